@@ -1,0 +1,144 @@
+import { createHash } from "node:crypto";
+import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
+import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
+import { SignDoc } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { secp256k1Address } from "../sdk/address.js";
+import { amountOf, coinsFromProto, formatCoins, mulDecCeil, type Coin } from "../sdk/coins.js";
+import type { Context } from "../sdk/context.js";
+import { sdkErrors } from "../sdk/errors.js";
+import { event } from "../sdk/events.js";
+import type { FeeBankKeeper, Secp256k1Verifier } from "./expectedKeepers.js";
+import { secp256k1PubKeyTypeUrl, type AccountKeeper } from "./keeper.js";
+import type { Params } from "./params.js";
+import { txSigners, type DecodedTx } from "./tx.js";
+
+export interface AnteDeps {
+  accounts: AccountKeeper;
+  bank: FeeBankKeeper;
+  verify: Secp256k1Verifier;
+}
+
+export interface AnteResult {
+  signers: string[];
+  fee: Coin[];
+  feePayer: string;
+}
+
+/**
+ * The checks every tx passes before its messages run, in the SDK's ante order: basic
+ * validity, gas for size, fee floor, then per signer the public key, sequence and signature,
+ * the sequence bump and the fee deduction. Writes go to ctx.store; the caller keeps them even
+ * when a message fails.
+ */
+export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteDeps): AnteResult {
+  const { body, authInfo } = tx;
+  const simulate = ctx.mode === "simulate";
+
+  if (body.extensionOptions.length > 0 || body.nonCriticalExtensionOptions.length > 0) {
+    throw sdkErrors.unknownExtensionOptions.wrap();
+  }
+  if (BigInt(body.memo.length) > params.maxMemoCharacters) {
+    throw sdkErrors.memoTooLarge.wrap(`maximum number of characters is ${params.maxMemoCharacters} but received ${body.memo.length} characters`);
+  }
+  if (body.timeoutHeight > 0n && ctx.height > body.timeoutHeight) {
+    throw sdkErrors.txTimeoutHeight.wrap(`block height: ${ctx.height}, timeout height: ${body.timeoutHeight}`);
+  }
+  for (const [i, { msg, route }] of tx.msgs.entries()) {
+    try {
+      route.validateBasic(msg);
+    } catch (e) {
+      if (e instanceof Error) e.message = `message ${i}: ${e.message}`;
+      throw e;
+    }
+  }
+
+  const signers = txSigners(tx);
+  if (signers.length === 0) throw sdkErrors.noSignatures.wrap("tx has no signers");
+  if (BigInt(signers.length) > params.txSigLimit) {
+    throw sdkErrors.tooManySignatures.wrap(`signatures: ${signers.length}, limit: ${params.txSigLimit}`);
+  }
+  if (tx.signatures.length !== signers.length) {
+    throw sdkErrors.unauthorized.wrap(`wrong number of signatures; expected ${signers.length}, got ${tx.signatures.length}`);
+  }
+  if (authInfo.signerInfos.length !== signers.length) {
+    throw sdkErrors.unauthorized.wrap(`wrong number of signer info; expected ${signers.length}, got ${authInfo.signerInfos.length}`);
+  }
+
+  ctx.gasMeter.consume(params.txSizeCostPerByte * BigInt(tx.bytes.length), "txSize");
+
+  const feeInfo = authInfo.fee;
+  const fee = coinsFromProto(feeInfo?.amount ?? []);
+  const gasLimit = feeInfo?.gasLimit ?? 0n;
+  if (feeInfo?.granter !== undefined && feeInfo.granter !== "") throw sdkErrors.notSupported.wrap("fee grants");
+  const feePayer = feeInfo?.payer !== undefined && feeInfo.payer !== "" ? feeInfo.payer : signers[0]!;
+  if (!signers.includes(feePayer)) throw sdkErrors.invalidRequest.wrap(`fee payer ${feePayer} is not a signer`);
+  if (!simulate) {
+    const required = mulDecCeil(gasLimit, params.minGasPrice);
+    if (amountOf(fee, params.feeDenom) < required) {
+      throw sdkErrors.insufficientFee.wrap(`got: ${formatCoins(fee) || "0" + params.feeDenom} required: ${required}${params.feeDenom}`);
+    }
+  }
+
+  for (let i = 0; i < signers.length; i++) {
+    const address = signers[i]!;
+    const info = authInfo.signerInfos[i]!;
+    const account = deps.accounts.getAccount(ctx.store, address);
+    if (account === null) throw sdkErrors.unknownAddress.wrap(`account ${address} not found`);
+
+    let pubKey = account.pubKey;
+    if (info.publicKey !== undefined) {
+      if (info.publicKey.typeUrl !== secp256k1PubKeyTypeUrl) {
+        throw sdkErrors.invalidPubKey.wrap(`unsupported public key type ${info.publicKey.typeUrl}`);
+      }
+      let key: Uint8Array;
+      try {
+        key = Secp256k1PubKey.decode(info.publicKey.value).key;
+      } catch {
+        throw sdkErrors.invalidPubKey.wrap("malformed secp256k1 public key");
+      }
+      if (key.length !== 33) throw sdkErrors.invalidPubKey.wrap(`secp256k1 public key must be 33 bytes, got ${key.length}`);
+      if (secp256k1Address(key) !== address) {
+        throw sdkErrors.invalidPubKey.wrap(`pubKey does not match signer address ${address} with signer index: ${i}`);
+      }
+      if (pubKey !== null && Buffer.compare(Buffer.from(pubKey), Buffer.from(key)) !== 0) {
+        throw sdkErrors.invalidPubKey.wrap(`public key of ${address} differs from the one on record`);
+      }
+      pubKey = key;
+    }
+    if (pubKey === null && !simulate) throw sdkErrors.invalidPubKey.wrap(`pubkey on account ${address} is not set`);
+
+    if (info.sequence !== account.sequence) {
+      throw sdkErrors.wrongSequence.wrap(`account sequence mismatch, expected ${account.sequence}, got ${info.sequence}`, {
+        expected: account.sequence,
+        got: info.sequence,
+      });
+    }
+
+    ctx.gasMeter.consume(params.sigVerifyCostSecp256k1, "ante verify: secp256k1");
+    if (!simulate && ctx.mode !== "recheck") {
+      const mode = info.modeInfo?.single?.mode;
+      if (mode !== SignMode.SIGN_MODE_DIRECT) throw sdkErrors.notSupported.wrap(`sign mode ${String(mode)}; only SIGN_MODE_DIRECT is accepted`);
+      const signDoc = SignDoc.encode({
+        bodyBytes: tx.bodyBytes,
+        authInfoBytes: tx.authInfoBytes,
+        chainId: ctx.chainId,
+        accountNumber: account.accountNumber,
+      }).finish();
+      const digest = createHash("sha256").update(signDoc).digest();
+      const sig = tx.signatures[i]!;
+      if (sig.length !== 64 || !deps.verify(sig, digest, pubKey!)) {
+        throw sdkErrors.unauthorized.wrap(
+          `signature verification failed; please verify account number (${account.accountNumber}) and chain-id (${ctx.chainId})`,
+        );
+      }
+    }
+
+    deps.accounts.setAccount(ctx.store, { ...account, pubKey, sequence: account.sequence + 1n });
+    ctx.events.emit(event("tx", [["acc_seq", `${address}/${account.sequence}`]]));
+    ctx.events.emit(event("tx", [["signature", Buffer.from(tx.signatures[i]!).toString("base64")]]));
+  }
+
+  if (fee.length > 0) deps.bank.deductFee(ctx, feePayer, fee);
+  ctx.events.emit(event("tx", [["fee", formatCoins(fee)], ["fee_payer", feePayer]]));
+  return { signers, fee, feePayer };
+}

@@ -1,0 +1,91 @@
+import { validateAddress } from "../sdk/address.js";
+import { parseDec } from "../sdk/coins.js";
+import type { Context } from "../sdk/context.js";
+import { sdkErrors } from "../sdk/errors.js";
+import { asArray, asObject, asString, asUint, field, optField } from "../sdk/json.js";
+import { baseAccountTypeUrl, secp256k1PubKeyTypeUrl, type Account, type AccountKeeper } from "./keeper.js";
+import { defaultParams, paramsToJson, validateParams, type Params, type ParamsJson } from "./params.js";
+
+export interface GenesisAccountJson {
+  "@type": string;
+  address: string;
+  pub_key: { "@type": string; key: string } | null;
+  account_number: string;
+  sequence: string;
+}
+
+export interface AuthGenesisJson {
+  params: ParamsJson;
+  accounts: GenesisAccountJson[];
+}
+
+export interface AuthGenesis {
+  params: Params;
+  accounts: Account[];
+}
+
+export function defaultGenesis(): AuthGenesisJson {
+  return { params: paramsToJson(defaultParams()), accounts: [] };
+}
+
+export function parseGenesis(json: unknown): AuthGenesis {
+  const o = asObject(json, "auth");
+  const p = asObject(field(o, "params", "auth"), "auth.params");
+  const params: Params = {
+    maxMemoCharacters: asUint(field(p, "max_memo_characters", "auth.params"), "auth.params.max_memo_characters"),
+    txSigLimit: asUint(field(p, "tx_sig_limit", "auth.params"), "auth.params.tx_sig_limit"),
+    txSizeCostPerByte: asUint(field(p, "tx_size_cost_per_byte", "auth.params"), "auth.params.tx_size_cost_per_byte"),
+    sigVerifyCostEd25519: asUint(field(p, "sig_verify_cost_ed25519", "auth.params"), "auth.params.sig_verify_cost_ed25519"),
+    sigVerifyCostSecp256k1: asUint(field(p, "sig_verify_cost_secp256k1", "auth.params"), "auth.params.sig_verify_cost_secp256k1"),
+    minGasPrice: parseDec(asString(field(p, "min_gas_price", "auth.params"), "auth.params.min_gas_price")),
+    feeDenom: asString(field(p, "fee_denom", "auth.params"), "auth.params.fee_denom"),
+  };
+  validateParams(params);
+  const seenAddr = new Set<string>();
+  const seenNum = new Set<bigint>();
+  const accounts = asArray(optField(o, "accounts") ?? [], "auth.accounts").map((a, i) => {
+    const path = `auth.accounts[${i}]`;
+    const ao = asObject(a, path);
+    const type = asString(field(ao, "@type", path), `${path}.@type`);
+    if (type !== baseAccountTypeUrl) throw sdkErrors.invalidType.wrap(`${path}: unsupported account type ${type}`);
+    const address = validateAddress(asString(field(ao, "address", path), `${path}.address`));
+    if (seenAddr.has(address)) throw sdkErrors.invalidRequest.wrap(`${path}: duplicate account ${address}`);
+    seenAddr.add(address);
+    const accountNumber = asUint(field(ao, "account_number", path), `${path}.account_number`);
+    if (seenNum.has(accountNumber)) throw sdkErrors.invalidRequest.wrap(`${path}: duplicate account number ${accountNumber}`);
+    seenNum.add(accountNumber);
+    let pubKey: Uint8Array | null = null;
+    const pk = optField(ao, "pub_key");
+    if (pk !== undefined && pk !== null) {
+      const pko = asObject(pk, `${path}.pub_key`);
+      if (asString(field(pko, "@type", `${path}.pub_key`), `${path}.pub_key.@type`) !== secp256k1PubKeyTypeUrl) {
+        throw sdkErrors.invalidPubKey.wrap(`${path}.pub_key: only secp256k1 keys are supported`);
+      }
+      pubKey = Buffer.from(asString(field(pko, "key", `${path}.pub_key`), `${path}.pub_key.key`), "base64");
+      if (pubKey.length !== 33) throw sdkErrors.invalidPubKey.wrap(`${path}.pub_key: must be 33 bytes`);
+    }
+    return { address, pubKey, accountNumber, sequence: asUint(field(ao, "sequence", path), `${path}.sequence`) };
+  });
+  return { params, accounts };
+}
+
+export function initGenesis(ctx: Context, keeper: AccountKeeper, g: AuthGenesis): void {
+  keeper.setParams(ctx.store, g.params);
+  let next = 0n;
+  for (const a of g.accounts) {
+    keeper.setAccount(ctx.store, a);
+    if (a.accountNumber >= next) next = a.accountNumber + 1n;
+  }
+  keeper.setNextAccountNumber(ctx.store, next);
+}
+
+export function exportGenesis(ctx: Context, keeper: AccountKeeper): AuthGenesisJson {
+  const accounts = [...keeper.accounts(ctx.store)].map((a) => ({
+    "@type": baseAccountTypeUrl,
+    address: a.address,
+    pub_key: a.pubKey === null ? null : { "@type": secp256k1PubKeyTypeUrl, key: Buffer.from(a.pubKey).toString("base64") },
+    account_number: a.accountNumber.toString(),
+    sequence: a.sequence.toString(),
+  }));
+  return { params: paramsToJson(keeper.getParams(ctx.store)), accounts };
+}

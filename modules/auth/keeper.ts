@@ -1,0 +1,97 @@
+import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
+import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
+import { fromUtf8, prefixRange, utf8, type KVStore } from "../sdk/store.js";
+import { keys } from "./keys.js";
+import { decodeParams, encodeFeeParams, encodeParams, type Params } from "./params.js";
+
+export const secp256k1PubKeyTypeUrl = "/cosmos.crypto.secp256k1.PubKey";
+export const baseAccountTypeUrl = "/cosmos.auth.v1beta1.BaseAccount";
+
+export interface Account {
+  address: string;
+  /** Compressed secp256k1 key (33 bytes), set by the account's first signed tx. */
+  pubKey: Uint8Array | null;
+  accountNumber: bigint;
+  sequence: bigint;
+}
+
+export function encodeAccount(a: Account): Uint8Array {
+  return BaseAccount.encode({
+    address: a.address,
+    pubKey: a.pubKey === null ? undefined : { typeUrl: secp256k1PubKeyTypeUrl, value: Secp256k1PubKey.encode({ key: a.pubKey }).finish() },
+    accountNumber: a.accountNumber,
+    sequence: a.sequence,
+  }).finish();
+}
+
+export function decodeAccount(bytes: Uint8Array): Account {
+  const b = BaseAccount.decode(bytes);
+  return {
+    address: b.address,
+    pubKey: b.pubKey === undefined ? null : Secp256k1PubKey.decode(b.pubKey.value).key,
+    accountNumber: b.accountNumber,
+    sequence: b.sequence,
+  };
+}
+
+/**
+ * The only code that touches the auth store prefixes. Accounts are created, with the next
+ * account number, when an address first receives funds (bank calls ensureAccount).
+ */
+export class AccountKeeper {
+  getAccount(store: KVStore, address: string): Account | null {
+    const raw = store.get(keys.account(address));
+    return raw === undefined ? null : decodeAccount(raw);
+  }
+
+  hasAccount(store: KVStore, address: string): boolean {
+    return store.has(keys.account(address));
+  }
+
+  setAccount(store: KVStore, account: Account): void {
+    store.set(keys.account(account.address), encodeAccount(account));
+  }
+
+  /** Returns the account, creating it with the next account number if it does not exist. */
+  ensureAccount(store: KVStore, address: string): Account {
+    const existing = this.getAccount(store, address);
+    if (existing !== null) return existing;
+    const account: Account = { address, pubKey: null, accountNumber: this.nextAccountNumber(store), sequence: 0n };
+    this.setAccount(store, account);
+    return account;
+  }
+
+  private nextAccountNumber(store: KVStore): bigint {
+    const raw = store.get(keys.nextAccountNumber);
+    const n = raw === undefined ? 0n : BigInt(fromUtf8(raw));
+    store.set(keys.nextAccountNumber, utf8((n + 1n).toString()));
+    return n;
+  }
+
+  /** Restores the counter from genesis (the highest number in use + 1). */
+  setNextAccountNumber(store: KVStore, n: bigint): void {
+    store.set(keys.nextAccountNumber, utf8(n.toString()));
+  }
+
+  *accounts(store: KVStore): IterableIterator<Account> {
+    for (const [, v] of prefixRange(store, keys.accountPrefix)) yield decodeAccount(v);
+  }
+
+  getParams(store: KVStore): Params {
+    const std = store.get(keys.params);
+    const fee = store.get(keys.feeParams);
+    if (std === undefined || fee === undefined) throw new Error("auth params missing from state");
+    return decodeParams(std, fee);
+  }
+
+  setParams(store: KVStore, p: Params): void {
+    store.set(keys.params, encodeParams(p));
+    store.set(keys.feeParams, encodeFeeParams(p));
+  }
+}
+
+/** The narrow view of accounts other modules are given (CONVENTIONS: expected keepers). */
+export interface AccountKeeperView {
+  ensureAccount(store: KVStore, address: string): Account;
+  hasAccount(store: KVStore, address: string): boolean;
+}

@@ -1,0 +1,67 @@
+import { createHash } from "node:crypto";
+import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { sdkErrors } from "../sdk/errors.js";
+import type { MsgRoute } from "../sdk/module.js";
+
+/** A Cosmos tx decoded once, keeping the exact bytes that were signed. */
+export interface DecodedTx {
+  bytes: Uint8Array;
+  /** sha256 of the tx bytes: the tx hash CometBFT and cosmjs use. */
+  hash: Uint8Array;
+  bodyBytes: Uint8Array;
+  authInfoBytes: Uint8Array;
+  signatures: Uint8Array[];
+  body: TxBody;
+  authInfo: AuthInfo;
+  msgs: Array<{ typeUrl: string; msg: unknown; route: MsgRoute<unknown> }>;
+}
+
+export type MsgRouter = (typeUrl: string) => MsgRoute<unknown> | undefined;
+
+function decodeOrThrow<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw sdkErrors.txDecode.wrap(`malformed ${what}: ${(e as Error).message}`);
+  }
+}
+
+/** Decodes TxRaw, TxBody and AuthInfo and resolves every message; code 2 on any problem. */
+export function decodeTx(bytes: Uint8Array, router: MsgRouter): DecodedTx {
+  if (bytes.length === 0) throw sdkErrors.txDecode.wrap("empty tx");
+  const raw = decodeOrThrow("TxRaw", () => TxRaw.decode(bytes));
+  const body = decodeOrThrow("TxBody", () => TxBody.decode(raw.bodyBytes));
+  const authInfo = decodeOrThrow("AuthInfo", () => AuthInfo.decode(raw.authInfoBytes));
+  if (body.messages.length === 0) throw sdkErrors.invalidRequest.wrap("must contain at least one message");
+  const msgs = body.messages.map((any, i) => {
+    const route = router(any.typeUrl);
+    if (route === undefined) throw sdkErrors.txDecode.wrap(`unable to resolve type URL ${any.typeUrl}`, { msgIndex: i });
+    const msg = decodeOrThrow(`message ${i} (${any.typeUrl})`, () => route.decode(any.value));
+    return { typeUrl: any.typeUrl, msg, route };
+  });
+  return {
+    bytes,
+    hash: createHash("sha256").update(bytes).digest(),
+    bodyBytes: raw.bodyBytes,
+    authInfoBytes: raw.authInfoBytes,
+    signatures: raw.signatures,
+    body,
+    authInfo,
+    msgs,
+  };
+}
+
+/** The required signers: each message's signers, first appearance first (the SDK's GetSigners). */
+export function txSigners(tx: DecodedTx): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const { msg, route } of tx.msgs) {
+    for (const s of route.signers(msg)) {
+      if (!seen.has(s)) {
+        seen.add(s);
+        out.push(s);
+      }
+    }
+  }
+  return out;
+}

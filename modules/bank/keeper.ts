@@ -1,0 +1,153 @@
+import { Metadata, Params as PbParams } from "cosmjs-types/cosmos/bank/v1beta1/bank";
+import type { AccountKeeperView } from "../auth/keeper.js";
+import { moduleAddress } from "../sdk/address.js";
+import { formatCoins, type Coin } from "../sdk/coins.js";
+import type { Context } from "../sdk/context.js";
+import { sdkErrors } from "../sdk/errors.js";
+import { event } from "../sdk/events.js";
+import { fromUtf8, prefixRange, utf8, type KVStore } from "../sdk/store.js";
+import { bankErrors } from "./errors.js";
+import { eventTypes } from "./events.js";
+import { keys } from "./keys.js";
+
+export const feeCollectorName = "fee_collector";
+
+export interface BankParams {
+  defaultSendEnabled: boolean;
+}
+
+function readAmount(raw: Uint8Array | undefined): bigint {
+  return raw === undefined ? 0n : BigInt(fromUtf8(raw));
+}
+
+/**
+ * The only code that touches the bank store prefixes: balances, supply, metadata. Every
+ * movement of coins goes through subCoins / addCoins, which keep balances non-negative and
+ * emit the SDK's coin_spent / coin_received events.
+ */
+export class BankKeeper {
+  constructor(
+    private readonly accounts: AccountKeeperView,
+    /** Module accounts, which cannot receive funds from users (the SDK's blocked addresses). */
+    private readonly blocked: ReadonlySet<string>,
+  ) {}
+
+  getBalance(store: KVStore, address: string, denom: string): bigint {
+    return readAmount(store.get(keys.balance(address, denom)));
+  }
+
+  getAllBalances(store: KVStore, address: string): Coin[] {
+    const prefix = keys.balancesOf(address);
+    const out: Coin[] = [];
+    for (const [k, v] of prefixRange(store, prefix)) out.push({ denom: k.slice(prefix.length), amount: readAmount(v) });
+    return out;
+  }
+
+  /** Every (address, coin) balance, sorted by address then denom. */
+  *balances(store: KVStore): IterableIterator<{ address: string; coin: Coin }> {
+    for (const [k, v] of prefixRange(store, keys.balancePrefix)) {
+      const rest = k.slice(keys.balancePrefix.length);
+      const slash = rest.indexOf("/");
+      yield { address: rest.slice(0, slash), coin: { denom: rest.slice(slash + 1), amount: readAmount(v) } };
+    }
+  }
+
+  private setBalance(store: KVStore, address: string, denom: string, amount: bigint): void {
+    if (amount === 0n) store.delete(keys.balance(address, denom));
+    else store.set(keys.balance(address, denom), utf8(amount.toString()));
+  }
+
+  subCoins(ctx: Context, address: string, coins: readonly Coin[]): void {
+    for (const c of coins) {
+      const have = this.getBalance(ctx.store, address, c.denom);
+      if (have < c.amount) {
+        throw sdkErrors.insufficientFunds.wrap(`spendable balance ${have}${c.denom} is smaller than ${c.amount}${c.denom}`);
+      }
+      this.setBalance(ctx.store, address, c.denom, have - c.amount);
+    }
+    ctx.events.emit(event(eventTypes.coinSpent, [["spender", address], ["amount", formatCoins(coins)]]));
+  }
+
+  addCoins(ctx: Context, address: string, coins: readonly Coin[]): void {
+    for (const c of coins) this.setBalance(ctx.store, address, c.denom, this.getBalance(ctx.store, address, c.denom) + c.amount);
+    this.accounts.ensureAccount(ctx.store, address);
+    ctx.events.emit(event(eventTypes.coinReceived, [["receiver", address], ["amount", formatCoins(coins)]]));
+  }
+
+  /** A user-level transfer: send must be enabled for each denom and the recipient not blocked. */
+  send(ctx: Context, from: string, to: string, coins: readonly Coin[]): void {
+    if (this.blocked.has(to)) throw sdkErrors.unauthorized.wrap(`${to} is not allowed to receive funds`);
+    const params = this.getParams(ctx.store);
+    if (!params.defaultSendEnabled) throw bankErrors.sendDisabled.wrap(formatCoins(coins));
+    this.transfer(ctx, from, to, coins);
+  }
+
+  /** A transfer between any accounts, module accounts included (no send-enabled check). */
+  transfer(ctx: Context, from: string, to: string, coins: readonly Coin[]): void {
+    this.subCoins(ctx, from, coins);
+    this.addCoins(ctx, to, coins);
+    ctx.events.emit(event(eventTypes.transfer, [["recipient", to], ["sender", from], ["amount", formatCoins(coins)]]));
+  }
+
+  deductFee(ctx: Context, payer: string, fee: readonly Coin[]): void {
+    this.transfer(ctx, payer, moduleAddress(feeCollectorName), fee);
+  }
+
+  mint(ctx: Context, moduleName: string, coins: readonly Coin[]): void {
+    const addr = moduleAddress(moduleName);
+    for (const c of coins) this.setSupply(ctx.store, c.denom, this.getSupply(ctx.store, c.denom) + c.amount);
+    this.addCoins(ctx, addr, coins);
+    ctx.events.emit(event(eventTypes.coinbase, [["minter", addr], ["amount", formatCoins(coins)]]));
+  }
+
+  burn(ctx: Context, moduleName: string, coins: readonly Coin[]): void {
+    const addr = moduleAddress(moduleName);
+    this.subCoins(ctx, addr, coins);
+    for (const c of coins) this.setSupply(ctx.store, c.denom, this.getSupply(ctx.store, c.denom) - c.amount);
+    ctx.events.emit(event(eventTypes.burn, [["burner", addr], ["amount", formatCoins(coins)]]));
+  }
+
+  getSupply(store: KVStore, denom: string): bigint {
+    return readAmount(store.get(keys.supply(denom)));
+  }
+
+  setSupply(store: KVStore, denom: string, amount: bigint): void {
+    if (amount === 0n) store.delete(keys.supply(denom));
+    else store.set(keys.supply(denom), utf8(amount.toString()));
+  }
+
+  /** Sets a balance directly: genesis only. */
+  initBalance(store: KVStore, address: string, coin: Coin): void {
+    this.setBalance(store, address, coin.denom, coin.amount);
+    this.accounts.ensureAccount(store, address);
+  }
+
+  totalSupply(store: KVStore): Coin[] {
+    const out: Coin[] = [];
+    for (const [k, v] of prefixRange(store, keys.supplyPrefix)) out.push({ denom: k.slice(keys.supplyPrefix.length), amount: readAmount(v) });
+    return out;
+  }
+
+  getMetadata(store: KVStore, denom: string): Metadata | null {
+    const raw = store.get(keys.metadata(denom));
+    return raw === undefined ? null : Metadata.decode(raw);
+  }
+
+  setMetadata(store: KVStore, m: Metadata): void {
+    store.set(keys.metadata(m.base), Metadata.encode(m).finish());
+  }
+
+  allMetadata(store: KVStore): Metadata[] {
+    return [...prefixRange(store, keys.metadataPrefix)].map(([, v]) => Metadata.decode(v));
+  }
+
+  getParams(store: KVStore): BankParams {
+    const raw = store.get(keys.params);
+    if (raw === undefined) throw new Error("bank params missing from state");
+    return { defaultSendEnabled: PbParams.decode(raw).defaultSendEnabled };
+  }
+
+  setParams(store: KVStore, p: BankParams): void {
+    store.set(keys.params, PbParams.encode({ sendEnabled: [], defaultSendEnabled: p.defaultSendEnabled }).finish());
+  }
+}

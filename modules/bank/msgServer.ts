@@ -1,0 +1,58 @@
+import { MsgMultiSend, MsgMultiSendResponse, MsgSend, MsgSendResponse } from "cosmjs-types/cosmos/bank/v1beta1/tx";
+import { validateAddress } from "../sdk/address.js";
+import { addCoins, coinsFromProto, formatCoins } from "../sdk/coins.js";
+import { sdkErrors } from "../sdk/errors.js";
+import type { MsgRoute } from "../sdk/module.js";
+import { bankErrors } from "./errors.js";
+import type { BankKeeper } from "./keeper.js";
+
+export function bankMsgRoutes(keeper: BankKeeper): MsgRoute<unknown>[] {
+  const send: MsgRoute<MsgSend> = {
+    typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+    decode: (b) => MsgSend.decode(b),
+    signers: (m) => [m.fromAddress],
+    validateBasic(m) {
+      validateAddress(m.fromAddress);
+      validateAddress(m.toAddress);
+      if (m.amount.length === 0) throw sdkErrors.invalidCoins.wrap("send amount must not be empty");
+      coinsFromProto(m.amount);
+    },
+    handle(ctx, m) {
+      keeper.send(ctx, m.fromAddress, m.toAddress, coinsFromProto(m.amount));
+      return { typeUrl: "/cosmos.bank.v1beta1.MsgSendResponse", value: MsgSendResponse.encode({}).finish() };
+    },
+  };
+
+  const multiSend: MsgRoute<MsgMultiSend> = {
+    typeUrl: "/cosmos.bank.v1beta1.MsgMultiSend",
+    decode: (b) => MsgMultiSend.decode(b),
+    signers: (m) => m.inputs.map((i) => i.address),
+    validateBasic(m) {
+      // As SDK 0.47+: exactly one input, any number of outputs, sums equal.
+      if (m.inputs.length === 0) throw bankErrors.noInputs.wrap();
+      if (m.inputs.length > 1) throw bankErrors.multipleSenders.wrap();
+      if (m.outputs.length === 0) throw bankErrors.noOutputs.wrap();
+      const input = m.inputs[0]!;
+      validateAddress(input.address);
+      const inCoins = coinsFromProto(input.coins);
+      if (inCoins.length === 0) throw sdkErrors.invalidCoins.wrap("input coins must not be empty");
+      let outSum = coinsFromProto([]);
+      for (const o of m.outputs) {
+        validateAddress(o.address);
+        const c = coinsFromProto(o.coins);
+        if (c.length === 0) throw sdkErrors.invalidCoins.wrap("output coins must not be empty");
+        outSum = addCoins(outSum, c);
+      }
+      if (formatCoins(outSum) !== formatCoins(inCoins)) throw bankErrors.inputOutputMismatch.wrap();
+    },
+    handle(ctx, m) {
+      const input = m.inputs[0]!;
+      const params = keeper.getParams(ctx.store);
+      if (!params.defaultSendEnabled) throw bankErrors.sendDisabled.wrap();
+      for (const o of m.outputs) keeper.send(ctx, input.address, o.address, coinsFromProto(o.coins));
+      return { typeUrl: "/cosmos.bank.v1beta1.MsgMultiSendResponse", value: MsgMultiSendResponse.encode({}).finish() };
+    },
+  };
+
+  return [send as MsgRoute<unknown>, multiSend as MsgRoute<unknown>];
+}

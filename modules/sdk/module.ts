@@ -1,0 +1,47 @@
+import type { Context } from "./context.js";
+
+/** A message route: how to decode, check and execute one message type. */
+export interface MsgRoute<M = unknown> {
+  typeUrl: string;
+  decode(bytes: Uint8Array): M;
+  /** Addresses that must sign a tx carrying this message, in order. */
+  signers(msg: M): string[];
+  /** Stateless checks (the SDK's ValidateBasic); throws a CodedError. */
+  validateBasic(msg: M): void;
+  /** Executes the message; returns its response as an Any for TxMsgData. */
+  handle(ctx: Context, msg: M): { typeUrl: string; value: Uint8Array };
+}
+
+/** A query handler for one gRPC-style path; request and response are protobuf bytes. */
+export type QueryHandler = (ctx: Context, request: Uint8Array) => Uint8Array;
+
+export interface ValidatorUpdate {
+  /** ed25519 public key (32 bytes). */
+  pubKey: Uint8Array;
+  /** 0 removes the validator. */
+  power: bigint;
+}
+
+/** A named check over the whole state; returns a list of broken conditions (empty if sound). */
+export interface Invariant {
+  name: string;
+  check(ctx: Context): string[];
+}
+
+/**
+ * The shape every module has (CONVENTIONS.md): messages, queries, genesis, block hooks,
+ * invariants. Modules reach each other only through keeper interfaces passed at construction.
+ */
+export interface AppModule {
+  readonly name: string;
+  readonly msgs: ReadonlyArray<MsgRoute<unknown>>;
+  readonly queries: Readonly<Record<string, QueryHandler>>;
+  defaultGenesis(): unknown;
+  /** Throws a CodedError naming the first problem. */
+  validateGenesis(genesis: unknown): void;
+  initGenesis(ctx: Context, genesis: unknown): void;
+  exportGenesis(ctx: Context): unknown;
+  beginBlock?(ctx: Context): void;
+  endBlock?(ctx: Context): ValidatorUpdate[] | void;
+  readonly invariants: readonly Invariant[];
+}
