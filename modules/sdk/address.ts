@@ -13,7 +13,7 @@ export const bech32Prefix = {
 export function decodeAddress(addr: string, prefix: string = bech32Prefix.account): Uint8Array {
   let decoded: { prefix: string; data: Uint8Array };
   try {
-    decoded = fromBech32(addr);
+    decoded = fromBech32(addr, 90);
   } catch (e) {
     throw sdkErrors.invalidAddress.wrap(`invalid address ${JSON.stringify(addr)}: ${(e as Error).message}`);
   }
@@ -40,8 +40,14 @@ export function encodeAddress(bytes: Uint8Array, prefix: string = bech32Prefix.a
 }
 
 /** Module accounts: the first 20 bytes of sha256(name), as the SDK's address.Module. */
+const moduleAddresses = new Map<string, string>();
 export function moduleAddress(name: string): string {
-  return encodeAddress(createHash("sha256").update(name).digest().subarray(0, 20));
+  let a = moduleAddresses.get(name);
+  if (a === undefined) {
+    a = encodeAddress(createHash("sha256").update(name).digest().subarray(0, 20));
+    moduleAddresses.set(name, a);
+  }
+  return a;
 }
 
 /** Account address of a secp256k1 compressed public key: ripemd160(sha256(pubkey)). */

@@ -47,7 +47,10 @@ export class Context {
     readonly mode: ExecMode,
     readonly logger: Logger,
   ) {
-    this.store = gasMeter.limit === undefined ? rawStore : new GasKVStore(rawStore, gasMeter);
+    // Txs pay for every store access (simulation too, so that it predicts gas); genesis,
+    // block hooks and queries run unmetered.
+    const metered = mode === "check" || mode === "recheck" || mode === "simulate" || mode === "deliver";
+    this.store = metered ? new GasKVStore(rawStore, gasMeter) : rawStore;
   }
 
   get height(): bigint {

@@ -1,0 +1,298 @@
+import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
+import { AuthInfo, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import {
+  CheckTxType,
+  ResponseProcessProposal_ProposalStatus as ProposalStatus,
+  ResponseVerifyVoteExtension_VerifyStatus as VerifyStatus,
+  type Event,
+  type ExecTxResult,
+  type RequestFinalizeBlock,
+  type ResponseQuery,
+} from "cosmjs-types/tendermint/abci/types";
+import { ConsensusParams } from "cosmjs-types/tendermint/types/params";
+import type { AnteDeps } from "../../modules/auth/ante.js";
+import type { AccountKeeper } from "../../modules/auth/keeper.js";
+import type { Params as AuthParams } from "../../modules/auth/params.js";
+import { Context, type BlockInfo, type Logger, type ExecMode } from "../../modules/sdk/context.js";
+import { sdkErrors, toCodedError } from "../../modules/sdk/errors.js";
+import { GasMeter } from "../../modules/sdk/gas.js";
+import type { AppModule, MsgRoute, QueryHandler, ValidatorUpdate } from "../../modules/sdk/module.js";
+import { fromUtf8, type KVStore } from "../../modules/sdk/store.js";
+import { BranchStore } from "../store/branchStore.js";
+import type { PreparedCommit, StateStore } from "../store/stateStore.js";
+import type { Application } from "./abci.js";
+import { runTx, type TxOutcome, type TxRunnerDeps } from "./txRunner.js";
+
+export const appVersion = 1n;
+export const appName = "tcompute";
+/** Key of the consensus params the app keeps (max block bytes and gas), set at InitChain. */
+const consensusParamsKey = "consensus/p";
+
+export interface ApplicationOptions {
+  modules: readonly AppModule[];
+  accountKeeper: AccountKeeper;
+  ante: AnteDeps;
+  /** Largest tx CheckTx accepts (the mempool's max_tx_bytes). */
+  maxTxBytes: number;
+  /** Check every module invariant after each block (tests; costs a scan of the state). */
+  checkInvariants: boolean;
+  version: string;
+}
+
+export interface ApplicationDeps {
+  state: StateStore;
+  logger: Logger;
+}
+
+export interface TcApplication extends Application {
+  /** The committed state's height and hash, for the node. */
+  readonly height: bigint;
+  readonly appHash: Uint8Array;
+  readonly chainId: string;
+  /** Runs a read-only function over the committed state (invariants and exports in tests). */
+  withCommittedContext<T>(f: (ctx: Context, modules: readonly AppModule[]) => T): T;
+}
+
+/** Wires modules into an ABCI++ application over a committed state store. */
+export function createApplication(opts: ApplicationOptions, deps: ApplicationDeps): TcApplication {
+  const { state, logger } = deps;
+  const routes = new Map<string, { route: MsgRoute<unknown>; module: string }>();
+  const queries = new Map<string, QueryHandler>();
+  for (const m of opts.modules) {
+    for (const r of m.msgs) {
+      if (routes.has(r.typeUrl)) throw new Error(`message ${r.typeUrl} registered twice`);
+      routes.set(r.typeUrl, { route: r, module: m.name });
+    }
+    for (const [path, h] of Object.entries(m.queries)) queries.set(path, h);
+  }
+  const runner: TxRunnerDeps = {
+    router: (typeUrl) => routes.get(typeUrl)?.route,
+    moduleOf: (typeUrl) => routes.get(typeUrl)?.module ?? "",
+    ante: opts.ante,
+    logger,
+  };
+
+  let chainId = state.chainId;
+  /** Pending mempool state: CheckTx runs on it so that a sender's pending txs count. */
+  let checkState = new BranchStore(state.store);
+  let checkBlock: BlockInfo = { chainId, height: state.height + 1n, time: { seconds: 0n, nanos: 0 }, proposer: new Uint8Array() };
+  let prepared: PreparedCommit | null = null;
+  let lastBlockTime = { seconds: 0n, nanos: 0 };
+
+  const authParams = (store: KVStore = state.store): AuthParams => opts.accountKeeper.getParams(store);
+
+  function readContext(mode: ExecMode, store: KVStore = state.store): Context {
+    return new Context(store, { chainId, height: state.height, time: lastBlockTime, proposer: new Uint8Array() }, new GasMeter(undefined), mode, logger);
+  }
+
+  function maxBlockGas(): bigint {
+    const raw = state.store.get(consensusParamsKey);
+    if (raw === undefined) return -1n;
+    return ConsensusParams.decode(raw).block?.maxGas ?? -1n;
+  }
+
+  function toExecTxResult(o: TxOutcome): ExecTxResult {
+    return { code: o.code, data: o.data, log: o.log, info: "", gasWanted: o.gasWanted, gasUsed: o.gasUsed, events: o.events, codespace: o.codespace };
+  }
+
+  function checkInvariants(store: BranchStore, height: bigint): void {
+    const ctx = new Context(store, { chainId, height, time: lastBlockTime, proposer: new Uint8Array() }, new GasMeter(undefined), "query", logger);
+    for (const m of opts.modules) {
+      for (const inv of m.invariants) {
+        const broken = inv.check(ctx);
+        if (broken.length > 0) throw new Error(`invariant ${inv.name} broken at height ${height}: ${broken.join("; ")}`);
+      }
+    }
+  }
+
+  function queryError(e: unknown, height: bigint): ResponseQuery {
+    const err = toCodedError(e);
+    return { code: err.code, log: err.message, info: "", index: 0n, key: new Uint8Array(), value: new Uint8Array(), height, codespace: err.codespace };
+  }
+
+  const app: TcApplication = {
+    get height() {
+      return state.height;
+    },
+    get appHash() {
+      return state.appHash;
+    },
+    get chainId() {
+      return chainId;
+    },
+
+    withCommittedContext(f) {
+      return f(readContext("query"), opts.modules);
+    },
+
+    async info() {
+      return {
+        data: appName,
+        version: opts.version,
+        appVersion,
+        lastBlockHeight: state.initialized ? state.height : 0n,
+        lastBlockAppHash: state.initialized ? state.appHash : new Uint8Array(),
+      };
+    },
+
+    async initChain(req) {
+      if (state.initialized) throw new Error(`initChain on an initialized state (chain ${state.chainId}, height ${state.height})`);
+      chainId = req.chainId;
+      let appState: Record<string, unknown>;
+      try {
+        appState = JSON.parse(fromUtf8(req.appStateBytes)) as Record<string, unknown>;
+      } catch (e) {
+        throw sdkErrors.invalidRequest.wrap(`genesis app_state is not valid JSON: ${(e as Error).message}`);
+      }
+      const store = new BranchStore(state.store);
+      const block: BlockInfo = { chainId, height: req.initialHeight - 1n, time: req.time, proposer: new Uint8Array() };
+      const ctx = new Context(store, block, new GasMeter(undefined), "genesis", logger);
+      for (const m of opts.modules) {
+        const g = appState[m.name] ?? m.defaultGenesis();
+        m.validateGenesis(g);
+        m.initGenesis(ctx, g);
+      }
+      if (req.consensusParams !== undefined) store.set(consensusParamsKey, ConsensusParams.encode(req.consensusParams).finish());
+      if (opts.checkInvariants) checkInvariants(store, block.height);
+      const p = state.prepare(req.initialHeight - 1n, store.pending);
+      await state.commit(p, chainId);
+      checkState = new BranchStore(state.store);
+      checkBlock = { chainId, height: state.height + 1n, time: req.time, proposer: new Uint8Array() };
+      lastBlockTime = req.time;
+      return { validators: [], appHash: state.appHash };
+    },
+
+    async checkTx(req) {
+      const mode = req.type === CheckTxType.RECHECK ? "recheck" : "check";
+      const o = runTx(runner, mode, checkState, checkBlock, authParams(checkState), req.tx, opts.maxTxBytes);
+      return { code: o.code, data: o.data, log: o.log, info: o.sender, gasWanted: o.gasWanted, gasUsed: o.gasUsed, events: o.events, codespace: o.codespace };
+    },
+
+    async prepareProposal(req) {
+      // Take mempool txs in order while they fit the block's byte and gas limits.
+      const maxGas = maxBlockGas();
+      const txs: Uint8Array[] = [];
+      let bytes = 0n;
+      let gas = 0n;
+      for (const tx of req.txs) {
+        if (bytes + BigInt(tx.length) > req.maxTxBytes) break;
+        const gasLimit = gasLimitOf(tx);
+        if (maxGas >= 0n && gas + gasLimit > maxGas) continue;
+        bytes += BigInt(tx.length);
+        gas += gasLimit;
+        txs.push(tx);
+      }
+      return { txs };
+    },
+
+    async processProposal(req) {
+      const maxGas = maxBlockGas();
+      let gas = 0n;
+      for (const tx of req.txs) {
+        if (tx.length === 0 || tx.length > opts.maxTxBytes) return { status: ProposalStatus.REJECT };
+        gas += gasLimitOf(tx);
+      }
+      if (maxGas >= 0n && gas > maxGas) return { status: ProposalStatus.REJECT };
+      return { status: ProposalStatus.ACCEPT };
+    },
+
+    async finalizeBlock(req: RequestFinalizeBlock) {
+      if (req.height !== state.height + 1n) throw new Error(`finalizeBlock ${req.height} on state at height ${state.height}`);
+      const block: BlockInfo = { chainId, height: req.height, time: req.time, proposer: req.proposerAddress };
+      const blockStore = new BranchStore(state.store);
+      const blockCtx = new Context(blockStore, block, new GasMeter(undefined), "block", logger);
+      for (const m of opts.modules) m.beginBlock?.(blockCtx);
+      const beginEvents = tagEvents(blockCtx.events.events, "BeginBlock");
+      const params = authParams(blockStore);
+      const txResults = req.txs.map((tx) => toExecTxResult(runTx(runner, "deliver", blockStore, block, params, tx, opts.maxTxBytes)));
+      const endCtx = new Context(blockStore, block, new GasMeter(undefined), "block", logger);
+      const validatorUpdates: ValidatorUpdate[] = [];
+      for (const m of opts.modules) validatorUpdates.push(...(m.endBlock?.(endCtx) ?? []));
+      const endEvents = tagEvents(endCtx.events.events, "EndBlock");
+      if (opts.checkInvariants) checkInvariants(blockStore, req.height);
+      prepared = state.prepare(req.height, blockStore.pending);
+      lastBlockTime = req.time;
+      return {
+        events: [...beginEvents, ...endEvents],
+        txResults,
+        validatorUpdates: validatorUpdates.map((v) => ({ pubKey: { ed25519: v.pubKey }, power: v.power })),
+        appHash: prepared.appHash,
+      };
+    },
+
+    async commit() {
+      if (prepared === null) throw new Error("commit without finalizeBlock");
+      const p = prepared;
+      prepared = null;
+      await state.commit(p, chainId);
+      checkState = new BranchStore(state.store);
+      checkBlock = { chainId, height: state.height + 1n, time: lastBlockTime, proposer: new Uint8Array() };
+      return { retainHeight: 0n };
+    },
+
+    async query(req) {
+      const height = state.height;
+      if (req.height !== 0n && req.height !== height) {
+        return queryError(sdkErrors.invalidRequest.wrap(`historical queries are not served: latest height is ${height}, requested ${req.height}`), height);
+      }
+      try {
+        if (req.path === "/cosmos.tx.v1beta1.Service/Simulate") return simulate(req.data, height);
+        const h = queries.get(req.path);
+        if (h === undefined) throw sdkErrors.unknownRequest.wrap(`unknown query path ${req.path}`);
+        const value = h(readContext("query"), req.data);
+        return { code: 0, log: "", info: "", index: 0n, key: new Uint8Array(), value, height, codespace: "" };
+      } catch (e) {
+        return queryError(e, height);
+      }
+    },
+
+    async extendVote() {
+      return { voteExtension: new Uint8Array() };
+    },
+
+    async verifyVoteExtension() {
+      return { status: VerifyStatus.ACCEPT };
+    },
+  };
+
+  function simulate(data: Uint8Array, height: bigint): ResponseQuery {
+    let req: SimulateRequest;
+    try {
+      req = SimulateRequest.decode(data);
+    } catch (e) {
+      throw sdkErrors.txDecode.wrap(`malformed SimulateRequest: ${(e as Error).message}`);
+    }
+    const block: BlockInfo = { chainId, height: height + 1n, time: lastBlockTime, proposer: new Uint8Array() };
+    const scratch = new BranchStore(state.store);
+    const o = runTx(runner, "simulate", scratch, block, authParams(), req.txBytes, opts.maxTxBytes);
+    if (o.code !== 0) {
+      return { code: o.code, log: o.log, info: "", index: 0n, key: new Uint8Array(), value: new Uint8Array(), height, codespace: o.codespace };
+    }
+    const value = SimulateResponse.encode({
+      gasInfo: { gasWanted: o.gasWanted, gasUsed: o.gasUsed },
+      result: { data: new Uint8Array(), log: "", events: o.events, msgResponses: [] },
+    }).finish();
+    return { code: 0, log: "", info: "", index: 0n, key: new Uint8Array(), value, height, codespace: "" };
+  }
+
+  return app;
+}
+
+/** The gas limit a tx declares, 0 if it cannot be read (it will fail in execution). */
+function gasLimitOf(tx: Uint8Array): bigint {
+  try {
+    return decodeGasLimit(tx);
+  } catch {
+    return 0n;
+  }
+}
+
+function decodeGasLimit(tx: Uint8Array): bigint {
+  return AuthInfo.decode(TxRaw.decode(tx).authInfoBytes).fee?.gasLimit ?? 0n;
+}
+
+/** The SDK marks begin/end-block events with a `mode` attribute. */
+function tagEvents(events: Event[], mode: string): Event[] {
+  for (const e of events) e.attributes.push({ key: "mode", value: mode, index: false });
+  return events;
+}

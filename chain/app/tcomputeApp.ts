@@ -1,0 +1,39 @@
+import { AccountKeeper } from "../../modules/auth/keeper.js";
+import { createAuthModule } from "../../modules/auth/module.js";
+import { BankKeeper, feeCollectorName } from "../../modules/bank/keeper.js";
+import { createBankModule } from "../../modules/bank/module.js";
+import { moduleAddress } from "../../modules/sdk/address.js";
+import type { Logger } from "../../modules/sdk/context.js";
+import type { StateStore } from "../store/stateStore.js";
+import { createApplication, type TcApplication } from "./application.js";
+import { createCachedVerifier } from "./sigVerifier.js";
+
+export interface TcomputeAppOptions {
+  maxTxBytes: number;
+  checkInvariants: boolean;
+  version: string;
+}
+
+/** Module accounts: they hold pooled coins and cannot receive user sends. */
+export const moduleAccountNames = [feeCollectorName] as const;
+
+/**
+ * The tcompute application: its modules in execution order and their keepers, wired once.
+ * Genesis, begin-block and end-block run modules in the order listed here.
+ */
+export function createTcomputeApp(opts: TcomputeAppOptions, deps: { state: StateStore; logger: Logger }): TcApplication {
+  const accounts = new AccountKeeper();
+  const bank = new BankKeeper(accounts, new Set(moduleAccountNames.map((n) => moduleAddress(n))));
+  const modules = [createAuthModule(accounts), createBankModule(bank)];
+  return createApplication(
+    {
+      modules,
+      accountKeeper: accounts,
+      ante: { accounts, bank, verify: createCachedVerifier() },
+      maxTxBytes: opts.maxTxBytes,
+      checkInvariants: opts.checkInvariants,
+      version: opts.version,
+    },
+    deps,
+  );
+}

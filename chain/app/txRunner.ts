@@ -1,0 +1,120 @@
+import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
+import type { Event } from "cosmjs-types/tendermint/abci/types";
+import { runAnte, type AnteDeps } from "../../modules/auth/ante.js";
+import type { Params as AuthParams } from "../../modules/auth/params.js";
+import { decodeTx, type DecodedTx, type MsgRouter } from "../../modules/auth/tx.js";
+import { Context, type BlockInfo, type ExecMode, type Logger } from "../../modules/sdk/context.js";
+import { sdkErrors, toCodedError, type CodedError } from "../../modules/sdk/errors.js";
+import { event } from "../../modules/sdk/events.js";
+import { GasMeter } from "../../modules/sdk/gas.js";
+import type { KVStore } from "../../modules/sdk/store.js";
+import { BranchStore } from "../store/branchStore.js";
+
+export interface TxOutcome {
+  code: number;
+  codespace: string;
+  log: string;
+  data: Uint8Array;
+  gasWanted: bigint;
+  gasUsed: bigint;
+  events: Event[];
+  /** Decoded tx, when decoding succeeded. */
+  tx: DecodedTx | null;
+  /** First signer and its sequence before this tx, when the ante handler passed. */
+  sender: string;
+  /** True when the ante handler passed: fee and sequence were taken even if a message failed. */
+  antePassed: boolean;
+}
+
+export interface TxRunnerDeps {
+  router: MsgRouter;
+  /** Module name that owns a message type, for the `message.module` event attribute. */
+  moduleOf: (typeUrl: string) => string;
+  ante: AnteDeps;
+  logger: Logger;
+}
+
+function failure(err: CodedError, gasWanted: bigint, gasUsed: bigint, events: Event[], tx: DecodedTx | null, sender: string, antePassed: boolean): TxOutcome {
+  return { code: err.code, codespace: err.codespace, log: err.message, data: new Uint8Array(), gasWanted, gasUsed, events, tx, sender, antePassed };
+}
+
+/**
+ * Runs one tx on a branch of `parent`: the ante handler on a tx branch, the messages on a
+ * branch of that. A failing ante leaves no trace; failing messages leave only the fee and
+ * sequence bump (the Cosmos rule). The parent is written only through `write()` here.
+ */
+export function runTx(
+  deps: TxRunnerDeps,
+  mode: ExecMode,
+  parent: KVStore,
+  block: BlockInfo,
+  authParams: AuthParams,
+  bytes: Uint8Array,
+  maxTxBytes: number,
+): TxOutcome {
+  if (bytes.length > maxTxBytes) {
+    return failure(sdkErrors.txTooLarge.wrap(`tx is ${bytes.length} bytes, maximum is ${maxTxBytes}`), 0n, 0n, [], null, "", false);
+  }
+  let tx: DecodedTx;
+  try {
+    tx = decodeTx(bytes, deps.router);
+  } catch (e) {
+    return failure(toCodedError(e), 0n, 0n, [], null, "", false);
+  }
+  const gasWanted = tx.authInfo.fee?.gasLimit ?? 0n;
+  const meter = new GasMeter(mode === "simulate" ? undefined : gasWanted);
+  const txStore = new BranchStore(parent);
+  const ctx = new Context(txStore, block, meter, mode, deps.logger);
+
+  let sender = "";
+  let signers: string[];
+  try {
+    signers = runAnte(ctx, tx, authParams, deps.ante).signers;
+    sender = signers[0]!;
+  } catch (e) {
+    return failure(toCodedError(e), gasWanted, meter.consumed, [], tx, "", false);
+  }
+  const anteEvents = ctx.events.events;
+
+  const msgStore = new BranchStore(txStore);
+  const msgCtx = ctx.withStore(msgStore);
+  const responses: Array<{ typeUrl: string; value: Uint8Array }> = [];
+  try {
+    for (let i = 0; i < tx.msgs.length; i++) {
+      const { typeUrl, msg, route } = tx.msgs[i]!;
+      const before = msgCtx.events.events.length;
+      const msgSigners = route.signers(msg);
+      msgCtx.events.emit(
+        event("message", [
+          ["action", typeUrl],
+          ["sender", msgSigners[0] ?? sender],
+          ["module", deps.moduleOf(typeUrl)],
+          ["msg_index", String(i)],
+        ]),
+      );
+      responses.push(route.handle(msgCtx, msg));
+      const evs = msgCtx.events.events;
+      for (let j = before + 1; j < evs.length; j++) evs[j]!.attributes.push({ key: "msg_index", value: String(i), index: true });
+    }
+  } catch (e) {
+    const err = toCodedError(e);
+    if (err.codespace === "undefined") deps.logger.error("message handler failed unexpectedly", { error: err.message, tx: Buffer.from(tx.hash).toString("hex") });
+    // Messages failed: their writes are dropped; in block execution the fee and sequence stay.
+    if (mode === "deliver") txStore.write();
+    return failure(err, gasWanted, meter.consumed > gasWanted && mode !== "simulate" ? gasWanted : meter.consumed, mode === "deliver" ? anteEvents : [], tx, sender, true);
+  }
+  msgStore.write();
+  txStore.write();
+  return {
+    code: 0,
+    codespace: "",
+    log: "",
+    data: TxMsgData.encode({ data: [], msgResponses: responses }).finish(),
+    gasWanted,
+    gasUsed: meter.consumed,
+    events: [...anteEvents, ...msgCtx.events.events],
+    tx,
+    sender,
+    antePassed: true,
+  };
+}

@@ -1,0 +1,46 @@
+import { defaultGenesis as authDefault, type AuthGenesisJson } from "../modules/auth/genesis.js";
+import { defaultGenesis as bankDefault, type BankGenesisJson } from "../modules/bank/genesis.js";
+import { validateAddress } from "../modules/sdk/address.js";
+import { addCoins, coinsFromProto, coinsToProto, formatCoins, type Coin } from "../modules/sdk/coins.js";
+import { validatorAddress } from "../chain/types/hashes.js";
+import { formatTime } from "../chain/types/time.js";
+import type { Timestamp } from "../modules/sdk/context.js";
+import { defaultConsensusParams, genesisErrors, type GenesisDoc } from "./genesisDoc.js";
+
+/** A new genesis with every module's defaults, no accounts and no validators. */
+export function newGenesisDoc(chainId: string, time: Timestamp): GenesisDoc {
+  return {
+    genesis_time: formatTime(time),
+    chain_id: chainId,
+    initial_height: "1",
+    consensus_params: defaultConsensusParams(),
+    validators: [],
+    app_hash: "",
+    app_state: { auth: authDefault(), bank: bankDefault() },
+  };
+}
+
+/** `tcd genesis add-account`: an account with a balance (balances add up if it exists). */
+export function addGenesisAccount(doc: GenesisDoc, address: string, coins: readonly Coin[]): void {
+  validateAddress(address);
+  if (coins.length === 0) throw genesisErrors.invalid.wrap("an account needs a positive balance");
+  const auth = doc.app_state["auth"] as AuthGenesisJson;
+  const bank = doc.app_state["bank"] as BankGenesisJson;
+  if (!auth.accounts.some((a) => a.address === address)) {
+    const next = auth.accounts.reduce((m, a) => (BigInt(a.account_number) >= m ? BigInt(a.account_number) + 1n : m), 0n);
+    auth.accounts.push({ "@type": "/cosmos.auth.v1beta1.BaseAccount", address, pub_key: null, account_number: next.toString(), sequence: "0" });
+  }
+  const existing = bank.balances.find((b) => b.address === address);
+  if (existing !== undefined) existing.coins = coinsToProto(addCoins(coinsFromProto(existing.coins), coins));
+  else bank.balances.push({ address, coins: coinsToProto(coins) });
+  bank.balances.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  const supply = bank.balances.reduce<Coin[]>((s, b) => addCoins(s, coinsFromProto(b.coins)), []);
+  bank.supply = coinsToProto(supply);
+  if (formatCoins(supply) === "") bank.supply = [];
+}
+
+export function addGenesisValidator(doc: GenesisDoc, pubKey: Uint8Array, power: bigint, name: string): void {
+  const address = Buffer.from(validatorAddress(pubKey)).toString("hex").toUpperCase();
+  if (doc.validators.some((v) => v.address === address)) throw genesisErrors.invalid.wrap(`validator ${address} is already in genesis`);
+  doc.validators.push({ address, pub_key: { type: "tendermint/PubKeyEd25519", value: Buffer.from(pubKey).toString("base64") }, power: power.toString(), name });
+}

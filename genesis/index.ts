@@ -1,0 +1,2 @@
+export { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "./build.js";
+export { defaultConsensusParams, genesisErrors, loadGenesisFile, parseGenesis, saveGenesisFile, type GenesisDoc, type ParsedGenesis } from "./genesisDoc.js";
