@@ -139,6 +139,9 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
   }
 
   if (fee.length > 0) deps.bank.deductFee(ctx, feePayer, fee);
+  // Simulated txs carry no fee; move a zero fee anyway so that the estimate includes the
+  // store reads and writes the real fee transfer will cost.
+  else if (simulate) deps.bank.deductFee(ctx, feePayer, [{ denom: params.feeDenom, amount: 0n }]);
   ctx.events.emit(event("tx", [["fee", formatCoins(fee)], ["fee_payer", feePayer]]));
   return { signers, fee, feePayer };
 }

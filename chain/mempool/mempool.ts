@@ -1,0 +1,158 @@
+import type { ResponseCheckTx } from "cosmjs-types/tendermint/abci/types";
+import { createHash } from "node:crypto";
+import { CheckTxType, type Application } from "../app/abci.js";
+import { sdkErrors } from "../../modules/sdk/errors.js";
+import type { Logger } from "../../modules/sdk/context.js";
+
+// The mempool: txs that passed CheckTx, in arrival order, bounded by count and bytes, with
+// duplicates refused by hash (also for a while after they were committed). After each block the
+// remaining txs are re-checked against the new state and dropped if no longer valid. A lock
+// keeps CheckTx away from the application while a block is executed and committed.
+
+export interface MempoolOptions {
+  size: number;
+  maxTxsBytes: number;
+  maxTxBytes: number;
+  cacheSize: number;
+  recheck: boolean;
+}
+
+export interface MempoolTx {
+  tx: Uint8Array;
+  hash: string; // uppercase hex
+  gasWanted: bigint;
+  sender: string;
+}
+
+export interface AddResult extends ResponseCheckTx {
+  hash: string;
+}
+
+export interface Mempool {
+  readonly size: number;
+  readonly bytes: number;
+  /** Runs CheckTx and adds the tx if it passes. */
+  add(tx: Uint8Array): Promise<AddResult>;
+  /** Txs in order, up to byte and gas limits (-1: no gas limit), without removing them. */
+  reap(maxBytes: number, maxGas: bigint): Uint8Array[];
+  list(limit: number): MempoolTx[];
+  has(hash: string): boolean;
+  /** Removes committed txs and re-checks the rest; call with the lock held. */
+  update(committed: readonly string[]): Promise<void>;
+  /** Runs f with CheckTx held off (block execution and commit). */
+  withLock<T>(f: () => Promise<T>): Promise<T>;
+  /** Called for every tx newly admitted (gossip). */
+  onAdmit(listener: (t: MempoolTx) => void): void;
+}
+
+export function hashTx(tx: Uint8Array): string {
+  return createHash("sha256").update(tx).digest("hex").toUpperCase();
+}
+
+export function createMempool(opts: MempoolOptions, deps: { app: Application; logger: Logger }): Mempool {
+  const txs = new Map<string, MempoolTx>(); // insertion order = arrival order
+  let bytes = 0;
+  /** Recently seen hashes (admitted or committed), bounded FIFO: duplicate rejection. */
+  const seen = new Set<string>();
+  let lock: Promise<void> = Promise.resolve();
+  const listeners: Array<(t: MempoolTx) => void> = [];
+
+  function remember(hash: string): void {
+    seen.add(hash);
+    if (seen.size > opts.cacheSize) {
+      const oldest = seen.values().next().value;
+      if (oldest !== undefined) seen.delete(oldest);
+    }
+  }
+
+  function reject(hash: string, err: ReturnType<typeof sdkErrors.txInMempoolCache.wrap>): AddResult {
+    return { code: err.code, codespace: err.codespace, log: err.message, data: new Uint8Array(), info: "", gasWanted: 0n, gasUsed: 0n, events: [], hash };
+  }
+
+  async function serialized<T>(f: () => Promise<T>): Promise<T> {
+    const prev = lock;
+    let release!: () => void;
+    lock = new Promise<void>((r) => (release = r));
+    await prev;
+    try {
+      return await f();
+    } finally {
+      release();
+    }
+  }
+
+  return {
+    get size() {
+      return txs.size;
+    },
+    get bytes() {
+      return bytes;
+    },
+    add(tx) {
+      const hash = hashTx(tx);
+      if (tx.length > opts.maxTxBytes) return Promise.resolve(reject(hash, sdkErrors.txTooLarge.wrap(`tx is ${tx.length} bytes, maximum is ${opts.maxTxBytes}`)));
+      if (txs.has(hash) || seen.has(hash)) return Promise.resolve(reject(hash, sdkErrors.txInMempoolCache.wrap()));
+      if (txs.size >= opts.size || bytes + tx.length > opts.maxTxsBytes) {
+        return Promise.resolve(reject(hash, sdkErrors.mempoolIsFull.wrap(`mempool is full: ${txs.size} txs, ${bytes} bytes`)));
+      }
+      return serialized(async () => {
+        if (txs.has(hash) || seen.has(hash)) return reject(hash, sdkErrors.txInMempoolCache.wrap());
+        const res = await deps.app.checkTx({ tx, type: CheckTxType.NEW });
+        if (res.code === 0) {
+          const entry = { tx, hash, gasWanted: res.gasWanted, sender: res.info };
+          txs.set(hash, entry);
+          bytes += tx.length;
+          remember(hash);
+          for (const l of listeners) l(entry);
+        }
+        return { ...res, hash };
+      });
+    },
+    reap(maxBytes, maxGas) {
+      const out: Uint8Array[] = [];
+      let b = 0;
+      let g = 0n;
+      for (const t of txs.values()) {
+        if (b + t.tx.length > maxBytes) break;
+        if (maxGas >= 0n && g + t.gasWanted > maxGas) break;
+        b += t.tx.length;
+        g += t.gasWanted;
+        out.push(t.tx);
+      }
+      return out;
+    },
+    list(limit) {
+      const out: MempoolTx[] = [];
+      for (const t of txs.values()) {
+        if (out.length >= limit) break;
+        out.push(t);
+      }
+      return out;
+    },
+    has: (hash) => txs.has(hash),
+    async update(committed) {
+      for (const h of committed) {
+        const t = txs.get(h);
+        if (t !== undefined) {
+          txs.delete(h);
+          bytes -= t.tx.length;
+        }
+        remember(h);
+      }
+      if (!opts.recheck) return;
+      for (const [h, t] of [...txs]) {
+        const res = await deps.app.checkTx({ tx: t.tx, type: CheckTxType.RECHECK });
+        if (res.code !== 0) {
+          txs.delete(h);
+          bytes -= t.tx.length;
+          seen.delete(h); // no longer valid now, but it may be sent again once it is
+          deps.logger.debug("mempool: dropped tx on recheck", { hash: h, code: res.code, log: res.log });
+        }
+      }
+    },
+    withLock: serialized,
+    onAdmit(l) {
+      listeners.push(l);
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { registerError } from "../../modules/sdk/errors.js";
+
+// The node's config/config.json: CometBFT's sections and names (rpc, p2p, mempool, consensus,
+// tx_index), in JSON. Missing fields take their defaults, so that old files keep working.
+
+export const configErrors = {
+  invalid: registerError("config", 2, "invalid config"),
+};
+
+export interface NodeConfig {
+  moniker: string;
+  log_level: "debug" | "info" | "warn" | "error";
+  rpc: {
+    laddr: string;
+    max_body_bytes: number;
+    max_open_connections: number;
+    max_subscription_clients: number;
+    max_subscriptions_per_client: number;
+    cors_allowed_origins: string[];
+  };
+  p2p: { laddr: string; persistent_peers: string; seeds: string; max_num_inbound_peers: number; max_num_outbound_peers: number };
+  mempool: { size: number; max_txs_bytes: number; max_tx_bytes: number; cache_size: number; recheck: boolean };
+  consensus: { timeout_commit: string; create_empty_blocks: boolean; create_empty_blocks_interval: string };
+  tx_index: { indexer: "kv" | "null" };
+}
+
+export function defaultConfig(moniker: string): NodeConfig {
+  return {
+    moniker,
+    log_level: "info",
+    rpc: {
+      laddr: "tcp://127.0.0.1:26657",
+      max_body_bytes: 1_000_000,
+      max_open_connections: 900,
+      max_subscription_clients: 100,
+      max_subscriptions_per_client: 5,
+      cors_allowed_origins: ["*"],
+    },
+    p2p: { laddr: "tcp://127.0.0.1:26656", persistent_peers: "", seeds: "", max_num_inbound_peers: 40, max_num_outbound_peers: 10 },
+    mempool: { size: 50_000, max_txs_bytes: 256 * 1024 * 1024, max_tx_bytes: 1024 * 1024, cache_size: 100_000, recheck: true },
+    consensus: { timeout_commit: "1s", create_empty_blocks: true, create_empty_blocks_interval: "0s" },
+    tx_index: { indexer: "kv" },
+  };
+}
+
+/** Parses "1s", "500ms", "2m", "0s" into milliseconds. */
+export function parseDuration(s: string): number {
+  const m = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$/.exec(s.trim());
+  if (m === null) throw configErrors.invalid.wrap(`invalid duration ${JSON.stringify(s)} (use e.g. 500ms, 1s, 2m)`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** "tcp://127.0.0.1:26657" -> host and port. */
+export function parseListenAddress(laddr: string): { host: string; port: number } {
+  const m = /^(?:tcp:\/\/)?([^:/]+|\[[0-9a-fA-F:]+\]):([0-9]{1,5})$/.exec(laddr);
+  if (m === null || Number(m[2]) > 65535) throw configErrors.invalid.wrap(`invalid listen address ${JSON.stringify(laddr)} (use tcp://host:port)`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ""), port: Number(m[2]) };
+}
+
+function merge<T extends object>(defaults: T, given: unknown, path: string): T {
+  if (given === undefined) return defaults;
+  if (typeof given !== "object" || given === null || Array.isArray(given)) throw configErrors.invalid.wrap(`${path} must be an object`);
+  const out = { ...defaults } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(given)) {
+    if (!(k in defaults)) throw configErrors.invalid.wrap(`${path}.${k} is not a known setting`);
+    const d = (defaults as Record<string, unknown>)[k];
+    if (typeof d === "object" && d !== null && !Array.isArray(d)) out[k] = merge(d, v, `${path}.${k}`);
+    else if (typeof v !== typeof d || Array.isArray(v) !== Array.isArray(d)) throw configErrors.invalid.wrap(`${path}.${k} must be a ${Array.isArray(d) ? "list" : typeof d}`);
+    else out[k] = v;
+  }
+  return out as T;
+}
+
+export function validateConfig(c: NodeConfig): NodeConfig {
+  parseListenAddress(c.rpc.laddr);
+  parseListenAddress(c.p2p.laddr);
+  parseDuration(c.consensus.timeout_commit);
+  parseDuration(c.consensus.create_empty_blocks_interval);
+  for (const [k, v] of Object.entries(c.mempool)) {
+    if (typeof v === "number" && (!Number.isSafeInteger(v) || v <= 0)) throw configErrors.invalid.wrap(`mempool.${k} must be a positive integer`);
+  }
+  if (!["debug", "info", "warn", "error"].includes(c.log_level)) throw configErrors.invalid.wrap("log_level must be debug, info, warn or error");
+  return c;
+}
+
+export function configPath(home: string): string {
+  return join(home, "config", "config.json");
+}
+
+export function loadConfig(home: string): NodeConfig {
+  const path = configPath(home);
+  if (!existsSync(path)) return defaultConfig("node");
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw configErrors.invalid.wrap(`${path}: ${(e as Error).message}`);
+  }
+  return validateConfig(merge(defaultConfig("node"), json, "config"));
+}
+
+export function saveConfig(home: string, c: NodeConfig): void {
+  mkdirSync(join(home, "config"), { recursive: true });
+  writeFileSync(configPath(home), JSON.stringify(c, null, 2) + "\n");
+}
+
+/** Paths of a node's home directory, as CometBFT lays it out. */
+export function homePaths(home: string) {
+  return {
+    config: join(home, "config"),
+    data: join(home, "data"),
+    genesis: join(home, "config", "genesis.json"),
+    privValidatorKey: join(home, "config", "priv_validator_key.json"),
+    nodeKey: join(home, "config", "node_key.json"),
+    privValidatorState: join(home, "data", "priv_validator_state.json"),
+    stateDb: join(home, "data", "application.db"),
+    blockDb: join(home, "data", "blockstore.db"),
+    txIndexDb: join(home, "data", "tx_index.db"),
+  };
+}

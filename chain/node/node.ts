@@ -1,0 +1,230 @@
+import { registerError } from "../../modules/sdk/errors.js";
+import type { Logger } from "../../modules/sdk/context.js";
+import { loadGenesisFile, type ParsedGenesis } from "../../genesis/genesisDoc.js";
+import type { TcApplication } from "../app/application.js";
+import { createTcomputeApp } from "../app/tcomputeApp.js";
+import { loadOrGenNodeKey, loadPrivValidatorKey, nodeId } from "../crypto/keyFiles.js";
+import { createPrivValidator } from "../consensus/privValidator.js";
+import { createMempool, hashTx, type Mempool } from "../mempool/mempool.js";
+import { levelKV, memoryKV, type AsyncKV } from "../store/asyncKV.js";
+import { BlockStore } from "../store/blockStore.js";
+import { openDB } from "../store/db.js";
+import { StateStore } from "../store/stateStore.js";
+import { TxIndex } from "../store/txIndex.js";
+import { consensusParamsHash, resultsHash } from "../types/hashes.js";
+import { emptyHash } from "../types/merkle.js";
+import { createRpcServer, type RpcServer } from "../rpc/server.js";
+import { emptyBlockId, makeValidator, sortValidators, type ChainState } from "./chainState.js";
+import { homePaths, parseDuration, parseListenAddress, type NodeConfig } from "./config.js";
+import { createEventBus, type EventBus } from "./eventBus.js";
+import { createSoloProducer, type SoloProducer } from "./soloProducer.js";
+import type { Ed25519Key } from "../crypto/ed25519.js";
+
+export const nodeErrors = {
+  wrongChain: registerError("node", 2, "data directory belongs to another chain"),
+  corruptData: registerError("node", 3, "data directory is inconsistent"),
+  notAValidator: registerError("node", 4, "this node's key is not in the validator set"),
+};
+
+export const nodeVersion = "0.38.17"; // CometBFT version cosmjs sees (selects its Comet38 client)
+export const softwareVersion = "0.1.0";
+
+export interface NodeOptions {
+  home: string;
+  config: NodeConfig;
+  /** Keep everything in memory (tests); the home directory is still read for keys and genesis. */
+  inMemory?: boolean;
+  checkInvariants?: boolean;
+}
+
+export interface Node {
+  readonly id: string;
+  readonly config: NodeConfig;
+  readonly genesis: ParsedGenesis;
+  readonly app: TcApplication;
+  readonly mempool: Mempool;
+  readonly blockStore: BlockStore;
+  readonly txIndex: TxIndex | null;
+  readonly eventBus: EventBus;
+  readonly nodeKey: Ed25519Key;
+  readonly validatorKey: Ed25519Key;
+  /** host:port the RPC server listens on, once started. */
+  readonly rpcAddress: string;
+  state(): ChainState;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Resolves when the node halts on an internal error. */
+  readonly halted: Promise<Error>;
+}
+
+/**
+ * Wires a node from its home directory: stores, application, mempool, block production and RPC.
+ * On start it initialises the chain from genesis, or replays blocks the application is missing.
+ */
+export async function createNode(opts: NodeOptions, deps: { logger: Logger }): Promise<Node> {
+  const { logger } = deps;
+  const paths = homePaths(opts.home);
+  const genesis = loadGenesisFile(paths.genesis);
+  const validatorKey = loadPrivValidatorKey(paths.privValidatorKey);
+  const nodeKey = loadOrGenNodeKey(paths.nodeKey);
+
+  const mem = opts.inMemory === true;
+  const stateDb = mem ? null : await openDB(paths.stateDb);
+  const blockKV: AsyncKV = mem ? memoryKV() : levelKV(await openDB(paths.blockDb));
+  const indexKV: AsyncKV | null = opts.config.tx_index.indexer === "null" ? null : mem ? memoryKV() : levelKV(await openDB(paths.txIndexDb));
+  const closeAll = async () => {
+    await stateDb?.close();
+    await blockKV.close();
+    await indexKV?.close();
+  };
+
+  try {
+    const stateStore = await StateStore.open(stateDb);
+    if (stateStore.initialized && stateStore.chainId !== genesis.chainId) {
+      throw nodeErrors.wrongChain.wrap(`${paths.data} holds chain ${stateStore.chainId}, but genesis is for ${genesis.chainId}`);
+    }
+    const blockStore = await BlockStore.open(blockKV);
+    const txIndex = indexKV === null ? null : new TxIndex(indexKV);
+    const app = createTcomputeApp(
+      { maxTxBytes: opts.config.mempool.max_tx_bytes, checkInvariants: opts.checkInvariants ?? false, version: softwareVersion },
+      { state: stateStore, logger },
+    );
+    const mempool = createMempool(
+      {
+        size: opts.config.mempool.size,
+        maxTxsBytes: opts.config.mempool.max_txs_bytes,
+        maxTxBytes: opts.config.mempool.max_tx_bytes,
+        cacheSize: opts.config.mempool.cache_size,
+        recheck: opts.config.mempool.recheck,
+      },
+      { app, logger },
+    );
+    const eventBus = createEventBus(logger);
+
+    const validators = sortValidators(genesis.validators.map((v) => makeValidator(v.pubKey, v.power, v.name)));
+    if (validators.length !== 1) {
+      throw nodeErrors.corruptData.wrap(`this node runs a single validator until the consensus engine lands; genesis has ${validators.length}`);
+    }
+    if (Buffer.compare(Buffer.from(validators[0]!.pubKey), Buffer.from(validatorKey.pubKey)) !== 0) {
+      throw nodeErrors.notAValidator.wrap(`${paths.privValidatorKey} does not hold the genesis validator's key`);
+    }
+
+    if (!stateStore.initialized) {
+      if (blockStore.height !== 0n) throw nodeErrors.corruptData.wrap("blocks are stored but the application state is empty");
+      const res = await app.initChain({
+        time: genesis.time,
+        chainId: genesis.chainId,
+        consensusParams: genesis.consensusParams,
+        validators: validators.map((v) => ({ pubKey: { ed25519: v.pubKey }, power: v.power })),
+        appStateBytes: Buffer.from(JSON.stringify(genesis.doc.app_state)),
+        initialHeight: genesis.initialHeight,
+      });
+      logger.info("initialized chain from genesis", { chain_id: genesis.chainId, app_hash: res.appHash });
+    }
+
+    let state: ChainState = {
+      chainId: genesis.chainId,
+      initialHeight: genesis.initialHeight,
+      lastBlockHeight: genesis.initialHeight - 1n,
+      lastBlockId: emptyBlockId(),
+      lastBlockTime: genesis.time,
+      validators,
+      maxBlockBytes: genesis.consensusParams.block!.maxBytes,
+      maxBlockGas: genesis.consensusParams.block!.maxGas,
+      consensusHash: consensusParamsHash(genesis.consensusParams.block!.maxBytes, genesis.consensusParams.block!.maxGas),
+      lastResultsHash: emptyHash,
+      appHash: app.appHash,
+    };
+
+    // Handshake: the app may be one block behind the block store (crash between saving a
+    // block and committing state); replay what it misses. Never the other way round.
+    if (blockStore.height > 0n) {
+      if (blockStore.height < app.height) throw nodeErrors.corruptData.wrap(`application at height ${app.height} is ahead of the block store at ${blockStore.height}`);
+      const resume = async (h: bigint) => {
+        const meta = (await blockStore.loadMeta(h))!;
+        const results = (await blockStore.loadResults(h))!;
+        state = { ...state, lastBlockHeight: h, lastBlockId: meta.blockId!, lastBlockTime: meta.header!.time, lastResultsHash: resultsHash(results.txResults), appHash: results.appHash };
+      };
+      await resume(app.height);
+      for (let h = app.height + 1n; h <= blockStore.height; h++) {
+        logger.info("replaying block into the application", { height: h });
+        const block = (await blockStore.loadBlock(h))!;
+        const res = await app.finalizeBlock({
+          txs: block.data!.txs,
+          decidedLastCommit: { round: 0, votes: [] },
+          misbehavior: [],
+          hash: (await blockStore.loadMeta(h))!.blockId!.hash,
+          height: h,
+          time: block.header!.time,
+          nextValidatorsHash: block.header!.nextValidatorsHash,
+          proposerAddress: block.header!.proposerAddress,
+        });
+        const stored = (await blockStore.loadResults(h))!;
+        if (Buffer.compare(Buffer.from(res.appHash), Buffer.from(stored.appHash)) !== 0) {
+          throw nodeErrors.corruptData.wrap(`replay of height ${h} gave app_hash ${Buffer.from(res.appHash).toString("hex")}, the block store recorded ${Buffer.from(stored.appHash).toString("hex")}`);
+        }
+        await app.commit();
+        await resume(h);
+      }
+      if (txIndex !== null) {
+        for (let h = (await txIndex.indexedHeight()) + 1n; h <= blockStore.height; h++) {
+          const block = (await blockStore.loadBlock(h))!;
+          const results = (await blockStore.loadResults(h))!;
+          const txs = block.data!.txs;
+          await txIndex.indexBlock(h, txs, txs.map(hashTx), results.txResults);
+        }
+      }
+    }
+
+    const signer = createPrivValidator(validatorKey, mem ? null : paths.privValidatorState);
+    let haltResolve!: (e: Error) => void;
+    const halted = new Promise<Error>((r) => (haltResolve = r));
+    const executorDeps = { app, blockStore, txIndex, mempool, eventBus, logger };
+    const producer: SoloProducer = createSoloProducer(
+      {
+        timeoutCommitMs: parseDuration(opts.config.consensus.timeout_commit),
+        createEmptyBlocks: opts.config.consensus.create_empty_blocks,
+        emptyBlocksIntervalMs: parseDuration(opts.config.consensus.create_empty_blocks_interval),
+      },
+      { ...executorDeps, signer, getState: () => state, setState: (s) => (state = s), now: () => Date.now(), onHalt: haltResolve },
+    );
+
+    let rpc: RpcServer | null = null;
+    const node: Node = {
+      id: nodeId(nodeKey),
+      config: opts.config,
+      genesis,
+      app,
+      mempool,
+      blockStore,
+      txIndex,
+      eventBus,
+      nodeKey,
+      validatorKey,
+      get rpcAddress() {
+        return rpc?.address ?? "";
+      },
+      state: () => state,
+      halted,
+      async start() {
+        // RPC serves from height 1 on (cosmjs needs a latest block hash): make it first.
+        if (blockStore.height === 0n) await producer.produce();
+        const { host, port } = parseListenAddress(opts.config.rpc.laddr);
+        rpc = await createRpcServer({ host, port, config: opts.config.rpc, version: nodeVersion }, { node, logger });
+        producer.start();
+        logger.info("node started", { chain_id: genesis.chainId, height: state.lastBlockHeight, rpc: rpc.address, node_id: nodeId(nodeKey) });
+      },
+      async stop() {
+        await producer.stop();
+        await rpc?.close();
+        await mempool.withLock(async () => {});
+        await closeAll();
+        logger.info("node stopped", { height: state.lastBlockHeight });
+      },
+    };
+    return node;
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}

@@ -1,0 +1,66 @@
+import type { NodeEvent } from "../node/eventBus.js";
+import { queryMatches, type EventMap, type EventQuery } from "../store/eventQuery.js";
+import { b64, blockIdJson, blockJson, eventsJson, headerJson, hex, txResultJson, type Json } from "./format.js";
+
+/** The event payloads CometBFT sends to subscribers, for each event a query can match. */
+export function eventPayloads(e: NodeEvent): Array<{ events: EventMap; data: () => Json }> {
+  if (e.kind === "Tx") {
+    return [
+      {
+        events: e.events,
+        data: () => ({
+          type: "tendermint/event/Tx",
+          value: { TxResult: { height: e.height.toString(), index: e.index, tx: b64(e.tx), result: txResultJson(e.result) } },
+        }),
+      },
+    ];
+  }
+  const headerEvents: EventMap = new Map(e.events);
+  headerEvents.set("tm.event", ["NewBlockHeader"]);
+  return [
+    {
+      events: e.events,
+      data: () => ({
+        type: "tendermint/event/NewBlock",
+        value: {
+          block: blockJson(e.block),
+          block_id: blockIdJson(e.blockId),
+          result_finalize_block: {
+            events: eventsJson(e.results.events),
+            tx_results: e.results.txResults.map(txResultJson),
+            validator_updates: [],
+            consensus_param_updates: null,
+            app_hash: hex(e.results.appHash),
+          },
+        },
+      }),
+    },
+    { events: headerEvents, data: () => ({ type: "tendermint/event/NewBlockHeader", value: { header: headerJson(e.block.header!) } }) },
+  ];
+}
+
+export interface Subscription {
+  id: number | string | null;
+  text: string;
+  query: EventQuery;
+}
+
+/** The messages a client's subscriptions should receive for one node event. */
+export function matchEvent(subs: readonly Subscription[], e: NodeEvent): Array<{ sub: Subscription; events: EventMap; data: Json }> {
+  const out: Array<{ sub: Subscription; events: EventMap; data: Json }> = [];
+  for (const payload of eventPayloads(e)) {
+    let data: Json | undefined;
+    for (const sub of subs) {
+      if (!queryMatches(sub.query, payload.events)) continue;
+      data ??= payload.data();
+      out.push({ sub, events: payload.events, data });
+    }
+  }
+  return out;
+}
+
+export function eventMapJson(m: EventMap): Json {
+  const o: Record<string, Json> = {};
+  for (const k of [...m.keys()].sort()) o[k] = m.get(k)!;
+  return o;
+}

@@ -1,0 +1,103 @@
+import { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
+import { Block } from "cosmjs-types/tendermint/types/block";
+import { BlockMeta, Commit } from "cosmjs-types/tendermint/types/types";
+import { ValidatorSet } from "cosmjs-types/tendermint/types/validator";
+import { heightKey, utf8, fromUtf8 } from "../../modules/sdk/store.js";
+import type { AsyncKV } from "./asyncKV.js";
+
+// The block store: every block with its meta, the commit that decided it (the "seen commit"),
+// its FinalizeBlock results and the validator set that signed it. One block is saved as one
+// atomic batch, before the application commits its state (see docs/node.md: crash recovery).
+
+const k = {
+  block: (h: bigint) => `b/${heightKey(h)}`,
+  meta: (h: bigint) => `m/${heightKey(h)}`,
+  seenCommit: (h: bigint) => `c/${heightKey(h)}`,
+  results: (h: bigint) => `r/${heightKey(h)}`,
+  validators: (h: bigint) => `v/${heightKey(h)}`,
+  hash: (hash: Uint8Array) => `h/${Buffer.from(hash).toString("hex")}`,
+  base: "s/base",
+  height: "s/height",
+};
+
+export interface SavedBlock {
+  block: Block;
+  meta: BlockMeta;
+  seenCommit: Commit;
+  results: ResponseFinalizeBlock;
+  validators: ValidatorSet;
+}
+
+export class BlockStore {
+  private _height = 0n;
+  private _base = 0n;
+
+  private constructor(private readonly kv: AsyncKV) {}
+
+  static async open(kv: AsyncKV): Promise<BlockStore> {
+    const s = new BlockStore(kv);
+    const h = await kv.get(k.height);
+    if (h !== undefined) {
+      s._height = BigInt(fromUtf8(h));
+      s._base = BigInt(fromUtf8((await kv.get(k.base))!));
+    }
+    return s;
+  }
+
+  get height(): bigint {
+    return this._height;
+  }
+
+  /** The lowest stored height (0 when empty). */
+  get base(): bigint {
+    return this._base;
+  }
+
+  async save(b: SavedBlock): Promise<void> {
+    const h = b.block.header!.height;
+    if (this._height !== 0n && h !== this._height + 1n) throw new Error(`block store at ${this._height} cannot save height ${h}`);
+    const ops: Array<[string, Uint8Array]> = [
+      [k.block(h), Block.encode(b.block).finish()],
+      [k.meta(h), BlockMeta.encode(b.meta).finish()],
+      [k.seenCommit(h), Commit.encode(b.seenCommit).finish()],
+      [k.results(h), ResponseFinalizeBlock.encode(b.results).finish()],
+      [k.validators(h), ValidatorSet.encode(b.validators).finish()],
+      [k.hash(b.meta.blockId!.hash), utf8(h.toString())],
+      [k.height, utf8(h.toString())],
+    ];
+    if (this._base === 0n) ops.push([k.base, utf8(h.toString())]);
+    await this.kv.write(ops);
+    if (this._base === 0n) this._base = h;
+    this._height = h;
+  }
+
+  private async load<T>(key: string, decode: (b: Uint8Array) => T): Promise<T | null> {
+    const raw = await this.kv.get(key);
+    return raw === undefined ? null : decode(raw);
+  }
+
+  loadBlock(h: bigint): Promise<Block | null> {
+    return this.load(k.block(h), (b) => Block.decode(b));
+  }
+
+  loadMeta(h: bigint): Promise<BlockMeta | null> {
+    return this.load(k.meta(h), (b) => BlockMeta.decode(b));
+  }
+
+  loadSeenCommit(h: bigint): Promise<Commit | null> {
+    return this.load(k.seenCommit(h), (b) => Commit.decode(b));
+  }
+
+  loadResults(h: bigint): Promise<ResponseFinalizeBlock | null> {
+    return this.load(k.results(h), (b) => ResponseFinalizeBlock.decode(b));
+  }
+
+  loadValidators(h: bigint): Promise<ValidatorSet | null> {
+    return this.load(k.validators(h), (b) => ValidatorSet.decode(b));
+  }
+
+  async heightOfHash(hash: Uint8Array): Promise<bigint | null> {
+    const raw = await this.kv.get(k.hash(hash));
+    return raw === undefined ? null : BigInt(fromUtf8(raw));
+  }
+}

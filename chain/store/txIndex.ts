@@ -1,0 +1,122 @@
+import { TxResult, type ExecTxResult } from "cosmjs-types/tendermint/abci/types";
+import { heightKey } from "../../modules/sdk/store.js";
+import type { AsyncKV } from "./asyncKV.js";
+import { flattenEvents, queryMatches, type EventQuery } from "./eventQuery.js";
+
+// The tx indexer (CometBFT's kv indexer): each tx by hash, and by every indexed event
+// attribute plus tx.height, so that tx_search answers `message.sender='…'`, `tx.height=5`
+// and any indexed `type.attr` condition. Keys:
+//   t/<HASH>                                  -> TxResult
+//   e/<type.attr>\0<value>\0<height>/<index>  -> HASH
+
+const indexWidth = 8;
+const indexedHeightKey = "s/height";
+
+function valueKey(v: string): string {
+  return Buffer.from(v, "utf8").toString("latin1");
+}
+
+function posKey(height: bigint, index: number): string {
+  return `${heightKey(height)}/${index.toString(16).padStart(indexWidth, "0")}`;
+}
+
+export interface IndexedTx {
+  hash: string; // uppercase hex
+  height: bigint;
+  index: number;
+  tx: Uint8Array;
+  result: ExecTxResult;
+}
+
+export interface SearchResult {
+  txs: IndexedTx[];
+  total: number;
+}
+
+/** The most candidate txs one search examines: a guard against unbounded scans. */
+export const maxSearchCandidates = 100_000;
+
+export class TxIndex {
+  constructor(private readonly kv: AsyncKV) {}
+
+  /** Indexes a block's txs in one batch. */
+  async indexBlock(height: bigint, txs: readonly Uint8Array[], hashes: readonly string[], results: readonly ExecTxResult[]): Promise<void> {
+    const ops: Array<[string, Uint8Array]> = [];
+    for (let i = 0; i < txs.length; i++) {
+      const hash = hashes[i]!;
+      const hashBytes = Buffer.from(hash, "latin1");
+      const result = results[i]!;
+      ops.push([`t/${hash}`, TxResult.encode({ height, index: i, tx: txs[i]!, result }).finish()]);
+      const pos = posKey(height, i);
+      ops.push([`e/tx.height\0${heightKey(height)}\0${pos}`, hashBytes]);
+      for (const e of result.events) {
+        for (const a of e.attributes) {
+          if (!a.index || a.key === "") continue;
+          ops.push([`e/${valueKey(`${e.type}.${a.key}`)}\0${valueKey(a.value)}\0${pos}`, hashBytes]);
+        }
+      }
+    }
+    ops.push([indexedHeightKey, Buffer.from(height.toString())]);
+    await this.kv.write(ops);
+  }
+
+  /** The last height indexed (0 if none): the node re-indexes from the block store after it. */
+  async indexedHeight(): Promise<bigint> {
+    const raw = await this.kv.get(indexedHeightKey);
+    return raw === undefined ? 0n : BigInt(Buffer.from(raw).toString());
+  }
+
+  async get(hash: string): Promise<IndexedTx | null> {
+    const raw = await this.kv.get(`t/${hash.toUpperCase()}`);
+    if (raw === undefined) return null;
+    const r = TxResult.decode(raw);
+    return { hash: hash.toUpperCase(), height: r.height, index: r.index, tx: r.tx, result: r.result! };
+  }
+
+  async search(q: EventQuery, page: number, perPage: number, order: "asc" | "desc"): Promise<SearchResult> {
+    const hashCond = q.find((c) => c.key === "tx.hash" && c.op === "=" && c.operand?.kind === "string");
+    let candidates: string[];
+    if (hashCond !== undefined) {
+      candidates = [hashCond.operand!.value.toUpperCase()];
+    } else {
+      candidates = await this.candidates(q);
+    }
+    const matched: IndexedTx[] = [];
+    for (const hash of candidates) {
+      const t = await this.get(hash);
+      if (t === null) continue;
+      const events = flattenEvents(t.result.events);
+      events.set("tx.height", [t.height.toString()]);
+      events.set("tx.hash", [t.hash]);
+      if (queryMatches(q, events)) matched.push(t);
+    }
+    matched.sort((a, b) => (a.height !== b.height ? (a.height < b.height ? -1 : 1) : a.index - b.index));
+    if (order === "desc") matched.reverse();
+    const start = (page - 1) * perPage;
+    return { txs: matched.slice(start, start + perPage), total: matched.length };
+  }
+
+  /** Hashes of txs that may match: from the most selective condition the index can serve. */
+  private async candidates(q: EventQuery): Promise<string[]> {
+    const eq = q.find((c) => c.op === "=" && c.operand !== null && c.key !== "tx.height") ?? q.find((c) => c.key === "tx.height" && c.op === "=");
+    let prefix: string;
+    let range: { gte?: string; lt?: string } = {};
+    if (eq !== undefined) {
+      const value = eq.key === "tx.height" ? heightKey(BigInt(eq.operand!.value.split(".")[0]!)) : valueKey(eq.operand!.value);
+      prefix = `e/${valueKey(eq.key)}\0${value}\0`;
+    } else {
+      const c = q.find((x) => x.key === "tx.height") ?? q[0]!;
+      prefix = `e/${valueKey(c.key)}\0`;
+      if (c.key === "tx.height" && c.operand?.kind === "number") {
+        const h = BigInt(c.operand.value.split(".")[0]!);
+        if (c.op === ">" || c.op === ">=") range = { gte: `${prefix}${heightKey(c.op === ">" ? h + 1n : h)}` };
+        if (c.op === "<" || c.op === "<=") range = { lt: `${prefix}${heightKey(c.op === "<" ? h : h + 1n)}` };
+      }
+    }
+    const seen = new Set<string>();
+    for await (const [, v] of this.kv.scan(prefix, { ...range, limit: maxSearchCandidates })) {
+      seen.add(Buffer.from(v).toString("latin1"));
+    }
+    return [...seen];
+  }
+}

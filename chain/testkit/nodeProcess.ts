@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../../genesis/build.js";
+import { saveGenesisFile, type GenesisDoc } from "../../genesis/genesisDoc.js";
+import type { Coin } from "../../modules/sdk/coins.js";
+import { loadOrGenNodeKey, loadOrGenPrivValidatorKey } from "../crypto/keyFiles.js";
+import { defaultConfig, homePaths, saveConfig, type NodeConfig } from "../node/config.js";
+import { timeFromMillis } from "../types/time.js";
+import { repoRoot } from "../../localnet/localnet.js";
+
+// Real node processes for end-to-end tests: a fresh home in a temp dir, RPC on a free
+// 127.0.0.1 port, short block times, and the process stopped when the test ends.
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestHome {
+  home: string;
+  rpcPort: number;
+  chainId: string;
+  genesis: GenesisDoc;
+}
+
+export async function makeTestHome(opts: { accounts: Array<{ address: string; coins: Coin[] }>; chainId?: string; editConfig?: (c: NodeConfig) => void }): Promise<TestHome> {
+  const home = mkdtempSync(join(tmpdir(), "tcd-test-"));
+  const paths = homePaths(home);
+  mkdirSync(paths.data, { recursive: true });
+  const rpcPort = await freePort();
+  const config = defaultConfig("test-node");
+  config.rpc.laddr = `tcp://127.0.0.1:${rpcPort}`;
+  config.p2p.laddr = `tcp://127.0.0.1:${await freePort()}`;
+  config.consensus.timeout_commit = "300ms";
+  config.log_level = "warn";
+  opts.editConfig?.(config);
+  saveConfig(home, config);
+  loadOrGenNodeKey(paths.nodeKey);
+  const key = loadOrGenPrivValidatorKey(paths.privValidatorKey);
+  const chainId = opts.chainId ?? "tcompute-e2e-1";
+  const doc = newGenesisDoc(chainId, timeFromMillis(Date.now()));
+  addGenesisValidator(doc, key.pubKey, 100n, "test-node");
+  for (const a of opts.accounts) addGenesisAccount(doc, a.address, a.coins);
+  saveGenesisFile(paths.genesis, doc);
+  return { home, rpcPort, chainId, genesis: doc };
+}
+
+export interface NodeProcess {
+  rpcUrl: string;
+  child: ChildProcess;
+  output(): string;
+  /** Sends the signal and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `tcd start` on a home; resolves once RPC is served, rejects if the process exits first. */
+export async function startNodeProcess(home: string, extraArgs: string[] = []): Promise<NodeProcess> {
+  const child = spawn(process.execPath, [join(repoRoot, "client", "cli", "tcd.mjs"), "start", "--home", home, ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  const rpcUrl = await new Promise<string>((resolve, reject) => {
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      const m = /RPC listening on (\S+)/.exec(out);
+      if (m !== null) resolve(m[1]!);
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`node exited with code ${code} before serving RPC:\n${out}`)));
+  });
+  return {
+    rpcUrl,
+    child,
+    output: () => out,
+    stop(signal = "SIGTERM") {
+      return new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+        child.once("exit", (code) => resolve(code));
+        child.kill(signal);
+      });
+    },
+  };
+}
+
+/** Runs `tcd start` expecting it to fail; returns its exit code and output. */
+export async function runNodeExpectingFailure(home: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [join(repoRoot, "client", "cli", "tcd.mjs"), "start", "--home", home], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+  clearTimeout(timer);
+  return { code, output: out };
+}

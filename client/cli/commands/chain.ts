@@ -1,0 +1,103 @@
+import { existsSync, mkdirSync } from "node:fs";
+import type { Command } from "commander";
+import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../../../genesis/build.js";
+import { loadGenesisFile, saveGenesisFile } from "../../../genesis/genesisDoc.js";
+import { loadOrGenNodeKey, loadOrGenPrivValidatorKey, nodeId } from "../../../chain/crypto/keyFiles.js";
+import { defaultConfig, homePaths, loadConfig, saveConfig } from "../../../chain/node/config.js";
+import { createLogger } from "../../../chain/node/logger.js";
+import { createNode } from "../../../chain/node/node.js";
+import { timeFromMillis } from "../../../chain/types/time.js";
+import { parseCoins } from "../../../modules/sdk/coins.js";
+import { validateAddress } from "../../../modules/sdk/address.js";
+import { cliErrors, flags, keyring, print } from "../context.js";
+
+/** `tcd init`, `tcd genesis add-account`, `tcd start`, `tcd status`. */
+export function registerChainCommands(program: Command): void {
+  program
+    .command("init <moniker>")
+    .description("create a node's home: config, node and validator keys, and a genesis with this validator")
+    .requiredOption("--chain-id <id>", "the chain's id, e.g. tcompute-localnet-1")
+    .option("--overwrite", "replace an existing genesis.json", false)
+    .option("--power <n>", "this validator's voting power in genesis", "100")
+    .action((moniker: string, o: { chainId: string; overwrite: boolean; power: string }, cmd: Command) => {
+      const f = flags(cmd);
+      const paths = homePaths(f.home);
+      if (existsSync(paths.genesis) && !o.overwrite) throw cliErrors.usage.wrap(`${paths.genesis} exists; pass --overwrite to replace it`);
+      mkdirSync(paths.config, { recursive: true });
+      mkdirSync(paths.data, { recursive: true });
+      if (!existsSync(paths.genesis) || o.overwrite) saveConfig(f.home, { ...defaultConfig(moniker), moniker });
+      const nodeKey = loadOrGenNodeKey(paths.nodeKey);
+      const valKey = loadOrGenPrivValidatorKey(paths.privValidatorKey);
+      const doc = newGenesisDoc(o.chainId, timeFromMillis(Date.now()));
+      if (!/^[0-9]{1,18}$/.test(o.power) || BigInt(o.power) === 0n) throw cliErrors.usage.wrap("--power must be a positive integer");
+      addGenesisValidator(doc, valKey.pubKey, BigInt(o.power), moniker);
+      saveGenesisFile(paths.genesis, doc);
+      print(f, { moniker, chain_id: o.chainId, node_id: nodeId(nodeKey), home: f.home }, `Initialized ${moniker} for chain ${o.chainId} in ${f.home}\nnode id: ${nodeId(nodeKey)}`);
+    });
+
+  const genesis = program.command("genesis").description("edit the genesis file before the chain starts");
+  genesis
+    .command("add-account <address-or-key> <coins>")
+    .description("fund an account in genesis, e.g. `tcd genesis add-account alice 1000000000utcu`")
+    .action(async (who: string, coins: string, _o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      const paths = homePaths(f.home);
+      const g = loadGenesisFile(paths.genesis);
+      let address = who;
+      if (!who.startsWith("tc1")) address = (await keyring(f, false)).show(who).address;
+      validateAddress(address);
+      addGenesisAccount(g.doc, address, parseCoins(coins));
+      saveGenesisFile(paths.genesis, g.doc);
+      print(f, { address, coins }, `Added ${coins} for ${address} to ${paths.genesis}`);
+    });
+
+  program
+    .command("start")
+    .description("run the node until interrupted")
+    .option("--rpc.laddr <addr>", "RPC listen address, e.g. tcp://127.0.0.1:26657")
+    .option("--log-level <level>", "debug, info, warn or error")
+    .action(async (o: Record<string, string | undefined>, cmd: Command) => {
+      const f = flags(cmd);
+      const config = loadConfig(f.home);
+      if (o["rpc.laddr"] !== undefined) config.rpc.laddr = o["rpc.laddr"];
+      if (o["logLevel"] !== undefined) config.log_level = o["logLevel"] as typeof config.log_level;
+      const logger = createLogger(config.log_level);
+      const node = await createNode({ home: f.home, config }, { logger });
+      await node.start();
+      process.stdout.write(`RPC listening on http://${node.rpcAddress} (chain ${node.genesis.chainId})\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+        void node.halted.then((e) => {
+          process.stderr.write(`node halted: ${e.message}\n`);
+          process.exitCode = 2;
+          resolve();
+        });
+      });
+      await node.stop();
+    });
+
+  program
+    .command("status")
+    .description("the node's status (chain, height, latest block, validator)")
+    .action(async (_o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      const res = await rpcCall(f.node, "status", {});
+      const s = res as { node_info: { network: string; moniker: string }; sync_info: { latest_block_height: string; latest_block_hash: string; latest_block_time: string; catching_up: boolean } };
+      print(f, res, `chain ${s.node_info.network} (${s.node_info.moniker}) height ${s.sync_info.latest_block_height} at ${s.sync_info.latest_block_time}\nlatest block ${s.sync_info.latest_block_hash}${s.sync_info.catching_up ? " (catching up)" : ""}`);
+    });
+}
+
+/** A JSON-RPC call to a node; throws with the node's own error text. */
+export async function rpcCall(node: string, method: string, params: Record<string, unknown>): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(node, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  } catch (e) {
+    throw cliErrors.node.wrap(`${node}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}; is the node running? (--node)`);
+  }
+  const body = (await res.json()) as { result?: unknown; error?: { message: string; data: string } };
+  if (body.error !== undefined) throw cliErrors.node.wrap(`${method}: ${body.error.message}: ${body.error.data}`);
+  return body.result;
+}

@@ -1,0 +1,183 @@
+import assert from "node:assert/strict";
+import { DirectSecp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/proto-signing";
+import { BroadcastTxError, calculateFee, GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
+import { Comet38Client, WebsocketClient } from "@cosmjs/tendermint-rpc";
+import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { makeTestHome, startNodeProcess, type NodeProcess, type TestHome } from "../../../chain/testkit/nodeProcess.js";
+
+// The real @cosmjs/stargate clients, unchanged, against a real node process.
+
+const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+const gasPrice = GasPrice.fromString("0.0025utcu");
+
+async function rpc(url: string, method: string, params: unknown): Promise<{ result?: unknown; error?: { code: number; message: string; data: string } }> {
+  const res = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 7, method, params }) });
+  return (await res.json()) as { result?: unknown; error?: { code: number; message: string; data: string } };
+}
+
+describe("a node process driven by @cosmjs/stargate (e2e)", function () {
+  this.timeout(120_000);
+  let wallet: DirectSecp256k1HdWallet;
+  let alice: string;
+  let bob: string;
+  let home: TestHome;
+  let node: NodeProcess;
+  let client: SigningStargateClient;
+
+  before(async () => {
+    wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "tc", hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1)] });
+    [alice, bob] = (await wallet.getAccounts()).map((a) => a.address) as [string, string];
+    home = await makeTestHome({ accounts: [{ address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] }] });
+    node = await startNodeProcess(home.home);
+    client = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, { gasPrice });
+  });
+
+  after(async () => {
+    client?.disconnect();
+    await node?.stop();
+  });
+
+  it("reports the chain id and a growing height", async () => {
+    assert.equal(await client.getChainId(), home.chainId);
+    const h1 = await client.getHeight();
+    assert.ok(h1 >= 1);
+    await new Promise((r) => setTimeout(r, 800));
+    assert.ok((await client.getHeight()) > h1);
+  });
+
+  it("reads accounts (existing and missing) and balances", async () => {
+    const acc = await client.getAccount(alice);
+    assert.ok(acc !== null);
+    assert.equal(acc.address, alice);
+    assert.equal(acc.sequence, 0);
+    assert.equal(await client.getAccount(bob), null);
+    assert.deepEqual(await client.getBalance(alice, "utcu"), { denom: "utcu", amount: "10000000000" });
+    assert.deepEqual(await client.getBalance(bob, "utcu"), { denom: "utcu", amount: "0" });
+    assert.deepEqual(await client.getAllBalances(alice), [{ denom: "utcu", amount: "10000000000" }]);
+  });
+
+  it("simulates, sends tokens with fee auto, and finds the tx", async () => {
+    const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: alice, toAddress: bob, amount: [{ denom: "utcu", amount: "12345" }] } };
+    const gas = await client.simulate(alice, [msg], "");
+    assert.ok(gas > 20_000 && gas < 200_000, `simulated gas ${gas}`);
+    const res = await client.sendTokens(alice, bob, [{ denom: "utcu", amount: "12345" }], "auto", "hello");
+    assert.equal(res.code, 0, res.rawLog);
+    assert.ok(res.gasUsed <= res.gasWanted);
+    assert.deepEqual(await client.getBalance(bob, "utcu"), { denom: "utcu", amount: "12345" });
+    const found = await client.getTx(res.transactionHash);
+    assert.ok(found !== null);
+    assert.equal(found.height, res.height);
+    assert.equal(found.code, 0);
+    const bySender = await client.searchTx(`message.sender='${alice}'`);
+    assert.ok(bySender.some((t) => t.hash === res.transactionHash));
+    const byHeight = await client.searchTx(`tx.height=${res.height}`);
+    assert.ok(byHeight.some((t) => t.hash === res.transactionHash));
+    const block = await client.getBlock(res.height);
+    assert.equal(block.header.height, res.height);
+    assert.equal(block.header.chainId, home.chainId);
+    assert.ok(block.txs.length >= 1);
+  });
+
+  it("puts several txs of one sender, signed with consecutive sequences, in one block", async () => {
+    const acc = (await client.getAccount(alice))!;
+    const fee = calculateFee(100_000, gasPrice);
+    const txs: Uint8Array[] = [];
+    for (let i = 0; i < 4; i++) {
+      const signed = await client.sign(alice, [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: alice, toAddress: bob, amount: [{ denom: "utcu", amount: "1" }] } }], fee, "", {
+        accountNumber: acc.accountNumber,
+        sequence: acc.sequence + i,
+        chainId: home.chainId,
+      });
+      txs.push(TxRaw.encode(signed).finish());
+    }
+    const hashes = [];
+    for (const tx of txs) hashes.push(await client.broadcastTxSync(tx));
+    const heights = new Set<number>();
+    for (const h of hashes) {
+      let t = null;
+      for (let i = 0; i < 50 && t === null; i++) {
+        t = await client.getTx(h);
+        if (t === null) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(t !== null, `tx ${h} committed`);
+      assert.equal(t.code, 0);
+      heights.add(t.height);
+    }
+    assert.equal(heights.size, 1, "all four in one block");
+  });
+
+  it("delivers NewBlock and Tx events over a WebSocket subscription", async () => {
+    const ws = new WebsocketClient(node.rpcUrl.replace("http", "ws"));
+    const tm = Comet38Client.create(ws);
+    try {
+      const blocks: number[] = [];
+      const txHashes: string[] = [];
+      const bsub = tm.subscribeNewBlock().subscribe({ next: (b) => blocks.push(b.header.height) });
+      const tsub = tm.subscribeTx(`message.sender='${alice}'`).subscribe({ next: (t) => txHashes.push(Buffer.from(t.hash).toString("hex").toUpperCase()) });
+      await new Promise((r) => setTimeout(r, 300));
+      const res = await client.sendTokens(alice, bob, [{ denom: "utcu", amount: "7" }], "auto");
+      await new Promise((r) => setTimeout(r, 700));
+      bsub.unsubscribe();
+      tsub.unsubscribe();
+      assert.ok(blocks.length >= 1, "NewBlock events arrived");
+      assert.ok(txHashes.includes(res.transactionHash), "the Tx event of our send arrived");
+    } finally {
+      tm.disconnect();
+    }
+  });
+
+  describe("errors surface through cosmjs with their codes", () => {
+    it("a wrong sequence is a BroadcastTxError with code 32", async () => {
+      const acc = (await client.getAccount(alice))!;
+      const signed = await client.sign(alice, [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: alice, toAddress: bob, amount: [{ denom: "utcu", amount: "1" }] } }], calculateFee(100_000, gasPrice), "", {
+        accountNumber: acc.accountNumber,
+        sequence: acc.sequence + 5,
+        chainId: home.chainId,
+      });
+      await assert.rejects(client.broadcastTx(TxRaw.encode(signed).finish()), (e: unknown) => e instanceof BroadcastTxError && e.code === 32 && /account sequence mismatch/.test(e.log ?? ""));
+    });
+
+    it("insufficient funds is code 5 and an insufficient fee code 13", async () => {
+      await assert.rejects(client.sendTokens(alice, bob, [{ denom: "utcu", amount: "99999999999999" }], calculateFee(100_000, gasPrice)), (e: unknown) => e instanceof BroadcastTxError && e.code === 5);
+      await assert.rejects(client.sendTokens(alice, bob, [{ denom: "utcu", amount: "1" }], { amount: [{ denom: "utcu", amount: "1" }], gas: "100000" }), (e: unknown) => e instanceof BroadcastTxError && e.code === 13);
+    });
+
+    it("a tx signed for another chain-id fails signature verification (code 4)", async () => {
+      const acc = (await client.getAccount(alice))!;
+      const signed = await client.sign(alice, [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: alice, toAddress: bob, amount: [{ denom: "utcu", amount: "1" }] } }], calculateFee(100_000, gasPrice), "", {
+        accountNumber: acc.accountNumber,
+        sequence: acc.sequence,
+        chainId: "another-chain",
+      });
+      await assert.rejects(client.broadcastTx(TxRaw.encode(signed).finish()), (e: unknown) => e instanceof BroadcastTxError && e.code === 4);
+    });
+
+    it("a missing account's query answers null, not an error", async () => {
+      const stranger = (await (await DirectSecp256k1HdWallet.generate(12, { prefix: "tc" })).getAccounts())[0]!.address;
+      assert.equal(await client.getAccount(stranger), null);
+      assert.equal(await client.getSequence(bob).then(() => "ok"), "ok");
+    });
+  });
+
+  describe("bad RPC input answers JSON-RPC errors and the node keeps running", () => {
+    it("malformed JSON, unknown methods, bad params, oversized bodies", async () => {
+      const parse = await fetch(node.rpcUrl, { method: "POST", body: "{not json" }).then((r) => r.json() as Promise<{ error: { code: number } }>);
+      assert.equal(parse.error.code, -32700);
+      assert.equal((await rpc(node.rpcUrl, "no_such_method", {})).error?.code, -32601);
+      assert.equal((await rpc(node.rpcUrl, "block", { height: "abc" })).error?.code, -32602);
+      assert.equal((await rpc(node.rpcUrl, "tx_search", { query: "tx.height >>> 5" })).error?.code, -32602);
+      assert.equal((await rpc(node.rpcUrl, "broadcast_tx_sync", { tx: "!!!" })).error?.code, -32602);
+      assert.equal((await rpc(node.rpcUrl, "abci_query", { path: "/x", data: "zz" })).error?.code, -32602);
+      const big = await fetch(node.rpcUrl, { method: "POST", body: "x".repeat(2_000_000) });
+      assert.equal(big.status, 413);
+      const batch = await fetch(node.rpcUrl, { method: "POST", body: JSON.stringify([{ jsonrpc: "2.0", id: 1, method: "health", params: {} }, { id: 2 }]) }).then((r) => r.json() as Promise<Array<{ result?: unknown; error?: { code: number } }>>);
+      assert.deepEqual(batch[0]!.result, {});
+      assert.equal(batch[1]!.error?.code, -32600);
+      const get = await fetch(`${node.rpcUrl}/block?height=1`).then((r) => r.json() as Promise<{ result: { block: { header: { height: string } } } }>);
+      assert.equal(get.result.block.header.height, "1");
+      const status = await StargateClient.connect(node.rpcUrl);
+      assert.ok((await status.getHeight()) > 1, "still serving");
+      status.disconnect();
+    });
+  });
+});

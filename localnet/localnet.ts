@@ -1,0 +1,152 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../genesis/build.js";
+import { saveGenesisFile } from "../genesis/genesisDoc.js";
+import { loadOrGenNodeKey, loadOrGenPrivValidatorKey } from "../chain/crypto/keyFiles.js";
+import { defaultConfig, homePaths, saveConfig } from "../chain/node/config.js";
+import { timeFromMillis } from "../chain/types/time.js";
+import { openKeyring } from "../client/cli/keyring.js";
+import { registerError } from "../modules/sdk/errors.js";
+
+// A network on one machine, under a git-ignored directory: keys, genesis with funded demo
+// accounts, one home per validator, each validator a separate `tcd start` process.
+
+export const localnetErrors = {
+  unsupported: registerError("localnet", 2, "unsupported localnet setting"),
+  startFailed: registerError("localnet", 3, "a node failed to start"),
+};
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const defaultLocalnetDir = join(repoRoot, ".localnet");
+export const localnetChainId = "tcompute-localnet-1";
+const tcdBin = join(repoRoot, "client", "cli", "tcd.mjs");
+
+export interface LocalnetOptions {
+  dir: string;
+  validators: number;
+  rpcPort: number;
+  reset: boolean;
+}
+
+/** Demo accounts every localnet has, in its test keyring (balances in utcu). */
+export const demoAccounts: ReadonlyArray<{ name: string; utcu: bigint }> = [
+  { name: "alice", utcu: 1_000_000_000_000n },
+  { name: "bob", utcu: 1_000_000_000_000n },
+  { name: "faucet", utcu: 1_000_000_000_000_000n },
+];
+
+export function nodeHome(dir: string, i: number): string {
+  return join(dir, `node${i}`);
+}
+
+export function keyringDir(dir: string): string {
+  return join(dir, "keyring-test");
+}
+
+/** Writes the homes, keys and genesis of a new localnet (removing an old one with reset). */
+export async function setupLocalnet(o: LocalnetOptions): Promise<{ accounts: Array<{ name: string; address: string }> }> {
+  if (o.validators !== 1) {
+    throw localnetErrors.unsupported.wrap(`--validators ${o.validators}: this build runs one validator; the multi-validator engine is issue 3`);
+  }
+  if (o.reset) rmSync(o.dir, { recursive: true, force: true });
+  mkdirSync(o.dir, { recursive: true });
+  const keyring = openKeyring(keyringDir(o.dir), "test", () => "");
+  const accounts: Array<{ name: string; address: string }> = [];
+  const existing = new Map(keyring.list().map((k) => [k.name, k.address]));
+  for (const a of demoAccounts) {
+    const address = existing.get(a.name) ?? (await keyring.add(a.name)).info.address;
+    accounts.push({ name: a.name, address });
+  }
+  const home = nodeHome(o.dir, 0);
+  const paths = homePaths(home);
+  if (existsSync(paths.genesis)) return { accounts };
+  mkdirSync(paths.data, { recursive: true });
+  const config = defaultConfig("node0");
+  config.rpc.laddr = `tcp://127.0.0.1:${o.rpcPort}`;
+  config.p2p.laddr = `tcp://127.0.0.1:${o.rpcPort - 1}`;
+  saveConfig(home, config);
+  loadOrGenNodeKey(paths.nodeKey);
+  const valKey = loadOrGenPrivValidatorKey(paths.privValidatorKey);
+  const doc = newGenesisDoc(localnetChainId, timeFromMillis(Date.now()));
+  addGenesisValidator(doc, valKey.pubKey, 100n, "node0");
+  for (const [i, a] of accounts.entries()) addGenesisAccount(doc, a.address, [{ denom: "utcu", amount: demoAccounts[i]!.utcu }]);
+  saveGenesisFile(paths.genesis, doc);
+  return { accounts };
+}
+
+export interface RunningLocalnet {
+  rpc: string[];
+  stop(): Promise<void>;
+  exited: Promise<number>;
+}
+
+/** Starts every node as a child process; resolves when each has printed its RPC address. */
+export async function startLocalnet(o: LocalnetOptions, out: (line: string) => void): Promise<RunningLocalnet> {
+  const children: ChildProcess[] = [];
+  const rpc: string[] = [];
+  for (let i = 0; i < o.validators; i++) {
+    const home = nodeHome(o.dir, i);
+    const child = spawn(process.execPath, [tcdBin, "start", "--home", home], { stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    writeFileSync(join(o.dir, `node${i}.pid`), String(child.pid));
+    const addr = await new Promise<string>((resolve, reject) => {
+      let buf = "";
+      const onLine = (prefix: string) => (chunk: Buffer) => {
+        buf += chunk.toString();
+        let nl: number;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          const m = /RPC listening on (\S+)/.exec(line);
+          if (m !== null) resolve(m[1]!);
+          out(`${prefix}${line}`);
+        }
+      };
+      child.stdout!.on("data", onLine(`[node${i}] `));
+      child.stderr!.on("data", onLine(`[node${i}] `));
+      child.once("exit", (code) => reject(localnetErrors.startFailed.wrap(`node${i} exited with code ${code} before serving RPC`)));
+    });
+    rpc.push(addr);
+  }
+  const exited = Promise.race(children.map((c) => new Promise<number>((r) => c.once("exit", (code) => r(code ?? 0)))));
+  return {
+    rpc,
+    exited,
+    async stop() {
+      await Promise.all(
+        children.map(
+          (c, i) =>
+            new Promise<void>((resolve) => {
+              if (c.exitCode !== null) return resolve();
+              c.once("exit", () => {
+                rmSync(join(o.dir, `node${i}.pid`), { force: true });
+                resolve();
+              });
+              c.kill("SIGTERM");
+              setTimeout(() => c.kill("SIGKILL"), 10_000).unref();
+            }),
+        ),
+      );
+    },
+  };
+}
+
+/** `tcd localnet down`: stops nodes started by another `localnet up` (by their pid files). */
+export function stopLocalnetByPidFiles(dir: string): number {
+  let n = 0;
+  for (let i = 0; i < 64; i++) {
+    const f = join(dir, `node${i}.pid`);
+    if (!existsSync(f)) continue;
+    const pid = Number(readFileSync(f, "utf8"));
+    try {
+      process.kill(pid, "SIGTERM");
+      n++;
+    } catch {
+      // already gone
+    }
+    rmSync(f, { force: true });
+  }
+  return n;
+}
