@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import type { Event } from "cosmjs-types/tendermint/abci/types";
 import { runAnte, type AnteDeps } from "../../modules/auth/ante.js";
@@ -84,21 +85,21 @@ export function runTx(
       const { typeUrl, msg, route } = tx.msgs[i]!;
       const before = msgCtx.events.events.length;
       const msgSigners = route.signers(msg);
-      msgCtx.events.emit(
-        event("message", [
-          ["action", typeUrl],
-          ["sender", msgSigners[0] ?? sender],
-          ["module", deps.moduleOf(typeUrl)],
-          ["msg_index", String(i)],
-        ]),
-      );
+      const message = event("message", [
+        ["action", typeUrl],
+        ["sender", msgSigners[0] ?? sender],
+        ["module", deps.moduleOf(typeUrl)],
+      ]);
+      message.attributes.push({ key: "msg_index", value: String(i), index: false });
+      msgCtx.events.emit(message);
       responses.push(route.handle(msgCtx, msg));
       const evs = msgCtx.events.events;
-      for (let j = before + 1; j < evs.length; j++) evs[j]!.attributes.push({ key: "msg_index", value: String(i), index: true });
+      // msg_index says which message emitted an event; it is positional, so not indexed.
+      for (let j = before + 1; j < evs.length; j++) evs[j]!.attributes.push({ key: "msg_index", value: String(i), index: false });
     }
   } catch (e) {
     const err = toCodedError(e);
-    if (err.codespace === "undefined") deps.logger.error("message handler failed unexpectedly", { error: err.message, tx: Buffer.from(tx.hash).toString("hex") });
+    if (err.codespace === "undefined") deps.logger.error("message handler failed unexpectedly", { error: err.message, tx: createHash("sha256").update(tx.bytes).digest("hex") });
     // Messages failed: their writes are dropped; in block execution the fee and sequence stay.
     if (mode === "deliver") txStore.write();
     return failure(err, gasWanted, meter.consumed > gasWanted && mode !== "simulate" ? gasWanted : meter.consumed, mode === "deliver" ? anteEvents : [], tx, sender, true);

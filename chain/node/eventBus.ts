@@ -22,7 +22,8 @@ export interface TxEvent {
   tx: Uint8Array;
   hash: string;
   result: ExecTxResult;
-  events: EventMap;
+  /** Flattened on first use: most blocks have no subscriber for their txs. */
+  readonly events: EventMap;
 }
 
 export type NodeEvent = NewBlockEvent | TxEvent;
@@ -54,11 +55,24 @@ export function createEventBus(logger: Logger): EventBus {
       const txs = block.data?.txs ?? [];
       for (let i = 0; i < txs.length; i++) {
         const result = results.txResults[i]!;
-        const events = flattenEvents(result.events);
-        events.set("tm.event", ["Tx"]);
-        events.set("tx.hash", [hashes[i]!]);
-        events.set("tx.height", [height.toString()]);
-        emit({ kind: "Tx", height, index: i, tx: txs[i]!, hash: hashes[i]!, result, events });
+        let events: EventMap | null = null;
+        emit({
+          kind: "Tx",
+          height,
+          index: i,
+          tx: txs[i]!,
+          hash: hashes[i]!,
+          result,
+          get events() {
+            if (events === null) {
+              events = flattenEvents(result.events);
+              events.set("tm.event", ["Tx"]);
+              events.set("tx.hash", [hashes[i]!]);
+              events.set("tx.height", [height.toString()]);
+            }
+            return events;
+          },
+        });
       }
     },
     subscribe(l) {

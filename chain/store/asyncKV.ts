@@ -16,6 +16,7 @@ export function levelKV(db: BinaryDB): AsyncKV {
   return {
     get: (key) => db.get(latin1Key(key)),
     async write(ops) {
+      // A chained batch: abstract-level's array form validates each op in JS and costs more.
       const batch = db.batch();
       for (const [k, v] of ops) {
         if (v === null) batch.del(latin1Key(k));

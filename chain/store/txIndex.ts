@@ -12,8 +12,9 @@ import { flattenEvents, queryMatches, type EventQuery } from "./eventQuery.js";
 const indexWidth = 8;
 const indexedHeightKey = "s/height";
 
+/** Key text of a UTF-8 string: ASCII (the usual case) is kept as it is. */
 function valueKey(v: string): string {
-  return Buffer.from(v, "utf8").toString("latin1");
+  return /^[\x00-\x7f]*$/.test(v) ? v : Buffer.from(v, "utf8").toString("latin1");
 }
 
 function posKey(height: bigint, index: number): string {
@@ -45,6 +46,7 @@ export class TxIndex {
     for (let i = 0; i < txs.length; i++) {
       const hash = hashes[i]!;
       const hashBytes = Buffer.from(hash, "latin1");
+      const seen = new Set<string>();
       const result = results[i]!;
       ops.push([`t/${hash}`, TxResult.encode({ height, index: i, tx: txs[i]!, result }).finish()]);
       const pos = posKey(height, i);
@@ -52,7 +54,10 @@ export class TxIndex {
       for (const e of result.events) {
         for (const a of e.attributes) {
           if (!a.index || a.key === "") continue;
-          ops.push([`e/${valueKey(`${e.type}.${a.key}`)}\0${valueKey(a.value)}\0${pos}`, hashBytes]);
+          const key = `e/${valueKey(`${e.type}.${a.key}`)}\0${valueKey(a.value)}\0${pos}`;
+          if (seen.has(key)) continue; // the same attribute value twice in one tx is one entry
+          seen.add(key);
+          ops.push([key, hashBytes]);
         }
       }
     }

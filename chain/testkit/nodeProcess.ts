@@ -63,8 +63,8 @@ export interface NodeProcess {
 }
 
 /** Starts `tcd start` on a home; resolves once RPC is served, rejects if the process exits first. */
-export async function startNodeProcess(home: string, extraArgs: string[] = []): Promise<NodeProcess> {
-  const child = spawn(process.execPath, [join(repoRoot, "client", "cli", "tcd.mjs"), "start", "--home", home, ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
+export async function startNodeProcess(home: string, extraArgs: string[] = [], nodeArgs: string[] = []): Promise<NodeProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, "client", "cli", "tcd.mjs"), "start", "--home", home, ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const rpcUrl = await new Promise<string>((resolve, reject) => {
     const onData = (c: Buffer) => {

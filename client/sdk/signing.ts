@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import "../../modules/sdk/protoRuntime.js";
 import { createRequire } from "node:module";
 import { toBech32 } from "@cosmjs/encoding";
 import type { Any } from "cosmjs-types/google/protobuf/any";

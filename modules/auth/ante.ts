@@ -135,7 +135,8 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
 
     deps.accounts.setAccount(ctx.store, { ...account, pubKey, sequence: account.sequence + 1n });
     ctx.events.emit(event("tx", [["acc_seq", `${address}/${account.sequence}`]]));
-    ctx.events.emit(event("tx", [["signature", Buffer.from(tx.signatures[i]!).toString("base64")]]));
+    // Signatures are unique and never searched for: kept in the event, left out of the index.
+    ctx.events.emit(event("tx", [["signature", Buffer.from(tx.signatures[i]!).toString("base64")]], false));
   }
 
   if (fee.length > 0) deps.bank.deductFee(ctx, feePayer, fee);

@@ -39,9 +39,22 @@ export function decodeAccount(bytes: Uint8Array): Account {
  * account number, when an address first receives funds (bank calls ensureAccount).
  */
 export class AccountKeeper {
+  /**
+   * Decoded values by the identity of their stored bytes: store values are never mutated, so a
+   * byte array seen before decodes to the same thing. Saves a protobuf decode per tx.
+   */
+  private readonly decoded = new WeakMap<Uint8Array, Account>();
+  private readonly decodedParams = new WeakMap<Uint8Array, Params>();
+
   getAccount(store: KVStore, address: string): Account | null {
     const raw = store.get(keys.account(address));
-    return raw === undefined ? null : decodeAccount(raw);
+    if (raw === undefined) return null;
+    let a = this.decoded.get(raw);
+    if (a === undefined) {
+      a = decodeAccount(raw);
+      this.decoded.set(raw, a);
+    }
+    return { ...a };
   }
 
   hasAccount(store: KVStore, address: string): boolean {
@@ -81,7 +94,13 @@ export class AccountKeeper {
     const std = store.get(keys.params);
     const fee = store.get(keys.feeParams);
     if (std === undefined || fee === undefined) throw new Error("auth params missing from state");
-    return decodeParams(std, fee);
+    let p = this.decodedParams.get(fee);
+    if (p === undefined || this.decodedParams.get(std) !== p) {
+      p = decodeParams(std, fee);
+      this.decodedParams.set(fee, p);
+      this.decodedParams.set(std, p);
+    }
+    return p;
   }
 
   setParams(store: KVStore, p: Params): void {

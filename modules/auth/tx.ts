@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { sdkErrors } from "../sdk/errors.js";
 import type { MsgRoute } from "../sdk/module.js";
@@ -6,8 +5,6 @@ import type { MsgRoute } from "../sdk/module.js";
 /** A Cosmos tx decoded once, keeping the exact bytes that were signed. */
 export interface DecodedTx {
   bytes: Uint8Array;
-  /** sha256 of the tx bytes: the tx hash CometBFT and cosmjs use. */
-  hash: Uint8Array;
   bodyBytes: Uint8Array;
   authInfoBytes: Uint8Array;
   signatures: Uint8Array[];
@@ -41,7 +38,6 @@ export function decodeTx(bytes: Uint8Array, router: MsgRouter): DecodedTx {
   });
   return {
     bytes,
-    hash: createHash("sha256").update(bytes).digest(),
     bodyBytes: raw.bodyBytes,
     authInfoBytes: raw.authInfoBytes,
     signatures: raw.signatures,

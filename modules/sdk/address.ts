@@ -29,9 +29,15 @@ export function decodeAddress(addr: string, prefix: string = bech32Prefix.accoun
   return decoded.data;
 }
 
+/** Addresses already found valid, per prefix: bech32 checks are pure, and this is a hot path. */
+const validAddresses = new Map<string, string>();
+
 /** Validates and returns the canonical (lowercase) form. */
 export function validateAddress(addr: string, prefix: string = bech32Prefix.account): string {
+  if (validAddresses.get(addr) === prefix) return addr;
   decodeAddress(addr, prefix);
+  if (validAddresses.size >= 100_000) validAddresses.clear();
+  validAddresses.set(addr, prefix);
   return addr;
 }
 

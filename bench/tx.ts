@@ -1,0 +1,156 @@
+// npm run bench:tx -- [--txs 30000] [--senders 300] [--batch 200] [--concurrency 4]
+//
+// Pre-signed bank sends pushed through the JSON-RPC (broadcast_tx_sync, in batches) into a
+// single-validator node process with 1 s blocks. Prints sustained committed tx/s, p50/p99
+// latency from broadcast to the commit (NewBlock event), the node's RSS, and in the same run
+// the raw libsecp256k1 verify rate, with the ratio of the two. Never fails on a slow machine.
+import { createHash, randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { WebSocket } from "ws";
+import { makeTestHome, startNodeProcess } from "../chain/testkit/nodeProcess.js";
+import { msgSendAny } from "../client/sdk/messages.js";
+import { rawKeyFromSeed, signTx } from "../client/sdk/signing.js";
+
+const require = createRequire(import.meta.url);
+const secp256k1 = require("secp256k1") as typeof import("secp256k1");
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+
+const totalTxs = arg("txs", 30_000);
+const senders = arg("senders", 300);
+const batchSize = arg("batch", 200);
+const concurrency = arg("concurrency", 4);
+
+function rawVerifyRate(): number {
+  const sk = randomBytes(32);
+  const pk = secp256k1.publicKeyCreate(sk);
+  const msg = randomBytes(32);
+  const sig = secp256k1.ecdsaSign(msg, sk).signature;
+  const n = 20_000;
+  const t = performance.now();
+  for (let i = 0; i < n; i++) secp256k1.ecdsaVerify(sig, msg, pk);
+  return n / ((performance.now() - t) / 1000);
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+function rssMiB(pid: number): { rss: number; peak: number } {
+  const s = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0) / 1024;
+  return { rss: kb("VmRSS"), peak: kb("VmHWM") };
+}
+
+async function main(): Promise<void> {
+  const verifyRate = rawVerifyRate();
+  const keys = Array.from({ length: senders }, (_, i) => rawKeyFromSeed(`bench-${i}`));
+  const recipient = rawKeyFromSeed("bench-recipient").address;
+  const home = await makeTestHome({
+    accounts: keys.map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 10n ** 15n }] })),
+    editConfig: (c) => {
+      c.consensus.timeout_commit = "1s";
+      c.mempool.size = Math.max(50_000, totalTxs);
+      c.rpc.max_body_bytes = 64 * 1024 * 1024;
+    },
+  });
+  // Account numbers follow genesis order: addGenesisAccount numbers accounts as added.
+  const accountNumber = new Map(keys.map((k, i) => [k.address, BigInt(i)]));
+  process.stdout.write(`signing ${totalTxs} txs from ${senders} senders...\n`);
+  const txs: Array<{ b64: string; hash: string }> = [];
+  for (let i = 0; i < totalTxs; i++) {
+    const k = keys[i % senders]!;
+    const tx = signTx(k, {
+      chainId: home.chainId,
+      accountNumber: accountNumber.get(k.address)!,
+      sequence: BigInt(Math.floor(i / senders)),
+      msgs: [msgSendAny(k.address, recipient, [{ denom: "utcu", amount: "1" }])],
+      fee: { amount: [{ denom: "utcu", amount: "250" }], gasLimit: 100_000n },
+    });
+    txs.push({ b64: Buffer.from(tx).toString("base64"), hash: createHash("sha256").update(tx).digest("hex").toUpperCase() });
+  }
+
+  // --prof DIR: write a V8 CPU profile of the node process there.
+  const profIdx = process.argv.indexOf("--prof");
+  const nodeArgs = profIdx >= 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[profIdx + 1]}`] : [];
+  const node = await startNodeProcess(home.home, [], nodeArgs);
+  const url = node.rpcUrl;
+  const sentAt = new Map<string, number>();
+  const committedAt = new Map<string, number>();
+  const blocks: Array<{ height: number; txs: number; at: number }> = [];
+  const ws = new WebSocket(url.replace("http", "ws") + "/websocket", { maxPayload: 512 * 1024 * 1024 });
+  await new Promise((r) => ws.once("open", r));
+  // Headers arrive at commit; the block's txs are fetched after (a NewBlock subscription would
+  // make the node serialise every tx result of every block for the benchmark's sake).
+  ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "subscribe", params: { query: "tm.event='NewBlockHeader'" } }));
+  ws.on("message", (data) => {
+    const now = performance.now();
+    const msg = JSON.parse(data.toString()) as { result?: { data?: { value: { header: { height: string } } } } };
+    const header = msg.result?.data?.value.header;
+    if (header === undefined) return;
+    void fetch(`${url}/block?height=${header.height}`).then(async (r) => {
+      const block = ((await r.json()) as { result: { block: { data: { txs: string[] | null } } } }).result.block;
+      const list = block.data.txs ?? [];
+      blocks.push({ height: Number(header.height), txs: list.length, at: now });
+      for (const t of list) committedAt.set(createHash("sha256").update(Buffer.from(t, "base64")).digest("hex").toUpperCase(), now);
+    });
+  });
+
+  let rejected = 0;
+  let firstError = "";
+  const start = performance.now();
+  // Each pusher owns a disjoint set of senders, so that every sender's sequences arrive in order.
+  async function pusher(j: number): Promise<void> {
+    const mine = txs.filter((_, i) => (i % senders) % concurrency === j);
+    for (let next = 0; next < mine.length; ) {
+      const batch = mine.slice(next, next + batchSize);
+      next += batch.length;
+      const body = JSON.stringify(batch.map((t, i) => ({ jsonrpc: "2.0", id: i, method: "broadcast_tx_sync", params: { tx: t.b64 } })));
+      const t0 = performance.now();
+      for (const t of batch) sentAt.set(t.hash, t0);
+      const res = (await (await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body })).json()) as Array<{ result?: { code: number; log: string } }>;
+      for (const r of res) {
+        if (r.result?.code !== 0) {
+          rejected++;
+          if (firstError === "") firstError = JSON.stringify(r.result ?? r);
+        }
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, (_, j) => pusher(j)));
+  const pushedIn = (performance.now() - start) / 1000;
+  const accepted = totalTxs - rejected;
+  const deadline = performance.now() + 120_000;
+  while (committedAt.size < accepted && performance.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  const mem = rssMiB(node.child.pid!);
+  ws.close();
+  await node.stop();
+
+  const ours = blocks.filter((b) => b.txs > 0).sort((a, b) => a.height - b.height);
+  const lat = [...committedAt.entries()].filter(([h]) => sentAt.has(h)).map(([h, at]) => at - sentAt.get(h)!).sort((a, b) => a - b);
+  const first = sentAt.size > 0 ? start : 0;
+  const last = ours.length > 0 ? ours[ours.length - 1]!.at : first;
+  const window = (last - first) / 1000;
+  const committedRate = committedAt.size / window;
+  const maxBlock = ours.reduce((m, b) => Math.max(m, b.txs), 0);
+  process.stdout.write(
+    [
+      "",
+      `bench:tx  single validator, timeout_commit 1s, ${senders} senders, batches of ${batchSize} x${concurrency}`,
+      `  txs pushed                 ${totalTxs} in ${pushedIn.toFixed(2)} s (${(totalTxs / pushedIn).toFixed(0)} tx/s accepted by RPC), rejected ${rejected}${firstError ? ` (first: ${firstError.slice(0, 160)})` : ""}`,
+      `  committed                  ${committedAt.size} txs in ${ours.length} blocks over ${window.toFixed(2)} s, largest block ${maxBlock} txs`,
+      `  sustained committed rate   ${committedRate.toFixed(0)} tx/s`,
+      `  latency broadcast->commit  p50 ${pct(lat, 50).toFixed(0)} ms   p99 ${pct(lat, 99).toFixed(0)} ms`,
+      `  node RSS                   ${mem.rss.toFixed(0)} MiB (peak ${mem.peak.toFixed(0)} MiB)`,
+      `  raw libsecp256k1 verify    ${verifyRate.toFixed(0)} verifies/s (this process, one core)`,
+      `  ratio committed/verify     ${(committedRate / verifyRate).toFixed(3)}`,
+      "",
+    ].join("\n"),
+  );
+}
+
+await main();
