@@ -15,12 +15,13 @@ import { cliErrors, flags, keyring, print } from "../context.js";
 export function registerChainCommands(program: Command): void {
   program
     .command("init <moniker>")
-    .description("create a node's home: config, node and validator keys, and a genesis with this validator")
-    .requiredOption("--chain-id <id>", "the chain's id, e.g. tcompute-localnet-1")
+    .description("create a node's home: config, node and validator keys, and a genesis with this validator (needs --chain-id)")
     .option("--overwrite", "replace an existing genesis.json", false)
     .option("--power <n>", "this validator's voting power in genesis", "100")
-    .action((moniker: string, o: { chainId: string; overwrite: boolean; power: string }, cmd: Command) => {
+    .action((moniker: string, opts: { overwrite: boolean; power: string }, cmd: Command) => {
       const f = flags(cmd);
+      if (f.chainId === undefined) throw cliErrors.usage.wrap("init needs --chain-id, e.g. --chain-id tcompute-localnet-1");
+      const o = { ...opts, chainId: f.chainId };
       const paths = homePaths(f.home);
       if (existsSync(paths.genesis) && !o.overwrite) throw cliErrors.usage.wrap(`${paths.genesis} exists; pass --overwrite to replace it`);
       mkdirSync(paths.config, { recursive: true });

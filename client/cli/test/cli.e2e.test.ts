@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, startNodeProcess, type NodeProcess } from "../../../chain/testkit/nodeProcess.js";
+import { homePaths, loadConfig, saveConfig } from "../../../chain/node/config.js";
+import { repoRoot } from "../../../localnet/localnet.js";
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function tcd(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot, "client", "cli", "tcd.mjs"), ...args], {
+      env: { ...process.env, ...opts.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.stdin.end(opts.stdin ?? "");
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+
+describe("the tcd CLI (e2e)", function () {
+  this.timeout(180_000);
+  const home = mkdtempSync(join(tmpdir(), "tcd-cli-"));
+  const kr = ["--home", home, "--keyring-backend", "test"];
+  let node: NodeProcess;
+  let alice = "";
+  let bob = "";
+
+  after(async () => {
+    await node?.stop();
+  });
+
+  it("init creates config, keys and a genesis with this validator", async () => {
+    const r = await tcd(["init", "cli-node", "--chain-id", "tcompute-cli-1", "--home", home, "--output", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const p = homePaths(home);
+    for (const f of [p.genesis, p.privValidatorKey, p.nodeKey, join(home, "config", "config.json")]) assert.ok(existsSync(f), f);
+    const g = JSON.parse(readFileSync(p.genesis, "utf8")) as { chain_id: string; validators: unknown[] };
+    assert.equal(g.chain_id, "tcompute-cli-1");
+    assert.equal(g.validators.length, 1);
+    const again = await tcd(["init", "cli-node", "--chain-id", "tcompute-cli-1", "--home", home]);
+    assert.notEqual(again.code, 0, "refuses to overwrite without --overwrite");
+    assert.match(again.stderr, /--overwrite/);
+  });
+
+  it("keys add, import, list, show, delete (test backend)", async () => {
+    const add = await tcd(["keys", "add", "alice", ...kr, "--output", "json"]);
+    assert.equal(add.code, 0, add.stderr);
+    const info = JSON.parse(add.stdout) as { address: string; mnemonic: string };
+    assert.match(info.address, /^tc1/);
+    assert.equal(info.mnemonic.split(" ").length, 24);
+    alice = info.address;
+    const imp = await tcd(["keys", "import", "bob", ...kr, "--output", "json"], { stdin: mnemonic });
+    assert.equal(imp.code, 0, imp.stderr);
+    bob = (JSON.parse(imp.stdout) as { address: string }).address;
+    assert.match(bob, /^tc1/);
+    const list = await tcd(["keys", "list", ...kr, "--output", "json"]);
+    assert.deepEqual((JSON.parse(list.stdout) as Array<{ name: string }>).map((k) => k.name), ["alice", "bob"]);
+    const show = await tcd(["keys", "show", "alice", "-a", ...kr]);
+    assert.equal(show.stdout.trim(), alice);
+    const dup = await tcd(["keys", "add", "alice", ...kr]);
+    assert.notEqual(dup.code, 0);
+    assert.match(dup.stderr, /key already exists/);
+    await tcd(["keys", "add", "temp", ...kr]);
+    const noYes = await tcd(["keys", "delete", "temp", ...kr]);
+    assert.notEqual(noYes.code, 0);
+    assert.match(noYes.stderr, /--yes/);
+    assert.equal((await tcd(["keys", "delete", "temp", "--yes", ...kr])).code, 0);
+    const gone = await tcd(["keys", "show", "temp", ...kr]);
+    assert.match(gone.stderr, /key not found/);
+  });
+
+  it("the file backend encrypts keys under a passphrase and refuses a wrong one", async () => {
+    const env = { TCD_KEYRING_PASSPHRASE: "correct horse battery" };
+    const add = await tcd(["keys", "add", "carol", "--home", home, "--output", "json"], { env });
+    assert.equal(add.code, 0, add.stderr);
+    const file = readFileSync(join(home, "keyring-file", "carol.info.json"), "utf8");
+    const phrase = (JSON.parse(add.stdout) as { mnemonic: string }).mnemonic;
+    assert.ok(!file.includes(phrase.split(" ")[0]! + " " + phrase.split(" ")[1]!), "the mnemonic is not stored in clear");
+    const noPass = await tcd(["keys", "add", "dave", "--home", home], { env: { TCD_KEYRING_PASSPHRASE: "" } });
+    assert.match(noPass.stderr, /TCD_KEYRING_PASSPHRASE/);
+  });
+
+  it("genesis add-account funds keys and addresses", async () => {
+    assert.equal((await tcd(["genesis", "add-account", "alice", "5000000utcu", ...kr])).code, 0);
+    const bad = await tcd(["genesis", "add-account", "tc1nope", "5utcu", ...kr]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /invalid address/);
+    const badCoins = await tcd(["genesis", "add-account", "alice", "0utcu", ...kr]);
+    assert.match(badCoins.stderr, /invalid coin/);
+  });
+
+  it("start, status, tx bank send, q bank balances, q tx", async () => {
+    const cfg = loadConfig(home);
+    cfg.rpc.laddr = `tcp://127.0.0.1:${await freePort()}`;
+    cfg.consensus.timeout_commit = "300ms";
+    cfg.log_level = "warn";
+    saveConfig(home, cfg);
+    node = await startNodeProcess(home);
+    const nodeFlag = ["--node", node.rpcUrl];
+    const status = await tcd(["status", ...nodeFlag, "--output", "json"]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal((JSON.parse(status.stdout) as { node_info: { network: string } }).node_info.network, "tcompute-cli-1");
+
+    const send = await tcd(["tx", "bank", "send", "alice", bob, "1234utcu", ...kr, ...nodeFlag, "--output", "json", "--yes"]);
+    assert.equal(send.code, 0, send.stderr + send.stdout);
+    const res = JSON.parse(send.stdout) as { txhash: string; code: number; height: number };
+    assert.equal(res.code, 0);
+    const bal = await tcd(["q", "bank", "balances", bob, ...nodeFlag, "--output", "json"]);
+    assert.deepEqual(JSON.parse(bal.stdout), { balances: [{ denom: "utcu", amount: "1234" }] });
+    const q = await tcd(["q", "tx", res.txhash, ...nodeFlag, "--output", "json"]);
+    assert.equal(q.code, 0, q.stderr);
+    assert.equal((JSON.parse(q.stdout) as { height: number }).height, res.height);
+
+    const wrongChain = await tcd(["tx", "bank", "send", "alice", bob, "1utcu", ...kr, ...nodeFlag, "--chain-id", "other-1"]);
+    assert.notEqual(wrongChain.code, 0);
+    assert.match(wrongChain.stderr, /serves chain tcompute-cli-1, not other-1/);
+    const tooMuch = await tcd(["tx", "bank", "send", "alice", bob, "999999999999utcu", ...kr, ...nodeFlag]);
+    assert.notEqual(tooMuch.code, 0);
+    assert.match(tooMuch.stderr, /insufficient funds/);
+    const badTo = await tcd(["tx", "bank", "send", "alice", "tc1xyz", "1utcu", ...kr, ...nodeFlag]);
+    assert.match(badTo.stderr, /invalid address/);
+    const missing = await tcd(["q", "tx", "AB".repeat(32), ...nodeFlag]);
+    assert.match(missing.stderr, /not found/);
+    const down = await tcd(["status", "--node", "http://127.0.0.1:1"]);
+    assert.match(down.stderr, /is the node running/);
+  });
+});
