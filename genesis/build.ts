@@ -1,7 +1,7 @@
 import { defaultGenesis as authDefault, type AuthGenesisJson } from "../modules/auth/genesis.js";
 import { defaultGenesis as bankDefault, type BankGenesisJson } from "../modules/bank/genesis.js";
 import { validateAddress } from "../modules/sdk/address.js";
-import { addCoins, coinsFromProto, coinsToProto, formatCoins, type Coin } from "../modules/sdk/coins.js";
+import { addCoins, coinsFromProto, coinsToProto, formatCoins, normalizeCoins, type Coin } from "../modules/sdk/coins.js";
 import { validatorAddress } from "../chain/types/hashes.js";
 import { formatTime } from "../chain/types/time.js";
 import type { Timestamp } from "../modules/sdk/context.js";
@@ -21,8 +21,9 @@ export function newGenesisDoc(chainId: string, time: Timestamp): GenesisDoc {
 }
 
 /** `tcd genesis add-account`: an account with a balance (balances add up if it exists). */
-export function addGenesisAccount(doc: GenesisDoc, address: string, coins: readonly Coin[]): void {
+export function addGenesisAccount(doc: GenesisDoc, address: string, given: readonly Coin[]): void {
   validateAddress(address);
+  const coins = normalizeCoins(given);
   if (coins.length === 0) throw genesisErrors.invalid.wrap("an account needs a positive balance");
   const auth = doc.app_state["auth"] as AuthGenesisJson;
   const bank = doc.app_state["bank"] as BankGenesisJson;

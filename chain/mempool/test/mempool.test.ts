@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { createTestChain } from "../../testkit/inProcessChain.js";
+import { msgSendAny } from "../../../client/sdk/messages.js";
+import { rawKeyFromSeed, signTx } from "../../../client/sdk/signing.js";
+import { nopLogger } from "../../../modules/sdk/context.js";
+import { createMempool, hashTx } from "../mempool.js";
+
+const alice = rawKeyFromSeed("mp-alice");
+const bob = rawKeyFromSeed("mp-bob");
+const fee = { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n };
+
+describe("mempool", () => {
+  async function setup(size = 100, maxTxsBytes = 1 << 20) {
+    const chain = await createTestChain({ accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 10_000_000n }] }] });
+    const mempool = createMempool({ size, maxTxsBytes, maxTxBytes: 1 << 16, cacheSize: 1000, recheck: true }, { app: chain.app, logger: nopLogger });
+    const tx = (seq: bigint, amount = "1") => signTx(alice, { chainId: chain.chainId, accountNumber: 0n, sequence: seq, msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount }])], fee });
+    return { chain, mempool, tx };
+  }
+
+  it("admits valid txs in order and refuses duplicates by hash (code 19)", async () => {
+    const { mempool, tx } = await setup();
+    assert.equal((await mempool.add(tx(0n))).code, 0);
+    assert.equal((await mempool.add(tx(1n))).code, 0);
+    const dup = await mempool.add(tx(0n));
+    assert.equal(dup.code, 19);
+    assert.equal(mempool.size, 2);
+    assert.deepEqual(mempool.reap(1 << 20, -1n).map(hashTx), [hashTx(tx(0n)), hashTx(tx(1n))]);
+  });
+
+  it("is bounded by count and by bytes (code 20), and a refused tx leaves no trace", async () => {
+    const { mempool, tx } = await setup(2);
+    await mempool.add(tx(0n));
+    await mempool.add(tx(1n));
+    const full = await mempool.add(tx(2n));
+    assert.equal(full.code, 20);
+    assert.equal(mempool.size, 2);
+    const small = await setup(100, 400);
+    await small.mempool.add(small.tx(0n));
+    assert.equal((await small.mempool.add(small.tx(1n))).code, 20);
+  });
+
+  it("refuses oversized txs (code 21) and reaps within byte and gas limits", async () => {
+    const { mempool, tx } = await setup();
+    assert.equal((await mempool.add(new Uint8Array(1 << 17))).code, 21);
+    for (let i = 0n; i < 5n; i++) await mempool.add(tx(i));
+    assert.equal(mempool.reap(1 << 20, 400_000n).length, 2, "gas limit: two txs of 200k");
+    const three = tx(0n).length + tx(1n).length + tx(2n).length;
+    assert.equal(mempool.reap(three, -1n).length, 3, "byte limit: exactly three fit");
+    assert.equal(mempool.reap(three - 1, -1n).length, 2, "byte limit: one byte less, two fit");
+  });
+
+  it("drops committed txs and re-checks the rest after a block", async () => {
+    const { chain, mempool, tx } = await setup();
+    await mempool.add(tx(0n));
+    await mempool.add(tx(1n));
+    // A competing tx with sequence 0 (different content) is committed first.
+    const other = tx(0n, "2");
+    await chain.deliver([other]);
+    await mempool.withLock(() => mempool.update([hashTx(other)]));
+    assert.equal(mempool.size, 1, "the tx with the used sequence is dropped, the next one stays valid");
+    assert.equal(mempool.reap(1 << 20, -1n).map(hashTx)[0], hashTx(tx(1n)));
+    assert.equal((await mempool.add(tx(0n))).code, 32, "a tx dropped on recheck is checked again, not refused as a duplicate");
+  });
+});
