@@ -56,6 +56,7 @@ async function main(): Promise<void> {
       c.consensus.timeout_commit = "1s";
       c.mempool.size = Math.max(50_000, totalTxs);
       c.rpc.max_body_bytes = 64 * 1024 * 1024;
+      c.log_level = process.argv.includes("--verbose") ? "info" : "warn";
     },
   });
   // Account numbers follow genesis order: addGenesisAccount numbers accounts as added.
@@ -76,7 +77,8 @@ async function main(): Promise<void> {
 
   // --prof DIR: write a V8 CPU profile of the node process there.
   const profIdx = process.argv.indexOf("--prof");
-  const nodeArgs = profIdx >= 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[profIdx + 1]}`] : [];
+  const heapIdx = process.argv.indexOf("--heap-prof");
+  const nodeArgs = profIdx >= 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[profIdx + 1]}`] : heapIdx >= 0 ? ["--heap-prof", `--heap-prof-dir=${process.argv[heapIdx + 1]}`] : [];
   const node = await startNodeProcess(home.home, [], nodeArgs);
   const url = node.rpcUrl;
   const sentAt = new Map<string, number>();
@@ -129,6 +131,7 @@ async function main(): Promise<void> {
   const mem = rssMiB(node.child.pid!);
   ws.close();
   await node.stop();
+  if (process.argv.includes("--verbose")) process.stdout.write(node.output());
 
   const ours = blocks.filter((b) => b.txs > 0).sort((a, b) => a.height - b.height);
   const lat = [...committedAt.entries()].filter(([h]) => sentAt.has(h)).map(([h, at]) => at - sentAt.get(h)!).sort((a, b) => a - b);

@@ -50,6 +50,8 @@ export interface TcApplication extends Application {
   readonly height: bigint;
   readonly appHash: Uint8Array;
   readonly chainId: string;
+  /** The account number of an address in the committed state (they never change once given). */
+  accountNumberOf(address: string): bigint | null;
   /** Runs a read-only function over the committed state (invariants and exports in tests). */
   withCommittedContext<T>(f: (ctx: Context, modules: readonly AppModule[]) => T): T;
 }
@@ -120,6 +122,10 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
     },
     get chainId() {
       return chainId;
+    },
+
+    accountNumberOf(address) {
+      return opts.accountKeeper.getAccount(state.store, address)?.accountNumber ?? null;
     },
 
     withCommittedContext(f) {

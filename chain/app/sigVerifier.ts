@@ -15,18 +15,31 @@ export function verifySecp256k1(signature: Uint8Array, digest: Uint8Array, pubKe
 }
 
 /**
- * A verifier that remembers successful checks: a tx verified in CheckTx is not verified again
- * when its block executes. Verification is a pure function of (digest, signature, key), so the
- * cache cannot change any outcome; it is bounded and simply dropped when full.
+ * Remembers successful verifications: a tx verified in CheckTx (or ahead of it, by the
+ * pre-verification worker) is not verified again when its block executes. Verification is a
+ * pure function of (digest, signature, key), so the cache cannot change any outcome; it is
+ * bounded and simply dropped when full.
  */
-export function createCachedVerifier(maxEntries = 200_000): Secp256k1Verifier {
+export interface SigCache {
+  verify: Secp256k1Verifier;
+  /** Records a verification done elsewhere (the worker). */
+  remember(signature: Uint8Array, digest: Uint8Array, pubKey: Uint8Array): void;
+}
+
+export function createSigCache(maxEntries = 200_000): SigCache {
   let cache = new Set<string>();
-  return (signature, digest, pubKey) => {
-    const key = Buffer.concat([digest, signature, pubKey]).toString("latin1");
-    if (cache.has(key)) return true;
-    if (!verifySecp256k1(signature, digest, pubKey)) return false;
+  const keyOf = (signature: Uint8Array, digest: Uint8Array, pubKey: Uint8Array) => Buffer.concat([digest, signature, pubKey]).toString("latin1");
+  const remember = (signature: Uint8Array, digest: Uint8Array, pubKey: Uint8Array) => {
     if (cache.size >= maxEntries) cache = new Set();
-    cache.add(key);
-    return true;
+    cache.add(keyOf(signature, digest, pubKey));
+  };
+  return {
+    verify(signature, digest, pubKey) {
+      if (cache.has(keyOf(signature, digest, pubKey))) return true;
+      if (!verifySecp256k1(signature, digest, pubKey)) return false;
+      remember(signature, digest, pubKey);
+      return true;
+    },
+    remember,
   };
 }

@@ -6,7 +6,7 @@ import { moduleAddress } from "../../modules/sdk/address.js";
 import type { Logger } from "../../modules/sdk/context.js";
 import type { StateStore } from "../store/stateStore.js";
 import { createApplication, type TcApplication } from "./application.js";
-import { createCachedVerifier } from "./sigVerifier.js";
+import { createSigCache, type SigCache } from "./sigVerifier.js";
 
 export interface TcomputeAppOptions {
   maxTxBytes: number;
@@ -21,7 +21,7 @@ export const moduleAccountNames = [feeCollectorName] as const;
  * The tcompute application: its modules in execution order and their keepers, wired once.
  * Genesis, begin-block and end-block run modules in the order listed here.
  */
-export function createTcomputeApp(opts: TcomputeAppOptions, deps: { state: StateStore; logger: Logger }): TcApplication {
+export function createTcomputeApp(opts: TcomputeAppOptions, deps: { state: StateStore; logger: Logger; sigCache?: SigCache }): TcApplication {
   const accounts = new AccountKeeper();
   const bank = new BankKeeper(accounts, new Set(moduleAccountNames.map((n) => moduleAddress(n))));
   const modules = [createAuthModule(accounts), createBankModule(bank)];
@@ -29,7 +29,7 @@ export function createTcomputeApp(opts: TcomputeAppOptions, deps: { state: State
     {
       modules,
       accountKeeper: accounts,
-      ante: { accounts, bank, verify: createCachedVerifier() },
+      ante: { accounts, bank, verify: (deps.sigCache ?? createSigCache()).verify },
       maxTxBytes: opts.maxTxBytes,
       checkInvariants: opts.checkInvariants,
       version: opts.version,

@@ -77,6 +77,13 @@ export function runTx(
   }
   const anteEvents = ctx.events.events;
 
+  // Re-checking after a block only asks whether the tx is still admissible (sequence, fee): its
+  // messages already ran at admission and will run again in the block.
+  if (mode === "recheck") {
+    txStore.write();
+    return { code: 0, codespace: "", log: "", data: new Uint8Array(), gasWanted, gasUsed: meter.consumed, events: [], tx, sender, antePassed: true };
+  }
+
   const msgStore = new BranchStore(txStore);
   const msgCtx = ctx.withStore(msgStore);
   const responses: Array<{ typeUrl: string; value: Uint8Array }> = [];

@@ -39,7 +39,7 @@ export interface Mempool {
   has(hash: string): boolean;
   /** Removes committed txs and re-checks the rest; call with the lock held. */
   update(committed: readonly string[]): Promise<void>;
-  /** Runs f with CheckTx held off (block execution and commit). */
+  /** Runs f with CheckTx held off (block execution and commit); it goes ahead of queued CheckTx. */
   withLock<T>(f: () => Promise<T>): Promise<T>;
   /** Called for every tx newly admitted (gossip). */
   onAdmit(listener: (t: MempoolTx) => void): void;
@@ -49,12 +49,19 @@ export function hashTx(tx: Uint8Array): string {
   return createHash("sha256").update(tx).digest("hex").toUpperCase();
 }
 
-export function createMempool(opts: MempoolOptions, deps: { app: Application; logger: Logger }): Mempool {
+export interface MempoolDeps {
+  app: Application;
+  logger: Logger;
+  /** Work that may run before a tx's turn at CheckTx (signature pre-verification), or null. */
+  precheck: ((tx: Uint8Array) => Promise<void>) | null;
+}
+
+export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool {
   const txs = new Map<string, MempoolTx>(); // insertion order = arrival order
   let bytes = 0;
   /** Recently seen hashes (admitted or committed), bounded FIFO: duplicate rejection. */
   const seen = new Set<string>();
-  let lock: Promise<void> = Promise.resolve();
+  const lock = createPriorityLock();
   const listeners: Array<(t: MempoolTx) => void> = [];
 
   function remember(hash: string): void {
@@ -69,17 +76,7 @@ export function createMempool(opts: MempoolOptions, deps: { app: Application; lo
     return { code: err.code, codespace: err.codespace, log: err.message, data: new Uint8Array(), info: "", gasWanted: 0n, gasUsed: 0n, events: [], hash };
   }
 
-  async function serialized<T>(f: () => Promise<T>): Promise<T> {
-    const prev = lock;
-    let release!: () => void;
-    lock = new Promise<void>((r) => (release = r));
-    await prev;
-    try {
-      return await f();
-    } finally {
-      release();
-    }
-  }
+  const serialized = <T>(f: () => Promise<T>) => lock.run(f, false);
 
   return {
     get size() {
@@ -95,7 +92,10 @@ export function createMempool(opts: MempoolOptions, deps: { app: Application; lo
       if (txs.size >= opts.size || bytes + tx.length > opts.maxTxsBytes) {
         return Promise.resolve(reject(hash, sdkErrors.mempoolIsFull.wrap(`mempool is full: ${txs.size} txs, ${bytes} bytes`)));
       }
+      // Started now, outside the lock, so that it overlaps with the txs ahead of this one.
+      const pre = deps.precheck?.(tx);
       return serialized(async () => {
+        if (pre !== undefined) await pre;
         if (txs.has(hash) || seen.has(hash)) return reject(hash, sdkErrors.txInMempoolCache.wrap());
         const res = await deps.app.checkTx({ tx, type: CheckTxType.NEW });
         if (res.code === 0) {
@@ -150,9 +150,35 @@ export function createMempool(opts: MempoolOptions, deps: { app: Application; lo
         }
       }
     },
-    withLock: serialized,
+    withLock: (f) => lock.run(f, true),
     onAdmit(l) {
       listeners.push(l);
+    },
+  };
+}
+
+/**
+ * A mutex with two queues: block execution waits only for the holder, never behind the
+ * admission queue (thousands of CheckTx calls can be waiting under load). FIFO within a queue.
+ */
+function createPriorityLock() {
+  let held = false;
+  const high: Array<() => void> = [];
+  const low: Array<() => void> = [];
+  const release = () => {
+    const next = high.shift() ?? low.shift();
+    if (next === undefined) held = false;
+    else next();
+  };
+  return {
+    async run<T>(f: () => Promise<T>, priority: boolean): Promise<T> {
+      if (held) await new Promise<void>((r) => (priority ? high : low).push(r));
+      else held = true;
+      try {
+        return await f();
+      } finally {
+        release();
+      }
     },
   };
 }

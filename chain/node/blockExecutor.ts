@@ -7,6 +7,7 @@ import type { Application } from "../app/abci.js";
 import { hashTx, type Mempool } from "../mempool/mempool.js";
 import type { BlockStore } from "../store/blockStore.js";
 import type { TxIndex } from "../store/txIndex.js";
+import { encodeTxResultJson } from "../store/resultCodec.js";
 import { commitHash, dataHash, headerHash, resultsHash } from "../types/hashes.js";
 import { emptyHash } from "../types/merkle.js";
 import { makePartSet } from "../types/partSet.js";
@@ -77,6 +78,7 @@ export async function applyBlock(deps: ExecutorDeps, state: ChainState, p: Propo
   const header = p.block.header!;
   const txs = p.block.data?.txs ?? [];
   const hashes = txs.map(hashTx);
+  let resultJsons: string[] = [];
   const results = await deps.mempool.withLock(async () => {
     const res = await deps.app.finalizeBlock({
       txs,
@@ -88,18 +90,20 @@ export async function applyBlock(deps: ExecutorDeps, state: ChainState, p: Propo
       nextValidatorsHash: header.nextValidatorsHash,
       proposerAddress: header.proposerAddress,
     });
+    resultJsons = res.txResults.map(encodeTxResultJson);
     await deps.blockStore.save({
       block: p.block,
       meta: { blockId: p.blockId, blockSize: BigInt(p.bytes.length), header, numTxs: BigInt(txs.length) },
       seenCommit,
       results: res,
+      txResultJsons: resultJsons,
       validators: { validators: state.validators.map((v) => ({ address: v.address, pubKey: { ed25519: v.pubKey }, votingPower: v.power, proposerPriority: 0n })), proposer: undefined, totalVotingPower: state.validators.reduce((s, v) => s + v.power, 0n) },
     });
     await deps.app.commit();
     await deps.mempool.update(hashes);
     return res;
   });
-  if (deps.txIndex !== null) await deps.txIndex.indexBlock(header.height, txs, hashes, results.txResults);
+  if (deps.txIndex !== null) await deps.txIndex.indexBlock(header.height, txs, hashes, results.txResults, resultJsons);
   deps.eventBus.publishBlock(p.block, p.blockId, results, hashes);
   const next: ChainState = {
     ...state,

@@ -3,6 +3,9 @@ import type { Logger } from "../../modules/sdk/context.js";
 import { loadGenesisFile, type ParsedGenesis } from "../../genesis/genesisDoc.js";
 import type { TcApplication } from "../app/application.js";
 import { createTcomputeApp } from "../app/tcomputeApp.js";
+import { createSigPrecheck } from "../app/sigPrecheck.js";
+import { createSigCache } from "../app/sigVerifier.js";
+import { availableParallelism } from "node:os";
 import { loadOrGenNodeKey, loadPrivValidatorKey, nodeId } from "../crypto/keyFiles.js";
 import { createPrivValidator } from "../consensus/privValidator.js";
 import { createMempool, hashTx, type Mempool } from "../mempool/mempool.js";
@@ -72,7 +75,9 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
   const stateDb = mem ? null : await openDB(paths.stateDb);
   const blockKV: AsyncKV = mem ? memoryKV() : levelKV(await openDB(paths.blockDb));
   const indexKV: AsyncKV | null = opts.config.tx_index.indexer === "null" ? null : mem ? memoryKV() : levelKV(await openDB(paths.txIndexDb));
+  const cleanups: Array<() => Promise<void>> = [];
   const closeAll = async () => {
+    for (const c of cleanups) await c();
     await stateDb?.close();
     await blockKV.close();
     await indexKV?.close();
@@ -85,10 +90,16 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
     }
     const blockStore = await BlockStore.open(blockKV);
     const txIndex = indexKV === null ? null : new TxIndex(indexKV);
+    const sigCache = createSigCache();
     const app = createTcomputeApp(
       { maxTxBytes: opts.config.mempool.max_tx_bytes, checkInvariants: opts.checkInvariants ?? false, version: softwareVersion },
-      { state: stateStore, logger },
+      { state: stateStore, logger, sigCache },
     );
+    const precheck = createSigPrecheck(
+      { threads: Math.max(1, availableParallelism() - 1) },
+      { cache: sigCache, chainId: () => genesis.chainId, accountNumberOf: (a) => app.accountNumberOf(a), logger },
+    );
+    cleanups.push(() => precheck.close());
     const mempool = createMempool(
       {
         size: opts.config.mempool.size,
@@ -97,7 +108,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         cacheSize: opts.config.mempool.cache_size,
         recheck: opts.config.mempool.recheck,
       },
-      { app, logger },
+      { app, logger, precheck: (tx) => precheck.precheck(tx) },
     );
     const eventBus = createEventBus(logger);
 

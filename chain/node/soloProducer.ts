@@ -59,6 +59,7 @@ export function createSoloProducer(opts: SoloProducerOptions, deps: SoloProducer
   }
 
   async function produce(): Promise<void> {
+    const started = deps.now();
     const state = deps.getState();
     const height = state.lastBlockHeight + 1n;
     const me = state.validators[0]!;
@@ -98,7 +99,7 @@ export function createSoloProducer(opts: SoloProducerOptions, deps: SoloProducer
     const { state: next } = await applyBlock(deps, state, p, seen, state.validators);
     deps.setState(next);
     lastBlockAt = deps.now();
-    deps.logger.info("committed block", { height, txs: txs.length, hash: p.blockId.hash, app_hash: next.appHash });
+    deps.logger.info("committed block", { height, txs: txs.length, ms: deps.now() - started, hash: p.blockId.hash, app_hash: next.appHash });
   }
 
   function due(): boolean {

@@ -92,12 +92,12 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: Node
     }
     if (Array.isArray(raw)) {
       if (raw.length === 0) return fail(null, -32600, "Invalid Request", "empty batch");
-      const out: Json[] = [];
-      for (const r of raw) {
+      // Calls start in order (a broadcast enters the mempool queue synchronously), so a batch of
+      // one sender's txs keeps its sequence order while their signatures are checked in parallel.
+      return Promise.all(raw.map((r) => {
         const req = parseRequest(r);
-        out.push(isRequest(req) ? await call(req) : req);
-      }
-      return out;
+        return isRequest(req) ? call(req) : req;
+      }));
     }
     const req = parseRequest(raw);
     return isRequest(req) ? call(req) : req;

@@ -1,9 +1,10 @@
-import { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
+import type { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { Block } from "cosmjs-types/tendermint/types/block";
 import { BlockMeta, Commit } from "cosmjs-types/tendermint/types/types";
 import { ValidatorSet } from "cosmjs-types/tendermint/types/validator";
 import { heightKey, utf8, fromUtf8 } from "../../modules/sdk/store.js";
 import type { AsyncKV } from "./asyncKV.js";
+import { decodeBlockResults, encodeBlockResults, encodeTxResultJson } from "./resultCodec.js";
 
 // The block store: every block with its meta, the commit that decided it (the "seen commit"),
 // its FinalizeBlock results and the validator set that signed it. One block is saved as one
@@ -25,6 +26,8 @@ export interface SavedBlock {
   meta: BlockMeta;
   seenCommit: Commit;
   results: ResponseFinalizeBlock;
+  /** Each tx result already encoded (resultCodec), shared with the tx index; computed if absent. */
+  txResultJsons?: readonly string[];
   validators: ValidatorSet;
 }
 
@@ -60,7 +63,7 @@ export class BlockStore {
       [k.block(h), Block.encode(b.block).finish()],
       [k.meta(h), BlockMeta.encode(b.meta).finish()],
       [k.seenCommit(h), Commit.encode(b.seenCommit).finish()],
-      [k.results(h), ResponseFinalizeBlock.encode(b.results).finish()],
+      [k.results(h), encodeBlockResults(b.results, b.txResultJsons ?? b.results.txResults.map(encodeTxResultJson))],
       [k.validators(h), ValidatorSet.encode(b.validators).finish()],
       [k.hash(b.meta.blockId!.hash), utf8(h.toString())],
       [k.height, utf8(h.toString())],
@@ -89,7 +92,7 @@ export class BlockStore {
   }
 
   loadResults(h: bigint): Promise<ResponseFinalizeBlock | null> {
-    return this.load(k.results(h), (b) => ResponseFinalizeBlock.decode(b));
+    return this.load(k.results(h), decodeBlockResults);
   }
 
   loadValidators(h: bigint): Promise<ValidatorSet | null> {

@@ -1,4 +1,5 @@
-import { TxResult, type ExecTxResult } from "cosmjs-types/tendermint/abci/types";
+import type { ExecTxResult } from "cosmjs-types/tendermint/abci/types";
+import { decodeTxResultJson, encodeTxResultJson } from "./resultCodec.js";
 import { heightKey } from "../../modules/sdk/store.js";
 import type { AsyncKV } from "./asyncKV.js";
 import { flattenEvents, queryMatches, type EventQuery } from "./eventQuery.js";
@@ -6,7 +7,7 @@ import { flattenEvents, queryMatches, type EventQuery } from "./eventQuery.js";
 // The tx indexer (CometBFT's kv indexer): each tx by hash, and by every indexed event
 // attribute plus tx.height, so that tx_search answers `message.sender='…'`, `tx.height=5`
 // and any indexed `type.attr` condition. Keys:
-//   t/<HASH>                                  -> TxResult
+//   t/<HASH>                                  -> height, index, tx, result (resultCodec JSON)
 //   e/<type.attr>\0<value>\0<height>/<index>  -> HASH
 
 const indexWidth = 8;
@@ -41,14 +42,15 @@ export class TxIndex {
   constructor(private readonly kv: AsyncKV) {}
 
   /** Indexes a block's txs in one batch. */
-  async indexBlock(height: bigint, txs: readonly Uint8Array[], hashes: readonly string[], results: readonly ExecTxResult[]): Promise<void> {
+  async indexBlock(height: bigint, txs: readonly Uint8Array[], hashes: readonly string[], results: readonly ExecTxResult[], resultJsons?: readonly string[]): Promise<void> {
     const ops: Array<[string, Uint8Array]> = [];
     for (let i = 0; i < txs.length; i++) {
       const hash = hashes[i]!;
       const hashBytes = Buffer.from(hash, "latin1");
       const seen = new Set<string>();
       const result = results[i]!;
-      ops.push([`t/${hash}`, TxResult.encode({ height, index: i, tx: txs[i]!, result }).finish()]);
+      const json = resultJsons?.[i] ?? encodeTxResultJson(result);
+      ops.push([`t/${hash}`, Buffer.from(`{"h":"${height}","x":${i},"t":"${Buffer.from(txs[i]!).toString("base64")}","r":${json}}`)]);
       const pos = posKey(height, i);
       ops.push([`e/tx.height\0${heightKey(height)}\0${pos}`, hashBytes]);
       for (const e of result.events) {
@@ -74,8 +76,10 @@ export class TxIndex {
   async get(hash: string): Promise<IndexedTx | null> {
     const raw = await this.kv.get(`t/${hash.toUpperCase()}`);
     if (raw === undefined) return null;
-    const r = TxResult.decode(raw);
-    return { hash: hash.toUpperCase(), height: r.height, index: r.index, tx: r.tx, result: r.result! };
+    const text = Buffer.from(raw).toString("utf8");
+    const head = JSON.parse(text.slice(0, text.indexOf(',"r":')) + "}") as { h: string; x: number; t: string };
+    const result = decodeTxResultJson(text.slice(text.indexOf(',"r":') + 5, -1));
+    return { hash: hash.toUpperCase(), height: BigInt(head.h), index: head.x, tx: Buffer.from(head.t, "base64"), result };
   }
 
   async search(q: EventQuery, page: number, perPage: number, order: "asc" | "desc"): Promise<SearchResult> {

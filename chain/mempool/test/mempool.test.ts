@@ -12,7 +12,7 @@ const fee = { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n };
 describe("mempool", () => {
   async function setup(size = 100, maxTxsBytes = 1 << 20) {
     const chain = await createTestChain({ accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 10_000_000n }] }] });
-    const mempool = createMempool({ size, maxTxsBytes, maxTxBytes: 1 << 16, cacheSize: 1000, recheck: true }, { app: chain.app, logger: nopLogger });
+    const mempool = createMempool({ size, maxTxsBytes, maxTxBytes: 1 << 16, cacheSize: 1000, recheck: true }, { app: chain.app, logger: nopLogger, precheck: null });
     const tx = (seq: bigint, amount = "1") => signTx(alice, { chainId: chain.chainId, accountNumber: 0n, sequence: seq, msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount }])], fee });
     return { chain, mempool, tx };
   }

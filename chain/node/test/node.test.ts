@@ -74,15 +74,24 @@ describe("node restarts and recovery", function () {
     config.consensus.timeout_commit = "50ms";
     const node = await createNode({ home: home.home, config }, { logger: nopLogger });
     await node.start();
-    assert.equal((await node.mempool.add(sendTx(home.chainId, 0n, "250"))).code, 0);
-    // The next block is saved to the block store, then the application "crashes" at Commit.
+    // The first block carrying a tx is saved to the block store, then the application
+    // "crashes" at its Commit.
     const realCommit = node.app.commit.bind(node.app);
-    node.app.commit = async () => {
-      throw new Error("simulated crash before commit");
+    const realFinalize = node.app.finalizeBlock.bind(node.app);
+    let carriesTx = false;
+    node.app.finalizeBlock = async (req) => {
+      carriesTx = req.txs.length > 0;
+      return realFinalize(req);
     };
+    node.app.commit = async () => {
+      if (carriesTx) throw new Error("simulated crash before commit");
+      return realCommit();
+    };
+    assert.equal((await node.mempool.add(sendTx(home.chainId, 0n, "250"))).code, 0);
     const err = await node.halted;
     assert.match(err.message, /simulated crash/);
     node.app.commit = realCommit;
+    node.app.finalizeBlock = realFinalize;
     const storedHeight = node.blockStore.height;
     const appHeight = node.app.height;
     assert.equal(storedHeight, appHeight + 1n, "block store is one block ahead of the application");
