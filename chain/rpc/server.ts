@@ -211,15 +211,17 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: Node
           subs.splice(i, 1);
           return sendWs(ok(req.id, {}));
         }
+        let query;
+        try {
+          query = parseEventQuery(text);
+        } catch (e) {
+          return sendWs(fail(req.id, -32602, "Invalid params", (e as Error).message));
+        }
         if (subs.length >= opts.config.max_subscriptions_per_client) {
           return sendWs(fail(req.id, -32603, "Internal error", `max_subscriptions_per_client ${opts.config.max_subscriptions_per_client} reached`));
         }
         if (subs.some((s) => s.text === text)) return sendWs(fail(req.id, -32603, "Internal error", "already subscribed"));
-        try {
-          subs.push({ id: req.id, text, query: parseEventQuery(text) });
-        } catch (e) {
-          return sendWs(fail(req.id, -32602, "Invalid params", (e as Error).message));
-        }
+        subs.push({ id: req.id, text, query });
         return sendWs(ok(req.id, {}));
       }
       if (req.method === "unsubscribe_all") {
