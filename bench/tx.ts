@@ -1,4 +1,4 @@
-// npm run bench:tx -- [--txs 30000] [--senders 300] [--batch 200] [--concurrency 4]
+// npm run bench:tx -- [--txs 30000] [--senders 300] [--batch 500] [--concurrency 8] [--verbose] [--prof DIR]
 //
 // Pre-signed bank sends pushed through the JSON-RPC (broadcast_tx_sync, in batches) into a
 // single-validator node process with 1 s blocks. Prints sustained committed tx/s, p50/p99
@@ -22,8 +22,8 @@ function arg(name: string, def: number): number {
 
 const totalTxs = arg("txs", 30_000);
 const senders = arg("senders", 300);
-const batchSize = arg("batch", 200);
-const concurrency = arg("concurrency", 4);
+const batchSize = arg("batch", 500);
+const concurrency = arg("concurrency", 8);
 
 function rawVerifyRate(): number {
   const sk = randomBytes(32);
