@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { ValidatorSet } from "../validatorSet.js";
+
+const v = (address: string, power: bigint) => ({ address, pubKey: new Uint8Array(32), power });
+
+describe("proposer rotation (CometBFT's priority algorithm)", () => {
+  it("rotates in proportion to voting power", () => {
+    const set = ValidatorSet.create([v("AA", 1n), v("BB", 2n), v("CC", 7n)]);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 1000; i++) {
+      counts.set(set.proposer.address, (counts.get(set.proposer.address) ?? 0) + 1);
+      set.increment(1);
+    }
+    assert.deepEqual([counts.get("AA"), counts.get("BB"), counts.get("CC")], [100, 200, 700]);
+  });
+
+  it("follows the algorithm step by step: round-robin for equal powers, hand-computed for 1/2/3", () => {
+    // Equal power: round-robin by address.
+    const eq = ValidatorSet.create([v("CC", 1n), v("AA", 1n), v("BB", 1n)]);
+    const seq: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      seq.push(eq.proposer.address);
+      eq.increment(1);
+    }
+    assert.deepEqual(seq, ["AA", "BB", "CC", "AA", "BB", "CC"]);
+    // Powers 1, 2, 3: priorities worked out by hand from the algorithm (ties go to the lower address).
+    const s = ValidatorSet.create([v("A1", 1n), v("B2", 2n), v("C3", 3n)]);
+    const got: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      got.push(s.proposer.address);
+      s.increment(1);
+    }
+    assert.deepEqual(got, ["C3", "B2", "A1", "C3", "B2", "C3"]);
+  });
+
+  it("keeps priorities centred and within the window", () => {
+    const set = ValidatorSet.create([v("AA", 1n), v("BB", 1000n)]);
+    for (let i = 0; i < 500; i++) {
+      set.increment(1);
+      const ps = set.priorities().map(([, p]) => p);
+      const spread = ps.reduce((m, p) => (p > m ? p : m), ps[0]!) - ps.reduce((m, p) => (p < m ? p : m), ps[0]!);
+      assert.ok(spread <= 2n * set.totalPower + set.totalPower, `spread ${spread} at step ${i}`);
+    }
+  });
+
+  it("copyIncrement gives the proposer of later rounds without touching the set", () => {
+    const set = ValidatorSet.create([v("AA", 1n), v("BB", 1n), v("CC", 1n), v("DD", 1n)]);
+    const first = set.proposer.address;
+    assert.equal(set.copyIncrement(1).proposer.address, "BB");
+    assert.equal(set.copyIncrement(2).proposer.address, "CC");
+    assert.equal(set.proposer.address, first);
+  });
+
+  it("counts quorums by power: more than 2/3, more than 1/3", () => {
+    const set = ValidatorSet.create([v("AA", 1n), v("BB", 1n), v("CC", 1n), v("DD", 1n)]);
+    assert.equal(set.hasTwoThirds(2n), false);
+    assert.equal(set.hasTwoThirds(3n), true);
+    assert.equal(set.hasOneThird(1n), false);
+    assert.equal(set.hasOneThird(2n), true);
+  });
+});
