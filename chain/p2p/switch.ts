@@ -1,0 +1,252 @@
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import type { Logger } from "../../modules/sdk/context.js";
+import { registerError } from "../../modules/sdk/errors.js";
+import type { Ed25519Key } from "../crypto/ed25519.js";
+import { nodeId } from "../crypto/keyFiles.js";
+import { makeSecretConnection, type SecretConnection } from "./secretConnection.js";
+
+// The switch (CometBFT's p2p.Switch): it listens, dials persistent peers (reconnecting with
+// exponential backoff), bounds inbound and outbound peers, keeps one connection per node id,
+// and multiplexes channels over each connection. A message is [channel id][payload]; an
+// unknown channel or a payload over the channel's limit closes that peer, never the node.
+
+export const switchErrors = {
+  badAddress: registerError("p2p", 10, "invalid peer address"),
+};
+
+/** CometBFT's channel ids. */
+export const Channel = {
+  consensusState: 0x20,
+  consensusData: 0x21,
+  consensusVote: 0x22,
+  mempool: 0x30,
+  evidence: 0x38,
+  blockSync: 0x40,
+} as const;
+
+export interface ChannelSpec {
+  id: number;
+  maxMessageBytes: number;
+}
+
+export const defaultChannels: ChannelSpec[] = [
+  { id: Channel.consensusState, maxMessageBytes: 64 * 1024 },
+  { id: Channel.consensusData, maxMessageBytes: 1024 * 1024 },
+  { id: Channel.consensusVote, maxMessageBytes: 64 * 1024 },
+  { id: Channel.mempool, maxMessageBytes: 1024 * 1024 + 1024 },
+  { id: Channel.evidence, maxMessageBytes: 1024 * 1024 },
+  { id: Channel.blockSync, maxMessageBytes: 4 * 1024 * 1024 - 64 },
+];
+
+export interface PeerAddress {
+  id: string;
+  host: string;
+  port: number;
+}
+
+/** Parses `id@host:port` (a 40-hex-digit node id). */
+export function parsePeerAddress(s: string): PeerAddress {
+  const m = /^([0-9a-fA-F]{40})@([^:@\s]+|\[[0-9a-fA-F:]+\]):([0-9]{1,5})$/.exec(s.trim());
+  if (m === null || Number(m[3]) > 65535) throw switchErrors.badAddress.wrap(`${JSON.stringify(s)}: use nodeid@host:port`);
+  return { id: m[1]!.toLowerCase(), host: m[2]!.replace(/^\[|\]$/g, ""), port: Number(m[3]) };
+}
+
+export interface SwitchOptions {
+  nodeKey: Ed25519Key;
+  listen: { host: string; port: number } | null;
+  persistentPeers: PeerAddress[];
+  maxInbound: number;
+  maxOutbound: number;
+  channels: ChannelSpec[];
+  backoff?: { minMs: number; maxMs: number };
+  handshakeTimeoutMs?: number;
+  /** A peer whose unsent bytes exceed this has messages dropped (TrySend semantics). */
+  maxPendingBytes?: number;
+}
+
+export interface Switch {
+  readonly id: string;
+  /** host:port actually listened on. */
+  readonly address: string;
+  peers(): string[];
+  /** Sends to one peer; false when the peer is gone or too far behind. */
+  send(peer: string, channel: number, payload: Uint8Array): boolean;
+  broadcast(channel: number, payload: Uint8Array, except?: string): number;
+  onReceive(channel: number, handler: (peer: string, payload: Uint8Array) => void): void;
+  onPeer(handler: (peer: string, up: boolean) => void): void;
+  /** Closes a peer that misbehaved. */
+  ban(peer: string, reason: string): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface PeerConn {
+  conn: SecretConnection;
+  outbound: boolean;
+}
+
+export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Switch {
+  const self = nodeId(opts.nodeKey);
+  const { logger } = deps;
+  const peers = new Map<string, PeerConn>();
+  const handlers = new Map<number, (peer: string, payload: Uint8Array) => void>();
+  const peerHandlers: Array<(peer: string, up: boolean) => void> = [];
+  const channelLimits = new Map(opts.channels.map((c) => [c.id, c.maxMessageBytes]));
+  const backoff = opts.backoff ?? { minMs: 500, maxMs: 30_000 };
+  const maxPending = opts.maxPendingBytes ?? 64 * 1024 * 1024;
+  const dialTimers = new Set<NodeJS.Timeout>();
+  const sockets = new Set<Socket>();
+  let server: Server | null = null;
+  let address = "";
+  let stopped = true;
+
+  const count = (outbound: boolean) => [...peers.values()].filter((p) => p.outbound === outbound).length;
+
+  function addPeer(conn: SecretConnection, outbound: boolean): boolean {
+    if (conn.remoteId === self) {
+      conn.close();
+      return false;
+    }
+    if (peers.has(conn.remoteId)) {
+      conn.close();
+      return false;
+    }
+    if (!outbound && count(false) >= opts.maxInbound) {
+      logger.info("p2p: refusing inbound peer, limit reached", { peer: conn.remoteId });
+      conn.close();
+      return false;
+    }
+    peers.set(conn.remoteId, { conn, outbound });
+    conn.onMessage((msg) => {
+      const channel = msg[0];
+      const limit = channel === undefined ? undefined : channelLimits.get(channel);
+      if (limit === undefined) return ban(conn.remoteId, `unknown channel ${channel}`);
+      if (msg.length - 1 > limit) return ban(conn.remoteId, `message of ${msg.length - 1} bytes on channel ${channel} (limit ${limit})`);
+      const h = handlers.get(channel!);
+      try {
+        h?.(conn.remoteId, msg.subarray(1));
+      } catch (e) {
+        ban(conn.remoteId, `handler failed: ${(e as Error).message}`);
+      }
+    });
+    conn.onClose((reason) => {
+      if (peers.get(conn.remoteId)?.conn !== conn) return;
+      peers.delete(conn.remoteId);
+      logger.info("p2p: peer disconnected", { peer: conn.remoteId, reason: reason?.message ?? "closed" });
+      for (const h of peerHandlers) h(conn.remoteId, false);
+    });
+    logger.info("p2p: peer connected", { peer: conn.remoteId, outbound });
+    for (const h of peerHandlers) h(conn.remoteId, true);
+    return true;
+  }
+
+  function ban(peer: string, reason: string): void {
+    const p = peers.get(peer);
+    if (p === undefined) return;
+    logger.warn("p2p: closing misbehaving peer", { peer, reason });
+    p.conn.close(new Error(reason));
+  }
+
+  function track(socket: Socket): void {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+  }
+
+  function dial(addr: PeerAddress, attempt: number): void {
+    if (stopped) return;
+    let retried = false;
+    const retry = () => {
+      if (stopped || retried) return;
+      retried = true;
+      const delay = Math.min(backoff.maxMs, backoff.minMs * 2 ** Math.min(attempt, 16));
+      const t = setTimeout(() => {
+        dialTimers.delete(t);
+        dial(addr, attempt + 1);
+      }, delay);
+      dialTimers.add(t);
+    };
+    if (peers.has(addr.id)) return retry();
+    if (count(true) >= opts.maxOutbound) return retry();
+    const socket = createConnection({ host: addr.host, port: addr.port });
+    track(socket);
+    socket.once("error", () => retry());
+    socket.once("connect", () => {
+      makeSecretConnection(socket, opts.nodeKey, { expectedId: addr.id, timeoutMs: opts.handshakeTimeoutMs })
+        .then((conn) => {
+          if (stopped) return conn.close();
+          if (!addPeer(conn, true)) return retry();
+          // Reconnect when this connection ends, starting the backoff again.
+          conn.onClose(() => !stopped && setTimeout(() => dial(addr, 0), backoff.minMs).unref());
+        })
+        .catch((e: Error) => {
+          logger.info("p2p: dial failed", { peer: addr.id, error: e.message });
+          socket.destroy();
+          retry();
+        });
+    });
+  }
+
+  return {
+    id: self,
+    get address() {
+      return address;
+    },
+    peers: () => [...peers.keys()].sort(),
+    send(peer, channel, payload) {
+      const p = peers.get(peer);
+      if (p === undefined || p.conn.socket.writableLength > maxPending) return false;
+      const msg = new Uint8Array(payload.length + 1);
+      msg[0] = channel;
+      msg.set(payload, 1);
+      try {
+        p.conn.send(msg);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    broadcast(channel, payload, except) {
+      let n = 0;
+      for (const id of peers.keys()) if (id !== except && this.send(id, channel, payload)) n++;
+      return n;
+    },
+    onReceive(channel, h) {
+      handlers.set(channel, h);
+    },
+    onPeer(h) {
+      peerHandlers.push(h);
+    },
+    ban,
+    async start() {
+      stopped = false;
+      if (opts.listen !== null) {
+        server = createServer((socket) => {
+          track(socket);
+          if (count(false) >= opts.maxInbound) return socket.destroy();
+          makeSecretConnection(socket, opts.nodeKey, { expectedId: null, timeoutMs: opts.handshakeTimeoutMs })
+            .then((conn) => (stopped ? conn.close() : void addPeer(conn, false)))
+            .catch((e: Error) => {
+              logger.info("p2p: inbound handshake failed", { error: e.message });
+              socket.destroy();
+            });
+        });
+        await new Promise<void>((resolve, reject) => {
+          server!.once("error", reject);
+          server!.listen(opts.listen!.port, opts.listen!.host, () => resolve());
+        });
+        const a = server.address() as { address: string; port: number };
+        address = `${a.address}:${a.port}`;
+      }
+      for (const p of opts.persistentPeers) dial(p, 0);
+    },
+    async stop() {
+      stopped = true;
+      for (const t of dialTimers) clearTimeout(t);
+      dialTimers.clear();
+      for (const p of peers.values()) p.conn.close();
+      for (const s of sockets) s.destroy();
+      if (server !== null) await new Promise<void>((r) => server!.close(() => r()));
+    },
+  };
+}
