@@ -1,0 +1,82 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import { registerError } from "../../modules/sdk/errors.js";
+
+// The consensus write-ahead log: every input the consensus core handles is appended before it
+// is handled, and the node's own proposals and votes are fsynced before they are sent, so that
+// a restarted validator replays its log into the same state and re-sends the same messages.
+// Record: [4-byte big-endian length][4-byte crc32][payload]. A torn last record (a crash in the
+// middle of a write) is dropped on open; a corrupt record before the end is refused.
+
+export const walErrors = {
+  corrupt: registerError("wal", 2, "write-ahead log is corrupt"),
+};
+
+const crcTable = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+export function crc32(b: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < b.length; i++) c = crcTable[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+export interface Wal {
+  /** Records read at open (the log so far), in order. */
+  readonly records: readonly Uint8Array[];
+  /** Appends a record; with sync, returns only once it is on disk. */
+  append(record: Uint8Array, sync: boolean): void;
+  close(): void;
+}
+
+const maxRecordBytes = 64 * 1024 * 1024;
+
+export function openWal(path: string): Wal {
+  mkdirSync(dirname(path), { recursive: true });
+  const records: Uint8Array[] = [];
+  let validLength = 0;
+  if (existsSync(path)) {
+    const data = readFileSync(path);
+    let off = 0;
+    while (off + 8 <= data.length) {
+      const len = data.readUInt32BE(off);
+      const crc = data.readUInt32BE(off + 4);
+      if (len > maxRecordBytes) throw walErrors.corrupt.wrap(`${path}: record of ${len} bytes at offset ${off}`);
+      if (off + 8 + len > data.length) break; // torn tail
+      const payload = data.subarray(off + 8, off + 8 + len);
+      if (crc32(payload) !== crc) {
+        if (off + 8 + len === data.length) break; // torn tail with a partial payload
+        throw walErrors.corrupt.wrap(`${path}: checksum mismatch at offset ${off}`);
+      }
+      records.push(new Uint8Array(payload));
+      off += 8 + len;
+    }
+    validLength = off;
+  }
+  // Reopen for appending after the last whole record (a torn tail is overwritten).
+  const fd = openSync(path, existsSync(path) ? "r+" : "w+");
+  let position = validLength;
+  return {
+    records,
+    append(record, sync) {
+      const header = Buffer.alloc(8);
+      header.writeUInt32BE(record.length, 0);
+      header.writeUInt32BE(crc32(record), 4);
+      const buf = Buffer.concat([header, record]);
+      writeSync(fd, buf, 0, buf.length, position);
+      position += buf.length;
+      if (sync) fsyncSync(fd);
+    },
+    close() {
+      fsyncSync(fd);
+      closeSync(fd);
+    },
+  };
+}
