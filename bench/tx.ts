@@ -1,4 +1,7 @@
-// npm run bench:tx -- [--txs 30000] [--senders 300] [--batch 500] [--concurrency 8] [--verbose] [--prof DIR]
+// npm run bench:tx -- [--txs 30000] [--senders 300] [--batch 500] [--concurrency 8] [--rate TX_PER_S]
+//                     [--verbose] [--prof DIR]
+// Without --rate it pushes as fast as the node accepts (saturation); with --rate it paces the
+// pushers, so that latency is measured below saturation.
 //
 // Pre-signed bank sends pushed through the JSON-RPC (broadcast_tx_sync, in batches) into a
 // single-validator node process with 1 s blocks. Prints sustained committed tx/s, p50/p99
@@ -24,6 +27,7 @@ const totalTxs = arg("txs", 30_000);
 const senders = arg("senders", 300);
 const batchSize = arg("batch", 500);
 const concurrency = arg("concurrency", 8);
+const rate = arg("rate", 0);
 
 function rawVerifyRate(): number {
   const sk = randomBytes(32);
@@ -108,8 +112,14 @@ async function main(): Promise<void> {
   // Each pusher owns a disjoint set of senders, so that every sender's sequences arrive in order.
   async function pusher(j: number): Promise<void> {
     const mine = txs.filter((_, i) => (i % senders) % concurrency === j);
+    const perPusher = rate > 0 ? rate / concurrency : 0;
     for (let next = 0; next < mine.length; ) {
-      const batch = mine.slice(next, next + batchSize);
+      if (perPusher > 0) {
+        const due = start + (next / perPusher) * 1000;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+      const batch = mine.slice(next, next + (rate > 0 ? Math.max(1, Math.min(batchSize, Math.round(perPusher / 20))) : batchSize));
       next += batch.length;
       const body = JSON.stringify(batch.map((t, i) => ({ jsonrpc: "2.0", id: i, method: "broadcast_tx_sync", params: { tx: t.b64 } })));
       const t0 = performance.now();
@@ -143,7 +153,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       "",
-      `bench:tx  single validator, timeout_commit 1s, ${senders} senders, batches of ${batchSize} x${concurrency}`,
+      `bench:tx  single validator, timeout_commit 1s, ${senders} senders, ${rate > 0 ? `paced at ${rate} tx/s` : `batches of ${batchSize} x${concurrency} (saturation)`}`,
       `  txs pushed                 ${totalTxs} in ${pushedIn.toFixed(2)} s (${(totalTxs / pushedIn).toFixed(0)} tx/s accepted by RPC), rejected ${rejected}${firstError ? ` (first: ${firstError.slice(0, 160)})` : ""}`,
       `  committed                  ${committedAt.size} txs in ${ours.length} blocks over ${window.toFixed(2)} s, largest block ${maxBlock} txs`,
       `  sustained committed rate   ${committedRate.toFixed(0)} tx/s`,
