@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../genesis/build.js";
 import { saveGenesisFile } from "../genesis/genesisDoc.js";
-import { loadOrGenNodeKey, loadOrGenPrivValidatorKey } from "../chain/crypto/keyFiles.js";
+import { loadOrGenNodeKey, loadOrGenPrivValidatorKey, nodeId } from "../chain/crypto/keyFiles.js";
 import { defaultConfig, homePaths, saveConfig } from "../chain/node/config.js";
 import { timeFromMillis } from "../chain/types/time.js";
 import { openKeyring } from "../client/cli/keyring.js";
@@ -47,8 +47,8 @@ export function keyringDir(dir: string): string {
 
 /** Writes the homes, keys and genesis of a new localnet (removing an old one with reset). */
 export async function setupLocalnet(o: LocalnetOptions): Promise<{ accounts: Array<{ name: string; address: string }> }> {
-  if (o.validators !== 1) {
-    throw localnetErrors.unsupported.wrap(`--validators ${o.validators}: this build runs one validator; the multi-validator engine is issue 3`);
+  if (!Number.isInteger(o.validators) || o.validators < 1 || o.validators > 16) {
+    throw localnetErrors.unsupported.wrap(`--validators ${o.validators}: use 1 to 16`);
   }
   if (o.reset) rmSync(o.dir, { recursive: true, force: true });
   mkdirSync(o.dir, { recursive: true });
@@ -59,20 +59,30 @@ export async function setupLocalnet(o: LocalnetOptions): Promise<{ accounts: Arr
     const address = existing.get(a.name) ?? (await keyring.add(a.name)).info.address;
     accounts.push({ name: a.name, address });
   }
-  const home = nodeHome(o.dir, 0);
-  const paths = homePaths(home);
-  if (existsSync(paths.genesis)) return { accounts };
-  mkdirSync(paths.data, { recursive: true });
-  const config = defaultConfig("node0");
-  config.rpc.laddr = `tcp://127.0.0.1:${o.rpcPort}`;
-  config.p2p.laddr = `tcp://127.0.0.1:${o.rpcPort - 1}`;
-  saveConfig(home, config);
-  loadOrGenNodeKey(paths.nodeKey);
-  const valKey = loadOrGenPrivValidatorKey(paths.privValidatorKey);
+  if (existsSync(homePaths(nodeHome(o.dir, 0)).genesis)) {
+    const have = readdirSync(o.dir).filter((f) => /^node[0-9]+$/.test(f)).length;
+    if (have !== o.validators) throw localnetErrors.unsupported.wrap(`the localnet in ${o.dir} has ${have} validators; pass --reset to make one with ${o.validators}`);
+    return { accounts };
+  }
+  // Ports: node i serves RPC on rpcPort + 10i and p2p on rpcPort - 1 + 10i.
+  const homes = Array.from({ length: o.validators }, (_, i) => nodeHome(o.dir, i));
+  const keys = homes.map((home) => {
+    const paths = homePaths(home);
+    mkdirSync(paths.data, { recursive: true });
+    return { node: loadOrGenNodeKey(paths.nodeKey), val: loadOrGenPrivValidatorKey(paths.privValidatorKey) };
+  });
   const doc = newGenesisDoc(localnetChainId, timeFromMillis(Date.now()));
-  addGenesisValidator(doc, valKey.pubKey, 100n, "node0");
+  keys.forEach((k, i) => addGenesisValidator(doc, k.val.pubKey, 100n, `node${i}`));
   for (const [i, a] of accounts.entries()) addGenesisAccount(doc, a.address, [{ denom: "utcu", amount: demoAccounts[i]!.utcu }]);
-  saveGenesisFile(paths.genesis, doc);
+  const p2pAddr = (i: number) => `127.0.0.1:${o.rpcPort - 1 + 10 * i}`;
+  homes.forEach((home, i) => {
+    const config = defaultConfig(`node${i}`);
+    config.rpc.laddr = `tcp://127.0.0.1:${o.rpcPort + 10 * i}`;
+    config.p2p.laddr = `tcp://${p2pAddr(i)}`;
+    config.p2p.persistent_peers = keys.map((k, j) => (j === i ? "" : `${nodeId(k.node)}@${p2pAddr(j)}`)).filter((x) => x !== "").join(",");
+    saveConfig(home, config);
+    saveGenesisFile(homePaths(home).genesis, doc);
+  });
   return { accounts };
 }
 

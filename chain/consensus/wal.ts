@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { registerError } from "../../modules/sdk/errors.js";
 
@@ -33,6 +33,8 @@ export interface Wal {
   readonly records: readonly Uint8Array[];
   /** Appends a record; with sync, returns only once it is on disk. */
   append(record: Uint8Array, sync: boolean): void;
+  /** Empties the log (after a height's decision is durable in the block store). */
+  reset(): void;
   close(): void;
 }
 
@@ -73,6 +75,11 @@ export function openWal(path: string): Wal {
       writeSync(fd, buf, 0, buf.length, position);
       position += buf.length;
       if (sync) fsyncSync(fd);
+    },
+    reset() {
+      ftruncateSync(fd, 0);
+      fsyncSync(fd);
+      position = 0;
     },
     close() {
       fsyncSync(fd);

@@ -22,7 +22,17 @@ export interface NodeConfig {
   };
   p2p: { laddr: string; persistent_peers: string; seeds: string; max_num_inbound_peers: number; max_num_outbound_peers: number };
   mempool: { size: number; max_txs_bytes: number; max_tx_bytes: number; cache_size: number; recheck: boolean };
-  consensus: { timeout_commit: string; create_empty_blocks: boolean; create_empty_blocks_interval: string };
+  consensus: {
+    timeout_propose: string;
+    timeout_propose_delta: string;
+    timeout_prevote: string;
+    timeout_prevote_delta: string;
+    timeout_precommit: string;
+    timeout_precommit_delta: string;
+    timeout_commit: string;
+    create_empty_blocks: boolean;
+    create_empty_blocks_interval: string;
+  };
   tx_index: { indexer: "kv" | "null" };
 }
 
@@ -40,7 +50,17 @@ export function defaultConfig(moniker: string): NodeConfig {
     },
     p2p: { laddr: "tcp://127.0.0.1:26656", persistent_peers: "", seeds: "", max_num_inbound_peers: 40, max_num_outbound_peers: 10 },
     mempool: { size: 50_000, max_txs_bytes: 256 * 1024 * 1024, max_tx_bytes: 1024 * 1024, cache_size: 100_000, recheck: true },
-    consensus: { timeout_commit: "1s", create_empty_blocks: true, create_empty_blocks_interval: "0s" },
+    consensus: {
+      timeout_propose: "3s",
+      timeout_propose_delta: "500ms",
+      timeout_prevote: "1s",
+      timeout_prevote_delta: "500ms",
+      timeout_precommit: "1s",
+      timeout_precommit_delta: "500ms",
+      timeout_commit: "1s",
+      create_empty_blocks: true,
+      create_empty_blocks_interval: "0s",
+    },
     tx_index: { indexer: "kv" },
   };
 }
@@ -77,8 +97,10 @@ function merge<T extends object>(defaults: T, given: unknown, path: string): T {
 export function validateConfig(c: NodeConfig): NodeConfig {
   parseListenAddress(c.rpc.laddr);
   parseListenAddress(c.p2p.laddr);
-  parseDuration(c.consensus.timeout_commit);
-  parseDuration(c.consensus.create_empty_blocks_interval);
+  for (const v of Object.values(c.consensus)) if (typeof v === "string") parseDuration(v);
+  for (const p of c.p2p.persistent_peers.split(",").map((x) => x.trim()).filter((x) => x !== "")) {
+    if (!/^[0-9a-fA-F]{40}@[^@\s]+:[0-9]{1,5}$/.test(p)) throw configErrors.invalid.wrap(`p2p.persistent_peers: ${JSON.stringify(p)} is not nodeid@host:port`);
+  }
   for (const [k, v] of Object.entries(c.mempool)) {
     if (typeof v === "number" && (!Number.isSafeInteger(v) || v <= 0)) throw configErrors.invalid.wrap(`mempool.${k} must be a positive integer`);
   }
@@ -119,5 +141,6 @@ export function homePaths(home: string) {
     stateDb: join(home, "data", "application.db"),
     blockDb: join(home, "data", "blockstore.db"),
     txIndexDb: join(home, "data", "tx_index.db"),
+    consensusWal: join(home, "data", "cs.wal", "wal"),
   };
 }

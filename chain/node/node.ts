@@ -21,6 +21,8 @@ import { emptyBlockId, makeValidator, sortValidators, type ChainState } from "./
 import { homePaths, parseDuration, parseListenAddress, type NodeConfig } from "./config.js";
 import { createEventBus, type EventBus } from "./eventBus.js";
 import { createSoloProducer, type SoloProducer } from "./soloProducer.js";
+import { createConsensusDriver, type ConsensusDriver } from "../consensus/driver.js";
+import { createSwitch, defaultChannels, parsePeerAddress, type Switch } from "../p2p/switch.js";
 import type { Ed25519Key } from "../crypto/ed25519.js";
 
 export const nodeErrors = {
@@ -51,6 +53,8 @@ export interface Node {
   readonly eventBus: EventBus;
   readonly nodeKey: Ed25519Key;
   readonly validatorKey: Ed25519Key;
+  /** The p2p switch, when the node runs the BFT engine (null for a lone validator). */
+  readonly p2p: Switch | null;
   /** host:port the RPC server listens on, once started. */
   readonly rpcAddress: string;
   state(): ChainState;
@@ -113,12 +117,10 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
     const eventBus = createEventBus(logger);
 
     const validators = sortValidators(genesis.validators.map((v) => makeValidator(v.pubKey, v.power, v.name)));
-    if (validators.length !== 1) {
-      throw nodeErrors.corruptData.wrap(`this node runs a single validator until the consensus engine lands; genesis has ${validators.length}`);
-    }
-    if (Buffer.compare(Buffer.from(validators[0]!.pubKey), Buffer.from(validatorKey.pubKey)) !== 0) {
-      throw nodeErrors.notAValidator.wrap(`${paths.privValidatorKey} does not hold the genesis validator's key`);
-    }
+    if (validators.length === 0) throw nodeErrors.corruptData.wrap("genesis has no validators");
+    const isValidator = validators.some((v) => Buffer.compare(Buffer.from(v.pubKey), Buffer.from(validatorKey.pubKey)) === 0);
+    // One validator that is this node: it produces blocks alone. Otherwise: the BFT engine.
+    const solo = validators.length === 1 && isValidator;
 
     if (!stateStore.initialized) {
       if (blockStore.height !== 0n) throw nodeErrors.corruptData.wrap("blocks are stored but the application state is empty");
@@ -191,14 +193,48 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
     let haltResolve!: (e: Error) => void;
     const halted = new Promise<Error>((r) => (haltResolve = r));
     const executorDeps = { app, blockStore, txIndex, mempool, eventBus, logger };
-    const producer: SoloProducer = createSoloProducer(
-      {
-        timeoutCommitMs: parseDuration(opts.config.consensus.timeout_commit),
-        createEmptyBlocks: opts.config.consensus.create_empty_blocks,
-        emptyBlocksIntervalMs: parseDuration(opts.config.consensus.create_empty_blocks_interval),
-      },
-      { ...executorDeps, signer, getState: () => state, setState: (s) => (state = s), now: () => Date.now(), onHalt: haltResolve },
-    );
+    const cc = opts.config.consensus;
+    const producer: SoloProducer | null = solo
+      ? createSoloProducer(
+          { timeoutCommitMs: parseDuration(cc.timeout_commit), createEmptyBlocks: cc.create_empty_blocks, emptyBlocksIntervalMs: parseDuration(cc.create_empty_blocks_interval) },
+          { ...executorDeps, signer, getState: () => state, setState: (s) => (state = s), now: () => Date.now(), onHalt: haltResolve },
+        )
+      : null;
+    const p2p: Switch | null = solo
+      ? null
+      : createSwitch(
+          {
+            nodeKey,
+            listen: parseListenAddress(opts.config.p2p.laddr),
+            persistentPeers: opts.config.p2p.persistent_peers.split(",").map((x) => x.trim()).filter((x) => x !== "").map(parsePeerAddress),
+            maxInbound: opts.config.p2p.max_num_inbound_peers,
+            maxOutbound: opts.config.p2p.max_num_outbound_peers,
+            channels: defaultChannels,
+          },
+          { logger },
+        );
+    const driver: ConsensusDriver | null =
+      p2p === null
+        ? null
+        : createConsensusDriver(
+            {
+              chainId: genesis.chainId,
+              initialHeight: genesis.initialHeight,
+              genesisValidators: validators,
+              timeouts: {
+                proposeMs: parseDuration(cc.timeout_propose),
+                proposeDeltaMs: parseDuration(cc.timeout_propose_delta),
+                prevoteMs: parseDuration(cc.timeout_prevote),
+                prevoteDeltaMs: parseDuration(cc.timeout_prevote_delta),
+                precommitMs: parseDuration(cc.timeout_precommit),
+                precommitDeltaMs: parseDuration(cc.timeout_precommit_delta),
+              },
+              timeoutCommitMs: parseDuration(cc.timeout_commit),
+              signer: isValidator ? signer : null,
+              walPath: mem ? null : paths.consensusWal,
+            },
+            { ...executorDeps, p2p, getState: () => state, setState: (s) => (state = s), now: () => Date.now(), onHalt: haltResolve },
+          );
 
     let rpc: RpcServer | null = null;
     const node: Node = {
@@ -217,16 +253,24 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       },
       state: () => state,
       halted,
+      p2p,
       async start() {
-        // RPC serves from height 1 on (cosmjs needs a latest block hash): make it first.
-        if (blockStore.height === 0n) await producer.produce();
+        if (producer !== null) {
+          // RPC serves from height 1 on (cosmjs needs a latest block hash): make it first.
+          if (blockStore.height === 0n) await producer.produce();
+        } else {
+          await p2p!.start();
+          await driver!.start();
+        }
         const { host, port } = parseListenAddress(opts.config.rpc.laddr);
         rpc = await createRpcServer({ host, port, config: opts.config.rpc, version: nodeVersion }, { node, logger });
-        producer.start();
+        producer?.start();
         logger.info("node started", { chain_id: genesis.chainId, height: state.lastBlockHeight, rpc: rpc.address, node_id: nodeId(nodeKey) });
       },
       async stop() {
-        await producer.stop();
+        await producer?.stop();
+        await driver?.stop();
+        await p2p?.stop();
         await rpc?.close();
         await mempool.withLock(async () => {});
         await closeAll();

@@ -243,7 +243,13 @@ export const methods: Record<string, Method> = {
   },
 
   async net_info(node) {
-    return { listening: true, listeners: [`Listener(@${node.config.p2p.laddr})`], n_peers: "0", peers: [] };
+    const peers = node.p2p?.peers() ?? [];
+    return {
+      listening: node.p2p !== null,
+      listeners: [`Listener(@${node.config.p2p.laddr})`],
+      n_peers: String(peers.length),
+      peers: peers.map((id) => ({ node_info: { id }, is_outbound: false, remote_ip: "" })),
+    };
   },
 
   async num_unconfirmed_txs(node) {

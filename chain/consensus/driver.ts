@@ -1,0 +1,464 @@
+import { Block } from "cosmjs-types/tendermint/types/block";
+import { Commit, Proposal as PbProposal, Vote as PbVote, type BlockID, type CommitSig } from "cosmjs-types/tendermint/types/types";
+import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
+import type { Logger, Timestamp } from "../../modules/sdk/context.js";
+import { ProposalStatus } from "../app/abci.js";
+import { appVersion } from "../app/application.js";
+import { applyBlock, makeBlock, type ExecutorDeps, type ProposedBlock } from "../node/blockExecutor.js";
+import { setHash, type ChainState, type Validator } from "../node/chainState.js";
+import { Channel, type Switch } from "../p2p/switch.js";
+import { commitHash, dataHash, headerHash } from "../types/hashes.js";
+import { makePartSet } from "../types/partSet.js";
+import { SignedMsgType, voteSignBytes } from "../types/signBytes.js";
+import { compareTime, nextBlockTime, timeFromMillis } from "../types/time.js";
+import { ed25519Address } from "../crypto/ed25519.js";
+import { createConsensusCore, type ConsensusCore } from "./core.js";
+import type { PrivValidator } from "./privValidator.js";
+import { blockIdKey, createSignatureCache, decodeProposal, decodeVote, emptyBlockId, signProposal, signVote, toCoreVote, verifyProposal, verifyVote } from "./signedMessages.js";
+import { VoteType, type ConsensusAction, type ConsensusEvent, type TimeoutConfig, type Value, type Vote } from "./types.js";
+import { ValidatorSet } from "./validatorSet.js";
+import { openWal, type Wal } from "./wal.js";
+import { decodePair, decodeRecord, decodeStatus, encodeBlockMessage, encodeProposalMessage, encodeRecord, encodeStatus, RecordKind, type WalRecord } from "./walRecords.js";
+
+// The consensus driver (CometBFT's consensus reactor): it feeds the pure core with verified
+// proposals and votes from peers, signs and sends what the core asks for, builds blocks when
+// this validator proposes, applies decided blocks through the executor, and helps peers that
+// are behind with the block and commit of their height. Every input of the core goes to the
+// WAL before it is handled; own votes and proposals are logged (unsigned, with their time)
+// before they are signed, so that a restart replays into the same state and signs the very
+// same bytes again, which the file signer answers with the same signature.
+
+export interface DriverOptions {
+  chainId: string;
+  initialHeight: bigint;
+  genesisValidators: readonly Validator[];
+  timeouts: TimeoutConfig;
+  timeoutCommitMs: number;
+  signer: PrivValidator | null;
+  walPath: string | null;
+  gossipEveryMs?: number;
+}
+
+export interface DriverDeps extends ExecutorDeps {
+  p2p: Switch;
+  getState(): ChainState;
+  setState(s: ChainState): void;
+  now(): number;
+  onHalt(err: Error): void;
+  logger: Logger;
+}
+
+export interface ConsensusDriver {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly height: bigint;
+}
+
+const hexAddr = (b: Uint8Array) => Buffer.from(b).toString("hex").toUpperCase();
+
+export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): ConsensusDriver {
+  const { logger } = deps;
+  const cache = createSignatureCache();
+  const byAddress = new Map(opts.genesisValidators.map((v) => [hexAddr(v.address), v]));
+  const self = opts.signer === null ? null : hexAddr(ed25519Address(opts.signer.key.pubKey));
+  const selfIsValidator = self !== null && byAddress.has(self);
+  let core: ConsensusCore = createConsensusCore({ self: selfIsValidator ? self : null, timeouts: opts.timeouts });
+  let wal: Wal | null = null;
+  let height = 0n;
+  let epoch = 0;
+  let stopped = true;
+  let replaying = false;
+  let applying = false;
+  let gossipTimer: NodeJS.Timeout | null = null;
+  const timers = new Set<NodeJS.Timeout>();
+  /** Per height: the blocks seen (by value id), own signed votes, messages to re-gossip. */
+  let blocks = new Map<string, ProposedBlock>();
+  let ownVotes = new Map<string, PbVote>();
+  let gossip = new Map<string, [number, Uint8Array]>();
+  /** From the WAL during replay: own messages logged before signing. */
+  let walOwnVotes = new Map<string, PbVote>();
+  let walOwnProposals = new Map<number, { proposal: PbProposal; block: Uint8Array }>();
+  const lastCatchUp = new Map<string, number>();
+  /** Actions produced while replaying the WAL; the pending ones are re-armed after it. */
+  const replayed: ConsensusAction[] = [];
+
+  // Validator sets by height: the genesis set rotated once per height (no changes until staking).
+  let setCache: { height: bigint; set: ValidatorSet } | null = null;
+  function setFor(h: bigint): ValidatorSet {
+    if (setCache === null || setCache.height > h) {
+      setCache = { height: opts.initialHeight, set: ValidatorSet.create(opts.genesisValidators.map((v) => ({ address: hexAddr(v.address), pubKey: v.pubKey, power: v.power }))) };
+    }
+    while (setCache.height < h) {
+      const next = setCache.set.copy();
+      next.increment(1);
+      setCache = { height: setCache.height + 1n, set: next };
+    }
+    return setCache.set.copy();
+  }
+
+  function log(r: WalRecord, sync: boolean): void {
+    if (wal !== null && !replaying) wal.append(encodeRecord(r), sync);
+  }
+
+  function feed(ev: ConsensusEvent): void {
+    if (stopped && !replaying) return;
+    let actions: ConsensusAction[];
+    try {
+      actions = core.handle(ev);
+    } catch (e) {
+      return halt(e as Error);
+    }
+    for (const a of actions) perform(a);
+  }
+
+  function halt(e: Error): void {
+    logger.error("consensus halted", { error: e.stack ?? e.message });
+    stopped = true;
+    deps.onHalt(e);
+  }
+
+  function remember(key: string, channel: number, bytes: Uint8Array): void {
+    if (!gossip.has(key)) gossip.set(key, [channel, bytes]);
+  }
+
+  function schedule(ms: number, f: () => void): void {
+    const e = epoch;
+    const t = setTimeout(() => {
+      timers.delete(t);
+      if (e === epoch && !stopped) f();
+    }, ms);
+    timers.add(t);
+  }
+
+  function voteTime(): Timestamp {
+    return nextBlockTime(timeFromMillis(deps.now()), deps.getState().lastBlockTime);
+  }
+
+  function perform(a: ConsensusAction): void {
+    switch (a.kind) {
+      case "broadcastProposal": {
+        const pb = a.proposal.value.payload as ProposedBlock;
+        const fromWal = walOwnProposals.get(a.proposal.round);
+        const time = fromWal?.proposal.timestamp ?? pb.block.header!.time;
+        const unsigned: PbProposal = { type: 32, height: a.proposal.height, round: a.proposal.round, polRound: a.proposal.polRound, blockId: pb.blockId, timestamp: time, signature: new Uint8Array() };
+        log({ kind: RecordKind.ownProposal, height: a.proposal.height, round: a.proposal.round, aux: 0, a: PbProposal.encode(unsigned).finish(), b: pb.bytes }, true);
+        const signed = signProposal(opts.signer!, opts.chainId, unsigned.height, unsigned.round, unsigned.polRound, unsigned.blockId, unsigned.timestamp);
+        const msg = encodeProposalMessage(PbProposal.encode(signed).finish(), pb.bytes);
+        remember(`p/${signed.round}/${a.proposal.value.id}`, Channel.consensusData, msg);
+        deps.p2p.broadcast(Channel.consensusData, msg);
+        return;
+      }
+      case "broadcastVote": {
+        const v = a.vote;
+        const key = `${v.type}/${v.round}`;
+        const blockId: BlockID = v.valueId === null ? emptyBlockId() : blocks.get(v.valueId)!.blockId;
+        const time = walOwnVotes.get(key)?.timestamp ?? voteTime();
+        const index = setFor(v.height).indexOf(self!);
+        const unsigned = { type: v.type === VoteType.prevote ? SignedMsgType.prevote : SignedMsgType.precommit, height: v.height, round: v.round, blockId, timestamp: time, validatorAddress: Buffer.from(self!, "hex"), validatorIndex: index, signature: new Uint8Array(), extension: new Uint8Array(), extensionSignature: new Uint8Array() };
+        log({ kind: RecordKind.ownVote, height: v.height, round: v.round, aux: v.type, a: PbVote.encode(unsigned).finish(), b: new Uint8Array() }, true);
+        let signed: PbVote;
+        try {
+          signed = signVote(opts.signer!, opts.chainId, v.type, v.height, v.round, blockId, time, index);
+        } catch (e) {
+          // The signer refuses anything conflicting with what it signed: never sign twice.
+          logger.error("signer refused a vote", { height: v.height, round: v.round, error: (e as Error).message });
+          return;
+        }
+        ownVotes.set(key, signed);
+        const bytes = PbVote.encode(signed).finish();
+        remember(`v/${key}/${self}/${v.valueId}`, Channel.consensusVote, bytes);
+        deps.p2p.broadcast(Channel.consensusVote, bytes);
+        return;
+      }
+      case "scheduleTimeout":
+        if (replaying) {
+          replayed.push(a);
+          return;
+        }
+        schedule(a.durationMs, () => {
+          log({ kind: RecordKind.timeout, height: a.height, round: a.round, aux: a.step === "propose" ? 1 : a.step === "prevote" ? 2 : 3, a: new Uint8Array(), b: new Uint8Array() }, false);
+          feed({ kind: "timeout", step: a.step, height: a.height, round: a.round });
+        });
+        return;
+      case "getValue":
+        if (replaying) {
+          replayed.push(a);
+          return;
+        }
+        void buildValue(a.height, a.round);
+        return;
+      case "evidence":
+        logger.warn("equivocation seen", { validator: a.evidence.validator, height: a.evidence.height, round: a.evidence.round, type: a.evidence.type });
+        return;
+      case "decide":
+        void decide(a.height, a.round, a.value, a.precommits);
+        return;
+    }
+  }
+
+  async function buildValue(h: bigint, round: number): Promise<void> {
+    const state = deps.getState();
+    const time = nextBlockTime(timeFromMillis(deps.now()), state.lastBlockHeight >= state.initialHeight ? state.lastBlockTime : null);
+    const candidates = deps.mempool.reap(Number(state.maxBlockBytes) - 64 * 1024, state.maxBlockGas);
+    const proposer = Buffer.from(self!, "hex");
+    const { txs } = await deps.app.prepareProposal({ maxTxBytes: state.maxBlockBytes - 64n * 1024n, txs: candidates, localLastCommit: { round: 0, votes: [] }, misbehavior: [], height: h, time, nextValidatorsHash: new Uint8Array(), proposerAddress: proposer });
+    const lastCommit = h === opts.initialHeight ? { height: 0n, round: 0, blockId: emptyBlockId(), signatures: [] } : (await deps.blockStore.loadSeenCommit(h - 1n))!;
+    if (height !== h || stopped) return;
+    const pb = makeBlock(state, txs, lastCommit, proposer, time, appVersion);
+    const id = blockIdKey(pb.blockId)!;
+    blocks.set(id, pb);
+    log({ kind: RecordKind.value, height: h, round, aux: 0, a: pb.bytes, b: new Uint8Array() }, false);
+    feed({ kind: "value", height: h, round, value: { id, payload: pb } });
+  }
+
+  /** Checks a proposed block against the chain state; the app has the last word. */
+  async function validBlock(pb: ProposedBlock, round: number): Promise<boolean> {
+    const state = deps.getState();
+    const hd = pb.block.header;
+    if (hd === undefined || hd.chainId !== opts.chainId || hd.height !== height) return false;
+    if (Buffer.compare(Buffer.from(headerHash(hd)), Buffer.from(pb.blockId.hash)) !== 0) return false;
+    if (Buffer.compare(Buffer.from(makePartSet(pb.bytes).hash), Buffer.from(pb.blockId.partSetHeader!.hash)) !== 0) return false;
+    const eq = (x: Uint8Array | undefined, y: Uint8Array) => x !== undefined && Buffer.compare(Buffer.from(x), Buffer.from(y)) === 0;
+    if (!eq(hd.lastBlockId?.hash, state.lastBlockId.hash) || !eq(hd.appHash, state.appHash) || !eq(hd.lastResultsHash, state.lastResultsHash)) return false;
+    if (!eq(hd.validatorsHash, setHash(state.validators)) || !eq(hd.consensusHash, state.consensusHash)) return false;
+    if (!eq(hd.dataHash, dataHash(pb.block.data?.txs ?? []))) return false;
+    if (hexAddr(hd.proposerAddress) !== setFor(height).copyIncrement(round).proposer.address) return false;
+    if (height > opts.initialHeight) {
+      if (compareTime(hd.time, state.lastBlockTime) <= 0) return false;
+      const lc = pb.block.lastCommit;
+      if (lc === undefined || !eq(hd.lastCommitHash, commitHash(lc)) || !commitValid(lc, height - 1n, state.lastBlockId)) return false;
+    }
+    const verdict = await deps.app.processProposal({ txs: pb.block.data?.txs ?? [], proposedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: pb.blockId.hash, height, time: hd.time, nextValidatorsHash: hd.nextValidatorsHash, proposerAddress: hd.proposerAddress });
+    return verdict.status === ProposalStatus.ACCEPT;
+  }
+
+  /** A commit is valid when validators with 2/3+ of the power signed precommits for the block. */
+  function commitValid(c: Commit, h: bigint, blockId: BlockID): boolean {
+    if (c.height !== h || c.blockId === undefined || Buffer.compare(Buffer.from(c.blockId.hash), Buffer.from(blockId.hash)) !== 0) return false;
+    const set = setFor(h);
+    let power = 0n;
+    const seen = new Set<string>();
+    for (const s of c.signatures) {
+      if (s.blockIdFlag !== BlockIDFlag.BLOCK_ID_FLAG_COMMIT) continue;
+      const addr = hexAddr(s.validatorAddress);
+      const val = byAddress.get(addr);
+      if (val === undefined || seen.has(addr) || s.timestamp === undefined) return false;
+      seen.add(addr);
+      if (!cache.verify(val.pubKey, voteSignBytes(opts.chainId, SignedMsgType.precommit, h, c.round, c.blockId, s.timestamp), s.signature)) return false;
+      power += set.powerOf(addr);
+    }
+    return set.hasTwoThirds(power);
+  }
+
+  function buildCommit(h: bigint, round: number, blockId: BlockID, precommits: readonly Vote[]): Commit {
+    const byVal = new Map<string, PbVote>();
+    for (const v of precommits) {
+      const pb = (v.extra as PbVote | undefined) ?? (v.validator === self ? ownVotes.get(`${VoteType.precommit}/${round}`) : undefined);
+      if (pb !== undefined) byVal.set(v.validator, pb);
+    }
+    const signatures: CommitSig[] = setFor(h).validators.map((val) => {
+      const pb = byVal.get(val.address);
+      return pb === undefined
+        ? { blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_ABSENT, validatorAddress: new Uint8Array(), timestamp: { seconds: 0n, nanos: 0 }, signature: new Uint8Array() }
+        : { blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT, validatorAddress: pb.validatorAddress, timestamp: pb.timestamp, signature: pb.signature };
+    });
+    return { height: h, round, blockId, signatures };
+  }
+
+  async function decide(h: bigint, round: number, value: Value, precommits: Vote[]): Promise<void> {
+    const pb = value.payload as ProposedBlock;
+    applying = true;
+    try {
+      if (deps.blockStore.height < h) {
+        const state = deps.getState();
+        const { state: next } = await applyBlock(deps, state, pb, buildCommit(h, round, pb.blockId, precommits), state.validators);
+        deps.setState(next);
+        logger.info("committed block", { height: h, round, txs: pb.block.data?.txs.length ?? 0, hash: pb.blockId.hash, app_hash: next.appHash });
+      }
+      wal?.reset();
+    } catch (e) {
+      return halt(e as Error);
+    } finally {
+      applying = false;
+    }
+    schedule(opts.timeoutCommitMs, () => startHeight(h + 1n));
+  }
+
+  function startHeight(h: bigint): void {
+    height = h;
+    blocks = new Map();
+    ownVotes = new Map();
+    gossip = new Map();
+    log({ kind: RecordKind.startHeight, height: h, round: 0, aux: 0, a: new Uint8Array(), b: new Uint8Array() }, false);
+    feed({ kind: "startHeight", height: h, validators: setFor(h) });
+  }
+
+  async function onProposalMessage(peer: string, bytes: Uint8Array, fromWal: boolean): Promise<void> {
+    const { a, b } = decodePair(bytes);
+    const p = decodeProposal(a);
+    if (p.height < height) return catchUp(peer, p.height);
+    if (p.height !== height) return;
+    const proposer = setFor(height).copyIncrement(p.round).proposer;
+    verifyProposal(opts.chainId, p, proposer.pubKey, cache);
+    let block: Block;
+    try {
+      block = Block.decode(b);
+    } catch {
+      return deps.p2p.ban(peer, "undecodable block in proposal");
+    }
+    const pb: ProposedBlock = { block, blockId: p.blockId, bytes: b };
+    const valid = await validBlock(pb, p.round);
+    if (p.height !== height) return;
+    const id = blockIdKey(p.blockId)!;
+    if (!blocks.has(id)) blocks.set(id, pb);
+    remember(`p/${p.round}/${id}`, Channel.consensusData, bytes);
+    if (!fromWal) log({ kind: RecordKind.proposal, height: p.height, round: p.round, aux: valid ? 1 : 0, a: bytes, b: new Uint8Array() }, false);
+    feed({ kind: "proposal", proposal: { height: p.height, round: p.round, polRound: p.polRound, value: { id, payload: pb }, proposer: proposer.address }, valid });
+  }
+
+  function onVoteMessage(peer: string, bytes: Uint8Array, fromWal: boolean): void {
+    const v = decodeVote(bytes);
+    if (v.height < height) return catchUp(peer, v.height);
+    const addr = hexAddr(v.validatorAddress);
+    const val = byAddress.get(addr);
+    if (val === undefined) return;
+    verifyVote(opts.chainId, v, val.pubKey, cache);
+    if (v.height === height) remember(`v/${v.type}/${v.round}/${addr}/${blockIdKey(v.blockId)}`, Channel.consensusVote, bytes);
+    if (!fromWal) log({ kind: RecordKind.vote, height: v.height, round: v.round, aux: 0, a: bytes, b: new Uint8Array() }, false);
+    feed({ kind: "vote", vote: toCoreVote(v, addr) });
+  }
+
+  /** A peer is at height h, below ours: send it that height's block and commit (rate-limited). */
+  function catchUp(peer: string, h: bigint): void {
+    const now = deps.now();
+    if ((lastCatchUp.get(peer) ?? 0) > now - 100) return;
+    lastCatchUp.set(peer, now);
+    void (async () => {
+      const block = await deps.blockStore.loadBlock(h);
+      const commit = await deps.blockStore.loadSeenCommit(h);
+      if (block === null || commit === null) return;
+      deps.p2p.send(peer, Channel.blockSync, encodeBlockMessage(Block.encode(block).finish(), Commit.encode(commit).finish()));
+    })();
+  }
+
+  function onBlockMessage(bytes: Uint8Array, fromWal: boolean): void {
+    const { a, b } = decodePair(bytes);
+    const block = Block.decode(a);
+    const commit = Commit.decode(b);
+    if (block.header?.height !== height || applying || commit.blockId === undefined) return;
+    const pb: ProposedBlock = { block, blockId: commit.blockId, bytes: a };
+    if (Buffer.compare(Buffer.from(headerHash(block.header)), Buffer.from(commit.blockId.hash)) !== 0) return;
+    if (!commitValid(commit, height, commit.blockId)) return;
+    const id = blockIdKey(commit.blockId)!;
+    blocks.set(id, pb);
+    if (!fromWal) log({ kind: RecordKind.commit, height, round: commit.round, aux: 0, a: bytes, b: new Uint8Array() }, false);
+    const precommits: Vote[] = commit.signatures
+      .filter((s) => s.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT)
+      .map((s) => ({ type: VoteType.precommit, height, round: commit.round, valueId: id, validator: hexAddr(s.validatorAddress), extra: { type: SignedMsgType.precommit, height, round: commit.round, blockId: commit.blockId!, timestamp: s.timestamp!, validatorAddress: s.validatorAddress, validatorIndex: 0, signature: s.signature, extension: new Uint8Array(), extensionSignature: new Uint8Array() } satisfies PbVote }));
+    feed({ kind: "commit", height, round: commit.round, value: { id, payload: pb }, precommits });
+  }
+
+  function guarded(peer: string, f: () => void | Promise<void>): void {
+    try {
+      const r = f();
+      if (r instanceof Promise) r.catch((e: Error) => deps.p2p.ban(peer, e.message));
+    } catch (e) {
+      deps.p2p.ban(peer, (e as Error).message);
+    }
+  }
+
+  async function replay(): Promise<void> {
+    const records = wal!.records.map(decodeRecord);
+    let from = -1;
+    records.forEach((r, i) => r.kind === RecordKind.startHeight && r.height === height && (from = i));
+    if (from < 0) return startHeight(height);
+    replaying = true;
+    replayed.length = 0;
+    for (const r of records.slice(from)) {
+      if (r.kind === RecordKind.ownVote) walOwnVotes.set(`${r.aux}/${r.round}`, PbVote.decode(r.a));
+      if (r.kind === RecordKind.ownProposal) walOwnProposals.set(r.round, { proposal: PbProposal.decode(r.a), block: r.b });
+    }
+    try {
+      for (const r of records.slice(from)) {
+        switch (r.kind) {
+          case RecordKind.startHeight:
+            feed({ kind: "startHeight", height: r.height, validators: setFor(r.height) });
+            break;
+          case RecordKind.proposal:
+            await onProposalMessage("", r.a, true);
+            break;
+          case RecordKind.vote:
+            onVoteMessage("", r.a, true);
+            break;
+          case RecordKind.timeout:
+            feed({ kind: "timeout", step: r.aux === 1 ? "propose" : r.aux === 2 ? "prevote" : "precommit", height: r.height, round: r.round });
+            break;
+          case RecordKind.value: {
+            const block = Block.decode(r.a);
+            const pb = makeBlockFromBytes(block, r.a);
+            blocks.set(blockIdKey(pb.blockId)!, pb);
+            feed({ kind: "value", height: r.height, round: r.round, value: { id: blockIdKey(pb.blockId)!, payload: pb } });
+            break;
+          }
+          case RecordKind.commit:
+            onBlockMessage(r.a, true);
+            break;
+        }
+      }
+    } finally {
+      replaying = false;
+    }
+    // Re-arm what was pending when the node stopped: the current round's timeouts and request.
+    const s = core.state;
+    for (const a of replayed) {
+      if ((a.kind === "scheduleTimeout" || a.kind === "getValue") && a.height === s.height && a.round === s.round) perform(a);
+    }
+    walOwnVotes = new Map();
+    walOwnProposals = new Map();
+    logger.info("consensus WAL replayed", { height, round: s.round, step: s.step, records: records.length - from });
+  }
+
+  function makeBlockFromBytes(block: Block, bytes: Uint8Array): ProposedBlock {
+    const parts = makePartSet(bytes);
+    return { block, blockId: { hash: headerHash(block.header!), partSetHeader: { total: parts.total, hash: parts.hash } }, bytes };
+  }
+
+  return {
+    get height() {
+      return height;
+    },
+    async start() {
+      stopped = false;
+      core = createConsensusCore({ self: selfIsValidator ? self : null, timeouts: opts.timeouts });
+      deps.p2p.onReceive(Channel.consensusData, (peer, m) => guarded(peer, () => onProposalMessage(peer, m, false)));
+      deps.p2p.onReceive(Channel.consensusVote, (peer, m) => guarded(peer, () => onVoteMessage(peer, m, false)));
+      deps.p2p.onReceive(Channel.blockSync, (peer, m) => guarded(peer, () => onBlockMessage(m, false)));
+      deps.p2p.onReceive(Channel.consensusState, (peer, m) => guarded(peer, () => {
+        const h = decodeStatus(m);
+        if (h < height && h >= 1n) catchUp(peer, h);
+      }));
+      height = deps.getState().lastBlockHeight + 1n;
+      if (opts.walPath !== null) {
+        wal = openWal(opts.walPath);
+        await replay();
+      } else startHeight(height);
+      const tick = () => {
+        if (stopped) return;
+        deps.p2p.broadcast(Channel.consensusState, encodeStatus(height));
+        for (const [channel, bytes] of gossip.values()) deps.p2p.broadcast(channel, bytes);
+        gossipTimer = setTimeout(tick, opts.gossipEveryMs ?? 500);
+      };
+      tick();
+    },
+    async stop() {
+      stopped = true;
+      epoch++;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      if (gossipTimer !== null) clearTimeout(gossipTimer);
+      while (applying) await new Promise((r) => setTimeout(r, 10));
+      wal?.close();
+      wal = null;
+    },
+  };
+}
