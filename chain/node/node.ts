@@ -22,7 +22,7 @@ import { homePaths, parseDuration, parseListenAddress, type NodeConfig } from ".
 import { createEventBus, type EventBus } from "./eventBus.js";
 import { createSoloProducer, type SoloProducer } from "./soloProducer.js";
 import { createConsensusDriver, type ConsensusDriver } from "../consensus/driver.js";
-import { createSwitch, defaultChannels, parsePeerAddress, type Switch } from "../p2p/switch.js";
+import { Channel, createSwitch, defaultChannels, parsePeerAddress, type Switch } from "../p2p/switch.js";
 import type { Ed25519Key } from "../crypto/ed25519.js";
 
 export const nodeErrors = {
@@ -213,6 +213,12 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
           },
           { logger },
         );
+    if (p2p !== null) {
+      // Mempool gossip: admitted txs go to every peer; a peer's tx goes through CheckTx like any
+      // other (duplicates are refused by hash, so a tx is not echoed back and forth).
+      mempool.onAdmit((t) => p2p.broadcast(Channel.mempool, t.tx));
+      p2p.onReceive(Channel.mempool, (_peer, tx) => void mempool.add(new Uint8Array(tx)));
+    }
     const driver: ConsensusDriver | null =
       p2p === null
         ? null

@@ -1,0 +1,55 @@
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../../genesis/build.js";
+import { saveGenesisFile, type GenesisDoc } from "../../genesis/genesisDoc.js";
+import type { Coin } from "../../modules/sdk/coins.js";
+import { loadOrGenNodeKey, loadOrGenPrivValidatorKey, nodeId } from "../crypto/keyFiles.js";
+import { defaultConfig, homePaths, saveConfig } from "../node/config.js";
+import { timeFromMillis } from "../types/time.js";
+import { freePort } from "./nodeProcess.js";
+
+// A network of node homes for multi-process tests: validators (and optional full nodes) on
+// 127.0.0.1 with free ports, every node a persistent peer of every validator, short timeouts.
+
+export interface TestNetwork {
+  chainId: string;
+  genesis: GenesisDoc;
+  homes: string[];
+  /** The first `validators` homes are validators; the rest are full nodes. */
+  validators: number;
+}
+
+export async function makeTestNetwork(opts: { validators: number; fullNodes?: number; accounts: Array<{ address: string; coins: Coin[] }> }): Promise<TestNetwork> {
+  const root = mkdtempSync(join(tmpdir(), "tcd-net-"));
+  const total = opts.validators + (opts.fullNodes ?? 0);
+  const homes = Array.from({ length: total }, (_, i) => join(root, `node${i}`));
+  const keys = homes.map((home) => {
+    const p = homePaths(home);
+    mkdirSync(p.data, { recursive: true });
+    return { node: loadOrGenNodeKey(p.nodeKey), val: loadOrGenPrivValidatorKey(p.privValidatorKey) };
+  });
+  const chainId = "tcompute-net-1";
+  const doc = newGenesisDoc(chainId, timeFromMillis(Date.now()));
+  for (let i = 0; i < opts.validators; i++) addGenesisValidator(doc, keys[i]!.val.pubKey, 100n, `node${i}`);
+  for (const a of opts.accounts) addGenesisAccount(doc, a.address, a.coins);
+  const p2pPorts: number[] = [];
+  for (let i = 0; i < total; i++) p2pPorts.push(await freePort());
+  for (let i = 0; i < total; i++) {
+    const c = defaultConfig(`node${i}`);
+    c.rpc.laddr = `tcp://127.0.0.1:${await freePort()}`;
+    c.p2p.laddr = `tcp://127.0.0.1:${p2pPorts[i]}`;
+    c.p2p.persistent_peers = keys
+      .map((k, j) => (j === i || j >= opts.validators ? "" : `${nodeId(k.node)}@127.0.0.1:${p2pPorts[j]}`))
+      .filter((x) => x !== "")
+      .join(",");
+    c.consensus.timeout_propose = "1s";
+    c.consensus.timeout_prevote = "300ms";
+    c.consensus.timeout_precommit = "300ms";
+    c.consensus.timeout_commit = "300ms";
+    c.log_level = "warn";
+    saveConfig(homes[i]!, c);
+    saveGenesisFile(homePaths(homes[i]!).genesis, doc);
+  }
+  return { chainId, genesis: doc, homes, validators: opts.validators };
+}
