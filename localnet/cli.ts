@@ -9,7 +9,7 @@ export function registerLocalnetCommands(program: Command): void {
   localnet
     .command("up")
     .description("create (first time) and start the localnet; Ctrl-C stops it")
-    .option("--validators <n>", "number of validators", "1")
+    .option("--validators <n>", "number of validators", "4")
     .option("--dir <dir>", "where the localnet lives", defaultLocalnetDir)
     .option("--rpc-port <port>", "RPC port of the first node", "26657")
     .option("--reset", "delete the localnet's data and start from a new genesis", false)
@@ -17,7 +17,10 @@ export function registerLocalnetCommands(program: Command): void {
       const f = flags(cmd);
       const opts = { dir: o.dir, validators: Number(o.validators), rpcPort: Number(o.rpcPort), reset: o.reset };
       const { accounts } = await setupLocalnet(opts);
-      const net = await startLocalnet(opts, (line) => process.stderr.write(line + "\n"));
+      // One line per block (from node0), and every warning or error from any node.
+      const net = await startLocalnet(opts, (line) => {
+        if (line.startsWith("[node0] ") || /^\[node[0-9]+\] [WE]\[/.test(line) || !/^\[node[0-9]+\] I\[/.test(line)) process.stderr.write(line + "\n");
+      });
       const lines = [
         "",
         `tcompute localnet ${localnetChainId} is running (${opts.validators} validator${opts.validators > 1 ? "s" : ""}).`,

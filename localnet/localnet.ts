@@ -98,7 +98,7 @@ export async function startLocalnet(o: LocalnetOptions, out: (line: string) => v
   const rpc: string[] = [];
   for (let i = 0; i < o.validators; i++) {
     const home = nodeHome(o.dir, i);
-    const child = spawn(process.execPath, [tcdBin, "start", "--home", home], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [tcdBin, "start", "--home", home, "--log-level", "info"], { stdio: ["ignore", "pipe", "pipe"] });
     children.push(child);
     writeFileSync(join(o.dir, `node${i}.pid`), String(child.pid));
     const addr = await new Promise<string>((resolve, reject) => {
