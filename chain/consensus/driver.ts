@@ -5,7 +5,7 @@ import type { Logger, Timestamp } from "../../modules/sdk/context.js";
 import { ProposalStatus } from "../app/abci.js";
 import { appVersion } from "../app/application.js";
 import { applyBlock, makeBlock, type ExecutorDeps, type ProposedBlock } from "../node/blockExecutor.js";
-import { setHash, type ChainState, type Validator } from "../node/chainState.js";
+import { setHash, type ChainState } from "../node/chainState.js";
 import { Channel, type Switch } from "../p2p/switch.js";
 import { commitHash, dataHash, headerHash } from "../types/hashes.js";
 import { makePartSet } from "../types/partSet.js";
@@ -31,7 +31,6 @@ import { decodePair, decodeRecord, decodeStatus, encodeBlockMessage, encodePropo
 export interface DriverOptions {
   chainId: string;
   initialHeight: bigint;
-  genesisValidators: readonly Validator[];
   timeouts: TimeoutConfig;
   timeoutCommitMs: number;
   signer: PrivValidator | null;
@@ -59,10 +58,10 @@ const hexAddr = (b: Uint8Array) => Buffer.from(b).toString("hex").toUpperCase();
 export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): ConsensusDriver {
   const { logger } = deps;
   const cache = createSignatureCache();
-  const byAddress = new Map(opts.genesisValidators.map((v) => [hexAddr(v.address), v]));
+  // The core checks per height whether `self` has power: a node becomes a validator (or stops
+  // being one) when the app's validator updates take effect.
   const self = opts.signer === null ? null : hexAddr(ed25519Address(opts.signer.key.pubKey));
-  const selfIsValidator = self !== null && byAddress.has(self);
-  let core: ConsensusCore = createConsensusCore({ self: selfIsValidator ? self : null, timeouts: opts.timeouts });
+  let core: ConsensusCore = createConsensusCore({ self, timeouts: opts.timeouts });
   let wal: Wal | null = null;
   let height = 0n;
   let epoch = 0;
@@ -82,18 +81,21 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
   /** Actions produced while replaying the WAL; the pending ones are re-armed after it. */
   const replayed: ConsensusAction[] = [];
 
-  // Validator sets by height: the genesis set rotated once per height (no changes until staking).
-  let setCache: { height: bigint; set: ValidatorSet } | null = null;
+  /**
+   * The validator set of height h as the chain state knows it (the last, current and next
+   * heights), not copied: callers that rotate the proposer use copyIncrement.
+   */
+  function setAt(h: bigint): ValidatorSet | null {
+    const s = deps.getState();
+    if (h === s.lastBlockHeight + 1n) return s.validators;
+    if (h === s.lastBlockHeight + 2n) return s.nextValidators;
+    if (h === s.lastBlockHeight) return s.lastValidators;
+    return null;
+  }
   function setFor(h: bigint): ValidatorSet {
-    if (setCache === null || setCache.height > h) {
-      setCache = { height: opts.initialHeight, set: ValidatorSet.create(opts.genesisValidators.map((v) => ({ address: hexAddr(v.address), pubKey: v.pubKey, power: v.power }))) };
-    }
-    while (setCache.height < h) {
-      const next = setCache.set.copy();
-      next.increment(1);
-      setCache = { height: setCache.height + 1n, set: next };
-    }
-    return setCache.set.copy();
+    const set = setAt(h);
+    if (set === null) throw new Error(`no validator set known for height ${h}`);
+    return set.copy();
   }
 
   function log(r: WalRecord, sync: boolean): void {
@@ -220,9 +222,9 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     if (Buffer.compare(Buffer.from(makePartSet(pb.bytes).hash), Buffer.from(pb.blockId.partSetHeader!.hash)) !== 0) return false;
     const eq = (x: Uint8Array | undefined, y: Uint8Array) => x !== undefined && Buffer.compare(Buffer.from(x), Buffer.from(y)) === 0;
     if (!eq(hd.lastBlockId?.hash, state.lastBlockId.hash) || !eq(hd.appHash, state.appHash) || !eq(hd.lastResultsHash, state.lastResultsHash)) return false;
-    if (!eq(hd.validatorsHash, setHash(state.validators)) || !eq(hd.consensusHash, state.consensusHash)) return false;
+    if (!eq(hd.validatorsHash, setHash(state.validators)) || !eq(hd.nextValidatorsHash, setHash(state.nextValidators)) || !eq(hd.consensusHash, state.consensusHash)) return false;
     if (!eq(hd.dataHash, dataHash(pb.block.data?.txs ?? []))) return false;
-    if (hexAddr(hd.proposerAddress) !== setFor(height).copyIncrement(round).proposer.address) return false;
+    if (hexAddr(hd.proposerAddress) !== state.validators.copyIncrement(round).proposer.address) return false;
     if (height > opts.initialHeight) {
       if (compareTime(hd.time, state.lastBlockTime) <= 0) return false;
       const lc = pb.block.lastCommit;
@@ -235,17 +237,18 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
   /** A commit is valid when validators with 2/3+ of the power signed precommits for the block. */
   function commitValid(c: Commit, h: bigint, blockId: BlockID): boolean {
     if (c.height !== h || c.blockId === undefined || Buffer.compare(Buffer.from(c.blockId.hash), Buffer.from(blockId.hash)) !== 0) return false;
-    const set = setFor(h);
+    const set = setAt(h);
+    if (set === null) return false;
     let power = 0n;
     const seen = new Set<string>();
     for (const s of c.signatures) {
       if (s.blockIdFlag !== BlockIDFlag.BLOCK_ID_FLAG_COMMIT) continue;
       const addr = hexAddr(s.validatorAddress);
-      const val = byAddress.get(addr);
+      const val = set.get(addr);
       if (val === undefined || seen.has(addr) || s.timestamp === undefined) return false;
       seen.add(addr);
       if (!cache.verify(val.pubKey, voteSignBytes(opts.chainId, SignedMsgType.precommit, h, c.round, c.blockId, s.timestamp), s.signature)) return false;
-      power += set.powerOf(addr);
+      power += val.power;
     }
     return set.hasTwoThirds(power);
   }
@@ -256,7 +259,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       const pb = (v.extra as PbVote | undefined) ?? (v.validator === self ? ownVotes.get(`${VoteType.precommit}/${round}`) : undefined);
       if (pb !== undefined) byVal.set(v.validator, pb);
     }
-    const signatures: CommitSig[] = setFor(h).validators.map((val) => {
+    const signatures: CommitSig[] = setAt(h)!.validators.map((val) => {
       const pb = byVal.get(val.address);
       return pb === undefined
         ? { blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_ABSENT, validatorAddress: new Uint8Array(), timestamp: { seconds: 0n, nanos: 0 }, signature: new Uint8Array() }
@@ -271,7 +274,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     try {
       if (deps.blockStore.height < h) {
         const state = deps.getState();
-        const { state: next } = await applyBlock(deps, state, pb, buildCommit(h, round, pb.blockId, precommits), state.validators);
+        const { state: next } = await applyBlock(deps, state, pb, buildCommit(h, round, pb.blockId, precommits));
         deps.setState(next);
         logger.info("committed block", { height: h, round, txs: pb.block.data?.txs.length ?? 0, hash: pb.blockId.hash, app_hash: next.appHash });
       }
@@ -298,7 +301,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     const p = decodeProposal(a);
     if (p.height < height) return catchUp(peer, p.height);
     if (p.height !== height) return;
-    const proposer = setFor(height).copyIncrement(p.round).proposer;
+    const proposer = setAt(height)!.copyIncrement(p.round).proposer;
     verifyProposal(opts.chainId, p, proposer.pubKey, cache);
     let block: Block;
     try {
@@ -320,7 +323,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     const v = decodeVote(bytes);
     if (v.height < height) return catchUp(peer, v.height);
     const addr = hexAddr(v.validatorAddress);
-    const val = byAddress.get(addr);
+    const val = setAt(v.height)?.get(addr);
     if (val === undefined) return;
     verifyVote(opts.chainId, v, val.pubKey, cache);
     if (v.height === height) remember(`v/${v.type}/${v.round}/${addr}/${blockIdKey(v.blockId)}`, Channel.consensusVote, bytes);
@@ -429,7 +432,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     },
     async start() {
       stopped = false;
-      core = createConsensusCore({ self: selfIsValidator ? self : null, timeouts: opts.timeouts });
+      core = createConsensusCore({ self, timeouts: opts.timeouts });
       deps.p2p.onReceive(Channel.consensusData, (peer, m) => guarded(peer, () => onProposalMessage(peer, m, false)));
       deps.p2p.onReceive(Channel.consensusVote, (peer, m) => guarded(peer, () => onVoteMessage(peer, m, false)));
       deps.p2p.onReceive(Channel.blockSync, (peer, m) => guarded(peer, () => onBlockMessage(m, false)));

@@ -17,6 +17,13 @@ interface Entry extends ValidatorInfo {
 const maxInt64 = (1n << 63n) - 1n;
 const minInt64 = -(1n << 63n);
 const priorityWindowSizeFactor = 2n;
+/** CometBFT's MaxTotalVotingPower: MaxInt64 / 8. */
+export const maxTotalVotingPower = maxInt64 / 8n;
+
+/** CometBFT orders a set by power (descending), then address. */
+function sortEntries(entries: Entry[]): void {
+  entries.sort((a, b) => (a.power !== b.power ? (a.power > b.power ? -1 : 1) : a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+}
 
 function clip(x: bigint): bigint {
   return x > maxInt64 ? maxInt64 : x < minInt64 ? minInt64 : x;
@@ -50,11 +57,67 @@ export class ValidatorSet {
       seen.add(v.address);
     }
     const entries = vals.map((v) => ({ ...v, priority: 0n }));
-    // CometBFT orders a set by power (descending), then address.
-    entries.sort((a, b) => (a.power !== b.power ? (a.power > b.power ? -1 : 1) : a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+    sortEntries(entries);
     const set = new ValidatorSet(entries, 0);
     set.increment(1);
     return set;
+  }
+
+  /**
+   * A set as stored (priorities and proposer kept), e.g. from the block store. The proposer is
+   * given by address; an unknown one falls back to the first validator.
+   */
+  static restore(vals: ReadonlyArray<ValidatorInfo & { priority: bigint }>, proposer: string | null): ValidatorSet {
+    if (vals.length === 0) throw new Error("empty validator set");
+    const entries = vals.map((v) => ({ address: v.address, pubKey: v.pubKey, power: v.power, priority: v.priority }));
+    sortEntries(entries);
+    return new ValidatorSet(entries, Math.max(0, entries.findIndex((v) => v.address === proposer)));
+  }
+
+  /**
+   * The set after the app's validator updates (CometBFT's UpdateWithChangeSet): power 0 removes,
+   * a new validator starts at priority -1.125 × the new total power (so that joining and leaving
+   * cannot be used to jump the queue), existing ones keep theirs; then rescale and re-centre.
+   * Throws on duplicates, negative power, removing an unknown validator, or an empty result.
+   */
+  withUpdates(changes: readonly ValidatorInfo[]): ValidatorSet {
+    const seen = new Set<string>();
+    for (const c of changes) {
+      if (c.power < 0n) throw new Error(`validator update ${c.address} has negative power`);
+      if (seen.has(c.address)) throw new Error(`duplicate validator update ${c.address}`);
+      seen.add(c.address);
+    }
+    const byAddr = new Map(this.vals.map((v) => [v.address, { ...v }]));
+    // As CometBFT: new validators' priority uses the total after updates, before removals.
+    let total = this.totalPower;
+    let removed = 0n;
+    for (const c of changes) {
+      const old = byAddr.get(c.address);
+      if (c.power === 0n) {
+        if (old === undefined) throw new Error(`validator update removes ${c.address}, which is not in the set`);
+        removed += old.power;
+      } else total += c.power - (old?.power ?? 0n);
+    }
+    if (total - removed > maxTotalVotingPower) throw new Error(`total voting power ${total - removed} exceeds ${maxTotalVotingPower}`);
+    for (const c of changes) {
+      const old = byAddr.get(c.address);
+      if (c.power === 0n) byAddr.delete(c.address);
+      else if (old !== undefined) byAddr.set(c.address, { ...old, pubKey: c.pubKey, power: c.power });
+      else byAddr.set(c.address, { address: c.address, pubKey: c.pubKey, power: c.power, priority: -(total + (total >> 3n)) });
+    }
+    const entries = [...byAddr.values()];
+    if (entries.length === 0) throw new Error("validator updates would remove every validator");
+    sortEntries(entries);
+    const proposer = this.proposer.address;
+    const set = new ValidatorSet(entries, Math.max(0, entries.findIndex((v) => v.address === proposer)));
+    set.rescale(priorityWindowSizeFactor * set.totalPower);
+    set.shiftByAverage();
+    return set;
+  }
+
+  /** Each validator's priority (for storage). */
+  entries(): ReadonlyArray<ValidatorInfo & { priority: bigint }> {
+    return this.vals;
   }
 
   get size(): number {
@@ -80,8 +143,16 @@ export class ValidatorSet {
   }
 
   powerOf(address: string): bigint {
-    return this.vals.find((v) => v.address === address)?.power ?? 0n;
+    return this.get(address)?.power ?? 0n;
   }
+
+  /** The validator with this address (hex), if in the set. */
+  get(address: string): ValidatorInfo | undefined {
+    if (this.index === null) this.index = new Map(this.vals.map((v) => [v.address, v]));
+    return this.index.get(address);
+  }
+
+  private index: Map<string, ValidatorInfo> | null = null;
 
   /** priorities as [address, priority], in set order (tests compare with CometBFT's). */
   priorities(): Array<[string, bigint]> {

@@ -1,4 +1,5 @@
-import type { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
+import { MisbehaviorType, type Misbehavior, type RequestFinalizeBlock, type ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
+import type { Evidence } from "cosmjs-types/tendermint/types/evidence";
 import { Block } from "cosmjs-types/tendermint/types/block";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import type { BlockID, Commit, Header } from "cosmjs-types/tendermint/types/types";
@@ -11,7 +12,9 @@ import { encodeTxResultJson } from "../store/resultCodec.js";
 import { commitHash, dataHash, headerHash, resultsHash } from "../types/hashes.js";
 import { emptyHash } from "../types/merkle.js";
 import { makePartSet } from "../types/partSet.js";
-import { setHash, type ChainState, type Validator } from "./chainState.js";
+import { ed25519Address } from "../crypto/ed25519.js";
+import type { ValidatorSet } from "../consensus/validatorSet.js";
+import { hexAddress, setHash, setToProto, type ChainState } from "./chainState.js";
 import type { EventBus } from "./eventBus.js";
 
 /** The CometBFT block protocol version this node speaks, and the app's version. */
@@ -26,7 +29,6 @@ export interface ProposedBlock {
 /** Builds the next block on `state`: the header commits to the txs, the last commit and state. */
 export function makeBlock(state: ChainState, txs: Uint8Array[], lastCommit: Commit, proposer: Uint8Array, time: Timestamp, appVersion: bigint): ProposedBlock {
   const height = state.lastBlockHeight + 1n;
-  const vHash = setHash(state.validators);
   const header: Header = {
     version: { block: blockProtocol, app: appVersion },
     chainId: state.chainId,
@@ -35,8 +37,8 @@ export function makeBlock(state: ChainState, txs: Uint8Array[], lastCommit: Comm
     lastBlockId: state.lastBlockId,
     lastCommitHash: commitHash(lastCommit),
     dataHash: dataHash(txs),
-    validatorsHash: vHash,
-    nextValidatorsHash: vHash,
+    validatorsHash: setHash(state.validators),
+    nextValidatorsHash: setHash(state.nextValidators),
     consensusHash: state.consensusHash,
     appHash: state.appHash,
     lastResultsHash: state.lastResultsHash,
@@ -59,14 +61,54 @@ export interface ExecutorDeps {
 }
 
 /** The votes of a commit as the app sees them (decided_last_commit). */
-function commitInfo(commit: Commit, validators: readonly Validator[]) {
+function commitInfo(commit: Commit | undefined, validators: ValidatorSet | null) {
+  if (validators === null || commit === undefined) return { round: 0, votes: [] };
+  const flags = new Map(commit.signatures.map((s) => [hexAddress(s.validatorAddress), s.blockIdFlag]));
   return {
     round: commit.round,
-    votes: validators.map((v) => {
-      const sig = commit.signatures.find((s) => Buffer.compare(Buffer.from(s.validatorAddress), Buffer.from(v.address)) === 0);
-      return { validator: { address: v.address, power: v.power }, blockIdFlag: sig?.blockIdFlag ?? BlockIDFlag.BLOCK_ID_FLAG_ABSENT };
-    }),
+    votes: validators.validators.map((v) => ({ validator: { address: Buffer.from(v.address, "hex"), power: v.power }, blockIdFlag: flags.get(v.address) ?? BlockIDFlag.BLOCK_ID_FLAG_ABSENT })),
   };
+}
+
+/** Evidence in a block as the app sees it: each double-signer with its power at the time. */
+export function misbehaviorOf(evidence: readonly Evidence[]): Misbehavior[] {
+  const out: Misbehavior[] = [];
+  for (const e of evidence) {
+    const d = e.duplicateVoteEvidence;
+    if (d === undefined || d.voteA === undefined) continue;
+    out.push({ type: MisbehaviorType.DUPLICATE_VOTE, validator: { address: d.voteA.validatorAddress, power: d.validatorPower }, height: d.voteA.height, time: d.timestamp, totalVotingPower: d.totalVotingPower });
+  }
+  return out;
+}
+
+/** FinalizeBlock's request for a block: the same on first execution and on handshake replay. */
+export function finalizeRequest(block: Block, hash: Uint8Array, lastValidators: ValidatorSet | null): RequestFinalizeBlock {
+  const header = block.header!;
+  return {
+    txs: block.data?.txs ?? [],
+    decidedLastCommit: commitInfo(block.lastCommit, lastValidators),
+    misbehavior: misbehaviorOf(block.evidence?.evidence ?? []),
+    hash,
+    height: header.height,
+    time: header.time,
+    nextValidatorsHash: header.nextValidatorsHash,
+    proposerAddress: header.proposerAddress,
+  };
+}
+
+/**
+ * The sets after block H: H+1 gets the set decided at H-1, H+2 the current next set with the
+ * app's updates applied; each advanced one proposer step, as CometBFT's updateState.
+ */
+export function nextValidatorSets(state: ChainState, results: ResponseFinalizeBlock): { validators: ValidatorSet; nextValidators: ValidatorSet } {
+  const updates = results.validatorUpdates.map((u) => {
+    const pk = u.pubKey.ed25519;
+    if (pk === undefined || pk.length !== 32) throw new Error("validator update without a 32-byte ed25519 key");
+    return { address: hexAddress(ed25519Address(pk)), pubKey: pk, power: u.power };
+  });
+  const next = updates.length > 0 ? state.nextValidators.withUpdates(updates) : state.nextValidators.copy();
+  next.increment(1);
+  return { validators: state.nextValidators.copy(), nextValidators: next };
 }
 
 /**
@@ -74,30 +116,23 @@ function commitInfo(commit: Commit, validators: readonly Validator[]) {
  * the block with its results and commit (one batch), Commit the app's state, then index, clean
  * the mempool and publish. A crash after the save replays the block from the store on start.
  */
-export async function applyBlock(deps: ExecutorDeps, state: ChainState, p: ProposedBlock, seenCommit: Commit, lastCommitValidators: readonly Validator[]): Promise<{ state: ChainState; results: ResponseFinalizeBlock }> {
+export async function applyBlock(deps: ExecutorDeps, state: ChainState, p: ProposedBlock, seenCommit: Commit): Promise<{ state: ChainState; results: ResponseFinalizeBlock }> {
   const header = p.block.header!;
   const txs = p.block.data?.txs ?? [];
   const hashes = txs.map(hashTx);
   let resultJsons: string[] = [];
+  let sets: ReturnType<typeof nextValidatorSets> | null = null;
   const results = await deps.mempool.withLock(async () => {
-    const res = await deps.app.finalizeBlock({
-      txs,
-      decidedLastCommit: commitInfo(p.block.lastCommit!, lastCommitValidators),
-      misbehavior: [],
-      hash: p.blockId.hash,
-      height: header.height,
-      time: header.time,
-      nextValidatorsHash: header.nextValidatorsHash,
-      proposerAddress: header.proposerAddress,
-    });
+    const res = await deps.app.finalizeBlock(finalizeRequest(p.block, p.blockId.hash, state.lastValidators));
     resultJsons = res.txResults.map(encodeTxResultJson);
+    sets = nextValidatorSets(state, res);
     await deps.blockStore.save({
       block: p.block,
       meta: { blockId: p.blockId, blockSize: BigInt(p.bytes.length), header, numTxs: BigInt(txs.length) },
       seenCommit,
       results: res,
       txResultJsons: resultJsons,
-      validators: { validators: state.validators.map((v) => ({ address: v.address, pubKey: { ed25519: v.pubKey }, votingPower: v.power, proposerPriority: 0n })), proposer: undefined, totalVotingPower: state.validators.reduce((s, v) => s + v.power, 0n) },
+      validators: [setToProto(state.validators), setToProto(sets.validators), setToProto(sets.nextValidators)],
     });
     await deps.app.commit();
     await deps.mempool.update(hashes);
@@ -110,6 +145,9 @@ export async function applyBlock(deps: ExecutorDeps, state: ChainState, p: Propo
     lastBlockHeight: header.height,
     lastBlockId: p.blockId,
     lastBlockTime: header.time,
+    lastValidators: state.validators,
+    validators: sets!.validators,
+    nextValidators: sets!.nextValidators,
     lastResultsHash: resultsHash(results.txResults),
     appHash: results.appHash,
   };

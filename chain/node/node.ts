@@ -17,13 +17,15 @@ import { TxIndex } from "../store/txIndex.js";
 import { consensusParamsHash, resultsHash } from "../types/hashes.js";
 import { emptyHash } from "../types/merkle.js";
 import { createRpcServer, type RpcServer } from "../rpc/server.js";
-import { emptyBlockId, makeValidator, sortValidators, type ChainState } from "./chainState.js";
+import { emptyBlockId, genesisSet, makeValidator, setFromProto, sortValidators, type ChainState } from "./chainState.js";
 import { homePaths, parseDuration, parseListenAddress, type NodeConfig } from "./config.js";
 import { createEventBus, type EventBus } from "./eventBus.js";
+import { finalizeRequest } from "./blockExecutor.js";
 import { createSoloProducer, type SoloProducer } from "./soloProducer.js";
 import { createConsensusDriver, type ConsensusDriver } from "../consensus/driver.js";
 import { Channel, createSwitch, defaultChannels, parsePeerAddress, type Switch } from "../p2p/switch.js";
 import type { Ed25519Key } from "../crypto/ed25519.js";
+import type { ValidatorSet } from "../consensus/validatorSet.js";
 
 export const nodeErrors = {
   wrongChain: registerError("node", 2, "data directory belongs to another chain"),
@@ -135,13 +137,16 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       logger.info("initialized chain from genesis", { chain_id: genesis.chainId, app_hash: res.appHash });
     }
 
+    const firstSet = genesisSet(validators);
     let state: ChainState = {
       chainId: genesis.chainId,
       initialHeight: genesis.initialHeight,
       lastBlockHeight: genesis.initialHeight - 1n,
       lastBlockId: emptyBlockId(),
       lastBlockTime: genesis.time,
-      validators,
+      lastValidators: null,
+      validators: firstSet,
+      nextValidators: firstSet.copyIncrement(1),
       maxBlockBytes: genesis.consensusParams.block!.maxBytes,
       maxBlockGas: genesis.consensusParams.block!.maxGas,
       consensusHash: consensusParamsHash(genesis.consensusParams.block!.maxBytes, genesis.consensusParams.block!.maxGas),
@@ -156,22 +161,17 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       const resume = async (h: bigint) => {
         const meta = (await blockStore.loadMeta(h))!;
         const results = (await blockStore.loadResults(h))!;
-        state = { ...state, lastBlockHeight: h, lastBlockId: meta.blockId!, lastBlockTime: meta.header!.time, lastResultsHash: resultsHash(results.txResults), appHash: results.appHash };
+        const sets = await Promise.all([h, h + 1n, h + 2n].map((x) => blockStore.loadValidators(x)));
+        if (sets.some((x) => x === null)) throw nodeErrors.corruptData.wrap(`validator sets around height ${h} are missing from the block store`);
+        const [last, cur, next] = sets.map((x) => setFromProto(x!)) as [ValidatorSet, ValidatorSet, ValidatorSet];
+        state = { ...state, lastBlockHeight: h, lastBlockId: meta.blockId!, lastBlockTime: meta.header!.time, lastResultsHash: resultsHash(results.txResults), appHash: results.appHash, lastValidators: last, validators: cur, nextValidators: next };
       };
       await resume(app.height);
       for (let h = app.height + 1n; h <= blockStore.height; h++) {
         logger.info("replaying block into the application", { height: h });
         const block = (await blockStore.loadBlock(h))!;
-        const res = await app.finalizeBlock({
-          txs: block.data!.txs,
-          decidedLastCommit: { round: 0, votes: [] },
-          misbehavior: [],
-          hash: (await blockStore.loadMeta(h))!.blockId!.hash,
-          height: h,
-          time: block.header!.time,
-          nextValidatorsHash: block.header!.nextValidatorsHash,
-          proposerAddress: block.header!.proposerAddress,
-        });
+        const lastSet = h > genesis.initialHeight ? await blockStore.loadValidators(h - 1n) : null;
+        const res = await app.finalizeBlock(finalizeRequest(block, (await blockStore.loadMeta(h))!.blockId!.hash, lastSet === null ? null : setFromProto(lastSet)));
         const stored = (await blockStore.loadResults(h))!;
         if (Buffer.compare(Buffer.from(res.appHash), Buffer.from(stored.appHash)) !== 0) {
           throw nodeErrors.corruptData.wrap(`replay of height ${h} gave app_hash ${Buffer.from(res.appHash).toString("hex")}, the block store recorded ${Buffer.from(stored.appHash).toString("hex")}`);
@@ -226,7 +226,6 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
             {
               chainId: genesis.chainId,
               initialHeight: genesis.initialHeight,
-              genesisValidators: validators,
               timeouts: {
                 proposeMs: parseDuration(cc.timeout_propose),
                 proposeDeltaMs: parseDuration(cc.timeout_propose_delta),
@@ -236,7 +235,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
                 precommitDeltaMs: parseDuration(cc.timeout_precommit_delta),
               },
               timeoutCommitMs: parseDuration(cc.timeout_commit),
-              signer: isValidator ? signer : null,
+              signer,
               walPath: mem ? null : paths.consensusWal,
             },
             { ...executorDeps, p2p, getState: () => state, setState: (s) => (state = s), now: () => Date.now(), onHalt: haltResolve },

@@ -62,7 +62,7 @@ export function createSoloProducer(opts: SoloProducerOptions, deps: SoloProducer
     const started = deps.now();
     const state = deps.getState();
     const height = state.lastBlockHeight + 1n;
-    const me = state.validators[0]!;
+    const me = { address: Buffer.from(state.validators.proposer.address, "hex") };
     const time = nextBlockTime(timeFromMillis(deps.now()), state.lastBlockHeight >= state.initialHeight ? state.lastBlockTime : null);
     const candidates = deps.mempool.reap(Number(state.maxBlockBytes) - 64 * 1024, state.maxBlockGas);
     const { txs } = await deps.app.prepareProposal({
@@ -96,7 +96,7 @@ export function createSoloProducer(opts: SoloProducerOptions, deps: SoloProducer
       blockId: p.blockId,
       signatures: [{ blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT, validatorAddress: me.address, timestamp: time, signature }],
     };
-    const { state: next } = await applyBlock(deps, state, p, seen, state.validators);
+    const { state: next } = await applyBlock(deps, state, p, seen);
     deps.setState(next);
     lastBlockAt = deps.now();
     deps.logger.info("committed block", { height, txs: txs.length, ms: deps.now() - started, hash: p.blockId.hash, app_hash: next.appHash });

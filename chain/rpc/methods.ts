@@ -51,7 +51,7 @@ export const methods: Record<string, Method> = {
     const meta = latest > 0n ? await node.blockStore.loadMeta(latest) : null;
     const base = node.blockStore.base;
     const earliest = base > 0n ? await node.blockStore.loadMeta(base) : null;
-    const me = s.validators.find((v) => Buffer.compare(Buffer.from(v.pubKey), Buffer.from(node.validatorKey.pubKey)) === 0);
+    const me = s.validators.validators.find((v) => Buffer.compare(Buffer.from(v.pubKey), Buffer.from(node.validatorKey.pubKey)) === 0);
     return {
       node_info: {
         protocol_version: { p2p: "8", block: "11", app: "1" },

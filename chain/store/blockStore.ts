@@ -7,7 +7,8 @@ import type { AsyncKV } from "./asyncKV.js";
 import { decodeBlockResults, encodeBlockResults, encodeTxResultJson } from "./resultCodec.js";
 
 // The block store: every block with its meta, the commit that decided it (the "seen commit"),
-// its FinalizeBlock results and the validator set that signed it. One block is saved as one
+// its FinalizeBlock results and the validator set that signed it (and the sets of the next two
+// heights, which the node needs on restart: updates take effect at H+2). One block is saved as one
 // atomic batch, before the application commits its state (see docs/node.md: crash recovery).
 
 const k = {
@@ -28,7 +29,8 @@ export interface SavedBlock {
   results: ResponseFinalizeBlock;
   /** Each tx result already encoded (resultCodec), shared with the tx index; computed if absent. */
   txResultJsons?: readonly string[];
-  validators: ValidatorSet;
+  /** The validator sets of heights H, H+1 and H+2 (with proposer priorities) after this block. */
+  validators: readonly [ValidatorSet, ValidatorSet, ValidatorSet];
 }
 
 export class BlockStore {
@@ -64,7 +66,9 @@ export class BlockStore {
       [k.meta(h), BlockMeta.encode(b.meta).finish()],
       [k.seenCommit(h), Commit.encode(b.seenCommit).finish()],
       [k.results(h), encodeBlockResults(b.results, b.txResultJsons ?? b.results.txResults.map(encodeTxResultJson))],
-      [k.validators(h), ValidatorSet.encode(b.validators).finish()],
+      [k.validators(h), ValidatorSet.encode(b.validators[0]).finish()],
+      [k.validators(h + 1n), ValidatorSet.encode(b.validators[1]).finish()],
+      [k.validators(h + 2n), ValidatorSet.encode(b.validators[2]).finish()],
       [k.hash(b.meta.blockId!.hash), utf8(h.toString())],
       [k.height, utf8(h.toString())],
     ];

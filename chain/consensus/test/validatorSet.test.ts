@@ -58,4 +58,36 @@ describe("proposer rotation (CometBFT's priority algorithm)", () => {
     assert.equal(set.hasOneThird(1n), false);
     assert.equal(set.hasOneThird(2n), true);
   });
+
+  it("applies updates as CometBFT: a newcomer starts at -1.125 × total, then re-centred", () => {
+    const set = ValidatorSet.create([v("A", 1n), v("B", 1n)]); // A proposed first: A=-1, B=1
+    const up = set.withUpdates([v("C", 2n)]);
+    // C = -(4 + 4>>3) = -4; sorted by power; average floor(-4/3) = -2 subtracted.
+    assert.deepEqual(up.priorities(), [["C", -2n], ["A", 1n], ["B", 3n]]);
+    assert.equal(up.totalPower, 4n);
+    up.increment(1);
+    assert.equal(up.proposer.address, "B");
+    // The original set is untouched.
+    assert.deepEqual(set.priorities(), [["A", -1n], ["B", 1n]]);
+  });
+
+  it("changes power in place, removes on power 0, and refuses bad updates", () => {
+    const set = ValidatorSet.create([v("A", 1n), v("B", 1n), v("C", 1n)]);
+    const up = set.withUpdates([v("B", 5n), v("C", 0n)]);
+    assert.deepEqual(up.validators.map((x) => [x.address, x.power]), [["B", 5n], ["A", 1n]]);
+    assert.throws(() => set.withUpdates([v("Z", 0n)]), /not in the set/);
+    assert.throws(() => set.withUpdates([v("A", -1n)]), /negative/);
+    assert.throws(() => set.withUpdates([v("A", 2n), v("A", 3n)]), /duplicate/);
+    assert.throws(() => set.withUpdates([v("A", 0n), v("B", 0n), v("C", 0n)]), /every validator/);
+    assert.throws(() => set.withUpdates([v("A", 1n << 62n)]), /exceeds/);
+  });
+
+  it("restores a stored set with its priorities and proposer", () => {
+    const set = ValidatorSet.create([v("A", 1n), v("B", 2n), v("C", 3n)]);
+    set.increment(2);
+    const back = ValidatorSet.restore(set.entries().map((e) => ({ ...e })), set.proposer.address);
+    assert.deepEqual(back.priorities(), set.priorities());
+    assert.equal(back.proposer.address, set.proposer.address);
+    assert.equal(back.copyIncrement(3).proposer.address, set.copyIncrement(3).proposer.address);
+  });
 });
