@@ -17,7 +17,8 @@ import type { Params as AuthParams } from "../../modules/auth/params.js";
 import { Context, type BlockInfo, type Logger, type ExecMode } from "../../modules/sdk/context.js";
 import { sdkErrors, toCodedError } from "../../modules/sdk/errors.js";
 import { GasMeter } from "../../modules/sdk/gas.js";
-import type { AppModule, MsgRoute, QueryHandler, ValidatorUpdate } from "../../modules/sdk/module.js";
+import type { AppModule, BeginBlockInfo, MsgRoute, QueryHandler, ValidatorUpdate } from "../../modules/sdk/module.js";
+import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { fromUtf8, type KVStore } from "../../modules/sdk/store.js";
 import { BranchStore } from "../store/branchStore.js";
 import type { PreparedCommit, StateStore } from "../store/stateStore.js";
@@ -208,7 +209,12 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
       const block: BlockInfo = { chainId, height: req.height, time: req.time, proposer: req.proposerAddress };
       const blockStore = new BranchStore(state.store);
       const blockCtx = new Context(blockStore, block, new GasMeter(undefined), "block", logger);
-      for (const m of opts.modules) m.beginBlock?.(blockCtx);
+      const info: BeginBlockInfo = {
+        lastCommit: (req.decidedLastCommit?.votes ?? []).map((v) => ({ address: v.validator.address, power: v.validator.power, signed: v.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT })),
+        misbehavior: req.misbehavior.map((m) => ({ address: m.validator.address, power: m.validator.power, height: m.height, time: m.time, totalPower: m.totalVotingPower })),
+      };
+      for (const m of info.misbehavior) logger.info("misbehaviour reported by consensus", { validator: m.address, height: m.height, power: m.power });
+      for (const m of opts.modules) m.beginBlock?.(blockCtx, info);
       const beginEvents = tagEvents(blockCtx.events.events, "BeginBlock");
       const params = authParams(blockStore);
       const txResults = req.txs.map((tx) => toExecTxResult(runTx(runner, "deliver", blockStore, block, params, tx, opts.maxTxBytes)));

@@ -2,17 +2,20 @@ import { Block } from "cosmjs-types/tendermint/types/block";
 import { Commit, Proposal as PbProposal, Vote as PbVote, type BlockID, type CommitSig } from "cosmjs-types/tendermint/types/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import type { Logger, Timestamp } from "../../modules/sdk/context.js";
+import { CodedError } from "../../modules/sdk/errors.js";
 import { ProposalStatus } from "../app/abci.js";
 import { appVersion } from "../app/application.js";
-import { applyBlock, makeBlock, type ExecutorDeps, type ProposedBlock } from "../node/blockExecutor.js";
+import { applyBlock, makeBlock, misbehaviorOf, type ExecutorDeps, type ProposedBlock } from "../node/blockExecutor.js";
 import { setHash, type ChainState } from "../node/chainState.js";
 import { Channel, type Switch } from "../p2p/switch.js";
-import { commitHash, dataHash, headerHash } from "../types/hashes.js";
+import { commitHash, dataHash, evidenceListHash, headerHash } from "../types/hashes.js";
 import { makePartSet } from "../types/partSet.js";
 import { SignedMsgType, voteSignBytes } from "../types/signBytes.js";
 import { compareTime, nextBlockTime, timeFromMillis } from "../types/time.js";
 import { ed25519Address } from "../crypto/ed25519.js";
 import { createConsensusCore, type ConsensusCore } from "./core.js";
+import { decodeEvidenceMessage, encodeEvidenceMessage, type EvidencePool } from "./evidencePool.js";
+import { consensusErrors } from "./signedMessages.js";
 import type { PrivValidator } from "./privValidator.js";
 import { blockIdKey, createSignatureCache, decodeProposal, decodeVote, emptyBlockId, signProposal, signVote, toCoreVote, verifyProposal, verifyVote } from "./signedMessages.js";
 import { VoteType, type ConsensusAction, type ConsensusEvent, type TimeoutConfig, type Value, type Vote } from "./types.js";
@@ -40,6 +43,7 @@ export interface DriverOptions {
 
 export interface DriverDeps extends ExecutorDeps {
   p2p: Switch;
+  evidence: EvidencePool;
   getState(): ChainState;
   setState(s: ChainState): void;
   now(): number;
@@ -189,9 +193,13 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
         }
         void buildValue(a.height, a.round);
         return;
-      case "evidence":
+      case "evidence": {
         logger.warn("equivocation seen", { validator: a.evidence.validator, height: a.evidence.height, round: a.evidence.round, type: a.evidence.type });
+        const va = a.evidence.a.extra as PbVote | undefined;
+        const vb = a.evidence.b.extra as PbVote | undefined;
+        if (va !== undefined && vb !== undefined && !replaying) deps.evidence.reportConflictingVotes(va, vb);
         return;
+      }
       case "decide":
         void decide(a.height, a.round, a.value, a.precommits);
         return;
@@ -203,10 +211,11 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     const time = nextBlockTime(timeFromMillis(deps.now()), state.lastBlockHeight >= state.initialHeight ? state.lastBlockTime : null);
     const candidates = deps.mempool.reap(Number(state.maxBlockBytes) - 64 * 1024, state.maxBlockGas);
     const proposer = Buffer.from(self!, "hex");
-    const { txs } = await deps.app.prepareProposal({ maxTxBytes: state.maxBlockBytes - 64n * 1024n, txs: candidates, localLastCommit: { round: 0, votes: [] }, misbehavior: [], height: h, time, nextValidatorsHash: new Uint8Array(), proposerAddress: proposer });
+    const evidence = deps.evidence.proposable();
+    const { txs } = await deps.app.prepareProposal({ maxTxBytes: state.maxBlockBytes - 64n * 1024n, txs: candidates, localLastCommit: { round: 0, votes: [] }, misbehavior: misbehaviorOf(evidence), height: h, time, nextValidatorsHash: setHash(state.nextValidators), proposerAddress: proposer });
     const lastCommit = h === opts.initialHeight ? { height: 0n, round: 0, blockId: emptyBlockId(), signatures: [] } : (await deps.blockStore.loadSeenCommit(h - 1n))!;
     if (height !== h || stopped) return;
-    const pb = makeBlock(state, txs, lastCommit, proposer, time, appVersion);
+    const pb = makeBlock(state, txs, lastCommit, proposer, time, appVersion, evidence);
     const id = blockIdKey(pb.blockId)!;
     blocks.set(id, pb);
     log({ kind: RecordKind.value, height: h, round, aux: 0, a: pb.bytes, b: new Uint8Array() }, false);
@@ -230,7 +239,15 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       const lc = pb.block.lastCommit;
       if (lc === undefined || !eq(hd.lastCommitHash, commitHash(lc)) || !commitValid(lc, height - 1n, state.lastBlockId)) return false;
     }
-    const verdict = await deps.app.processProposal({ txs: pb.block.data?.txs ?? [], proposedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: pb.blockId.hash, height, time: hd.time, nextValidatorsHash: hd.nextValidatorsHash, proposerAddress: hd.proposerAddress });
+    const evidence = pb.block.evidence?.evidence ?? [];
+    if (!eq(hd.evidenceHash, evidenceListHash(evidence))) return false;
+    try {
+      await deps.evidence.checkBlock(evidence);
+    } catch (e) {
+      logger.info("proposal with invalid evidence", { height, round, error: (e as Error).message });
+      return false;
+    }
+    const verdict = await deps.app.processProposal({ txs: pb.block.data?.txs ?? [], proposedLastCommit: { round: 0, votes: [] }, misbehavior: misbehaviorOf(evidence), hash: pb.blockId.hash, height, time: hd.time, nextValidatorsHash: hd.nextValidatorsHash, proposerAddress: hd.proposerAddress });
     return verdict.status === ProposalStatus.ACCEPT;
   }
 
@@ -276,6 +293,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
         const state = deps.getState();
         const { state: next } = await applyBlock(deps, state, pb, buildCommit(h, round, pb.blockId, precommits));
         deps.setState(next);
+        await deps.evidence.update(pb.block.evidence?.evidence ?? []);
         logger.info("committed block", { height: h, round, txs: pb.block.data?.txs.length ?? 0, hash: pb.blockId.hash, app_hash: next.appHash });
       }
       wal?.reset();
@@ -361,6 +379,18 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     feed({ kind: "commit", height, round: commit.round, value: { id, payload: pb }, precommits });
   }
 
+  /** Evidence from a peer: forged signatures close the peer; stale or unknown heights are ignored. */
+  async function onEvidenceMessage(peer: string, bytes: Uint8Array): Promise<void> {
+    for (const ev of decodeEvidenceMessage(bytes)) {
+      try {
+        await deps.evidence.add(ev);
+      } catch (e) {
+        if (e instanceof CodedError && e.is(consensusErrors.badSignature)) throw e;
+        logger.debug("evidence from a peer not added", { peer, error: (e as Error).message });
+      }
+    }
+  }
+
   function guarded(peer: string, f: () => void | Promise<void>): void {
     try {
       const r = f();
@@ -436,6 +466,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       deps.p2p.onReceive(Channel.consensusData, (peer, m) => guarded(peer, () => onProposalMessage(peer, m, false)));
       deps.p2p.onReceive(Channel.consensusVote, (peer, m) => guarded(peer, () => onVoteMessage(peer, m, false)));
       deps.p2p.onReceive(Channel.blockSync, (peer, m) => guarded(peer, () => onBlockMessage(m, false)));
+      deps.p2p.onReceive(Channel.evidence, (peer, m) => guarded(peer, () => onEvidenceMessage(peer, m)));
       deps.p2p.onReceive(Channel.consensusState, (peer, m) => guarded(peer, () => {
         const h = decodeStatus(m);
         if (h < height && h >= 1n) catchUp(peer, h);
@@ -445,10 +476,13 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
         wal = openWal(opts.walPath);
         await replay();
       } else startHeight(height);
+      let ticks = 0;
       const tick = () => {
         if (stopped) return;
         deps.p2p.broadcast(Channel.consensusState, encodeStatus(height));
         for (const [channel, bytes] of gossip.values()) deps.p2p.broadcast(channel, bytes);
+        // Pending evidence again every few seconds, for peers that connected since.
+        if (++ticks % 10 === 0 && deps.evidence.size > 0) deps.p2p.broadcast(Channel.evidence, encodeEvidenceMessage(deps.evidence.all().map((p) => p.evidence)));
         gossipTimer = setTimeout(tick, opts.gossipEveryMs ?? 500);
       };
       tick();

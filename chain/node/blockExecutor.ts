@@ -9,8 +9,7 @@ import { hashTx, type Mempool } from "../mempool/mempool.js";
 import type { BlockStore } from "../store/blockStore.js";
 import type { TxIndex } from "../store/txIndex.js";
 import { encodeTxResultJson } from "../store/resultCodec.js";
-import { commitHash, dataHash, headerHash, resultsHash } from "../types/hashes.js";
-import { emptyHash } from "../types/merkle.js";
+import { commitHash, dataHash, evidenceListHash, headerHash, resultsHash } from "../types/hashes.js";
 import { makePartSet } from "../types/partSet.js";
 import { ed25519Address } from "../crypto/ed25519.js";
 import type { ValidatorSet } from "../consensus/validatorSet.js";
@@ -27,7 +26,7 @@ export interface ProposedBlock {
 }
 
 /** Builds the next block on `state`: the header commits to the txs, the last commit and state. */
-export function makeBlock(state: ChainState, txs: Uint8Array[], lastCommit: Commit, proposer: Uint8Array, time: Timestamp, appVersion: bigint): ProposedBlock {
+export function makeBlock(state: ChainState, txs: Uint8Array[], lastCommit: Commit, proposer: Uint8Array, time: Timestamp, appVersion: bigint, evidence: Evidence[] = []): ProposedBlock {
   const height = state.lastBlockHeight + 1n;
   const header: Header = {
     version: { block: blockProtocol, app: appVersion },
@@ -42,10 +41,10 @@ export function makeBlock(state: ChainState, txs: Uint8Array[], lastCommit: Comm
     consensusHash: state.consensusHash,
     appHash: state.appHash,
     lastResultsHash: state.lastResultsHash,
-    evidenceHash: emptyHash,
+    evidenceHash: evidenceListHash(evidence),
     proposerAddress: proposer,
   };
-  const block: Block = { header, data: { txs }, evidence: { evidence: [] }, lastCommit };
+  const block: Block = { header, data: { txs }, evidence: { evidence }, lastCommit };
   const bytes = Block.encode(block).finish();
   const parts = makePartSet(bytes);
   return { block, blockId: { hash: headerHash(header), partSetHeader: { total: parts.total, hash: parts.hash } }, bytes };

@@ -22,6 +22,8 @@ import { homePaths, parseDuration, parseListenAddress, type NodeConfig } from ".
 import { createEventBus, type EventBus } from "./eventBus.js";
 import { finalizeRequest } from "./blockExecutor.js";
 import { createSoloProducer, type SoloProducer } from "./soloProducer.js";
+import { EvidencePool, encodeEvidenceMessage } from "../consensus/evidencePool.js";
+import { createSignatureCache } from "../consensus/signedMessages.js";
 import { createConsensusDriver, type ConsensusDriver } from "../consensus/driver.js";
 import { Channel, createSwitch, defaultChannels, parsePeerAddress, type Switch } from "../p2p/switch.js";
 import type { Ed25519Key } from "../crypto/ed25519.js";
@@ -189,6 +191,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       }
     }
 
+    const consensusSigCache = createSignatureCache();
     const signer = createPrivValidator(validatorKey, mem ? null : paths.privValidatorState);
     let haltResolve!: (e: Error) => void;
     const halted = new Promise<Error>((r) => (haltResolve = r));
@@ -219,6 +222,15 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       mempool.onAdmit((t) => p2p.broadcast(Channel.mempool, t.tx));
       p2p.onReceive(Channel.mempool, (_peer, tx) => void mempool.add(new Uint8Array(tx)));
     }
+    const ep = genesis.consensusParams.evidence!;
+    const evidencePool =
+      p2p === null
+        ? null
+        : new EvidencePool(
+            { maxAgeNumBlocks: ep.maxAgeNumBlocks, maxAgeSeconds: ep.maxAgeDuration!.seconds, maxBytes: ep.maxBytes },
+            { chainId: genesis.chainId, cache: consensusSigCache, blockStore, getState: () => state, logger },
+          );
+    if (p2p !== null) evidencePool!.onAdded((e) => p2p.broadcast(Channel.evidence, encodeEvidenceMessage([e.evidence])));
     const driver: ConsensusDriver | null =
       p2p === null
         ? null
@@ -238,7 +250,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
               signer,
               walPath: mem ? null : paths.consensusWal,
             },
-            { ...executorDeps, p2p, getState: () => state, setState: (s) => (state = s), now: () => Date.now(), onHalt: haltResolve },
+            { ...executorDeps, p2p, evidence: evidencePool!, getState: () => state, setState: (s) => (state = s), now: () => Date.now(), onHalt: haltResolve },
           );
 
     let rpc: RpcServer | null = null;

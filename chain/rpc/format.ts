@@ -1,6 +1,7 @@
 import type { Event, ExecTxResult, ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import type { Block } from "cosmjs-types/tendermint/types/block";
-import type { BlockID, BlockMeta, Commit, CommitSig, Header } from "cosmjs-types/tendermint/types/types";
+import type { Evidence } from "cosmjs-types/tendermint/types/evidence";
+import type { BlockID, BlockMeta, Commit, CommitSig, Header, Vote } from "cosmjs-types/tendermint/types/types";
 import type { Timestamp } from "../../modules/sdk/context.js";
 import { formatTime } from "../types/time.js";
 
@@ -58,11 +59,34 @@ export function commitJson(c: Commit): Json {
   return { height: c.height.toString(), round: c.round, block_id: blockIdJson(c.blockId), signatures: c.signatures.map(commitSigJson) };
 }
 
+function voteJson(v: Vote): Json {
+  return {
+    type: v.type,
+    height: v.height.toString(),
+    round: v.round,
+    block_id: blockIdJson(v.blockId),
+    timestamp: time(v.timestamp),
+    validator_address: hex(v.validatorAddress),
+    validator_index: v.validatorIndex,
+    signature: b64(v.signature),
+  };
+}
+
+/** Amino JSON of evidence, as CometBFT's RPC shows it. */
+function evidenceJson(e: Evidence): Json {
+  const d = e.duplicateVoteEvidence;
+  if (d === undefined) return null;
+  return {
+    type: "tendermint/DuplicateVoteEvidence",
+    value: { vote_a: voteJson(d.voteA!), vote_b: voteJson(d.voteB!), TotalVotingPower: d.totalVotingPower.toString(), ValidatorPower: d.validatorPower.toString(), Timestamp: time(d.timestamp) },
+  };
+}
+
 export function blockJson(b: Block): Json {
   return {
     header: headerJson(b.header!),
     data: { txs: (b.data?.txs ?? []).map(b64) },
-    evidence: { evidence: [] },
+    evidence: { evidence: (b.evidence?.evidence ?? []).map(evidenceJson) },
     last_commit: commitJson(b.lastCommit!),
   };
 }

@@ -4,6 +4,7 @@ import { BlockMeta, Commit } from "cosmjs-types/tendermint/types/types";
 import { ValidatorSet } from "cosmjs-types/tendermint/types/validator";
 import { heightKey, utf8, fromUtf8 } from "../../modules/sdk/store.js";
 import type { AsyncKV } from "./asyncKV.js";
+import { evidenceHash } from "../types/hashes.js";
 import { decodeBlockResults, encodeBlockResults, encodeTxResultJson } from "./resultCodec.js";
 
 // The block store: every block with its meta, the commit that decided it (the "seen commit"),
@@ -18,6 +19,7 @@ const k = {
   results: (h: bigint) => `r/${heightKey(h)}`,
   validators: (h: bigint) => `v/${heightKey(h)}`,
   hash: (hash: Uint8Array) => `h/${Buffer.from(hash).toString("hex")}`,
+  evidence: (hash: string) => `e/${hash}`,
   base: "s/base",
   height: "s/height",
 };
@@ -73,6 +75,10 @@ export class BlockStore {
       [k.height, utf8(h.toString())],
     ];
     if (this._base === 0n) ops.push([k.base, utf8(h.toString())]);
+    // Evidence is marked committed with its block, so that it is never included twice.
+    for (const ev of b.block.evidence?.evidence ?? []) {
+      if (ev.duplicateVoteEvidence !== undefined) ops.push([k.evidence(evidenceHash(ev.duplicateVoteEvidence)), utf8(h.toString())]);
+    }
     await this.kv.write(ops);
     if (this._base === 0n) this._base = h;
     this._height = h;
@@ -101,6 +107,10 @@ export class BlockStore {
 
   loadValidators(h: bigint): Promise<ValidatorSet | null> {
     return this.load(k.validators(h), (b) => ValidatorSet.decode(b));
+  }
+
+  async isEvidenceCommitted(hash: string): Promise<boolean> {
+    return (await this.kv.get(k.evidence(hash))) !== undefined;
   }
 
   async heightOfHash(hash: Uint8Array): Promise<bigint | null> {

@@ -5,7 +5,8 @@ import { HashedParams } from "cosmjs-types/tendermint/types/params";
 import { BlockID, Commit, CommitSig, Header } from "cosmjs-types/tendermint/types/types";
 import { SimpleValidator } from "cosmjs-types/tendermint/types/validator";
 import { Consensus } from "cosmjs-types/tendermint/version/types";
-import { merkleRoot, sha256 } from "./merkle.js";
+import { DuplicateVoteEvidence, type Evidence } from "cosmjs-types/tendermint/types/evidence";
+import { emptyHash, merkleRoot, sha256 } from "./merkle.js";
 
 // The hashes a CometBFT 0.38 header commits to, computed as CometBFT computes them, so that
 // block and commit hashes mean the same thing here as on any Cosmos chain.
@@ -80,3 +81,15 @@ export function consensusParamsHash(maxBytes: bigint, maxGas: bigint): Uint8Arra
 export function validatorAddress(pubKey: Uint8Array): Uint8Array {
   return sha256(pubKey).subarray(0, 20);
 }
+
+/** The hash of one piece of evidence (tmhash of its proto bytes). */
+export function evidenceHash(dve: DuplicateVoteEvidence): string {
+  return Buffer.from(sha256(DuplicateVoteEvidence.encode(dve).finish())).toString("hex").toUpperCase();
+}
+
+/** The header's evidence_hash: Merkle root over each evidence's bytes. */
+export function evidenceListHash(list: readonly Evidence[]): Uint8Array {
+  if (list.length === 0) return emptyHash;
+  return merkleRoot(list.map((e) => DuplicateVoteEvidence.encode(e.duplicateVoteEvidence!).finish()));
+}
+

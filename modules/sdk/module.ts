@@ -1,4 +1,12 @@
-import type { Context } from "./context.js";
+import type { Context, Timestamp } from "./context.js";
+
+/** What consensus tells the modules at the start of a block (from FinalizeBlock). */
+export interface BeginBlockInfo {
+  /** Each validator of the last commit's set, and whether its precommit is in the commit. */
+  readonly lastCommit: ReadonlyArray<{ address: Uint8Array; power: bigint; signed: boolean }>;
+  /** Double signs proven by evidence in this block, with the validator's power at the time. */
+  readonly misbehavior: ReadonlyArray<{ address: Uint8Array; power: bigint; height: bigint; time: Timestamp; totalPower: bigint }>;
+}
 
 /** A message route: how to decode, check and execute one message type. */
 export interface MsgRoute<M = unknown> {
@@ -41,7 +49,7 @@ export interface AppModule {
   validateGenesis(genesis: unknown): void;
   initGenesis(ctx: Context, genesis: unknown): void;
   exportGenesis(ctx: Context): unknown;
-  beginBlock?(ctx: Context): void;
+  beginBlock?(ctx: Context, info: BeginBlockInfo): void;
   endBlock?(ctx: Context): ValidatorUpdate[] | void;
   readonly invariants: readonly Invariant[];
 }

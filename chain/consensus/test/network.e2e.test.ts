@@ -4,7 +4,15 @@ import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/b
 import { msgSendAny } from "../../../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx } from "../../../client/sdk/signing.js";
 import { makeTestNetwork, type TestNetwork } from "../../testkit/network.js";
-import { startNodeProcess, type NodeProcess } from "../../testkit/nodeProcess.js";
+import { freePort, startNodeProcess, type NodeProcess } from "../../testkit/nodeProcess.js";
+import { Vote as PbVote } from "cosmjs-types/tendermint/types/types";
+import { nopLogger } from "../../../modules/sdk/context.js";
+import { ed25519Address, ed25519Sign, generateEd25519 } from "../../crypto/ed25519.js";
+import { loadOrGenNodeKey, loadPrivValidatorKey, nodeId } from "../../crypto/keyFiles.js";
+import { homePaths, loadConfig } from "../../node/config.js";
+import { Channel, createSwitch, defaultChannels, parsePeerAddress } from "../../p2p/switch.js";
+import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
+import { timeFromMillis } from "../../types/time.js";
 
 // Four validator processes on 127.0.0.1: agreement, a stream of txs while a validator is
 // SIGKILLed and restarted, a halt without fork when two stop, and a fresh full node that syncs.
@@ -67,6 +75,65 @@ describe("a network of four validator processes (e2e)", function () {
     await waitHeight([0, 1, 2, 3].map(url), 5);
     const chains = await Promise.all([0, 1, 2, 3].map((i) => chainOf(url(i), 5)));
     for (let i = 1; i < 4; i++) assert.deepEqual(chains[i], chains[0], `node ${i} agrees with node 0`);
+  });
+
+  it("turns a double sign into DuplicateVoteEvidence that a block carries and every node agrees on", async () => {
+    // A byzantine process holding node3's validator key connects to node0 and sends, for the
+    // next heights, two prevotes of node3 for two different blocks.
+    const key3 = loadPrivValidatorKey(homePaths(net.homes[3]!).privValidatorKey);
+    const addr3 = Buffer.from(ed25519Address(key3.pubKey)).toString("hex").toUpperCase();
+    const cfg0 = loadConfig(net.homes[0]!);
+    const id0 = nodeId(loadOrGenNodeKey(homePaths(net.homes[0]!).nodeKey));
+    const byz = createSwitch(
+      { nodeKey: generateEd25519(), listen: { host: "127.0.0.1", port: await freePort() }, persistentPeers: [parsePeerAddress(`${id0}@${cfg0.p2p.laddr.replace("tcp://", "")}`)], maxInbound: 1, maxOutbound: 1, channels: defaultChannels },
+      { logger: nopLogger },
+    );
+    await byz.start();
+    try {
+      const from = await heightOf(url(0));
+      const vote = (h: bigint, fill: number) => {
+        const blockId = { hash: new Uint8Array(32).fill(fill), partSetHeader: { total: 1, hash: new Uint8Array(32).fill(fill) } };
+        const timestamp = timeFromMillis(Date.now());
+        const signature = ed25519Sign(key3, voteSignBytes(net.chainId, SignedMsgType.prevote, h, 0, blockId, timestamp));
+        return PbVote.encode({ type: SignedMsgType.prevote, height: h, round: 0, blockId, timestamp, validatorAddress: Buffer.from(addr3, "hex"), validatorIndex: 0, signature, extension: new Uint8Array(), extensionSignature: new Uint8Array() }).finish();
+      };
+      const deadline = Date.now() + 15_000;
+      while (byz.peers().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      for (let k = 0; k < 3; k++) {
+        const h = BigInt((await heightOf(url(0))) + 1);
+        for (let d = 0n; d < 3n; d++) {
+          byz.broadcast(Channel.consensusVote, vote(h + d, 0xa1));
+          byz.broadcast(Channel.consensusVote, vote(h + d, 0xb2));
+        }
+        await new Promise((r) => setTimeout(r, 700));
+      }
+      // Some later block (proposed by any validator, so checked by all) carries the evidence.
+      type EvJson = { type: string; value: { vote_a: { validator_address: string; height: string }; ValidatorPower: string } };
+      let found: { height: number; ev: EvJson } | null = null;
+      for (let h = from + 1; found === null && Date.now() < deadline + 30_000; ) {
+        if ((await heightOf(url(1))) < h) {
+          await new Promise((r) => setTimeout(r, 200));
+          continue;
+        }
+        const b = (await rpcOf(url(1))("block", { height: String(h) })) as { block: { evidence: { evidence: EvJson[] } } };
+        if (b.block.evidence.evidence.length > 0) found = { height: h, ev: b.block.evidence.evidence[0]! };
+        h++;
+      }
+      assert.ok(found !== null, "a block with evidence was committed");
+      assert.equal(found.ev.type, "tendermint/DuplicateVoteEvidence");
+      assert.equal(found.ev.value.vote_a.validator_address, addr3);
+      assert.equal(found.ev.value.ValidatorPower, "100");
+      await waitHeight([0, 1, 2, 3].map(url), found.height + 2);
+      const chains = await Promise.all([0, 1, 2, 3].map((i) => chainOf(url(i), found!.height + 1)));
+      for (let i = 1; i < 4; i++) assert.deepEqual(chains[i], chains[0], `node ${i} agrees with node 0`);
+      // Included once only: the next blocks do not carry it again.
+      for (let h = found.height + 1; h <= found.height + 2; h++) {
+        const b = (await rpcOf(url(2))("block", { height: String(h) })) as { block: { evidence: { evidence: Array<{ value: { vote_a: { height: string } } }> } } };
+        assert.ok(b.block.evidence.evidence.every((e) => e.value.vote_a.height !== found!.ev.value.vote_a.height), "not included twice");
+      }
+    } finally {
+      await byz.stop();
+    }
   });
 
   it("keeps committing while a validator is SIGKILLed; it restarts, catches up, and no tx is lost", async () => {

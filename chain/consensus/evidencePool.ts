@@ -1,0 +1,171 @@
+import { DuplicateVoteEvidence, Evidence, EvidenceList } from "cosmjs-types/tendermint/types/evidence";
+import type { Vote as PbVote } from "cosmjs-types/tendermint/types/types";
+import type { Logger, Timestamp } from "../../modules/sdk/context.js";
+import { hexAddress, setFromProto, type ChainState } from "../node/chainState.js";
+import type { BlockStore } from "../store/blockStore.js";
+import { evidenceHash } from "../types/hashes.js";
+import { consensusErrors, evidenceExpired, makeDuplicateVoteEvidence, verifyDuplicateVoteEvidence, type SignatureCache } from "./signedMessages.js";
+import type { ValidatorSet } from "./validatorSet.js";
+
+// The evidence pool (CometBFT's evidence/pool.go): double signs seen by this node's consensus
+// or received from peers wait here, verified, until a proposer includes them in a block; then
+// they are marked committed (in the block store, with the block) and never accepted again.
+// Conflicting votes of the current height are buffered until that height is committed, so that
+// the evidence carries the committed block time and the validator's power at that height,
+// which every node can check against its own store.
+
+export interface EvidenceParams {
+  maxAgeNumBlocks: bigint;
+  maxAgeSeconds: bigint;
+  maxBytes: bigint;
+}
+
+export interface EvidencePoolDeps {
+  chainId: string;
+  cache: SignatureCache;
+  blockStore: BlockStore;
+  getState(): ChainState;
+  logger: Logger;
+}
+
+export interface PendingEvidence {
+  evidence: Evidence;
+  /** DuplicateVoteEvidence bytes: what the evidence hash and the header's evidence_hash use. */
+  bytes: Uint8Array;
+  hash: string;
+  height: bigint;
+  time: Timestamp;
+}
+
+export class EvidencePool {
+  private readonly pending = new Map<string, PendingEvidence>();
+  private buffer: Array<[PbVote, PbVote]> = [];
+  private readonly added: Array<(e: PendingEvidence) => void> = [];
+
+  constructor(
+    private readonly params: EvidenceParams,
+    private readonly deps: EvidencePoolDeps,
+  ) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Called for each piece of evidence newly accepted (to gossip it). */
+  onAdded(f: (e: PendingEvidence) => void): void {
+    this.added.push(f);
+  }
+
+  /** Two conflicting votes seen by consensus (already verified); turned into evidence on commit. */
+  reportConflictingVotes(a: PbVote, b: PbVote): void {
+    if (this.buffer.length < 1000) this.buffer.push([a, b]);
+  }
+
+  /** The evidence to propose, oldest first, within max_bytes. */
+  proposable(): Evidence[] {
+    const out: Evidence[] = [];
+    let bytes = 0n;
+    const all = [...this.pending.values()].sort((x, y) => (x.height !== y.height ? (x.height < y.height ? -1 : 1) : x.hash < y.hash ? -1 : 1));
+    for (const p of all) {
+      bytes += BigInt(p.bytes.length);
+      if (bytes > this.params.maxBytes) break;
+      out.push(p.evidence);
+    }
+    return out;
+  }
+
+  /**
+   * Verifies one piece of evidence against this node's chain: a committed height, the block
+   * time and the validator's power at that height, both signatures, not expired, not committed.
+   * Throws a coded error (consensus 5) saying what is wrong.
+   */
+  async verify(ev: Evidence): Promise<PendingEvidence> {
+    const dve = ev.duplicateVoteEvidence;
+    if (dve === undefined || dve.voteA === undefined || dve.voteB === undefined) throw consensusErrors.badEvidence.wrap("only duplicate-vote evidence is supported");
+    const state = this.deps.getState();
+    const h = dve.voteA.height;
+    if (h < state.initialHeight || h > state.lastBlockHeight) throw consensusErrors.badEvidence.wrap(`evidence of height ${h}, which is not committed here (latest ${state.lastBlockHeight})`);
+    const meta = await this.deps.blockStore.loadMeta(h);
+    const pbSet = await this.deps.blockStore.loadValidators(h);
+    if (meta === null || pbSet === null) throw consensusErrors.badEvidence.wrap(`evidence of height ${h}, which this node has pruned`);
+    if (evidenceExpired(h, meta.header!.time, state.lastBlockHeight, state.lastBlockTime, this.params.maxAgeNumBlocks, this.params.maxAgeSeconds)) {
+      throw consensusErrors.badEvidence.wrap(`evidence of height ${h} has expired`);
+    }
+    const hash = evidenceHash(dve);
+    if (await this.deps.blockStore.isEvidenceCommitted(hash)) throw consensusErrors.badEvidence.wrap(`evidence ${hash} is already committed`);
+    const set = setFromProto(pbSet);
+    const val = set.get(hexAddress(dve.voteA.validatorAddress));
+    if (val === undefined) throw consensusErrors.badEvidence.wrap(`validator ${hexAddress(dve.voteA.validatorAddress)} was not in the set at height ${h}`);
+    if (dve.validatorPower !== val.power || dve.totalVotingPower !== set.totalPower) throw consensusErrors.badEvidence.wrap("validator or total power does not match the set at that height");
+    const t = dve.timestamp;
+    if (t === undefined || t.seconds !== meta.header!.time.seconds || t.nanos !== meta.header!.time.nanos) throw consensusErrors.badEvidence.wrap("timestamp is not the block time of that height");
+    verifyDuplicateVoteEvidence(this.deps.chainId, dve, val.pubKey, this.deps.cache);
+    return { evidence: { duplicateVoteEvidence: dve }, bytes: DuplicateVoteEvidence.encode(dve).finish(), hash, height: h, time: t };
+  }
+
+  /** Adds evidence from a peer (or from our own consensus); false when already known. */
+  async add(ev: Evidence): Promise<boolean> {
+    const p = await this.verify(ev);
+    if (this.pending.has(p.hash)) return false;
+    this.pending.set(p.hash, p);
+    this.deps.logger.info("evidence added", { hash: p.hash, height: p.height, validator: hexAddress(ev.duplicateVoteEvidence!.voteA!.validatorAddress) });
+    for (const f of this.added) f(p);
+    return true;
+  }
+
+  /** Checks the evidence of a proposed block: each valid, none twice, within max_bytes. */
+  async checkBlock(list: readonly Evidence[]): Promise<void> {
+    const seen = new Set<string>();
+    let bytes = 0n;
+    for (const ev of list) {
+      const p = this.pending.get(ev.duplicateVoteEvidence === undefined ? "" : evidenceHash(ev.duplicateVoteEvidence)) ?? (await this.verify(ev));
+      if (seen.has(p.hash)) throw consensusErrors.badEvidence.wrap(`evidence ${p.hash} twice in one block`);
+      seen.add(p.hash);
+      bytes += BigInt(p.bytes.length);
+    }
+    if (bytes > this.params.maxBytes) throw consensusErrors.badEvidence.wrap(`block evidence of ${bytes} bytes exceeds max_bytes ${this.params.maxBytes}`);
+  }
+
+  /**
+   * After a block is committed: drop the evidence it included (the block store marked it),
+   * turn buffered conflicting votes of committed heights into evidence, drop expired evidence.
+   */
+  async update(included: readonly Evidence[]): Promise<void> {
+    for (const ev of included) if (ev.duplicateVoteEvidence !== undefined) this.pending.delete(evidenceHash(ev.duplicateVoteEvidence));
+    const state = this.deps.getState();
+    const ready = this.buffer.filter(([a]) => a.height <= state.lastBlockHeight);
+    this.buffer = this.buffer.filter(([a]) => a.height > state.lastBlockHeight);
+    for (const [a, b] of ready) {
+      const meta = await this.deps.blockStore.loadMeta(a.height);
+      const pbSet = await this.deps.blockStore.loadValidators(a.height);
+      if (meta === null || pbSet === null) continue;
+      const set: ValidatorSet = setFromProto(pbSet);
+      const power = set.powerOf(hexAddress(a.validatorAddress));
+      const dve = makeDuplicateVoteEvidence(a, b, power, set.totalPower, meta.header!.time);
+      try {
+        await this.add({ duplicateVoteEvidence: dve });
+      } catch (e) {
+        this.deps.logger.error("own evidence failed verification", { error: (e as Error).message });
+      }
+    }
+    for (const [hash, p] of this.pending) {
+      if (evidenceExpired(p.height, p.time, state.lastBlockHeight, state.lastBlockTime, this.params.maxAgeNumBlocks, this.params.maxAgeSeconds)) this.pending.delete(hash);
+    }
+  }
+
+  /** Every pending piece, for re-gossip. */
+  all(): PendingEvidence[] {
+    return [...this.pending.values()];
+  }
+}
+
+/** Evidence on the wire (channel 0x38): an EvidenceList, as CometBFT's evidence reactor sends. */
+export function encodeEvidenceMessage(list: readonly Evidence[]): Uint8Array {
+  return EvidenceList.encode({ evidence: [...list] }).finish();
+}
+
+export function decodeEvidenceMessage(bytes: Uint8Array): Evidence[] {
+  const l = EvidenceList.decode(bytes);
+  if (l.evidence.length > 100) throw consensusErrors.badEvidence.wrap("too many pieces of evidence in one message");
+  return l.evidence;
+}

@@ -1,0 +1,158 @@
+import assert from "node:assert/strict";
+import type { Evidence } from "cosmjs-types/tendermint/types/evidence";
+import type { BlockID, Vote as PbVote } from "cosmjs-types/tendermint/types/types";
+import { nopLogger, type Timestamp } from "../../../modules/sdk/context.js";
+import { CodedError } from "../../../modules/sdk/errors.js";
+import { ed25519Sign, generateEd25519, type Ed25519Key } from "../../crypto/ed25519.js";
+import { finalizeRequest, makeBlock } from "../../node/blockExecutor.js";
+import { MisbehaviorType } from "cosmjs-types/tendermint/abci/types";
+import { emptyBlockId, genesisSet, makeValidator, setToProto, type ChainState } from "../../node/chainState.js";
+import { memoryKV } from "../../store/asyncKV.js";
+import { BlockStore } from "../../store/blockStore.js";
+import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
+import { evidenceHash } from "../../types/hashes.js";
+import { EvidencePool, decodeEvidenceMessage, encodeEvidenceMessage } from "../evidencePool.js";
+import { consensusErrors, createSignatureCache, makeDuplicateVoteEvidence } from "../signedMessages.js";
+
+const keys = [0, 1, 2, 3].map(() => generateEd25519());
+const vals = keys.map((k, i) => makeValidator(k.pubKey, 10n, `v${i}`));
+const chainId = "ev-test";
+const t = (s: number): Timestamp => ({ seconds: BigInt(1_700_000_000 + s), nanos: 0 });
+
+function bid(fill: number): BlockID {
+  return { hash: new Uint8Array(32).fill(fill), partSetHeader: { total: 1, hash: new Uint8Array(32).fill(fill) } };
+}
+
+function vote(key: Ed25519Key, index: number, h: bigint, blockId: BlockID): PbVote {
+  const timestamp = t(Number(h));
+  const signature = ed25519Sign(key, voteSignBytes(chainId, SignedMsgType.prevote, h, 0, blockId, timestamp));
+  return { type: SignedMsgType.prevote, height: h, round: 0, blockId, timestamp, validatorAddress: vals[index]!.address, validatorIndex: index, signature, extension: new Uint8Array(), extensionSignature: new Uint8Array() };
+}
+
+interface Harness {
+  pool: EvidencePool;
+  store: BlockStore;
+  state: () => ChainState;
+  /** Commits one empty block (optionally with evidence) at time = height seconds. */
+  commit(evidence?: Evidence[]): Promise<void>;
+}
+
+async function harness(params = { maxAgeNumBlocks: 5n, maxAgeSeconds: 5n, maxBytes: 2000n }): Promise<Harness> {
+  const set = genesisSet(vals);
+  let state: ChainState = {
+    chainId, initialHeight: 1n, lastBlockHeight: 0n, lastBlockId: emptyBlockId(), lastBlockTime: t(0),
+    lastValidators: null, validators: set, nextValidators: set.copyIncrement(1),
+    maxBlockBytes: 1n << 20n, maxBlockGas: -1n, consensusHash: new Uint8Array(32), lastResultsHash: new Uint8Array(32), appHash: new Uint8Array(32),
+  };
+  const store = await BlockStore.open(memoryKV());
+  const pool = new EvidencePool(params, { chainId, cache: createSignatureCache(), blockStore: store, getState: () => state, logger: nopLogger });
+  return {
+    pool, store, state: () => state,
+    async commit(evidence = []) {
+      const h = state.lastBlockHeight + 1n;
+      const p = makeBlock(state, [], { height: h - 1n, round: 0, blockId: state.lastBlockId, signatures: [] }, vals[0]!.address, t(Number(h)), 1n, evidence);
+      const next = state.nextValidators.copyIncrement(1);
+      await store.save({
+        block: p.block, meta: { blockId: p.blockId, blockSize: BigInt(p.bytes.length), header: p.block.header!, numTxs: 0n },
+        seenCommit: { height: h, round: 0, blockId: p.blockId, signatures: [] },
+        results: { events: [], txResults: [], validatorUpdates: [], appHash: new Uint8Array(32) },
+        validators: [setToProto(state.validators), setToProto(state.nextValidators), setToProto(next)],
+      });
+      state = { ...state, lastBlockHeight: h, lastBlockId: p.blockId, lastBlockTime: t(Number(h)), lastValidators: state.validators, validators: state.nextValidators, nextValidators: next };
+      await pool.update(evidence);
+    },
+  };
+}
+
+const evidenceAt = (h: bigint, mutate: (e: ReturnType<typeof makeDuplicateVoteEvidence>) => void = () => {}): Evidence => {
+  const dve = makeDuplicateVoteEvidence(vote(keys[2]!, 2, h, bid(1)), vote(keys[2]!, 2, h, bid(2)), 10n, 40n, t(Number(h)));
+  mutate(dve);
+  return { duplicateVoteEvidence: dve };
+};
+
+async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(p, (e: unknown) => e instanceof CodedError && e.is(consensusErrors.badEvidence) && pattern.test(e.message));
+}
+
+describe("evidence pool", () => {
+  it("turns conflicting votes of the current height into evidence once that height is committed", async () => {
+    const hx = await harness();
+    await hx.commit();
+    const added: string[] = [];
+    hx.pool.onAdded((e) => added.push(e.hash));
+    hx.pool.reportConflictingVotes(vote(keys[1]!, 1, 2n, bid(7)), vote(keys[1]!, 1, 2n, bid(8)));
+    assert.equal(hx.pool.size, 0, "buffered until height 2 is committed");
+    await hx.commit();
+    assert.equal(hx.pool.size, 1);
+    assert.equal(added.length, 1);
+    const [ev] = hx.pool.proposable();
+    assert.equal(ev!.duplicateVoteEvidence!.validatorPower, 10n);
+    assert.equal(ev!.duplicateVoteEvidence!.totalVotingPower, 40n);
+    assert.deepEqual(ev!.duplicateVoteEvidence!.timestamp, t(2));
+    // Included in block 3: marked committed, gone from the pool, refused from then on.
+    await hx.commit([ev!]);
+    assert.equal(hx.pool.size, 0);
+    await rejects(hx.pool.add(ev!), /already committed/);
+  });
+
+  it("accepts valid evidence from a peer once, and checks a block's evidence", async () => {
+    const hx = await harness();
+    await hx.commit();
+    await hx.commit();
+    assert.equal(await hx.pool.add(evidenceAt(2n)), true);
+    assert.equal(await hx.pool.add(evidenceAt(2n)), false, "already pending");
+    await hx.pool.checkBlock([evidenceAt(2n), evidenceAt(1n)]);
+    await rejects(hx.pool.checkBlock([evidenceAt(2n), evidenceAt(2n)]), /twice/);
+    // Round trip through the wire format.
+    const wire = decodeEvidenceMessage(encodeEvidenceMessage([evidenceAt(2n)]));
+    assert.equal(evidenceHash(wire[0]!.duplicateVoteEvidence!), evidenceHash(evidenceAt(2n).duplicateVoteEvidence!));
+  });
+
+  it("refuses forged, inconsistent, uncommitted and expired evidence with a clear error", async () => {
+    const hx = await harness();
+    for (let i = 0; i < 3; i++) await hx.commit();
+    await assert.rejects(hx.pool.add(evidenceAt(2n, (d) => (d.voteB!.signature = new Uint8Array(64)))), (e: unknown) => e instanceof CodedError && e.is(consensusErrors.badSignature));
+    await rejects(hx.pool.add(evidenceAt(2n, (d) => (d.validatorPower = 99n))), /power/);
+    await rejects(hx.pool.add(evidenceAt(2n, (d) => (d.timestamp = t(99)))), /timestamp/);
+    await rejects(hx.pool.add(evidenceAt(9n)), /not committed/);
+    await rejects(hx.pool.add(evidenceAt(2n, (d) => (d.voteB = d.voteA))), /same block/);
+    await rejects(hx.pool.add(evidenceAt(2n, (d) => ([d.voteA, d.voteB] = [d.voteB, d.voteA]))), /out of order/);
+    await rejects(hx.pool.add({}), /only duplicate-vote/);
+    const other = makeDuplicateVoteEvidence(vote(keys[2]!, 2, 2n, bid(1)), vote(keys[3]!, 3, 2n, bid(2)), 10n, 40n, t(2));
+    await rejects(hx.pool.add({ duplicateVoteEvidence: other }), /two validators/);
+    assert.equal(hx.pool.size, 0, "nothing was added");
+    // Expiry needs both limits passed: 5 blocks and 5 seconds.
+    for (let i = 0; i < 5; i++) await hx.commit();
+    await rejects(hx.pool.add(evidenceAt(2n)), /expired/);
+  });
+
+  it("drops pending evidence when it expires and keeps proposals within max_bytes", async () => {
+    const hx = await harness({ maxAgeNumBlocks: 2n, maxAgeSeconds: 2n, maxBytes: 600n });
+    await hx.commit();
+    await hx.commit();
+    await hx.pool.add(evidenceAt(1n));
+    await hx.pool.add(evidenceAt(2n));
+    assert.equal(hx.pool.proposable().length, 1, "two pieces do not fit in 600 bytes");
+    await rejects(hx.pool.checkBlock([evidenceAt(1n), evidenceAt(2n)]), /max_bytes/);
+    for (let i = 0; i < 2; i++) await hx.commit();
+    assert.equal(hx.pool.size, 1, "height 1 expired");
+    await hx.commit();
+    assert.equal(hx.pool.size, 0);
+  });
+
+  it("hands a block's evidence to the app as DUPLICATE_VOTE misbehaviour", async () => {
+    const hx = await harness();
+    await hx.commit();
+    await hx.commit([evidenceAt(1n)]);
+    const block = (await hx.store.loadBlock(2n))!;
+    const req = finalizeRequest(block, new Uint8Array(32), hx.state().lastValidators);
+    assert.equal(req.misbehavior.length, 1);
+    const m = req.misbehavior[0]!;
+    assert.equal(m.type, MisbehaviorType.DUPLICATE_VOTE);
+    assert.equal(Buffer.from(m.validator.address).toString("hex"), Buffer.from(vals[2]!.address).toString("hex"));
+    assert.equal(m.validator.power, 10n);
+    assert.equal(m.height, 1n);
+    assert.equal(m.totalVotingPower, 40n);
+    assert.deepEqual(m.time, t(1));
+  });
+});
