@@ -97,12 +97,24 @@ export function parseGenesis(json: unknown): ParsedGenesis {
       return { pubKey, power, address, name: name === undefined ? "" : asString(name, `${path}.name`) };
     });
     asObject(field(o, "app_state", "genesis"), "genesis.app_state");
+    // Evidence and ABCI params are optional (CometBFT's defaults apply when absent).
+    const ev = optField(cp, "evidence");
+    const evo = ev === undefined ? {} : asObject(ev, "genesis.consensus_params.evidence");
+    const evField = (k: string, dflt: string) => asUint(optField(evo, k) ?? dflt, `consensus_params.evidence.${k}`);
+    const maxAgeNumBlocks = evField("max_age_num_blocks", "100000");
+    const maxAgeNanos = evField("max_age_duration", "172800000000000");
+    const evMaxBytes = evField("max_bytes", "1048576");
+    if (maxAgeNumBlocks < 1n || maxAgeNanos < 1n) throw genesisErrors.invalid.wrap("consensus_params.evidence max ages must be positive");
+    if (evMaxBytes > maxBytes) throw genesisErrors.invalid.wrap("consensus_params.evidence.max_bytes must not exceed block.max_bytes");
+    const ab = optField(cp, "abci");
+    const abo = ab === undefined ? {} : asObject(ab, "genesis.consensus_params.abci");
+    const voteExtensionsEnableHeight = asUint(optField(abo, "vote_extensions_enable_height") ?? "0", "consensus_params.abci.vote_extensions_enable_height");
     const consensusParams: ConsensusParams = {
       block: { maxBytes, maxGas: BigInt(maxGasRaw) },
-      evidence: { maxAgeNumBlocks: 100000n, maxAgeDuration: { seconds: 172800n, nanos: 0 }, maxBytes: 1048576n },
+      evidence: { maxAgeNumBlocks, maxAgeDuration: { seconds: maxAgeNanos / 1_000_000_000n, nanos: Number(maxAgeNanos % 1_000_000_000n) }, maxBytes: evMaxBytes },
       validator: { pubKeyTypes: ["ed25519"] },
       version: { app: 1n },
-      abci: { voteExtensionsEnableHeight: 0n },
+      abci: { voteExtensionsEnableHeight },
     };
     return { doc: json as GenesisDoc, chainId, time, initialHeight, validators, consensusParams };
   } catch (e) {

@@ -1,11 +1,11 @@
 import { Block } from "cosmjs-types/tendermint/types/block";
-import { Commit, Proposal as PbProposal, Vote as PbVote, type BlockID, type CommitSig } from "cosmjs-types/tendermint/types/types";
+import { Commit, Proposal as PbProposal, Vote as PbVote, type BlockID, type CommitSig, type ExtendedCommit } from "cosmjs-types/tendermint/types/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import type { Logger, Timestamp } from "../../modules/sdk/context.js";
 import { CodedError } from "../../modules/sdk/errors.js";
-import { ProposalStatus } from "../app/abci.js";
+import { ProposalStatus, VerifyStatus } from "../app/abci.js";
 import { appVersion } from "../app/application.js";
-import { applyBlock, makeBlock, misbehaviorOf, type ExecutorDeps, type ProposedBlock } from "../node/blockExecutor.js";
+import { applyBlock, commitInfo, makeBlock, misbehaviorOf, type ExecutorDeps, type ProposedBlock } from "../node/blockExecutor.js";
 import { setHash, type ChainState } from "../node/chainState.js";
 import { Channel, type Switch } from "../p2p/switch.js";
 import { commitHash, dataHash, evidenceListHash, headerHash } from "../types/hashes.js";
@@ -17,6 +17,7 @@ import { createConsensusCore, type ConsensusCore } from "./core.js";
 import { decodeEvidenceMessage, encodeEvidenceMessage, type EvidencePool } from "./evidencePool.js";
 import { consensusErrors } from "./signedMessages.js";
 import type { PrivValidator } from "./privValidator.js";
+import { verifyVoteExtensionSignature } from "./signedMessages.js";
 import { blockIdKey, createSignatureCache, decodeProposal, decodeVote, emptyBlockId, signProposal, signVote, toCoreVote, verifyProposal, verifyVote } from "./signedMessages.js";
 import { VoteType, type ConsensusAction, type ConsensusEvent, type TimeoutConfig, type Value, type Vote } from "./types.js";
 import { ValidatorSet } from "./validatorSet.js";
@@ -39,6 +40,8 @@ export interface DriverOptions {
   signer: PrivValidator | null;
   walPath: string | null;
   gossipEveryMs?: number;
+  /** Consensus param abci.vote_extensions_enable_height: 0 keeps extensions off. */
+  voteExtensionsEnableHeight?: bigint;
 }
 
 export interface DriverDeps extends ExecutorDeps {
@@ -73,6 +76,8 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
   let replaying = false;
   let applying = false;
   let gossipTimer: NodeJS.Timeout | null = null;
+  /** Our votes are signed in order, one after the other (the app may be asked for extensions). */
+  let ownVotesSigned: Promise<void> = Promise.resolve();
   const timers = new Set<NodeJS.Timeout>();
   /** Per height: the blocks seen (by value id), own signed votes, messages to re-gossip. */
   let blocks = new Map<string, ProposedBlock>();
@@ -155,25 +160,12 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
         return;
       }
       case "broadcastVote": {
+        // Captured now: the WAL copy (on replay) and the block are gone once replay ends.
         const v = a.vote;
-        const key = `${v.type}/${v.round}`;
-        const blockId: BlockID = v.valueId === null ? emptyBlockId() : blocks.get(v.valueId)!.blockId;
-        const time = walOwnVotes.get(key)?.timestamp ?? voteTime();
-        const index = setFor(v.height).indexOf(self!);
-        const unsigned = { type: v.type === VoteType.prevote ? SignedMsgType.prevote : SignedMsgType.precommit, height: v.height, round: v.round, blockId, timestamp: time, validatorAddress: Buffer.from(self!, "hex"), validatorIndex: index, signature: new Uint8Array(), extension: new Uint8Array(), extensionSignature: new Uint8Array() };
-        log({ kind: RecordKind.ownVote, height: v.height, round: v.round, aux: v.type, a: PbVote.encode(unsigned).finish(), b: new Uint8Array() }, true);
-        let signed: PbVote;
-        try {
-          signed = signVote(opts.signer!, opts.chainId, v.type, v.height, v.round, blockId, time, index);
-        } catch (e) {
-          // The signer refuses anything conflicting with what it signed: never sign twice.
-          logger.error("signer refused a vote", { height: v.height, round: v.round, error: (e as Error).message });
-          return;
-        }
-        ownVotes.set(key, signed);
-        const bytes = PbVote.encode(signed).finish();
-        remember(`v/${key}/${self}/${v.valueId}`, Channel.consensusVote, bytes);
-        deps.p2p.broadcast(Channel.consensusVote, bytes);
+        const fromWal = walOwnVotes.get(`${v.type}/${v.round}`);
+        const block = v.valueId === null ? null : blocks.get(v.valueId)!;
+        const wasReplaying = replaying;
+        ownVotesSigned = ownVotesSigned.then(() => sendOwnVote(v, block, fromWal, wasReplaying)).catch((e: Error) => halt(e));
         return;
       }
       case "scheduleTimeout":
@@ -206,13 +198,87 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     }
   }
 
+  /**
+   * Signs and sends one of our votes: logged (unsigned, fsynced) before signing; a precommit
+   * for a block at a height with extensions gets the app's extension, signed too. Votes are
+   * signed one after another (ownVotesSigned), and a decision waits for them.
+   */
+  async function sendOwnVote(v: Vote, block: ProposedBlock | null, fromWal: PbVote | undefined, wasReplaying: boolean): Promise<void> {
+    const key = `${v.type}/${v.round}`;
+    const blockId: BlockID = block === null ? emptyBlockId() : block.blockId;
+    const time = fromWal?.timestamp ?? voteTime();
+    let extension: Uint8Array = new Uint8Array();
+    if (v.type === VoteType.precommit && block !== null && extensionsOn(v.height)) {
+      extension = fromWal?.extension ?? (await deps.app.extendVote(extendVoteRequest(block, v.round))).voteExtension;
+    }
+    const index = setAt(v.height)!.indexOf(self!);
+    const unsigned: PbVote = { type: v.type === VoteType.prevote ? SignedMsgType.prevote : SignedMsgType.precommit, height: v.height, round: v.round, blockId, timestamp: time, validatorAddress: Buffer.from(self!, "hex"), validatorIndex: index, signature: new Uint8Array(), extension, extensionSignature: new Uint8Array() };
+    if (wal !== null && !wasReplaying) wal.append(encodeRecord({ kind: RecordKind.ownVote, height: v.height, round: v.round, aux: v.type, a: PbVote.encode(unsigned).finish(), b: new Uint8Array() }), true);
+    let signed: PbVote;
+    try {
+      signed = signVote(opts.signer!, opts.chainId, v.type, v.height, v.round, blockId, time, index);
+    } catch (e) {
+      // The signer refuses anything conflicting with what it signed: never sign twice.
+      logger.error("signer refused a vote", { height: v.height, round: v.round, error: (e as Error).message });
+      return;
+    }
+    if (extension.length > 0 || (v.type === VoteType.precommit && block !== null && extensionsOn(v.height))) {
+      signed = { ...signed, extension, extensionSignature: opts.signer!.signVoteExtension(opts.chainId, v.height, v.round, extension) };
+    }
+    if (v.height !== height) return;
+    ownVotes.set(key, signed);
+    const bytes = PbVote.encode(signed).finish();
+    remember(`v/${key}/${self}/${v.valueId}`, Channel.consensusVote, bytes);
+    deps.p2p.broadcast(Channel.consensusVote, bytes);
+  }
+
+  function extensionsOn(h: bigint): boolean {
+    const e = opts.voteExtensionsEnableHeight ?? 0n;
+    return e > 0n && h >= e;
+  }
+
+  function extendVoteRequest(pb: ProposedBlock, round: number) {
+    const hd = pb.block.header!;
+    void round;
+    return {
+      hash: pb.blockId.hash,
+      height: hd.height,
+      time: hd.time,
+      txs: pb.block.data?.txs ?? [],
+      proposedLastCommit: commitInfo(pb.block.lastCommit, deps.getState().lastValidators),
+      misbehavior: misbehaviorOf(pb.block.evidence?.evidence ?? []),
+      nextValidatorsHash: hd.nextValidatorsHash,
+      proposerAddress: hd.proposerAddress,
+    };
+  }
+
+  /** The last height's precommits with their extensions, for PrepareProposal. */
+  async function localLastCommit(h: bigint) {
+    const state = deps.getState();
+    if (h === opts.initialHeight || state.lastValidators === null) return { round: 0, votes: [] };
+    const ext = extensionsOn(h - 1n) ? await deps.blockStore.loadExtendedCommit(h - 1n) : null;
+    const commit = ext ?? (await deps.blockStore.loadSeenCommit(h - 1n));
+    if (commit === null) return { round: 0, votes: [] };
+    const sigs = new Map<string, { blockIdFlag: number; extension: Uint8Array; extensionSignature: Uint8Array }>();
+    const empty = new Uint8Array();
+    if ("extendedSignatures" in commit) for (const s of commit.extendedSignatures) sigs.set(hexAddr(s.validatorAddress), s);
+    else for (const s of commit.signatures) sigs.set(hexAddr(s.validatorAddress), { blockIdFlag: s.blockIdFlag, extension: empty, extensionSignature: empty });
+    return {
+      round: commit.round,
+      votes: state.lastValidators.validators.map((v) => {
+        const s = sigs.get(v.address);
+        return { validator: { address: Buffer.from(v.address, "hex"), power: v.power }, voteExtension: s?.extension ?? new Uint8Array(), extensionSignature: s?.extensionSignature ?? new Uint8Array(), blockIdFlag: s?.blockIdFlag ?? BlockIDFlag.BLOCK_ID_FLAG_ABSENT };
+      }),
+    };
+  }
+
   async function buildValue(h: bigint, round: number): Promise<void> {
     const state = deps.getState();
     const time = nextBlockTime(timeFromMillis(deps.now()), state.lastBlockHeight >= state.initialHeight ? state.lastBlockTime : null);
     const candidates = deps.mempool.reap(Number(state.maxBlockBytes) - 64 * 1024, state.maxBlockGas);
     const proposer = Buffer.from(self!, "hex");
     const evidence = deps.evidence.proposable();
-    const { txs } = await deps.app.prepareProposal({ maxTxBytes: state.maxBlockBytes - 64n * 1024n, txs: candidates, localLastCommit: { round: 0, votes: [] }, misbehavior: misbehaviorOf(evidence), height: h, time, nextValidatorsHash: setHash(state.nextValidators), proposerAddress: proposer });
+    const { txs } = await deps.app.prepareProposal({ maxTxBytes: state.maxBlockBytes - 64n * 1024n, txs: candidates, localLastCommit: await localLastCommit(h), misbehavior: misbehaviorOf(evidence), height: h, time, nextValidatorsHash: setHash(state.nextValidators), proposerAddress: proposer });
     const lastCommit = h === opts.initialHeight ? { height: 0n, round: 0, blockId: emptyBlockId(), signatures: [] } : (await deps.blockStore.loadSeenCommit(h - 1n))!;
     if (height !== h || stopped) return;
     const pb = makeBlock(state, txs, lastCommit, proposer, time, appVersion, evidence);
@@ -247,7 +313,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       logger.info("proposal with invalid evidence", { height, round, error: (e as Error).message });
       return false;
     }
-    const verdict = await deps.app.processProposal({ txs: pb.block.data?.txs ?? [], proposedLastCommit: { round: 0, votes: [] }, misbehavior: misbehaviorOf(evidence), hash: pb.blockId.hash, height, time: hd.time, nextValidatorsHash: hd.nextValidatorsHash, proposerAddress: hd.proposerAddress });
+    const verdict = await deps.app.processProposal({ txs: pb.block.data?.txs ?? [], proposedLastCommit: commitInfo(pb.block.lastCommit, state.lastValidators), misbehavior: misbehaviorOf(evidence), hash: pb.blockId.hash, height, time: hd.time, nextValidatorsHash: hd.nextValidatorsHash, proposerAddress: hd.proposerAddress });
     return verdict.status === ProposalStatus.ACCEPT;
   }
 
@@ -285,13 +351,34 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     return { height: h, round, blockId, signatures };
   }
 
+  /** The commit with each precommit's extension (what the next proposer hands the app). */
+  function buildExtendedCommit(c: Commit, precommits: readonly Vote[]): ExtendedCommit {
+    const byVal = new Map<string, PbVote>();
+    for (const v of precommits) {
+      const pb = (v.extra as PbVote | undefined) ?? (v.validator === self ? ownVotes.get(`${VoteType.precommit}/${c.round}`) : undefined);
+      if (pb !== undefined) byVal.set(v.validator, pb);
+    }
+    return {
+      height: c.height,
+      round: c.round,
+      blockId: c.blockId,
+      extendedSignatures: c.signatures.map((s) => {
+        const pb = s.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT ? byVal.get(hexAddr(s.validatorAddress)) : undefined;
+        return { ...s, extension: pb?.extension ?? new Uint8Array(), extensionSignature: pb?.extensionSignature ?? new Uint8Array() };
+      }),
+    };
+  }
+
   async function decide(h: bigint, round: number, value: Value, precommits: Vote[]): Promise<void> {
     const pb = value.payload as ProposedBlock;
     applying = true;
     try {
+      await ownVotesSigned; // our own precommit may be part of the commit
       if (deps.blockStore.height < h) {
         const state = deps.getState();
-        const { state: next } = await applyBlock(deps, state, pb, buildCommit(h, round, pb.blockId, precommits));
+        const commit = buildCommit(h, round, pb.blockId, precommits);
+        const ext = extensionsOn(h) ? buildExtendedCommit(commit, precommits) : undefined;
+        const { state: next } = await applyBlock(deps, state, pb, commit, ext);
         deps.setState(next);
         await deps.evidence.update(pb.block.evidence?.evidence ?? []);
         logger.info("committed block", { height: h, round, txs: pb.block.data?.txs.length ?? 0, hash: pb.blockId.hash, app_hash: next.appHash });
@@ -337,13 +424,23 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     feed({ kind: "proposal", proposal: { height: p.height, round: p.round, polRound: p.polRound, value: { id, payload: pb }, proposer: proposer.address }, valid });
   }
 
-  function onVoteMessage(peer: string, bytes: Uint8Array, fromWal: boolean): void {
+  async function onVoteMessage(peer: string, bytes: Uint8Array, fromWal: boolean): Promise<void> {
     const v = decodeVote(bytes);
     if (v.height < height) return catchUp(peer, v.height);
     const addr = hexAddr(v.validatorAddress);
     const val = setAt(v.height)?.get(addr);
     if (val === undefined) return;
     verifyVote(opts.chainId, v, val.pubKey, cache);
+    verifyVoteExtensionSignature(opts.chainId, v, val.pubKey, extensionsOn(v.height), cache);
+    if (!fromWal && addr !== self && v.extensionSignature.length > 0) {
+      // The app judges others' extensions; a rejected one drops the vote (not the peer).
+      const r = await deps.app.verifyVoteExtension({ hash: v.blockId!.hash, validatorAddress: v.validatorAddress, height: v.height, voteExtension: v.extension });
+      if (r.status !== VerifyStatus.ACCEPT) {
+        logger.info("vote extension rejected by the app", { validator: addr, height: v.height, round: v.round });
+        return;
+      }
+      if (stopped) return;
+    }
     if (v.height === height) remember(`v/${v.type}/${v.round}/${addr}/${blockIdKey(v.blockId)}`, Channel.consensusVote, bytes);
     if (!fromWal) log({ kind: RecordKind.vote, height: v.height, round: v.round, aux: 0, a: bytes, b: new Uint8Array() }, false);
     feed({ kind: "vote", vote: toCoreVote(v, addr) });
@@ -421,7 +518,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
             await onProposalMessage("", r.a, true);
             break;
           case RecordKind.vote:
-            onVoteMessage("", r.a, true);
+            await onVoteMessage("", r.a, true);
             break;
           case RecordKind.timeout:
             feed({ kind: "timeout", step: r.aux === 1 ? "propose" : r.aux === 2 ? "prevote" : "precommit", height: r.height, round: r.round });

@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, w
 import { registerError } from "../../modules/sdk/errors.js";
 import type { Timestamp } from "../../modules/sdk/context.js";
 import { ed25519Sign, type Ed25519Key } from "../crypto/ed25519.js";
-import { proposalSignBytes, SignedMsgType, voteSignBytes, type BlockIdLike } from "../types/signBytes.js";
+import { proposalSignBytes, SignedMsgType, voteExtensionSignBytes, voteSignBytes, type BlockIdLike } from "../types/signBytes.js";
 
 // The validator's signer, as CometBFT's FilePV: it persists the last (height, round, step) it
 // signed, fsynced before the signature is released, and refuses anything that would conflict
@@ -29,6 +29,11 @@ export interface PrivValidator {
   readonly last: Readonly<LastSignState>;
   signVote(chainId: string, type: number, height: bigint, round: number, blockId: BlockIdLike, time: Timestamp): Uint8Array;
   signProposal(chainId: string, height: bigint, round: number, polRound: number, blockId: BlockIdLike, time: Timestamp): Uint8Array;
+  /**
+   * Signs a vote extension. No double-sign check, as CometBFT's FilePV: an extension only
+   * counts together with its precommit, which is checked.
+   */
+  signVoteExtension(chainId: string, height: bigint, round: number, extension: Uint8Array): Uint8Array;
 }
 
 function emptyState(): LastSignState {
@@ -116,6 +121,9 @@ export function createPrivValidator(key: Ed25519Key, statePath: string | null): 
     },
     signProposal(chainId, height, round, polRound, blockId, time) {
       return signAt(height, round, Step.propose, proposalSignBytes(chainId, height, round, polRound, blockId, time));
+    },
+    signVoteExtension(chainId, height, round, extension) {
+      return ed25519Sign(key, voteExtensionSignBytes(chainId, height, round, extension));
     },
   };
 }

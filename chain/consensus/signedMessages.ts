@@ -3,7 +3,7 @@ import { Proposal as PbProposal, SignedMsgType as PbType, Vote as PbVote, type B
 import { registerError } from "../../modules/sdk/errors.js";
 import type { Timestamp } from "../../modules/sdk/context.js";
 import { ed25519Address, ed25519Verify } from "../crypto/ed25519.js";
-import { proposalSignBytes, SignedMsgType, voteSignBytes } from "../types/signBytes.js";
+import { proposalSignBytes, SignedMsgType, voteExtensionSignBytes, voteSignBytes } from "../types/signBytes.js";
 import { compareTime } from "../types/time.js";
 import type { PrivValidator } from "./privValidator.js";
 import { VoteType, type Vote } from "./types.js";
@@ -103,6 +103,27 @@ export function verifyVote(chainId: string, v: PbVote, pubKey: Uint8Array, cache
   const sb = voteSignBytes(chainId, v.type, v.height, v.round, v.blockId, v.timestamp);
   if (!cache.verify(pubKey, sb, v.signature)) throw consensusErrors.badSignature.wrap(`vote of ${Buffer.from(v.validatorAddress).toString("hex")} at ${v.height}/${v.round}`);
 }
+
+/**
+ * The extension rules of a vote (CometBFT's Vote.ValidateWithExtension): only a precommit for a
+ * block at a height with extensions enabled carries one, signed by the validator; anything else
+ * must carry none. Size is bounded.
+ */
+export function verifyVoteExtensionSignature(chainId: string, v: PbVote, pubKey: Uint8Array, enabled: boolean, cache: SignatureCache): void {
+  const carries = enabled && v.type === SignedMsgType.precommit && !isNil(v.blockId);
+  if (!carries) {
+    if (v.extension.length > 0 || v.extensionSignature.length > 0) throw consensusErrors.malformed.wrap("vote: unexpected vote extension");
+    return;
+  }
+  if (v.extension.length > maxVoteExtensionBytes) throw consensusErrors.malformed.wrap(`vote: extension over ${maxVoteExtensionBytes} bytes`);
+  if (v.extensionSignature.length !== 64) throw consensusErrors.malformed.wrap("vote: extension signature must be 64 bytes");
+  if (!cache.verify(pubKey, voteExtensionSignBytes(chainId, v.height, v.round, v.extension), v.extensionSignature)) {
+    throw consensusErrors.badSignature.wrap(`vote extension of ${Buffer.from(v.validatorAddress).toString("hex")} at ${v.height}/${v.round}`);
+  }
+}
+
+/** Vote extensions are bounded so that a commit's extensions stay small (1 MiB per vote at most). */
+export const maxVoteExtensionBytes = 1 << 20;
 
 export function verifyProposal(chainId: string, p: PbProposal, proposerPubKey: Uint8Array, cache: SignatureCache): void {
   const sb = proposalSignBytes(chainId, p.height, p.round, p.polRound, p.blockId, p.timestamp);

@@ -2,7 +2,7 @@ import { MisbehaviorType, type Misbehavior, type RequestFinalizeBlock, type Resp
 import type { Evidence } from "cosmjs-types/tendermint/types/evidence";
 import { Block } from "cosmjs-types/tendermint/types/block";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
-import type { BlockID, Commit, Header } from "cosmjs-types/tendermint/types/types";
+import type { BlockID, Commit, ExtendedCommit, Header } from "cosmjs-types/tendermint/types/types";
 import type { Logger, Timestamp } from "../../modules/sdk/context.js";
 import type { Application } from "../app/abci.js";
 import { hashTx, type Mempool } from "../mempool/mempool.js";
@@ -60,7 +60,7 @@ export interface ExecutorDeps {
 }
 
 /** The votes of a commit as the app sees them (decided_last_commit). */
-function commitInfo(commit: Commit | undefined, validators: ValidatorSet | null) {
+export function commitInfo(commit: Commit | undefined, validators: ValidatorSet | null) {
   if (validators === null || commit === undefined) return { round: 0, votes: [] };
   const flags = new Map(commit.signatures.map((s) => [hexAddress(s.validatorAddress), s.blockIdFlag]));
   return {
@@ -115,7 +115,7 @@ export function nextValidatorSets(state: ChainState, results: ResponseFinalizeBl
  * the block with its results and commit (one batch), Commit the app's state, then index, clean
  * the mempool and publish. A crash after the save replays the block from the store on start.
  */
-export async function applyBlock(deps: ExecutorDeps, state: ChainState, p: ProposedBlock, seenCommit: Commit): Promise<{ state: ChainState; results: ResponseFinalizeBlock }> {
+export async function applyBlock(deps: ExecutorDeps, state: ChainState, p: ProposedBlock, seenCommit: Commit, extendedCommit?: ExtendedCommit): Promise<{ state: ChainState; results: ResponseFinalizeBlock }> {
   const header = p.block.header!;
   const txs = p.block.data?.txs ?? [];
   const hashes = txs.map(hashTx);
@@ -129,6 +129,7 @@ export async function applyBlock(deps: ExecutorDeps, state: ChainState, p: Propo
       block: p.block,
       meta: { blockId: p.blockId, blockSize: BigInt(p.bytes.length), header, numTxs: BigInt(txs.length) },
       seenCommit,
+      ...(extendedCommit === undefined ? {} : { extendedCommit }),
       results: res,
       txResultJsons: resultJsons,
       validators: [setToProto(state.validators), setToProto(sets.validators), setToProto(sets.nextValidators)],

@@ -249,6 +249,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
               timeoutCommitMs: parseDuration(cc.timeout_commit),
               signer,
               walPath: mem ? null : paths.consensusWal,
+              voteExtensionsEnableHeight: genesis.consensusParams.abci?.voteExtensionsEnableHeight ?? 0n,
             },
             { ...executorDeps, p2p, evidence: evidencePool!, getState: () => state, setState: (s) => (state = s), now: () => Date.now(), onHalt: haltResolve },
           );

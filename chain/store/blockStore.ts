@@ -1,6 +1,6 @@
 import type { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { Block } from "cosmjs-types/tendermint/types/block";
-import { BlockMeta, Commit } from "cosmjs-types/tendermint/types/types";
+import { BlockMeta, Commit, ExtendedCommit } from "cosmjs-types/tendermint/types/types";
 import { ValidatorSet } from "cosmjs-types/tendermint/types/validator";
 import { heightKey, utf8, fromUtf8 } from "../../modules/sdk/store.js";
 import type { AsyncKV } from "./asyncKV.js";
@@ -16,6 +16,7 @@ const k = {
   block: (h: bigint) => `b/${heightKey(h)}`,
   meta: (h: bigint) => `m/${heightKey(h)}`,
   seenCommit: (h: bigint) => `c/${heightKey(h)}`,
+  extendedCommit: (h: bigint) => `x/${heightKey(h)}`,
   results: (h: bigint) => `r/${heightKey(h)}`,
   validators: (h: bigint) => `v/${heightKey(h)}`,
   hash: (hash: Uint8Array) => `h/${Buffer.from(hash).toString("hex")}`,
@@ -31,6 +32,8 @@ export interface SavedBlock {
   results: ResponseFinalizeBlock;
   /** Each tx result already encoded (resultCodec), shared with the tx index; computed if absent. */
   txResultJsons?: readonly string[];
+  /** With vote extensions enabled: the precommits with their extensions, for the next proposer. */
+  extendedCommit?: ExtendedCommit;
   /** The validator sets of heights H, H+1 and H+2 (with proposer priorities) after this block. */
   validators: readonly [ValidatorSet, ValidatorSet, ValidatorSet];
 }
@@ -75,6 +78,7 @@ export class BlockStore {
       [k.height, utf8(h.toString())],
     ];
     if (this._base === 0n) ops.push([k.base, utf8(h.toString())]);
+    if (b.extendedCommit !== undefined) ops.push([k.extendedCommit(h), ExtendedCommit.encode(b.extendedCommit).finish()]);
     // Evidence is marked committed with its block, so that it is never included twice.
     for (const ev of b.block.evidence?.evidence ?? []) {
       if (ev.duplicateVoteEvidence !== undefined) ops.push([k.evidence(evidenceHash(ev.duplicateVoteEvidence)), utf8(h.toString())]);
@@ -99,6 +103,10 @@ export class BlockStore {
 
   loadSeenCommit(h: bigint): Promise<Commit | null> {
     return this.load(k.seenCommit(h), (b) => Commit.decode(b));
+  }
+
+  loadExtendedCommit(h: bigint): Promise<ExtendedCommit | null> {
+    return this.load(k.extendedCommit(h), (b) => ExtendedCommit.decode(b));
   }
 
   loadResults(h: bigint): Promise<ResponseFinalizeBlock | null> {

@@ -20,7 +20,7 @@ export interface TestNetwork {
   validators: number;
 }
 
-export async function makeTestNetwork(opts: { validators: number; fullNodes?: number; accounts: Array<{ address: string; coins: Coin[] }> }): Promise<TestNetwork> {
+export async function makeTestNetwork(opts: { validators: number; fullNodes?: number; accounts: Array<{ address: string; coins: Coin[] }>; editGenesis?: (doc: GenesisDoc) => void }): Promise<TestNetwork> {
   const root = mkdtempSync(join(tmpdir(), "tcd-net-"));
   const total = opts.validators + (opts.fullNodes ?? 0);
   const homes = Array.from({ length: total }, (_, i) => join(root, `node${i}`));
@@ -33,6 +33,7 @@ export async function makeTestNetwork(opts: { validators: number; fullNodes?: nu
   const doc = newGenesisDoc(chainId, timeFromMillis(Date.now()));
   for (let i = 0; i < opts.validators; i++) addGenesisValidator(doc, keys[i]!.val.pubKey, 100n, `node${i}`);
   for (const a of opts.accounts) addGenesisAccount(doc, a.address, a.coins);
+  opts.editGenesis?.(doc);
   const p2pPorts: number[] = [];
   for (let i = 0; i < total; i++) p2pPorts.push(await freePort());
   for (let i = 0; i < total; i++) {
