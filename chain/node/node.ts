@@ -25,7 +25,8 @@ import { createSoloProducer, type SoloProducer } from "./soloProducer.js";
 import { EvidencePool, encodeEvidenceMessage } from "../consensus/evidencePool.js";
 import { createSignatureCache } from "../consensus/signedMessages.js";
 import { createConsensusDriver, type ConsensusDriver } from "../consensus/driver.js";
-import { Channel, createSwitch, defaultChannels, parsePeerAddress, type Switch } from "../p2p/switch.js";
+import { createPex, type Pex } from "../p2p/pex.js";
+import { Channel, channelsFor, createSwitch, parsePeerAddress, type Switch } from "../p2p/switch.js";
 import type { Ed25519Key } from "../crypto/ed25519.js";
 import type { ValidatorSet } from "../consensus/validatorSet.js";
 
@@ -212,10 +213,21 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
             persistentPeers: opts.config.p2p.persistent_peers.split(",").map((x) => x.trim()).filter((x) => x !== "").map(parsePeerAddress),
             maxInbound: opts.config.p2p.max_num_inbound_peers,
             maxOutbound: opts.config.p2p.max_num_outbound_peers,
-            channels: defaultChannels,
+            channels: channelsFor(Number(genesis.consensusParams.block!.maxBytes)),
           },
           { logger },
         );
+    // Peer exchange: announce a dialable address (external_address, else laddr unless it is a
+    // wildcard) and fill free outbound slots with addresses learned from seeds and peers.
+    const selfAddr = (() => {
+      const a = opts.config.p2p.external_address !== "" ? opts.config.p2p.external_address : opts.config.p2p.laddr;
+      const { host, port } = parseListenAddress(a.startsWith("tcp://") ? a : `tcp://${a}`);
+      return host === "0.0.0.0" || host === "::" ? null : { id: nodeId(nodeKey), host, port };
+    })();
+    const pex: Pex | null =
+      p2p === null || !opts.config.p2p.pex
+        ? null
+        : createPex({ self: selfAddr, seeds: opts.config.p2p.seeds.split(",").map((x) => x.trim()).filter((x) => x !== "").map(parsePeerAddress) }, { p2p, logger });
     if (p2p !== null) {
       // Mempool gossip: admitted txs go to every peer; a peer's tx goes through CheckTx like any
       // other (duplicates are refused by hash, so a tx is not echoed back and forth).
@@ -278,6 +290,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
           if (blockStore.height === 0n) await producer.produce();
         } else {
           await p2p!.start();
+          pex?.start();
           await driver!.start();
         }
         const { host, port } = parseListenAddress(opts.config.rpc.laddr);
@@ -288,6 +301,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       async stop() {
         await producer?.stop();
         await driver?.stop();
+        pex?.stop();
         await p2p?.stop();
         await rpc?.close();
         await mempool.withLock(async () => {});

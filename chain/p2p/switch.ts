@@ -7,8 +7,10 @@ import { makeSecretConnection, type SecretConnection } from "./secretConnection.
 
 // The switch (CometBFT's p2p.Switch): it listens, dials persistent peers (reconnecting with
 // exponential backoff), bounds inbound and outbound peers, keeps one connection per node id,
-// and multiplexes channels over each connection. A message is [channel id][payload]; an
-// unknown channel or a payload over the channel's limit closes that peer, never the node.
+// and multiplexes channels over each connection. A message travels as one or more frames of
+// [channel id][eof flag][chunk] (as CometBFT's MConnection packets), so a message may be larger
+// than a frame; an unknown channel or a message over the channel's limit closes that peer,
+// never the node.
 
 export const switchErrors = {
   badAddress: registerError("p2p", 10, "invalid peer address"),
@@ -16,6 +18,7 @@ export const switchErrors = {
 
 /** CometBFT's channel ids. */
 export const Channel = {
+  pex: 0x00,
   consensusState: 0x20,
   consensusData: 0x21,
   consensusVote: 0x22,
@@ -29,14 +32,23 @@ export interface ChannelSpec {
   maxMessageBytes: number;
 }
 
-export const defaultChannels: ChannelSpec[] = [
-  { id: Channel.consensusState, maxMessageBytes: 64 * 1024 },
-  { id: Channel.consensusData, maxMessageBytes: 1024 * 1024 },
-  { id: Channel.consensusVote, maxMessageBytes: 64 * 1024 },
-  { id: Channel.mempool, maxMessageBytes: 1024 * 1024 + 1024 },
-  { id: Channel.evidence, maxMessageBytes: 1024 * 1024 },
-  { id: Channel.blockSync, maxMessageBytes: 4 * 1024 * 1024 - 64 },
-];
+/** The channels and their limits; proposals and synced blocks are bounded by max block bytes. */
+export function channelsFor(maxBlockBytes: number): ChannelSpec[] {
+  return [
+    { id: Channel.pex, maxMessageBytes: 64 * 1024 },
+    { id: Channel.consensusState, maxMessageBytes: 64 * 1024 },
+    { id: Channel.consensusData, maxMessageBytes: maxBlockBytes + 64 * 1024 },
+    { id: Channel.consensusVote, maxMessageBytes: 64 * 1024 + 2 * 1024 * 1024 },
+    { id: Channel.mempool, maxMessageBytes: 1024 * 1024 + 1024 },
+    { id: Channel.evidence, maxMessageBytes: 1024 * 1024 },
+    { id: Channel.blockSync, maxMessageBytes: maxBlockBytes + 1024 * 1024 },
+  ];
+}
+
+export const defaultChannels: ChannelSpec[] = channelsFor(1024 * 1024);
+
+/** Payload bytes per frame: big messages are cut so that other channels interleave. */
+const chunkBytes = 256 * 1024;
 
 export interface PeerAddress {
   id: string;
@@ -76,6 +88,12 @@ export interface Switch {
   onPeer(handler: (peer: string, up: boolean) => void): void;
   /** Closes a peer that misbehaved. */
   ban(peer: string, reason: string): void;
+  /** Closes a peer politely (e.g. a seed that has answered). */
+  disconnect(peer: string): void;
+  /** Dials an address once, without reconnecting (addresses learned by peer exchange). */
+  dialOnce(addr: PeerAddress): void;
+  /** Outbound slots not taken by connected or connecting peers. */
+  freeOutboundSlots(): number;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -117,14 +135,28 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
       return false;
     }
     peers.set(conn.remoteId, { conn, outbound });
-    conn.onMessage((msg) => {
-      const channel = msg[0];
+    // Per channel: the chunks of a message not yet complete.
+    const partial = new Map<number, { chunks: Uint8Array[]; bytes: number }>();
+    conn.onMessage((frame) => {
+      const channel = frame[0];
+      const eof = frame[1];
       const limit = channel === undefined ? undefined : channelLimits.get(channel);
       if (limit === undefined) return ban(conn.remoteId, `unknown channel ${channel}`);
-      if (msg.length - 1 > limit) return ban(conn.remoteId, `message of ${msg.length - 1} bytes on channel ${channel} (limit ${limit})`);
+      if (eof !== 0 && eof !== 1) return ban(conn.remoteId, "malformed frame");
+      const chunk = frame.subarray(2);
+      const acc = partial.get(channel!) ?? { chunks: [], bytes: 0 };
+      acc.chunks.push(chunk);
+      acc.bytes += chunk.length;
+      if (acc.bytes > limit) return ban(conn.remoteId, `message of ${acc.bytes}+ bytes on channel ${channel} (limit ${limit})`);
+      if (eof === 0) {
+        partial.set(channel!, acc);
+        return;
+      }
+      partial.delete(channel!);
+      const msg = acc.chunks.length === 1 ? chunk : Buffer.concat(acc.chunks);
       const h = handlers.get(channel!);
       try {
-        h?.(conn.remoteId, msg.subarray(1));
+        h?.(conn.remoteId, msg);
       } catch (e) {
         ban(conn.remoteId, `handler failed: ${(e as Error).message}`);
       }
@@ -145,6 +177,30 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
     if (p === undefined) return;
     logger.warn("p2p: closing misbehaving peer", { peer, reason });
     p.conn.close(new Error(reason));
+  }
+
+  const dialing = new Set<string>();
+
+  function dialOnce(addr: PeerAddress): void {
+    if (stopped || peers.has(addr.id) || dialing.has(addr.id) || addr.id === self) return;
+    if (count(true) + dialing.size >= opts.maxOutbound) return;
+    dialing.add(addr.id);
+    const socket = createConnection({ host: addr.host, port: addr.port });
+    track(socket);
+    socket.once("error", () => dialing.delete(addr.id));
+    socket.once("connect", () => {
+      makeSecretConnection(socket, opts.nodeKey, { expectedId: addr.id, timeoutMs: opts.handshakeTimeoutMs })
+        .then((conn) => {
+          dialing.delete(addr.id);
+          if (stopped) return conn.close();
+          addPeer(conn, true);
+        })
+        .catch((e: Error) => {
+          dialing.delete(addr.id);
+          logger.info("p2p: dial failed", { peer: addr.id, error: e.message });
+          socket.destroy();
+        });
+    });
   }
 
   function track(socket: Socket): void {
@@ -196,12 +252,16 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
     send(peer, channel, payload) {
       const p = peers.get(peer);
       if (p === undefined || p.conn.socket.writableLength > maxPending) return false;
-      const msg = new Uint8Array(payload.length + 1);
-      msg[0] = channel;
-      msg.set(payload, 1);
       try {
-        p.conn.send(msg);
-        return true;
+        for (let off = 0; ; off += chunkBytes) {
+          const end = Math.min(payload.length, off + chunkBytes);
+          const frame = new Uint8Array(end - off + 2);
+          frame[0] = channel;
+          frame[1] = end === payload.length ? 1 : 0;
+          frame.set(payload.subarray(off, end), 2);
+          p.conn.send(frame);
+          if (end === payload.length) return true;
+        }
       } catch {
         return false;
       }
@@ -218,6 +278,11 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
       peerHandlers.push(h);
     },
     ban,
+    disconnect(peer) {
+      peers.get(peer)?.conn.close();
+    },
+    dialOnce,
+    freeOutboundSlots: () => Math.max(0, opts.maxOutbound - count(true) - dialing.size),
     async start() {
       stopped = false;
       if (opts.listen !== null) {

@@ -5,6 +5,8 @@ import { generateEd25519, type Ed25519Key } from "../../crypto/ed25519.js";
 import { nodeId } from "../../crypto/keyFiles.js";
 import { freePort } from "../../testkit/nodeProcess.js";
 import { makeSecretConnection } from "../secretConnection.js";
+import { CodedError } from "../../../modules/sdk/errors.js";
+import { createPex, decodePexMessage, encodePexMessage, pexErrors } from "../pex.js";
 import { Channel, createSwitch, defaultChannels, parsePeerAddress, type Switch } from "../switch.js";
 
 const wait = async (cond: () => boolean, what: string, ms = 5000) => {
@@ -100,7 +102,7 @@ describe("p2p: authenticated encrypted connections and the switch", function () 
     b.send(a.id, 0x77, Buffer.from("?"));
     await wait(() => a.peers().length === 0, "closed on unknown channel");
     await wait(() => a.peers().length === 1, "reconnected", 5000);
-    assert.equal(b.send(a.id, Channel.consensusVote, Buffer.alloc(64 * 1024 + 1)), true);
+    assert.equal(b.send(a.id, Channel.consensusState, Buffer.alloc(64 * 1024 + 1)), true);
     await wait(() => a.peers().length === 0, "closed on oversized message");
   });
 
@@ -118,5 +120,64 @@ describe("p2p: authenticated encrypted connections and the switch", function () 
     await wait(() => b.peers().length === 0 && c.peers().length === 0, "peers notice");
     a = await node(ka, [], { port: portA, maxInbound: 5 });
     await wait(() => a.peers().length === 2, "both reconnect with backoff");
+  });
+
+  it("peer exchange: two nodes that only know a seed find and connect to each other", async () => {
+    const [ka, kb, kc] = [generateEd25519(), generateEd25519(), generateEd25519()];
+    const [pa, pb, pc] = [await freePort(), await freePort(), await freePort()];
+    const addr = (k: Ed25519Key, port: number) => ({ id: nodeId(k), host: "127.0.0.1", port });
+    const a = await node(ka, [], { port: pa });
+    createPex({ self: addr(ka, pa), seeds: [], ensureEveryMs: 100 }, { p2p: a, logger: nopLogger }).start();
+    const b = await node(kb, [], { port: pb });
+    const pexB = createPex({ self: addr(kb, pb), seeds: [addr(ka, pa)], ensureEveryMs: 100 }, { p2p: b, logger: nopLogger });
+    pexB.start();
+    await wait(() => a.peers().includes(b.id), "b reaches the seed");
+    const c = await node(kc, [], { port: pc });
+    const pexC = createPex({ self: addr(kc, pc), seeds: [addr(ka, pa)], ensureEveryMs: 100 }, { p2p: c, logger: nopLogger });
+    pexC.start();
+    await wait(() => b.peers().includes(c.id) || c.peers().includes(b.id), "b and c connected through addresses from the seed", 10_000);
+    assert.ok(pexC.known().some((x) => x.id === b.id && x.port === pb), "c learned b's announced address");
+    for (const p of [pexB, pexC]) p.stop();
+  });
+
+  it("peer exchange messages: CometBFT's wire shape, bounded, malformed ones refused", () => {
+    const addrs = [{ id: "ab".repeat(20), host: "127.0.0.1", port: 26656 }];
+    assert.deepEqual(decodePexMessage(encodePexMessage({ kind: "addrs", addrs })), { kind: "addrs", addrs });
+    assert.deepEqual(decodePexMessage(encodePexMessage({ kind: "request" })), { kind: "request" });
+    const bad = (b: Uint8Array) => assert.throws(() => decodePexMessage(b), (e: unknown) => e instanceof CodedError && e.is(pexErrors.malformed));
+    bad(new Uint8Array());
+    bad(new Uint8Array([0xff, 0xff, 0xff]));
+    bad(encodePexMessage({ kind: "addrs", addrs: Array.from({ length: 101 }, () => addrs[0]!) }));
+    bad(encodePexMessage({ kind: "addrs", addrs: [{ id: "not-an-id", host: "h", port: 1 }] }));
+    bad(encodePexMessage({ kind: "addrs", addrs: [{ ...addrs[0]!, port: 0 }] }));
+  });
+
+  it("closes a peer that sends a malformed peer-exchange message", async () => {
+    const a = await node(generateEd25519());
+    createPex({ self: null, seeds: [] }, { p2p: a, logger: nopLogger });
+    const b = await node(generateEd25519(), [`${a.id}@${a.address}`]);
+    await wait(() => a.peers().length === 1, "peer");
+    b.send(a.id, Channel.pex, new Uint8Array([0xff, 0xff]));
+    await wait(() => a.peers().length === 0, "closed on malformed pex");
+  });
+
+  it("carries a message larger than a frame in chunks, and still bounds it by the channel limit", async () => {
+    const a = await node(generateEd25519());
+    const b = await node(generateEd25519(), [`${a.id}@${a.address}`]);
+    await wait(() => a.peers().length === 1 && b.peers().length === 1, "peers");
+    const got: Uint8Array[] = [];
+    a.onReceive(Channel.blockSync, (_p, m) => got.push(m));
+    a.onReceive(Channel.mempool, (_p, m) => got.push(m));
+    // 1.5 MiB on block sync (limit 2 MiB here), interleaved with a small mempool message.
+    const big = Buffer.alloc(1536 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = i % 251;
+    assert.equal(b.send(a.id, Channel.blockSync, big), true);
+    assert.equal(b.send(a.id, Channel.mempool, Buffer.from("tx")), true);
+    await wait(() => got.length === 2, "both messages");
+    const whole = got.find((m) => m.length === big.length)!;
+    assert.equal(Buffer.compare(Buffer.from(whole), big), 0, "reassembled byte for byte");
+    // Over the limit: the peer is closed.
+    b.send(a.id, Channel.blockSync, Buffer.alloc(2 * 1024 * 1024 + 1));
+    await wait(() => a.peers().length === 0, "closed on an oversized chunked message");
   });
 });

@@ -1,0 +1,188 @@
+// npm run bench:consensus -- [--rates 250,500,1000,2000,3000] [--seconds 10] [--senders 400]
+//                            [--timeout-commit 1s] [--verbose] [--prof DIR]
+//
+// Four validator processes on this machine (127.0.0.1, real p2p and BFT consensus, 1 s target
+// block interval), bank sends pushed at increasing paced rates, spread over the four nodes'
+// RPCs (mempool gossip carries each tx to the proposer). For each rate: committed tx/s and
+// p50/p99 latency from broadcast to commit; overall: blocks per minute, rounds per height, the
+// saturation rate (best committed tx/s), and in the same run the raw ed25519 verify rate as
+// the baseline. Prints figures; never fails on a slow machine.
+import { createHash, generateKeyPairSync, sign, verify } from "node:crypto";
+import { WebSocket } from "ws";
+import { makeTestNetwork } from "../chain/testkit/network.js";
+import { startNodeProcess, type NodeProcess } from "../chain/testkit/nodeProcess.js";
+import { loadConfig, saveConfig } from "../chain/node/config.js";
+import { msgSendAny } from "../client/sdk/messages.js";
+import { rawKeyFromSeed, signTx } from "../client/sdk/signing.js";
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : def;
+}
+
+const rates = arg("rates", "250,500,1000,2000,3000").split(",").map(Number);
+const seconds = Number(arg("seconds", "10"));
+const senders = Number(arg("senders", "400"));
+const timeoutCommit = arg("timeout-commit", "1s");
+const validators = 4;
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+function rawEd25519Rate(): number {
+  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+  const msg = Buffer.alloc(120, 7);
+  const sig = sign(null, msg, privateKey);
+  const n = 10_000;
+  const t = performance.now();
+  for (let i = 0; i < n; i++) verify(null, msg, publicKey, sig);
+  return n / ((performance.now() - t) / 1000);
+}
+
+interface Tx {
+  b64: string;
+  hash: string;
+  node: number;
+}
+
+async function main(): Promise<void> {
+  const baseline = rawEd25519Rate();
+  const keys = Array.from({ length: senders }, (_, i) => rawKeyFromSeed(`bench-consensus-${i}`));
+  const recipient = rawKeyFromSeed("bench-consensus-recipient").address;
+  const net = await makeTestNetwork({ validators, accounts: keys.map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 10n ** 15n }] })) });
+  for (const home of net.homes) {
+    const c = loadConfig(home);
+    c.consensus.timeout_propose = "3s";
+    c.consensus.timeout_prevote = "1s";
+    c.consensus.timeout_precommit = "1s";
+    c.consensus.timeout_commit = timeoutCommit;
+    c.mempool.size = 100_000;
+    c.rpc.max_body_bytes = 64 * 1024 * 1024;
+    c.log_level = process.argv.includes("--verbose") ? "info" : "warn";
+    saveConfig(home, c);
+  }
+  // Account numbers follow genesis order. Sender s always goes through node s % 4, so that its
+  // sequences arrive in order.
+  const seq = new Array<bigint>(senders).fill(0n);
+  let cursor = 0;
+  const steps: Tx[][] = rates.map((rate) => {
+    const out: Tx[] = [];
+    for (let k = 0; k < rate * seconds; k++) {
+      const s = cursor++ % senders;
+      const tx = signTx(keys[s]!, {
+        chainId: net.chainId,
+        accountNumber: BigInt(s),
+        sequence: seq[s]!++,
+        msgs: [msgSendAny(keys[s]!.address, recipient, [{ denom: "utcu", amount: "1" }])],
+        fee: { amount: [{ denom: "utcu", amount: "250" }], gasLimit: 100_000n },
+      });
+      out.push({ b64: Buffer.from(tx).toString("base64"), hash: createHash("sha256").update(tx).digest("hex").toUpperCase(), node: s % validators });
+    }
+    return out;
+  });
+  process.stdout.write(`signed ${steps.reduce((n, s) => n + s.length, 0)} txs from ${senders} senders; starting ${validators} validators...\n`);
+
+  const procs: NodeProcess[] = [];
+  // --prof DIR: a V8 CPU profile of node1 (a validator that is not always the proposer).
+  const profIdx = process.argv.indexOf("--prof");
+  for (const [i, home] of net.homes.entries()) procs.push(await startNodeProcess(home, [], profIdx >= 0 && i === 1 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[profIdx + 1]}`] : []));
+  const urls = procs.map((p) => p.rpcUrl);
+  const sentAt = new Map<string, number>();
+  const committedAt = new Map<string, number>();
+  const blocks: Array<{ height: number; txs: number; at: number; round: number }> = [];
+  const ws = new WebSocket(urls[0]!.replace("http", "ws") + "/websocket", { maxPayload: 512 * 1024 * 1024 });
+  await new Promise((r) => ws.once("open", r));
+  ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "subscribe", params: { query: "tm.event='NewBlockHeader'" } }));
+  ws.on("message", (data) => {
+    const now = performance.now();
+    const msg = JSON.parse(data.toString()) as { result?: { data?: { value: { header: { height: string } } } } };
+    const header = msg.result?.data?.value.header;
+    if (header === undefined) return;
+    void fetch(`${urls[0]}/block?height=${header.height}`).then(async (r) => {
+      const block = ((await r.json()) as { result: { block: { data: { txs: string[] | null }; last_commit: { round: number } } } }).result.block;
+      const list = block.data.txs ?? [];
+      // The round a height was decided in shows in the next block's last_commit.
+      blocks.push({ height: Number(header.height), txs: list.length, at: now, round: block.last_commit.round });
+      for (const t of list) committedAt.set(createHash("sha256").update(Buffer.from(t, "base64")).digest("hex").toUpperCase(), now);
+    });
+  });
+  // Let the network settle for a couple of blocks.
+  const settle = performance.now() + 3000;
+  while (performance.now() < settle) await new Promise((r) => setTimeout(r, 100));
+
+  let rejected = 0;
+  let firstError = "";
+  const results: Array<{ rate: number; committed: number; p50: number; p99: number; window: number; blocks: number }> = [];
+  const runStart = performance.now();
+  for (let i = 0; i < rates.length; i++) {
+    const rate = rates[i]!;
+    const txs = steps[i]!;
+    const start = performance.now();
+    // One paced pusher per node; each sends what is due every 50 ms, in one batch request.
+    await Promise.all(
+      urls.map(async (url, n) => {
+        const mine = txs.filter((t) => t.node === n);
+        const perNode = rate / validators;
+        for (let next = 0; next < mine.length; ) {
+          const dueCount = Math.min(mine.length, Math.floor(((performance.now() - start) / 1000) * perNode) + 1);
+          if (dueCount <= next) {
+            await new Promise((r) => setTimeout(r, 50));
+            continue;
+          }
+          const batch = mine.slice(next, dueCount);
+          next = dueCount;
+          const t0 = performance.now();
+          for (const t of batch) sentAt.set(t.hash, t0);
+          const body = JSON.stringify(batch.map((t, j) => ({ jsonrpc: "2.0", id: j, method: "broadcast_tx_sync", params: { tx: t.b64 } })));
+          const res = (await (await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body })).json()) as Array<{ result?: { code: number; log: string } }>;
+          for (const r of res) {
+            if (r.result?.code !== 0) {
+              rejected++;
+              if (firstError === "") firstError = JSON.stringify(r.result ?? r);
+            }
+          }
+        }
+      }),
+    );
+    // Wait for this step's txs to commit (bounded), then measure the step on its own.
+    const deadline = performance.now() + 30_000;
+    const mineHashes = txs.map((t) => t.hash);
+    while (mineHashes.some((h) => !committedAt.has(h)) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const done = mineHashes.filter((h) => committedAt.has(h));
+    const last = done.reduce((m, h) => Math.max(m, committedAt.get(h)!), start);
+    const lat = done.map((h) => committedAt.get(h)! - sentAt.get(h)!).sort((a, b) => a - b);
+    const window = Math.max(0.001, (last - start) / 1000);
+    results.push({ rate, committed: done.length / window, p50: pct(lat, 50), p99: pct(lat, 99), window, blocks: blocks.filter((b) => b.at >= start && b.at <= last).length });
+    process.stdout.write(`  offered ${rate} tx/s: committed ${(done.length / window).toFixed(0)} tx/s (${done.length}/${txs.length}), p50 ${pct(lat, 50).toFixed(0)} ms, p99 ${pct(lat, 99).toFixed(0)} ms\n`);
+  }
+  const runSeconds = (performance.now() - runStart) / 1000;
+  ws.close();
+  for (const p of procs) await p.stop();
+
+  const ours = blocks.filter((b) => b.at >= runStart);
+  const heights = ours.length;
+  // last_commit.round of block h+1 is the round height h was decided in.
+  const rounds = ours.map((b) => b.round + 1);
+  const roundsPerHeight = rounds.reduce((a, b) => a + b, 0) / Math.max(1, rounds.length);
+  const best = results.reduce((m, r) => (r.committed > m.committed ? r : m), results[0]!);
+  const ok = results.filter((r) => r.p50 <= 1500);
+  const bestOk = ok.reduce((m, r) => (r.committed > m.committed ? r : m), ok[0] ?? { rate: 0, committed: 0, p50: NaN, p99: NaN, window: 0, blocks: 0 });
+  process.stdout.write(
+    [
+      "",
+      `bench:consensus  ${validators} validators (separate processes, p2p over 127.0.0.1), timeout_commit ${timeoutCommit}, ${senders} senders, ${seconds} s per rate`,
+      ...results.map((r) => `  offered ${String(r.rate).padStart(5)} tx/s   committed ${r.committed.toFixed(0).padStart(5)} tx/s   p50 ${r.p50.toFixed(0).padStart(5)} ms   p99 ${r.p99.toFixed(0).padStart(5)} ms   ${r.blocks} blocks`),
+      `  blocks per minute            ${((heights / runSeconds) * 60).toFixed(1)}`,
+      `  rounds per height            ${roundsPerHeight.toFixed(2)}`,
+      `  saturation (best committed)  ${best.committed.toFixed(0)} tx/s at offered ${best.rate} tx/s (p50 ${best.p50.toFixed(0)} ms)`,
+      `  best with p50 <= 1.5 s       ${bestOk.committed.toFixed(0)} tx/s at offered ${bestOk.rate} tx/s`,
+      `  rejected at broadcast        ${rejected}${firstError ? ` (first: ${firstError.slice(0, 160)})` : ""}`,
+      `  raw ed25519 verify           ${baseline.toFixed(0)} verifies/s (this process, one core)`,
+      `  ratio saturation/verify      ${(best.committed / baseline).toFixed(3)}`,
+      "",
+    ].join("\n"),
+  );
+}
+
+await main();
