@@ -3,6 +3,7 @@ import { createAuthModule } from "../../modules/auth/module.js";
 import { BankKeeper, feeCollectorName } from "../../modules/bank/keeper.js";
 import { createBankModule } from "../../modules/bank/module.js";
 import { moduleAddress } from "../../modules/sdk/address.js";
+import { StakingKeeper, bondedPoolName, createStakingModule, notBondedPoolName } from "../../modules/staking/index.js";
 import type { Logger } from "../../modules/sdk/context.js";
 import type { StateStore } from "../store/stateStore.js";
 import { createApplication, type TcApplication } from "./application.js";
@@ -15,7 +16,7 @@ export interface TcomputeAppOptions {
 }
 
 /** Module accounts: they hold pooled coins and cannot receive user sends. */
-export const moduleAccountNames = [feeCollectorName] as const;
+export const moduleAccountNames = [feeCollectorName, bondedPoolName, notBondedPoolName] as const;
 
 /**
  * The tcompute application: its modules in execution order and their keepers, wired once.
@@ -24,7 +25,8 @@ export const moduleAccountNames = [feeCollectorName] as const;
 export function createTcomputeApp(opts: TcomputeAppOptions, deps: { state: StateStore; logger: Logger; sigCache?: SigCache }): TcApplication {
   const accounts = new AccountKeeper();
   const bank = new BankKeeper(accounts, new Set(moduleAccountNames.map((n) => moduleAddress(n))));
-  const modules = [createAuthModule(accounts), createBankModule(bank)];
+  const staking = new StakingKeeper(bank);
+  const modules = [createAuthModule(accounts), createBankModule(bank), createStakingModule(staking)];
   return createApplication(
     {
       modules,
