@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../genesis/build.js";
+import { addGenesisAccount, newGenesisDoc } from "../genesis/build.js";
+import { collectGentxs, signGentx } from "../genesis/gentx.js";
 import { saveGenesisFile } from "../genesis/genesisDoc.js";
 import { loadOrGenNodeKey, loadOrGenPrivValidatorKey, nodeId } from "../chain/crypto/keyFiles.js";
 import { defaultConfig, homePaths, saveConfig } from "../chain/node/config.js";
@@ -72,8 +73,34 @@ export async function setupLocalnet(o: LocalnetOptions): Promise<{ accounts: Arr
     return { node: loadOrGenNodeKey(paths.nodeKey), val: loadOrGenPrivValidatorKey(paths.privValidatorKey) };
   });
   const doc = newGenesisDoc(localnetChainId, timeFromMillis(Date.now()));
-  keys.forEach((k, i) => addGenesisValidator(doc, k.val.pubKey, 100n, `node${i}`));
   for (const [i, a] of accounts.entries()) addGenesisAccount(doc, a.address, [{ denom: "utcu", amount: demoAccounts[i]!.utcu }]);
+  // Each validator is created by a gentx of its operator account (val0, val1, ...), which
+  // bonds 100 TCU (power 100) with the node's consensus key, as on a real network.
+  const operators: string[] = [];
+  for (let i = 0; i < o.validators; i++) {
+    const name = `val${i}`;
+    const address = existing.get(name) ?? (await keyring.add(name)).info.address;
+    operators.push(address);
+    addGenesisAccount(doc, address, [{ denom: "utcu", amount: 1_000_000_000n }]);
+  }
+  const gentxs: Uint8Array[] = [];
+  for (const [i, k] of keys.entries()) {
+    gentxs.push(
+      await signGentx(await keyring.wallet(`val${i}`), doc, {
+        chainId: localnetChainId,
+        operator: operators[i]!,
+        consensusPubKey: k.val.pubKey,
+        amount: 100_000_000n,
+        denom: "utcu",
+        moniker: `node${i}`,
+        commissionRate: "0.05",
+        commissionMaxRate: "0.20",
+        commissionMaxChangeRate: "0.01",
+        minSelfDelegation: 1n,
+      }),
+    );
+  }
+  collectGentxs(doc, gentxs);
   const p2pAddr = (i: number) => `127.0.0.1:${o.rpcPort - 1 + 10 * i}`;
   homes.forEach((home, i) => {
     const config = defaultConfig(`node${i}`);

@@ -16,6 +16,7 @@ import type { AccountKeeper } from "../../modules/auth/keeper.js";
 import type { Params as AuthParams } from "../../modules/auth/params.js";
 import { Context, type BlockInfo, type Logger, type ExecMode } from "../../modules/sdk/context.js";
 import { sdkErrors, toCodedError } from "../../modules/sdk/errors.js";
+import { asArray, asObject, asString, field } from "../../modules/sdk/json.js";
 import { GasMeter } from "../../modules/sdk/gas.js";
 import type { AppModule, BeginBlockInfo, MsgRoute, QueryHandler, ValidatorUpdate } from "../../modules/sdk/module.js";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
@@ -44,6 +45,17 @@ export interface ApplicationOptions {
 export interface ApplicationDeps {
   state: StateStore;
   logger: Logger;
+}
+
+/** app_state.genutil.gen_txs: base64 TxRaw bytes. */
+function genesisTxs(g: unknown): Uint8Array[] {
+  if (g === undefined) return [];
+  const list = asArray(field(asObject(g, "genutil"), "gen_txs", "genutil"), "genutil.gen_txs");
+  return list.map((t, i) => {
+    const s = asString(t, `genutil.gen_txs[${i}]`);
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s)) throw sdkErrors.invalidRequest.wrap(`genutil.gen_txs[${i}] is not base64`);
+    return new Uint8Array(Buffer.from(s, "base64"));
+  });
 }
 
 export interface TcApplication extends Application {
@@ -161,13 +173,21 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
         m.initGenesis(ctx, g);
       }
       if (req.consensusParams !== undefined) store.set(consensusParamsKey, ConsensusParams.encode(req.consensusParams).finish());
+      // Genesis txs (gentxs), then the end-blockers: the first validator set comes from stake.
+      for (const [i, tx] of genesisTxs(appState["genutil"]).entries()) {
+        const o = runTx(runner, "genesis", store, block, authParams(store), tx, opts.maxTxBytes);
+        if (o.code !== 0) throw sdkErrors.invalidRequest.wrap(`genesis tx ${i} failed (${o.codespace} ${o.code}): ${o.log}`);
+      }
+      const endCtx = new Context(store, block, new GasMeter(undefined), "genesis", logger);
+      const validatorUpdates: ValidatorUpdate[] = [];
+      for (const m of opts.modules) validatorUpdates.push(...(m.endBlock?.(endCtx) ?? []));
       if (opts.checkInvariants) checkInvariants(store, block.height);
       const p = state.prepare(req.initialHeight - 1n, store.pending);
       await state.commit(p, chainId);
       checkState = new BranchStore(state.store);
       checkBlock = { chainId, height: state.height + 1n, time: req.time, proposer: new Uint8Array() };
       lastBlockTime = req.time;
-      return { validators: [], appHash: state.appHash };
+      return { validators: validatorUpdates.map((v) => ({ pubKey: { ed25519: v.pubKey }, power: v.power })), appHash: state.appHash };
     },
 
     async checkTx(req) {

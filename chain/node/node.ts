@@ -17,7 +17,8 @@ import { TxIndex } from "../store/txIndex.js";
 import { consensusParamsHash, resultsHash } from "../types/hashes.js";
 import { emptyHash } from "../types/merkle.js";
 import { createRpcServer, type RpcServer } from "../rpc/server.js";
-import { emptyBlockId, genesisSet, makeValidator, setFromProto, sortValidators, type ChainState } from "./chainState.js";
+import { emptyBlockId, genesisSet, makeValidator, setFromProto, setHash, setToProto, sortValidators, type ChainState } from "./chainState.js";
+import { ed25519Address } from "../crypto/ed25519.js";
 import { homePaths, parseDuration, parseListenAddress, type NodeConfig } from "./config.js";
 import { createEventBus, type EventBus } from "./eventBus.js";
 import { finalizeRequest } from "./blockExecutor.js";
@@ -121,12 +122,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
     );
     const eventBus = createEventBus(logger);
 
-    const validators = sortValidators(genesis.validators.map((v) => makeValidator(v.pubKey, v.power, v.name)));
-    if (validators.length === 0) throw nodeErrors.corruptData.wrap("genesis has no validators");
-    const isValidator = validators.some((v) => Buffer.compare(Buffer.from(v.pubKey), Buffer.from(validatorKey.pubKey)) === 0);
-    // One validator that is this node: it produces blocks alone. Otherwise: the BFT engine.
-    const solo = validators.length === 1 && isValidator;
-
+    let validators = sortValidators(genesis.validators.map((v) => makeValidator(v.pubKey, v.power, v.name)));
     if (!stateStore.initialized) {
       if (blockStore.height !== 0n) throw nodeErrors.corruptData.wrap("blocks are stored but the application state is empty");
       const res = await app.initChain({
@@ -137,10 +133,24 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         appStateBytes: Buffer.from(JSON.stringify(genesis.doc.app_state)),
         initialHeight: genesis.initialHeight,
       });
-      logger.info("initialized chain from genesis", { chain_id: genesis.chainId, app_hash: res.appHash });
+      // As CometBFT: the app's validators (from gentxs) win; a hand-written list must agree.
+      if (res.validators.length > 0) {
+        const fromApp = sortValidators(res.validators.map((v) => makeValidator(v.pubKey.ed25519 ?? new Uint8Array(), v.power, "")));
+        if (validators.length > 0 && Buffer.compare(Buffer.from(setHash(genesisSet(validators))), Buffer.from(setHash(genesisSet(fromApp)))) !== 0) {
+          throw nodeErrors.corruptData.wrap("genesis.json lists validators that differ from those its gentxs create; remove the list (collect-gentxs does)");
+        }
+        validators = fromApp;
+      }
+      if (validators.length === 0) throw nodeErrors.corruptData.wrap("genesis has no validators: add gentxs (tcd genesis gentx, collect-gentxs) or a validator");
+      const first = genesisSet(validators);
+      await blockStore.saveInitialValidators(genesis.initialHeight, [setToProto(first), setToProto(first.copyIncrement(1))]);
+      logger.info("initialized chain from genesis", { chain_id: genesis.chainId, app_hash: res.appHash, validators: validators.length });
     }
+    // Before the first block, the sets InitChain decided are in the block store.
+    const initialSets = await Promise.all([blockStore.loadValidators(genesis.initialHeight), blockStore.loadValidators(genesis.initialHeight + 1n)]);
+    if (initialSets[0] === null || initialSets[1] === null) throw nodeErrors.corruptData.wrap("the initial validator sets are missing from the block store");
 
-    const firstSet = genesisSet(validators);
+    const firstSet = setFromProto(initialSets[0]);
     let state: ChainState = {
       chainId: genesis.chainId,
       initialHeight: genesis.initialHeight,
@@ -149,7 +159,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       lastBlockTime: genesis.time,
       lastValidators: null,
       validators: firstSet,
-      nextValidators: firstSet.copyIncrement(1),
+      nextValidators: setFromProto(initialSets[1]),
       maxBlockBytes: genesis.consensusParams.block!.maxBytes,
       maxBlockGas: genesis.consensusParams.block!.maxGas,
       consensusHash: consensusParamsHash(genesis.consensusParams.block!.maxBytes, genesis.consensusParams.block!.maxGas),
@@ -192,6 +202,9 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       }
     }
 
+    // One validator that is this node: it produces blocks alone. Otherwise: the BFT engine.
+    const selfHex = Buffer.from(ed25519Address(validatorKey.pubKey)).toString("hex").toUpperCase();
+    const solo = state.validators.size === 1 && state.validators.get(selfHex) !== undefined;
     const consensusSigCache = createSignatureCache();
     const signer = createPrivValidator(validatorKey, mem ? null : paths.privValidatorState);
     let haltResolve!: (e: Error) => void;

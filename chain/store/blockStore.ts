@@ -117,6 +117,14 @@ export class BlockStore {
     return this.load(k.validators(h), (b) => ValidatorSet.decode(b));
   }
 
+  /** The sets of the first two heights, as InitChain decided them (before any block exists). */
+  async saveInitialValidators(initialHeight: bigint, sets: readonly [ValidatorSet, ValidatorSet]): Promise<void> {
+    await this.kv.write([
+      [k.validators(initialHeight), ValidatorSet.encode(sets[0]).finish()],
+      [k.validators(initialHeight + 1n), ValidatorSet.encode(sets[1]).finish()],
+    ]);
+  }
+
   async isEvidenceCommitted(hash: string): Promise<boolean> {
     return (await this.kv.get(k.evidence(hash))) !== undefined;
   }

@@ -72,7 +72,8 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
   if (feeInfo?.granter !== undefined && feeInfo.granter !== "") throw sdkErrors.notSupported.wrap("fee grants");
   const feePayer = feeInfo?.payer !== undefined && feeInfo.payer !== "" ? feeInfo.payer : signers[0]!;
   if (!signers.includes(feePayer)) throw sdkErrors.invalidRequest.wrap(`fee payer ${feePayer} is not a signer`);
-  if (!simulate) {
+  // Genesis txs pay no fee (as the SDK's gentxs, delivered before any fee can be set).
+  if (!simulate && ctx.mode !== "genesis") {
     const required = mulDecCeil(gasLimit, params.minGasPrice);
     if (amountOf(fee, params.feeDenom) < required) {
       throw sdkErrors.insufficientFee.wrap(`got: ${formatCoins(fee) || "0" + params.feeDenom} required: ${required}${params.feeDenom}`);

@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { collectGentxs, signGentx } from "../../../genesis/gentx.js";
 import type { Command } from "commander";
 import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../../../genesis/build.js";
 import { loadGenesisFile, saveGenesisFile } from "../../../genesis/genesisDoc.js";
-import { loadOrGenNodeKey, loadOrGenPrivValidatorKey, nodeId } from "../../../chain/crypto/keyFiles.js";
+import { loadOrGenNodeKey, loadOrGenPrivValidatorKey, loadPrivValidatorKey, nodeId } from "../../../chain/crypto/keyFiles.js";
 import { defaultConfig, homePaths, loadConfig, saveConfig } from "../../../chain/node/config.js";
 import { createLogger } from "../../../chain/node/logger.js";
 import { createNode } from "../../../chain/node/node.js";
@@ -50,6 +52,68 @@ export function registerChainCommands(program: Command): void {
       addGenesisAccount(g.doc, address, parseCoins(coins));
       saveGenesisFile(paths.genesis, g.doc);
       print(f, { address, coins }, `Added ${coins} for ${address} to ${paths.genesis}`);
+    });
+
+  genesis
+    .command("gentx <key-name> <amount>")
+    .description("sign this node's MsgCreateValidator with an account funded in genesis, e.g. `tcd genesis gentx alice 10000000utcu`")
+    .option("--moniker <name>", "validator name (default: the node's moniker)")
+    .option("--commission-rate <dec>", "initial commission rate", "0.10")
+    .option("--commission-max-rate <dec>", "maximum commission rate", "0.20")
+    .option("--commission-max-change-rate <dec>", "maximum daily commission change", "0.01")
+    .option("--min-self-delegation <n>", "minimum self-delegation in base units", "1")
+    .action(async (keyName: string, amount: string, o: { moniker?: string; commissionRate: string; commissionMaxRate: string; commissionMaxChangeRate: string; minSelfDelegation: string }, cmd: Command) => {
+      const f = flags(cmd);
+      const paths = homePaths(f.home);
+      const g = loadGenesisFile(paths.genesis);
+      const coins = parseCoins(amount);
+      if (coins.length !== 1) throw cliErrors.usage.wrap("the self-delegation is one coin, e.g. 10000000utcu");
+      const kr = await keyring(f, true);
+      const operator = kr.show(keyName).address;
+      if (!/^[0-9]{1,30}$/.test(o.minSelfDelegation)) throw cliErrors.usage.wrap("--min-self-delegation must be a whole number of base units");
+      const tx = await signGentx(await kr.wallet(keyName), g.doc, {
+        chainId: g.chainId,
+        operator,
+        consensusPubKey: loadPrivValidatorKey(paths.privValidatorKey).pubKey,
+        amount: coins[0]!.amount,
+        denom: coins[0]!.denom,
+        moniker: o.moniker ?? loadConfig(f.home).moniker,
+        commissionRate: o.commissionRate,
+        commissionMaxRate: o.commissionMaxRate,
+        commissionMaxChangeRate: o.commissionMaxChangeRate,
+        minSelfDelegation: BigInt(o.minSelfDelegation),
+      });
+      const dir = join(paths.config, "gentx");
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `gentx-${nodeId(loadOrGenNodeKey(paths.nodeKey))}.json`);
+      writeFileSync(file, JSON.stringify({ tx: Buffer.from(tx).toString("base64"), operator, amount }, null, 2) + "\n");
+      print(f, { file, operator }, `Genesis transaction written to ${file}`);
+    });
+
+  genesis
+    .command("collect-gentxs")
+    .description("put every gentx of config/gentx (or --gentx-dir) into genesis; the validator set then comes from them")
+    .option("--gentx-dir <dir>", "where the gentx files are")
+    .action((o: { gentxDir?: string }, cmd: Command) => {
+      const f = flags(cmd);
+      const paths = homePaths(f.home);
+      const dir = o.gentxDir ?? join(paths.config, "gentx");
+      if (!existsSync(dir)) throw cliErrors.usage.wrap(`${dir} does not exist; run \`tcd genesis gentx\` first`);
+      const files = readdirSync(dir).filter((x) => x.endsWith(".json")).sort();
+      if (files.length === 0) throw cliErrors.usage.wrap(`no gentx files in ${dir}`);
+      const txs = files.map((x) => {
+        try {
+          const j = JSON.parse(readFileSync(join(dir, x), "utf8")) as { tx?: unknown };
+          if (typeof j.tx !== "string") throw new Error("no \"tx\" field");
+          return new Uint8Array(Buffer.from(j.tx, "base64"));
+        } catch (e) {
+          throw cliErrors.usage.wrap(`${join(dir, x)}: ${(e as Error).message}`);
+        }
+      });
+      const g = loadGenesisFile(paths.genesis);
+      collectGentxs(g.doc, txs);
+      saveGenesisFile(paths.genesis, g.doc);
+      print(f, { gentxs: files.length }, `Collected ${files.length} genesis transaction(s) into ${paths.genesis}`);
     });
 
   program

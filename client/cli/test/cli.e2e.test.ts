@@ -138,3 +138,44 @@ describe("the tcd CLI (e2e)", function () {
     assert.match(down.stderr, /is the node running/);
   });
 });
+
+describe("genesis from gentxs (e2e)", function () {
+  this.timeout(180_000);
+  const home = mkdtempSync(join(tmpdir(), "tcd-gentx-"));
+  const kr = ["--home", home, "--keyring-backend", "test"];
+  let node: NodeProcess | undefined;
+
+  after(async () => {
+    await node?.stop();
+  });
+
+  it("gentx + collect-gentxs make the validator set; the node starts from it", async () => {
+    assert.equal((await tcd(["init", "gx", "--chain-id", "tcompute-gx-1", ...kr])).code, 0);
+    assert.equal((await tcd(["keys", "add", "op", ...kr])).code, 0);
+    // A key without a genesis account cannot make a gentx.
+    const noAccount = await tcd(["genesis", "gentx", "op", "100000000utcu", ...kr]);
+    assert.notEqual(noAccount.code, 0);
+    assert.match(noAccount.stderr, /has no account in genesis/);
+    const none = await tcd(["genesis", "collect-gentxs", ...kr]);
+    assert.match(none.stderr, /does not exist|no gentx files/);
+    assert.equal((await tcd(["genesis", "add-account", "op", "1000000000utcu", ...kr])).code, 0);
+    const gentx = await tcd(["genesis", "gentx", "op", "100000000utcu", "--moniker", "gx-val", ...kr]);
+    assert.equal(gentx.code, 0, gentx.stderr);
+    const collect = await tcd(["genesis", "collect-gentxs", ...kr]);
+    assert.equal(collect.code, 0, collect.stderr);
+    const g = JSON.parse(readFileSync(homePaths(home).genesis, "utf8")) as { validators: unknown[]; app_state: { genutil: { gen_txs: string[] } } };
+    assert.deepEqual(g.validators, [], "the set comes from InitChain");
+    assert.equal(g.app_state.genutil.gen_txs.length, 1);
+
+    const cfg = loadConfig(home);
+    cfg.rpc.laddr = `tcp://127.0.0.1:${await freePort()}`;
+    cfg.consensus.timeout_commit = "300ms";
+    cfg.log_level = "warn";
+    saveConfig(home, cfg);
+    node = await startNodeProcess(home);
+    const res = await fetch(node.rpcUrl, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "validators", params: { height: "1" } }) });
+    const vals = ((await res.json()) as { result: { validators: Array<{ voting_power: string; pub_key: { value: string } }> } }).result.validators;
+    const key = JSON.parse(readFileSync(homePaths(home).privValidatorKey, "utf8")) as { pub_key: { value: string } };
+    assert.deepEqual(vals.map((v) => [v.pub_key.value, v.voting_power]), [[key.pub_key.value, "100"]], "100 TCU bonded = power 100, the node's own key");
+  });
+});
