@@ -3,6 +3,8 @@ import { createAuthModule } from "../../modules/auth/module.js";
 import { BankKeeper, feeCollectorName } from "../../modules/bank/keeper.js";
 import { createBankModule } from "../../modules/bank/module.js";
 import { moduleAddress } from "../../modules/sdk/address.js";
+import { SlashingKeeper } from "../../modules/slashing/keeper.js";
+import { createSlashingModule } from "../../modules/slashing/module.js";
 import { StakingKeeper, bondedPoolName, createStakingModule, notBondedPoolName } from "../../modules/staking/index.js";
 import type { Logger } from "../../modules/sdk/context.js";
 import type { StateStore } from "../store/stateStore.js";
@@ -26,7 +28,9 @@ export function createTcomputeApp(opts: TcomputeAppOptions, deps: { state: State
   const accounts = new AccountKeeper();
   const bank = new BankKeeper(accounts, new Set(moduleAccountNames.map((n) => moduleAddress(n))));
   const staking = new StakingKeeper(bank);
-  const modules = [createAuthModule(accounts), createBankModule(bank), createStakingModule(staking)];
+  const slashing = new SlashingKeeper(staking);
+  // Slashing before staking: a jail decided at begin-block leaves the set at this end-block.
+  const modules = [createAuthModule(accounts), createBankModule(bank), createSlashingModule(slashing), createStakingModule(staking)];
   return createApplication(
     {
       modules,

@@ -1,5 +1,6 @@
 import type { ResponseCheckTx, ResponseFinalizeBlock, ResponseQuery } from "cosmjs-types/tendermint/abci/types";
-import { CheckTxType } from "cosmjs-types/tendermint/abci/types";
+import { CheckTxType, MisbehaviorType } from "cosmjs-types/tendermint/abci/types";
+import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../../genesis/build.js";
 import { parseGenesis, type GenesisDoc } from "../../genesis/genesisDoc.js";
 import type { Coin } from "../../modules/sdk/coins.js";
@@ -17,10 +18,16 @@ export interface TestChain {
   app: TcApplication;
   chainId: string;
   genesis: GenesisDoc;
-  /** Finalizes and commits a block with these txs. */
-  deliver(txs: Uint8Array[]): Promise<ResponseFinalizeBlock>;
+  /** Finalizes and commits a block with these txs (and, optionally, consensus's reports). */
+  deliver(txs: Uint8Array[], info?: BlockReports): Promise<ResponseFinalizeBlock>;
   checkTx(tx: Uint8Array, recheck?: boolean): Promise<ResponseCheckTx>;
   query(path: string, data: Uint8Array): Promise<ResponseQuery>;
+}
+
+/** What consensus would report with a block: who signed the last commit, double signs seen. */
+export interface BlockReports {
+  votes?: Array<{ address: Uint8Array; power: bigint; signed: boolean }>;
+  misbehavior?: Array<{ address: Uint8Array; power: bigint; height: bigint; totalPower?: bigint }>;
 }
 
 export interface TestChainOptions {
@@ -55,12 +62,12 @@ export async function createTestChain(opts: TestChainOptions = {}): Promise<Test
     app,
     chainId,
     genesis: doc,
-    async deliver(txs) {
+    async deliver(txs, info = {}) {
       const height = app.height + 1n;
       const res = await app.finalizeBlock({
         txs,
-        decidedLastCommit: { round: 0, votes: [] },
-        misbehavior: [],
+        decidedLastCommit: { round: 0, votes: (info.votes ?? []).map((v) => ({ validator: { address: v.address, power: v.power }, blockIdFlag: v.signed ? BlockIDFlag.BLOCK_ID_FLAG_COMMIT : BlockIDFlag.BLOCK_ID_FLAG_ABSENT })) },
+        misbehavior: (info.misbehavior ?? []).map((m) => ({ type: MisbehaviorType.DUPLICATE_VOTE, validator: { address: m.address, power: m.power }, height: m.height, time: { seconds: testGenesisTime.seconds + m.height, nanos: 0 }, totalVotingPower: m.totalPower ?? m.power })),
         hash: new Uint8Array(32),
         height,
         time: { seconds: testGenesisTime.seconds + height, nanos: 0 },

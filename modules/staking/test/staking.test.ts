@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
-import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { PubKey as Ed25519PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys";
 import {
@@ -19,70 +17,17 @@ import {
   QueryValidatorsResponse,
 } from "cosmjs-types/cosmos/staking/v1beta1/query";
 import { BondStatus } from "cosmjs-types/cosmos/staking/v1beta1/staking";
-import { MsgBeginRedelegate, MsgCreateValidator, MsgDelegate, MsgEditValidator, MsgUndelegate } from "cosmjs-types/cosmos/staking/v1beta1/tx";
-import type { Any } from "cosmjs-types/google/protobuf/any";
+import { MsgEditValidator } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import type { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
-import { rawKeyFromSeed, signTx, type RawKey } from "../../../client/sdk/signing.js";
-import { bech32Prefix, decodeAddress, encodeAddress, moduleAddress } from "../../sdk/address.js";
+import { any, consKey, createValidatorMsg, dave, dec, delegateMsg, ops, redelegateMsg, txHelpers, undelegateMsg, valoper } from "./fixtures.js";
+import { moduleAddress } from "../../sdk/address.js";
 import { prefixRange } from "../../sdk/store.js";
-
-const ops = [0, 1, 2].map((i) => rawKeyFromSeed(`staking-op-${i}`));
-const dave = rawKeyFromSeed("staking-dave");
-const fee = { amount: [{ denom: "utcu", amount: "1000" }], gasLimit: 400_000n };
-const dec = (s: string) => (BigInt(Math.round(Number(s) * 1e6)) * 10n ** 12n).toString(); // "0.1" → 18-decimal atomics
-const valoper = (k: RawKey) => encodeAddress(decodeAddress(k.address), bech32Prefix.validator);
-const consKey = (i: number) => new Uint8Array(32).fill(40 + i);
-const any = (typeUrl: string, value: Uint8Array): Any => ({ typeUrl, value });
-
-function createValidatorMsg(i: number, amount: bigint, over: Partial<MsgCreateValidator> = {}): Any {
-  return any(
-    "/cosmos.staking.v1beta1.MsgCreateValidator",
-    MsgCreateValidator.encode({
-      description: { moniker: `op${i}`, identity: "", website: "", securityContact: "", details: "" },
-      commission: { rate: dec("0.1"), maxRate: dec("0.2"), maxChangeRate: dec("0.01") },
-      minSelfDelegation: "1000000",
-      delegatorAddress: "",
-      validatorAddress: valoper(ops[i]!),
-      pubkey: any("/cosmos.crypto.ed25519.PubKey", Ed25519PubKey.encode({ key: consKey(i) }).finish()),
-      value: { denom: "utcu", amount: amount.toString() },
-      ...over,
-    }).finish(),
-  );
-}
-
-const delegateMsg = (from: RawKey, to: string, amount: bigint, denom = "utcu") => any("/cosmos.staking.v1beta1.MsgDelegate", MsgDelegate.encode({ delegatorAddress: from.address, validatorAddress: to, amount: { denom, amount: amount.toString() } }).finish());
-const undelegateMsg = (from: RawKey, to: string, amount: bigint) => any("/cosmos.staking.v1beta1.MsgUndelegate", MsgUndelegate.encode({ delegatorAddress: from.address, validatorAddress: to, amount: { denom: "utcu", amount: amount.toString() } }).finish());
-const redelegateMsg = (from: RawKey, src: string, dst: string, amount: bigint) =>
-  any("/cosmos.staking.v1beta1.MsgBeginRedelegate", MsgBeginRedelegate.encode({ delegatorAddress: from.address, validatorSrcAddress: src, validatorDstAddress: dst, amount: { denom: "utcu", amount: amount.toString() } }).finish());
 
 describe("staking on an in-process chain", () => {
   let chain: TestChain;
 
-  async function tx(key: RawKey, msgs: Any[]): Promise<ResponseFinalizeBlock> {
-    const acc = await q("/cosmos.auth.v1beta1.Query/Account", QueryAccountRequest.encode({ address: key.address }).finish(), (b) => BaseAccount.decode(QueryAccountResponse.decode(b).account!.value));
-    return chain.deliver([signTx(key, { chainId: chain.chainId, accountNumber: acc.accountNumber, sequence: acc.sequence, msgs, fee })]);
-  }
-
-  async function ok(key: RawKey, msgs: Any[]): Promise<ResponseFinalizeBlock> {
-    const res = await tx(key, msgs);
-    assert.equal(res.txResults[0]!.code, 0, res.txResults[0]!.log);
-    return res;
-  }
-
-  async function fails(key: RawKey, msgs: Any[], codespace: string, code: number, pattern?: RegExp): Promise<void> {
-    const res = await tx(key, msgs);
-    const r = res.txResults[0]!;
-    assert.equal(r.codespace, codespace, r.log);
-    assert.equal(r.code, code, r.log);
-    if (pattern !== undefined) assert.match(r.log, pattern);
-  }
-
-  async function q<T>(path: string, data: Uint8Array, decode: (b: Uint8Array) => T): Promise<T> {
-    const res = await chain.query(path, data);
-    assert.equal(res.code, 0, res.log);
-    return decode(res.value);
-  }
+  const { tx, ok, fails, q } = txHelpers(() => chain);
 
   const validator = (v: string) => q("/cosmos.staking.v1beta1.Query/Validator", QueryValidatorRequest.encode({ validatorAddr: v }).finish(), (b) => QueryValidatorResponse.decode(b).validator);
   const pool = () => q("/cosmos.staking.v1beta1.Query/Pool", new Uint8Array(), (b) => QueryPoolResponse.decode(b).pool);
