@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { DirectSecp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/proto-signing";
-import { BroadcastTxError, calculateFee, GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
+import { BroadcastTxError, calculateFee, GasPrice, QueryClient, setupStakingExtension, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
+import { encodePubkey } from "@cosmjs/proto-signing";
+import { Decimal } from "@cosmjs/math";
+import { fromBech32, toBech32 } from "@cosmjs/encoding";
+import { MsgCreateValidator } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import { Comet38Client, WebsocketClient } from "@cosmjs/tendermint-rpc";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { makeTestHome, startNodeProcess, type NodeProcess, type TestHome } from "../../../chain/testkit/nodeProcess.js";
@@ -104,6 +108,40 @@ describe("a node process driven by @cosmjs/stargate (e2e)", function () {
       heights.add(t.height);
     }
     assert.equal(heights.size, 1, "all four in one block");
+  });
+
+  it("creates a validator, then delegateTokens / undelegateTokens and the staking query extension work unchanged", async () => {
+    const valoper = toBech32("tcvaloper", fromBech32(alice, 90).data);
+    const create = {
+      typeUrl: "/cosmos.staking.v1beta1.MsgCreateValidator",
+      value: MsgCreateValidator.fromPartial({
+        description: { moniker: "cosmjs-val" },
+        commission: { rate: Decimal.fromUserInput("0.1", 18).atomics, maxRate: Decimal.fromUserInput("0.2", 18).atomics, maxChangeRate: Decimal.fromUserInput("0.01", 18).atomics },
+        minSelfDelegation: "1",
+        validatorAddress: valoper,
+        pubkey: encodePubkey({ type: "tendermint/PubKeyEd25519", value: Buffer.alloc(32, 3).toString("base64") }),
+        value: { denom: "utcu", amount: "5000000" },
+      }),
+    };
+    const created = await client.signAndBroadcast(alice, [create], "auto");
+    assert.equal(created.code, 0, created.rawLog);
+    const delegated = await client.delegateTokens(alice, valoper, { denom: "utcu", amount: "2000000" }, "auto");
+    assert.equal(delegated.code, 0, delegated.rawLog);
+    const q = QueryClient.withExtensions(await Comet38Client.connect(node.rpcUrl), setupStakingExtension);
+    const d = await q.staking.delegation(alice, valoper);
+    assert.equal(d.delegationResponse?.balance?.amount, "7000000");
+    const v = await q.staking.validator(valoper);
+    assert.equal(v.validator?.description?.moniker, "cosmjs-val");
+    const vals = await q.staking.validators("BOND_STATUS_BONDED");
+    assert.ok(vals.validators.some((x) => x.operatorAddress === valoper));
+    const undelegated = await client.undelegateTokens(alice, valoper, { denom: "utcu", amount: "1000000" }, "auto");
+    assert.equal(undelegated.code, 0, undelegated.rawLog);
+    const ubd = await q.staking.unbondingDelegation(alice, valoper);
+    assert.equal(ubd.unbond?.entries[0]?.balance, "1000000");
+    const pool = await q.staking.pool();
+    assert.equal(pool.pool?.bondedTokens, "6000000");
+    const dels = await q.staking.delegatorDelegations(alice);
+    assert.equal(dels.delegationResponses.length, 1);
   });
 
   it("delivers NewBlock and Tx events over a WebSocket subscription", async () => {
