@@ -2,6 +2,7 @@ import { defaultGenesis as authDefault, type AuthGenesisJson } from "../modules/
 import { defaultGenesis as bankDefault, type BankGenesisJson } from "../modules/bank/genesis.js";
 import { defaultGenesis as stakingDefault } from "../modules/staking/genesis.js";
 import { defaultGenesis as slashingDefault } from "../modules/slashing/genesis.js";
+import { defaultGenesis as registryDefault } from "../modules/registry/genesis.js";
 import { validateAddress } from "../modules/sdk/address.js";
 import { addCoins, coinsFromProto, coinsToProto, formatCoins, normalizeCoins, type Coin } from "../modules/sdk/coins.js";
 import { validatorAddress } from "../chain/types/hashes.js";
@@ -18,7 +19,7 @@ export function newGenesisDoc(chainId: string, time: Timestamp): GenesisDoc {
     consensus_params: defaultConsensusParams(),
     validators: [],
     app_hash: "",
-    app_state: { auth: authDefault(), bank: bankDefault(), staking: stakingDefault(), slashing: slashingDefault() },
+    app_state: { auth: authDefault(), bank: bankDefault(), staking: stakingDefault(), slashing: slashingDefault(), registry: registryDefault() },
   };
 }
 

@@ -3,6 +3,7 @@ import { createAuthModule } from "../../modules/auth/module.js";
 import { BankKeeper, feeCollectorName } from "../../modules/bank/keeper.js";
 import { createBankModule } from "../../modules/bank/module.js";
 import { moduleAddress } from "../../modules/sdk/address.js";
+import { RegistryKeeper, createRegistryModule, providerBondsPoolName } from "../../modules/registry/index.js";
 import { SlashingKeeper } from "../../modules/slashing/keeper.js";
 import { createSlashingModule } from "../../modules/slashing/module.js";
 import { StakingKeeper, bondedPoolName, createStakingModule, notBondedPoolName } from "../../modules/staking/index.js";
@@ -18,7 +19,7 @@ export interface TcomputeAppOptions {
 }
 
 /** Module accounts: they hold pooled coins and cannot receive user sends. */
-export const moduleAccountNames = [feeCollectorName, bondedPoolName, notBondedPoolName] as const;
+export const moduleAccountNames = [feeCollectorName, bondedPoolName, notBondedPoolName, providerBondsPoolName] as const;
 
 /**
  * The tcompute application: its modules in execution order and their keepers, wired once.
@@ -30,7 +31,8 @@ export function createTcomputeApp(opts: TcomputeAppOptions, deps: { state: State
   const staking = new StakingKeeper(bank);
   const slashing = new SlashingKeeper(staking);
   // Slashing before staking: a jail decided at begin-block leaves the set at this end-block.
-  const modules = [createAuthModule(accounts), createBankModule(bank), createSlashingModule(slashing), createStakingModule(staking)];
+  const registry = new RegistryKeeper(bank);
+  const modules = [createAuthModule(accounts), createBankModule(bank), createSlashingModule(slashing), createStakingModule(staking), createRegistryModule(registry)];
   return createApplication(
     {
       modules,

@@ -1,0 +1,16 @@
+import { registerError } from "../sdk/errors.js";
+
+/** Stable codes of the registry codespace. */
+export const registryErrors = {
+  invalidModel: registerError("registry", 2, "invalid model"),
+  modelExists: registerError("registry", 3, "model already registered"),
+  modelNameTaken: registerError("registry", 4, "model name already taken"),
+  modelNotFound: registerError("registry", 5, "model not found"),
+  invalidProvider: registerError("registry", 6, "invalid provider"),
+  providerExists: registerError("registry", 7, "provider already registered"),
+  providerNotFound: registerError("registry", 8, "provider not found"),
+  bondTooSmall: registerError("registry", 9, "provider bond below the minimum"),
+  badStatus: registerError("registry", 10, "provider is not in a state that allows this"),
+  badDenom: registerError("registry", 11, "wrong bond denomination"),
+  invalidParams: registerError("registry", 12, "invalid registry params"),
+} as const;
