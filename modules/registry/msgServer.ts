@@ -14,6 +14,8 @@ const hashPattern = /^[0-9a-f]{64}$/;
 const namePattern = /^[A-Za-z0-9._\-/]{1,64}$/;
 const dtypes = new Set(["float32", "float16", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool", "string"]);
 const amountPattern = /^[0-9]{1,30}$/;
+/** A price per compute unit: whole base units of the bond denom, written as a coin ("5utcu"). */
+const pricePattern = /^[0-9]{1,30}[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/;
 
 function checkTensors(list: readonly TensorSpec[], what: string): void {
   if (list.length === 0 || list.length > 16) throw registryErrors.invalidModel.wrap(`${what}: 1 to 16 tensors`);
@@ -39,7 +41,7 @@ function checkOffer(m: ProviderOffer): void {
   if (m.models.length === 0) throw registryErrors.invalidProvider.wrap("serve at least one model");
   if (new Set(m.models).size !== m.models.length) throw registryErrors.invalidProvider.wrap("duplicate model");
   for (const h of m.models) if (!hashPattern.test(h)) throw registryErrors.invalidProvider.wrap(`model ${JSON.stringify(h)} is not a sha256 hex`);
-  if (!amountPattern.test(m.pricePerUnit)) throw registryErrors.invalidProvider.wrap("price_per_unit must be a whole number of base units");
+  if (!pricePattern.test(m.pricePerUnit)) throw registryErrors.invalidProvider.wrap("price_per_unit must be an amount and denom, e.g. 5utcu");
   if (m.slots < 1) throw registryErrors.invalidProvider.wrap("slots must be positive");
   if (m.x25519Pubkey.length !== 32) throw registryErrors.invalidProvider.wrap("x25519_pubkey must be 32 bytes");
   if (m.endpoint.length > 256 || (m.endpoint !== "" && !/^https?:\/\/[^\s]+$/.test(m.endpoint))) throw registryErrors.invalidProvider.wrap("endpoint must be an http(s) URL");
@@ -65,6 +67,8 @@ export function registryMsgRoutes(k: RegistryKeeper): MsgRoute<unknown>[] {
     if (m.models.length > p.maxModelsPerProvider) throw registryErrors.invalidProvider.wrap(`at most ${p.maxModelsPerProvider} models`);
     if (m.gpus.length > p.maxGpusPerProvider) throw registryErrors.invalidProvider.wrap(`at most ${p.maxGpusPerProvider} GPU entries`);
     if (m.slots > p.maxSlots) throw registryErrors.invalidProvider.wrap(`at most ${p.maxSlots} slots`);
+    const denom = m.pricePerUnit.replace(/^[0-9]+/, "");
+    if (denom !== p.bondDenom) throw registryErrors.badDenom.wrap(`price in ${denom}; prices are in ${p.bondDenom}`);
     for (const h of m.models) if (k.getModel(ctx.store, h) === null) throw registryErrors.modelNotFound.wrap(h);
   }
 

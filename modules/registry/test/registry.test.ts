@@ -42,7 +42,7 @@ function providerMsg(i: number, over: Partial<MsgRegisterProvider> = {}) {
     moniker: `gpu-farm-${i}`,
     gpus: [{ vendor: "nvidia", model: "A100", memoryMib: 81920, count: 2 }],
     models: [mlp],
-    pricePerUnit: "5",
+    pricePerUnit: "5utcu",
     slots: 4,
     x25519Pubkey: new Uint8Array(32).fill(i + 1),
     endpoint: `http://127.0.0.1:${9000 + i}`,
@@ -113,13 +113,16 @@ describe("registry: models and providers", () => {
     await fails(prov[1]!, [providerMsg(1, { x25519Pubkey: new Uint8Array(31) })], "registry", 6, /x25519/);
     await fails(prov[1]!, [providerMsg(1, { gpus: [] })], "registry", 6);
     await fails(prov[1]!, [providerMsg(1, { endpoint: "ftp://x" })], "registry", 6);
+    await fails(prov[1]!, [providerMsg(1, { pricePerUnit: "5uatom" })], "registry", 11);
+    await fails(prov[1]!, [providerMsg(1, { pricePerUnit: "five" })], "registry", 6);
+    await fails(prov[1]!, [providerMsg(1, { gpus: [{ vendor: "nvidia", model: "A100", memoryMib: 0, count: 0 }] })], "registry", 6);
     await fails(prov[1]!, [providerMsg(1, { bond: "99999999999999" })], "sdk", 5);
   });
 
   it("updates, pauses, resumes and deregisters; the bond comes back after the unbonding period", async () => {
     await ok(owner, [modelMsg(cnn, "cnn-small")]);
     await ok(prov[0]!, [providerMsg(0)]);
-    const update = any(codecs.msgUpdateProvider.typeUrl, codecs.msgUpdateProvider.encode({ owner: prov[0]!.address, moniker: "renamed", gpus: [{ vendor: "nvidia", model: "H100", memoryMib: 81920, count: 8 }], models: [cnn], pricePerUnit: "7", slots: 8, x25519Pubkey: new Uint8Array(32).fill(9), endpoint: "https://p0.example", addBond: "1000000" }));
+    const update = any(codecs.msgUpdateProvider.typeUrl, codecs.msgUpdateProvider.encode({ owner: prov[0]!.address, moniker: "renamed", gpus: [{ vendor: "nvidia", model: "H100", memoryMib: 81920, count: 8 }], models: [cnn], pricePerUnit: "7utcu", slots: 8, x25519Pubkey: new Uint8Array(32).fill(9), endpoint: "https://p0.example", addBond: "1000000" }));
     await ok(prov[0]!, [update]);
     const p = await provider(0);
     assert.equal(p.moniker, "renamed");
@@ -161,7 +164,7 @@ describe("registry hooks for the jobs module", () => {
     const ctx = new Context(new BranchStore(new MemoryStore()), { chainId: "t", height: 5n, time: { seconds: 100n, nanos: 0 }, proposer: new Uint8Array() }, new GasMeter(undefined), "block", nopLogger);
     bank.initBalance(ctx.store, k.bondPool(), { denom: "utcu", amount: 20_000_000n });
     bank.setSupply(ctx.store, "utcu", 20_000_000n);
-    k.setProvider(ctx.store, { owner: prov[0]!.address, moniker: "p", gpus: [], models: [mlp], pricePerUnit: "1", slots: 1, x25519Pubkey: new Uint8Array(32), endpoint: "", bond: "20000000", status: ProviderStatus.active, unbondingCompletion: "0", challengesPassed: 0, challengesFailed: 0, registeredHeight: "1" });
+    k.setProvider(ctx.store, { owner: prov[0]!.address, moniker: "p", gpus: [], models: [mlp], pricePerUnit: "1utcu", slots: 1, x25519Pubkey: new Uint8Array(32), endpoint: "", bond: "20000000", status: ProviderStatus.active, unbondingCompletion: "0", challengesPassed: 0, challengesFailed: 0, registeredHeight: "1" });
     return { k, ctx, bank };
   }
 
