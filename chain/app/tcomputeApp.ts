@@ -3,6 +3,7 @@ import { createAuthModule } from "../../modules/auth/module.js";
 import { BankKeeper, feeCollectorName } from "../../modules/bank/keeper.js";
 import { createBankModule } from "../../modules/bank/module.js";
 import { moduleAddress } from "../../modules/sdk/address.js";
+import { EmissionsKeeper, communityPoolAccount, createEmissionsModule, distributionAccount, emissionsAccount, providerPoolAccount } from "../../modules/emissions/index.js";
 import { RegistryKeeper, createRegistryModule, providerBondsPoolName } from "../../modules/registry/index.js";
 import { SlashingKeeper } from "../../modules/slashing/keeper.js";
 import { createSlashingModule } from "../../modules/slashing/module.js";
@@ -19,7 +20,7 @@ export interface TcomputeAppOptions {
 }
 
 /** Module accounts: they hold pooled coins and cannot receive user sends. */
-export const moduleAccountNames = [feeCollectorName, bondedPoolName, notBondedPoolName, providerBondsPoolName] as const;
+export const moduleAccountNames = [feeCollectorName, bondedPoolName, notBondedPoolName, providerBondsPoolName, emissionsAccount, distributionAccount, providerPoolAccount, communityPoolAccount] as const;
 
 /**
  * The tcompute application: its modules in execution order and their keepers, wired once.
@@ -32,7 +33,10 @@ export function createTcomputeApp(opts: TcomputeAppOptions, deps: { state: State
   const slashing = new SlashingKeeper(staking);
   // Slashing before staking: a jail decided at begin-block leaves the set at this end-block.
   const registry = new RegistryKeeper(bank);
-  const modules = [createAuthModule(accounts), createBankModule(bank), createSlashingModule(slashing), createStakingModule(staking), createRegistryModule(registry)];
+  const emissions = new EmissionsKeeper(bank, staking);
+  staking.setHooks(emissions.stakingHooks());
+  // Begin-block order: emissions pays the last commit's signers before slashing changes stake.
+  const modules = [createAuthModule(accounts), createBankModule(bank), createEmissionsModule(emissions), createSlashingModule(slashing), createStakingModule(staking), createRegistryModule(registry)];
   return createApplication(
     {
       modules,

@@ -45,6 +45,8 @@ export async function createTestChain(opts: TestChainOptions = {}): Promise<Test
   const doc = newGenesisDoc(chainId, testGenesisTime);
   addGenesisValidator(doc, new Uint8Array(32).fill(7), 10n, "val0");
   for (const a of opts.accounts ?? []) addGenesisAccount(doc, a.address, a.coins);
+  // No issuance unless a test asks for it: most scenarios count coins exactly.
+  (doc.app_state["emissions"] as { params: { initial_per_block: string } }).params.initial_per_block = "0";
   opts.editGenesis?.(doc);
   const g = parseGenesis(JSON.parse(JSON.stringify(doc)));
   const state = opts.state ?? (await StateStore.open(null));

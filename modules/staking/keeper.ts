@@ -71,8 +71,25 @@ export function tokensFromShares(v: Validator, shares: bigint): bigint {
   return total === 0n ? 0n : (shares * big(v.tokens)) / total;
 }
 
+/**
+ * Called around every change of a delegation's shares (the SDK's staking hooks), so that the
+ * reward module can settle what the old shares earned before they change.
+ */
+export interface StakingHooks {
+  beforeDelegationSharesModified(ctx: Context, delegator: string, valoper: string): void;
+  afterDelegationModified(ctx: Context, delegator: string, valoper: string): void;
+}
+
 export class StakingKeeper {
+  private hooks: StakingHooks | null = null;
+
   constructor(readonly bank: BankKeeper) {}
+
+  /** Set once at wiring time (the reward module is built after staking). */
+  setHooks(h: StakingHooks): void {
+    if (this.hooks !== null) throw new Error("staking hooks are already set");
+    this.hooks = h;
+  }
 
   params(store: KVStore): StakingParams {
     return readParams(store);
@@ -172,6 +189,7 @@ export class StakingKeeper {
   delegate(ctx: Context, delegator: string, v: Validator, amount: bigint, fromAccount: boolean, fromPool?: string): bigint {
     const shares = sharesFromTokens(v, amount);
     if (shares === 0n) throw stakingErrors.delegationValidatorEmpty.wrap("amount too small for any share");
+    this.hooks?.beforeDelegationSharesModified(ctx, delegator, v.operatorAddress);
     const denom = this.params(ctx.store).bondDenom;
     const coins = [{ denom, amount }];
     const pool = this.poolOf(v);
@@ -182,6 +200,7 @@ export class StakingKeeper {
     this.setValidator(ctx.store, v);
     this.setDelegationShares(ctx.store, delegator, v.operatorAddress, this.getDelegationShares(ctx.store, delegator, v.operatorAddress) + shares);
     this.markDirty(ctx.store);
+    this.hooks?.afterDelegationModified(ctx, delegator, v.operatorAddress);
     return shares;
   }
 
@@ -194,6 +213,7 @@ export class StakingKeeper {
     const have = this.getDelegationShares(ctx.store, delegator, v.operatorAddress);
     if (have === 0n) throw stakingErrors.noDelegation.wrap(`${delegator} to ${v.operatorAddress}`);
     if (shares > have) throw stakingErrors.notEnoughDelegationShares.wrap(`have ${have}, asked ${shares}`);
+    this.hooks?.beforeDelegationSharesModified(ctx, delegator, v.operatorAddress);
     const remaining = have - shares;
     this.setDelegationShares(ctx.store, delegator, v.operatorAddress, remaining);
     const totalShares = big(v.delegatorShares);
@@ -205,6 +225,7 @@ export class StakingKeeper {
     }
     this.setValidator(ctx.store, v);
     this.markDirty(ctx.store);
+    this.hooks?.afterDelegationModified(ctx, delegator, v.operatorAddress);
     return amount;
   }
 

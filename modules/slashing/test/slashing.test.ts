@@ -29,6 +29,7 @@ describe("slashing: downtime and double signs", () => {
         s.params["slash_fraction_downtime"] = "0.01";
         s.params["slash_fraction_double_sign"] = "0.05";
         (d.app_state["staking"] as { params: { unbonding_time: string } }).params.unbonding_time = "100s";
+        (d.app_state["emissions"] as { params: { fee_burn_share: string } }).params.fee_burn_share = "0"; // supply moves by slashes only
       },
     });
     await ok(ops[0]!, [createValidatorMsg(0, 10_000_000n)]);
