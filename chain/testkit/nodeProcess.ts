@@ -1,3 +1,5 @@
+import type { OfflineDirectSigner } from "@cosmjs/proto-signing";
+import { collectGentxs, signGentx } from "../../genesis/gentx.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
@@ -32,7 +34,13 @@ export interface TestHome {
   genesis: GenesisDoc;
 }
 
-export async function makeTestHome(opts: { accounts: Array<{ address: string; coins: Coin[] }>; chainId?: string; editConfig?: (c: NodeConfig) => void }): Promise<TestHome> {
+export async function makeTestHome(opts: {
+  accounts: Array<{ address: string; coins: Coin[] }>;
+  chainId?: string;
+  editConfig?: (c: NodeConfig) => void;
+  /** Make the node's validator a staking validator through a gentx of this (funded) operator. */
+  gentx?: { signer: OfflineDirectSigner; operator: string; amount: bigint };
+}): Promise<TestHome> {
   const home = mkdtempSync(join(tmpdir(), "tcd-test-"));
   const paths = homePaths(home);
   mkdirSync(paths.data, { recursive: true });
@@ -50,6 +58,11 @@ export async function makeTestHome(opts: { accounts: Array<{ address: string; co
   const doc = newGenesisDoc(chainId, timeFromMillis(Date.now()));
   addGenesisValidator(doc, key.pubKey, 100n, "test-node");
   for (const a of opts.accounts) addGenesisAccount(doc, a.address, a.coins);
+  if (opts.gentx !== undefined) {
+    const g = opts.gentx;
+    const tx = await signGentx(g.signer, doc, { chainId, operator: g.operator, consensusPubKey: key.pubKey, amount: g.amount, denom: "utcu", moniker: "test-node", commissionRate: "0.1", commissionMaxRate: "0.2", commissionMaxChangeRate: "0.01", minSelfDelegation: 1n });
+    collectGentxs(doc, [tx]);
+  }
   saveGenesisFile(paths.genesis, doc);
   return { home, rpcPort, chainId, genesis: doc };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DirectSecp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/proto-signing";
-import { BroadcastTxError, calculateFee, GasPrice, QueryClient, setupStakingExtension, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
+import { BroadcastTxError, calculateFee, GasPrice, QueryClient, setupDistributionExtension, setupStakingExtension, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
 import { encodePubkey } from "@cosmjs/proto-signing";
 import { Decimal } from "@cosmjs/math";
 import { fromBech32, toBech32 } from "@cosmjs/encoding";
@@ -24,14 +24,19 @@ describe("a node process driven by @cosmjs/stargate (e2e)", function () {
   let wallet: DirectSecp256k1HdWallet;
   let alice: string;
   let bob: string;
+  let carol: string;
   let home: TestHome;
   let node: NodeProcess;
   let client: SigningStargateClient;
 
   before(async () => {
-    wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "tc", hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1)] });
-    [alice, bob] = (await wallet.getAccounts()).map((a) => a.address) as [string, string];
-    home = await makeTestHome({ accounts: [{ address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] }] });
+    wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "tc", hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1), makeCosmoshubPath(2)] });
+    [alice, bob, carol] = (await wallet.getAccounts()).map((a) => a.address) as [string, string, string];
+    // carol operates the node's validator (a gentx), so that it signs blocks and earns rewards.
+    home = await makeTestHome({
+      accounts: [{ address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] }, { address: carol, coins: [{ denom: "utcu", amount: 1_000_000_000n }] }],
+      gentx: { signer: wallet, operator: carol, amount: 100_000_000n },
+    });
     node = await startNodeProcess(home.home);
     client = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, { gasPrice });
   });
@@ -139,9 +144,28 @@ describe("a node process driven by @cosmjs/stargate (e2e)", function () {
     const ubd = await q.staking.unbondingDelegation(alice, valoper);
     assert.equal(ubd.unbond?.entries[0]?.balance, "1000000");
     const pool = await q.staking.pool();
-    assert.equal(pool.pool?.bondedTokens, "6000000");
+    assert.equal(pool.pool?.bondedTokens, "106000000", "the node validator's 100 TCU and this one's 6");
     const dels = await q.staking.delegatorDelegations(alice);
     assert.equal(dels.delegationResponses.length, 1);
+  });
+
+  it("earns rewards on a delegation to the signing validator and withdraws them with withdrawRewards", async () => {
+    const nodeValoper = toBech32("tcvaloper", fromBech32(carol, 90).data);
+    const d = await client.delegateTokens(alice, nodeValoper, { denom: "utcu", amount: 50_000_000n.toString() }, "auto");
+    assert.equal(d.code, 0, d.rawLog);
+    await new Promise((r) => setTimeout(r, 1500)); // a few blocks of issuance
+    const q = QueryClient.withExtensions(await Comet38Client.connect(node.rpcUrl), setupDistributionExtension);
+    const pending = await q.distribution.delegationRewards(alice, nodeValoper);
+    const owed = BigInt(pending.rewards[0]?.amount ?? "0") / 10n ** 18n;
+    assert.ok(owed > 0n, "rewards accrued");
+    const before = BigInt((await client.getBalance(alice, "utcu")).amount);
+    const w = await client.withdrawRewards(alice, nodeValoper, "auto");
+    assert.equal(w.code, 0, w.rawLog);
+    const after = BigInt((await client.getBalance(alice, "utcu")).amount);
+    const fee = BigInt(calculateFee(Number(w.gasWanted), gasPrice).amount[0]!.amount);
+    assert.ok(after - before + fee >= owed, `withdrew ${after - before + fee}, ${owed} were pending before`);
+    const commission = await q.distribution.validatorCommission(nodeValoper);
+    assert.ok(commission.commission !== undefined);
   });
 
   it("delivers NewBlock and Tx events over a WebSocket subscription", async () => {
