@@ -3,6 +3,8 @@ import { registerLocalnetCommands } from "../../localnet/cli.js";
 import { registerBankCommands } from "./commands/bank.js";
 import { registerChainCommands } from "./commands/chain.js";
 import { registerKeysCommands } from "./commands/keys.js";
+import { registerRegistryCommands } from "./commands/registry.js";
+import { registerStakingCommands } from "./commands/staking.js";
 import { defaultHome, describeError } from "./context.js";
 
 const program = new Command("tcd")
@@ -23,6 +25,8 @@ registerKeysCommands(program);
 const tx = program.command("tx").description("sign and broadcast transactions");
 const q = program.command("q").alias("query").description("query chain state");
 registerBankCommands(tx, q);
+registerStakingCommands(tx, q);
+registerRegistryCommands(tx, q);
 registerLocalnetCommands(program);
 
 try {

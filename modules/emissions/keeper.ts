@@ -127,12 +127,15 @@ export class EmissionsKeeper {
       const commission = mulDec(share, big(val.commission.commissionRates.rate));
       const toDelegators = share - commission;
       const shares = big(val.delegatorShares);
-      // Delegators' part enters the accumulator; its division remainder stays undistributed.
-      const perShare = shares === 0n ? 0n : (toDelegators * accScale) / shares;
-      const credited = (perShare * shares) / accScale;
+      if (shares === 0n) continue;
+      // The delegators' part enters the accumulator. All of it moves to the distribution
+      // account: the per-block division remainders stay there and cover the rounding of the
+      // pending amounts, which are floored over the sum of many blocks (floor of a sum can
+      // exceed the sum of floors).
+      const perShare = (toDelegators * accScale) / shares;
       writeInt(ctx.store, keys.acc(s.valoper), readInt(ctx.store, keys.acc(s.valoper)) + perShare);
       writeInt(ctx.store, keys.commission(s.valoper), readInt(ctx.store, keys.commission(s.valoper)) + commission);
-      assigned += commission + credited;
+      assigned += commission + toDelegators;
     }
     if (assigned > 0n) this.bank.transfer(ctx, moduleAddress(emissionsAccount), moduleAddress(distributionAccount), [{ denom, amount: assigned }]);
     return assigned;

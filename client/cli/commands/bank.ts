@@ -3,6 +3,7 @@ import { calculateFee, GasPrice, SigningStargateClient, StargateClient, type Std
 import { parseCoins, formatCoins } from "../../../modules/sdk/coins.js";
 import { validateAddress } from "../../../modules/sdk/address.js";
 import { cliErrors, flags, keyring, print, type GlobalFlags } from "../context.js";
+import { tcomputeRegistry } from "../../sdk/registry.js";
 
 const defaultGasPrice = "0.0025utcu";
 
@@ -25,7 +26,7 @@ export async function signAndSend(
   const [account] = await wallet.getAccounts();
   let client: SigningStargateClient;
   try {
-    client = await SigningStargateClient.connectWithSigner(f.node, wallet, { gasPrice: GasPrice.fromString(o.gasPrices) });
+    client = await SigningStargateClient.connectWithSigner(f.node, wallet, { gasPrice: GasPrice.fromString(o.gasPrices), registry: tcomputeRegistry() });
   } catch (e) {
     throw cliErrors.node.wrap(`${f.node}: ${(e as Error).message}; is the node running? (--node)`);
   }
@@ -49,6 +50,14 @@ export async function signAndSend(
     throw cliErrors.txFailed.wrap(`tx ${res.transactionHash} failed with code ${res.code}: ${res.rawLog ?? ""}`);
   }
   print(f, out, `txhash: ${res.transactionHash}\nheight: ${res.height}\ngas used: ${res.gasUsed} of ${res.gasWanted}`);
+}
+
+export interface TxOptions {
+  fees?: string;
+  gas: string;
+  gasAdjustment: string;
+  gasPrices: string;
+  note: string;
 }
 
 export function txFlags(cmd: Command): Command {

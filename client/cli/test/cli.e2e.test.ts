@@ -178,4 +178,38 @@ describe("genesis from gentxs (e2e)", function () {
     const key = JSON.parse(readFileSync(homePaths(home).privValidatorKey, "utf8")) as { pub_key: { value: string } };
     assert.deepEqual(vals.map((v) => [v.pub_key.value, v.voting_power]), [[key.pub_key.value, "100"]], "100 TCU bonded = power 100, the node's own key");
   });
+
+  it("staking, distribution, slashing, emissions and registry through tcd tx / tcd q", async () => {
+    assert.ok(node !== undefined, "the node of the previous test runs");
+    const nf = ["--node", node!.rpcUrl, "--output", "json", "--yes"];
+    const json = async (args: string[]) => {
+      const r = await tcd([...args, ...kr, ...nf]);
+      assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}${r.stdout}`);
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    };
+    const op = (await json(["keys", "show", "op"])) as { address: string };
+    const vals = (await json(["q", "staking", "validators"])) as { validators: Array<{ operatorAddress: string; tokens: string }> };
+    assert.equal(vals.validators.length, 1);
+    const valoper = vals.validators[0]!.operatorAddress;
+    await json(["tx", "staking", "delegate", "op", valoper, "5000000utcu"]);
+    const del = (await json(["q", "staking", "delegation", op.address, valoper])) as { delegationResponse: { balance: { amount: string } } };
+    assert.equal(del.delegationResponse.balance.amount, "105000000");
+    await json(["tx", "distribution", "withdraw-rewards", "op", valoper, "--commission"]);
+    const totals = await json(["q", "emissions", "totals"]);
+    assert.ok(BigInt(totals["minted"] as string) > 0n, "issuance runs on a real node");
+    const notJailed = await tcd(["tx", "slashing", "unjail", "op", ...kr, ...nf]);
+    assert.notEqual(notJailed.code, 0);
+    assert.match(notJailed.stderr + notJailed.stdout, /not jailed/);
+    const hash = "ab".repeat(32);
+    await json(["tx", "registry", "register-model", "op", "--hash", hash, "--name", "mlp-cli", "--in", "x:float32:-1,16", "--out", "y:float32:-1,4", "--compute-units", "10"]);
+    const model = (await json(["q", "registry", "model", "mlp-cli"])) as { model: { hash: string; inputs: Array<{ shape: number[] }> } };
+    assert.equal(model.model.hash, hash);
+    assert.deepEqual(model.model.inputs[0]!.shape, [-1, 16]);
+    await json(["tx", "registry", "register-provider", "op", "--moniker", "cli-farm", "--gpu", "nvidia:A100:81920:1", "--model", hash, "--price", "5utcu", "--x25519", "11".repeat(32), "--bond", "10000000utcu"]);
+    const provs = (await json(["q", "registry", "providers", "--model", hash, "--status", "active"])) as { providers: Array<{ owner: string }> };
+    assert.deepEqual(provs.providers.map((p) => p.owner), [op.address]);
+    const badPrice = await tcd(["tx", "registry", "update-provider", "op", "--moniker", "x", "--gpu", "nvidia:A100:81920:1", "--model", hash, "--price", "5uatom", "--x25519", "11".repeat(32), ...kr, ...nf]);
+    assert.notEqual(badPrice.code, 0);
+    assert.match(badPrice.stderr + badPrice.stdout, /prices are in utcu/);
+  });
 });

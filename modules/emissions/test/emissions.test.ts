@@ -14,7 +14,7 @@ import { Context, nopLogger } from "../../sdk/context.js";
 import { GasMeter } from "../../sdk/gas.js";
 import { codec } from "../../sdk/proto.js";
 import { StakingKeeper, consensusAddress } from "../../staking/keeper.js";
-import { any, consKey, createValidatorMsg, dec, ops, txHelpers, valoper } from "../../staking/test/fixtures.js";
+import { any, consKey, createValidatorMsg, dec, delegateMsg, ops, txHelpers, valoper } from "../../staking/test/fixtures.js";
 import { communityPoolAccount, distributionAccount, EmissionsKeeper, providerPoolAccount } from "../keeper.js";
 import { writeParams, defaultParams } from "../params.js";
 
@@ -58,23 +58,31 @@ describe("emissions: issuance and rewards", () => {
     chain = await start({ initial_per_block: "1000000", validators_share: "0.6", providers_share: "0.3", fee_burn_share: "0", epoch_blocks: "1000000" });
     await ok(ops[0]!, [createValidatorMsg(0, 10_000_000n)]); // power 10, commission 10%
     await ok(ops[1]!, [createValidatorMsg(1, 30_000_000n)]); // power 30
+    // Awkward share counts, so that per-block divisions leave remainders (the invariant that the
+    // distribution account covers every pending reward runs after each block).
+    await ok(ops[2]!, [delegateMsg(ops[2]!, valoper(ops[0]!), 3_333_337n)]);
+    await ok(ops[2]!, [delegateMsg(ops[2]!, valoper(ops[1]!), 7_777_777n)]);
     const pools = async () => (await balance(moduleAddress(distributionAccount))) + (await balance(moduleAddress(communityPoolAccount))) + (await balance(moduleAddress(providerPoolAccount)));
     const before = await pools();
     const fees = await balance(moduleAddress("fee_collector"));
     const votes = [
-      { address: consensusAddress(consKey(0)), power: 10n, signed: true },
-      { address: consensusAddress(consKey(1)), power: 30n, signed: true },
+      { address: consensusAddress(consKey(0)), power: 13n, signed: true },
+      { address: consensusAddress(consKey(1)), power: 37n, signed: true },
     ];
     for (let i = 0; i < 50; i++) await chain.deliver([], { votes });
     assert.equal((await pools()) - before, 50n * 1_000_000n + fees, "every minted coin and fee is in a pool");
-    const rewards = (i: number) => q("/cosmos.distribution.v1beta1.Query/DelegationRewards", QueryDelegationRewardsRequest.encode({ delegatorAddress: ops[i]!.address, validatorAddress: valoper(ops[i]!) }).finish(), (b) => BigInt(QueryDelegationRewardsResponse.decode(b).rewards[0]!.amount) / decOne);
+    const rewards = (d: number, v: number) => q("/cosmos.distribution.v1beta1.Query/DelegationRewards", QueryDelegationRewardsRequest.encode({ delegatorAddress: ops[d]!.address, validatorAddress: valoper(ops[v]!) }).finish(), (b) => BigInt(QueryDelegationRewardsResponse.decode(b).rewards[0]?.amount ?? "0") / decOne);
     const commission = (i: number) => q("/cosmos.distribution.v1beta1.Query/ValidatorCommission", QueryValidatorCommissionRequest.encode({ validatorAddress: valoper(ops[i]!) }).finish(), (b) => BigInt(QueryValidatorCommissionResponse.decode(b).commission!.commission[0]!.amount) / decOne);
-    const [r0, r1, c0, c1] = [await rewards(0), await rewards(1), await commission(0), await commission(1)];
-    // 60% of 50 TCU plus the fees, a quarter to v0 and three quarters to v1, 10% commission each.
+    const [c0, c1] = [await commission(0), await commission(1)];
+    const share0 = c0 + (await rewards(0, 0)) + (await rewards(2, 0));
+    const share1 = c1 + (await rewards(1, 1)) + (await rewards(2, 1));
+    // 60% of 50 TCU plus the fees, split 13 : 37 by signed power, 10% commission each.
     const total = (50n * 1_000_000n * 6n) / 10n + fees;
-    assert.ok(r0 + r1 + c0 + c1 <= total && total - (r0 + r1 + c0 + c1) < 200n, `split ${r0 + r1 + c0 + c1} of ${total}`);
-    assert.ok(c0 * 9n - r0 < 50n && r0 - c0 * 9n < 50n, "commission is 10% of v0's share");
-    assert.ok(r1 > r0 * 3n - 100n && r1 < r0 * 3n + 100n, "v1 earns three times v0");
+    assert.ok(share0 + share1 <= total && total - (share0 + share1) < 200n, `split ${share0 + share1} of ${total}`);
+    assert.ok(c0 * 10n <= share0 + 50n && share0 <= c0 * 10n + 50n, `commission ${c0} is 10% of ${share0}`);
+    const skew = share1 * 13n - share0 * 37n;
+    assert.ok(skew < 13n * 37n * 20n && skew > -13n * 37n * 20n, `v1 : v0 = 37 : 13 (${share1} : ${share0})`);
+    const [r0] = [await rewards(0, 0)];
     // Withdrawals pay exactly the pending amounts.
     const b0 = await balance(ops[0]!.address);
     await ok(ops[0]!, [any("/cosmos.distribution.v1beta1.MsgWithdrawDelegatorReward", MsgWithdrawDelegatorReward.encode({ delegatorAddress: ops[0]!.address, validatorAddress: valoper(ops[0]!) }).finish()), any("/cosmos.distribution.v1beta1.MsgWithdrawValidatorCommission", MsgWithdrawValidatorCommission.encode({ validatorAddress: valoper(ops[0]!) }).finish())]);

@@ -1,0 +1,34 @@
+import { Registry, type GeneratedType } from "@cosmjs/proto-signing";
+import { defaultRegistryTypes } from "@cosmjs/stargate";
+import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
+import { registryCodecs } from "../../modules/registry/index.js";
+import type { Codec } from "../../modules/sdk/proto.js";
+
+// Every message tcompute accepts, for @cosmjs/proto-signing's Registry: the Cosmos ones cosmjs
+// ships (bank, staking, distribution, slashing, ...) plus tcompute's own, whose codecs come from
+// the module protos (modules/sdk/proto.ts).
+
+/** A protobufjs codec in the shape cosmjs expects of generated types. */
+export function generatedType<T>(c: Codec<T>): GeneratedType {
+  return {
+    encode: (message: T) => ({ finish: () => c.encode(message) }),
+    decode: (input: Uint8Array) => c.decode(input),
+    fromPartial: (object: T) => object,
+  } as unknown as GeneratedType;
+}
+
+export const tcomputeMessageTypes: ReadonlyArray<[string, GeneratedType]> = [
+  registryCodecs.msgRegisterModel,
+  registryCodecs.msgRegisterProvider,
+  registryCodecs.msgUpdateProvider,
+  registryCodecs.msgPauseProvider,
+  registryCodecs.msgResumeProvider,
+  registryCodecs.msgDeregisterProvider,
+].map((c) => [c.typeUrl, generatedType(c as Codec<unknown>)] as [string, GeneratedType]);
+
+/** Cosmos messages tcompute accepts that cosmjs's default registry lacks. */
+const extraCosmosTypes: ReadonlyArray<[string, GeneratedType]> = [["/cosmos.slashing.v1beta1.MsgUnjail", MsgUnjail]];
+
+export function tcomputeRegistry(): Registry {
+  return new Registry([...defaultRegistryTypes, ...extraCosmosTypes, ...tcomputeMessageTypes]);
+}
