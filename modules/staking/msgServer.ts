@@ -146,10 +146,10 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
       if (m.commissionRate !== "") {
         const rate = BigInt(m.commissionRate);
         const cur = v.commission.commissionRates;
-        if (!timeLte(addTime(v.commission.updateTime, 24n * 3600n), ctx.block.time)) throw stakingErrors.commissionUpdateTime.wrap();
         if (rate > big(cur.maxRate)) throw stakingErrors.commissionGTMaxRate.wrap();
         const change = rate > big(cur.rate) ? rate - big(cur.rate) : big(cur.rate) - rate;
         if (change > big(cur.maxChangeRate)) throw stakingErrors.commissionGTMaxChangeRate.wrap();
+        if (!timeLte(addTime(v.commission.updateTime, 24n * 3600n), ctx.block.time)) throw stakingErrors.commissionUpdateTime.wrap();
         if (rate < k.params(ctx.store).minCommissionRate) throw stakingErrors.commissionLTMinRate.wrap();
         v.commission = { commissionRates: { ...cur, rate: rate.toString() }, updateTime: ctx.block.time };
       }

@@ -136,6 +136,8 @@ describe("staking on an in-process chain", () => {
     await ok(ops[0]!, [createValidatorMsg(0, 3_000_000n)]);
     const edit = (rate: string, minSelf = "") =>
       any("/cosmos.staking.v1beta1.MsgEditValidator", MsgEditValidator.encode({ description: { moniker: "renamed", identity: "[do-not-modify]", website: "https://x", securityContact: "[do-not-modify]", details: "[do-not-modify]" }, validatorAddress: valoper(ops[0]!), commissionRate: rate, minSelfDelegation: minSelf }).finish());
+    await fails(ops[0]!, [edit(dec("0.25"))], "staking", 11, /max rate/);
+    await fails(ops[0]!, [edit(dec("0.15"))], "staking", 15, /max change rate/);
     await fails(ops[0]!, [edit(dec("0.105"))], "staking", 12, /24h/);
     await ok(ops[0]!, [edit("")]);
     const v = await validator(valoper(ops[0]!));
