@@ -6,6 +6,11 @@ import { rawKeyFromSeed, signTx } from "../../../client/sdk/signing.js";
 import { makeTestNetwork, type TestNetwork } from "../../testkit/network.js";
 import { freePort, startNodeProcess, type NodeProcess } from "../../testkit/nodeProcess.js";
 import { Vote as PbVote } from "cosmjs-types/tendermint/types/types";
+import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
+import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
+import { PubKey as Ed25519PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys";
+import { MsgCreateValidator } from "cosmjs-types/cosmos/staking/v1beta1/tx";
+import { fromBech32, toBech32 } from "@cosmjs/encoding";
 import { nopLogger } from "../../../modules/sdk/context.js";
 import { ed25519Address, ed25519Sign, generateEd25519 } from "../../crypto/ed25519.js";
 import { loadOrGenNodeKey, loadPrivValidatorKey, nodeId } from "../../crypto/keyFiles.js";
@@ -193,6 +198,57 @@ describe("a network of four validator processes (e2e)", function () {
     procs[4] = await startNodeProcess(net.homes[4]!);
     const top = await heightOf(url(0));
     await waitHeight([url(4)], top, 90_000);
+    assert.deepEqual(await chainOf(url(4), top), await chainOf(url(0), top));
+  });
+
+  it("a full node becomes a validator through MsgCreateValidator: its power reaches consensus at H+2 and it signs", async () => {
+    const key4 = loadPrivValidatorKey(homePaths(net.homes[4]!).privValidatorKey);
+    const addr4 = Buffer.from(ed25519Address(key4.pubKey)).toString("hex").toUpperCase();
+    const accRes = (await rpcOf(url(0))("abci_query", { path: "/cosmos.auth.v1beta1.Query/Account", data: Buffer.from(QueryAccountRequest.encode({ address: alice.address }).finish()).toString("hex") })) as { response: { value: string } };
+    const acc = BaseAccount.decode(QueryAccountResponse.decode(Buffer.from(accRes.response.value, "base64")).account!.value);
+    const msg = {
+      typeUrl: "/cosmos.staking.v1beta1.MsgCreateValidator",
+      value: MsgCreateValidator.encode(
+        MsgCreateValidator.fromPartial({
+          description: { moniker: "node4" },
+          commission: { rate: "100000000000000000", maxRate: "200000000000000000", maxChangeRate: "10000000000000000" },
+          minSelfDelegation: "1",
+          validatorAddress: toBech32("tcvaloper", fromBech32(alice.address, 90).data),
+          pubkey: { typeUrl: "/cosmos.crypto.ed25519.PubKey", value: Ed25519PubKey.encode({ key: key4.pubKey }).finish() },
+          value: { denom: "utcu", amount: "200000000" },
+        }),
+      ).finish(),
+    };
+    const tx = signTx(alice, { chainId: net.chainId, accountNumber: acc.accountNumber, sequence: acc.sequence, msgs: [msg], fee: { amount: [{ denom: "utcu", amount: "2000" }], gasLimit: 400_000n } });
+    const r = (await rpcOf(url(0))("broadcast_tx_sync", { tx: Buffer.from(tx).toString("base64") })) as { code: number; log: string; hash: string };
+    assert.equal(r.code, 0, r.log);
+    let included = 0;
+    for (let i = 0; i < 100 && included === 0; i++) {
+      try {
+        const t = (await rpcOf(url(0))("tx", { hash: r.hash })) as { height: string; tx_result: { code: number; log: string } };
+        assert.equal(t.tx_result.code, 0, t.tx_result.log);
+        included = Number(t.height);
+      } catch (e) {
+        if (e instanceof assert.AssertionError) throw e;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    }
+    assert.ok(included > 0, "the tx was committed");
+    // Returned at end-block H = included; the set of H+1 is unchanged, H+2 has the new validator.
+    await waitHeight([0, 1, 2, 3, 4].map(url), included + 4);
+    const setAt = async (h: number) => ((await rpcOf(url(0))("validators", { height: String(h) })) as { validators: Array<{ address: string; voting_power: string }> }).validators;
+    assert.equal((await setAt(included + 1)).length, 4);
+    const withNew = await setAt(included + 2);
+    assert.equal(withNew.length, 5);
+    assert.equal(withNew.find((v) => v.address === addr4)?.voting_power, "200");
+    // Its precommits appear in commits of later heights.
+    let signed = false;
+    for (let h = included + 3; h <= included + 4 && !signed; h++) {
+      const c = (await rpcOf(url(1))("commit", { height: String(h) })) as { signed_header: { commit: { signatures: Array<{ validator_address: string; block_id_flag: number }> } } };
+      signed = c.signed_header.commit.signatures.some((s) => s.validator_address === addr4 && s.block_id_flag === 2);
+    }
+    assert.ok(signed, "the new validator signs");
+    const top = await heightOf(url(4));
     assert.deepEqual(await chainOf(url(4), top), await chainOf(url(0), top));
   });
 });
