@@ -8,7 +8,7 @@
 // saturation rate (best committed tx/s), and in the same run the raw ed25519 verify rate as
 // the baseline. Prints figures; never fails on a slow machine.
 import { createHash, generateKeyPairSync, sign, verify } from "node:crypto";
-import { WebSocket } from "ws";
+import { pct, watchCommits } from "./commits.js";
 import { makeTestNetwork } from "../chain/testkit/network.js";
 import { startNodeProcess, type NodeProcess } from "../chain/testkit/nodeProcess.js";
 import { loadConfig, saveConfig } from "../chain/node/config.js";
@@ -26,9 +26,6 @@ const senders = Number(arg("senders", "400"));
 const timeoutCommit = arg("timeout-commit", "1s");
 const validators = 4;
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 function rawEd25519Rate(): number {
   const { publicKey, privateKey } = generateKeyPairSync("ed25519");
@@ -91,21 +88,9 @@ async function main(): Promise<void> {
   const sentAt = new Map<string, number>();
   const committedAt = new Map<string, number>();
   const blocks: Array<{ height: number; txs: number; at: number; round: number }> = [];
-  const ws = new WebSocket(urls[0]!.replace("http", "ws") + "/websocket", { maxPayload: 512 * 1024 * 1024 });
-  await new Promise((r) => ws.once("open", r));
-  ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "subscribe", params: { query: "tm.event='NewBlockHeader'" } }));
-  ws.on("message", (data) => {
-    const now = performance.now();
-    const msg = JSON.parse(data.toString()) as { result?: { data?: { value: { header: { height: string } } } } };
-    const header = msg.result?.data?.value.header;
-    if (header === undefined) return;
-    void fetch(`${urls[0]}/block?height=${header.height}`).then(async (r) => {
-      const block = ((await r.json()) as { result: { block: { data: { txs: string[] | null }; last_commit: { round: number } } } }).result.block;
-      const list = block.data.txs ?? [];
-      // The round a height was decided in shows in the next block's last_commit.
-      blocks.push({ height: Number(header.height), txs: list.length, at: now, round: block.last_commit.round });
-      for (const t of list) committedAt.set(createHash("sha256").update(Buffer.from(t, "base64")).digest("hex").toUpperCase(), now);
-    });
+  const ws = await watchCommits(urls[0]!, (b) => {
+    blocks.push({ height: b.height, txs: b.txHashes.length, at: b.at, round: b.lastCommitRound });
+    for (const h of b.txHashes) committedAt.set(h, b.at);
   });
   // Let the network settle for a couple of blocks.
   const settle = performance.now() + 3000;

@@ -10,7 +10,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import { WebSocket } from "ws";
+import { pct, watchCommits } from "./commits.js";
 import { makeTestHome, startNodeProcess } from "../chain/testkit/nodeProcess.js";
 import { msgSendAny } from "../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx } from "../client/sdk/signing.js";
@@ -40,9 +40,6 @@ function rawVerifyRate(): number {
   return n / ((performance.now() - t) / 1000);
 }
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 function rssMiB(pid: number): { rss: number; peak: number } {
   const s = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -88,22 +85,9 @@ async function main(): Promise<void> {
   const sentAt = new Map<string, number>();
   const committedAt = new Map<string, number>();
   const blocks: Array<{ height: number; txs: number; at: number }> = [];
-  const ws = new WebSocket(url.replace("http", "ws") + "/websocket", { maxPayload: 512 * 1024 * 1024 });
-  await new Promise((r) => ws.once("open", r));
-  // Headers arrive at commit; the block's txs are fetched after (a NewBlock subscription would
-  // make the node serialise every tx result of every block for the benchmark's sake).
-  ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "subscribe", params: { query: "tm.event='NewBlockHeader'" } }));
-  ws.on("message", (data) => {
-    const now = performance.now();
-    const msg = JSON.parse(data.toString()) as { result?: { data?: { value: { header: { height: string } } } } };
-    const header = msg.result?.data?.value.header;
-    if (header === undefined) return;
-    void fetch(`${url}/block?height=${header.height}`).then(async (r) => {
-      const block = ((await r.json()) as { result: { block: { data: { txs: string[] | null } } } }).result.block;
-      const list = block.data.txs ?? [];
-      blocks.push({ height: Number(header.height), txs: list.length, at: now });
-      for (const t of list) committedAt.set(createHash("sha256").update(Buffer.from(t, "base64")).digest("hex").toUpperCase(), now);
-    });
+  const ws = await watchCommits(url, (b) => {
+    blocks.push({ height: b.height, txs: b.txHashes.length, at: b.at });
+    for (const h of b.txHashes) committedAt.set(h, b.at);
   });
 
   let rejected = 0;

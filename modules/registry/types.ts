@@ -40,15 +40,8 @@ export interface Gpu {
 export const ProviderStatus = { unspecified: 0, active: 1, paused: 2, jailed: 3, unbonding: 4 } as const;
 export type ProviderStatus = (typeof ProviderStatus)[keyof typeof ProviderStatus];
 
-export interface Provider {
-  owner: string;
-  moniker: string;
-  gpus: Gpu[];
-  models: string[];
-  pricePerUnit: string;
-  slots: number;
-  x25519Pubkey: Uint8Array;
-  endpoint: string;
+/** A provider: its offer (as MsgRegisterProvider / MsgUpdateProvider set it) and its state. */
+export interface Provider extends ProviderOffer {
   bond: string;
   status: ProviderStatus;
   unbondingCompletion: string;
