@@ -43,6 +43,8 @@ export interface Mempool {
   withLock<T>(f: () => Promise<T>): Promise<T>;
   /** Called for every tx newly admitted (gossip). */
   onAdmit(listener: (t: MempoolTx) => void): void;
+  /** Whether a tx with this hash is pending or was seen recently (cheap duplicate test). */
+  known(hash: string): boolean;
 }
 
 export function hashTx(tx: Uint8Array): string {
@@ -151,6 +153,9 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
       }
     },
     withLock: (f) => lock.run(f, true),
+    known(hash) {
+      return txs.has(hash) || seen.has(hash);
+    },
     onAdmit(l) {
       listeners.push(l);
     },

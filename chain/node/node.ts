@@ -27,6 +27,7 @@ import { EvidencePool, encodeEvidenceMessage } from "../consensus/evidencePool.j
 import { createSignatureCache } from "../consensus/signedMessages.js";
 import { createConsensusDriver, type ConsensusDriver } from "../consensus/driver.js";
 import { createPex, type Pex } from "../p2p/pex.js";
+import { startMempoolGossip } from "../mempool/gossip.js";
 import { Channel, channelsFor, createSwitch, parsePeerAddress, type Switch } from "../p2p/switch.js";
 import type { Ed25519Key } from "../crypto/ed25519.js";
 import type { ValidatorSet } from "../consensus/validatorSet.js";
@@ -241,12 +242,8 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       p2p === null || !opts.config.p2p.pex
         ? null
         : createPex({ self: selfAddr, seeds: opts.config.p2p.seeds.split(",").map((x) => x.trim()).filter((x) => x !== "").map(parsePeerAddress) }, { p2p, logger });
-    if (p2p !== null) {
-      // Mempool gossip: admitted txs go to every peer; a peer's tx goes through CheckTx like any
-      // other (duplicates are refused by hash, so a tx is not echoed back and forth).
-      mempool.onAdmit((t) => p2p.broadcast(Channel.mempool, t.tx));
-      p2p.onReceive(Channel.mempool, (_peer, tx) => void mempool.add(new Uint8Array(tx)));
-    }
+    // Mempool gossip in batches (duplicates are skipped by hash, so a tx is not echoed back and forth).
+    const gossip = p2p === null ? null : startMempoolGossip({ maxTxBytes: opts.config.mempool.max_tx_bytes }, { mempool, p2p, logger });
     const ep = genesis.consensusParams.evidence!;
     const evidencePool =
       p2p === null
@@ -315,6 +312,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         await producer?.stop();
         await driver?.stop();
         pex?.stop();
+        gossip?.stop();
         await p2p?.stop();
         await rpc?.close();
         await mempool.withLock(async () => {});

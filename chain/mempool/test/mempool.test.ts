@@ -62,3 +62,14 @@ describe("mempool", () => {
     assert.equal((await mempool.add(tx(0n))).code, 32, "a tx dropped on recheck is checked again, not refused as a duplicate");
   });
 });
+
+describe("mempool gossip messages", () => {
+  it("round-trips a batch as CometBFT's Txs message and refuses malformed or oversized ones", async () => {
+    const { encodeTxsMessage, decodeTxsMessage } = await import("../gossip.js");
+    const txs = [new Uint8Array([1, 2, 3]), new Uint8Array(100).fill(7)];
+    assert.deepEqual(decodeTxsMessage(encodeTxsMessage(txs), 1000).map((t) => Buffer.from(t).toString("hex")), txs.map((t) => Buffer.from(t).toString("hex")));
+    assert.throws(() => decodeTxsMessage(encodeTxsMessage([new Uint8Array(2000)]), 1000), /2000 bytes/);
+    assert.throws(() => decodeTxsMessage(encodeTxsMessage([new Uint8Array()]), 1000), /0 bytes/);
+    assert.throws(() => decodeTxsMessage(new Uint8Array([10, 50, 1]), 1000));
+  });
+});
