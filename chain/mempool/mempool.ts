@@ -15,6 +15,11 @@ export interface MempoolOptions {
   maxTxBytes: number;
   cacheSize: number;
   recheck: boolean;
+  /**
+   * Txs waiting for or in CheckTx at most (admission control): beyond it a new tx is refused as
+   * "mempool is full" at once, so that overload sheds work instead of starving block execution.
+   */
+  maxPendingChecks?: number;
 }
 
 export interface MempoolTx {
@@ -65,6 +70,7 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
   const seen = new Set<string>();
   const lock = createPriorityLock();
   const listeners: Array<(t: MempoolTx) => void> = [];
+  let pendingChecks = 0;
 
   function remember(hash: string): void {
     seen.add(hash);
@@ -94,6 +100,10 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
       if (txs.size >= opts.size || bytes + tx.length > opts.maxTxsBytes) {
         return Promise.resolve(reject(hash, sdkErrors.mempoolIsFull.wrap(`mempool is full: ${txs.size} txs, ${bytes} bytes`)));
       }
+      if (pendingChecks >= (opts.maxPendingChecks ?? Infinity)) {
+        return Promise.resolve(reject(hash, sdkErrors.mempoolIsFull.wrap(`${pendingChecks} txs are waiting for CheckTx; retry shortly`)));
+      }
+      pendingChecks++;
       // Started now, outside the lock, so that it overlaps with the txs ahead of this one.
       const pre = deps.precheck?.(tx);
       return serialized(async () => {
@@ -108,7 +118,7 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
           for (const l of listeners) l(entry);
         }
         return { ...res, hash };
-      });
+      }).finally(() => pendingChecks--);
     },
     reap(maxBytes, maxGas) {
       const out: Uint8Array[] = [];

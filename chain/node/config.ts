@@ -21,7 +21,7 @@ export interface NodeConfig {
     cors_allowed_origins: string[];
   };
   p2p: { laddr: string; external_address: string; persistent_peers: string; seeds: string; max_num_inbound_peers: number; max_num_outbound_peers: number; pex: boolean };
-  mempool: { size: number; max_txs_bytes: number; max_tx_bytes: number; cache_size: number; recheck: boolean };
+  mempool: { size: number; max_txs_bytes: number; max_tx_bytes: number; cache_size: number; recheck: boolean; max_pending_checks: number };
   consensus: {
     timeout_propose: string;
     timeout_propose_delta: string;
@@ -49,7 +49,7 @@ export function defaultConfig(moniker: string): NodeConfig {
       cors_allowed_origins: ["*"],
     },
     p2p: { laddr: "tcp://127.0.0.1:26656", external_address: "", persistent_peers: "", seeds: "", max_num_inbound_peers: 40, max_num_outbound_peers: 10, pex: true },
-    mempool: { size: 50_000, max_txs_bytes: 256 * 1024 * 1024, max_tx_bytes: 1024 * 1024, cache_size: 100_000, recheck: true },
+    mempool: { size: 50_000, max_txs_bytes: 256 * 1024 * 1024, max_tx_bytes: 1024 * 1024, cache_size: 100_000, recheck: true, max_pending_checks: 5_000 },
     consensus: {
       timeout_propose: "3s",
       timeout_propose_delta: "500ms",

@@ -118,6 +118,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         maxTxBytes: opts.config.mempool.max_tx_bytes,
         cacheSize: opts.config.mempool.cache_size,
         recheck: opts.config.mempool.recheck,
+        maxPendingChecks: opts.config.mempool.max_pending_checks,
       },
       { app, logger, precheck: (tx) => precheck.precheck(tx) },
     );

@@ -63,6 +63,30 @@ describe("mempool", () => {
   });
 });
 
+describe("mempool admission control", () => {
+  it("refuses txs beyond max_pending_checks with code 20 while CheckTx is busy, and admits again after", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let checks = 0;
+    const app = {
+      async checkTx() {
+        checks++;
+        await held;
+        return { code: 0, data: new Uint8Array(), log: "", info: "", gasWanted: 1n, gasUsed: 1n, events: [], codespace: "" };
+      },
+    } as unknown as Parameters<typeof createMempool>[1]["app"];
+    const mempool = createMempool({ size: 100, maxTxsBytes: 1 << 20, maxTxBytes: 1024, cacheSize: 100, recheck: false, maxPendingChecks: 2 }, { app, logger: nopLogger, precheck: null });
+    const first = [mempool.add(new Uint8Array([1])), mempool.add(new Uint8Array([2]))];
+    const refused = await mempool.add(new Uint8Array([3]));
+    assert.equal(refused.code, 20);
+    assert.match(refused.log, /waiting for CheckTx/);
+    release();
+    assert.deepEqual((await Promise.all(first)).map((r) => r.code), [0, 0]);
+    assert.equal((await mempool.add(new Uint8Array([3]))).code, 0, "admitted once the queue drained");
+    assert.equal(checks, 3);
+  });
+});
+
 describe("mempool gossip messages", () => {
   it("round-trips a batch as CometBFT's Txs message and refuses malformed or oversized ones", async () => {
     const { encodeTxsMessage, decodeTxsMessage } = await import("../gossip.js");
