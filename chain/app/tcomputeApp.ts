@@ -5,6 +5,7 @@ import { createBankModule } from "../../modules/bank/module.js";
 import { moduleAddress } from "../../modules/sdk/address.js";
 import { EmissionsKeeper, communityPoolAccount, createEmissionsModule, distributionAccount, emissionsAccount, providerPoolAccount } from "../../modules/emissions/index.js";
 import { RegistryKeeper, createRegistryModule, providerBondsPoolName } from "../../modules/registry/index.js";
+import { ReputationKeeper, createReputationModule } from "../../modules/reputation/index.js";
 import { SlashingKeeper } from "../../modules/slashing/keeper.js";
 import { createSlashingModule } from "../../modules/slashing/module.js";
 import { StakingKeeper, bondedPoolName, createStakingModule, notBondedPoolName } from "../../modules/staking/index.js";
@@ -33,10 +34,11 @@ export function createTcomputeApp(opts: TcomputeAppOptions, deps: { state: State
   const slashing = new SlashingKeeper(staking);
   // Slashing before staking: a jail decided at begin-block leaves the set at this end-block.
   const registry = new RegistryKeeper(bank);
+  const reputation = new ReputationKeeper(registry);
   const emissions = new EmissionsKeeper(bank, staking);
   staking.setHooks(emissions.stakingHooks());
   // Begin-block order: emissions pays the last commit's signers before slashing changes stake.
-  const modules = [createAuthModule(accounts), createBankModule(bank), createEmissionsModule(emissions), createSlashingModule(slashing), createStakingModule(staking), createRegistryModule(registry)];
+  const modules = [createAuthModule(accounts), createBankModule(bank), createEmissionsModule(emissions), createSlashingModule(slashing), createStakingModule(staking), createRegistryModule(registry), createReputationModule(reputation)];
   return createApplication(
     {
       modules,

@@ -108,6 +108,13 @@ export class RegistryKeeper {
     return cut;
   }
 
+  /** For reputation: a provider with too many faults in a row takes no new jobs. */
+  jailProvider(ctx: Context, owner: string, reason: string): void {
+    const p = this.getProvider(ctx.store, owner);
+    if (p === null || p.status !== ProviderStatus.active) return;
+    this.setStatus(ctx, p, ProviderStatus.jailed, reason);
+  }
+
   /** A capability challenge's outcome: a failed one pauses the provider. */
   recordChallenge(ctx: Context, owner: string, passed: boolean): void {
     const p = this.getProvider(ctx.store, owner);

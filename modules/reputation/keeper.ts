@@ -1,0 +1,129 @@
+import type { Context } from "../sdk/context.js";
+import { event } from "../sdk/events.js";
+import { defaultParams, validateParams } from "./params.js";
+import { codecs, scoreOne, type ReputationParams, type ReputationRecord } from "./types.js";
+import { prefixRange, type KVStore } from "../sdk/store.js";
+
+// Provider reputation (fixed point, 10^6 = 1.0). Outcomes move a score up or down by weights in
+// params; idle providers drift toward neutral in whole decay intervals, applied lazily when the
+// record is read or updated (no per-block scan); too many consecutive faults jail the provider
+// through the registry. Only this file touches the reputation store.
+
+export type Outcome = "agree" | "disagree" | "noShow" | "auditPass" | "auditFail";
+
+/** What reputation needs of the registry: take a provider out of matching. */
+export interface RegistryForReputation {
+  jailProvider(ctx: Context, owner: string, reason: string): void;
+}
+
+const keys = {
+  params: "reputation/params",
+  record: (provider: string) => `reputation/r/${provider}`,
+  recordPrefix: "reputation/r/",
+};
+
+export class ReputationKeeper {
+  constructor(private readonly registry: RegistryForReputation) {}
+
+  params(store: KVStore): ReputationParams {
+    const raw = store.get(keys.params);
+    return raw === undefined ? defaultParams() : codecs.params.decode(raw);
+  }
+
+  setParams(store: KVStore, p: ReputationParams): void {
+    validateParams(p);
+    store.set(keys.params, codecs.params.encode(p));
+  }
+
+  private stored(store: KVStore, provider: string): ReputationRecord | null {
+    const raw = store.get(keys.record(provider));
+    return raw === undefined ? null : codecs.record.decode(raw);
+  }
+
+  setRecord(store: KVStore, r: ReputationRecord): void {
+    store.set(keys.record(r.provider), codecs.record.encode(r));
+  }
+
+  /** The record as of `height`: a new provider starts at neutral; idle time has decayed it. */
+  record(store: KVStore, provider: string, height: bigint): ReputationRecord {
+    const p = this.params(store);
+    const r = this.stored(store, provider) ?? { provider, score: p.neutral, consecutiveFaults: 0, lastUpdate: height.toString(), agreed: 0, disagreed: 0, noShows: 0, auditsPassed: 0, auditsFailed: 0 };
+    return { ...r, score: decayed(r.score, BigInt(r.lastUpdate), height, p) };
+  }
+
+  /** The score (10^6 = 1.0) matching, audit rates and job floors read. */
+  score(store: KVStore, provider: string, height: bigint): number {
+    return this.record(store, provider, height).score;
+  }
+
+  /** For jobs: one verified outcome of a provider's result. */
+  recordOutcome(ctx: Context, provider: string, outcome: Outcome): ReputationRecord {
+    const p = this.params(ctx.store);
+    const r = this.record(ctx.store, provider, ctx.height);
+    const up = (x: number) => Math.min(scoreOne, r.score + x);
+    const down = (x: number) => Math.max(0, r.score - x);
+    switch (outcome) {
+      case "agree":
+        r.score = up(p.gainAgree);
+        r.agreed++;
+        r.consecutiveFaults = 0;
+        break;
+      case "auditPass":
+        r.score = up(p.gainAuditPass);
+        r.auditsPassed++;
+        r.consecutiveFaults = 0;
+        break;
+      case "disagree":
+        r.score = down(p.lossDisagree);
+        r.disagreed++;
+        r.consecutiveFaults++;
+        break;
+      case "noShow":
+        r.score = down(p.lossNoShow);
+        r.noShows++;
+        r.consecutiveFaults++;
+        break;
+      case "auditFail":
+        r.score = down(p.lossAuditFail);
+        r.auditsFailed++;
+        r.consecutiveFaults++;
+        break;
+    }
+    r.lastUpdate = ctx.height.toString();
+    ctx.events.emit(event("reputation", [["provider", provider], ["outcome", outcome], ["score", r.score.toString()]]));
+    if (r.consecutiveFaults >= p.maxConsecutiveFaults) {
+      this.registry.jailProvider(ctx, provider, `${r.consecutiveFaults} consecutive faults`);
+      r.consecutiveFaults = 0;
+    }
+    this.setRecord(ctx.store, r);
+    return r;
+  }
+
+  /** Every provider with a record, best first (ties: by address), decayed to `height`. */
+  ranked(store: KVStore, height: bigint, limit: number): ReputationRecord[] {
+    const all: ReputationRecord[] = [];
+    for (const [k] of prefixRange(store, keys.recordPrefix)) all.push(this.record(store, k.slice(keys.recordPrefix.length), height));
+    all.sort((a, b) => b.score - a.score || (a.provider < b.provider ? -1 : 1));
+    return all.slice(0, limit);
+  }
+
+  *records(store: KVStore): IterableIterator<ReputationRecord> {
+    for (const [, raw] of prefixRange(store, keys.recordPrefix)) yield codecs.record.decode(raw);
+  }
+}
+
+/**
+ * score after the idle intervals since `from`: each moves decay_rate of the way to neutral
+ * (integer arithmetic, truncating toward neutral). After 64 intervals the gap is negligible and
+ * the score is neutral.
+ */
+export function decayed(score: number, from: bigint, to: bigint, p: ReputationParams): number {
+  const interval = BigInt(p.decayIntervalBlocks);
+  const n = to > from ? (to - from) / interval : 0n;
+  if (n === 0n) return score;
+  if (n > 64n) return p.neutral;
+  let gap = BigInt(score - p.neutral);
+  const keep = BigInt(scoreOne - p.decayRate);
+  for (let i = 0n; i < n; i++) gap = (gap * keep) / BigInt(scoreOne);
+  return p.neutral + Number(gap);
+}

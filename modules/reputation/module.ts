@@ -1,0 +1,18 @@
+import type { AppModule } from "../sdk/module.js";
+import { defaultGenesis, exportGenesis, initGenesis, parseGenesis } from "./genesis.js";
+import type { ReputationKeeper } from "./keeper.js";
+import { reputationQueries } from "./queryServer.js";
+
+/** No messages: outcomes come from the jobs module through the keeper. */
+export function createReputationModule(keeper: ReputationKeeper): AppModule {
+  return {
+    name: "reputation",
+    msgs: [],
+    queries: reputationQueries(keeper),
+    defaultGenesis,
+    validateGenesis: (g) => void parseGenesis(g),
+    initGenesis: (ctx, g) => initGenesis(ctx, keeper, parseGenesis(g)),
+    exportGenesis: (ctx) => exportGenesis(ctx, keeper),
+    invariants: [],
+  };
+}
