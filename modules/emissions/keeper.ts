@@ -1,12 +1,12 @@
-import type { BankKeeper } from "../bank/keeper.js";
 import { feeCollectorName } from "../bank/keeper.js";
+import type { BankForEmissions, StakingForEmissions } from "./expectedKeepers.js";
 import { moduleAddress } from "../sdk/address.js";
 import { decOne } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
 import { event } from "../sdk/events.js";
 import type { BeginBlockInfo } from "../sdk/module.js";
 import { fromUtf8, prefixRange, utf8, type KVStore } from "../sdk/store.js";
-import { big, operatorAccount, type StakingHooks, type StakingKeeper } from "../staking/keeper.js";
+import { big, operatorAccount, type StakingHooks } from "../staking/keeper.js";
 import { keys } from "./keys.js";
 import { readParams, type EmissionsParams } from "./params.js";
 
@@ -37,8 +37,8 @@ const mulDec = (x: bigint, d: bigint) => (x * d) / decOne;
 
 export class EmissionsKeeper {
   constructor(
-    readonly bank: BankKeeper,
-    readonly staking: StakingKeeper,
+    readonly bank: BankForEmissions,
+    readonly staking: StakingForEmissions,
   ) {}
 
   params(store: KVStore): EmissionsParams {

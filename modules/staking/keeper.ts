@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { PubKey as Ed25519PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys";
 import { BondStatus, Redelegation, UnbondingDelegation, Validator } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import type { Any } from "cosmjs-types/google/protobuf/any";
-import type { BankKeeper } from "../bank/keeper.js";
+import type { BankForStaking } from "./expectedKeepers.js";
 import { bech32Prefix, decodeAddress, encodeAddress, moduleAddress } from "../sdk/address.js";
 import { decOne } from "../sdk/coins.js";
 import type { Context, Timestamp } from "../sdk/context.js";
@@ -83,7 +83,7 @@ export interface StakingHooks {
 export class StakingKeeper {
   private hooks: StakingHooks | null = null;
 
-  constructor(readonly bank: BankKeeper) {}
+  constructor(readonly bank: BankForStaking) {}
 
   /** Set once at wiring time (the reward module is built after staking). */
   setHooks(h: StakingHooks): void {
