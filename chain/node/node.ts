@@ -150,7 +150,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
     }
     // Before the first block, the sets InitChain decided are in the block store.
     const initialSets = await Promise.all([blockStore.loadValidators(genesis.initialHeight), blockStore.loadValidators(genesis.initialHeight + 1n)]);
-    if (initialSets[0] === null || initialSets[1] === null) throw nodeErrors.corruptData.wrap("the initial validator sets are missing from the block store");
+    if (initialSets[0] === null || initialSets[1] === null) throw nodeErrors.corruptData.wrap("the initial validator sets are missing from the block store (a data directory made by an older tcompute? start over with a fresh home or --reset)");
 
     const firstSet = setFromProto(initialSets[0]);
     let state: ChainState = {
@@ -177,7 +177,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         const meta = (await blockStore.loadMeta(h))!;
         const results = (await blockStore.loadResults(h))!;
         const sets = await Promise.all([h, h + 1n, h + 2n].map((x) => blockStore.loadValidators(x)));
-        if (sets.some((x) => x === null)) throw nodeErrors.corruptData.wrap(`validator sets around height ${h} are missing from the block store`);
+        if (sets.some((x) => x === null)) throw nodeErrors.corruptData.wrap(`validator sets around height ${h} are missing from the block store (a data directory made by an older tcompute? start over: tcd localnet up --reset, or a fresh --home)`);
         const [last, cur, next] = sets.map((x) => setFromProto(x!)) as [ValidatorSet, ValidatorSet, ValidatorSet];
         state = { ...state, lastBlockHeight: h, lastBlockId: meta.blockId!, lastBlockTime: meta.header!.time, lastResultsHash: resultsHash(results.txResults), appHash: results.appHash, lastValidators: last, validators: cur, nextValidators: next };
       };
