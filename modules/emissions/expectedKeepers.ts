@@ -1,0 +1,22 @@
+import type { Validator } from "cosmjs-types/cosmos/staking/v1beta1/staking";
+import type { Coin } from "../sdk/coins.js";
+import type { Context } from "../sdk/context.js";
+import type { KVStore } from "../sdk/store.js";
+
+/** What emissions needs of bank. */
+export interface BankForEmissions {
+  mint(ctx: Context, moduleName: string, coins: readonly Coin[]): void;
+  burn(ctx: Context, moduleName: string, coins: readonly Coin[]): void;
+  transfer(ctx: Context, from: string, to: string, coins: readonly Coin[]): void;
+  getBalance(store: KVStore, address: string, denom: string): bigint;
+  getSupply(store: KVStore, denom: string): bigint;
+}
+
+/** What emissions needs of staking: who signed, their commission and shares, delegations. */
+export interface StakingForEmissions {
+  validatorByConsAddr(store: KVStore, consHex: string): Validator | null;
+  getValidator(store: KVStore, valoper: string): Validator | null;
+  getDelegationShares(store: KVStore, delegator: string, valoper: string): bigint;
+  delegationsOf(store: KVStore, delegator: string): IterableIterator<{ valoper: string; shares: bigint }>;
+  allDelegations(store: KVStore): IterableIterator<{ delegator: string; valoper: string; shares: bigint }>;
+}
