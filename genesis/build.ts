@@ -5,6 +5,7 @@ import { defaultGenesis as slashingDefault } from "../modules/slashing/genesis.j
 import { defaultGenesis as registryDefault } from "../modules/registry/genesis.js";
 import { defaultGenesis as emissionsDefault } from "../modules/emissions/genesis.js";
 import { defaultGenesis as reputationDefault } from "../modules/reputation/genesis.js";
+import { defaultGenesis as jobsDefault } from "../modules/jobs/genesis.js";
 import { validateAddress } from "../modules/sdk/address.js";
 import { addCoins, coinsFromProto, coinsToProto, formatCoins, normalizeCoins, type Coin } from "../modules/sdk/coins.js";
 import { validatorAddress } from "../chain/types/hashes.js";
@@ -21,7 +22,7 @@ export function newGenesisDoc(chainId: string, time: Timestamp): GenesisDoc {
     consensus_params: defaultConsensusParams(),
     validators: [],
     app_hash: "",
-    app_state: { auth: authDefault(), bank: bankDefault(), staking: stakingDefault(), slashing: slashingDefault(), registry: registryDefault(), emissions: emissionsDefault(), reputation: reputationDefault() },
+    app_state: { auth: authDefault(), bank: bankDefault(), staking: stakingDefault(), slashing: slashingDefault(), registry: registryDefault(), emissions: emissionsDefault(), reputation: reputationDefault(), jobs: jobsDefault() },
   };
 }
 

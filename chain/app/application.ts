@@ -226,7 +226,7 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
 
     async finalizeBlock(req: RequestFinalizeBlock) {
       if (req.height !== state.height + 1n) throw new Error(`finalizeBlock ${req.height} on state at height ${state.height}`);
-      const block: BlockInfo = { chainId, height: req.height, time: req.time, proposer: req.proposerAddress };
+      const block: BlockInfo = { chainId, height: req.height, time: req.time, proposer: req.proposerAddress, hash: req.hash };
       const blockStore = new BranchStore(state.store);
       const blockCtx = new Context(blockStore, block, new GasMeter(undefined), "block", logger);
       const info: BeginBlockInfo = {

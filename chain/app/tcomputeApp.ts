@@ -5,6 +5,7 @@ import { createBankModule } from "../../modules/bank/module.js";
 import { moduleAddress } from "../../modules/sdk/address.js";
 import { EmissionsKeeper, communityPoolAccount, createEmissionsModule, distributionAccount, emissionsAccount, providerPoolAccount } from "../../modules/emissions/index.js";
 import { RegistryKeeper, createRegistryModule, providerBondsPoolName } from "../../modules/registry/index.js";
+import { JobsKeeper, createJobsModule, escrowAccount } from "../../modules/jobs/index.js";
 import { ReputationKeeper, createReputationModule } from "../../modules/reputation/index.js";
 import { SlashingKeeper } from "../../modules/slashing/keeper.js";
 import { createSlashingModule } from "../../modules/slashing/module.js";
@@ -21,7 +22,7 @@ export interface TcomputeAppOptions {
 }
 
 /** Module accounts: they hold pooled coins and cannot receive user sends. */
-export const moduleAccountNames = [feeCollectorName, bondedPoolName, notBondedPoolName, providerBondsPoolName, emissionsAccount, distributionAccount, providerPoolAccount, communityPoolAccount] as const;
+export const moduleAccountNames = [feeCollectorName, bondedPoolName, notBondedPoolName, providerBondsPoolName, emissionsAccount, distributionAccount, providerPoolAccount, communityPoolAccount, escrowAccount] as const;
 
 /**
  * The tcompute application: its modules in execution order and their keepers, wired once.
@@ -36,9 +37,10 @@ export function createTcomputeApp(opts: TcomputeAppOptions, deps: { state: State
   const registry = new RegistryKeeper(bank);
   const reputation = new ReputationKeeper(registry);
   const emissions = new EmissionsKeeper(bank, staking);
+  const jobs = new JobsKeeper(bank, registry, reputation);
   staking.setHooks(emissions.stakingHooks());
   // Begin-block order: emissions pays the last commit's signers before slashing changes stake.
-  const modules = [createAuthModule(accounts), createBankModule(bank), createEmissionsModule(emissions), createSlashingModule(slashing), createStakingModule(staking), createRegistryModule(registry), createReputationModule(reputation)];
+  const modules = [createAuthModule(accounts), createBankModule(bank), createEmissionsModule(emissions), createSlashingModule(slashing), createStakingModule(staking), createRegistryModule(registry), createReputationModule(reputation), createJobsModule(jobs)];
   return createApplication(
     {
       modules,

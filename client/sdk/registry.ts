@@ -1,6 +1,7 @@
 import { Registry, type GeneratedType } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes } from "@cosmjs/stargate";
 import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
+import { jobsCodecs } from "../../modules/jobs/index.js";
 import { registryCodecs } from "../../modules/registry/index.js";
 import type { Codec } from "../../modules/sdk/proto.js";
 
@@ -24,6 +25,8 @@ export const tcomputeMessageTypes: ReadonlyArray<[string, GeneratedType]> = [
   registryCodecs.msgPauseProvider,
   registryCodecs.msgResumeProvider,
   registryCodecs.msgDeregisterProvider,
+  jobsCodecs.msgSubmitJob,
+  jobsCodecs.msgCancelJob,
 ].map((c) => [c.typeUrl, generatedType(c as Codec<unknown>)] as [string, GeneratedType]);
 
 /** Cosmos messages tcompute accepts that cosmjs's default registry lacks. */

@@ -14,6 +14,8 @@ export interface BlockInfo {
   time: Timestamp;
   /** Consensus address (20 bytes) of the block's proposer; empty at genesis. */
   proposer: Uint8Array;
+  /** The block's hash, when executing a block (a seed for deterministic draws). */
+  hash?: Uint8Array;
 }
 
 /**
