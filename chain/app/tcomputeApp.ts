@@ -37,7 +37,7 @@ export function createTcomputeApp(opts: TcomputeAppOptions, deps: { state: State
   const registry = new RegistryKeeper(bank);
   const reputation = new ReputationKeeper(registry);
   const emissions = new EmissionsKeeper(bank, staking);
-  const jobs = new JobsKeeper(bank, registry, reputation);
+  const jobs = new JobsKeeper(bank, registry, reputation, emissions, staking);
   staking.setHooks(emissions.stakingHooks());
   // Begin-block order: emissions pays the last commit's signers before slashing changes stake.
   const modules = [createAuthModule(accounts), createBankModule(bank), createEmissionsModule(emissions), createSlashingModule(slashing), createStakingModule(staking), createRegistryModule(registry), createReputationModule(reputation), createJobsModule(jobs)];

@@ -1,19 +1,42 @@
 import type { Coin } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
 import type { KVStore } from "../sdk/store.js";
+import type { ComparisonRule } from "./sketch.js";
 
 export interface BankForJobs {
   transfer(ctx: Context, from: string, to: string, coins: readonly Coin[]): void;
   getBalance(store: KVStore, address: string, denom: string): bigint;
 }
 
-/** The registry as jobs sees it: models and the providers that may take a job now. */
+export interface ProviderForJobs {
+  owner: string;
+  pricePerUnit: string;
+  slots: number;
+  bond: string;
+  gpus: ReadonlyArray<{ vendor: string; model: string; memoryMib: number; count: number }>;
+}
+
+/** The registry as jobs sees it: models, the providers that may take a job now, bond slashing. */
 export interface RegistryForJobs {
-  getModel(store: KVStore, hash: string): { computeUnits: string } | null;
-  activeProvidersOfModel(store: KVStore, hash: string): Array<{ owner: string; pricePerUnit: string; slots: number; bond: string }>;
+  getModel(store: KVStore, hash: string): { computeUnits: string; rule: ComparisonRule | null } | null;
+  activeProvidersOfModel(store: KVStore, hash: string): ProviderForJobs[];
   params(store: KVStore): { bondDenom: string };
+  /** Takes `fraction` (18-decimal) of the bond; up to `cap` of it goes to `beneficiary`, the rest is burned. */
+  slashProviderBond(ctx: Context, owner: string, fraction: bigint, reason: string, beneficiary?: { address: string; cap: bigint }): bigint;
 }
 
 export interface ReputationForJobs {
   score(store: KVStore, provider: string, height: bigint): number;
+  recordOutcome(ctx: Context, provider: string, outcome: "agree" | "disagree" | "noShow" | "auditPass" | "auditFail"): unknown;
+}
+
+/** Verified work feeds the emissions provider pool. */
+export interface EmissionsForJobs {
+  recordVerifiedWork(ctx: Context, provider: string, units: bigint, requester: string, feePaid: bigint): void;
+}
+
+/** Auditors: the bonded validators and their power now. */
+export interface StakingForJobs {
+  lastPower(store: KVStore, valoper: string): bigint;
+  lastPowers(store: KVStore): IterableIterator<{ valoper: string; power: bigint }>;
 }

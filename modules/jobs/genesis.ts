@@ -2,45 +2,69 @@ import type { Context } from "../sdk/context.js";
 import { sdkErrors } from "../sdk/errors.js";
 import { asArray, asObject, asString, field, optField } from "../sdk/json.js";
 import { jsonCodec } from "../sdk/proto.js";
+import { prefixRange, utf8 } from "../sdk/store.js";
 import type { JobsKeeper } from "./keeper.js";
+import { keys } from "./keys.js";
 import { defaultParams, paramsFromPb, paramsToPb, validateParams, writeParams, type JobsParams } from "./params.js";
-import { codecs, JobState, type Job } from "./types.js";
+import { codecs, type Job, type Receipt } from "./types.js";
 
 const file = "jobs/v1/jobs.proto";
 const paramsJson = jsonCodec(file, "tcompute.jobs.v1.Params");
 const jobJson = jsonCodec(file, "tcompute.jobs.v1.Job");
+const receiptJson = jsonCodec(file, "tcompute.jobs.v1.Receipt");
+const count = /^[0-9]{1,20}$/;
 
 export function defaultGenesis() {
-  return { params: paramsJson.toJson(codecs.params.encode(paramsToPb(defaultParams()))), next_id: "1", jobs: [] };
+  return { params: paramsJson.toJson(codecs.params.encode(paramsToPb(defaultParams()))), next_id: "1", jobs: [], receipts: [], audits_opened: "0", verdicts: [] };
 }
 
-export function parseGenesis(json: unknown): { params: JobsParams; nextId: bigint; jobs: Job[] } {
+export interface JobsGenesis {
+  params: JobsParams;
+  nextId: bigint;
+  jobs: Job[];
+  receipts: Receipt[];
+  auditsOpened: bigint;
+  verdicts: Array<{ validator: string; count: bigint }>;
+}
+
+export function parseGenesis(json: unknown): JobsGenesis {
   const o = asObject(json, "jobs");
   const params = paramsFromPb(codecs.params.decode(paramsJson.fromJson(field(o, "params", "jobs"), "jobs.params")));
   validateParams(params);
   const nextRaw = asString(optField(o, "next_id") ?? "1", "jobs.next_id");
   if (!/^[1-9][0-9]{0,19}$/.test(nextRaw)) throw sdkErrors.invalidRequest.wrap("jobs.next_id must be a positive integer");
   const jobs = asArray(optField(o, "jobs") ?? [], "jobs.jobs").map((j, i) => codecs.job.decode(jobJson.fromJson(j, `jobs.jobs[${i}]`)));
-  for (const j of jobs) if (BigInt(j.id) >= BigInt(nextRaw)) throw sdkErrors.invalidRequest.wrap(`jobs: job ${j.id} is not below next_id`);
-  return { params, nextId: BigInt(nextRaw), jobs };
+  const receipts = asArray(optField(o, "receipts") ?? [], "jobs.receipts").map((r, i) => codecs.receipt.decode(receiptJson.fromJson(r, `jobs.receipts[${i}]`)));
+  for (const j of [...jobs, ...receipts]) if (!/^[1-9][0-9]{0,19}$/.test(j.id) || BigInt(j.id) >= BigInt(nextRaw)) throw sdkErrors.invalidRequest.wrap(`jobs: job ${j.id} is not below next_id`);
+  const audits = asString(optField(o, "audits_opened") ?? "0", "jobs.audits_opened");
+  if (!count.test(audits)) throw sdkErrors.invalidRequest.wrap("jobs.audits_opened must be a count");
+  const verdicts = asArray(optField(o, "verdicts") ?? [], "jobs.verdicts").map((v, i) => {
+    const e = asObject(v, `jobs.verdicts[${i}]`);
+    const c = asString(field(e, "count", `jobs.verdicts[${i}]`), `jobs.verdicts[${i}].count`);
+    if (!count.test(c)) throw sdkErrors.invalidRequest.wrap(`jobs.verdicts[${i}].count must be a count`);
+    return { validator: asString(field(e, "validator", `jobs.verdicts[${i}]`), `jobs.verdicts[${i}].validator`), count: BigInt(c) };
+  });
+  return { params, nextId: BigInt(nextRaw), jobs, receipts, auditsOpened: BigInt(audits), verdicts };
 }
 
 /** The escrow account's balance comes with bank's genesis; the invariant checks it. */
-export function initGenesis(ctx: Context, k: JobsKeeper, g: ReturnType<typeof parseGenesis>): void {
+export function initGenesis(ctx: Context, k: JobsKeeper, g: JobsGenesis): void {
   writeParams(ctx.store, g.params);
   k.setNextId(ctx.store, g.nextId);
-  for (const j of g.jobs) {
-    if (j.state === JobState.pending || j.state === JobState.assigned) {
-      k.open(ctx, j);
-      if (j.state === JobState.assigned) k.restoreAssignment(ctx.store, j);
-    } else k.setJob(ctx.store, j);
-  }
+  for (const j of g.jobs) k.restore(ctx.store, j);
+  for (const r of g.receipts) k.setReceipt(ctx.store, r);
+  if (g.auditsOpened > 0n) ctx.store.set(keys.auditsOpened, utf8(g.auditsOpened.toString()));
+  for (const v of g.verdicts) ctx.store.set(keys.verdicts(v.validator), utf8(v.count.toString()));
 }
 
 export function exportGenesis(ctx: Context, k: JobsKeeper) {
+  const verdictPrefix = keys.verdicts("");
   return {
     params: paramsJson.toJson(codecs.params.encode(paramsToPb(k.params(ctx.store)))),
     next_id: k.nextId(ctx.store).toString(),
     jobs: [...k.jobs(ctx.store)].map((j) => jobJson.toJson(codecs.job.encode(j))),
+    receipts: [...k.receipts(ctx.store)].map((r) => receiptJson.toJson(codecs.receipt.encode(r))),
+    audits_opened: k.counter(ctx.store, keys.auditsOpened).toString(),
+    verdicts: [...prefixRange(ctx.store, verdictPrefix)].map(([key]) => ({ validator: key.slice(verdictPrefix.length), count: k.counter(ctx.store, key).toString() })),
   };
 }

@@ -1,15 +1,15 @@
-import { createHash } from "node:crypto";
 import { moduleAddress } from "../sdk/address.js";
 import type { Context } from "../sdk/context.js";
 import { event } from "../sdk/events.js";
 import { fromUtf8, prefixRange, utf8, type KVStore } from "../sdk/store.js";
-import type { BankForJobs, RegistryForJobs, ReputationForJobs } from "./expectedKeepers.js";
-import { keys } from "./keys.js";
+import type { BankForJobs, EmissionsForJobs, RegistryForJobs, ReputationForJobs, StakingForJobs } from "./expectedKeepers.js";
+import { keys, queueEntry } from "./keys.js";
 import { readParams, type JobsParams } from "./params.js";
-import { codecs, JobState, type Job } from "./types.js";
+import { AuditStatus, codecs, isOpen, JobState, type Job, type Receipt } from "./types.js";
 
-// Jobs: escrow, matching and expiry (commit–reveal and settlement come next). The only code
-// touching the jobs store. The escrow account holds exactly the open jobs' remaining escrow.
+// The jobs store: jobs, their indexes and queues, escrow movements and transitions. The only
+// code touching the jobs store; matching, settlement and audits (their own files) go through it.
+// The escrow account holds exactly the open jobs' remaining escrow (invariants.ts).
 
 export const escrowAccount = "jobs_escrow";
 
@@ -19,11 +19,16 @@ export function parsePrice(s: string): [bigint, string] | null {
   return m === null ? null : [BigInt(m[1]!), m[2]!];
 }
 
+/** States in which assignees hold one of their slots. */
+const holdsSlots = (s: JobState) => s === JobState.assigned || s === JobState.revealing;
+
 export class JobsKeeper {
   constructor(
     readonly bank: BankForJobs,
     readonly registry: RegistryForJobs,
     readonly reputation: ReputationForJobs,
+    readonly emissions: EmissionsForJobs,
+    readonly staking: StakingForJobs,
   ) {}
 
   params(store: KVStore): JobsParams {
@@ -32,6 +37,10 @@ export class JobsKeeper {
 
   escrowAddress(): string {
     return moduleAddress(escrowAccount);
+  }
+
+  denom(store: KVStore): string {
+    return this.registry.params(store).bondDenom;
   }
 
   nextId(store: KVStore): bigint {
@@ -52,12 +61,25 @@ export class JobsKeeper {
     store.set(keys.job(BigInt(j.id)), codecs.job.encode(j));
   }
 
+  getReceipt(store: KVStore, id: bigint): Receipt | null {
+    const raw = store.get(keys.receipt(id));
+    return raw === undefined ? null : codecs.receipt.decode(raw);
+  }
+
+  setReceipt(store: KVStore, r: Receipt): void {
+    store.set(keys.receipt(BigInt(r.id)), codecs.receipt.encode(r));
+  }
+
   *jobs(store: KVStore): IterableIterator<Job> {
     for (const [, raw] of prefixRange(store, keys.jobPrefix)) yield codecs.job.decode(raw);
   }
 
-  *jobsOf(store: KVStore, requester: string): IterableIterator<Job> {
-    const prefix = keys.byRequesterPrefix(requester);
+  *receipts(store: KVStore): IterableIterator<Receipt> {
+    for (const [, raw] of prefixRange(store, keys.receiptPrefix)) yield codecs.receipt.decode(raw);
+  }
+
+  /** Jobs listed under an index prefix whose keys end in the padded id. */
+  *indexed(store: KVStore, prefix: string): IterableIterator<Job> {
     for (const [k] of prefixRange(store, prefix)) {
       const j = this.getJob(store, BigInt(k.slice(prefix.length)));
       if (j !== null) yield j;
@@ -75,124 +97,170 @@ export class JobsKeeper {
     else store.set(keys.slots(provider), utf8(String(n)));
   }
 
-  /** Genesis import of an assigned job: its assignees hold their slots again. */
-  restoreAssignment(store: KVStore, j: Job): void {
-    store.delete(keys.pending(BigInt(j.id)));
-    for (const a of j.assignees) this.addSlots(store, a, 1);
+  counter(store: KVStore, key: string): bigint {
+    const raw = store.get(key);
+    return raw === undefined ? 0n : BigInt(fromUtf8(raw));
   }
 
+  bump(store: KVStore, key: string): void {
+    store.set(key, utf8((this.counter(store, key) + 1n).toString()));
+  }
+
+  /**
+   * Moves a job to `state`: keeps the state index, takes or frees the assignees' slots, records
+   * the transition in the job's history and emits the indexed `job` event.
+   */
   transition(ctx: Context, j: Job, state: JobState, note: string): void {
+    const id = BigInt(j.id);
+    if (j.state !== state) {
+      ctx.store.delete(keys.byState(j.state, id));
+      ctx.store.set(keys.byState(state, id), new Uint8Array());
+      const before = holdsSlots(j.state);
+      const after = holdsSlots(state);
+      if (before !== after) for (const a of j.assignments) this.addSlots(ctx.store, a.provider, after ? 1 : -1);
+    }
     j.state = state;
     j.history.push({ height: ctx.height.toString(), state, note });
     ctx.events.emit(event("job", [["id", j.id], ["state", String(state)], ["requester", j.requester], ["note", note]]));
   }
 
-  /** Creates a job with its escrow already taken (by the message handler). */
+  /** Creates a pending job whose escrow the message handler already took. */
   open(ctx: Context, j: Job): void {
     const id = BigInt(j.id);
     this.setJob(ctx.store, j);
     ctx.store.set(keys.pending(id), new Uint8Array());
     ctx.store.set(keys.deadline(BigInt(j.deadlineHeight), id), new Uint8Array());
     ctx.store.set(keys.byRequester(j.requester, id), new Uint8Array());
+    ctx.store.set(keys.byState(j.state, id), new Uint8Array());
   }
 
-  /** Ends an open job and refunds what remains in escrow. */
-  close(ctx: Context, j: Job, state: JobState, note: string): void {
+  /** Genesis import: indexes, queues and slots of a job as it was exported. */
+  restore(store: KVStore, j: Job): void {
     const id = BigInt(j.id);
-    const refund = BigInt(j.escrow);
-    const price = parsePrice(j.maxPricePerUnit)!;
-    if (refund > 0n) this.bank.transfer(ctx, this.escrowAddress(), j.requester, [{ denom: price[1], amount: refund }]);
-    j.escrow = "0";
-    for (const a of j.assignees) if (j.state === JobState.assigned) this.addSlots(ctx.store, a, -1);
+    this.setJob(store, j);
+    store.set(keys.byRequester(j.requester, id), new Uint8Array());
+    store.set(keys.byState(j.state, id), new Uint8Array());
+    for (const a of j.assignments) store.set(keys.byProvider(a.provider, id), new Uint8Array());
+    if (j.state === JobState.pending) {
+      store.set(keys.pending(id), new Uint8Array());
+      store.set(keys.deadline(BigInt(j.deadlineHeight), id), new Uint8Array());
+    }
+    if (holdsSlots(j.state)) for (const a of j.assignments) this.addSlots(store, a.provider, 1);
+    const waitsForWindow = (isOpen(j.state) && j.state !== JobState.pending) || j.audit === AuditStatus.open;
+    if (waitsForWindow) store.set(keys.phase(BigInt(j.phaseDeadline), id), new Uint8Array());
+    else if (!isOpen(j.state)) store.set(keys.prune(BigInt(j.finalHeight) + this.params(store).retentionBlocks, id), new Uint8Array());
+  }
+
+  /** Records that providers were assigned: index, slots (via the transition), commit window. */
+  assign(ctx: Context, j: Job, note: string): void {
+    const id = BigInt(j.id);
     ctx.store.delete(keys.pending(id));
     ctx.store.delete(keys.deadline(BigInt(j.deadlineHeight), id));
-    this.transition(ctx, j, state, note);
-    this.setJob(ctx.store, j);
+    for (const a of j.assignments) ctx.store.set(keys.byProvider(a.provider, id), new Uint8Array());
+    j.assignedHeight = ctx.height.toString();
+    this.transition(ctx, j, JobState.assigned, note);
+    this.schedule(ctx.store, j, ctx.height + this.params(ctx.store).commitWindow);
   }
 
-  // ---- end-block ----
+  /** The job's next step runs in the end-block of `height` (its window's end, or now when ready). */
+  schedule(store: KVStore, j: Job, height: bigint): void {
+    const id = BigInt(j.id);
+    if (j.phaseDeadline !== "0" && j.phaseDeadline !== "") store.delete(keys.phase(BigInt(j.phaseDeadline), id));
+    j.phaseDeadline = height.toString();
+    store.set(keys.phase(height, id), new Uint8Array());
+  }
 
-  /** Jobs whose deadline is this height expire with a full refund (bounded by what is due). */
-  expire(ctx: Context): void {
-    const due: bigint[] = [];
-    for (const [k] of prefixRange(ctx.store, keys.deadlinePrefix)) {
-      const [h, id] = k.slice(keys.deadlinePrefix.length).split("/") as [string, string];
-      if (BigInt(h) > ctx.height) break;
-      due.push(BigInt(id));
+  unschedule(store: KVStore, j: Job): void {
+    if (j.phaseDeadline !== "0" && j.phaseDeadline !== "") store.delete(keys.phase(BigInt(j.phaseDeadline), BigInt(j.id)));
+    j.phaseDeadline = "0";
+  }
+
+  /** Ids due in a height-keyed queue up to `height`, removed from it. */
+  takeDue(store: KVStore, prefix: string, height: bigint): bigint[] {
+    const due: Array<[string, bigint]> = [];
+    for (const [k] of prefixRange(store, prefix)) {
+      const [h, id] = queueEntry(k.slice(prefix.length));
+      if (h > height) break;
+      due.push([k, id]);
     }
-    for (const id of due) {
-      const j = this.getJob(ctx.store, id);
-      if (j !== null && (j.state === JobState.pending || j.state === JobState.assigned)) this.close(ctx, j, JobState.expired, "deadline passed");
-    }
+    for (const [k] of due) store.delete(k);
+    return due.map(([, id]) => id);
+  }
+
+  /** Pays `amount` of the job's escrow to a worker. */
+  payOut(ctx: Context, j: Job, to: string, amount: bigint): void {
+    if (amount <= 0n) return;
+    const left = BigInt(j.escrow);
+    if (amount > left) throw new Error(`jobs: paying ${amount} from job ${j.id} holding ${left}`);
+    this.bank.transfer(ctx, this.escrowAddress(), to, [{ denom: parsePrice(j.maxPricePerUnit)![1], amount }]);
+    j.escrow = (left - amount).toString();
+    j.paid = (BigInt(j.paid || "0") + amount).toString();
   }
 
   /**
-   * Matches pending jobs in id order, at most max_matches_per_block of them: k distinct
-   * providers that serve the model, have a free slot, ask at most the job's price in its denom
-   * and meet its reputation floor, drawn without replacement weighted by bond × reputation from
-   * a seed of the block and the job id. Jobs with too few eligible providers keep waiting.
+   * Ends an open job: refunds what remains in escrow, leaves every queue but the audit's, and
+   * schedules pruning unless an audit is still open.
    */
-  match(ctx: Context): void {
-    const limit = this.params(ctx.store).maxMatchesPerBlock;
-    const ids: bigint[] = [];
-    for (const [k] of prefixRange(ctx.store, keys.pendingPrefix)) {
-      if (ids.length >= limit) break;
-      ids.push(BigInt(k.slice(keys.pendingPrefix.length)));
+  finish(ctx: Context, j: Job, state: JobState, note: string): void {
+    const id = BigInt(j.id);
+    const refund = BigInt(j.escrow);
+    if (refund > 0n) this.bank.transfer(ctx, this.escrowAddress(), j.requester, [{ denom: parsePrice(j.maxPricePerUnit)![1], amount: refund }]);
+    j.escrow = "0";
+    j.refunded = (BigInt(j.refunded || "0") + refund).toString();
+    ctx.store.delete(keys.pending(id));
+    ctx.store.delete(keys.deadline(BigInt(j.deadlineHeight), id));
+    j.finalHeight = ctx.height.toString();
+    this.transition(ctx, j, state, note);
+    if (j.audit !== AuditStatus.open) {
+      this.unschedule(ctx.store, j);
+      this.schedulePrune(ctx, j);
     }
-    for (const id of ids) {
+    this.setJob(ctx.store, j);
+  }
+
+  schedulePrune(ctx: Context, j: Job): void {
+    ctx.store.set(keys.prune(ctx.height + this.params(ctx.store).retentionBlocks, BigInt(j.id)), new Uint8Array());
+  }
+
+  /** Replaces final jobs past their retention by compact receipts (bounded by what is due). */
+  prune(ctx: Context): void {
+    for (const id of this.takeDue(ctx.store, keys.prunePrefix, ctx.height)) {
       const j = this.getJob(ctx.store, id);
-      if (j === null || j.state !== JobState.pending) continue;
-      const [maxPrice, denom] = parsePrice(j.maxPricePerUnit)!;
-      const eligible = this.registry
-        .activeProvidersOfModel(ctx.store, j.model)
-        .filter((p) => {
-          const ask = parsePrice(p.pricePerUnit);
-          return ask !== null && ask[1] === denom && ask[0] <= maxPrice && this.slotsUsed(ctx.store, p.owner) < p.slots && this.reputation.score(ctx.store, p.owner, ctx.height) >= j.minReputation;
-        })
-        .map((p) => ({ owner: p.owner, weight: BigInt(p.bond) * BigInt(Math.max(1, this.reputation.score(ctx.store, p.owner, ctx.height))) }));
-      if (eligible.length < j.k) continue;
-      const chosen = drawWeighted(eligible, j.k, seedOf(ctx, j.id));
-      for (const a of chosen) this.addSlots(ctx.store, a, 1);
-      j.assignees = chosen;
-      j.assignedHeight = ctx.height.toString();
-      ctx.store.delete(keys.pending(id));
-      this.transition(ctx, j, JobState.assigned, `assigned to ${chosen.length}`);
-      for (const a of chosen) ctx.events.emit(event("job_assigned", [["id", j.id], ["provider", a]]));
-      this.setJob(ctx.store, j);
+      if (j === null || isOpen(j.state) || j.audit === AuditStatus.open) continue;
+      const accepted = j.assignments.find((a) => a.outcome === 1 || a.outcome === 4);
+      this.setReceipt(ctx.store, {
+        id: j.id,
+        requester: j.requester,
+        model: j.model,
+        state: j.state,
+        paid: j.paid || "0",
+        refunded: j.refunded || "0",
+        compensated: j.compensated || "0",
+        finalHeight: j.finalHeight,
+        batchId: j.batchId,
+        digest: accepted?.digest ?? new Uint8Array(),
+        providers: j.assignments.map((a) => a.provider),
+        prunedHeight: ctx.height.toString(),
+      });
+      ctx.store.delete(keys.job(id));
+      ctx.store.delete(keys.byState(j.state, id));
+      ctx.store.delete(keys.byRequester(j.requester, id));
+      for (const a of j.assignments) ctx.store.delete(keys.byProvider(a.provider, id));
+      ctx.events.emit(event("job_pruned", [["id", j.id]]));
+    }
+  }
+
+  /** Expires pending jobs whose deadline is this height, with a full refund. */
+  expire(ctx: Context): void {
+    for (const id of this.takeDue(ctx.store, keys.deadlinePrefix, ctx.height)) {
+      const j = this.getJob(ctx.store, id);
+      if (j !== null && j.state === JobState.pending) this.finish(ctx, j, JobState.expired, "deadline passed before enough providers were free");
     }
   }
 
   escrowTotal(store: KVStore): bigint {
     let t = 0n;
-    for (const j of this.jobs(store)) if (j.state === JobState.pending || j.state === JobState.assigned) t += BigInt(j.escrow);
+    for (const j of this.jobs(store)) if (isOpen(j.state)) t += BigInt(j.escrow);
     return t;
   }
-}
-
-/** The matching seed: the block (its hash when known, else chain, height and time) and the job. */
-function seedOf(ctx: Context, jobId: string): Buffer {
-  const b = ctx.block;
-  return createHash("sha256").update(`tcompute/match/${b.chainId}/${b.height}/${b.time.seconds}.${b.time.nanos}/${Buffer.from(b.hash ?? new Uint8Array()).toString("hex")}/${jobId}`).digest();
-}
-
-/** k of the candidates (sorted by address first), without replacement, weighted, deterministic. */
-export function drawWeighted(candidates: ReadonlyArray<{ owner: string; weight: bigint }>, k: number, seed: Buffer): string[] {
-  const pool = [...candidates].sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0));
-  const out: string[] = [];
-  for (let draw = 0; draw < k && pool.length > 0; draw++) {
-    const total = pool.reduce((s, c) => s + c.weight, 0n);
-    const r = BigInt("0x" + createHash("sha256").update(seed).update(String(draw)).digest("hex")) % (total > 0n ? total : 1n);
-    let acc = 0n;
-    let pick = pool.length - 1;
-    for (let i = 0; i < pool.length; i++) {
-      acc += pool[i]!.weight;
-      if (r < acc) {
-        pick = i;
-        break;
-      }
-    }
-    out.push(pool[pick]!.owner);
-    pool.splice(pick, 1);
-  }
-  return out;
 }

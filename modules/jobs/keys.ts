@@ -1,21 +1,47 @@
 const p = "jobs/";
 const pad = (n: bigint) => n.toString().padStart(20, "0");
 
+// Store layout of the jobs module. Every queue is keyed by zero-padded height then id, so that
+// iteration is in (height, id) order.
 export const keys = {
   // -> the next job id
   nextId: `${p}next`,
-  // id -> Job
+  // id -> Job (until pruned)
   job: (id: bigint) => `${p}j/${pad(id)}`,
   jobPrefix: `${p}j/`,
+  // id -> Receipt (after pruning)
+  receipt: (id: bigint) => `${p}rc/${pad(id)}`,
+  receiptPrefix: `${p}rc/`,
   // id -> "" : jobs waiting for providers, matched in id order
   pending: (id: bigint) => `${p}q/${pad(id)}`,
   pendingPrefix: `${p}q/`,
-  // (deadline height, id) -> "" : expiry queue
+  // (deadline height, id) -> "" : expiry of pending jobs
   deadline: (h: bigint, id: bigint) => `${p}d/${pad(h)}/${pad(id)}`,
   deadlinePrefix: `${p}d/`,
+  // (height, id) -> "" : the job's current window ends (or it is ready) at this height
+  phase: (h: bigint, id: bigint) => `${p}w/${pad(h)}/${pad(id)}`,
+  phasePrefix: `${p}w/`,
+  // (height, id) -> "" : the job becomes a receipt at this height
+  prune: (h: bigint, id: bigint) => `${p}p/${pad(h)}/${pad(id)}`,
+  prunePrefix: `${p}p/`,
   // (requester, id) -> ""
   byRequester: (requester: string, id: bigint) => `${p}r/${requester}/${pad(id)}`,
   byRequesterPrefix: (requester: string) => `${p}r/${requester}/`,
+  // (provider, id) -> ""
+  byProvider: (provider: string, id: bigint) => `${p}v/${provider}/${pad(id)}`,
+  byProviderPrefix: (provider: string) => `${p}v/${provider}/`,
+  // (state, id) -> ""
+  byState: (state: number, id: bigint) => `${p}st/${String(state).padStart(2, "0")}/${pad(id)}`,
+  byStatePrefix: (state: number) => `${p}st/${String(state).padStart(2, "0")}/`,
   // provider -> jobs it holds now (slots in use)
   slots: (provider: string) => `${p}s/${provider}`,
+  // validator -> verdicts given; and the number of audits opened
+  verdicts: (valoper: string) => `${p}av/${valoper}`,
+  auditsOpened: `${p}ao`,
 };
+
+/** Splits "<height>/<id>" (the tail of a queue key). */
+export function queueEntry(tail: string): [bigint, bigint] {
+  const [h, id] = tail.split("/") as [string, string];
+  return [BigInt(h), BigInt(id)];
+}

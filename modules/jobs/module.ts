@@ -2,8 +2,10 @@ import type { AppModule } from "../sdk/module.js";
 import { defaultGenesis, exportGenesis, initGenesis, parseGenesis } from "./genesis.js";
 import { jobsInvariants } from "./invariants.js";
 import type { JobsKeeper } from "./keeper.js";
+import { matchPending } from "./matching.js";
 import { jobsMsgRoutes } from "./msgServer.js";
 import { jobsQueries } from "./queryServer.js";
+import { advancePhases } from "./settlement.js";
 
 export function createJobsModule(keeper: JobsKeeper): AppModule {
   return {
@@ -14,10 +16,13 @@ export function createJobsModule(keeper: JobsKeeper): AppModule {
     validateGenesis: (g) => void parseGenesis(g),
     initGenesis: (ctx, g) => initGenesis(ctx, keeper, parseGenesis(g)),
     exportGenesis: (ctx) => exportGenesis(ctx, keeper),
-    // Bounded: jobs due this height, and at most max_matches_per_block pending jobs.
+    // Bounded by what is due: windows ending this height (settlements free slots first), pending
+    // jobs whose deadline passed, at most max_matches_per_block matches, receipts due.
     endBlock(ctx) {
+      advancePhases(ctx, keeper);
       keeper.expire(ctx);
-      keeper.match(ctx);
+      matchPending(ctx, keeper);
+      keeper.prune(ctx);
     },
     invariants: jobsInvariants(keeper),
   };

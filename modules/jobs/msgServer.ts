@@ -1,11 +1,57 @@
-import { validateAddress } from "../sdk/address.js";
+import { bech32Prefix, decodeAddress, encodeAddress, validateAddress } from "../sdk/address.js";
+import type { Context } from "../sdk/context.js";
 import { event } from "../sdk/events.js";
 import type { MsgRoute } from "../sdk/module.js";
+import { auditDecided } from "./audit.js";
+import { commitmentOf, sketchFromPb } from "./commitment.js";
 import { jobsErrors } from "./errors.js";
 import { parsePrice, type JobsKeeper } from "./keeper.js";
-import { codecs, JobState, type MsgCancelJob, type MsgSubmitJob } from "./types.js";
+import { keys } from "./keys.js";
+import { committed, openReveals, revealed, ruleOf } from "./settlement.js";
+import { AuditStatus, codecs, isOpen, JobState, jobStateNames, type Input, type Job, type MsgAuditVerdict, type MsgCancelJob, type MsgCommitResult, type MsgRevealResult, type MsgSubmitJob } from "./types.js";
 
-// tcompute.jobs.v1 messages: submit (the whole maximum payment into escrow) and cancel.
+// tcompute.jobs.v1 messages: submit (the whole maximum payment into escrow, batches split into
+// shards), cancel, commit, reveal, and validators' audit verdicts.
+
+const hex64 = /^[0-9a-f]{64}$/;
+const idRe = /^[1-9][0-9]{0,19}$/;
+/** tweetnacl box overhead: ephemeral public key, nonce, MAC. */
+const sealOverhead = 32 + 24 + 16;
+
+function checkInput(inp: Input, i: number, sealed: boolean): void {
+  const where = `inputs[${i}]`;
+  if (sealed) {
+    if (inp.inline.length > 0 || inp.uri !== "" || !hex64.test(inp.sha256)) throw jobsErrors.invalidJob.wrap(`${where}: a sealed job's input carries only the sha256 of the plaintext`);
+    return;
+  }
+  const inline = inp.inline.length > 0;
+  const uri = inp.uri !== "";
+  if (inline === uri) throw jobsErrors.invalidJob.wrap(`${where}: give the input inline or as a URI with its sha256, not both or neither`);
+  if (uri && (!hex64.test(inp.sha256) || inp.uri.length > 512)) throw jobsErrors.invalidJob.wrap(`${where}: a URI input needs its sha256 (hex) and at most 512 characters`);
+  if (inline && inp.sha256 !== "" && !hex64.test(inp.sha256)) throw jobsErrors.invalidJob.wrap(`${where}: sha256 must be 64 hex characters`);
+}
+
+/** The job, or the right error: pruned (its receipt remains) or unknown. */
+function mustGetJob(k: JobsKeeper, ctx: Context, id: string): Job {
+  const j = k.getJob(ctx.store, BigInt(id));
+  if (j !== null) return j;
+  if (k.getReceipt(ctx.store, BigInt(id)) !== null) throw jobsErrors.jobPruned.wrap(`job ${id}; query its receipt`);
+  throw jobsErrors.jobNotFound.wrap(id);
+}
+
+/** Commits and reveals only concern open jobs. */
+function mustBeOpen(j: Job): void {
+  if (!isOpen(j.state)) throw jobsErrors.badState.wrap(`job ${j.id} is ${jobStateNames[j.state]}`);
+}
+
+function checkId(id: string): void {
+  if (!idRe.test(id)) throw jobsErrors.invalidJob.wrap("job id must be a positive integer");
+}
+
+/** A validator's operator address signs with the account key of the same bytes. */
+export function operatorAccount(valoper: string): string {
+  return encodeAddress(decodeAddress(valoper, bech32Prefix.validator));
+}
 
 export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
   const submit: MsgRoute<MsgSubmitJob> = {
@@ -14,11 +60,18 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
     signers: (m) => [m.requester],
     validateBasic(m) {
       validateAddress(m.requester);
-      if (!/^[0-9a-f]{64}$/.test(m.model)) throw jobsErrors.invalidJob.wrap("model must be the sha256 hex of the model");
-      const inline = m.inputInline.length > 0;
-      const uri = m.inputUri !== "";
-      if (inline === uri) throw jobsErrors.invalidJob.wrap("give the input inline or as a URI with its sha256, not both or neither");
-      if (uri && (!/^[0-9a-f]{64}$/.test(m.inputSha256) || m.inputUri.length > 512)) throw jobsErrors.invalidJob.wrap("a URI input needs its sha256 (hex) and at most 512 characters");
+      if (!hex64.test(m.model)) throw jobsErrors.invalidJob.wrap("model must be the sha256 hex of the model");
+      if (m.inputs.length === 0) throw jobsErrors.invalidJob.wrap("a job needs at least one input");
+      const sealed = m.sealed.length > 0;
+      if (sealed && m.inputs.length !== 1) throw jobsErrors.invalidJob.wrap("a sealed job has exactly one input");
+      m.inputs.forEach((inp, i) => checkInput(inp, i, sealed));
+      const seen = new Set<string>();
+      for (const s of m.sealed) {
+        validateAddress(s.provider);
+        if (seen.has(s.provider)) throw jobsErrors.invalidJob.wrap(`sealed twice for ${s.provider}`);
+        seen.add(s.provider);
+        if (s.ciphertext.length <= sealOverhead) throw jobsErrors.invalidJob.wrap("a sealed input is ephemeral key ‖ nonce ‖ box");
+      }
       if (parsePrice(m.maxPricePerUnit) === null) throw jobsErrors.invalidJob.wrap("max_price_per_unit must be a coin, e.g. 5utcu");
       if (!/^[1-9][0-9]{0,15}$/.test(m.deadlineBlocks)) throw jobsErrors.invalidJob.wrap("deadline_blocks must be a positive integer");
       if (m.minReputation > 1_000_000) throw jobsErrors.invalidJob.wrap("min_reputation is at most 1000000 (= 1.0)");
@@ -26,40 +79,67 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
     handle(ctx, m) {
       const p = k.params(ctx.store);
       if (m.k < 1 || m.k > p.maxRedundancy) throw jobsErrors.invalidJob.wrap(`k must be 1 to ${p.maxRedundancy}`);
-      if (m.inputInline.length > p.maxInlineInputBytes) throw jobsErrors.inputTooLarge.wrap(`${m.inputInline.length} > ${p.maxInlineInputBytes} bytes; pass a URI and sha256 instead`);
+      if (m.inputs.length > p.maxBatchInputs) throw jobsErrors.invalidJob.wrap(`at most ${p.maxBatchInputs} inputs in one batch`);
+      if (m.sealed.length > p.maxSealed) throw jobsErrors.invalidJob.wrap(`at most ${p.maxSealed} sealed copies`);
+      if (m.sealed.length > 0 && m.sealed.length < m.k) throw jobsErrors.invalidJob.wrap(`k = ${m.k} needs at least as many sealed copies`);
+      for (const inp of m.inputs) if (inp.inline.length > p.maxInlineInputBytes) throw jobsErrors.inputTooLarge.wrap(`${inp.inline.length} > ${p.maxInlineInputBytes} bytes; pass a URI and sha256 instead`);
+      for (const s of m.sealed) if (s.ciphertext.length > p.maxInlineInputBytes + sealOverhead) throw jobsErrors.inputTooLarge.wrap(`sealed input for ${s.provider} is over ${p.maxInlineInputBytes} bytes`);
       if (BigInt(m.deadlineBlocks) > p.maxDeadlineBlocks) throw jobsErrors.invalidJob.wrap(`deadline_blocks is at most ${p.maxDeadlineBlocks}`);
       const model = k.registry.getModel(ctx.store, m.model);
-      if (model === null) throw jobsErrors.unknownModel.wrap(m.model);
+      if (model === null) throw jobsErrors.unknownModel.wrap(`${m.model}; register it first or check the hash`);
       const [price, denom] = parsePrice(m.maxPricePerUnit)!;
-      const bondDenom = k.registry.params(ctx.store).bondDenom;
+      const bondDenom = k.denom(ctx.store);
       if (denom !== bondDenom) throw jobsErrors.badDenom.wrap(`prices are in ${bondDenom}`);
-      const escrow = BigInt(m.k) * price * BigInt(model.computeUnits);
-      if (escrow > 0n) k.bank.transfer(ctx, m.requester, k.escrowAddress(), [{ denom, amount: escrow }]);
-      const id = k.nextId(ctx.store);
-      k.setNextId(ctx.store, id + 1n);
-      const job = {
-        id: id.toString(),
-        requester: m.requester,
-        model: m.model,
-        inputInline: m.inputInline,
-        inputUri: m.inputUri,
-        inputSha256: m.inputSha256,
-        k: m.k,
-        maxPricePerUnit: m.maxPricePerUnit,
-        deadlineHeight: (ctx.height + BigInt(m.deadlineBlocks)).toString(),
-        minReputation: m.minReputation,
-        state: JobState.pending,
-        escrow: escrow.toString(),
-        assignees: [],
-        createdHeight: ctx.height.toString(),
-        assignedHeight: "0",
-        computeUnits: model.computeUnits,
-        history: [{ height: ctx.height.toString(), state: JobState.pending, note: "submitted" }],
-      };
-      k.open(ctx, job);
-      // Indexed, so that tx_search and subscriptions can follow a job.
-      ctx.events.emit(event("job_submitted", [["id", job.id], ["requester", m.requester], ["model", m.model], ["escrow", `${escrow}${denom}`]]));
-      return { typeUrl: codecs.msgSubmitJobResponse.typeUrl, value: codecs.msgSubmitJobResponse.encode({ id: job.id }) };
+      // Shards of at most max_inputs_per_shard inputs, matched and settled on their own.
+      const shards: Input[][] = [];
+      for (let i = 0; i < m.inputs.length; i += p.maxInputsPerShard) shards.push(m.inputs.slice(i, i + p.maxInputsPerShard));
+      const first = k.nextId(ctx.store);
+      const ids: string[] = [];
+      let total = 0n;
+      for (const [index, inputs] of shards.entries()) {
+        const id = first + BigInt(index);
+        const units = BigInt(model.computeUnits) * BigInt(inputs.length);
+        const escrow = BigInt(m.k) * price * units;
+        total += escrow;
+        const job: Job = {
+          id: id.toString(),
+          requester: m.requester,
+          model: m.model,
+          inputs,
+          sealed: m.sealed,
+          k: m.k,
+          maxPricePerUnit: m.maxPricePerUnit,
+          deadlineHeight: (ctx.height + BigInt(m.deadlineBlocks)).toString(),
+          minReputation: m.minReputation,
+          gpu: m.gpu,
+          state: JobState.pending,
+          escrow: escrow.toString(),
+          assignments: [],
+          createdHeight: ctx.height.toString(),
+          assignedHeight: "0",
+          phaseDeadline: "0",
+          computeUnits: units.toString(),
+          history: [{ height: ctx.height.toString(), state: JobState.pending, note: "submitted" }],
+          batchId: first.toString(),
+          shardIndex: index,
+          shardCount: shards.length,
+          audit: AuditStatus.none,
+          auditDeadline: "0",
+          verdicts: [],
+          paid: "0",
+          refunded: "0",
+          compensated: "0",
+          finalHeight: "0",
+        };
+        k.open(ctx, job);
+        ids.push(job.id);
+        // Indexed, so that tx_search and subscriptions can follow a job.
+        ctx.events.emit(event("job_submitted", [["id", job.id], ["requester", m.requester], ["model", m.model], ["escrow", `${escrow}${denom}`], ["batch", job.batchId]]));
+      }
+      // One transfer for the whole batch: it fails as a whole when the balance is short.
+      if (total > 0n) k.bank.transfer(ctx, m.requester, k.escrowAddress(), [{ denom, amount: total }]);
+      k.setNextId(ctx.store, first + BigInt(shards.length));
+      return { typeUrl: codecs.msgSubmitJobResponse.typeUrl, value: codecs.msgSubmitJobResponse.encode({ ids }) };
     },
   };
 
@@ -69,16 +149,106 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
     signers: (m) => [m.requester],
     validateBasic(m) {
       validateAddress(m.requester);
-      if (!/^[1-9][0-9]{0,19}$/.test(m.id)) throw jobsErrors.invalidJob.wrap("id must be a positive integer");
+      checkId(m.id);
     },
     handle(ctx, m) {
-      const j = k.getJob(ctx.store, BigInt(m.id));
-      if (j === null) throw jobsErrors.jobNotFound.wrap(m.id);
+      const j = mustGetJob(k, ctx, m.id);
       if (j.requester !== m.requester) throw jobsErrors.notRequester.wrap();
       if (j.state !== JobState.pending) throw jobsErrors.badState.wrap("only a job not yet assigned can be cancelled");
-      k.close(ctx, j, JobState.cancelled, "cancelled by the requester");
+      k.finish(ctx, j, JobState.cancelled, "cancelled by the requester");
       return { typeUrl: codecs.msgCancelJobResponse.typeUrl, value: codecs.msgCancelJobResponse.encode({}) };
     },
   };
-  return [submit, cancel] as MsgRoute<unknown>[];
+
+  const commit: MsgRoute<MsgCommitResult> = {
+    typeUrl: codecs.msgCommitResult.typeUrl,
+    decode: (b) => codecs.msgCommitResult.decode(b),
+    signers: (m) => [m.provider],
+    validateBasic(m) {
+      validateAddress(m.provider);
+      checkId(m.jobId);
+      if (m.commitment.length !== 32) throw jobsErrors.invalidResult.wrap("a commitment is a 32-byte sha256");
+    },
+    handle(ctx, m) {
+      const j = mustGetJob(k, ctx, m.jobId);
+      mustBeOpen(j);
+      const a = j.assignments.find((x) => x.provider === m.provider);
+      if (a === undefined) throw jobsErrors.notAssignee.wrap(`${m.provider} is not assigned to job ${j.id}`);
+      if (committed(a)) throw jobsErrors.alreadyCommitted.wrap();
+      if (j.state !== JobState.assigned) throw jobsErrors.windowClosed.wrap(`the commit window of job ${j.id} closed at height ${j.history.find((h) => h.state === JobState.revealing)?.height ?? "?"}`);
+      a.commitment = m.commitment;
+      a.committedHeight = ctx.height.toString();
+      ctx.events.emit(event("job_committed", [["id", j.id], ["provider", m.provider]]));
+      if (j.assignments.every(committed)) openReveals(ctx, k, j, "every assignee committed");
+      k.setJob(ctx.store, j);
+      return { typeUrl: codecs.msgCommitResultResponse.typeUrl, value: codecs.msgCommitResultResponse.encode({}) };
+    },
+  };
+
+  const reveal: MsgRoute<MsgRevealResult> = {
+    typeUrl: codecs.msgRevealResult.typeUrl,
+    decode: (b) => codecs.msgRevealResult.decode(b),
+    signers: (m) => [m.provider],
+    validateBasic(m) {
+      validateAddress(m.provider);
+      checkId(m.jobId);
+      if (m.salt.length !== 32) throw jobsErrors.invalidResult.wrap("the salt is 32 bytes");
+      if (m.digest.length !== 32) throw jobsErrors.invalidResult.wrap("the digest is a 32-byte sha256 of the output");
+      if (m.sketch === null) throw jobsErrors.invalidResult.wrap("a reveal carries the result's sketch");
+      if (m.outputUri.length > 512) throw jobsErrors.invalidResult.wrap("output_uri is at most 512 characters");
+    },
+    handle(ctx, m) {
+      const j = mustGetJob(k, ctx, m.jobId);
+      mustBeOpen(j);
+      const a = j.assignments.find((x) => x.provider === m.provider);
+      if (a === undefined) throw jobsErrors.notAssignee.wrap(`${m.provider} is not assigned to job ${j.id}`);
+      if (!committed(a)) throw jobsErrors.noCommitment.wrap("commit first, within the commit window");
+      if (revealed(a)) throw jobsErrors.alreadyRevealed.wrap();
+      if (j.state === JobState.assigned) throw jobsErrors.windowClosed.wrap("reveals open once every assignee committed or the commit window ended");
+      if (j.state !== JobState.revealing) throw jobsErrors.windowClosed.wrap(`the reveal window of job ${j.id} is over`);
+      const rule = ruleOf(k, ctx, j);
+      const sketch = sketchFromPb(m.sketch!, rule.sketchSize);
+      if (typeof sketch === "string") throw jobsErrors.invalidResult.wrap(sketch);
+      if (sketch.components.length !== rule.sketchSize) throw jobsErrors.invalidResult.wrap(`this model's sketches have ${rule.sketchSize} components`);
+      const expected = commitmentOf(j.id, m.provider, m.salt, m.digest, sketch);
+      if (Buffer.compare(Buffer.from(expected), Buffer.from(a.commitment)) !== 0) throw jobsErrors.commitmentMismatch.wrap("salt, digest or sketch differ from what was committed");
+      a.digest = m.digest;
+      a.sketch = m.sketch;
+      a.outputUri = m.outputUri;
+      a.revealedHeight = ctx.height.toString();
+      ctx.events.emit(event("job_revealed", [["id", j.id], ["provider", m.provider]]));
+      // Everyone who committed has revealed: settle in this block's end-block.
+      if (j.assignments.every((x) => !committed(x) || revealed(x))) k.schedule(ctx.store, j, ctx.height);
+      k.setJob(ctx.store, j);
+      return { typeUrl: codecs.msgRevealResultResponse.typeUrl, value: codecs.msgRevealResultResponse.encode({}) };
+    },
+  };
+
+  const verdict: MsgRoute<MsgAuditVerdict> = {
+    typeUrl: codecs.msgAuditVerdict.typeUrl,
+    decode: (b) => codecs.msgAuditVerdict.decode(b),
+    signers: (m) => [operatorAccount(m.validator)],
+    validateBasic(m) {
+      validateAddress(m.validator, bech32Prefix.validator);
+      checkId(m.jobId);
+      if (!m.unable && (m.sketch === null || m.digest.length !== 32)) throw jobsErrors.invalidResult.wrap("a verdict carries the validator's sketch and digest, or unable");
+    },
+    handle(ctx, m) {
+      if (k.staking.lastPower(ctx.store, m.validator) === 0n) throw jobsErrors.notValidator.wrap(`${m.validator} has no voting power`);
+      const j = mustGetJob(k, ctx, m.jobId);
+      if (j.audit !== AuditStatus.open) throw jobsErrors.notAudited.wrap(`job ${j.id}`);
+      if (j.verdicts.some((v) => v.validator === m.validator)) throw jobsErrors.alreadyVoted.wrap();
+      if (!m.unable) {
+        const s = sketchFromPb(m.sketch!, ruleOf(k, ctx, j).sketchSize);
+        if (typeof s === "string") throw jobsErrors.invalidResult.wrap(s);
+      }
+      j.verdicts.push({ validator: m.validator, sketch: m.unable ? null : m.sketch, digest: m.digest, unable: m.unable, height: ctx.height.toString() });
+      k.bump(ctx.store, keys.verdicts(m.validator));
+      ctx.events.emit(event("audit_verdict", [["id", j.id], ["validator", m.validator], ["unable", String(m.unable)]]));
+      if (auditDecided(ctx, k, j)) k.schedule(ctx.store, j, ctx.height);
+      k.setJob(ctx.store, j);
+      return { typeUrl: codecs.msgAuditVerdictResponse.typeUrl, value: codecs.msgAuditVerdictResponse.encode({}) };
+    },
+  };
+  return [submit, cancel, commit, reveal, verdict] as MsgRoute<unknown>[];
 }

@@ -1,3 +1,4 @@
+import { decOne, formatDec, parseDec } from "../sdk/coins.js";
 import type { KVStore } from "../sdk/store.js";
 import { jobsErrors } from "./errors.js";
 import { codecs, type JobsParamsPb } from "./types.js";
@@ -9,26 +10,110 @@ export interface JobsParams {
   maxDeadlineBlocks: bigint;
   commitWindow: bigint;
   revealWindow: bigint;
+  auditWindow: bigint;
+  maxInputsPerShard: number;
+  maxBatchInputs: number;
+  maxSealed: number;
+  /** 18-decimal fractions of the provider bond. */
+  slashFractionWrongResult: bigint;
+  slashFractionNoShow: bigint;
+  slashFractionFraud: bigint;
+  auditRatePpm: number;
+  auditRateSinglePpm: number;
+  auditRateLowReputationPpm: number;
+  retentionBlocks: bigint;
 }
 
 export function defaultParams(): JobsParams {
-  return { maxInlineInputBytes: 64 * 1024, maxRedundancy: 7, maxMatchesPerBlock: 100, maxDeadlineBlocks: 10_000n, commitWindow: 20n, revealWindow: 20n };
+  return {
+    maxInlineInputBytes: 64 * 1024,
+    maxRedundancy: 7,
+    maxMatchesPerBlock: 100,
+    maxDeadlineBlocks: 10_000n,
+    commitWindow: 20n,
+    revealWindow: 20n,
+    auditWindow: 30n,
+    maxInputsPerShard: 10,
+    maxBatchInputs: 1000,
+    maxSealed: 16,
+    slashFractionWrongResult: decOne / 20n, // 5%
+    slashFractionNoShow: decOne / 100n, // 1%
+    slashFractionFraud: decOne / 2n, // 50%
+    auditRatePpm: 20_000, // 2%
+    auditRateSinglePpm: 100_000, // 10% of k = 1 jobs
+    auditRateLowReputationPpm: 500_000, // +50% at reputation 0
+    retentionBlocks: 1000n,
+  };
 }
 
 export function validateParams(p: JobsParams): void {
   const bad = (m: string) => jobsErrors.invalidParams.wrap(m);
+  const ppm = (n: number) => Number.isSafeInteger(n) && n >= 0 && n <= 1_000_000;
   if (!Number.isSafeInteger(p.maxInlineInputBytes) || p.maxInlineInputBytes < 1 || p.maxInlineInputBytes > 1 << 20) throw bad("max_inline_input_bytes must be 1 to 1 MiB");
   if (p.maxRedundancy < 1 || p.maxRedundancy > 15) throw bad("max_redundancy must be 1 to 15");
   if (p.maxMatchesPerBlock < 1 || p.maxMatchesPerBlock > 10_000) throw bad("max_matches_per_block must be 1 to 10000");
-  if (p.maxDeadlineBlocks < 1n || p.commitWindow < 1n || p.revealWindow < 1n) throw bad("deadlines and windows must be positive");
+  if (p.maxDeadlineBlocks < 1n || p.commitWindow < 1n || p.revealWindow < 1n || p.auditWindow < 1n || p.retentionBlocks < 1n) throw bad("deadlines, windows and retention must be positive");
+  if (p.maxInputsPerShard < 1 || p.maxBatchInputs < 1 || p.maxBatchInputs > 100_000) throw bad("max_inputs_per_shard must be positive and max_batch_inputs 1 to 100000");
+  if (p.maxSealed < 1 || p.maxSealed > 64) throw bad("max_sealed must be 1 to 64");
+  for (const [n, f] of [["slash_fraction_wrong_result", p.slashFractionWrongResult], ["slash_fraction_no_show", p.slashFractionNoShow], ["slash_fraction_fraud", p.slashFractionFraud]] as const) {
+    if (f < 0n || f > decOne) throw bad(`${n} must be between 0 and 1`);
+  }
+  if (!ppm(p.auditRatePpm) || !ppm(p.auditRateSinglePpm) || !ppm(p.auditRateLowReputationPpm)) throw bad("audit rates are parts per million, 0 to 1000000");
 }
 
 export function paramsToPb(p: JobsParams): JobsParamsPb {
-  return { maxInlineInputBytes: String(p.maxInlineInputBytes), maxRedundancy: p.maxRedundancy, maxMatchesPerBlock: p.maxMatchesPerBlock, maxDeadlineBlocks: p.maxDeadlineBlocks.toString(), commitWindow: p.commitWindow.toString(), revealWindow: p.revealWindow.toString() };
+  return {
+    maxInlineInputBytes: String(p.maxInlineInputBytes),
+    maxRedundancy: p.maxRedundancy,
+    maxMatchesPerBlock: p.maxMatchesPerBlock,
+    maxDeadlineBlocks: p.maxDeadlineBlocks.toString(),
+    commitWindow: p.commitWindow.toString(),
+    revealWindow: p.revealWindow.toString(),
+    auditWindow: p.auditWindow.toString(),
+    maxInputsPerShard: p.maxInputsPerShard,
+    maxBatchInputs: p.maxBatchInputs,
+    maxSealed: p.maxSealed,
+    slashFractionWrongResult: formatDec(p.slashFractionWrongResult),
+    slashFractionNoShow: formatDec(p.slashFractionNoShow),
+    slashFractionFraud: formatDec(p.slashFractionFraud),
+    auditRatePpm: p.auditRatePpm,
+    auditRateSinglePpm: p.auditRateSinglePpm,
+    auditRateLowReputationPpm: p.auditRateLowReputationPpm,
+    retentionBlocks: p.retentionBlocks.toString(),
+  };
 }
 
 export function paramsFromPb(p: JobsParamsPb): JobsParams {
-  return { maxInlineInputBytes: Number(p.maxInlineInputBytes), maxRedundancy: p.maxRedundancy, maxMatchesPerBlock: p.maxMatchesPerBlock, maxDeadlineBlocks: BigInt(p.maxDeadlineBlocks || "0"), commitWindow: BigInt(p.commitWindow || "0"), revealWindow: BigInt(p.revealWindow || "0") };
+  const int = (s: string, name: string) => {
+    if (!/^[0-9]{1,19}$/.test(s)) throw jobsErrors.invalidParams.wrap(`${name} must be a non-negative integer`);
+    return BigInt(s);
+  };
+  const dec = (s: string, name: string) => {
+    try {
+      return parseDec(s);
+    } catch {
+      throw jobsErrors.invalidParams.wrap(`${name} must be a decimal such as 0.05`);
+    }
+  };
+  return {
+    maxInlineInputBytes: Number(int(p.maxInlineInputBytes || "0", "max_inline_input_bytes")),
+    maxRedundancy: p.maxRedundancy,
+    maxMatchesPerBlock: p.maxMatchesPerBlock,
+    maxDeadlineBlocks: int(p.maxDeadlineBlocks || "0", "max_deadline_blocks"),
+    commitWindow: int(p.commitWindow || "0", "commit_window"),
+    revealWindow: int(p.revealWindow || "0", "reveal_window"),
+    auditWindow: int(p.auditWindow || "0", "audit_window"),
+    maxInputsPerShard: p.maxInputsPerShard,
+    maxBatchInputs: p.maxBatchInputs,
+    maxSealed: p.maxSealed,
+    slashFractionWrongResult: dec(p.slashFractionWrongResult || "0", "slash_fraction_wrong_result"),
+    slashFractionNoShow: dec(p.slashFractionNoShow || "0", "slash_fraction_no_show"),
+    slashFractionFraud: dec(p.slashFractionFraud || "0", "slash_fraction_fraud"),
+    auditRatePpm: p.auditRatePpm,
+    auditRateSinglePpm: p.auditRateSinglePpm,
+    auditRateLowReputationPpm: p.auditRateLowReputationPpm,
+    retentionBlocks: int(p.retentionBlocks || "0", "retention_blocks"),
+  };
 }
 
 export function readParams(store: KVStore): JobsParams {

@@ -1,25 +1,73 @@
-import { validateAddress } from "../sdk/address.js";
+import type { PageRequest } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
+import { bech32Prefix, validateAddress } from "../sdk/address.js";
 import type { QueryHandler } from "../sdk/module.js";
+import { paginate } from "../sdk/pagination.js";
+import type { KVStore } from "../sdk/store.js";
 import { jobsErrors } from "./errors.js";
 import type { JobsKeeper } from "./keeper.js";
+import { keys } from "./keys.js";
 import { paramsToPb } from "./params.js";
-import { codecs } from "./types.js";
+import { codecs, type Job, type PageRequestPb } from "./types.js";
+
+// tcompute.jobs.v1.Query paths. Lists are paginated the Cosmos way (key or offset, limit).
+
+function pageRequest(p: PageRequestPb | null): PageRequest | undefined {
+  if (p === null) return undefined;
+  return { key: p.key, offset: BigInt(p.offset || "0"), limit: BigInt(p.limit || "0"), countTotal: p.countTotal, reverse: false };
+}
+
+function listed(k: JobsKeeper, store: KVStore, prefix: string, req: PageRequestPb | null): Uint8Array {
+  const all: Job[] = [...k.indexed(store, prefix)];
+  const { page, pagination } = paginate(all, (j) => j.id.padStart(20, "0"), pageRequest(req));
+  return codecs.queryJobsResponse.encode({ jobs: page, pagination: { nextKey: pagination.nextKey, total: pagination.total.toString() } });
+}
+
+function checkId(id: string): bigint {
+  if (!/^[1-9][0-9]{0,19}$/.test(id)) throw jobsErrors.invalidJob.wrap("id must be a positive integer");
+  return BigInt(id);
+}
 
 export function jobsQueries(k: JobsKeeper): Record<string, QueryHandler> {
   const base = "/tcompute.jobs.v1.Query";
   return {
     [`${base}/Job`]: (ctx, data) => {
       const { id } = codecs.queryJobRequest.decode(data);
-      if (!/^[1-9][0-9]{0,19}$/.test(id)) throw jobsErrors.invalidJob.wrap("id must be a positive integer");
-      const job = k.getJob(ctx.store, BigInt(id));
-      if (job === null) throw jobsErrors.jobNotFound.wrap(id);
+      const n = checkId(id);
+      const job = k.getJob(ctx.store, n);
+      if (job === null) {
+        if (k.getReceipt(ctx.store, n) !== null) throw jobsErrors.jobPruned.wrap(`job ${id}: query /tcompute.jobs.v1.Query/Receipt`);
+        throw jobsErrors.jobNotFound.wrap(id);
+      }
       return codecs.queryJobResponse.encode({ job });
     },
+    [`${base}/Receipt`]: (ctx, data) => {
+      const { id } = codecs.queryReceiptRequest.decode(data);
+      const receipt = k.getReceipt(ctx.store, checkId(id));
+      if (receipt === null) throw jobsErrors.jobNotFound.wrap(`no receipt for job ${id} (not pruned yet, or unknown)`);
+      return codecs.queryReceiptResponse.encode({ receipt });
+    },
     [`${base}/JobsByRequester`]: (ctx, data) => {
-      const { requester } = codecs.queryJobsByRequesterRequest.decode(data);
-      return codecs.queryJobsResponse.encode({ jobs: [...k.jobsOf(ctx.store, validateAddress(requester))].slice(-1000) });
+      const req = codecs.queryJobsByRequesterRequest.decode(data);
+      return listed(k, ctx.store, keys.byRequesterPrefix(validateAddress(req.requester)), req.pagination);
+    },
+    [`${base}/JobsByProvider`]: (ctx, data) => {
+      const req = codecs.queryJobsByProviderRequest.decode(data);
+      return listed(k, ctx.store, keys.byProviderPrefix(validateAddress(req.provider)), req.pagination);
+    },
+    [`${base}/JobsByState`]: (ctx, data) => {
+      const req = codecs.queryJobsByStateRequest.decode(data);
+      if (!Number.isInteger(req.state) || req.state < 1 || req.state > 8) throw jobsErrors.invalidJob.wrap("state must be 1 (pending) to 8 (auditing)");
+      return listed(k, ctx.store, keys.byStatePrefix(req.state), req.pagination);
     },
     [`${base}/Params`]: (ctx) => codecs.queryParamsResponse.encode({ params: paramsToPb(k.params(ctx.store)) }),
     [`${base}/Escrow`]: (ctx) => codecs.queryEscrowResponse.encode({ total: k.escrowTotal(ctx.store).toString() }),
+    [`${base}/AuditStats`]: (ctx, data) => {
+      const { validator } = codecs.queryAuditStatsRequest.decode(data);
+      validateAddress(validator, bech32Prefix.validator);
+      return codecs.queryAuditStatsResponse.encode({
+        stats: { validator, verdicts: k.counter(ctx.store, keys.verdicts(validator)).toString() },
+        auditsOpened: k.counter(ctx.store, keys.auditsOpened).toString(),
+      });
+    },
   };
 }

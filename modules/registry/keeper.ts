@@ -93,14 +93,17 @@ export class RegistryKeeper {
    * Burns `fraction` (18-decimal) of a provider's bond, also while it unbonds; a provider left
    * below the minimum bond is jailed (no new jobs) until it tops the bond up.
    */
-  slashProviderBond(ctx: Context, owner: string, fraction: bigint, reason: string): bigint {
+  slashProviderBond(ctx: Context, owner: string, fraction: bigint, reason: string, beneficiary?: { address: string; cap: bigint }): bigint {
     const p = this.getProvider(ctx.store, owner);
     if (p === null || fraction <= 0n) return 0n;
     const bond = BigInt(p.bond);
     const cut = (bond * (fraction > decOne ? decOne : fraction)) / decOne;
     if (cut === 0n) return 0n;
     const params = this.params(ctx.store);
-    this.bank.burn(ctx, providerBondsPoolName, [{ denom: params.bondDenom, amount: cut }]);
+    // A fraud slash compensates the requester first (up to what it lost); the rest is burned.
+    const paidOut = beneficiary === undefined ? 0n : cut < beneficiary.cap ? cut : beneficiary.cap > 0n ? beneficiary.cap : 0n;
+    if (paidOut > 0n) this.bank.transfer(ctx, this.bondPool(), beneficiary!.address, [{ denom: params.bondDenom, amount: paidOut }]);
+    if (cut > paidOut) this.bank.burn(ctx, providerBondsPoolName, [{ denom: params.bondDenom, amount: cut - paidOut }]);
     p.bond = (bond - cut).toString();
     ctx.events.emit(event(registryEvents.providerSlashed, [["provider", owner], ["amount", `${cut}${params.bondDenom}`], ["reason", reason]]));
     if (p.status === ProviderStatus.active && bond - cut < params.minProviderBond) this.setStatus(ctx, p, ProviderStatus.jailed, "bond below minimum");

@@ -1,0 +1,140 @@
+import { createHash } from "node:crypto";
+import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
+import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
+import type { Any } from "cosmjs-types/google/protobuf/any";
+import type { TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { signTx, type RawKey } from "../../../client/sdk/signing.js";
+import { commitmentOf, sketchToPb } from "../commitment.js";
+import { computeSketch, type ComparisonRule, type Sketch } from "../sketch.js";
+import { codecs, JobState, type Job } from "../types.js";
+
+// Simulated workers for scenario tests and the market simulation (Cosmos SDK modules keep such
+// code in a simulation/ folder): each reads its assignments from the chain and answers with the
+// commit and reveal messages its strategy calls for. The "model" is a deterministic function of
+// the input, so that honest workers agree and the others can be made not to.
+
+export const fee = { amount: [{ denom: "utcu", amount: "1000" }], gasLimit: 400_000n };
+export const any = (typeUrl: string, value: Uint8Array): Any => ({ typeUrl, value });
+
+/** The simulated model: 64 outputs from the job's inputs (what an honest run produces). */
+export function honestOutput(j: Job): Float32Array {
+  const out = new Float32Array(64 * j.inputs.length);
+  j.inputs.forEach((inp, n) => {
+    const seed = createHash("sha256").update(inp.inline.length > 0 ? inp.inline : Buffer.from(inp.sha256, "hex")).update(j.model).digest();
+    for (let i = 0; i < 64; i++) out[n * 64 + i] = (seed[i % 32]! - 128) / 16 + i / 64;
+  });
+  return out;
+}
+
+/** A result ready to commit: digest, sketch and the salt that hides them until the reveal. */
+export interface Result {
+  output: ArrayLike<number>;
+  sketch: Sketch;
+  digest: Uint8Array;
+  salt: Uint8Array;
+}
+
+export function resultOf(j: Job, provider: string, output: ArrayLike<number>, rule: ComparisonRule): Result {
+  const bytes = Buffer.from(Float32Array.from(output).buffer);
+  return { output, sketch: computeSketch(j.id, output, rule), digest: createHash("sha256").update(bytes).digest(), salt: createHash("sha256").update(`salt/${provider}/${j.id}`).digest() };
+}
+
+/**
+ * What a worker does with one job: the output it commits (null: it never commits), and whether
+ * it then reveals.
+ */
+export interface Strategy {
+  name: string;
+  output(j: Job, others: ReadonlyMap<string, Job>): ArrayLike<number> | null;
+  reveals: boolean;
+  /** Compute spent per input (1: ran the model; 0: did not). */
+  computeCost: number;
+}
+
+export const strategies = {
+  honest: { name: "honest", output: (j) => honestOutput(j).map((v, i) => v + ((i % 3) - 1) * 1e-6), reveals: true, computeCost: 1 },
+  /** Returns zeros without running the model. */
+  lazy: { name: "lazy", output: (j) => new Float32Array(64 * j.inputs.length), reveals: true, computeCost: 0 },
+  /** Commits and never reveals (or crashed). */
+  ghost: { name: "ghost", output: (j) => honestOutput(j), reveals: false, computeCost: 1 },
+  /** Never answers. */
+  absent: { name: "absent", output: () => null, reveals: false, computeCost: 0 },
+  /** Colluders agree on a cheap fake answer derived from the job id only. */
+  colluding: {
+    name: "colluding",
+    output: (j) => Float32Array.from({ length: 64 * j.inputs.length }, (_, i) => ((createHash("sha256").update(`cartel/${j.id}`).digest()[i % 32]! - 128) / 16)),
+    reveals: true,
+    computeCost: 0,
+  },
+} satisfies Record<string, Strategy>;
+
+export class SimWorker {
+  /** Results committed, per job id, waiting for the reveal window. */
+  readonly pending = new Map<string, Result>();
+  spent = 0;
+
+  constructor(
+    readonly key: RawKey,
+    public strategy: Strategy,
+    readonly rule: (model: string) => ComparisonRule,
+  ) {}
+
+  get address(): string {
+    return this.key.address;
+  }
+
+  /** The messages this worker sends now, given the jobs assigned to it. */
+  messages(jobs: readonly Job[]): Any[] {
+    const msgs: Any[] = [];
+    const byId = new Map(jobs.map((j) => [j.id, j]));
+    for (const j of jobs) {
+      const a = j.assignments.find((x) => x.provider === this.address);
+      if (a === undefined) continue;
+      if (j.state === JobState.assigned && a.commitment.length === 0 && !this.pending.has(j.id)) {
+        const out = this.strategy.output(j, byId);
+        if (out === null) continue;
+        this.spent += this.strategy.computeCost * j.inputs.length;
+        const r = resultOf(j, this.address, out, this.rule(j.model));
+        this.pending.set(j.id, r);
+        msgs.push(any(codecs.msgCommitResult.typeUrl, codecs.msgCommitResult.encode({ provider: this.address, jobId: j.id, commitment: commitmentOf(j.id, this.address, r.salt, r.digest, r.sketch) })));
+      } else if (j.state === JobState.revealing && a.commitment.length > 0 && a.revealedHeight === "0" && this.strategy.reveals) {
+        const r = this.pending.get(j.id);
+        if (r === undefined) continue;
+        this.pending.delete(j.id);
+        msgs.push(any(codecs.msgRevealResult.typeUrl, codecs.msgRevealResult.encode({ provider: this.address, jobId: j.id, salt: r.salt, digest: r.digest, sketch: sketchToPb(r.sketch), outputUri: `sim://${this.address}/${j.id}` })));
+      }
+    }
+    return msgs;
+  }
+}
+
+/** Account number and sequence, for signing. */
+export async function accountOf(chain: TestChain, address: string): Promise<{ accountNumber: bigint; sequence: bigint }> {
+  const res = await chain.query("/cosmos.auth.v1beta1.Query/Account", QueryAccountRequest.encode({ address }).finish());
+  if (res.code !== 0) throw new Error(res.log);
+  const acc = BaseAccount.decode(QueryAccountResponse.decode(res.value).account!.value);
+  return { accountNumber: acc.accountNumber, sequence: acc.sequence };
+}
+
+export async function signedBy(chain: TestChain, key: RawKey, msgs: Any[]): Promise<Uint8Array> {
+  const acc = await accountOf(chain, key.address);
+  return signTx(key, { chainId: chain.chainId, accountNumber: acc.accountNumber, sequence: acc.sequence, msgs, fee });
+}
+
+/** Jobs assigned to or revealing for a provider (by the JobsByProvider query). */
+export async function jobsOf(chain: TestChain, provider: string): Promise<Job[]> {
+  const res = await chain.query("/tcompute.jobs.v1.Query/JobsByProvider", codecs.queryJobsByProviderRequest.encode({ provider, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false } }));
+  if (res.code !== 0) throw new Error(res.log);
+  return codecs.queryJobsResponse.decode(res.value).jobs.filter((j) => j.state === JobState.assigned || j.state === JobState.revealing);
+}
+
+/** One block in which every worker sends what it has to (plus any extra txs). */
+export async function workersStep(chain: TestChain, workers: readonly SimWorker[], extra: Uint8Array[] = []): Promise<void> {
+  const txs: Uint8Array[] = [...extra];
+  for (const w of workers) {
+    const msgs = w.messages(await jobsOf(chain, w.address));
+    if (msgs.length > 0) txs.push(await signedBy(chain, w.key, msgs));
+  }
+  const res = await chain.deliver(txs);
+  for (const [i, r] of res.txResults.entries()) if (r.code !== 0 && i >= extra.length) throw new Error(`worker tx failed: ${r.codespace}/${r.code} ${r.log}`);
+}
