@@ -4,7 +4,7 @@ import { sketchFromPb } from "./commitment.js";
 import type { JobsKeeper } from "./keeper.js";
 import { keys } from "./keys.js";
 import { samplePpm } from "./matching.js";
-import { penalise, payWorker, revealed, ruleOf } from "./settlement.js";
+import { penalise, payWorker, revealed, ruleOf, workerPay } from "./settlement.js";
 import { sketchesAgree } from "./sketch.js";
 import { AuditStatus, JobState, Outcome, type Job } from "./types.js";
 
@@ -106,12 +106,29 @@ export function resolveAudit(ctx: Context, k: JobsKeeper, j: Job): void {
   let status: AuditStatus = AuditStatus.inconclusive;
   if (first !== undefined && superMajority(t.disagree[first]!, t.total)) {
     status = AuditStatus.rejected;
+    // Who the fraud slash makes whole, in order: the requester (what the job cost it), then each
+    // outvoted worker whose result the validators confirmed (its slash and its ask).
+    const owed: Array<{ to: string; left: bigint; onPaid: (x: bigint) => void }> = [{ to: j.requester, left: BigInt(j.paid || "0") - BigInt(j.compensated || "0"), onPaid: (x) => (j.compensated = (BigInt(j.compensated || "0") + x).toString()) }];
+    for (const [i, a] of j.assignments.entries()) {
+      if (a.outcome !== Outcome.rejected || !superMajority(t.agree[i]!, t.total)) continue;
+      owed.push({ to: a.provider, left: BigInt(a.slashed || "0") + workerPay(j, a), onPaid: (x) => (a.paid = (BigInt(a.paid || "0") + x).toString()) });
+      a.outcome = Outcome.accepted;
+      k.reputation.recordOutcome(ctx, a.provider, "auditPass");
+      ctx.events.emit(event("job_vindicated", [["id", j.id], ["provider", a.provider]]));
+    }
     for (const [a] of winners) {
-      // The requester is compensated from the slash, up to what the job cost it.
-      const cap = BigInt(j.paid || "0") - BigInt(j.compensated || "0");
-      const cut = penalise(ctx, k, j, a, Outcome.fraud, p.slashFractionFraud, "accepted result rejected by validators", { address: j.requester, cap });
-      const got = cap <= 0n ? 0n : cut < cap ? cut : cap;
-      j.compensated = (BigInt(j.compensated || "0") + got).toString();
+      const cap = owed.reduce((sum, o) => sum + o.left, 0n);
+      // The slash is routed through escrow (up to what is owed) and paid out at once.
+      const cut = penalise(ctx, k, j, a, Outcome.fraud, p.slashFractionFraud, "accepted result rejected by validators", { address: k.escrowAddress(), cap });
+      let got = cap <= 0n ? 0n : cut < cap ? cut : cap;
+      for (const o of owed) {
+        const x = got < o.left ? got : o.left;
+        if (x <= 0n) continue;
+        k.bank.transfer(ctx, k.escrowAddress(), o.to, [{ denom: k.denom(ctx.store), amount: x }]);
+        o.left -= x;
+        got -= x;
+        o.onPaid(x);
+      }
       k.reputation.recordOutcome(ctx, a.provider, "auditFail");
     }
   } else if (first !== undefined && superMajority(t.agree[first]!, t.total)) {

@@ -232,6 +232,31 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     assert.equal(await balance(requester.address), before + 100n);
   });
 
+  it("a fraud audit also makes whole an honest worker the colluding majority outvoted", async () => {
+    await setup({ jobs: { audit_rate_ppm: 1_000_000 } });
+    await validators();
+    worker(prov[0]!).strategy = strategies.colluding;
+    worker(prov[1]!).strategy = strategies.colluding;
+    await submit();
+    await step();
+    await step();
+    let j = await job("1");
+    assert.equal(assignment(j, prov[2]!).outcome, Outcome.rejected, "outvoted by the cartel");
+    assert.equal(await providerBond(prov[2]!.address), bond - 1_000_000n);
+    const honestBefore = await balance(prov[2]!.address);
+    const requesterBefore = await balance(requester.address);
+    const truth = honestOutput(j);
+    await ok(ops[0]!, [verdictMsg(valoper(ops[0]!), "1", truth)]);
+    await ok(ops[1]!, [verdictMsg(valoper(ops[1]!), "1", truth)]);
+    j = await job("1");
+    assert.equal(j.audit, AuditStatus.rejected);
+    assert.equal(assignment(j, prov[0]!).outcome, Outcome.fraud);
+    assert.equal(assignment(j, prov[2]!).outcome, Outcome.accepted, "vindicated");
+    assert.equal(await balance(prov[2]!.address), honestBefore + 1_000_000n + 50n, "its slash back, and its ask");
+    assert.equal(await balance(requester.address), requesterBefore + 100n, "what the cartel was paid");
+    assert.equal(await escrow(), 0n);
+  });
+
   it("fails a job with a full refund when nobody answers, and expires jobs that wait past their deadline", async () => {
     await setup();
     for (const w of workers) w.strategy = strategies.absent;
