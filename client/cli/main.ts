@@ -3,6 +3,7 @@ import { registerLocalnetCommands } from "../../localnet/cli.js";
 import { registerBankCommands } from "./commands/bank.js";
 import { registerChainCommands } from "./commands/chain.js";
 import { registerKeysCommands } from "./commands/keys.js";
+import { registerJobsCommands } from "./commands/jobs.js";
 import { registerRegistryCommands } from "./commands/registry.js";
 import { registerStakingCommands } from "./commands/staking.js";
 import { defaultHome, describeError } from "./context.js";
@@ -27,6 +28,7 @@ const q = program.command("q").alias("query").description("query chain state");
 registerBankCommands(tx, q);
 registerStakingCommands(tx, q);
 registerRegistryCommands(tx, q);
+registerJobsCommands(tx, q);
 registerLocalnetCommands(program);
 
 try {

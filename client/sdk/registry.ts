@@ -27,6 +27,9 @@ export const tcomputeMessageTypes: ReadonlyArray<[string, GeneratedType]> = [
   registryCodecs.msgDeregisterProvider,
   jobsCodecs.msgSubmitJob,
   jobsCodecs.msgCancelJob,
+  jobsCodecs.msgCommitResult,
+  jobsCodecs.msgRevealResult,
+  jobsCodecs.msgAuditVerdict,
 ].map((c) => [c.typeUrl, generatedType(c as Codec<unknown>)] as [string, GeneratedType]);
 
 /** Cosmos messages tcompute accepts that cosmjs's default registry lacks. */

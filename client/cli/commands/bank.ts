@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { calculateFee, GasPrice, SigningStargateClient, StargateClient, type StdFee } from "@cosmjs/stargate";
+import { calculateFee, GasPrice, SigningStargateClient, StargateClient, type DeliverTxResponse, type StdFee } from "@cosmjs/stargate";
 import { parseCoins, formatCoins } from "../../../modules/sdk/coins.js";
 import { validateAddress } from "../../../modules/sdk/address.js";
 import { cliErrors, flags, keyring, print, type GlobalFlags } from "../context.js";
@@ -21,7 +21,8 @@ export async function signAndSend(
   from: string,
   msgs: Array<{ typeUrl: string; value: unknown }>,
   o: { fees?: string; gas: string; gasAdjustment: string; gasPrices: string; note: string },
-): Promise<void> {
+  quiet = false,
+): Promise<DeliverTxResponse> {
   const wallet = await (await keyring(f, true)).wallet(from);
   const [account] = await wallet.getAccounts();
   let client: SigningStargateClient;
@@ -49,7 +50,8 @@ export async function signAndSend(
     print(f, out);
     throw cliErrors.txFailed.wrap(`tx ${res.transactionHash} failed with code ${res.code}: ${res.rawLog ?? ""}`);
   }
-  print(f, out, `txhash: ${res.transactionHash}\nheight: ${res.height}\ngas used: ${res.gasUsed} of ${res.gasWanted}`);
+  if (!quiet) print(f, out, `txhash: ${res.transactionHash}\nheight: ${res.height}\ngas used: ${res.gasUsed} of ${res.gasWanted}`);
+  return res;
 }
 
 export interface TxOptions {

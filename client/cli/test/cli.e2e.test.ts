@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startNodeProcess, type NodeProcess } from "../../../chain/testkit/nodeProcess.js";
@@ -211,5 +211,39 @@ describe("genesis from gentxs (e2e)", function () {
     const badPrice = await tcd(["tx", "registry", "update-provider", "op", "--moniker", "x", "--gpu", "nvidia:A100:81920:1", "--model", hash, "--price", "5uatom", "--x25519", "11".repeat(32), ...kr, ...nf]);
     assert.notEqual(badPrice.code, 0);
     assert.match(badPrice.stderr + badPrice.stdout, /prices are in utcu/);
+  });
+
+  it("jobs and reputation through tcd tx / tcd q", async () => {
+    const nf = ["--node", node!.rpcUrl, "--output", "json", "--yes"];
+    const json = async (args: string[]) => {
+      const r = await tcd([...args, ...kr, ...nf]);
+      assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}${r.stdout}`);
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    };
+    const input = join(home, "input.bin");
+    writeFileSync(input, Buffer.from([1, 2, 3, 4]));
+    // The model and the one provider (op, price 5utcu) come from the previous test.
+    const submitted = (await json(["tx", "jobs", "submit", "op", "--model", "mlp-cli", "--input", input, "--k", "1"])) as { job_ids: string[] };
+    assert.equal(submitted.job_ids.length, 1);
+    const id = submitted.job_ids[0]!;
+    const job = (await json(["q", "jobs", "get", id])) as { state: number; maxPricePerUnit: string; assignments: Array<{ provider: string }>; escrow: string };
+    assert.equal(job.maxPricePerUnit, "5utcu", "the default price is what k providers ask");
+    assert.equal(job.state, 2, "assigned at once to the only provider");
+    assert.equal(job.escrow, "50");
+    assert.equal((await json(["q", "jobs", "escrow"]))["total"], "50");
+    const listed = (await json(["q", "jobs", "list", "--state", "assigned"])) as { jobs: Array<{ id: string }> };
+    assert.deepEqual(listed.jobs.map((j) => j.id), [id]);
+    const cancel = await tcd(["tx", "jobs", "cancel", "op", id, ...kr, ...nf]);
+    assert.notEqual(cancel.code, 0);
+    assert.match(cancel.stderr + cancel.stdout, /only a job not yet assigned can be cancelled/);
+    const tooMany = await tcd(["tx", "jobs", "submit", "op", "--model", "mlp-cli", "--input", input, "--k", "3", ...kr, ...nf]);
+    assert.notEqual(tooMany.code, 0);
+    assert.match(tooMany.stderr, /active provider\(s\) serve this model; lower --k/);
+    const noInput = await tcd(["tx", "jobs", "submit", "op", "--model", "mlp-cli", ...kr, ...nf]);
+    assert.match(noInput.stderr, /give --input/);
+    const badState = await tcd(["q", "jobs", "list", "--state", "done", ...kr, ...nf]);
+    assert.match(badState.stderr, /--state is pending/);
+    const rep = (await json(["q", "reputation", "params"])) as { params: { neutral: number } };
+    assert.equal(rep.params.neutral, 500_000);
   });
 });

@@ -1,0 +1,213 @@
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { jobsCodecs, JobState, type Job } from "../../../modules/jobs/index.js";
+import { jobStateNames, type GpuRequirement, type Input } from "../../../modules/jobs/types.js";
+import { registryCodecs, ProviderStatus } from "../../../modules/registry/index.js";
+import { reputationCodecs } from "../../../modules/reputation/index.js";
+import { parseCoins } from "../../../modules/sdk/coins.js";
+import { cliErrors, flags, keyring, print, type GlobalFlags } from "../context.js";
+import { abciQuery, queryErrors } from "../query.js";
+import { signAndSend, txFlags, type TxOptions } from "./bank.js";
+
+// tcd tx jobs submit|cancel, tcd q jobs ..., tcd q reputation ...
+
+const base = "/tcompute.jobs.v1.Query";
+const collect = (v: string, prev: string[]) => [...prev, v];
+const page = (limit: string, key: string) => ({ key: key === "" ? new Uint8Array() : Buffer.from(key, "base64"), offset: "0", limit, countTotal: true });
+const isFinal = (s: JobState) => s === JobState.settled || s === JobState.failed || s === JobState.expired || s === JobState.cancelled;
+
+/** A model given by hash or by registered name → its hash. */
+async function resolveModel(f: GlobalFlags, id: string): Promise<string> {
+  if (/^[0-9a-fA-F]{64}$/.test(id)) return id.toLowerCase();
+  try {
+    return registryCodecs.queryModelResponse.decode(await abciQuery(f, "/tcompute.registry.v1.Query/ModelByName", registryCodecs.queryModelByNameRequest.encode({ name: id }))).model!.hash;
+  } catch (e) {
+    throw cliErrors.usage.wrap(`--model ${JSON.stringify(id)}: ${(e as Error).message}; list models with: tcd q registry models`);
+  }
+}
+
+/** Without --max-price: the k-th lowest ask among active providers of the model (so k can be matched). */
+async function defaultPrice(f: GlobalFlags, model: string, k: number): Promise<string> {
+  const res = registryCodecs.queryProvidersResponse.decode(await abciQuery(f, "/tcompute.registry.v1.Query/Providers", registryCodecs.queryProvidersRequest.encode({ model, status: ProviderStatus.active, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false } })));
+  const asks = res.providers.map((p) => parseCoins(p.pricePerUnit)[0]!).sort((a, b) => (a.amount < b.amount ? -1 : a.amount > b.amount ? 1 : 0));
+  if (asks.length < k) throw cliErrors.usage.wrap(`only ${asks.length} active provider(s) serve this model; lower --k or wait for providers (tcd q registry providers --model ${model})`);
+  return `${asks[k - 1]!.amount}${asks[k - 1]!.denom}`;
+}
+
+function parseGpuReq(s: string): GpuRequirement {
+  const m = /^([^:]{0,64}):([^:]{0,64}):([0-9]{0,9}):([0-9]{0,4})$/.exec(s);
+  if (m === null) throw cliErrors.usage.wrap(`--gpu ${JSON.stringify(s)}: use vendor:model:minMiB:minCount, empty parts match anything, e.g. nvidia::24000:1`);
+  return { vendor: m[1]!, model: m[2]!, minMemoryMib: Number(m[3] || "0"), minCount: Number(m[4] || "0") };
+}
+
+export async function getJob(f: GlobalFlags, id: string): Promise<Job> {
+  return jobsCodecs.queryJobResponse.decode(await abciQuery(f, `${base}/Job`, jobsCodecs.queryJobRequest.encode({ id }))).job!;
+}
+
+function describeJob(j: Job): string {
+  const lines = [`job ${j.id}: ${jobStateNames[j.state]}${j.batchId !== j.id ? ` (shard ${j.shardIndex + 1}/${j.shardCount} of batch ${j.batchId})` : ""}`, `model ${j.model}`, `escrow ${j.escrow}, paid ${j.paid}, refunded ${j.refunded}${j.compensated !== "0" ? `, compensated ${j.compensated}` : ""}`];
+  for (const a of j.assignments) lines.push(`  ${a.provider} on ${a.gpu || "?"}: ${["pending", "accepted", "rejected", "no-show", "fraud"][a.outcome]}${a.paid !== "0" ? `, paid ${a.paid}` : ""}${a.slashed !== "0" ? `, slashed ${a.slashed}` : ""}${a.outputUri !== "" ? `, output ${a.outputUri}` : ""}`);
+  for (const h of j.history) lines.push(`  @${h.height} ${jobStateNames[h.state]}: ${h.note}`);
+  return lines.join("\n");
+}
+
+/** Follows a job until it is final, printing each transition as it happens. */
+export async function waitForJob(f: GlobalFlags, id: string, timeoutMs: number, onStep: (line: string) => void): Promise<Job> {
+  const deadline = Date.now() + timeoutMs;
+  let shown = 0;
+  for (;;) {
+    const j = await getJob(f, id);
+    for (; shown < j.history.length; shown++) onStep(`job ${id} @${j.history[shown]!.height}: ${jobStateNames[j.history[shown]!.state]} (${j.history[shown]!.note})`);
+    if (isFinal(j.state)) return j;
+    if (Date.now() > deadline) throw queryErrors.failed.wrap(`job ${id} is still ${jobStateNames[j.state]}; follow it with: tcd q jobs get ${id}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+interface SubmitFlags extends TxOptions {
+  model: string;
+  input: string[];
+  inputUri?: string;
+  inputSha256?: string;
+  k: string;
+  maxPrice?: string;
+  deadline: string;
+  minReputation: string;
+  gpu?: string;
+  wait: boolean;
+  timeout: string;
+}
+
+export function registerJobsCommands(tx: Command, qry: Command): void {
+  const t = tx.command("jobs").description("inference jobs");
+  txFlags(
+    t
+      .command("submit <from-key>")
+      .description("submit an inference job; the whole maximum payment goes into escrow at once")
+      .requiredOption("--model <name|sha256>", "the registered model")
+      .option("--input <file>", "an input file (a tensor bundle); repeat for a batch", collect, [])
+      .option("--input-uri <uri>", "or: where workers fetch the input")
+      .option("--input-sha256 <hex>", "with --input-uri: the sha256 of the input bytes")
+      .option("--k <n>", "redundancy: independent workers whose results must agree", "3")
+      .option("--max-price <coin>", "most you pay per compute unit per worker (default: what k providers ask)")
+      .option("--deadline <blocks>", "give up if not matched within this many blocks", "100")
+      .option("--min-reputation <score>", "reputation floor between 0 and 1", "0")
+      .option("--gpu <vendor:model:minMiB:minCount>", "a GPU the workers must have")
+      .option("--wait", "follow the job until it settles and print the result and cost", false)
+      .option("--timeout <seconds>", "with --wait: how long to follow", "300"),
+  ).action(async (from: string, o: SubmitFlags, cmd: Command) => {
+    const f = flags(cmd);
+    const inputs: Input[] = o.input.map((file) => {
+      try {
+        return { inline: readFileSync(file), uri: "", sha256: "" };
+      } catch (e) {
+        throw cliErrors.usage.wrap(`--input ${file}: ${(e as Error).message}`);
+      }
+    });
+    if (o.inputUri !== undefined) {
+      if (o.inputSha256 === undefined || !/^[0-9a-fA-F]{64}$/.test(o.inputSha256)) throw cliErrors.usage.wrap("--input-uri needs --input-sha256 <64 hex characters>");
+      inputs.push({ inline: new Uint8Array(), uri: o.inputUri, sha256: o.inputSha256.toLowerCase() });
+    }
+    if (inputs.length === 0) throw cliErrors.usage.wrap("give --input <file> (repeat for a batch) or --input-uri with --input-sha256");
+    if (!/^[1-9][0-9]?$/.test(o.k)) throw cliErrors.usage.wrap("--k is a small positive number");
+    const rep = Number(o.minReputation);
+    if (!(rep >= 0 && rep <= 1)) throw cliErrors.usage.wrap("--min-reputation is between 0 and 1");
+    const model = await resolveModel(f, o.model);
+    const maxPricePerUnit = o.maxPrice !== undefined ? o.maxPrice : await defaultPrice(f, model, Number(o.k));
+    const requester = (await keyring(f, false)).show(from).address;
+    const value = { requester, model, inputs, sealed: [], k: Number(o.k), maxPricePerUnit, deadlineBlocks: o.deadline, minReputation: Math.round(rep * 1_000_000), gpu: o.gpu === undefined ? null : parseGpuReq(o.gpu) };
+    const res = await signAndSend(f, from, [{ typeUrl: jobsCodecs.msgSubmitJob.typeUrl, value }], o, true);
+    const ids = jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids;
+    if (!o.wait) {
+      print(f, { txhash: res.transactionHash, height: res.height, job_ids: ids }, `txhash: ${res.transactionHash}\njob id(s): ${ids.join(", ")}\nfollow with: tcd q jobs get ${ids[0]}`);
+      return;
+    }
+    const step = (line: string) => {
+      if (f.output !== "json") process.stdout.write(line + "\n");
+    };
+    step(`submitted in block ${res.height} (tx ${res.transactionHash}); job id(s) ${ids.join(", ")}`);
+    const jobs: Job[] = [];
+    for (const id of ids) jobs.push(await waitForJob(f, id, Number(o.timeout) * 1000, step));
+    const paid = jobs.reduce((s, j) => s + BigInt(j.paid), 0n);
+    const [, denom] = /^[0-9]+(.*)$/.exec(maxPricePerUnit)!;
+    print(
+      f,
+      { job_ids: ids, jobs },
+      jobs.map(describeJob).join("\n\n") + `\n\ncost: ${paid}${denom} paid to workers (plus the tx fee); refunded ${jobs.reduce((s, j) => s + BigInt(j.refunded), 0n)}${denom}`,
+    );
+    if (jobs.some((j) => j.state !== JobState.settled)) throw queryErrors.failed.wrap(`job(s) ${jobs.filter((j) => j.state !== JobState.settled).map((j) => j.id).join(", ")} did not settle`);
+  });
+  txFlags(t.command("cancel <from-key> <job-id>").description("cancel a job not yet assigned (full refund)")).action(async (from: string, id: string, o: TxOptions, cmd: Command) => {
+    const f = flags(cmd);
+    await signAndSend(f, from, [{ typeUrl: jobsCodecs.msgCancelJob.typeUrl, value: { requester: (await keyring(f, false)).show(from).address, id } }], o);
+  });
+
+  const qj = qry.command("jobs").description("inference jobs");
+  qj.command("get <id>")
+    .description("a job with its assignments and history (or its receipt once pruned)")
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      try {
+        const j = await getJob(f, id);
+        print(f, j, describeJob(j));
+      } catch (e) {
+        if (!/code 20\)/.test((e as Error).message)) throw e;
+        print(f, jobsCodecs.queryReceiptResponse.decode(await abciQuery(f, `${base}/Receipt`, jobsCodecs.queryReceiptRequest.encode({ id }))));
+      }
+    });
+  qj.command("list")
+    .description("jobs by requester, by provider or by state")
+    .option("--requester <address>")
+    .option("--provider <address>")
+    .option("--state <state>", "pending, assigned, revealing, auditing, settled, failed, expired or cancelled")
+    .option("--limit <n>", "jobs per page", "100")
+    .option("--page-key <base64>", "next_key of the previous page", "")
+    .action(async (o: { requester?: string; provider?: string; state?: string; limit: string; pageKey: string }, cmd: Command) => {
+      const f = flags(cmd);
+      const given = [o.requester, o.provider, o.state].filter((x) => x !== undefined).length;
+      if (given !== 1) throw cliErrors.usage.wrap("give exactly one of --requester, --provider or --state");
+      const p = page(o.limit, o.pageKey);
+      let bytes: Uint8Array;
+      if (o.requester !== undefined) bytes = await abciQuery(f, `${base}/JobsByRequester`, jobsCodecs.queryJobsByRequesterRequest.encode({ requester: o.requester, pagination: p }));
+      else if (o.provider !== undefined) bytes = await abciQuery(f, `${base}/JobsByProvider`, jobsCodecs.queryJobsByProviderRequest.encode({ provider: o.provider, pagination: p }));
+      else {
+        const state = Object.entries(jobStateNames).find(([, n]) => n === o.state)?.[0];
+        if (state === undefined || state === "0") throw cliErrors.usage.wrap("--state is pending, assigned, revealing, auditing, settled, failed, expired or cancelled");
+        bytes = await abciQuery(f, `${base}/JobsByState`, jobsCodecs.queryJobsByStateRequest.encode({ state: Number(state) as JobState, pagination: p }));
+      }
+      const res = jobsCodecs.queryJobsResponse.decode(bytes);
+      const next = res.pagination === null || res.pagination.nextKey.length === 0 ? "" : Buffer.from(res.pagination.nextKey).toString("base64");
+      print(f, res, res.jobs.map((j) => `${j.id}\t${jobStateNames[j.state]}\t${j.model.slice(0, 12)}…\tk=${j.k}\tpaid ${j.paid}`).join("\n") + (next !== "" ? `\nmore: --page-key ${next}` : "") || "no jobs");
+    });
+  qj.command("params").description("jobs params").action(async (_o: unknown, cmd: Command) => {
+    const f = flags(cmd);
+    print(f, jobsCodecs.queryParamsResponse.decode(await abciQuery(f, `${base}/Params`, new Uint8Array())));
+  });
+  qj.command("escrow").description("total held in escrow for open jobs").action(async (_o: unknown, cmd: Command) => {
+    const f = flags(cmd);
+    const r = jobsCodecs.queryEscrowResponse.decode(await abciQuery(f, `${base}/Escrow`, new Uint8Array()));
+    print(f, r, r.total);
+  });
+  qj.command("audit-stats <valoper>").description("verdicts a validator gave, against audits opened").action(async (valoper: string, _o: unknown, cmd: Command) => {
+    const f = flags(cmd);
+    print(f, jobsCodecs.queryAuditStatsResponse.decode(await abciQuery(f, `${base}/AuditStats`, jobsCodecs.queryAuditStatsRequest.encode({ validator: valoper }))));
+  });
+
+  const qr = qry.command("reputation").description("provider reputation (1.0 = 1000000)");
+  qr.command("get <provider>").description("a provider's score and record").action(async (provider: string, _o: unknown, cmd: Command) => {
+    const f = flags(cmd);
+    print(f, reputationCodecs.queryReputationResponse.decode(await abciQuery(f, "/tcompute.reputation.v1.Query/Reputation", reputationCodecs.queryReputationRequest.encode({ provider }))));
+  });
+  qr.command("ranked")
+    .description("providers, best first")
+    .option("--limit <n>", "how many", "100")
+    .action(async (o: { limit: string }, cmd: Command) => {
+      const f = flags(cmd);
+      const r = reputationCodecs.queryRankedResponse.decode(await abciQuery(f, "/tcompute.reputation.v1.Query/Ranked", reputationCodecs.queryRankedRequest.encode({ limit: Number(o.limit) })));
+      print(f, r, r.records.map((x) => `${x.provider}\t${(x.score / 1e6).toFixed(6)}\tagreed ${x.agreed}, disagreed ${x.disagreed}, no-shows ${x.noShows}`).join("\n") || "no providers yet");
+    });
+  qr.command("params").description("reputation params").action(async (_o: unknown, cmd: Command) => {
+    const f = flags(cmd);
+    print(f, reputationCodecs.queryParamsResponse.decode(await abciQuery(f, "/tcompute.reputation.v1.Query/Params", new Uint8Array())));
+  });
+}
