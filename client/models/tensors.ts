@@ -72,3 +72,14 @@ export function flatten(tensors: Record<string, Tensor>): Float64Array {
   }
   return out;
 }
+
+const payloadCodec = codec<{ outputs: Array<{ tensors: NamedTensorPb[] }> }>("jobs/v1/tensors.proto", "tcompute.jobs.v1.ResultPayload");
+
+/** A job's result: one bundle per input, in input order. */
+export function encodeResult(outputs: ReadonlyArray<Record<string, Tensor>>): Uint8Array {
+  return payloadCodec.encode({ outputs: outputs.map((o) => bundleCodec.decode(encodeTensors(o))) });
+}
+
+export function decodeResult(bytes: Uint8Array): Array<Record<string, Tensor>> {
+  return payloadCodec.decode(bytes).outputs.map((b) => decodeTensors(bundleCodec.encode(b)));
+}

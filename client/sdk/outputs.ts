@@ -1,0 +1,80 @@
+import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
+import { Bip39, EnglishMnemonic, Slip10, Slip10Curve } from "@cosmjs/crypto";
+import { makeCosmoshubPath } from "@cosmjs/amino";
+import { secp256k1Address } from "../../modules/sdk/address.js";
+import { decodeResult, type Tensor } from "../models/tensors.js";
+import { open, type X25519Key } from "../worker/sealing.js";
+import nacl from "tweetnacl";
+import type { RawKey } from "./signing.js";
+
+// Fetching a job's full output from the worker that produced it: only the job's requester may,
+// with a request signed by its account key (secp256k1 over a digest of the job id, the X25519 key
+// to seal the answer to, and the time). The worker answers with the output sealed to that key.
+
+const require = createRequire(import.meta.url);
+const secp256k1 = require("secp256k1") as typeof import("secp256k1");
+
+export const outputHeaders = { pubkey: "x-tcompute-pubkey", x25519: "x-tcompute-x25519", time: "x-tcompute-time", signature: "x-tcompute-signature" } as const;
+
+/** How far a request's time may be from the worker's clock. */
+export const maxRequestSkewSeconds = 300;
+
+export function outputRequestDigest(jobId: string, x25519: Uint8Array, unixSeconds: number): Buffer {
+  return createHash("sha256").update(`tcompute/output/v1\n${jobId}\n${Buffer.from(x25519).toString("hex")}\n${unixSeconds}`).digest();
+}
+
+export function signOutputRequest(key: RawKey, jobId: string, x25519: Uint8Array, unixSeconds = Math.floor(Date.now() / 1000)): Record<string, string> {
+  const { signature } = secp256k1.ecdsaSign(outputRequestDigest(jobId, x25519, unixSeconds), key.privKey);
+  return {
+    [outputHeaders.pubkey]: Buffer.from(key.pubKey).toString("base64"),
+    [outputHeaders.x25519]: Buffer.from(x25519).toString("hex"),
+    [outputHeaders.time]: String(unixSeconds),
+    [outputHeaders.signature]: Buffer.from(signature).toString("base64"),
+  };
+}
+
+/** The requester address a signed request proves, and the key to seal to; or why it is refused. */
+export function verifyOutputRequest(jobId: string, headers: Record<string, string | string[] | undefined>, nowSeconds: number): { address: string; x25519: Uint8Array } | string {
+  const h = (n: string) => {
+    const v = headers[n];
+    return typeof v === "string" ? v : undefined;
+  };
+  const pub = Buffer.from(h(outputHeaders.pubkey) ?? "", "base64");
+  const x = Buffer.from(h(outputHeaders.x25519) ?? "", "hex");
+  const sig = Buffer.from(h(outputHeaders.signature) ?? "", "base64");
+  const time = Number(h(outputHeaders.time) ?? "NaN");
+  if (pub.length !== 33 || x.length !== 32 || sig.length !== 64 || !Number.isSafeInteger(time)) return "a signed request needs the pubkey, x25519, time and signature headers";
+  if (Math.abs(nowSeconds - time) > maxRequestSkewSeconds) return "the request time is too far from now";
+  let ok = false;
+  try {
+    ok = secp256k1.ecdsaVerify(new Uint8Array(sig), outputRequestDigest(jobId, x, time), new Uint8Array(pub));
+  } catch {
+    ok = false;
+  }
+  if (!ok) return "bad signature";
+  return { address: secp256k1Address(new Uint8Array(pub)), x25519: new Uint8Array(x) };
+}
+
+/** An account key from a mnemonic (the first Cosmos Hub path), to sign output requests. */
+export async function rawKeyFromMnemonic(mnemonic: string): Promise<RawKey> {
+  const seed = await Bip39.mnemonicToSeed(new EnglishMnemonic(mnemonic));
+  const { privkey } = Slip10.derivePath(Slip10Curve.Secp256k1, seed, makeCosmoshubPath(0));
+  const pubKey = secp256k1.publicKeyCreate(privkey, true);
+  return { privKey: privkey, pubKey, address: secp256k1Address(pubKey) };
+}
+
+export class OutputFetchError extends Error {}
+
+/**
+ * Fetches and opens a job's output from a worker's output URI. `x25519` is the requester's box
+ * key (a fresh one per call when omitted).
+ */
+export async function fetchOutput(key: RawKey, jobId: string, outputUri: string, x25519: X25519Key = nacl.box.keyPair()): Promise<{ bytes: Uint8Array; outputs: Array<Record<string, Tensor>> }> {
+  const res = await fetch(outputUri, { headers: signOutputRequest(key, jobId, x25519.publicKey), signal: AbortSignal.timeout(30_000) });
+  if (!res.ok) throw new OutputFetchError(`${outputUri}: HTTP ${res.status} ${await res.text()}`);
+  const plain = open(new Uint8Array(await res.arrayBuffer()), x25519);
+  if (plain === null) throw new OutputFetchError(`${outputUri}: the answer is not sealed to this request's key`);
+  return { bytes: plain, outputs: decodeResult(plain) };
+}
+

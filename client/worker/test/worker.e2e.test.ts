@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
+import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import { Comet38Client } from "@cosmjs/tendermint-rpc";
+import { makeTestHome, startNodeProcess, type NodeProcess } from "../../../chain/testkit/nodeProcess.js";
+import { jobsCodecs, JobState, Outcome } from "../../../modules/jobs/index.js";
+import { registryCodecs } from "../../../modules/registry/index.js";
+import { decodeResult, encodeTensors } from "../../models/tensors.js";
+import { zoo } from "../../models/zoo.js";
+import { fetchOutput, OutputFetchError } from "../../sdk/outputs.js";
+import { tcomputeRegistry } from "../../sdk/registry.js";
+import { rawKeyFromSeed, type RawKey } from "../../sdk/signing.js";
+import { InferenceEngine } from "../inference.js";
+import { loadOrCreateX25519 } from "../sealing.js";
+import { Worker } from "../worker.js";
+import { createHash } from "node:crypto";
+
+// A provider's worker against a real node process: it picks up its assignment, runs the model
+// with onnxruntime-node, commits, reveals and is paid; the requester fetches and opens the
+// output, and nobody else can; a worker stopped between commit and reveal reveals after restart.
+
+describe("the worker (e2e, one node)", function () {
+  this.timeout(120_000);
+  const requester = rawKeyFromSeed("worker-e2e-requester");
+  const provider = rawKeyFromSeed("worker-e2e-provider");
+  const stranger = rawKeyFromSeed("worker-e2e-stranger");
+  const m = zoo["mlp-64x128x128x32"]!;
+  const bytes = m.bytes();
+  const hash = createHash("sha256").update(bytes).digest("hex");
+  const dir = mkdtempSync(join(tmpdir(), "tcd-worker-"));
+  const modelFile = join(dir, "mlp.onnx");
+  writeFileSync(modelFile, bytes);
+  const x25519 = loadOrCreateX25519(join(dir, "x25519.json"));
+  let node: NodeProcess;
+  const workers: Worker[] = [];
+
+  const client = async (key: RawKey) => SigningStargateClient.connectWithSigner(node.rpcUrl, await DirectSecp256k1Wallet.fromKey(key.privKey, "tc"), { registry: tcomputeRegistry(), gasPrice: GasPrice.fromString("0.0025utcu") });
+  const send = async (key: RawKey, msgs: Array<{ typeUrl: string; value: unknown }>) => {
+    const c = await client(key);
+    const res = await c.signAndBroadcast(key.address, msgs, 1.5);
+    c.disconnect();
+    assert.equal(res.code, 0, res.rawLog);
+    return res;
+  };
+  const getJob = async (id: string) => {
+    const c = await Comet38Client.connect(node.rpcUrl);
+    const res = await c.abciQuery({ path: "/tcompute.jobs.v1.Query/Job", data: jobsCodecs.queryJobRequest.encode({ id }) });
+    c.disconnect();
+    return jobsCodecs.queryJobResponse.decode(res.value).job!;
+  };
+  const waitFor = async (id: string, pred: (state: number, j: Awaited<ReturnType<typeof getJob>>) => boolean) => {
+    for (let i = 0; i < 200; i++) {
+      const j = await getJob(id);
+      if (pred(j.state, j)) return j;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`job ${id} never got there`);
+  };
+  const startWorker = async (opts: { holdReveals?: boolean } = {}) => {
+    const w = new Worker({ rpcUrl: node.rpcUrl, signer: await DirectSecp256k1Wallet.fromKey(provider.privKey, "tc"), address: provider.address, storeDir: join(dir, "store"), x25519, engine: { threads: 1 }, port: 0, pollMs: 500, log: () => {}, ...opts });
+    await w.start();
+    workers.push(w);
+    return w;
+  };
+  const submit = async (variant: number) => {
+    const input = encodeTensors(m.sampleInput(variant));
+    const res = await send(requester, [{ typeUrl: jobsCodecs.msgSubmitJob.typeUrl, value: { requester: requester.address, model: hash, inputs: [{ inline: input, uri: "", sha256: "" }], sealed: [], k: 1, maxPricePerUnit: "5utcu", deadlineBlocks: "100", minReputation: 0, gpu: null } }]);
+    return jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids[0]!;
+  };
+
+  before(async () => {
+    const t = await makeTestHome({ accounts: [requester, provider, stranger].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })) });
+    node = await startNodeProcess(t.home);
+    await send(requester, [{ typeUrl: registryCodecs.msgRegisterModel.typeUrl, value: { owner: requester.address, hash, name: m.name, inputs: [{ name: "x", dtype: "float32", shape: [-1, 64] }], outputs: [{ name: "y", dtype: "float32", shape: [-1, 32] }], computeUnits: "10", rule: m.rule, uri: pathToFileURL(modelFile).href } }]);
+    await send(provider, [{ typeUrl: registryCodecs.msgRegisterProvider.typeUrl, value: { owner: provider.address, moniker: "cpu-box", gpus: [{ vendor: "cpu", model: "x86-64", memoryMib: 8192, count: 1 }], models: [hash], pricePerUnit: "5utcu", slots: 2, x25519Pubkey: x25519.publicKey, endpoint: "", bond: "20000000" } }]);
+  });
+
+  after(async () => {
+    for (const w of workers) await w.stop();
+    await node?.stop();
+  });
+
+  it("runs an assignment with onnxruntime-node, commits, reveals, is paid; only the requester can fetch the output", async () => {
+    const w = await startWorker();
+    const id = await submit(0);
+    const j = await waitFor(id, (s) => s === JobState.settled || s === JobState.failed);
+    assert.equal(j.state, JobState.settled, JSON.stringify(j.history));
+    const a = j.assignments[0]!;
+    assert.equal(a.outcome, Outcome.accepted);
+    assert.equal(a.paid, "50");
+    assert.match(a.outputUri, /^http:\/\/127\.0\.0\.1:[0-9]+\/outputs\//);
+    const out = await fetchOutput(requester, id, a.outputUri);
+    assert.equal(createHash("sha256").update(out.bytes).digest("hex"), Buffer.from(a.digest).toString("hex"), "the served output is the revealed digest's");
+    const engine = new InferenceEngine({ threads: 1 });
+    await engine.load(hash, bytes);
+    const direct = await engine.run(hash, m.sampleInput(0));
+    await engine.release();
+    assert.deepEqual(Array.from(out.outputs[0]!["y"]!.data as Float32Array), Array.from(direct["y"]!.data as Float32Array));
+    await assert.rejects(fetchOutput(stranger, id, a.outputUri), (e: Error) => e instanceof OutputFetchError && /403/.test(e.message));
+    // The reveal's tx may still be returning to the worker when the block settles the job.
+    let metrics = "";
+    for (let i = 0; i < 40 && !/reveals_total\{[^}]*\} 1/.test(metrics); i++) {
+      metrics = await (await fetch(`${w.url}/metrics`)).text();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(metrics, /tcompute_worker_jobs_run_total\{provider="[a-z0-9]+"\} 1/);
+    assert.match(metrics, /tcompute_worker_reveals_total\{provider="[a-z0-9]+"\} 1/);
+    assert.equal(decodeResult(out.bytes).length, 1);
+    await w.stop();
+  });
+
+  it("a worker stopped between commit and reveal reveals after a restart and is paid", async () => {
+    const w = await startWorker({ holdReveals: true });
+    const id = await submit(1);
+    await waitFor(id, (s) => s === JobState.revealing);
+    await w.stop();
+    assert.notEqual(w.store.get("result", id), null, "the salt and output were kept");
+    await startWorker();
+    const j = await waitFor(id, (s) => s === JobState.settled || s === JobState.failed);
+    assert.equal(j.state, JobState.settled);
+    assert.equal(j.assignments[0]!.paid, "50");
+  });
+});

@@ -1,0 +1,377 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { OfflineDirectSigner } from "@cosmjs/proto-signing";
+import WebSocket from "ws";
+import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import { Comet38Client } from "@cosmjs/tendermint-rpc";
+import { bech32Prefix, decodeAddress, encodeAddress } from "../../modules/sdk/address.js";
+import { commitmentOf, computeSketch, jobsCodecs, JobState, sketchToPb, type ComparisonRule, type Job, type Sketch } from "../../modules/jobs/index.js";
+import { AuditStatus } from "../../modules/jobs/types.js";
+import { registryCodecs } from "../../modules/registry/index.js";
+import { decodeTensors, encodeResult, flatten, type Tensor } from "../models/tensors.js";
+import { verifyOutputRequest } from "../sdk/outputs.js";
+import { tcomputeRegistry } from "../sdk/registry.js";
+import { fetchVerified } from "./fetch.js";
+import { InferenceEngine, type EngineOptions } from "./inference.js";
+import { WorkerMetrics } from "./metrics.js";
+import { open, seal, type X25519Key } from "./sealing.js";
+import { WorkerStore, type PendingResult } from "./store.js";
+
+// The provider's worker (and, in audit mode, a validator's auditor). It follows the chain block by
+// block (a WebSocket subscription to new blocks, with a polling fallback, so missed blocks are
+// caught up from state, not from events), reads its assignments, runs them in parallel up to its
+// slots, commits and reveals inside the windows, and serves outputs to requesters only. Its state
+// lives in the chain and in its own store (store.ts), never only in memory.
+
+export interface WorkerOptions {
+  rpcUrl: string;
+  signer: OfflineDirectSigner;
+  address: string;
+  storeDir: string;
+  x25519: X25519Key;
+  engine?: EngineOptions;
+  /** Directory of .onnx files, found by their sha256 (else the model's registered URI). */
+  modelsDir?: string;
+  slots?: number;
+  /** Audit mode: re-run jobs sampled for audit and send verdicts from this operator's account. */
+  audit?: boolean;
+  /** Listen for output requests and /metrics on this port (0: pick one; undefined: no server). */
+  port?: number;
+  /** The base URL requesters reach the server at (default http://127.0.0.1:<port>). */
+  publicUrl?: string;
+  gasPrice?: string;
+  pollMs?: number;
+  log?: (line: string) => void;
+  /** Test hook: commit but do not reveal (to stop a worker between the two). */
+  holdReveals?: boolean;
+  /** Test hook: what to do with an output before it is committed (byzantine workers). */
+  tamper?: (output: Float64Array) => Float64Array;
+}
+
+const maxInputBytes = 64 << 20;
+const maxModelBytes = 512 << 20;
+
+export class Worker {
+  readonly store: WorkerStore;
+  readonly engine: InferenceEngine;
+  readonly metrics = new WorkerMetrics();
+  private client: SigningStargateClient | null = null;
+  private query: Comet38Client | null = null;
+  private server: Server | null = null;
+  private running = new Set<string>();
+  private stopped = false;
+  private ticking = false;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private ws: WebSocket | null = null;
+  private modelFiles: Map<string, string> | null = null;
+  private backoffUntil = 0;
+  private failures = 0;
+  private batchFailed = false;
+  url = "";
+
+  constructor(readonly o: WorkerOptions) {
+    this.store = new WorkerStore(o.storeDir);
+    this.engine = new InferenceEngine(o.engine);
+  }
+
+  private log(line: string): void {
+    (this.o.log ?? ((l: string) => process.stdout.write(l + "\n")))(line);
+  }
+
+  async start(): Promise<void> {
+    if (this.o.port !== undefined) await this.listen(this.o.port);
+    // Polling is the fallback; the subscription makes each new block start a tick at once.
+    this.timer = setInterval(() => this.kick(), this.o.pollMs ?? 2000);
+    this.subscribe();
+    this.kick();
+  }
+
+  /** NewBlock events over the node's WebSocket; reconnects after a second when it drops. */
+  private subscribe(): void {
+    if (this.stopped) return;
+    const url = this.o.rpcUrl.replace(/^http/, "ws").replace(/\/$/, "") + "/websocket";
+    const ws = new WebSocket(url);
+    this.ws = ws;
+    ws.on("open", () => ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "subscribe", params: { query: "tm.event='NewBlock'" } })));
+    ws.on("message", () => this.kick());
+    ws.on("error", () => ws.close());
+    ws.on("close", () => {
+      if (!this.stopped) setTimeout(() => this.subscribe(), 1000);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.ws?.close();
+    while (this.ticking || this.running.size > 0) await new Promise((r) => setTimeout(r, 50));
+    this.client?.disconnect();
+    this.query?.disconnect();
+    await new Promise<void>((r) => (this.server === null ? r() : this.server.close(() => r())));
+    await this.engine.release();
+  }
+
+  /** Runs a tick now, or right after the current one. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = true;
+    this.tick()
+      .catch((e: unknown) => {
+        this.failures++;
+        this.backoffUntil = Date.now() + Math.min(30_000, 500 * 2 ** Math.min(6, this.failures));
+        this.log(`worker: ${(e as Error).message}; retrying`);
+        this.client?.disconnect();
+        this.query?.disconnect();
+        this.client = null;
+        this.query = null;
+      })
+      .finally(() => {
+        this.ticking = false;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async connect(): Promise<[SigningStargateClient, Comet38Client]> {
+    if (this.client === null || this.query === null) {
+      this.client = await SigningStargateClient.connectWithSigner(this.o.rpcUrl, this.o.signer, { registry: tcomputeRegistry(), gasPrice: GasPrice.fromString(this.o.gasPrice ?? "0.0025utcu") });
+      this.query = await Comet38Client.connect(this.o.rpcUrl);
+    }
+    return [this.client, this.query];
+  }
+
+  private async abci<T>(path: string, data: Uint8Array, decode: (b: Uint8Array) => T): Promise<T> {
+    const [, q] = await this.connect();
+    const res = await q.abciQuery({ path, data });
+    if (res.code !== 0) throw new Error(`${path}: ${res.log ?? ""} (code ${res.code})`);
+    return decode(res.value);
+  }
+
+  private async jobsByProvider(): Promise<Job[]> {
+    return this.abci("/tcompute.jobs.v1.Query/JobsByProvider", jobsCodecs.queryJobsByProviderRequest.encode({ provider: this.o.address, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false } }), (b) => jobsCodecs.queryJobsResponse.decode(b).jobs);
+  }
+
+  private async jobsInState(state: JobState): Promise<Job[]> {
+    return this.abci("/tcompute.jobs.v1.Query/JobsByState", jobsCodecs.queryJobsByStateRequest.encode({ state, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false } }), (b) => jobsCodecs.queryJobsResponse.decode(b).jobs);
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    try {
+      return await this.abci("/tcompute.jobs.v1.Query/Job", jobsCodecs.queryJobRequest.encode({ id }), (b) => jobsCodecs.queryJobResponse.decode(b).job);
+    } catch {
+      return null;
+    }
+  }
+
+  private async tick(): Promise<void> {
+    if (Date.now() < this.backoffUntil) return;
+    const msgs: Array<{ typeUrl: string; value: unknown }> = [];
+    const jobs = this.o.audit === true ? [] : await this.jobsByProvider();
+    for (const j of jobs) {
+      const a = j.assignments.find((x) => x.provider === this.o.address);
+      if (a === undefined) continue;
+      const mine = this.store.get("result", j.id);
+      if (j.state === JobState.assigned && a.commitment.length === 0) {
+        if (mine !== null) msgs.push({ typeUrl: jobsCodecs.msgCommitResult.typeUrl, value: { provider: this.o.address, jobId: j.id, commitment: this.commitmentOf(j.id, mine) } });
+        else if (!this.running.has(j.id) && this.running.size < (this.o.slots ?? 4)) this.run(j);
+      } else if (j.state === JobState.revealing && a.commitment.length > 0 && a.revealedHeight === "0" && mine !== null && this.o.holdReveals !== true) {
+        msgs.push({ typeUrl: jobsCodecs.msgRevealResult.typeUrl, value: { provider: this.o.address, jobId: j.id, salt: Buffer.from(mine.salt, "hex"), digest: Buffer.from(mine.digest, "hex"), sketch: mine.sketch, outputUri: `${this.url || this.o.publicUrl || ""}/outputs/${j.id}` } });
+      }
+      if (a.paid !== "0" && mine !== null && mine.revealed !== true) {
+        this.metrics.earned += BigInt(a.paid);
+        this.store.put({ ...mine, revealed: true });
+      }
+    }
+    if (this.o.audit === true) msgs.push(...(await this.auditMessages()));
+    if (msgs.length > 0) await this.send(msgs);
+    this.failures = 0;
+  }
+
+  private commitmentOf(jobId: string, r: PendingResult): Uint8Array {
+    const sketch: Sketch = { components: r.sketch.components.map(BigInt), topK: r.sketch.topK, length: Number(r.sketch.length) };
+    return commitmentOf(jobId, this.o.address, Buffer.from(r.salt, "hex"), Buffer.from(r.digest, "hex"), sketch);
+  }
+
+  /** One tx for everything due; when a batch fails, the messages go one by one next time. */
+  private async send(msgs: Array<{ typeUrl: string; value: unknown }>): Promise<void> {
+    const [client] = await this.connect();
+    const batches = this.batchFailed ? msgs.map((m) => [m]) : [msgs];
+    this.batchFailed = false;
+    for (const batch of batches) {
+      try {
+        const res = await client.signAndBroadcast(this.o.address, batch, 1.5);
+        if (res.code !== 0) {
+          this.metrics.txErrors++;
+          this.batchFailed = batches.length === 1 && batch.length > 1;
+          this.log(`worker: tx refused (code ${res.code}): ${res.rawLog ?? ""}`);
+          continue;
+        }
+        for (const m of batch) {
+          if (m.typeUrl === jobsCodecs.msgCommitResult.typeUrl) this.metrics.commits++;
+          else if (m.typeUrl === jobsCodecs.msgRevealResult.typeUrl) this.metrics.reveals++;
+          else if (m.typeUrl === jobsCodecs.msgAuditVerdict.typeUrl) this.metrics.verdicts++;
+        }
+      } catch (e) {
+        this.metrics.txErrors++;
+        this.batchFailed = batch.length > 1;
+        this.log(`worker: could not send ${batch.length} message(s): ${(e as Error).message}`);
+      }
+    }
+  }
+
+  // ---- running a job ----
+
+  private async rule(model: string): Promise<{ rule: ComparisonRule; uri: string }> {
+    const m = await this.abci("/tcompute.registry.v1.Query/Model", registryCodecs.queryModelRequest.encode({ hash: model }), (b) => registryCodecs.queryModelResponse.decode(b).model!);
+    return { rule: m.rule ?? { sketchSize: 16, tolerance: 0, topK: 0 }, uri: m.uri };
+  }
+
+  private async modelBytes(hash: string, uri: string): Promise<Uint8Array> {
+    if (this.o.modelsDir !== undefined) {
+      if (this.modelFiles === null || !this.modelFiles.has(hash)) {
+        this.modelFiles = new Map();
+        for (const f of readdirSync(this.o.modelsDir).filter((n) => n.endsWith(".onnx"))) {
+          const p = join(this.o.modelsDir, f);
+          this.modelFiles.set(createHash("sha256").update(readFileSync(p)).digest("hex"), p);
+        }
+      }
+      const p = this.modelFiles.get(hash);
+      if (p !== undefined) return readFileSync(p);
+    }
+    if (uri === "") throw new Error(`model ${hash} is not in ${this.o.modelsDir ?? "--models"} and has no URI`);
+    return fetchVerified(uri, hash, maxModelBytes);
+  }
+
+  /** The job's inputs as tensor bundles (fetched, checked, unsealed). */
+  private async inputsOf(j: Job): Promise<Array<Record<string, Tensor>>> {
+    if (j.sealed.length > 0) {
+      const mine = j.sealed.find((s) => s.provider === this.o.address);
+      if (mine === undefined) throw new Error("the input is not sealed to this provider");
+      const plain = open(mine.ciphertext, this.o.x25519);
+      if (plain === null) throw new Error("cannot open the sealed input (wrong X25519 key?)");
+      if (createHash("sha256").update(plain).digest("hex") !== j.inputs[0]!.sha256) throw new Error("the sealed input does not match its sha256");
+      return [decodeTensors(plain)];
+    }
+    const out: Array<Record<string, Tensor>> = [];
+    for (const inp of j.inputs) {
+      const bytes = inp.inline.length > 0 ? inp.inline : await fetchVerified(inp.uri, inp.sha256, maxInputBytes);
+      if (inp.inline.length > 0 && inp.sha256 !== "" && createHash("sha256").update(bytes).digest("hex") !== inp.sha256) throw new Error("inline input does not match its sha256");
+      out.push(decodeTensors(bytes));
+    }
+    return out;
+  }
+
+  /** Runs the model on every input; returns the served payload, its digest and the sketch. */
+  async execute(j: Job): Promise<{ payload: Uint8Array; digest: Buffer; sketch: Sketch }> {
+    const { rule, uri } = await this.rule(j.model);
+    if (!this.engine.has(j.model)) await this.engine.load(j.model, await this.modelBytes(j.model, uri));
+    const inputs = await this.inputsOf(j);
+    const outputs: Array<Record<string, Tensor>> = [];
+    const t0 = performance.now();
+    for (const inp of inputs) outputs.push(await this.engine.run(j.model, inp));
+    this.metrics.inferenceSeconds += (performance.now() - t0) / 1000;
+    const flat = outputs.map(flatten);
+    let all: Float64Array = new Float64Array(flat.reduce((s, f) => s + f.length, 0));
+    let o = 0;
+    for (const f of flat) {
+      all.set(f, o);
+      o += f.length;
+    }
+    if (this.o.tamper !== undefined) all = this.o.tamper(all);
+    const payload = encodeResult(outputs);
+    return { payload, digest: createHash("sha256").update(payload).digest(), sketch: computeSketch(j.id, all, rule) };
+  }
+
+  private run(j: Job): void {
+    this.running.add(j.id);
+    void (async () => {
+      try {
+        const r = await this.execute(j);
+        // Stored before the commitment leaves, so that a restart can always reveal.
+        this.store.put({ kind: "result", jobId: j.id, requester: j.requester, salt: randomBytes(32).toString("hex"), digest: r.digest.toString("hex"), sketch: sketchToPb(r.sketch), output: Buffer.from(r.payload).toString("base64") });
+        this.metrics.jobsRun++;
+        this.log(`worker: ran job ${j.id}`);
+      } catch (e) {
+        this.metrics.jobsFailed++;
+        this.log(`worker: job ${j.id} failed: ${(e as Error).message}`);
+      } finally {
+        this.running.delete(j.id);
+        this.kick();
+      }
+    })();
+  }
+
+  // ---- audit mode ----
+
+  private valoper(): string {
+    return encodeAddress(decodeAddress(this.o.address), bech32Prefix.validator);
+  }
+
+  private async auditMessages(): Promise<Array<{ typeUrl: string; value: unknown }>> {
+    const open = [...(await this.jobsInState(JobState.auditing)), ...(await this.jobsInState(JobState.settled)).filter((j) => j.audit === AuditStatus.open)];
+    const msgs: Array<{ typeUrl: string; value: unknown }> = [];
+    const me = this.valoper();
+    for (const j of open) {
+      if (j.verdicts.some((v) => v.validator === me) || this.store.get("verdict", j.id)?.revealed === true) continue;
+      if (j.sealed.length > 0) {
+        msgs.push({ typeUrl: jobsCodecs.msgAuditVerdict.typeUrl, value: { validator: me, jobId: j.id, sketch: null, digest: new Uint8Array(), unable: true } });
+        continue;
+      }
+      try {
+        const r = await this.execute(j);
+        msgs.push({ typeUrl: jobsCodecs.msgAuditVerdict.typeUrl, value: { validator: me, jobId: j.id, sketch: sketchToPb(r.sketch), digest: r.digest, unable: false } });
+      } catch (e) {
+        this.log(`auditor: cannot re-run job ${j.id}: ${(e as Error).message}`);
+        msgs.push({ typeUrl: jobsCodecs.msgAuditVerdict.typeUrl, value: { validator: me, jobId: j.id, sketch: null, digest: new Uint8Array(), unable: true } });
+      }
+      this.store.put({ kind: "verdict", jobId: j.id, requester: j.requester, salt: "", digest: "", sketch: { components: [], topK: [], length: "0" }, output: "", revealed: true });
+    }
+    return msgs;
+  }
+
+  // ---- outputs and metrics ----
+
+  private listen(port: number): Promise<void> {
+    this.server = createServer((req, res) => {
+      void this.serve(req.url ?? "/", req.headers as Record<string, string | string[] | undefined>).then(
+        ({ status, body, type }) => {
+          res.writeHead(status, { "content-type": type });
+          res.end(body);
+        },
+        (e: unknown) => {
+          res.writeHead(500, { "content-type": "text/plain" });
+          res.end(String((e as Error).message));
+        },
+      );
+    });
+    return new Promise((resolve) => {
+      this.server!.listen(port, "127.0.0.1", () => {
+        const addr = this.server!.address();
+        this.url = this.o.publicUrl ?? `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : port}`;
+        resolve();
+      });
+    });
+  }
+
+  private async serve(url: string, headers: Record<string, string | string[] | undefined>): Promise<{ status: number; body: Uint8Array | string; type: string }> {
+    if (url === "/metrics") return { status: 200, body: this.metrics.render(this.o.address), type: "text/plain; version=0.0.4" };
+    const m = /^\/outputs\/([0-9]{1,20})$/.exec(url);
+    if (m === null) return { status: 404, body: "not found", type: "text/plain" };
+    const id = m[1]!;
+    const r = this.store.get("result", id);
+    if (r === null) return { status: 404, body: `no output for job ${id}`, type: "text/plain" };
+    const who = verifyOutputRequest(id, headers, Math.floor(Date.now() / 1000));
+    if (typeof who === "string") return { status: 401, body: who, type: "text/plain" };
+    if (who.address !== r.requester) return { status: 403, body: "only the job's requester may fetch its output", type: "text/plain" };
+    return { status: 200, body: seal(Buffer.from(r.output, "base64"), who.x25519), type: "application/octet-stream" };
+  }
+}
