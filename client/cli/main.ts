@@ -6,6 +6,7 @@ import { registerKeysCommands } from "./commands/keys.js";
 import { registerJobsCommands } from "./commands/jobs.js";
 import { registerRegistryCommands } from "./commands/registry.js";
 import { registerStakingCommands } from "./commands/staking.js";
+import { registerWorkerCommands } from "./commands/worker.js";
 import { defaultHome, describeError } from "./context.js";
 
 const program = new Command("tcd")
@@ -29,6 +30,7 @@ registerBankCommands(tx, q);
 registerStakingCommands(tx, q);
 registerRegistryCommands(tx, q);
 registerJobsCommands(tx, q);
+registerWorkerCommands(program);
 registerLocalnetCommands(program);
 
 try {

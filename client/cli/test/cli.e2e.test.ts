@@ -246,4 +246,24 @@ describe("genesis from gentxs (e2e)", function () {
     const rep = (await json(["q", "reputation", "params"])) as { params: { neutral: number } };
     assert.equal(rep.params.neutral, 500_000);
   });
+
+  it("models export-zoo, models register reads hash and signature from the file, models list", async () => {
+    const nf = ["--node", node!.rpcUrl, "--output", "json", "--yes"];
+    const zooDir = join(home, "zoo");
+    const exported = await tcd(["models", "export-zoo", zooDir, "--output", "json"]);
+    assert.equal(exported.code, 0, exported.stderr);
+    const files = JSON.parse(exported.stdout) as Array<{ name: string; sha256: string }>;
+    const vad = files.find((x) => x.name === "silero-vad")!;
+    const reg = await tcd(["models", "register", join(zooDir, "silero-vad.onnx"), "op", "--name", "vad", "--compute-units", "1", ...kr, ...nf]);
+    assert.equal(reg.code, 0, reg.stderr + reg.stdout);
+    const model = JSON.parse((await tcd(["q", "registry", "model", "vad", ...kr, ...nf])).stdout) as { model: { hash: string; inputs: Array<{ name: string; dtype: string }>; uri: string } };
+    assert.equal(model.model.hash, vad.sha256);
+    assert.deepEqual(model.model.inputs.map((i) => `${i.name}:${i.dtype}`), ["input:float32", "sr:int64", "h:float32", "c:float32"]);
+    assert.match(model.model.uri, /^file:\/\//);
+    const notOnnx = await tcd(["models", "register", join(home, "input.bin"), "op", "--name", "junk", "--compute-units", "1", ...kr, ...nf]);
+    assert.notEqual(notOnnx.code, 0);
+    assert.match(notOnnx.stderr, /not a readable ONNX model/);
+    const help = await tcd(["worker", "start", "--help"]);
+    assert.match(help.stdout, /--device <cpu\|cuda>/);
+  });
 });
