@@ -77,7 +77,21 @@ const payloadCodec = codec<{ outputs: Array<{ tensors: NamedTensorPb[] }> }>("jo
 
 /** A job's result: one bundle per input, in input order. */
 export function encodeResult(outputs: ReadonlyArray<Record<string, Tensor>>): Uint8Array {
-  return payloadCodec.encode({ outputs: outputs.map((o) => bundleCodec.decode(encodeTensors(o))) });
+  // Field 1 (length-delimited) per bundle, written directly: no decode/encode round trip.
+  const parts: Uint8Array[] = [];
+  for (const o of outputs) {
+    const b = encodeTensors(o);
+    const head = [0x0a];
+    for (let n = b.length; ; n >>>= 7) {
+      if (n < 0x80) {
+        head.push(n);
+        break;
+      }
+      head.push((n & 0x7f) | 0x80);
+    }
+    parts.push(Uint8Array.from(head), b);
+  }
+  return Buffer.concat(parts);
 }
 
 export function decodeResult(bytes: Uint8Array): Array<Record<string, Tensor>> {
