@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { jobsCodecs, JobState, type Job } from "../../../modules/jobs/index.js";
 import { jobStateNames, type GpuRequirement, type Input } from "../../../modules/jobs/types.js";
@@ -8,6 +8,8 @@ import { parseCoins } from "../../../modules/sdk/coins.js";
 import { cliErrors, flags, keyring, print, type GlobalFlags } from "../context.js";
 import { abciQuery, queryErrors } from "../query.js";
 import { signAndSend, txFlags, type TxOptions } from "./bank.js";
+import { fetchOutput, rawKeyFromMnemonic } from "../../sdk/outputs.js";
+import { Outcome } from "../../../modules/jobs/index.js";
 
 // tcd tx jobs submit|cancel, tcd q jobs ..., tcd q reputation ...
 
@@ -64,7 +66,28 @@ export async function waitForJob(f: GlobalFlags, id: string, timeoutMs: number, 
   }
 }
 
+/** Fetches a settled job's output as its requester (the key signs the request) and writes it. */
+async function saveOutput(f: GlobalFlags, from: string, j: Job, file: string): Promise<string> {
+  const wallet = await (await keyring(f, true)).wallet(from);
+  const key = await rawKeyFromMnemonic(wallet.mnemonic);
+  if (key.address !== j.requester) throw cliErrors.usage.wrap(`only the requester (${j.requester}) can fetch job ${j.id}'s output`);
+  const sources = j.assignments.filter((a) => a.outcome === Outcome.accepted && a.outputUri !== "");
+  if (sources.length === 0) throw queryErrors.failed.wrap(`job ${j.id} has no accepted output`);
+  let last = "";
+  for (const a of sources) {
+    try {
+      const out = await fetchOutput(key, j.id, a.outputUri);
+      writeFileSync(file, out.bytes);
+      return out.outputs.map((o, i) => `input ${i}: ` + Object.entries(o).map(([n, t]) => `${n} ${t.dtype}[${t.shape.join("×")}]`).join(", ")).join("\n");
+    } catch (e) {
+      last = (e as Error).message;
+    }
+  }
+  throw queryErrors.failed.wrap(`no worker served job ${j.id}'s output: ${last}`);
+}
+
 interface SubmitFlags extends TxOptions {
+  outputFile?: string;
   model: string;
   input: string[];
   inputUri?: string;
@@ -94,7 +117,8 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       .option("--min-reputation <score>", "reputation floor between 0 and 1", "0")
       .option("--gpu <vendor:model:minMiB:minCount>", "a GPU the workers must have")
       .option("--wait", "follow the job until it settles and print the result and cost", false)
-      .option("--timeout <seconds>", "with --wait: how long to follow", "300"),
+      .option("--timeout <seconds>", "with --wait: how long to follow", "300")
+      .option("--output-file <file>", "with --wait: write the result (a ResultPayload of tensor bundles) here"),
   ).action(async (from: string, o: SubmitFlags, cmd: Command) => {
     const f = flags(cmd);
     const inputs: Input[] = o.input.map((file) => {
@@ -136,6 +160,12 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       jobs.map(describeJob).join("\n\n") + `\n\ncost: ${paid}${denom} paid to workers (plus the tx fee); refunded ${jobs.reduce((s, j) => s + BigInt(j.refunded), 0n)}${denom}`,
     );
     if (jobs.some((j) => j.state !== JobState.settled)) throw queryErrors.failed.wrap(`job(s) ${jobs.filter((j) => j.state !== JobState.settled).map((j) => j.id).join(", ")} did not settle`);
+    if (o.outputFile !== undefined) {
+      for (const [i, j] of jobs.entries()) {
+        const file = jobs.length === 1 ? o.outputFile : `${o.outputFile}.${i}`;
+        step(`result of job ${j.id} → ${file}\n${await saveOutput(f, from, j, file)}`);
+      }
+    }
   });
   txFlags(t.command("cancel <from-key> <job-id>").description("cancel a job not yet assigned (full refund)")).action(async (from: string, id: string, o: TxOptions, cmd: Command) => {
     const f = flags(cmd);
@@ -145,10 +175,18 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
   const qj = qry.command("jobs").description("inference jobs");
   qj.command("get <id>")
     .description("a job with its assignments and history (or its receipt once pruned)")
-    .action(async (id: string, _o: unknown, cmd: Command) => {
+    .option("--output-file <file>", "fetch the job's result from its worker into this file (needs --from, the requester's key)")
+    .option("--from <key>", "the requester's key, to sign the output request")
+    .action(async (id: string, o: { outputFile?: string; from?: string }, cmd: Command) => {
       const f = flags(cmd);
       try {
         const j = await getJob(f, id);
+        if (o.outputFile !== undefined) {
+          if (o.from === undefined) throw cliErrors.usage.wrap("--output-file needs --from <the requester's key>");
+          const summary = await saveOutput(f, o.from, j, o.outputFile);
+          print(f, { id, output_file: o.outputFile }, `${describeJob(j)}\n\nresult → ${o.outputFile}\n${summary}`);
+          return;
+        }
         print(f, j, describeJob(j));
       } catch (e) {
         if (!/code 20\)/.test((e as Error).message)) throw e;

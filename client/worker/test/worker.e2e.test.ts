@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { repoRoot } from "../../../localnet/localnet.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -17,11 +19,25 @@ import { rawKeyFromSeed, type RawKey } from "../../sdk/signing.js";
 import { InferenceEngine } from "../inference.js";
 import { loadOrCreateX25519 } from "../sealing.js";
 import { Worker } from "../worker.js";
+import { TcomputeClient } from "../../sdk/client.js";
+import { submitJobExample } from "../../../docs/examples/submit-job.js";
 import { createHash } from "node:crypto";
 
 // A provider's worker against a real node process: it picks up its assignment, runs the model
 // with onnxruntime-node, commits, reveals and is paid; the requester fetches and opens the
 // output, and nobody else can; a worker stopped between commit and reveal reveals after restart.
+
+function tcd(args: string[], stdin = ""): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot, "client", "cli", "tcd.mjs"), ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.stdin.end(stdin);
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 describe("the worker (e2e, one node)", function () {
   this.timeout(120_000);
@@ -111,6 +127,52 @@ describe("the worker (e2e, one node)", function () {
     assert.match(metrics, /tcompute_worker_reveals_total\{provider="[a-z0-9]+"\} 1/);
     assert.equal(decodeResult(out.bytes).length, 1);
     await w.stop();
+  });
+
+  it("the SDK example in docs/examples/submit-job.ts submits, follows and reads a job", async () => {
+    await startWorker();
+    const log = console.log;
+    console.log = () => {};
+    try {
+      const r = await submitJobExample(node.rpcUrl, requester, m.name, m.sampleInput(2));
+      assert.equal(r.paid, "50");
+      assert.deepEqual(r.output["y"]!.shape, [1, 32]);
+    } finally {
+      console.log = log;
+    }
+    const c = await TcomputeClient.connectWithSigner(node.rpcUrl, await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"));
+    assert.equal((await c.query.registry.model(m.name)).hash, hash);
+    assert.ok((await c.query.jobs.byRequester(requester.address)).length >= 1);
+    assert.equal(await c.query.jobs.escrow(), 0n);
+    assert.ok((await c.query.reputation.of(provider.address)).agreed >= 1);
+    c.disconnect();
+    await workers.pop()!.stop();
+  });
+
+  it("tcd tx jobs submit --wait follows the job to settlement and writes the fetched result", async () => {
+    const home = mkdtempSync(join(tmpdir(), "tcd-worker-cli-"));
+    const kr = ["--home", home, "--keyring-backend", "test", "--node", node.rpcUrl];
+    const added = await tcd(["keys", "add", "req", "--recover", "--output", "json", ...kr], "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about");
+    assert.equal(added.code, 0, added.stderr);
+    const address = (JSON.parse(added.stdout) as { address: string }).address;
+    await send(requester, [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: requester.address, toAddress: address, amount: [{ denom: "utcu", amount: "10000000" }] } }]);
+    await startWorker();
+    const inputFile = join(home, "input.pb");
+    writeFileSync(inputFile, encodeTensors(m.sampleInput(3)));
+    const outFile = join(home, "result.pb");
+    const r = await tcd(["tx", "jobs", "submit", "req", "--model", m.name, "--input", inputFile, "--k", "1", "--wait", "--output-file", outFile, "--yes", ...kr]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /settled/);
+    assert.match(r.stdout, /cost: 50utcu paid to workers/);
+    const saved = decodeResult(readFileSync(outFile));
+    assert.deepEqual(saved[0]!["y"]!.shape, [1, 32]);
+    // Someone else's key cannot fetch it.
+    const id = /job id\(s\) ([0-9]+)/.exec(r.stdout)![1]!;
+    await tcd(["keys", "add", "other", ...kr]);
+    const other = await tcd(["q", "jobs", "get", id, "--output-file", join(home, "x.pb"), "--from", "other", ...kr]);
+    assert.notEqual(other.code, 0);
+    assert.match(other.stderr, /only the requester/);
+    await workers.pop()!.stop();
   });
 
   it("a worker stopped between commit and reveal reveals after a restart and is paid", async () => {

@@ -1,0 +1,128 @@
+import type { OfflineDirectSigner } from "@cosmjs/proto-signing";
+import { GasPrice, QueryClient, setupBankExtension, SigningStargateClient, type BankExtension, type DeliverTxResponse } from "@cosmjs/stargate";
+import { Comet38Client } from "@cosmjs/tendermint-rpc";
+import { jobsCodecs, JobState, Outcome, type Job } from "../../modules/jobs/index.js";
+import type { GpuRequirement, Input, MsgSubmitJob } from "../../modules/jobs/types.js";
+import type { MsgRegisterModel, MsgRegisterProvider } from "../../modules/registry/types.js";
+
+import type { Tensor } from "../models/tensors.js";
+import { fetchOutput } from "./outputs.js";
+import { setupJobsExtension, setupRegistryExtension, setupReputationExtension, type JobsExtension, type RegistryExtension, type ReputationExtension } from "./queries.js";
+import { tcomputeRegistry } from "./registry.js";
+import type { RawKey } from "./signing.js";
+
+// TcomputeClient: @cosmjs/stargate's SigningStargateClient with tcompute's registry, a QueryClient
+// with every module's extension, and typed helpers for the marketplace's common paths.
+
+export interface MsgSubmitJobEncodeObject {
+  readonly typeUrl: "/tcompute.jobs.v1.MsgSubmitJob";
+  readonly value: MsgSubmitJob;
+}
+export interface MsgRegisterModelEncodeObject {
+  readonly typeUrl: "/tcompute.registry.v1.MsgRegisterModel";
+  readonly value: MsgRegisterModel;
+}
+export interface MsgRegisterProviderEncodeObject {
+  readonly typeUrl: "/tcompute.registry.v1.MsgRegisterProvider";
+  readonly value: MsgRegisterProvider;
+}
+
+export type TcomputeQueryClient = QueryClient & BankExtension & JobsExtension & RegistryExtension & ReputationExtension;
+
+export interface SubmitJobOptions {
+  model: string;
+  /** Each input's bytes (a tensor bundle), or a URI with its sha256. */
+  inputs: Array<Uint8Array | { uri: string; sha256: string }>;
+  k?: number;
+  maxPricePerUnit: string;
+  deadlineBlocks?: number;
+  minReputation?: number;
+  gpu?: GpuRequirement;
+}
+
+export class JobNotSettled extends Error {
+  constructor(readonly job: Job) {
+    super(`job ${job.id} ended ${["", "pending", "assigned", "settled", "failed", "expired", "cancelled", "revealing", "auditing"][job.state]}`);
+  }
+}
+
+const final = (s: JobState) => s === JobState.settled || s === JobState.failed || s === JobState.expired || s === JobState.cancelled;
+
+export class TcomputeClient {
+  private constructor(
+    readonly signing: SigningStargateClient,
+    readonly query: TcomputeQueryClient,
+    private readonly comet: Comet38Client,
+  ) {}
+
+  static async connectWithSigner(endpoint: string, signer: OfflineDirectSigner, options: { gasPrice?: string } = {}): Promise<TcomputeClient> {
+    const signing = await SigningStargateClient.connectWithSigner(endpoint, signer, { registry: tcomputeRegistry(), gasPrice: GasPrice.fromString(options.gasPrice ?? "0.0025utcu") });
+    const comet = await Comet38Client.connect(endpoint);
+    const query = QueryClient.withExtensions(comet, setupBankExtension, setupJobsExtension, setupRegistryExtension, setupReputationExtension);
+    return new TcomputeClient(signing, query, comet);
+  }
+
+  disconnect(): void {
+    this.signing.disconnect();
+    this.comet.disconnect();
+  }
+
+  private async send(sender: string, msgs: Array<{ typeUrl: string; value: unknown }>): Promise<DeliverTxResponse> {
+    const res = await this.signing.signAndBroadcast(sender, msgs, 1.5);
+    if (res.code !== 0) throw new Error(`tx ${res.transactionHash} failed with code ${res.code}: ${res.rawLog ?? ""}`);
+    return res;
+  }
+
+  /** Submits a job (a batch when several inputs) and returns its shard ids. */
+  async submitJob(requester: string, o: SubmitJobOptions): Promise<string[]> {
+    const model = /^[0-9a-f]{64}$/.test(o.model) ? o.model : (await this.query.registry.model(o.model)).hash;
+    const inputs: Input[] = o.inputs.map((i) => (i instanceof Uint8Array ? { inline: i, uri: "", sha256: "" } : { inline: new Uint8Array(), uri: i.uri, sha256: i.sha256 }));
+    const msg: MsgSubmitJobEncodeObject = {
+      typeUrl: "/tcompute.jobs.v1.MsgSubmitJob",
+      value: { requester, model, inputs, sealed: [], k: o.k ?? 3, maxPricePerUnit: o.maxPricePerUnit, deadlineBlocks: String(o.deadlineBlocks ?? 100), minReputation: Math.round((o.minReputation ?? 0) * 1_000_000), gpu: o.gpu ?? null },
+    };
+    const res = await this.send(requester, [msg]);
+    return jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids;
+  }
+
+  /** Follows a job until it is final; throws JobNotSettled unless it settled. */
+  async waitForJob(id: string, o: { timeoutMs?: number; pollMs?: number; onTransition?: (state: JobState, note: string, height: string) => void } = {}): Promise<Job> {
+    const deadline = Date.now() + (o.timeoutMs ?? 300_000);
+    let seen = 0;
+    for (;;) {
+      const j = await this.query.jobs.job(id);
+      for (; seen < j.history.length; seen++) o.onTransition?.(j.history[seen]!.state, j.history[seen]!.note, j.history[seen]!.height);
+      if (final(j.state)) {
+        if (j.state !== JobState.settled) throw new JobNotSettled(j);
+        return j;
+      }
+      if (Date.now() > deadline) throw new Error(`job ${id} is still not final`);
+      await new Promise((r) => setTimeout(r, o.pollMs ?? 500));
+    }
+  }
+
+  /** The accepted output of a settled job, fetched from a worker that produced it and opened. */
+  async fetchOutput(key: RawKey, job: Job): Promise<Array<Record<string, Tensor>>> {
+    const accepted = job.assignments.filter((a) => a.outcome === Outcome.accepted && a.outputUri !== "");
+    let last: unknown = new Error(`job ${job.id} has no accepted output`);
+    for (const a of accepted) {
+      try {
+        return (await fetchOutput(key, job.id, a.outputUri)).outputs;
+      } catch (e) {
+        last = e; // another accepted worker may still be serving it
+      }
+    }
+    throw last;
+  }
+
+  async registerModel(value: MsgRegisterModel): Promise<DeliverTxResponse> {
+    const msg: MsgRegisterModelEncodeObject = { typeUrl: "/tcompute.registry.v1.MsgRegisterModel", value };
+    return this.send(value.owner, [msg]);
+  }
+
+  async registerProvider(value: MsgRegisterProvider): Promise<DeliverTxResponse> {
+    const msg: MsgRegisterProviderEncodeObject = { typeUrl: "/tcompute.registry.v1.MsgRegisterProvider", value };
+    return this.send(value.owner, [msg]);
+  }
+}
+

@@ -1,0 +1,87 @@
+import type { QueryClient } from "@cosmjs/stargate";
+import { jobsCodecs, type Job } from "../../modules/jobs/index.js";
+import type { JobState, Receipt } from "../../modules/jobs/types.js";
+import { registryCodecs, type Model, type Provider } from "../../modules/registry/index.js";
+import { reputationCodecs, type ReputationRecord } from "../../modules/reputation/index.js";
+
+// Query extensions for @cosmjs/stargate's QueryClient, one per tcompute module, in the shape of
+// cosmjs's own (setupBankExtension, ...): QueryClient.withExtensions(comet, setupJobsExtension, ...).
+
+const page = (limit = 1000) => ({ key: new Uint8Array(), offset: "0", limit: String(limit), countTotal: false });
+
+async function ask<T>(base: QueryClient, path: string, data: Uint8Array, decode: (b: Uint8Array) => T): Promise<T> {
+  const { value } = await base.queryAbci(path, data);
+  return decode(value);
+}
+
+export interface JobsExtension {
+  readonly jobs: {
+    job(id: string): Promise<Job>;
+    receipt(id: string): Promise<Receipt>;
+    byRequester(requester: string, limit?: number): Promise<Job[]>;
+    byProvider(provider: string, limit?: number): Promise<Job[]>;
+    byState(state: JobState, limit?: number): Promise<Job[]>;
+    escrow(): Promise<bigint>;
+    auditStats(validator: string): Promise<{ verdicts: bigint; auditsOpened: bigint }>;
+  };
+}
+
+export function setupJobsExtension(base: QueryClient): JobsExtension {
+  const p = "/tcompute.jobs.v1.Query";
+  return {
+    jobs: {
+      job: (id) => ask(base, `${p}/Job`, jobsCodecs.queryJobRequest.encode({ id }), (b) => jobsCodecs.queryJobResponse.decode(b).job!),
+      receipt: (id) => ask(base, `${p}/Receipt`, jobsCodecs.queryReceiptRequest.encode({ id }), (b) => jobsCodecs.queryReceiptResponse.decode(b).receipt!),
+      byRequester: (requester, limit) => ask(base, `${p}/JobsByRequester`, jobsCodecs.queryJobsByRequesterRequest.encode({ requester, pagination: page(limit) }), (b) => jobsCodecs.queryJobsResponse.decode(b).jobs),
+      byProvider: (provider, limit) => ask(base, `${p}/JobsByProvider`, jobsCodecs.queryJobsByProviderRequest.encode({ provider, pagination: page(limit) }), (b) => jobsCodecs.queryJobsResponse.decode(b).jobs),
+      byState: (state, limit) => ask(base, `${p}/JobsByState`, jobsCodecs.queryJobsByStateRequest.encode({ state, pagination: page(limit) }), (b) => jobsCodecs.queryJobsResponse.decode(b).jobs),
+      escrow: () => ask(base, `${p}/Escrow`, new Uint8Array(), (b) => BigInt(jobsCodecs.queryEscrowResponse.decode(b).total)),
+      auditStats: (validator) =>
+        ask(base, `${p}/AuditStats`, jobsCodecs.queryAuditStatsRequest.encode({ validator }), (b) => {
+          const r = jobsCodecs.queryAuditStatsResponse.decode(b);
+          return { verdicts: BigInt(r.stats?.verdicts ?? "0"), auditsOpened: BigInt(r.auditsOpened) };
+        }),
+    },
+  };
+}
+
+export interface RegistryExtension {
+  readonly registry: {
+    model(hashOrName: string): Promise<Model>;
+    models(): Promise<Model[]>;
+    provider(owner: string): Promise<Provider>;
+    providers(model?: string, status?: number): Promise<Provider[]>;
+  };
+}
+
+export function setupRegistryExtension(base: QueryClient): RegistryExtension {
+  const p = "/tcompute.registry.v1.Query";
+  return {
+    registry: {
+      model: (id) =>
+        /^[0-9a-f]{64}$/.test(id)
+          ? ask(base, `${p}/Model`, registryCodecs.queryModelRequest.encode({ hash: id }), (b) => registryCodecs.queryModelResponse.decode(b).model!)
+          : ask(base, `${p}/ModelByName`, registryCodecs.queryModelByNameRequest.encode({ name: id }), (b) => registryCodecs.queryModelResponse.decode(b).model!),
+      models: () => ask(base, `${p}/Models`, registryCodecs.queryModelsRequest.encode({ pagination: page() }), (b) => registryCodecs.queryModelsResponse.decode(b).models),
+      provider: (owner) => ask(base, `${p}/Provider`, registryCodecs.queryProviderRequest.encode({ owner }), (b) => registryCodecs.queryProviderResponse.decode(b).provider!),
+      providers: (model = "", status = 0) => ask(base, `${p}/Providers`, registryCodecs.queryProvidersRequest.encode({ model, status, pagination: page() }), (b) => registryCodecs.queryProvidersResponse.decode(b).providers),
+    },
+  };
+}
+
+export interface ReputationExtension {
+  readonly reputation: {
+    of(provider: string): Promise<ReputationRecord>;
+    ranked(limit?: number): Promise<ReputationRecord[]>;
+  };
+}
+
+export function setupReputationExtension(base: QueryClient): ReputationExtension {
+  const p = "/tcompute.reputation.v1.Query";
+  return {
+    reputation: {
+      of: (provider) => ask(base, `${p}/Reputation`, reputationCodecs.queryReputationRequest.encode({ provider }), (b) => reputationCodecs.queryReputationResponse.decode(b).record!),
+      ranked: (limit = 100) => ask(base, `${p}/Ranked`, reputationCodecs.queryRankedRequest.encode({ limit }), (b) => reputationCodecs.queryRankedResponse.decode(b).records),
+    },
+  };
+}
