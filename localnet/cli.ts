@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { rmSync } from "node:fs";
-import { flags, print } from "../client/cli/context.js";
+import { cliErrors, flags, print } from "../client/cli/context.js";
 import { defaultLocalnetDir, keyringDir, localnetChainId, setupLocalnet, startLocalnet, stopLocalnetByPidFiles } from "./localnet.js";
+import { bootstrapMarket, liveView, marketAccounts, startDemoStream, startWorkers, stopChildren } from "./marketplace.js";
 
 /** `tcd localnet up|down`. */
 export function registerLocalnetCommands(program: Command): void {
@@ -13,13 +14,23 @@ export function registerLocalnetCommands(program: Command): void {
     .option("--dir <dir>", "where the localnet lives", defaultLocalnetDir)
     .option("--rpc-port <port>", "RPC port of the first node", "26657")
     .option("--reset", "delete the localnet's data and start from a new genesis", false)
-    .action(async (o: { validators: string; dir: string; rpcPort: string; reset: boolean }, cmd: Command) => {
+    .option("--workers <n>", "provider workers (each a registered provider)", "3")
+    .option("--byzantine-workers <n>", "how many of them return wrong outputs (to watch them get slashed)", "0")
+    .option("--no-auditors", "do not run an auditing worker per validator")
+    .option("--no-demo", "do not send the demo stream of jobs")
+    .option("--demo-interval <ms>", "one demo job every this many milliseconds", "3000")
+    .action(async (o: { validators: string; dir: string; rpcPort: string; reset: boolean; workers: string; byzantineWorkers: string; auditors: boolean; demo: boolean; demoInterval: string }, cmd: Command) => {
       const f = flags(cmd);
-      const opts = { dir: o.dir, validators: Number(o.validators), rpcPort: Number(o.rpcPort), reset: o.reset };
+      const workers = Number(o.workers);
+      const byzantine = Number(o.byzantineWorkers);
+      if (!Number.isInteger(workers) || workers < 0 || workers > 16) throw cliErrors.usage.wrap("--workers: 0 to 16");
+      if (!Number.isInteger(byzantine) || byzantine < 0 || byzantine > workers) throw cliErrors.usage.wrap("--byzantine-workers: 0 to --workers");
+      const opts = { dir: o.dir, validators: Number(o.validators), rpcPort: Number(o.rpcPort), reset: o.reset, extraAccounts: workers > 0 ? (dir: string) => marketAccounts(dir, workers) : undefined };
       const { accounts } = await setupLocalnet(opts);
       // One line per block (from node0), and every warning or error from any node.
       const net = await startLocalnet(opts, (line) => {
-        if (line.startsWith("[node0] ") || /^\[node[0-9]+\] [WE]\[/.test(line) || !/^\[node[0-9]+\] I\[/.test(line)) process.stderr.write(line + "\n");
+        // With workers, the live view shows progress; the nodes only say what goes wrong.
+        if ((workers === 0 && line.startsWith("[node0] ")) || /^\[node[0-9]+\] [WE]\[/.test(line) || !/^\[node[0-9]+\] I\[/.test(line)) process.stderr.write(line + "\n");
       });
       const lines = [
         "",
@@ -33,6 +44,31 @@ export function registerLocalnetCommands(program: Command): void {
         "",
       ];
       print(f, { chain_id: localnetChainId, rpc: net.rpc, accounts }, lines.join("\n"));
+      const market = { dir: o.dir, validators: opts.validators, workers, byzantineWorkers: byzantine, auditors: o.auditors, rpc: net.rpc };
+      const say = (l: string) => process.stderr.write(l + "\n");
+      let children: Awaited<ReturnType<typeof startWorkers>> = [];
+      let demo: { stop(): void } | null = null;
+      let view: NodeJS.Timeout | null = null;
+      if (workers > 0) {
+        try {
+          await bootstrapMarket(market, say);
+        } catch (e) {
+          say(`the marketplace could not be set up: ${(e as Error).message}\n(a localnet made by an older version or with fewer workers needs --reset)`);
+          await net.stop();
+          process.exitCode = 1;
+          return;
+        }
+        // Worker output: what they do with jobs, and every problem.
+        children = startWorkers(market, (l) => {
+          if (/ran job|failed|refused|warning|could not|cannot|Error/.test(l)) say(l);
+        });
+        if (o.demo) demo = startDemoStream(market, Number(o.demoInterval), () => {});
+        const since = { height: 0, txPerSecond: 0, balances: new Map<string, bigint>() };
+        view = setInterval(() => {
+          liveView(market, since).then((v) => process.stdout.write(`\n${v}\n`), (e: unknown) => say(`view: ${(e as Error).message}`));
+        }, 5000);
+        say(`marketplace: ${workers} worker(s)${byzantine > 0 ? ` (${byzantine} byzantine)` : ""}${o.auditors ? `, ${opts.validators} auditor(s)` : ""}${o.demo ? ", a demo job every " + o.demoInterval + " ms" : ""}. Submit one yourself:\n  node client/cli/tcd.mjs tx jobs submit alice --model mlp-64x128x128x32 --input <file> --k 3 --wait --keyring-backend test --keyring-dir ${keyringDir(o.dir)} --node ${net.rpc[0]}`);
+      }
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
@@ -42,6 +78,9 @@ export function registerLocalnetCommands(program: Command): void {
           resolve();
         });
       });
+      if (view !== null) clearInterval(view);
+      demo?.stop();
+      await stopChildren(children);
       await net.stop();
       process.stderr.write("localnet stopped\n");
     });

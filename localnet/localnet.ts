@@ -29,6 +29,8 @@ export interface LocalnetOptions {
   validators: number;
   rpcPort: number;
   reset: boolean;
+  /** More funded accounts (the marketplace's providers and requester), created in the keyring. */
+  extraAccounts?: (dir: string) => Promise<Array<{ name: string; address: string; utcu: bigint }>>;
 }
 
 /** Demo accounts every localnet has, in its test keyring (balances in utcu). */
@@ -74,6 +76,7 @@ export async function setupLocalnet(o: LocalnetOptions): Promise<{ accounts: Arr
   });
   const doc = newGenesisDoc(localnetChainId, timeFromMillis(Date.now()));
   for (const [i, a] of accounts.entries()) addGenesisAccount(doc, a.address, [{ denom: "utcu", amount: demoAccounts[i]!.utcu }]);
+  for (const a of (await o.extraAccounts?.(o.dir)) ?? []) addGenesisAccount(doc, a.address, [{ denom: "utcu", amount: a.utcu }]);
   // Each validator is created by a gentx of its operator account (val0, val1, ...), which
   // bonds 100 TCU (power 100) with the node's consensus key, as on a real network.
   const operators: string[] = [];

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { registryCodecs } from "../../../modules/registry/index.js";
 import { signatureOf } from "../../models/onnx.js";
 import { zoo } from "../../models/zoo.js";
+import { encodeTensors } from "../../models/tensors.js";
 import { loadOrCreateX25519 } from "../../worker/sealing.js";
 import { Worker } from "../../worker/worker.js";
 import { cliErrors, flags, keyring, print } from "../context.js";
@@ -23,6 +24,7 @@ interface WorkerFlags {
   port: string;
   publicUrl?: string;
   audit: boolean;
+  byzantine: boolean;
 }
 
 export function registerWorkerCommands(program: Command): void {
@@ -37,6 +39,7 @@ export function registerWorkerCommands(program: Command): void {
     .option("--port <port>", "outputs and /metrics on 127.0.0.1:<port> (0: any free port)", "0")
     .option("--public-url <url>", "the URL requesters reach the output server at")
     .option("--audit", "audit mode: re-run jobs sampled for audit and send verdicts", false)
+    .option("--byzantine", "for demos and tests: return wrong outputs (and get slashed)", false)
     .action(async (o: WorkerFlags, cmd: Command) => {
       const f = flags(cmd);
       if (o.device !== "cpu" && o.device !== "cuda") throw cliErrors.usage.wrap("--device is cpu or cuda");
@@ -67,6 +70,7 @@ export function registerWorkerCommands(program: Command): void {
         audit: o.audit,
         port: Number(o.port),
         publicUrl: o.publicUrl,
+        ...(o.byzantine ? { tamper: (x: Float64Array) => x.map((v, i) => v + 0.5 + (i % 7) * 0.1) } : {}),
         log: (l) => process.stdout.write(`${new Date().toISOString()} ${l}\n`),
       });
       await worker.start();
@@ -117,6 +121,17 @@ export function registerWorkerCommands(program: Command): void {
       const f = flags(cmd);
       const res = registryCodecs.queryModelsResponse.decode(await abciQuery(f, "/tcompute.registry.v1.Query/Models", registryCodecs.queryModelsRequest.encode({ pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: true } })));
       print(f, res, res.models.map((x) => `${x.name}\t${x.hash}\t${x.computeUnits} units\ttolerance ${x.rule?.tolerance ?? 0}${x.rule?.topK ? ` top-${x.rule.topK}` : ""}`).join("\n") || "no models registered");
+    });
+  m.command("sample-input <zoo-model> <file>")
+    .description("write a sample input (a tensor bundle) for a model of the zoo")
+    .option("--variant <n>", "another sample", "0")
+    .action((name: string, file: string, o: { variant: string }, cmd: Command) => {
+      const f = flags(cmd);
+      const z = zoo[name];
+      if (z === undefined) throw cliErrors.usage.wrap(`${name} is not in the zoo: ${Object.keys(zoo).join(", ")}`);
+      const bytes = encodeTensors(z.sampleInput(Number(o.variant)));
+      writeFileSync(file, bytes);
+      print(f, { file, bytes: bytes.length }, `${file}: ${bytes.length} bytes`);
     });
   m.command("export-zoo <dir>")
     .description("write the model zoo (PaddleOCR, Silero VAD, generated MLP and CNN) as .onnx files")
