@@ -166,6 +166,10 @@ describe("genesis from gentxs (e2e)", function () {
     const g = JSON.parse(readFileSync(homePaths(home).genesis, "utf8")) as { validators: unknown[]; app_state: { genutil: { gen_txs: string[] } } };
     assert.deepEqual(g.validators, [], "the set comes from InitChain");
     assert.equal(g.app_state.genutil.gen_txs.length, 1);
+    // The jobs test below inspects a job before any worker answers: keep its commit window open.
+    const doc = JSON.parse(readFileSync(homePaths(home).genesis, "utf8")) as { app_state: { jobs: { params: { commit_window: string } } } };
+    doc.app_state.jobs.params.commit_window = "10000";
+    writeFileSync(homePaths(home).genesis, JSON.stringify(doc, null, 2));
 
     const cfg = loadConfig(home);
     cfg.rpc.laddr = `tcp://127.0.0.1:${await freePort()}`;
@@ -238,7 +242,7 @@ describe("genesis from gentxs (e2e)", function () {
     assert.match(cancel.stderr + cancel.stdout, /only a job not yet assigned can be cancelled/);
     const tooMany = await tcd(["tx", "jobs", "submit", "op", "--model", "mlp-cli", "--input", input, "--k", "3", ...kr, ...nf]);
     assert.notEqual(tooMany.code, 0);
-    assert.match(tooMany.stderr, /active provider\(s\) serve this model; lower --k/);
+    assert.match(tooMany.stderr, /only 1 active provider\(s\) serve this model; lower --k/);
     const noInput = await tcd(["tx", "jobs", "submit", "op", "--model", "mlp-cli", ...kr, ...nf]);
     assert.match(noInput.stderr, /give --input/);
     const badState = await tcd(["q", "jobs", "list", "--state", "done", ...kr, ...nf]);
