@@ -69,10 +69,17 @@ export function registerLocalnetCommands(program: Command): void {
         }, 5000);
         say(`marketplace: ${workers} worker(s)${byzantine > 0 ? ` (${byzantine} byzantine)` : ""}${o.auditors ? `, ${opts.validators} auditor(s)` : ""}${o.demo ? ", a demo job every " + o.demoInterval + " ms" : ""}. Submit one yourself:\n  node client/cli/tcd.mjs tx jobs submit alice --model mlp-64x128x128x32 --input <file> --k 3 --wait --keyring-backend test --keyring-dir ${keyringDir(o.dir)} --node ${net.rpc[0]}`);
       }
+      let stopping = false;
       await new Promise<void>((resolve) => {
-        process.once("SIGINT", resolve);
-        process.once("SIGTERM", resolve);
+        const stop = () => {
+          stopping = true;
+          resolve();
+        };
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
         void net.exited.then((code) => {
+          // Nodes exit when the localnet stops them; only an exit before that is a failure.
+          if (stopping) return;
           process.stderr.write(`a node exited (code ${code}); stopping the localnet\n`);
           process.exitCode = 1;
           resolve();

@@ -81,7 +81,7 @@ export async function bootstrapMarket(o: MarketOptions, log: (l: string) => void
       const known = (await c.query.registry.providers()).some((p) => p.owner === owner);
       if (known) continue;
       const x = loadOrCreateX25519(join(o.dir, `worker-${name}`, "x25519.json"));
-      await c.registerProvider({ owner, moniker: `${name}${i < o.byzantineWorkers ? " (byzantine)" : ""}`, gpus: [{ vendor: "cpu", model: "x86-64", memoryMib: 4096, count: 1 }], models: [...hashes].sort(), pricePerUnit: `${5 + i}utcu`, slots: 4, x25519Pubkey: x.publicKey, endpoint: "", bond: "50000000" });
+      await c.registerProvider({ owner, moniker: `${name}${i < o.byzantineWorkers ? " (byzantine)" : ""}`, gpus: [{ vendor: "cpu", model: "x86-64", memoryMib: 4096, count: 1 }], models: [...hashes].sort(), pricePerUnit: `${500 + 50 * i}utcu`, slots: 4, x25519Pubkey: x.publicKey, endpoint: "", bond: "50000000" });
       log(`registered ${name}${i < o.byzantineWorkers ? " (byzantine)" : ""}`);
     } finally {
       c.disconnect();
@@ -149,7 +149,7 @@ export function startDemoStream(o: MarketOptions, everyMs: number, log: (l: stri
     while (!stopped) {
       const z = zoo[demoModels[n % demoModels.length]!]!;
       try {
-        const ids = await client.submitJob(address, { model: z.name, inputs: [encodeTensors(z.sampleInput(n))], k, maxPricePerUnit: "20utcu", deadlineBlocks: 50 });
+        const ids = await client.submitJob(address, { model: z.name, inputs: [encodeTensors(z.sampleInput(n))], k, maxPricePerUnit: "1000utcu", deadlineBlocks: 50 });
         log(`submitted job ${ids[0]} (${z.name}, k=${k})`);
       } catch (e) {
         log(`demo job not submitted: ${(e as Error).message}`);

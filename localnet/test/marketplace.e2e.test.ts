@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "../../chain/testkit/nodeProcess.js";
+import { openKeyring } from "../../client/cli/keyring.js";
+import { decodeResult } from "../../client/models/tensors.js";
+import { TcomputeClient } from "../../client/sdk/client.js";
+import { fetchOutput, OutputFetchError, rawKeyFromMnemonic } from "../../client/sdk/outputs.js";
+import { encodeTensors } from "../../client/models/tensors.js";
+import { zoo } from "../../client/models/zoo.js";
+import { JobState, Outcome } from "../../modules/jobs/index.js";
+import { keyringDir, repoRoot } from "../localnet.js";
+
+// The whole flow on a real localnet: 4 validator processes, 3 provider workers (one byzantine),
+// jobs through the SDK and the CLI; the byzantine worker is slashed and loses reputation; the
+// requester reads its output and nobody else can; escrow and bonds add up; Ctrl-C stops all.
+
+const tcd = join(repoRoot, "client", "cli", "tcd.mjs");
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [tcd, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("the marketplace on a localnet (e2e: 4 validators, 3 workers, one byzantine)", function () {
+  this.timeout(600_000);
+  const dir = mkdtempSync(join(tmpdir(), "tcd-localnet-"));
+  let net: ChildProcess;
+  let rpc = "";
+  let output = "";
+  const kr = () => openKeyring(keyringDir(dir), "test", () => "");
+
+  before(async () => {
+    const port = await freePort();
+    net = spawn(process.execPath, [tcd, "localnet", "up", "--dir", dir, "--rpc-port", String(port), "--validators", "4", "--workers", "3", "--byzantine-workers", "1", "--no-demo", "--no-auditors"], { stdio: ["ignore", "pipe", "pipe"] });
+    await new Promise<void>((resolve, reject) => {
+      const onData = (c: Buffer) => {
+        output += c.toString();
+        if (/^marketplace: /m.test(output)) resolve();
+      };
+      net.stdout!.on("data", onData);
+      net.stderr!.on("data", onData);
+      net.once("exit", (code) => reject(new Error(`localnet exited with ${code}:\n${output}`)));
+    });
+    rpc = `http://127.0.0.1:${port}`;
+  });
+
+  after(async () => {
+    if (net !== undefined && net.exitCode === null) {
+      net.kill("SIGINT");
+      await new Promise((r) => net.once("exit", r));
+    }
+  });
+
+  it("settles an SDK job by the honest majority, slashes the byzantine worker, and serves the output to the requester only", async () => {
+    const wallet = await kr().wallet("requester");
+    const client = await TcomputeClient.connectWithSigner(rpc, wallet);
+    const requester = kr().show("requester").address;
+    const m = zoo["mlp-64x128x128x32"]!;
+    const [id] = await client.submitJob(requester, { model: m.name, inputs: [encodeTensors(m.sampleInput(1))], k: 3, maxPricePerUnit: "1000utcu" });
+    const job = await client.waitForJob(id!, { timeoutMs: 240_000 });
+    assert.equal(job.state, JobState.settled);
+    const byzantine = kr().show("provider0").address;
+    const bad = job.assignments.find((a) => a.provider === byzantine)!;
+    assert.equal(bad.outcome, Outcome.rejected);
+    assert.equal(bad.slashed, "2500000", "5% of its 50 TCU bond");
+    assert.equal(job.assignments.filter((a) => a.outcome === Outcome.accepted).length, 2);
+    assert.equal((await client.query.registry.provider(byzantine)).bond, "47500000");
+    assert.ok((await client.query.reputation.of(byzantine)).score < 500_000, "its reputation fell");
+    const key = await rawKeyFromMnemonic(wallet.mnemonic);
+    const [out] = await client.fetchOutput(key, job);
+    assert.deepEqual(out!["y"]!.shape, [1, 32]);
+    const bob = await rawKeyFromMnemonic((await kr().wallet("bob")).mnemonic);
+    const served = job.assignments.find((a) => a.outcome === Outcome.accepted)!;
+    await assert.rejects(fetchOutput(bob, job.id, served.outputUri), (e: Error) => e instanceof OutputFetchError && /403/.test(e.message));
+    client.disconnect();
+  });
+
+  it("settles a CLI job (--wait) among providers above a reputation floor, writes its output; escrow is empty at the end", async () => {
+    const input = join(dir, "in.pb");
+    const made = await run(["models", "sample-input", "cnn-3x32x32-c10", input, "--variant", "3"]);
+    assert.equal(made.code, 0, made.stderr);
+    const outFile = join(dir, "out.pb");
+    const k = ["--keyring-backend", "test", "--keyring-dir", keyringDir(dir), "--node", rpc, "--yes"];
+    const r = await run(["tx", "jobs", "submit", "requester", "--model", "cnn-3x32x32-c10", "--input", input, "--k", "2", "--min-reputation", "0.45", "--max-price", "1000utcu", "--wait", "--timeout", "240", "--output-file", outFile, ...k]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /settled/);
+    assert.deepEqual(decodeResult(readFileSync(outFile))[0]!["logits"]!.shape, [1, 10]);
+    const wallet = await kr().wallet("requester");
+    const client = await TcomputeClient.connectWithSigner(rpc, wallet);
+    assert.equal(await client.query.jobs.escrow(), 0n, "no open job holds escrow");
+    client.disconnect();
+  });
+
+  it("stops every process on Ctrl-C", async () => {
+    net.kill("SIGINT");
+    const code = await new Promise<number | null>((r) => net.once("exit", r));
+    assert.equal(code, 0, output.slice(-2000));
+  });
+});
