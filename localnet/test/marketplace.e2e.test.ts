@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../chain/testkit/nodeProcess.js";
@@ -28,6 +28,17 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     child.once("exit", (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Kills the processes whose command line contains `needle` (arguments separated by NUL), via /proc. */
+function killMatching(needle: string): void {
+  for (const pid of readdirSync("/proc").filter((d) => /^[0-9]+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(needle)) process.kill(Number(pid), "SIGTERM");
+    } catch {
+      // gone, or not ours
+    }
+  }
 }
 
 describe("the marketplace on a localnet (e2e: 4 validators, 3 workers, one byzantine)", function () {
@@ -98,6 +109,38 @@ describe("the marketplace on a localnet (e2e: 4 validators, 3 workers, one byzan
     const client = await TcomputeClient.connectWithSigner(rpc, wallet);
     assert.equal(await client.query.jobs.escrow(), 0n, "no open job holds escrow");
     client.disconnect();
+  });
+
+  it("a worker SIGKILLed between commit and reveal reveals after restart and is paid", async () => {
+    // Replace provider2's worker by one that commits and holds its reveal, then kill it hard.
+    killMatching("worker\0start\0--from\0provider2\0--node");
+    const args = ["worker", "start", "--from", "provider2", "--home", dir, "--keyring-backend", "test", "--keyring-dir", keyringDir(dir), "--models", join(dir, "models"), "--node", rpc, "--threads", "1"];
+    const held = spawn(process.execPath, [tcd, ...args, "--hold-reveals"], { stdio: "ignore" });
+    const wallet = await kr().wallet("requester");
+    const client = await TcomputeClient.connectWithSigner(rpc, wallet);
+    const m = zoo["silero-vad"]!;
+    const [id] = await client.submitJob(kr().show("requester").address, { model: m.name, inputs: [encodeTensors(m.sampleInput(5))], k: 2, minReputation: 0.45, maxPricePerUnit: "1000utcu" });
+    const provider2 = kr().show("provider2").address;
+    let committedBeforeKill = false;
+    for (let i = 0; i < 400 && !committedBeforeKill; i++) {
+      const j = await client.query.jobs.job(id!);
+      committedBeforeKill = j.state === JobState.revealing && j.assignments.find((a) => a.provider === provider2)?.committedHeight !== "0";
+      if (!committedBeforeKill) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.ok(committedBeforeKill, "the held worker committed and the reveal window opened");
+    held.kill("SIGKILL");
+    await new Promise((r) => held.once("exit", r));
+    const restarted = spawn(process.execPath, [tcd, ...args], { stdio: "ignore" });
+    try {
+      const job = await client.waitForJob(id!, { timeoutMs: 240_000 });
+      const a = job.assignments.find((x) => x.provider === provider2)!;
+      assert.equal(a.outcome, Outcome.accepted);
+      assert.notEqual(a.paid, "0");
+    } finally {
+      restarted.kill("SIGTERM");
+      await new Promise((r) => restarted.once("exit", r));
+      client.disconnect();
+    }
   });
 
   it("stops every process on Ctrl-C", async () => {

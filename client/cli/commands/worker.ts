@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { registryCodecs } from "../../../modules/registry/index.js";
 import { signatureOf } from "../../models/onnx.js";
 import { zoo } from "../../models/zoo.js";
@@ -25,6 +25,7 @@ interface WorkerFlags {
   publicUrl?: string;
   audit: boolean;
   byzantine: boolean;
+  holdReveals: boolean;
 }
 
 export function registerWorkerCommands(program: Command): void {
@@ -40,6 +41,7 @@ export function registerWorkerCommands(program: Command): void {
     .option("--public-url <url>", "the URL requesters reach the output server at")
     .option("--audit", "audit mode: re-run jobs sampled for audit and send verdicts", false)
     .option("--byzantine", "for demos and tests: return wrong outputs (and get slashed)", false)
+    .addOption(new Option("--hold-reveals", "for tests: commit but never reveal").default(false).hideHelp())
     .action(async (o: WorkerFlags, cmd: Command) => {
       const f = flags(cmd);
       if (o.device !== "cpu" && o.device !== "cuda") throw cliErrors.usage.wrap("--device is cpu or cuda");
@@ -70,6 +72,7 @@ export function registerWorkerCommands(program: Command): void {
         audit: o.audit,
         port: Number(o.port),
         publicUrl: o.publicUrl,
+        holdReveals: o.holdReveals,
         ...(o.byzantine ? { tamper: (x: Float64Array) => x.map((v, i) => v + 0.5 + (i % 7) * 0.1) } : {}),
         log: (l) => process.stdout.write(`${new Date().toISOString()} ${l}\n`),
       });
