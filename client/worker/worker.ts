@@ -61,6 +61,8 @@ export class Worker {
   private query: Comet38Client | null = null;
   private server: Server | null = null;
   private running = new Set<string>();
+  /** Jobs that failed to run: tried again after a growing pause, at most three times. */
+  private failed = new Map<string, { count: number; until: number }>();
   private stopped = false;
   private ticking = false;
   private again = false;
@@ -182,7 +184,7 @@ export class Worker {
       const mine = this.store.get("result", j.id);
       if (j.state === JobState.assigned && a.commitment.length === 0) {
         if (mine !== null) msgs.push({ typeUrl: jobsCodecs.msgCommitResult.typeUrl, value: { provider: this.o.address, jobId: j.id, commitment: this.commitmentOf(j.id, mine) } });
-        else if (!this.running.has(j.id) && this.running.size < (this.o.slots ?? 4)) this.run(j);
+        else if (!this.running.has(j.id) && this.running.size < (this.o.slots ?? 4) && this.mayRetry(j.id)) this.run(j);
       } else if (j.state === JobState.revealing && a.commitment.length > 0 && a.revealedHeight === "0" && mine !== null && this.o.holdReveals !== true) {
         msgs.push({ typeUrl: jobsCodecs.msgRevealResult.typeUrl, value: { provider: this.o.address, jobId: j.id, salt: Buffer.from(mine.salt, "hex"), digest: Buffer.from(mine.digest, "hex"), sketch: mine.sketch, outputUri: `${this.url || this.o.publicUrl || ""}/outputs/${j.id}` } });
       }
@@ -194,6 +196,11 @@ export class Worker {
     if (this.o.audit === true) msgs.push(...(await this.auditMessages()));
     if (msgs.length > 0) await this.send(msgs);
     this.failures = 0;
+  }
+
+  private mayRetry(jobId: string): boolean {
+    const f = this.failed.get(jobId);
+    return f === undefined || (f.count < 3 && Date.now() >= f.until);
   }
 
   private commitmentOf(jobId: string, r: PendingResult): Uint8Array {
@@ -302,7 +309,11 @@ export class Worker {
         this.log(`worker: ran job ${j.id}`);
       } catch (e) {
         this.metrics.jobsFailed++;
-        this.log(`worker: job ${j.id} failed: ${(e as Error).message}`);
+        const f = this.failed.get(j.id) ?? { count: 0, until: 0 };
+        f.count++;
+        f.until = Date.now() + 2000 * 4 ** f.count;
+        this.failed.set(j.id, f);
+        this.log(`worker: job ${j.id} failed (${f.count < 3 ? "will retry" : "giving up"}): ${(e as Error).message}`);
       } finally {
         this.running.delete(j.id);
         this.kick();

@@ -5,6 +5,7 @@ import { jobStateNames, type GpuRequirement, type Input } from "../../../modules
 import { registryCodecs, ProviderStatus } from "../../../modules/registry/index.js";
 import { reputationCodecs } from "../../../modules/reputation/index.js";
 import { parseCoins } from "../../../modules/sdk/coins.js";
+import { bech32Prefix, decodeAddress, encodeAddress } from "../../../modules/sdk/address.js";
 import { cliErrors, flags, keyring, print, type GlobalFlags } from "../context.js";
 import { abciQuery, queryErrors } from "../query.js";
 import { signAndSend, txFlags, type TxOptions } from "./bank.js";
@@ -170,6 +171,50 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
   txFlags(t.command("cancel <from-key> <job-id>").description("cancel a job not yet assigned (full refund)")).action(async (from: string, id: string, o: TxOptions, cmd: Command) => {
     const f = flags(cmd);
     await signAndSend(f, from, [{ typeUrl: jobsCodecs.msgCancelJob.typeUrl, value: { requester: (await keyring(f, false)).show(from).address, id } }], o);
+  });
+
+  // What workers send; here for operators who run their own worker or need to act by hand.
+  const sketchArg = (json: string) => {
+    try {
+      const o = JSON.parse(json) as { components: Array<string | number>; topK?: number[]; length: string | number };
+      return { components: o.components.map(String), topK: o.topK ?? [], length: String(o.length) };
+    } catch (e) {
+      throw cliErrors.usage.wrap(`--sketch must be JSON like {"components":["12","-3",...],"topK":[],"length":"64"}: ${(e as Error).message}`);
+    }
+  };
+  const hexArg = (name: string, v: string, bytes: number) => {
+    if (!new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(v)) throw cliErrors.usage.wrap(`${name} must be ${bytes} bytes of hex`);
+    return new Uint8Array(Buffer.from(v, "hex"));
+  };
+  txFlags(t.command("commit <from-key> <job-id> <commitment-hex>").description("commit to a result (sha256 of job id, provider, salt, digest, sketch: docs/jobs.md)")).action(async (from: string, id: string, commitment: string, o: TxOptions, cmd: Command) => {
+    const f = flags(cmd);
+    await signAndSend(f, from, [{ typeUrl: jobsCodecs.msgCommitResult.typeUrl, value: { provider: (await keyring(f, false)).show(from).address, jobId: id, commitment: hexArg("commitment", commitment, 32) } }], o);
+  });
+  txFlags(
+    t
+      .command("reveal <from-key> <job-id>")
+      .description("reveal a committed result")
+      .requiredOption("--salt <hex>", "the 32-byte salt of the commitment")
+      .requiredOption("--digest <hex>", "sha256 of the result payload")
+      .requiredOption("--sketch <json>", "the result's sketch")
+      .option("--output-uri <uri>", "where the requester fetches the output", ""),
+  ).action(async (from: string, id: string, o: TxOptions & { salt: string; digest: string; sketch: string; outputUri: string }, cmd: Command) => {
+    const f = flags(cmd);
+    await signAndSend(f, from, [{ typeUrl: jobsCodecs.msgRevealResult.typeUrl, value: { provider: (await keyring(f, false)).show(from).address, jobId: id, salt: hexArg("--salt", o.salt, 32), digest: hexArg("--digest", o.digest, 32), sketch: sketchArg(o.sketch), outputUri: o.outputUri } }], o);
+  });
+  txFlags(
+    t
+      .command("audit-verdict <from-key> <job-id>")
+      .description("a validator's verdict on a job open for audit, signed by its operator key")
+      .option("--sketch <json>", "the validator's own sketch of the output")
+      .option("--digest <hex>", "sha256 of its result payload")
+      .option("--unable", "the validator cannot run this job", false),
+  ).action(async (from: string, id: string, o: TxOptions & { sketch?: string; digest?: string; unable: boolean }, cmd: Command) => {
+    const f = flags(cmd);
+    if (!o.unable && (o.sketch === undefined || o.digest === undefined)) throw cliErrors.usage.wrap("give --sketch and --digest, or --unable");
+    const account = (await keyring(f, false)).show(from).address;
+    const validator = encodeAddress(decodeAddress(account), bech32Prefix.validator);
+    await signAndSend(f, from, [{ typeUrl: jobsCodecs.msgAuditVerdict.typeUrl, value: { validator, jobId: id, sketch: o.unable ? null : sketchArg(o.sketch!), digest: o.unable ? new Uint8Array() : hexArg("--digest", o.digest!, 32), unable: o.unable } }], o);
   });
 
   const qj = qry.command("jobs").description("inference jobs");

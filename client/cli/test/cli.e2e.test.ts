@@ -247,6 +247,15 @@ describe("genesis from gentxs (e2e)", function () {
     assert.match(noInput.stderr, /give --input/);
     const badState = await tcd(["q", "jobs", "list", "--state", "done", ...kr, ...nf]);
     assert.match(badState.stderr, /--state is pending/);
+    // Commit by hand (the worker normally does): a second commitment is refused.
+    await json(["tx", "jobs", "commit", "op", id, "ab".repeat(32)]);
+    const again = await tcd(["tx", "jobs", "commit", "op", id, "cd".repeat(32), ...kr, ...nf]);
+    assert.match(again.stderr + again.stdout, /already committed/);
+    const badReveal = await tcd(["tx", "jobs", "reveal", "op", id, "--salt", "00".repeat(32), "--digest", "11".repeat(32), "--sketch", '{"components":["1"],"length":"1"}', ...kr, ...nf]);
+    assert.notEqual(badReveal.code, 0);
+    assert.match(badReveal.stderr + badReveal.stdout, /components|does not match/);
+    const notAudited = await tcd(["tx", "jobs", "audit-verdict", "op", id, "--unable", ...kr, ...nf]);
+    assert.match(notAudited.stderr + notAudited.stdout, /not open for audit/);
     const rep = (await json(["q", "reputation", "params"])) as { params: { neutral: number } };
     assert.equal(rep.params.neutral, 500_000);
   });

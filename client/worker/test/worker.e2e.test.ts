@@ -129,6 +129,17 @@ describe("the worker (e2e, one node)", function () {
     await w.stop();
   });
 
+  it("reports a malformed input and goes on with the next job", async () => {
+    const w = await startWorker();
+    const res = await send(requester, [{ typeUrl: jobsCodecs.msgSubmitJob.typeUrl, value: { requester: requester.address, model: hash, inputs: [{ inline: new Uint8Array([0xff, 0xff, 0xff]), uri: "", sha256: "" }], sealed: [], k: 1, maxPricePerUnit: "5utcu", deadlineBlocks: "100", minReputation: 0, gpu: null } }]);
+    const bad = jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids[0]!;
+    const good = await submit(4);
+    assert.equal((await waitFor(good, (s) => s === JobState.settled || s === JobState.failed)).state, JobState.settled);
+    assert.equal(w.store.get("result", bad), null, "nothing was committed for the malformed input");
+    assert.match(w.metrics.render(provider.address), /jobs_failed_total\{[^}]*\} [1-9]/);
+    await workers.pop()!.stop();
+  });
+
   it("the SDK example in docs/examples/submit-job.ts submits, follows and reads a job", async () => {
     await startWorker();
     const log = console.log;
