@@ -1,5 +1,5 @@
 import type { OfflineDirectSigner } from "@cosmjs/proto-signing";
-import { GasPrice, QueryClient, setupBankExtension, SigningStargateClient, type BankExtension, type DeliverTxResponse } from "@cosmjs/stargate";
+import { GasPrice, QueryClient, setupBankExtension, setupDistributionExtension, setupStakingExtension, SigningStargateClient, type BankExtension, type DistributionExtension, type DeliverTxResponse, type StakingExtension } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { jobsCodecs, JobState, Outcome, type Job } from "../../modules/jobs/index.js";
 import type { GpuRequirement, Input, MsgSubmitJob } from "../../modules/jobs/types.js";
@@ -7,7 +7,7 @@ import type { MsgRegisterModel, MsgRegisterProvider } from "../../modules/regist
 
 import type { Tensor } from "../models/tensors.js";
 import { fetchOutput } from "./outputs.js";
-import { setupJobsExtension, setupRegistryExtension, setupReputationExtension, type JobsExtension, type RegistryExtension, type ReputationExtension } from "./queries.js";
+import { setupEmissionsExtension, setupJobsExtension, setupRegistryExtension, setupReputationExtension, type EmissionsExtension, type JobsExtension, type RegistryExtension, type ReputationExtension } from "./queries.js";
 import { tcomputeRegistry } from "./registry.js";
 import type { RawKey } from "./signing.js";
 
@@ -27,7 +27,7 @@ export interface MsgRegisterProviderEncodeObject {
   readonly value: MsgRegisterProvider;
 }
 
-export type TcomputeQueryClient = QueryClient & BankExtension & JobsExtension & RegistryExtension & ReputationExtension;
+export type TcomputeQueryClient = QueryClient & BankExtension & StakingExtension & DistributionExtension & EmissionsExtension & JobsExtension & RegistryExtension & ReputationExtension;
 
 export interface SubmitJobOptions {
   model: string;
@@ -58,7 +58,7 @@ export class TcomputeClient {
   static async connectWithSigner(endpoint: string, signer: OfflineDirectSigner, options: { gasPrice?: string } = {}): Promise<TcomputeClient> {
     const signing = await SigningStargateClient.connectWithSigner(endpoint, signer, { registry: tcomputeRegistry(), gasPrice: GasPrice.fromString(options.gasPrice ?? "0.0025utcu") });
     const comet = await Comet38Client.connect(endpoint);
-    const query = QueryClient.withExtensions(comet, setupBankExtension, setupJobsExtension, setupRegistryExtension, setupReputationExtension);
+    const query = QueryClient.withExtensions(comet, setupBankExtension, setupStakingExtension, setupDistributionExtension, setupEmissionsExtension, setupJobsExtension, setupRegistryExtension, setupReputationExtension);
     return new TcomputeClient(signing, query, comet);
   }
 

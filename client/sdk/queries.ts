@@ -3,6 +3,7 @@ import { jobsCodecs, type Job } from "../../modules/jobs/index.js";
 import type { JobState, Receipt } from "../../modules/jobs/types.js";
 import { registryCodecs, type Model, type Provider } from "../../modules/registry/index.js";
 import { reputationCodecs, type ReputationRecord } from "../../modules/reputation/index.js";
+import { codec } from "../../modules/sdk/proto.js";
 
 // Query extensions for @cosmjs/stargate's QueryClient, one per tcompute module, in the shape of
 // cosmjs's own (setupBankExtension, ...): QueryClient.withExtensions(comet, setupJobsExtension, ...).
@@ -82,6 +83,40 @@ export function setupReputationExtension(base: QueryClient): ReputationExtension
     reputation: {
       of: (provider) => ask(base, `${p}/Reputation`, reputationCodecs.queryReputationRequest.encode({ provider }), (b) => reputationCodecs.queryReputationResponse.decode(b).record!),
       ranked: (limit = 100) => ask(base, `${p}/Ranked`, reputationCodecs.queryRankedRequest.encode({ limit }), (b) => reputationCodecs.queryRankedResponse.decode(b).records),
+    },
+  };
+}
+
+const emissionsFile = "emissions/v1/emissions.proto";
+
+export interface EmissionsExtension {
+  readonly emissions: {
+    totals(): Promise<{ minted: bigint; burnedFees: bigint; communityPool: bigint }>;
+    schedule(): Promise<{ currentPerBlock: bigint; nextDecayHeight: bigint }>;
+    providerPool(): Promise<{ balance: bigint; nextPayoutHeight: bigint; work: Array<{ provider: string; units: bigint; eligibleFees: bigint }> }>;
+  };
+}
+
+/** Issuance: totals, the schedule and the provider pool (staking and distribution: cosmjs's own extensions). */
+export function setupEmissionsExtension(base: QueryClient): EmissionsExtension {
+  const p = "/tcompute.emissions.v1.Query";
+  const totals = codec<{ minted: string; burnedFees: string; communityPool: string }>(emissionsFile, "tcompute.emissions.v1.QueryTotalsResponse");
+  const schedule = codec<{ currentPerBlock: string; nextDecayHeight: string }>(emissionsFile, "tcompute.emissions.v1.QueryScheduleResponse");
+  const pool = codec<{ balance: string; nextPayoutHeight: string; work: Array<{ provider: string; units: string; eligibleFees: string }> }>(emissionsFile, "tcompute.emissions.v1.QueryProviderPoolResponse");
+  return {
+    emissions: {
+      totals: () => ask(base, `${p}/Totals`, new Uint8Array(), (b) => {
+        const r = totals.decode(b);
+        return { minted: BigInt(r.minted), burnedFees: BigInt(r.burnedFees), communityPool: BigInt(r.communityPool) };
+      }),
+      schedule: () => ask(base, `${p}/Schedule`, new Uint8Array(), (b) => {
+        const r = schedule.decode(b);
+        return { currentPerBlock: BigInt(r.currentPerBlock), nextDecayHeight: BigInt(r.nextDecayHeight) };
+      }),
+      providerPool: () => ask(base, `${p}/ProviderPool`, new Uint8Array(), (b) => {
+        const r = pool.decode(b);
+        return { balance: BigInt(r.balance), nextPayoutHeight: BigInt(r.nextPayoutHeight), work: r.work.map((w) => ({ provider: w.provider, units: BigInt(w.units), eligibleFees: BigInt(w.eligibleFees) })) };
+      }),
     },
   };
 }

@@ -156,6 +156,8 @@ describe("the worker (e2e, one node)", function () {
     assert.ok((await c.query.jobs.byRequester(requester.address)).length >= 1);
     assert.equal(await c.query.jobs.escrow(), 0n);
     assert.ok((await c.query.reputation.of(provider.address)).agreed >= 1);
+    const work = (await c.query.emissions.providerPool()).work.find((x) => x.provider === provider.address);
+    assert.ok(work !== undefined && work.units > 0n, "verified compute units reach the emissions provider pool");
     c.disconnect();
     await workers.pop()!.stop();
   });
