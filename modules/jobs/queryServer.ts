@@ -1,25 +1,19 @@
-import type { PageRequest } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import { bech32Prefix, validateAddress } from "../sdk/address.js";
 import type { QueryHandler } from "../sdk/module.js";
-import { paginate } from "../sdk/pagination.js";
+import { paginate, pageRequestFromPb, pageResponseToPb, type PageRequestPb } from "../sdk/pagination.js";
 import type { KVStore } from "../sdk/store.js";
 import { jobsErrors } from "./errors.js";
 import type { JobsKeeper } from "./keeper.js";
 import { keys } from "./keys.js";
 import { paramsToPb } from "./params.js";
-import { codecs, type Job, type PageRequestPb } from "./types.js";
+import { codecs, type Job } from "./types.js";
 
 // tcompute.jobs.v1.Query paths. Lists are paginated the Cosmos way (key or offset, limit).
 
-function pageRequest(p: PageRequestPb | null): PageRequest | undefined {
-  if (p === null) return undefined;
-  return { key: p.key, offset: BigInt(p.offset || "0"), limit: BigInt(p.limit || "0"), countTotal: p.countTotal, reverse: false };
-}
-
 function listed(k: JobsKeeper, store: KVStore, prefix: string, req: PageRequestPb | null): Uint8Array {
   const all: Job[] = [...k.indexed(store, prefix)];
-  const { page, pagination } = paginate(all, (j) => j.id.padStart(20, "0"), pageRequest(req));
-  return codecs.queryJobsResponse.encode({ jobs: page, pagination: { nextKey: pagination.nextKey, total: pagination.total.toString() } });
+  const { page, pagination } = paginate(all, (j) => j.id.padStart(20, "0"), pageRequestFromPb(req));
+  return codecs.queryJobsResponse.encode({ jobs: page, pagination: pageResponseToPb(pagination) });
 }
 
 function checkId(id: string): bigint {

@@ -1,3 +1,4 @@
+import type { PageRequestPb, PageResponsePb } from "../sdk/pagination.js";
 import { codec } from "../sdk/proto.js";
 
 // The jobs module's messages as TypeScript sees them (mirroring proto/jobs/v1/jobs.proto).
@@ -178,16 +179,7 @@ export interface MsgAuditVerdict {
   unable: boolean;
 }
 
-export interface PageRequestPb {
-  key: Uint8Array;
-  offset: string;
-  limit: string;
-  countTotal: boolean;
-}
-export interface PageResponsePb {
-  nextKey: Uint8Array;
-  total: string;
-}
+export type { PageRequestPb, PageResponsePb };
 
 type Empty = Record<string, never>;
 const c = <T>(name: string) => codec<T>(file, `${pkg}.${name}`);

@@ -1,22 +1,12 @@
-import type { PageRequest } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import { validateAddress } from "../sdk/address.js";
 import type { QueryHandler } from "../sdk/module.js";
-import { paginate } from "../sdk/pagination.js";
+import { paginate, pageRequestFromPb, pageResponseToPb } from "../sdk/pagination.js";
 import { registryErrors } from "./errors.js";
 import type { RegistryKeeper } from "./keeper.js";
 import { paramsToPb } from "./params.js";
-import { codecs, type PageRequestPb, type PageResponsePb } from "./types.js";
+import { codecs } from "./types.js";
 
 // tcompute.registry.v1.Query paths.
-
-function pageRequest(p: PageRequestPb | null): PageRequest | undefined {
-  if (p === null) return undefined;
-  return { key: p.key, offset: BigInt(p.offset || "0"), limit: BigInt(p.limit || "0"), countTotal: p.countTotal, reverse: false };
-}
-
-function pageResponse(p: { nextKey: Uint8Array; total: bigint }): PageResponsePb {
-  return { nextKey: p.nextKey, total: p.total.toString() };
-}
 
 export function registryQueries(k: RegistryKeeper): Record<string, QueryHandler> {
   const base = "/tcompute.registry.v1.Query";
@@ -35,8 +25,8 @@ export function registryQueries(k: RegistryKeeper): Record<string, QueryHandler>
     },
     [`${base}/Models`]: (ctx, data) => {
       const req = codecs.queryModelsRequest.decode(data);
-      const { page, pagination } = paginate([...k.models(ctx.store)], (m) => m.hash, pageRequest(req.pagination));
-      return codecs.queryModelsResponse.encode({ models: page, pagination: pageResponse(pagination) });
+      const { page, pagination } = paginate([...k.models(ctx.store)], (m) => m.hash, pageRequestFromPb(req.pagination));
+      return codecs.queryModelsResponse.encode({ models: page, pagination: pageResponseToPb(pagination) });
     },
     [`${base}/Provider`]: (ctx, data) => {
       const { owner } = codecs.queryProviderRequest.decode(data);
@@ -47,8 +37,8 @@ export function registryQueries(k: RegistryKeeper): Record<string, QueryHandler>
       const req = codecs.queryProvidersRequest.decode(data);
       const source = req.model !== "" ? k.providersOfModel(ctx.store, req.model) : k.providers(ctx.store);
       const all = [...source].filter((p) => req.status === 0 || p.status === req.status);
-      const { page, pagination } = paginate(all, (p) => p.owner, pageRequest(req.pagination));
-      return codecs.queryProvidersResponse.encode({ providers: page, pagination: pageResponse(pagination) });
+      const { page, pagination } = paginate(all, (p) => p.owner, pageRequestFromPb(req.pagination));
+      return codecs.queryProvidersResponse.encode({ providers: page, pagination: pageResponseToPb(pagination) });
     },
     [`${base}/Params`]: (ctx) => codecs.queryParamsResponse.encode({ params: paramsToPb(k.params(ctx.store)) }),
   };

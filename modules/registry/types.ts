@@ -1,3 +1,4 @@
+import type { PageRequestPb, PageResponsePb } from "../sdk/pagination.js";
 import { codec } from "../sdk/proto.js";
 
 // The registry's messages as TypeScript sees them (mirroring proto/registry/v1/registry.proto;
@@ -93,16 +94,7 @@ export interface MsgDeregisterProviderResponse {
   completionTime: string;
 }
 
-export interface PageRequestPb {
-  key: Uint8Array;
-  offset: string;
-  limit: string;
-  countTotal: boolean;
-}
-export interface PageResponsePb {
-  nextKey: Uint8Array;
-  total: string;
-}
+export type { PageRequestPb, PageResponsePb };
 
 export const codecs = {
   model: codec<Model>(file, `${pkg}.Model`),

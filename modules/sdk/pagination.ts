@@ -28,3 +28,24 @@ export function paginate<T>(items: readonly T[], sortKey: (t: T) => string, req:
     pagination: { nextKey: next === undefined ? new Uint8Array() : Buffer.from(sortKey(next), "utf8"), total: req?.countTotal === true ? BigInt(items.length) : 0n },
   };
 }
+
+/** PageRequest / PageResponse as the modules' protobufjs codecs see them (64-bit as strings). */
+export interface PageRequestPb {
+  key: Uint8Array;
+  offset: string;
+  limit: string;
+  countTotal: boolean;
+}
+export interface PageResponsePb {
+  nextKey: Uint8Array;
+  total: string;
+}
+
+export function pageRequestFromPb(p: PageRequestPb | null): PageRequest | undefined {
+  if (p === null) return undefined;
+  return { key: p.key, offset: BigInt(p.offset || "0"), limit: BigInt(p.limit || "0"), countTotal: p.countTotal, reverse: false };
+}
+
+export function pageResponseToPb(p: PageResponse): PageResponsePb {
+  return { nextKey: p.nextKey, total: p.total.toString() };
+}
