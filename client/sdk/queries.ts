@@ -3,7 +3,7 @@ import { jobsCodecs, type Job } from "../../modules/jobs/index.js";
 import type { JobState, Receipt } from "../../modules/jobs/types.js";
 import { registryCodecs, type Model, type Provider } from "../../modules/registry/index.js";
 import { reputationCodecs, type ReputationRecord } from "../../modules/reputation/index.js";
-import { codec } from "../../modules/sdk/proto.js";
+import { emissionsQueryCodecs } from "../../modules/emissions/index.js";
 
 // Query extensions for @cosmjs/stargate's QueryClient, one per tcompute module, in the shape of
 // cosmjs's own (setupBankExtension, ...): QueryClient.withExtensions(comet, setupJobsExtension, ...).
@@ -87,8 +87,6 @@ export function setupReputationExtension(base: QueryClient): ReputationExtension
   };
 }
 
-const emissionsFile = "emissions/v1/emissions.proto";
-
 export interface EmissionsExtension {
   readonly emissions: {
     totals(): Promise<{ minted: bigint; burnedFees: bigint; communityPool: bigint }>;
@@ -100,9 +98,7 @@ export interface EmissionsExtension {
 /** Issuance: totals, the schedule and the provider pool (staking and distribution: cosmjs's own extensions). */
 export function setupEmissionsExtension(base: QueryClient): EmissionsExtension {
   const p = "/tcompute.emissions.v1.Query";
-  const totals = codec<{ minted: string; burnedFees: string; communityPool: string }>(emissionsFile, "tcompute.emissions.v1.QueryTotalsResponse");
-  const schedule = codec<{ currentPerBlock: string; nextDecayHeight: string }>(emissionsFile, "tcompute.emissions.v1.QueryScheduleResponse");
-  const pool = codec<{ balance: string; nextPayoutHeight: string; work: Array<{ provider: string; units: string; eligibleFees: string }> }>(emissionsFile, "tcompute.emissions.v1.QueryProviderPoolResponse");
+  const { totals, schedule, providerPool: pool } = emissionsQueryCodecs;
   return {
     emissions: {
       totals: () => ask(base, `${p}/Totals`, new Uint8Array(), (b) => {

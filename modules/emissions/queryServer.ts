@@ -22,9 +22,12 @@ import { paramsToPb, type ParamsPb } from "./params.js";
 // the provider pool.
 
 const file = "emissions/v1/emissions.proto";
-const scheduleResponse = codec<{ params: ParamsPb; currentPerBlock: string; nextDecayHeight: string }>(file, "tcompute.emissions.v1.QueryScheduleResponse");
-const totalsResponse = codec<{ minted: string; burnedFees: string; communityPool: string }>(file, "tcompute.emissions.v1.QueryTotalsResponse");
-const providerPoolResponse = codec<{ balance: string; nextPayoutHeight: string; work: Array<{ provider: string; units: string; eligibleFees: string }> }>(file, "tcompute.emissions.v1.QueryProviderPoolResponse");
+/** The tcompute.emissions.v1.Query responses (the server encodes them, clients decode them). */
+export const emissionsQueryCodecs = {
+  schedule: codec<{ params: ParamsPb | null; currentPerBlock: string; nextDecayHeight: string }>(file, "tcompute.emissions.v1.QueryScheduleResponse"),
+  totals: codec<{ minted: string; burnedFees: string; communityPool: string }>(file, "tcompute.emissions.v1.QueryTotalsResponse"),
+  providerPool: codec<{ balance: string; nextPayoutHeight: string; work: Array<{ provider: string; units: string; eligibleFees: string }> }>(file, "tcompute.emissions.v1.QueryProviderPoolResponse"),
+};
 
 export function emissionsQueries(k: EmissionsKeeper): Record<string, QueryHandler> {
   const decCoins = (denom: string, amount: bigint) => (amount > 0n ? [{ denom, amount: (amount * decOne).toString() }] : []);
@@ -66,15 +69,15 @@ export function emissionsQueries(k: EmissionsKeeper): Record<string, QueryHandle
     [`${e}/Schedule`]: (ctx) => {
       const p = k.params(ctx.store);
       const next = (ctx.height / p.decayEveryBlocks + 1n) * p.decayEveryBlocks;
-      return scheduleResponse.encode({ params: paramsToPb(p), currentPerBlock: k.scheduledAt(ctx.store).toString(), nextDecayHeight: next.toString() });
+      return emissionsQueryCodecs.schedule.encode({ params: paramsToPb(p), currentPerBlock: k.scheduledAt(ctx.store).toString(), nextDecayHeight: next.toString() });
     },
     [`${e}/Totals`]: (ctx) => {
       const denom = k.params(ctx.store).denom;
-      return totalsResponse.encode({ minted: k.minted(ctx.store).toString(), burnedFees: k.burned(ctx.store).toString(), communityPool: k.bank.getBalance(ctx.store, moduleAddress(communityPoolAccount), denom).toString() });
+      return emissionsQueryCodecs.totals.encode({ minted: k.minted(ctx.store).toString(), burnedFees: k.burned(ctx.store).toString(), communityPool: k.bank.getBalance(ctx.store, moduleAddress(communityPoolAccount), denom).toString() });
     },
     [`${e}/ProviderPool`]: (ctx) => {
       const p = k.params(ctx.store);
-      return providerPoolResponse.encode({
+      return emissionsQueryCodecs.providerPool.encode({
         balance: k.bank.getBalance(ctx.store, moduleAddress(providerPoolAccount), p.denom).toString(),
         nextPayoutHeight: ((ctx.height / p.epochBlocks + 1n) * p.epochBlocks).toString(),
         work: [...k.allWork(ctx.store)].map((w) => ({ provider: w.provider, units: w.units.toString(), eligibleFees: w.fees.toString() })),

@@ -12,13 +12,13 @@ import { moduleAddress } from "../../sdk/address.js";
 import { decOne } from "../../sdk/coins.js";
 import { Context, nopLogger } from "../../sdk/context.js";
 import { GasMeter } from "../../sdk/gas.js";
-import { codec } from "../../sdk/proto.js";
+import { emissionsQueryCodecs } from "../queryServer.js";
 import { StakingKeeper, consensusAddress } from "../../staking/keeper.js";
 import { any, consKey, createValidatorMsg, dec, delegateMsg, ops, txHelpers, valoper } from "../../staking/test/fixtures.js";
 import { communityPoolAccount, distributionAccount, EmissionsKeeper, providerPoolAccount } from "../keeper.js";
 import { writeParams, defaultParams } from "../params.js";
 
-const totals = codec<{ minted: string; burnedFees: string; communityPool: string }>("emissions/v1/emissions.proto", "tcompute.emissions.v1.QueryTotalsResponse");
+const totals = emissionsQueryCodecs.totals;
 
 describe("emissions: issuance and rewards", () => {
   let chain: TestChain;
