@@ -13,9 +13,9 @@ export interface PendingResult {
   sketch: { components: string[]; topK: number[]; length: string };
   /** The served output (ResultPayload bytes), base64. */
   output: string;
-  committedTx?: string;
-  revealed?: boolean;
-  /** Validator verdicts (audit mode) use the same store. */
+  /** The payment for this result was added to the earnings metric. */
+  paidCounted?: boolean;
+  /** Validator verdicts (audit mode) use the same store: a record means the verdict was sent. */
   kind: "result" | "verdict";
 }
 

@@ -4,15 +4,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { OfflineDirectSigner } from "@cosmjs/proto-signing";
 import WebSocket from "ws";
-import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
-import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { bech32Prefix, decodeAddress, encodeAddress } from "../../modules/sdk/address.js";
 import { commitmentOf, computeSketch, jobsCodecs, JobState, sketchToPb, type ComparisonRule, type Job, type Sketch } from "../../modules/jobs/index.js";
 import { AuditStatus } from "../../modules/jobs/types.js";
-import { registryCodecs } from "../../modules/registry/index.js";
 import { decodeTensors, encodeResult, flatten, type Tensor } from "../models/tensors.js";
 import { verifyOutputRequest } from "../sdk/outputs.js";
-import { tcomputeRegistry } from "../sdk/registry.js";
+import { TcomputeClient } from "../sdk/client.js";
 import { fetchVerified } from "./fetch.js";
 import { InferenceEngine, type EngineOptions } from "./inference.js";
 import { WorkerMetrics } from "./metrics.js";
@@ -57,8 +54,7 @@ export class Worker {
   readonly store: WorkerStore;
   readonly engine: InferenceEngine;
   readonly metrics = new WorkerMetrics();
-  private client: SigningStargateClient | null = null;
-  private query: Comet38Client | null = null;
+  private chain: TcomputeClient | null = null;
   private server: Server | null = null;
   private running = new Set<string>();
   /** Jobs that failed to run: tried again after a growing pause, at most three times. */
@@ -110,8 +106,7 @@ export class Worker {
     if (this.timer !== null) clearInterval(this.timer);
     this.ws?.close();
     while (this.ticking || this.running.size > 0) await new Promise((r) => setTimeout(r, 50));
-    this.client?.disconnect();
-    this.query?.disconnect();
+    this.chain?.disconnect();
     await new Promise<void>((r) => (this.server === null ? r() : this.server.close(() => r())));
     await this.engine.release();
   }
@@ -129,10 +124,8 @@ export class Worker {
         this.failures++;
         this.backoffUntil = Date.now() + Math.min(30_000, 500 * 2 ** Math.min(6, this.failures));
         this.log(`worker: ${(e as Error).message}; retrying`);
-        this.client?.disconnect();
-        this.query?.disconnect();
-        this.client = null;
-        this.query = null;
+        this.chain?.disconnect();
+        this.chain = null;
       })
       .finally(() => {
         this.ticking = false;
@@ -143,41 +136,17 @@ export class Worker {
       });
   }
 
-  private async connect(): Promise<[SigningStargateClient, Comet38Client]> {
-    if (this.client === null || this.query === null) {
-      this.client = await SigningStargateClient.connectWithSigner(this.o.rpcUrl, this.o.signer, { registry: tcomputeRegistry(), gasPrice: GasPrice.fromString(this.o.gasPrice ?? "0.0025utcu") });
-      this.query = await Comet38Client.connect(this.o.rpcUrl);
-    }
-    return [this.client, this.query];
-  }
-
-  private async abci<T>(path: string, data: Uint8Array, decode: (b: Uint8Array) => T): Promise<T> {
-    const [, q] = await this.connect();
-    const res = await q.abciQuery({ path, data });
-    if (res.code !== 0) throw new Error(`${path}: ${res.log ?? ""} (code ${res.code})`);
-    return decode(res.value);
-  }
-
-  private async jobsByProvider(): Promise<Job[]> {
-    return this.abci("/tcompute.jobs.v1.Query/JobsByProvider", jobsCodecs.queryJobsByProviderRequest.encode({ provider: this.o.address, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false } }), (b) => jobsCodecs.queryJobsResponse.decode(b).jobs);
-  }
-
-  private async jobsInState(state: JobState): Promise<Job[]> {
-    return this.abci("/tcompute.jobs.v1.Query/JobsByState", jobsCodecs.queryJobsByStateRequest.encode({ state, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false } }), (b) => jobsCodecs.queryJobsResponse.decode(b).jobs);
-  }
-
-  async getJob(id: string): Promise<Job | null> {
-    try {
-      return await this.abci("/tcompute.jobs.v1.Query/Job", jobsCodecs.queryJobRequest.encode({ id }), (b) => jobsCodecs.queryJobResponse.decode(b).job);
-    } catch {
-      return null;
-    }
+  /** The chain through the SDK: signing, and the jobs and registry query extensions. */
+  private async connect(): Promise<TcomputeClient> {
+    if (this.chain === null) this.chain = await TcomputeClient.connectWithSigner(this.o.rpcUrl, this.o.signer, { gasPrice: this.o.gasPrice ?? "0.0025utcu" });
+    return this.chain;
   }
 
   private async tick(): Promise<void> {
     if (Date.now() < this.backoffUntil) return;
     const msgs: Array<{ typeUrl: string; value: unknown }> = [];
-    const jobs = this.o.audit === true ? [] : await this.jobsByProvider();
+    const chain = await this.connect();
+    const jobs = this.o.audit === true ? [] : await chain.query.jobs.byProvider(this.o.address);
     for (const j of jobs) {
       const a = j.assignments.find((x) => x.provider === this.o.address);
       if (a === undefined) continue;
@@ -188,9 +157,9 @@ export class Worker {
       } else if (j.state === JobState.revealing && a.commitment.length > 0 && a.revealedHeight === "0" && mine !== null && this.o.holdReveals !== true) {
         msgs.push({ typeUrl: jobsCodecs.msgRevealResult.typeUrl, value: { provider: this.o.address, jobId: j.id, salt: Buffer.from(mine.salt, "hex"), digest: Buffer.from(mine.digest, "hex"), sketch: mine.sketch, outputUri: `${this.url || this.o.publicUrl || ""}/outputs/${j.id}` } });
       }
-      if (a.paid !== "0" && mine !== null && mine.revealed !== true) {
+      if (a.paid !== "0" && mine !== null && mine.paidCounted !== true) {
         this.metrics.earned += BigInt(a.paid);
-        this.store.put({ ...mine, revealed: true });
+        this.store.put({ ...mine, paidCounted: true });
       }
     }
     if (this.o.audit === true) msgs.push(...(await this.auditMessages()));
@@ -210,7 +179,7 @@ export class Worker {
 
   /** One tx for everything due; when a batch fails, the messages go one by one next time. */
   private async send(msgs: Array<{ typeUrl: string; value: unknown }>): Promise<void> {
-    const [client] = await this.connect();
+    const client = (await this.connect()).signing;
     const batches = this.batchFailed ? msgs.map((m) => [m]) : [msgs];
     this.batchFailed = false;
     for (const batch of batches) {
@@ -238,7 +207,7 @@ export class Worker {
   // ---- running a job ----
 
   private async rule(model: string): Promise<{ rule: ComparisonRule; uri: string }> {
-    const m = await this.abci("/tcompute.registry.v1.Query/Model", registryCodecs.queryModelRequest.encode({ hash: model }), (b) => registryCodecs.queryModelResponse.decode(b).model!);
+    const m = await (await this.connect()).query.registry.model(model);
     return { rule: m.rule ?? { sketchSize: 16, tolerance: 0, topK: 0 }, uri: m.uri };
   }
 
@@ -328,11 +297,12 @@ export class Worker {
   }
 
   private async auditMessages(): Promise<Array<{ typeUrl: string; value: unknown }>> {
-    const open = [...(await this.jobsInState(JobState.auditing)), ...(await this.jobsInState(JobState.settled)).filter((j) => j.audit === AuditStatus.open)];
+    const { jobs } = (await this.connect()).query;
+    const open = [...(await jobs.byState(JobState.auditing)), ...(await jobs.byState(JobState.settled)).filter((j) => j.audit === AuditStatus.open)];
     const msgs: Array<{ typeUrl: string; value: unknown }> = [];
     const me = this.valoper();
     for (const j of open) {
-      if (j.verdicts.some((v) => v.validator === me) || this.store.get("verdict", j.id)?.revealed === true) continue;
+      if (j.verdicts.some((v) => v.validator === me) || this.store.get("verdict", j.id) !== null) continue;
       if (j.sealed.length > 0) {
         msgs.push({ typeUrl: jobsCodecs.msgAuditVerdict.typeUrl, value: { validator: me, jobId: j.id, sketch: null, digest: new Uint8Array(), unable: true } });
         continue;
@@ -344,7 +314,7 @@ export class Worker {
         this.log(`auditor: cannot re-run job ${j.id}: ${(e as Error).message}`);
         msgs.push({ typeUrl: jobsCodecs.msgAuditVerdict.typeUrl, value: { validator: me, jobId: j.id, sketch: null, digest: new Uint8Array(), unable: true } });
       }
-      this.store.put({ kind: "verdict", jobId: j.id, requester: j.requester, salt: "", digest: "", sketch: { components: [], topK: [], length: "0" }, output: "", revealed: true });
+      this.store.put({ kind: "verdict", jobId: j.id, requester: j.requester, salt: "", digest: "", sketch: { components: [], topK: [], length: "0" }, output: "" });
     }
     return msgs;
   }
