@@ -8,7 +8,7 @@ import { openKeyring } from "../client/cli/keyring.js";
 import { encodeTensors } from "../client/models/tensors.js";
 import { zoo } from "../client/models/zoo.js";
 import { TcomputeClient } from "../client/sdk/client.js";
-import { jobsCodecs, JobState } from "../modules/jobs/index.js";
+import { isFinal, jobsCodecs, JobState } from "../modules/jobs/index.js";
 import { keyringDir, repoRoot } from "../localnet/localnet.js";
 
 // npm run bench:jobs [-- --jobs 60 --per-tx 5 --interval 2000]: a localnet of 4 validators and 3
@@ -55,7 +55,7 @@ async function round(k: number): Promise<void> {
     while ((submitting || submitted.size > 0) && Date.now() < deadline) {
       for (const [id, at] of [...submitted]) {
         const j = await client.query.jobs.job(id);
-        if (j.state !== JobState.settled && j.state !== JobState.failed && j.state !== JobState.expired) continue;
+        if (!isFinal(j.state)) continue;
         submitted.delete(id);
         if (j.state === JobState.settled) {
           settled++;

@@ -1,12 +1,12 @@
 import type { OfflineDirectSigner } from "@cosmjs/proto-signing";
 import { GasPrice, QueryClient, setupBankExtension, setupDistributionExtension, setupStakingExtension, SigningStargateClient, type BankExtension, type DistributionExtension, type DeliverTxResponse, type StakingExtension } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
-import { jobsCodecs, JobState, Outcome, type Job } from "../../modules/jobs/index.js";
+import { isFinal, jobsCodecs, JobState, type Job } from "../../modules/jobs/index.js";
 import type { GpuRequirement, Input, MsgSubmitJob } from "../../modules/jobs/types.js";
 import type { MsgRegisterModel, MsgRegisterProvider } from "../../modules/registry/types.js";
 
 import type { Tensor } from "../models/tensors.js";
-import { fetchOutput } from "./outputs.js";
+import { fetchAcceptedOutput } from "./outputs.js";
 import { setupEmissionsExtension, setupJobsExtension, setupRegistryExtension, setupReputationExtension, type EmissionsExtension, type JobsExtension, type RegistryExtension, type ReputationExtension } from "./queries.js";
 import { tcomputeRegistry } from "./registry.js";
 import type { RawKey } from "./signing.js";
@@ -45,8 +45,6 @@ export class JobNotSettled extends Error {
     super(`job ${job.id} ended ${["", "pending", "assigned", "settled", "failed", "expired", "cancelled", "revealing", "auditing"][job.state]}`);
   }
 }
-
-const final = (s: JobState) => s === JobState.settled || s === JobState.failed || s === JobState.expired || s === JobState.cancelled;
 
 export class TcomputeClient {
   private constructor(
@@ -92,7 +90,7 @@ export class TcomputeClient {
     for (;;) {
       const j = await this.query.jobs.job(id);
       for (; seen < j.history.length; seen++) o.onTransition?.(j.history[seen]!.state, j.history[seen]!.note, j.history[seen]!.height);
-      if (final(j.state)) {
+      if (isFinal(j.state)) {
         if (j.state !== JobState.settled) throw new JobNotSettled(j);
         return j;
       }
@@ -103,16 +101,7 @@ export class TcomputeClient {
 
   /** The accepted output of a settled job, fetched from a worker that produced it and opened. */
   async fetchOutput(key: RawKey, job: Job): Promise<Array<Record<string, Tensor>>> {
-    const accepted = job.assignments.filter((a) => a.outcome === Outcome.accepted && a.outputUri !== "");
-    let last: unknown = new Error(`job ${job.id} has no accepted output`);
-    for (const a of accepted) {
-      try {
-        return (await fetchOutput(key, job.id, a.outputUri)).outputs;
-      } catch (e) {
-        last = e; // another accepted worker may still be serving it
-      }
-    }
-    throw last;
+    return (await fetchAcceptedOutput(key, job)).outputs;
   }
 
   async registerModel(value: MsgRegisterModel): Promise<DeliverTxResponse> {

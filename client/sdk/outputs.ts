@@ -7,6 +7,7 @@ import { decodeResult, type Tensor } from "../models/tensors.js";
 import { open, type X25519Key } from "../worker/sealing.js";
 import nacl from "tweetnacl";
 import type { RawKey } from "./signing.js";
+import { Outcome, type Job } from "../../modules/jobs/index.js";
 
 // Fetching a job's full output from the worker that produced it: only the job's requester may,
 // with a request signed by its account key (secp256k1 over a digest of the job id, the X25519 key
@@ -78,3 +79,17 @@ export async function fetchOutput(key: RawKey, jobId: string, outputUri: string,
   return { bytes: plain, outputs: decodeResult(plain) };
 }
 
+
+/** A settled job's result from the first of its accepted workers that serves it. */
+export async function fetchAcceptedOutput(key: RawKey, job: Job): Promise<{ bytes: Uint8Array; outputs: Array<Record<string, Tensor>> }> {
+  const sources = job.assignments.filter((a) => a.outcome === Outcome.accepted && a.outputUri !== "");
+  let last: unknown = new OutputFetchError(`job ${job.id} has no accepted output`);
+  for (const a of sources) {
+    try {
+      return await fetchOutput(key, job.id, a.outputUri);
+    } catch (e) {
+      last = e; // another accepted worker may still be serving it
+    }
+  }
+  throw last;
+}

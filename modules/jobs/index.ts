@@ -1,5 +1,5 @@
 export { createJobsModule } from "./module.js";
 export { JobsKeeper, escrowAccount } from "./keeper.js";
-export { codecs as jobsCodecs, JobState, Outcome, AuditStatus, type Job } from "./types.js";
+export { codecs as jobsCodecs, JobState, Outcome, AuditStatus, isFinal, isOpen, type Job } from "./types.js";
 export { computeSketch, sketchesAgree, majorityGroup, type Sketch, type ComparisonRule } from "./sketch.js";
 export { commitmentOf, sketchToPb, sketchFromPb, sketchBytes } from "./commitment.js";

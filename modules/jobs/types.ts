@@ -18,6 +18,8 @@ export type AuditStatus = (typeof AuditStatus)[keyof typeof AuditStatus];
 
 /** Open jobs hold escrow; final ones never change again (only audits and pruning touch them). */
 export const isOpen = (s: JobState) => s === JobState.pending || s === JobState.assigned || s === JobState.revealing || s === JobState.auditing;
+/** A job in a final state (what clients wait for). */
+export const isFinal = (s: JobState) => s === JobState.settled || s === JobState.failed || s === JobState.expired || s === JobState.cancelled;
 
 export interface Transition {
   height: string;

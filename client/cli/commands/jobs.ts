@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { jobsCodecs, JobState, type Job } from "../../../modules/jobs/index.js";
+import { isFinal, jobsCodecs, JobState, type Job } from "../../../modules/jobs/index.js";
 import { jobStateNames, type GpuRequirement, type Input } from "../../../modules/jobs/types.js";
 import { registryCodecs, ProviderStatus } from "../../../modules/registry/index.js";
 import { reputationCodecs } from "../../../modules/reputation/index.js";
@@ -9,15 +9,13 @@ import { bech32Prefix, decodeAddress, encodeAddress } from "../../../modules/sdk
 import { cliErrors, flags, keyring, print, type GlobalFlags } from "../context.js";
 import { abciQuery, queryErrors } from "../query.js";
 import { signAndSend, txFlags, type TxOptions } from "./bank.js";
-import { fetchOutput, rawKeyFromMnemonic } from "../../sdk/outputs.js";
-import { Outcome } from "../../../modules/jobs/index.js";
+import { fetchAcceptedOutput, rawKeyFromMnemonic } from "../../sdk/outputs.js";
 
 // tcd tx jobs submit|cancel, tcd q jobs ..., tcd q reputation ...
 
 const base = "/tcompute.jobs.v1.Query";
 const collect = (v: string, prev: string[]) => [...prev, v];
 const page = (limit: string, key: string) => ({ key: key === "" ? new Uint8Array() : Buffer.from(key, "base64"), offset: "0", limit, countTotal: true });
-const isFinal = (s: JobState) => s === JobState.settled || s === JobState.failed || s === JobState.expired || s === JobState.cancelled;
 
 /** A model given by hash or by registered name → its hash. */
 async function resolveModel(f: GlobalFlags, id: string): Promise<string> {
@@ -72,19 +70,14 @@ async function saveOutput(f: GlobalFlags, from: string, j: Job, file: string): P
   const wallet = await (await keyring(f, true)).wallet(from);
   const key = await rawKeyFromMnemonic(wallet.mnemonic);
   if (key.address !== j.requester) throw cliErrors.usage.wrap(`only the requester (${j.requester}) can fetch job ${j.id}'s output`);
-  const sources = j.assignments.filter((a) => a.outcome === Outcome.accepted && a.outputUri !== "");
-  if (sources.length === 0) throw queryErrors.failed.wrap(`job ${j.id} has no accepted output`);
-  let last = "";
-  for (const a of sources) {
-    try {
-      const out = await fetchOutput(key, j.id, a.outputUri);
-      writeFileSync(file, out.bytes);
-      return out.outputs.map((o, i) => `input ${i}: ` + Object.entries(o).map(([n, t]) => `${n} ${t.dtype}[${t.shape.join("×")}]`).join(", ")).join("\n");
-    } catch (e) {
-      last = (e as Error).message;
-    }
+  let out: Awaited<ReturnType<typeof fetchAcceptedOutput>>;
+  try {
+    out = await fetchAcceptedOutput(key, j);
+  } catch (e) {
+    throw queryErrors.failed.wrap(`no worker served job ${j.id}'s output: ${(e as Error).message}`);
   }
-  throw queryErrors.failed.wrap(`no worker served job ${j.id}'s output: ${last}`);
+  writeFileSync(file, out.bytes);
+  return out.outputs.map((o, i) => `input ${i}: ` + Object.entries(o).map(([n, t]) => `${n} ${t.dtype}[${t.shape.join("×")}]`).join(", ")).join("\n");
 }
 
 interface SubmitFlags extends TxOptions {
