@@ -50,14 +50,15 @@ export function tally(ctx: Context, k: JobsKeeper, j: Job): Tally {
   for (const { power } of k.staking.lastPowers(ctx.store)) total += power;
   const agree = j.assignments.map(() => 0n);
   const disagree = j.assignments.map(() => 0n);
+  // Each revealed sketch parsed once, not once per verdict.
+  const results = j.assignments.map((a) => (revealed(a) ? sketchFromPb(a.sketch!, rule.sketchSize) : null));
   for (const v of j.verdicts) {
     if (v.unable || v.sketch === null) continue;
     const power = k.staking.lastPower(ctx.store, v.validator);
     const vs = sketchFromPb(v.sketch, rule.sketchSize);
     if (power === 0n || typeof vs === "string") continue;
-    for (const [i, a] of j.assignments.entries()) {
-      if (!revealed(a)) continue;
-      const as = sketchFromPb(a.sketch!, rule.sketchSize);
+    for (const [i, as] of results.entries()) {
+      if (as === null) continue;
       if (typeof as !== "string" && sketchesAgree(as, vs, rule)) agree[i]! += power;
       else disagree[i]! += power;
     }

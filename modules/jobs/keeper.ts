@@ -124,14 +124,9 @@ export class JobsKeeper {
     ctx.events.emit(event("job", [["id", j.id], ["state", String(state)], ["requester", j.requester], ["note", note]]));
   }
 
-  /** Creates a pending job whose escrow the message handler already took. */
+  /** Creates a pending job whose escrow the message handler already took (indexed as restore does). */
   open(ctx: Context, j: Job): void {
-    const id = BigInt(j.id);
-    this.setJob(ctx.store, j);
-    ctx.store.set(keys.pending(id), new Uint8Array());
-    ctx.store.set(keys.deadline(BigInt(j.deadlineHeight), id), new Uint8Array());
-    ctx.store.set(keys.byRequester(j.requester, id), new Uint8Array());
-    ctx.store.set(keys.byState(j.state, id), new Uint8Array());
+    this.restore(ctx.store, j);
   }
 
   /** Genesis import: indexes, queues and slots of a job as it was exported. */
