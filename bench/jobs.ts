@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +8,8 @@ import { encodeTensors } from "../client/models/tensors.js";
 import { zoo } from "../client/models/zoo.js";
 import { TcomputeClient } from "../client/sdk/client.js";
 import { isFinal, jobsCodecs, JobState } from "../modules/jobs/index.js";
-import { keyringDir, repoRoot } from "../localnet/localnet.js";
+import { keyringDir } from "../localnet/localnet.js";
+import { spawnMarketplace } from "../localnet/marketplace.js";
 
 // npm run bench:jobs [-- --jobs 60 --per-tx 5 --interval 2000]: a localnet of 4 validators and 3
 // workers on this machine; submits jobs at a steady pace with k = 1, then with k = 3, and prints
@@ -22,18 +22,7 @@ const perTx = Number(values["per-tx"]);
 const interval = Number(values.interval);
 const dir = mkdtempSync(join(tmpdir(), "tcd-bench-jobs-"));
 const port = await freePort();
-const tcd = join(repoRoot, "client", "cli", "tcd.mjs");
-const net = spawn(process.execPath, [tcd, "localnet", "up", "--dir", dir, "--rpc-port", String(port), "--validators", "4", "--workers", "3", "--no-demo", "--no-auditors"], { stdio: ["ignore", "pipe", "pipe"] });
-let out = "";
-await new Promise<void>((resolve, reject) => {
-  const onData = (c: Buffer) => {
-    out += c.toString();
-    if (/^marketplace: /m.test(out)) resolve();
-  };
-  net.stdout!.on("data", onData);
-  net.stderr!.on("data", onData);
-  net.once("exit", (code) => reject(new Error(`localnet exited (${code}):\n${out}`)));
-});
+const { child: net } = await spawnMarketplace(["--dir", dir, "--rpc-port", String(port), "--validators", "4", "--workers", "3", "--no-demo", "--no-auditors"]);
 const rpc = `http://127.0.0.1:${port}`;
 const kr = openKeyring(keyringDir(dir), "test", () => "");
 const requester = kr.show("requester").address;

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { rmSync } from "node:fs";
 import { cliErrors, flags, print } from "../client/cli/context.js";
-import { defaultLocalnetDir, keyringDir, localnetChainId, setupLocalnet, startLocalnet, stopLocalnetByPidFiles } from "./localnet.js";
-import { bootstrapMarket, liveView, marketAccounts, startDemoStream, startWorkers, stopChildren } from "./marketplace.js";
+import { defaultLocalnetDir, keyringDir, localnetChainId, setupLocalnet, startLocalnet, stopLocalnetByPidFiles, stopProcesses } from "./localnet.js";
+import { bootstrapMarket, liveView, marketAccounts, startDemoStream, startWorkers } from "./marketplace.js";
 
 /** `tcd localnet up|down`. */
 export function registerLocalnetCommands(program: Command): void {
@@ -87,7 +87,7 @@ export function registerLocalnetCommands(program: Command): void {
       });
       if (view !== null) clearInterval(view);
       demo?.stop();
-      await stopChildren(children);
+      await stopProcesses(children);
       await net.stop();
       process.stderr.write("localnet stopped\n");
     });

@@ -155,22 +155,25 @@ export async function startLocalnet(o: LocalnetOptions, out: (line: string) => v
     rpc,
     exited,
     async stop() {
-      await Promise.all(
-        children.map(
-          (c, i) =>
-            new Promise<void>((resolve) => {
-              if (c.exitCode !== null) return resolve();
-              c.once("exit", () => {
-                rmSync(join(o.dir, `node${i}.pid`), { force: true });
-                resolve();
-              });
-              c.kill("SIGTERM");
-              setTimeout(() => c.kill("SIGKILL"), 10_000).unref();
-            }),
-        ),
-      );
+      await stopProcesses(children);
+      for (let i = 0; i < children.length; i++) rmSync(join(o.dir, `node${i}.pid`), { force: true });
     },
   };
+}
+
+/** SIGTERM to each child (SIGKILL after 10 s), resolved when all have exited. */
+export async function stopProcesses(children: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          c.once("exit", () => resolve());
+          c.kill("SIGTERM");
+          setTimeout(() => c.kill("SIGKILL"), 10_000).unref();
+        }),
+    ),
+  );
 }
 
 /** `tcd localnet down`: stops nodes started by another `localnet up` (by their pid files). */

@@ -123,18 +123,23 @@ export function startWorkers(o: MarketOptions, out: (line: string) => void): Chi
   return children;
 }
 
-export async function stopChildren(children: ChildProcess[]): Promise<void> {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          c.once("exit", () => resolve());
-          c.kill("SIGTERM");
-          setTimeout(() => c.kill("SIGKILL"), 10_000).unref();
-        }),
-    ),
-  );
+/**
+ * `tcd localnet up <args>` as a child process, resolved once the marketplace is up (for the
+ * end-to-end test and bench:jobs).
+ */
+export async function spawnMarketplace(args: string[]): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [tcdBin, "localnet", "up", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  await new Promise<void>((resolve, reject) => {
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      if (/^marketplace: /m.test(out)) resolve();
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`localnet exited with ${code}:\n${out}`)));
+  });
+  return { child, output: () => out };
 }
 
 /** Submits a job from the requester every `everyMs`, cycling through the demo models. */

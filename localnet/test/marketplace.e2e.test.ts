@@ -12,6 +12,7 @@ import { encodeTensors } from "../../client/models/tensors.js";
 import { zoo } from "../../client/models/zoo.js";
 import { JobState, Outcome } from "../../modules/jobs/index.js";
 import { keyringDir, repoRoot } from "../localnet.js";
+import { spawnMarketplace } from "../marketplace.js";
 
 // The whole flow on a real localnet: 4 validator processes, 3 provider workers (one byzantine),
 // jobs through the SDK and the CLI; the byzantine worker is slashed and loses reputation; the
@@ -46,21 +47,14 @@ describe("the marketplace on a localnet (e2e: 4 validators, 3 workers, one byzan
   const dir = mkdtempSync(join(tmpdir(), "tcd-localnet-"));
   let net: ChildProcess;
   let rpc = "";
-  let output = "";
+  let output = () => "";
   const kr = () => openKeyring(keyringDir(dir), "test", () => "");
 
   before(async () => {
     const port = await freePort();
-    net = spawn(process.execPath, [tcd, "localnet", "up", "--dir", dir, "--rpc-port", String(port), "--validators", "4", "--workers", "3", "--byzantine-workers", "1", "--no-demo", "--no-auditors"], { stdio: ["ignore", "pipe", "pipe"] });
-    await new Promise<void>((resolve, reject) => {
-      const onData = (c: Buffer) => {
-        output += c.toString();
-        if (/^marketplace: /m.test(output)) resolve();
-      };
-      net.stdout!.on("data", onData);
-      net.stderr!.on("data", onData);
-      net.once("exit", (code) => reject(new Error(`localnet exited with ${code}:\n${output}`)));
-    });
+    const started = await spawnMarketplace(["--dir", dir, "--rpc-port", String(port), "--validators", "4", "--workers", "3", "--byzantine-workers", "1", "--no-demo", "--no-auditors"]);
+    net = started.child;
+    output = started.output;
     rpc = `http://127.0.0.1:${port}`;
   });
 
@@ -146,6 +140,6 @@ describe("the marketplace on a localnet (e2e: 4 validators, 3 workers, one byzan
   it("stops every process on Ctrl-C", async () => {
     net.kill("SIGINT");
     const code = await new Promise<number | null>((r) => net.once("exit", r));
-    assert.equal(code, 0, output.slice(-2000));
+    assert.equal(code, 0, output().slice(-2000));
   });
 });
