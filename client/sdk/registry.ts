@@ -24,6 +24,7 @@ export const tcomputeMessageTypes: ReadonlyArray<[string, GeneratedType]> = [
   registryCodecs.msgUpdateProvider,
   registryCodecs.msgPauseProvider,
   registryCodecs.msgResumeProvider,
+  registryCodecs.msgUnjailProvider,
   registryCodecs.msgDeregisterProvider,
   jobsCodecs.msgSubmitJob,
   jobsCodecs.msgCancelJob,

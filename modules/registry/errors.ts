@@ -13,4 +13,5 @@ export const registryErrors = {
   badStatus: registerError("registry", 10, "provider is not in a state that allows this"),
   badDenom: registerError("registry", 11, "wrong bond denomination"),
   invalidParams: registerError("registry", 12, "invalid registry params"),
+  stillJailed: registerError("registry", 13, "a penalty still holds the provider"),
 } as const;

@@ -31,6 +31,7 @@ export function parseGenesis(json: unknown): RegistryGenesis {
     maxGpusPerProvider: Number(asUint(field(p, "max_gpus_per_provider", "registry.params"), "registry.params.max_gpus_per_provider")),
     maxSlots: Number(asUint(field(p, "max_slots", "registry.params"), "registry.params.max_slots")),
     providerUnbondingSeconds: asUint(field(p, "provider_unbonding_seconds", "registry.params"), "registry.params.provider_unbonding_seconds"),
+    faultJailBlocks: optField(p, "fault_jail_blocks") === undefined ? defaultParams().faultJailBlocks : asUint(field(p, "fault_jail_blocks", "registry.params"), "registry.params.fault_jail_blocks"),
   };
   validateParams(params);
   const models = asArray(optField(o, "models") ?? [], "registry.models").map((m, i) => codecs.model.decode(modelJson.fromJson(m, `registry.models[${i}]`)));

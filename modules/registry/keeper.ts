@@ -16,6 +16,19 @@ import { codecs, ProviderStatus, type Model, type Provider } from "./types.js";
 
 export const providerBondsPoolName = "provider_bonds";
 
+/**
+ * What still holds a provider in jail, each lifted only by its own rule: the bond restored to
+ * the minimum, the fault jail's time served, a capability challenge passed. Empty: free to go.
+ */
+export function jailHolds(p: Provider, height: bigint, minBond: bigint): string[] {
+  const holds: string[] = [];
+  if (BigInt(p.bond) < minBond) holds.push(`bond ${p.bond} below the minimum ${minBond}`);
+  const until = BigInt(p.jailedUntil || "0");
+  if (until > height) holds.push(`jailed for faults until height ${until}`);
+  if (p.challengeHold) holds.push("a failed capability challenge (pass one to clear it)");
+  return holds;
+}
+
 export class RegistryKeeper {
   constructor(readonly bank: BankForRegistry) {}
 
@@ -87,11 +100,29 @@ export class RegistryKeeper {
     ctx.events.emit(event(registryEvents.providerStatus, [["provider", p.owner], ["status", String(status)], ["reason", reason]]));
   }
 
+  // ---- penalties (docs/jobs.md, "Provider status") ----
+
+  /**
+   * Moves an active or paused provider to jailed (a leaving one keeps unbonding: its bond stays
+   * slashable and it takes no jobs anyway); saves the provider either way.
+   */
+  private jail(ctx: Context, p: Provider, reason: string): void {
+    if (p.status === ProviderStatus.active || p.status === ProviderStatus.paused) this.setStatus(ctx, p, ProviderStatus.jailed, reason);
+    else this.setProvider(ctx.store, p, p.models);
+  }
+
+  /** Ends a jail whose last hold just cleared by its own rule (bond restored, challenge passed). */
+  liftIfClear(ctx: Context, p: Provider, reason: string): boolean {
+    if (p.status !== ProviderStatus.jailed || jailHolds(p, ctx.height, this.params(ctx.store).minProviderBond).length > 0) return false;
+    this.setStatus(ctx, p, ProviderStatus.active, reason);
+    return true;
+  }
+
   // ---- for jobs ----
 
   /**
    * Burns `fraction` (18-decimal) of a provider's bond, also while it unbonds; a provider left
-   * below the minimum bond is jailed (no new jobs) until it tops the bond up.
+   * below the minimum bond is jailed (no new jobs) until the bond is restored.
    */
   slashProviderBond(ctx: Context, owner: string, fraction: bigint, reason: string, beneficiary?: { address: string; cap: bigint }): bigint {
     const p = this.getProvider(ctx.store, owner);
@@ -106,27 +137,42 @@ export class RegistryKeeper {
     if (cut > paidOut) this.bank.burn(ctx, providerBondsPoolName, [{ denom: params.bondDenom, amount: cut - paidOut }]);
     p.bond = (bond - cut).toString();
     ctx.events.emit(event(registryEvents.providerSlashed, [["provider", owner], ["amount", `${cut}${params.bondDenom}`], ["reason", reason]]));
-    if (p.status === ProviderStatus.active && bond - cut < params.minProviderBond) this.setStatus(ctx, p, ProviderStatus.jailed, "bond below minimum");
+    if (bond - cut < params.minProviderBond) this.jail(ctx, p, "bond below minimum");
     else this.setProvider(ctx.store, p, p.models);
     return cut;
   }
 
-  /** For reputation: a provider with too many faults in a row takes no new jobs. */
+  /**
+   * For reputation: a provider with too many faults in a row is jailed for fault_jail_blocks
+   * (also when it paused itself just before, so that pausing cannot dodge the jail; a second
+   * jail extends the first). Only time ends it: MsgUnjailProvider once the height is reached.
+   */
   jailProvider(ctx: Context, owner: string, reason: string): void {
     const p = this.getProvider(ctx.store, owner);
-    if (p === null || p.status !== ProviderStatus.active) return;
-    this.setStatus(ctx, p, ProviderStatus.jailed, reason);
+    if (p === null || p.status === ProviderStatus.unbonding) return;
+    const until = ctx.height + this.params(ctx.store).faultJailBlocks;
+    if (until > BigInt(p.jailedUntil || "0")) p.jailedUntil = until.toString();
+    this.jail(ctx, p, reason);
   }
 
-  /** A capability challenge's outcome: a failed one pauses the provider. */
+  /**
+   * A capability challenge's outcome: a failed one jails the provider and holds it until it
+   * passes one (MsgResumeProvider and MsgUpdateProvider cannot lift it); a passed one clears the
+   * hold and ends the jail when nothing else holds it.
+   */
   recordChallenge(ctx: Context, owner: string, passed: boolean): void {
     const p = this.getProvider(ctx.store, owner);
     if (p === null) return;
     if (passed) p.challengesPassed += 1;
     else p.challengesFailed += 1;
     ctx.events.emit(event(registryEvents.challenge, [["provider", owner], ["passed", String(passed)]]));
-    if (!passed && p.status === ProviderStatus.active) this.setStatus(ctx, p, ProviderStatus.paused, "failed a capability challenge");
-    else this.setProvider(ctx.store, p, p.models);
+    if (!passed) {
+      p.challengeHold = true;
+      this.jail(ctx, p, "failed a capability challenge");
+      return;
+    }
+    p.challengeHold = false;
+    if (!this.liftIfClear(ctx, p, "passed a capability challenge")) this.setProvider(ctx.store, p, p.models);
   }
 
   /** Providers that may take a job of this model now (jobs applies price, slots and reputation). */

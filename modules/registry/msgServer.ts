@@ -4,7 +4,7 @@ import { event } from "../sdk/events.js";
 import type { MsgRoute } from "../sdk/module.js";
 import { registryErrors } from "./errors.js";
 import { registryEvents } from "./events.js";
-import type { RegistryKeeper } from "./keeper.js";
+import { jailHolds, type RegistryKeeper } from "./keeper.js";
 import type { Codec } from "../sdk/proto.js";
 import { codecs, ProviderStatus, type MsgOwner, type MsgRegisterModel, type ProviderOffer, type TensorSpec } from "./types.js";
 
@@ -120,6 +120,8 @@ export function registryMsgRoutes(k: RegistryKeeper): MsgRoute<unknown>[] {
         challengesPassed: 0,
         challengesFailed: 0,
         registeredHeight: ctx.height.toString(),
+        jailedUntil: "0",
+        challengeHold: false,
       });
       ctx.events.emit(event(registryEvents.registerProvider, [["provider", m.owner], ["bond", `${bond}${params.bondDenom}`]]));
     },
@@ -142,10 +144,11 @@ export function registryMsgRoutes(k: RegistryKeeper): MsgRoute<unknown>[] {
       if (add > 0n) k.bank.transfer(ctx, m.owner, k.bondPool(), [{ denom: params.bondDenom, amount: add }]);
       const previous = p.models;
       const next = { ...p, moniker: m.moniker, gpus: m.gpus, models: [...m.models].sort(), pricePerUnit: m.pricePerUnit, slots: m.slots, x25519Pubkey: m.x25519Pubkey, endpoint: m.endpoint, bond: (BigInt(p.bond) + add).toString() };
-      // Topping up the bond lifts a bond-related jail.
-      if (next.status === ProviderStatus.jailed && BigInt(next.bond) >= params.minProviderBond) next.status = ProviderStatus.active;
       k.setProvider(ctx.store, next, previous);
       ctx.events.emit(event(registryEvents.updateProvider, [["provider", m.owner]]));
+      // Restoring the bond ends a jail only when the bond was what still held it: a jail for
+      // faults or a failed challenge outlasts any update.
+      if (BigInt(p.bond) < params.minProviderBond) k.liftIfClear(ctx, next, "bond restored");
     },
   );
 
@@ -159,9 +162,18 @@ export function registryMsgRoutes(k: RegistryKeeper): MsgRoute<unknown>[] {
 
   const resume = route(codecs.msgResumeProvider, codecs.msgResumeProviderResponse, (m) => m.owner, ownerOnly, (ctx, m) => {
     const p = k.mustGetProvider(ctx.store, m.owner);
+    if (p.status === ProviderStatus.jailed) throw registryErrors.badStatus.wrap(`a jailed provider cannot resume itself (held by: ${jailHolds(p, ctx.height, k.params(ctx.store).minProviderBond).join("; ") || "nothing; send MsgUnjailProvider"})`);
     if (p.status !== ProviderStatus.paused) throw registryErrors.badStatus.wrap("only a paused provider can resume");
     if (BigInt(p.bond) < k.params(ctx.store).minProviderBond) throw registryErrors.bondTooSmall.wrap("top the bond up with MsgUpdateProvider first");
     k.setStatus(ctx, p, ProviderStatus.active, "resumed by owner");
+  });
+
+  const unjail = route(codecs.msgUnjailProvider, codecs.msgUnjailProviderResponse, (m) => m.owner, ownerOnly, (ctx, m) => {
+    const p = k.mustGetProvider(ctx.store, m.owner);
+    if (p.status !== ProviderStatus.jailed) throw registryErrors.badStatus.wrap("only a jailed provider can be unjailed");
+    const holds = jailHolds(p, ctx.height, k.params(ctx.store).minProviderBond);
+    if (holds.length > 0) throw registryErrors.stillJailed.wrap(holds.join("; "));
+    k.setStatus(ctx, p, ProviderStatus.active, "unjailed: every hold cleared");
   });
 
   const deregister = route(codecs.msgDeregisterProvider, null, (m) => m.owner, ownerOnly, (ctx, m) => {
@@ -175,5 +187,5 @@ export function registryMsgRoutes(k: RegistryKeeper): MsgRoute<unknown>[] {
     return codecs.msgDeregisterProviderResponse.encode({ completionTime: completion.toString() });
   });
 
-  return [registerModel, registerProvider, updateProvider, pause, resume, deregister];
+  return [registerModel, registerProvider, updateProvider, pause, resume, unjail, deregister];
 }

@@ -49,6 +49,10 @@ export interface Provider extends ProviderOffer {
   challengesPassed: number;
   challengesFailed: number;
   registeredHeight: string;
+  /** Height until which a jail for consecutive faults runs ("0": none). */
+  jailedUntil: string;
+  /** A failed capability challenge holds the provider jailed until it passes one. */
+  challengeHold: boolean;
 }
 
 export interface RegistryParamsPb {
@@ -58,6 +62,7 @@ export interface RegistryParamsPb {
   maxGpusPerProvider: number;
   maxSlots: number;
   providerUnbondingSeconds: string;
+  faultJailBlocks: string;
 }
 
 export interface MsgRegisterModel {
@@ -110,6 +115,8 @@ export const codecs = {
   msgPauseProviderResponse: codec<Record<string, never>>(file, `${pkg}.MsgPauseProviderResponse`),
   msgResumeProvider: codec<MsgOwner>(file, `${pkg}.MsgResumeProvider`),
   msgResumeProviderResponse: codec<Record<string, never>>(file, `${pkg}.MsgResumeProviderResponse`),
+  msgUnjailProvider: codec<MsgOwner>(file, `${pkg}.MsgUnjailProvider`),
+  msgUnjailProviderResponse: codec<Record<string, never>>(file, `${pkg}.MsgUnjailProviderResponse`),
   msgDeregisterProvider: codec<MsgOwner>(file, `${pkg}.MsgDeregisterProvider`),
   msgDeregisterProviderResponse: codec<MsgDeregisterProviderResponse>(file, `${pkg}.MsgDeregisterProviderResponse`),
   queryModelRequest: codec<{ hash: string }>(file, `${pkg}.QueryModelRequest`),

@@ -107,6 +107,7 @@ export function registerRegistryCommands(tx: Command, qry: Command): void {
   for (const [name, c, what] of [
     ["pause-provider", registryCodecs.msgPauseProvider, "stop taking new jobs"],
     ["resume-provider", registryCodecs.msgResumeProvider, "take jobs again"],
+    ["unjail-provider", registryCodecs.msgUnjailProvider, "end a jail once every hold cleared (time served, bond restored, challenge passed)"],
     ["deregister-provider", registryCodecs.msgDeregisterProvider, "leave; the bond returns after the unbonding period"],
   ] as const) {
     txFlags(r.command(`${name} <from-key>`).description(what)).action(async (from: string, o: TxOptions, cmd: Command) => {

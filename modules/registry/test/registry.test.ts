@@ -164,7 +164,7 @@ describe("registry hooks for the jobs module", () => {
     const ctx = new Context(new BranchStore(new MemoryStore()), { chainId: "t", height: 5n, time: { seconds: 100n, nanos: 0 }, proposer: new Uint8Array() }, new GasMeter(undefined), "block", nopLogger);
     bank.initBalance(ctx.store, k.bondPool(), { denom: "utcu", amount: 20_000_000n });
     bank.setSupply(ctx.store, "utcu", 20_000_000n);
-    k.setProvider(ctx.store, { owner: prov[0]!.address, moniker: "p", gpus: [], models: [mlp], pricePerUnit: "1utcu", slots: 1, x25519Pubkey: new Uint8Array(32), endpoint: "", bond: "20000000", status: ProviderStatus.active, unbondingCompletion: "0", challengesPassed: 0, challengesFailed: 0, registeredHeight: "1" });
+    k.setProvider(ctx.store, { owner: prov[0]!.address, moniker: "p", gpus: [], models: [mlp], pricePerUnit: "1utcu", slots: 1, x25519Pubkey: new Uint8Array(32), endpoint: "", bond: "20000000", status: ProviderStatus.active, unbondingCompletion: "0", challengesPassed: 0, challengesFailed: 0, registeredHeight: "1", jailedUntil: "0", challengeHold: false });
     return { k, ctx, bank };
   }
 
@@ -181,13 +181,14 @@ describe("registry hooks for the jobs module", () => {
     assert.equal(k.slashProviderBond(ctx, "tc1nobody", decOne, "x"), 0n);
   });
 
-  it("records capability challenges; a failed one pauses the provider", () => {
+  it("records capability challenges; a failed one jails the provider until it passes one", () => {
     const { k, ctx } = setup();
     k.recordChallenge(ctx, prov[0]!.address, true);
     assert.equal(k.getProvider(ctx.store, prov[0]!.address)!.challengesPassed, 1);
     k.recordChallenge(ctx, prov[0]!.address, false);
     const p = k.getProvider(ctx.store, prov[0]!.address)!;
     assert.equal(p.challengesFailed, 1);
-    assert.equal(p.status, ProviderStatus.paused);
+    assert.equal(p.status, ProviderStatus.jailed);
+    assert.equal(p.challengeHold, true);
   });
 });
