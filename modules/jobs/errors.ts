@@ -21,4 +21,7 @@ export const jobsErrors = {
   notAudited: registerError("jobs", 18, "the job is not open for audit"),
   alreadyVoted: registerError("jobs", 19, "this validator already gave a verdict"),
   jobPruned: registerError("jobs", 20, "the job was pruned; its receipt remains"),
+  // 30+: matching limits (docs/jobs.md, "Matching").
+  priceTooLow: registerError("jobs", 30, "price per unit below the minimum"),
+  tooManyPending: registerError("jobs", 31, "too many pending jobs for this requester"),
 } as const;

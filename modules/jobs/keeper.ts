@@ -5,6 +5,7 @@ import { fromUtf8, prefixRange, utf8, type KVStore } from "../sdk/store.js";
 import type { BankForJobs, EmissionsForJobs, RegistryForJobs, ReputationForJobs, StakingForJobs } from "./expectedKeepers.js";
 import { keys, queueEntry } from "./keys.js";
 import { readParams, type JobsParams } from "./params.js";
+import { addPending, removePending } from "./pendingIndex.js";
 import { AuditStatus, codecs, isOpen, JobState, type Job, type Receipt } from "./types.js";
 
 // The jobs store: jobs, their indexes and queues, escrow movements and transitions. The only
@@ -137,7 +138,7 @@ export class JobsKeeper {
     store.set(keys.byState(j.state, id), new Uint8Array());
     for (const a of j.assignments) store.set(keys.byProvider(a.provider, id), new Uint8Array());
     if (j.state === JobState.pending) {
-      store.set(keys.pending(id), new Uint8Array());
+      addPending(store, j.requester, id);
       store.set(keys.deadline(BigInt(j.deadlineHeight), id), new Uint8Array());
     }
     if (holdsSlots(j.state)) for (const a of j.assignments) this.addSlots(store, a.provider, 1);
@@ -149,7 +150,7 @@ export class JobsKeeper {
   /** Records that providers were assigned: index, slots (via the transition), commit window. */
   assign(ctx: Context, j: Job, note: string): void {
     const id = BigInt(j.id);
-    ctx.store.delete(keys.pending(id));
+    removePending(ctx.store, j.requester, id);
     ctx.store.delete(keys.deadline(BigInt(j.deadlineHeight), id));
     for (const a of j.assignments) ctx.store.set(keys.byProvider(a.provider, id), new Uint8Array());
     j.assignedHeight = ctx.height.toString();
@@ -202,7 +203,7 @@ export class JobsKeeper {
     if (refund > 0n) this.bank.transfer(ctx, this.escrowAddress(), j.requester, [{ denom: parsePrice(j.maxPricePerUnit)![1], amount: refund }]);
     j.escrow = "0";
     j.refunded = (BigInt(j.refunded || "0") + refund).toString();
-    ctx.store.delete(keys.pending(id));
+    removePending(ctx.store, j.requester, id);
     ctx.store.delete(keys.deadline(BigInt(j.deadlineHeight), id));
     j.finalHeight = ctx.height.toString();
     this.transition(ctx, j, state, note);

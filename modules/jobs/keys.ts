@@ -12,9 +12,17 @@ export const keys = {
   // id -> Receipt (after pruning)
   receipt: (id: bigint) => `${p}rc/${pad(id)}`,
   receiptPrefix: `${p}rc/`,
-  // id -> "" : jobs waiting for providers, matched in id order
-  pending: (id: bigint) => `${p}q/${pad(id)}`,
-  pendingPrefix: `${p}q/`,
+  // (requester, id) -> "" : jobs waiting for providers, by requester (matching.ts visits
+  // requesters in turn and each one's jobs in id order)
+  pending: (requester: string, id: bigint) => `${p}q/${requester}/${pad(id)}`,
+  pendingOfPrefix: (requester: string) => `${p}q/${requester}/`,
+  // requester -> number of its pending jobs (present while it has any)
+  pendingCount: (requester: string) => `${p}qn/${requester}`,
+  pendingCountPrefix: `${p}qn/`,
+  // requester -> the id matching last examined when it moved on before the requester's last job
+  pendingCursor: (requester: string) => `${p}qc/${requester}`,
+  // -> the requester matching stopped at when the block's scan budget ran out
+  matchCursor: `${p}mc`,
   // (deadline height, id) -> "" : expiry of pending jobs
   deadline: (h: bigint, id: bigint) => `${p}d/${pad(h)}/${pad(id)}`,
   deadlinePrefix: `${p}d/`,

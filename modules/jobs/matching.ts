@@ -1,54 +1,127 @@
 import { createHash } from "node:crypto";
 import type { Context } from "../sdk/context.js";
 import { event } from "../sdk/events.js";
-import { prefixRange } from "../sdk/store.js";
+import { fromUtf8, prefixEnd, utf8 } from "../sdk/store.js";
 import type { ProviderForJobs } from "./expectedKeepers.js";
 import { parsePrice, type JobsKeeper } from "./keeper.js";
 import { keys } from "./keys.js";
 import { JobState, type GpuRequirement } from "./types.js";
 
-// Matching, in end-block: pending jobs in id order, at most max_matches_per_block of them. Eligible
-// providers are active and bonded (the registry's filter), serve the model, have a free slot, ask
-// at most the job's price in its denom, meet its reputation floor and its GPU requirement, and hold
-// a sealed copy of the input when the job is sealed. k of them are drawn without replacement,
-// weighted by bond × reputation, from a seed of the block and the job id. A provider is one owner,
-// so k distinct providers are k distinct owners. Jobs with too few eligible providers wait.
+// Matching, in end-block. Eligible providers are active and bonded (the registry's filter), serve
+// the model, have a free slot, ask at most the job's price in its denom, meet its reputation floor
+// and its GPU requirement, and hold a sealed copy of the input when the job is sealed. k of them
+// are drawn without replacement, weighted by bond × reputation, from a seed of the block and the
+// job id. A provider is one owner, so k distinct providers are k distinct owners. Jobs with too
+// few eligible providers wait.
+//
+// So that no tx can hold matchable jobs back (docs/jobs.md, "Matching"), pending jobs are indexed
+// by requester and requesters are visited in turn: each gets its jobs examined in id order until
+// max_misses_per_requester of them found no providers, then matching moves on to the next
+// requester, remembering where it stopped in this requester's list. The whole block examines at
+// most max_match_scans_per_block jobs and matches at most max_matches_per_block; when that budget
+// runs out, the next block starts with the requester after the last one visited. A batch of any
+// number of unmatchable jobs from one requester thus costs other requesters
+// max_misses_per_requester examinations, not a place in the queue.
 
-export function matchPending(ctx: Context, k: JobsKeeper): void {
-  const limit = k.params(ctx.store).maxMatchesPerBlock;
-  const ids: bigint[] = [];
-  for (const [key] of prefixRange(ctx.store, keys.pendingPrefix)) {
-    if (ids.length >= limit) break;
-    ids.push(BigInt(key.slice(keys.pendingPrefix.length)));
+export interface MatchStats {
+  examined: number;
+  matched: number;
+  requesters: number;
+}
+
+/** Up to `limit` keys of the store in [start, end), then from `wrapStart` up to `start` (one turn). */
+function turn(ctx: Context, prefix: string, after: string | null, limit: number): string[] {
+  const out: string[] = [];
+  const end = prefixEnd(prefix);
+  const from = after === null ? prefix : after + "\u0000";
+  for (const [key] of ctx.store.range(from, end)) {
+    if (out.length >= limit) return out;
+    out.push(key);
   }
-  for (const id of ids) {
-    const j = k.getJob(ctx.store, id);
-    if (j === null || j.state !== JobState.pending) continue;
-    const [maxPrice, denom] = parsePrice(j.maxPricePerUnit)!;
-    const sealedFor = j.sealed.length > 0 ? new Set(j.sealed.map((s) => s.provider)) : null;
-    const eligible: Array<{ provider: ProviderForJobs; gpu: string; weight: bigint }> = [];
-    for (const p of k.registry.activeProvidersOfModel(ctx.store, j.model)) {
-      const ask = parsePrice(p.pricePerUnit);
-      if (ask === null || ask[1] !== denom || ask[0] > maxPrice) continue;
-      if (k.slotsUsed(ctx.store, p.owner) >= p.slots) continue;
-      if (sealedFor !== null && !sealedFor.has(p.owner)) continue;
-      const score = k.reputation.score(ctx.store, p.owner, ctx.height);
-      if (score < j.minReputation) continue;
-      const gpu = gpuMeeting(p, j.gpu);
-      if (gpu === null) continue;
-      eligible.push({ provider: p, gpu, weight: BigInt(p.bond) * BigInt(Math.max(1, score)) });
+  if (after !== null) {
+    for (const [key] of ctx.store.range(prefix, from)) {
+      if (out.length >= limit) return out;
+      out.push(key);
     }
-    if (eligible.length < j.k) continue;
-    const byOwner = new Map(eligible.map((e) => [e.provider.owner, e]));
-    const chosen = drawWeighted(eligible.map((e) => ({ owner: e.provider.owner, weight: e.weight })), j.k, seedOf(ctx, j.id));
-    j.assignments = chosen.map((owner) => {
-      const e = byOwner.get(owner)!;
-      return { provider: owner, gpu: e.gpu, pricePerUnit: e.provider.pricePerUnit, commitment: new Uint8Array(), committedHeight: "0", digest: new Uint8Array(), sketch: null, outputUri: "", revealedHeight: "0", outcome: 0, paid: "0", slashed: "0" };
-    });
-    k.assign(ctx, j, `assigned to ${chosen.length} provider(s)`);
-    for (const a of j.assignments) ctx.events.emit(event("job_assigned", [["id", j.id], ["provider", a.provider], ["gpu", a.gpu]]));
-    k.setJob(ctx.store, j);
   }
+  return out;
+}
+
+export function matchPending(ctx: Context, k: JobsKeeper): MatchStats {
+  const p = k.params(ctx.store);
+  const stats: MatchStats = { examined: 0, matched: 0, requesters: 0 };
+  const budgetLeft = () => stats.examined < p.maxMatchScansPerBlock && stats.matched < p.maxMatchesPerBlock;
+  const cursorRaw = ctx.store.get(keys.matchCursor);
+  const startAfter = cursorRaw === undefined ? null : keys.pendingCountPrefix + fromUtf8(cursorRaw);
+  // Each visit examines at least one job, so the budget bounds the requesters visited.
+  const requesters = turn(ctx, keys.pendingCountPrefix, startAfter, p.maxMatchScansPerBlock).map((key) => key.slice(keys.pendingCountPrefix.length));
+  let last: string | null = null;
+  let all = true;
+  for (const requester of requesters) {
+    if (!budgetLeft()) {
+      all = false;
+      break;
+    }
+    last = requester;
+    stats.requesters++;
+    const prefix = keys.pendingOfPrefix(requester);
+    const cursor = ctx.store.get(keys.pendingCursor(requester));
+    const room = Math.min(p.maxMatchScansPerBlock - stats.examined, p.maxMatchesPerBlock - stats.matched + p.maxMissesPerRequester);
+    const ids = turn(ctx, prefix, cursor === undefined ? null : prefix + fromUtf8(cursor), room).map((key) => BigInt(key.slice(prefix.length)));
+    let misses = 0;
+    let stoppedAt: bigint | null = null;
+    for (const [i, id] of ids.entries()) {
+      if (!budgetLeft() || misses >= p.maxMissesPerRequester) {
+        stoppedAt = ids[i - 1] ?? null;
+        break;
+      }
+      stats.examined++;
+      if (tryMatch(ctx, k, id)) stats.matched++;
+      else misses++;
+    }
+    if (stoppedAt === null && ids.length === room && ids.length > 0) stoppedAt = ids[ids.length - 1]!;
+    // Resume after the last job examined when this turn ended early; otherwise start from the oldest.
+    if (stoppedAt !== null && ctx.store.get(keys.pendingCount(requester)) !== undefined) ctx.store.set(keys.pendingCursor(requester), utf8(pad(stoppedAt)));
+    else ctx.store.delete(keys.pendingCursor(requester));
+  }
+  if (!all || (requesters.length > 0 && !budgetLeft())) {
+    if (last !== null) ctx.store.set(keys.matchCursor, utf8(last));
+  } else ctx.store.delete(keys.matchCursor);
+  if (stats.examined > 0) ctx.events.emit(event("matching", [["examined", String(stats.examined)], ["matched", String(stats.matched)], ["requesters", String(stats.requesters)]]));
+  return stats;
+}
+
+const pad = (n: bigint) => n.toString().padStart(20, "0");
+
+/** Assigns the job when enough providers are eligible; false when it must wait. */
+function tryMatch(ctx: Context, k: JobsKeeper, id: bigint): boolean {
+  const j = k.getJob(ctx.store, id);
+  if (j === null || j.state !== JobState.pending) return false;
+  const [maxPrice, denom] = parsePrice(j.maxPricePerUnit)!;
+  const sealedFor = j.sealed.length > 0 ? new Set(j.sealed.map((s) => s.provider)) : null;
+  const eligible: Array<{ provider: ProviderForJobs; gpu: string; weight: bigint }> = [];
+  for (const p of k.registry.activeProvidersOfModel(ctx.store, j.model)) {
+    const ask = parsePrice(p.pricePerUnit);
+    if (ask === null || ask[1] !== denom || ask[0] > maxPrice) continue;
+    if (k.slotsUsed(ctx.store, p.owner) >= p.slots) continue;
+    if (sealedFor !== null && !sealedFor.has(p.owner)) continue;
+    const score = k.reputation.score(ctx.store, p.owner, ctx.height);
+    if (score < j.minReputation) continue;
+    const gpu = gpuMeeting(p, j.gpu);
+    if (gpu === null) continue;
+    eligible.push({ provider: p, gpu, weight: BigInt(p.bond) * BigInt(Math.max(1, score)) });
+  }
+  if (eligible.length < j.k) return false;
+  const byOwner = new Map(eligible.map((e) => [e.provider.owner, e]));
+  const chosen = drawWeighted(eligible.map((e) => ({ owner: e.provider.owner, weight: e.weight })), j.k, seedOf(ctx, j.id));
+  j.assignments = chosen.map((owner) => {
+    const e = byOwner.get(owner)!;
+    return { provider: owner, gpu: e.gpu, pricePerUnit: e.provider.pricePerUnit, commitment: new Uint8Array(), committedHeight: "0", digest: new Uint8Array(), sketch: null, outputUri: "", revealedHeight: "0", outcome: 0, paid: "0", slashed: "0" };
+  });
+  k.assign(ctx, j, `assigned to ${chosen.length} provider(s)`);
+  for (const a of j.assignments) ctx.events.emit(event("job_assigned", [["id", j.id], ["provider", a.provider], ["gpu", a.gpu]]));
+  k.setJob(ctx.store, j);
+  return true;
 }
 
 const gpuName = (g: { vendor: string; model: string; memoryMib: number; count: number }) => `${g.vendor} ${g.model} ${g.memoryMib}MiB x${g.count}`;

@@ -17,7 +17,7 @@ export function createJobsModule(keeper: JobsKeeper): AppModule {
     initGenesis: (ctx, g) => initGenesis(ctx, keeper, parseGenesis(g)),
     exportGenesis: (ctx) => exportGenesis(ctx, keeper),
     // Bounded by what is due: windows ending this height (settlements free slots first), pending
-    // jobs whose deadline passed, at most max_matches_per_block matches, receipts due.
+    // jobs whose deadline passed, at most max_match_scans_per_block jobs examined, receipts due.
     endBlock(ctx) {
       advancePhases(ctx, keeper);
       keeper.expire(ctx);

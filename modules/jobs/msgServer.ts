@@ -7,6 +7,7 @@ import { commitmentOf, sketchFromPb } from "./commitment.js";
 import { jobsErrors } from "./errors.js";
 import { parsePrice, type JobsKeeper } from "./keeper.js";
 import { keys } from "./keys.js";
+import { pendingCount } from "./pendingIndex.js";
 import { committed, openReveals, revealed, ruleOf } from "./settlement.js";
 import { AuditStatus, codecs, isOpen, JobState, jobStateNames, type Input, type Job, type MsgAuditVerdict, type MsgCancelJob, type MsgCommitResult, type MsgRevealResult, type MsgSubmitJob } from "./types.js";
 
@@ -90,9 +91,13 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       const [price, denom] = parsePrice(m.maxPricePerUnit)!;
       const bondDenom = k.denom(ctx.store);
       if (denom !== bondDenom) throw jobsErrors.badDenom.wrap(`prices are in ${bondDenom}`);
+      // A job that costs nothing to leave pending could be sent by the thousand (docs/jobs.md, "Matching").
+      if (price < p.minPricePerUnit) throw jobsErrors.priceTooLow.wrap(`${price}${denom} < ${p.minPricePerUnit}${denom} per unit`);
       // Shards of at most max_inputs_per_shard inputs, matched and settled on their own.
       const shards: Input[][] = [];
       for (let i = 0; i < m.inputs.length; i += p.maxInputsPerShard) shards.push(m.inputs.slice(i, i + p.maxInputsPerShard));
+      const waiting = pendingCount(ctx.store, m.requester);
+      if (waiting + shards.length > p.maxPendingPerRequester) throw jobsErrors.tooManyPending.wrap(`${waiting} pending + ${shards.length} new > ${p.maxPendingPerRequester}; wait for some to be matched or cancel them`);
       const first = k.nextId(ctx.store);
       const ids: string[] = [];
       let total = 0n;

@@ -22,6 +22,11 @@ export interface JobsParams {
   auditRateSinglePpm: number;
   auditRateLowReputationPpm: number;
   retentionBlocks: bigint;
+  /** Matching (matching.ts): the lowest price per unit a job may offer, in the bond denom. */
+  minPricePerUnit: bigint;
+  maxPendingPerRequester: number;
+  maxMatchScansPerBlock: number;
+  maxMissesPerRequester: number;
 }
 
 export function defaultParams(): JobsParams {
@@ -43,6 +48,10 @@ export function defaultParams(): JobsParams {
     auditRateSinglePpm: 100_000, // 10% of k = 1 jobs
     auditRateLowReputationPpm: 500_000, // +50% at reputation 0
     retentionBlocks: 1000n,
+    minPricePerUnit: 1n,
+    maxPendingPerRequester: 1000,
+    maxMatchScansPerBlock: 1000,
+    maxMissesPerRequester: 10,
   };
 }
 
@@ -59,6 +68,11 @@ export function validateParams(p: JobsParams): void {
     if (f < 0n || f > decOne) throw bad(`${n} must be between 0 and 1`);
   }
   if (!ppm(p.auditRatePpm) || !ppm(p.auditRateSinglePpm) || !ppm(p.auditRateLowReputationPpm)) throw bad("audit rates are parts per million, 0 to 1000000");
+  if (p.minPricePerUnit < 1n) throw bad("min_price_per_unit must be positive (a free job costs nothing to leave pending)");
+  const intIn = (n: number, lo: number, hi: number) => Number.isSafeInteger(n) && n >= lo && n <= hi;
+  if (!intIn(p.maxPendingPerRequester, 1, 1_000_000)) throw bad("max_pending_per_requester must be 1 to 1000000");
+  if (!intIn(p.maxMatchScansPerBlock, 1, 100_000)) throw bad("max_match_scans_per_block must be 1 to 100000");
+  if (!intIn(p.maxMissesPerRequester, 1, 10_000)) throw bad("max_misses_per_requester must be 1 to 10000");
 }
 
 export function paramsToPb(p: JobsParams): JobsParamsPb {
@@ -80,10 +94,15 @@ export function paramsToPb(p: JobsParams): JobsParamsPb {
     auditRateSinglePpm: p.auditRateSinglePpm,
     auditRateLowReputationPpm: p.auditRateLowReputationPpm,
     retentionBlocks: p.retentionBlocks.toString(),
+    minPricePerUnit: p.minPricePerUnit.toString(),
+    maxPendingPerRequester: p.maxPendingPerRequester,
+    maxMatchScansPerBlock: p.maxMatchScansPerBlock,
+    maxMissesPerRequester: p.maxMissesPerRequester,
   };
 }
 
 export function paramsFromPb(p: JobsParamsPb): JobsParams {
+  const d = defaultParams();
   const int = (s: string, name: string) => {
     if (!/^[0-9]{1,19}$/.test(s)) throw jobsErrors.invalidParams.wrap(`${name} must be a non-negative integer`);
     return BigInt(s);
@@ -113,6 +132,11 @@ export function paramsFromPb(p: JobsParamsPb): JobsParams {
     auditRateSinglePpm: p.auditRateSinglePpm,
     auditRateLowReputationPpm: p.auditRateLowReputationPpm,
     retentionBlocks: int(p.retentionBlocks || "0", "retention_blocks"),
+    // Absent (a genesis written before these params existed): the defaults.
+    minPricePerUnit: p.minPricePerUnit === "" || p.minPricePerUnit === undefined ? d.minPricePerUnit : int(p.minPricePerUnit, "min_price_per_unit"),
+    maxPendingPerRequester: p.maxPendingPerRequester || d.maxPendingPerRequester,
+    maxMatchScansPerBlock: p.maxMatchScansPerBlock || d.maxMatchScansPerBlock,
+    maxMissesPerRequester: p.maxMissesPerRequester || d.maxMissesPerRequester,
   };
 }
 

@@ -139,6 +139,10 @@ export interface JobsParamsPb {
   auditRateSinglePpm: number;
   auditRateLowReputationPpm: number;
   retentionBlocks: string;
+  minPricePerUnit: string;
+  maxPendingPerRequester: number;
+  maxMatchScansPerBlock: number;
+  maxMissesPerRequester: number;
 }
 
 export interface MsgSubmitJob {
