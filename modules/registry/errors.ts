@@ -14,4 +14,5 @@ export const registryErrors = {
   badDenom: registerError("registry", 11, "wrong bond denomination"),
   invalidParams: registerError("registry", 12, "invalid registry params"),
   stillJailed: registerError("registry", 13, "a penalty still holds the provider"),
+  modelNameAmbiguous: registerError("registry", 14, "several owners registered this model name"),
 } as const;

@@ -4,7 +4,7 @@ import { asArray, asObject, asString, asUint, field, optField } from "../sdk/jso
 import { jsonCodec } from "../sdk/proto.js";
 import { registryErrors } from "./errors.js";
 import type { RegistryKeeper } from "./keeper.js";
-import { defaultParams, paramsToJson, validateParams, writeParams, type RegistryParams } from "./params.js";
+import { defaultParams, paramsToJson, ruleOutOfBounds, validateParams, writeParams, type RegistryParams } from "./params.js";
 import { codecs, ProviderStatus, type Model, type Provider } from "./types.js";
 
 const file = "registry/v1/registry.proto";
@@ -24,6 +24,9 @@ export interface RegistryGenesis {
 export function parseGenesis(json: unknown): RegistryGenesis {
   const o = asObject(json, "registry");
   const p = asObject(field(o, "params", "registry"), "registry.params");
+  const d = defaultParams();
+  // Params added after the first genesis files: absent means the default.
+  const opt = (key: string, dflt: bigint) => (optField(p, key) === undefined ? dflt : asUint(field(p, key, "registry.params"), `registry.params.${key}`));
   const params: RegistryParams = {
     minProviderBond: asUint(field(p, "min_provider_bond", "registry.params"), "registry.params.min_provider_bond"),
     bondDenom: asString(field(p, "bond_denom", "registry.params"), "registry.params.bond_denom"),
@@ -31,7 +34,12 @@ export function parseGenesis(json: unknown): RegistryGenesis {
     maxGpusPerProvider: Number(asUint(field(p, "max_gpus_per_provider", "registry.params"), "registry.params.max_gpus_per_provider")),
     maxSlots: Number(asUint(field(p, "max_slots", "registry.params"), "registry.params.max_slots")),
     providerUnbondingSeconds: asUint(field(p, "provider_unbonding_seconds", "registry.params"), "registry.params.provider_unbonding_seconds"),
-    faultJailBlocks: optField(p, "fault_jail_blocks") === undefined ? defaultParams().faultJailBlocks : asUint(field(p, "fault_jail_blocks", "registry.params"), "registry.params.fault_jail_blocks"),
+    faultJailBlocks: opt("fault_jail_blocks", d.faultJailBlocks),
+    minSketchSize: Number(opt("min_sketch_size", BigInt(d.minSketchSize))),
+    maxSketchSize: Number(opt("max_sketch_size", BigInt(d.maxSketchSize))),
+    maxTolerance: Number(opt("max_tolerance", BigInt(d.maxTolerance))),
+    maxTopK: Number(opt("max_top_k", BigInt(d.maxTopK))),
+    maxComputeUnits: opt("max_compute_units", d.maxComputeUnits),
   };
   validateParams(params);
   const models = asArray(optField(o, "models") ?? [], "registry.models").map((m, i) => codecs.model.decode(modelJson.fromJson(m, `registry.models[${i}]`)));
@@ -39,9 +47,21 @@ export function parseGenesis(json: unknown): RegistryGenesis {
   const names = new Set<string>();
   for (const m of models) {
     if (!/^[0-9a-f]{64}$/.test(m.hash)) throw registryErrors.invalidModel.wrap(`genesis model hash ${JSON.stringify(m.hash)}`);
-    if (hashes.has(m.hash) || names.has(m.name)) throw registryErrors.modelExists.wrap(`${m.name} (${m.hash}) twice in genesis`);
+    validateAddress(m.owner);
+    // Names are per owner: the same name under two owners is two models.
+    const scoped = `${m.owner}/${m.name}`;
+    if (hashes.has(m.hash) || names.has(scoped)) throw registryErrors.modelExists.wrap(`${scoped} (${m.hash}) twice in genesis`);
     hashes.add(m.hash);
-    names.add(m.name);
+    names.add(scoped);
+    // A model's rule is held to the params as a registration is (genesis validates as MsgRegisterModel does).
+    let units: bigint;
+    try {
+      units = BigInt(m.computeUnits);
+    } catch {
+      throw registryErrors.invalidModel.wrap(`genesis model ${scoped}: compute_units ${JSON.stringify(m.computeUnits)}`);
+    }
+    const bad = ruleOutOfBounds(params, m.rule, units);
+    if (bad !== null) throw registryErrors.invalidModel.wrap(`genesis model ${scoped}: ${bad}`);
   }
   const providers = asArray(optField(o, "providers") ?? [], "registry.providers").map((x, i) => codecs.provider.decode(providerJson.fromJson(x, `registry.providers[${i}]`)));
   const owners = new Set<string>();

@@ -43,14 +43,26 @@ export class RegistryKeeper {
     return raw === undefined ? null : codecs.model.decode(raw);
   }
 
-  modelHashByName(store: KVStore, name: string): string | null {
-    const raw = store.get(keys.modelByName(name));
+  /** The model an owner registered under a name (names are per owner, so none can be squatted). */
+  modelHashByName(store: KVStore, owner: string, name: string): string | null {
+    const raw = store.get(keys.modelByName(name, owner));
     return raw === undefined ? null : fromUtf8(raw);
+  }
+
+  /** Up to `limit` models registered under a name, by owner address. */
+  modelsNamed(store: KVStore, name: string, limit: number): Array<{ owner: string; hash: string }> {
+    const prefix = keys.modelOwnersOfName(name);
+    const out: Array<{ owner: string; hash: string }> = [];
+    for (const [k, raw] of prefixRange(store, prefix)) {
+      if (out.length >= limit) break;
+      out.push({ owner: k.slice(prefix.length), hash: fromUtf8(raw) });
+    }
+    return out;
   }
 
   setModel(store: KVStore, m: Model): void {
     store.set(keys.model(m.hash), codecs.model.encode(m));
-    store.set(keys.modelByName(m.name), utf8(m.hash));
+    store.set(keys.modelByName(m.name, m.owner), utf8(m.hash));
   }
 
   *models(store: KVStore): IterableIterator<Model> {

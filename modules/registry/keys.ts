@@ -7,8 +7,10 @@ export const keys = {
   // hash -> Model
   model: (hash: string) => `${p}m/${hash}`,
   modelPrefix: `${p}m/`,
-  // name -> hash (names are unique)
-  modelByName: (name: string) => `${p}mn/${keyPart(name)}`,
+  // (name, owner) -> hash: names are per owner (the name hex-encoded, so that "a" and "a/b"
+  // never share a prefix); listing one name's owners is a prefix scan
+  modelByName: (name: string, owner: string) => `${p}mn/${Buffer.from(name, "utf8").toString("hex")}/${keyPart(owner)}`,
+  modelOwnersOfName: (name: string) => `${p}mn/${Buffer.from(name, "utf8").toString("hex")}/`,
   // owner -> Provider
   provider: (owner: string) => `${p}p/${owner}`,
   providerPrefix: `${p}p/`,

@@ -5,6 +5,7 @@ import type { MsgRoute } from "../sdk/module.js";
 import { registryErrors } from "./errors.js";
 import { registryEvents } from "./events.js";
 import { jailHolds, type RegistryKeeper } from "./keeper.js";
+import { ruleOutOfBounds } from "./params.js";
 import type { Codec } from "../sdk/proto.js";
 import { codecs, ProviderStatus, type MsgOwner, type MsgRegisterModel, type ProviderOffer, type TensorSpec } from "./types.js";
 
@@ -83,14 +84,17 @@ export function registryMsgRoutes(k: RegistryKeeper): MsgRoute<unknown>[] {
       checkTensors(m.inputs, "inputs");
       checkTensors(m.outputs, "outputs");
       if (!amountPattern.test(m.computeUnits) || BigInt(m.computeUnits) === 0n) throw registryErrors.invalidModel.wrap("compute_units must be a positive integer");
-      const r = m.rule;
-      if (r === null || r.sketchSize < 1 || r.sketchSize > 256) throw registryErrors.invalidModel.wrap("rule.sketch_size must be 1 to 256");
-      if (r.topK > 100) throw registryErrors.invalidModel.wrap("rule.top_k must be at most 100");
+      if (m.rule === null) throw registryErrors.invalidModel.wrap("a model needs a comparison rule");
       if (m.uri.length > 512) throw registryErrors.invalidModel.wrap("uri is at most 512 characters");
     },
     (ctx, m) => {
+      // The rule and the cost within the params' bounds: a registrant cannot make its own model's
+      // results unverifiable (a tolerance so wide anything agrees, a sketch of one component).
+      const bad = ruleOutOfBounds(k.params(ctx.store), m.rule, BigInt(m.computeUnits));
+      if (bad !== null) throw registryErrors.invalidModel.wrap(bad);
       if (k.getModel(ctx.store, m.hash) !== null) throw registryErrors.modelExists.wrap(m.hash);
-      if (k.modelHashByName(ctx.store, m.name) !== null) throw registryErrors.modelNameTaken.wrap(m.name);
+      // Names are per owner: only the owner's own namespace can be taken.
+      if (k.modelHashByName(ctx.store, m.owner, m.name) !== null) throw registryErrors.modelNameTaken.wrap(`${m.owner}/${m.name}`);
       k.setModel(ctx.store, { hash: m.hash, name: m.name, inputs: m.inputs, outputs: m.outputs, computeUnits: m.computeUnits, rule: m.rule, uri: m.uri, owner: m.owner, registeredHeight: ctx.height.toString() });
       ctx.events.emit(event(registryEvents.registerModel, [["model", m.hash], ["name", m.name], ["owner", m.owner]]));
     },

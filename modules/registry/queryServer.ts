@@ -1,4 +1,13 @@
 import { validateAddress } from "../sdk/address.js";
+
+const isAddress = (s: string): boolean => {
+  try {
+    validateAddress(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
 import type { QueryHandler } from "../sdk/module.js";
 import { paginate, pageRequestFromPb, pageResponseToPb } from "../sdk/pagination.js";
 import { registryErrors } from "./errors.js";
@@ -18,10 +27,25 @@ export function registryQueries(k: RegistryKeeper): Record<string, QueryHandler>
       return codecs.queryModelResponse.encode({ model });
     },
     [`${base}/ModelByName`]: (ctx, data) => {
-      const { name } = codecs.queryModelByNameRequest.decode(data);
-      const hash = k.modelHashByName(ctx.store, name);
-      if (hash === null) throw registryErrors.modelNotFound.wrap(`no model named ${JSON.stringify(name)}`);
-      return codecs.queryModelResponse.encode({ model: k.getModel(ctx.store, hash) });
+      const req = codecs.queryModelByNameRequest.decode(data);
+      let owner = req.owner ?? "";
+      let name = req.name;
+      const slash = name.indexOf("/");
+      if (owner === "" && slash > 0 && isAddress(name.slice(0, slash))) {
+        owner = name.slice(0, slash);
+        name = name.slice(slash + 1);
+      }
+      if (owner !== "") {
+        validateAddress(owner);
+        const hash = k.modelHashByName(ctx.store, owner, name);
+        if (hash === null) throw registryErrors.modelNotFound.wrap(`${owner} registered no model named ${JSON.stringify(name)}`);
+        return codecs.queryModelResponse.encode({ model: k.getModel(ctx.store, hash) });
+      }
+      // A bare name: a convenience that answers only when it names one model.
+      const named = k.modelsNamed(ctx.store, name, 5);
+      if (named.length === 0) throw registryErrors.modelNotFound.wrap(`no model named ${JSON.stringify(name)}`);
+      if (named.length > 1) throw registryErrors.modelNameAmbiguous.wrap(`${JSON.stringify(name)} is registered by several owners; ask for one of ${named.map((n) => `${n.owner}/${name}`).join(", ")}${named.length === 5 ? ", ..." : ""}`);
+      return codecs.queryModelResponse.encode({ model: k.getModel(ctx.store, named[0]!.hash) });
     },
     [`${base}/Models`]: (ctx, data) => {
       const req = codecs.queryModelsRequest.decode(data);

@@ -63,6 +63,11 @@ export interface RegistryParamsPb {
   maxSlots: number;
   providerUnbondingSeconds: string;
   faultJailBlocks: string;
+  minSketchSize: number;
+  maxSketchSize: number;
+  maxTolerance: number;
+  maxTopK: number;
+  maxComputeUnits: string;
 }
 
 export interface MsgRegisterModel {
@@ -120,7 +125,7 @@ export const codecs = {
   msgDeregisterProvider: codec<MsgOwner>(file, `${pkg}.MsgDeregisterProvider`),
   msgDeregisterProviderResponse: codec<MsgDeregisterProviderResponse>(file, `${pkg}.MsgDeregisterProviderResponse`),
   queryModelRequest: codec<{ hash: string }>(file, `${pkg}.QueryModelRequest`),
-  queryModelByNameRequest: codec<{ name: string }>(file, `${pkg}.QueryModelByNameRequest`),
+  queryModelByNameRequest: codec<{ name: string; owner?: string }>(file, `${pkg}.QueryModelByNameRequest`),
   queryModelResponse: codec<{ model: Model | null }>(file, `${pkg}.QueryModelResponse`),
   queryModelsRequest: codec<{ pagination: PageRequestPb | null }>(file, `${pkg}.QueryModelsRequest`),
   queryModelsResponse: codec<{ models: Model[]; pagination: PageResponsePb | null }>(file, `${pkg}.QueryModelsResponse`),

@@ -101,7 +101,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     t
       .command("submit <from-key>")
       .description("submit an inference job; the whole maximum payment goes into escrow at once")
-      .requiredOption("--model <name|sha256>", "the registered model")
+      .requiredOption("--model <sha256|owner/name|name>", "the registered model (a bare name only when one owner registered it)")
       .option("--input <file>", "an input file (a tensor bundle); repeat for a batch", collect, [])
       .option("--input-uri <uri>", "or: where workers fetch the input")
       .option("--input-sha256 <hex>", "with --input-uri: the sha256 of the input bytes")

@@ -118,7 +118,7 @@ export function registerRegistryCommands(tx: Command, qry: Command): void {
 
   const qr = qry.command("registry").description("models and compute providers");
   const base = "/tcompute.registry.v1.Query";
-  qr.command("model <hash-or-name>").description("a model by hash or by name").action(async (id: string, _o: unknown, cmd: Command) => {
+  qr.command("model <hash-or-name>").description("a model by hash, by <owner>/<name>, or by a name only one owner registered").action(async (id: string, _o: unknown, cmd: Command) => {
     const f = flags(cmd);
     const isHash = /^[0-9a-fA-F]{64}$/.test(id);
     const bytes = isHash ? await abciQuery(f, `${base}/Model`, registryCodecs.queryModelRequest.encode({ hash: id.toLowerCase() })) : await abciQuery(f, `${base}/ModelByName`, registryCodecs.queryModelByNameRequest.encode({ name: id }));

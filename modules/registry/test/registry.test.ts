@@ -90,7 +90,7 @@ describe("registry: models and providers", () => {
     await fails(owner, [modelMsg(cnn, "c", { inputs: [{ name: "x", dtype: "float128", shape: [1] }] })], "registry", 2, /dtype/);
     await fails(owner, [modelMsg(cnn, "c", { inputs: [{ name: "x", dtype: "float32", shape: [0] }] })], "registry", 2, /dimension/);
     await fails(owner, [modelMsg(cnn, "c", { computeUnits: "0" })], "registry", 2, /compute_units/);
-    await fails(owner, [modelMsg(cnn, "c", { rule: null })], "registry", 2, /sketch_size/);
+    await fails(owner, [modelMsg(cnn, "c", { rule: null })], "registry", 2, /rule/);
     await fails(owner, [modelMsg(cnn, "c", { outputs: [] })], "registry", 2, /outputs/);
     // Bytes that are not the message at all: a decode error, nothing stored.
     await fails(owner, [any(codecs.msgRegisterModel.typeUrl, new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f]))], "sdk", 2);
