@@ -189,11 +189,26 @@ export class EmissionsKeeper {
 
   // ---- provider pool ----
 
-  /** For jobs: a settled job's verified work. Self-purchases earn no issuance. */
+  /**
+   * For jobs: a provider was just paid `feePaid` for an accepted result. The protocol fee,
+   * job_fee_burn_share of it, is burned from that payment, and the burned amount (value that left
+   * every address for good) is the provider's weight in this epoch's pool and the base of its cap
+   * (docs/economics.md, "Provider pool"). The compute units are recorded but weigh nothing: they
+   * are the model registrant's declaration. A self-purchase pays the fee and earns no weight.
+   */
   recordVerifiedWork(ctx: Context, provider: string, units: bigint, requester: string, feePaid: bigint): void {
-    if (requester === provider || units <= 0n) return;
+    const p = this.params(ctx.store);
+    const fee = mulDec(feePaid, p.jobFeeBurnShare);
+    if (fee > 0n) {
+      const coins = [{ denom: p.denom, amount: fee }];
+      this.bank.transfer(ctx, provider, moduleAddress(emissionsAccount), coins);
+      this.bank.burn(ctx, emissionsAccount, coins);
+      writeInt(ctx.store, keys.burned, this.burned(ctx.store) + fee);
+      ctx.events.emit(event("protocol_fee", [["provider", provider], ["amount", `${fee}${p.denom}`]]));
+    }
+    if (requester === provider || fee <= 0n) return;
     const [u, f] = this.work(ctx.store, provider);
-    ctx.store.set(keys.work(provider), utf8(`${u + units}/${f + feePaid}`));
+    ctx.store.set(keys.work(provider), utf8(`${u + (units > 0n ? units : 0n)}/${f + fee}`));
   }
 
   work(store: KVStore, provider: string): [bigint, bigint] {
@@ -212,24 +227,25 @@ export class EmissionsKeeper {
   }
 
   /**
-   * End of an epoch: the pool is shared by verified compute units, each provider capped at
-   * provider_cap_multiple × the fees distinct requesters paid it; what is not paid goes to the
-   * community pool (the pool does not accumulate across epochs).
+   * End of an epoch: the pool is shared in proportion to the protocol fees burned from each
+   * provider's payments (for other requesters), each provider capped at provider_cap_multiple
+   * (< 1) × its burned fees, so that nobody gets back as much as it burned; what is not paid goes
+   * to the community pool (the pool does not accumulate across epochs).
    */
   private payProviderPool(ctx: Context, p: EmissionsParams): void {
     const pool = this.bank.getBalance(ctx.store, moduleAddress(providerPoolAccount), p.denom);
     const work = [...this.allWork(ctx.store)];
-    const totalUnits = work.reduce((s, w) => s + w.units, 0n);
+    const totalBurned = work.reduce((s, w) => s + w.fees, 0n);
     let paid = 0n;
-    if (totalUnits > 0n) {
+    if (totalBurned > 0n) {
       for (const w of work) {
-        let amount = (pool * w.units) / totalUnits;
+        let amount = (pool * w.fees) / totalBurned;
         const cap = mulDec(w.fees, p.providerCapMultiple);
         if (amount > cap) amount = cap;
         if (amount === 0n) continue;
         this.bank.transfer(ctx, moduleAddress(providerPoolAccount), w.provider, [{ denom: p.denom, amount }]);
         paid += amount;
-        ctx.events.emit(event("provider_reward", [["provider", w.provider], ["amount", `${amount}${p.denom}`], ["units", w.units.toString()]]));
+        ctx.events.emit(event("provider_reward", [["provider", w.provider], ["amount", `${amount}${p.denom}`], ["units", w.units.toString()], ["burned", w.fees.toString()]]));
       }
     }
     for (const w of work) ctx.store.delete(keys.work(w.provider));

@@ -1,6 +1,6 @@
 import { decOne, formatDec, parseDec } from "../sdk/coins.js";
 import { sdkErrors } from "../sdk/errors.js";
-import { asObject, asString, field, type JsonObject } from "../sdk/json.js";
+import { asObject, asString, field, optField, type JsonObject } from "../sdk/json.js";
 import { codec } from "../sdk/proto.js";
 import type { KVStore } from "../sdk/store.js";
 import { keys } from "./keys.js";
@@ -15,8 +15,11 @@ export interface EmissionsParams {
   providersShare: bigint;
   feeBurnShare: bigint;
   epochBlocks: bigint;
+  /** Fraction (< 1) of the protocol fees burned from a provider's payments that the pool may pay it. */
   providerCapMultiple: bigint;
   denom: string;
+  /** Share of each accepted job payment burned (the protocol fee), 18-decimal. */
+  jobFeeBurnShare: bigint;
 }
 
 export function defaultParams(): EmissionsParams {
@@ -29,8 +32,9 @@ export function defaultParams(): EmissionsParams {
     providersShare: (decOne * 3n) / 10n,
     feeBurnShare: decOne / 10n,
     epochBlocks: 100n,
-    providerCapMultiple: decOne * 2n,
+    providerCapMultiple: (decOne * 9n) / 10n,
     denom: "utcu",
+    jobFeeBurnShare: decOne / 10n,
   };
 }
 
@@ -44,7 +48,10 @@ export function validateParams(p: EmissionsParams): void {
     if (v < 0n || v > decOne) throw bad(`${k} must be between 0 and 1`);
   }
   if (p.validatorsShare + p.providersShare > decOne) throw bad("validators_share + providers_share must not exceed 1");
-  if (p.providerCapMultiple < 0n) throw bad("provider_cap_multiple must not be negative");
+  // Below 1: a provider paying itself through any number of addresses burns more than the pool
+  // can return to it (docs/economics.md, "Provider pool").
+  if (p.providerCapMultiple < 0n || p.providerCapMultiple >= decOne) throw bad("provider_cap_multiple must be at least 0 and below 1");
+  if (p.jobFeeBurnShare < 0n || p.jobFeeBurnShare > decOne) throw bad("job_fee_burn_share must be between 0 and 1");
 }
 
 export function paramsToJson(p: EmissionsParams) {
@@ -59,6 +66,7 @@ export function paramsToJson(p: EmissionsParams) {
     epoch_blocks: p.epochBlocks.toString(),
     provider_cap_multiple: formatDec(p.providerCapMultiple),
     denom: p.denom,
+    job_fee_burn_share: formatDec(p.jobFeeBurnShare),
   };
 }
 
@@ -81,6 +89,8 @@ export function paramsFromJson(json: unknown, path: string): EmissionsParams {
     epochBlocks: int("epoch_blocks"),
     providerCapMultiple: parseDec(s("provider_cap_multiple")),
     denom: s("denom"),
+    // Added later: absent (or empty) means the default.
+    jobFeeBurnShare: optField(o, "job_fee_burn_share") === undefined || s("job_fee_burn_share") === "" ? defaultParams().jobFeeBurnShare : parseDec(s("job_fee_burn_share")),
   };
   validateParams(p);
   return p;
@@ -98,13 +108,14 @@ export interface ParamsPb {
   epochBlocks: string;
   providerCapMultiple: string;
   denom: string;
+  jobFeeBurnShare: string;
 }
 
 export const paramsCodec = codec<ParamsPb>("emissions/v1/emissions.proto", "tcompute.emissions.v1.Params");
 
 export function paramsToPb(p: EmissionsParams): ParamsPb {
   const j = paramsToJson(p);
-  return { initialPerBlock: j.initial_per_block, decayEveryBlocks: j.decay_every_blocks, decayFactor: j.decay_factor, cap: j.cap, validatorsShare: j.validators_share, providersShare: j.providers_share, feeBurnShare: j.fee_burn_share, epochBlocks: j.epoch_blocks, providerCapMultiple: j.provider_cap_multiple, denom: j.denom };
+  return { initialPerBlock: j.initial_per_block, decayEveryBlocks: j.decay_every_blocks, decayFactor: j.decay_factor, cap: j.cap, validatorsShare: j.validators_share, providersShare: j.providers_share, feeBurnShare: j.fee_burn_share, epochBlocks: j.epoch_blocks, providerCapMultiple: j.provider_cap_multiple, denom: j.denom, jobFeeBurnShare: j.job_fee_burn_share };
 }
 
 const cache = new WeakMap<Uint8Array, EmissionsParams>();
@@ -115,7 +126,7 @@ export function readParams(store: KVStore): EmissionsParams {
   let p = cache.get(raw);
   if (p === undefined) {
     const b = paramsCodec.decode(raw);
-    p = paramsFromJson({ initial_per_block: b.initialPerBlock, decay_every_blocks: b.decayEveryBlocks, decay_factor: b.decayFactor, cap: b.cap, validators_share: b.validatorsShare, providers_share: b.providersShare, fee_burn_share: b.feeBurnShare, epoch_blocks: b.epochBlocks, provider_cap_multiple: b.providerCapMultiple, denom: b.denom }, "emissions.params");
+    p = paramsFromJson({ initial_per_block: b.initialPerBlock, decay_every_blocks: b.decayEveryBlocks, decay_factor: b.decayFactor, cap: b.cap, validators_share: b.validatorsShare, providers_share: b.providersShare, fee_burn_share: b.feeBurnShare, epoch_blocks: b.epochBlocks, provider_cap_multiple: b.providerCapMultiple, denom: b.denom, job_fee_burn_share: b.jobFeeBurnShare }, "emissions.params");
     cache.set(raw, p);
   }
   return p;

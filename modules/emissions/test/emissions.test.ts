@@ -103,26 +103,29 @@ describe("emissions: issuance and rewards", () => {
 });
 
 describe("emissions: the provider pool", () => {
-  it("pays by verified compute units, capped by fees from other requesters; self-dealing earns nothing", () => {
+  it("burns the protocol fee from each payment and shares the pool by what was burned, each capped below what it burned; self-dealing earns nothing", () => {
     const accounts = new AccountKeeper();
     const bank = new BankKeeper(accounts, new Set());
     const staking = new StakingKeeper(bank);
     const k = new EmissionsKeeper(bank, staking);
     const ctxAt = (height: bigint) => new Context(store, { chainId: "t", height, time: { seconds: 1000n + height, nanos: 0 }, proposer: new Uint8Array() }, new GasMeter(undefined), "block", nopLogger);
     const store = new BranchStore(new MemoryStore());
-    writeParams(store, { ...defaultParams(), initialPerBlock: 1000n, validatorsShare: 0n, providersShare: (decOne * 3n) / 10n, feeBurnShare: 0n, epochBlocks: 10n, providerCapMultiple: 2n * decOne });
+    writeParams(store, { ...defaultParams(), initialPerBlock: 1000n, validatorsShare: 0n, providersShare: (decOne * 3n) / 10n, feeBurnShare: 0n, epochBlocks: 10n, providerCapMultiple: (decOne * 9n) / 10n, jobFeeBurnShare: decOne / 10n });
     const [a, b, c] = [0, 1, 2].map((i) => rawKeyFromSeed(`pp-${i}`).address) as [string, string, string];
+    for (const x of [a, b, c]) bank.initBalance(store, x, { denom: "utcu", amount: 1_000_000n });
+    bank.setSupply(store, "utcu", 3_000_000n);
     for (let h = 1n; h <= 9n; h++) k.beginBlock(ctxAt(h), { lastCommit: [], misbehavior: [] });
     const ctx = ctxAt(9n);
-    k.recordVerifiedWork(ctx, a, 100n, b, 500n); // cap 1,000
-    k.recordVerifiedWork(ctx, b, 50n, b, 10_000n); // its own job: ignored
-    k.recordVerifiedWork(ctx, c, 50n, a, 10_000n); // cap 20,000
+    k.recordVerifiedWork(ctx, a, 100n, b, 5000n); // burns 500: weight 500, cap 450
+    k.recordVerifiedWork(ctx, b, 50n, b, 10_000n); // its own job: burns 1,000, weight 0
+    k.recordVerifiedWork(ctx, c, 50_000n, a, 20_000n); // burns 2,000: weight 2,000, cap 1,800 (its units weigh nothing)
+    assert.equal(bank.getSupply(store, "utcu"), 3_000_000n + 9000n - 3500n, "the protocol fees were burned");
     k.beginBlock(ctxAt(10n), { lastCommit: [], misbehavior: [] }); // epoch end: pool 3,000
-    assert.equal(bank.getBalance(store, a, "utcu"), 1000n, "a's share (2,000) is capped at 2 × 500");
-    assert.equal(bank.getBalance(store, b, "utcu"), 0n);
-    assert.equal(bank.getBalance(store, c, "utcu"), 1000n);
+    assert.equal(bank.getBalance(store, a, "utcu"), 1_000_000n - 500n + 450n, "a's share (600) is capped at 0.9 × 500");
+    assert.equal(bank.getBalance(store, b, "utcu"), 1_000_000n - 1000n);
+    assert.equal(bank.getBalance(store, c, "utcu"), 1_000_000n - 2000n + 1800n, "c's share (2,400) is capped at 0.9 × 2,000");
     assert.equal(bank.getBalance(store, moduleAddress(providerPoolAccount), "utcu"), 0n);
-    assert.equal(bank.getBalance(store, moduleAddress(communityPoolAccount), "utcu"), 10n * 700n + 1000n, "the community share and the capped-off remainder");
+    assert.equal(bank.getBalance(store, moduleAddress(communityPoolAccount), "utcu"), 10n * 700n + 750n, "the community share and the capped-off remainder");
     assert.deepEqual([...k.allWork(store)], [], "the epoch's records are cleared");
   });
 });
