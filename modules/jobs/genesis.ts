@@ -6,7 +6,16 @@ import { prefixRange, utf8 } from "../sdk/store.js";
 import type { JobsKeeper } from "./keeper.js";
 import { keys } from "./keys.js";
 import { defaultParams, paramsFromPb, paramsToPb, validateParams, writeParams, type JobsParams } from "./params.js";
+import { readCursors, writeCursors, type MatchCursors } from "./pendingIndex.js";
 import { codecs, type Job, type Receipt } from "./types.js";
+import { validateAddress } from "../sdk/address.js";
+
+/** Matching's cursors, only when there are any (so that a genesis without them stays as it was). */
+function exportCursors(store: Context["store"]): { matching?: { after_requester: string; resume: Array<{ requester: string; after_id: string }> } } {
+  const c = readCursors(store);
+  if (c.afterRequester === "" && c.resume.length === 0) return {};
+  return { matching: { after_requester: c.afterRequester, resume: c.resume.map((r) => ({ requester: r.requester, after_id: r.afterId.toString() })) } };
+}
 
 const file = "jobs/v1/jobs.proto";
 const paramsJson = jsonCodec(file, "tcompute.jobs.v1.Params");
@@ -25,6 +34,7 @@ export interface JobsGenesis {
   receipts: Receipt[];
   auditsOpened: bigint;
   verdicts: Array<{ validator: string; count: bigint }>;
+  matching: MatchCursors;
 }
 
 export function parseGenesis(json: unknown): JobsGenesis {
@@ -44,7 +54,17 @@ export function parseGenesis(json: unknown): JobsGenesis {
     if (!count.test(c)) throw sdkErrors.invalidRequest.wrap(`jobs.verdicts[${i}].count must be a count`);
     return { validator: asString(field(e, "validator", `jobs.verdicts[${i}]`), `jobs.verdicts[${i}].validator`), count: BigInt(c) };
   });
-  return { params, nextId: BigInt(nextRaw), jobs, receipts, auditsOpened: BigInt(audits), verdicts };
+  // Where matching resumes (pendingIndex.ts); absent: from the start.
+  const m = asObject(optField(o, "matching") ?? {}, "jobs.matching");
+  const afterRequester = asString(optField(m, "after_requester") ?? "", "jobs.matching.after_requester");
+  if (afterRequester !== "") validateAddress(afterRequester);
+  const resume = asArray(optField(m, "resume") ?? [], "jobs.matching.resume").map((v, i) => {
+    const e = asObject(v, `jobs.matching.resume[${i}]`);
+    const id = asString(field(e, "after_id", `jobs.matching.resume[${i}]`), `jobs.matching.resume[${i}].after_id`);
+    if (!count.test(id)) throw sdkErrors.invalidRequest.wrap(`jobs.matching.resume[${i}].after_id must be a job id`);
+    return { requester: validateAddress(asString(field(e, "requester", `jobs.matching.resume[${i}]`), `jobs.matching.resume[${i}].requester`)), afterId: BigInt(id) };
+  });
+  return { params, nextId: BigInt(nextRaw), jobs, receipts, auditsOpened: BigInt(audits), verdicts, matching: { afterRequester, resume } };
 }
 
 /** The escrow account's balance comes with bank's genesis; the invariant checks it. */
@@ -55,6 +75,7 @@ export function initGenesis(ctx: Context, k: JobsKeeper, g: JobsGenesis): void {
   for (const r of g.receipts) k.setReceipt(ctx.store, r);
   if (g.auditsOpened > 0n) ctx.store.set(keys.auditsOpened, utf8(g.auditsOpened.toString()));
   for (const v of g.verdicts) ctx.store.set(keys.verdicts(v.validator), utf8(v.count.toString()));
+  writeCursors(ctx.store, g.matching);
 }
 
 export function exportGenesis(ctx: Context, k: JobsKeeper) {
@@ -66,5 +87,6 @@ export function exportGenesis(ctx: Context, k: JobsKeeper) {
     receipts: [...k.receipts(ctx.store)].map((r) => receiptJson.toJson(codecs.receipt.encode(r))),
     audits_opened: k.counter(ctx.store, keys.auditsOpened).toString(),
     verdicts: [...prefixRange(ctx.store, verdictPrefix)].map(([key]) => ({ validator: key.slice(verdictPrefix.length), count: k.counter(ctx.store, key).toString() })),
+    ...exportCursors(ctx.store),
   };
 }

@@ -1,4 +1,4 @@
-import { fromUtf8, utf8, type KVStore } from "../sdk/store.js";
+import { fromUtf8, prefixEnd, utf8, type KVStore } from "../sdk/store.js";
 import { keys } from "./keys.js";
 
 // The index of pending jobs that matching reads (matching.ts): by requester, with a count per
@@ -28,4 +28,23 @@ export function removePending(store: KVStore, requester: string, id: bigint): vo
   if (store.get(keys.pending(requester, id)) === undefined) return;
   store.delete(keys.pending(requester, id));
   setCount(store, requester, pendingCount(store, requester) - 1);
+}
+
+/** Matching's cursors, for genesis export (they decide which jobs the next block examines first). */
+export interface MatchCursors {
+  afterRequester: string;
+  resume: Array<{ requester: string; afterId: bigint }>;
+}
+
+export function readCursors(store: KVStore): MatchCursors {
+  const raw = store.get(keys.matchCursor);
+  const resume: MatchCursors["resume"] = [];
+  const prefix = keys.pendingCursor("");
+  for (const [k, v] of store.range(prefix, prefixEnd(prefix))) resume.push({ requester: k.slice(prefix.length), afterId: BigInt(fromUtf8(v)) });
+  return { afterRequester: raw === undefined ? "" : fromUtf8(raw), resume };
+}
+
+export function writeCursors(store: KVStore, c: MatchCursors): void {
+  if (c.afterRequester !== "") store.set(keys.matchCursor, utf8(c.afterRequester));
+  for (const r of c.resume) if (pendingCount(store, r.requester) > 0) store.set(keys.pendingCursor(r.requester), utf8(r.afterId.toString().padStart(20, "0")));
 }

@@ -71,6 +71,12 @@ describe("jobs: matching that one tx cannot block", function () {
     assert.equal((await job(idsOf(both, 1)[0]!)).state, JobState.assigned, "priced below every ask, the junk does not hold the honest job back either");
     assert.ok(examined(both).every((n) => n <= scanBudget));
     for (const id of [junkIds[0]!, junkIds[2999]!]) assert.equal((await job(id)).state, JobState.pending, "the junk waits (until its deadline, with its escrow locked)");
+    // Where matching resumes is state: it survives export and import to the same app hash.
+    const exportAll = (c: TestChain) => c.app.withCommittedContext((ctx, modules) => Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])));
+    const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, { matching?: { resume: unknown[] } }>;
+    assert.ok((exported["jobs"]!.matching?.resume.length ?? 0) > 0, "a requester's turn ended early, so there is a cursor to carry");
+    const again = await createTestChain({ editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>) });
+    assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });
 
   it("a griefer's many requester addresses are visited in turn: an honest job still goes within a bounded number of blocks", async () => {
