@@ -32,9 +32,9 @@ export function defaultParams(): EmissionsParams {
     providersShare: (decOne * 3n) / 10n,
     feeBurnShare: decOne / 10n,
     epochBlocks: 100n,
-    providerCapMultiple: (decOne * 9n) / 10n,
+    providerCapMultiple: (decOne * 8n) / 10n,
     denom: "utcu",
-    jobFeeBurnShare: decOne / 10n,
+    jobFeeBurnShare: decOne / 20n,
   };
 }
 

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
+import { defaultParams as emissionsDefaults } from "../../emissions/params.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
+import { decOne } from "../../sdk/coins.js";
 import { createValidatorMsg, ops, valoper } from "../../staking/test/fixtures.js";
 import { sketchToPb } from "../commitment.js";
 import { computeSketch, type ComparisonRule } from "../sketch.js";
@@ -11,7 +13,7 @@ import { accountOf, any, honestOutput, signedBy, SimWorker, strategies, workersS
 // An economic simulation of the marketplace on an in-process chain: providers with different
 // strategies (honest, lazy, colluding, spoofing hardware they do not have), a requester sending a
 // steady stream of jobs, and validators auditing what is sampled. It reports each strategy's net
-// earnings (payments − slashes − compute spent − tx fees) and the verification overhead: compute
+// earnings (payments − protocol fees − slashes − compute spent − tx fees) and the verification overhead: compute
 // spent by workers and auditors per accepted result. Cheating must never earn more than honest work.
 
 export interface MarketOptions {
@@ -32,6 +34,8 @@ export interface StrategyReport {
   slashed: bigint;
   computeCost: bigint;
   fees: bigint;
+  /** The protocol fee burned from its payments (emissions job_fee_burn_share). */
+  protocolFees: bigint;
   /** Net per provider. */
   netPerProvider: bigint;
   accepted: number;
@@ -137,7 +141,7 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
   }
   for (const [i, w] of workers.entries()) {
     const name = plan[i]![0];
-    const r = reports.get(name) ?? { strategy: name, providers: 0, paid: 0n, slashed: 0n, computeCost: 0n, fees: 0n, netPerProvider: 0n, accepted: 0, rejected: 0, noShows: 0, frauds: 0 };
+    const r = reports.get(name) ?? { strategy: name, providers: 0, paid: 0n, slashed: 0n, computeCost: 0n, fees: 0n, protocolFees: 0n, netPerProvider: 0n, accepted: 0, rejected: 0, noShows: 0, frauds: 0 };
     r.providers++;
     for (const j of final)
       for (const a of j.assignments) {
@@ -153,7 +157,11 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
     r.fees += ((await accountOf(chain, w.address)).sequence - 1n) * fee; // every tx but the registration
     reports.set(name, r);
   }
-  for (const r of reports.values()) r.netPerProvider = (r.paid - r.slashed - r.computeCost - r.fees) / BigInt(r.providers);
+  const burnShare = emissionsDefaults().jobFeeBurnShare;
+  for (const r of reports.values()) {
+    r.protocolFees = (r.paid * burnShare) / decOne;
+    r.netPerProvider = (r.paid - r.protocolFees - r.slashed - r.computeCost - r.fees) / BigInt(r.providers);
+  }
   const workerRuns = workers.reduce((s, w) => s + w.spent, 0);
   return { blocks: o.blocks, submitted, settled, failed, audits, strategies: [...reports.values()], overhead: settled === 0 ? 0 : (workerRuns + auditorRuns) / settled };
 }

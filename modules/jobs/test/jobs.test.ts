@@ -97,7 +97,7 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     assert.equal(j.refunded, "150");
     assert.equal(await escrow(), 0n);
     assert.equal(await balance(requester.address), before - 150n - 1000n, "paid 3 × 5 × 10 and the fee");
-    assert.equal(await balance(prov[0]!.address), provBefore + 50n - 5n - 2000n, "its ask, minus the protocol fee (10%, burned) and the fees of its two txs");
+    assert.equal(await balance(prov[0]!.address), provBefore + 50n - 2n - 2000n, "its ask, minus the protocol fee (5%, burned, floored) and the fees of its two txs");
     for (const p of prov.slice(0, 3)) assert.ok((await score(p.address)) > neutral);
   });
 
