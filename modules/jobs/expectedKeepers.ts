@@ -30,7 +30,11 @@ export interface ReputationForJobs {
   recordOutcome(ctx: Context, provider: string, outcome: "agree" | "disagree" | "noShow" | "auditPass" | "auditFail"): unknown;
 }
 
-/** Verified work feeds the emissions provider pool. */
+/**
+ * Verified work feeds the emissions provider pool: emissions burns the protocol fee
+ * (job_fee_burn_share of `feePaid`) from the provider's payment, and that burn, not the units,
+ * weighs the provider in the pool (docs/economics.md, "Provider pool").
+ */
 export interface EmissionsForJobs {
   recordVerifiedWork(ctx: Context, provider: string, units: bigint, requester: string, feePaid: bigint): void;
 }
