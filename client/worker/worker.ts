@@ -10,7 +10,7 @@ import { AuditStatus } from "../../modules/jobs/types.js";
 import { decodeTensors, encodeResult, flatten, type Tensor } from "../models/tensors.js";
 import { verifyOutputRequest } from "../sdk/outputs.js";
 import { TcomputeClient } from "../sdk/client.js";
-import { fetchVerified } from "./fetch.js";
+import { fetchVerified, type FetchPolicy } from "./fetch.js";
 import { InferenceEngine, type EngineOptions } from "./inference.js";
 import { WorkerMetrics } from "./metrics.js";
 import { open, seal, type X25519Key } from "./sealing.js";
@@ -41,13 +41,23 @@ export interface WorkerOptions {
   gasPrice?: string;
   pollMs?: number;
   log?: (line: string) => void;
+  /** Largest input fetched by URI, in bytes (default 64 MiB); models are bounded at 512 MiB. */
+  maxInputBytes?: number;
+  /** Operator opt-in: read file:// model and input URIs (tcd worker start --allow-file-uris). */
+  allowFileUris?: boolean;
+  /** Operator opt-in: fetch from loopback addresses (--allow-loopback-uris). */
+  allowLoopbackUris?: boolean;
+  /** Operator opt-in: fetch from private and link-local addresses (--allow-private-uris). */
+  allowPrivateUris?: boolean;
+  /** Fetch timeouts (defaults: 10 s to connect, 60 s in all). */
+  fetchTimeouts?: { connectMs?: number; totalMs?: number };
   /** Test hook: commit but do not reveal (to stop a worker between the two). */
   holdReveals?: boolean;
   /** Test hook: what to do with an output before it is committed (byzantine workers). */
   tamper?: (output: Float64Array) => Float64Array;
 }
 
-const maxInputBytes = 64 << 20;
+const defaultMaxInputBytes = 64 << 20;
 const maxModelBytes = 512 << 20;
 
 export class Worker {
@@ -73,6 +83,11 @@ export class Worker {
   constructor(readonly o: WorkerOptions) {
     this.store = new WorkerStore(o.storeDir);
     this.engine = new InferenceEngine(o.engine);
+  }
+
+  /** How URIs from requesters and registrants are fetched (fetch.ts). */
+  private policy(maxBytes: number): FetchPolicy {
+    return { maxBytes, allowFile: this.o.allowFileUris === true, allowLoopback: this.o.allowLoopbackUris === true, allowPrivate: this.o.allowPrivateUris === true, connectTimeoutMs: this.o.fetchTimeouts?.connectMs, totalTimeoutMs: this.o.fetchTimeouts?.totalMs };
   }
 
   private log(line: string): void {
@@ -224,7 +239,7 @@ export class Worker {
       if (p !== undefined) return readFileSync(p);
     }
     if (uri === "") throw new Error(`model ${hash} is not in ${this.o.modelsDir ?? "--models"} and has no URI`);
-    return fetchVerified(uri, hash, maxModelBytes);
+    return fetchVerified(uri, hash, this.policy(maxModelBytes));
   }
 
   /** The job's inputs as tensor bundles (fetched, checked, unsealed). */
@@ -239,7 +254,7 @@ export class Worker {
     }
     const out: Array<Record<string, Tensor>> = [];
     for (const inp of j.inputs) {
-      const bytes = inp.inline.length > 0 ? inp.inline : await fetchVerified(inp.uri, inp.sha256, maxInputBytes);
+      const bytes = inp.inline.length > 0 ? inp.inline : await fetchVerified(inp.uri, inp.sha256, this.policy(this.o.maxInputBytes ?? defaultMaxInputBytes));
       if (inp.inline.length > 0 && inp.sha256 !== "" && createHash("sha256").update(bytes).digest("hex") !== inp.sha256) throw new Error("inline input does not match its sha256");
       out.push(decodeTensors(bytes));
     }

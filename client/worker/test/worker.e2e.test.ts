@@ -77,7 +77,7 @@ describe("the worker (e2e, one node)", function () {
     throw new Error(`job ${id} never got there`);
   };
   const startWorker = async (opts: { holdReveals?: boolean } = {}) => {
-    const w = new Worker({ rpcUrl: node.rpcUrl, signer: await DirectSecp256k1Wallet.fromKey(provider.privKey, "tc"), address: provider.address, storeDir: join(dir, "store"), x25519, engine: { threads: 1 }, port: 0, pollMs: 500, log: () => {}, ...opts });
+    const w = new Worker({ rpcUrl: node.rpcUrl, signer: await DirectSecp256k1Wallet.fromKey(provider.privKey, "tc"), address: provider.address, storeDir: join(dir, "store"), x25519, engine: { threads: 1 }, port: 0, pollMs: 500, log: () => {}, allowFileUris: true, ...opts });
     await w.start();
     workers.push(w);
     return w;
