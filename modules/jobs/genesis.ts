@@ -1,3 +1,4 @@
+import { validateAddress } from "../sdk/address.js";
 import type { Context } from "../sdk/context.js";
 import { sdkErrors } from "../sdk/errors.js";
 import { asArray, asObject, asString, field, optField } from "../sdk/json.js";
@@ -6,16 +7,17 @@ import { prefixRange, utf8 } from "../sdk/store.js";
 import type { JobsKeeper } from "./keeper.js";
 import { keys } from "./keys.js";
 import { defaultParams, paramsFromPb, paramsToPb, validateParams, writeParams, type JobsParams } from "./params.js";
-import { codecs, type Job, type Receipt } from "./types.js";
+import { codecs, type Job, type Receipt, type RequesterRecord } from "./types.js";
 
 const file = "jobs/v1/jobs.proto";
 const paramsJson = jsonCodec(file, "tcompute.jobs.v1.Params");
 const jobJson = jsonCodec(file, "tcompute.jobs.v1.Job");
 const receiptJson = jsonCodec(file, "tcompute.jobs.v1.Receipt");
+const recordJson = jsonCodec(file, "tcompute.jobs.v1.RequesterRecord");
 const count = /^[0-9]{1,20}$/;
 
 export function defaultGenesis() {
-  return { params: paramsJson.toJson(codecs.params.encode(paramsToPb(defaultParams()))), next_id: "1", jobs: [], receipts: [], audits_opened: "0", verdicts: [] };
+  return { params: paramsJson.toJson(codecs.params.encode(paramsToPb(defaultParams()))), next_id: "1", jobs: [], receipts: [], audits_opened: "0", verdicts: [], requester_records: [] };
 }
 
 export interface JobsGenesis {
@@ -25,6 +27,7 @@ export interface JobsGenesis {
   receipts: Receipt[];
   auditsOpened: bigint;
   verdicts: Array<{ validator: string; count: bigint }>;
+  requesterRecords: RequesterRecord[];
 }
 
 export function parseGenesis(json: unknown): JobsGenesis {
@@ -44,7 +47,13 @@ export function parseGenesis(json: unknown): JobsGenesis {
     if (!count.test(c)) throw sdkErrors.invalidRequest.wrap(`jobs.verdicts[${i}].count must be a count`);
     return { validator: asString(field(e, "validator", `jobs.verdicts[${i}]`), `jobs.verdicts[${i}].validator`), count: BigInt(c) };
   });
-  return { params, nextId: BigInt(nextRaw), jobs, receipts, auditsOpened: BigInt(audits), verdicts };
+  const requesterRecords = asArray(optField(o, "requester_records") ?? [], "jobs.requester_records").map((r, i) => {
+    const rec = codecs.requesterRecord.decode(recordJson.fromJson(r, `jobs.requester_records[${i}]`));
+    validateAddress(rec.requester);
+    if (!count.test(rec.unusableJobs) || !count.test(rec.unusableFeesPaid)) throw sdkErrors.invalidRequest.wrap(`jobs.requester_records[${i}]: counts must be whole numbers`);
+    return rec;
+  });
+  return { params, nextId: BigInt(nextRaw), jobs, receipts, auditsOpened: BigInt(audits), verdicts, requesterRecords };
 }
 
 /** The escrow account's balance comes with bank's genesis; the invariant checks it. */
@@ -55,6 +64,7 @@ export function initGenesis(ctx: Context, k: JobsKeeper, g: JobsGenesis): void {
   for (const r of g.receipts) k.setReceipt(ctx.store, r);
   if (g.auditsOpened > 0n) ctx.store.set(keys.auditsOpened, utf8(g.auditsOpened.toString()));
   for (const v of g.verdicts) ctx.store.set(keys.verdicts(v.validator), utf8(v.count.toString()));
+  for (const r of g.requesterRecords) k.setRequesterRecord(ctx.store, r);
 }
 
 export function exportGenesis(ctx: Context, k: JobsKeeper) {
@@ -66,5 +76,6 @@ export function exportGenesis(ctx: Context, k: JobsKeeper) {
     receipts: [...k.receipts(ctx.store)].map((r) => receiptJson.toJson(codecs.receipt.encode(r))),
     audits_opened: k.counter(ctx.store, keys.auditsOpened).toString(),
     verdicts: [...prefixRange(ctx.store, verdictPrefix)].map(([key]) => ({ validator: key.slice(verdictPrefix.length), count: k.counter(ctx.store, key).toString() })),
+    requester_records: [...k.requesterRecords(ctx.store)].map((r) => recordJson.toJson(codecs.requesterRecord.encode(r))),
   };
 }

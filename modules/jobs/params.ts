@@ -22,6 +22,9 @@ export interface JobsParams {
   auditRateSinglePpm: number;
   auditRateLowReputationPpm: number;
   retentionBlocks: bigint;
+  /** Unusable inputs: the fee per answering assignee (18-decimal fraction of its pay), and the reporters it needs. */
+  unusableFeeFraction: bigint;
+  unusableFeeMinReporters: number;
 }
 
 export function defaultParams(): JobsParams {
@@ -43,6 +46,8 @@ export function defaultParams(): JobsParams {
     auditRateSinglePpm: 100_000, // 10% of k = 1 jobs
     auditRateLowReputationPpm: 500_000, // +50% at reputation 0
     retentionBlocks: 1000n,
+    unusableFeeFraction: decOne / 10n, // 10% of the assignee's pay
+    unusableFeeMinReporters: 2,
   };
 }
 
@@ -59,6 +64,8 @@ export function validateParams(p: JobsParams): void {
     if (f < 0n || f > decOne) throw bad(`${n} must be between 0 and 1`);
   }
   if (!ppm(p.auditRatePpm) || !ppm(p.auditRateSinglePpm) || !ppm(p.auditRateLowReputationPpm)) throw bad("audit rates are parts per million, 0 to 1000000");
+  if (p.unusableFeeFraction < 0n || p.unusableFeeFraction >= decOne / 2n) throw bad("unusable_fee_fraction must be at least 0 and below 0.5");
+  if (!Number.isSafeInteger(p.unusableFeeMinReporters) || p.unusableFeeMinReporters < 1 || p.unusableFeeMinReporters > 15) throw bad("unusable_fee_min_reporters must be 1 to 15");
 }
 
 export function paramsToPb(p: JobsParams): JobsParamsPb {
@@ -80,6 +87,8 @@ export function paramsToPb(p: JobsParams): JobsParamsPb {
     auditRateSinglePpm: p.auditRateSinglePpm,
     auditRateLowReputationPpm: p.auditRateLowReputationPpm,
     retentionBlocks: p.retentionBlocks.toString(),
+    unusableFeeFraction: formatDec(p.unusableFeeFraction),
+    unusableFeeMinReporters: p.unusableFeeMinReporters,
   };
 }
 
@@ -113,6 +122,8 @@ export function paramsFromPb(p: JobsParamsPb): JobsParams {
     auditRateSinglePpm: p.auditRateSinglePpm,
     auditRateLowReputationPpm: p.auditRateLowReputationPpm,
     retentionBlocks: int(p.retentionBlocks || "0", "retention_blocks"),
+    unusableFeeFraction: dec(p.unusableFeeFraction || "0", "unusable_fee_fraction"),
+    unusableFeeMinReporters: p.unusableFeeMinReporters,
   };
 }
 
