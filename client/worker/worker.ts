@@ -259,10 +259,14 @@ export class Worker {
   }
 
   /** One URI input, fetched under the operator's policy; an unreachable one is tried twice. */
-  private async fetchInput(uri: string, sha256: string, index: number): Promise<Uint8Array> {
+  private async fetchInput(uri: string, sha256: string, declared: string, index: number): Promise<Uint8Array> {
+    const own = this.o.maxInputBytes ?? defaultMaxInputBytes;
+    // The requester's declared size bounds the read further; one over the worker's limit is not fetched.
+    const size = /^[1-9][0-9]{0,15}$/.test(declared) ? Number(declared) : 0;
+    if (size > own) throw new UnusableInputError(UnusableReason.tooLarge, index, `input ${index} declares ${size} bytes, over this worker's ${own}`);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fetchVerified(uri, sha256, this.policy(this.o.maxInputBytes ?? defaultMaxInputBytes));
+        return await fetchVerified(uri, sha256, this.policy(size > 0 ? size : own));
       } catch (e) {
         if (!(e instanceof FetchError)) throw e;
         if (e.reason === "unreachable" && attempt === 0 && !this.stopped) {
@@ -294,7 +298,7 @@ export class Worker {
     }
     const out: Array<Record<string, Tensor>> = [];
     for (const [i, inp] of j.inputs.entries()) {
-      const bytes = inp.inline.length > 0 ? inp.inline : await this.fetchInput(inp.uri, inp.sha256, i);
+      const bytes = inp.inline.length > 0 ? inp.inline : await this.fetchInput(inp.uri, inp.sha256, inp.size ?? "0", i);
       if (inp.inline.length > 0 && inp.sha256 !== "" && createHash("sha256").update(bytes).digest("hex") !== inp.sha256) throw new UnusableInputError(UnusableReason.hashMismatch, i, "inline input does not match its sha256");
       out.push(Worker.decode(bytes, i));
     }

@@ -22,7 +22,7 @@ const sealOverhead = 32 + 24 + 16;
 function checkInput(inp: Input, i: number, sealed: boolean): void {
   const where = `inputs[${i}]`;
   if (sealed) {
-    if (inp.inline.length > 0 || inp.uri !== "" || !hex64.test(inp.sha256)) throw jobsErrors.invalidJob.wrap(`${where}: a sealed job's input carries only the sha256 of the plaintext`);
+    if (inp.inline.length > 0 || inp.uri !== "" || (inp.size ?? "0") !== "0" || !hex64.test(inp.sha256)) throw jobsErrors.invalidJob.wrap(`${where}: a sealed job's input carries only the sha256 of the plaintext`);
     return;
   }
   const inline = inp.inline.length > 0;
@@ -30,6 +30,9 @@ function checkInput(inp: Input, i: number, sealed: boolean): void {
   if (inline === uri) throw jobsErrors.invalidJob.wrap(`${where}: give the input inline or as a URI with its sha256, not both or neither`);
   if (uri && (!hex64.test(inp.sha256) || inp.uri.length > 512)) throw jobsErrors.invalidJob.wrap(`${where}: a URI input needs its sha256 (hex) and at most 512 characters`);
   if (inline && inp.sha256 !== "" && !hex64.test(inp.sha256)) throw jobsErrors.invalidJob.wrap(`${where}: sha256 must be 64 hex characters`);
+  const size = inp.size ?? "0";
+  if (!/^[0-9]{1,13}$/.test(size) || BigInt(size) > 1n << 40n) throw jobsErrors.invalidJob.wrap(`${where}: size is a byte count up to 2^40`);
+  if (size !== "0" && !uri) throw jobsErrors.invalidJob.wrap(`${where}: only a URI input declares its size`);
 }
 
 /** The job, or the right error: pruned (its receipt remains) or unknown. */

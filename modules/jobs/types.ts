@@ -36,6 +36,8 @@ export interface Input {
   inline: Uint8Array;
   uri: string;
   sha256: string;
+  /** A URI input's declared size in bytes ("0" or absent: undeclared). */
+  size?: string;
 }
 
 export interface SealedInput {

@@ -132,22 +132,23 @@ describe("the worker (e2e, one node)", function () {
     await w.stop();
   });
 
-  it("reports unusable inputs (malformed inline bytes, a URI whose bytes do not match) instead of going silent, is not slashed, and goes on", async () => {
+  it("reports unusable inputs (malformed inline bytes, a URI whose bytes do not match, one over its declared size) instead of going silent, is not slashed, and goes on", async () => {
     // The requester's input server, on loopback: the worker reaches it only with the operator's opt-in.
     const server = createServer((_req, res) => res.end(Buffer.from("not the bytes the job was submitted with")));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const uri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/input.bin`;
     try {
       const w = await startWorker({ allowLoopbackUris: true });
-      const submitInputs = async (inputs: Array<{ inline: Uint8Array; uri: string; sha256: string }>) => {
+      const submitInputs = async (inputs: Array<{ inline: Uint8Array; uri: string; sha256: string; size?: string }>) => {
         const res = await send(requester, [{ typeUrl: jobsCodecs.msgSubmitJob.typeUrl, value: { requester: requester.address, model: hash, inputs, sealed: [], k: 1, maxPricePerUnit: "5utcu", deadlineBlocks: "100", minReputation: 0, gpu: null } }]);
         return jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids[0]!;
       };
       const malformed = await submitInputs([{ inline: new Uint8Array([0xff, 0xff, 0xff]), uri: "", sha256: "" }]);
       const mismatch = await submitInputs([{ inline: new Uint8Array(), uri, sha256: createHash("sha256").update("the real input").digest("hex") }]);
+      const tooBig = await submitInputs([{ inline: new Uint8Array(), uri, sha256: createHash("sha256").update("not the bytes the job was submitted with").digest("hex"), size: "8" }]);
       const good = await submit(4);
       assert.equal((await waitFor(good, (s) => s === JobState.settled || s === JobState.failed)).state, JobState.settled);
-      for (const [id, reason] of [[malformed, UnusableReason.undecodable], [mismatch, UnusableReason.hashMismatch]] as const) {
+      for (const [id, reason] of [[malformed, UnusableReason.undecodable], [mismatch, UnusableReason.hashMismatch], [tooBig, UnusableReason.tooLarge]] as const) {
         const j = await waitFor(id, (s) => isFinal(s as JobState));
         assert.equal(j.state, JobState.unusable, JSON.stringify(j.history));
         const a = j.assignments[0]!;
@@ -155,7 +156,7 @@ describe("the worker (e2e, one node)", function () {
         assert.equal(a.unusable, reason);
         assert.equal(a.slashed, "0", "not a no-show any more");
       }
-      assert.match(w.metrics.render(provider.address), /unusable_reports_total\{[^}]*\} 2/);
+      assert.match(w.metrics.render(provider.address), /unusable_reports_total\{[^}]*\} 3/);
       await workers.pop()!.stop();
     } finally {
       await new Promise<void>((r) => server.close(() => r()));

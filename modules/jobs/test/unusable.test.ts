@@ -241,6 +241,16 @@ describe("jobs: accountable unusable-input reports", function () {
     await fails(p1, [revealUnusableMsg(p1.address, "1", s0, UnusableReason.hashMismatch)], "jobs", 8, /failed/);
   });
 
+  it("takes a URI input's declared size and refuses bad ones without creating a job", async () => {
+    await setup();
+    await submit({ inputs: [{ ...badInput, size: "4096" }] });
+    assert.equal((await job("1")).inputs[0]!.size, "4096");
+    await fails(requester, [submitMsg({ inputs: [{ ...goodInput, size: "3" }] })], "jobs", 2, /only a URI input/);
+    await fails(requester, [submitMsg({ inputs: [{ ...badInput, size: String(2n ** 41n) }] })], "jobs", 2, /size/);
+    await fails(requester, [submitMsg({ inputs: [{ inline: new Uint8Array(), uri: "", sha256: "ab".repeat(32), size: "10" }], sealed: prov.map((p) => ({ provider: p.address, ciphertext: new Uint8Array(100) })) })], "jobs", 2, /sealed/);
+    assert.equal((await chain.query("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id: "2" }))).code, 6, "no job was created");
+  });
+
   it("refuses params that would let the unusable fee drain escrow or need no reporters", async () => {
     await assert.rejects(setup({ unusable_fee_fraction: "0.5" }), /unusable_fee_fraction/);
     await assert.rejects(setup({ unusable_fee_min_reporters: 0 }), /unusable_fee_min_reporters/);
