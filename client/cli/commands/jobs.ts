@@ -267,6 +267,10 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     const r = jobsCodecs.queryEscrowResponse.decode(await abciQuery(f, `${base}/Escrow`, new Uint8Array()));
     print(f, r, r.total);
   });
+  qj.command("requester-record <address>").description("a requester's jobs that ended unusable (bad inputs) and the fees paid for them").action(async (address: string, _o: unknown, cmd: Command) => {
+    const f = flags(cmd);
+    print(f, jobsCodecs.queryRequesterRecordResponse.decode(await abciQuery(f, `${base}/RequesterRecord`, jobsCodecs.queryRequesterRecordRequest.encode({ requester: address }))));
+  });
   qj.command("audit-stats <valoper>").description("verdicts a validator gave, against audits opened").action(async (valoper: string, _o: unknown, cmd: Command) => {
     const f = flags(cmd);
     print(f, jobsCodecs.queryAuditStatsResponse.decode(await abciQuery(f, `${base}/AuditStats`, jobsCodecs.queryAuditStatsRequest.encode({ validator: valoper }))));

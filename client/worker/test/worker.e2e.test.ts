@@ -157,6 +157,10 @@ describe("the worker (e2e, one node)", function () {
         assert.equal(a.slashed, "0", "not a no-show any more");
       }
       assert.match(w.metrics.render(provider.address), /unusable_reports_total\{[^}]*\} 3/);
+      // The requester's record shows it (k = 1: one uncorroborated report, so no fee).
+      const c = await TcomputeClient.connectWithSigner(node.rpcUrl, await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"));
+      assert.deepEqual(await c.query.jobs.requesterRecord(requester.address), { unusableJobs: 3n, unusableFeesPaid: 0n });
+      c.disconnect();
       await workers.pop()!.stop();
     } finally {
       await new Promise<void>((r) => server.close(() => r()));

@@ -233,6 +233,7 @@ describe("jobs: accountable unusable-input reports", function () {
     assert.equal(await rawJob("1"), before, "every refusal left the job as it was");
     await ok(p0, [revealUnusableMsg(p0.address, "1", s0, UnusableReason.hashMismatch)]);
     await fails(p0, [revealUnusableMsg(p0.address, "1", s0, UnusableReason.hashMismatch)], "jobs", 15);
+    await fails(p0, [any(codecs.msgRevealResult.typeUrl, codecs.msgRevealResult.encode({ provider: p0.address, jobId: "1", salt: s0, digest: new Uint8Array(32), sketch: sketchToPb(computeSketch("1", new Float32Array(64), rule)), outputUri: "" }))], "jobs", 15, /already revealed/);
     for (let i = 0; i < 31; i++) await chain.deliver([]);
     const done = await job("1");
     assert.equal(done.state, JobState.failed, "one report of three is no majority; the others never revealed");
