@@ -24,6 +24,8 @@ export interface JobsExtension {
     byState(state: JobState, limit?: number): Promise<Job[]>;
     escrow(): Promise<bigint>;
     auditStats(validator: string): Promise<{ verdicts: bigint; auditsOpened: bigint }>;
+    /** Jobs of this requester that ended unusable, and the fees paid for them. */
+    requesterRecord(requester: string): Promise<{ unusableJobs: bigint; unusableFeesPaid: bigint }>;
   };
 }
 
@@ -41,6 +43,11 @@ export function setupJobsExtension(base: QueryClient): JobsExtension {
         ask(base, `${p}/AuditStats`, jobsCodecs.queryAuditStatsRequest.encode({ validator }), (b) => {
           const r = jobsCodecs.queryAuditStatsResponse.decode(b);
           return { verdicts: BigInt(r.stats?.verdicts ?? "0"), auditsOpened: BigInt(r.auditsOpened) };
+        }),
+      requesterRecord: (requester) =>
+        ask(base, `${p}/RequesterRecord`, jobsCodecs.queryRequesterRecordRequest.encode({ requester }), (b) => {
+          const r = jobsCodecs.queryRequesterRecordResponse.decode(b).record;
+          return { unusableJobs: BigInt(r?.unusableJobs ?? "0"), unusableFeesPaid: BigInt(r?.unusableFeesPaid ?? "0") };
         }),
     },
   };

@@ -30,6 +30,7 @@ export const tcomputeMessageTypes: ReadonlyArray<[string, GeneratedType]> = [
   jobsCodecs.msgCancelJob,
   jobsCodecs.msgCommitResult,
   jobsCodecs.msgRevealResult,
+  jobsCodecs.msgRevealUnusable,
   jobsCodecs.msgAuditVerdict,
 ].map((c) => [c.typeUrl, generatedType(c as Codec<unknown>)] as [string, GeneratedType]);
 

@@ -7,6 +7,7 @@ export class WorkerMetrics {
   commits = 0;
   reveals = 0;
   verdicts = 0;
+  unusableReports = 0;
   earned = 0n;
   txErrors = 0;
 
@@ -28,6 +29,9 @@ export class WorkerMetrics {
       "# HELP tcompute_worker_reveals_total Reveals sent.",
       "# TYPE tcompute_worker_reveals_total counter",
       `tcompute_worker_reveals_total${l} ${this.reveals}`,
+      "# HELP tcompute_worker_unusable_reports_total Jobs whose input this worker reported unusable (fetch, hash, decode).",
+      "# TYPE tcompute_worker_unusable_reports_total counter",
+      `tcompute_worker_unusable_reports_total${l} ${this.unusableReports}`,
       "# HELP tcompute_worker_verdicts_total Audit verdicts sent.",
       "# TYPE tcompute_worker_verdicts_total counter",
       `tcompute_worker_verdicts_total${l} ${this.verdicts}`,

@@ -13,6 +13,8 @@ export interface PendingResult {
   sketch: { components: string[]; topK: number[]; length: string };
   /** The served output (ResultPayload bytes), base64. */
   output: string;
+  /** The input could not be used: this record commits and reveals unusable(reason, input) instead. */
+  unusable?: { reason: number; input: number };
   /** The payment for this result was added to the earnings metric. */
   paidCounted?: boolean;
   /** Validator verdicts (audit mode) use the same store: a record means the verdict was sent. */

@@ -6,11 +6,12 @@ import type { OfflineDirectSigner } from "@cosmjs/proto-signing";
 import WebSocket from "ws";
 import { bech32Prefix, decodeAddress, encodeAddress } from "../../modules/sdk/address.js";
 import { commitmentOf, computeSketch, jobsCodecs, JobState, sketchToPb, type ComparisonRule, type Job, type Sketch } from "../../modules/jobs/index.js";
-import { AuditStatus } from "../../modules/jobs/types.js";
+import { unusableCommitmentOf } from "../../modules/jobs/commitment.js";
+import { AuditStatus, UnusableReason, unusableReasonNames } from "../../modules/jobs/types.js";
 import { decodeTensors, encodeResult, flatten, type Tensor } from "../models/tensors.js";
 import { verifyOutputRequest } from "../sdk/outputs.js";
 import { TcomputeClient } from "../sdk/client.js";
-import { fetchVerified } from "./fetch.js";
+import { FetchError, fetchVerified, type FetchPolicy, type FetchReason } from "./fetch.js";
 import { InferenceEngine, type EngineOptions } from "./inference.js";
 import { WorkerMetrics } from "./metrics.js";
 import { open, seal, type X25519Key } from "./sealing.js";
@@ -41,13 +42,36 @@ export interface WorkerOptions {
   gasPrice?: string;
   pollMs?: number;
   log?: (line: string) => void;
+  /** Largest input fetched by URI, in bytes (default 64 MiB); models are bounded at 512 MiB. */
+  maxInputBytes?: number;
+  /** Operator opt-in: read file:// model and input URIs (tcd worker start --allow-file-uris). */
+  allowFileUris?: boolean;
+  /** Operator opt-in: fetch from loopback addresses (--allow-loopback-uris). */
+  allowLoopbackUris?: boolean;
+  /** Operator opt-in: fetch from private and link-local addresses (--allow-private-uris). */
+  allowPrivateUris?: boolean;
+  /** Fetch timeouts (defaults: 10 s to connect, 60 s in all). */
+  fetchTimeouts?: { connectMs?: number; totalMs?: number };
   /** Test hook: commit but do not reveal (to stop a worker between the two). */
   holdReveals?: boolean;
   /** Test hook: what to do with an output before it is committed (byzantine workers). */
   tamper?: (output: Float64Array) => Float64Array;
 }
 
-const maxInputBytes = 64 << 20;
+const defaultMaxInputBytes = 64 << 20;
+
+/** The job's input cannot be used (the requester's doing, as far as this worker can tell). */
+export class UnusableInputError extends Error {
+  constructor(
+    readonly reason: UnusableReason,
+    readonly input: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const reasonOfFetch: Record<FetchReason, UnusableReason> = { unreachable: UnusableReason.unreachable, too_large: UnusableReason.tooLarge, hash_mismatch: UnusableReason.hashMismatch, refused: UnusableReason.refused };
 const maxModelBytes = 512 << 20;
 
 export class Worker {
@@ -73,6 +97,11 @@ export class Worker {
   constructor(readonly o: WorkerOptions) {
     this.store = new WorkerStore(o.storeDir);
     this.engine = new InferenceEngine(o.engine);
+  }
+
+  /** How URIs from requesters and registrants are fetched (fetch.ts). */
+  private policy(maxBytes: number): FetchPolicy {
+    return { maxBytes, allowFile: this.o.allowFileUris === true, allowLoopback: this.o.allowLoopbackUris === true, allowPrivate: this.o.allowPrivateUris === true, connectTimeoutMs: this.o.fetchTimeouts?.connectMs, totalTimeoutMs: this.o.fetchTimeouts?.totalMs };
   }
 
   private log(line: string): void {
@@ -155,7 +184,8 @@ export class Worker {
         if (mine !== null) msgs.push({ typeUrl: jobsCodecs.msgCommitResult.typeUrl, value: { provider: this.o.address, jobId: j.id, commitment: this.commitmentOf(j.id, mine) } });
         else if (!this.running.has(j.id) && this.running.size < (this.o.slots ?? 4) && this.mayRetry(j.id)) this.run(j);
       } else if (j.state === JobState.revealing && a.commitment.length > 0 && a.revealedHeight === "0" && mine !== null && this.o.holdReveals !== true) {
-        msgs.push({ typeUrl: jobsCodecs.msgRevealResult.typeUrl, value: { provider: this.o.address, jobId: j.id, salt: Buffer.from(mine.salt, "hex"), digest: Buffer.from(mine.digest, "hex"), sketch: mine.sketch, outputUri: `${this.url || this.o.publicUrl || ""}/outputs/${j.id}` } });
+        if (mine.unusable !== undefined) msgs.push({ typeUrl: jobsCodecs.msgRevealUnusable.typeUrl, value: { provider: this.o.address, jobId: j.id, salt: Buffer.from(mine.salt, "hex"), reason: mine.unusable.reason, inputIndex: mine.unusable.input } });
+        else msgs.push({ typeUrl: jobsCodecs.msgRevealResult.typeUrl, value: { provider: this.o.address, jobId: j.id, salt: Buffer.from(mine.salt, "hex"), digest: Buffer.from(mine.digest, "hex"), sketch: mine.sketch, outputUri: `${this.url || this.o.publicUrl || ""}/outputs/${j.id}` } });
       }
       if (a.paid !== "0" && mine !== null && mine.paidCounted !== true) {
         this.metrics.earned += BigInt(a.paid);
@@ -173,6 +203,7 @@ export class Worker {
   }
 
   private commitmentOf(jobId: string, r: PendingResult): Uint8Array {
+    if (r.unusable !== undefined) return unusableCommitmentOf(jobId, this.o.address, Buffer.from(r.salt, "hex"), r.unusable.reason, r.unusable.input);
     const sketch: Sketch = { components: r.sketch.components.map(BigInt), topK: r.sketch.topK, length: Number(r.sketch.length) };
     return commitmentOf(jobId, this.o.address, Buffer.from(r.salt, "hex"), Buffer.from(r.digest, "hex"), sketch);
   }
@@ -193,7 +224,7 @@ export class Worker {
         }
         for (const m of batch) {
           if (m.typeUrl === jobsCodecs.msgCommitResult.typeUrl) this.metrics.commits++;
-          else if (m.typeUrl === jobsCodecs.msgRevealResult.typeUrl) this.metrics.reveals++;
+          else if (m.typeUrl === jobsCodecs.msgRevealResult.typeUrl || m.typeUrl === jobsCodecs.msgRevealUnusable.typeUrl) this.metrics.reveals++;
           else if (m.typeUrl === jobsCodecs.msgAuditVerdict.typeUrl) this.metrics.verdicts++;
         }
       } catch (e) {
@@ -224,24 +255,52 @@ export class Worker {
       if (p !== undefined) return readFileSync(p);
     }
     if (uri === "") throw new Error(`model ${hash} is not in ${this.o.modelsDir ?? "--models"} and has no URI`);
-    return fetchVerified(uri, hash, maxModelBytes);
+    return fetchVerified(uri, hash, this.policy(maxModelBytes));
   }
 
-  /** The job's inputs as tensor bundles (fetched, checked, unsealed). */
+  /** One URI input, fetched under the operator's policy; an unreachable one is tried twice. */
+  private async fetchInput(uri: string, sha256: string, declared: string, index: number): Promise<Uint8Array> {
+    const own = this.o.maxInputBytes ?? defaultMaxInputBytes;
+    // The requester's declared size bounds the read further; one over the worker's limit is not fetched.
+    const size = /^[1-9][0-9]{0,15}$/.test(declared) ? Number(declared) : 0;
+    if (size > own) throw new UnusableInputError(UnusableReason.tooLarge, index, `input ${index} declares ${size} bytes, over this worker's ${own}`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fetchVerified(uri, sha256, this.policy(size > 0 ? size : own));
+      } catch (e) {
+        if (!(e instanceof FetchError)) throw e;
+        if (e.reason === "unreachable" && attempt === 0 && !this.stopped) {
+          await new Promise((r) => setTimeout(r, 1000));
+          continue;
+        }
+        throw new UnusableInputError(reasonOfFetch[e.reason], index, e.message);
+      }
+    }
+  }
+
+  private static decode(bytes: Uint8Array, index: number): Record<string, Tensor> {
+    try {
+      return decodeTensors(bytes);
+    } catch (e) {
+      throw new UnusableInputError(UnusableReason.undecodable, index, `input ${index} is not a tensor bundle: ${(e as Error).message}`);
+    }
+  }
+
+  /** The job's inputs as tensor bundles (fetched, checked, unsealed); UnusableInputError when one cannot be used. */
   private async inputsOf(j: Job): Promise<Array<Record<string, Tensor>>> {
     if (j.sealed.length > 0) {
       const mine = j.sealed.find((s) => s.provider === this.o.address);
-      if (mine === undefined) throw new Error("the input is not sealed to this provider");
+      if (mine === undefined) throw new UnusableInputError(UnusableReason.unopenable, 0, "the input is not sealed to this provider");
       const plain = open(mine.ciphertext, this.o.x25519);
-      if (plain === null) throw new Error("cannot open the sealed input (wrong X25519 key?)");
-      if (createHash("sha256").update(plain).digest("hex") !== j.inputs[0]!.sha256) throw new Error("the sealed input does not match its sha256");
-      return [decodeTensors(plain)];
+      if (plain === null) throw new UnusableInputError(UnusableReason.unopenable, 0, "cannot open the sealed input (wrong X25519 key?)");
+      if (createHash("sha256").update(plain).digest("hex") !== j.inputs[0]!.sha256) throw new UnusableInputError(UnusableReason.hashMismatch, 0, "the sealed input does not match its sha256");
+      return [Worker.decode(plain, 0)];
     }
     const out: Array<Record<string, Tensor>> = [];
-    for (const inp of j.inputs) {
-      const bytes = inp.inline.length > 0 ? inp.inline : await fetchVerified(inp.uri, inp.sha256, maxInputBytes);
-      if (inp.inline.length > 0 && inp.sha256 !== "" && createHash("sha256").update(bytes).digest("hex") !== inp.sha256) throw new Error("inline input does not match its sha256");
-      out.push(decodeTensors(bytes));
+    for (const [i, inp] of j.inputs.entries()) {
+      const bytes = inp.inline.length > 0 ? inp.inline : await this.fetchInput(inp.uri, inp.sha256, inp.size ?? "0", i);
+      if (inp.inline.length > 0 && inp.sha256 !== "" && createHash("sha256").update(bytes).digest("hex") !== inp.sha256) throw new UnusableInputError(UnusableReason.hashMismatch, i, "inline input does not match its sha256");
+      out.push(Worker.decode(bytes, i));
     }
     return out;
   }
@@ -278,6 +337,13 @@ export class Worker {
         this.log(`worker: ran job ${j.id}`);
       } catch (e) {
         this.metrics.jobsFailed++;
+        if (e instanceof UnusableInputError && this.o.audit !== true) {
+          // Reported, not left to go silent (a no-show): committed and revealed like a result.
+          this.store.put({ kind: "result", jobId: j.id, requester: j.requester, salt: randomBytes(32).toString("hex"), digest: "", sketch: { components: [], topK: [], length: "0" }, output: "", unusable: { reason: e.reason, input: e.input } });
+          this.metrics.unusableReports++;
+          this.log(`worker: job ${j.id}: input unusable (${unusableReasonNames[e.reason]}), reporting it: ${e.message}`);
+          return;
+        }
         const f = this.failed.get(j.id) ?? { count: 0, until: 0 };
         f.count++;
         f.until = Date.now() + 2000 * 4 ** f.count;
@@ -349,7 +415,7 @@ export class Worker {
     if (m === null) return { status: 404, body: "not found", type: "text/plain" };
     const id = m[1]!;
     const r = this.store.get("result", id);
-    if (r === null) return { status: 404, body: `no output for job ${id}`, type: "text/plain" };
+    if (r === null || r.unusable !== undefined) return { status: 404, body: `no output for job ${id}`, type: "text/plain" };
     const who = verifyOutputRequest(id, headers, Math.floor(Date.now() / 1000));
     if (typeof who === "string") return { status: 401, body: who, type: "text/plain" };
     if (who.address !== r.requester) return { status: 403, body: "only the job's requester may fetch its output", type: "text/plain" };

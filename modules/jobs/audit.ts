@@ -4,7 +4,7 @@ import { sketchFromPb } from "./commitment.js";
 import type { JobsKeeper } from "./keeper.js";
 import { keys } from "./keys.js";
 import { samplePpm } from "./matching.js";
-import { penalise, payWorker, revealed, ruleOf, workerPay } from "./settlement.js";
+import { penalise, payWorker, reportedUnusable, revealed, ruleOf, workerPay } from "./settlement.js";
 import { sketchesAgree } from "./sketch.js";
 import { AuditStatus, JobState, Outcome, type Job } from "./types.js";
 
@@ -92,6 +92,14 @@ export function resolveAudit(ctx: Context, k: JobsKeeper, j: Job): void {
         accepted++;
       } else if (superMajority(t.disagree[i]!, t.total)) {
         penalise(ctx, k, j, a, Outcome.rejected, p.slashFractionWrongResult, "result rejected by validators");
+        k.reputation.recordOutcome(ctx, a.provider, "auditFail");
+      }
+    }
+    // A result the validators accepted shows the input was usable: "unusable" reports were false.
+    if (accepted > 0) {
+      for (const a of j.assignments) {
+        if (!reportedUnusable(a)) continue;
+        penalise(ctx, k, j, a, Outcome.rejected, p.slashFractionWrongResult, "reported the input unusable; validators accepted a result");
         k.reputation.recordOutcome(ctx, a.provider, "auditFail");
       }
     }

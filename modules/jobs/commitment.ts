@@ -32,6 +32,21 @@ export function commitmentOf(jobId: string, provider: string, salt: Uint8Array, 
   return createHash("sha256").update(domain).update(lenPrefixed(jobId)).update(lenPrefixed(provider)).update(salt).update(digest).update(sketchBytes(sketch)).digest();
 }
 
+const unusableDomain = Buffer.from("tcompute/unusable/v1", "utf8");
+
+/**
+ * The commitment to an "unusable input" answer (revealed by MsgRevealUnusable):
+ *   sha256("tcompute/unusable/v1" ‖ len ‖ job id ‖ len ‖ provider ‖ salt(32) ‖ reason(4 BE) ‖ input index(4 BE))
+ * Sent with MsgCommitResult like any commitment, so that until the reveal it cannot be told from a
+ * result (nor copied: it names the provider).
+ */
+export function unusableCommitmentOf(jobId: string, provider: string, salt: Uint8Array, reason: number, inputIndex: number): Uint8Array {
+  const tail = Buffer.alloc(8);
+  tail.writeUInt32BE(reason, 0);
+  tail.writeUInt32BE(inputIndex, 4);
+  return createHash("sha256").update(unusableDomain).update(lenPrefixed(jobId)).update(lenPrefixed(provider)).update(salt).update(tail).digest();
+}
+
 const int64Min = -(1n << 63n);
 const int64Max = (1n << 63n) - 1n;
 

@@ -1,3 +1,4 @@
+import { validateAddress } from "../sdk/address.js";
 import type { Context } from "../sdk/context.js";
 import { sdkErrors } from "../sdk/errors.js";
 import { asArray, asObject, asString, field, optField } from "../sdk/json.js";
@@ -7,8 +8,7 @@ import type { JobsKeeper } from "./keeper.js";
 import { keys } from "./keys.js";
 import { defaultParams, paramsFromPb, paramsToPb, validateParams, writeParams, type JobsParams } from "./params.js";
 import { readCursors, writeCursors, type MatchCursors } from "./pendingIndex.js";
-import { codecs, type Job, type Receipt } from "./types.js";
-import { validateAddress } from "../sdk/address.js";
+import { codecs, type Job, type Receipt, type RequesterRecord } from "./types.js";
 
 /** Matching's cursors, only when there are any (so that a genesis without them stays as it was). */
 function exportCursors(store: Context["store"]): { matching?: { after_requester: string; resume: Array<{ requester: string; after_id: string }> } } {
@@ -21,10 +21,11 @@ const file = "jobs/v1/jobs.proto";
 const paramsJson = jsonCodec(file, "tcompute.jobs.v1.Params");
 const jobJson = jsonCodec(file, "tcompute.jobs.v1.Job");
 const receiptJson = jsonCodec(file, "tcompute.jobs.v1.Receipt");
+const recordJson = jsonCodec(file, "tcompute.jobs.v1.RequesterRecord");
 const count = /^[0-9]{1,20}$/;
 
 export function defaultGenesis() {
-  return { params: paramsJson.toJson(codecs.params.encode(paramsToPb(defaultParams()))), next_id: "1", jobs: [], receipts: [], audits_opened: "0", verdicts: [] };
+  return { params: paramsJson.toJson(codecs.params.encode(paramsToPb(defaultParams()))), next_id: "1", jobs: [], receipts: [], audits_opened: "0", verdicts: [], requester_records: [] };
 }
 
 export interface JobsGenesis {
@@ -35,6 +36,7 @@ export interface JobsGenesis {
   auditsOpened: bigint;
   verdicts: Array<{ validator: string; count: bigint }>;
   matching: MatchCursors;
+  requesterRecords: RequesterRecord[];
 }
 
 export function parseGenesis(json: unknown): JobsGenesis {
@@ -64,7 +66,13 @@ export function parseGenesis(json: unknown): JobsGenesis {
     if (!count.test(id)) throw sdkErrors.invalidRequest.wrap(`jobs.matching.resume[${i}].after_id must be a job id`);
     return { requester: validateAddress(asString(field(e, "requester", `jobs.matching.resume[${i}]`), `jobs.matching.resume[${i}].requester`)), afterId: BigInt(id) };
   });
-  return { params, nextId: BigInt(nextRaw), jobs, receipts, auditsOpened: BigInt(audits), verdicts, matching: { afterRequester, resume } };
+  const requesterRecords = asArray(optField(o, "requester_records") ?? [], "jobs.requester_records").map((r, i) => {
+    const rec = codecs.requesterRecord.decode(recordJson.fromJson(r, `jobs.requester_records[${i}]`));
+    validateAddress(rec.requester);
+    if (!count.test(rec.unusableJobs) || !count.test(rec.unusableFeesPaid)) throw sdkErrors.invalidRequest.wrap(`jobs.requester_records[${i}]: counts must be whole numbers`);
+    return rec;
+  });
+  return { params, nextId: BigInt(nextRaw), jobs, receipts, auditsOpened: BigInt(audits), verdicts, matching: { afterRequester, resume }, requesterRecords };
 }
 
 /** The escrow account's balance comes with bank's genesis; the invariant checks it. */
@@ -76,6 +84,7 @@ export function initGenesis(ctx: Context, k: JobsKeeper, g: JobsGenesis): void {
   if (g.auditsOpened > 0n) ctx.store.set(keys.auditsOpened, utf8(g.auditsOpened.toString()));
   for (const v of g.verdicts) ctx.store.set(keys.verdicts(v.validator), utf8(v.count.toString()));
   writeCursors(ctx.store, g.matching);
+  for (const r of g.requesterRecords) k.setRequesterRecord(ctx.store, r);
 }
 
 export function exportGenesis(ctx: Context, k: JobsKeeper) {
@@ -88,5 +97,6 @@ export function exportGenesis(ctx: Context, k: JobsKeeper) {
     audits_opened: k.counter(ctx.store, keys.auditsOpened).toString(),
     verdicts: [...prefixRange(ctx.store, verdictPrefix)].map(([key]) => ({ validator: key.slice(verdictPrefix.length), count: k.counter(ctx.store, key).toString() })),
     ...exportCursors(ctx.store),
+    requester_records: [...k.requesterRecords(ctx.store)].map((r) => recordJson.toJson(codecs.requesterRecord.encode(r))),
   };
 }

@@ -6,7 +6,7 @@ import type { BankForJobs, EmissionsForJobs, RegistryForJobs, ReputationForJobs,
 import { keys, queueEntry } from "./keys.js";
 import { readParams, type JobsParams } from "./params.js";
 import { addPending, removePending } from "./pendingIndex.js";
-import { AuditStatus, codecs, isOpen, JobState, type Job, type Receipt } from "./types.js";
+import { AuditStatus, codecs, isOpen, JobState, type Job, type Receipt, type RequesterRecord } from "./types.js";
 
 // The jobs store: jobs, their indexes and queues, escrow movements and transitions. The only
 // code touching the jobs store; matching, settlement and audits (their own files) go through it.
@@ -105,6 +105,19 @@ export class JobsKeeper {
 
   bump(store: KVStore, key: string): void {
     store.set(key, utf8((this.counter(store, key) + 1n).toString()));
+  }
+
+  requesterRecord(store: KVStore, requester: string): RequesterRecord {
+    const raw = store.get(keys.requesterRecord(requester));
+    return raw === undefined ? { requester, unusableJobs: "0", unusableFeesPaid: "0" } : codecs.requesterRecord.decode(raw);
+  }
+
+  setRequesterRecord(store: KVStore, r: RequesterRecord): void {
+    store.set(keys.requesterRecord(r.requester), codecs.requesterRecord.encode(r));
+  }
+
+  *requesterRecords(store: KVStore): IterableIterator<RequesterRecord> {
+    for (const [, raw] of prefixRange(store, keys.requesterRecordPrefix)) yield codecs.requesterRecord.decode(raw);
   }
 
   /**

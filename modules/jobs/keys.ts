@@ -46,6 +46,9 @@ export const keys = {
   // validator -> verdicts given; and the number of audits opened
   verdicts: (valoper: string) => `${p}av/${valoper}`,
   auditsOpened: `${p}ao`,
+  // requester -> RequesterRecord (jobs that ended unusable, fees paid for them)
+  requesterRecord: (requester: string) => `${p}rr/${requester}`,
+  requesterRecordPrefix: `${p}rr/`,
 };
 
 /** Splits "<height>/<id>" (the tail of a queue key). */

@@ -3,16 +3,17 @@ import type { Context } from "../sdk/context.js";
 import { event } from "../sdk/events.js";
 import type { MsgRoute } from "../sdk/module.js";
 import { auditDecided } from "./audit.js";
-import { commitmentOf, sketchFromPb } from "./commitment.js";
+import { commitmentOf, sketchFromPb, unusableCommitmentOf } from "./commitment.js";
 import { jobsErrors } from "./errors.js";
 import { parsePrice, type JobsKeeper } from "./keeper.js";
 import { keys } from "./keys.js";
 import { pendingCount } from "./pendingIndex.js";
-import { committed, openReveals, revealed, ruleOf } from "./settlement.js";
-import { AuditStatus, codecs, isOpen, JobState, jobStateNames, type Input, type Job, type MsgAuditVerdict, type MsgCancelJob, type MsgCommitResult, type MsgRevealResult, type MsgSubmitJob } from "./types.js";
+import { answered, committed, openReveals, ruleOf } from "./settlement.js";
+import { AuditStatus, codecs, isOpen, JobState, jobStateNames, UnusableReason, type Input, type Job, type MsgAuditVerdict, type MsgCancelJob, type MsgCommitResult, type MsgRevealResult, type MsgRevealUnusable, type MsgSubmitJob } from "./types.js";
 
 // tcompute.jobs.v1 messages: submit (the whole maximum payment into escrow, batches split into
-// shards), cancel, commit, reveal, and validators' audit verdicts.
+// shards), cancel, commit, reveal (a result, or that the input is unusable), and validators'
+// audit verdicts.
 
 const hex64 = /^[0-9a-f]{64}$/;
 const idRe = /^[1-9][0-9]{0,19}$/;
@@ -22,7 +23,7 @@ const sealOverhead = 32 + 24 + 16;
 function checkInput(inp: Input, i: number, sealed: boolean): void {
   const where = `inputs[${i}]`;
   if (sealed) {
-    if (inp.inline.length > 0 || inp.uri !== "" || !hex64.test(inp.sha256)) throw jobsErrors.invalidJob.wrap(`${where}: a sealed job's input carries only the sha256 of the plaintext`);
+    if (inp.inline.length > 0 || inp.uri !== "" || (inp.size ?? "0") !== "0" || !hex64.test(inp.sha256)) throw jobsErrors.invalidJob.wrap(`${where}: a sealed job's input carries only the sha256 of the plaintext`);
     return;
   }
   const inline = inp.inline.length > 0;
@@ -30,6 +31,9 @@ function checkInput(inp: Input, i: number, sealed: boolean): void {
   if (inline === uri) throw jobsErrors.invalidJob.wrap(`${where}: give the input inline or as a URI with its sha256, not both or neither`);
   if (uri && (!hex64.test(inp.sha256) || inp.uri.length > 512)) throw jobsErrors.invalidJob.wrap(`${where}: a URI input needs its sha256 (hex) and at most 512 characters`);
   if (inline && inp.sha256 !== "" && !hex64.test(inp.sha256)) throw jobsErrors.invalidJob.wrap(`${where}: sha256 must be 64 hex characters`);
+  const size = inp.size ?? "0";
+  if (!/^[0-9]{1,13}$/.test(size) || BigInt(size) > 1n << 40n) throw jobsErrors.invalidJob.wrap(`${where}: size is a byte count up to 2^40`);
+  if (size !== "0" && !uri) throw jobsErrors.invalidJob.wrap(`${where}: only a URI input declares its size`);
 }
 
 /** The job, or the right error: pruned (its receipt remains) or unknown. */
@@ -208,7 +212,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       const a = j.assignments.find((x) => x.provider === m.provider);
       if (a === undefined) throw jobsErrors.notAssignee.wrap(`${m.provider} is not assigned to job ${j.id}`);
       if (!committed(a)) throw jobsErrors.noCommitment.wrap("commit first, within the commit window");
-      if (revealed(a)) throw jobsErrors.alreadyRevealed.wrap();
+      if (answered(a)) throw jobsErrors.alreadyRevealed.wrap();
       if (j.state === JobState.assigned) throw jobsErrors.windowClosed.wrap("reveals open once every assignee committed or the commit window ended");
       if (j.state !== JobState.revealing) throw jobsErrors.windowClosed.wrap(`the reveal window of job ${j.id} is over`);
       const rule = ruleOf(k, ctx, j);
@@ -223,9 +227,44 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       a.revealedHeight = ctx.height.toString();
       ctx.events.emit(event("job_revealed", [["id", j.id], ["provider", m.provider]]));
       // Everyone who committed has revealed: settle in this block's end-block.
-      if (j.assignments.every((x) => !committed(x) || revealed(x))) k.schedule(ctx.store, j, ctx.height);
+      if (j.assignments.every((x) => !committed(x) || answered(x))) k.schedule(ctx.store, j, ctx.height);
       k.setJob(ctx.store, j);
       return { typeUrl: codecs.msgRevealResultResponse.typeUrl, value: codecs.msgRevealResultResponse.encode({}) };
+    },
+  };
+
+  // "I could not use this input": the reveal of a commitment to unusable(reason, input index),
+  // under the same windows and guards as a result's reveal (docs/jobs.md, "Unusable inputs").
+  const revealUnusable: MsgRoute<MsgRevealUnusable> = {
+    typeUrl: codecs.msgRevealUnusable.typeUrl,
+    decode: (b) => codecs.msgRevealUnusable.decode(b),
+    signers: (m) => [m.provider],
+    validateBasic(m) {
+      validateAddress(m.provider);
+      checkId(m.jobId);
+      if (m.salt.length !== 32) throw jobsErrors.invalidResult.wrap("the salt is 32 bytes");
+      if (!Number.isInteger(m.reason) || m.reason < UnusableReason.unreachable || m.reason > UnusableReason.unopenable) throw jobsErrors.invalidResult.wrap("reason must be one of UNUSABLE_REASON_UNREACHABLE (1) to UNUSABLE_REASON_UNOPENABLE (6)");
+    },
+    handle(ctx, m) {
+      const j = mustGetJob(k, ctx, m.jobId);
+      mustBeOpen(j);
+      const a = j.assignments.find((x) => x.provider === m.provider);
+      if (a === undefined) throw jobsErrors.notAssignee.wrap(`${m.provider} is not assigned to job ${j.id}`);
+      if (!committed(a)) throw jobsErrors.noCommitment.wrap("commit first, within the commit window");
+      if (answered(a)) throw jobsErrors.alreadyRevealed.wrap();
+      if (j.state === JobState.assigned) throw jobsErrors.windowClosed.wrap("reveals open once every assignee committed or the commit window ended");
+      if (j.state !== JobState.revealing) throw jobsErrors.windowClosed.wrap(`the reveal window of job ${j.id} is over`);
+      if (m.inputIndex >= j.inputs.length) throw jobsErrors.invalidResult.wrap(`job ${j.id} has ${j.inputs.length} input(s)`);
+      if (m.reason === UnusableReason.unopenable && j.sealed.length === 0) throw jobsErrors.invalidResult.wrap("only a sealed job's input can be unopenable");
+      const expected = unusableCommitmentOf(j.id, m.provider, m.salt, m.reason, m.inputIndex);
+      if (Buffer.compare(Buffer.from(expected), Buffer.from(a.commitment)) !== 0) throw jobsErrors.commitmentMismatch.wrap("salt, reason or input index differ from what was committed");
+      a.unusable = m.reason;
+      a.unusableInput = m.inputIndex;
+      a.revealedHeight = ctx.height.toString();
+      ctx.events.emit(event("job_unusable_reported", [["id", j.id], ["provider", m.provider], ["reason", String(m.reason)], ["input", String(m.inputIndex)]]));
+      if (j.assignments.every((x) => !committed(x) || answered(x))) k.schedule(ctx.store, j, ctx.height);
+      k.setJob(ctx.store, j);
+      return { typeUrl: codecs.msgRevealUnusableResponse.typeUrl, value: codecs.msgRevealUnusableResponse.encode({}) };
     },
   };
 
@@ -255,5 +294,5 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       return { typeUrl: codecs.msgAuditVerdictResponse.typeUrl, value: codecs.msgAuditVerdictResponse.encode({}) };
     },
   };
-  return [submit, cancel, commit, reveal, verdict] as MsgRoute<unknown>[];
+  return [submit, cancel, commit, reveal, revealUnusable, verdict] as MsgRoute<unknown>[];
 }

@@ -27,6 +27,9 @@ export interface JobsParams {
   maxPendingPerRequester: number;
   maxMatchScansPerBlock: number;
   maxMissesPerRequester: number;
+  /** Unusable inputs: the fee per answering assignee (18-decimal fraction of its pay), and the reporters it needs. */
+  unusableFeeFraction: bigint;
+  unusableFeeMinReporters: number;
 }
 
 export function defaultParams(): JobsParams {
@@ -52,6 +55,8 @@ export function defaultParams(): JobsParams {
     maxPendingPerRequester: 1000,
     maxMatchScansPerBlock: 1000,
     maxMissesPerRequester: 10,
+    unusableFeeFraction: decOne / 10n, // 10% of the assignee's pay
+    unusableFeeMinReporters: 2,
   };
 }
 
@@ -73,6 +78,8 @@ export function validateParams(p: JobsParams): void {
   if (!intIn(p.maxPendingPerRequester, 1, 1_000_000)) throw bad("max_pending_per_requester must be 1 to 1000000");
   if (!intIn(p.maxMatchScansPerBlock, 1, 100_000)) throw bad("max_match_scans_per_block must be 1 to 100000");
   if (!intIn(p.maxMissesPerRequester, 1, 10_000)) throw bad("max_misses_per_requester must be 1 to 10000");
+  if (p.unusableFeeFraction < 0n || p.unusableFeeFraction >= decOne / 2n) throw bad("unusable_fee_fraction must be at least 0 and below 0.5");
+  if (!Number.isSafeInteger(p.unusableFeeMinReporters) || p.unusableFeeMinReporters < 1 || p.unusableFeeMinReporters > 15) throw bad("unusable_fee_min_reporters must be 1 to 15");
 }
 
 export function paramsToPb(p: JobsParams): JobsParamsPb {
@@ -98,6 +105,8 @@ export function paramsToPb(p: JobsParams): JobsParamsPb {
     maxPendingPerRequester: p.maxPendingPerRequester,
     maxMatchScansPerBlock: p.maxMatchScansPerBlock,
     maxMissesPerRequester: p.maxMissesPerRequester,
+    unusableFeeFraction: formatDec(p.unusableFeeFraction),
+    unusableFeeMinReporters: p.unusableFeeMinReporters,
   };
 }
 
@@ -137,6 +146,8 @@ export function paramsFromPb(p: JobsParamsPb): JobsParams {
     maxPendingPerRequester: p.maxPendingPerRequester || d.maxPendingPerRequester,
     maxMatchScansPerBlock: p.maxMatchScansPerBlock || d.maxMatchScansPerBlock,
     maxMissesPerRequester: p.maxMissesPerRequester || d.maxMissesPerRequester,
+    unusableFeeFraction: dec(p.unusableFeeFraction || "0", "unusable_fee_fraction"),
+    unusableFeeMinReporters: p.unusableFeeMinReporters,
   };
 }
 

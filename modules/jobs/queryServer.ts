@@ -50,11 +50,15 @@ export function jobsQueries(k: JobsKeeper): Record<string, QueryHandler> {
     },
     [`${base}/JobsByState`]: (ctx, data) => {
       const req = codecs.queryJobsByStateRequest.decode(data);
-      if (!Number.isInteger(req.state) || req.state < 1 || req.state > 8) throw jobsErrors.invalidJob.wrap("state must be 1 (pending) to 8 (auditing)");
+      if (!Number.isInteger(req.state) || req.state < 1 || req.state > 9) throw jobsErrors.invalidJob.wrap("state must be 1 (pending) to 9 (unusable)");
       return listed(k, ctx.store, keys.byStatePrefix(req.state), req.pagination);
     },
     [`${base}/Params`]: (ctx) => codecs.queryParamsResponse.encode({ params: paramsToPb(k.params(ctx.store)) }),
     [`${base}/Escrow`]: (ctx) => codecs.queryEscrowResponse.encode({ total: k.escrowTotal(ctx.store).toString() }),
+    [`${base}/RequesterRecord`]: (ctx, data) => {
+      const { requester } = codecs.queryRequesterRecordRequest.decode(data);
+      return codecs.queryRequesterRecordResponse.encode({ record: k.requesterRecord(ctx.store, validateAddress(requester)) });
+    },
     [`${base}/AuditStats`]: (ctx, data) => {
       const { validator } = codecs.queryAuditStatsRequest.decode(data);
       validateAddress(validator, bech32Prefix.validator);

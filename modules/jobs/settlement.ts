@@ -2,6 +2,7 @@ import type { Context } from "../sdk/context.js";
 import { event } from "../sdk/events.js";
 import { maybeOpenAudit, openNoMajorityAudit, resolveAudit } from "./audit.js";
 import { sketchFromPb } from "./commitment.js";
+import { decOne } from "../sdk/coins.js";
 import { parsePrice, type JobsKeeper } from "./keeper.js";
 import { keys } from "./keys.js";
 import { majorityGroup, type ComparisonRule, type Sketch } from "./sketch.js";
@@ -20,6 +21,10 @@ export function ruleOf(k: JobsKeeper, ctx: Context, j: Job): ComparisonRule {
 
 export const committed = (a: Assignment) => a.commitment.length > 0;
 export const revealed = (a: Assignment) => a.sketch !== null && a.revealedHeight !== "0";
+/** Revealed "unusable input" instead of a result (MsgRevealUnusable). */
+export const reportedUnusable = (a: Assignment) => (a.unusable ?? 0) !== 0 && a.revealedHeight !== "0";
+/** Revealed either a result or "unusable". */
+export const answered = (a: Assignment) => revealed(a) || reportedUnusable(a);
 
 /** Runs the step of every job whose window ends at or before this height. */
 export function advancePhases(ctx: Context, k: JobsKeeper): void {
@@ -70,9 +75,15 @@ export function settle(ctx: Context, k: JobsKeeper, j: Job): void {
   const rule = ruleOf(k, ctx, j);
   // No-shows first: never committed, or committed and never revealed.
   for (const a of j.assignments) {
-    if (revealed(a)) continue;
+    if (answered(a)) continue;
     penalise(ctx, k, j, a, Outcome.noShow, params.slashFractionNoShow, committed(a) ? "committed and never revealed" : "never committed");
     k.reputation.recordOutcome(ctx, a.provider, "noShow");
+  }
+  // A strict majority of the assignees says the input is unusable: nobody who answered is slashed.
+  const unusable = j.assignments.filter(reportedUnusable).length;
+  if (unusable * 2 > j.k) {
+    settleUnusable(ctx, k, j, unusable);
+    return;
   }
   const sketches: Array<Sketch | null> = j.assignments.map((a) => {
     if (!revealed(a)) return null;
@@ -92,6 +103,12 @@ export function settle(ctx: Context, k: JobsKeeper, j: Job): void {
   const lowest = Math.min(...winners.map((i) => k.reputation.score(ctx.store, j.assignments[i]!.provider, ctx.height)));
   const win = new Set(winners);
   for (const [i, a] of j.assignments.entries()) {
+    if (reportedUnusable(a)) {
+      // The majority fetched, verified and ran the same input: a false (or lazy) report.
+      penalise(ctx, k, j, a, Outcome.rejected, params.slashFractionWrongResult, "reported the input unusable; the majority computed a result");
+      k.reputation.recordOutcome(ctx, a.provider, "disagree");
+      continue;
+    }
     if (!revealed(a)) continue;
     if (win.has(i)) {
       payWorker(ctx, k, j, a);
@@ -104,4 +121,35 @@ export function settle(ctx: Context, k: JobsKeeper, j: Job): void {
   maybeOpenAudit(ctx, k, j, lowest);
   k.finish(ctx, j, JobState.settled, `${winners.length} of ${j.k} agreed`);
   ctx.events.emit(event("job_settled", [["id", j.id], ["paid", j.paid], ["refunded", j.refunded], ["audit", String(j.audit)]]));
+}
+
+/** The unusable fee of one assignee: unusable_fee_fraction of its pay for the job. */
+export function unusableFee(j: Job, a: Assignment, fraction: bigint): bigint {
+  return (workerPay(j, a) * fraction) / decOne;
+}
+
+/**
+ * The input was unusable by a strict majority's word: every assignee that answered (an unusable
+ * report, or a result the majority could not reproduce the input for) is paid the unusable fee
+ * from escrow when at least unusable_fee_min_reporters reported, nobody who answered is slashed,
+ * the rest is refunded, and the requester's record counts the job.
+ */
+export function settleUnusable(ctx: Context, k: JobsKeeper, j: Job, reporters: number): void {
+  const params = k.params(ctx.store);
+  const feePaid = reporters >= params.unusableFeeMinReporters;
+  let fees = 0n;
+  for (const a of j.assignments) {
+    if (!answered(a)) continue;
+    a.outcome = Outcome.unusable;
+    const fee = feePaid ? unusableFee(j, a, params.unusableFeeFraction) : 0n;
+    k.payOut(ctx, j, a.provider, fee);
+    a.paid = fee.toString();
+    fees += fee;
+  }
+  const rec = k.requesterRecord(ctx.store, j.requester);
+  rec.unusableJobs = (BigInt(rec.unusableJobs) + 1n).toString();
+  rec.unusableFeesPaid = (BigInt(rec.unusableFeesPaid) + fees).toString();
+  k.setRequesterRecord(ctx.store, rec);
+  k.finish(ctx, j, JobState.unusable, `${reporters} of ${j.k} reported the input unusable; ${feePaid ? `fees ${fees} paid` : "too few reporters for a fee"}, the rest refunded`);
+  ctx.events.emit(event("job_unusable", [["id", j.id], ["requester", j.requester], ["reporters", String(reporters)], ["fees", fees.toString()], ["refunded", j.refunded]]));
 }

@@ -6,12 +6,17 @@ import { codec } from "../sdk/proto.js";
 const file = "jobs/v1/jobs.proto";
 const pkg = "tcompute.jobs.v1";
 
-export const JobState = { unspecified: 0, pending: 1, assigned: 2, settled: 3, failed: 4, expired: 5, cancelled: 6, revealing: 7, auditing: 8 } as const;
+export const JobState = { unspecified: 0, pending: 1, assigned: 2, settled: 3, failed: 4, expired: 5, cancelled: 6, revealing: 7, auditing: 8, unusable: 9 } as const;
 export type JobState = (typeof JobState)[keyof typeof JobState];
-export const jobStateNames: Record<number, string> = { 0: "unspecified", 1: "pending", 2: "assigned", 3: "settled", 4: "failed", 5: "expired", 6: "cancelled", 7: "revealing", 8: "auditing" };
+export const jobStateNames: Record<number, string> = { 0: "unspecified", 1: "pending", 2: "assigned", 3: "settled", 4: "failed", 5: "expired", 6: "cancelled", 7: "revealing", 8: "auditing", 9: "unusable" };
 
-export const Outcome = { unspecified: 0, accepted: 1, rejected: 2, noShow: 3, fraud: 4 } as const;
+export const Outcome = { unspecified: 0, accepted: 1, rejected: 2, noShow: 3, fraud: 4, unusable: 5 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+
+/** Why a worker could not use an input (MsgRevealUnusable). */
+export const UnusableReason = { unspecified: 0, unreachable: 1, tooLarge: 2, hashMismatch: 3, undecodable: 4, refused: 5, unopenable: 6 } as const;
+export type UnusableReason = (typeof UnusableReason)[keyof typeof UnusableReason];
+export const unusableReasonNames: Record<number, string> = { 0: "unspecified", 1: "unreachable", 2: "too_large", 3: "hash_mismatch", 4: "undecodable", 5: "refused", 6: "unopenable" };
 
 export const AuditStatus = { none: 0, open: 1, confirmed: 2, rejected: 3, inconclusive: 4 } as const;
 export type AuditStatus = (typeof AuditStatus)[keyof typeof AuditStatus];
@@ -19,7 +24,7 @@ export type AuditStatus = (typeof AuditStatus)[keyof typeof AuditStatus];
 /** Open jobs hold escrow; final ones never change again (only audits and pruning touch them). */
 export const isOpen = (s: JobState) => s === JobState.pending || s === JobState.assigned || s === JobState.revealing || s === JobState.auditing;
 /** A job in a final state (what clients wait for). */
-export const isFinal = (s: JobState) => s === JobState.settled || s === JobState.failed || s === JobState.expired || s === JobState.cancelled;
+export const isFinal = (s: JobState) => s === JobState.settled || s === JobState.failed || s === JobState.expired || s === JobState.cancelled || s === JobState.unusable;
 
 export interface Transition {
   height: string;
@@ -31,6 +36,8 @@ export interface Input {
   inline: Uint8Array;
   uri: string;
   sha256: string;
+  /** A URI input's declared size in bytes ("0" or absent: undeclared). */
+  size?: string;
 }
 
 export interface SealedInput {
@@ -65,6 +72,9 @@ export interface Assignment {
   outcome: Outcome;
   paid: string;
   slashed: string;
+  /** Set by MsgRevealUnusable (0 or absent: not reported; decoded jobs always carry it). */
+  unusable?: UnusableReason;
+  unusableInput?: number;
 }
 
 export interface Verdict {
@@ -143,6 +153,8 @@ export interface JobsParamsPb {
   maxPendingPerRequester: number;
   maxMatchScansPerBlock: number;
   maxMissesPerRequester: number;
+  unusableFeeFraction: string;
+  unusableFeeMinReporters: number;
 }
 
 export interface MsgSubmitJob {
@@ -177,6 +189,20 @@ export interface MsgRevealResult {
   outputUri: string;
 }
 
+export interface MsgRevealUnusable {
+  provider: string;
+  jobId: string;
+  salt: Uint8Array;
+  reason: UnusableReason;
+  inputIndex: number;
+}
+
+export interface RequesterRecord {
+  requester: string;
+  unusableJobs: string;
+  unusableFeesPaid: string;
+}
+
 export interface MsgAuditVerdict {
   validator: string;
   jobId: string;
@@ -193,6 +219,7 @@ const c = <T>(name: string) => codec<T>(file, `${pkg}.${name}`);
 export const codecs = {
   job: c<Job>("Job"),
   receipt: c<Receipt>("Receipt"),
+  requesterRecord: c<RequesterRecord>("RequesterRecord"),
   sketch: c<SketchPb>("Sketch"),
   params: c<JobsParamsPb>("Params"),
   msgSubmitJob: c<MsgSubmitJob>("MsgSubmitJob"),
@@ -203,6 +230,10 @@ export const codecs = {
   msgCommitResultResponse: c<Empty>("MsgCommitResultResponse"),
   msgRevealResult: c<MsgRevealResult>("MsgRevealResult"),
   msgRevealResultResponse: c<Empty>("MsgRevealResultResponse"),
+  msgRevealUnusable: c<MsgRevealUnusable>("MsgRevealUnusable"),
+  msgRevealUnusableResponse: c<Empty>("MsgRevealUnusableResponse"),
+  queryRequesterRecordRequest: c<{ requester: string }>("QueryRequesterRecordRequest"),
+  queryRequesterRecordResponse: c<{ record: RequesterRecord | null }>("QueryRequesterRecordResponse"),
   msgAuditVerdict: c<MsgAuditVerdict>("MsgAuditVerdict"),
   msgAuditVerdictResponse: c<Empty>("MsgAuditVerdictResponse"),
   queryJobRequest: c<{ id: string }>("QueryJobRequest"),

@@ -86,6 +86,7 @@ interface SubmitFlags extends TxOptions {
   input: string[];
   inputUri?: string;
   inputSha256?: string;
+  inputSize?: string;
   k: string;
   maxPrice?: string;
   deadline: string;
@@ -105,6 +106,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       .option("--input <file>", "an input file (a tensor bundle); repeat for a batch", collect, [])
       .option("--input-uri <uri>", "or: where workers fetch the input")
       .option("--input-sha256 <hex>", "with --input-uri: the sha256 of the input bytes")
+      .option("--input-size <bytes>", "with --input-uri: the input's size (workers read no more than this)")
       .option("--k <n>", "redundancy: independent workers whose results must agree", "3")
       .option("--max-price <coin>", "most you pay per compute unit per worker (default: what k providers ask)")
       .option("--deadline <blocks>", "give up if not matched within this many blocks", "100")
@@ -124,7 +126,8 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     });
     if (o.inputUri !== undefined) {
       if (o.inputSha256 === undefined || !/^[0-9a-fA-F]{64}$/.test(o.inputSha256)) throw cliErrors.usage.wrap("--input-uri needs --input-sha256 <64 hex characters>");
-      inputs.push({ inline: new Uint8Array(), uri: o.inputUri, sha256: o.inputSha256.toLowerCase() });
+      if (o.inputSize !== undefined && !/^[0-9]{1,13}$/.test(o.inputSize)) throw cliErrors.usage.wrap("--input-size is a byte count");
+      inputs.push({ inline: new Uint8Array(), uri: o.inputUri, sha256: o.inputSha256.toLowerCase(), size: o.inputSize ?? "0" });
     }
     if (inputs.length === 0) throw cliErrors.usage.wrap("give --input <file> (repeat for a batch) or --input-uri with --input-sha256");
     if (!/^[1-9][0-9]?$/.test(o.k)) throw cliErrors.usage.wrap("--k is a small positive number");
@@ -263,6 +266,10 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     const f = flags(cmd);
     const r = jobsCodecs.queryEscrowResponse.decode(await abciQuery(f, `${base}/Escrow`, new Uint8Array()));
     print(f, r, r.total);
+  });
+  qj.command("requester-record <address>").description("a requester's jobs that ended unusable (bad inputs) and the fees paid for them").action(async (address: string, _o: unknown, cmd: Command) => {
+    const f = flags(cmd);
+    print(f, jobsCodecs.queryRequesterRecordResponse.decode(await abciQuery(f, `${base}/RequesterRecord`, jobsCodecs.queryRequesterRecordRequest.encode({ requester: address }))));
   });
   qj.command("audit-stats <valoper>").description("verdicts a validator gave, against audits opened").action(async (valoper: string, _o: unknown, cmd: Command) => {
     const f = flags(cmd);

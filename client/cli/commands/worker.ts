@@ -26,6 +26,10 @@ interface WorkerFlags {
   audit: boolean;
   byzantine: boolean;
   holdReveals: boolean;
+  allowFileUris: boolean;
+  allowLoopbackUris: boolean;
+  allowPrivateUris: boolean;
+  maxInputBytes: string;
 }
 
 export function registerWorkerCommands(program: Command): void {
@@ -40,12 +44,17 @@ export function registerWorkerCommands(program: Command): void {
     .option("--port <port>", "outputs and /metrics on 127.0.0.1:<port> (0: any free port)", "0")
     .option("--public-url <url>", "the URL requesters reach the output server at")
     .option("--audit", "audit mode: re-run jobs sampled for audit and send verdicts", false)
+    .option("--allow-file-uris", "read file:// model and input URIs (off: only http(s) is fetched)", false)
+    .option("--allow-loopback-uris", "fetch URIs on loopback addresses (off: only public ones)", false)
+    .option("--allow-private-uris", "fetch URIs on private and link-local addresses (off: only public ones)", false)
+    .option("--max-input-bytes <n>", "largest input fetched by URI, in bytes", String(64 << 20))
     .option("--byzantine", "for demos and tests: return wrong outputs (and get slashed)", false)
     .addOption(new Option("--hold-reveals", "for tests: commit but never reveal").default(false).hideHelp())
     .action(async (o: WorkerFlags, cmd: Command) => {
       const f = flags(cmd);
       if (o.device !== "cpu" && o.device !== "cuda") throw cliErrors.usage.wrap("--device is cpu or cuda");
       for (const [name, v] of [["--threads", o.threads], ["--slots", o.slots], ["--port", o.port]] as const) if (!/^[0-9]{1,5}$/.test(v)) throw cliErrors.usage.wrap(`${name} must be a whole number`);
+      if (!/^[0-9]{1,12}$/.test(o.maxInputBytes)) throw cliErrors.usage.wrap("--max-input-bytes must be a whole number");
       const kr = await keyring(f, true);
       const address = kr.show(o.from).address;
       const signer = await kr.wallet(o.from);
@@ -73,6 +82,10 @@ export function registerWorkerCommands(program: Command): void {
         port: Number(o.port),
         publicUrl: o.publicUrl,
         holdReveals: o.holdReveals,
+        allowFileUris: o.allowFileUris,
+        allowLoopbackUris: o.allowLoopbackUris,
+        allowPrivateUris: o.allowPrivateUris,
+        maxInputBytes: Number(o.maxInputBytes),
         ...(o.byzantine ? { tamper: (x: Float64Array) => x.map((v, i) => v + 0.5 + (i % 7) * 0.1) } : {}),
         log: (l) => process.stdout.write(`${new Date().toISOString()} ${l}\n`),
       });

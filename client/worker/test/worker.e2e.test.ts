@@ -9,7 +9,8 @@ import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { makeTestHome, startNodeProcess, type NodeProcess } from "../../../chain/testkit/nodeProcess.js";
-import { jobsCodecs, JobState, Outcome } from "../../../modules/jobs/index.js";
+import { isFinal, jobsCodecs, JobState, Outcome } from "../../../modules/jobs/index.js";
+import { UnusableReason } from "../../../modules/jobs/types.js";
 import { registryCodecs } from "../../../modules/registry/index.js";
 import { decodeResult, encodeTensors } from "../../models/tensors.js";
 import { zoo } from "../../models/zoo.js";
@@ -22,6 +23,8 @@ import { Worker } from "../worker.js";
 import { TcomputeClient } from "../../sdk/client.js";
 import { submitJobExample } from "../../../docs/examples/submit-job.js";
 import { createHash } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 
 // A provider's worker against a real node process: it picks up its assignment, runs the model
 // with onnxruntime-node, commits, reveals and is paid; the requester fetches and opens the
@@ -76,8 +79,8 @@ describe("the worker (e2e, one node)", function () {
     }
     throw new Error(`job ${id} never got there`);
   };
-  const startWorker = async (opts: { holdReveals?: boolean } = {}) => {
-    const w = new Worker({ rpcUrl: node.rpcUrl, signer: await DirectSecp256k1Wallet.fromKey(provider.privKey, "tc"), address: provider.address, storeDir: join(dir, "store"), x25519, engine: { threads: 1 }, port: 0, pollMs: 500, log: () => {}, ...opts });
+  const startWorker = async (opts: { holdReveals?: boolean; allowLoopbackUris?: boolean } = {}) => {
+    const w = new Worker({ rpcUrl: node.rpcUrl, signer: await DirectSecp256k1Wallet.fromKey(provider.privKey, "tc"), address: provider.address, storeDir: join(dir, "store"), x25519, engine: { threads: 1 }, port: 0, pollMs: 500, log: () => {}, allowFileUris: true, ...opts });
     await w.start();
     workers.push(w);
     return w;
@@ -129,15 +132,39 @@ describe("the worker (e2e, one node)", function () {
     await w.stop();
   });
 
-  it("reports a malformed input and goes on with the next job", async () => {
-    const w = await startWorker();
-    const res = await send(requester, [{ typeUrl: jobsCodecs.msgSubmitJob.typeUrl, value: { requester: requester.address, model: hash, inputs: [{ inline: new Uint8Array([0xff, 0xff, 0xff]), uri: "", sha256: "" }], sealed: [], k: 1, maxPricePerUnit: "5utcu", deadlineBlocks: "100", minReputation: 0, gpu: null } }]);
-    const bad = jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids[0]!;
-    const good = await submit(4);
-    assert.equal((await waitFor(good, (s) => s === JobState.settled || s === JobState.failed)).state, JobState.settled);
-    assert.equal(w.store.get("result", bad), null, "nothing was committed for the malformed input");
-    assert.match(w.metrics.render(provider.address), /jobs_failed_total\{[^}]*\} [1-9]/);
-    await workers.pop()!.stop();
+  it("reports unusable inputs (malformed inline bytes, a URI whose bytes do not match, one over its declared size) instead of going silent, is not slashed, and goes on", async () => {
+    // The requester's input server, on loopback: the worker reaches it only with the operator's opt-in.
+    const server = createServer((_req, res) => res.end(Buffer.from("not the bytes the job was submitted with")));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const uri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/input.bin`;
+    try {
+      const w = await startWorker({ allowLoopbackUris: true });
+      const submitInputs = async (inputs: Array<{ inline: Uint8Array; uri: string; sha256: string; size?: string }>) => {
+        const res = await send(requester, [{ typeUrl: jobsCodecs.msgSubmitJob.typeUrl, value: { requester: requester.address, model: hash, inputs, sealed: [], k: 1, maxPricePerUnit: "5utcu", deadlineBlocks: "100", minReputation: 0, gpu: null } }]);
+        return jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids[0]!;
+      };
+      const malformed = await submitInputs([{ inline: new Uint8Array([0xff, 0xff, 0xff]), uri: "", sha256: "" }]);
+      const mismatch = await submitInputs([{ inline: new Uint8Array(), uri, sha256: createHash("sha256").update("the real input").digest("hex") }]);
+      const tooBig = await submitInputs([{ inline: new Uint8Array(), uri, sha256: createHash("sha256").update("not the bytes the job was submitted with").digest("hex"), size: "8" }]);
+      const good = await submit(4);
+      assert.equal((await waitFor(good, (s) => s === JobState.settled || s === JobState.failed)).state, JobState.settled);
+      for (const [id, reason] of [[malformed, UnusableReason.undecodable], [mismatch, UnusableReason.hashMismatch], [tooBig, UnusableReason.tooLarge]] as const) {
+        const j = await waitFor(id, (s) => isFinal(s as JobState));
+        assert.equal(j.state, JobState.unusable, JSON.stringify(j.history));
+        const a = j.assignments[0]!;
+        assert.equal(a.outcome, Outcome.unusable);
+        assert.equal(a.unusable, reason);
+        assert.equal(a.slashed, "0", "not a no-show any more");
+      }
+      assert.match(w.metrics.render(provider.address), /unusable_reports_total\{[^}]*\} 3/);
+      // The requester's record shows it (k = 1: one uncorroborated report, so no fee).
+      const c = await TcomputeClient.connectWithSigner(node.rpcUrl, await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"));
+      assert.deepEqual(await c.query.jobs.requesterRecord(requester.address), { unusableJobs: 3n, unusableFeesPaid: 0n });
+      c.disconnect();
+      await workers.pop()!.stop();
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   it("the SDK example in docs/examples/submit-job.ts submits, follows and reads a job", async () => {

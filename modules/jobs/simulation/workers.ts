@@ -4,9 +4,9 @@ import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/a
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import type { TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { signTx, type RawKey } from "../../../client/sdk/signing.js";
-import { commitmentOf, sketchToPb } from "../commitment.js";
+import { commitmentOf, sketchToPb, unusableCommitmentOf } from "../commitment.js";
 import { computeSketch, type ComparisonRule, type Sketch } from "../sketch.js";
-import { codecs, JobState, type Job } from "../types.js";
+import { codecs, JobState, UnusableReason, type Job } from "../types.js";
 
 // Simulated workers for scenario tests and the market simulation (Cosmos SDK modules keep such
 // code in a simulation/ folder): each reads its assignments from the chain and answers with the
@@ -26,12 +26,23 @@ export function honestOutput(j: Job): Float32Array {
   return out;
 }
 
+/**
+ * The simulated fetch: a URI input under sim://bad/ does not match its sha256 (a griefing
+ * requester's job), so an honest worker reports it unusable; every other input is usable.
+ */
+export function simFetchFailure(j: Job): { reason: UnusableReason; input: number } | null {
+  const i = j.inputs.findIndex((inp) => inp.uri.startsWith("sim://bad/"));
+  return i < 0 ? null : { reason: UnusableReason.hashMismatch, input: i };
+}
+
 /** A result ready to commit: digest, sketch and the salt that hides them until the reveal. */
 export interface Result {
   output: ArrayLike<number>;
   sketch: Sketch;
   digest: Uint8Array;
   salt: Uint8Array;
+  /** Committed "unusable input" instead of the output. */
+  unusable?: { reason: UnusableReason; input: number };
 }
 
 export function resultOf(j: Job, provider: string, output: ArrayLike<number>, rule: ComparisonRule): Result {
@@ -49,10 +60,14 @@ export interface Strategy {
   reveals: boolean;
   /** Compute spent per input (1: ran the model; 0: did not). */
   computeCost: number;
+  /** Reports the input unusable instead of computing (absent: never does). */
+  unusable?(j: Job): { reason: UnusableReason; input: number } | null;
 }
 
 export const strategies = {
-  honest: { name: "honest", output: (j) => honestOutput(j).map((v, i) => v + ((i % 3) - 1) * 1e-6), reveals: true, computeCost: 1 },
+  honest: { name: "honest", output: (j) => honestOutput(j).map((v, i) => v + ((i % 3) - 1) * 1e-6), reveals: true, computeCost: 1, unusable: simFetchFailure },
+  /** Claims every input is unusable, to collect the unusable fee without running the model. */
+  falseUnusable: { name: "falseUnusable", output: () => null, reveals: true, computeCost: 0, unusable: () => ({ reason: UnusableReason.hashMismatch, input: 0 }) },
   /** Returns zeros without running the model. */
   lazy: { name: "lazy", output: (j) => new Float32Array(64 * j.inputs.length), reveals: true, computeCost: 0 },
   /** Commits and never reveals (or crashed). */
@@ -91,6 +106,13 @@ export class SimWorker {
       const a = j.assignments.find((x) => x.provider === this.address);
       if (a === undefined) continue;
       if (j.state === JobState.assigned && a.commitment.length === 0 && !this.pending.has(j.id)) {
+        const bad = this.strategy.unusable?.(j) ?? null;
+        if (bad !== null) {
+          const salt = createHash("sha256").update(`salt/${this.address}/${j.id}`).digest();
+          this.pending.set(j.id, { output: [], sketch: { components: [], topK: [], length: 0 }, digest: new Uint8Array(), salt, unusable: bad });
+          msgs.push(any(codecs.msgCommitResult.typeUrl, codecs.msgCommitResult.encode({ provider: this.address, jobId: j.id, commitment: unusableCommitmentOf(j.id, this.address, salt, bad.reason, bad.input) })));
+          continue;
+        }
         const out = this.strategy.output(j, byId);
         if (out === null) continue;
         this.spent += this.strategy.computeCost * j.inputs.length;
@@ -101,6 +123,10 @@ export class SimWorker {
         const r = this.pending.get(j.id);
         if (r === undefined) continue;
         this.pending.delete(j.id);
+        if (r.unusable !== undefined) {
+          msgs.push(any(codecs.msgRevealUnusable.typeUrl, codecs.msgRevealUnusable.encode({ provider: this.address, jobId: j.id, salt: r.salt, reason: r.unusable.reason, inputIndex: r.unusable.input })));
+          continue;
+        }
         msgs.push(any(codecs.msgRevealResult.typeUrl, codecs.msgRevealResult.encode({ provider: this.address, jobId: j.id, salt: r.salt, digest: r.digest, sketch: sketchToPb(r.sketch), outputUri: `sim://${this.address}/${j.id}` })));
       }
     }
