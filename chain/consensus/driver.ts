@@ -289,7 +289,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
   }
 
   /** Checks a proposed block against the chain state; the app has the last word. */
-  async function validBlock(pb: ProposedBlock, round: number): Promise<boolean> {
+  async function validBlock(pb: ProposedBlock): Promise<boolean> {
     const state = deps.getState();
     const hd = pb.block.header;
     if (hd === undefined || hd.chainId !== opts.chainId || hd.height !== height) return false;
@@ -299,7 +299,9 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     if (!eq(hd.lastBlockId?.hash, state.lastBlockId.hash) || !eq(hd.appHash, state.appHash) || !eq(hd.lastResultsHash, state.lastResultsHash)) return false;
     if (!eq(hd.validatorsHash, setHash(state.validators)) || !eq(hd.nextValidatorsHash, setHash(state.nextValidators)) || !eq(hd.consensusHash, state.consensusHash)) return false;
     if (!eq(hd.dataHash, dataHash(pb.block.data?.txs ?? []))) return false;
-    if (hexAddr(hd.proposerAddress) !== state.validators.copyIncrement(round).proposer.address) return false;
+    // As CometBFT: the header names a validator of the set (a value re-proposed in a later round
+    // keeps its original proposer); the proposal's signer is checked to be the round's proposer.
+    if (state.validators.get(hexAddr(hd.proposerAddress)) === undefined) return false;
     if (height > opts.initialHeight) {
       if (compareTime(hd.time, state.lastBlockTime) <= 0) return false;
       const lc = pb.block.lastCommit;
@@ -310,7 +312,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     try {
       await deps.evidence.checkBlock(evidence);
     } catch (e) {
-      logger.info("proposal with invalid evidence", { height, round, error: (e as Error).message });
+      logger.info("proposal with invalid evidence", { height, error: (e as Error).message });
       return false;
     }
     const verdict = await deps.app.processProposal({ txs: pb.block.data?.txs ?? [], proposedLastCommit: commitInfo(pb.block.lastCommit, state.lastValidators), misbehavior: misbehaviorOf(evidence), hash: pb.blockId.hash, height, time: hd.time, nextValidatorsHash: hd.nextValidatorsHash, proposerAddress: hd.proposerAddress });
@@ -415,7 +417,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       return deps.p2p.ban(peer, "undecodable block in proposal");
     }
     const pb: ProposedBlock = { block, blockId: p.blockId, bytes: b };
-    const valid = await validBlock(pb, p.round);
+    const valid = await validBlock(pb);
     if (p.height !== height) return;
     const id = blockIdKey(p.blockId)!;
     if (!blocks.has(id)) blocks.set(id, pb);
