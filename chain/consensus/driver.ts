@@ -20,7 +20,7 @@ import type { PrivValidator } from "./privValidator.js";
 import { verifyVoteExtensionSignature } from "./signedMessages.js";
 import { blockIdKey, createSignatureCache, decodeProposal, decodeVote, emptyBlockId, signProposal, signVote, toCoreVote, verifyProposal, verifyVote } from "./signedMessages.js";
 import { VoteType, type ConsensusAction, type ConsensusEvent, type TimeoutConfig, type Value, type Vote } from "./types.js";
-import { ValidatorSet } from "./validatorSet.js";
+import { ValidatorSet, type ValidatorInfo } from "./validatorSet.js";
 import { openWal, type Wal } from "./wal.js";
 import { decodePair, decodeRecord, decodeStatus, encodeBlockMessage, encodeProposalMessage, encodeRecord, encodeStatus, RecordKind, type WalRecord } from "./walRecords.js";
 
@@ -62,6 +62,15 @@ export interface ConsensusDriver {
 
 const hexAddr = (b: Uint8Array) => Buffer.from(b).toString("hex").toUpperCase();
 
+/**
+ * How many rounds a peer's proposal or vote may be ahead of this node's round at its height (of
+ * round 0 at the next height). Anything further is dropped before its signature is checked and
+ * the peer closed: the work a message can cause before it is authenticated (the proposer of
+ * its round) stays bounded, as the votes a peer can make this node keep. An honest network is
+ * this many rounds ahead only after hours stalled at one height (timeouts grow every round).
+ */
+export const maxRoundsAhead = 100;
+
 export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): ConsensusDriver {
   const { logger } = deps;
   const cache = createSignatureCache();
@@ -101,6 +110,24 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     if (h === s.lastBlockHeight) return s.lastValidators;
     return null;
   }
+  /** The proposers of this height's rounds, one rotation step per round first asked for. */
+  let rotation: { height: bigint; proposerOf: (round: number) => ValidatorInfo } | null = null;
+  function proposerAt(round: number): ValidatorInfo {
+    if (rotation === null || rotation.height !== height) rotation = { height, proposerOf: setAt(height)!.proposerRotation() };
+    return rotation.proposerOf(round);
+  }
+
+  /** Whether a message's round is within the window this node accepts from peers. */
+  function roundAccepted(h: bigint, round: number): boolean {
+    const base = h === height ? Math.max(0, core.state.round) : 0;
+    return round >= 0 && round <= base + maxRoundsAhead;
+  }
+
+  function dropPeer(peer: string, reason: string): void {
+    logger.info("dropping a peer's message", { peer, reason });
+    deps.p2p.ban(peer, reason);
+  }
+
   function setFor(h: bigint): ValidatorSet {
     const set = setAt(h);
     if (set === null) throw new Error(`no validator set known for height ${h}`);
@@ -408,7 +435,8 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     const p = decodeProposal(a);
     if (p.height < height) return catchUp(peer, p.height);
     if (p.height !== height) return;
-    const proposer = setAt(height)!.copyIncrement(p.round).proposer;
+    if (!roundAccepted(p.height, p.round)) return dropPeer(peer, `proposal for round ${p.round}, more than ${maxRoundsAhead} ahead of round ${core.state.round}`);
+    const proposer = proposerAt(p.round);
     verifyProposal(opts.chainId, p, proposer.pubKey, cache);
     let block: Block;
     try {
@@ -429,6 +457,8 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
   async function onVoteMessage(peer: string, bytes: Uint8Array, fromWal: boolean): Promise<void> {
     const v = decodeVote(bytes);
     if (v.height < height) return catchUp(peer, v.height);
+    if (v.height > height + 1n) return;
+    if (!roundAccepted(v.height, v.round)) return dropPeer(peer, `vote for round ${v.round} of height ${v.height}, more than ${maxRoundsAhead} rounds ahead`);
     const addr = hexAddr(v.validatorAddress);
     const val = setAt(v.height)?.get(addr);
     if (val === undefined) return;

@@ -1,10 +1,16 @@
 import assert from "node:assert/strict";
 import { Proposal as PbProposal, Vote as PbVote } from "cosmjs-types/tendermint/types/types";
-import { ed25519Address } from "../../crypto/ed25519.js";
-import { Channel } from "../../p2p/switch.js";
+import { nopLogger } from "../../../modules/sdk/context.js";
+import { ed25519Address, generateEd25519 } from "../../crypto/ed25519.js";
+import type { Node } from "../../node/node.js";
+import { Channel, createSwitch, defaultChannels } from "../../p2p/switch.js";
 import { startHubNetwork, type HubNetwork } from "../../testkit/hub.js";
 import { SignedMsgType } from "../../types/signBytes.js";
-import { decodePair } from "../walRecords.js";
+import { timeFromMillis } from "../../types/time.js";
+import { createPrivValidator } from "../privValidator.js";
+import { signVote } from "../signedMessages.js";
+import { VoteType } from "../types.js";
+import { decodePair, encodeProposalMessage } from "../walRecords.js";
 
 // Attacks on consensus by peers and validators, each against in-process nodes wired through a
 // hub (chain/testkit/hub.ts) that decides which message reaches whom.
@@ -16,6 +22,28 @@ async function until(cond: () => boolean | Promise<boolean>, ms: number, what: s
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out: ${what}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Connects a peer built from the project's p2p code to `target`, sends it one message and
+ * resolves when the target drops the connection (the peer does not redial meanwhile).
+ */
+async function sendAndExpectDrop(target: Node, channel: number, payload: Uint8Array): Promise<void> {
+  const [host, port] = target.p2p!.address.split(":");
+  const peer = createSwitch(
+    { nodeKey: generateEd25519(), listen: null, persistentPeers: [{ id: target.id, host: host!, port: Number(port) }], maxInbound: 0, maxOutbound: 1, channels: defaultChannels, backoff: { minMs: 600_000, maxMs: 600_000 } },
+    { logger: nopLogger },
+  );
+  const events: boolean[] = [];
+  peer.onPeer((_, up) => events.push(up));
+  await peer.start();
+  try {
+    await until(() => events.includes(true), 20_000, "the peer connects");
+    peer.send(target.id, channel, payload);
+    await until(() => events.includes(false), 20_000, "the target drops the peer");
+  } finally {
+    await peer.stop();
   }
 }
 
@@ -57,5 +85,30 @@ describe("consensus under byzantine conditions", function () {
     assert.equal(hex(block.header!.proposerAddress), addrs[p]);
     assert.ok(commit.round >= 1, `decided in round ${commit.round}`);
     for (const i of others) assert.equal(hex((await nodes[i]!.blockStore.loadMeta(1n))!.blockId!.hash), hex(commit.blockId!.hash));
+  });
+
+  it("drops a peer whose proposal or signed vote names a round far ahead, before any work on that round", async () => {
+    hn = await startHubNetwork({ validators: 4 });
+    const { nodes } = hn;
+    await until(() => nodes.every((n) => n.state().lastBlockHeight >= 1n), 60_000, "height 1");
+    // The hub relays nothing while the attack runs: the target's height holds still.
+    hn.filter = () => false;
+    await new Promise((r) => setTimeout(r, 1000));
+    const target = nodes[0]!;
+    const h = target.state().lastBlockHeight + 1n;
+    const far = 2 ** 31 - 1;
+    const id = { hash: new Uint8Array(32).fill(7), partSetHeader: { total: 1, hash: new Uint8Array(32).fill(8) } };
+    // A proposal for round 2^31-1 with a junk signature: computing that round's proposer by
+    // rotation would take the node minutes (and this test's event loop with it).
+    const proposal = PbProposal.encode({ type: 32, height: h, round: far, polRound: -1, blockId: id, timestamp: timeFromMillis(Date.now()), signature: new Uint8Array(64).fill(1) }).finish();
+    await sendAndExpectDrop(target, Channel.consensusData, encodeProposalMessage(proposal, new Uint8Array()));
+    // A genuinely signed prevote of a validator (byzantine: it signs whatever) for that round.
+    const byz = createPrivValidator(nodes[3]!.validatorKey, null);
+    const index = target.state().validators.indexOf(hex(ed25519Address(byz.key.pubKey)));
+    const vote = signVote(byz, hn.net.chainId, VoteType.prevote, h, far, id, timeFromMillis(Date.now()), index);
+    await sendAndExpectDrop(target, Channel.consensusVote, PbVote.encode(vote).finish());
+    // The target goes on deciding with the others.
+    hn.filter = () => true;
+    await until(() => nodes.every((n) => n.state().lastBlockHeight >= h + 2n), 60_000, "two more heights after the attack");
   });
 });
