@@ -8,8 +8,8 @@ import { SignedMsgType } from "../types/signBytes.js";
 import { nextBlockTime, timeFromMillis } from "../types/time.js";
 import type { Logger } from "../../modules/sdk/context.js";
 import { appVersion } from "../app/application.js";
-import { applyBlock, makeBlock, type ExecutorDeps } from "./blockExecutor.js";
-import { emptyBlockId, type ChainState } from "./chainState.js";
+import { applyBlock, makeBlock, type ExecutorDeps } from "../state/blockExecutor.js";
+import { emptyBlockId, type ChainState } from "../state/chainState.js";
 
 // Block production for a network of one validator: every `timeout_commit` it proposes a block
 // from the mempool, signs its precommit (through the file signer, so never twice differently

@@ -14,7 +14,7 @@ import { makePartSet } from "../types/partSet.js";
 import { ed25519Address } from "../crypto/ed25519.js";
 import type { ValidatorSet } from "../consensus/validatorSet.js";
 import { hexAddress, setHash, setToProto, type ChainState } from "./chainState.js";
-import type { EventBus } from "./eventBus.js";
+import type { EventBus } from "../node/eventBus.js";
 
 /** The CometBFT block protocol version this node speaks, and the app's version. */
 export const blockProtocol = 11n;
