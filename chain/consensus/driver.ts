@@ -7,11 +7,12 @@ import { ProposalStatus, VerifyStatus } from "../app/abci.js";
 import { appVersion } from "../app/application.js";
 import { applyBlock, commitInfo, makeBlock, misbehaviorOf, type ExecutorDeps, type ProposedBlock } from "../state/blockExecutor.js";
 import { setHash, type ChainState } from "../state/chainState.js";
+import { validateBlock, verifyCommit } from "../state/validation.js";
 import { Channel, type Switch } from "../p2p/switch.js";
-import { commitHash, dataHash, evidenceListHash, headerHash } from "../types/hashes.js";
+import { headerHash } from "../types/hashes.js";
 import { makePartSet } from "../types/partSet.js";
-import { SignedMsgType, voteSignBytes } from "../types/signBytes.js";
-import { compareTime, nextBlockTime, timeFromMillis } from "../types/time.js";
+import { SignedMsgType } from "../types/signBytes.js";
+import { nextBlockTime, timeFromMillis } from "../types/time.js";
 import { ed25519Address } from "../crypto/ed25519.js";
 import { createConsensusCore, type ConsensusCore } from "./core.js";
 import { decodeEvidenceMessage, encodeEvidenceMessage, type EvidencePool } from "./evidencePool.js";
@@ -74,6 +75,7 @@ export const maxRoundsAhead = 100;
 export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): ConsensusDriver {
   const { logger } = deps;
   const cache = createSignatureCache();
+  const validationDeps = { cache, evidence: deps.evidence };
   // The core checks per height whether `self` has power: a node becomes a validator (or stops
   // being one) when the app's validator updates take effect.
   const self = opts.signer === null ? null : hexAddr(ed25519Address(opts.signer.key.pubKey));
@@ -315,54 +317,20 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     feed({ kind: "value", height: h, round, value: { id, payload: pb } });
   }
 
-  /** Checks a proposed block against the chain state; the app has the last word. */
+  /** A proposed block: the full validation (chain/state/validation.ts), then the app's verdict. */
   async function validBlock(pb: ProposedBlock): Promise<boolean> {
     const state = deps.getState();
-    const hd = pb.block.header;
-    if (hd === undefined || hd.chainId !== opts.chainId || hd.height !== height) return false;
-    if (Buffer.compare(Buffer.from(headerHash(hd)), Buffer.from(pb.blockId.hash)) !== 0) return false;
-    if (Buffer.compare(Buffer.from(makePartSet(pb.bytes).hash), Buffer.from(pb.blockId.partSetHeader!.hash)) !== 0) return false;
-    const eq = (x: Uint8Array | undefined, y: Uint8Array) => x !== undefined && Buffer.compare(Buffer.from(x), Buffer.from(y)) === 0;
-    if (!eq(hd.lastBlockId?.hash, state.lastBlockId.hash) || !eq(hd.appHash, state.appHash) || !eq(hd.lastResultsHash, state.lastResultsHash)) return false;
-    if (!eq(hd.validatorsHash, setHash(state.validators)) || !eq(hd.nextValidatorsHash, setHash(state.nextValidators)) || !eq(hd.consensusHash, state.consensusHash)) return false;
-    if (!eq(hd.dataHash, dataHash(pb.block.data?.txs ?? []))) return false;
-    // As CometBFT: the header names a validator of the set (a value re-proposed in a later round
-    // keeps its original proposer); the proposal's signer is checked to be the round's proposer.
-    if (state.validators.get(hexAddr(hd.proposerAddress)) === undefined) return false;
-    if (height > opts.initialHeight) {
-      if (compareTime(hd.time, state.lastBlockTime) <= 0) return false;
-      const lc = pb.block.lastCommit;
-      if (lc === undefined || !eq(hd.lastCommitHash, commitHash(lc)) || !commitValid(lc, height - 1n, state.lastBlockId)) return false;
-    }
-    const evidence = pb.block.evidence?.evidence ?? [];
-    if (!eq(hd.evidenceHash, evidenceListHash(evidence))) return false;
+    if (pb.block.header?.height !== height) return false;
     try {
-      await deps.evidence.checkBlock(evidence);
+      await validateBlock(state, pb, validationDeps);
     } catch (e) {
-      logger.info("proposal with invalid evidence", { height, error: (e as Error).message });
+      logger.info("invalid proposed block", { height, error: (e as Error).message });
       return false;
     }
+    const hd = pb.block.header;
+    const evidence = pb.block.evidence?.evidence ?? [];
     const verdict = await deps.app.processProposal({ txs: pb.block.data?.txs ?? [], proposedLastCommit: commitInfo(pb.block.lastCommit, state.lastValidators), misbehavior: misbehaviorOf(evidence), hash: pb.blockId.hash, height, time: hd.time, nextValidatorsHash: hd.nextValidatorsHash, proposerAddress: hd.proposerAddress });
     return verdict.status === ProposalStatus.ACCEPT;
-  }
-
-  /** A commit is valid when validators with 2/3+ of the power signed precommits for the block. */
-  function commitValid(c: Commit, h: bigint, blockId: BlockID): boolean {
-    if (c.height !== h || c.blockId === undefined || Buffer.compare(Buffer.from(c.blockId.hash), Buffer.from(blockId.hash)) !== 0) return false;
-    const set = setAt(h);
-    if (set === null) return false;
-    let power = 0n;
-    const seen = new Set<string>();
-    for (const s of c.signatures) {
-      if (s.blockIdFlag !== BlockIDFlag.BLOCK_ID_FLAG_COMMIT) continue;
-      const addr = hexAddr(s.validatorAddress);
-      const val = set.get(addr);
-      if (val === undefined || seen.has(addr) || s.timestamp === undefined) return false;
-      seen.add(addr);
-      if (!cache.verify(val.pubKey, voteSignBytes(opts.chainId, SignedMsgType.precommit, h, c.round, c.blockId, s.timestamp), s.signature)) return false;
-      power += val.power;
-    }
-    return set.hasTwoThirds(power);
   }
 
   function buildCommit(h: bigint, round: number, blockId: BlockID, precommits: readonly Vote[]): Commit {
@@ -405,6 +373,9 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       await ownVotesSigned; // our own precommit may be part of the commit
       if (deps.blockStore.height < h) {
         const state = deps.getState();
+        // Every executed block passes the one validation, however it was decided (CometBFT's
+        // finalizeCommit does the same): failing here means 2/3+ committed an invalid block.
+        await validateBlock(state, pb, validationDeps);
         const commit = buildCommit(h, round, pb.blockId, precommits);
         const ext = extensionsOn(h) ? buildExtendedCommit(commit, precommits) : undefined;
         const { state: next } = await applyBlock(deps, state, pb, commit, ext);
@@ -491,14 +462,29 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     })();
   }
 
-  function onBlockMessage(bytes: Uint8Array, fromWal: boolean): void {
+  /**
+   * A block with its commit from a peer (block sync, catch-up) or the WAL: the commit is checked
+   * against this height's validators and the block passes the full validation before the core
+   * hears of it; a peer that serves anything else is closed (a commit genuine for a header says
+   * nothing of a body that does not match that header).
+   */
+  async function onBlockMessage(peer: string, bytes: Uint8Array, fromWal: boolean): Promise<void> {
     const { a, b } = decodePair(bytes);
-    const block = Block.decode(a);
-    const commit = Commit.decode(b);
+    let block: Block;
+    let commit: Commit;
+    try {
+      block = Block.decode(a);
+      commit = Commit.decode(b);
+    } catch {
+      return deps.p2p.ban(peer, "undecodable block or commit");
+    }
     if (block.header?.height !== height || applying || commit.blockId === undefined) return;
     const pb: ProposedBlock = { block, blockId: commit.blockId, bytes: a };
-    if (Buffer.compare(Buffer.from(headerHash(block.header)), Buffer.from(commit.blockId.hash)) !== 0) return;
-    if (!commitValid(commit, height, commit.blockId)) return;
+    const set = setAt(height);
+    if (set === null) return;
+    verifyCommit(opts.chainId, set, height, commit.blockId, commit, cache);
+    await validateBlock(deps.getState(), pb, validationDeps);
+    if (block.header.height !== height || applying) return;
     const id = blockIdKey(commit.blockId)!;
     blocks.set(id, pb);
     if (!fromWal) log({ kind: RecordKind.commit, height, round: commit.round, aux: 0, a: bytes, b: new Uint8Array() }, false);
@@ -563,7 +549,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
             break;
           }
           case RecordKind.commit:
-            onBlockMessage(r.a, true);
+            await onBlockMessage("", r.a, true);
             break;
         }
       }
@@ -594,7 +580,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       core = createConsensusCore({ self, timeouts: opts.timeouts });
       deps.p2p.onReceive(Channel.consensusData, (peer, m) => guarded(peer, () => onProposalMessage(peer, m, false)));
       deps.p2p.onReceive(Channel.consensusVote, (peer, m) => guarded(peer, () => onVoteMessage(peer, m, false)));
-      deps.p2p.onReceive(Channel.blockSync, (peer, m) => guarded(peer, () => onBlockMessage(m, false)));
+      deps.p2p.onReceive(Channel.blockSync, (peer, m) => guarded(peer, () => onBlockMessage(peer, m, false)));
       deps.p2p.onReceive(Channel.evidence, (peer, m) => guarded(peer, () => onEvidenceMessage(peer, m)));
       deps.p2p.onReceive(Channel.consensusState, (peer, m) => guarded(peer, () => {
         const h = decodeStatus(m);

@@ -1,3 +1,4 @@
+import { Block } from "cosmjs-types/tendermint/types/block";
 import { registerError } from "../../modules/sdk/errors.js";
 import type { Logger } from "../../modules/sdk/context.js";
 import { loadGenesisFile, type ParsedGenesis } from "../../genesis/genesisDoc.js";
@@ -25,6 +26,7 @@ import { finalizeRequest } from "../state/blockExecutor.js";
 import { createSoloProducer, type SoloProducer } from "./soloProducer.js";
 import { EvidencePool, encodeEvidenceMessage } from "../consensus/evidencePool.js";
 import { createSignatureCache } from "../consensus/signedMessages.js";
+import { validateBlock } from "../state/validation.js";
 import { createConsensusDriver, type ConsensusDriver } from "../consensus/driver.js";
 import { createPex, type Pex } from "../p2p/pex.js";
 import { startMempoolGossip } from "../mempool/gossip.js";
@@ -185,8 +187,15 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       for (let h = app.height + 1n; h <= blockStore.height; h++) {
         logger.info("replaying block into the application", { height: h });
         const block = (await blockStore.loadBlock(h))!;
-        const lastSet = h > genesis.initialHeight ? await blockStore.loadValidators(h - 1n) : null;
-        const res = await app.finalizeBlock(finalizeRequest(block, (await blockStore.loadMeta(h))!.blockId!.hash, lastSet === null ? null : setFromProto(lastSet)));
+        const blockId = (await blockStore.loadMeta(h))!.blockId!;
+        // The same full validation as every other block executed (its evidence was checked
+        // before the block was stored): a block store that does not chain up is refused.
+        try {
+          await validateBlock(state, { block, blockId, bytes: Block.encode(block).finish() }, { cache: createSignatureCache(), evidence: null });
+        } catch (e) {
+          throw nodeErrors.corruptData.wrap(`stored block ${h} is invalid: ${(e as Error).message}`);
+        }
+        const res = await app.finalizeBlock(finalizeRequest(block, blockId.hash, state.lastValidators));
         const stored = (await blockStore.loadResults(h))!;
         if (Buffer.compare(Buffer.from(res.appHash), Buffer.from(stored.appHash)) !== 0) {
           throw nodeErrors.corruptData.wrap(`replay of height ${h} gave app_hash ${Buffer.from(res.appHash).toString("hex")}, the block store recorded ${Buffer.from(stored.appHash).toString("hex")}`);

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { Proposal as PbProposal, Vote as PbVote } from "cosmjs-types/tendermint/types/types";
+import { Block } from "cosmjs-types/tendermint/types/block";
+import { Commit, Proposal as PbProposal, Vote as PbVote } from "cosmjs-types/tendermint/types/types";
+import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
+import { msgSendAny } from "../../../client/sdk/messages.js";
+import { rawKeyFromSeed, signTx } from "../../../client/sdk/signing.js";
 import { nopLogger } from "../../../modules/sdk/context.js";
 import { ed25519Address, generateEd25519 } from "../../crypto/ed25519.js";
 import type { Node } from "../../node/node.js";
@@ -10,10 +14,13 @@ import { timeFromMillis } from "../../types/time.js";
 import { createPrivValidator } from "../privValidator.js";
 import { signVote } from "../signedMessages.js";
 import { VoteType } from "../types.js";
-import { decodePair, encodeProposalMessage } from "../walRecords.js";
+import { decodePair, decodeStatus, encodeBlockMessage, encodeProposalMessage } from "../walRecords.js";
 
 // Attacks on consensus by peers and validators, each against in-process nodes wired through a
 // hub (chain/testkit/hub.ts) that decides which message reaches whom.
+
+const alice = rawKeyFromSeed("byz-alice");
+const bob = rawKeyFromSeed("byz-bob");
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex").toUpperCase();
 
@@ -110,5 +117,73 @@ describe("consensus under byzantine conditions", function () {
     // The target goes on deciding with the others.
     hn.filter = () => true;
     await until(() => nodes.every((n) => n.state().lastBlockHeight >= h + 2n), 60_000, "two more heights after the attack");
+  });
+
+  it("block sync refuses a block whose genuine commit does not vouch for its body, and syncs from an honest peer", async () => {
+    hn = await startHubNetwork({ validators: 4, fullNodes: 1, start: [0, 1, 2, 3], accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 10n ** 12n }] }] });
+    const { nodes } = hn;
+    const honest = nodes[0]!;
+    const syncing = nodes[4]!;
+    await until(() => honest.state().lastBlockHeight >= 3n, 60_000, "three blocks");
+    // A tx the network never agreed on, valid in itself: executing it would move alice's coins.
+    const tx = signTx(alice, { chainId: hn.net.chainId, accountNumber: 0n, sequence: 0n, msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount: "1000" }])], fee: { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n } });
+    const junkVote = (h: bigint): PbVote => ({ type: 1, height: h, round: 0, blockId: { hash: new Uint8Array(32).fill(3), partSetHeader: { total: 1, hash: new Uint8Array(32).fill(4) } }, timestamp: timeFromMillis(Date.now()), validatorAddress: ed25519Address(honest.validatorKey.pubKey), validatorIndex: 0, signature: new Uint8Array(64).fill(5), extension: new Uint8Array(), extensionSignature: new Uint8Array() });
+    const tampers: Array<{ height: bigint; what: string; edit: (b: Block) => Block }> = [
+      { height: 1n, what: "txs", edit: (b) => ({ ...b, data: { txs: [tx] } }) },
+      { height: 1n, what: "evidence", edit: (b) => ({ ...b, evidence: { evidence: [{ duplicateVoteEvidence: { voteA: junkVote(1n), voteB: { ...junkVote(1n), round: 1 }, totalVotingPower: 400n, validatorPower: 100n, timestamp: timeFromMillis(Date.now()) } }] } }) },
+      {
+        height: 2n,
+        what: "last commit",
+        edit: (b) => {
+          const lc = b.lastCommit!;
+          const i = lc.signatures.findIndex((x) => x.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT);
+          return { ...b, lastCommit: { ...lc, signatures: lc.signatures.map((x, j) => (j === i ? { blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_ABSENT, validatorAddress: new Uint8Array(), timestamp: { seconds: 0n, nanos: 0 }, signature: new Uint8Array() } : x)) } };
+        },
+      },
+    ];
+    await syncing.start();
+    try {
+      for (const t of tampers) {
+        // A peer with no key: it answers the syncing node's status with the honest chain's blocks
+        // and genuine commits, the block at t.height with its body altered.
+        const [host, port] = syncing.p2p!.address.split(":");
+        const peer = createSwitch(
+          { nodeKey: generateEd25519(), listen: null, persistentPeers: [{ id: syncing.id, host: host!, port: Number(port) }], maxInbound: 0, maxOutbound: 1, channels: defaultChannels, backoff: { minMs: 600_000, maxMs: 600_000 } },
+          { logger: nopLogger },
+        );
+        const events: boolean[] = [];
+        peer.onPeer((_, up) => events.push(up));
+        peer.onReceive(Channel.consensusState, (from, m) => {
+          const h = decodeStatus(m);
+          void (async () => {
+            const block = await honest.blockStore.loadBlock(h);
+            const commit = await honest.blockStore.loadSeenCommit(h);
+            if (block === null || commit === null || h > t.height) return;
+            const served = h === t.height ? t.edit(block) : block;
+            peer.send(from, Channel.blockSync, encodeBlockMessage(Block.encode(served).finish(), Commit.encode(commit).finish()));
+          })();
+        });
+        await peer.start();
+        try {
+          await until(() => events.includes(false), 30_000, `the syncing node drops the peer that swapped the ${t.what}`);
+        } finally {
+          await peer.stop();
+        }
+        assert.equal(syncing.state().lastBlockHeight, t.height - 1n, `the block with swapped ${t.what} is not executed`);
+        assert.equal(syncing.blockStore.height, t.height - 1n);
+      }
+      // An honest peer: the node syncs the real chain, block for block.
+      const [host, port] = syncing.p2p!.address.split(":");
+      honest.p2p!.dialOnce({ id: syncing.id, host: host!, port: Number(port) });
+      const target = honest.state().lastBlockHeight;
+      await until(() => syncing.state().lastBlockHeight >= target, 60_000, "the syncing node catches up from the honest peer");
+      for (let h = 1n; h <= target; h++) {
+        assert.equal(hex((await syncing.blockStore.loadMeta(h))!.blockId!.hash), hex((await honest.blockStore.loadMeta(h))!.blockId!.hash), `block ${h}`);
+        assert.equal(hex((await syncing.blockStore.loadResults(h))!.appHash), hex((await honest.blockStore.loadResults(h))!.appHash), `app_hash after ${h}`);
+      }
+      assert.equal((await syncing.blockStore.loadBlock(1n))!.data!.txs.length, (await honest.blockStore.loadBlock(1n))!.data!.txs.length);
+    } finally {
+      await syncing.stop();
+    }
   });
 });
