@@ -7,12 +7,12 @@ import { ProposalStatus, VerifyStatus } from "../app/abci.js";
 import { appVersion } from "../app/application.js";
 import { applyBlock, commitInfo, makeBlock, misbehaviorOf, type ExecutorDeps, type ProposedBlock } from "../state/blockExecutor.js";
 import { setHash, type ChainState } from "../state/chainState.js";
-import { validateBlock, verifyCommit } from "../state/validation.js";
+import { blockTime, validateBlock, verifyCommit } from "../state/validation.js";
 import { Channel, type Switch } from "../p2p/switch.js";
 import { headerHash } from "../types/hashes.js";
 import { makePartSet } from "../types/partSet.js";
 import { SignedMsgType } from "../types/signBytes.js";
-import { nextBlockTime, timeFromMillis } from "../types/time.js";
+import { compareTime, nextBlockTime, timeFromMillis } from "../types/time.js";
 import { ed25519Address } from "../crypto/ed25519.js";
 import { createConsensusCore, type ConsensusCore } from "./core.js";
 import { decodeEvidenceMessage, encodeEvidenceMessage, type EvidencePool } from "./evidencePool.js";
@@ -170,8 +170,12 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     timers.add(t);
   }
 
-  function voteTime(): Timestamp {
-    return nextBlockTime(timeFromMillis(deps.now()), deps.getState().lastBlockTime);
+  /**
+   * CometBFT's voteTime: now, but after the time of the block voted for (of the last block for
+   * nil), so that the median of a commit's times is always after the block it commits.
+   */
+  function voteTime(block: ProposedBlock | null): Timestamp {
+    return nextBlockTime(timeFromMillis(deps.now()), block?.block.header?.time ?? deps.getState().lastBlockTime);
   }
 
   function perform(a: ConsensusAction): void {
@@ -235,7 +239,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
   async function sendOwnVote(v: Vote, block: ProposedBlock | null, fromWal: PbVote | undefined, wasReplaying: boolean): Promise<void> {
     const key = `${v.type}/${v.round}`;
     const blockId: BlockID = block === null ? emptyBlockId() : block.blockId;
-    const time = fromWal?.timestamp ?? voteTime();
+    const time = fromWal?.timestamp ?? voteTime(block);
     let extension: Uint8Array = new Uint8Array();
     if (v.type === VoteType.precommit && block !== null && extensionsOn(v.height)) {
       extension = fromWal?.extension ?? (await deps.app.extendVote(extendVoteRequest(block, v.round))).voteExtension;
@@ -303,12 +307,13 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
 
   async function buildValue(h: bigint, round: number): Promise<void> {
     const state = deps.getState();
-    const time = nextBlockTime(timeFromMillis(deps.now()), state.lastBlockHeight >= state.initialHeight ? state.lastBlockTime : null);
+    const lastCommit = h === opts.initialHeight ? { height: 0n, round: 0, blockId: emptyBlockId(), signatures: [] } : (await deps.blockStore.loadSeenCommit(h - 1n))!;
+    // BFT time: not this node's clock, the median of the last commit's vote times.
+    const time = blockTime(state, lastCommit);
     const candidates = deps.mempool.reap(Number(state.maxBlockBytes) - 64 * 1024, state.maxBlockGas);
     const proposer = Buffer.from(self!, "hex");
     const evidence = deps.evidence.proposable();
     const { txs } = await deps.app.prepareProposal({ maxTxBytes: state.maxBlockBytes - 64n * 1024n, txs: candidates, localLastCommit: await localLastCommit(h), misbehavior: misbehaviorOf(evidence), height: h, time, nextValidatorsHash: setHash(state.nextValidators), proposerAddress: proposer });
-    const lastCommit = h === opts.initialHeight ? { height: 0n, round: 0, blockId: emptyBlockId(), signatures: [] } : (await deps.blockStore.loadSeenCommit(h - 1n))!;
     if (height !== h || stopped) return;
     const pb = makeBlock(state, txs, lastCommit, proposer, time, appVersion, evidence);
     const id = blockIdKey(pb.blockId)!;
@@ -435,6 +440,12 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     if (val === undefined) return;
     verifyVote(opts.chainId, v, val.pubKey, cache);
     verifyVoteExtensionSignature(opts.chainId, v, val.pubKey, extensionsOn(v.height), cache);
+    if (v.height === height && compareTime(v.timestamp!, deps.getState().lastBlockTime) <= 0) {
+      // The voteTime rule: an honest vote is dated after the last block; an earlier one would
+      // only serve to drag a commit's median time back.
+      logger.info("vote dated before the last block dropped", { validator: addr, height: v.height, round: v.round });
+      return;
+    }
     if (!fromWal && addr !== self && v.extensionSignature.length > 0) {
       // The app judges others' extensions; a rejected one drops the vote (not the peer).
       const r = await deps.app.verifyVoteExtension({ hash: v.blockId!.hash, validatorAddress: v.validatorAddress, height: v.height, voteExtension: v.extension });

@@ -10,6 +10,7 @@ import type { Logger } from "../../modules/sdk/context.js";
 import { appVersion } from "../app/application.js";
 import { applyBlock, makeBlock, type ExecutorDeps } from "../state/blockExecutor.js";
 import { emptyBlockId, type ChainState } from "../state/chainState.js";
+import { blockTime } from "../state/validation.js";
 
 // Block production for a network of one validator: every `timeout_commit` it proposes a block
 // from the mempool, signs its precommit (through the file signer, so never twice differently
@@ -63,7 +64,9 @@ export function createSoloProducer(opts: SoloProducerOptions, deps: SoloProducer
     const state = deps.getState();
     const height = state.lastBlockHeight + 1n;
     const me = { address: Buffer.from(state.validators.proposer.address, "hex") };
-    const time = nextBlockTime(timeFromMillis(deps.now()), state.lastBlockHeight >= state.initialHeight ? state.lastBlockTime : null);
+    // BFT time, as in a network: the genesis time, then the (only) vote time of the last commit.
+    const last = await lastCommit(state);
+    const time = blockTime(state, last);
     const candidates = deps.mempool.reap(Number(state.maxBlockBytes) - 64 * 1024, state.maxBlockGas);
     const { txs } = await deps.app.prepareProposal({
       maxTxBytes: state.maxBlockBytes - 64n * 1024n,
@@ -75,7 +78,7 @@ export function createSoloProducer(opts: SoloProducerOptions, deps: SoloProducer
       nextValidatorsHash: new Uint8Array(),
       proposerAddress: me.address,
     });
-    const p = makeBlock(state, txs, await lastCommit(state), me.address, time, appVersion);
+    const p = makeBlock(state, txs, last, me.address, time, appVersion);
     const verdict = await deps.app.processProposal({
       txs,
       proposedLastCommit: { round: 0, votes: [] },
@@ -89,12 +92,14 @@ export function createSoloProducer(opts: SoloProducerOptions, deps: SoloProducer
     if (verdict.status !== ProposalStatus.ACCEPT) throw new Error(`own proposal at height ${height} rejected by the application`);
     // A restart after signing at this height moves to the next round rather than sign twice.
     const round = deps.signer.last.height === height ? deps.signer.last.round + 1 : 0;
-    const signature = deps.signer.signVote(state.chainId, SignedMsgType.precommit, height, round, p.blockId, time);
+    // The vote is dated now, after the block's time (CometBFT's voteTime): the next block's time.
+    const voteAt = nextBlockTime(timeFromMillis(deps.now()), time);
+    const signature = deps.signer.signVote(state.chainId, SignedMsgType.precommit, height, round, p.blockId, voteAt);
     const seen: Commit = {
       height,
       round,
       blockId: p.blockId,
-      signatures: [{ blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT, validatorAddress: me.address, timestamp: time, signature }],
+      signatures: [{ blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT, validatorAddress: me.address, timestamp: voteAt, signature }],
     };
     const { state: next } = await applyBlock(deps, state, p, seen);
     deps.setState(next);

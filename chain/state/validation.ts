@@ -1,13 +1,14 @@
 import type { Evidence } from "cosmjs-types/tendermint/types/evidence";
 import type { BlockID, Commit } from "cosmjs-types/tendermint/types/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
+import type { Timestamp } from "../../modules/sdk/context.js";
 import { registerError } from "../../modules/sdk/errors.js";
 import type { SignatureCache } from "../consensus/signedMessages.js";
 import type { ValidatorSet } from "../consensus/validatorSet.js";
 import { commitHash, dataHash, evidenceListHash, headerHash } from "../types/hashes.js";
 import { makePartSet } from "../types/partSet.js";
 import { SignedMsgType, voteSignBytes } from "../types/signBytes.js";
-import { compareTime } from "../types/time.js";
+import { compareTime, formatTime } from "../types/time.js";
 import { blockProtocol, type ProposedBlock } from "./blockExecutor.js";
 import { hexAddress, setHash, type ChainState } from "./chainState.js";
 
@@ -72,6 +73,39 @@ export function verifyCommit(chainId: string, set: ValidatorSet, h: bigint, bloc
 }
 
 /**
+ * BFT time (CometBFT 0.38's MedianTime): the power-weighted median of the timestamps of a
+ * commit's non-absent signatures, each weighted by its validator's power in `set`. More than
+ * 2/3 of the power signs a commit, so validators with less than 1/3 cannot move it outside
+ * the range of the honest validators' clocks.
+ */
+export function medianTime(commit: Commit, set: ValidatorSet): Timestamp {
+  const weighted: Array<{ time: Timestamp; power: bigint }> = [];
+  let total = 0n;
+  commit.signatures.forEach((s, i) => {
+    const v = set.validators[i];
+    if (s.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_ABSENT || v === undefined || s.timestamp === undefined) return;
+    total += v.power;
+    weighted.push({ time: s.timestamp, power: v.power });
+  });
+  weighted.sort((a, b) => compareTime(a.time, b.time));
+  let median = total / 2n;
+  for (const w of weighted) {
+    if (median <= w.power) return w.time;
+    median -= w.power;
+  }
+  return { seconds: 0n, nanos: 0 };
+}
+
+/**
+ * The time of the next block on `state` given its last commit: the genesis time for the first
+ * block (the state's last block time before any block), else the commit's median time.
+ */
+export function blockTime(state: ChainState, lastCommit: Commit): Timestamp {
+  if (state.lastBlockHeight < state.initialHeight || state.lastValidators === null) return state.lastBlockTime;
+  return medianTime(lastCommit, state.lastValidators);
+}
+
+/**
  * ValidateBlock: throws stateErrors.invalidBlock (or invalidCommit for the last commit, or the
  * evidence pool's error) unless `pb` is a valid next block on `state`.
  */
@@ -107,12 +141,18 @@ export async function validateBlock(state: ChainState, pb: ProposedBlock, deps: 
   if (lc === undefined) throw bad("no last commit");
   if (!eq(hd.lastCommitHash, commitHash(lc))) throw bad("last_commit_hash does not match the last commit");
   // The last commit and the time.
+  // BFT time: the proposer does not choose it; it is the genesis time, then the median of the
+  // last commit's vote times (which the voters keep after the last block's, see voteTime).
+  if (hd.time === undefined) throw bad("no time");
   if (height === state.initialHeight) {
     if (lc.signatures.length > 0) throw bad("the first block cannot carry last commit signatures");
+    if (compareTime(hd.time, state.lastBlockTime) !== 0) throw bad(`time ${formatTime(hd.time)} is not the genesis time ${formatTime(state.lastBlockTime)}`);
   } else {
     if (state.lastValidators === null) throw bad("no validator set for the last height");
     verifyCommit(state.chainId, state.lastValidators, height - 1n, state.lastBlockId, lc, deps.cache);
-    if (hd.time === undefined || compareTime(hd.time, state.lastBlockTime) <= 0) throw bad("time is not after the last block's");
+    if (compareTime(hd.time, state.lastBlockTime) <= 0) throw bad(`time ${formatTime(hd.time)} is not after the last block's ${formatTime(state.lastBlockTime)}`);
+    const median = medianTime(lc, state.lastValidators);
+    if (compareTime(hd.time, median) !== 0) throw bad(`time ${formatTime(hd.time)} is not the median time ${formatTime(median)} of the last commit`);
   }
   if (deps.evidence !== null) await deps.evidence.checkBlock(evidence);
 }

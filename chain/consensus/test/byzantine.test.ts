@@ -12,8 +12,11 @@ import { startHubNetwork, type HubNetwork } from "../../testkit/hub.js";
 import { SignedMsgType } from "../../types/signBytes.js";
 import { timeFromMillis } from "../../types/time.js";
 import { createPrivValidator } from "../privValidator.js";
-import { signVote } from "../signedMessages.js";
+import { signProposal, signVote } from "../signedMessages.js";
 import { VoteType } from "../types.js";
+import { appVersion } from "../../app/application.js";
+import { makeBlock } from "../../state/blockExecutor.js";
+import { timeToMillis } from "../../types/time.js";
 import { decodePair, decodeStatus, encodeBlockMessage, encodeProposalMessage } from "../walRecords.js";
 
 // Attacks on consensus by peers and validators, each against in-process nodes wired through a
@@ -185,5 +188,61 @@ describe("consensus under byzantine conditions", function () {
     } finally {
       await syncing.stop();
     }
+  });
+
+  it("refuses a proposer's block time a year ahead: block times stay the network's clock", async () => {
+    // Validators 0-2 run; validator 3 is byzantine, played by this test with its key: at every
+    // height where it proposes, it proposes a block dated a year ahead (every unbonding, jail
+    // and provider unbonding would mature at once).
+    hn = await startHubNetwork({ validators: 4, start: [0, 1, 2] });
+    const { nodes } = hn;
+    const byz = createPrivValidator(nodes[3]!.validatorKey, null);
+    const byzAddr = hex(ed25519Address(byz.key.pubKey));
+    const year = 365 * 24 * 3600 * 1000;
+    const peer = createSwitch(
+      {
+        nodeKey: generateEd25519(), listen: null, maxInbound: 0, maxOutbound: 3, channels: defaultChannels,
+        persistentPeers: [0, 1, 2].map((i) => {
+          const [host, port] = nodes[i]!.p2p!.address.split(":");
+          return { id: nodes[i]!.id, host: host!, port: Number(port) };
+        }),
+      },
+      { logger: nopLogger },
+    );
+    await peer.start();
+    const attacked = new Set<bigint>();
+    const sent = new Map<bigint, Uint8Array>();
+    try {
+      await until(() => peer.peers().length === 3 && nodes[0]!.state().lastBlockHeight >= 1n, 30_000, "connected, height 1");
+      const end = Date.now() + 60_000;
+      while (attacked.size < 2 || nodes[0]!.state().lastBlockHeight <= [...attacked].reduce((a, b) => (a > b ? a : b), 0n)) {
+        if (Date.now() > end) throw new Error(`only attacked heights ${[...attacked].join(",")}`);
+        const state = nodes[0]!.state();
+        const h = state.lastBlockHeight + 1n;
+        if (state.validators.proposer.address === byzAddr) {
+          let msg = sent.get(h);
+          if (msg === undefined) {
+            const commit = (await nodes[0]!.blockStore.loadSeenCommit(h - 1n))!;
+            const pb = makeBlock(state, [], commit, ed25519Address(byz.key.pubKey), timeFromMillis(Date.now() + year), appVersion);
+            const prop = signProposal(byz, hn.net.chainId, h, 0, -1, pb.blockId, pb.block.header!.time!);
+            msg = encodeProposalMessage(PbProposal.encode(prop).finish(), pb.bytes);
+            sent.set(h, msg);
+          }
+          for (const id of peer.peers()) peer.send(id, Channel.consensusData, msg);
+          attacked.add(h);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await peer.stop();
+    }
+    // No block carries the proposer's time; each attacked height was decided in a later round.
+    const top = nodes[0]!.state().lastBlockHeight;
+    for (let h = 1n; h <= top; h++) {
+      const block = (await nodes[0]!.blockStore.loadBlock(h))!;
+      assert.ok(timeToMillis(block.header!.time!) < Date.now() + 60_000, `block ${h} is dated ${new Date(timeToMillis(block.header!.time!)).toISOString()}`);
+      if (attacked.has(h)) assert.notEqual(hex(block.header!.proposerAddress), byzAddr, `block ${h}`);
+    }
+    assert.ok(timeToMillis(nodes[0]!.state().lastBlockTime) < Date.now() + 60_000);
   });
 });

@@ -7,7 +7,8 @@ import { ed25519Sign, generateEd25519 } from "../../crypto/ed25519.js";
 import { createSignatureCache } from "../../consensus/signedMessages.js";
 import { makeBlock, type ProposedBlock } from "../blockExecutor.js";
 import { emptyBlockId, genesisSet, hexAddress, makeValidator, type ChainState } from "../chainState.js";
-import { stateErrors, validateBlock, verifyCommit } from "../validation.js";
+import { medianTime, stateErrors, validateBlock, verifyCommit } from "../validation.js";
+import { genesisSet as setOf } from "../chainState.js";
 import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
 import { Block } from "cosmjs-types/tendermint/types/block";
 import { headerHash } from "../../types/hashes.js";
@@ -119,5 +120,25 @@ describe("block validation (chain/state/validation.ts)", () => {
   it("checks the evidence through the pool", async () => {
     const refuse = { checkBlock: async () => Promise.reject(new Error("bad evidence")) };
     await assert.rejects(validateBlock(s2, b2, { cache: deps.cache, evidence: refuse }), /bad evidence/);
+  });
+
+  it("BFT time: the power-weighted median of the last commit's times, not the proposer's choice", async () => {
+    // Powers 10/20/30/40 (set order: 40, 30, 20, 10): the median is the time at which half the
+    // power of the signers is reached.
+    const uneven = [0, 1, 2, 3].map((i) => makeValidator(keys[i]!.pubKey, BigInt(10 * (i + 1)), `u${i}`));
+    const set = setOf(uneven);
+    const sig = (ms: number | null): CommitSig => (ms === null ? { blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_ABSENT, validatorAddress: new Uint8Array(), timestamp: { seconds: 0n, nanos: 0 }, signature: new Uint8Array() } : { blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT, validatorAddress: new Uint8Array(20), timestamp: t(0, ms), signature: new Uint8Array(64) });
+    const commit = (ms: Array<number | null>): Commit => ({ height: 1n, round: 0, blockId: b1.blockId, signatures: ms.map(sig) });
+    assert.deepEqual(medianTime(commit([400, 300, 200, 100]), set), t(0, 300)); // by time: 10@100, 20@200 (30 < 50), 30@300
+    assert.deepEqual(medianTime(commit([100, 900, 900, 900]), set), t(0, 900));
+    // A signer with less than 1/3 of the power dating its vote a year ahead moves nothing.
+    assert.deepEqual(medianTime(commit([400, 300, 200, 365 * 86_400_000]), set), t(0, 300));
+    // Absent slots do not count.
+    assert.deepEqual(medianTime(commit([400, 300, null, null]), set), t(0, 400));
+    // A block whose time is not the median is refused, a year ahead or a millisecond off.
+    await refused(s2, reforge(b2, (b) => ({ ...b, header: { ...b.header!, time: t(365 * 86_400) } })), stateErrors.invalidBlock, "a year ahead");
+    await refused(s2, reforge(b2, (b) => ({ ...b, header: { ...b.header!, time: t(2, 1) } })), stateErrors.invalidBlock, "1 ms off");
+    // The first block carries the genesis time.
+    await refused(s1, reforge(b1, (b) => ({ ...b, header: { ...b.header!, time: t(1) } })), stateErrors.invalidBlock, "first block not at genesis time");
   });
 });
