@@ -245,4 +245,57 @@ describe("consensus under byzantine conditions", function () {
     }
     assert.ok(timeToMillis(nodes[0]!.state().lastBlockTime) < Date.now() + 60_000);
   });
+
+  it("drops votes dated at or before the last block, which could only drag a commit's median time back", async () => {
+    // Validator 3 is byzantine (this test, with its key): it precommits for whatever block the
+    // others precommit, first dated before the last block, then dated now.
+    hn = await startHubNetwork({ validators: 4, start: [0, 1, 2] });
+    const { nodes } = hn;
+    const byz = createPrivValidator(nodes[3]!.validatorKey, null);
+    const byzAddr = hex(ed25519Address(byz.key.pubKey));
+    const peer = createSwitch(
+      {
+        nodeKey: generateEd25519(), listen: null, maxInbound: 0, maxOutbound: 3, channels: defaultChannels,
+        persistentPeers: [0, 1, 2].map((i) => {
+          const [host, port] = nodes[i]!.p2p!.address.split(":");
+          return { id: nodes[i]!.id, host: host!, port: Number(port) };
+        }),
+      },
+      { logger: nopLogger },
+    );
+    let backdated = true;
+    const signedFor = new Map<string, bigint>(); // h/r -> height, with the phase it was signed in
+    const phaseOf = new Map<bigint, boolean>();
+    peer.onReceive(Channel.consensusVote, (_, m) => {
+      const v = PbVote.decode(m);
+      const key = `${v.height}/${v.round}`;
+      if (v.type !== SignedMsgType.precommit || v.blockId?.hash.length !== 32 || signedFor.has(key)) return;
+      const state = nodes[0]!.state();
+      if (state.lastBlockHeight + 1n !== v.height) return;
+      const time = backdated ? timeFromMillis(timeToMillis(state.lastBlockTime) - 1000) : timeFromMillis(Date.now());
+      const index = state.validators.indexOf(byzAddr);
+      const mine = signVote(byz, hn!.net.chainId, VoteType.precommit, v.height, v.round, v.blockId, time, index);
+      signedFor.set(key, v.height);
+      phaseOf.set(v.height, backdated);
+      for (const id of peer.peers()) peer.send(id, Channel.consensusVote, PbVote.encode(mine).finish());
+    });
+    await peer.start();
+    const signedIn = async (h: bigint) => ((await nodes[0]!.blockStore.loadSeenCommit(h))?.signatures ?? []).some((x) => x.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT && hex(x.validatorAddress) === byzAddr);
+    try {
+      await until(() => peer.peers().length === 3, 30_000, "connected");
+      const start = nodes[0]!.state().lastBlockHeight;
+      await until(() => nodes[0]!.state().lastBlockHeight >= start + 5n, 60_000, "five heights with backdated votes");
+      backdated = false;
+      let counted = false;
+      await until(async () => {
+        for (const [h, back] of phaseOf) if (!back && h <= nodes[0]!.state().lastBlockHeight && (await signedIn(h))) counted = true;
+        return counted;
+      }, 60_000, "a vote dated now is counted (the attack's setup reaches the commits)");
+    } finally {
+      await peer.stop();
+    }
+    const backdatedHeights = [...phaseOf].filter(([, back]) => back).map(([h]) => h);
+    assert.ok(backdatedHeights.length >= 3, `backdated votes sent at ${backdatedHeights.length} heights`);
+    for (const h of backdatedHeights) assert.equal(await signedIn(h), false, `a backdated vote is in the commit of height ${h}`);
+  });
 });
