@@ -62,7 +62,8 @@ export async function startHubNetwork(opts: { validators: number; fullNodes?: nu
     filter: () => true,
     async stop() {
       await hub.stop();
-      for (const i of started) await nodes[i]!.stop();
+      // Every node, started or not (a node holds signature-check threads from its creation).
+      for (const n of nodes) await n.stop();
     },
   };
   for (const spec of defaultChannels) {

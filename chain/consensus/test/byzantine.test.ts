@@ -145,49 +145,45 @@ describe("consensus under byzantine conditions", function () {
       },
     ];
     await syncing.start();
-    try {
-      for (const t of tampers) {
-        // A peer with no key: it answers the syncing node's status with the honest chain's blocks
-        // and genuine commits, the block at t.height with its body altered.
-        const [host, port] = syncing.p2p!.address.split(":");
-        const peer = createSwitch(
-          { nodeKey: generateEd25519(), listen: null, persistentPeers: [{ id: syncing.id, host: host!, port: Number(port) }], maxInbound: 0, maxOutbound: 1, channels: defaultChannels, backoff: { minMs: 600_000, maxMs: 600_000 } },
-          { logger: nopLogger },
-        );
-        const events: boolean[] = [];
-        peer.onPeer((_, up) => events.push(up));
-        peer.onReceive(Channel.consensusState, (from, m) => {
-          const h = decodeStatus(m);
-          void (async () => {
-            const block = await honest.blockStore.loadBlock(h);
-            const commit = await honest.blockStore.loadSeenCommit(h);
-            if (block === null || commit === null || h > t.height) return;
-            const served = h === t.height ? t.edit(block) : block;
-            peer.send(from, Channel.blockSync, encodeBlockMessage(Block.encode(served).finish(), Commit.encode(commit).finish()));
-          })();
-        });
-        await peer.start();
-        try {
-          await until(() => events.includes(false), 30_000, `the syncing node drops the peer that swapped the ${t.what}`);
-        } finally {
-          await peer.stop();
-        }
-        assert.equal(syncing.state().lastBlockHeight, t.height - 1n, `the block with swapped ${t.what} is not executed`);
-        assert.equal(syncing.blockStore.height, t.height - 1n);
-      }
-      // An honest peer: the node syncs the real chain, block for block.
+    for (const t of tampers) {
+      // A peer with no key: it answers the syncing node's status with the honest chain's blocks
+      // and genuine commits, the block at t.height with its body altered.
       const [host, port] = syncing.p2p!.address.split(":");
-      honest.p2p!.dialOnce({ id: syncing.id, host: host!, port: Number(port) });
-      const target = honest.state().lastBlockHeight;
-      await until(() => syncing.state().lastBlockHeight >= target, 60_000, "the syncing node catches up from the honest peer");
-      for (let h = 1n; h <= target; h++) {
-        assert.equal(hex((await syncing.blockStore.loadMeta(h))!.blockId!.hash), hex((await honest.blockStore.loadMeta(h))!.blockId!.hash), `block ${h}`);
-        assert.equal(hex((await syncing.blockStore.loadResults(h))!.appHash), hex((await honest.blockStore.loadResults(h))!.appHash), `app_hash after ${h}`);
+      const peer = createSwitch(
+        { nodeKey: generateEd25519(), listen: null, persistentPeers: [{ id: syncing.id, host: host!, port: Number(port) }], maxInbound: 0, maxOutbound: 1, channels: defaultChannels, backoff: { minMs: 600_000, maxMs: 600_000 } },
+        { logger: nopLogger },
+      );
+      const events: boolean[] = [];
+      peer.onPeer((_, up) => events.push(up));
+      peer.onReceive(Channel.consensusState, (from, m) => {
+        const h = decodeStatus(m);
+        void (async () => {
+          const block = await honest.blockStore.loadBlock(h);
+          const commit = await honest.blockStore.loadSeenCommit(h);
+          if (block === null || commit === null || h > t.height) return;
+          const served = h === t.height ? t.edit(block) : block;
+          peer.send(from, Channel.blockSync, encodeBlockMessage(Block.encode(served).finish(), Commit.encode(commit).finish()));
+        })();
+      });
+      await peer.start();
+      try {
+        await until(() => events.includes(false), 30_000, `the syncing node drops the peer that swapped the ${t.what}`);
+      } finally {
+        await peer.stop();
       }
-      assert.equal((await syncing.blockStore.loadBlock(1n))!.data!.txs.length, (await honest.blockStore.loadBlock(1n))!.data!.txs.length);
-    } finally {
-      await syncing.stop();
+      assert.equal(syncing.state().lastBlockHeight, t.height - 1n, `the block with swapped ${t.what} is not executed`);
+      assert.equal(syncing.blockStore.height, t.height - 1n);
     }
+    // An honest peer: the node syncs the real chain, block for block.
+    const [host, port] = syncing.p2p!.address.split(":");
+    honest.p2p!.dialOnce({ id: syncing.id, host: host!, port: Number(port) });
+    const target = honest.state().lastBlockHeight;
+    await until(() => syncing.state().lastBlockHeight >= target, 60_000, "the syncing node catches up from the honest peer");
+    for (let h = 1n; h <= target; h++) {
+      assert.equal(hex((await syncing.blockStore.loadMeta(h))!.blockId!.hash), hex((await honest.blockStore.loadMeta(h))!.blockId!.hash), `block ${h}`);
+      assert.equal(hex((await syncing.blockStore.loadResults(h))!.appHash), hex((await honest.blockStore.loadResults(h))!.appHash), `app_hash after ${h}`);
+    }
+    assert.equal((await syncing.blockStore.loadBlock(1n))!.data!.txs.length, (await honest.blockStore.loadBlock(1n))!.data!.txs.length);
   });
 
   it("refuses a proposer's block time a year ahead: block times stay the network's clock", async () => {
