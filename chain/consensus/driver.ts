@@ -5,12 +5,13 @@ import type { Logger, Timestamp } from "../../modules/sdk/context.js";
 import { CodedError } from "../../modules/sdk/errors.js";
 import { ProposalStatus, VerifyStatus } from "../app/abci.js";
 import { appVersion } from "../app/application.js";
-import { applyBlock, commitInfo, makeBlock, misbehaviorOf, type ExecutorDeps, type ProposedBlock } from "../node/blockExecutor.js";
-import { setHash, type ChainState } from "../node/chainState.js";
+import { applyBlock, commitInfo, makeBlock, misbehaviorOf, type ExecutorDeps, type ProposedBlock } from "../state/blockExecutor.js";
+import { setHash, type ChainState } from "../state/chainState.js";
+import { blockTime, validateBlock, verifyCommit } from "../state/validation.js";
 import { Channel, type Switch } from "../p2p/switch.js";
-import { commitHash, dataHash, evidenceListHash, headerHash } from "../types/hashes.js";
+import { headerHash } from "../types/hashes.js";
 import { makePartSet } from "../types/partSet.js";
-import { SignedMsgType, voteSignBytes } from "../types/signBytes.js";
+import { SignedMsgType } from "../types/signBytes.js";
 import { compareTime, nextBlockTime, timeFromMillis } from "../types/time.js";
 import { ed25519Address } from "../crypto/ed25519.js";
 import { createConsensusCore, type ConsensusCore } from "./core.js";
@@ -20,7 +21,7 @@ import type { PrivValidator } from "./privValidator.js";
 import { verifyVoteExtensionSignature } from "./signedMessages.js";
 import { blockIdKey, createSignatureCache, decodeProposal, decodeVote, emptyBlockId, signProposal, signVote, toCoreVote, verifyProposal, verifyVote } from "./signedMessages.js";
 import { VoteType, type ConsensusAction, type ConsensusEvent, type TimeoutConfig, type Value, type Vote } from "./types.js";
-import { ValidatorSet } from "./validatorSet.js";
+import { ValidatorSet, type ValidatorInfo } from "./validatorSet.js";
 import { openWal, type Wal } from "./wal.js";
 import { decodePair, decodeRecord, decodeStatus, encodeBlockMessage, encodeProposalMessage, encodeRecord, encodeStatus, RecordKind, type WalRecord } from "./walRecords.js";
 
@@ -62,9 +63,19 @@ export interface ConsensusDriver {
 
 const hexAddr = (b: Uint8Array) => Buffer.from(b).toString("hex").toUpperCase();
 
+/**
+ * How many rounds a peer's proposal or vote may be ahead of this node's round at its height (of
+ * round 0 at the next height). Anything further is dropped before its signature is checked and
+ * the peer closed: the work a message can cause before it is authenticated (the proposer of
+ * its round) stays bounded, as the votes a peer can make this node keep. An honest network is
+ * this many rounds ahead only after hours stalled at one height (timeouts grow every round).
+ */
+export const maxRoundsAhead = 100;
+
 export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): ConsensusDriver {
   const { logger } = deps;
   const cache = createSignatureCache();
+  const validationDeps = { cache, evidence: deps.evidence };
   // The core checks per height whether `self` has power: a node becomes a validator (or stops
   // being one) when the app's validator updates take effect.
   const self = opts.signer === null ? null : hexAddr(ed25519Address(opts.signer.key.pubKey));
@@ -101,6 +112,24 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     if (h === s.lastBlockHeight) return s.lastValidators;
     return null;
   }
+  /** The proposers of this height's rounds, one rotation step per round first asked for. */
+  let rotation: { height: bigint; proposerOf: (round: number) => ValidatorInfo } | null = null;
+  function proposerAt(round: number): ValidatorInfo {
+    if (rotation === null || rotation.height !== height) rotation = { height, proposerOf: setAt(height)!.proposerRotation() };
+    return rotation.proposerOf(round);
+  }
+
+  /** Whether a message's round is within the window this node accepts from peers. */
+  function roundAccepted(h: bigint, round: number): boolean {
+    const base = h === height ? Math.max(0, core.state.round) : 0;
+    return round >= 0 && round <= base + maxRoundsAhead;
+  }
+
+  function dropPeer(peer: string, reason: string): void {
+    logger.info("dropping a peer's message", { peer, reason });
+    deps.p2p.ban(peer, reason);
+  }
+
   function setFor(h: bigint): ValidatorSet {
     const set = setAt(h);
     if (set === null) throw new Error(`no validator set known for height ${h}`);
@@ -141,8 +170,12 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     timers.add(t);
   }
 
-  function voteTime(): Timestamp {
-    return nextBlockTime(timeFromMillis(deps.now()), deps.getState().lastBlockTime);
+  /**
+   * CometBFT's voteTime: now, but after the time of the block voted for (of the last block for
+   * nil), so that the median of a commit's times is always after the block it commits.
+   */
+  function voteTime(block: ProposedBlock | null): Timestamp {
+    return nextBlockTime(timeFromMillis(deps.now()), block?.block.header?.time ?? deps.getState().lastBlockTime);
   }
 
   function perform(a: ConsensusAction): void {
@@ -206,7 +239,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
   async function sendOwnVote(v: Vote, block: ProposedBlock | null, fromWal: PbVote | undefined, wasReplaying: boolean): Promise<void> {
     const key = `${v.type}/${v.round}`;
     const blockId: BlockID = block === null ? emptyBlockId() : block.blockId;
-    const time = fromWal?.timestamp ?? voteTime();
+    const time = fromWal?.timestamp ?? voteTime(block);
     let extension: Uint8Array = new Uint8Array();
     if (v.type === VoteType.precommit && block !== null && extensionsOn(v.height)) {
       extension = fromWal?.extension ?? (await deps.app.extendVote(extendVoteRequest(block, v.round))).voteExtension;
@@ -274,12 +307,13 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
 
   async function buildValue(h: bigint, round: number): Promise<void> {
     const state = deps.getState();
-    const time = nextBlockTime(timeFromMillis(deps.now()), state.lastBlockHeight >= state.initialHeight ? state.lastBlockTime : null);
+    const lastCommit = h === opts.initialHeight ? { height: 0n, round: 0, blockId: emptyBlockId(), signatures: [] } : (await deps.blockStore.loadSeenCommit(h - 1n))!;
+    // BFT time: not this node's clock, the median of the last commit's vote times.
+    const time = blockTime(state, lastCommit);
     const candidates = deps.mempool.reap(Number(state.maxBlockBytes) - 64 * 1024, state.maxBlockGas);
     const proposer = Buffer.from(self!, "hex");
     const evidence = deps.evidence.proposable();
     const { txs } = await deps.app.prepareProposal({ maxTxBytes: state.maxBlockBytes - 64n * 1024n, txs: candidates, localLastCommit: await localLastCommit(h), misbehavior: misbehaviorOf(evidence), height: h, time, nextValidatorsHash: setHash(state.nextValidators), proposerAddress: proposer });
-    const lastCommit = h === opts.initialHeight ? { height: 0n, round: 0, blockId: emptyBlockId(), signatures: [] } : (await deps.blockStore.loadSeenCommit(h - 1n))!;
     if (height !== h || stopped) return;
     const pb = makeBlock(state, txs, lastCommit, proposer, time, appVersion, evidence);
     const id = blockIdKey(pb.blockId)!;
@@ -288,52 +322,20 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     feed({ kind: "value", height: h, round, value: { id, payload: pb } });
   }
 
-  /** Checks a proposed block against the chain state; the app has the last word. */
-  async function validBlock(pb: ProposedBlock, round: number): Promise<boolean> {
+  /** A proposed block: the full validation (chain/state/validation.ts), then the app's verdict. */
+  async function validBlock(pb: ProposedBlock): Promise<boolean> {
     const state = deps.getState();
-    const hd = pb.block.header;
-    if (hd === undefined || hd.chainId !== opts.chainId || hd.height !== height) return false;
-    if (Buffer.compare(Buffer.from(headerHash(hd)), Buffer.from(pb.blockId.hash)) !== 0) return false;
-    if (Buffer.compare(Buffer.from(makePartSet(pb.bytes).hash), Buffer.from(pb.blockId.partSetHeader!.hash)) !== 0) return false;
-    const eq = (x: Uint8Array | undefined, y: Uint8Array) => x !== undefined && Buffer.compare(Buffer.from(x), Buffer.from(y)) === 0;
-    if (!eq(hd.lastBlockId?.hash, state.lastBlockId.hash) || !eq(hd.appHash, state.appHash) || !eq(hd.lastResultsHash, state.lastResultsHash)) return false;
-    if (!eq(hd.validatorsHash, setHash(state.validators)) || !eq(hd.nextValidatorsHash, setHash(state.nextValidators)) || !eq(hd.consensusHash, state.consensusHash)) return false;
-    if (!eq(hd.dataHash, dataHash(pb.block.data?.txs ?? []))) return false;
-    if (hexAddr(hd.proposerAddress) !== state.validators.copyIncrement(round).proposer.address) return false;
-    if (height > opts.initialHeight) {
-      if (compareTime(hd.time, state.lastBlockTime) <= 0) return false;
-      const lc = pb.block.lastCommit;
-      if (lc === undefined || !eq(hd.lastCommitHash, commitHash(lc)) || !commitValid(lc, height - 1n, state.lastBlockId)) return false;
-    }
-    const evidence = pb.block.evidence?.evidence ?? [];
-    if (!eq(hd.evidenceHash, evidenceListHash(evidence))) return false;
+    if (pb.block.header?.height !== height) return false;
     try {
-      await deps.evidence.checkBlock(evidence);
+      await validateBlock(state, pb, validationDeps);
     } catch (e) {
-      logger.info("proposal with invalid evidence", { height, round, error: (e as Error).message });
+      logger.info("invalid proposed block", { height, error: (e as Error).message });
       return false;
     }
+    const hd = pb.block.header;
+    const evidence = pb.block.evidence?.evidence ?? [];
     const verdict = await deps.app.processProposal({ txs: pb.block.data?.txs ?? [], proposedLastCommit: commitInfo(pb.block.lastCommit, state.lastValidators), misbehavior: misbehaviorOf(evidence), hash: pb.blockId.hash, height, time: hd.time, nextValidatorsHash: hd.nextValidatorsHash, proposerAddress: hd.proposerAddress });
     return verdict.status === ProposalStatus.ACCEPT;
-  }
-
-  /** A commit is valid when validators with 2/3+ of the power signed precommits for the block. */
-  function commitValid(c: Commit, h: bigint, blockId: BlockID): boolean {
-    if (c.height !== h || c.blockId === undefined || Buffer.compare(Buffer.from(c.blockId.hash), Buffer.from(blockId.hash)) !== 0) return false;
-    const set = setAt(h);
-    if (set === null) return false;
-    let power = 0n;
-    const seen = new Set<string>();
-    for (const s of c.signatures) {
-      if (s.blockIdFlag !== BlockIDFlag.BLOCK_ID_FLAG_COMMIT) continue;
-      const addr = hexAddr(s.validatorAddress);
-      const val = set.get(addr);
-      if (val === undefined || seen.has(addr) || s.timestamp === undefined) return false;
-      seen.add(addr);
-      if (!cache.verify(val.pubKey, voteSignBytes(opts.chainId, SignedMsgType.precommit, h, c.round, c.blockId, s.timestamp), s.signature)) return false;
-      power += val.power;
-    }
-    return set.hasTwoThirds(power);
   }
 
   function buildCommit(h: bigint, round: number, blockId: BlockID, precommits: readonly Vote[]): Commit {
@@ -376,6 +378,9 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       await ownVotesSigned; // our own precommit may be part of the commit
       if (deps.blockStore.height < h) {
         const state = deps.getState();
+        // Every executed block passes the one validation, however it was decided (CometBFT's
+        // finalizeCommit does the same): failing here means 2/3+ committed an invalid block.
+        await validateBlock(state, pb, validationDeps);
         const commit = buildCommit(h, round, pb.blockId, precommits);
         const ext = extensionsOn(h) ? buildExtendedCommit(commit, precommits) : undefined;
         const { state: next } = await applyBlock(deps, state, pb, commit, ext);
@@ -406,7 +411,8 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     const p = decodeProposal(a);
     if (p.height < height) return catchUp(peer, p.height);
     if (p.height !== height) return;
-    const proposer = setAt(height)!.copyIncrement(p.round).proposer;
+    if (!roundAccepted(p.height, p.round)) return dropPeer(peer, `proposal for round ${p.round}, more than ${maxRoundsAhead} ahead of round ${core.state.round}`);
+    const proposer = proposerAt(p.round);
     verifyProposal(opts.chainId, p, proposer.pubKey, cache);
     let block: Block;
     try {
@@ -415,7 +421,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       return deps.p2p.ban(peer, "undecodable block in proposal");
     }
     const pb: ProposedBlock = { block, blockId: p.blockId, bytes: b };
-    const valid = await validBlock(pb, p.round);
+    const valid = await validBlock(pb);
     if (p.height !== height) return;
     const id = blockIdKey(p.blockId)!;
     if (!blocks.has(id)) blocks.set(id, pb);
@@ -427,11 +433,19 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
   async function onVoteMessage(peer: string, bytes: Uint8Array, fromWal: boolean): Promise<void> {
     const v = decodeVote(bytes);
     if (v.height < height) return catchUp(peer, v.height);
+    if (v.height > height + 1n) return;
+    if (!roundAccepted(v.height, v.round)) return dropPeer(peer, `vote for round ${v.round} of height ${v.height}, more than ${maxRoundsAhead} rounds ahead`);
     const addr = hexAddr(v.validatorAddress);
     const val = setAt(v.height)?.get(addr);
     if (val === undefined) return;
     verifyVote(opts.chainId, v, val.pubKey, cache);
     verifyVoteExtensionSignature(opts.chainId, v, val.pubKey, extensionsOn(v.height), cache);
+    if (v.height === height && compareTime(v.timestamp!, deps.getState().lastBlockTime) <= 0) {
+      // The voteTime rule: an honest vote is dated after the last block; an earlier one would
+      // only serve to drag a commit's median time back.
+      logger.info("vote dated before the last block dropped", { validator: addr, height: v.height, round: v.round });
+      return;
+    }
     if (!fromWal && addr !== self && v.extensionSignature.length > 0) {
       // The app judges others' extensions; a rejected one drops the vote (not the peer).
       const r = await deps.app.verifyVoteExtension({ hash: v.blockId!.hash, validatorAddress: v.validatorAddress, height: v.height, voteExtension: v.extension });
@@ -459,14 +473,29 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     })();
   }
 
-  function onBlockMessage(bytes: Uint8Array, fromWal: boolean): void {
+  /**
+   * A block with its commit from a peer (block sync, catch-up) or the WAL: the commit is checked
+   * against this height's validators and the block passes the full validation before the core
+   * hears of it; a peer that serves anything else is closed (a commit genuine for a header says
+   * nothing of a body that does not match that header).
+   */
+  async function onBlockMessage(peer: string, bytes: Uint8Array, fromWal: boolean): Promise<void> {
     const { a, b } = decodePair(bytes);
-    const block = Block.decode(a);
-    const commit = Commit.decode(b);
+    let block: Block;
+    let commit: Commit;
+    try {
+      block = Block.decode(a);
+      commit = Commit.decode(b);
+    } catch {
+      return deps.p2p.ban(peer, "undecodable block or commit");
+    }
     if (block.header?.height !== height || applying || commit.blockId === undefined) return;
     const pb: ProposedBlock = { block, blockId: commit.blockId, bytes: a };
-    if (Buffer.compare(Buffer.from(headerHash(block.header)), Buffer.from(commit.blockId.hash)) !== 0) return;
-    if (!commitValid(commit, height, commit.blockId)) return;
+    const set = setAt(height);
+    if (set === null) return;
+    verifyCommit(opts.chainId, set, height, commit.blockId, commit, cache);
+    await validateBlock(deps.getState(), pb, validationDeps);
+    if (block.header.height !== height || applying) return;
     const id = blockIdKey(commit.blockId)!;
     blocks.set(id, pb);
     if (!fromWal) log({ kind: RecordKind.commit, height, round: commit.round, aux: 0, a: bytes, b: new Uint8Array() }, false);
@@ -531,7 +560,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
             break;
           }
           case RecordKind.commit:
-            onBlockMessage(r.a, true);
+            await onBlockMessage("", r.a, true);
             break;
         }
       }
@@ -562,7 +591,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       core = createConsensusCore({ self, timeouts: opts.timeouts });
       deps.p2p.onReceive(Channel.consensusData, (peer, m) => guarded(peer, () => onProposalMessage(peer, m, false)));
       deps.p2p.onReceive(Channel.consensusVote, (peer, m) => guarded(peer, () => onVoteMessage(peer, m, false)));
-      deps.p2p.onReceive(Channel.blockSync, (peer, m) => guarded(peer, () => onBlockMessage(m, false)));
+      deps.p2p.onReceive(Channel.blockSync, (peer, m) => guarded(peer, () => onBlockMessage(peer, m, false)));
       deps.p2p.onReceive(Channel.evidence, (peer, m) => guarded(peer, () => onEvidenceMessage(peer, m)));
       deps.p2p.onReceive(Channel.consensusState, (peer, m) => guarded(peer, () => {
         const h = decodeStatus(m);

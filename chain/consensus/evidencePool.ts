@@ -1,7 +1,7 @@
 import { DuplicateVoteEvidence, Evidence, EvidenceList } from "cosmjs-types/tendermint/types/evidence";
 import type { Vote as PbVote } from "cosmjs-types/tendermint/types/types";
 import type { Logger, Timestamp } from "../../modules/sdk/context.js";
-import { hexAddress, setFromProto, type ChainState } from "../node/chainState.js";
+import { hexAddress, setFromProto, type ChainState } from "../state/chainState.js";
 import type { BlockStore } from "../store/blockStore.js";
 import { evidenceHash } from "../types/hashes.js";
 import { consensusErrors, evidenceExpired, makeDuplicateVoteEvidence, verifyDuplicateVoteEvidence, type SignatureCache } from "./signedMessages.js";

@@ -179,17 +179,46 @@ export class ValidatorSet {
     const total = this.totalPower;
     this.rescale(priorityWindowSizeFactor * total);
     this.shiftByAverage();
-    for (let i = 0; i < times; i++) {
-      for (const v of this.vals) v.priority = clip(v.priority + v.power);
-      let best = 0;
-      for (let j = 1; j < this.vals.length; j++) {
-        const a = this.vals[j]!;
-        const b = this.vals[best]!;
-        if (a.priority > b.priority || (a.priority === b.priority && a.address < b.address)) best = j;
+    for (let i = 0; i < times; i++) this.step(total);
+  }
+
+  /**
+   * The proposers of rounds 0, 1, 2, ... at this height, each the same as copyIncrement(round)'s
+   * (one rescale and re-centre, then `round` steps) but computed one step per round and kept:
+   * O(validators) for each round not asked for before, where copyIncrement costs O(round ×
+   * validators) every time. The caller bounds the rounds it asks for.
+   */
+  proposerRotation(): (round: number) => ValidatorInfo {
+    const base = this.copy();
+    const total = base.totalPower;
+    const found: ValidatorInfo[] = [this.proposer];
+    let prepared = false;
+    return (round) => {
+      if (!Number.isSafeInteger(round) || round < 0) throw new Error(`bad round ${round}`);
+      if (!prepared) {
+        base.rescale(priorityWindowSizeFactor * total);
+        base.shiftByAverage();
+        prepared = true;
       }
-      this.vals[best]!.priority = clip(this.vals[best]!.priority - total);
-      this.proposerIndex = best;
+      while (found.length <= round) {
+        base.step(total);
+        found.push(base.proposer);
+      }
+      return found[round]!;
+    };
+  }
+
+  /** One rotation step: every priority grows by its power, the highest proposes and pays back. */
+  private step(total: bigint): void {
+    for (const v of this.vals) v.priority = clip(v.priority + v.power);
+    let best = 0;
+    for (let j = 1; j < this.vals.length; j++) {
+      const a = this.vals[j]!;
+      const b = this.vals[best]!;
+      if (a.priority > b.priority || (a.priority === b.priority && a.address < b.address)) best = j;
     }
+    this.vals[best]!.priority = clip(this.vals[best]!.priority - total);
+    this.proposerIndex = best;
   }
 
   private rescale(diffMax: bigint): void {

@@ -1,3 +1,4 @@
+import { Block } from "cosmjs-types/tendermint/types/block";
 import { registerError } from "../../modules/sdk/errors.js";
 import type { Logger } from "../../modules/sdk/context.js";
 import { loadGenesisFile, type ParsedGenesis } from "../../genesis/genesisDoc.js";
@@ -17,14 +18,14 @@ import { TxIndex } from "../store/txIndex.js";
 import { consensusParamsHash, resultsHash } from "../types/hashes.js";
 import { emptyHash } from "../types/merkle.js";
 import { createRpcServer, type RpcServer } from "../rpc/server.js";
-import { emptyBlockId, genesisSet, makeValidator, setFromProto, setHash, setToProto, sortValidators, type ChainState } from "./chainState.js";
+import { emptyBlockId, genesisSet, makeValidator, setFromProto, setHash, setToProto, sortValidators, type ChainState } from "../state/chainState.js";
 import { ed25519Address } from "../crypto/ed25519.js";
 import { homePaths, parseDuration, parseListenAddress, type NodeConfig } from "./config.js";
 import { createEventBus, type EventBus } from "./eventBus.js";
-import { finalizeRequest } from "./blockExecutor.js";
-import { createSoloProducer, type SoloProducer } from "./soloProducer.js";
+import { finalizeRequest } from "../state/blockExecutor.js";
 import { EvidencePool, encodeEvidenceMessage } from "../consensus/evidencePool.js";
 import { createSignatureCache } from "../consensus/signedMessages.js";
+import { validateBlock } from "../state/validation.js";
 import { createConsensusDriver, type ConsensusDriver } from "../consensus/driver.js";
 import { createPex, type Pex } from "../p2p/pex.js";
 import { startMempoolGossip } from "../mempool/gossip.js";
@@ -185,8 +186,15 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       for (let h = app.height + 1n; h <= blockStore.height; h++) {
         logger.info("replaying block into the application", { height: h });
         const block = (await blockStore.loadBlock(h))!;
-        const lastSet = h > genesis.initialHeight ? await blockStore.loadValidators(h - 1n) : null;
-        const res = await app.finalizeBlock(finalizeRequest(block, (await blockStore.loadMeta(h))!.blockId!.hash, lastSet === null ? null : setFromProto(lastSet)));
+        const blockId = (await blockStore.loadMeta(h))!.blockId!;
+        // The same full validation as every other block executed (its evidence was checked
+        // before the block was stored): a block store that does not chain up is refused.
+        try {
+          await validateBlock(state, { block, blockId, bytes: Block.encode(block).finish() }, { cache: createSignatureCache(), evidence: null });
+        } catch (e) {
+          throw nodeErrors.corruptData.wrap(`stored block ${h} is invalid: ${(e as Error).message}`);
+        }
+        const res = await app.finalizeBlock(finalizeRequest(block, blockId.hash, state.lastValidators));
         const stored = (await blockStore.loadResults(h))!;
         if (Buffer.compare(Buffer.from(res.appHash), Buffer.from(stored.appHash)) !== 0) {
           throw nodeErrors.corruptData.wrap(`replay of height ${h} gave app_hash ${Buffer.from(res.appHash).toString("hex")}, the block store recorded ${Buffer.from(stored.appHash).toString("hex")}`);
@@ -204,34 +212,27 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       }
     }
 
-    // One validator that is this node: it produces blocks alone. Otherwise: the BFT engine.
+    // Every genesis runs the BFT engine: one validator is a BFT network of one, which full nodes
+    // sync from and which grows by staking (MsgCreateValidator), as Cosmos networks do.
     const selfHex = Buffer.from(ed25519Address(validatorKey.pubKey)).toString("hex").toUpperCase();
-    const solo = state.validators.size === 1 && state.validators.get(selfHex) !== undefined;
+    const soleValidator = () => state.validators.size === 1 && state.validators.get(selfHex) !== undefined;
     const consensusSigCache = createSignatureCache();
     const signer = createPrivValidator(validatorKey, mem ? null : paths.privValidatorState);
     let haltResolve!: (e: Error) => void;
     const halted = new Promise<Error>((r) => (haltResolve = r));
     const executorDeps = { app, blockStore, txIndex, mempool, eventBus, logger };
     const cc = opts.config.consensus;
-    const producer: SoloProducer | null = solo
-      ? createSoloProducer(
-          { timeoutCommitMs: parseDuration(cc.timeout_commit), createEmptyBlocks: cc.create_empty_blocks, emptyBlocksIntervalMs: parseDuration(cc.create_empty_blocks_interval) },
-          { ...executorDeps, signer, getState: () => state, setState: (s) => (state = s), now: () => Date.now(), onHalt: haltResolve },
-        )
-      : null;
-    const p2p: Switch | null = solo
-      ? null
-      : createSwitch(
-          {
-            nodeKey,
-            listen: parseListenAddress(opts.config.p2p.laddr),
-            persistentPeers: opts.config.p2p.persistent_peers.split(",").map((x) => x.trim()).filter((x) => x !== "").map(parsePeerAddress),
-            maxInbound: opts.config.p2p.max_num_inbound_peers,
-            maxOutbound: opts.config.p2p.max_num_outbound_peers,
-            channels: channelsFor(Number(genesis.consensusParams.block!.maxBytes)),
-          },
-          { logger },
-        );
+    const p2p: Switch | null = createSwitch(
+      {
+        nodeKey,
+        listen: parseListenAddress(opts.config.p2p.laddr),
+        persistentPeers: opts.config.p2p.persistent_peers.split(",").map((x) => x.trim()).filter((x) => x !== "").map(parsePeerAddress),
+        maxInbound: opts.config.p2p.max_num_inbound_peers,
+        maxOutbound: opts.config.p2p.max_num_outbound_peers,
+        channels: channelsFor(Number(genesis.consensusParams.block!.maxBytes)),
+      },
+      { logger },
+    );
     // Peer exchange: announce a dialable address (external_address, else laddr unless it is a
     // wildcard) and fill free outbound slots with addresses learned from seeds and peers.
     const selfAddr = (() => {
@@ -296,21 +297,22 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       halted,
       p2p,
       async start() {
-        if (producer !== null) {
-          // RPC serves from height 1 on (cosmjs needs a latest block hash): make it first.
-          if (blockStore.height === 0n) await producer.produce();
-        } else {
-          await p2p!.start();
-          pex?.start();
-          await driver!.start();
+        await p2p!.start();
+        pex?.start();
+        await driver!.start();
+        // A validator alone makes the first block at once: RPC serves from height 1 on (cosmjs
+        // needs a latest block hash), as it did when a lone validator had its own producer.
+        if (soleValidator() && blockStore.height === 0n) {
+          let failed: Error | null = null;
+          void halted.then((e) => (failed = e));
+          while (blockStore.height === 0n && failed === null) await new Promise((r) => setTimeout(r, 10));
+          if (failed !== null) throw failed;
         }
         const { host, port } = parseListenAddress(opts.config.rpc.laddr);
         rpc = await createRpcServer({ host, port, config: opts.config.rpc, version: nodeVersion }, { node, logger });
-        producer?.start();
         logger.info("node started", { chain_id: genesis.chainId, height: state.lastBlockHeight, rpc: rpc.address, node_id: nodeId(nodeKey) });
       },
       async stop() {
-        await producer?.stop();
         await driver?.stop();
         pex?.stop();
         gossip?.stop();

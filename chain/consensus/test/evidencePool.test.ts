@@ -4,9 +4,9 @@ import type { BlockID, Vote as PbVote } from "cosmjs-types/tendermint/types/type
 import { nopLogger, type Timestamp } from "../../../modules/sdk/context.js";
 import { CodedError } from "../../../modules/sdk/errors.js";
 import { ed25519Sign, generateEd25519, type Ed25519Key } from "../../crypto/ed25519.js";
-import { finalizeRequest, makeBlock } from "../../node/blockExecutor.js";
+import { finalizeRequest, makeBlock } from "../../state/blockExecutor.js";
 import { MisbehaviorType } from "cosmjs-types/tendermint/abci/types";
-import { emptyBlockId, genesisSet, makeValidator, setToProto, type ChainState } from "../../node/chainState.js";
+import { emptyBlockId, genesisSet, makeValidator, setToProto, type ChainState } from "../../state/chainState.js";
 import { memoryKV } from "../../store/asyncKV.js";
 import { BlockStore } from "../../store/blockStore.js";
 import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";

@@ -51,6 +51,27 @@ describe("proposer rotation (CometBFT's priority algorithm)", () => {
     assert.equal(set.proposer.address, first);
   });
 
+  it("proposerRotation answers each round as copyIncrement(round) does, one step per new round", () => {
+    // Sets with uneven powers, after updates and increments (priorities off-centre).
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let t = 0; t < 60; t++) {
+      const n = 1 + rnd(12);
+      let set = ValidatorSet.create(Array.from({ length: n }, (_, i) => v((i * 7919 + t).toString(16).padStart(40, "0").toUpperCase(), BigInt(1 + rnd(t % 3 === 0 ? 1_000_000 : 100)))));
+      for (let u = 0; u < rnd(5); u++) {
+        set = set.withUpdates([v("F".repeat(39) + u, BigInt(1 + rnd(5000)))]);
+        set.increment(1 + rnd(3));
+      }
+      const before = set.priorities();
+      const rotation = set.proposerRotation();
+      for (const r of [0, 5, 1, 3, 120, 64, 200]) assert.equal(rotation(r).address, set.copyIncrement(r).proposer.address, `set ${t}, round ${r}`);
+      assert.deepEqual(set.priorities(), before, "the set itself is untouched");
+    }
+  });
+
   it("counts quorums by power: more than 2/3, more than 1/3", () => {
     const set = ValidatorSet.create([v("AA", 1n), v("BB", 1n), v("CC", 1n), v("DD", 1n)]);
     assert.equal(set.hasTwoThirds(2n), false);

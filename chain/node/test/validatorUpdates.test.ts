@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import type { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { generateEd25519 } from "../../crypto/ed25519.js";
-import { nextValidatorSets } from "../blockExecutor.js";
-import { emptyBlockId, genesisSet, hexAddress, makeValidator, setFromProto, setHash, setToProto, type ChainState } from "../chainState.js";
+import { nextValidatorSets } from "../../state/blockExecutor.js";
+import { emptyBlockId, genesisSet, hexAddress, makeValidator, setFromProto, setHash, setToProto, type ChainState } from "../../state/chainState.js";
 
 const keys = [0, 1, 2].map(() => generateEd25519());
 

@@ -105,6 +105,7 @@ describe("the tcd CLI (e2e)", function () {
   it("start, status, tx bank send, q bank balances, q tx", async () => {
     const cfg = loadConfig(home);
     cfg.rpc.laddr = `tcp://127.0.0.1:${await freePort()}`;
+    cfg.p2p.laddr = `tcp://127.0.0.1:${await freePort()}`; // a lone validator listens for peers too
     cfg.consensus.timeout_commit = "300ms";
     cfg.log_level = "warn";
     saveConfig(home, cfg);
@@ -173,6 +174,7 @@ describe("genesis from gentxs (e2e)", function () {
 
     const cfg = loadConfig(home);
     cfg.rpc.laddr = `tcp://127.0.0.1:${await freePort()}`;
+    cfg.p2p.laddr = `tcp://127.0.0.1:${await freePort()}`; // a lone validator listens for peers too
     cfg.consensus.timeout_commit = "300ms";
     cfg.log_level = "warn";
     saveConfig(home, cfg);

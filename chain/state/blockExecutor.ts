@@ -14,7 +14,6 @@ import { makePartSet } from "../types/partSet.js";
 import { ed25519Address } from "../crypto/ed25519.js";
 import type { ValidatorSet } from "../consensus/validatorSet.js";
 import { hexAddress, setHash, setToProto, type ChainState } from "./chainState.js";
-import type { EventBus } from "./eventBus.js";
 
 /** The CometBFT block protocol version this node speaks, and the app's version. */
 export const blockProtocol = 11n;
@@ -50,12 +49,17 @@ export function makeBlock(state: ChainState, txs: Uint8Array[], lastCommit: Comm
   return { block, blockId: { hash: headerHash(header), partSetHeader: { total: parts.total, hash: parts.hash } }, bytes };
 }
 
+/** Where executed blocks are published (the node's event bus); chain/state knows no more of it. */
+export interface BlockEvents {
+  publishBlock(block: Block, blockId: BlockID, results: ResponseFinalizeBlock, hashes: readonly string[]): void;
+}
+
 export interface ExecutorDeps {
   app: Application;
   blockStore: BlockStore;
   txIndex: TxIndex | null;
   mempool: Mempool;
-  eventBus: EventBus;
+  eventBus: BlockEvents;
   logger: Logger;
 }
 
