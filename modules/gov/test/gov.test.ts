@@ -7,7 +7,13 @@ import type { TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { createTestChain } from "../../../chain/testkit/inProcessChain.js";
 import { createHash } from "node:crypto";
 import { encodeAddress } from "../../sdk/address.js";
-import { govAddress } from "../keeper.js";
+import { AccountKeeper } from "../../auth/keeper.js";
+import { BankKeeper } from "../../bank/keeper.js";
+import { BranchStore } from "../../../chain/store/branchStore.js";
+import { Context, nopLogger } from "../../sdk/context.js";
+import { GasMeter } from "../../sdk/gas.js";
+import { StakingKeeper } from "../../staking/keeper.js";
+import { GovKeeper, govAddress } from "../keeper.js";
 import { any, dave, dec, govChain, govHelpers, govTestParams, ops } from "./fixtures.js";
 
 const { VOTE_OPTION_YES: YES, VOTE_OPTION_NO: NO, VOTE_OPTION_NO_WITH_VETO: VETO, VOTE_OPTION_ABSTAIN: ABSTAIN } = VoteOption;
@@ -244,6 +250,21 @@ describe("gov: x/gov v1 on an in-process chain", () => {
     const again = b.app.withCommittedContext((ctx, modules) => Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])));
     assert.deepEqual(again, exported);
     assert.equal(Buffer.from(b.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
+  });
+
+  it("the invariant (run after every block here) catches a gov account holding more or less than the open deposits", async () => {
+    const id = await h.submit(dave, [], 500_000n);
+    const check = (mutate: (store: BranchStore, k: GovKeeper) => void) =>
+      chain.app.withCommittedContext((ctx, modules) => {
+        const store = new BranchStore(ctx.store);
+        const gov = modules.find((m) => m.name === "gov")!;
+        const k = new GovKeeper(new BankKeeper(new AccountKeeper(), new Set()), new StakingKeeper(new BankKeeper(new AccountKeeper(), new Set())), (s) => new BranchStore(s));
+        mutate(store, k);
+        return gov.invariants.flatMap((inv) => inv.check(new Context(store, ctx.block, new GasMeter(undefined), "query", nopLogger)));
+      });
+    assert.deepEqual(check(() => {}), []);
+    const broken = check((store, k) => k.setDeposit(store, { proposalId: id, depositor: ops[0]!.address, amount: [{ denom: "utcu", amount: "1" }] }));
+    assert.match(broken.join(), /gov account holds 500000utcu, open deposits sum to 500001utcu/);
   });
 
   it("refuses a genesis whose gov account balance differs from its deposits, or with bad params", async () => {
