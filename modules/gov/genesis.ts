@@ -144,34 +144,48 @@ export function initGenesis(ctx: Context, k: GovKeeper, g: ParsedGovGenesis): vo
   if (formatCoins(held) !== formatCoins(total)) throw bad(`expected gov module account balance ${formatCoins(total) || "0"} (the open deposits), got ${formatCoins(held) || "0"}`);
 }
 
+const ts = (t: Timestamp | undefined) => (t === undefined ? null : formatTime(t));
+
+/** A proposal as the SDK's JSON shows it (genesis, `tcd q gov proposal`). */
+export function proposalToJson(p: Proposal) {
+  return {
+    id: p.id.toString(),
+    messages: p.messages.map(anyToJson),
+    status: statusName[p.status] ?? "PROPOSAL_STATUS_UNSPECIFIED",
+    final_tally_result: {
+      yes_count: p.finalTallyResult?.yesCount ?? "0",
+      abstain_count: p.finalTallyResult?.abstainCount ?? "0",
+      no_count: p.finalTallyResult?.noCount ?? "0",
+      no_with_veto_count: p.finalTallyResult?.noWithVetoCount ?? "0",
+    },
+    submit_time: ts(p.submitTime),
+    deposit_end_time: ts(p.depositEndTime),
+    total_deposit: coinsJson(p.totalDeposit),
+    voting_start_time: ts(p.votingStartTime),
+    voting_end_time: ts(p.votingEndTime),
+    metadata: p.metadata,
+    title: p.title,
+    summary: p.summary,
+    proposer: p.proposer,
+    expedited: p.expedited,
+    failed_reason: p.failedReason,
+  };
+}
+
+export function voteToJson(v: Vote) {
+  return { proposal_id: v.proposalId.toString(), voter: v.voter, options: v.options.map((o) => ({ option: optionName.get(o.option) ?? "VOTE_OPTION_UNSPECIFIED", weight: o.weight })), metadata: v.metadata };
+}
+
+export function depositToJson(d: Deposit) {
+  return { proposal_id: d.proposalId.toString(), depositor: d.depositor, amount: coinsJson(d.amount) };
+}
+
 export function exportGenesis(ctx: Context, k: GovKeeper) {
-  const ts = (t: Timestamp | undefined) => (t === undefined ? null : formatTime(t));
   return {
     starting_proposal_id: k.nextProposalId(ctx.store).toString(),
-    deposits: [...k.allDeposits(ctx.store)].map((d) => ({ proposal_id: d.proposalId.toString(), depositor: d.depositor, amount: coinsJson(d.amount) })),
-    votes: [...k.allVotes(ctx.store)].map((v) => ({ proposal_id: v.proposalId.toString(), voter: v.voter, options: v.options.map((o) => ({ option: optionName.get(o.option) ?? "VOTE_OPTION_UNSPECIFIED", weight: o.weight })), metadata: v.metadata })),
-    proposals: [...k.proposals(ctx.store)].map((p) => ({
-      id: p.id.toString(),
-      messages: p.messages.map(anyToJson),
-      status: statusName[p.status] ?? "PROPOSAL_STATUS_UNSPECIFIED",
-      final_tally_result: {
-        yes_count: p.finalTallyResult?.yesCount ?? "0",
-        abstain_count: p.finalTallyResult?.abstainCount ?? "0",
-        no_count: p.finalTallyResult?.noCount ?? "0",
-        no_with_veto_count: p.finalTallyResult?.noWithVetoCount ?? "0",
-      },
-      submit_time: ts(p.submitTime),
-      deposit_end_time: ts(p.depositEndTime),
-      total_deposit: coinsJson(p.totalDeposit),
-      voting_start_time: ts(p.votingStartTime),
-      voting_end_time: ts(p.votingEndTime),
-      metadata: p.metadata,
-      title: p.title,
-      summary: p.summary,
-      proposer: p.proposer,
-      expedited: p.expedited,
-      failed_reason: p.failedReason,
-    })),
+    deposits: [...k.allDeposits(ctx.store)].map(depositToJson),
+    votes: [...k.allVotes(ctx.store)].map(voteToJson),
+    proposals: [...k.proposals(ctx.store)].map(proposalToJson),
     deposit_params: null,
     voting_params: null,
     tally_params: null,

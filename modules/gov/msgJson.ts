@@ -114,6 +114,12 @@ function fromCosmjsJson(v: unknown, key: string): unknown {
   return out;
 }
 
+function snakeKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(snakeKeys);
+  if (typeof v !== "object" || v === null) return v;
+  return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [snake(k), snakeKeys(x)]));
+}
+
 /** An Any as SDK JSON. */
 export function anyToJson(any: Any): Record<string, unknown> {
   const t = cosmosTypes.get(any.typeUrl);
@@ -144,7 +150,8 @@ export function anyFromJson(json: unknown, path: string): Any {
     return { typeUrl, value };
   }
   const c = tcomputeCodec(typeUrl);
-  if (c !== null) return { typeUrl, value: c.fromJson(rest, path) };
+  // tcompute's own messages: proto field names; camelCase (as `tcd q ... -o json` prints) too.
+  if (c !== null) return { typeUrl, value: c.fromJson(snakeKeys(rest), path) };
   if (Object.keys(rest).length === 1 && typeof rest["value"] === "string") return { typeUrl, value: new Uint8Array(Buffer.from(rest["value"], "base64")) };
   throw sdkErrors.invalidRequest.wrap(`${path}: unknown message type ${typeUrl}`);
 }

@@ -75,6 +75,16 @@ describe("gov: MsgUpdateParams on every module and community-pool spends", () =>
     }
   });
 
+  it("a direct tx naming the gov account as authority fails in the ante handler: nobody can sign for it", async () => {
+    const before = exported("jobs");
+    for (const m of updates(gov)) {
+      const res = await h.tx(dave, [m]);
+      assert.notEqual(res.txResults[0]!.code, 0, m.typeUrl);
+      assert.equal(res.txResults[0]!.codespace, "sdk", `${m.typeUrl}: ${res.txResults[0]!.log}`);
+    }
+    assert.deepEqual(exported("jobs"), before);
+  });
+
   it("one proposal changes the params of bank, staking, slashing, auth, registry, jobs, reputation and emissions", async () => {
     const p = await pass(updates(gov));
     assert.equal(p.status, ProposalStatus.PROPOSAL_STATUS_PASSED, p.failedReason);
