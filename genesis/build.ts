@@ -4,6 +4,7 @@ import { defaultGenesis as stakingDefault } from "../modules/staking/genesis.js"
 import { defaultGenesis as slashingDefault } from "../modules/slashing/genesis.js";
 import { defaultGenesis as registryDefault } from "../modules/registry/genesis.js";
 import { defaultGenesis as emissionsDefault } from "../modules/emissions/genesis.js";
+import { defaultGenesis as govDefault } from "../modules/gov/genesis.js";
 import { defaultGenesis as reputationDefault } from "../modules/reputation/genesis.js";
 import { defaultGenesis as jobsDefault } from "../modules/jobs/genesis.js";
 import { validateAddress } from "../modules/sdk/address.js";
@@ -22,7 +23,7 @@ export function newGenesisDoc(chainId: string, time: Timestamp): GenesisDoc {
     consensus_params: defaultConsensusParams(),
     validators: [],
     app_hash: "",
-    app_state: { auth: authDefault(), bank: bankDefault(), staking: stakingDefault(), slashing: slashingDefault(), registry: registryDefault(), emissions: emissionsDefault(), reputation: reputationDefault(), jobs: jobsDefault() },
+    app_state: { auth: authDefault(), bank: bankDefault(), staking: stakingDefault(), slashing: slashingDefault(), registry: registryDefault(), emissions: emissionsDefault(), reputation: reputationDefault(), jobs: jobsDefault(), gov: govDefault() },
   };
 }
 

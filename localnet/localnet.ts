@@ -75,6 +75,8 @@ export async function setupLocalnet(o: LocalnetOptions): Promise<{ accounts: Arr
     return { node: loadOrGenNodeKey(paths.nodeKey), val: loadOrGenPrivValidatorKey(paths.privValidatorKey) };
   });
   const doc = newGenesisDoc(localnetChainId, timeFromMillis(Date.now()));
+  // Governance on a localnet decides in a minute, not the SDK's two days (docs/governance.md).
+  Object.assign((doc.app_state["gov"] as { params: Record<string, unknown> }).params, { max_deposit_period: "600s", voting_period: "60s", expedited_voting_period: "30s" });
   for (const [i, a] of accounts.entries()) addGenesisAccount(doc, a.address, [{ denom: "utcu", amount: demoAccounts[i]!.utcu }]);
   for (const a of (await o.extraAccounts?.(o.dir)) ?? []) addGenesisAccount(doc, a.address, [{ denom: "utcu", amount: a.utcu }]);
   // Each validator is created by a gentx of its operator account (val0, val1, ...), which

@@ -2,6 +2,9 @@ import { AccountKeeper } from "../../modules/auth/keeper.js";
 import { createAuthModule } from "../../modules/auth/module.js";
 import { BankKeeper, feeCollectorName } from "../../modules/bank/keeper.js";
 import { createBankModule } from "../../modules/bank/module.js";
+import { GovKeeper, createGovModule, govModuleName } from "../../modules/gov/index.js";
+import type { MsgRoute } from "../../modules/sdk/module.js";
+import { BranchStore } from "../store/branchStore.js";
 import { moduleAddress } from "../../modules/sdk/address.js";
 import { EmissionsKeeper, communityPoolAccount, createEmissionsModule, distributionAccount, emissionsAccount, providerPoolAccount } from "../../modules/emissions/index.js";
 import { RegistryKeeper, createRegistryModule, providerBondsPoolName } from "../../modules/registry/index.js";
@@ -22,7 +25,7 @@ export interface TcomputeAppOptions {
 }
 
 /** Module accounts: they hold pooled coins and cannot receive user sends. */
-export const moduleAccountNames = [feeCollectorName, bondedPoolName, notBondedPoolName, providerBondsPoolName, emissionsAccount, distributionAccount, providerPoolAccount, communityPoolAccount, escrowAccount] as const;
+export const moduleAccountNames = [feeCollectorName, bondedPoolName, notBondedPoolName, providerBondsPoolName, emissionsAccount, distributionAccount, providerPoolAccount, communityPoolAccount, escrowAccount, govModuleName] as const;
 
 /**
  * The tcompute application: its modules in execution order and their keepers, wired once.
@@ -39,8 +42,14 @@ export function createTcomputeApp(opts: TcomputeAppOptions, deps: { state: State
   const emissions = new EmissionsKeeper(bank, staking);
   const jobs = new JobsKeeper(bank, registry, reputation, emissions, staking);
   staking.setHooks(emissions.stakingHooks());
+  const gov = new GovKeeper(bank, staking, (parent) => new BranchStore(parent));
   // Begin-block order: emissions pays the last commit's signers before slashing changes stake.
-  const modules = [createAuthModule(accounts), createBankModule(bank), createEmissionsModule(emissions), createSlashingModule(slashing), createStakingModule(staking), createRegistryModule(registry), createReputationModule(reputation), createJobsModule(jobs)];
+  // Gov after bank (its genesis checks the gov account's balance) and, as in the SDK, its
+  // end-block before staking's, so a passed staking params change applies to this block's set.
+  const modules = [createAuthModule(accounts), createBankModule(bank), createGovModule(gov), createEmissionsModule(emissions), createSlashingModule(slashing), createStakingModule(staking), createRegistryModule(registry), createReputationModule(reputation), createJobsModule(jobs)];
+  // Gov runs any routed message whose signer is its account (module params, pool spends).
+  const routes = new Map<string, MsgRoute<unknown>>(modules.flatMap((m) => m.msgs.map((r) => [r.typeUrl, r] as const)));
+  gov.setRouter((typeUrl) => routes.get(typeUrl));
   return createApplication(
     {
       modules,

@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { registerLocalnetCommands } from "../../localnet/cli.js";
 import { registerBankCommands } from "./commands/bank.js";
 import { registerChainCommands } from "./commands/chain.js";
+import { registerGovCommands } from "./commands/gov.js";
 import { registerKeysCommands } from "./commands/keys.js";
 import { registerJobsCommands } from "./commands/jobs.js";
 import { registerRegistryCommands } from "./commands/registry.js";
@@ -30,6 +31,7 @@ registerBankCommands(tx, q);
 registerStakingCommands(tx, q);
 registerRegistryCommands(tx, q);
 registerJobsCommands(tx, q);
+registerGovCommands(tx, q);
 registerWorkerCommands(program);
 registerLocalnetCommands(program);
 

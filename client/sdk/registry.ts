@@ -1,6 +1,16 @@
 import { Registry, type GeneratedType } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes } from "@cosmjs/stargate";
-import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
+import { MsgCommunityPoolSpend } from "cosmjs-types/cosmos/distribution/v1beta1/tx";
+import { MsgCancelProposal } from "cosmjs-types/cosmos/gov/v1/tx";
+import { MsgUnjail, MsgUpdateParams as MsgUpdateSlashingParams } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
+import { MsgUpdateParams as MsgUpdateAuthParams } from "cosmjs-types/cosmos/auth/v1beta1/tx";
+import { MsgUpdateParams as MsgUpdateBankParams } from "cosmjs-types/cosmos/bank/v1beta1/tx";
+import { MsgUpdateParams as MsgUpdateDistributionParams } from "cosmjs-types/cosmos/distribution/v1beta1/tx";
+import { MsgUpdateParams as MsgUpdateStakingParams } from "cosmjs-types/cosmos/staking/v1beta1/tx";
+import { msgUpdateParamsCodec as emissionsUpdateParams } from "../../modules/emissions/govMsgs.js";
+import { msgUpdateParamsCodec as jobsUpdateParams } from "../../modules/jobs/updateParams.js";
+import { msgUpdateParamsCodec as registryUpdateParams } from "../../modules/registry/updateParams.js";
+import { msgUpdateParamsCodec as reputationUpdateParams } from "../../modules/reputation/updateParams.js";
 import { jobsCodecs } from "../../modules/jobs/index.js";
 import { registryCodecs } from "../../modules/registry/index.js";
 import type { Codec } from "../../modules/sdk/proto.js";
@@ -32,10 +42,24 @@ export const tcomputeMessageTypes: ReadonlyArray<[string, GeneratedType]> = [
   jobsCodecs.msgRevealResult,
   jobsCodecs.msgRevealUnusable,
   jobsCodecs.msgAuditVerdict,
+  registryUpdateParams,
+  jobsUpdateParams,
+  reputationUpdateParams,
+  emissionsUpdateParams,
 ].map((c) => [c.typeUrl, generatedType(c as Codec<unknown>)] as [string, GeneratedType]);
 
 /** Cosmos messages tcompute accepts that cosmjs's default registry lacks. */
-const extraCosmosTypes: ReadonlyArray<[string, GeneratedType]> = [["/cosmos.slashing.v1beta1.MsgUnjail", MsgUnjail]];
+const extraCosmosTypes: ReadonlyArray<[string, GeneratedType]> = [
+  ["/cosmos.slashing.v1beta1.MsgUnjail", MsgUnjail],
+  // Governance: cancel, and the messages proposals carry (signed by the gov account).
+  ["/cosmos.gov.v1.MsgCancelProposal", MsgCancelProposal],
+  ["/cosmos.distribution.v1beta1.MsgCommunityPoolSpend", MsgCommunityPoolSpend],
+  ["/cosmos.auth.v1beta1.MsgUpdateParams", MsgUpdateAuthParams],
+  ["/cosmos.bank.v1beta1.MsgUpdateParams", MsgUpdateBankParams],
+  ["/cosmos.staking.v1beta1.MsgUpdateParams", MsgUpdateStakingParams],
+  ["/cosmos.slashing.v1beta1.MsgUpdateParams", MsgUpdateSlashingParams],
+  ["/cosmos.distribution.v1beta1.MsgUpdateParams", MsgUpdateDistributionParams],
+];
 
 export function tcomputeRegistry(): Registry {
   return new Registry([...defaultRegistryTypes, ...extraCosmosTypes, ...tcomputeMessageTypes]);

@@ -2,12 +2,13 @@ import type { AppModule } from "../sdk/module.js";
 import { defaultGenesis, exportGenesis, initGenesis, parseGenesis } from "./genesis.js";
 import type { AccountKeeper } from "./keeper.js";
 import { authQueries } from "./queryServer.js";
+import { authUpdateParamsRoute } from "./updateParams.js";
 
-/** auth: accounts, sequences and the tx fee floor. It has no messages of its own. */
+/** auth: accounts, sequences and the tx fee floor. Its only message is governance's MsgUpdateParams. */
 export function createAuthModule(keeper: AccountKeeper): AppModule {
   return {
     name: "auth",
-    msgs: [],
+    msgs: [authUpdateParamsRoute(keeper)],
     queries: authQueries(keeper),
     defaultGenesis,
     validateGenesis: (g) => void parseGenesis(g),

@@ -32,6 +32,11 @@ export class BankKeeper {
     private readonly blocked: ReadonlySet<string>,
   ) {}
 
+  /** Module accounts cannot receive external funds (the SDK's BlockedAddr). */
+  blockedAddr(address: string): boolean {
+    return this.blocked.has(address);
+  }
+
   getBalance(store: KVStore, address: string, denom: string): bigint {
     return readAmount(store.get(keys.balance(address, denom)));
   }

@@ -4,11 +4,12 @@ import { bankInvariants } from "./invariants.js";
 import type { BankKeeper } from "./keeper.js";
 import { bankMsgRoutes } from "./msgServer.js";
 import { bankQueries } from "./queryServer.js";
+import { bankUpdateParamsRoute } from "./updateParams.js";
 
 export function createBankModule(keeper: BankKeeper): AppModule {
   return {
     name: "bank",
-    msgs: bankMsgRoutes(keeper),
+    msgs: [...bankMsgRoutes(keeper), bankUpdateParamsRoute(keeper)],
     queries: bankQueries(keeper),
     defaultGenesis,
     validateGenesis: (g) => void parseGenesis(g),

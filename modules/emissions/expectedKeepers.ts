@@ -10,6 +10,8 @@ export interface BankForEmissions {
   transfer(ctx: Context, from: string, to: string, coins: readonly Coin[]): void;
   getBalance(store: KVStore, address: string, denom: string): bigint;
   getSupply(store: KVStore, denom: string): bigint;
+  /** Module accounts, which a community-pool spend cannot pay (the SDK's BlockedAddr). */
+  blockedAddr(address: string): boolean;
 }
 
 /** What emissions needs of staking: who signed, their commission and shares, delegations. */

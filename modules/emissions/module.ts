@@ -4,11 +4,12 @@ import { emissionsInvariants } from "./invariants.js";
 import type { EmissionsKeeper } from "./keeper.js";
 import { emissionsMsgRoutes } from "./msgServer.js";
 import { emissionsQueries } from "./queryServer.js";
+import { emissionsGovRoutes } from "./govMsgs.js";
 
 export function createEmissionsModule(keeper: EmissionsKeeper): AppModule {
   return {
     name: "emissions",
-    msgs: emissionsMsgRoutes(keeper),
+    msgs: [...emissionsMsgRoutes(keeper), ...emissionsGovRoutes(keeper)],
     queries: emissionsQueries(keeper),
     defaultGenesis,
     validateGenesis: (g) => void parseGenesis(g),

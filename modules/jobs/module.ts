@@ -5,12 +5,13 @@ import type { JobsKeeper } from "./keeper.js";
 import { matchPending } from "./matching.js";
 import { jobsMsgRoutes } from "./msgServer.js";
 import { jobsQueries } from "./queryServer.js";
+import { jobsUpdateParamsRoute } from "./updateParams.js";
 import { advancePhases } from "./settlement.js";
 
 export function createJobsModule(keeper: JobsKeeper): AppModule {
   return {
     name: "jobs",
-    msgs: jobsMsgRoutes(keeper),
+    msgs: [...jobsMsgRoutes(keeper), jobsUpdateParamsRoute()],
     queries: jobsQueries(keeper),
     defaultGenesis,
     validateGenesis: (g) => void parseGenesis(g),

@@ -4,11 +4,12 @@ import { registryInvariants } from "./invariants.js";
 import type { RegistryKeeper } from "./keeper.js";
 import { registryMsgRoutes } from "./msgServer.js";
 import { registryQueries } from "./queryServer.js";
+import { registryUpdateParamsRoute } from "./updateParams.js";
 
 export function createRegistryModule(keeper: RegistryKeeper): AppModule {
   return {
     name: "registry",
-    msgs: registryMsgRoutes(keeper),
+    msgs: [...registryMsgRoutes(keeper), registryUpdateParamsRoute()],
     queries: registryQueries(keeper),
     defaultGenesis,
     validateGenesis: (g) => void parseGenesis(g),

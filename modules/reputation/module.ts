@@ -2,12 +2,13 @@ import type { AppModule } from "../sdk/module.js";
 import { defaultGenesis, exportGenesis, initGenesis, parseGenesis } from "./genesis.js";
 import type { ReputationKeeper } from "./keeper.js";
 import { reputationQueries } from "./queryServer.js";
+import { reputationUpdateParamsRoute } from "./updateParams.js";
 
-/** No messages: outcomes come from the jobs module through the keeper. */
+/** Outcomes come from the jobs module through the keeper; the only message is governance's MsgUpdateParams. */
 export function createReputationModule(keeper: ReputationKeeper): AppModule {
   return {
     name: "reputation",
-    msgs: [],
+    msgs: [reputationUpdateParamsRoute(keeper)],
     queries: reputationQueries(keeper),
     defaultGenesis,
     validateGenesis: (g) => void parseGenesis(g),

@@ -4,11 +4,12 @@ import { defaultGenesis, exportGenesis, initGenesis, parseGenesis } from "./gene
 import type { SlashingKeeper } from "./keeper.js";
 import { slashingMsgRoutes } from "./msgServer.js";
 import { slashingQueries } from "./queryServer.js";
+import { slashingUpdateParamsRoute } from "./updateParams.js";
 
 export function createSlashingModule(keeper: SlashingKeeper): AppModule {
   return {
     name: "slashing",
-    msgs: slashingMsgRoutes(keeper),
+    msgs: [...slashingMsgRoutes(keeper), slashingUpdateParamsRoute(keeper)],
     queries: slashingQueries(keeper),
     defaultGenesis,
     validateGenesis: (g) => void parseGenesis(g),

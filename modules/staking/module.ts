@@ -5,11 +5,12 @@ import { stakingInvariants } from "./invariants.js";
 import type { StakingKeeper } from "./keeper.js";
 import { stakingMsgRoutes } from "./msgServer.js";
 import { stakingQueries } from "./queryServer.js";
+import { stakingUpdateParamsRoute } from "./updateParams.js";
 
 export function createStakingModule(keeper: StakingKeeper): AppModule {
   return {
     name: "staking",
-    msgs: stakingMsgRoutes(keeper),
+    msgs: [...stakingMsgRoutes(keeper), stakingUpdateParamsRoute(keeper)],
     queries: stakingQueries(keeper),
     defaultGenesis,
     validateGenesis: (g) => void parseGenesis(g),
