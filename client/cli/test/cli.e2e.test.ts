@@ -167,9 +167,11 @@ describe("genesis from gentxs (e2e)", function () {
     const g = JSON.parse(readFileSync(homePaths(home).genesis, "utf8")) as { validators: unknown[]; app_state: { genutil: { gen_txs: string[] } } };
     assert.deepEqual(g.validators, [], "the set comes from InitChain");
     assert.equal(g.app_state.genutil.gen_txs.length, 1);
-    // The jobs test below inspects a job before any worker answers: keep its commit window open.
-    const doc = JSON.parse(readFileSync(homePaths(home).genesis, "utf8")) as { app_state: { jobs: { params: { commit_window: string } } } };
+    // The jobs test below inspects a job before any worker answers: keep its commit window open,
+    // and its reveal window too (20 blocks of 300 ms can pass while two tcd processes start).
+    const doc = JSON.parse(readFileSync(homePaths(home).genesis, "utf8")) as { app_state: { jobs: { params: { commit_window: string; reveal_window: string } } } };
     doc.app_state.jobs.params.commit_window = "10000";
+    doc.app_state.jobs.params.reveal_window = "10000";
     writeFileSync(homePaths(home).genesis, JSON.stringify(doc, null, 2));
 
     const cfg = loadConfig(home);
