@@ -26,6 +26,7 @@ import { createSoloProducer, type SoloProducer } from "./soloProducer.js";
 import { EvidencePool, encodeEvidenceMessage } from "../consensus/evidencePool.js";
 import { createSignatureCache } from "../consensus/signedMessages.js";
 import { createConsensusDriver, type ConsensusDriver } from "../consensus/driver.js";
+import { decodeStatus } from "../consensus/walRecords.js";
 import { createPex, type Pex } from "../p2p/pex.js";
 import { startMempoolGossip } from "../mempool/gossip.js";
 import { Channel, channelsFor, createSwitch, parsePeerAddress, type Switch } from "../p2p/switch.js";
@@ -65,6 +66,8 @@ export interface Node {
   /** host:port the RPC server listens on, once started. */
   readonly rpcAddress: string;
   state(): ChainState;
+  /** True while peers report heights above ours (the node is catching up on blocks). */
+  catchingUp(): boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Resolves when the node halts on an internal error. */
@@ -254,6 +257,28 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
             { chainId: genesis.chainId, cache: consensusSigCache, blockStore, getState: () => state, logger },
           );
     if (p2p !== null) evidencePool!.onAdded((e) => p2p.broadcast(Channel.evidence, encodeEvidenceMessage([e.evidence])));
+    // Peer heights from their status messages, for `catching_up` (CometBFT's blocksync state):
+    // the driver keeps its handler; this wiring only looks at the heights on the way in.
+    const peerHeights = new Map<string, bigint>();
+    const driverP2p: Switch | null =
+      p2p === null
+        ? null
+        : Object.assign(Object.create(p2p) as Switch, {
+            onReceive(channel: number, handler: (peer: string, payload: Uint8Array) => void) {
+              if (channel !== Channel.consensusState) return p2p.onReceive(channel, handler);
+              p2p.onReceive(channel, (peer, m) => {
+                try {
+                  peerHeights.set(peer, decodeStatus(m));
+                } catch {
+                  // the driver's handler answers a malformed status
+                }
+                handler(peer, m);
+              });
+            },
+          });
+    p2p?.onPeer((peer, up) => {
+      if (!up) peerHeights.delete(peer);
+    });
     const driver: ConsensusDriver | null =
       p2p === null
         ? null
@@ -274,7 +299,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
               walPath: mem ? null : paths.consensusWal,
               voteExtensionsEnableHeight: genesis.consensusParams.abci?.voteExtensionsEnableHeight ?? 0n,
             },
-            { ...executorDeps, p2p, evidence: evidencePool!, getState: () => state, setState: (s) => (state = s), now: () => Date.now(), onHalt: haltResolve },
+            { ...executorDeps, p2p: driverP2p!, evidence: evidencePool!, getState: () => state, setState: (s) => (state = s), now: () => Date.now(), onHalt: haltResolve },
           );
 
     let rpc: RpcServer | null = null;
@@ -293,6 +318,12 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         return rpc?.address ?? "";
       },
       state: () => state,
+      catchingUp() {
+        if (driver === null) return false;
+        let max = 0n;
+        for (const h of peerHeights.values()) if (h > max) max = h;
+        return max > driver.height + 1n;
+      },
       halted,
       p2p,
       async start() {

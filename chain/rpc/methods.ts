@@ -72,7 +72,7 @@ export const methods: Record<string, Method> = {
         earliest_app_hash: hex(earliest?.header?.appHash ?? new Uint8Array()),
         earliest_block_height: base.toString(),
         earliest_block_time: earliest === null ? "0001-01-01T00:00:00Z" : (headerJson(earliest.header!) as { time: string }).time,
-        catching_up: false,
+        catching_up: node.catchingUp(),
       },
       validator_info: {
         address: hex(ed25519Address(node.validatorKey.pubKey)),
@@ -174,7 +174,12 @@ export const methods: Record<string, Method> = {
     const page = Number(optInt(p, "page", 1n, 1_000_000n) ?? 1n);
     const order = optString(p, "order_by") ?? "asc";
     if (order !== "asc" && order !== "desc" && order !== "") throw invalidParams("order_by must be asc or desc");
-    const res = await node.txIndex.search(q, page, per, order === "desc" ? "desc" : "asc");
+    let res;
+    try {
+      res = await node.txIndex.search(q, page, per, order === "desc" ? "desc" : "asc", node.config.rpc.max_tx_search_entries);
+    } catch (e) {
+      wrapQueryError(e);
+    }
     const pages = Math.max(1, Math.ceil(res.total / per));
     if (page > pages) throw invalidParams(`page should be within [1, ${pages}] range, given ${page}`);
     return { txs: res.txs.map(txJson), total_count: res.total.toString() };
