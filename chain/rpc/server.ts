@@ -4,7 +4,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { Logger } from "../../modules/sdk/context.js";
 import { CodedError } from "../../modules/sdk/errors.js";
 import type { NodeConfig } from "../node/config.js";
-import type { Node } from "../node/node.js";
+import type { RpcBackend } from "./backend.js";
 import { parseEventQuery } from "../store/eventQuery.js";
 import type { Json } from "./format.js";
 import { methods } from "./methods.js";
@@ -67,7 +67,7 @@ function isRequest(x: Request | Json): x is Request {
   return typeof x === "object" && x !== null && !Array.isArray(x) && "method" in x && "params" in x;
 }
 
-export async function createRpcServer(opts: RpcServerOptions, deps: { node: Node; logger: Logger }): Promise<RpcServer> {
+export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcBackend; logger: Logger }): Promise<RpcServer> {
   const { node, logger } = deps;
 
   async function call(req: Request): Promise<Json> {

@@ -4,12 +4,13 @@ import { emissionsInvariants } from "./invariants.js";
 import type { EmissionsKeeper } from "./keeper.js";
 import { emissionsMsgRoutes } from "./msgServer.js";
 import { emissionsQueries } from "./queryServer.js";
+import { distributionQueries } from "./distributionQueries.js";
 
 export function createEmissionsModule(keeper: EmissionsKeeper): AppModule {
   return {
     name: "emissions",
     msgs: emissionsMsgRoutes(keeper),
-    queries: emissionsQueries(keeper),
+    queries: { ...emissionsQueries(keeper), ...distributionQueries(keeper) },
     defaultGenesis,
     validateGenesis: (g) => void parseGenesis(g),
     initGenesis: (ctx, g) => initGenesis(ctx, keeper, parseGenesis(g)),
