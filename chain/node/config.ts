@@ -43,6 +43,8 @@ export interface NodeConfig {
     create_empty_blocks_interval: string;
   };
   tx_index: { indexer: "kv" | "null" };
+  /** The REST API (the SDK's app.toml [api]): off by default, as the SDK's. */
+  api: { enable: boolean; address: string; max_body_bytes: number; max_open_connections: number; cors_allowed_origins: string[] };
 }
 
 export function defaultConfig(moniker: string): NodeConfig {
@@ -75,6 +77,7 @@ export function defaultConfig(moniker: string): NodeConfig {
       create_empty_blocks_interval: "0s",
     },
     tx_index: { indexer: "kv" },
+    api: { enable: false, address: "tcp://127.0.0.1:1317", max_body_bytes: 1_000_000, max_open_connections: 1000, cors_allowed_origins: [] },
   };
 }
 
@@ -110,6 +113,10 @@ function merge<T extends object>(defaults: T, given: unknown, path: string): T {
 export function validateConfig(c: NodeConfig): NodeConfig {
   parseListenAddress(c.rpc.laddr);
   parseListenAddress(c.p2p.laddr);
+  parseListenAddress(c.api.address);
+  for (const k of ["max_body_bytes", "max_open_connections"] as const) {
+    if (!Number.isSafeInteger(c.api[k]) || c.api[k] <= 0) throw configErrors.invalid.wrap(`api.${k} must be a positive integer`);
+  }
   for (const v of Object.values(c.consensus)) if (typeof v === "string") parseDuration(v);
   for (const key of ["persistent_peers", "seeds"] as const) {
     for (const p of c.p2p[key].split(",").map((x) => x.trim()).filter((x) => x !== "")) {
@@ -120,8 +127,8 @@ export function validateConfig(c: NodeConfig): NodeConfig {
   for (const k of ["max_body_bytes", "max_open_connections", "max_subscription_clients", "max_subscriptions_per_client", "max_batch_requests", "max_response_bytes", "max_ws_concurrent_requests", "max_tx_search_entries"] as const) {
     if (!Number.isSafeInteger(c.rpc[k]) || c.rpc[k] <= 0) throw configErrors.invalid.wrap(`rpc.${k} must be a positive integer`);
   }
-  if (!c.rpc.cors_allowed_origins.every((o) => typeof o === "string" && (o === "*" || /^https?:\/\/[^\s/]+$/.test(o)))) {
-    throw configErrors.invalid.wrap('rpc.cors_allowed_origins must list origins such as "http://localhost:3000", or "*"');
+  if (![...c.rpc.cors_allowed_origins, ...c.api.cors_allowed_origins].every((o) => typeof o === "string" && (o === "*" || /^https?:\/\/[^\s/]+$/.test(o)))) {
+    throw configErrors.invalid.wrap('rpc/api.cors_allowed_origins must list origins such as "http://localhost:3000", or "*"');
   }
   for (const [k, v] of Object.entries(c.mempool)) {
     if (typeof v === "number" && (!Number.isSafeInteger(v) || v <= 0)) throw configErrors.invalid.wrap(`mempool.${k} must be a positive integer`);

@@ -17,6 +17,7 @@ import { TxIndex } from "../store/txIndex.js";
 import { consensusParamsHash, resultsHash } from "../types/hashes.js";
 import { emptyHash } from "../types/merkle.js";
 import { createRpcServer, type RpcServer } from "../rpc/server.js";
+import { createApiServer, type ApiServer } from "../api/server.js";
 import { emptyBlockId, genesisSet, makeValidator, setFromProto, setHash, setToProto, sortValidators, type ChainState } from "./chainState.js";
 import { ed25519Address } from "../crypto/ed25519.js";
 import { homePaths, parseDuration, parseListenAddress, type NodeConfig } from "./config.js";
@@ -65,6 +66,8 @@ export interface Node {
   readonly p2p: Switch | null;
   /** host:port the RPC server listens on, once started. */
   readonly rpcAddress: string;
+  /** host:port the REST API listens on, once started ("" when api.enable is false). */
+  readonly apiAddress: string;
   state(): ChainState;
   /** True while peers report heights above ours (the node is catching up on blocks). */
   catchingUp(): boolean;
@@ -303,6 +306,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
           );
 
     let rpc: RpcServer | null = null;
+    let api: ApiServer | null = null;
     const node: Node = {
       id: nodeId(nodeKey),
       config: opts.config,
@@ -316,6 +320,9 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       validatorKey,
       get rpcAddress() {
         return rpc?.address ?? "";
+      },
+      get apiAddress() {
+        return api?.address ?? "";
       },
       state: () => state,
       catchingUp() {
@@ -337,8 +344,12 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         }
         const { host, port } = parseListenAddress(opts.config.rpc.laddr);
         rpc = await createRpcServer({ host, port, config: opts.config.rpc, version: nodeVersion }, { node, logger });
+        if (opts.config.api.enable) {
+          const a = parseListenAddress(opts.config.api.address);
+          api = await createApiServer({ host: a.host, port: a.port, config: opts.config.api }, { node, logger });
+        }
         producer?.start();
-        logger.info("node started", { chain_id: genesis.chainId, height: state.lastBlockHeight, rpc: rpc.address, node_id: nodeId(nodeKey) });
+        logger.info("node started", { chain_id: genesis.chainId, height: state.lastBlockHeight, rpc: rpc.address, ...(api === null ? {} : { api: api.address }), node_id: nodeId(nodeKey) });
       },
       async stop() {
         await producer?.stop();
@@ -347,6 +358,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         gossip?.stop();
         await p2p?.stop();
         await rpc?.close();
+        await api?.close();
         await mempool.withLock(async () => {});
         await closeAll();
         logger.info("node stopped", { height: state.lastBlockHeight });

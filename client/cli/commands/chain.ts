@@ -130,6 +130,7 @@ export function registerChainCommands(program: Command): void {
       const node = await createNode({ home: f.home, config }, { logger });
       await node.start();
       process.stdout.write(`RPC listening on http://${node.rpcAddress} (chain ${node.genesis.chainId})\n`);
+      if (node.apiAddress !== "") process.stdout.write(`REST API listening on http://${node.apiAddress}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);
