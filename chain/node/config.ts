@@ -45,6 +45,8 @@ export interface NodeConfig {
   tx_index: { indexer: "kv" | "null" };
   /** The REST API (the SDK's app.toml [api]): off by default, as the SDK's. */
   api: { enable: boolean; address: string; max_body_bytes: number; max_open_connections: number; cors_allowed_origins: string[] };
+  /** Prometheus metrics (CometBFT's [instrumentation]): off by default, as CometBFT's. */
+  instrumentation: { prometheus: boolean; prometheus_listen_addr: string; max_open_connections: number; namespace: string };
 }
 
 export function defaultConfig(moniker: string): NodeConfig {
@@ -77,6 +79,7 @@ export function defaultConfig(moniker: string): NodeConfig {
       create_empty_blocks_interval: "0s",
     },
     tx_index: { indexer: "kv" },
+    instrumentation: { prometheus: false, prometheus_listen_addr: "127.0.0.1:26660", max_open_connections: 3, namespace: "cometbft" },
     api: { enable: false, address: "tcp://127.0.0.1:1317", max_body_bytes: 1_000_000, max_open_connections: 1000, cors_allowed_origins: [] },
   };
 }
@@ -94,6 +97,11 @@ export function parseListenAddress(laddr: string): { host: string; port: number 
   const m = /^(?:tcp:\/\/)?([^:/]+|\[[0-9a-fA-F:]+\]):([0-9]{1,5})$/.exec(laddr);
   if (m === null || Number(m[2]) > 65535) throw configErrors.invalid.wrap(`invalid listen address ${JSON.stringify(laddr)} (use tcp://host:port)`);
   return { host: m[1]!.replace(/^\[|\]$/g, ""), port: Number(m[2]) };
+}
+
+/** CometBFT's prometheus_listen_addr: "host:port", or ":port" for every interface. */
+export function metricsListenAddress(a: string): { host: string; port: number } {
+  return parseListenAddress(a.startsWith(":") ? `0.0.0.0${a}` : a);
 }
 
 function merge<T extends object>(defaults: T, given: unknown, path: string): T {
@@ -114,6 +122,9 @@ export function validateConfig(c: NodeConfig): NodeConfig {
   parseListenAddress(c.rpc.laddr);
   parseListenAddress(c.p2p.laddr);
   parseListenAddress(c.api.address);
+  metricsListenAddress(c.instrumentation.prometheus_listen_addr);
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/.test(c.instrumentation.namespace)) throw configErrors.invalid.wrap("instrumentation.namespace must be a metric name prefix such as cometbft");
+  if (!Number.isSafeInteger(c.instrumentation.max_open_connections) || c.instrumentation.max_open_connections <= 0) throw configErrors.invalid.wrap("instrumentation.max_open_connections must be a positive integer");
   for (const k of ["max_body_bytes", "max_open_connections"] as const) {
     if (!Number.isSafeInteger(c.api[k]) || c.api[k] <= 0) throw configErrors.invalid.wrap(`api.${k} must be a positive integer`);
   }

@@ -18,9 +18,11 @@ import { consensusParamsHash, resultsHash } from "../types/hashes.js";
 import { emptyHash } from "../types/merkle.js";
 import { createRpcServer, type RpcServer } from "../rpc/server.js";
 import { createApiServer, type ApiServer } from "../api/server.js";
+import { createNodeMetrics, type NodeMetrics } from "../metrics/nodeMetrics.js";
+import { createMetricsServer, type MetricsServer } from "../metrics/server.js";
 import { emptyBlockId, genesisSet, makeValidator, setFromProto, setHash, setToProto, sortValidators, type ChainState } from "./chainState.js";
 import { ed25519Address } from "../crypto/ed25519.js";
-import { homePaths, parseDuration, parseListenAddress, type NodeConfig } from "./config.js";
+import { homePaths, metricsListenAddress, parseDuration, parseListenAddress, type NodeConfig } from "./config.js";
 import { createEventBus, type EventBus } from "./eventBus.js";
 import { finalizeRequest } from "./blockExecutor.js";
 import { createSoloProducer, type SoloProducer } from "./soloProducer.js";
@@ -68,6 +70,8 @@ export interface Node {
   readonly rpcAddress: string;
   /** host:port the REST API listens on, once started ("" when api.enable is false). */
   readonly apiAddress: string;
+  /** host:port of the Prometheus endpoint, once started ("" when instrumentation.prometheus is false). */
+  readonly metricsAddress: string;
   state(): ChainState;
   /** True while peers report heights above ours (the node is catching up on blocks). */
   catchingUp(): boolean;
@@ -307,6 +311,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
 
     let rpc: RpcServer | null = null;
     let api: ApiServer | null = null;
+    let metrics: { nodeMetrics: NodeMetrics; server: MetricsServer } | null = null;
     const node: Node = {
       id: nodeId(nodeKey),
       config: opts.config,
@@ -323,6 +328,9 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       },
       get apiAddress() {
         return api?.address ?? "";
+      },
+      get metricsAddress() {
+        return metrics?.server.address ?? "";
       },
       state: () => state,
       catchingUp() {
@@ -344,6 +352,12 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         }
         const { host, port } = parseListenAddress(opts.config.rpc.laddr);
         rpc = await createRpcServer({ host, port, config: opts.config.rpc, version: nodeVersion }, { node, logger });
+        const ic = opts.config.instrumentation;
+        if (ic.prometheus) {
+          const nodeMetrics = createNodeMetrics({ namespace: ic.namespace }, { node, logger });
+          const m = metricsListenAddress(ic.prometheus_listen_addr);
+          metrics = { nodeMetrics, server: await createMetricsServer({ host: m.host, port: m.port, maxOpenConnections: ic.max_open_connections }, { registry: nodeMetrics.registry }) };
+        }
         if (opts.config.api.enable) {
           const a = parseListenAddress(opts.config.api.address);
           api = await createApiServer({ host: a.host, port: a.port, config: opts.config.api }, { node, logger });
@@ -359,6 +373,8 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         await p2p?.stop();
         await rpc?.close();
         await api?.close();
+        metrics?.nodeMetrics.stop();
+        await metrics?.server.close();
         await mempool.withLock(async () => {});
         await closeAll();
         logger.info("node stopped", { height: state.lastBlockHeight });

@@ -131,6 +131,7 @@ export function registerChainCommands(program: Command): void {
       await node.start();
       process.stdout.write(`RPC listening on http://${node.rpcAddress} (chain ${node.genesis.chainId})\n`);
       if (node.apiAddress !== "") process.stdout.write(`REST API listening on http://${node.apiAddress}\n`);
+      if (node.metricsAddress !== "") process.stdout.write(`Prometheus metrics on http://${node.metricsAddress}/metrics\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);
