@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { SignDoc } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import type { StdFee } from "@cosmjs/amino";
 import { secp256k1Address } from "../sdk/address.js";
+import { aminoSignBytes } from "../sdk/amino.js";
 import { amountOf, coinsFromProto, formatCoins, mulDecCeil, type Coin } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
 import { sdkErrors } from "../sdk/errors.js";
@@ -11,6 +13,21 @@ import type { FeeBankKeeper, Secp256k1Verifier } from "./expectedKeepers.js";
 import { secp256k1PubKeyTypeUrl, type AccountKeeper } from "./keeper.js";
 import type { Params } from "./params.js";
 import { txSigners, type DecodedTx } from "./tx.js";
+
+/**
+ * The StdSignDoc bytes of a tx for one signer (SIGN_MODE_LEGACY_AMINO_JSON): its messages in amino
+ * JSON, the fee as StdFee (payer and granter only when set), memo and timeout height.
+ */
+export function legacyAminoSignBytes(chainId: string, tx: DecodedTx, accountNumber: bigint, sequence: bigint): Uint8Array {
+  const f = tx.authInfo.fee;
+  const fee: StdFee = {
+    amount: (f?.amount ?? []).map((c) => ({ denom: c.denom, amount: c.amount })),
+    gas: (f?.gasLimit ?? 0n).toString(),
+    ...(f?.granter !== undefined && f.granter !== "" ? { granter: f.granter } : {}),
+    ...(f?.payer !== undefined && f.payer !== "" ? { payer: f.payer } : {}),
+  };
+  return aminoSignBytes({ msgs: tx.body.messages, fee, chainId, memo: tx.body.memo, accountNumber, sequence, timeoutHeight: tx.body.timeoutHeight });
+}
 
 export interface AnteDeps {
   accounts: AccountKeeper;
@@ -118,13 +135,19 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
     ctx.gasMeter.consume(params.sigVerifyCostSecp256k1, "ante verify: secp256k1");
     if (!simulate && ctx.mode !== "recheck") {
       const mode = info.modeInfo?.single?.mode;
-      if (mode !== SignMode.SIGN_MODE_DIRECT) throw sdkErrors.notSupported.wrap(`sign mode ${String(mode)}; only SIGN_MODE_DIRECT is accepted`);
-      const signDoc = SignDoc.encode({
-        bodyBytes: tx.bodyBytes,
-        authInfoBytes: tx.authInfoBytes,
-        chainId: ctx.chainId,
-        accountNumber: account.accountNumber,
-      }).finish();
+      let signDoc: Uint8Array;
+      if (mode === SignMode.SIGN_MODE_DIRECT) {
+        signDoc = SignDoc.encode({
+          bodyBytes: tx.bodyBytes,
+          authInfoBytes: tx.authInfoBytes,
+          chainId: ctx.chainId,
+          accountNumber: account.accountNumber,
+        }).finish();
+      } else if (mode === SignMode.SIGN_MODE_LEGACY_AMINO_JSON) {
+        signDoc = legacyAminoSignBytes(ctx.chainId, tx, account.accountNumber, account.sequence);
+      } else {
+        throw sdkErrors.notSupported.wrap(`sign mode ${String(mode)}; SIGN_MODE_DIRECT and SIGN_MODE_LEGACY_AMINO_JSON are accepted`);
+      }
       const digest = createHash("sha256").update(signDoc).digest();
       const sig = tx.signatures[i]!;
       if (sig.length !== 64 || !deps.verify(sig, digest, pubKey!)) {
