@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { Secp256k1HdWallet, makeCosmoshubPath, serializeSignDoc, type StdSignDoc } from "@cosmjs/amino";
+import { Secp256k1HdWallet, createMultisigThresholdPubkey, encodeSecp256k1Pubkey, makeCosmoshubPath, pubkeyToAddress, serializeSignDoc, type StdSignDoc } from "@cosmjs/amino";
 import { fromBech32, toBech32 } from "@cosmjs/encoding";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import { GasPrice, SigningStargateClient, makeMultisignedTxBytes } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { loadConfig } from "../../../chain/node/config.js";
 import { createNode, type Node } from "../../../chain/node/node.js";
@@ -112,6 +112,49 @@ describe("amino JSON signing through @cosmjs/amino signers", function () {
     const r = (await (await fetch(url, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "broadcast_tx_sync", params: { tx: Buffer.from(tx).toString("base64") } }) })).json()) as { result: { code: number; log: string } };
     assert.equal(r.result.code, 37);
     assert.match(r.result.log, /SIGN_MODE_DIRECT and SIGN_MODE_LEGACY_AMINO_JSON are accepted/);
+  });
+
+  it("spends from a 2-of-3 multisig account (LegacyAminoPubKey), and refuses one signature short", async () => {
+    const wallets = await Promise.all([3, 4, 5].map((i) => Secp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "tc", hdPaths: [makeCosmoshubPath(i)] })));
+    const members = await Promise.all(wallets.map(async (w) => (await w.getAccounts())[0]!));
+    const multisigPubkey = createMultisigThresholdPubkey(members.map((m) => encodeSecp256k1Pubkey(m.pubkey)), 2);
+    const multisig = pubkeyToAddress(multisigPubkey, "tc");
+    assert.equal((await client.sendTokens(alice, multisig, [{ denom: "utcu", amount: "1000000" }], "auto")).code, 0);
+    const account = (await client.getAccount(multisig))!;
+    const chainId = await client.getChainId();
+    const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: multisig, toAddress: carol, amount: [{ denom: "utcu", amount: "4321" }] } };
+    const fee = { amount: [{ denom: "utcu", amount: "2000" }], gas: "300000" };
+    const signWith = async (j: number, sequence: number) => {
+      const offline = await SigningStargateClient.offline(wallets[j]!, { registry: tcomputeRegistry(), aminoTypes: tcomputeAminoTypes() });
+      return offline.sign(members[j]!.address, [msg], fee, "multisig", { accountNumber: account.accountNumber, sequence, chainId });
+    };
+    const broadcast = async (tx: Uint8Array) =>
+      ((await (await fetch(url, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "broadcast_tx_commit", params: { tx: Buffer.from(tx).toString("base64") } }) })).json()) as { result: { check_tx: { code: number; log: string }; tx_result: { code: number; log: string } } }).result;
+    // One signature of a 2-of-3: refused (code 4), nothing moves.
+    const a = await signWith(0, account.sequence);
+    const short = makeMultisignedTxBytes(multisigPubkey, account.sequence, fee, a.bodyBytes, new Map([[members[0]!.address, a.signatures[0]!]]));
+    const before = await client.getBalance(carol, "utcu");
+    const r1 = await broadcast(short);
+    assert.equal(r1.check_tx.code, 4, r1.check_tx.log);
+    assert.match(r1.check_tx.log, /threshold 2/);
+    assert.deepEqual(await client.getBalance(carol, "utcu"), before);
+    // Two signatures: accepted.
+    const b = await signWith(2, account.sequence);
+    const full = makeMultisignedTxBytes(multisigPubkey, account.sequence, fee, a.bodyBytes, new Map([[members[0]!.address, a.signatures[0]!], [members[2]!.address, b.signatures[0]!]]));
+    const r2 = await broadcast(full);
+    assert.equal(r2.check_tx.code, 0, r2.check_tx.log);
+    assert.equal(r2.tx_result.code, 0, r2.tx_result.log);
+    assert.equal(BigInt((await client.getBalance(carol, "utcu")).amount), BigInt(before.amount) + 4321n);
+    // The account now records the multisig key (cosmjs reads it back).
+    const after = (await client.getAccount(multisig))!;
+    assert.equal(after.sequence, account.sequence + 1);
+    assert.equal(after.pubkey?.type, "tendermint/PubKeyMultisigThreshold");
+    // A member's own key cannot sign for the multisig address.
+    const c = await signWith(1, after.sequence);
+    const wrongPk = makeMultisignedTxBytes(createMultisigThresholdPubkey(members.map((m) => encodeSecp256k1Pubkey(m.pubkey)), 1), after.sequence, fee, c.bodyBytes, new Map([[members[1]!.address, c.signatures[0]!]]));
+    const r3 = await broadcast(wrongPk);
+    assert.notEqual(r3.check_tx.code, 0);
+    assert.match(r3.check_tx.log, /does not match signer address/);
   });
 
   it("builds the same sign bytes as cosmjs for what the ante handler checks", async () => {
