@@ -117,3 +117,22 @@ export function chainRegistryEntry(g: GenesisView, e: ChainEndpoints) {
   };
   return { chain, assetlist };
 }
+
+/** A Ping.pub explorer chain config (explorer/chains/<network>/<name>.json). */
+export function pingPubChain(g: GenesisView, e: ChainEndpoints) {
+  const t = tokens(g);
+  const low = t.minGas > 0 ? t.minGas : 0.0025;
+  return {
+    chain_name: g.chain_id.replace(/[^a-z0-9]/gi, "").toLowerCase(),
+    registry_name: "tcompute",
+    api: [e.rest],
+    rpc: [e.rpc],
+    sdk_version: "0.50.0",
+    coin_type: "118",
+    // A fee for a 200k-gas tx at the minimum gas price, in the base denom.
+    min_tx_fee: String(Math.ceil(200_000 * low)),
+    addr_prefix: bech32Prefix.account,
+    logo: "",
+    assets: [{ base: t.feeDenom, symbol: (t.meta?.symbol || t.display.denom).toUpperCase(), exponent: String(t.display.exponent), coingecko_id: "", logo: "" }],
+  };
+}

@@ -12,7 +12,7 @@ import { timeFromMillis } from "../../../chain/types/time.js";
 import { parseCoins } from "../../../modules/sdk/coins.js";
 import { validateAddress } from "../../../modules/sdk/address.js";
 import { cliErrors, flags, keyring, print } from "../context.js";
-import { chainRegistryEntry, keplrChainInfo } from "../../sdk/chainInfo.js";
+import { chainRegistryEntry, keplrChainInfo, pingPubChain } from "../../sdk/chainInfo.js";
 
 /** `tcd init`, `tcd genesis add-account`, `tcd start`, `tcd status`. */
 export function registerChainCommands(program: Command): void {
@@ -160,6 +160,10 @@ export function registerChainCommands(program: Command): void {
   endpoints(info.command("keplr").description("Keplr's ChainInfo JSON, for window.keplr.experimentalSuggestChain")).action((o: { rpc: string; rest: string; networkType: string }, cmd: Command) => {
     const f = flags(cmd);
     process.stdout.write(JSON.stringify(keplrChainInfo(loadGenesisFile(homePaths(f.home).genesis).doc, endpointsOf(o)), null, 2) + "\n");
+  });
+  endpoints(info.command("pingpub").description("a Ping.pub explorer chain config (explorer/chains/<network>/<name>.json)")).action((o: { rpc: string; rest: string; networkType: string }, cmd: Command) => {
+    const f = flags(cmd);
+    process.stdout.write(JSON.stringify(pingPubChain(loadGenesisFile(homePaths(f.home).genesis).doc, endpointsOf(o)), null, 2) + "\n");
   });
   endpoints(info.command("registry").description("a chain-registry entry: chain.json and assetlist.json"))
     .option("--out <dir>", "write chain.json and assetlist.json there (default: print both)")

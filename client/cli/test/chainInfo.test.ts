@@ -124,6 +124,15 @@ describe("tcd chain-info: Keplr ChainInfo and chain-registry entry", function ()
     checkAssetList(JSON.parse(readFileSync(join(out, "assetlist.json"), "utf8")) as J, String(chain["chain_name"]));
   });
 
+  it("prints a Ping.pub chain config whose REST endpoint serves the routes Ping.pub reads", async () => {
+    const p = JSON.parse(tcd("chain-info", "pingpub", "--rpc", rpc, "--rest", rest)) as { api: string[]; rpc: string[]; addr_prefix: string; sdk_version: string; assets: Array<{ base: string; exponent: string; symbol: string }> };
+    assert.equal(p.addr_prefix, "tc");
+    assert.deepEqual(p.assets[0], { base: "utcu", symbol: "TCU", exponent: "6", coingecko_id: "", logo: "" });
+    for (const path of ["/cosmos/base/tendermint/v1beta1/node_info", "/cosmos/base/tendermint/v1beta1/blocks/latest", "/cosmos/staking/v1beta1/validators", "/cosmos/staking/v1beta1/pool", "/cosmos/bank/v1beta1/supply", "/cosmos/slashing/v1beta1/signing_infos", "/cosmos/distribution/v1beta1/community_pool"]) {
+      assert.equal((await fetch(`${p.api[0]}${path}`)).status, 200, path);
+    }
+  });
+
   it("refuses bad options with a usage error", () => {
     assert.throws(() => tcd("chain-info", "keplr", "--rpc", "not a url"), /is not an http\(s\) URL/);
     assert.throws(() => tcd("chain-info", "registry", "--network-type", "moon"), /network-type must be/);
