@@ -219,5 +219,34 @@ describe("REST API (gRPC-gateway routes)", function () {
     assert.equal(past.status, 400);
     assert.match(past.body.message, /historical queries are not served/);
     assert.equal((await get("/cosmos/base/tendermint/v1beta1/node_info", { Origin: "http://evil.example" })).headers.get("access-control-allow-origin"), null);
+    const longUrl = await get(`/cosmos/bank/v1beta1/balances/${alice}?denom=${"x".repeat(9000)}`);
+    assert.equal(longUrl.status, 400);
+    assert.match(longUrl.body.message, /URL longer than/);
+    const del = await fetch(`${base}/cosmos/bank/v1beta1/params`, { method: "DELETE" });
+    assert.equal(del.status, 501);
+    assert.equal(((await del.json()) as J).code, 12);
+    // The node still answers.
+    assert.equal((await get("/cosmos/base/tendermint/v1beta1/syncing")).status, 200);
+  });
+
+  it("sends CORS headers for configured origins only", async () => {
+    const home = await makeTestHome({ accounts: [] });
+    const config = loadConfig(home.home);
+    config.api.enable = true;
+    config.api.address = `tcp://127.0.0.1:${await freePort()}`;
+    config.api.cors_allowed_origins = ["http://localhost:8080"];
+    const other = await createNode({ home: home.home, config, inMemory: true }, { logger: nopLogger });
+    await other.start();
+    try {
+      const ok = await fetch(`http://${other.apiAddress}/cosmos/base/tendermint/v1beta1/syncing`, { headers: { Origin: "http://localhost:8080" } });
+      assert.equal(ok.headers.get("access-control-allow-origin"), "http://localhost:8080");
+      const pre = await fetch(`http://${other.apiAddress}/cosmos/tx/v1beta1/txs`, { method: "OPTIONS", headers: { Origin: "http://localhost:8080", "Access-Control-Request-Method": "POST" } });
+      assert.equal(pre.status, 204);
+      assert.match(pre.headers.get("access-control-allow-methods") ?? "", /POST/);
+      const no = await fetch(`http://${other.apiAddress}/cosmos/base/tendermint/v1beta1/syncing`, { headers: { Origin: "http://evil.example" } });
+      assert.equal(no.headers.get("access-control-allow-origin"), null);
+    } finally {
+      await other.stop();
+    }
   });
 });
