@@ -112,6 +112,9 @@ export async function setupLocalnet(o: LocalnetOptions): Promise<{ accounts: Arr
     config.rpc.laddr = `tcp://127.0.0.1:${o.rpcPort + 10 * i}`;
     config.p2p.laddr = `tcp://${p2pAddr(i)}`;
     config.p2p.persistent_peers = keys.map((k, j) => (j === i ? "" : `${nodeId(k.node)}@${p2pAddr(j)}`)).filter((x) => x !== "").join(",");
+    config.rpc.cors_allowed_origins = ["*"]; // browser explorers and wallets may call a localnet (tcd start: off)
+    config.api = { ...config.api, enable: true, address: `tcp://127.0.0.1:${o.rpcPort + 2 + 10 * i}`, cors_allowed_origins: ["*"] }; // REST: 26659, 26669, ...
+    config.instrumentation = { ...config.instrumentation, prometheus: true, prometheus_listen_addr: `127.0.0.1:${o.rpcPort + 3 + 10 * i}` }; // metrics: 26660, 26670, ...
     saveConfig(home, config);
     saveGenesisFile(homePaths(home).genesis, doc);
   });

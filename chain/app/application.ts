@@ -302,7 +302,8 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
       return { code: o.code, log: o.log, info: "", index: 0n, key: new Uint8Array(), value: new Uint8Array(), height, codespace: o.codespace };
     }
     const value = SimulateResponse.encode({
-      gasInfo: { gasWanted: o.gasWanted, gasUsed: o.gasUsed },
+      // As the SDK: simulation runs on an infinite gas meter, whose limit is the max uint64.
+      gasInfo: { gasWanted: 18446744073709551615n, gasUsed: o.gasUsed },
       result: { data: new Uint8Array(), log: "", events: o.events, msgResponses: [] },
     }).finish();
     return { code: 0, log: "", info: "", index: 0n, key: new Uint8Array(), value, height, codespace: "" };

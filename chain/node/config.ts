@@ -18,7 +18,16 @@ export interface NodeConfig {
     max_open_connections: number;
     max_subscription_clients: number;
     max_subscriptions_per_client: number;
+    /** Origins allowed cross-origin requests: [] (the default, as CometBFT's) sends no CORS headers, ["*"] allows any. */
     cors_allowed_origins: string[];
+    /** Requests in one JSON-RPC batch; a longer batch is refused whole. */
+    max_batch_requests: number;
+    /** Bytes of one answer (a batch's answers together); past it, the rest are errors -32001. */
+    max_response_bytes: number;
+    /** Requests one WebSocket connection may have in progress; more are answered -32003. */
+    max_ws_concurrent_requests: number;
+    /** Index entries one tx_search may read; a query matching more is refused (-32602). */
+    max_tx_search_entries: number;
   };
   p2p: { laddr: string; external_address: string; persistent_peers: string; seeds: string; max_num_inbound_peers: number; max_num_outbound_peers: number; pex: boolean };
   mempool: { size: number; max_txs_bytes: number; max_tx_bytes: number; cache_size: number; recheck: boolean; max_pending_checks: number };
@@ -34,6 +43,10 @@ export interface NodeConfig {
     create_empty_blocks_interval: string;
   };
   tx_index: { indexer: "kv" | "null" };
+  /** The REST API (the SDK's app.toml [api]): off by default, as the SDK's. */
+  api: { enable: boolean; address: string; max_body_bytes: number; max_open_connections: number; cors_allowed_origins: string[] };
+  /** Prometheus metrics (CometBFT's [instrumentation]): off by default, as CometBFT's. */
+  instrumentation: { prometheus: boolean; prometheus_listen_addr: string; max_open_connections: number; namespace: string };
 }
 
 export function defaultConfig(moniker: string): NodeConfig {
@@ -46,7 +59,11 @@ export function defaultConfig(moniker: string): NodeConfig {
       max_open_connections: 900,
       max_subscription_clients: 100,
       max_subscriptions_per_client: 5,
-      cors_allowed_origins: ["*"],
+      cors_allowed_origins: [],
+      max_batch_requests: 50,
+      max_response_bytes: 32 * 1024 * 1024,
+      max_ws_concurrent_requests: 16,
+      max_tx_search_entries: 10_000,
     },
     p2p: { laddr: "tcp://127.0.0.1:26656", external_address: "", persistent_peers: "", seeds: "", max_num_inbound_peers: 40, max_num_outbound_peers: 10, pex: true },
     mempool: { size: 50_000, max_txs_bytes: 256 * 1024 * 1024, max_tx_bytes: 1024 * 1024, cache_size: 100_000, recheck: true, max_pending_checks: 5_000 },
@@ -62,6 +79,8 @@ export function defaultConfig(moniker: string): NodeConfig {
       create_empty_blocks_interval: "0s",
     },
     tx_index: { indexer: "kv" },
+    instrumentation: { prometheus: false, prometheus_listen_addr: "127.0.0.1:26660", max_open_connections: 3, namespace: "cometbft" },
+    api: { enable: false, address: "tcp://127.0.0.1:1317", max_body_bytes: 1_000_000, max_open_connections: 1000, cors_allowed_origins: [] },
   };
 }
 
@@ -78,6 +97,11 @@ export function parseListenAddress(laddr: string): { host: string; port: number 
   const m = /^(?:tcp:\/\/)?([^:/]+|\[[0-9a-fA-F:]+\]):([0-9]{1,5})$/.exec(laddr);
   if (m === null || Number(m[2]) > 65535) throw configErrors.invalid.wrap(`invalid listen address ${JSON.stringify(laddr)} (use tcp://host:port)`);
   return { host: m[1]!.replace(/^\[|\]$/g, ""), port: Number(m[2]) };
+}
+
+/** CometBFT's prometheus_listen_addr: "host:port", or ":port" for every interface. */
+export function metricsListenAddress(a: string): { host: string; port: number } {
+  return parseListenAddress(a.startsWith(":") ? `0.0.0.0${a}` : a);
 }
 
 function merge<T extends object>(defaults: T, given: unknown, path: string): T {
@@ -97,6 +121,13 @@ function merge<T extends object>(defaults: T, given: unknown, path: string): T {
 export function validateConfig(c: NodeConfig): NodeConfig {
   parseListenAddress(c.rpc.laddr);
   parseListenAddress(c.p2p.laddr);
+  parseListenAddress(c.api.address);
+  metricsListenAddress(c.instrumentation.prometheus_listen_addr);
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/.test(c.instrumentation.namespace)) throw configErrors.invalid.wrap("instrumentation.namespace must be a metric name prefix such as cometbft");
+  if (!Number.isSafeInteger(c.instrumentation.max_open_connections) || c.instrumentation.max_open_connections <= 0) throw configErrors.invalid.wrap("instrumentation.max_open_connections must be a positive integer");
+  for (const k of ["max_body_bytes", "max_open_connections"] as const) {
+    if (!Number.isSafeInteger(c.api[k]) || c.api[k] <= 0) throw configErrors.invalid.wrap(`api.${k} must be a positive integer`);
+  }
   for (const v of Object.values(c.consensus)) if (typeof v === "string") parseDuration(v);
   for (const key of ["persistent_peers", "seeds"] as const) {
     for (const p of c.p2p[key].split(",").map((x) => x.trim()).filter((x) => x !== "")) {
@@ -104,6 +135,12 @@ export function validateConfig(c: NodeConfig): NodeConfig {
     }
   }
   if (c.p2p.external_address !== "" && !/^(tcp:\/\/)?[^@\s:]+:[0-9]{1,5}$/.test(c.p2p.external_address)) throw configErrors.invalid.wrap("p2p.external_address must be host:port");
+  for (const k of ["max_body_bytes", "max_open_connections", "max_subscription_clients", "max_subscriptions_per_client", "max_batch_requests", "max_response_bytes", "max_ws_concurrent_requests", "max_tx_search_entries"] as const) {
+    if (!Number.isSafeInteger(c.rpc[k]) || c.rpc[k] <= 0) throw configErrors.invalid.wrap(`rpc.${k} must be a positive integer`);
+  }
+  if (![...c.rpc.cors_allowed_origins, ...c.api.cors_allowed_origins].every((o) => typeof o === "string" && (o === "*" || /^https?:\/\/[^\s/]+$/.test(o)))) {
+    throw configErrors.invalid.wrap('rpc/api.cors_allowed_origins must list origins such as "http://localhost:3000", or "*"');
+  }
   for (const [k, v] of Object.entries(c.mempool)) {
     if (typeof v === "number" && (!Number.isSafeInteger(v) || v <= 0)) throw configErrors.invalid.wrap(`mempool.${k} must be a positive integer`);
   }

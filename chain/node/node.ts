@@ -19,14 +19,18 @@ import { consensusParamsHash, resultsHash } from "../types/hashes.js";
 import { emptyHash } from "../types/merkle.js";
 import { createRpcServer, type RpcServer } from "../rpc/server.js";
 import { emptyBlockId, genesisSet, makeValidator, setFromProto, setHash, setToProto, sortValidators, type ChainState } from "../state/chainState.js";
+import { createApiServer, type ApiServer } from "../api/server.js";
+import { createNodeMetrics, type NodeMetrics } from "../metrics/nodeMetrics.js";
+import { createMetricsServer, type MetricsServer } from "../metrics/server.js";
 import { ed25519Address } from "../crypto/ed25519.js";
-import { homePaths, parseDuration, parseListenAddress, type NodeConfig } from "./config.js";
+import { homePaths, metricsListenAddress, parseDuration, parseListenAddress, type NodeConfig } from "./config.js";
 import { createEventBus, type EventBus } from "./eventBus.js";
 import { finalizeRequest } from "../state/blockExecutor.js";
 import { EvidencePool, encodeEvidenceMessage } from "../consensus/evidencePool.js";
 import { createSignatureCache } from "../consensus/signedMessages.js";
 import { validateBlock } from "../state/validation.js";
 import { createConsensusDriver, type ConsensusDriver } from "../consensus/driver.js";
+import { decodeStatus } from "../consensus/walRecords.js";
 import { createPex, type Pex } from "../p2p/pex.js";
 import { startMempoolGossip } from "../mempool/gossip.js";
 import { Channel, channelsFor, createSwitch, parsePeerAddress, type Switch } from "../p2p/switch.js";
@@ -65,7 +69,13 @@ export interface Node {
   readonly p2p: Switch | null;
   /** host:port the RPC server listens on, once started. */
   readonly rpcAddress: string;
+  /** host:port the REST API listens on, once started ("" when api.enable is false). */
+  readonly apiAddress: string;
+  /** host:port of the Prometheus endpoint, once started ("" when instrumentation.prometheus is false). */
+  readonly metricsAddress: string;
   state(): ChainState;
+  /** True while peers report heights above ours (the node is catching up on blocks). */
+  catchingUp(): boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Resolves when the node halts on an internal error. */
@@ -255,6 +265,28 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
             { chainId: genesis.chainId, cache: consensusSigCache, blockStore, getState: () => state, logger },
           );
     if (p2p !== null) evidencePool!.onAdded((e) => p2p.broadcast(Channel.evidence, encodeEvidenceMessage([e.evidence])));
+    // Peer heights from their status messages, for `catching_up` (CometBFT's blocksync state):
+    // the driver keeps its handler; this wiring only looks at the heights on the way in.
+    const peerHeights = new Map<string, bigint>();
+    const driverP2p: Switch | null =
+      p2p === null
+        ? null
+        : Object.assign(Object.create(p2p) as Switch, {
+            onReceive(channel: number, handler: (peer: string, payload: Uint8Array) => void) {
+              if (channel !== Channel.consensusState) return p2p.onReceive(channel, handler);
+              p2p.onReceive(channel, (peer, m) => {
+                try {
+                  peerHeights.set(peer, decodeStatus(m));
+                } catch {
+                  // the driver's handler answers a malformed status
+                }
+                handler(peer, m);
+              });
+            },
+          });
+    p2p?.onPeer((peer, up) => {
+      if (!up) peerHeights.delete(peer);
+    });
     const driver: ConsensusDriver | null =
       p2p === null
         ? null
@@ -275,10 +307,12 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
               walPath: mem ? null : paths.consensusWal,
               voteExtensionsEnableHeight: genesis.consensusParams.abci?.voteExtensionsEnableHeight ?? 0n,
             },
-            { ...executorDeps, p2p, evidence: evidencePool!, getState: () => state, setState: (s) => (state = s), now: () => Date.now(), onHalt: haltResolve },
+            { ...executorDeps, p2p: driverP2p!, evidence: evidencePool!, getState: () => state, setState: (s) => (state = s), now: () => Date.now(), onHalt: haltResolve },
           );
 
     let rpc: RpcServer | null = null;
+    let api: ApiServer | null = null;
+    let metrics: { nodeMetrics: NodeMetrics; server: MetricsServer } | null = null;
     const node: Node = {
       id: nodeId(nodeKey),
       config: opts.config,
@@ -293,7 +327,19 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       get rpcAddress() {
         return rpc?.address ?? "";
       },
+      get apiAddress() {
+        return api?.address ?? "";
+      },
+      get metricsAddress() {
+        return metrics?.server.address ?? "";
+      },
       state: () => state,
+      catchingUp() {
+        if (driver === null) return false;
+        let max = 0n;
+        for (const h of peerHeights.values()) if (h > max) max = h;
+        return max > driver.height + 1n;
+      },
       halted,
       p2p,
       async start() {
@@ -310,7 +356,17 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         }
         const { host, port } = parseListenAddress(opts.config.rpc.laddr);
         rpc = await createRpcServer({ host, port, config: opts.config.rpc, version: nodeVersion }, { node, logger });
-        logger.info("node started", { chain_id: genesis.chainId, height: state.lastBlockHeight, rpc: rpc.address, node_id: nodeId(nodeKey) });
+        const ic = opts.config.instrumentation;
+        if (ic.prometheus) {
+          const nodeMetrics = createNodeMetrics({ namespace: ic.namespace }, { node, logger });
+          const m = metricsListenAddress(ic.prometheus_listen_addr);
+          metrics = { nodeMetrics, server: await createMetricsServer({ host: m.host, port: m.port, maxOpenConnections: ic.max_open_connections }, { registry: nodeMetrics.registry }) };
+        }
+        if (opts.config.api.enable) {
+          const a = parseListenAddress(opts.config.api.address);
+          api = await createApiServer({ host: a.host, port: a.port, config: opts.config.api }, { node, logger });
+        }
+        logger.info("node started", { chain_id: genesis.chainId, height: state.lastBlockHeight, rpc: rpc.address, ...(api === null ? {} : { api: api.address }), node_id: nodeId(nodeKey) });
       },
       async stop() {
         await driver?.stop();
@@ -318,6 +374,9 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         gossip?.stop();
         await p2p?.stop();
         await rpc?.close();
+        await api?.close();
+        metrics?.nodeMetrics.stop();
+        await metrics?.server.close();
         await mempool.withLock(async () => {});
         await closeAll();
         logger.info("node stopped", { height: state.lastBlockHeight });

@@ -1,6 +1,7 @@
-import type { Node } from "../node/node.js";
+import type { RpcBackend } from "./backend.js";
+import { abciQuery } from "./nodeQueries.js";
 import { hashTx } from "../mempool/mempool.js";
-import { parseEventQuery } from "../store/eventQuery.js";
+import { flattenEvents, parseEventQuery, queryMatches } from "../store/eventQuery.js";
 import { CodedError } from "../../modules/sdk/errors.js";
 import { ed25519Address } from "../crypto/ed25519.js";
 import { b64, blockIdJson, blockJson, blockMetaJson, blockResultsJson, commitJson, headerJson, hex, txResultJson, type Json } from "./format.js";
@@ -9,7 +10,7 @@ import { internalError, invalidParams, optBool, optHex, optInt, optString, reqBy
 // The CometBFT JSON-RPC methods, each reading its params and answering the JSON shape that
 // @cosmjs/tendermint-rpc's Comet38 client decodes (see ../shared/COSMJS-COMPAT.md).
 
-export type Method = (node: Node, p: Params) => Promise<Json>;
+export type Method = (node: RpcBackend, p: Params) => Promise<Json>;
 
 const maxHeight = (1n << 62n);
 const broadcastCommitTimeoutMs = 10_000;
@@ -19,7 +20,7 @@ function wrapQueryError(e: unknown): never {
   throw e;
 }
 
-async function heightParam(node: Node, p: Params): Promise<bigint> {
+async function heightParam(node: RpcBackend, p: Params): Promise<bigint> {
   const latest = node.blockStore.height;
   const h = optInt(p, "height", 0n, maxHeight) ?? 0n;
   if (h === 0n) return latest;
@@ -72,7 +73,7 @@ export const methods: Record<string, Method> = {
         earliest_app_hash: hex(earliest?.header?.appHash ?? new Uint8Array()),
         earliest_block_height: base.toString(),
         earliest_block_time: earliest === null ? "0001-01-01T00:00:00Z" : (headerJson(earliest.header!) as { time: string }).time,
-        catching_up: false,
+        catching_up: node.catchingUp(),
       },
       validator_info: {
         address: hex(ed25519Address(node.validatorKey.pubKey)),
@@ -101,7 +102,7 @@ export const methods: Record<string, Method> = {
     const data = optHex(p, "data", 1 << 20);
     const height = optInt(p, "height", 0n, maxHeight) ?? 0n;
     if (optBool(p, "prove")) throw invalidParams("proofs are not served: app_hash is an LtHash (see docs/state.md)");
-    const r = await node.app.query({ path, data, height, prove: false });
+    const r = await abciQuery(node, { path, data, height });
     return {
       response: {
         code: r.code,
@@ -174,10 +175,70 @@ export const methods: Record<string, Method> = {
     const page = Number(optInt(p, "page", 1n, 1_000_000n) ?? 1n);
     const order = optString(p, "order_by") ?? "asc";
     if (order !== "asc" && order !== "desc" && order !== "") throw invalidParams("order_by must be asc or desc");
-    const res = await node.txIndex.search(q, page, per, order === "desc" ? "desc" : "asc");
+    let res;
+    try {
+      res = await node.txIndex.search(q, page, per, order === "desc" ? "desc" : "asc", node.config.rpc.max_tx_search_entries);
+    } catch (e) {
+      wrapQueryError(e);
+    }
     const pages = Math.max(1, Math.ceil(res.total / per));
     if (page > pages) throw invalidParams(`page should be within [1, ${pages}] range, given ${page}`);
     return { txs: res.txs.map(txJson), total_count: res.total.toString() };
+  },
+
+  /**
+   * CometBFT's block_search over `block.height` and the FinalizeBlock events of each height.
+   * The heights the query's block.height bounds leave (all stored ones without bounds) are
+   * read one by one: at most min(1000, rpc.max_tx_search_entries) of them, a wider range is
+   * refused (-32602) rather than answered from a truncated scan.
+   */
+  async block_search(node, p) {
+    let q;
+    try {
+      q = parseEventQuery(reqString(p, "query"));
+    } catch (e) {
+      wrapQueryError(e);
+    }
+    const per = Math.min(Number(optInt(p, "per_page", 1n, 1_000_000n) ?? 30n), 100);
+    const page = Number(optInt(p, "page", 1n, 1_000_000n) ?? 1n);
+    const order = optString(p, "order_by") ?? "asc";
+    if (order !== "asc" && order !== "desc" && order !== "") throw invalidParams("order_by must be asc or desc");
+    let lo = node.blockStore.base;
+    let hi = node.blockStore.height;
+    for (const c of q) {
+      if (c.key !== "block.height" || c.operand?.kind !== "number") continue;
+      const h = BigInt(c.operand.value.split(".")[0]!);
+      if (c.op === "=") [lo, hi] = [h > lo ? h : lo, h < hi ? h : hi];
+      if (c.op === ">" && h + 1n > lo) lo = h + 1n;
+      if (c.op === ">=" && h > lo) lo = h;
+      if (c.op === "<" && h - 1n < hi) hi = h - 1n;
+      if (c.op === "<=" && h < hi) hi = h;
+    }
+    const maxHeights = BigInt(Math.min(1000, node.config.rpc.max_tx_search_entries));
+    if (hi >= lo && hi - lo + 1n > maxHeights) throw invalidParams(`the query selects ${hi - lo + 1n} heights, more than ${maxHeights}; narrow it with block.height>=A AND block.height<=B`);
+    const onlyHeight = q.every((c) => c.key === "block.height");
+    const matched: bigint[] = [];
+    for (let h = lo; h <= hi && h > 0n; h++) {
+      if (onlyHeight) {
+        matched.push(h);
+        continue;
+      }
+      const r = await node.blockStore.loadResults(h);
+      if (r === null) continue;
+      const events = flattenEvents(r.events);
+      events.set("block.height", [h.toString()]);
+      if (queryMatches(q, events)) matched.push(h);
+    }
+    if (order === "desc") matched.reverse();
+    const pages = Math.max(1, Math.ceil(matched.length / per));
+    if (page > pages) throw invalidParams(`page should be within [1, ${pages}] range, given ${page}`);
+    const blocks: Json[] = [];
+    for (const h of matched.slice((page - 1) * per, page * per)) {
+      const block = await node.blockStore.loadBlock(h);
+      const meta = await node.blockStore.loadMeta(h);
+      if (block !== null && meta !== null) blocks.push({ block_id: blockIdJson(meta.blockId), block: blockJson(block) });
+    }
+    return { blocks, total_count: matched.length.toString() };
   },
 
   async block(node, p) {

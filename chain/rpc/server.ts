@@ -4,7 +4,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { Logger } from "../../modules/sdk/context.js";
 import { CodedError } from "../../modules/sdk/errors.js";
 import type { NodeConfig } from "../node/config.js";
-import type { Node } from "../node/node.js";
+import type { RpcBackend } from "./backend.js";
 import { parseEventQuery } from "../store/eventQuery.js";
 import type { Json } from "./format.js";
 import { methods } from "./methods.js";
@@ -67,7 +67,7 @@ function isRequest(x: Request | Json): x is Request {
   return typeof x === "object" && x !== null && !Array.isArray(x) && "method" in x && "params" in x;
 }
 
-export async function createRpcServer(opts: RpcServerOptions, deps: { node: Node; logger: Logger }): Promise<RpcServer> {
+export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcBackend; logger: Logger }): Promise<RpcServer> {
   const { node, logger } = deps;
 
   async function call(req: Request): Promise<Json> {
@@ -83,40 +83,89 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: Node
     }
   }
 
-  async function handleBody(body: string): Promise<Json> {
+  const cfg = opts.config;
+  const tooLarge = (id: Id) => fail(id, -32001, "Response too large", `the answer is larger than rpc.max_response_bytes (${cfg.max_response_bytes}); ask for less (one request, a smaller page)`);
+
+  /** One call's answer as JSON text, replaced by error -32001 when larger than `budget` bytes. */
+  async function callText(req: Request, budget: number): Promise<string> {
+    const text = JSON.stringify(await call(req));
+    return text.length > budget ? JSON.stringify(tooLarge(req.id)) : text;
+  }
+
+  const broadcasts = new Set(["broadcast_tx_sync", "broadcast_tx_async"]);
+
+  /**
+   * A JSON-RPC body (one request or a batch) answered as JSON text. A batch is at most
+   * rpc.max_batch_requests long and its answers together at most rpc.max_response_bytes: past
+   * that budget each remaining call answers -32001 without running. Calls run one after another
+   * with a turn of the event loop between them, so a batch cannot hold up block production; a run
+   * of broadcasts starts in order (each enters the mempool queue synchronously, keeping one
+   * sender's sequence order) and has its signatures checked in parallel.
+   */
+  async function handleBody(body: string): Promise<string> {
     let raw: unknown;
     try {
       raw = JSON.parse(body);
     } catch (e) {
-      return fail(null, -32700, "Parse error", `invalid JSON: ${(e as Error).message}`);
+      return JSON.stringify(fail(null, -32700, "Parse error", `invalid JSON: ${(e as Error).message}`));
     }
-    if (Array.isArray(raw)) {
-      if (raw.length === 0) return fail(null, -32600, "Invalid Request", "empty batch");
-      // Calls start in order (a broadcast enters the mempool queue synchronously), so a batch of
-      // one sender's txs keeps its sequence order while their signatures are checked in parallel.
-      return Promise.all(raw.map((r) => {
-        const req = parseRequest(r);
-        return isRequest(req) ? call(req) : req;
-      }));
+    if (!Array.isArray(raw)) {
+      const req = parseRequest(raw);
+      return isRequest(req) ? callText(req, cfg.max_response_bytes) : JSON.stringify(req);
     }
-    const req = parseRequest(raw);
-    return isRequest(req) ? call(req) : req;
+    if (raw.length === 0) return JSON.stringify(fail(null, -32600, "Invalid Request", "empty batch"));
+    if (raw.length > cfg.max_batch_requests) {
+      return JSON.stringify(fail(null, -32600, "Invalid Request", `batch of ${raw.length} requests is longer than rpc.max_batch_requests (${cfg.max_batch_requests})`));
+    }
+    const reqs = raw.map(parseRequest);
+    const out: string[] = [];
+    let used = 2;
+    for (let i = 0; i < reqs.length; ) {
+      const r = reqs[i]!;
+      if (!isRequest(r)) {
+        out.push(JSON.stringify(r));
+        used += out[out.length - 1]!.length + 1;
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      if (broadcasts.has(r.method)) while (j < reqs.length && isRequest(reqs[j]!) && broadcasts.has((reqs[j] as Request).method)) j++;
+      const group = reqs.slice(i, j) as Request[];
+      const texts = used >= cfg.max_response_bytes ? group.map((g) => JSON.stringify(tooLarge(g.id))) : await Promise.all(group.map((g) => callText(g, cfg.max_response_bytes - used)));
+      for (let k = 0; k < texts.length; k++) {
+        let t = texts[k]!;
+        if (used + t.length + 1 > cfg.max_response_bytes) t = JSON.stringify(tooLarge(group[k]!.id));
+        out.push(t);
+        used += t.length + 1;
+      }
+      i = j;
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    return `[${out.join(",")}]`;
   }
 
-  function cors(res: ServerResponse): void {
-    res.setHeader("Access-Control-Allow-Origin", opts.config.cors_allowed_origins.join(" ") || "*");
-    res.setHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-    res.setHeader("Access-Control-Allow-Headers", "Content-Type, Origin, Accept, X-Requested-With");
+  /** CORS as CometBFT's: none unless rpc.cors_allowed_origins lists the request's origin (or "*"). */
+  function cors(req: IncomingMessage, res: ServerResponse): void {
+    const allowed = cfg.cors_allowed_origins;
+    const origin = req.headers.origin;
+    if (allowed.length === 0 || origin === undefined) return;
+    if (allowed.includes("*")) res.setHeader("Access-Control-Allow-Origin", "*");
+    else if (allowed.includes(origin)) {
+      res.setHeader("Access-Control-Allow-Origin", origin);
+      res.setHeader("Vary", "Origin");
+    } else return;
+    res.setHeader("Access-Control-Allow-Methods", "HEAD, GET, POST");
+    res.setHeader("Access-Control-Allow-Headers", "Origin, Accept, Content-Type, X-Requested-With, X-Server-Time");
   }
 
-  function send(res: ServerResponse, status: number, body: Json | string): void {
+  function send(res: ServerResponse, status: number, body: Json | string, type = "application/json"): void {
     const text = typeof body === "string" ? body : JSON.stringify(body);
-    res.writeHead(status, { "Content-Type": typeof body === "string" ? "text/html" : "application/json" });
+    res.writeHead(status, { "Content-Type": type });
     res.end(text);
   }
 
   function onHttp(req: IncomingMessage, res: ServerResponse): void {
-    cors(res);
+    cors(req, res);
     if (req.method === "OPTIONS") {
       res.writeHead(204);
       res.end();
@@ -127,12 +176,12 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: Node
       const name = url.pathname.slice(1);
       if (name === "") {
         const links = Object.keys(methods).sort().map((m) => `<a href="/${m}">/${m}</a>`).join("<br>");
-        send(res, 200, `<html><body>Available endpoints:<br>${links}</body></html>`);
+        send(res, 200, `<html><body>Available endpoints:<br>${links}</body></html>`, "text/html");
         return;
       }
       const params: Params = {};
       for (const [k, v] of url.searchParams) params[k] = v;
-      void call({ id: -1, method: name, params }).then((r) => send(res, 200, r));
+      void callText({ id: -1, method: name, params }, cfg.max_response_bytes).then((r) => send(res, 200, r));
       return;
     }
     if (req.method !== "POST") {
@@ -179,15 +228,17 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: Node
   function onWs(ws: WebSocket): void {
     clients.add(ws);
     const subs: Subscription[] = [];
-    const sendWs = (msg: Json) => {
+    let inFlight = 0;
+    const sendWsText = (text: string) => {
       if (ws.readyState !== ws.OPEN) return;
       if (ws.bufferedAmount > maxWsBacklogBytes) {
         logger.warn("dropping slow websocket client", { backlog: ws.bufferedAmount });
         ws.terminate();
         return;
       }
-      ws.send(JSON.stringify(msg));
+      ws.send(text);
     };
+    const sendWs = (msg: Json) => sendWsText(JSON.stringify(msg));
     const unsubscribeBus = node.eventBus.subscribe((e) => {
       if (subs.length === 0) return;
       for (const m of matchEvent(subs, e)) sendWs(ok(m.sub.id, { query: m.sub.text, data: m.data, events: eventMapJson(m.events) }));
@@ -228,7 +279,16 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: Node
         subs.length = 0;
         return sendWs(ok(req.id, {}));
       }
-      void call(req).then(sendWs);
+      if (inFlight >= cfg.max_ws_concurrent_requests) {
+        return sendWs(fail(req.id, -32003, "Too many requests", `this connection already has rpc.max_ws_concurrent_requests (${cfg.max_ws_concurrent_requests}) requests in progress; wait for their answers`));
+      }
+      inFlight++;
+      void call(req)
+        .then((r) => {
+          const text = JSON.stringify(r);
+          sendWsText(text.length > cfg.max_response_bytes ? JSON.stringify(tooLarge(req.id)) : text);
+        })
+        .finally(() => inFlight--);
     });
     ws.on("error", () => ws.terminate());
     ws.on("close", () => {

@@ -52,12 +52,13 @@ export function memoryKV(): AsyncKV {
       const lo = opts.gte ?? prefix;
       const hi = opts.lt ?? prefixEnd(prefix);
       const entries: Array<[string, Uint8Array]> = [];
+      const limit = opts.limit ?? -1;
       for (const [k, v] of map.entries(lo)) {
         if (hi !== undefined && k >= hi) break;
+        if (opts.reverse !== true && limit >= 0 && entries.length >= limit) break;
         entries.push([k, v]);
       }
       if (opts.reverse === true) entries.reverse();
-      const limit = opts.limit ?? -1;
       for (let i = 0; i < entries.length && (limit < 0 || i < limit); i++) yield entries[i]!;
     },
     close: async () => {},

@@ -1,6 +1,7 @@
 import type { ExecTxResult } from "cosmjs-types/tendermint/abci/types";
 import { decodeTxResultJson, encodeTxResultJson } from "./resultCodec.js";
 import { heightKey } from "../../modules/sdk/store.js";
+import { registerError } from "../../modules/sdk/errors.js";
 import type { AsyncKV } from "./asyncKV.js";
 import { flattenEvents, queryMatches, type EventQuery } from "./eventQuery.js";
 
@@ -35,8 +36,12 @@ export interface SearchResult {
   total: number;
 }
 
-/** The most candidate txs one search examines: a guard against unbounded scans. */
+/** The most candidate txs one search examines unless the caller sets fewer: a guard against unbounded scans. */
 export const maxSearchCandidates = 100_000;
+
+export const txIndexErrors = {
+  tooBroad: registerError("txindex", 2, "query reads too many index entries"),
+};
 
 export class TxIndex {
   constructor(private readonly kv: AsyncKV) {}
@@ -82,13 +87,18 @@ export class TxIndex {
     return { hash: hash.toUpperCase(), height: BigInt(head.h), index: head.x, tx: Buffer.from(head.t, "base64"), result };
   }
 
-  async search(q: EventQuery, page: number, perPage: number, order: "asc" | "desc"): Promise<SearchResult> {
+  /**
+   * The txs matching q, a page of them in height order. A query whose index condition selects
+   * more than maxEntries entries is refused (txindex 2) rather than answered from a truncated
+   * scan, whose total would be wrong: narrow it, e.g. with a tx.height range.
+   */
+  async search(q: EventQuery, page: number, perPage: number, order: "asc" | "desc", maxEntries = maxSearchCandidates): Promise<SearchResult> {
     const hashCond = q.find((c) => c.key === "tx.hash" && c.op === "=" && c.operand?.kind === "string");
     let candidates: string[];
     if (hashCond !== undefined) {
       candidates = [hashCond.operand!.value.toUpperCase()];
     } else {
-      candidates = await this.candidates(q);
+      candidates = await this.candidates(q, maxEntries);
     }
     const matched: IndexedTx[] = [];
     for (const hash of candidates) {
@@ -106,7 +116,7 @@ export class TxIndex {
   }
 
   /** Hashes of txs that may match: from the most selective condition the index can serve. */
-  private async candidates(q: EventQuery): Promise<string[]> {
+  private async candidates(q: EventQuery, maxEntries: number): Promise<string[]> {
     const eq = q.find((c) => c.op === "=" && c.operand !== null && c.key !== "tx.height") ?? q.find((c) => c.key === "tx.height" && c.op === "=");
     let prefix: string;
     let range: { gte?: string; lt?: string } = {};
@@ -116,14 +126,18 @@ export class TxIndex {
     } else {
       const c = q.find((x) => x.key === "tx.height") ?? q[0]!;
       prefix = `e/${valueKey(c.key)}\0`;
-      if (c.key === "tx.height" && c.operand?.kind === "number") {
-        const h = BigInt(c.operand.value.split(".")[0]!);
-        if (c.op === ">" || c.op === ">=") range = { gte: `${prefix}${heightKey(c.op === ">" ? h + 1n : h)}` };
-        if (c.op === "<" || c.op === "<=") range = { lt: `${prefix}${heightKey(c.op === "<" ? h : h + 1n)}` };
+      // Every tx.height bound narrows the scan (a range like tx.height>=5 AND tx.height<=9).
+      for (const b of q) {
+        if (c.key !== "tx.height" || b.key !== "tx.height" || b.operand?.kind !== "number") continue;
+        const h = BigInt(b.operand.value.split(".")[0]!);
+        if (b.op === ">" || b.op === ">=") range = { ...range, gte: `${prefix}${heightKey(b.op === ">" ? h + 1n : h)}` };
+        if (b.op === "<" || b.op === "<=") range = { ...range, lt: `${prefix}${heightKey(b.op === "<" ? h : h + 1n)}` };
       }
     }
     const seen = new Set<string>();
-    for await (const [, v] of this.kv.scan(prefix, { ...range, limit: maxSearchCandidates })) {
+    let read = 0;
+    for await (const [, v] of this.kv.scan(prefix, { ...range, limit: maxEntries + 1 })) {
+      if (++read > maxEntries) throw txIndexErrors.tooBroad.wrap(`the query selects more than ${maxEntries} index entries; narrow it (e.g. add tx.height>=H AND tx.height<=H2 or an exact attribute)`);
       seen.add(Buffer.from(v).toString("latin1"));
     }
     return [...seen];

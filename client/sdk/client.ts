@@ -1,4 +1,4 @@
-import type { OfflineDirectSigner } from "@cosmjs/proto-signing";
+import type { OfflineSigner } from "@cosmjs/proto-signing";
 import { GasPrice, QueryClient, setupBankExtension, setupDistributionExtension, setupStakingExtension, SigningStargateClient, type BankExtension, type DistributionExtension, type DeliverTxResponse, type StakingExtension } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { isFinal, jobsCodecs, JobState, type Job } from "../../modules/jobs/index.js";
@@ -8,7 +8,7 @@ import type { MsgRegisterModel, MsgRegisterProvider } from "../../modules/regist
 import type { Tensor } from "../models/tensors.js";
 import { fetchAcceptedOutput } from "./outputs.js";
 import { setupEmissionsExtension, setupJobsExtension, setupRegistryExtension, setupReputationExtension, type EmissionsExtension, type JobsExtension, type RegistryExtension, type ReputationExtension } from "./queries.js";
-import { tcomputeRegistry } from "./registry.js";
+import { tcomputeAminoTypes, tcomputeRegistry } from "./registry.js";
 import type { RawKey } from "./signing.js";
 
 // TcomputeClient: @cosmjs/stargate's SigningStargateClient with tcompute's registry, a QueryClient
@@ -53,8 +53,8 @@ export class TcomputeClient {
     private readonly comet: Comet38Client,
   ) {}
 
-  static async connectWithSigner(endpoint: string, signer: OfflineDirectSigner, options: { gasPrice?: string } = {}): Promise<TcomputeClient> {
-    const signing = await SigningStargateClient.connectWithSigner(endpoint, signer, { registry: tcomputeRegistry(), gasPrice: GasPrice.fromString(options.gasPrice ?? "0.0025utcu") });
+  static async connectWithSigner(endpoint: string, signer: OfflineSigner, options: { gasPrice?: string } = {}): Promise<TcomputeClient> {
+    const signing = await SigningStargateClient.connectWithSigner(endpoint, signer, { registry: tcomputeRegistry(), aminoTypes: tcomputeAminoTypes(), gasPrice: GasPrice.fromString(options.gasPrice ?? "0.0025utcu") });
     const comet = await Comet38Client.connect(endpoint);
     const query = QueryClient.withExtensions(comet, setupBankExtension, setupStakingExtension, setupDistributionExtension, setupEmissionsExtension, setupJobsExtension, setupRegistryExtension, setupReputationExtension);
     return new TcomputeClient(signing, query, comet);

@@ -1,5 +1,6 @@
 import { Registry, type GeneratedType } from "@cosmjs/proto-signing";
-import { defaultRegistryTypes } from "@cosmjs/stargate";
+import { AminoTypes, defaultRegistryTypes, type AminoConverters } from "@cosmjs/stargate";
+import { cosmosAminoConverters, tcomputeAminoConverters as convertersFor } from "../../modules/sdk/amino.js";
 import { MsgCommunityPoolSpend } from "cosmjs-types/cosmos/distribution/v1beta1/tx";
 import { MsgCancelProposal } from "cosmjs-types/cosmos/gov/v1/tx";
 import { MsgUnjail, MsgUpdateParams as MsgUpdateSlashingParams } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
@@ -63,4 +64,17 @@ const extraCosmosTypes: ReadonlyArray<[string, GeneratedType]> = [
 
 export function tcomputeRegistry(): Registry {
   return new Registry([...defaultRegistryTypes, ...extraCosmosTypes, ...tcomputeMessageTypes]);
+}
+
+/**
+ * Amino converters of every tcompute message (`tcompute/<module>/<Msg>`), for cosmjs's AminoTypes:
+ * what SIGN_MODE_LEGACY_AMINO_JSON signers (Keplr with a Ledger, @cosmjs/amino wallets) sign.
+ */
+export function tcomputeAminoConverters(): AminoConverters {
+  return convertersFor(tcomputeMessageTypes.map(([url]) => url));
+}
+
+/** AminoTypes for SigningStargateClient: cosmjs's Cosmos converters, MsgUnjail and tcompute's. */
+export function tcomputeAminoTypes(): AminoTypes {
+  return new AminoTypes({ ...cosmosAminoConverters(), ...tcomputeAminoConverters() });
 }

@@ -2,15 +2,90 @@ import { createHash } from "node:crypto";
 import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { SignDoc } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { secp256k1Address } from "../sdk/address.js";
+import { pubkeyToRawAddress, type StdFee } from "@cosmjs/amino";
+import { MultiSignature } from "cosmjs-types/cosmos/crypto/multisig/v1beta1/multisig";
+import type { ModeInfo_Multi } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { encodeAddress, secp256k1Address } from "../sdk/address.js";
+import { aminoSignBytes } from "../sdk/amino.js";
 import { amountOf, coinsFromProto, formatCoins, mulDecCeil, type Coin } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
 import { sdkErrors } from "../sdk/errors.js";
 import { event } from "../sdk/events.js";
 import type { FeeBankKeeper, Secp256k1Verifier } from "./expectedKeepers.js";
-import { secp256k1PubKeyTypeUrl, type AccountKeeper } from "./keeper.js";
+import { decodeMultisig, encodeMultisig, multisigPubKeyTypeUrl, secp256k1PubKeyTypeUrl, type AccountKeeper, type MultisigKey } from "./keeper.js";
 import type { Params } from "./params.js";
 import { txSigners, type DecodedTx } from "./tx.js";
+
+/**
+ * The StdSignDoc bytes of a tx for one signer (SIGN_MODE_LEGACY_AMINO_JSON): its messages in amino
+ * JSON, the fee as StdFee (payer and granter only when set), memo and timeout height.
+ */
+export function legacyAminoSignBytes(chainId: string, tx: DecodedTx, accountNumber: bigint, sequence: bigint): Uint8Array {
+  const f = tx.authInfo.fee;
+  const fee: StdFee = {
+    amount: (f?.amount ?? []).map((c) => ({ denom: c.denom, amount: c.amount })),
+    gas: (f?.gasLimit ?? 0n).toString(),
+    ...(f?.granter !== undefined && f.granter !== "" ? { granter: f.granter } : {}),
+    ...(f?.payer !== undefined && f.payer !== "" ? { payer: f.payer } : {}),
+  };
+  return aminoSignBytes({ msgs: tx.body.messages, fee, chainId, memo: tx.body.memo, accountNumber, sequence, timeoutHeight: tx.body.timeoutHeight });
+}
+
+/** The multisig key a signer info carries (checked against the address and the account's record). */
+function multisigKeyOf(value: Uint8Array | undefined, account: { multisig?: MultisigKey }, address: string, params: Params, index: number): MultisigKey {
+  let key: MultisigKey;
+  if (value === undefined) key = account.multisig!;
+  else {
+    try {
+      key = decodeMultisig(value);
+    } catch {
+      throw sdkErrors.invalidPubKey.wrap("malformed LegacyAminoPubKey");
+    }
+  }
+  if (key.pubKeys.length === 0 || key.pubKeys.some((k) => k.length !== 33)) throw sdkErrors.invalidPubKey.wrap("a LegacyAminoPubKey must hold 33-byte secp256k1 keys only");
+  if (key.threshold < 1 || key.threshold > key.pubKeys.length) throw sdkErrors.invalidPubKey.wrap(`multisig threshold ${key.threshold} must be between 1 and ${key.pubKeys.length}`);
+  if (BigInt(key.pubKeys.length) > params.txSigLimit) throw sdkErrors.tooManySignatures.wrap(`signatures: ${key.pubKeys.length}, limit: ${params.txSigLimit}`);
+  const amino = {
+    type: "tendermint/PubKeyMultisigThreshold",
+    value: { threshold: String(key.threshold), pubkeys: key.pubKeys.map((k) => ({ type: "tendermint/PubKeySecp256k1", value: Buffer.from(k).toString("base64") })) },
+  };
+  if (encodeAddress(pubkeyToRawAddress(amino)) !== address) throw sdkErrors.invalidPubKey.wrap(`pubKey does not match signer address ${address} with signer index: ${index}`);
+  if (account.multisig !== undefined && Buffer.compare(Buffer.from(encodeMultisig(account.multisig)), Buffer.from(encodeMultisig(key))) !== 0) {
+    throw sdkErrors.invalidPubKey.wrap(`public key of ${address} differs from the one on record`);
+  }
+  return key;
+}
+
+/**
+ * Checks a multisig signature: the bit array names which keys signed (as many bits as keys),
+ * at least `threshold` of them, each with SIGN_MODE_LEGACY_AMINO_JSON over the account's
+ * StdSignDoc. Returns the number of signatures checked (gas is charged per signature).
+ */
+function verifyMultisig(ctx: Context, tx: DecodedTx, multi: ModeInfo_Multi | undefined, sigBytes: Uint8Array, key: MultisigKey, accountNumber: bigint, sequence: bigint, deps: AnteDeps): number {
+  if (multi === undefined || multi.bitarray === undefined) throw sdkErrors.notSupported.wrap("a multisig signer needs mode_info.multi");
+  const { elems, extraBitsStored } = multi.bitarray;
+  const bits = extraBitsStored === 0 ? elems.length * 8 : (elems.length - 1) * 8 + extraBitsStored;
+  if (extraBitsStored > 7 || bits !== key.pubKeys.length) throw sdkErrors.unauthorized.wrap(`multisig bit array has ${bits} bits for ${key.pubKeys.length} keys`);
+  const signed: number[] = [];
+  for (let b = 0; b < bits; b++) if ((elems[b >> 3]! & (1 << (7 - (b & 7)))) !== 0) signed.push(b);
+  let sigs: Uint8Array[];
+  try {
+    sigs = MultiSignature.decode(sigBytes).signatures;
+  } catch {
+    throw sdkErrors.unauthorized.wrap("malformed multisig signature");
+  }
+  if (sigs.length !== signed.length || multi.modeInfos.length !== signed.length) throw sdkErrors.unauthorized.wrap(`multisig: ${signed.length} bits set, ${sigs.length} signatures, ${multi.modeInfos.length} mode infos`);
+  if (signed.length < key.threshold) throw sdkErrors.unauthorized.wrap(`multisig: ${signed.length} signatures, threshold ${key.threshold}`);
+  if (multi.modeInfos.some((m) => m.single?.mode !== SignMode.SIGN_MODE_LEGACY_AMINO_JSON)) throw sdkErrors.notSupported.wrap("multisig members must sign with SIGN_MODE_LEGACY_AMINO_JSON");
+  const digest = createHash("sha256").update(legacyAminoSignBytes(ctx.chainId, tx, accountNumber, sequence)).digest();
+  signed.forEach((b, j) => {
+    const sig = sigs[j]!;
+    if (sig.length !== 64 || !deps.verify(sig, digest, key.pubKeys[b]!)) {
+      throw sdkErrors.unauthorized.wrap(`signature verification failed for multisig key ${b}; please verify account number (${accountNumber}) and chain-id (${ctx.chainId})`);
+    }
+  });
+  return signed.length;
+}
 
 export interface AnteDeps {
   accounts: AccountKeeper;
@@ -86,6 +161,22 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
     const account = deps.accounts.getAccount(ctx.store, address);
     if (account === null) throw sdkErrors.unknownAddress.wrap(`account ${address} not found`);
 
+    if (info.publicKey?.typeUrl === multisigPubKeyTypeUrl || (info.publicKey === undefined && account.multisig !== undefined)) {
+      const multisig = multisigKeyOf(info.publicKey?.value, account, address, params, i);
+      if (info.sequence !== account.sequence) {
+        throw sdkErrors.wrongSequence.wrap(`account sequence mismatch, expected ${account.sequence}, got ${info.sequence}`, { expected: account.sequence, got: info.sequence });
+      }
+      if (!simulate && ctx.mode !== "recheck") {
+        const used = verifyMultisig(ctx, tx, info.modeInfo?.multi, tx.signatures[i]!, multisig, account.accountNumber, account.sequence, deps);
+        ctx.gasMeter.consume(params.sigVerifyCostSecp256k1 * BigInt(used), "ante verify: multisig");
+      } else ctx.gasMeter.consume(params.sigVerifyCostSecp256k1 * BigInt(multisig.threshold), "ante verify: multisig");
+      deps.accounts.setAccount(ctx.store, { ...account, pubKey: null, multisig, sequence: account.sequence + 1n });
+      ctx.events.emit(event("tx", [["acc_seq", `${address}/${account.sequence}`]]));
+      ctx.events.emit(event("tx", [["signature", Buffer.from(tx.signatures[i]!).toString("base64")]], false));
+      continue;
+    }
+    if (account.multisig !== undefined) throw sdkErrors.invalidPubKey.wrap(`${address} is a multisig account: sign with its LegacyAminoPubKey`);
+
     let pubKey = account.pubKey;
     if (info.publicKey !== undefined) {
       if (info.publicKey.typeUrl !== secp256k1PubKeyTypeUrl) {
@@ -118,13 +209,19 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
     ctx.gasMeter.consume(params.sigVerifyCostSecp256k1, "ante verify: secp256k1");
     if (!simulate && ctx.mode !== "recheck") {
       const mode = info.modeInfo?.single?.mode;
-      if (mode !== SignMode.SIGN_MODE_DIRECT) throw sdkErrors.notSupported.wrap(`sign mode ${String(mode)}; only SIGN_MODE_DIRECT is accepted`);
-      const signDoc = SignDoc.encode({
-        bodyBytes: tx.bodyBytes,
-        authInfoBytes: tx.authInfoBytes,
-        chainId: ctx.chainId,
-        accountNumber: account.accountNumber,
-      }).finish();
+      let signDoc: Uint8Array;
+      if (mode === SignMode.SIGN_MODE_DIRECT) {
+        signDoc = SignDoc.encode({
+          bodyBytes: tx.bodyBytes,
+          authInfoBytes: tx.authInfoBytes,
+          chainId: ctx.chainId,
+          accountNumber: account.accountNumber,
+        }).finish();
+      } else if (mode === SignMode.SIGN_MODE_LEGACY_AMINO_JSON) {
+        signDoc = legacyAminoSignBytes(ctx.chainId, tx, account.accountNumber, account.sequence);
+      } else {
+        throw sdkErrors.notSupported.wrap(`sign mode ${String(mode)}; SIGN_MODE_DIRECT and SIGN_MODE_LEGACY_AMINO_JSON are accepted`);
+      }
       const digest = createHash("sha256").update(signDoc).digest();
       const sig = tx.signatures[i]!;
       if (sig.length !== 64 || !deps.verify(sig, digest, pubKey!)) {

@@ -3,13 +3,13 @@ import { parseDec } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
 import { sdkErrors } from "../sdk/errors.js";
 import { asArray, asObject, asString, asUint, field, optField } from "../sdk/json.js";
-import { baseAccountTypeUrl, secp256k1PubKeyTypeUrl, type Account, type AccountKeeper } from "./keeper.js";
+import { baseAccountTypeUrl, multisigPubKeyTypeUrl, secp256k1PubKeyTypeUrl, type Account, type AccountKeeper, type MultisigKey } from "./keeper.js";
 import { defaultParams, paramsToJson, validateParams, type Params, type ParamsJson } from "./params.js";
 
 export interface GenesisAccountJson {
   "@type": string;
   address: string;
-  pub_key: { "@type": string; key: string } | null;
+  pub_key: { "@type": string; key: string } | { "@type": string; threshold: number; public_keys: Array<{ "@type": string; key: string }> } | null;
   account_number: string;
   sequence: string;
 }
@@ -55,16 +55,24 @@ export function parseGenesis(json: unknown): AuthGenesis {
     if (seenNum.has(accountNumber)) throw sdkErrors.invalidRequest.wrap(`${path}: duplicate account number ${accountNumber}`);
     seenNum.add(accountNumber);
     let pubKey: Uint8Array | null = null;
+    let multisig: MultisigKey | undefined;
     const pk = optField(ao, "pub_key");
+    const secp = (v: unknown, at: string) => {
+      const o = asObject(v, at);
+      if (asString(field(o, "@type", at), `${at}.@type`) !== secp256k1PubKeyTypeUrl) throw sdkErrors.invalidPubKey.wrap(`${at}: only secp256k1 keys (or a LegacyAminoPubKey of them) are supported`);
+      const key = Buffer.from(asString(field(o, "key", at), `${at}.key`), "base64");
+      if (key.length !== 33) throw sdkErrors.invalidPubKey.wrap(`${at}: must be 33 bytes`);
+      return new Uint8Array(key);
+    };
     if (pk !== undefined && pk !== null) {
       const pko = asObject(pk, `${path}.pub_key`);
-      if (asString(field(pko, "@type", `${path}.pub_key`), `${path}.pub_key.@type`) !== secp256k1PubKeyTypeUrl) {
-        throw sdkErrors.invalidPubKey.wrap(`${path}.pub_key: only secp256k1 keys are supported`);
-      }
-      pubKey = Buffer.from(asString(field(pko, "key", `${path}.pub_key`), `${path}.pub_key.key`), "base64");
-      if (pubKey.length !== 33) throw sdkErrors.invalidPubKey.wrap(`${path}.pub_key: must be 33 bytes`);
+      if (asString(field(pko, "@type", `${path}.pub_key`), `${path}.pub_key.@type`) === multisigPubKeyTypeUrl) {
+        const keys = asArray(field(pko, "public_keys", `${path}.pub_key`), `${path}.pub_key.public_keys`).map((k, j) => secp(k, `${path}.pub_key.public_keys[${j}]`));
+        multisig = { threshold: Number(asUint(field(pko, "threshold", `${path}.pub_key`), `${path}.pub_key.threshold`)), pubKeys: keys };
+        if (multisig.threshold < 1 || multisig.threshold > keys.length) throw sdkErrors.invalidPubKey.wrap(`${path}.pub_key: threshold must be between 1 and the number of keys`);
+      } else pubKey = secp(pk, `${path}.pub_key`);
     }
-    return { address, pubKey, accountNumber, sequence: asUint(field(ao, "sequence", path), `${path}.sequence`) };
+    return { address, pubKey, ...(multisig === undefined ? {} : { multisig }), accountNumber, sequence: asUint(field(ao, "sequence", path), `${path}.sequence`) };
   });
   return { params, accounts };
 }
@@ -83,7 +91,12 @@ export function exportGenesis(ctx: Context, keeper: AccountKeeper): AuthGenesisJ
   const accounts = [...keeper.accounts(ctx.store)].map((a) => ({
     "@type": baseAccountTypeUrl,
     address: a.address,
-    pub_key: a.pubKey === null ? null : { "@type": secp256k1PubKeyTypeUrl, key: Buffer.from(a.pubKey).toString("base64") },
+    pub_key:
+      a.multisig !== undefined
+        ? { "@type": multisigPubKeyTypeUrl, threshold: a.multisig.threshold, public_keys: a.multisig.pubKeys.map((k) => ({ "@type": secp256k1PubKeyTypeUrl, key: Buffer.from(k).toString("base64") })) }
+        : a.pubKey === null
+          ? null
+          : { "@type": secp256k1PubKeyTypeUrl, key: Buffer.from(a.pubKey).toString("base64") },
     account_number: a.accountNumber.toString(),
     sequence: a.sequence.toString(),
   }));

@@ -1,4 +1,5 @@
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
+import { LegacyAminoPubKey } from "cosmjs-types/cosmos/crypto/multisig/keys";
 import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { fromUtf8, prefixRange, utf8, type KVStore } from "../sdk/store.js";
 import { keys } from "./keys.js";
@@ -7,18 +8,42 @@ import { decodeParams, encodeFeeParams, encodeParams, type Params } from "./para
 export const secp256k1PubKeyTypeUrl = "/cosmos.crypto.secp256k1.PubKey";
 export const baseAccountTypeUrl = "/cosmos.auth.v1beta1.BaseAccount";
 
+export const multisigPubKeyTypeUrl = "/cosmos.crypto.multisig.LegacyAminoPubKey";
+
+/** A LegacyAminoPubKey: k of these compressed secp256k1 keys, in this order. */
+export interface MultisigKey {
+  threshold: number;
+  pubKeys: Uint8Array[];
+}
+
 export interface Account {
   address: string;
   /** Compressed secp256k1 key (33 bytes), set by the account's first signed tx. */
   pubKey: Uint8Array | null;
+  /** The multisig key of a multisig account (then pubKey is null), set by its first signed tx. */
+  multisig?: MultisigKey;
   accountNumber: bigint;
   sequence: bigint;
+}
+
+export function encodeMultisig(m: MultisigKey): Uint8Array {
+  return LegacyAminoPubKey.encode({ threshold: m.threshold, publicKeys: m.pubKeys.map((key) => ({ typeUrl: secp256k1PubKeyTypeUrl, value: Secp256k1PubKey.encode({ key }).finish() })) }).finish();
+}
+
+export function decodeMultisig(bytes: Uint8Array): MultisigKey {
+  const m = LegacyAminoPubKey.decode(bytes);
+  return { threshold: m.threshold, pubKeys: m.publicKeys.map((k) => (k.typeUrl === secp256k1PubKeyTypeUrl ? Secp256k1PubKey.decode(k.value).key : new Uint8Array())) };
 }
 
 export function encodeAccount(a: Account): Uint8Array {
   return BaseAccount.encode({
     address: a.address,
-    pubKey: a.pubKey === null ? undefined : { typeUrl: secp256k1PubKeyTypeUrl, value: Secp256k1PubKey.encode({ key: a.pubKey }).finish() },
+    pubKey:
+      a.multisig !== undefined
+        ? { typeUrl: multisigPubKeyTypeUrl, value: encodeMultisig(a.multisig) }
+        : a.pubKey === null
+          ? undefined
+          : { typeUrl: secp256k1PubKeyTypeUrl, value: Secp256k1PubKey.encode({ key: a.pubKey }).finish() },
     accountNumber: a.accountNumber,
     sequence: a.sequence,
   }).finish();
@@ -26,9 +51,11 @@ export function encodeAccount(a: Account): Uint8Array {
 
 export function decodeAccount(bytes: Uint8Array): Account {
   const b = BaseAccount.decode(bytes);
+  const multi = b.pubKey?.typeUrl === multisigPubKeyTypeUrl;
   return {
     address: b.address,
-    pubKey: b.pubKey === undefined ? null : Secp256k1PubKey.decode(b.pubKey.value).key,
+    pubKey: b.pubKey === undefined || multi ? null : Secp256k1PubKey.decode(b.pubKey.value).key,
+    ...(multi ? { multisig: decodeMultisig(b.pubKey!.value) } : {}),
     accountNumber: b.accountNumber,
     sequence: b.sequence,
   };

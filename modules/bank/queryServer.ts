@@ -14,7 +14,7 @@ import {
 import { validateAddress } from "../sdk/address.js";
 import { coinsToProto, validateDenom } from "../sdk/coins.js";
 import type { QueryHandler } from "../sdk/module.js";
-import { bankErrors } from "./errors.js";
+import { sdkErrors } from "../sdk/errors.js";
 import type { BankKeeper } from "./keeper.js";
 
 /** The bank query paths cosmjs's bank extension calls; all balances come on one page. */
@@ -45,7 +45,8 @@ export function bankQueries(keeper: BankKeeper): Record<string, QueryHandler> {
     "/cosmos.bank.v1beta1.Query/DenomMetadata": (ctx, data) => {
       const req = QueryDenomMetadataRequest.decode(data);
       const m = keeper.getMetadata(ctx.store, req.denom);
-      if (m === null) throw bankErrors.denomMetadataNotFound.wrap(`client metadata for denom ${req.denom}`);
+      // As the SDK's gRPC NotFound through ABCI: code 22 (key not found), "rpc error: code = NotFound ...".
+      if (m === null) throw sdkErrors.keyNotFound.wrap(`rpc error: code = NotFound desc = client metadata for denom ${req.denom}`);
       return QueryDenomMetadataResponse.encode({ metadata: m }).finish();
     },
     "/cosmos.bank.v1beta1.Query/DenomsMetadata": (ctx) => {

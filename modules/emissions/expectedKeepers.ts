@@ -21,4 +21,6 @@ export interface StakingForEmissions {
   getDelegationShares(store: KVStore, delegator: string, valoper: string): bigint;
   delegationsOf(store: KVStore, delegator: string): IterableIterator<{ valoper: string; shares: bigint }>;
   allDelegations(store: KVStore): IterableIterator<{ delegator: string; valoper: string; shares: bigint }>;
+  delegatorsOf(store: KVStore, valoper: string): IterableIterator<{ delegator: string; shares: bigint }>;
+  slashEvents(store: KVStore, valoper: string): IterableIterator<{ height: bigint; fraction: bigint }>;
 }

@@ -6,9 +6,19 @@ export const defaultPageLimit = 100n;
 export const maxPageLimit = 1000n;
 
 /**
+ * Whether a page answer carries `total`, as the SDK decides: when asked (count_total), and
+ * whenever the request sets no limit (the SDK then counts even unasked); never for a key page.
+ */
+function countTotal(req: PageRequest | undefined): boolean {
+  if (req === undefined) return true;
+  if (req.key.length > 0) return false;
+  return req.countTotal || req.limit === 0n;
+}
+
+/**
  * The SDK's pagination over a sorted list: `key` starts at the first item whose sort key is ≥ it
- * (next_key is the sort key of the first item not returned), else `offset`; `count_total` fills
- * total. `sortKey` must be the order the items come in.
+ * (next_key is the sort key of the first item not returned), else `offset`; `count_total` (or no
+ * limit) fills total. `sortKey` must be the order the items come in.
  */
 export function paginate<T>(items: readonly T[], sortKey: (t: T) => string, req: PageRequest | undefined): { page: T[]; pagination: PageResponse } {
   const limit = req === undefined || req.limit === 0n ? defaultPageLimit : req.limit;
@@ -25,7 +35,7 @@ export function paginate<T>(items: readonly T[], sortKey: (t: T) => string, req:
   const next = list[start + Number(limit)];
   return {
     page,
-    pagination: { nextKey: next === undefined ? new Uint8Array() : Buffer.from(sortKey(next), "utf8"), total: req?.countTotal === true ? BigInt(items.length) : 0n },
+    pagination: { nextKey: next === undefined ? new Uint8Array() : Buffer.from(sortKey(next), "utf8"), total: countTotal(req) ? BigInt(items.length) : 0n },
   };
 }
 

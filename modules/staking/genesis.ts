@@ -22,6 +22,8 @@ export interface StakingGenesis {
   unbondings: UnbondingDelegation[];
   redelegations: Redelegation[];
   lastPowers: Array<{ valoper: string; power: bigint }>;
+  /** Slash history for distribution's ValidatorSlashes (the SDK's validator_slash_events). */
+  slashEvents: Array<{ valoper: string; height: bigint; fraction: bigint }>;
 }
 
 export function defaultGenesis() {
@@ -154,7 +156,16 @@ export function parseGenesis(json: unknown): StakingGenesis {
     const x = asObject(l, `staking.last_validator_powers[${i}]`);
     return { valoper: validateAddress(asString(field(x, "address", "power"), "address"), bech32Prefix.validator), power: asUint(field(x, "power", "power"), "power") };
   });
-  return { params, validators, delegations, unbondings, redelegations, lastPowers };
+  const slashEvents = asArray(optField(o, "validator_slash_events") ?? [], "staking.validator_slash_events").map((e, i) => {
+    const path = `staking.validator_slash_events[${i}]`;
+    const x = asObject(e, path);
+    return {
+      valoper: validateAddress(asString(field(x, "validator_address", path), `${path}.validator_address`), bech32Prefix.validator),
+      height: asUint(field(x, "height", path), `${path}.height`),
+      fraction: parseDec(asString(field(x, "fraction", path), `${path}.fraction`)),
+    };
+  });
+  return { params, validators, delegations, unbondings, redelegations, lastPowers, slashEvents };
 }
 
 /**
@@ -178,6 +189,7 @@ export function initGenesis(ctx: Context, k: StakingKeeper, g: StakingGenesis): 
   }
   for (const v of g.validators) if (v.status === BondStatus.BOND_STATUS_UNBONDING) ctx.store.set(keys.validatorQueue(v.unbondingTime, v.operatorAddress), new Uint8Array());
   for (const l of g.lastPowers) k.setLastPower(ctx.store, l.valoper, l.power);
+  for (const e of g.slashEvents) k.recordSlash(ctx.store, e.valoper, e.height, e.fraction);
   // Exported state already has its set; a fresh genesis computes it at the first end-block.
   ctx.store.delete(keys.dirty);
   if (g.lastPowers.length === 0 && g.validators.length > 0) k.markDirty(ctx.store);
@@ -202,6 +214,9 @@ export function exportGenesis(ctx: Context, k: StakingKeeper) {
       validator_dst_address: r.validatorDstAddress,
       entries: r.entries.map((e) => ({ creation_height: e.creationHeight.toString(), completion_time: formatTime(e.completionTime), initial_balance: e.initialBalance, shares_dst: formatDec(big(e.sharesDst)) })),
     })),
+    validator_slash_events: [...k.validators(ctx.store)].flatMap((v) =>
+      [...k.slashEvents(ctx.store, v.operatorAddress)].map((e) => ({ validator_address: v.operatorAddress, height: e.height.toString(), fraction: formatDec(e.fraction) })),
+    ),
     exported: true,
   };
 }

@@ -124,6 +124,8 @@ export class StakingKeeper {
     const consHex = Buffer.from(consensusAddress(consensusKey(v.consensusPubkey))).toString("hex").toUpperCase();
     store.delete(keys.byConsAddr(consHex));
     store.delete(keys.validator(v.operatorAddress));
+    // As the SDK's distribution on AfterValidatorRemoved: its slash history goes with it.
+    for (const [k] of [...prefixRange(store, keys.slashEventsOf(v.operatorAddress))]) store.delete(k);
   }
 
   validatorByConsAddr(store: KVStore, consHex: string): Validator | null {
@@ -311,6 +313,19 @@ export class StakingKeeper {
   }
 
   // ---- the last set handed to consensus ----
+
+  /** Records a slash (one per validator and height; a second one that height adds its fraction). */
+  recordSlash(store: KVStore, valoper: string, height: bigint, fraction: bigint): void {
+    const key = keys.slashEvent(valoper, height);
+    const prev = store.get(key);
+    store.set(key, utf8(((prev === undefined ? 0n : BigInt(fromUtf8(prev))) + fraction).toString()));
+  }
+
+  /** A validator's slashes in height order, as (height, fraction in 18 decimals). */
+  *slashEvents(store: KVStore, valoper: string): IterableIterator<{ height: bigint; fraction: bigint }> {
+    const prefix = keys.slashEventsOf(valoper);
+    for (const [k, v] of prefixRange(store, prefix)) yield { height: BigInt(`0x${k.slice(prefix.length)}`), fraction: BigInt(fromUtf8(v)) };
+  }
 
   lastPower(store: KVStore, valoper: string): bigint {
     const raw = store.get(keys.lastPower(valoper));

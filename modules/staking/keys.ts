@@ -37,6 +37,9 @@ export const keys = {
   redelegationPrefix: `${p}r/`,
   redelegationQueue: (t: Timestamp, delegator: string, src: string, dst: string) => `${p}rq/${timeKey(t)}/${delegator}/${src}/${dst}`,
   redelegationQueuePrefix: `${p}rq/`,
+  /** Slash history (for distribution's ValidatorSlashes): validator, height → fraction (18 decimals). */
+  slashEvent: (valoper: string, height: bigint) => `${p}se/${valoper}/${heightKey(height)}`,
+  slashEventsOf: (valoper: string) => `${p}se/${valoper}/`,
   /** Validators leaving the bonded set: completion time → operator. */
   validatorQueue: (t: Timestamp, valoper: string) => `${p}vq/${timeKey(t)}/${valoper}`,
   validatorQueuePrefix: `${p}vq/`,

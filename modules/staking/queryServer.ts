@@ -122,6 +122,10 @@ export function stakingQueries(k: StakingKeeper): Record<string, QueryHandler> {
       const dst = req.dstValidatorAddr === "" ? null : validatorParam(req.dstValidatorAddr);
       const source = req.delegatorAddr === "" ? k.allRedelegations(ctx.store) : k.redelegationsOf(ctx.store, delegatorParam(req.delegatorAddr));
       const all = [...source].filter((r) => (src === null || r.validatorSrcAddress === src) && (dst === null || r.validatorDstAddress === dst));
+      // As the SDK: one named redelegation that does not exist is NotFound (a list may be empty).
+      if (all.length === 0 && req.delegatorAddr !== "" && src !== null && dst !== null) {
+        throw sdkErrors.keyNotFound.wrap(`rpc error: code = NotFound desc = redelegation not found for delegator address ${req.delegatorAddr} from validator address ${src}`);
+      }
       const { page, pagination } = paginate(all, (r) => `${r.delegatorAddress}/${r.validatorSrcAddress}/${r.validatorDstAddress}`, req.pagination);
       return QueryRedelegationsResponse.encode({ redelegationResponses: page.map(redelegationResponse), pagination }).finish();
     },

@@ -67,6 +67,7 @@ export function slashValidator(ctx: Context, k: StakingKeeper, v: Validator, inf
     burned += fromValidator;
   }
   k.markDirty(ctx.store);
+  k.recordSlash(ctx.store, v.operatorAddress, ctx.height, fraction);
   ctx.events.emit(event("slash", [["address", v.operatorAddress], ["power", powerAtInfraction.toString()], ["burned_coins", burned.toString()]]));
   return { burned };
 }

@@ -12,6 +12,7 @@ import { timeFromMillis } from "../../../chain/types/time.js";
 import { parseCoins } from "../../../modules/sdk/coins.js";
 import { validateAddress } from "../../../modules/sdk/address.js";
 import { cliErrors, flags, keyring, print } from "../context.js";
+import { chainRegistryEntry, keplrChainInfo, pingPubChain } from "../../sdk/chainInfo.js";
 
 /** `tcd init`, `tcd genesis add-account`, `tcd start`, `tcd status`. */
 export function registerChainCommands(program: Command): void {
@@ -130,6 +131,8 @@ export function registerChainCommands(program: Command): void {
       const node = await createNode({ home: f.home, config }, { logger });
       await node.start();
       process.stdout.write(`RPC listening on http://${node.rpcAddress} (chain ${node.genesis.chainId})\n`);
+      if (node.apiAddress !== "") process.stdout.write(`REST API listening on http://${node.apiAddress}\n`);
+      if (node.metricsAddress !== "") process.stdout.write(`Prometheus metrics on http://${node.metricsAddress}/metrics\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);
@@ -141,6 +144,37 @@ export function registerChainCommands(program: Command): void {
         });
       });
       await node.stop();
+    });
+
+  const info = program.command("chain-info").description("what wallets and registries need to know of this chain (from <home>/config/genesis.json)");
+  const endpoints = (c: Command) =>
+    c
+      .option("--rpc <url>", "the RPC endpoint wallets should use", "http://127.0.0.1:26657")
+      .option("--rest <url>", "the REST endpoint (api.address)", "http://127.0.0.1:1317")
+      .option("--network-type <type>", "chain-registry network_type: mainnet, testnet or devnet", "devnet");
+  const endpointsOf = (o: { rpc: string; rest: string; networkType: string }) => {
+    for (const u of [o.rpc, o.rest]) if (!/^https?:\/\/[^\s]+$/.test(u)) throw cliErrors.usage.wrap(`${u} is not an http(s) URL`);
+    if (!["mainnet", "testnet", "devnet"].includes(o.networkType)) throw cliErrors.usage.wrap("--network-type must be mainnet, testnet or devnet");
+    return { rpc: o.rpc, rest: o.rest, networkType: o.networkType as "mainnet" | "testnet" | "devnet" };
+  };
+  endpoints(info.command("keplr").description("Keplr's ChainInfo JSON, for window.keplr.experimentalSuggestChain")).action((o: { rpc: string; rest: string; networkType: string }, cmd: Command) => {
+    const f = flags(cmd);
+    process.stdout.write(JSON.stringify(keplrChainInfo(loadGenesisFile(homePaths(f.home).genesis).doc, endpointsOf(o)), null, 2) + "\n");
+  });
+  endpoints(info.command("pingpub").description("a Ping.pub explorer chain config (explorer/chains/<network>/<name>.json)")).action((o: { rpc: string; rest: string; networkType: string }, cmd: Command) => {
+    const f = flags(cmd);
+    process.stdout.write(JSON.stringify(pingPubChain(loadGenesisFile(homePaths(f.home).genesis).doc, endpointsOf(o)), null, 2) + "\n");
+  });
+  endpoints(info.command("registry").description("a chain-registry entry: chain.json and assetlist.json"))
+    .option("--out <dir>", "write chain.json and assetlist.json there (default: print both)")
+    .action((o: { rpc: string; rest: string; networkType: string; out?: string }, cmd: Command) => {
+      const f = flags(cmd);
+      const entry = chainRegistryEntry(loadGenesisFile(homePaths(f.home).genesis).doc, endpointsOf(o));
+      if (o.out === undefined) return void process.stdout.write(JSON.stringify(entry, null, 2) + "\n");
+      mkdirSync(o.out, { recursive: true });
+      writeFileSync(join(o.out, "chain.json"), JSON.stringify(entry.chain, null, 2) + "\n");
+      writeFileSync(join(o.out, "assetlist.json"), JSON.stringify(entry.assetlist, null, 2) + "\n");
+      print(f, { chain: join(o.out, "chain.json"), assetlist: join(o.out, "assetlist.json") }, `Wrote ${join(o.out, "chain.json")} and ${join(o.out, "assetlist.json")}`);
     });
 
   program

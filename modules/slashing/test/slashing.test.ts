@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { QuerySigningInfoRequest, QuerySigningInfoResponse } from "cosmjs-types/cosmos/slashing/v1beta1/query";
 import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
+import { QueryValidatorSlashesRequest, QueryValidatorSlashesResponse } from "cosmjs-types/cosmos/distribution/v1beta1/query";
 import { QueryPoolResponse, QueryUnbondingDelegationRequest, QueryUnbondingDelegationResponse, QueryValidatorRequest, QueryValidatorResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
 import { QuerySupplyOfRequest, QuerySupplyOfResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
@@ -89,6 +90,10 @@ describe("slashing: downtime and double signs", () => {
     assert.equal(v.tokens, (16_000_000n - 800_000n).toString());
     assert.equal(await supply(), supplyBefore - 1_000_000n);
     assert.equal((await signingInfo(0)).tombstoned, true);
+    // Distribution's ValidatorSlashes lists it: the height it was punished at, 5% as 18-decimal atomics.
+    const slashes = await q("/cosmos.distribution.v1beta1.Query/ValidatorSlashes", QueryValidatorSlashesRequest.encode({ validatorAddress: valoper(ops[0]!), startingHeight: 1n, endingHeight: chain.app.height }).finish(), (b) => QueryValidatorSlashesResponse.decode(b));
+    assert.deepEqual(slashes.slashes, [{ validatorPeriod: chain.app.height, fraction: "50000000000000000" }]);
+    assert.equal(slashes.pagination?.total, 1n);
     // Reported again: not punished twice. Unjail is refused forever.
     await chain.deliver([], { misbehavior: [{ address: cons(0), power: 20n, height: infractionHeight, totalPower: 30n }] });
     assert.equal((await validator(0)).tokens, v.tokens);
