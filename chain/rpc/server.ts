@@ -118,6 +118,11 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
       return JSON.stringify(fail(null, -32600, "Invalid Request", `batch of ${raw.length} requests is longer than rpc.max_batch_requests (${cfg.max_batch_requests})`));
     }
     const reqs = raw.map(parseRequest);
+    // The smallest answer each call can get (its error), summed from the end: what must stay free
+    // after serving call k so that the calls after it still fit as errors within the cap.
+    const minimal = reqs.map((r) => JSON.stringify(isRequest(r) ? tooLarge(r.id) : r).length + 1);
+    const reserve = new Array<number>(reqs.length + 1).fill(0);
+    for (let k = reqs.length - 1; k >= 0; k--) reserve[k] = reserve[k + 1]! + minimal[k]!;
     const out: string[] = [];
     let used = 2;
     for (let i = 0; i < reqs.length; ) {
@@ -131,10 +136,11 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
       let j = i + 1;
       if (broadcasts.has(r.method)) while (j < reqs.length && isRequest(reqs[j]!) && broadcasts.has((reqs[j] as Request).method)) j++;
       const group = reqs.slice(i, j) as Request[];
-      const texts = used >= cfg.max_response_bytes ? group.map((g) => JSON.stringify(tooLarge(g.id))) : await Promise.all(group.map((g) => callText(g, cfg.max_response_bytes - used)));
+      const room = cfg.max_response_bytes - used - reserve[i + 1]!;
+      const texts = room <= 0 ? group.map((g) => JSON.stringify(tooLarge(g.id))) : await Promise.all(group.map((g) => callText(g, room)));
       for (let k = 0; k < texts.length; k++) {
         let t = texts[k]!;
-        if (used + t.length + 1 > cfg.max_response_bytes) t = JSON.stringify(tooLarge(group[k]!.id));
+        if (used + t.length + 1 + reserve[i + k + 1]! > cfg.max_response_bytes) t = JSON.stringify(tooLarge(group[k]!.id));
         out.push(t);
         used += t.length + 1;
       }
