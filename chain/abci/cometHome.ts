@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { homePaths, parseListenAddress, type NodeConfig } from "../node/config.js";
 
 // The parts of a home that CometBFT reads and the TypeScript engine does not: config/config.toml
-// (CometBFT's settings; the app's own stay in config/config.json) and the signer state file
+// (CometBFT's settings; the app's own stay in config/tcd.json) and the signer state file
 // CometBFT refuses to start without. Keys and genesis.json are shared: they are already in
 // CometBFT's formats.
 
@@ -26,13 +26,13 @@ function isLoopback(laddr: string): boolean {
 }
 
 /**
- * config.toml for `cometbft start --home <home>`, from the node's config.json: the same
+ * config.toml for `cometbft start --home <home>`, from the node's config/tcd.json: the same
  * listen addresses, peers, mempool bounds and timeouts, so that either engine runs the same
  * validator. Settings not written take CometBFT's defaults.
  */
 export function cometConfigToml(c: NodeConfig, proxyApp: string): string {
   const loopback = isLoopback(c.p2p.laddr);
-  return `# CometBFT v0.38 config, written by tcd from config/config.json (the app's settings stay there).
+  return `# CometBFT v0.38 config, written by tcd from config/tcd.json (the app's settings stay there).
 # Edit here for the CometBFT engine; unlisted settings take CometBFT's defaults.
 proxy_app = ${q(proxyApp)}
 moniker = ${q(c.moniker)}

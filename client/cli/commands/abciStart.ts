@@ -44,7 +44,7 @@ export async function startWithCometbft(home: string, config: NodeConfig, opts: 
   refuseOtherEngine(home, "cometbft");
   const bin = findCometbft();
   if ("missing" in bin) throw cliErrors.usage.wrap(bin.missing);
-  if (ensureCometHome(home, config)) logger.info("wrote config/config.toml for CometBFT from config/config.json", { home });
+  if (ensureCometHome(home, config)) logger.info("wrote config/config.toml for CometBFT from config/tcd.json", { home });
   const address = opts.abci ?? readCometSetting(home, null, "proxy_app") ?? defaultProxyApp;
   const rpcLaddr = opts.rpcLaddr ?? readCometSetting(home, "rpc", "laddr") ?? config.rpc.laddr;
   const app = await startAbciApp({ home, config, address }, { logger });
