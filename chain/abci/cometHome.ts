@@ -128,6 +128,7 @@ export function ensureCometHome(home: string, c: NodeConfig, proxyApp: string = 
   }
   const path = cometConfigPath(home);
   if (existsSync(path)) return false;
+  mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, cometConfigToml(c, proxyApp));
   return true;
 }
