@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { findCometbft } from "../chain/abci/binary.js";
+import { startCometLocalnet } from "./comet.js";
 import { rmSync } from "node:fs";
 import { cliErrors, flags, print } from "../client/cli/context.js";
 import { defaultLocalnetDir, keyringDir, localnetChainId, setupLocalnet, startLocalnet, stopLocalnetByPidFiles, stopProcesses } from "./localnet.js";
@@ -19,8 +21,14 @@ export function registerLocalnetCommands(program: Command): void {
     .option("--no-auditors", "do not run an auditing worker per validator")
     .option("--no-demo", "do not send the demo stream of jobs")
     .option("--demo-interval <ms>", "one demo job every this many milliseconds", "3000")
-    .action(async (o: { validators: string; dir: string; rpcPort: string; reset: boolean; workers: string; byzantineWorkers: string; auditors: boolean; demo: boolean; demoInterval: string }, cmd: Command) => {
+    .option("--engine <engine>", "consensus engine of every validator: tcompute or cometbft", "tcompute")
+    .action(async (o: { validators: string; dir: string; rpcPort: string; reset: boolean; workers: string; byzantineWorkers: string; auditors: boolean; demo: boolean; demoInterval: string; engine: string }, cmd: Command) => {
       const f = flags(cmd);
+      if (o.engine !== "tcompute" && o.engine !== "cometbft") throw cliErrors.usage.wrap("--engine must be tcompute or cometbft");
+      if (o.engine === "cometbft") {
+        const bin = findCometbft();
+        if ("missing" in bin) throw cliErrors.usage.wrap(bin.missing);
+      }
       const workers = Number(o.workers);
       const byzantine = Number(o.byzantineWorkers);
       if (!Number.isInteger(workers) || workers < 0 || workers > 16) throw cliErrors.usage.wrap("--workers: 0 to 16");
@@ -28,7 +36,7 @@ export function registerLocalnetCommands(program: Command): void {
       const opts = { dir: o.dir, validators: Number(o.validators), rpcPort: Number(o.rpcPort), reset: o.reset, extraAccounts: workers > 0 ? (dir: string) => marketAccounts(dir, workers) : undefined };
       const { accounts } = await setupLocalnet(opts);
       // One line per block (from node0), and every warning or error from any node.
-      const net = await startLocalnet(opts, (line) => {
+      const net = await (o.engine === "cometbft" ? startCometLocalnet : startLocalnet)(opts, (line) => {
         // With workers, the live view shows progress; the nodes only say what goes wrong.
         if ((workers === 0 && line.startsWith("[node0] ")) || /^\[node[0-9]+\] [WE]\[/.test(line) || !/^\[node[0-9]+\] I\[/.test(line)) process.stderr.write(line + "\n");
       });

@@ -193,7 +193,9 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
     async checkTx(req) {
       const mode = req.type === CheckTxType.RECHECK ? "recheck" : "check";
       const o = runTx(runner, mode, checkState, checkBlock, authParams(checkState), req.tx, opts.maxTxBytes);
-      return { code: o.code, data: o.data, log: o.log, info: o.sender, gasWanted: o.gasWanted, gasUsed: o.gasUsed, events: o.events, codespace: o.codespace };
+      // No data, as the SDK's CheckTx: CometBFT's broadcast_tx_sync returns it as hex, which
+      // cosmjs would decode as base64 (and fail); msg responses belong to FinalizeBlock.
+      return { code: o.code, data: new Uint8Array(), log: o.log, info: o.sender, gasWanted: o.gasWanted, gasUsed: o.gasUsed, events: o.events, codespace: o.codespace };
     },
 
     async prepareProposal(req) {

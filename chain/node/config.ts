@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { registerError } from "../../modules/sdk/errors.js";
 
-// The node's config/config.json: CometBFT's sections and names (rpc, p2p, mempool, consensus,
+// The node's config/tcd.json (config/config.json before: CometBFT reads any config/config.*,
+// so the name is left to its config.toml): CometBFT's sections and names (rpc, p2p, mempool, consensus,
 // tx_index), in JSON. Missing fields take their defaults, so that old files keep working.
 
 export const configErrors = {
@@ -149,11 +150,17 @@ export function validateConfig(c: NodeConfig): NodeConfig {
 }
 
 export function configPath(home: string): string {
+  return join(home, "config", "tcd.json");
+}
+
+/** Where older homes kept the file; CometBFT would read it as its own config (viper's search). */
+export function legacyConfigPath(home: string): string {
   return join(home, "config", "config.json");
 }
 
 export function loadConfig(home: string): NodeConfig {
   const path = configPath(home);
+  if (!existsSync(path) && existsSync(legacyConfigPath(home))) renameSync(legacyConfigPath(home), path);
   if (!existsSync(path)) return defaultConfig("node");
   let json: unknown;
   try {

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../chain/testkit/nodeProcess.js";
+import { testEngines } from "../../chain/testkit/engines.js";
 import { openKeyring } from "../../client/cli/keyring.js";
 import { decodeResult } from "../../client/models/tensors.js";
 import { TcomputeClient } from "../../client/sdk/client.js";
@@ -42,7 +43,7 @@ function killMatching(needle: string): void {
   }
 }
 
-describe("the marketplace on a localnet (e2e: 4 validators, 3 workers, one byzantine)", function () {
+for (const engine of testEngines()) describe(`the marketplace on a localnet (e2e: 4 validators, 3 workers, one byzantine) ${engine.title}`, function () {
   this.timeout(600_000);
   const dir = mkdtempSync(join(tmpdir(), "tcd-localnet-"));
   let net: ChildProcess;
@@ -50,9 +51,10 @@ describe("the marketplace on a localnet (e2e: 4 validators, 3 workers, one byzan
   let output = () => "";
   const kr = () => openKeyring(keyringDir(dir), "test", () => "");
 
-  before(async () => {
+  before(async function () {
+    if (engine.missing !== null) return this.skip();
     const port = await freePort();
-    const started = await spawnMarketplace(["--dir", dir, "--rpc-port", String(port), "--validators", "4", "--workers", "3", "--byzantine-workers", "1", "--no-demo", "--no-auditors"]);
+    const started = await spawnMarketplace(["--dir", dir, "--rpc-port", String(port), "--validators", "4", "--workers", "3", "--byzantine-workers", "1", "--no-demo", "--no-auditors", "--engine", engine.name]);
     net = started.child;
     output = started.output;
     rpc = `http://127.0.0.1:${port}`;

@@ -13,6 +13,8 @@ import { parseCoins } from "../../../modules/sdk/coins.js";
 import { validateAddress } from "../../../modules/sdk/address.js";
 import { cliErrors, flags, keyring, print } from "../context.js";
 import { chainRegistryEntry, keplrChainInfo, pingPubChain } from "../../sdk/chainInfo.js";
+import { ensureCometHome } from "../../../chain/abci/cometHome.js";
+import { checkTypescriptEngineHome, startAppOnly, startWithCometbft } from "./abciStart.js";
 
 /** `tcd init`, `tcd genesis add-account`, `tcd start`, `tcd status`. */
 export function registerChainCommands(program: Command): void {
@@ -30,6 +32,8 @@ export function registerChainCommands(program: Command): void {
       mkdirSync(paths.config, { recursive: true });
       mkdirSync(paths.data, { recursive: true });
       if (!existsSync(paths.genesis) || o.overwrite) saveConfig(f.home, { ...defaultConfig(moniker), moniker });
+      // CometBFT's config.toml and signer state, so that `cometbft start --home` runs this validator too.
+      ensureCometHome(f.home, loadConfig(f.home));
       const nodeKey = loadOrGenNodeKey(paths.nodeKey);
       const valKey = loadOrGenPrivValidatorKey(paths.privValidatorKey);
       const doc = newGenesisDoc(o.chainId, timeFromMillis(Date.now()));
@@ -122,11 +126,17 @@ export function registerChainCommands(program: Command): void {
     .description("run the node until interrupted")
     .option("--rpc.laddr <addr>", "RPC listen address, e.g. tcp://127.0.0.1:26657")
     .option("--log-level <level>", "debug, info, warn or error")
+    .option("--engine <engine>", "consensus engine: tcompute (built in) or cometbft (a `cometbft start` child over ABCI)", "tcompute")
+    .option("--abci <addr>", "serve the app over ABCI at tcp://host:port or unix:///path (alone, or with --engine cometbft: the address CometBFT dials)")
     .action(async (o: Record<string, string | undefined>, cmd: Command) => {
       const f = flags(cmd);
       const config = loadConfig(f.home);
       if (o["rpc.laddr"] !== undefined) config.rpc.laddr = o["rpc.laddr"];
       if (o["logLevel"] !== undefined) config.log_level = o["logLevel"] as typeof config.log_level;
+      if (o["engine"] !== "tcompute" && o["engine"] !== "cometbft") throw cliErrors.usage.wrap("--engine must be tcompute or cometbft");
+      if (o["engine"] === "cometbft") return startWithCometbft(f.home, config, { abci: o["abci"], rpcLaddr: o["rpc.laddr"] });
+      if (o["abci"] !== undefined) return startAppOnly(f.home, config, o["abci"]);
+      checkTypescriptEngineHome(f.home);
       const logger = createLogger(config.log_level);
       const node = await createNode({ home: f.home, config }, { logger });
       await node.start();

@@ -46,7 +46,7 @@ describe("the tcd CLI (e2e)", function () {
     const r = await tcd(["init", "cli-node", "--chain-id", "tcompute-cli-1", "--home", home, "--output", "json"]);
     assert.equal(r.code, 0, r.stderr);
     const p = homePaths(home);
-    for (const f of [p.genesis, p.privValidatorKey, p.nodeKey, join(home, "config", "config.json")]) assert.ok(existsSync(f), f);
+    for (const f of [p.genesis, p.privValidatorKey, p.nodeKey, join(home, "config", "tcd.json")]) assert.ok(existsSync(f), f);
     const g = JSON.parse(readFileSync(p.genesis, "utf8")) as { chain_id: string; validators: unknown[] };
     assert.equal(g.chain_id, "tcompute-cli-1");
     assert.equal(g.validators.length, 1);
