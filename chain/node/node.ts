@@ -1,3 +1,4 @@
+import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { registerError } from "../../modules/sdk/errors.js";
 import type { Logger } from "../../modules/sdk/context.js";
 import { loadGenesisFile, type ParsedGenesis } from "../../genesis/genesisDoc.js";
@@ -7,7 +8,7 @@ import { createSigPrecheck } from "../app/sigPrecheck.js";
 import { createSigCache } from "../app/sigVerifier.js";
 import { availableParallelism } from "node:os";
 import { loadOrGenNodeKey, loadPrivValidatorKey, nodeId } from "../crypto/keyFiles.js";
-import { createPrivValidator } from "../consensus/privValidator.js";
+import { assertSignStateCovers, createPrivValidator, Step } from "../consensus/privValidator.js";
 import { createMempool, hashTx, type Mempool } from "../mempool/mempool.js";
 import { levelKV, memoryKV, type AsyncKV } from "../store/asyncKV.js";
 import { BlockStore } from "../store/blockStore.js";
@@ -209,6 +210,12 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
     const solo = state.validators.size === 1 && state.validators.get(selfHex) !== undefined;
     const consensusSigCache = createSignatureCache();
     const signer = createPrivValidator(validatorKey, mem ? null : paths.privValidatorState);
+    if (!mem && blockStore.height > 0n) {
+      // The last stored commit may hold this validator's precommit: its sign state must not be behind it.
+      const seen = await blockStore.loadSeenCommit(blockStore.height);
+      const own = seen?.signatures.find((s) => (s.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT || s.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_NIL) && Buffer.from(s.validatorAddress).toString("hex").toUpperCase() === selfHex);
+      if (seen && own) assertSignStateCovers(paths.privValidatorState, signer.last, { height: seen.height, round: seen.round, step: Step.precommit, source: `the block store's commit for height ${seen.height}` });
+    }
     let haltResolve!: (e: Error) => void;
     const halted = new Promise<Error>((r) => (haltResolve = r));
     const executorDeps = { app, blockStore, txIndex, mempool, eventBus, logger };
