@@ -32,6 +32,7 @@ import { startMempoolGossip } from "../mempool/gossip.js";
 import { Channel, channelsFor, createSwitch, parsePeerAddress, type Switch } from "../p2p/switch.js";
 import type { Ed25519Key } from "../crypto/ed25519.js";
 import type { ValidatorSet } from "../consensus/validatorSet.js";
+import type { WalFs } from "../consensus/wal.js";
 
 export const nodeErrors = {
   wrongChain: registerError("node", 2, "data directory belongs to another chain"),
@@ -48,6 +49,8 @@ export interface NodeOptions {
   /** Keep everything in memory (tests); the home directory is still read for keys and genesis. */
   inMemory?: boolean;
   checkInvariants?: boolean;
+  /** The consensus WAL's file operations (tests inject failing ones). */
+  walFs?: WalFs;
 }
 
 export interface Node {
@@ -279,6 +282,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
               timeoutCommitMs: parseDuration(cc.timeout_commit),
               signer,
               walPath: mem ? null : paths.consensusWal,
+              walFs: opts.walFs,
               voteExtensionsEnableHeight: genesis.consensusParams.abci?.voteExtensionsEnableHeight ?? 0n,
             },
             { ...executorDeps, p2p, evidence: evidencePool!, getState: () => state, setState: (s) => (state = s), now: () => Date.now(), onHalt: haltResolve },
