@@ -481,9 +481,13 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       }
       if (stopped) return;
     }
-    if (v.height === height) remember(`v/${v.type}/${v.round}/${addr}/${blockIdKey(v.blockId)}`, Channel.consensusVote, bytes);
+    // A vote the core would drop (a duplicate, or over its per-validator bounds) is not logged,
+    // handled or re-gossiped: what a byzantine validator signs costs bounded memory and disk.
+    const cv = toCoreVote(v, addr);
+    if (!core.accepts(cv)) return;
     if (!fromWal) log({ kind: RecordKind.vote, height: v.height, round: v.round, aux: 0, a: bytes, b: new Uint8Array() }, false);
-    feed({ kind: "vote", vote: toCoreVote(v, addr) });
+    feed({ kind: "vote", vote: cv });
+    if (v.height === height && core.holds(cv)) remember(`v/${v.type}/${v.round}/${addr}/${blockIdKey(v.blockId)}`, Channel.consensusVote, bytes);
   }
 
   /** A peer is at height h, below ours: send it that height's block and commit (rate-limited). */

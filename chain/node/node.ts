@@ -239,6 +239,8 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
             maxInbound: opts.config.p2p.max_num_inbound_peers,
             maxOutbound: opts.config.p2p.max_num_outbound_peers,
             channels: channelsFor(Number(genesis.consensusParams.block!.maxBytes)),
+            handshakeTimeoutMs: parseDuration(opts.config.p2p.handshake_timeout),
+            partialTimeoutMs: parseDuration(opts.config.p2p.partial_message_timeout),
           },
           { logger },
         );

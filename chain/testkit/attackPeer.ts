@@ -34,7 +34,7 @@ export interface TargetNode {
   stop(): Promise<void>;
 }
 
-export async function startTargetNode(opts: { walFs?: WalFs; editConfig?: (c: NodeConfig) => void; logger?: Logger } = {}): Promise<TargetNode> {
+export async function startTargetNode(opts: { walFs?: WalFs; editConfig?: (c: NodeConfig) => void; editGenesis?: (doc: GenesisDoc) => void; logger?: Logger } = {}): Promise<TargetNode> {
   const h = await makeTestHome({ accounts: [], editConfig: (c) => {
     c.consensus.timeout_commit = "100ms";
     c.consensus.timeout_propose = "1s";
@@ -46,6 +46,7 @@ export async function startTargetNode(opts: { walFs?: WalFs; editConfig?: (c: No
   const paths = homePaths(h.home);
   const doc = JSON.parse(readFileSync(paths.genesis, "utf8")) as GenesisDoc;
   addGenesisValidator(doc, byzantine.pubKey, 1n, "byzantine");
+  opts.editGenesis?.(doc);
   saveGenesisFile(paths.genesis, doc);
   const node = await createNode({ home: h.home, config: loadConfig(h.home), walFs: opts.walFs }, { logger: opts.logger ?? nopLogger });
   await node.start();
