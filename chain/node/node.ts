@@ -22,6 +22,7 @@ import { emptyBlockId, genesisSet, makeValidator, setFromProto, setHash, setToPr
 import { ed25519Address } from "../crypto/ed25519.js";
 import { homePaths, parseDuration, parseListenAddress, type NodeConfig } from "./config.js";
 import { createEventBus, type EventBus } from "./eventBus.js";
+import { startControlServer, type ControlServer } from "./control.js";
 import { finalizeRequest } from "./blockExecutor.js";
 import { createSoloProducer, type SoloProducer } from "./soloProducer.js";
 import { EvidencePool, encodeEvidenceMessage } from "../consensus/evidencePool.js";
@@ -291,6 +292,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
           );
 
     let rpc: RpcServer | null = null;
+    let control: ControlServer | null = null;
     const node: Node = {
       id: nodeId(nodeKey),
       config: opts.config,
@@ -320,6 +322,10 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         const { host, port } = parseListenAddress(opts.config.rpc.laddr);
         rpc = await createRpcServer({ host, port, config: opts.config.rpc, version: nodeVersion }, { node, logger });
         producer?.start();
+        if (opts.config.p2p.control_laddr !== "") {
+          control = await startControlServer(parseListenAddress(opts.config.p2p.control_laddr), { p2p, height: () => state.lastBlockHeight, logger });
+          logger.info(`control endpoint (loopback only) on ${control.address}`);
+        }
         logger.info("node started", { chain_id: genesis.chainId, height: state.lastBlockHeight, rpc: rpc.address, node_id: nodeId(nodeKey) });
       },
       async stop() {
@@ -329,6 +335,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         gossip?.stop();
         await p2p?.stop();
         await rpc?.close();
+        await control?.close();
         await mempool.withLock(async () => {});
         await closeAll();
         logger.info("node stopped", { height: state.lastBlockHeight });

@@ -107,6 +107,13 @@ export interface Switch {
   dialOnce(addr: PeerAddress): void;
   /** Outbound slots not taken by connected or connecting peers. */
   freeOutboundSlots(): number;
+  /**
+   * Fault injection (`tcd localnet disconnect`): closes every peer and refuses and dials none
+   * for `ms`, then dials the persistent peers again at once. 0 ends an isolation early.
+   */
+  isolate(ms: number): void;
+  /** Epoch ms until which the switch is isolated (0: not isolated). */
+  readonly isolatedUntil: number;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -134,6 +141,11 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
   let sweepTimer: NodeJS.Timeout | null = null;
   /** Inbound connections in their handshake: they take inbound slots too. */
   let handshaking = 0;
+  let isolatedUntil = 0;
+  let isolationTimer: NodeJS.Timeout | null = null;
+  /** Persistent peers waiting for an isolation to end (their dial loops sleep meanwhile). */
+  const waitingForIsolation = new Set<PeerAddress>();
+  const isolated = () => isolatedUntil > Date.now();
   const dialTimers = new Set<NodeJS.Timeout>();
   const sockets = new Set<Socket>();
   let server: Server | null = null;
@@ -213,7 +225,7 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
   const dialing = new Set<string>();
 
   function dialOnce(addr: PeerAddress): void {
-    if (stopped || peers.has(addr.id) || dialing.has(addr.id) || addr.id === self) return;
+    if (stopped || isolated() || peers.has(addr.id) || dialing.has(addr.id) || addr.id === self) return;
     if (count(true) + dialing.size >= opts.maxOutbound) return;
     dialing.add(addr.id);
     const socket = createConnection({ host: addr.host, port: addr.port });
@@ -256,6 +268,10 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
 
   function dial(addr: PeerAddress, attempt: number): void {
     if (stopped) return;
+    if (isolated()) {
+      waitingForIsolation.add(addr);
+      return;
+    }
     let retried = false;
     const retry = () => {
       if (stopped || retried) return;
@@ -327,7 +343,28 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
       peers.get(peer)?.conn.close();
     },
     dialOnce,
-    freeOutboundSlots: () => Math.max(0, opts.maxOutbound - count(true) - dialing.size),
+    freeOutboundSlots: () => (isolated() ? 0 : Math.max(0, opts.maxOutbound - count(true) - dialing.size)),
+    get isolatedUntil() {
+      return isolated() ? isolatedUntil : 0;
+    },
+    isolate(ms) {
+      if (isolationTimer !== null) clearTimeout(isolationTimer);
+      isolationTimer = null;
+      const end = () => {
+        isolationTimer = null;
+        isolatedUntil = 0;
+        logger.info("p2p: isolation over, dialing peers again");
+        const waiting = [...waitingForIsolation];
+        waitingForIsolation.clear();
+        for (const a of waiting) dial(a, 0);
+      };
+      if (ms <= 0) return end();
+      isolatedUntil = Date.now() + ms;
+      logger.warn("p2p: isolated (fault injection): dropping and refusing every peer", { ms });
+      for (const p of peers.values()) p.conn.close(new Error("isolated by the node's control endpoint"));
+      isolationTimer = setTimeout(end, ms);
+      isolationTimer.unref();
+    },
     async start() {
       stopped = false;
       sweepTimer = setInterval(sweep, Math.max(10, Math.min(1000, partialTimeoutMs / 4)));
@@ -335,6 +372,7 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
       if (opts.listen !== null) {
         server = createServer((socket) => {
           track(socket);
+          if (isolated()) return socket.destroy();
           if (count(false) + handshaking >= opts.maxInbound) {
             logger.debug("p2p: refusing inbound connection, limit reached", { peers: count(false), handshaking });
             return socket.destroy();
@@ -360,6 +398,7 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
     async stop() {
       stopped = true;
       if (sweepTimer !== null) clearInterval(sweepTimer);
+      if (isolationTimer !== null) clearTimeout(isolationTimer);
       for (const t of dialTimers) clearTimeout(t);
       dialTimers.clear();
       for (const p of peers.values()) p.conn.close();
