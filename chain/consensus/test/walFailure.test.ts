@@ -50,6 +50,7 @@ describe("a failing WAL write halts the node", function () {
     const err = await t.node.halted;
     assert.ok(err instanceof CodedError && err.is(walErrors.writeFailed), `halted with wal:3, got ${err.message}`);
     assert.match(err.message, /signs nothing more/);
+    await new Promise((r) => setTimeout(r, 300)); // what was sent before the halt arrives
     const statePath = homePaths(t.home).privValidatorState;
     const signState = readFileSync(statePath, "utf8");
     const height = t.node.blockStore.height;
@@ -60,7 +61,7 @@ describe("a failing WAL write halts the node", function () {
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal(readFileSync(statePath, "utf8"), signState, "nothing signed after the failed write");
     assert.equal(t.node.blockStore.height, height, "no block committed after the failed write");
-    assert.ok(ownVotes() <= votesAtHalt + 0, "no new vote of the node's sent after the halt");
+    assert.equal(ownVotes(), votesAtHalt, "no new vote of the node's sent after the halt");
     assert.deepEqual(downs, [], "no peer was closed (the peer whose message was handled is not blamed)");
     assert.ok(t.node.p2p!.peers().includes(peer.sw.id));
     assert.ok(peer.sw.peers().includes(t.node.id));

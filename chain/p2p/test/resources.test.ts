@@ -109,7 +109,7 @@ describe("per-peer resource bounds against an attacking peer", function () {
     t = await startTargetNode({
       editConfig: (c) => {
         c.p2p.max_num_inbound_peers = 4;
-        c.p2p.handshake_timeout = "1s";
+        c.p2p.handshake_timeout = "3s";
       },
     });
     const target = t;
@@ -132,7 +132,6 @@ describe("per-peer resource bounds against an attacking peer", function () {
     fifth.on("error", () => {});
     await new Promise((r) => fifth.once("close", r));
     assert.equal(fifthGot, 0, "refused before the handshake started");
-    assert.ok(idle.every((s) => !s.closed) || idle.some((s) => s.closed), "idle ones still pending or timing out");
     // The handshake timeout frees the slots; then a real peer gets in.
     await waitFor(() => idle.every((s) => s.closed), "the node to close the stalled handshakes");
     const honest = await switchPeer(target);
