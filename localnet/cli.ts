@@ -5,8 +5,9 @@ import { rmSync } from "node:fs";
 import { cliErrors, flags, print } from "../client/cli/context.js";
 import { defaultLocalnetDir, keyringDir, localnetChainId, setupLocalnet, startLocalnet, stopLocalnetByPidFiles, stopProcesses } from "./localnet.js";
 import { bootstrapMarket, liveView, marketAccounts, startDemoStream, startWorkers } from "./marketplace.js";
+import { askSupervisor, parseNodeName, perturbations, serveSupervisor } from "./supervisor.js";
 
-/** `tcd localnet up|down`. */
+/** `tcd localnet up|down|status`, and the perturbations kill|restart|pause|resume|disconnect <node>. */
 export function registerLocalnetCommands(program: Command): void {
   const localnet = program.command("localnet").description("a network on this machine, for development and demos");
   localnet
@@ -48,10 +49,15 @@ export function registerLocalnetCommands(program: Command): void {
         ...accounts.map((a) => `  ${a.name.padEnd(7)} ${a.address}`),
         "Try, in another terminal:",
         `  node client/cli/tcd.mjs tx bank send alice ${accounts[1]!.address} 1000utcu --keyring-backend test --keyring-dir ${keyringDir(opts.dir)} --node ${net.rpc[0]}`,
-        "Ctrl-C stops every node.",
+        "Ctrl-C stops every node. Perturb one (CometBFT e2e style): tcd localnet kill|restart|pause|resume|disconnect node1",
         "",
       ];
       print(f, { chain_id: localnetChainId, rpc: net.rpc, accounts }, lines.join("\n"));
+      const supervisor = await serveSupervisor(o.dir, net);
+      // Each node's height and state, every 5 s (with the marketplace view when it runs).
+      const nodesView = setInterval(() => {
+        net.view().then((v) => process.stdout.write(`${v}\n`), () => {});
+      }, 5000);
       const market = { dir: o.dir, validators: opts.validators, workers, byzantineWorkers: byzantine, auditors: o.auditors, rpc: net.rpc };
       const say = (l: string) => process.stderr.write(l + "\n");
       let children: Awaited<ReturnType<typeof startWorkers>> = [];
@@ -62,6 +68,8 @@ export function registerLocalnetCommands(program: Command): void {
           await bootstrapMarket(market, say);
         } catch (e) {
           say(`the marketplace could not be set up: ${(e as Error).message}\n(a localnet made by an older version or with fewer workers needs --reset)`);
+          clearInterval(nodesView);
+          await supervisor.close();
           await net.stop();
           process.exitCode = 1;
           return;
@@ -77,27 +85,49 @@ export function registerLocalnetCommands(program: Command): void {
         }, 5000);
         say(`marketplace: ${workers} worker(s)${byzantine > 0 ? ` (${byzantine} byzantine)` : ""}${o.auditors ? `, ${opts.validators} auditor(s)` : ""}${o.demo ? ", a demo job every " + o.demoInterval + " ms" : ""}. Submit one yourself:\n  node client/cli/tcd.mjs tx jobs submit alice --model mlp-64x128x128x32 --input <file> --k 3 --wait --keyring-backend test --keyring-dir ${keyringDir(o.dir)} --node ${net.rpc[0]}`);
       }
-      let stopping = false;
+      // Until Ctrl-C (or SIGTERM): a node that dies is reported and the others go on.
       await new Promise<void>((resolve) => {
-        const stop = () => {
-          stopping = true;
-          resolve();
-        };
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-        void net.exited.then((code) => {
-          // Nodes exit when the localnet stops them; only an exit before that is a failure.
-          if (stopping) return;
-          process.stderr.write(`a node exited (code ${code}); stopping the localnet\n`);
-          process.exitCode = 1;
-          resolve();
-        });
+        process.once("SIGINT", () => resolve());
+        process.once("SIGTERM", () => resolve());
       });
+      net.stopping();
+      clearInterval(nodesView);
+      await supervisor.close();
       if (view !== null) clearInterval(view);
       demo?.stop();
       await stopProcesses(children);
       await net.stop();
       process.stderr.write("localnet stopped\n");
+    });
+  for (const action of perturbations) {
+    const what = {
+      kill: "kill a node (SIGKILL); the others go on",
+      restart: "stop a node (SIGTERM) if it runs, and start it again",
+      pause: "freeze a node (SIGSTOP)",
+      resume: "unfreeze a paused node (SIGCONT)",
+      disconnect: "drop and refuse all of a node's peers for a while (through its loopback control endpoint)",
+    }[action];
+    const c = localnet
+      .command(`${action} <node>`)
+      .description(`${what}, in the running localnet (node0, node1, ...)`)
+      .option("--dir <dir>", "where the localnet lives", defaultLocalnetDir);
+    if (action === "disconnect") c.option("--seconds <n>", "how long the node stays disconnected", "30");
+    c.action(async (node: string, o: { dir: string; seconds?: string }, cmd: Command) => {
+      const f = flags(cmd);
+      const i = parseNodeName(node);
+      const query = action === "disconnect" ? `?seconds=${encodeURIComponent(o.seconds ?? "30")}` : "";
+      const r = await askSupervisor(o.dir, `/nodes/${i}/${action}${query}`, "POST");
+      print(f, r, String(r["message"]));
+    });
+  }
+  localnet
+    .command("status")
+    .description("each node of the running localnet: height and state")
+    .option("--dir <dir>", "where the localnet lives", defaultLocalnetDir)
+    .action(async (o: { dir: string }, cmd: Command) => {
+      const f = flags(cmd);
+      const r = await askSupervisor(o.dir, "/nodes", "GET");
+      print(f, r, String(r["view"]));
     });
   localnet
     .command("down")

@@ -6,7 +6,7 @@ import { addGenesisAccount, newGenesisDoc } from "../genesis/build.js";
 import { collectGentxs, signGentx } from "../genesis/gentx.js";
 import { saveGenesisFile } from "../genesis/genesisDoc.js";
 import { loadOrGenNodeKey, loadOrGenPrivValidatorKey, nodeId } from "../chain/crypto/keyFiles.js";
-import { defaultConfig, homePaths, saveConfig } from "../chain/node/config.js";
+import { defaultConfig, homePaths, loadConfig, saveConfig } from "../chain/node/config.js";
 import { timeFromMillis } from "../chain/types/time.js";
 import { openKeyring } from "../client/cli/keyring.js";
 import { registerError } from "../modules/sdk/errors.js";
@@ -17,6 +17,10 @@ import { registerError } from "../modules/sdk/errors.js";
 export const localnetErrors = {
   unsupported: registerError("localnet", 2, "unsupported localnet setting"),
   startFailed: registerError("localnet", 3, "a node failed to start"),
+  unknownNode: registerError("localnet", 4, "no such localnet node"),
+  notRunning: registerError("localnet", 5, "the localnet node is not running"),
+  controlFailed: registerError("localnet", 6, "the localnet control request failed"),
+  noSupervisor: registerError("localnet", 7, "no running localnet"),
 };
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -67,7 +71,7 @@ export async function setupLocalnet(o: LocalnetOptions): Promise<{ accounts: Arr
     if (have !== o.validators) throw localnetErrors.unsupported.wrap(`the localnet in ${o.dir} has ${have} validators; pass --reset to make one with ${o.validators}`);
     return { accounts };
   }
-  // Ports: node i serves RPC on rpcPort + 10i and p2p on rpcPort - 1 + 10i.
+  // Ports: node i serves RPC on rpcPort + 10i, p2p on rpcPort - 1 + 10i, control on rpcPort + 5 + 10i.
   const homes = Array.from({ length: o.validators }, (_, i) => nodeHome(o.dir, i));
   const keys = homes.map((home) => {
     const paths = homePaths(home);
@@ -115,53 +119,223 @@ export async function setupLocalnet(o: LocalnetOptions): Promise<{ accounts: Arr
     config.rpc.cors_allowed_origins = ["*"]; // browser explorers and wallets may call a localnet (tcd start: off)
     config.api = { ...config.api, enable: true, address: `tcp://127.0.0.1:${o.rpcPort + 2 + 10 * i}`, cors_allowed_origins: ["*"] }; // REST: 26659, 26669, ...
     config.instrumentation = { ...config.instrumentation, prometheus: true, prometheus_listen_addr: `127.0.0.1:${o.rpcPort + 3 + 10 * i}` }; // metrics: 26660, 26670, ...
+    config.p2p.control_laddr = controlLaddr(o.rpcPort, i);
     saveConfig(home, config);
     saveGenesisFile(homePaths(home).genesis, doc);
   });
   return { accounts };
 }
 
-export interface RunningLocalnet {
-  rpc: string[];
-  stop(): Promise<void>;
-  exited: Promise<number>;
+/** A node of a running localnet, as its supervisor (`tcd localnet up`) sees it. */
+export interface LocalnetNode {
+  readonly name: string;
+  /** running, paused, disconnected (running, p2p isolated), starting, stopping, dead. */
+  readonly state: "starting" | "running" | "paused" | "stopping" | "dead";
+  readonly pid: number | null;
+  /** How the last process of this node ended ("killed by SIGKILL", "exited with code 2"), if it did. */
+  readonly lastExit: string | null;
+  /** Epoch ms until which its p2p is isolated (0: not). */
+  readonly disconnectedUntil: number;
+  readonly rpc: string;
+  readonly control: string;
 }
 
-/** Starts every node as a child process; resolves when each has printed its RPC address. */
-export async function startLocalnet(o: LocalnetOptions, out: (line: string) => void): Promise<RunningLocalnet> {
-  const children: ChildProcess[] = [];
-  const rpc: string[] = [];
+export interface RunningLocalnet {
+  rpc: string[];
+  nodes(): readonly LocalnetNode[];
+  /** CometBFT e2e perturbations of one node (by index). */
+  kill(i: number): Promise<string>;
+  restart(i: number): Promise<string>;
+  pause(i: number): Promise<string>;
+  resume(i: number): Promise<string>;
+  disconnect(i: number, seconds: number): Promise<string>;
+  /** Each node's height and state, one line (heights from each node's control endpoint). */
+  view(): Promise<string>;
+  /** From now on node exits are expected (Ctrl-C reaches the nodes too, from the terminal). */
+  stopping(): void;
+  stop(): Promise<void>;
+}
+
+/** Port layout: node i serves RPC on rpcPort + 10i, p2p on rpcPort - 1 + 10i, control on rpcPort + 5 + 10i (clear of the ABCI and metrics ports CometBFT puts at +1 and +3). */
+const controlLaddr = (rpcPort: number, i: number) => `tcp://127.0.0.1:${rpcPort + 5 + 10 * i}`;
+
+function exitText(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal !== null ? `killed by ${signal}` : `exited with code ${code ?? "?"}`;
+}
+
+/**
+ * Starts every node as a child process and supervises them; resolves when each has printed
+ * its RPC address. A node that dies is reported (with its signal or exit code) through `out`
+ * and the others go on; it stays dead until restarted.
+ */
+/** How each node process is started: its tcd arguments, and whether all must start at once. */
+export interface NodeLauncher {
+  args(i: number, home: string): string[];
+  /** CometBFT nodes report ready only after a first block, which needs 2/3+ of them online. */
+  startTogether: boolean;
+}
+
+const tcdEngine: NodeLauncher = { args: (_i, home) => ["start", "--home", home, "--log-level", "info"], startTogether: false };
+
+export async function startLocalnet(o: LocalnetOptions, out: (line: string) => void, launcher: NodeLauncher = tcdEngine): Promise<RunningLocalnet> {
+  type Slot = { name: string; home: string; child: ChildProcess | null; state: LocalnetNode["state"]; lastExit: string | null; disconnectedUntil: number; rpc: string; control: string; expectExit: boolean; exited: Promise<void> };
+  const slots: Slot[] = [];
   for (let i = 0; i < o.validators; i++) {
     const home = nodeHome(o.dir, i);
-    const child = spawn(process.execPath, [tcdBin, "start", "--home", home, "--log-level", "info"], { stdio: ["ignore", "pipe", "pipe"] });
-    children.push(child);
-    writeFileSync(join(o.dir, `node${i}.pid`), String(child.pid));
-    const addr = await new Promise<string>((resolve, reject) => {
+    // Localnets made before the control endpoint existed get one (loopback only).
+    const config = loadConfig(home);
+    if (config.p2p.control_laddr === "") {
+      config.p2p.control_laddr = controlLaddr(o.rpcPort, i);
+      saveConfig(home, config);
+    }
+    slots.push({ name: `node${i}`, home, child: null, state: "dead", lastExit: null, disconnectedUntil: 0, rpc: "", control: `http://${config.p2p.control_laddr.replace(/^tcp:\/\//, "")}`, expectExit: false, exited: Promise.resolve() });
+  }
+  let stopping = false;
+
+  function spawnNode(i: number): Promise<string> {
+    const slot = slots[i]!;
+    const child = spawn(process.execPath, [tcdBin, ...launcher.args(i, slot.home)], { stdio: ["ignore", "pipe", "pipe"] });
+    slot.child = child;
+    slot.state = "starting";
+    slot.expectExit = false;
+    slot.disconnectedUntil = 0;
+    writeFileSync(join(o.dir, `${slot.name}.pid`), String(child.pid));
+    slot.exited = new Promise<void>((resolve) =>
+      child.once("exit", (code, signal) => {
+        if (slot.child === child) {
+          slot.child = null;
+          slot.state = "dead";
+          slot.lastExit = exitText(code, signal);
+          rmSync(join(o.dir, `${slot.name}.pid`), { force: true });
+          if (!slot.expectExit && !stopping) out(`[localnet] ${slot.name} died: ${slot.lastExit}; the other nodes go on (tcd localnet restart ${slot.name} starts it again)`);
+        }
+        resolve();
+      }),
+    );
+    return new Promise<string>((resolve, reject) => {
       let buf = "";
-      const onLine = (prefix: string) => (chunk: Buffer) => {
+      let served = false;
+      const onLine = (chunk: Buffer) => {
         buf += chunk.toString();
         let nl: number;
         while ((nl = buf.indexOf("\n")) >= 0) {
           const line = buf.slice(0, nl);
           buf = buf.slice(nl + 1);
           const m = /RPC listening on (\S+)/.exec(line);
-          if (m !== null) resolve(m[1]!);
-          out(`${prefix}${line}`);
+          if (m !== null && !served) {
+            served = true;
+            slot.rpc = m[1]!;
+            if (slot.state === "starting") slot.state = "running";
+            resolve(m[1]!);
+          }
+          out(`[${slot.name}] ${line}`);
         }
       };
-      child.stdout!.on("data", onLine(`[node${i}] `));
-      child.stderr!.on("data", onLine(`[node${i}] `));
-      child.once("exit", (code) => reject(localnetErrors.startFailed.wrap(`node${i} exited with code ${code} before serving RPC`)));
+      child.stdout!.on("data", onLine);
+      child.stderr!.on("data", onLine);
+      child.once("exit", (code, signal) => served || reject(localnetErrors.startFailed.wrap(`${slot.name} ${exitText(code, signal)} before serving RPC`)));
     });
-    rpc.push(addr);
   }
-  const exited = Promise.race(children.map((c) => new Promise<number>((r) => c.once("exit", (code) => r(code ?? 0)))));
+
+  async function stopNode(slot: Slot): Promise<void> {
+    const child = slot.child;
+    if (child === null) return;
+    slot.expectExit = true;
+    slot.state = "stopping";
+    child.kill("SIGCONT"); // a paused node must run to stop
+    await stopProcesses([child]);
+    await slot.exited;
+  }
+
+  const rpc: string[] = [];
+  try {
+    if (launcher.startTogether) rpc.push(...(await Promise.all(slots.map((_s, i) => spawnNode(i)))));
+    else for (let i = 0; i < o.validators; i++) rpc.push(await spawnNode(i));
+  } catch (e) {
+    stopping = true;
+    await Promise.all(slots.map(stopNode));
+    throw e;
+  }
+
+  const slotOf = (i: number): Slot => {
+    const s = slots[i];
+    if (s === undefined) throw localnetErrors.unknownNode.wrap(`node${i}: this localnet has node0 to node${slots.length - 1}`);
+    return s;
+  };
+  const alive = (s: Slot): ChildProcess => {
+    if (s.child === null || s.state === "stopping") throw localnetErrors.notRunning.wrap(`${s.name} is ${s.state}${s.lastExit !== null ? ` (${s.lastExit})` : ""}; tcd localnet restart ${s.name} starts it`);
+    return s.child;
+  };
+  const control = async (s: Slot, path: string, method: "GET" | "POST"): Promise<Record<string, unknown>> => {
+    const res = await fetch(`${s.control}${path}`, { method, signal: AbortSignal.timeout(2000) });
+    const body = (await res.json()) as Record<string, unknown>;
+    if (!res.ok) throw localnetErrors.controlFailed.wrap(`${s.name}: ${String(body["error"] ?? res.status)}`);
+    return body;
+  };
+
   return {
     rpc,
-    exited,
+    nodes: () => slots.map((s) => ({ name: s.name, state: s.state, pid: s.child?.pid ?? null, lastExit: s.lastExit, disconnectedUntil: s.disconnectedUntil > Date.now() ? s.disconnectedUntil : 0, rpc: s.rpc, control: s.control })),
+    async kill(i) {
+      const s = slotOf(i);
+      const c = alive(s);
+      c.kill("SIGKILL");
+      await s.exited;
+      return `${s.name} ${s.lastExit}`;
+    },
+    async restart(i) {
+      const s = slotOf(i);
+      const was = s.child === null ? `was ${s.lastExit ?? "not running"}` : "was running";
+      await stopNode(s);
+      await spawnNode(i);
+      return `${s.name} restarted (${was})`;
+    },
+    async pause(i) {
+      const s = slotOf(i);
+      alive(s).kill("SIGSTOP");
+      s.state = "paused";
+      return `${s.name} paused (SIGSTOP)`;
+    },
+    async resume(i) {
+      const s = slotOf(i);
+      alive(s).kill("SIGCONT");
+      s.state = "running";
+      return `${s.name} resumed (SIGCONT)`;
+    },
+    async disconnect(i, seconds) {
+      const s = slotOf(i);
+      alive(s);
+      if (s.state === "paused") throw localnetErrors.notRunning.wrap(`${s.name} is paused; resume it first`);
+      const r = await control(s, `/p2p/disconnect?seconds=${seconds}`, "POST");
+      s.disconnectedUntil = Number(r["isolated_until_ms"]);
+      return `${s.name} disconnected from its peers for ${seconds} s`;
+    },
+    async view() {
+      const parts = await Promise.all(
+        slots.map(async (s) => {
+          let height = "?";
+          if (s.state === "running") {
+            try {
+              const st = await control(s, "/status", "GET");
+              height = String(st["height"]);
+              s.disconnectedUntil = Number(st["isolated_until_ms"]);
+            } catch {
+              // not answering (yet)
+            }
+          }
+          const left = s.disconnectedUntil - Date.now();
+          const state = s.state === "dead" ? `dead (${s.lastExit ?? "not started"})` : s.state === "running" && left > 0 ? `disconnected (${Math.ceil(left / 1000)} s left)` : s.state;
+          return `${s.name} ${s.state === "running" ? `h=${height} ` : ""}${state}`;
+        }),
+      );
+      return `nodes: ${parts.join(" · ")}`;
+    },
+    stopping() {
+      stopping = true;
+    },
     async stop() {
-      await stopProcesses(children);
-      for (let i = 0; i < children.length; i++) rmSync(join(o.dir, `node${i}.pid`), { force: true });
+      stopping = true;
+      await Promise.all(slots.map(stopNode));
     },
   };
 }

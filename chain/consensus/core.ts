@@ -9,6 +9,19 @@ import { VoteSet } from "./voteSet.js";
 
 /** Messages for heights this far ahead are kept until the height starts; further ones dropped. */
 const maxFutureMessages = 10_000;
+/**
+ * Vote storage bounds (issue 16, defect 5): per validator, per height, the core keeps what the
+ * algorithm needs and drops the rest of what a byzantine validator signs. Per round and type,
+ * at most two values (VoteSet: the first vote and one conflicting vote, for evidence); votes
+ * in rounds above round + 1 only for `maxRoundsAheadPerValidator` distinct rounds (what the
+ * f+1 round skip needs: honest validators move on one round at a time, so rounds far ahead
+ * of this node are reached step by step; CometBFT lets each peer open two catch-up rounds);
+ * and `maxFutureVotesPerValidator` votes for later heights, kept until that height starts.
+ * Rounds at or below round + 1 need no bound of their own: this node's round only advances by
+ * its own timeouts or by f+1 validators (so at least one honest one) being in a higher round.
+ */
+export const maxRoundsAheadPerValidator = 2;
+export const maxFutureVotesPerValidator = 16;
 
 export interface CoreOptions {
   /** This node's validator address, or null for a full node (follows, never votes). */
@@ -30,6 +43,12 @@ export interface ConsensusCore {
   readonly state: Readonly<CoreState>;
   readonly validators: ValidatorSet | null;
   handle(event: ConsensusEvent): ConsensusAction[];
+  /** Whether handling this vote would store it (a peer's vote the core drops need not be logged or gossiped). */
+  accepts(vote: Vote): boolean;
+  /** Whether this vote is stored (for the current height, or kept for a later one). */
+  holds(vote: Vote): boolean;
+  /** Votes stored, for the current height and kept for later ones. */
+  readonly storedVotes: number;
 }
 
 interface ProposalEntry {
@@ -50,6 +69,11 @@ export function createConsensusCore(opts: CoreOptions): ConsensusCore {
   let evidenceSent = new Set<string>();
   let proposerCache = new Map<number, string>();
   let future: ConsensusEvent[] = [];
+  /** Per validator: the rounds of this height it has votes in; its votes kept for later heights. */
+  let roundsOf = new Map<string, Set<number>>();
+  let futureVotes = new Map<string, number>();
+  let futureKeys = new Set<string>();
+  const voteKey = (v: Vote) => `${v.validator}/${v.height}/${v.round}/${v.type}/${v.valueId ?? ""}`;
   let out: ConsensusAction[] = [];
 
   const t = opts.timeouts;
@@ -129,9 +153,37 @@ export function createConsensusCore(opts: CoreOptions): ConsensusCore {
     hear(p.round, p.proposer);
   }
 
+  function roundAllowed(v: Vote): boolean {
+    if (v.round <= s.round + 1) return true;
+    const rs = roundsOf.get(v.validator);
+    if (rs === undefined) return true;
+    if (rs.has(v.round)) return true;
+    let ahead = 0;
+    for (const r of rs) if (r > s.round + 1) ahead++;
+    return ahead < maxRoundsAheadPerValidator;
+  }
+
+  function accepts(v: Vote): boolean {
+    if (validators === null || v.height > s.height) {
+      return (futureVotes.get(v.validator) ?? 0) < maxFutureVotesPerValidator && !futureKeys.has(voteKey(v)) && future.length < maxFutureMessages;
+    }
+    if (v.height < s.height || !roundAllowed(v)) return false;
+    const vs = votes.get(`${v.round}/${v.type}`);
+    return vs === undefined ? validators.powerOf(v.validator) > 0n : vs.accepts(v);
+  }
+
   function addVote(v: Vote): void {
+    if (!roundAllowed(v)) return;
     const vs = voteSet(v.round, v.type);
-    const { conflict } = vs.add(v);
+    const { added, conflict } = vs.add(v);
+    if (added) {
+      let rs = roundsOf.get(v.validator);
+      if (rs === undefined) {
+        rs = new Set();
+        roundsOf.set(v.validator, rs);
+      }
+      rs.add(v.round);
+    }
     if (conflict !== null) {
       const key = `${v.validator}/${v.round}/${v.type}`;
       if (!evidenceSent.has(key)) {
@@ -269,9 +321,12 @@ export function createConsensusCore(opts: CoreOptions): ConsensusCore {
     fired = new Set();
     evidenceSent = new Set();
     proposerCache = new Map();
+    roundsOf = new Map();
     startRound(0);
     const pending = future;
     future = [];
+    futureVotes = new Map();
+    futureKeys = new Set();
     for (const ev of pending) apply(ev);
   }
 
@@ -294,6 +349,11 @@ export function createConsensusCore(opts: CoreOptions): ConsensusCore {
     }
     const h = heightOf(ev);
     if (validators === null || h > s.height) {
+      if (ev.kind === "vote") {
+        if (!accepts(ev.vote)) return;
+        futureVotes.set(ev.vote.validator, (futureVotes.get(ev.vote.validator) ?? 0) + 1);
+        futureKeys.add(voteKey(ev.vote));
+      }
       if (future.length < maxFutureMessages && ev.kind !== "timeout") future.push(ev);
       return;
     }
@@ -353,6 +413,16 @@ export function createConsensusCore(opts: CoreOptions): ConsensusCore {
     },
     get validators() {
       return validators;
+    },
+    accepts,
+    holds(v) {
+      if (validators === null || v.height > s.height) return futureKeys.has(voteKey(v));
+      return v.height === s.height && (votes.get(`${v.round}/${v.type}`)?.has(v) ?? false);
+    },
+    get storedVotes() {
+      let n = futureKeys.size;
+      for (const vs of votes.values()) n += vs.size;
+      return n;
     },
     handle(ev) {
       out = [];

@@ -22,7 +22,7 @@ import { verifyVoteExtensionSignature } from "./signedMessages.js";
 import { blockIdKey, createSignatureCache, decodeProposal, decodeVote, emptyBlockId, signProposal, signVote, toCoreVote, verifyProposal, verifyVote } from "./signedMessages.js";
 import { VoteType, type ConsensusAction, type ConsensusEvent, type TimeoutConfig, type Value, type Vote } from "./types.js";
 import { ValidatorSet, type ValidatorInfo } from "./validatorSet.js";
-import { openWal, type Wal } from "./wal.js";
+import { openWal, walErrors, type Wal, type WalFs } from "./wal.js";
 import { decodePair, decodeRecord, decodeStatus, encodeBlockMessage, encodeProposalMessage, encodeRecord, encodeStatus, RecordKind, type WalRecord } from "./walRecords.js";
 
 // The consensus driver (CometBFT's consensus reactor): it feeds the pure core with verified
@@ -40,6 +40,8 @@ export interface DriverOptions {
   timeoutCommitMs: number;
   signer: PrivValidator | null;
   walPath: string | null;
+  /** The WAL's file operations (tests inject failing ones). */
+  walFs?: WalFs;
   gossipEveryMs?: number;
   /** Consensus param abci.vote_extensions_enable_height: 0 keeps extensions off. */
   voteExtensionsEnableHeight?: bigint;
@@ -81,6 +83,11 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
   const self = opts.signer === null ? null : hexAddr(ed25519Address(opts.signer.key.pubKey));
   let core: ConsensusCore = createConsensusCore({ self, timeouts: opts.timeouts });
   let wal: Wal | null = null;
+  /**
+   * Set once a WAL write failed. The node halts (CometBFT panics): an input that is not in the
+   * log must not be handled, and nothing may be signed after it. No peer is blamed for it.
+   */
+  let walFailure: Error | null = null;
   let height = 0n;
   let epoch = 0;
   let stopped = true;
@@ -137,7 +144,23 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
   }
 
   function log(r: WalRecord, sync: boolean): void {
-    if (wal !== null && !replaying) wal.append(encodeRecord(r), sync);
+    if (wal !== null && !replaying) walAppend(encodeRecord(r), sync);
+  }
+
+  /** Appends to the WAL; a failure halts the node and throws `walFailure` to end the caller. */
+  function walAppend(record: Uint8Array, sync: boolean): void {
+    if (walFailure !== null) throw walFailure;
+    try {
+      wal!.append(record, sync);
+    } catch (e) {
+      walFailed(e as Error);
+    }
+  }
+
+  function walFailed(e: Error): never {
+    walFailure = walErrors.writeFailed.wrap(`${opts.walPath ?? "wal"}: ${e.message}; consensus halts and signs nothing more: free the disk or fix the error, then restart the node (it replays its WAL)`);
+    halt(walFailure);
+    throw walFailure;
   }
 
   function feed(ev: ConsensusEvent): void {
@@ -151,7 +174,10 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     for (const a of actions) perform(a);
   }
 
+  let haltedBy: Error | null = null;
   function halt(e: Error): void {
+    if (haltedBy !== null) return;
+    haltedBy = e;
     logger.error("consensus halted", { error: e.stack ?? e.message });
     stopped = true;
     deps.onHalt(e);
@@ -165,7 +191,12 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     const e = epoch;
     const t = setTimeout(() => {
       timers.delete(t);
-      if (e === epoch && !stopped) f();
+      if (e !== epoch || stopped) return;
+      try {
+        f();
+      } catch (err) {
+        if (err !== walFailure) throw err;
+      }
     }, ms);
     timers.add(t);
   }
@@ -186,7 +217,15 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
         const time = fromWal?.proposal.timestamp ?? pb.block.header!.time;
         const unsigned: PbProposal = { type: 32, height: a.proposal.height, round: a.proposal.round, polRound: a.proposal.polRound, blockId: pb.blockId, timestamp: time, signature: new Uint8Array() };
         log({ kind: RecordKind.ownProposal, height: a.proposal.height, round: a.proposal.round, aux: 0, a: PbProposal.encode(unsigned).finish(), b: pb.bytes }, true);
-        const signed = signProposal(opts.signer!, opts.chainId, unsigned.height, unsigned.round, unsigned.polRound, unsigned.blockId, unsigned.timestamp);
+        let signed: PbProposal;
+        try {
+          signed = signProposal(opts.signer!, opts.chainId, unsigned.height, unsigned.round, unsigned.polRound, unsigned.blockId, unsigned.timestamp);
+        } catch (e) {
+          // The signer refuses what conflicts with what it already signed (after a WAL replay, a
+          // proposal of a round whose prevote is signed): never sign twice, and go on as for votes.
+          logger.error("signer refused a proposal", { height: a.proposal.height, round: a.proposal.round, error: (e as Error).message });
+          return;
+        }
         const msg = encodeProposalMessage(PbProposal.encode(signed).finish(), pb.bytes);
         remember(`p/${signed.round}/${a.proposal.value.id}`, Channel.consensusData, msg);
         deps.p2p.broadcast(Channel.consensusData, msg);
@@ -198,7 +237,9 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
         const fromWal = walOwnVotes.get(`${v.type}/${v.round}`);
         const block = v.valueId === null ? null : blocks.get(v.valueId)!;
         const wasReplaying = replaying;
-        ownVotesSigned = ownVotesSigned.then(() => sendOwnVote(v, block, fromWal, wasReplaying)).catch((e: Error) => halt(e));
+        ownVotesSigned = ownVotesSigned.then(() => sendOwnVote(v, block, fromWal, wasReplaying)).catch((e: Error) => {
+          if (e !== walFailure) halt(e);
+        });
         return;
       }
       case "scheduleTimeout":
@@ -216,7 +257,9 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
           replayed.push(a);
           return;
         }
-        void buildValue(a.height, a.round);
+        buildValue(a.height, a.round).catch((e: Error) => {
+          if (e !== walFailure) halt(e);
+        });
         return;
       case "evidence": {
         logger.warn("equivocation seen", { validator: a.evidence.validator, height: a.evidence.height, round: a.evidence.round, type: a.evidence.type });
@@ -246,7 +289,8 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     }
     const index = setAt(v.height)!.indexOf(self!);
     const unsigned: PbVote = { type: v.type === VoteType.prevote ? SignedMsgType.prevote : SignedMsgType.precommit, height: v.height, round: v.round, blockId, timestamp: time, validatorAddress: Buffer.from(self!, "hex"), validatorIndex: index, signature: new Uint8Array(), extension, extensionSignature: new Uint8Array() };
-    if (wal !== null && !wasReplaying) wal.append(encodeRecord({ kind: RecordKind.ownVote, height: v.height, round: v.round, aux: v.type, a: PbVote.encode(unsigned).finish(), b: new Uint8Array() }), true);
+    if (walFailure !== null) return; // halted: never sign after a failed write
+    if (wal !== null && !wasReplaying) walAppend(encodeRecord({ kind: RecordKind.ownVote, height: v.height, round: v.round, aux: v.type, a: PbVote.encode(unsigned).finish(), b: new Uint8Array() }), true);
     let signed: PbVote;
     try {
       signed = signVote(opts.signer!, opts.chainId, v.type, v.height, v.round, blockId, time, index);
@@ -388,7 +432,11 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
         await deps.evidence.update(pb.block.evidence?.evidence ?? []);
         logger.info("committed block", { height: h, round, txs: pb.block.data?.txs.length ?? 0, hash: pb.blockId.hash, app_hash: next.appHash });
       }
-      wal?.reset();
+      try {
+        wal?.reset();
+      } catch (e) {
+        if (e !== walFailure) walFailed(e as Error);
+      }
     } catch (e) {
       return halt(e as Error);
     } finally {
@@ -455,9 +503,13 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       }
       if (stopped) return;
     }
-    if (v.height === height) remember(`v/${v.type}/${v.round}/${addr}/${blockIdKey(v.blockId)}`, Channel.consensusVote, bytes);
+    // A vote the core would drop (a duplicate, or over its per-validator bounds) is not logged,
+    // handled or re-gossiped: what a byzantine validator signs costs bounded memory and disk.
+    const cv = toCoreVote(v, addr);
+    if (!core.accepts(cv)) return;
     if (!fromWal) log({ kind: RecordKind.vote, height: v.height, round: v.round, aux: 0, a: bytes, b: new Uint8Array() }, false);
-    feed({ kind: "vote", vote: toCoreVote(v, addr) });
+    feed({ kind: "vote", vote: cv });
+    if (v.height === height && core.holds(cv)) remember(`v/${v.type}/${v.round}/${addr}/${blockIdKey(v.blockId)}`, Channel.consensusVote, bytes);
   }
 
   /** A peer is at height h, below ours: send it that height's block and commit (rate-limited). */
@@ -517,12 +569,16 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     }
   }
 
+  /** Runs a peer's message handler: its errors close the peer, except our own WAL failing. */
   function guarded(peer: string, f: () => void | Promise<void>): void {
+    const blame = (e: Error) => {
+      if (e !== walFailure && walFailure === null) deps.p2p.ban(peer, e.message);
+    };
     try {
       const r = f();
-      if (r instanceof Promise) r.catch((e: Error) => deps.p2p.ban(peer, e.message));
+      if (r instanceof Promise) r.catch(blame);
     } catch (e) {
-      deps.p2p.ban(peer, (e as Error).message);
+      blame(e as Error);
     }
   }
 
@@ -599,7 +655,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       }));
       height = deps.getState().lastBlockHeight + 1n;
       if (opts.walPath !== null) {
-        wal = openWal(opts.walPath);
+        wal = openWal(opts.walPath, opts.walFs);
         await replay();
       } else startHeight(height);
       let ticks = 0;
@@ -620,7 +676,11 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       timers.clear();
       if (gossipTimer !== null) clearTimeout(gossipTimer);
       while (applying) await new Promise((r) => setTimeout(r, 10));
-      wal?.close();
+      try {
+        wal?.close();
+      } catch (e) {
+        if (walFailure === null) throw e; // already halted on the WAL: report that, not this
+      }
       wal = null;
     },
   };

@@ -1,4 +1,5 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import { registerError } from "../../modules/sdk/errors.js";
 import type { Timestamp } from "../../modules/sdk/context.js";
 import { ed25519Sign, type Ed25519Key } from "../crypto/ed25519.js";
@@ -12,6 +13,7 @@ export const signerErrors = {
   regression: registerError("privval", 2, "height/round/step regression"),
   conflict: registerError("privval", 3, "conflicting data"),
   corrupt: registerError("privval", 4, "corrupt sign state"),
+  behind: registerError("privval", 5, "sign state is behind this validator's own signatures"),
 };
 
 export const Step = { propose: 1, prevote: 2, precommit: 3 } as const;
@@ -40,23 +42,127 @@ function emptyState(): LastSignState {
   return { height: 0n, round: 0, step: 0, signature: new Uint8Array(), signBytes: new Uint8Array() };
 }
 
+const maxRound = 2 ** 31 - 1;
+
+/** What to do about a sign state file the node cannot trust (part of every refusal's message). */
+export function signStateWayOut(path: string): string {
+  return (
+    `the node refuses to start, since signing from an unknown last-sign state could double-sign. ` +
+    `Way out: restore ${basename(path)} from an intact copy of this validator's own file; or stop every ` +
+    `process using this validator key, find a height N above every height it may have signed (the ` +
+    `network's latest height + 1), and write {"height":"N","round":0,"step":0,"signature":"","signbytes":""} ` +
+    `to ${path}. Never copy the file from another node or an older backup`
+  );
+}
+
+function corrupt(path: string, what: string): Error {
+  return signerErrors.corrupt.wrap(`${path}: ${what}; ${signStateWayOut(path)}`);
+}
+
+/**
+ * Parses the last-sign state, CometBFT's priv_validator_state.json. Every field must be present
+ * and well-formed: a height as a decimal string, round and step as integers in range, and a
+ * signature with its sign bytes exactly when something was signed (step > 0). Anything else is
+ * refused with a coded error that says the way out: a NaN round or step would make every
+ * comparison false and so switch the double-sign guard off.
+ */
+export function parseSignState(path: string, text: string): LastSignState {
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch (e) {
+    throw corrupt(path, `not JSON (${(e as Error).message}; a truncated write?)`);
+  }
+  if (typeof j !== "object" || j === null || Array.isArray(j)) throw corrupt(path, "not a JSON object");
+  const o = j as Record<string, unknown>;
+  for (const f of ["height", "round", "step", "signature", "signbytes"]) if (!(f in o)) throw corrupt(path, `field ${f} is missing`);
+  const h = o["height"];
+  // CometBFT writes the height as a string; accept a safe integer number as well.
+  const height =
+    typeof h === "string" && /^(0|[1-9][0-9]{0,18})$/.test(h) ? BigInt(h) : typeof h === "number" && Number.isSafeInteger(h) && h >= 0 ? BigInt(h) : null;
+  if (height === null) throw corrupt(path, `height ${JSON.stringify(h)} is not a non-negative integer`);
+  const round = o["round"];
+  if (typeof round !== "number" || !Number.isInteger(round) || round < 0 || round > maxRound) throw corrupt(path, `round ${JSON.stringify(round)} is not an integer in [0, 2^31)`);
+  const step = o["step"];
+  if (typeof step !== "number" || !Number.isInteger(step) || step < 0 || step > Step.precommit) throw corrupt(path, `step ${JSON.stringify(step)} is not 0, 1, 2 or 3`);
+  const sig = o["signature"];
+  const sb = o["signbytes"];
+  if (typeof sig !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(sig)) throw corrupt(path, "signature is not a base64 string");
+  if (typeof sb !== "string" || !/^([0-9A-Fa-f]{2})*$/.test(sb)) throw corrupt(path, "signbytes is not a hex string");
+  const signature = Buffer.from(sig, "base64");
+  const signBytes = Buffer.from(sb, "hex");
+  if (step === 0) {
+    if (round !== 0 && height === 0n) throw corrupt(path, "round set at height 0 before anything was signed");
+    if (signature.length !== 0 || signBytes.length !== 0) throw corrupt(path, "a signature without a step");
+  } else {
+    if (height === 0n) throw corrupt(path, "a step at height 0");
+    if (signature.length !== 64) throw corrupt(path, `signature of ${signature.length} bytes, an ed25519 signature has 64`);
+    if (signBytes.length === 0) throw corrupt(path, "a signature without its sign bytes");
+  }
+  return { height, round, step, signature: new Uint8Array(signature), signBytes: new Uint8Array(signBytes) };
+}
+
 export function loadSignState(path: string): LastSignState {
   if (!existsSync(path)) return emptyState();
+  let text: string;
   try {
-    const j = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
-    return {
-      height: BigInt(String(j["height"])),
-      round: Number(j["round"]),
-      step: Number(j["step"]),
-      signature: Buffer.from(String(j["signature"] ?? ""), "base64"),
-      signBytes: Buffer.from(String(j["signbytes"] ?? ""), "hex"),
-    };
+    text = readFileSync(path, "utf8");
   } catch (e) {
-    throw signerErrors.corrupt.wrap(`${path}: ${(e as Error).message}`);
+    throw corrupt(path, `unreadable (${(e as Error).message})`);
+  }
+  return parseSignState(path, text);
+}
+
+/**
+ * Refuses a sign state that is behind a signature this validator is known to have made (its
+ * precommit in a commit the node stored, or its vote in the WAL): the file was replaced by an
+ * older one or deleted, and the double-sign guard would let it sign that height again.
+ */
+export function assertSignStateCovers(path: string, last: Readonly<LastSignState>, signed: { height: bigint; round: number; step: number; source: string }): void {
+  const behind =
+    last.height < signed.height ||
+    (last.height === signed.height && (last.round < signed.round || (last.round === signed.round && last.step < signed.step)));
+  if (behind) {
+    throw signerErrors.behind.wrap(
+      `${path}: the file says ${last.height}/${last.round}/${last.step}, yet ${signed.source} holds this validator's signature at ` +
+        `${signed.height}/${signed.round}/${signed.step} (height going backwards: an older copy or a deleted file?); ${signStateWayOut(path)}`,
+    );
   }
 }
 
-function saveSignState(path: string, s: LastSignState): void {
+/** Fsyncs a directory, so that a rename in it survives a crash. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The file operations a durable state write uses (injectable, so tests can see their order). */
+export interface SignStateFs {
+  /** Writes and fsyncs a file. */
+  writeSynced(path: string, text: string): void;
+  rename(from: string, to: string): void;
+  fsyncDir(dir: string): void;
+}
+
+export const nodeSignStateFs: SignStateFs = {
+  writeSynced(path, text) {
+    const fd = openSync(path, "w", 0o600);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  },
+  rename: renameSync,
+  fsyncDir,
+};
+
+function saveSignState(fs: SignStateFs, path: string, s: LastSignState): void {
   const text = JSON.stringify(
     {
       height: s.height.toString(),
@@ -69,20 +175,17 @@ function saveSignState(path: string, s: LastSignState): void {
     2,
   );
   const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  fs.writeSynced(tmp, text);
+  fs.rename(tmp, path);
+  // The rename is durable only once the directory entry is: without this, a crash after the
+  // signature went out could bring back the old state file.
+  fs.fsyncDir(dirname(path));
 }
 
 /**
  * A file-backed signer. `statePath` null keeps the state in memory (simulations and tests).
  */
-export function createPrivValidator(key: Ed25519Key, statePath: string | null): PrivValidator {
+export function createPrivValidator(key: Ed25519Key, statePath: string | null, fs: SignStateFs = nodeSignStateFs): PrivValidator {
   let last = statePath === null ? emptyState() : loadSignState(statePath);
 
   function check(height: bigint, round: number, step: number, signBytes: Uint8Array): Uint8Array | null {
@@ -105,7 +208,7 @@ export function createPrivValidator(key: Ed25519Key, statePath: string | null): 
     if (again !== null) return again;
     const signature = ed25519Sign(key, signBytes);
     const next = { height, round, step, signature, signBytes };
-    if (statePath !== null) saveSignState(statePath, next);
+    if (statePath !== null) saveSignState(fs, statePath, next);
     last = next;
     return signature;
   }

@@ -10,6 +10,25 @@ import { registerError } from "../../modules/sdk/errors.js";
 
 export const walErrors = {
   corrupt: registerError("wal", 2, "write-ahead log is corrupt"),
+  writeFailed: registerError("wal", 3, "write-ahead log write failed"),
+};
+
+/** The file operations the WAL uses after it is open (injectable: tests make them fail). */
+export interface WalFs {
+  write(fd: number, buf: Uint8Array, position: number): void;
+  fsync(fd: number): void;
+  truncate(fd: number): void;
+  close(fd: number): void;
+}
+
+export const nodeWalFs: WalFs = {
+  write(fd, buf, position) {
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off, position + off);
+  },
+  fsync: fsyncSync,
+  truncate: (fd) => ftruncateSync(fd, 0),
+  close: closeSync,
 };
 
 const crcTable = (() => {
@@ -40,7 +59,7 @@ export interface Wal {
 
 const maxRecordBytes = 64 * 1024 * 1024;
 
-export function openWal(path: string): Wal {
+export function openWal(path: string, fs: WalFs = nodeWalFs): Wal {
   mkdirSync(dirname(path), { recursive: true });
   const records: Uint8Array[] = [];
   let validLength = 0;
@@ -72,18 +91,21 @@ export function openWal(path: string): Wal {
       header.writeUInt32BE(record.length, 0);
       header.writeUInt32BE(crc32(record), 4);
       const buf = Buffer.concat([header, record]);
-      writeSync(fd, buf, 0, buf.length, position);
+      fs.write(fd, buf, position);
       position += buf.length;
-      if (sync) fsyncSync(fd);
+      if (sync) fs.fsync(fd);
     },
     reset() {
-      ftruncateSync(fd, 0);
-      fsyncSync(fd);
+      fs.truncate(fd);
+      fs.fsync(fd);
       position = 0;
     },
     close() {
-      fsyncSync(fd);
-      closeSync(fd);
+      try {
+        fs.fsync(fd);
+      } finally {
+        fs.close(fd);
+      }
     },
   };
 }

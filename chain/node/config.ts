@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { registerError } from "../../modules/sdk/errors.js";
+import { isLoopbackHost } from "./control.js";
 
 // The node's config/tcd.json (config/config.json before: CometBFT reads any config/config.*,
 // so the name is left to its config.toml): CometBFT's sections and names (rpc, p2p, mempool, consensus,
@@ -30,7 +31,7 @@ export interface NodeConfig {
     /** Index entries one tx_search may read; a query matching more is refused (-32602). */
     max_tx_search_entries: number;
   };
-  p2p: { laddr: string; external_address: string; persistent_peers: string; seeds: string; max_num_inbound_peers: number; max_num_outbound_peers: number; pex: boolean };
+  p2p: { laddr: string; external_address: string; persistent_peers: string; seeds: string; max_num_inbound_peers: number; max_num_outbound_peers: number; pex: boolean; handshake_timeout: string; partial_message_timeout: string; control_laddr: string };
   mempool: { size: number; max_txs_bytes: number; max_tx_bytes: number; cache_size: number; recheck: boolean; max_pending_checks: number };
   consensus: {
     timeout_propose: string;
@@ -66,7 +67,7 @@ export function defaultConfig(moniker: string): NodeConfig {
       max_ws_concurrent_requests: 16,
       max_tx_search_entries: 10_000,
     },
-    p2p: { laddr: "tcp://127.0.0.1:26656", external_address: "", persistent_peers: "", seeds: "", max_num_inbound_peers: 40, max_num_outbound_peers: 10, pex: true },
+    p2p: { laddr: "tcp://127.0.0.1:26656", external_address: "", persistent_peers: "", seeds: "", max_num_inbound_peers: 40, max_num_outbound_peers: 10, pex: true, handshake_timeout: "20s", partial_message_timeout: "60s", control_laddr: "" },
     mempool: { size: 50_000, max_txs_bytes: 256 * 1024 * 1024, max_tx_bytes: 1024 * 1024, cache_size: 100_000, recheck: true, max_pending_checks: 5_000 },
     consensus: {
       timeout_propose: "3s",
@@ -130,6 +131,8 @@ export function validateConfig(c: NodeConfig): NodeConfig {
     if (!Number.isSafeInteger(c.api[k]) || c.api[k] <= 0) throw configErrors.invalid.wrap(`api.${k} must be a positive integer`);
   }
   for (const v of Object.values(c.consensus)) if (typeof v === "string") parseDuration(v);
+  if (c.p2p.control_laddr !== "" && !isLoopbackHost(parseListenAddress(c.p2p.control_laddr).host)) throw configErrors.invalid.wrap("p2p.control_laddr must be a loopback address (tcp://127.0.0.1:port)");
+  for (const k of ["handshake_timeout", "partial_message_timeout"] as const) if (parseDuration(c.p2p[k]) <= 0) throw configErrors.invalid.wrap(`p2p.${k} must be positive`);
   for (const key of ["persistent_peers", "seeds"] as const) {
     for (const p of c.p2p[key].split(",").map((x) => x.trim()).filter((x) => x !== "")) {
       if (!/^[0-9a-fA-F]{40}@[^@\s]+:[0-9]{1,5}$/.test(p)) throw configErrors.invalid.wrap(`p2p.${key}: ${JSON.stringify(p)} is not nodeid@host:port`);

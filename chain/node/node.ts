@@ -1,4 +1,5 @@
 import { Block } from "cosmjs-types/tendermint/types/block";
+import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { registerError } from "../../modules/sdk/errors.js";
 import type { Logger } from "../../modules/sdk/context.js";
 import { loadGenesisFile, type ParsedGenesis } from "../../genesis/genesisDoc.js";
@@ -8,7 +9,7 @@ import { createSigPrecheck } from "../app/sigPrecheck.js";
 import { createSigCache } from "../app/sigVerifier.js";
 import { availableParallelism } from "node:os";
 import { loadOrGenNodeKey, loadPrivValidatorKey, nodeId } from "../crypto/keyFiles.js";
-import { createPrivValidator } from "../consensus/privValidator.js";
+import { assertSignStateCovers, createPrivValidator, Step } from "../consensus/privValidator.js";
 import { createMempool, hashTx, type Mempool } from "../mempool/mempool.js";
 import { levelKV, memoryKV, type AsyncKV } from "../store/asyncKV.js";
 import { BlockStore } from "../store/blockStore.js";
@@ -26,6 +27,7 @@ import { ed25519Address } from "../crypto/ed25519.js";
 import { homePaths, metricsListenAddress, parseDuration, parseListenAddress, type NodeConfig } from "./config.js";
 import { createEventBus, type EventBus } from "./eventBus.js";
 import { finalizeRequest } from "../state/blockExecutor.js";
+import { startControlServer, type ControlServer } from "./control.js";
 import { EvidencePool, encodeEvidenceMessage } from "../consensus/evidencePool.js";
 import { createSignatureCache } from "../consensus/signedMessages.js";
 import { validateBlock } from "../state/validation.js";
@@ -36,6 +38,7 @@ import { startMempoolGossip } from "../mempool/gossip.js";
 import { Channel, channelsFor, createSwitch, parsePeerAddress, type Switch } from "../p2p/switch.js";
 import type { Ed25519Key } from "../crypto/ed25519.js";
 import type { ValidatorSet } from "../consensus/validatorSet.js";
+import type { WalFs } from "../consensus/wal.js";
 
 export const nodeErrors = {
   wrongChain: registerError("node", 2, "data directory belongs to another chain"),
@@ -52,6 +55,8 @@ export interface NodeOptions {
   /** Keep everything in memory (tests); the home directory is still read for keys and genesis. */
   inMemory?: boolean;
   checkInvariants?: boolean;
+  /** The consensus WAL's file operations (tests inject failing ones). */
+  walFs?: WalFs;
 }
 
 export interface Node {
@@ -228,6 +233,12 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
     const soleValidator = () => state.validators.size === 1 && state.validators.get(selfHex) !== undefined;
     const consensusSigCache = createSignatureCache();
     const signer = createPrivValidator(validatorKey, mem ? null : paths.privValidatorState);
+    if (!mem && blockStore.height > 0n) {
+      // The last stored commit may hold this validator's precommit: its sign state must not be behind it.
+      const seen = await blockStore.loadSeenCommit(blockStore.height);
+      const own = seen?.signatures.find((s) => (s.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT || s.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_NIL) && Buffer.from(s.validatorAddress).toString("hex").toUpperCase() === selfHex);
+      if (seen && own) assertSignStateCovers(paths.privValidatorState, signer.last, { height: seen.height, round: seen.round, step: Step.precommit, source: `the block store's commit for height ${seen.height}` });
+    }
     let haltResolve!: (e: Error) => void;
     const halted = new Promise<Error>((r) => (haltResolve = r));
     const executorDeps = { app, blockStore, txIndex, mempool, eventBus, logger };
@@ -240,6 +251,8 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         maxInbound: opts.config.p2p.max_num_inbound_peers,
         maxOutbound: opts.config.p2p.max_num_outbound_peers,
         channels: channelsFor(Number(genesis.consensusParams.block!.maxBytes)),
+        handshakeTimeoutMs: parseDuration(opts.config.p2p.handshake_timeout),
+        partialTimeoutMs: parseDuration(opts.config.p2p.partial_message_timeout),
       },
       { logger },
     );
@@ -305,6 +318,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
               timeoutCommitMs: parseDuration(cc.timeout_commit),
               signer,
               walPath: mem ? null : paths.consensusWal,
+              walFs: opts.walFs,
               voteExtensionsEnableHeight: genesis.consensusParams.abci?.voteExtensionsEnableHeight ?? 0n,
             },
             { ...executorDeps, p2p: driverP2p!, evidence: evidencePool!, getState: () => state, setState: (s) => (state = s), now: () => Date.now(), onHalt: haltResolve },
@@ -313,6 +327,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
     let rpc: RpcServer | null = null;
     let api: ApiServer | null = null;
     let metrics: { nodeMetrics: NodeMetrics; server: MetricsServer } | null = null;
+    let control: ControlServer | null = null;
     const node: Node = {
       id: nodeId(nodeKey),
       config: opts.config,
@@ -366,6 +381,10 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
           const a = parseListenAddress(opts.config.api.address);
           api = await createApiServer({ host: a.host, port: a.port, config: opts.config.api }, { node, logger });
         }
+        if (opts.config.p2p.control_laddr !== "") {
+          control = await startControlServer(parseListenAddress(opts.config.p2p.control_laddr), { p2p, height: () => state.lastBlockHeight, logger });
+          logger.info(`control endpoint (loopback only) on ${control.address}`);
+        }
         logger.info("node started", { chain_id: genesis.chainId, height: state.lastBlockHeight, rpc: rpc.address, ...(api === null ? {} : { api: api.address }), node_id: nodeId(nodeKey) });
       },
       async stop() {
@@ -377,6 +396,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         await api?.close();
         metrics?.nodeMetrics.stop();
         await metrics?.server.close();
+        await control?.close();
         await mempool.withLock(async () => {});
         await closeAll();
         logger.info("node stopped", { height: state.lastBlockHeight });

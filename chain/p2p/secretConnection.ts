@@ -38,6 +38,12 @@ export interface SecretConnection {
   onClose(handler: (reason: Error | null) => void): void;
   close(reason?: Error): void;
   readonly socket: Socket;
+  /**
+   * Bytes copied while reassembling frames from TCP chunks: each received byte is copied at
+   * most once (chunks are collected and joined once a frame is complete), so this stays below
+   * the bytes received however finely a peer splits its frames.
+   */
+  readonly copiedBytes: number;
 }
 
 function nonce(counter: bigint): Buffer {
@@ -143,7 +149,34 @@ export async function makeSecretConnection(
   let messageHandler: (m: Uint8Array) => void = () => {};
   const closeHandlers: Array<(r: Error | null) => void> = [];
   let closed = false;
-  let pending: Buffer = buffered.data;
+  // Received bytes not yet parsed, as the chunks they arrived in (joined once per frame, not
+  // once per chunk: appending each chunk to one buffer made a frame cost O(size^2 / chunk)).
+  const chunks: Buffer[] = buffered.data.length > 0 ? [buffered.data] : [];
+  let pendingBytes = buffered.data.length;
+  let copiedBytes = 0;
+  let frameLen = -1;
+  /** Takes the first n pending bytes (n <= pendingBytes), copying only if they span chunks. */
+  const take = (n: number): Buffer => {
+    const first = chunks[0]!;
+    pendingBytes -= n;
+    if (first.length >= n) {
+      if (first.length === n) chunks.shift();
+      else chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    let off = 0;
+    while (off < n) {
+      const c = chunks[0]!;
+      const k = Math.min(c.length, n - off);
+      c.copy(out, off, 0, k);
+      off += k;
+      if (k === c.length) chunks.shift();
+      else chunks[0] = c.subarray(k);
+    }
+    copiedBytes += n;
+    return out;
+  };
   const close = (reason: Error | null = null) => {
     if (closed) return;
     closed = true;
@@ -151,14 +184,20 @@ export async function makeSecretConnection(
     for (const h of closeHandlers) h(reason);
   };
   const onData = (chunk: Buffer) => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    if (chunk.length > 0) {
+      chunks.push(chunk);
+      pendingBytes += chunk.length;
+    }
     try {
-      while (pending.length >= 4) {
-        const len = pending.readUInt32BE(0);
-        if (len > maxFrame + tagLength) throw p2pErrors.tooLarge.wrap(`${len} bytes`);
-        if (pending.length < 4 + len) break;
-        const body = pending.subarray(4, 4 + len);
-        pending = pending.subarray(4 + len);
+      for (;;) {
+        if (frameLen < 0) {
+          if (pendingBytes < 4) break;
+          frameLen = take(4).readUInt32BE(0);
+          if (frameLen > maxFrame + tagLength) throw p2pErrors.tooLarge.wrap(`${frameLen} bytes`);
+        }
+        if (pendingBytes < frameLen) break;
+        const body = take(frameLen);
+        frameLen = -1;
         const msg = open(recvKey, recvCounter++, body);
         if (closed) return;
         messageHandler(msg);
@@ -170,7 +209,7 @@ export async function makeSecretConnection(
   socket.on("data", onData);
   socket.on("close", () => close(null));
   socket.on("error", (e) => close(e));
-  setImmediate(() => pending.length > 0 && onData(Buffer.alloc(0)));
+  setImmediate(() => pendingBytes > 0 && onData(Buffer.alloc(0)));
 
   return {
     remoteId,
@@ -188,5 +227,8 @@ export async function makeSecretConnection(
       closeHandlers.push(h);
     },
     close: (reason) => close(reason ?? null),
+    get copiedBytes() {
+      return copiedBytes;
+    },
   };
 }

@@ -3,7 +3,7 @@ import type { Logger } from "../../modules/sdk/context.js";
 import { registerError } from "../../modules/sdk/errors.js";
 import type { Ed25519Key } from "../crypto/ed25519.js";
 import { nodeId } from "../crypto/keyFiles.js";
-import { makeSecretConnection, type SecretConnection } from "./secretConnection.js";
+import { makeSecretConnection, p2pErrors, type SecretConnection } from "./secretConnection.js";
 
 // The switch (CometBFT's p2p.Switch): it listens, dials persistent peers (reconnecting with
 // exponential backoff), bounds inbound and outbound peers, keeps one connection per node id,
@@ -11,6 +11,12 @@ import { makeSecretConnection, type SecretConnection } from "./secretConnection.
 // [channel id][eof flag][chunk] (as CometBFT's MConnection packets), so a message may be larger
 // than a frame; an unknown channel or a message over the channel's limit closes that peer,
 // never the node.
+//
+// Per-peer resources are bounded (issue 16, defect 5): the chunks of messages not yet complete
+// count against one budget per peer (the largest channel limit: a sender writes one message's
+// frames back to back, so an honest peer has about one message in flight) and must complete
+// within partialTimeoutMs; inbound connections still in their handshake count against
+// maxInbound, and a handshake must finish within handshakeTimeoutMs overall.
 
 export const switchErrors = {
   badAddress: registerError("p2p", 10, "invalid peer address"),
@@ -49,6 +55,8 @@ export const defaultChannels: ChannelSpec[] = channelsFor(1024 * 1024);
 
 /** Payload bytes per frame: big messages are cut so that other channels interleave. */
 const chunkBytes = 256 * 1024;
+/** What a held chunk costs beyond its bytes (its array slot and view), charged to the peer. */
+const chunkOverhead = 128;
 
 export interface PeerAddress {
   id: string;
@@ -71,9 +79,14 @@ export interface SwitchOptions {
   maxOutbound: number;
   channels: ChannelSpec[];
   backoff?: { minMs: number; maxMs: number };
+  /** The whole handshake (all its reads) must finish within this; default 20 s as CometBFT. */
   handshakeTimeoutMs?: number;
   /** A peer whose unsent bytes exceed this has messages dropped (TrySend semantics). */
   maxPendingBytes?: number;
+  /** Bytes of incomplete messages held per peer, all channels together (each chunk charged 128 bytes more); default the largest channel limit + 1 MiB. */
+  maxPartialBytes?: number;
+  /** An incomplete message must be completed within this; default 60 s. */
+  partialTimeoutMs?: number;
 }
 
 export interface Switch {
@@ -94,6 +107,13 @@ export interface Switch {
   dialOnce(addr: PeerAddress): void;
   /** Outbound slots not taken by connected or connecting peers. */
   freeOutboundSlots(): number;
+  /**
+   * Fault injection (`tcd localnet disconnect`): closes every peer and refuses and dials none
+   * for `ms`, then dials the persistent peers again at once. 0 ends an isolation early.
+   */
+  isolate(ms: number): void;
+  /** Epoch ms until which the switch is isolated (0: not isolated). */
+  readonly isolatedUntil: number;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -101,6 +121,9 @@ export interface Switch {
 interface PeerConn {
   conn: SecretConnection;
   outbound: boolean;
+  /** Bytes held in incomplete messages, and when the oldest of them began (0: none). */
+  partialBytes(): number;
+  partialSince(): number;
 }
 
 export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Switch {
@@ -112,6 +135,17 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
   const channelLimits = new Map(opts.channels.map((c) => [c.id, c.maxMessageBytes]));
   const backoff = opts.backoff ?? { minMs: 500, maxMs: 30_000 };
   const maxPending = opts.maxPendingBytes ?? 64 * 1024 * 1024;
+  const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 20_000;
+  const maxPartial = opts.maxPartialBytes ?? Math.max(...opts.channels.map((c) => c.maxMessageBytes)) + 1024 * 1024;
+  const partialTimeoutMs = opts.partialTimeoutMs ?? 60_000;
+  let sweepTimer: NodeJS.Timeout | null = null;
+  /** Inbound connections in their handshake: they take inbound slots too. */
+  let handshaking = 0;
+  let isolatedUntil = 0;
+  let isolationTimer: NodeJS.Timeout | null = null;
+  /** Persistent peers waiting for an isolation to end (their dial loops sleep meanwhile). */
+  const waitingForIsolation = new Set<PeerAddress>();
+  const isolated = () => isolatedUntil > Date.now();
   const dialTimers = new Set<NodeJS.Timeout>();
   const sockets = new Set<Socket>();
   let server: Server | null = null;
@@ -134,9 +168,15 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
       conn.close();
       return false;
     }
-    peers.set(conn.remoteId, { conn, outbound });
-    // Per channel: the chunks of a message not yet complete.
-    const partial = new Map<number, { chunks: Uint8Array[]; bytes: number }>();
+    // Per channel: the chunks of a message not yet complete (joined once, at its last frame).
+    const partial = new Map<number, { chunks: Uint8Array[]; bytes: number; since: number }>();
+    let partialTotal = 0;
+    peers.set(conn.remoteId, {
+      conn,
+      outbound,
+      partialBytes: () => partialTotal,
+      partialSince: () => Math.min(...[...partial.values()].map((p) => p.since)),
+    });
     conn.onMessage((frame) => {
       const channel = frame[0];
       const eof = frame[1];
@@ -144,15 +184,18 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
       if (limit === undefined) return ban(conn.remoteId, `unknown channel ${channel}`);
       if (eof !== 0 && eof !== 1) return ban(conn.remoteId, "malformed frame");
       const chunk = frame.subarray(2);
-      const acc = partial.get(channel!) ?? { chunks: [], bytes: 0 };
+      const acc = partial.get(channel!) ?? { chunks: [], bytes: 0, since: Date.now() };
       acc.chunks.push(chunk);
       acc.bytes += chunk.length;
       if (acc.bytes > limit) return ban(conn.remoteId, `message of ${acc.bytes}+ bytes on channel ${channel} (limit ${limit})`);
       if (eof === 0) {
         partial.set(channel!, acc);
+        // Each held chunk is charged its bookkeeping too, so that a flood of tiny frames is bounded.
+        partialTotal += chunk.length + chunkOverhead;
+        if (partialTotal > maxPartial) return ban(conn.remoteId, `${partialTotal} bytes of incomplete messages (limit ${maxPartial} per peer)`);
         return;
       }
-      partial.delete(channel!);
+      if (partial.delete(channel!)) partialTotal -= acc.bytes - chunk.length + (acc.chunks.length - 1) * chunkOverhead;
       const msg = acc.chunks.length === 1 ? chunk : Buffer.concat(acc.chunks);
       const h = handlers.get(channel!);
       try {
@@ -182,14 +225,14 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
   const dialing = new Set<string>();
 
   function dialOnce(addr: PeerAddress): void {
-    if (stopped || peers.has(addr.id) || dialing.has(addr.id) || addr.id === self) return;
+    if (stopped || isolated() || peers.has(addr.id) || dialing.has(addr.id) || addr.id === self) return;
     if (count(true) + dialing.size >= opts.maxOutbound) return;
     dialing.add(addr.id);
     const socket = createConnection({ host: addr.host, port: addr.port });
     track(socket);
     socket.once("error", () => dialing.delete(addr.id));
     socket.once("connect", () => {
-      makeSecretConnection(socket, opts.nodeKey, { expectedId: addr.id, timeoutMs: opts.handshakeTimeoutMs })
+      handshake(socket, addr.id)
         .then((conn) => {
           dialing.delete(addr.id);
           if (stopped) return conn.close();
@@ -203,6 +246,20 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
     });
   }
 
+  /** The secret-connection handshake, bounded in total time (a slow peer cannot hold a slot). */
+  function handshake(socket: Socket, expectedId: string | null): Promise<SecretConnection> {
+    const timer = setTimeout(() => socket.destroy(p2pErrors.handshake.wrap(`not done within ${handshakeTimeoutMs} ms`)), handshakeTimeoutMs);
+    return makeSecretConnection(socket, opts.nodeKey, { expectedId, timeoutMs: handshakeTimeoutMs }).finally(() => clearTimeout(timer));
+  }
+
+  /** Closes peers whose incomplete messages are older than partialTimeoutMs. */
+  function sweep(): void {
+    const now = Date.now();
+    for (const [id, p] of peers) {
+      if (p.partialBytes() > 0 && now - p.partialSince() > partialTimeoutMs) ban(id, `incomplete message not finished within ${partialTimeoutMs} ms`);
+    }
+  }
+
   function track(socket: Socket): void {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
@@ -211,6 +268,10 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
 
   function dial(addr: PeerAddress, attempt: number): void {
     if (stopped) return;
+    if (isolated()) {
+      waitingForIsolation.add(addr);
+      return;
+    }
     let retried = false;
     const retry = () => {
       if (stopped || retried) return;
@@ -228,7 +289,7 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
     track(socket);
     socket.once("error", () => retry());
     socket.once("connect", () => {
-      makeSecretConnection(socket, opts.nodeKey, { expectedId: addr.id, timeoutMs: opts.handshakeTimeoutMs })
+      handshake(socket, addr.id)
         .then((conn) => {
           if (stopped) return conn.close();
           if (!addPeer(conn, true)) return retry();
@@ -282,19 +343,48 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
       peers.get(peer)?.conn.close();
     },
     dialOnce,
-    freeOutboundSlots: () => Math.max(0, opts.maxOutbound - count(true) - dialing.size),
+    freeOutboundSlots: () => (isolated() ? 0 : Math.max(0, opts.maxOutbound - count(true) - dialing.size)),
+    get isolatedUntil() {
+      return isolated() ? isolatedUntil : 0;
+    },
+    isolate(ms) {
+      if (isolationTimer !== null) clearTimeout(isolationTimer);
+      isolationTimer = null;
+      const end = () => {
+        isolationTimer = null;
+        isolatedUntil = 0;
+        logger.info("p2p: isolation over, dialing peers again");
+        const waiting = [...waitingForIsolation];
+        waitingForIsolation.clear();
+        for (const a of waiting) dial(a, 0);
+      };
+      if (ms <= 0) return end();
+      isolatedUntil = Date.now() + ms;
+      logger.warn("p2p: isolated (fault injection): dropping and refusing every peer", { ms });
+      for (const p of peers.values()) p.conn.close(new Error("isolated by the node's control endpoint"));
+      isolationTimer = setTimeout(end, ms);
+      isolationTimer.unref();
+    },
     async start() {
       stopped = false;
+      sweepTimer = setInterval(sweep, Math.max(10, Math.min(1000, partialTimeoutMs / 4)));
+      sweepTimer.unref();
       if (opts.listen !== null) {
         server = createServer((socket) => {
           track(socket);
-          if (count(false) >= opts.maxInbound) return socket.destroy();
-          makeSecretConnection(socket, opts.nodeKey, { expectedId: null, timeoutMs: opts.handshakeTimeoutMs })
+          if (isolated()) return socket.destroy();
+          if (count(false) + handshaking >= opts.maxInbound) {
+            logger.debug("p2p: refusing inbound connection, limit reached", { peers: count(false), handshaking });
+            return socket.destroy();
+          }
+          handshaking++;
+          handshake(socket, null)
             .then((conn) => (stopped ? conn.close() : void addPeer(conn, false)))
             .catch((e: Error) => {
               logger.info("p2p: inbound handshake failed", { error: e.message });
               socket.destroy();
-            });
+            })
+            .finally(() => handshaking--);
         });
         await new Promise<void>((resolve, reject) => {
           server!.once("error", reject);
@@ -307,6 +397,8 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
     },
     async stop() {
       stopped = true;
+      if (sweepTimer !== null) clearInterval(sweepTimer);
+      if (isolationTimer !== null) clearTimeout(isolationTimer);
       for (const t of dialTimers) clearTimeout(t);
       dialTimers.clear();
       for (const p of peers.values()) p.conn.close();

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { CodedError } from "../../../modules/sdk/errors.js";
 import { ed25519FromSeed, ed25519Verify } from "../../crypto/ed25519.js";
 import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
-import { createPrivValidator } from "../privValidator.js";
+import { assertSignStateCovers, createPrivValidator, nodeSignStateFs, signerErrors, type SignStateFs } from "../privValidator.js";
 
 const key = ed25519FromSeed(new Uint8Array(32).fill(3));
 const t = { seconds: 1_767_225_600n, nanos: 0 };
@@ -24,5 +25,118 @@ describe("the file signer (last-sign state)", () => {
     pv = createPrivValidator(key, path); // restart
     assert.throws(() => pv.signVote("c", SignedMsgType.precommit, 5n, 0, block(9), t), /conflicting data/, "remembered across restarts");
     assert.ok(pv.signVote("c", SignedMsgType.precommit, 5n, 1, block(9), t).length === 64, "a later round is fine");
+  });
+});
+
+describe("corrupt or partial signer state refuses to start", () => {
+  const dir = () => mkdtempSync(join(tmpdir(), "tc-pv-"));
+  const good = () => {
+    const path = join(dir(), "priv_validator_state.json");
+    createPrivValidator(key, path).signVote("c", SignedMsgType.prevote, 7n, 2, block(1), t);
+    return { path, text: readFileSync(path, "utf8"), json: JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown> };
+  };
+  const refuses = (path: string, text: string, what: RegExp) => {
+    writeFileSync(path, text);
+    assert.throws(
+      () => createPrivValidator(key, path),
+      (e: unknown) => {
+        assert.ok(e instanceof CodedError, "a coded error");
+        assert.ok(e.is(signerErrors.corrupt), `privval 4, got ${e.codespace}:${e.code}`);
+        assert.match(e.message, what);
+        assert.match(e.message, /Way out: restore/, "says the way out");
+        return true;
+      },
+    );
+  };
+
+  it("a state the signer wrote itself loads and keeps guarding", () => {
+    const g = good();
+    const pv = createPrivValidator(key, g.path);
+    assert.equal(pv.last.height, 7n);
+    assert.equal(pv.last.round, 2);
+    assert.throws(() => pv.signVote("c", SignedMsgType.prevote, 7n, 2, block(2), t), /conflicting data/);
+  });
+
+  for (const field of ["height", "round", "step", "signature", "signbytes"]) {
+    it(`a missing ${field}`, () => {
+      const g = good();
+      delete g.json[field];
+      refuses(g.path, JSON.stringify(g.json), new RegExp(`field ${field} is missing`));
+    });
+  }
+
+  const variants: Array<[string, Record<string, unknown>, RegExp]> = [
+    ["a non-numeric round (NaN)", { round: "NaN" }, /round "NaN"/],
+    ["a non-numeric step", { step: "two" }, /step "two"/],
+    ["a null round", { round: null }, /round null/],
+    ["a fractional round", { round: 1.5 }, /round 1.5/],
+    ["a negative round", { round: -1 }, /round -1/],
+    ["a step out of range", { step: 4 }, /step 4/],
+    ["a non-numeric height", { height: "seven" }, /height "seven"/],
+    ["a negative height", { height: "-3" }, /height "-3"/],
+    ["a height as a float", { height: 7.5 }, /height 7.5/],
+    ["a height as an object", { height: { n: 7 } }, /height \{"n":7\}/],
+    ["a signature of the wrong type", { signature: 12 }, /signature is not a base64 string/],
+    ["a truncated signature", { signature: Buffer.alloc(10).toString("base64") }, /signature of 10 bytes/],
+    ["signbytes that are not hex", { signbytes: "zz" }, /signbytes is not a hex string/],
+    ["a signature without sign bytes", { signbytes: "" }, /without its sign bytes/],
+    ["a signature with step 0", { step: 0 }, /a signature without a step/],
+  ];
+  for (const [name, patch, what] of variants) {
+    it(name, () => {
+      const g = good();
+      refuses(g.path, JSON.stringify({ ...g.json, ...patch }), what);
+    });
+  }
+
+  it("truncated JSON (a torn write), an empty file, and JSON that is not an object", () => {
+    const g = good();
+    refuses(g.path, g.text.slice(0, g.text.length / 2), /not JSON/);
+    refuses(g.path, "", /not JSON/);
+    refuses(g.path, "[1,2]", /not a JSON object/);
+    refuses(g.path, "null", /not a JSON object/);
+  });
+
+  it("the way out (a fresh state at a height above everything signed) starts", () => {
+    const g = good();
+    writeFileSync(g.path, JSON.stringify({ height: "9", round: 0, step: 0, signature: "", signbytes: "" }));
+    const pv = createPrivValidator(key, g.path);
+    assert.throws(() => pv.signVote("c", SignedMsgType.precommit, 8n, 0, block(1), t), /height regression/);
+    assert.equal(pv.signVote("c", SignedMsgType.prevote, 9n, 0, block(1), t).length, 64);
+  });
+
+  it("a state behind this validator's own signature (height going backwards) refuses", () => {
+    const g = good();
+    const pv = createPrivValidator(key, g.path);
+    assert.doesNotThrow(() => assertSignStateCovers(g.path, pv.last, { height: 7n, round: 2, step: 2, source: "x" }));
+    for (const at of [
+      { height: 8n, round: 0, step: 3 },
+      { height: 7n, round: 3, step: 1 },
+      { height: 7n, round: 2, step: 3 },
+    ]) {
+      assert.throws(
+        () => assertSignStateCovers(g.path, pv.last, { ...at, source: "the block store's commit" }),
+        (e: unknown) => e instanceof CodedError && e.is(signerErrors.behind) && /height going backwards/.test(e.message) && /Way out/.test(e.message),
+      );
+    }
+  });
+
+  it("writes the state durably: file fsynced, renamed, then its directory fsynced, before the signature is returned", () => {
+    const path = join(dir(), "priv_validator_state.json");
+    const calls: string[] = [];
+    const fs: SignStateFs = {
+      writeSynced: (p, text) => (calls.push(`write ${p.slice(path.length)}`), nodeSignStateFs.writeSynced(p, text)),
+      rename: (a, b) => (calls.push(`rename ${a.slice(path.length)} ${b.slice(path.length)}`), nodeSignStateFs.rename(a, b)),
+      fsyncDir: (d) => (calls.push(`fsyncDir ${d === dirname(path)}`), nodeSignStateFs.fsyncDir(d)),
+    };
+    const pv = createPrivValidator(key, path, fs);
+    pv.signVote("c", SignedMsgType.prevote, 3n, 0, block(1), t);
+    assert.deepEqual(calls, ["write .tmp", "rename .tmp ", "fsyncDir true"]);
+    assert.deepEqual(readdirSync(dirname(path)), ["priv_validator_state.json"]);
+    // A failed directory sync means the state may not be durable: no signature is released.
+    const failing: SignStateFs = { ...nodeSignStateFs, fsyncDir: () => { throw new Error("EIO"); } };
+    const pv2 = createPrivValidator(key, path, failing);
+    assert.throws(() => pv2.signVote("c", SignedMsgType.precommit, 3n, 0, block(1), t), /EIO/);
+    assert.equal(pv2.last.step, 2, "the in-memory state did not advance");
   });
 });
