@@ -40,6 +40,10 @@ export interface Adversary {
   roundPush?: boolean;
   /** At the start of rounds it does not propose, propose anyway (in its own name). */
   impostor?: boolean;
+  /** Never sends a precommit (nor a commit, which carries its own). */
+  withholdPrecommits?: boolean;
+  /** Sends nothing from this time on (a byzantine validator that stops). */
+  silentAfterMs?: number;
 }
 
 /** Extra delay, before GST, for messages of some kinds to some nodes. */
@@ -48,6 +52,8 @@ export interface TargetedDelay {
   end: number;
   kinds: Array<"proposal" | "prevote" | "precommit" | "commit">;
   to: number[];
+  /** Only messages from these nodes (default: from anyone). */
+  from?: number[];
   extraMs: number;
 }
 
@@ -267,6 +273,8 @@ export function runSimulation(o: SimOptions): SimResult {
 
   function send(from: SimNode, to: SimNode, msg: Msg): void {
     if (from === to || from.address === to.address) return;
+    const adv = from.adversary;
+    if ((adv.silentAfterMs !== undefined && now >= adv.silentAfterMs) || (adv.withholdPrecommits === true && ((msg.kind === "vote" && msg.vote.type === VoteType.precommit) || msg.kind === "commit"))) return;
     if ((from.reach !== null && !from.reach.has(to.index)) || (to.reach !== null && !to.reach.has(from.index))) return;
     const beforeGst = now < o.gstMs;
     if (partitioned(from.index, to.index)) return;
@@ -275,7 +283,7 @@ export function runSimulation(o: SimOptions): SimResult {
     let extra = 0;
     if (beforeGst && o.delays !== undefined) {
       const k = kindOf(msg);
-      for (const d of o.delays) if (now >= d.start && now < d.end && k !== "other" && d.kinds.includes(k) && d.to.includes(to.index)) extra += d.extraMs;
+      for (const d of o.delays) if (now >= d.start && now < d.end && k !== "other" && d.kinds.includes(k) && d.to.includes(to.index) && (d.from === undefined || d.from.includes(from.index))) extra += d.extraMs;
     }
     for (let c = 0; c < copies; c++) {
       messages++;
@@ -690,13 +698,24 @@ export function twinsScenarioFromSeed(seed: number): SimOptions {
   // The lock attack (a third of the seeds): one correct node decides, f others lock without
   // deciding, and then the lockers with the remaining f correct nodes and the twins' other copies
   // must not decide anything else.
-  const lockAttack = r.chance(0.35);
+  const lockAttack = r.chance(0.3);
+  // The two-lock attack (a fifth of the seeds): k <= f correct nodes lock w in round 0, the
+  // other 2f+1-k lock v in a later round; the adversaries never precommit (no decision) and stop
+  // at GST. Only the valid-round rule (re-propose v with its valid round; the w-lockers accept
+  // it since they locked earlier) decides the height.
+  const twoLock = !lockAttack && r.chance(0.3);
   const order2 = shuffle(correctIdx);
   const decider = order2[0]!;
   const lockers = order2.slice(1, 1 + (correctIdx.length - 1 - f));
   const others = order2.slice(1 + lockers.length);
   const shared: [number[], number[]] = lockAttack ? [[decider, ...lockers].sort((a, b) => a - b), [...lockers, ...others].sort((a, b) => a - b)] : split();
-  const twinned = lockAttack ? byzIdx : byzIdx.filter(() => r.chance(0.7));
+  const wLockers = order2.slice(0, r.int(1, f));
+  const vLockers = order2.slice(wLockers.length);
+  if (twoLock) {
+    shared[0] = [...wLockers].sort((a, b) => a - b);
+    shared[1] = [...vLockers].sort((a, b) => a - b);
+  }
+  const twinned = lockAttack || twoLock ? byzIdx : byzIdx.filter(() => r.chance(0.7));
   // Copies are numbered after the validators, in validator order.
   const copyIndex = new Map(twinned.map((v, k) => [v, n + k]));
   const byzNodes = [...byzIdx, ...copyIndex.values()];
@@ -706,7 +725,7 @@ export function twinsScenarioFromSeed(seed: number): SimOptions {
     byzantine[b] = "adversary";
     const adv: Adversary = {};
     if (copyIndex.has(b)) {
-      const [ga, gb] = lockAttack || r.chance(0.8) ? shared : split();
+      const [ga, gb] = lockAttack || twoLock || r.chance(0.8) ? shared : split();
       adv.twins = [[...ga, ...byzNodes], [...gb, ...byzNodes]];
     }
     if (r.chance(0.35)) adv.fakePol = true;
@@ -717,10 +736,12 @@ export function twinsScenarioFromSeed(seed: number): SimOptions {
     if (r.chance(0.2)) adv.roundPush = true;
     if (r.chance(0.2)) adv.amnesiaEveryMs = r.int(300, 1500);
     if (r.chance(0.2)) adv.impostor = true;
-    adversaries[b] = adv;
+    // In the two-lock attack the copies do not relay between the groups.
+    adversaries[b] = twoLock ? { twins: [[...shared[0]], [...shared[1]]], withholdPrecommits: true } : adv;
   }
   const phase1 = r.int(250, 700);
-  const gstMs = lockAttack ? phase1 + r.int(1500, 4000) : r.int(1000, 5000);
+  const gstMs = lockAttack ? phase1 + r.int(1500, 4000) : twoLock ? r.int(1500, 4000) : r.int(1000, 5000);
+  if (twoLock) for (const b of byzIdx) adversaries[b]!.silentAfterMs = gstMs;
   const partitions: Array<[number, number, number[]]> = [];
   const delays: TargetedDelay[] = [];
   if (lockAttack) {
@@ -732,20 +753,27 @@ export function twinsScenarioFromSeed(seed: number): SimOptions {
     partitions.push([phase1, gstMs, [decider, ...byzIdx]]);
     delays.push({ start: 0, end: phase1, kinds: ["proposal"], to: [...others, ...copyIndex.values()], extraMs: r.int(1000, 3000) });
     delays.push({ start: 0, end: phase1, kinds: ["precommit", "commit"], to: lockers, extraMs: r.int(3000, 8000) });
+  } else if (twoLock) {
+    // Round 0: the twins' second copies get the proposal late (they prevote nil), the v-lockers
+    // get the w-lockers' prevotes late: only the w-lockers see w's 2/3 prevotes and lock it.
+    delays.push({ start: 0, end: phase1, kinds: ["proposal"], to: [...copyIndex.values()], extraMs: r.int(1000, 3000) });
+    delays.push({ start: 0, end: gstMs, kinds: ["prevote"], to: vLockers, from: wLockers, extraMs: r.int(3000, 8000) });
+    // From round 1 on, the w-lockers get proposals late: they keep their lock on w.
+    delays.push({ start: Math.min(phase1, 400), end: gstMs, kinds: ["proposal"], to: wLockers, extraMs: r.int(3000, 8000) });
   } else if (twinned.length > 0 && r.chance(0.6)) {
     // The twins' partition: each correct group with one copy of every twin.
     const start = r.chance(0.5) ? 0 : r.int(0, gstMs / 2);
     partitions.push([start, r.chance(0.5) ? gstMs : r.int(start + 200, gstMs), [...shared[0], ...twinned]]);
   }
   // Partitions that change (Twins' per-round partitions, in time windows).
-  for (let k = lockAttack ? 0 : r.int(0, 4); k > 0; k--) {
+  for (let k = lockAttack || twoLock ? 0 : r.int(0, 4); k > 0; k--) {
     const start = r.int(0, gstMs);
     const everyone = [...all, ...copyIndex.values()];
     partitions.push([start, start + r.int(100, 1500), shuffle(everyone).slice(0, r.int(1, Math.floor(everyone.length / 2)))]);
   }
   // Targeted delays: one kind of message, late at chosen nodes (locks at some, not others).
   const kindsAll: Array<"proposal" | "prevote" | "precommit"> = ["proposal", "prevote", "precommit"];
-  for (let k = lockAttack ? 0 : r.int(0, 3); k > 0; k--) {
+  for (let k = lockAttack || twoLock ? 0 : r.int(0, 3); k > 0; k--) {
     const start = r.int(0, gstMs);
     const kinds = kindsAll.filter(() => r.chance(0.5));
     if (kinds.length === 0) kinds.push(kindsAll[r.int(0, 2)]!);
