@@ -1,7 +1,7 @@
-// npm run sim -- [--seeds N] [--from S] [--seed S] [--verbose]
+// npm run sim -- [--seeds N] [--from S] [--seed S] [--mode classic|twins|mixed] [--stop] [--seconds T] [--verbose]
 // Runs the consensus simulator over many seeded scenarios; prints any failing seed, which
 // replays identically with --seed.
-import { runSimulation, scenarioFromSeed, type SimResult } from "./simulator.js";
+import { runSimulation, scenarioFor, type ScenarioMode, type SimResult } from "./simulator.js";
 
 function arg(name: string): number | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -12,6 +12,12 @@ const single = arg("seed");
 const from = arg("from") ?? 1;
 const count = single !== undefined ? 1 : (arg("seeds") ?? 500);
 const verbose = process.argv.includes("--verbose");
+const modeIndex = process.argv.indexOf("--mode");
+const mode = (modeIndex >= 0 ? process.argv[modeIndex + 1] : "mixed") as ScenarioMode;
+if (mode !== "classic" && mode !== "twins" && mode !== "mixed") throw new Error(`--mode: classic, twins or mixed, not ${mode}`);
+/** Stop at the first failing seed (sim:mutants), or after this many seconds. */
+const stop = process.argv.includes("--stop");
+const seconds = arg("seconds") ?? Infinity;
 const failures: SimResult[] = [];
 let heights = 0;
 let rounds = 0;
@@ -19,9 +25,12 @@ let messages = 0;
 let evidenceCases = 0;
 let evidenceFound = 0;
 const started = performance.now();
+let ran = 0;
 for (let i = 0; i < count; i++) {
+  if ((stop && failures.length > 0) || (performance.now() - started) / 1000 > seconds) break;
+  ran++;
   const seed = single ?? from + i;
-  const scenario = scenarioFromSeed(seed);
+  const scenario = scenarioFor(seed, mode);
   const r = runSimulation(scenario);
   heights += r.decidedHeights;
   rounds += r.roundsPerHeight * r.decidedHeights;
@@ -39,7 +48,7 @@ for (let i = 0; i < count; i++) {
 }
 const secs = (performance.now() - started) / 1000;
 process.stdout.write(
-  `${count} seeds in ${secs.toFixed(1)} s: ${count - failures.length} passed, ${failures.length} failed; ` +
+  `${ran} ${mode} seeds in ${secs.toFixed(1)} s (${(ran / secs).toFixed(0)} seeds/s): ${ran - failures.length} passed, ${failures.length} failed; ` +
     `${heights} heights decided, ${(rounds / Math.max(1, heights)).toFixed(2)} rounds per height, ` +
     `${messages} messages; seen equivocation reached a block in ${evidenceFound} of ${evidenceCases} runs\n`,
 );

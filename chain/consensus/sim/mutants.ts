@@ -1,0 +1,177 @@
+import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, sep } from "node:path";
+
+// Named mutations of the consensus code, each weakening one rule. `npm run sim:mutants` applies
+// each to a scratch copy of the repository and runs the simulator on it: a mutant the simulator
+// does not catch within its budget is a gap in the simulator. Every mutation is an exact string
+// replacement that must match exactly once, so that a mutant whose code moved fails loudly
+// instead of silently testing nothing.
+
+export interface Mutant {
+  name: string;
+  /** The rule it breaks, for the report. */
+  rule: string;
+  /** Repository-relative file. */
+  file: string;
+  from: string;
+  to: string;
+}
+
+const core = "chain/consensus/core.ts";
+
+export const mutants: readonly Mutant[] = [
+  {
+    name: "lock-ignored-fresh",
+    rule: "lines 22-27: prevote a fresh proposal only if unlocked or locked on it",
+    file: core,
+    from: "broadcastVote(VoteType.prevote, e.valid && (s.lockedRound === -1 || s.lockedValue?.id === v.id) ? v.id : null);",
+    to: "broadcastVote(VoteType.prevote, e.valid ? v.id : null);",
+  },
+  {
+    name: "lock-ignored-repropose",
+    rule: "lines 28-33: prevote a re-proposal only if locked no later than its valid round",
+    file: core,
+    from: "broadcastVote(VoteType.prevote, e.valid && (s.lockedRound <= vr || s.lockedValue?.id === v.id) ? v.id : null);",
+    to: "broadcastVote(VoteType.prevote, e.valid ? v.id : null);",
+  },
+  {
+    name: "pol-unchecked",
+    rule: "lines 28-33: a re-proposal needs 2/3 prevotes in its valid round",
+    file: core,
+    from: "return vr >= 0 && vr < s.round && validators!.hasTwoThirds(voteSet(vr, VoteType.prevote).powerFor(x.proposal.value.id));",
+    to: "return vr >= 0 && vr < s.round;",
+  },
+  {
+    name: "quorum-majority",
+    rule: "quorum: more than 2/3 of the power, not a simple majority",
+    file: "chain/consensus/validatorSet.ts",
+    from: "return power * 3n > this.totalPower * 2n;",
+    to: "return power * 2n > this.totalPower;",
+  },
+  {
+    name: "skip-one-validator",
+    rule: "lines 55-56: skip to a higher round on f+1 validators, not one",
+    file: core,
+    from: "if (validators!.hasOneThird(power)) target = r;",
+    to: "if (power > 0n) target = r;",
+  },
+  {
+    name: "valid-value-not-updated",
+    rule: "lines 36-43: remember the value with 2/3 prevotes as the valid value",
+    file: core,
+    from: "    s.validValue = v;\n    s.validRound = s.round;\n",
+    to: "",
+  },
+  {
+    name: "valid-round-dropped",
+    rule: "lines 11-21: the proposer re-proposes its valid value with its valid round",
+    file: core,
+    from: "if (s.validValue !== null) propose(s.validValue, s.validRound);",
+    to: "if (s.validValue !== null) propose(s.validValue, -1);",
+  },
+  {
+    name: "invalid-block-accepted",
+    rule: "a block the driver judged invalid is never prevoted, locked or decided",
+    file: core,
+    from: "addProposal(ev.proposal, ev.valid);",
+    to: "addProposal(ev.proposal, true);",
+  },
+  {
+    name: "lock-on-any-prevotes",
+    rule: "lines 36-43: lock only on 2/3 prevotes for that value",
+    file: core,
+    from: "x.valid && validators!.hasTwoThirds(prevotes.powerFor(x.proposal.value.id))",
+    to: "x.valid && validators!.hasTwoThirds(prevotes.totalPower)",
+  },
+  {
+    name: "decide-on-any-precommits",
+    rule: "lines 49-54: decide only on 2/3 precommits for that value",
+    file: core,
+    from: "!validators!.hasTwoThirds(vs.powerFor(v.id))",
+    to: "!validators!.hasTwoThirds(vs.totalPower)",
+  },
+  {
+    name: "proposer-unchecked",
+    rule: "a proposal counts only from the round's proposer",
+    file: core,
+    from: "if (p.proposer !== proposerOf(p.round)) return;",
+    to: "",
+  },
+  {
+    name: "commit-duplicate-signers",
+    rule: "commit verification: each signer's power counts once",
+    file: core,
+    from: " || signers.has(v.validator)) continue;",
+    to: ") continue;",
+  },
+  {
+    name: "commit-any-block",
+    rule: "commit verification: precommits must be for the committed block",
+    file: core,
+    from: " || v.valueId !== value.id || ",
+    to: " || ",
+  },
+  {
+    name: "commit-no-quorum",
+    rule: "commit verification: 2/3 of the power signed",
+    file: core,
+    from: "if (!validators!.hasTwoThirds(power)) return;",
+    to: "if (power === 0n) return;",
+  },
+  {
+    name: "vote-counted-twice",
+    rule: "vote tally: a repeated vote counts once",
+    file: "chain/consensus/voteSet.ts",
+    from: "if (prev !== undefined && prev.some((p) => p.valueId === v.valueId)) return { added: false, conflict: null };",
+    to: "",
+  },
+  {
+    name: "no-evidence",
+    rule: "evidence: a conflicting vote is reported",
+    file: core,
+    from: "if (!evidenceSent.has(key)) {",
+    to: "if (evidenceSent.has(key)) {",
+  },
+  {
+    name: "timeouts-constant",
+    rule: "timeouts grow with the round (liveness when the network is slower than the first timeouts)",
+    file: core,
+    from: 'step === "propose" ? t.proposeMs + round * t.proposeDeltaMs : step === "prevote" ? t.prevoteMs + round * t.prevoteDeltaMs : t.precommitMs + round * t.precommitDeltaMs;',
+    to: 'step === "propose" ? t.proposeMs : step === "prevote" ? t.prevoteMs : t.precommitMs;',
+  },
+];
+
+/** Thrown when a mutant's anchor is not found exactly once: the mutant list must follow the code. */
+export class StaleMutantError extends Error {}
+
+/** Applies a mutant to the file text; the anchor must occur exactly once. */
+export function mutate(text: string, m: Mutant): string {
+  const count = text.split(m.from).length - 1;
+  if (count !== 1) throw new StaleMutantError(`mutant ${m.name}: anchor found ${count} times in ${m.file} (must be exactly once): ${JSON.stringify(m.from)}`);
+  return text.replace(m.from, () => m.to);
+}
+
+/**
+ * Copies the repository (without node_modules and .git; node_modules is linked) to a scratch
+ * directory and applies the mutant there. Returns the scratch root; the caller removes it.
+ */
+export function scratchCopy(root: string, m: Mutant): string {
+  const dir = mkdtempSync(join(tmpdir(), `mutant-${m.name}-`));
+  cpSync(root, dir, {
+    recursive: true,
+    filter: (src) => {
+      const rel = relative(root, src);
+      const top = rel.split(sep)[0];
+      return top !== "node_modules" && top !== ".git" && top !== ".localnet";
+    },
+  });
+  symlinkSync(realpathSync(join(root, "node_modules")), join(dir, "node_modules"));
+  const file = join(dir, m.file);
+  writeFileSync(file, mutate(readFileSync(file, "utf8"), m));
+  return dir;
+}
+
+export function removeScratch(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
