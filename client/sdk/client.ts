@@ -7,6 +7,9 @@ import type { MsgRegisterModel, MsgRegisterProvider } from "../../modules/regist
 
 import type { Tensor } from "../models/tensors.js";
 import { fetchAcceptedOutput } from "./outputs.js";
+
+/** The rule the chain compares with when a model registers none (modules/jobs/settlement.ts). */
+const defaultRule = { sketchSize: 16, tolerance: 0, topK: 0 };
 import { setupEmissionsExtension, setupJobsExtension, setupRegistryExtension, setupReputationExtension, type EmissionsExtension, type JobsExtension, type RegistryExtension, type ReputationExtension } from "./queries.js";
 import { tcomputeRegistry } from "./registry.js";
 import type { RawKey } from "./signing.js";
@@ -99,9 +102,14 @@ export class TcomputeClient {
     }
   }
 
-  /** The accepted output of a settled job, fetched from a worker that produced it and opened. */
+  /**
+   * The accepted output of a settled job, fetched from a worker that produced it, opened and
+   * checked against that worker's committed digest and sketch (another accepted worker is tried
+   * when one serves a wrong output; OutputMismatchError when none serves the committed one).
+   */
   async fetchOutput(key: RawKey, job: Job): Promise<Array<Record<string, Tensor>>> {
-    return (await fetchAcceptedOutput(key, job)).outputs;
+    const model = await this.query.registry.model(job.model);
+    return (await fetchAcceptedOutput(key, job, model.rule ?? defaultRule)).outputs;
   }
 
   async registerModel(value: MsgRegisterModel): Promise<DeliverTxResponse> {

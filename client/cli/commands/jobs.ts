@@ -72,7 +72,10 @@ async function saveOutput(f: GlobalFlags, from: string, j: Job, file: string): P
   if (key.address !== j.requester) throw cliErrors.usage.wrap(`only the requester (${j.requester}) can fetch job ${j.id}'s output`);
   let out: Awaited<ReturnType<typeof fetchAcceptedOutput>>;
   try {
-    out = await fetchAcceptedOutput(key, j);
+    const model = registryCodecs.queryModelResponse.decode(await abciQuery(f, "/tcompute.registry.v1.Query/Model", registryCodecs.queryModelRequest.encode({ hash: j.model }))).model!;
+    // Checked against the worker's committed digest and sketch; a wrong output is refused and
+    // the next accepted worker tried.
+    out = await fetchAcceptedOutput(key, j, model.rule ?? { sketchSize: 16, tolerance: 0, topK: 0 });
   } catch (e) {
     throw queryErrors.failed.wrap(`no worker served job ${j.id}'s output: ${(e as Error).message}`);
   }
