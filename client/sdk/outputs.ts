@@ -69,11 +69,48 @@ export async function rawKeyFromMnemonic(mnemonic: string): Promise<RawKey> {
 
 export class OutputFetchError extends Error {}
 
+/** The most bytes a fetched (sealed) output may have: a worker cannot make the requester read more. */
+export const defaultMaxOutputBytes = 256 * 1024 * 1024;
+
+/** Reads a response body, refusing one over `max` bytes (declared or streamed) without reading on. */
+async function readBounded(res: Response, outputUri: string, max: number): Promise<Uint8Array> {
+  const declared = Number(res.headers.get("content-length") ?? "NaN");
+  if (declared > max) {
+    await res.body?.cancel();
+    throw new OutputFetchError(`${outputUri}: the output is ${declared} bytes, over the ${max}-byte limit`);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (res.body !== null) {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > max) {
+        await reader.cancel();
+        throw new OutputFetchError(`${outputUri}: the output is over the ${max}-byte limit`);
+      }
+      chunks.push(value);
+    }
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
 /** Fetches and opens a job's output bytes from a worker's output URI (not yet checked). */
-export async function fetchOutputBytes(key: RawKey, jobId: string, outputUri: string, x25519: X25519Key = nacl.box.keyPair()): Promise<Uint8Array> {
+export async function fetchOutputBytes(key: RawKey, jobId: string, outputUri: string, x25519: X25519Key = nacl.box.keyPair(), maxBytes = defaultMaxOutputBytes): Promise<Uint8Array> {
   const res = await fetch(outputUri, { headers: signOutputRequest(key, jobId, x25519.publicKey), signal: AbortSignal.timeout(30_000) });
-  if (!res.ok) throw new OutputFetchError(`${outputUri}: HTTP ${res.status} ${await res.text()}`);
-  const plain = open(new Uint8Array(await res.arrayBuffer()), x25519);
+  if (!res.ok) {
+    const why = await readBounded(res, outputUri, 4096).then((b) => Buffer.from(b).toString("utf8"), () => "(a longer answer)");
+    throw new OutputFetchError(`${outputUri}: HTTP ${res.status} ${why}`);
+  }
+  const plain = open(await readBounded(res, outputUri, maxBytes), x25519);
   if (plain === null) throw new OutputFetchError(`${outputUri}: the answer is not sealed to this request's key`);
   return plain;
 }

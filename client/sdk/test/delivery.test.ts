@@ -5,7 +5,7 @@ import { computeSketch, Outcome, sketchToPb, type Job } from "../../../modules/j
 import type { Assignment } from "../../../modules/jobs/types.js";
 import { encodeResult, flatten, type Tensor } from "../../models/tensors.js";
 import { seal } from "../sealing.js";
-import { fetchAcceptedOutput, OutputFetchError, OutputMismatchError, outputMismatch, rawKeyFromMnemonic, verifyOutputRequest } from "../outputs.js";
+import { fetchAcceptedOutput, fetchOutputBytes, OutputFetchError, OutputMismatchError, outputMismatch, rawKeyFromMnemonic, verifyOutputRequest } from "../outputs.js";
 import type { RawKey } from "../signing.js";
 
 // Verified delivery (docs/jobs.md, "Verified delivery"): the requester checks every fetched
@@ -60,7 +60,10 @@ describe("verified delivery (client/sdk fetchAcceptedOutput)", () => {
     key = await rawKeyFromMnemonic(mnemonic);
   });
   after(() => {
-    for (const s of servers) s.close();
+    for (const s of servers) {
+      s.closeAllConnections();
+      s.close();
+    }
   });
   async function serving(p: Uint8Array): Promise<string> {
     const s = await stub(p);
@@ -98,6 +101,34 @@ describe("verified delivery (client/sdk fetchAcceptedOutput)", () => {
     const honest = await serving(good);
     assert.equal((await fetchAcceptedOutput(key, jobWith([assignment("down", down, sha(good)), assignment("honest", honest, sha(good))]), rule)).provider, "honest");
     await assert.rejects(fetchAcceptedOutput(key, jobWith([assignment("down", down, sha(good))]), rule), (e: Error) => e instanceof OutputFetchError && !(e instanceof OutputMismatchError) && /down:/.test(e.message));
+  });
+
+  it("stops reading an output over the size limit (declared or endless) and takes the next worker's", async () => {
+    const endless = createServer((_req, res) => {
+      res.writeHead(200);
+      const chunk = Buffer.alloc(64 * 1024, 7);
+      const pump = () => {
+        while (res.write(chunk));
+        res.once("drain", pump);
+      };
+      pump();
+      res.on("close", () => res.removeAllListeners("drain"));
+    });
+    const huge = createServer((_req, res) => res.writeHead(200, { "content-length": String(1 << 30) }).end());
+    for (const s of [endless, huge]) {
+      await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+      servers.push(s);
+    }
+    const uriOf = (s: Server) => {
+      const a = s.address();
+      return `http://127.0.0.1:${typeof a === "object" && a !== null ? a.port : 0}/outputs/${jobId}`;
+    };
+    await assert.rejects(fetchOutputBytes(key, jobId, uriOf(endless), undefined, 1 << 20), /over the 1048576-byte limit/);
+    await assert.rejects(fetchOutputBytes(key, jobId, uriOf(huge), undefined, 1 << 20), /1073741824 bytes, over the 1048576-byte limit/);
+    const honest = await serving(good);
+    const small = (k: RawKey, id: string, uri: string) => fetchOutputBytes(k, id, uri, undefined, 1 << 20);
+    const got = await fetchAcceptedOutput(key, jobWith([assignment("endless", uriOf(endless), sha(good)), assignment("huge", uriOf(huge), sha(good)), assignment("honest", honest, sha(good))]), rule, small);
+    assert.equal(got.provider, "honest");
   });
 
   it("refuses a non-finite or undecodable payload that matches its digest", async () => {
