@@ -9,12 +9,12 @@ import type { MsgRegisterModel, MsgRegisterProvider } from "../../modules/regist
 import type { Tensor } from "../models/tensors.js";
 import { fetchAcceptedOutput } from "./outputs.js";
 import { sealToCandidates } from "./sealing.js";
-
-/** The rule the chain compares with when a model registers none (modules/jobs/settlement.ts). */
-const defaultRule = { sketchSize: 16, tolerance: 0, topK: 0 };
 import { setupEmissionsExtension, setupJobsExtension, setupRegistryExtension, setupReputationExtension, type EmissionsExtension, type JobsExtension, type RegistryExtension, type ReputationExtension } from "./queries.js";
 import { tcomputeRegistry } from "./registry.js";
 import type { RawKey } from "./signing.js";
+
+/** The rule the chain compares with when a model registers none (modules/jobs/settlement.ts). */
+const defaultRule = { sketchSize: 16, tolerance: 0, topK: 0 };
 
 // TcomputeClient: @cosmjs/stargate's SigningStargateClient with tcompute's registry, a QueryClient
 // with every module's extension, and typed helpers for the marketplace's common paths.
