@@ -2,14 +2,19 @@ import type { OfflineSigner } from "@cosmjs/proto-signing";
 import { GasPrice, QueryClient, setupBankExtension, setupDistributionExtension, setupStakingExtension, SigningStargateClient, type BankExtension, type DistributionExtension, type DeliverTxResponse, type StakingExtension } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { isFinal, jobsCodecs, JobState, type Job } from "../../modules/jobs/index.js";
-import type { GpuRequirement, Input, MsgSubmitJob } from "../../modules/jobs/types.js";
+import type { GpuRequirement, Input, MsgSubmitJob, SealedInput } from "../../modules/jobs/types.js";
+import { ProviderStatus } from "../../modules/registry/index.js";
 import type { MsgRegisterModel, MsgRegisterProvider } from "../../modules/registry/types.js";
 
 import type { Tensor } from "../models/tensors.js";
 import { fetchAcceptedOutput } from "./outputs.js";
+import { sealToCandidates } from "./sealing.js";
 import { setupEmissionsExtension, setupJobsExtension, setupRegistryExtension, setupReputationExtension, type EmissionsExtension, type JobsExtension, type RegistryExtension, type ReputationExtension } from "./queries.js";
 import { tcomputeAminoTypes, tcomputeRegistry } from "./registry.js";
 import type { RawKey } from "./signing.js";
+
+/** The rule the chain compares with when a model registers none (modules/jobs/settlement.ts). */
+const defaultRule = { sketchSize: 16, tolerance: 0, topK: 0 };
 
 // TcomputeClient: @cosmjs/stargate's SigningStargateClient with tcompute's registry, a QueryClient
 // with every module's extension, and typed helpers for the marketplace's common paths.
@@ -38,6 +43,13 @@ export interface SubmitJobOptions {
   deadlineBlocks?: number;
   minReputation?: number;
   gpu?: GpuRequirement;
+  /**
+   * Seal the one input (bytes) to the candidate providers' X25519 keys (client/sdk/sealing.ts
+   * sealToCandidates): only its sha256 goes on chain, and only those providers can be assigned.
+   */
+  sealed?: boolean;
+  /** With `sealed`: at most this many candidates (the chain's `max_sealed`, 16 by default). */
+  maxSealed?: number;
 }
 
 export class JobNotSettled extends Error {
@@ -74,10 +86,18 @@ export class TcomputeClient {
   /** Submits a job (a batch when several inputs) and returns its shard ids. */
   async submitJob(requester: string, o: SubmitJobOptions): Promise<string[]> {
     const model = /^[0-9a-f]{64}$/.test(o.model) ? o.model : (await this.query.registry.model(o.model)).hash;
-    const inputs: Input[] = o.inputs.map((i) => (i instanceof Uint8Array ? { inline: i, uri: "", sha256: "" } : { inline: new Uint8Array(), uri: i.uri, sha256: i.sha256 }));
+    let inputs: Input[] = o.inputs.map((i) => (i instanceof Uint8Array ? { inline: i, uri: "", sha256: "" } : { inline: new Uint8Array(), uri: i.uri, sha256: i.sha256 }));
+    let sealed: SealedInput[] = [];
+    if (o.sealed === true) {
+      const plain = o.inputs[0];
+      if (o.inputs.length !== 1 || !(plain instanceof Uint8Array)) throw new Error("a sealed job has exactly one input, given as bytes");
+      const s = sealToCandidates(plain, { model, k: o.k ?? 3, maxPricePerUnit: o.maxPricePerUnit, providers: await this.query.registry.providers(model, ProviderStatus.active), maxSealed: o.maxSealed });
+      inputs = [s.input];
+      sealed = s.sealed;
+    }
     const msg: MsgSubmitJobEncodeObject = {
       typeUrl: "/tcompute.jobs.v1.MsgSubmitJob",
-      value: { requester, model, inputs, sealed: [], k: o.k ?? 3, maxPricePerUnit: o.maxPricePerUnit, deadlineBlocks: String(o.deadlineBlocks ?? 100), minReputation: Math.round((o.minReputation ?? 0) * 1_000_000), gpu: o.gpu ?? null },
+      value: { requester, model, inputs, sealed, k: o.k ?? 3, maxPricePerUnit: o.maxPricePerUnit, deadlineBlocks: String(o.deadlineBlocks ?? 100), minReputation: Math.round((o.minReputation ?? 0) * 1_000_000), gpu: o.gpu ?? null },
     };
     const res = await this.send(requester, [msg]);
     return jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids;
@@ -99,9 +119,14 @@ export class TcomputeClient {
     }
   }
 
-  /** The accepted output of a settled job, fetched from a worker that produced it and opened. */
+  /**
+   * The accepted output of a settled job, fetched from a worker that produced it, opened and
+   * checked against that worker's committed digest and sketch (another accepted worker is tried
+   * when one serves a wrong output; OutputMismatchError when none serves the committed one).
+   */
   async fetchOutput(key: RawKey, job: Job): Promise<Array<Record<string, Tensor>>> {
-    return (await fetchAcceptedOutput(key, job)).outputs;
+    const model = await this.query.registry.model(job.model);
+    return (await fetchAcceptedOutput(key, job, model.rule ?? defaultRule)).outputs;
   }
 
   async registerModel(value: MsgRegisterModel): Promise<DeliverTxResponse> {

@@ -3,11 +3,13 @@ import { createRequire } from "node:module";
 import { Bip39, EnglishMnemonic, Slip10, Slip10Curve } from "@cosmjs/crypto";
 import { makeCosmoshubPath } from "@cosmjs/amino";
 import { secp256k1Address } from "../../modules/sdk/address.js";
-import { decodeResult, type Tensor } from "../models/tensors.js";
-import { open, type X25519Key } from "../worker/sealing.js";
+import { decodeResult, flatten, type Tensor } from "../models/tensors.js";
+import { open, type X25519Key } from "./sealing.js";
 import nacl from "tweetnacl";
 import type { RawKey } from "./signing.js";
-import { Outcome, type Job } from "../../modules/jobs/index.js";
+import { computeSketch, Outcome, sketchFromPb, type Job } from "../../modules/jobs/index.js";
+import { sketchesAgree, type ComparisonRule, type Sketch } from "../../modules/jobs/sketch.js";
+import type { Assignment } from "../../modules/jobs/types.js";
 
 // Fetching a job's full output from the worker that produced it: only the job's requester may,
 // with a request signed by its account key (secp256k1 over a digest of the job id, the X25519 key
@@ -67,29 +69,123 @@ export async function rawKeyFromMnemonic(mnemonic: string): Promise<RawKey> {
 
 export class OutputFetchError extends Error {}
 
+/** The most bytes a fetched (sealed) output may have: a worker cannot make the requester read more. */
+export const defaultMaxOutputBytes = 256 * 1024 * 1024;
+
+/** Reads a response body, refusing one over `max` bytes (declared or streamed) without reading on. */
+async function readBounded(res: Response, outputUri: string, max: number): Promise<Uint8Array> {
+  const declared = Number(res.headers.get("content-length") ?? "NaN");
+  if (declared > max) {
+    await res.body?.cancel();
+    throw new OutputFetchError(`${outputUri}: the output is ${declared} bytes, over the ${max}-byte limit`);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (res.body !== null) {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > max) {
+        await reader.cancel();
+        throw new OutputFetchError(`${outputUri}: the output is over the ${max}-byte limit`);
+      }
+      chunks.push(value);
+    }
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+/** Fetches and opens a job's output bytes from a worker's output URI (not yet checked). */
+export async function fetchOutputBytes(key: RawKey, jobId: string, outputUri: string, x25519: X25519Key = nacl.box.keyPair(), maxBytes = defaultMaxOutputBytes): Promise<Uint8Array> {
+  const res = await fetch(outputUri, { headers: signOutputRequest(key, jobId, x25519.publicKey), signal: AbortSignal.timeout(30_000) });
+  if (!res.ok) {
+    const why = await readBounded(res, outputUri, 4096).then((b) => Buffer.from(b).toString("utf8"), () => "(a longer answer)");
+    throw new OutputFetchError(`${outputUri}: HTTP ${res.status} ${why}`);
+  }
+  const plain = open(await readBounded(res, outputUri, maxBytes), x25519);
+  if (plain === null) throw new OutputFetchError(`${outputUri}: the answer is not sealed to this request's key`);
+  return plain;
+}
+
 /**
  * Fetches and opens a job's output from a worker's output URI. `x25519` is the requester's box
- * key (a fresh one per call when omitted).
+ * key (a fresh one per call when omitted). Not checked against a commitment: fetchAcceptedOutput.
  */
 export async function fetchOutput(key: RawKey, jobId: string, outputUri: string, x25519: X25519Key = nacl.box.keyPair()): Promise<{ bytes: Uint8Array; outputs: Array<Record<string, Tensor>> }> {
-  const res = await fetch(outputUri, { headers: signOutputRequest(key, jobId, x25519.publicKey), signal: AbortSignal.timeout(30_000) });
-  if (!res.ok) throw new OutputFetchError(`${outputUri}: HTTP ${res.status} ${await res.text()}`);
-  const plain = open(new Uint8Array(await res.arrayBuffer()), x25519);
-  if (plain === null) throw new OutputFetchError(`${outputUri}: the answer is not sealed to this request's key`);
+  const plain = await fetchOutputBytes(key, jobId, outputUri, x25519);
   return { bytes: plain, outputs: decodeResult(plain) };
 }
 
+export class OutputMismatchError extends OutputFetchError {}
 
-/** A settled job's result from the first of its accepted workers that serves it. */
-export async function fetchAcceptedOutput(key: RawKey, job: Job): Promise<{ bytes: Uint8Array; outputs: Array<Record<string, Tensor>> }> {
+/**
+ * Why a fetched output is not the one a worker committed to, or null when it is: its sha256 must
+ * be the digest the worker revealed (and committed), and the sketch recomputed from it
+ * (modules/jobs/sketch.ts) must agree, under the model's rule, with the sketch the worker revealed
+ * (the one consensus accepted). Undecodable or non-finite outputs are refused too.
+ */
+export function outputMismatch(job: Job, a: Assignment, plain: Uint8Array, rule: ComparisonRule | null): string | null {
+  const digest = createHash("sha256").update(plain).digest();
+  if (!digest.equals(Buffer.from(a.digest))) return `its sha256 ${digest.toString("hex")} is not the committed digest ${Buffer.from(a.digest).toString("hex")}`;
+  if (rule === null || a.sketch === null) return null;
+  let outputs: Array<Record<string, Tensor>>;
+  try {
+    outputs = decodeResult(plain);
+  } catch (e) {
+    return `it is not a result payload: ${(e as Error).message}`;
+  }
+  const flat = outputs.map(flatten);
+  const all = new Float64Array(flat.reduce((s, f) => s + f.length, 0));
+  let o = 0;
+  for (const f of flat) {
+    all.set(f, o);
+    o += f.length;
+  }
+  const revealed = sketchFromPb(a.sketch, rule.sketchSize);
+  if (typeof revealed === "string") return `the revealed sketch is malformed: ${revealed}`;
+  let mine: Sketch;
+  try {
+    mine = computeSketch(job.id, all, rule);
+  } catch (e) {
+    return `its sketch cannot be computed: ${(e as Error).message}`;
+  }
+  if (!sketchesAgree(mine, revealed, rule)) return "its sketch does not agree with the revealed sketch";
+  return null;
+}
+
+export type OutputFetcher = (key: RawKey, jobId: string, outputUri: string) => Promise<Uint8Array>;
+
+/**
+ * A settled job's result from the first of its accepted workers that serves one that matches its
+ * commitment (outputMismatch). A worker that does not answer, or answers with another output, is
+ * skipped (OutputMismatchError names it) and the next accepted worker is tried; when none serves
+ * a matching output the error lists every worker's failure. `rule` is the model's comparison rule
+ * (null: the digest alone is checked).
+ */
+export async function fetchAcceptedOutput(key: RawKey, job: Job, rule: ComparisonRule | null = null, fetchOne: OutputFetcher = fetchOutputBytes): Promise<{ bytes: Uint8Array; outputs: Array<Record<string, Tensor>>; provider: string }> {
   const sources = job.assignments.filter((a) => a.outcome === Outcome.accepted && a.outputUri !== "");
-  let last: unknown = new OutputFetchError(`job ${job.id} has no accepted output`);
+  if (sources.length === 0) throw new OutputFetchError(`job ${job.id} has no accepted output`);
+  const failures: string[] = [];
+  let mismatched = 0;
   for (const a of sources) {
     try {
-      return await fetchOutput(key, job.id, a.outputUri);
+      const bytes = await fetchOne(key, job.id, a.outputUri);
+      const why = outputMismatch(job, a, bytes, rule);
+      if (why === null) return { bytes, outputs: decodeResult(bytes), provider: a.provider };
+      mismatched++;
+      failures.push(`${a.provider} served a wrong output: ${why}`);
     } catch (e) {
-      last = e; // another accepted worker may still be serving it
+      failures.push(`${a.provider}: ${(e as Error).message}`); // another accepted worker may still be serving it
     }
   }
-  throw last;
+  const msg = `job ${job.id}: none of its ${sources.length} accepted worker(s) served the committed output; ${failures.join("; ")}`;
+  throw mismatched > 0 ? new OutputMismatchError(msg) : new OutputFetchError(msg);
 }

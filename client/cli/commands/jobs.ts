@@ -10,6 +10,7 @@ import { cliErrors, flags, keyring, print, type GlobalFlags } from "../context.j
 import { abciQuery, queryErrors } from "../query.js";
 import { signAndSend, txFlags, type TxOptions } from "./bank.js";
 import { fetchAcceptedOutput, rawKeyFromMnemonic } from "../../sdk/outputs.js";
+import { sealToCandidates } from "../../sdk/sealing.js";
 
 // tcd tx jobs submit|cancel, tcd q jobs ..., tcd q reputation ...
 
@@ -72,7 +73,10 @@ async function saveOutput(f: GlobalFlags, from: string, j: Job, file: string): P
   if (key.address !== j.requester) throw cliErrors.usage.wrap(`only the requester (${j.requester}) can fetch job ${j.id}'s output`);
   let out: Awaited<ReturnType<typeof fetchAcceptedOutput>>;
   try {
-    out = await fetchAcceptedOutput(key, j);
+    const model = registryCodecs.queryModelResponse.decode(await abciQuery(f, "/tcompute.registry.v1.Query/Model", registryCodecs.queryModelRequest.encode({ hash: j.model }))).model!;
+    // Checked against the worker's committed digest and sketch; a wrong output is refused and
+    // the next accepted worker tried.
+    out = await fetchAcceptedOutput(key, j, model.rule ?? { sketchSize: 16, tolerance: 0, topK: 0 });
   } catch (e) {
     throw queryErrors.failed.wrap(`no worker served job ${j.id}'s output: ${(e as Error).message}`);
   }
@@ -92,6 +96,7 @@ interface SubmitFlags extends TxOptions {
   deadline: string;
   minReputation: string;
   gpu?: string;
+  sealed: boolean;
   wait: boolean;
   timeout: string;
 }
@@ -112,6 +117,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       .option("--deadline <blocks>", "give up if not matched within this many blocks", "100")
       .option("--min-reputation <score>", "reputation floor between 0 and 1", "0")
       .option("--gpu <vendor:model:minMiB:minCount>", "a GPU the workers must have")
+      .option("--sealed", "seal the one --input file to the candidate providers' X25519 keys; only its sha256 goes on chain", false)
       .option("--wait", "follow the job until it settles and print the result and cost", false)
       .option("--timeout <seconds>", "with --wait: how long to follow", "300")
       .option("--output-file <file>", "with --wait: write the result (a ResultPayload of tensor bundles) here"),
@@ -136,7 +142,20 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     const model = await resolveModel(f, o.model);
     const maxPricePerUnit = o.maxPrice !== undefined ? o.maxPrice : await defaultPrice(f, model, Number(o.k));
     const requester = (await keyring(f, false)).show(from).address;
-    const value = { requester, model, inputs, sealed: [], k: Number(o.k), maxPricePerUnit, deadlineBlocks: o.deadline, minReputation: Math.round(rep * 1_000_000), gpu: o.gpu === undefined ? null : parseGpuReq(o.gpu) };
+    let sealed: Array<{ provider: string; ciphertext: Uint8Array }> = [];
+    if (o.sealed) {
+      if (inputs.length !== 1 || inputs[0]!.inline.length === 0) throw cliErrors.usage.wrap("--sealed takes exactly one --input file (not a batch, not --input-uri)");
+      const providers = registryCodecs.queryProvidersResponse.decode(await abciQuery(f, "/tcompute.registry.v1.Query/Providers", registryCodecs.queryProvidersRequest.encode({ model, status: ProviderStatus.active, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false } }))).providers;
+      let s: ReturnType<typeof sealToCandidates>;
+      try {
+        s = sealToCandidates(inputs[0]!.inline, { model, k: Number(o.k), maxPricePerUnit, providers });
+      } catch (e) {
+        throw cliErrors.usage.wrap(`--sealed: ${(e as Error).message}`);
+      }
+      inputs.splice(0, 1, s.input);
+      sealed = s.sealed;
+    }
+    const value = { requester, model, inputs, sealed, k: Number(o.k), maxPricePerUnit, deadlineBlocks: o.deadline, minReputation: Math.round(rep * 1_000_000), gpu: o.gpu === undefined ? null : parseGpuReq(o.gpu) };
     const res = await signAndSend(f, from, [{ typeUrl: jobsCodecs.msgSubmitJob.typeUrl, value }], o, true);
     const ids = jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids;
     if (!o.wait) {

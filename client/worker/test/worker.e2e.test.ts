@@ -215,6 +215,58 @@ describe("the worker (e2e, one node)", function () {
     await workers.pop()!.stop();
   });
 
+  it("a sealed job from the SDK (submitJob({ sealed: true })): unsealed by the worker, run, served sealed, opened and checked by the requester", async () => {
+    await startWorker();
+    const c = await TcomputeClient.connectWithSigner(node.rpcUrl, await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"));
+    try {
+      // Fewer candidates than k is refused before anything is sent.
+      await assert.rejects(c.submitJob(requester.address, { model: m.name, inputs: [encodeTensors(m.sampleInput(5))], k: 2, maxPricePerUnit: "5utcu", sealed: true }), /needs 2 candidate provider\(s\).*found 1/);
+      const input = encodeTensors(m.sampleInput(5));
+      const [id] = await c.submitJob(requester.address, { model: m.name, inputs: [input], k: 1, maxPricePerUnit: "5utcu", sealed: true });
+      const onChain = await c.query.jobs.job(id!);
+      assert.equal(onChain.inputs[0]!.inline.length, 0, "no plaintext input on chain");
+      assert.equal(onChain.inputs[0]!.sha256, createHash("sha256").update(input).digest("hex"));
+      assert.deepEqual(onChain.sealed.map((s) => s.provider), [provider.address]);
+      assert.ok(!Buffer.from(onChain.sealed[0]!.ciphertext).includes(Buffer.from(input).subarray(0, 64)), "the sealed copy is not the plaintext");
+      const job = await c.waitForJob(id!, { timeoutMs: 60_000 });
+      assert.equal(job.assignments[0]!.outcome, Outcome.accepted);
+      const [out] = await c.fetchOutput(requester, job);
+      const engine = new InferenceEngine({ threads: 1 });
+      await engine.load(hash, bytes);
+      const direct = await engine.run(hash, m.sampleInput(5));
+      await engine.release();
+      assert.deepEqual(Array.from(out!["y"]!.data as Float32Array), Array.from(direct["y"]!.data as Float32Array));
+    } finally {
+      c.disconnect();
+    }
+    await workers.pop()!.stop();
+  });
+
+  it("tcd tx jobs submit --sealed seals the input to the candidates and writes the checked result", async () => {
+    const home = mkdtempSync(join(tmpdir(), "tcd-worker-sealed-"));
+    const kr = ["--home", home, "--keyring-backend", "test", "--node", node.rpcUrl];
+    const added = await tcd(["keys", "add", "req", "--recover", "--output", "json", ...kr], "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about");
+    assert.equal(added.code, 0, added.stderr);
+    const address = (JSON.parse(added.stdout) as { address: string }).address;
+    await send(requester, [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: requester.address, toAddress: address, amount: [{ denom: "utcu", amount: "10000000" }] } }]);
+    await startWorker();
+    const inputFile = join(home, "input.pb");
+    writeFileSync(inputFile, encodeTensors(m.sampleInput(6)));
+    const batch = await tcd(["tx", "jobs", "submit", "req", "--model", m.name, "--input", inputFile, "--input", inputFile, "--sealed", "--k", "1", "--yes", ...kr]);
+    assert.notEqual(batch.code, 0);
+    assert.match(batch.stderr, /--sealed takes exactly one --input/);
+    const outFile = join(home, "result.pb");
+    const r = await tcd(["tx", "jobs", "submit", "req", "--model", m.name, "--input", inputFile, "--sealed", "--k", "1", "--wait", "--output-file", outFile, "--yes", ...kr]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /settled/);
+    const id = /job id\(s\) ([0-9]+)/.exec(r.stdout)![1]!;
+    const j = await getJob(id);
+    assert.equal(j.inputs[0]!.inline.length, 0);
+    assert.equal(j.sealed.length, 1);
+    assert.deepEqual(decodeResult(readFileSync(outFile))[0]!["y"]!.shape, [1, 32]);
+    await workers.pop()!.stop();
+  });
+
   it("a worker stopped between commit and reveal reveals after a restart and is paid", async () => {
     const w = await startWorker({ holdReveals: true });
     const id = await submit(1);
