@@ -123,8 +123,8 @@ export const mutants: readonly Mutant[] = [
     name: "vote-counted-twice",
     rule: "vote tally: a repeated vote counts once",
     file: "chain/consensus/voteSet.ts",
-    from: "if (prev !== undefined && prev.some((p) => p.valueId === v.valueId)) return { added: false, conflict: null };",
-    to: "",
+    from: "(prev.length < maxValuesPerVoter && !prev.some((p) => p.valueId === v.valueId))",
+    to: "(prev.length < maxValuesPerVoter)",
   },
   {
     name: "no-evidence",
