@@ -446,6 +446,15 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       logger.info("vote dated before the last block dropped", { validator: addr, height: v.height, round: v.round });
       return;
     }
+    const votedFor = v.height === height ? blocks.get(blockIdKey(v.blockId) ?? "")?.block.header?.time : undefined;
+    if (votedFor !== undefined && compareTime(v.timestamp!, votedFor) <= 0) {
+      // An honest vote for a block is dated after that block (voteTime); one dated between the
+      // last block and this one passes the rule above, and in a commit of just over 2/3 it can be
+      // the median, making the next block's time not after this one's: every proposer holding
+      // that commit would build an invalid block.
+      logger.info("vote dated before the block it votes for dropped", { validator: addr, height: v.height, round: v.round });
+      return;
+    }
     if (!fromWal && addr !== self && v.extensionSignature.length > 0) {
       // The app judges others' extensions; a rejected one drops the vote (not the peer).
       const r = await deps.app.verifyVoteExtension({ hash: v.blockId!.hash, validatorAddress: v.validatorAddress, height: v.height, voteExtension: v.extension });
