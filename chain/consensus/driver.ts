@@ -420,6 +420,13 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     } catch {
       return deps.p2p.ban(peer, "undecodable block in proposal");
     }
+    // The signature covers the block id, not the body sent with it: a body that is not the named
+    // block (anyone can pair a genuine proposal with one) would be recorded for that id and
+    // judged invalid. Its sender is at fault.
+    const parts = makePartSet(b);
+    if (block.header === undefined || Buffer.compare(Buffer.from(headerHash(block.header)), Buffer.from(p.blockId!.hash)) !== 0 || parts.total !== p.blockId!.partSetHeader?.total || Buffer.compare(Buffer.from(parts.hash), Buffer.from(p.blockId!.partSetHeader.hash)) !== 0) {
+      return dropPeer(peer, "a proposal's block is not the block it names");
+    }
     const pb: ProposedBlock = { block, blockId: p.blockId, bytes: b };
     const valid = await validBlock(pb);
     if (p.height !== height) return;
