@@ -468,6 +468,13 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     } catch {
       return deps.p2p.ban(peer, "undecodable block in proposal");
     }
+    // The signature covers the block id, not the body sent with it: a body that is not the named
+    // block (anyone can pair a genuine proposal with one) would be recorded for that id and
+    // judged invalid. Its sender is at fault.
+    const parts = makePartSet(b);
+    if (block.header === undefined || Buffer.compare(Buffer.from(headerHash(block.header)), Buffer.from(p.blockId!.hash)) !== 0 || parts.total !== p.blockId!.partSetHeader?.total || Buffer.compare(Buffer.from(parts.hash), Buffer.from(p.blockId!.partSetHeader.hash)) !== 0) {
+      return dropPeer(peer, "a proposal's block is not the block it names");
+    }
     const pb: ProposedBlock = { block, blockId: p.blockId, bytes: b };
     const valid = await validBlock(pb);
     if (p.height !== height) return;
@@ -492,6 +499,15 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       // The voteTime rule: an honest vote is dated after the last block; an earlier one would
       // only serve to drag a commit's median time back.
       logger.info("vote dated before the last block dropped", { validator: addr, height: v.height, round: v.round });
+      return;
+    }
+    const votedFor = v.height === height ? blocks.get(blockIdKey(v.blockId) ?? "")?.block.header?.time : undefined;
+    if (votedFor !== undefined && compareTime(v.timestamp!, votedFor) <= 0) {
+      // An honest vote for a block is dated after that block (voteTime); one dated between the
+      // last block and this one passes the rule above, and in a commit of just over 2/3 it can be
+      // the median, making the next block's time not after this one's: every proposer holding
+      // that commit would build an invalid block.
+      logger.info("vote dated before the block it votes for dropped", { validator: addr, height: v.height, round: v.round });
       return;
     }
     if (!fromWal && addr !== self && v.extensionSignature.length > 0) {

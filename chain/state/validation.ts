@@ -1,3 +1,4 @@
+import { Block } from "cosmjs-types/tendermint/types/block";
 import type { Evidence } from "cosmjs-types/tendermint/types/evidence";
 import type { BlockID, Commit } from "cosmjs-types/tendermint/types/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
@@ -130,6 +131,9 @@ export async function validateBlock(state: ChainState, pb: ProposedBlock, deps: 
   // The block's identity: the header hash and the part set of its bytes.
   if (!eq(pb.blockId.hash, headerHash(hd))) throw bad("block id is not the header's hash");
   if (BigInt(pb.bytes.length) > state.maxBlockBytes) throw bad(`${pb.bytes.length} bytes exceeds max_bytes ${state.maxBlockBytes}`);
+  // The store keeps the decoded block and serves and replays its re-encoding: bytes that are not
+  // that encoding would leave a committed block whose part set no node can serve or replay.
+  if (!eq(Block.encode(pb.block).finish(), pb.bytes)) throw bad("block bytes are not the block's canonical encoding");
   const parts = makePartSet(pb.bytes);
   if (pb.blockId.partSetHeader?.total !== parts.total || !eq(pb.blockId.partSetHeader.hash, parts.hash)) throw bad("part set does not match the block's bytes");
   // The body against the header.

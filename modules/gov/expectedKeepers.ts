@@ -9,6 +9,8 @@ export interface BankForGov {
   transfer(ctx: Context, from: string, to: string, coins: readonly Coin[]): void;
   burn(ctx: Context, moduleName: string, coins: readonly Coin[]): void;
   getAllBalances(store: KVStore, address: string): Coin[];
+  /** Module accounts, which cannot receive funds from outside their module. */
+  blockedAddr(address: string): boolean;
 }
 
 /** What gov needs of staking for the tally: the validators and a voter's delegations. */

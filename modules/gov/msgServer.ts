@@ -152,7 +152,13 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
     },
     handle(ctx, m) {
       if (m.authority !== govAddress()) throw govErrors.invalidSigner.wrap(`invalid authority; expected ${govAddress()}, got ${m.authority}`);
-      k.setParams(ctx.store, paramsFromProto(m.params));
+      const next = paramsFromProto(m.params);
+      // Cancelled deposits reach the destination by a module-level transfer: a module account
+      // there would hold coins its own bookkeeping (and invariant) does not know of.
+      if (next.proposalCancelDest !== "" && k.bank.blockedAddr(next.proposalCancelDest)) {
+        throw sdkErrors.unauthorized.wrap(`proposal_cancel_dest ${next.proposalCancelDest} is not allowed to receive funds`);
+      }
+      k.setParams(ctx.store, next);
       return { typeUrl: "/cosmos.gov.v1.MsgUpdateParamsResponse", value: MsgUpdateParamsResponse.encode({}).finish() };
     },
   };
