@@ -75,7 +75,7 @@ export function parseSignState(path: string, text: string): LastSignState {
   }
   if (typeof j !== "object" || j === null || Array.isArray(j)) throw corrupt(path, "not a JSON object");
   const o = j as Record<string, unknown>;
-  for (const f of ["height", "round", "step", "signature", "signbytes"]) if (!(f in o)) throw corrupt(path, `field ${f} is missing`);
+  for (const f of ["height", "round", "step"]) if (!(f in o)) throw corrupt(path, `field ${f} is missing`);
   const h = o["height"];
   // CometBFT writes the height as a string; accept a safe integer number as well.
   const height =
@@ -85,8 +85,11 @@ export function parseSignState(path: string, text: string): LastSignState {
   if (typeof round !== "number" || !Number.isInteger(round) || round < 0 || round > maxRound) throw corrupt(path, `round ${JSON.stringify(round)} is not an integer in [0, 2^31)`);
   const step = o["step"];
   if (typeof step !== "number" || !Number.isInteger(step) || step < 0 || step > Step.precommit) throw corrupt(path, `step ${JSON.stringify(step)} is not 0, 1, 2 or 3`);
-  const sig = o["signature"];
-  const sb = o["signbytes"];
+  // CometBFT leaves out an empty signature and sign bytes (omitempty): only a state that has
+  // signed something (step > 0) must carry them.
+  if (step !== 0) for (const f of ["signature", "signbytes"]) if (!(f in o)) throw corrupt(path, `field ${f} is missing`);
+  const sig = o["signature"] ?? "";
+  const sb = o["signbytes"] ?? "";
   if (typeof sig !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(sig)) throw corrupt(path, "signature is not a base64 string");
   if (typeof sb !== "string" || !/^([0-9A-Fa-f]{2})*$/.test(sb)) throw corrupt(path, "signbytes is not a hex string");
   const signature = Buffer.from(sig, "base64");

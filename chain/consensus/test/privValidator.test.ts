@@ -65,6 +65,14 @@ describe("corrupt or partial signer state refuses to start", () => {
     });
   }
 
+  it("a fresh state in CometBFT's format (empty signature and sign bytes left out) loads", () => {
+    const g = good();
+    writeFileSync(g.path, JSON.stringify({ height: "0", round: 0, step: 0 }));
+    const pv = createPrivValidator(key, g.path);
+    assert.equal(pv.last.height, 0n);
+    assert.equal(pv.last.step, 0);
+  });
+
   const variants: Array<[string, Record<string, unknown>, RegExp]> = [
     ["a non-numeric round (NaN)", { round: "NaN" }, /round "NaN"/],
     ["a non-numeric step", { step: "two" }, /step "two"/],
