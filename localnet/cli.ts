@@ -45,6 +45,7 @@ export function registerLocalnetCommands(program: Command): void {
         "",
         `tcompute localnet ${localnetChainId} is running (${opts.validators} validator${opts.validators > 1 ? "s" : ""}).`,
         ...net.rpc.map((r, i) => `  node${i} RPC: ${r}`),
+        `Dashboard: http://127.0.0.1:${opts.rpcPort + 2}/ (served with node0's REST API)`,
         "Demo accounts (keyring-backend test):",
         ...accounts.map((a) => `  ${a.name.padEnd(7)} ${a.address}`),
         "Try, in another terminal:",

@@ -8,6 +8,7 @@ import { abciQuery } from "../rpc/nodeQueries.js";
 import type { RpcBackend } from "../rpc/backend.js";
 import { camel, convert, type Json } from "./json.js";
 import { cosmosRoutes, matchRoute, type Route } from "./routes.js";
+import { dashboardFile } from "./dashboard/serve.js";
 
 // The REST API: the Cosmos SDK's gRPC-gateway routes (chain/api/routes.ts) and tcompute's own
 // modules under /tcompute/<module>/v1/<query>, each a translation of an HTTP request into the ABCI
@@ -194,6 +195,12 @@ export async function createApiServer(opts: { host: string; port: number; config
     const m = matchRoute(cosmosRoutes, method, url.pathname);
     if (m !== null) return send(res, 200, await cosmos(m.route, m.bindings, url, body, height));
     if (method === "GET") {
+      const f = await dashboardFile(url.pathname);
+      if (f !== null) {
+        res.writeHead(200, { "Content-Type": f.type, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff" });
+        res.end(f.body);
+        return;
+      }
       const t = await tcompute(url.pathname.split("/").filter((s) => s !== ""), url, height);
       if (t !== null) return send(res, 200, t);
     }
