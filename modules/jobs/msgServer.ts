@@ -207,14 +207,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       if (m.outputUri.length > 512) throw jobsErrors.invalidResult.wrap("output_uri is at most 512 characters");
     },
     handle(ctx, m) {
-      const j = mustGetJob(k, ctx, m.jobId);
-      mustBeOpen(j);
-      const a = j.assignments.find((x) => x.provider === m.provider);
-      if (a === undefined) throw jobsErrors.notAssignee.wrap(`${m.provider} is not assigned to job ${j.id}`);
-      if (!committed(a)) throw jobsErrors.noCommitment.wrap("commit first, within the commit window");
-      if (answered(a)) throw jobsErrors.alreadyRevealed.wrap();
-      if (j.state === JobState.assigned) throw jobsErrors.windowClosed.wrap("reveals open once every assignee committed or the commit window ended");
-      if (j.state !== JobState.revealing) throw jobsErrors.windowClosed.wrap(`the reveal window of job ${j.id} is over`);
+      const { j, a } = revealing(ctx, m.jobId, m.provider);
       const rule = ruleOf(k, ctx, j);
       const sketch = sketchFromPb(m.sketch!, rule.sketchSize);
       if (typeof sketch === "string") throw jobsErrors.invalidResult.wrap(sketch);
@@ -226,12 +219,29 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       a.outputUri = m.outputUri;
       a.revealedHeight = ctx.height.toString();
       ctx.events.emit(event("job_revealed", [["id", j.id], ["provider", m.provider]]));
-      // Everyone who committed has revealed: settle in this block's end-block.
-      if (j.assignments.every((x) => !committed(x) || answered(x))) k.schedule(ctx.store, j, ctx.height);
-      k.setJob(ctx.store, j);
+      saveAnswer(ctx, j);
       return { typeUrl: codecs.msgRevealResultResponse.typeUrl, value: codecs.msgRevealResultResponse.encode({}) };
     },
   };
+
+  /** The job and the provider's assignment, when the provider may reveal now (a result or "unusable"). */
+  function revealing(ctx: Context, jobId: string, provider: string): { j: Job; a: Job["assignments"][number] } {
+    const j = mustGetJob(k, ctx, jobId);
+    mustBeOpen(j);
+    const a = j.assignments.find((x) => x.provider === provider);
+    if (a === undefined) throw jobsErrors.notAssignee.wrap(`${provider} is not assigned to job ${j.id}`);
+    if (!committed(a)) throw jobsErrors.noCommitment.wrap("commit first, within the commit window");
+    if (answered(a)) throw jobsErrors.alreadyRevealed.wrap();
+    if (j.state === JobState.assigned) throw jobsErrors.windowClosed.wrap("reveals open once every assignee committed or the commit window ended");
+    if (j.state !== JobState.revealing) throw jobsErrors.windowClosed.wrap(`the reveal window of job ${j.id} is over`);
+    return { j, a };
+  }
+
+  /** Stores a revealed answer; once everyone who committed has answered, settles in this block's end-block. */
+  function saveAnswer(ctx: Context, j: Job): void {
+    if (j.assignments.every((x) => !committed(x) || answered(x))) k.schedule(ctx.store, j, ctx.height);
+    k.setJob(ctx.store, j);
+  }
 
   // "I could not use this input": the reveal of a commitment to unusable(reason, input index),
   // under the same windows and guards as a result's reveal (docs/jobs.md, "Unusable inputs").
@@ -246,14 +256,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       if (!Number.isInteger(m.reason) || m.reason < UnusableReason.unreachable || m.reason > UnusableReason.unopenable) throw jobsErrors.invalidResult.wrap("reason must be one of UNUSABLE_REASON_UNREACHABLE (1) to UNUSABLE_REASON_UNOPENABLE (6)");
     },
     handle(ctx, m) {
-      const j = mustGetJob(k, ctx, m.jobId);
-      mustBeOpen(j);
-      const a = j.assignments.find((x) => x.provider === m.provider);
-      if (a === undefined) throw jobsErrors.notAssignee.wrap(`${m.provider} is not assigned to job ${j.id}`);
-      if (!committed(a)) throw jobsErrors.noCommitment.wrap("commit first, within the commit window");
-      if (answered(a)) throw jobsErrors.alreadyRevealed.wrap();
-      if (j.state === JobState.assigned) throw jobsErrors.windowClosed.wrap("reveals open once every assignee committed or the commit window ended");
-      if (j.state !== JobState.revealing) throw jobsErrors.windowClosed.wrap(`the reveal window of job ${j.id} is over`);
+      const { j, a } = revealing(ctx, m.jobId, m.provider);
       if (m.inputIndex >= j.inputs.length) throw jobsErrors.invalidResult.wrap(`job ${j.id} has ${j.inputs.length} input(s)`);
       if (m.reason === UnusableReason.unopenable && j.sealed.length === 0) throw jobsErrors.invalidResult.wrap("only a sealed job's input can be unopenable");
       const expected = unusableCommitmentOf(j.id, m.provider, m.salt, m.reason, m.inputIndex);
@@ -262,8 +265,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       a.unusableInput = m.inputIndex;
       a.revealedHeight = ctx.height.toString();
       ctx.events.emit(event("job_unusable_reported", [["id", j.id], ["provider", m.provider], ["reason", String(m.reason)], ["input", String(m.inputIndex)]]));
-      if (j.assignments.every((x) => !committed(x) || answered(x))) k.schedule(ctx.store, j, ctx.height);
-      k.setJob(ctx.store, j);
+      saveAnswer(ctx, j);
       return { typeUrl: codecs.msgRevealUnusableResponse.typeUrl, value: codecs.msgRevealUnusableResponse.encode({}) };
     },
   };
