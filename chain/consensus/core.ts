@@ -49,6 +49,11 @@ export interface ConsensusCore {
   holds(vote: Vote): boolean;
   /** Votes stored, for the current height and kept for later ones. */
   readonly storedVotes: number;
+  /**
+   * Whether more than 1/3 of the power prevoted or precommitted this value in this round of the
+   * current height: some correct validator did, so its block is worth holding.
+   */
+  backed(round: number, valueId: string): boolean;
 }
 
 interface ProposalEntry {
@@ -418,6 +423,11 @@ export function createConsensusCore(opts: CoreOptions): ConsensusCore {
     holds(v) {
       if (validators === null || v.height > s.height) return futureKeys.has(voteKey(v));
       return v.height === s.height && (votes.get(`${v.round}/${v.type}`)?.has(v) ?? false);
+    },
+    backed(round, valueId) {
+      if (validators === null) return false;
+      const power = (type: VoteType) => votes.get(`${round}/${type}`)?.powerFor(valueId) ?? 0n;
+      return validators.hasOneThird(power(VoteType.prevote)) || validators.hasOneThird(power(VoteType.precommit));
     },
     get storedVotes() {
       let n = futureKeys.size;

@@ -15,6 +15,7 @@ import { SignedMsgType } from "../types/signBytes.js";
 import { compareTime, nextBlockTime, timeFromMillis } from "../types/time.js";
 import { ed25519Address } from "../crypto/ed25519.js";
 import { createConsensusCore, type ConsensusCore } from "./core.js";
+import { ProposalBlocks } from "./proposalBlocks.js";
 import { decodeEvidenceMessage, encodeEvidenceMessage, type EvidencePool } from "./evidencePool.js";
 import { consensusErrors } from "./signedMessages.js";
 import type { PrivValidator } from "./privValidator.js";
@@ -61,6 +62,15 @@ export interface ConsensusDriver {
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly height: bigint;
+  /** Block bodies held now (this height), and the most held from proposals at any height. */
+  held(): HeldBlocks;
+}
+
+export interface HeldBlocks {
+  blocks: number;
+  bytes: number;
+  peakProposalBlocks: number;
+  peakProposalBytes: number;
 }
 
 const hexAddr = (b: Uint8Array) => Buffer.from(b).toString("hex").toUpperCase();
@@ -101,6 +111,8 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
   let blocks = new Map<string, ProposedBlock>();
   let ownVotes = new Map<string, PbVote>();
   let gossip = new Map<string, [number, Uint8Array]>();
+  /** The proposals taken at this height, and the bound on the block bodies they bring. */
+  const proposalBlocks = new ProposalBlocks();
   /** From the WAL during replay: own messages logged before signing. */
   let walOwnVotes = new Map<string, PbVote>();
   let walOwnProposals = new Map<number, { proposal: PbProposal; block: Uint8Array }>();
@@ -227,6 +239,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
           return;
         }
         const msg = encodeProposalMessage(PbProposal.encode(signed).finish(), pb.bytes);
+        proposalBlocks.own(signed.round, a.proposal.value.id, pb.bytes.length);
         remember(`p/${signed.round}/${a.proposal.value.id}`, Channel.consensusData, msg);
         deps.p2p.broadcast(Channel.consensusData, msg);
         return;
@@ -450,6 +463,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     blocks = new Map();
     ownVotes = new Map();
     gossip = new Map();
+    proposalBlocks.reset();
     log({ kind: RecordKind.startHeight, height: h, round: 0, aux: 0, a: new Uint8Array(), b: new Uint8Array() }, false);
     feed({ kind: "startHeight", height: h, validators: setFor(h) });
   }
@@ -460,8 +474,13 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     if (p.height < height) return catchUp(peer, p.height);
     if (p.height !== height) return;
     if (!roundAccepted(p.height, p.round)) return dropPeer(peer, `proposal for round ${p.round}, more than ${maxRoundsAhead} ahead of round ${core.state.round}`);
+    // Not held yet (proposalBlocks.ts): it comes again by gossip when this node gets there.
+    if (!fromWal && ProposalBlocks.ahead(p.round, core.state.round)) return;
     const proposer = proposerAt(p.round);
     verifyProposal(opts.chainId, p, proposer.pubKey, cache);
+    // A copy of a proposal handled already (peers re-gossip): no work, if its body is the same.
+    const known = proposalBlocks.has(p.round, blockIdKey(p.blockId) ?? "") ? blocks.get(blockIdKey(p.blockId)!) : undefined;
+    if (known !== undefined && Buffer.from(known.bytes).equals(b)) return;
     let block: Block;
     try {
       block = Block.decode(b);
@@ -475,10 +494,18 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     if (block.header === undefined || Buffer.compare(Buffer.from(headerHash(block.header)), Buffer.from(p.blockId!.hash)) !== 0 || parts.total !== p.blockId!.partSetHeader?.total || Buffer.compare(Buffer.from(parts.hash), Buffer.from(p.blockId!.partSetHeader.hash)) !== 0) {
       return dropPeer(peer, "a proposal's block is not the block it names");
     }
+    // Each (round, block) once, and per round a bounded number of block bodies, before any
+    // validation work (proposalBlocks.ts): copies re-gossiped by peers and an equivocating
+    // proposer's further blocks are dropped.
+    const id = blockIdKey(p.blockId)!;
+    const taken = proposalBlocks.admit(p.round, core.state.round, id, b.length, () => core.backed(p.round, id), fromWal);
+    if (taken !== "new") {
+      if (taken === "full") logger.debug("proposal dropped: its round holds enough blocks", { peer, height: p.height, round: p.round });
+      return;
+    }
     const pb: ProposedBlock = { block, blockId: p.blockId, bytes: b };
     const valid = await validBlock(pb);
     if (p.height !== height) return;
-    const id = blockIdKey(p.blockId)!;
     if (!blocks.has(id)) blocks.set(id, pb);
     remember(`p/${p.round}/${id}`, Channel.consensusData, bytes);
     if (!fromWal) log({ kind: RecordKind.proposal, height: p.height, round: p.round, aux: valid ? 1 : 0, a: bytes, b: new Uint8Array() }, false);
@@ -657,6 +684,12 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
   return {
     get height() {
       return height;
+    },
+    held() {
+      let bytes = 0;
+      for (const pb of blocks.values()) bytes += pb.bytes.length;
+      const peak = proposalBlocks.peakHeld;
+      return { blocks: blocks.size, bytes, peakProposalBlocks: peak.blocks, peakProposalBytes: peak.bytes };
     },
     async start() {
       stopped = false;

@@ -85,6 +85,8 @@ export interface Node {
   stop(): Promise<void>;
   /** Resolves when the node halts on an internal error. */
   readonly halted: Promise<Error>;
+  /** The consensus driver (what it holds, for tests and metrics). */
+  readonly consensus: ConsensusDriver | null;
 }
 
 /**
@@ -357,6 +359,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       },
       halted,
       p2p,
+      consensus: driver,
       async start() {
         await p2p!.start();
         pex?.start();
