@@ -54,6 +54,8 @@ export interface TargetedDelay {
   to: number[];
   /** Only messages from these nodes (default: from anyone). */
   from?: number[];
+  /** Only messages of these rounds, inclusive (default: any round); Twins' per-round partitions. */
+  rounds?: [number, number];
   extraMs: number;
 }
 
@@ -264,6 +266,10 @@ export function runSimulation(o: SimOptions): SimResult {
     return false;
   }
 
+  function roundOf(msg: Msg): number {
+    return msg.kind === "proposal" || msg.kind === "commit" ? msg.proposal.round : msg.kind === "vote" ? msg.vote.round : -1;
+  }
+
   function kindOf(msg: Msg): "proposal" | "prevote" | "precommit" | "commit" | "other" {
     if (msg.kind === "proposal") return "proposal";
     if (msg.kind === "commit") return "commit";
@@ -283,7 +289,7 @@ export function runSimulation(o: SimOptions): SimResult {
     let extra = 0;
     if (beforeGst && o.delays !== undefined) {
       const k = kindOf(msg);
-      for (const d of o.delays) if (now >= d.start && now < d.end && k !== "other" && d.kinds.includes(k) && d.to.includes(to.index) && (d.from === undefined || d.from.includes(from.index))) extra += d.extraMs;
+      for (const d of o.delays) if (now >= d.start && now < d.end && k !== "other" && d.kinds.includes(k) && d.to.includes(to.index) && (d.from === undefined || d.from.includes(from.index)) && (d.rounds === undefined || (roundOf(msg) >= d.rounds[0] && roundOf(msg) <= d.rounds[1]))) extra += d.extraMs;
     }
     for (let c = 0; c < copies; c++) {
       messages++;
@@ -781,6 +787,8 @@ export function twinsScenarioFromSeed(seed: number): SimOptions {
   }
   const slow = r.chance(0.15);
   const minDelay = r.int(400, 600);
+  // Drawn last, so that the other seeds' scenarios stay as they were.
+  if (r.chance(0.25)) return stalePolScenario(seed, r);
   return {
     seed,
     validators: n,
@@ -797,6 +805,59 @@ export function twinsScenarioFromSeed(seed: number): SimOptions {
     ...(slow ? { postGstDelayMs: [minDelay, minDelay + 100] as [number, number] } : {}),
     maxTimeMs: gstMs + (slow ? 120_000 : 60_000),
   };
+}
+
+/**
+ * The stale proof-of-lock attack (n = 4, one adversary Z run as twins): a value y gets 2/3
+ * prevotes in round 0 without the later lockers seeing them in time; in round 1 a fresh x is
+ * decided by one correct node D while L locks it without deciding; in round 2 Z's second copy
+ * (still holding y as its valid value) re-proposes y with valid round 0. L, locked on x in round
+ * 1 > 0, must prevote nil (lines 28-33): prevoting y gives y 2/3 prevotes with O (locked on y
+ * since round 0) and Z, and O decides y. Roles follow the proposer rotation: p0 proposes y (L or
+ * O), D proposes x in round 1, Z proposes round 2. Per-round targeted delays set it up:
+ * - round-0 proposals reach D and Z's first copy late (they prevote nil and stay unlocked);
+ * - round-0 prevotes reach L late (it never sees y's 2/3 in round 0, only by round 2);
+ * - round-1 precommits reach L late, and commits reach L and O late (they do not decide x);
+ * - round-1 proposals reach O and Z's second copy late (they never hold x).
+ */
+function stalePolScenario(seed: number, r: Random): SimOptions {
+  const n = 4;
+  const addresses = Array.from({ length: n }, (_, i) => i.toString(16).toUpperCase().padStart(40, "0"));
+  const set = ValidatorSet.create(addresses.map((a) => ({ address: a, pubKey: new Uint8Array(32), power: 10n })));
+  const proposer = (round: number) => addresses.indexOf(set.copyIncrement(round).proposer.address);
+  const [p0, p1, p2, p3] = [proposer(0), proposer(1), proposer(2), proposer(3)];
+  const z = p2;
+  const d = p1;
+  const [l, o] = r.chance(0.5) ? [p0, p3] : [p3, p0];
+  const z2 = n; // Z's second copy
+  const gstMs = r.int(2500, 4000);
+  const late = 20_000;
+  return {
+    seed,
+    validators: n,
+    byzantine: { [z]: "adversary" },
+    adversaries: { [z]: { twins: [[d, l, z, z2], [l, o, z, z2]] } },
+    targetHeight: 3,
+    gstMs,
+    maxDelayMs: r.int(5, 30),
+    dropRate: 0,
+    duplicateRate: r.next() * 0.1,
+    partitions: [],
+    crashes: [],
+    delays: [
+      { start: 0, end: gstMs, kinds: ["proposal"], rounds: [0, 0], to: [d, z], extraMs: late },
+      { start: 0, end: gstMs, kinds: ["prevote"], rounds: [0, 0], to: [l], extraMs: r.int(700, 900) },
+      { start: 0, end: gstMs, kinds: ["precommit"], rounds: [1, 1], to: [l], extraMs: late },
+      { start: 0, end: gstMs, kinds: ["commit"], to: [l, o], extraMs: late },
+      { start: 0, end: gstMs, kinds: ["proposal"], rounds: [1, 1], to: [o, z2], extraMs: late },
+    ],
+    maxTimeMs: gstMs + 60_000,
+  };
+}
+
+/** Whether a scenario is the stale proof-of-lock attack (for counting seeds). */
+export function isStalePolAttack(o: SimOptions): boolean {
+  return (o.delays ?? []).some((d) => d.rounds !== undefined && d.rounds[0] === 1 && d.kinds.includes("proposal"));
 }
 
 export type ScenarioMode = "classic" | "twins" | "mixed";

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { mutants, mutate, removeScratch, scratchCopy, StaleMutantError } from "../sim/mutants.js";
-import { runSimulation, twinsScenarioFromSeed, type SimOptions, type SimResult } from "../sim/simulator.js";
+import { isStalePolAttack, runSimulation, twinsScenarioFromSeed, type SimOptions, type SimResult } from "../sim/simulator.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -15,7 +15,7 @@ describe("consensus simulator: Twins-style adversaries and mutants", function ()
   this.timeout(120_000);
 
   it("200 Twins seeds: safety, validity, liveness after GST, evidence in blocks", () => {
-    const seen = { twins: 0, lockAttack: 0, fakePol: 0, forge: 0, amnesia: 0, slow: 0, n5or7: 0 };
+    const seen = { twins: 0, lockAttack: 0, fakePol: 0, forge: 0, amnesia: 0, slow: 0, n5or7: 0, stalePol: 0 };
     for (let seed = 1; seed <= 200; seed++) {
       const s = twinsScenarioFromSeed(seed);
       const r = runSimulation(s);
@@ -30,6 +30,7 @@ describe("consensus simulator: Twins-style adversaries and mutants", function ()
       if (advs.some((a) => a.amnesiaEveryMs !== undefined)) seen.amnesia++;
       if (s.postGstDelayMs !== undefined) seen.slow++;
       if (s.validators > 4) seen.n5or7++;
+      if (isStalePolAttack(s)) seen.stalePol++;
     }
     // The seeds exercise what they claim to.
     for (const [k, v] of Object.entries(seen)) assert.ok(v >= 15, `${k}: only ${v} of 200 seeds`);
