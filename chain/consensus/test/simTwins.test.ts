@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { mutants, mutate, removeScratch, scratchCopy, StaleMutantError } from "../sim/mutants.js";
+import { driverMutants, mutants, mutate, removeScratch, scratchCopy, StaleMutantError } from "../sim/mutants.js";
 import { isStalePolAttack, runSimulation, twinsScenarioFromSeed, type SimOptions, type SimResult } from "../sim/simulator.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -42,7 +42,8 @@ describe("consensus simulator: Twins-style adversaries and mutants", function ()
 
   it("every mutant's anchor occurs exactly once; a stale anchor fails loudly", () => {
     assert.ok(mutants.length >= 10);
-    for (const m of mutants) {
+    assert.ok(driverMutants.length >= 10);
+    for (const m of [...mutants, ...driverMutants]) {
       const text = readFileSync(join(root, m.file), "utf8");
       assert.notEqual(mutate(text, m), text, m.name);
     }

@@ -31,6 +31,9 @@ describe("WAL replay of a proposer whose signer refuses the replayed proposal", 
     let helping = false;
     let proposed = false;
     let prevotedBlock = false;
+    /** The node's signed prevote for its block before the stop, and whether it came again after. */
+    let prevote: Buffer | null = null;
+    let resent = false;
     const peer: Switch = createSwitch(
       { nodeKey: generateEd25519(), listen: null, persistentPeers: [{ id: t.node.id, host: t.host, port: t.port }], maxInbound: 0, maxOutbound: 1, channels: defaultChannels, backoff: { minMs: 50, maxMs: 200 } },
       { logger: nopLogger },
@@ -42,7 +45,12 @@ describe("WAL replay of a proposer whose signer refuses the replayed proposal", 
     peer.onReceive(Channel.consensusVote, (from, m) => {
       const v = PbVote.decode(m);
       if (!fromNode(v)) return;
-      if (v.height === 1n && v.type === SignedMsgType.prevote && (v.blockId?.hash.length ?? 0) > 0) prevotedBlock = true;
+      if (v.height === 1n && v.type === SignedMsgType.prevote && (v.blockId?.hash.length ?? 0) > 0) {
+        if (!helping) {
+          prevotedBlock = true;
+          prevote = Buffer.from(m);
+        } else if (prevote !== null && prevote.equals(m)) resent = true;
+      }
       const nil = (v.blockId?.hash.length ?? 0) === 0;
       if (!helping && !nil) return;
       // The second validator votes nil as the node does (a round the node does not propose ends),
@@ -68,6 +76,9 @@ describe("WAL replay of a proposer whose signer refuses the replayed proposal", 
       assert.ok(refusals.length >= 1, "the replay asked the signer for the proposal again, and it refused");
       assert.equal(refusals[0]!["height"], 1n);
       await waitFor(() => node.blockStore.height >= 2n, "height 1 (and 2) decided after the restart", 40_000);
+      // The replayed prevote went out again, signed over the very same bytes (its time from the
+      // WAL): the file signer answered with the same signature instead of refusing.
+      await waitFor(() => resent, "the node's replayed prevote, byte for byte", 10_000);
     } finally {
       await peer.stop();
       await node.stop();
