@@ -147,7 +147,8 @@ export const mutants: readonly Mutant[] = [
   },
 ];
 
-const driver = "chain/consensus/driver.ts";
+const reactor = "chain/consensus/reactor.ts";
+const eventLoop = "chain/consensus/eventLoop.ts";
 const t = (name: string) => `chain/consensus/test/${name}.test.ts`;
 
 /**
@@ -159,47 +160,47 @@ export const driverMutants: readonly DriverMutant[] = [
   {
     name: "proposal-signer-unchecked",
     rule: "a proposal's signature is the round's proposer's",
-    file: driver,
-    from: "    verifyProposal(opts.chainId, p, proposer.pubKey, cache);\n",
+    file: reactor,
+    from: "  verifyProposal(opts.chainId, p, proposer.pubKey, cache);\n",
     to: "",
     killers: [{ file: t("driverRules"), grep: "not the round's proposer" }],
   },
   {
     name: "vote-signature-unchecked",
     rule: "a vote's signature is its validator's",
-    file: driver,
-    from: "    verifyVote(opts.chainId, v, val.pubKey, cache);\n",
+    file: reactor,
+    from: "  verifyVote(opts.chainId, v, val.pubKey, cache);\n",
     to: "",
     killers: [{ file: t("driverRules"), grep: "forged signature" }],
   },
   {
     name: "proposal-unvalidated",
     rule: "a proposed block passes the full block validation before it is prevoted",
-    file: driver,
-    from: "    try {\n      await validateBlock(state, pb, validationDeps);\n    } catch (e) {",
-    to: "    try {\n    } catch (e) {",
+    file: "chain/consensus/proposalValidation.ts",
+    from: "  try {\n    await validateBlock(state, pb, validationDeps);\n  } catch (e) {",
+    to: "  try {\n  } catch (e) {",
     killers: [{ file: t("driverRules"), grep: "invalid block from the round's proposer" }],
   },
   {
     name: "block-sync-unvalidated",
     rule: "a block from sync passes the full block validation, not only its commit",
-    file: driver,
-    from: "    await validateBlock(deps.getState(), pb, validationDeps);\n",
+    file: reactor,
+    from: "  await validateBlock(deps.getState(), pb, ctx.validationDeps);\n",
     to: "",
     killers: [{ file: t("byzantine"), grep: "block sync refuses" }],
   },
   {
     name: "proposal-body-unchecked",
     rule: "a proposal's block is the block its signed id names",
-    file: driver,
-    from: `      return dropPeer(peer, "a proposal's block is not the block it names");\n`,
+    file: reactor,
+    from: `    return dropPeer(ctx, peer, "a proposal's block is not the block it names");\n`,
     to: "",
     killers: [{ file: t("proposalBody") }],
   },
   {
     name: "vote-time-unchecked",
     rule: "voteTime: a vote dated at or before the last block is dropped",
-    file: driver,
+    file: reactor,
     from: "if (v.height === height && compareTime(v.timestamp!, deps.getState().lastBlockTime) <= 0) {",
     to: "if (false) {",
     killers: [{ file: t("byzantine"), grep: "drops votes dated at or before the last block" }],
@@ -207,7 +208,7 @@ export const driverMutants: readonly DriverMutant[] = [
   {
     name: "vote-time-block-unchecked",
     rule: "voteTime: a vote dated at or before the block it votes for is dropped",
-    file: driver,
+    file: reactor,
     from: "if (votedFor !== undefined && compareTime(v.timestamp!, votedFor) <= 0) {",
     to: "if (false) {",
     killers: [{ file: t("voteTime") }],
@@ -215,25 +216,25 @@ export const driverMutants: readonly DriverMutant[] = [
   {
     name: "replay-vote-resigned",
     rule: "after a restart an own vote is signed again over the logged bytes (its time from the WAL)",
-    file: driver,
-    from: "const time = fromWal?.timestamp ?? voteTime(block);",
-    to: "const time = voteTime(block);",
+    file: eventLoop,
+    from: "const time = fromWal?.timestamp ?? voteTime(ctx, block);",
+    to: "const time = voteTime(ctx, block);",
     killers: [{ file: t("walReplay") }],
   },
   {
     name: "own-vote-not-logged",
     rule: "an own vote is written to the WAL (fsynced) before it is signed",
-    file: driver,
-    from: "    if (wal !== null && !wasReplaying) walAppend(encodeRecord({ kind: RecordKind.ownVote,",
-    to: "    if (false) walAppend(encodeRecord({ kind: RecordKind.ownVote,",
+    file: eventLoop,
+    from: "  if (ctx.wal !== null && !wasReplaying) walAppend(ctx, encodeRecord({ kind: RecordKind.ownVote,",
+    to: "  if (false) walAppend(ctx, encodeRecord({ kind: RecordKind.ownVote,",
     killers: [{ file: t("walReplay") }],
   },
   {
     name: "wal-failure-blames-peer",
     rule: "a failed WAL write halts the node and blames no peer",
-    file: driver,
-    from: "if (e !== walFailure && walFailure === null) deps.p2p.ban(peer, e.message);",
-    to: "deps.p2p.ban(peer, e.message);",
+    file: reactor,
+    from: "if (e !== ctx.walFailure && ctx.walFailure === null) ctx.deps.p2p.ban(peer, e.message);",
+    to: "ctx.deps.p2p.ban(peer, e.message);",
     killers: [{ file: t("walFailure"), grep: "peer's vote is logged" }],
   },
   {

@@ -1,0 +1,181 @@
+import { Proposal as PbProposal, Vote as PbVote, type BlockID } from "cosmjs-types/tendermint/types/types";
+import { applyBlock, type ProposedBlock } from "../state/blockExecutor.js";
+import { validateBlock } from "../state/validation.js";
+import { Channel } from "../p2p/switch.js";
+import { SignedMsgType } from "../types/signBytes.js";
+import { buildCommit, buildExtendedCommit, buildValue, extendVoteRequest } from "./blockBuilding.js";
+import { extensionsOn, halt, log, remember, schedule, setAt, setFor, voteTime, walAppend, walFailed, type DriverContext } from "./driverContext.js";
+import { blockIdKey, emptyBlockId, signProposal, signVote } from "./signedMessages.js";
+import { VoteType, type ConsensusAction, type ConsensusEvent, type Value, type Vote } from "./types.js";
+import { encodeProposalMessage, encodeRecord, RecordKind } from "./walRecords.js";
+
+// The driver's event loop (CometBFT's receiveRoutine and its timeout ticker): every input goes
+// to the core (after the WAL, by whoever feeds it), and the core's actions are carried out here:
+// own proposals and votes logged, then signed, then sent; timeouts scheduled (and logged when
+// they fire); values built; decided blocks validated, executed and the next height started.
+
+/** Hands an event to the core and carries out its actions; a core error halts the node. */
+export function feed(ctx: DriverContext, ev: ConsensusEvent): void {
+  if (ctx.stopped && !ctx.replaying) return;
+  let actions: ConsensusAction[];
+  try {
+    actions = ctx.core.handle(ev);
+  } catch (e) {
+    return halt(ctx, e as Error);
+  }
+  for (const a of actions) perform(ctx, a);
+}
+
+export function perform(ctx: DriverContext, a: ConsensusAction): void {
+  const { opts, deps, logger } = ctx;
+  switch (a.kind) {
+    case "broadcastProposal": {
+      const pb = a.proposal.value.payload as ProposedBlock;
+      const fromWal = ctx.walOwnProposals.get(a.proposal.round);
+      const time = fromWal?.proposal.timestamp ?? pb.block.header!.time;
+      const unsigned: PbProposal = { type: 32, height: a.proposal.height, round: a.proposal.round, polRound: a.proposal.polRound, blockId: pb.blockId, timestamp: time, signature: new Uint8Array() };
+      log(ctx, { kind: RecordKind.ownProposal, height: a.proposal.height, round: a.proposal.round, aux: 0, a: PbProposal.encode(unsigned).finish(), b: pb.bytes }, true);
+      let signed: PbProposal;
+      try {
+        signed = signProposal(opts.signer!, opts.chainId, unsigned.height, unsigned.round, unsigned.polRound, unsigned.blockId, unsigned.timestamp);
+      } catch (e) {
+        // The signer refuses what conflicts with what it already signed (after a WAL replay, a
+        // proposal of a round whose prevote is signed): never sign twice, and go on as for votes.
+        logger.error("signer refused a proposal", { height: a.proposal.height, round: a.proposal.round, error: (e as Error).message });
+        return;
+      }
+      const msg = encodeProposalMessage(PbProposal.encode(signed).finish(), pb.bytes);
+      ctx.proposalBlocks.own(signed.round, a.proposal.value.id, pb.bytes.length);
+      remember(ctx, `p/${signed.round}/${a.proposal.value.id}`, Channel.consensusData, msg);
+      deps.p2p.broadcast(Channel.consensusData, msg);
+      return;
+    }
+    case "broadcastVote": {
+      // Captured now: the WAL copy (on replay) and the block are gone once replay ends.
+      const v = a.vote;
+      const fromWal = ctx.walOwnVotes.get(`${v.type}/${v.round}`);
+      const block = v.valueId === null ? null : ctx.blocks.get(v.valueId)!;
+      const wasReplaying = ctx.replaying;
+      ctx.ownVotesSigned = ctx.ownVotesSigned.then(() => sendOwnVote(ctx, v, block, fromWal, wasReplaying)).catch((e: Error) => {
+        if (e !== ctx.walFailure) halt(ctx, e);
+      });
+      return;
+    }
+    case "scheduleTimeout":
+      if (ctx.replaying) {
+        ctx.replayed.push(a);
+        return;
+      }
+      schedule(ctx, a.durationMs, () => {
+        log(ctx, { kind: RecordKind.timeout, height: a.height, round: a.round, aux: a.step === "propose" ? 1 : a.step === "prevote" ? 2 : 3, a: new Uint8Array(), b: new Uint8Array() }, false);
+        feed(ctx, { kind: "timeout", step: a.step, height: a.height, round: a.round });
+      });
+      return;
+    case "getValue":
+      if (ctx.replaying) {
+        ctx.replayed.push(a);
+        return;
+      }
+      buildValue(ctx, a.height)
+        .then((pb) => {
+          if (pb === null) return;
+          const id = blockIdKey(pb.blockId)!;
+          ctx.blocks.set(id, pb);
+          log(ctx, { kind: RecordKind.value, height: a.height, round: a.round, aux: 0, a: pb.bytes, b: new Uint8Array() }, false);
+          feed(ctx, { kind: "value", height: a.height, round: a.round, value: { id, payload: pb } });
+        })
+        .catch((e: Error) => {
+          if (e !== ctx.walFailure) halt(ctx, e);
+        });
+      return;
+    case "evidence": {
+      logger.warn("equivocation seen", { validator: a.evidence.validator, height: a.evidence.height, round: a.evidence.round, type: a.evidence.type });
+      const va = a.evidence.a.extra as PbVote | undefined;
+      const vb = a.evidence.b.extra as PbVote | undefined;
+      if (va !== undefined && vb !== undefined && !ctx.replaying) deps.evidence.reportConflictingVotes(va, vb);
+      return;
+    }
+    case "decide":
+      void decide(ctx, a.height, a.round, a.value, a.precommits);
+      return;
+  }
+}
+
+/**
+ * Signs and sends one of our votes: logged (unsigned, fsynced) before signing; a precommit
+ * for a block at a height with extensions gets the app's extension, signed too. Votes are
+ * signed one after another (ownVotesSigned), and a decision waits for them.
+ */
+async function sendOwnVote(ctx: DriverContext, v: Vote, block: ProposedBlock | null, fromWal: PbVote | undefined, wasReplaying: boolean): Promise<void> {
+  const { opts, deps, logger, self } = ctx;
+  const key = `${v.type}/${v.round}`;
+  const blockId: BlockID = block === null ? emptyBlockId() : block.blockId;
+  const time = fromWal?.timestamp ?? voteTime(ctx, block);
+  let extension: Uint8Array = new Uint8Array();
+  if (v.type === VoteType.precommit && block !== null && extensionsOn(ctx, v.height)) {
+    extension = fromWal?.extension ?? (await deps.app.extendVote(extendVoteRequest(ctx, block))).voteExtension;
+  }
+  const index = setAt(ctx, v.height)!.indexOf(self!);
+  const unsigned: PbVote = { type: v.type === VoteType.prevote ? SignedMsgType.prevote : SignedMsgType.precommit, height: v.height, round: v.round, blockId, timestamp: time, validatorAddress: Buffer.from(self!, "hex"), validatorIndex: index, signature: new Uint8Array(), extension, extensionSignature: new Uint8Array() };
+  if (ctx.walFailure !== null) return; // halted: never sign after a failed write
+  if (ctx.wal !== null && !wasReplaying) walAppend(ctx, encodeRecord({ kind: RecordKind.ownVote, height: v.height, round: v.round, aux: v.type, a: PbVote.encode(unsigned).finish(), b: new Uint8Array() }), true);
+  let signed: PbVote;
+  try {
+    signed = signVote(opts.signer!, opts.chainId, v.type, v.height, v.round, blockId, time, index);
+  } catch (e) {
+    // The signer refuses anything conflicting with what it signed: never sign twice.
+    logger.error("signer refused a vote", { height: v.height, round: v.round, error: (e as Error).message });
+    return;
+  }
+  if (extension.length > 0 || (v.type === VoteType.precommit && block !== null && extensionsOn(ctx, v.height))) {
+    signed = { ...signed, extension, extensionSignature: opts.signer!.signVoteExtension(opts.chainId, v.height, v.round, extension) };
+  }
+  if (v.height !== ctx.height) return;
+  ctx.ownVotes.set(key, signed);
+  const bytes = PbVote.encode(signed).finish();
+  remember(ctx, `v/${key}/${self}/${v.valueId}`, Channel.consensusVote, bytes);
+  deps.p2p.broadcast(Channel.consensusVote, bytes);
+}
+
+/** A decided block: validated once more, executed, the WAL reset, and the next height started. */
+async function decide(ctx: DriverContext, h: bigint, round: number, value: Value, precommits: Vote[]): Promise<void> {
+  const { deps, logger } = ctx;
+  const pb = value.payload as ProposedBlock;
+  ctx.applying = true;
+  try {
+    await ctx.ownVotesSigned; // our own precommit may be part of the commit
+    if (deps.blockStore.height < h) {
+      const state = deps.getState();
+      // Every executed block passes the one validation, however it was decided (CometBFT's
+      // finalizeCommit does the same): failing here means 2/3+ committed an invalid block.
+      await validateBlock(state, pb, ctx.validationDeps);
+      const commit = buildCommit(ctx, h, round, pb.blockId, precommits);
+      const ext = extensionsOn(ctx, h) ? buildExtendedCommit(ctx, commit, precommits) : undefined;
+      const { state: next } = await applyBlock(deps, state, pb, commit, ext);
+      deps.setState(next);
+      await deps.evidence.update(pb.block.evidence?.evidence ?? []);
+      logger.info("committed block", { height: h, round, txs: pb.block.data?.txs.length ?? 0, hash: pb.blockId.hash, app_hash: next.appHash });
+    }
+    try {
+      ctx.wal?.reset();
+    } catch (e) {
+      if (e !== ctx.walFailure) walFailed(ctx, e as Error);
+    }
+  } catch (e) {
+    return halt(ctx, e as Error);
+  } finally {
+    ctx.applying = false;
+  }
+  schedule(ctx, ctx.opts.timeoutCommitMs, () => startHeight(ctx, h + 1n));
+}
+
+/** A new height: the per-height maps cleared, logged, and the core started on it. */
+export function startHeight(ctx: DriverContext, h: bigint): void {
+  ctx.height = h;
+  ctx.blocks = new Map();
+  ctx.ownVotes = new Map();
+  ctx.gossip = new Map();
+  ctx.proposalBlocks.reset();
+  log(ctx, { kind: RecordKind.startHeight, height: h, round: 0, aux: 0, a: new Uint8Array(), b: new Uint8Array() }, false);
+  feed(ctx, { kind: "startHeight", height: h, validators: setFor(ctx, h) });
+}
