@@ -203,7 +203,7 @@ export const driverMutants: readonly DriverMutant[] = [
     file: reactor,
     from: "if (v.height === height && compareTime(v.timestamp!, deps.getState().lastBlockTime) <= 0) {",
     to: "if (false) {",
-    killers: [{ file: t("byzantine"), grep: "drops votes dated at or before the last block" }],
+    killers: [{ file: t("driverRules"), grep: "dated before the last block" }],
   },
   {
     name: "vote-time-block-unchecked",

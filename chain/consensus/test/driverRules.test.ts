@@ -6,7 +6,7 @@ import { ed25519Address } from "../../crypto/ed25519.js";
 import { Channel } from "../../p2p/switch.js";
 import { makeBlock } from "../../state/blockExecutor.js";
 import { blockTime } from "../../state/validation.js";
-import { byzantineVote, producesBlocks, startTargetNode, switchPeer, waitFor, type TargetNode } from "../../testkit/attackPeer.js";
+import { byzantineVote, fakeBlockId, producesBlocks, startTargetNode, switchPeer, waitFor, type TargetNode } from "../../testkit/attackPeer.js";
 import { headerHash } from "../../types/hashes.js";
 import { makePartSet } from "../../types/partSet.js";
 import { timeFromMillis } from "../../types/time.js";
@@ -64,6 +64,41 @@ describe("consensus driver rules under attack", function () {
       return PbVote.encode({ ...v, signature: new Uint8Array(64).fill(3) }).finish();
     });
     await producesBlocks(target.node);
+  });
+
+  it("a vote dated before the last block, for a block the node does not hold: not kept, not re-gossiped", async () => {
+    // Heights long enough for the node's gossip ticks (it re-gossips the votes it keeps).
+    t = await startTargetNode({ editConfig: (c) => (c.consensus.timeout_commit = "1s") });
+    const target = t;
+    const attacker = await switchPeer(target);
+    const observer = await switchPeer(target);
+    const byzHex = Buffer.from(ed25519Address(target.byzantine.pubKey)).toString("hex");
+    const seen = (id: number) =>
+      observer.received.some((m) => {
+        if (m.channel !== Channel.consensusVote) return false;
+        const v = PbVote.decode(m.payload);
+        return Buffer.from(v.validatorAddress).toString("hex") === byzHex && Buffer.from(v.blockId!.hash).equals(Buffer.from(fakeBlockId(id).hash));
+      });
+    try {
+      await producesBlocks(target.node, 1n);
+      // The same validator's precommit dated now (kept: the node re-gossips it) and one dated
+      // 2026-01-01, before the last block (dropped by the voteTime rule), each for a block id
+      // the node has never seen (so only that rule can catch the backdated one).
+      let n = 0;
+      await waitFor(async () => {
+        const h = target.node.consensus!.height;
+        attacker.sw.send(target.node.id, Channel.consensusVote, byzantineVote(target, VoteType.precommit, h, 0, fakeBlockId(1000 + n)));
+        attacker.sw.send(target.node.id, Channel.consensusVote, byzantineVote(target, VoteType.precommit, h, 1, fakeBlockId(2000 + n), timeFromMillis(Date.now())));
+        n++;
+        await new Promise((r) => setTimeout(r, 100));
+        return [...Array(n).keys()].some((i) => seen(2000 + i));
+      }, "the vote dated now re-gossiped", 30_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      for (let i = 0; i < n; i++) assert.equal(seen(1000 + i), false, "a backdated vote was kept and re-gossiped");
+    } finally {
+      await attacker.stop();
+      await observer.stop();
+    }
   });
 
   it("an invalid block from the round's proposer is prevoted nil, and the height decides another block", async () => {
