@@ -63,6 +63,13 @@ export class ProposalBlocks {
     return "new";
   }
 
+  /** A taken proposal whose handling failed (an error, not a verdict): a copy may be taken again. */
+  forget(round: number, id: string, size: number): void {
+    if (!this.seen.delete(`${round}/${id}`)) return;
+    const ids = this.byRound.get(round);
+    if (ids?.delete(id) === true) this.bytes -= size;
+  }
+
   /** Our own proposal: held (we built it), and its copies from peers are not taken again. */
   own(round: number, id: string, size: number): void {
     const key = `${round}/${id}`;

@@ -63,7 +63,13 @@ export async function onProposalMessage(ctx: DriverContext, peer: string, bytes:
     return;
   }
   const pb: ProposedBlock = { block, blockId: p.blockId, bytes: b };
-  const valid = await validBlock(ctx, pb);
+  let valid: boolean;
+  try {
+    valid = await validBlock(ctx, pb);
+  } catch (e) {
+    proposalBlocks.forget(p.round, id, b.length);
+    throw e;
+  }
   if (p.height !== ctx.height) return;
   if (!ctx.blocks.has(id)) ctx.blocks.set(id, pb);
   remember(ctx, `p/${p.round}/${id}`, Channel.consensusData, bytes);

@@ -102,6 +102,8 @@ describe("block bodies a byzantine proposer can make a node hold", function () {
     assert.equal(l.admit(1, 0, "D", 10, () => false), "new");
     assert.equal(l.admit(0, 0, "E", 10, () => false, true), "new", "a replayed proposal was taken once already");
     assert.deepEqual(l.peakHeld, { blocks: 5, bytes: 50 });
+    l.forget(1, "D", 10);
+    assert.equal(l.admit(1, 0, "D", 10, () => false), "new", "a proposal whose handling failed may be taken again");
     l.reset();
     assert.equal(l.blocks, 0);
     assert.equal(l.admit(0, 0, "C", 10, () => false), "new");
