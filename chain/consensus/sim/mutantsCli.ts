@@ -70,7 +70,9 @@ function killersPass(dir: string, m: DriverMutant): { pass: boolean; why: string
     });
     const passing = /(\d+) passing/.exec(r.stdout)?.[1] ?? "0";
     if (r.status !== 0 || passing === "0") {
-      const failure = /\n\s+1\) [^\n]*\n[^\n]*\n\s+([^\n]+)/.exec(r.stdout)?.[1] ?? r.stderr.slice(0, 120);
+      // The first failure's message, from mocha's report after "N failing".
+      const report = r.stdout.slice(Math.max(0, r.stdout.lastIndexOf(" failing")));
+      const failure = /1\) [^\n]*\n[^\n]*\n\s+([^\n]+)/.exec(report)?.[1] ?? r.stderr.slice(0, 120);
       return { pass: false, why: `${k.file.split("/").pop()}: ${failure.trim().slice(0, 90)}` };
     }
   }
