@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Logger } from "../../modules/sdk/context.js";
 import { CodedError } from "../../modules/sdk/errors.js";
-import type { NodeConfig } from "../node/config.js";
+import type { NodeConfig } from "../types/nodeConfig.js";
 import type { RpcBackend } from "./backend.js";
 import { parseEventQuery } from "../store/eventQuery.js";
 import type { Json } from "./format.js";

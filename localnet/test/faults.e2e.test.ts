@@ -10,7 +10,7 @@ import { repoRoot } from "../localnet.js";
 // other nodes go on; `tcd localnet kill|restart|pause|resume|disconnect <node>` perturb a running
 // localnet, and the restarted, resumed or reconnected node catches up.
 
-const tcd = join(repoRoot, "client", "cli", "tcd.mjs");
+const tcd = join(repoRoot, "cmd", "tcd", "tcd.mjs");
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -19,7 +19,7 @@ import { spawnMarketplace } from "../marketplace.js";
 // jobs through the SDK and the CLI; the byzantine worker is slashed and loses reputation; the
 // requester reads its output and nobody else can; escrow and bonds add up; Ctrl-C stops all.
 
-const tcd = join(repoRoot, "client", "cli", "tcd.mjs");
+const tcd = join(repoRoot, "cmd", "tcd", "tcd.mjs");
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

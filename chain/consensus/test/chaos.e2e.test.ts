@@ -4,7 +4,7 @@ import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/a
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { msgSendAny } from "../../../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx } from "../../../client/sdk/signing.js";
-import { loadConfig, saveConfig } from "../../node/config.js";
+import { loadConfig, saveConfig } from "../../types/nodeConfig.js";
 import { makeTestNetwork, type TestNetwork } from "../../testkit/network.js";
 import { freePort, startNodeProcess, type NodeProcess } from "../../testkit/nodeProcess.js";
 

@@ -14,7 +14,7 @@ import { fromBech32, toBech32 } from "@cosmjs/encoding";
 import { nopLogger } from "../../../modules/sdk/context.js";
 import { ed25519Address, ed25519Sign, generateEd25519 } from "../../crypto/ed25519.js";
 import { loadOrGenNodeKey, loadPrivValidatorKey, nodeId } from "../../crypto/keyFiles.js";
-import { homePaths, loadConfig } from "../../node/config.js";
+import { homePaths, loadConfig } from "../../types/nodeConfig.js";
 import { Channel, createSwitch, defaultChannels, parsePeerAddress } from "../../p2p/switch.js";
 import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
 import { timeFromMillis } from "../../types/time.js";

@@ -3,7 +3,7 @@ import { WebSocket } from "ws";
 import { msgSendAny } from "../../../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx } from "../../../client/sdk/signing.js";
 import { nopLogger } from "../../../modules/sdk/context.js";
-import { loadConfig, type NodeConfig } from "../../node/config.js";
+import { loadConfig, type NodeConfig } from "../../types/nodeConfig.js";
 import { createNode, type Node } from "../../node/node.js";
 import { makeTestHome } from "../../testkit/nodeProcess.js";
 

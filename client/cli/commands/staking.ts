@@ -20,7 +20,7 @@ import {
   QueryValidatorsResponse,
 } from "cosmjs-types/cosmos/staking/v1beta1/query";
 import { MsgCreateValidator } from "cosmjs-types/cosmos/staking/v1beta1/tx";
-import { homePaths } from "../../../chain/node/config.js";
+import { homePaths } from "../../../chain/types/nodeConfig.js";
 import { bech32Prefix, decodeAddress, encodeAddress, validateAddress } from "../../../modules/sdk/address.js";
 import { parseCoins, parseDec } from "../../../modules/sdk/coins.js";
 import { codec } from "../../../modules/sdk/proto.js";

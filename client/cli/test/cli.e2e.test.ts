@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startNodeProcess, type NodeProcess } from "../../../chain/testkit/nodeProcess.js";
-import { homePaths, loadConfig, saveConfig } from "../../../chain/node/config.js";
+import { homePaths, loadConfig, saveConfig } from "../../../chain/types/nodeConfig.js";
 import { repoRoot } from "../../../localnet/localnet.js";
 
 interface CliResult {
@@ -15,7 +15,7 @@ interface CliResult {
 
 function tcd(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, "client", "cli", "tcd.mjs"), ...args], {
+    const child = spawn(process.execPath, [join(repoRoot, "cmd", "tcd", "tcd.mjs"), ...args], {
       env: { ...process.env, ...opts.env },
       stdio: ["pipe", "pipe", "pipe"],
     });

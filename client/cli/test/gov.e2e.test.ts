@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { homePaths } from "../../../chain/node/config.js";
+import { homePaths } from "../../../chain/types/nodeConfig.js";
 import { makeTestHome, startNodeProcess, type NodeProcess, type TestHome } from "../../../chain/testkit/nodeProcess.js";
 import { repoRoot } from "../../../localnet/localnet.js";
 import { defaultParams as jobsDefaults, paramsToPb as jobsToPb } from "../../../modules/jobs/params.js";
@@ -13,7 +13,7 @@ import { defaultParams as jobsDefaults, paramsToPb as jobsToPb } from "../../../
 
 function tcd(args: string[], stdin = ""): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, "client", "cli", "tcd.mjs"), ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(repoRoot, "cmd", "tcd", "tcd.mjs"), ...args], { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));

@@ -32,7 +32,7 @@ import type { AddressInfo } from "node:net";
 
 function tcd(args: string[], stdin = ""): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, "client", "cli", "tcd.mjs"), ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(repoRoot, "cmd", "tcd", "tcd.mjs"), ...args], { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
