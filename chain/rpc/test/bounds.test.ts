@@ -154,6 +154,21 @@ describe("RPC bounds", function () {
     }
   });
 
+  it("refuses a request body over rpc.max_body_bytes with 413 and -32600, and keeps serving", async () => {
+    const { node: small, url: smallUrl } = await startNode((c) => (c.rpc.max_body_bytes = 1000));
+    try {
+      const res = await fetch(smallUrl, { method: "POST", body: JSON.stringify(req(1, "health")) + " ".repeat(2000) });
+      assert.equal(res.status, 413);
+      const body = (await res.json()) as { error: { code: number; data: string } };
+      assert.equal(body.error.code, -32600);
+      assert.match(body.error.data, /larger than 1000 bytes/);
+      const ok = await fetch(smallUrl, { method: "POST", body: JSON.stringify(req(2, "health")) });
+      assert.deepEqual(((await ok.json()) as { result: unknown }).result, {});
+    } finally {
+      await small.stop();
+    }
+  });
+
   it("reports catching_up false for a lone validator at the tip", async () => {
     const s = (await post(req(1, "status"))).json as { result: { sync_info: { catching_up: boolean } } };
     assert.equal(s.result.sync_info.catching_up, false);
