@@ -13,7 +13,14 @@ export const queryErrors = {
 /** A TcomputeClient on --node (signing with `signer` when given); cli 3 when the node is not there. */
 export async function connectClient(f: GlobalFlags, signer?: OfflineSigner, gasPrice?: string): Promise<TcomputeClient> {
   try {
-    return signer === undefined ? await TcomputeClient.connect(f.node) : await TcomputeClient.connectWithSigner(f.node, signer, gasPrice === undefined ? {} : { gasPrice });
+    if (signer !== undefined) return await TcomputeClient.connectWithSigner(f.node, signer, gasPrice === undefined ? {} : { gasPrice });
+    const client = await TcomputeClient.connect(f.node);
+    // The node answers now (or cli 3), rather than a query failing later.
+    await client.chainId().catch((e: unknown) => {
+      client.disconnect();
+      throw e;
+    });
+    return client;
   } catch (e) {
     throw cliErrors.node.wrap(`${f.node}: ${(e as Error).message}; is the node running? (--node)`);
   }
