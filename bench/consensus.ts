@@ -11,7 +11,7 @@ import { createHash, generateKeyPairSync, sign, verify } from "node:crypto";
 import { pct, watchCommits } from "./commits.js";
 import { makeTestNetwork } from "../chain/testkit/network.js";
 import { startNodeProcess, type NodeProcess } from "../chain/testkit/nodeProcess.js";
-import { loadConfig, saveConfig } from "../chain/node/config.js";
+import { loadConfig, saveConfig } from "../chain/types/nodeConfig.js";
 import { msgSendAny } from "../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx } from "../client/sdk/signing.js";
 

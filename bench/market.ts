@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { runMarket } from "../modules/jobs/simulation/market.js";
+import { runMarket } from "./sim/market.js";
 
 // npm run sim:market [-- --blocks 300 --jobs 4 --k 3]: the marketplace's economics under honest,
 // lazy, colluding and spoofing providers (modules/jobs/simulation/market.ts). Prints each

@@ -2,11 +2,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { addGenesisAccount, newGenesisDoc } from "../genesis/build.js";
-import { collectGentxs, signGentx } from "../genesis/gentx.js";
-import { saveGenesisFile } from "../genesis/genesisDoc.js";
+import { addGenesisAccount, newGenesisDoc } from "../chain/genesis/build.js";
+import { collectGentxs, signGentx } from "../chain/genesis/gentx.js";
+import { saveGenesisFile } from "../chain/genesis/genesisDoc.js";
 import { loadOrGenNodeKey, loadOrGenPrivValidatorKey, nodeId } from "../chain/crypto/keyFiles.js";
-import { defaultConfig, homePaths, loadConfig, saveConfig } from "../chain/node/config.js";
+import { defaultConfig, homePaths, loadConfig, saveConfig } from "../chain/types/nodeConfig.js";
 import { timeFromMillis } from "../chain/types/time.js";
 import { openKeyring } from "../client/cli/keyring.js";
 import { registerError } from "../modules/sdk/errors.js";
@@ -26,7 +26,7 @@ export const localnetErrors = {
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const defaultLocalnetDir = join(repoRoot, ".localnet");
 export const localnetChainId = "tcompute-localnet-1";
-const tcdBin = join(repoRoot, "client", "cli", "tcd.mjs");
+const tcdBin = join(repoRoot, "cmd", "tcd", "tcd.mjs");
 
 export interface LocalnetOptions {
   dir: string;

@@ -18,7 +18,7 @@ import { keyringDir, repoRoot } from "./localnet.js";
 // workers' X25519 keys, a worker process per provider (some byzantine on request), an auditing
 // worker per validator, a demo stream of jobs from a requester, and a compact live view.
 
-const tcdBin = join(repoRoot, "client", "cli", "tcd.mjs");
+const tcdBin = join(repoRoot, "cmd", "tcd", "tcd.mjs");
 /** Models the demo stream uses (fast on a CPU). */
 export const demoModels = ["mlp-64x128x128x32", "cnn-3x32x32-c10", "silero-vad", "ppocr-mobile-v2-cls"];
 

@@ -1,11 +1,11 @@
 import { rmSync } from "node:fs";
 import type { Logger } from "../../modules/sdk/context.js";
-import { loadGenesisFile } from "../../genesis/genesisDoc.js";
+import { loadGenesisFile } from "../genesis/genesisDoc.js";
 import type { Application } from "../app/abci.js";
 import type { TcApplication } from "../app/application.js";
 import { createTcomputeApp } from "../app/tcomputeApp.js";
 import { createSigCache } from "../app/sigVerifier.js";
-import { homePaths, type NodeConfig } from "../node/config.js";
+import { homePaths, type NodeConfig } from "../types/nodeConfig.js";
 import { nodeErrors, softwareVersion } from "../node/node.js";
 import { openDB, type BinaryDB } from "../store/db.js";
 import { StateStore } from "../store/stateStore.js";

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { homePaths, parseListenAddress, type NodeConfig } from "../node/config.js";
+import { homePaths, parseListenAddress, type NodeConfig } from "../types/nodeConfig.js";
 
 // The parts of a home that CometBFT reads and the TypeScript engine does not: config/config.toml
 // (CometBFT's settings; the app's own stay in config/tcd.json) and the signer state file

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Logger } from "../../modules/sdk/context.js";
-import { parseListenAddress } from "../node/config.js";
+import { parseListenAddress } from "../types/nodeConfig.js";
 
 // `cometbft start --home <home>` as a child of the app process. CometBFT stops itself when its
 // ABCI connections fail (the app died); the app stops CometBFT when it is asked to stop.

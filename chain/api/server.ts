@@ -6,6 +6,7 @@ import { loadProto } from "../../modules/sdk/proto.js";
 import { hashTx } from "../mempool/mempool.js";
 import { abciQuery } from "../rpc/nodeQueries.js";
 import type { RpcBackend } from "../rpc/backend.js";
+import { applyCors, readBody } from "../rpc/http.js";
 import { camel, convert, type Json } from "./json.js";
 import { cosmosRoutes, matchRoute, type Route } from "./routes.js";
 import { dashboardFile } from "./dashboard/serve.js";
@@ -167,15 +168,7 @@ export async function createApiServer(opts: { host: string; port: number; config
   }
 
   function cors(req: IncomingMessage, res: ServerResponse): void {
-    const origin = req.headers.origin;
-    if (cfg.cors_allowed_origins.length === 0 || origin === undefined) return;
-    if (cfg.cors_allowed_origins.includes("*")) res.setHeader("Access-Control-Allow-Origin", "*");
-    else if (cfg.cors_allowed_origins.includes(origin)) {
-      res.setHeader("Access-Control-Allow-Origin", origin);
-      res.setHeader("Vary", "Origin");
-    } else return;
-    res.setHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-    res.setHeader("Access-Control-Allow-Headers", "Content-Type, Accept, Origin, x-cosmos-block-height");
+    applyCors(req, res, cfg.cors_allowed_origins, { methods: "GET, POST, OPTIONS", headers: "Content-Type, Accept, Origin, x-cosmos-block-height" });
   }
 
   function send(res: ServerResponse, status: number, body: Json): void {
@@ -226,31 +219,21 @@ export async function createApiServer(opts: { host: string; port: number; config
       void run(undefined);
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on("data", (c: Buffer) => {
-      if (tooLarge) return;
-      size += c.length;
-      if (size > cfg.max_body_bytes) {
-        tooLarge = true;
-        fail(res, new ApiError(grpc.resourceExhausted, `request body larger than api.max_body_bytes (${cfg.max_body_bytes})`));
-        req.resume();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on("end", () => {
-      if (tooLarge) return;
-      let body: unknown;
-      try {
-        body = chunks.length === 0 ? {} : JSON.parse(Buffer.concat(chunks).toString("utf8"));
-      } catch (e) {
-        return fail(res, new ApiError(grpc.invalidArgument, `invalid JSON body: ${(e as Error).message}`));
-      }
-      void run(body);
-    });
-    req.on("error", () => res.destroy());
+    readBody(
+      req,
+      res,
+      cfg.max_body_bytes,
+      () => fail(res, new ApiError(grpc.resourceExhausted, `request body larger than api.max_body_bytes (${cfg.max_body_bytes})`)),
+      (raw) => {
+        let body: unknown;
+        try {
+          body = raw.length === 0 ? {} : JSON.parse(raw.toString("utf8"));
+        } catch (e) {
+          return fail(res, new ApiError(grpc.invalidArgument, `invalid JSON body: ${(e as Error).message}`));
+        }
+        void run(body);
+      },
+    );
   }
 
   const server = createServer({ keepAliveTimeout: 65_000, maxHeaderSize: 16 * 1024 }, onRequest);

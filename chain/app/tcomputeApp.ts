@@ -12,7 +12,7 @@ import { JobsKeeper, createJobsModule, escrowAccount } from "../../modules/jobs/
 import { ReputationKeeper, createReputationModule } from "../../modules/reputation/index.js";
 import { SlashingKeeper } from "../../modules/slashing/keeper.js";
 import { createSlashingModule } from "../../modules/slashing/module.js";
-import { StakingKeeper, bondedPoolName, createStakingModule, notBondedPoolName } from "../../modules/staking/index.js";
+import { StakingKeeper, bondedPoolName, createStakingModule, notBondedPoolName, stakingForSlashing } from "../../modules/staking/index.js";
 import type { Logger } from "../../modules/sdk/context.js";
 import type { StateStore } from "../store/stateStore.js";
 import { createApplication, type TcApplication } from "./application.js";
@@ -35,7 +35,7 @@ export function createTcomputeApp(opts: TcomputeAppOptions, deps: { state: State
   const accounts = new AccountKeeper();
   const bank = new BankKeeper(accounts, new Set(moduleAccountNames.map((n) => moduleAddress(n))));
   const staking = new StakingKeeper(bank);
-  const slashing = new SlashingKeeper(staking);
+  const slashing = new SlashingKeeper(stakingForSlashing(staking));
   // Slashing before staking: a jail decided at begin-block leaves the set at this end-block.
   const registry = new RegistryKeeper(bank);
   const reputation = new ReputationKeeper(registry);

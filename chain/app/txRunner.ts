@@ -67,7 +67,7 @@ export function runTx(
   const txStore = new BranchStore(parent);
   const ctx = new Context(txStore, block, meter, mode, deps.logger);
 
-  let sender = "";
+  let sender: string;
   let signers: string[];
   try {
     signers = runAnte(ctx, tx, authParams, deps.ante).signers;

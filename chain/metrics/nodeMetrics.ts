@@ -2,7 +2,7 @@ import type { Event } from "cosmjs-types/tendermint/abci/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import type { Logger } from "../../modules/sdk/context.js";
 import { codecs, JobState } from "../../modules/jobs/types.js";
-import type { NewBlockEvent } from "../node/eventBus.js";
+import type { NewBlockEvent } from "../events/eventBus.js";
 import type { RpcBackend } from "../rpc/backend.js";
 import { timeToMillis } from "../types/time.js";
 import { Registry } from "./registry.js";

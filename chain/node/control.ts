@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from "../../modules/sdk/context.js";
 import { registerError } from "../../modules/sdk/errors.js";
 import type { Switch } from "../p2p/switch.js";
+import { isLoopbackHost } from "../types/nodeConfig.js";
 
 // The node's control endpoint (p2p.control_laddr, off by default): a small HTTP server on a
 // loopback address only, for fault injection on a development network (`tcd localnet
@@ -16,12 +17,6 @@ import type { Switch } from "../p2p/switch.js";
 export const controlErrors = {
   notLoopback: registerError("control", 2, "the control endpoint listens on a loopback address only"),
 };
-
-const loopbackHosts = new Set(["127.0.0.1", "::1", "localhost"]);
-
-export function isLoopbackHost(host: string): boolean {
-  return loopbackHosts.has(host) || /^127\.[0-9]+\.[0-9]+\.[0-9]+$/.test(host);
-}
 
 const isLoopbackPeer = (a: string | undefined) => a !== undefined && (a === "::1" || /^(::ffff:)?127\./.test(a));
 

@@ -1,10 +1,10 @@
 import type { TcApplication } from "../app/application.js";
 import type { Mempool } from "../mempool/mempool.js";
-import type { NodeConfig } from "../node/config.js";
-import type { EventBus } from "../node/eventBus.js";
+import type { NodeConfig } from "../types/nodeConfig.js";
+import type { EventBus } from "../events/eventBus.js";
 import type { BlockStore } from "../store/blockStore.js";
 import type { TxIndex } from "../store/txIndex.js";
-import type { ParsedGenesis } from "../../genesis/genesisDoc.js";
+import type { ParsedGenesis } from "../genesis/genesisDoc.js";
 import type { Ed25519Key } from "../crypto/ed25519.js";
 import type { ValidatorSet } from "../consensus/validatorSet.js";
 

@@ -3,10 +3,11 @@ import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Logger } from "../../modules/sdk/context.js";
 import { CodedError } from "../../modules/sdk/errors.js";
-import type { NodeConfig } from "../node/config.js";
+import type { NodeConfig } from "../types/nodeConfig.js";
 import type { RpcBackend } from "./backend.js";
 import { parseEventQuery } from "../store/eventQuery.js";
 import type { Json } from "./format.js";
+import { applyCors, readBody } from "./http.js";
 import { methods } from "./methods.js";
 import { RpcError, type Params } from "./params.js";
 import { eventMapJson, matchEvent, type Subscription } from "./subscriptions.js";
@@ -152,16 +153,7 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
 
   /** CORS as CometBFT's: none unless rpc.cors_allowed_origins lists the request's origin (or "*"). */
   function cors(req: IncomingMessage, res: ServerResponse): void {
-    const allowed = cfg.cors_allowed_origins;
-    const origin = req.headers.origin;
-    if (allowed.length === 0 || origin === undefined) return;
-    if (allowed.includes("*")) res.setHeader("Access-Control-Allow-Origin", "*");
-    else if (allowed.includes(origin)) {
-      res.setHeader("Access-Control-Allow-Origin", origin);
-      res.setHeader("Vary", "Origin");
-    } else return;
-    res.setHeader("Access-Control-Allow-Methods", "HEAD, GET, POST");
-    res.setHeader("Access-Control-Allow-Headers", "Origin, Accept, Content-Type, X-Requested-With, X-Server-Time");
+    applyCors(req, res, cfg.cors_allowed_origins, { methods: "HEAD, GET, POST", headers: "Origin, Accept, Content-Type, X-Requested-With, X-Server-Time" });
   }
 
   function send(res: ServerResponse, status: number, body: Json | string, type = "application/json"): void {
@@ -194,25 +186,13 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
       send(res, 405, fail(null, -32600, "Invalid Request", "use GET or POST"));
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on("data", (c: Buffer) => {
-      if (tooLarge) return;
-      size += c.length;
-      if (size > opts.config.max_body_bytes) {
-        tooLarge = true;
-        send(res, 413, fail(null, -32600, "Invalid Request", `request body larger than ${opts.config.max_body_bytes} bytes`));
-        req.resume();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on("end", () => {
-      if (tooLarge) return;
-      void handleBody(Buffer.concat(chunks).toString("utf8")).then((r) => send(res, 200, r));
-    });
-    req.on("error", () => res.destroy());
+    readBody(
+      req,
+      res,
+      opts.config.max_body_bytes,
+      () => send(res, 413, fail(null, -32600, "Invalid Request", `request body larger than ${opts.config.max_body_bytes} bytes`)),
+      (body) => void handleBody(body.toString("utf8")).then((r) => send(res, 200, r)),
+    );
   }
 
   const server = createServer({ keepAliveTimeout: 65_000 }, onHttp);

@@ -1,4 +1,4 @@
-import type { NodeEvent } from "../node/eventBus.js";
+import type { NodeEvent } from "../events/eventBus.js";
 import { queryMatches, type EventMap, type EventQuery } from "../store/eventQuery.js";
 import { b64, blockIdJson, blockJson, eventsJson, headerJson, hex, txResultJson, type Json } from "./format.js";
 

@@ -16,6 +16,7 @@ const indexedHeightKey = "s/height";
 
 /** Key text of a UTF-8 string: ASCII (the usual case) is kept as it is. */
 function valueKey(v: string): string {
+  // eslint-disable-next-line no-control-regex -- ASCII starts at NUL
   return /^[\x00-\x7f]*$/.test(v) ? v : Buffer.from(v, "utf8").toString("latin1");
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createConnection } from "node:net";
-import { addGenesisValidator } from "../../genesis/build.js";
-import { saveGenesisFile, type GenesisDoc } from "../../genesis/genesisDoc.js";
+import { addGenesisValidator } from "../genesis/build.js";
+import { saveGenesisFile, type GenesisDoc } from "../genesis/genesisDoc.js";
 import { nopLogger, type Logger } from "../../modules/sdk/context.js";
 import { Vote as PbVote, type BlockID } from "cosmjs-types/tendermint/types/types";
 import type { Timestamp } from "../../modules/sdk/context.js";
@@ -10,7 +10,7 @@ import { SignedMsgType, voteSignBytes } from "../types/signBytes.js";
 import { ed25519Address, ed25519Sign, generateEd25519, type Ed25519Key } from "../crypto/ed25519.js";
 import { nodeId } from "../crypto/keyFiles.js";
 import type { WalFs } from "../consensus/wal.js";
-import { homePaths, loadConfig, type NodeConfig } from "../node/config.js";
+import { homePaths, loadConfig, type NodeConfig } from "../types/nodeConfig.js";
 import { createNode, type Node } from "../node/node.js";
 import { makeSecretConnection, type SecretConnection } from "../p2p/secretConnection.js";
 import { createSwitch, defaultChannels, type Switch } from "../p2p/switch.js";

@@ -1,6 +1,6 @@
 import { nopLogger, type Logger } from "../../modules/sdk/context.js";
 import { generateEd25519 } from "../crypto/ed25519.js";
-import { loadConfig, type NodeConfig } from "../node/config.js";
+import { loadConfig, type NodeConfig } from "../types/nodeConfig.js";
 import { createNode, type Node } from "../node/node.js";
 import { createSwitch, defaultChannels, type Switch } from "../p2p/switch.js";
 import { makeTestNetwork, type TestNetwork } from "./network.js";

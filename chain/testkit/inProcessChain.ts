@@ -1,8 +1,8 @@
 import type { ResponseCheckTx, ResponseFinalizeBlock, ResponseQuery } from "cosmjs-types/tendermint/abci/types";
 import { CheckTxType, MisbehaviorType } from "cosmjs-types/tendermint/abci/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
-import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../../genesis/build.js";
-import { parseGenesis, type GenesisDoc } from "../../genesis/genesisDoc.js";
+import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../genesis/build.js";
+import { parseGenesis, type GenesisDoc } from "../genesis/genesisDoc.js";
 import type { Coin } from "../../modules/sdk/coins.js";
 import { nopLogger, type Timestamp } from "../../modules/sdk/context.js";
 import type { TcApplication } from "../app/application.js";

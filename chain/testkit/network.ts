@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../../genesis/build.js";
-import { saveGenesisFile, type GenesisDoc } from "../../genesis/genesisDoc.js";
+import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../genesis/build.js";
+import { saveGenesisFile, type GenesisDoc } from "../genesis/genesisDoc.js";
 import type { Coin } from "../../modules/sdk/coins.js";
 import { loadOrGenNodeKey, loadOrGenPrivValidatorKey, nodeId } from "../crypto/keyFiles.js";
-import { defaultConfig, homePaths, saveConfig } from "../node/config.js";
+import { defaultConfig, homePaths, saveConfig } from "../types/nodeConfig.js";
 import { timeFromMillis } from "../types/time.js";
 import { freePort } from "./nodeProcess.js";
 

@@ -1,17 +1,17 @@
 import type { OfflineDirectSigner } from "@cosmjs/proto-signing";
-import { collectGentxs, signGentx } from "../../genesis/gentx.js";
+import { collectGentxs, signGentx } from "../genesis/gentx.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../../genesis/build.js";
-import { saveGenesisFile, type GenesisDoc } from "../../genesis/genesisDoc.js";
+import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../genesis/build.js";
+import { saveGenesisFile, type GenesisDoc } from "../genesis/genesisDoc.js";
 import type { Coin } from "../../modules/sdk/coins.js";
 import { loadOrGenNodeKey, loadOrGenPrivValidatorKey } from "../crypto/keyFiles.js";
-import { defaultConfig, homePaths, saveConfig, type NodeConfig } from "../node/config.js";
+import { defaultConfig, homePaths, saveConfig, type NodeConfig } from "../types/nodeConfig.js";
 import { timeFromMillis } from "../types/time.js";
-import { repoRoot } from "../../localnet/localnet.js";
+import { tcdBin } from "./tcd.js";
 
 // Real node processes for end-to-end tests: a fresh home in a temp dir, RPC on a free
 // 127.0.0.1 port, short block times, and the process stopped when the test ends.
@@ -77,7 +77,7 @@ export interface NodeProcess {
 
 /** Starts `tcd start` on a home; resolves once RPC is served, rejects if the process exits first. */
 export async function startNodeProcess(home: string, extraArgs: string[] = [], nodeArgs: string[] = []): Promise<NodeProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, "client", "cli", "tcd.mjs"), "start", "--home", home, ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs, tcdBin, "start", "--home", home, ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const rpcUrl = await new Promise<string>((resolve, reject) => {
     const onData = (c: Buffer) => {
@@ -105,7 +105,7 @@ export async function startNodeProcess(home: string, extraArgs: string[] = [], n
 
 /** Runs `tcd start` expecting it to fail; returns its exit code and output. */
 export async function runNodeExpectingFailure(home: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [join(repoRoot, "client", "cli", "tcd.mjs"), "start", "--home", home], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [tcdBin, "start", "--home", home], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (out += c.toString()));

@@ -1,5 +1,5 @@
 import type { OfflineSigner } from "@cosmjs/proto-signing";
-import { GasPrice, QueryClient, setupBankExtension, setupDistributionExtension, setupStakingExtension, SigningStargateClient, type BankExtension, type DistributionExtension, type DeliverTxResponse, type StakingExtension } from "@cosmjs/stargate";
+import { GasPrice, QueryClient, setupBankExtension, setupDistributionExtension, setupStakingExtension, SigningStargateClient, type BankExtension, type DistributionExtension, type DeliverTxResponse, type StakingExtension, type StdFee, StargateClient, type IndexedTx } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { isFinal, jobsCodecs, JobState, type Job } from "../../modules/jobs/index.js";
 import type { GpuRequirement, Input, MsgSubmitJob, SealedInput } from "../../modules/jobs/types.js";
@@ -58,27 +58,92 @@ export class JobNotSettled extends Error {
   }
 }
 
+/** An ABCI query the node answered with a non-zero code. */
+export class QueryFailed extends Error {
+  constructor(
+    readonly path: string,
+    readonly code: number,
+    readonly codespace: string,
+    readonly log: string,
+  ) {
+    super(`${log} (${codespace} code ${code})`);
+  }
+}
+
+/** A job not final when waitForJob's time ran out; `job` is its last state seen. */
+export class JobWaitTimeout extends Error {
+  constructor(readonly job: Job) {
+    super(`job ${job.id} is still not final`);
+  }
+}
+
+/** How a transaction pays: a fee, or a multiplier on simulated gas at the client's gas price. */
+export interface SendOptions {
+  fee?: StdFee | number;
+  memo?: string;
+}
+
 export class TcomputeClient {
   private constructor(
-    readonly signing: SigningStargateClient,
+    private readonly signer: SigningStargateClient | null,
     readonly query: TcomputeQueryClient,
     private readonly comet: Comet38Client,
+    private readonly reader: StargateClient = signer ?? StargateClient.create(comet),
   ) {}
 
   static async connectWithSigner(endpoint: string, signer: OfflineSigner, options: { gasPrice?: string } = {}): Promise<TcomputeClient> {
     const signing = await SigningStargateClient.connectWithSigner(endpoint, signer, { registry: tcomputeRegistry(), aminoTypes: tcomputeAminoTypes(), gasPrice: GasPrice.fromString(options.gasPrice ?? "0.0025utcu") });
+    return new TcomputeClient(signing, ...(await TcomputeClient.queryParts(endpoint)));
+  }
+
+  /** A client that queries and waits, and signs nothing. */
+  static async connect(endpoint: string): Promise<TcomputeClient> {
+    return new TcomputeClient(null, ...(await TcomputeClient.queryParts(endpoint)));
+  }
+
+  private static async queryParts(endpoint: string): Promise<[TcomputeQueryClient, Comet38Client]> {
     const comet = await Comet38Client.connect(endpoint);
     const query = QueryClient.withExtensions(comet, setupBankExtension, setupStakingExtension, setupDistributionExtension, setupEmissionsExtension, setupJobsExtension, setupRegistryExtension, setupReputationExtension);
-    return new TcomputeClient(signing, query, comet);
+    return [query, comet];
+  }
+
+  /** The signing client (connectWithSigner only). */
+  get signing(): SigningStargateClient {
+    if (this.signer === null) throw new Error("this client has no signer: connect with connectWithSigner");
+    return this.signer;
   }
 
   disconnect(): void {
-    this.signing.disconnect();
+    this.signer?.disconnect();
     this.comet.disconnect();
   }
 
+  async chainId(): Promise<string> {
+    return this.reader.getChainId();
+  }
+
+  /** A committed transaction by hash (uppercase hex), with its result and events; null if none. */
+  async getTx(hash: string): Promise<IndexedTx | null> {
+    return this.reader.getTx(hash);
+  }
+
+  /**
+   * Signs `msgs` as `sender` and broadcasts them, waiting for the block; returns the result
+   * whatever its code. The fee defaults to 1.5 × simulated gas at the client's gas price.
+   */
+  async broadcast(sender: string, msgs: Array<{ typeUrl: string; value: unknown }>, o: SendOptions = {}): Promise<DeliverTxResponse> {
+    return this.signing.signAndBroadcast(sender, msgs, o.fee ?? 1.5, o.memo ?? "");
+  }
+
+  /** One raw ABCI query (a gRPC path and its request bytes); QueryFailed on a non-zero code. */
+  async abciQuery(path: string, data: Uint8Array): Promise<Uint8Array> {
+    const res = await this.comet.abciQuery({ path, data });
+    if (res.code !== 0) throw new QueryFailed(path, res.code ?? 0, res.codespace ?? "", res.log ?? "");
+    return res.value;
+  }
+
   private async send(sender: string, msgs: Array<{ typeUrl: string; value: unknown }>): Promise<DeliverTxResponse> {
-    const res = await this.signing.signAndBroadcast(sender, msgs, 1.5);
+    const res = await this.broadcast(sender, msgs);
     if (res.code !== 0) throw new Error(`tx ${res.transactionHash} failed with code ${res.code}: ${res.rawLog ?? ""}`);
     return res;
   }
@@ -103,18 +168,21 @@ export class TcomputeClient {
     return jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids;
   }
 
-  /** Follows a job until it is final; throws JobNotSettled unless it settled. */
-  async waitForJob(id: string, o: { timeoutMs?: number; pollMs?: number; onTransition?: (state: JobState, note: string, height: string) => void } = {}): Promise<Job> {
+  /**
+   * Follows a job until it is final; throws JobNotSettled unless it settled (or, with
+   * `anyFinal`, returns it however it ended), JobWaitTimeout when `timeoutMs` runs out.
+   */
+  async waitForJob(id: string, o: { timeoutMs?: number; pollMs?: number; anyFinal?: boolean; onTransition?: (state: JobState, note: string, height: string) => void } = {}): Promise<Job> {
     const deadline = Date.now() + (o.timeoutMs ?? 300_000);
     let seen = 0;
     for (;;) {
       const j = await this.query.jobs.job(id);
       for (; seen < j.history.length; seen++) o.onTransition?.(j.history[seen]!.state, j.history[seen]!.note, j.history[seen]!.height);
       if (isFinal(j.state)) {
-        if (j.state !== JobState.settled) throw new JobNotSettled(j);
+        if (j.state !== JobState.settled && o.anyFinal !== true) throw new JobNotSettled(j);
         return j;
       }
-      if (Date.now() > deadline) throw new Error(`job ${id} is still not final`);
+      if (Date.now() > deadline) throw new JobWaitTimeout(j);
       await new Promise((r) => setTimeout(r, o.pollMs ?? 500));
     }
   }

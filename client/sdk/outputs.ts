@@ -49,7 +49,7 @@ export function verifyOutputRequest(jobId: string, headers: Record<string, strin
   const time = Number(h(outputHeaders.time) ?? "NaN");
   if (pub.length !== 33 || x.length !== 32 || sig.length !== 64 || !Number.isSafeInteger(time)) return "a signed request needs the pubkey, x25519, time and signature headers";
   if (Math.abs(nowSeconds - time) > maxRequestSkewSeconds) return "the request time is too far from now";
-  let ok = false;
+  let ok: boolean;
   try {
     ok = secp256k1.ecdsaVerify(new Uint8Array(sig), outputRequestDigest(jobId, x, time), new Uint8Array(pub));
   } catch {

@@ -4,32 +4,17 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../chain/testkit/nodeProcess.js";
-import { repoRoot } from "../localnet.js";
+import { runTcd, tcdBin } from "../../chain/testkit/tcd.js";
+import { until } from "../../chain/testkit/wait.js";
+
+const run = (args: string[]) => runTcd(args);
+const waitFor = (cond: () => Promise<boolean> | boolean, what: string, ms = 60_000) => until(cond, ms, what, 250);
 
 // Issue 16, "Localnet under faults": a validator that dies is reported with its signal and the
 // other nodes go on; `tcd localnet kill|restart|pause|resume|disconnect <node>` perturb a running
 // localnet, and the restarted, resumed or reconnected node catches up.
 
-const tcd = join(repoRoot, "client", "cli", "tcd.mjs");
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [tcd, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function waitFor(cond: () => Promise<boolean> | boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const tcd = tcdBin;
 
 describe("a localnet under faults (e2e: 4 validators, one perturbed at a time)", function () {
   this.timeout(600_000);

@@ -12,25 +12,17 @@ import { fetchOutput, OutputFetchError, rawKeyFromMnemonic } from "../../client/
 import { encodeTensors } from "../../client/models/tensors.js";
 import { zoo } from "../../client/models/zoo.js";
 import { JobState, Outcome } from "../../modules/jobs/index.js";
-import { keyringDir, repoRoot } from "../localnet.js";
+import { keyringDir } from "../localnet.js";
 import { spawnMarketplace } from "../marketplace.js";
+import { runTcd, tcdBin } from "../../chain/testkit/tcd.js";
+
+const run = (args: string[]) => runTcd(args);
 
 // The whole flow on a real localnet: 4 validator processes, 3 provider workers (one byzantine),
 // jobs through the SDK and the CLI; the byzantine worker is slashed and loses reputation; the
 // requester reads its output and nobody else can; escrow and bonds add up; Ctrl-C stops all.
 
-const tcd = join(repoRoot, "client", "cli", "tcd.mjs");
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [tcd, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const tcd = tcdBin;
 
 /** Kills the processes whose command line contains `needle` (arguments separated by NUL), via /proc. */
 function killMatching(needle: string): void {

@@ -3,6 +3,13 @@ import type { Coin } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
 import type { KVStore } from "../sdk/store.js";
 
+// Staking's hooks, which emissions implements, and the staking errors emissions' messages return
+// on staking's behalf (as the SDK's distribution returns staking's ErrNoValidatorFound).
+export type { StakingHooks } from "../staking/keeper.js";
+export { stakingErrors } from "../staking/errors.js";
+/** The fee collector account emissions distributes from. */
+export { feeCollectorName } from "../bank/keeper.js";
+
 /** What emissions needs of bank. */
 export interface BankForEmissions {
   mint(ctx: Context, moduleName: string, coins: readonly Coin[]): void;

@@ -1,12 +1,10 @@
-import { feeCollectorName } from "../bank/keeper.js";
-import type { BankForEmissions, StakingForEmissions } from "./expectedKeepers.js";
-import { moduleAddress } from "../sdk/address.js";
-import { decOne } from "../sdk/coins.js";
+import { feeCollectorName, type BankForEmissions, type StakingForEmissions, type StakingHooks } from "./expectedKeepers.js";
+import { moduleAddress, operatorAccount } from "../sdk/address.js";
+import { decOne, big } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
 import { event } from "../sdk/events.js";
 import type { BeginBlockInfo } from "../sdk/module.js";
 import { fromUtf8, prefixRange, utf8, type KVStore } from "../sdk/store.js";
-import { big, operatorAccount, type StakingHooks } from "../staking/keeper.js";
 import { keys } from "./keys.js";
 import { readParams, type EmissionsParams } from "./params.js";
 

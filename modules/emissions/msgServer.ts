@@ -1,8 +1,7 @@
 import { MsgWithdrawDelegatorReward, MsgWithdrawDelegatorRewardResponse, MsgWithdrawValidatorCommission, MsgWithdrawValidatorCommissionResponse } from "cosmjs-types/cosmos/distribution/v1beta1/tx";
-import { bech32Prefix, validateAddress } from "../sdk/address.js";
+import { bech32Prefix, validateAddress, operatorAccount } from "../sdk/address.js";
 import type { MsgRoute } from "../sdk/module.js";
-import { stakingErrors } from "../staking/errors.js";
-import { operatorAccount } from "../staking/keeper.js";
+import { stakingErrors } from "./expectedKeepers.js";
 import type { EmissionsKeeper } from "./keeper.js";
 
 // The Cosmos-standard reward messages (cosmos.distribution.v1beta1.Msg), so that cosmjs's

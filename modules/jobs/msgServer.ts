@@ -1,4 +1,4 @@
-import { bech32Prefix, decodeAddress, encodeAddress, validateAddress } from "../sdk/address.js";
+import { bech32Prefix, operatorAccount, validateAddress } from "../sdk/address.js";
 import type { Context } from "../sdk/context.js";
 import { event } from "../sdk/events.js";
 import type { MsgRoute } from "../sdk/module.js";
@@ -51,11 +51,6 @@ function mustBeOpen(j: Job): void {
 
 function checkId(id: string): void {
   if (!idRe.test(id)) throw jobsErrors.invalidJob.wrap("job id must be a positive integer");
-}
-
-/** A validator's operator address signs with the account key of the same bytes. */
-export function operatorAccount(valoper: string): string {
-  return encodeAddress(decodeAddress(valoper, bech32Prefix.validator));
 }
 
 export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {

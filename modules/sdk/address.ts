@@ -61,3 +61,8 @@ export function secp256k1Address(pubkey: Uint8Array): string {
   const sha = createHash("sha256").update(pubkey).digest();
   return encodeAddress(createHash("ripemd160").update(sha).digest());
 }
+
+/** A validator operator's account address: the valoper's bytes with the account prefix. */
+export function operatorAccount(valoper: string): string {
+  return encodeAddress(decodeAddress(valoper, bech32Prefix.validator));
+}

@@ -120,3 +120,6 @@ export function mulDecCeil(amount: bigint, dec: bigint): bigint {
 export function mulDecFloor(amount: bigint, dec: bigint): bigint {
   return (amount * dec) / decOne;
 }
+
+/** A proto integer or decimal-atomics string field as bigint; "" (proto3's default) is 0. */
+export const big = (s: string): bigint => BigInt(s === "" ? "0" : s);

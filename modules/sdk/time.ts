@@ -15,3 +15,13 @@ export function parseTime(s: string): Timestamp {
   if (Number.isNaN(ms)) throw new Error(`invalid RFC 3339 time: ${JSON.stringify(s)}`);
   return { seconds: BigInt(ms / 1000), nanos: Number((m[2] ?? "").padEnd(9, "0")) };
 }
+
+/** `t` plus whole seconds. */
+export function addTime(t: Timestamp, seconds: bigint): Timestamp {
+  return { seconds: t.seconds + seconds, nanos: t.nanos };
+}
+
+/** a <= b. */
+export function timeLte(a: Timestamp, b: Timestamp): boolean {
+  return a.seconds < b.seconds || (a.seconds === b.seconds && a.nanos <= b.nanos);
+}

@@ -1,8 +1,7 @@
 import type { Context } from "../sdk/context.js";
 import { event } from "../sdk/events.js";
 import type { BeginBlockInfo } from "../sdk/module.js";
-import { addTime } from "../staking/keeper.js";
-import { jailValidator, slashValidator } from "../staking/slash.js";
+import { addTime } from "../sdk/time.js";
 import { consBech32, farFuture, type SlashingKeeper } from "./keeper.js";
 
 // Begin-block of slashing (the SDK's x/slashing and x/evidence): every validator of the last
@@ -34,8 +33,8 @@ export function handleLiveness(ctx: Context, k: SlashingKeeper, info: BeginBlock
     const minHeight = si.startHeight + params.signedBlocksWindow;
     if (ctx.height > minHeight && si.missedBlocksCounter > maxMissed && !v.jailed) {
       const infraction = ctx.height - validatorUpdateDelay - 1n;
-      slashValidator(ctx, k.staking, v, infraction, vote.power, params.slashFractionDowntime);
-      jailValidator(ctx, k.staking, v.operatorAddress);
+      k.staking.slash(ctx, v, infraction, vote.power, params.slashFractionDowntime);
+      k.staking.jail(ctx, v.operatorAddress);
       si.jailedUntil = addTime(ctx.block.time, params.downtimeJailSeconds);
       si.missedBlocksCounter = 0n;
       si.indexOffset = 0n;
@@ -56,8 +55,8 @@ export function handleDoubleSigns(ctx: Context, k: SlashingKeeper, info: BeginBl
     const si = k.getSigningInfo(ctx.store, consHex) ?? { address: consBech32(consHex), startHeight: ctx.height, indexOffset: 0n, jailedUntil: { seconds: 0n, nanos: 0 }, tombstoned: false, missedBlocksCounter: 0n };
     if (si.tombstoned) continue; // punished once per validator, as the SDK
     const infraction = m.height - validatorUpdateDelay;
-    slashValidator(ctx, k.staking, v, infraction < 1n ? 1n : infraction, m.power, params.slashFractionDoubleSign);
-    jailValidator(ctx, k.staking, v.operatorAddress);
+    k.staking.slash(ctx, v, infraction < 1n ? 1n : infraction, m.power, params.slashFractionDoubleSign);
+    k.staking.jail(ctx, v.operatorAddress);
     si.jailedUntil = farFuture;
     si.tombstoned = true;
     k.setSigningInfo(ctx.store, consHex, si);

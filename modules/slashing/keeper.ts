@@ -1,7 +1,7 @@
 import { ValidatorSigningInfo } from "cosmjs-types/cosmos/slashing/v1beta1/slashing";
 import { bech32Prefix, encodeAddress } from "../sdk/address.js";
 import { prefixRange, type KVStore } from "../sdk/store.js";
-import type { StakingKeeper } from "../staking/keeper.js";
+import type { StakingForSlashing } from "./expectedKeepers.js";
 import { keys } from "./keys.js";
 import { readParams, type SlashingParams } from "./params.js";
 
@@ -15,7 +15,7 @@ export function consBech32(consHex: string): string {
 }
 
 export class SlashingKeeper {
-  constructor(readonly staking: StakingKeeper) {}
+  constructor(readonly staking: StakingForSlashing) {}
 
   params(store: KVStore): SlashingParams {
     return readParams(store);

@@ -1,8 +1,8 @@
 import { MsgUnjail, MsgUnjailResponse } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
-import { bech32Prefix, validateAddress } from "../sdk/address.js";
+import { bech32Prefix, validateAddress, operatorAccount } from "../sdk/address.js";
 import type { MsgRoute } from "../sdk/module.js";
-import { big, consensusAddress, consensusKey, operatorAccount, timeLte, tokensFromShares } from "../staking/keeper.js";
-import { unjailValidator } from "../staking/slash.js";
+import { big } from "../sdk/coins.js";
+import { timeLte } from "../sdk/time.js";
 import { slashingErrors } from "./errors.js";
 import type { SlashingKeeper } from "./keeper.js";
 
@@ -19,15 +19,15 @@ export function slashingMsgRoutes(k: SlashingKeeper): MsgRoute<unknown>[] {
       if (v === null) throw slashingErrors.badValidatorAddr.wrap(m.validatorAddr);
       const self = k.staking.getDelegationShares(ctx.store, operatorAccount(m.validatorAddr), m.validatorAddr);
       if (self === 0n) throw slashingErrors.missingSelfDelegation.wrap();
-      if (tokensFromShares(v, self) < big(v.minSelfDelegation)) throw slashingErrors.selfDelegationTooLow.wrap();
+      if (k.staking.tokensFromShares(v, self) < big(v.minSelfDelegation)) throw slashingErrors.selfDelegationTooLow.wrap();
       if (!v.jailed) throw slashingErrors.validatorNotJailed.wrap();
-      const consHex = Buffer.from(consensusAddress(consensusKey(v.consensusPubkey))).toString("hex").toUpperCase();
+      const consHex = k.staking.consensusAddressHex(v);
       const si = k.getSigningInfo(ctx.store, consHex);
       if (si !== null) {
         if (si.tombstoned) throw slashingErrors.validatorJailed.wrap("tombstoned for a double sign: it can never return");
         if (!timeLte(si.jailedUntil, ctx.block.time)) throw slashingErrors.validatorJailed.wrap(`jailed until ${si.jailedUntil.seconds}s`);
       }
-      unjailValidator(ctx, k.staking, m.validatorAddr);
+      k.staking.unjail(ctx, m.validatorAddr);
       return { typeUrl: "/cosmos.slashing.v1beta1.MsgUnjailResponse", value: MsgUnjailResponse.encode({}).finish() };
     },
   };

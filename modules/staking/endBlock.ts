@@ -5,7 +5,9 @@ import { event } from "../sdk/events.js";
 import type { ValidatorUpdate } from "../sdk/module.js";
 import { prefixRange } from "../sdk/store.js";
 import { stakingEvents } from "./events.js";
-import { addTime, big, bondedPoolName, consensusKey, consensusPower, notBondedPoolName, timeLte, type StakingKeeper } from "./keeper.js";
+import { addTime, timeLte } from "../sdk/time.js";
+import { big } from "../sdk/coins.js";
+import { bondedPoolName, consensusKey, consensusPower, notBondedPoolName, type StakingKeeper } from "./keeper.js";
 import { keys, timeKey } from "./keys.js";
 
 // End-block of staking: mature unbondings are paid out, mature redelegations and validator

@@ -1,13 +1,13 @@
 import { PubKey as Ed25519PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys";
 import { BondStatus, bondStatusFromJSON, bondStatusToJSON, type Redelegation, type UnbondingDelegation, type Validator } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import { bech32Prefix, validateAddress } from "../sdk/address.js";
-import { formatDec, parseDec } from "../sdk/coins.js";
+import { formatDec, parseDec, big } from "../sdk/coins.js";
 import type { Context, Timestamp } from "../sdk/context.js";
 import { sdkErrors } from "../sdk/errors.js";
 import { asArray, asBool, asObject, asString, asUint, field, optField, type JsonObject } from "../sdk/json.js";
 import { formatTime, parseTime } from "../sdk/time.js";
 import { stakingErrors } from "./errors.js";
-import { big, consensusKey, ed25519PubKeyTypeUrl, type StakingKeeper } from "./keeper.js";
+import { consensusKey, ed25519PubKeyTypeUrl, type StakingKeeper } from "./keeper.js";
 import { keys } from "./keys.js";
 import { defaultParams, paramsToJson, validateParams, writeParams, type StakingParams } from "./params.js";
 

@@ -1,7 +1,8 @@
 import { BondStatus } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import { moduleAddress } from "../sdk/address.js";
 import type { Invariant } from "../sdk/module.js";
-import { big, bondedPoolName, notBondedPoolName, type StakingKeeper } from "./keeper.js";
+import { big } from "../sdk/coins.js";
+import { bondedPoolName, notBondedPoolName, type StakingKeeper } from "./keeper.js";
 
 /** The SDK's staking invariants: pools hold exactly the stake, shares add up. */
 export function stakingInvariants(k: StakingKeeper): Invariant[] {

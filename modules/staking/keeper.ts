@@ -3,8 +3,8 @@ import { PubKey as Ed25519PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys
 import { BondStatus, Redelegation, UnbondingDelegation, Validator } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import type { BankForStaking } from "./expectedKeepers.js";
-import { bech32Prefix, decodeAddress, encodeAddress, moduleAddress } from "../sdk/address.js";
-import { decOne } from "../sdk/coins.js";
+import { moduleAddress, operatorAccount } from "../sdk/address.js";
+import { big, decOne } from "../sdk/coins.js";
 import type { Context, Timestamp } from "../sdk/context.js";
 import { fromUtf8, prefixRange, utf8, type KVStore } from "../sdk/store.js";
 import { stakingErrors } from "./errors.js";
@@ -38,21 +38,6 @@ export function consensusKey(pk: Any | undefined): Uint8Array {
   if (key.length !== 32) throw stakingErrors.validatorPubKeyTypeNotSupported.wrap("ed25519 keys are 32 bytes");
   return key;
 }
-
-/** The operator's account address (same bytes, account prefix). */
-export function operatorAccount(valoper: string): string {
-  return encodeAddress(decodeAddress(valoper, bech32Prefix.validator));
-}
-
-export function addTime(t: Timestamp, seconds: bigint): Timestamp {
-  return { seconds: t.seconds + seconds, nanos: t.nanos };
-}
-
-export function timeLte(a: Timestamp, b: Timestamp): boolean {
-  return a.seconds < b.seconds || (a.seconds === b.seconds && a.nanos <= b.nanos);
-}
-
-export const big = (s: string): bigint => BigInt(s === "" ? "0" : s);
 
 /** Shares issued for `amount` tokens at the validator's exchange rate (floor). */
 export function sharesFromTokens(v: Validator, amount: bigint): bigint {

@@ -11,15 +11,16 @@ import {
   MsgUndelegate,
   MsgUndelegateResponse,
 } from "cosmjs-types/cosmos/staking/v1beta1/tx";
-import { bech32Prefix, decodeAddress, validateAddress } from "../sdk/address.js";
-import { coinFromProto, decOne } from "../sdk/coins.js";
+import { bech32Prefix, decodeAddress, validateAddress, operatorAccount } from "../sdk/address.js";
+import { coinFromProto, decOne, big } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
 import { sdkErrors } from "../sdk/errors.js";
 import { event } from "../sdk/events.js";
 import type { MsgRoute } from "../sdk/module.js";
 import { stakingErrors } from "./errors.js";
 import { stakingEvents } from "./events.js";
-import { addTime, big, consensusAddress, consensusKey, operatorAccount, timeLte, type StakingKeeper } from "./keeper.js";
+import { addTime, timeLte } from "../sdk/time.js";
+import { consensusAddress, consensusKey, type StakingKeeper } from "./keeper.js";
 import { keys } from "./keys.js";
 
 // The Cosmos-standard staking messages (cosmos.staking.v1beta1.Msg), so that cosmjs's

@@ -1,8 +1,9 @@
 import { BondStatus, type Validator } from "cosmjs-types/cosmos/staking/v1beta1/staking";
-import { decOne } from "../sdk/coins.js";
+import { decOne, big } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
 import { event } from "../sdk/events.js";
-import { big, bondedPoolName, notBondedPoolName, powerReduction, type StakingKeeper } from "./keeper.js";
+import type { KVStore } from "../sdk/store.js";
+import { bondedPoolName, consensusAddress, consensusKey, notBondedPoolName, powerReduction, tokensFromShares, type StakingKeeper } from "./keeper.js";
 
 // Slashing of stake (the SDK's x/staking Slash): the amount is fixed by the validator's power
 // at the infraction, so stake that arrived later is not punished, while stake that left after
@@ -85,4 +86,20 @@ export function unjailValidator(ctx: Context, k: StakingKeeper, valoper: string)
   v.jailed = false;
   k.setValidator(ctx.store, v);
   k.markDirty(ctx.store);
+}
+
+/** Staking as slashing sees it (StakingForSlashing in modules/slashing/expectedKeepers.ts). */
+export function stakingForSlashing(k: StakingKeeper) {
+  return {
+    validatorByConsAddr: (store: KVStore, consHex: string) => k.validatorByConsAddr(store, consHex),
+    getValidator: (store: KVStore, valoper: string) => k.getValidator(store, valoper),
+    getDelegationShares: (store: KVStore, delegator: string, valoper: string) => k.getDelegationShares(store, delegator, valoper),
+    tokensFromShares: (v: Validator, shares: bigint) => tokensFromShares(v, shares),
+    consensusAddressHex: (v: Validator) => Buffer.from(consensusAddress(consensusKey(v.consensusPubkey))).toString("hex").toUpperCase(),
+    slash: (ctx: Context, v: Validator, infractionHeight: bigint, powerAtInfraction: bigint, fraction: bigint) => {
+      slashValidator(ctx, k, v, infractionHeight, powerAtInfraction, fraction);
+    },
+    jail: (ctx: Context, valoper: string) => jailValidator(ctx, k, valoper),
+    unjail: (ctx: Context, valoper: string) => unjailValidator(ctx, k, valoper),
+  };
 }

@@ -4,7 +4,7 @@ import { DirectSecp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/proto-signin
 import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { nopLogger } from "../../../modules/sdk/context.js";
-import { loadConfig } from "../../node/config.js";
+import { loadConfig } from "../../types/nodeConfig.js";
 import { createNode, type Node } from "../../node/node.js";
 import { freePort, makeTestHome } from "../../testkit/nodeProcess.js";
 

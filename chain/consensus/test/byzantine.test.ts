@@ -6,7 +6,6 @@ import { msgSendAny } from "../../../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx } from "../../../client/sdk/signing.js";
 import { nopLogger } from "../../../modules/sdk/context.js";
 import { ed25519Address, generateEd25519 } from "../../crypto/ed25519.js";
-import type { Node } from "../../node/node.js";
 import { Channel, createSwitch, defaultChannels } from "../../p2p/switch.js";
 import { startHubNetwork, type HubNetwork } from "../../testkit/hub.js";
 import { SignedMsgType } from "../../types/signBytes.js";
@@ -18,44 +17,14 @@ import { appVersion } from "../../app/application.js";
 import { makeBlock } from "../../state/blockExecutor.js";
 import { timeToMillis } from "../../types/time.js";
 import { decodePair, decodeStatus, encodeBlockMessage, encodeProposalMessage } from "../walRecords.js";
+import { sendAndExpectDrop } from "../../testkit/dropPeer.js";
+import { hex, until } from "../../testkit/wait.js";
 
 // Attacks on consensus by peers and validators, each against in-process nodes wired through a
 // hub (chain/testkit/hub.ts) that decides which message reaches whom.
 
 const alice = rawKeyFromSeed("byz-alice");
 const bob = rawKeyFromSeed("byz-bob");
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex").toUpperCase();
-
-async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/**
- * Connects a peer built from the project's p2p code to `target`, sends it one message and
- * resolves when the target drops the connection (the peer does not redial meanwhile).
- */
-async function sendAndExpectDrop(target: Node, channel: number, ...payloads: Uint8Array[]): Promise<void> {
-  const [host, port] = target.p2p!.address.split(":");
-  const peer = createSwitch(
-    { nodeKey: generateEd25519(), listen: null, persistentPeers: [{ id: target.id, host: host!, port: Number(port) }], maxInbound: 0, maxOutbound: 1, channels: defaultChannels, backoff: { minMs: 600_000, maxMs: 600_000 } },
-    { logger: nopLogger },
-  );
-  const events: boolean[] = [];
-  peer.onPeer((_, up) => events.push(up));
-  await peer.start();
-  try {
-    await until(() => events.includes(true), 20_000, "the peer connects");
-    for (const payload of payloads) peer.send(target.id, channel, payload);
-    await until(() => events.includes(false), 20_000, "the target drops the peer");
-  } finally {
-    await peer.stop();
-  }
-}
 
 describe("consensus under byzantine conditions", function () {
   this.timeout(120_000);

@@ -4,9 +4,11 @@ import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/a
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { msgSendAny } from "../../../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx } from "../../../client/sdk/signing.js";
-import { loadConfig, saveConfig } from "../../node/config.js";
+import { loadConfig, saveConfig } from "../../types/nodeConfig.js";
 import { makeTestNetwork, type TestNetwork } from "../../testkit/network.js";
 import { freePort, startNodeProcess, type NodeProcess } from "../../testkit/nodeProcess.js";
+import { heightOf as heightAt, rpcOf as rpcAt } from "../../testkit/rpc.js";
+import { sleep } from "../../testkit/wait.js";
 
 // Issue 16, "Evidence that it holds": 4 validator processes and a full node under tx load; for
 // at least 60 s one validator at a time is killed, restarted, paused or disconnected (seeded
@@ -16,21 +18,9 @@ import { freePort, startNodeProcess, type NodeProcess } from "../../testkit/node
 const senders = [0, 1, 2].map((i) => rawKeyFromSeed(`chaos-sender-${i}`));
 const sink = rawKeyFromSeed("chaos-sink");
 
-type Rpc = (method: string, params?: Record<string, unknown>) => Promise<Record<string, unknown>>;
-const rpcOf = (url: string): Rpc => async (method, params = {}) => {
-  const res = await fetch(url, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }), signal: AbortSignal.timeout(3000) });
-  const body = (await res.json()) as { result?: Record<string, unknown>; error?: unknown };
-  if (body.result === undefined) throw new Error(`${method}: ${JSON.stringify(body.error)}`);
-  return body.result;
-};
-
-async function heightOf(url: string): Promise<number> {
-  try {
-    return Number(((await rpcOf(url)("status"))["sync_info"] as { latest_block_height: string }).latest_block_height);
-  } catch {
-    return -1;
-  }
-}
+// Every call bounded: a paused node must not stall the load generator.
+const rpcOf = (url: string) => rpcAt(url, 3000);
+const heightOf = (url: string) => heightAt(url, 3000);
 
 /** A small seeded PRNG (mulberry32): the fault schedule is the same on every run. */
 function prng(seed: number): () => number {
@@ -43,8 +33,6 @@ function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("chaos: 4 validators and a full node under tx load, one validator perturbed at a time (e2e)", function () {
   this.timeout(600_000);

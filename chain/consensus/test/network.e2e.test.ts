@@ -14,42 +14,17 @@ import { fromBech32, toBech32 } from "@cosmjs/encoding";
 import { nopLogger } from "../../../modules/sdk/context.js";
 import { ed25519Address, ed25519Sign, generateEd25519 } from "../../crypto/ed25519.js";
 import { loadOrGenNodeKey, loadPrivValidatorKey, nodeId } from "../../crypto/keyFiles.js";
-import { homePaths, loadConfig } from "../../node/config.js";
+import { homePaths, loadConfig } from "../../types/nodeConfig.js";
 import { Channel, createSwitch, defaultChannels, parsePeerAddress } from "../../p2p/switch.js";
 import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
 import { timeFromMillis } from "../../types/time.js";
+import { heightOf, rpcOf, waitHeight } from "../../testkit/rpc.js";
 
 // Four validator processes on 127.0.0.1: agreement, a stream of txs while a validator is
 // SIGKILLed and restarted, a halt without fork when two stop, and a fresh full node that syncs.
 
 const alice = rawKeyFromSeed("net-alice");
 const bob = rawKeyFromSeed("net-bob");
-
-type Rpc = (method: string, params?: Record<string, unknown>) => Promise<Record<string, unknown>>;
-const rpcOf = (url: string): Rpc => async (method, params = {}) => {
-  const res = await fetch(url, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
-  const body = (await res.json()) as { result?: Record<string, unknown>; error?: unknown };
-  if (body.result === undefined) throw new Error(`${method}: ${JSON.stringify(body.error)}`);
-  return body.result;
-};
-
-async function heightOf(url: string): Promise<number> {
-  try {
-    return Number(((await rpcOf(url)("status"))["sync_info"] as { latest_block_height: string }).latest_block_height);
-  } catch {
-    return -1;
-  }
-}
-
-async function waitHeight(urls: string[], h: number, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const hs = await Promise.all(urls.map(heightOf));
-    if (hs.every((x) => x >= h)) return;
-    if (Date.now() > end) throw new Error(`heights ${hs.join(",")} did not reach ${h}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Block hash and app_hash of every height up to h, per node: they must be equal everywhere. */
 async function chainOf(url: string, upTo: number): Promise<string[]> {

@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
 import { Proposal as PbProposal } from "cosmjs-types/tendermint/types/types";
-import { nopLogger } from "../../../modules/sdk/context.js";
-import { generateEd25519 } from "../../crypto/ed25519.js";
-import type { Node } from "../../node/node.js";
-import { Channel, createSwitch, defaultChannels } from "../../p2p/switch.js";
+import { Channel } from "../../p2p/switch.js";
 import { makeBlock } from "../../state/blockExecutor.js";
 import { blockTime } from "../../state/validation.js";
 import { startHubNetwork, type HubNetwork } from "../../testkit/hub.js";
@@ -12,37 +9,13 @@ import { appVersion } from "../../app/application.js";
 import { createPrivValidator } from "../privValidator.js";
 import { signProposal } from "../signedMessages.js";
 import { encodeProposalMessage } from "../walRecords.js";
+import { sendAndExpectDrop } from "../../testkit/dropPeer.js";
+import { until } from "../../testkit/wait.js";
 
 // A proposal's signature covers its block id, not the block sent with it. A peer relaying a
 // genuine proposal with another body (a stranger needs no key for that) had it recorded as the
 // proposal's block and judged invalid: the node prevoted nil, and kept the wrong body for that
 // id. A body that is not the block the proposal names is the sender's fault: dropped, peer closed.
-
-async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function sendAndExpectDrop(target: Node, channel: number, payload: Uint8Array): Promise<void> {
-  const [host, port] = target.p2p!.address.split(":");
-  const peer = createSwitch(
-    { nodeKey: generateEd25519(), listen: null, persistentPeers: [{ id: target.id, host: host!, port: Number(port) }], maxInbound: 0, maxOutbound: 1, channels: defaultChannels, backoff: { minMs: 600_000, maxMs: 600_000 } },
-    { logger: nopLogger },
-  );
-  const events: boolean[] = [];
-  peer.onPeer((_, up) => events.push(up));
-  await peer.start();
-  try {
-    await until(() => events.includes(true), 20_000, "the peer connects");
-    peer.send(target.id, channel, payload);
-    await until(() => events.includes(false), 20_000, "the target drops the peer");
-  } finally {
-    await peer.stop();
-  }
-}
 
 describe("consensus: a proposal's body", function () {
   this.timeout(120_000);

@@ -5,7 +5,7 @@ import { nopLogger } from "../../../modules/sdk/context.js";
 import { CodedError } from "../../../modules/sdk/errors.js";
 import { VerifyStatus } from "../../app/abci.js";
 import { generateEd25519 } from "../../crypto/ed25519.js";
-import { loadConfig } from "../../node/config.js";
+import { loadConfig } from "../../types/nodeConfig.js";
 import { createNode, type Node } from "../../node/node.js";
 import { makeTestNetwork } from "../../testkit/network.js";
 import { SignedMsgType } from "../../types/signBytes.js";

@@ -10,21 +10,12 @@ import { compareTime } from "../../types/time.js";
 import { createPrivValidator } from "../privValidator.js";
 import { signVote } from "../signedMessages.js";
 import { VoteType } from "../types.js";
+import { hex, until } from "../../testkit/wait.js";
 
 // A byzantine validator dates its precommits after the last block but before the block it
 // votes for: the last-block rule lets them through, and in a commit of 3 of 4 the weighted
 // median is the earliest time, so the next block's BFT time would not be after this block's
 // and every proposer holding that commit would build an invalid block.
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex").toUpperCase();
-
-async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("consensus vote times", function () {
   this.timeout(120_000);

@@ -43,7 +43,7 @@ describe("consensus write-ahead log", () => {
     wal.append(rec("bbbb"), true);
     wal.close();
     const b = readFileSync(path);
-    b[9] ^= 0xff; // inside the first payload
+    b[9] = b[9]! ^ 0xff; // inside the first payload
     writeFileSync(path, b);
     assert.throws(() => openWal(path), /checksum mismatch/);
   });

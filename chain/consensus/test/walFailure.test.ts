@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { Vote as PbVote } from "cosmjs-types/tendermint/types/types";
 import { CodedError } from "../../../modules/sdk/errors.js";
 import { ed25519Address } from "../../crypto/ed25519.js";
-import { homePaths } from "../../node/config.js";
+import { homePaths } from "../../types/nodeConfig.js";
 import { Channel } from "../../p2p/switch.js";
 import { byzantineVote, producesBlocks, startTargetNode, switchPeer, waitFor } from "../../testkit/attackPeer.js";
 import { emptyBlockId } from "../signedMessages.js";

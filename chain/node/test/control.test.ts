@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { CodedError } from "../../../modules/sdk/errors.js";
 import { freePort } from "../../testkit/nodeProcess.js";
 import { producesBlocks, startTargetNode, switchPeer, waitFor } from "../../testkit/attackPeer.js";
-import { configErrors, defaultConfig, validateConfig } from "../config.js";
+import { configErrors, defaultConfig, validateConfig } from "../../types/nodeConfig.js";
 
 // The node's loopback control endpoint (p2p.control_laddr), which `tcd localnet disconnect` uses.
 describe("the node's control endpoint", function () {

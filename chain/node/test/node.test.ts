@@ -5,7 +5,7 @@ import { msgSendAny } from "../../../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx } from "../../../client/sdk/signing.js";
 import { nopLogger } from "../../../modules/sdk/context.js";
 import { makeTestHome, runNodeExpectingFailure, startNodeProcess } from "../../testkit/nodeProcess.js";
-import { homePaths, loadConfig } from "../config.js";
+import { homePaths, loadConfig } from "../../types/nodeConfig.js";
 import { createNode, type Node } from "../node.js";
 
 const alice = rawKeyFromSeed("node-alice");

@@ -4,7 +4,7 @@ import { nopLogger } from "../../../modules/sdk/context.js";
 import { CodedError } from "../../../modules/sdk/errors.js";
 import { signerErrors } from "../../consensus/privValidator.js";
 import { makeTestHome } from "../../testkit/nodeProcess.js";
-import { homePaths, loadConfig } from "../config.js";
+import { homePaths, loadConfig } from "../../types/nodeConfig.js";
 import { createNode } from "../node.js";
 
 // A validator node does not start from a sign state it cannot trust (issue 16, defect 7).

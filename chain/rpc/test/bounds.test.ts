@@ -3,7 +3,7 @@ import { WebSocket } from "ws";
 import { msgSendAny } from "../../../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx } from "../../../client/sdk/signing.js";
 import { nopLogger } from "../../../modules/sdk/context.js";
-import { loadConfig, type NodeConfig } from "../../node/config.js";
+import { loadConfig, type NodeConfig } from "../../types/nodeConfig.js";
 import { createNode, type Node } from "../../node/node.js";
 import { makeTestHome } from "../../testkit/nodeProcess.js";
 
@@ -151,6 +151,21 @@ describe("RPC bounds", function () {
       assert.equal(other.headers.get("access-control-allow-origin"), null);
     } finally {
       await open.stop();
+    }
+  });
+
+  it("refuses a request body over rpc.max_body_bytes with 413 and -32600, and keeps serving", async () => {
+    const { node: small, url: smallUrl } = await startNode((c) => (c.rpc.max_body_bytes = 1000));
+    try {
+      const res = await fetch(smallUrl, { method: "POST", body: JSON.stringify(req(1, "health")) + " ".repeat(2000) });
+      assert.equal(res.status, 413);
+      const body = (await res.json()) as { error: { code: number; data: string } };
+      assert.equal(body.error.code, -32600);
+      assert.match(body.error.data, /larger than 1000 bytes/);
+      const ok = await fetch(smallUrl, { method: "POST", body: JSON.stringify(req(2, "health")) });
+      assert.deepEqual(((await ok.json()) as { result: unknown }).result, {});
+    } finally {
+      await small.stop();
     }
   });
 

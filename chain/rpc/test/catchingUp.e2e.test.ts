@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { nopLogger } from "../../../modules/sdk/context.js";
-import { loadConfig } from "../../node/config.js";
+import { loadConfig } from "../../types/nodeConfig.js";
 import { createNode, type Node } from "../../node/node.js";
 import { makeTestNetwork } from "../../testkit/network.js";
 

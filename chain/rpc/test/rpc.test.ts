@@ -4,7 +4,7 @@ import { QueryBalanceRequest } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { msgSendAny } from "../../../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx, txHash } from "../../../client/sdk/signing.js";
 import { nopLogger } from "../../../modules/sdk/context.js";
-import { loadConfig } from "../../node/config.js";
+import { loadConfig } from "../../types/nodeConfig.js";
 import { createNode, type Node } from "../../node/node.js";
 import { makeTestHome } from "../../testkit/nodeProcess.js";
 

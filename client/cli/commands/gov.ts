@@ -8,8 +8,8 @@ import { validateAddress } from "../../../modules/sdk/address.js";
 import { coinsToProto, formatDec, parseCoins, parseDec } from "../../../modules/sdk/coins.js";
 import { asArray, asBool, asObject, asString, optField } from "../../../modules/sdk/json.js";
 import { cliErrors, flags, keyring, print, type GlobalFlags } from "../context.js";
-import { abciQuery } from "../query.js";
-import { signAndSend, txFlags, type TxOptions } from "./bank.js";
+import { chainQuery } from "../query.js";
+import { sendTx, txFlags, type TxOptions } from "../tx.js";
 
 // tcd tx gov submit-proposal | deposit | vote | weighted-vote | cancel-proposal, and tcd q gov ...,
 // with the Cosmos SDK's arguments (the signer is --from) and its proposal.json format.
@@ -84,7 +84,7 @@ async function signer(f: GlobalFlags, o: GovTxOptions): Promise<{ key: string; a
   return { key: o.from, address: (await keyring(f, false)).show(o.from).address };
 }
 
-const q = (f: GlobalFlags, path: string, data: Uint8Array) => abciQuery(f, path, data);
+const q = (f: GlobalFlags, path: string, data: Uint8Array) => chainQuery(f, path, data);
 const g = "/cosmos.gov.v1.Query";
 
 export function registerGovCommands(tx: Command, qry: Command): void {
@@ -96,7 +96,7 @@ export function registerGovCommands(tx: Command, qry: Command): void {
       const f = flags(cmd);
       const s = await signer(f, o);
       const value = parseProposalFile(readFileSync(file, "utf8"), s.address);
-      const res = await signAndSend(f, s.key, [{ typeUrl: "/cosmos.gov.v1.MsgSubmitProposal", value }], o, true);
+      const res = await sendTx(f, s.key, [{ typeUrl: "/cosmos.gov.v1.MsgSubmitProposal", value }], o, true);
       const id = res.events.find((e) => e.type === "submit_proposal")?.attributes.find((a) => a.key === "proposal_id")?.value ?? "";
       print(f, { txhash: res.transactionHash, height: res.height, proposal_id: id }, `txhash: ${res.transactionHash}\nheight: ${res.height}\nproposal_id: ${id}`);
     },
@@ -106,26 +106,26 @@ export function registerGovCommands(tx: Command, qry: Command): void {
     const s = await signer(f, o);
     const coins = parseCoins(amount);
     if (coins.length === 0) throw cliErrors.usage.wrap("amount must be positive");
-    await signAndSend(f, s.key, [{ typeUrl: "/cosmos.gov.v1.MsgDeposit", value: { proposalId: proposalId(id), depositor: s.address, amount: coinsToProto(coins) } }], o);
+    await sendTx(f, s.key, [{ typeUrl: "/cosmos.gov.v1.MsgDeposit", value: { proposalId: proposalId(id), depositor: s.address, amount: coinsToProto(coins) } }], o);
   });
   withFrom(gov.command("vote <proposal-id> <option>").description("vote yes, no, abstain or no_with_veto").option("--metadata <text>", "vote metadata", "")).action(
     async (id: string, option: string, o: GovTxOptions & { metadata: string }, cmd: Command) => {
       const f = flags(cmd);
       const s = await signer(f, o);
-      await signAndSend(f, s.key, [{ typeUrl: "/cosmos.gov.v1.MsgVote", value: { proposalId: proposalId(id), voter: s.address, option: voteOption(option), metadata: o.metadata } }], o);
+      await sendTx(f, s.key, [{ typeUrl: "/cosmos.gov.v1.MsgVote", value: { proposalId: proposalId(id), voter: s.address, option: voteOption(option), metadata: o.metadata } }], o);
     },
   );
   withFrom(gov.command("weighted-vote <proposal-id> <weighted-options>").description("split a vote, e.g. yes=0.6,no=0.4 (weights sum to 1)").option("--metadata <text>", "vote metadata", "")).action(
     async (id: string, weighted: string, o: GovTxOptions & { metadata: string }, cmd: Command) => {
       const f = flags(cmd);
       const s = await signer(f, o);
-      await signAndSend(f, s.key, [{ typeUrl: "/cosmos.gov.v1.MsgVoteWeighted", value: { proposalId: proposalId(id), voter: s.address, options: parseWeightedOptions(weighted), metadata: o.metadata } }], o);
+      await sendTx(f, s.key, [{ typeUrl: "/cosmos.gov.v1.MsgVoteWeighted", value: { proposalId: proposalId(id), voter: s.address, options: parseWeightedOptions(weighted), metadata: o.metadata } }], o);
     },
   );
   withFrom(gov.command("cancel-proposal <proposal-id>").description("cancel your proposal while it is open (a share of the deposits is burned)")).action(async (id: string, o: GovTxOptions, cmd: Command) => {
     const f = flags(cmd);
     const s = await signer(f, o);
-    await signAndSend(f, s.key, [{ typeUrl: "/cosmos.gov.v1.MsgCancelProposal", value: { proposalId: proposalId(id), proposer: s.address } }], o);
+    await sendTx(f, s.key, [{ typeUrl: "/cosmos.gov.v1.MsgCancelProposal", value: { proposalId: proposalId(id), proposer: s.address } }], o);
   });
 
   const qg = qry.command("gov").description("governance queries");

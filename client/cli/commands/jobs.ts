@@ -1,14 +1,15 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { isFinal, jobsCodecs, JobState, type Job } from "../../../modules/jobs/index.js";
+import { jobsCodecs, JobState, type Job } from "../../../modules/jobs/index.js";
 import { jobStateNames, type GpuRequirement, type Input } from "../../../modules/jobs/types.js";
 import { registryCodecs, ProviderStatus } from "../../../modules/registry/index.js";
 import { reputationCodecs } from "../../../modules/reputation/index.js";
 import { parseCoins } from "../../../modules/sdk/coins.js";
 import { bech32Prefix, decodeAddress, encodeAddress } from "../../../modules/sdk/address.js";
 import { cliErrors, flags, keyring, print, type GlobalFlags } from "../context.js";
-import { abciQuery, queryErrors } from "../query.js";
-import { signAndSend, txFlags, type TxOptions } from "./bank.js";
+import { chainQuery, queryErrors, withClient } from "../query.js";
+import { JobWaitTimeout } from "../../sdk/client.js";
+import { sendTx, txFlags, type TxOptions } from "../tx.js";
 import { fetchAcceptedOutput, rawKeyFromMnemonic } from "../../sdk/outputs.js";
 import { sealToCandidates } from "../../sdk/sealing.js";
 
@@ -22,7 +23,7 @@ const page = (limit: string, key: string) => ({ key: key === "" ? new Uint8Array
 async function resolveModel(f: GlobalFlags, id: string): Promise<string> {
   if (/^[0-9a-fA-F]{64}$/.test(id)) return id.toLowerCase();
   try {
-    return registryCodecs.queryModelResponse.decode(await abciQuery(f, "/tcompute.registry.v1.Query/ModelByName", registryCodecs.queryModelByNameRequest.encode({ name: id }))).model!.hash;
+    return registryCodecs.queryModelResponse.decode(await chainQuery(f, "/tcompute.registry.v1.Query/ModelByName", registryCodecs.queryModelByNameRequest.encode({ name: id }))).model!.hash;
   } catch (e) {
     throw cliErrors.usage.wrap(`--model ${JSON.stringify(id)}: ${(e as Error).message}; list models with: tcd q registry models`);
   }
@@ -30,7 +31,7 @@ async function resolveModel(f: GlobalFlags, id: string): Promise<string> {
 
 /** Without --max-price: the k-th lowest ask among active providers of the model (so k can be matched). */
 async function defaultPrice(f: GlobalFlags, model: string, k: number): Promise<string> {
-  const res = registryCodecs.queryProvidersResponse.decode(await abciQuery(f, "/tcompute.registry.v1.Query/Providers", registryCodecs.queryProvidersRequest.encode({ model, status: ProviderStatus.active, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false } })));
+  const res = registryCodecs.queryProvidersResponse.decode(await chainQuery(f, "/tcompute.registry.v1.Query/Providers", registryCodecs.queryProvidersRequest.encode({ model, status: ProviderStatus.active, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false } })));
   const asks = res.providers.map((p) => parseCoins(p.pricePerUnit)[0]!).sort((a, b) => (a.amount < b.amount ? -1 : a.amount > b.amount ? 1 : 0));
   if (asks.length < k) throw cliErrors.usage.wrap(`only ${asks.length} active provider(s) serve this model; lower --k or wait for providers (tcd q registry providers --model ${model})`);
   return `${asks[k - 1]!.amount}${asks[k - 1]!.denom}`;
@@ -43,7 +44,7 @@ function parseGpuReq(s: string): GpuRequirement {
 }
 
 export async function getJob(f: GlobalFlags, id: string): Promise<Job> {
-  return jobsCodecs.queryJobResponse.decode(await abciQuery(f, `${base}/Job`, jobsCodecs.queryJobRequest.encode({ id }))).job!;
+  return jobsCodecs.queryJobResponse.decode(await chainQuery(f, `${base}/Job`, jobsCodecs.queryJobRequest.encode({ id }))).job!;
 }
 
 function describeJob(j: Job): string {
@@ -53,16 +54,13 @@ function describeJob(j: Job): string {
   return lines.join("\n");
 }
 
-/** Follows a job until it is final, printing each transition as it happens. */
-export async function waitForJob(f: GlobalFlags, id: string, timeoutMs: number, onStep: (line: string) => void): Promise<Job> {
-  const deadline = Date.now() + timeoutMs;
-  let shown = 0;
-  for (;;) {
-    const j = await getJob(f, id);
-    for (; shown < j.history.length; shown++) onStep(`job ${id} @${j.history[shown]!.height}: ${jobStateNames[j.history[shown]!.state]} (${j.history[shown]!.note})`);
-    if (isFinal(j.state)) return j;
-    if (Date.now() > deadline) throw queryErrors.failed.wrap(`job ${id} is still ${jobStateNames[j.state]}; follow it with: tcd q jobs get ${id}`);
-    await new Promise((r) => setTimeout(r, 500));
+/** Follows a job until it is final (TcomputeClient.waitForJob), printing each transition. */
+async function followJob(f: GlobalFlags, id: string, timeoutMs: number, onStep: (line: string) => void): Promise<Job> {
+  try {
+    return await withClient(f, (c) => c.waitForJob(id, { timeoutMs, anyFinal: true, onTransition: (state, note, height) => onStep(`job ${id} @${height}: ${jobStateNames[state]} (${note})`) }));
+  } catch (e) {
+    if (e instanceof JobWaitTimeout) throw queryErrors.failed.wrap(`job ${id} is still ${jobStateNames[e.job.state]}; follow it with: tcd q jobs get ${id}`);
+    throw e;
   }
 }
 
@@ -73,7 +71,7 @@ async function saveOutput(f: GlobalFlags, from: string, j: Job, file: string): P
   if (key.address !== j.requester) throw cliErrors.usage.wrap(`only the requester (${j.requester}) can fetch job ${j.id}'s output`);
   let out: Awaited<ReturnType<typeof fetchAcceptedOutput>>;
   try {
-    const model = registryCodecs.queryModelResponse.decode(await abciQuery(f, "/tcompute.registry.v1.Query/Model", registryCodecs.queryModelRequest.encode({ hash: j.model }))).model!;
+    const model = registryCodecs.queryModelResponse.decode(await chainQuery(f, "/tcompute.registry.v1.Query/Model", registryCodecs.queryModelRequest.encode({ hash: j.model }))).model!;
     // Checked against the worker's committed digest and sketch; a wrong output is refused and
     // the next accepted worker tried.
     out = await fetchAcceptedOutput(key, j, model.rule ?? { sketchSize: 16, tolerance: 0, topK: 0 });
@@ -145,7 +143,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     let sealed: Array<{ provider: string; ciphertext: Uint8Array }> = [];
     if (o.sealed) {
       if (inputs.length !== 1 || inputs[0]!.inline.length === 0) throw cliErrors.usage.wrap("--sealed takes exactly one --input file (not a batch, not --input-uri)");
-      const providers = registryCodecs.queryProvidersResponse.decode(await abciQuery(f, "/tcompute.registry.v1.Query/Providers", registryCodecs.queryProvidersRequest.encode({ model, status: ProviderStatus.active, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false } }))).providers;
+      const providers = registryCodecs.queryProvidersResponse.decode(await chainQuery(f, "/tcompute.registry.v1.Query/Providers", registryCodecs.queryProvidersRequest.encode({ model, status: ProviderStatus.active, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false } }))).providers;
       let s: ReturnType<typeof sealToCandidates>;
       try {
         s = sealToCandidates(inputs[0]!.inline, { model, k: Number(o.k), maxPricePerUnit, providers });
@@ -156,7 +154,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       sealed = s.sealed;
     }
     const value = { requester, model, inputs, sealed, k: Number(o.k), maxPricePerUnit, deadlineBlocks: o.deadline, minReputation: Math.round(rep * 1_000_000), gpu: o.gpu === undefined ? null : parseGpuReq(o.gpu) };
-    const res = await signAndSend(f, from, [{ typeUrl: jobsCodecs.msgSubmitJob.typeUrl, value }], o, true);
+    const res = await sendTx(f, from, [{ typeUrl: jobsCodecs.msgSubmitJob.typeUrl, value }], o, true);
     const ids = jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids;
     if (!o.wait) {
       print(f, { txhash: res.transactionHash, height: res.height, job_ids: ids }, `txhash: ${res.transactionHash}\njob id(s): ${ids.join(", ")}\nfollow with: tcd q jobs get ${ids[0]}`);
@@ -167,7 +165,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     };
     step(`submitted in block ${res.height} (tx ${res.transactionHash}); job id(s) ${ids.join(", ")}`);
     const jobs: Job[] = [];
-    for (const id of ids) jobs.push(await waitForJob(f, id, Number(o.timeout) * 1000, step));
+    for (const id of ids) jobs.push(await followJob(f, id, Number(o.timeout) * 1000, step));
     const paid = jobs.reduce((s, j) => s + BigInt(j.paid), 0n);
     const [, denom] = /^[0-9]+(.*)$/.exec(maxPricePerUnit)!;
     print(
@@ -185,7 +183,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
   });
   txFlags(t.command("cancel <from-key> <job-id>").description("cancel a job not yet assigned (full refund)")).action(async (from: string, id: string, o: TxOptions, cmd: Command) => {
     const f = flags(cmd);
-    await signAndSend(f, from, [{ typeUrl: jobsCodecs.msgCancelJob.typeUrl, value: { requester: (await keyring(f, false)).show(from).address, id } }], o);
+    await sendTx(f, from, [{ typeUrl: jobsCodecs.msgCancelJob.typeUrl, value: { requester: (await keyring(f, false)).show(from).address, id } }], o);
   });
 
   // What workers send; here for operators who run their own worker or need to act by hand.
@@ -203,7 +201,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
   };
   txFlags(t.command("commit <from-key> <job-id> <commitment-hex>").description("commit to a result (sha256 of job id, provider, salt, digest, sketch: docs/jobs.md)")).action(async (from: string, id: string, commitment: string, o: TxOptions, cmd: Command) => {
     const f = flags(cmd);
-    await signAndSend(f, from, [{ typeUrl: jobsCodecs.msgCommitResult.typeUrl, value: { provider: (await keyring(f, false)).show(from).address, jobId: id, commitment: hexArg("commitment", commitment, 32) } }], o);
+    await sendTx(f, from, [{ typeUrl: jobsCodecs.msgCommitResult.typeUrl, value: { provider: (await keyring(f, false)).show(from).address, jobId: id, commitment: hexArg("commitment", commitment, 32) } }], o);
   });
   txFlags(
     t
@@ -215,7 +213,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       .option("--output-uri <uri>", "where the requester fetches the output", ""),
   ).action(async (from: string, id: string, o: TxOptions & { salt: string; digest: string; sketch: string; outputUri: string }, cmd: Command) => {
     const f = flags(cmd);
-    await signAndSend(f, from, [{ typeUrl: jobsCodecs.msgRevealResult.typeUrl, value: { provider: (await keyring(f, false)).show(from).address, jobId: id, salt: hexArg("--salt", o.salt, 32), digest: hexArg("--digest", o.digest, 32), sketch: sketchArg(o.sketch), outputUri: o.outputUri } }], o);
+    await sendTx(f, from, [{ typeUrl: jobsCodecs.msgRevealResult.typeUrl, value: { provider: (await keyring(f, false)).show(from).address, jobId: id, salt: hexArg("--salt", o.salt, 32), digest: hexArg("--digest", o.digest, 32), sketch: sketchArg(o.sketch), outputUri: o.outputUri } }], o);
   });
   txFlags(
     t
@@ -229,7 +227,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     if (!o.unable && (o.sketch === undefined || o.digest === undefined)) throw cliErrors.usage.wrap("give --sketch and --digest, or --unable");
     const account = (await keyring(f, false)).show(from).address;
     const validator = encodeAddress(decodeAddress(account), bech32Prefix.validator);
-    await signAndSend(f, from, [{ typeUrl: jobsCodecs.msgAuditVerdict.typeUrl, value: { validator, jobId: id, sketch: o.unable ? null : sketchArg(o.sketch!), digest: o.unable ? new Uint8Array() : hexArg("--digest", o.digest!, 32), unable: o.unable } }], o);
+    await sendTx(f, from, [{ typeUrl: jobsCodecs.msgAuditVerdict.typeUrl, value: { validator, jobId: id, sketch: o.unable ? null : sketchArg(o.sketch!), digest: o.unable ? new Uint8Array() : hexArg("--digest", o.digest!, 32), unable: o.unable } }], o);
   });
 
   const qj = qry.command("jobs").description("inference jobs");
@@ -250,7 +248,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
         print(f, j, describeJob(j));
       } catch (e) {
         if (!/code 20\)/.test((e as Error).message)) throw e;
-        print(f, jobsCodecs.queryReceiptResponse.decode(await abciQuery(f, `${base}/Receipt`, jobsCodecs.queryReceiptRequest.encode({ id }))));
+        print(f, jobsCodecs.queryReceiptResponse.decode(await chainQuery(f, `${base}/Receipt`, jobsCodecs.queryReceiptRequest.encode({ id }))));
       }
     });
   qj.command("list")
@@ -266,12 +264,12 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       if (given !== 1) throw cliErrors.usage.wrap("give exactly one of --requester, --provider or --state");
       const p = page(o.limit, o.pageKey);
       let bytes: Uint8Array;
-      if (o.requester !== undefined) bytes = await abciQuery(f, `${base}/JobsByRequester`, jobsCodecs.queryJobsByRequesterRequest.encode({ requester: o.requester, pagination: p }));
-      else if (o.provider !== undefined) bytes = await abciQuery(f, `${base}/JobsByProvider`, jobsCodecs.queryJobsByProviderRequest.encode({ provider: o.provider, pagination: p }));
+      if (o.requester !== undefined) bytes = await chainQuery(f, `${base}/JobsByRequester`, jobsCodecs.queryJobsByRequesterRequest.encode({ requester: o.requester, pagination: p }));
+      else if (o.provider !== undefined) bytes = await chainQuery(f, `${base}/JobsByProvider`, jobsCodecs.queryJobsByProviderRequest.encode({ provider: o.provider, pagination: p }));
       else {
         const state = Object.entries(jobStateNames).find(([, n]) => n === o.state)?.[0];
         if (state === undefined || state === "0") throw cliErrors.usage.wrap("--state is pending, assigned, revealing, auditing, settled, failed, expired or cancelled");
-        bytes = await abciQuery(f, `${base}/JobsByState`, jobsCodecs.queryJobsByStateRequest.encode({ state: Number(state) as JobState, pagination: p }));
+        bytes = await chainQuery(f, `${base}/JobsByState`, jobsCodecs.queryJobsByStateRequest.encode({ state: Number(state) as JobState, pagination: p }));
       }
       const res = jobsCodecs.queryJobsResponse.decode(bytes);
       const next = res.pagination === null || res.pagination.nextKey.length === 0 ? "" : Buffer.from(res.pagination.nextKey).toString("base64");
@@ -279,37 +277,37 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     });
   qj.command("params").description("jobs params").action(async (_o: unknown, cmd: Command) => {
     const f = flags(cmd);
-    print(f, jobsCodecs.queryParamsResponse.decode(await abciQuery(f, `${base}/Params`, new Uint8Array())));
+    print(f, jobsCodecs.queryParamsResponse.decode(await chainQuery(f, `${base}/Params`, new Uint8Array())));
   });
   qj.command("escrow").description("total held in escrow for open jobs").action(async (_o: unknown, cmd: Command) => {
     const f = flags(cmd);
-    const r = jobsCodecs.queryEscrowResponse.decode(await abciQuery(f, `${base}/Escrow`, new Uint8Array()));
+    const r = jobsCodecs.queryEscrowResponse.decode(await chainQuery(f, `${base}/Escrow`, new Uint8Array()));
     print(f, r, r.total);
   });
   qj.command("requester-record <address>").description("a requester's jobs that ended unusable (bad inputs) and the fees paid for them").action(async (address: string, _o: unknown, cmd: Command) => {
     const f = flags(cmd);
-    print(f, jobsCodecs.queryRequesterRecordResponse.decode(await abciQuery(f, `${base}/RequesterRecord`, jobsCodecs.queryRequesterRecordRequest.encode({ requester: address }))));
+    print(f, jobsCodecs.queryRequesterRecordResponse.decode(await chainQuery(f, `${base}/RequesterRecord`, jobsCodecs.queryRequesterRecordRequest.encode({ requester: address }))));
   });
   qj.command("audit-stats <valoper>").description("verdicts a validator gave, against audits opened").action(async (valoper: string, _o: unknown, cmd: Command) => {
     const f = flags(cmd);
-    print(f, jobsCodecs.queryAuditStatsResponse.decode(await abciQuery(f, `${base}/AuditStats`, jobsCodecs.queryAuditStatsRequest.encode({ validator: valoper }))));
+    print(f, jobsCodecs.queryAuditStatsResponse.decode(await chainQuery(f, `${base}/AuditStats`, jobsCodecs.queryAuditStatsRequest.encode({ validator: valoper }))));
   });
 
   const qr = qry.command("reputation").description("provider reputation (1.0 = 1000000)");
   qr.command("get <provider>").description("a provider's score and record").action(async (provider: string, _o: unknown, cmd: Command) => {
     const f = flags(cmd);
-    print(f, reputationCodecs.queryReputationResponse.decode(await abciQuery(f, "/tcompute.reputation.v1.Query/Reputation", reputationCodecs.queryReputationRequest.encode({ provider }))));
+    print(f, reputationCodecs.queryReputationResponse.decode(await chainQuery(f, "/tcompute.reputation.v1.Query/Reputation", reputationCodecs.queryReputationRequest.encode({ provider }))));
   });
   qr.command("ranked")
     .description("providers, best first")
     .option("--limit <n>", "how many", "100")
     .action(async (o: { limit: string }, cmd: Command) => {
       const f = flags(cmd);
-      const r = reputationCodecs.queryRankedResponse.decode(await abciQuery(f, "/tcompute.reputation.v1.Query/Ranked", reputationCodecs.queryRankedRequest.encode({ limit: Number(o.limit) })));
+      const r = reputationCodecs.queryRankedResponse.decode(await chainQuery(f, "/tcompute.reputation.v1.Query/Ranked", reputationCodecs.queryRankedRequest.encode({ limit: Number(o.limit) })));
       print(f, r, r.records.map((x) => `${x.provider}\t${(x.score / 1e6).toFixed(6)}\tagreed ${x.agreed}, disagreed ${x.disagreed}, no-shows ${x.noShows}`).join("\n") || "no providers yet");
     });
   qr.command("params").description("reputation params").action(async (_o: unknown, cmd: Command) => {
     const f = flags(cmd);
-    print(f, reputationCodecs.queryParamsResponse.decode(await abciQuery(f, "/tcompute.reputation.v1.Query/Params", new Uint8Array())));
+    print(f, reputationCodecs.queryParamsResponse.decode(await chainQuery(f, "/tcompute.reputation.v1.Query/Params", new Uint8Array())));
   });
 }

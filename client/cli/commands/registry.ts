@@ -2,8 +2,8 @@ import type { Command } from "commander";
 import { registryCodecs, ProviderStatus, type Gpu, type TensorSpec } from "../../../modules/registry/index.js";
 import { parseCoins } from "../../../modules/sdk/coins.js";
 import { cliErrors, flags, keyring, print, type GlobalFlags } from "../context.js";
-import { abciQuery } from "../query.js";
-import { signAndSend, txFlags, type TxOptions } from "./bank.js";
+import { chainQuery } from "../query.js";
+import { sendTx, txFlags, type TxOptions } from "../tx.js";
 
 // tcd tx registry ..., tcd q registry ...
 
@@ -87,21 +87,21 @@ export function registerRegistryCommands(tx: Command, qry: Command): void {
       rule: { sketchSize: Number(o.sketchSize), tolerance: Number(o.tolerance), topK: Number(o.topK) },
       uri: o.uri,
     };
-    await signAndSend(f, from, [{ typeUrl: registryCodecs.msgRegisterModel.typeUrl, value }], o);
+    await sendTx(f, from, [{ typeUrl: registryCodecs.msgRegisterModel.typeUrl, value }], o);
   });
   txFlags(offerFlags(r.command("register-provider <from-key>").description("offer compute: GPUs, models, price, slots, bonded with --bond")).requiredOption("--bond <coin>", "bond, at least the minimum, e.g. 10000000utcu")).action(
     async (from: string, o: TxOptions & OfferFlags & { bond: string }, cmd: Command) => {
       const f = flags(cmd);
       const bond = parseCoins(o.bond);
       if (bond.length !== 1) throw cliErrors.usage.wrap("--bond is one coin, e.g. 10000000utcu");
-      await signAndSend(f, from, [{ typeUrl: registryCodecs.msgRegisterProvider.typeUrl, value: { ...offer(await addressOf(f, from), o), bond: bond[0]!.amount.toString() } }], o);
+      await sendTx(f, from, [{ typeUrl: registryCodecs.msgRegisterProvider.typeUrl, value: { ...offer(await addressOf(f, from), o), bond: bond[0]!.amount.toString() } }], o);
     },
   );
   txFlags(offerFlags(r.command("update-provider <from-key>").description("replace your offer; --add-bond raises the bond")).option("--add-bond <coin>", "bond to add", "")).action(
     async (from: string, o: TxOptions & OfferFlags & { addBond: string }, cmd: Command) => {
       const f = flags(cmd);
       const add = o.addBond === "" ? "" : (parseCoins(o.addBond)[0]?.amount.toString() ?? "");
-      await signAndSend(f, from, [{ typeUrl: registryCodecs.msgUpdateProvider.typeUrl, value: { ...offer(await addressOf(f, from), o), addBond: add } }], o);
+      await sendTx(f, from, [{ typeUrl: registryCodecs.msgUpdateProvider.typeUrl, value: { ...offer(await addressOf(f, from), o), addBond: add } }], o);
     },
   );
   for (const [name, c, what] of [
@@ -112,7 +112,7 @@ export function registerRegistryCommands(tx: Command, qry: Command): void {
   ] as const) {
     txFlags(r.command(`${name} <from-key>`).description(what)).action(async (from: string, o: TxOptions, cmd: Command) => {
       const f = flags(cmd);
-      await signAndSend(f, from, [{ typeUrl: c.typeUrl, value: { owner: await addressOf(f, from) } }], o);
+      await sendTx(f, from, [{ typeUrl: c.typeUrl, value: { owner: await addressOf(f, from) } }], o);
     });
   }
 
@@ -121,16 +121,16 @@ export function registerRegistryCommands(tx: Command, qry: Command): void {
   qr.command("model <hash-or-name>").description("a model by hash, by <owner>/<name>, or by a name only one owner registered").action(async (id: string, _o: unknown, cmd: Command) => {
     const f = flags(cmd);
     const isHash = /^[0-9a-fA-F]{64}$/.test(id);
-    const bytes = isHash ? await abciQuery(f, `${base}/Model`, registryCodecs.queryModelRequest.encode({ hash: id.toLowerCase() })) : await abciQuery(f, `${base}/ModelByName`, registryCodecs.queryModelByNameRequest.encode({ name: id }));
+    const bytes = isHash ? await chainQuery(f, `${base}/Model`, registryCodecs.queryModelRequest.encode({ hash: id.toLowerCase() })) : await chainQuery(f, `${base}/ModelByName`, registryCodecs.queryModelByNameRequest.encode({ name: id }));
     print(f, registryCodecs.queryModelResponse.decode(bytes));
   });
   qr.command("models").description("every registered model").action(async (_o: unknown, cmd: Command) => {
     const f = flags(cmd);
-    print(f, registryCodecs.queryModelsResponse.decode(await abciQuery(f, `${base}/Models`, registryCodecs.queryModelsRequest.encode({ pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: true } }))));
+    print(f, registryCodecs.queryModelsResponse.decode(await chainQuery(f, `${base}/Models`, registryCodecs.queryModelsRequest.encode({ pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: true } }))));
   });
   qr.command("provider <owner>").description("a provider by owner address").action(async (owner: string, _o: unknown, cmd: Command) => {
     const f = flags(cmd);
-    print(f, registryCodecs.queryProviderResponse.decode(await abciQuery(f, `${base}/Provider`, registryCodecs.queryProviderRequest.encode({ owner }))));
+    print(f, registryCodecs.queryProviderResponse.decode(await chainQuery(f, `${base}/Provider`, registryCodecs.queryProviderRequest.encode({ owner }))));
   });
   qr.command("providers")
     .description("providers, optionally by served model and status")
@@ -141,10 +141,10 @@ export function registerRegistryCommands(tx: Command, qry: Command): void {
       const statuses: Record<string, number> = { active: ProviderStatus.active, paused: ProviderStatus.paused, jailed: ProviderStatus.jailed, unbonding: ProviderStatus.unbonding };
       const status = o.status === undefined ? 0 : statuses[o.status];
       if (status === undefined) throw cliErrors.usage.wrap("--status is active, paused, jailed or unbonding");
-      print(f, registryCodecs.queryProvidersResponse.decode(await abciQuery(f, `${base}/Providers`, registryCodecs.queryProvidersRequest.encode({ model: o.model.toLowerCase(), status, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: true } }))));
+      print(f, registryCodecs.queryProvidersResponse.decode(await chainQuery(f, `${base}/Providers`, registryCodecs.queryProvidersRequest.encode({ model: o.model.toLowerCase(), status, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: true } }))));
     });
   qr.command("params").description("registry params").action(async (_o: unknown, cmd: Command) => {
     const f = flags(cmd);
-    print(f, registryCodecs.queryParamsResponse.decode(await abciQuery(f, `${base}/Params`, new Uint8Array())));
+    print(f, registryCodecs.queryParamsResponse.decode(await chainQuery(f, `${base}/Params`, new Uint8Array())));
   });
 }

@@ -20,13 +20,13 @@ import {
   QueryValidatorsResponse,
 } from "cosmjs-types/cosmos/staking/v1beta1/query";
 import { MsgCreateValidator } from "cosmjs-types/cosmos/staking/v1beta1/tx";
-import { homePaths } from "../../../chain/node/config.js";
+import { homePaths } from "../../../chain/types/nodeConfig.js";
 import { bech32Prefix, decodeAddress, encodeAddress, validateAddress } from "../../../modules/sdk/address.js";
 import { parseCoins, parseDec } from "../../../modules/sdk/coins.js";
 import { codec } from "../../../modules/sdk/proto.js";
 import { cliErrors, flags, keyring, print, type GlobalFlags } from "../context.js";
-import { abciQuery } from "../query.js";
-import { signAndSend, txFlags, type TxOptions } from "./bank.js";
+import { chainQuery } from "../query.js";
+import { sendTx, txFlags, type TxOptions } from "../tx.js";
 
 // tcd tx staking | slashing | distribution, tcd q staking | slashing | distribution | emissions.
 
@@ -49,7 +49,7 @@ async function addressOf(f: GlobalFlags, key: string): Promise<string> {
 }
 
 async function q<T>(f: GlobalFlags, path: string, data: Uint8Array, decode: (b: Uint8Array) => T, toJson: (t: T) => unknown): Promise<void> {
-  print(f, toJson(decode(await abciQuery(f, path, data))));
+  print(f, toJson(decode(await chainQuery(f, path, data))));
 }
 
 export function registerStakingCommands(tx: Command, qry: Command): void {
@@ -77,7 +77,7 @@ export function registerStakingCommands(tx: Command, qry: Command): void {
       pubkey: encodePubkey({ type: "tendermint/PubKeyEd25519", value: pk }),
       value: bondCoin(amount),
     });
-    await signAndSend(f, from, [{ typeUrl: "/cosmos.staking.v1beta1.MsgCreateValidator", value }], o);
+    await sendTx(f, from, [{ typeUrl: "/cosmos.staking.v1beta1.MsgCreateValidator", value }], o);
   });
   txFlags(
     st
@@ -97,29 +97,29 @@ export function registerStakingCommands(tx: Command, qry: Command): void {
       commissionRate: o.commissionRate === undefined ? "" : decAtomics(o.commissionRate, "--commission-rate"),
       minSelfDelegation: o.minSelfDelegation ?? "",
     };
-    await signAndSend(f, from, [{ typeUrl: "/cosmos.staking.v1beta1.MsgEditValidator", value }], o);
+    await sendTx(f, from, [{ typeUrl: "/cosmos.staking.v1beta1.MsgEditValidator", value }], o);
   });
   txFlags(st.command("delegate <from-key> <validator> <amount>").description("bond <amount> to a validator (tcvaloper1...)")).action(async (from: string, val: string, amount: string, o: TxOptions, cmd: Command) => {
     const f = flags(cmd);
     validateAddress(val, bech32Prefix.validator);
-    await signAndSend(f, from, [{ typeUrl: "/cosmos.staking.v1beta1.MsgDelegate", value: { delegatorAddress: await addressOf(f, from), validatorAddress: val, amount: bondCoin(amount) } }], o);
+    await sendTx(f, from, [{ typeUrl: "/cosmos.staking.v1beta1.MsgDelegate", value: { delegatorAddress: await addressOf(f, from), validatorAddress: val, amount: bondCoin(amount) } }], o);
   });
   txFlags(st.command("unbond <from-key> <validator> <amount>").description("start unbonding <amount> from a validator (paid after the unbonding period)")).action(async (from: string, val: string, amount: string, o: TxOptions, cmd: Command) => {
     const f = flags(cmd);
     validateAddress(val, bech32Prefix.validator);
-    await signAndSend(f, from, [{ typeUrl: "/cosmos.staking.v1beta1.MsgUndelegate", value: { delegatorAddress: await addressOf(f, from), validatorAddress: val, amount: bondCoin(amount) } }], o);
+    await sendTx(f, from, [{ typeUrl: "/cosmos.staking.v1beta1.MsgUndelegate", value: { delegatorAddress: await addressOf(f, from), validatorAddress: val, amount: bondCoin(amount) } }], o);
   });
   txFlags(st.command("redelegate <from-key> <src-validator> <dst-validator> <amount>").description("move bonded stake to another validator without unbonding")).action(async (from: string, src: string, dst: string, amount: string, o: TxOptions, cmd: Command) => {
     const f = flags(cmd);
     validateAddress(src, bech32Prefix.validator);
     validateAddress(dst, bech32Prefix.validator);
-    await signAndSend(f, from, [{ typeUrl: "/cosmos.staking.v1beta1.MsgBeginRedelegate", value: { delegatorAddress: await addressOf(f, from), validatorSrcAddress: src, validatorDstAddress: dst, amount: bondCoin(amount) } }], o);
+    await sendTx(f, from, [{ typeUrl: "/cosmos.staking.v1beta1.MsgBeginRedelegate", value: { delegatorAddress: await addressOf(f, from), validatorSrcAddress: src, validatorDstAddress: dst, amount: bondCoin(amount) } }], o);
   });
 
   const sl = tx.command("slashing").description("validator liveness");
   txFlags(sl.command("unjail <from-key>").description("bring your jailed validator back (after the jail time; never after a double sign)")).action(async (from: string, o: TxOptions, cmd: Command) => {
     const f = flags(cmd);
-    await signAndSend(f, from, [{ typeUrl: "/cosmos.slashing.v1beta1.MsgUnjail", value: { validatorAddr: valoperOf(await addressOf(f, from)) } }], o);
+    await sendTx(f, from, [{ typeUrl: "/cosmos.slashing.v1beta1.MsgUnjail", value: { validatorAddr: valoperOf(await addressOf(f, from)) } }], o);
   });
 
   const dist = tx.command("distribution").description("staking rewards");
@@ -129,12 +129,12 @@ export function registerStakingCommands(tx: Command, qry: Command): void {
       validateAddress(val, bech32Prefix.validator);
       const msgs: Array<{ typeUrl: string; value: unknown }> = [{ typeUrl: "/cosmos.distribution.v1beta1.MsgWithdrawDelegatorReward", value: { delegatorAddress: await addressOf(f, from), validatorAddress: val } }];
       if (o.commission) msgs.push({ typeUrl: "/cosmos.distribution.v1beta1.MsgWithdrawValidatorCommission", value: { validatorAddress: val } });
-      await signAndSend(f, from, msgs, o);
+      await sendTx(f, from, msgs, o);
     },
   );
   txFlags(dist.command("withdraw-commission <from-key>").description("withdraw your validator's commission")).action(async (from: string, o: TxOptions, cmd: Command) => {
     const f = flags(cmd);
-    await signAndSend(f, from, [{ typeUrl: "/cosmos.distribution.v1beta1.MsgWithdrawValidatorCommission", value: { validatorAddress: valoperOf(await addressOf(f, from)) } }], o);
+    await sendTx(f, from, [{ typeUrl: "/cosmos.distribution.v1beta1.MsgWithdrawValidatorCommission", value: { validatorAddress: valoperOf(await addressOf(f, from)) } }], o);
   });
 
   // ---- queries ----

@@ -10,8 +10,8 @@ import { encodeTensors } from "../../models/tensors.js";
 import { loadOrCreateX25519 } from "../../worker/sealing.js";
 import { Worker } from "../../worker/worker.js";
 import { cliErrors, flags, keyring, print } from "../context.js";
-import { abciQuery } from "../query.js";
-import { signAndSend, txFlags, type TxOptions } from "./bank.js";
+import { chainQuery } from "../query.js";
+import { sendTx, txFlags, type TxOptions } from "../tx.js";
 
 // tcd worker start, tcd models register|list|export-zoo.
 
@@ -63,7 +63,7 @@ export function registerWorkerCommands(program: Command): void {
       const x25519Hex = Buffer.from(x25519.publicKey).toString("hex");
       if (!o.audit) {
         try {
-          const p = registryCodecs.queryProviderResponse.decode(await abciQuery(f, "/tcompute.registry.v1.Query/Provider", registryCodecs.queryProviderRequest.encode({ owner: address }))).provider!;
+          const p = registryCodecs.queryProviderResponse.decode(await chainQuery(f, "/tcompute.registry.v1.Query/Provider", registryCodecs.queryProviderRequest.encode({ owner: address }))).provider!;
           if (Buffer.from(p.x25519Pubkey).toString("hex") !== x25519Hex) process.stderr.write(`warning: the registered X25519 key differs from this worker's (${x25519Hex}); sealed inputs cannot be opened: tcd tx registry update-provider ${o.from} --x25519 ${x25519Hex} ...\n`);
         } catch {
           process.stderr.write(`warning: ${address} is not a registered provider yet: tcd tx registry register-provider ${o.from} --x25519 ${x25519Hex} ...\n`);
@@ -128,14 +128,14 @@ export function registerWorkerCommands(program: Command): void {
     const hash = createHash("sha256").update(bytes).digest("hex");
     const owner = (await keyring(f, false)).show(from).address;
     const value = { owner, hash, name: o.name, inputs: sig.inputs, outputs: sig.outputs, computeUnits: o.computeUnits, rule: { sketchSize: Number(o.sketchSize), tolerance: Number(o.tolerance), topK: Number(o.topK) }, uri: o.uri ?? pathToFileURL(file).href };
-    await signAndSend(f, from, [{ typeUrl: registryCodecs.msgRegisterModel.typeUrl, value }], o);
+    await sendTx(f, from, [{ typeUrl: registryCodecs.msgRegisterModel.typeUrl, value }], o);
     if (f.output !== "json") process.stdout.write(`model ${o.name}: ${hash}\n`);
   });
   m.command("list")
     .description("registered models")
     .action(async (_o: unknown, cmd: Command) => {
       const f = flags(cmd);
-      const res = registryCodecs.queryModelsResponse.decode(await abciQuery(f, "/tcompute.registry.v1.Query/Models", registryCodecs.queryModelsRequest.encode({ pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: true } })));
+      const res = registryCodecs.queryModelsResponse.decode(await chainQuery(f, "/tcompute.registry.v1.Query/Models", registryCodecs.queryModelsRequest.encode({ pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: true } })));
       print(f, res, res.models.map((x) => `${x.name}\t${x.hash}\t${x.computeUnits} units\ttolerance ${x.rule?.tolerance ?? 0}${x.rule?.topK ? ` top-${x.rule.topK}` : ""}`).join("\n") || "no models registered");
     });
   m.command("sample-input <zoo-model> <file>")

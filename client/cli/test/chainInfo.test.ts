@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StargateClient } from "@cosmjs/stargate";
-import { loadConfig } from "../../../chain/node/config.js";
+import { loadConfig } from "../../../chain/types/nodeConfig.js";
 import { createNode, type Node } from "../../../chain/node/node.js";
 import { freePort, makeTestHome } from "../../../chain/testkit/nodeProcess.js";
 import { repoRoot } from "../../../localnet/localnet.js";
@@ -95,7 +95,7 @@ describe("tcd chain-info: Keplr ChainInfo and chain-registry entry", function ()
     await node?.stop();
   });
 
-  const tcd = (...args: string[]) => execFileSync(process.execPath, [join(repoRoot, "client", "cli", "tcd.mjs"), ...args, "--home", home], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const tcd = (...args: string[]) => execFileSync(process.execPath, [join(repoRoot, "cmd", "tcd", "tcd.mjs"), ...args, "--home", home], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
   it("prints a Keplr ChainInfo whose endpoints serve this chain", async () => {
     const info = JSON.parse(tcd("chain-info", "keplr", "--rpc", rpc, "--rest", rest)) as J & { bech32Config: J; currencies: J[]; feeCurrencies: Array<J & { gasPriceStep: { low: number; average: number; high: number } }>; stakeCurrency: J; bip44: J };

@@ -1,32 +1,10 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startNodeProcess, type NodeProcess } from "../../../chain/testkit/nodeProcess.js";
-import { homePaths, loadConfig, saveConfig } from "../../../chain/node/config.js";
-import { repoRoot } from "../../../localnet/localnet.js";
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function tcd(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, "client", "cli", "tcd.mjs"), ...args], {
-      env: { ...process.env, ...opts.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.stdin.end(opts.stdin ?? "");
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { homePaths, loadConfig, saveConfig } from "../../../chain/types/nodeConfig.js";
+import { runTcd as tcd } from "../../../chain/testkit/tcd.js";
 
 const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 

@@ -1,27 +1,16 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { homePaths } from "../../../chain/node/config.js";
+import { homePaths } from "../../../chain/types/nodeConfig.js";
 import { makeTestHome, startNodeProcess, type NodeProcess, type TestHome } from "../../../chain/testkit/nodeProcess.js";
-import { repoRoot } from "../../../localnet/localnet.js";
 import { defaultParams as jobsDefaults, paramsToPb as jobsToPb } from "../../../modules/jobs/params.js";
+import { runTcd } from "../../../chain/testkit/tcd.js";
+
+const tcd = (args: string[], stdin = "") => runTcd(args, { stdin });
 
 // tcd tx gov / tcd q gov against a node process: a jobs params change from proposal.json (the
 // SDK's format) to effect, a weighted vote, a cancelled proposal, and the queries.
-
-function tcd(args: string[], stdin = ""): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, "client", "cli", "tcd.mjs"), ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.stdin.end(stdin);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const opMnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 const aliceMnemonic = "legal winner thank year wave sausage worth useful legal winner thank yellow";

@@ -5,7 +5,7 @@ import { fromBech32, toBech32 } from "@cosmjs/encoding";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient, makeMultisignedTxBytes } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { loadConfig } from "../../../chain/node/config.js";
+import { loadConfig } from "../../../chain/types/nodeConfig.js";
 import { createNode, type Node } from "../../../chain/node/node.js";
 import { makeTestHome } from "../../../chain/testkit/nodeProcess.js";
 import { nopLogger } from "../../../modules/sdk/context.js";

@@ -8,7 +8,7 @@ import { QueryBalanceRequest } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { QueryValidatorsRequest, QueryValidatorsResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
 import { nopLogger } from "../../../modules/sdk/context.js";
-import { loadConfig } from "../../../chain/node/config.js";
+import { loadConfig } from "../../../chain/types/nodeConfig.js";
 import { createNode, type Node } from "../../../chain/node/node.js";
 import { makeTestHome } from "../../../chain/testkit/nodeProcess.js";
 

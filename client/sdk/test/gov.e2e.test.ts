@@ -7,7 +7,7 @@ import { ProposalStatus, VoteOption } from "cosmjs-types/cosmos/gov/v1/gov";
 import { QueryClientImpl as GovV1Query } from "cosmjs-types/cosmos/gov/v1/query";
 import { ProposalStatus as LegacyStatus, VoteOption as LegacyOption } from "cosmjs-types/cosmos/gov/v1beta1/gov";
 import { makeTestHome, startNodeProcess, type NodeProcess, type TestHome } from "../../../chain/testkit/nodeProcess.js";
-import { homePaths } from "../../../chain/node/config.js";
+import { homePaths } from "../../../chain/types/nodeConfig.js";
 import { govAddress } from "../../../modules/gov/keeper.js";
 import { defaultParams as jobsDefaults, paramsToPb as jobsToPb } from "../../../modules/jobs/params.js";
 import { codecs as jobsCodecs } from "../../../modules/jobs/types.js";

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import nacl from "tweetnacl";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
-import { any, txHelpers } from "../../../modules/staking/test/fixtures.js";
+import { any, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { codecs as jobsCodecs, JobState } from "../../../modules/jobs/types.js";
 import { codecs as registryCodecs, ProviderStatus } from "../../../modules/registry/types.js";
 import { open, sealToCandidates } from "../sealing.js";

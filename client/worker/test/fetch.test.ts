@@ -83,7 +83,7 @@ describe("worker fetch: bounded and checked input fetching", () => {
       if (u === "/mismatch") {
         // Right length, wrong bytes half way: caught by the streamed hash.
         const bad = Buffer.from(body);
-        bad[bad.length >> 1] ^= 1;
+        bad[bad.length >> 1] = bad[bad.length >> 1]! ^ 1;
         return res.end(bad);
       }
       if (u === "/404") return res.writeHead(404).end();

@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { repoRoot } from "../../../localnet/localnet.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -25,22 +23,13 @@ import { submitJobExample } from "../../../docs/examples/submit-job.js";
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { runTcd } from "../../../chain/testkit/tcd.js";
+
+const tcd = (args: string[], stdin = "") => runTcd(args, { stdin });
 
 // A provider's worker against a real node process: it picks up its assignment, runs the model
 // with onnxruntime-node, commits, reveals and is paid; the requester fetches and opens the
 // output, and nobody else can; a worker stopped between commit and reveal reveals after restart.
-
-function tcd(args: string[], stdin = ""): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, "client", "cli", "tcd.mjs"), ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.stdin.end(stdin);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe("the worker (e2e, one node)", function () {
   this.timeout(120_000);

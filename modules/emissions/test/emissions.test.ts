@@ -14,7 +14,7 @@ import { Context, nopLogger } from "../../sdk/context.js";
 import { GasMeter } from "../../sdk/gas.js";
 import { emissionsQueryCodecs } from "../queryServer.js";
 import { StakingKeeper, consensusAddress } from "../../staking/keeper.js";
-import { any, consKey, createValidatorMsg, dec, delegateMsg, ops, txHelpers, valoper } from "../../staking/test/fixtures.js";
+import { any, consKey, createValidatorMsg, dec, delegateMsg, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
 import { communityPoolAccount, distributionAccount, EmissionsKeeper, providerPoolAccount } from "../keeper.js";
 import { writeParams, defaultParams } from "../params.js";
 

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
-import { accountOf, any, signedBy, SimWorker, strategies, workersStep } from "../../jobs/simulation/workers.js";
+import { accountOf, any, signedBy, SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
 import { codecs as jobsCodecs } from "../../jobs/types.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
 import { decOne } from "../../sdk/coins.js";

@@ -8,7 +8,7 @@ import { MsgDeposit, MsgSubmitProposal, MsgSubmitProposalResponse, MsgUpdatePara
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { createTestChain, testGenesisTime, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import type { RawKey } from "../../../client/sdk/signing.js";
-import { any, createValidatorMsg, dave, delegateMsg, ops, txHelpers, valoper } from "../../staking/test/fixtures.js";
+import { any, createValidatorMsg, dave, delegateMsg, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
 import { govAddress } from "../keeper.js";
 import { defaultParams, paramsToProto, type GovParams } from "../params.js";
 import { parseDec } from "../../sdk/coins.js";

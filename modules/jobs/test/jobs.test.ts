@@ -7,10 +7,10 @@ import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
 import { codecs as reputationCodecs } from "../../reputation/types.js";
-import { createValidatorMsg, ops, txHelpers, valoper } from "../../staking/test/fixtures.js";
+import { createValidatorMsg, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
 import { commitmentOf, sketchToPb } from "../commitment.js";
 import { drawWeighted } from "../matching.js";
-import { any, honestOutput, resultOf, SimWorker, strategies, workersStep } from "../simulation/workers.js";
+import { any, honestOutput, resultOf, SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
 import { computeSketch } from "../sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, type Job, type MsgSubmitJob } from "../types.js";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { runMarket } from "../simulation/market.js";
+import { runMarket } from "../../../bench/sim/market.js";
 
 // The economic property the design rests on, on a short run of the market simulation
 // (npm run sim:market runs a longer one): no cheating strategy earns more than honest work.

@@ -5,8 +5,8 @@ import type { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed, signTx, type RawKey } from "../../../client/sdk/signing.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
-import { txHelpers } from "../../staking/test/fixtures.js";
-import { accountOf, any } from "../simulation/workers.js";
+import { txHelpers } from "../../../chain/testkit/fixtures.js";
+import { accountOf, any } from "../../../chain/testkit/simWorkers.js";
 import { codecs, JobState, type GpuRequirement, type MsgSubmitJob } from "../types.js";
 
 // Matching that one tx cannot block (docs/jobs.md, "Matching"): a griefer's single batch tx of

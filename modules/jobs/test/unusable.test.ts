@@ -5,9 +5,9 @@ import { createTestChain, type TestChain } from "../../../chain/testkit/inProces
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
-import { createValidatorMsg, ops, txHelpers, valoper } from "../../staking/test/fixtures.js";
+import { createValidatorMsg, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
 import { sketchToPb, unusableCommitmentOf } from "../commitment.js";
-import { any, honestOutput, SimWorker, strategies, workersStep, type Strategy } from "../simulation/workers.js";
+import { any, honestOutput, SimWorker, strategies, workersStep, type Strategy } from "../../../chain/testkit/simWorkers.js";
 import { computeSketch } from "../sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, UnusableReason, type Job, type MsgSubmitJob } from "../types.js";
 

@@ -10,7 +10,7 @@ import { moduleAddress } from "../../sdk/address.js";
 import { decOne } from "../../sdk/coins.js";
 import { Context, nopLogger } from "../../sdk/context.js";
 import { GasMeter } from "../../sdk/gas.js";
-import { any, txHelpers } from "../../staking/test/fixtures.js";
+import { any, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { providerBondsPoolName, RegistryKeeper } from "../keeper.js";
 import { codecs, ProviderStatus, type MsgRegisterModel, type MsgRegisterProvider } from "../types.js";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";

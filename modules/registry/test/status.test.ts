@@ -11,7 +11,7 @@ import { codecs as jobsCodecs } from "../../jobs/types.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { Context, nopLogger } from "../../sdk/context.js";
 import { GasMeter } from "../../sdk/gas.js";
-import { any, txHelpers } from "../../staking/test/fixtures.js";
+import { any, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { providerBondsPoolName, RegistryKeeper } from "../keeper.js";
 import { codecs, ProviderStatus, type Provider } from "../types.js";
 

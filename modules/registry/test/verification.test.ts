@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
-import { SimWorker, strategies, workersStep } from "../../jobs/simulation/workers.js";
+import { SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
 import { codecs as jobsCodecs, JobState, Outcome } from "../../jobs/types.js";
-import { any, txHelpers } from "../../staking/test/fixtures.js";
+import { any, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { defaultParams } from "../params.js";
 import { codecs, type ComparisonRule, type MsgRegisterModel } from "../types.js";
 

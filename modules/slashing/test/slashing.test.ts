@@ -7,7 +7,7 @@ import { QuerySupplyOfRequest, QuerySupplyOfResponse } from "cosmjs-types/cosmos
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { bech32Prefix, encodeAddress } from "../../sdk/address.js";
 import { consensusAddress } from "../../staking/keeper.js";
-import { any, consKey, createValidatorMsg, dave, delegateMsg, ops, txHelpers, undelegateMsg, valoper } from "../../staking/test/fixtures.js";
+import { any, consKey, createValidatorMsg, dave, delegateMsg, ops, txHelpers, undelegateMsg, valoper } from "../../../chain/testkit/fixtures.js";
 
 const cons = (i: number) => consensusAddress(consKey(i));
 const unjailMsg = (i: number) => any("/cosmos.slashing.v1beta1.MsgUnjail", MsgUnjail.encode({ validatorAddr: valoper(ops[i]!) }).finish());

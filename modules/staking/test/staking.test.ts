@@ -20,7 +20,7 @@ import { BondStatus } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import { MsgEditValidator } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import type { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
-import { any, consKey, createValidatorMsg, dave, dec, delegateMsg, ops, redelegateMsg, txHelpers, undelegateMsg, valoper } from "./fixtures.js";
+import { any, consKey, createValidatorMsg, dave, dec, delegateMsg, ops, redelegateMsg, txHelpers, undelegateMsg, valoper } from "../../../chain/testkit/fixtures.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { prefixRange } from "../../sdk/store.js";
 

@@ -11,10 +11,10 @@ import type { Any } from "cosmjs-types/google/protobuf/any";
 import { chromium, type BrowserContext } from "playwright-core";
 import { rawKeyFromSeed, signTx, type RawKey } from "../../../../client/sdk/signing.js";
 import { jobsCodecs, JobState, type Job } from "../../../../modules/jobs/index.js";
-import { any, fee, SimWorker, strategies } from "../../../../modules/jobs/simulation/workers.js";
+import { any, fee, SimWorker, strategies } from "../../../testkit/simWorkers.js";
 import { registryCodecs } from "../../../../modules/registry/index.js";
 import { nopLogger } from "../../../../modules/sdk/context.js";
-import { homePaths, loadConfig } from "../../../node/config.js";
+import { homePaths, loadConfig } from "../../../types/nodeConfig.js";
 import { createNode, type Node } from "../../../node/node.js";
 import { freePort, makeTestHome } from "../../../testkit/nodeProcess.js";
 

@@ -1,14 +1,14 @@
 import { Command, CommanderError } from "commander";
-import { registerLocalnetCommands } from "../../localnet/cli.js";
-import { registerBankCommands } from "./commands/bank.js";
-import { registerChainCommands } from "./commands/chain.js";
-import { registerGovCommands } from "./commands/gov.js";
-import { registerKeysCommands } from "./commands/keys.js";
-import { registerJobsCommands } from "./commands/jobs.js";
-import { registerRegistryCommands } from "./commands/registry.js";
-import { registerStakingCommands } from "./commands/staking.js";
-import { registerWorkerCommands } from "./commands/worker.js";
-import { defaultHome, describeError } from "./context.js";
+import { registerLocalnetCommands } from "./localnet.js";
+import { registerBankCommands } from "../../client/cli/commands/bank.js";
+import { registerChainCommands } from "./chain.js";
+import { registerGovCommands } from "../../client/cli/commands/gov.js";
+import { registerKeysCommands } from "../../client/cli/commands/keys.js";
+import { registerJobsCommands } from "../../client/cli/commands/jobs.js";
+import { registerRegistryCommands } from "../../client/cli/commands/registry.js";
+import { registerStakingCommands } from "../../client/cli/commands/staking.js";
+import { registerWorkerCommands } from "../../client/cli/commands/worker.js";
+import { defaultHome, describeError } from "../../client/cli/context.js";
 
 const program = new Command("tcd")
   .description("tcompute: a Cosmos-style marketplace for AI inference compute")

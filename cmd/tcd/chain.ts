@@ -1,19 +1,19 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { collectGentxs, signGentx } from "../../../genesis/gentx.js";
+import { collectGentxs, signGentx } from "../../chain/genesis/gentx.js";
 import type { Command } from "commander";
-import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../../../genesis/build.js";
-import { loadGenesisFile, saveGenesisFile } from "../../../genesis/genesisDoc.js";
-import { loadOrGenNodeKey, loadOrGenPrivValidatorKey, loadPrivValidatorKey, nodeId } from "../../../chain/crypto/keyFiles.js";
-import { defaultConfig, homePaths, loadConfig, saveConfig } from "../../../chain/node/config.js";
-import { createLogger } from "../../../chain/node/logger.js";
-import { createNode } from "../../../chain/node/node.js";
-import { timeFromMillis } from "../../../chain/types/time.js";
-import { parseCoins } from "../../../modules/sdk/coins.js";
-import { validateAddress } from "../../../modules/sdk/address.js";
-import { cliErrors, flags, keyring, print } from "../context.js";
-import { chainRegistryEntry, keplrChainInfo, pingPubChain } from "../../sdk/chainInfo.js";
-import { ensureCometHome } from "../../../chain/abci/cometHome.js";
+import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../../chain/genesis/build.js";
+import { loadGenesisFile, saveGenesisFile } from "../../chain/genesis/genesisDoc.js";
+import { loadOrGenNodeKey, loadOrGenPrivValidatorKey, loadPrivValidatorKey, nodeId } from "../../chain/crypto/keyFiles.js";
+import { defaultConfig, homePaths, loadConfig, saveConfig } from "../../chain/types/nodeConfig.js";
+import { createLogger } from "../../chain/node/logger.js";
+import { createNode } from "../../chain/node/node.js";
+import { timeFromMillis } from "../../chain/types/time.js";
+import { parseCoins } from "../../modules/sdk/coins.js";
+import { validateAddress } from "../../modules/sdk/address.js";
+import { cliErrors, flags, keyring, print } from "../../client/cli/context.js";
+import { chainRegistryEntry, keplrChainInfo, pingPubChain } from "../../client/sdk/chainInfo.js";
+import { ensureCometHome } from "../../chain/abci/cometHome.js";
 import { checkTypescriptEngineHome, startAppOnly, startWithCometbft } from "./abciStart.js";
 
 /** `tcd init`, `tcd genesis add-account`, `tcd start`, `tcd status`. */

@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { ConsensusParams } from "cosmjs-types/tendermint/types/params";
-import { CodedError, registerError } from "../modules/sdk/errors.js";
-import { asArray, asObject, asString, asUint, field, optField } from "../modules/sdk/json.js";
-import type { Timestamp } from "../modules/sdk/context.js";
-import { parseTime } from "../chain/types/time.js";
-import { validatorAddress } from "../chain/types/hashes.js";
+import { CodedError, registerError } from "../../modules/sdk/errors.js";
+import { asArray, asObject, asString, asUint, field, optField } from "../../modules/sdk/json.js";
+import type { Timestamp } from "../../modules/sdk/context.js";
+import { parseTime } from "../types/time.js";
+import { validatorAddress } from "../types/hashes.js";
 
 /** Errors reading a genesis file: the node refuses to start, saying which field is wrong. */
 export const genesisErrors = {

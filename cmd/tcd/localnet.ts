@@ -1,11 +1,11 @@
 import type { Command } from "commander";
-import { findCometbft } from "../chain/abci/binary.js";
-import { startCometLocalnet } from "./comet.js";
+import { findCometbft } from "../../chain/abci/binary.js";
+import { startCometLocalnet } from "../../localnet/comet.js";
 import { rmSync } from "node:fs";
-import { cliErrors, flags, print } from "../client/cli/context.js";
-import { defaultLocalnetDir, keyringDir, localnetChainId, setupLocalnet, startLocalnet, stopLocalnetByPidFiles, stopProcesses } from "./localnet.js";
-import { bootstrapMarket, liveView, marketAccounts, startDemoStream, startWorkers } from "./marketplace.js";
-import { askSupervisor, parseNodeName, perturbations, serveSupervisor } from "./supervisor.js";
+import { cliErrors, flags, print } from "../../client/cli/context.js";
+import { defaultLocalnetDir, keyringDir, localnetChainId, setupLocalnet, startLocalnet, stopLocalnetByPidFiles, stopProcesses } from "../../localnet/localnet.js";
+import { bootstrapMarket, liveView, marketAccounts, startDemoStream, startWorkers } from "../../localnet/marketplace.js";
+import { askSupervisor, parseNodeName, perturbations, serveSupervisor } from "../../localnet/supervisor.js";
 
 /** `tcd localnet up|down|status`, and the perturbations kill|restart|pause|resume|disconnect <node>. */
 export function registerLocalnetCommands(program: Command): void {
@@ -49,7 +49,7 @@ export function registerLocalnetCommands(program: Command): void {
         "Demo accounts (keyring-backend test):",
         ...accounts.map((a) => `  ${a.name.padEnd(7)} ${a.address}`),
         "Try, in another terminal:",
-        `  node client/cli/tcd.mjs tx bank send alice ${accounts[1]!.address} 1000utcu --keyring-backend test --keyring-dir ${keyringDir(opts.dir)} --node ${net.rpc[0]}`,
+        `  node cmd/tcd/tcd.mjs tx bank send alice ${accounts[1]!.address} 1000utcu --keyring-backend test --keyring-dir ${keyringDir(opts.dir)} --node ${net.rpc[0]}`,
         "Ctrl-C stops every node. Perturb one (CometBFT e2e style): tcd localnet kill|restart|pause|resume|disconnect node1",
         "",
       ];
@@ -84,7 +84,7 @@ export function registerLocalnetCommands(program: Command): void {
         view = setInterval(() => {
           liveView(market, since).then((v) => process.stdout.write(`\n${v}\n`), (e: unknown) => say(`view: ${(e as Error).message}`));
         }, 5000);
-        say(`marketplace: ${workers} worker(s)${byzantine > 0 ? ` (${byzantine} byzantine)` : ""}${o.auditors ? `, ${opts.validators} auditor(s)` : ""}${o.demo ? ", a demo job every " + o.demoInterval + " ms" : ""}. Submit one yourself:\n  node client/cli/tcd.mjs tx jobs submit alice --model mlp-64x128x128x32 --input <file> --k 3 --wait --keyring-backend test --keyring-dir ${keyringDir(o.dir)} --node ${net.rpc[0]}`);
+        say(`marketplace: ${workers} worker(s)${byzantine > 0 ? ` (${byzantine} byzantine)` : ""}${o.auditors ? `, ${opts.validators} auditor(s)` : ""}${o.demo ? ", a demo job every " + o.demoInterval + " ms" : ""}. Submit one yourself:\n  node cmd/tcd/tcd.mjs tx jobs submit alice --model mlp-64x128x128x32 --input <file> --k 3 --wait --keyring-backend test --keyring-dir ${keyringDir(o.dir)} --node ${net.rpc[0]}`);
       }
       // Until Ctrl-C (or SIGTERM): a node that dies is reported and the others go on.
       await new Promise<void>((resolve) => {

@@ -1,17 +1,17 @@
-import { defaultGenesis as authDefault, type AuthGenesisJson } from "../modules/auth/genesis.js";
-import { defaultGenesis as bankDefault, type BankGenesisJson } from "../modules/bank/genesis.js";
-import { defaultGenesis as stakingDefault } from "../modules/staking/genesis.js";
-import { defaultGenesis as slashingDefault } from "../modules/slashing/genesis.js";
-import { defaultGenesis as registryDefault } from "../modules/registry/genesis.js";
-import { defaultGenesis as emissionsDefault } from "../modules/emissions/genesis.js";
-import { defaultGenesis as govDefault } from "../modules/gov/genesis.js";
-import { defaultGenesis as reputationDefault } from "../modules/reputation/genesis.js";
-import { defaultGenesis as jobsDefault } from "../modules/jobs/genesis.js";
-import { validateAddress } from "../modules/sdk/address.js";
-import { addCoins, coinsFromProto, coinsToProto, formatCoins, normalizeCoins, type Coin } from "../modules/sdk/coins.js";
-import { validatorAddress } from "../chain/types/hashes.js";
-import { formatTime } from "../chain/types/time.js";
-import type { Timestamp } from "../modules/sdk/context.js";
+import { defaultGenesis as authDefault, type AuthGenesisJson } from "../../modules/auth/genesis.js";
+import { defaultGenesis as bankDefault, type BankGenesisJson } from "../../modules/bank/genesis.js";
+import { defaultGenesis as stakingDefault } from "../../modules/staking/genesis.js";
+import { defaultGenesis as slashingDefault } from "../../modules/slashing/genesis.js";
+import { defaultGenesis as registryDefault } from "../../modules/registry/genesis.js";
+import { defaultGenesis as emissionsDefault } from "../../modules/emissions/genesis.js";
+import { defaultGenesis as govDefault } from "../../modules/gov/genesis.js";
+import { defaultGenesis as reputationDefault } from "../../modules/reputation/genesis.js";
+import { defaultGenesis as jobsDefault } from "../../modules/jobs/genesis.js";
+import { validateAddress } from "../../modules/sdk/address.js";
+import { addCoins, coinsFromProto, coinsToProto, formatCoins, normalizeCoins, type Coin } from "../../modules/sdk/coins.js";
+import { validatorAddress } from "../types/hashes.js";
+import { formatTime } from "../types/time.js";
+import type { Timestamp } from "../../modules/sdk/context.js";
 import { defaultConsensusParams, genesisErrors, type GenesisDoc } from "./genesisDoc.js";
 
 /** A new genesis with every module's defaults, no accounts and no validators. */

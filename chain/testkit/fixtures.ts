@@ -5,9 +5,9 @@ import { PubKey as Ed25519PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys
 import { MsgBeginRedelegate, MsgCreateValidator, MsgDelegate, MsgUndelegate } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import type { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
-import type { BlockReports, TestChain } from "../../../chain/testkit/inProcessChain.js";
-import { rawKeyFromSeed, signTx, type RawKey } from "../../../client/sdk/signing.js";
-import { bech32Prefix, decodeAddress, encodeAddress } from "../../sdk/address.js";
+import type { BlockReports, TestChain } from "./inProcessChain.js";
+import { rawKeyFromSeed, signTx, type RawKey } from "../../client/sdk/signing.js";
+import { bech32Prefix, decodeAddress, encodeAddress } from "../../modules/sdk/address.js";
 
 // Shared by the staking and slashing scenario tests: operators, messages, and tx helpers.
 

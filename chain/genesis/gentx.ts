@@ -3,9 +3,9 @@ import { encodeSecp256k1Pubkey } from "@cosmjs/amino";
 import { PubKey as Ed25519PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys";
 import { MsgCreateValidator } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import { TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import type { AuthGenesisJson } from "../modules/auth/genesis.js";
-import { bech32Prefix, decodeAddress, encodeAddress } from "../modules/sdk/address.js";
-import { parseDec } from "../modules/sdk/coins.js";
+import type { AuthGenesisJson } from "../../modules/auth/genesis.js";
+import { bech32Prefix, decodeAddress, encodeAddress } from "../../modules/sdk/address.js";
+import { parseDec } from "../../modules/sdk/coins.js";
 import { genesisErrors, type GenesisDoc } from "./genesisDoc.js";
 
 // Genesis transactions (the SDK's genutil): each validator signs a MsgCreateValidator with its

@@ -1,10 +1,10 @@
-import { startAbciApp } from "../../../chain/abci/appServer.js";
-import { findCometbft } from "../../../chain/abci/binary.js";
-import { dataEngine, defaultProxyApp, ensureCometHome, readCometSetting } from "../../../chain/abci/cometHome.js";
-import { spawnCometbft } from "../../../chain/abci/cometProcess.js";
-import type { NodeConfig } from "../../../chain/node/config.js";
-import { createLogger } from "../../../chain/node/logger.js";
-import { cliErrors } from "../context.js";
+import { startAbciApp } from "../../chain/abci/appServer.js";
+import { findCometbft } from "../../chain/abci/binary.js";
+import { dataEngine, defaultProxyApp, ensureCometHome, readCometSetting } from "../../chain/abci/cometHome.js";
+import { spawnCometbft } from "../../chain/abci/cometProcess.js";
+import type { NodeConfig } from "../../chain/types/nodeConfig.js";
+import { createLogger } from "../../chain/node/logger.js";
+import { cliErrors } from "../../client/cli/context.js";
 
 // `tcd start --abci <addr>` (the app alone, for a CometBFT run by the operator) and
 // `tcd start --engine cometbft` (the app and a `cometbft start` child on the same home).

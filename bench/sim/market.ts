@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
-import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
-import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
-import { defaultParams as emissionsDefaults } from "../../emissions/params.js";
-import { codecs as registryCodecs } from "../../registry/types.js";
-import { decOne } from "../../sdk/coins.js";
-import { createValidatorMsg, ops, valoper } from "../../staking/test/fixtures.js";
-import { sketchToPb } from "../commitment.js";
-import { computeSketch, type ComparisonRule } from "../sketch.js";
-import { AuditStatus, codecs, JobState, Outcome, type Job } from "../types.js";
-import { accountOf, any, honestOutput, signedBy, SimWorker, strategies, workersStep, type Strategy } from "./workers.js";
+import { createTestChain, type TestChain } from "../../chain/testkit/inProcessChain.js";
+import { rawKeyFromSeed, type RawKey } from "../../client/sdk/signing.js";
+import { defaultParams as emissionsDefaults } from "../../modules/emissions/params.js";
+import { codecs as registryCodecs } from "../../modules/registry/types.js";
+import { decOne } from "../../modules/sdk/coins.js";
+import { createValidatorMsg, ops, valoper } from "../../chain/testkit/fixtures.js";
+import { sketchToPb } from "../../modules/jobs/commitment.js";
+import { computeSketch, type ComparisonRule } from "../../modules/jobs/sketch.js";
+import { AuditStatus, codecs, JobState, Outcome, type Job } from "../../modules/jobs/types.js";
+import { accountOf, any, honestOutput, signedBy, SimWorker, strategies, workersStep, type Strategy } from "../../chain/testkit/simWorkers.js";
 
 // An economic simulation of the marketplace on an in-process chain: providers with different
 // strategies (honest, lazy, colluding, spoofing hardware they do not have), a requester sending a

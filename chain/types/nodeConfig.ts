@@ -1,11 +1,17 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { registerError } from "../../modules/sdk/errors.js";
-import { isLoopbackHost } from "./control.js";
 
 // The node's config/tcd.json (config/config.json before: CometBFT reads any config/config.*,
 // so the name is left to its config.toml): CometBFT's sections and names (rpc, p2p, mempool, consensus,
 // tx_index), in JSON. Missing fields take their defaults, so that old files keep working.
+
+const loopbackHosts = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/** A host name or address that stays on this machine. */
+export function isLoopbackHost(host: string): boolean {
+  return loopbackHosts.has(host) || /^127\.[0-9]+\.[0-9]+\.[0-9]+$/.test(host);
+}
 
 export const configErrors = {
   invalid: registerError("config", 2, "invalid config"),

@@ -2,11 +2,11 @@ import { createHash } from "node:crypto";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import type { Any } from "cosmjs-types/google/protobuf/any";
-import type { TestChain } from "../../../chain/testkit/inProcessChain.js";
-import { signTx, type RawKey } from "../../../client/sdk/signing.js";
-import { commitmentOf, sketchToPb, unusableCommitmentOf } from "../commitment.js";
-import { computeSketch, type ComparisonRule, type Sketch } from "../sketch.js";
-import { codecs, JobState, UnusableReason, type Job } from "../types.js";
+import type { TestChain } from "./inProcessChain.js";
+import { signTx, type RawKey } from "../../client/sdk/signing.js";
+import { commitmentOf, sketchToPb, unusableCommitmentOf } from "../../modules/jobs/commitment.js";
+import { computeSketch, type ComparisonRule, type Sketch } from "../../modules/jobs/sketch.js";
+import { codecs, JobState, UnusableReason, type Job } from "../../modules/jobs/types.js";
 
 // Simulated workers for scenario tests and the market simulation (Cosmos SDK modules keep such
 // code in a simulation/ folder): each reads its assignments from the chain and answers with the
