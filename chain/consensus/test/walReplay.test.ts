@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Proposal as PbProposal, Vote as PbVote } from "cosmjs-types/tendermint/types/types";
 import { nopLogger, type Logger } from "../../../modules/sdk/context.js";
 import { ed25519Address, generateEd25519 } from "../../crypto/ed25519.js";
-import { loadConfig } from "../../node/config.js";
+import { loadConfig } from "../../types/nodeConfig.js";
 import { createNode, type Node } from "../../node/node.js";
 import { Channel, createSwitch, defaultChannels, type Switch } from "../../p2p/switch.js";
 import { byzantineVote, startTargetNode, waitFor, type TargetNode } from "../../testkit/attackPeer.js";
