@@ -149,6 +149,8 @@ export interface RunningLocalnet {
   pause(i: number): Promise<string>;
   resume(i: number): Promise<string>;
   disconnect(i: number, seconds: number): Promise<string>;
+  /** Ends a disconnect before its time is up. */
+  reconnect(i: number): Promise<string>;
   /** Each node's height and state, one line (heights from each node's control endpoint). */
   view(): Promise<string>;
   /** From now on node exits are expected (Ctrl-C reaches the nodes too, from the terminal). */
@@ -309,6 +311,14 @@ export async function startLocalnet(o: LocalnetOptions, out: (line: string) => v
       const r = await control(s, `/p2p/disconnect?seconds=${seconds}`, "POST");
       s.disconnectedUntil = Number(r["isolated_until_ms"]);
       return `${s.name} disconnected from its peers for ${seconds} s`;
+    },
+    async reconnect(i) {
+      const s = slotOf(i);
+      alive(s);
+      if (s.state === "paused") throw localnetErrors.notRunning.wrap(`${s.name} is paused; resume it first`);
+      await control(s, "/p2p/reconnect", "POST");
+      s.disconnectedUntil = 0;
+      return `${s.name} reconnected to its peers`;
     },
     async view() {
       const parts = await Promise.all(

@@ -4,12 +4,12 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { localnetErrors, type RunningLocalnet } from "./localnet.js";
 
-// How `tcd localnet kill|restart|pause|resume|disconnect <node>` reach the `tcd localnet up`
+// How `tcd localnet kill|restart|pause|resume|disconnect|reconnect <node>` reach the `tcd localnet up`
 // that supervises the nodes: it listens on 127.0.0.1 (an ephemeral port) and writes the port
 // and a random token to <dir>/supervisor.json (mode 0600); a command reads the file and sends
-// POST /nodes/<i>/<action> with the token. Only loopback, only these five actions.
+// POST /nodes/<i>/<action> with the token. Only loopback, only these six actions.
 
-export const perturbations = ["kill", "restart", "pause", "resume", "disconnect"] as const;
+export const perturbations = ["kill", "restart", "pause", "resume", "disconnect", "reconnect"] as const;
 export type Perturbation = (typeof perturbations)[number];
 
 const supervisorFile = (dir: string) => join(dir, "supervisor.json");

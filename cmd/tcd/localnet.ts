@@ -7,7 +7,7 @@ import { defaultLocalnetDir, keyringDir, localnetChainId, setupLocalnet, startLo
 import { bootstrapMarket, liveView, marketAccounts, startDemoStream, startWorkers } from "../../localnet/marketplace.js";
 import { askSupervisor, parseNodeName, perturbations, serveSupervisor } from "../../localnet/supervisor.js";
 
-/** `tcd localnet up|down|status`, and the perturbations kill|restart|pause|resume|disconnect <node>. */
+/** `tcd localnet up|down|status`, and the perturbations kill|restart|pause|resume|disconnect|reconnect <node>. */
 export function registerLocalnetCommands(program: Command): void {
   const localnet = program.command("localnet").description("a network on this machine, for development and demos");
   localnet
@@ -107,6 +107,7 @@ export function registerLocalnetCommands(program: Command): void {
       pause: "freeze a node (SIGSTOP)",
       resume: "unfreeze a paused node (SIGCONT)",
       disconnect: "drop and refuse all of a node's peers for a while (through its loopback control endpoint)",
+      reconnect: "end a node's disconnect now",
     }[action];
     const c = localnet
       .command(`${action} <node>`)
