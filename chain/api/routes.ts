@@ -2,6 +2,8 @@ import * as authQ from "cosmjs-types/cosmos/auth/v1beta1/query";
 import * as bankQ from "cosmjs-types/cosmos/bank/v1beta1/query";
 import * as tmQ from "cosmjs-types/cosmos/base/tendermint/v1beta1/query";
 import * as distrQ from "cosmjs-types/cosmos/distribution/v1beta1/query";
+import * as govQ from "cosmjs-types/cosmos/gov/v1/query";
+import * as govLegacyQ from "cosmjs-types/cosmos/gov/v1beta1/query";
 import * as slashingQ from "cosmjs-types/cosmos/slashing/v1beta1/query";
 import * as stakingQ from "cosmjs-types/cosmos/staking/v1beta1/query";
 import * as txS from "cosmjs-types/cosmos/tx/v1beta1/service";
@@ -47,6 +49,22 @@ const staking = "/cosmos/staking/v1beta1";
 const distr = "/cosmos/distribution/v1beta1";
 const slashing = "/cosmos/slashing/v1beta1";
 const tx = "/cosmos/tx/v1beta1";
+const gov = "/cosmos/gov/v1";
+const govLegacy = "/cosmos/gov/v1beta1";
+
+/** x/gov's routes, as the google.api.http annotations of cosmos/gov/{v1,v1beta1}/query.proto name them. */
+function govRoutes(prefix: string, ns: Ns, service: string): Route[] {
+  return [
+    get(`${prefix}/proposals`, ns, `${service}/Proposals`),
+    get(`${prefix}/proposals/{proposal_id}`, ns, `${service}/Proposal`),
+    get(`${prefix}/proposals/{proposal_id}/votes`, ns, `${service}/Votes`),
+    get(`${prefix}/proposals/{proposal_id}/votes/{voter}`, ns, `${service}/Vote`),
+    get(`${prefix}/proposals/{proposal_id}/deposits`, ns, `${service}/Deposits`),
+    get(`${prefix}/proposals/{proposal_id}/deposits/{depositor}`, ns, `${service}/Deposit`),
+    get(`${prefix}/proposals/{proposal_id}/tally`, ns, `${service}/TallyResult`),
+    get(`${prefix}/params/{params_type}`, ns, `${service}/Params`),
+  ];
+}
 
 /** In match order: a literal segment ("latest") before a binding at the same place. */
 export const cosmosRoutes: Route[] = [
@@ -101,6 +119,10 @@ export const cosmosRoutes: Route[] = [
   get(`${tx}/txs/{hash}`, txS, "cosmos.tx.v1beta1.Service/GetTx"),
   get(`${tx}/txs`, txS, "cosmos.tx.v1beta1.Service/GetTxsEvent"),
   route("POST", `${tx}/simulate`, txS, "cosmos.tx.v1beta1.Service/Simulate"),
+
+  get(`${gov}/constitution`, govQ, "cosmos.gov.v1.Query/Constitution"),
+  ...govRoutes(gov, govQ, "cosmos.gov.v1.Query"),
+  ...govRoutes(govLegacy, govLegacyQ, "cosmos.gov.v1beta1.Query"),
 ];
 
 /** The route a method and path name, with its path bindings; null if none. */

@@ -78,8 +78,14 @@ function requestObject(bindings: Record<string, string>, query: URLSearchParams)
   };
   for (const [k, v] of query) if (/^[a-z_][a-z0-9_.]{0,63}$/.test(k)) put(k, v);
   for (const [k, v] of Object.entries(bindings)) put(k, v);
-  return camel(out) as Record<string, unknown>;
+  const o = camel(out) as Record<string, unknown>;
+  for (const k of enumFields) if (typeof o[k] === "string" && /^[0-9]{1,9}$/.test(o[k])) o[k] = Number(o[k]);
+  return o;
 }
+
+/** Enum request fields: by name or by number, as the gateway reads them; anything else is refused. */
+const enumFields = ["proposalStatus", "orderBy"] as const;
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 const pascal = (s: string) => s.split("_").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");
 
@@ -126,7 +132,10 @@ export async function createApiServer(opts: { host: string; port: number; config
   }
 
   async function cosmos(route: Route, bindings: Record<string, string>, url: URL, body: unknown, height: bigint): Promise<Json> {
-    for (const [k, v] of Object.entries(bindings)) if (k === "height" && !/^[0-9]{1,19}$/.test(v)) throw new ApiError(grpc.invalidArgument, `${k} must be a block height`);
+    for (const [k, v] of Object.entries(bindings)) {
+      if (k === "height" && !/^[0-9]{1,19}$/.test(v)) throw new ApiError(grpc.invalidArgument, `${k} must be a block height`);
+      if (k === "proposal_id" && !(/^[0-9]{1,20}$/.test(v) && BigInt(v) < 2n ** 64n)) throw new ApiError(grpc.invalidArgument, `type mismatch, parameter: ${k}, error: ${JSON.stringify(v)} is not a uint64`);
+    }
     const fields = route.method === "POST" ? (camel(body) as Record<string, unknown>) : requestObject(bindings, url.searchParams);
     let msg: unknown;
     try {
@@ -134,8 +143,12 @@ export async function createApiServer(opts: { host: string; port: number; config
     } catch (e) {
       throw new ApiError(grpc.invalidArgument, `invalid request: ${(e as Error).message}`);
     }
+    for (const k of enumFields) {
+      if ((msg as Record<string, unknown>)[k] === -1) throw new ApiError(grpc.invalidArgument, `type mismatch, parameter: ${snake(k)}, error: ${JSON.stringify(fields[k])} is not a valid enum value`);
+    }
     const value = await query(route.path, route.request.encode(msg).finish(), height);
-    return convert(route.response.toJSON(route.response.decode(value)));
+    const decoded = route.response.decode(value);
+    return convert(route.response.toJSON(decoded), false, decoded);
   }
 
   async function tcompute(parts: string[], url: URL, height: bigint): Promise<Json | null> {

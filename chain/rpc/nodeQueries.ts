@@ -3,8 +3,7 @@ import { GetBlockByHeightRequest, GetBlockByHeightResponse, GetLatestBlockRespon
 import type { Block as SdkBlock } from "cosmjs-types/cosmos/base/tendermint/v1beta1/types";
 import type { TxResponse } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { PubKey as Ed25519PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys";
-import { QueryHistoricalInfoRequest, QueryHistoricalInfoResponse, QueryValidatorsRequest, QueryValidatorsResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
-import { BondStatus, bondStatusToJSON } from "cosmjs-types/cosmos/staking/v1beta1/staking";
+import { QueryHistoricalInfoRequest, QueryHistoricalInfoResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
 import { GetTxRequest, GetTxResponse, GetTxsEventRequest, GetTxsEventResponse, OrderBy } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import { Tx } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import type { ResponseQuery } from "cosmjs-types/tendermint/abci/types";
@@ -18,7 +17,7 @@ import { cometbftVersion, cosmosSdkVersion, type RpcBackend } from "./backend.js
 
 // Query paths a Cosmos SDK node answers from its node state rather than from the application's
 // store: the tx service (GetTx, GetTxsEvent: the tx index), staking HistoricalInfo (the block
-// store's header and validator set) and the cosmos.base.tendermint Service (node info, syncing,
+// store's header with the staking module's record of that height) and the cosmos.base.tendermint Service (node info, syncing,
 // blocks, validator sets). abci_query and the REST API both reach them through nodeQuery, so
 // that the answers exist once.
 
@@ -138,22 +137,19 @@ export const nodeQueryHandlers: Record<string, Handler> = {
   },
 
   /**
-   * The header and bonded validators at a height, from the block store: the header is the
-   * block's; the validators are those of the consensus set at that height, with their staking
-   * records as they are now (tcompute keeps no per-height copy of staking state).
+   * The header and bonded validators at a height: the validators as the staking module recorded
+   * them at that height's BeginBlock (modules/staking/historical.ts, kept for
+   * `historical_entries` blocks), the header the block store's.
    */
   async "/cosmos.staking.v1beta1.Query/HistoricalInfo"(node, data) {
     const req = decodeReq(QueryHistoricalInfoRequest.decode, data, "QueryHistoricalInfoRequest");
     if (req.height <= 0n) throw invalid("height cannot be negative or zero");
     const h = req.height;
-    const meta = h <= node.blockStore.height && h >= node.blockStore.base ? await node.blockStore.loadMeta(h) : null;
-    const set = meta === null ? null : await node.blockStore.loadValidators(h);
-    if (meta === null || set === null) throw notFound(`historical info for height ${h} not found`);
-    const keys = new Set(set.validators.map((v) => Buffer.from(v.pubKey?.ed25519 ?? new Uint8Array()).toString("hex")));
-    const r = await node.app.query({ path: "/cosmos.staking.v1beta1.Query/Validators", data: QueryValidatorsRequest.encode({ status: bondStatusToJSON(BondStatus.BOND_STATUS_BONDED), pagination: { key: new Uint8Array(), offset: 0n, limit: 1000n, countTotal: false, reverse: false } }).finish(), height: 0n, prove: false });
+    const r = await node.app.query({ path: "/cosmos.staking.v1beta1.Query/HistoricalInfo", data, height: 0n, prove: false });
     if (r.code !== 0) throw new CodedError(r.codespace, r.code, r.log);
-    const valset = QueryValidatorsResponse.decode(r.value).validators.filter((v) => v.consensusPubkey !== undefined && keys.has(Buffer.from(Ed25519PubKey.decode(v.consensusPubkey.value).key).toString("hex")));
-    return QueryHistoricalInfoResponse.encode({ hist: { header: meta.header!, valset } }).finish();
+    const hist = QueryHistoricalInfoResponse.decode(r.value).hist!;
+    const meta = h <= node.blockStore.height && h >= node.blockStore.base ? await node.blockStore.loadMeta(h) : null;
+    return QueryHistoricalInfoResponse.encode({ hist: { header: meta?.header ?? hist.header, valset: hist.valset } }).finish();
   },
 
   async [`${tm}/GetNodeInfo`](node) {

@@ -47,6 +47,8 @@ export async function createTestChain(opts: TestChainOptions = {}): Promise<Test
   for (const a of opts.accounts ?? []) addGenesisAccount(doc, a.address, a.coins);
   // No issuance unless a test asks for it: most scenarios count coins exactly.
   (doc.app_state["emissions"] as { params: { initial_per_block: string } }).params.initial_per_block = "0";
+  // No HistoricalInfo either (it writes state every block): scenarios compare state exactly.
+  (doc.app_state["staking"] as { params: { historical_entries: number } }).params.historical_entries = 0;
   opts.editGenesis?.(doc);
   const g = parseGenesis(JSON.parse(JSON.stringify(doc)));
   const state = opts.state ?? (await StateStore.open(null));

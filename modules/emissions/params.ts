@@ -42,6 +42,7 @@ export function validateParams(p: EmissionsParams): void {
   const bad = (m: string) => sdkErrors.invalidRequest.wrap(`emissions: ${m}`);
   if (p.initialPerBlock < 0n) throw bad("initial_per_block must not be negative");
   if (p.decayEveryBlocks < 1n || p.epochBlocks < 1n) throw bad("decay_every_blocks and epoch_blocks must be positive");
+  if (p.epochBlocks > 1_000_000n) throw bad("epoch_blocks must be at most 1000000 (rewards are paid once an epoch)");
   if (p.decayFactor < 0n || p.decayFactor > decOne) throw bad("decay_factor must be between 0 and 1");
   if (p.cap < 0n) throw bad("cap must not be negative");
   for (const [k, v] of [["validators_share", p.validatorsShare], ["providers_share", p.providersShare], ["fee_burn_share", p.feeBurnShare]] as const) {

@@ -32,6 +32,13 @@ export interface GovParams {
 
 const dec = (s: string) => parseDec(s);
 
+/**
+ * The longest deposit or voting period (regular or expedited): 365 days. The SDK sets none; here
+ * a period of, say, 10^12 seconds would hold deposits forever and put end times past what a
+ * timestamp can show, so genesis and MsgUpdateParams refuse one beyond it.
+ */
+export const maxPeriodSeconds = 365n * 24n * 3600n;
+
 /** The SDK's DefaultParams, in the chain's bond denom. */
 export function defaultParams(denom = "utcu"): GovParams {
   return {
@@ -75,6 +82,9 @@ export function validateParams(p: GovParams): void {
   if (p.maxDepositPeriodSeconds <= 0n) throw bad("maximum deposit period must be positive");
   if (p.votingPeriodSeconds <= 0n) throw bad("voting period must be positive");
   if (p.expeditedVotingPeriodSeconds <= 0n) throw bad("expedited voting period must be positive");
+  for (const [k, v] of [["maximum deposit period", p.maxDepositPeriodSeconds], ["voting period", p.votingPeriodSeconds], ["expedited voting period", p.expeditedVotingPeriodSeconds]] as const) {
+    if (v > maxPeriodSeconds) throw bad(`${k} must be at most ${maxPeriodSeconds}s (365 days)`);
+  }
   if (p.expeditedVotingPeriodSeconds >= p.votingPeriodSeconds) throw bad("expedited voting period must be strictly less than the regular voting period");
   if (p.quorum < 0n || p.quorum > decOne) throw bad("quorum must be between 0 and 1");
   if (p.threshold <= 0n || p.threshold > decOne) throw bad("vote threshold must be positive and at most 1");

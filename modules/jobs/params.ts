@@ -66,7 +66,7 @@ export function validateParams(p: JobsParams): void {
   if (!Number.isSafeInteger(p.maxInlineInputBytes) || p.maxInlineInputBytes < 1 || p.maxInlineInputBytes > 1 << 20) throw bad("max_inline_input_bytes must be 1 to 1 MiB");
   if (p.maxRedundancy < 1 || p.maxRedundancy > 15) throw bad("max_redundancy must be 1 to 15");
   if (p.maxMatchesPerBlock < 1 || p.maxMatchesPerBlock > 10_000) throw bad("max_matches_per_block must be 1 to 10000");
-  if (p.maxDeadlineBlocks < 1n || p.commitWindow < 1n || p.revealWindow < 1n || p.auditWindow < 1n || p.retentionBlocks < 1n) throw bad("deadlines, windows and retention must be positive");
+  if ([p.maxDeadlineBlocks, p.commitWindow, p.revealWindow, p.auditWindow, p.retentionBlocks].some((b) => b < 1n || b > 1_000_000n)) throw bad("deadlines, windows and retention must be 1 to 1000000 blocks");
   if (p.maxInputsPerShard < 1 || p.maxBatchInputs < 1 || p.maxBatchInputs > 100_000) throw bad("max_inputs_per_shard must be positive and max_batch_inputs 1 to 100000");
   if (p.maxSealed < 1 || p.maxSealed > 64) throw bad("max_sealed must be 1 to 64");
   for (const [n, f] of [["slash_fraction_wrong_result", p.slashFractionWrongResult], ["slash_fraction_no_show", p.slashFractionNoShow], ["slash_fraction_fraud", p.slashFractionFraud]] as const) {

@@ -31,7 +31,7 @@ export function validateParams(p: RegistryParams): void {
   for (const [k, v] of [["max_models_per_provider", p.maxModelsPerProvider], ["max_gpus_per_provider", p.maxGpusPerProvider], ["max_slots", p.maxSlots]] as const) {
     if (!Number.isSafeInteger(v) || v < 1 || v > 100_000) throw registryErrors.invalidParams.wrap(`${k} must be between 1 and 100000`);
   }
-  if (p.providerUnbondingSeconds < 0n) throw registryErrors.invalidParams.wrap("provider_unbonding_seconds must not be negative");
+  if (p.providerUnbondingSeconds < 0n || p.providerUnbondingSeconds > 365n * 24n * 3600n) throw registryErrors.invalidParams.wrap("provider_unbonding_seconds must be 0 to 31536000 (365 days)");
   if (p.faultJailBlocks < 1n || p.faultJailBlocks > 10_000_000n) throw registryErrors.invalidParams.wrap("fault_jail_blocks must be 1 to 10000000");
   // A sketch of fewer than 4 components is matched by chance too often; 1024 bounds reveal size.
   if (!Number.isSafeInteger(p.minSketchSize) || !Number.isSafeInteger(p.maxSketchSize) || p.minSketchSize < 4 || p.maxSketchSize > 1024 || p.minSketchSize > p.maxSketchSize) throw registryErrors.invalidParams.wrap("need 4 <= min_sketch_size <= max_sketch_size <= 1024");

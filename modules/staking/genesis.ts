@@ -106,7 +106,7 @@ export function parseGenesis(json: unknown): StakingGenesis {
     unbondingTimeSeconds: parseDuration(asString(field(p, "unbonding_time", "staking.params"), "staking.params.unbonding_time"), "staking.params.unbonding_time"),
     maxValidators: Number(asUint(field(p, "max_validators", "staking.params"), "staking.params.max_validators")),
     maxEntries: Number(asUint(field(p, "max_entries", "staking.params"), "staking.params.max_entries")),
-    historicalEntries: Number(asUint(optField(p, "historical_entries") ?? 0, "staking.params.historical_entries")),
+    historicalEntries: Number(asUint(optField(p, "historical_entries") ?? defaultParams().historicalEntries, "staking.params.historical_entries")),
     bondDenom: asString(field(p, "bond_denom", "staking.params"), "staking.params.bond_denom"),
     minCommissionRate: parseDec(asString(optField(p, "min_commission_rate") ?? "0", "staking.params.min_commission_rate")),
   };

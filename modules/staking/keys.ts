@@ -46,6 +46,8 @@ export const keys = {
   /** The power each validator had in the last set handed to consensus. */
   lastPower: (valoper: string) => `${p}lp/${valoper}`,
   lastPowerPrefix: `${p}lp/`,
+  /** HistoricalInfo of a height (the bonded validators at its BeginBlock), pruned past historical_entries. */
+  historicalInfo: (height: bigint) => `${p}hi/${heightKey(height)}`,
   /** Set when stake or status changed: end-block recomputes the set only then. */
   dirty: `${p}dirty`,
   heightKey,

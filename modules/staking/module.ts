@@ -1,6 +1,7 @@
 import type { AppModule } from "../sdk/module.js";
 import { applyValidatorSetUpdates, completeRedelegations, completeUnbondings, completeValidatorUnbonding } from "./endBlock.js";
 import { defaultGenesis, exportGenesis, initGenesis, parseGenesis } from "./genesis.js";
+import { historicalQueries, trackHistoricalInfo } from "./historical.js";
 import { stakingInvariants } from "./invariants.js";
 import type { StakingKeeper } from "./keeper.js";
 import { stakingMsgRoutes } from "./msgServer.js";
@@ -11,11 +12,14 @@ export function createStakingModule(keeper: StakingKeeper): AppModule {
   return {
     name: "staking",
     msgs: [...stakingMsgRoutes(keeper), stakingUpdateParamsRoute(keeper)],
-    queries: stakingQueries(keeper),
+    queries: { ...stakingQueries(keeper), ...historicalQueries(keeper) },
     defaultGenesis,
     validateGenesis: (g) => void parseGenesis(g),
     initGenesis: (ctx, g) => initGenesis(ctx, keeper, parseGenesis(g)),
     exportGenesis: (ctx) => exportGenesis(ctx, keeper),
+    beginBlock(ctx) {
+      trackHistoricalInfo(ctx, keeper);
+    },
     endBlock(ctx) {
       completeUnbondings(ctx, keeper);
       completeRedelegations(ctx, keeper);
