@@ -54,7 +54,7 @@ const moduleWalls = moduleNames.map((m) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "**/dist/**", ".localnet/**", "chain/api/dashboard/browser/**/*.js"] },
+  { ignores: ["node_modules/**", "**/dist/**", ".localnet/**", "chain/api/dashboard/browser/**/*.js", "modules/sdk/generated/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

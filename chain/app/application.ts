@@ -18,7 +18,8 @@ import { Context, type BlockInfo, type Logger, type ExecMode } from "../../modul
 import { sdkErrors, toCodedError } from "../../modules/sdk/errors.js";
 import { asArray, asObject, asString, field } from "../../modules/sdk/json.js";
 import { GasMeter } from "../../modules/sdk/gas.js";
-import type { AppModule, BeginBlockInfo, MsgRoute, QueryHandler, ValidatorUpdate } from "../../modules/sdk/module.js";
+import type { AppModule, BeginBlockInfo, MsgRoute, QueryHandler } from "../../modules/sdk/module.js";
+import type { ModuleManager } from "../../modules/sdk/moduleManager.js";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { fromUtf8, type KVStore } from "../../modules/sdk/store.js";
 import { BranchStore } from "../store/branchStore.js";
@@ -32,7 +33,8 @@ export const appName = "tcompute";
 const consensusParamsKey = "consensus/p";
 
 export interface ApplicationOptions {
-  modules: readonly AppModule[];
+  /** The modules and the orders of their hooks (modules/sdk/moduleManager.ts). */
+  manager: ModuleManager;
   accountKeeper: AccountKeeper;
   ante: AnteDeps;
   /** Largest tx CheckTx accepts (the mempool's max_tx_bytes). */
@@ -74,7 +76,7 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
   const { state, logger } = deps;
   const routes = new Map<string, { route: MsgRoute<unknown>; module: string }>();
   const queries = new Map<string, QueryHandler>();
-  for (const m of opts.modules) {
+  for (const m of opts.manager.modules) {
     for (const r of m.msgs) {
       if (routes.has(r.typeUrl)) throw new Error(`message ${r.typeUrl} registered twice`);
       routes.set(r.typeUrl, { route: r, module: m.name });
@@ -113,7 +115,7 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
 
   function checkInvariants(store: BranchStore, height: bigint): void {
     const ctx = new Context(store, { chainId, height, time: lastBlockTime, proposer: new Uint8Array() }, new GasMeter(undefined), "query", logger);
-    for (const m of opts.modules) {
+    for (const m of opts.manager.modules) {
       for (const inv of m.invariants) {
         const broken = inv.check(ctx);
         if (broken.length > 0) throw new Error(`invariant ${inv.name} broken at height ${height}: ${broken.join("; ")}`);
@@ -142,7 +144,7 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
     },
 
     withCommittedContext(f) {
-      return f(readContext("query"), opts.modules);
+      return f(readContext("query"), opts.manager.modules);
     },
 
     async info() {
@@ -167,11 +169,7 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
       const store = new BranchStore(state.store);
       const block: BlockInfo = { chainId, height: req.initialHeight - 1n, time: req.time, proposer: new Uint8Array() };
       const ctx = new Context(store, block, new GasMeter(undefined), "genesis", logger);
-      for (const m of opts.modules) {
-        const g = appState[m.name] ?? m.defaultGenesis();
-        m.validateGenesis(g);
-        m.initGenesis(ctx, g);
-      }
+      opts.manager.initGenesis(ctx, appState);
       if (req.consensusParams !== undefined) store.set(consensusParamsKey, ConsensusParams.encode(req.consensusParams).finish());
       // Genesis txs (gentxs), then the end-blockers: the first validator set comes from stake.
       for (const [i, tx] of genesisTxs(appState["genutil"]).entries()) {
@@ -179,8 +177,7 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
         if (o.code !== 0) throw sdkErrors.invalidRequest.wrap(`genesis tx ${i} failed (${o.codespace} ${o.code}): ${o.log}`);
       }
       const endCtx = new Context(store, block, new GasMeter(undefined), "genesis", logger);
-      const validatorUpdates: ValidatorUpdate[] = [];
-      for (const m of opts.modules) validatorUpdates.push(...(m.endBlock?.(endCtx) ?? []));
+      const validatorUpdates = opts.manager.endBlock(endCtx);
       if (opts.checkInvariants) checkInvariants(store, block.height);
       const p = state.prepare(req.initialHeight - 1n, store.pending);
       await state.commit(p, chainId);
@@ -236,13 +233,12 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
         misbehavior: req.misbehavior.map((m) => ({ address: m.validator.address, power: m.validator.power, height: m.height, time: m.time, totalPower: m.totalVotingPower })),
       };
       for (const m of info.misbehavior) logger.info("misbehaviour reported by consensus", { validator: m.address, height: m.height, power: m.power });
-      for (const m of opts.modules) m.beginBlock?.(blockCtx, info);
+      opts.manager.beginBlock(blockCtx, info);
       const beginEvents = tagEvents(blockCtx.events.events, "BeginBlock");
       const params = authParams(blockStore);
       const txResults = req.txs.map((tx) => toExecTxResult(runTx(runner, "deliver", blockStore, block, params, tx, opts.maxTxBytes)));
       const endCtx = new Context(blockStore, block, new GasMeter(undefined), "block", logger);
-      const validatorUpdates: ValidatorUpdate[] = [];
-      for (const m of opts.modules) validatorUpdates.push(...(m.endBlock?.(endCtx) ?? []));
+      const validatorUpdates = opts.manager.endBlock(endCtx);
       const endEvents = tagEvents(endCtx.events.events, "EndBlock");
       if (opts.checkInvariants) checkInvariants(blockStore, req.height);
       prepared = state.prepare(req.height, blockStore.pending);

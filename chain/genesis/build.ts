@@ -1,12 +1,6 @@
-import { defaultGenesis as authDefault, type AuthGenesisJson } from "../../modules/auth/genesis.js";
-import { defaultGenesis as bankDefault, type BankGenesisJson } from "../../modules/bank/genesis.js";
-import { defaultGenesis as stakingDefault } from "../../modules/staking/genesis.js";
-import { defaultGenesis as slashingDefault } from "../../modules/slashing/genesis.js";
-import { defaultGenesis as registryDefault } from "../../modules/registry/genesis.js";
-import { defaultGenesis as emissionsDefault } from "../../modules/emissions/genesis.js";
-import { defaultGenesis as govDefault } from "../../modules/gov/genesis.js";
-import { defaultGenesis as reputationDefault } from "../../modules/reputation/genesis.js";
-import { defaultGenesis as jobsDefault } from "../../modules/jobs/genesis.js";
+import type { AuthGenesisJson } from "../../modules/auth/genesis.js";
+import type { BankGenesisJson } from "../../modules/bank/genesis.js";
+import { defaultAppState } from "../../modules/basics.js";
 import { validateAddress } from "../../modules/sdk/address.js";
 import { addCoins, coinsFromProto, coinsToProto, formatCoins, normalizeCoins, type Coin } from "../../modules/sdk/coins.js";
 import { validatorAddress } from "../types/hashes.js";
@@ -23,7 +17,7 @@ export function newGenesisDoc(chainId: string, time: Timestamp): GenesisDoc {
     consensus_params: defaultConsensusParams(),
     validators: [],
     app_hash: "",
-    app_state: { auth: authDefault(), bank: bankDefault(), staking: stakingDefault(), slashing: slashingDefault(), registry: registryDefault(), emissions: emissionsDefault(), reputation: reputationDefault(), jobs: jobsDefault(), gov: govDefault() },
+    app_state: defaultAppState(),
   };
 }
 

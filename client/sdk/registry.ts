@@ -8,12 +8,7 @@ import { MsgUpdateParams as MsgUpdateAuthParams } from "cosmjs-types/cosmos/auth
 import { MsgUpdateParams as MsgUpdateBankParams } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { MsgUpdateParams as MsgUpdateDistributionParams } from "cosmjs-types/cosmos/distribution/v1beta1/tx";
 import { MsgUpdateParams as MsgUpdateStakingParams } from "cosmjs-types/cosmos/staking/v1beta1/tx";
-import { msgUpdateParamsCodec as emissionsUpdateParams } from "../../modules/emissions/govMsgs.js";
-import { msgUpdateParamsCodec as jobsUpdateParams } from "../../modules/jobs/updateParams.js";
-import { msgUpdateParamsCodec as registryUpdateParams } from "../../modules/registry/updateParams.js";
-import { msgUpdateParamsCodec as reputationUpdateParams } from "../../modules/reputation/updateParams.js";
-import { jobsCodecs } from "../../modules/jobs/index.js";
-import { registryCodecs } from "../../modules/registry/index.js";
+import { moduleBasics } from "../../modules/basics.js";
 import type { Codec } from "../../modules/sdk/proto.js";
 
 // Every message tcompute accepts, for @cosmjs/proto-signing's Registry: the Cosmos ones cosmjs
@@ -29,25 +24,8 @@ export function generatedType<T>(c: Codec<T>): GeneratedType {
   } as unknown as GeneratedType;
 }
 
-export const tcomputeMessageTypes: ReadonlyArray<[string, GeneratedType]> = [
-  registryCodecs.msgRegisterModel,
-  registryCodecs.msgRegisterProvider,
-  registryCodecs.msgUpdateProvider,
-  registryCodecs.msgPauseProvider,
-  registryCodecs.msgResumeProvider,
-  registryCodecs.msgUnjailProvider,
-  registryCodecs.msgDeregisterProvider,
-  jobsCodecs.msgSubmitJob,
-  jobsCodecs.msgCancelJob,
-  jobsCodecs.msgCommitResult,
-  jobsCodecs.msgRevealResult,
-  jobsCodecs.msgRevealUnusable,
-  jobsCodecs.msgAuditVerdict,
-  registryUpdateParams,
-  jobsUpdateParams,
-  reputationUpdateParams,
-  emissionsUpdateParams,
-].map((c) => [c.typeUrl, generatedType(c as Codec<unknown>)] as [string, GeneratedType]);
+/** Each module's own messages, from the module list (modules/basics.ts). */
+export const tcomputeMessageTypes: ReadonlyArray<[string, GeneratedType]> = moduleBasics.flatMap((b) => b.msgCodecs).map((c) => [c.typeUrl, generatedType(c)] as [string, GeneratedType]);
 
 /** Cosmos messages tcompute accepts that cosmjs's default registry lacks. */
 const extraCosmosTypes: ReadonlyArray<[string, GeneratedType]> = [

@@ -11,6 +11,7 @@ import { amountOf, coinsFromProto, formatCoins, mulDecCeil, type Coin } from "..
 import type { Context } from "../sdk/context.js";
 import { sdkErrors } from "../sdk/errors.js";
 import { event } from "../sdk/events.js";
+import { attributeKeys, eventTypes } from "./events.js";
 import type { FeeBankKeeper, Secp256k1Verifier } from "./expectedKeepers.js";
 import { decodeMultisig, encodeMultisig, multisigPubKeyTypeUrl, secp256k1PubKeyTypeUrl, type AccountKeeper, type MultisigKey } from "./keeper.js";
 import type { Params } from "./params.js";
@@ -171,8 +172,8 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
         ctx.gasMeter.consume(params.sigVerifyCostSecp256k1 * BigInt(used), "ante verify: multisig");
       } else ctx.gasMeter.consume(params.sigVerifyCostSecp256k1 * BigInt(multisig.threshold), "ante verify: multisig");
       deps.accounts.setAccount(ctx.store, { ...account, pubKey: null, multisig, sequence: account.sequence + 1n });
-      ctx.events.emit(event("tx", [["acc_seq", `${address}/${account.sequence}`]]));
-      ctx.events.emit(event("tx", [["signature", Buffer.from(tx.signatures[i]!).toString("base64")]], false));
+      ctx.events.emit(event(eventTypes.tx, [[attributeKeys.accSeq, `${address}/${account.sequence}`]]));
+      ctx.events.emit(event(eventTypes.tx, [[attributeKeys.signature, Buffer.from(tx.signatures[i]!).toString("base64")]], false));
       continue;
     }
     if (account.multisig !== undefined) throw sdkErrors.invalidPubKey.wrap(`${address} is a multisig account: sign with its LegacyAminoPubKey`);
@@ -232,15 +233,15 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
     }
 
     deps.accounts.setAccount(ctx.store, { ...account, pubKey, sequence: account.sequence + 1n });
-    ctx.events.emit(event("tx", [["acc_seq", `${address}/${account.sequence}`]]));
+    ctx.events.emit(event(eventTypes.tx, [[attributeKeys.accSeq, `${address}/${account.sequence}`]]));
     // Signatures are unique and never searched for: kept in the event, left out of the index.
-    ctx.events.emit(event("tx", [["signature", Buffer.from(tx.signatures[i]!).toString("base64")]], false));
+    ctx.events.emit(event(eventTypes.tx, [[attributeKeys.signature, Buffer.from(tx.signatures[i]!).toString("base64")]], false));
   }
 
   if (fee.length > 0) deps.bank.deductFee(ctx, feePayer, fee);
   // Simulated txs carry no fee; move a zero fee anyway so that the estimate includes the
   // store reads and writes the real fee transfer will cost.
   else if (simulate) deps.bank.deductFee(ctx, feePayer, [{ denom: params.feeDenom, amount: 0n }]);
-  ctx.events.emit(event("tx", [["fee", formatCoins(fee)], ["fee_payer", feePayer]]));
+  ctx.events.emit(event(eventTypes.tx, [[attributeKeys.fee, formatCoins(fee)], [attributeKeys.feePayer, feePayer]]));
   return { signers, fee, feePayer };
 }

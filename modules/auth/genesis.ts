@@ -1,7 +1,7 @@
 import { validateAddress } from "../sdk/address.js";
 import { parseDec } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
-import { sdkErrors } from "../sdk/errors.js";
+import { authErrors } from "./errors.js";
 import { asArray, asObject, asString, asUint, field, optField } from "../sdk/json.js";
 import { baseAccountTypeUrl, multisigPubKeyTypeUrl, secp256k1PubKeyTypeUrl, type Account, type AccountKeeper, type MultisigKey } from "./keeper.js";
 import { defaultParams, paramsToJson, validateParams, type Params, type ParamsJson } from "./params.js";
@@ -47,21 +47,21 @@ export function parseGenesis(json: unknown): AuthGenesis {
     const path = `auth.accounts[${i}]`;
     const ao = asObject(a, path);
     const type = asString(field(ao, "@type", path), `${path}.@type`);
-    if (type !== baseAccountTypeUrl) throw sdkErrors.invalidType.wrap(`${path}: unsupported account type ${type}`);
+    if (type !== baseAccountTypeUrl) throw authErrors.invalidType.wrap(`${path}: unsupported account type ${type}`);
     const address = validateAddress(asString(field(ao, "address", path), `${path}.address`));
-    if (seenAddr.has(address)) throw sdkErrors.invalidRequest.wrap(`${path}: duplicate account ${address}`);
+    if (seenAddr.has(address)) throw authErrors.invalidRequest.wrap(`${path}: duplicate account ${address}`);
     seenAddr.add(address);
     const accountNumber = asUint(field(ao, "account_number", path), `${path}.account_number`);
-    if (seenNum.has(accountNumber)) throw sdkErrors.invalidRequest.wrap(`${path}: duplicate account number ${accountNumber}`);
+    if (seenNum.has(accountNumber)) throw authErrors.invalidRequest.wrap(`${path}: duplicate account number ${accountNumber}`);
     seenNum.add(accountNumber);
     let pubKey: Uint8Array | null = null;
     let multisig: MultisigKey | undefined;
     const pk = optField(ao, "pub_key");
     const secp = (v: unknown, at: string) => {
       const o = asObject(v, at);
-      if (asString(field(o, "@type", at), `${at}.@type`) !== secp256k1PubKeyTypeUrl) throw sdkErrors.invalidPubKey.wrap(`${at}: only secp256k1 keys (or a LegacyAminoPubKey of them) are supported`);
+      if (asString(field(o, "@type", at), `${at}.@type`) !== secp256k1PubKeyTypeUrl) throw authErrors.invalidPubKey.wrap(`${at}: only secp256k1 keys (or a LegacyAminoPubKey of them) are supported`);
       const key = Buffer.from(asString(field(o, "key", at), `${at}.key`), "base64");
-      if (key.length !== 33) throw sdkErrors.invalidPubKey.wrap(`${at}: must be 33 bytes`);
+      if (key.length !== 33) throw authErrors.invalidPubKey.wrap(`${at}: must be 33 bytes`);
       return new Uint8Array(key);
     };
     if (pk !== undefined && pk !== null) {
@@ -69,7 +69,7 @@ export function parseGenesis(json: unknown): AuthGenesis {
       if (asString(field(pko, "@type", `${path}.pub_key`), `${path}.pub_key.@type`) === multisigPubKeyTypeUrl) {
         const keys = asArray(field(pko, "public_keys", `${path}.pub_key`), `${path}.pub_key.public_keys`).map((k, j) => secp(k, `${path}.pub_key.public_keys[${j}]`));
         multisig = { threshold: Number(asUint(field(pko, "threshold", `${path}.pub_key`), `${path}.pub_key.threshold`)), pubKeys: keys };
-        if (multisig.threshold < 1 || multisig.threshold > keys.length) throw sdkErrors.invalidPubKey.wrap(`${path}.pub_key: threshold must be between 1 and the number of keys`);
+        if (multisig.threshold < 1 || multisig.threshold > keys.length) throw authErrors.invalidPubKey.wrap(`${path}.pub_key: threshold must be between 1 and the number of keys`);
       } else pubKey = secp(pk, `${path}.pub_key`);
     }
     return { address, pubKey, ...(multisig === undefined ? {} : { multisig }), accountNumber, sequence: asUint(field(ao, "sequence", path), `${path}.sequence`) };

@@ -108,6 +108,12 @@ export class AccountKeeper {
     return n;
   }
 
+  /** The number the next new account gets, without taking it. */
+  peekNextAccountNumber(store: KVStore): bigint {
+    const raw = store.get(keys.nextAccountNumber);
+    return raw === undefined ? 0n : BigInt(fromUtf8(raw));
+  }
+
   /** Restores the counter from genesis (the highest number in use + 1). */
   setNextAccountNumber(store: KVStore, n: bigint): void {
     store.set(keys.nextAccountNumber, utf8(n.toString()));

@@ -1,7 +1,7 @@
 import { BinaryReader, BinaryWriter } from "cosmjs-types/binary";
 import { Params as PbParams } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { decOne, formatDec, parseDec, validateDenom } from "../sdk/coins.js";
-import { sdkErrors } from "../sdk/errors.js";
+import { authErrors } from "./errors.js";
 
 /**
  * The SDK's standard auth params, plus the fee floor. The minimum gas price is a consensus
@@ -34,9 +34,9 @@ export function defaultParams(): Params {
 export function validateParams(p: Params): void {
   const positive: Array<keyof Params> = ["maxMemoCharacters", "txSigLimit", "txSizeCostPerByte", "sigVerifyCostEd25519", "sigVerifyCostSecp256k1"];
   for (const k of positive) {
-    if ((p[k] as bigint) <= 0n) throw sdkErrors.invalidRequest.wrap(`auth param ${k} must be positive`);
+    if ((p[k] as bigint) <= 0n) throw authErrors.invalidRequest.wrap(`auth param ${k} must be positive`);
   }
-  if (p.minGasPrice < 0n) throw sdkErrors.invalidRequest.wrap("auth param min_gas_price must not be negative");
+  if (p.minGasPrice < 0n) throw authErrors.invalidRequest.wrap("auth param min_gas_price must not be negative");
   validateDenom(p.feeDenom);
 }
 

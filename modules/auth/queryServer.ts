@@ -7,7 +7,7 @@ import {
   QueryParamsResponse,
 } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { validateAddress } from "../sdk/address.js";
-import { sdkErrors } from "../sdk/errors.js";
+import { authErrors } from "./errors.js";
 import type { QueryHandler } from "../sdk/module.js";
 import { baseAccountTypeUrl, encodeAccount, type AccountKeeper } from "./keeper.js";
 
@@ -17,7 +17,7 @@ export function authQueries(keeper: AccountKeeper): Record<string, QueryHandler>
     validateAddress(address);
     const account = keeper.getAccount(ctx.store, address);
     // cosmjs maps exactly this log ("rpc error: code = NotFound") to a null account.
-    if (account === null) throw sdkErrors.keyNotFound.wrap(`rpc error: code = NotFound desc = account ${address} not found`);
+    if (account === null) throw authErrors.keyNotFound.wrap(`rpc error: code = NotFound desc = account ${address} not found`);
     return account;
   };
   return {

@@ -1,5 +1,5 @@
 import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { sdkErrors } from "../sdk/errors.js";
+import { authErrors } from "./errors.js";
 import type { MsgRoute } from "../sdk/module.js";
 
 /** A Cosmos tx decoded once, keeping the exact bytes that were signed. */
@@ -19,20 +19,20 @@ function decodeOrThrow<T>(what: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    throw sdkErrors.txDecode.wrap(`malformed ${what}: ${(e as Error).message}`);
+    throw authErrors.txDecode.wrap(`malformed ${what}: ${(e as Error).message}`);
   }
 }
 
 /** Decodes TxRaw, TxBody and AuthInfo and resolves every message; code 2 on any problem. */
 export function decodeTx(bytes: Uint8Array, router: MsgRouter): DecodedTx {
-  if (bytes.length === 0) throw sdkErrors.txDecode.wrap("empty tx");
+  if (bytes.length === 0) throw authErrors.txDecode.wrap("empty tx");
   const raw = decodeOrThrow("TxRaw", () => TxRaw.decode(bytes));
   const body = decodeOrThrow("TxBody", () => TxBody.decode(raw.bodyBytes));
   const authInfo = decodeOrThrow("AuthInfo", () => AuthInfo.decode(raw.authInfoBytes));
-  if (body.messages.length === 0) throw sdkErrors.invalidRequest.wrap("must contain at least one message");
+  if (body.messages.length === 0) throw authErrors.invalidRequest.wrap("must contain at least one message");
   const msgs = body.messages.map((any, i) => {
     const route = router(any.typeUrl);
-    if (route === undefined) throw sdkErrors.txDecode.wrap(`unable to resolve type URL ${any.typeUrl}`, { msgIndex: i });
+    if (route === undefined) throw authErrors.txDecode.wrap(`unable to resolve type URL ${any.typeUrl}`, { msgIndex: i });
     const msg = decodeOrThrow(`message ${i} (${any.typeUrl})`, () => route.decode(any.value));
     return { typeUrl: any.typeUrl, msg, route };
   });

@@ -5,7 +5,8 @@ import type { Context } from "../sdk/context.js";
 import { sdkErrors } from "../sdk/errors.js";
 import { asArray, asBool, asObject, asString, asUint, field, optField, type JsonObject } from "../sdk/json.js";
 import { bankErrors } from "./errors.js";
-import type { BankKeeper, BankParams } from "./keeper.js";
+import type { BankKeeper } from "./keeper.js";
+import { defaultParams, type BankParams } from "./params.js";
 
 interface CoinJson {
   denom: string;
@@ -57,7 +58,7 @@ export function tcuMetadata(): DenomMetadataJson {
 
 export function defaultGenesis(): BankGenesisJson {
   return {
-    params: { send_enabled: [], default_send_enabled: true },
+    params: { send_enabled: [], default_send_enabled: defaultParams().defaultSendEnabled },
     balances: [],
     supply: [],
     denom_metadata: [tcuMetadata()],

@@ -1,5 +1,4 @@
-import { Metadata, Params as PbParams } from "cosmjs-types/cosmos/bank/v1beta1/bank";
-import type { AccountKeeperView } from "../auth/keeper.js";
+import { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import { moduleAddress } from "../sdk/address.js";
 import { formatCoins, type Coin } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
@@ -8,13 +7,13 @@ import { event } from "../sdk/events.js";
 import { fromUtf8, prefixRange, utf8, type KVStore } from "../sdk/store.js";
 import { bankErrors } from "./errors.js";
 import { eventTypes } from "./events.js";
+import type { BankAccountKeeper } from "./expectedKeepers.js";
 import { keys } from "./keys.js";
+import { decodeParams, encodeParams, validateParams, type BankParams } from "./params.js";
 
 export const feeCollectorName = "fee_collector";
 
-export interface BankParams {
-  defaultSendEnabled: boolean;
-}
+export type { BankParams } from "./params.js";
 
 function readAmount(raw: Uint8Array | undefined): bigint {
   return raw === undefined ? 0n : BigInt(fromUtf8(raw));
@@ -27,7 +26,7 @@ function readAmount(raw: Uint8Array | undefined): bigint {
  */
 export class BankKeeper {
   constructor(
-    private readonly accounts: AccountKeeperView,
+    private readonly accounts: BankAccountKeeper,
     /** Module accounts, which cannot receive funds from users (the SDK's blocked addresses). */
     private readonly blocked: ReadonlySet<string>,
   ) {}
@@ -149,10 +148,11 @@ export class BankKeeper {
   getParams(store: KVStore): BankParams {
     const raw = store.get(keys.params);
     if (raw === undefined) throw new Error("bank params missing from state");
-    return { defaultSendEnabled: PbParams.decode(raw).defaultSendEnabled };
+    return decodeParams(raw);
   }
 
   setParams(store: KVStore, p: BankParams): void {
-    store.set(keys.params, PbParams.encode({ sendEnabled: [], defaultSendEnabled: p.defaultSendEnabled }).finish());
+    validateParams(p);
+    store.set(keys.params, encodeParams(p));
   }
 }

@@ -2,7 +2,8 @@ import { MsgUpdateParams, MsgUpdateParamsResponse } from "cosmjs-types/cosmos/ba
 import { updateParamsRoute } from "../gov/authority.js";
 import { sdkErrors } from "../sdk/errors.js";
 import type { MsgRoute } from "../sdk/module.js";
-import type { BankKeeper, BankParams } from "./keeper.js";
+import type { BankKeeper } from "./keeper.js";
+import { validateParams, type BankParams } from "./params.js";
 
 /**
  * /cosmos.bank.v1beta1.MsgUpdateParams through governance. As the SDK since v0.47, per-denom
@@ -17,7 +18,7 @@ export function bankUpdateParamsRoute(k: BankKeeper): MsgRoute<unknown> {
       if (m.params.sendEnabled.length > 0) throw sdkErrors.invalidRequest.wrap("use of send_enabled in params is no longer supported");
       return { defaultSendEnabled: m.params.defaultSendEnabled };
     },
-    validate: () => {},
+    validate: validateParams,
     write: (ctx, p) => k.setParams(ctx.store, p),
     response: { typeUrl: "/cosmos.bank.v1beta1.MsgUpdateParamsResponse", value: MsgUpdateParamsResponse.encode({}).finish() },
   });

@@ -8,7 +8,7 @@ import {
 } from "cosmjs-types/cosmos/distribution/v1beta1/query";
 import { bech32Prefix, validateAddress } from "../sdk/address.js";
 import { decOne } from "../sdk/coins.js";
-import { sdkErrors } from "../sdk/errors.js";
+import { emissionsErrors } from "./errors.js";
 import type { QueryHandler } from "../sdk/module.js";
 import { paginate } from "../sdk/pagination.js";
 import type { EmissionsKeeper } from "./keeper.js";
@@ -22,7 +22,7 @@ export function distributionQueries(k: EmissionsKeeper): Record<string, QueryHan
   const decCoins = (denom: string, amount: bigint) => (amount > 0n ? [{ denom, amount: (amount * decOne).toString() }] : []);
   const validator = (ctx: Parameters<QueryHandler>[0], addr: string) => {
     const valoper = validateAddress(addr, bech32Prefix.validator);
-    if (k.staking.getValidator(ctx.store, valoper) === null) throw sdkErrors.keyNotFound.wrap(`rpc error: code = NotFound desc = validator ${valoper} does not exist`);
+    if (k.staking.getValidator(ctx.store, valoper) === null) throw emissionsErrors.keyNotFound.wrap(`rpc error: code = NotFound desc = validator ${valoper} does not exist`);
     return valoper;
   };
   return {
@@ -41,7 +41,7 @@ export function distributionQueries(k: EmissionsKeeper): Record<string, QueryHan
     /** Slashes at heights in [starting_height, ending_height]; validator_period is the height (tcompute has no reward periods). */
     [`${d}/ValidatorSlashes`]: (ctx, data) => {
       const req = QueryValidatorSlashesRequest.decode(data);
-      if (req.endingHeight < req.startingHeight) throw sdkErrors.invalidRequest.wrap("rpc error: code = InvalidArgument desc = starting height greater than ending height");
+      if (req.endingHeight < req.startingHeight) throw emissionsErrors.invalidRequest.wrap("rpc error: code = InvalidArgument desc = starting height greater than ending height");
       const valoper = validator(ctx, req.validatorAddress);
       const end = req.endingHeight === 0n ? ctx.height : req.endingHeight;
       const all = [...k.staking.slashEvents(ctx.store, valoper)].filter((e) => e.height >= req.startingHeight && e.height <= end);

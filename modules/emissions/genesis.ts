@@ -1,6 +1,6 @@
 import { bech32Prefix, validateAddress } from "../sdk/address.js";
 import type { Context } from "../sdk/context.js";
-import { sdkErrors } from "../sdk/errors.js";
+import { emissionsErrors } from "./errors.js";
 import { asArray, asObject, asString, field, optField } from "../sdk/json.js";
 import type { EmissionsKeeper } from "./keeper.js";
 import { keys } from "./keys.js";
@@ -23,7 +23,7 @@ interface Parsed {
 
 const int = (v: unknown, path: string): bigint => {
   const s = asString(v, path);
-  if (!/^[0-9]{1,80}$/.test(s)) throw sdkErrors.invalidRequest.wrap(`${path} must be a whole number`);
+  if (!/^[0-9]{1,80}$/.test(s)) throw emissionsErrors.invalidRequest.wrap(`${path} must be a whole number`);
   return BigInt(s);
 };
 

@@ -2,7 +2,7 @@ import { MsgCommunityPoolSpend, MsgCommunityPoolSpendResponse, MsgUpdateParams a
 import { requireGovAuthority, updateParamsRoute } from "../gov/authority.js";
 import { moduleAddress, validateAddress } from "../sdk/address.js";
 import { coinsFromProto, decOne, formatCoins } from "../sdk/coins.js";
-import { registerError, sdkErrors } from "../sdk/errors.js";
+import { emissionsErrors } from "./errors.js";
 import type { MsgRoute } from "../sdk/module.js";
 import { codec } from "../sdk/proto.js";
 import { communityPoolAccount, type EmissionsKeeper } from "./keeper.js";
@@ -13,7 +13,7 @@ import { paramsFromJson, validateParams, writeParams, type ParamsPb } from "./pa
 // the SDK's distribution MsgUpdateParams.
 
 /** x/distribution's ErrBadDistribution. */
-export const errBadDistribution = registerError("distribution", 9, "community pool does not have sufficient coins to distribute");
+export const errBadDistribution = emissionsErrors.badDistribution;
 
 const file = "emissions/v1/emissions.proto";
 export const msgUpdateParamsCodec = codec<{ authority: string; params: ParamsPb | null }>(file, "tcompute.emissions.v1.MsgUpdateParams");
@@ -25,7 +25,7 @@ export function emissionsGovRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
     decode: (b) => msgUpdateParamsCodec.decode(b),
     params: (m) => {
       const b = m.params;
-      if (b === null) throw sdkErrors.invalidRequest.wrap("emissions: params must be set");
+      if (b === null) throw emissionsErrors.invalidRequest.wrap("emissions: params must be set");
       // The genesis parser, so that a proposal is checked exactly as genesis is.
       return paramsFromJson(
         { initial_per_block: b.initialPerBlock, decay_every_blocks: b.decayEveryBlocks, decay_factor: b.decayFactor, cap: b.cap, validators_share: b.validatorsShare, providers_share: b.providersShare, fee_burn_share: b.feeBurnShare, epoch_blocks: b.epochBlocks, provider_cap_multiple: b.providerCapMultiple, denom: b.denom },
@@ -44,12 +44,12 @@ export function emissionsGovRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
     validateBasic(m) {
       validateAddress(m.authority);
       validateAddress(m.recipient);
-      if (coinsFromProto(m.amount).length === 0) throw sdkErrors.invalidCoins.wrap("amount must be positive");
+      if (coinsFromProto(m.amount).length === 0) throw emissionsErrors.invalidCoins.wrap("amount must be positive");
     },
     handle(ctx, m) {
       requireGovAuthority(m.authority);
       const amount = coinsFromProto(m.amount);
-      if (k.bank.blockedAddr(m.recipient)) throw sdkErrors.unauthorized.wrap(`${m.recipient} is not allowed to receive external funds`);
+      if (k.bank.blockedAddr(m.recipient)) throw emissionsErrors.unauthorized.wrap(`${m.recipient} is not allowed to receive external funds`);
       const pool = moduleAddress(communityPoolAccount);
       for (const c of amount) {
         if (k.bank.getBalance(ctx.store, pool, c.denom) < c.amount) throw errBadDistribution.wrap(`asked for ${formatCoins(amount)}`);
@@ -67,19 +67,19 @@ export function emissionsGovRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
     typeUrl: "/cosmos.distribution.v1beta1.MsgUpdateParams",
     decode: (b) => MsgUpdateDistrParams.decode(b),
     params: (m) => {
-      if (m.params === undefined) throw sdkErrors.invalidRequest.wrap("distribution: params must be set");
+      if (m.params === undefined) throw emissionsErrors.invalidRequest.wrap("distribution: params must be set");
       const dec = (s: string, name: string) => {
-        if (!/^[0-9]{1,40}$/.test(s || "0")) throw sdkErrors.invalidRequest.wrap(`distribution: ${name} must be a LegacyDec`);
+        if (!/^[0-9]{1,40}$/.test(s || "0")) throw emissionsErrors.invalidRequest.wrap(`distribution: ${name} must be a LegacyDec`);
         return BigInt(s || "0");
       };
       return { communityTax: dec(m.params.communityTax, "community_tax"), withdrawAddrEnabled: m.params.withdrawAddrEnabled };
     },
     validate: (p) => {
-      if (p.communityTax < 0n || p.communityTax > decOne) throw sdkErrors.invalidRequest.wrap("distribution: community_tax must be between 0 and 1");
+      if (p.communityTax < 0n || p.communityTax > decOne) throw emissionsErrors.invalidRequest.wrap("distribution: community_tax must be between 0 and 1");
     },
     write: (_ctx, p) => {
       if (p.communityTax !== 0n || p.withdrawAddrEnabled) {
-        throw sdkErrors.notSupported.wrap("distribution params are fixed here: the reward split is the emissions params (/tcompute.emissions.v1.MsgUpdateParams)");
+        throw emissionsErrors.notSupported.wrap("distribution params are fixed here: the reward split is the emissions params (/tcompute.emissions.v1.MsgUpdateParams)");
       }
     },
     response: { typeUrl: "/cosmos.distribution.v1beta1.MsgUpdateParamsResponse", value: MsgUpdateDistrParamsResponse.encode({}).finish() },

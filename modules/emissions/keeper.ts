@@ -3,6 +3,7 @@ import { moduleAddress, operatorAccount } from "../sdk/address.js";
 import { decOne, big } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
 import { event } from "../sdk/events.js";
+import { eventTypes } from "./events.js";
 import type { BeginBlockInfo } from "../sdk/module.js";
 import { fromUtf8, prefixRange, utf8, type KVStore } from "../sdk/store.js";
 import { keys } from "./keys.js";
@@ -96,7 +97,7 @@ export class EmissionsKeeper {
     const rest = this.bank.getBalance(ctx.store, moduleAddress(emissionsAccount), p.denom);
     if (rest > 0n) this.bank.transfer(ctx, moduleAddress(emissionsAccount), moduleAddress(communityPoolAccount), [{ denom: p.denom, amount: rest }]);
     if (amount > 0n || fees > 0n) {
-      ctx.events.emit(event("mint", [["amount", `${amount}${p.denom}`], ["fees_burned", `${burn}${p.denom}`], ["to_validators", `${distributed}${p.denom}`], ["to_providers", `${toProviders}${p.denom}`]]));
+      ctx.events.emit(event(eventTypes.mint, [["amount", `${amount}${p.denom}`], ["fees_burned", `${burn}${p.denom}`], ["to_validators", `${distributed}${p.denom}`], ["to_providers", `${toProviders}${p.denom}`]]));
     }
     if (ctx.height % p.epochBlocks === 0n) this.payProviderPool(ctx, p);
   }
@@ -155,7 +156,7 @@ export class EmissionsKeeper {
     const denom = this.params(ctx.store).denom;
     if (amount > 0n) this.bank.transfer(ctx, moduleAddress(distributionAccount), delegator, [{ denom, amount }]);
     writeInt(ctx.store, keys.start(delegator, valoper), readInt(ctx.store, keys.acc(valoper)));
-    ctx.events.emit(event("withdraw_rewards", [["amount", `${amount}${denom}`], ["validator", valoper], ["delegator", delegator]]));
+    ctx.events.emit(event(eventTypes.withdrawRewards, [["amount", `${amount}${denom}`], ["validator", valoper], ["delegator", delegator]]));
     return amount;
   }
 
@@ -168,7 +169,7 @@ export class EmissionsKeeper {
     const denom = this.params(ctx.store).denom;
     if (amount > 0n) this.bank.transfer(ctx, moduleAddress(distributionAccount), operatorAccount(valoper), [{ denom, amount }]);
     writeInt(ctx.store, keys.commission(valoper), 0n);
-    ctx.events.emit(event("withdraw_commission", [["amount", `${amount}${denom}`]]));
+    ctx.events.emit(event(eventTypes.withdrawCommission, [["amount", `${amount}${denom}`]]));
     return amount;
   }
 
@@ -202,7 +203,7 @@ export class EmissionsKeeper {
       this.bank.transfer(ctx, provider, moduleAddress(emissionsAccount), coins);
       this.bank.burn(ctx, emissionsAccount, coins);
       writeInt(ctx.store, keys.burned, this.burned(ctx.store) + fee);
-      ctx.events.emit(event("protocol_fee", [["provider", provider], ["amount", `${fee}${p.denom}`]]));
+      ctx.events.emit(event(eventTypes.protocolFee, [["provider", provider], ["amount", `${fee}${p.denom}`]]));
     }
     if (requester === provider || fee <= 0n) return;
     const [u, f] = this.work(ctx.store, provider);
@@ -243,7 +244,7 @@ export class EmissionsKeeper {
         if (amount === 0n) continue;
         this.bank.transfer(ctx, moduleAddress(providerPoolAccount), w.provider, [{ denom: p.denom, amount }]);
         paid += amount;
-        ctx.events.emit(event("provider_reward", [["provider", w.provider], ["amount", `${amount}${p.denom}`], ["units", w.units.toString()], ["burned", w.fees.toString()]]));
+        ctx.events.emit(event(eventTypes.providerReward, [["provider", w.provider], ["amount", `${amount}${p.denom}`], ["units", w.units.toString()], ["burned", w.fees.toString()]]));
       }
     }
     for (const w of work) ctx.store.delete(keys.work(w.provider));

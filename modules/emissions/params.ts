@@ -1,5 +1,5 @@
 import { decOne, formatDec, parseDec } from "../sdk/coins.js";
-import { sdkErrors } from "../sdk/errors.js";
+import { emissionsErrors } from "./errors.js";
 import { asObject, asString, field, optField, type JsonObject } from "../sdk/json.js";
 import { codec } from "../sdk/proto.js";
 import type { KVStore } from "../sdk/store.js";
@@ -39,7 +39,7 @@ export function defaultParams(): EmissionsParams {
 }
 
 export function validateParams(p: EmissionsParams): void {
-  const bad = (m: string) => sdkErrors.invalidRequest.wrap(`emissions: ${m}`);
+  const bad = (m: string) => emissionsErrors.invalidRequest.wrap(`emissions: ${m}`);
   if (p.initialPerBlock < 0n) throw bad("initial_per_block must not be negative");
   if (p.decayEveryBlocks < 1n || p.epochBlocks < 1n) throw bad("decay_every_blocks and epoch_blocks must be positive");
   if (p.epochBlocks > 1_000_000n) throw bad("epoch_blocks must be at most 1000000 (rewards are paid once an epoch)");
@@ -76,7 +76,7 @@ export function paramsFromJson(json: unknown, path: string): EmissionsParams {
   const s = (k: string) => asString(field(o, k, path), `${path}.${k}`);
   const int = (k: string) => {
     const v = s(k);
-    if (!/^[0-9]{1,40}$/.test(v)) throw sdkErrors.invalidRequest.wrap(`${path}.${k} must be a whole number`);
+    if (!/^[0-9]{1,40}$/.test(v)) throw emissionsErrors.invalidRequest.wrap(`${path}.${k} must be a whole number`);
     return BigInt(v);
   };
   const p: EmissionsParams = {

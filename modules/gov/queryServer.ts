@@ -1,4 +1,5 @@
-import { ProposalStatus, type Proposal, type TallyResult, type Vote } from "cosmjs-types/cosmos/gov/v1/gov";
+import { Deposit, Proposal, ProposalStatus, Vote, type TallyResult } from "cosmjs-types/cosmos/gov/v1/gov";
+import type { PageRequest } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import * as q1 from "cosmjs-types/cosmos/gov/v1/query";
 import { MsgExecLegacyContent } from "cosmjs-types/cosmos/gov/v1/tx";
 import * as b1 from "cosmjs-types/cosmos/gov/v1beta1/gov";
@@ -7,9 +8,10 @@ import type { Any } from "cosmjs-types/google/protobuf/any";
 import { validateAddress } from "../sdk/address.js";
 import { sdkErrors } from "../sdk/errors.js";
 import type { QueryHandler } from "../sdk/module.js";
-import { paginate } from "../sdk/pagination.js";
-import { heightKey, utf8, type KVStore } from "../sdk/store.js";
+import { paginateStore } from "../sdk/pagination.js";
+import { utf8, type KVStore } from "../sdk/store.js";
 import type { GovKeeper } from "./keeper.js";
+import { keys } from "./keys.js";
 import { paramsToProto } from "./params.js";
 
 // cosmos.gov.v1.Query, and cosmos.gov.v1beta1.Query (what cosmjs's setupGovExtension calls),
@@ -45,18 +47,28 @@ export function liveTally(k: GovKeeper, store: KVStore, p: Proposal): TallyResul
   return p.finalTallyResult ?? zeroTally;
 }
 
-function filteredProposals(k: GovKeeper, store: KVStore, status: number, voter: string, depositor: string): Proposal[] {
+/** A page of proposals by id, read in the store; a status, voter or depositor filter decodes each proposal read. */
+function proposalsPage(k: GovKeeper, store: KVStore, status: number, voter: string, depositor: string, req: PageRequest | undefined) {
   if (voter !== "") validateAddress(voter);
   if (depositor !== "") validateAddress(depositor);
-  const out: Proposal[] = [];
-  for (const p of k.proposals(store)) {
-    if (status !== ProposalStatus.PROPOSAL_STATUS_UNSPECIFIED && p.status !== status) continue;
-    if (voter !== "" && k.getVote(store, p.id, voter) === null) continue;
-    if (depositor !== "" && k.getDeposit(store, p.id, depositor) === null) continue;
-    out.push(p);
-  }
-  return out;
+  const filtered = status !== ProposalStatus.PROPOSAL_STATUS_UNSPECIFIED || voter !== "" || depositor !== "";
+  return paginateStore(
+    store,
+    keys.proposalPrefix,
+    req,
+    (_id, raw) => {
+      const p = Proposal.decode(raw);
+      if (status !== ProposalStatus.PROPOSAL_STATUS_UNSPECIFIED && p.status !== status) return null;
+      if (voter !== "" && k.getVote(store, p.id, voter) === null) return null;
+      if (depositor !== "" && k.getDeposit(store, p.id, depositor) === null) return null;
+      return p;
+    },
+    filtered,
+  );
 }
+
+const votesPage = (store: KVStore, id: bigint, req: PageRequest | undefined) => paginateStore(store, keys.votesOf(id), req, (_voter, raw) => Vote.decode(raw));
+const depositsPage = (store: KVStore, id: bigint, req: PageRequest | undefined) => paginateStore(store, keys.depositsOf(id), req, (_depositor, raw) => Deposit.decode(raw));
 
 // ---- v1beta1 conversions ----
 
@@ -129,7 +141,7 @@ export function govQueries(k: GovKeeper): Record<string, QueryHandler> {
     },
     "/cosmos.gov.v1.Query/Proposals": (ctx, data) => {
       const r = decodeReq(q1.QueryProposalsRequest.decode, data, "QueryProposalsRequest");
-      const { page, pagination } = paginate(filteredProposals(k, ctx.store, r.proposalStatus, r.voter, r.depositor), (p) => heightKey(p.id), r.pagination);
+      const { page, pagination } = proposalsPage(k, ctx.store, r.proposalStatus, r.voter, r.depositor, r.pagination);
       return q1.QueryProposalsResponse.encode({ proposals: page, pagination }).finish();
     },
     "/cosmos.gov.v1.Query/Vote": (ctx, data) => {
@@ -139,7 +151,7 @@ export function govQueries(k: GovKeeper): Record<string, QueryHandler> {
     "/cosmos.gov.v1.Query/Votes": (ctx, data) => {
       const r = decodeReq(q1.QueryVotesRequest.decode, data, "QueryVotesRequest");
       requireId(r.proposalId);
-      const { page, pagination } = paginate(k.votesOf(ctx.store, r.proposalId), (v) => v.voter, r.pagination);
+      const { page, pagination } = votesPage(ctx.store, r.proposalId, r.pagination);
       return q1.QueryVotesResponse.encode({ votes: page, pagination }).finish();
     },
     "/cosmos.gov.v1.Query/Params": (ctx, data) => {
@@ -159,7 +171,7 @@ export function govQueries(k: GovKeeper): Record<string, QueryHandler> {
     "/cosmos.gov.v1.Query/Deposits": (ctx, data) => {
       const r = decodeReq(q1.QueryDepositsRequest.decode, data, "QueryDepositsRequest");
       requireId(r.proposalId);
-      const { page, pagination } = paginate(k.depositsOf(ctx.store, r.proposalId), (d) => d.depositor, r.pagination);
+      const { page, pagination } = depositsPage(ctx.store, r.proposalId, r.pagination);
       return q1.QueryDepositsResponse.encode({ deposits: page, pagination }).finish();
     },
     "/cosmos.gov.v1.Query/TallyResult": (ctx, data) => {
@@ -174,7 +186,7 @@ export function govQueries(k: GovKeeper): Record<string, QueryHandler> {
     },
     "/cosmos.gov.v1beta1.Query/Proposals": (ctx, data) => {
       const r = decodeReq(qb.QueryProposalsRequest.decode, data, "QueryProposalsRequest");
-      const { page, pagination } = paginate(filteredProposals(k, ctx.store, r.proposalStatus, r.voter, r.depositor), (p) => heightKey(p.id), r.pagination);
+      const { page, pagination } = proposalsPage(k, ctx.store, r.proposalStatus, r.voter, r.depositor, r.pagination);
       return qb.QueryProposalsResponse.encode({ proposals: page.map(toLegacyProposal), pagination }).finish();
     },
     "/cosmos.gov.v1beta1.Query/Vote": (ctx, data) => {
@@ -184,7 +196,7 @@ export function govQueries(k: GovKeeper): Record<string, QueryHandler> {
     "/cosmos.gov.v1beta1.Query/Votes": (ctx, data) => {
       const r = decodeReq(qb.QueryVotesRequest.decode, data, "QueryVotesRequest");
       requireId(r.proposalId);
-      const { page, pagination } = paginate(k.votesOf(ctx.store, r.proposalId), (v) => v.voter, r.pagination);
+      const { page, pagination } = votesPage(ctx.store, r.proposalId, r.pagination);
       return qb.QueryVotesResponse.encode({ votes: page.map(toLegacyVote), pagination }).finish();
     },
     "/cosmos.gov.v1beta1.Query/Params": (ctx, data) => {
@@ -209,7 +221,7 @@ export function govQueries(k: GovKeeper): Record<string, QueryHandler> {
     "/cosmos.gov.v1beta1.Query/Deposits": (ctx, data) => {
       const r = decodeReq(qb.QueryDepositsRequest.decode, data, "QueryDepositsRequest");
       requireId(r.proposalId);
-      const { page, pagination } = paginate(k.depositsOf(ctx.store, r.proposalId), (d) => d.depositor, r.pagination);
+      const { page, pagination } = depositsPage(ctx.store, r.proposalId, r.pagination);
       return qb.QueryDepositsResponse.encode({ deposits: page, pagination }).finish();
     },
     "/cosmos.gov.v1beta1.Query/TallyResult": (ctx, data) => {

@@ -1,19 +1,28 @@
-import type { AppModule } from "../sdk/module.js";
+import type { AppModule, ModuleBasics } from "../sdk/module.js";
+import type { Codec } from "../sdk/proto.js";
 import { defaultGenesis, exportGenesis, initGenesis, parseGenesis } from "./genesis.js";
 import { jobsInvariants } from "./invariants.js";
-import type { JobsKeeper } from "./keeper.js";
+import { type JobsKeeper, escrowAccount } from "./keeper.js";
 import { matchPending } from "./matching.js";
 import { jobsMsgRoutes } from "./msgServer.js";
 import { jobsQueries } from "./queryServer.js";
-import { jobsUpdateParamsRoute } from "./updateParams.js";
+import { jobsUpdateParamsRoute, msgUpdateParamsCodec } from "./updateParams.js";
 import { advancePhases } from "./settlement.js";
+import { codecs } from "./types.js";
+
+/** jobs's name, default genesis, message codecs and module accounts (listed in modules/basics.ts). */
+export const jobsBasics: ModuleBasics = {
+  name: "jobs",
+  defaultGenesis,
+  msgCodecs: [codecs.msgSubmitJob, codecs.msgCancelJob, codecs.msgCommitResult, codecs.msgRevealResult, codecs.msgRevealUnusable, codecs.msgAuditVerdict, msgUpdateParamsCodec] as Codec<unknown>[],
+  moduleAccounts: [escrowAccount],
+};
 
 export function createJobsModule(keeper: JobsKeeper): AppModule {
   return {
-    name: "jobs",
+    ...jobsBasics,
     msgs: [...jobsMsgRoutes(keeper), jobsUpdateParamsRoute()],
     queries: jobsQueries(keeper),
-    defaultGenesis,
     validateGenesis: (g) => void parseGenesis(g),
     initGenesis: (ctx, g) => initGenesis(ctx, keeper, parseGenesis(g)),
     exportGenesis: (ctx) => exportGenesis(ctx, keeper),

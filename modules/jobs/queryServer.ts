@@ -1,6 +1,6 @@
 import { bech32Prefix, validateAddress } from "../sdk/address.js";
 import type { QueryHandler } from "../sdk/module.js";
-import { paginate, pageRequestFromPb, pageResponseToPb, type PageRequestPb } from "../sdk/pagination.js";
+import { pageRequestFromPb, pageResponseToPb, paginateStore, type PageRequestPb } from "../sdk/pagination.js";
 import type { KVStore } from "../sdk/store.js";
 import { jobsErrors } from "./errors.js";
 import type { JobsKeeper } from "./keeper.js";
@@ -11,8 +11,8 @@ import { codecs, type Job } from "./types.js";
 // tcompute.jobs.v1.Query paths. Lists are paginated the Cosmos way (key or offset, limit).
 
 function listed(k: JobsKeeper, store: KVStore, prefix: string, req: PageRequestPb | null): Uint8Array {
-  const all: Job[] = [...k.indexed(store, prefix)];
-  const { page, pagination } = paginate(all, (j) => j.id.padStart(20, "0"), pageRequestFromPb(req));
+  // Index keys end in the zero-padded id: pages are read from the index, jobs loaded per item.
+  const { page, pagination } = paginateStore<Job>(store, prefix, pageRequestFromPb(req), (id) => k.getJob(store, BigInt(id)));
   return codecs.queryJobsResponse.encode({ jobs: page, pagination: pageResponseToPb(pagination) });
 }
 

@@ -9,11 +9,12 @@ const isAddress = (s: string): boolean => {
   }
 };
 import type { QueryHandler } from "../sdk/module.js";
-import { paginate, pageRequestFromPb, pageResponseToPb } from "../sdk/pagination.js";
+import { pageRequestFromPb, pageResponseToPb, paginateStore } from "../sdk/pagination.js";
 import { registryErrors } from "./errors.js";
 import type { RegistryKeeper } from "./keeper.js";
+import { keys } from "./keys.js";
 import { paramsToPb } from "./params.js";
-import { codecs } from "./types.js";
+import { codecs, type Provider } from "./types.js";
 
 // tcompute.registry.v1.Query paths.
 
@@ -49,7 +50,7 @@ export function registryQueries(k: RegistryKeeper): Record<string, QueryHandler>
     },
     [`${base}/Models`]: (ctx, data) => {
       const req = codecs.queryModelsRequest.decode(data);
-      const { page, pagination } = paginate([...k.models(ctx.store)], (m) => m.hash, pageRequestFromPb(req.pagination));
+      const { page, pagination } = paginateStore(ctx.store, keys.modelPrefix, pageRequestFromPb(req.pagination), (_hash, raw) => codecs.model.decode(raw));
       return codecs.queryModelsResponse.encode({ models: page, pagination: pageResponseToPb(pagination) });
     },
     [`${base}/Provider`]: (ctx, data) => {
@@ -59,9 +60,12 @@ export function registryQueries(k: RegistryKeeper): Record<string, QueryHandler>
     },
     [`${base}/Providers`]: (ctx, data) => {
       const req = codecs.queryProvidersRequest.decode(data);
-      const source = req.model !== "" ? k.providersOfModel(ctx.store, req.model) : k.providers(ctx.store);
-      const all = [...source].filter((p) => req.status === 0 || p.status === req.status);
-      const { page, pagination } = paginate(all, (p) => p.owner, pageRequestFromPb(req.pagination));
+      // By owner, from the providers or from the by-model index; a status filter decodes each entry read.
+      const wanted = (p: Provider | null) => (p !== null && (req.status === 0 || p.status === req.status) ? p : null);
+      const { page, pagination } =
+        req.model !== ""
+          ? paginateStore(ctx.store, keys.providersByModel(req.model), pageRequestFromPb(req.pagination), (owner) => wanted(k.getProvider(ctx.store, owner)), req.status !== 0)
+          : paginateStore(ctx.store, keys.providerPrefix, pageRequestFromPb(req.pagination), (_owner, raw) => wanted(codecs.provider.decode(raw)), req.status !== 0);
       return codecs.queryProvidersResponse.encode({ providers: page, pagination: pageResponseToPb(pagination) });
     },
     [`${base}/Params`]: (ctx) => codecs.queryParamsResponse.encode({ params: paramsToPb(k.params(ctx.store)) }),

@@ -1,6 +1,6 @@
 import { validateAddress } from "../sdk/address.js";
 import type { Context } from "../sdk/context.js";
-import { sdkErrors } from "../sdk/errors.js";
+import { reputationErrors } from "./errors.js";
 import { asArray, asObject, field, optField } from "../sdk/json.js";
 import { jsonCodec } from "../sdk/proto.js";
 import type { ReputationKeeper } from "./keeper.js";
@@ -23,9 +23,9 @@ export function parseGenesis(json: unknown): { params: ReputationParams; records
   const records = asArray(optField(o, "records") ?? [], "reputation.records").map((r, i) => {
     const rec = codecs.record.decode(recordJson.fromJson(r, `reputation.records[${i}]`));
     validateAddress(rec.provider);
-    if (seen.has(rec.provider)) throw sdkErrors.invalidRequest.wrap(`reputation.records: ${rec.provider} twice`);
+    if (seen.has(rec.provider)) throw reputationErrors.invalidRequest.wrap(`reputation.records: ${rec.provider} twice`);
     seen.add(rec.provider);
-    if (rec.score > scoreOne) throw sdkErrors.invalidRequest.wrap(`reputation.records[${i}].score above ${scoreOne}`);
+    if (rec.score > scoreOne) throw reputationErrors.invalidRequest.wrap(`reputation.records[${i}].score above ${scoreOne}`);
     return rec;
   });
   return { params, records };

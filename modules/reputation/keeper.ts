@@ -3,6 +3,8 @@ import { event } from "../sdk/events.js";
 import { defaultParams, validateParams } from "./params.js";
 import { codecs, scoreOne, type ReputationParams, type ReputationRecord } from "./types.js";
 import { prefixRange, type KVStore } from "../sdk/store.js";
+import type { RegistryForReputation } from "./expectedKeepers.js";
+import { keys } from "./keys.js";
 
 // Provider reputation (fixed point, 10^6 = 1.0). Outcomes move a score up or down by weights in
 // params; idle providers drift toward neutral in whole decay intervals, applied lazily when the
@@ -11,16 +13,7 @@ import { prefixRange, type KVStore } from "../sdk/store.js";
 
 export type Outcome = "agree" | "disagree" | "noShow" | "auditPass" | "auditFail";
 
-/** What reputation needs of the registry: take a provider out of matching. */
-export interface RegistryForReputation {
-  jailProvider(ctx: Context, owner: string, reason: string): void;
-}
-
-const keys = {
-  params: "reputation/params",
-  record: (provider: string) => `reputation/r/${provider}`,
-  recordPrefix: "reputation/r/",
-};
+export type { RegistryForReputation } from "./expectedKeepers.js";
 
 export class ReputationKeeper {
   constructor(private readonly registry: RegistryForReputation) {}

@@ -1,4 +1,4 @@
-import { sdkErrors } from "../sdk/errors.js";
+import { reputationErrors } from "./errors.js";
 import { scoreOne, type ReputationParams } from "./types.js";
 
 export function defaultParams(): ReputationParams {
@@ -6,7 +6,7 @@ export function defaultParams(): ReputationParams {
 }
 
 export function validateParams(p: ReputationParams): void {
-  const bad = (m: string) => sdkErrors.invalidRequest.wrap(`reputation: ${m}`);
+  const bad = (m: string) => reputationErrors.invalidRequest.wrap(`reputation: ${m}`);
   for (const [k, v] of Object.entries(p)) {
     if (k === "decayIntervalBlocks") continue;
     if (!Number.isSafeInteger(v) || (v as number) < 0 || (v as number) > scoreOne) throw bad(`${k} must be an integer between 0 and ${scoreOne}`);

@@ -1,5 +1,5 @@
 import { updateParamsRoute } from "../gov/authority.js";
-import { sdkErrors } from "../sdk/errors.js";
+import { reputationErrors } from "./errors.js";
 import type { MsgRoute } from "../sdk/module.js";
 import { codec } from "../sdk/proto.js";
 import type { ReputationKeeper } from "./keeper.js";
@@ -16,7 +16,7 @@ export function reputationUpdateParamsRoute(k: ReputationKeeper): MsgRoute<unkno
     typeUrl: msgUpdateParamsCodec.typeUrl,
     decode: (b) => msgUpdateParamsCodec.decode(b),
     params: (m) => {
-      if (m.params === null) throw sdkErrors.invalidRequest.wrap("reputation: params must be set");
+      if (m.params === null) throw reputationErrors.invalidRequest.wrap("reputation: params must be set");
       return m.params;
     },
     validate: validateParams,

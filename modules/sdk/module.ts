@@ -1,4 +1,5 @@
 import type { Context, Timestamp } from "./context.js";
+import type { Codec } from "./proto.js";
 
 /** What consensus tells the modules at the start of a block (from FinalizeBlock). */
 export interface BeginBlockInfo {
@@ -37,14 +38,26 @@ export interface Invariant {
 }
 
 /**
+ * What is known of a module without its keeper (the SDK's AppModuleBasic): its name, default
+ * genesis, the codecs of its own messages and its module accounts. Genesis tools and clients use
+ * it through modules/basics.ts, the one list of tcompute's modules.
+ */
+export interface ModuleBasics {
+  readonly name: string;
+  defaultGenesis(): unknown;
+  /** Codecs of the module's tcompute messages (`/tcompute.<module>.v1.Msg...`), for client registries. */
+  readonly msgCodecs: ReadonlyArray<Codec<unknown>>;
+  /** Module accounts the module owns: they hold pooled coins and cannot receive user sends. */
+  readonly moduleAccounts: readonly string[];
+}
+
+/**
  * The shape every module has (CONVENTIONS.md): messages, queries, genesis, block hooks,
  * invariants. Modules reach each other only through keeper interfaces passed at construction.
  */
-export interface AppModule {
-  readonly name: string;
+export interface AppModule extends ModuleBasics {
   readonly msgs: ReadonlyArray<MsgRoute<unknown>>;
   readonly queries: Readonly<Record<string, QueryHandler>>;
-  defaultGenesis(): unknown;
   /** Throws a CodedError naming the first problem. */
   validateGenesis(genesis: unknown): void;
   initGenesis(ctx: Context, genesis: unknown): void;

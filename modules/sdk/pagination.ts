@@ -1,5 +1,6 @@
 import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import { sdkErrors } from "./errors.js";
+import { prefixEnd, prefixRange, type KVStore } from "./store.js";
 
 /** Items on one page, by default and at most (the SDK's DefaultLimit and a hard cap). */
 export const defaultPageLimit = 100n;
@@ -21,9 +22,7 @@ function countTotal(req: PageRequest | undefined): boolean {
  * limit) fills total. `sortKey` must be the order the items come in.
  */
 export function paginate<T>(items: readonly T[], sortKey: (t: T) => string, req: PageRequest | undefined): { page: T[]; pagination: PageResponse } {
-  const limit = req === undefined || req.limit === 0n ? defaultPageLimit : req.limit;
-  if (limit > maxPageLimit) throw sdkErrors.invalidRequest.wrap(`pagination limit ${limit} exceeds ${maxPageLimit}`);
-  if (req !== undefined && req.key.length > 0 && req.offset > 0n) throw sdkErrors.invalidRequest.wrap("either offset or key is expected, got both");
+  const limit = checkRequest(req);
   let start = 0;
   if (req !== undefined && req.key.length > 0) {
     const key = Buffer.from(req.key).toString("utf8");
@@ -37,6 +36,69 @@ export function paginate<T>(items: readonly T[], sortKey: (t: T) => string, req:
     page,
     pagination: { nextKey: next === undefined ? new Uint8Array() : Buffer.from(sortKey(next), "utf8"), total: countTotal(req) ? BigInt(items.length) : 0n },
   };
+}
+
+function checkRequest(req: PageRequest | undefined): bigint {
+  const limit = req === undefined || req.limit === 0n ? defaultPageLimit : req.limit;
+  if (limit > maxPageLimit) throw sdkErrors.invalidRequest.wrap(`pagination limit ${limit} exceeds ${maxPageLimit}`);
+  if (req !== undefined && req.key.length > 0 && req.offset > 0n) throw sdkErrors.invalidRequest.wrap("either offset or key is expected, got both");
+  return limit;
+}
+
+/**
+ * Turns a store entry (its key after the prefix, its value) into a page item; `null` drops the
+ * entry (a filter), and a dropped entry counts for neither offset, limit, next_key nor total.
+ */
+export type PageDecoder<T> = (suffix: string, value: Uint8Array) => T | null;
+
+/**
+ * The SDK's query.Paginate in the store: pages the entries under `prefix` in key order, reading
+ * only what the page needs. `key` starts at the first entry whose key (after the prefix) is ≥ it,
+ * else `offset` entries are skipped; next_key is the key (after the prefix) of the first entry
+ * not returned; total is counted only when asked (count_total, or no limit, as paginate()), and
+ * only then is the rest of the prefix read. Entries are decoded only on the page (and the one
+ * after it), unless `filtered`, when each entry read is decoded to decide whether it counts (the
+ * SDK's FilteredPaginate). Same answers as paginate() over the whole list with the key suffix
+ * as sort key. A reverse page still reads every entry (the store has no reverse iterator).
+ */
+export function paginateStore<T>(store: KVStore, prefix: string, req: PageRequest | undefined, decode: PageDecoder<T>, filtered = false): { page: T[]; pagination: PageResponse } {
+  const limit = checkRequest(req);
+  if (req?.reverse === true) {
+    const all: Array<[string, T]> = [];
+    for (const [k, v] of prefixRange(store, prefix)) {
+      const t = decode(k.slice(prefix.length), v);
+      if (t !== null) all.push([k.slice(prefix.length), t]);
+    }
+    const { page, pagination } = paginate(all, ([suffix]) => suffix, req);
+    return { page: page.map(([, t]) => t), pagination };
+  }
+  const byKey = req !== undefined && req.key.length > 0;
+  const start = byKey ? prefix + Buffer.from(req.key).toString("utf8") : prefix;
+  let skip = !byKey && req !== undefined ? req.offset : 0n;
+  const counting = countTotal(req);
+  const page: T[] = [];
+  let nextKey: Uint8Array | null = null;
+  let total = 0n;
+  for (const [k, v] of store.range(start, prefixEnd(prefix))) {
+    const suffix = k.slice(prefix.length);
+    const wanted = skip === 0n && BigInt(page.length) < limit;
+    const item = filtered || wanted ? decode(suffix, v) : undefined;
+    if (item === null) continue;
+    total++;
+    if (skip > 0n) {
+      skip--;
+      continue;
+    }
+    if (wanted) {
+      page.push(item as T);
+      continue;
+    }
+    if (nextKey === null) {
+      nextKey = Buffer.from(suffix, "utf8");
+      if (!counting) break;
+    }
+  }
+  return { page, pagination: { nextKey: nextKey ?? new Uint8Array(), total: counting ? total : 0n } };
 }
 
 /** PageRequest / PageResponse as the modules' protobufjs codecs see them (64-bit as strings). */

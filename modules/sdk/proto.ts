@@ -3,13 +3,18 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sdkErrors } from "./errors.js";
+import * as generated from "./generated/protos.js";
 
-// tcompute's own messages are defined in proto/<module>/v1/*.proto and compiled at start-up with
-// protobufjs (reflection, no generated code). A Codec<T> is typed by a hand-written interface that
-// mirrors the .proto, with these conventions: 64-bit integers are decimal strings (as Cosmos
-// amounts), bytes are Uint8Array, enums are numbers, repeated fields are arrays, absent scalars
-// are their defaults. Encoding is protobuf's canonical field order, so hashes of encoded
-// messages are deterministic.
+// tcompute's own messages are defined in proto/<module>/v1/*.proto. Their binary codecs are
+// generated (`npm run proto:gen`: protobufjs's static module in ./generated/protos.js, types in
+// ./generated/protos.d.ts, checked against the .proto files by modules/sdk/test/protoGen.test.ts).
+// A Codec<T> is typed by the module's interface, which protoTypes.ts checks against the generated
+// types, with these conventions: 64-bit integers are decimal strings (as Cosmos amounts), bytes
+// are Uint8Array, enums are numbers, repeated fields are arrays, absent scalars are their
+// defaults. Encoding is protobuf's canonical field order (the same code protobufjs's reflection
+// generates at run time, so the bytes and hashes are unchanged), so hashes of encoded messages
+// are deterministic. JSON (genesis) and amino read the .proto by reflection (loadProto), which
+// needs the proto field names the static module does not keep.
 
 const require = createRequire(import.meta.url);
 type Pb = typeof import("protobufjs");
@@ -38,9 +43,29 @@ export function loadProto(path: string): InstanceType<Pb["Root"]> {
 
 const toObjectOptions = { longs: String, enums: Number, bytes: Uint8Array, defaults: true, arrays: true, objects: false, oneofs: false } as const;
 
-/** A codec for the message `fullName` (e.g. "tcompute.registry.v1.Model"). */
+/** What the generated static module offers of each message type. */
+interface GeneratedMessage {
+  encode(message: object): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): object;
+  fromObject(object: Record<string, unknown>): object;
+  toObject(message: object, options: typeof toObjectOptions): Record<string, unknown>;
+}
+
+/** The generated codec of `fullName`; throws (a programmer error) if proto:gen was not run. */
+function generatedType(fullName: string): GeneratedMessage {
+  let at: unknown = generated;
+  for (const part of fullName.split(".")) at = typeof at === "object" || typeof at === "function" ? (at as Record<string, unknown>)[part] : undefined;
+  if (typeof at !== "function") throw new Error(`no generated codec for ${fullName}: run npm run proto:gen`);
+  return at as unknown as GeneratedMessage;
+}
+
+/**
+ * A codec for the message `fullName` (e.g. "tcompute.registry.v1.Model") of proto/<protoPath>;
+ * the path is checked to define it, so a codec names its file.
+ */
 export function codec<T>(protoPath: string, fullName: string): Codec<T> {
-  const type = loadProto(protoPath).lookupType(fullName);
+  loadProto(protoPath).lookupType(fullName);
+  const type = generatedType(fullName);
   return {
     typeUrl: `/${fullName}`,
     encode(message: T): Uint8Array {

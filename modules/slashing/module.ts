@@ -1,17 +1,25 @@
-import type { AppModule } from "../sdk/module.js";
+import type { AppModule, ModuleBasics } from "../sdk/module.js";
 import { handleDoubleSigns, handleLiveness } from "./beginBlock.js";
 import { defaultGenesis, exportGenesis, initGenesis, parseGenesis } from "./genesis.js";
+import { slashingInvariants } from "./invariants.js";
 import type { SlashingKeeper } from "./keeper.js";
 import { slashingMsgRoutes } from "./msgServer.js";
 import { slashingQueries } from "./queryServer.js";
 import { slashingUpdateParamsRoute } from "./updateParams.js";
 
+/** slashing's name, default genesis, message codecs and module accounts (listed in modules/basics.ts). */
+export const slashingBasics: ModuleBasics = {
+  name: "slashing",
+  defaultGenesis,
+  msgCodecs: [],
+  moduleAccounts: [],
+};
+
 export function createSlashingModule(keeper: SlashingKeeper): AppModule {
   return {
-    name: "slashing",
+    ...slashingBasics,
     msgs: [...slashingMsgRoutes(keeper), slashingUpdateParamsRoute(keeper)],
     queries: slashingQueries(keeper),
-    defaultGenesis,
     validateGenesis: (g) => void parseGenesis(g),
     initGenesis: (ctx, g) => initGenesis(ctx, keeper, parseGenesis(g)),
     exportGenesis: (ctx) => exportGenesis(ctx, keeper),
@@ -19,6 +27,6 @@ export function createSlashingModule(keeper: SlashingKeeper): AppModule {
       handleDoubleSigns(ctx, keeper, info);
       handleLiveness(ctx, keeper, info);
     },
-    invariants: [],
+    invariants: slashingInvariants(keeper),
   };
 }

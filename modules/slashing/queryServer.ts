@@ -1,9 +1,11 @@
 import { QueryParamsResponse, QuerySigningInfoRequest, QuerySigningInfoResponse, QuerySigningInfosRequest, QuerySigningInfosResponse } from "cosmjs-types/cosmos/slashing/v1beta1/query";
 import { bech32Prefix, decodeAddress } from "../sdk/address.js";
 import type { QueryHandler } from "../sdk/module.js";
-import { paginate } from "../sdk/pagination.js";
+import { ValidatorSigningInfo } from "cosmjs-types/cosmos/slashing/v1beta1/slashing";
+import { paginateStore } from "../sdk/pagination.js";
 import { slashingErrors } from "./errors.js";
 import type { SlashingKeeper } from "./keeper.js";
+import { keys } from "./keys.js";
 import { paramsToProto } from "./params.js";
 
 export function slashingQueries(k: SlashingKeeper): Record<string, QueryHandler> {
@@ -18,8 +20,8 @@ export function slashingQueries(k: SlashingKeeper): Record<string, QueryHandler>
     },
     "/cosmos.slashing.v1beta1.Query/SigningInfos": (ctx, data) => {
       const req = QuerySigningInfosRequest.decode(data);
-      const { page, pagination } = paginate([...k.signingInfos(ctx.store)], (x) => x.consHex, req.pagination);
-      return QuerySigningInfosResponse.encode({ info: page.map((x) => x.info), pagination }).finish();
+      const { page, pagination } = paginateStore(ctx.store, keys.signingInfoPrefix, req.pagination, (_consHex, raw) => ValidatorSigningInfo.decode(raw));
+      return QuerySigningInfosResponse.encode({ info: page, pagination }).finish();
     },
   };
 }

@@ -7,4 +7,6 @@ export const stakingEvents = {
   redelegate: "redelegate",
   completeUnbonding: "complete_unbonding",
   completeRedelegation: "complete_redelegation",
+  /** A validator slashed (slash.ts; slashing emits its own `slash` event with the reason). */
+  slash: "slash",
 } as const;

@@ -1,4 +1,4 @@
-import { BondStatus, bondStatusFromJSON, type DelegationResponse, type Redelegation, type Validator } from "cosmjs-types/cosmos/staking/v1beta1/staking";
+import { BondStatus, bondStatusFromJSON, UnbondingDelegation, Validator, type DelegationResponse, type Redelegation } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import {
   QueryDelegationRequest,
   QueryDelegationResponse,
@@ -26,12 +26,13 @@ import {
   QueryValidatorUnbondingDelegationsResponse,
 } from "cosmjs-types/cosmos/staking/v1beta1/query";
 import { bech32Prefix, moduleAddress, validateAddress } from "../sdk/address.js";
-import type { KVStore } from "../sdk/store.js";
+import { fromUtf8, type KVStore } from "../sdk/store.js";
 import { sdkErrors } from "../sdk/errors.js";
 import type { QueryHandler } from "../sdk/module.js";
-import { paginate } from "../sdk/pagination.js";
+import { paginate, paginateStore } from "../sdk/pagination.js";
 import { stakingErrors } from "./errors.js";
 import { bondedPoolName, notBondedPoolName, tokensFromShares, type StakingKeeper } from "./keeper.js";
+import { keys } from "./keys.js";
 import { paramsToProto } from "./params.js";
 
 // The query paths of cosmos.staking.v1beta1.Query that cosmjs's staking extension calls.
@@ -67,8 +68,16 @@ export function stakingQueries(k: StakingKeeper): Record<string, QueryHandler> {
         status = bondStatusFromJSON(req.status);
         if (status === BondStatus.UNRECOGNIZED || status === BondStatus.BOND_STATUS_UNSPECIFIED) throw sdkErrors.invalidRequest.wrap(`invalid validator status ${req.status}`);
       }
-      const all = [...k.validators(ctx.store)].filter((v) => status === null || v.status === status);
-      const { page, pagination } = paginate(all, (v: Validator) => v.operatorAddress, req.pagination);
+      const { page, pagination } = paginateStore(
+        ctx.store,
+        keys.validatorPrefix,
+        req.pagination,
+        (_valoper, raw) => {
+          const v = Validator.decode(raw);
+          return status === null || v.status === status ? v : null;
+        },
+        status !== null,
+      );
       return QueryValidatorsResponse.encode({ validators: page, pagination }).finish();
     },
     "/cosmos.staking.v1beta1.Query/Validator": (ctx, data) => {
@@ -79,14 +88,13 @@ export function stakingQueries(k: StakingKeeper): Record<string, QueryHandler> {
     "/cosmos.staking.v1beta1.Query/ValidatorDelegations": (ctx, data) => {
       const req = QueryValidatorDelegationsRequest.decode(data);
       const valoper = validatorParam(req.validatorAddr);
-      const all = [...k.delegatorsOf(ctx.store, valoper)];
-      const { page, pagination } = paginate(all, (d) => d.delegator, req.pagination);
+      const { page, pagination } = paginateStore(ctx.store, keys.delegationsByVal(valoper), req.pagination, (delegator) => ({ delegator, shares: k.getDelegationShares(ctx.store, delegator, valoper) }));
       return QueryValidatorDelegationsResponse.encode({ delegationResponses: page.map((d) => delegationResponse(ctx.store, d.delegator, valoper, d.shares)), pagination }).finish();
     },
     "/cosmos.staking.v1beta1.Query/ValidatorUnbondingDelegations": (ctx, data) => {
       const req = QueryValidatorUnbondingDelegationsRequest.decode(data);
-      const all = [...k.unbondingsFrom(ctx.store, validatorParam(req.validatorAddr))];
-      const { page, pagination } = paginate(all, (u) => u.delegatorAddress, req.pagination);
+      const valoper = validatorParam(req.validatorAddr);
+      const { page, pagination } = paginateStore(ctx.store, keys.unbondingsByVal(valoper), req.pagination, (delegator) => k.getUnbonding(ctx.store, delegator, valoper));
       return QueryValidatorUnbondingDelegationsResponse.encode({ unbondingResponses: page, pagination }).finish();
     },
     "/cosmos.staking.v1beta1.Query/Delegation": (ctx, data) => {
@@ -106,14 +114,12 @@ export function stakingQueries(k: StakingKeeper): Record<string, QueryHandler> {
     "/cosmos.staking.v1beta1.Query/DelegatorDelegations": (ctx, data) => {
       const req = QueryDelegatorDelegationsRequest.decode(data);
       const delegator = delegatorParam(req.delegatorAddr);
-      const all = [...k.delegationsOf(ctx.store, delegator)];
-      const { page, pagination } = paginate(all, (d) => d.valoper, req.pagination);
+      const { page, pagination } = paginateStore(ctx.store, keys.delegationsOf(delegator), req.pagination, (valoper, raw) => ({ valoper, shares: BigInt(fromUtf8(raw)) }));
       return QueryDelegatorDelegationsResponse.encode({ delegationResponses: page.map((d) => delegationResponse(ctx.store, delegator, d.valoper, d.shares)), pagination }).finish();
     },
     "/cosmos.staking.v1beta1.Query/DelegatorUnbondingDelegations": (ctx, data) => {
       const req = QueryDelegatorUnbondingDelegationsRequest.decode(data);
-      const all = [...k.unbondingsOf(ctx.store, delegatorParam(req.delegatorAddr))];
-      const { page, pagination } = paginate(all, (u) => u.validatorAddress, req.pagination);
+      const { page, pagination } = paginateStore(ctx.store, keys.unbondingsOf(delegatorParam(req.delegatorAddr)), req.pagination, (_valoper, raw) => UnbondingDelegation.decode(raw));
       return QueryDelegatorUnbondingDelegationsResponse.encode({ unbondingResponses: page, pagination }).finish();
     },
     "/cosmos.staking.v1beta1.Query/Redelegations": (ctx, data) => {
@@ -131,8 +137,7 @@ export function stakingQueries(k: StakingKeeper): Record<string, QueryHandler> {
     },
     "/cosmos.staking.v1beta1.Query/DelegatorValidators": (ctx, data) => {
       const req = QueryDelegatorValidatorsRequest.decode(data);
-      const all = [...k.delegationsOf(ctx.store, delegatorParam(req.delegatorAddr))].map((d) => k.getValidator(ctx.store, d.valoper)).filter((v): v is Validator => v !== null);
-      const { page, pagination } = paginate(all, (v) => v.operatorAddress, req.pagination);
+      const { page, pagination } = paginateStore(ctx.store, keys.delegationsOf(delegatorParam(req.delegatorAddr)), req.pagination, (valoper) => k.getValidator(ctx.store, valoper), true);
       return QueryDelegatorValidatorsResponse.encode({ validators: page, pagination }).finish();
     },
     "/cosmos.staking.v1beta1.Query/DelegatorValidator": (ctx, data) => {
