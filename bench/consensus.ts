@@ -1,5 +1,6 @@
 // npm run bench:consensus -- [--rates 250,500,1000,2000,3000] [--seconds 10] [--senders 400]
-//                            [--timeout-commit 1s] [--verbose] [--prof DIR]
+//                            [--timeout-commit 1s] [--engine cometbft] [--max-batch 50]
+//                            [--verbose] [--prof DIR]
 //
 // Four validator processes on this machine (127.0.0.1, real p2p and BFT consensus, 1 s target
 // block interval), bank sends pushed at increasing paced rates, spread over the four nodes'
@@ -7,10 +8,15 @@
 // p50/p99 latency from broadcast to commit; overall: blocks per minute, rounds per height, the
 // saturation rate (best committed tx/s), and in the same run the raw ed25519 verify rate as
 // the baseline. Prints figures; never fails on a slow machine.
+//
+// --engine cometbft: the same network, settings and txs run twice in one invocation, first
+// under the TypeScript engine, then with every validator a `tcd start --engine cometbft`
+// (CometBFT v0.38 + the app over ABCI); both are printed with the ratio CometBFT / TypeScript.
 import { createHash, generateKeyPairSync, sign, verify } from "node:crypto";
 import { pct, watchCommits } from "./commits.js";
 import { makeTestNetwork } from "../chain/testkit/network.js";
 import { startNodeProcess, type NodeProcess } from "../chain/testkit/nodeProcess.js";
+import { cometbftEngine } from "../chain/testkit/engines.js";
 import { loadConfig, saveConfig } from "../chain/types/nodeConfig.js";
 import { msgSendAny } from "../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx } from "../client/sdk/signing.js";
@@ -25,6 +31,10 @@ const seconds = Number(arg("seconds", "10"));
 const senders = Number(arg("senders", "400"));
 const timeoutCommit = arg("timeout-commit", "1s");
 const validators = 4;
+const maxBatch = Number(arg("max-batch", "50"));
+const engineArg = arg("engine", "tcompute");
+if (engineArg !== "tcompute" && engineArg !== "cometbft") throw new Error(`--engine must be tcompute or cometbft, not ${engineArg}`);
+type EngineName = "tcompute" | "cometbft";
 
 
 function rawEd25519Rate(): number {
@@ -43,8 +53,27 @@ interface Tx {
   node: number;
 }
 
-async function main(): Promise<void> {
-  const baseline = rawEd25519Rate();
+interface StepResult {
+  rate: number;
+  committed: number;
+  p50: number;
+  p99: number;
+  window: number;
+  blocks: number;
+}
+
+interface EngineResult {
+  engine: EngineName;
+  results: StepResult[];
+  blocksPerMinute: number;
+  roundsPerHeight: number;
+  best: StepResult;
+  bestOk: StepResult;
+  rejected: number;
+  firstError: string;
+}
+
+async function runEngine(engine: EngineName): Promise<EngineResult> {
   const keys = Array.from({ length: senders }, (_, i) => rawKeyFromSeed(`bench-consensus-${i}`));
   const recipient = rawKeyFromSeed("bench-consensus-recipient").address;
   const net = await makeTestNetwork({ validators, accounts: keys.map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 10n ** 15n }] })) });
@@ -56,6 +85,8 @@ async function main(): Promise<void> {
     c.consensus.timeout_commit = timeoutCommit;
     c.mempool.size = 100_000;
     c.rpc.max_body_bytes = 64 * 1024 * 1024;
+    // Each pusher sends what is due every 50 ms in one batch (CometBFT's default limit is 10).
+    c.rpc.max_batch_requests = 10_000;
     c.log_level = process.argv.includes("--verbose") ? "info" : "warn";
     saveConfig(home, c);
   }
@@ -78,12 +109,16 @@ async function main(): Promise<void> {
     }
     return out;
   });
-  process.stdout.write(`signed ${steps.reduce((n, s) => n + s.length, 0)} txs from ${senders} senders; starting ${validators} validators...\n`);
+  process.stdout.write(`${engine}: signed ${steps.reduce((n, s) => n + s.length, 0)} txs from ${senders} senders; starting ${validators} validators...\n`);
 
-  const procs: NodeProcess[] = [];
   // --prof DIR: a V8 CPU profile of node1 (a validator that is not always the proposer).
   const profIdx = process.argv.indexOf("--prof");
-  for (const [i, home] of net.homes.entries()) procs.push(await startNodeProcess(home, [], profIdx >= 0 && i === 1 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[profIdx + 1]}`] : []));
+  const comet = cometbftEngine();
+  if (engine === "cometbft" && comet.missing !== null) throw new Error(`--engine cometbft: ${comet.missing}`);
+  const args: string[][] = [];
+  for (let i = 0; i < net.homes.length; i++) args.push(engine === "cometbft" ? await comet.startArgs() : []);
+  // All at once: a CometBFT validator serves RPC after its first block, which needs 3 of 4 online.
+  const procs: NodeProcess[] = await Promise.all(net.homes.map((home, i) => startNodeProcess(home, args[i], profIdx >= 0 && i === 1 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[profIdx + 1]}`] : [])));
   const urls = procs.map((p) => p.rpcUrl);
   const sentAt = new Map<string, number>();
   const committedAt = new Map<string, number>();
@@ -98,7 +133,7 @@ async function main(): Promise<void> {
 
   let rejected = 0;
   let firstError = "";
-  const results: Array<{ rate: number; committed: number; p50: number; p99: number; window: number; blocks: number }> = [];
+  const results: StepResult[] = [];
   const runStart = performance.now();
   for (let i = 0; i < rates.length; i++) {
     const rate = rates[i]!;
@@ -115,12 +150,23 @@ async function main(): Promise<void> {
             await new Promise((r) => setTimeout(r, 50));
             continue;
           }
-          const batch = mine.slice(next, dueCount);
-          next = dueCount;
+          // At most maxBatch txs per request: CometBFT closes a connection whose answer takes
+          // longer than its 10 s HTTP write timeout, and each broadcast waits for its CheckTx.
+          const batch = mine.slice(next, Math.min(dueCount, next + maxBatch));
+          next += batch.length;
           const t0 = performance.now();
           for (const t of batch) sentAt.set(t.hash, t0);
           const body = JSON.stringify(batch.map((t, j) => ({ jsonrpc: "2.0", id: j, method: "broadcast_tx_sync", params: { tx: t.b64 } })));
-          const res = (await (await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body })).json()) as Array<{ result?: { code: number; log: string } }>;
+          let res: Array<{ result?: { code: number; log: string } }>;
+          try {
+            const answer = (await (await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body })).json()) as Array<{ result?: { code: number; log: string } }>;
+            // A batch with one answer gets it unwrapped, as from CometBFT.
+            res = Array.isArray(answer) ? answer : [answer];
+          } catch (e) {
+            rejected += batch.length;
+            if (firstError === "") firstError = `request of ${batch.length} txs failed: ${(e as Error).message}`;
+            continue;
+          }
           for (const r of res) {
             if (r.result?.code !== 0) {
               rejected++;
@@ -139,7 +185,7 @@ async function main(): Promise<void> {
     const lat = done.map((h) => committedAt.get(h)! - sentAt.get(h)!).sort((a, b) => a - b);
     const window = Math.max(0.001, (last - start) / 1000);
     results.push({ rate, committed: done.length / window, p50: pct(lat, 50), p99: pct(lat, 99), window, blocks: blocks.filter((b) => b.at >= start && b.at <= last).length });
-    process.stdout.write(`  offered ${rate} tx/s: committed ${(done.length / window).toFixed(0)} tx/s (${done.length}/${txs.length}), p50 ${pct(lat, 50).toFixed(0)} ms, p99 ${pct(lat, 99).toFixed(0)} ms\n`);
+    process.stdout.write(`  ${engine} offered ${rate} tx/s: committed ${(done.length / window).toFixed(0)} tx/s (${done.length}/${txs.length}), p50 ${pct(lat, 50).toFixed(0)} ms, p99 ${pct(lat, 99).toFixed(0)} ms\n`);
   }
   const runSeconds = (performance.now() - runStart) / 1000;
   ws.close();
@@ -153,21 +199,47 @@ async function main(): Promise<void> {
   const best = results.reduce((m, r) => (r.committed > m.committed ? r : m), results[0]!);
   const ok = results.filter((r) => r.p50 <= 1500);
   const bestOk = ok.reduce((m, r) => (r.committed > m.committed ? r : m), ok[0] ?? { rate: 0, committed: 0, p50: NaN, p99: NaN, window: 0, blocks: 0 });
-  process.stdout.write(
-    [
-      "",
-      `bench:consensus  ${validators} validators (separate processes, p2p over 127.0.0.1), timeout_commit ${timeoutCommit}, ${senders} senders, ${seconds} s per rate`,
-      ...results.map((r) => `  offered ${String(r.rate).padStart(5)} tx/s   committed ${r.committed.toFixed(0).padStart(5)} tx/s   p50 ${r.p50.toFixed(0).padStart(5)} ms   p99 ${r.p99.toFixed(0).padStart(5)} ms   ${r.blocks} blocks`),
-      `  blocks per minute            ${((heights / runSeconds) * 60).toFixed(1)}`,
-      `  rounds per height            ${roundsPerHeight.toFixed(2)}`,
-      `  saturation (best committed)  ${best.committed.toFixed(0)} tx/s at offered ${best.rate} tx/s (p50 ${best.p50.toFixed(0)} ms)`,
-      `  best with p50 <= 1.5 s       ${bestOk.committed.toFixed(0)} tx/s at offered ${bestOk.rate} tx/s`,
-      `  rejected at broadcast        ${rejected}${firstError ? ` (first: ${firstError.slice(0, 160)})` : ""}`,
-      `  raw ed25519 verify           ${baseline.toFixed(0)} verifies/s (this process, one core)`,
-      `  ratio saturation/verify      ${(best.committed / baseline).toFixed(3)}`,
-      "",
-    ].join("\n"),
-  );
+  return { engine, results, blocksPerMinute: (heights / runSeconds) * 60, roundsPerHeight, best, bestOk, rejected, firstError };
+}
+
+function report(r: EngineResult, baseline: number): string[] {
+  const name = r.engine === "cometbft" ? "CometBFT v0.38 + the app over ABCI" : "the TypeScript engine";
+  return [
+    "",
+    `bench:consensus  ${name}: ${validators} validators (separate processes, p2p over 127.0.0.1), timeout_commit ${timeoutCommit}, ${senders} senders, ${seconds} s per rate`,
+    ...r.results.map((x) => `  offered ${String(x.rate).padStart(5)} tx/s   committed ${x.committed.toFixed(0).padStart(5)} tx/s   p50 ${x.p50.toFixed(0).padStart(5)} ms   p99 ${x.p99.toFixed(0).padStart(5)} ms   ${x.blocks} blocks`),
+    `  blocks per minute            ${r.blocksPerMinute.toFixed(1)}`,
+    `  rounds per height            ${r.roundsPerHeight.toFixed(2)}`,
+    `  saturation (best committed)  ${r.best.committed.toFixed(0)} tx/s at offered ${r.best.rate} tx/s (p50 ${r.best.p50.toFixed(0)} ms)`,
+    `  best with p50 <= 1.5 s       ${r.bestOk.committed.toFixed(0)} tx/s at offered ${r.bestOk.rate} tx/s`,
+    `  rejected at broadcast        ${r.rejected}${r.firstError ? ` (first: ${r.firstError.slice(0, 160)})` : ""}`,
+    `  raw ed25519 verify           ${baseline.toFixed(0)} verifies/s (this process, one core)`,
+    `  ratio saturation/verify      ${(r.best.committed / baseline).toFixed(3)}`,
+  ];
+}
+
+/** CometBFT / TypeScript engine, per rate and overall. */
+function ratios(ts: EngineResult, cb: EngineResult): string[] {
+  const q = (a: number, b: number) => (b > 0 && Number.isFinite(a) && Number.isFinite(b) ? (a / b).toFixed(2) : "n/a");
+  return [
+    "",
+    "ratio CometBFT / TypeScript engine (same machine, same run, same txs)",
+    ...ts.results.map((t, i) => {
+      const c = cb.results[i]!;
+      return `  offered ${String(t.rate).padStart(5)} tx/s   committed ${q(c.committed, t.committed).padStart(5)}x   p50 ${q(c.p50, t.p50).padStart(5)}x   p99 ${q(c.p99, t.p99).padStart(5)}x`;
+    }),
+    `  blocks per minute            ${q(cb.blocksPerMinute, ts.blocksPerMinute)}x`,
+    `  saturation                   ${q(cb.best.committed, ts.best.committed)}x`,
+    "",
+  ];
+}
+
+async function main(): Promise<void> {
+  const baseline = rawEd25519Rate();
+  const ts = await runEngine("tcompute");
+  const cb = engineArg === "cometbft" ? await runEngine("cometbft") : null;
+  const lines = [...report(ts, baseline), ...(cb === null ? [""] : [...report(cb, baseline), ...ratios(ts, cb)])];
+  process.stdout.write(lines.join("\n"));
 }
 
 await main();

@@ -108,7 +108,9 @@ async function main(): Promise<void> {
       const body = JSON.stringify(batch.map((t, i) => ({ jsonrpc: "2.0", id: i, method: "broadcast_tx_sync", params: { tx: t.b64 } })));
       const t0 = performance.now();
       for (const t of batch) sentAt.set(t.hash, t0);
-      const res = (await (await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body })).json()) as Array<{ result?: { code: number; log: string } }>;
+      const answer = (await (await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body })).json()) as Array<{ result?: { code: number; log: string } }>;
+      // A batch with one answer gets it unwrapped, as from CometBFT.
+      const res = Array.isArray(answer) ? answer : [answer];
       for (const r of res) {
         if (r.result?.code !== 0) {
           rejected++;

@@ -53,6 +53,7 @@ max_open_connections = ${c.rpc.max_open_connections}
 max_subscription_clients = ${c.rpc.max_subscription_clients}
 max_subscriptions_per_client = ${c.rpc.max_subscriptions_per_client}
 max_body_bytes = ${c.rpc.max_body_bytes}
+max_request_batch_size = ${c.rpc.max_batch_requests}
 timeout_broadcast_tx_commit = "10s"
 
 [p2p]

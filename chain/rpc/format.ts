@@ -115,13 +115,15 @@ export function txResultJson(r: ExecTxResult): Json {
 export function blockResultsJson(height: bigint, r: ResponseFinalizeBlock): Json {
   return {
     height: height.toString(),
-    txs_results: r.txResults.map(txResultJson),
-    finalize_block_events: eventsJson(r.events),
-    validator_updates: r.validatorUpdates.map((v) => ({
+    // CometBFT's ResultBlockResults: nil Go slices are null, []byte is base64.
+    txs_results: r.txResults.length === 0 ? null : r.txResults.map(txResultJson),
+    finalize_block_events: r.events.length === 0 ? null : eventsJson(r.events),
+    // CometBFT writes an empty list of updates as null (a nil Go slice).
+    validator_updates: r.validatorUpdates.length === 0 ? null : r.validatorUpdates.map((v) => ({
       pub_key: { type: "tendermint/PubKeyEd25519", value: b64(v.pubKey?.ed25519 ?? new Uint8Array()) },
       power: v.power.toString(),
     })),
     consensus_param_updates: null,
-    app_hash: hex(r.appHash),
+    app_hash: b64(r.appHash),
   };
 }

@@ -20,6 +20,12 @@ function wrapQueryError(e: unknown): never {
   throw e;
 }
 
+/** A query that does not parse fails the method (-32603), as CometBFT's tx_search and block_search. */
+function wrapQueryParseError(e: unknown): never {
+  if (e instanceof CodedError) throw internalError(`failed to parse query: ${e.message}`);
+  throw e;
+}
+
 async function heightParam(node: RpcBackend, p: Params): Promise<bigint> {
   const latest = node.blockStore.height;
   const h = optInt(p, "height", 0n, maxHeight) ?? 0n;
@@ -168,13 +174,13 @@ export const methods: Record<string, Method> = {
     try {
       q = parseEventQuery(reqString(p, "query"));
     } catch (e) {
-      wrapQueryError(e);
+      wrapQueryParseError(e);
     }
     const perPage = Number(optInt(p, "per_page", 1n, 1_000_000n) ?? 30n);
     const per = Math.min(perPage, 100);
     const page = Number(optInt(p, "page", 1n, 1_000_000n) ?? 1n);
     const order = optString(p, "order_by") ?? "asc";
-    if (order !== "asc" && order !== "desc" && order !== "") throw invalidParams("order_by must be asc or desc");
+    if (order !== "asc" && order !== "desc" && order !== "") throw internalError("expected order_by to be either `asc` or `desc` or empty");
     let res;
     try {
       res = await node.txIndex.search(q, page, per, order === "desc" ? "desc" : "asc", node.config.rpc.max_tx_search_entries);
@@ -182,7 +188,7 @@ export const methods: Record<string, Method> = {
       wrapQueryError(e);
     }
     const pages = Math.max(1, Math.ceil(res.total / per));
-    if (page > pages) throw invalidParams(`page should be within [1, ${pages}] range, given ${page}`);
+    if (page > pages) throw internalError(`page should be within [1, ${pages}] range, given ${page}`);
     return { txs: res.txs.map(txJson), total_count: res.total.toString() };
   },
 
@@ -197,12 +203,12 @@ export const methods: Record<string, Method> = {
     try {
       q = parseEventQuery(reqString(p, "query"));
     } catch (e) {
-      wrapQueryError(e);
+      wrapQueryParseError(e);
     }
     const per = Math.min(Number(optInt(p, "per_page", 1n, 1_000_000n) ?? 30n), 100);
     const page = Number(optInt(p, "page", 1n, 1_000_000n) ?? 1n);
     const order = optString(p, "order_by") ?? "asc";
-    if (order !== "asc" && order !== "desc" && order !== "") throw invalidParams("order_by must be asc or desc");
+    if (order !== "asc" && order !== "desc" && order !== "") throw internalError("expected order_by to be either `asc` or `desc` or empty");
     let lo = node.blockStore.base;
     let hi = node.blockStore.height;
     for (const c of q) {
@@ -231,7 +237,7 @@ export const methods: Record<string, Method> = {
     }
     if (order === "desc") matched.reverse();
     const pages = Math.max(1, Math.ceil(matched.length / per));
-    if (page > pages) throw invalidParams(`page should be within [1, ${pages}] range, given ${page}`);
+    if (page > pages) throw internalError(`page should be within [1, ${pages}] range, given ${page}`);
     const blocks: Json[] = [];
     for (const h of matched.slice((page - 1) * per, page * per)) {
       const block = await node.blockStore.loadBlock(h);
@@ -300,7 +306,10 @@ export const methods: Record<string, Method> = {
   },
 
   async genesis(node) {
-    return { genesis: node.genesis.doc as unknown as Json };
+    // CometBFT's GenesisDoc omits an empty validator list (`validators,omitempty`).
+    const doc = { ...(node.genesis.doc as unknown as Record<string, Json>) };
+    if (Array.isArray(doc["validators"]) && doc["validators"].length === 0) delete doc["validators"];
+    return { genesis: doc };
   },
 
   async net_info(node) {

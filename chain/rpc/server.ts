@@ -44,24 +44,40 @@ function ok(id: Id, result: Json): Json {
   return { jsonrpc: "2.0", id, result };
 }
 
-function fail(id: Id, code: number, message: string, data: string): Json {
-  return { jsonrpc: "2.0", id, error: { code, message, data } };
+/** An error answer as CometBFT writes it: no `id` when it is unknown, no `data` when empty. */
+function fail(id: Id, code: number, message: string, data = ""): Json {
+  const error: Json = data === "" ? { code, message } : { code, message, data };
+  return id === null ? { jsonrpc: "2.0", error } : { jsonrpc: "2.0", id, error };
 }
 
-function parseRequest(raw: unknown): Request | Json {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return fail(null, -32600, "Invalid Request", "request must be a JSON object");
+const parseError = (data: string) => fail(null, -32700, "Parse error. Invalid JSON", data);
+
+/** A body entry that CometBFT's decoder (Go's encoding/json into RPCRequest) refuses: the whole body is a parse error. */
+class BadEntry extends Error {}
+
+/**
+ * One entry of a JSON-RPC body, read as CometBFT reads it: an entry without an id (or with a
+ * null one) is a notification and gets no answer (null here); `jsonrpc` is not checked; a
+ * missing method is the empty name (-32601). An entry Go cannot decode (not an object, an id
+ * that is neither a number nor a string, a method or jsonrpc that is not a string) makes the
+ * whole body a parse error.
+ */
+function parseRequest(raw: unknown): Request | Json | null {
+  if (raw === null) return null;
+  if (typeof raw !== "object" || Array.isArray(raw)) throw new BadEntry("a request must be a JSON object");
   const r = raw as Record<string, unknown>;
+  for (const k of ["jsonrpc", "method"]) {
+    if (r[k] !== undefined && r[k] !== null && typeof r[k] !== "string") throw new BadEntry(`${k} must be a string`);
+  }
   const id = r["id"];
-  const validId = id === undefined || id === null || typeof id === "number" || typeof id === "string";
-  if (!validId) return fail(null, -32600, "Invalid Request", "id must be a number, a string or null");
-  const rid = (id ?? null) as Id;
-  if (r["jsonrpc"] !== "2.0") return fail(rid, -32600, "Invalid Request", 'jsonrpc must be "2.0"');
-  if (typeof r["method"] !== "string") return fail(rid, -32600, "Invalid Request", "method must be a string");
+  if (id === undefined || id === null) return null;
+  if (typeof id !== "number" && typeof id !== "string") throw new BadEntry("id must be a number or a string");
+  const method = typeof r["method"] === "string" ? r["method"] : "";
   const params = r["params"] ?? {};
   if (typeof params !== "object" || params === null || Array.isArray(params)) {
-    return fail(rid, -32602, "Invalid params", "params must be an object of named params");
+    return fail(id, -32602, "Invalid params", "error converting json params to arguments: params must be an object of named params");
   }
-  return { id: rid, method: r["method"], params: params as Params };
+  return { id, method, params: params as Params };
 }
 
 function isRequest(x: Request | Json): x is Request {
@@ -73,7 +89,7 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
 
   async function call(req: Request): Promise<Json> {
     const m = Object.prototype.hasOwnProperty.call(methods, req.method) ? methods[req.method] : undefined;
-    if (m === undefined) return fail(req.id, -32601, "Method not found", `method ${JSON.stringify(req.method)} is not served`);
+    if (m === undefined) return fail(req.id, -32601, "Method not found");
     try {
       return ok(req.id, await m(node, req.params));
     } catch (e) {
@@ -103,22 +119,32 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
    * of broadcasts starts in order (each enters the mempool queue synchronously, keeping one
    * sender's sequence order) and has its signatures checked in parallel.
    */
-  async function handleBody(body: string): Promise<string> {
+  async function handleBody(body: string): Promise<{ status: number; text: string }> {
     let raw: unknown;
     try {
       raw = JSON.parse(body);
     } catch (e) {
-      return JSON.stringify(fail(null, -32700, "Parse error", `invalid JSON: ${(e as Error).message}`));
+      return { status: 500, text: JSON.stringify(parseError(`error unmarshaling request: ${(e as Error).message}`)) };
     }
-    if (!Array.isArray(raw)) {
-      const req = parseRequest(raw);
-      return isRequest(req) ? callText(req, cfg.max_response_bytes) : JSON.stringify(req);
+    const entries = Array.isArray(raw) ? raw : [raw];
+    if (entries.length > cfg.max_batch_requests) {
+      return { status: 200, text: JSON.stringify(fail(null, -32600, "Invalid Request", `batch of ${entries.length} requests is longer than rpc.max_batch_requests (${cfg.max_batch_requests})`)) };
     }
-    if (raw.length === 0) return JSON.stringify(fail(null, -32600, "Invalid Request", "empty batch"));
-    if (raw.length > cfg.max_batch_requests) {
-      return JSON.stringify(fail(null, -32600, "Invalid Request", `batch of ${raw.length} requests is longer than rpc.max_batch_requests (${cfg.max_batch_requests})`));
+    let parsed: Array<Request | Json | null>;
+    try {
+      parsed = entries.map(parseRequest);
+    } catch (e) {
+      if (!(e instanceof BadEntry)) throw e;
+      return { status: 500, text: JSON.stringify(parseError(`error unmarshaling request: ${e.message}`)) };
     }
-    const reqs = raw.map(parseRequest);
+    // Notifications get no answer; a body of only notifications (or an empty batch) gets an
+    // empty one, and a batch with one answer gets it unwrapped, as from CometBFT.
+    const reqs = parsed.filter((r): r is Request | Json => r !== null);
+    if (reqs.length === 0) return { status: 200, text: "" };
+    if (reqs.length === 1) {
+      const req = reqs[0]!;
+      return { status: 200, text: isRequest(req) ? await callText(req, cfg.max_response_bytes) : JSON.stringify(req) };
+    }
     // The smallest answer each call can get (its error), summed from the end: what must stay free
     // after serving call k so that the calls after it still fit as errors within the cap.
     const minimal = reqs.map((r) => JSON.stringify(isRequest(r) ? tooLarge(r.id) : r).length + 1);
@@ -148,7 +174,7 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
       i = j;
       await new Promise<void>((r) => setImmediate(r));
     }
-    return `[${out.join(",")}]`;
+    return { status: 200, text: `[${out.join(",")}]` };
   }
 
   /** CORS as CometBFT's: none unless rpc.cors_allowed_origins lists the request's origin (or "*"). */
@@ -170,16 +196,30 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
       return;
     }
     const url = new URL(req.url ?? "/", "http://localhost");
-    if (req.method === "GET") {
-      const name = url.pathname.slice(1);
-      if (name === "") {
-        const links = Object.keys(methods).sort().map((m) => `<a href="/${m}">/${m}</a>`).join("<br>");
-        send(res, 200, `<html><body>Available endpoints:<br>${links}</body></html>`, "text/html");
+    const name = url.pathname.slice(1);
+    const listEndpoints = () => {
+      const links = Object.keys(methods).sort().map((m) => `<a href="/${m}">/${m}</a>`).join("<br>");
+      send(res, 200, `<html><body>Available endpoints:<br>${links}</body></html>`, "text/html");
+    };
+    // As CometBFT's mux: `/<method>` (GET or POST) takes its params from the URI and answers an
+    // error with HTTP 500; `/` takes JSON-RPC bodies; any other path is 404.
+    if (name !== "" && (req.method === "GET" || req.method === "POST")) {
+      req.resume();
+      if (!Object.prototype.hasOwnProperty.call(methods, name)) {
+        send(res, 404, "404 page not found\n", "text/plain; charset=utf-8");
         return;
       }
       const params: Params = {};
       for (const [k, v] of url.searchParams) params[k] = v;
-      void callText({ id: -1, method: name, params }, cfg.max_response_bytes).then((r) => send(res, 200, r));
+      void call({ id: -1, method: name, params }).then((r) => {
+        const text = JSON.stringify(r);
+        if (text.length > cfg.max_response_bytes) send(res, 500, tooLarge(-1));
+        else send(res, "error" in (r as Record<string, Json>) ? 500 : 200, text);
+      });
+      return;
+    }
+    if (req.method === "GET") {
+      listEndpoints();
       return;
     }
     if (req.method !== "POST") {
@@ -190,8 +230,12 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
       req,
       res,
       opts.config.max_body_bytes,
-      () => send(res, 413, fail(null, -32600, "Invalid Request", `request body larger than ${opts.config.max_body_bytes} bytes`)),
-      (body) => void handleBody(body.toString("utf8")).then((r) => send(res, 200, r)),
+      // CometBFT's http.MaxBytesReader fails the read: HTTP 400, -32600.
+      () => send(res, 400, fail(null, -32600, "Invalid Request", "error reading request body: http: request body too large")),
+      (body) => {
+        if (body.length === 0) return listEndpoints();
+        void handleBody(body.toString("utf8")).then((r) => send(res, r.status, r.text));
+      },
     );
   }
 
@@ -230,14 +274,14 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
       for (const m of matchEvent(subs, e)) sendWs(ok(m.sub.id, { query: m.sub.text, data: m.data, events: eventMapJson(m.events) }));
     });
     ws.on("message", (data, isBinary) => {
-      if (isBinary) return sendWs(fail(null, -32700, "Parse error", "binary messages are not accepted"));
-      let raw: unknown;
+      if (isBinary) return sendWs(parseError("binary messages are not accepted"));
+      let req: Request | Json | null;
       try {
-        raw = JSON.parse(data.toString());
+        req = parseRequest(JSON.parse(data.toString()));
       } catch (e) {
-        return sendWs(fail(null, -32700, "Parse error", `invalid JSON: ${(e as Error).message}`));
+        return sendWs(parseError(`error unmarshaling request: ${(e as Error).message}`));
       }
-      const req = parseRequest(raw);
+      if (req === null) return; // a notification: no answer
       if (!isRequest(req)) return sendWs(req);
       if (req.method === "subscribe" || req.method === "unsubscribe") {
         const text = req.params["query"];

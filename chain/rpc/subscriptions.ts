@@ -1,6 +1,6 @@
 import type { NodeEvent } from "../events/eventBus.js";
 import { queryMatches, type EventMap, type EventQuery } from "../store/eventQuery.js";
-import { b64, blockIdJson, blockJson, eventsJson, headerJson, hex, txResultJson, type Json } from "./format.js";
+import { b64, blockIdJson, blockJson, eventsJson, headerJson, txResultJson, type Json } from "./format.js";
 
 /** The event payloads CometBFT sends to subscribers, for each event a query can match. */
 export function eventPayloads(e: NodeEvent): Array<{ events: EventMap; data: () => Json }> {
@@ -25,12 +25,13 @@ export function eventPayloads(e: NodeEvent): Array<{ events: EventMap; data: () 
         value: {
           block: blockJson(e.block),
           block_id: blockIdJson(e.blockId),
+          // As CometBFT's ResponseFinalizeBlock JSON: empty lists and bytes left out
+          // (omitempty), validator_updates null when empty, app_hash base64 ([]byte).
           result_finalize_block: {
-            events: eventsJson(e.results.events),
-            tx_results: e.results.txResults.map(txResultJson),
-            validator_updates: [],
-            consensus_param_updates: null,
-            app_hash: hex(e.results.appHash),
+            ...(e.results.events.length === 0 ? {} : { events: eventsJson(e.results.events) }),
+            ...(e.results.txResults.length === 0 ? {} : { tx_results: e.results.txResults.map(txResultJson) }),
+            validator_updates: null,
+            ...(e.results.appHash.length === 0 ? {} : { app_hash: b64(e.results.appHash) }),
           },
         },
       }),

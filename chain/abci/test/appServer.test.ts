@@ -95,6 +95,7 @@ describe("the app as a CometBFT app process (startAbciApp) and its home", () => 
     assert.equal(readCometSetting(home, null, "log_level"), "error", "CometBFT has no warn level");
     assert.equal(readCometSetting(home, "rpc", "no_such_key"), null);
     assert.match(cometConfigToml(c, "tcp://x:1"), /addr_book_strict = false\nallow_duplicate_ip = true/, "loopback localnets");
+    assert.match(cometConfigToml(c, "tcp://x:1"), /\nmax_request_batch_size = 50\n/, "rpc.max_batch_requests carries over (CometBFT's own default is 10)");
     assert.deepEqual(JSON.parse(readFileSync(homePaths(home).privValidatorState, "utf8")), { height: "0", round: 0, step: 0 });
     // An operator's edits survive.
     const path = join(home, "config", "config.toml");

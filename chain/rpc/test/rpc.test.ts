@@ -67,9 +67,43 @@ describe("RPC methods on an in-process node", function () {
     assert.deepEqual(seen, hashes);
     const desc = (await call("tx_search", { query: q, order_by: "desc", per_page: "1" })).result as { txs: Array<{ hash: string }> };
     assert.equal(desc.txs[0]!.hash, hashes[5]);
-    assert.equal((await call("tx_search", { query: q, per_page: "2", page: "4" })).error?.code, -32602);
+    // A page past the end fails the method, as in CometBFT (-32603; see rpcDiff.e2e).
+    assert.equal((await call("tx_search", { query: q, per_page: "2", page: "4" })).error?.code, -32603);
     const none = (await call("tx_search", { query: "message.sender='tc1nobody'" })).result as { total_count: string };
     assert.equal(none.total_count, "0");
+  });
+
+  it("reads bodies and paths as CometBFT does (the rules rpcDiff.e2e checks against CometBFT itself)", async () => {
+    const post = async (body: string, path = "/") => {
+      const r = await fetch(url + path, { method: "POST", body });
+      return { status: r.status, text: await r.text() };
+    };
+    const parse = await post("{not json");
+    assert.equal(parse.status, 500);
+    assert.deepEqual(Object.keys(JSON.parse(parse.text) as object).sort(), ["error", "jsonrpc"], "no id when it is unknown");
+    assert.equal((JSON.parse(parse.text) as Reply).error!.message, "Parse error. Invalid JSON");
+    const big = await post("x".repeat(1_000_001));
+    assert.equal(big.status, 400);
+    assert.equal((JSON.parse(big.text) as Reply).error!.code, -32600);
+    assert.deepEqual(await post(JSON.stringify({ jsonrpc: "2.0", method: "health" })), { status: 200, text: "" }, "a notification gets no answer");
+    assert.deepEqual(await post("[]"), { status: 200, text: "" });
+    const one = JSON.parse((await post(JSON.stringify([{ jsonrpc: "2.0", id: 7, method: "health" }, { method: "health" }]))).text) as Reply & { id: number };
+    assert.equal(one.id, 7, "a batch with one answer gets it alone");
+    const noMethod = JSON.parse((await post(JSON.stringify({ id: 2 }))).text) as Reply;
+    assert.deepEqual(noMethod.error, { code: -32601, message: "Method not found" }, "no method is the empty name; no data");
+    assert.equal((await post(JSON.stringify([{ jsonrpc: "2.0", id: true, method: "health" }]))).status, 500, "an id Go cannot decode makes the body a parse error");
+    assert.match((await post("")).text, /Available endpoints/);
+    assert.equal((await post("", "/health")).status, 200);
+    assert.equal((await post("{}", "/nowhere")).status, 404);
+    assert.equal((await fetch(`${url}/block?height=999999`)).status, 500);
+    assert.equal((await fetch(`${url}/block?height=abc`)).status, 500);
+    assert.equal((await fetch(`${url}/no_such_method`)).status, 404);
+    assert.equal((await call("tx_search", { query: "tx.height >>> 5" })).error?.code, -32603);
+    const genesis = (await call("genesis")).result as { genesis: Record<string, unknown> };
+    const vals = genesis.genesis["validators"];
+    assert.ok(vals === undefined || (Array.isArray(vals) && vals.length > 0), "an empty genesis validator list is left out");
+    const empty = (await call("block_results", { height: "1" })).result as Record<string, unknown>;
+    assert.equal(empty["validator_updates"], null);
   });
 
   it("serves GET requests with quoted strings and 0x-hex bytes", async () => {
