@@ -2,11 +2,11 @@ import type { AppModule } from "../sdk/module.js";
 import { defaultGenesis, exportGenesis, initGenesis, parseGenesis } from "./genesis.js";
 import { jobsInvariants } from "./invariants.js";
 import type { JobsKeeper } from "./keeper.js";
+import { advancePhases, expireDue, pruneDue } from "./lifecycle.js";
 import { matchPending } from "./matching.js";
 import { jobsMsgRoutes } from "./msgServer.js";
 import { jobsQueries } from "./queryServer.js";
 import { jobsUpdateParamsRoute } from "./updateParams.js";
-import { advancePhases } from "./settlement.js";
 
 export function createJobsModule(keeper: JobsKeeper): AppModule {
   return {
@@ -24,9 +24,9 @@ export function createJobsModule(keeper: JobsKeeper): AppModule {
       // imported state must be the exported one, not one block of matching further.
       if (ctx.mode === "genesis") return;
       advancePhases(ctx, keeper);
-      keeper.expire(ctx);
+      expireDue(ctx, keeper);
       matchPending(ctx, keeper);
-      keeper.prune(ctx);
+      pruneDue(ctx, keeper);
     },
     invariants: jobsInvariants(keeper),
   };
