@@ -62,6 +62,13 @@ export interface Strategy {
   computeCost: number;
   /** Reports the input unusable instead of computing (absent: never does). */
   unusable?(j: Job): { reason: UnusableReason; input: number } | null;
+  /**
+   * Copies instead of computing: commits to nothing it knows, then reveals another assignee's
+   * revealed result under its own commitment (which the chain refuses).
+   */
+  copies?: boolean;
+  /** Its txs may be refused (an adversary probing the chain): workersStep does not fail on them. */
+  mayFail?: boolean;
 }
 
 export const strategies = {
@@ -74,6 +81,8 @@ export const strategies = {
   ghost: { name: "ghost", output: (j) => honestOutput(j), reveals: false, computeCost: 1 },
   /** Never answers. */
   absent: { name: "absent", output: () => null, reveals: false, computeCost: 0 },
+  /** Copies another assignee's revealed result instead of running the model. */
+  copying: { name: "copying", output: () => null, reveals: true, computeCost: 0, copies: true, mayFail: true },
   /** Colluders agree on a cheap fake answer derived from the job id only. */
   colluding: {
     name: "colluding",
@@ -82,6 +91,16 @@ export const strategies = {
     computeCost: 0,
   },
 } satisfies Record<string, Strategy>;
+
+export interface SimWorkerOptions {
+  /**
+   * Send the reveal in the commitment's tx when that commitment completes the job's set, as
+   * client/worker does (docs/jobs.md, "Latency"); off: always a block later.
+   */
+  bundleReveal?: boolean;
+  /** Called with the job id and the model runs spent on it (for verification overhead). */
+  onRun?: (jobId: string, runs: number) => void;
+}
 
 export class SimWorker {
   /** Results committed, per job id, waiting for the reveal window. */
@@ -92,6 +111,7 @@ export class SimWorker {
     readonly key: RawKey,
     public strategy: Strategy,
     readonly rule: (model: string) => ComparisonRule,
+    readonly opts: SimWorkerOptions = {},
   ) {}
 
   get address(): string {
@@ -106,31 +126,53 @@ export class SimWorker {
       const a = j.assignments.find((x) => x.provider === this.address);
       if (a === undefined) continue;
       if (j.state === JobState.assigned && a.commitment.length === 0 && !this.pending.has(j.id)) {
+        const last = j.assignments.every((x) => x.provider === this.address || x.commitment.length > 0);
         const bad = this.strategy.unusable?.(j) ?? null;
         if (bad !== null) {
           const salt = createHash("sha256").update(`salt/${this.address}/${j.id}`).digest();
-          this.pending.set(j.id, { output: [], sketch: { components: [], topK: [], length: 0 }, digest: new Uint8Array(), salt, unusable: bad });
+          const r: Result = { output: [], sketch: { components: [], topK: [], length: 0 }, digest: new Uint8Array(), salt, unusable: bad };
+          this.pending.set(j.id, r);
           msgs.push(any(codecs.msgCommitResult.typeUrl, codecs.msgCommitResult.encode({ provider: this.address, jobId: j.id, commitment: unusableCommitmentOf(j.id, this.address, salt, bad.reason, bad.input) })));
+          if (last && this.opts.bundleReveal === true && this.strategy.reveals) msgs.push(this.reveal(j, r));
+          continue;
+        }
+        if (this.strategy.copies === true) {
+          // Nothing to commit to yet: a commitment it cannot open with anyone else's result.
+          const r = resultOf(j, this.address, new Float32Array(64 * j.inputs.length), this.rule(j.model));
+          this.pending.set(j.id, r);
+          msgs.push(any(codecs.msgCommitResult.typeUrl, codecs.msgCommitResult.encode({ provider: this.address, jobId: j.id, commitment: createHash("sha256").update(`copier/${this.address}/${j.id}`).digest() })));
           continue;
         }
         const out = this.strategy.output(j, byId);
         if (out === null) continue;
-        this.spent += this.strategy.computeCost * j.inputs.length;
+        const runs = this.strategy.computeCost * j.inputs.length;
+        this.spent += runs;
+        if (runs > 0) this.opts.onRun?.(j.id, runs);
         const r = resultOf(j, this.address, out, this.rule(j.model));
         this.pending.set(j.id, r);
         msgs.push(any(codecs.msgCommitResult.typeUrl, codecs.msgCommitResult.encode({ provider: this.address, jobId: j.id, commitment: commitmentOf(j.id, this.address, r.salt, r.digest, r.sketch) })));
+        if (last && this.opts.bundleReveal === true && this.strategy.reveals) {
+          this.pending.delete(j.id);
+          msgs.push(this.reveal(j, r));
+        }
       } else if (j.state === JobState.revealing && a.commitment.length > 0 && a.revealedHeight === "0" && this.strategy.reveals) {
         const r = this.pending.get(j.id);
         if (r === undefined) continue;
         this.pending.delete(j.id);
-        if (r.unusable !== undefined) {
-          msgs.push(any(codecs.msgRevealUnusable.typeUrl, codecs.msgRevealUnusable.encode({ provider: this.address, jobId: j.id, salt: r.salt, reason: r.unusable.reason, inputIndex: r.unusable.input })));
+        if (this.strategy.copies === true) {
+          const other = j.assignments.find((x) => x.provider !== this.address && x.sketch !== null && x.revealedHeight !== "0");
+          if (other !== undefined) msgs.push(any(codecs.msgRevealResult.typeUrl, codecs.msgRevealResult.encode({ provider: this.address, jobId: j.id, salt: r.salt, digest: other.digest, sketch: other.sketch, outputUri: `sim://${this.address}/${j.id}` })));
           continue;
         }
-        msgs.push(any(codecs.msgRevealResult.typeUrl, codecs.msgRevealResult.encode({ provider: this.address, jobId: j.id, salt: r.salt, digest: r.digest, sketch: sketchToPb(r.sketch), outputUri: `sim://${this.address}/${j.id}` })));
+        msgs.push(this.reveal(j, r));
       }
     }
     return msgs;
+  }
+
+  private reveal(j: Job, r: Result): Any {
+    if (r.unusable !== undefined) return any(codecs.msgRevealUnusable.typeUrl, codecs.msgRevealUnusable.encode({ provider: this.address, jobId: j.id, salt: r.salt, reason: r.unusable.reason, inputIndex: r.unusable.input }));
+    return any(codecs.msgRevealResult.typeUrl, codecs.msgRevealResult.encode({ provider: this.address, jobId: j.id, salt: r.salt, digest: r.digest, sketch: sketchToPb(r.sketch), outputUri: `sim://${this.address}/${j.id}` }));
   }
 }
 
@@ -154,13 +196,18 @@ export async function jobsOf(chain: TestChain, provider: string): Promise<Job[]>
   return codecs.queryJobsResponse.decode(res.value).jobs.filter((j) => j.state === JobState.assigned || j.state === JobState.revealing);
 }
 
-/** One block in which every worker sends what it has to (plus any extra txs). */
-export async function workersStep(chain: TestChain, workers: readonly SimWorker[], extra: Uint8Array[] = []): Promise<void> {
+/** One block in which every worker sends what it has to (plus any extra txs); returns the block's results. */
+export async function workersStep(chain: TestChain, workers: readonly SimWorker[], extra: Uint8Array[] = []): Promise<Awaited<ReturnType<TestChain["deliver"]>>> {
   const txs: Uint8Array[] = [...extra];
+  const senders: Array<SimWorker | null> = extra.map(() => null);
   for (const w of workers) {
     const msgs = w.messages(await jobsOf(chain, w.address));
-    if (msgs.length > 0) txs.push(await signedBy(chain, w.key, msgs));
+    if (msgs.length > 0) {
+      txs.push(await signedBy(chain, w.key, msgs));
+      senders.push(w);
+    }
   }
   const res = await chain.deliver(txs);
-  for (const [i, r] of res.txResults.entries()) if (r.code !== 0 && i >= extra.length) throw new Error(`worker tx failed: ${r.codespace}/${r.code} ${r.log}`);
+  for (const [i, r] of res.txResults.entries()) if (r.code !== 0 && senders[i] !== null && senders[i]!.strategy.mayFail !== true) throw new Error(`worker tx failed: ${r.codespace}/${r.code} ${r.log}`);
+  return res;
 }

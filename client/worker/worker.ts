@@ -3,6 +3,8 @@ import { createServer, type Server } from "node:http";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { OfflineDirectSigner } from "@cosmjs/proto-signing";
+import { calculateFee, GasPrice } from "@cosmjs/stargate";
+import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import WebSocket from "ws";
 import { bech32Prefix, decodeAddress, encodeAddress } from "../../modules/sdk/address.js";
 import { commitmentOf, computeSketch, jobsCodecs, JobState, sketchToPb, type ComparisonRule, type Job, type Sketch } from "../../modules/jobs/index.js";
@@ -59,6 +61,8 @@ export interface WorkerOptions {
 }
 
 const defaultMaxInputBytes = 64 << 20;
+/** A message handed to the node is not sent again before this (unless it was refused): a few blocks. */
+const resendAfterMs = 5000;
 
 /** The job's input cannot be used (the requester's doing, as far as this worker can tell). */
 export class UnusableInputError extends Error {
@@ -92,6 +96,10 @@ export class Worker {
   private backoffUntil = 0;
   private failures = 0;
   private batchFailed = false;
+  /** Account number and the next sequence, kept here so that txs need not wait for their block. */
+  private signerData: { accountNumber: bigint; sequence: number; chainId: string } | null = null;
+  /** Messages sent and not yet seen on chain (job id/kind → when): not sent again for a while. */
+  private sent = new Map<string, number>();
   url = "";
 
   constructor(readonly o: WorkerOptions) {
@@ -176,16 +184,24 @@ export class Worker {
     const msgs: Array<{ typeUrl: string; value: unknown }> = [];
     const chain = await this.connect();
     const jobs = this.o.audit === true ? [] : await chain.query.jobs.byProvider(this.o.address);
+    const now = Date.now();
+    for (const [key, at] of this.sent) if (now - at > resendAfterMs) this.sent.delete(key);
+    const due = (jobId: string, kind: string) => !this.sent.has(`${jobId}/${kind}`);
     for (const j of jobs) {
       const a = j.assignments.find((x) => x.provider === this.o.address);
       if (a === undefined) continue;
       const mine = this.store.get("result", j.id);
       if (j.state === JobState.assigned && a.commitment.length === 0) {
-        if (mine !== null) msgs.push({ typeUrl: jobsCodecs.msgCommitResult.typeUrl, value: { provider: this.o.address, jobId: j.id, commitment: this.commitmentOf(j.id, mine) } });
-        else if (!this.running.has(j.id) && this.running.size < (this.o.slots ?? 4) && this.mayRetry(j.id)) this.run(j);
-      } else if (j.state === JobState.revealing && a.commitment.length > 0 && a.revealedHeight === "0" && mine !== null && this.o.holdReveals !== true) {
-        if (mine.unusable !== undefined) msgs.push({ typeUrl: jobsCodecs.msgRevealUnusable.typeUrl, value: { provider: this.o.address, jobId: j.id, salt: Buffer.from(mine.salt, "hex"), reason: mine.unusable.reason, inputIndex: mine.unusable.input } });
-        else msgs.push({ typeUrl: jobsCodecs.msgRevealResult.typeUrl, value: { provider: this.o.address, jobId: j.id, salt: Buffer.from(mine.salt, "hex"), digest: Buffer.from(mine.digest, "hex"), sketch: mine.sketch, outputUri: `${this.url || this.o.publicUrl || ""}/outputs/${j.id}` } });
+        if (mine !== null && due(j.id, "commit")) {
+          msgs.push({ typeUrl: jobsCodecs.msgCommitResult.typeUrl, value: { provider: this.o.address, jobId: j.id, commitment: this.commitmentOf(j.id, mine) } });
+          this.sent.set(`${j.id}/commit`, now);
+          // The last commitment opens the reveals in its own tx, so the reveal can go with it:
+          // every other assignee is already bound to its result (docs/jobs.md, "Latency").
+          if (this.o.holdReveals !== true && j.assignments.every((x) => x.provider === this.o.address || x.commitment.length > 0)) msgs.push(this.revealOf(j.id, mine));
+        } else if (mine === null && !this.running.has(j.id) && this.running.size < (this.o.slots ?? 4) && this.mayRetry(j.id)) this.run(j);
+      } else if (j.state === JobState.revealing && a.commitment.length > 0 && a.revealedHeight === "0" && mine !== null && this.o.holdReveals !== true && due(j.id, "reveal")) {
+        msgs.push(this.revealOf(j.id, mine));
+        this.sent.set(`${j.id}/reveal`, now);
       }
       if (a.paid !== "0" && mine !== null && mine.paidCounted !== true) {
         this.metrics.earned += BigInt(a.paid);
@@ -195,6 +211,11 @@ export class Worker {
     if (this.o.audit === true) msgs.push(...(await this.auditMessages()));
     if (msgs.length > 0) await this.send(msgs);
     this.failures = 0;
+  }
+
+  private revealOf(jobId: string, mine: PendingResult): { typeUrl: string; value: unknown } {
+    if (mine.unusable !== undefined) return { typeUrl: jobsCodecs.msgRevealUnusable.typeUrl, value: { provider: this.o.address, jobId, salt: Buffer.from(mine.salt, "hex"), reason: mine.unusable.reason, inputIndex: mine.unusable.input } };
+    return { typeUrl: jobsCodecs.msgRevealResult.typeUrl, value: { provider: this.o.address, jobId, salt: Buffer.from(mine.salt, "hex"), digest: Buffer.from(mine.digest, "hex"), sketch: mine.sketch, outputUri: `${this.url || this.o.publicUrl || ""}/outputs/${jobId}` } };
   }
 
   private mayRetry(jobId: string): boolean {
@@ -208,20 +229,27 @@ export class Worker {
     return commitmentOf(jobId, this.o.address, Buffer.from(r.salt, "hex"), Buffer.from(r.digest, "hex"), sketch);
   }
 
-  /** One tx for everything due; when a batch fails, the messages go one by one next time. */
+  /**
+   * One tx for everything due; when a batch fails, the messages go one by one next time. A tx is
+   * handed to the node (CheckTx, which runs its messages) and not waited for: the next block's
+   * tick sees its effect in state, so a reveal can follow its commitment in the very next block.
+   * The sequence is counted here, and fetched again after a refusal.
+   */
   private async send(msgs: Array<{ typeUrl: string; value: unknown }>): Promise<void> {
     const client = (await this.connect()).signing;
     const batches = this.batchFailed ? msgs.map((m) => [m]) : [msgs];
     this.batchFailed = false;
     for (const batch of batches) {
       try {
-        const res = await client.signAndBroadcast(this.o.address, batch, 1.5);
-        if (res.code !== 0) {
-          this.metrics.txErrors++;
-          this.batchFailed = batches.length === 1 && batch.length > 1;
-          this.log(`worker: tx refused (code ${res.code}): ${res.rawLog ?? ""}`);
-          continue;
+        const fee = calculateFee(Math.ceil((await client.simulate(this.o.address, batch, "")) * 1.5), GasPrice.fromString(this.o.gasPrice ?? "0.0025utcu"));
+        if (this.signerData === null) {
+          const { accountNumber, sequence } = await client.getSequence(this.o.address);
+          this.signerData = { accountNumber: BigInt(accountNumber), sequence, chainId: await client.getChainId() };
         }
+        const signer = this.signerData;
+        const raw = await client.sign(this.o.address, batch, fee, "", signer);
+        await client.broadcastTxSync(TxRaw.encode(raw).finish());
+        signer.sequence++;
         for (const m of batch) {
           if (m.typeUrl === jobsCodecs.msgCommitResult.typeUrl) this.metrics.commits++;
           else if (m.typeUrl === jobsCodecs.msgRevealResult.typeUrl || m.typeUrl === jobsCodecs.msgRevealUnusable.typeUrl) this.metrics.reveals++;
@@ -229,7 +257,13 @@ export class Worker {
         }
       } catch (e) {
         this.metrics.txErrors++;
+        this.signerData = null;
         this.batchFailed = batch.length > 1;
+        // Sent again on a later tick (the chain's state says what is still due).
+        for (const m of batch) {
+          const v = m.value as { jobId?: string };
+          if (v.jobId !== undefined) for (const kind of ["commit", "reveal"]) this.sent.delete(`${v.jobId}/${kind}`);
+        }
         this.log(`worker: could not send ${batch.length} message(s): ${(e as Error).message}`);
       }
     }

@@ -1,23 +1,47 @@
-// Event types the jobs module emits (the module-shape test checks that every event the module's
-// code emits is listed here). Attributes name the job (`id`) and, where one is involved, the
-// provider; amounts are coins strings.
-export const eventTypes = {
-  /** Indexed on every state transition of a job: id, state, requester, note. */
+import { event, type Event } from "../sdk/events.js";
+import type { AuditStatus, JobState } from "./types.js";
+
+// Event types of the jobs module, and the one function per event that builds it (indexed, so that
+// tx_search and subscriptions can follow a job). Attribute values are strings, as ABCI carries them.
+
+export const jobsEvents = {
+  /** Every state change of a job (id, state, requester, note). */
   job: "job",
-  jobSubmitted: "job_submitted",
-  jobAssigned: "job_assigned",
-  jobCommitted: "job_committed",
-  jobRevealed: "job_revealed",
-  jobUnusableReported: "job_unusable_reported",
-  jobUnusable: "job_unusable",
-  jobPaid: "job_paid",
-  jobSlashed: "job_slashed",
-  jobSettled: "job_settled",
-  jobPruned: "job_pruned",
-  /** An audit opened or decided: id, status, reason. */
-  jobAudit: "job_audit",
-  jobVindicated: "job_vindicated",
+  submitted: "job_submitted",
+  assigned: "job_assigned",
+  committed: "job_committed",
+  revealed: "job_revealed",
+  unusableReported: "job_unusable_reported",
+  paid: "job_paid",
+  slashed: "job_slashed",
+  settled: "job_settled",
+  unusable: "job_unusable",
+  audit: "job_audit",
+  vindicated: "job_vindicated",
   auditVerdict: "audit_verdict",
-  /** Per block with matching work: jobs examined and matched. */
+  pruned: "job_pruned",
   matching: "matching",
 } as const;
+
+const e = jobsEvents;
+const s = (v: bigint | number) => v.toString();
+
+export const jobEvent = {
+  transition: (id: bigint, state: JobState, requester: string, note: string): Event => event(e.job, [["id", s(id)], ["state", String(state)], ["requester", requester], ["note", note]]),
+  submitted: (id: bigint, requester: string, model: string, escrow: string, batch: bigint): Event => event(e.submitted, [["id", s(id)], ["requester", requester], ["model", model], ["escrow", escrow], ["batch", s(batch)]]),
+  assigned: (id: bigint, provider: string, gpu: string): Event => event(e.assigned, [["id", s(id)], ["provider", provider], ["gpu", gpu]]),
+  committed: (id: bigint, provider: string): Event => event(e.committed, [["id", s(id)], ["provider", provider]]),
+  revealed: (id: bigint, provider: string): Event => event(e.revealed, [["id", s(id)], ["provider", provider]]),
+  unusableReported: (id: bigint, provider: string, reason: number, input: number): Event => event(e.unusableReported, [["id", s(id)], ["provider", provider], ["reason", String(reason)], ["input", String(input)]]),
+  paid: (id: bigint, provider: string, amount: bigint): Event => event(e.paid, [["id", s(id)], ["provider", provider], ["amount", s(amount)]]),
+  slashed: (id: bigint, provider: string, amount: bigint, reason: string): Event => event(e.slashed, [["id", s(id)], ["provider", provider], ["amount", s(amount)], ["reason", reason]]),
+  settled: (id: bigint, paid: bigint, refunded: bigint, audit: AuditStatus): Event => event(e.settled, [["id", s(id)], ["paid", s(paid)], ["refunded", s(refunded)], ["audit", String(audit)]]),
+  unusable: (id: bigint, requester: string, reporters: number, fees: bigint, refunded: bigint): Event => event(e.unusable, [["id", s(id)], ["requester", requester], ["reporters", String(reporters)], ["fees", s(fees)], ["refunded", s(refunded)]]),
+  auditOpened: (id: bigint, reason: string, deadline: bigint, model: string): Event => event(e.audit, [["id", s(id)], ["status", "open"], ["reason", reason], ["deadline", s(deadline)], ["model", model]]),
+  auditDecidedNoMajority: (id: bigint, status: "confirmed" | "inconclusive"): Event => event(e.audit, [["id", s(id)], ["status", status]]),
+  auditResolved: (id: bigint, status: "confirmed" | "rejected" | "inconclusive", compensated: bigint): Event => event(e.audit, [["id", s(id)], ["status", status], ["compensated", s(compensated)]]),
+  vindicated: (id: bigint, provider: string): Event => event(e.vindicated, [["id", s(id)], ["provider", provider]]),
+  auditVerdict: (id: bigint, validator: string, unable: boolean): Event => event(e.auditVerdict, [["id", s(id)], ["validator", validator], ["unable", String(unable)]]),
+  pruned: (id: bigint): Event => event(e.pruned, [["id", s(id)]]),
+  matching: (examined: number, matched: number, requesters: number): Event => event(e.matching, [["examined", String(examined)], ["matched", String(matched)], ["requesters", String(requesters)]]),
+};

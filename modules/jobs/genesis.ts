@@ -3,16 +3,14 @@ import type { Context } from "../sdk/context.js";
 import { sdkErrors } from "../sdk/errors.js";
 import { asArray, asObject, asString, field, optField } from "../sdk/json.js";
 import { jsonCodec } from "../sdk/proto.js";
-import { prefixRange, utf8 } from "../sdk/store.js";
-import type { JobsKeeper } from "./keeper.js";
-import { keys } from "./keys.js";
+import { jobFromPb, jobToPb, type Job } from "./domain.js";
+import type { JobsKeeper, MatchCursors } from "./keeper.js";
 import { defaultParams, paramsFromPb, paramsToPb, validateParams, writeParams, type JobsParams } from "./params.js";
-import { readCursors, writeCursors, type MatchCursors } from "./pendingIndex.js";
-import { codecs, type Job, type Receipt, type RequesterRecord } from "./types.js";
+import { codecs, type Receipt, type RequesterRecord } from "./types.js";
 
 /** Matching's cursors, only when there are any (so that a genesis without them stays as it was). */
-function exportCursors(store: Context["store"]): { matching?: { after_requester: string; resume: Array<{ requester: string; after_id: string }> } } {
-  const c = readCursors(store);
+function exportCursors(k: JobsKeeper, store: Context["store"]): { matching?: { after_requester: string; resume: Array<{ requester: string; after_id: string }> } } {
+  const c = k.readCursors(store);
   if (c.afterRequester === "" && c.resume.length === 0) return {};
   return { matching: { after_requester: c.afterRequester, resume: c.resume.map((r) => ({ requester: r.requester, after_id: r.afterId.toString() })) } };
 }
@@ -45,9 +43,9 @@ export function parseGenesis(json: unknown): JobsGenesis {
   validateParams(params);
   const nextRaw = asString(optField(o, "next_id") ?? "1", "jobs.next_id");
   if (!/^[1-9][0-9]{0,19}$/.test(nextRaw)) throw sdkErrors.invalidRequest.wrap("jobs.next_id must be a positive integer");
-  const jobs = asArray(optField(o, "jobs") ?? [], "jobs.jobs").map((j, i) => codecs.job.decode(jobJson.fromJson(j, `jobs.jobs[${i}]`)));
+  const jobs = asArray(optField(o, "jobs") ?? [], "jobs.jobs").map((j, i) => jobFromPb(codecs.job.decode(jobJson.fromJson(j, `jobs.jobs[${i}]`))));
   const receipts = asArray(optField(o, "receipts") ?? [], "jobs.receipts").map((r, i) => codecs.receipt.decode(receiptJson.fromJson(r, `jobs.receipts[${i}]`)));
-  for (const j of [...jobs, ...receipts]) if (!/^[1-9][0-9]{0,19}$/.test(j.id) || BigInt(j.id) >= BigInt(nextRaw)) throw sdkErrors.invalidRequest.wrap(`jobs: job ${j.id} is not below next_id`);
+  for (const id of [...jobs.map((j) => j.id.toString()), ...receipts.map((r) => r.id)]) if (!/^[1-9][0-9]{0,19}$/.test(id) || BigInt(id) >= BigInt(nextRaw)) throw sdkErrors.invalidRequest.wrap(`jobs: job ${id} is not below next_id`);
   const audits = asString(optField(o, "audits_opened") ?? "0", "jobs.audits_opened");
   if (!count.test(audits)) throw sdkErrors.invalidRequest.wrap("jobs.audits_opened must be a count");
   const verdicts = asArray(optField(o, "verdicts") ?? [], "jobs.verdicts").map((v, i) => {
@@ -56,7 +54,7 @@ export function parseGenesis(json: unknown): JobsGenesis {
     if (!count.test(c)) throw sdkErrors.invalidRequest.wrap(`jobs.verdicts[${i}].count must be a count`);
     return { validator: asString(field(e, "validator", `jobs.verdicts[${i}]`), `jobs.verdicts[${i}].validator`), count: BigInt(c) };
   });
-  // Where matching resumes (pendingIndex.ts); absent: from the start.
+  // Where matching resumes (keeper.ts, the pending index); absent: from the start.
   const m = asObject(optField(o, "matching") ?? {}, "jobs.matching");
   const afterRequester = asString(optField(m, "after_requester") ?? "", "jobs.matching.after_requester");
   if (afterRequester !== "") validateAddress(afterRequester);
@@ -81,22 +79,20 @@ export function initGenesis(ctx: Context, k: JobsKeeper, g: JobsGenesis): void {
   k.setNextId(ctx.store, g.nextId);
   for (const j of g.jobs) k.restore(ctx.store, j);
   for (const r of g.receipts) k.setReceipt(ctx.store, r);
-  if (g.auditsOpened > 0n) ctx.store.set(keys.auditsOpened, utf8(g.auditsOpened.toString()));
-  for (const v of g.verdicts) ctx.store.set(keys.verdicts(v.validator), utf8(v.count.toString()));
-  writeCursors(ctx.store, g.matching);
+  k.restoreAuditCounters(ctx.store, g.auditsOpened, g.verdicts);
+  k.writeCursors(ctx.store, g.matching);
   for (const r of g.requesterRecords) k.setRequesterRecord(ctx.store, r);
 }
 
 export function exportGenesis(ctx: Context, k: JobsKeeper) {
-  const verdictPrefix = keys.verdicts("");
   return {
     params: paramsJson.toJson(codecs.params.encode(paramsToPb(k.params(ctx.store)))),
     next_id: k.nextId(ctx.store).toString(),
-    jobs: [...k.jobs(ctx.store)].map((j) => jobJson.toJson(codecs.job.encode(j))),
+    jobs: [...k.jobs(ctx.store)].map((j) => jobJson.toJson(codecs.job.encode(jobToPb(j)))),
     receipts: [...k.receipts(ctx.store)].map((r) => receiptJson.toJson(codecs.receipt.encode(r))),
-    audits_opened: k.counter(ctx.store, keys.auditsOpened).toString(),
-    verdicts: [...prefixRange(ctx.store, verdictPrefix)].map(([key]) => ({ validator: key.slice(verdictPrefix.length), count: k.counter(ctx.store, key).toString() })),
-    ...exportCursors(ctx.store),
+    audits_opened: k.auditsOpened(ctx.store).toString(),
+    verdicts: k.verdictCounts(ctx.store).map((v) => ({ validator: v.validator, count: v.count.toString() })),
+    ...exportCursors(k, ctx.store),
     requester_records: [...k.requesterRecords(ctx.store)].map((r) => recordJson.toJson(codecs.requesterRecord.encode(r))),
   };
 }

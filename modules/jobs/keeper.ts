@@ -1,16 +1,18 @@
+import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
+import { paginateStore } from "../sdk/pagination.js";
 import { moduleAddress } from "../sdk/address.js";
-import type { Context } from "../sdk/context.js";
-import { event } from "../sdk/events.js";
-import { fromUtf8, prefixRange, utf8, type KVStore } from "../sdk/store.js";
+import { fromUtf8, prefixEnd, prefixRange, utf8, type KVStore } from "../sdk/store.js";
+import { holdsSlots, isOpen, jobFromPb, jobToPb, receiptOf, type Job } from "./domain.js";
 import type { BankForJobs, EmissionsForJobs, RegistryForJobs, ReputationForJobs, StakingForJobs } from "./expectedKeepers.js";
 import { keys, queueEntry } from "./keys.js";
 import { readParams, type JobsParams } from "./params.js";
-import { addPending, removePending } from "./pendingIndex.js";
-import { AuditStatus, codecs, isOpen, JobState, type Job, type Receipt, type RequesterRecord } from "./types.js";
+import { AuditStatus, codecs, JobState, type Receipt, type RequesterRecord } from "./types.js";
 
-// The jobs store: jobs, their indexes and queues, escrow movements and transitions. The only
-// code touching the jobs store; matching, settlement and audits (their own files) go through it.
-// The escrow account holds exactly the open jobs' remaining escrow (invariants.ts).
+// The jobs store, and the only code that touches it (keys.ts): jobs and receipts, the indexes by
+// requester, provider and state, the pending index matching reads, the height-keyed queues
+// (deadlines, windows, pruning), slots in use, counters and requester records. It decides
+// nothing: every change of a job's state is a transition in lifecycle.ts, which calls these.
+// Jobs are loaded and saved in their domain form (domain.ts); the codec runs here.
 
 export const escrowAccount = "jobs_escrow";
 
@@ -20,8 +22,32 @@ export function parsePrice(s: string): [bigint, string] | null {
   return m === null ? null : [BigInt(m[1]!), m[2]!];
 }
 
-/** States in which assignees hold one of their slots. */
-const holdsSlots = (s: JobState) => s === JobState.assigned || s === JobState.revealing;
+const pad = (n: bigint) => n.toString().padStart(20, "0");
+const none = new Uint8Array();
+
+/** Matching's cursors, for genesis export (they decide which jobs the next block examines first). */
+export interface MatchCursors {
+  afterRequester: string;
+  resume: Array<{ requester: string; afterId: bigint }>;
+}
+
+/** Up to `limit` keys of the prefix after `after` (exclusive), then from the prefix's start up to it: one turn. */
+function turn(store: KVStore, prefix: string, after: string | null, limit: number): string[] {
+  const out: string[] = [];
+  const end = prefixEnd(prefix);
+  const from = after === null ? prefix : after + "\u0000";
+  for (const [key] of store.range(from, end)) {
+    if (out.length >= limit) return out;
+    out.push(key);
+  }
+  if (after !== null) {
+    for (const [key] of store.range(prefix, from)) {
+      if (out.length >= limit) return out;
+      out.push(key);
+    }
+  }
+  return out;
+}
 
 export class JobsKeeper {
   constructor(
@@ -53,13 +79,15 @@ export class JobsKeeper {
     store.set(keys.nextId, utf8(id.toString()));
   }
 
+  // ---- jobs and receipts
+
   getJob(store: KVStore, id: bigint): Job | null {
     const raw = store.get(keys.job(id));
-    return raw === undefined ? null : codecs.job.decode(raw);
+    return raw === undefined ? null : jobFromPb(codecs.job.decode(raw));
   }
 
-  setJob(store: KVStore, j: Job): void {
-    store.set(keys.job(BigInt(j.id)), codecs.job.encode(j));
+  saveJob(store: KVStore, j: Job): void {
+    store.set(keys.job(j.id), codecs.job.encode(jobToPb(j)));
   }
 
   getReceipt(store: KVStore, id: bigint): Receipt | null {
@@ -72,20 +100,94 @@ export class JobsKeeper {
   }
 
   *jobs(store: KVStore): IterableIterator<Job> {
-    for (const [, raw] of prefixRange(store, keys.jobPrefix)) yield codecs.job.decode(raw);
+    for (const [, raw] of prefixRange(store, keys.jobPrefix)) yield jobFromPb(codecs.job.decode(raw));
   }
 
   *receipts(store: KVStore): IterableIterator<Receipt> {
     for (const [, raw] of prefixRange(store, keys.receiptPrefix)) yield codecs.receipt.decode(raw);
   }
 
+  jobsByRequester(store: KVStore, requester: string): IterableIterator<Job> {
+    return this.indexed(store, keys.byRequesterPrefix(requester));
+  }
+
+  jobsByProvider(store: KVStore, provider: string): IterableIterator<Job> {
+    return this.indexed(store, keys.byProviderPrefix(provider));
+  }
+
+  jobsByState(store: KVStore, state: JobState): IterableIterator<Job> {
+    return this.indexed(store, keys.byStatePrefix(state));
+  }
+
+  /**
+   * One page of the jobs under an index (requester, provider or state), read from the store: index
+   * keys end in the zero-padded id, so a page reads its index entries and loads only its jobs.
+   */
+  jobsPage(store: KVStore, index: { requester: string } | { provider: string } | { state: JobState }, req: PageRequest | undefined): { page: Job[]; pagination: PageResponse } {
+    const prefix = "requester" in index ? keys.byRequesterPrefix(index.requester) : "provider" in index ? keys.byProviderPrefix(index.provider) : keys.byStatePrefix(index.state);
+    return paginateStore<Job>(store, prefix, req, (id) => this.getJob(store, BigInt(id)));
+  }
+
   /** Jobs listed under an index prefix whose keys end in the padded id. */
-  *indexed(store: KVStore, prefix: string): IterableIterator<Job> {
+  private *indexed(store: KVStore, prefix: string): IterableIterator<Job> {
     for (const [k] of prefixRange(store, prefix)) {
       const j = this.getJob(store, BigInt(k.slice(prefix.length)));
       if (j !== null) yield j;
     }
   }
+
+  /** Indexes a new job (by requester and state; pending and its deadline queue) and saves it. */
+  create(store: KVStore, j: Job): void {
+    this.restore(store, j);
+  }
+
+  /** Genesis import: indexes, queues and slots of a job as it was exported. */
+  restore(store: KVStore, j: Job): void {
+    const id = j.id;
+    this.saveJob(store, j);
+    store.set(keys.byRequester(j.requester, id), none);
+    store.set(keys.byState(j.state, id), none);
+    this.indexAssignees(store, j);
+    if (j.state === JobState.pending) {
+      this.addPending(store, j.requester, id);
+      this.addDeadline(store, j);
+    }
+    if (holdsSlots(j.state)) for (const a of j.assignments) this.addSlots(store, a.provider, 1);
+    const waitsForWindow = (isOpen(j.state) && j.state !== JobState.pending) || j.audit === AuditStatus.open;
+    if (waitsForWindow) store.set(keys.phase(j.phaseDeadline, id), none);
+    else if (!isOpen(j.state)) store.set(keys.prune(j.finalHeight + this.params(store).retentionBlocks, id), none);
+  }
+
+  /** Replaces a job by its receipt and drops it from every index. */
+  replaceByReceipt(store: KVStore, j: Job, height: bigint): void {
+    this.setReceipt(store, receiptOf(j, height));
+    store.delete(keys.job(j.id));
+    store.delete(keys.byState(j.state, j.id));
+    store.delete(keys.byRequester(j.requester, j.id));
+    for (const a of j.assignments) store.delete(keys.byProvider(a.provider, j.id));
+  }
+
+  indexAssignees(store: KVStore, j: Job): void {
+    for (const a of j.assignments) store.set(keys.byProvider(a.provider, j.id), none);
+  }
+
+  /** Keeps the state index and the assignees' slots in step with a change of state. */
+  reindexState(store: KVStore, j: Job, from: JobState, to: JobState): void {
+    if (from === to) return;
+    store.delete(keys.byState(from, j.id));
+    store.set(keys.byState(to, j.id), none);
+    const before = holdsSlots(from);
+    const after = holdsSlots(to);
+    if (before !== after) for (const a of j.assignments) this.addSlots(store, a.provider, after ? 1 : -1);
+  }
+
+  escrowTotal(store: KVStore): bigint {
+    let t = 0n;
+    for (const j of this.jobs(store)) if (isOpen(j.state)) t += j.escrow;
+    return t;
+  }
+
+  // ---- slots
 
   slotsUsed(store: KVStore, provider: string): number {
     const raw = store.get(keys.slots(provider));
@@ -98,14 +200,170 @@ export class JobsKeeper {
     else store.set(keys.slots(provider), utf8(String(n)));
   }
 
-  counter(store: KVStore, key: string): bigint {
+  // ---- queues keyed by (height, id)
+
+  /** The job's next step runs in the end-block of `height` (its window's end, or now when ready). */
+  schedule(store: KVStore, j: Job, height: bigint): void {
+    if (j.phaseDeadline !== 0n) store.delete(keys.phase(j.phaseDeadline, j.id));
+    j.phaseDeadline = height;
+    store.set(keys.phase(height, j.id), none);
+  }
+
+  unschedule(store: KVStore, j: Job): void {
+    if (j.phaseDeadline !== 0n) store.delete(keys.phase(j.phaseDeadline, j.id));
+    j.phaseDeadline = 0n;
+  }
+
+  addDeadline(store: KVStore, j: Job): void {
+    store.set(keys.deadline(j.deadlineHeight, j.id), none);
+  }
+
+  removeDeadline(store: KVStore, j: Job): void {
+    store.delete(keys.deadline(j.deadlineHeight, j.id));
+  }
+
+  schedulePrune(store: KVStore, j: Job, height: bigint): void {
+    store.set(keys.prune(height, j.id), none);
+  }
+
+  /** Jobs whose window ends at or before `height`, removed from the queue. */
+  takeDuePhases(store: KVStore, height: bigint): bigint[] {
+    return this.takeDue(store, keys.phasePrefix, height);
+  }
+
+  /** Pending jobs whose deadline is at or before `height`, removed from the queue. */
+  takeDueDeadlines(store: KVStore, height: bigint): bigint[] {
+    return this.takeDue(store, keys.deadlinePrefix, height);
+  }
+
+  /** Final jobs whose retention ends at or before `height`, removed from the queue. */
+  takeDuePrunes(store: KVStore, height: bigint): bigint[] {
+    return this.takeDue(store, keys.prunePrefix, height);
+  }
+
+  private takeDue(store: KVStore, prefix: string, height: bigint): bigint[] {
+    const due: Array<[string, bigint]> = [];
+    for (const [k] of prefixRange(store, prefix)) {
+      const [h, id] = queueEntry(k.slice(prefix.length));
+      if (h > height) break;
+      due.push([k, id]);
+    }
+    for (const [k] of due) store.delete(k);
+    return due.map(([, id]) => id);
+  }
+
+  // ---- the pending index (matching.ts): by requester, with a count per requester
+
+  pendingCount(store: KVStore, requester: string): number {
+    const raw = store.get(keys.pendingCount(requester));
+    return raw === undefined ? 0 : Number(fromUtf8(raw));
+  }
+
+  private setPendingCount(store: KVStore, requester: string, n: number): void {
+    if (n <= 0) {
+      store.delete(keys.pendingCount(requester));
+      store.delete(keys.pendingCursor(requester));
+    } else store.set(keys.pendingCount(requester), utf8(String(n)));
+  }
+
+  addPending(store: KVStore, requester: string, id: bigint): void {
+    if (store.get(keys.pending(requester, id)) !== undefined) return;
+    store.set(keys.pending(requester, id), none);
+    this.setPendingCount(store, requester, this.pendingCount(store, requester) + 1);
+  }
+
+  removePending(store: KVStore, requester: string, id: bigint): void {
+    if (store.get(keys.pending(requester, id)) === undefined) return;
+    store.delete(keys.pending(requester, id));
+    this.setPendingCount(store, requester, this.pendingCount(store, requester) - 1);
+  }
+
+  /** Up to `limit` requesters with pending jobs, in turn after `after` (null: from the first). */
+  pendingRequesters(store: KVStore, after: string | null, limit: number): string[] {
+    const prefix = keys.pendingCountPrefix;
+    return turn(store, prefix, after === null ? null : prefix + after, limit).map((key) => key.slice(prefix.length));
+  }
+
+  /** Up to `limit` of a requester's pending job ids, in turn after `after` (null: from its oldest). */
+  pendingIdsOf(store: KVStore, requester: string, after: bigint | null, limit: number): bigint[] {
+    const prefix = keys.pendingOfPrefix(requester);
+    return turn(store, prefix, after === null ? null : prefix + pad(after), limit).map((key) => BigInt(key.slice(prefix.length)));
+  }
+
+  /** The requester matching resumes after (null: from the first). */
+  matchCursor(store: KVStore): string | null {
+    const raw = store.get(keys.matchCursor);
+    return raw === undefined ? null : fromUtf8(raw);
+  }
+
+  setMatchCursor(store: KVStore, requester: string | null): void {
+    if (requester === null) store.delete(keys.matchCursor);
+    else store.set(keys.matchCursor, utf8(requester));
+  }
+
+  /** The job after which matching resumes in a requester's list (null: from its oldest). */
+  pendingCursor(store: KVStore, requester: string): bigint | null {
+    const raw = store.get(keys.pendingCursor(requester));
+    return raw === undefined ? null : BigInt(fromUtf8(raw));
+  }
+
+  /** Sets the requester's resume point; only while it has pending jobs (null clears it). */
+  setPendingCursor(store: KVStore, requester: string, after: bigint | null): void {
+    if (after !== null && store.get(keys.pendingCount(requester)) !== undefined) store.set(keys.pendingCursor(requester), utf8(pad(after)));
+    else store.delete(keys.pendingCursor(requester));
+  }
+
+  readCursors(store: KVStore): MatchCursors {
+    const resume: MatchCursors["resume"] = [];
+    const prefix = keys.pendingCursor("");
+    for (const [k, v] of store.range(prefix, prefixEnd(prefix))) resume.push({ requester: k.slice(prefix.length), afterId: BigInt(fromUtf8(v)) });
+    return { afterRequester: this.matchCursor(store) ?? "", resume };
+  }
+
+  writeCursors(store: KVStore, c: MatchCursors): void {
+    if (c.afterRequester !== "") store.set(keys.matchCursor, utf8(c.afterRequester));
+    for (const r of c.resume) if (this.pendingCount(store, r.requester) > 0) store.set(keys.pendingCursor(r.requester), utf8(pad(r.afterId)));
+  }
+
+  // ---- audit counters
+
+  auditsOpened(store: KVStore): bigint {
+    return this.counter(store, keys.auditsOpened);
+  }
+
+  bumpAuditsOpened(store: KVStore): void {
+    this.bump(store, keys.auditsOpened);
+  }
+
+  verdictCount(store: KVStore, valoper: string): bigint {
+    return this.counter(store, keys.verdicts(valoper));
+  }
+
+  bumpVerdicts(store: KVStore, valoper: string): void {
+    this.bump(store, keys.verdicts(valoper));
+  }
+
+  verdictCounts(store: KVStore): Array<{ validator: string; count: bigint }> {
+    const prefix = keys.verdicts("");
+    return [...prefixRange(store, prefix)].map(([key]) => ({ validator: key.slice(prefix.length), count: this.counter(store, key) }));
+  }
+
+  /** Genesis import of the audit counters. */
+  restoreAuditCounters(store: KVStore, opened: bigint, verdicts: ReadonlyArray<{ validator: string; count: bigint }>): void {
+    if (opened > 0n) store.set(keys.auditsOpened, utf8(opened.toString()));
+    for (const v of verdicts) store.set(keys.verdicts(v.validator), utf8(v.count.toString()));
+  }
+
+  private counter(store: KVStore, key: string): bigint {
     const raw = store.get(key);
     return raw === undefined ? 0n : BigInt(fromUtf8(raw));
   }
 
-  bump(store: KVStore, key: string): void {
+  private bump(store: KVStore, key: string): void {
     store.set(key, utf8((this.counter(store, key) + 1n).toString()));
   }
+
+  // ---- requester records
 
   requesterRecord(store: KVStore, requester: string): RequesterRecord {
     const raw = store.get(keys.requesterRecord(requester));
@@ -118,158 +376,5 @@ export class JobsKeeper {
 
   *requesterRecords(store: KVStore): IterableIterator<RequesterRecord> {
     for (const [, raw] of prefixRange(store, keys.requesterRecordPrefix)) yield codecs.requesterRecord.decode(raw);
-  }
-
-  /**
-   * Moves a job to `state`: keeps the state index, takes or frees the assignees' slots, records
-   * the transition in the job's history and emits the indexed `job` event.
-   */
-  transition(ctx: Context, j: Job, state: JobState, note: string): void {
-    const id = BigInt(j.id);
-    if (j.state !== state) {
-      ctx.store.delete(keys.byState(j.state, id));
-      ctx.store.set(keys.byState(state, id), new Uint8Array());
-      const before = holdsSlots(j.state);
-      const after = holdsSlots(state);
-      if (before !== after) for (const a of j.assignments) this.addSlots(ctx.store, a.provider, after ? 1 : -1);
-    }
-    j.state = state;
-    j.history.push({ height: ctx.height.toString(), state, note });
-    ctx.events.emit(event("job", [["id", j.id], ["state", String(state)], ["requester", j.requester], ["note", note]]));
-  }
-
-  /** Creates a pending job whose escrow the message handler already took (indexed as restore does). */
-  open(ctx: Context, j: Job): void {
-    this.restore(ctx.store, j);
-  }
-
-  /** Genesis import: indexes, queues and slots of a job as it was exported. */
-  restore(store: KVStore, j: Job): void {
-    const id = BigInt(j.id);
-    this.setJob(store, j);
-    store.set(keys.byRequester(j.requester, id), new Uint8Array());
-    store.set(keys.byState(j.state, id), new Uint8Array());
-    for (const a of j.assignments) store.set(keys.byProvider(a.provider, id), new Uint8Array());
-    if (j.state === JobState.pending) {
-      addPending(store, j.requester, id);
-      store.set(keys.deadline(BigInt(j.deadlineHeight), id), new Uint8Array());
-    }
-    if (holdsSlots(j.state)) for (const a of j.assignments) this.addSlots(store, a.provider, 1);
-    const waitsForWindow = (isOpen(j.state) && j.state !== JobState.pending) || j.audit === AuditStatus.open;
-    if (waitsForWindow) store.set(keys.phase(BigInt(j.phaseDeadline), id), new Uint8Array());
-    else if (!isOpen(j.state)) store.set(keys.prune(BigInt(j.finalHeight) + this.params(store).retentionBlocks, id), new Uint8Array());
-  }
-
-  /** Records that providers were assigned: index, slots (via the transition), commit window. */
-  assign(ctx: Context, j: Job, note: string): void {
-    const id = BigInt(j.id);
-    removePending(ctx.store, j.requester, id);
-    ctx.store.delete(keys.deadline(BigInt(j.deadlineHeight), id));
-    for (const a of j.assignments) ctx.store.set(keys.byProvider(a.provider, id), new Uint8Array());
-    j.assignedHeight = ctx.height.toString();
-    this.transition(ctx, j, JobState.assigned, note);
-    this.schedule(ctx.store, j, ctx.height + this.params(ctx.store).commitWindow);
-  }
-
-  /** The job's next step runs in the end-block of `height` (its window's end, or now when ready). */
-  schedule(store: KVStore, j: Job, height: bigint): void {
-    const id = BigInt(j.id);
-    if (j.phaseDeadline !== "0" && j.phaseDeadline !== "") store.delete(keys.phase(BigInt(j.phaseDeadline), id));
-    j.phaseDeadline = height.toString();
-    store.set(keys.phase(height, id), new Uint8Array());
-  }
-
-  unschedule(store: KVStore, j: Job): void {
-    if (j.phaseDeadline !== "0" && j.phaseDeadline !== "") store.delete(keys.phase(BigInt(j.phaseDeadline), BigInt(j.id)));
-    j.phaseDeadline = "0";
-  }
-
-  /** Ids due in a height-keyed queue up to `height`, removed from it. */
-  takeDue(store: KVStore, prefix: string, height: bigint): bigint[] {
-    const due: Array<[string, bigint]> = [];
-    for (const [k] of prefixRange(store, prefix)) {
-      const [h, id] = queueEntry(k.slice(prefix.length));
-      if (h > height) break;
-      due.push([k, id]);
-    }
-    for (const [k] of due) store.delete(k);
-    return due.map(([, id]) => id);
-  }
-
-  /** Pays `amount` of the job's escrow to a worker. */
-  payOut(ctx: Context, j: Job, to: string, amount: bigint): void {
-    if (amount <= 0n) return;
-    const left = BigInt(j.escrow);
-    if (amount > left) throw new Error(`jobs: paying ${amount} from job ${j.id} holding ${left}`);
-    this.bank.transfer(ctx, this.escrowAddress(), to, [{ denom: parsePrice(j.maxPricePerUnit)![1], amount }]);
-    j.escrow = (left - amount).toString();
-    j.paid = (BigInt(j.paid || "0") + amount).toString();
-  }
-
-  /**
-   * Ends an open job: refunds what remains in escrow, leaves every queue but the audit's, and
-   * schedules pruning unless an audit is still open.
-   */
-  finish(ctx: Context, j: Job, state: JobState, note: string): void {
-    const id = BigInt(j.id);
-    const refund = BigInt(j.escrow);
-    if (refund > 0n) this.bank.transfer(ctx, this.escrowAddress(), j.requester, [{ denom: parsePrice(j.maxPricePerUnit)![1], amount: refund }]);
-    j.escrow = "0";
-    j.refunded = (BigInt(j.refunded || "0") + refund).toString();
-    removePending(ctx.store, j.requester, id);
-    ctx.store.delete(keys.deadline(BigInt(j.deadlineHeight), id));
-    j.finalHeight = ctx.height.toString();
-    this.transition(ctx, j, state, note);
-    if (j.audit !== AuditStatus.open) {
-      this.unschedule(ctx.store, j);
-      this.schedulePrune(ctx, j);
-    }
-    this.setJob(ctx.store, j);
-  }
-
-  schedulePrune(ctx: Context, j: Job): void {
-    ctx.store.set(keys.prune(ctx.height + this.params(ctx.store).retentionBlocks, BigInt(j.id)), new Uint8Array());
-  }
-
-  /** Replaces final jobs past their retention by compact receipts (bounded by what is due). */
-  prune(ctx: Context): void {
-    for (const id of this.takeDue(ctx.store, keys.prunePrefix, ctx.height)) {
-      const j = this.getJob(ctx.store, id);
-      if (j === null || isOpen(j.state) || j.audit === AuditStatus.open) continue;
-      const accepted = j.assignments.find((a) => a.outcome === 1 || a.outcome === 4);
-      this.setReceipt(ctx.store, {
-        id: j.id,
-        requester: j.requester,
-        model: j.model,
-        state: j.state,
-        paid: j.paid || "0",
-        refunded: j.refunded || "0",
-        compensated: j.compensated || "0",
-        finalHeight: j.finalHeight,
-        batchId: j.batchId,
-        digest: accepted?.digest ?? new Uint8Array(),
-        providers: j.assignments.map((a) => a.provider),
-        prunedHeight: ctx.height.toString(),
-      });
-      ctx.store.delete(keys.job(id));
-      ctx.store.delete(keys.byState(j.state, id));
-      ctx.store.delete(keys.byRequester(j.requester, id));
-      for (const a of j.assignments) ctx.store.delete(keys.byProvider(a.provider, id));
-      ctx.events.emit(event("job_pruned", [["id", j.id]]));
-    }
-  }
-
-  /** Expires pending jobs whose deadline is this height, with a full refund. */
-  expire(ctx: Context): void {
-    for (const id of this.takeDue(ctx.store, keys.deadlinePrefix, ctx.height)) {
-      const j = this.getJob(ctx.store, id);
-      if (j !== null && j.state === JobState.pending) this.finish(ctx, j, JobState.expired, "deadline passed before enough providers were free");
-    }
-  }
-
-  escrowTotal(store: KVStore): bigint {
-    let t = 0n;
-    for (const j of this.jobs(store)) if (isOpen(j.state)) t += BigInt(j.escrow);
-    return t;
   }
 }

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Context } from "../sdk/context.js";
-import { event } from "../sdk/events.js";
-import { fromUtf8, prefixEnd, utf8 } from "../sdk/store.js";
+import type { Assignment, Job } from "./domain.js";
+import { jobEvent } from "./events.js";
 import type { ProviderForJobs } from "./expectedKeepers.js";
 import { parsePrice, type JobsKeeper } from "./keeper.js";
-import { keys } from "./keys.js";
-import { JobState, type GpuRequirement } from "./types.js";
+import { assign } from "./lifecycle.js";
+import { JobState, Outcome, UnusableReason, type GpuRequirement } from "./types.js";
 
 // Matching, in end-block. Eligible providers are active and bonded (the registry's filter), serve
 // the model, have a free slot, ask at most the job's price in its denom, meet its reputation floor
@@ -29,32 +29,12 @@ export interface MatchStats {
   requesters: number;
 }
 
-/** Up to `limit` keys of the store in [start, end), then from `wrapStart` up to `start` (one turn). */
-function turn(ctx: Context, prefix: string, after: string | null, limit: number): string[] {
-  const out: string[] = [];
-  const end = prefixEnd(prefix);
-  const from = after === null ? prefix : after + "\u0000";
-  for (const [key] of ctx.store.range(from, end)) {
-    if (out.length >= limit) return out;
-    out.push(key);
-  }
-  if (after !== null) {
-    for (const [key] of ctx.store.range(prefix, from)) {
-      if (out.length >= limit) return out;
-      out.push(key);
-    }
-  }
-  return out;
-}
-
 export function matchPending(ctx: Context, k: JobsKeeper): MatchStats {
   const p = k.params(ctx.store);
   const stats: MatchStats = { examined: 0, matched: 0, requesters: 0 };
   const budgetLeft = () => stats.examined < p.maxMatchScansPerBlock && stats.matched < p.maxMatchesPerBlock;
-  const cursorRaw = ctx.store.get(keys.matchCursor);
-  const startAfter = cursorRaw === undefined ? null : keys.pendingCountPrefix + fromUtf8(cursorRaw);
   // Each visit examines at least one job, so the budget bounds the requesters visited.
-  const requesters = turn(ctx, keys.pendingCountPrefix, startAfter, p.maxMatchScansPerBlock).map((key) => key.slice(keys.pendingCountPrefix.length));
+  const requesters = k.pendingRequesters(ctx.store, k.matchCursor(ctx.store), p.maxMatchScansPerBlock);
   let last: string | null = null;
   let all = true;
   for (const requester of requesters) {
@@ -64,10 +44,8 @@ export function matchPending(ctx: Context, k: JobsKeeper): MatchStats {
     }
     last = requester;
     stats.requesters++;
-    const prefix = keys.pendingOfPrefix(requester);
-    const cursor = ctx.store.get(keys.pendingCursor(requester));
     const room = Math.min(p.maxMatchScansPerBlock - stats.examined, p.maxMatchesPerBlock - stats.matched + p.maxMissesPerRequester);
-    const ids = turn(ctx, prefix, cursor === undefined ? null : prefix + fromUtf8(cursor), room).map((key) => BigInt(key.slice(prefix.length)));
+    const ids = k.pendingIdsOf(ctx.store, requester, k.pendingCursor(ctx.store, requester), room);
     let misses = 0;
     let stoppedAt: bigint | null = null;
     for (const [i, id] of ids.entries()) {
@@ -81,21 +59,18 @@ export function matchPending(ctx: Context, k: JobsKeeper): MatchStats {
     }
     if (stoppedAt === null && ids.length === room && ids.length > 0) stoppedAt = ids[ids.length - 1]!;
     // Resume after the last job examined when this turn ended early; otherwise start from the oldest.
-    if (stoppedAt !== null && ctx.store.get(keys.pendingCount(requester)) !== undefined) ctx.store.set(keys.pendingCursor(requester), utf8(pad(stoppedAt)));
-    else ctx.store.delete(keys.pendingCursor(requester));
+    k.setPendingCursor(ctx.store, requester, stoppedAt);
   }
   if (!all || (requesters.length > 0 && !budgetLeft())) {
-    if (last !== null) ctx.store.set(keys.matchCursor, utf8(last));
-  } else ctx.store.delete(keys.matchCursor);
-  if (stats.examined > 0) ctx.events.emit(event("matching", [["examined", String(stats.examined)], ["matched", String(stats.matched)], ["requesters", String(stats.requesters)]]));
+    if (last !== null) k.setMatchCursor(ctx.store, last);
+  } else k.setMatchCursor(ctx.store, null);
+  if (stats.examined > 0) ctx.events.emit(jobEvent.matching(stats.examined, stats.matched, stats.requesters));
   return stats;
 }
 
-const pad = (n: bigint) => n.toString().padStart(20, "0");
-
 /** Assigns the job when enough providers are eligible; false when it must wait. */
 function tryMatch(ctx: Context, k: JobsKeeper, id: bigint): boolean {
-  const j = k.getJob(ctx.store, id);
+  const j: Job | null = k.getJob(ctx.store, id);
   if (j === null || j.state !== JobState.pending) return false;
   const [maxPrice, denom] = parsePrice(j.maxPricePerUnit)!;
   const sealedFor = j.sealed.length > 0 ? new Set(j.sealed.map((s) => s.provider)) : null;
@@ -114,13 +89,11 @@ function tryMatch(ctx: Context, k: JobsKeeper, id: bigint): boolean {
   if (eligible.length < j.k) return false;
   const byOwner = new Map(eligible.map((e) => [e.provider.owner, e]));
   const chosen = drawWeighted(eligible.map((e) => ({ owner: e.provider.owner, weight: e.weight })), j.k, seedOf(ctx, j.id));
-  j.assignments = chosen.map((owner) => {
+  const assignments = chosen.map((owner): Assignment => {
     const e = byOwner.get(owner)!;
-    return { provider: owner, gpu: e.gpu, pricePerUnit: e.provider.pricePerUnit, commitment: new Uint8Array(), committedHeight: "0", digest: new Uint8Array(), sketch: null, outputUri: "", revealedHeight: "0", outcome: 0, paid: "0", slashed: "0" };
+    return { provider: owner, gpu: e.gpu, pricePerUnit: e.provider.pricePerUnit, commitment: new Uint8Array(), committedHeight: 0n, digest: new Uint8Array(), sketch: null, outputUri: "", revealedHeight: 0n, outcome: Outcome.unspecified, paid: 0n, slashed: 0n, unusable: UnusableReason.unspecified, unusableInput: 0 };
   });
-  k.assign(ctx, j, `assigned to ${chosen.length} provider(s)`);
-  for (const a of j.assignments) ctx.events.emit(event("job_assigned", [["id", j.id], ["provider", a.provider], ["gpu", a.gpu]]));
-  k.setJob(ctx.store, j);
+  assign(ctx, k, j, assignments, `assigned to ${chosen.length} provider(s)`);
   return true;
 }
 
@@ -140,16 +113,9 @@ export function gpuMeeting(p: ProviderForJobs, req: GpuRequirement | null): stri
 }
 
 /** The matching seed: the block (its hash when known, else chain, height and time) and the job. */
-function seedOf(ctx: Context, jobId: string): Buffer {
+function seedOf(ctx: Context, jobId: bigint): Buffer {
   const b = ctx.block;
   return createHash("sha256").update(`tcompute/match/${b.chainId}/${b.height}/${b.time.seconds}.${b.time.nanos}/${Buffer.from(b.hash ?? new Uint8Array()).toString("hex")}/${jobId}`).digest();
-}
-
-/** A number in [0, 10^6) from the block and a job, for audit sampling. */
-export function samplePpm(ctx: Context, jobId: string, purpose: string): number {
-  const b = ctx.block;
-  const h = createHash("sha256").update(`tcompute/${purpose}/${b.chainId}/${b.height}/${Buffer.from(b.hash ?? new Uint8Array()).toString("hex")}/${jobId}`).digest();
-  return h.readUInt32BE(0) % 1_000_000;
 }
 
 /** k of the candidates (sorted by address first), without replacement, weighted, deterministic. */

@@ -2,12 +2,12 @@ import type { AppModule, ModuleBasics } from "../sdk/module.js";
 import type { Codec } from "../sdk/proto.js";
 import { defaultGenesis, exportGenesis, initGenesis, parseGenesis } from "./genesis.js";
 import { jobsInvariants } from "./invariants.js";
-import { type JobsKeeper, escrowAccount } from "./keeper.js";
+import { escrowAccount, type JobsKeeper } from "./keeper.js";
+import { advancePhases, expireDue, pruneDue } from "./lifecycle.js";
 import { matchPending } from "./matching.js";
 import { jobsMsgRoutes } from "./msgServer.js";
 import { jobsQueries } from "./queryServer.js";
 import { jobsUpdateParamsRoute, msgUpdateParamsCodec } from "./updateParams.js";
-import { advancePhases } from "./settlement.js";
 import { codecs } from "./types.js";
 
 /** jobs's name, default genesis, message codecs and module accounts (listed in modules/basics.ts). */
@@ -33,9 +33,9 @@ export function createJobsModule(keeper: JobsKeeper): AppModule {
       // imported state must be the exported one, not one block of matching further.
       if (ctx.mode === "genesis") return;
       advancePhases(ctx, keeper);
-      keeper.expire(ctx);
+      expireDue(ctx, keeper);
       matchPending(ctx, keeper);
-      keeper.prune(ctx);
+      pruneDue(ctx, keeper);
     },
     invariants: jobsInvariants(keeper),
   };

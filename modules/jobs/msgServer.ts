@@ -1,26 +1,25 @@
 import { bech32Prefix, operatorAccount, validateAddress } from "../sdk/address.js";
 import type { Context } from "../sdk/context.js";
-import { event } from "../sdk/events.js";
 import type { MsgRoute } from "../sdk/module.js";
-import { auditDecided } from "./audit.js";
 import { commitmentOf, sketchFromPb, unusableCommitmentOf } from "./commitment.js";
+import { answered, committed, isOpen, type Assignment, type Job } from "./domain.js";
 import { jobsErrors } from "./errors.js";
 import { parsePrice, type JobsKeeper } from "./keeper.js";
-import { keys } from "./keys.js";
-import { pendingCount } from "./pendingIndex.js";
-import { answered, committed, openReveals, ruleOf } from "./settlement.js";
-import { AuditStatus, codecs, isOpen, JobState, jobStateNames, UnusableReason, type Input, type Job, type MsgAuditVerdict, type MsgCancelJob, type MsgCommitResult, type MsgRevealResult, type MsgRevealUnusable, type MsgSubmitJob } from "./types.js";
+import * as lifecycle from "./lifecycle.js";
+import { ruleOf } from "./lifecycle.js";
+import { AuditStatus, codecs, JobState, jobStateNames, UnusableReason, type Input as InputPb, type MsgAuditVerdict, type MsgCancelJob, type MsgCommitResult, type MsgRevealResult, type MsgRevealUnusable, type MsgSubmitJob } from "./types.js";
 
 // tcompute.jobs.v1 messages: submit (the whole maximum payment into escrow, batches split into
 // shards), cancel, commit, reveal (a result, or that the input is unusable), and validators'
-// audit verdicts.
+// audit verdicts. Each handler validates (early returns with a coded error, changing nothing)
+// and then makes the change through one transition of lifecycle.ts.
 
 const hex64 = /^[0-9a-f]{64}$/;
 const idRe = /^[1-9][0-9]{0,19}$/;
 /** tweetnacl box overhead: ephemeral public key, nonce, MAC. */
 const sealOverhead = 32 + 24 + 16;
 
-function checkInput(inp: Input, i: number, sealed: boolean): void {
+function checkInput(inp: InputPb, i: number, sealed: boolean): void {
   const where = `inputs[${i}]`;
   if (sealed) {
     if (inp.inline.length > 0 || inp.uri !== "" || (inp.size ?? "0") !== "0" || !hex64.test(inp.sha256)) throw jobsErrors.invalidJob.wrap(`${where}: a sealed job's input carries only the sha256 of the plaintext`);
@@ -93,9 +92,9 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       // A job that costs nothing to leave pending could be sent by the thousand (docs/jobs.md, "Matching").
       if (price < p.minPricePerUnit) throw jobsErrors.priceTooLow.wrap(`${price}${denom} < ${p.minPricePerUnit}${denom} per unit`);
       // Shards of at most max_inputs_per_shard inputs, matched and settled on their own.
-      const shards: Input[][] = [];
+      const shards: InputPb[][] = [];
       for (let i = 0; i < m.inputs.length; i += p.maxInputsPerShard) shards.push(m.inputs.slice(i, i + p.maxInputsPerShard));
-      const waiting = pendingCount(ctx.store, m.requester);
+      const waiting = k.pendingCount(ctx.store, m.requester);
       if (waiting + shards.length > p.maxPendingPerRequester) throw jobsErrors.tooManyPending.wrap(`${waiting} pending + ${shards.length} new > ${p.maxPendingPerRequester}; wait for some to be matched or cancel them`);
       const first = k.nextId(ctx.store);
       const ids: string[] = [];
@@ -106,39 +105,37 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
         const escrow = BigInt(m.k) * price * units;
         total += escrow;
         const job: Job = {
-          id: id.toString(),
+          id,
           requester: m.requester,
           model: m.model,
-          inputs,
+          inputs: inputs.map((i) => ({ inline: i.inline, uri: i.uri, sha256: i.sha256, size: BigInt(i.size ?? "0") })),
           sealed: m.sealed,
           k: m.k,
           maxPricePerUnit: m.maxPricePerUnit,
-          deadlineHeight: (ctx.height + BigInt(m.deadlineBlocks)).toString(),
+          deadlineHeight: ctx.height + BigInt(m.deadlineBlocks),
           minReputation: m.minReputation,
           gpu: m.gpu,
           state: JobState.pending,
-          escrow: escrow.toString(),
+          escrow,
           assignments: [],
-          createdHeight: ctx.height.toString(),
-          assignedHeight: "0",
-          phaseDeadline: "0",
-          computeUnits: units.toString(),
-          history: [{ height: ctx.height.toString(), state: JobState.pending, note: "submitted" }],
-          batchId: first.toString(),
+          createdHeight: ctx.height,
+          assignedHeight: 0n,
+          phaseDeadline: 0n,
+          computeUnits: units,
+          history: [{ height: ctx.height, state: JobState.pending, note: "submitted" }],
+          batchId: first,
           shardIndex: index,
           shardCount: shards.length,
           audit: AuditStatus.none,
-          auditDeadline: "0",
+          auditDeadline: 0n,
           verdicts: [],
-          paid: "0",
-          refunded: "0",
-          compensated: "0",
-          finalHeight: "0",
+          paid: 0n,
+          refunded: 0n,
+          compensated: 0n,
+          finalHeight: 0n,
         };
-        k.open(ctx, job);
-        ids.push(job.id);
-        // Indexed, so that tx_search and subscriptions can follow a job.
-        ctx.events.emit(event("job_submitted", [["id", job.id], ["requester", m.requester], ["model", m.model], ["escrow", `${escrow}${denom}`], ["batch", job.batchId]]));
+        lifecycle.create(ctx, k, job, `${escrow}${denom}`);
+        ids.push(id.toString());
       }
       // One transfer for the whole batch: it fails as a whole when the balance is short.
       if (total > 0n) k.bank.transfer(ctx, m.requester, k.escrowAddress(), [{ denom, amount: total }]);
@@ -159,7 +156,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       const j = mustGetJob(k, ctx, m.id);
       if (j.requester !== m.requester) throw jobsErrors.notRequester.wrap();
       if (j.state !== JobState.pending) throw jobsErrors.badState.wrap("only a job not yet assigned can be cancelled");
-      k.finish(ctx, j, JobState.cancelled, "cancelled by the requester");
+      lifecycle.cancel(ctx, k, j);
       return { typeUrl: codecs.msgCancelJobResponse.typeUrl, value: codecs.msgCancelJobResponse.encode({}) };
     },
   };
@@ -180,11 +177,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       if (a === undefined) throw jobsErrors.notAssignee.wrap(`${m.provider} is not assigned to job ${j.id}`);
       if (committed(a)) throw jobsErrors.alreadyCommitted.wrap();
       if (j.state !== JobState.assigned) throw jobsErrors.windowClosed.wrap(`the commit window of job ${j.id} closed at height ${j.history.find((h) => h.state === JobState.revealing)?.height ?? "?"}`);
-      a.commitment = m.commitment;
-      a.committedHeight = ctx.height.toString();
-      ctx.events.emit(event("job_committed", [["id", j.id], ["provider", m.provider]]));
-      if (j.assignments.every(committed)) openReveals(ctx, k, j, "every assignee committed");
-      k.setJob(ctx.store, j);
+      lifecycle.commit(ctx, k, j, m.provider, m.commitment);
       return { typeUrl: codecs.msgCommitResultResponse.typeUrl, value: codecs.msgCommitResultResponse.encode({}) };
     },
   };
@@ -207,20 +200,15 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       const sketch = sketchFromPb(m.sketch!, rule.sketchSize);
       if (typeof sketch === "string") throw jobsErrors.invalidResult.wrap(sketch);
       if (sketch.components.length !== rule.sketchSize) throw jobsErrors.invalidResult.wrap(`this model's sketches have ${rule.sketchSize} components`);
-      const expected = commitmentOf(j.id, m.provider, m.salt, m.digest, sketch);
+      const expected = commitmentOf(j.id.toString(), m.provider, m.salt, m.digest, sketch);
       if (Buffer.compare(Buffer.from(expected), Buffer.from(a.commitment)) !== 0) throw jobsErrors.commitmentMismatch.wrap("salt, digest or sketch differ from what was committed");
-      a.digest = m.digest;
-      a.sketch = m.sketch;
-      a.outputUri = m.outputUri;
-      a.revealedHeight = ctx.height.toString();
-      ctx.events.emit(event("job_revealed", [["id", j.id], ["provider", m.provider]]));
-      saveAnswer(ctx, j);
+      lifecycle.reveal(ctx, k, j, m.provider, { kind: "result", digest: m.digest, sketch: m.sketch!, outputUri: m.outputUri });
       return { typeUrl: codecs.msgRevealResultResponse.typeUrl, value: codecs.msgRevealResultResponse.encode({}) };
     },
   };
 
   /** The job and the provider's assignment, when the provider may reveal now (a result or "unusable"). */
-  function revealing(ctx: Context, jobId: string, provider: string): { j: Job; a: Job["assignments"][number] } {
+  function revealing(ctx: Context, jobId: string, provider: string): { j: Job; a: Assignment } {
     const j = mustGetJob(k, ctx, jobId);
     mustBeOpen(j);
     const a = j.assignments.find((x) => x.provider === provider);
@@ -230,12 +218,6 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
     if (j.state === JobState.assigned) throw jobsErrors.windowClosed.wrap("reveals open once every assignee committed or the commit window ended");
     if (j.state !== JobState.revealing) throw jobsErrors.windowClosed.wrap(`the reveal window of job ${j.id} is over`);
     return { j, a };
-  }
-
-  /** Stores a revealed answer; once everyone who committed has answered, settles in this block's end-block. */
-  function saveAnswer(ctx: Context, j: Job): void {
-    if (j.assignments.every((x) => !committed(x) || answered(x))) k.schedule(ctx.store, j, ctx.height);
-    k.setJob(ctx.store, j);
   }
 
   // "I could not use this input": the reveal of a commitment to unusable(reason, input index),
@@ -254,13 +236,9 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       const { j, a } = revealing(ctx, m.jobId, m.provider);
       if (m.inputIndex >= j.inputs.length) throw jobsErrors.invalidResult.wrap(`job ${j.id} has ${j.inputs.length} input(s)`);
       if (m.reason === UnusableReason.unopenable && j.sealed.length === 0) throw jobsErrors.invalidResult.wrap("only a sealed job's input can be unopenable");
-      const expected = unusableCommitmentOf(j.id, m.provider, m.salt, m.reason, m.inputIndex);
+      const expected = unusableCommitmentOf(j.id.toString(), m.provider, m.salt, m.reason, m.inputIndex);
       if (Buffer.compare(Buffer.from(expected), Buffer.from(a.commitment)) !== 0) throw jobsErrors.commitmentMismatch.wrap("salt, reason or input index differ from what was committed");
-      a.unusable = m.reason;
-      a.unusableInput = m.inputIndex;
-      a.revealedHeight = ctx.height.toString();
-      ctx.events.emit(event("job_unusable_reported", [["id", j.id], ["provider", m.provider], ["reason", String(m.reason)], ["input", String(m.inputIndex)]]));
-      saveAnswer(ctx, j);
+      lifecycle.reveal(ctx, k, j, m.provider, { kind: "unusable", reason: m.reason, inputIndex: m.inputIndex });
       return { typeUrl: codecs.msgRevealUnusableResponse.typeUrl, value: codecs.msgRevealUnusableResponse.encode({}) };
     },
   };
@@ -283,11 +261,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
         const s = sketchFromPb(m.sketch!, ruleOf(k, ctx, j).sketchSize);
         if (typeof s === "string") throw jobsErrors.invalidResult.wrap(s);
       }
-      j.verdicts.push({ validator: m.validator, sketch: m.unable ? null : m.sketch, digest: m.digest, unable: m.unable, height: ctx.height.toString() });
-      k.bump(ctx.store, keys.verdicts(m.validator));
-      ctx.events.emit(event("audit_verdict", [["id", j.id], ["validator", m.validator], ["unable", String(m.unable)]]));
-      if (auditDecided(ctx, k, j)) k.schedule(ctx.store, j, ctx.height);
-      k.setJob(ctx.store, j);
+      lifecycle.addVerdict(ctx, k, j, { validator: m.validator, sketch: m.unable ? null : m.sketch, digest: m.digest, unable: m.unable, height: ctx.height });
       return { typeUrl: codecs.msgAuditVerdictResponse.typeUrl, value: codecs.msgAuditVerdictResponse.encode({}) };
     },
   };

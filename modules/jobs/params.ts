@@ -48,8 +48,8 @@ export function defaultParams(): JobsParams {
     slashFractionNoShow: decOne / 100n, // 1%
     slashFractionFraud: decOne / 2n, // 50%
     auditRatePpm: 20_000, // 2%
-    auditRateSinglePpm: 100_000, // 10% of k = 1 jobs
-    auditRateLowReputationPpm: 500_000, // +50% at reputation 0
+    auditRateSinglePpm: 40_000, // 4% of k = 1 jobs (docs/economics.md, "Audit rates")
+    auditRateLowReputationPpm: 100_000, // +10% at reputation 0, +5% at the neutral 0.5
     retentionBlocks: 1000n,
     minPricePerUnit: 1n,
     maxPendingPerRequester: 1000,

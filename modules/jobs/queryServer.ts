@@ -1,19 +1,18 @@
 import { bech32Prefix, validateAddress } from "../sdk/address.js";
 import type { QueryHandler } from "../sdk/module.js";
-import { pageRequestFromPb, pageResponseToPb, paginateStore, type PageRequestPb } from "../sdk/pagination.js";
-import type { KVStore } from "../sdk/store.js";
+import { pageRequestFromPb, pageResponseToPb, type PageRequestPb } from "../sdk/pagination.js";
+import { jobToPb } from "./domain.js";
 import { jobsErrors } from "./errors.js";
 import type { JobsKeeper } from "./keeper.js";
-import { keys } from "./keys.js";
+import type { KVStore } from "../sdk/store.js";
 import { paramsToPb } from "./params.js";
-import { codecs, type Job } from "./types.js";
+import { codecs, type JobState } from "./types.js";
 
 // tcompute.jobs.v1.Query paths. Lists are paginated the Cosmos way (key or offset, limit).
 
-function listed(k: JobsKeeper, store: KVStore, prefix: string, req: PageRequestPb | null): Uint8Array {
-  // Index keys end in the zero-padded id: pages are read from the index, jobs loaded per item.
-  const { page, pagination } = paginateStore<Job>(store, prefix, pageRequestFromPb(req), (id) => k.getJob(store, BigInt(id)));
-  return codecs.queryJobsResponse.encode({ jobs: page, pagination: pageResponseToPb(pagination) });
+function listed(k: JobsKeeper, store: KVStore, index: Parameters<JobsKeeper["jobsPage"]>[1], req: PageRequestPb | null): Uint8Array {
+  const { page, pagination } = k.jobsPage(store, index, pageRequestFromPb(req));
+  return codecs.queryJobsResponse.encode({ jobs: page.map(jobToPb), pagination: pageResponseToPb(pagination) });
 }
 
 function checkId(id: string): bigint {
@@ -32,7 +31,7 @@ export function jobsQueries(k: JobsKeeper): Record<string, QueryHandler> {
         if (k.getReceipt(ctx.store, n) !== null) throw jobsErrors.jobPruned.wrap(`job ${id}: query /tcompute.jobs.v1.Query/Receipt`);
         throw jobsErrors.jobNotFound.wrap(id);
       }
-      return codecs.queryJobResponse.encode({ job });
+      return codecs.queryJobResponse.encode({ job: jobToPb(job) });
     },
     [`${base}/Receipt`]: (ctx, data) => {
       const { id } = codecs.queryReceiptRequest.decode(data);
@@ -42,16 +41,16 @@ export function jobsQueries(k: JobsKeeper): Record<string, QueryHandler> {
     },
     [`${base}/JobsByRequester`]: (ctx, data) => {
       const req = codecs.queryJobsByRequesterRequest.decode(data);
-      return listed(k, ctx.store, keys.byRequesterPrefix(validateAddress(req.requester)), req.pagination);
+      return listed(k, ctx.store, { requester: validateAddress(req.requester) }, req.pagination);
     },
     [`${base}/JobsByProvider`]: (ctx, data) => {
       const req = codecs.queryJobsByProviderRequest.decode(data);
-      return listed(k, ctx.store, keys.byProviderPrefix(validateAddress(req.provider)), req.pagination);
+      return listed(k, ctx.store, { provider: validateAddress(req.provider) }, req.pagination);
     },
     [`${base}/JobsByState`]: (ctx, data) => {
       const req = codecs.queryJobsByStateRequest.decode(data);
       if (!Number.isInteger(req.state) || req.state < 1 || req.state > 9) throw jobsErrors.invalidJob.wrap("state must be 1 (pending) to 9 (unusable)");
-      return listed(k, ctx.store, keys.byStatePrefix(req.state), req.pagination);
+      return listed(k, ctx.store, { state: req.state as JobState }, req.pagination);
     },
     [`${base}/Params`]: (ctx) => codecs.queryParamsResponse.encode({ params: paramsToPb(k.params(ctx.store)) }),
     [`${base}/Escrow`]: (ctx) => codecs.queryEscrowResponse.encode({ total: k.escrowTotal(ctx.store).toString() }),
@@ -63,8 +62,8 @@ export function jobsQueries(k: JobsKeeper): Record<string, QueryHandler> {
       const { validator } = codecs.queryAuditStatsRequest.decode(data);
       validateAddress(validator, bech32Prefix.validator);
       return codecs.queryAuditStatsResponse.encode({
-        stats: { validator, verdicts: k.counter(ctx.store, keys.verdicts(validator)).toString() },
-        auditsOpened: k.counter(ctx.store, keys.auditsOpened).toString(),
+        stats: { validator, verdicts: k.verdictCount(ctx.store, validator).toString() },
+        auditsOpened: k.auditsOpened(ctx.store).toString(),
       });
     },
   };

@@ -1,0 +1,222 @@
+import { jobsErrors } from "./errors.js";
+import { AuditStatus, isOpen, JobState, Outcome, UnusableReason, type Assignment as AssignmentPb, type GpuRequirement, type Input as InputPb, type Job as JobPb, type Receipt, type SealedInput, type SketchPb, type Transition as TransitionPb, type Verdict as VerdictPb } from "./types.js";
+
+// The job as the state machine sees it: heights, amounts and ids are bigints, states and
+// outcomes are enums. types.ts holds the wire form (decimal strings, as the .proto says); the
+// two meet only here, in jobFromPb / jobToPb, which the keeper calls when it loads and saves.
+
+export interface Transition {
+  height: bigint;
+  state: JobState;
+  note: string;
+}
+
+export interface Input {
+  inline: Uint8Array;
+  uri: string;
+  sha256: string;
+  /** A URI input's declared size in bytes (0: undeclared). */
+  size: bigint;
+}
+
+export interface Assignment {
+  provider: string;
+  gpu: string;
+  /** The provider's ask when it was assigned, a coin ("5utcu"). */
+  pricePerUnit: string;
+  commitment: Uint8Array;
+  committedHeight: bigint;
+  digest: Uint8Array;
+  sketch: SketchPb | null;
+  outputUri: string;
+  revealedHeight: bigint;
+  outcome: Outcome;
+  paid: bigint;
+  slashed: bigint;
+  /** Set by MsgRevealUnusable (unspecified: not reported). */
+  unusable: UnusableReason;
+  unusableInput: number;
+}
+
+export interface Verdict {
+  validator: string;
+  sketch: SketchPb | null;
+  digest: Uint8Array;
+  unable: boolean;
+  height: bigint;
+}
+
+export interface Job {
+  id: bigint;
+  requester: string;
+  model: string;
+  inputs: Input[];
+  sealed: SealedInput[];
+  k: number;
+  /** The most the requester pays per compute unit, a coin ("5utcu"). */
+  maxPricePerUnit: string;
+  deadlineHeight: bigint;
+  minReputation: number;
+  gpu: GpuRequirement | null;
+  state: JobState;
+  escrow: bigint;
+  assignments: Assignment[];
+  createdHeight: bigint;
+  assignedHeight: bigint;
+  /** The height whose end-block runs the job's next step (0: not scheduled). */
+  phaseDeadline: bigint;
+  computeUnits: bigint;
+  history: Transition[];
+  batchId: bigint;
+  shardIndex: number;
+  shardCount: number;
+  audit: AuditStatus;
+  auditDeadline: bigint;
+  verdicts: Verdict[];
+  paid: bigint;
+  refunded: bigint;
+  compensated: bigint;
+  finalHeight: bigint;
+}
+
+const uint = /^[0-9]{1,20}$/;
+
+/** A decimal string of the wire form ("" is proto's default, 0). */
+function num(s: string | undefined, what: string): bigint {
+  if (s === undefined || s === "") return 0n;
+  if (!uint.test(s)) throw jobsErrors.invalidJob.wrap(`${what} must be a whole number, not ${JSON.stringify(s.slice(0, 40))}`);
+  return BigInt(s);
+}
+
+function enumOf<T extends number>(values: Record<string, T>, v: number | undefined, what: string): T {
+  const n = v ?? 0;
+  if (!(Object.values(values) as number[]).includes(n)) throw jobsErrors.invalidJob.wrap(`${what}: unknown value ${n}`);
+  return n as T;
+}
+
+export function jobFromPb(pb: JobPb): Job {
+  const at = `job ${pb.id}`;
+  return {
+    id: num(pb.id, `${at}: id`),
+    requester: pb.requester,
+    model: pb.model,
+    inputs: pb.inputs.map((i: InputPb) => ({ inline: i.inline, uri: i.uri, sha256: i.sha256, size: num(i.size, `${at}: input size`) })),
+    sealed: pb.sealed,
+    k: pb.k,
+    maxPricePerUnit: pb.maxPricePerUnit,
+    deadlineHeight: num(pb.deadlineHeight, `${at}: deadline_height`),
+    minReputation: pb.minReputation,
+    gpu: pb.gpu,
+    state: enumOf(JobState, pb.state, `${at}: state`),
+    escrow: num(pb.escrow, `${at}: escrow`),
+    assignments: pb.assignments.map((a: AssignmentPb) => ({
+      provider: a.provider,
+      gpu: a.gpu,
+      pricePerUnit: a.pricePerUnit,
+      commitment: a.commitment,
+      committedHeight: num(a.committedHeight, `${at}: committed_height`),
+      digest: a.digest,
+      sketch: a.sketch,
+      outputUri: a.outputUri,
+      revealedHeight: num(a.revealedHeight, `${at}: revealed_height`),
+      outcome: enumOf(Outcome, a.outcome, `${at}: outcome`),
+      paid: num(a.paid, `${at}: assignment paid`),
+      slashed: num(a.slashed, `${at}: assignment slashed`),
+      unusable: enumOf(UnusableReason, a.unusable, `${at}: unusable`),
+      unusableInput: a.unusableInput ?? 0,
+    })),
+    createdHeight: num(pb.createdHeight, `${at}: created_height`),
+    assignedHeight: num(pb.assignedHeight, `${at}: assigned_height`),
+    phaseDeadline: num(pb.phaseDeadline, `${at}: phase_deadline`),
+    computeUnits: num(pb.computeUnits, `${at}: compute_units`),
+    history: pb.history.map((t: TransitionPb) => ({ height: num(t.height, `${at}: history height`), state: enumOf(JobState, t.state, `${at}: history state`), note: t.note })),
+    batchId: num(pb.batchId, `${at}: batch_id`),
+    shardIndex: pb.shardIndex,
+    shardCount: pb.shardCount,
+    audit: enumOf(AuditStatus, pb.audit, `${at}: audit`),
+    auditDeadline: num(pb.auditDeadline, `${at}: audit_deadline`),
+    verdicts: pb.verdicts.map((v: VerdictPb) => ({ validator: v.validator, sketch: v.sketch, digest: v.digest, unable: v.unable, height: num(v.height, `${at}: verdict height`) })),
+    paid: num(pb.paid, `${at}: paid`),
+    refunded: num(pb.refunded, `${at}: refunded`),
+    compensated: num(pb.compensated, `${at}: compensated`),
+    finalHeight: num(pb.finalHeight, `${at}: final_height`),
+  };
+}
+
+export function jobToPb(j: Job): JobPb {
+  return {
+    id: j.id.toString(),
+    requester: j.requester,
+    model: j.model,
+    inputs: j.inputs.map((i) => ({ inline: i.inline, uri: i.uri, sha256: i.sha256, size: i.size.toString() })),
+    sealed: j.sealed,
+    k: j.k,
+    maxPricePerUnit: j.maxPricePerUnit,
+    deadlineHeight: j.deadlineHeight.toString(),
+    minReputation: j.minReputation,
+    gpu: j.gpu,
+    state: j.state,
+    escrow: j.escrow.toString(),
+    assignments: j.assignments.map((a) => ({
+      provider: a.provider,
+      gpu: a.gpu,
+      pricePerUnit: a.pricePerUnit,
+      commitment: a.commitment,
+      committedHeight: a.committedHeight.toString(),
+      digest: a.digest,
+      sketch: a.sketch,
+      outputUri: a.outputUri,
+      revealedHeight: a.revealedHeight.toString(),
+      outcome: a.outcome,
+      paid: a.paid.toString(),
+      slashed: a.slashed.toString(),
+      unusable: a.unusable,
+      unusableInput: a.unusableInput,
+    })),
+    createdHeight: j.createdHeight.toString(),
+    assignedHeight: j.assignedHeight.toString(),
+    phaseDeadline: j.phaseDeadline.toString(),
+    computeUnits: j.computeUnits.toString(),
+    history: j.history.map((t) => ({ height: t.height.toString(), state: t.state, note: t.note })),
+    batchId: j.batchId.toString(),
+    shardIndex: j.shardIndex,
+    shardCount: j.shardCount,
+    audit: j.audit,
+    auditDeadline: j.auditDeadline.toString(),
+    verdicts: j.verdicts.map((v) => ({ validator: v.validator, sketch: v.sketch, digest: v.digest, unable: v.unable, height: v.height.toString() })),
+    paid: j.paid.toString(),
+    refunded: j.refunded.toString(),
+    compensated: j.compensated.toString(),
+    finalHeight: j.finalHeight.toString(),
+  };
+}
+
+/** What is kept of a final job after retention (the digest of the result that was accepted). */
+export function receiptOf(j: Job, prunedHeight: bigint): Receipt {
+  const accepted = j.assignments.find((a) => a.outcome === Outcome.accepted || a.outcome === Outcome.fraud);
+  return {
+    id: j.id.toString(),
+    requester: j.requester,
+    model: j.model,
+    state: j.state,
+    paid: j.paid.toString(),
+    refunded: j.refunded.toString(),
+    compensated: j.compensated.toString(),
+    finalHeight: j.finalHeight.toString(),
+    batchId: j.batchId.toString(),
+    digest: accepted?.digest ?? new Uint8Array(),
+    providers: j.assignments.map((a) => a.provider),
+    prunedHeight: prunedHeight.toString(),
+  };
+}
+
+export { isOpen };
+/** States in which assignees hold one of their slots. */
+export const holdsSlots = (s: JobState) => s === JobState.assigned || s === JobState.revealing;
+
+export const committed = (a: Assignment) => a.commitment.length > 0;
+export const revealed = (a: Assignment) => a.sketch !== null && a.revealedHeight !== 0n;
+/** Revealed "unusable input" instead of a result (MsgRevealUnusable). */
+export const reportedUnusable = (a: Assignment) => a.unusable !== UnusableReason.unspecified && a.revealedHeight !== 0n;
+/** Revealed either a result or "unusable". */
+export const answered = (a: Assignment) => revealed(a) || reportedUnusable(a);

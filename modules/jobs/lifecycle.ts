@@ -1,0 +1,396 @@
+import type { Context } from "../sdk/context.js";
+import { auditDecided, auditRatePpm, distribute, fraudOwed, noMajorityAuditVerdict, settledAuditVerdict, tally, type Powers, type Tally } from "./audit.js";
+import { answered, committed, isOpen, type Assignment, type Job, type Verdict } from "./domain.js";
+import { jobEvent } from "./events.js";
+import { parsePrice, type JobsKeeper } from "./keeper.js";
+import { samplePpm } from "./sampling.js";
+import { defaultRule, settlementVerdict, unusableFee, workerPay, type AssigneeVerdict } from "./settlement.js";
+import type { ComparisonRule } from "./sketch.js";
+import { AuditStatus, JobState, Outcome, type SketchPb, type UnusableReason } from "./types.js";
+
+// The life cycle of a job: every change of a job's state is one of the transitions below, and
+// nothing else changes a job. Each transition opens with a guard and does nothing (returns false)
+// when the job is not in the state it expects, so that a repeated or late call is harmless (Akash
+// x/market's keeper methods are the model). What settlement and audits decide is computed by the
+// pure verdicts in settlement.ts and audit.ts; a transition only applies them: moves escrow,
+// slashes, records reputation, schedules the next step, emits events and saves the job.
+//
+//   pending ──assign──▶ assigned ──openReveals──▶ revealing ──settle──▶ settled | failed | unusable
+//      │                                                        └──▶ auditing ──resolveAudit──▶ settled | failed
+//      └──cancel──▶ cancelled, └──expire──▶ expired
+//   settled (audit open) ──resolveAudit──▶ settled (audit confirmed | rejected | inconclusive)
+//   final (no audit open) ──prune──▶ receipt
+//
+// The end-block drives the windows (advance): a job whose window ends, or that is ready early
+// (every assignee committed, every committer answered, an audit decided), runs its next step.
+
+/** The model's rule, or an exact comparison when the model has none. */
+export function ruleOf(k: JobsKeeper, ctx: Context, j: Job): ComparisonRule {
+  const m = k.registry.getModel(ctx.store, j.model);
+  return m?.rule ?? defaultRule;
+}
+
+/** Bonded power now, as audits weigh verdicts. */
+function powersOf(k: JobsKeeper, ctx: Context, j: Job): Powers {
+  let total = 0n;
+  for (const { power } of k.staking.lastPowers(ctx.store)) total += power;
+  const of = new Map(j.verdicts.map((v) => [v.validator, k.staking.lastPower(ctx.store, v.validator)]));
+  return { total, of: (v) => of.get(v) ?? k.staking.lastPower(ctx.store, v) };
+}
+
+export function tallyOf(k: JobsKeeper, ctx: Context, j: Job): Tally {
+  return tally(j, ruleOf(k, ctx, j), powersOf(k, ctx, j));
+}
+
+// ---- small steps shared by the transitions (never called from outside this file)
+
+/** Moves a job to `state`: the state index and slots, its history, the indexed `job` event. */
+function setState(ctx: Context, k: JobsKeeper, j: Job, state: JobState, note: string): void {
+  k.reindexState(ctx.store, j, j.state, state);
+  j.state = state;
+  j.history.push({ height: ctx.height, state, note });
+  ctx.events.emit(jobEvent.transition(j.id, state, j.requester, note));
+}
+
+const denomOf = (j: Job) => parsePrice(j.maxPricePerUnit)![1];
+
+/** Pays `amount` of the job's escrow to a worker. */
+function payOut(ctx: Context, k: JobsKeeper, j: Job, to: string, amount: bigint): void {
+  if (amount <= 0n) return;
+  if (amount > j.escrow) throw new Error(`jobs: paying ${amount} from job ${j.id} holding ${j.escrow}`);
+  k.bank.transfer(ctx, k.escrowAddress(), to, [{ denom: denomOf(j), amount }]);
+  j.escrow -= amount;
+  j.paid += amount;
+}
+
+/** Slashes a worker's bond for an outcome and records what was taken. */
+function penalise(ctx: Context, k: JobsKeeper, j: Job, a: Assignment, outcome: Outcome, fraction: bigint, reason: string, beneficiary?: { address: string; cap: bigint }): bigint {
+  a.outcome = outcome;
+  const cut = k.registry.slashProviderBond(ctx, a.provider, fraction, `job ${j.id}: ${reason}`, beneficiary);
+  a.slashed += cut;
+  ctx.events.emit(jobEvent.slashed(j.id, a.provider, cut, reason));
+  return cut;
+}
+
+/** Pays an accepted worker and credits its verified work to the emissions pool. */
+function payWorker(ctx: Context, k: JobsKeeper, j: Job, a: Assignment): void {
+  const pay = workerPay(j, a);
+  a.outcome = Outcome.accepted;
+  payOut(ctx, k, j, a.provider, pay);
+  a.paid = pay;
+  k.emissions.recordVerifiedWork(ctx, a.provider, j.computeUnits, j.requester, pay);
+  ctx.events.emit(jobEvent.paid(j.id, a.provider, pay));
+}
+
+/**
+ * Ends an open job in a final state: refunds what remains in escrow, leaves the pending index and
+ * the deadline queue, and schedules pruning unless an audit is still open.
+ */
+function finish(ctx: Context, k: JobsKeeper, j: Job, state: JobState, note: string): void {
+  const refund = j.escrow;
+  if (refund > 0n) k.bank.transfer(ctx, k.escrowAddress(), j.requester, [{ denom: denomOf(j), amount: refund }]);
+  j.escrow = 0n;
+  j.refunded += refund;
+  k.removePending(ctx.store, j.requester, j.id);
+  k.removeDeadline(ctx.store, j);
+  j.finalHeight = ctx.height;
+  setState(ctx, k, j, state, note);
+  if (j.audit !== AuditStatus.open) {
+    k.unschedule(ctx.store, j);
+    k.schedulePrune(ctx.store, j, ctx.height + k.params(ctx.store).retentionBlocks);
+  }
+}
+
+/** Opens an audit: validators' verdicts are collected until the audit window ends. */
+function openAudit(ctx: Context, k: JobsKeeper, j: Job, reason: string): void {
+  j.audit = AuditStatus.open;
+  j.auditDeadline = ctx.height + k.params(ctx.store).auditWindow;
+  k.schedule(ctx.store, j, j.auditDeadline);
+  k.bumpAuditsOpened(ctx.store);
+  ctx.events.emit(jobEvent.auditOpened(j.id, reason, j.auditDeadline, j.model));
+}
+
+// ---- transitions
+
+/** (new) → pending: indexes a job whose escrow the submit handler takes. */
+export function create(ctx: Context, k: JobsKeeper, j: Job, escrowCoin: string): boolean {
+  if (j.state !== JobState.pending || k.getJob(ctx.store, j.id) !== null) return false;
+  k.create(ctx.store, j);
+  ctx.events.emit(jobEvent.submitted(j.id, j.requester, j.model, escrowCoin, j.batchId));
+  return true;
+}
+
+/** pending → cancelled, with a full refund. */
+export function cancel(ctx: Context, k: JobsKeeper, j: Job): boolean {
+  if (j.state !== JobState.pending) return false;
+  finish(ctx, k, j, JobState.cancelled, "cancelled by the requester");
+  k.saveJob(ctx.store, j);
+  return true;
+}
+
+/** pending → expired (its deadline passed), with a full refund. */
+export function expire(ctx: Context, k: JobsKeeper, j: Job): boolean {
+  if (j.state !== JobState.pending) return false;
+  finish(ctx, k, j, JobState.expired, "deadline passed before enough providers were free");
+  k.saveJob(ctx.store, j);
+  return true;
+}
+
+/** pending → assigned: the drawn providers take a slot each; the commit window opens. */
+export function assign(ctx: Context, k: JobsKeeper, j: Job, assignments: Assignment[], note: string): boolean {
+  if (j.state !== JobState.pending || assignments.length !== j.k) return false;
+  j.assignments = assignments;
+  k.removePending(ctx.store, j.requester, j.id);
+  k.removeDeadline(ctx.store, j);
+  k.indexAssignees(ctx.store, j);
+  j.assignedHeight = ctx.height;
+  setState(ctx, k, j, JobState.assigned, note);
+  k.schedule(ctx.store, j, ctx.height + k.params(ctx.store).commitWindow);
+  for (const a of j.assignments) ctx.events.emit(jobEvent.assigned(j.id, a.provider, a.gpu));
+  k.saveJob(ctx.store, j);
+  return true;
+}
+
+/** An assignee commits (assigned only, once); reveals open as soon as every assignee has. */
+export function commit(ctx: Context, k: JobsKeeper, j: Job, provider: string, commitment: Uint8Array): boolean {
+  const a = j.assignments.find((x) => x.provider === provider);
+  if (j.state !== JobState.assigned || a === undefined || committed(a)) return false;
+  a.commitment = commitment;
+  a.committedHeight = ctx.height;
+  ctx.events.emit(jobEvent.committed(j.id, provider));
+  if (j.assignments.every(committed)) openRevealsUnsaved(ctx, k, j, "every assignee committed");
+  k.saveJob(ctx.store, j);
+  return true;
+}
+
+/** assigned → revealing: the commit phase is over (with no commitment at all, settlement runs now). */
+export function openReveals(ctx: Context, k: JobsKeeper, j: Job, note: string): boolean {
+  if (!openRevealsUnsaved(ctx, k, j, note)) return false;
+  k.saveJob(ctx.store, j);
+  return true;
+}
+
+function openRevealsUnsaved(ctx: Context, k: JobsKeeper, j: Job, note: string): boolean {
+  if (j.state !== JobState.assigned) return false;
+  setState(ctx, k, j, JobState.revealing, note);
+  if (!j.assignments.some(committed)) settleUnsaved(ctx, k, j);
+  else k.schedule(ctx.store, j, ctx.height + k.params(ctx.store).revealWindow);
+  return true;
+}
+
+/** What an assignee reveals: a result (checked against its commitment by the handler), or "unusable". */
+export type Answer = { kind: "result"; digest: Uint8Array; sketch: SketchPb; outputUri: string } | { kind: "unusable"; reason: UnusableReason; inputIndex: number };
+
+/** A committed assignee answers (revealing only, once); settlement runs in this end-block once every committer has. */
+export function reveal(ctx: Context, k: JobsKeeper, j: Job, provider: string, answer: Answer): boolean {
+  const a = j.assignments.find((x) => x.provider === provider);
+  if (j.state !== JobState.revealing || a === undefined || !committed(a) || answered(a)) return false;
+  if (answer.kind === "result") {
+    a.digest = answer.digest;
+    a.sketch = answer.sketch;
+    a.outputUri = answer.outputUri;
+    a.revealedHeight = ctx.height;
+    ctx.events.emit(jobEvent.revealed(j.id, provider));
+  } else {
+    a.unusable = answer.reason;
+    a.unusableInput = answer.inputIndex;
+    a.revealedHeight = ctx.height;
+    ctx.events.emit(jobEvent.unusableReported(j.id, provider, answer.reason, answer.inputIndex));
+  }
+  if (j.assignments.every((x) => !committed(x) || answered(x))) k.schedule(ctx.store, j, ctx.height);
+  k.saveJob(ctx.store, j);
+  return true;
+}
+
+/**
+ * revealing → settled | failed | unusable | auditing, by the settlement verdict: no-shows are
+ * slashed first; then the majority is paid its ask and the others are slashed, or the unusable
+ * fee is paid, or everything is refunded, or validators decide. A settled job may be sampled for
+ * audit.
+ */
+export function settle(ctx: Context, k: JobsKeeper, j: Job): boolean {
+  if (!settleUnsaved(ctx, k, j)) return false;
+  k.saveJob(ctx.store, j);
+  return true;
+}
+
+function settleUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
+  if (j.state !== JobState.revealing) return false;
+  const params = k.params(ctx.store);
+  const verdict = settlementVerdict(j, ruleOf(k, ctx, j));
+  const each = (f: (a: Assignment, v: AssigneeVerdict, i: number) => void) => j.assignments.forEach((a, i) => f(a, verdict.assignees[i]!, i));
+  each((a, v) => {
+    if (v.kind !== "noShow") return;
+    penalise(ctx, k, j, a, Outcome.noShow, params.slashFractionNoShow, v.reason);
+    k.reputation.recordOutcome(ctx, a.provider, "noShow");
+  });
+  switch (verdict.kind) {
+    case "unusable": {
+      // Nobody who answered is slashed; each is paid the unusable fee when enough reported.
+      const feePaid = verdict.reporters >= params.unusableFeeMinReporters;
+      let fees = 0n;
+      each((a, v) => {
+        if (v.kind !== "unusable") return;
+        a.outcome = Outcome.unusable;
+        const fee = feePaid ? unusableFee(j, a, params.unusableFeeFraction) : 0n;
+        payOut(ctx, k, j, a.provider, fee);
+        a.paid = fee;
+        fees += fee;
+      });
+      const rec = k.requesterRecord(ctx.store, j.requester);
+      rec.unusableJobs = (BigInt(rec.unusableJobs) + 1n).toString();
+      rec.unusableFeesPaid = (BigInt(rec.unusableFeesPaid) + fees).toString();
+      k.setRequesterRecord(ctx.store, rec);
+      finish(ctx, k, j, JobState.unusable, `${verdict.reporters} of ${j.k} reported the input unusable; ${feePaid ? `fees ${fees} paid` : "too few reporters for a fee"}, the rest refunded`);
+      ctx.events.emit(jobEvent.unusable(j.id, j.requester, verdict.reporters, fees, j.refunded));
+      return true;
+    }
+    case "failed":
+      finish(ctx, k, j, JobState.failed, "no result was revealed; full refund");
+      return true;
+    case "noMajority":
+      setState(ctx, k, j, JobState.auditing, "no strict majority: validators decide");
+      openAudit(ctx, k, j, "no majority");
+      return true;
+    case "settled": {
+      // Scores before this job's outcomes set the audit rate.
+      const lowest = Math.min(...verdict.winners.map((i) => k.reputation.score(ctx.store, j.assignments[i]!.provider, ctx.height)));
+      each((a, v) => {
+        if (v.kind === "accepted") {
+          payWorker(ctx, k, j, a);
+          k.reputation.recordOutcome(ctx, a.provider, "agree");
+        } else if (v.kind === "rejected") {
+          penalise(ctx, k, j, a, Outcome.rejected, params.slashFractionWrongResult, v.reason);
+          k.reputation.recordOutcome(ctx, a.provider, "disagree");
+        }
+      });
+      if (BigInt(samplePpm(ctx, j.id, "audit")) < auditRatePpm(params, j.k, lowest)) openAudit(ctx, k, j, "sampled for audit");
+      finish(ctx, k, j, JobState.settled, `${verdict.winners.length} of ${j.k} agreed`);
+      ctx.events.emit(jobEvent.settled(j.id, j.paid, j.refunded, j.audit));
+      return true;
+    }
+  }
+}
+
+/** A bonded validator's verdict on an open audit (once per validator); resolves in this end-block once decided. */
+export function addVerdict(ctx: Context, k: JobsKeeper, j: Job, v: Verdict): boolean {
+  if (j.audit !== AuditStatus.open || j.verdicts.some((x) => x.validator === v.validator)) return false;
+  j.verdicts.push(v);
+  k.bumpVerdicts(ctx.store, v.validator);
+  ctx.events.emit(jobEvent.auditVerdict(j.id, v.validator, v.unable));
+  if (auditDecided(j, tallyOf(k, ctx, j))) k.schedule(ctx.store, j, ctx.height);
+  k.saveJob(ctx.store, j);
+  return true;
+}
+
+/**
+ * An open audit ends (its window closed, or decided): auditing → settled | failed for a job
+ * without a majority; for a settled job, its accepted result is confirmed, rejected (fraud: the
+ * slash makes the requester and vindicated workers whole) or left inconclusive.
+ */
+export function resolveAudit(ctx: Context, k: JobsKeeper, j: Job): boolean {
+  if (!resolveAuditUnsaved(ctx, k, j)) return false;
+  k.saveJob(ctx.store, j);
+  return true;
+}
+
+const statusName = (s: AuditStatus) => (s === AuditStatus.confirmed ? "confirmed" : s === AuditStatus.rejected ? "rejected" : "inconclusive");
+
+function resolveAuditUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
+  if (j.audit !== AuditStatus.open) return false;
+  const t = tallyOf(k, ctx, j);
+  const p = k.params(ctx.store);
+  k.unschedule(ctx.store, j);
+  if (j.state === JobState.auditing) {
+    const v = noMajorityAuditVerdict(j, t);
+    j.assignments.forEach((a, i) => {
+      if (v.results[i] === "pass") {
+        payWorker(ctx, k, j, a);
+        k.reputation.recordOutcome(ctx, a.provider, "auditPass");
+      } else if (v.results[i] === "fail") {
+        penalise(ctx, k, j, a, Outcome.rejected, p.slashFractionWrongResult, "result rejected by validators");
+        k.reputation.recordOutcome(ctx, a.provider, "auditFail");
+      }
+    });
+    for (const i of v.falseUnusable) {
+      const a = j.assignments[i]!;
+      penalise(ctx, k, j, a, Outcome.rejected, p.slashFractionWrongResult, "reported the input unusable; validators accepted a result");
+      k.reputation.recordOutcome(ctx, a.provider, "auditFail");
+    }
+    j.audit = v.status;
+    ctx.events.emit(jobEvent.auditDecidedNoMajority(j.id, v.accepted > 0 ? "confirmed" : "inconclusive"));
+    if (v.accepted > 0) finish(ctx, k, j, JobState.settled, `validators accepted ${v.accepted} result(s)`);
+    else finish(ctx, k, j, JobState.failed, "no result accepted by validators; full refund");
+    return true;
+  }
+  const v = settledAuditVerdict(j, t);
+  if (v.status === AuditStatus.rejected) {
+    const owed = fraudOwed(j, v.vindicated);
+    for (const i of v.vindicated) {
+      const a = j.assignments[i]!;
+      a.outcome = Outcome.accepted;
+      k.reputation.recordOutcome(ctx, a.provider, "auditPass");
+      ctx.events.emit(jobEvent.vindicated(j.id, a.provider));
+    }
+    for (const w of v.winners) {
+      const a = j.assignments[w]!;
+      const cap = owed.reduce((sum, o) => sum + o.left, 0n);
+      // The slash is routed through escrow (up to what is owed) and paid out at once.
+      const cut = penalise(ctx, k, j, a, Outcome.fraud, p.slashFractionFraud, "accepted result rejected by validators", { address: k.escrowAddress(), cap });
+      const got = cap <= 0n ? 0n : cut < cap ? cut : cap;
+      for (const [n, x] of distribute(got, owed).entries()) {
+        if (x <= 0n) continue;
+        const o = owed[n]!;
+        k.bank.transfer(ctx, k.escrowAddress(), o.to, [{ denom: k.denom(ctx.store), amount: x }]);
+        o.left -= x;
+        if (o.assignment === null) j.compensated += x;
+        else j.assignments[o.assignment]!.paid += x;
+      }
+      k.reputation.recordOutcome(ctx, a.provider, "auditFail");
+    }
+  } else if (v.status === AuditStatus.confirmed) {
+    for (const w of v.winners) k.reputation.recordOutcome(ctx, j.assignments[w]!.provider, "auditPass");
+  }
+  j.audit = v.status;
+  j.history.push({ height: ctx.height, state: j.state, note: `audit ${v.status === AuditStatus.confirmed ? "confirmed" : v.status === AuditStatus.rejected ? "rejected the result" : "inconclusive"}` });
+  ctx.events.emit(jobEvent.auditResolved(j.id, statusName(v.status), j.compensated));
+  k.schedulePrune(ctx.store, j, ctx.height + p.retentionBlocks);
+  return true;
+}
+
+/** final (no audit open) → receipt: the job leaves the store and every index. */
+export function prune(ctx: Context, k: JobsKeeper, j: Job): boolean {
+  if (isOpen(j.state) || j.audit === AuditStatus.open) return false;
+  k.replaceByReceipt(ctx.store, j, ctx.height);
+  ctx.events.emit(jobEvent.pruned(j.id));
+  return true;
+}
+
+// ---- end-block: bounded by what is due at this height
+
+/** Runs the step of every job whose window ends at (or that became ready by) this height. */
+export function advancePhases(ctx: Context, k: JobsKeeper): void {
+  for (const id of k.takeDuePhases(ctx.store, ctx.height)) {
+    const j = k.getJob(ctx.store, id);
+    if (j === null) continue;
+    j.phaseDeadline = 0n; // its queue entry is gone
+    if (!openRevealsUnsaved(ctx, k, j, "commit window ended") && !settleUnsaved(ctx, k, j)) resolveAuditUnsaved(ctx, k, j);
+    k.saveJob(ctx.store, j);
+  }
+}
+
+/** Expires pending jobs whose deadline is this height. */
+export function expireDue(ctx: Context, k: JobsKeeper): void {
+  for (const id of k.takeDueDeadlines(ctx.store, ctx.height)) {
+    const j = k.getJob(ctx.store, id);
+    if (j !== null) expire(ctx, k, j);
+  }
+}
+
+/** Replaces final jobs past their retention by receipts. */
+export function pruneDue(ctx: Context, k: JobsKeeper): void {
+  for (const id of k.takeDuePrunes(ctx.store, ctx.height)) {
+    const j = k.getJob(ctx.store, id);
+    if (j !== null) prune(ctx, k, j);
+  }
+}

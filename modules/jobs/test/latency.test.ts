@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
+import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
+import { codecs as registryCodecs } from "../../registry/types.js";
+import { ops, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { commitmentOf, sketchToPb } from "../commitment.js";
+import { any, honestOutput, resultOf, type Result } from "../../../chain/testkit/simWorkers.js";
+import { codecs, JobState, Outcome, type Job, type MsgSubmitJob } from "../types.js";
+
+// Settlement latency (docs/jobs.md, "Latency"): the commitment that completes a job's set may
+// carry its reveal in the same tx, so a k = 1 job settles in the block of the worker's result and
+// a k = 3 job one block after its last result — and this one-tx reveal gives nobody anything to
+// copy: a bundled reveal from an assignee whose commitment does not complete the set is refused
+// as a whole (its commitment is not kept either), and once a result is visible every other
+// assignee is already bound to its own.
+
+const requester = rawKeyFromSeed("latency-requester");
+const prov = [0, 1, 2].map((i) => rawKeyFromSeed(`latency-provider-${i}`));
+const model = createHash("sha256").update("latency-model").digest("hex");
+const rule = { sketchSize: 16, tolerance: 1000, topK: 0 };
+
+describe("jobs: a job settles in the block of its last reveal, and the one-tx reveal cannot be copied", function () {
+  this.timeout(60_000);
+  let chain: TestChain;
+  const { ok, fails, q } = txHelpers(() => chain);
+  const job = (id: string) => q("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id }), (b) => codecs.queryJobResponse.decode(b).job!);
+  const submit = async (over: Partial<MsgSubmitJob> = {}) => {
+    const res = await ok(requester, [any(codecs.msgSubmitJob.typeUrl, codecs.msgSubmitJob.encode({ requester: requester.address, model, inputs: [{ inline: new Uint8Array([1, 2, 3]), uri: "", sha256: "" }], sealed: [], k: 3, maxPricePerUnit: "10utcu", deadlineBlocks: "5", minReputation: 0, gpu: null, ...over }))]);
+    return codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value).ids[0]!;
+  };
+  const resultFor = (j: Job, key: RawKey): Result => resultOf(j, key.address, honestOutput(j), rule);
+  const commit = (j: Job, key: RawKey, r: Result) => any(codecs.msgCommitResult.typeUrl, codecs.msgCommitResult.encode({ provider: key.address, jobId: j.id, commitment: commitmentOf(j.id, key.address, r.salt, r.digest, r.sketch) }));
+  const reveal = (j: Job, key: RawKey, r: Result, salt = r.salt) => any(codecs.msgRevealResult.typeUrl, codecs.msgRevealResult.encode({ provider: key.address, jobId: j.id, salt, digest: r.digest, sketch: sketchToPb(r.sketch), outputUri: "" }));
+  const assignmentOf = (j: Job, key: RawKey) => j.assignments.find((a) => a.provider === key.address)!;
+
+  beforeEach(async () => {
+    chain = await createTestChain({
+      accounts: [requester, ...prov, ...ops].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })),
+      editGenesis: (d) => {
+        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, { commit_window: "8", reveal_window: "8", audit_rate_ppm: 0, audit_rate_single_ppm: 0, audit_rate_low_reputation_ppm: 0 });
+      },
+    });
+    await ok(requester, [any(registryCodecs.msgRegisterModel.typeUrl, registryCodecs.msgRegisterModel.encode({ owner: requester.address, hash: model, name: "lat", inputs: [{ name: "x", dtype: "uint8", shape: [-1] }], outputs: [{ name: "y", dtype: "float32", shape: [64] }], computeUnits: "10", rule, uri: "" }))]);
+    for (const [i, p] of prov.entries()) {
+      await ok(p, [any(registryCodecs.msgRegisterProvider.typeUrl, registryCodecs.msgRegisterProvider.encode({ owner: p.address, moniker: `p${i}`, gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }], models: [model], pricePerUnit: "5utcu", slots: 2, x25519Pubkey: new Uint8Array(32).fill(i + 1), endpoint: "", bond: "20000000" }))]);
+    }
+  });
+
+  it("k = 1: commit and reveal in one tx settle the job in that block's end-block", async () => {
+    const id = await submit({ k: 1 });
+    const j = await job(id);
+    assert.equal(j.state, JobState.assigned);
+    const who = prov.find((p) => p.address === j.assignments[0]!.provider)!;
+    const r = resultFor(j, who);
+    const res = await ok(who, [commit(j, who, r), reveal(j, who, r)]);
+    const done = await job(id);
+    assert.equal(done.state, JobState.settled);
+    assert.equal(done.finalHeight, (chain.app.height).toString(), "settled in the block that carried the result");
+    assert.equal(assignmentOf(done, who).committedHeight, done.finalHeight);
+    assert.ok(res.events.some((e) => e.type === "job_settled"));
+  });
+
+  it("k = 3: the last commitment may carry its reveal; a bundled reveal before the set is complete is refused whole; nothing revealed can be copied", async () => {
+    const id = await submit();
+    const j = await job(id);
+    const [a, b, c] = j.assignments.map((x) => prov.find((p) => p.address === x.provider)!) as [RawKey, RawKey, RawKey];
+    const [rb, rc] = [b, c].map((k) => resultFor(j, k)) as [Result, Result];
+    // a would rather copy than compute: it commits to a guess.
+    const ra = resultOf(j, a.address, new Float32Array(64), rule);
+    // a tries commit + reveal while b and c have not committed: refused as a whole, its commitment not kept.
+    await fails(a, [commit(j, a, ra), reveal(j, a, ra)], "jobs", 11, /once every assignee committed/);
+    assert.equal(assignmentOf(await job(id), a).commitment.length, 0, "the refused tx kept nothing");
+    await ok(a, [commit(j, a, ra)]);
+    await ok(b, [commit(j, b, rb)]);
+    // c's commitment completes the set: its reveal goes in the same tx.
+    const height = chain.app.height + 1n;
+    await ok(c, [commit(j, c, rc), reveal(j, c, rc)]);
+    let now = await job(id);
+    assert.equal(now.state, JobState.revealing);
+    assert.equal(assignmentOf(now, c).revealedHeight, height.toString());
+    // c's result is visible now; a is bound to its guess: a new commitment is refused, and c's
+    // result does not open a's commitment.
+    await fails(a, [commit(j, a, rc)], "jobs", 12, /already/);
+    await fails(a, [reveal(j, a, rc, ra.salt)], "jobs", 14);
+    await ok(a, [reveal(j, a, ra)]);
+    await ok(b, [reveal(j, b, rb)]);
+    now = await job(id);
+    assert.equal(now.state, JobState.settled);
+    assert.equal(now.finalHeight, (height + 4n).toString(), "settled in the end-block of the last reveal");
+    for (const k of [b, c]) assert.equal(assignmentOf(now, k).outcome, Outcome.accepted);
+    assert.equal(assignmentOf(now, a).outcome, Outcome.rejected, "the would-be copier is the minority");
+  });
+});
