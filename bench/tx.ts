@@ -57,6 +57,8 @@ async function main(): Promise<void> {
       c.consensus.timeout_commit = "1s";
       c.mempool.size = Math.max(50_000, totalTxs);
       c.rpc.max_body_bytes = 64 * 1024 * 1024;
+      c.rpc.max_batch_requests = Math.max(c.rpc.max_batch_requests, batchSize);
+      c.rpc.max_response_bytes = Math.max(c.rpc.max_response_bytes, 64 * 1024 * 1024);
       c.log_level = process.argv.includes("--verbose") ? "info" : "warn";
     },
   });

@@ -26,6 +26,8 @@ import { BranchStore } from "../store/branchStore.js";
 import type { PreparedCommit, StateStore } from "../store/stateStore.js";
 import type { Application } from "./abci.js";
 import { runTx, type TxOutcome, type TxRunnerDeps } from "./txRunner.js";
+import { createDecodedTxCache, type DecodedTxCache } from "./txCache.js";
+import type { DecodedTx } from "../../modules/auth/tx.js";
 
 export const appVersion = 1n;
 export const appName = "tcompute";
@@ -42,6 +44,8 @@ export interface ApplicationOptions {
   /** Check every module invariant after each block (tests; costs a scan of the state). */
   checkInvariants: boolean;
   version: string;
+  /** Decoded txs kept between CheckTx and FinalizeBlock (txCache.ts); 0 keeps none. */
+  decodedTxCacheSize?: number;
 }
 
 export interface ApplicationDeps {
@@ -67,6 +71,8 @@ export interface TcApplication extends Application {
   readonly chainId: string;
   /** The account number of an address in the committed state (they never change once given). */
   accountNumberOf(address: string): bigint | null;
+  /** Decodes a tx through the app's decoded-tx cache (null for bytes that do not decode). */
+  decodeTx(tx: Uint8Array): DecodedTx | null;
   /** Runs a read-only function over the committed state (invariants and exports in tests). */
   withCommittedContext<T>(f: (ctx: Context, modules: readonly AppModule[]) => T): T;
 }
@@ -83,11 +89,14 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
     }
     for (const [path, h] of Object.entries(m.queries)) queries.set(path, h);
   }
+  const router = (typeUrl: string) => routes.get(typeUrl)?.route;
+  const decoded = createDecodedTxCache(router, opts.decodedTxCacheSize);
   const runner: TxRunnerDeps = {
-    router: (typeUrl) => routes.get(typeUrl)?.route,
+    router,
     moduleOf: (typeUrl) => routes.get(typeUrl)?.module ?? "",
     ante: opts.ante,
     logger,
+    decode: (bytes, last) => decoded.decode(bytes, last),
   };
 
   let chainId = state.chainId;
@@ -141,6 +150,14 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
 
     accountNumberOf(address) {
       return opts.accountKeeper.getAccount(state.store, address)?.accountNumber ?? null;
+    },
+
+    decodeTx(tx) {
+      try {
+        return decoded.decode(tx);
+      } catch {
+        return null;
+      }
     },
 
     withCommittedContext(f) {
@@ -203,7 +220,7 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
       let gas = 0n;
       for (const tx of req.txs) {
         if (bytes + BigInt(tx.length) > req.maxTxBytes) break;
-        const gasLimit = gasLimitOf(tx);
+        const gasLimit = gasLimitOf(tx, decoded);
         if (maxGas >= 0n && gas + gasLimit > maxGas) continue;
         bytes += BigInt(tx.length);
         gas += gasLimit;
@@ -217,7 +234,7 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
       let gas = 0n;
       for (const tx of req.txs) {
         if (tx.length === 0 || tx.length > opts.maxTxBytes) return { status: ProposalStatus.REJECT };
-        gas += gasLimitOf(tx);
+        gas += gasLimitOf(tx, decoded);
       }
       if (maxGas >= 0n && gas > maxGas) return { status: ProposalStatus.REJECT };
       return { status: ProposalStatus.ACCEPT };
@@ -311,7 +328,13 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
 }
 
 /** The gas limit a tx declares, 0 if it cannot be read (it will fail in execution). */
-function gasLimitOf(tx: Uint8Array): bigint {
+function gasLimitOf(tx: Uint8Array, decoded: DecodedTxCache): bigint {
+  try {
+    // Decoded through the cache: a proposal's txs are then decoded once, here, for FinalizeBlock too.
+    return decoded.decode(tx).authInfo.fee?.gasLimit ?? 0n;
+  } catch {
+    // A tx whose messages do not decode still declares its gas: count it as before.
+  }
   try {
     return decodeGasLimit(tx);
   } catch {

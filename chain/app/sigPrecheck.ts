@@ -1,7 +1,8 @@
-import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
-import { AuthInfo, SignDoc, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
+import { directSignDigest } from "../../modules/auth/ante.js";
+import type { DecodedTx } from "../../modules/auth/tx.js";
 import { secp256k1Address } from "../../modules/sdk/address.js";
 import type { Logger } from "../../modules/sdk/context.js";
 import type { SigCache } from "./sigVerifier.js";
@@ -28,24 +29,27 @@ export interface SigPrecheckDeps {
   chainId: () => string;
   /** Account numbers never change once assigned, so the committed state is a safe source. */
   accountNumberOf: (address: string) => bigint | null;
+  /** Decodes a tx (the app's decoded-tx cache, so that CheckTx finds it decoded); null if it does not. */
+  decode: (tx: Uint8Array) => DecodedTx | null;
   logger: Logger;
 }
 
-function itemsOf(tx: Uint8Array, deps: SigPrecheckDeps): Item[] {
+function itemsOf(bytes: Uint8Array, deps: SigPrecheckDeps): Item[] {
   try {
-    const raw = TxRaw.decode(tx);
-    const auth = AuthInfo.decode(raw.authInfoBytes);
+    const tx = deps.decode(bytes);
+    if (tx === null) return [];
     const items: Item[] = [];
-    for (let i = 0; i < auth.signerInfos.length; i++) {
-      const pk = auth.signerInfos[i]!.publicKey;
-      const sig = raw.signatures[i];
-      if (pk?.typeUrl !== "/cosmos.crypto.secp256k1.PubKey" || sig === undefined || sig.length !== 64) continue;
+    const chainId = deps.chainId();
+    for (let i = 0; i < tx.authInfo.signerInfos.length; i++) {
+      const info = tx.authInfo.signerInfos[i]!;
+      const pk = info.publicKey;
+      const sig = tx.signatures[i];
+      if (pk?.typeUrl !== "/cosmos.crypto.secp256k1.PubKey" || info.modeInfo?.single?.mode !== SignMode.SIGN_MODE_DIRECT || sig === undefined || sig.length !== 64) continue;
       const pubKey = Secp256k1PubKey.decode(pk.value).key;
       if (pubKey.length !== 33) continue;
       const accountNumber = deps.accountNumberOf(secp256k1Address(pubKey));
       if (accountNumber === null) continue;
-      const signDoc = SignDoc.encode({ bodyBytes: raw.bodyBytes, authInfoBytes: raw.authInfoBytes, chainId: deps.chainId(), accountNumber }).finish();
-      items.push({ sig, digest: createHash("sha256").update(signDoc).digest(), pubKey });
+      items.push({ sig, digest: directSignDigest(tx, chainId, accountNumber), pubKey });
     }
     return items;
   } catch {

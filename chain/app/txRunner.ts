@@ -33,6 +33,8 @@ export interface TxRunnerDeps {
   moduleOf: (typeUrl: string) => string;
   ante: AnteDeps;
   logger: Logger;
+  /** Decodes a tx (through the node's decoded-tx cache); decodeTx when absent. */
+  decode?: (bytes: Uint8Array, last: boolean) => DecodedTx;
 }
 
 function failure(err: CodedError, gasWanted: bigint, gasUsed: bigint, events: Event[], tx: DecodedTx | null, sender: string, antePassed: boolean): TxOutcome {
@@ -58,7 +60,7 @@ export function runTx(
   }
   let tx: DecodedTx;
   try {
-    tx = decodeTx(bytes, deps.router);
+    tx = deps.decode !== undefined ? deps.decode(bytes, mode === "deliver") : decodeTx(bytes, deps.router);
   } catch (e) {
     return failure(toCodedError(e), 0n, 0n, [], null, "", false);
   }

@@ -1,5 +1,5 @@
 import type { ResponseCheckTx } from "cosmjs-types/tendermint/abci/types";
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { CheckTxType, type Application } from "../app/abci.js";
 import { sdkErrors } from "../../modules/sdk/errors.js";
 import type { Logger } from "../../modules/sdk/context.js";
@@ -53,7 +53,7 @@ export interface Mempool {
 }
 
 export function hashTx(tx: Uint8Array): string {
-  return createHash("sha256").update(tx).digest("hex").toUpperCase();
+  return hash("sha256", tx, "hex").toUpperCase();
 }
 
 export interface MempoolDeps {

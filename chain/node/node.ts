@@ -126,7 +126,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
     );
     const precheck = createSigPrecheck(
       { threads: Math.max(1, availableParallelism() - 1) },
-      { cache: sigCache, chainId: () => genesis.chainId, accountNumberOf: (a) => app.accountNumberOf(a), logger },
+      { cache: sigCache, chainId: () => genesis.chainId, accountNumberOf: (a) => app.accountNumberOf(a), decode: (tx) => app.decodeTx(tx), logger },
     );
     cleanups.push(() => precheck.close());
     const mempool = createMempool(

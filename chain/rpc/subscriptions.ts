@@ -3,11 +3,15 @@ import { queryMatches, type EventMap, type EventQuery } from "../store/eventQuer
 import { b64, blockIdJson, blockJson, eventsJson, headerJson, txResultJson, type Json } from "./format.js";
 
 /** The event payloads CometBFT sends to subscribers, for each event a query can match. */
-export function eventPayloads(e: NodeEvent): Array<{ events: EventMap; data: () => Json }> {
+export function eventPayloads(e: NodeEvent): Array<{ tmEvent: string; readonly events: EventMap; data: () => Json }> {
   if (e.kind === "Tx") {
     return [
       {
-        events: e.events,
+        tmEvent: "Tx",
+        // Read only if a subscription's query needs it (flattening a tx's events is not free).
+        get events() {
+          return e.events;
+        },
         data: () => ({
           type: "tendermint/event/Tx",
           value: { TxResult: { height: e.height.toString(), index: e.index, tx: b64(e.tx), result: txResultJson(e.result) } },
@@ -19,6 +23,7 @@ export function eventPayloads(e: NodeEvent): Array<{ events: EventMap; data: () 
   headerEvents.set("tm.event", ["NewBlockHeader"]);
   return [
     {
+      tmEvent: "NewBlock",
       events: e.events,
       data: () => ({
         type: "tendermint/event/NewBlock",
@@ -36,7 +41,7 @@ export function eventPayloads(e: NodeEvent): Array<{ events: EventMap; data: () 
         },
       }),
     },
-    { events: headerEvents, data: () => ({ type: "tendermint/event/NewBlockHeader", value: { header: headerJson(e.block.header!) } }) },
+    { tmEvent: "NewBlockHeader", events: headerEvents, data: () => ({ type: "tendermint/event/NewBlockHeader", value: { header: headerJson(e.block.header!) } }) },
   ];
 }
 
@@ -52,6 +57,8 @@ export function matchEvent(subs: readonly Subscription[], e: NodeEvent): Array<{
   for (const payload of eventPayloads(e)) {
     let data: Json | undefined;
     for (const sub of subs) {
+      // A query naming another tm.event cannot match: decided without the payload's events.
+      if (sub.query.some((c) => c.key === "tm.event" && c.op === "=" && c.operand?.value !== payload.tmEvent)) continue;
       if (!queryMatches(sub.query, payload.events)) continue;
       data ??= payload.data();
       out.push({ sub, events: payload.events, data });

@@ -9,19 +9,19 @@ import { flattenEvents, queryMatches, type EventQuery } from "./eventQuery.js";
 // attribute plus tx.height, so that tx_search answers `message.sender='…'`, `tx.height=5`
 // and any indexed `type.attr` condition. Keys:
 //   t/<HASH>                                  -> height, index, tx, result (resultCodec JSON)
-//   e/<type.attr>\0<value>\0<height>/<index>  -> HASH
+//   e/<type.attr>\0<value>\0<height>          -> HASH HASH … (one posting per attribute value
+//                                                and block: the hashes of the block's txs
+//                                                with it, in block order, 64 hex digits each)
+// Indexes written before postings (`…\0<height>/<index>` -> one HASH) read the same way.
 
-const indexWidth = 8;
 const indexedHeightKey = "s/height";
+/** Length of a tx hash in a posting (uppercase hex sha256). */
+const hashChars = 64;
 
 /** Key text of a UTF-8 string: ASCII (the usual case) is kept as it is. */
 function valueKey(v: string): string {
   // eslint-disable-next-line no-control-regex -- ASCII starts at NUL
   return /^[\x00-\x7f]*$/.test(v) ? v : Buffer.from(v, "utf8").toString("latin1");
-}
-
-function posKey(height: bigint, index: number): string {
-  return `${heightKey(height)}/${index.toString(16).padStart(indexWidth, "0")}`;
 }
 
 export interface IndexedTx {
@@ -47,28 +47,35 @@ export const txIndexErrors = {
 export class TxIndex {
   constructor(private readonly kv: AsyncKV) {}
 
-  /** Indexes a block's txs in one batch. */
+  /** Indexes a block's txs in one batch: one entry per tx, one posting per attribute value. */
   async indexBlock(height: bigint, txs: readonly Uint8Array[], hashes: readonly string[], results: readonly ExecTxResult[], resultJsons?: readonly string[]): Promise<void> {
     const ops: Array<[string, Uint8Array]> = [];
+    const hk = heightKey(height);
+    // Posting key suffix -> [index of the last tx added, its hashes]: a value seen twice in one
+    // tx is one entry.
+    const postings = new Map<string, { last: number; hashes: string[] }>();
+    const post = (key: string, i: number, hash: string) => {
+      const p = postings.get(key);
+      if (p === undefined) postings.set(key, { last: i, hashes: [hash] });
+      else if (p.last !== i) {
+        p.last = i;
+        p.hashes.push(hash);
+      }
+    };
     for (let i = 0; i < txs.length; i++) {
       const hash = hashes[i]!;
-      const hashBytes = Buffer.from(hash, "latin1");
-      const seen = new Set<string>();
       const result = results[i]!;
       const json = resultJsons?.[i] ?? encodeTxResultJson(result);
       ops.push([`t/${hash}`, Buffer.from(`{"h":"${height}","x":${i},"t":"${Buffer.from(txs[i]!).toString("base64")}","r":${json}}`)]);
-      const pos = posKey(height, i);
-      ops.push([`e/tx.height\0${heightKey(height)}\0${pos}`, hashBytes]);
+      post(`tx.height\0${hk}`, i, hash);
       for (const e of result.events) {
         for (const a of e.attributes) {
           if (!a.index || a.key === "") continue;
-          const key = `e/${valueKey(`${e.type}.${a.key}`)}\0${valueKey(a.value)}\0${pos}`;
-          if (seen.has(key)) continue; // the same attribute value twice in one tx is one entry
-          seen.add(key);
-          ops.push([key, hashBytes]);
+          post(`${valueKey(`${e.type}.${a.key}`)}\0${valueKey(a.value)}`, i, hash);
         }
       }
     }
+    for (const [key, p] of postings) ops.push([`e/${key}\0${hk}`, Buffer.from(p.hashes.join(""), "latin1")]);
     ops.push([indexedHeightKey, Buffer.from(height.toString())]);
     await this.kv.write(ops);
   }
@@ -137,9 +144,12 @@ export class TxIndex {
     }
     const seen = new Set<string>();
     let read = 0;
+    // Each hash in a posting counts as one entry, as when each had its own key.
     for await (const [, v] of this.kv.scan(prefix, { ...range, limit: maxEntries + 1 })) {
-      if (++read > maxEntries) throw txIndexErrors.tooBroad.wrap(`the query selects more than ${maxEntries} index entries; narrow it (e.g. add tx.height>=H AND tx.height<=H2 or an exact attribute)`);
-      seen.add(Buffer.from(v).toString("latin1"));
+      const text = Buffer.from(v).toString("latin1");
+      read += Math.ceil(text.length / hashChars);
+      if (read > maxEntries) throw txIndexErrors.tooBroad.wrap(`the query selects more than ${maxEntries} index entries; narrow it (e.g. add tx.height>=H AND tx.height<=H2 or an exact attribute)`);
+      for (let o = 0; o < text.length; o += hashChars) seen.add(text.slice(o, o + hashChars));
     }
     return [...seen];
   }

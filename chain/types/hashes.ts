@@ -54,9 +54,9 @@ export function commitHash(c: Commit): Uint8Array {
 export function resultsHash(results: readonly ExecTxResult[]): Uint8Array {
   return merkleRoot(
     results.map((r) =>
-      ExecTxResult.encode(
-        ExecTxResult.fromPartial({ code: r.code, data: r.data, gasWanted: r.gasWanted, gasUsed: r.gasUsed }),
-      ).finish(),
+      // Only the deterministic fields (as CometBFT's deterministicExecTxResult); a full literal
+      // rather than fromPartial, which copies every field of a per-tx object.
+      ExecTxResult.encode({ code: r.code, data: r.data, log: "", info: "", gasWanted: r.gasWanted, gasUsed: r.gasUsed, events: [], codespace: "" }).finish(),
     ),
   );
 }

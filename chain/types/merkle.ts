@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 // CometBFT's simple Merkle tree (RFC 6962 with its split rule): leaves hashed with a 0x00
 // prefix, inner nodes with 0x01, split at the largest power of two below the count.
@@ -7,9 +7,9 @@ const leafPrefix = Buffer.from([0]);
 const innerPrefix = Buffer.from([1]);
 
 export function sha256(...parts: Uint8Array[]): Uint8Array {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(p);
-  return h.digest();
+  // One-shot hashing: several times cheaper than a createHash object per call (blocks hash
+  // two Merkle trees over their txs).
+  return hash("sha256", parts.length === 1 ? parts[0]! : Buffer.concat(parts), "buffer");
 }
 
 export const emptyHash: Uint8Array = sha256();

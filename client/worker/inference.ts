@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import * as ort from "onnxruntime-node";
+import type * as Ort from "onnxruntime-node";
 import type { Tensor, TensorData } from "../models/tensors.js";
 
 // The inference engine of a worker (and of an auditing validator): one onnxruntime-node session
@@ -18,12 +18,18 @@ export interface EngineOptions {
 
 export class ModelHashMismatch extends Error {}
 
+// onnxruntime-node is loaded with the first model, not at import: every tcd process imports this
+// module through the CLI, and validators never run a model.
+let ortModule: Promise<typeof Ort> | null = null;
+const loadOrt = (): Promise<typeof Ort> => (ortModule ??= import("onnxruntime-node"));
+
 export class InferenceEngine {
-  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  private readonly sessions = new Map<string, Promise<Ort.InferenceSession>>();
+  private ort: typeof Ort | null = null;
 
   constructor(readonly options: EngineOptions = {}) {}
 
-  private sessionOptions(): ort.InferenceSession.SessionOptions {
+  private sessionOptions(): Ort.InferenceSession.SessionOptions {
     const o = this.options;
     return {
       executionProviders: o.device === "cuda" ? ["cuda", "cpu"] : ["cpu"],
@@ -34,12 +40,15 @@ export class InferenceEngine {
   }
 
   /** Loads a model once (checking its hash); later calls reuse the warm session. */
-  load(hash: string, bytes: Uint8Array): Promise<ort.InferenceSession> {
+  load(hash: string, bytes: Uint8Array): Promise<Ort.InferenceSession> {
     let s = this.sessions.get(hash);
     if (s === undefined) {
       const actual = createHash("sha256").update(bytes).digest("hex");
       if (actual !== hash) return Promise.reject(new ModelHashMismatch(`model bytes hash to ${actual}, expected ${hash}`));
-      s = ort.InferenceSession.create(bytes, this.sessionOptions());
+      s = loadOrt().then((ort) => {
+        this.ort = ort;
+        return ort.InferenceSession.create(bytes, this.sessionOptions());
+      });
       s.catch(() => this.sessions.delete(hash));
       this.sessions.set(hash, s);
     }
@@ -54,8 +63,9 @@ export class InferenceEngine {
     const session = this.sessions.get(hash);
     if (session === undefined) throw new Error(`model ${hash} is not loaded`);
     const s = await session;
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(inputs)) feeds[name] = new ort.Tensor(t.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.shape);
+    const ort = this.ort!;
+    const feeds: Record<string, Ort.Tensor> = {};
+    for (const [name, t] of Object.entries(inputs)) feeds[name] = new ort.Tensor(t.dtype as Ort.Tensor.Type, t.data as Ort.Tensor.DataType, t.shape);
     const results = await s.run(feeds);
     const out: Record<string, Tensor> = {};
     for (const name of s.outputNames) {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, hash as oneShotHash, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,7 +10,7 @@ import { bech32Prefix, decodeAddress, encodeAddress } from "../../modules/sdk/ad
 import { commitmentOf, computeSketch, jobsCodecs, JobState, sketchToPb, type ComparisonRule, type Job, type Sketch } from "../../modules/jobs/index.js";
 import { unusableCommitmentOf } from "../../modules/jobs/commitment.js";
 import { AuditStatus, UnusableReason, unusableReasonNames } from "../../modules/jobs/types.js";
-import { decodeTensors, encodeResult, flatten, type Tensor } from "../models/tensors.js";
+import { decodeTensors, encodeResult, sketchInput, type Tensor } from "../models/tensors.js";
 import { verifyOutputRequest } from "../sdk/outputs.js";
 import { TcomputeClient } from "../sdk/client.js";
 import { FetchError, fetchVerified, type FetchPolicy, type FetchReason } from "./fetch.js";
@@ -348,16 +348,10 @@ export class Worker {
     const t0 = performance.now();
     for (const inp of inputs) outputs.push(await this.engine.run(j.model, inp));
     this.metrics.inferenceSeconds += (performance.now() - t0) / 1000;
-    const flat = outputs.map(flatten);
-    let all: Float64Array = new Float64Array(flat.reduce((s, f) => s + f.length, 0));
-    let o = 0;
-    for (const f of flat) {
-      all.set(f, o);
-      o += f.length;
-    }
-    if (this.o.tamper !== undefined) all = this.o.tamper(all);
+    let all = sketchInput(outputs);
+    if (this.o.tamper !== undefined) all = this.o.tamper(Float64Array.from(all));
     const payload = encodeResult(outputs);
-    return { payload, digest: createHash("sha256").update(payload).digest(), sketch: computeSketch(j.id, all, rule) };
+    return { payload, digest: oneShotHash("sha256", payload, "buffer"), sketch: computeSketch(j.id, all, rule) };
   }
 
   private run(j: Job): void {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { SignDoc } from "cosmjs-types/cosmos/tx/v1beta1/tx";
@@ -86,6 +86,22 @@ function verifyMultisig(ctx: Context, tx: DecodedTx, multi: ModeInfo_Multi | und
     }
   });
   return signed.length;
+}
+
+/**
+ * sha256 of the SIGN_MODE_DIRECT SignDoc (body, auth info, chain id, account number): it does
+ * not depend on the sequence, so it is computed once per decoded tx and account.
+ */
+export function directSignDigest(tx: DecodedTx, chainId: string, accountNumber: bigint): Uint8Array {
+  const key = `${chainId}/${accountNumber}`;
+  const memo = (tx.derived.directDigests ??= new Map());
+  let digest = memo.get(key);
+  if (digest === undefined) {
+    const signDoc = SignDoc.encode({ bodyBytes: tx.bodyBytes, authInfoBytes: tx.authInfoBytes, chainId, accountNumber }).finish();
+    digest = hash("sha256", signDoc, "buffer");
+    memo.set(key, digest);
+  }
+  return digest;
 }
 
 export interface AnteDeps {
@@ -210,20 +226,14 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
     ctx.gasMeter.consume(params.sigVerifyCostSecp256k1, "ante verify: secp256k1");
     if (!simulate && ctx.mode !== "recheck") {
       const mode = info.modeInfo?.single?.mode;
-      let signDoc: Uint8Array;
+      let digest: Uint8Array;
       if (mode === SignMode.SIGN_MODE_DIRECT) {
-        signDoc = SignDoc.encode({
-          bodyBytes: tx.bodyBytes,
-          authInfoBytes: tx.authInfoBytes,
-          chainId: ctx.chainId,
-          accountNumber: account.accountNumber,
-        }).finish();
+        digest = directSignDigest(tx, ctx.chainId, account.accountNumber);
       } else if (mode === SignMode.SIGN_MODE_LEGACY_AMINO_JSON) {
-        signDoc = legacyAminoSignBytes(ctx.chainId, tx, account.accountNumber, account.sequence);
+        digest = createHash("sha256").update(legacyAminoSignBytes(ctx.chainId, tx, account.accountNumber, account.sequence)).digest();
       } else {
         throw sdkErrors.notSupported.wrap(`sign mode ${String(mode)}; SIGN_MODE_DIRECT and SIGN_MODE_LEGACY_AMINO_JSON are accepted`);
       }
-      const digest = createHash("sha256").update(signDoc).digest();
       const sig = tx.signatures[i]!;
       if (sig.length !== 64 || !deps.verify(sig, digest, pubKey!)) {
         throw sdkErrors.unauthorized.wrap(

@@ -11,6 +11,12 @@ export interface DecodedTx {
   body: TxBody;
   authInfo: AuthInfo;
   msgs: Array<{ typeUrl: string; msg: unknown; route: MsgRoute<unknown> }>;
+  /**
+   * Pure functions of the bytes above, computed once per decoded tx (a node keeps the decoded
+   * tx from pre-check through CheckTx to FinalizeBlock): the required signers, and the
+   * SIGN_MODE_DIRECT sign-doc digest per `chainId/accountNumber`.
+   */
+  readonly derived: { signers?: string[]; directDigests?: Map<string, Uint8Array> };
 }
 
 export type MsgRouter = (typeUrl: string) => MsgRoute<unknown> | undefined;
@@ -44,11 +50,13 @@ export function decodeTx(bytes: Uint8Array, router: MsgRouter): DecodedTx {
     body,
     authInfo,
     msgs,
+    derived: {},
   };
 }
 
 /** The required signers: each message's signers, first appearance first (the SDK's GetSigners). */
 export function txSigners(tx: DecodedTx): string[] {
+  if (tx.derived.signers !== undefined) return tx.derived.signers;
   const seen = new Set<string>();
   const out: string[] = [];
   for (const { msg, route } of tx.msgs) {
@@ -59,5 +67,6 @@ export function txSigners(tx: DecodedTx): string[] {
       }
     }
   }
+  tx.derived.signers = out;
   return out;
 }

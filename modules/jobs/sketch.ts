@@ -38,6 +38,13 @@ function signBits(jobId: string, size: number, n: number): Uint8Array {
   return createHash("shake256", { outputLength: size * Math.ceil(n / 8) }).update(`tcompute/sketch/v2/${jobId}`).digest();
 }
 
+/** signTable[(byte << 3) | i] = +1 if bit i of byte is set, else −1. */
+const signTable = (() => {
+  const t = new Float64Array(256 * 8);
+  for (let b = 0; b < 256; b++) for (let i = 0; i < 8; i++) t[(b << 3) | i] = ((b >> i) & 1) * 2 - 1;
+  return t;
+})();
+
 /**
  * Computes the sketch of an output (off-chain: workers and auditing validators). Throws on NaN
  * or infinite outputs: such a result is reported as a failure, not sketched. This is the hot loop
@@ -52,11 +59,20 @@ export function computeSketch(jobId: string, output: ArrayLike<number>, rule: Co
   const stride = Math.ceil(n / 8);
   const bits = signBits(jobId, size, n);
   const sum = new Float64Array(size);
+  const x = output;
+  const t = signTable;
+  const whole = n & ~7;
   for (let j = 0; j < size; j++) {
     const base = j * stride;
     let s = 0;
-    // Branch-free (signs are random, so a branch would mispredict half the time): x · (2·bit − 1).
-    for (let i = 0; i < n; i++) s += output[i]! * ((((bits[base + (i >> 3)]! >> (i & 7)) & 1) << 1) - 1);
+    // Branch-free (signs are random, so a branch would mispredict half the time): eight elements
+    // per sign byte, each times its ±1 from the table.
+    let i = 0;
+    for (let k = base; i < whole; k++, i += 8) {
+      const o = bits[k]! << 3;
+      s += x[i]! * t[o]! + x[i + 1]! * t[o + 1]! + x[i + 2]! * t[o + 2]! + x[i + 3]! * t[o + 3]! + x[i + 4]! * t[o + 4]! + x[i + 5]! * t[o + 5]! + x[i + 6]! * t[o + 6]! + x[i + 7]! * t[o + 7]!;
+    }
+    for (; i < n; i++) s += x[i]! * t[(bits[base + (i >> 3)]! << 3) | (i & 7)]!;
     // NaN or ±Infinity anywhere makes some projection non-finite (+∞ − ∞ is NaN).
     if (!Number.isFinite(s)) throw new Error("an output element is not finite (or the output overflows)");
     sum[j] = s;

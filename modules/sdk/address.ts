@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { fromBech32, toBech32 } from "@cosmjs/encoding";
 import { sdkErrors } from "./errors.js";
 
@@ -58,9 +58,17 @@ export function moduleAddress(name: string): string {
 
 /** Account address of a secp256k1 compressed public key: ripemd160(sha256(pubkey)). */
 export function secp256k1Address(pubkey: Uint8Array): string {
-  const sha = createHash("sha256").update(pubkey).digest();
-  return encodeAddress(createHash("ripemd160").update(sha).digest());
+  // A pure function of the key, asked for by every tx (pre-check, CheckTx, block): memoised, bounded.
+  const k = Buffer.from(pubkey.buffer, pubkey.byteOffset, pubkey.byteLength).toString("latin1");
+  let a = keyAddresses.get(k);
+  if (a === undefined) {
+    a = encodeAddress(hash("ripemd160", hash("sha256", pubkey, "buffer"), "buffer"));
+    if (keyAddresses.size >= 100_000) keyAddresses.clear();
+    keyAddresses.set(k, a);
+  }
+  return a;
 }
+const keyAddresses = new Map<string, string>();
 
 /** A validator operator's account address: the valoper's bytes with the account prefix. */
 export function operatorAccount(valoper: string): string {
