@@ -54,7 +54,15 @@ const moduleWalls = moduleNames.map((m) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "**/dist/**", ".localnet/**", "chain/api/dashboard/browser/**/*.js", "modules/sdk/generated/**"] },
+  {
+    ignores: [
+      "node_modules/**",
+      "**/dist/**",
+      ".localnet/**",
+      "chain/api/dashboard/browser/**/*.js",
+      "modules/sdk/generated/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -70,7 +78,11 @@ export default tseslint.config(
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
   },
   // The state machine and the node log through the logger they are given.
-  { files: ["modules/**/*.ts", "chain/**/*.ts"], ignores: [...tests, "chain/testkit/**"], rules: { "no-console": "error" } },
+  {
+    files: ["modules/**/*.ts", "chain/**/*.ts"],
+    ignores: [...tests, "chain/testkit/**"],
+    rules: { "no-console": "error" },
+  },
   { files: ["modules/**/*.ts"], ignores: tests, rules: { "@typescript-eslint/no-explicit-any": "error" } },
   layer(["modules/sdk/**/*.ts"], [...above.modules, "../*/**", "!../sdk/**"], "modules/sdk imports no module"),
   ...moduleWalls,
@@ -108,7 +120,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: above.client, message: "client imports no localnet or tool (docs/architecture.md)" },
-            { group: ["**/chain/*/**", "!**/chain/types/**"], message: "client sees the chain only through chain/types" },
+            {
+              group: ["**/chain/*/**", "!**/chain/types/**"],
+              message: "client sees the chain only through chain/types",
+            },
             noTestImports,
           ],
         },

@@ -20,15 +20,21 @@ export interface CommittedBlock {
 export async function watchCommits(rpcUrl: string, onBlock: (b: CommittedBlock) => void): Promise<WebSocket> {
   const ws = new WebSocket(rpcUrl.replace("http", "ws") + "/websocket", { maxPayload: 512 * 1024 * 1024 });
   await new Promise((r) => ws.once("open", r));
-  ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "subscribe", params: { query: "tm.event='NewBlockHeader'" } }));
+  ws.send(
+    JSON.stringify({ jsonrpc: "2.0", id: 1, method: "subscribe", params: { query: "tm.event='NewBlockHeader'" } }),
+  );
   ws.on("message", (data) => {
     const at = performance.now();
     const msg = JSON.parse(data.toString()) as { result?: { data?: { value: { header: { height: string } } } } };
     const header = msg.result?.data?.value.header;
     if (header === undefined) return;
     void fetch(`${rpcUrl}/block?height=${header.height}`).then(async (r) => {
-      const block = ((await r.json()) as { result: { block: { data: { txs: string[] | null }; last_commit: { round: number } } } }).result.block;
-      const txHashes = (block.data.txs ?? []).map((t) => createHash("sha256").update(Buffer.from(t, "base64")).digest("hex").toUpperCase());
+      const block = (
+        (await r.json()) as { result: { block: { data: { txs: string[] | null }; last_commit: { round: number } } } }
+      ).result.block;
+      const txHashes = (block.data.txs ?? []).map((t) =>
+        createHash("sha256").update(Buffer.from(t, "base64")).digest("hex").toUpperCase(),
+      );
       onBlock({ height: Number(header.height), txHashes, lastCommitRound: block.last_commit.round, at });
     });
   });

@@ -33,9 +33,9 @@ const timeoutCommit = arg("timeout-commit", "1s");
 const validators = 4;
 const maxBatch = Number(arg("max-batch", "50"));
 const engineArg = arg("engine", "tcompute");
-if (engineArg !== "tcompute" && engineArg !== "cometbft") throw new Error(`--engine must be tcompute or cometbft, not ${engineArg}`);
+if (engineArg !== "tcompute" && engineArg !== "cometbft")
+  throw new Error(`--engine must be tcompute or cometbft, not ${engineArg}`);
 type EngineName = "tcompute" | "cometbft";
-
 
 function rawEd25519Rate(): number {
   const { publicKey, privateKey } = generateKeyPairSync("ed25519");
@@ -76,7 +76,10 @@ interface EngineResult {
 async function runEngine(engine: EngineName): Promise<EngineResult> {
   const keys = Array.from({ length: senders }, (_, i) => rawKeyFromSeed(`bench-consensus-${i}`));
   const recipient = rawKeyFromSeed("bench-consensus-recipient").address;
-  const net = await makeTestNetwork({ validators, accounts: keys.map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 10n ** 15n }] })) });
+  const net = await makeTestNetwork({
+    validators,
+    accounts: keys.map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 10n ** 15n }] })),
+  });
   for (const home of net.homes) {
     const c = loadConfig(home);
     c.consensus.timeout_propose = "3s";
@@ -105,11 +108,17 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
         msgs: [msgSendAny(keys[s]!.address, recipient, [{ denom: "utcu", amount: "1" }])],
         fee: { amount: [{ denom: "utcu", amount: "250" }], gasLimit: 100_000n },
       });
-      out.push({ b64: Buffer.from(tx).toString("base64"), hash: createHash("sha256").update(tx).digest("hex").toUpperCase(), node: s % validators });
+      out.push({
+        b64: Buffer.from(tx).toString("base64"),
+        hash: createHash("sha256").update(tx).digest("hex").toUpperCase(),
+        node: s % validators,
+      });
     }
     return out;
   });
-  process.stdout.write(`${engine}: signed ${steps.reduce((n, s) => n + s.length, 0)} txs from ${senders} senders; starting ${validators} validators...\n`);
+  process.stdout.write(
+    `${engine}: signed ${steps.reduce((n, s) => n + s.length, 0)} txs from ${senders} senders; starting ${validators} validators...\n`,
+  );
 
   // --prof DIR: a V8 CPU profile of node1 (a validator that is not always the proposer).
   const profIdx = process.argv.indexOf("--prof");
@@ -118,7 +127,15 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
   const args: string[][] = [];
   for (let i = 0; i < net.homes.length; i++) args.push(engine === "cometbft" ? await comet.startArgs() : []);
   // All at once: a CometBFT validator serves RPC after its first block, which needs 3 of 4 online.
-  const procs: NodeProcess[] = await Promise.all(net.homes.map((home, i) => startNodeProcess(home, args[i], profIdx >= 0 && i === 1 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[profIdx + 1]}`] : [])));
+  const procs: NodeProcess[] = await Promise.all(
+    net.homes.map((home, i) =>
+      startNodeProcess(
+        home,
+        args[i],
+        profIdx >= 0 && i === 1 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[profIdx + 1]}`] : [],
+      ),
+    ),
+  );
   const urls = procs.map((p) => p.rpcUrl);
   const sentAt = new Map<string, number>();
   const committedAt = new Map<string, number>();
@@ -144,7 +161,7 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
       urls.map(async (url, n) => {
         const mine = txs.filter((t) => t.node === n);
         const perNode = rate / validators;
-        for (let next = 0; next < mine.length; ) {
+        for (let next = 0; next < mine.length;) {
           const dueCount = Math.min(mine.length, Math.floor(((performance.now() - start) / 1000) * perNode) + 1);
           if (dueCount <= next) {
             await new Promise((r) => setTimeout(r, 50));
@@ -156,10 +173,14 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
           next += batch.length;
           const t0 = performance.now();
           for (const t of batch) sentAt.set(t.hash, t0);
-          const body = JSON.stringify(batch.map((t, j) => ({ jsonrpc: "2.0", id: j, method: "broadcast_tx_sync", params: { tx: t.b64 } })));
+          const body = JSON.stringify(
+            batch.map((t, j) => ({ jsonrpc: "2.0", id: j, method: "broadcast_tx_sync", params: { tx: t.b64 } })),
+          );
           let res: Array<{ result?: { code: number; log: string } }>;
           try {
-            const answer = (await (await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body })).json()) as Array<{ result?: { code: number; log: string } }>;
+            const answer = (await (
+              await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body })
+            ).json()) as Array<{ result?: { code: number; log: string } }>;
             // A batch with one answer gets it unwrapped, as from CometBFT.
             res = Array.isArray(answer) ? answer : [answer];
           } catch (e) {
@@ -179,13 +200,23 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
     // Wait for this step's txs to commit (bounded), then measure the step on its own.
     const deadline = performance.now() + 30_000;
     const mineHashes = txs.map((t) => t.hash);
-    while (mineHashes.some((h) => !committedAt.has(h)) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (mineHashes.some((h) => !committedAt.has(h)) && performance.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     const done = mineHashes.filter((h) => committedAt.has(h));
     const last = done.reduce((m, h) => Math.max(m, committedAt.get(h)!), start);
     const lat = done.map((h) => committedAt.get(h)! - sentAt.get(h)!).sort((a, b) => a - b);
     const window = Math.max(0.001, (last - start) / 1000);
-    results.push({ rate, committed: done.length / window, p50: pct(lat, 50), p99: pct(lat, 99), window, blocks: blocks.filter((b) => b.at >= start && b.at <= last).length });
-    process.stdout.write(`  ${engine} offered ${rate} tx/s: committed ${(done.length / window).toFixed(0)} tx/s (${done.length}/${txs.length}), p50 ${pct(lat, 50).toFixed(0)} ms, p99 ${pct(lat, 99).toFixed(0)} ms\n`);
+    results.push({
+      rate,
+      committed: done.length / window,
+      p50: pct(lat, 50),
+      p99: pct(lat, 99),
+      window,
+      blocks: blocks.filter((b) => b.at >= start && b.at <= last).length,
+    });
+    process.stdout.write(
+      `  ${engine} offered ${rate} tx/s: committed ${(done.length / window).toFixed(0)} tx/s (${done.length}/${txs.length}), p50 ${pct(lat, 50).toFixed(0)} ms, p99 ${pct(lat, 99).toFixed(0)} ms\n`,
+    );
   }
   const runSeconds = (performance.now() - runStart) / 1000;
   ws.close();
@@ -198,8 +229,20 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
   const roundsPerHeight = rounds.reduce((a, b) => a + b, 0) / Math.max(1, rounds.length);
   const best = results.reduce((m, r) => (r.committed > m.committed ? r : m), results[0]!);
   const ok = results.filter((r) => r.p50 <= 1500);
-  const bestOk = ok.reduce((m, r) => (r.committed > m.committed ? r : m), ok[0] ?? { rate: 0, committed: 0, p50: NaN, p99: NaN, window: 0, blocks: 0 });
-  return { engine, results, blocksPerMinute: (heights / runSeconds) * 60, roundsPerHeight, best, bestOk, rejected, firstError };
+  const bestOk = ok.reduce(
+    (m, r) => (r.committed > m.committed ? r : m),
+    ok[0] ?? { rate: 0, committed: 0, p50: NaN, p99: NaN, window: 0, blocks: 0 },
+  );
+  return {
+    engine,
+    results,
+    blocksPerMinute: (heights / runSeconds) * 60,
+    roundsPerHeight,
+    best,
+    bestOk,
+    rejected,
+    firstError,
+  };
 }
 
 function report(r: EngineResult, baseline: number): string[] {
@@ -207,7 +250,10 @@ function report(r: EngineResult, baseline: number): string[] {
   return [
     "",
     `bench:consensus  ${name}: ${validators} validators (separate processes, p2p over 127.0.0.1), timeout_commit ${timeoutCommit}, ${senders} senders, ${seconds} s per rate`,
-    ...r.results.map((x) => `  offered ${String(x.rate).padStart(5)} tx/s   committed ${x.committed.toFixed(0).padStart(5)} tx/s   p50 ${x.p50.toFixed(0).padStart(5)} ms   p99 ${x.p99.toFixed(0).padStart(5)} ms   ${x.blocks} blocks`),
+    ...r.results.map(
+      (x) =>
+        `  offered ${String(x.rate).padStart(5)} tx/s   committed ${x.committed.toFixed(0).padStart(5)} tx/s   p50 ${x.p50.toFixed(0).padStart(5)} ms   p99 ${x.p99.toFixed(0).padStart(5)} ms   ${x.blocks} blocks`,
+    ),
     `  blocks per minute            ${r.blocksPerMinute.toFixed(1)}`,
     `  rounds per height            ${r.roundsPerHeight.toFixed(2)}`,
     `  saturation (best committed)  ${r.best.committed.toFixed(0)} tx/s at offered ${r.best.rate} tx/s (p50 ${r.best.p50.toFixed(0)} ms)`,

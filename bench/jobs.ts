@@ -20,19 +20,38 @@ import { spawnMarketplace } from "../localnet/marketplace.js";
 // the blocks from the last worker's result (its commitment's block) to settlement, and the
 // seconds from broadcast to settlement (p50 / p99). Prints figures; never fails on a slow machine.
 
-const { values } = parseArgs({ options: { jobs: { type: "string", default: "60" }, rate: { type: "string", default: "30" }, "per-tx": { type: "string", default: "1" }, model: { type: "string", default: "mlp-64x128x128x32" } } });
+const { values } = parseArgs({
+  options: {
+    jobs: { type: "string", default: "60" },
+    rate: { type: "string", default: "30" },
+    "per-tx": { type: "string", default: "1" },
+    model: { type: "string", default: "mlp-64x128x128x32" },
+  },
+});
 const total = Number(values.jobs);
 const perTx = Number(values["per-tx"]);
 const interval = (60_000 * perTx) / Number(values.rate);
 const dir = mkdtempSync(join(tmpdir(), "tcd-bench-jobs-"));
 const port = await freePort();
-const { child: net } = await spawnMarketplace(["--dir", dir, "--rpc-port", String(port), "--validators", "4", "--workers", "3", "--no-demo", "--no-auditors"]);
+const { child: net } = await spawnMarketplace([
+  "--dir",
+  dir,
+  "--rpc-port",
+  String(port),
+  "--validators",
+  "4",
+  "--workers",
+  "3",
+  "--no-demo",
+  "--no-auditors",
+]);
 const rpc = `http://127.0.0.1:${port}`;
 const kr = openKeyring(keyringDir(dir), "test", () => "");
 const requester = kr.show("requester").address;
 const client = await TcomputeClient.connectWithSigner(rpc, await kr.wallet("requester"));
 const m = zoo[values.model]!;
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN;
 
 async function round(k: number): Promise<void> {
   /** Broadcast txs whose jobs are not known yet (tx hash → when sent). */
@@ -54,7 +73,8 @@ async function round(k: number): Promise<void> {
         if (tx === null) continue;
         unseen.delete(hash);
         if (tx.code !== 0) throw new Error(`submit tx ${hash} failed: ${tx.rawLog}`);
-        for (const r of tx.msgResponses) for (const id of jobsCodecs.msgSubmitJobResponse.decode(r.value).ids) submitted.set(id, at);
+        for (const r of tx.msgResponses)
+          for (const id of jobsCodecs.msgSubmitJobResponse.decode(r.value).ids) submitted.set(id, at);
       }
       for (const [id, at] of [...submitted]) {
         const j = await client.query.jobs.job(id);
@@ -73,11 +93,30 @@ async function round(k: number): Promise<void> {
   const hash = (await client.query.registry.model(m.name)).hash;
   const { accountNumber, sequence } = await client.signing.getSequence(requester);
   const signer = { accountNumber: BigInt(accountNumber), sequence, chainId: await client.signing.getChainId() };
-  for (let n = 0, next = Date.now(); n < total; ) {
-    const msgs = Array.from({ length: Math.min(perTx, total - n) }, (_, i) => ({ typeUrl: jobsCodecs.msgSubmitJob.typeUrl, value: { requester, model: hash, inputs: [{ inline: encodeTensors(m.sampleInput(n + i)), uri: "", sha256: "" }], sealed: [], k, maxPricePerUnit: "1000utcu", deadlineBlocks: "500", minReputation: 0, gpu: null } }));
+  for (let n = 0, next = Date.now(); n < total;) {
+    const msgs = Array.from({ length: Math.min(perTx, total - n) }, (_, i) => ({
+      typeUrl: jobsCodecs.msgSubmitJob.typeUrl,
+      value: {
+        requester,
+        model: hash,
+        inputs: [{ inline: encodeTensors(m.sampleInput(n + i)), uri: "", sha256: "" }],
+        sealed: [],
+        k,
+        maxPricePerUnit: "1000utcu",
+        deadlineBlocks: "500",
+        minReputation: 0,
+        gpu: null,
+      },
+    }));
     const sent = Date.now();
     // A fixed gas limit: simulating against the last block would see a stale sequence.
-    const raw = await client.signing.sign(requester, msgs, calculateFee(400_000 * msgs.length, GasPrice.fromString("0.0025utcu")), "", signer);
+    const raw = await client.signing.sign(
+      requester,
+      msgs,
+      calculateFee(400_000 * msgs.length, GasPrice.fromString("0.0025utcu")),
+      "",
+      signer,
+    );
     unseen.set(await client.signing.broadcastTxSync(TxRaw.encode(raw).finish()), sent);
     signer.sequence++;
     n += msgs.length;
@@ -87,12 +126,18 @@ async function round(k: number): Promise<void> {
   submitting = false;
   await poll;
   const minutes = (Date.now() - t0) / 60_000;
-  console.log(`k=${k}: ${settled} settled, ${failed} failed, ${submitted.size + unseen.size} unfinished in ${(minutes * 60).toFixed(0)} s → ${(settled / minutes).toFixed(1)} jobs/min (offered ${values.rate}/min)`);
-  console.log(`  submission → settlement: p50 ${pct(blocks, 50)} blocks, p99 ${pct(blocks, 99)} blocks; last worker's result → settlement: p50 ${pct(fromResult, 50)}, max ${Math.max(...fromResult)} blocks; broadcast → settled seen: p50 ${pct(seconds, 50).toFixed(1)} s, p99 ${pct(seconds, 99).toFixed(1)} s`);
+  console.log(
+    `k=${k}: ${settled} settled, ${failed} failed, ${submitted.size + unseen.size} unfinished in ${(minutes * 60).toFixed(0)} s → ${(settled / minutes).toFixed(1)} jobs/min (offered ${values.rate}/min)`,
+  );
+  console.log(
+    `  submission → settlement: p50 ${pct(blocks, 50)} blocks, p99 ${pct(blocks, 99)} blocks; last worker's result → settlement: p50 ${pct(fromResult, 50)}, max ${Math.max(...fromResult)} blocks; broadcast → settled seen: p50 ${pct(seconds, 50).toFixed(1)} s, p99 ${pct(seconds, 99).toFixed(1)} s`,
+  );
 }
 
 try {
-  console.log(`bench:jobs — 4 validators, 3 workers on this machine; ${total} jobs of ${m.name} per round at ${values.rate} a minute, ${perTx} per tx every ${interval.toFixed(0)} ms`);
+  console.log(
+    `bench:jobs — 4 validators, 3 workers on this machine; ${total} jobs of ${m.name} per round at ${values.rate} a minute, ${perTx} per tx every ${interval.toFixed(0)} ms`,
+  );
   await round(1);
   await round(3);
 } finally {

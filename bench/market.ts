@@ -7,26 +7,56 @@ import { judge, notYetEnforced, runMarket, type OwnerReport, type ProviderStrate
 // overhead (model runs per accepted result); exits 1 if a cheating strategy out-earns honest work
 // or an honest provider ends with less than it started.
 
-const { values } = parseArgs({ options: { blocks: { type: "string", default: "300" }, jobs: { type: "string", default: "4" }, k: { type: "string", default: "1" } } });
+const { values } = parseArgs({
+  options: {
+    blocks: { type: "string", default: "300" },
+    jobs: { type: "string", default: "4" },
+    k: { type: "string", default: "1" },
+  },
+});
 const t0 = performance.now();
-const r = await runMarket({ blocks: Number(values.blocks), jobsPerBlock: Number(values.jobs), k: Number(values.k), log: (l) => console.log(l) });
+const r = await runMarket({
+  blocks: Number(values.blocks),
+  jobsPerBlock: Number(values.jobs),
+  k: Number(values.k),
+  log: (l) => console.log(l),
+});
 const fmt = (n: bigint) => n.toLocaleString("en-US");
-console.log(`\n${r.blocks} blocks, k = ${r.k}, ${r.submitted} honest jobs submitted; ${r.settled} settled, ${r.unusable} unusable, ${r.failed} failed or expired, ${r.audits} audited (all requesters)  [${((performance.now() - t0) / 1000).toFixed(1)} s]`);
-console.log("owner           keys  accepted  rejected  no-show  fraud  unusable         paid        slashed      compute      net (utcu)");
+console.log(
+  `\n${r.blocks} blocks, k = ${r.k}, ${r.submitted} honest jobs submitted; ${r.settled} settled, ${r.unusable} unusable, ${r.failed} failed or expired, ${r.audits} audited (all requesters)  [${((performance.now() - t0) / 1000).toFixed(1)} s]`,
+);
+console.log(
+  "owner           keys  accepted  rejected  no-show  fraud  unusable         paid        slashed      compute      net (utcu)",
+);
 const row = (o: OwnerReport, label = o.strategy) =>
-  console.log(`${label.padEnd(15)} ${String(o.keys).padStart(4)} ${String(o.accepted).padStart(9)} ${String(o.rejected).padStart(9)} ${String(o.noShows).padStart(8)} ${String(o.frauds).padStart(6)} ${String(o.unusable).padStart(9)} ${fmt(o.paid).padStart(12)} ${fmt(o.slashed).padStart(14)} ${fmt(o.computeCost).padStart(12)} ${fmt(o.net).padStart(15)}`);
+  console.log(
+    `${label.padEnd(15)} ${String(o.keys).padStart(4)} ${String(o.accepted).padStart(9)} ${String(o.rejected).padStart(9)} ${String(o.noShows).padStart(8)} ${String(o.frauds).padStart(6)} ${String(o.unusable).padStart(9)} ${fmt(o.paid).padStart(12)} ${fmt(o.slashed).padStart(14)} ${fmt(o.computeCost).padStart(12)} ${fmt(o.net).padStart(15)}`,
+  );
 const honest = r.owners.filter((o) => o.strategy === "honest");
 for (const [i, o] of honest.entries()) row(o, `honest-${i}`);
 for (const o of r.owners.filter((x) => x.strategy !== "honest")) row(o);
-console.log(`griefing requester (inputs that do not match their hash): net ${fmt(r.griefer)} utcu; honest providers above include what its jobs cost them`);
-console.log(`silent validator: skipped ${r.auditRuns.silent} audit runs; the others ran ${r.auditRuns.auditing}. Nothing on chain rewards audits or punishes skipping them yet (auditor rewards: issue 11), so it saves its compute; audits still decide while the auditing validators hold more than 2/3 of the power`);
-console.log("played against what exists: spoofing — no chain-issued capability challenges yet (issue 11): the spoofer here cannot run what it claims and misses those jobs; one that can run them in time anyway is only caught by challenges");
+console.log(
+  `griefing requester (inputs that do not match their hash): net ${fmt(r.griefer)} utcu; honest providers above include what its jobs cost them`,
+);
+console.log(
+  `silent validator: skipped ${r.auditRuns.silent} audit runs; the others ran ${r.auditRuns.auditing}. Nothing on chain rewards audits or punishes skipping them yet (auditor rewards: issue 11), so it saves its compute; audits still decide while the auditing validators hold more than 2/3 of the power`,
+);
+console.log(
+  "played against what exists: spoofing — no chain-issued capability challenges yet (issue 11): the spoofer here cannot run what it claims and misses those jobs; one that can run them in time anyway is only caught by challenges",
+);
 for (const [s, why] of Object.entries(notYetEnforced)) console.log(`not judged: ${s} — ${why}`);
 const aim = 1.2;
-console.log(`verification overhead: ${r.overhead.toFixed(3)} model runs per accepted result (${r.accepted} accepted results of the honest requester; every revealed result counted as a run, every validator as an auditor) — aim ≤ ${aim}: ${r.overhead <= aim ? "met" : "MISSED"}; runs actually made: ${r.measuredOverhead.toFixed(3)}`);
+console.log(
+  `verification overhead: ${r.overhead.toFixed(3)} model runs per accepted result (${r.accepted} accepted results of the honest requester; every revealed result counted as a run, every validator as an auditor) — aim ≤ ${aim}: ${r.overhead <= aim ? "met" : "MISSED"}; runs actually made: ${r.measuredOverhead.toFixed(3)}`,
+);
 const v = judge(r);
 if (v.honestLost.length > 0) console.log(`HONEST PROVIDERS LOST: ${v.honestLost.join(", ")}`);
-if (v.cheatingPays.length > 0) console.log(`CHEATING PAYS: ${v.cheatingPays.join(", ")} out-earned the average honest provider`);
+if (v.cheatingPays.length > 0)
+  console.log(`CHEATING PAYS: ${v.cheatingPays.join(", ")} out-earned the average honest provider`);
 if (v.honestLost.length > 0 || v.cheatingPays.length > 0) process.exit(1);
-const cheats = r.owners.filter((o) => o.strategy !== "honest" && notYetEnforced[o.strategy as ProviderStrategy] === undefined).map((o) => o.strategy);
-console.log(`every cheating strategy earned less than honest work (${cheats.join(", ")}); every honest provider ended richer`);
+const cheats = r.owners
+  .filter((o) => o.strategy !== "honest" && notYetEnforced[o.strategy as ProviderStrategy] === undefined)
+  .map((o) => o.strategy);
+console.log(
+  `every cheating strategy earned less than honest work (${cheats.join(", ")}); every honest provider ended richer`,
+);

@@ -31,7 +31,9 @@ function procs(): Proc[] {
       const status = readFileSync(`/proc/${d}/status`, "utf8");
       const ppid = Number(/PPid:\s+(\d+)/.exec(status)?.[1] ?? 0);
       const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-      const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0").filter((x) => x !== "");
+      const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8")
+        .split("\0")
+        .filter((x) => x !== "");
       out.push({ pid: Number(d), ppid, rssMiB: rss, cmd: cmd.join(" ") });
     } catch {
       // gone meanwhile
@@ -43,7 +45,7 @@ function procs(): Proc[] {
 function tree(root: number): Proc[] {
   const all = procs();
   const mine = new Set([root]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of all) {
       if (!mine.has(p.pid) && mine.has(p.ppid)) {
@@ -66,13 +68,30 @@ function label(p: Proc, root: number): string {
 
 const dir = mkdtempSync(join(tmpdir(), "tc-rss-"));
 const port = await freePort();
-const child = spawn(process.execPath, ["client/cli/tcd.mjs", "localnet", "up", "--validators", String(validators), "--dir", dir, "--rpc-port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+const child = spawn(
+  process.execPath,
+  [
+    "client/cli/tcd.mjs",
+    "localnet",
+    "up",
+    "--validators",
+    String(validators),
+    "--dir",
+    dir,
+    "--rpc-port",
+    String(port),
+  ],
+  { stdio: ["ignore", "pipe", "pipe"] },
+);
 let out = "";
 child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
 child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
 const up = Date.now();
-while (!/marketplace: /.test(out) && child.exitCode === null && Date.now() - up < 300_000) await new Promise((r) => setTimeout(r, 500));
-process.stdout.write(`localnet up with its marketplace after ${((Date.now() - up) / 1000).toFixed(0)} s; sampling for ${seconds} s...\n`);
+while (!/marketplace: /.test(out) && child.exitCode === null && Date.now() - up < 300_000)
+  await new Promise((r) => setTimeout(r, 500));
+process.stdout.write(
+  `localnet up with its marketplace after ${((Date.now() - up) / 1000).toFixed(0)} s; sampling for ${seconds} s...\n`,
+);
 const samples = new Map<string, number[]>();
 const totals: number[] = [];
 const t0 = Date.now();
@@ -93,5 +112,15 @@ await new Promise((r) => child.once("exit", r));
 rmSync(dir, { recursive: true, force: true });
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const rows = [...samples].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-process.stdout.write(["", `bench:rss  npm start (tcd localnet up --validators ${validators}), ${totals.length} samples over ${seconds} s`, ...rows.map(([k, xs]) => `  ${k.padEnd(40)} ${mean(xs).toFixed(0).padStart(5)} MiB (peak ${Math.max(...xs).toFixed(0)})`), `  total                                    ${mean(totals).toFixed(0).padStart(5)} MiB (peak ${Math.max(...totals).toFixed(0)} MiB; aim <= 2048)`, ""].join("\n"));
+process.stdout.write(
+  [
+    "",
+    `bench:rss  npm start (tcd localnet up --validators ${validators}), ${totals.length} samples over ${seconds} s`,
+    ...rows.map(
+      ([k, xs]) => `  ${k.padEnd(40)} ${mean(xs).toFixed(0).padStart(5)} MiB (peak ${Math.max(...xs).toFixed(0)})`,
+    ),
+    `  total                                    ${mean(totals).toFixed(0).padStart(5)} MiB (peak ${Math.max(...totals).toFixed(0)} MiB; aim <= 2048)`,
+    "",
+  ].join("\n"),
+);
 if (!/marketplace: /.test(out)) process.stdout.write(out.slice(-2000));

@@ -40,7 +40,6 @@ function rawVerifyRate(): number {
   return n / ((performance.now() - t) / 1000);
 }
 
-
 function rssMiB(pid: number): { rss: number; peak: number } {
   const s = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0) / 1024;
@@ -75,13 +74,21 @@ async function main(): Promise<void> {
       msgs: [msgSendAny(k.address, recipient, [{ denom: "utcu", amount: "1" }])],
       fee: { amount: [{ denom: "utcu", amount: "250" }], gasLimit: 100_000n },
     });
-    txs.push({ b64: Buffer.from(tx).toString("base64"), hash: createHash("sha256").update(tx).digest("hex").toUpperCase() });
+    txs.push({
+      b64: Buffer.from(tx).toString("base64"),
+      hash: createHash("sha256").update(tx).digest("hex").toUpperCase(),
+    });
   }
 
   // --prof DIR: write a V8 CPU profile of the node process there.
   const profIdx = process.argv.indexOf("--prof");
   const heapIdx = process.argv.indexOf("--heap-prof");
-  const nodeArgs = profIdx >= 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[profIdx + 1]}`] : heapIdx >= 0 ? ["--heap-prof", `--heap-prof-dir=${process.argv[heapIdx + 1]}`] : [];
+  const nodeArgs =
+    profIdx >= 0
+      ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[profIdx + 1]}`]
+      : heapIdx >= 0
+        ? ["--heap-prof", `--heap-prof-dir=${process.argv[heapIdx + 1]}`]
+        : [];
   const node = await startNodeProcess(home.home, [], nodeArgs);
   const url = node.rpcUrl;
   const sentAt = new Map<string, number>();
@@ -99,18 +106,25 @@ async function main(): Promise<void> {
   async function pusher(j: number): Promise<void> {
     const mine = txs.filter((_, i) => (i % senders) % concurrency === j);
     const perPusher = rate > 0 ? rate / concurrency : 0;
-    for (let next = 0; next < mine.length; ) {
+    for (let next = 0; next < mine.length;) {
       if (perPusher > 0) {
         const due = start + (next / perPusher) * 1000;
         const wait = due - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       }
-      const batch = mine.slice(next, next + (rate > 0 ? Math.max(1, Math.min(batchSize, Math.round(perPusher / 20))) : batchSize));
+      const batch = mine.slice(
+        next,
+        next + (rate > 0 ? Math.max(1, Math.min(batchSize, Math.round(perPusher / 20))) : batchSize),
+      );
       next += batch.length;
-      const body = JSON.stringify(batch.map((t, i) => ({ jsonrpc: "2.0", id: i, method: "broadcast_tx_sync", params: { tx: t.b64 } })));
+      const body = JSON.stringify(
+        batch.map((t, i) => ({ jsonrpc: "2.0", id: i, method: "broadcast_tx_sync", params: { tx: t.b64 } })),
+      );
       const t0 = performance.now();
       for (const t of batch) sentAt.set(t.hash, t0);
-      const answer = (await (await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body })).json()) as Array<{ result?: { code: number; log: string } }>;
+      const answer = (await (
+        await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body })
+      ).json()) as Array<{ result?: { code: number; log: string } }>;
       // A batch with one answer gets it unwrapped, as from CometBFT.
       const res = Array.isArray(answer) ? answer : [answer];
       for (const r of res) {
@@ -132,7 +146,10 @@ async function main(): Promise<void> {
   if (process.argv.includes("--verbose")) process.stdout.write(node.output());
 
   const ours = blocks.filter((b) => b.txs > 0).sort((a, b) => a.height - b.height);
-  const lat = [...committedAt.entries()].filter(([h]) => sentAt.has(h)).map(([h, at]) => at - sentAt.get(h)!).sort((a, b) => a - b);
+  const lat = [...committedAt.entries()]
+    .filter(([h]) => sentAt.has(h))
+    .map(([h, at]) => at - sentAt.get(h)!)
+    .sort((a, b) => a - b);
   const first = sentAt.size > 0 ? start : 0;
   const last = ours.length > 0 ? ours[ours.length - 1]!.at : first;
   const window = (last - first) / 1000;

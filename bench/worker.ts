@@ -11,7 +11,16 @@ import { InferenceEngine } from "../client/worker/inference.js";
 // models, inputs and threads, in the same run, the two alternating in 100 ms slices so that both
 // see the same load. Prints runs/s and the ratio per model (aim ≥ 0.95 on every one).
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "3" }, threads: { type: "string", default: "1" }, models: { type: "string", default: "mlp-64x128x128x32,cnn-3x32x32-c10,silero-vad,ppocr-mobile-v2-cls,ppocr-v4-det" } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "3" },
+    threads: { type: "string", default: "1" },
+    models: {
+      type: "string",
+      default: "mlp-64x128x128x32,cnn-3x32x32-c10,silero-vad,ppocr-mobile-v2-cls,ppocr-v4-det",
+    },
+  },
+});
 const seconds = Number(values.seconds);
 const threads = Number(values.threads);
 
@@ -43,7 +52,9 @@ async function measurePair(a: () => Promise<void>, b: () => Promise<void>): Prom
   return [runs[0]! / (time[0]! / 1000), runs[1]! / (time[1]! / 1000)];
 }
 
-console.log(`model                   bare ort runs/s   worker runs/s   ratio   (threads ${threads}, ${seconds} s each)`);
+console.log(
+  `model                   bare ort runs/s   worker runs/s   ratio   (threads ${threads}, ${seconds} s each)`,
+);
 const ratios: number[] = [];
 for (const name of values.models.split(",")) {
   const m = zoo[name];
@@ -51,9 +62,14 @@ for (const name of values.models.split(",")) {
   const bytes = m.bytes();
   const hash = createHash("sha256").update(bytes).digest("hex");
   const input = m.sampleInput(0);
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, executionProviders: ["cpu"], graphOptimizationLevel: "all" });
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: threads,
+    executionProviders: ["cpu"],
+    graphOptimizationLevel: "all",
+  });
   const feeds: Record<string, ort.Tensor> = {};
-  for (const [k, t] of Object.entries(input)) feeds[k] = new ort.Tensor(t.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.shape);
+  for (const [k, t] of Object.entries(input))
+    feeds[k] = new ort.Tensor(t.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.shape);
   const engine = new InferenceEngine({ threads });
   await engine.load(hash, bytes);
   const [bare, worker] = await measurePair(
@@ -70,7 +86,11 @@ for (const name of values.models.split(",")) {
   await session.release();
   await engine.release();
   ratios.push(worker / bare);
-  console.log(`${name.padEnd(23)} ${bare.toFixed(1).padStart(15)} ${worker.toFixed(1).padStart(15)} ${(worker / bare).toFixed(3).padStart(7)}`);
+  console.log(
+    `${name.padEnd(23)} ${bare.toFixed(1).padStart(15)} ${worker.toFixed(1).padStart(15)} ${(worker / bare).toFixed(3).padStart(7)}`,
+  );
 }
 const geo = Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length);
-console.log(`geometric mean ratio ${geo.toFixed(3)}, lowest ${Math.min(...ratios).toFixed(3)} (aim ≥ 0.95 on every model)`);
+console.log(
+  `geometric mean ratio ${geo.toFixed(3)}, lowest ${Math.min(...ratios).toFixed(3)} (aim ≥ 0.95 on every model)`,
+);

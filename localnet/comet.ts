@@ -14,7 +14,17 @@ export function abciPort(o: LocalnetOptions, i: number): number {
 
 export function startCometLocalnet(o: LocalnetOptions, out: (line: string) => void): Promise<RunningLocalnet> {
   return startLocalnet(o, out, {
-    args: (i, home) => ["start", "--home", home, "--log-level", "info", "--engine", "cometbft", "--abci", `tcp://127.0.0.1:${abciPort(o, i)}`],
+    args: (i, home) => [
+      "start",
+      "--home",
+      home,
+      "--log-level",
+      "info",
+      "--engine",
+      "cometbft",
+      "--abci",
+      `tcp://127.0.0.1:${abciPort(o, i)}`,
+    ],
     startTogether: true,
   });
 }

@@ -53,7 +53,9 @@ export function keyringDir(dir: string): string {
 }
 
 /** Writes the homes, keys and genesis of a new localnet (removing an old one with reset). */
-export async function setupLocalnet(o: LocalnetOptions): Promise<{ accounts: Array<{ name: string; address: string }> }> {
+export async function setupLocalnet(
+  o: LocalnetOptions,
+): Promise<{ accounts: Array<{ name: string; address: string }> }> {
   if (!Number.isInteger(o.validators) || o.validators < 1 || o.validators > 16) {
     throw localnetErrors.unsupported.wrap(`--validators ${o.validators}: use 1 to 16`);
   }
@@ -68,7 +70,10 @@ export async function setupLocalnet(o: LocalnetOptions): Promise<{ accounts: Arr
   }
   if (existsSync(homePaths(nodeHome(o.dir, 0)).genesis)) {
     const have = readdirSync(o.dir).filter((f) => /^node[0-9]+$/.test(f)).length;
-    if (have !== o.validators) throw localnetErrors.unsupported.wrap(`the localnet in ${o.dir} has ${have} validators; pass --reset to make one with ${o.validators}`);
+    if (have !== o.validators)
+      throw localnetErrors.unsupported.wrap(
+        `the localnet in ${o.dir} has ${have} validators; pass --reset to make one with ${o.validators}`,
+      );
     return { accounts };
   }
   // Ports: node i serves RPC on rpcPort + 10i, p2p on rpcPort - 1 + 10i, control on rpcPort + 5 + 10i.
@@ -80,9 +85,15 @@ export async function setupLocalnet(o: LocalnetOptions): Promise<{ accounts: Arr
   });
   const doc = newGenesisDoc(localnetChainId, timeFromMillis(Date.now()));
   // Governance on a localnet decides in a minute, not the SDK's two days (docs/governance.md).
-  Object.assign((doc.app_state["gov"] as { params: Record<string, unknown> }).params, { max_deposit_period: "600s", voting_period: "60s", expedited_voting_period: "30s" });
-  for (const [i, a] of accounts.entries()) addGenesisAccount(doc, a.address, [{ denom: "utcu", amount: demoAccounts[i]!.utcu }]);
-  for (const a of (await o.extraAccounts?.(o.dir)) ?? []) addGenesisAccount(doc, a.address, [{ denom: "utcu", amount: a.utcu }]);
+  Object.assign((doc.app_state["gov"] as { params: Record<string, unknown> }).params, {
+    max_deposit_period: "600s",
+    voting_period: "60s",
+    expedited_voting_period: "30s",
+  });
+  for (const [i, a] of accounts.entries())
+    addGenesisAccount(doc, a.address, [{ denom: "utcu", amount: demoAccounts[i]!.utcu }]);
+  for (const a of (await o.extraAccounts?.(o.dir)) ?? [])
+    addGenesisAccount(doc, a.address, [{ denom: "utcu", amount: a.utcu }]);
   // Each validator is created by a gentx of its operator account (val0, val1, ...), which
   // bonds 100 TCU (power 100) with the node's consensus key, as on a real network.
   const operators: string[] = [];
@@ -115,10 +126,22 @@ export async function setupLocalnet(o: LocalnetOptions): Promise<{ accounts: Arr
     const config = defaultConfig(`node${i}`);
     config.rpc.laddr = `tcp://127.0.0.1:${o.rpcPort + 10 * i}`;
     config.p2p.laddr = `tcp://${p2pAddr(i)}`;
-    config.p2p.persistent_peers = keys.map((k, j) => (j === i ? "" : `${nodeId(k.node)}@${p2pAddr(j)}`)).filter((x) => x !== "").join(",");
+    config.p2p.persistent_peers = keys
+      .map((k, j) => (j === i ? "" : `${nodeId(k.node)}@${p2pAddr(j)}`))
+      .filter((x) => x !== "")
+      .join(",");
     config.rpc.cors_allowed_origins = ["*"]; // browser explorers and wallets may call a localnet (tcd start: off)
-    config.api = { ...config.api, enable: true, address: `tcp://127.0.0.1:${o.rpcPort + 2 + 10 * i}`, cors_allowed_origins: ["*"] }; // REST: 26659, 26669, ...
-    config.instrumentation = { ...config.instrumentation, prometheus: true, prometheus_listen_addr: `127.0.0.1:${o.rpcPort + 3 + 10 * i}` }; // metrics: 26660, 26670, ...
+    config.api = {
+      ...config.api,
+      enable: true,
+      address: `tcp://127.0.0.1:${o.rpcPort + 2 + 10 * i}`,
+      cors_allowed_origins: ["*"],
+    }; // REST: 26659, 26669, ...
+    config.instrumentation = {
+      ...config.instrumentation,
+      prometheus: true,
+      prometheus_listen_addr: `127.0.0.1:${o.rpcPort + 3 + 10 * i}`,
+    }; // metrics: 26660, 26670, ...
     config.p2p.control_laddr = controlLaddr(o.rpcPort, i);
     saveConfig(home, config);
     saveGenesisFile(homePaths(home).genesis, doc);
@@ -177,10 +200,28 @@ export interface NodeLauncher {
   startTogether: boolean;
 }
 
-const tcdEngine: NodeLauncher = { args: (_i, home) => ["start", "--home", home, "--log-level", "info"], startTogether: false };
+const tcdEngine: NodeLauncher = {
+  args: (_i, home) => ["start", "--home", home, "--log-level", "info"],
+  startTogether: false,
+};
 
-export async function startLocalnet(o: LocalnetOptions, out: (line: string) => void, launcher: NodeLauncher = tcdEngine): Promise<RunningLocalnet> {
-  type Slot = { name: string; home: string; child: ChildProcess | null; state: LocalnetNode["state"]; lastExit: string | null; disconnectedUntil: number; rpc: string; control: string; expectExit: boolean; exited: Promise<void> };
+export async function startLocalnet(
+  o: LocalnetOptions,
+  out: (line: string) => void,
+  launcher: NodeLauncher = tcdEngine,
+): Promise<RunningLocalnet> {
+  type Slot = {
+    name: string;
+    home: string;
+    child: ChildProcess | null;
+    state: LocalnetNode["state"];
+    lastExit: string | null;
+    disconnectedUntil: number;
+    rpc: string;
+    control: string;
+    expectExit: boolean;
+    exited: Promise<void>;
+  };
   const slots: Slot[] = [];
   for (let i = 0; i < o.validators; i++) {
     const home = nodeHome(o.dir, i);
@@ -190,13 +231,26 @@ export async function startLocalnet(o: LocalnetOptions, out: (line: string) => v
       config.p2p.control_laddr = controlLaddr(o.rpcPort, i);
       saveConfig(home, config);
     }
-    slots.push({ name: `node${i}`, home, child: null, state: "dead", lastExit: null, disconnectedUntil: 0, rpc: "", control: `http://${config.p2p.control_laddr.replace(/^tcp:\/\//, "")}`, expectExit: false, exited: Promise.resolve() });
+    slots.push({
+      name: `node${i}`,
+      home,
+      child: null,
+      state: "dead",
+      lastExit: null,
+      disconnectedUntil: 0,
+      rpc: "",
+      control: `http://${config.p2p.control_laddr.replace(/^tcp:\/\//, "")}`,
+      expectExit: false,
+      exited: Promise.resolve(),
+    });
   }
   let stopping = false;
 
   function spawnNode(i: number): Promise<string> {
     const slot = slots[i]!;
-    const child = spawn(process.execPath, [tcdBin, ...launcher.args(i, slot.home)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [tcdBin, ...launcher.args(i, slot.home)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     slot.child = child;
     slot.state = "starting";
     slot.expectExit = false;
@@ -209,7 +263,10 @@ export async function startLocalnet(o: LocalnetOptions, out: (line: string) => v
           slot.state = "dead";
           slot.lastExit = exitText(code, signal);
           rmSync(join(o.dir, `${slot.name}.pid`), { force: true });
-          if (!slot.expectExit && !stopping) out(`[localnet] ${slot.name} died: ${slot.lastExit}; the other nodes go on (tcd localnet restart ${slot.name} starts it again)`);
+          if (!slot.expectExit && !stopping)
+            out(
+              `[localnet] ${slot.name} died: ${slot.lastExit}; the other nodes go on (tcd localnet restart ${slot.name} starts it again)`,
+            );
         }
         resolve();
       }),
@@ -235,7 +292,12 @@ export async function startLocalnet(o: LocalnetOptions, out: (line: string) => v
       };
       child.stdout!.on("data", onLine);
       child.stderr!.on("data", onLine);
-      child.once("exit", (code, signal) => served || reject(localnetErrors.startFailed.wrap(`${slot.name} ${exitText(code, signal)} before serving RPC`)));
+      child.once(
+        "exit",
+        (code, signal) =>
+          served ||
+          reject(localnetErrors.startFailed.wrap(`${slot.name} ${exitText(code, signal)} before serving RPC`)),
+      );
     });
   }
 
@@ -261,11 +323,15 @@ export async function startLocalnet(o: LocalnetOptions, out: (line: string) => v
 
   const slotOf = (i: number): Slot => {
     const s = slots[i];
-    if (s === undefined) throw localnetErrors.unknownNode.wrap(`node${i}: this localnet has node0 to node${slots.length - 1}`);
+    if (s === undefined)
+      throw localnetErrors.unknownNode.wrap(`node${i}: this localnet has node0 to node${slots.length - 1}`);
     return s;
   };
   const alive = (s: Slot): ChildProcess => {
-    if (s.child === null || s.state === "stopping") throw localnetErrors.notRunning.wrap(`${s.name} is ${s.state}${s.lastExit !== null ? ` (${s.lastExit})` : ""}; tcd localnet restart ${s.name} starts it`);
+    if (s.child === null || s.state === "stopping")
+      throw localnetErrors.notRunning.wrap(
+        `${s.name} is ${s.state}${s.lastExit !== null ? ` (${s.lastExit})` : ""}; tcd localnet restart ${s.name} starts it`,
+      );
     return s.child;
   };
   const control = async (s: Slot, path: string, method: "GET" | "POST"): Promise<Record<string, unknown>> => {
@@ -277,7 +343,16 @@ export async function startLocalnet(o: LocalnetOptions, out: (line: string) => v
 
   return {
     rpc,
-    nodes: () => slots.map((s) => ({ name: s.name, state: s.state, pid: s.child?.pid ?? null, lastExit: s.lastExit, disconnectedUntil: s.disconnectedUntil > Date.now() ? s.disconnectedUntil : 0, rpc: s.rpc, control: s.control })),
+    nodes: () =>
+      slots.map((s) => ({
+        name: s.name,
+        state: s.state,
+        pid: s.child?.pid ?? null,
+        lastExit: s.lastExit,
+        disconnectedUntil: s.disconnectedUntil > Date.now() ? s.disconnectedUntil : 0,
+        rpc: s.rpc,
+        control: s.control,
+      })),
     async kill(i) {
       const s = slotOf(i);
       const c = alive(s);
@@ -334,7 +409,12 @@ export async function startLocalnet(o: LocalnetOptions, out: (line: string) => v
             }
           }
           const left = s.disconnectedUntil - Date.now();
-          const state = s.state === "dead" ? `dead (${s.lastExit ?? "not started"})` : s.state === "running" && left > 0 ? `disconnected (${Math.ceil(left / 1000)} s left)` : s.state;
+          const state =
+            s.state === "dead"
+              ? `dead (${s.lastExit ?? "not started"})`
+              : s.state === "running" && left > 0
+                ? `disconnected (${Math.ceil(left / 1000)} s left)`
+                : s.state;
           return `${s.name} ${s.state === "running" ? `h=${height} ` : ""}${state}`;
         }),
       );

@@ -36,7 +36,10 @@ export function providerName(i: number): string {
 }
 
 /** Keys of the providers and the requester (funded in genesis by setupLocalnet's caller). */
-export async function marketAccounts(dir: string, workers: number): Promise<Array<{ name: string; address: string; utcu: bigint }>> {
+export async function marketAccounts(
+  dir: string,
+  workers: number,
+): Promise<Array<{ name: string; address: string; utcu: bigint }>> {
   const kr = openKeyring(keyringDir(dir), "test", () => "");
   const have = new Map(kr.list().map((k) => [k.name, k.address]));
   const out: Array<{ name: string; address: string; utcu: bigint }> = [];
@@ -67,7 +70,16 @@ export async function bootstrapMarket(o: MarketOptions, log: (l: string) => void
       const hash = createHash("sha256").update(bytes).digest("hex");
       if ((await client.query.registry.models()).some((m) => m.hash === hash)) continue;
       const sig = signatureOf(bytes);
-      await client.registerModel({ owner: address, hash, name, inputs: sig.inputs, outputs: sig.outputs, computeUnits: z.computeUnits.toString(), rule: z.rule, uri: pathToFileURL(file).href });
+      await client.registerModel({
+        owner: address,
+        hash,
+        name,
+        inputs: sig.inputs,
+        outputs: sig.outputs,
+        computeUnits: z.computeUnits.toString(),
+        rule: z.rule,
+        uri: pathToFileURL(file).href,
+      });
       log(`registered model ${name} (${hash.slice(0, 12)}…)`);
     }
   } finally {
@@ -81,7 +93,17 @@ export async function bootstrapMarket(o: MarketOptions, log: (l: string) => void
       const known = (await c.query.registry.providers()).some((p) => p.owner === owner);
       if (known) continue;
       const x = loadOrCreateX25519(join(o.dir, `worker-${name}`, "x25519.json"));
-      await c.registerProvider({ owner, moniker: `${name}${i < o.byzantineWorkers ? " (byzantine)" : ""}`, gpus: [{ vendor: "cpu", model: "x86-64", memoryMib: 4096, count: 1 }], models: [...hashes].sort(), pricePerUnit: `${500 + 50 * i}utcu`, slots: 4, x25519Pubkey: x.publicKey, endpoint: "", bond: "50000000" });
+      await c.registerProvider({
+        owner,
+        moniker: `${name}${i < o.byzantineWorkers ? " (byzantine)" : ""}`,
+        gpus: [{ vendor: "cpu", model: "x86-64", memoryMib: 4096, count: 1 }],
+        models: [...hashes].sort(),
+        pricePerUnit: `${500 + 50 * i}utcu`,
+        slots: 4,
+        x25519Pubkey: x.publicKey,
+        endpoint: "",
+        bond: "50000000",
+      });
       log(`registered ${name}${i < o.byzantineWorkers ? " (byzantine)" : ""}`);
     } finally {
       c.disconnect();
@@ -95,7 +117,11 @@ export async function waitForHeight(rpc: string, height: number, timeoutMs: numb
   try {
     const end = Date.now() + timeoutMs;
     // Before the first block, /status has an empty block hash, which cosmjs refuses: retry.
-    const at = () => comet.status().then((st) => st.syncInfo.latestBlockHeight, () => 0);
+    const at = () =>
+      comet.status().then(
+        (st) => st.syncInfo.latestBlockHeight,
+        () => 0,
+      );
     while ((await at()) < height) {
       if (Date.now() > end) throw new Error(`the chain did not reach height ${height}`);
       await new Promise((r) => setTimeout(r, 300));
@@ -107,10 +133,23 @@ export async function waitForHeight(rpc: string, height: number, timeoutMs: numb
 
 /** Starts the worker processes; returns them for stopping. */
 export function startWorkers(o: MarketOptions, out: (line: string) => void): ChildProcess[] {
-  const common = ["--home", o.dir, "--keyring-backend", "test", "--keyring-dir", keyringDir(o.dir), "--models", join(o.dir, "models"), "--threads", "1"];
+  const common = [
+    "--home",
+    o.dir,
+    "--keyring-backend",
+    "test",
+    "--keyring-dir",
+    keyringDir(o.dir),
+    "--models",
+    join(o.dir, "models"),
+    "--threads",
+    "1",
+  ];
   const children: ChildProcess[] = [];
   const spawnOne = (label: string, args: string[]) => {
-    const child = spawn(process.execPath, [tcdBin, "worker", "start", ...args, ...common], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [tcdBin, "worker", "start", ...args, ...common], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const relay = (chunk: Buffer) => {
       for (const line of chunk.toString().split("\n")) if (line !== "") out(`[${label}] ${line}`);
     };
@@ -118,8 +157,17 @@ export function startWorkers(o: MarketOptions, out: (line: string) => void): Chi
     child.stderr!.on("data", relay);
     children.push(child);
   };
-  for (let i = 0; i < o.workers; i++) spawnOne(providerName(i), ["--from", providerName(i), "--node", o.rpc[i % o.rpc.length]!, ...(i < o.byzantineWorkers ? ["--byzantine"] : [])]);
-  if (o.auditors) for (let i = 0; i < o.validators; i++) spawnOne(`auditor${i}`, ["--from", `val${i}`, "--audit", "--node", o.rpc[i]!]);
+  for (let i = 0; i < o.workers; i++)
+    spawnOne(providerName(i), [
+      "--from",
+      providerName(i),
+      "--node",
+      o.rpc[i % o.rpc.length]!,
+      ...(i < o.byzantineWorkers ? ["--byzantine"] : []),
+    ]);
+  if (o.auditors)
+    for (let i = 0; i < o.validators; i++)
+      spawnOne(`auditor${i}`, ["--from", `val${i}`, "--audit", "--node", o.rpc[i]!]);
   return children;
 }
 
@@ -154,7 +202,13 @@ export function startDemoStream(o: MarketOptions, everyMs: number, log: (l: stri
     while (!stopped) {
       const z = zoo[demoModels[n % demoModels.length]!]!;
       try {
-        const ids = await client.submitJob(address, { model: z.name, inputs: [encodeTensors(z.sampleInput(n))], k, maxPricePerUnit: "1000utcu", deadlineBlocks: 50 });
+        const ids = await client.submitJob(address, {
+          model: z.name,
+          inputs: [encodeTensors(z.sampleInput(n))],
+          k,
+          maxPricePerUnit: "1000utcu",
+          deadlineBlocks: 50,
+        });
         log(`submitted job ${ids[0]} (${z.name}, k=${k})`);
       } catch (e) {
         log(`demo job not submitted: ${(e as Error).message}`);
@@ -169,7 +223,10 @@ export function startDemoStream(o: MarketOptions, everyMs: number, log: (l: stri
 }
 
 /** One compact view of the marketplace: chain progress, jobs, providers. */
-export async function liveView(o: MarketOptions, since: { height: number; txPerSecond: number; balances: Map<string, bigint> }): Promise<string> {
+export async function liveView(
+  o: MarketOptions,
+  since: { height: number; txPerSecond: number; balances: Map<string, bigint> },
+): Promise<string> {
   const comet = await Comet38Client.connect(o.rpc[0]!);
   const { client } = await clientFor(o.dir, "requester", o.rpc[0]!);
   try {
@@ -180,18 +237,34 @@ export async function liveView(o: MarketOptions, since: { height: number; txPerS
       const from = Math.max(since.height + 1, height - 19);
       const metas = (await comet.blockchain(from, height)).blockMetas;
       txs = metas.reduce((s, m) => s + m.numTxs, 0);
-      const secs = metas.length > 1 ? (metas[0]!.header.time.getTime() - metas[metas.length - 1]!.header.time.getTime()) / 1000 : 0;
+      const secs =
+        metas.length > 1
+          ? (metas[0]!.header.time.getTime() - metas[metas.length - 1]!.header.time.getTime()) / 1000
+          : 0;
       since.txPerSecond = secs > 0 ? txs / secs : 0;
     }
     const blockTime = status.syncInfo.latestBlockTime.toISOString().slice(11, 19);
-    const counts = await Promise.all([JobState.pending, JobState.assigned, JobState.revealing, JobState.auditing, JobState.settled, JobState.failed].map((s) => client.query.jobs.byState(s).then((j) => j.length)));
-    const lines = [`height ${height} @ ${blockTime} UTC · ${since.txPerSecond.toFixed(1)} tx/s · jobs pending ${counts[0]} · running ${counts[1]! + counts[2]!} · auditing ${counts[3]} · settled ${counts[4]} · failed ${counts[5]}`];
+    const counts = await Promise.all(
+      [
+        JobState.pending,
+        JobState.assigned,
+        JobState.revealing,
+        JobState.auditing,
+        JobState.settled,
+        JobState.failed,
+      ].map((s) => client.query.jobs.byState(s).then((j) => j.length)),
+    );
+    const lines = [
+      `height ${height} @ ${blockTime} UTC · ${since.txPerSecond.toFixed(1)} tx/s · jobs pending ${counts[0]} · running ${counts[1]! + counts[2]!} · auditing ${counts[3]} · settled ${counts[4]} · failed ${counts[5]}`,
+    ];
     for (const p of (await client.query.registry.providers()).sort((a, b) => (a.moniker < b.moniker ? -1 : 1))) {
       const bal = BigInt((await client.query.bank.balance(p.owner, "utcu")).amount);
       if (!since.balances.has(p.owner)) since.balances.set(p.owner, bal);
       const rep = await client.query.reputation.of(p.owner);
       const status = ["?", "active", "paused", "jailed", "unbonding"][p.status as ProviderStatus];
-      lines.push(`  ${p.moniker.padEnd(22)} net ${(bal - since.balances.get(p.owner)!).toString().padStart(9)} utcu · bond ${p.bond} · reputation ${(rep.score / 1e6).toFixed(3)} · ${status} · agreed ${rep.agreed}, disagreed ${rep.disagreed}, no-shows ${rep.noShows}`);
+      lines.push(
+        `  ${p.moniker.padEnd(22)} net ${(bal - since.balances.get(p.owner)!).toString().padStart(9)} utcu · bond ${p.bond} · reputation ${(rep.score / 1e6).toFixed(3)} · ${status} · agreed ${rep.agreed}, disagreed ${rep.disagreed}, no-shows ${rep.noShows}`,
+      );
     }
     since.height = height;
     return lines.join("\n");

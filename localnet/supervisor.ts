@@ -31,7 +31,8 @@ export async function serveSupervisor(dir: string, net: RunningLocalnet): Promis
       return;
     }
     const m = /^\/nodes\/([0-9]{1,2})\/([a-z]+)$/.exec(url.pathname);
-    if (req.method !== "POST" || m === null || !(perturbations as readonly string[]).includes(m[2]!)) return reply(404, { error: "unknown request" });
+    if (req.method !== "POST" || m === null || !(perturbations as readonly string[]).includes(m[2]!))
+      return reply(404, { error: "unknown request" });
     const i = Number(m[1]);
     const action = m[2] as Perturbation;
     const seconds = Number(url.searchParams.get("seconds") ?? "30");
@@ -46,7 +47,11 @@ export async function serveSupervisor(dir: string, net: RunningLocalnet): Promis
     server.listen(0, "127.0.0.1", () => resolve());
   });
   const port = (server.address() as { port: number }).port;
-  writeFileSync(supervisorFile(dir), JSON.stringify({ url: `http://127.0.0.1:${port}`, token, pid: process.pid }) + "\n", { mode: 0o600 });
+  writeFileSync(
+    supervisorFile(dir),
+    JSON.stringify({ url: `http://127.0.0.1:${port}`, token, pid: process.pid }) + "\n",
+    { mode: 0o600 },
+  );
   return {
     close: async () => {
       rmSync(supervisorFile(dir), { force: true });
@@ -61,21 +66,31 @@ export async function serveSupervisor(dir: string, net: RunningLocalnet): Promis
 /** Parses "node2" or "2". */
 export function parseNodeName(s: string): number {
   const m = /^(?:node)?([0-9]{1,2})$/.exec(s.trim());
-  if (m === null) throw localnetErrors.unknownNode.wrap(`${JSON.stringify(s)}: name a node as node0, node1, ... (or 0, 1, ...)`);
+  if (m === null)
+    throw localnetErrors.unknownNode.wrap(`${JSON.stringify(s)}: name a node as node0, node1, ... (or 0, 1, ...)`);
   return Number(m[1]);
 }
 
 /** Sends one request to the running supervisor of the localnet in `dir`. */
-export async function askSupervisor(dir: string, path: string, method: "GET" | "POST"): Promise<Record<string, unknown>> {
+export async function askSupervisor(
+  dir: string,
+  path: string,
+  method: "GET" | "POST",
+): Promise<Record<string, unknown>> {
   const f = supervisorFile(dir);
-  if (!existsSync(f)) throw localnetErrors.noSupervisor.wrap(`${dir} has no running \`tcd localnet up\` (start one, or pass its --dir)`);
+  if (!existsSync(f))
+    throw localnetErrors.noSupervisor.wrap(`${dir} has no running \`tcd localnet up\` (start one, or pass its --dir)`);
   const { url, token, pid } = JSON.parse(readFileSync(f, "utf8")) as { url: string; token: string; pid: number };
   try {
     process.kill(pid, 0);
   } catch {
     throw localnetErrors.noSupervisor.wrap(`the \`tcd localnet up\` of ${dir} (pid ${pid}) is gone`);
   }
-  const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(60_000) });
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(60_000),
+  });
   const body = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw localnetErrors.controlFailed.wrap(String(body["error"] ?? res.status));
   return body;

@@ -17,7 +17,17 @@ import { stakingBasics } from "./staking/module.js";
  * module manager checks at start that the constructed modules and every begin-block, end-block and
  * genesis order name exactly these (docs/modules.md).
  */
-export const moduleBasics: readonly ModuleBasics[] = [authBasics, bankBasics, stakingBasics, slashingBasics, registryBasics, emissionsBasics, reputationBasics, jobsBasics, govBasics];
+export const moduleBasics: readonly ModuleBasics[] = [
+  authBasics,
+  bankBasics,
+  stakingBasics,
+  slashingBasics,
+  registryBasics,
+  emissionsBasics,
+  reputationBasics,
+  jobsBasics,
+  govBasics,
+];
 
 /** Every module account of every module. */
 export function moduleAccountNames(): string[] {

@@ -33,12 +33,32 @@ export function generate(outDir: string): void {
   const files = protoFiles().map((f) => relative(root, f));
   const tmp = mkdtempSync(join(tmpdir(), "tc-proto-"));
   try {
-    const common = ["-t", "static-module", "-w", "es6", "--no-verify", "--no-delimited", "--no-service", "-p", protoRoot];
+    const common = [
+      "-t",
+      "static-module",
+      "-w",
+      "es6",
+      "--no-verify",
+      "--no-delimited",
+      "--no-service",
+      "-p",
+      protoRoot,
+    ];
     // pbts reads the types from the JSDoc of the commented output; the checked-in codecs omit it.
-    execFileSync(bin("pbjs"), [...common, "-o", join(tmp, "commented.js"), ...files], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-    execFileSync(bin("pbts"), ["-o", join(tmp, "protos.d.ts"), join(tmp, "commented.js")], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-    execFileSync(bin("pbjs"), [...common, "--no-comments", "-o", join(tmp, "protos.js"), ...files], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-    for (const f of ["protos.js", "protos.d.ts"]) writeFileSync(join(outDir, f), header + readFileSync(join(tmp, f), "utf8"));
+    execFileSync(bin("pbjs"), [...common, "-o", join(tmp, "commented.js"), ...files], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    execFileSync(bin("pbts"), ["-o", join(tmp, "protos.d.ts"), join(tmp, "commented.js")], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    execFileSync(bin("pbjs"), [...common, "--no-comments", "-o", join(tmp, "protos.js"), ...files], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    for (const f of ["protos.js", "protos.d.ts"])
+      writeFileSync(join(outDir, f), header + readFileSync(join(tmp, f), "utf8"));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -8,7 +8,15 @@ import { createValidatorMsg, ops, valoper } from "../../chain/testkit/fixtures.j
 import { sketchToPb } from "../../modules/jobs/commitment.js";
 import { computeSketch, type ComparisonRule } from "../../modules/jobs/sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, type GpuRequirement, type Job } from "../../modules/jobs/types.js";
-import { any, honestOutput, signedBy, SimWorker, strategies, workersStep, type Strategy } from "../../chain/testkit/simWorkers.js";
+import {
+  any,
+  honestOutput,
+  signedBy,
+  SimWorker,
+  strategies,
+  workersStep,
+  type Strategy,
+} from "../../chain/testkit/simWorkers.js";
 
 // An economic simulation of the marketplace on an in-process chain, with emissions on and the
 // chain's default economic parameters (prices, slashes, audit rates, protocol fee, provider
@@ -30,7 +38,8 @@ import { any, honestOutput, signedBy, SimWorker, strategies, workersStep, type S
 // held after registering, minus the compute it spent — and the verification overhead: model runs
 // (workers' and auditors') per accepted result of the honest requester's jobs.
 
-export type ProviderStrategy = "honest" | "lazy" | "copying" | "cartel" | "spoofing" | "washTrader" | "falseUnusable" | "neverServes";
+export type ProviderStrategy =
+  "honest" | "lazy" | "copying" | "cartel" | "spoofing" | "washTrader" | "falseUnusable" | "neverServes";
 
 export interface MarketOptions {
   blocks: number;
@@ -103,7 +112,12 @@ const bond = 20_000_000n;
 const h100: GpuRequirement = { vendor: "nvidia", model: "H100", minMemoryMib: 0, minCount: 0 };
 
 /** Honest on every job but those needing the H100s it claims, which it cannot run in time. */
-const spoofing: Strategy = { ...strategies.honest, name: "spoofing", output: (j) => (j.gpu?.model === "H100" ? null : strategies.honest.output(j)), unusable: (j) => (j.gpu?.model === "H100" ? null : strategies.honest.unusable(j)) };
+const spoofing: Strategy = {
+  ...strategies.honest,
+  name: "spoofing",
+  output: (j) => (j.gpu?.model === "H100" ? null : strategies.honest.output(j)),
+  unusable: (j) => (j.gpu?.model === "H100" ? null : strategies.honest.unusable(j)),
+};
 /** On chain it is honest work; off chain it serves nothing (nothing on chain sees that yet). */
 const neverServes: Strategy = { ...strategies.honest, name: "neverServes" };
 
@@ -120,10 +134,20 @@ const strategyOf: Record<ProviderStrategy, Strategy> = {
 
 /** Which strategies the chain has the means to make unprofitable today, and why not the others. */
 export const notYetEnforced: Partial<Record<ProviderStrategy, string>> = {
-  neverServes: "nothing on chain sees a withheld output until non-delivery claims (issue 11); it earns what honest work earns",
+  neverServes:
+    "nothing on chain sees a withheld output until non-delivery claims (issue 11); it earns what honest work earns",
 };
 
-export const defaultProviders: Record<ProviderStrategy, number> = { honest: 5, lazy: 1, copying: 1, cartel: 2, spoofing: 1, washTrader: 1, falseUnusable: 1, neverServes: 1 };
+export const defaultProviders: Record<ProviderStrategy, number> = {
+  honest: 5,
+  lazy: 1,
+  copying: 1,
+  cartel: 2,
+  spoofing: 1,
+  washTrader: 1,
+  falseUnusable: 1,
+  neverServes: 1,
+};
 
 export async function runMarket(o: MarketOptions): Promise<MarketReport> {
   const log = o.log ?? (() => {});
@@ -145,11 +169,22 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
   const powers = [45_000_000n, 40_000_000n, 10_000_000n];
   const silent = 2;
   const chain: TestChain = await createTestChain({
-    accounts: [requester, griefer, washRequester, ...plan.map((p) => p.key), ...ops].map((key) => ({ address: key.address, coins: [{ denom: "utcu", amount: 10n ** 12n }] })),
+    accounts: [requester, griefer, washRequester, ...plan.map((p) => p.key), ...ops].map((key) => ({
+      address: key.address,
+      coins: [{ denom: "utcu", amount: 10n ** 12n }],
+    })),
     editGenesis: (d) => {
-      Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, { commit_window: "4", reveal_window: "4", audit_window: "6", retention_blocks: "30" }, o.jobsParams ?? {});
+      Object.assign(
+        (d.app_state["jobs"] as { params: Record<string, unknown> }).params,
+        { commit_window: "4", reveal_window: "4", audit_window: "6", retention_blocks: "30" },
+        o.jobsParams ?? {},
+      );
       // Emissions on, at their default issuance (the test kit switches them off).
-      Object.assign((d.app_state["emissions"] as { params: Record<string, unknown> }).params, { initial_per_block: emissionsDefaults().initialPerBlock.toString() }, o.emissionsParams ?? {});
+      Object.assign(
+        (d.app_state["emissions"] as { params: Record<string, unknown> }).params,
+        { initial_per_block: emissionsDefaults().initialPerBlock.toString() },
+        o.emissionsParams ?? {},
+      );
     },
   });
   const deliverOne = async (key: RawKey, msgs: ReturnType<typeof any>[]) => {
@@ -157,12 +192,44 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
     if (res.txResults[0]!.code !== 0) throw new Error(res.txResults[0]!.log);
   };
   for (let i = 0; i < 3; i++) await deliverOne(ops[i]!, [createValidatorMsg(i, powers[i]!)]);
-  await deliverOne(requester, [any(registryCodecs.msgRegisterModel.typeUrl, registryCodecs.msgRegisterModel.encode({ owner: requester.address, hash: model, name: "sim", inputs: [{ name: "x", dtype: "uint8", shape: [-1] }], outputs: [{ name: "y", dtype: "float32", shape: [64] }], computeUnits: units.toString(), rule, uri: "" }))]);
+  await deliverOne(requester, [
+    any(
+      registryCodecs.msgRegisterModel.typeUrl,
+      registryCodecs.msgRegisterModel.encode({
+        owner: requester.address,
+        hash: model,
+        name: "sim",
+        inputs: [{ name: "x", dtype: "uint8", shape: [-1] }],
+        outputs: [{ name: "y", dtype: "float32", shape: [64] }],
+        computeUnits: units.toString(),
+        rule,
+        uri: "",
+      }),
+    ),
+  ]);
   for (const [i, p] of plan.entries()) {
-    const gpus = p.name === "spoofing" ? [{ vendor: "nvidia", model: "H100", memoryMib: 81920, count: 8 }] : [{ vendor: "nvidia", model: "L4", memoryMib: 24576, count: 1 }];
+    const gpus =
+      p.name === "spoofing"
+        ? [{ vendor: "nvidia", model: "H100", memoryMib: 81920, count: 8 }]
+        : [{ vendor: "nvidia", model: "L4", memoryMib: 24576, count: 1 }];
     // The wash trader asks more than the honest requester pays: it only ever serves itself.
     const ask = p.name === "washTrader" ? price + 1n : price;
-    await deliverOne(p.key, [any(registryCodecs.msgRegisterProvider.typeUrl, registryCodecs.msgRegisterProvider.encode({ owner: p.key.address, moniker: `${p.name}-${i}`, gpus, models: [model], pricePerUnit: `${ask}utcu`, slots: 4, x25519Pubkey: new Uint8Array(32).fill(i + 1), endpoint: "", bond: bond.toString() }))]);
+    await deliverOne(p.key, [
+      any(
+        registryCodecs.msgRegisterProvider.typeUrl,
+        registryCodecs.msgRegisterProvider.encode({
+          owner: p.key.address,
+          moniker: `${p.name}-${i}`,
+          gpus,
+          models: [model],
+          pricePerUnit: `${ask}utcu`,
+          slots: 4,
+          x25519Pubkey: new Uint8Array(32).fill(i + 1),
+          endpoint: "",
+          bond: bond.toString(),
+        }),
+      ),
+    ]);
   }
   const runsByJob = new Map<string, number>();
   /** Audit runs the silent validator would have made, per job. */
@@ -176,9 +243,22 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
     if (res.code !== 0) throw new Error(`${path}: ${res.log}`);
     return res.value;
   };
-  const balance = async (address: string) => BigInt(QueryBalanceResponse.decode(await q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish())).balance!.amount);
-  const bondOf = async (owner: string) => BigInt(registryCodecs.queryProviderResponse.decode(await q("/tcompute.registry.v1.Query/Provider", registryCodecs.queryProviderRequest.encode({ owner }))).provider!.bond);
-  const wealth = async (p: (typeof plan)[number]) => (await balance(p.key.address)) + (await bondOf(p.key.address)) + (p.name === "washTrader" ? await balance(washRequester.address) : 0n);
+  const balance = async (address: string) =>
+    BigInt(
+      QueryBalanceResponse.decode(
+        await q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish()),
+      ).balance!.amount,
+    );
+  const bondOf = async (owner: string) =>
+    BigInt(
+      registryCodecs.queryProviderResponse.decode(
+        await q("/tcompute.registry.v1.Query/Provider", registryCodecs.queryProviderRequest.encode({ owner })),
+      ).provider!.bond,
+    );
+  const wealth = async (p: (typeof plan)[number]) =>
+    (await balance(p.key.address)) +
+    (await bondOf(p.key.address)) +
+    (p.name === "washTrader" ? await balance(washRequester.address) : 0n);
   const start = new Map<string, bigint>();
   for (const p of plan) start.set(p.key.address, await wealth(p));
   const grieferStart = await balance(griefer.address);
@@ -187,15 +267,40 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
   let submitted = 0;
   const auditRuns = { silent: 0, auditing: 0 };
   const seen = new Map<string, Job>();
-  const listState = async (state: JobState) => codecs.queryJobsResponse.decode(await q("/tcompute.jobs.v1.Query/JobsByState", codecs.queryJobsByStateRequest.encode({ state, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false } }))).jobs;
+  const listState = async (state: JobState) =>
+    codecs.queryJobsResponse.decode(
+      await q(
+        "/tcompute.jobs.v1.Query/JobsByState",
+        codecs.queryJobsByStateRequest.encode({
+          state,
+          pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false },
+        }),
+      ),
+    ).jobs;
   const collect = async () => {
-    for (const s of [JobState.settled, JobState.failed, JobState.expired, JobState.unusable]) for (const j of await listState(s)) seen.set(j.id, j);
+    for (const s of [JobState.settled, JobState.failed, JobState.expired, JobState.unusable])
+      for (const j of await listState(s)) seen.set(j.id, j);
   };
   const submitMsg = (from: RawKey, over: Record<string, unknown>) =>
-    any(codecs.msgSubmitJob.typeUrl, codecs.msgSubmitJob.encode({ requester: from.address, model, inputs: [], sealed: [], k, maxPricePerUnit: `${price}utcu`, deadlineBlocks: "40", minReputation: 0, gpu: null, ...over }));
+    any(
+      codecs.msgSubmitJob.typeUrl,
+      codecs.msgSubmitJob.encode({
+        requester: from.address,
+        model,
+        inputs: [],
+        sealed: [],
+        k,
+        maxPricePerUnit: `${price}utcu`,
+        deadlineBlocks: "40",
+        minReputation: 0,
+        gpu: null,
+        ...over,
+      }),
+    );
   const mainJobs = new Set<string>();
   const watch = (res: Awaited<ReturnType<TestChain["deliver"]>>, txIndex: number) => {
-    for (const e of res.txResults[txIndex]?.events ?? []) if (e.type === "job_submitted") mainJobs.add(e.attributes.find((a) => a.key === "id")!.value);
+    for (const e of res.txResults[txIndex]?.events ?? [])
+      if (e.type === "job_submitted") mainJobs.add(e.attributes.find((a) => a.key === "id")!.value);
   };
 
   for (let b = 0; b < o.blocks + 20; b++) {
@@ -206,22 +311,51 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
         const msgs = Array.from({ length: o.jobsPerBlock }, () => {
           submitted++;
           const needsH100 = (o.h100Every ?? 8) > 0 && submitted % (o.h100Every ?? 8) === 0;
-          return submitMsg(requester, { inputs: [{ inline: Buffer.from(`input-${submitted}`), uri: "", sha256: "" }], gpu: needsH100 ? h100 : null });
+          return submitMsg(requester, {
+            inputs: [{ inline: Buffer.from(`input-${submitted}`), uri: "", sha256: "" }],
+            gpu: needsH100 ? h100 : null,
+          });
         });
         mainTx = extra.length;
         extra.push(await signedBy(chain, requester, msgs));
       }
       if ((o.griefEvery ?? 3) > 0 && b % (o.griefEvery ?? 3) === 0) {
-        extra.push(await signedBy(chain, griefer, [submitMsg(griefer, { inputs: [{ inline: new Uint8Array(), uri: `sim://bad/${b}`, sha256: createHash("sha256").update(`not-it-${b}`).digest("hex") }] })]));
+        extra.push(
+          await signedBy(chain, griefer, [
+            submitMsg(griefer, {
+              inputs: [
+                {
+                  inline: new Uint8Array(),
+                  uri: `sim://bad/${b}`,
+                  sha256: createHash("sha256").update(`not-it-${b}`).digest("hex"),
+                },
+              ],
+            }),
+          ]),
+        );
       }
       const wash = plan.find((p) => p.name === "washTrader");
       if (wash !== undefined && (o.washEvery ?? 2) > 0 && b % (o.washEvery ?? 2) === 0) {
-        extra.push(await signedBy(chain, washRequester, [submitMsg(washRequester, { k: 1, maxPricePerUnit: `${price + 1n}utcu`, inputs: [{ inline: new Uint8Array(), uri: "", sha256: createHash("sha256").update(`wash-${b}`).digest("hex") }], sealed: [{ provider: wash.key.address, ciphertext: new Uint8Array(120).fill(b % 256) }] })]));
+        extra.push(
+          await signedBy(chain, washRequester, [
+            submitMsg(washRequester, {
+              k: 1,
+              maxPricePerUnit: `${price + 1n}utcu`,
+              inputs: [
+                { inline: new Uint8Array(), uri: "", sha256: createHash("sha256").update(`wash-${b}`).digest("hex") },
+              ],
+              sealed: [{ provider: wash.key.address, ciphertext: new Uint8Array(120).fill(b % 256) }],
+            }),
+          ]),
+        );
       }
     }
     // Validators audit what is open: they re-run the job and report their own sketch (a sealed
     // job they cannot open: "unable"). The silent validator never does.
-    const open = [...(await listState(JobState.auditing)), ...(await listState(JobState.settled)).filter((j) => j.audit === AuditStatus.open)];
+    const open = [
+      ...(await listState(JobState.auditing)),
+      ...(await listState(JobState.settled)).filter((j) => j.audit === AuditStatus.open),
+    ];
     for (const [i, op] of ops.entries()) {
       const todo = open.filter((j) => !voted.has(`${i}/${j.id}`));
       for (const j of todo) voted.add(`${i}/${j.id}`);
@@ -232,11 +366,30 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
         continue;
       }
       const msgs = todo.map((j) => {
-        if (sealedJob(j)) return any(codecs.msgAuditVerdict.typeUrl, codecs.msgAuditVerdict.encode({ validator: valoper(op), jobId: j.id, sketch: null, digest: new Uint8Array(), unable: true }));
+        if (sealedJob(j))
+          return any(
+            codecs.msgAuditVerdict.typeUrl,
+            codecs.msgAuditVerdict.encode({
+              validator: valoper(op),
+              jobId: j.id,
+              sketch: null,
+              digest: new Uint8Array(),
+              unable: true,
+            }),
+          );
         auditRuns.auditing++;
         onRun(j.id, 1);
         auditRunsByJob.set(j.id, (auditRunsByJob.get(j.id) ?? 0) + 1);
-        return any(codecs.msgAuditVerdict.typeUrl, codecs.msgAuditVerdict.encode({ validator: valoper(op), jobId: j.id, sketch: sketchToPb(computeSketch(j.id, honestOutput(j), rule)), digest: new Uint8Array(32).fill(1), unable: false }));
+        return any(
+          codecs.msgAuditVerdict.typeUrl,
+          codecs.msgAuditVerdict.encode({
+            validator: valoper(op),
+            jobId: j.id,
+            sketch: sketchToPb(computeSketch(j.id, honestOutput(j), rule)),
+            digest: new Uint8Array(32).fill(1),
+            unable: false,
+          }),
+        );
       });
       if (msgs.length > 0) extra.push(await signedBy(chain, op, msgs));
     }
@@ -266,13 +419,31 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
     silentRuns += skipped.get(j.id) ?? 0;
     auditorRuns += auditRunsByJob.get(j.id) ?? 0;
     revealedResults += j.assignments.filter((a) => a.sketch !== null && a.revealedHeight !== "0").length;
-    if (j.state === JobState.settled && j.assignments.some((a) => a.outcome === Outcome.accepted || a.outcome === Outcome.fraud)) accepted++;
+    if (
+      j.state === JobState.settled &&
+      j.assignments.some((a) => a.outcome === Outcome.accepted || a.outcome === Outcome.fraud)
+    )
+      accepted++;
   }
 
   const owners = new Map<string, OwnerReport>();
   for (const [i, p] of plan.entries()) {
     const w = workers[i]!;
-    const r = owners.get(p.owner) ?? { strategy: p.name, keys: 0, start: 0n, end: 0n, computeCost: 0n, net: 0n, paid: 0n, slashed: 0n, accepted: 0, rejected: 0, noShows: 0, frauds: 0, unusable: 0 };
+    const r = owners.get(p.owner) ?? {
+      strategy: p.name,
+      keys: 0,
+      start: 0n,
+      end: 0n,
+      computeCost: 0n,
+      net: 0n,
+      paid: 0n,
+      slashed: 0n,
+      accepted: 0,
+      rejected: 0,
+      noShows: 0,
+      frauds: 0,
+      unusable: 0,
+    };
     r.keys++;
     r.start += start.get(p.key.address)!;
     r.end += await wealth(p);
@@ -319,7 +490,12 @@ export interface Verdict {
 export function judge(r: MarketReport): Verdict {
   const honest = r.owners.filter((o) => o.strategy === "honest");
   const honestMean = honest.length === 0 ? 0n : honest.reduce((s, o) => s + o.net, 0n) / BigInt(honest.length);
-  const cheatingPays = r.owners.filter((o) => o.strategy !== "honest" && notYetEnforced[o.strategy as ProviderStrategy] === undefined && o.net > honestMean).map((o) => o.strategy);
+  const cheatingPays = r.owners
+    .filter(
+      (o) =>
+        o.strategy !== "honest" && notYetEnforced[o.strategy as ProviderStrategy] === undefined && o.net > honestMean,
+    )
+    .map((o) => o.strategy);
   const honestLost = honest.filter((o) => o.net < 0n).map((o) => `${o.strategy} (${o.net})`);
   return { cheatingPays, honestLost };
 }

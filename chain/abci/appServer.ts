@@ -22,7 +22,10 @@ export interface AbciApp {
   close(): Promise<void>;
 }
 
-export async function startAbciApp(opts: { home: string; config: NodeConfig; address: string; inMemory?: boolean }, deps: { logger: Logger }): Promise<AbciApp> {
+export async function startAbciApp(
+  opts: { home: string; config: NodeConfig; address: string; inMemory?: boolean },
+  deps: { logger: Logger },
+): Promise<AbciApp> {
   const { logger } = deps;
   const paths = homePaths(opts.home);
   const genesis = loadGenesisFile(paths.genesis);
@@ -34,9 +37,14 @@ export async function startAbciApp(opts: { home: string; config: NodeConfig; add
     const state = await StateStore.open(db);
     if (state.initialized && state.chainId !== genesis.chainId) {
       await db?.close();
-      throw nodeErrors.wrongChain.wrap(`${paths.stateDb} holds chain ${state.chainId}, but genesis is for ${genesis.chainId}`);
+      throw nodeErrors.wrongChain.wrap(
+        `${paths.stateDb} holds chain ${state.chainId}, but genesis is for ${genesis.chainId}`,
+      );
     }
-    return createTcomputeApp({ maxTxBytes: opts.config.mempool.max_tx_bytes, checkInvariants: false, version: softwareVersion }, { state, logger, sigCache: createSigCache() });
+    return createTcomputeApp(
+      { maxTxBytes: opts.config.mempool.max_tx_bytes, checkInvariants: false, version: softwareVersion },
+      { state, logger, sigCache: createSigCache() },
+    );
   };
   current = await open();
 
@@ -44,8 +52,14 @@ export async function startAbciApp(opts: { home: string; config: NodeConfig; add
   // after InitChain but before block 1 was committed. No block depends on that state yet, so
   // it is made again from genesis rather than refused.
   const initChain: Application["initChain"] = async (req) => {
-    if (current.height === req.initialHeight - 1n && (await current.info({ version: "", blockVersion: 0n, p2pVersion: 0n, abciVersion: "" })).lastBlockAppHash.length > 0) {
-      logger.info("InitChain again before the first block: state is made again from genesis", { chain_id: req.chainId });
+    if (
+      current.height === req.initialHeight - 1n &&
+      (await current.info({ version: "", blockVersion: 0n, p2pVersion: 0n, abciVersion: "" })).lastBlockAppHash.length >
+        0
+    ) {
+      logger.info("InitChain again before the first block: state is made again from genesis", {
+        chain_id: req.chainId,
+      });
       await db?.close();
       if (opts.inMemory !== true) rmSync(paths.stateDb, { recursive: true, force: true });
       current = await open();
@@ -74,7 +88,12 @@ export async function startAbciApp(opts: { home: string; config: NodeConfig; add
     throw e;
   }
   const info = await current.info({ version: "", blockVersion: 0n, p2pVersion: 0n, abciVersion: "" });
-  logger.info("application serving ABCI", { address: server.address, chain_id: genesis.chainId, height: info.lastBlockHeight, app_hash: info.lastBlockAppHash });
+  logger.info("application serving ABCI", {
+    address: server.address,
+    chain_id: genesis.chainId,
+    height: info.lastBlockHeight,
+    app_hash: info.lastBlockAppHash,
+  });
   return {
     server,
     app: () => current,

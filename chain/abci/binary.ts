@@ -33,7 +33,11 @@ export function findCometbft(env: NodeJS.ProcessEnv = process.env): CometbftBina
     }
     let version: string;
     try {
-      version = execFileSync(path, ["version"], { encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "ignore"] }).trim();
+      version = execFileSync(path, ["version"], {
+        encoding: "utf8",
+        timeout: 10_000,
+        stdio: ["ignore", "pipe", "ignore"],
+      }).trim();
     } catch (e) {
       tried.push(`${path} (does not run: ${(e as Error).message.split("\n")[0]})`);
       continue;

@@ -40,7 +40,9 @@ export async function connectAbci(address: string): Promise<AbciClient> {
     call(req) {
       return new Promise((resolve, reject) => {
         waiting.push({ resolve, reject });
-        socket.write(frame(Request.encode(Request.fromPartial(req as Parameters<typeof Request.fromPartial>[0])).finish()));
+        socket.write(
+          frame(Request.encode(Request.fromPartial(req as Parameters<typeof Request.fromPartial>[0])).finish()),
+        );
       });
     },
     writeRaw(bytes) {

@@ -125,7 +125,9 @@ export function ensureCometHome(home: string, c: NodeConfig, proxyApp: string = 
   mkdirSync(paths.data, { recursive: true });
   if (!existsSync(paths.privValidatorState)) {
     mkdirSync(dirname(paths.privValidatorState), { recursive: true });
-    writeFileSync(paths.privValidatorState, JSON.stringify({ height: "0", round: 0, step: 0 }, null, 2) + "\n", { mode: 0o600 });
+    writeFileSync(paths.privValidatorState, JSON.stringify({ height: "0", round: 0, step: 0 }, null, 2) + "\n", {
+      mode: 0o600,
+    });
   }
   const path = cometConfigPath(home);
   if (existsSync(path)) return false;

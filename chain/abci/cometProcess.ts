@@ -31,7 +31,9 @@ export interface CometProcessOptions {
 export function spawnCometbft(opts: CometProcessOptions, deps: { logger: Logger }): CometProcess {
   const { host, port } = parseListenAddress(opts.rpcLaddr);
   const rpcUrl = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
-  const child = spawn(opts.binary, ["start", "--home", opts.home, ...(opts.extraArgs ?? [])], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(opts.binary, ["start", "--home", opts.home, ...(opts.extraArgs ?? [])], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   deps.logger.info("cometbft started", { pid: child.pid, binary: opts.binary, rpc: rpcUrl });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once("exit", (code, signal) => resolve({ code, signal }));

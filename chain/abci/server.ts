@@ -45,7 +45,8 @@ export function parseAbciAddress(addr: string): ListenAddress {
   const unix = /^unix:\/\/(.+)$/.exec(addr);
   if (unix !== null) return { kind: "unix", path: unix[1]! };
   const tcp = /^(?:tcp:\/\/)?([^:/]+|\[[0-9a-fA-F:]+\]):([0-9]{1,5})$/.exec(addr);
-  if (tcp === null || Number(tcp[2]) > 65535) throw abciErrors.address.wrap(`${JSON.stringify(addr)} (use tcp://host:port or unix:///path)`);
+  if (tcp === null || Number(tcp[2]) > 65535)
+    throw abciErrors.address.wrap(`${JSON.stringify(addr)} (use tcp://host:port or unix:///path)`);
   return { kind: "tcp", host: tcp[1]!.replace(/^\[|\]$/g, ""), port: Number(tcp[2]) };
 }
 
@@ -57,7 +58,10 @@ function requestKind(req: Request): Kind | null {
   return null;
 }
 
-export async function createAbciServer(opts: AbciServerOptions, deps: { app: Application; logger: Logger }): Promise<AbciServer> {
+export async function createAbciServer(
+  opts: AbciServerOptions,
+  deps: { app: Application; logger: Logger },
+): Promise<AbciServer> {
   const { app, logger } = deps;
   const maxBytes = opts.maxMessageBytes ?? cometMaxMessageBytes;
   const maxConns = opts.maxConnections ?? 16;
@@ -87,15 +91,21 @@ export async function createAbciServer(opts: AbciServerOptions, deps: { app: App
       case "checkTx":
         return Response.fromPartial({ checkTx: await withApp(() => app.checkTx(req.checkTx!)) });
       case "prepareProposal":
-        return Response.fromPartial({ prepareProposal: await withApp(() => app.prepareProposal(req.prepareProposal!)) });
+        return Response.fromPartial({
+          prepareProposal: await withApp(() => app.prepareProposal(req.prepareProposal!)),
+        });
       case "processProposal":
-        return Response.fromPartial({ processProposal: await withApp(() => app.processProposal(req.processProposal!)) });
+        return Response.fromPartial({
+          processProposal: await withApp(() => app.processProposal(req.processProposal!)),
+        });
       case "finalizeBlock":
         return Response.fromPartial({ finalizeBlock: await withApp(() => app.finalizeBlock(req.finalizeBlock!)) });
       case "extendVote":
         return Response.fromPartial({ extendVote: await withApp(() => app.extendVote(req.extendVote!)) });
       case "verifyVoteExtension":
-        return Response.fromPartial({ verifyVoteExtension: await withApp(() => app.verifyVoteExtension(req.verifyVoteExtension!)) });
+        return Response.fromPartial({
+          verifyVoteExtension: await withApp(() => app.verifyVoteExtension(req.verifyVoteExtension!)),
+        });
       case "commit":
         return Response.fromPartial({ commit: await withApp(() => app.commit()) });
       case "query":
@@ -170,7 +180,12 @@ export async function createAbciServer(opts: AbciServerOptions, deps: { app: App
         try {
           req = Request.decode(bytes);
         } catch (e) {
-          logger.warn("abci request is not a valid Request protobuf", { conn, peer, bytes: bytes.length, err: (e as Error).message });
+          logger.warn("abci request is not a valid Request protobuf", {
+            conn,
+            peer,
+            bytes: bytes.length,
+            err: (e as Error).message,
+          });
           await exception(`malformed request: ${(e as Error).message}`);
           close("malformed request", "warn");
           break;
@@ -186,7 +201,12 @@ export async function createAbciServer(opts: AbciServerOptions, deps: { app: App
         try {
           res = await handle(req, kind);
         } catch (e) {
-          logger.error("abci request failed in the application", { conn, peer, request: kind, err: (e as Error).message });
+          logger.error("abci request failed in the application", {
+            conn,
+            peer,
+            request: kind,
+            err: (e as Error).message,
+          });
           await exception(`${kind}: ${(e as Error).message}`);
           continue;
         }
@@ -216,7 +236,10 @@ export async function createAbciServer(opts: AbciServerOptions, deps: { app: App
     socket.on("end", () => {
       if (decoder.pendingBytes > 0 || decoder.pendingLength !== null) {
         const want = decoder.pendingLength;
-        close(`peer closed mid-message (${decoder.pendingBytes} bytes of ${want === null ? "an unfinished length prefix" : want})`, "warn");
+        close(
+          `peer closed mid-message (${decoder.pendingBytes} bytes of ${want === null ? "an unfinished length prefix" : want})`,
+          "warn",
+        );
       } else close("peer closed the connection", "info");
     });
     socket.on("error", (e) => close(`socket error: ${e.message}`, "warn"));
@@ -235,7 +258,10 @@ export async function createAbciServer(opts: AbciServerOptions, deps: { app: App
   });
   server.on("error", (e) => logger.error("abci server error", { err: e.message }));
   const bound = server.address();
-  const address = listen.kind === "unix" ? `unix://${listen.path}` : `tcp://${listen.host}:${typeof bound === "object" && bound !== null ? bound.port : listen.port}`;
+  const address =
+    listen.kind === "unix"
+      ? `unix://${listen.path}`
+      : `tcp://${listen.host}:${typeof bound === "object" && bound !== null ? bound.port : listen.port}`;
   logger.info("abci server listening", { address });
 
   return {

@@ -59,7 +59,13 @@ for (const [pkg, mod] of [
 ] as const) {
   for (const [name, t] of Object.entries(mod)) {
     const c = t as Partial<JsonCodec>;
-    if (/^Msg[A-Za-z]+$/.test(name) && !name.endsWith("Response") && typeof c.decode === "function" && typeof c.toJSON === "function") anyTypes.set(`/${pkg}.${name}`, c as JsonCodec);
+    if (
+      /^Msg[A-Za-z]+$/.test(name) &&
+      !name.endsWith("Response") &&
+      typeof c.decode === "function" &&
+      typeof c.toJSON === "function"
+    )
+      anyTypes.set(`/${pkg}.${name}`, c as JsonCodec);
   }
 }
 
@@ -75,9 +81,29 @@ function tcomputeAny(url: string, raw: Uint8Array): Record<string, unknown> | nu
 }
 
 /** Fields whose string value is a LegacyDec in atomics (18 decimals). */
-const decFields = new Set(["weight", "delegator_shares", "shares", "shares_dst", "rate", "max_rate", "max_change_rate", "min_commission_rate", "fraction", "community_tax", "base_proposer_reward", "bonus_proposer_reward"]);
+const decFields = new Set([
+  "weight",
+  "delegator_shares",
+  "shares",
+  "shares_dst",
+  "rate",
+  "max_rate",
+  "max_change_rate",
+  "min_commission_rate",
+  "fraction",
+  "community_tax",
+  "base_proposer_reward",
+  "bonus_proposer_reward",
+]);
 /** LegacyDec params the SDK encodes as bytes (slashing). */
-const decBytesFields = new Set(["min_signed_per_window", "slash_fraction_double_sign", "slash_fraction_downtime", "quorum", "threshold", "veto_threshold"]);
+const decBytesFields = new Set([
+  "min_signed_per_window",
+  "slash_fraction_double_sign",
+  "slash_fraction_downtime",
+  "quorum",
+  "threshold",
+  "veto_threshold",
+]);
 /** Keys under which {denom, amount} are DecCoins (distribution). */
 const decCoinFields = new Set(["rewards", "total", "commission", "pool", "reward"]);
 
@@ -124,7 +150,10 @@ function unpackAny(o: { typeUrl?: unknown; value?: unknown }, inDecCoins: boolea
   } catch {
     return opaque;
   }
-  return { "@type": url, ...(typeof inner === "object" && inner !== null && !Array.isArray(inner) ? inner : { value: inner }) };
+  return {
+    "@type": url,
+    ...(typeof inner === "object" && inner !== null && !Array.isArray(inner) ? inner : { value: inner }),
+  };
 }
 
 /**
@@ -134,7 +163,8 @@ function unpackAny(o: { typeUrl?: unknown; value?: unknown }, inDecCoins: boolea
 export function convert(v: unknown, inDecCoins = false, raw?: unknown): Json {
   if (v === undefined || v === null) return null;
   if (typeof v === "string" && isTimestamp(raw)) return rfc3339(raw.seconds, raw.nanos);
-  const sub = (k: string | number): unknown => (typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)[k] : undefined);
+  const sub = (k: string | number): unknown =>
+    typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)[k] : undefined;
   if (Array.isArray(v)) return v.map((x, i) => convert(x, inDecCoins, sub(i)));
   if (typeof v === "bigint") return v.toString();
   if (v instanceof Uint8Array) return Buffer.from(v).toString("base64");
@@ -142,7 +172,8 @@ export function convert(v: unknown, inDecCoins = false, raw?: unknown): Json {
   const o = v as Record<string, unknown>;
   const keys = Object.keys(o);
   if (keys.length === 2 && "typeUrl" in o && "value" in o) return unpackAny(o, inDecCoins);
-  if (keys.length === 2 && typeof o["seconds"] === "string" && typeof o["nanos"] === "number") return `${o["seconds"]}${fraction(o["nanos"])}s`;
+  if (keys.length === 2 && typeof o["seconds"] === "string" && typeof o["nanos"] === "number")
+    return `${o["seconds"]}${fraction(o["nanos"])}s`;
   const out: Record<string, Json> = {};
   for (const k of keys) {
     const name = snake(k);

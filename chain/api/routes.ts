@@ -89,27 +89,79 @@ export const cosmosRoutes: Route[] = [
 
   get(`${staking}/validators`, stakingQ, "cosmos.staking.v1beta1.Query/Validators"),
   get(`${staking}/validators/{validator_addr}`, stakingQ, "cosmos.staking.v1beta1.Query/Validator"),
-  get(`${staking}/validators/{validator_addr}/delegations`, stakingQ, "cosmos.staking.v1beta1.Query/ValidatorDelegations"),
-  get(`${staking}/validators/{validator_addr}/delegations/{delegator_addr}`, stakingQ, "cosmos.staking.v1beta1.Query/Delegation"),
-  get(`${staking}/validators/{validator_addr}/delegations/{delegator_addr}/unbonding_delegation`, stakingQ, "cosmos.staking.v1beta1.Query/UnbondingDelegation"),
-  get(`${staking}/validators/{validator_addr}/unbonding_delegations`, stakingQ, "cosmos.staking.v1beta1.Query/ValidatorUnbondingDelegations"),
+  get(
+    `${staking}/validators/{validator_addr}/delegations`,
+    stakingQ,
+    "cosmos.staking.v1beta1.Query/ValidatorDelegations",
+  ),
+  get(
+    `${staking}/validators/{validator_addr}/delegations/{delegator_addr}`,
+    stakingQ,
+    "cosmos.staking.v1beta1.Query/Delegation",
+  ),
+  get(
+    `${staking}/validators/{validator_addr}/delegations/{delegator_addr}/unbonding_delegation`,
+    stakingQ,
+    "cosmos.staking.v1beta1.Query/UnbondingDelegation",
+  ),
+  get(
+    `${staking}/validators/{validator_addr}/unbonding_delegations`,
+    stakingQ,
+    "cosmos.staking.v1beta1.Query/ValidatorUnbondingDelegations",
+  ),
   get(`${staking}/delegations/{delegator_addr}`, stakingQ, "cosmos.staking.v1beta1.Query/DelegatorDelegations"),
-  get(`${staking}/delegators/{delegator_addr}/unbonding_delegations`, stakingQ, "cosmos.staking.v1beta1.Query/DelegatorUnbondingDelegations"),
+  get(
+    `${staking}/delegators/{delegator_addr}/unbonding_delegations`,
+    stakingQ,
+    "cosmos.staking.v1beta1.Query/DelegatorUnbondingDelegations",
+  ),
   get(`${staking}/delegators/{delegator_addr}/redelegations`, stakingQ, "cosmos.staking.v1beta1.Query/Redelegations"),
-  get(`${staking}/delegators/{delegator_addr}/validators`, stakingQ, "cosmos.staking.v1beta1.Query/DelegatorValidators"),
-  get(`${staking}/delegators/{delegator_addr}/validators/{validator_addr}`, stakingQ, "cosmos.staking.v1beta1.Query/DelegatorValidator"),
+  get(
+    `${staking}/delegators/{delegator_addr}/validators`,
+    stakingQ,
+    "cosmos.staking.v1beta1.Query/DelegatorValidators",
+  ),
+  get(
+    `${staking}/delegators/{delegator_addr}/validators/{validator_addr}`,
+    stakingQ,
+    "cosmos.staking.v1beta1.Query/DelegatorValidator",
+  ),
   get(`${staking}/historical_info/{height}`, stakingQ, "cosmos.staking.v1beta1.Query/HistoricalInfo"),
   get(`${staking}/pool`, stakingQ, "cosmos.staking.v1beta1.Query/Pool"),
   get(`${staking}/params`, stakingQ, "cosmos.staking.v1beta1.Query/Params"),
 
   get(`${distr}/params`, distrQ, "cosmos.distribution.v1beta1.Query/Params"),
-  get(`${distr}/validators/{validator_address}/outstanding_rewards`, distrQ, "cosmos.distribution.v1beta1.Query/ValidatorOutstandingRewards"),
-  get(`${distr}/validators/{validator_address}/commission`, distrQ, "cosmos.distribution.v1beta1.Query/ValidatorCommission"),
+  get(
+    `${distr}/validators/{validator_address}/outstanding_rewards`,
+    distrQ,
+    "cosmos.distribution.v1beta1.Query/ValidatorOutstandingRewards",
+  ),
+  get(
+    `${distr}/validators/{validator_address}/commission`,
+    distrQ,
+    "cosmos.distribution.v1beta1.Query/ValidatorCommission",
+  ),
   get(`${distr}/validators/{validator_address}/slashes`, distrQ, "cosmos.distribution.v1beta1.Query/ValidatorSlashes"),
-  get(`${distr}/delegators/{delegator_address}/rewards/{validator_address}`, distrQ, "cosmos.distribution.v1beta1.Query/DelegationRewards"),
-  get(`${distr}/delegators/{delegator_address}/rewards`, distrQ, "cosmos.distribution.v1beta1.Query/DelegationTotalRewards"),
-  get(`${distr}/delegators/{delegator_address}/validators`, distrQ, "cosmos.distribution.v1beta1.Query/DelegatorValidators"),
-  get(`${distr}/delegators/{delegator_address}/withdraw_address`, distrQ, "cosmos.distribution.v1beta1.Query/DelegatorWithdrawAddress"),
+  get(
+    `${distr}/delegators/{delegator_address}/rewards/{validator_address}`,
+    distrQ,
+    "cosmos.distribution.v1beta1.Query/DelegationRewards",
+  ),
+  get(
+    `${distr}/delegators/{delegator_address}/rewards`,
+    distrQ,
+    "cosmos.distribution.v1beta1.Query/DelegationTotalRewards",
+  ),
+  get(
+    `${distr}/delegators/{delegator_address}/validators`,
+    distrQ,
+    "cosmos.distribution.v1beta1.Query/DelegatorValidators",
+  ),
+  get(
+    `${distr}/delegators/{delegator_address}/withdraw_address`,
+    distrQ,
+    "cosmos.distribution.v1beta1.Query/DelegatorWithdrawAddress",
+  ),
   get(`${distr}/community_pool`, distrQ, "cosmos.distribution.v1beta1.Query/CommunityPool"),
 
   get(`${slashing}/params`, slashingQ, "cosmos.slashing.v1beta1.Query/Params"),
@@ -126,14 +178,21 @@ export const cosmosRoutes: Route[] = [
 ];
 
 /** The route a method and path name, with its path bindings; null if none. */
-export function matchRoute(routes: readonly Route[], method: string, pathname: string): { route: Route; bindings: Record<string, string> } | null {
-  const parts = pathname.split("/").filter((s) => s !== "").map((s) => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  });
+export function matchRoute(
+  routes: readonly Route[],
+  method: string,
+  pathname: string,
+): { route: Route; bindings: Record<string, string> } | null {
+  const parts = pathname
+    .split("/")
+    .filter((s) => s !== "")
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    });
   for (const r of routes) {
     if (r.method !== method || r.segments.length !== parts.length) continue;
     const bindings: Record<string, string> = {};

@@ -87,10 +87,18 @@ function requestObject(bindings: Record<string, string>, query: URLSearchParams)
 const enumFields = ["proposalStatus", "orderBy"] as const;
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-const pascal = (s: string) => s.split("_").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");
+const pascal = (s: string) =>
+  s
+    .split("_")
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join("");
 
 /** tcompute's own queries: /tcompute/<module>/v1/<snake_method>?<fields> → /tcompute.<module>.v1.Query/<Method>. */
-function tcomputeRoute(parts: string[]): { path: string; request: { fromObject(o: Record<string, unknown>): unknown; encode(m: unknown): { finish(): Uint8Array } }; response: { decode(b: Uint8Array): unknown; toObject(m: unknown, o: Record<string, unknown>): unknown } } | null {
+function tcomputeRoute(parts: string[]): {
+  path: string;
+  request: { fromObject(o: Record<string, unknown>): unknown; encode(m: unknown): { finish(): Uint8Array } };
+  response: { decode(b: Uint8Array): unknown; toObject(m: unknown, o: Record<string, unknown>): unknown };
+} | null {
   if (parts.length !== 4 || parts[0] !== "tcompute" || parts[2] !== "v1") return null;
   const [, mod, , method] = parts as [string, string, string, string];
   if (!/^[a-z]{1,32}$/.test(mod) || !/^[a-z][a-z_]{0,63}$/.test(method)) return null;
@@ -111,32 +119,56 @@ function tcomputeRoute(parts: string[]): { path: string; request: { fromObject(o
   const request = find(`Query${M}Request`);
   const response = find(`Query${M}Response`) ?? find(`Query${M.replace(/By[A-Z].*$/, "")}Response`);
   if (request === null || response === null) return null;
-  return { path: `/tcompute.${mod}.v1.Query/${M}`, request, response: response as unknown as { decode(b: Uint8Array): unknown; toObject(m: unknown, o: Record<string, unknown>): unknown } };
+  return {
+    path: `/tcompute.${mod}.v1.Query/${M}`,
+    request,
+    response: response as unknown as {
+      decode(b: Uint8Array): unknown;
+      toObject(m: unknown, o: Record<string, unknown>): unknown;
+    },
+  };
 }
 
-export async function createApiServer(opts: { host: string; port: number; config: ApiConfig }, deps: { node: RpcBackend; logger: Logger }): Promise<ApiServer> {
+export async function createApiServer(
+  opts: { host: string; port: number; config: ApiConfig },
+  deps: { node: RpcBackend; logger: Logger },
+): Promise<ApiServer> {
   const { node, logger } = deps;
   const cfg = opts.config;
 
   async function query(path: string, data: Uint8Array, height: bigint): Promise<Uint8Array> {
     const r = await abciQuery(node, { path, data, height });
-    if (r.code !== 0) throw new ApiError(statusOf(r.codespace, r.code), r.log.replace(/^rpc error: code = \w+ desc = /, ""));
+    if (r.code !== 0)
+      throw new ApiError(statusOf(r.codespace, r.code), r.log.replace(/^rpc error: code = \w+ desc = /, ""));
     return r.value;
   }
 
   function heightHeader(req: IncomingMessage): bigint {
     const h = req.headers["x-cosmos-block-height"];
     if (h === undefined) return 0n;
-    if (typeof h !== "string" || !/^[0-9]{1,19}$/.test(h)) throw new ApiError(grpc.invalidArgument, "x-cosmos-block-height must be a block height");
+    if (typeof h !== "string" || !/^[0-9]{1,19}$/.test(h))
+      throw new ApiError(grpc.invalidArgument, "x-cosmos-block-height must be a block height");
     return BigInt(h);
   }
 
-  async function cosmos(route: Route, bindings: Record<string, string>, url: URL, body: unknown, height: bigint): Promise<Json> {
+  async function cosmos(
+    route: Route,
+    bindings: Record<string, string>,
+    url: URL,
+    body: unknown,
+    height: bigint,
+  ): Promise<Json> {
     for (const [k, v] of Object.entries(bindings)) {
-      if (k === "height" && !/^[0-9]{1,19}$/.test(v)) throw new ApiError(grpc.invalidArgument, `${k} must be a block height`);
-      if (k === "proposal_id" && !(/^[0-9]{1,20}$/.test(v) && BigInt(v) < 2n ** 64n)) throw new ApiError(grpc.invalidArgument, `type mismatch, parameter: ${k}, error: ${JSON.stringify(v)} is not a uint64`);
+      if (k === "height" && !/^[0-9]{1,19}$/.test(v))
+        throw new ApiError(grpc.invalidArgument, `${k} must be a block height`);
+      if (k === "proposal_id" && !(/^[0-9]{1,20}$/.test(v) && BigInt(v) < 2n ** 64n))
+        throw new ApiError(
+          grpc.invalidArgument,
+          `type mismatch, parameter: ${k}, error: ${JSON.stringify(v)} is not a uint64`,
+        );
     }
-    const fields = route.method === "POST" ? (camel(body) as Record<string, unknown>) : requestObject(bindings, url.searchParams);
+    const fields =
+      route.method === "POST" ? (camel(body) as Record<string, unknown>) : requestObject(bindings, url.searchParams);
     let msg: unknown;
     try {
       msg = route.request.fromJSON(fields);
@@ -144,7 +176,11 @@ export async function createApiServer(opts: { host: string; port: number; config
       throw new ApiError(grpc.invalidArgument, `invalid request: ${(e as Error).message}`);
     }
     for (const k of enumFields) {
-      if ((msg as Record<string, unknown>)[k] === -1) throw new ApiError(grpc.invalidArgument, `type mismatch, parameter: ${snake(k)}, error: ${JSON.stringify(fields[k])} is not a valid enum value`);
+      if ((msg as Record<string, unknown>)[k] === -1)
+        throw new ApiError(
+          grpc.invalidArgument,
+          `type mismatch, parameter: ${snake(k)}, error: ${JSON.stringify(fields[k])} is not a valid enum value`,
+        );
     }
     const value = await query(route.path, route.request.encode(msg).finish(), height);
     const decoded = route.response.decode(value);
@@ -161,27 +197,64 @@ export async function createApiServer(opts: { host: string; port: number; config
       throw new ApiError(grpc.invalidArgument, `invalid request: ${(e as Error).message}`);
     }
     const value = await query(r.path, data, height);
-    return convert(r.response.toObject(r.response.decode(value), { longs: String, enums: String, bytes: String, defaults: true, arrays: true }));
+    return convert(
+      r.response.toObject(r.response.decode(value), {
+        longs: String,
+        enums: String,
+        bytes: String,
+        defaults: true,
+        arrays: true,
+      }),
+    );
   }
 
   async function broadcast(body: unknown): Promise<Json> {
     const b = (typeof body === "object" && body !== null ? body : {}) as { tx_bytes?: unknown; mode?: unknown };
-    if (typeof b.tx_bytes !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(b.tx_bytes) || b.tx_bytes.length === 0) throw new ApiError(grpc.invalidArgument, "tx_bytes must be the base64 of a TxRaw");
+    if (typeof b.tx_bytes !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(b.tx_bytes) || b.tx_bytes.length === 0)
+      throw new ApiError(grpc.invalidArgument, "tx_bytes must be the base64 of a TxRaw");
     const mode = b.mode === undefined ? "BROADCAST_MODE_SYNC" : b.mode;
-    if (mode !== "BROADCAST_MODE_SYNC" && mode !== "BROADCAST_MODE_ASYNC" && mode !== BroadcastMode.BROADCAST_MODE_SYNC && mode !== BroadcastMode.BROADCAST_MODE_ASYNC) {
-      throw new ApiError(grpc.invalidArgument, `unsupported broadcast mode ${JSON.stringify(mode)}: use BROADCAST_MODE_SYNC or BROADCAST_MODE_ASYNC`);
+    if (
+      mode !== "BROADCAST_MODE_SYNC" &&
+      mode !== "BROADCAST_MODE_ASYNC" &&
+      mode !== BroadcastMode.BROADCAST_MODE_SYNC &&
+      mode !== BroadcastMode.BROADCAST_MODE_ASYNC
+    ) {
+      throw new ApiError(
+        grpc.invalidArgument,
+        `unsupported broadcast mode ${JSON.stringify(mode)}: use BROADCAST_MODE_SYNC or BROADCAST_MODE_ASYNC`,
+      );
     }
     const tx = Buffer.from(b.tx_bytes, "base64");
-    if (tx.length > node.config.mempool.max_tx_bytes) throw new ApiError(grpc.invalidArgument, `tx is larger than ${node.config.mempool.max_tx_bytes} bytes`);
+    if (tx.length > node.config.mempool.max_tx_bytes)
+      throw new ApiError(grpc.invalidArgument, `tx is larger than ${node.config.mempool.max_tx_bytes} bytes`);
     const sync = mode === "BROADCAST_MODE_SYNC" || mode === BroadcastMode.BROADCAST_MODE_SYNC;
-    const r = sync ? await node.mempool.add(tx) : (void node.mempool.add(tx), { code: 0, log: "", codespace: "", hash: hashTx(tx) });
+    const r = sync
+      ? await node.mempool.add(tx)
+      : (void node.mempool.add(tx), { code: 0, log: "", codespace: "", hash: hashTx(tx) });
     return {
-      tx_response: { height: "0", txhash: r.hash, codespace: r.codespace, code: r.code, data: "", raw_log: r.log, logs: [], info: "", gas_wanted: "0", gas_used: "0", tx: null, timestamp: "", events: [] },
+      tx_response: {
+        height: "0",
+        txhash: r.hash,
+        codespace: r.codespace,
+        code: r.code,
+        data: "",
+        raw_log: r.log,
+        logs: [],
+        info: "",
+        gas_wanted: "0",
+        gas_used: "0",
+        tx: null,
+        timestamp: "",
+        events: [],
+      },
     };
   }
 
   function cors(req: IncomingMessage, res: ServerResponse): void {
-    applyCors(req, res, cfg.cors_allowed_origins, { methods: "GET, POST, OPTIONS", headers: "Content-Type, Accept, Origin, x-cosmos-block-height" });
+    applyCors(req, res, cfg.cors_allowed_origins, {
+      methods: "GET, POST, OPTIONS",
+      headers: "Content-Type, Accept, Origin, x-cosmos-block-height",
+    });
   }
 
   function send(res: ServerResponse, status: number, body: Json): void {
@@ -191,23 +264,33 @@ export async function createApiServer(opts: { host: string; port: number; config
     res.end(text);
   }
 
-  const fail = (res: ServerResponse, e: ApiError) => send(res, e.status.http, { code: e.status.code, message: e.message, details: [] });
+  const fail = (res: ServerResponse, e: ApiError) =>
+    send(res, e.status.http, { code: e.status.code, message: e.message, details: [] });
 
   async function handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
     const height = heightHeader(req);
     const method = req.method === "POST" ? "POST" : "GET";
-    if (method === "POST" && url.pathname.replace(/\/$/, "") === "/cosmos/tx/v1beta1/txs") return send(res, 200, await broadcast(body));
+    if (method === "POST" && url.pathname.replace(/\/$/, "") === "/cosmos/tx/v1beta1/txs")
+      return send(res, 200, await broadcast(body));
     const m = matchRoute(cosmosRoutes, method, url.pathname);
     if (m !== null) return send(res, 200, await cosmos(m.route, m.bindings, url, body, height));
     if (method === "GET") {
       const f = await dashboardFile(url.pathname);
       if (f !== null) {
-        res.writeHead(200, { "Content-Type": f.type, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff" });
+        res.writeHead(200, {
+          "Content-Type": f.type,
+          "Cache-Control": "no-cache",
+          "X-Content-Type-Options": "nosniff",
+        });
         res.end(f.body);
         return;
       }
-      const t = await tcompute(url.pathname.split("/").filter((s) => s !== ""), url, height);
+      const t = await tcompute(
+        url.pathname.split("/").filter((s) => s !== ""),
+        url,
+        height,
+      );
       if (t !== null) return send(res, 200, t);
     }
     throw new ApiError(grpc.notFound, "Not Found");
@@ -220,8 +303,10 @@ export async function createApiServer(opts: { host: string; port: number; config
       res.end();
       return;
     }
-    if ((req.url ?? "").length > maxUrlBytes) return fail(res, new ApiError(grpc.invalidArgument, `URL longer than ${maxUrlBytes} bytes`));
-    if (req.method !== "GET" && req.method !== "POST") return fail(res, new ApiError(grpc.unimplemented, `method ${req.method} is not served`));
+    if ((req.url ?? "").length > maxUrlBytes)
+      return fail(res, new ApiError(grpc.invalidArgument, `URL longer than ${maxUrlBytes} bytes`));
+    if (req.method !== "GET" && req.method !== "POST")
+      return fail(res, new ApiError(grpc.unimplemented, `method ${req.method} is not served`));
     const run = (body: unknown) =>
       handle(req, res, body).catch((e: unknown) => {
         if (e instanceof ApiError) return fail(res, e);
@@ -236,7 +321,11 @@ export async function createApiServer(opts: { host: string; port: number; config
       req,
       res,
       cfg.max_body_bytes,
-      () => fail(res, new ApiError(grpc.resourceExhausted, `request body larger than api.max_body_bytes (${cfg.max_body_bytes})`)),
+      () =>
+        fail(
+          res,
+          new ApiError(grpc.resourceExhausted, `request body larger than api.max_body_bytes (${cfg.max_body_bytes})`),
+        ),
       (raw) => {
         let body: unknown;
         try {

@@ -102,14 +102,25 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
   let chainId = state.chainId;
   /** Pending mempool state: CheckTx runs on it so that a sender's pending txs count. */
   let checkState = new BranchStore(state.store);
-  let checkBlock: BlockInfo = { chainId, height: state.height + 1n, time: { seconds: 0n, nanos: 0 }, proposer: new Uint8Array() };
+  let checkBlock: BlockInfo = {
+    chainId,
+    height: state.height + 1n,
+    time: { seconds: 0n, nanos: 0 },
+    proposer: new Uint8Array(),
+  };
   let prepared: PreparedCommit | null = null;
   let lastBlockTime = { seconds: 0n, nanos: 0 };
 
   const authParams = (store: KVStore = state.store): AuthParams => opts.accountKeeper.getParams(store);
 
   function readContext(mode: ExecMode, store: KVStore = state.store): Context {
-    return new Context(store, { chainId, height: state.height, time: lastBlockTime, proposer: new Uint8Array() }, new GasMeter(undefined), mode, logger);
+    return new Context(
+      store,
+      { chainId, height: state.height, time: lastBlockTime, proposer: new Uint8Array() },
+      new GasMeter(undefined),
+      mode,
+      logger,
+    );
   }
 
   function maxBlockGas(): bigint {
@@ -119,22 +130,47 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
   }
 
   function toExecTxResult(o: TxOutcome): ExecTxResult {
-    return { code: o.code, data: o.data, log: o.log, info: "", gasWanted: o.gasWanted, gasUsed: o.gasUsed, events: o.events, codespace: o.codespace };
+    return {
+      code: o.code,
+      data: o.data,
+      log: o.log,
+      info: "",
+      gasWanted: o.gasWanted,
+      gasUsed: o.gasUsed,
+      events: o.events,
+      codespace: o.codespace,
+    };
   }
 
   function checkInvariants(store: BranchStore, height: bigint): void {
-    const ctx = new Context(store, { chainId, height, time: lastBlockTime, proposer: new Uint8Array() }, new GasMeter(undefined), "query", logger);
+    const ctx = new Context(
+      store,
+      { chainId, height, time: lastBlockTime, proposer: new Uint8Array() },
+      new GasMeter(undefined),
+      "query",
+      logger,
+    );
     for (const m of opts.manager.modules) {
       for (const inv of m.invariants) {
         const broken = inv.check(ctx);
-        if (broken.length > 0) throw new Error(`invariant ${inv.name} broken at height ${height}: ${broken.join("; ")}`);
+        if (broken.length > 0)
+          throw new Error(`invariant ${inv.name} broken at height ${height}: ${broken.join("; ")}`);
       }
     }
   }
 
   function queryError(e: unknown, height: bigint): ResponseQuery {
     const err = toCodedError(e);
-    return { code: err.code, log: err.message, info: "", index: 0n, key: new Uint8Array(), value: new Uint8Array(), height, codespace: err.codespace };
+    return {
+      code: err.code,
+      log: err.message,
+      info: "",
+      index: 0n,
+      key: new Uint8Array(),
+      value: new Uint8Array(),
+      height,
+      codespace: err.codespace,
+    };
   }
 
   const app: TcApplication = {
@@ -175,7 +211,8 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
     },
 
     async initChain(req) {
-      if (state.initialized) throw new Error(`initChain on an initialized state (chain ${state.chainId}, height ${state.height})`);
+      if (state.initialized)
+        throw new Error(`initChain on an initialized state (chain ${state.chainId}, height ${state.height})`);
       chainId = req.chainId;
       let appState: Record<string, unknown>;
       try {
@@ -187,11 +224,13 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
       const block: BlockInfo = { chainId, height: req.initialHeight - 1n, time: req.time, proposer: new Uint8Array() };
       const ctx = new Context(store, block, new GasMeter(undefined), "genesis", logger);
       opts.manager.initGenesis(ctx, appState);
-      if (req.consensusParams !== undefined) store.set(consensusParamsKey, ConsensusParams.encode(req.consensusParams).finish());
+      if (req.consensusParams !== undefined)
+        store.set(consensusParamsKey, ConsensusParams.encode(req.consensusParams).finish());
       // Genesis txs (gentxs), then the end-blockers: the first validator set comes from stake.
       for (const [i, tx] of genesisTxs(appState["genutil"]).entries()) {
         const o = runTx(runner, "genesis", store, block, authParams(store), tx, opts.maxTxBytes);
-        if (o.code !== 0) throw sdkErrors.invalidRequest.wrap(`genesis tx ${i} failed (${o.codespace} ${o.code}): ${o.log}`);
+        if (o.code !== 0)
+          throw sdkErrors.invalidRequest.wrap(`genesis tx ${i} failed (${o.codespace} ${o.code}): ${o.log}`);
       }
       const endCtx = new Context(store, block, new GasMeter(undefined), "genesis", logger);
       const validatorUpdates = opts.manager.endBlock(endCtx);
@@ -201,7 +240,10 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
       checkState = new BranchStore(state.store);
       checkBlock = { chainId, height: state.height + 1n, time: req.time, proposer: new Uint8Array() };
       lastBlockTime = req.time;
-      return { validators: validatorUpdates.map((v) => ({ pubKey: { ed25519: v.pubKey }, power: v.power })), appHash: state.appHash };
+      return {
+        validators: validatorUpdates.map((v) => ({ pubKey: { ed25519: v.pubKey }, power: v.power })),
+        appHash: state.appHash,
+      };
     },
 
     async checkTx(req) {
@@ -209,7 +251,16 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
       const o = runTx(runner, mode, checkState, checkBlock, authParams(checkState), req.tx, opts.maxTxBytes);
       // No data, as the SDK's CheckTx: CometBFT's broadcast_tx_sync returns it as hex, which
       // cosmjs would decode as base64 (and fail); msg responses belong to FinalizeBlock.
-      return { code: o.code, data: new Uint8Array(), log: o.log, info: o.sender, gasWanted: o.gasWanted, gasUsed: o.gasUsed, events: o.events, codespace: o.codespace };
+      return {
+        code: o.code,
+        data: new Uint8Array(),
+        log: o.log,
+        info: o.sender,
+        gasWanted: o.gasWanted,
+        gasUsed: o.gasUsed,
+        events: o.events,
+        codespace: o.codespace,
+      };
     },
 
     async prepareProposal(req) {
@@ -241,19 +292,39 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
     },
 
     async finalizeBlock(req: RequestFinalizeBlock) {
-      if (req.height !== state.height + 1n) throw new Error(`finalizeBlock ${req.height} on state at height ${state.height}`);
-      const block: BlockInfo = { chainId, height: req.height, time: req.time, proposer: req.proposerAddress, hash: req.hash };
+      if (req.height !== state.height + 1n)
+        throw new Error(`finalizeBlock ${req.height} on state at height ${state.height}`);
+      const block: BlockInfo = {
+        chainId,
+        height: req.height,
+        time: req.time,
+        proposer: req.proposerAddress,
+        hash: req.hash,
+      };
       const blockStore = new BranchStore(state.store);
       const blockCtx = new Context(blockStore, block, new GasMeter(undefined), "block", logger);
       const info: BeginBlockInfo = {
-        lastCommit: (req.decidedLastCommit?.votes ?? []).map((v) => ({ address: v.validator.address, power: v.validator.power, signed: v.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT })),
-        misbehavior: req.misbehavior.map((m) => ({ address: m.validator.address, power: m.validator.power, height: m.height, time: m.time, totalPower: m.totalVotingPower })),
+        lastCommit: (req.decidedLastCommit?.votes ?? []).map((v) => ({
+          address: v.validator.address,
+          power: v.validator.power,
+          signed: v.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT,
+        })),
+        misbehavior: req.misbehavior.map((m) => ({
+          address: m.validator.address,
+          power: m.validator.power,
+          height: m.height,
+          time: m.time,
+          totalPower: m.totalVotingPower,
+        })),
       };
-      for (const m of info.misbehavior) logger.info("misbehaviour reported by consensus", { validator: m.address, height: m.height, power: m.power });
+      for (const m of info.misbehavior)
+        logger.info("misbehaviour reported by consensus", { validator: m.address, height: m.height, power: m.power });
       opts.manager.beginBlock(blockCtx, info);
       const beginEvents = tagEvents(blockCtx.events.events, "BeginBlock");
       const params = authParams(blockStore);
-      const txResults = req.txs.map((tx) => toExecTxResult(runTx(runner, "deliver", blockStore, block, params, tx, opts.maxTxBytes)));
+      const txResults = req.txs.map((tx) =>
+        toExecTxResult(runTx(runner, "deliver", blockStore, block, params, tx, opts.maxTxBytes)),
+      );
       const endCtx = new Context(blockStore, block, new GasMeter(undefined), "block", logger);
       const validatorUpdates = opts.manager.endBlock(endCtx);
       const endEvents = tagEvents(endCtx.events.events, "EndBlock");
@@ -281,7 +352,12 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
     async query(req) {
       const height = state.height;
       if (req.height !== 0n && req.height !== height) {
-        return queryError(sdkErrors.invalidRequest.wrap(`historical queries are not served: latest height is ${height}, requested ${req.height}`), height);
+        return queryError(
+          sdkErrors.invalidRequest.wrap(
+            `historical queries are not served: latest height is ${height}, requested ${req.height}`,
+          ),
+          height,
+        );
       }
       try {
         if (req.path === "/cosmos.tx.v1beta1.Service/Simulate") return simulate(req.data, height);
@@ -314,7 +390,16 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
     const scratch = new BranchStore(state.store);
     const o = runTx(runner, "simulate", scratch, block, authParams(), req.txBytes, opts.maxTxBytes);
     if (o.code !== 0) {
-      return { code: o.code, log: o.log, info: "", index: 0n, key: new Uint8Array(), value: new Uint8Array(), height, codespace: o.codespace };
+      return {
+        code: o.code,
+        log: o.log,
+        info: "",
+        index: 0n,
+        key: new Uint8Array(),
+        value: new Uint8Array(),
+        height,
+        codespace: o.codespace,
+      };
     }
     const value = SimulateResponse.encode({
       // As the SDK: simulation runs on an infinite gas meter, whose limit is the max uint64.

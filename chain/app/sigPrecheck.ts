@@ -44,7 +44,13 @@ function itemsOf(bytes: Uint8Array, deps: SigPrecheckDeps): Item[] {
       const info = tx.authInfo.signerInfos[i]!;
       const pk = info.publicKey;
       const sig = tx.signatures[i];
-      if (pk?.typeUrl !== "/cosmos.crypto.secp256k1.PubKey" || info.modeInfo?.single?.mode !== SignMode.SIGN_MODE_DIRECT || sig === undefined || sig.length !== 64) continue;
+      if (
+        pk?.typeUrl !== "/cosmos.crypto.secp256k1.PubKey" ||
+        info.modeInfo?.single?.mode !== SignMode.SIGN_MODE_DIRECT ||
+        sig === undefined ||
+        sig.length !== 64
+      )
+        continue;
       const pubKey = Secp256k1PubKey.decode(pk.value).key;
       if (pubKey.length !== 33) continue;
       const accountNumber = deps.accountNumberOf(secp256k1Address(pubKey));
@@ -58,7 +64,10 @@ function itemsOf(bytes: Uint8Array, deps: SigPrecheckDeps): Item[] {
 }
 
 export function createSigPrecheck(opts: { threads: number }, deps: SigPrecheckDeps): SigPrecheck {
-  const workers = Array.from({ length: Math.max(1, opts.threads) }, () => new Worker(new URL("./sigWorker.mjs", import.meta.url)));
+  const workers = Array.from(
+    { length: Math.max(1, opts.threads) },
+    () => new Worker(new URL("./sigWorker.mjs", import.meta.url)),
+  );
   const pending = new Map<number, { items: Item[]; resolve: () => void }>();
   let nextId = 0;
   let turn = 0;

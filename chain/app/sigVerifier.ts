@@ -28,7 +28,8 @@ export interface SigCache {
 
 export function createSigCache(maxEntries = 200_000): SigCache {
   let cache = new Set<string>();
-  const keyOf = (signature: Uint8Array, digest: Uint8Array, pubKey: Uint8Array) => Buffer.concat([digest, signature, pubKey]).toString("latin1");
+  const keyOf = (signature: Uint8Array, digest: Uint8Array, pubKey: Uint8Array) =>
+    Buffer.concat([digest, signature, pubKey]).toString("latin1");
   const remember = (signature: Uint8Array, digest: Uint8Array, pubKey: Uint8Array) => {
     if (cache.size >= maxEntries) cache = new Set();
     cache.add(keyOf(signature, digest, pubKey));

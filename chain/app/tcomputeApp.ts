@@ -50,7 +50,10 @@ export const moduleOrders: ModuleOrders = {
  * The tcompute application: each module's keeper wired once, and the module manager that runs
  * them in `moduleOrders` (it checks that none of modules/basics.ts is forgotten).
  */
-export function createTcomputeApp(opts: TcomputeAppOptions, deps: { state: StateStore; logger: Logger; sigCache?: SigCache }): TcApplication {
+export function createTcomputeApp(
+  opts: TcomputeAppOptions,
+  deps: { state: StateStore; logger: Logger; sigCache?: SigCache },
+): TcApplication {
   const accounts = new AccountKeeper();
   const bank = new BankKeeper(accounts, new Set(moduleAccountNames.map((n) => moduleAddress(n))));
   const staking = new StakingKeeper(bank);
@@ -63,11 +66,23 @@ export function createTcomputeApp(opts: TcomputeAppOptions, deps: { state: State
   const gov = new GovKeeper(bank, staking, (parent) => new BranchStore(parent));
   const manager = createModuleManager(
     moduleBasics,
-    [createAuthModule(accounts), createBankModule(bank), createGovModule(gov), createEmissionsModule(emissions), createSlashingModule(slashing), createStakingModule(staking), createRegistryModule(registry), createReputationModule(reputation), createJobsModule(jobs)],
+    [
+      createAuthModule(accounts),
+      createBankModule(bank),
+      createGovModule(gov),
+      createEmissionsModule(emissions),
+      createSlashingModule(slashing),
+      createStakingModule(staking),
+      createRegistryModule(registry),
+      createReputationModule(reputation),
+      createJobsModule(jobs),
+    ],
     moduleOrders,
   );
   // Gov runs any routed message whose signer is its account (module params, pool spends).
-  const routes = new Map<string, MsgRoute<unknown>>(manager.modules.flatMap((m) => m.msgs.map((r) => [r.typeUrl, r] as const)));
+  const routes = new Map<string, MsgRoute<unknown>>(
+    manager.modules.flatMap((m) => m.msgs.map((r) => [r.typeUrl, r] as const)),
+  );
   gov.setRouter((typeUrl) => routes.get(typeUrl));
   return createApplication(
     {

@@ -37,8 +37,27 @@ export interface TxRunnerDeps {
   decode?: (bytes: Uint8Array, last: boolean) => DecodedTx;
 }
 
-function failure(err: CodedError, gasWanted: bigint, gasUsed: bigint, events: Event[], tx: DecodedTx | null, sender: string, antePassed: boolean): TxOutcome {
-  return { code: err.code, codespace: err.codespace, log: err.message, data: new Uint8Array(), gasWanted, gasUsed, events, tx, sender, antePassed };
+function failure(
+  err: CodedError,
+  gasWanted: bigint,
+  gasUsed: bigint,
+  events: Event[],
+  tx: DecodedTx | null,
+  sender: string,
+  antePassed: boolean,
+): TxOutcome {
+  return {
+    code: err.code,
+    codespace: err.codespace,
+    log: err.message,
+    data: new Uint8Array(),
+    gasWanted,
+    gasUsed,
+    events,
+    tx,
+    sender,
+    antePassed,
+  };
 }
 
 /**
@@ -56,7 +75,15 @@ export function runTx(
   maxTxBytes: number,
 ): TxOutcome {
   if (bytes.length > maxTxBytes) {
-    return failure(sdkErrors.txTooLarge.wrap(`tx is ${bytes.length} bytes, maximum is ${maxTxBytes}`), 0n, 0n, [], null, "", false);
+    return failure(
+      sdkErrors.txTooLarge.wrap(`tx is ${bytes.length} bytes, maximum is ${maxTxBytes}`),
+      0n,
+      0n,
+      [],
+      null,
+      "",
+      false,
+    );
   }
   let tx: DecodedTx;
   try {
@@ -83,7 +110,18 @@ export function runTx(
   // messages already ran at admission and will run again in the block.
   if (mode === "recheck") {
     txStore.write();
-    return { code: 0, codespace: "", log: "", data: new Uint8Array(), gasWanted, gasUsed: meter.consumed, events: [], tx, sender, antePassed: true };
+    return {
+      code: 0,
+      codespace: "",
+      log: "",
+      data: new Uint8Array(),
+      gasWanted,
+      gasUsed: meter.consumed,
+      events: [],
+      tx,
+      sender,
+      antePassed: true,
+    };
   }
 
   const msgStore = new BranchStore(txStore);
@@ -104,14 +142,27 @@ export function runTx(
       responses.push(route.handle(msgCtx, msg));
       const evs = msgCtx.events.events;
       // msg_index says which message emitted an event; it is positional, so not indexed.
-      for (let j = before + 1; j < evs.length; j++) evs[j]!.attributes.push({ key: "msg_index", value: String(i), index: false });
+      for (let j = before + 1; j < evs.length; j++)
+        evs[j]!.attributes.push({ key: "msg_index", value: String(i), index: false });
     }
   } catch (e) {
     const err = toCodedError(e);
-    if (err.codespace === "undefined") deps.logger.error("message handler failed unexpectedly", { error: err.message, tx: createHash("sha256").update(tx.bytes).digest("hex") });
+    if (err.codespace === "undefined")
+      deps.logger.error("message handler failed unexpectedly", {
+        error: err.message,
+        tx: createHash("sha256").update(tx.bytes).digest("hex"),
+      });
     // Messages failed: their writes are dropped; in block execution the fee and sequence stay.
     if (mode === "deliver") txStore.write();
-    return failure(err, gasWanted, meter.consumed > gasWanted && mode !== "simulate" ? gasWanted : meter.consumed, mode === "deliver" ? anteEvents : [], tx, sender, true);
+    return failure(
+      err,
+      gasWanted,
+      meter.consumed > gasWanted && mode !== "simulate" ? gasWanted : meter.consumed,
+      mode === "deliver" ? anteEvents : [],
+      tx,
+      sender,
+      true,
+    );
   }
   msgStore.write();
   txStore.write();

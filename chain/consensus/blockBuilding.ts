@@ -22,13 +22,25 @@ import { VoteType, type Vote } from "./types.js";
 export async function buildValue(ctx: DriverContext, h: bigint): Promise<ProposedBlock | null> {
   const { opts, deps } = ctx;
   const state = deps.getState();
-  const lastCommit = h === opts.initialHeight ? { height: 0n, round: 0, blockId: emptyBlockId(), signatures: [] } : (await deps.blockStore.loadSeenCommit(h - 1n))!;
+  const lastCommit =
+    h === opts.initialHeight
+      ? { height: 0n, round: 0, blockId: emptyBlockId(), signatures: [] }
+      : (await deps.blockStore.loadSeenCommit(h - 1n))!;
   // BFT time: not this node's clock, the median of the last commit's vote times.
   const time = blockTime(state, lastCommit);
   const candidates = deps.mempool.reap(Number(state.maxBlockBytes) - 64 * 1024, state.maxBlockGas);
   const proposer = Buffer.from(ctx.self!, "hex");
   const evidence = deps.evidence.proposable();
-  const { txs } = await deps.app.prepareProposal({ maxTxBytes: state.maxBlockBytes - 64n * 1024n, txs: candidates, localLastCommit: await localLastCommit(ctx, h), misbehavior: misbehaviorOf(evidence), height: h, time, nextValidatorsHash: setHash(state.nextValidators), proposerAddress: proposer });
+  const { txs } = await deps.app.prepareProposal({
+    maxTxBytes: state.maxBlockBytes - 64n * 1024n,
+    txs: candidates,
+    localLastCommit: await localLastCommit(ctx, h),
+    misbehavior: misbehaviorOf(evidence),
+    height: h,
+    time,
+    nextValidatorsHash: setHash(state.nextValidators),
+    proposerAddress: proposer,
+  });
   if (ctx.height !== h || ctx.stopped) return null;
   return makeBlock(state, txs, lastCommit, proposer, time, appVersion, evidence);
 }
@@ -43,13 +55,25 @@ export async function localLastCommit(ctx: DriverContext, h: bigint) {
   if (commit === null) return { round: 0, votes: [] };
   const sigs = new Map<string, { blockIdFlag: number; extension: Uint8Array; extensionSignature: Uint8Array }>();
   const empty = new Uint8Array();
-  if ("extendedSignatures" in commit) for (const s of commit.extendedSignatures) sigs.set(hexAddr(s.validatorAddress), s);
-  else for (const s of commit.signatures) sigs.set(hexAddr(s.validatorAddress), { blockIdFlag: s.blockIdFlag, extension: empty, extensionSignature: empty });
+  if ("extendedSignatures" in commit)
+    for (const s of commit.extendedSignatures) sigs.set(hexAddr(s.validatorAddress), s);
+  else
+    for (const s of commit.signatures)
+      sigs.set(hexAddr(s.validatorAddress), {
+        blockIdFlag: s.blockIdFlag,
+        extension: empty,
+        extensionSignature: empty,
+      });
   return {
     round: commit.round,
     votes: state.lastValidators.validators.map((v) => {
       const s = sigs.get(v.address);
-      return { validator: { address: Buffer.from(v.address, "hex"), power: v.power }, voteExtension: s?.extension ?? new Uint8Array(), extensionSignature: s?.extensionSignature ?? new Uint8Array(), blockIdFlag: s?.blockIdFlag ?? BlockIDFlag.BLOCK_ID_FLAG_ABSENT };
+      return {
+        validator: { address: Buffer.from(v.address, "hex"), power: v.power },
+        voteExtension: s?.extension ?? new Uint8Array(),
+        extensionSignature: s?.extensionSignature ?? new Uint8Array(),
+        blockIdFlag: s?.blockIdFlag ?? BlockIDFlag.BLOCK_ID_FLAG_ABSENT,
+      };
     }),
   };
 }
@@ -73,20 +97,38 @@ export function extendVoteRequest(ctx: DriverContext, pb: ProposedBlock) {
 function precommitsByValidator(ctx: DriverContext, round: number, precommits: readonly Vote[]): Map<string, PbVote> {
   const byVal = new Map<string, PbVote>();
   for (const v of precommits) {
-    const pb = (v.extra as PbVote | undefined) ?? (v.validator === ctx.self ? ctx.ownVotes.get(`${VoteType.precommit}/${round}`) : undefined);
+    const pb =
+      (v.extra as PbVote | undefined) ??
+      (v.validator === ctx.self ? ctx.ownVotes.get(`${VoteType.precommit}/${round}`) : undefined);
     if (pb !== undefined) byVal.set(v.validator, pb);
   }
   return byVal;
 }
 
 /** The commit of a decided height: one slot per validator of the set, in set order. */
-export function buildCommit(ctx: DriverContext, h: bigint, round: number, blockId: BlockID, precommits: readonly Vote[]): Commit {
+export function buildCommit(
+  ctx: DriverContext,
+  h: bigint,
+  round: number,
+  blockId: BlockID,
+  precommits: readonly Vote[],
+): Commit {
   const byVal = precommitsByValidator(ctx, round, precommits);
   const signatures: CommitSig[] = setAt(ctx, h)!.validators.map((val) => {
     const pb = byVal.get(val.address);
     return pb === undefined
-      ? { blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_ABSENT, validatorAddress: new Uint8Array(), timestamp: { seconds: 0n, nanos: 0 }, signature: new Uint8Array() }
-      : { blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT, validatorAddress: pb.validatorAddress, timestamp: pb.timestamp, signature: pb.signature };
+      ? {
+          blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_ABSENT,
+          validatorAddress: new Uint8Array(),
+          timestamp: { seconds: 0n, nanos: 0 },
+          signature: new Uint8Array(),
+        }
+      : {
+          blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT,
+          validatorAddress: pb.validatorAddress,
+          timestamp: pb.timestamp,
+          signature: pb.signature,
+        };
   });
   return { height: h, round, blockId, signatures };
 }
@@ -99,8 +141,13 @@ export function buildExtendedCommit(ctx: DriverContext, c: Commit, precommits: r
     round: c.round,
     blockId: c.blockId,
     extendedSignatures: c.signatures.map((s) => {
-      const pb = s.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT ? byVal.get(hexAddr(s.validatorAddress)) : undefined;
-      return { ...s, extension: pb?.extension ?? new Uint8Array(), extensionSignature: pb?.extensionSignature ?? new Uint8Array() };
+      const pb =
+        s.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT ? byVal.get(hexAddr(s.validatorAddress)) : undefined;
+      return {
+        ...s,
+        extension: pb?.extension ?? new Uint8Array(),
+        extensionSignature: pb?.extensionSignature ?? new Uint8Array(),
+      };
     }),
   };
 }
@@ -108,5 +155,9 @@ export function buildExtendedCommit(ctx: DriverContext, c: Commit, precommits: r
 /** A block with the id CometBFT gives it: its header's hash and its bytes' part set. */
 export function makeBlockFromBytes(block: Block, bytes: Uint8Array): ProposedBlock {
   const parts = makePartSet(bytes);
-  return { block, blockId: { hash: headerHash(block.header!), partSetHeader: { total: parts.total, hash: parts.hash } }, bytes };
+  return {
+    block,
+    blockId: { hash: headerHash(block.header!), partSetHeader: { total: parts.total, hash: parts.hash } },
+    bytes,
+  };
 }

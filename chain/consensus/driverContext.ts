@@ -151,7 +151,8 @@ export function setFor(ctx: DriverContext, h: bigint): ValidatorSet {
 
 /** The proposer of a round of this height, one rotation step per round first asked for. */
 export function proposerAt(ctx: DriverContext, round: number): ValidatorInfo {
-  if (ctx.rotation === null || ctx.rotation.height !== ctx.height) ctx.rotation = { height: ctx.height, proposerOf: setAt(ctx, ctx.height)!.proposerRotation() };
+  if (ctx.rotation === null || ctx.rotation.height !== ctx.height)
+    ctx.rotation = { height: ctx.height, proposerOf: setAt(ctx, ctx.height)!.proposerRotation() };
   return ctx.rotation.proposerOf(round);
 }
 
@@ -194,7 +195,9 @@ export function walAppend(ctx: DriverContext, record: Uint8Array, sync: boolean)
 }
 
 export function walFailed(ctx: DriverContext, e: Error): never {
-  ctx.walFailure = walErrors.writeFailed.wrap(`${ctx.opts.walPath ?? "wal"}: ${e.message}; consensus halts and signs nothing more: free the disk or fix the error, then restart the node (it replays its WAL)`);
+  ctx.walFailure = walErrors.writeFailed.wrap(
+    `${ctx.opts.walPath ?? "wal"}: ${e.message}; consensus halts and signs nothing more: free the disk or fix the error, then restart the node (it replays its WAL)`,
+  );
   halt(ctx, ctx.walFailure);
   throw ctx.walFailure;
 }

@@ -4,7 +4,13 @@ import type { Logger, Timestamp } from "../../modules/sdk/context.js";
 import { hexAddress, setFromProto, type ChainState } from "../state/chainState.js";
 import type { BlockStore } from "../store/blockStore.js";
 import { evidenceHash } from "../types/hashes.js";
-import { consensusErrors, evidenceExpired, makeDuplicateVoteEvidence, verifyDuplicateVoteEvidence, type SignatureCache } from "./signedMessages.js";
+import {
+  consensusErrors,
+  evidenceExpired,
+  makeDuplicateVoteEvidence,
+  verifyDuplicateVoteEvidence,
+  type SignatureCache,
+} from "./signedMessages.js";
 import type { ValidatorSet } from "./validatorSet.js";
 
 // The evidence pool (CometBFT's evidence/pool.go): double signs seen by this node's consensus
@@ -65,7 +71,9 @@ export class EvidencePool {
   proposable(): Evidence[] {
     const out: Evidence[] = [];
     let bytes = 0n;
-    const all = [...this.pending.values()].sort((x, y) => (x.height !== y.height ? (x.height < y.height ? -1 : 1) : x.hash < y.hash ? -1 : 1));
+    const all = [...this.pending.values()].sort((x, y) =>
+      x.height !== y.height ? (x.height < y.height ? -1 : 1) : x.hash < y.hash ? -1 : 1,
+    );
     for (const p of all) {
       bytes += BigInt(p.bytes.length);
       if (bytes > this.params.maxBytes) break;
@@ -81,26 +89,52 @@ export class EvidencePool {
    */
   async verify(ev: Evidence): Promise<PendingEvidence> {
     const dve = ev.duplicateVoteEvidence;
-    if (dve === undefined || dve.voteA === undefined || dve.voteB === undefined) throw consensusErrors.badEvidence.wrap("only duplicate-vote evidence is supported");
+    if (dve === undefined || dve.voteA === undefined || dve.voteB === undefined)
+      throw consensusErrors.badEvidence.wrap("only duplicate-vote evidence is supported");
     const state = this.deps.getState();
     const h = dve.voteA.height;
-    if (h < state.initialHeight || h > state.lastBlockHeight) throw consensusErrors.badEvidence.wrap(`evidence of height ${h}, which is not committed here (latest ${state.lastBlockHeight})`);
+    if (h < state.initialHeight || h > state.lastBlockHeight)
+      throw consensusErrors.badEvidence.wrap(
+        `evidence of height ${h}, which is not committed here (latest ${state.lastBlockHeight})`,
+      );
     const meta = await this.deps.blockStore.loadMeta(h);
     const pbSet = await this.deps.blockStore.loadValidators(h);
-    if (meta === null || pbSet === null) throw consensusErrors.badEvidence.wrap(`evidence of height ${h}, which this node has pruned`);
-    if (evidenceExpired(h, meta.header!.time, state.lastBlockHeight, state.lastBlockTime, this.params.maxAgeNumBlocks, this.params.maxAgeSeconds)) {
+    if (meta === null || pbSet === null)
+      throw consensusErrors.badEvidence.wrap(`evidence of height ${h}, which this node has pruned`);
+    if (
+      evidenceExpired(
+        h,
+        meta.header!.time,
+        state.lastBlockHeight,
+        state.lastBlockTime,
+        this.params.maxAgeNumBlocks,
+        this.params.maxAgeSeconds,
+      )
+    ) {
       throw consensusErrors.badEvidence.wrap(`evidence of height ${h} has expired`);
     }
     const hash = evidenceHash(dve);
-    if (await this.deps.blockStore.isEvidenceCommitted(hash)) throw consensusErrors.badEvidence.wrap(`evidence ${hash} is already committed`);
+    if (await this.deps.blockStore.isEvidenceCommitted(hash))
+      throw consensusErrors.badEvidence.wrap(`evidence ${hash} is already committed`);
     const set = setFromProto(pbSet);
     const val = set.get(hexAddress(dve.voteA.validatorAddress));
-    if (val === undefined) throw consensusErrors.badEvidence.wrap(`validator ${hexAddress(dve.voteA.validatorAddress)} was not in the set at height ${h}`);
-    if (dve.validatorPower !== val.power || dve.totalVotingPower !== set.totalPower) throw consensusErrors.badEvidence.wrap("validator or total power does not match the set at that height");
+    if (val === undefined)
+      throw consensusErrors.badEvidence.wrap(
+        `validator ${hexAddress(dve.voteA.validatorAddress)} was not in the set at height ${h}`,
+      );
+    if (dve.validatorPower !== val.power || dve.totalVotingPower !== set.totalPower)
+      throw consensusErrors.badEvidence.wrap("validator or total power does not match the set at that height");
     const t = dve.timestamp;
-    if (t === undefined || t.seconds !== meta.header!.time.seconds || t.nanos !== meta.header!.time.nanos) throw consensusErrors.badEvidence.wrap("timestamp is not the block time of that height");
+    if (t === undefined || t.seconds !== meta.header!.time.seconds || t.nanos !== meta.header!.time.nanos)
+      throw consensusErrors.badEvidence.wrap("timestamp is not the block time of that height");
     verifyDuplicateVoteEvidence(this.deps.chainId, dve, val.pubKey, this.deps.cache);
-    return { evidence: { duplicateVoteEvidence: dve }, bytes: DuplicateVoteEvidence.encode(dve).finish(), hash, height: h, time: t };
+    return {
+      evidence: { duplicateVoteEvidence: dve },
+      bytes: DuplicateVoteEvidence.encode(dve).finish(),
+      hash,
+      height: h,
+      time: t,
+    };
   }
 
   /** Adds evidence from a peer (or from our own consensus); false when already known. */
@@ -108,7 +142,11 @@ export class EvidencePool {
     const p = await this.verify(ev);
     if (this.pending.has(p.hash)) return false;
     this.pending.set(p.hash, p);
-    this.deps.logger.info("evidence added", { hash: p.hash, height: p.height, validator: hexAddress(ev.duplicateVoteEvidence!.voteA!.validatorAddress) });
+    this.deps.logger.info("evidence added", {
+      hash: p.hash,
+      height: p.height,
+      validator: hexAddress(ev.duplicateVoteEvidence!.voteA!.validatorAddress),
+    });
     for (const f of this.added) f(p);
     return true;
   }
@@ -118,12 +156,17 @@ export class EvidencePool {
     const seen = new Set<string>();
     let bytes = 0n;
     for (const ev of list) {
-      const p = this.pending.get(ev.duplicateVoteEvidence === undefined ? "" : evidenceHash(ev.duplicateVoteEvidence)) ?? (await this.verify(ev));
+      const p =
+        this.pending.get(ev.duplicateVoteEvidence === undefined ? "" : evidenceHash(ev.duplicateVoteEvidence)) ??
+        (await this.verify(ev));
       if (seen.has(p.hash)) throw consensusErrors.badEvidence.wrap(`evidence ${p.hash} twice in one block`);
       seen.add(p.hash);
       bytes += BigInt(p.bytes.length);
     }
-    if (bytes > this.params.maxBytes) throw consensusErrors.badEvidence.wrap(`block evidence of ${bytes} bytes exceeds max_bytes ${this.params.maxBytes}`);
+    if (bytes > this.params.maxBytes)
+      throw consensusErrors.badEvidence.wrap(
+        `block evidence of ${bytes} bytes exceeds max_bytes ${this.params.maxBytes}`,
+      );
   }
 
   /**
@@ -131,7 +174,8 @@ export class EvidencePool {
    * turn buffered conflicting votes of committed heights into evidence, drop expired evidence.
    */
   async update(included: readonly Evidence[]): Promise<void> {
-    for (const ev of included) if (ev.duplicateVoteEvidence !== undefined) this.pending.delete(evidenceHash(ev.duplicateVoteEvidence));
+    for (const ev of included)
+      if (ev.duplicateVoteEvidence !== undefined) this.pending.delete(evidenceHash(ev.duplicateVoteEvidence));
     const state = this.deps.getState();
     const ready = this.buffer.filter(([a]) => a.height <= state.lastBlockHeight);
     this.buffer = this.buffer.filter(([a]) => a.height > state.lastBlockHeight);
@@ -149,7 +193,17 @@ export class EvidencePool {
       }
     }
     for (const [hash, p] of this.pending) {
-      if (evidenceExpired(p.height, p.time, state.lastBlockHeight, state.lastBlockTime, this.params.maxAgeNumBlocks, this.params.maxAgeSeconds)) this.pending.delete(hash);
+      if (
+        evidenceExpired(
+          p.height,
+          p.time,
+          state.lastBlockHeight,
+          state.lastBlockTime,
+          this.params.maxAgeNumBlocks,
+          this.params.maxAgeSeconds,
+        )
+      )
+        this.pending.delete(hash);
     }
   }
 

@@ -3,7 +3,13 @@ import { basename, dirname } from "node:path";
 import { registerError } from "../../modules/sdk/errors.js";
 import type { Timestamp } from "../../modules/sdk/context.js";
 import { ed25519Sign, type Ed25519Key } from "../crypto/ed25519.js";
-import { proposalSignBytes, SignedMsgType, voteExtensionSignBytes, voteSignBytes, type BlockIdLike } from "../types/signBytes.js";
+import {
+  proposalSignBytes,
+  SignedMsgType,
+  voteExtensionSignBytes,
+  voteSignBytes,
+  type BlockIdLike,
+} from "../types/signBytes.js";
 
 // The validator's signer, as CometBFT's FilePV: it persists the last (height, round, step) it
 // signed, fsynced before the signature is released, and refuses anything that would conflict
@@ -29,8 +35,22 @@ export interface LastSignState {
 export interface PrivValidator {
   readonly key: Ed25519Key;
   readonly last: Readonly<LastSignState>;
-  signVote(chainId: string, type: number, height: bigint, round: number, blockId: BlockIdLike, time: Timestamp): Uint8Array;
-  signProposal(chainId: string, height: bigint, round: number, polRound: number, blockId: BlockIdLike, time: Timestamp): Uint8Array;
+  signVote(
+    chainId: string,
+    type: number,
+    height: bigint,
+    round: number,
+    blockId: BlockIdLike,
+    time: Timestamp,
+  ): Uint8Array;
+  signProposal(
+    chainId: string,
+    height: bigint,
+    round: number,
+    polRound: number,
+    blockId: BlockIdLike,
+    time: Timestamp,
+  ): Uint8Array;
   /**
    * Signs a vote extension. No double-sign check, as CometBFT's FilePV: an extension only
    * counts together with its precommit, which is checked.
@@ -79,18 +99,26 @@ export function parseSignState(path: string, text: string): LastSignState {
   const h = o["height"];
   // CometBFT writes the height as a string; accept a safe integer number as well.
   const height =
-    typeof h === "string" && /^(0|[1-9][0-9]{0,18})$/.test(h) ? BigInt(h) : typeof h === "number" && Number.isSafeInteger(h) && h >= 0 ? BigInt(h) : null;
+    typeof h === "string" && /^(0|[1-9][0-9]{0,18})$/.test(h)
+      ? BigInt(h)
+      : typeof h === "number" && Number.isSafeInteger(h) && h >= 0
+        ? BigInt(h)
+        : null;
   if (height === null) throw corrupt(path, `height ${JSON.stringify(h)} is not a non-negative integer`);
   const round = o["round"];
-  if (typeof round !== "number" || !Number.isInteger(round) || round < 0 || round > maxRound) throw corrupt(path, `round ${JSON.stringify(round)} is not an integer in [0, 2^31)`);
+  if (typeof round !== "number" || !Number.isInteger(round) || round < 0 || round > maxRound)
+    throw corrupt(path, `round ${JSON.stringify(round)} is not an integer in [0, 2^31)`);
   const step = o["step"];
-  if (typeof step !== "number" || !Number.isInteger(step) || step < 0 || step > Step.precommit) throw corrupt(path, `step ${JSON.stringify(step)} is not 0, 1, 2 or 3`);
+  if (typeof step !== "number" || !Number.isInteger(step) || step < 0 || step > Step.precommit)
+    throw corrupt(path, `step ${JSON.stringify(step)} is not 0, 1, 2 or 3`);
   // CometBFT leaves out an empty signature and sign bytes (omitempty): only a state that has
   // signed something (step > 0) must carry them.
-  if (step !== 0) for (const f of ["signature", "signbytes"]) if (!(f in o)) throw corrupt(path, `field ${f} is missing`);
+  if (step !== 0)
+    for (const f of ["signature", "signbytes"]) if (!(f in o)) throw corrupt(path, `field ${f} is missing`);
   const sig = o["signature"] ?? "";
   const sb = o["signbytes"] ?? "";
-  if (typeof sig !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(sig)) throw corrupt(path, "signature is not a base64 string");
+  if (typeof sig !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(sig))
+    throw corrupt(path, "signature is not a base64 string");
   if (typeof sb !== "string" || !/^([0-9A-Fa-f]{2})*$/.test(sb)) throw corrupt(path, "signbytes is not a hex string");
   const signature = Buffer.from(sig, "base64");
   const signBytes = Buffer.from(sb, "hex");
@@ -99,7 +127,8 @@ export function parseSignState(path: string, text: string): LastSignState {
     if (signature.length !== 0 || signBytes.length !== 0) throw corrupt(path, "a signature without a step");
   } else {
     if (height === 0n) throw corrupt(path, "a step at height 0");
-    if (signature.length !== 64) throw corrupt(path, `signature of ${signature.length} bytes, an ed25519 signature has 64`);
+    if (signature.length !== 64)
+      throw corrupt(path, `signature of ${signature.length} bytes, an ed25519 signature has 64`);
     if (signBytes.length === 0) throw corrupt(path, "a signature without its sign bytes");
   }
   return { height, round, step, signature: new Uint8Array(signature), signBytes: new Uint8Array(signBytes) };
@@ -121,10 +150,15 @@ export function loadSignState(path: string): LastSignState {
  * precommit in a commit the node stored, or its vote in the WAL): the file was replaced by an
  * older one or deleted, and the double-sign guard would let it sign that height again.
  */
-export function assertSignStateCovers(path: string, last: Readonly<LastSignState>, signed: { height: bigint; round: number; step: number; source: string }): void {
+export function assertSignStateCovers(
+  path: string,
+  last: Readonly<LastSignState>,
+  signed: { height: bigint; round: number; step: number; source: string },
+): void {
   const behind =
     last.height < signed.height ||
-    (last.height === signed.height && (last.round < signed.round || (last.round === signed.round && last.step < signed.step)));
+    (last.height === signed.height &&
+      (last.round < signed.round || (last.round === signed.round && last.step < signed.step)));
   if (behind) {
     throw signerErrors.behind.wrap(
       `${path}: the file says ${last.height}/${last.round}/${last.step}, yet ${signed.source} holds this validator's signature at ` +
@@ -188,15 +222,22 @@ function saveSignState(fs: SignStateFs, path: string, s: LastSignState): void {
 /**
  * A file-backed signer. `statePath` null keeps the state in memory (simulations and tests).
  */
-export function createPrivValidator(key: Ed25519Key, statePath: string | null, fs: SignStateFs = nodeSignStateFs): PrivValidator {
+export function createPrivValidator(
+  key: Ed25519Key,
+  statePath: string | null,
+  fs: SignStateFs = nodeSignStateFs,
+): PrivValidator {
   let last = statePath === null ? emptyState() : loadSignState(statePath);
 
   function check(height: bigint, round: number, step: number, signBytes: Uint8Array): Uint8Array | null {
-    if (height < last.height) throw signerErrors.regression.wrap(`height regression: got ${height}, last ${last.height}`);
+    if (height < last.height)
+      throw signerErrors.regression.wrap(`height regression: got ${height}, last ${last.height}`);
     if (height === last.height) {
-      if (round < last.round) throw signerErrors.regression.wrap(`round regression at height ${height}: got ${round}, last ${last.round}`);
+      if (round < last.round)
+        throw signerErrors.regression.wrap(`round regression at height ${height}: got ${round}, last ${last.round}`);
       if (round === last.round) {
-        if (step < last.step) throw signerErrors.regression.wrap(`step regression at ${height}/${round}: got ${step}, last ${last.step}`);
+        if (step < last.step)
+          throw signerErrors.regression.wrap(`step regression at ${height}/${round}: got ${step}, last ${last.step}`);
         if (step === last.step) {
           if (Buffer.compare(Buffer.from(signBytes), Buffer.from(last.signBytes)) === 0) return last.signature;
           throw signerErrors.conflict.wrap(`refusing to sign conflicting data at ${height}/${round}/${step}`);

@@ -41,17 +41,37 @@ export function encodeRecord(r: WalRecord): Uint8Array {
 export function decodeRecord(bytes: Uint8Array): WalRecord {
   try {
     const rd = new BinaryReader(bytes);
-    const r: WalRecord = { kind: RecordKind.startHeight, height: 0n, round: 0, aux: 0, a: new Uint8Array(), b: new Uint8Array() };
+    const r: WalRecord = {
+      kind: RecordKind.startHeight,
+      height: 0n,
+      round: 0,
+      aux: 0,
+      a: new Uint8Array(),
+      b: new Uint8Array(),
+    };
     while (rd.pos < rd.len) {
       const tag = rd.uint32();
       switch (tag >>> 3) {
-        case 1: r.kind = rd.uint32() as RecordKind; break;
-        case 2: r.height = rd.uint64(); break;
-        case 3: r.round = rd.int32(); break;
-        case 4: r.aux = rd.int32(); break;
-        case 5: r.a = rd.bytes(); break;
-        case 6: r.b = rd.bytes(); break;
-        default: rd.skipType(tag & 7);
+        case 1:
+          r.kind = rd.uint32() as RecordKind;
+          break;
+        case 2:
+          r.height = rd.uint64();
+          break;
+        case 3:
+          r.round = rd.int32();
+          break;
+        case 4:
+          r.aux = rd.int32();
+          break;
+        case 5:
+          r.a = rd.bytes();
+          break;
+        case 6:
+          r.b = rd.bytes();
+          break;
+        default:
+          rd.skipType(tag & 7);
       }
     }
     return r;

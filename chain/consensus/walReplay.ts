@@ -21,7 +21,8 @@ export async function replay(ctx: DriverContext): Promise<void> {
   ctx.replayed.length = 0;
   for (const r of records.slice(from)) {
     if (r.kind === RecordKind.ownVote) ctx.walOwnVotes.set(`${r.aux}/${r.round}`, PbVote.decode(r.a));
-    if (r.kind === RecordKind.ownProposal) ctx.walOwnProposals.set(r.round, { proposal: PbProposal.decode(r.a), block: r.b });
+    if (r.kind === RecordKind.ownProposal)
+      ctx.walOwnProposals.set(r.round, { proposal: PbProposal.decode(r.a), block: r.b });
   }
   try {
     for (const r of records.slice(from)) {
@@ -36,13 +37,23 @@ export async function replay(ctx: DriverContext): Promise<void> {
           await onVoteMessage(ctx, "", r.a, true);
           break;
         case RecordKind.timeout:
-          feed(ctx, { kind: "timeout", step: r.aux === 1 ? "propose" : r.aux === 2 ? "prevote" : "precommit", height: r.height, round: r.round });
+          feed(ctx, {
+            kind: "timeout",
+            step: r.aux === 1 ? "propose" : r.aux === 2 ? "prevote" : "precommit",
+            height: r.height,
+            round: r.round,
+          });
           break;
         case RecordKind.value: {
           const block = Block.decode(r.a);
           const pb = makeBlockFromBytes(block, r.a);
           ctx.blocks.set(blockIdKey(pb.blockId)!, pb);
-          feed(ctx, { kind: "value", height: r.height, round: r.round, value: { id: blockIdKey(pb.blockId)!, payload: pb } });
+          feed(ctx, {
+            kind: "value",
+            height: r.height,
+            round: r.round,
+            value: { id: blockIdKey(pb.blockId)!, payload: pb },
+          });
           break;
         }
         case RecordKind.commit:
@@ -56,9 +67,15 @@ export async function replay(ctx: DriverContext): Promise<void> {
   // Re-arm what was pending when the node stopped: the current round's timeouts and request.
   const s = ctx.core.state;
   for (const a of ctx.replayed) {
-    if ((a.kind === "scheduleTimeout" || a.kind === "getValue") && a.height === s.height && a.round === s.round) perform(ctx, a);
+    if ((a.kind === "scheduleTimeout" || a.kind === "getValue") && a.height === s.height && a.round === s.round)
+      perform(ctx, a);
   }
   ctx.walOwnVotes = new Map();
   ctx.walOwnProposals = new Map();
-  ctx.logger.info("consensus WAL replayed", { height: ctx.height, round: s.round, step: s.step, records: records.length - from });
+  ctx.logger.info("consensus WAL replayed", {
+    height: ctx.height,
+    round: s.round,
+    step: s.step,
+    records: records.length - from,
+  });
 }

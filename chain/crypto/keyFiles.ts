@@ -31,7 +31,8 @@ function privKeyFromJson(path: string, v: unknown): Ed25519Key {
   const raw = Buffer.from(k.value, "base64");
   if (raw.length !== 64) throw keyFileErrors.invalid.wrap(`${path}: priv_key must be 64 bytes (seed and public key)`);
   const key = ed25519FromSeed(raw.subarray(0, 32));
-  if (Buffer.compare(Buffer.from(key.pubKey), raw.subarray(32)) !== 0) throw keyFileErrors.invalid.wrap(`${path}: public key does not match the seed`);
+  if (Buffer.compare(Buffer.from(key.pubKey), raw.subarray(32)) !== 0)
+    throw keyFileErrors.invalid.wrap(`${path}: public key does not match the seed`);
   return key;
 }
 

@@ -2,7 +2,14 @@ import type { AuthGenesisJson } from "../../modules/auth/genesis.js";
 import type { BankGenesisJson } from "../../modules/bank/genesis.js";
 import { defaultAppState } from "../../modules/basics.js";
 import { validateAddress } from "../../modules/sdk/address.js";
-import { addCoins, coinsFromProto, coinsToProto, formatCoins, normalizeCoins, type Coin } from "../../modules/sdk/coins.js";
+import {
+  addCoins,
+  coinsFromProto,
+  coinsToProto,
+  formatCoins,
+  normalizeCoins,
+  type Coin,
+} from "../../modules/sdk/coins.js";
 import { validatorAddress } from "../types/hashes.js";
 import { formatTime } from "../types/time.js";
 import type { Timestamp } from "../../modules/sdk/context.js";
@@ -29,8 +36,17 @@ export function addGenesisAccount(doc: GenesisDoc, address: string, given: reado
   const auth = doc.app_state["auth"] as AuthGenesisJson;
   const bank = doc.app_state["bank"] as BankGenesisJson;
   if (!auth.accounts.some((a) => a.address === address)) {
-    const next = auth.accounts.reduce((m, a) => (BigInt(a.account_number) >= m ? BigInt(a.account_number) + 1n : m), 0n);
-    auth.accounts.push({ "@type": "/cosmos.auth.v1beta1.BaseAccount", address, pub_key: null, account_number: next.toString(), sequence: "0" });
+    const next = auth.accounts.reduce(
+      (m, a) => (BigInt(a.account_number) >= m ? BigInt(a.account_number) + 1n : m),
+      0n,
+    );
+    auth.accounts.push({
+      "@type": "/cosmos.auth.v1beta1.BaseAccount",
+      address,
+      pub_key: null,
+      account_number: next.toString(),
+      sequence: "0",
+    });
   }
   const existing = bank.balances.find((b) => b.address === address);
   if (existing !== undefined) existing.coins = coinsToProto(addCoins(coinsFromProto(existing.coins), coins));
@@ -43,6 +59,12 @@ export function addGenesisAccount(doc: GenesisDoc, address: string, given: reado
 
 export function addGenesisValidator(doc: GenesisDoc, pubKey: Uint8Array, power: bigint, name: string): void {
   const address = Buffer.from(validatorAddress(pubKey)).toString("hex").toUpperCase();
-  if (doc.validators.some((v) => v.address === address)) throw genesisErrors.invalid.wrap(`validator ${address} is already in genesis`);
-  doc.validators.push({ address, pub_key: { type: "tendermint/PubKeyEd25519", value: Buffer.from(pubKey).toString("base64") }, power: power.toString(), name });
+  if (doc.validators.some((v) => v.address === address))
+    throw genesisErrors.invalid.wrap(`validator ${address} is already in genesis`);
+  doc.validators.push({
+    address,
+    pub_key: { type: "tendermint/PubKeyEd25519", value: Buffer.from(pubKey).toString("base64") },
+    power: power.toString(),
+    name,
+  });
 }

@@ -67,7 +67,8 @@ export function parseGenesis(json: unknown): ParsedGenesis {
   try {
     const o = asObject(json, "genesis");
     const chainId = asString(field(o, "chain_id", "genesis"), "genesis.chain_id");
-    if (!chainIdPattern.test(chainId)) throw genesisErrors.invalid.wrap(`chain_id ${JSON.stringify(chainId)} must be 1-50 characters of [a-zA-Z0-9._-]`);
+    if (!chainIdPattern.test(chainId))
+      throw genesisErrors.invalid.wrap(`chain_id ${JSON.stringify(chainId)} must be 1-50 characters of [a-zA-Z0-9._-]`);
     const time = parseTime(asString(field(o, "genesis_time", "genesis"), "genesis.genesis_time"));
     const initialHeight = asUint(optField(o, "initial_height") ?? "1", "genesis.initial_height");
     if (initialHeight < 1n) throw genesisErrors.invalid.wrap("initial_height must be at least 1");
@@ -75,8 +76,10 @@ export function parseGenesis(json: unknown): ParsedGenesis {
     const block = asObject(field(cp, "block", "genesis.consensus_params"), "genesis.consensus_params.block");
     const maxBytes = asUint(field(block, "max_bytes", "consensus_params.block"), "consensus_params.block.max_bytes");
     const maxGasRaw = asString(field(block, "max_gas", "consensus_params.block"), "consensus_params.block.max_gas");
-    if (!/^(-1|[0-9]{1,19})$/.test(maxGasRaw)) throw genesisErrors.invalid.wrap("consensus_params.block.max_gas must be -1 or a non-negative integer");
-    if (maxBytes < 1024n || maxBytes > 104857600n) throw genesisErrors.invalid.wrap("consensus_params.block.max_bytes must be between 1 KiB and 100 MiB");
+    if (!/^(-1|[0-9]{1,19})$/.test(maxGasRaw))
+      throw genesisErrors.invalid.wrap("consensus_params.block.max_gas must be -1 or a non-negative integer");
+    if (maxBytes < 1024n || maxBytes > 104857600n)
+      throw genesisErrors.invalid.wrap("consensus_params.block.max_bytes must be between 1 KiB and 100 MiB");
     const validators = asArray(optField(o, "validators") ?? [], "genesis.validators").map((v, i) => {
       const path = `genesis.validators[${i}]`;
       const vo = asObject(v, path);
@@ -90,7 +93,11 @@ export function parseGenesis(json: unknown): ParsedGenesis {
       if (power <= 0n) throw genesisErrors.invalid.wrap(`${path}.power must be positive`);
       const address = validatorAddress(pubKey);
       const declared = optField(vo, "address");
-      if (declared !== undefined && declared !== "" && asString(declared, `${path}.address`).toUpperCase() !== Buffer.from(address).toString("hex").toUpperCase()) {
+      if (
+        declared !== undefined &&
+        declared !== "" &&
+        asString(declared, `${path}.address`).toUpperCase() !== Buffer.from(address).toString("hex").toUpperCase()
+      ) {
         throw genesisErrors.invalid.wrap(`${path}.address does not match its pub_key`);
       }
       const name = optField(vo, "name");
@@ -104,14 +111,23 @@ export function parseGenesis(json: unknown): ParsedGenesis {
     const maxAgeNumBlocks = evField("max_age_num_blocks", "100000");
     const maxAgeNanos = evField("max_age_duration", "172800000000000");
     const evMaxBytes = evField("max_bytes", "1048576");
-    if (maxAgeNumBlocks < 1n || maxAgeNanos < 1n) throw genesisErrors.invalid.wrap("consensus_params.evidence max ages must be positive");
-    if (evMaxBytes > maxBytes) throw genesisErrors.invalid.wrap("consensus_params.evidence.max_bytes must not exceed block.max_bytes");
+    if (maxAgeNumBlocks < 1n || maxAgeNanos < 1n)
+      throw genesisErrors.invalid.wrap("consensus_params.evidence max ages must be positive");
+    if (evMaxBytes > maxBytes)
+      throw genesisErrors.invalid.wrap("consensus_params.evidence.max_bytes must not exceed block.max_bytes");
     const ab = optField(cp, "abci");
     const abo = ab === undefined ? {} : asObject(ab, "genesis.consensus_params.abci");
-    const voteExtensionsEnableHeight = asUint(optField(abo, "vote_extensions_enable_height") ?? "0", "consensus_params.abci.vote_extensions_enable_height");
+    const voteExtensionsEnableHeight = asUint(
+      optField(abo, "vote_extensions_enable_height") ?? "0",
+      "consensus_params.abci.vote_extensions_enable_height",
+    );
     const consensusParams: ConsensusParams = {
       block: { maxBytes, maxGas: BigInt(maxGasRaw) },
-      evidence: { maxAgeNumBlocks, maxAgeDuration: { seconds: maxAgeNanos / 1_000_000_000n, nanos: Number(maxAgeNanos % 1_000_000_000n) }, maxBytes: evMaxBytes },
+      evidence: {
+        maxAgeNumBlocks,
+        maxAgeDuration: { seconds: maxAgeNanos / 1_000_000_000n, nanos: Number(maxAgeNanos % 1_000_000_000n) },
+        maxBytes: evMaxBytes,
+      },
       validator: { pubKeyTypes: ["ed25519"] },
       version: { app: 1n },
       abci: { voteExtensionsEnableHeight },

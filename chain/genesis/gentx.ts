@@ -34,7 +34,10 @@ export interface GenutilGenesisJson {
 
 export function accountNumberInGenesis(doc: GenesisDoc, address: string): bigint {
   const a = (doc.app_state["auth"] as AuthGenesisJson).accounts.find((x) => x.address === address);
-  if (a === undefined) throw genesisErrors.invalid.wrap(`${address} has no account in genesis; add it with \`tcd genesis add-account\` first`);
+  if (a === undefined)
+    throw genesisErrors.invalid.wrap(
+      `${address} has no account in genesis; add it with \`tcd genesis add-account\` first`,
+    );
   return BigInt(a.account_number);
 }
 
@@ -43,11 +46,18 @@ export function gentxMsg(s: GentxSpec): { typeUrl: string; value: Uint8Array } {
     typeUrl: "/cosmos.staking.v1beta1.MsgCreateValidator",
     value: MsgCreateValidator.encode({
       description: { moniker: s.moniker, identity: "", website: "", securityContact: "", details: "" },
-      commission: { rate: parseDec(s.commissionRate).toString(), maxRate: parseDec(s.commissionMaxRate).toString(), maxChangeRate: parseDec(s.commissionMaxChangeRate).toString() },
+      commission: {
+        rate: parseDec(s.commissionRate).toString(),
+        maxRate: parseDec(s.commissionMaxRate).toString(),
+        maxChangeRate: parseDec(s.commissionMaxChangeRate).toString(),
+      },
       minSelfDelegation: s.minSelfDelegation.toString(),
       delegatorAddress: "",
       validatorAddress: encodeAddress(decodeAddress(s.operator), bech32Prefix.validator),
-      pubkey: { typeUrl: "/cosmos.crypto.ed25519.PubKey", value: Ed25519PubKey.encode({ key: s.consensusPubKey }).finish() },
+      pubkey: {
+        typeUrl: "/cosmos.crypto.ed25519.PubKey",
+        value: Ed25519PubKey.encode({ key: s.consensusPubKey }).finish(),
+      },
       value: { denom: s.denom, amount: s.amount.toString() },
     }).finish(),
   };
@@ -58,7 +68,13 @@ export async function signGentx(signer: OfflineDirectSigner, doc: GenesisDoc, s:
   const account = (await signer.getAccounts()).find((a) => a.address === s.operator);
   if (account === undefined) throw genesisErrors.invalid.wrap(`the signer has no key for ${s.operator}`);
   const bodyBytes = TxBody.encode(TxBody.fromPartial({ messages: [gentxMsg(s)] })).finish();
-  const authInfoBytes = makeAuthInfoBytes([{ pubkey: encodePubkey(encodeSecp256k1Pubkey(account.pubkey)), sequence: 0 }], [], 400_000, undefined, undefined);
+  const authInfoBytes = makeAuthInfoBytes(
+    [{ pubkey: encodePubkey(encodeSecp256k1Pubkey(account.pubkey)), sequence: 0 }],
+    [],
+    400_000,
+    undefined,
+    undefined,
+  );
   const signDoc = makeSignDoc(bodyBytes, authInfoBytes, s.chainId, Number(accountNumberInGenesis(doc, s.operator)));
   const { signature } = await signer.signDirect(s.operator, signDoc);
   return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [Buffer.from(signature.signature, "base64")] }).finish();
@@ -80,6 +96,8 @@ export function collectGentxs(doc: GenesisDoc, txs: readonly Uint8Array[]): void
       throw genesisErrors.invalid.wrap(`gentx ${i} must hold exactly one MsgCreateValidator`);
     }
   }
-  doc.app_state["genutil"] = { gen_txs: txs.map((t) => Buffer.from(t).toString("base64")) } satisfies GenutilGenesisJson;
+  doc.app_state["genutil"] = {
+    gen_txs: txs.map((t) => Buffer.from(t).toString("base64")),
+  } satisfies GenutilGenesisJson;
   doc.validators = [];
 }

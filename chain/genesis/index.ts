@@ -1,2 +1,10 @@
 export { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "./build.js";
-export { defaultConsensusParams, genesisErrors, loadGenesisFile, parseGenesis, saveGenesisFile, type GenesisDoc, type ParsedGenesis } from "./genesisDoc.js";
+export {
+  defaultConsensusParams,
+  genesisErrors,
+  loadGenesisFile,
+  parseGenesis,
+  saveGenesisFile,
+  type GenesisDoc,
+  type ParsedGenesis,
+} from "./genesisDoc.js";

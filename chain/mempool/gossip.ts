@@ -49,7 +49,10 @@ export function decodeTxsMessage(bytes: Uint8Array, maxTxBytes: number): Uint8Ar
   return out;
 }
 
-export function startMempoolGossip(opts: MempoolGossipOptions, deps: { mempool: Mempool; p2p: Switch; logger: Logger }): { stop(): void } {
+export function startMempoolGossip(
+  opts: MempoolGossipOptions,
+  deps: { mempool: Mempool; p2p: Switch; logger: Logger },
+): { stop(): void } {
   const { mempool, p2p } = deps;
   const flushMs = opts.flushMs ?? 5;
   const maxBatch = opts.maxBatchBytes ?? 512 * 1024;

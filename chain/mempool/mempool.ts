@@ -81,7 +81,17 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
   }
 
   function reject(hash: string, err: ReturnType<typeof sdkErrors.txInMempoolCache.wrap>): AddResult {
-    return { code: err.code, codespace: err.codespace, log: err.message, data: new Uint8Array(), info: "", gasWanted: 0n, gasUsed: 0n, events: [], hash };
+    return {
+      code: err.code,
+      codespace: err.codespace,
+      log: err.message,
+      data: new Uint8Array(),
+      info: "",
+      gasWanted: 0n,
+      gasUsed: 0n,
+      events: [],
+      hash,
+    };
   }
 
   const serialized = <T>(f: () => Promise<T>) => lock.run(f, false);
@@ -95,13 +105,20 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
     },
     add(tx) {
       const hash = hashTx(tx);
-      if (tx.length > opts.maxTxBytes) return Promise.resolve(reject(hash, sdkErrors.txTooLarge.wrap(`tx is ${tx.length} bytes, maximum is ${opts.maxTxBytes}`)));
+      if (tx.length > opts.maxTxBytes)
+        return Promise.resolve(
+          reject(hash, sdkErrors.txTooLarge.wrap(`tx is ${tx.length} bytes, maximum is ${opts.maxTxBytes}`)),
+        );
       if (txs.has(hash) || seen.has(hash)) return Promise.resolve(reject(hash, sdkErrors.txInMempoolCache.wrap()));
       if (txs.size >= opts.size || bytes + tx.length > opts.maxTxsBytes) {
-        return Promise.resolve(reject(hash, sdkErrors.mempoolIsFull.wrap(`mempool is full: ${txs.size} txs, ${bytes} bytes`)));
+        return Promise.resolve(
+          reject(hash, sdkErrors.mempoolIsFull.wrap(`mempool is full: ${txs.size} txs, ${bytes} bytes`)),
+        );
       }
       if (pendingChecks >= (opts.maxPendingChecks ?? Infinity)) {
-        return Promise.resolve(reject(hash, sdkErrors.mempoolIsFull.wrap(`${pendingChecks} txs are waiting for CheckTx; retry shortly`)));
+        return Promise.resolve(
+          reject(hash, sdkErrors.mempoolIsFull.wrap(`${pendingChecks} txs are waiting for CheckTx; retry shortly`)),
+        );
       }
       pendingChecks++;
       // Started now, outside the lock, so that it overlaps with the txs ahead of this one.

@@ -12,7 +12,10 @@ import { Registry } from "./registry.js";
 // marketplace. Block metrics follow the node's event bus (one observer, no hook in consensus);
 // sizes, peers, jobs by state and escrow are read when Prometheus scrapes.
 
-export type MetricsBackend = Pick<RpcBackend, "eventBus" | "mempool" | "p2p" | "state" | "catchingUp" | "app" | "blockStore">;
+export type MetricsBackend = Pick<
+  RpcBackend,
+  "eventBus" | "mempool" | "p2p" | "state" | "catchingUp" | "app" | "blockStore"
+>;
 
 const intervalBuckets = [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60];
 const latencyBlocks = [1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000];
@@ -35,7 +38,10 @@ export interface NodeMetrics {
   stop(): void;
 }
 
-export function createNodeMetrics(opts: { namespace: string }, deps: { node: MetricsBackend; logger: Logger }): NodeMetrics {
+export function createNodeMetrics(
+  opts: { namespace: string },
+  deps: { node: MetricsBackend; logger: Logger },
+): NodeMetrics {
   const { node, logger } = deps;
   const ns = opts.namespace;
   const r = new Registry();
@@ -44,16 +50,33 @@ export function createNodeMetrics(opts: { namespace: string }, deps: { node: Met
   const latestHeight = r.gauge(`${ns}_consensus_latest_block_height`, "The latest block height.");
   const validators = r.gauge(`${ns}_consensus_validators`, "Number of validators.");
   const validatorsPower = r.gauge(`${ns}_consensus_validators_power`, "Total voting power of all validators.");
-  const missing = r.gauge(`${ns}_consensus_missing_validators`, "Number of validators who did not sign the last commit.");
-  const rounds = r.gauge(`${ns}_consensus_rounds`, "Number of rounds: the round in which the previous height was decided (from the block's last commit).");
+  const missing = r.gauge(
+    `${ns}_consensus_missing_validators`,
+    "Number of validators who did not sign the last commit.",
+  );
+  const rounds = r.gauge(
+    `${ns}_consensus_rounds`,
+    "Number of rounds: the round in which the previous height was decided (from the block's last commit).",
+  );
   const numTxs = r.gauge(`${ns}_consensus_num_txs`, "Number of transactions in the latest block.");
-  const totalTxs = r.gauge(`${ns}_consensus_total_txs`, "Total number of transactions committed since the node started.");
+  const totalTxs = r.gauge(
+    `${ns}_consensus_total_txs`,
+    "Total number of transactions committed since the node started.",
+  );
   const blockSize = r.gauge(`${ns}_consensus_block_size_bytes`, "Size of the latest block's transactions, in bytes.");
-  const interval = r.histogram(`${ns}_consensus_block_interval_seconds`, "Time between this and the last block (header times).", intervalBuckets);
+  const interval = r.histogram(
+    `${ns}_consensus_block_interval_seconds`,
+    "Time between this and the last block (header times).",
+    intervalBuckets,
+  );
   r.gauge(`${ns}_mempool_size`, "Number of uncommitted transactions in the mempool.", (g) => g.set(node.mempool.size));
-  r.gauge(`${ns}_mempool_size_bytes`, "Total size of the mempool's transactions, in bytes.", (g) => g.set(node.mempool.bytes));
+  r.gauge(`${ns}_mempool_size_bytes`, "Total size of the mempool's transactions, in bytes.", (g) =>
+    g.set(node.mempool.bytes),
+  );
   r.gauge(`${ns}_p2p_peers`, "Number of peers connected.", (g) => g.set(node.p2p?.peers().length ?? 0));
-  r.gauge(`${ns}_blocksync_syncing`, "Whether the node is catching up on blocks (1) or at the tip (0).", (g) => g.set(node.catchingUp() ? 1 : 0));
+  r.gauge(`${ns}_blocksync_syncing`, "Whether the node is catching up on blocks (1) or at the tip (0).", (g) =>
+    g.set(node.catchingUp() ? 1 : 0),
+  );
 
   const query = async (path: string, data: Uint8Array): Promise<Uint8Array | null> => {
     const res = await node.app.query({ path, data, height: 0n, prove: false });
@@ -61,7 +84,13 @@ export function createNodeMetrics(opts: { namespace: string }, deps: { node: Met
   };
   r.gauge("tcompute_jobs", "Jobs in the store by state (final jobs until pruned).", async (g) => {
     for (const [name, state] of jobStates) {
-      const v = await query("/tcompute.jobs.v1.Query/JobsByState", codecs.queryJobsByStateRequest.encode({ state: state as JobState, pagination: { key: new Uint8Array(), offset: "0", limit: "1", countTotal: true } }));
+      const v = await query(
+        "/tcompute.jobs.v1.Query/JobsByState",
+        codecs.queryJobsByStateRequest.encode({
+          state: state as JobState,
+          pagination: { key: new Uint8Array(), offset: "0", limit: "1", countTotal: true },
+        }),
+      );
       if (v !== null) g.set(Number(codecs.queryJobsResponse.decode(v).pagination?.total ?? "0"), { state: name });
     }
   });
@@ -71,12 +100,26 @@ export function createNodeMetrics(opts: { namespace: string }, deps: { node: Met
   });
   const submitted = r.counter("tcompute_jobs_submitted_total", "Jobs submitted.");
   const settled = r.counter("tcompute_jobs_settled_total", "Jobs settled (paid).");
-  const latencyB = r.histogram("tcompute_jobs_settlement_latency_blocks", "Blocks from a job's submission to its settlement.", latencyBlocks);
-  const latencyS = r.histogram("tcompute_jobs_settlement_latency_seconds", "Seconds (block times) from a job's submission to its settlement.", latencySeconds);
+  const latencyB = r.histogram(
+    "tcompute_jobs_settlement_latency_blocks",
+    "Blocks from a job's submission to its settlement.",
+    latencyBlocks,
+  );
+  const latencyS = r.histogram(
+    "tcompute_jobs_settlement_latency_seconds",
+    "Seconds (block times) from a job's submission to its settlement.",
+    latencySeconds,
+  );
   const audits = r.counter("tcompute_audits_total", "Audit events by status: open, confirmed, rejected, inconclusive.");
   const verdicts = r.counter("tcompute_audit_verdicts_total", "Audit verdicts validators sent.");
-  const challenges = r.counter("tcompute_challenges_total", "Provider capability challenges, by result (passed true or false).");
-  const slashes = r.counter("tcompute_slashes_total", "Slashes, by kind: job (a provider's job bond), provider (a provider's bond), validator.");
+  const challenges = r.counter(
+    "tcompute_challenges_total",
+    "Provider capability challenges, by result (passed true or false).",
+  );
+  const slashes = r.counter(
+    "tcompute_slashes_total",
+    "Slashes, by kind: job (a provider's job bond), provider (a provider's bond), validator.",
+  );
   const slashed = r.counter("tcompute_slashed_utcu_total", "utcu burned or taken by slashes, by kind.");
   const paid = r.counter("tcompute_jobs_paid_utcu_total", "utcu paid to providers for accepted results.");
 
@@ -107,12 +150,15 @@ export function createNodeMetrics(opts: { namespace: string }, deps: { node: Met
     rounds.set(e.block.lastCommit?.round ?? 0);
     const txs = e.block.data?.txs ?? [];
     numTxs.set(txs.length);
-    totalTxs.set(totalTxsCount += txs.length);
+    totalTxs.set((totalTxsCount += txs.length));
     blockSize.set(txs.reduce((s, t) => s + t.length, 0));
     const ms = timeToMillis(header.time!);
     if (lastTime !== null) interval.observe((ms - lastTime) / 1000);
     lastTime = ms;
-    const events: Event[] = [...e.results.events, ...e.results.txResults.filter((t) => t.code === 0).flatMap((t) => t.events)];
+    const events: Event[] = [
+      ...e.results.events,
+      ...e.results.txResults.filter((t) => t.code === 0).flatMap((t) => t.events),
+    ];
     const settledIds: string[] = [];
     for (const ev of events) {
       switch (ev.type) {

@@ -17,7 +17,9 @@ function escapeHelp(v: string): string {
 }
 
 function labelText(l: Labels, extra?: [string, string]): string {
-  const parts = Object.keys(l).sort().map((k) => `${k}="${escapeLabel(l[k]!)}"`);
+  const parts = Object.keys(l)
+    .sort()
+    .map((k) => `${k}="${escapeLabel(l[k]!)}"`);
   if (extra !== undefined) parts.push(`${extra[0]}="${escapeLabel(extra[1])}"`);
   return parts.length === 0 ? "" : `{${parts.join(",")}}`;
 }
@@ -109,7 +111,8 @@ export class Histogram implements Metric {
     readonly help: string,
     private readonly buckets: readonly number[],
   ) {
-    for (let i = 1; i < buckets.length; i++) if (!(buckets[i]! > buckets[i - 1]!)) throw new Error(`${name}: buckets must increase`);
+    for (let i = 1; i < buckets.length; i++)
+      if (!(buckets[i]! > buckets[i - 1]!)) throw new Error(`${name}: buckets must increase`);
     this.series = new Series(() => ({ counts: buckets.map(() => 0), sum: 0, count: 0 }));
   }
   observe(v: number, labels: Labels = {}): void {
@@ -122,7 +125,9 @@ export class Histogram implements Metric {
   async render(): Promise<string[]> {
     const out: string[] = [];
     for (const s of this.series.entries()) {
-      this.buckets.forEach((b, i) => out.push(`${this.name}_bucket${labelText(s.labels, ["le", num(b)])} ${s.value.counts[i]}`));
+      this.buckets.forEach((b, i) =>
+        out.push(`${this.name}_bucket${labelText(s.labels, ["le", num(b)])} ${s.value.counts[i]}`),
+      );
       out.push(`${this.name}_bucket${labelText(s.labels, ["le", "+Inf"])} ${s.value.count}`);
       out.push(`${this.name}_sum${labelText(s.labels)} ${num(s.value.sum)}`);
       out.push(`${this.name}_count${labelText(s.labels)} ${s.value.count}`);

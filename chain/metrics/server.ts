@@ -10,7 +10,10 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-export async function createMetricsServer(opts: { host: string; port: number; maxOpenConnections: number }, deps: { registry: Registry }): Promise<MetricsServer> {
+export async function createMetricsServer(
+  opts: { host: string; port: number; maxOpenConnections: number },
+  deps: { registry: Registry },
+): Promise<MetricsServer> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     if (req.method !== "GET" || path !== "/metrics") {

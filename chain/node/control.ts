@@ -25,7 +25,10 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
-export async function startControlServer(listen: { host: string; port: number }, deps: { p2p: Switch | null; height: () => bigint; logger: Logger }): Promise<ControlServer> {
+export async function startControlServer(
+  listen: { host: string; port: number },
+  deps: { p2p: Switch | null; height: () => bigint; logger: Logger },
+): Promise<ControlServer> {
   if (!isLoopbackHost(listen.host)) throw controlErrors.notLoopback.wrap(`p2p.control_laddr host ${listen.host}`);
   const reply = (res: ServerResponse, code: number, body: unknown) => {
     res.writeHead(code, { "content-type": "application/json" });
@@ -36,11 +39,16 @@ export async function startControlServer(listen: { host: string; port: number },
     const url = new URL(req.url ?? "/", "http://control");
     const p2p = deps.p2p;
     if (req.method === "GET" && url.pathname === "/status") {
-      return reply(res, 200, { height: deps.height().toString(), peers: p2p?.peers().length ?? 0, isolated_until_ms: p2p?.isolatedUntil ?? 0 });
+      return reply(res, 200, {
+        height: deps.height().toString(),
+        peers: p2p?.peers().length ?? 0,
+        isolated_until_ms: p2p?.isolatedUntil ?? 0,
+      });
     }
     if (req.method === "POST" && url.pathname === "/p2p/disconnect") {
       const seconds = Number(url.searchParams.get("seconds") ?? "30");
-      if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) return reply(res, 400, { error: "seconds: an integer from 1 to 3600" });
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600)
+        return reply(res, 400, { error: "seconds: an integer from 1 to 3600" });
       if (p2p === null) return reply(res, 409, { error: "this node runs no p2p" });
       deps.logger.warn("control: disconnecting from every peer", { seconds });
       p2p.isolate(seconds * 1000);
@@ -71,7 +79,8 @@ export async function startControlServer(listen: { host: string; port: number },
   const a = server.address() as { address: string; port: number };
   return {
     address: `${a.address}:${a.port}`,
-    close: () => new Promise<void>((r) => {
+    close: () =>
+      new Promise<void>((r) => {
         server.close(() => r());
         server.closeAllConnections();
       }),

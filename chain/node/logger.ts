@@ -11,7 +11,11 @@ function fmt(v: unknown): string {
 }
 
 /** A logfmt-style logger on stderr (CometBFT's plain format): `I[time] msg key=value ...`. */
-export function createLogger(level: LogLevel, module = "", write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function createLogger(
+  level: LogLevel,
+  module = "",
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   const min = levels[level];
   const log = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (levels[lvl] < min) return;

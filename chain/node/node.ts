@@ -19,12 +19,27 @@ import { TxIndex } from "../store/txIndex.js";
 import { consensusParamsHash, resultsHash } from "../types/hashes.js";
 import { emptyHash } from "../types/merkle.js";
 import { createRpcServer, type RpcServer } from "../rpc/server.js";
-import { emptyBlockId, genesisSet, makeValidator, setFromProto, setHash, setToProto, sortValidators, type ChainState } from "../state/chainState.js";
+import {
+  emptyBlockId,
+  genesisSet,
+  makeValidator,
+  setFromProto,
+  setHash,
+  setToProto,
+  sortValidators,
+  type ChainState,
+} from "../state/chainState.js";
 import { createApiServer, type ApiServer } from "../api/server.js";
 import { createNodeMetrics, type NodeMetrics } from "../metrics/nodeMetrics.js";
 import { createMetricsServer, type MetricsServer } from "../metrics/server.js";
 import { ed25519Address } from "../crypto/ed25519.js";
-import { homePaths, metricsListenAddress, parseDuration, parseListenAddress, type NodeConfig } from "../types/nodeConfig.js";
+import {
+  homePaths,
+  metricsListenAddress,
+  parseDuration,
+  parseListenAddress,
+  type NodeConfig,
+} from "../types/nodeConfig.js";
 import { createEventBus, type EventBus } from "../events/eventBus.js";
 import { finalizeRequest } from "../state/blockExecutor.js";
 import { startControlServer, type ControlServer } from "./control.js";
@@ -103,7 +118,8 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
   const mem = opts.inMemory === true;
   const stateDb = mem ? null : await openDB(paths.stateDb);
   const blockKV: AsyncKV = mem ? memoryKV() : levelKV(await openDB(paths.blockDb));
-  const indexKV: AsyncKV | null = opts.config.tx_index.indexer === "null" ? null : mem ? memoryKV() : levelKV(await openDB(paths.txIndexDb));
+  const indexKV: AsyncKV | null =
+    opts.config.tx_index.indexer === "null" ? null : mem ? memoryKV() : levelKV(await openDB(paths.txIndexDb));
   const cleanups: Array<() => Promise<void>> = [];
   const closeAll = async () => {
     for (const c of cleanups) await c();
@@ -115,18 +131,30 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
   try {
     const stateStore = await StateStore.open(stateDb);
     if (stateStore.initialized && stateStore.chainId !== genesis.chainId) {
-      throw nodeErrors.wrongChain.wrap(`${paths.data} holds chain ${stateStore.chainId}, but genesis is for ${genesis.chainId}`);
+      throw nodeErrors.wrongChain.wrap(
+        `${paths.data} holds chain ${stateStore.chainId}, but genesis is for ${genesis.chainId}`,
+      );
     }
     const blockStore = await BlockStore.open(blockKV);
     const txIndex = indexKV === null ? null : new TxIndex(indexKV);
     const sigCache = createSigCache();
     const app = createTcomputeApp(
-      { maxTxBytes: opts.config.mempool.max_tx_bytes, checkInvariants: opts.checkInvariants ?? false, version: softwareVersion },
+      {
+        maxTxBytes: opts.config.mempool.max_tx_bytes,
+        checkInvariants: opts.checkInvariants ?? false,
+        version: softwareVersion,
+      },
       { state: stateStore, logger, sigCache },
     );
     const precheck = createSigPrecheck(
       { threads: Math.max(1, availableParallelism() - 1) },
-      { cache: sigCache, chainId: () => genesis.chainId, accountNumberOf: (a) => app.accountNumberOf(a), decode: (tx) => app.decodeTx(tx), logger },
+      {
+        cache: sigCache,
+        chainId: () => genesis.chainId,
+        accountNumberOf: (a) => app.accountNumberOf(a),
+        decode: (tx) => app.decodeTx(tx),
+        logger,
+      },
     );
     cleanups.push(() => precheck.close());
     const mempool = createMempool(
@@ -144,7 +172,8 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
 
     let validators = sortValidators(genesis.validators.map((v) => makeValidator(v.pubKey, v.power, v.name)));
     if (!stateStore.initialized) {
-      if (blockStore.height !== 0n) throw nodeErrors.corruptData.wrap("blocks are stored but the application state is empty");
+      if (blockStore.height !== 0n)
+        throw nodeErrors.corruptData.wrap("blocks are stored but the application state is empty");
       const res = await app.initChain({
         time: genesis.time,
         chainId: genesis.chainId,
@@ -155,20 +184,43 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       });
       // As CometBFT: the app's validators (from gentxs) win; a hand-written list must agree.
       if (res.validators.length > 0) {
-        const fromApp = sortValidators(res.validators.map((v) => makeValidator(v.pubKey.ed25519 ?? new Uint8Array(), v.power, "")));
-        if (validators.length > 0 && Buffer.compare(Buffer.from(setHash(genesisSet(validators))), Buffer.from(setHash(genesisSet(fromApp)))) !== 0) {
-          throw nodeErrors.corruptData.wrap("genesis.json lists validators that differ from those its gentxs create; remove the list (collect-gentxs does)");
+        const fromApp = sortValidators(
+          res.validators.map((v) => makeValidator(v.pubKey.ed25519 ?? new Uint8Array(), v.power, "")),
+        );
+        if (
+          validators.length > 0 &&
+          Buffer.compare(Buffer.from(setHash(genesisSet(validators))), Buffer.from(setHash(genesisSet(fromApp)))) !== 0
+        ) {
+          throw nodeErrors.corruptData.wrap(
+            "genesis.json lists validators that differ from those its gentxs create; remove the list (collect-gentxs does)",
+          );
         }
         validators = fromApp;
       }
-      if (validators.length === 0) throw nodeErrors.corruptData.wrap("genesis has no validators: add gentxs (tcd genesis gentx, collect-gentxs) or a validator");
+      if (validators.length === 0)
+        throw nodeErrors.corruptData.wrap(
+          "genesis has no validators: add gentxs (tcd genesis gentx, collect-gentxs) or a validator",
+        );
       const first = genesisSet(validators);
-      await blockStore.saveInitialValidators(genesis.initialHeight, [setToProto(first), setToProto(first.copyIncrement(1))]);
-      logger.info("initialized chain from genesis", { chain_id: genesis.chainId, app_hash: res.appHash, validators: validators.length });
+      await blockStore.saveInitialValidators(genesis.initialHeight, [
+        setToProto(first),
+        setToProto(first.copyIncrement(1)),
+      ]);
+      logger.info("initialized chain from genesis", {
+        chain_id: genesis.chainId,
+        app_hash: res.appHash,
+        validators: validators.length,
+      });
     }
     // Before the first block, the sets InitChain decided are in the block store.
-    const initialSets = await Promise.all([blockStore.loadValidators(genesis.initialHeight), blockStore.loadValidators(genesis.initialHeight + 1n)]);
-    if (initialSets[0] === null || initialSets[1] === null) throw nodeErrors.corruptData.wrap("the initial validator sets are missing from the block store (a data directory made by an older tcompute? start over with a fresh home or --reset)");
+    const initialSets = await Promise.all([
+      blockStore.loadValidators(genesis.initialHeight),
+      blockStore.loadValidators(genesis.initialHeight + 1n),
+    ]);
+    if (initialSets[0] === null || initialSets[1] === null)
+      throw nodeErrors.corruptData.wrap(
+        "the initial validator sets are missing from the block store (a data directory made by an older tcompute? start over with a fresh home or --reset)",
+      );
 
     const firstSet = setFromProto(initialSets[0]);
     let state: ChainState = {
@@ -182,7 +234,10 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       nextValidators: setFromProto(initialSets[1]),
       maxBlockBytes: genesis.consensusParams.block!.maxBytes,
       maxBlockGas: genesis.consensusParams.block!.maxGas,
-      consensusHash: consensusParamsHash(genesis.consensusParams.block!.maxBytes, genesis.consensusParams.block!.maxGas),
+      consensusHash: consensusParamsHash(
+        genesis.consensusParams.block!.maxBytes,
+        genesis.consensusParams.block!.maxGas,
+      ),
       lastResultsHash: emptyHash,
       appHash: app.appHash,
     };
@@ -190,14 +245,30 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
     // Handshake: the app may be one block behind the block store (crash between saving a
     // block and committing state); replay what it misses. Never the other way round.
     if (blockStore.height > 0n) {
-      if (blockStore.height < app.height) throw nodeErrors.corruptData.wrap(`application at height ${app.height} is ahead of the block store at ${blockStore.height}`);
+      if (blockStore.height < app.height)
+        throw nodeErrors.corruptData.wrap(
+          `application at height ${app.height} is ahead of the block store at ${blockStore.height}`,
+        );
       const resume = async (h: bigint) => {
         const meta = (await blockStore.loadMeta(h))!;
         const results = (await blockStore.loadResults(h))!;
         const sets = await Promise.all([h, h + 1n, h + 2n].map((x) => blockStore.loadValidators(x)));
-        if (sets.some((x) => x === null)) throw nodeErrors.corruptData.wrap(`validator sets around height ${h} are missing from the block store (a data directory made by an older tcompute? start over: tcd localnet up --reset, or a fresh --home)`);
+        if (sets.some((x) => x === null))
+          throw nodeErrors.corruptData.wrap(
+            `validator sets around height ${h} are missing from the block store (a data directory made by an older tcompute? start over: tcd localnet up --reset, or a fresh --home)`,
+          );
         const [last, cur, next] = sets.map((x) => setFromProto(x!)) as [ValidatorSet, ValidatorSet, ValidatorSet];
-        state = { ...state, lastBlockHeight: h, lastBlockId: meta.blockId!, lastBlockTime: meta.header!.time, lastResultsHash: resultsHash(results.txResults), appHash: results.appHash, lastValidators: last, validators: cur, nextValidators: next };
+        state = {
+          ...state,
+          lastBlockHeight: h,
+          lastBlockId: meta.blockId!,
+          lastBlockTime: meta.header!.time,
+          lastResultsHash: resultsHash(results.txResults),
+          appHash: results.appHash,
+          lastValidators: last,
+          validators: cur,
+          nextValidators: next,
+        };
       };
       await resume(app.height);
       for (let h = app.height + 1n; h <= blockStore.height; h++) {
@@ -207,14 +278,20 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         // The same full validation as every other block executed (its evidence was checked
         // before the block was stored): a block store that does not chain up is refused.
         try {
-          await validateBlock(state, { block, blockId, bytes: Block.encode(block).finish() }, { cache: createSignatureCache(), evidence: null });
+          await validateBlock(
+            state,
+            { block, blockId, bytes: Block.encode(block).finish() },
+            { cache: createSignatureCache(), evidence: null },
+          );
         } catch (e) {
           throw nodeErrors.corruptData.wrap(`stored block ${h} is invalid: ${(e as Error).message}`);
         }
         const res = await app.finalizeBlock(finalizeRequest(block, blockId.hash, state.lastValidators));
         const stored = (await blockStore.loadResults(h))!;
         if (Buffer.compare(Buffer.from(res.appHash), Buffer.from(stored.appHash)) !== 0) {
-          throw nodeErrors.corruptData.wrap(`replay of height ${h} gave app_hash ${Buffer.from(res.appHash).toString("hex")}, the block store recorded ${Buffer.from(stored.appHash).toString("hex")}`);
+          throw nodeErrors.corruptData.wrap(
+            `replay of height ${h} gave app_hash ${Buffer.from(res.appHash).toString("hex")}, the block store recorded ${Buffer.from(stored.appHash).toString("hex")}`,
+          );
         }
         await app.commit();
         await resume(h);
@@ -238,8 +315,18 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
     if (!mem && blockStore.height > 0n) {
       // The last stored commit may hold this validator's precommit: its sign state must not be behind it.
       const seen = await blockStore.loadSeenCommit(blockStore.height);
-      const own = seen?.signatures.find((s) => (s.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT || s.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_NIL) && Buffer.from(s.validatorAddress).toString("hex").toUpperCase() === selfHex);
-      if (seen && own) assertSignStateCovers(paths.privValidatorState, signer.last, { height: seen.height, round: seen.round, step: Step.precommit, source: `the block store's commit for height ${seen.height}` });
+      const own = seen?.signatures.find(
+        (s) =>
+          (s.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT || s.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_NIL) &&
+          Buffer.from(s.validatorAddress).toString("hex").toUpperCase() === selfHex,
+      );
+      if (seen && own)
+        assertSignStateCovers(paths.privValidatorState, signer.last, {
+          height: seen.height,
+          round: seen.round,
+          step: Step.precommit,
+          source: `the block store's commit for height ${seen.height}`,
+        });
     }
     let haltResolve!: (e: Error) => void;
     const halted = new Promise<Error>((r) => (haltResolve = r));
@@ -249,7 +336,11 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       {
         nodeKey,
         listen: parseListenAddress(opts.config.p2p.laddr),
-        persistentPeers: opts.config.p2p.persistent_peers.split(",").map((x) => x.trim()).filter((x) => x !== "").map(parsePeerAddress),
+        persistentPeers: opts.config.p2p.persistent_peers
+          .split(",")
+          .map((x) => x.trim())
+          .filter((x) => x !== "")
+          .map(parsePeerAddress),
         maxInbound: opts.config.p2p.max_num_inbound_peers,
         maxOutbound: opts.config.p2p.max_num_outbound_peers,
         channels: channelsFor(Number(genesis.consensusParams.block!.maxBytes)),
@@ -268,9 +359,22 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
     const pex: Pex | null =
       p2p === null || !opts.config.p2p.pex
         ? null
-        : createPex({ self: selfAddr, seeds: opts.config.p2p.seeds.split(",").map((x) => x.trim()).filter((x) => x !== "").map(parsePeerAddress) }, { p2p, logger });
+        : createPex(
+            {
+              self: selfAddr,
+              seeds: opts.config.p2p.seeds
+                .split(",")
+                .map((x) => x.trim())
+                .filter((x) => x !== "")
+                .map(parsePeerAddress),
+            },
+            { p2p, logger },
+          );
     // Mempool gossip in batches (duplicates are skipped by hash, so a tx is not echoed back and forth).
-    const gossip = p2p === null ? null : startMempoolGossip({ maxTxBytes: opts.config.mempool.max_tx_bytes }, { mempool, p2p, logger });
+    const gossip =
+      p2p === null
+        ? null
+        : startMempoolGossip({ maxTxBytes: opts.config.mempool.max_tx_bytes }, { mempool, p2p, logger });
     const ep = genesis.consensusParams.evidence!;
     const evidencePool =
       p2p === null
@@ -279,7 +383,8 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
             { maxAgeNumBlocks: ep.maxAgeNumBlocks, maxAgeSeconds: ep.maxAgeDuration!.seconds, maxBytes: ep.maxBytes },
             { chainId: genesis.chainId, cache: consensusSigCache, blockStore, getState: () => state, logger },
           );
-    if (p2p !== null) evidencePool!.onAdded((e) => p2p.broadcast(Channel.evidence, encodeEvidenceMessage([e.evidence])));
+    if (p2p !== null)
+      evidencePool!.onAdded((e) => p2p.broadcast(Channel.evidence, encodeEvidenceMessage([e.evidence])));
     // Peer heights from their status messages, for `catching_up` (CometBFT's blocksync state):
     // the driver keeps its handler; this wiring only looks at the heights on the way in.
     const peerHeights = new Map<string, bigint>();
@@ -323,7 +428,15 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
               walFs: opts.walFs,
               voteExtensionsEnableHeight: genesis.consensusParams.abci?.voteExtensionsEnableHeight ?? 0n,
             },
-            { ...executorDeps, p2p: driverP2p!, evidence: evidencePool!, getState: () => state, setState: (s) => (state = s), now: () => Date.now(), onHalt: haltResolve },
+            {
+              ...executorDeps,
+              p2p: driverP2p!,
+              evidence: evidencePool!,
+              getState: () => state,
+              setState: (s) => (state = s),
+              now: () => Date.now(),
+              onHalt: haltResolve,
+            },
           );
 
     let rpc: RpcServer | null = null;
@@ -378,17 +491,33 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         if (ic.prometheus) {
           const nodeMetrics = createNodeMetrics({ namespace: ic.namespace }, { node, logger });
           const m = metricsListenAddress(ic.prometheus_listen_addr);
-          metrics = { nodeMetrics, server: await createMetricsServer({ host: m.host, port: m.port, maxOpenConnections: ic.max_open_connections }, { registry: nodeMetrics.registry }) };
+          metrics = {
+            nodeMetrics,
+            server: await createMetricsServer(
+              { host: m.host, port: m.port, maxOpenConnections: ic.max_open_connections },
+              { registry: nodeMetrics.registry },
+            ),
+          };
         }
         if (opts.config.api.enable) {
           const a = parseListenAddress(opts.config.api.address);
           api = await createApiServer({ host: a.host, port: a.port, config: opts.config.api }, { node, logger });
         }
         if (opts.config.p2p.control_laddr !== "") {
-          control = await startControlServer(parseListenAddress(opts.config.p2p.control_laddr), { p2p, height: () => state.lastBlockHeight, logger });
+          control = await startControlServer(parseListenAddress(opts.config.p2p.control_laddr), {
+            p2p,
+            height: () => state.lastBlockHeight,
+            logger,
+          });
           logger.info(`control endpoint (loopback only) on ${control.address}`);
         }
-        logger.info("node started", { chain_id: genesis.chainId, height: state.lastBlockHeight, rpc: rpc.address, ...(api === null ? {} : { api: api.address }), node_id: nodeId(nodeKey) });
+        logger.info("node started", {
+          chain_id: genesis.chainId,
+          height: state.lastBlockHeight,
+          rpc: rpc.address,
+          ...(api === null ? {} : { api: api.address }),
+          node_id: nodeId(nodeKey),
+        });
       },
       async stop() {
         await driver?.stop();

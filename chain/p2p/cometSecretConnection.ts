@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+} from "node:crypto";
 import type { Socket } from "node:net";
 import { ed25519Address, ed25519Sign, ed25519Verify, type Ed25519Key } from "../crypto/ed25519.js";
 import { MerlinTranscript } from "./merlin.js";
@@ -111,14 +118,19 @@ class Reader {
 }
 
 /** Runs CometBFT's SecretConnection handshake on a connected socket (either side). */
-export async function makeCometSecretConnection(socket: Socket, nodeKey: Ed25519Key, opts: { timeoutMs?: number } = {}): Promise<CometSecretConnection> {
+export async function makeCometSecretConnection(
+  socket: Socket,
+  nodeKey: Ed25519Key,
+  opts: { timeoutMs?: number } = {},
+): Promise<CometSecretConnection> {
   const reader = new Reader(socket, opts.timeoutMs ?? 10_000);
   // 1. Ephemeral keys, as delimited BytesValue{value = 1}.
   const eph = generateKeyPairSync("x25519");
   const ourEph = eph.publicKey.export({ format: "der", type: "spki" }).subarray(x25519SpkiPrefix.length);
   socket.write(Buffer.concat([uvarint(34), Buffer.from([0x0a, 0x20]), ourEph]));
   const ephMsg = await reader.delimited(maxHandshakeMessage, (n) => reader.take(n));
-  if (ephMsg.length !== 34 || ephMsg[0] !== 0x0a || ephMsg[1] !== 0x20) throw p2pErrors.handshake.wrap("ephemeral key is not a 32-byte BytesValue");
+  if (ephMsg.length !== 34 || ephMsg[0] !== 0x0a || ephMsg[1] !== 0x20)
+    throw p2pErrors.handshake.wrap("ephemeral key is not a 32-byte BytesValue");
   const theirEph = Buffer.from(ephMsg.subarray(2));
   const weAreLow = Buffer.compare(ourEph, theirEph) < 0;
   const [lo, hi] = weAreLow ? [ourEph, theirEph] : [theirEph, ourEph];
@@ -127,14 +139,19 @@ export async function makeCometSecretConnection(socket: Socket, nodeKey: Ed25519
   transcript.appendMessage("EPHEMERAL_UPPER_PUBLIC_KEY", hi);
   let secret: Buffer;
   try {
-    secret = diffieHellman({ privateKey: eph.privateKey, publicKey: createPublicKey({ key: Buffer.concat([x25519SpkiPrefix, theirEph]), format: "der", type: "spki" }) });
+    secret = diffieHellman({
+      privateKey: eph.privateKey,
+      publicKey: createPublicKey({ key: Buffer.concat([x25519SpkiPrefix, theirEph]), format: "der", type: "spki" }),
+    });
   } catch (e) {
     throw p2pErrors.handshake.wrap(`bad ephemeral key: ${(e as Error).message}`);
   }
   if (secret.every((b) => b === 0)) throw p2pErrors.handshake.wrap("low-order ephemeral key");
   transcript.appendMessage("DH_SECRET", secret);
   // 2. Keys and challenge.
-  const okm = Buffer.from(hkdfSync("sha256", secret, Buffer.alloc(0), "TENDERMINT_SECRET_CONNECTION_KEY_AND_CHALLENGE_GEN", 96));
+  const okm = Buffer.from(
+    hkdfSync("sha256", secret, Buffer.alloc(0), "TENDERMINT_SECRET_CONNECTION_KEY_AND_CHALLENGE_GEN", 96),
+  );
   const recvKey = weAreLow ? okm.subarray(0, 32) : okm.subarray(32, 64);
   const sendKey = weAreLow ? okm.subarray(32, 64) : okm.subarray(0, 32);
   const challenge = transcript.extractBytes("SECRET_CONNECTION_MAC", 32);
@@ -176,13 +193,24 @@ export async function makeCometSecretConnection(socket: Socket, nodeKey: Ed25519
 
   // 3. AuthSigMessage { pub_key = 1: PublicKey { ed25519 = 1 }, sig = 2 }.
   const sig = ed25519Sign(nodeKey, challenge);
-  writeDelimited(Buffer.concat([Buffer.from([0x0a, 34, 0x0a, 32]), nodeKey.pubKey, Buffer.from([0x12, sig.length]), sig]));
+  writeDelimited(
+    Buffer.concat([Buffer.from([0x0a, 34, 0x0a, 32]), nodeKey.pubKey, Buffer.from([0x12, sig.length]), sig]),
+  );
   const auth = await reader.delimited(maxHandshakeMessage, readPlain);
-  if (auth.length !== 102 || auth[0] !== 0x0a || auth[1] !== 34 || auth[2] !== 0x0a || auth[3] !== 32 || auth[36] !== 0x12 || auth[37] !== 64) {
+  if (
+    auth.length !== 102 ||
+    auth[0] !== 0x0a ||
+    auth[1] !== 34 ||
+    auth[2] !== 0x0a ||
+    auth[3] !== 32 ||
+    auth[36] !== 0x12 ||
+    auth[37] !== 64
+  ) {
     throw p2pErrors.handshake.wrap("auth message is not an AuthSigMessage with an ed25519 key");
   }
   const remotePubKey = new Uint8Array(auth.subarray(4, 36));
-  if (!ed25519Verify(remotePubKey, challenge, auth.subarray(38))) throw p2pErrors.handshake.wrap("challenge signature invalid");
+  if (!ed25519Verify(remotePubKey, challenge, auth.subarray(38)))
+    throw p2pErrors.handshake.wrap("challenge signature invalid");
   return {
     remotePubKey,
     remoteId: Buffer.from(ed25519Address(remotePubKey)).toString("hex"),

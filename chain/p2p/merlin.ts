@@ -48,8 +48,10 @@ export function keccakF1600(state: Uint8Array): void {
       for (let y = 0; y < 25; y += 5) a[x + y] = a[x + y]! ^ d;
     }
     const b = new Array<bigint>(25).fill(0n);
-    for (let x = 0; x < 5; x++) for (let y = 0; y < 5; y++) b[y + 5 * ((2 * x + 3 * y) % 5)] = rotl(a[x + 5 * y]!, rotations[x + 5 * y]!);
-    for (let x = 0; x < 5; x++) for (let y = 0; y < 25; y += 5) a[x + y] = b[x + y]! ^ (~b[((x + 1) % 5) + y]! & mask64 & b[((x + 2) % 5) + y]!);
+    for (let x = 0; x < 5; x++)
+      for (let y = 0; y < 5; y++) b[y + 5 * ((2 * x + 3 * y) % 5)] = rotl(a[x + 5 * y]!, rotations[x + 5 * y]!);
+    for (let x = 0; x < 5; x++)
+      for (let y = 0; y < 25; y += 5) a[x + y] = b[x + y]! ^ (~b[((x + 1) % 5) + y]! & mask64 & b[((x + 2) % 5) + y]!);
     a[0] = a[0]! ^ roundConstants[round]!;
   }
   for (let i = 0; i < 25; i++) view.setBigUint64(8 * i, a[i]!, true);

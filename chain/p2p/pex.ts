@@ -62,7 +62,8 @@ export function decodePexMessage(bytes: Uint8Array): PexMessage {
           }
           const a = NetAddress.decode(inner.bytes());
           if (addrs.length >= maxAddrsPerMessage) throw new Error(`more than ${maxAddrsPerMessage} addresses`);
-          if (!/^[0-9a-f]{40}$/.test(a.id) || a.port < 1 || a.port > 65535 || a.ip === "" || a.ip.length > 255) throw new Error("invalid address");
+          if (!/^[0-9a-f]{40}$/.test(a.id) || a.port < 1 || a.port > 65535 || a.ip === "" || a.ip.length > 255)
+            throw new Error("invalid address");
           addrs.push({ id: a.id, host: a.ip, port: a.port });
         }
         out = { kind: "addrs", addrs };

@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+} from "node:crypto";
 import type { Socket } from "node:net";
 import { registerError } from "../../modules/sdk/errors.js";
 import { ed25519Address, ed25519Sign, ed25519Verify, type Ed25519Key } from "../crypto/ed25519.js";
@@ -117,7 +124,10 @@ export async function makeSecretConnection(
   if (theirEph.equals(ourEph)) throw p2pErrors.handshake.wrap("peer reflected our ephemeral key");
   let secret: Buffer;
   try {
-    secret = diffieHellman({ privateKey: eph.privateKey, publicKey: createPublicKey({ key: Buffer.concat([x25519SpkiPrefix, theirEph]), format: "der", type: "spki" }) });
+    secret = diffieHellman({
+      privateKey: eph.privateKey,
+      publicKey: createPublicKey({ key: Buffer.concat([x25519SpkiPrefix, theirEph]), format: "der", type: "spki" }),
+    });
   } catch (e) {
     throw p2pErrors.handshake.wrap(`bad ephemeral key: ${(e as Error).message}`);
   }
@@ -125,7 +135,9 @@ export async function makeSecretConnection(
   // 2. Keys and challenge, bound to both ephemeral keys.
   const weAreLow = Buffer.compare(ourEph, theirEph) < 0;
   const [lo, hi] = weAreLow ? [ourEph, theirEph] : [theirEph, ourEph];
-  const okm = Buffer.from(hkdfSync("sha256", secret, Buffer.alloc(0), Buffer.concat([Buffer.from(hkdfInfo), lo, hi]), 96));
+  const okm = Buffer.from(
+    hkdfSync("sha256", secret, Buffer.alloc(0), Buffer.concat([Buffer.from(hkdfInfo), lo, hi]), 96),
+  );
   const keyLoToHi = okm.subarray(0, 32);
   const keyHiToLo = okm.subarray(32, 64);
   const challenge = okm.subarray(64, 96);
@@ -139,7 +151,8 @@ export async function makeSecretConnection(
   if (authLen !== 32 + 64 + tagLength) throw p2pErrors.handshake.wrap(`auth message of ${authLen} bytes`);
   const auth = open(recvKey, recvCounter++, await readExactly(socket, buffered, authLen, timeoutMs));
   const remotePubKey = new Uint8Array(auth.subarray(0, 32));
-  if (!ed25519Verify(remotePubKey, challenge, auth.subarray(32))) throw p2pErrors.handshake.wrap("challenge signature invalid");
+  if (!ed25519Verify(remotePubKey, challenge, auth.subarray(32)))
+    throw p2pErrors.handshake.wrap("challenge signature invalid");
   const remoteId = Buffer.from(ed25519Address(remotePubKey)).toString("hex");
   if (opts.expectedId !== null && remoteId !== opts.expectedId.toLowerCase()) {
     throw p2pErrors.wrongPeer.wrap(`dialed ${opts.expectedId}, got ${remoteId}`);

@@ -67,7 +67,8 @@ export interface PeerAddress {
 /** Parses `id@host:port` (a 40-hex-digit node id). */
 export function parsePeerAddress(s: string): PeerAddress {
   const m = /^([0-9a-fA-F]{40})@([^:@\s]+|\[[0-9a-fA-F:]+\]):([0-9]{1,5})$/.exec(s.trim());
-  if (m === null || Number(m[3]) > 65535) throw switchErrors.badAddress.wrap(`${JSON.stringify(s)}: use nodeid@host:port`);
+  if (m === null || Number(m[3]) > 65535)
+    throw switchErrors.badAddress.wrap(`${JSON.stringify(s)}: use nodeid@host:port`);
   return { id: m[1]!.toLowerCase(), host: m[2]!.replace(/^\[|\]$/g, ""), port: Number(m[3]) };
 }
 
@@ -187,12 +188,14 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
       const acc = partial.get(channel!) ?? { chunks: [], bytes: 0, since: Date.now() };
       acc.chunks.push(chunk);
       acc.bytes += chunk.length;
-      if (acc.bytes > limit) return ban(conn.remoteId, `message of ${acc.bytes}+ bytes on channel ${channel} (limit ${limit})`);
+      if (acc.bytes > limit)
+        return ban(conn.remoteId, `message of ${acc.bytes}+ bytes on channel ${channel} (limit ${limit})`);
       if (eof === 0) {
         partial.set(channel!, acc);
         // Each held chunk is charged its bookkeeping too, so that a flood of tiny frames is bounded.
         partialTotal += chunk.length + chunkOverhead;
-        if (partialTotal > maxPartial) return ban(conn.remoteId, `${partialTotal} bytes of incomplete messages (limit ${maxPartial} per peer)`);
+        if (partialTotal > maxPartial)
+          return ban(conn.remoteId, `${partialTotal} bytes of incomplete messages (limit ${maxPartial} per peer)`);
         return;
       }
       if (partial.delete(channel!)) partialTotal -= acc.bytes - chunk.length + (acc.chunks.length - 1) * chunkOverhead;
@@ -248,15 +251,21 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
 
   /** The secret-connection handshake, bounded in total time (a slow peer cannot hold a slot). */
   function handshake(socket: Socket, expectedId: string | null): Promise<SecretConnection> {
-    const timer = setTimeout(() => socket.destroy(p2pErrors.handshake.wrap(`not done within ${handshakeTimeoutMs} ms`)), handshakeTimeoutMs);
-    return makeSecretConnection(socket, opts.nodeKey, { expectedId, timeoutMs: handshakeTimeoutMs }).finally(() => clearTimeout(timer));
+    const timer = setTimeout(
+      () => socket.destroy(p2pErrors.handshake.wrap(`not done within ${handshakeTimeoutMs} ms`)),
+      handshakeTimeoutMs,
+    );
+    return makeSecretConnection(socket, opts.nodeKey, { expectedId, timeoutMs: handshakeTimeoutMs }).finally(() =>
+      clearTimeout(timer),
+    );
   }
 
   /** Closes peers whose incomplete messages are older than partialTimeoutMs. */
   function sweep(): void {
     const now = Date.now();
     for (const [id, p] of peers) {
-      if (p.partialBytes() > 0 && now - p.partialSince() > partialTimeoutMs) ban(id, `incomplete message not finished within ${partialTimeoutMs} ms`);
+      if (p.partialBytes() > 0 && now - p.partialSince() > partialTimeoutMs)
+        ban(id, `incomplete message not finished within ${partialTimeoutMs} ms`);
     }
   }
 

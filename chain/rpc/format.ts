@@ -56,7 +56,12 @@ function commitSigJson(s: CommitSig): Json {
 }
 
 export function commitJson(c: Commit): Json {
-  return { height: c.height.toString(), round: c.round, block_id: blockIdJson(c.blockId), signatures: c.signatures.map(commitSigJson) };
+  return {
+    height: c.height.toString(),
+    round: c.round,
+    block_id: blockIdJson(c.blockId),
+    signatures: c.signatures.map(commitSigJson),
+  };
 }
 
 function voteJson(v: Vote): Json {
@@ -78,7 +83,13 @@ function evidenceJson(e: Evidence): Json {
   if (d === undefined) return null;
   return {
     type: "tendermint/DuplicateVoteEvidence",
-    value: { vote_a: voteJson(d.voteA!), vote_b: voteJson(d.voteB!), TotalVotingPower: d.totalVotingPower.toString(), ValidatorPower: d.validatorPower.toString(), Timestamp: time(d.timestamp) },
+    value: {
+      vote_a: voteJson(d.voteA!),
+      vote_b: voteJson(d.voteB!),
+      TotalVotingPower: d.totalVotingPower.toString(),
+      ValidatorPower: d.validatorPower.toString(),
+      Timestamp: time(d.timestamp),
+    },
   };
 }
 
@@ -92,11 +103,19 @@ export function blockJson(b: Block): Json {
 }
 
 export function blockMetaJson(m: BlockMeta): Json {
-  return { block_id: blockIdJson(m.blockId), block_size: m.blockSize.toString(), header: headerJson(m.header!), num_txs: m.numTxs.toString() };
+  return {
+    block_id: blockIdJson(m.blockId),
+    block_size: m.blockSize.toString(),
+    header: headerJson(m.header!),
+    num_txs: m.numTxs.toString(),
+  };
 }
 
 export function eventsJson(events: readonly Event[]): Json {
-  return events.map((e) => ({ type: e.type, attributes: e.attributes.map((a) => ({ key: a.key, value: a.value, index: a.index })) }));
+  return events.map((e) => ({
+    type: e.type,
+    attributes: e.attributes.map((a) => ({ key: a.key, value: a.value, index: a.index })),
+  }));
 }
 
 export function txResultJson(r: ExecTxResult): Json {
@@ -119,10 +138,13 @@ export function blockResultsJson(height: bigint, r: ResponseFinalizeBlock): Json
     txs_results: r.txResults.length === 0 ? null : r.txResults.map(txResultJson),
     finalize_block_events: r.events.length === 0 ? null : eventsJson(r.events),
     // CometBFT writes an empty list of updates as null (a nil Go slice).
-    validator_updates: r.validatorUpdates.length === 0 ? null : r.validatorUpdates.map((v) => ({
-      pub_key: { type: "tendermint/PubKeyEd25519", value: b64(v.pubKey?.ed25519 ?? new Uint8Array()) },
-      power: v.power.toString(),
-    })),
+    validator_updates:
+      r.validatorUpdates.length === 0
+        ? null
+        : r.validatorUpdates.map((v) => ({
+            pub_key: { type: "tendermint/PubKeyEd25519", value: b64(v.pubKey?.ed25519 ?? new Uint8Array()) },
+            power: v.power.toString(),
+          })),
     consensus_param_updates: null,
     app_hash: b64(r.appHash),
   };

@@ -7,7 +7,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  * CORS headers only when `allowed` lists the request's origin (or "*"), as CometBFT and the
  * SDK: none by default, and none for an origin not listed.
  */
-export function applyCors(req: IncomingMessage, res: ServerResponse, allowed: readonly string[], o: { methods: string; headers: string }): void {
+export function applyCors(
+  req: IncomingMessage,
+  res: ServerResponse,
+  allowed: readonly string[],
+  o: { methods: string; headers: string },
+): void {
   const origin = req.headers.origin;
   if (allowed.length === 0 || origin === undefined) return;
   if (allowed.includes("*")) res.setHeader("Access-Control-Allow-Origin", "*");
@@ -24,7 +29,13 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, allowed: re
  * once as soon as it runs past the bound (the rest is drained, never kept). A broken request
  * closes the connection.
  */
-export function readBody(req: IncomingMessage, res: ServerResponse, maxBytes: number, onTooLarge: () => void, onBody: (body: Buffer) => void): void {
+export function readBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBytes: number,
+  onTooLarge: () => void,
+  onBody: (body: Buffer) => void,
+): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let tooLarge = false;

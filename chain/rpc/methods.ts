@@ -4,15 +4,38 @@ import { hashTx } from "../mempool/mempool.js";
 import { flattenEvents, parseEventQuery, queryMatches } from "../store/eventQuery.js";
 import { CodedError } from "../../modules/sdk/errors.js";
 import { ed25519Address } from "../crypto/ed25519.js";
-import { b64, blockIdJson, blockJson, blockMetaJson, blockResultsJson, commitJson, headerJson, hex, txResultJson, type Json } from "./format.js";
-import { internalError, invalidParams, optBool, optHex, optInt, optString, reqBytes, reqHash, reqString, RpcError, type Params } from "./params.js";
+import {
+  b64,
+  blockIdJson,
+  blockJson,
+  blockMetaJson,
+  blockResultsJson,
+  commitJson,
+  headerJson,
+  hex,
+  txResultJson,
+  type Json,
+} from "./format.js";
+import {
+  internalError,
+  invalidParams,
+  optBool,
+  optHex,
+  optInt,
+  optString,
+  reqBytes,
+  reqHash,
+  reqString,
+  RpcError,
+  type Params,
+} from "./params.js";
 
 // The CometBFT JSON-RPC methods, each reading its params and answering the JSON shape that
 // @cosmjs/tendermint-rpc's Comet38 client decodes (see ../shared/COSMJS-COMPAT.md).
 
 export type Method = (node: RpcBackend, p: Params) => Promise<Json>;
 
-const maxHeight = (1n << 62n);
+const maxHeight = 1n << 62n;
 const broadcastCommitTimeoutMs = 10_000;
 
 function wrapQueryError(e: unknown): never {
@@ -30,21 +53,56 @@ async function heightParam(node: RpcBackend, p: Params): Promise<bigint> {
   const latest = node.blockStore.height;
   const h = optInt(p, "height", 0n, maxHeight) ?? 0n;
   if (h === 0n) return latest;
-  if (h > latest) throw internalError(`height ${h} must be less than or equal to the current blockchain height ${latest}`);
-  if (h < node.blockStore.base) throw internalError(`height ${h} is not available, lowest height is ${node.blockStore.base}`);
+  if (h > latest)
+    throw internalError(`height ${h} must be less than or equal to the current blockchain height ${latest}`);
+  if (h < node.blockStore.base)
+    throw internalError(`height ${h} is not available, lowest height is ${node.blockStore.base}`);
   return h;
 }
 
-function txJson(t: { hash: string; height: bigint; index: number; tx: Uint8Array; result: Parameters<typeof txResultJson>[0] }): Json {
-  return { hash: t.hash, height: t.height.toString(), index: t.index, tx_result: txResultJson(t.result), tx: b64(t.tx) };
+function txJson(t: {
+  hash: string;
+  height: bigint;
+  index: number;
+  tx: Uint8Array;
+  result: Parameters<typeof txResultJson>[0];
+}): Json {
+  return {
+    hash: t.hash,
+    height: t.height.toString(),
+    index: t.index,
+    tx_result: txResultJson(t.result),
+    tx: b64(t.tx),
+  };
 }
 
-function checkTxJson(r: { code: number; data: Uint8Array; log: string; codespace: string; gasWanted: bigint; gasUsed: bigint }): Json {
-  return { code: r.code, data: b64(r.data), log: r.log, info: "", gas_wanted: r.gasWanted.toString(), gas_used: r.gasUsed.toString(), events: [], codespace: r.codespace };
+function checkTxJson(r: {
+  code: number;
+  data: Uint8Array;
+  log: string;
+  codespace: string;
+  gasWanted: bigint;
+  gasUsed: bigint;
+}): Json {
+  return {
+    code: r.code,
+    data: b64(r.data),
+    log: r.log,
+    info: "",
+    gas_wanted: r.gasWanted.toString(),
+    gas_used: r.gasUsed.toString(),
+    events: [],
+    codespace: r.codespace,
+  };
 }
 
 function validatorJson(v: { address: Uint8Array; pubKey: Uint8Array; power: bigint }): Json {
-  return { address: hex(v.address), pub_key: { type: "tendermint/PubKeyEd25519", value: b64(v.pubKey) }, voting_power: v.power.toString(), proposer_priority: "0" };
+  return {
+    address: hex(v.address),
+    pub_key: { type: "tendermint/PubKeyEd25519", value: b64(v.pubKey) },
+    voting_power: v.power.toString(),
+    proposer_priority: "0",
+  };
 }
 
 export const methods: Record<string, Method> = {
@@ -58,7 +116,9 @@ export const methods: Record<string, Method> = {
     const meta = latest > 0n ? await node.blockStore.loadMeta(latest) : null;
     const base = node.blockStore.base;
     const earliest = base > 0n ? await node.blockStore.loadMeta(base) : null;
-    const me = s.validators.validators.find((v) => Buffer.compare(Buffer.from(v.pubKey), Buffer.from(node.validatorKey.pubKey)) === 0);
+    const me = s.validators.validators.find(
+      (v) => Buffer.compare(Buffer.from(v.pubKey), Buffer.from(node.validatorKey.pubKey)) === 0,
+    );
     return {
       node_info: {
         protocol_version: { p2p: "8", block: "11", app: "1" },
@@ -78,7 +138,8 @@ export const methods: Record<string, Method> = {
         earliest_block_hash: hex(earliest?.blockId?.hash ?? new Uint8Array()),
         earliest_app_hash: hex(earliest?.header?.appHash ?? new Uint8Array()),
         earliest_block_height: base.toString(),
-        earliest_block_time: earliest === null ? "0001-01-01T00:00:00Z" : (headerJson(earliest.header!) as { time: string }).time,
+        earliest_block_time:
+          earliest === null ? "0001-01-01T00:00:00Z" : (headerJson(earliest.header!) as { time: string }).time,
         catching_up: node.catchingUp(),
       },
       validator_info: {
@@ -151,7 +212,22 @@ export const methods: Record<string, Method> = {
     });
     try {
       const check = await node.mempool.add(tx);
-      if (check.code !== 0) return { check_tx: checkTxJson(check), tx_result: txResultJson({ code: 0, data: new Uint8Array(), log: "", info: "", gasWanted: 0n, gasUsed: 0n, events: [], codespace: "" }), hash, height: "0" };
+      if (check.code !== 0)
+        return {
+          check_tx: checkTxJson(check),
+          tx_result: txResultJson({
+            code: 0,
+            data: new Uint8Array(),
+            log: "",
+            info: "",
+            gasWanted: 0n,
+            gasUsed: 0n,
+            events: [],
+            codespace: "",
+          }),
+          hash,
+          height: "0",
+        };
       const res = await included;
       if (res === null) throw internalError(`timed out waiting for tx ${hash} to be included in a block`);
       return { check_tx: checkTxJson(check), tx_result: txResultJson(res.result), hash, height: res.height.toString() };
@@ -180,10 +256,17 @@ export const methods: Record<string, Method> = {
     const per = Math.min(perPage, 100);
     const page = Number(optInt(p, "page", 1n, 1_000_000n) ?? 1n);
     const order = optString(p, "order_by") ?? "asc";
-    if (order !== "asc" && order !== "desc" && order !== "") throw internalError("expected order_by to be either `asc` or `desc` or empty");
+    if (order !== "asc" && order !== "desc" && order !== "")
+      throw internalError("expected order_by to be either `asc` or `desc` or empty");
     let res;
     try {
-      res = await node.txIndex.search(q, page, per, order === "desc" ? "desc" : "asc", node.config.rpc.max_tx_search_entries);
+      res = await node.txIndex.search(
+        q,
+        page,
+        per,
+        order === "desc" ? "desc" : "asc",
+        node.config.rpc.max_tx_search_entries,
+      );
     } catch (e) {
       wrapQueryError(e);
     }
@@ -208,7 +291,8 @@ export const methods: Record<string, Method> = {
     const per = Math.min(Number(optInt(p, "per_page", 1n, 1_000_000n) ?? 30n), 100);
     const page = Number(optInt(p, "page", 1n, 1_000_000n) ?? 1n);
     const order = optString(p, "order_by") ?? "asc";
-    if (order !== "asc" && order !== "desc" && order !== "") throw internalError("expected order_by to be either `asc` or `desc` or empty");
+    if (order !== "asc" && order !== "desc" && order !== "")
+      throw internalError("expected order_by to be either `asc` or `desc` or empty");
     let lo = node.blockStore.base;
     let hi = node.blockStore.height;
     for (const c of q) {
@@ -221,7 +305,10 @@ export const methods: Record<string, Method> = {
       if (c.op === "<=" && h < hi) hi = h;
     }
     const maxHeights = BigInt(Math.min(1000, node.config.rpc.max_tx_search_entries));
-    if (hi >= lo && hi - lo + 1n > maxHeights) throw invalidParams(`the query selects ${hi - lo + 1n} heights, more than ${maxHeights}; narrow it with block.height>=A AND block.height<=B`);
+    if (hi >= lo && hi - lo + 1n > maxHeights)
+      throw invalidParams(
+        `the query selects ${hi - lo + 1n} heights, more than ${maxHeights}; narrow it with block.height>=A AND block.height<=B`,
+      );
     const onlyHeight = q.every((c) => c.key === "block.height");
     const matched: bigint[] = [];
     for (let h = lo; h <= hi && h > 0n; h++) {
@@ -242,7 +329,8 @@ export const methods: Record<string, Method> = {
     for (const h of matched.slice((page - 1) * per, page * per)) {
       const block = await node.blockStore.loadBlock(h);
       const meta = await node.blockStore.loadMeta(h);
-      if (block !== null && meta !== null) blocks.push({ block_id: blockIdJson(meta.blockId), block: blockJson(block) });
+      if (block !== null && meta !== null)
+        blocks.push({ block_id: blockIdJson(meta.blockId), block: blockJson(block) });
     }
     return { blocks, total_count: matched.length.toString() };
   },
@@ -291,7 +379,10 @@ export const methods: Record<string, Method> = {
     const meta = await node.blockStore.loadMeta(h);
     const commit = await node.blockStore.loadSeenCommit(h);
     if (meta === null || commit === null) throw internalError(`commit for height ${h} not found`);
-    return { signed_header: { header: headerJson(meta.header!), commit: commitJson(commit) }, canonical: h < node.blockStore.height };
+    return {
+      signed_header: { header: headerJson(meta.header!), commit: commitJson(commit) },
+      canonical: h < node.blockStore.height,
+    };
   },
 
   async validators(node, p) {
@@ -302,7 +393,12 @@ export const methods: Record<string, Method> = {
     const perPage = Number(optInt(p, "per_page", 1n, 100n) ?? 30n);
     const page = Number(optInt(p, "page", 1n, 1_000_000n) ?? 1n);
     const vals = all.slice((page - 1) * perPage, page * perPage);
-    return { block_height: h.toString(), validators: vals.map(validatorJson), count: vals.length.toString(), total: all.length.toString() };
+    return {
+      block_height: h.toString(),
+      validators: vals.map(validatorJson),
+      count: vals.length.toString(),
+      total: all.length.toString(),
+    };
   },
 
   async genesis(node) {
@@ -323,13 +419,23 @@ export const methods: Record<string, Method> = {
   },
 
   async num_unconfirmed_txs(node) {
-    return { n_txs: node.mempool.size.toString(), total: node.mempool.size.toString(), total_bytes: node.mempool.bytes.toString(), txs: null };
+    return {
+      n_txs: node.mempool.size.toString(),
+      total: node.mempool.size.toString(),
+      total_bytes: node.mempool.bytes.toString(),
+      txs: null,
+    };
   },
 
   async unconfirmed_txs(node, p) {
     const limit = Number(optInt(p, "limit", 1n, 100n) ?? 30n);
     const txs = node.mempool.list(limit).map((t) => b64(t.tx));
-    return { n_txs: txs.length.toString(), total: node.mempool.size.toString(), total_bytes: node.mempool.bytes.toString(), txs };
+    return {
+      n_txs: txs.length.toString(),
+      total: node.mempool.size.toString(),
+      total_bytes: node.mempool.bytes.toString(),
+      txs,
+    };
   },
 };
 

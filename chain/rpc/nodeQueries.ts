@@ -1,10 +1,27 @@
 import { toBech32 } from "@cosmjs/encoding";
-import { GetBlockByHeightRequest, GetBlockByHeightResponse, GetLatestBlockResponse, GetLatestValidatorSetRequest, GetLatestValidatorSetResponse, GetNodeInfoResponse, GetSyncingResponse, GetValidatorSetByHeightRequest, GetValidatorSetByHeightResponse, type Validator as TmValidator } from "cosmjs-types/cosmos/base/tendermint/v1beta1/query";
+import {
+  GetBlockByHeightRequest,
+  GetBlockByHeightResponse,
+  GetLatestBlockResponse,
+  GetLatestValidatorSetRequest,
+  GetLatestValidatorSetResponse,
+  GetNodeInfoResponse,
+  GetSyncingResponse,
+  GetValidatorSetByHeightRequest,
+  GetValidatorSetByHeightResponse,
+  type Validator as TmValidator,
+} from "cosmjs-types/cosmos/base/tendermint/v1beta1/query";
 import type { Block as SdkBlock } from "cosmjs-types/cosmos/base/tendermint/v1beta1/types";
 import type { TxResponse } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { PubKey as Ed25519PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys";
 import { QueryHistoricalInfoRequest, QueryHistoricalInfoResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
-import { GetTxRequest, GetTxResponse, GetTxsEventRequest, GetTxsEventResponse, OrderBy } from "cosmjs-types/cosmos/tx/v1beta1/service";
+import {
+  GetTxRequest,
+  GetTxResponse,
+  GetTxsEventRequest,
+  GetTxsEventResponse,
+  OrderBy,
+} from "cosmjs-types/cosmos/tx/v1beta1/service";
 import { Tx } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import type { ResponseQuery } from "cosmjs-types/tendermint/abci/types";
 import type { Block } from "cosmjs-types/tendermint/types/block";
@@ -69,21 +86,35 @@ async function heightOrLatest(node: RpcBackend, h: bigint): Promise<bigint> {
   return h;
 }
 
-async function blockAt(node: RpcBackend, h: bigint): Promise<{ blockId: GetLatestBlockResponse["blockId"]; block: Block; sdkBlock: SdkBlock }> {
+async function blockAt(
+  node: RpcBackend,
+  h: bigint,
+): Promise<{ blockId: GetLatestBlockResponse["blockId"]; block: Block; sdkBlock: SdkBlock }> {
   const block = await node.blockStore.loadBlock(h);
   const meta = await node.blockStore.loadMeta(h);
   if (block === null || meta === null) throw notFound(`block at height ${h}`);
   const header = block.header!;
-  const sdkBlock: SdkBlock = { ...block, header: { ...header, proposerAddress: toBech32(bech32Prefix.consensus, header.proposerAddress) } } as unknown as SdkBlock;
+  const sdkBlock: SdkBlock = {
+    ...block,
+    header: { ...header, proposerAddress: toBech32(bech32Prefix.consensus, header.proposerAddress) },
+  } as unknown as SdkBlock;
   return { blockId: meta.blockId, block, sdkBlock };
 }
 
-async function validatorSet(node: RpcBackend, h: bigint, offset: bigint, limit: bigint): Promise<{ validators: TmValidator[]; total: bigint }> {
+async function validatorSet(
+  node: RpcBackend,
+  h: bigint,
+  offset: bigint,
+  limit: bigint,
+): Promise<{ validators: TmValidator[]; total: bigint }> {
   const set = await node.blockStore.loadValidators(h);
   if (set === null) throw notFound(`validator set at height ${h}`);
   const all = set.validators.map((v) => ({
     address: toBech32(bech32Prefix.consensus, v.address),
-    pubKey: { typeUrl: "/cosmos.crypto.ed25519.PubKey", value: Ed25519PubKey.encode({ key: v.pubKey?.ed25519 ?? new Uint8Array() }).finish() },
+    pubKey: {
+      typeUrl: "/cosmos.crypto.ed25519.PubKey",
+      value: Ed25519PubKey.encode({ key: v.pubKey?.ed25519 ?? new Uint8Array() }).finish(),
+    },
     votingPower: v.votingPower,
     proposerPriority: v.proposerPriority,
   }));
@@ -118,13 +149,19 @@ export const nodeQueryHandlers: Record<string, Handler> = {
     } catch (e) {
       throw invalid((e as Error).message);
     }
-    const limit = req.limit === 0n ? (req.pagination?.limit || 100n) : req.limit;
+    const limit = req.limit === 0n ? req.pagination?.limit || 100n : req.limit;
     if (limit > maxTxsPerPage) throw invalid(`limit ${limit} is larger than ${maxTxsPerPage}`);
     const page = req.page === 0n ? 1n : req.page;
     if (page > 1_000_000n) throw invalid("page is too large");
     let res;
     try {
-      res = await node.txIndex.search(q, Number(page), Number(limit), req.orderBy === OrderBy.ORDER_BY_DESC ? "desc" : "asc", node.config.rpc.max_tx_search_entries);
+      res = await node.txIndex.search(
+        q,
+        Number(page),
+        Number(limit),
+        req.orderBy === OrderBy.ORDER_BY_DESC ? "desc" : "asc",
+        node.config.rpc.max_tx_search_entries,
+      );
     } catch (e) {
       throw e instanceof CodedError ? invalid(e.message) : e;
     }
@@ -145,11 +182,18 @@ export const nodeQueryHandlers: Record<string, Handler> = {
     const req = decodeReq(QueryHistoricalInfoRequest.decode, data, "QueryHistoricalInfoRequest");
     if (req.height <= 0n) throw invalid("height cannot be negative or zero");
     const h = req.height;
-    const r = await node.app.query({ path: "/cosmos.staking.v1beta1.Query/HistoricalInfo", data, height: 0n, prove: false });
+    const r = await node.app.query({
+      path: "/cosmos.staking.v1beta1.Query/HistoricalInfo",
+      data,
+      height: 0n,
+      prove: false,
+    });
     if (r.code !== 0) throw new CodedError(r.codespace, r.code, r.log);
     const hist = QueryHistoricalInfoResponse.decode(r.value).hist!;
     const meta = h <= node.blockStore.height && h >= node.blockStore.base ? await node.blockStore.loadMeta(h) : null;
-    return QueryHistoricalInfoResponse.encode({ hist: { header: meta?.header ?? hist.header, valset: hist.valset } }).finish();
+    return QueryHistoricalInfoResponse.encode({
+      hist: { header: meta?.header ?? hist.header, valset: hist.valset },
+    }).finish();
   },
 
   async [`${tm}/GetNodeInfo`](node) {
@@ -165,7 +209,18 @@ export const nodeQueryHandlers: Record<string, Handler> = {
         moniker: node.config.moniker,
         other: { txIndex: node.txIndex === null ? "off" : "on", rpcAddress: `tcp://${node.rpcAddress}` },
       },
-      applicationVersion: { name: "tcompute", appName: "tcd", version: (await node.app.info({ version: cometbftVersion, blockVersion: 11n, p2pVersion: 8n, abciVersion: "2.0.0" })).version, gitCommit: "", buildTags: "", goVersion: `node ${process.versions.node}`, buildDeps: [], cosmosSdkVersion },
+      applicationVersion: {
+        name: "tcompute",
+        appName: "tcd",
+        version: (
+          await node.app.info({ version: cometbftVersion, blockVersion: 11n, p2pVersion: 8n, abciVersion: "2.0.0" })
+        ).version,
+        gitCommit: "",
+        buildTags: "",
+        goVersion: `node ${process.versions.node}`,
+        buildDeps: [],
+        cosmosSdkVersion,
+      },
     }).finish();
   },
 
@@ -186,30 +241,74 @@ export const nodeQueryHandlers: Record<string, Handler> = {
   async [`${tm}/GetLatestValidatorSet`](node, data) {
     const req = decodeReq(GetLatestValidatorSetRequest.decode, data, "GetLatestValidatorSetRequest");
     const h = node.blockStore.height;
-    const { validators, total } = await validatorSet(node, h, req.pagination?.offset ?? 0n, req.pagination?.limit ?? 0n);
-    return GetLatestValidatorSetResponse.encode({ blockHeight: h, validators, pagination: { nextKey: new Uint8Array(), total } }).finish();
+    const { validators, total } = await validatorSet(
+      node,
+      h,
+      req.pagination?.offset ?? 0n,
+      req.pagination?.limit ?? 0n,
+    );
+    return GetLatestValidatorSetResponse.encode({
+      blockHeight: h,
+      validators,
+      pagination: { nextKey: new Uint8Array(), total },
+    }).finish();
   },
 
   async [`${tm}/GetValidatorSetByHeight`](node, data) {
     const req = decodeReq(GetValidatorSetByHeightRequest.decode, data, "GetValidatorSetByHeightRequest");
     if (req.height <= 0n) throw invalid("height must be positive");
     const h = await heightOrLatest(node, req.height);
-    const { validators, total } = await validatorSet(node, h, req.pagination?.offset ?? 0n, req.pagination?.limit ?? 0n);
-    return GetValidatorSetByHeightResponse.encode({ blockHeight: h, validators, pagination: { nextKey: new Uint8Array(), total } }).finish();
+    const { validators, total } = await validatorSet(
+      node,
+      h,
+      req.pagination?.offset ?? 0n,
+      req.pagination?.limit ?? 0n,
+    );
+    return GetValidatorSetByHeightResponse.encode({
+      blockHeight: h,
+      validators,
+      pagination: { nextKey: new Uint8Array(), total },
+    }).finish();
   },
 };
 
 /** An ABCI query: a node-level path answered here, every other path by the application. */
-export async function abciQuery(node: RpcBackend, req: { path: string; data: Uint8Array; height: bigint }): Promise<ResponseQuery> {
+export async function abciQuery(
+  node: RpcBackend,
+  req: { path: string; data: Uint8Array; height: bigint },
+): Promise<ResponseQuery> {
   const h = Object.prototype.hasOwnProperty.call(nodeQueryHandlers, req.path) ? nodeQueryHandlers[req.path] : undefined;
   if (h === undefined) return node.app.query({ ...req, prove: false });
   const height = node.app.height;
   try {
-    if (req.height !== 0n && req.height !== height) throw invalid(`historical queries are not served: latest height is ${height}, requested ${req.height} (see docs/state.md)`);
+    if (req.height !== 0n && req.height !== height)
+      throw invalid(
+        `historical queries are not served: latest height is ${height}, requested ${req.height} (see docs/state.md)`,
+      );
     const value = await h(node, req.data);
-    return { code: 0, log: "", info: "", index: 0n, key: new Uint8Array(), value, proofOps: undefined, height, codespace: "" };
+    return {
+      code: 0,
+      log: "",
+      info: "",
+      index: 0n,
+      key: new Uint8Array(),
+      value,
+      proofOps: undefined,
+      height,
+      codespace: "",
+    };
   } catch (e) {
     const err = toCodedError(e);
-    return { code: err.code, log: err.message, info: "", index: 0n, key: new Uint8Array(), value: new Uint8Array(), proofOps: undefined, height, codespace: err.codespace };
+    return {
+      code: err.code,
+      log: err.message,
+      info: "",
+      index: 0n,
+      key: new Uint8Array(),
+      value: new Uint8Array(),
+      proofOps: undefined,
+      height,
+      codespace: err.codespace,
+    };
   }
 }

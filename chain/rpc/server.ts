@@ -75,7 +75,12 @@ function parseRequest(raw: unknown): Request | Json | null {
   const method = typeof r["method"] === "string" ? r["method"] : "";
   const params = r["params"] ?? {};
   if (typeof params !== "object" || params === null || Array.isArray(params)) {
-    return fail(id, -32602, "Invalid params", "error converting json params to arguments: params must be an object of named params");
+    return fail(
+      id,
+      -32602,
+      "Invalid params",
+      "error converting json params to arguments: params must be an object of named params",
+    );
   }
   return { id, method, params: params as Params };
 }
@@ -84,7 +89,10 @@ function isRequest(x: Request | Json): x is Request {
   return typeof x === "object" && x !== null && !Array.isArray(x) && "method" in x && "params" in x;
 }
 
-export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcBackend; logger: Logger }): Promise<RpcServer> {
+export async function createRpcServer(
+  opts: RpcServerOptions,
+  deps: { node: RpcBackend; logger: Logger },
+): Promise<RpcServer> {
   const { node, logger } = deps;
 
   async function call(req: Request): Promise<Json> {
@@ -101,7 +109,13 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
   }
 
   const cfg = opts.config;
-  const tooLarge = (id: Id) => fail(id, -32001, "Response too large", `the answer is larger than rpc.max_response_bytes (${cfg.max_response_bytes}); ask for less (one request, a smaller page)`);
+  const tooLarge = (id: Id) =>
+    fail(
+      id,
+      -32001,
+      "Response too large",
+      `the answer is larger than rpc.max_response_bytes (${cfg.max_response_bytes}); ask for less (one request, a smaller page)`,
+    );
 
   /** One call's answer as JSON text, replaced by error -32001 when larger than `budget` bytes. */
   async function callText(req: Request, budget: number): Promise<string> {
@@ -128,7 +142,17 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
     }
     const entries = Array.isArray(raw) ? raw : [raw];
     if (entries.length > cfg.max_batch_requests) {
-      return { status: 200, text: JSON.stringify(fail(null, -32600, "Invalid Request", `batch of ${entries.length} requests is longer than rpc.max_batch_requests (${cfg.max_batch_requests})`)) };
+      return {
+        status: 200,
+        text: JSON.stringify(
+          fail(
+            null,
+            -32600,
+            "Invalid Request",
+            `batch of ${entries.length} requests is longer than rpc.max_batch_requests (${cfg.max_batch_requests})`,
+          ),
+        ),
+      };
     }
     let parsed: Array<Request | Json | null>;
     try {
@@ -152,7 +176,7 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
     for (let k = reqs.length - 1; k >= 0; k--) reserve[k] = reserve[k + 1]! + minimal[k]!;
     const out: string[] = [];
     let used = 2;
-    for (let i = 0; i < reqs.length; ) {
+    for (let i = 0; i < reqs.length;) {
       const r = reqs[i]!;
       if (!isRequest(r)) {
         out.push(JSON.stringify(r));
@@ -161,13 +185,18 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
         continue;
       }
       let j = i + 1;
-      if (broadcasts.has(r.method)) while (j < reqs.length && isRequest(reqs[j]!) && broadcasts.has((reqs[j] as Request).method)) j++;
+      if (broadcasts.has(r.method))
+        while (j < reqs.length && isRequest(reqs[j]!) && broadcasts.has((reqs[j] as Request).method)) j++;
       const group = reqs.slice(i, j) as Request[];
       const room = cfg.max_response_bytes - used - reserve[i + 1]!;
-      const texts = room <= 0 ? group.map((g) => JSON.stringify(tooLarge(g.id))) : await Promise.all(group.map((g) => callText(g, room)));
+      const texts =
+        room <= 0
+          ? group.map((g) => JSON.stringify(tooLarge(g.id)))
+          : await Promise.all(group.map((g) => callText(g, room)));
       for (let k = 0; k < texts.length; k++) {
         let t = texts[k]!;
-        if (used + t.length + 1 + reserve[i + k + 1]! > cfg.max_response_bytes) t = JSON.stringify(tooLarge(group[k]!.id));
+        if (used + t.length + 1 + reserve[i + k + 1]! > cfg.max_response_bytes)
+          t = JSON.stringify(tooLarge(group[k]!.id));
         out.push(t);
         used += t.length + 1;
       }
@@ -179,7 +208,10 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
 
   /** CORS as CometBFT's: none unless rpc.cors_allowed_origins lists the request's origin (or "*"). */
   function cors(req: IncomingMessage, res: ServerResponse): void {
-    applyCors(req, res, cfg.cors_allowed_origins, { methods: "HEAD, GET, POST", headers: "Origin, Accept, Content-Type, X-Requested-With, X-Server-Time" });
+    applyCors(req, res, cfg.cors_allowed_origins, {
+      methods: "HEAD, GET, POST",
+      headers: "Origin, Accept, Content-Type, X-Requested-With, X-Server-Time",
+    });
   }
 
   function send(res: ServerResponse, status: number, body: Json | string, type = "application/json"): void {
@@ -198,7 +230,10 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
     const url = new URL(req.url ?? "/", "http://localhost");
     const name = url.pathname.slice(1);
     const listEndpoints = () => {
-      const links = Object.keys(methods).sort().map((m) => `<a href="/${m}">/${m}</a>`).join("<br>");
+      const links = Object.keys(methods)
+        .sort()
+        .map((m) => `<a href="/${m}">/${m}</a>`)
+        .join("<br>");
       send(res, 200, `<html><body>Available endpoints:<br>${links}</body></html>`, "text/html");
     };
     // As CometBFT's mux: `/<method>` (GET or POST) takes its params from the URI and answers an
@@ -231,7 +266,12 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
       res,
       opts.config.max_body_bytes,
       // CometBFT's http.MaxBytesReader fails the read: HTTP 400, -32600.
-      () => send(res, 400, fail(null, -32600, "Invalid Request", "error reading request body: http: request body too large")),
+      () =>
+        send(
+          res,
+          400,
+          fail(null, -32600, "Invalid Request", "error reading request body: http: request body too large"),
+        ),
       (body) => {
         if (body.length === 0) return listEndpoints();
         void handleBody(body.toString("utf8")).then((r) => send(res, r.status, r.text));
@@ -271,7 +311,8 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
     const sendWs = (msg: Json) => sendWsText(JSON.stringify(msg));
     const unsubscribeBus = node.eventBus.subscribe((e) => {
       if (subs.length === 0) return;
-      for (const m of matchEvent(subs, e)) sendWs(ok(m.sub.id, { query: m.sub.text, data: m.data, events: eventMapJson(m.events) }));
+      for (const m of matchEvent(subs, e))
+        sendWs(ok(m.sub.id, { query: m.sub.text, data: m.data, events: eventMapJson(m.events) }));
     });
     ws.on("message", (data, isBinary) => {
       if (isBinary) return sendWs(parseError("binary messages are not accepted"));
@@ -299,9 +340,17 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
           return sendWs(fail(req.id, -32602, "Invalid params", (e as Error).message));
         }
         if (subs.length >= opts.config.max_subscriptions_per_client) {
-          return sendWs(fail(req.id, -32603, "Internal error", `max_subscriptions_per_client ${opts.config.max_subscriptions_per_client} reached`));
+          return sendWs(
+            fail(
+              req.id,
+              -32603,
+              "Internal error",
+              `max_subscriptions_per_client ${opts.config.max_subscriptions_per_client} reached`,
+            ),
+          );
         }
-        if (subs.some((s) => s.text === text)) return sendWs(fail(req.id, -32603, "Internal error", "already subscribed"));
+        if (subs.some((s) => s.text === text))
+          return sendWs(fail(req.id, -32603, "Internal error", "already subscribed"));
         subs.push({ id: req.id, text, query });
         return sendWs(ok(req.id, {}));
       }
@@ -310,7 +359,14 @@ export async function createRpcServer(opts: RpcServerOptions, deps: { node: RpcB
         return sendWs(ok(req.id, {}));
       }
       if (inFlight >= cfg.max_ws_concurrent_requests) {
-        return sendWs(fail(req.id, -32003, "Too many requests", `this connection already has rpc.max_ws_concurrent_requests (${cfg.max_ws_concurrent_requests}) requests in progress; wait for their answers`));
+        return sendWs(
+          fail(
+            req.id,
+            -32003,
+            "Too many requests",
+            `this connection already has rpc.max_ws_concurrent_requests (${cfg.max_ws_concurrent_requests}) requests in progress; wait for their answers`,
+          ),
+        );
       }
       inFlight++;
       void call(req)

@@ -14,7 +14,9 @@ export function eventPayloads(e: NodeEvent): Array<{ tmEvent: string; readonly e
         },
         data: () => ({
           type: "tendermint/event/Tx",
-          value: { TxResult: { height: e.height.toString(), index: e.index, tx: b64(e.tx), result: txResultJson(e.result) } },
+          value: {
+            TxResult: { height: e.height.toString(), index: e.index, tx: b64(e.tx), result: txResultJson(e.result) },
+          },
         }),
       },
     ];
@@ -41,7 +43,11 @@ export function eventPayloads(e: NodeEvent): Array<{ tmEvent: string; readonly e
         },
       }),
     },
-    { tmEvent: "NewBlockHeader", events: headerEvents, data: () => ({ type: "tendermint/event/NewBlockHeader", value: { header: headerJson(e.block.header!) } }) },
+    {
+      tmEvent: "NewBlockHeader",
+      events: headerEvents,
+      data: () => ({ type: "tendermint/event/NewBlockHeader", value: { header: headerJson(e.block.header!) } }),
+    },
   ];
 }
 
@@ -52,7 +58,10 @@ export interface Subscription {
 }
 
 /** The messages a client's subscriptions should receive for one node event. */
-export function matchEvent(subs: readonly Subscription[], e: NodeEvent): Array<{ sub: Subscription; events: EventMap; data: Json }> {
+export function matchEvent(
+  subs: readonly Subscription[],
+  e: NodeEvent,
+): Array<{ sub: Subscription; events: EventMap; data: Json }> {
   const out: Array<{ sub: Subscription; events: EventMap; data: Json }> = [];
   for (const payload of eventPayloads(e)) {
     let data: Json | undefined;

@@ -1,4 +1,9 @@
-import { MisbehaviorType, type Misbehavior, type RequestFinalizeBlock, type ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
+import {
+  MisbehaviorType,
+  type Misbehavior,
+  type RequestFinalizeBlock,
+  type ResponseFinalizeBlock,
+} from "cosmjs-types/tendermint/abci/types";
 import type { Evidence } from "cosmjs-types/tendermint/types/evidence";
 import { Block } from "cosmjs-types/tendermint/types/block";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
@@ -25,7 +30,15 @@ export interface ProposedBlock {
 }
 
 /** Builds the next block on `state`: the header commits to the txs, the last commit and state. */
-export function makeBlock(state: ChainState, txs: Uint8Array[], lastCommit: Commit, proposer: Uint8Array, time: Timestamp, appVersion: bigint, evidence: Evidence[] = []): ProposedBlock {
+export function makeBlock(
+  state: ChainState,
+  txs: Uint8Array[],
+  lastCommit: Commit,
+  proposer: Uint8Array,
+  time: Timestamp,
+  appVersion: bigint,
+  evidence: Evidence[] = [],
+): ProposedBlock {
   const height = state.lastBlockHeight + 1n;
   const header: Header = {
     version: { block: blockProtocol, app: appVersion },
@@ -46,7 +59,11 @@ export function makeBlock(state: ChainState, txs: Uint8Array[], lastCommit: Comm
   const block: Block = { header, data: { txs }, evidence: { evidence }, lastCommit };
   const bytes = Block.encode(block).finish();
   const parts = makePartSet(bytes);
-  return { block, blockId: { hash: headerHash(header), partSetHeader: { total: parts.total, hash: parts.hash } }, bytes };
+  return {
+    block,
+    blockId: { hash: headerHash(header), partSetHeader: { total: parts.total, hash: parts.hash } },
+    bytes,
+  };
 }
 
 /** Where executed blocks are published (the node's event bus); chain/state knows no more of it. */
@@ -69,7 +86,10 @@ export function commitInfo(commit: Commit | undefined, validators: ValidatorSet 
   const flags = new Map(commit.signatures.map((s) => [hexAddress(s.validatorAddress), s.blockIdFlag]));
   return {
     round: commit.round,
-    votes: validators.validators.map((v) => ({ validator: { address: Buffer.from(v.address, "hex"), power: v.power }, blockIdFlag: flags.get(v.address) ?? BlockIDFlag.BLOCK_ID_FLAG_ABSENT })),
+    votes: validators.validators.map((v) => ({
+      validator: { address: Buffer.from(v.address, "hex"), power: v.power },
+      blockIdFlag: flags.get(v.address) ?? BlockIDFlag.BLOCK_ID_FLAG_ABSENT,
+    })),
   };
 }
 
@@ -79,13 +99,23 @@ export function misbehaviorOf(evidence: readonly Evidence[]): Misbehavior[] {
   for (const e of evidence) {
     const d = e.duplicateVoteEvidence;
     if (d === undefined || d.voteA === undefined) continue;
-    out.push({ type: MisbehaviorType.DUPLICATE_VOTE, validator: { address: d.voteA.validatorAddress, power: d.validatorPower }, height: d.voteA.height, time: d.timestamp, totalVotingPower: d.totalVotingPower });
+    out.push({
+      type: MisbehaviorType.DUPLICATE_VOTE,
+      validator: { address: d.voteA.validatorAddress, power: d.validatorPower },
+      height: d.voteA.height,
+      time: d.timestamp,
+      totalVotingPower: d.totalVotingPower,
+    });
   }
   return out;
 }
 
 /** FinalizeBlock's request for a block: the same on first execution and on handshake replay. */
-export function finalizeRequest(block: Block, hash: Uint8Array, lastValidators: ValidatorSet | null): RequestFinalizeBlock {
+export function finalizeRequest(
+  block: Block,
+  hash: Uint8Array,
+  lastValidators: ValidatorSet | null,
+): RequestFinalizeBlock {
   const header = block.header!;
   return {
     txs: block.data?.txs ?? [],
@@ -103,7 +133,10 @@ export function finalizeRequest(block: Block, hash: Uint8Array, lastValidators: 
  * The sets after block H: H+1 gets the set decided at H-1, H+2 the current next set with the
  * app's updates applied; each advanced one proposer step, as CometBFT's updateState.
  */
-export function nextValidatorSets(state: ChainState, results: ResponseFinalizeBlock): { validators: ValidatorSet; nextValidators: ValidatorSet } {
+export function nextValidatorSets(
+  state: ChainState,
+  results: ResponseFinalizeBlock,
+): { validators: ValidatorSet; nextValidators: ValidatorSet } {
   const updates = results.validatorUpdates.map((u) => {
     const pk = u.pubKey.ed25519;
     if (pk === undefined || pk.length !== 32) throw new Error("validator update without a 32-byte ed25519 key");
@@ -119,7 +152,13 @@ export function nextValidatorSets(state: ChainState, results: ResponseFinalizeBl
  * the block with its results and commit (one batch), Commit the app's state, then index, clean
  * the mempool and publish. A crash after the save replays the block from the store on start.
  */
-export async function applyBlock(deps: ExecutorDeps, state: ChainState, p: ProposedBlock, seenCommit: Commit, extendedCommit?: ExtendedCommit): Promise<{ state: ChainState; results: ResponseFinalizeBlock }> {
+export async function applyBlock(
+  deps: ExecutorDeps,
+  state: ChainState,
+  p: ProposedBlock,
+  seenCommit: Commit,
+  extendedCommit?: ExtendedCommit,
+): Promise<{ state: ChainState; results: ResponseFinalizeBlock }> {
   const header = p.block.header!;
   const txs = p.block.data?.txs ?? [];
   const hashes = txs.map(hashTx);

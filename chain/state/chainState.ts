@@ -46,7 +46,9 @@ export function makeValidator(pubKey: Uint8Array, power: bigint, name: string): 
 
 /** CometBFT orders a validator set by voting power (descending), then address. */
 export function sortValidators(vals: Validator[]): Validator[] {
-  return [...vals].sort((a, b) => (a.power !== b.power ? (a.power > b.power ? -1 : 1) : Buffer.compare(Buffer.from(a.address), Buffer.from(b.address))));
+  return [...vals].sort((a, b) =>
+    a.power !== b.power ? (a.power > b.power ? -1 : 1) : Buffer.compare(Buffer.from(a.address), Buffer.from(b.address)),
+  );
 }
 
 export function setHash(set: ValidatorSet): Uint8Array {
@@ -62,15 +64,29 @@ export function genesisSet(vals: readonly Validator[]): ValidatorSet {
 
 /** A set as CometBFT's protobuf ValidatorSet (kept per height in the block store). */
 export function setToProto(set: ValidatorSet): PbValidatorSet {
-  const validators = set.entries().map((v) => ({ address: Buffer.from(v.address, "hex"), pubKey: { ed25519: v.pubKey }, votingPower: v.power, proposerPriority: v.priority }));
+  const validators = set.entries().map((v) => ({
+    address: Buffer.from(v.address, "hex"),
+    pubKey: { ed25519: v.pubKey },
+    votingPower: v.power,
+    proposerPriority: v.priority,
+  }));
   const p = set.proposer;
-  return { validators, proposer: validators.find((v) => hexAddress(v.address) === p.address), totalVotingPower: set.totalPower };
+  return {
+    validators,
+    proposer: validators.find((v) => hexAddress(v.address) === p.address),
+    totalVotingPower: set.totalPower,
+  };
 }
 
 export function setFromProto(pb: PbValidatorSet): ValidatorSet {
   const vals = pb.validators.map((v) => {
     if (v.pubKey?.ed25519 === undefined) throw new Error("stored validator without an ed25519 key");
-    return { address: hexAddress(v.address), pubKey: v.pubKey.ed25519, power: v.votingPower, priority: v.proposerPriority };
+    return {
+      address: hexAddress(v.address),
+      pubKey: v.pubKey.ed25519,
+      power: v.votingPower,
+      priority: v.proposerPriority,
+    };
   });
   return ValidatorSet.restore(vals, pb.proposer === undefined ? null : hexAddress(pb.proposer.address));
 }

@@ -34,11 +34,18 @@ export interface ValidationDeps {
   evidence: { checkBlock(list: readonly Evidence[]): Promise<void> } | null;
 }
 
-const eq = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean => a !== undefined && b !== undefined && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+const eq = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
+  a !== undefined && b !== undefined && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 const hex = (b: Uint8Array | undefined) => (b === undefined ? "none" : Buffer.from(b).toString("hex").toUpperCase());
 
 export function sameBlockId(a: BlockID | undefined, b: BlockID | undefined): boolean {
-  return a !== undefined && b !== undefined && eq(a.hash, b.hash) && a.partSetHeader?.total === b.partSetHeader?.total && eq(a.partSetHeader?.hash, b.partSetHeader?.hash);
+  return (
+    a !== undefined &&
+    b !== undefined &&
+    eq(a.hash, b.hash) &&
+    a.partSetHeader?.total === b.partSetHeader?.total &&
+    eq(a.partSetHeader?.hash, b.partSetHeader?.hash)
+  );
 }
 
 /**
@@ -47,7 +54,14 @@ export function sameBlockId(a: BlockID | undefined, b: BlockID | undefined): boo
  * (a commit slot over the block, a nil slot over nil); the commit slots hold more than 2/3 of
  * the power. Throws stateErrors.invalidCommit.
  */
-export function verifyCommit(chainId: string, set: ValidatorSet, h: bigint, blockId: BlockID, c: Commit, cache: SignatureCache): void {
+export function verifyCommit(
+  chainId: string,
+  set: ValidatorSet,
+  h: bigint,
+  blockId: BlockID,
+  c: Commit,
+  cache: SignatureCache,
+): void {
   const bad = (why: string) => stateErrors.invalidCommit.wrap(`commit for height ${h}: ${why}`);
   if (c.height !== h) throw bad(`it is for height ${c.height}`);
   if (!sameBlockId(c.blockId, blockId)) throw bad(`it is for block ${hex(c.blockId?.hash)}, not ${hex(blockId.hash)}`);
@@ -61,13 +75,24 @@ export function verifyCommit(chainId: string, set: ValidatorSet, h: bigint, bloc
       if (s.validatorAddress.length !== 0 || s.signature.length !== 0) throw bad(`absent slot ${i} carries a signer`);
       continue;
     }
-    if (s.blockIdFlag !== BlockIDFlag.BLOCK_ID_FLAG_COMMIT && s.blockIdFlag !== BlockIDFlag.BLOCK_ID_FLAG_NIL) throw bad(`slot ${i} has flag ${s.blockIdFlag}`);
+    if (s.blockIdFlag !== BlockIDFlag.BLOCK_ID_FLAG_COMMIT && s.blockIdFlag !== BlockIDFlag.BLOCK_ID_FLAG_NIL)
+      throw bad(`slot ${i} has flag ${s.blockIdFlag}`);
     const val = vals[i]!;
-    if (hexAddress(s.validatorAddress) !== val.address) throw bad(`slot ${i} is signed by ${hexAddress(s.validatorAddress)}, not the set's validator ${val.address}`);
+    if (hexAddress(s.validatorAddress) !== val.address)
+      throw bad(`slot ${i} is signed by ${hexAddress(s.validatorAddress)}, not the set's validator ${val.address}`);
     if (s.timestamp === undefined) throw bad(`slot ${i} has no timestamp`);
     const forBlock = s.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT;
-    const signed = forBlock ? c.blockId! : { hash: new Uint8Array(), partSetHeader: { total: 0, hash: new Uint8Array() } };
-    if (!cache.verify(val.pubKey, voteSignBytes(chainId, SignedMsgType.precommit, h, c.round, signed, s.timestamp), s.signature)) throw bad(`slot ${i} (${val.address}): invalid signature`);
+    const signed = forBlock
+      ? c.blockId!
+      : { hash: new Uint8Array(), partSetHeader: { total: 0, hash: new Uint8Array() } };
+    if (
+      !cache.verify(
+        val.pubKey,
+        voteSignBytes(chainId, SignedMsgType.precommit, h, c.round, signed, s.timestamp),
+        s.signature,
+      )
+    )
+      throw bad(`slot ${i} (${val.address}): invalid signature`);
     if (forBlock) power += val.power;
   }
   if (!set.hasTwoThirds(power)) throw bad(`signed by ${power} of ${set.totalPower} power, not more than 2/3`);
@@ -117,9 +142,11 @@ export async function validateBlock(state: ChainState, pb: ProposedBlock, deps: 
   if (hd === undefined) throw bad("no header");
   // The header against the state.
   if (hd.version?.block !== blockProtocol) throw bad(`block protocol ${hd.version?.block}, expected ${blockProtocol}`);
-  if (hd.chainId !== state.chainId) throw bad(`chain ${JSON.stringify(hd.chainId)}, expected ${JSON.stringify(state.chainId)}`);
+  if (hd.chainId !== state.chainId)
+    throw bad(`chain ${JSON.stringify(hd.chainId)}, expected ${JSON.stringify(state.chainId)}`);
   if (hd.height !== height) throw bad(`expected height ${height}`);
-  if (!sameBlockId(hd.lastBlockId, state.lastBlockId)) throw bad(`last block ${hex(hd.lastBlockId?.hash)}, expected ${hex(state.lastBlockId.hash)}`);
+  if (!sameBlockId(hd.lastBlockId, state.lastBlockId))
+    throw bad(`last block ${hex(hd.lastBlockId?.hash)}, expected ${hex(state.lastBlockId.hash)}`);
   if (!eq(hd.appHash, state.appHash)) throw bad(`app_hash ${hex(hd.appHash)}, expected ${hex(state.appHash)}`);
   if (!eq(hd.lastResultsHash, state.lastResultsHash)) throw bad("wrong last_results_hash");
   if (!eq(hd.validatorsHash, setHash(state.validators))) throw bad("wrong validators_hash");
@@ -127,15 +154,18 @@ export async function validateBlock(state: ChainState, pb: ProposedBlock, deps: 
   if (!eq(hd.consensusHash, state.consensusHash)) throw bad("wrong consensus_hash");
   // As CometBFT: a validator of the set (a value re-proposed in a later round keeps the header
   // of its first proposer; the proposal's signer is checked against the round's proposer).
-  if (hd.proposerAddress.length !== 20 || state.validators.get(hexAddress(hd.proposerAddress)) === undefined) throw bad(`proposer ${hex(hd.proposerAddress)} is not a validator`);
+  if (hd.proposerAddress.length !== 20 || state.validators.get(hexAddress(hd.proposerAddress)) === undefined)
+    throw bad(`proposer ${hex(hd.proposerAddress)} is not a validator`);
   // The block's identity: the header hash and the part set of its bytes.
   if (!eq(pb.blockId.hash, headerHash(hd))) throw bad("block id is not the header's hash");
-  if (BigInt(pb.bytes.length) > state.maxBlockBytes) throw bad(`${pb.bytes.length} bytes exceeds max_bytes ${state.maxBlockBytes}`);
+  if (BigInt(pb.bytes.length) > state.maxBlockBytes)
+    throw bad(`${pb.bytes.length} bytes exceeds max_bytes ${state.maxBlockBytes}`);
   // The store keeps the decoded block and serves and replays its re-encoding: bytes that are not
   // that encoding would leave a committed block whose part set no node can serve or replay.
   if (!eq(Block.encode(pb.block).finish(), pb.bytes)) throw bad("block bytes are not the block's canonical encoding");
   const parts = makePartSet(pb.bytes);
-  if (pb.blockId.partSetHeader?.total !== parts.total || !eq(pb.blockId.partSetHeader.hash, parts.hash)) throw bad("part set does not match the block's bytes");
+  if (pb.blockId.partSetHeader?.total !== parts.total || !eq(pb.blockId.partSetHeader.hash, parts.hash))
+    throw bad("part set does not match the block's bytes");
   // The body against the header.
   const txs = pb.block.data?.txs ?? [];
   if (!eq(hd.dataHash, dataHash(txs))) throw bad("data_hash does not match the txs");
@@ -150,13 +180,16 @@ export async function validateBlock(state: ChainState, pb: ProposedBlock, deps: 
   if (hd.time === undefined) throw bad("no time");
   if (height === state.initialHeight) {
     if (lc.signatures.length > 0) throw bad("the first block cannot carry last commit signatures");
-    if (compareTime(hd.time, state.lastBlockTime) !== 0) throw bad(`time ${formatTime(hd.time)} is not the genesis time ${formatTime(state.lastBlockTime)}`);
+    if (compareTime(hd.time, state.lastBlockTime) !== 0)
+      throw bad(`time ${formatTime(hd.time)} is not the genesis time ${formatTime(state.lastBlockTime)}`);
   } else {
     if (state.lastValidators === null) throw bad("no validator set for the last height");
     verifyCommit(state.chainId, state.lastValidators, height - 1n, state.lastBlockId, lc, deps.cache);
-    if (compareTime(hd.time, state.lastBlockTime) <= 0) throw bad(`time ${formatTime(hd.time)} is not after the last block's ${formatTime(state.lastBlockTime)}`);
+    if (compareTime(hd.time, state.lastBlockTime) <= 0)
+      throw bad(`time ${formatTime(hd.time)} is not after the last block's ${formatTime(state.lastBlockTime)}`);
     const median = medianTime(lc, state.lastValidators);
-    if (compareTime(hd.time, median) !== 0) throw bad(`time ${formatTime(hd.time)} is not the median time ${formatTime(median)} of the last commit`);
+    if (compareTime(hd.time, median) !== 0)
+      throw bad(`time ${formatTime(hd.time)} is not the median time ${formatTime(median)} of the last commit`);
   }
   if (deps.evidence !== null) await deps.evidence.checkBlock(evidence);
 }

@@ -8,7 +8,10 @@ export interface AsyncKV {
   /** Applies every write at once (one LevelDB batch, fsynced). */
   write(ops: ReadonlyArray<readonly [string, Uint8Array | null]>): Promise<void>;
   /** Entries whose key starts with prefix, ascending (or descending with reverse). */
-  scan(prefix: string, opts?: { reverse?: boolean; limit?: number; gte?: string; lt?: string }): AsyncIterable<[string, Uint8Array]>;
+  scan(
+    prefix: string,
+    opts?: { reverse?: boolean; limit?: number; gte?: string; lt?: string },
+  ): AsyncIterable<[string, Uint8Array]>;
   close(): Promise<void>;
 }
 

@@ -65,7 +65,8 @@ export class BlockStore {
 
   async save(b: SavedBlock): Promise<void> {
     const h = b.block.header!.height;
-    if (this._height !== 0n && h !== this._height + 1n) throw new Error(`block store at ${this._height} cannot save height ${h}`);
+    if (this._height !== 0n && h !== this._height + 1n)
+      throw new Error(`block store at ${this._height} cannot save height ${h}`);
     const ops: Array<[string, Uint8Array]> = [
       [k.block(h), Block.encode(b.block).finish()],
       [k.meta(h), BlockMeta.encode(b.meta).finish()],
@@ -78,10 +79,12 @@ export class BlockStore {
       [k.height, utf8(h.toString())],
     ];
     if (this._base === 0n) ops.push([k.base, utf8(h.toString())]);
-    if (b.extendedCommit !== undefined) ops.push([k.extendedCommit(h), ExtendedCommit.encode(b.extendedCommit).finish()]);
+    if (b.extendedCommit !== undefined)
+      ops.push([k.extendedCommit(h), ExtendedCommit.encode(b.extendedCommit).finish()]);
     // Evidence is marked committed with its block, so that it is never included twice.
     for (const ev of b.block.evidence?.evidence ?? []) {
-      if (ev.duplicateVoteEvidence !== undefined) ops.push([k.evidence(evidenceHash(ev.duplicateVoteEvidence)), utf8(h.toString())]);
+      if (ev.duplicateVoteEvidence !== undefined)
+        ops.push([k.evidence(evidenceHash(ev.duplicateVoteEvidence)), utf8(h.toString())]);
     }
     await this.kv.write(ops);
     if (this._base === 0n) this._base = h;

@@ -19,7 +19,8 @@ export interface Condition {
 
 export type EventQuery = Condition[];
 
-const tokenPattern = /\s*(?:('(?:[^'\\]|\\.)*')|(<=|>=|=|<|>)|(AND\b)|(CONTAINS\b)|(EXISTS\b)|([A-Za-z0-9_][A-Za-z0-9_.\-/]*)|(-?[0-9]+(?:\.[0-9]+)?))/y;
+const tokenPattern =
+  /\s*(?:('(?:[^'\\]|\\.)*')|(<=|>=|=|<|>)|(AND\b)|(CONTAINS\b)|(EXISTS\b)|([A-Za-z0-9_][A-Za-z0-9_.\-/]*)|(-?[0-9]+(?:\.[0-9]+)?))/y;
 
 export function parseEventQuery(text: string): EventQuery {
   if (text.length > 4096) throw queryErrors.invalid.wrap("query longer than 4096 characters");
@@ -30,14 +31,18 @@ export function parseEventQuery(text: string): EventQuery {
     if (/^\s*$/.test(text.slice(pos))) break;
     tokenPattern.lastIndex = pos;
     const m = tokenPattern.exec(text);
-    if (m === null) throw queryErrors.invalid.wrap(`unexpected input at position ${pos}: ${JSON.stringify(text.slice(pos, pos + 20))}`);
+    if (m === null)
+      throw queryErrors.invalid.wrap(
+        `unexpected input at position ${pos}: ${JSON.stringify(text.slice(pos, pos + 20))}`,
+      );
     pos = tokenPattern.lastIndex;
     if (m[1] !== undefined) tokens.push({ t: "str", v: m[1].slice(1, -1).replace(/\\(.)/g, "$1") });
     else if (m[2] !== undefined) tokens.push({ t: "op", v: m[2] });
     else if (m[3] !== undefined) tokens.push({ t: "and", v: "AND" });
     else if (m[4] !== undefined) tokens.push({ t: "op", v: "CONTAINS" });
     else if (m[5] !== undefined) tokens.push({ t: "exists", v: "EXISTS" });
-    else if (m[7] !== undefined || (m[6] !== undefined && /^[0-9]+(\.[0-9]+)?$/.test(m[6]))) tokens.push({ t: "num", v: (m[7] ?? m[6])! });
+    else if (m[7] !== undefined || (m[6] !== undefined && /^[0-9]+(\.[0-9]+)?$/.test(m[6])))
+      tokens.push({ t: "num", v: (m[7] ?? m[6])! });
     else tokens.push({ t: "key", v: m[6]! });
   }
   const conds: Condition[] = [];
@@ -50,7 +55,8 @@ export function parseEventQuery(text: string): EventQuery {
     else if (op?.t === "op") {
       const arg = tokens[i++];
       if (arg?.t === "str") conds.push({ key: key.v, op: op.v as Operator, operand: { kind: "string", value: arg.v } });
-      else if (arg?.t === "num") conds.push({ key: key.v, op: op.v as Operator, operand: { kind: "number", value: arg.v } });
+      else if (arg?.t === "num")
+        conds.push({ key: key.v, op: op.v as Operator, operand: { kind: "number", value: arg.v } });
       else throw queryErrors.invalid.wrap(`expected a quoted string or a number after ${key.v} ${op.v}`);
       if (op.v === "CONTAINS" && arg.t !== "str") throw queryErrors.invalid.wrap("CONTAINS takes a quoted string");
     } else throw queryErrors.invalid.wrap(`expected an operator after ${key.v}`);
@@ -93,11 +99,16 @@ export function conditionMatches(c: Condition, values: readonly string[] | undef
     if (!numberText.test(v)) return false;
     const cmp = compareDecimal(v, operand.value);
     switch (c.op) {
-      case "=": return cmp === 0;
-      case "<": return cmp < 0;
-      case "<=": return cmp <= 0;
-      case ">": return cmp > 0;
-      case ">=": return cmp >= 0;
+      case "=":
+        return cmp === 0;
+      case "<":
+        return cmp < 0;
+      case "<=":
+        return cmp <= 0;
+      case ">":
+        return cmp > 0;
+      case ">=":
+        return cmp >= 0;
     }
   });
 }
@@ -105,7 +116,10 @@ export function conditionMatches(c: Condition, values: readonly string[] | undef
 /** Events flattened to composite keys (`type.attr`) with all their values. */
 export type EventMap = Map<string, string[]>;
 
-export function flattenEvents(events: ReadonlyArray<{ type: string; attributes: ReadonlyArray<{ key: string; value: string }> }>, into: EventMap = new Map()): EventMap {
+export function flattenEvents(
+  events: ReadonlyArray<{ type: string; attributes: ReadonlyArray<{ key: string; value: string }> }>,
+  into: EventMap = new Map(),
+): EventMap {
   for (const e of events) {
     for (const a of e.attributes) {
       const ck = `${e.type}.${a.key}`;

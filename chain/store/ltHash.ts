@@ -35,7 +35,8 @@ export class LtHash {
   constructor(lanes?: Uint8Array) {
     this.lanes = new Uint16Array(ltHashLanes);
     if (lanes !== undefined) {
-      if (lanes.length !== elementBytes) throw new Error(`LtHash state must be ${elementBytes} bytes, got ${lanes.length}`);
+      if (lanes.length !== elementBytes)
+        throw new Error(`LtHash state must be ${elementBytes} bytes, got ${lanes.length}`);
       this.lanes.set(new Uint16Array(lanes.buffer.slice(lanes.byteOffset, lanes.byteOffset + elementBytes)));
     }
   }

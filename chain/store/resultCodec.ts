@@ -19,11 +19,17 @@ interface TxResultJson {
 }
 
 function eventsToJson(events: readonly Event[]): EventJson[] {
-  return events.map((e) => [e.type, e.attributes.map((a) => [a.key, a.value, a.index ? 1 : 0] as [string, string, 0 | 1])]);
+  return events.map((e) => [
+    e.type,
+    e.attributes.map((a) => [a.key, a.value, a.index ? 1 : 0] as [string, string, 0 | 1]),
+  ]);
 }
 
 function eventsFromJson(e: EventJson[]): Event[] {
-  return e.map(([type, attrs]) => ({ type, attributes: attrs.map(([key, value, index]) => ({ key, value, index: index === 1 })) }));
+  return e.map(([type, attrs]) => ({
+    type,
+    attributes: attrs.map(([key, value, index]) => ({ key, value, index: index === 1 })),
+  }));
 }
 
 export function encodeTxResultJson(r: ExecTxResult): string {
@@ -41,7 +47,16 @@ export function encodeTxResultJson(r: ExecTxResult): string {
 }
 
 function txResultFromJson(j: TxResultJson): ExecTxResult {
-  return { code: j.c, data: Buffer.from(j.d, "base64"), log: j.l, info: j.i, gasWanted: BigInt(j.w), gasUsed: BigInt(j.u), events: eventsFromJson(j.e), codespace: j.s };
+  return {
+    code: j.c,
+    data: Buffer.from(j.d, "base64"),
+    log: j.l,
+    info: j.i,
+    gasWanted: BigInt(j.w),
+    gasUsed: BigInt(j.u),
+    events: eventsFromJson(j.e),
+    codespace: j.s,
+  };
 }
 
 export function decodeTxResultJson(s: string): ExecTxResult {
@@ -52,18 +67,29 @@ export function decodeTxResultJson(s: string): ExecTxResult {
 export function encodeBlockResults(r: ResponseFinalizeBlock, txJsons: readonly string[]): Uint8Array {
   const head = JSON.stringify({
     e: eventsToJson(r.events),
-    v: r.validatorUpdates.map((v) => [Buffer.from(v.pubKey?.ed25519 ?? new Uint8Array()).toString("base64"), v.power.toString()]),
+    v: r.validatorUpdates.map((v) => [
+      Buffer.from(v.pubKey?.ed25519 ?? new Uint8Array()).toString("base64"),
+      v.power.toString(),
+    ]),
     a: Buffer.from(r.appHash).toString("hex"),
   });
   return Buffer.from(`${head.slice(0, -1)},"t":[${txJsons.join(",")}]}`);
 }
 
 export function decodeBlockResults(b: Uint8Array): ResponseFinalizeBlock {
-  const j = JSON.parse(Buffer.from(b).toString("utf8")) as { e: EventJson[]; v: Array<[string, string]>; a: string; t: TxResultJson[] };
+  const j = JSON.parse(Buffer.from(b).toString("utf8")) as {
+    e: EventJson[];
+    v: Array<[string, string]>;
+    a: string;
+    t: TxResultJson[];
+  };
   return {
     events: eventsFromJson(j.e),
     txResults: j.t.map(txResultFromJson),
-    validatorUpdates: j.v.map(([pk, power]) => ({ pubKey: { ed25519: Buffer.from(pk, "base64") }, power: BigInt(power) })),
+    validatorUpdates: j.v.map(([pk, power]) => ({
+      pubKey: { ed25519: Buffer.from(pk, "base64") },
+      power: BigInt(power),
+    })),
     appHash: Buffer.from(j.a, "hex"),
   };
 }

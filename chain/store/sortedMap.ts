@@ -19,5 +19,7 @@ export interface SortedMap<V> {
 
 /** An ordered map with string keys in code-unit (= byte, for latin1 keys) order. */
 export function createSortedMap<V>(): SortedMap<V> {
-  return new BTree<string, V>(undefined, (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)) as unknown as SortedMap<V>;
+  return new BTree<string, V>(undefined, (a: string, b: string) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  ) as unknown as SortedMap<V>;
 }

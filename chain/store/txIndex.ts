@@ -48,7 +48,13 @@ export class TxIndex {
   constructor(private readonly kv: AsyncKV) {}
 
   /** Indexes a block's txs in one batch: one entry per tx, one posting per attribute value. */
-  async indexBlock(height: bigint, txs: readonly Uint8Array[], hashes: readonly string[], results: readonly ExecTxResult[], resultJsons?: readonly string[]): Promise<void> {
+  async indexBlock(
+    height: bigint,
+    txs: readonly Uint8Array[],
+    hashes: readonly string[],
+    results: readonly ExecTxResult[],
+    resultJsons?: readonly string[],
+  ): Promise<void> {
     const ops: Array<[string, Uint8Array]> = [];
     const hk = heightKey(height);
     // Posting key suffix -> [index of the last tx added, its hashes]: a value seen twice in one
@@ -66,7 +72,10 @@ export class TxIndex {
       const hash = hashes[i]!;
       const result = results[i]!;
       const json = resultJsons?.[i] ?? encodeTxResultJson(result);
-      ops.push([`t/${hash}`, Buffer.from(`{"h":"${height}","x":${i},"t":"${Buffer.from(txs[i]!).toString("base64")}","r":${json}}`)]);
+      ops.push([
+        `t/${hash}`,
+        Buffer.from(`{"h":"${height}","x":${i},"t":"${Buffer.from(txs[i]!).toString("base64")}","r":${json}}`),
+      ]);
       post(`tx.height\0${hk}`, i, hash);
       for (const e of result.events) {
         for (const a of e.attributes) {
@@ -92,7 +101,13 @@ export class TxIndex {
     const text = Buffer.from(raw).toString("utf8");
     const head = JSON.parse(text.slice(0, text.indexOf(',"r":')) + "}") as { h: string; x: number; t: string };
     const result = decodeTxResultJson(text.slice(text.indexOf(',"r":') + 5, -1));
-    return { hash: hash.toUpperCase(), height: BigInt(head.h), index: head.x, tx: Buffer.from(head.t, "base64"), result };
+    return {
+      hash: hash.toUpperCase(),
+      height: BigInt(head.h),
+      index: head.x,
+      tx: Buffer.from(head.t, "base64"),
+      result,
+    };
   }
 
   /**
@@ -100,7 +115,13 @@ export class TxIndex {
    * more than maxEntries entries is refused (txindex 2) rather than answered from a truncated
    * scan, whose total would be wrong: narrow it, e.g. with a tx.height range.
    */
-  async search(q: EventQuery, page: number, perPage: number, order: "asc" | "desc", maxEntries = maxSearchCandidates): Promise<SearchResult> {
+  async search(
+    q: EventQuery,
+    page: number,
+    perPage: number,
+    order: "asc" | "desc",
+    maxEntries = maxSearchCandidates,
+  ): Promise<SearchResult> {
     const hashCond = q.find((c) => c.key === "tx.hash" && c.op === "=" && c.operand?.kind === "string");
     let candidates: string[];
     if (hashCond !== undefined) {
@@ -125,11 +146,14 @@ export class TxIndex {
 
   /** Hashes of txs that may match: from the most selective condition the index can serve. */
   private async candidates(q: EventQuery, maxEntries: number): Promise<string[]> {
-    const eq = q.find((c) => c.op === "=" && c.operand !== null && c.key !== "tx.height") ?? q.find((c) => c.key === "tx.height" && c.op === "=");
+    const eq =
+      q.find((c) => c.op === "=" && c.operand !== null && c.key !== "tx.height") ??
+      q.find((c) => c.key === "tx.height" && c.op === "=");
     let prefix: string;
     let range: { gte?: string; lt?: string } = {};
     if (eq !== undefined) {
-      const value = eq.key === "tx.height" ? heightKey(BigInt(eq.operand!.value.split(".")[0]!)) : valueKey(eq.operand!.value);
+      const value =
+        eq.key === "tx.height" ? heightKey(BigInt(eq.operand!.value.split(".")[0]!)) : valueKey(eq.operand!.value);
       prefix = `e/${valueKey(eq.key)}\0${value}\0`;
     } else {
       const c = q.find((x) => x.key === "tx.height") ?? q[0]!;
@@ -138,7 +162,8 @@ export class TxIndex {
       for (const b of q) {
         if (c.key !== "tx.height" || b.key !== "tx.height" || b.operand?.kind !== "number") continue;
         const h = BigInt(b.operand.value.split(".")[0]!);
-        if (b.op === ">" || b.op === ">=") range = { ...range, gte: `${prefix}${heightKey(b.op === ">" ? h + 1n : h)}` };
+        if (b.op === ">" || b.op === ">=")
+          range = { ...range, gte: `${prefix}${heightKey(b.op === ">" ? h + 1n : h)}` };
         if (b.op === "<" || b.op === "<=") range = { ...range, lt: `${prefix}${heightKey(b.op === "<" ? h : h + 1n)}` };
       }
     }
@@ -148,7 +173,10 @@ export class TxIndex {
     for await (const [, v] of this.kv.scan(prefix, { ...range, limit: maxEntries + 1 })) {
       const text = Buffer.from(v).toString("latin1");
       read += Math.ceil(text.length / hashChars);
-      if (read > maxEntries) throw txIndexErrors.tooBroad.wrap(`the query selects more than ${maxEntries} index entries; narrow it (e.g. add tx.height>=H AND tx.height<=H2 or an exact attribute)`);
+      if (read > maxEntries)
+        throw txIndexErrors.tooBroad.wrap(
+          `the query selects more than ${maxEntries} index entries; narrow it (e.g. add tx.height>=H AND tx.height<=H2 or an exact attribute)`,
+        );
       for (let o = 0; o < text.length; o += hashChars) seen.add(text.slice(o, o + hashChars));
     }
     return [...seen];

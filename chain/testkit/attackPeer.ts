@@ -34,24 +34,45 @@ export interface TargetNode {
   stop(): Promise<void>;
 }
 
-export async function startTargetNode(opts: { walFs?: WalFs; editConfig?: (c: NodeConfig) => void; editGenesis?: (doc: GenesisDoc) => void; logger?: Logger } = {}): Promise<TargetNode> {
-  const h = await makeTestHome({ accounts: [], editConfig: (c) => {
-    c.consensus.timeout_commit = "100ms";
-    c.consensus.timeout_propose = "1s";
-    c.consensus.timeout_prevote = "200ms";
-    c.consensus.timeout_precommit = "200ms";
-    opts.editConfig?.(c);
-  } });
+export async function startTargetNode(
+  opts: {
+    walFs?: WalFs;
+    editConfig?: (c: NodeConfig) => void;
+    editGenesis?: (doc: GenesisDoc) => void;
+    logger?: Logger;
+  } = {},
+): Promise<TargetNode> {
+  const h = await makeTestHome({
+    accounts: [],
+    editConfig: (c) => {
+      c.consensus.timeout_commit = "100ms";
+      c.consensus.timeout_propose = "1s";
+      c.consensus.timeout_prevote = "200ms";
+      c.consensus.timeout_precommit = "200ms";
+      opts.editConfig?.(c);
+    },
+  });
   const byzantine = generateEd25519();
   const paths = homePaths(h.home);
   const doc = JSON.parse(readFileSync(paths.genesis, "utf8")) as GenesisDoc;
   addGenesisValidator(doc, byzantine.pubKey, 1n, "byzantine");
   opts.editGenesis?.(doc);
   saveGenesisFile(paths.genesis, doc);
-  const node = await createNode({ home: h.home, config: loadConfig(h.home), walFs: opts.walFs }, { logger: opts.logger ?? nopLogger });
+  const node = await createNode(
+    { home: h.home, config: loadConfig(h.home), walFs: opts.walFs },
+    { logger: opts.logger ?? nopLogger },
+  );
   await node.start();
   const [host, port] = node.p2p!.address.split(":");
-  return { node, home: h.home, chainId: h.chainId, host: host!, port: Number(port), byzantine, stop: () => node.stop() };
+  return {
+    node,
+    home: h.home,
+    chainId: h.chainId,
+    host: host!,
+    port: Number(port),
+    byzantine,
+    stop: () => node.stop(),
+  };
 }
 
 /** Waits until cond holds (polling), failing with `what` after timeoutMs. */
@@ -70,9 +91,19 @@ export async function producesBlocks(node: Node, more = 3n, timeoutMs = 20_000):
 }
 
 /** A peer speaking through a switch (whole messages on channels), connected to the target. */
-export async function switchPeer(t: TargetNode): Promise<{ sw: Switch; received: Array<{ channel: number; payload: Uint8Array }>; stop(): Promise<void> }> {
+export async function switchPeer(
+  t: TargetNode,
+): Promise<{ sw: Switch; received: Array<{ channel: number; payload: Uint8Array }>; stop(): Promise<void> }> {
   const sw = createSwitch(
-    { nodeKey: generateEd25519(), listen: null, persistentPeers: [{ id: t.node.id, host: t.host, port: t.port }], maxInbound: 0, maxOutbound: 1, channels: defaultChannels, backoff: { minMs: 100, maxMs: 500 } },
+    {
+      nodeKey: generateEd25519(),
+      listen: null,
+      persistentPeers: [{ id: t.node.id, host: t.host, port: t.port }],
+      maxInbound: 0,
+      maxOutbound: 1,
+      channels: defaultChannels,
+      backoff: { minMs: 100, maxMs: 500 },
+    },
     { logger: nopLogger },
   );
   const received: Array<{ channel: number; payload: Uint8Array }> = [];
@@ -83,7 +114,10 @@ export async function switchPeer(t: TargetNode): Promise<{ sw: Switch; received:
 }
 
 /** A raw authenticated connection to the target: the attacker writes frames of its choice. */
-export async function rawPeer(t: TargetNode, key: Ed25519Key = generateEd25519()): Promise<SecretConnection & { id: string }> {
+export async function rawPeer(
+  t: TargetNode,
+  key: Ed25519Key = generateEd25519(),
+): Promise<SecretConnection & { id: string }> {
   const socket = createConnection({ host: t.host, port: t.port });
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", () => resolve());
@@ -103,12 +137,30 @@ export function frame(channel: number, eof: boolean, chunk: Uint8Array): Uint8Ar
 }
 
 /** A vote signed with the byzantine key directly (no double-sign guard: it may equivocate). */
-export function byzantineVote(t: TargetNode, type: VoteType, height: bigint, round: number, blockId: BlockID, time: Timestamp = { seconds: 1_767_225_600n, nanos: 0 }): Uint8Array {
+export function byzantineVote(
+  t: TargetNode,
+  type: VoteType,
+  height: bigint,
+  round: number,
+  blockId: BlockID,
+  time: Timestamp = { seconds: 1_767_225_600n, nanos: 0 },
+): Uint8Array {
   const pbType = type === VoteType.prevote ? SignedMsgType.prevote : SignedMsgType.precommit;
   const address = ed25519Address(t.byzantine.pubKey);
   const index = t.node.state().validators.indexOf(Buffer.from(address).toString("hex").toUpperCase());
   const signature = ed25519Sign(t.byzantine, voteSignBytes(t.chainId, pbType, height, round, blockId, time));
-  return PbVote.encode({ type: pbType, height, round, blockId, timestamp: time, validatorAddress: address, validatorIndex: index, signature, extension: new Uint8Array(), extensionSignature: new Uint8Array() }).finish();
+  return PbVote.encode({
+    type: pbType,
+    height,
+    round,
+    blockId,
+    timestamp: time,
+    validatorAddress: address,
+    validatorIndex: index,
+    signature,
+    extension: new Uint8Array(),
+    extensionSignature: new Uint8Array(),
+  }).finish();
 }
 
 /** A block id made from a number (for votes on made-up values). */

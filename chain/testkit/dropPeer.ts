@@ -12,7 +12,15 @@ import { until } from "./wait.js";
 export async function sendAndExpectDrop(target: Node, channel: number, ...payloads: Uint8Array[]): Promise<void> {
   const [host, port] = target.p2p!.address.split(":");
   const peer = createSwitch(
-    { nodeKey: generateEd25519(), listen: null, persistentPeers: [{ id: target.id, host: host!, port: Number(port) }], maxInbound: 0, maxOutbound: 1, channels: defaultChannels, backoff: { minMs: 600_000, maxMs: 600_000 } },
+    {
+      nodeKey: generateEd25519(),
+      listen: null,
+      persistentPeers: [{ id: target.id, host: host!, port: Number(port) }],
+      maxInbound: 0,
+      maxOutbound: 1,
+      channels: defaultChannels,
+      backoff: { minMs: 600_000, maxMs: 600_000 },
+    },
     { logger: nopLogger },
   );
   const events: boolean[] = [];

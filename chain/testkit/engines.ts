@@ -19,12 +19,18 @@ export function cometbftEngine(): TestEngine {
   const missing = "missing" in bin ? bin.missing : null;
   return {
     name: "cometbft",
-    title: missing === null ? `under CometBFT ${(bin as { version: string }).version}` : `under CometBFT (skipped: ${missing})`,
+    title:
+      missing === null
+        ? `under CometBFT ${(bin as { version: string }).version}`
+        : `under CometBFT (skipped: ${missing})`,
     missing,
     startArgs: async () => ["--engine", "cometbft", "--abci", `tcp://127.0.0.1:${await freePort()}`],
   };
 }
 
 export function testEngines(): TestEngine[] {
-  return [{ name: "tcompute", title: "under the TypeScript engine", missing: null, startArgs: async () => [] }, cometbftEngine()];
+  return [
+    { name: "tcompute", title: "under the TypeScript engine", missing: null, startArgs: async () => [] },
+    cometbftEngine(),
+  ];
 }

@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { PubKey as Ed25519PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys";
-import { MsgBeginRedelegate, MsgCreateValidator, MsgDelegate, MsgUndelegate } from "cosmjs-types/cosmos/staking/v1beta1/tx";
+import {
+  MsgBeginRedelegate,
+  MsgCreateValidator,
+  MsgDelegate,
+  MsgUndelegate,
+} from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import type { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import type { BlockReports, TestChain } from "./inProcessChain.js";
@@ -35,17 +40,47 @@ export function createValidatorMsg(i: number, amount: bigint, over: Partial<MsgC
   );
 }
 
-export const delegateMsg = (from: RawKey, to: string, amount: bigint, denom = "utcu") => any("/cosmos.staking.v1beta1.MsgDelegate", MsgDelegate.encode({ delegatorAddress: from.address, validatorAddress: to, amount: { denom, amount: amount.toString() } }).finish());
-export const undelegateMsg = (from: RawKey, to: string, amount: bigint) => any("/cosmos.staking.v1beta1.MsgUndelegate", MsgUndelegate.encode({ delegatorAddress: from.address, validatorAddress: to, amount: { denom: "utcu", amount: amount.toString() } }).finish());
+export const delegateMsg = (from: RawKey, to: string, amount: bigint, denom = "utcu") =>
+  any(
+    "/cosmos.staking.v1beta1.MsgDelegate",
+    MsgDelegate.encode({
+      delegatorAddress: from.address,
+      validatorAddress: to,
+      amount: { denom, amount: amount.toString() },
+    }).finish(),
+  );
+export const undelegateMsg = (from: RawKey, to: string, amount: bigint) =>
+  any(
+    "/cosmos.staking.v1beta1.MsgUndelegate",
+    MsgUndelegate.encode({
+      delegatorAddress: from.address,
+      validatorAddress: to,
+      amount: { denom: "utcu", amount: amount.toString() },
+    }).finish(),
+  );
 export const redelegateMsg = (from: RawKey, src: string, dst: string, amount: bigint) =>
-  any("/cosmos.staking.v1beta1.MsgBeginRedelegate", MsgBeginRedelegate.encode({ delegatorAddress: from.address, validatorSrcAddress: src, validatorDstAddress: dst, amount: { denom: "utcu", amount: amount.toString() } }).finish());
-
+  any(
+    "/cosmos.staking.v1beta1.MsgBeginRedelegate",
+    MsgBeginRedelegate.encode({
+      delegatorAddress: from.address,
+      validatorSrcAddress: src,
+      validatorDstAddress: dst,
+      amount: { denom: "utcu", amount: amount.toString() },
+    }).finish(),
+  );
 
 /** Signs with the account's current number and sequence, delivers in a block of its own. */
 export function txHelpers(chain: () => TestChain) {
   async function tx(key: RawKey, msgs: Any[], reports?: BlockReports): Promise<ResponseFinalizeBlock> {
-    const acc = await q("/cosmos.auth.v1beta1.Query/Account", QueryAccountRequest.encode({ address: key.address }).finish(), (b) => BaseAccount.decode(QueryAccountResponse.decode(b).account!.value));
-    return chain().deliver([signTx(key, { chainId: chain().chainId, accountNumber: acc.accountNumber, sequence: acc.sequence, msgs, fee })], reports);
+    const acc = await q(
+      "/cosmos.auth.v1beta1.Query/Account",
+      QueryAccountRequest.encode({ address: key.address }).finish(),
+      (b) => BaseAccount.decode(QueryAccountResponse.decode(b).account!.value),
+    );
+    return chain().deliver(
+      [signTx(key, { chainId: chain().chainId, accountNumber: acc.accountNumber, sequence: acc.sequence, msgs, fee })],
+      reports,
+    );
   }
 
   async function ok(key: RawKey, msgs: Any[], reports?: BlockReports): Promise<ResponseFinalizeBlock> {

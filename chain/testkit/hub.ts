@@ -27,8 +27,19 @@ export interface HubNetwork {
   stop(): Promise<void>;
 }
 
-export async function startHubNetwork(opts: { validators: number; fullNodes?: number; accounts?: Array<{ address: string; coins: Array<{ denom: string; amount: bigint }> }>; editConfig?: (c: NodeConfig, i: number) => void; logger?: Logger; start?: number[] }): Promise<HubNetwork> {
-  const net = await makeTestNetwork({ validators: opts.validators, fullNodes: opts.fullNodes ?? 0, accounts: opts.accounts ?? [] });
+export async function startHubNetwork(opts: {
+  validators: number;
+  fullNodes?: number;
+  accounts?: Array<{ address: string; coins: Array<{ denom: string; amount: bigint }> }>;
+  editConfig?: (c: NodeConfig, i: number) => void;
+  logger?: Logger;
+  start?: number[];
+}): Promise<HubNetwork> {
+  const net = await makeTestNetwork({
+    validators: opts.validators,
+    fullNodes: opts.fullNodes ?? 0,
+    accounts: opts.accounts ?? [],
+  });
   const nodes: Node[] = [];
   for (let i = 0; i < net.homes.length; i++) {
     const config = loadConfig(net.homes[i]!);

@@ -52,7 +52,10 @@ export async function createTestChain(opts: TestChainOptions = {}): Promise<Test
   opts.editGenesis?.(doc);
   const g = parseGenesis(JSON.parse(JSON.stringify(doc)));
   const state = opts.state ?? (await StateStore.open(null));
-  const app = createTcomputeApp({ maxTxBytes: 1 << 20, checkInvariants: true, version: "test" }, { state, logger: nopLogger });
+  const app = createTcomputeApp(
+    { maxTxBytes: 1 << 20, checkInvariants: true, version: "test" },
+    { state, logger: nopLogger },
+  );
   await app.initChain({
     time: g.time,
     chainId,
@@ -70,8 +73,20 @@ export async function createTestChain(opts: TestChainOptions = {}): Promise<Test
       const height = app.height + 1n;
       const res = await app.finalizeBlock({
         txs,
-        decidedLastCommit: { round: 0, votes: (info.votes ?? []).map((v) => ({ validator: { address: v.address, power: v.power }, blockIdFlag: v.signed ? BlockIDFlag.BLOCK_ID_FLAG_COMMIT : BlockIDFlag.BLOCK_ID_FLAG_ABSENT })) },
-        misbehavior: (info.misbehavior ?? []).map((m) => ({ type: MisbehaviorType.DUPLICATE_VOTE, validator: { address: m.address, power: m.power }, height: m.height, time: { seconds: testGenesisTime.seconds + m.height, nanos: 0 }, totalVotingPower: m.totalPower ?? m.power })),
+        decidedLastCommit: {
+          round: 0,
+          votes: (info.votes ?? []).map((v) => ({
+            validator: { address: v.address, power: v.power },
+            blockIdFlag: v.signed ? BlockIDFlag.BLOCK_ID_FLAG_COMMIT : BlockIDFlag.BLOCK_ID_FLAG_ABSENT,
+          })),
+        },
+        misbehavior: (info.misbehavior ?? []).map((m) => ({
+          type: MisbehaviorType.DUPLICATE_VOTE,
+          validator: { address: m.address, power: m.power },
+          height: m.height,
+          time: { seconds: testGenesisTime.seconds + m.height, nanos: 0 },
+          totalVotingPower: m.totalPower ?? m.power,
+        })),
         hash: new Uint8Array(32),
         height,
         time: { seconds: testGenesisTime.seconds + height, nanos: 0 },

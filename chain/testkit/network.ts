@@ -20,7 +20,12 @@ export interface TestNetwork {
   validators: number;
 }
 
-export async function makeTestNetwork(opts: { validators: number; fullNodes?: number; accounts: Array<{ address: string; coins: Coin[] }>; editGenesis?: (doc: GenesisDoc) => void }): Promise<TestNetwork> {
+export async function makeTestNetwork(opts: {
+  validators: number;
+  fullNodes?: number;
+  accounts: Array<{ address: string; coins: Coin[] }>;
+  editGenesis?: (doc: GenesisDoc) => void;
+}): Promise<TestNetwork> {
   const root = mkdtempSync(join(tmpdir(), "tcd-net-"));
   const total = opts.validators + (opts.fullNodes ?? 0);
   const homes = Array.from({ length: total }, (_, i) => join(root, `node${i}`));

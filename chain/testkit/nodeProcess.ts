@@ -60,7 +60,18 @@ export async function makeTestHome(opts: {
   for (const a of opts.accounts) addGenesisAccount(doc, a.address, a.coins);
   if (opts.gentx !== undefined) {
     const g = opts.gentx;
-    const tx = await signGentx(g.signer, doc, { chainId, operator: g.operator, consensusPubKey: key.pubKey, amount: g.amount, denom: "utcu", moniker: "test-node", commissionRate: "0.1", commissionMaxRate: "0.2", commissionMaxChangeRate: "0.01", minSelfDelegation: 1n });
+    const tx = await signGentx(g.signer, doc, {
+      chainId,
+      operator: g.operator,
+      consensusPubKey: key.pubKey,
+      amount: g.amount,
+      denom: "utcu",
+      moniker: "test-node",
+      commissionRate: "0.1",
+      commissionMaxRate: "0.2",
+      commissionMaxChangeRate: "0.01",
+      minSelfDelegation: 1n,
+    });
     collectGentxs(doc, [tx]);
   }
   saveGenesisFile(paths.genesis, doc);
@@ -76,8 +87,14 @@ export interface NodeProcess {
 }
 
 /** Starts `tcd start` on a home; resolves once RPC is served, rejects if the process exits first. */
-export async function startNodeProcess(home: string, extraArgs: string[] = [], nodeArgs: string[] = []): Promise<NodeProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, tcdBin, "start", "--home", home, ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
+export async function startNodeProcess(
+  home: string,
+  extraArgs: string[] = [],
+  nodeArgs: string[] = [],
+): Promise<NodeProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, tcdBin, "start", "--home", home, ...extraArgs], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   const rpcUrl = await new Promise<string>((resolve, reject) => {
     const onData = (c: Buffer) => {

@@ -17,7 +17,9 @@ export const rpcOf =
 /** The node's latest height, -1 when it does not answer. */
 export async function heightOf(url: string, timeoutMs?: number): Promise<number> {
   try {
-    return Number(((await rpcOf(url, timeoutMs)("status"))["sync_info"] as { latest_block_height: string }).latest_block_height);
+    return Number(
+      ((await rpcOf(url, timeoutMs)("status"))["sync_info"] as { latest_block_height: string }).latest_block_height,
+    );
   } catch {
     return -1;
   }

@@ -20,7 +20,10 @@ export const any = (typeUrl: string, value: Uint8Array): Any => ({ typeUrl, valu
 export function honestOutput(j: Job): Float32Array {
   const out = new Float32Array(64 * j.inputs.length);
   j.inputs.forEach((inp, n) => {
-    const seed = createHash("sha256").update(inp.inline.length > 0 ? inp.inline : Buffer.from(inp.sha256, "hex")).update(j.model).digest();
+    const seed = createHash("sha256")
+      .update(inp.inline.length > 0 ? inp.inline : Buffer.from(inp.sha256, "hex"))
+      .update(j.model)
+      .digest();
     for (let i = 0; i < 64; i++) out[n * 64 + i] = (seed[i % 32]! - 128) / 16 + i / 64;
   });
   return out;
@@ -47,7 +50,12 @@ export interface Result {
 
 export function resultOf(j: Job, provider: string, output: ArrayLike<number>, rule: ComparisonRule): Result {
   const bytes = Buffer.from(Float32Array.from(output).buffer);
-  return { output, sketch: computeSketch(j.id, output, rule), digest: createHash("sha256").update(bytes).digest(), salt: createHash("sha256").update(`salt/${provider}/${j.id}`).digest() };
+  return {
+    output,
+    sketch: computeSketch(j.id, output, rule),
+    digest: createHash("sha256").update(bytes).digest(),
+    salt: createHash("sha256").update(`salt/${provider}/${j.id}`).digest(),
+  };
 }
 
 /**
@@ -72,9 +80,21 @@ export interface Strategy {
 }
 
 export const strategies = {
-  honest: { name: "honest", output: (j) => honestOutput(j).map((v, i) => v + ((i % 3) - 1) * 1e-6), reveals: true, computeCost: 1, unusable: simFetchFailure },
+  honest: {
+    name: "honest",
+    output: (j) => honestOutput(j).map((v, i) => v + ((i % 3) - 1) * 1e-6),
+    reveals: true,
+    computeCost: 1,
+    unusable: simFetchFailure,
+  },
   /** Claims every input is unusable, to collect the unusable fee without running the model. */
-  falseUnusable: { name: "falseUnusable", output: () => null, reveals: true, computeCost: 0, unusable: () => ({ reason: UnusableReason.hashMismatch, input: 0 }) },
+  falseUnusable: {
+    name: "falseUnusable",
+    output: () => null,
+    reveals: true,
+    computeCost: 0,
+    unusable: () => ({ reason: UnusableReason.hashMismatch, input: 0 }),
+  },
   /** Returns zeros without running the model. */
   lazy: { name: "lazy", output: (j) => new Float32Array(64 * j.inputs.length), reveals: true, computeCost: 0 },
   /** Commits and never reveals (or crashed). */
@@ -86,7 +106,11 @@ export const strategies = {
   /** Colluders agree on a cheap fake answer derived from the job id only. */
   colluding: {
     name: "colluding",
-    output: (j) => Float32Array.from({ length: 64 * j.inputs.length }, (_, i) => ((createHash("sha256").update(`cartel/${j.id}`).digest()[i % 32]! - 128) / 16)),
+    output: (j) =>
+      Float32Array.from(
+        { length: 64 * j.inputs.length },
+        (_, i) => (createHash("sha256").update(`cartel/${j.id}`).digest()[i % 32]! - 128) / 16,
+      ),
     reveals: true,
     computeCost: 0,
   },
@@ -130,9 +154,24 @@ export class SimWorker {
         const bad = this.strategy.unusable?.(j) ?? null;
         if (bad !== null) {
           const salt = createHash("sha256").update(`salt/${this.address}/${j.id}`).digest();
-          const r: Result = { output: [], sketch: { components: [], topK: [], length: 0 }, digest: new Uint8Array(), salt, unusable: bad };
+          const r: Result = {
+            output: [],
+            sketch: { components: [], topK: [], length: 0 },
+            digest: new Uint8Array(),
+            salt,
+            unusable: bad,
+          };
           this.pending.set(j.id, r);
-          msgs.push(any(codecs.msgCommitResult.typeUrl, codecs.msgCommitResult.encode({ provider: this.address, jobId: j.id, commitment: unusableCommitmentOf(j.id, this.address, salt, bad.reason, bad.input) })));
+          msgs.push(
+            any(
+              codecs.msgCommitResult.typeUrl,
+              codecs.msgCommitResult.encode({
+                provider: this.address,
+                jobId: j.id,
+                commitment: unusableCommitmentOf(j.id, this.address, salt, bad.reason, bad.input),
+              }),
+            ),
+          );
           if (last && this.opts.bundleReveal === true && this.strategy.reveals) msgs.push(this.reveal(j, r));
           continue;
         }
@@ -140,7 +179,16 @@ export class SimWorker {
           // Nothing to commit to yet: a commitment it cannot open with anyone else's result.
           const r = resultOf(j, this.address, new Float32Array(64 * j.inputs.length), this.rule(j.model));
           this.pending.set(j.id, r);
-          msgs.push(any(codecs.msgCommitResult.typeUrl, codecs.msgCommitResult.encode({ provider: this.address, jobId: j.id, commitment: createHash("sha256").update(`copier/${this.address}/${j.id}`).digest() })));
+          msgs.push(
+            any(
+              codecs.msgCommitResult.typeUrl,
+              codecs.msgCommitResult.encode({
+                provider: this.address,
+                jobId: j.id,
+                commitment: createHash("sha256").update(`copier/${this.address}/${j.id}`).digest(),
+              }),
+            ),
+          );
           continue;
         }
         const out = this.strategy.output(j, byId);
@@ -150,18 +198,47 @@ export class SimWorker {
         if (runs > 0) this.opts.onRun?.(j.id, runs);
         const r = resultOf(j, this.address, out, this.rule(j.model));
         this.pending.set(j.id, r);
-        msgs.push(any(codecs.msgCommitResult.typeUrl, codecs.msgCommitResult.encode({ provider: this.address, jobId: j.id, commitment: commitmentOf(j.id, this.address, r.salt, r.digest, r.sketch) })));
+        msgs.push(
+          any(
+            codecs.msgCommitResult.typeUrl,
+            codecs.msgCommitResult.encode({
+              provider: this.address,
+              jobId: j.id,
+              commitment: commitmentOf(j.id, this.address, r.salt, r.digest, r.sketch),
+            }),
+          ),
+        );
         if (last && this.opts.bundleReveal === true && this.strategy.reveals) {
           this.pending.delete(j.id);
           msgs.push(this.reveal(j, r));
         }
-      } else if (j.state === JobState.revealing && a.commitment.length > 0 && a.revealedHeight === "0" && this.strategy.reveals) {
+      } else if (
+        j.state === JobState.revealing &&
+        a.commitment.length > 0 &&
+        a.revealedHeight === "0" &&
+        this.strategy.reveals
+      ) {
         const r = this.pending.get(j.id);
         if (r === undefined) continue;
         this.pending.delete(j.id);
         if (this.strategy.copies === true) {
-          const other = j.assignments.find((x) => x.provider !== this.address && x.sketch !== null && x.revealedHeight !== "0");
-          if (other !== undefined) msgs.push(any(codecs.msgRevealResult.typeUrl, codecs.msgRevealResult.encode({ provider: this.address, jobId: j.id, salt: r.salt, digest: other.digest, sketch: other.sketch, outputUri: `sim://${this.address}/${j.id}` })));
+          const other = j.assignments.find(
+            (x) => x.provider !== this.address && x.sketch !== null && x.revealedHeight !== "0",
+          );
+          if (other !== undefined)
+            msgs.push(
+              any(
+                codecs.msgRevealResult.typeUrl,
+                codecs.msgRevealResult.encode({
+                  provider: this.address,
+                  jobId: j.id,
+                  salt: r.salt,
+                  digest: other.digest,
+                  sketch: other.sketch,
+                  outputUri: `sim://${this.address}/${j.id}`,
+                }),
+              ),
+            );
           continue;
         }
         msgs.push(this.reveal(j, r));
@@ -171,13 +248,36 @@ export class SimWorker {
   }
 
   private reveal(j: Job, r: Result): Any {
-    if (r.unusable !== undefined) return any(codecs.msgRevealUnusable.typeUrl, codecs.msgRevealUnusable.encode({ provider: this.address, jobId: j.id, salt: r.salt, reason: r.unusable.reason, inputIndex: r.unusable.input }));
-    return any(codecs.msgRevealResult.typeUrl, codecs.msgRevealResult.encode({ provider: this.address, jobId: j.id, salt: r.salt, digest: r.digest, sketch: sketchToPb(r.sketch), outputUri: `sim://${this.address}/${j.id}` }));
+    if (r.unusable !== undefined)
+      return any(
+        codecs.msgRevealUnusable.typeUrl,
+        codecs.msgRevealUnusable.encode({
+          provider: this.address,
+          jobId: j.id,
+          salt: r.salt,
+          reason: r.unusable.reason,
+          inputIndex: r.unusable.input,
+        }),
+      );
+    return any(
+      codecs.msgRevealResult.typeUrl,
+      codecs.msgRevealResult.encode({
+        provider: this.address,
+        jobId: j.id,
+        salt: r.salt,
+        digest: r.digest,
+        sketch: sketchToPb(r.sketch),
+        outputUri: `sim://${this.address}/${j.id}`,
+      }),
+    );
   }
 }
 
 /** Account number and sequence, for signing. */
-export async function accountOf(chain: TestChain, address: string): Promise<{ accountNumber: bigint; sequence: bigint }> {
+export async function accountOf(
+  chain: TestChain,
+  address: string,
+): Promise<{ accountNumber: bigint; sequence: bigint }> {
   const res = await chain.query("/cosmos.auth.v1beta1.Query/Account", QueryAccountRequest.encode({ address }).finish());
   if (res.code !== 0) throw new Error(res.log);
   const acc = BaseAccount.decode(QueryAccountResponse.decode(res.value).account!.value);
@@ -191,13 +291,25 @@ export async function signedBy(chain: TestChain, key: RawKey, msgs: Any[]): Prom
 
 /** Jobs assigned to or revealing for a provider (by the JobsByProvider query). */
 export async function jobsOf(chain: TestChain, provider: string): Promise<Job[]> {
-  const res = await chain.query("/tcompute.jobs.v1.Query/JobsByProvider", codecs.queryJobsByProviderRequest.encode({ provider, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false } }));
+  const res = await chain.query(
+    "/tcompute.jobs.v1.Query/JobsByProvider",
+    codecs.queryJobsByProviderRequest.encode({
+      provider,
+      pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false },
+    }),
+  );
   if (res.code !== 0) throw new Error(res.log);
-  return codecs.queryJobsResponse.decode(res.value).jobs.filter((j) => j.state === JobState.assigned || j.state === JobState.revealing);
+  return codecs.queryJobsResponse
+    .decode(res.value)
+    .jobs.filter((j) => j.state === JobState.assigned || j.state === JobState.revealing);
 }
 
 /** One block in which every worker sends what it has to (plus any extra txs); returns the block's results. */
-export async function workersStep(chain: TestChain, workers: readonly SimWorker[], extra: Uint8Array[] = []): Promise<Awaited<ReturnType<TestChain["deliver"]>>> {
+export async function workersStep(
+  chain: TestChain,
+  workers: readonly SimWorker[],
+  extra: Uint8Array[] = [],
+): Promise<Awaited<ReturnType<TestChain["deliver"]>>> {
   const txs: Uint8Array[] = [...extra];
   const senders: Array<SimWorker | null> = extra.map(() => null);
   for (const w of workers) {
@@ -208,6 +320,8 @@ export async function workersStep(chain: TestChain, workers: readonly SimWorker[
     }
   }
   const res = await chain.deliver(txs);
-  for (const [i, r] of res.txResults.entries()) if (r.code !== 0 && senders[i] !== null && senders[i]!.strategy.mayFail !== true) throw new Error(`worker tx failed: ${r.codespace}/${r.code} ${r.log}`);
+  for (const [i, r] of res.txResults.entries())
+    if (r.code !== 0 && senders[i] !== null && senders[i]!.strategy.mayFail !== true)
+      throw new Error(`worker tx failed: ${r.codespace}/${r.code} ${r.log}`);
   return res;
 }

@@ -13,9 +13,15 @@ export interface TcdResult {
 }
 
 /** Runs `tcd args` to its exit, with `stdin` as its standard input and `env` added. */
-export function runTcd(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<TcdResult> {
+export function runTcd(
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<TcdResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [tcdBin, ...args], { env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [tcdBin, ...args], {
+      env: { ...process.env, ...opts.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));

@@ -1,7 +1,12 @@
 // Waiting in tests: poll a condition until it holds or the time runs out.
 
 /** Resolves once `cond` holds; throws "timed out: <what>" after `ms`, polling every `pollMs`. */
-export async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string, pollMs = 50): Promise<void> {
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+  pollMs = 50,
+): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out: ${what}`);

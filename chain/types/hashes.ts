@@ -56,7 +56,16 @@ export function resultsHash(results: readonly ExecTxResult[]): Uint8Array {
     results.map((r) =>
       // Only the deterministic fields (as CometBFT's deterministicExecTxResult); a full literal
       // rather than fromPartial, which copies every field of a per-tx object.
-      ExecTxResult.encode({ code: r.code, data: r.data, log: "", info: "", gasWanted: r.gasWanted, gasUsed: r.gasUsed, events: [], codespace: "" }).finish(),
+      ExecTxResult.encode({
+        code: r.code,
+        data: r.data,
+        log: "",
+        info: "",
+        gasWanted: r.gasWanted,
+        gasUsed: r.gasUsed,
+        events: [],
+        codespace: "",
+      }).finish(),
     ),
   );
 }
@@ -84,7 +93,9 @@ export function validatorAddress(pubKey: Uint8Array): Uint8Array {
 
 /** The hash of one piece of evidence (tmhash of its proto bytes). */
 export function evidenceHash(dve: DuplicateVoteEvidence): string {
-  return Buffer.from(sha256(DuplicateVoteEvidence.encode(dve).finish())).toString("hex").toUpperCase();
+  return Buffer.from(sha256(DuplicateVoteEvidence.encode(dve).finish()))
+    .toString("hex")
+    .toUpperCase();
 }
 
 /** The header's evidence_hash: Merkle root over each evidence's bytes. */
@@ -92,4 +103,3 @@ export function evidenceListHash(list: readonly Evidence[]): Uint8Array {
   if (list.length === 0) return emptyHash;
   return merkleRoot(list.map((e) => DuplicateVoteEvidence.encode(e.duplicateVoteEvidence!).finish()));
 }
-

@@ -37,8 +37,26 @@ export interface NodeConfig {
     /** Index entries one tx_search may read; a query matching more is refused (-32602). */
     max_tx_search_entries: number;
   };
-  p2p: { laddr: string; external_address: string; persistent_peers: string; seeds: string; max_num_inbound_peers: number; max_num_outbound_peers: number; pex: boolean; handshake_timeout: string; partial_message_timeout: string; control_laddr: string };
-  mempool: { size: number; max_txs_bytes: number; max_tx_bytes: number; cache_size: number; recheck: boolean; max_pending_checks: number };
+  p2p: {
+    laddr: string;
+    external_address: string;
+    persistent_peers: string;
+    seeds: string;
+    max_num_inbound_peers: number;
+    max_num_outbound_peers: number;
+    pex: boolean;
+    handshake_timeout: string;
+    partial_message_timeout: string;
+    control_laddr: string;
+  };
+  mempool: {
+    size: number;
+    max_txs_bytes: number;
+    max_tx_bytes: number;
+    cache_size: number;
+    recheck: boolean;
+    max_pending_checks: number;
+  };
   consensus: {
     timeout_propose: string;
     timeout_propose_delta: string;
@@ -52,9 +70,20 @@ export interface NodeConfig {
   };
   tx_index: { indexer: "kv" | "null" };
   /** The REST API (the SDK's app.toml [api]): off by default, as the SDK's. */
-  api: { enable: boolean; address: string; max_body_bytes: number; max_open_connections: number; cors_allowed_origins: string[] };
+  api: {
+    enable: boolean;
+    address: string;
+    max_body_bytes: number;
+    max_open_connections: number;
+    cors_allowed_origins: string[];
+  };
   /** Prometheus metrics (CometBFT's [instrumentation]): off by default, as CometBFT's. */
-  instrumentation: { prometheus: boolean; prometheus_listen_addr: string; max_open_connections: number; namespace: string };
+  instrumentation: {
+    prometheus: boolean;
+    prometheus_listen_addr: string;
+    max_open_connections: number;
+    namespace: string;
+  };
 }
 
 export function defaultConfig(moniker: string): NodeConfig {
@@ -73,8 +102,26 @@ export function defaultConfig(moniker: string): NodeConfig {
       max_ws_concurrent_requests: 16,
       max_tx_search_entries: 10_000,
     },
-    p2p: { laddr: "tcp://127.0.0.1:26656", external_address: "", persistent_peers: "", seeds: "", max_num_inbound_peers: 40, max_num_outbound_peers: 10, pex: true, handshake_timeout: "20s", partial_message_timeout: "60s", control_laddr: "" },
-    mempool: { size: 50_000, max_txs_bytes: 256 * 1024 * 1024, max_tx_bytes: 1024 * 1024, cache_size: 100_000, recheck: true, max_pending_checks: 5_000 },
+    p2p: {
+      laddr: "tcp://127.0.0.1:26656",
+      external_address: "",
+      persistent_peers: "",
+      seeds: "",
+      max_num_inbound_peers: 40,
+      max_num_outbound_peers: 10,
+      pex: true,
+      handshake_timeout: "20s",
+      partial_message_timeout: "60s",
+      control_laddr: "",
+    },
+    mempool: {
+      size: 50_000,
+      max_txs_bytes: 256 * 1024 * 1024,
+      max_tx_bytes: 1024 * 1024,
+      cache_size: 100_000,
+      recheck: true,
+      max_pending_checks: 5_000,
+    },
     consensus: {
       timeout_propose: "3s",
       timeout_propose_delta: "500ms",
@@ -87,8 +134,19 @@ export function defaultConfig(moniker: string): NodeConfig {
       create_empty_blocks_interval: "0s",
     },
     tx_index: { indexer: "kv" },
-    instrumentation: { prometheus: false, prometheus_listen_addr: "127.0.0.1:26660", max_open_connections: 3, namespace: "cometbft" },
-    api: { enable: false, address: "tcp://127.0.0.1:1317", max_body_bytes: 1_000_000, max_open_connections: 1000, cors_allowed_origins: [] },
+    instrumentation: {
+      prometheus: false,
+      prometheus_listen_addr: "127.0.0.1:26660",
+      max_open_connections: 3,
+      namespace: "cometbft",
+    },
+    api: {
+      enable: false,
+      address: "tcp://127.0.0.1:1317",
+      max_body_bytes: 1_000_000,
+      max_open_connections: 1000,
+      cors_allowed_origins: [],
+    },
   };
 }
 
@@ -103,7 +161,8 @@ export function parseDuration(s: string): number {
 /** "tcp://127.0.0.1:26657" -> host and port. */
 export function parseListenAddress(laddr: string): { host: string; port: number } {
   const m = /^(?:tcp:\/\/)?([^:/]+|\[[0-9a-fA-F:]+\]):([0-9]{1,5})$/.exec(laddr);
-  if (m === null || Number(m[2]) > 65535) throw configErrors.invalid.wrap(`invalid listen address ${JSON.stringify(laddr)} (use tcp://host:port)`);
+  if (m === null || Number(m[2]) > 65535)
+    throw configErrors.invalid.wrap(`invalid listen address ${JSON.stringify(laddr)} (use tcp://host:port)`);
   return { host: m[1]!.replace(/^\[|\]$/g, ""), port: Number(m[2]) };
 }
 
@@ -114,13 +173,15 @@ export function metricsListenAddress(a: string): { host: string; port: number } 
 
 function merge<T extends object>(defaults: T, given: unknown, path: string): T {
   if (given === undefined) return defaults;
-  if (typeof given !== "object" || given === null || Array.isArray(given)) throw configErrors.invalid.wrap(`${path} must be an object`);
+  if (typeof given !== "object" || given === null || Array.isArray(given))
+    throw configErrors.invalid.wrap(`${path} must be an object`);
   const out = { ...defaults } as Record<string, unknown>;
   for (const [k, v] of Object.entries(given)) {
     if (!(k in defaults)) throw configErrors.invalid.wrap(`${path}.${k} is not a known setting`);
     const d = (defaults as Record<string, unknown>)[k];
     if (typeof d === "object" && d !== null && !Array.isArray(d)) out[k] = merge(d, v, `${path}.${k}`);
-    else if (typeof v !== typeof d || Array.isArray(v) !== Array.isArray(d)) throw configErrors.invalid.wrap(`${path}.${k} must be a ${Array.isArray(d) ? "list" : typeof d}`);
+    else if (typeof v !== typeof d || Array.isArray(v) !== Array.isArray(d))
+      throw configErrors.invalid.wrap(`${path}.${k} must be a ${Array.isArray(d) ? "list" : typeof d}`);
     else out[k] = v;
   }
   return out as T;
@@ -131,30 +192,58 @@ export function validateConfig(c: NodeConfig): NodeConfig {
   parseListenAddress(c.p2p.laddr);
   parseListenAddress(c.api.address);
   metricsListenAddress(c.instrumentation.prometheus_listen_addr);
-  if (!/^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/.test(c.instrumentation.namespace)) throw configErrors.invalid.wrap("instrumentation.namespace must be a metric name prefix such as cometbft");
-  if (!Number.isSafeInteger(c.instrumentation.max_open_connections) || c.instrumentation.max_open_connections <= 0) throw configErrors.invalid.wrap("instrumentation.max_open_connections must be a positive integer");
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/.test(c.instrumentation.namespace))
+    throw configErrors.invalid.wrap("instrumentation.namespace must be a metric name prefix such as cometbft");
+  if (!Number.isSafeInteger(c.instrumentation.max_open_connections) || c.instrumentation.max_open_connections <= 0)
+    throw configErrors.invalid.wrap("instrumentation.max_open_connections must be a positive integer");
   for (const k of ["max_body_bytes", "max_open_connections"] as const) {
-    if (!Number.isSafeInteger(c.api[k]) || c.api[k] <= 0) throw configErrors.invalid.wrap(`api.${k} must be a positive integer`);
+    if (!Number.isSafeInteger(c.api[k]) || c.api[k] <= 0)
+      throw configErrors.invalid.wrap(`api.${k} must be a positive integer`);
   }
   for (const v of Object.values(c.consensus)) if (typeof v === "string") parseDuration(v);
-  if (c.p2p.control_laddr !== "" && !isLoopbackHost(parseListenAddress(c.p2p.control_laddr).host)) throw configErrors.invalid.wrap("p2p.control_laddr must be a loopback address (tcp://127.0.0.1:port)");
-  for (const k of ["handshake_timeout", "partial_message_timeout"] as const) if (parseDuration(c.p2p[k]) <= 0) throw configErrors.invalid.wrap(`p2p.${k} must be positive`);
+  if (c.p2p.control_laddr !== "" && !isLoopbackHost(parseListenAddress(c.p2p.control_laddr).host))
+    throw configErrors.invalid.wrap("p2p.control_laddr must be a loopback address (tcp://127.0.0.1:port)");
+  for (const k of ["handshake_timeout", "partial_message_timeout"] as const)
+    if (parseDuration(c.p2p[k]) <= 0) throw configErrors.invalid.wrap(`p2p.${k} must be positive`);
   for (const key of ["persistent_peers", "seeds"] as const) {
-    for (const p of c.p2p[key].split(",").map((x) => x.trim()).filter((x) => x !== "")) {
-      if (!/^[0-9a-fA-F]{40}@[^@\s]+:[0-9]{1,5}$/.test(p)) throw configErrors.invalid.wrap(`p2p.${key}: ${JSON.stringify(p)} is not nodeid@host:port`);
+    for (const p of c.p2p[key]
+      .split(",")
+      .map((x) => x.trim())
+      .filter((x) => x !== "")) {
+      if (!/^[0-9a-fA-F]{40}@[^@\s]+:[0-9]{1,5}$/.test(p))
+        throw configErrors.invalid.wrap(`p2p.${key}: ${JSON.stringify(p)} is not nodeid@host:port`);
     }
   }
-  if (c.p2p.external_address !== "" && !/^(tcp:\/\/)?[^@\s:]+:[0-9]{1,5}$/.test(c.p2p.external_address)) throw configErrors.invalid.wrap("p2p.external_address must be host:port");
-  for (const k of ["max_body_bytes", "max_open_connections", "max_subscription_clients", "max_subscriptions_per_client", "max_batch_requests", "max_response_bytes", "max_ws_concurrent_requests", "max_tx_search_entries"] as const) {
-    if (!Number.isSafeInteger(c.rpc[k]) || c.rpc[k] <= 0) throw configErrors.invalid.wrap(`rpc.${k} must be a positive integer`);
+  if (c.p2p.external_address !== "" && !/^(tcp:\/\/)?[^@\s:]+:[0-9]{1,5}$/.test(c.p2p.external_address))
+    throw configErrors.invalid.wrap("p2p.external_address must be host:port");
+  for (const k of [
+    "max_body_bytes",
+    "max_open_connections",
+    "max_subscription_clients",
+    "max_subscriptions_per_client",
+    "max_batch_requests",
+    "max_response_bytes",
+    "max_ws_concurrent_requests",
+    "max_tx_search_entries",
+  ] as const) {
+    if (!Number.isSafeInteger(c.rpc[k]) || c.rpc[k] <= 0)
+      throw configErrors.invalid.wrap(`rpc.${k} must be a positive integer`);
   }
-  if (![...c.rpc.cors_allowed_origins, ...c.api.cors_allowed_origins].every((o) => typeof o === "string" && (o === "*" || /^https?:\/\/[^\s/]+$/.test(o)))) {
-    throw configErrors.invalid.wrap('rpc/api.cors_allowed_origins must list origins such as "http://localhost:3000", or "*"');
+  if (
+    ![...c.rpc.cors_allowed_origins, ...c.api.cors_allowed_origins].every(
+      (o) => typeof o === "string" && (o === "*" || /^https?:\/\/[^\s/]+$/.test(o)),
+    )
+  ) {
+    throw configErrors.invalid.wrap(
+      'rpc/api.cors_allowed_origins must list origins such as "http://localhost:3000", or "*"',
+    );
   }
   for (const [k, v] of Object.entries(c.mempool)) {
-    if (typeof v === "number" && (!Number.isSafeInteger(v) || v <= 0)) throw configErrors.invalid.wrap(`mempool.${k} must be a positive integer`);
+    if (typeof v === "number" && (!Number.isSafeInteger(v) || v <= 0))
+      throw configErrors.invalid.wrap(`mempool.${k} must be a positive integer`);
   }
-  if (!["debug", "info", "warn", "error"].includes(c.log_level)) throw configErrors.invalid.wrap("log_level must be debug, info, warn or error");
+  if (!["debug", "info", "warn", "error"].includes(c.log_level))
+    throw configErrors.invalid.wrap("log_level must be debug, info, warn or error");
   return c;
 }
 

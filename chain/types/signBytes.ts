@@ -75,7 +75,12 @@ export function proposalSignBytes(
   return delimited(w.finish());
 }
 
-export function voteExtensionSignBytes(chainId: string, height: bigint, round: number, extension: Uint8Array): Uint8Array {
+export function voteExtensionSignBytes(
+  chainId: string,
+  height: bigint,
+  round: number,
+  extension: Uint8Array,
+): Uint8Array {
   const w = BinaryWriter.create();
   if (extension.length > 0) w.uint32(10).bytes(extension);
   if (height !== 0n) w.uint32(17).sfixed64(height);

@@ -55,11 +55,16 @@ export async function askPassphrase(): Promise<void> {
     return;
   }
   if (!process.stdin.isTTY) {
-    throw keyringErrors.noPassphrase.wrap("set TCD_KEYRING_PASSPHRASE, or use --keyring-backend test for a local test key");
+    throw keyringErrors.noPassphrase.wrap(
+      "set TCD_KEYRING_PASSPHRASE, or use --keyring-backend test for a local test key",
+    );
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  cachedPassphrase = await new Promise<string>((resolve) => rl.question("Enter keyring passphrase: ", (a) => (rl.close(), resolve(a))));
-  if (cachedPassphrase.length < 8) throw keyringErrors.noPassphrase.wrap("the passphrase must be at least 8 characters");
+  cachedPassphrase = await new Promise<string>((resolve) =>
+    rl.question("Enter keyring passphrase: ", (a) => (rl.close(), resolve(a))),
+  );
+  if (cachedPassphrase.length < 8)
+    throw keyringErrors.noPassphrase.wrap("the passphrase must be at least 8 characters");
 }
 
 export async function keyring(f: GlobalFlags, needSecret: boolean): Promise<Keyring> {
@@ -71,7 +76,8 @@ export async function keyring(f: GlobalFlags, needSecret: boolean): Promise<Keyr
   });
 }
 
-const jsonReplacer = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("hex").toUpperCase() : v);
+const jsonReplacer = (_k: string, v: unknown) =>
+  typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("hex").toUpperCase() : v;
 
 /** Prints a result as JSON (--output json) or as readable text. */
 export function print(f: GlobalFlags, value: unknown, text?: string): void {

@@ -46,7 +46,8 @@ export interface Keyring {
 }
 
 function checkName(name: string): string {
-  if (!/^[a-zA-Z0-9_.-]{1,64}$/.test(name)) throw keyringErrors.invalidName.wrap(`${JSON.stringify(name)}: use letters, digits, _ . - (at most 64)`);
+  if (!/^[a-zA-Z0-9_.-]{1,64}$/.test(name))
+    throw keyringErrors.invalidName.wrap(`${JSON.stringify(name)}: use letters, digits, _ . - (at most 64)`);
   return name;
 }
 
@@ -61,7 +62,14 @@ export function openKeyring(dir: string, backend: KeyringBackend, passphrase: ()
       throw keyringErrors.badPassphrase.wrap(`${p}: ${(e as Error).message}`);
     }
   };
-  const strip = (f: KeyFile): KeyInfo => ({ name: f.name, type: f.type, algo: f.algo, address: f.address, pubkey: f.pubkey, backend: f.backend });
+  const strip = (f: KeyFile): KeyInfo => ({
+    name: f.name,
+    type: f.type,
+    algo: f.algo,
+    address: f.address,
+    pubkey: f.pubkey,
+    backend: f.backend,
+  });
   return {
     dir,
     list() {
@@ -76,14 +84,24 @@ export function openKeyring(dir: string, backend: KeyringBackend, passphrase: ()
       if (existsSync(path(name))) throw keyringErrors.exists.wrap(`${name}; delete it first or choose another name`);
       let wallet: DirectSecp256k1HdWallet;
       try {
-        wallet = mnemonic === undefined
-          ? await DirectSecp256k1HdWallet.generate(24, { prefix: addressPrefix })
-          : await DirectSecp256k1HdWallet.fromMnemonic(mnemonic.trim().split(/\s+/).join(" "), { prefix: addressPrefix });
+        wallet =
+          mnemonic === undefined
+            ? await DirectSecp256k1HdWallet.generate(24, { prefix: addressPrefix })
+            : await DirectSecp256k1HdWallet.fromMnemonic(mnemonic.trim().split(/\s+/).join(" "), {
+                prefix: addressPrefix,
+              });
       } catch (e) {
         throw keyringErrors.invalidMnemonic.wrap((e as Error).message);
       }
       const [account] = await wallet.getAccounts();
-      const info: KeyInfo = { name, type: "local", algo: "secp256k1", address: account!.address, pubkey: Buffer.from(account!.pubkey).toString("base64"), backend };
+      const info: KeyInfo = {
+        name,
+        type: "local",
+        algo: "secp256k1",
+        address: account!.address,
+        pubkey: Buffer.from(account!.pubkey).toString("base64"),
+        backend,
+      };
       const secret = backend === "test" ? wallet.mnemonic : await wallet.serialize(passphrase());
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       writeFileSync(path(name), JSON.stringify({ ...info, secret }, null, 2) + "\n", { mode: 0o600 });

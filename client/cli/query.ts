@@ -11,9 +11,14 @@ export const queryErrors = {
 };
 
 /** A TcomputeClient on --node (signing with `signer` when given); cli 3 when the node is not there. */
-export async function connectClient(f: GlobalFlags, signer?: OfflineSigner, gasPrice?: string): Promise<TcomputeClient> {
+export async function connectClient(
+  f: GlobalFlags,
+  signer?: OfflineSigner,
+  gasPrice?: string,
+): Promise<TcomputeClient> {
   try {
-    if (signer !== undefined) return await TcomputeClient.connectWithSigner(f.node, signer, gasPrice === undefined ? {} : { gasPrice });
+    if (signer !== undefined)
+      return await TcomputeClient.connectWithSigner(f.node, signer, gasPrice === undefined ? {} : { gasPrice });
     const client = await TcomputeClient.connect(f.node);
     // The node answers now (or cli 3), rather than a query failing later.
     await client.chainId().catch((e: unknown) => {

@@ -44,7 +44,15 @@ export function mlp(o: MlpOptions): Uint8Array {
     prev = out;
   }
   const outDim = sizes[layers]!;
-  return encodeModel(model({ name: "mlp", node: nodes, initializer: inits, input: [valueInfo("x", ["batch", o.inputs])], output: [valueInfo("y", ["batch", outDim])] }));
+  return encodeModel(
+    model({
+      name: "mlp",
+      node: nodes,
+      initializer: inits,
+      input: [valueInfo("x", ["batch", o.inputs])],
+      output: [valueInfo("y", ["batch", outDim])],
+    }),
+  );
 }
 
 export interface CnnOptions {
@@ -60,9 +68,17 @@ export function cnn(o: CnnOptions): Uint8Array {
   const seed = o.seed ?? "tcompute/cnn";
   const k = 3;
   const inits = [
-    floatTensor("C0", [o.filters, o.channels, k, k], weights(`${seed}/C0`, o.filters * o.channels * k * k, Math.sqrt(6 / (o.channels * k * k)))),
+    floatTensor(
+      "C0",
+      [o.filters, o.channels, k, k],
+      weights(`${seed}/C0`, o.filters * o.channels * k * k, Math.sqrt(6 / (o.channels * k * k))),
+    ),
     floatTensor("c0", [o.filters], weights(`${seed}/c0`, o.filters, 0.1)),
-    floatTensor("C1", [o.filters, o.filters, k, k], weights(`${seed}/C1`, o.filters * o.filters * k * k, Math.sqrt(6 / (o.filters * k * k)))),
+    floatTensor(
+      "C1",
+      [o.filters, o.filters, k, k],
+      weights(`${seed}/C1`, o.filters * o.filters * k * k, Math.sqrt(6 / (o.filters * k * k))),
+    ),
     floatTensor("c1", [o.filters], weights(`${seed}/c1`, o.filters, 0.1)),
     floatTensor("W", [o.filters, o.classes], weights(`${seed}/W`, o.filters * o.classes, Math.sqrt(6 / o.filters))),
     floatTensor("b", [o.classes], weights(`${seed}/b`, o.classes, 0.1)),
@@ -77,5 +93,13 @@ export function cnn(o: CnnOptions): Uint8Array {
     node("Flatten", ["p"], ["f"], { axis: 1 }),
     node("Gemm", ["f", "W", "b"], ["logits"]),
   ];
-  return encodeModel(model({ name: "cnn", node: nodes, initializer: inits, input: [valueInfo("image", ["batch", o.channels, o.size, o.size])], output: [valueInfo("logits", ["batch", o.classes])] }));
+  return encodeModel(
+    model({
+      name: "cnn",
+      node: nodes,
+      initializer: inits,
+      input: [valueInfo("image", ["batch", o.channels, o.size, o.size])],
+      output: [valueInfo("logits", ["batch", o.classes])],
+    }),
+  );
 }

@@ -55,7 +55,17 @@ export interface OnnxModel {
 const modelCodec = codec<OnnxModel>("onnx/onnx.proto", "onnx.ModelProto");
 
 /** ONNX TensorProto.DataType numbers and the names the registry uses. */
-export const onnxDtypes: Record<number, string> = { 1: "float32", 2: "uint8", 3: "int8", 5: "int16", 6: "int32", 7: "int64", 9: "bool", 10: "float16", 11: "float64" };
+export const onnxDtypes: Record<number, string> = {
+  1: "float32",
+  2: "uint8",
+  3: "int8",
+  5: "int16",
+  6: "int32",
+  7: "int64",
+  9: "bool",
+  10: "float16",
+  11: "float64",
+};
 
 export function encodeModel(m: OnnxModel): Uint8Array {
   return modelCodec.encode(m);
@@ -91,29 +101,72 @@ export function signatureOf(bytes: Uint8Array): { inputs: TensorSignature[]; out
 // ---- builders ----
 
 export function valueInfo(name: string, shape: Array<number | string>, elemType = 1): OnnxValueInfo {
-  return { name, type: { tensorType: { elemType, shape: { dim: shape.map((d) => (typeof d === "string" ? { dimValue: "0", dimParam: d } : { dimValue: String(d), dimParam: "" })) } } } };
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType,
+        shape: {
+          dim: shape.map((d) =>
+            typeof d === "string" ? { dimValue: "0", dimParam: d } : { dimValue: String(d), dimParam: "" },
+          ),
+        },
+      },
+    },
+  };
 }
 
 export function floatTensor(name: string, dims: number[], data: Float32Array): OnnxTensor {
-  return { name, dims: dims.map(String), dataType: 1, floatData: [], int64Data: [], rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return {
+    name,
+    dims: dims.map(String),
+    dataType: 1,
+    floatData: [],
+    int64Data: [],
+    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  };
 }
 
 export function int64Tensor(name: string, dims: number[], data: number[]): OnnxTensor {
-  return { name, dims: dims.map(String), dataType: 7, floatData: [], int64Data: data.map(String), rawData: new Uint8Array() };
+  return {
+    name,
+    dims: dims.map(String),
+    dataType: 7,
+    floatData: [],
+    int64Data: data.map(String),
+    rawData: new Uint8Array(),
+  };
 }
 
 const attrTypes = { float: 1, int: 2, ints: 7 } as const;
 
-export function node(opType: string, input: string[], output: string[], attrs: Record<string, number | number[]> = {}, floatAttrs: Record<string, number> = {}): OnnxNode {
+export function node(
+  opType: string,
+  input: string[],
+  output: string[],
+  attrs: Record<string, number | number[]> = {},
+  floatAttrs: Record<string, number> = {},
+): OnnxNode {
   const attribute: OnnxAttribute[] = [];
   for (const [name, v] of Object.entries(attrs)) {
     const base = { name, f: 0, i: "0", s: new Uint8Array(), t: null, floats: [], ints: [] as string[] };
-    attribute.push(Array.isArray(v) ? { ...base, ints: v.map(String), type: attrTypes.ints } : { ...base, i: String(v), type: attrTypes.int });
+    attribute.push(
+      Array.isArray(v)
+        ? { ...base, ints: v.map(String), type: attrTypes.ints }
+        : { ...base, i: String(v), type: attrTypes.int },
+    );
   }
-  for (const [name, f] of Object.entries(floatAttrs)) attribute.push({ name, f, i: "0", s: new Uint8Array(), t: null, floats: [], ints: [], type: attrTypes.float });
+  for (const [name, f] of Object.entries(floatAttrs))
+    attribute.push({ name, f, i: "0", s: new Uint8Array(), t: null, floats: [], ints: [], type: attrTypes.float });
   return { input, output, name: `${opType}_${output[0]}`, opType, attribute, domain: "" };
 }
 
 export function model(graph: OnnxGraph, opset = 13): OnnxModel {
-  return { irVersion: "7", producerName: "tcompute", producerVersion: "1", graph, opsetImport: [{ domain: "", version: String(opset) }] };
+  return {
+    irVersion: "7",
+    producerName: "tcompute",
+    producerVersion: "1",
+    graph,
+    opsetImport: [{ domain: "", version: String(opset) }],
+  };
 }

@@ -104,7 +104,8 @@ function writeBundle(l: BundleLayout, buf: Uint8Array, pos: number): number {
  * without its per-field objects and copies: this is on a worker's per-job path).
  */
 export function encodeTensors(tensors: Record<string, Tensor>): Uint8Array {
-  for (const t of Object.values(tensors)) if (t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) return encodeTensorsPb(tensors);
+  for (const t of Object.values(tensors))
+    if (t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) return encodeTensorsPb(tensors);
   const l = bundleLayout(tensors);
   const buf = Buffer.allocUnsafe(l.size);
   writeBundle(l, buf, 0);
@@ -116,7 +117,12 @@ export function encodeTensorsPb(tensors: Record<string, Tensor>): Uint8Array {
   return bundleCodec.encode({
     tensors: Object.entries(tensors)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape.map(String), data: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) })),
+      .map(([name, t]) => ({
+        name,
+        dtype: t.dtype,
+        shape: t.shape.map(String),
+        data: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+      })),
   });
 }
 
@@ -129,7 +135,8 @@ export function decodeTensors(bytes: Uint8Array): Record<string, Tensor> {
     const shape = t.shape.map(Number);
     if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new Error(`tensor ${t.name}: bad shape`);
     const n = shape.reduce((a, b) => a * b, 1);
-    if (n * C.BYTES_PER_ELEMENT !== t.data.length) throw new Error(`tensor ${t.name}: ${t.data.length} bytes for shape [${shape}] of ${t.dtype}`);
+    if (n * C.BYTES_PER_ELEMENT !== t.data.length)
+      throw new Error(`tensor ${t.name}: ${t.data.length} bytes for shape [${shape}] of ${t.dtype}`);
     if (out[t.name] !== undefined) throw new Error(`tensor ${t.name} appears twice`);
     // Copy into an aligned buffer: typed arrays need their element alignment.
     const copy = new Uint8Array(t.data.length);
@@ -174,12 +181,19 @@ export function sketchInput(outputs: ReadonlyArray<Record<string, Tensor>>): Arr
   return all;
 }
 
-const payloadCodec = codec<{ outputs: Array<{ tensors: NamedTensorPb[] }> }>("jobs/v1/tensors.proto", "tcompute.jobs.v1.ResultPayload");
+const payloadCodec = codec<{ outputs: Array<{ tensors: NamedTensorPb[] }> }>(
+  "jobs/v1/tensors.proto",
+  "tcompute.jobs.v1.ResultPayload",
+);
 
 /** A job's result: one bundle per input, in input order. */
 export function encodeResult(outputs: ReadonlyArray<Record<string, Tensor>>): Uint8Array {
   // Field 1 (length-delimited) per bundle, all written into one buffer.
-  const bundles = outputs.map((o) => (Object.values(o).every((t) => t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) ? bundleLayout(o) : encodeTensorsPb(o)));
+  const bundles = outputs.map((o) =>
+    Object.values(o).every((t) => t.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      ? bundleLayout(o)
+      : encodeTensorsPb(o),
+  );
   let size = 0;
   for (const b of bundles) {
     const n = b instanceof Uint8Array ? b.length : b.size;

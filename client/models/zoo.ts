@@ -28,7 +28,10 @@ function packageFile(pkg: string, rel: string, rootEntry = "package.json"): stri
 
 /** Smooth deterministic values in [-1, 1]: inputs that look like signals, not noise. */
 function signal(n: number, variant: number): Float32Array {
-  return Float32Array.from({ length: n }, (_, i) => Math.sin(i * (0.37 + variant * 0.11) + variant) * Math.cos(i * 0.013 * (variant + 1)));
+  return Float32Array.from(
+    { length: n },
+    (_, i) => Math.sin(i * (0.37 + variant * 0.11) + variant) * Math.cos(i * 0.013 * (variant + 1)),
+  );
 }
 
 /**

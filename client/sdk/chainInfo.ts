@@ -53,7 +53,11 @@ const round = (x: number) => Number(x.toPrecision(6));
 /** Keplr's ChainInfo, for `window.keplr.experimentalSuggestChain(info)`. */
 export function keplrChainInfo(g: GenesisView, e: ChainEndpoints) {
   const t = tokens(g);
-  const currency = { coinDenom: (t.meta?.symbol ?? t.display.denom).toUpperCase(), coinMinimalDenom: t.feeDenom, coinDecimals: t.display.exponent };
+  const currency = {
+    coinDenom: (t.meta?.symbol ?? t.display.denom).toUpperCase(),
+    coinMinimalDenom: t.feeDenom,
+    coinDecimals: t.display.exponent,
+  };
   const low = t.minGas > 0 ? t.minGas : 0.0025;
   return {
     chainId: g.chain_id,
@@ -94,12 +98,29 @@ export function chainRegistryEntry(g: GenesisView, e: ChainEndpoints) {
     node_home: "$HOME/.tcompute",
     key_algos: ["secp256k1" as const],
     slip44: 118,
-    fees: { fee_tokens: [{ denom: t.feeDenom, fixed_min_gas_price: t.minGas, low_gas_price: round(low), average_gas_price: round(low * 2), high_gas_price: round(low * 4) }] },
+    fees: {
+      fee_tokens: [
+        {
+          denom: t.feeDenom,
+          fixed_min_gas_price: t.minGas,
+          low_gas_price: round(low),
+          average_gas_price: round(low * 2),
+          high_gas_price: round(low * 4),
+        },
+      ],
+    },
     staking: { staking_tokens: [{ denom: t.bondDenom }] },
-    codebase: { sdk: { type: "cosmos" as const, version: "0.50" }, consensus: { type: "cometbft" as const, version: "0.38" } },
+    codebase: {
+      sdk: { type: "cosmos" as const, version: "0.50" },
+      consensus: { type: "cometbft" as const, version: "0.38" },
+    },
     apis: { rpc: [{ address: e.rpc, provider: "tcd" }], rest: [{ address: e.rest, provider: "tcd" }] },
   };
-  const units: DenomUnit[] = t.meta?.denom_units.map((u) => ({ denom: u.denom, exponent: u.exponent, ...(u.aliases !== undefined && u.aliases.length > 0 ? { aliases: u.aliases } : {}) })) ?? [{ denom: t.feeDenom, exponent: 0 }];
+  const units: DenomUnit[] = t.meta?.denom_units.map((u) => ({
+    denom: u.denom,
+    exponent: u.exponent,
+    ...(u.aliases !== undefined && u.aliases.length > 0 ? { aliases: u.aliases } : {}),
+  })) ?? [{ denom: t.feeDenom, exponent: 0 }];
   const assetlist = {
     $schema: "../assetlist.schema.json",
     chain_name: chainName,
@@ -133,6 +154,14 @@ export function pingPubChain(g: GenesisView, e: ChainEndpoints) {
     min_tx_fee: String(Math.ceil(200_000 * low)),
     addr_prefix: bech32Prefix.account,
     logo: "",
-    assets: [{ base: t.feeDenom, symbol: (t.meta?.symbol || t.display.denom).toUpperCase(), exponent: String(t.display.exponent), coingecko_id: "", logo: "" }],
+    assets: [
+      {
+        base: t.feeDenom,
+        symbol: (t.meta?.symbol || t.display.denom).toUpperCase(),
+        exponent: String(t.display.exponent),
+        coingecko_id: "",
+        logo: "",
+      },
+    ],
   };
 }

@@ -1,5 +1,19 @@
 import type { OfflineSigner } from "@cosmjs/proto-signing";
-import { GasPrice, QueryClient, setupBankExtension, setupDistributionExtension, setupStakingExtension, SigningStargateClient, type BankExtension, type DistributionExtension, type DeliverTxResponse, type StakingExtension, type StdFee, StargateClient, type IndexedTx } from "@cosmjs/stargate";
+import {
+  GasPrice,
+  QueryClient,
+  setupBankExtension,
+  setupDistributionExtension,
+  setupStakingExtension,
+  SigningStargateClient,
+  type BankExtension,
+  type DistributionExtension,
+  type DeliverTxResponse,
+  type StakingExtension,
+  type StdFee,
+  StargateClient,
+  type IndexedTx,
+} from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { isFinal, jobsCodecs, JobState, type Job } from "../../modules/jobs/index.js";
 import type { GpuRequirement, Input, MsgSubmitJob, SealedInput } from "../../modules/jobs/types.js";
@@ -9,7 +23,16 @@ import type { MsgRegisterModel, MsgRegisterProvider } from "../../modules/regist
 import type { Tensor } from "../models/tensors.js";
 import { fetchAcceptedOutput } from "./outputs.js";
 import { sealToCandidates } from "./sealing.js";
-import { setupEmissionsExtension, setupJobsExtension, setupRegistryExtension, setupReputationExtension, type EmissionsExtension, type JobsExtension, type RegistryExtension, type ReputationExtension } from "./queries.js";
+import {
+  setupEmissionsExtension,
+  setupJobsExtension,
+  setupRegistryExtension,
+  setupReputationExtension,
+  type EmissionsExtension,
+  type JobsExtension,
+  type RegistryExtension,
+  type ReputationExtension,
+} from "./queries.js";
 import { tcomputeAminoTypes, tcomputeRegistry } from "./registry.js";
 import type { RawKey } from "./signing.js";
 
@@ -32,7 +55,14 @@ export interface MsgRegisterProviderEncodeObject {
   readonly value: MsgRegisterProvider;
 }
 
-export type TcomputeQueryClient = QueryClient & BankExtension & StakingExtension & DistributionExtension & EmissionsExtension & JobsExtension & RegistryExtension & ReputationExtension;
+export type TcomputeQueryClient = QueryClient &
+  BankExtension &
+  StakingExtension &
+  DistributionExtension &
+  EmissionsExtension &
+  JobsExtension &
+  RegistryExtension &
+  ReputationExtension;
 
 export interface SubmitJobOptions {
   model: string;
@@ -54,7 +84,9 @@ export interface SubmitJobOptions {
 
 export class JobNotSettled extends Error {
   constructor(readonly job: Job) {
-    super(`job ${job.id} ended ${["", "pending", "assigned", "settled", "failed", "expired", "cancelled", "revealing", "auditing"][job.state]}`);
+    super(
+      `job ${job.id} ended ${["", "pending", "assigned", "settled", "failed", "expired", "cancelled", "revealing", "auditing"][job.state]}`,
+    );
   }
 }
 
@@ -91,8 +123,16 @@ export class TcomputeClient {
     private readonly reader: StargateClient = signer ?? StargateClient.create(comet),
   ) {}
 
-  static async connectWithSigner(endpoint: string, signer: OfflineSigner, options: { gasPrice?: string } = {}): Promise<TcomputeClient> {
-    const signing = await SigningStargateClient.connectWithSigner(endpoint, signer, { registry: tcomputeRegistry(), aminoTypes: tcomputeAminoTypes(), gasPrice: GasPrice.fromString(options.gasPrice ?? "0.0025utcu") });
+  static async connectWithSigner(
+    endpoint: string,
+    signer: OfflineSigner,
+    options: { gasPrice?: string } = {},
+  ): Promise<TcomputeClient> {
+    const signing = await SigningStargateClient.connectWithSigner(endpoint, signer, {
+      registry: tcomputeRegistry(),
+      aminoTypes: tcomputeAminoTypes(),
+      gasPrice: GasPrice.fromString(options.gasPrice ?? "0.0025utcu"),
+    });
     return new TcomputeClient(signing, ...(await TcomputeClient.queryParts(endpoint)));
   }
 
@@ -103,7 +143,16 @@ export class TcomputeClient {
 
   private static async queryParts(endpoint: string): Promise<[TcomputeQueryClient, Comet38Client]> {
     const comet = await Comet38Client.connect(endpoint);
-    const query = QueryClient.withExtensions(comet, setupBankExtension, setupStakingExtension, setupDistributionExtension, setupEmissionsExtension, setupJobsExtension, setupRegistryExtension, setupReputationExtension);
+    const query = QueryClient.withExtensions(
+      comet,
+      setupBankExtension,
+      setupStakingExtension,
+      setupDistributionExtension,
+      setupEmissionsExtension,
+      setupJobsExtension,
+      setupRegistryExtension,
+      setupReputationExtension,
+    );
     return [query, comet];
   }
 
@@ -131,7 +180,11 @@ export class TcomputeClient {
    * Signs `msgs` as `sender` and broadcasts them, waiting for the block; returns the result
    * whatever its code. The fee defaults to 1.5 × simulated gas at the client's gas price.
    */
-  async broadcast(sender: string, msgs: Array<{ typeUrl: string; value: unknown }>, o: SendOptions = {}): Promise<DeliverTxResponse> {
+  async broadcast(
+    sender: string,
+    msgs: Array<{ typeUrl: string; value: unknown }>,
+    o: SendOptions = {},
+  ): Promise<DeliverTxResponse> {
     return this.signing.signAndBroadcast(sender, msgs, o.fee ?? 1.5, o.memo ?? "");
   }
 
@@ -151,18 +204,39 @@ export class TcomputeClient {
   /** Submits a job (a batch when several inputs) and returns its shard ids. */
   async submitJob(requester: string, o: SubmitJobOptions): Promise<string[]> {
     const model = /^[0-9a-f]{64}$/.test(o.model) ? o.model : (await this.query.registry.model(o.model)).hash;
-    let inputs: Input[] = o.inputs.map((i) => (i instanceof Uint8Array ? { inline: i, uri: "", sha256: "" } : { inline: new Uint8Array(), uri: i.uri, sha256: i.sha256 }));
+    let inputs: Input[] = o.inputs.map((i) =>
+      i instanceof Uint8Array
+        ? { inline: i, uri: "", sha256: "" }
+        : { inline: new Uint8Array(), uri: i.uri, sha256: i.sha256 },
+    );
     let sealed: SealedInput[] = [];
     if (o.sealed === true) {
       const plain = o.inputs[0];
-      if (o.inputs.length !== 1 || !(plain instanceof Uint8Array)) throw new Error("a sealed job has exactly one input, given as bytes");
-      const s = sealToCandidates(plain, { model, k: o.k ?? 3, maxPricePerUnit: o.maxPricePerUnit, providers: await this.query.registry.providers(model, ProviderStatus.active), maxSealed: o.maxSealed });
+      if (o.inputs.length !== 1 || !(plain instanceof Uint8Array))
+        throw new Error("a sealed job has exactly one input, given as bytes");
+      const s = sealToCandidates(plain, {
+        model,
+        k: o.k ?? 3,
+        maxPricePerUnit: o.maxPricePerUnit,
+        providers: await this.query.registry.providers(model, ProviderStatus.active),
+        maxSealed: o.maxSealed,
+      });
       inputs = [s.input];
       sealed = s.sealed;
     }
     const msg: MsgSubmitJobEncodeObject = {
       typeUrl: "/tcompute.jobs.v1.MsgSubmitJob",
-      value: { requester, model, inputs, sealed, k: o.k ?? 3, maxPricePerUnit: o.maxPricePerUnit, deadlineBlocks: String(o.deadlineBlocks ?? 100), minReputation: Math.round((o.minReputation ?? 0) * 1_000_000), gpu: o.gpu ?? null },
+      value: {
+        requester,
+        model,
+        inputs,
+        sealed,
+        k: o.k ?? 3,
+        maxPricePerUnit: o.maxPricePerUnit,
+        deadlineBlocks: String(o.deadlineBlocks ?? 100),
+        minReputation: Math.round((o.minReputation ?? 0) * 1_000_000),
+        gpu: o.gpu ?? null,
+      },
     };
     const res = await this.send(requester, [msg]);
     return jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids;
@@ -172,12 +246,21 @@ export class TcomputeClient {
    * Follows a job until it is final; throws JobNotSettled unless it settled (or, with
    * `anyFinal`, returns it however it ended), JobWaitTimeout when `timeoutMs` runs out.
    */
-  async waitForJob(id: string, o: { timeoutMs?: number; pollMs?: number; anyFinal?: boolean; onTransition?: (state: JobState, note: string, height: string) => void } = {}): Promise<Job> {
+  async waitForJob(
+    id: string,
+    o: {
+      timeoutMs?: number;
+      pollMs?: number;
+      anyFinal?: boolean;
+      onTransition?: (state: JobState, note: string, height: string) => void;
+    } = {},
+  ): Promise<Job> {
     const deadline = Date.now() + (o.timeoutMs ?? 300_000);
     let seen = 0;
     for (;;) {
       const j = await this.query.jobs.job(id);
-      for (; seen < j.history.length; seen++) o.onTransition?.(j.history[seen]!.state, j.history[seen]!.note, j.history[seen]!.height);
+      for (; seen < j.history.length; seen++)
+        o.onTransition?.(j.history[seen]!.state, j.history[seen]!.note, j.history[seen]!.height);
       if (isFinal(j.state)) {
         if (j.state !== JobState.settled && o.anyFinal !== true) throw new JobNotSettled(j);
         return j;
@@ -207,4 +290,3 @@ export class TcomputeClient {
     return this.send(value.owner, [msg]);
   }
 }
-

@@ -18,16 +18,28 @@ import type { Assignment } from "../../modules/jobs/types.js";
 const require = createRequire(import.meta.url);
 const secp256k1 = require("secp256k1") as typeof import("secp256k1");
 
-export const outputHeaders = { pubkey: "x-tcompute-pubkey", x25519: "x-tcompute-x25519", time: "x-tcompute-time", signature: "x-tcompute-signature" } as const;
+export const outputHeaders = {
+  pubkey: "x-tcompute-pubkey",
+  x25519: "x-tcompute-x25519",
+  time: "x-tcompute-time",
+  signature: "x-tcompute-signature",
+} as const;
 
 /** How far a request's time may be from the worker's clock. */
 export const maxRequestSkewSeconds = 300;
 
 export function outputRequestDigest(jobId: string, x25519: Uint8Array, unixSeconds: number): Buffer {
-  return createHash("sha256").update(`tcompute/output/v1\n${jobId}\n${Buffer.from(x25519).toString("hex")}\n${unixSeconds}`).digest();
+  return createHash("sha256")
+    .update(`tcompute/output/v1\n${jobId}\n${Buffer.from(x25519).toString("hex")}\n${unixSeconds}`)
+    .digest();
 }
 
-export function signOutputRequest(key: RawKey, jobId: string, x25519: Uint8Array, unixSeconds = Math.floor(Date.now() / 1000)): Record<string, string> {
+export function signOutputRequest(
+  key: RawKey,
+  jobId: string,
+  x25519: Uint8Array,
+  unixSeconds = Math.floor(Date.now() / 1000),
+): Record<string, string> {
   const { signature } = secp256k1.ecdsaSign(outputRequestDigest(jobId, x25519, unixSeconds), key.privKey);
   return {
     [outputHeaders.pubkey]: Buffer.from(key.pubKey).toString("base64"),
@@ -38,7 +50,11 @@ export function signOutputRequest(key: RawKey, jobId: string, x25519: Uint8Array
 }
 
 /** The requester address a signed request proves, and the key to seal to; or why it is refused. */
-export function verifyOutputRequest(jobId: string, headers: Record<string, string | string[] | undefined>, nowSeconds: number): { address: string; x25519: Uint8Array } | string {
+export function verifyOutputRequest(
+  jobId: string,
+  headers: Record<string, string | string[] | undefined>,
+  nowSeconds: number,
+): { address: string; x25519: Uint8Array } | string {
   const h = (n: string) => {
     const v = headers[n];
     return typeof v === "string" ? v : undefined;
@@ -47,7 +63,8 @@ export function verifyOutputRequest(jobId: string, headers: Record<string, strin
   const x = Buffer.from(h(outputHeaders.x25519) ?? "", "hex");
   const sig = Buffer.from(h(outputHeaders.signature) ?? "", "base64");
   const time = Number(h(outputHeaders.time) ?? "NaN");
-  if (pub.length !== 33 || x.length !== 32 || sig.length !== 64 || !Number.isSafeInteger(time)) return "a signed request needs the pubkey, x25519, time and signature headers";
+  if (pub.length !== 33 || x.length !== 32 || sig.length !== 64 || !Number.isSafeInteger(time))
+    return "a signed request needs the pubkey, x25519, time and signature headers";
   if (Math.abs(nowSeconds - time) > maxRequestSkewSeconds) return "the request time is too far from now";
   let ok: boolean;
   try {
@@ -104,10 +121,22 @@ async function readBounded(res: Response, outputUri: string, max: number): Promi
 }
 
 /** Fetches and opens a job's output bytes from a worker's output URI (not yet checked). */
-export async function fetchOutputBytes(key: RawKey, jobId: string, outputUri: string, x25519: X25519Key = nacl.box.keyPair(), maxBytes = defaultMaxOutputBytes): Promise<Uint8Array> {
-  const res = await fetch(outputUri, { headers: signOutputRequest(key, jobId, x25519.publicKey), signal: AbortSignal.timeout(30_000) });
+export async function fetchOutputBytes(
+  key: RawKey,
+  jobId: string,
+  outputUri: string,
+  x25519: X25519Key = nacl.box.keyPair(),
+  maxBytes = defaultMaxOutputBytes,
+): Promise<Uint8Array> {
+  const res = await fetch(outputUri, {
+    headers: signOutputRequest(key, jobId, x25519.publicKey),
+    signal: AbortSignal.timeout(30_000),
+  });
   if (!res.ok) {
-    const why = await readBounded(res, outputUri, 4096).then((b) => Buffer.from(b).toString("utf8"), () => "(a longer answer)");
+    const why = await readBounded(res, outputUri, 4096).then(
+      (b) => Buffer.from(b).toString("utf8"),
+      () => "(a longer answer)",
+    );
     throw new OutputFetchError(`${outputUri}: HTTP ${res.status} ${why}`);
   }
   const plain = open(await readBounded(res, outputUri, maxBytes), x25519);
@@ -119,7 +148,12 @@ export async function fetchOutputBytes(key: RawKey, jobId: string, outputUri: st
  * Fetches and opens a job's output from a worker's output URI. `x25519` is the requester's box
  * key (a fresh one per call when omitted). Not checked against a commitment: fetchAcceptedOutput.
  */
-export async function fetchOutput(key: RawKey, jobId: string, outputUri: string, x25519: X25519Key = nacl.box.keyPair()): Promise<{ bytes: Uint8Array; outputs: Array<Record<string, Tensor>> }> {
+export async function fetchOutput(
+  key: RawKey,
+  jobId: string,
+  outputUri: string,
+  x25519: X25519Key = nacl.box.keyPair(),
+): Promise<{ bytes: Uint8Array; outputs: Array<Record<string, Tensor>> }> {
   const plain = await fetchOutputBytes(key, jobId, outputUri, x25519);
   return { bytes: plain, outputs: decodeResult(plain) };
 }
@@ -134,7 +168,8 @@ export class OutputMismatchError extends OutputFetchError {}
  */
 export function outputMismatch(job: Job, a: Assignment, plain: Uint8Array, rule: ComparisonRule | null): string | null {
   const digest = createHash("sha256").update(plain).digest();
-  if (!digest.equals(Buffer.from(a.digest))) return `its sha256 ${digest.toString("hex")} is not the committed digest ${Buffer.from(a.digest).toString("hex")}`;
+  if (!digest.equals(Buffer.from(a.digest)))
+    return `its sha256 ${digest.toString("hex")} is not the committed digest ${Buffer.from(a.digest).toString("hex")}`;
   if (rule === null || a.sketch === null) return null;
   let outputs: Array<Record<string, Tensor>>;
   try {
@@ -170,7 +205,12 @@ export type OutputFetcher = (key: RawKey, jobId: string, outputUri: string) => P
  * a matching output the error lists every worker's failure. `rule` is the model's comparison rule
  * (null: the digest alone is checked).
  */
-export async function fetchAcceptedOutput(key: RawKey, job: Job, rule: ComparisonRule | null = null, fetchOne: OutputFetcher = fetchOutputBytes): Promise<{ bytes: Uint8Array; outputs: Array<Record<string, Tensor>>; provider: string }> {
+export async function fetchAcceptedOutput(
+  key: RawKey,
+  job: Job,
+  rule: ComparisonRule | null = null,
+  fetchOne: OutputFetcher = fetchOutputBytes,
+): Promise<{ bytes: Uint8Array; outputs: Array<Record<string, Tensor>>; provider: string }> {
   const sources = job.assignments.filter((a) => a.outcome === Outcome.accepted && a.outputUri !== "");
   if (sources.length === 0) throw new OutputFetchError(`job ${job.id} has no accepted output`);
   const failures: string[] = [];

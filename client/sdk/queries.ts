@@ -33,12 +33,43 @@ export function setupJobsExtension(base: QueryClient): JobsExtension {
   const p = "/tcompute.jobs.v1.Query";
   return {
     jobs: {
-      job: (id) => ask(base, `${p}/Job`, jobsCodecs.queryJobRequest.encode({ id }), (b) => jobsCodecs.queryJobResponse.decode(b).job!),
-      receipt: (id) => ask(base, `${p}/Receipt`, jobsCodecs.queryReceiptRequest.encode({ id }), (b) => jobsCodecs.queryReceiptResponse.decode(b).receipt!),
-      byRequester: (requester, limit) => ask(base, `${p}/JobsByRequester`, jobsCodecs.queryJobsByRequesterRequest.encode({ requester, pagination: page(limit) }), (b) => jobsCodecs.queryJobsResponse.decode(b).jobs),
-      byProvider: (provider, limit) => ask(base, `${p}/JobsByProvider`, jobsCodecs.queryJobsByProviderRequest.encode({ provider, pagination: page(limit) }), (b) => jobsCodecs.queryJobsResponse.decode(b).jobs),
-      byState: (state, limit) => ask(base, `${p}/JobsByState`, jobsCodecs.queryJobsByStateRequest.encode({ state, pagination: page(limit) }), (b) => jobsCodecs.queryJobsResponse.decode(b).jobs),
-      escrow: () => ask(base, `${p}/Escrow`, new Uint8Array(), (b) => BigInt(jobsCodecs.queryEscrowResponse.decode(b).total)),
+      job: (id) =>
+        ask(
+          base,
+          `${p}/Job`,
+          jobsCodecs.queryJobRequest.encode({ id }),
+          (b) => jobsCodecs.queryJobResponse.decode(b).job!,
+        ),
+      receipt: (id) =>
+        ask(
+          base,
+          `${p}/Receipt`,
+          jobsCodecs.queryReceiptRequest.encode({ id }),
+          (b) => jobsCodecs.queryReceiptResponse.decode(b).receipt!,
+        ),
+      byRequester: (requester, limit) =>
+        ask(
+          base,
+          `${p}/JobsByRequester`,
+          jobsCodecs.queryJobsByRequesterRequest.encode({ requester, pagination: page(limit) }),
+          (b) => jobsCodecs.queryJobsResponse.decode(b).jobs,
+        ),
+      byProvider: (provider, limit) =>
+        ask(
+          base,
+          `${p}/JobsByProvider`,
+          jobsCodecs.queryJobsByProviderRequest.encode({ provider, pagination: page(limit) }),
+          (b) => jobsCodecs.queryJobsResponse.decode(b).jobs,
+        ),
+      byState: (state, limit) =>
+        ask(
+          base,
+          `${p}/JobsByState`,
+          jobsCodecs.queryJobsByStateRequest.encode({ state, pagination: page(limit) }),
+          (b) => jobsCodecs.queryJobsResponse.decode(b).jobs,
+        ),
+      escrow: () =>
+        ask(base, `${p}/Escrow`, new Uint8Array(), (b) => BigInt(jobsCodecs.queryEscrowResponse.decode(b).total)),
       auditStats: (validator) =>
         ask(base, `${p}/AuditStats`, jobsCodecs.queryAuditStatsRequest.encode({ validator }), (b) => {
           const r = jobsCodecs.queryAuditStatsResponse.decode(b);
@@ -68,11 +99,39 @@ export function setupRegistryExtension(base: QueryClient): RegistryExtension {
     registry: {
       model: (id) =>
         /^[0-9a-f]{64}$/.test(id)
-          ? ask(base, `${p}/Model`, registryCodecs.queryModelRequest.encode({ hash: id }), (b) => registryCodecs.queryModelResponse.decode(b).model!)
-          : ask(base, `${p}/ModelByName`, registryCodecs.queryModelByNameRequest.encode({ name: id }), (b) => registryCodecs.queryModelResponse.decode(b).model!),
-      models: () => ask(base, `${p}/Models`, registryCodecs.queryModelsRequest.encode({ pagination: page() }), (b) => registryCodecs.queryModelsResponse.decode(b).models),
-      provider: (owner) => ask(base, `${p}/Provider`, registryCodecs.queryProviderRequest.encode({ owner }), (b) => registryCodecs.queryProviderResponse.decode(b).provider!),
-      providers: (model = "", status = 0) => ask(base, `${p}/Providers`, registryCodecs.queryProvidersRequest.encode({ model, status, pagination: page() }), (b) => registryCodecs.queryProvidersResponse.decode(b).providers),
+          ? ask(
+              base,
+              `${p}/Model`,
+              registryCodecs.queryModelRequest.encode({ hash: id }),
+              (b) => registryCodecs.queryModelResponse.decode(b).model!,
+            )
+          : ask(
+              base,
+              `${p}/ModelByName`,
+              registryCodecs.queryModelByNameRequest.encode({ name: id }),
+              (b) => registryCodecs.queryModelResponse.decode(b).model!,
+            ),
+      models: () =>
+        ask(
+          base,
+          `${p}/Models`,
+          registryCodecs.queryModelsRequest.encode({ pagination: page() }),
+          (b) => registryCodecs.queryModelsResponse.decode(b).models,
+        ),
+      provider: (owner) =>
+        ask(
+          base,
+          `${p}/Provider`,
+          registryCodecs.queryProviderRequest.encode({ owner }),
+          (b) => registryCodecs.queryProviderResponse.decode(b).provider!,
+        ),
+      providers: (model = "", status = 0) =>
+        ask(
+          base,
+          `${p}/Providers`,
+          registryCodecs.queryProvidersRequest.encode({ model, status, pagination: page() }),
+          (b) => registryCodecs.queryProvidersResponse.decode(b).providers,
+        ),
     },
   };
 }
@@ -88,8 +147,20 @@ export function setupReputationExtension(base: QueryClient): ReputationExtension
   const p = "/tcompute.reputation.v1.Query";
   return {
     reputation: {
-      of: (provider) => ask(base, `${p}/Reputation`, reputationCodecs.queryReputationRequest.encode({ provider }), (b) => reputationCodecs.queryReputationResponse.decode(b).record!),
-      ranked: (limit = 100) => ask(base, `${p}/Ranked`, reputationCodecs.queryRankedRequest.encode({ limit }), (b) => reputationCodecs.queryRankedResponse.decode(b).records),
+      of: (provider) =>
+        ask(
+          base,
+          `${p}/Reputation`,
+          reputationCodecs.queryReputationRequest.encode({ provider }),
+          (b) => reputationCodecs.queryReputationResponse.decode(b).record!,
+        ),
+      ranked: (limit = 100) =>
+        ask(
+          base,
+          `${p}/Ranked`,
+          reputationCodecs.queryRankedRequest.encode({ limit }),
+          (b) => reputationCodecs.queryRankedResponse.decode(b).records,
+        ),
     },
   };
 }
@@ -98,7 +169,11 @@ export interface EmissionsExtension {
   readonly emissions: {
     totals(): Promise<{ minted: bigint; burnedFees: bigint; communityPool: bigint }>;
     schedule(): Promise<{ currentPerBlock: bigint; nextDecayHeight: bigint }>;
-    providerPool(): Promise<{ balance: bigint; nextPayoutHeight: bigint; work: Array<{ provider: string; units: bigint; eligibleFees: bigint }> }>;
+    providerPool(): Promise<{
+      balance: bigint;
+      nextPayoutHeight: bigint;
+      work: Array<{ provider: string; units: bigint; eligibleFees: bigint }>;
+    }>;
   };
 }
 
@@ -108,18 +183,29 @@ export function setupEmissionsExtension(base: QueryClient): EmissionsExtension {
   const { totals, schedule, providerPool: pool } = emissionsQueryCodecs;
   return {
     emissions: {
-      totals: () => ask(base, `${p}/Totals`, new Uint8Array(), (b) => {
-        const r = totals.decode(b);
-        return { minted: BigInt(r.minted), burnedFees: BigInt(r.burnedFees), communityPool: BigInt(r.communityPool) };
-      }),
-      schedule: () => ask(base, `${p}/Schedule`, new Uint8Array(), (b) => {
-        const r = schedule.decode(b);
-        return { currentPerBlock: BigInt(r.currentPerBlock), nextDecayHeight: BigInt(r.nextDecayHeight) };
-      }),
-      providerPool: () => ask(base, `${p}/ProviderPool`, new Uint8Array(), (b) => {
-        const r = pool.decode(b);
-        return { balance: BigInt(r.balance), nextPayoutHeight: BigInt(r.nextPayoutHeight), work: r.work.map((w) => ({ provider: w.provider, units: BigInt(w.units), eligibleFees: BigInt(w.eligibleFees) })) };
-      }),
+      totals: () =>
+        ask(base, `${p}/Totals`, new Uint8Array(), (b) => {
+          const r = totals.decode(b);
+          return { minted: BigInt(r.minted), burnedFees: BigInt(r.burnedFees), communityPool: BigInt(r.communityPool) };
+        }),
+      schedule: () =>
+        ask(base, `${p}/Schedule`, new Uint8Array(), (b) => {
+          const r = schedule.decode(b);
+          return { currentPerBlock: BigInt(r.currentPerBlock), nextDecayHeight: BigInt(r.nextDecayHeight) };
+        }),
+      providerPool: () =>
+        ask(base, `${p}/ProviderPool`, new Uint8Array(), (b) => {
+          const r = pool.decode(b);
+          return {
+            balance: BigInt(r.balance),
+            nextPayoutHeight: BigInt(r.nextPayoutHeight),
+            work: r.work.map((w) => ({
+              provider: w.provider,
+              units: BigInt(w.units),
+              eligibleFees: BigInt(w.eligibleFees),
+            })),
+          };
+        }),
     },
   };
 }

@@ -25,7 +25,9 @@ export function generatedType<T>(c: Codec<T>): GeneratedType {
 }
 
 /** Each module's own messages, from the module list (modules/basics.ts). */
-export const tcomputeMessageTypes: ReadonlyArray<[string, GeneratedType]> = moduleBasics.flatMap((b) => b.msgCodecs).map((c) => [c.typeUrl, generatedType(c)] as [string, GeneratedType]);
+export const tcomputeMessageTypes: ReadonlyArray<[string, GeneratedType]> = moduleBasics
+  .flatMap((b) => b.msgCodecs)
+  .map((c) => [c.typeUrl, generatedType(c)] as [string, GeneratedType]);
 
 /** Cosmos messages tcompute accepts that cosmjs's default registry lacks. */
 const extraCosmosTypes: ReadonlyArray<[string, GeneratedType]> = [

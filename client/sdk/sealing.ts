@@ -58,20 +58,39 @@ function priceOf(s: string): [bigint, string] | null {
  * matching draws the k assignees among them only, so fewer than k candidates is refused here
  * rather than left pending on chain.
  */
-export function sealToCandidates(plain: Uint8Array, o: { model: string; k: number; maxPricePerUnit: string; providers: readonly SealCandidate[]; maxSealed?: number }): { input: { inline: Uint8Array; uri: string; sha256: string }; sealed: Array<{ provider: string; ciphertext: Uint8Array }> } {
+export function sealToCandidates(
+  plain: Uint8Array,
+  o: { model: string; k: number; maxPricePerUnit: string; providers: readonly SealCandidate[]; maxSealed?: number },
+): {
+  input: { inline: Uint8Array; uri: string; sha256: string };
+  sealed: Array<{ provider: string; ciphertext: Uint8Array }>;
+} {
   const max = priceOf(o.maxPricePerUnit);
   if (max === null) throw new Error(`max price ${o.maxPricePerUnit} is not a coin, e.g. 5utcu`);
   const eligible = o.providers
     .filter((p) => {
       const ask = priceOf(p.pricePerUnit);
-      return p.status === 1 && p.models.includes(o.model) && p.x25519Pubkey.length === 32 && ask !== null && ask[1] === max[1] && ask[0] <= max[0];
+      return (
+        p.status === 1 &&
+        p.models.includes(o.model) &&
+        p.x25519Pubkey.length === 32 &&
+        ask !== null &&
+        ask[1] === max[1] &&
+        ask[0] <= max[0]
+      );
     })
     .sort((a, b) => {
       const d = BigInt(b.bond) - BigInt(a.bond);
       return d > 0n ? 1 : d < 0n ? -1 : a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0;
     })
     .slice(0, o.maxSealed ?? defaultMaxSealed);
-  if (eligible.length < o.k) throw new Error(`a sealed job with k = ${o.k} needs ${o.k} candidate provider(s) with an X25519 key serving the model at ${o.maxPricePerUnit} or less; found ${eligible.length}`);
+  if (eligible.length < o.k)
+    throw new Error(
+      `a sealed job with k = ${o.k} needs ${o.k} candidate provider(s) with an X25519 key serving the model at ${o.maxPricePerUnit} or less; found ${eligible.length}`,
+    );
   const sha256 = createHash("sha256").update(plain).digest("hex");
-  return { input: { inline: new Uint8Array(), uri: "", sha256 }, sealed: eligible.map((p) => ({ provider: p.owner, ciphertext: seal(plain, p.x25519Pubkey) })) };
+  return {
+    input: { inline: new Uint8Array(), uri: "", sha256 },
+    sealed: eligible.map((p) => ({ provider: p.owner, ciphertext: seal(plain, p.x25519Pubkey) })),
+  };
 }

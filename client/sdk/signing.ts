@@ -56,7 +56,10 @@ export function signTx(key: RawKey, spec: TxSpec): Uint8Array {
           publicKey:
             spec.includePubKey === false
               ? undefined
-              : { typeUrl: "/cosmos.crypto.secp256k1.PubKey", value: Secp256k1PubKey.encode({ key: key.pubKey }).finish() },
+              : {
+                  typeUrl: "/cosmos.crypto.secp256k1.PubKey",
+                  value: Secp256k1PubKey.encode({ key: key.pubKey }).finish(),
+                },
           modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } },
           sequence: spec.sequence,
         },
@@ -64,7 +67,12 @@ export function signTx(key: RawKey, spec: TxSpec): Uint8Array {
       fee: { amount: spec.fee.amount, gasLimit: spec.fee.gasLimit, payer: "", granter: "" },
     }),
   ).finish();
-  const signDoc = SignDoc.encode({ bodyBytes, authInfoBytes, chainId: spec.chainId, accountNumber: spec.accountNumber }).finish();
+  const signDoc = SignDoc.encode({
+    bodyBytes,
+    authInfoBytes,
+    chainId: spec.chainId,
+    accountNumber: spec.accountNumber,
+  }).finish();
   const digest = createHash("sha256").update(signDoc).digest();
   const { signature } = secp256k1.ecdsaSign(digest, key.privKey);
   return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [signature] }).finish();

@@ -73,7 +73,9 @@ const v4Blocked: Array<[string, number]> = [
 
 function v4Public(ip: string): boolean {
   const n = v4Number(ip);
-  return !v4Blocked.some(([base, bits]) => Math.floor(n / 2 ** (32 - bits)) === Math.floor(v4Number(base) / 2 ** (32 - bits)));
+  return !v4Blocked.some(
+    ([base, bits]) => Math.floor(n / 2 ** (32 - bits)) === Math.floor(v4Number(base) / 2 ** (32 - bits)),
+  );
 }
 
 /** The 16 bytes of an IPv6 address (with an embedded dotted IPv4 tail allowed). */
@@ -141,7 +143,12 @@ function checkedLookup(policy: FetchPolicy): LookupFunction {
     dnsLookup(hostname, { ...options, all: true }, (err, addrs) => {
       if (err !== null) return callback(err, "", 0);
       const list = (addrs as LookupAddress[]).filter((a) => addressAllowed(a.address, policy));
-      if (list.length === 0) return callback(Object.assign(new Error(`${hostname} resolves only to non-public addresses`), { code: "EREFUSEDADDR" }), "", 0);
+      if (list.length === 0)
+        return callback(
+          Object.assign(new Error(`${hostname} resolves only to non-public addresses`), { code: "EREFUSEDADDR" }),
+          "",
+          0,
+        );
       if (options.all === true) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
       callback(null, list[0]!.address, list[0]!.family);
     });
@@ -159,10 +166,15 @@ export async function fetchVerified(uri: string, sha256: string, policy: FetchPo
     throw new FetchError("refused", `${uri}: not a URL`);
   }
   if (url.protocol === "file:") {
-    if (policy.allowFile !== true) throw new FetchError("refused", `${uri}: file:// URIs are not read (the operator's --allow-file-uris allows them)`);
+    if (policy.allowFile !== true)
+      throw new FetchError(
+        "refused",
+        `${uri}: file:// URIs are not read (the operator's --allow-file-uris allows them)`,
+      );
     return readFileBounded(url, sha256, policy.maxBytes);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new FetchError("refused", `${uri}: only http(s):// is fetched`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new FetchError("refused", `${uri}: only http(s):// is fetched`);
   const deadline = Date.now() + (policy.totalTimeoutMs ?? 60_000);
   const maxRedirects = policy.maxRedirects ?? 3;
   for (let hop = 0; ; hop++) {
@@ -177,7 +189,8 @@ export async function fetchVerified(uri: string, sha256: string, policy: FetchPo
       } catch {
         throw new FetchError("unreachable", `${uri}: a redirect to a bad URL`);
       }
-      if (next.protocol !== "http:" && next.protocol !== "https:") throw new FetchError("refused", `${uri}: a redirect to ${next.protocol} (only http(s) is followed)`);
+      if (next.protocol !== "http:" && next.protocol !== "https:")
+        throw new FetchError("refused", `${uri}: a redirect to ${next.protocol} (only http(s) is followed)`);
       url = next;
       continue;
     }
@@ -192,11 +205,17 @@ export async function fetchVerified(uri: string, sha256: string, policy: FetchPo
 /** One GET: the connection checked against the policy, bounded by the connect and total timeouts. */
 function get(url: URL, policy: FetchPolicy, deadline: number): Promise<IncomingMessage> {
   const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (isIP(host) !== 0 && !addressAllowed(host, policy)) return Promise.reject(new FetchError("refused", `${url.href}: ${host} is not a public address`));
+  if (isIP(host) !== 0 && !addressAllowed(host, policy))
+    return Promise.reject(new FetchError("refused", `${url.href}: ${host} is not a public address`));
   return new Promise((resolve, reject) => {
     const left = deadline - Date.now();
     if (left <= 0) return reject(new FetchError("unreachable", `${url.href}: timed out`));
-    const req = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, { method: "GET", lookup: checkedLookup(policy), headers: { "accept-encoding": "identity" }, agent: false });
+    const req = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, {
+      method: "GET",
+      lookup: checkedLookup(policy),
+      headers: { "accept-encoding": "identity" },
+      agent: false,
+    });
     let settled = false;
     const fail = (e: FetchError) => {
       if (settled) return;
@@ -206,17 +225,30 @@ function get(url: URL, policy: FetchPolicy, deadline: number): Promise<IncomingM
       req.destroy();
       reject(e);
     };
-    const connectTimer = setTimeout(() => fail(new FetchError("unreachable", `${url.href}: no connection within ${policy.connectTimeoutMs ?? 10_000} ms`)), Math.min(left, policy.connectTimeoutMs ?? 10_000));
+    const connectTimer = setTimeout(
+      () =>
+        fail(
+          new FetchError("unreachable", `${url.href}: no connection within ${policy.connectTimeoutMs ?? 10_000} ms`),
+        ),
+      Math.min(left, policy.connectTimeoutMs ?? 10_000),
+    );
     const totalTimer = setTimeout(() => fail(new FetchError("unreachable", `${url.href}: timed out`)), left);
     req.on("socket", (sock) => {
       sock.once("connect", () => {
         clearTimeout(connectTimer);
         // The address actually connected to, whatever DNS said.
         const peer = sock.remoteAddress ?? "";
-        if (!addressAllowed(peer, policy)) fail(new FetchError("refused", `${url.href}: connected to non-public address ${peer}`));
+        if (!addressAllowed(peer, policy))
+          fail(new FetchError("refused", `${url.href}: connected to non-public address ${peer}`));
       });
     });
-    req.on("error", (e: NodeJS.ErrnoException) => fail(e.code === "EREFUSEDADDR" ? new FetchError("refused", `${url.href}: ${e.message}`) : new FetchError("unreachable", `${url.href}: ${e.message}`)));
+    req.on("error", (e: NodeJS.ErrnoException) =>
+      fail(
+        e.code === "EREFUSEDADDR"
+          ? new FetchError("refused", `${url.href}: ${e.message}`)
+          : new FetchError("unreachable", `${url.href}: ${e.message}`),
+      ),
+    );
     req.on("response", (res) => {
       if (settled) return res.destroy();
       settled = true;
@@ -229,7 +261,13 @@ function get(url: URL, policy: FetchPolicy, deadline: number): Promise<IncomingM
 }
 
 /** The body, hashed as it streams; never more than maxBytes + 1 bytes are read. */
-function readBody(uri: string, res: IncomingMessage, sha256: string, maxBytes: number, deadline: number): Promise<Uint8Array> {
+function readBody(
+  uri: string,
+  res: IncomingMessage,
+  sha256: string,
+  maxBytes: number,
+  deadline: number,
+): Promise<Uint8Array> {
   const declared = res.headers["content-length"];
   if (declared !== undefined && (!/^[0-9]{1,15}$/.test(declared) || Number(declared) > maxBytes)) {
     res.destroy();
@@ -252,7 +290,10 @@ function readBody(uri: string, res: IncomingMessage, sha256: string, maxBytes: n
       if (got !== sha256) return reject(new FetchError("hash_mismatch", `${uri}: sha256 ${got}, expected ${sha256}`));
       resolve(new Uint8Array(Buffer.concat(chunks, size)));
     };
-    const timer = setTimeout(() => finish(new FetchError("unreachable", `${uri}: timed out reading the body`)), Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => finish(new FetchError("unreachable", `${uri}: timed out reading the body`)),
+      Math.max(0, deadline - Date.now()),
+    );
     res.on("data", (c: Buffer) => {
       if (done) return;
       size += c.length;

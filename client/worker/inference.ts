@@ -44,7 +44,8 @@ export class InferenceEngine {
     let s = this.sessions.get(hash);
     if (s === undefined) {
       const actual = createHash("sha256").update(bytes).digest("hex");
-      if (actual !== hash) return Promise.reject(new ModelHashMismatch(`model bytes hash to ${actual}, expected ${hash}`));
+      if (actual !== hash)
+        return Promise.reject(new ModelHashMismatch(`model bytes hash to ${actual}, expected ${hash}`));
       s = loadOrt().then((ort) => {
         this.ort = ort;
         return ort.InferenceSession.create(bytes, this.sessionOptions());
@@ -65,7 +66,8 @@ export class InferenceEngine {
     const s = await session;
     const ort = this.ort!;
     const feeds: Record<string, Ort.Tensor> = {};
-    for (const [name, t] of Object.entries(inputs)) feeds[name] = new ort.Tensor(t.dtype as Ort.Tensor.Type, t.data as Ort.Tensor.DataType, t.shape);
+    for (const [name, t] of Object.entries(inputs))
+      feeds[name] = new ort.Tensor(t.dtype as Ort.Tensor.Type, t.data as Ort.Tensor.DataType, t.shape);
     const results = await s.run(feeds);
     const out: Record<string, Tensor> = {};
     for (const name of s.outputNames) {

@@ -18,6 +18,13 @@ export function loadOrCreateX25519(path: string): X25519Key {
   }
   const k = nacl.box.keyPair();
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  writeFileSync(path, JSON.stringify({ public: Buffer.from(k.publicKey).toString("hex"), secret: Buffer.from(k.secretKey).toString("hex") }) + "\n", { mode: 0o600 });
+  writeFileSync(
+    path,
+    JSON.stringify({
+      public: Buffer.from(k.publicKey).toString("hex"),
+      secret: Buffer.from(k.secretKey).toString("hex"),
+    }) + "\n",
+    { mode: 0o600 },
+  );
   return k;
 }

@@ -7,7 +7,16 @@ import { calculateFee, GasPrice } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import WebSocket from "ws";
 import { bech32Prefix, decodeAddress, encodeAddress } from "../../modules/sdk/address.js";
-import { commitmentOf, computeSketch, jobsCodecs, JobState, sketchToPb, type ComparisonRule, type Job, type Sketch } from "../../modules/jobs/index.js";
+import {
+  commitmentOf,
+  computeSketch,
+  jobsCodecs,
+  JobState,
+  sketchToPb,
+  type ComparisonRule,
+  type Job,
+  type Sketch,
+} from "../../modules/jobs/index.js";
 import { unusableCommitmentOf } from "../../modules/jobs/commitment.js";
 import { AuditStatus, UnusableReason, unusableReasonNames } from "../../modules/jobs/types.js";
 import { decodeTensors, encodeResult, sketchInput, type Tensor } from "../models/tensors.js";
@@ -75,7 +84,12 @@ export class UnusableInputError extends Error {
   }
 }
 
-const reasonOfFetch: Record<FetchReason, UnusableReason> = { unreachable: UnusableReason.unreachable, too_large: UnusableReason.tooLarge, hash_mismatch: UnusableReason.hashMismatch, refused: UnusableReason.refused };
+const reasonOfFetch: Record<FetchReason, UnusableReason> = {
+  unreachable: UnusableReason.unreachable,
+  too_large: UnusableReason.tooLarge,
+  hash_mismatch: UnusableReason.hashMismatch,
+  refused: UnusableReason.refused,
+};
 const maxModelBytes = 512 << 20;
 
 export class Worker {
@@ -109,7 +123,14 @@ export class Worker {
 
   /** How URIs from requesters and registrants are fetched (fetch.ts). */
   private policy(maxBytes: number): FetchPolicy {
-    return { maxBytes, allowFile: this.o.allowFileUris === true, allowLoopback: this.o.allowLoopbackUris === true, allowPrivate: this.o.allowPrivateUris === true, connectTimeoutMs: this.o.fetchTimeouts?.connectMs, totalTimeoutMs: this.o.fetchTimeouts?.totalMs };
+    return {
+      maxBytes,
+      allowFile: this.o.allowFileUris === true,
+      allowLoopback: this.o.allowLoopbackUris === true,
+      allowPrivate: this.o.allowPrivateUris === true,
+      connectTimeoutMs: this.o.fetchTimeouts?.connectMs,
+      totalTimeoutMs: this.o.fetchTimeouts?.totalMs,
+    };
   }
 
   private log(line: string): void {
@@ -130,7 +151,9 @@ export class Worker {
     const url = this.o.rpcUrl.replace(/^http/, "ws").replace(/\/$/, "") + "/websocket";
     const ws = new WebSocket(url);
     this.ws = ws;
-    ws.on("open", () => ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "subscribe", params: { query: "tm.event='NewBlock'" } })));
+    ws.on("open", () =>
+      ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "subscribe", params: { query: "tm.event='NewBlock'" } })),
+    );
     ws.on("message", () => this.kick());
     ws.on("error", () => ws.close());
     ws.on("close", () => {
@@ -175,7 +198,10 @@ export class Worker {
 
   /** The chain through the SDK: signing, and the jobs and registry query extensions. */
   private async connect(): Promise<TcomputeClient> {
-    if (this.chain === null) this.chain = await TcomputeClient.connectWithSigner(this.o.rpcUrl, this.o.signer, { gasPrice: this.o.gasPrice ?? "0.0025utcu" });
+    if (this.chain === null)
+      this.chain = await TcomputeClient.connectWithSigner(this.o.rpcUrl, this.o.signer, {
+        gasPrice: this.o.gasPrice ?? "0.0025utcu",
+      });
     return this.chain;
   }
 
@@ -193,13 +219,33 @@ export class Worker {
       const mine = this.store.get("result", j.id);
       if (j.state === JobState.assigned && a.commitment.length === 0) {
         if (mine !== null && due(j.id, "commit")) {
-          msgs.push({ typeUrl: jobsCodecs.msgCommitResult.typeUrl, value: { provider: this.o.address, jobId: j.id, commitment: this.commitmentOf(j.id, mine) } });
+          msgs.push({
+            typeUrl: jobsCodecs.msgCommitResult.typeUrl,
+            value: { provider: this.o.address, jobId: j.id, commitment: this.commitmentOf(j.id, mine) },
+          });
           this.sent.set(`${j.id}/commit`, now);
           // The last commitment opens the reveals in its own tx, so the reveal can go with it:
           // every other assignee is already bound to its result (docs/jobs.md, "Latency").
-          if (this.o.holdReveals !== true && j.assignments.every((x) => x.provider === this.o.address || x.commitment.length > 0)) msgs.push(this.revealOf(j.id, mine));
-        } else if (mine === null && !this.running.has(j.id) && this.running.size < (this.o.slots ?? 4) && this.mayRetry(j.id)) this.run(j);
-      } else if (j.state === JobState.revealing && a.commitment.length > 0 && a.revealedHeight === "0" && mine !== null && this.o.holdReveals !== true && due(j.id, "reveal")) {
+          if (
+            this.o.holdReveals !== true &&
+            j.assignments.every((x) => x.provider === this.o.address || x.commitment.length > 0)
+          )
+            msgs.push(this.revealOf(j.id, mine));
+        } else if (
+          mine === null &&
+          !this.running.has(j.id) &&
+          this.running.size < (this.o.slots ?? 4) &&
+          this.mayRetry(j.id)
+        )
+          this.run(j);
+      } else if (
+        j.state === JobState.revealing &&
+        a.commitment.length > 0 &&
+        a.revealedHeight === "0" &&
+        mine !== null &&
+        this.o.holdReveals !== true &&
+        due(j.id, "reveal")
+      ) {
         msgs.push(this.revealOf(j.id, mine));
         this.sent.set(`${j.id}/reveal`, now);
       }
@@ -214,8 +260,28 @@ export class Worker {
   }
 
   private revealOf(jobId: string, mine: PendingResult): { typeUrl: string; value: unknown } {
-    if (mine.unusable !== undefined) return { typeUrl: jobsCodecs.msgRevealUnusable.typeUrl, value: { provider: this.o.address, jobId, salt: Buffer.from(mine.salt, "hex"), reason: mine.unusable.reason, inputIndex: mine.unusable.input } };
-    return { typeUrl: jobsCodecs.msgRevealResult.typeUrl, value: { provider: this.o.address, jobId, salt: Buffer.from(mine.salt, "hex"), digest: Buffer.from(mine.digest, "hex"), sketch: mine.sketch, outputUri: `${this.url || this.o.publicUrl || ""}/outputs/${jobId}` } };
+    if (mine.unusable !== undefined)
+      return {
+        typeUrl: jobsCodecs.msgRevealUnusable.typeUrl,
+        value: {
+          provider: this.o.address,
+          jobId,
+          salt: Buffer.from(mine.salt, "hex"),
+          reason: mine.unusable.reason,
+          inputIndex: mine.unusable.input,
+        },
+      };
+    return {
+      typeUrl: jobsCodecs.msgRevealResult.typeUrl,
+      value: {
+        provider: this.o.address,
+        jobId,
+        salt: Buffer.from(mine.salt, "hex"),
+        digest: Buffer.from(mine.digest, "hex"),
+        sketch: mine.sketch,
+        outputUri: `${this.url || this.o.publicUrl || ""}/outputs/${jobId}`,
+      },
+    };
   }
 
   private mayRetry(jobId: string): boolean {
@@ -224,8 +290,19 @@ export class Worker {
   }
 
   private commitmentOf(jobId: string, r: PendingResult): Uint8Array {
-    if (r.unusable !== undefined) return unusableCommitmentOf(jobId, this.o.address, Buffer.from(r.salt, "hex"), r.unusable.reason, r.unusable.input);
-    const sketch: Sketch = { components: r.sketch.components.map(BigInt), topK: r.sketch.topK, length: Number(r.sketch.length) };
+    if (r.unusable !== undefined)
+      return unusableCommitmentOf(
+        jobId,
+        this.o.address,
+        Buffer.from(r.salt, "hex"),
+        r.unusable.reason,
+        r.unusable.input,
+      );
+    const sketch: Sketch = {
+      components: r.sketch.components.map(BigInt),
+      topK: r.sketch.topK,
+      length: Number(r.sketch.length),
+    };
     return commitmentOf(jobId, this.o.address, Buffer.from(r.salt, "hex"), Buffer.from(r.digest, "hex"), sketch);
   }
 
@@ -241,7 +318,10 @@ export class Worker {
     this.batchFailed = false;
     for (const batch of batches) {
       try {
-        const fee = calculateFee(Math.ceil((await client.simulate(this.o.address, batch, "")) * 1.5), GasPrice.fromString(this.o.gasPrice ?? "0.0025utcu"));
+        const fee = calculateFee(
+          Math.ceil((await client.simulate(this.o.address, batch, "")) * 1.5),
+          GasPrice.fromString(this.o.gasPrice ?? "0.0025utcu"),
+        );
         if (this.signerData === null) {
           const { accountNumber, sequence } = await client.getSequence(this.o.address);
           this.signerData = { accountNumber: BigInt(accountNumber), sequence, chainId: await client.getChainId() };
@@ -252,7 +332,11 @@ export class Worker {
         signer.sequence++;
         for (const m of batch) {
           if (m.typeUrl === jobsCodecs.msgCommitResult.typeUrl) this.metrics.commits++;
-          else if (m.typeUrl === jobsCodecs.msgRevealResult.typeUrl || m.typeUrl === jobsCodecs.msgRevealUnusable.typeUrl) this.metrics.reveals++;
+          else if (
+            m.typeUrl === jobsCodecs.msgRevealResult.typeUrl ||
+            m.typeUrl === jobsCodecs.msgRevealUnusable.typeUrl
+          )
+            this.metrics.reveals++;
           else if (m.typeUrl === jobsCodecs.msgAuditVerdict.typeUrl) this.metrics.verdicts++;
         }
       } catch (e) {
@@ -297,7 +381,12 @@ export class Worker {
     const own = this.o.maxInputBytes ?? defaultMaxInputBytes;
     // The requester's declared size bounds the read further; one over the worker's limit is not fetched.
     const size = /^[1-9][0-9]{0,15}$/.test(declared) ? Number(declared) : 0;
-    if (size > own) throw new UnusableInputError(UnusableReason.tooLarge, index, `input ${index} declares ${size} bytes, over this worker's ${own}`);
+    if (size > own)
+      throw new UnusableInputError(
+        UnusableReason.tooLarge,
+        index,
+        `input ${index} declares ${size} bytes, over this worker's ${own}`,
+      );
     for (let attempt = 0; ; attempt++) {
       try {
         return await fetchVerified(uri, sha256, this.policy(size > 0 ? size : own));
@@ -316,7 +405,11 @@ export class Worker {
     try {
       return decodeTensors(bytes);
     } catch (e) {
-      throw new UnusableInputError(UnusableReason.undecodable, index, `input ${index} is not a tensor bundle: ${(e as Error).message}`);
+      throw new UnusableInputError(
+        UnusableReason.undecodable,
+        index,
+        `input ${index} is not a tensor bundle: ${(e as Error).message}`,
+      );
     }
   }
 
@@ -324,16 +417,20 @@ export class Worker {
   private async inputsOf(j: Job): Promise<Array<Record<string, Tensor>>> {
     if (j.sealed.length > 0) {
       const mine = j.sealed.find((s) => s.provider === this.o.address);
-      if (mine === undefined) throw new UnusableInputError(UnusableReason.unopenable, 0, "the input is not sealed to this provider");
+      if (mine === undefined)
+        throw new UnusableInputError(UnusableReason.unopenable, 0, "the input is not sealed to this provider");
       const plain = open(mine.ciphertext, this.o.x25519);
-      if (plain === null) throw new UnusableInputError(UnusableReason.unopenable, 0, "cannot open the sealed input (wrong X25519 key?)");
-      if (createHash("sha256").update(plain).digest("hex") !== j.inputs[0]!.sha256) throw new UnusableInputError(UnusableReason.hashMismatch, 0, "the sealed input does not match its sha256");
+      if (plain === null)
+        throw new UnusableInputError(UnusableReason.unopenable, 0, "cannot open the sealed input (wrong X25519 key?)");
+      if (createHash("sha256").update(plain).digest("hex") !== j.inputs[0]!.sha256)
+        throw new UnusableInputError(UnusableReason.hashMismatch, 0, "the sealed input does not match its sha256");
       return [Worker.decode(plain, 0)];
     }
     const out: Array<Record<string, Tensor>> = [];
     for (const [i, inp] of j.inputs.entries()) {
       const bytes = inp.inline.length > 0 ? inp.inline : await this.fetchInput(inp.uri, inp.sha256, inp.size ?? "0", i);
-      if (inp.inline.length > 0 && inp.sha256 !== "" && createHash("sha256").update(bytes).digest("hex") !== inp.sha256) throw new UnusableInputError(UnusableReason.hashMismatch, i, "inline input does not match its sha256");
+      if (inp.inline.length > 0 && inp.sha256 !== "" && createHash("sha256").update(bytes).digest("hex") !== inp.sha256)
+        throw new UnusableInputError(UnusableReason.hashMismatch, i, "inline input does not match its sha256");
       out.push(Worker.decode(bytes, i));
     }
     return out;
@@ -360,16 +457,35 @@ export class Worker {
       try {
         const r = await this.execute(j);
         // Stored before the commitment leaves, so that a restart can always reveal.
-        this.store.put({ kind: "result", jobId: j.id, requester: j.requester, salt: randomBytes(32).toString("hex"), digest: r.digest.toString("hex"), sketch: sketchToPb(r.sketch), output: Buffer.from(r.payload).toString("base64") });
+        this.store.put({
+          kind: "result",
+          jobId: j.id,
+          requester: j.requester,
+          salt: randomBytes(32).toString("hex"),
+          digest: r.digest.toString("hex"),
+          sketch: sketchToPb(r.sketch),
+          output: Buffer.from(r.payload).toString("base64"),
+        });
         this.metrics.jobsRun++;
         this.log(`worker: ran job ${j.id}`);
       } catch (e) {
         this.metrics.jobsFailed++;
         if (e instanceof UnusableInputError && this.o.audit !== true) {
           // Reported, not left to go silent (a no-show): committed and revealed like a result.
-          this.store.put({ kind: "result", jobId: j.id, requester: j.requester, salt: randomBytes(32).toString("hex"), digest: "", sketch: { components: [], topK: [], length: "0" }, output: "", unusable: { reason: e.reason, input: e.input } });
+          this.store.put({
+            kind: "result",
+            jobId: j.id,
+            requester: j.requester,
+            salt: randomBytes(32).toString("hex"),
+            digest: "",
+            sketch: { components: [], topK: [], length: "0" },
+            output: "",
+            unusable: { reason: e.reason, input: e.input },
+          });
           this.metrics.unusableReports++;
-          this.log(`worker: job ${j.id}: input unusable (${unusableReasonNames[e.reason]}), reporting it: ${e.message}`);
+          this.log(
+            `worker: job ${j.id}: input unusable (${unusableReasonNames[e.reason]}), reporting it: ${e.message}`,
+          );
           return;
         }
         const f = this.failed.get(j.id) ?? { count: 0, until: 0 };
@@ -392,23 +508,43 @@ export class Worker {
 
   private async auditMessages(): Promise<Array<{ typeUrl: string; value: unknown }>> {
     const { jobs } = (await this.connect()).query;
-    const open = [...(await jobs.byState(JobState.auditing)), ...(await jobs.byState(JobState.settled)).filter((j) => j.audit === AuditStatus.open)];
+    const open = [
+      ...(await jobs.byState(JobState.auditing)),
+      ...(await jobs.byState(JobState.settled)).filter((j) => j.audit === AuditStatus.open),
+    ];
     const msgs: Array<{ typeUrl: string; value: unknown }> = [];
     const me = this.valoper();
     for (const j of open) {
       if (j.verdicts.some((v) => v.validator === me) || this.store.get("verdict", j.id) !== null) continue;
       if (j.sealed.length > 0) {
-        msgs.push({ typeUrl: jobsCodecs.msgAuditVerdict.typeUrl, value: { validator: me, jobId: j.id, sketch: null, digest: new Uint8Array(), unable: true } });
+        msgs.push({
+          typeUrl: jobsCodecs.msgAuditVerdict.typeUrl,
+          value: { validator: me, jobId: j.id, sketch: null, digest: new Uint8Array(), unable: true },
+        });
         continue;
       }
       try {
         const r = await this.execute(j);
-        msgs.push({ typeUrl: jobsCodecs.msgAuditVerdict.typeUrl, value: { validator: me, jobId: j.id, sketch: sketchToPb(r.sketch), digest: r.digest, unable: false } });
+        msgs.push({
+          typeUrl: jobsCodecs.msgAuditVerdict.typeUrl,
+          value: { validator: me, jobId: j.id, sketch: sketchToPb(r.sketch), digest: r.digest, unable: false },
+        });
       } catch (e) {
         this.log(`auditor: cannot re-run job ${j.id}: ${(e as Error).message}`);
-        msgs.push({ typeUrl: jobsCodecs.msgAuditVerdict.typeUrl, value: { validator: me, jobId: j.id, sketch: null, digest: new Uint8Array(), unable: true } });
+        msgs.push({
+          typeUrl: jobsCodecs.msgAuditVerdict.typeUrl,
+          value: { validator: me, jobId: j.id, sketch: null, digest: new Uint8Array(), unable: true },
+        });
       }
-      this.store.put({ kind: "verdict", jobId: j.id, requester: j.requester, salt: "", digest: "", sketch: { components: [], topK: [], length: "0" }, output: "" });
+      this.store.put({
+        kind: "verdict",
+        jobId: j.id,
+        requester: j.requester,
+        salt: "",
+        digest: "",
+        sketch: { components: [], topK: [], length: "0" },
+        output: "",
+      });
     }
     return msgs;
   }
@@ -431,22 +567,29 @@ export class Worker {
     return new Promise((resolve) => {
       this.server!.listen(port, "127.0.0.1", () => {
         const addr = this.server!.address();
-        this.url = this.o.publicUrl ?? `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : port}`;
+        this.url =
+          this.o.publicUrl ?? `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : port}`;
         resolve();
       });
     });
   }
 
-  private async serve(url: string, headers: Record<string, string | string[] | undefined>): Promise<{ status: number; body: Uint8Array | string; type: string }> {
-    if (url === "/metrics") return { status: 200, body: this.metrics.render(this.o.address), type: "text/plain; version=0.0.4" };
+  private async serve(
+    url: string,
+    headers: Record<string, string | string[] | undefined>,
+  ): Promise<{ status: number; body: Uint8Array | string; type: string }> {
+    if (url === "/metrics")
+      return { status: 200, body: this.metrics.render(this.o.address), type: "text/plain; version=0.0.4" };
     const m = /^\/outputs\/([0-9]{1,20})$/.exec(url);
     if (m === null) return { status: 404, body: "not found", type: "text/plain" };
     const id = m[1]!;
     const r = this.store.get("result", id);
-    if (r === null || r.unusable !== undefined) return { status: 404, body: `no output for job ${id}`, type: "text/plain" };
+    if (r === null || r.unusable !== undefined)
+      return { status: 404, body: `no output for job ${id}`, type: "text/plain" };
     const who = verifyOutputRequest(id, headers, Math.floor(Date.now() / 1000));
     if (typeof who === "string") return { status: 401, body: who, type: "text/plain" };
-    if (who.address !== r.requester) return { status: 403, body: "only the job's requester may fetch its output", type: "text/plain" };
+    if (who.address !== r.requester)
+      return { status: 403, body: "only the job's requester may fetch its output", type: "text/plain" };
     return { status: 200, body: seal(Buffer.from(r.output, "base64"), who.x25519), type: "application/octet-stream" };
   }
 }

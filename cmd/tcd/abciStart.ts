@@ -20,7 +20,9 @@ function waitForSignal(): Promise<void> {
 function refuseOtherEngine(home: string, engine: "cometbft" | "tcompute"): void {
   const found = dataEngine(home);
   if (found !== null && found !== engine) {
-    throw cliErrors.usage.wrap(`${home}/data holds the ${found === "cometbft" ? "CometBFT" : "TypeScript"} engine's blocks; a home runs one engine: see docs/node.md (moving a validator between engines)`);
+    throw cliErrors.usage.wrap(
+      `${home}/data holds the ${found === "cometbft" ? "CometBFT" : "TypeScript"} engine's blocks; a home runs one engine: see docs/node.md (moving a validator between engines)`,
+    );
   }
 }
 
@@ -33,23 +35,36 @@ export function checkTypescriptEngineHome(home: string): void {
 export async function startAppOnly(home: string, config: NodeConfig, address: string): Promise<void> {
   const logger = createLogger(config.log_level);
   const a = await startAbciApp({ home, config, address }, { logger });
-  process.stdout.write(`ABCI listening on ${a.server.address} (chain ${a.app().chainId || "not initialized"}); run: cometbft start --home ${home} --proxy_app ${a.server.address}\n`);
+  process.stdout.write(
+    `ABCI listening on ${a.server.address} (chain ${a.app().chainId || "not initialized"}); run: cometbft start --home ${home} --proxy_app ${a.server.address}\n`,
+  );
   await waitForSignal();
   await a.close();
 }
 
 /** The app's ABCI server and a CometBFT child on one home; Ctrl-C stops both. */
-export async function startWithCometbft(home: string, config: NodeConfig, opts: { abci?: string; rpcLaddr?: string }): Promise<void> {
+export async function startWithCometbft(
+  home: string,
+  config: NodeConfig,
+  opts: { abci?: string; rpcLaddr?: string },
+): Promise<void> {
   const logger = createLogger(config.log_level);
   refuseOtherEngine(home, "cometbft");
   const bin = findCometbft();
   if ("missing" in bin) throw cliErrors.usage.wrap(bin.missing);
-  if (ensureCometHome(home, config)) logger.info("wrote config/config.toml for CometBFT from config/tcd.json", { home });
+  if (ensureCometHome(home, config))
+    logger.info("wrote config/config.toml for CometBFT from config/tcd.json", { home });
   const address = opts.abci ?? readCometSetting(home, null, "proxy_app") ?? defaultProxyApp;
   const rpcLaddr = opts.rpcLaddr ?? readCometSetting(home, "rpc", "laddr") ?? config.rpc.laddr;
   const app = await startAbciApp({ home, config, address }, { logger });
   const comet = spawnCometbft(
-    { binary: bin.path, home, rpcLaddr, extraArgs: ["--proxy_app", app.server.address, "--rpc.laddr", rpcLaddr], onOutput: (l) => process.stderr.write(l + "\n") },
+    {
+      binary: bin.path,
+      home,
+      rpcLaddr,
+      extraArgs: ["--proxy_app", app.server.address, "--rpc.laddr", rpcLaddr],
+      onOutput: (l) => process.stderr.write(l + "\n"),
+    },
     { logger },
   );
   const stopped = waitForSignal();
@@ -60,7 +75,9 @@ export async function startWithCometbft(home: string, config: NodeConfig, opts: 
     await app.close();
     throw e;
   }
-  process.stdout.write(`cometbft ${bin.version} pid ${comet.child.pid}\nRPC listening on ${comet.rpcUrl} (chain ${app.app().chainId})\n`);
+  process.stdout.write(
+    `cometbft ${bin.version} pid ${comet.child.pid}\nRPC listening on ${comet.rpcUrl} (chain ${app.app().chainId})\n`,
+  );
   const exit = await Promise.race([stopped.then(() => null), comet.exited]);
   if (exit !== null) {
     process.stderr.write(`cometbft exited (code ${exit.code}, signal ${exit.signal})\n`);

@@ -3,8 +3,22 @@ import { findCometbft } from "../../chain/abci/binary.js";
 import { startCometLocalnet } from "../../localnet/comet.js";
 import { rmSync } from "node:fs";
 import { cliErrors, flags, print } from "../../client/cli/context.js";
-import { defaultLocalnetDir, keyringDir, localnetChainId, setupLocalnet, startLocalnet, stopLocalnetByPidFiles, stopProcesses } from "../../localnet/localnet.js";
-import { bootstrapMarket, liveView, marketAccounts, startDemoStream, startWorkers } from "../../localnet/marketplace.js";
+import {
+  defaultLocalnetDir,
+  keyringDir,
+  localnetChainId,
+  setupLocalnet,
+  startLocalnet,
+  stopLocalnetByPidFiles,
+  stopProcesses,
+} from "../../localnet/localnet.js";
+import {
+  bootstrapMarket,
+  liveView,
+  marketAccounts,
+  startDemoStream,
+  startWorkers,
+} from "../../localnet/marketplace.js";
 import { askSupervisor, parseNodeName, perturbations, serveSupervisor } from "../../localnet/supervisor.js";
 
 /** `tcd localnet up|down|status`, and the perturbations kill|restart|pause|resume|disconnect|reconnect <node>. */
@@ -23,83 +37,129 @@ export function registerLocalnetCommands(program: Command): void {
     .option("--no-demo", "do not send the demo stream of jobs")
     .option("--demo-interval <ms>", "one demo job every this many milliseconds", "3000")
     .option("--engine <engine>", "consensus engine of every validator: tcompute or cometbft", "tcompute")
-    .action(async (o: { validators: string; dir: string; rpcPort: string; reset: boolean; workers: string; byzantineWorkers: string; auditors: boolean; demo: boolean; demoInterval: string; engine: string }, cmd: Command) => {
-      const f = flags(cmd);
-      if (o.engine !== "tcompute" && o.engine !== "cometbft") throw cliErrors.usage.wrap("--engine must be tcompute or cometbft");
-      if (o.engine === "cometbft") {
-        const bin = findCometbft();
-        if ("missing" in bin) throw cliErrors.usage.wrap(bin.missing);
-      }
-      const workers = Number(o.workers);
-      const byzantine = Number(o.byzantineWorkers);
-      if (!Number.isInteger(workers) || workers < 0 || workers > 16) throw cliErrors.usage.wrap("--workers: 0 to 16");
-      if (!Number.isInteger(byzantine) || byzantine < 0 || byzantine > workers) throw cliErrors.usage.wrap("--byzantine-workers: 0 to --workers");
-      const opts = { dir: o.dir, validators: Number(o.validators), rpcPort: Number(o.rpcPort), reset: o.reset, extraAccounts: workers > 0 ? (dir: string) => marketAccounts(dir, workers) : undefined };
-      const { accounts } = await setupLocalnet(opts);
-      // One line per block (from node0), and every warning or error from any node.
-      const net = await (o.engine === "cometbft" ? startCometLocalnet : startLocalnet)(opts, (line) => {
-        // With workers, the live view shows progress; the nodes only say what goes wrong.
-        if ((workers === 0 && line.startsWith("[node0] ")) || /^\[node[0-9]+\] [WE]\[/.test(line) || !/^\[node[0-9]+\] I\[/.test(line)) process.stderr.write(line + "\n");
-      });
-      const lines = [
-        "",
-        `tcompute localnet ${localnetChainId} is running (${opts.validators} validator${opts.validators > 1 ? "s" : ""}).`,
-        ...net.rpc.map((r, i) => `  node${i} RPC: ${r}`),
-        `Dashboard: http://127.0.0.1:${opts.rpcPort + 2}/ (served with node0's REST API)`,
-        "Demo accounts (keyring-backend test):",
-        ...accounts.map((a) => `  ${a.name.padEnd(7)} ${a.address}`),
-        "Try, in another terminal:",
-        `  node cmd/tcd/tcd.mjs tx bank send alice ${accounts[1]!.address} 1000utcu --keyring-backend test --keyring-dir ${keyringDir(opts.dir)} --node ${net.rpc[0]}`,
-        "Ctrl-C stops every node. Perturb one (CometBFT e2e style): tcd localnet kill|restart|pause|resume|disconnect node1",
-        "",
-      ];
-      print(f, { chain_id: localnetChainId, rpc: net.rpc, accounts }, lines.join("\n"));
-      const supervisor = await serveSupervisor(o.dir, net);
-      // Each node's height and state, every 5 s (with the marketplace view when it runs).
-      const nodesView = setInterval(() => {
-        net.view().then((v) => process.stdout.write(`${v}\n`), () => {});
-      }, 5000);
-      const market = { dir: o.dir, validators: opts.validators, workers, byzantineWorkers: byzantine, auditors: o.auditors, rpc: net.rpc };
-      const say = (l: string) => process.stderr.write(l + "\n");
-      let children: Awaited<ReturnType<typeof startWorkers>> = [];
-      let demo: { stop(): void } | null = null;
-      let view: NodeJS.Timeout | null = null;
-      if (workers > 0) {
-        try {
-          await bootstrapMarket(market, say);
-        } catch (e) {
-          say(`the marketplace could not be set up: ${(e as Error).message}\n(a localnet made by an older version or with fewer workers needs --reset)`);
-          clearInterval(nodesView);
-          await supervisor.close();
-          await net.stop();
-          process.exitCode = 1;
-          return;
+    .action(
+      async (
+        o: {
+          validators: string;
+          dir: string;
+          rpcPort: string;
+          reset: boolean;
+          workers: string;
+          byzantineWorkers: string;
+          auditors: boolean;
+          demo: boolean;
+          demoInterval: string;
+          engine: string;
+        },
+        cmd: Command,
+      ) => {
+        const f = flags(cmd);
+        if (o.engine !== "tcompute" && o.engine !== "cometbft")
+          throw cliErrors.usage.wrap("--engine must be tcompute or cometbft");
+        if (o.engine === "cometbft") {
+          const bin = findCometbft();
+          if ("missing" in bin) throw cliErrors.usage.wrap(bin.missing);
         }
-        // Worker output: what they do with jobs, and every problem.
-        children = startWorkers(market, (l) => {
-          if (/ran job|failed|refused|warning|could not|cannot|Error/.test(l)) say(l);
+        const workers = Number(o.workers);
+        const byzantine = Number(o.byzantineWorkers);
+        if (!Number.isInteger(workers) || workers < 0 || workers > 16) throw cliErrors.usage.wrap("--workers: 0 to 16");
+        if (!Number.isInteger(byzantine) || byzantine < 0 || byzantine > workers)
+          throw cliErrors.usage.wrap("--byzantine-workers: 0 to --workers");
+        const opts = {
+          dir: o.dir,
+          validators: Number(o.validators),
+          rpcPort: Number(o.rpcPort),
+          reset: o.reset,
+          extraAccounts: workers > 0 ? (dir: string) => marketAccounts(dir, workers) : undefined,
+        };
+        const { accounts } = await setupLocalnet(opts);
+        // One line per block (from node0), and every warning or error from any node.
+        const net = await (o.engine === "cometbft" ? startCometLocalnet : startLocalnet)(opts, (line) => {
+          // With workers, the live view shows progress; the nodes only say what goes wrong.
+          if (
+            (workers === 0 && line.startsWith("[node0] ")) ||
+            /^\[node[0-9]+\] [WE]\[/.test(line) ||
+            !/^\[node[0-9]+\] I\[/.test(line)
+          )
+            process.stderr.write(line + "\n");
         });
-        if (o.demo) demo = startDemoStream(market, Number(o.demoInterval), () => {});
-        const since = { height: 0, txPerSecond: 0, balances: new Map<string, bigint>() };
-        view = setInterval(() => {
-          liveView(market, since).then((v) => process.stdout.write(`\n${v}\n`), (e: unknown) => say(`view: ${(e as Error).message}`));
+        const lines = [
+          "",
+          `tcompute localnet ${localnetChainId} is running (${opts.validators} validator${opts.validators > 1 ? "s" : ""}).`,
+          ...net.rpc.map((r, i) => `  node${i} RPC: ${r}`),
+          `Dashboard: http://127.0.0.1:${opts.rpcPort + 2}/ (served with node0's REST API)`,
+          "Demo accounts (keyring-backend test):",
+          ...accounts.map((a) => `  ${a.name.padEnd(7)} ${a.address}`),
+          "Try, in another terminal:",
+          `  node cmd/tcd/tcd.mjs tx bank send alice ${accounts[1]!.address} 1000utcu --keyring-backend test --keyring-dir ${keyringDir(opts.dir)} --node ${net.rpc[0]}`,
+          "Ctrl-C stops every node. Perturb one (CometBFT e2e style): tcd localnet kill|restart|pause|resume|disconnect node1",
+          "",
+        ];
+        print(f, { chain_id: localnetChainId, rpc: net.rpc, accounts }, lines.join("\n"));
+        const supervisor = await serveSupervisor(o.dir, net);
+        // Each node's height and state, every 5 s (with the marketplace view when it runs).
+        const nodesView = setInterval(() => {
+          net.view().then(
+            (v) => process.stdout.write(`${v}\n`),
+            () => {},
+          );
         }, 5000);
-        say(`marketplace: ${workers} worker(s)${byzantine > 0 ? ` (${byzantine} byzantine)` : ""}${o.auditors ? `, ${opts.validators} auditor(s)` : ""}${o.demo ? ", a demo job every " + o.demoInterval + " ms" : ""}. Submit one yourself:\n  node cmd/tcd/tcd.mjs tx jobs submit alice --model mlp-64x128x128x32 --input <file> --k 3 --wait --keyring-backend test --keyring-dir ${keyringDir(o.dir)} --node ${net.rpc[0]}`);
-      }
-      // Until Ctrl-C (or SIGTERM): a node that dies is reported and the others go on.
-      await new Promise<void>((resolve) => {
-        process.once("SIGINT", () => resolve());
-        process.once("SIGTERM", () => resolve());
-      });
-      net.stopping();
-      clearInterval(nodesView);
-      await supervisor.close();
-      if (view !== null) clearInterval(view);
-      demo?.stop();
-      await stopProcesses(children);
-      await net.stop();
-      process.stderr.write("localnet stopped\n");
-    });
+        const market = {
+          dir: o.dir,
+          validators: opts.validators,
+          workers,
+          byzantineWorkers: byzantine,
+          auditors: o.auditors,
+          rpc: net.rpc,
+        };
+        const say = (l: string) => process.stderr.write(l + "\n");
+        let children: Awaited<ReturnType<typeof startWorkers>> = [];
+        let demo: { stop(): void } | null = null;
+        let view: NodeJS.Timeout | null = null;
+        if (workers > 0) {
+          try {
+            await bootstrapMarket(market, say);
+          } catch (e) {
+            say(
+              `the marketplace could not be set up: ${(e as Error).message}\n(a localnet made by an older version or with fewer workers needs --reset)`,
+            );
+            clearInterval(nodesView);
+            await supervisor.close();
+            await net.stop();
+            process.exitCode = 1;
+            return;
+          }
+          // Worker output: what they do with jobs, and every problem.
+          children = startWorkers(market, (l) => {
+            if (/ran job|failed|refused|warning|could not|cannot|Error/.test(l)) say(l);
+          });
+          if (o.demo) demo = startDemoStream(market, Number(o.demoInterval), () => {});
+          const since = { height: 0, txPerSecond: 0, balances: new Map<string, bigint>() };
+          view = setInterval(() => {
+            liveView(market, since).then(
+              (v) => process.stdout.write(`\n${v}\n`),
+              (e: unknown) => say(`view: ${(e as Error).message}`),
+            );
+          }, 5000);
+          say(
+            `marketplace: ${workers} worker(s)${byzantine > 0 ? ` (${byzantine} byzantine)` : ""}${o.auditors ? `, ${opts.validators} auditor(s)` : ""}${o.demo ? ", a demo job every " + o.demoInterval + " ms" : ""}. Submit one yourself:\n  node cmd/tcd/tcd.mjs tx jobs submit alice --model mlp-64x128x128x32 --input <file> --k 3 --wait --keyring-backend test --keyring-dir ${keyringDir(o.dir)} --node ${net.rpc[0]}`,
+          );
+        }
+        // Until Ctrl-C (or SIGTERM): a node that dies is reported and the others go on.
+        await new Promise<void>((resolve) => {
+          process.once("SIGINT", () => resolve());
+          process.once("SIGTERM", () => resolve());
+        });
+        net.stopping();
+        clearInterval(nodesView);
+        await supervisor.close();
+        if (view !== null) clearInterval(view);
+        demo?.stop();
+        await stopProcesses(children);
+        await net.stop();
+        process.stderr.write("localnet stopped\n");
+      },
+    );
   for (const action of perturbations) {
     const what = {
       kill: "kill a node (SIGKILL); the others go on",

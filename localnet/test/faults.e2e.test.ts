@@ -37,7 +37,10 @@ describe("a localnet under faults (e2e: 4 validators, one perturbed at a time)",
   /** The nodes other than `skip` all make `more` blocks. */
   async function othersGoOn(skip: number, more = 3): Promise<void> {
     const from = Math.max(...(await Promise.all(others(skip).map(height))));
-    await waitFor(async () => (await Promise.all(others(skip).map(height))).every((h) => h >= from + more), `nodes other than node${skip} to make ${more} blocks after ${from}`);
+    await waitFor(
+      async () => (await Promise.all(others(skip).map(height))).every((h) => h >= from + more),
+      `nodes other than node${skip} to make ${more} blocks after ${from}`,
+    );
   }
   async function catchesUp(i: number): Promise<void> {
     const target = Math.max(...(await Promise.all(others(i).map(height))));
@@ -51,7 +54,24 @@ describe("a localnet under faults (e2e: 4 validators, one perturbed at a time)",
 
   before(async () => {
     port = await freePort();
-    up = spawn(process.execPath, [tcd, "localnet", "up", "--dir", dir, "--rpc-port", String(port), "--validators", "4", "--workers", "0", "--no-demo"], { stdio: ["ignore", "pipe", "pipe"] });
+    up = spawn(
+      process.execPath,
+      [
+        tcd,
+        "localnet",
+        "up",
+        "--dir",
+        dir,
+        "--rpc-port",
+        String(port),
+        "--validators",
+        "4",
+        "--workers",
+        "0",
+        "--no-demo",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     up.stdout!.on("data", (c: Buffer) => (out += c.toString()));
     up.stderr!.on("data", (c: Buffer) => (out += c.toString()));
     await waitFor(() => /is running/.test(out) || up.exitCode !== null, "the localnet to start", 120_000);
@@ -89,14 +109,20 @@ describe("a localnet under faults (e2e: 4 validators, one perturbed at a time)",
   it("disconnect: the node drops and refuses its peers until reconnected, then catches up", async () => {
     // A window far longer than the check needs, so a slow machine cannot reach its end while the
     // others make their blocks; `reconnect` ends it.
-    assert.match(await localnet("disconnect", "node3", "--seconds", "600"), /node3 disconnected from its peers for 600 s/);
+    assert.match(
+      await localnet("disconnect", "node3", "--seconds", "600"),
+      /node3 disconnected from its peers for 600 s/,
+    );
     const stuckAt = await height(3);
     await othersGoOn(3);
     // A block already received when the peers were dropped may still be applied; after that it
     // stays behind the others until it reconnects.
     const h3 = await height(3);
     const top = Math.max(...(await Promise.all(others(3).map(height))));
-    assert.ok(h3 <= stuckAt + 2 && h3 < top, `node3 made no progress while disconnected (node3 ${stuckAt} → ${h3}, the others at ${top})`);
+    assert.ok(
+      h3 <= stuckAt + 2 && h3 < top,
+      `node3 made no progress while disconnected (node3 ${stuckAt} → ${h3}, the others at ${top})`,
+    );
     assert.match(await localnet("status"), /node3 h=[0-9]+ disconnected/);
     assert.match(await localnet("reconnect", "node3"), /node3 reconnected to its peers/);
     assert.doesNotMatch(await localnet("status"), /node3 h=[0-9]+ disconnected/);

@@ -13,7 +13,14 @@ import { sdkErrors } from "../sdk/errors.js";
 import { event } from "../sdk/events.js";
 import { attributeKeys, eventTypes } from "./events.js";
 import type { FeeBankKeeper, Secp256k1Verifier } from "./expectedKeepers.js";
-import { decodeMultisig, encodeMultisig, multisigPubKeyTypeUrl, secp256k1PubKeyTypeUrl, type AccountKeeper, type MultisigKey } from "./keeper.js";
+import {
+  decodeMultisig,
+  encodeMultisig,
+  multisigPubKeyTypeUrl,
+  secp256k1PubKeyTypeUrl,
+  type AccountKeeper,
+  type MultisigKey,
+} from "./keeper.js";
 import type { Params } from "./params.js";
 import { txSigners, type DecodedTx } from "./tx.js";
 
@@ -21,7 +28,12 @@ import { txSigners, type DecodedTx } from "./tx.js";
  * The StdSignDoc bytes of a tx for one signer (SIGN_MODE_LEGACY_AMINO_JSON): its messages in amino
  * JSON, the fee as StdFee (payer and granter only when set), memo and timeout height.
  */
-export function legacyAminoSignBytes(chainId: string, tx: DecodedTx, accountNumber: bigint, sequence: bigint): Uint8Array {
+export function legacyAminoSignBytes(
+  chainId: string,
+  tx: DecodedTx,
+  accountNumber: bigint,
+  sequence: bigint,
+): Uint8Array {
   const f = tx.authInfo.fee;
   const fee: StdFee = {
     amount: (f?.amount ?? []).map((c) => ({ denom: c.denom, amount: c.amount })),
@@ -29,11 +41,25 @@ export function legacyAminoSignBytes(chainId: string, tx: DecodedTx, accountNumb
     ...(f?.granter !== undefined && f.granter !== "" ? { granter: f.granter } : {}),
     ...(f?.payer !== undefined && f.payer !== "" ? { payer: f.payer } : {}),
   };
-  return aminoSignBytes({ msgs: tx.body.messages, fee, chainId, memo: tx.body.memo, accountNumber, sequence, timeoutHeight: tx.body.timeoutHeight });
+  return aminoSignBytes({
+    msgs: tx.body.messages,
+    fee,
+    chainId,
+    memo: tx.body.memo,
+    accountNumber,
+    sequence,
+    timeoutHeight: tx.body.timeoutHeight,
+  });
 }
 
 /** The multisig key a signer info carries (checked against the address and the account's record). */
-function multisigKeyOf(value: Uint8Array | undefined, account: { multisig?: MultisigKey }, address: string, params: Params, index: number): MultisigKey {
+function multisigKeyOf(
+  value: Uint8Array | undefined,
+  account: { multisig?: MultisigKey },
+  address: string,
+  params: Params,
+  index: number,
+): MultisigKey {
   let key: MultisigKey;
   if (value === undefined) key = account.multisig!;
   else {
@@ -43,15 +69,30 @@ function multisigKeyOf(value: Uint8Array | undefined, account: { multisig?: Mult
       throw sdkErrors.invalidPubKey.wrap("malformed LegacyAminoPubKey");
     }
   }
-  if (key.pubKeys.length === 0 || key.pubKeys.some((k) => k.length !== 33)) throw sdkErrors.invalidPubKey.wrap("a LegacyAminoPubKey must hold 33-byte secp256k1 keys only");
-  if (key.threshold < 1 || key.threshold > key.pubKeys.length) throw sdkErrors.invalidPubKey.wrap(`multisig threshold ${key.threshold} must be between 1 and ${key.pubKeys.length}`);
-  if (BigInt(key.pubKeys.length) > params.txSigLimit) throw sdkErrors.tooManySignatures.wrap(`signatures: ${key.pubKeys.length}, limit: ${params.txSigLimit}`);
+  if (key.pubKeys.length === 0 || key.pubKeys.some((k) => k.length !== 33))
+    throw sdkErrors.invalidPubKey.wrap("a LegacyAminoPubKey must hold 33-byte secp256k1 keys only");
+  if (key.threshold < 1 || key.threshold > key.pubKeys.length)
+    throw sdkErrors.invalidPubKey.wrap(
+      `multisig threshold ${key.threshold} must be between 1 and ${key.pubKeys.length}`,
+    );
+  if (BigInt(key.pubKeys.length) > params.txSigLimit)
+    throw sdkErrors.tooManySignatures.wrap(`signatures: ${key.pubKeys.length}, limit: ${params.txSigLimit}`);
   const amino = {
     type: "tendermint/PubKeyMultisigThreshold",
-    value: { threshold: String(key.threshold), pubkeys: key.pubKeys.map((k) => ({ type: "tendermint/PubKeySecp256k1", value: Buffer.from(k).toString("base64") })) },
+    value: {
+      threshold: String(key.threshold),
+      pubkeys: key.pubKeys.map((k) => ({
+        type: "tendermint/PubKeySecp256k1",
+        value: Buffer.from(k).toString("base64"),
+      })),
+    },
   };
-  if (encodeAddress(pubkeyToRawAddress(amino)) !== address) throw sdkErrors.invalidPubKey.wrap(`pubKey does not match signer address ${address} with signer index: ${index}`);
-  if (account.multisig !== undefined && Buffer.compare(Buffer.from(encodeMultisig(account.multisig)), Buffer.from(encodeMultisig(key))) !== 0) {
+  if (encodeAddress(pubkeyToRawAddress(amino)) !== address)
+    throw sdkErrors.invalidPubKey.wrap(`pubKey does not match signer address ${address} with signer index: ${index}`);
+  if (
+    account.multisig !== undefined &&
+    Buffer.compare(Buffer.from(encodeMultisig(account.multisig)), Buffer.from(encodeMultisig(key))) !== 0
+  ) {
     throw sdkErrors.invalidPubKey.wrap(`public key of ${address} differs from the one on record`);
   }
   return key;
@@ -62,11 +103,22 @@ function multisigKeyOf(value: Uint8Array | undefined, account: { multisig?: Mult
  * at least `threshold` of them, each with SIGN_MODE_LEGACY_AMINO_JSON over the account's
  * StdSignDoc. Returns the number of signatures checked (gas is charged per signature).
  */
-function verifyMultisig(ctx: Context, tx: DecodedTx, multi: ModeInfo_Multi | undefined, sigBytes: Uint8Array, key: MultisigKey, accountNumber: bigint, sequence: bigint, deps: AnteDeps): number {
-  if (multi === undefined || multi.bitarray === undefined) throw sdkErrors.notSupported.wrap("a multisig signer needs mode_info.multi");
+function verifyMultisig(
+  ctx: Context,
+  tx: DecodedTx,
+  multi: ModeInfo_Multi | undefined,
+  sigBytes: Uint8Array,
+  key: MultisigKey,
+  accountNumber: bigint,
+  sequence: bigint,
+  deps: AnteDeps,
+): number {
+  if (multi === undefined || multi.bitarray === undefined)
+    throw sdkErrors.notSupported.wrap("a multisig signer needs mode_info.multi");
   const { elems, extraBitsStored } = multi.bitarray;
   const bits = extraBitsStored === 0 ? elems.length * 8 : (elems.length - 1) * 8 + extraBitsStored;
-  if (extraBitsStored > 7 || bits !== key.pubKeys.length) throw sdkErrors.unauthorized.wrap(`multisig bit array has ${bits} bits for ${key.pubKeys.length} keys`);
+  if (extraBitsStored > 7 || bits !== key.pubKeys.length)
+    throw sdkErrors.unauthorized.wrap(`multisig bit array has ${bits} bits for ${key.pubKeys.length} keys`);
   const signed: number[] = [];
   for (let b = 0; b < bits; b++) if ((elems[b >> 3]! & (1 << (7 - (b & 7)))) !== 0) signed.push(b);
   let sigs: Uint8Array[];
@@ -75,14 +127,23 @@ function verifyMultisig(ctx: Context, tx: DecodedTx, multi: ModeInfo_Multi | und
   } catch {
     throw sdkErrors.unauthorized.wrap("malformed multisig signature");
   }
-  if (sigs.length !== signed.length || multi.modeInfos.length !== signed.length) throw sdkErrors.unauthorized.wrap(`multisig: ${signed.length} bits set, ${sigs.length} signatures, ${multi.modeInfos.length} mode infos`);
-  if (signed.length < key.threshold) throw sdkErrors.unauthorized.wrap(`multisig: ${signed.length} signatures, threshold ${key.threshold}`);
-  if (multi.modeInfos.some((m) => m.single?.mode !== SignMode.SIGN_MODE_LEGACY_AMINO_JSON)) throw sdkErrors.notSupported.wrap("multisig members must sign with SIGN_MODE_LEGACY_AMINO_JSON");
-  const digest = createHash("sha256").update(legacyAminoSignBytes(ctx.chainId, tx, accountNumber, sequence)).digest();
+  if (sigs.length !== signed.length || multi.modeInfos.length !== signed.length)
+    throw sdkErrors.unauthorized.wrap(
+      `multisig: ${signed.length} bits set, ${sigs.length} signatures, ${multi.modeInfos.length} mode infos`,
+    );
+  if (signed.length < key.threshold)
+    throw sdkErrors.unauthorized.wrap(`multisig: ${signed.length} signatures, threshold ${key.threshold}`);
+  if (multi.modeInfos.some((m) => m.single?.mode !== SignMode.SIGN_MODE_LEGACY_AMINO_JSON))
+    throw sdkErrors.notSupported.wrap("multisig members must sign with SIGN_MODE_LEGACY_AMINO_JSON");
+  const digest = createHash("sha256")
+    .update(legacyAminoSignBytes(ctx.chainId, tx, accountNumber, sequence))
+    .digest();
   signed.forEach((b, j) => {
     const sig = sigs[j]!;
     if (sig.length !== 64 || !deps.verify(sig, digest, key.pubKeys[b]!)) {
-      throw sdkErrors.unauthorized.wrap(`signature verification failed for multisig key ${b}; please verify account number (${accountNumber}) and chain-id (${ctx.chainId})`);
+      throw sdkErrors.unauthorized.wrap(
+        `signature verification failed for multisig key ${b}; please verify account number (${accountNumber}) and chain-id (${ctx.chainId})`,
+      );
     }
   });
   return signed.length;
@@ -97,7 +158,12 @@ export function directSignDigest(tx: DecodedTx, chainId: string, accountNumber: 
   const memo = (tx.derived.directDigests ??= new Map());
   let digest = memo.get(key);
   if (digest === undefined) {
-    const signDoc = SignDoc.encode({ bodyBytes: tx.bodyBytes, authInfoBytes: tx.authInfoBytes, chainId, accountNumber }).finish();
+    const signDoc = SignDoc.encode({
+      bodyBytes: tx.bodyBytes,
+      authInfoBytes: tx.authInfoBytes,
+      chainId,
+      accountNumber,
+    }).finish();
     digest = hash("sha256", signDoc, "buffer");
     memo.set(key, digest);
   }
@@ -130,7 +196,9 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
     throw sdkErrors.unknownExtensionOptions.wrap();
   }
   if (BigInt(body.memo.length) > params.maxMemoCharacters) {
-    throw sdkErrors.memoTooLarge.wrap(`maximum number of characters is ${params.maxMemoCharacters} but received ${body.memo.length} characters`);
+    throw sdkErrors.memoTooLarge.wrap(
+      `maximum number of characters is ${params.maxMemoCharacters} but received ${body.memo.length} characters`,
+    );
   }
   if (body.timeoutHeight > 0n && ctx.height > body.timeoutHeight) {
     throw sdkErrors.txTimeoutHeight.wrap(`block height: ${ctx.height}, timeout height: ${body.timeoutHeight}`);
@@ -150,10 +218,14 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
     throw sdkErrors.tooManySignatures.wrap(`signatures: ${signers.length}, limit: ${params.txSigLimit}`);
   }
   if (tx.signatures.length !== signers.length) {
-    throw sdkErrors.unauthorized.wrap(`wrong number of signatures; expected ${signers.length}, got ${tx.signatures.length}`);
+    throw sdkErrors.unauthorized.wrap(
+      `wrong number of signatures; expected ${signers.length}, got ${tx.signatures.length}`,
+    );
   }
   if (authInfo.signerInfos.length !== signers.length) {
-    throw sdkErrors.unauthorized.wrap(`wrong number of signer info; expected ${signers.length}, got ${authInfo.signerInfos.length}`);
+    throw sdkErrors.unauthorized.wrap(
+      `wrong number of signer info; expected ${signers.length}, got ${authInfo.signerInfos.length}`,
+    );
   }
 
   ctx.gasMeter.consume(params.txSizeCostPerByte * BigInt(tx.bytes.length), "txSize");
@@ -168,7 +240,9 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
   if (!simulate && ctx.mode !== "genesis") {
     const required = mulDecCeil(gasLimit, params.minGasPrice);
     if (amountOf(fee, params.feeDenom) < required) {
-      throw sdkErrors.insufficientFee.wrap(`got: ${formatCoins(fee) || "0" + params.feeDenom} required: ${required}${params.feeDenom}`);
+      throw sdkErrors.insufficientFee.wrap(
+        `got: ${formatCoins(fee) || "0" + params.feeDenom} required: ${required}${params.feeDenom}`,
+      );
     }
   }
 
@@ -178,21 +252,39 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
     const account = deps.accounts.getAccount(ctx.store, address);
     if (account === null) throw sdkErrors.unknownAddress.wrap(`account ${address} not found`);
 
-    if (info.publicKey?.typeUrl === multisigPubKeyTypeUrl || (info.publicKey === undefined && account.multisig !== undefined)) {
+    if (
+      info.publicKey?.typeUrl === multisigPubKeyTypeUrl ||
+      (info.publicKey === undefined && account.multisig !== undefined)
+    ) {
       const multisig = multisigKeyOf(info.publicKey?.value, account, address, params, i);
       if (info.sequence !== account.sequence) {
-        throw sdkErrors.wrongSequence.wrap(`account sequence mismatch, expected ${account.sequence}, got ${info.sequence}`, { expected: account.sequence, got: info.sequence });
+        throw sdkErrors.wrongSequence.wrap(
+          `account sequence mismatch, expected ${account.sequence}, got ${info.sequence}`,
+          { expected: account.sequence, got: info.sequence },
+        );
       }
       if (!simulate && ctx.mode !== "recheck") {
-        const used = verifyMultisig(ctx, tx, info.modeInfo?.multi, tx.signatures[i]!, multisig, account.accountNumber, account.sequence, deps);
+        const used = verifyMultisig(
+          ctx,
+          tx,
+          info.modeInfo?.multi,
+          tx.signatures[i]!,
+          multisig,
+          account.accountNumber,
+          account.sequence,
+          deps,
+        );
         ctx.gasMeter.consume(params.sigVerifyCostSecp256k1 * BigInt(used), "ante verify: multisig");
       } else ctx.gasMeter.consume(params.sigVerifyCostSecp256k1 * BigInt(multisig.threshold), "ante verify: multisig");
       deps.accounts.setAccount(ctx.store, { ...account, pubKey: null, multisig, sequence: account.sequence + 1n });
       ctx.events.emit(event(eventTypes.tx, [[attributeKeys.accSeq, `${address}/${account.sequence}`]]));
-      ctx.events.emit(event(eventTypes.tx, [[attributeKeys.signature, Buffer.from(tx.signatures[i]!).toString("base64")]], false));
+      ctx.events.emit(
+        event(eventTypes.tx, [[attributeKeys.signature, Buffer.from(tx.signatures[i]!).toString("base64")]], false),
+      );
       continue;
     }
-    if (account.multisig !== undefined) throw sdkErrors.invalidPubKey.wrap(`${address} is a multisig account: sign with its LegacyAminoPubKey`);
+    if (account.multisig !== undefined)
+      throw sdkErrors.invalidPubKey.wrap(`${address} is a multisig account: sign with its LegacyAminoPubKey`);
 
     let pubKey = account.pubKey;
     if (info.publicKey !== undefined) {
@@ -205,7 +297,8 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
       } catch {
         throw sdkErrors.invalidPubKey.wrap("malformed secp256k1 public key");
       }
-      if (key.length !== 33) throw sdkErrors.invalidPubKey.wrap(`secp256k1 public key must be 33 bytes, got ${key.length}`);
+      if (key.length !== 33)
+        throw sdkErrors.invalidPubKey.wrap(`secp256k1 public key must be 33 bytes, got ${key.length}`);
       if (secp256k1Address(key) !== address) {
         throw sdkErrors.invalidPubKey.wrap(`pubKey does not match signer address ${address} with signer index: ${i}`);
       }
@@ -217,10 +310,13 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
     if (pubKey === null && !simulate) throw sdkErrors.invalidPubKey.wrap(`pubkey on account ${address} is not set`);
 
     if (info.sequence !== account.sequence) {
-      throw sdkErrors.wrongSequence.wrap(`account sequence mismatch, expected ${account.sequence}, got ${info.sequence}`, {
-        expected: account.sequence,
-        got: info.sequence,
-      });
+      throw sdkErrors.wrongSequence.wrap(
+        `account sequence mismatch, expected ${account.sequence}, got ${info.sequence}`,
+        {
+          expected: account.sequence,
+          got: info.sequence,
+        },
+      );
     }
 
     ctx.gasMeter.consume(params.sigVerifyCostSecp256k1, "ante verify: secp256k1");
@@ -230,9 +326,13 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
       if (mode === SignMode.SIGN_MODE_DIRECT) {
         digest = directSignDigest(tx, ctx.chainId, account.accountNumber);
       } else if (mode === SignMode.SIGN_MODE_LEGACY_AMINO_JSON) {
-        digest = createHash("sha256").update(legacyAminoSignBytes(ctx.chainId, tx, account.accountNumber, account.sequence)).digest();
+        digest = createHash("sha256")
+          .update(legacyAminoSignBytes(ctx.chainId, tx, account.accountNumber, account.sequence))
+          .digest();
       } else {
-        throw sdkErrors.notSupported.wrap(`sign mode ${String(mode)}; SIGN_MODE_DIRECT and SIGN_MODE_LEGACY_AMINO_JSON are accepted`);
+        throw sdkErrors.notSupported.wrap(
+          `sign mode ${String(mode)}; SIGN_MODE_DIRECT and SIGN_MODE_LEGACY_AMINO_JSON are accepted`,
+        );
       }
       const sig = tx.signatures[i]!;
       if (sig.length !== 64 || !deps.verify(sig, digest, pubKey!)) {
@@ -245,13 +345,20 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
     deps.accounts.setAccount(ctx.store, { ...account, pubKey, sequence: account.sequence + 1n });
     ctx.events.emit(event(eventTypes.tx, [[attributeKeys.accSeq, `${address}/${account.sequence}`]]));
     // Signatures are unique and never searched for: kept in the event, left out of the index.
-    ctx.events.emit(event(eventTypes.tx, [[attributeKeys.signature, Buffer.from(tx.signatures[i]!).toString("base64")]], false));
+    ctx.events.emit(
+      event(eventTypes.tx, [[attributeKeys.signature, Buffer.from(tx.signatures[i]!).toString("base64")]], false),
+    );
   }
 
   if (fee.length > 0) deps.bank.deductFee(ctx, feePayer, fee);
   // Simulated txs carry no fee; move a zero fee anyway so that the estimate includes the
   // store reads and writes the real fee transfer will cost.
   else if (simulate) deps.bank.deductFee(ctx, feePayer, [{ denom: params.feeDenom, amount: 0n }]);
-  ctx.events.emit(event(eventTypes.tx, [[attributeKeys.fee, formatCoins(fee)], [attributeKeys.feePayer, feePayer]]));
+  ctx.events.emit(
+    event(eventTypes.tx, [
+      [attributeKeys.fee, formatCoins(fee)],
+      [attributeKeys.feePayer, feePayer],
+    ]),
+  );
   return { signers, fee, feePayer };
 }

@@ -14,7 +14,8 @@ export function authInvariants(keeper: AccountKeeper): Invariant[] {
           const other = owner.get(a.accountNumber);
           if (other !== undefined) broken.push(`account number ${a.accountNumber} held by ${other} and ${a.address}`);
           owner.set(a.accountNumber, a.address);
-          if (a.accountNumber >= next) broken.push(`${a.address} has account number ${a.accountNumber}, next to give is ${next}`);
+          if (a.accountNumber >= next)
+            broken.push(`${a.address} has account number ${a.accountNumber}, next to give is ${next}`);
         }
         return broken;
       },

@@ -27,12 +27,23 @@ export interface Account {
 }
 
 export function encodeMultisig(m: MultisigKey): Uint8Array {
-  return LegacyAminoPubKey.encode({ threshold: m.threshold, publicKeys: m.pubKeys.map((key) => ({ typeUrl: secp256k1PubKeyTypeUrl, value: Secp256k1PubKey.encode({ key }).finish() })) }).finish();
+  return LegacyAminoPubKey.encode({
+    threshold: m.threshold,
+    publicKeys: m.pubKeys.map((key) => ({
+      typeUrl: secp256k1PubKeyTypeUrl,
+      value: Secp256k1PubKey.encode({ key }).finish(),
+    })),
+  }).finish();
 }
 
 export function decodeMultisig(bytes: Uint8Array): MultisigKey {
   const m = LegacyAminoPubKey.decode(bytes);
-  return { threshold: m.threshold, pubKeys: m.publicKeys.map((k) => (k.typeUrl === secp256k1PubKeyTypeUrl ? Secp256k1PubKey.decode(k.value).key : new Uint8Array())) };
+  return {
+    threshold: m.threshold,
+    pubKeys: m.publicKeys.map((k) =>
+      k.typeUrl === secp256k1PubKeyTypeUrl ? Secp256k1PubKey.decode(k.value).key : new Uint8Array(),
+    ),
+  };
 }
 
 export function encodeAccount(a: Account): Uint8Array {

@@ -32,7 +32,13 @@ export function defaultParams(): Params {
 }
 
 export function validateParams(p: Params): void {
-  const positive: Array<keyof Params> = ["maxMemoCharacters", "txSigLimit", "txSizeCostPerByte", "sigVerifyCostEd25519", "sigVerifyCostSecp256k1"];
+  const positive: Array<keyof Params> = [
+    "maxMemoCharacters",
+    "txSigLimit",
+    "txSizeCostPerByte",
+    "sigVerifyCostEd25519",
+    "sigVerifyCostSecp256k1",
+  ];
   for (const k of positive) {
     if ((p[k] as bigint) <= 0n) throw authErrors.invalidRequest.wrap(`auth param ${k} must be positive`);
   }

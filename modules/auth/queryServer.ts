@@ -17,14 +17,17 @@ export function authQueries(keeper: AccountKeeper): Record<string, QueryHandler>
     validateAddress(address);
     const account = keeper.getAccount(ctx.store, address);
     // cosmjs maps exactly this log ("rpc error: code = NotFound") to a null account.
-    if (account === null) throw authErrors.keyNotFound.wrap(`rpc error: code = NotFound desc = account ${address} not found`);
+    if (account === null)
+      throw authErrors.keyNotFound.wrap(`rpc error: code = NotFound desc = account ${address} not found`);
     return account;
   };
   return {
     "/cosmos.auth.v1beta1.Query/Account": (ctx, data) => {
       const req = QueryAccountRequest.decode(data);
       const account = lookup(ctx, req.address);
-      return QueryAccountResponse.encode({ account: { typeUrl: baseAccountTypeUrl, value: encodeAccount(account) } }).finish();
+      return QueryAccountResponse.encode({
+        account: { typeUrl: baseAccountTypeUrl, value: encodeAccount(account) },
+      }).finish();
     },
     "/cosmos.auth.v1beta1.Query/AccountInfo": (ctx, data) => {
       const req = QueryAccountInfoRequest.decode(data);

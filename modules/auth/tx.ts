@@ -38,7 +38,8 @@ export function decodeTx(bytes: Uint8Array, router: MsgRouter): DecodedTx {
   if (body.messages.length === 0) throw authErrors.invalidRequest.wrap("must contain at least one message");
   const msgs = body.messages.map((any, i) => {
     const route = router(any.typeUrl);
-    if (route === undefined) throw authErrors.txDecode.wrap(`unable to resolve type URL ${any.typeUrl}`, { msgIndex: i });
+    if (route === undefined)
+      throw authErrors.txDecode.wrap(`unable to resolve type URL ${any.typeUrl}`, { msgIndex: i });
     const msg = decodeOrThrow(`message ${i} (${any.typeUrl})`, () => route.decode(any.value));
     return { typeUrl: any.typeUrl, msg, route };
   });

@@ -25,6 +25,9 @@ export function authUpdateParamsRoute(k: AccountKeeper): MsgRoute<unknown> {
       validateParams(next);
       k.setParams(ctx.store, next);
     },
-    response: { typeUrl: "/cosmos.auth.v1beta1.MsgUpdateParamsResponse", value: MsgUpdateParamsResponse.encode({}).finish() },
+    response: {
+      typeUrl: "/cosmos.auth.v1beta1.MsgUpdateParamsResponse",
+      value: MsgUpdateParamsResponse.encode({}).finish(),
+    },
   });
 }

@@ -1,6 +1,14 @@
 import type { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import { validateAddress } from "../sdk/address.js";
-import { addCoins, coinsFromProto, coinsToProto, formatCoins, normalizeCoins, validateDenom, type Coin } from "../sdk/coins.js";
+import {
+  addCoins,
+  coinsFromProto,
+  coinsToProto,
+  formatCoins,
+  normalizeCoins,
+  validateDenom,
+  type Coin,
+} from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
 import { sdkErrors } from "../sdk/errors.js";
 import { asArray, asBool, asObject, asString, asUint, field, optField, type JsonObject } from "../sdk/json.js";
@@ -70,7 +78,10 @@ function coinList(v: unknown, path: string): Coin[] {
   return coinsFromProto(
     asArray(v, path).map((c, i) => {
       const o = asObject(c, `${path}[${i}]`);
-      return { denom: asString(field(o, "denom", `${path}[${i}]`), `${path}[${i}].denom`), amount: asString(field(o, "amount", `${path}[${i}]`), `${path}[${i}].amount`) };
+      return {
+        denom: asString(field(o, "denom", `${path}[${i}]`), `${path}[${i}].denom`),
+        amount: asString(field(o, "amount", `${path}[${i}]`), `${path}[${i}].amount`),
+      };
     }),
   );
 }
@@ -82,29 +93,49 @@ function parseMetadata(o: JsonObject, path: string): Metadata {
     const uo = asObject(u, `${path}.denom_units[${i}]`);
     return {
       denom: asString(field(uo, "denom", `${path}.denom_units[${i}]`), `${path}.denom_units[${i}].denom`),
-      exponent: Number(asUint(field(uo, "exponent", `${path}.denom_units[${i}]`), `${path}.denom_units[${i}].exponent`)),
-      aliases: asArray(optField(uo, "aliases") ?? [], `${path}.denom_units[${i}].aliases`).map((a, j) => asString(a, `${path}.denom_units[${i}].aliases[${j}]`)),
+      exponent: Number(
+        asUint(field(uo, "exponent", `${path}.denom_units[${i}]`), `${path}.denom_units[${i}].exponent`),
+      ),
+      aliases: asArray(optField(uo, "aliases") ?? [], `${path}.denom_units[${i}].aliases`).map((a, j) =>
+        asString(a, `${path}.denom_units[${i}].aliases[${j}]`),
+      ),
     };
   });
-  return { description: str("description"), denomUnits, base, display: str("display"), name: str("name"), symbol: str("symbol"), uri: str("uri"), uriHash: str("uri_hash") };
+  return {
+    description: str("description"),
+    denomUnits,
+    base,
+    display: str("display"),
+    name: str("name"),
+    symbol: str("symbol"),
+    uri: str("uri"),
+    uriHash: str("uri_hash"),
+  };
 }
 
 export function parseGenesis(json: unknown): BankGenesis {
   const o = asObject(json, "bank");
   const p = asObject(field(o, "params", "bank"), "bank.params");
-  const params = { defaultSendEnabled: asBool(field(p, "default_send_enabled", "bank.params"), "bank.params.default_send_enabled") };
+  const params = {
+    defaultSendEnabled: asBool(field(p, "default_send_enabled", "bank.params"), "bank.params.default_send_enabled"),
+  };
   const seen = new Set<string>();
   const balances = asArray(field(o, "balances", "bank"), "bank.balances").map((b, i) => {
     const bo = asObject(b, `bank.balances[${i}]`);
-    const address = validateAddress(asString(field(bo, "address", `bank.balances[${i}]`), `bank.balances[${i}].address`));
-    if (seen.has(address)) throw bankErrors.duplicateEntry.wrap(`bank.balances[${i}]: duplicate balance for ${address}`);
+    const address = validateAddress(
+      asString(field(bo, "address", `bank.balances[${i}]`), `bank.balances[${i}].address`),
+    );
+    if (seen.has(address))
+      throw bankErrors.duplicateEntry.wrap(`bank.balances[${i}]: duplicate balance for ${address}`);
     seen.add(address);
     return { address, coins: coinList(field(bo, "coins", `bank.balances[${i}]`), `bank.balances[${i}].coins`) };
   });
   const computed = normalizeCoins(balances.flatMap((b) => b.coins));
   const declared = coinList(optField(o, "supply") ?? [], "bank.supply");
   if (declared.length > 0 && formatCoins(declared) !== formatCoins(computed)) {
-    throw sdkErrors.invalidCoins.wrap(`bank.supply: genesis supply ${formatCoins(declared)} does not equal the sum of balances ${formatCoins(computed)}`);
+    throw sdkErrors.invalidCoins.wrap(
+      `bank.supply: genesis supply ${formatCoins(declared)} does not equal the sum of balances ${formatCoins(computed)}`,
+    );
   }
   const metadata = asArray(optField(o, "denom_metadata") ?? [], "bank.denom_metadata").map((m, i) =>
     parseMetadata(asObject(m, `bank.denom_metadata[${i}]`), `bank.denom_metadata[${i}]`),

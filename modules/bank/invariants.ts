@@ -8,7 +8,8 @@ export function bankInvariants(keeper: BankKeeper): Invariant[] {
       name: "bank/total-supply",
       check(ctx) {
         const sums = new Map<string, bigint>();
-        for (const { coin } of keeper.balances(ctx.store)) sums.set(coin.denom, (sums.get(coin.denom) ?? 0n) + coin.amount);
+        for (const { coin } of keeper.balances(ctx.store))
+          sums.set(coin.denom, (sums.get(coin.denom) ?? 0n) + coin.amount);
         const broken: string[] = [];
         const supply = keeper.totalSupply(ctx.store);
         const denoms = new Set([...sums.keys(), ...supply.map((c) => c.denom)]);

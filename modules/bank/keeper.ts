@@ -65,17 +65,30 @@ export class BankKeeper {
     for (const c of coins) {
       const have = this.getBalance(ctx.store, address, c.denom);
       if (have < c.amount) {
-        throw sdkErrors.insufficientFunds.wrap(`spendable balance ${have}${c.denom} is smaller than ${c.amount}${c.denom}`);
+        throw sdkErrors.insufficientFunds.wrap(
+          `spendable balance ${have}${c.denom} is smaller than ${c.amount}${c.denom}`,
+        );
       }
       this.setBalance(ctx.store, address, c.denom, have - c.amount);
     }
-    ctx.events.emit(event(eventTypes.coinSpent, [["spender", address], ["amount", formatCoins(coins)]]));
+    ctx.events.emit(
+      event(eventTypes.coinSpent, [
+        ["spender", address],
+        ["amount", formatCoins(coins)],
+      ]),
+    );
   }
 
   addCoins(ctx: Context, address: string, coins: readonly Coin[]): void {
-    for (const c of coins) this.setBalance(ctx.store, address, c.denom, this.getBalance(ctx.store, address, c.denom) + c.amount);
+    for (const c of coins)
+      this.setBalance(ctx.store, address, c.denom, this.getBalance(ctx.store, address, c.denom) + c.amount);
     this.accounts.ensureAccount(ctx.store, address);
-    ctx.events.emit(event(eventTypes.coinReceived, [["receiver", address], ["amount", formatCoins(coins)]]));
+    ctx.events.emit(
+      event(eventTypes.coinReceived, [
+        ["receiver", address],
+        ["amount", formatCoins(coins)],
+      ]),
+    );
   }
 
   /** A user-level transfer: send must be enabled for each denom and the recipient not blocked. */
@@ -90,7 +103,13 @@ export class BankKeeper {
   transfer(ctx: Context, from: string, to: string, coins: readonly Coin[]): void {
     this.subCoins(ctx, from, coins);
     this.addCoins(ctx, to, coins);
-    ctx.events.emit(event(eventTypes.transfer, [["recipient", to], ["sender", from], ["amount", formatCoins(coins)]]));
+    ctx.events.emit(
+      event(eventTypes.transfer, [
+        ["recipient", to],
+        ["sender", from],
+        ["amount", formatCoins(coins)],
+      ]),
+    );
   }
 
   deductFee(ctx: Context, payer: string, fee: readonly Coin[]): void {
@@ -101,14 +120,24 @@ export class BankKeeper {
     const addr = moduleAddress(moduleName);
     for (const c of coins) this.setSupply(ctx.store, c.denom, this.getSupply(ctx.store, c.denom) + c.amount);
     this.addCoins(ctx, addr, coins);
-    ctx.events.emit(event(eventTypes.coinbase, [["minter", addr], ["amount", formatCoins(coins)]]));
+    ctx.events.emit(
+      event(eventTypes.coinbase, [
+        ["minter", addr],
+        ["amount", formatCoins(coins)],
+      ]),
+    );
   }
 
   burn(ctx: Context, moduleName: string, coins: readonly Coin[]): void {
     const addr = moduleAddress(moduleName);
     this.subCoins(ctx, addr, coins);
     for (const c of coins) this.setSupply(ctx.store, c.denom, this.getSupply(ctx.store, c.denom) - c.amount);
-    ctx.events.emit(event(eventTypes.burn, [["burner", addr], ["amount", formatCoins(coins)]]));
+    ctx.events.emit(
+      event(eventTypes.burn, [
+        ["burner", addr],
+        ["amount", formatCoins(coins)],
+      ]),
+    );
   }
 
   getSupply(store: KVStore, denom: string): bigint {
@@ -128,7 +157,8 @@ export class BankKeeper {
 
   totalSupply(store: KVStore): Coin[] {
     const out: Coin[] = [];
-    for (const [k, v] of prefixRange(store, keys.supplyPrefix)) out.push({ denom: k.slice(keys.supplyPrefix.length), amount: readAmount(v) });
+    for (const [k, v] of prefixRange(store, keys.supplyPrefix))
+      out.push({ denom: k.slice(keys.supplyPrefix.length), amount: readAmount(v) });
     return out;
   }
 

@@ -31,31 +31,45 @@ export function bankQueries(keeper: BankKeeper): Record<string, QueryHandler> {
       const req = QueryAllBalancesRequest.decode(data);
       validateAddress(req.address);
       const balances = coinsToProto(keeper.getAllBalances(ctx.store, req.address));
-      return QueryAllBalancesResponse.encode({ balances, pagination: { nextKey: new Uint8Array(), total: BigInt(balances.length) } }).finish();
+      return QueryAllBalancesResponse.encode({
+        balances,
+        pagination: { nextKey: new Uint8Array(), total: BigInt(balances.length) },
+      }).finish();
     },
     "/cosmos.bank.v1beta1.Query/TotalSupply": (ctx) => {
       const supply = coinsToProto(keeper.totalSupply(ctx.store));
-      return QueryTotalSupplyResponse.encode({ supply, pagination: { nextKey: new Uint8Array(), total: BigInt(supply.length) } }).finish();
+      return QueryTotalSupplyResponse.encode({
+        supply,
+        pagination: { nextKey: new Uint8Array(), total: BigInt(supply.length) },
+      }).finish();
     },
     "/cosmos.bank.v1beta1.Query/SupplyOf": (ctx, data) => {
       const req = QuerySupplyOfRequest.decode(data);
       validateDenom(req.denom);
-      return QuerySupplyOfResponse.encode({ amount: { denom: req.denom, amount: keeper.getSupply(ctx.store, req.denom).toString() } }).finish();
+      return QuerySupplyOfResponse.encode({
+        amount: { denom: req.denom, amount: keeper.getSupply(ctx.store, req.denom).toString() },
+      }).finish();
     },
     "/cosmos.bank.v1beta1.Query/DenomMetadata": (ctx, data) => {
       const req = QueryDenomMetadataRequest.decode(data);
       const m = keeper.getMetadata(ctx.store, req.denom);
       // As the SDK's gRPC NotFound through ABCI: code 22 (key not found), "rpc error: code = NotFound ...".
-      if (m === null) throw sdkErrors.keyNotFound.wrap(`rpc error: code = NotFound desc = client metadata for denom ${req.denom}`);
+      if (m === null)
+        throw sdkErrors.keyNotFound.wrap(`rpc error: code = NotFound desc = client metadata for denom ${req.denom}`);
       return QueryDenomMetadataResponse.encode({ metadata: m }).finish();
     },
     "/cosmos.bank.v1beta1.Query/DenomsMetadata": (ctx) => {
       const metadatas = keeper.allMetadata(ctx.store);
-      return QueryDenomsMetadataResponse.encode({ metadatas, pagination: { nextKey: new Uint8Array(), total: BigInt(metadatas.length) } }).finish();
+      return QueryDenomsMetadataResponse.encode({
+        metadatas,
+        pagination: { nextKey: new Uint8Array(), total: BigInt(metadatas.length) },
+      }).finish();
     },
     "/cosmos.bank.v1beta1.Query/Params": (ctx) => {
       const p = keeper.getParams(ctx.store);
-      return QueryParamsResponse.encode({ params: { sendEnabled: [], defaultSendEnabled: p.defaultSendEnabled } }).finish();
+      return QueryParamsResponse.encode({
+        params: { sendEnabled: [], defaultSendEnabled: p.defaultSendEnabled },
+      }).finish();
     },
   };
 }

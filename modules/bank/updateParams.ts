@@ -15,11 +15,15 @@ export function bankUpdateParamsRoute(k: BankKeeper): MsgRoute<unknown> {
     decode: (b) => MsgUpdateParams.decode(b),
     params: (m): BankParams => {
       if (m.params === undefined) throw sdkErrors.invalidRequest.wrap("bank: params must be set");
-      if (m.params.sendEnabled.length > 0) throw sdkErrors.invalidRequest.wrap("use of send_enabled in params is no longer supported");
+      if (m.params.sendEnabled.length > 0)
+        throw sdkErrors.invalidRequest.wrap("use of send_enabled in params is no longer supported");
       return { defaultSendEnabled: m.params.defaultSendEnabled };
     },
     validate: validateParams,
     write: (ctx, p) => k.setParams(ctx.store, p),
-    response: { typeUrl: "/cosmos.bank.v1beta1.MsgUpdateParamsResponse", value: MsgUpdateParamsResponse.encode({}).finish() },
+    response: {
+      typeUrl: "/cosmos.bank.v1beta1.MsgUpdateParamsResponse",
+      value: MsgUpdateParamsResponse.encode({}).finish(),
+    },
   });
 }

@@ -1,4 +1,9 @@
-import { MsgCommunityPoolSpend, MsgCommunityPoolSpendResponse, MsgUpdateParams as MsgUpdateDistrParams, MsgUpdateParamsResponse as MsgUpdateDistrParamsResponse } from "cosmjs-types/cosmos/distribution/v1beta1/tx";
+import {
+  MsgCommunityPoolSpend,
+  MsgCommunityPoolSpendResponse,
+  MsgUpdateParams as MsgUpdateDistrParams,
+  MsgUpdateParamsResponse as MsgUpdateDistrParamsResponse,
+} from "cosmjs-types/cosmos/distribution/v1beta1/tx";
 import { requireGovAuthority, updateParamsRoute } from "../gov/authority.js";
 import { moduleAddress, validateAddress } from "../sdk/address.js";
 import { coinsFromProto, decOne, formatCoins } from "../sdk/coins.js";
@@ -16,7 +21,10 @@ import { paramsFromJson, validateParams, writeParams, type ParamsPb } from "./pa
 export const errBadDistribution = emissionsErrors.badDistribution;
 
 const file = "emissions/v1/emissions.proto";
-export const msgUpdateParamsCodec = codec<{ authority: string; params: ParamsPb | null }>(file, "tcompute.emissions.v1.MsgUpdateParams");
+export const msgUpdateParamsCodec = codec<{ authority: string; params: ParamsPb | null }>(
+  file,
+  "tcompute.emissions.v1.MsgUpdateParams",
+);
 const responseCodec = codec<Record<string, never>>(file, "tcompute.emissions.v1.MsgUpdateParamsResponse");
 
 export function emissionsGovRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
@@ -28,7 +36,18 @@ export function emissionsGovRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
       if (b === null) throw emissionsErrors.invalidRequest.wrap("emissions: params must be set");
       // The genesis parser, so that a proposal is checked exactly as genesis is.
       return paramsFromJson(
-        { initial_per_block: b.initialPerBlock, decay_every_blocks: b.decayEveryBlocks, decay_factor: b.decayFactor, cap: b.cap, validators_share: b.validatorsShare, providers_share: b.providersShare, fee_burn_share: b.feeBurnShare, epoch_blocks: b.epochBlocks, provider_cap_multiple: b.providerCapMultiple, denom: b.denom },
+        {
+          initial_per_block: b.initialPerBlock,
+          decay_every_blocks: b.decayEveryBlocks,
+          decay_factor: b.decayFactor,
+          cap: b.cap,
+          validators_share: b.validatorsShare,
+          providers_share: b.providersShare,
+          fee_burn_share: b.feeBurnShare,
+          epoch_blocks: b.epochBlocks,
+          provider_cap_multiple: b.providerCapMultiple,
+          denom: b.denom,
+        },
         "emissions.params",
       );
     },
@@ -49,14 +68,19 @@ export function emissionsGovRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
     handle(ctx, m) {
       requireGovAuthority(m.authority);
       const amount = coinsFromProto(m.amount);
-      if (k.bank.blockedAddr(m.recipient)) throw emissionsErrors.unauthorized.wrap(`${m.recipient} is not allowed to receive external funds`);
+      if (k.bank.blockedAddr(m.recipient))
+        throw emissionsErrors.unauthorized.wrap(`${m.recipient} is not allowed to receive external funds`);
       const pool = moduleAddress(communityPoolAccount);
       for (const c of amount) {
-        if (k.bank.getBalance(ctx.store, pool, c.denom) < c.amount) throw errBadDistribution.wrap(`asked for ${formatCoins(amount)}`);
+        if (k.bank.getBalance(ctx.store, pool, c.denom) < c.amount)
+          throw errBadDistribution.wrap(`asked for ${formatCoins(amount)}`);
       }
       k.bank.transfer(ctx, pool, m.recipient, amount);
       ctx.logger.info("transferred from the community pool", { amount: formatCoins(amount), recipient: m.recipient });
-      return { typeUrl: "/cosmos.distribution.v1beta1.MsgCommunityPoolSpendResponse", value: MsgCommunityPoolSpendResponse.encode({}).finish() };
+      return {
+        typeUrl: "/cosmos.distribution.v1beta1.MsgCommunityPoolSpendResponse",
+        value: MsgCommunityPoolSpendResponse.encode({}).finish(),
+      };
     },
   };
 
@@ -69,20 +93,30 @@ export function emissionsGovRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
     params: (m) => {
       if (m.params === undefined) throw emissionsErrors.invalidRequest.wrap("distribution: params must be set");
       const dec = (s: string, name: string) => {
-        if (!/^[0-9]{1,40}$/.test(s || "0")) throw emissionsErrors.invalidRequest.wrap(`distribution: ${name} must be a LegacyDec`);
+        if (!/^[0-9]{1,40}$/.test(s || "0"))
+          throw emissionsErrors.invalidRequest.wrap(`distribution: ${name} must be a LegacyDec`);
         return BigInt(s || "0");
       };
-      return { communityTax: dec(m.params.communityTax, "community_tax"), withdrawAddrEnabled: m.params.withdrawAddrEnabled };
+      return {
+        communityTax: dec(m.params.communityTax, "community_tax"),
+        withdrawAddrEnabled: m.params.withdrawAddrEnabled,
+      };
     },
     validate: (p) => {
-      if (p.communityTax < 0n || p.communityTax > decOne) throw emissionsErrors.invalidRequest.wrap("distribution: community_tax must be between 0 and 1");
+      if (p.communityTax < 0n || p.communityTax > decOne)
+        throw emissionsErrors.invalidRequest.wrap("distribution: community_tax must be between 0 and 1");
     },
     write: (_ctx, p) => {
       if (p.communityTax !== 0n || p.withdrawAddrEnabled) {
-        throw emissionsErrors.notSupported.wrap("distribution params are fixed here: the reward split is the emissions params (/tcompute.emissions.v1.MsgUpdateParams)");
+        throw emissionsErrors.notSupported.wrap(
+          "distribution params are fixed here: the reward split is the emissions params (/tcompute.emissions.v1.MsgUpdateParams)",
+        );
       }
     },
-    response: { typeUrl: "/cosmos.distribution.v1beta1.MsgUpdateParamsResponse", value: MsgUpdateDistrParamsResponse.encode({}).finish() },
+    response: {
+      typeUrl: "/cosmos.distribution.v1beta1.MsgUpdateParamsResponse",
+      value: MsgUpdateDistrParamsResponse.encode({}).finish(),
+    },
   });
   return [updateParams, spend as MsgRoute<unknown>, updateDistrParams];
 }

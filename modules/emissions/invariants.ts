@@ -11,7 +11,8 @@ export function emissionsInvariants(k: EmissionsKeeper): Invariant[] {
         const denom = k.params(ctx.store).denom;
         let owed = 0n;
         for (const [, a] of k.commissions(ctx.store)) owed += a;
-        for (const d of k.staking.allDelegations(ctx.store)) owed += k.pendingRewards(ctx.store, d.delegator, d.valoper);
+        for (const d of k.staking.allDelegations(ctx.store))
+          owed += k.pendingRewards(ctx.store, d.delegator, d.valoper);
         const have = k.bank.getBalance(ctx.store, moduleAddress(distributionAccount), denom);
         return have >= owed ? [] : [`distribution holds ${have}${denom}, owes ${owed}`];
       },

@@ -1,4 +1,9 @@
-import { feeCollectorName, type BankForEmissions, type StakingForEmissions, type StakingHooks } from "./expectedKeepers.js";
+import {
+  feeCollectorName,
+  type BankForEmissions,
+  type StakingForEmissions,
+  type StakingHooks,
+} from "./expectedKeepers.js";
 import { moduleAddress, operatorAccount } from "../sdk/address.js";
 import { decOne, big } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
@@ -78,7 +83,8 @@ export class EmissionsKeeper {
       this.bank.mint(ctx, emissionsAccount, [{ denom: p.denom, amount }]);
       writeInt(ctx.store, keys.minted, this.minted(ctx.store) + amount);
     }
-    if (ctx.height % p.decayEveryBlocks === 0n) writeInt(ctx.store, keys.rate, mulDec(this.rate(ctx.store), p.decayFactor));
+    if (ctx.height % p.decayEveryBlocks === 0n)
+      writeInt(ctx.store, keys.rate, mulDec(this.rate(ctx.store), p.decayFactor));
 
     // Fees of the last block: a share burned, the rest to validators and delegators.
     const fees = this.bank.getBalance(ctx.store, moduleAddress(feeCollectorName), p.denom);
@@ -87,17 +93,33 @@ export class EmissionsKeeper {
       this.bank.burn(ctx, feeCollectorName, [{ denom: p.denom, amount: burn }]);
       writeInt(ctx.store, keys.burned, this.burned(ctx.store) + burn);
     }
-    if (fees - burn > 0n) this.bank.transfer(ctx, moduleAddress(feeCollectorName), moduleAddress(emissionsAccount), [{ denom: p.denom, amount: fees - burn }]);
+    if (fees - burn > 0n)
+      this.bank.transfer(ctx, moduleAddress(feeCollectorName), moduleAddress(emissionsAccount), [
+        { denom: p.denom, amount: fees - burn },
+      ]);
 
     const toValidators = mulDec(amount, p.validatorsShare) + (fees - burn);
     const toProviders = mulDec(amount, p.providersShare);
     const distributed = this.allocateToValidators(ctx, info, toValidators, p.denom);
-    if (toProviders > 0n) this.bank.transfer(ctx, moduleAddress(emissionsAccount), moduleAddress(providerPoolAccount), [{ denom: p.denom, amount: toProviders }]);
+    if (toProviders > 0n)
+      this.bank.transfer(ctx, moduleAddress(emissionsAccount), moduleAddress(providerPoolAccount), [
+        { denom: p.denom, amount: toProviders },
+      ]);
     // Everything else minted this block (community share, remainders, unclaimed validator shares).
     const rest = this.bank.getBalance(ctx.store, moduleAddress(emissionsAccount), p.denom);
-    if (rest > 0n) this.bank.transfer(ctx, moduleAddress(emissionsAccount), moduleAddress(communityPoolAccount), [{ denom: p.denom, amount: rest }]);
+    if (rest > 0n)
+      this.bank.transfer(ctx, moduleAddress(emissionsAccount), moduleAddress(communityPoolAccount), [
+        { denom: p.denom, amount: rest },
+      ]);
     if (amount > 0n || fees > 0n) {
-      ctx.events.emit(event(eventTypes.mint, [["amount", `${amount}${p.denom}`], ["fees_burned", `${burn}${p.denom}`], ["to_validators", `${distributed}${p.denom}`], ["to_providers", `${toProviders}${p.denom}`]]));
+      ctx.events.emit(
+        event(eventTypes.mint, [
+          ["amount", `${amount}${p.denom}`],
+          ["fees_burned", `${burn}${p.denom}`],
+          ["to_validators", `${distributed}${p.denom}`],
+          ["to_providers", `${toProviders}${p.denom}`],
+        ]),
+      );
     }
     if (ctx.height % p.epochBlocks === 0n) this.payProviderPool(ctx, p);
   }
@@ -136,7 +158,10 @@ export class EmissionsKeeper {
       writeInt(ctx.store, keys.commission(s.valoper), readInt(ctx.store, keys.commission(s.valoper)) + commission);
       assigned += commission + toDelegators;
     }
-    if (assigned > 0n) this.bank.transfer(ctx, moduleAddress(emissionsAccount), moduleAddress(distributionAccount), [{ denom, amount: assigned }]);
+    if (assigned > 0n)
+      this.bank.transfer(ctx, moduleAddress(emissionsAccount), moduleAddress(distributionAccount), [
+        { denom, amount: assigned },
+      ]);
     return assigned;
   }
 
@@ -156,7 +181,13 @@ export class EmissionsKeeper {
     const denom = this.params(ctx.store).denom;
     if (amount > 0n) this.bank.transfer(ctx, moduleAddress(distributionAccount), delegator, [{ denom, amount }]);
     writeInt(ctx.store, keys.start(delegator, valoper), readInt(ctx.store, keys.acc(valoper)));
-    ctx.events.emit(event(eventTypes.withdrawRewards, [["amount", `${amount}${denom}`], ["validator", valoper], ["delegator", delegator]]));
+    ctx.events.emit(
+      event(eventTypes.withdrawRewards, [
+        ["amount", `${amount}${denom}`],
+        ["validator", valoper],
+        ["delegator", delegator],
+      ]),
+    );
     return amount;
   }
 
@@ -167,7 +198,8 @@ export class EmissionsKeeper {
   withdrawCommission(ctx: Context, valoper: string): bigint {
     const amount = this.commission(ctx.store, valoper);
     const denom = this.params(ctx.store).denom;
-    if (amount > 0n) this.bank.transfer(ctx, moduleAddress(distributionAccount), operatorAccount(valoper), [{ denom, amount }]);
+    if (amount > 0n)
+      this.bank.transfer(ctx, moduleAddress(distributionAccount), operatorAccount(valoper), [{ denom, amount }]);
     writeInt(ctx.store, keys.commission(valoper), 0n);
     ctx.events.emit(event(eventTypes.withdrawCommission, [["amount", `${amount}${denom}`]]));
     return amount;
@@ -177,10 +209,12 @@ export class EmissionsKeeper {
   stakingHooks(): StakingHooks {
     return {
       beforeDelegationSharesModified: (ctx, delegator, valoper) => {
-        if (this.staking.getDelegationShares(ctx.store, delegator, valoper) > 0n) this.withdrawRewards(ctx, delegator, valoper);
+        if (this.staking.getDelegationShares(ctx.store, delegator, valoper) > 0n)
+          this.withdrawRewards(ctx, delegator, valoper);
       },
       afterDelegationModified: (ctx, delegator, valoper) => {
-        if (this.staking.getDelegationShares(ctx.store, delegator, valoper) === 0n) ctx.store.delete(keys.start(delegator, valoper));
+        if (this.staking.getDelegationShares(ctx.store, delegator, valoper) === 0n)
+          ctx.store.delete(keys.start(delegator, valoper));
         else writeInt(ctx.store, keys.start(delegator, valoper), readInt(ctx.store, keys.acc(valoper)));
       },
     };
@@ -203,7 +237,12 @@ export class EmissionsKeeper {
       this.bank.transfer(ctx, provider, moduleAddress(emissionsAccount), coins);
       this.bank.burn(ctx, emissionsAccount, coins);
       writeInt(ctx.store, keys.burned, this.burned(ctx.store) + fee);
-      ctx.events.emit(event(eventTypes.protocolFee, [["provider", provider], ["amount", `${fee}${p.denom}`]]));
+      ctx.events.emit(
+        event(eventTypes.protocolFee, [
+          ["provider", provider],
+          ["amount", `${fee}${p.denom}`],
+        ]),
+      );
     }
     if (requester === provider || fee <= 0n) return;
     const [u, f] = this.work(ctx.store, provider);
@@ -244,17 +283,28 @@ export class EmissionsKeeper {
         if (amount === 0n) continue;
         this.bank.transfer(ctx, moduleAddress(providerPoolAccount), w.provider, [{ denom: p.denom, amount }]);
         paid += amount;
-        ctx.events.emit(event(eventTypes.providerReward, [["provider", w.provider], ["amount", `${amount}${p.denom}`], ["units", w.units.toString()], ["burned", w.fees.toString()]]));
+        ctx.events.emit(
+          event(eventTypes.providerReward, [
+            ["provider", w.provider],
+            ["amount", `${amount}${p.denom}`],
+            ["units", w.units.toString()],
+            ["burned", w.fees.toString()],
+          ]),
+        );
       }
     }
     for (const w of work) ctx.store.delete(keys.work(w.provider));
-    if (pool - paid > 0n) this.bank.transfer(ctx, moduleAddress(providerPoolAccount), moduleAddress(communityPoolAccount), [{ denom: p.denom, amount: pool - paid }]);
+    if (pool - paid > 0n)
+      this.bank.transfer(ctx, moduleAddress(providerPoolAccount), moduleAddress(communityPoolAccount), [
+        { denom: p.denom, amount: pool - paid },
+      ]);
   }
 
   // ---- genesis helpers ----
 
   *accumulators(store: KVStore): IterableIterator<[string, bigint]> {
-    for (const [k, raw] of prefixRange(store, keys.accPrefix)) yield [k.slice(keys.accPrefix.length), BigInt(fromUtf8(raw))];
+    for (const [k, raw] of prefixRange(store, keys.accPrefix))
+      yield [k.slice(keys.accPrefix.length), BigInt(fromUtf8(raw))];
   }
 
   *starts(store: KVStore): IterableIterator<[string, string, bigint]> {
@@ -265,7 +315,8 @@ export class EmissionsKeeper {
   }
 
   *commissions(store: KVStore): IterableIterator<[string, bigint]> {
-    for (const [k, raw] of prefixRange(store, keys.commissionPrefix)) yield [k.slice(keys.commissionPrefix.length), BigInt(fromUtf8(raw))];
+    for (const [k, raw] of prefixRange(store, keys.commissionPrefix))
+      yield [k.slice(keys.commissionPrefix.length), BigInt(fromUtf8(raw))];
   }
 
   setRaw(store: KVStore, key: string, v: bigint): void {

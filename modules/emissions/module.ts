@@ -2,7 +2,13 @@ import type { AppModule, ModuleBasics } from "../sdk/module.js";
 import type { Codec } from "../sdk/proto.js";
 import { defaultGenesis, exportGenesis, initGenesis, parseGenesis } from "./genesis.js";
 import { emissionsInvariants } from "./invariants.js";
-import { type EmissionsKeeper, communityPoolAccount, distributionAccount, emissionsAccount, providerPoolAccount } from "./keeper.js";
+import {
+  type EmissionsKeeper,
+  communityPoolAccount,
+  distributionAccount,
+  emissionsAccount,
+  providerPoolAccount,
+} from "./keeper.js";
 import { emissionsMsgRoutes } from "./msgServer.js";
 import { emissionsQueries } from "./queryServer.js";
 import { emissionsGovRoutes, msgUpdateParamsCodec } from "./govMsgs.js";

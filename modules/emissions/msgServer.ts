@@ -1,4 +1,9 @@
-import { MsgWithdrawDelegatorReward, MsgWithdrawDelegatorRewardResponse, MsgWithdrawValidatorCommission, MsgWithdrawValidatorCommissionResponse } from "cosmjs-types/cosmos/distribution/v1beta1/tx";
+import {
+  MsgWithdrawDelegatorReward,
+  MsgWithdrawDelegatorRewardResponse,
+  MsgWithdrawValidatorCommission,
+  MsgWithdrawValidatorCommissionResponse,
+} from "cosmjs-types/cosmos/distribution/v1beta1/tx";
 import { bech32Prefix, validateAddress, operatorAccount } from "../sdk/address.js";
 import type { MsgRoute } from "../sdk/module.js";
 import { stakingErrors } from "./expectedKeepers.js";
@@ -17,11 +22,18 @@ export function emissionsMsgRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
       validateAddress(m.validatorAddress, bech32Prefix.validator);
     },
     handle(ctx, m) {
-      if (k.staking.getValidator(ctx.store, m.validatorAddress) === null) throw stakingErrors.noValidatorFound.wrap(m.validatorAddress);
-      if (k.staking.getDelegationShares(ctx.store, m.delegatorAddress, m.validatorAddress) === 0n) throw stakingErrors.noDelegation.wrap();
+      if (k.staking.getValidator(ctx.store, m.validatorAddress) === null)
+        throw stakingErrors.noValidatorFound.wrap(m.validatorAddress);
+      if (k.staking.getDelegationShares(ctx.store, m.delegatorAddress, m.validatorAddress) === 0n)
+        throw stakingErrors.noDelegation.wrap();
       const amount = k.withdrawRewards(ctx, m.delegatorAddress, m.validatorAddress);
       const denom = k.params(ctx.store).denom;
-      return { typeUrl: "/cosmos.distribution.v1beta1.MsgWithdrawDelegatorRewardResponse", value: MsgWithdrawDelegatorRewardResponse.encode({ amount: amount > 0n ? [{ denom, amount: amount.toString() }] : [] }).finish() };
+      return {
+        typeUrl: "/cosmos.distribution.v1beta1.MsgWithdrawDelegatorRewardResponse",
+        value: MsgWithdrawDelegatorRewardResponse.encode({
+          amount: amount > 0n ? [{ denom, amount: amount.toString() }] : [],
+        }).finish(),
+      };
     },
   };
   const withdrawCommission: MsgRoute<MsgWithdrawValidatorCommission> = {
@@ -32,10 +44,16 @@ export function emissionsMsgRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
       validateAddress(m.validatorAddress, bech32Prefix.validator);
     },
     handle(ctx, m) {
-      if (k.staking.getValidator(ctx.store, m.validatorAddress) === null) throw stakingErrors.noValidatorFound.wrap(m.validatorAddress);
+      if (k.staking.getValidator(ctx.store, m.validatorAddress) === null)
+        throw stakingErrors.noValidatorFound.wrap(m.validatorAddress);
       const amount = k.withdrawCommission(ctx, m.validatorAddress);
       const denom = k.params(ctx.store).denom;
-      return { typeUrl: "/cosmos.distribution.v1beta1.MsgWithdrawValidatorCommissionResponse", value: MsgWithdrawValidatorCommissionResponse.encode({ amount: amount > 0n ? [{ denom, amount: amount.toString() }] : [] }).finish() };
+      return {
+        typeUrl: "/cosmos.distribution.v1beta1.MsgWithdrawValidatorCommissionResponse",
+        value: MsgWithdrawValidatorCommissionResponse.encode({
+          amount: amount > 0n ? [{ denom, amount: amount.toString() }] : [],
+        }).finish(),
+      };
     },
   };
   return [withdrawReward, withdrawCommission] as MsgRoute<unknown>[];

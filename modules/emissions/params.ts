@@ -45,13 +45,18 @@ export function validateParams(p: EmissionsParams): void {
   if (p.epochBlocks > 1_000_000n) throw bad("epoch_blocks must be at most 1000000 (rewards are paid once an epoch)");
   if (p.decayFactor < 0n || p.decayFactor > decOne) throw bad("decay_factor must be between 0 and 1");
   if (p.cap < 0n) throw bad("cap must not be negative");
-  for (const [k, v] of [["validators_share", p.validatorsShare], ["providers_share", p.providersShare], ["fee_burn_share", p.feeBurnShare]] as const) {
+  for (const [k, v] of [
+    ["validators_share", p.validatorsShare],
+    ["providers_share", p.providersShare],
+    ["fee_burn_share", p.feeBurnShare],
+  ] as const) {
     if (v < 0n || v > decOne) throw bad(`${k} must be between 0 and 1`);
   }
   if (p.validatorsShare + p.providersShare > decOne) throw bad("validators_share + providers_share must not exceed 1");
   // Below 1: a provider paying itself through any number of addresses burns more than the pool
   // can return to it (docs/economics.md, "Provider pool").
-  if (p.providerCapMultiple < 0n || p.providerCapMultiple >= decOne) throw bad("provider_cap_multiple must be at least 0 and below 1");
+  if (p.providerCapMultiple < 0n || p.providerCapMultiple >= decOne)
+    throw bad("provider_cap_multiple must be at least 0 and below 1");
   if (p.jobFeeBurnShare < 0n || p.jobFeeBurnShare > decOne) throw bad("job_fee_burn_share must be between 0 and 1");
 }
 
@@ -91,7 +96,10 @@ export function paramsFromJson(json: unknown, path: string): EmissionsParams {
     providerCapMultiple: parseDec(s("provider_cap_multiple")),
     denom: s("denom"),
     // Added later: absent (or empty) means the default.
-    jobFeeBurnShare: optField(o, "job_fee_burn_share") === undefined || s("job_fee_burn_share") === "" ? defaultParams().jobFeeBurnShare : parseDec(s("job_fee_burn_share")),
+    jobFeeBurnShare:
+      optField(o, "job_fee_burn_share") === undefined || s("job_fee_burn_share") === ""
+        ? defaultParams().jobFeeBurnShare
+        : parseDec(s("job_fee_burn_share")),
   };
   validateParams(p);
   return p;
@@ -116,7 +124,19 @@ export const paramsCodec = codec<ParamsPb>("emissions/v1/emissions.proto", "tcom
 
 export function paramsToPb(p: EmissionsParams): ParamsPb {
   const j = paramsToJson(p);
-  return { initialPerBlock: j.initial_per_block, decayEveryBlocks: j.decay_every_blocks, decayFactor: j.decay_factor, cap: j.cap, validatorsShare: j.validators_share, providersShare: j.providers_share, feeBurnShare: j.fee_burn_share, epochBlocks: j.epoch_blocks, providerCapMultiple: j.provider_cap_multiple, denom: j.denom, jobFeeBurnShare: j.job_fee_burn_share };
+  return {
+    initialPerBlock: j.initial_per_block,
+    decayEveryBlocks: j.decay_every_blocks,
+    decayFactor: j.decay_factor,
+    cap: j.cap,
+    validatorsShare: j.validators_share,
+    providersShare: j.providers_share,
+    feeBurnShare: j.fee_burn_share,
+    epochBlocks: j.epoch_blocks,
+    providerCapMultiple: j.provider_cap_multiple,
+    denom: j.denom,
+    jobFeeBurnShare: j.job_fee_burn_share,
+  };
 }
 
 const cache = new WeakMap<Uint8Array, EmissionsParams>();
@@ -127,7 +147,22 @@ export function readParams(store: KVStore): EmissionsParams {
   let p = cache.get(raw);
   if (p === undefined) {
     const b = paramsCodec.decode(raw);
-    p = paramsFromJson({ initial_per_block: b.initialPerBlock, decay_every_blocks: b.decayEveryBlocks, decay_factor: b.decayFactor, cap: b.cap, validators_share: b.validatorsShare, providers_share: b.providersShare, fee_burn_share: b.feeBurnShare, epoch_blocks: b.epochBlocks, provider_cap_multiple: b.providerCapMultiple, denom: b.denom, job_fee_burn_share: b.jobFeeBurnShare }, "emissions.params");
+    p = paramsFromJson(
+      {
+        initial_per_block: b.initialPerBlock,
+        decay_every_blocks: b.decayEveryBlocks,
+        decay_factor: b.decayFactor,
+        cap: b.cap,
+        validators_share: b.validatorsShare,
+        providers_share: b.providersShare,
+        fee_burn_share: b.feeBurnShare,
+        epoch_blocks: b.epochBlocks,
+        provider_cap_multiple: b.providerCapMultiple,
+        denom: b.denom,
+        job_fee_burn_share: b.jobFeeBurnShare,
+      },
+      "emissions.params",
+    );
     cache.set(raw, p);
   }
   return p;

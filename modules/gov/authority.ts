@@ -9,7 +9,8 @@ import { govAddress } from "./keeper.js";
 // SDK's modules use, gov's ErrInvalidSigner (gov 13).
 
 export function requireGovAuthority(authority: string): void {
-  if (authority !== govAddress()) throw govErrors.invalidSigner.wrap(`invalid authority; expected ${govAddress()}, got ${authority}`);
+  if (authority !== govAddress())
+    throw govErrors.invalidSigner.wrap(`invalid authority; expected ${govAddress()}, got ${authority}`);
 }
 
 /**

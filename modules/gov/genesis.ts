@@ -1,4 +1,10 @@
-import { ProposalStatus, type Deposit, type Proposal, type Vote, type WeightedVoteOption } from "cosmjs-types/cosmos/gov/v1/gov";
+import {
+  ProposalStatus,
+  type Deposit,
+  type Proposal,
+  type Vote,
+  type WeightedVoteOption,
+} from "cosmjs-types/cosmos/gov/v1/gov";
 import { validateAddress } from "../sdk/address.js";
 import { coinsFromProto, coinsToProto, formatCoins, normalizeCoins, type Coin } from "../sdk/coins.js";
 import type { Context, Timestamp } from "../sdk/context.js";
@@ -15,7 +21,17 @@ import { coinsFromJson, defaultParams, paramsFromJson, paramsToJson, type GovPar
 // votes, proposals, params, constitution (and the deprecated *_params, always null).
 
 export function defaultGenesis() {
-  return { starting_proposal_id: "1", deposits: [], votes: [], proposals: [], deposit_params: null, voting_params: null, tally_params: null, params: paramsToJson(defaultParams()), constitution: "" };
+  return {
+    starting_proposal_id: "1",
+    deposits: [],
+    votes: [],
+    proposals: [],
+    deposit_params: null,
+    voting_params: null,
+    tally_params: null,
+    params: paramsToJson(defaultParams()),
+    constitution: "",
+  };
 }
 
 export interface ParsedGovGenesis {
@@ -28,7 +44,12 @@ export interface ParsedGovGenesis {
 }
 
 const statusByName = new Map(Object.entries(statusName).map(([n, s]) => [s, Number(n)]));
-const optionByName = new Map([["VOTE_OPTION_YES", 1], ["VOTE_OPTION_ABSTAIN", 2], ["VOTE_OPTION_NO", 3], ["VOTE_OPTION_NO_WITH_VETO", 4]]);
+const optionByName = new Map([
+  ["VOTE_OPTION_YES", 1],
+  ["VOTE_OPTION_ABSTAIN", 2],
+  ["VOTE_OPTION_NO", 3],
+  ["VOTE_OPTION_NO_WITH_VETO", 4],
+]);
 const optionName = new Map([...optionByName].map(([n, v]) => [v, n]));
 
 const bad = (m: string) => govErrors.invalidGenesis.wrap(m);
@@ -40,7 +61,8 @@ const time = (v: unknown, path: string): Timestamp | undefined => {
     throw bad(`${path}: ${(e as Error).message}`);
   }
 };
-const coinsJson = (cs: ReadonlyArray<{ denom: string; amount: string }>) => cs.map((c) => ({ denom: c.denom, amount: c.amount }));
+const coinsJson = (cs: ReadonlyArray<{ denom: string; amount: string }>) =>
+  cs.map((c) => ({ denom: c.denom, amount: c.amount }));
 
 function optionsFromJson(v: unknown, path: string): WeightedVoteOption[] {
   return asArray(v, path).map((x, i) => {
@@ -55,17 +77,26 @@ function optionsFromJson(v: unknown, path: string): WeightedVoteOption[] {
 function proposalFromJson(o: JsonObject, path: string): Proposal {
   const statusStr = asString(field(o, "status", path), `${path}.status`);
   const status = statusByName.get(statusStr);
-  if (status === undefined || status === ProposalStatus.PROPOSAL_STATUS_UNSPECIFIED) throw bad(`${path}.status: ${statusStr}`);
+  if (status === undefined || status === ProposalStatus.PROPOSAL_STATUS_UNSPECIFIED)
+    throw bad(`${path}.status: ${statusStr}`);
   const tally = optField(o, "final_tally_result");
   const t = tally === undefined || tally === null ? null : asObject(tally, `${path}.final_tally_result`);
-  const tv = (k: string) => (t === null ? "0" : asUint(field(t, k, `${path}.final_tally_result`), `${path}.final_tally_result.${k}`).toString());
+  const tv = (k: string) =>
+    t === null ? "0" : asUint(field(t, k, `${path}.final_tally_result`), `${path}.final_tally_result.${k}`).toString();
   const proposer = asString(optField(o, "proposer") ?? "", `${path}.proposer`);
   if (proposer !== "") validateAddress(proposer);
   return {
     id: asUint(field(o, "id", path), `${path}.id`),
-    messages: asArray(optField(o, "messages") ?? [], `${path}.messages`).map((m, i) => anyFromJson(m, `${path}.messages[${i}]`)),
+    messages: asArray(optField(o, "messages") ?? [], `${path}.messages`).map((m, i) =>
+      anyFromJson(m, `${path}.messages[${i}]`),
+    ),
     status,
-    finalTallyResult: { yesCount: tv("yes_count"), abstainCount: tv("abstain_count"), noCount: tv("no_count"), noWithVetoCount: tv("no_with_veto_count") },
+    finalTallyResult: {
+      yesCount: tv("yes_count"),
+      abstainCount: tv("abstain_count"),
+      noCount: tv("no_count"),
+      noWithVetoCount: tv("no_with_veto_count"),
+    },
     submitTime: time(optField(o, "submit_time"), `${path}.submit_time`),
     depositEndTime: time(optField(o, "deposit_end_time"), `${path}.deposit_end_time`),
     totalDeposit: coinsToProto(coinsFromJson(optField(o, "total_deposit") ?? [], `${path}.total_deposit`)),
@@ -91,12 +122,26 @@ export function parseGenesis(json: unknown): ParsedGovGenesis {
   const ids = new Set<bigint>();
   for (const p of proposals) {
     if (ids.has(p.id)) throw bad(`duplicate proposal id: ${p.id}`);
-    if (p.id >= startingProposalId) throw bad(`proposal id ${p.id} is not below starting_proposal_id ${startingProposalId}`);
-    if (p.status === ProposalStatus.PROPOSAL_STATUS_DEPOSIT_PERIOD && p.depositEndTime === undefined) throw bad(`proposal ${p.id}: deposit_end_time missing`);
-    if (p.status === ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD && (p.votingEndTime === undefined || p.votingStartTime === undefined)) throw bad(`proposal ${p.id}: voting times missing`);
+    if (p.id >= startingProposalId)
+      throw bad(`proposal id ${p.id} is not below starting_proposal_id ${startingProposalId}`);
+    if (p.status === ProposalStatus.PROPOSAL_STATUS_DEPOSIT_PERIOD && p.depositEndTime === undefined)
+      throw bad(`proposal ${p.id}: deposit_end_time missing`);
+    if (
+      p.status === ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD &&
+      (p.votingEndTime === undefined || p.votingStartTime === undefined)
+    )
+      throw bad(`proposal ${p.id}: voting times missing`);
     ids.add(p.id);
   }
-  const open = new Set(proposals.filter((p) => p.status === ProposalStatus.PROPOSAL_STATUS_DEPOSIT_PERIOD || p.status === ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD).map((p) => p.id));
+  const open = new Set(
+    proposals
+      .filter(
+        (p) =>
+          p.status === ProposalStatus.PROPOSAL_STATUS_DEPOSIT_PERIOD ||
+          p.status === ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD,
+      )
+      .map((p) => p.id),
+  );
   const seen = new Set<string>();
   const deposits: Deposit[] = list("deposits").map((x, i) => {
     const path = `gov.deposits[${i}]`;
@@ -114,14 +159,22 @@ export function parseGenesis(json: unknown): ParsedGovGenesis {
     const proposalId = asUint(field(x, "proposal_id", path), `${path}.proposal_id`);
     const voter = validateAddress(asString(field(x, "voter", path), `${path}.voter`));
     const p = proposals.find((q) => q.id === proposalId);
-    if (p === undefined || p.status !== ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD) throw bad(`${path}: vote on proposal ${proposalId}, which is not in its voting period`);
+    if (p === undefined || p.status !== ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD)
+      throw bad(`${path}: vote on proposal ${proposalId}, which is not in its voting period`);
     if (seen.has(`v${proposalId}/${voter}`)) throw bad(`${path}: duplicate vote`);
     seen.add(`v${proposalId}/${voter}`);
     const options = optionsFromJson(field(x, "options", path), `${path}.options`);
     validateWeightedOptions(options);
     return { proposalId, voter, options, metadata: asString(optField(x, "metadata") ?? "", `${path}.metadata`) };
   });
-  return { startingProposalId, params, proposals, deposits, votes, constitution: asString(optField(o, "constitution") ?? "", "gov.constitution") };
+  return {
+    startingProposalId,
+    params,
+    proposals,
+    deposits,
+    votes,
+    constitution: asString(optField(o, "constitution") ?? "", "gov.constitution"),
+  };
 }
 
 /** The gov account's balance comes with bank's genesis and must equal the open deposits. */
@@ -136,12 +189,17 @@ export function initGenesis(ctx: Context, k: GovKeeper, g: ParsedGovGenesis): vo
   }
   for (const v of g.votes) k.setVote(ctx.store, v);
   for (const p of g.proposals) {
-    if (p.status === ProposalStatus.PROPOSAL_STATUS_DEPOSIT_PERIOD) ctx.store.set(keys.inactiveQueue(p.depositEndTime!, p.id), new Uint8Array());
-    if (p.status === ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD) ctx.store.set(keys.activeQueue(p.votingEndTime!, p.id), new Uint8Array());
+    if (p.status === ProposalStatus.PROPOSAL_STATUS_DEPOSIT_PERIOD)
+      ctx.store.set(keys.inactiveQueue(p.depositEndTime!, p.id), new Uint8Array());
+    if (p.status === ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD)
+      ctx.store.set(keys.activeQueue(p.votingEndTime!, p.id), new Uint8Array());
     k.setProposal(ctx.store, p);
   }
   const held = k.bank.getAllBalances(ctx.store, govAddress());
-  if (formatCoins(held) !== formatCoins(total)) throw bad(`expected gov module account balance ${formatCoins(total) || "0"} (the open deposits), got ${formatCoins(held) || "0"}`);
+  if (formatCoins(held) !== formatCoins(total))
+    throw bad(
+      `expected gov module account balance ${formatCoins(total) || "0"} (the open deposits), got ${formatCoins(held) || "0"}`,
+    );
 }
 
 const ts = (t: Timestamp | undefined) => (t === undefined ? null : formatTime(t));
@@ -173,7 +231,15 @@ export function proposalToJson(p: Proposal) {
 }
 
 export function voteToJson(v: Vote) {
-  return { proposal_id: v.proposalId.toString(), voter: v.voter, options: v.options.map((o) => ({ option: optionName.get(o.option) ?? "VOTE_OPTION_UNSPECIFIED", weight: o.weight })), metadata: v.metadata };
+  return {
+    proposal_id: v.proposalId.toString(),
+    voter: v.voter,
+    options: v.options.map((o) => ({
+      option: optionName.get(o.option) ?? "VOTE_OPTION_UNSPECIFIED",
+      weight: o.weight,
+    })),
+    metadata: v.metadata,
+  };
 }
 
 export function depositToJson(d: Deposit) {

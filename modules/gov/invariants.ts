@@ -9,7 +9,9 @@ export function govInvariants(k: GovKeeper): Invariant[] {
       name: "gov/module-account",
       check(ctx) {
         const { held, deposits } = k.depositTotals(ctx.store);
-        return formatCoins(held) === formatCoins(deposits) ? [] : [`gov account holds ${formatCoins(held) || "0"}, open deposits sum to ${formatCoins(deposits) || "0"}`];
+        return formatCoins(held) === formatCoins(deposits)
+          ? []
+          : [`gov account holds ${formatCoins(held) || "0"}, open deposits sum to ${formatCoins(deposits) || "0"}`];
       },
     },
   ];

@@ -1,7 +1,15 @@
 import { Deposit, Proposal, ProposalStatus, Vote, type WeightedVoteOption } from "cosmjs-types/cosmos/gov/v1/gov";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { bech32Prefix, decodeAddress, encodeAddress, moduleAddress } from "../sdk/address.js";
-import { addCoins, coinsFromProto, coinsToProto, formatCoins, mulDecFloor, normalizeCoins, type Coin } from "../sdk/coins.js";
+import {
+  addCoins,
+  coinsFromProto,
+  coinsToProto,
+  formatCoins,
+  mulDecFloor,
+  normalizeCoins,
+  type Coin,
+} from "../sdk/coins.js";
 import type { Context, Timestamp } from "../sdk/context.js";
 import { CodedError, toCodedError } from "../sdk/errors.js";
 import { event } from "../sdk/events.js";
@@ -43,7 +51,12 @@ export const statusName: Record<number, string> = {
   [ProposalStatus.PROPOSAL_STATUS_FAILED]: "PROPOSAL_STATUS_FAILED",
 };
 
-const voteOptionName: Record<number, string> = { 1: "VOTE_OPTION_YES", 2: "VOTE_OPTION_ABSTAIN", 3: "VOTE_OPTION_NO", 4: "VOTE_OPTION_NO_WITH_VETO" };
+const voteOptionName: Record<number, string> = {
+  1: "VOTE_OPTION_YES",
+  2: "VOTE_OPTION_ABSTAIN",
+  3: "VOTE_OPTION_NO",
+  4: "VOTE_OPTION_NO_WITH_VETO",
+};
 
 /** The SDK's WeightedVoteOptions.String(), as the proposal_vote event's option attribute. */
 export function formatOptions(options: readonly WeightedVoteOption[]): string {
@@ -198,7 +211,8 @@ export class GovKeeper {
         throw govErrors.invalidProposalMsg.wrap(`message ${i} (${m.typeUrl}): ${toCodedError(e).message}`);
       }
       const signers = route.signers(msg);
-      if (signers.length !== 1) throw govErrors.invalidSigner.wrap(`message ${i} (${m.typeUrl}) has ${signers.length} signers`);
+      if (signers.length !== 1)
+        throw govErrors.invalidSigner.wrap(`message ${i} (${m.typeUrl}) has ${signers.length} signers`);
       if (signers[0] !== gov) throw govErrors.invalidSigner.wrap(signers[0]);
       try {
         route.validateBasic(msg);
@@ -243,15 +257,22 @@ export class GovKeeper {
   /** The SDK's validateInitialDeposit: at least min_initial_deposit_ratio of the minimum. */
   validateInitialDeposit(p: GovParams, deposit: readonly Coin[], expedited: boolean): void {
     if (p.minInitialDepositRatio === 0n) return;
-    const need = this.minDepositFor(p, expedited).map((c) => ({ denom: c.denom, amount: mulDecFloor(c.amount, p.minInitialDepositRatio) }));
-    if (!allGte(deposit, need)) throw govErrors.minDepositTooSmall.wrap(`was (${formatCoins(deposit)}), need (${formatCoins(need)})`);
+    const need = this.minDepositFor(p, expedited).map((c) => ({
+      denom: c.denom,
+      amount: mulDecFloor(c.amount, p.minInitialDepositRatio),
+    }));
+    if (!allGte(deposit, need))
+      throw govErrors.minDepositTooSmall.wrap(`was (${formatCoins(deposit)}), need (${formatCoins(need)})`);
   }
 
   /** Deposit denoms must be among the minimum deposit's (the SDK's validateDepositDenom). */
   private validateDepositDenom(p: GovParams, deposit: readonly Coin[]): void {
     const allowed = new Set(p.minDeposit.map((c) => c.denom));
     for (const c of deposit) {
-      if (!allowed.has(c.denom)) throw govErrors.invalidDepositDenom.wrap(`deposited ${formatCoins(deposit)}, but gov accepts only the following denom(s): ${[...allowed].join(", ")}`);
+      if (!allowed.has(c.denom))
+        throw govErrors.invalidDepositDenom.wrap(
+          `deposited ${formatCoins(deposit)}, but gov accepts only the following denom(s): ${[...allowed].join(", ")}`,
+        );
     }
   }
 
@@ -261,7 +282,10 @@ export class GovKeeper {
    */
   addDeposit(ctx: Context, id: bigint, depositor: string, amount: Coin[]): boolean {
     const proposal = this.mustGetProposal(ctx.store, id);
-    if (proposal.status !== ProposalStatus.PROPOSAL_STATUS_DEPOSIT_PERIOD && proposal.status !== ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD) {
+    if (
+      proposal.status !== ProposalStatus.PROPOSAL_STATUS_DEPOSIT_PERIOD &&
+      proposal.status !== ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD
+    ) {
       throw govErrors.inactiveProposal.wrap(`${id}`);
     }
     // The gov account's own coins are the open deposits: it cannot deposit them again (that would
@@ -273,20 +297,32 @@ export class GovKeeper {
     if (p.minDepositRatio > 0n) {
       const thresholds = min.map((c) => ({ denom: c.denom, amount: mulDecFloor(c.amount, p.minDepositRatio) }));
       const met = thresholds.some((t) => amount.some((c) => c.denom === t.denom && c.amount >= t.amount));
-      if (!met) throw govErrors.minDepositTooSmall.wrap(`received ${formatCoins(amount)} but need at least one of the following: ${thresholds.map((t) => `${t.amount}${t.denom}`).join(",")}`);
+      if (!met)
+        throw govErrors.minDepositTooSmall.wrap(
+          `received ${formatCoins(amount)} but need at least one of the following: ${thresholds.map((t) => `${t.amount}${t.denom}`).join(",")}`,
+        );
     }
     this.bank.transfer(ctx, depositor, govAddress(), amount);
     proposal.totalDeposit = coinsToProto(addCoins(coinsFromProto(proposal.totalDeposit), amount));
     this.setProposal(ctx.store, proposal);
     let activated = false;
-    if (proposal.status === ProposalStatus.PROPOSAL_STATUS_DEPOSIT_PERIOD && allGte(coinsFromProto(proposal.totalDeposit), min)) {
+    if (
+      proposal.status === ProposalStatus.PROPOSAL_STATUS_DEPOSIT_PERIOD &&
+      allGte(coinsFromProto(proposal.totalDeposit), min)
+    ) {
       this.activateVotingPeriod(ctx, proposal);
       activated = true;
     }
     const prev = this.getDeposit(ctx.store, id, depositor);
     const total = prev === null ? amount : addCoins(coinsFromProto(prev.amount), amount);
     this.setDeposit(ctx.store, { proposalId: id, depositor, amount: coinsToProto(total) });
-    ctx.events.emit(event(eventTypes.proposalDeposit, [[attributeKeys.depositor, depositor], [attributeKeys.amount, formatCoins(amount)], [attributeKeys.proposalId, id.toString()]]));
+    ctx.events.emit(
+      event(eventTypes.proposalDeposit, [
+        [attributeKeys.depositor, depositor],
+        [attributeKeys.amount, formatCoins(amount)],
+        [attributeKeys.proposalId, id.toString()],
+      ]),
+    );
     return activated;
   }
 
@@ -295,7 +331,8 @@ export class GovKeeper {
     const p = this.params(ctx.store);
     const start = ctx.block.time;
     const end = addSeconds(start, proposal.expedited ? p.expeditedVotingPeriodSeconds : p.votingPeriodSeconds);
-    if (proposal.depositEndTime !== undefined) ctx.store.delete(keys.inactiveQueue(proposal.depositEndTime, proposal.id));
+    if (proposal.depositEndTime !== undefined)
+      ctx.store.delete(keys.inactiveQueue(proposal.depositEndTime, proposal.id));
     proposal.votingStartTime = start;
     proposal.votingEndTime = end;
     proposal.status = ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD;
@@ -306,17 +343,28 @@ export class GovKeeper {
   /** Records (or replaces) a vote; options were checked by the message's ValidateBasic. */
   addVote(ctx: Context, id: bigint, voter: string, options: WeightedVoteOption[], metadata: string): void {
     const proposal = this.mustGetProposal(ctx.store, id);
-    if (proposal.status !== ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD) throw govErrors.inactiveProposal.wrap(`${id}`);
-    if (metadata.length > maxMetadataLen) throw govErrors.metadataTooLong.wrap(`got ${metadata.length}, max ${maxMetadataLen}`);
+    if (proposal.status !== ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD)
+      throw govErrors.inactiveProposal.wrap(`${id}`);
+    if (metadata.length > maxMetadataLen)
+      throw govErrors.metadataTooLong.wrap(`got ${metadata.length}, max ${maxMetadataLen}`);
     this.setVote(ctx.store, { proposalId: id, voter, options, metadata });
-    ctx.events.emit(event(eventTypes.proposalVote, [[attributeKeys.voter, voter], [attributeKeys.option, formatOptions(options)], [attributeKeys.proposalId, id.toString()]]));
+    ctx.events.emit(
+      event(eventTypes.proposalVote, [
+        [attributeKeys.voter, voter],
+        [attributeKeys.option, formatOptions(options)],
+        [attributeKeys.proposalId, id.toString()],
+      ]),
+    );
   }
 
   /** The SDK's CancelProposal: only the proposer, only while open; a share of deposits charged. */
   cancelProposal(ctx: Context, id: bigint, proposer: string): void {
     const proposal = this.mustGetProposal(ctx.store, id);
     if (proposal.proposer !== proposer) throw govErrors.invalidProposer.wrap(`invalid proposer ${proposer}`);
-    if (proposal.status !== ProposalStatus.PROPOSAL_STATUS_DEPOSIT_PERIOD && proposal.status !== ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD) {
+    if (
+      proposal.status !== ProposalStatus.PROPOSAL_STATUS_DEPOSIT_PERIOD &&
+      proposal.status !== ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD
+    ) {
       throw govErrors.invalidProposal.wrap("proposal should be in the deposit or voting period");
     }
     if (proposal.votingEndTime !== undefined && !timeLte(ctx.block.time, proposal.votingEndTime)) {
@@ -326,7 +374,12 @@ export class GovKeeper {
     this.chargeDeposits(ctx, id, p.proposalCancelDest, p.proposalCancelRatio);
     this.deleteVotes(ctx.store, id);
     this.deleteProposal(ctx.store, proposal);
-    ctx.events.emit(event(eventTypes.cancelProposal, [[attributeKeys.sender, proposer], [attributeKeys.proposalId, id.toString()]]));
+    ctx.events.emit(
+      event(eventTypes.cancelProposal, [
+        [attributeKeys.sender, proposer],
+        [attributeKeys.proposalId, id.toString()],
+      ]),
+    );
   }
 
   /** Refunds (1 - rate) of each deposit; the charged rest is burned, or sent to `dest`. */
@@ -335,7 +388,9 @@ export class GovKeeper {
     for (const d of this.depositsOf(ctx.store, id)) {
       const amount = coinsFromProto(d.amount);
       const charge = normalizeCoins(amount.map((c) => ({ denom: c.denom, amount: mulDecFloor(c.amount, rate) })));
-      const refund = normalizeCoins(amount.map((c) => ({ denom: c.denom, amount: c.amount - mulDecFloor(c.amount, rate) })));
+      const refund = normalizeCoins(
+        amount.map((c) => ({ denom: c.denom, amount: c.amount - mulDecFloor(c.amount, rate) })),
+      );
       if (refund.length > 0) this.bank.transfer(ctx, govAddress(), d.depositor, refund);
       charged = addCoins(charged, charge);
       ctx.store.delete(keys.deposit(id, d.depositor));
@@ -378,7 +433,10 @@ export class GovKeeper {
   /** Ids due in a time queue at `now` (end time ≤ now), in (time, id) order. */
   private due(store: KVStore, prefix: string, now: Timestamp): Array<{ key: string; id: bigint }> {
     // After the time part comes "/" (0x2f); "0" (0x30) bounds every key whose time is ≤ now.
-    return [...store.range(prefix, `${prefix}${timeKey(now)}0`)].map(([k]) => ({ key: k, id: BigInt(`0x${k.slice(k.lastIndexOf("/") + 1)}`) }));
+    return [...store.range(prefix, `${prefix}${timeKey(now)}0`)].map(([k]) => ({
+      key: k,
+      id: BigInt(`0x${k.slice(k.lastIndexOf("/") + 1)}`),
+    }));
   }
 
   /** The SDK's EndBlocker: drop proposals whose deposit period ended, tally those whose voting did. */
@@ -391,7 +449,12 @@ export class GovKeeper {
       if (this.params(ctx.store).burnProposalDepositPrevote) this.deleteAndBurnDeposits(ctx, id);
       else this.refundAndDeleteDeposits(ctx, id);
       this.deleteProposal(ctx.store, proposal);
-      ctx.events.emit(event(eventTypes.inactiveProposal, [[attributeKeys.proposalId, id.toString()], [attributeKeys.proposalResult, attributeValues.proposalDropped]]));
+      ctx.events.emit(
+        event(eventTypes.inactiveProposal, [
+          [attributeKeys.proposalId, id.toString()],
+          [attributeKeys.proposalResult, attributeValues.proposalDropped],
+        ]),
+      );
       ctx.logger.info("proposal did not meet minimum deposit; deleted", { proposal: id.toString() });
     }
     for (const { key, id } of this.due(ctx.store, keys.activeQueuePrefix, now)) {
@@ -440,9 +503,20 @@ export class GovKeeper {
       result = attributeValues.proposalRejected;
       log = "rejected";
     }
-    proposal.finalTallyResult = { yesCount: outcome.yes.toString(), abstainCount: outcome.abstain.toString(), noCount: outcome.no.toString(), noWithVetoCount: outcome.noWithVeto.toString() };
+    proposal.finalTallyResult = {
+      yesCount: outcome.yes.toString(),
+      abstainCount: outcome.abstain.toString(),
+      noCount: outcome.no.toString(),
+      noWithVetoCount: outcome.noWithVeto.toString(),
+    };
     this.setProposal(ctx.store, proposal);
-    ctx.events.emit(event(eventTypes.activeProposal, [[attributeKeys.proposalId, proposal.id.toString()], [attributeKeys.proposalResult, result], [attributeKeys.proposalLog, log]]));
+    ctx.events.emit(
+      event(eventTypes.activeProposal, [
+        [attributeKeys.proposalId, proposal.id.toString()],
+        [attributeKeys.proposalResult, result],
+        [attributeKeys.proposalLog, log],
+      ]),
+    );
     ctx.logger.info("proposal tallied", { proposal: proposal.id.toString(), result: log });
   }
 

@@ -48,11 +48,22 @@ cosmosTypes.set("/cosmos.crypto.secp256k1.PubKey", Secp256k1PubKey as unknown as
 cosmosTypes.set("/cosmos.gov.v1beta1.TextProposal", TextProposal as unknown as JsonType);
 
 /** Fields that are google.protobuf.Duration in the Cosmos params messages. */
-const durationKeys = new Set(["max_deposit_period", "voting_period", "expedited_voting_period", "unbonding_time", "downtime_jail_duration"]);
+const durationKeys = new Set([
+  "max_deposit_period",
+  "voting_period",
+  "expedited_voting_period",
+  "unbonding_time",
+  "downtime_jail_duration",
+]);
 /** LegacyDec fields carried as bytes (slashing params): ASCII of the 18-decimal atomics. */
 const decBytesKeys = new Set(["min_signed_per_window", "slash_fraction_double_sign", "slash_fraction_downtime"]);
 /** LegacyDec fields carried as atomics strings (customtype without scalar). */
-const decAtomicsKeys = new Set(["min_commission_rate", "community_tax", "base_proposer_reward", "bonus_proposer_reward"]);
+const decAtomicsKeys = new Set([
+  "min_commission_rate",
+  "community_tax",
+  "base_proposer_reward",
+  "bonus_proposer_reward",
+]);
 
 const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -140,7 +151,8 @@ export function anyFromJson(json: unknown, path: string): Any {
   for (const [k, v] of Object.entries(o)) if (k !== "@type") rest[k] = v;
   const t = cosmosTypes.get(typeUrl);
   if (t !== undefined) {
-    for (const k of Object.keys(rest)) if (k !== k.toLowerCase()) throw sdkErrors.invalidRequest.wrap(`${path}.${k}: field names are snake_case`);
+    for (const k of Object.keys(rest))
+      if (k !== k.toLowerCase()) throw sdkErrors.invalidRequest.wrap(`${path}.${k}: field names are snake_case`);
     let value: Uint8Array;
     try {
       value = t.encode(t.fromJSON(toCosmjsJson(rest, "", path))).finish();
@@ -152,7 +164,7 @@ export function anyFromJson(json: unknown, path: string): Any {
   const c = tcomputeCodec(typeUrl);
   // tcompute's own messages: proto field names; camelCase (as `tcd q ... -o json` prints) too.
   if (c !== null) return { typeUrl, value: c.fromJson(snakeKeys(rest), path) };
-  if (Object.keys(rest).length === 1 && typeof rest["value"] === "string") return { typeUrl, value: new Uint8Array(Buffer.from(rest["value"], "base64")) };
+  if (Object.keys(rest).length === 1 && typeof rest["value"] === "string")
+    return { typeUrl, value: new Uint8Array(Buffer.from(rest["value"], "base64")) };
   throw sdkErrors.invalidRequest.wrap(`${path}: unknown message type ${typeUrl}`);
 }
-

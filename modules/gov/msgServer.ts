@@ -26,7 +26,11 @@ import { paramsFromProto, validateParams } from "./params.js";
 // and older wallets send. One handler per message: ValidateBasic (stateless, early returns),
 // then the keeper transition.
 
-const validOption = (o: number): boolean => o === VoteOption.VOTE_OPTION_YES || o === VoteOption.VOTE_OPTION_ABSTAIN || o === VoteOption.VOTE_OPTION_NO || o === VoteOption.VOTE_OPTION_NO_WITH_VETO;
+const validOption = (o: number): boolean =>
+  o === VoteOption.VOTE_OPTION_YES ||
+  o === VoteOption.VOTE_OPTION_ABSTAIN ||
+  o === VoteOption.VOTE_OPTION_NO ||
+  o === VoteOption.VOTE_OPTION_NO_WITH_VETO;
 
 /** The SDK's MsgVoteWeighted checks: options valid, no duplicates, weights summing to exactly 1. */
 export function validateWeightedOptions(options: readonly WeightedVoteOption[]): void {
@@ -51,7 +55,8 @@ export function validateWeightedOptions(options: readonly WeightedVoteOption[]):
 }
 
 function validateMetadata(metadata: string): void {
-  if (Buffer.byteLength(metadata) > maxMetadataLen) throw govErrors.metadataTooLong.wrap(`metadata length ${Buffer.byteLength(metadata)} exceeds ${maxMetadataLen}`);
+  if (Buffer.byteLength(metadata) > maxMetadataLen)
+    throw govErrors.metadataTooLong.wrap(`metadata length ${Buffer.byteLength(metadata)} exceeds ${maxMetadataLen}`);
 }
 
 /** A v1beta1 weight is a LegacyDec on the wire: its 18-decimal atomics as an integer string. */
@@ -70,8 +75,10 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
       coinsFromProto(m.initialDeposit);
       if (m.title === "") throw govErrors.invalidProposalContent.wrap("proposal title cannot be empty");
       if (m.summary === "") throw govErrors.invalidProposalContent.wrap("proposal summary cannot be empty");
-      if (Buffer.byteLength(m.title) > maxTitleLen) throw govErrors.titleTooLong.wrap(`title length ${Buffer.byteLength(m.title)} exceeds ${maxTitleLen}`);
-      if (Buffer.byteLength(m.summary) > maxSummaryLen) throw govErrors.summaryTooLong.wrap(`summary length ${Buffer.byteLength(m.summary)} exceeds ${maxSummaryLen}`);
+      if (Buffer.byteLength(m.title) > maxTitleLen)
+        throw govErrors.titleTooLong.wrap(`title length ${Buffer.byteLength(m.title)} exceeds ${maxTitleLen}`);
+      if (Buffer.byteLength(m.summary) > maxSummaryLen)
+        throw govErrors.summaryTooLong.wrap(`summary length ${Buffer.byteLength(m.summary)} exceeds ${maxSummaryLen}`);
       validateMetadata(m.metadata);
     },
     handle(ctx, m) {
@@ -79,11 +86,25 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
       const p = k.params(ctx.store);
       k.validateInitialDeposit(p, deposit, m.expedited);
       if (m.proposer === govAddress()) throw govErrors.invalidProposer.wrap("the gov module account cannot propose");
-      const proposal = k.submitProposal(ctx, { messages: m.messages, initialDeposit: deposit, proposer: m.proposer, metadata: m.metadata, title: m.title, summary: m.summary, expedited: m.expedited });
+      const proposal = k.submitProposal(ctx, {
+        messages: m.messages,
+        initialDeposit: deposit,
+        proposer: m.proposer,
+        metadata: m.metadata,
+        title: m.title,
+        summary: m.summary,
+        expedited: m.expedited,
+      });
       if (deposit.length > 0 && k.addDeposit(ctx, proposal.id, m.proposer, deposit)) {
-        ctx.events.emit({ type: "submit_proposal", attributes: [{ key: "voting_period_start", value: proposal.id.toString(), index: true }] });
+        ctx.events.emit({
+          type: "submit_proposal",
+          attributes: [{ key: "voting_period_start", value: proposal.id.toString(), index: true }],
+        });
       }
-      return { typeUrl: "/cosmos.gov.v1.MsgSubmitProposalResponse", value: MsgSubmitProposalResponse.encode({ proposalId: proposal.id }).finish() };
+      return {
+        typeUrl: "/cosmos.gov.v1.MsgSubmitProposalResponse",
+        value: MsgSubmitProposalResponse.encode({ proposalId: proposal.id }).finish(),
+      };
     },
   };
   const deposit: MsgRoute<MsgDeposit> = {
@@ -123,7 +144,13 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
       validateMetadata(m.metadata);
     },
     handle(ctx, m) {
-      k.addVote(ctx, m.proposalId, m.voter, m.options.map((o) => ({ option: o.option, weight: formatDec(parseDec(o.weight)) })), m.metadata);
+      k.addVote(
+        ctx,
+        m.proposalId,
+        m.voter,
+        m.options.map((o) => ({ option: o.option, weight: formatDec(parseDec(o.weight)) })),
+        m.metadata,
+      );
       return { typeUrl: "/cosmos.gov.v1.MsgVoteWeightedResponse", value: MsgVoteWeightedResponse.encode({}).finish() };
     },
   };
@@ -138,7 +165,11 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
       k.cancelProposal(ctx, m.proposalId, m.proposer);
       return {
         typeUrl: "/cosmos.gov.v1.MsgCancelProposalResponse",
-        value: MsgCancelProposalResponse.encode({ proposalId: m.proposalId, canceledTime: ctx.block.time, canceledHeight: ctx.height }).finish(),
+        value: MsgCancelProposalResponse.encode({
+          proposalId: m.proposalId,
+          canceledTime: ctx.block.time,
+          canceledHeight: ctx.height,
+        }).finish(),
       };
     },
   };
@@ -151,12 +182,15 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
       validateParams(paramsFromProto(m.params));
     },
     handle(ctx, m) {
-      if (m.authority !== govAddress()) throw govErrors.invalidSigner.wrap(`invalid authority; expected ${govAddress()}, got ${m.authority}`);
+      if (m.authority !== govAddress())
+        throw govErrors.invalidSigner.wrap(`invalid authority; expected ${govAddress()}, got ${m.authority}`);
       const next = paramsFromProto(m.params);
       // Cancelled deposits reach the destination by a module-level transfer: a module account
       // there would hold coins its own bookkeeping (and invariant) does not know of.
       if (next.proposalCancelDest !== "" && k.bank.blockedAddr(next.proposalCancelDest)) {
-        throw sdkErrors.unauthorized.wrap(`proposal_cancel_dest ${next.proposalCancelDest} is not allowed to receive funds`);
+        throw sdkErrors.unauthorized.wrap(
+          `proposal_cancel_dest ${next.proposalCancelDest} is not allowed to receive funds`,
+        );
       }
       k.setParams(ctx.store, next);
       return { typeUrl: "/cosmos.gov.v1.MsgUpdateParamsResponse", value: MsgUpdateParamsResponse.encode({}).finish() };
@@ -171,7 +205,10 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
     validateBasic: (m) => deposit.validateBasic(m),
     handle(ctx, m) {
       k.addDeposit(ctx, m.proposalId, m.depositor, coinsFromProto(m.amount));
-      return { typeUrl: "/cosmos.gov.v1beta1.MsgDepositResponse", value: v1beta1.MsgDepositResponse.encode({}).finish() };
+      return {
+        typeUrl: "/cosmos.gov.v1beta1.MsgDepositResponse",
+        value: v1beta1.MsgDepositResponse.encode({}).finish(),
+      };
     },
   };
   const voteV1beta1: MsgRoute<v1beta1.MsgVote> = {
@@ -196,9 +233,28 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
       validateWeightedOptions(m.options.map((o) => ({ option: o.option, weight: legacyWeight(o.weight) })));
     },
     handle(ctx, m) {
-      k.addVote(ctx, m.proposalId, m.voter, m.options.map((o) => ({ option: o.option, weight: legacyWeight(o.weight) })), "");
-      return { typeUrl: "/cosmos.gov.v1beta1.MsgVoteWeightedResponse", value: v1beta1.MsgVoteWeightedResponse.encode({}).finish() };
+      k.addVote(
+        ctx,
+        m.proposalId,
+        m.voter,
+        m.options.map((o) => ({ option: o.option, weight: legacyWeight(o.weight) })),
+        "",
+      );
+      return {
+        typeUrl: "/cosmos.gov.v1beta1.MsgVoteWeightedResponse",
+        value: v1beta1.MsgVoteWeightedResponse.encode({}).finish(),
+      };
     },
   };
-  return [submit, deposit, vote, voteWeighted, cancel, updateParams, depositV1beta1, voteV1beta1, voteWeightedV1beta1] as MsgRoute<unknown>[];
+  return [
+    submit,
+    deposit,
+    vote,
+    voteWeighted,
+    cancel,
+    updateParams,
+    depositV1beta1,
+    voteV1beta1,
+    voteWeightedV1beta1,
+  ] as MsgRoute<unknown>[];
 }

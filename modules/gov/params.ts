@@ -75,23 +75,35 @@ export function validateParams(p: GovParams): void {
   const bad = (m: string) => sdkErrors.invalidRequest.wrap(`gov params: ${m}`);
   if (p.minDeposit.length === 0) throw bad("invalid minimum deposit: empty");
   if (p.expeditedMinDeposit.length === 0) throw bad("invalid expedited minimum deposit: empty");
-  for (const c of [...p.minDeposit, ...p.expeditedMinDeposit]) if (c.amount <= 0n) throw bad("deposit amounts must be positive");
+  for (const c of [...p.minDeposit, ...p.expeditedMinDeposit])
+    if (c.amount <= 0n) throw bad("deposit amounts must be positive");
   // Expedited proposals need more: every denom of the regular minimum, at least as much, and
   // not all of them merely equal (the SDK's "IsAllLTE" refusal).
-  if (allGte(p.minDeposit, p.expeditedMinDeposit)) throw bad("expedited minimum deposit must be greater than minimum deposit");
+  if (allGte(p.minDeposit, p.expeditedMinDeposit))
+    throw bad("expedited minimum deposit must be greater than minimum deposit");
   if (p.maxDepositPeriodSeconds <= 0n) throw bad("maximum deposit period must be positive");
   if (p.votingPeriodSeconds <= 0n) throw bad("voting period must be positive");
   if (p.expeditedVotingPeriodSeconds <= 0n) throw bad("expedited voting period must be positive");
-  for (const [k, v] of [["maximum deposit period", p.maxDepositPeriodSeconds], ["voting period", p.votingPeriodSeconds], ["expedited voting period", p.expeditedVotingPeriodSeconds]] as const) {
+  for (const [k, v] of [
+    ["maximum deposit period", p.maxDepositPeriodSeconds],
+    ["voting period", p.votingPeriodSeconds],
+    ["expedited voting period", p.expeditedVotingPeriodSeconds],
+  ] as const) {
     if (v > maxPeriodSeconds) throw bad(`${k} must be at most ${maxPeriodSeconds}s (365 days)`);
   }
-  if (p.expeditedVotingPeriodSeconds >= p.votingPeriodSeconds) throw bad("expedited voting period must be strictly less than the regular voting period");
+  if (p.expeditedVotingPeriodSeconds >= p.votingPeriodSeconds)
+    throw bad("expedited voting period must be strictly less than the regular voting period");
   if (p.quorum < 0n || p.quorum > decOne) throw bad("quorum must be between 0 and 1");
   if (p.threshold <= 0n || p.threshold > decOne) throw bad("vote threshold must be positive and at most 1");
-  if (p.expeditedThreshold <= 0n || p.expeditedThreshold > decOne) throw bad("expedited vote threshold must be positive and at most 1");
+  if (p.expeditedThreshold <= 0n || p.expeditedThreshold > decOne)
+    throw bad("expedited vote threshold must be positive and at most 1");
   if (p.expeditedThreshold <= p.threshold) throw bad("expedited threshold must be greater than the regular threshold");
   if (p.vetoThreshold <= 0n || p.vetoThreshold > decOne) throw bad("veto threshold must be positive and at most 1");
-  for (const [k, v] of [["min_initial_deposit_ratio", p.minInitialDepositRatio], ["proposal_cancel_ratio", p.proposalCancelRatio], ["min_deposit_ratio", p.minDepositRatio]] as const) {
+  for (const [k, v] of [
+    ["min_initial_deposit_ratio", p.minInitialDepositRatio],
+    ["proposal_cancel_ratio", p.proposalCancelRatio],
+    ["min_deposit_ratio", p.minDepositRatio],
+  ] as const) {
     if (v < 0n || v > decOne) throw bad(`${k} must be between 0 and 1`);
   }
   if (p.proposalCancelDest !== "") validateAddress(p.proposalCancelDest);
@@ -189,7 +201,10 @@ export function coinsFromJson(v: unknown, path: string): Coin[] {
   return coinsFromProto(
     asArray(v, path).map((c, i) => {
       const o = asObject(c, `${path}[${i}]`);
-      return { denom: asString(field(o, "denom", `${path}[${i}]`), `${path}[${i}].denom`), amount: asString(field(o, "amount", `${path}[${i}]`), `${path}[${i}].amount`) };
+      return {
+        denom: asString(field(o, "denom", `${path}[${i}]`), `${path}[${i}].denom`),
+        amount: asString(field(o, "amount", `${path}[${i}]`), `${path}[${i}].amount`),
+      };
     }),
   );
 }
@@ -214,11 +229,17 @@ export function paramsFromJson(json: unknown, path: string): GovParams {
     minInitialDepositRatio: d("min_initial_deposit_ratio"),
     proposalCancelRatio: d("proposal_cancel_ratio"),
     proposalCancelDest: asString(optField(o, "proposal_cancel_dest") ?? "", `${path}.proposal_cancel_dest`),
-    expeditedVotingPeriodSeconds: parseDurationSeconds(field(o, "expedited_voting_period", path), `${path}.expedited_voting_period`),
+    expeditedVotingPeriodSeconds: parseDurationSeconds(
+      field(o, "expedited_voting_period", path),
+      `${path}.expedited_voting_period`,
+    ),
     expeditedThreshold: d("expedited_threshold"),
     expeditedMinDeposit: coinsFromJson(field(o, "expedited_min_deposit", path), `${path}.expedited_min_deposit`),
     burnVoteQuorum: asBool(optField(o, "burn_vote_quorum") ?? false, `${path}.burn_vote_quorum`),
-    burnProposalDepositPrevote: asBool(optField(o, "burn_proposal_deposit_prevote") ?? false, `${path}.burn_proposal_deposit_prevote`),
+    burnProposalDepositPrevote: asBool(
+      optField(o, "burn_proposal_deposit_prevote") ?? false,
+      `${path}.burn_proposal_deposit_prevote`,
+    ),
     burnVoteVeto: asBool(optField(o, "burn_vote_veto") ?? true, `${path}.burn_vote_veto`),
     minDepositRatio: optField(o, "min_deposit_ratio") === undefined ? 0n : d("min_deposit_ratio"),
   };

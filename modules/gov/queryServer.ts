@@ -42,13 +42,25 @@ export function liveTally(k: GovKeeper, store: KVStore, p: Proposal): TallyResul
   if (p.status === ProposalStatus.PROPOSAL_STATUS_DEPOSIT_PERIOD) return zeroTally;
   if (p.status === ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD) {
     const t = k.tally(store, p);
-    return { yesCount: t.yes.toString(), abstainCount: t.abstain.toString(), noCount: t.no.toString(), noWithVetoCount: t.noWithVeto.toString() };
+    return {
+      yesCount: t.yes.toString(),
+      abstainCount: t.abstain.toString(),
+      noCount: t.no.toString(),
+      noWithVetoCount: t.noWithVeto.toString(),
+    };
   }
   return p.finalTallyResult ?? zeroTally;
 }
 
 /** A page of proposals by id, read in the store; a status, voter or depositor filter decodes each proposal read. */
-function proposalsPage(k: GovKeeper, store: KVStore, status: number, voter: string, depositor: string, req: PageRequest | undefined) {
+function proposalsPage(
+  k: GovKeeper,
+  store: KVStore,
+  status: number,
+  voter: string,
+  depositor: string,
+  req: PageRequest | undefined,
+) {
   if (voter !== "") validateAddress(voter);
   if (depositor !== "") validateAddress(depositor);
   const filtered = status !== ProposalStatus.PROPOSAL_STATUS_UNSPECIFIED || voter !== "" || depositor !== "";
@@ -67,8 +79,10 @@ function proposalsPage(k: GovKeeper, store: KVStore, status: number, voter: stri
   );
 }
 
-const votesPage = (store: KVStore, id: bigint, req: PageRequest | undefined) => paginateStore(store, keys.votesOf(id), req, (_voter, raw) => Vote.decode(raw));
-const depositsPage = (store: KVStore, id: bigint, req: PageRequest | undefined) => paginateStore(store, keys.depositsOf(id), req, (_depositor, raw) => Deposit.decode(raw));
+const votesPage = (store: KVStore, id: bigint, req: PageRequest | undefined) =>
+  paginateStore(store, keys.votesOf(id), req, (_voter, raw) => Vote.decode(raw));
+const depositsPage = (store: KVStore, id: bigint, req: PageRequest | undefined) =>
+  paginateStore(store, keys.depositsOf(id), req, (_depositor, raw) => Deposit.decode(raw));
 
 // ---- v1beta1 conversions ----
 
@@ -82,7 +96,10 @@ export function toLegacyProposal(p: Proposal): b1.Proposal {
   } else if (p.messages.length > 0) {
     content = p.messages[0];
   } else {
-    content = { typeUrl: textProposalTypeUrl, value: b1.TextProposal.encode({ title: p.title, description: p.summary }).finish() };
+    content = {
+      typeUrl: textProposalTypeUrl,
+      value: b1.TextProposal.encode({ title: p.title, description: p.summary }).finish(),
+    };
   }
   const t = p.finalTallyResult ?? zeroTally;
   return {
@@ -109,7 +126,12 @@ function legacyContentOf(bytes: Uint8Array): Any | undefined {
 function toLegacyVote(v: Vote): b1.Vote {
   const options = v.options.map((o) => ({ option: o.option, weight: atomics(o.weight) }));
   const single = options.length === 1 && options[0]!.weight === (10n ** 18n).toString();
-  return { proposalId: v.proposalId, voter: v.voter, option: single ? options[0]!.option : b1.VoteOption.VOTE_OPTION_UNSPECIFIED, options };
+  return {
+    proposalId: v.proposalId,
+    voter: v.voter,
+    option: single ? options[0]!.option : b1.VoteOption.VOTE_OPTION_UNSPECIFIED,
+    options,
+  };
 }
 
 export function govQueries(k: GovKeeper): Record<string, QueryHandler> {
@@ -134,7 +156,8 @@ export function govQueries(k: GovKeeper): Record<string, QueryHandler> {
     return d;
   };
   return {
-    "/cosmos.gov.v1.Query/Constitution": (ctx) => q1.QueryConstitutionResponse.encode({ constitution: k.constitution(ctx.store) }).finish(),
+    "/cosmos.gov.v1.Query/Constitution": (ctx) =>
+      q1.QueryConstitutionResponse.encode({ constitution: k.constitution(ctx.store) }).finish(),
     "/cosmos.gov.v1.Query/Proposal": (ctx, data) => {
       const r = decodeReq(q1.QueryProposalRequest.decode, data, "QueryProposalRequest");
       return q1.QueryProposalResponse.encode({ proposal: mustProposal(ctx.store, r.proposalId) }).finish();
@@ -157,10 +180,17 @@ export function govQueries(k: GovKeeper): Record<string, QueryHandler> {
     "/cosmos.gov.v1.Query/Params": (ctx, data) => {
       const r = decodeReq(q1.QueryParamsRequest.decode, data, "QueryParamsRequest");
       const p = paramsToProto(k.params(ctx.store));
-      const res: q1.QueryParamsResponse = { depositParams: undefined, votingParams: undefined, tallyParams: undefined, params: p };
-      if (r.paramsType === "deposit") res.depositParams = { minDeposit: p.minDeposit, maxDepositPeriod: p.maxDepositPeriod };
+      const res: q1.QueryParamsResponse = {
+        depositParams: undefined,
+        votingParams: undefined,
+        tallyParams: undefined,
+        params: p,
+      };
+      if (r.paramsType === "deposit")
+        res.depositParams = { minDeposit: p.minDeposit, maxDepositPeriod: p.maxDepositPeriod };
       else if (r.paramsType === "voting") res.votingParams = { votingPeriod: p.votingPeriod };
-      else if (r.paramsType === "tallying") res.tallyParams = { quorum: p.quorum, threshold: p.threshold, vetoThreshold: p.vetoThreshold };
+      else if (r.paramsType === "tallying")
+        res.tallyParams = { quorum: p.quorum, threshold: p.threshold, vetoThreshold: p.vetoThreshold };
       else if (r.paramsType !== "") throw sdkErrors.invalidRequest.wrap(`unknown params type: ${r.paramsType}`);
       return q1.QueryParamsResponse.encode(res).finish();
     },
@@ -176,13 +206,17 @@ export function govQueries(k: GovKeeper): Record<string, QueryHandler> {
     },
     "/cosmos.gov.v1.Query/TallyResult": (ctx, data) => {
       const r = decodeReq(q1.QueryTallyResultRequest.decode, data, "QueryTallyResultRequest");
-      return q1.QueryTallyResultResponse.encode({ tally: liveTally(k, ctx.store, mustProposal(ctx.store, r.proposalId)) }).finish();
+      return q1.QueryTallyResultResponse.encode({
+        tally: liveTally(k, ctx.store, mustProposal(ctx.store, r.proposalId)),
+      }).finish();
     },
 
     // ---- v1beta1 ----
     "/cosmos.gov.v1beta1.Query/Proposal": (ctx, data) => {
       const r = decodeReq(qb.QueryProposalRequest.decode, data, "QueryProposalRequest");
-      return qb.QueryProposalResponse.encode({ proposal: toLegacyProposal(mustProposal(ctx.store, r.proposalId)) }).finish();
+      return qb.QueryProposalResponse.encode({
+        proposal: toLegacyProposal(mustProposal(ctx.store, r.proposalId)),
+      }).finish();
     },
     "/cosmos.gov.v1beta1.Query/Proposals": (ctx, data) => {
       const r = decodeReq(qb.QueryProposalsRequest.decode, data, "QueryProposalsRequest");
@@ -208,9 +242,11 @@ export function govQueries(k: GovKeeper): Record<string, QueryHandler> {
         depositParams: { minDeposit: [], maxDepositPeriod: { seconds: 0n, nanos: 0 } },
         tallyParams: { quorum: new Uint8Array(), threshold: new Uint8Array(), vetoThreshold: new Uint8Array() },
       };
-      if (r.paramsType === "deposit") res.depositParams = { minDeposit: p.minDeposit, maxDepositPeriod: p.maxDepositPeriod! };
+      if (r.paramsType === "deposit")
+        res.depositParams = { minDeposit: p.minDeposit, maxDepositPeriod: p.maxDepositPeriod! };
       else if (r.paramsType === "voting") res.votingParams = { votingPeriod: p.votingPeriod! };
-      else if (r.paramsType === "tallying") res.tallyParams = { quorum: dec(p.quorum), threshold: dec(p.threshold), vetoThreshold: dec(p.vetoThreshold) };
+      else if (r.paramsType === "tallying")
+        res.tallyParams = { quorum: dec(p.quorum), threshold: dec(p.threshold), vetoThreshold: dec(p.vetoThreshold) };
       else throw sdkErrors.invalidRequest.wrap(`unknown params type: ${r.paramsType}`);
       return qb.QueryParamsResponse.encode(res).finish();
     },
@@ -227,7 +263,9 @@ export function govQueries(k: GovKeeper): Record<string, QueryHandler> {
     "/cosmos.gov.v1beta1.Query/TallyResult": (ctx, data) => {
       const r = decodeReq(qb.QueryTallyResultRequest.decode, data, "QueryTallyResultRequest");
       const t = liveTally(k, ctx.store, mustProposal(ctx.store, r.proposalId));
-      return qb.QueryTallyResultResponse.encode({ tally: { yes: t.yesCount, abstain: t.abstainCount, no: t.noCount, noWithVeto: t.noWithVetoCount } }).finish();
+      return qb.QueryTallyResultResponse.encode({
+        tally: { yes: t.yesCount, abstain: t.abstainCount, no: t.noCount, noWithVeto: t.noWithVetoCount },
+      }).finish();
     },
   };
 }

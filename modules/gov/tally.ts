@@ -44,7 +44,12 @@ const weightOf = (w: string): bigint => {
   return m === null ? 0n : BigInt(m[1]!) * decOne + BigInt((m[2] ?? "").padEnd(18, "0"));
 };
 
-export function tally(validators: readonly Validator[], votes: readonly TallyVote[], params: GovParams, expedited: boolean): TallyOutcome {
+export function tally(
+  validators: readonly Validator[],
+  votes: readonly TallyVote[],
+  params: GovParams,
+  expedited: boolean,
+): TallyOutcome {
   const results = new Map<VoteOption, bigint>([
     [VoteOption.VOTE_OPTION_YES, 0n],
     [VoteOption.VOTE_OPTION_ABSTAIN, 0n],
@@ -54,7 +59,10 @@ export function tally(validators: readonly Validator[], votes: readonly TallyVot
   const add = (o: VoteOption, v: bigint) => results.set(o, (results.get(o) ?? 0n) + v);
   let totalVotingPower = 0n;
   let totalBonded = 0n;
-  const vals = new Map<string, { tokens: bigint; shares: bigint; deductions: bigint; vote: readonly WeightedVoteOption[] | null }>();
+  const vals = new Map<
+    string,
+    { tokens: bigint; shares: bigint; deductions: bigint; vote: readonly WeightedVoteOption[] | null }
+  >();
   for (const v of validators) {
     if (v.status !== BondStatus.BOND_STATUS_BONDED) continue;
     const tokens = BigInt(v.tokens || "0");
@@ -94,7 +102,8 @@ export function tally(validators: readonly Validator[], votes: readonly TallyVot
   if (decQuo(totalVotingPower, totalBonded * decOne) < params.quorum) return out(false, params.burnVoteQuorum);
   const nonAbstain = totalVotingPower - r(VoteOption.VOTE_OPTION_ABSTAIN);
   if (nonAbstain === 0n) return out(false, false);
-  if (decQuo(r(VoteOption.VOTE_OPTION_NO_WITH_VETO), totalVotingPower) > params.vetoThreshold) return out(false, params.burnVoteVeto);
+  if (decQuo(r(VoteOption.VOTE_OPTION_NO_WITH_VETO), totalVotingPower) > params.vetoThreshold)
+    return out(false, params.burnVoteVeto);
   const threshold = expedited ? params.expeditedThreshold : params.threshold;
   if (decQuo(r(VoteOption.VOTE_OPTION_YES), nonAbstain) > threshold) return out(true, false);
   return out(false, false);

@@ -97,10 +97,13 @@ export function settledAuditVerdict(j: Job, t: Tally): SettledAuditVerdict {
   const winners = j.assignments.flatMap((a, i) => (a.outcome === Outcome.accepted ? [i] : []));
   const first = winners[0];
   if (first !== undefined && superMajority(t.disagree[first]!, t.total)) {
-    const vindicated = j.assignments.flatMap((a, i) => (a.outcome === Outcome.rejected && superMajority(t.agree[i]!, t.total) ? [i] : []));
+    const vindicated = j.assignments.flatMap((a, i) =>
+      a.outcome === Outcome.rejected && superMajority(t.agree[i]!, t.total) ? [i] : [],
+    );
     return { status: AuditStatus.rejected, winners, vindicated };
   }
-  if (first !== undefined && superMajority(t.agree[first]!, t.total)) return { status: AuditStatus.confirmed, winners, vindicated: [] };
+  if (first !== undefined && superMajority(t.agree[first]!, t.total))
+    return { status: AuditStatus.confirmed, winners, vindicated: [] };
   return { status: AuditStatus.inconclusive, winners, vindicated: [] };
 }
 

@@ -28,8 +28,21 @@ function lenPrefixed(s: string): Buffer {
   return Buffer.concat([len, b]);
 }
 
-export function commitmentOf(jobId: string, provider: string, salt: Uint8Array, digest: Uint8Array, sketch: Sketch): Uint8Array {
-  return createHash("sha256").update(domain).update(lenPrefixed(jobId)).update(lenPrefixed(provider)).update(salt).update(digest).update(sketchBytes(sketch)).digest();
+export function commitmentOf(
+  jobId: string,
+  provider: string,
+  salt: Uint8Array,
+  digest: Uint8Array,
+  sketch: Sketch,
+): Uint8Array {
+  return createHash("sha256")
+    .update(domain)
+    .update(lenPrefixed(jobId))
+    .update(lenPrefixed(provider))
+    .update(salt)
+    .update(digest)
+    .update(sketchBytes(sketch))
+    .digest();
 }
 
 const unusableDomain = Buffer.from("tcompute/unusable/v1", "utf8");
@@ -40,11 +53,23 @@ const unusableDomain = Buffer.from("tcompute/unusable/v1", "utf8");
  * Sent with MsgCommitResult like any commitment, so that until the reveal it cannot be told from a
  * result (nor copied: it names the provider).
  */
-export function unusableCommitmentOf(jobId: string, provider: string, salt: Uint8Array, reason: number, inputIndex: number): Uint8Array {
+export function unusableCommitmentOf(
+  jobId: string,
+  provider: string,
+  salt: Uint8Array,
+  reason: number,
+  inputIndex: number,
+): Uint8Array {
   const tail = Buffer.alloc(8);
   tail.writeUInt32BE(reason, 0);
   tail.writeUInt32BE(inputIndex, 4);
-  return createHash("sha256").update(unusableDomain).update(lenPrefixed(jobId)).update(lenPrefixed(provider)).update(salt).update(tail).digest();
+  return createHash("sha256")
+    .update(unusableDomain)
+    .update(lenPrefixed(jobId))
+    .update(lenPrefixed(provider))
+    .update(salt)
+    .update(tail)
+    .digest();
 }
 
 const int64Min = -(1n << 63n);
@@ -69,7 +94,8 @@ export function sketchFromPb(pb: SketchPb, maxSize: number): Sketch | string {
     if (v < int64Min || v > int64Max) return "sketch components must fit in int64";
     components.push(v);
   }
-  for (let i = 1; i < pb.topK.length; i++) if (pb.topK[i]! <= pb.topK[i - 1]!) return "top-k indices must be ascending and distinct";
+  for (let i = 1; i < pb.topK.length; i++)
+    if (pb.topK[i]! <= pb.topK[i - 1]!) return "top-k indices must be ascending and distinct";
   if (!/^[0-9]{1,15}$/.test(pb.length) || pb.length === "0") return "the sketch length must be a positive integer";
   return { components, topK: [...pb.topK], length: Number(pb.length) };
 }

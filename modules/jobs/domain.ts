@@ -1,5 +1,20 @@
 import { jobsErrors } from "./errors.js";
-import { AuditStatus, isOpen, JobState, Outcome, UnusableReason, type Assignment as AssignmentPb, type GpuRequirement, type Input as InputPb, type Job as JobPb, type Receipt, type SealedInput, type SketchPb, type Transition as TransitionPb, type Verdict as VerdictPb } from "./types.js";
+import {
+  AuditStatus,
+  isOpen,
+  JobState,
+  Outcome,
+  UnusableReason,
+  type Assignment as AssignmentPb,
+  type GpuRequirement,
+  type Input as InputPb,
+  type Job as JobPb,
+  type Receipt,
+  type SealedInput,
+  type SketchPb,
+  type Transition as TransitionPb,
+  type Verdict as VerdictPb,
+} from "./types.js";
 
 // The job as the state machine sees it: heights, amounts and ids are bigints, states and
 // outcomes are enums. types.ts holds the wire form (decimal strings, as the .proto says); the
@@ -84,7 +99,8 @@ const uint = /^[0-9]{1,20}$/;
 /** A decimal string of the wire form ("" is proto's default, 0). */
 function num(s: string | undefined, what: string): bigint {
   if (s === undefined || s === "") return 0n;
-  if (!uint.test(s)) throw jobsErrors.invalidJob.wrap(`${what} must be a whole number, not ${JSON.stringify(s.slice(0, 40))}`);
+  if (!uint.test(s))
+    throw jobsErrors.invalidJob.wrap(`${what} must be a whole number, not ${JSON.stringify(s.slice(0, 40))}`);
   return BigInt(s);
 }
 
@@ -100,7 +116,12 @@ export function jobFromPb(pb: JobPb): Job {
     id: num(pb.id, `${at}: id`),
     requester: pb.requester,
     model: pb.model,
-    inputs: pb.inputs.map((i: InputPb) => ({ inline: i.inline, uri: i.uri, sha256: i.sha256, size: num(i.size, `${at}: input size`) })),
+    inputs: pb.inputs.map((i: InputPb) => ({
+      inline: i.inline,
+      uri: i.uri,
+      sha256: i.sha256,
+      size: num(i.size, `${at}: input size`),
+    })),
     sealed: pb.sealed,
     k: pb.k,
     maxPricePerUnit: pb.maxPricePerUnit,
@@ -129,13 +150,23 @@ export function jobFromPb(pb: JobPb): Job {
     assignedHeight: num(pb.assignedHeight, `${at}: assigned_height`),
     phaseDeadline: num(pb.phaseDeadline, `${at}: phase_deadline`),
     computeUnits: num(pb.computeUnits, `${at}: compute_units`),
-    history: pb.history.map((t: TransitionPb) => ({ height: num(t.height, `${at}: history height`), state: enumOf(JobState, t.state, `${at}: history state`), note: t.note })),
+    history: pb.history.map((t: TransitionPb) => ({
+      height: num(t.height, `${at}: history height`),
+      state: enumOf(JobState, t.state, `${at}: history state`),
+      note: t.note,
+    })),
     batchId: num(pb.batchId, `${at}: batch_id`),
     shardIndex: pb.shardIndex,
     shardCount: pb.shardCount,
     audit: enumOf(AuditStatus, pb.audit, `${at}: audit`),
     auditDeadline: num(pb.auditDeadline, `${at}: audit_deadline`),
-    verdicts: pb.verdicts.map((v: VerdictPb) => ({ validator: v.validator, sketch: v.sketch, digest: v.digest, unable: v.unable, height: num(v.height, `${at}: verdict height`) })),
+    verdicts: pb.verdicts.map((v: VerdictPb) => ({
+      validator: v.validator,
+      sketch: v.sketch,
+      digest: v.digest,
+      unable: v.unable,
+      height: num(v.height, `${at}: verdict height`),
+    })),
     paid: num(pb.paid, `${at}: paid`),
     refunded: num(pb.refunded, `${at}: refunded`),
     compensated: num(pb.compensated, `${at}: compensated`),
@@ -183,7 +214,13 @@ export function jobToPb(j: Job): JobPb {
     shardCount: j.shardCount,
     audit: j.audit,
     auditDeadline: j.auditDeadline.toString(),
-    verdicts: j.verdicts.map((v) => ({ validator: v.validator, sketch: v.sketch, digest: v.digest, unable: v.unable, height: v.height.toString() })),
+    verdicts: j.verdicts.map((v) => ({
+      validator: v.validator,
+      sketch: v.sketch,
+      digest: v.digest,
+      unable: v.unable,
+      height: v.height.toString(),
+    })),
     paid: j.paid.toString(),
     refunded: j.refunded.toString(),
     compensated: j.compensated.toString(),

@@ -27,21 +27,107 @@ const e = jobsEvents;
 const s = (v: bigint | number) => v.toString();
 
 export const jobEvent = {
-  transition: (id: bigint, state: JobState, requester: string, note: string): Event => event(e.job, [["id", s(id)], ["state", String(state)], ["requester", requester], ["note", note]]),
-  submitted: (id: bigint, requester: string, model: string, escrow: string, batch: bigint): Event => event(e.submitted, [["id", s(id)], ["requester", requester], ["model", model], ["escrow", escrow], ["batch", s(batch)]]),
-  assigned: (id: bigint, provider: string, gpu: string): Event => event(e.assigned, [["id", s(id)], ["provider", provider], ["gpu", gpu]]),
-  committed: (id: bigint, provider: string): Event => event(e.committed, [["id", s(id)], ["provider", provider]]),
-  revealed: (id: bigint, provider: string): Event => event(e.revealed, [["id", s(id)], ["provider", provider]]),
-  unusableReported: (id: bigint, provider: string, reason: number, input: number): Event => event(e.unusableReported, [["id", s(id)], ["provider", provider], ["reason", String(reason)], ["input", String(input)]]),
-  paid: (id: bigint, provider: string, amount: bigint): Event => event(e.paid, [["id", s(id)], ["provider", provider], ["amount", s(amount)]]),
-  slashed: (id: bigint, provider: string, amount: bigint, reason: string): Event => event(e.slashed, [["id", s(id)], ["provider", provider], ["amount", s(amount)], ["reason", reason]]),
-  settled: (id: bigint, paid: bigint, refunded: bigint, audit: AuditStatus): Event => event(e.settled, [["id", s(id)], ["paid", s(paid)], ["refunded", s(refunded)], ["audit", String(audit)]]),
-  unusable: (id: bigint, requester: string, reporters: number, fees: bigint, refunded: bigint): Event => event(e.unusable, [["id", s(id)], ["requester", requester], ["reporters", String(reporters)], ["fees", s(fees)], ["refunded", s(refunded)]]),
-  auditOpened: (id: bigint, reason: string, deadline: bigint, model: string): Event => event(e.audit, [["id", s(id)], ["status", "open"], ["reason", reason], ["deadline", s(deadline)], ["model", model]]),
-  auditDecidedNoMajority: (id: bigint, status: "confirmed" | "inconclusive"): Event => event(e.audit, [["id", s(id)], ["status", status]]),
-  auditResolved: (id: bigint, status: "confirmed" | "rejected" | "inconclusive", compensated: bigint): Event => event(e.audit, [["id", s(id)], ["status", status], ["compensated", s(compensated)]]),
-  vindicated: (id: bigint, provider: string): Event => event(e.vindicated, [["id", s(id)], ["provider", provider]]),
-  auditVerdict: (id: bigint, validator: string, unable: boolean): Event => event(e.auditVerdict, [["id", s(id)], ["validator", validator], ["unable", String(unable)]]),
+  transition: (id: bigint, state: JobState, requester: string, note: string): Event =>
+    event(e.job, [
+      ["id", s(id)],
+      ["state", String(state)],
+      ["requester", requester],
+      ["note", note],
+    ]),
+  submitted: (id: bigint, requester: string, model: string, escrow: string, batch: bigint): Event =>
+    event(e.submitted, [
+      ["id", s(id)],
+      ["requester", requester],
+      ["model", model],
+      ["escrow", escrow],
+      ["batch", s(batch)],
+    ]),
+  assigned: (id: bigint, provider: string, gpu: string): Event =>
+    event(e.assigned, [
+      ["id", s(id)],
+      ["provider", provider],
+      ["gpu", gpu],
+    ]),
+  committed: (id: bigint, provider: string): Event =>
+    event(e.committed, [
+      ["id", s(id)],
+      ["provider", provider],
+    ]),
+  revealed: (id: bigint, provider: string): Event =>
+    event(e.revealed, [
+      ["id", s(id)],
+      ["provider", provider],
+    ]),
+  unusableReported: (id: bigint, provider: string, reason: number, input: number): Event =>
+    event(e.unusableReported, [
+      ["id", s(id)],
+      ["provider", provider],
+      ["reason", String(reason)],
+      ["input", String(input)],
+    ]),
+  paid: (id: bigint, provider: string, amount: bigint): Event =>
+    event(e.paid, [
+      ["id", s(id)],
+      ["provider", provider],
+      ["amount", s(amount)],
+    ]),
+  slashed: (id: bigint, provider: string, amount: bigint, reason: string): Event =>
+    event(e.slashed, [
+      ["id", s(id)],
+      ["provider", provider],
+      ["amount", s(amount)],
+      ["reason", reason],
+    ]),
+  settled: (id: bigint, paid: bigint, refunded: bigint, audit: AuditStatus): Event =>
+    event(e.settled, [
+      ["id", s(id)],
+      ["paid", s(paid)],
+      ["refunded", s(refunded)],
+      ["audit", String(audit)],
+    ]),
+  unusable: (id: bigint, requester: string, reporters: number, fees: bigint, refunded: bigint): Event =>
+    event(e.unusable, [
+      ["id", s(id)],
+      ["requester", requester],
+      ["reporters", String(reporters)],
+      ["fees", s(fees)],
+      ["refunded", s(refunded)],
+    ]),
+  auditOpened: (id: bigint, reason: string, deadline: bigint, model: string): Event =>
+    event(e.audit, [
+      ["id", s(id)],
+      ["status", "open"],
+      ["reason", reason],
+      ["deadline", s(deadline)],
+      ["model", model],
+    ]),
+  auditDecidedNoMajority: (id: bigint, status: "confirmed" | "inconclusive"): Event =>
+    event(e.audit, [
+      ["id", s(id)],
+      ["status", status],
+    ]),
+  auditResolved: (id: bigint, status: "confirmed" | "rejected" | "inconclusive", compensated: bigint): Event =>
+    event(e.audit, [
+      ["id", s(id)],
+      ["status", status],
+      ["compensated", s(compensated)],
+    ]),
+  vindicated: (id: bigint, provider: string): Event =>
+    event(e.vindicated, [
+      ["id", s(id)],
+      ["provider", provider],
+    ]),
+  auditVerdict: (id: bigint, validator: string, unable: boolean): Event =>
+    event(e.auditVerdict, [
+      ["id", s(id)],
+      ["validator", validator],
+      ["unable", String(unable)],
+    ]),
   pruned: (id: bigint): Event => event(e.pruned, [["id", s(id)]]),
-  matching: (examined: number, matched: number, requesters: number): Event => event(e.matching, [["examined", String(examined)], ["matched", String(matched)], ["requesters", String(requesters)]]),
+  matching: (examined: number, matched: number, requesters: number): Event =>
+    event(e.matching, [
+      ["examined", String(examined)],
+      ["matched", String(matched)],
+      ["requesters", String(requesters)],
+    ]),
 };

@@ -22,12 +22,22 @@ export interface RegistryForJobs {
   activeProvidersOfModel(store: KVStore, hash: string): ProviderForJobs[];
   params(store: KVStore): { bondDenom: string };
   /** Takes `fraction` (18-decimal) of the bond; up to `cap` of it goes to `beneficiary`, the rest is burned. */
-  slashProviderBond(ctx: Context, owner: string, fraction: bigint, reason: string, beneficiary?: { address: string; cap: bigint }): bigint;
+  slashProviderBond(
+    ctx: Context,
+    owner: string,
+    fraction: bigint,
+    reason: string,
+    beneficiary?: { address: string; cap: bigint },
+  ): bigint;
 }
 
 export interface ReputationForJobs {
   score(store: KVStore, provider: string, height: bigint): number;
-  recordOutcome(ctx: Context, provider: string, outcome: "agree" | "disagree" | "noShow" | "auditPass" | "auditFail"): unknown;
+  recordOutcome(
+    ctx: Context,
+    provider: string,
+    outcome: "agree" | "disagree" | "noShow" | "auditPass" | "auditFail",
+  ): unknown;
 }
 
 /**

@@ -9,10 +9,18 @@ import { defaultParams, paramsFromPb, paramsToPb, validateParams, writeParams, t
 import { codecs, type Receipt, type RequesterRecord } from "./types.js";
 
 /** Matching's cursors, only when there are any (so that a genesis without them stays as it was). */
-function exportCursors(k: JobsKeeper, store: Context["store"]): { matching?: { after_requester: string; resume: Array<{ requester: string; after_id: string }> } } {
+function exportCursors(
+  k: JobsKeeper,
+  store: Context["store"],
+): { matching?: { after_requester: string; resume: Array<{ requester: string; after_id: string }> } } {
   const c = k.readCursors(store);
   if (c.afterRequester === "" && c.resume.length === 0) return {};
-  return { matching: { after_requester: c.afterRequester, resume: c.resume.map((r) => ({ requester: r.requester, after_id: r.afterId.toString() })) } };
+  return {
+    matching: {
+      after_requester: c.afterRequester,
+      resume: c.resume.map((r) => ({ requester: r.requester, after_id: r.afterId.toString() })),
+    },
+  };
 }
 
 const file = "jobs/v1/jobs.proto";
@@ -23,7 +31,15 @@ const recordJson = jsonCodec(file, "tcompute.jobs.v1.RequesterRecord");
 const count = /^[0-9]{1,20}$/;
 
 export function defaultGenesis() {
-  return { params: paramsJson.toJson(codecs.params.encode(paramsToPb(defaultParams()))), next_id: "1", jobs: [], receipts: [], audits_opened: "0", verdicts: [], requester_records: [] };
+  return {
+    params: paramsJson.toJson(codecs.params.encode(paramsToPb(defaultParams()))),
+    next_id: "1",
+    jobs: [],
+    receipts: [],
+    audits_opened: "0",
+    verdicts: [],
+    requester_records: [],
+  };
 }
 
 export interface JobsGenesis {
@@ -42,17 +58,27 @@ export function parseGenesis(json: unknown): JobsGenesis {
   const params = paramsFromPb(codecs.params.decode(paramsJson.fromJson(field(o, "params", "jobs"), "jobs.params")));
   validateParams(params);
   const nextRaw = asString(optField(o, "next_id") ?? "1", "jobs.next_id");
-  if (!/^[1-9][0-9]{0,19}$/.test(nextRaw)) throw sdkErrors.invalidRequest.wrap("jobs.next_id must be a positive integer");
-  const jobs = asArray(optField(o, "jobs") ?? [], "jobs.jobs").map((j, i) => jobFromPb(codecs.job.decode(jobJson.fromJson(j, `jobs.jobs[${i}]`))));
-  const receipts = asArray(optField(o, "receipts") ?? [], "jobs.receipts").map((r, i) => codecs.receipt.decode(receiptJson.fromJson(r, `jobs.receipts[${i}]`)));
-  for (const id of [...jobs.map((j) => j.id.toString()), ...receipts.map((r) => r.id)]) if (!/^[1-9][0-9]{0,19}$/.test(id) || BigInt(id) >= BigInt(nextRaw)) throw sdkErrors.invalidRequest.wrap(`jobs: job ${id} is not below next_id`);
+  if (!/^[1-9][0-9]{0,19}$/.test(nextRaw))
+    throw sdkErrors.invalidRequest.wrap("jobs.next_id must be a positive integer");
+  const jobs = asArray(optField(o, "jobs") ?? [], "jobs.jobs").map((j, i) =>
+    jobFromPb(codecs.job.decode(jobJson.fromJson(j, `jobs.jobs[${i}]`))),
+  );
+  const receipts = asArray(optField(o, "receipts") ?? [], "jobs.receipts").map((r, i) =>
+    codecs.receipt.decode(receiptJson.fromJson(r, `jobs.receipts[${i}]`)),
+  );
+  for (const id of [...jobs.map((j) => j.id.toString()), ...receipts.map((r) => r.id)])
+    if (!/^[1-9][0-9]{0,19}$/.test(id) || BigInt(id) >= BigInt(nextRaw))
+      throw sdkErrors.invalidRequest.wrap(`jobs: job ${id} is not below next_id`);
   const audits = asString(optField(o, "audits_opened") ?? "0", "jobs.audits_opened");
   if (!count.test(audits)) throw sdkErrors.invalidRequest.wrap("jobs.audits_opened must be a count");
   const verdicts = asArray(optField(o, "verdicts") ?? [], "jobs.verdicts").map((v, i) => {
     const e = asObject(v, `jobs.verdicts[${i}]`);
     const c = asString(field(e, "count", `jobs.verdicts[${i}]`), `jobs.verdicts[${i}].count`);
     if (!count.test(c)) throw sdkErrors.invalidRequest.wrap(`jobs.verdicts[${i}].count must be a count`);
-    return { validator: asString(field(e, "validator", `jobs.verdicts[${i}]`), `jobs.verdicts[${i}].validator`), count: BigInt(c) };
+    return {
+      validator: asString(field(e, "validator", `jobs.verdicts[${i}]`), `jobs.verdicts[${i}].validator`),
+      count: BigInt(c),
+    };
   });
   // Where matching resumes (keeper.ts, the pending index); absent: from the start.
   const m = asObject(optField(o, "matching") ?? {}, "jobs.matching");
@@ -62,15 +88,30 @@ export function parseGenesis(json: unknown): JobsGenesis {
     const e = asObject(v, `jobs.matching.resume[${i}]`);
     const id = asString(field(e, "after_id", `jobs.matching.resume[${i}]`), `jobs.matching.resume[${i}].after_id`);
     if (!count.test(id)) throw sdkErrors.invalidRequest.wrap(`jobs.matching.resume[${i}].after_id must be a job id`);
-    return { requester: validateAddress(asString(field(e, "requester", `jobs.matching.resume[${i}]`), `jobs.matching.resume[${i}].requester`)), afterId: BigInt(id) };
+    return {
+      requester: validateAddress(
+        asString(field(e, "requester", `jobs.matching.resume[${i}]`), `jobs.matching.resume[${i}].requester`),
+      ),
+      afterId: BigInt(id),
+    };
   });
   const requesterRecords = asArray(optField(o, "requester_records") ?? [], "jobs.requester_records").map((r, i) => {
     const rec = codecs.requesterRecord.decode(recordJson.fromJson(r, `jobs.requester_records[${i}]`));
     validateAddress(rec.requester);
-    if (!count.test(rec.unusableJobs) || !count.test(rec.unusableFeesPaid)) throw sdkErrors.invalidRequest.wrap(`jobs.requester_records[${i}]: counts must be whole numbers`);
+    if (!count.test(rec.unusableJobs) || !count.test(rec.unusableFeesPaid))
+      throw sdkErrors.invalidRequest.wrap(`jobs.requester_records[${i}]: counts must be whole numbers`);
     return rec;
   });
-  return { params, nextId: BigInt(nextRaw), jobs, receipts, auditsOpened: BigInt(audits), verdicts, matching: { afterRequester, resume }, requesterRecords };
+  return {
+    params,
+    nextId: BigInt(nextRaw),
+    jobs,
+    receipts,
+    auditsOpened: BigInt(audits),
+    verdicts,
+    matching: { afterRequester, resume },
+    requesterRecords,
+  };
 }
 
 /** The escrow account's balance comes with bank's genesis; the invariant checks it. */
@@ -93,6 +134,8 @@ export function exportGenesis(ctx: Context, k: JobsKeeper) {
     audits_opened: k.auditsOpened(ctx.store).toString(),
     verdicts: k.verdictCounts(ctx.store).map((v) => ({ validator: v.validator, count: v.count.toString() })),
     ...exportCursors(k, ctx.store),
-    requester_records: [...k.requesterRecords(ctx.store)].map((r) => recordJson.toJson(codecs.requesterRecord.encode(r))),
+    requester_records: [...k.requesterRecords(ctx.store)].map((r) =>
+      recordJson.toJson(codecs.requesterRecord.encode(r)),
+    ),
   };
 }

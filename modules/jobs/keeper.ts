@@ -3,7 +3,13 @@ import { paginateStore } from "../sdk/pagination.js";
 import { moduleAddress } from "../sdk/address.js";
 import { fromUtf8, prefixEnd, prefixRange, utf8, type KVStore } from "../sdk/store.js";
 import { holdsSlots, isOpen, jobFromPb, jobToPb, receiptOf, type Job } from "./domain.js";
-import type { BankForJobs, EmissionsForJobs, RegistryForJobs, ReputationForJobs, StakingForJobs } from "./expectedKeepers.js";
+import type {
+  BankForJobs,
+  EmissionsForJobs,
+  RegistryForJobs,
+  ReputationForJobs,
+  StakingForJobs,
+} from "./expectedKeepers.js";
 import { keys, queueEntry } from "./keys.js";
 import { readParams, type JobsParams } from "./params.js";
 import { AuditStatus, codecs, JobState, type Receipt, type RequesterRecord } from "./types.js";
@@ -123,8 +129,17 @@ export class JobsKeeper {
    * One page of the jobs under an index (requester, provider or state), read from the store: index
    * keys end in the zero-padded id, so a page reads its index entries and loads only its jobs.
    */
-  jobsPage(store: KVStore, index: { requester: string } | { provider: string } | { state: JobState }, req: PageRequest | undefined): { page: Job[]; pagination: PageResponse } {
-    const prefix = "requester" in index ? keys.byRequesterPrefix(index.requester) : "provider" in index ? keys.byProviderPrefix(index.provider) : keys.byStatePrefix(index.state);
+  jobsPage(
+    store: KVStore,
+    index: { requester: string } | { provider: string } | { state: JobState },
+    req: PageRequest | undefined,
+  ): { page: Job[]; pagination: PageResponse } {
+    const prefix =
+      "requester" in index
+        ? keys.byRequesterPrefix(index.requester)
+        : "provider" in index
+          ? keys.byProviderPrefix(index.provider)
+          : keys.byStatePrefix(index.state);
     return paginateStore<Job>(store, prefix, req, (id) => this.getJob(store, BigInt(id)));
   }
 
@@ -287,7 +302,9 @@ export class JobsKeeper {
   /** Up to `limit` of a requester's pending job ids, in turn after `after` (null: from its oldest). */
   pendingIdsOf(store: KVStore, requester: string, after: bigint | null, limit: number): bigint[] {
     const prefix = keys.pendingOfPrefix(requester);
-    return turn(store, prefix, after === null ? null : prefix + pad(after), limit).map((key) => BigInt(key.slice(prefix.length)));
+    return turn(store, prefix, after === null ? null : prefix + pad(after), limit).map((key) =>
+      BigInt(key.slice(prefix.length)),
+    );
   }
 
   /** The requester matching resumes after (null: from the first). */
@@ -309,20 +326,23 @@ export class JobsKeeper {
 
   /** Sets the requester's resume point; only while it has pending jobs (null clears it). */
   setPendingCursor(store: KVStore, requester: string, after: bigint | null): void {
-    if (after !== null && store.get(keys.pendingCount(requester)) !== undefined) store.set(keys.pendingCursor(requester), utf8(pad(after)));
+    if (after !== null && store.get(keys.pendingCount(requester)) !== undefined)
+      store.set(keys.pendingCursor(requester), utf8(pad(after)));
     else store.delete(keys.pendingCursor(requester));
   }
 
   readCursors(store: KVStore): MatchCursors {
     const resume: MatchCursors["resume"] = [];
     const prefix = keys.pendingCursor("");
-    for (const [k, v] of store.range(prefix, prefixEnd(prefix))) resume.push({ requester: k.slice(prefix.length), afterId: BigInt(fromUtf8(v)) });
+    for (const [k, v] of store.range(prefix, prefixEnd(prefix)))
+      resume.push({ requester: k.slice(prefix.length), afterId: BigInt(fromUtf8(v)) });
     return { afterRequester: this.matchCursor(store) ?? "", resume };
   }
 
   writeCursors(store: KVStore, c: MatchCursors): void {
     if (c.afterRequester !== "") store.set(keys.matchCursor, utf8(c.afterRequester));
-    for (const r of c.resume) if (this.pendingCount(store, r.requester) > 0) store.set(keys.pendingCursor(r.requester), utf8(pad(r.afterId)));
+    for (const r of c.resume)
+      if (this.pendingCount(store, r.requester) > 0) store.set(keys.pendingCursor(r.requester), utf8(pad(r.afterId)));
   }
 
   // ---- audit counters
@@ -345,11 +365,18 @@ export class JobsKeeper {
 
   verdictCounts(store: KVStore): Array<{ validator: string; count: bigint }> {
     const prefix = keys.verdicts("");
-    return [...prefixRange(store, prefix)].map(([key]) => ({ validator: key.slice(prefix.length), count: this.counter(store, key) }));
+    return [...prefixRange(store, prefix)].map(([key]) => ({
+      validator: key.slice(prefix.length),
+      count: this.counter(store, key),
+    }));
   }
 
   /** Genesis import of the audit counters. */
-  restoreAuditCounters(store: KVStore, opened: bigint, verdicts: ReadonlyArray<{ validator: string; count: bigint }>): void {
+  restoreAuditCounters(
+    store: KVStore,
+    opened: bigint,
+    verdicts: ReadonlyArray<{ validator: string; count: bigint }>,
+  ): void {
     if (opened > 0n) store.set(keys.auditsOpened, utf8(opened.toString()));
     for (const v of verdicts) store.set(keys.verdicts(v.validator), utf8(v.count.toString()));
   }
@@ -367,7 +394,9 @@ export class JobsKeeper {
 
   requesterRecord(store: KVStore, requester: string): RequesterRecord {
     const raw = store.get(keys.requesterRecord(requester));
-    return raw === undefined ? { requester, unusableJobs: "0", unusableFeesPaid: "0" } : codecs.requesterRecord.decode(raw);
+    return raw === undefined
+      ? { requester, unusableJobs: "0", unusableFeesPaid: "0" }
+      : codecs.requesterRecord.decode(raw);
   }
 
   setRequesterRecord(store: KVStore, r: RequesterRecord): void {

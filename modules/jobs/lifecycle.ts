@@ -1,5 +1,15 @@
 import type { Context } from "../sdk/context.js";
-import { auditDecided, auditRatePpm, distribute, fraudOwed, noMajorityAuditVerdict, settledAuditVerdict, tally, type Powers, type Tally } from "./audit.js";
+import {
+  auditDecided,
+  auditRatePpm,
+  distribute,
+  fraudOwed,
+  noMajorityAuditVerdict,
+  settledAuditVerdict,
+  tally,
+  type Powers,
+  type Tally,
+} from "./audit.js";
 import { answered, committed, isOpen, type Assignment, type Job, type Verdict } from "./domain.js";
 import { jobEvent } from "./events.js";
 import { parsePrice, type JobsKeeper } from "./keeper.js";
@@ -64,7 +74,16 @@ function payOut(ctx: Context, k: JobsKeeper, j: Job, to: string, amount: bigint)
 }
 
 /** Slashes a worker's bond for an outcome and records what was taken. */
-function penalise(ctx: Context, k: JobsKeeper, j: Job, a: Assignment, outcome: Outcome, fraction: bigint, reason: string, beneficiary?: { address: string; cap: bigint }): bigint {
+function penalise(
+  ctx: Context,
+  k: JobsKeeper,
+  j: Job,
+  a: Assignment,
+  outcome: Outcome,
+  fraction: bigint,
+  reason: string,
+  beneficiary?: { address: string; cap: bigint },
+): bigint {
   a.outcome = outcome;
   const cut = k.registry.slashProviderBond(ctx, a.provider, fraction, `job ${j.id}: ${reason}`, beneficiary);
   a.slashed += cut;
@@ -179,7 +198,9 @@ function openRevealsUnsaved(ctx: Context, k: JobsKeeper, j: Job, note: string): 
 }
 
 /** What an assignee reveals: a result (checked against its commitment by the handler), or "unusable". */
-export type Answer = { kind: "result"; digest: Uint8Array; sketch: SketchPb; outputUri: string } | { kind: "unusable"; reason: UnusableReason; inputIndex: number };
+export type Answer =
+  | { kind: "result"; digest: Uint8Array; sketch: SketchPb; outputUri: string }
+  | { kind: "unusable"; reason: UnusableReason; inputIndex: number };
 
 /** A committed assignee answers (revealing only, once); settlement runs in this end-block once every committer has. */
 export function reveal(ctx: Context, k: JobsKeeper, j: Job, provider: string, answer: Answer): boolean {
@@ -218,7 +239,8 @@ function settleUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
   if (j.state !== JobState.revealing) return false;
   const params = k.params(ctx.store);
   const verdict = settlementVerdict(j, ruleOf(k, ctx, j));
-  const each = (f: (a: Assignment, v: AssigneeVerdict, i: number) => void) => j.assignments.forEach((a, i) => f(a, verdict.assignees[i]!, i));
+  const each = (f: (a: Assignment, v: AssigneeVerdict, i: number) => void) =>
+    j.assignments.forEach((a, i) => f(a, verdict.assignees[i]!, i));
   each((a, v) => {
     if (v.kind !== "noShow") return;
     penalise(ctx, k, j, a, Outcome.noShow, params.slashFractionNoShow, v.reason);
@@ -241,7 +263,13 @@ function settleUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
       rec.unusableJobs = (BigInt(rec.unusableJobs) + 1n).toString();
       rec.unusableFeesPaid = (BigInt(rec.unusableFeesPaid) + fees).toString();
       k.setRequesterRecord(ctx.store, rec);
-      finish(ctx, k, j, JobState.unusable, `${verdict.reporters} of ${j.k} reported the input unusable; ${feePaid ? `fees ${fees} paid` : "too few reporters for a fee"}, the rest refunded`);
+      finish(
+        ctx,
+        k,
+        j,
+        JobState.unusable,
+        `${verdict.reporters} of ${j.k} reported the input unusable; ${feePaid ? `fees ${fees} paid` : "too few reporters for a fee"}, the rest refunded`,
+      );
       ctx.events.emit(jobEvent.unusable(j.id, j.requester, verdict.reporters, fees, j.refunded));
       return true;
     }
@@ -254,7 +282,9 @@ function settleUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
       return true;
     case "settled": {
       // Scores before this job's outcomes set the audit rate.
-      const lowest = Math.min(...verdict.winners.map((i) => k.reputation.score(ctx.store, j.assignments[i]!.provider, ctx.height)));
+      const lowest = Math.min(
+        ...verdict.winners.map((i) => k.reputation.score(ctx.store, j.assignments[i]!.provider, ctx.height)),
+      );
       each((a, v) => {
         if (v.kind === "accepted") {
           payWorker(ctx, k, j, a);
@@ -264,7 +294,8 @@ function settleUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
           k.reputation.recordOutcome(ctx, a.provider, "disagree");
         }
       });
-      if (BigInt(samplePpm(ctx, j.id, "audit")) < auditRatePpm(params, j.k, lowest)) openAudit(ctx, k, j, "sampled for audit");
+      if (BigInt(samplePpm(ctx, j.id, "audit")) < auditRatePpm(params, j.k, lowest))
+        openAudit(ctx, k, j, "sampled for audit");
       finish(ctx, k, j, JobState.settled, `${verdict.winners.length} of ${j.k} agreed`);
       ctx.events.emit(jobEvent.settled(j.id, j.paid, j.refunded, j.audit));
       return true;
@@ -294,7 +325,8 @@ export function resolveAudit(ctx: Context, k: JobsKeeper, j: Job): boolean {
   return true;
 }
 
-const statusName = (s: AuditStatus) => (s === AuditStatus.confirmed ? "confirmed" : s === AuditStatus.rejected ? "rejected" : "inconclusive");
+const statusName = (s: AuditStatus) =>
+  s === AuditStatus.confirmed ? "confirmed" : s === AuditStatus.rejected ? "rejected" : "inconclusive";
 
 function resolveAuditUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
   if (j.audit !== AuditStatus.open) return false;
@@ -314,7 +346,15 @@ function resolveAuditUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
     });
     for (const i of v.falseUnusable) {
       const a = j.assignments[i]!;
-      penalise(ctx, k, j, a, Outcome.rejected, p.slashFractionWrongResult, "reported the input unusable; validators accepted a result");
+      penalise(
+        ctx,
+        k,
+        j,
+        a,
+        Outcome.rejected,
+        p.slashFractionWrongResult,
+        "reported the input unusable; validators accepted a result",
+      );
       k.reputation.recordOutcome(ctx, a.provider, "auditFail");
     }
     j.audit = v.status;
@@ -336,7 +376,16 @@ function resolveAuditUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
       const a = j.assignments[w]!;
       const cap = owed.reduce((sum, o) => sum + o.left, 0n);
       // The slash is routed through escrow (up to what is owed) and paid out at once.
-      const cut = penalise(ctx, k, j, a, Outcome.fraud, p.slashFractionFraud, "accepted result rejected by validators", { address: k.escrowAddress(), cap });
+      const cut = penalise(
+        ctx,
+        k,
+        j,
+        a,
+        Outcome.fraud,
+        p.slashFractionFraud,
+        "accepted result rejected by validators",
+        { address: k.escrowAddress(), cap },
+      );
       const got = cap <= 0n ? 0n : cut < cap ? cut : cap;
       for (const [n, x] of distribute(got, owed).entries()) {
         if (x <= 0n) continue;
@@ -352,7 +401,11 @@ function resolveAuditUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
     for (const w of v.winners) k.reputation.recordOutcome(ctx, j.assignments[w]!.provider, "auditPass");
   }
   j.audit = v.status;
-  j.history.push({ height: ctx.height, state: j.state, note: `audit ${v.status === AuditStatus.confirmed ? "confirmed" : v.status === AuditStatus.rejected ? "rejected the result" : "inconclusive"}` });
+  j.history.push({
+    height: ctx.height,
+    state: j.state,
+    note: `audit ${v.status === AuditStatus.confirmed ? "confirmed" : v.status === AuditStatus.rejected ? "rejected the result" : "inconclusive"}`,
+  });
   ctx.events.emit(jobEvent.auditResolved(j.id, statusName(v.status), j.compensated));
   k.schedulePrune(ctx.store, j, ctx.height + p.retentionBlocks);
   return true;
@@ -374,7 +427,8 @@ export function advancePhases(ctx: Context, k: JobsKeeper): void {
     const j = k.getJob(ctx.store, id);
     if (j === null) continue;
     j.phaseDeadline = 0n; // its queue entry is gone
-    if (!openRevealsUnsaved(ctx, k, j, "commit window ended") && !settleUnsaved(ctx, k, j)) resolveAuditUnsaved(ctx, k, j);
+    if (!openRevealsUnsaved(ctx, k, j, "commit window ended") && !settleUnsaved(ctx, k, j))
+      resolveAuditUnsaved(ctx, k, j);
     k.saveJob(ctx.store, j);
   }
 }

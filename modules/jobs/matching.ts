@@ -44,7 +44,10 @@ export function matchPending(ctx: Context, k: JobsKeeper): MatchStats {
     }
     last = requester;
     stats.requesters++;
-    const room = Math.min(p.maxMatchScansPerBlock - stats.examined, p.maxMatchesPerBlock - stats.matched + p.maxMissesPerRequester);
+    const room = Math.min(
+      p.maxMatchScansPerBlock - stats.examined,
+      p.maxMatchesPerBlock - stats.matched + p.maxMissesPerRequester,
+    );
     const ids = k.pendingIdsOf(ctx.store, requester, k.pendingCursor(ctx.store, requester), room);
     let misses = 0;
     let stoppedAt: bigint | null = null;
@@ -88,16 +91,36 @@ function tryMatch(ctx: Context, k: JobsKeeper, id: bigint): boolean {
   }
   if (eligible.length < j.k) return false;
   const byOwner = new Map(eligible.map((e) => [e.provider.owner, e]));
-  const chosen = drawWeighted(eligible.map((e) => ({ owner: e.provider.owner, weight: e.weight })), j.k, seedOf(ctx, j.id));
+  const chosen = drawWeighted(
+    eligible.map((e) => ({ owner: e.provider.owner, weight: e.weight })),
+    j.k,
+    seedOf(ctx, j.id),
+  );
   const assignments = chosen.map((owner): Assignment => {
     const e = byOwner.get(owner)!;
-    return { provider: owner, gpu: e.gpu, pricePerUnit: e.provider.pricePerUnit, commitment: new Uint8Array(), committedHeight: 0n, digest: new Uint8Array(), sketch: null, outputUri: "", revealedHeight: 0n, outcome: Outcome.unspecified, paid: 0n, slashed: 0n, unusable: UnusableReason.unspecified, unusableInput: 0 };
+    return {
+      provider: owner,
+      gpu: e.gpu,
+      pricePerUnit: e.provider.pricePerUnit,
+      commitment: new Uint8Array(),
+      committedHeight: 0n,
+      digest: new Uint8Array(),
+      sketch: null,
+      outputUri: "",
+      revealedHeight: 0n,
+      outcome: Outcome.unspecified,
+      paid: 0n,
+      slashed: 0n,
+      unusable: UnusableReason.unspecified,
+      unusableInput: 0,
+    };
   });
   assign(ctx, k, j, assignments, `assigned to ${chosen.length} provider(s)`);
   return true;
 }
 
-const gpuName = (g: { vendor: string; model: string; memoryMib: number; count: number }) => `${g.vendor} ${g.model} ${g.memoryMib}MiB x${g.count}`;
+const gpuName = (g: { vendor: string; model: string; memoryMib: number; count: number }) =>
+  `${g.vendor} ${g.model} ${g.memoryMib}MiB x${g.count}`;
 
 /** The provider's first GPU that meets the requirement (any GPU when there is none), or null. */
 export function gpuMeeting(p: ProviderForJobs, req: GpuRequirement | null): string | null {
@@ -115,16 +138,25 @@ export function gpuMeeting(p: ProviderForJobs, req: GpuRequirement | null): stri
 /** The matching seed: the block (its hash when known, else chain, height and time) and the job. */
 function seedOf(ctx: Context, jobId: bigint): Buffer {
   const b = ctx.block;
-  return createHash("sha256").update(`tcompute/match/${b.chainId}/${b.height}/${b.time.seconds}.${b.time.nanos}/${Buffer.from(b.hash ?? new Uint8Array()).toString("hex")}/${jobId}`).digest();
+  return createHash("sha256")
+    .update(
+      `tcompute/match/${b.chainId}/${b.height}/${b.time.seconds}.${b.time.nanos}/${Buffer.from(b.hash ?? new Uint8Array()).toString("hex")}/${jobId}`,
+    )
+    .digest();
 }
 
 /** k of the candidates (sorted by address first), without replacement, weighted, deterministic. */
-export function drawWeighted(candidates: ReadonlyArray<{ owner: string; weight: bigint }>, k: number, seed: Buffer): string[] {
+export function drawWeighted(
+  candidates: ReadonlyArray<{ owner: string; weight: bigint }>,
+  k: number,
+  seed: Buffer,
+): string[] {
   const pool = [...candidates].sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0));
   const out: string[] = [];
   for (let draw = 0; draw < k && pool.length > 0; draw++) {
     const total = pool.reduce((s, c) => s + c.weight, 0n);
-    const r = BigInt("0x" + createHash("sha256").update(seed).update(String(draw)).digest("hex")) % (total > 0n ? total : 1n);
+    const r =
+      BigInt("0x" + createHash("sha256").update(seed).update(String(draw)).digest("hex")) % (total > 0n ? total : 1n);
     let acc = 0n;
     let pick = pool.length - 1;
     for (let i = 0; i < pool.length; i++) {

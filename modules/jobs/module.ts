@@ -14,7 +14,15 @@ import { codecs } from "./types.js";
 export const jobsBasics: ModuleBasics = {
   name: "jobs",
   defaultGenesis,
-  msgCodecs: [codecs.msgSubmitJob, codecs.msgCancelJob, codecs.msgCommitResult, codecs.msgRevealResult, codecs.msgRevealUnusable, codecs.msgAuditVerdict, msgUpdateParamsCodec] as Codec<unknown>[],
+  msgCodecs: [
+    codecs.msgSubmitJob,
+    codecs.msgCancelJob,
+    codecs.msgCommitResult,
+    codecs.msgRevealResult,
+    codecs.msgRevealUnusable,
+    codecs.msgAuditVerdict,
+    msgUpdateParamsCodec,
+  ] as Codec<unknown>[],
   moduleAccounts: [escrowAccount],
 };
 

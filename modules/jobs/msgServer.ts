@@ -7,7 +7,20 @@ import { jobsErrors } from "./errors.js";
 import { parsePrice, type JobsKeeper } from "./keeper.js";
 import * as lifecycle from "./lifecycle.js";
 import { ruleOf } from "./lifecycle.js";
-import { AuditStatus, codecs, JobState, jobStateNames, UnusableReason, type Input as InputPb, type MsgAuditVerdict, type MsgCancelJob, type MsgCommitResult, type MsgRevealResult, type MsgRevealUnusable, type MsgSubmitJob } from "./types.js";
+import {
+  AuditStatus,
+  codecs,
+  JobState,
+  jobStateNames,
+  UnusableReason,
+  type Input as InputPb,
+  type MsgAuditVerdict,
+  type MsgCancelJob,
+  type MsgCommitResult,
+  type MsgRevealResult,
+  type MsgRevealUnusable,
+  type MsgSubmitJob,
+} from "./types.js";
 
 // tcompute.jobs.v1 messages: submit (the whole maximum payment into escrow, batches split into
 // shards), cancel, commit, reveal (a result, or that the input is unusable), and validators'
@@ -22,16 +35,23 @@ const sealOverhead = 32 + 24 + 16;
 function checkInput(inp: InputPb, i: number, sealed: boolean): void {
   const where = `inputs[${i}]`;
   if (sealed) {
-    if (inp.inline.length > 0 || inp.uri !== "" || (inp.size ?? "0") !== "0" || !hex64.test(inp.sha256)) throw jobsErrors.invalidJob.wrap(`${where}: a sealed job's input carries only the sha256 of the plaintext`);
+    if (inp.inline.length > 0 || inp.uri !== "" || (inp.size ?? "0") !== "0" || !hex64.test(inp.sha256))
+      throw jobsErrors.invalidJob.wrap(`${where}: a sealed job's input carries only the sha256 of the plaintext`);
     return;
   }
   const inline = inp.inline.length > 0;
   const uri = inp.uri !== "";
-  if (inline === uri) throw jobsErrors.invalidJob.wrap(`${where}: give the input inline or as a URI with its sha256, not both or neither`);
-  if (uri && (!hex64.test(inp.sha256) || inp.uri.length > 512)) throw jobsErrors.invalidJob.wrap(`${where}: a URI input needs its sha256 (hex) and at most 512 characters`);
-  if (inline && inp.sha256 !== "" && !hex64.test(inp.sha256)) throw jobsErrors.invalidJob.wrap(`${where}: sha256 must be 64 hex characters`);
+  if (inline === uri)
+    throw jobsErrors.invalidJob.wrap(
+      `${where}: give the input inline or as a URI with its sha256, not both or neither`,
+    );
+  if (uri && (!hex64.test(inp.sha256) || inp.uri.length > 512))
+    throw jobsErrors.invalidJob.wrap(`${where}: a URI input needs its sha256 (hex) and at most 512 characters`);
+  if (inline && inp.sha256 !== "" && !hex64.test(inp.sha256))
+    throw jobsErrors.invalidJob.wrap(`${where}: sha256 must be 64 hex characters`);
   const size = inp.size ?? "0";
-  if (!/^[0-9]{1,13}$/.test(size) || BigInt(size) > 1n << 40n) throw jobsErrors.invalidJob.wrap(`${where}: size is a byte count up to 2^40`);
+  if (!/^[0-9]{1,13}$/.test(size) || BigInt(size) > 1n << 40n)
+    throw jobsErrors.invalidJob.wrap(`${where}: size is a byte count up to 2^40`);
   if (size !== "0" && !uri) throw jobsErrors.invalidJob.wrap(`${where}: only a URI input declares its size`);
 }
 
@@ -69,33 +89,50 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
         validateAddress(s.provider);
         if (seen.has(s.provider)) throw jobsErrors.invalidJob.wrap(`sealed twice for ${s.provider}`);
         seen.add(s.provider);
-        if (s.ciphertext.length <= sealOverhead) throw jobsErrors.invalidJob.wrap("a sealed input is ephemeral key ‖ nonce ‖ box");
+        if (s.ciphertext.length <= sealOverhead)
+          throw jobsErrors.invalidJob.wrap("a sealed input is ephemeral key ‖ nonce ‖ box");
       }
-      if (parsePrice(m.maxPricePerUnit) === null) throw jobsErrors.invalidJob.wrap("max_price_per_unit must be a coin, e.g. 5utcu");
-      if (!/^[1-9][0-9]{0,15}$/.test(m.deadlineBlocks)) throw jobsErrors.invalidJob.wrap("deadline_blocks must be a positive integer");
+      if (parsePrice(m.maxPricePerUnit) === null)
+        throw jobsErrors.invalidJob.wrap("max_price_per_unit must be a coin, e.g. 5utcu");
+      if (!/^[1-9][0-9]{0,15}$/.test(m.deadlineBlocks))
+        throw jobsErrors.invalidJob.wrap("deadline_blocks must be a positive integer");
       if (m.minReputation > 1_000_000) throw jobsErrors.invalidJob.wrap("min_reputation is at most 1000000 (= 1.0)");
     },
     handle(ctx, m) {
       const p = k.params(ctx.store);
       if (m.k < 1 || m.k > p.maxRedundancy) throw jobsErrors.invalidJob.wrap(`k must be 1 to ${p.maxRedundancy}`);
-      if (m.inputs.length > p.maxBatchInputs) throw jobsErrors.invalidJob.wrap(`at most ${p.maxBatchInputs} inputs in one batch`);
+      if (m.inputs.length > p.maxBatchInputs)
+        throw jobsErrors.invalidJob.wrap(`at most ${p.maxBatchInputs} inputs in one batch`);
       if (m.sealed.length > p.maxSealed) throw jobsErrors.invalidJob.wrap(`at most ${p.maxSealed} sealed copies`);
-      if (m.sealed.length > 0 && m.sealed.length < m.k) throw jobsErrors.invalidJob.wrap(`k = ${m.k} needs at least as many sealed copies`);
-      for (const inp of m.inputs) if (inp.inline.length > p.maxInlineInputBytes) throw jobsErrors.inputTooLarge.wrap(`${inp.inline.length} > ${p.maxInlineInputBytes} bytes; pass a URI and sha256 instead`);
-      for (const s of m.sealed) if (s.ciphertext.length > p.maxInlineInputBytes + sealOverhead) throw jobsErrors.inputTooLarge.wrap(`sealed input for ${s.provider} is over ${p.maxInlineInputBytes} bytes`);
-      if (BigInt(m.deadlineBlocks) > p.maxDeadlineBlocks) throw jobsErrors.invalidJob.wrap(`deadline_blocks is at most ${p.maxDeadlineBlocks}`);
+      if (m.sealed.length > 0 && m.sealed.length < m.k)
+        throw jobsErrors.invalidJob.wrap(`k = ${m.k} needs at least as many sealed copies`);
+      for (const inp of m.inputs)
+        if (inp.inline.length > p.maxInlineInputBytes)
+          throw jobsErrors.inputTooLarge.wrap(
+            `${inp.inline.length} > ${p.maxInlineInputBytes} bytes; pass a URI and sha256 instead`,
+          );
+      for (const s of m.sealed)
+        if (s.ciphertext.length > p.maxInlineInputBytes + sealOverhead)
+          throw jobsErrors.inputTooLarge.wrap(`sealed input for ${s.provider} is over ${p.maxInlineInputBytes} bytes`);
+      if (BigInt(m.deadlineBlocks) > p.maxDeadlineBlocks)
+        throw jobsErrors.invalidJob.wrap(`deadline_blocks is at most ${p.maxDeadlineBlocks}`);
       const model = k.registry.getModel(ctx.store, m.model);
       if (model === null) throw jobsErrors.unknownModel.wrap(`${m.model}; register it first or check the hash`);
       const [price, denom] = parsePrice(m.maxPricePerUnit)!;
       const bondDenom = k.denom(ctx.store);
       if (denom !== bondDenom) throw jobsErrors.badDenom.wrap(`prices are in ${bondDenom}`);
       // A job that costs nothing to leave pending could be sent by the thousand (docs/jobs.md, "Matching").
-      if (price < p.minPricePerUnit) throw jobsErrors.priceTooLow.wrap(`${price}${denom} < ${p.minPricePerUnit}${denom} per unit`);
+      if (price < p.minPricePerUnit)
+        throw jobsErrors.priceTooLow.wrap(`${price}${denom} < ${p.minPricePerUnit}${denom} per unit`);
       // Shards of at most max_inputs_per_shard inputs, matched and settled on their own.
       const shards: InputPb[][] = [];
-      for (let i = 0; i < m.inputs.length; i += p.maxInputsPerShard) shards.push(m.inputs.slice(i, i + p.maxInputsPerShard));
+      for (let i = 0; i < m.inputs.length; i += p.maxInputsPerShard)
+        shards.push(m.inputs.slice(i, i + p.maxInputsPerShard));
       const waiting = k.pendingCount(ctx.store, m.requester);
-      if (waiting + shards.length > p.maxPendingPerRequester) throw jobsErrors.tooManyPending.wrap(`${waiting} pending + ${shards.length} new > ${p.maxPendingPerRequester}; wait for some to be matched or cancel them`);
+      if (waiting + shards.length > p.maxPendingPerRequester)
+        throw jobsErrors.tooManyPending.wrap(
+          `${waiting} pending + ${shards.length} new > ${p.maxPendingPerRequester}; wait for some to be matched or cancel them`,
+        );
       const first = k.nextId(ctx.store);
       const ids: string[] = [];
       let total = 0n;
@@ -176,7 +213,10 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       const a = j.assignments.find((x) => x.provider === m.provider);
       if (a === undefined) throw jobsErrors.notAssignee.wrap(`${m.provider} is not assigned to job ${j.id}`);
       if (committed(a)) throw jobsErrors.alreadyCommitted.wrap();
-      if (j.state !== JobState.assigned) throw jobsErrors.windowClosed.wrap(`the commit window of job ${j.id} closed at height ${j.history.find((h) => h.state === JobState.revealing)?.height ?? "?"}`);
+      if (j.state !== JobState.assigned)
+        throw jobsErrors.windowClosed.wrap(
+          `the commit window of job ${j.id} closed at height ${j.history.find((h) => h.state === JobState.revealing)?.height ?? "?"}`,
+        );
       lifecycle.commit(ctx, k, j, m.provider, m.commitment);
       return { typeUrl: codecs.msgCommitResultResponse.typeUrl, value: codecs.msgCommitResultResponse.encode({}) };
     },
@@ -199,10 +239,17 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       const rule = ruleOf(k, ctx, j);
       const sketch = sketchFromPb(m.sketch!, rule.sketchSize);
       if (typeof sketch === "string") throw jobsErrors.invalidResult.wrap(sketch);
-      if (sketch.components.length !== rule.sketchSize) throw jobsErrors.invalidResult.wrap(`this model's sketches have ${rule.sketchSize} components`);
+      if (sketch.components.length !== rule.sketchSize)
+        throw jobsErrors.invalidResult.wrap(`this model's sketches have ${rule.sketchSize} components`);
       const expected = commitmentOf(j.id.toString(), m.provider, m.salt, m.digest, sketch);
-      if (Buffer.compare(Buffer.from(expected), Buffer.from(a.commitment)) !== 0) throw jobsErrors.commitmentMismatch.wrap("salt, digest or sketch differ from what was committed");
-      lifecycle.reveal(ctx, k, j, m.provider, { kind: "result", digest: m.digest, sketch: m.sketch!, outputUri: m.outputUri });
+      if (Buffer.compare(Buffer.from(expected), Buffer.from(a.commitment)) !== 0)
+        throw jobsErrors.commitmentMismatch.wrap("salt, digest or sketch differ from what was committed");
+      lifecycle.reveal(ctx, k, j, m.provider, {
+        kind: "result",
+        digest: m.digest,
+        sketch: m.sketch!,
+        outputUri: m.outputUri,
+      });
       return { typeUrl: codecs.msgRevealResultResponse.typeUrl, value: codecs.msgRevealResultResponse.encode({}) };
     },
   };
@@ -215,7 +262,8 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
     if (a === undefined) throw jobsErrors.notAssignee.wrap(`${provider} is not assigned to job ${j.id}`);
     if (!committed(a)) throw jobsErrors.noCommitment.wrap("commit first, within the commit window");
     if (answered(a)) throw jobsErrors.alreadyRevealed.wrap();
-    if (j.state === JobState.assigned) throw jobsErrors.windowClosed.wrap("reveals open once every assignee committed or the commit window ended");
+    if (j.state === JobState.assigned)
+      throw jobsErrors.windowClosed.wrap("reveals open once every assignee committed or the commit window ended");
     if (j.state !== JobState.revealing) throw jobsErrors.windowClosed.wrap(`the reveal window of job ${j.id} is over`);
     return { j, a };
   }
@@ -230,14 +278,20 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       validateAddress(m.provider);
       checkId(m.jobId);
       if (m.salt.length !== 32) throw jobsErrors.invalidResult.wrap("the salt is 32 bytes");
-      if (!Number.isInteger(m.reason) || m.reason < UnusableReason.unreachable || m.reason > UnusableReason.unopenable) throw jobsErrors.invalidResult.wrap("reason must be one of UNUSABLE_REASON_UNREACHABLE (1) to UNUSABLE_REASON_UNOPENABLE (6)");
+      if (!Number.isInteger(m.reason) || m.reason < UnusableReason.unreachable || m.reason > UnusableReason.unopenable)
+        throw jobsErrors.invalidResult.wrap(
+          "reason must be one of UNUSABLE_REASON_UNREACHABLE (1) to UNUSABLE_REASON_UNOPENABLE (6)",
+        );
     },
     handle(ctx, m) {
       const { j, a } = revealing(ctx, m.jobId, m.provider);
-      if (m.inputIndex >= j.inputs.length) throw jobsErrors.invalidResult.wrap(`job ${j.id} has ${j.inputs.length} input(s)`);
-      if (m.reason === UnusableReason.unopenable && j.sealed.length === 0) throw jobsErrors.invalidResult.wrap("only a sealed job's input can be unopenable");
+      if (m.inputIndex >= j.inputs.length)
+        throw jobsErrors.invalidResult.wrap(`job ${j.id} has ${j.inputs.length} input(s)`);
+      if (m.reason === UnusableReason.unopenable && j.sealed.length === 0)
+        throw jobsErrors.invalidResult.wrap("only a sealed job's input can be unopenable");
       const expected = unusableCommitmentOf(j.id.toString(), m.provider, m.salt, m.reason, m.inputIndex);
-      if (Buffer.compare(Buffer.from(expected), Buffer.from(a.commitment)) !== 0) throw jobsErrors.commitmentMismatch.wrap("salt, reason or input index differ from what was committed");
+      if (Buffer.compare(Buffer.from(expected), Buffer.from(a.commitment)) !== 0)
+        throw jobsErrors.commitmentMismatch.wrap("salt, reason or input index differ from what was committed");
       lifecycle.reveal(ctx, k, j, m.provider, { kind: "unusable", reason: m.reason, inputIndex: m.inputIndex });
       return { typeUrl: codecs.msgRevealUnusableResponse.typeUrl, value: codecs.msgRevealUnusableResponse.encode({}) };
     },
@@ -250,10 +304,12 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
     validateBasic(m) {
       validateAddress(m.validator, bech32Prefix.validator);
       checkId(m.jobId);
-      if (!m.unable && (m.sketch === null || m.digest.length !== 32)) throw jobsErrors.invalidResult.wrap("a verdict carries the validator's sketch and digest, or unable");
+      if (!m.unable && (m.sketch === null || m.digest.length !== 32))
+        throw jobsErrors.invalidResult.wrap("a verdict carries the validator's sketch and digest, or unable");
     },
     handle(ctx, m) {
-      if (k.staking.lastPower(ctx.store, m.validator) === 0n) throw jobsErrors.notValidator.wrap(`${m.validator} has no voting power`);
+      if (k.staking.lastPower(ctx.store, m.validator) === 0n)
+        throw jobsErrors.notValidator.wrap(`${m.validator} has no voting power`);
       const j = mustGetJob(k, ctx, m.jobId);
       if (j.audit !== AuditStatus.open) throw jobsErrors.notAudited.wrap(`job ${j.id}`);
       if (j.verdicts.some((v) => v.validator === m.validator)) throw jobsErrors.alreadyVoted.wrap();
@@ -261,7 +317,13 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
         const s = sketchFromPb(m.sketch!, ruleOf(k, ctx, j).sketchSize);
         if (typeof s === "string") throw jobsErrors.invalidResult.wrap(s);
       }
-      lifecycle.addVerdict(ctx, k, j, { validator: m.validator, sketch: m.unable ? null : m.sketch, digest: m.digest, unable: m.unable, height: ctx.height });
+      lifecycle.addVerdict(ctx, k, j, {
+        validator: m.validator,
+        sketch: m.unable ? null : m.sketch,
+        digest: m.digest,
+        unable: m.unable,
+        height: ctx.height,
+      });
       return { typeUrl: codecs.msgAuditVerdictResponse.typeUrl, value: codecs.msgAuditVerdictResponse.encode({}) };
     },
   };

@@ -63,23 +63,42 @@ export function defaultParams(): JobsParams {
 export function validateParams(p: JobsParams): void {
   const bad = (m: string) => jobsErrors.invalidParams.wrap(m);
   const ppm = (n: number) => Number.isSafeInteger(n) && n >= 0 && n <= 1_000_000;
-  if (!Number.isSafeInteger(p.maxInlineInputBytes) || p.maxInlineInputBytes < 1 || p.maxInlineInputBytes > 1 << 20) throw bad("max_inline_input_bytes must be 1 to 1 MiB");
+  if (!Number.isSafeInteger(p.maxInlineInputBytes) || p.maxInlineInputBytes < 1 || p.maxInlineInputBytes > 1 << 20)
+    throw bad("max_inline_input_bytes must be 1 to 1 MiB");
   if (p.maxRedundancy < 1 || p.maxRedundancy > 15) throw bad("max_redundancy must be 1 to 15");
   if (p.maxMatchesPerBlock < 1 || p.maxMatchesPerBlock > 10_000) throw bad("max_matches_per_block must be 1 to 10000");
-  if ([p.maxDeadlineBlocks, p.commitWindow, p.revealWindow, p.auditWindow, p.retentionBlocks].some((b) => b < 1n || b > 1_000_000n)) throw bad("deadlines, windows and retention must be 1 to 1000000 blocks");
-  if (p.maxInputsPerShard < 1 || p.maxBatchInputs < 1 || p.maxBatchInputs > 100_000) throw bad("max_inputs_per_shard must be positive and max_batch_inputs 1 to 100000");
+  if (
+    [p.maxDeadlineBlocks, p.commitWindow, p.revealWindow, p.auditWindow, p.retentionBlocks].some(
+      (b) => b < 1n || b > 1_000_000n,
+    )
+  )
+    throw bad("deadlines, windows and retention must be 1 to 1000000 blocks");
+  if (p.maxInputsPerShard < 1 || p.maxBatchInputs < 1 || p.maxBatchInputs > 100_000)
+    throw bad("max_inputs_per_shard must be positive and max_batch_inputs 1 to 100000");
   if (p.maxSealed < 1 || p.maxSealed > 64) throw bad("max_sealed must be 1 to 64");
-  for (const [n, f] of [["slash_fraction_wrong_result", p.slashFractionWrongResult], ["slash_fraction_no_show", p.slashFractionNoShow], ["slash_fraction_fraud", p.slashFractionFraud]] as const) {
+  for (const [n, f] of [
+    ["slash_fraction_wrong_result", p.slashFractionWrongResult],
+    ["slash_fraction_no_show", p.slashFractionNoShow],
+    ["slash_fraction_fraud", p.slashFractionFraud],
+  ] as const) {
     if (f < 0n || f > decOne) throw bad(`${n} must be between 0 and 1`);
   }
-  if (!ppm(p.auditRatePpm) || !ppm(p.auditRateSinglePpm) || !ppm(p.auditRateLowReputationPpm)) throw bad("audit rates are parts per million, 0 to 1000000");
-  if (p.minPricePerUnit < 1n) throw bad("min_price_per_unit must be positive (a free job costs nothing to leave pending)");
+  if (!ppm(p.auditRatePpm) || !ppm(p.auditRateSinglePpm) || !ppm(p.auditRateLowReputationPpm))
+    throw bad("audit rates are parts per million, 0 to 1000000");
+  if (p.minPricePerUnit < 1n)
+    throw bad("min_price_per_unit must be positive (a free job costs nothing to leave pending)");
   const intIn = (n: number, lo: number, hi: number) => Number.isSafeInteger(n) && n >= lo && n <= hi;
   if (!intIn(p.maxPendingPerRequester, 1, 1_000_000)) throw bad("max_pending_per_requester must be 1 to 1000000");
   if (!intIn(p.maxMatchScansPerBlock, 1, 100_000)) throw bad("max_match_scans_per_block must be 1 to 100000");
   if (!intIn(p.maxMissesPerRequester, 1, 10_000)) throw bad("max_misses_per_requester must be 1 to 10000");
-  if (p.unusableFeeFraction < 0n || p.unusableFeeFraction >= decOne / 2n) throw bad("unusable_fee_fraction must be at least 0 and below 0.5");
-  if (!Number.isSafeInteger(p.unusableFeeMinReporters) || p.unusableFeeMinReporters < 1 || p.unusableFeeMinReporters > 15) throw bad("unusable_fee_min_reporters must be 1 to 15");
+  if (p.unusableFeeFraction < 0n || p.unusableFeeFraction >= decOne / 2n)
+    throw bad("unusable_fee_fraction must be at least 0 and below 0.5");
+  if (
+    !Number.isSafeInteger(p.unusableFeeMinReporters) ||
+    p.unusableFeeMinReporters < 1 ||
+    p.unusableFeeMinReporters > 15
+  )
+    throw bad("unusable_fee_min_reporters must be 1 to 15");
 }
 
 export function paramsToPb(p: JobsParams): JobsParamsPb {
@@ -142,7 +161,10 @@ export function paramsFromPb(p: JobsParamsPb): JobsParams {
     auditRateLowReputationPpm: p.auditRateLowReputationPpm,
     retentionBlocks: int(p.retentionBlocks || "0", "retention_blocks"),
     // Absent (a genesis written before these params existed): the defaults.
-    minPricePerUnit: p.minPricePerUnit === "" || p.minPricePerUnit === undefined ? d.minPricePerUnit : int(p.minPricePerUnit, "min_price_per_unit"),
+    minPricePerUnit:
+      p.minPricePerUnit === "" || p.minPricePerUnit === undefined
+        ? d.minPricePerUnit
+        : int(p.minPricePerUnit, "min_price_per_unit"),
     maxPendingPerRequester: p.maxPendingPerRequester || d.maxPendingPerRequester,
     maxMatchScansPerBlock: p.maxMatchScansPerBlock || d.maxMatchScansPerBlock,
     maxMissesPerRequester: p.maxMissesPerRequester || d.maxMissesPerRequester,

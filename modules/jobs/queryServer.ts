@@ -10,7 +10,12 @@ import { codecs, type JobState } from "./types.js";
 
 // tcompute.jobs.v1.Query paths. Lists are paginated the Cosmos way (key or offset, limit).
 
-function listed(k: JobsKeeper, store: KVStore, index: Parameters<JobsKeeper["jobsPage"]>[1], req: PageRequestPb | null): Uint8Array {
+function listed(
+  k: JobsKeeper,
+  store: KVStore,
+  index: Parameters<JobsKeeper["jobsPage"]>[1],
+  req: PageRequestPb | null,
+): Uint8Array {
   const { page, pagination } = k.jobsPage(store, index, pageRequestFromPb(req));
   return codecs.queryJobsResponse.encode({ jobs: page.map(jobToPb), pagination: pageResponseToPb(pagination) });
 }
@@ -28,7 +33,8 @@ export function jobsQueries(k: JobsKeeper): Record<string, QueryHandler> {
       const n = checkId(id);
       const job = k.getJob(ctx.store, n);
       if (job === null) {
-        if (k.getReceipt(ctx.store, n) !== null) throw jobsErrors.jobPruned.wrap(`job ${id}: query /tcompute.jobs.v1.Query/Receipt`);
+        if (k.getReceipt(ctx.store, n) !== null)
+          throw jobsErrors.jobPruned.wrap(`job ${id}: query /tcompute.jobs.v1.Query/Receipt`);
         throw jobsErrors.jobNotFound.wrap(id);
       }
       return codecs.queryJobResponse.encode({ job: jobToPb(job) });
@@ -49,14 +55,17 @@ export function jobsQueries(k: JobsKeeper): Record<string, QueryHandler> {
     },
     [`${base}/JobsByState`]: (ctx, data) => {
       const req = codecs.queryJobsByStateRequest.decode(data);
-      if (!Number.isInteger(req.state) || req.state < 1 || req.state > 9) throw jobsErrors.invalidJob.wrap("state must be 1 (pending) to 9 (unusable)");
+      if (!Number.isInteger(req.state) || req.state < 1 || req.state > 9)
+        throw jobsErrors.invalidJob.wrap("state must be 1 (pending) to 9 (unusable)");
       return listed(k, ctx.store, { state: req.state as JobState }, req.pagination);
     },
     [`${base}/Params`]: (ctx) => codecs.queryParamsResponse.encode({ params: paramsToPb(k.params(ctx.store)) }),
     [`${base}/Escrow`]: (ctx) => codecs.queryEscrowResponse.encode({ total: k.escrowTotal(ctx.store).toString() }),
     [`${base}/RequesterRecord`]: (ctx, data) => {
       const { requester } = codecs.queryRequesterRecordRequest.decode(data);
-      return codecs.queryRequesterRecordResponse.encode({ record: k.requesterRecord(ctx.store, validateAddress(requester)) });
+      return codecs.queryRequesterRecordResponse.encode({
+        record: k.requesterRecord(ctx.store, validateAddress(requester)),
+      });
     },
     [`${base}/AuditStats`]: (ctx, data) => {
       const { validator } = codecs.queryAuditStatsRequest.decode(data);

@@ -44,9 +44,15 @@ export function revealedSketches(j: Job, rule: ComparisonRule): Array<Sketch | n
 }
 
 export function settlementVerdict(j: Job, rule: ComparisonRule): SettlementVerdict {
-  const noShow = (a: Assignment): AssigneeVerdict | null => (answered(a) ? null : { kind: "noShow", reason: committed(a) ? "committed and never revealed" : "never committed" });
+  const noShow = (a: Assignment): AssigneeVerdict | null =>
+    answered(a) ? null : { kind: "noShow", reason: committed(a) ? "committed and never revealed" : "never committed" };
   const unusable = j.assignments.filter(reportedUnusable).length;
-  if (unusable * 2 > j.k) return { kind: "unusable", reporters: unusable, assignees: j.assignments.map((a) => noShow(a) ?? { kind: "unusable" }) };
+  if (unusable * 2 > j.k)
+    return {
+      kind: "unusable",
+      reporters: unusable,
+      assignees: j.assignments.map((a) => noShow(a) ?? { kind: "unusable" }),
+    };
   const base = j.assignments.map((a) => noShow(a) ?? ({ kind: "none" } as const));
   const sketches = revealedSketches(j, rule);
   if (!sketches.some((s) => s !== null)) return { kind: "failed", assignees: base };
@@ -57,7 +63,8 @@ export function settlementVerdict(j: Job, rule: ComparisonRule): SettlementVerdi
     const ns = noShow(a);
     if (ns !== null) return ns;
     // The majority fetched, verified and ran the same input: a false (or lazy) report.
-    if (reportedUnusable(a)) return { kind: "rejected", reason: "reported the input unusable; the majority computed a result" };
+    if (reportedUnusable(a))
+      return { kind: "rejected", reason: "reported the input unusable; the majority computed a result" };
     if (!revealed(a)) return { kind: "none" };
     return win.has(i) ? { kind: "accepted" } : { kind: "rejected", reason: "result outside the agreeing majority" };
   });

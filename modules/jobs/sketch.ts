@@ -35,7 +35,9 @@ export interface Sketch {
  * of byte i >> 3) for projection j. One extendable-output hash instead of one hash per 32 bytes.
  */
 function signBits(jobId: string, size: number, n: number): Uint8Array {
-  return createHash("shake256", { outputLength: size * Math.ceil(n / 8) }).update(`tcompute/sketch/v2/${jobId}`).digest();
+  return createHash("shake256", { outputLength: size * Math.ceil(n / 8) })
+    .update(`tcompute/sketch/v2/${jobId}`)
+    .digest();
 }
 
 /** signTable[(byte << 3) | i] = +1 if bit i of byte is set, else −1. */
@@ -70,7 +72,15 @@ export function computeSketch(jobId: string, output: ArrayLike<number>, rule: Co
     let i = 0;
     for (let k = base; i < whole; k++, i += 8) {
       const o = bits[k]! << 3;
-      s += x[i]! * t[o]! + x[i + 1]! * t[o + 1]! + x[i + 2]! * t[o + 2]! + x[i + 3]! * t[o + 3]! + x[i + 4]! * t[o + 4]! + x[i + 5]! * t[o + 5]! + x[i + 6]! * t[o + 6]! + x[i + 7]! * t[o + 7]!;
+      s +=
+        x[i]! * t[o]! +
+        x[i + 1]! * t[o + 1]! +
+        x[i + 2]! * t[o + 2]! +
+        x[i + 3]! * t[o + 3]! +
+        x[i + 4]! * t[o + 4]! +
+        x[i + 5]! * t[o + 5]! +
+        x[i + 6]! * t[o + 6]! +
+        x[i + 7]! * t[o + 7]!;
     }
     for (; i < n; i++) s += x[i]! * t[(bits[base + (i >> 3)]! << 3) | (i & 7)]!;
     // NaN or ±Infinity anywhere makes some projection non-finite (+∞ − ∞ is NaN).
@@ -94,7 +104,8 @@ export function computeSketch(jobId: string, output: ArrayLike<number>, rule: Co
 
 /** Whether two sketches agree under the rule: integer arithmetic only (runs in consensus). */
 export function sketchesAgree(a: Sketch, b: Sketch, rule: ComparisonRule): boolean {
-  if (a.length !== b.length || a.components.length !== rule.sketchSize || b.components.length !== rule.sketchSize) return false;
+  if (a.length !== b.length || a.components.length !== rule.sketchSize || b.components.length !== rule.sketchSize)
+    return false;
   const tol = BigInt(rule.tolerance);
   for (let j = 0; j < rule.sketchSize; j++) {
     const d = a.components[j]! - b.components[j]!;
@@ -112,7 +123,11 @@ export function sketchesAgree(a: Sketch, b: Sketch, rule: ComparisonRule): boole
  * such set wins (ties: the lowest index), and it is accepted only as a strict majority of k.
  * Returns the indices of the winners, or null when there is no majority.
  */
-export function majorityGroup(sketches: ReadonlyArray<Sketch | null>, k: number, rule: ComparisonRule): number[] | null {
+export function majorityGroup(
+  sketches: ReadonlyArray<Sketch | null>,
+  k: number,
+  rule: ComparisonRule,
+): number[] | null {
   let best: number[] = [];
   for (let i = 0; i < sketches.length; i++) {
     const si = sketches[i];

@@ -6,25 +6,69 @@ import { codec } from "../sdk/proto.js";
 const file = "jobs/v1/jobs.proto";
 const pkg = "tcompute.jobs.v1";
 
-export const JobState = { unspecified: 0, pending: 1, assigned: 2, settled: 3, failed: 4, expired: 5, cancelled: 6, revealing: 7, auditing: 8, unusable: 9 } as const;
+export const JobState = {
+  unspecified: 0,
+  pending: 1,
+  assigned: 2,
+  settled: 3,
+  failed: 4,
+  expired: 5,
+  cancelled: 6,
+  revealing: 7,
+  auditing: 8,
+  unusable: 9,
+} as const;
 export type JobState = (typeof JobState)[keyof typeof JobState];
-export const jobStateNames: Record<number, string> = { 0: "unspecified", 1: "pending", 2: "assigned", 3: "settled", 4: "failed", 5: "expired", 6: "cancelled", 7: "revealing", 8: "auditing", 9: "unusable" };
+export const jobStateNames: Record<number, string> = {
+  0: "unspecified",
+  1: "pending",
+  2: "assigned",
+  3: "settled",
+  4: "failed",
+  5: "expired",
+  6: "cancelled",
+  7: "revealing",
+  8: "auditing",
+  9: "unusable",
+};
 
 export const Outcome = { unspecified: 0, accepted: 1, rejected: 2, noShow: 3, fraud: 4, unusable: 5 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
 /** Why a worker could not use an input (MsgRevealUnusable). */
-export const UnusableReason = { unspecified: 0, unreachable: 1, tooLarge: 2, hashMismatch: 3, undecodable: 4, refused: 5, unopenable: 6 } as const;
+export const UnusableReason = {
+  unspecified: 0,
+  unreachable: 1,
+  tooLarge: 2,
+  hashMismatch: 3,
+  undecodable: 4,
+  refused: 5,
+  unopenable: 6,
+} as const;
 export type UnusableReason = (typeof UnusableReason)[keyof typeof UnusableReason];
-export const unusableReasonNames: Record<number, string> = { 0: "unspecified", 1: "unreachable", 2: "too_large", 3: "hash_mismatch", 4: "undecodable", 5: "refused", 6: "unopenable" };
+export const unusableReasonNames: Record<number, string> = {
+  0: "unspecified",
+  1: "unreachable",
+  2: "too_large",
+  3: "hash_mismatch",
+  4: "undecodable",
+  5: "refused",
+  6: "unopenable",
+};
 
 export const AuditStatus = { none: 0, open: 1, confirmed: 2, rejected: 3, inconclusive: 4 } as const;
 export type AuditStatus = (typeof AuditStatus)[keyof typeof AuditStatus];
 
 /** Open jobs hold escrow; final ones never change again (only audits and pruning touch them). */
-export const isOpen = (s: JobState) => s === JobState.pending || s === JobState.assigned || s === JobState.revealing || s === JobState.auditing;
+export const isOpen = (s: JobState) =>
+  s === JobState.pending || s === JobState.assigned || s === JobState.revealing || s === JobState.auditing;
 /** A job in a final state (what clients wait for). */
-export const isFinal = (s: JobState) => s === JobState.settled || s === JobState.failed || s === JobState.expired || s === JobState.cancelled || s === JobState.unusable;
+export const isFinal = (s: JobState) =>
+  s === JobState.settled ||
+  s === JobState.failed ||
+  s === JobState.expired ||
+  s === JobState.cancelled ||
+  s === JobState.unusable;
 
 export interface Transition {
   height: string;
@@ -240,12 +284,16 @@ export const codecs = {
   queryJobResponse: c<{ job: Job | null }>("QueryJobResponse"),
   queryReceiptRequest: c<{ id: string }>("QueryReceiptRequest"),
   queryReceiptResponse: c<{ receipt: Receipt | null }>("QueryReceiptResponse"),
-  queryJobsByRequesterRequest: c<{ requester: string; pagination: PageRequestPb | null }>("QueryJobsByRequesterRequest"),
+  queryJobsByRequesterRequest: c<{ requester: string; pagination: PageRequestPb | null }>(
+    "QueryJobsByRequesterRequest",
+  ),
   queryJobsByProviderRequest: c<{ provider: string; pagination: PageRequestPb | null }>("QueryJobsByProviderRequest"),
   queryJobsByStateRequest: c<{ state: JobState; pagination: PageRequestPb | null }>("QueryJobsByStateRequest"),
   queryJobsResponse: c<{ jobs: Job[]; pagination: PageResponsePb | null }>("QueryJobsResponse"),
   queryParamsResponse: c<{ params: JobsParamsPb | null }>("QueryParamsResponse"),
   queryEscrowResponse: c<{ total: string }>("QueryEscrowResponse"),
   queryAuditStatsRequest: c<{ validator: string }>("QueryAuditStatsRequest"),
-  queryAuditStatsResponse: c<{ stats: { validator: string; verdicts: string } | null; auditsOpened: string }>("QueryAuditStatsResponse"),
+  queryAuditStatsResponse: c<{ stats: { validator: string; verdicts: string } | null; auditsOpened: string }>(
+    "QueryAuditStatsResponse",
+  ),
 };

@@ -6,7 +6,10 @@ import { paramsFromPb, validateParams, writeParams } from "./params.js";
 import type { JobsParamsPb } from "./types.js";
 
 const file = "jobs/v1/jobs.proto";
-export const msgUpdateParamsCodec = codec<{ authority: string; params: JobsParamsPb | null }>(file, "tcompute.jobs.v1.MsgUpdateParams");
+export const msgUpdateParamsCodec = codec<{ authority: string; params: JobsParamsPb | null }>(
+  file,
+  "tcompute.jobs.v1.MsgUpdateParams",
+);
 const responseCodec = codec<Record<string, never>>(file, "tcompute.jobs.v1.MsgUpdateParamsResponse");
 
 /** tcompute.jobs.v1.MsgUpdateParams through governance: jobs opened after it use the new params. */

@@ -4,7 +4,14 @@ import { asArray, asObject, asString, asUint, field, optField } from "../sdk/jso
 import { jsonCodec } from "../sdk/proto.js";
 import { registryErrors } from "./errors.js";
 import type { RegistryKeeper } from "./keeper.js";
-import { defaultParams, paramsToJson, ruleOutOfBounds, validateParams, writeParams, type RegistryParams } from "./params.js";
+import {
+  defaultParams,
+  paramsToJson,
+  ruleOutOfBounds,
+  validateParams,
+  writeParams,
+  type RegistryParams,
+} from "./params.js";
 import { codecs, ProviderStatus, type Model, type Provider } from "./types.js";
 
 const file = "registry/v1/registry.proto";
@@ -26,14 +33,22 @@ export function parseGenesis(json: unknown): RegistryGenesis {
   const p = asObject(field(o, "params", "registry"), "registry.params");
   const d = defaultParams();
   // Params added after the first genesis files: absent means the default.
-  const opt = (key: string, dflt: bigint) => (optField(p, key) === undefined ? dflt : asUint(field(p, key, "registry.params"), `registry.params.${key}`));
+  const opt = (key: string, dflt: bigint) =>
+    optField(p, key) === undefined ? dflt : asUint(field(p, key, "registry.params"), `registry.params.${key}`);
   const params: RegistryParams = {
     minProviderBond: asUint(field(p, "min_provider_bond", "registry.params"), "registry.params.min_provider_bond"),
     bondDenom: asString(field(p, "bond_denom", "registry.params"), "registry.params.bond_denom"),
-    maxModelsPerProvider: Number(asUint(field(p, "max_models_per_provider", "registry.params"), "registry.params.max_models_per_provider")),
-    maxGpusPerProvider: Number(asUint(field(p, "max_gpus_per_provider", "registry.params"), "registry.params.max_gpus_per_provider")),
+    maxModelsPerProvider: Number(
+      asUint(field(p, "max_models_per_provider", "registry.params"), "registry.params.max_models_per_provider"),
+    ),
+    maxGpusPerProvider: Number(
+      asUint(field(p, "max_gpus_per_provider", "registry.params"), "registry.params.max_gpus_per_provider"),
+    ),
     maxSlots: Number(asUint(field(p, "max_slots", "registry.params"), "registry.params.max_slots")),
-    providerUnbondingSeconds: asUint(field(p, "provider_unbonding_seconds", "registry.params"), "registry.params.provider_unbonding_seconds"),
+    providerUnbondingSeconds: asUint(
+      field(p, "provider_unbonding_seconds", "registry.params"),
+      "registry.params.provider_unbonding_seconds",
+    ),
     faultJailBlocks: opt("fault_jail_blocks", d.faultJailBlocks),
     minSketchSize: Number(opt("min_sketch_size", BigInt(d.minSketchSize))),
     maxSketchSize: Number(opt("max_sketch_size", BigInt(d.maxSketchSize))),
@@ -42,15 +57,19 @@ export function parseGenesis(json: unknown): RegistryGenesis {
     maxComputeUnits: opt("max_compute_units", d.maxComputeUnits),
   };
   validateParams(params);
-  const models = asArray(optField(o, "models") ?? [], "registry.models").map((m, i) => codecs.model.decode(modelJson.fromJson(m, `registry.models[${i}]`)));
+  const models = asArray(optField(o, "models") ?? [], "registry.models").map((m, i) =>
+    codecs.model.decode(modelJson.fromJson(m, `registry.models[${i}]`)),
+  );
   const hashes = new Set<string>();
   const names = new Set<string>();
   for (const m of models) {
-    if (!/^[0-9a-f]{64}$/.test(m.hash)) throw registryErrors.invalidModel.wrap(`genesis model hash ${JSON.stringify(m.hash)}`);
+    if (!/^[0-9a-f]{64}$/.test(m.hash))
+      throw registryErrors.invalidModel.wrap(`genesis model hash ${JSON.stringify(m.hash)}`);
     validateAddress(m.owner);
     // Names are per owner: the same name under two owners is two models.
     const scoped = `${m.owner}/${m.name}`;
-    if (hashes.has(m.hash) || names.has(scoped)) throw registryErrors.modelExists.wrap(`${scoped} (${m.hash}) twice in genesis`);
+    if (hashes.has(m.hash) || names.has(scoped))
+      throw registryErrors.modelExists.wrap(`${scoped} (${m.hash}) twice in genesis`);
     hashes.add(m.hash);
     names.add(scoped);
     // A model's rule is held to the params as a registration is (genesis validates as MsgRegisterModel does).
@@ -58,19 +77,25 @@ export function parseGenesis(json: unknown): RegistryGenesis {
     try {
       units = BigInt(m.computeUnits);
     } catch {
-      throw registryErrors.invalidModel.wrap(`genesis model ${scoped}: compute_units ${JSON.stringify(m.computeUnits)}`);
+      throw registryErrors.invalidModel.wrap(
+        `genesis model ${scoped}: compute_units ${JSON.stringify(m.computeUnits)}`,
+      );
     }
     const bad = ruleOutOfBounds(params, m.rule, units);
     if (bad !== null) throw registryErrors.invalidModel.wrap(`genesis model ${scoped}: ${bad}`);
   }
-  const providers = asArray(optField(o, "providers") ?? [], "registry.providers").map((x, i) => codecs.provider.decode(providerJson.fromJson(x, `registry.providers[${i}]`)));
+  const providers = asArray(optField(o, "providers") ?? [], "registry.providers").map((x, i) =>
+    codecs.provider.decode(providerJson.fromJson(x, `registry.providers[${i}]`)),
+  );
   const owners = new Set<string>();
   for (const pr of providers) {
     validateAddress(pr.owner);
     if (owners.has(pr.owner)) throw registryErrors.providerExists.wrap(`${pr.owner} twice in genesis`);
     owners.add(pr.owner);
-    for (const h of pr.models) if (!hashes.has(h)) throw registryErrors.modelNotFound.wrap(`provider ${pr.owner} serves unknown model ${h}`);
-    if (pr.status === ProviderStatus.unspecified) throw registryErrors.invalidProvider.wrap(`provider ${pr.owner} has no status`);
+    for (const h of pr.models)
+      if (!hashes.has(h)) throw registryErrors.modelNotFound.wrap(`provider ${pr.owner} serves unknown model ${h}`);
+    if (pr.status === ProviderStatus.unspecified)
+      throw registryErrors.invalidProvider.wrap(`provider ${pr.owner} has no status`);
   }
   return { params, models, providers };
 }

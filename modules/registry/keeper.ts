@@ -109,7 +109,13 @@ export class RegistryKeeper {
   setStatus(ctx: Context, p: Provider, status: ProviderStatus, reason: string): void {
     p.status = status;
     this.setProvider(ctx.store, p, p.models);
-    ctx.events.emit(event(registryEvents.providerStatus, [["provider", p.owner], ["status", String(status)], ["reason", reason]]));
+    ctx.events.emit(
+      event(registryEvents.providerStatus, [
+        ["provider", p.owner],
+        ["status", String(status)],
+        ["reason", reason],
+      ]),
+    );
   }
 
   // ---- penalties (docs/jobs.md, "Provider status") ----
@@ -119,13 +125,18 @@ export class RegistryKeeper {
    * slashable and it takes no jobs anyway); saves the provider either way.
    */
   private jail(ctx: Context, p: Provider, reason: string): void {
-    if (p.status === ProviderStatus.active || p.status === ProviderStatus.paused) this.setStatus(ctx, p, ProviderStatus.jailed, reason);
+    if (p.status === ProviderStatus.active || p.status === ProviderStatus.paused)
+      this.setStatus(ctx, p, ProviderStatus.jailed, reason);
     else this.setProvider(ctx.store, p, p.models);
   }
 
   /** Ends a jail whose last hold just cleared by its own rule (bond restored, challenge passed). */
   liftIfClear(ctx: Context, p: Provider, reason: string): boolean {
-    if (p.status !== ProviderStatus.jailed || jailHolds(p, ctx.height, this.params(ctx.store).minProviderBond).length > 0) return false;
+    if (
+      p.status !== ProviderStatus.jailed ||
+      jailHolds(p, ctx.height, this.params(ctx.store).minProviderBond).length > 0
+    )
+      return false;
     this.setStatus(ctx, p, ProviderStatus.active, reason);
     return true;
   }
@@ -136,7 +147,13 @@ export class RegistryKeeper {
    * Burns `fraction` (18-decimal) of a provider's bond, also while it unbonds; a provider left
    * below the minimum bond is jailed (no new jobs) until the bond is restored.
    */
-  slashProviderBond(ctx: Context, owner: string, fraction: bigint, reason: string, beneficiary?: { address: string; cap: bigint }): bigint {
+  slashProviderBond(
+    ctx: Context,
+    owner: string,
+    fraction: bigint,
+    reason: string,
+    beneficiary?: { address: string; cap: bigint },
+  ): bigint {
     const p = this.getProvider(ctx.store, owner);
     if (p === null || fraction <= 0n) return 0n;
     const bond = BigInt(p.bond);
@@ -144,11 +161,19 @@ export class RegistryKeeper {
     if (cut === 0n) return 0n;
     const params = this.params(ctx.store);
     // A fraud slash compensates the requester first (up to what it lost); the rest is burned.
-    const paidOut = beneficiary === undefined ? 0n : cut < beneficiary.cap ? cut : beneficiary.cap > 0n ? beneficiary.cap : 0n;
-    if (paidOut > 0n) this.bank.transfer(ctx, this.bondPool(), beneficiary!.address, [{ denom: params.bondDenom, amount: paidOut }]);
+    const paidOut =
+      beneficiary === undefined ? 0n : cut < beneficiary.cap ? cut : beneficiary.cap > 0n ? beneficiary.cap : 0n;
+    if (paidOut > 0n)
+      this.bank.transfer(ctx, this.bondPool(), beneficiary!.address, [{ denom: params.bondDenom, amount: paidOut }]);
     if (cut > paidOut) this.bank.burn(ctx, providerBondsPoolName, [{ denom: params.bondDenom, amount: cut - paidOut }]);
     p.bond = (bond - cut).toString();
-    ctx.events.emit(event(registryEvents.providerSlashed, [["provider", owner], ["amount", `${cut}${params.bondDenom}`], ["reason", reason]]));
+    ctx.events.emit(
+      event(registryEvents.providerSlashed, [
+        ["provider", owner],
+        ["amount", `${cut}${params.bondDenom}`],
+        ["reason", reason],
+      ]),
+    );
     if (bond - cut < params.minProviderBond) this.jail(ctx, p, "bond below minimum");
     else this.setProvider(ctx.store, p, p.models);
     return cut;
@@ -177,7 +202,12 @@ export class RegistryKeeper {
     if (p === null) return;
     if (passed) p.challengesPassed += 1;
     else p.challengesFailed += 1;
-    ctx.events.emit(event(registryEvents.challenge, [["provider", owner], ["passed", String(passed)]]));
+    ctx.events.emit(
+      event(registryEvents.challenge, [
+        ["provider", owner],
+        ["passed", String(passed)],
+      ]),
+    );
     if (!passed) {
       p.challengeHold = true;
       this.jail(ctx, p, "failed a capability challenge");
@@ -190,7 +220,9 @@ export class RegistryKeeper {
   /** Providers that may take a job of this model now (jobs applies price, slots and reputation). */
   activeProvidersOfModel(store: KVStore, hash: string): Provider[] {
     const min = this.params(store).minProviderBond;
-    return [...this.providersOfModel(store, hash)].filter((p) => p.status === ProviderStatus.active && BigInt(p.bond) >= min);
+    return [...this.providersOfModel(store, hash)].filter(
+      (p) => p.status === ProviderStatus.active && BigInt(p.bond) >= min,
+    );
   }
 
   // ---- unbonding queue ----
@@ -214,7 +246,12 @@ export class RegistryKeeper {
       if (bond > 0n) this.bank.transfer(ctx, this.bondPool(), owner, [{ denom: params.bondDenom, amount: bond }]);
       for (const h of p.models) ctx.store.delete(keys.providerByModel(h, owner));
       ctx.store.delete(keys.provider(owner));
-      ctx.events.emit(event(registryEvents.providerBondReturned, [["provider", owner], ["amount", `${bond}${params.bondDenom}`]]));
+      ctx.events.emit(
+        event(registryEvents.providerBondReturned, [
+          ["provider", owner],
+          ["amount", `${bond}${params.bondDenom}`],
+        ]),
+      );
     }
     for (const k of due) ctx.store.delete(k);
   }

@@ -12,7 +12,16 @@ import { codecs } from "./types.js";
 export const registryBasics: ModuleBasics = {
   name: "registry",
   defaultGenesis,
-  msgCodecs: [codecs.msgRegisterModel, codecs.msgRegisterProvider, codecs.msgUpdateProvider, codecs.msgPauseProvider, codecs.msgResumeProvider, codecs.msgUnjailProvider, codecs.msgDeregisterProvider, msgUpdateParamsCodec] as Codec<unknown>[],
+  msgCodecs: [
+    codecs.msgRegisterModel,
+    codecs.msgRegisterProvider,
+    codecs.msgUpdateProvider,
+    codecs.msgPauseProvider,
+    codecs.msgResumeProvider,
+    codecs.msgUnjailProvider,
+    codecs.msgDeregisterProvider,
+    msgUpdateParamsCodec,
+  ] as Codec<unknown>[],
   moduleAccounts: [providerBondsPoolName],
 };
 

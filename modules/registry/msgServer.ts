@@ -7,13 +7,34 @@ import { registryEvents } from "./events.js";
 import { jailHolds, type RegistryKeeper } from "./keeper.js";
 import { ruleOutOfBounds } from "./params.js";
 import type { Codec } from "../sdk/proto.js";
-import { codecs, ProviderStatus, type MsgOwner, type MsgRegisterModel, type ProviderOffer, type TensorSpec } from "./types.js";
+import {
+  codecs,
+  ProviderStatus,
+  type MsgOwner,
+  type MsgRegisterModel,
+  type ProviderOffer,
+  type TensorSpec,
+} from "./types.js";
 
 // tcompute.registry.v1 messages: models, providers (register, update, pause, resume, leave).
 
 const hashPattern = /^[0-9a-f]{64}$/;
 const namePattern = /^[A-Za-z0-9._\-/]{1,64}$/;
-const dtypes = new Set(["float32", "float16", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool", "string"]);
+const dtypes = new Set([
+  "float32",
+  "float16",
+  "float64",
+  "int8",
+  "int16",
+  "int32",
+  "int64",
+  "uint8",
+  "uint16",
+  "uint32",
+  "uint64",
+  "bool",
+  "string",
+]);
 const amountPattern = /^[0-9]{1,30}$/;
 /** A price per compute unit: whole base units of the bond denom, written as a coin ("5utcu"). */
 const pricePattern = /^[0-9]{1,30}[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/;
@@ -22,33 +43,48 @@ function checkTensors(list: readonly TensorSpec[], what: string): void {
   if (list.length === 0 || list.length > 16) throw registryErrors.invalidModel.wrap(`${what}: 1 to 16 tensors`);
   const names = new Set<string>();
   for (const t of list) {
-    if (!namePattern.test(t.name)) throw registryErrors.invalidModel.wrap(`${what}: tensor name ${JSON.stringify(t.name)}`);
+    if (!namePattern.test(t.name))
+      throw registryErrors.invalidModel.wrap(`${what}: tensor name ${JSON.stringify(t.name)}`);
     if (names.has(t.name)) throw registryErrors.invalidModel.wrap(`${what}: duplicate tensor ${t.name}`);
     names.add(t.name);
     if (!dtypes.has(t.dtype)) throw registryErrors.invalidModel.wrap(`${what}: dtype ${JSON.stringify(t.dtype)}`);
     if (t.shape.length > 8) throw registryErrors.invalidModel.wrap(`${what}: at most 8 dimensions`);
-    for (const d of t.shape) if (d === 0 || d < -1) throw registryErrors.invalidModel.wrap(`${what}: dimension ${d} (use -1 for a dynamic axis)`);
+    for (const d of t.shape)
+      if (d === 0 || d < -1)
+        throw registryErrors.invalidModel.wrap(`${what}: dimension ${d} (use -1 for a dynamic axis)`);
   }
 }
 
 function checkOffer(m: ProviderOffer): void {
   validateAddress(m.owner);
-  if (m.moniker.trim() === "" || m.moniker.length > 70) throw registryErrors.invalidProvider.wrap("moniker must be 1 to 70 characters");
+  if (m.moniker.trim() === "" || m.moniker.length > 70)
+    throw registryErrors.invalidProvider.wrap("moniker must be 1 to 70 characters");
   if (m.gpus.length === 0) throw registryErrors.invalidProvider.wrap("at least one GPU (or CPU entry) is required");
   for (const g of m.gpus) {
-    if (g.vendor === "" || g.model === "" || g.vendor.length > 64 || g.model.length > 64) throw registryErrors.invalidProvider.wrap("GPU vendor and model are required (at most 64 characters)");
+    if (g.vendor === "" || g.model === "" || g.vendor.length > 64 || g.model.length > 64)
+      throw registryErrors.invalidProvider.wrap("GPU vendor and model are required (at most 64 characters)");
     if (g.count < 1) throw registryErrors.invalidProvider.wrap("GPU count must be positive");
   }
   if (m.models.length === 0) throw registryErrors.invalidProvider.wrap("serve at least one model");
   if (new Set(m.models).size !== m.models.length) throw registryErrors.invalidProvider.wrap("duplicate model");
-  for (const h of m.models) if (!hashPattern.test(h)) throw registryErrors.invalidProvider.wrap(`model ${JSON.stringify(h)} is not a sha256 hex`);
-  if (!pricePattern.test(m.pricePerUnit)) throw registryErrors.invalidProvider.wrap("price_per_unit must be an amount and denom, e.g. 5utcu");
+  for (const h of m.models)
+    if (!hashPattern.test(h))
+      throw registryErrors.invalidProvider.wrap(`model ${JSON.stringify(h)} is not a sha256 hex`);
+  if (!pricePattern.test(m.pricePerUnit))
+    throw registryErrors.invalidProvider.wrap("price_per_unit must be an amount and denom, e.g. 5utcu");
   if (m.slots < 1) throw registryErrors.invalidProvider.wrap("slots must be positive");
   if (m.x25519Pubkey.length !== 32) throw registryErrors.invalidProvider.wrap("x25519_pubkey must be 32 bytes");
-  if (m.endpoint.length > 256 || (m.endpoint !== "" && !/^https?:\/\/[^\s]+$/.test(m.endpoint))) throw registryErrors.invalidProvider.wrap("endpoint must be an http(s) URL");
+  if (m.endpoint.length > 256 || (m.endpoint !== "" && !/^https?:\/\/[^\s]+$/.test(m.endpoint)))
+    throw registryErrors.invalidProvider.wrap("endpoint must be an http(s) URL");
 }
 
-function route<M>(c: Codec<M>, response: Codec<Record<string, never>> | null, signer: (m: M) => string, validateBasic: (m: M) => void, handle: (ctx: Context, m: M) => Uint8Array | void): MsgRoute<unknown> {
+function route<M>(
+  c: Codec<M>,
+  response: Codec<Record<string, never>> | null,
+  signer: (m: M) => string,
+  validateBasic: (m: M) => void,
+  handle: (ctx: Context, m: M) => Uint8Array | void,
+): MsgRoute<unknown> {
   const r: MsgRoute<M> = {
     typeUrl: c.typeUrl,
     decode: (b) => c.decode(b),
@@ -65,8 +101,10 @@ function route<M>(c: Codec<M>, response: Codec<Record<string, never>> | null, si
 export function registryMsgRoutes(k: RegistryKeeper): MsgRoute<unknown>[] {
   function checkAgainstParams(ctx: Context, m: ProviderOffer): void {
     const p = k.params(ctx.store);
-    if (m.models.length > p.maxModelsPerProvider) throw registryErrors.invalidProvider.wrap(`at most ${p.maxModelsPerProvider} models`);
-    if (m.gpus.length > p.maxGpusPerProvider) throw registryErrors.invalidProvider.wrap(`at most ${p.maxGpusPerProvider} GPU entries`);
+    if (m.models.length > p.maxModelsPerProvider)
+      throw registryErrors.invalidProvider.wrap(`at most ${p.maxModelsPerProvider} models`);
+    if (m.gpus.length > p.maxGpusPerProvider)
+      throw registryErrors.invalidProvider.wrap(`at most ${p.maxGpusPerProvider} GPU entries`);
     if (m.slots > p.maxSlots) throw registryErrors.invalidProvider.wrap(`at most ${p.maxSlots} slots`);
     const denom = m.pricePerUnit.replace(/^[0-9]+/, "");
     if (denom !== p.bondDenom) throw registryErrors.badDenom.wrap(`price in ${denom}; prices are in ${p.bondDenom}`);
@@ -79,11 +117,14 @@ export function registryMsgRoutes(k: RegistryKeeper): MsgRoute<unknown>[] {
     (m: MsgRegisterModel) => m.owner,
     (m) => {
       validateAddress(m.owner);
-      if (!hashPattern.test(m.hash)) throw registryErrors.invalidModel.wrap("hash must be the lowercase hex sha256 of the ONNX bytes");
-      if (!namePattern.test(m.name)) throw registryErrors.invalidModel.wrap("name must be 1-64 characters of [A-Za-z0-9._-/]");
+      if (!hashPattern.test(m.hash))
+        throw registryErrors.invalidModel.wrap("hash must be the lowercase hex sha256 of the ONNX bytes");
+      if (!namePattern.test(m.name))
+        throw registryErrors.invalidModel.wrap("name must be 1-64 characters of [A-Za-z0-9._-/]");
       checkTensors(m.inputs, "inputs");
       checkTensors(m.outputs, "outputs");
-      if (!amountPattern.test(m.computeUnits) || BigInt(m.computeUnits) === 0n) throw registryErrors.invalidModel.wrap("compute_units must be a positive integer");
+      if (!amountPattern.test(m.computeUnits) || BigInt(m.computeUnits) === 0n)
+        throw registryErrors.invalidModel.wrap("compute_units must be a positive integer");
       if (m.rule === null) throw registryErrors.invalidModel.wrap("a model needs a comparison rule");
       if (m.uri.length > 512) throw registryErrors.invalidModel.wrap("uri is at most 512 characters");
     },
@@ -94,9 +135,26 @@ export function registryMsgRoutes(k: RegistryKeeper): MsgRoute<unknown>[] {
       if (bad !== null) throw registryErrors.invalidModel.wrap(bad);
       if (k.getModel(ctx.store, m.hash) !== null) throw registryErrors.modelExists.wrap(m.hash);
       // Names are per owner: only the owner's own namespace can be taken.
-      if (k.modelHashByName(ctx.store, m.owner, m.name) !== null) throw registryErrors.modelNameTaken.wrap(`${m.owner}/${m.name}`);
-      k.setModel(ctx.store, { hash: m.hash, name: m.name, inputs: m.inputs, outputs: m.outputs, computeUnits: m.computeUnits, rule: m.rule, uri: m.uri, owner: m.owner, registeredHeight: ctx.height.toString() });
-      ctx.events.emit(event(registryEvents.registerModel, [["model", m.hash], ["name", m.name], ["owner", m.owner]]));
+      if (k.modelHashByName(ctx.store, m.owner, m.name) !== null)
+        throw registryErrors.modelNameTaken.wrap(`${m.owner}/${m.name}`);
+      k.setModel(ctx.store, {
+        hash: m.hash,
+        name: m.name,
+        inputs: m.inputs,
+        outputs: m.outputs,
+        computeUnits: m.computeUnits,
+        rule: m.rule,
+        uri: m.uri,
+        owner: m.owner,
+        registeredHeight: ctx.height.toString(),
+      });
+      ctx.events.emit(
+        event(registryEvents.registerModel, [
+          ["model", m.hash],
+          ["name", m.name],
+          ["owner", m.owner],
+        ]),
+      );
     },
   );
 
@@ -106,14 +164,16 @@ export function registryMsgRoutes(k: RegistryKeeper): MsgRoute<unknown>[] {
     (m) => m.owner,
     (m) => {
       checkOffer(m);
-      if (!amountPattern.test(m.bond)) throw registryErrors.invalidProvider.wrap("bond must be a whole number of base units");
+      if (!amountPattern.test(m.bond))
+        throw registryErrors.invalidProvider.wrap("bond must be a whole number of base units");
     },
     (ctx, m) => {
       const params = k.params(ctx.store);
       if (k.getProvider(ctx.store, m.owner) !== null) throw registryErrors.providerExists.wrap(m.owner);
       checkAgainstParams(ctx, m);
       const bond = BigInt(m.bond);
-      if (bond < params.minProviderBond) throw registryErrors.bondTooSmall.wrap(`${bond} < ${params.minProviderBond}${params.bondDenom}`);
+      if (bond < params.minProviderBond)
+        throw registryErrors.bondTooSmall.wrap(`${bond} < ${params.minProviderBond}${params.bondDenom}`);
       k.bank.transfer(ctx, m.owner, k.bondPool(), [{ denom: params.bondDenom, amount: bond }]);
       k.setProvider(ctx.store, {
         ...m,
@@ -127,7 +187,12 @@ export function registryMsgRoutes(k: RegistryKeeper): MsgRoute<unknown>[] {
         jailedUntil: "0",
         challengeHold: false,
       });
-      ctx.events.emit(event(registryEvents.registerProvider, [["provider", m.owner], ["bond", `${bond}${params.bondDenom}`]]));
+      ctx.events.emit(
+        event(registryEvents.registerProvider, [
+          ["provider", m.owner],
+          ["bond", `${bond}${params.bondDenom}`],
+        ]),
+      );
     },
   );
 
@@ -137,7 +202,8 @@ export function registryMsgRoutes(k: RegistryKeeper): MsgRoute<unknown>[] {
     (m) => m.owner,
     (m) => {
       checkOffer(m);
-      if (m.addBond !== "" && !amountPattern.test(m.addBond)) throw registryErrors.invalidProvider.wrap("add_bond must be a whole number of base units");
+      if (m.addBond !== "" && !amountPattern.test(m.addBond))
+        throw registryErrors.invalidProvider.wrap("add_bond must be a whole number of base units");
     },
     (ctx, m) => {
       const params = k.params(ctx.store);
@@ -147,7 +213,17 @@ export function registryMsgRoutes(k: RegistryKeeper): MsgRoute<unknown>[] {
       const add = m.addBond === "" ? 0n : BigInt(m.addBond);
       if (add > 0n) k.bank.transfer(ctx, m.owner, k.bondPool(), [{ denom: params.bondDenom, amount: add }]);
       const previous = p.models;
-      const next = { ...p, moniker: m.moniker, gpus: m.gpus, models: [...m.models].sort(), pricePerUnit: m.pricePerUnit, slots: m.slots, x25519Pubkey: m.x25519Pubkey, endpoint: m.endpoint, bond: (BigInt(p.bond) + add).toString() };
+      const next = {
+        ...p,
+        moniker: m.moniker,
+        gpus: m.gpus,
+        models: [...m.models].sort(),
+        pricePerUnit: m.pricePerUnit,
+        slots: m.slots,
+        x25519Pubkey: m.x25519Pubkey,
+        endpoint: m.endpoint,
+        bond: (BigInt(p.bond) + add).toString(),
+      };
       k.setProvider(ctx.store, next, previous);
       ctx.events.emit(event(registryEvents.updateProvider, [["provider", m.owner]]));
       // Restoring the bond ends a jail only when the bond was what still held it: a jail for
@@ -158,38 +234,67 @@ export function registryMsgRoutes(k: RegistryKeeper): MsgRoute<unknown>[] {
 
   const ownerOnly = (m: MsgOwner) => validateAddress(m.owner);
 
-  const pause = route(codecs.msgPauseProvider, codecs.msgPauseProviderResponse, (m) => m.owner, ownerOnly, (ctx, m) => {
-    const p = k.mustGetProvider(ctx.store, m.owner);
-    if (p.status !== ProviderStatus.active) throw registryErrors.badStatus.wrap("only an active provider can pause");
-    k.setStatus(ctx, p, ProviderStatus.paused, "paused by owner");
-  });
+  const pause = route(
+    codecs.msgPauseProvider,
+    codecs.msgPauseProviderResponse,
+    (m) => m.owner,
+    ownerOnly,
+    (ctx, m) => {
+      const p = k.mustGetProvider(ctx.store, m.owner);
+      if (p.status !== ProviderStatus.active) throw registryErrors.badStatus.wrap("only an active provider can pause");
+      k.setStatus(ctx, p, ProviderStatus.paused, "paused by owner");
+    },
+  );
 
-  const resume = route(codecs.msgResumeProvider, codecs.msgResumeProviderResponse, (m) => m.owner, ownerOnly, (ctx, m) => {
-    const p = k.mustGetProvider(ctx.store, m.owner);
-    if (p.status === ProviderStatus.jailed) throw registryErrors.badStatus.wrap(`a jailed provider cannot resume itself (held by: ${jailHolds(p, ctx.height, k.params(ctx.store).minProviderBond).join("; ") || "nothing; send MsgUnjailProvider"})`);
-    if (p.status !== ProviderStatus.paused) throw registryErrors.badStatus.wrap("only a paused provider can resume");
-    if (BigInt(p.bond) < k.params(ctx.store).minProviderBond) throw registryErrors.bondTooSmall.wrap("top the bond up with MsgUpdateProvider first");
-    k.setStatus(ctx, p, ProviderStatus.active, "resumed by owner");
-  });
+  const resume = route(
+    codecs.msgResumeProvider,
+    codecs.msgResumeProviderResponse,
+    (m) => m.owner,
+    ownerOnly,
+    (ctx, m) => {
+      const p = k.mustGetProvider(ctx.store, m.owner);
+      if (p.status === ProviderStatus.jailed)
+        throw registryErrors.badStatus.wrap(
+          `a jailed provider cannot resume itself (held by: ${jailHolds(p, ctx.height, k.params(ctx.store).minProviderBond).join("; ") || "nothing; send MsgUnjailProvider"})`,
+        );
+      if (p.status !== ProviderStatus.paused) throw registryErrors.badStatus.wrap("only a paused provider can resume");
+      if (BigInt(p.bond) < k.params(ctx.store).minProviderBond)
+        throw registryErrors.bondTooSmall.wrap("top the bond up with MsgUpdateProvider first");
+      k.setStatus(ctx, p, ProviderStatus.active, "resumed by owner");
+    },
+  );
 
-  const unjail = route(codecs.msgUnjailProvider, codecs.msgUnjailProviderResponse, (m) => m.owner, ownerOnly, (ctx, m) => {
-    const p = k.mustGetProvider(ctx.store, m.owner);
-    if (p.status !== ProviderStatus.jailed) throw registryErrors.badStatus.wrap("only a jailed provider can be unjailed");
-    const holds = jailHolds(p, ctx.height, k.params(ctx.store).minProviderBond);
-    if (holds.length > 0) throw registryErrors.stillJailed.wrap(holds.join("; "));
-    k.setStatus(ctx, p, ProviderStatus.active, "unjailed: every hold cleared");
-  });
+  const unjail = route(
+    codecs.msgUnjailProvider,
+    codecs.msgUnjailProviderResponse,
+    (m) => m.owner,
+    ownerOnly,
+    (ctx, m) => {
+      const p = k.mustGetProvider(ctx.store, m.owner);
+      if (p.status !== ProviderStatus.jailed)
+        throw registryErrors.badStatus.wrap("only a jailed provider can be unjailed");
+      const holds = jailHolds(p, ctx.height, k.params(ctx.store).minProviderBond);
+      if (holds.length > 0) throw registryErrors.stillJailed.wrap(holds.join("; "));
+      k.setStatus(ctx, p, ProviderStatus.active, "unjailed: every hold cleared");
+    },
+  );
 
-  const deregister = route(codecs.msgDeregisterProvider, null, (m) => m.owner, ownerOnly, (ctx, m) => {
-    const p = k.mustGetProvider(ctx.store, m.owner);
-    if (p.status === ProviderStatus.unbonding) throw registryErrors.badStatus.wrap("already leaving");
-    // The bond stays slashable for the unbonding period (results of its last jobs can be audited).
-    const completion = ctx.block.time.seconds + k.params(ctx.store).providerUnbondingSeconds;
-    p.unbondingCompletion = completion.toString();
-    k.setStatus(ctx, p, ProviderStatus.unbonding, "deregistered");
-    k.queueUnbonding(ctx.store, completion, m.owner);
-    return codecs.msgDeregisterProviderResponse.encode({ completionTime: completion.toString() });
-  });
+  const deregister = route(
+    codecs.msgDeregisterProvider,
+    null,
+    (m) => m.owner,
+    ownerOnly,
+    (ctx, m) => {
+      const p = k.mustGetProvider(ctx.store, m.owner);
+      if (p.status === ProviderStatus.unbonding) throw registryErrors.badStatus.wrap("already leaving");
+      // The bond stays slashable for the unbonding period (results of its last jobs can be audited).
+      const completion = ctx.block.time.seconds + k.params(ctx.store).providerUnbondingSeconds;
+      p.unbondingCompletion = completion.toString();
+      k.setStatus(ctx, p, ProviderStatus.unbonding, "deregistered");
+      k.queueUnbonding(ctx.store, completion, m.owner);
+      return codecs.msgDeregisterProviderResponse.encode({ completionTime: completion.toString() });
+    },
+  );
 
   return [registerModel, registerProvider, updateProvider, pause, resume, unjail, deregister];
 }

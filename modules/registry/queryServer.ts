@@ -39,18 +39,27 @@ export function registryQueries(k: RegistryKeeper): Record<string, QueryHandler>
       if (owner !== "") {
         validateAddress(owner);
         const hash = k.modelHashByName(ctx.store, owner, name);
-        if (hash === null) throw registryErrors.modelNotFound.wrap(`${owner} registered no model named ${JSON.stringify(name)}`);
+        if (hash === null)
+          throw registryErrors.modelNotFound.wrap(`${owner} registered no model named ${JSON.stringify(name)}`);
         return codecs.queryModelResponse.encode({ model: k.getModel(ctx.store, hash) });
       }
       // A bare name: a convenience that answers only when it names one model.
       const named = k.modelsNamed(ctx.store, name, 5);
       if (named.length === 0) throw registryErrors.modelNotFound.wrap(`no model named ${JSON.stringify(name)}`);
-      if (named.length > 1) throw registryErrors.modelNameAmbiguous.wrap(`${JSON.stringify(name)} is registered by several owners; ask for one of ${named.map((n) => `${n.owner}/${name}`).join(", ")}${named.length === 5 ? ", ..." : ""}`);
+      if (named.length > 1)
+        throw registryErrors.modelNameAmbiguous.wrap(
+          `${JSON.stringify(name)} is registered by several owners; ask for one of ${named.map((n) => `${n.owner}/${name}`).join(", ")}${named.length === 5 ? ", ..." : ""}`,
+        );
       return codecs.queryModelResponse.encode({ model: k.getModel(ctx.store, named[0]!.hash) });
     },
     [`${base}/Models`]: (ctx, data) => {
       const req = codecs.queryModelsRequest.decode(data);
-      const { page, pagination } = paginateStore(ctx.store, keys.modelPrefix, pageRequestFromPb(req.pagination), (_hash, raw) => codecs.model.decode(raw));
+      const { page, pagination } = paginateStore(
+        ctx.store,
+        keys.modelPrefix,
+        pageRequestFromPb(req.pagination),
+        (_hash, raw) => codecs.model.decode(raw),
+      );
       return codecs.queryModelsResponse.encode({ models: page, pagination: pageResponseToPb(pagination) });
     },
     [`${base}/Provider`]: (ctx, data) => {
@@ -64,8 +73,20 @@ export function registryQueries(k: RegistryKeeper): Record<string, QueryHandler>
       const wanted = (p: Provider | null) => (p !== null && (req.status === 0 || p.status === req.status) ? p : null);
       const { page, pagination } =
         req.model !== ""
-          ? paginateStore(ctx.store, keys.providersByModel(req.model), pageRequestFromPb(req.pagination), (owner) => wanted(k.getProvider(ctx.store, owner)), req.status !== 0)
-          : paginateStore(ctx.store, keys.providerPrefix, pageRequestFromPb(req.pagination), (_owner, raw) => wanted(codecs.provider.decode(raw)), req.status !== 0);
+          ? paginateStore(
+              ctx.store,
+              keys.providersByModel(req.model),
+              pageRequestFromPb(req.pagination),
+              (owner) => wanted(k.getProvider(ctx.store, owner)),
+              req.status !== 0,
+            )
+          : paginateStore(
+              ctx.store,
+              keys.providerPrefix,
+              pageRequestFromPb(req.pagination),
+              (_owner, raw) => wanted(codecs.provider.decode(raw)),
+              req.status !== 0,
+            );
       return codecs.queryProvidersResponse.encode({ providers: page, pagination: pageResponseToPb(pagination) });
     },
     [`${base}/Params`]: (ctx) => codecs.queryParamsResponse.encode({ params: paramsToPb(k.params(ctx.store)) }),

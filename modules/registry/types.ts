@@ -128,10 +128,19 @@ export const codecs = {
   queryModelByNameRequest: codec<{ name: string; owner?: string }>(file, `${pkg}.QueryModelByNameRequest`),
   queryModelResponse: codec<{ model: Model | null }>(file, `${pkg}.QueryModelResponse`),
   queryModelsRequest: codec<{ pagination: PageRequestPb | null }>(file, `${pkg}.QueryModelsRequest`),
-  queryModelsResponse: codec<{ models: Model[]; pagination: PageResponsePb | null }>(file, `${pkg}.QueryModelsResponse`),
+  queryModelsResponse: codec<{ models: Model[]; pagination: PageResponsePb | null }>(
+    file,
+    `${pkg}.QueryModelsResponse`,
+  ),
   queryProviderRequest: codec<{ owner: string }>(file, `${pkg}.QueryProviderRequest`),
   queryProviderResponse: codec<{ provider: Provider | null }>(file, `${pkg}.QueryProviderResponse`),
-  queryProvidersRequest: codec<{ model: string; status: number; pagination: PageRequestPb | null }>(file, `${pkg}.QueryProvidersRequest`),
-  queryProvidersResponse: codec<{ providers: Provider[]; pagination: PageResponsePb | null }>(file, `${pkg}.QueryProvidersResponse`),
+  queryProvidersRequest: codec<{ model: string; status: number; pagination: PageRequestPb | null }>(
+    file,
+    `${pkg}.QueryProvidersRequest`,
+  ),
+  queryProvidersResponse: codec<{ providers: Provider[]; pagination: PageResponsePb | null }>(
+    file,
+    `${pkg}.QueryProvidersResponse`,
+  ),
   queryParamsResponse: codec<{ params: RegistryParamsPb | null }>(file, `${pkg}.QueryParamsResponse`),
 };

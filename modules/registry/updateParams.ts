@@ -6,7 +6,10 @@ import { paramsFromPb, validateParams, writeParams } from "./params.js";
 import type { RegistryParamsPb } from "./types.js";
 
 const file = "registry/v1/registry.proto";
-export const msgUpdateParamsCodec = codec<{ authority: string; params: RegistryParamsPb | null }>(file, "tcompute.registry.v1.MsgUpdateParams");
+export const msgUpdateParamsCodec = codec<{ authority: string; params: RegistryParamsPb | null }>(
+  file,
+  "tcompute.registry.v1.MsgUpdateParams",
+);
 const responseCodec = codec<Record<string, never>>(file, "tcompute.registry.v1.MsgUpdateParamsResponse");
 
 /** tcompute.registry.v1.MsgUpdateParams through governance. */
@@ -16,7 +19,10 @@ export function registryUpdateParamsRoute(): MsgRoute<unknown> {
     decode: (b) => msgUpdateParamsCodec.decode(b),
     params: (m) => {
       if (m.params === null) throw registryErrors.invalidParams.wrap("params must be set");
-      for (const [k, v] of [["min_provider_bond", m.params.minProviderBond], ["provider_unbonding_seconds", m.params.providerUnbondingSeconds]] as const) {
+      for (const [k, v] of [
+        ["min_provider_bond", m.params.minProviderBond],
+        ["provider_unbonding_seconds", m.params.providerUnbondingSeconds],
+      ] as const) {
         if (!/^[0-9]{1,30}$/.test(v || "0")) throw registryErrors.invalidParams.wrap(`${k} must be a whole number`);
       }
       return paramsFromPb(m.params);

@@ -25,7 +25,8 @@ export function parseGenesis(json: unknown): { params: ReputationParams; records
     validateAddress(rec.provider);
     if (seen.has(rec.provider)) throw reputationErrors.invalidRequest.wrap(`reputation.records: ${rec.provider} twice`);
     seen.add(rec.provider);
-    if (rec.score > scoreOne) throw reputationErrors.invalidRequest.wrap(`reputation.records[${i}].score above ${scoreOne}`);
+    if (rec.score > scoreOne)
+      throw reputationErrors.invalidRequest.wrap(`reputation.records[${i}].score above ${scoreOne}`);
     return rec;
   });
   return { params, records };

@@ -10,7 +10,8 @@ export function reputationInvariants(keeper: ReputationKeeper): Invariant[] {
       check(ctx) {
         const broken: string[] = [];
         for (const r of keeper.records(ctx.store)) {
-          if (!Number.isSafeInteger(r.score) || r.score < 0 || r.score > scoreOne) broken.push(`${r.provider}: score ${r.score} outside [0, ${scoreOne}]`);
+          if (!Number.isSafeInteger(r.score) || r.score < 0 || r.score > scoreOne)
+            broken.push(`${r.provider}: score ${r.score} outside [0, ${scoreOne}]`);
         }
         return broken;
       },

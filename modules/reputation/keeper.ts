@@ -40,7 +40,17 @@ export class ReputationKeeper {
   /** The record as of `height`: a new provider starts at neutral; idle time has decayed it. */
   record(store: KVStore, provider: string, height: bigint): ReputationRecord {
     const p = this.params(store);
-    const r = this.stored(store, provider) ?? { provider, score: p.neutral, consecutiveFaults: 0, lastUpdate: height.toString(), agreed: 0, disagreed: 0, noShows: 0, auditsPassed: 0, auditsFailed: 0 };
+    const r = this.stored(store, provider) ?? {
+      provider,
+      score: p.neutral,
+      consecutiveFaults: 0,
+      lastUpdate: height.toString(),
+      agreed: 0,
+      disagreed: 0,
+      noShows: 0,
+      auditsPassed: 0,
+      auditsFailed: 0,
+    };
     return { ...r, score: decayed(r.score, BigInt(r.lastUpdate), height, p) };
   }
 
@@ -83,7 +93,13 @@ export class ReputationKeeper {
         break;
     }
     r.lastUpdate = ctx.height.toString();
-    ctx.events.emit(event("reputation", [["provider", provider], ["outcome", outcome], ["score", r.score.toString()]]));
+    ctx.events.emit(
+      event("reputation", [
+        ["provider", provider],
+        ["outcome", outcome],
+        ["score", r.score.toString()],
+      ]),
+    );
     if (r.consecutiveFaults >= p.maxConsecutiveFaults) {
       this.registry.jailProvider(ctx, provider, `${r.consecutiveFaults} consecutive faults`);
       r.consecutiveFaults = 0;
@@ -95,7 +111,8 @@ export class ReputationKeeper {
   /** Every provider with a record, best first (ties: by address), decayed to `height`. */
   ranked(store: KVStore, height: bigint, limit: number): ReputationRecord[] {
     const all: ReputationRecord[] = [];
-    for (const [k] of prefixRange(store, keys.recordPrefix)) all.push(this.record(store, k.slice(keys.recordPrefix.length), height));
+    for (const [k] of prefixRange(store, keys.recordPrefix))
+      all.push(this.record(store, k.slice(keys.recordPrefix.length), height));
     all.sort((a, b) => b.score - a.score || (a.provider < b.provider ? -1 : 1));
     return all.slice(0, limit);
   }

@@ -13,7 +13,9 @@ export function reputationQueries(k: ReputationKeeper): Record<string, QueryHand
     },
     [`${base}/Ranked`]: (ctx, data) => {
       const { limit } = codecs.queryRankedRequest.decode(data);
-      return codecs.queryRankedResponse.encode({ records: k.ranked(ctx.store, ctx.height, limit === 0 ? 100 : Math.min(limit, 1000)) });
+      return codecs.queryRankedResponse.encode({
+        records: k.ranked(ctx.store, ctx.height, limit === 0 ? 100 : Math.min(limit, 1000)),
+      });
     },
     [`${base}/Params`]: (ctx) => codecs.queryParamsResponse.encode({ params: k.params(ctx.store) }),
   };

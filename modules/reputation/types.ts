@@ -34,9 +34,11 @@ export const codecs = {
   record: codec<ReputationRecord>(file, "tcompute.reputation.v1.Record"),
   params: codec<ReputationParams>(file, "tcompute.reputation.v1.Params"),
   queryReputationRequest: codec<{ provider: string }>(file, "tcompute.reputation.v1.QueryReputationRequest"),
-  queryReputationResponse: codec<{ record: ReputationRecord | null }>(file, "tcompute.reputation.v1.QueryReputationResponse"),
+  queryReputationResponse: codec<{ record: ReputationRecord | null }>(
+    file,
+    "tcompute.reputation.v1.QueryReputationResponse",
+  ),
   queryRankedRequest: codec<{ limit: number }>(file, "tcompute.reputation.v1.QueryRankedRequest"),
   queryRankedResponse: codec<{ records: ReputationRecord[] }>(file, "tcompute.reputation.v1.QueryRankedResponse"),
   queryParamsResponse: codec<{ params: ReputationParams | null }>(file, "tcompute.reputation.v1.QueryParamsResponse"),
 };
-

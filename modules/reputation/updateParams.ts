@@ -7,7 +7,10 @@ import { validateParams } from "./params.js";
 import type { ReputationParams } from "./types.js";
 
 const file = "reputation/v1/reputation.proto";
-export const msgUpdateParamsCodec = codec<{ authority: string; params: ReputationParams | null }>(file, "tcompute.reputation.v1.MsgUpdateParams");
+export const msgUpdateParamsCodec = codec<{ authority: string; params: ReputationParams | null }>(
+  file,
+  "tcompute.reputation.v1.MsgUpdateParams",
+);
 const responseCodec = codec<Record<string, never>>(file, "tcompute.reputation.v1.MsgUpdateParamsResponse");
 
 /** tcompute.reputation.v1.MsgUpdateParams through governance. */

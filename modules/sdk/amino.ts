@@ -1,9 +1,25 @@
 import { makeSignDoc, serializeSignDoc, type AminoMsg, type StdFee } from "@cosmjs/amino";
-import { AminoTypes, createDefaultAminoConverters, defaultRegistryTypes, type AminoConverter, type AminoConverters } from "@cosmjs/stargate";
+import {
+  AminoTypes,
+  createDefaultAminoConverters,
+  defaultRegistryTypes,
+  type AminoConverter,
+  type AminoConverters,
+} from "@cosmjs/stargate";
 import { MsgUpdateParams as MsgUpdateAuthParams } from "cosmjs-types/cosmos/auth/v1beta1/tx";
 import { MsgUpdateParams as MsgUpdateBankParams } from "cosmjs-types/cosmos/bank/v1beta1/tx";
-import { MsgCommunityPoolSpend, MsgUpdateParams as MsgUpdateDistrParams } from "cosmjs-types/cosmos/distribution/v1beta1/tx";
-import { MsgCancelProposal, MsgDeposit, MsgSubmitProposal, MsgUpdateParams as MsgUpdateGovParams, MsgVote, MsgVoteWeighted } from "cosmjs-types/cosmos/gov/v1/tx";
+import {
+  MsgCommunityPoolSpend,
+  MsgUpdateParams as MsgUpdateDistrParams,
+} from "cosmjs-types/cosmos/distribution/v1beta1/tx";
+import {
+  MsgCancelProposal,
+  MsgDeposit,
+  MsgSubmitProposal,
+  MsgUpdateParams as MsgUpdateGovParams,
+  MsgVote,
+  MsgVoteWeighted,
+} from "cosmjs-types/cosmos/gov/v1/tx";
 import { MsgUnjail, MsgUpdateParams as MsgUpdateSlashingParams } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
 import { MsgUpdateParams as MsgUpdateStakingParams } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
@@ -90,7 +106,14 @@ export function tcomputeAminoConverter(typeUrl: string): AminoConverter | null {
   return {
     aminoType: `tcompute/${t.mod}/${t.name}`,
     toAmino: (value: Record<string, unknown>) => canonical(type, type.toObject(type.fromObject(value), jsonOptions)),
-    fromAmino: (value: Record<string, unknown>) => type.toObject(type.fromObject(mapKeys(value, camel) as Record<string, unknown>), { longs: String, enums: Number, bytes: Uint8Array, defaults: true, arrays: true }),
+    fromAmino: (value: Record<string, unknown>) =>
+      type.toObject(type.fromObject(mapKeys(value, camel) as Record<string, unknown>), {
+        longs: String,
+        enums: Number,
+        bytes: Uint8Array,
+        defaults: true,
+        arrays: true,
+      }),
   };
 }
 
@@ -121,11 +144,22 @@ interface CosmjsType {
 }
 
 /** Fields that are google.protobuf.Duration in these messages. */
-const durationKeys = new Set(["max_deposit_period", "voting_period", "expedited_voting_period", "unbonding_time", "downtime_jail_duration"]);
+const durationKeys = new Set([
+  "max_deposit_period",
+  "voting_period",
+  "expedited_voting_period",
+  "unbonding_time",
+  "downtime_jail_duration",
+]);
 /** LegacyDec fields carried as bytes (slashing params): ASCII of the 18-decimal atomics. */
 const decBytesKeys = new Set(["min_signed_per_window", "slash_fraction_double_sign", "slash_fraction_downtime"]);
 /** LegacyDec fields carried as atomics strings (customtype without a scalar decimal). */
-const decAtomicsKeys = new Set(["min_commission_rate", "community_tax", "base_proposer_reward", "bonus_proposer_reward"]);
+const decAtomicsKeys = new Set([
+  "min_commission_rate",
+  "community_tax",
+  "base_proposer_reward",
+  "bonus_proposer_reward",
+]);
 
 /** Amino name, codec and dont_omitempty fields of each. */
 const govAminoTypes: ReadonlyArray<[string, string, CosmjsType, readonly string[]]> = [
@@ -137,14 +171,40 @@ const govAminoTypes: ReadonlyArray<[string, string, CosmjsType, readonly string[
   ["/cosmos.gov.v1.MsgUpdateParams", "cosmos-sdk/x/gov/v1/MsgUpdateParams", MsgUpdateGovParams, ["params"]],
   ["/cosmos.auth.v1beta1.MsgUpdateParams", "cosmos-sdk/x/auth/MsgUpdateParams", MsgUpdateAuthParams, ["params"]],
   ["/cosmos.bank.v1beta1.MsgUpdateParams", "cosmos-sdk/x/bank/MsgUpdateParams", MsgUpdateBankParams, ["params"]],
-  ["/cosmos.staking.v1beta1.MsgUpdateParams", "cosmos-sdk/x/staking/MsgUpdateParams", MsgUpdateStakingParams, ["params"]],
-  ["/cosmos.slashing.v1beta1.MsgUpdateParams", "cosmos-sdk/x/slashing/MsgUpdateParams", MsgUpdateSlashingParams, ["params"]],
-  ["/cosmos.distribution.v1beta1.MsgUpdateParams", "cosmos-sdk/distribution/MsgUpdateParams", MsgUpdateDistrParams, ["params"]],
-  ["/cosmos.distribution.v1beta1.MsgCommunityPoolSpend", "cosmos-sdk/distr/MsgCommunityPoolSpend", MsgCommunityPoolSpend, ["amount"]],
+  [
+    "/cosmos.staking.v1beta1.MsgUpdateParams",
+    "cosmos-sdk/x/staking/MsgUpdateParams",
+    MsgUpdateStakingParams,
+    ["params"],
+  ],
+  [
+    "/cosmos.slashing.v1beta1.MsgUpdateParams",
+    "cosmos-sdk/x/slashing/MsgUpdateParams",
+    MsgUpdateSlashingParams,
+    ["params"],
+  ],
+  [
+    "/cosmos.distribution.v1beta1.MsgUpdateParams",
+    "cosmos-sdk/distribution/MsgUpdateParams",
+    MsgUpdateDistrParams,
+    ["params"],
+  ],
+  [
+    "/cosmos.distribution.v1beta1.MsgCommunityPoolSpend",
+    "cosmos-sdk/distr/MsgCommunityPoolSpend",
+    MsgCommunityPoolSpend,
+    ["amount"],
+  ],
 ];
 
 function isDuration(v: unknown): v is { seconds: bigint; nanos: number } {
-  return typeof v === "object" && v !== null && Object.keys(v).length === 2 && typeof (v as { seconds?: unknown }).seconds === "bigint" && typeof (v as { nanos?: unknown }).nanos === "number";
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    Object.keys(v).length === 2 &&
+    typeof (v as { seconds?: unknown }).seconds === "bigint" &&
+    typeof (v as { nanos?: unknown }).nanos === "number"
+  );
 }
 
 /** A cosmjs-types message object (fromPartial-normalized) in amino JSON. */
@@ -156,7 +216,13 @@ function toAminoValue(o: Record<string, unknown>, keep: readonly string[]): Reco
     if (v === undefined || v === null) continue;
     if (Array.isArray(v)) {
       if (v.length === 0 && !kept) continue;
-      out[name] = v.map((x) => (isAny(x) ? aminoMsgOf(x) : typeof x === "object" && x !== null ? toAminoValue(x as Record<string, unknown>, []) : x));
+      out[name] = v.map((x) =>
+        isAny(x)
+          ? aminoMsgOf(x)
+          : typeof x === "object" && x !== null
+            ? toAminoValue(x as Record<string, unknown>, [])
+            : x,
+      );
     } else if (typeof v === "bigint") {
       if (v !== 0n || kept) out[name] = v.toString();
     } else if (v instanceof Uint8Array) {
@@ -179,7 +245,12 @@ function toAminoValue(o: Record<string, unknown>, keep: readonly string[]): Reco
 }
 
 function isAny(v: unknown): v is Any {
-  return typeof v === "object" && v !== null && typeof (v as Any).typeUrl === "string" && (v as Any).value instanceof Uint8Array;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof (v as Any).typeUrl === "string" &&
+    (v as Any).value instanceof Uint8Array
+  );
 }
 
 /** Amino JSON back to the camelCase JSON cosmjs-types' fromJSON reads. */
@@ -228,7 +299,10 @@ export function anyFromAmino(msg: AminoMsg): Any {
     const c = tcomputeAminoConverter(url);
     const t = typeOf(url);
     if (c === null || t === null) throw sdkErrors.invalidRequest.wrap(`unknown amino type ${msg.type}`);
-    return { typeUrl: url, value: t.type.encode(t.type.fromObject(c.fromAmino(msg.value) as Record<string, unknown>)).finish() };
+    return {
+      typeUrl: url,
+      value: t.type.encode(t.type.fromObject(c.fromAmino(msg.value) as Record<string, unknown>)).finish(),
+    };
   }
   cosmosAmino ??= new AminoTypes(cosmosAminoConverters());
   let decoded: { typeUrl: string; value: unknown };
@@ -269,16 +343,37 @@ export function aminoMsgOf(any: Any): AminoMsg {
   } catch (e) {
     throw sdkErrors.txDecode.wrap(`malformed ${any.typeUrl}: ${(e as Error).message}`);
   }
-  if (codec === undefined) throw sdkErrors.notSupported.wrap(`${any.typeUrl} has no amino JSON form; sign it with SIGN_MODE_DIRECT`);
+  if (codec === undefined)
+    throw sdkErrors.notSupported.wrap(`${any.typeUrl} has no amino JSON form; sign it with SIGN_MODE_DIRECT`);
   try {
     return cosmosAmino.toAmino({ typeUrl: any.typeUrl, value: decoded });
   } catch (e) {
-    throw sdkErrors.notSupported.wrap(`${any.typeUrl} has no amino JSON form (${(e as Error).message}); sign it with SIGN_MODE_DIRECT`);
+    throw sdkErrors.notSupported.wrap(
+      `${any.typeUrl} has no amino JSON form (${(e as Error).message}); sign it with SIGN_MODE_DIRECT`,
+    );
   }
 }
 
 /** The bytes a SIGN_MODE_LEGACY_AMINO_JSON signer signs (before sha256), as cosmjs makes them. */
-export function aminoSignBytes(doc: { msgs: readonly Any[]; fee: StdFee; chainId: string; memo: string; accountNumber: bigint; sequence: bigint; timeoutHeight: bigint }): Uint8Array {
+export function aminoSignBytes(doc: {
+  msgs: readonly Any[];
+  fee: StdFee;
+  chainId: string;
+  memo: string;
+  accountNumber: bigint;
+  sequence: bigint;
+  timeoutHeight: bigint;
+}): Uint8Array {
   const msgs = doc.msgs.map(aminoMsgOf);
-  return serializeSignDoc(makeSignDoc(msgs, doc.fee, doc.chainId, doc.memo, doc.accountNumber, doc.sequence.toString(), doc.timeoutHeight === 0n ? undefined : doc.timeoutHeight));
+  return serializeSignDoc(
+    makeSignDoc(
+      msgs,
+      doc.fee,
+      doc.chainId,
+      doc.memo,
+      doc.accountNumber,
+      doc.sequence.toString(),
+      doc.timeoutHeight === 0n ? undefined : doc.timeoutHeight,
+    ),
+  );
 }

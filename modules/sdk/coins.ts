@@ -44,7 +44,9 @@ export function coinsFromProto(list: ReadonlyArray<{ denom: string; amount: stri
     const coin = coinFromProto(c);
     const prev = out[out.length - 1];
     if (prev !== undefined && prev.denom >= coin.denom) {
-      throw sdkErrors.invalidCoins.wrap(`coins must be sorted by denom and unique: ${formatCoins(list.map((x) => ({ denom: x.denom, amount: BigInt(parseAmount(x.amount)) })))}`);
+      throw sdkErrors.invalidCoins.wrap(
+        `coins must be sorted by denom and unique: ${formatCoins(list.map((x) => ({ denom: x.denom, amount: BigInt(parseAmount(x.amount)) })))}`,
+      );
     }
     out.push(coin);
   }

@@ -28,7 +28,9 @@ export class GasMeter {
   consume(amount: bigint, descriptor: string): void {
     this.used += amount;
     if (this.limit !== undefined && this.used > this.limit) {
-      throw sdkErrors.outOfGas.wrap(`out of gas in location: ${descriptor}; gasWanted: ${this.limit}, gasUsed: ${this.used}`);
+      throw sdkErrors.outOfGas.wrap(
+        `out of gas in location: ${descriptor}; gasWanted: ${this.limit}, gasUsed: ${this.used}`,
+      );
     }
   }
 }
@@ -65,7 +67,10 @@ export class GasKVStore implements KVStore {
 
   *range(start: string, end: string | undefined): IterableIterator<[string, Uint8Array]> {
     for (const entry of this.parent.range(start, end)) {
-      this.meter.consume(gasCosts.iterNextFlat + gasCosts.readPerByte * BigInt(entry[0].length + entry[1].length), "IterNext");
+      this.meter.consume(
+        gasCosts.iterNextFlat + gasCosts.readPerByte * BigInt(entry[0].length + entry[1].length),
+        "IterNext",
+      );
       yield entry;
     }
   }

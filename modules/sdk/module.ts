@@ -6,7 +6,13 @@ export interface BeginBlockInfo {
   /** Each validator of the last commit's set, and whether its precommit is in the commit. */
   readonly lastCommit: ReadonlyArray<{ address: Uint8Array; power: bigint; signed: boolean }>;
   /** Double signs proven by evidence in this block, with the validator's power at the time. */
-  readonly misbehavior: ReadonlyArray<{ address: Uint8Array; power: bigint; height: bigint; time: Timestamp; totalPower: bigint }>;
+  readonly misbehavior: ReadonlyArray<{
+    address: Uint8Array;
+    power: bigint;
+    height: bigint;
+    time: Timestamp;
+    totalPower: bigint;
+  }>;
 }
 
 /** A message route: how to decode, check and execute one message type. */

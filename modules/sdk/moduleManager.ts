@@ -37,14 +37,19 @@ export interface ModuleManager {
 }
 
 /** Throws (a programmer error: the app cannot start) naming the first forgotten or unknown module. */
-export function createModuleManager(registered: readonly ModuleBasics[], modules: readonly AppModule[], orders: ModuleOrders): ModuleManager {
+export function createModuleManager(
+  registered: readonly ModuleBasics[],
+  modules: readonly AppModule[],
+  orders: ModuleOrders,
+): ModuleManager {
   const byName = new Map<string, AppModule>();
   for (const m of modules) {
     if (byName.has(m.name)) throw new Error(`module manager: module ${m.name} given twice`);
     byName.set(m.name, m);
   }
   const names = registered.map((b) => b.name);
-  for (const n of names) if (!byName.has(n)) throw new Error(`module manager: registered module ${n} was not constructed`);
+  for (const n of names)
+    if (!byName.has(n)) throw new Error(`module manager: registered module ${n} was not constructed`);
   if (byName.size !== names.length) {
     const extra = modules.map((m) => m.name).filter((n) => !names.includes(n));
     throw new Error(`module manager: module ${extra.join(", ")} is not in modules/basics.ts`);

@@ -21,7 +21,11 @@ function countTotal(req: PageRequest | undefined): boolean {
  * (next_key is the sort key of the first item not returned), else `offset`; `count_total` (or no
  * limit) fills total. `sortKey` must be the order the items come in.
  */
-export function paginate<T>(items: readonly T[], sortKey: (t: T) => string, req: PageRequest | undefined): { page: T[]; pagination: PageResponse } {
+export function paginate<T>(
+  items: readonly T[],
+  sortKey: (t: T) => string,
+  req: PageRequest | undefined,
+): { page: T[]; pagination: PageResponse } {
   const limit = checkRequest(req);
   let start = 0;
   if (req !== undefined && req.key.length > 0) {
@@ -34,14 +38,18 @@ export function paginate<T>(items: readonly T[], sortKey: (t: T) => string, req:
   const next = list[start + Number(limit)];
   return {
     page,
-    pagination: { nextKey: next === undefined ? new Uint8Array() : Buffer.from(sortKey(next), "utf8"), total: countTotal(req) ? BigInt(items.length) : 0n },
+    pagination: {
+      nextKey: next === undefined ? new Uint8Array() : Buffer.from(sortKey(next), "utf8"),
+      total: countTotal(req) ? BigInt(items.length) : 0n,
+    },
   };
 }
 
 function checkRequest(req: PageRequest | undefined): bigint {
   const limit = req === undefined || req.limit === 0n ? defaultPageLimit : req.limit;
   if (limit > maxPageLimit) throw sdkErrors.invalidRequest.wrap(`pagination limit ${limit} exceeds ${maxPageLimit}`);
-  if (req !== undefined && req.key.length > 0 && req.offset > 0n) throw sdkErrors.invalidRequest.wrap("either offset or key is expected, got both");
+  if (req !== undefined && req.key.length > 0 && req.offset > 0n)
+    throw sdkErrors.invalidRequest.wrap("either offset or key is expected, got both");
   return limit;
 }
 
@@ -61,7 +69,13 @@ export type PageDecoder<T> = (suffix: string, value: Uint8Array) => T | null;
  * SDK's FilteredPaginate). Same answers as paginate() over the whole list with the key suffix
  * as sort key. A reverse page still reads every entry (the store has no reverse iterator).
  */
-export function paginateStore<T>(store: KVStore, prefix: string, req: PageRequest | undefined, decode: PageDecoder<T>, filtered = false): { page: T[]; pagination: PageResponse } {
+export function paginateStore<T>(
+  store: KVStore,
+  prefix: string,
+  req: PageRequest | undefined,
+  decode: PageDecoder<T>,
+  filtered = false,
+): { page: T[]; pagination: PageResponse } {
   const limit = checkRequest(req);
   if (req?.reverse === true) {
     const all: Array<[string, T]> = [];
@@ -115,7 +129,13 @@ export interface PageResponsePb {
 
 export function pageRequestFromPb(p: PageRequestPb | null): PageRequest | undefined {
   if (p === null) return undefined;
-  return { key: p.key, offset: BigInt(p.offset || "0"), limit: BigInt(p.limit || "0"), countTotal: p.countTotal, reverse: false };
+  return {
+    key: p.key,
+    offset: BigInt(p.offset || "0"),
+    limit: BigInt(p.limit || "0"),
+    countTotal: p.countTotal,
+    reverse: false,
+  };
 }
 
 export function pageResponseToPb(p: PageResponse): PageResponsePb {

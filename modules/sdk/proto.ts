@@ -41,7 +41,15 @@ export function loadProto(path: string): InstanceType<Pb["Root"]> {
   return root;
 }
 
-const toObjectOptions = { longs: String, enums: Number, bytes: Uint8Array, defaults: true, arrays: true, objects: false, oneofs: false } as const;
+const toObjectOptions = {
+  longs: String,
+  enums: Number,
+  bytes: Uint8Array,
+  defaults: true,
+  arrays: true,
+  objects: false,
+  oneofs: false,
+} as const;
 
 /** What the generated static module offers of each message type. */
 interface GeneratedMessage {
@@ -54,7 +62,8 @@ interface GeneratedMessage {
 /** The generated codec of `fullName`; throws (a programmer error) if proto:gen was not run. */
 function generatedType(fullName: string): GeneratedMessage {
   let at: unknown = generated;
-  for (const part of fullName.split(".")) at = typeof at === "object" || typeof at === "function" ? (at as Record<string, unknown>)[part] : undefined;
+  for (const part of fullName.split("."))
+    at = typeof at === "object" || typeof at === "function" ? (at as Record<string, unknown>)[part] : undefined;
   if (typeof at !== "function") throw new Error(`no generated codec for ${fullName}: run npm run proto:gen`);
   return at as unknown as GeneratedMessage;
 }
@@ -98,11 +107,18 @@ export function jsonCodec(protoPath: string, fullName: string) {
   const type = root.lookupType(fullName);
   return {
     toJson(bytes: Uint8Array): Record<string, unknown> {
-      return type.toObject(type.decode(bytes), { longs: String, enums: String, bytes: String, defaults: true, arrays: true });
+      return type.toObject(type.decode(bytes), {
+        longs: String,
+        enums: String,
+        bytes: String,
+        defaults: true,
+        arrays: true,
+      });
     },
     /** Throws sdk 18 (invalid request) saying what is wrong. */
     fromJson(json: unknown, path: string): Uint8Array {
-      if (typeof json !== "object" || json === null || Array.isArray(json)) throw sdkErrors.invalidRequest.wrap(`${path} must be an object`);
+      if (typeof json !== "object" || json === null || Array.isArray(json))
+        throw sdkErrors.invalidRequest.wrap(`${path} must be an object`);
       try {
         const msg = type.fromObject(json as Record<string, unknown>);
         const err = type.verify(msg);

@@ -18,7 +18,14 @@ export function handleLiveness(ctx: Context, k: SlashingKeeper, info: BeginBlock
     const consHex = Buffer.from(vote.address).toString("hex").toUpperCase();
     const v = k.staking.validatorByConsAddr(ctx.store, consHex);
     if (v === null) continue; // a genesis validator outside staking: nothing to slash
-    const si = k.getSigningInfo(ctx.store, consHex) ?? { address: consBech32(consHex), startHeight: ctx.height, indexOffset: 0n, jailedUntil: { seconds: 0n, nanos: 0 }, tombstoned: false, missedBlocksCounter: 0n };
+    const si = k.getSigningInfo(ctx.store, consHex) ?? {
+      address: consBech32(consHex),
+      startHeight: ctx.height,
+      indexOffset: 0n,
+      jailedUntil: { seconds: 0n, nanos: 0 },
+      tombstoned: false,
+      missedBlocksCounter: 0n,
+    };
     const index = si.indexOffset % params.signedBlocksWindow;
     si.indexOffset += 1n;
     const before = k.missed(ctx.store, consHex, index);
@@ -29,7 +36,14 @@ export function handleLiveness(ctx: Context, k: SlashingKeeper, info: BeginBlock
       k.setMissed(ctx.store, consHex, index, false);
       si.missedBlocksCounter -= 1n;
     }
-    if (!vote.signed) ctx.events.emit(event("liveness", [["address", si.address], ["missed_blocks", si.missedBlocksCounter.toString()], ["height", ctx.height.toString()]]));
+    if (!vote.signed)
+      ctx.events.emit(
+        event("liveness", [
+          ["address", si.address],
+          ["missed_blocks", si.missedBlocksCounter.toString()],
+          ["height", ctx.height.toString()],
+        ]),
+      );
     const minHeight = si.startHeight + params.signedBlocksWindow;
     if (ctx.height > minHeight && si.missedBlocksCounter > maxMissed && !v.jailed) {
       const infraction = ctx.height - validatorUpdateDelay - 1n;
@@ -39,7 +53,14 @@ export function handleLiveness(ctx: Context, k: SlashingKeeper, info: BeginBlock
       si.missedBlocksCounter = 0n;
       si.indexOffset = 0n;
       k.clearMissed(ctx.store, consHex);
-      ctx.events.emit(event("slash", [["address", si.address], ["power", vote.power.toString()], ["reason", "missing_signature"], ["jailed", si.address]]));
+      ctx.events.emit(
+        event("slash", [
+          ["address", si.address],
+          ["power", vote.power.toString()],
+          ["reason", "missing_signature"],
+          ["jailed", si.address],
+        ]),
+      );
       ctx.logger.info("validator jailed for downtime", { validator: v.operatorAddress, height: ctx.height });
     }
     k.setSigningInfo(ctx.store, consHex, si);
@@ -52,7 +73,14 @@ export function handleDoubleSigns(ctx: Context, k: SlashingKeeper, info: BeginBl
     const consHex = Buffer.from(m.address).toString("hex").toUpperCase();
     const v = k.staking.validatorByConsAddr(ctx.store, consHex);
     if (v === null) continue;
-    const si = k.getSigningInfo(ctx.store, consHex) ?? { address: consBech32(consHex), startHeight: ctx.height, indexOffset: 0n, jailedUntil: { seconds: 0n, nanos: 0 }, tombstoned: false, missedBlocksCounter: 0n };
+    const si = k.getSigningInfo(ctx.store, consHex) ?? {
+      address: consBech32(consHex),
+      startHeight: ctx.height,
+      indexOffset: 0n,
+      jailedUntil: { seconds: 0n, nanos: 0 },
+      tombstoned: false,
+      missedBlocksCounter: 0n,
+    };
     if (si.tombstoned) continue; // punished once per validator, as the SDK
     const infraction = m.height - validatorUpdateDelay;
     k.staking.slash(ctx, v, infraction < 1n ? 1n : infraction, m.power, params.slashFractionDoubleSign);
@@ -60,7 +88,17 @@ export function handleDoubleSigns(ctx: Context, k: SlashingKeeper, info: BeginBl
     si.jailedUntil = farFuture;
     si.tombstoned = true;
     k.setSigningInfo(ctx.store, consHex, si);
-    ctx.events.emit(event("slash", [["address", si.address], ["power", m.power.toString()], ["reason", "double_sign"], ["jailed", si.address]]));
-    ctx.logger.info("validator slashed and tombstoned for a double sign", { validator: v.operatorAddress, height: m.height });
+    ctx.events.emit(
+      event("slash", [
+        ["address", si.address],
+        ["power", m.power.toString()],
+        ["reason", "double_sign"],
+        ["jailed", si.address],
+      ]),
+    );
+    ctx.logger.info("validator slashed and tombstoned for a double sign", {
+      validator: v.operatorAddress,
+      height: m.height,
+    });
   }
 }

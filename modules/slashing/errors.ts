@@ -7,7 +7,11 @@ export const slashingErrors = {
   validatorJailed: registerError("slashing", 4, "validator still jailed; cannot be unjailed"),
   validatorNotJailed: registerError("slashing", 5, "validator not jailed; cannot be unjailed"),
   missingSelfDelegation: registerError("slashing", 6, "validator has no self-delegation; cannot be unjailed"),
-  selfDelegationTooLow: registerError("slashing", 7, "validator's self delegation less than minimum; cannot be unjailed"),
+  selfDelegationTooLow: registerError(
+    "slashing",
+    7,
+    "validator's self delegation less than minimum; cannot be unjailed",
+  ),
   noSigningInfoFound: registerError("slashing", 8, "no validator signing info found"),
   validatorTombstoned: registerError("slashing", 9, "validator already tombstoned"),
 } as const;

@@ -13,7 +13,15 @@ export function defaultGenesis() {
 
 interface Parsed {
   params: SlashingParams;
-  infos: Array<{ consHex: string; startHeight: bigint; indexOffset: bigint; jailedUntil: { seconds: bigint; nanos: number }; tombstoned: boolean; missedBlocksCounter: bigint; missed: bigint[] }>;
+  infos: Array<{
+    consHex: string;
+    startHeight: bigint;
+    indexOffset: bigint;
+    jailedUntil: { seconds: bigint; nanos: number };
+    tombstoned: boolean;
+    missedBlocksCounter: bigint;
+    missed: bigint[];
+  }>;
 }
 
 export function parseGenesis(json: unknown): Parsed {
@@ -21,25 +29,48 @@ export function parseGenesis(json: unknown): Parsed {
   const p = asObject(field(o, "params", "slashing"), "slashing.params");
   const dur = asString(field(p, "downtime_jail_duration", "slashing.params"), "slashing.params.downtime_jail_duration");
   const m = /^([0-9]{1,12})s$/.exec(dur);
-  if (m === null) throw sdkErrors.invalidRequest.wrap("slashing.params.downtime_jail_duration must be whole seconds like \"600s\"");
+  if (m === null)
+    throw sdkErrors.invalidRequest.wrap('slashing.params.downtime_jail_duration must be whole seconds like "600s"');
   const params: SlashingParams = {
-    signedBlocksWindow: asUint(field(p, "signed_blocks_window", "slashing.params"), "slashing.params.signed_blocks_window"),
-    minSignedPerWindow: parseDec(asString(field(p, "min_signed_per_window", "slashing.params"), "slashing.params.min_signed_per_window")),
+    signedBlocksWindow: asUint(
+      field(p, "signed_blocks_window", "slashing.params"),
+      "slashing.params.signed_blocks_window",
+    ),
+    minSignedPerWindow: parseDec(
+      asString(field(p, "min_signed_per_window", "slashing.params"), "slashing.params.min_signed_per_window"),
+    ),
     downtimeJailSeconds: BigInt(m[1]!),
-    slashFractionDoubleSign: parseDec(asString(field(p, "slash_fraction_double_sign", "slashing.params"), "slashing.params.slash_fraction_double_sign")),
-    slashFractionDowntime: parseDec(asString(field(p, "slash_fraction_downtime", "slashing.params"), "slashing.params.slash_fraction_downtime")),
+    slashFractionDoubleSign: parseDec(
+      asString(field(p, "slash_fraction_double_sign", "slashing.params"), "slashing.params.slash_fraction_double_sign"),
+    ),
+    slashFractionDowntime: parseDec(
+      asString(field(p, "slash_fraction_downtime", "slashing.params"), "slashing.params.slash_fraction_downtime"),
+    ),
   };
   validateParams(params);
   const missedBy = new Map<string, bigint[]>();
   for (const [i, mb] of asArray(optField(o, "missed_blocks") ?? [], "slashing.missed_blocks").entries()) {
     const x = asObject(mb, `slashing.missed_blocks[${i}]`);
-    const consHex = Buffer.from(decodeAddress(asString(field(x, "address", "missed"), "address"), bech32Prefix.consensus)).toString("hex").toUpperCase();
-    missedBy.set(consHex, asArray(field(x, "missed_blocks", "missed"), "missed_blocks").map((b) => asUint(field(asObject(b, "missed"), "index", "missed"), "index")));
+    const consHex = Buffer.from(
+      decodeAddress(asString(field(x, "address", "missed"), "address"), bech32Prefix.consensus),
+    )
+      .toString("hex")
+      .toUpperCase();
+    missedBy.set(
+      consHex,
+      asArray(field(x, "missed_blocks", "missed"), "missed_blocks").map((b) =>
+        asUint(field(asObject(b, "missed"), "index", "missed"), "index"),
+      ),
+    );
   }
   const infos = asArray(optField(o, "signing_infos") ?? [], "slashing.signing_infos").map((s, i) => {
     const x = asObject(s, `slashing.signing_infos[${i}]`);
     const path = `slashing.signing_infos[${i}]`;
-    const consHex = Buffer.from(decodeAddress(asString(field(x, "address", path), `${path}.address`), bech32Prefix.consensus)).toString("hex").toUpperCase();
+    const consHex = Buffer.from(
+      decodeAddress(asString(field(x, "address", path), `${path}.address`), bech32Prefix.consensus),
+    )
+      .toString("hex")
+      .toUpperCase();
     const si = asObject(field(x, "validator_signing_info", path), path);
     let jailedUntil;
     try {
@@ -63,7 +94,14 @@ export function parseGenesis(json: unknown): Parsed {
 export function initGenesis(ctx: Context, k: SlashingKeeper, g: Parsed): void {
   writeParams(ctx.store, g.params);
   for (const s of g.infos) {
-    k.setSigningInfo(ctx.store, s.consHex, { address: consBech32(s.consHex), startHeight: s.startHeight, indexOffset: s.indexOffset, jailedUntil: s.jailedUntil, tombstoned: s.tombstoned, missedBlocksCounter: s.missedBlocksCounter });
+    k.setSigningInfo(ctx.store, s.consHex, {
+      address: consBech32(s.consHex),
+      startHeight: s.startHeight,
+      indexOffset: s.indexOffset,
+      jailedUntil: s.jailedUntil,
+      tombstoned: s.tombstoned,
+      missedBlocksCounter: s.missedBlocksCounter,
+    });
     for (const i of s.missed) k.setMissed(ctx.store, s.consHex, i, true);
   }
 }
@@ -74,10 +112,18 @@ export function exportGenesis(ctx: Context, k: SlashingKeeper) {
     params: paramsToJson(k.params(ctx.store)),
     signing_infos: infos.map(({ info }) => ({
       address: info.address,
-      validator_signing_info: { address: info.address, start_height: info.startHeight.toString(), index_offset: info.indexOffset.toString(), jailed_until: formatTime(info.jailedUntil), tombstoned: info.tombstoned, missed_blocks_counter: info.missedBlocksCounter.toString() },
+      validator_signing_info: {
+        address: info.address,
+        start_height: info.startHeight.toString(),
+        index_offset: info.indexOffset.toString(),
+        jailed_until: formatTime(info.jailedUntil),
+        tombstoned: info.tombstoned,
+        missed_blocks_counter: info.missedBlocksCounter.toString(),
+      },
     })),
-    missed_blocks: infos.map(({ consHex, info }) => ({ address: info.address, missed_blocks: k.missedIndices(ctx.store, consHex).map((index) => ({ index: index.toString(), missed: true })) })),
+    missed_blocks: infos.map(({ consHex, info }) => ({
+      address: info.address,
+      missed_blocks: k.missedIndices(ctx.store, consHex).map((index) => ({ index: index.toString(), missed: true })),
+    })),
   };
 }
-
-

@@ -10,7 +10,8 @@ export function slashingInvariants(keeper: SlashingKeeper): Invariant[] {
         const broken: string[] = [];
         for (const { consHex, info } of keeper.signingInfos(ctx.store)) {
           const recorded = BigInt(keeper.missedIndices(ctx.store, consHex).length);
-          if (recorded !== info.missedBlocksCounter) broken.push(`${info.address}: counter ${info.missedBlocksCounter}, ${recorded} misses recorded`);
+          if (recorded !== info.missedBlocksCounter)
+            broken.push(`${info.address}: counter ${info.missedBlocksCounter}, ${recorded} misses recorded`);
         }
         return broken;
       },

@@ -31,7 +31,8 @@ export class SlashingKeeper {
   }
 
   *signingInfos(store: KVStore): IterableIterator<{ consHex: string; info: ValidatorSigningInfo }> {
-    for (const [k, raw] of prefixRange(store, keys.signingInfoPrefix)) yield { consHex: k.slice(keys.signingInfoPrefix.length), info: ValidatorSigningInfo.decode(raw) };
+    for (const [k, raw] of prefixRange(store, keys.signingInfoPrefix))
+      yield { consHex: k.slice(keys.signingInfoPrefix.length), info: ValidatorSigningInfo.decode(raw) };
   }
 
   missed(store: KVStore, consHex: string, index: bigint): boolean {

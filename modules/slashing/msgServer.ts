@@ -19,13 +19,16 @@ export function slashingMsgRoutes(k: SlashingKeeper): MsgRoute<unknown>[] {
       if (v === null) throw slashingErrors.badValidatorAddr.wrap(m.validatorAddr);
       const self = k.staking.getDelegationShares(ctx.store, operatorAccount(m.validatorAddr), m.validatorAddr);
       if (self === 0n) throw slashingErrors.missingSelfDelegation.wrap();
-      if (k.staking.tokensFromShares(v, self) < big(v.minSelfDelegation)) throw slashingErrors.selfDelegationTooLow.wrap();
+      if (k.staking.tokensFromShares(v, self) < big(v.minSelfDelegation))
+        throw slashingErrors.selfDelegationTooLow.wrap();
       if (!v.jailed) throw slashingErrors.validatorNotJailed.wrap();
       const consHex = k.staking.consensusAddressHex(v);
       const si = k.getSigningInfo(ctx.store, consHex);
       if (si !== null) {
-        if (si.tombstoned) throw slashingErrors.validatorJailed.wrap("tombstoned for a double sign: it can never return");
-        if (!timeLte(si.jailedUntil, ctx.block.time)) throw slashingErrors.validatorJailed.wrap(`jailed until ${si.jailedUntil.seconds}s`);
+        if (si.tombstoned)
+          throw slashingErrors.validatorJailed.wrap("tombstoned for a double sign: it can never return");
+        if (!timeLte(si.jailedUntil, ctx.block.time))
+          throw slashingErrors.validatorJailed.wrap(`jailed until ${si.jailedUntil.seconds}s`);
       }
       k.staking.unjail(ctx, m.validatorAddr);
       return { typeUrl: "/cosmos.slashing.v1beta1.MsgUnjailResponse", value: MsgUnjailResponse.encode({}).finish() };

@@ -14,7 +14,13 @@ export interface SlashingParams {
 }
 
 export function defaultParams(): SlashingParams {
-  return { signedBlocksWindow: 100n, minSignedPerWindow: decOne / 2n, downtimeJailSeconds: 600n, slashFractionDoubleSign: decOne / 20n, slashFractionDowntime: decOne / 100n };
+  return {
+    signedBlocksWindow: 100n,
+    minSignedPerWindow: decOne / 2n,
+    downtimeJailSeconds: 600n,
+    slashFractionDoubleSign: decOne / 20n,
+    slashFractionDowntime: decOne / 100n,
+  };
 }
 
 /** Longest liveness window: each validator keeps up to this many missed-block entries. */
@@ -23,11 +29,19 @@ export const maxSignedBlocksWindow = 1_000_000n;
 export const maxDowntimeJailSeconds = 365n * 24n * 3600n;
 
 export function validateParams(p: SlashingParams): void {
-  if (p.signedBlocksWindow < 1n || p.signedBlocksWindow > maxSignedBlocksWindow) throw sdkErrors.invalidRequest.wrap(`slashing: signed_blocks_window must be 1 to ${maxSignedBlocksWindow}`);
-  for (const [k, v] of [["min_signed_per_window", p.minSignedPerWindow], ["slash_fraction_double_sign", p.slashFractionDoubleSign], ["slash_fraction_downtime", p.slashFractionDowntime]] as const) {
+  if (p.signedBlocksWindow < 1n || p.signedBlocksWindow > maxSignedBlocksWindow)
+    throw sdkErrors.invalidRequest.wrap(`slashing: signed_blocks_window must be 1 to ${maxSignedBlocksWindow}`);
+  for (const [k, v] of [
+    ["min_signed_per_window", p.minSignedPerWindow],
+    ["slash_fraction_double_sign", p.slashFractionDoubleSign],
+    ["slash_fraction_downtime", p.slashFractionDowntime],
+  ] as const) {
     if (v < 0n || v > decOne) throw sdkErrors.invalidRequest.wrap(`slashing: ${k} must be between 0 and 1`);
   }
-  if (p.downtimeJailSeconds < 1n || p.downtimeJailSeconds > maxDowntimeJailSeconds) throw sdkErrors.invalidRequest.wrap(`slashing: downtime_jail_duration must be positive and at most ${maxDowntimeJailSeconds}s (365 days)`);
+  if (p.downtimeJailSeconds < 1n || p.downtimeJailSeconds > maxDowntimeJailSeconds)
+    throw sdkErrors.invalidRequest.wrap(
+      `slashing: downtime_jail_duration must be positive and at most ${maxDowntimeJailSeconds}s (365 days)`,
+    );
 }
 
 /** LegacyDec in proto bytes fields: the ASCII of its 18-decimal integer. */
@@ -58,7 +72,13 @@ export function readParams(store: KVStore): SlashingParams {
   if (raw === undefined) return defaultParams();
   const p = PbParams.decode(raw);
   const dec = (b: Uint8Array) => BigInt(fromUtf8(b));
-  return { signedBlocksWindow: p.signedBlocksWindow, minSignedPerWindow: dec(p.minSignedPerWindow), downtimeJailSeconds: p.downtimeJailDuration.seconds, slashFractionDoubleSign: dec(p.slashFractionDoubleSign), slashFractionDowntime: dec(p.slashFractionDowntime) };
+  return {
+    signedBlocksWindow: p.signedBlocksWindow,
+    minSignedPerWindow: dec(p.minSignedPerWindow),
+    downtimeJailSeconds: p.downtimeJailDuration.seconds,
+    slashFractionDoubleSign: dec(p.slashFractionDoubleSign),
+    slashFractionDowntime: dec(p.slashFractionDowntime),
+  };
 }
 
 export function writeParams(store: KVStore, p: SlashingParams): void {

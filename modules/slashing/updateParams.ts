@@ -25,7 +25,8 @@ export function slashingUpdateParamsRoute(_k: SlashingKeeper): MsgRoute<unknown>
     decode: (b) => MsgUpdateParams.decode(b),
     params: (m): SlashingParams => {
       const p = m.params;
-      if (p === undefined || p.downtimeJailDuration === undefined) throw sdkErrors.invalidRequest.wrap("slashing: params and downtime_jail_duration must be set");
+      if (p === undefined || p.downtimeJailDuration === undefined)
+        throw sdkErrors.invalidRequest.wrap("slashing: params and downtime_jail_duration must be set");
       return {
         signedBlocksWindow: p.signedBlocksWindow,
         minSignedPerWindow: decBytes(p.minSignedPerWindow, "min_signed_per_window"),
@@ -36,6 +37,9 @@ export function slashingUpdateParamsRoute(_k: SlashingKeeper): MsgRoute<unknown>
     },
     validate: validateParams,
     write: (ctx, p) => writeParams(ctx.store, p),
-    response: { typeUrl: "/cosmos.slashing.v1beta1.MsgUpdateParamsResponse", value: MsgUpdateParamsResponse.encode({}).finish() },
+    response: {
+      typeUrl: "/cosmos.slashing.v1beta1.MsgUpdateParamsResponse",
+      value: MsgUpdateParamsResponse.encode({}).finish(),
+    },
   });
 }

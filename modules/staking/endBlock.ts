@@ -41,7 +41,13 @@ export function completeUnbondings(ctx: Context, k: StakingKeeper): void {
     });
     k.setUnbonding(ctx.store, u);
     if (paid > 0n) k.bank.transfer(ctx, moduleAddress(notBondedPoolName), delegator, [{ denom, amount: paid }]);
-    ctx.events.emit(event(stakingEvents.completeUnbonding, [["amount", `${paid}${denom}`], ["validator", valoper], ["delegator", delegator]]));
+    ctx.events.emit(
+      event(stakingEvents.completeUnbonding, [
+        ["amount", `${paid}${denom}`],
+        ["validator", valoper],
+        ["delegator", delegator],
+      ]),
+    );
   }
 }
 
@@ -53,7 +59,13 @@ export function completeRedelegations(ctx: Context, k: StakingKeeper): void {
     if (r === null) continue;
     r.entries = r.entries.filter((e) => !timeLte(e.completionTime, ctx.block.time));
     k.setRedelegation(ctx.store, r);
-    ctx.events.emit(event(stakingEvents.completeRedelegation, [["delegator", delegator], ["source_validator", src], ["destination_validator", dst]]));
+    ctx.events.emit(
+      event(stakingEvents.completeRedelegation, [
+        ["delegator", delegator],
+        ["source_validator", src],
+        ["destination_validator", dst],
+      ]),
+    );
   }
 }
 
@@ -63,7 +75,8 @@ export function completeValidatorUnbonding(ctx: Context, k: StakingKeeper): void
     ctx.store.delete(key);
     const valoper = key.slice(key.lastIndexOf("/") + 1);
     const v = k.getValidator(ctx.store, valoper);
-    if (v === null || v.status !== BondStatus.BOND_STATUS_UNBONDING || !timeLte(v.unbondingTime, ctx.block.time)) continue;
+    if (v === null || v.status !== BondStatus.BOND_STATUS_UNBONDING || !timeLte(v.unbondingTime, ctx.block.time))
+      continue;
     v.status = BondStatus.BOND_STATUS_UNBONDED;
     if (big(v.delegatorShares) === 0n) k.removeValidator(ctx.store, v);
     else k.setValidator(ctx.store, v);
@@ -78,7 +91,9 @@ export function applyValidatorSetUpdates(ctx: Context, k: StakingKeeper): Valida
   const candidates = [...k.validators(ctx.store)]
     .filter((v) => !v.jailed && consensusPower(big(v.tokens)) > 0n)
     .map((v) => ({ v, power: consensusPower(big(v.tokens)) }))
-    .sort((a, b) => (a.power !== b.power ? (a.power > b.power ? -1 : 1) : a.v.operatorAddress < b.v.operatorAddress ? -1 : 1))
+    .sort((a, b) =>
+      a.power !== b.power ? (a.power > b.power ? -1 : 1) : a.v.operatorAddress < b.v.operatorAddress ? -1 : 1,
+    )
     .slice(0, params.maxValidators);
   const next = new Map(candidates.map((c) => [c.v.operatorAddress, c]));
   const updates: ValidatorUpdate[] = [];
@@ -106,7 +121,8 @@ export function applyValidatorSetUpdates(ctx: Context, k: StakingKeeper): Valida
     if (v.status !== BondStatus.BOND_STATUS_BONDED) {
       const tokens = big(v.tokens);
       if (tokens > 0n) k.bank.transfer(ctx, notBonded, bonded, [{ denom: params.bondDenom, amount: tokens }]);
-      if (v.status === BondStatus.BOND_STATUS_UNBONDING) ctx.store.delete(keys.validatorQueue(v.unbondingTime, v.operatorAddress));
+      if (v.status === BondStatus.BOND_STATUS_UNBONDING)
+        ctx.store.delete(keys.validatorQueue(v.unbondingTime, v.operatorAddress));
       v.status = BondStatus.BOND_STATUS_BONDED;
       v.unbondingHeight = 0n;
       v.unbondingTime = { seconds: 0n, nanos: 0 };

@@ -34,7 +34,10 @@ export function trackHistoricalInfo(ctx: Context, k: StakingKeeper): void {
   }
   bonded.sort(byPower);
   const header = { chainId: ctx.block.chainId, height: h, time: ctx.block.time };
-  ctx.store.set(keys.historicalInfo(h), HistoricalInfo.encode(HistoricalInfo.fromPartial({ header, valset: bonded.map((b) => b.v) })).finish());
+  ctx.store.set(
+    keys.historicalInfo(h),
+    HistoricalInfo.encode(HistoricalInfo.fromPartial({ header, valset: bonded.map((b) => b.v) })).finish(),
+  );
 }
 
 export function historicalQueries(_k: StakingKeeper): Record<string, QueryHandler> {
@@ -44,11 +47,19 @@ export function historicalQueries(_k: StakingKeeper): Record<string, QueryHandle
       try {
         req = QueryHistoricalInfoRequest.decode(data);
       } catch (e) {
-        throw sdkErrors.invalidRequest.wrap(`rpc error: code = InvalidArgument desc = malformed QueryHistoricalInfoRequest: ${(e as Error).message}`);
+        throw sdkErrors.invalidRequest.wrap(
+          `rpc error: code = InvalidArgument desc = malformed QueryHistoricalInfoRequest: ${(e as Error).message}`,
+        );
       }
-      if (req.height <= 0n) throw sdkErrors.invalidRequest.wrap("rpc error: code = InvalidArgument desc = height cannot be negative or zero");
+      if (req.height <= 0n)
+        throw sdkErrors.invalidRequest.wrap(
+          "rpc error: code = InvalidArgument desc = height cannot be negative or zero",
+        );
       const raw = ctx.store.get(keys.historicalInfo(req.height));
-      if (raw === undefined) throw sdkErrors.keyNotFound.wrap(`rpc error: code = NotFound desc = historical info for height ${req.height} not found`);
+      if (raw === undefined)
+        throw sdkErrors.keyNotFound.wrap(
+          `rpc error: code = NotFound desc = historical info for height ${req.height} not found`,
+        );
       return QueryHistoricalInfoResponse.encode({ hist: HistoricalInfo.decode(raw) }).finish();
     },
   };

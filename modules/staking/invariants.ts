@@ -21,8 +21,10 @@ export function stakingInvariants(k: StakingKeeper): Invariant[] {
         const out: string[] = [];
         const haveBonded = k.bank.getBalance(ctx.store, moduleAddress(bondedPoolName), denom);
         const haveNotBonded = k.bank.getBalance(ctx.store, moduleAddress(notBondedPoolName), denom);
-        if (haveBonded !== bonded) out.push(`bonded pool holds ${haveBonded}${denom}, bonded validators have ${bonded}`);
-        if (haveNotBonded !== notBonded) out.push(`not-bonded pool holds ${haveNotBonded}${denom}, expected ${notBonded}`);
+        if (haveBonded !== bonded)
+          out.push(`bonded pool holds ${haveBonded}${denom}, bonded validators have ${bonded}`);
+        if (haveNotBonded !== notBonded)
+          out.push(`not-bonded pool holds ${haveNotBonded}${denom}, expected ${notBonded}`);
         return out;
       },
     },
@@ -33,7 +35,10 @@ export function stakingInvariants(k: StakingKeeper): Invariant[] {
         for (const d of k.allDelegations(ctx.store)) sums.set(d.valoper, (sums.get(d.valoper) ?? 0n) + d.shares);
         const out: string[] = [];
         for (const v of k.validators(ctx.store)) {
-          if (big(v.delegatorShares) !== (sums.get(v.operatorAddress) ?? 0n)) out.push(`${v.operatorAddress}: delegator_shares ${v.delegatorShares}, delegations sum to ${sums.get(v.operatorAddress) ?? 0n}`);
+          if (big(v.delegatorShares) !== (sums.get(v.operatorAddress) ?? 0n))
+            out.push(
+              `${v.operatorAddress}: delegator_shares ${v.delegatorShares}, delegations sum to ${sums.get(v.operatorAddress) ?? 0n}`,
+            );
           if (big(v.tokens) < 0n) out.push(`${v.operatorAddress}: negative tokens`);
         }
         return out;

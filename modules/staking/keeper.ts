@@ -28,7 +28,8 @@ export function consensusPower(tokens: bigint): bigint {
 /** The 32-byte ed25519 key inside a validator's consensus_pubkey Any. */
 export function consensusKey(pk: Any | undefined): Uint8Array {
   if (pk === undefined) throw stakingErrors.emptyValidatorPubKey.wrap();
-  if (pk.typeUrl !== ed25519PubKeyTypeUrl) throw stakingErrors.validatorPubKeyTypeNotSupported.wrap(`got ${pk.typeUrl}, expected ${ed25519PubKeyTypeUrl}`);
+  if (pk.typeUrl !== ed25519PubKeyTypeUrl)
+    throw stakingErrors.validatorPubKeyTypeNotSupported.wrap(`got ${pk.typeUrl}, expected ${ed25519PubKeyTypeUrl}`);
   let key: Uint8Array;
   try {
     key = Ed25519PubKey.decode(pk.value).key;
@@ -99,14 +100,18 @@ export class StakingKeeper {
 
   /** Registers a new validator and its consensus-key index. */
   createValidator(store: KVStore, v: Validator): void {
-    const consHex = Buffer.from(consensusAddress(consensusKey(v.consensusPubkey))).toString("hex").toUpperCase();
+    const consHex = Buffer.from(consensusAddress(consensusKey(v.consensusPubkey)))
+      .toString("hex")
+      .toUpperCase();
     store.set(keys.byConsAddr(consHex), utf8(v.operatorAddress));
     this.setValidator(store, v);
     this.markDirty(store);
   }
 
   removeValidator(store: KVStore, v: Validator): void {
-    const consHex = Buffer.from(consensusAddress(consensusKey(v.consensusPubkey))).toString("hex").toUpperCase();
+    const consHex = Buffer.from(consensusAddress(consensusKey(v.consensusPubkey)))
+      .toString("hex")
+      .toUpperCase();
     store.delete(keys.byConsAddr(consHex));
     store.delete(keys.validator(v.operatorAddress));
     // As the SDK's distribution on AfterValidatorRemoved: its slash history goes with it.
@@ -151,7 +156,8 @@ export class StakingKeeper {
   /** (validator, shares) of a delegator, by validator address. */
   *delegationsOf(store: KVStore, delegator: string): IterableIterator<{ valoper: string; shares: bigint }> {
     const prefix = keys.delegationsOf(delegator);
-    for (const [k, raw] of prefixRange(store, prefix)) yield { valoper: k.slice(prefix.length), shares: BigInt(fromUtf8(raw)) };
+    for (const [k, raw] of prefixRange(store, prefix))
+      yield { valoper: k.slice(prefix.length), shares: BigInt(fromUtf8(raw)) };
   }
 
   *delegatorsOf(store: KVStore, valoper: string): IterableIterator<{ delegator: string; shares: bigint }> {
@@ -173,7 +179,14 @@ export class StakingKeeper {
    * Adds `amount` tokens to a validator as new shares of `delegator`. The coins come from the
    * delegator's account (`fromAccount`) or, for a redelegation, are already in a pool.
    */
-  delegate(ctx: Context, delegator: string, v: Validator, amount: bigint, fromAccount: boolean, fromPool?: string): bigint {
+  delegate(
+    ctx: Context,
+    delegator: string,
+    v: Validator,
+    amount: bigint,
+    fromAccount: boolean,
+    fromPool?: string,
+  ): bigint {
     const shares = sharesFromTokens(v, amount);
     if (shares === 0n) throw stakingErrors.delegationValidatorEmpty.wrap("amount too small for any share");
     this.hooks?.beforeDelegationSharesModified(ctx, delegator, v.operatorAddress);
@@ -185,7 +198,12 @@ export class StakingKeeper {
     v.tokens = (big(v.tokens) + amount).toString();
     v.delegatorShares = (big(v.delegatorShares) + shares).toString();
     this.setValidator(ctx.store, v);
-    this.setDelegationShares(ctx.store, delegator, v.operatorAddress, this.getDelegationShares(ctx.store, delegator, v.operatorAddress) + shares);
+    this.setDelegationShares(
+      ctx.store,
+      delegator,
+      v.operatorAddress,
+      this.getDelegationShares(ctx.store, delegator, v.operatorAddress) + shares,
+    );
     this.markDirty(ctx.store);
     this.hooks?.afterDelegationModified(ctx, delegator, v.operatorAddress);
     return shares;
@@ -207,7 +225,11 @@ export class StakingKeeper {
     const amount = shares === totalShares ? big(v.tokens) : tokensFromShares(v, shares);
     v.tokens = (big(v.tokens) - amount).toString();
     v.delegatorShares = (totalShares - shares).toString();
-    if (delegator === operatorAccount(v.operatorAddress) && !v.jailed && tokensFromShares(v, remaining) < big(v.minSelfDelegation)) {
+    if (
+      delegator === operatorAccount(v.operatorAddress) &&
+      !v.jailed &&
+      tokensFromShares(v, remaining) < big(v.minSelfDelegation)
+    ) {
       v.jailed = true;
     }
     this.setValidator(ctx.store, v);
@@ -225,7 +247,8 @@ export class StakingKeeper {
     // Shares rounded up, so that the tokens returned are at least the amount asked when possible.
     const shares = (amount * big(v.delegatorShares) + tokens - 1n) / tokens;
     const truncated = (amount * big(v.delegatorShares)) / tokens;
-    if (truncated > have) throw stakingErrors.insufficientShares.wrap(`delegation is worth ${tokensFromShares(v, have)}, asked ${amount}`);
+    if (truncated > have)
+      throw stakingErrors.insufficientShares.wrap(`delegation is worth ${tokensFromShares(v, have)}, asked ${amount}`);
     return shares > have ? have : shares;
   }
 
@@ -263,9 +286,20 @@ export class StakingKeeper {
   }
 
   addUnbondingEntry(ctx: Context, delegator: string, valoper: string, amount: bigint, completion: Timestamp): void {
-    const u = this.getUnbonding(ctx.store, delegator, valoper) ?? { delegatorAddress: delegator, validatorAddress: valoper, entries: [] };
+    const u = this.getUnbonding(ctx.store, delegator, valoper) ?? {
+      delegatorAddress: delegator,
+      validatorAddress: valoper,
+      entries: [],
+    };
     if (u.entries.length >= this.params(ctx.store).maxEntries) throw stakingErrors.maxUnbondingDelegationEntries.wrap();
-    u.entries.push({ creationHeight: ctx.height, completionTime: completion, initialBalance: amount.toString(), balance: amount.toString(), unbondingId: 0n, unbondingOnHoldRefCount: 0n });
+    u.entries.push({
+      creationHeight: ctx.height,
+      completionTime: completion,
+      initialBalance: amount.toString(),
+      balance: amount.toString(),
+      unbondingId: 0n,
+      unbondingOnHoldRefCount: 0n,
+    });
     this.setUnbonding(ctx.store, u);
     ctx.store.set(keys.unbondingQueue(completion, delegator, valoper), new Uint8Array());
   }
@@ -309,7 +343,8 @@ export class StakingKeeper {
   /** A validator's slashes in height order, as (height, fraction in 18 decimals). */
   *slashEvents(store: KVStore, valoper: string): IterableIterator<{ height: bigint; fraction: bigint }> {
     const prefix = keys.slashEventsOf(valoper);
-    for (const [k, v] of prefixRange(store, prefix)) yield { height: BigInt(`0x${k.slice(prefix.length)}`), fraction: BigInt(fromUtf8(v)) };
+    for (const [k, v] of prefixRange(store, prefix))
+      yield { height: BigInt(`0x${k.slice(prefix.length)}`), fraction: BigInt(fromUtf8(v)) };
   }
 
   lastPower(store: KVStore, valoper: string): bigint {
@@ -323,7 +358,8 @@ export class StakingKeeper {
   }
 
   *lastPowers(store: KVStore): IterableIterator<{ valoper: string; power: bigint }> {
-    for (const [k, raw] of prefixRange(store, keys.lastPowerPrefix)) yield { valoper: k.slice(keys.lastPowerPrefix.length), power: BigInt(fromUtf8(raw)) };
+    for (const [k, raw] of prefixRange(store, keys.lastPowerPrefix))
+      yield { valoper: k.slice(keys.lastPowerPrefix.length), power: BigInt(fromUtf8(raw)) };
   }
 }
 

@@ -35,7 +35,8 @@ export const keys = {
   redelegation: (delegator: string, src: string, dst: string) => `${p}r/${delegator}/${src}/${dst}`,
   redelegationsOf: (delegator: string) => `${p}r/${delegator}/`,
   redelegationPrefix: `${p}r/`,
-  redelegationQueue: (t: Timestamp, delegator: string, src: string, dst: string) => `${p}rq/${timeKey(t)}/${delegator}/${src}/${dst}`,
+  redelegationQueue: (t: Timestamp, delegator: string, src: string, dst: string) =>
+    `${p}rq/${timeKey(t)}/${delegator}/${src}/${dst}`,
   redelegationQueuePrefix: `${p}rq/`,
   /** Slash history (for distribution's ValidatorSlashes): validator, height → fraction (18 decimals). */
   slashEvent: (valoper: string, height: bigint) => `${p}se/${valoper}/${heightKey(height)}`,

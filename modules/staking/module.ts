@@ -1,5 +1,10 @@
 import type { AppModule, ModuleBasics } from "../sdk/module.js";
-import { applyValidatorSetUpdates, completeRedelegations, completeUnbondings, completeValidatorUnbonding } from "./endBlock.js";
+import {
+  applyValidatorSetUpdates,
+  completeRedelegations,
+  completeUnbondings,
+  completeValidatorUnbonding,
+} from "./endBlock.js";
 import { defaultGenesis, exportGenesis, initGenesis, parseGenesis } from "./genesis.js";
 import { historicalQueries, trackHistoricalInfo } from "./historical.js";
 import { stakingInvariants } from "./invariants.js";

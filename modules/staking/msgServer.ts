@@ -1,4 +1,9 @@
-import { BondStatus, type CommissionRates, type Description, type Validator } from "cosmjs-types/cosmos/staking/v1beta1/staking";
+import {
+  BondStatus,
+  type CommissionRates,
+  type Description,
+  type Validator,
+} from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import {
   MsgBeginRedelegate,
   MsgBeginRedelegateResponse,
@@ -26,7 +31,13 @@ import { keys } from "./keys.js";
 // The Cosmos-standard staking messages (cosmos.staking.v1beta1.Msg), so that cosmjs's
 // delegateTokens / undelegateTokens and wallets work unchanged.
 
-const descriptionLimits: Record<keyof Description, number> = { moniker: 70, identity: 3000, website: 140, securityContact: 140, details: 280 };
+const descriptionLimits: Record<keyof Description, number> = {
+  moniker: 70,
+  identity: 3000,
+  website: 140,
+  securityContact: 140,
+  details: 280,
+};
 
 function checkDescription(d: Description | undefined, requireMoniker: boolean): void {
   if (d === undefined) throw sdkErrors.invalidRequest.wrap("description is required");
@@ -37,7 +48,10 @@ function checkDescription(d: Description | undefined, requireMoniker: boolean): 
 }
 
 function parseDecAtomics(s: string, what: string): bigint {
-  if (!/^[0-9]{1,40}$/.test(s)) throw sdkErrors.invalidRequest.wrap(`${what} must be an 18-decimal fixed-point integer string, got ${JSON.stringify(s)}`);
+  if (!/^[0-9]{1,40}$/.test(s))
+    throw sdkErrors.invalidRequest.wrap(
+      `${what} must be an 18-decimal fixed-point integer string, got ${JSON.stringify(s)}`,
+    );
   return BigInt(s);
 }
 
@@ -80,7 +94,12 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
       validatorAddressOk(m.validatorAddress);
       if (m.delegatorAddress !== "") {
         validateAddress(m.delegatorAddress);
-        if (Buffer.compare(Buffer.from(decodeAddress(m.delegatorAddress)), Buffer.from(decodeAddress(m.validatorAddress, bech32Prefix.validator))) !== 0) {
+        if (
+          Buffer.compare(
+            Buffer.from(decodeAddress(m.delegatorAddress)),
+            Buffer.from(decodeAddress(m.validatorAddress, bech32Prefix.validator)),
+          ) !== 0
+        ) {
           throw sdkErrors.invalidRequest.wrap("delegator address and validator address must be the same account");
         }
       }
@@ -89,7 +108,8 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
       checkDescription(m.description, true);
       checkCommission(m.commission);
       const minSelf = big(m.minSelfDelegation);
-      if (!/^[0-9]+$/.test(m.minSelfDelegation) || minSelf <= 0n) throw sdkErrors.invalidRequest.wrap("minimum self delegation must be a positive integer");
+      if (!/^[0-9]+$/.test(m.minSelfDelegation) || minSelf <= 0n)
+        throw sdkErrors.invalidRequest.wrap("minimum self delegation must be a positive integer");
       if (BigInt(m.value.amount) < minSelf) throw stakingErrors.selfDelegationBelowMinimum.wrap();
     },
     handle(ctx, m) {
@@ -97,7 +117,8 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
       const amount = bondAmount(ctx, m.value);
       if (k.getValidator(ctx.store, m.validatorAddress) !== null) throw stakingErrors.validatorOwnerExists.wrap();
       const pk = consensusKey(m.pubkey);
-      if (k.validatorByConsAddr(ctx.store, Buffer.from(consensusAddress(pk)).toString("hex")) !== null) throw stakingErrors.validatorPubKeyExists.wrap();
+      if (k.validatorByConsAddr(ctx.store, Buffer.from(consensusAddress(pk)).toString("hex")) !== null)
+        throw stakingErrors.validatorPubKeyExists.wrap();
       const rates = checkCommission(m.commission);
       if (rates.rate < params.minCommissionRate) throw stakingErrors.commissionLTMinRate.wrap();
       const v: Validator = {
@@ -117,8 +138,16 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
       };
       k.createValidator(ctx.store, v);
       k.delegate(ctx, operatorAccount(m.validatorAddress), v, amount, true);
-      ctx.events.emit(event(stakingEvents.createValidator, [["validator", m.validatorAddress], ["amount", `${amount}${params.bondDenom}`]]));
-      return { typeUrl: "/cosmos.staking.v1beta1.MsgCreateValidatorResponse", value: MsgCreateValidatorResponse.encode({}).finish() };
+      ctx.events.emit(
+        event(stakingEvents.createValidator, [
+          ["validator", m.validatorAddress],
+          ["amount", `${amount}${params.bondDenom}`],
+        ]),
+      );
+      return {
+        typeUrl: "/cosmos.staking.v1beta1.MsgCreateValidatorResponse",
+        value: MsgCreateValidatorResponse.encode({}).finish(),
+      };
     },
   };
 
@@ -130,7 +159,8 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
       validatorAddressOk(m.validatorAddress);
       checkDescription(m.description, false);
       if (m.commissionRate !== "") parseDecAtomics(m.commissionRate, "commission rate");
-      if (m.minSelfDelegation !== "" && (!/^[0-9]+$/.test(m.minSelfDelegation) || BigInt(m.minSelfDelegation) <= 0n)) throw sdkErrors.invalidRequest.wrap("minimum self delegation must be a positive integer");
+      if (m.minSelfDelegation !== "" && (!/^[0-9]+$/.test(m.minSelfDelegation) || BigInt(m.minSelfDelegation) <= 0n))
+        throw sdkErrors.invalidRequest.wrap("minimum self delegation must be a positive integer");
     },
     handle(ctx, m) {
       const v = k.mustGetValidator(ctx.store, m.validatorAddress);
@@ -150,7 +180,8 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
         if (rate > big(cur.maxRate)) throw stakingErrors.commissionGTMaxRate.wrap();
         const change = rate > big(cur.rate) ? rate - big(cur.rate) : big(cur.rate) - rate;
         if (change > big(cur.maxChangeRate)) throw stakingErrors.commissionGTMaxChangeRate.wrap();
-        if (!timeLte(addTime(v.commission.updateTime, 24n * 3600n), ctx.block.time)) throw stakingErrors.commissionUpdateTime.wrap();
+        if (!timeLte(addTime(v.commission.updateTime, 24n * 3600n), ctx.block.time))
+          throw stakingErrors.commissionUpdateTime.wrap();
         if (rate < k.params(ctx.store).minCommissionRate) throw stakingErrors.commissionLTMinRate.wrap();
         v.commission = { commissionRates: { ...cur, rate: rate.toString() }, updateTime: ctx.block.time };
       }
@@ -161,8 +192,16 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
         v.minSelfDelegation = min.toString();
       }
       k.setValidator(ctx.store, v);
-      ctx.events.emit(event(stakingEvents.editValidator, [["commission_rate", v.commission.commissionRates.rate], ["min_self_delegation", v.minSelfDelegation]]));
-      return { typeUrl: "/cosmos.staking.v1beta1.MsgEditValidatorResponse", value: MsgEditValidatorResponse.encode({}).finish() };
+      ctx.events.emit(
+        event(stakingEvents.editValidator, [
+          ["commission_rate", v.commission.commissionRates.rate],
+          ["min_self_delegation", v.minSelfDelegation],
+        ]),
+      );
+      return {
+        typeUrl: "/cosmos.staking.v1beta1.MsgEditValidatorResponse",
+        value: MsgEditValidatorResponse.encode({}).finish(),
+      };
     },
   };
 
@@ -180,7 +219,14 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
       const amount = bondAmount(ctx, m.amount);
       const v = k.mustGetValidator(ctx.store, m.validatorAddress);
       const shares = k.delegate(ctx, m.delegatorAddress, v, amount, true);
-      ctx.events.emit(event(stakingEvents.delegate, [["validator", m.validatorAddress], ["delegator", m.delegatorAddress], ["amount", `${amount}${m.amount.denom}`], ["new_shares", shares.toString()]]));
+      ctx.events.emit(
+        event(stakingEvents.delegate, [
+          ["validator", m.validatorAddress],
+          ["delegator", m.delegatorAddress],
+          ["amount", `${amount}${m.amount.denom}`],
+          ["new_shares", shares.toString()],
+        ]),
+      );
       return { typeUrl: "/cosmos.staking.v1beta1.MsgDelegateResponse", value: MsgDelegateResponse.encode({}).finish() };
     },
   };
@@ -205,13 +251,25 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
       const completion = addTime(ctx.block.time, params.unbondingTimeSeconds);
       // Stake of a bonded validator leaves the bonded pool now; it is paid out at completion.
       const notBonded = k.poolOf({ ...v, status: BondStatus.BOND_STATUS_UNBONDED });
-      if (amount > 0n && fromPool !== notBonded) k.bank.transfer(ctx, fromPool, notBonded, [{ denom: params.bondDenom, amount }]);
+      if (amount > 0n && fromPool !== notBonded)
+        k.bank.transfer(ctx, fromPool, notBonded, [{ denom: params.bondDenom, amount }]);
       if (amount > 0n) k.addUnbondingEntry(ctx, m.delegatorAddress, m.validatorAddress, amount, completion);
-      if (big(v.delegatorShares) === 0n && v.status === BondStatus.BOND_STATUS_UNBONDED) k.removeValidator(ctx.store, v);
-      ctx.events.emit(event(stakingEvents.unbond, [["validator", m.validatorAddress], ["delegator", m.delegatorAddress], ["amount", `${amount}${params.bondDenom}`], ["completion_time", `${completion.seconds}`]]));
+      if (big(v.delegatorShares) === 0n && v.status === BondStatus.BOND_STATUS_UNBONDED)
+        k.removeValidator(ctx.store, v);
+      ctx.events.emit(
+        event(stakingEvents.unbond, [
+          ["validator", m.validatorAddress],
+          ["delegator", m.delegatorAddress],
+          ["amount", `${amount}${params.bondDenom}`],
+          ["completion_time", `${completion.seconds}`],
+        ]),
+      );
       return {
         typeUrl: "/cosmos.staking.v1beta1.MsgUndelegateResponse",
-        value: MsgUndelegateResponse.encode({ completionTime: completion, amount: { denom: params.bondDenom, amount: amount.toString() } }).finish(),
+        value: MsgUndelegateResponse.encode({
+          completionTime: completion,
+          amount: { denom: params.bondDenom, amount: amount.toString() },
+        }).finish(),
       };
     },
   };
@@ -235,9 +293,11 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
       const dst = k.getValidator(ctx.store, m.validatorDstAddress);
       if (dst === null) throw stakingErrors.badRedelegationDst.wrap();
       // No hopping: stake that arrived by redelegation must mature before it moves again.
-      if (k.hasReceivingRedelegation(ctx.store, m.delegatorAddress, m.validatorSrcAddress)) throw stakingErrors.transitiveRedelegation.wrap();
+      if (k.hasReceivingRedelegation(ctx.store, m.delegatorAddress, m.validatorSrcAddress))
+        throw stakingErrors.transitiveRedelegation.wrap();
       const existing = k.getRedelegation(ctx.store, m.delegatorAddress, m.validatorSrcAddress, m.validatorDstAddress);
-      if (existing !== null && existing.entries.length >= params.maxEntries) throw stakingErrors.maxRedelegationEntries.wrap();
+      if (existing !== null && existing.entries.length >= params.maxEntries)
+        throw stakingErrors.maxRedelegationEntries.wrap();
       const shares = k.sharesForAmount(ctx.store, m.delegatorAddress, src, asked);
       const fromPool = k.poolOf(src);
       const srcStatus = src.status;
@@ -245,20 +305,47 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
       const amount = k.unbond(ctx, m.delegatorAddress, src, shares);
       if (amount === 0n) throw stakingErrors.tinyRedelegationAmount.wrap();
       const sharesDst = k.delegate(ctx, m.delegatorAddress, dst, amount, false, fromPool);
-      if (big(src.delegatorShares) === 0n && src.status === BondStatus.BOND_STATUS_UNBONDED) k.removeValidator(ctx.store, src);
+      if (big(src.delegatorShares) === 0n && src.status === BondStatus.BOND_STATUS_UNBONDED)
+        k.removeValidator(ctx.store, src);
       // As the SDK's getBeginInfo: from a bonded validator the entry lasts the unbonding period,
       // from an unbonding one until it is unbonded, from an unbonded one it completes now.
       let completion = ctx.block.time;
-      if (srcStatus === BondStatus.BOND_STATUS_BONDED) completion = addTime(ctx.block.time, params.unbondingTimeSeconds);
+      if (srcStatus === BondStatus.BOND_STATUS_BONDED)
+        completion = addTime(ctx.block.time, params.unbondingTimeSeconds);
       else if (srcStatus === BondStatus.BOND_STATUS_UNBONDING) completion = srcUnbondingTime;
       if (!timeLte(completion, ctx.block.time)) {
-        const r = existing ?? { delegatorAddress: m.delegatorAddress, validatorSrcAddress: m.validatorSrcAddress, validatorDstAddress: m.validatorDstAddress, entries: [] };
-        r.entries.push({ creationHeight: ctx.height, completionTime: completion, initialBalance: amount.toString(), sharesDst: sharesDst.toString(), unbondingId: 0n, unbondingOnHoldRefCount: 0n });
+        const r = existing ?? {
+          delegatorAddress: m.delegatorAddress,
+          validatorSrcAddress: m.validatorSrcAddress,
+          validatorDstAddress: m.validatorDstAddress,
+          entries: [],
+        };
+        r.entries.push({
+          creationHeight: ctx.height,
+          completionTime: completion,
+          initialBalance: amount.toString(),
+          sharesDst: sharesDst.toString(),
+          unbondingId: 0n,
+          unbondingOnHoldRefCount: 0n,
+        });
         k.setRedelegation(ctx.store, r);
-        ctx.store.set(keys.redelegationQueue(completion, m.delegatorAddress, m.validatorSrcAddress, m.validatorDstAddress), new Uint8Array());
+        ctx.store.set(
+          keys.redelegationQueue(completion, m.delegatorAddress, m.validatorSrcAddress, m.validatorDstAddress),
+          new Uint8Array(),
+        );
       }
-      ctx.events.emit(event(stakingEvents.redelegate, [["source_validator", m.validatorSrcAddress], ["destination_validator", m.validatorDstAddress], ["amount", `${amount}${params.bondDenom}`], ["completion_time", `${completion.seconds}`]]));
-      return { typeUrl: "/cosmos.staking.v1beta1.MsgBeginRedelegateResponse", value: MsgBeginRedelegateResponse.encode({ completionTime: completion }).finish() };
+      ctx.events.emit(
+        event(stakingEvents.redelegate, [
+          ["source_validator", m.validatorSrcAddress],
+          ["destination_validator", m.validatorDstAddress],
+          ["amount", `${amount}${params.bondDenom}`],
+          ["completion_time", `${completion.seconds}`],
+        ]),
+      );
+      return {
+        typeUrl: "/cosmos.staking.v1beta1.MsgBeginRedelegateResponse",
+        value: MsgBeginRedelegateResponse.encode({ completionTime: completion }).finish(),
+      };
     },
   };
 

@@ -24,16 +24,34 @@ export const maxMaxEntries = 100;
 export const maxHistoricalEntries = 10_000;
 
 export function defaultParams(): StakingParams {
-  return { unbondingTimeSeconds: 21n * 24n * 3600n, maxValidators: 100, maxEntries: 7, historicalEntries: 100, bondDenom: "utcu", minCommissionRate: 0n };
+  return {
+    unbondingTimeSeconds: 21n * 24n * 3600n,
+    maxValidators: 100,
+    maxEntries: 7,
+    historicalEntries: 100,
+    bondDenom: "utcu",
+    minCommissionRate: 0n,
+  };
 }
 
 export function validateParams(p: StakingParams): void {
-  if (p.unbondingTimeSeconds <= 0n || p.unbondingTimeSeconds > maxUnbondingSeconds) throw stakingErrors.invalidParams.wrap(`unbonding_time must be positive and at most ${maxUnbondingSeconds}s (365 days)`);
-  if (!Number.isSafeInteger(p.maxValidators) || p.maxValidators < 1 || p.maxValidators > 10_000) throw stakingErrors.invalidParams.wrap("max_validators must be between 1 and 10000");
-  if (!Number.isSafeInteger(p.maxEntries) || p.maxEntries < 1 || p.maxEntries > maxMaxEntries) throw stakingErrors.invalidParams.wrap(`max_entries must be 1 to ${maxMaxEntries}`);
-  if (!Number.isSafeInteger(p.historicalEntries) || p.historicalEntries < 0 || p.historicalEntries > maxHistoricalEntries) throw stakingErrors.invalidParams.wrap(`historical_entries must be between 0 and ${maxHistoricalEntries}`);
+  if (p.unbondingTimeSeconds <= 0n || p.unbondingTimeSeconds > maxUnbondingSeconds)
+    throw stakingErrors.invalidParams.wrap(
+      `unbonding_time must be positive and at most ${maxUnbondingSeconds}s (365 days)`,
+    );
+  if (!Number.isSafeInteger(p.maxValidators) || p.maxValidators < 1 || p.maxValidators > 10_000)
+    throw stakingErrors.invalidParams.wrap("max_validators must be between 1 and 10000");
+  if (!Number.isSafeInteger(p.maxEntries) || p.maxEntries < 1 || p.maxEntries > maxMaxEntries)
+    throw stakingErrors.invalidParams.wrap(`max_entries must be 1 to ${maxMaxEntries}`);
+  if (
+    !Number.isSafeInteger(p.historicalEntries) ||
+    p.historicalEntries < 0 ||
+    p.historicalEntries > maxHistoricalEntries
+  )
+    throw stakingErrors.invalidParams.wrap(`historical_entries must be between 0 and ${maxHistoricalEntries}`);
   validateDenom(p.bondDenom);
-  if (p.minCommissionRate < 0n || p.minCommissionRate > decOne) throw stakingErrors.invalidParams.wrap("min_commission_rate must be between 0 and 1");
+  if (p.minCommissionRate < 0n || p.minCommissionRate > decOne)
+    throw stakingErrors.invalidParams.wrap("min_commission_rate must be between 0 and 1");
 }
 
 export function paramsToProto(p: StakingParams): PbParams {

@@ -1,4 +1,11 @@
-import { BondStatus, bondStatusFromJSON, UnbondingDelegation, Validator, type DelegationResponse, type Redelegation } from "cosmjs-types/cosmos/staking/v1beta1/staking";
+import {
+  BondStatus,
+  bondStatusFromJSON,
+  UnbondingDelegation,
+  Validator,
+  type DelegationResponse,
+  type Redelegation,
+} from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import {
   QueryDelegationRequest,
   QueryDelegationResponse,
@@ -43,7 +50,10 @@ export function stakingQueries(k: StakingKeeper): Record<string, QueryHandler> {
   function delegationResponse(store: KVStore, delegator: string, valoper: string, shares: bigint): DelegationResponse {
     const v = k.getValidator(store, valoper);
     const balance = v === null ? 0n : tokensFromShares(v, shares);
-    return { delegation: { delegatorAddress: delegator, validatorAddress: valoper, shares: shares.toString() }, balance: { denom: denom(store), amount: balance.toString() } };
+    return {
+      delegation: { delegatorAddress: delegator, validatorAddress: valoper, shares: shares.toString() },
+      balance: { denom: denom(store), amount: balance.toString() },
+    };
   }
 
   function validatorParam(addr: string): string {
@@ -66,7 +76,8 @@ export function stakingQueries(k: StakingKeeper): Record<string, QueryHandler> {
       let status: BondStatus | null = null;
       if (req.status !== "") {
         status = bondStatusFromJSON(req.status);
-        if (status === BondStatus.UNRECOGNIZED || status === BondStatus.BOND_STATUS_UNSPECIFIED) throw sdkErrors.invalidRequest.wrap(`invalid validator status ${req.status}`);
+        if (status === BondStatus.UNRECOGNIZED || status === BondStatus.BOND_STATUS_UNSPECIFIED)
+          throw sdkErrors.invalidRequest.wrap(`invalid validator status ${req.status}`);
       }
       const { page, pagination } = paginateStore(
         ctx.store,
@@ -88,13 +99,26 @@ export function stakingQueries(k: StakingKeeper): Record<string, QueryHandler> {
     "/cosmos.staking.v1beta1.Query/ValidatorDelegations": (ctx, data) => {
       const req = QueryValidatorDelegationsRequest.decode(data);
       const valoper = validatorParam(req.validatorAddr);
-      const { page, pagination } = paginateStore(ctx.store, keys.delegationsByVal(valoper), req.pagination, (delegator) => ({ delegator, shares: k.getDelegationShares(ctx.store, delegator, valoper) }));
-      return QueryValidatorDelegationsResponse.encode({ delegationResponses: page.map((d) => delegationResponse(ctx.store, d.delegator, valoper, d.shares)), pagination }).finish();
+      const { page, pagination } = paginateStore(
+        ctx.store,
+        keys.delegationsByVal(valoper),
+        req.pagination,
+        (delegator) => ({ delegator, shares: k.getDelegationShares(ctx.store, delegator, valoper) }),
+      );
+      return QueryValidatorDelegationsResponse.encode({
+        delegationResponses: page.map((d) => delegationResponse(ctx.store, d.delegator, valoper, d.shares)),
+        pagination,
+      }).finish();
     },
     "/cosmos.staking.v1beta1.Query/ValidatorUnbondingDelegations": (ctx, data) => {
       const req = QueryValidatorUnbondingDelegationsRequest.decode(data);
       const valoper = validatorParam(req.validatorAddr);
-      const { page, pagination } = paginateStore(ctx.store, keys.unbondingsByVal(valoper), req.pagination, (delegator) => k.getUnbonding(ctx.store, delegator, valoper));
+      const { page, pagination } = paginateStore(
+        ctx.store,
+        keys.unbondingsByVal(valoper),
+        req.pagination,
+        (delegator) => k.getUnbonding(ctx.store, delegator, valoper),
+      );
       return QueryValidatorUnbondingDelegationsResponse.encode({ unbondingResponses: page, pagination }).finish();
     },
     "/cosmos.staking.v1beta1.Query/Delegation": (ctx, data) => {
@@ -102,8 +126,13 @@ export function stakingQueries(k: StakingKeeper): Record<string, QueryHandler> {
       const delegator = delegatorParam(req.delegatorAddr);
       const valoper = validatorParam(req.validatorAddr);
       const shares = k.getDelegationShares(ctx.store, delegator, valoper);
-      if (shares === 0n) throw stakingErrors.noDelegation.wrap(`delegation with delegator ${delegator} not found for validator ${valoper}`);
-      return QueryDelegationResponse.encode({ delegationResponse: delegationResponse(ctx.store, delegator, valoper, shares) }).finish();
+      if (shares === 0n)
+        throw stakingErrors.noDelegation.wrap(
+          `delegation with delegator ${delegator} not found for validator ${valoper}`,
+        );
+      return QueryDelegationResponse.encode({
+        delegationResponse: delegationResponse(ctx.store, delegator, valoper, shares),
+      }).finish();
     },
     "/cosmos.staking.v1beta1.Query/UnbondingDelegation": (ctx, data) => {
       const req = QueryUnbondingDelegationRequest.decode(data);
@@ -114,30 +143,63 @@ export function stakingQueries(k: StakingKeeper): Record<string, QueryHandler> {
     "/cosmos.staking.v1beta1.Query/DelegatorDelegations": (ctx, data) => {
       const req = QueryDelegatorDelegationsRequest.decode(data);
       const delegator = delegatorParam(req.delegatorAddr);
-      const { page, pagination } = paginateStore(ctx.store, keys.delegationsOf(delegator), req.pagination, (valoper, raw) => ({ valoper, shares: BigInt(fromUtf8(raw)) }));
-      return QueryDelegatorDelegationsResponse.encode({ delegationResponses: page.map((d) => delegationResponse(ctx.store, delegator, d.valoper, d.shares)), pagination }).finish();
+      const { page, pagination } = paginateStore(
+        ctx.store,
+        keys.delegationsOf(delegator),
+        req.pagination,
+        (valoper, raw) => ({ valoper, shares: BigInt(fromUtf8(raw)) }),
+      );
+      return QueryDelegatorDelegationsResponse.encode({
+        delegationResponses: page.map((d) => delegationResponse(ctx.store, delegator, d.valoper, d.shares)),
+        pagination,
+      }).finish();
     },
     "/cosmos.staking.v1beta1.Query/DelegatorUnbondingDelegations": (ctx, data) => {
       const req = QueryDelegatorUnbondingDelegationsRequest.decode(data);
-      const { page, pagination } = paginateStore(ctx.store, keys.unbondingsOf(delegatorParam(req.delegatorAddr)), req.pagination, (_valoper, raw) => UnbondingDelegation.decode(raw));
+      const { page, pagination } = paginateStore(
+        ctx.store,
+        keys.unbondingsOf(delegatorParam(req.delegatorAddr)),
+        req.pagination,
+        (_valoper, raw) => UnbondingDelegation.decode(raw),
+      );
       return QueryDelegatorUnbondingDelegationsResponse.encode({ unbondingResponses: page, pagination }).finish();
     },
     "/cosmos.staking.v1beta1.Query/Redelegations": (ctx, data) => {
       const req = QueryRedelegationsRequest.decode(data);
       const src = req.srcValidatorAddr === "" ? null : validatorParam(req.srcValidatorAddr);
       const dst = req.dstValidatorAddr === "" ? null : validatorParam(req.dstValidatorAddr);
-      const source = req.delegatorAddr === "" ? k.allRedelegations(ctx.store) : k.redelegationsOf(ctx.store, delegatorParam(req.delegatorAddr));
-      const all = [...source].filter((r) => (src === null || r.validatorSrcAddress === src) && (dst === null || r.validatorDstAddress === dst));
+      const source =
+        req.delegatorAddr === ""
+          ? k.allRedelegations(ctx.store)
+          : k.redelegationsOf(ctx.store, delegatorParam(req.delegatorAddr));
+      const all = [...source].filter(
+        (r) => (src === null || r.validatorSrcAddress === src) && (dst === null || r.validatorDstAddress === dst),
+      );
       // As the SDK: one named redelegation that does not exist is NotFound (a list may be empty).
       if (all.length === 0 && req.delegatorAddr !== "" && src !== null && dst !== null) {
-        throw sdkErrors.keyNotFound.wrap(`rpc error: code = NotFound desc = redelegation not found for delegator address ${req.delegatorAddr} from validator address ${src}`);
+        throw sdkErrors.keyNotFound.wrap(
+          `rpc error: code = NotFound desc = redelegation not found for delegator address ${req.delegatorAddr} from validator address ${src}`,
+        );
       }
-      const { page, pagination } = paginate(all, (r) => `${r.delegatorAddress}/${r.validatorSrcAddress}/${r.validatorDstAddress}`, req.pagination);
-      return QueryRedelegationsResponse.encode({ redelegationResponses: page.map(redelegationResponse), pagination }).finish();
+      const { page, pagination } = paginate(
+        all,
+        (r) => `${r.delegatorAddress}/${r.validatorSrcAddress}/${r.validatorDstAddress}`,
+        req.pagination,
+      );
+      return QueryRedelegationsResponse.encode({
+        redelegationResponses: page.map(redelegationResponse),
+        pagination,
+      }).finish();
     },
     "/cosmos.staking.v1beta1.Query/DelegatorValidators": (ctx, data) => {
       const req = QueryDelegatorValidatorsRequest.decode(data);
-      const { page, pagination } = paginateStore(ctx.store, keys.delegationsOf(delegatorParam(req.delegatorAddr)), req.pagination, (valoper) => k.getValidator(ctx.store, valoper), true);
+      const { page, pagination } = paginateStore(
+        ctx.store,
+        keys.delegationsOf(delegatorParam(req.delegatorAddr)),
+        req.pagination,
+        (valoper) => k.getValidator(ctx.store, valoper),
+        true,
+      );
       return QueryDelegatorValidatorsResponse.encode({ validators: page, pagination }).finish();
     },
     "/cosmos.staking.v1beta1.Query/DelegatorValidator": (ctx, data) => {
@@ -155,6 +217,7 @@ export function stakingQueries(k: StakingKeeper): Record<string, QueryHandler> {
       };
       return QueryPoolResponse.encode({ pool }).finish();
     },
-    "/cosmos.staking.v1beta1.Query/Params": (ctx) => QueryParamsResponse.encode({ params: paramsToProto(k.params(ctx.store)) }).finish(),
+    "/cosmos.staking.v1beta1.Query/Params": (ctx) =>
+      QueryParamsResponse.encode({ params: paramsToProto(k.params(ctx.store)) }).finish(),
   };
 }

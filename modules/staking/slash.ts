@@ -3,7 +3,15 @@ import { decOne, big } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
 import { event } from "../sdk/events.js";
 import type { KVStore } from "../sdk/store.js";
-import { bondedPoolName, consensusAddress, consensusKey, notBondedPoolName, powerReduction, tokensFromShares, type StakingKeeper } from "./keeper.js";
+import {
+  bondedPoolName,
+  consensusAddress,
+  consensusKey,
+  notBondedPoolName,
+  powerReduction,
+  tokensFromShares,
+  type StakingKeeper,
+} from "./keeper.js";
 
 // Slashing of stake (the SDK's x/staking Slash): the amount is fixed by the validator's power
 // at the infraction, so stake that arrived later is not punished, while stake that left after
@@ -18,7 +26,14 @@ export interface SlashResult {
 /** floor(x × fraction), fraction in 18-decimal fixed point. */
 const mulFrac = (x: bigint, fraction: bigint) => (x * fraction) / decOne;
 
-export function slashValidator(ctx: Context, k: StakingKeeper, v: Validator, infractionHeight: bigint, powerAtInfraction: bigint, fraction: bigint): SlashResult {
+export function slashValidator(
+  ctx: Context,
+  k: StakingKeeper,
+  v: Validator,
+  infractionHeight: bigint,
+  powerAtInfraction: bigint,
+  fraction: bigint,
+): SlashResult {
   const denom = k.params(ctx.store).bondDenom;
   const slashAmount = mulFrac(powerAtInfraction * powerReduction, fraction);
   let remaining = slashAmount;
@@ -64,12 +79,20 @@ export function slashValidator(ctx: Context, k: StakingKeeper, v: Validator, inf
     const fresh = k.mustGetValidator(ctx.store, v.operatorAddress);
     fresh.tokens = (big(fresh.tokens) - fromValidator).toString();
     k.setValidator(ctx.store, fresh);
-    k.bank.burn(ctx, fresh.status === BondStatus.BOND_STATUS_BONDED ? bondedPoolName : notBondedPoolName, [{ denom, amount: fromValidator }]);
+    k.bank.burn(ctx, fresh.status === BondStatus.BOND_STATUS_BONDED ? bondedPoolName : notBondedPoolName, [
+      { denom, amount: fromValidator },
+    ]);
     burned += fromValidator;
   }
   k.markDirty(ctx.store);
   k.recordSlash(ctx.store, v.operatorAddress, ctx.height, fraction);
-  ctx.events.emit(event("slash", [["address", v.operatorAddress], ["power", powerAtInfraction.toString()], ["burned_coins", burned.toString()]]));
+  ctx.events.emit(
+    event("slash", [
+      ["address", v.operatorAddress],
+      ["power", powerAtInfraction.toString()],
+      ["burned_coins", burned.toString()],
+    ]),
+  );
   return { burned };
 }
 
@@ -93,9 +116,13 @@ export function stakingForSlashing(k: StakingKeeper) {
   return {
     validatorByConsAddr: (store: KVStore, consHex: string) => k.validatorByConsAddr(store, consHex),
     getValidator: (store: KVStore, valoper: string) => k.getValidator(store, valoper),
-    getDelegationShares: (store: KVStore, delegator: string, valoper: string) => k.getDelegationShares(store, delegator, valoper),
+    getDelegationShares: (store: KVStore, delegator: string, valoper: string) =>
+      k.getDelegationShares(store, delegator, valoper),
     tokensFromShares: (v: Validator, shares: bigint) => tokensFromShares(v, shares),
-    consensusAddressHex: (v: Validator) => Buffer.from(consensusAddress(consensusKey(v.consensusPubkey))).toString("hex").toUpperCase(),
+    consensusAddressHex: (v: Validator) =>
+      Buffer.from(consensusAddress(consensusKey(v.consensusPubkey)))
+        .toString("hex")
+        .toUpperCase(),
     slash: (ctx: Context, v: Validator, infractionHeight: bigint, powerAtInfraction: bigint, fraction: bigint) => {
       slashValidator(ctx, k, v, infractionHeight, powerAtInfraction, fraction);
     },

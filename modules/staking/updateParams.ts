@@ -11,8 +11,10 @@ export function stakingUpdateParamsRoute(k: StakingKeeper): MsgRoute<unknown> {
     typeUrl: "/cosmos.staking.v1beta1.MsgUpdateParams",
     decode: (b) => MsgUpdateParams.decode(b),
     params: (m) => {
-      if (m.params === undefined || m.params.unbondingTime === undefined) throw stakingErrors.invalidParams.wrap("params and unbonding_time must be set");
-      if (!/^[0-9]{1,40}$/.test(m.params.minCommissionRate || "0")) throw stakingErrors.invalidParams.wrap("min_commission_rate must be a LegacyDec");
+      if (m.params === undefined || m.params.unbondingTime === undefined)
+        throw stakingErrors.invalidParams.wrap("params and unbonding_time must be set");
+      if (!/^[0-9]{1,40}$/.test(m.params.minCommissionRate || "0"))
+        throw stakingErrors.invalidParams.wrap("min_commission_rate must be a LegacyDec");
       return paramsFromProto(m.params);
     },
     validate: validateParams,
@@ -21,6 +23,9 @@ export function stakingUpdateParamsRoute(k: StakingKeeper): MsgRoute<unknown> {
       // max_validators may have changed: end-block recomputes the bonded set.
       k.markDirty(ctx.store);
     },
-    response: { typeUrl: "/cosmos.staking.v1beta1.MsgUpdateParamsResponse", value: MsgUpdateParamsResponse.encode({}).finish() },
+    response: {
+      typeUrl: "/cosmos.staking.v1beta1.MsgUpdateParamsResponse",
+      value: MsgUpdateParamsResponse.encode({}).finish(),
+    },
   });
 }

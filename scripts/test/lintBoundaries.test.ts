@@ -36,6 +36,10 @@ describe("lint: import boundaries", function () {
     it(`${file}: import "${spec}" is ${refusal === null ? "allowed" : "refused"}`, async () => {
       const got = await restricted(file, spec);
       if (refusal === null) assert.deepEqual(got, []);
-      else assert.ok(got.some((m) => m.includes(refusal)), JSON.stringify(got));
+      else
+        assert.ok(
+          got.some((m) => m.includes(refusal)),
+          JSON.stringify(got),
+        );
     });
 });

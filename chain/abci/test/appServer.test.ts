@@ -33,7 +33,18 @@ describe("the app as a CometBFT app process (startAbciApp) and its home", () => 
     let c = await connectAbci(a.server.address);
     const initRes = (await c.call({ initChain: init })).initChain!;
     const g = loadGenesisFile(homePaths(home).genesis);
-    const fin = (await c.call({ finalizeBlock: { txs: [], height: 1n, time: { seconds: g.time.seconds + 1n, nanos: 0 }, hash: new Uint8Array(32), proposerAddress: g.validators[0]!.address, nextValidatorsHash: new Uint8Array(32) } })).finalizeBlock!;
+    const fin = (
+      await c.call({
+        finalizeBlock: {
+          txs: [],
+          height: 1n,
+          time: { seconds: g.time.seconds + 1n, nanos: 0 },
+          hash: new Uint8Array(32),
+          proposerAddress: g.validators[0]!.address,
+          nextValidatorsHash: new Uint8Array(32),
+        },
+      })
+    ).finalizeBlock!;
     assert.notEqual(hex(fin.appHash), hex(initRes.appHash));
     await c.call({ commit: {} });
     c.close();
@@ -45,7 +56,11 @@ describe("the app as a CometBFT app process (startAbciApp) and its home", () => 
     assert.equal(info.lastBlockHeight, 1n);
     assert.equal(hex(info.lastBlockAppHash), hex(fin.appHash));
     const again = await c.call({ initChain: init });
-    assert.match(again.exception?.error ?? "", /initChain on an initialized state/, "a second InitChain after block 1 is refused");
+    assert.match(
+      again.exception?.error ?? "",
+      /initChain on an initialized state/,
+      "a second InitChain after block 1 is refused",
+    );
     c.close();
     await a.close();
   });
@@ -79,7 +94,10 @@ describe("the app as a CometBFT app process (startAbciApp) and its home", () => 
     await a.close();
     const gpath = homePaths(home).genesis;
     writeFileSync(gpath, readFileSync(gpath, "utf8").replace(/"chain_id": "[^"]+"/, '"chain_id": "other-chain-1"'));
-    await assert.rejects(startAbciApp({ home, config, address: "tcp://127.0.0.1:0" }, { logger: nopLogger }), /holds chain tcompute-e2e-1, but genesis is for other-chain-1/);
+    await assert.rejects(
+      startAbciApp({ home, config, address: "tcp://127.0.0.1:0" }, { logger: nopLogger }),
+      /holds chain tcompute-e2e-1, but genesis is for other-chain-1/,
+    );
   });
 
   it("writes CometBFT's config.toml from tcd.json once, and the signer state CometBFT needs", () => {
@@ -94,9 +112,21 @@ describe("the app as a CometBFT app process (startAbciApp) and its home", () => 
     assert.equal(readCometSetting(home, "p2p", "persistent_peers"), c.p2p.persistent_peers);
     assert.equal(readCometSetting(home, null, "log_level"), "error", "CometBFT has no warn level");
     assert.equal(readCometSetting(home, "rpc", "no_such_key"), null);
-    assert.match(cometConfigToml(c, "tcp://x:1"), /addr_book_strict = false\nallow_duplicate_ip = true/, "loopback localnets");
-    assert.match(cometConfigToml(c, "tcp://x:1"), /\nmax_request_batch_size = 50\n/, "rpc.max_batch_requests carries over (CometBFT's own default is 10)");
-    assert.deepEqual(JSON.parse(readFileSync(homePaths(home).privValidatorState, "utf8")), { height: "0", round: 0, step: 0 });
+    assert.match(
+      cometConfigToml(c, "tcp://x:1"),
+      /addr_book_strict = false\nallow_duplicate_ip = true/,
+      "loopback localnets",
+    );
+    assert.match(
+      cometConfigToml(c, "tcp://x:1"),
+      /\nmax_request_batch_size = 50\n/,
+      "rpc.max_batch_requests carries over (CometBFT's own default is 10)",
+    );
+    assert.deepEqual(JSON.parse(readFileSync(homePaths(home).privValidatorState, "utf8")), {
+      height: "0",
+      round: 0,
+      step: 0,
+    });
     // An operator's edits survive.
     const path = join(home, "config", "config.toml");
     writeFileSync(path, readFileSync(path, "utf8").replace("36658", "46658"));

@@ -24,7 +24,13 @@ const gasPrice = GasPrice.fromString("0.0025utcu");
 
 type Json = Record<string, unknown>;
 async function rpc(url: string, method: string, params: Json): Promise<Json> {
-  const res = (await (await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) })).json()) as { result?: Json; error?: unknown };
+  const res = (await (
+    await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    })
+  ).json()) as { result?: Json; error?: unknown };
   if (res.result === undefined) throw new Error(`${method}: ${JSON.stringify(res.error)}`);
   return res.result;
 }
@@ -62,7 +68,8 @@ async function waitFor(what: string, f: () => Promise<boolean>, tries = 150): Pr
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const height = async (url: string) => Number(((await rpc(url, "status", {}))["sync_info"] as Json)["latest_block_height"]);
+const height = async (url: string) =>
+  Number(((await rpc(url, "status", {}))["sync_info"] as Json)["latest_block_height"]);
 
 function cometPid(node: NodeProcess): number {
   const m = /cometbft \S+ pid ([0-9]+)/.exec(node.output());
@@ -89,12 +96,18 @@ describe(`the application under a real CometBFT (e2e) ${engine.title}`, function
 
   before(async function () {
     if (engine.missing !== null) return this.skip();
-    wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "tc", hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1), makeCosmoshubPath(2)] });
+    wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, {
+      prefix: "tc",
+      hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1), makeCosmoshubPath(2)],
+    });
     const [a, b, carol] = (await wallet.getAccounts()).map((x) => x.address) as [string, string, string];
     alice = a;
     bob = b;
     home = await makeTestHome({
-      accounts: [{ address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] }, { address: carol, coins: [{ denom: "utcu", amount: 1_000_000_000n }] }],
+      accounts: [
+        { address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] },
+        { address: carol, coins: [{ denom: "utcu", amount: 1_000_000_000n }] },
+      ],
       gentx: { signer: wallet, operator: carol, amount: 100_000_000n },
     });
     node = await startNodeProcess(home.home, await engine.startArgs());
@@ -125,7 +138,10 @@ describe(`the application under a real CometBFT (e2e) ${engine.title}`, function
     const url = node!.rpcUrl;
     const top = await height(url);
     const genesis = loadGenesisFile(homePaths(home.home).genesis);
-    const app = createTcomputeApp({ maxTxBytes: 1 << 20, checkInvariants: true, version: "replay" }, { state: await StateStore.open(null), logger: nopLogger });
+    const app = createTcomputeApp(
+      { maxTxBytes: 1 << 20, checkInvariants: true, version: "replay" },
+      { state: await StateStore.open(null), logger: nopLogger },
+    );
     const init = await app.initChain({
       time: genesis.time,
       chainId: genesis.chainId,
@@ -140,7 +156,11 @@ describe(`the application under a real CometBFT (e2e) ${engine.title}`, function
       const res = await rpc(url, "block", { height: String(h) });
       const block = res["block"] as Json;
       const header = headerFromJson(block["header"] as Json);
-      assert.equal(hex(headerHash(header)), (res["block_id"] as Json)["hash"], `header ${h} hashes to CometBFT's block hash`);
+      assert.equal(
+        hex(headerHash(header)),
+        (res["block_id"] as Json)["hash"],
+        `header ${h} hashes to CometBFT's block hash`,
+      );
       assert.equal(hex(header.appHash), expectedAppHash, `app_hash in header ${h}`);
       const blockTxs = (((block["data"] as Json)["txs"] as string[] | null) ?? []).map(b64);
       assert.equal(hex(dataHash(blockTxs)), hex(header.dataHash));
@@ -148,10 +168,20 @@ describe(`the application under a real CometBFT (e2e) ${engine.title}`, function
       // The last commit's signers, in the order of the set that signed it.
       const votes: RequestFinalizeBlock["decidedLastCommit"]["votes"] = [];
       if (h > 1) {
-        const sigs = (block["last_commit"] as Json)["signatures"] as Array<{ block_id_flag: number; validator_address: string }>;
-        const vals = (await rpc(url, "validators", { height: String(h - 1), per_page: "100" }))["validators"] as Array<{ address: string; voting_power: string }>;
+        const sigs = (block["last_commit"] as Json)["signatures"] as Array<{
+          block_id_flag: number;
+          validator_address: string;
+        }>;
+        const vals = (await rpc(url, "validators", { height: String(h - 1), per_page: "100" }))["validators"] as Array<{
+          address: string;
+          voting_power: string;
+        }>;
         assert.equal(sigs.length, vals.length);
-        for (const [i, s] of sigs.entries()) votes.push({ validator: { address: hexb(vals[i]!.address), power: BigInt(vals[i]!.voting_power) }, blockIdFlag: s.block_id_flag as BlockIDFlag });
+        for (const [i, s] of sigs.entries())
+          votes.push({
+            validator: { address: hexb(vals[i]!.address), power: BigInt(vals[i]!.voting_power) },
+            blockIdFlag: s.block_id_flag as BlockIDFlag,
+          });
       }
       const fin = await app.finalizeBlock({
         txs: blockTxs,
@@ -165,7 +195,9 @@ describe(`the application under a real CometBFT (e2e) ${engine.title}`, function
       });
       await app.commit();
       expectedAppHash = hex(fin.appHash);
-      const next = headerFromJson(((await rpc(url, "block", { height: String(h + 1) }))["block"] as Json)["header"] as Json);
+      const next = headerFromJson(
+        ((await rpc(url, "block", { height: String(h + 1) }))["block"] as Json)["header"] as Json,
+      );
       assert.equal(hex(next.appHash), expectedAppHash, `app_hash after block ${h}`);
       assert.equal(hex(resultsHash(fin.txResults)), hex(next.lastResultsHash), `last_results_hash after block ${h}`);
     }
@@ -192,7 +224,11 @@ describe(`the application under a real CometBFT (e2e) ${engine.title}`, function
 
     node = await startNodeProcess(home.home, await engine.startArgs());
     await waitFor("new blocks after the restart", async () => (await height(node!.rpcUrl)) > before + 2);
-    assert.equal(((await rpc(node.rpcUrl, "block", { height: String(before) }))["block_id"] as Json)["hash"], hashBefore, "the chain kept its blocks");
+    assert.equal(
+      ((await rpc(node.rpcUrl, "block", { height: String(before) }))["block_id"] as Json)["hash"],
+      hashBefore,
+      "the chain kept its blocks",
+    );
     assert.equal(await balance(node.rpcUrl), bobBefore, "the app kept its state");
     await send("1", 1);
     assert.equal(BigInt(await balance(node.rpcUrl)), BigInt(bobBefore) + 1n);

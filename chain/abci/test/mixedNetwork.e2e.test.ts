@@ -67,7 +67,23 @@ describe(`a TypeScript-engine peer and a CometBFT peer (e2e) ${missing === null 
     assert.equal(init.status, 0, init.stderr);
     p2pPort = await freePort();
     const rpcPort = await freePort();
-    child = spawn(path, ["start", "--home", home, "--proxy_app", "kvstore", "--p2p.laddr", `tcp://127.0.0.1:${p2pPort}`, "--rpc.laddr", `tcp://127.0.0.1:${rpcPort}`, "--log_level", "error"], { stdio: "ignore" });
+    child = spawn(
+      path,
+      [
+        "start",
+        "--home",
+        home,
+        "--proxy_app",
+        "kvstore",
+        "--p2p.laddr",
+        `tcp://127.0.0.1:${p2pPort}`,
+        "--rpc.laddr",
+        `tcp://127.0.0.1:${rpcPort}`,
+        "--log_level",
+        "error",
+      ],
+      { stdio: "ignore" },
+    );
   });
 
   after(async () => {
@@ -95,7 +111,10 @@ describe(`a TypeScript-engine peer and a CometBFT peer (e2e) ${missing === null 
     // The TypeScript side takes the first 32 bytes (0x220a20 and 29 key bytes) as CometBFT's key,
     // derives different secrets (HKDF vs CometBFT's Merlin transcript) and waits for a frame in
     // its own format, which never comes: a p2p handshake error (code 2), never a crash.
-    await assert.rejects(makeSecretConnection(s, generateEd25519(), { expectedId: null, timeoutMs: 3000 }), (e: unknown) => e instanceof CodedError && e.is(p2pErrors.handshake));
+    await assert.rejects(
+      makeSecretConnection(s, generateEd25519(), { expectedId: null, timeoutMs: 3000 }),
+      (e: unknown) => e instanceof CodedError && e.is(p2pErrors.handshake),
+    );
     s.destroy();
     assert.equal(child!.exitCode, null, "CometBFT keeps running");
   });
@@ -103,7 +122,8 @@ describe(`a TypeScript-engine peer and a CometBFT peer (e2e) ${missing === null 
   it("CometBFT's own handshake from TypeScript succeeds, CometBFT sends its NodeInfo, and refuses the engine's frames in place of one", async () => {
     const path = (bin as { path: string }).path;
     const nodeId = spawnSync(path, ["show-node-id", "--home", home], { encoding: "utf8" }).stdout.trim();
-    const chainId = (JSON.parse(readFileSync(join(home, "config", "genesis.json"), "utf8")) as { chain_id: string }).chain_id;
+    const chainId = (JSON.parse(readFileSync(join(home, "config", "genesis.json"), "utf8")) as { chain_id: string })
+      .chain_id;
     const conn = await makeCometSecretConnection(await connectTo(p2pPort), generateEd25519(), { timeoutMs: 10_000 });
     // Both signatures over the Merlin challenge verified: the key CometBFT authenticated is its node key.
     assert.equal(conn.remoteId, nodeId);
@@ -116,7 +136,10 @@ describe(`a TypeScript-engine peer and a CometBFT peer (e2e) ${missing === null 
     // [channel 0x20][eof 1][payload]. CometBFT reads them as a NodeInfo of 0x20 bytes starting
     // with tag 0x01 (field 0: invalid), fails, and drops the connection.
     conn.write(Uint8Array.from([0x20, 0x01, ...new Uint8Array(40).fill(0x08)]));
-    await assert.rejects(conn.readDelimited(10_240), (e: unknown) => e instanceof CodedError && e.is(p2pErrors.handshake) && /closed/.test(e.message));
+    await assert.rejects(
+      conn.readDelimited(10_240),
+      (e: unknown) => e instanceof CodedError && e.is(p2pErrors.handshake) && /closed/.test(e.message),
+    );
     assert.equal(child!.exitCode, null, "CometBFT keeps running");
   });
 });

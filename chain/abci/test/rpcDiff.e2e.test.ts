@@ -23,7 +23,8 @@ function stringKind(s: string): string {
   if (s === "") return "empty string";
   if (/^-?[0-9]+$/.test(s)) return "decimal string";
   if (/^[0-9A-F]+$/.test(s) && s.length % 2 === 0 && s.length >= 40) return "hex string";
-  if (/^[A-Za-z0-9+/]+={0,2}$/.test(s) && s.length % 4 === 0 && s.length >= 40 && /[a-z]/.test(s)) return "base64 string";
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(s) && s.length % 4 === 0 && s.length >= 40 && /[a-z]/.test(s))
+    return "base64 string";
   if (/^[0-9]{4}-[0-9]{2}-[0-9]{2}T/.test(s)) return "time string";
   return "string";
 }
@@ -34,7 +35,8 @@ function stringKind(s: string): string {
  * exactly (`status`, an error's `code` and `message`), in value.
  */
 export function shapeDiff(a: Json, b: Json, path: string, out: string[]): void {
-  const kind = (v: Json) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v === "string" ? stringKind(v) : typeof v);
+  const kind = (v: Json) =>
+    v === null ? "null" : Array.isArray(v) ? "array" : typeof v === "string" ? stringKind(v) : typeof v;
   if (/(\.status|\.error\.code|\.error\.message)$/.test(path) && a !== b) {
     out.push(`${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
     return;
@@ -69,17 +71,30 @@ describe(`RPC of the TypeScript engine vs CometBFT, field names and types (e2e) 
 
   it("answers the same requests with the same statuses, shapes, encodings and error codes", async function () {
     if (engine.missing !== null) return this.skip();
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "tc", hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1), makeCosmoshubPath(2)] });
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, {
+      prefix: "tc",
+      hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1), makeCosmoshubPath(2)],
+    });
     const [alice, bob, carol] = (await wallet.getAccounts()).map((x) => x.address) as [string, string, string];
-    const accounts = [{ address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] }, { address: carol, coins: [{ denom: "utcu", amount: 1_000_000_000n }] }];
-    const ts = await startNodeProcess((await makeTestHome({ accounts, gentx: { signer: wallet, operator: carol, amount: 100_000_000n } })).home);
+    const accounts = [
+      { address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] },
+      { address: carol, coins: [{ denom: "utcu", amount: 1_000_000_000n }] },
+    ];
+    const ts = await startNodeProcess(
+      (await makeTestHome({ accounts, gentx: { signer: wallet, operator: carol, amount: 100_000_000n } })).home,
+    );
     nodes.push(ts);
-    const comet = await startNodeProcess((await makeTestHome({ accounts, gentx: { signer: wallet, operator: carol, amount: 100_000_000n } })).home, await engine.startArgs());
+    const comet = await startNodeProcess(
+      (await makeTestHome({ accounts, gentx: { signer: wallet, operator: carol, amount: 100_000_000n } })).home,
+      await engine.startArgs(),
+    );
     nodes.push(comet);
 
     const sent: Array<{ hash: string; height: number }> = [];
     for (const n of [ts, comet]) {
-      const c = await SigningStargateClient.connectWithSigner(n.rpcUrl, wallet, { gasPrice: GasPrice.fromString("0.0025utcu") });
+      const c = await SigningStargateClient.connectWithSigner(n.rpcUrl, wallet, {
+        gasPrice: GasPrice.fromString("0.0025utcu"),
+      });
       const r = await c.sendTokens(alice, bob, [{ denom: "utcu", amount: "5" }], "auto", "diff");
       assert.equal(r.code, 0, r.rawLog);
       sent.push({ hash: r.transactionHash, height: r.height });
@@ -94,9 +109,11 @@ describe(`RPC of the TypeScript engine vs CometBFT, field names and types (e2e) 
       // Non-JSON bodies (the endpoint list, a 404 page) are compared as "some text".
       return { status: res.status, body: text === "" ? "" : isJson ? (JSON.parse(text) as Json) : "text" };
     };
-    const post = async (url: string, body: string, path = "/") => answer(await fetch(url + path, { method: "POST", headers: { "Content-Type": "application/json" }, body }));
+    const post = async (url: string, body: string, path = "/") =>
+      answer(await fetch(url + path, { method: "POST", headers: { "Content-Type": "application/json" }, body }));
     const get = async (url: string, path: string) => answer(await fetch(url + path));
-    const call = (method: string, params: Record<string, unknown>) => (url: string) => post(url, JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }));
+    const call = (method: string, params: Record<string, unknown>) => (url: string) =>
+      post(url, JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }));
     const balance = Buffer.from(QueryBalanceRequest.encode({ address: alice, denom: "utcu" }).finish()).toString("hex");
     const requests: Array<[string, (i: number) => (url: string) => Promise<Answer>]> = [
       ["health", () => call("health", {})],
@@ -116,12 +133,21 @@ describe(`RPC of the TypeScript engine vs CometBFT, field names and types (e2e) 
       ["tx", (i) => call("tx", { hash: Buffer.from(sent[i]!.hash, "hex").toString("base64") })],
       ["tx_search", (i) => call("tx_search", { query: `tx.height=${sent[i]!.height}`, page: "1", per_page: "10" })],
       ["tx_search(bad query)", () => call("tx_search", { query: "tx.height >>> 5" })],
-      ["tx_search(page past the end)", (i) => call("tx_search", { query: `tx.height=${sent[i]!.height}`, page: "5", per_page: "10" })],
-      ["tx_search(bad order_by)", (i) => call("tx_search", { query: `tx.height=${sent[i]!.height}`, order_by: "sideways" })],
+      [
+        "tx_search(page past the end)",
+        (i) => call("tx_search", { query: `tx.height=${sent[i]!.height}`, page: "5", per_page: "10" }),
+      ],
+      [
+        "tx_search(bad order_by)",
+        (i) => call("tx_search", { query: `tx.height=${sent[i]!.height}`, order_by: "sideways" }),
+      ],
       ["abci_query", () => call("abci_query", { path: "/cosmos.bank.v1beta1.Query/Balance", data: balance })],
       ["abci_query(unknown path)", () => call("abci_query", { path: "/no.such/Path", data: "" })],
       ["abci_query(bad hex)", () => call("abci_query", { path: "/x", data: "zz" })],
-      ["broadcast_tx_sync(not a tx)", () => call("broadcast_tx_sync", { tx: Buffer.from([1, 2, 3]).toString("base64") })],
+      [
+        "broadcast_tx_sync(not a tx)",
+        () => call("broadcast_tx_sync", { tx: Buffer.from([1, 2, 3]).toString("base64") }),
+      ],
       ["broadcast_tx_sync(not base64)", () => call("broadcast_tx_sync", { tx: "!!!" })],
       ["block(missing)", () => call("block", { height: "999999" })],
       ["block(not a number)", () => call("block", { height: "abc" })],
@@ -129,12 +155,32 @@ describe(`RPC of the TypeScript engine vs CometBFT, field names and types (e2e) 
       ["parse error", () => (url) => post(url, "{not json")],
       ["oversized body", () => (url) => post(url, "x".repeat(2_000_000))],
       ["empty body", () => (url) => post(url, "")],
-      ["batch with an entry without method", () => (url) => post(url, JSON.stringify([{ jsonrpc: "2.0", id: 1, method: "health", params: {} }, { id: 2 }]))],
-      ["batch of one", () => (url) => post(url, JSON.stringify([{ jsonrpc: "2.0", id: 7, method: "health", params: {} }]))],
-      ["batch with a notification", () => (url) => post(url, JSON.stringify([{ jsonrpc: "2.0", id: 1, method: "health" }, { jsonrpc: "2.0", method: "health" }, { jsonrpc: "2.0", id: "x", method: "abci_info" }]))],
+      [
+        "batch with an entry without method",
+        () => (url) => post(url, JSON.stringify([{ jsonrpc: "2.0", id: 1, method: "health", params: {} }, { id: 2 }])),
+      ],
+      [
+        "batch of one",
+        () => (url) => post(url, JSON.stringify([{ jsonrpc: "2.0", id: 7, method: "health", params: {} }])),
+      ],
+      [
+        "batch with a notification",
+        () => (url) =>
+          post(
+            url,
+            JSON.stringify([
+              { jsonrpc: "2.0", id: 1, method: "health" },
+              { jsonrpc: "2.0", method: "health" },
+              { jsonrpc: "2.0", id: "x", method: "abci_info" },
+            ]),
+          ),
+      ],
       ["notification", () => (url) => post(url, JSON.stringify({ jsonrpc: "2.0", method: "health", params: {} }))],
       ["empty batch", () => (url) => post(url, "[]")],
-      ["batch with a bad id", () => (url) => post(url, JSON.stringify([{ jsonrpc: "2.0", id: true, method: "health" }]))],
+      [
+        "batch with a bad id",
+        () => (url) => post(url, JSON.stringify([{ jsonrpc: "2.0", id: true, method: "health" }])),
+      ],
       ["POST to a method's path", () => (url) => post(url, "", "/health")],
       ["POST to an unknown path", () => (url) => post(url, "{}", "/nowhere")],
       ["GET block", () => (url) => get(url, "/block?height=2")],

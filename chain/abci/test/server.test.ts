@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CheckTxType, Request, ResponseOfferSnapshot_Result, ResponseProcessProposal_ProposalStatus, ResponseVerifyVoteExtension_VerifyStatus } from "cosmjs-types/tendermint/abci/types";
+import {
+  CheckTxType,
+  Request,
+  ResponseOfferSnapshot_Result,
+  ResponseProcessProposal_ProposalStatus,
+  ResponseVerifyVoteExtension_VerifyStatus,
+} from "cosmjs-types/tendermint/abci/types";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../../genesis/build.js";
 import { parseGenesis } from "../../genesis/genesisDoc.js";
@@ -18,7 +24,10 @@ const alice = "tc1qyqszqgpqyqszqgpqyqszqgpqyqszqgpp3w76r";
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  const rec = (lvl: string) => (msg: string, f?: Record<string, unknown>) => void lines.push(`${lvl} ${msg} ${JSON.stringify(f ?? {}, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`);
+  const rec = (lvl: string) => (msg: string, f?: Record<string, unknown>) =>
+    void lines.push(
+      `${lvl} ${msg} ${JSON.stringify(f ?? {}, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`,
+    );
   return { lines, debug: rec("debug"), info: rec("info"), warn: rec("warn"), error: rec("error") };
 }
 
@@ -41,11 +50,23 @@ function genesis() {
 }
 
 async function newApp() {
-  return createTcomputeApp({ maxTxBytes: 1 << 20, checkInvariants: true, version: "test" }, { state: await StateStore.open(null), logger: recordingLogger() });
+  return createTcomputeApp(
+    { maxTxBytes: 1 << 20, checkInvariants: true, version: "test" },
+    { state: await StateStore.open(null), logger: recordingLogger() },
+  );
 }
 
 function finalize(height: bigint, txs: Uint8Array[], proposer: Uint8Array) {
-  return { txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32).fill(Number(height)), height, time: { seconds: testGenesisTime.seconds + height, nanos: 0 }, nextValidatorsHash: new Uint8Array(32), proposerAddress: proposer };
+  return {
+    txs,
+    decidedLastCommit: { round: 0, votes: [] },
+    misbehavior: [],
+    hash: new Uint8Array(32).fill(Number(height)),
+    height,
+    time: { seconds: testGenesisTime.seconds + height, nanos: 0 },
+    nextValidatorsHash: new Uint8Array(32),
+    proposerAddress: proposer,
+  };
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -63,7 +84,10 @@ describe("ABCI 2.0 socket server (CometBFT v0.38 framing)", () => {
 
   beforeEach(async () => {
     logger = recordingLogger();
-    server = await createAbciServer({ address: "tcp://127.0.0.1:0", maxMessageBytes: 1 << 20, maxConnections: 6, maxQueuedRequests: 8 }, { app: await newApp(), logger });
+    server = await createAbciServer(
+      { address: "tcp://127.0.0.1:0", maxMessageBytes: 1 << 20, maxConnections: 6, maxQueuedRequests: 8 },
+      { app: await newApp(), logger },
+    );
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) c.close();
@@ -74,7 +98,9 @@ describe("ABCI 2.0 socket server (CometBFT v0.38 framing)", () => {
     const c = await open();
     assert.equal((await c.call({ echo: { message: "hello" } })).echo?.message, "hello");
     assert.deepEqual((await c.call({ flush: {} })).flush, {});
-    const info = (await c.call({ info: { version: "0.38.26", blockVersion: 11n, p2pVersion: 8n, abciVersion: "2.0.0" } })).info!;
+    const info = (
+      await c.call({ info: { version: "0.38.26", blockVersion: 11n, p2pVersion: 8n, abciVersion: "2.0.0" } })
+    ).info!;
     assert.equal(info.data, "tcompute");
     assert.equal(info.lastBlockHeight, 0n);
   });
@@ -83,7 +109,9 @@ describe("ABCI 2.0 socket server (CometBFT v0.38 framing)", () => {
     const path = join(mkdtempSync(join(tmpdir(), "abci-")), "app.sock");
     const unixServer = await createAbciServer({ address: `unix://${path}` }, { app: await newApp(), logger });
     try {
-      const [consensus, mempool, query, snapshot] = await Promise.all([0, 1, 2, 3].map(() => open(`unix://${path}`))) as [AbciClient, AbciClient, AbciClient, AbciClient];
+      const [consensus, mempool, query, snapshot] = (await Promise.all(
+        [0, 1, 2, 3].map(() => open(`unix://${path}`)),
+      )) as [AbciClient, AbciClient, AbciClient, AbciClient];
       const { g, initChain } = genesis();
       const direct = await newApp();
       const directInit = await direct.initChain(initChain);
@@ -99,9 +127,35 @@ describe("ABCI 2.0 socket server (CometBFT v0.38 framing)", () => {
       assert.equal(rechecked.code, checked.code);
 
       const proposer = g.validators[0]!.address;
-      const prep = (await consensus.call({ prepareProposal: { maxTxBytes: 1000n, txs: [new Uint8Array(600), new Uint8Array(600)], localLastCommit: { round: 0, votes: [] }, misbehavior: [], height: 1n, time: testGenesisTime, nextValidatorsHash: new Uint8Array(32), proposerAddress: proposer } })).prepareProposal!;
+      const prep = (
+        await consensus.call({
+          prepareProposal: {
+            maxTxBytes: 1000n,
+            txs: [new Uint8Array(600), new Uint8Array(600)],
+            localLastCommit: { round: 0, votes: [] },
+            misbehavior: [],
+            height: 1n,
+            time: testGenesisTime,
+            nextValidatorsHash: new Uint8Array(32),
+            proposerAddress: proposer,
+          },
+        })
+      ).prepareProposal!;
       assert.equal(prep.txs.length, 1, "PrepareProposal keeps txs within max_tx_bytes");
-      const proc = (await consensus.call({ processProposal: { txs: [], proposedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32), height: 1n, time: testGenesisTime, nextValidatorsHash: new Uint8Array(32), proposerAddress: proposer } })).processProposal!;
+      const proc = (
+        await consensus.call({
+          processProposal: {
+            txs: [],
+            proposedLastCommit: { round: 0, votes: [] },
+            misbehavior: [],
+            hash: new Uint8Array(32),
+            height: 1n,
+            time: testGenesisTime,
+            nextValidatorsHash: new Uint8Array(32),
+            proposerAddress: proposer,
+          },
+        })
+      ).processProposal!;
       assert.equal(proc.status, ResponseProcessProposal_ProposalStatus.ACCEPT);
 
       for (const h of [1n, 2n]) {
@@ -112,7 +166,16 @@ describe("ABCI 2.0 socket server (CometBFT v0.38 framing)", () => {
         assert.equal(fin.txResults.length, txs.length);
         const ext = (await consensus.call({ extendVote: { hash: new Uint8Array(32), height: h } })).extendVote!;
         assert.equal(ext.voteExtension.length, 0);
-        const ver = (await consensus.call({ verifyVoteExtension: { hash: new Uint8Array(32), validatorAddress: proposer, height: h, voteExtension: new Uint8Array() } })).verifyVoteExtension!;
+        const ver = (
+          await consensus.call({
+            verifyVoteExtension: {
+              hash: new Uint8Array(32),
+              validatorAddress: proposer,
+              height: h,
+              voteExtension: new Uint8Array(),
+            },
+          })
+        ).verifyVoteExtension!;
         assert.equal(ver.status, ResponseVerifyVoteExtension_VerifyStatus.ACCEPT);
         assert.equal((await consensus.call({ commit: {} })).commit!.retainHeight, 0n);
         await direct.commit();
@@ -120,15 +183,34 @@ describe("ABCI 2.0 socket server (CometBFT v0.38 framing)", () => {
       const info = (await query.call({ info: {} })).info!;
       assert.equal(info.lastBlockHeight, 2n);
       assert.equal(hex(info.lastBlockAppHash), hex(direct.appHash));
-      const q = (await query.call({ query: { path: "/cosmos.bank.v1beta1.Query/Balance", data: QueryBalanceRequest.encode({ address: alice, denom: "utcu" }).finish(), height: 0n, prove: false } })).query!;
+      const q = (
+        await query.call({
+          query: {
+            path: "/cosmos.bank.v1beta1.Query/Balance",
+            data: QueryBalanceRequest.encode({ address: alice, denom: "utcu" }).finish(),
+            height: 0n,
+            prove: false,
+          },
+        })
+      ).query!;
       assert.equal(q.code, 0, q.log);
       assert.equal(QueryBalanceResponse.decode(q.value).balance?.amount, "5000");
       assert.equal(q.height, 2n);
 
       assert.deepEqual((await snapshot.call({ listSnapshots: {} })).listSnapshots!.snapshots, []);
-      assert.equal((await snapshot.call({ offerSnapshot: { appHash: new Uint8Array(32) } })).offerSnapshot!.result, ResponseOfferSnapshot_Result.REJECT);
-      assert.equal((await snapshot.call({ loadSnapshotChunk: { height: 1n, format: 1, chunk: 0 } })).loadSnapshotChunk!.chunk.length, 0);
-      assert.ok((await snapshot.call({ applySnapshotChunk: { index: 0, chunk: new Uint8Array(), sender: "" } })).applySnapshotChunk !== undefined);
+      assert.equal(
+        (await snapshot.call({ offerSnapshot: { appHash: new Uint8Array(32) } })).offerSnapshot!.result,
+        ResponseOfferSnapshot_Result.REJECT,
+      );
+      assert.equal(
+        (await snapshot.call({ loadSnapshotChunk: { height: 1n, format: 1, chunk: 0 } })).loadSnapshotChunk!.chunk
+          .length,
+        0,
+      );
+      assert.ok(
+        (await snapshot.call({ applySnapshotChunk: { index: 0, chunk: new Uint8Array(), sender: "" } }))
+          .applySnapshotChunk !== undefined,
+      );
     } finally {
       for (const c of clients.splice(0)) c.close();
       await unixServer.close();
@@ -184,7 +266,10 @@ describe("ABCI 2.0 socket server (CometBFT v0.38 framing)", () => {
     await tick();
     c.close();
     for (let i = 0; i < 50 && !logger.lines.some((l) => l.includes("mid-message")); i++) await tick();
-    assert.ok(logger.lines.some((l) => l.includes("peer closed mid-message (4 bytes of 13)")), logger.lines.join("\n"));
+    assert.ok(
+      logger.lines.some((l) => l.includes("peer closed mid-message (4 bytes of 13)")),
+      logger.lines.join("\n"),
+    );
     assert.equal((await (await open()).call({ echo: { message: "ok" } })).echo?.message, "ok");
   });
 
@@ -198,6 +283,9 @@ describe("ABCI 2.0 socket server (CometBFT v0.38 framing)", () => {
   it("answers pipelined requests in order", async () => {
     const c = await open();
     const res = await Promise.all(Array.from({ length: 200 }, (_, i) => c.call({ echo: { message: `m${i}` } })));
-    assert.deepEqual(res.map((r) => r.echo?.message), Array.from({ length: 200 }, (_, i) => `m${i}`));
+    assert.deepEqual(
+      res.map((r) => r.echo?.message),
+      Array.from({ length: 200 }, (_, i) => `m${i}`),
+    );
   });
 });

@@ -24,21 +24,34 @@ describe("REST API (gRPC-gateway routes)", function () {
   let sendHash: string;
   let client: SigningStargateClient;
 
-  const get = async (path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: J; headers: Headers }> => {
+  const get = async (
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: J; headers: Headers }> => {
     const res = await fetch(`${base}${path}`, { headers });
     return { status: res.status, body: (await res.json()) as J, headers: res.headers };
   };
   const post = async (path: string, body: unknown): Promise<{ status: number; body: J }> => {
-    const res = await fetch(`${base}${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+    const res = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as J };
   };
 
   before(async () => {
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "tc", hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(2)] });
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, {
+      prefix: "tc",
+      hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(2)],
+    });
     [alice, carol] = (await wallet.getAccounts()).map((a) => a.address) as [string, string];
     valoper = toBech32("tcvaloper", fromBech32(carol).data);
     const home = await makeTestHome({
-      accounts: [{ address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] }, { address: carol, coins: [{ denom: "utcu", amount: 1_000_000_000n }] }],
+      accounts: [
+        { address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] },
+        { address: carol, coins: [{ denom: "utcu", amount: 1_000_000_000n }] },
+      ],
       gentx: { signer: wallet, operator: carol, amount: 100_000_000n },
     });
     chainId = home.chainId;
@@ -50,7 +63,9 @@ describe("REST API (gRPC-gateway routes)", function () {
     node = await createNode({ home: home.home, config, inMemory: true }, { logger: nopLogger });
     await node.start();
     base = `http://${node.apiAddress}`;
-    client = await SigningStargateClient.connectWithSigner(`http://${node.rpcAddress}`, wallet, { gasPrice: GasPrice.fromString("0.0025utcu") });
+    client = await SigningStargateClient.connectWithSigner(`http://${node.rpcAddress}`, wallet, {
+      gasPrice: GasPrice.fromString("0.0025utcu"),
+    });
     const res = await client.sendTokens(alice, carol, [{ denom: "utcu", amount: "777" }], "auto", "via rest");
     assert.equal(res.code, 0, res.rawLog);
     sendHash = res.transactionHash;
@@ -92,12 +107,19 @@ describe("REST API (gRPC-gateway routes)", function () {
     assert.equal(bal.balances[0].denom, "utcu");
     assert.match(bal.balances[0].amount, /^[0-9]+$/);
     assert.equal(bal.pagination.total, "1");
-    assert.deepEqual((await get(`/cosmos/bank/v1beta1/balances/${carol}/by_denom?denom=utcu`)).body.balance, bal.balances[0]);
+    assert.deepEqual(
+      (await get(`/cosmos/bank/v1beta1/balances/${carol}/by_denom?denom=utcu`)).body.balance,
+      bal.balances[0],
+    );
     assert.equal((await get("/cosmos/bank/v1beta1/supply/by_denom?denom=utcu")).body.amount.denom, "utcu");
     assert.ok((await get("/cosmos/bank/v1beta1/supply")).body.supply.length >= 1);
     const missing = await get("/cosmos/bank/v1beta1/denoms_metadata/nosuch");
     assert.equal(missing.status, 404);
-    assert.deepEqual(missing.body, { code: 5, message: "client metadata for denom nosuch: key not found", details: [] });
+    assert.deepEqual(missing.body, {
+      code: 5,
+      message: "client metadata for denom nosuch: key not found",
+      details: [],
+    });
     const bad = await get("/cosmos/bank/v1beta1/balances/notanaddress");
     assert.equal(bad.status, 400);
     assert.equal(bad.body.code, 3);
@@ -129,9 +151,18 @@ describe("REST API (gRPC-gateway routes)", function () {
     const dels = (await get(`/cosmos/staking/v1beta1/delegations/${carol}`)).body;
     assert.equal(dels.delegation_responses[0].delegation.shares, "100000000.000000000000000000");
     assert.equal(dels.delegation_responses[0].balance.amount, "100000000");
-    assert.equal((await get(`/cosmos/staking/v1beta1/validators/${valoper}/delegations`)).body.delegation_responses.length, 1);
-    assert.deepEqual((await get(`/cosmos/staking/v1beta1/delegators/${carol}/unbonding_delegations`)).body.unbonding_responses, []);
-    assert.deepEqual((await get(`/cosmos/staking/v1beta1/validators/${valoper}/unbonding_delegations`)).body.unbonding_responses, []);
+    assert.equal(
+      (await get(`/cosmos/staking/v1beta1/validators/${valoper}/delegations`)).body.delegation_responses.length,
+      1,
+    );
+    assert.deepEqual(
+      (await get(`/cosmos/staking/v1beta1/delegators/${carol}/unbonding_delegations`)).body.unbonding_responses,
+      [],
+    );
+    assert.deepEqual(
+      (await get(`/cosmos/staking/v1beta1/validators/${valoper}/unbonding_delegations`)).body.unbonding_responses,
+      [],
+    );
     assert.equal((await get("/cosmos/staking/v1beta1/pool")).body.pool.bonded_tokens, "100000000");
     assert.equal((await get("/cosmos/staking/v1beta1/params")).body.params.bond_denom, "utcu");
     assert.equal((await get("/cosmos/staking/v1beta1/historical_info/2")).body.hist.header.height, "2");
@@ -143,14 +174,26 @@ describe("REST API (gRPC-gateway routes)", function () {
     const r = (await get(`/cosmos/distribution/v1beta1/delegators/${carol}/rewards`)).body;
     assert.equal(r.rewards[0].validator_address, valoper);
     assert.match(r.total[0].amount, /^[0-9]+\.[0-9]{18}$/);
-    assert.match((await get(`/cosmos/distribution/v1beta1/validators/${valoper}/commission`)).body.commission.commission[0].amount, /^[0-9]+\.[0-9]{18}$/);
-    assert.match((await get(`/cosmos/distribution/v1beta1/validators/${valoper}/outstanding_rewards`)).body.rewards.rewards[0].amount, /^[0-9]+\.[0-9]{18}$/);
-    assert.deepEqual((await get(`/cosmos/distribution/v1beta1/delegators/${carol}/validators`)).body.validators, [valoper]);
+    assert.match(
+      (await get(`/cosmos/distribution/v1beta1/validators/${valoper}/commission`)).body.commission.commission[0].amount,
+      /^[0-9]+\.[0-9]{18}$/,
+    );
+    assert.match(
+      (await get(`/cosmos/distribution/v1beta1/validators/${valoper}/outstanding_rewards`)).body.rewards.rewards[0]
+        .amount,
+      /^[0-9]+\.[0-9]{18}$/,
+    );
+    assert.deepEqual((await get(`/cosmos/distribution/v1beta1/delegators/${carol}/validators`)).body.validators, [
+      valoper,
+    ]);
     assert.deepEqual((await get(`/cosmos/distribution/v1beta1/validators/${valoper}/slashes`)).body.slashes, []);
     assert.ok(Array.isArray((await get("/cosmos/distribution/v1beta1/community_pool")).body.pool));
     const infos = (await get("/cosmos/slashing/v1beta1/signing_infos")).body;
     assert.match(infos.info[0].address, /^tcvalcons1/);
-    assert.match((await get("/cosmos/slashing/v1beta1/params")).body.params.slash_fraction_double_sign, /^0\.[0-9]{18}$/);
+    assert.match(
+      (await get("/cosmos/slashing/v1beta1/params")).body.params.slash_fraction_double_sign,
+      /^0\.[0-9]{18}$/,
+    );
   });
 
   it("finds txs by hash and by events, simulates and broadcasts", async () => {
@@ -166,8 +209,16 @@ describe("REST API (gRPC-gateway routes)", function () {
     assert.equal(search.total, "1");
     assert.equal(search.tx_responses[0].txhash, sendHash);
     // A signed tx (not broadcast by the client): simulate it, then broadcast it over REST.
-    const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: alice, toAddress: carol, amount: [{ denom: "utcu", amount: "5" }] } };
-    const signed = await client.sign(alice, [msg], { amount: [{ denom: "utcu", amount: "500" }], gas: "200000" }, "rest broadcast");
+    const msg = {
+      typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+      value: { fromAddress: alice, toAddress: carol, amount: [{ denom: "utcu", amount: "5" }] },
+    };
+    const signed = await client.sign(
+      alice,
+      [msg],
+      { amount: [{ denom: "utcu", amount: "500" }], gas: "200000" },
+      "rest broadcast",
+    );
     const txBytes = Buffer.from(TxRaw.encode(signed).finish()).toString("base64");
     const sim = await post("/cosmos/tx/v1beta1/simulate", { tx_bytes: txBytes });
     assert.equal(sim.status, 200, JSON.stringify(sim.body));
@@ -218,7 +269,12 @@ describe("REST API (gRPC-gateway routes)", function () {
     const past = await get(`/cosmos/bank/v1beta1/balances/${alice}`, { "x-cosmos-block-height": "1" });
     assert.equal(past.status, 400);
     assert.match(past.body.message, /historical queries are not served/);
-    assert.equal((await get("/cosmos/base/tendermint/v1beta1/node_info", { Origin: "http://evil.example" })).headers.get("access-control-allow-origin"), null);
+    assert.equal(
+      (await get("/cosmos/base/tendermint/v1beta1/node_info", { Origin: "http://evil.example" })).headers.get(
+        "access-control-allow-origin",
+      ),
+      null,
+    );
     const longUrl = await get(`/cosmos/bank/v1beta1/balances/${alice}?denom=${"x".repeat(9000)}`);
     assert.equal(longUrl.status, 400);
     assert.match(longUrl.body.message, /URL longer than/);
@@ -238,12 +294,19 @@ describe("REST API (gRPC-gateway routes)", function () {
     const other = await createNode({ home: home.home, config, inMemory: true }, { logger: nopLogger });
     await other.start();
     try {
-      const ok = await fetch(`http://${other.apiAddress}/cosmos/base/tendermint/v1beta1/syncing`, { headers: { Origin: "http://localhost:8080" } });
+      const ok = await fetch(`http://${other.apiAddress}/cosmos/base/tendermint/v1beta1/syncing`, {
+        headers: { Origin: "http://localhost:8080" },
+      });
       assert.equal(ok.headers.get("access-control-allow-origin"), "http://localhost:8080");
-      const pre = await fetch(`http://${other.apiAddress}/cosmos/tx/v1beta1/txs`, { method: "OPTIONS", headers: { Origin: "http://localhost:8080", "Access-Control-Request-Method": "POST" } });
+      const pre = await fetch(`http://${other.apiAddress}/cosmos/tx/v1beta1/txs`, {
+        method: "OPTIONS",
+        headers: { Origin: "http://localhost:8080", "Access-Control-Request-Method": "POST" },
+      });
       assert.equal(pre.status, 204);
       assert.match(pre.headers.get("access-control-allow-methods") ?? "", /POST/);
-      const no = await fetch(`http://${other.apiAddress}/cosmos/base/tendermint/v1beta1/syncing`, { headers: { Origin: "http://evil.example" } });
+      const no = await fetch(`http://${other.apiAddress}/cosmos/base/tendermint/v1beta1/syncing`, {
+        headers: { Origin: "http://evil.example" },
+      });
       assert.equal(no.headers.get("access-control-allow-origin"), null);
     } finally {
       await other.stop();

@@ -34,15 +34,26 @@ describe("REST API: gov v1 and v1beta1 routes", function () {
   };
 
   before(async () => {
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "tc", hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(2)] });
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, {
+      prefix: "tc",
+      hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(2)],
+    });
     [alice, carol] = (await wallet.getAccounts()).map((a) => a.address) as [string, string];
     const home = await makeTestHome({
-      accounts: [{ address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] }, { address: carol, coins: [{ denom: "utcu", amount: 1_000_000_000n }] }],
+      accounts: [
+        { address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] },
+        { address: carol, coins: [{ denom: "utcu", amount: 1_000_000_000n }] },
+      ],
       gentx: { signer: wallet, operator: carol, amount: 100_000_000n },
     });
     const path = homePaths(home.home).genesis;
     const doc = JSON.parse(readFileSync(path, "utf8")) as { app_state: { gov: { params: Record<string, unknown> } } };
-    Object.assign(doc.app_state.gov.params, { min_deposit: [{ denom: "utcu", amount: "1000000" }], max_deposit_period: "600s", voting_period: "900s", expedited_voting_period: "300s" });
+    Object.assign(doc.app_state.gov.params, {
+      min_deposit: [{ denom: "utcu", amount: "1000000" }],
+      max_deposit_period: "600s",
+      voting_period: "900s",
+      expedited_voting_period: "300s",
+    });
     writeFileSync(path, JSON.stringify(doc, null, 2));
     const config = loadConfig(home.home);
     config.consensus.timeout_commit = "100ms";
@@ -51,21 +62,77 @@ describe("REST API: gov v1 and v1beta1 routes", function () {
     node = await createNode({ home: home.home, config, inMemory: true }, { logger: nopLogger });
     await node.start();
     base = `http://${node.apiAddress}`;
-    client = await SigningStargateClient.connectWithSigner(`http://${node.rpcAddress}`, wallet, { gasPrice: GasPrice.fromString("0.0025utcu") });
+    client = await SigningStargateClient.connectWithSigner(`http://${node.rpcAddress}`, wallet, {
+      gasPrice: GasPrice.fromString("0.0025utcu"),
+    });
 
     // Proposal 1: a jobs MsgUpdateParams (tcompute's own Any), deposited in two steps, voted on.
-    const update = { typeUrl: msgUpdateParamsCodec.typeUrl, value: msgUpdateParamsCodec.encode({ authority: govAddress(), params: jobsToPb({ ...jobsDefaults(), commitWindow: 33n }) }) };
+    const update = {
+      typeUrl: msgUpdateParamsCodec.typeUrl,
+      value: msgUpdateParamsCodec.encode({
+        authority: govAddress(),
+        params: jobsToPb({ ...jobsDefaults(), commitWindow: 33n }),
+      }),
+    };
     const submit = (messages: unknown[], amount: string, title: string) =>
-      client.signAndBroadcast(alice, [{ typeUrl: "/cosmos.gov.v1.MsgSubmitProposal", value: { messages, initialDeposit: [{ denom: "utcu", amount }], proposer: alice, metadata: "", title, summary: `${title}.`, expedited: false } }], "auto");
+      client.signAndBroadcast(
+        alice,
+        [
+          {
+            typeUrl: "/cosmos.gov.v1.MsgSubmitProposal",
+            value: {
+              messages,
+              initialDeposit: [{ denom: "utcu", amount }],
+              proposer: alice,
+              metadata: "",
+              title,
+              summary: `${title}.`,
+              expedited: false,
+            },
+          },
+        ],
+        "auto",
+      );
     for (const r of [
       await submit([update], "400000", "Longer commit window"),
-      await client.signAndBroadcast(alice, [{ typeUrl: "/cosmos.gov.v1.MsgDeposit", value: { proposalId: 1n, depositor: alice, amount: [{ denom: "utcu", amount: "600000" }] } }], "auto"),
-      // Proposal 2: no messages (a text proposal), left in its deposit period.
-      await submit([], "20000", "Text only"),
-      await client.signAndBroadcast(carol, [{ typeUrl: "/cosmos.gov.v1.MsgVote", value: { proposalId: 1n, voter: carol, option: VoteOption.VOTE_OPTION_YES, metadata: "" } }], "auto"),
       await client.signAndBroadcast(
         alice,
-        [{ typeUrl: "/cosmos.gov.v1.MsgVoteWeighted", value: { proposalId: 1n, voter: alice, options: [{ option: VoteOption.VOTE_OPTION_YES, weight: "0.25" }, { option: VoteOption.VOTE_OPTION_NO, weight: "0.75" }], metadata: "" } }],
+        [
+          {
+            typeUrl: "/cosmos.gov.v1.MsgDeposit",
+            value: { proposalId: 1n, depositor: alice, amount: [{ denom: "utcu", amount: "600000" }] },
+          },
+        ],
+        "auto",
+      ),
+      // Proposal 2: no messages (a text proposal), left in its deposit period.
+      await submit([], "20000", "Text only"),
+      await client.signAndBroadcast(
+        carol,
+        [
+          {
+            typeUrl: "/cosmos.gov.v1.MsgVote",
+            value: { proposalId: 1n, voter: carol, option: VoteOption.VOTE_OPTION_YES, metadata: "" },
+          },
+        ],
+        "auto",
+      ),
+      await client.signAndBroadcast(
+        alice,
+        [
+          {
+            typeUrl: "/cosmos.gov.v1.MsgVoteWeighted",
+            value: {
+              proposalId: 1n,
+              voter: alice,
+              options: [
+                { option: VoteOption.VOTE_OPTION_YES, weight: "0.25" },
+                { option: VoteOption.VOTE_OPTION_NO, weight: "0.75" },
+              ],
+              metadata: "",
+            },
+          },
+        ],
         "auto",
       ),
     ]) {
@@ -80,32 +147,62 @@ describe("REST API: gov v1 and v1beta1 routes", function () {
 
   it("lists proposals with status, voter and depositor filters and pagination (v1)", async () => {
     const all = (await get("/cosmos/gov/v1/proposals")).body;
-    assert.deepEqual(all.proposals.map((p: J) => p.id), ["1", "2"], "uint64 as strings");
+    assert.deepEqual(
+      all.proposals.map((p: J) => p.id),
+      ["1", "2"],
+      "uint64 as strings",
+    );
     assert.equal(all.pagination.total, "2");
     const p = all.proposals[0];
     assert.equal(p.status, "PROPOSAL_STATUS_VOTING_PERIOD", "enums by name");
     assert.equal(p.messages[0]["@type"], "/tcompute.jobs.v1.MsgUpdateParams");
     assert.equal(p.messages[0].authority, govAddress(), "tcompute's own Any unpacked with its fields");
     assert.equal(p.messages[0].params.commit_window, "33");
-    for (const k of ["submit_time", "deposit_end_time", "voting_start_time", "voting_end_time"]) assert.match(p[k], rfc3339, k);
+    for (const k of ["submit_time", "deposit_end_time", "voting_start_time", "voting_end_time"])
+      assert.match(p[k], rfc3339, k);
     assert.deepEqual(p.total_deposit, [{ denom: "utcu", amount: "1000000" }]);
     assert.equal(p.proposer, alice);
     assert.equal(p.expedited, false);
     const byName = (await get("/cosmos/gov/v1/proposals?proposal_status=PROPOSAL_STATUS_DEPOSIT_PERIOD")).body;
-    assert.deepEqual(byName.proposals.map((x: J) => x.id), ["2"]);
+    assert.deepEqual(
+      byName.proposals.map((x: J) => x.id),
+      ["2"],
+    );
     const byNumber = (await get("/cosmos/gov/v1/proposals?proposal_status=2")).body;
-    assert.deepEqual(byNumber.proposals.map((x: J) => x.id), ["1"]);
-    assert.deepEqual((await get(`/cosmos/gov/v1/proposals?voter=${carol}`)).body.proposals.map((x: J) => x.id), ["1"]);
+    assert.deepEqual(
+      byNumber.proposals.map((x: J) => x.id),
+      ["1"],
+    );
+    assert.deepEqual(
+      (await get(`/cosmos/gov/v1/proposals?voter=${carol}`)).body.proposals.map((x: J) => x.id),
+      ["1"],
+    );
     assert.deepEqual((await get(`/cosmos/gov/v1/proposals?depositor=${carol}`)).body.proposals, []);
-    assert.deepEqual((await get(`/cosmos/gov/v1/proposals?depositor=${alice}`)).body.proposals.map((x: J) => x.id), ["1", "2"]);
+    assert.deepEqual(
+      (await get(`/cosmos/gov/v1/proposals?depositor=${alice}`)).body.proposals.map((x: J) => x.id),
+      ["1", "2"],
+    );
     const page1 = (await get("/cosmos/gov/v1/proposals?pagination.limit=1&pagination.count_total=true")).body;
-    assert.deepEqual(page1.proposals.map((x: J) => x.id), ["1"]);
+    assert.deepEqual(
+      page1.proposals.map((x: J) => x.id),
+      ["1"],
+    );
     assert.equal(page1.pagination.total, "2");
     assert.equal(typeof page1.pagination.next_key, "string");
-    const page2 = (await get(`/cosmos/gov/v1/proposals?pagination.limit=1&pagination.key=${encodeURIComponent(page1.pagination.next_key)}`)).body;
-    assert.deepEqual(page2.proposals.map((x: J) => x.id), ["2"]);
+    const page2 = (
+      await get(
+        `/cosmos/gov/v1/proposals?pagination.limit=1&pagination.key=${encodeURIComponent(page1.pagination.next_key)}`,
+      )
+    ).body;
+    assert.deepEqual(
+      page2.proposals.map((x: J) => x.id),
+      ["2"],
+    );
     const rev = (await get("/cosmos/gov/v1/proposals?pagination.reverse=true&pagination.limit=1")).body;
-    assert.deepEqual(rev.proposals.map((x: J) => x.id), ["2"]);
+    assert.deepEqual(
+      rev.proposals.map((x: J) => x.id),
+      ["2"],
+    );
   });
 
   it("serves one proposal, its votes, deposits and live tally (v1)", async () => {
@@ -125,10 +222,16 @@ describe("REST API: gov v1 and v1beta1 routes", function () {
       metadata: "",
     });
     const deps = (await get("/cosmos/gov/v1/proposals/1/deposits")).body;
-    assert.deepEqual(deps.deposits, [{ proposal_id: "1", depositor: alice, amount: [{ denom: "utcu", amount: "1000000" }] }]);
+    assert.deepEqual(deps.deposits, [
+      { proposal_id: "1", depositor: alice, amount: [{ denom: "utcu", amount: "1000000" }] },
+    ]);
     assert.deepEqual((await get(`/cosmos/gov/v1/proposals/1/deposits/${alice}`)).body.deposit, deps.deposits[0]);
     const tally = (await get("/cosmos/gov/v1/proposals/1/tally")).body.tally;
-    assert.deepEqual(tally, { yes_count: "100000000", abstain_count: "0", no_count: "0", no_with_veto_count: "0" }, "carol's bonded stake; alice has none");
+    assert.deepEqual(
+      tally,
+      { yes_count: "100000000", abstain_count: "0", no_count: "0", no_with_veto_count: "0" },
+      "carol's bonded stake; alice has none",
+    );
     assert.equal((await get("/cosmos/gov/v1/constitution")).body.constitution, "");
   });
 
@@ -153,13 +256,27 @@ describe("REST API: gov v1 and v1beta1 routes", function () {
     assert.equal(p.status, "PROPOSAL_STATUS_VOTING_PERIOD");
     assert.match(p.voting_end_time, rfc3339);
     const text = (await get("/cosmos/gov/v1beta1/proposals/2")).body.proposal;
-    assert.deepEqual(text.content, { "@type": "/cosmos.gov.v1beta1.TextProposal", title: "Text only", description: "Text only." });
+    assert.deepEqual(text.content, {
+      "@type": "/cosmos.gov.v1beta1.TextProposal",
+      title: "Text only",
+      description: "Text only.",
+    });
     const vote = (await get(`/cosmos/gov/v1beta1/proposals/1/votes/${carol}`)).body.vote;
-    assert.deepEqual(vote, { proposal_id: "1", voter: carol, option: "VOTE_OPTION_YES", options: [{ option: "VOTE_OPTION_YES", weight: "1.000000000000000000" }] });
+    assert.deepEqual(vote, {
+      proposal_id: "1",
+      voter: carol,
+      option: "VOTE_OPTION_YES",
+      options: [{ option: "VOTE_OPTION_YES", weight: "1.000000000000000000" }],
+    });
     assert.equal((await get("/cosmos/gov/v1beta1/proposals/1/votes")).body.votes.length, 2);
     assert.equal((await get("/cosmos/gov/v1beta1/proposals/1/deposits")).body.deposits[0].amount[0].amount, "1000000");
     assert.equal((await get(`/cosmos/gov/v1beta1/proposals/1/deposits/${alice}`)).body.deposit.depositor, alice);
-    assert.deepEqual((await get("/cosmos/gov/v1beta1/proposals/1/tally")).body.tally, { yes: "100000000", abstain: "0", no: "0", no_with_veto: "0" });
+    assert.deepEqual((await get("/cosmos/gov/v1beta1/proposals/1/tally")).body.tally, {
+      yes: "100000000",
+      abstain: "0",
+      no: "0",
+      no_with_veto: "0",
+    });
     const tallying = (await get("/cosmos/gov/v1beta1/params/tallying")).body.tally_params;
     assert.match(tallying.quorum, /^0\.[0-9]{18}$/, "LegacyDec bytes as a decimal");
     assert.deepEqual((await get("/cosmos/gov/v1beta1/params/voting")).body.voting_params, { voting_period: "900s" });

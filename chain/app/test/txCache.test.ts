@@ -11,12 +11,24 @@ const bob = rawKeyFromSeed("bob");
 const fee = { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n };
 
 function send(chainId: string, seq: bigint, amount: string, accountNumber = 0n): Uint8Array {
-  return signTx(alice, { chainId, accountNumber, sequence: seq, msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount }])], fee });
+  return signTx(alice, {
+    chainId,
+    accountNumber,
+    sequence: seq,
+    msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount }])],
+    fee,
+  });
 }
 
 describe("decoded-tx cache (decode once per node)", () => {
   it("decodes once, forgets at block execution, stays bounded and never keeps bytes that do not decode", () => {
-    const route = { decode: (b: Uint8Array) => b, signers: () => [], validateBasic: () => {}, handle: () => ({ typeUrl: "", value: new Uint8Array() }), typeUrl: "/cosmos.bank.v1beta1.MsgSend" } as unknown as MsgRoute<unknown>;
+    const route = {
+      decode: (b: Uint8Array) => b,
+      signers: () => [],
+      validateBasic: () => {},
+      handle: () => ({ typeUrl: "", value: new Uint8Array() }),
+      typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+    } as unknown as MsgRoute<unknown>;
     const cache = createDecodedTxCache(() => route, 2);
     const [a, b, c] = ["1", "2", "3"].map((n) => send("c", 0n, n));
     const first = cache.decode(a!);
@@ -27,8 +39,14 @@ describe("decoded-tx cache (decode once per node)", () => {
     assert.notEqual(cache.decode(a!), first, "a was evicted and decoded again");
     cache.decode(c!, true);
     assert.equal(cache.size, 1, "executed in a block: forgotten");
-    assert.throws(() => cache.decode(new Uint8Array([0xff, 0xff])), (e: Error & { code?: number }) => e.code === 2);
-    assert.throws(() => cache.decode(new Uint8Array([0xff, 0xff])), (e: Error & { code?: number }) => e.code === 2);
+    assert.throws(
+      () => cache.decode(new Uint8Array([0xff, 0xff])),
+      (e: Error & { code?: number }) => e.code === 2,
+    );
+    assert.throws(
+      () => cache.decode(new Uint8Array([0xff, 0xff])),
+      (e: Error & { code?: number }) => e.code === 2,
+    );
     assert.equal(cache.size, 1);
   });
 
@@ -42,13 +60,18 @@ describe("decoded-tx cache (decode once per node)", () => {
   });
 
   it("checks state every time: a tx cached at CheckTx is refused in a second block (sequence), a tampered copy fails its signature", async () => {
-    const chain = await createTestChain({ accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 1_000_000n }] }] });
+    const chain = await createTestChain({
+      accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 1_000_000n }] }],
+    });
     const tx = send(chain.chainId, 0n, "1000");
     assert.equal((await chain.checkTx(tx)).code, 0);
     // Signed for another account number: its digest differs and the signature does not verify.
     const wrongAccount = send(chain.chainId, 1n, "1000", 7n);
     const r0 = await chain.deliver([tx, tx, wrongAccount]);
-    assert.deepEqual(r0.txResults.map((r) => r.code), [0, 32, 4]);
+    assert.deepEqual(
+      r0.txResults.map((r) => r.code),
+      [0, 32, 4],
+    );
     const again = await chain.deliver([tx]);
     assert.equal(again.txResults[0]!.code, 32, "sequence already used");
     // Same body and auth info, another signature: other bytes, other cache entry, refused (code 4).
@@ -57,6 +80,9 @@ describe("decoded-tx cache (decode once per node)", () => {
     bad[bad.length - 5]! ^= 1;
     assert.equal((await chain.checkTx(seq1)).code, 0);
     const r1 = await chain.deliver([bad, seq1]);
-    assert.deepEqual(r1.txResults.map((r) => r.code), [4, 0]);
+    assert.deepEqual(
+      r1.txResults.map((r) => r.code),
+      [4, 0],
+    );
   });
 });

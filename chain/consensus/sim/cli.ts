@@ -14,7 +14,8 @@ const count = single !== undefined ? 1 : (arg("seeds") ?? 500);
 const verbose = process.argv.includes("--verbose");
 const modeIndex = process.argv.indexOf("--mode");
 const mode = (modeIndex >= 0 ? process.argv[modeIndex + 1] : "mixed") as ScenarioMode;
-if (mode !== "classic" && mode !== "twins" && mode !== "mixed") throw new Error(`--mode: classic, twins or mixed, not ${mode}`);
+if (mode !== "classic" && mode !== "twins" && mode !== "mixed")
+  throw new Error(`--mode: classic, twins or mixed, not ${mode}`);
 /** Stop at the first failing seed (sim:mutants), or after this many seconds. */
 const stop = process.argv.includes("--stop");
 const seconds = arg("seconds") ?? Infinity;
@@ -40,10 +41,13 @@ for (let i = 0; i < count; i++) {
     evidenceCases++;
     if (missing.length === 0) evidenceFound++;
   }
-  if (verbose || single !== undefined) process.stdout.write(`${JSON.stringify({ ...r, scenario: { ...scenario, byzantine: scenario.byzantine } })}\n`);
+  if (verbose || single !== undefined)
+    process.stdout.write(`${JSON.stringify({ ...r, scenario: { ...scenario, byzantine: scenario.byzantine } })}\n`);
   if (!r.safe || !r.live || missing.length > 0) {
     failures.push(r);
-    process.stdout.write(`FAIL seed ${seed}: safe=${r.safe} live=${r.live} heights=${r.decidedHeights} missing evidence=${missing.join(",")} ${r.violation}\n  replay: npm run sim -- --seed ${seed}\n`);
+    process.stdout.write(
+      `FAIL seed ${seed}: safe=${r.safe} live=${r.live} heights=${r.decidedHeights} missing evidence=${missing.join(",")} ${r.violation}\n  replay: npm run sim -- --seed ${seed}\n`,
+    );
   }
 }
 const secs = (performance.now() - started) / 1000;

@@ -253,7 +253,10 @@ export class StaleMutantError extends Error {}
 /** Applies a mutant to the file text; the anchor must occur exactly once. */
 export function mutate(text: string, m: Mutant): string {
   const count = text.split(m.from).length - 1;
-  if (count !== 1) throw new StaleMutantError(`mutant ${m.name}: anchor found ${count} times in ${m.file} (must be exactly once): ${JSON.stringify(m.from)}`);
+  if (count !== 1)
+    throw new StaleMutantError(
+      `mutant ${m.name}: anchor found ${count} times in ${m.file} (must be exactly once): ${JSON.stringify(m.from)}`,
+    );
   return text.replace(m.from, () => m.to);
 }
 

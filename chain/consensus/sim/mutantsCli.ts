@@ -37,17 +37,37 @@ function runCoreMutants(): void {
     const dir = scratchCopy(root, m);
     const started = performance.now();
     try {
-      const r = spawnSync(process.execPath, ["--import", "tsx", join(dir, "chain/consensus/sim/cli.ts"), "--mode", "mixed", "--seeds", String(seeds), "--stop", "--seconds", String(seconds)], {
-        cwd: dir,
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-      });
+      const r = spawnSync(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          join(dir, "chain/consensus/sim/cli.ts"),
+          "--mode",
+          "mixed",
+          "--seeds",
+          String(seeds),
+          "--stop",
+          "--seconds",
+          String(seconds),
+        ],
+        {
+          cwd: dir,
+          encoding: "utf8",
+          maxBuffer: 64 * 1024 * 1024,
+        },
+      );
       const secs = (performance.now() - started) / 1000;
       const fail = /FAIL seed (\d+): (.*)/.exec(r.stdout);
       const ran = /(\d+) mixed seeds in/.exec(r.stdout)?.[1] ?? "?";
       const killed = r.status === 1 && fail !== null;
       if (!killed) survived++;
-      const why = fail === null ? (r.status !== 0 && r.status !== 1 ? `crashed: ${r.stderr.slice(0, 300)}` : "") : fail[2]!.slice(0, 90);
+      const why =
+        fail === null
+          ? r.status !== 0 && r.status !== 1
+            ? `crashed: ${r.stderr.slice(0, 300)}`
+            : ""
+          : fail[2]!.slice(0, 90);
       const row = `${pad(m.name, 26)} ${pad(killed ? "killed" : "SURVIVED", 9)} ${pad(fail?.[1] ?? "-", 8)} ${pad(ran, 10)} ${secs.toFixed(1)} s  ${why}`;
       rows.push(row);
       process.stdout.write(`${row}\n`);
@@ -62,12 +82,26 @@ function runCoreMutants(): void {
 /** Runs a driver mutant's killers (mocha, in the scratch copy); true if they all pass. */
 function killersPass(dir: string, m: DriverMutant): { pass: boolean; why: string } {
   for (const k of m.killers) {
-    const r = spawnSync(process.execPath, [join(dir, "node_modules/mocha/bin/mocha.js"), "--no-config", "--node-option", "import=tsx", "--timeout", "90000", "--exit", ...(k.grep === undefined ? [] : ["--grep", k.grep]), join(dir, k.file)], {
-      cwd: dir,
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: 240_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(dir, "node_modules/mocha/bin/mocha.js"),
+        "--no-config",
+        "--node-option",
+        "import=tsx",
+        "--timeout",
+        "90000",
+        "--exit",
+        ...(k.grep === undefined ? [] : ["--grep", k.grep]),
+        join(dir, k.file),
+      ],
+      {
+        cwd: dir,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 240_000,
+      },
+    );
     const passing = /(\d+) passing/.exec(r.stdout)?.[1] ?? "0";
     if (r.status !== 0 || passing === "0") {
       // The first failure's message, from mocha's report after "N failing".
@@ -81,7 +115,8 @@ function killersPass(dir: string, m: DriverMutant): { pass: boolean; why: string
 
 function runDriverMutants(): void {
   const list = driverMutants.filter((m) => only === undefined || only.includes(m.name));
-  if (only !== undefined && list.length !== only.length) throw new Error(`unknown driver mutant in --only ${only.join(",")}`);
+  if (only !== undefined && list.length !== only.length)
+    throw new Error(`unknown driver mutant in --only ${only.join(",")}`);
   for (const m of list) mutate(readFileSync(join(root, m.file), "utf8"), m);
   const pad = (s: string, n: number) => s.padEnd(n);
   // The killers pass on the real code first: a killer that fails anyway kills nothing.
@@ -101,7 +136,9 @@ function runDriverMutants(): void {
       const r = killersPass(dir, m);
       if (r.pass) survived++;
       const secs = (performance.now() - started) / 1000;
-      process.stdout.write(`${pad(m.name, 28)} ${pad(r.pass ? "SURVIVED" : "killed", 9)} ${pad(`${secs.toFixed(1)} s`, 8)} ${r.why}\n`);
+      process.stdout.write(
+        `${pad(m.name, 28)} ${pad(r.pass ? "SURVIVED" : "killed", 9)} ${pad(`${secs.toFixed(1)} s`, 8)} ${r.why}\n`,
+      );
     } finally {
       removeScratch(dir);
     }

@@ -1,5 +1,15 @@
 import { createConsensusCore, type ConsensusCore } from "../core.js";
-import { Step, VoteType, type ConsensusAction, type ConsensusEvent, type Evidence, type Proposal, type TimeoutConfig, type Value, type Vote } from "../types.js";
+import {
+  Step,
+  VoteType,
+  type ConsensusAction,
+  type ConsensusEvent,
+  type Evidence,
+  type Proposal,
+  type TimeoutConfig,
+  type Value,
+  type Vote,
+} from "../types.js";
 import { ValidatorSet } from "../validatorSet.js";
 import { createRandom, type Random } from "./random.js";
 
@@ -148,7 +158,14 @@ interface QueueItem {
   run: () => void;
 }
 
-const simTimeouts: TimeoutConfig = { proposeMs: 300, proposeDeltaMs: 50, prevoteMs: 100, prevoteDeltaMs: 50, precommitMs: 100, precommitDeltaMs: 50 };
+const simTimeouts: TimeoutConfig = {
+  proposeMs: 300,
+  proposeDeltaMs: 50,
+  prevoteMs: 100,
+  prevoteDeltaMs: 50,
+  precommitMs: 100,
+  precommitDeltaMs: 50,
+};
 const commitDelayMs = 50;
 /**
  * Liveness bound: with these timeouts (growing 50 ms a round) and delays of at most a few hundred
@@ -210,17 +227,29 @@ export function runSimulation(o: SimOptions): SimResult {
     return top;
   };
   const remember = (n: SimNode, msg: Msg) => {
-    const k = msg.kind === "proposal" ? `p/${msg.proposal.round}/${msg.proposal.value.id}` : msg.kind === "vote" ? `v/${msg.vote.type}/${msg.vote.round}/${msg.vote.validator}/${msg.vote.valueId}` : "";
+    const k =
+      msg.kind === "proposal"
+        ? `p/${msg.proposal.round}/${msg.proposal.value.id}`
+        : msg.kind === "vote"
+          ? `v/${msg.vote.type}/${msg.vote.round}/${msg.vote.validator}/${msg.vote.valueId}`
+          : "";
     if (k === "" || n.gossipKeys.has(k)) return;
     n.gossipKeys.add(k);
     n.gossip.push(msg);
   };
 
   const addresses = Array.from({ length: o.validators }, (_, i) => i.toString(16).toUpperCase().padStart(40, "0"));
-  const genesisSet = () => ValidatorSet.create(addresses.map((a) => ({ address: a, pubKey: new Uint8Array(32), power: 10n })));
+  const genesisSet = () =>
+    ValidatorSet.create(addresses.map((a) => ({ address: a, pubKey: new Uint8Array(32), power: 10n })));
 
   const adversaries = o.adversaries ?? {};
-  const makeNode = (index: number, address: string, byzantine: Byzantine | null, adversary: Adversary, reach: Set<number> | null): SimNode => ({
+  const makeNode = (
+    index: number,
+    address: string,
+    byzantine: Byzantine | null,
+    adversary: Adversary,
+    reach: Set<number> | null,
+  ): SimNode => ({
     index,
     address,
     byzantine,
@@ -247,7 +276,8 @@ export function runSimulation(o: SimOptions): SimResult {
   // The second copy of each twin: same key, its own core, reaching the other group.
   for (let i = 0; i < o.validators; i++) {
     const adv = nodes[i]!.adversary;
-    if (nodes[i]!.byzantine === "adversary" && adv.twins !== undefined) nodes.push(makeNode(nodes.length, nodes[i]!.address, "adversary", adv, new Set(adv.twins[1])));
+    if (nodes[i]!.byzantine === "adversary" && adv.twins !== undefined)
+      nodes.push(makeNode(nodes.length, nodes[i]!.address, "adversary", adv, new Set(adv.twins[1])));
   }
   const correct = nodes.filter((n) => n.byzantine === null);
   /** Byzantine nodes that run the correct code around their deviations (gossip, evidence, values). */
@@ -267,7 +297,11 @@ export function runSimulation(o: SimOptions): SimResult {
   }
 
   function roundOf(msg: Msg): number {
-    return msg.kind === "proposal" || msg.kind === "commit" ? msg.proposal.round : msg.kind === "vote" ? msg.vote.round : -1;
+    return msg.kind === "proposal" || msg.kind === "commit"
+      ? msg.proposal.round
+      : msg.kind === "vote"
+        ? msg.vote.round
+        : -1;
   }
 
   function kindOf(msg: Msg): "proposal" | "prevote" | "precommit" | "commit" | "other" {
@@ -280,7 +314,12 @@ export function runSimulation(o: SimOptions): SimResult {
   function send(from: SimNode, to: SimNode, msg: Msg): void {
     if (from === to || from.address === to.address) return;
     const adv = from.adversary;
-    if ((adv.silentAfterMs !== undefined && now >= adv.silentAfterMs) || (adv.withholdPrecommits === true && ((msg.kind === "vote" && msg.vote.type === VoteType.precommit) || msg.kind === "commit"))) return;
+    if (
+      (adv.silentAfterMs !== undefined && now >= adv.silentAfterMs) ||
+      (adv.withholdPrecommits === true &&
+        ((msg.kind === "vote" && msg.vote.type === VoteType.precommit) || msg.kind === "commit"))
+    )
+      return;
     if ((from.reach !== null && !from.reach.has(to.index)) || (to.reach !== null && !to.reach.has(from.index))) return;
     const beforeGst = now < o.gstMs;
     if (partitioned(from.index, to.index)) return;
@@ -289,11 +328,24 @@ export function runSimulation(o: SimOptions): SimResult {
     let extra = 0;
     if (beforeGst && o.delays !== undefined) {
       const k = kindOf(msg);
-      for (const d of o.delays) if (now >= d.start && now < d.end && k !== "other" && d.kinds.includes(k) && d.to.includes(to.index) && (d.from === undefined || d.from.includes(from.index)) && (d.rounds === undefined || (roundOf(msg) >= d.rounds[0] && roundOf(msg) <= d.rounds[1]))) extra += d.extraMs;
+      for (const d of o.delays)
+        if (
+          now >= d.start &&
+          now < d.end &&
+          k !== "other" &&
+          d.kinds.includes(k) &&
+          d.to.includes(to.index) &&
+          (d.from === undefined || d.from.includes(from.index)) &&
+          (d.rounds === undefined || (roundOf(msg) >= d.rounds[0] && roundOf(msg) <= d.rounds[1]))
+        )
+          extra += d.extraMs;
     }
     for (let c = 0; c < copies; c++) {
       messages++;
-      const delay = !beforeGst && o.postGstDelayMs !== undefined ? rnd.int(o.postGstDelayMs[0], o.postGstDelayMs[1]) : rnd.int(1, o.maxDelayMs);
+      const delay =
+        !beforeGst && o.postGstDelayMs !== undefined
+          ? rnd.int(o.postGstDelayMs[0], o.postGstDelayMs[1])
+          : rnd.int(1, o.maxDelayMs);
       at(now + delay + extra, () => receive(to, msg));
     }
   }
@@ -306,7 +358,18 @@ export function runSimulation(o: SimOptions): SimResult {
     if (!n.up || n.byzantine === "silent") return;
     if (o.trace !== undefined) {
       const st = n.core.state;
-      const what = ev.kind === "vote" ? `vote t${ev.vote.type} h${ev.vote.height} r${ev.vote.round} ${ev.vote.valueId} from ${ev.vote.validator.slice(-1)}` : ev.kind === "proposal" ? `proposal h${ev.proposal.height} r${ev.proposal.round} pol${ev.proposal.polRound} ${ev.proposal.value.id}` : ev.kind === "startHeight" ? `start h${ev.height}` : ev.kind === "timeout" ? `timeout ${ev.step} r${ev.round}` : ev.kind === "commit" ? `commit h${ev.height} ${ev.value.id}` : `value ${ev.value.id}`;
+      const what =
+        ev.kind === "vote"
+          ? `vote t${ev.vote.type} h${ev.vote.height} r${ev.vote.round} ${ev.vote.valueId} from ${ev.vote.validator.slice(-1)}`
+          : ev.kind === "proposal"
+            ? `proposal h${ev.proposal.height} r${ev.proposal.round} pol${ev.proposal.polRound} ${ev.proposal.value.id}`
+            : ev.kind === "startHeight"
+              ? `start h${ev.height}`
+              : ev.kind === "timeout"
+                ? `timeout ${ev.step} r${ev.round}`
+                : ev.kind === "commit"
+                  ? `commit h${ev.height} ${ev.value.id}`
+                  : `value ${ev.value.id}`;
       o.trace(`${now} node ${n.index} [h${st.height} r${st.round} s${st.step} lock r${st.lockedRound}] ${what}`);
     }
     n.wal.push(ev);
@@ -316,17 +379,34 @@ export function runSimulation(o: SimOptions): SimResult {
 
   function addEvidence(n: SimNode, e: Evidence): void {
     if (!honestCode(n)) return;
-    if (!n.pendingEvidence.some((x) => x.validator === e.validator && x.height === e.height && x.round === e.round && x.type === e.type)) n.pendingEvidence.push(e);
+    if (
+      !n.pendingEvidence.some(
+        (x) => x.validator === e.validator && x.height === e.height && x.round === e.round && x.type === e.type,
+      )
+    )
+      n.pendingEvidence.push(e);
   }
 
   function receive(n: SimNode, msg: Msg): void {
     if (!n.up) return;
     if (msg.kind === "evidence") return addEvidence(n, msg.evidence);
     const h = n.core.state.height;
-    if (msg.kind === "vote" && n.byzantine !== null && msg.vote.type === VoteType.precommit && n.seenPrecommits.length < 5000) n.seenPrecommits.push(msg.vote);
+    if (
+      msg.kind === "vote" &&
+      n.byzantine !== null &&
+      msg.vote.type === VoteType.precommit &&
+      n.seenPrecommits.length < 5000
+    )
+      n.seenPrecommits.push(msg.vote);
     if (msg.kind === "commit") {
       if (msg.proposal.height !== h || n.decided.has(h)) return;
-      feed(n, { kind: "commit", height: h, round: msg.proposal.round, value: msg.proposal.value, precommits: msg.precommits });
+      feed(n, {
+        kind: "commit",
+        height: h,
+        round: msg.proposal.round,
+        value: msg.proposal.value,
+        precommits: msg.precommits,
+      });
       return;
     }
     const mh = msg.kind === "proposal" ? msg.proposal.height : msg.vote.height;
@@ -334,7 +414,10 @@ export function runSimulation(o: SimOptions): SimResult {
       // The sender is behind: send it the commit of its height, as block sync would.
       const addr = msg.kind === "proposal" ? msg.proposal.proposer : msg.vote.validator;
       const d = n.decided.get(mh);
-      if (d !== undefined && honestCode(n)) for (const sender of nodes) if (sender.address === addr) send(n, sender, { kind: "commit", proposal: d.proposal, precommits: d.precommits });
+      if (d !== undefined && honestCode(n))
+        for (const sender of nodes)
+          if (sender.address === addr)
+            send(n, sender, { kind: "commit", proposal: d.proposal, precommits: d.precommits });
       return;
     }
     if (msg.kind === "proposal") {
@@ -343,7 +426,12 @@ export function runSimulation(o: SimOptions): SimResult {
       const v = msg.vote;
       // A correct node that is fed two votes of one validator for one (height, round, type) has
       // seen an equivocation, whatever its core reports: the evidence must reach a block.
-      if (n.byzantine === null && v.height === h && n.core.validators !== null && n.core.validators.powerOf(v.validator) > 0n) {
+      if (
+        n.byzantine === null &&
+        v.height === h &&
+        n.core.validators !== null &&
+        n.core.validators.powerOf(v.validator) > 0n
+      ) {
         const k = `${n.index}/${v.height}/${v.round}/${v.type}/${v.validator}`;
         const first = firstVotes.get(k);
         if (first === undefined) firstVotes.set(k, v.valueId);
@@ -358,17 +446,29 @@ export function runSimulation(o: SimOptions): SimResult {
   }
 
   function makeValue(n: SimNode, height: bigint, round: number, tag = ""): Value {
-    const evidence = n.pendingEvidence.filter((e) => !evidenceIncluded.has(`${e.validator}/${e.height}/${e.round}/${e.type}`));
-    return { id: `v${height}.${round}.${addresses.indexOf(n.address)}.${n.valueSeq++}${tag}`, payload: { evidence } satisfies Payload };
+    const evidence = n.pendingEvidence.filter(
+      (e) => !evidenceIncluded.has(`${e.validator}/${e.height}/${e.round}/${e.type}`),
+    );
+    return {
+      id: `v${height}.${round}.${addresses.indexOf(n.address)}.${n.valueSeq++}${tag}`,
+      payload: { evidence } satisfies Payload,
+    };
   }
 
-  const voteMsg = (n: SimNode, type: VoteType, height: bigint, round: number, valueId: string | null): Msg => ({ kind: "vote", vote: { type, height, round, valueId, validator: n.address } });
+  const voteMsg = (n: SimNode, type: VoteType, height: bigint, round: number, valueId: string | null): Msg => ({
+    kind: "vote",
+    vote: { type, height, round, valueId, validator: n.address },
+  });
 
   /** An adversary's proposal: a fake proof-of-lock round, an invalid block, or two blocks. True if it replaced the correct one. */
   function adversaryProposal(n: SimNode, p: Proposal): boolean {
     const adv = n.adversary;
     if (adv.fakePol === true && p.round > 0 && rnd.chance(0.7)) {
-      const fake: Proposal = { ...p, value: makeValue(n, p.height, p.round, "f"), polRound: rnd.int(Math.max(0, p.round - 3), p.round - 1) };
+      const fake: Proposal = {
+        ...p,
+        value: makeValue(n, p.height, p.round, "f"),
+        polRound: rnd.int(Math.max(0, p.round - 3), p.round - 1),
+      };
       broadcast(n, { kind: "proposal", proposal: fake });
       broadcast(n, voteMsg(n, VoteType.prevote, p.height, p.round, fake.value.id));
       broadcast(n, voteMsg(n, VoteType.precommit, p.height, p.round, fake.value.id));
@@ -407,7 +507,13 @@ export function runSimulation(o: SimOptions): SimResult {
     const others = n.seenPrecommits.filter((v) => v.height === h);
     const variant = rnd.int(0, 2);
     const precommits = variant === 0 ? [own, own, own, own] : variant === 1 ? [own, ...others] : [own];
-    const proposal: Proposal = { height: h, round, polRound: -1, value, proposer: vals.copyIncrement(round).proposer.address };
+    const proposal: Proposal = {
+      height: h,
+      round,
+      polRound: -1,
+      value,
+      proposer: vals.copyIncrement(round).proposer.address,
+    };
     send(n, to, { kind: "commit", proposal, precommits });
   }
 
@@ -421,7 +527,16 @@ export function runSimulation(o: SimOptions): SimResult {
           const other = { ...a.proposal, value: makeValue(n, a.proposal.height, a.proposal.round, "x") };
           broadcast(n, msg, half);
           broadcast(n, { kind: "proposal", proposal: other }, (to) => !half(to));
-          const pv = (id: string): Msg => ({ kind: "vote", vote: { type: VoteType.prevote, height: a.proposal.height, round: a.proposal.round, valueId: id, validator: n.address } });
+          const pv = (id: string): Msg => ({
+            kind: "vote",
+            vote: {
+              type: VoteType.prevote,
+              height: a.proposal.height,
+              round: a.proposal.round,
+              valueId: id,
+              validator: n.address,
+            },
+          });
           broadcast(n, pv(a.proposal.value.id), half);
           broadcast(n, pv(other.value.id), (to) => !half(to));
           equivocators.add(n.address);
@@ -433,7 +548,9 @@ export function runSimulation(o: SimOptions): SimResult {
       }
       case "broadcastVote": {
         const msg: Msg = { kind: "vote", vote: a.vote };
-        const doubles = (n.byzantine === "double-prevote" && a.vote.type === VoteType.prevote) || (n.byzantine === "double-precommit" && a.vote.type === VoteType.precommit);
+        const doubles =
+          (n.byzantine === "double-prevote" && a.vote.type === VoteType.prevote) ||
+          (n.byzantine === "double-precommit" && a.vote.type === VoteType.precommit);
         if (doubles) {
           const twin: Vote = { ...a.vote, valueId: a.vote.valueId === null ? `bogus${a.vote.round}` : null };
           broadcast(n, msg, half);
@@ -441,10 +558,16 @@ export function runSimulation(o: SimOptions): SimResult {
           equivocators.add(n.address);
           return;
         }
-        if (n.byzantine === "equivocate-proposer" && a.vote.type === VoteType.prevote && n.core.validators?.copyIncrement(a.vote.round).proposer.address === n.address) return;
+        if (
+          n.byzantine === "equivocate-proposer" &&
+          a.vote.type === VoteType.prevote &&
+          n.core.validators?.copyIncrement(a.vote.round).proposer.address === n.address
+        )
+          return;
         if (n.byzantine === "adversary") {
           const adv = n.adversary;
-          if (adv.roundPush === true) broadcast(n, voteMsg(n, VoteType.prevote, a.vote.height, a.vote.round + rnd.int(1, 1000), null));
+          if (adv.roundPush === true)
+            broadcast(n, voteMsg(n, VoteType.prevote, a.vote.height, a.vote.round + rnd.int(1, 1000), null));
           if (adv.doubleVote === true && rnd.chance(0.5)) {
             const twin: Vote = { ...a.vote, valueId: a.vote.valueId === null ? `bogus${a.vote.round}` : null };
             broadcast(n, msg, half);
@@ -458,16 +581,38 @@ export function runSimulation(o: SimOptions): SimResult {
         return;
       }
       case "scheduleTimeout": {
-        if (n.adversary.impostor === true && a.step === "propose" && n.core.validators?.copyIncrement(a.round).proposer.address !== n.address && rnd.chance(0.5)) {
-          broadcast(n, { kind: "proposal", proposal: { height: a.height, round: a.round, polRound: -1, value: makeValue(n, a.height, a.round, "m"), proposer: n.address } });
+        if (
+          n.adversary.impostor === true &&
+          a.step === "propose" &&
+          n.core.validators?.copyIncrement(a.round).proposer.address !== n.address &&
+          rnd.chance(0.5)
+        ) {
+          broadcast(n, {
+            kind: "proposal",
+            proposal: {
+              height: a.height,
+              round: a.round,
+              polRound: -1,
+              value: makeValue(n, a.height, a.round, "m"),
+              proposer: n.address,
+            },
+          });
         }
         const epoch = n.epoch;
-        at(now + a.durationMs, () => n.epoch === epoch && feed(n, { kind: "timeout", step: a.step, height: a.height, round: a.round }));
+        at(
+          now + a.durationMs,
+          () => n.epoch === epoch && feed(n, { kind: "timeout", step: a.step, height: a.height, round: a.round }),
+        );
         return;
       }
       case "getValue": {
         const epoch = n.epoch;
-        at(now + 1, () => n.epoch === epoch && feed(n, { kind: "value", height: a.height, round: a.round, value: makeValue(n, a.height, a.round) }));
+        at(
+          now + 1,
+          () =>
+            n.epoch === epoch &&
+            feed(n, { kind: "value", height: a.height, round: a.round, value: makeValue(n, a.height, a.round) }),
+        );
         return;
       }
       case "evidence":
@@ -480,16 +625,25 @@ export function runSimulation(o: SimOptions): SimResult {
         broadcast(n, { kind: "evidence", evidence: a.evidence });
         return;
       case "decide": {
-        o.trace?.(`${now} node ${n.index} decides h${a.height} r${a.round} ${a.value.id} (locked r${n.core.state.lockedRound})`);
+        o.trace?.(
+          `${now} node ${n.index} decides h${a.height} r${a.round} ${a.value.id} (locked r${n.core.state.lockedRound})`,
+        );
         const prev = firstDecision.get(a.height);
         if (n.byzantine === null) {
           if (prev === undefined) firstDecision.set(a.height, a.value.id);
-          else if (prev !== a.value.id && violation === "") violation = `height ${a.height}: node ${n.index} decided ${a.value.id}, another correct node decided ${prev}`;
-          if (!isValid(a.value) && violation === "") violation = `height ${a.height}: node ${n.index} decided the invalid block ${a.value.id}`;
+          else if (prev !== a.value.id && violation === "")
+            violation = `height ${a.height}: node ${n.index} decided ${a.value.id}, another correct node decided ${prev}`;
+          if (!isValid(a.value) && violation === "")
+            violation = `height ${a.height}: node ${n.index} decided the invalid block ${a.value.id}`;
           // Every block is made by the proposer of the round it was first proposed in.
           const [, r0, maker] = /^v\d+\.(\d+)\.(\d+)\./.exec(a.value.id) ?? [];
           const vals = n.validatorsByHeight.get(a.height);
-          if (vals !== undefined && maker !== undefined && vals.copyIncrement(Number(r0)).proposer.address !== addresses[Number(maker)] && violation === "") {
+          if (
+            vals !== undefined &&
+            maker !== undefined &&
+            vals.copyIncrement(Number(r0)).proposer.address !== addresses[Number(maker)] &&
+            violation === ""
+          ) {
             violation = `height ${a.height}: node ${n.index} decided ${a.value.id}, not made by the proposer of round ${r0}`;
           }
         }
@@ -497,7 +651,8 @@ export function runSimulation(o: SimOptions): SimResult {
         n.decided.set(a.height, { proposal, precommits: a.precommits });
         if (n.byzantine === null && isValid(a.value)) {
           roundsTotal += a.round;
-          for (const e of (a.value.payload as Payload).evidence) evidenceIncluded.add(`${e.validator}/${e.height}/${e.round}/${e.type}`);
+          for (const e of (a.value.payload as Payload).evidence)
+            evidenceIncluded.add(`${e.validator}/${e.height}/${e.round}/${e.type}`);
         }
         const epoch = n.epoch;
         at(now + commitDelayMs, () => n.epoch === epoch && startNext(n, a.height));
@@ -507,7 +662,8 @@ export function runSimulation(o: SimOptions): SimResult {
   }
 
   function findProposal(n: SimNode, height: bigint, round: number, value: Value): Proposal {
-    for (const m of n.gossip) if (m.kind === "proposal" && m.proposal.round === round && m.proposal.value.id === value.id) return m.proposal;
+    for (const m of n.gossip)
+      if (m.kind === "proposal" && m.proposal.round === round && m.proposal.value.id === value.id) return m.proposal;
     const vals = n.validatorsByHeight.get(height)!;
     return { height, round, polRound: -1, value, proposer: vals.copyIncrement(round).proposer.address };
   }
@@ -543,7 +699,10 @@ export function runSimulation(o: SimOptions): SimResult {
     // Replay the WAL: the same inputs give the same state and the same (identical) votes, so
     // the signer never signs anything new for what it already signed. Amnesia (forget) drops
     // the proposals of this height's past rounds: no lock, no valid value, new votes.
-    if (forget) n.wal = n.wal.filter((ev) => !(ev.kind === "proposal" && ev.proposal.height === height && ev.proposal.round < round));
+    if (forget)
+      n.wal = n.wal.filter(
+        (ev) => !(ev.kind === "proposal" && ev.proposal.height === height && ev.proposal.round < round),
+      );
     const last: ConsensusAction[] = [];
     for (const ev of n.wal) {
       const acts = n.core.handle(ev);
@@ -557,7 +716,8 @@ export function runSimulation(o: SimOptions): SimResult {
       return;
     }
     for (const a of last) {
-      if ((a.kind === "scheduleTimeout" || a.kind === "getValue") && a.height === s.height && a.round === s.round) perform(n, a);
+      if ((a.kind === "scheduleTimeout" || a.kind === "getValue") && a.height === s.height && a.round === s.round)
+        perform(n, a);
     }
   }
 
@@ -621,13 +781,17 @@ export function runSimulation(o: SimOptions): SimResult {
     live: stalled === "" && done(),
     decidedHeights,
     maxRound,
-    roundsPerHeight: correct.length === 0 || decidedHeights === 0 ? 0 : roundsTotal / (correct.length * decidedHeights) + 1,
+    roundsPerHeight:
+      correct.length === 0 || decidedHeights === 0 ? 0 : roundsTotal / (correct.length * decidedHeights) + 1,
     equivocators: [...equivocators].sort(),
     detectedEquivocators: [...detected].sort(),
     evidenceIncluded: [...new Set([...evidenceIncluded].map((k) => k.split("/")[0]!))].sort(),
     messages,
     endTimeMs: now,
-    nodes: nodes.map((n) => `${n.index}${n.byzantine === null ? "" : `(${n.byzantine})`}: h${n.core.state.height} r${n.core.state.round} s${n.core.state.step}${n.up ? "" : " down"} decided ${n.decided.size}`),
+    nodes: nodes.map(
+      (n) =>
+        `${n.index}${n.byzantine === null ? "" : `(${n.byzantine})`}: h${n.core.state.height} r${n.core.state.round} s${n.core.state.step}${n.up ? "" : " down"} decided ${n.decided.size}`,
+    ),
   };
 }
 
@@ -714,7 +878,9 @@ export function twinsScenarioFromSeed(seed: number): SimOptions {
   const decider = order2[0]!;
   const lockers = order2.slice(1, 1 + (correctIdx.length - 1 - f));
   const others = order2.slice(1 + lockers.length);
-  const shared: [number[], number[]] = lockAttack ? [[decider, ...lockers].sort((a, b) => a - b), [...lockers, ...others].sort((a, b) => a - b)] : split();
+  const shared: [number[], number[]] = lockAttack
+    ? [[decider, ...lockers].sort((a, b) => a - b), [...lockers, ...others].sort((a, b) => a - b)]
+    : split();
   const wLockers = order2.slice(0, r.int(1, f));
   const vLockers = order2.slice(wLockers.length);
   if (twoLock) {
@@ -732,7 +898,10 @@ export function twinsScenarioFromSeed(seed: number): SimOptions {
     const adv: Adversary = {};
     if (copyIndex.has(b)) {
       const [ga, gb] = lockAttack || twoLock || r.chance(0.8) ? shared : split();
-      adv.twins = [[...ga, ...byzNodes], [...gb, ...byzNodes]];
+      adv.twins = [
+        [...ga, ...byzNodes],
+        [...gb, ...byzNodes],
+      ];
     }
     if (r.chance(0.35)) adv.fakePol = true;
     if (r.chance(0.2)) adv.invalidProposals = true;
@@ -757,15 +926,33 @@ export function twinsScenarioFromSeed(seed: number): SimOptions {
     // deciding. Then the decider and the first copies are cut off: the lockers, the others and
     // the second copies go on to later rounds, where a correct core stays with its lock.
     partitions.push([phase1, gstMs, [decider, ...byzIdx]]);
-    delays.push({ start: 0, end: phase1, kinds: ["proposal"], to: [...others, ...copyIndex.values()], extraMs: r.int(1000, 3000) });
+    delays.push({
+      start: 0,
+      end: phase1,
+      kinds: ["proposal"],
+      to: [...others, ...copyIndex.values()],
+      extraMs: r.int(1000, 3000),
+    });
     delays.push({ start: 0, end: phase1, kinds: ["precommit", "commit"], to: lockers, extraMs: r.int(3000, 8000) });
   } else if (twoLock) {
     // Round 0: the twins' second copies get the proposal late (they prevote nil), the v-lockers
     // get the w-lockers' prevotes late: only the w-lockers see w's 2/3 prevotes and lock it.
-    delays.push({ start: 0, end: phase1, kinds: ["proposal"], to: [...copyIndex.values()], extraMs: r.int(1000, 3000) });
+    delays.push({
+      start: 0,
+      end: phase1,
+      kinds: ["proposal"],
+      to: [...copyIndex.values()],
+      extraMs: r.int(1000, 3000),
+    });
     delays.push({ start: 0, end: gstMs, kinds: ["prevote"], to: vLockers, from: wLockers, extraMs: r.int(3000, 8000) });
     // From round 1 on, the w-lockers get proposals late: they keep their lock on w.
-    delays.push({ start: Math.min(phase1, 400), end: gstMs, kinds: ["proposal"], to: wLockers, extraMs: r.int(3000, 8000) });
+    delays.push({
+      start: Math.min(phase1, 400),
+      end: gstMs,
+      kinds: ["proposal"],
+      to: wLockers,
+      extraMs: r.int(3000, 8000),
+    });
   } else if (twinned.length > 0 && r.chance(0.6)) {
     // The twins' partition: each correct group with one copy of every twin.
     const start = r.chance(0.5) ? 0 : r.int(0, gstMs / 2);
@@ -775,7 +962,11 @@ export function twinsScenarioFromSeed(seed: number): SimOptions {
   for (let k = lockAttack || twoLock ? 0 : r.int(0, 4); k > 0; k--) {
     const start = r.int(0, gstMs);
     const everyone = [...all, ...copyIndex.values()];
-    partitions.push([start, start + r.int(100, 1500), shuffle(everyone).slice(0, r.int(1, Math.floor(everyone.length / 2)))]);
+    partitions.push([
+      start,
+      start + r.int(100, 1500),
+      shuffle(everyone).slice(0, r.int(1, Math.floor(everyone.length / 2))),
+    ]);
   }
   // Targeted delays: one kind of message, late at chosen nodes (locks at some, not others).
   const kindsAll: Array<"proposal" | "prevote" | "precommit"> = ["proposal", "prevote", "precommit"];
@@ -783,7 +974,13 @@ export function twinsScenarioFromSeed(seed: number): SimOptions {
     const start = r.int(0, gstMs);
     const kinds = kindsAll.filter(() => r.chance(0.5));
     if (kinds.length === 0) kinds.push(kindsAll[r.int(0, 2)]!);
-    delays.push({ start, end: start + r.int(200, 2000), kinds, to: shuffle(correctIdx).slice(0, r.int(1, correctIdx.length - 1)), extraMs: r.int(100, 1000) });
+    delays.push({
+      start,
+      end: start + r.int(200, 2000),
+      kinds,
+      to: shuffle(correctIdx).slice(0, r.int(1, correctIdx.length - 1)),
+      extraMs: r.int(100, 1000),
+    });
   }
   const slow = r.chance(0.15);
   const minDelay = r.int(400, 600);
@@ -836,7 +1033,14 @@ function stalePolScenario(seed: number, r: Random): SimOptions {
     seed,
     validators: n,
     byzantine: { [z]: "adversary" },
-    adversaries: { [z]: { twins: [[d, l, z, z2], [l, o, z, z2]] } },
+    adversaries: {
+      [z]: {
+        twins: [
+          [d, l, z, z2],
+          [l, o, z, z2],
+        ],
+      },
+    },
     targetHeight: 3,
     gstMs,
     maxDelayMs: r.int(5, 30),

@@ -44,7 +44,11 @@ describe("chaos: 4 validators and a full node under tx load, one validator pertu
   const url = (i: number) => procs[i]!.rpcUrl;
 
   before(async () => {
-    net = await makeTestNetwork({ validators: 4, fullNodes: 1, accounts: [...senders.map((s) => ({ address: s.address, coins: [{ denom: "utcu", amount: 10n ** 12n }] }))] });
+    net = await makeTestNetwork({
+      validators: 4,
+      fullNodes: 1,
+      accounts: [...senders.map((s) => ({ address: s.address, coins: [{ denom: "utcu", amount: 10n ** 12n }] }))],
+    });
     for (const home of net.homes) {
       const c = loadConfig(home);
       c.p2p.control_laddr = `tcp://127.0.0.1:${await freePort()}`;
@@ -73,15 +77,29 @@ describe("chaos: 4 validators and a full node under tx load, one validator pertu
         const via = [...healthy][n % healthy.size]!;
         try {
           if (seq === null) {
-            const q = (await rpcOf(url(via))("abci_query", { path: "/cosmos.auth.v1beta1.Query/Account", data: Buffer.from(QueryAccountRequest.encode({ address: s.address }).finish()).toString("hex") })) as { response: { value: string | null } };
-            const acc = q.response.value === null ? null : QueryAccountResponse.decode(Buffer.from(q.response.value, "base64")).account;
+            const q = (await rpcOf(url(via))("abci_query", {
+              path: "/cosmos.auth.v1beta1.Query/Account",
+              data: Buffer.from(QueryAccountRequest.encode({ address: s.address }).finish()).toString("hex"),
+            })) as { response: { value: string | null } };
+            const acc =
+              q.response.value === null
+                ? null
+                : QueryAccountResponse.decode(Buffer.from(q.response.value, "base64")).account;
             const base = acc === null || acc === undefined ? null : BaseAccount.decode(acc.value);
             seq = base?.sequence ?? 0n;
             accountNumber = base?.accountNumber ?? 0n;
           }
-          const tx = signTx(s, { chainId: net.chainId, accountNumber, sequence: seq, msgs: [msgSendAny(s.address, sink.address, [{ denom: "utcu", amount: "1" }])], fee: { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n } });
+          const tx = signTx(s, {
+            chainId: net.chainId,
+            accountNumber,
+            sequence: seq,
+            msgs: [msgSendAny(s.address, sink.address, [{ denom: "utcu", amount: "1" }])],
+            fee: { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n },
+          });
           const hash = createHash("sha256").update(tx).digest("hex").toUpperCase();
-          const r = (await rpcOf(url(via))("broadcast_tx_sync", { tx: Buffer.from(tx).toString("base64") })) as { code: number };
+          const r = (await rpcOf(url(via))("broadcast_tx_sync", { tx: Buffer.from(tx).toString("base64") })) as {
+            code: number;
+          };
           if (r.code !== 0) {
             seq = null;
             continue;
@@ -89,7 +107,10 @@ describe("chaos: 4 validators and a full node under tx load, one validator pertu
           let height = -1;
           for (let i = 0; i < 40 && height < 0 && !stopLoad; i++) {
             await sleep(250);
-            height = await rpcOf(url(4))("tx", { hash }).then((t) => Number(t["height"]), () => -1);
+            height = await rpcOf(url(4))("tx", { hash }).then(
+              (t) => Number(t["height"]),
+              () => -1,
+            );
           }
           if (height > 0) {
             committed.set(hash, height);
@@ -138,7 +159,8 @@ describe("chaos: 4 validators and a full node under tx load, one validator pertu
     for (;;) {
       const hs = await Promise.all([0, 1, 2, 3, 4].map((i) => heightOf(url(i))));
       if (hs.every((h) => h >= after + 3)) break;
-      if (Date.now() - started > 62_000 + 60_000) assert.fail(`heights ${hs.join(",")} did not pass ${after + 3} after the faults: ${faults.join("; ")}`);
+      if (Date.now() - started > 62_000 + 60_000)
+        assert.fail(`heights ${hs.join(",")} did not pass ${after + 3} after the faults: ${faults.join("; ")}`);
       await sleep(250);
     }
     stopLoad = true;
@@ -151,13 +173,17 @@ describe("chaos: 4 validators and a full node under tx load, one validator pertu
       [0, 1, 2, 3, 4].map(async (i) => {
         const out: string[] = [];
         for (let h = 1; h <= top; h++) {
-          const b = (await rpcOf(url(i))("block", { height: String(h) })) as { block_id: { hash: string }; block: { header: { app_hash: string } } };
+          const b = (await rpcOf(url(i))("block", { height: String(h) })) as {
+            block_id: { hash: string };
+            block: { header: { app_hash: string } };
+          };
           out.push(`${b.block_id.hash}/${b.block.header.app_hash}`);
         }
         return out;
       }),
     );
-    for (let i = 1; i < 5; i++) assert.deepEqual(chains[i], chains[0], `node${i} agrees with node0 on heights 1..${top}`);
+    for (let i = 1; i < 5; i++)
+      assert.deepEqual(chains[i], chains[0], `node${i} agrees with node0 on heights 1..${top}`);
     // Every tx reported committed is in its block, on every node.
     for (const [hash, height] of committed) {
       for (let i = 0; i < 5; i++) {
@@ -165,6 +191,8 @@ describe("chaos: 4 validators and a full node under tx load, one validator pertu
         assert.equal(Number(t["height"]), height, `tx ${hash} at height ${height} on node${i}`);
       }
     }
-    process.stdout.write(`      chaos: ${faults.length} faults (${faults.join("; ")}), ${committed.size} txs committed, ${top} heights compared\n`);
+    process.stdout.write(
+      `      chaos: ${faults.length} faults (${faults.join("; ")}), ${committed.size} txs committed, ${top} heights compared\n`,
+    );
   });
 });

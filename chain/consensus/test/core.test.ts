@@ -3,11 +3,27 @@ import { createConsensusCore, type ConsensusCore } from "../core.js";
 import { Step, VoteType, type ConsensusAction, type TimeoutConfig, type Value, type Vote } from "../types.js";
 import { ValidatorSet } from "../validatorSet.js";
 
-const timeouts: TimeoutConfig = { proposeMs: 300, proposeDeltaMs: 50, prevoteMs: 100, prevoteDeltaMs: 50, precommitMs: 100, precommitDeltaMs: 50 };
+const timeouts: TimeoutConfig = {
+  proposeMs: 300,
+  proposeDeltaMs: 50,
+  prevoteMs: 100,
+  prevoteDeltaMs: 50,
+  precommitMs: 100,
+  precommitDeltaMs: 50,
+};
 const addr = (i: number) => i.toString(16).toUpperCase().padStart(40, "0");
-const set = (n: number) => ValidatorSet.create(Array.from({ length: n }, (_, i) => ({ address: addr(i), pubKey: new Uint8Array(32), power: 10n })));
+const set = (n: number) =>
+  ValidatorSet.create(
+    Array.from({ length: n }, (_, i) => ({ address: addr(i), pubKey: new Uint8Array(32), power: 10n })),
+  );
 const value = (id: string): Value => ({ id, payload: null });
-const vote = (type: 1 | 2, round: number, valueId: string | null, i: number, height = 1n): Vote => ({ type, height, round, valueId, validator: addr(i) });
+const vote = (type: 1 | 2, round: number, valueId: string | null, i: number, height = 1n): Vote => ({
+  type,
+  height,
+  round,
+  valueId,
+  validator: addr(i),
+});
 const kinds = (acts: ConsensusAction[]) => acts.map((a) => a.kind);
 
 /** A core for validator `me` of an n-validator set, started at height 1. */
@@ -33,16 +49,34 @@ describe("the Tendermint consensus core (Algorithm 1)", () => {
     const { core, vals } = start(4, 1);
     const proposer = vals.copyIncrement(0).proposer.address;
     const stranger = addr(3) === proposer ? addr(2) : addr(3);
-    assert.deepEqual(core.handle({ kind: "proposal", proposal: { height: 1n, round: 0, polRound: -1, value: value("X"), proposer: stranger }, valid: true }), []);
-    const acts = core.handle({ kind: "proposal", proposal: { height: 1n, round: 0, polRound: -1, value: value("A"), proposer }, valid: false });
+    assert.deepEqual(
+      core.handle({
+        kind: "proposal",
+        proposal: { height: 1n, round: 0, polRound: -1, value: value("X"), proposer: stranger },
+        valid: true,
+      }),
+      [],
+    );
+    const acts = core.handle({
+      kind: "proposal",
+      proposal: { height: 1n, round: 0, polRound: -1, value: value("A"), proposer },
+      valid: false,
+    });
     const pv = acts.find((a) => a.kind === "broadcastVote");
-    assert.ok(pv?.kind === "broadcastVote" && pv.vote.type === VoteType.prevote && pv.vote.valueId === null, "invalid value: prevote nil");
+    assert.ok(
+      pv?.kind === "broadcastVote" && pv.vote.type === VoteType.prevote && pv.vote.valueId === null,
+      "invalid value: prevote nil",
+    );
   });
 
   it("locks on a value with 2/3 prevotes and then refuses to prevote another value in a later round", () => {
     const { core, vals } = start(4, 0);
     const p0 = vals.copyIncrement(0).proposer.address;
-    core.handle({ kind: "proposal", proposal: { height: 1n, round: 0, polRound: -1, value: value("A"), proposer: p0 }, valid: true });
+    core.handle({
+      kind: "proposal",
+      proposal: { height: 1n, round: 0, polRound: -1, value: value("A"), proposer: p0 },
+      valid: true,
+    });
     for (const i of [1, 2, 3]) core.handle({ kind: "vote", vote: vote(VoteType.prevote, 0, "A", i) });
     assert.equal(core.state.lockedValue?.id, "A");
     assert.equal(core.state.lockedRound, 0);
@@ -51,7 +85,11 @@ describe("the Tendermint consensus core (Algorithm 1)", () => {
     assert.equal(core.state.round, 1);
     const p1 = vals.copyIncrement(1).proposer.address;
     if (p1 !== addr(0)) {
-      const acts = core.handle({ kind: "proposal", proposal: { height: 1n, round: 1, polRound: -1, value: value("B"), proposer: p1 }, valid: true });
+      const acts = core.handle({
+        kind: "proposal",
+        proposal: { height: 1n, round: 1, polRound: -1, value: value("B"), proposer: p1 },
+        valid: true,
+      });
       const pv = acts.find((a) => a.kind === "broadcastVote");
       assert.ok(pv?.kind === "broadcastVote" && pv.vote.valueId === null, "locked on A: prevote nil for B");
     }
@@ -60,7 +98,11 @@ describe("the Tendermint consensus core (Algorithm 1)", () => {
   it("as a proposer with a valid value, re-proposes it with its valid round", () => {
     const { core, vals } = start(4, 0);
     const p0 = vals.copyIncrement(0).proposer.address;
-    core.handle({ kind: "proposal", proposal: { height: 1n, round: 0, polRound: -1, value: value("A"), proposer: p0 }, valid: true });
+    core.handle({
+      kind: "proposal",
+      proposal: { height: 1n, round: 0, polRound: -1, value: value("A"), proposer: p0 },
+      valid: true,
+    });
     for (const i of [1, 2, 3]) core.handle({ kind: "vote", vote: vote(VoteType.prevote, 0, "A", i) });
     let round = 0;
     let proposal: ConsensusAction | undefined;
@@ -89,15 +131,34 @@ describe("the Tendermint consensus core (Algorithm 1)", () => {
     core.handle({ kind: "vote", vote: vote(VoteType.precommit, 0, "A", 3) });
     const acts = core.handle({ kind: "vote", vote: vote(VoteType.precommit, 0, "B", 3) });
     const ev = acts.find((a) => a.kind === "evidence");
-    assert.ok(ev?.kind === "evidence" && ev.evidence.validator === addr(3) && ev.evidence.a.valueId === "A" && ev.evidence.b.valueId === "B");
-    assert.deepEqual(kinds(core.handle({ kind: "vote", vote: vote(VoteType.precommit, 0, "C", 3) })).filter((k) => k === "evidence"), []);
+    assert.ok(
+      ev?.kind === "evidence" &&
+        ev.evidence.validator === addr(3) &&
+        ev.evidence.a.valueId === "A" &&
+        ev.evidence.b.valueId === "B",
+    );
+    assert.deepEqual(
+      kinds(core.handle({ kind: "vote", vote: vote(VoteType.precommit, 0, "C", 3) })).filter((k) => k === "evidence"),
+      [],
+    );
   });
 
   it("decides from a peer's commit checked by distinct signers' power, and not from too little", () => {
     const { core } = start(4, null);
     const pc = (i: number) => vote(VoteType.precommit, 0, "A", i);
-    assert.deepEqual(kinds(core.handle({ kind: "commit", height: 1n, round: 0, value: value("A"), precommits: [pc(0), pc(1), pc(1)] })), []);
-    const acts = core.handle({ kind: "commit", height: 1n, round: 0, value: value("A"), precommits: [pc(0), pc(1), pc(2)] });
+    assert.deepEqual(
+      kinds(
+        core.handle({ kind: "commit", height: 1n, round: 0, value: value("A"), precommits: [pc(0), pc(1), pc(1)] }),
+      ),
+      [],
+    );
+    const acts = core.handle({
+      kind: "commit",
+      height: 1n,
+      round: 0,
+      value: value("A"),
+      precommits: [pc(0), pc(1), pc(2)],
+    });
     assert.deepEqual(kinds(acts), ["decide"]);
   });
 
@@ -106,7 +167,13 @@ describe("the Tendermint consensus core (Algorithm 1)", () => {
     assert.ok(!kinds(first).includes("getValue"));
     const p0 = vals.copyIncrement(0).proposer.address;
     const all: ConsensusAction[] = [];
-    all.push(...core.handle({ kind: "proposal", proposal: { height: 1n, round: 0, polRound: -1, value: value("A"), proposer: p0 }, valid: true }));
+    all.push(
+      ...core.handle({
+        kind: "proposal",
+        proposal: { height: 1n, round: 0, polRound: -1, value: value("A"), proposer: p0 },
+        valid: true,
+      }),
+    );
     for (const i of [0, 1, 2]) all.push(...core.handle({ kind: "vote", vote: vote(VoteType.precommit, 0, "A", i) }));
     assert.ok(!kinds(all).includes("broadcastVote"));
     assert.ok(kinds(all).includes("decide"));

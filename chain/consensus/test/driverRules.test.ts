@@ -6,7 +6,15 @@ import { ed25519Address } from "../../crypto/ed25519.js";
 import { Channel } from "../../p2p/switch.js";
 import { makeBlock } from "../../state/blockExecutor.js";
 import { blockTime } from "../../state/validation.js";
-import { byzantineVote, fakeBlockId, producesBlocks, startTargetNode, switchPeer, waitFor, type TargetNode } from "../../testkit/attackPeer.js";
+import {
+  byzantineVote,
+  fakeBlockId,
+  producesBlocks,
+  startTargetNode,
+  switchPeer,
+  waitFor,
+  type TargetNode,
+} from "../../testkit/attackPeer.js";
 import { headerHash } from "../../types/hashes.js";
 import { makePartSet } from "../../types/partSet.js";
 import { timeFromMillis } from "../../types/time.js";
@@ -31,11 +39,16 @@ describe("consensus driver rules under attack", function () {
     const downs: string[] = [];
     target.node.p2p!.onPeer((p, up) => up || downs.push(p));
     try {
-      await waitFor(() => {
-        if (downs.includes(peer.sw.id)) return true;
-        if (peer.sw.peers().includes(target.node.id)) peer.sw.send(target.node.id, channel, make(target.node.blockStore.height + 1n));
-        return false;
-      }, "the target drops the peer", 20_000);
+      await waitFor(
+        () => {
+          if (downs.includes(peer.sw.id)) return true;
+          if (peer.sw.peers().includes(target.node.id))
+            peer.sw.send(target.node.id, channel, make(target.node.blockStore.height + 1n));
+          return false;
+        },
+        "the target drops the peer",
+        20_000,
+      );
     } finally {
       await peer.stop();
     }
@@ -48,8 +61,23 @@ describe("consensus driver rules under attack", function () {
     const byz = ed25519Address(target.byzantine.pubKey);
     await untilDropped(target, Channel.consensusData, (h) => {
       const state = target.node.state();
-      const pb = makeBlock(state, [], { height: 0n, round: 0, blockId: emptyBlockId(), signatures: [] }, byz, timeFromMillis(Date.now()), appVersion);
-      const prop = signProposal(createPrivValidator(target.byzantine, null), target.chainId, h, 0, -1, pb.blockId, timeFromMillis(Date.now()));
+      const pb = makeBlock(
+        state,
+        [],
+        { height: 0n, round: 0, blockId: emptyBlockId(), signatures: [] },
+        byz,
+        timeFromMillis(Date.now()),
+        appVersion,
+      );
+      const prop = signProposal(
+        createPrivValidator(target.byzantine, null),
+        target.chainId,
+        h,
+        0,
+        -1,
+        pb.blockId,
+        timeFromMillis(Date.now()),
+      );
       return encodeProposalMessage(PbProposal.encode(prop).finish(), pb.bytes);
     });
     await producesBlocks(target.node);
@@ -60,7 +88,9 @@ describe("consensus driver rules under attack", function () {
     const target = t;
     await producesBlocks(target.node, 1n);
     await untilDropped(target, Channel.consensusVote, (h) => {
-      const v = PbVote.decode(byzantineVote(target, VoteType.prevote, h, 0, emptyBlockId(), timeFromMillis(Date.now())));
+      const v = PbVote.decode(
+        byzantineVote(target, VoteType.prevote, h, 0, emptyBlockId(), timeFromMillis(Date.now())),
+      );
       return PbVote.encode({ ...v, signature: new Uint8Array(64).fill(3) }).finish();
     });
     await producesBlocks(target.node);
@@ -77,7 +107,10 @@ describe("consensus driver rules under attack", function () {
       observer.received.some((m) => {
         if (m.channel !== Channel.consensusVote) return false;
         const v = PbVote.decode(m.payload);
-        return Buffer.from(v.validatorAddress).toString("hex") === byzHex && Buffer.from(v.blockId!.hash).equals(Buffer.from(fakeBlockId(id).hash));
+        return (
+          Buffer.from(v.validatorAddress).toString("hex") === byzHex &&
+          Buffer.from(v.blockId!.hash).equals(Buffer.from(fakeBlockId(id).hash))
+        );
       });
     try {
       await producesBlocks(target.node, 1n);
@@ -85,14 +118,26 @@ describe("consensus driver rules under attack", function () {
       // 2026-01-01, before the last block (dropped by the voteTime rule), each for a block id
       // the node has never seen (so only that rule can catch the backdated one).
       let n = 0;
-      await waitFor(async () => {
-        const h = target.node.consensus!.height;
-        attacker.sw.send(target.node.id, Channel.consensusVote, byzantineVote(target, VoteType.precommit, h, 0, fakeBlockId(1000 + n)));
-        attacker.sw.send(target.node.id, Channel.consensusVote, byzantineVote(target, VoteType.precommit, h, 1, fakeBlockId(2000 + n), timeFromMillis(Date.now())));
-        n++;
-        await new Promise((r) => setTimeout(r, 100));
-        return [...Array(n).keys()].some((i) => seen(2000 + i));
-      }, "the vote dated now re-gossiped", 30_000);
+      await waitFor(
+        async () => {
+          const h = target.node.consensus!.height;
+          attacker.sw.send(
+            target.node.id,
+            Channel.consensusVote,
+            byzantineVote(target, VoteType.precommit, h, 0, fakeBlockId(1000 + n)),
+          );
+          attacker.sw.send(
+            target.node.id,
+            Channel.consensusVote,
+            byzantineVote(target, VoteType.precommit, h, 1, fakeBlockId(2000 + n), timeFromMillis(Date.now())),
+          );
+          n++;
+          await new Promise((r) => setTimeout(r, 100));
+          return [...Array(n).keys()].some((i) => seen(2000 + i));
+        },
+        "the vote dated now re-gossiped",
+        30_000,
+      );
       await new Promise((r) => setTimeout(r, 1500));
       for (let i = 0; i < n; i++) assert.equal(seen(1000 + i), false, "a backdated vote was kept and re-gossiped");
     } finally {
@@ -117,29 +162,54 @@ describe("consensus driver rules under attack", function () {
     const peer = await switchPeer(target);
     const bad = new Map<bigint, string>();
     try {
-      await waitFor(async () => {
-        if (halted !== null) throw new Error(`the node halted: ${(halted as Error).message}`);
-        const state = target.node.state();
-        const h = state.lastBlockHeight + 1n;
-        if (bad.size >= 2 && [...bad.keys()].every((x) => x <= state.lastBlockHeight)) return true;
-        // Once the node runs height h (a proposal for a height it has not started is dropped).
-        if (bad.has(h) || state.validators.proposer.address !== byzHex || target.node.consensus!.height !== h) return false;
-        // The block the proposer should make, with a made-up app_hash.
-        const commit = (await target.node.blockStore.loadSeenCommit(h - 1n))!;
-        const made = makeBlock(state, [], commit, byz, blockTime(state, commit), appVersion);
-        const block: Block = { ...made.block, header: { ...made.block.header!, appHash: new Uint8Array(32).fill(9) } };
-        const bytes = Block.encode(block).finish();
-        const parts = makePartSet(bytes);
-        const blockId = { hash: headerHash(block.header!), partSetHeader: { total: parts.total, hash: parts.hash } };
-        const prop = signProposal(createPrivValidator(target.byzantine, null), target.chainId, h, 0, -1, blockId, timeFromMillis(Date.now()));
-        peer.sw.send(target.node.id, Channel.consensusData, encodeProposalMessage(PbProposal.encode(prop).finish(), bytes));
-        bad.set(h, Buffer.from(blockId.hash).toString("hex"));
-        return false;
-      }, "two heights with an invalid proposal decided", 30_000);
+      await waitFor(
+        async () => {
+          if (halted !== null) throw new Error(`the node halted: ${(halted as Error).message}`);
+          const state = target.node.state();
+          const h = state.lastBlockHeight + 1n;
+          if (bad.size >= 2 && [...bad.keys()].every((x) => x <= state.lastBlockHeight)) return true;
+          // Once the node runs height h (a proposal for a height it has not started is dropped).
+          if (bad.has(h) || state.validators.proposer.address !== byzHex || target.node.consensus!.height !== h)
+            return false;
+          // The block the proposer should make, with a made-up app_hash.
+          const commit = (await target.node.blockStore.loadSeenCommit(h - 1n))!;
+          const made = makeBlock(state, [], commit, byz, blockTime(state, commit), appVersion);
+          const block: Block = {
+            ...made.block,
+            header: { ...made.block.header!, appHash: new Uint8Array(32).fill(9) },
+          };
+          const bytes = Block.encode(block).finish();
+          const parts = makePartSet(bytes);
+          const blockId = { hash: headerHash(block.header!), partSetHeader: { total: parts.total, hash: parts.hash } };
+          const prop = signProposal(
+            createPrivValidator(target.byzantine, null),
+            target.chainId,
+            h,
+            0,
+            -1,
+            blockId,
+            timeFromMillis(Date.now()),
+          );
+          peer.sw.send(
+            target.node.id,
+            Channel.consensusData,
+            encodeProposalMessage(PbProposal.encode(prop).finish(), bytes),
+          );
+          bad.set(h, Buffer.from(blockId.hash).toString("hex"));
+          return false;
+        },
+        "two heights with an invalid proposal decided",
+        30_000,
+      );
     } finally {
       await peer.stop();
     }
     assert.equal(halted, null);
-    for (const [h, hash] of bad) assert.notEqual(Buffer.from((await target.node.blockStore.loadMeta(h))!.blockId!.hash).toString("hex"), hash, `height ${h}`);
+    for (const [h, hash] of bad)
+      assert.notEqual(
+        Buffer.from((await target.node.blockStore.loadMeta(h))!.blockId!.hash).toString("hex"),
+        hash,
+        `height ${h}`,
+      );
   });
 });

@@ -26,7 +26,18 @@ function bid(fill: number): BlockID {
 function vote(key: Ed25519Key, index: number, h: bigint, blockId: BlockID): PbVote {
   const timestamp = t(Number(h));
   const signature = ed25519Sign(key, voteSignBytes(chainId, SignedMsgType.prevote, h, 0, blockId, timestamp));
-  return { type: SignedMsgType.prevote, height: h, round: 0, blockId, timestamp, validatorAddress: vals[index]!.address, validatorIndex: index, signature, extension: new Uint8Array(), extensionSignature: new Uint8Array() };
+  return {
+    type: SignedMsgType.prevote,
+    height: h,
+    round: 0,
+    blockId,
+    timestamp,
+    validatorAddress: vals[index]!.address,
+    validatorIndex: index,
+    signature,
+    extension: new Uint8Array(),
+    extensionSignature: new Uint8Array(),
+  };
 }
 
 interface Harness {
@@ -40,38 +51,85 @@ interface Harness {
 async function harness(params = { maxAgeNumBlocks: 5n, maxAgeSeconds: 5n, maxBytes: 2000n }): Promise<Harness> {
   const set = genesisSet(vals);
   let state: ChainState = {
-    chainId, initialHeight: 1n, lastBlockHeight: 0n, lastBlockId: emptyBlockId(), lastBlockTime: t(0),
-    lastValidators: null, validators: set, nextValidators: set.copyIncrement(1),
-    maxBlockBytes: 1n << 20n, maxBlockGas: -1n, consensusHash: new Uint8Array(32), lastResultsHash: new Uint8Array(32), appHash: new Uint8Array(32),
+    chainId,
+    initialHeight: 1n,
+    lastBlockHeight: 0n,
+    lastBlockId: emptyBlockId(),
+    lastBlockTime: t(0),
+    lastValidators: null,
+    validators: set,
+    nextValidators: set.copyIncrement(1),
+    maxBlockBytes: 1n << 20n,
+    maxBlockGas: -1n,
+    consensusHash: new Uint8Array(32),
+    lastResultsHash: new Uint8Array(32),
+    appHash: new Uint8Array(32),
   };
   const store = await BlockStore.open(memoryKV());
-  const pool = new EvidencePool(params, { chainId, cache: createSignatureCache(), blockStore: store, getState: () => state, logger: nopLogger });
+  const pool = new EvidencePool(params, {
+    chainId,
+    cache: createSignatureCache(),
+    blockStore: store,
+    getState: () => state,
+    logger: nopLogger,
+  });
   return {
-    pool, store, state: () => state,
+    pool,
+    store,
+    state: () => state,
     async commit(evidence = []) {
       const h = state.lastBlockHeight + 1n;
-      const p = makeBlock(state, [], { height: h - 1n, round: 0, blockId: state.lastBlockId, signatures: [] }, vals[0]!.address, t(Number(h)), 1n, evidence);
+      const p = makeBlock(
+        state,
+        [],
+        { height: h - 1n, round: 0, blockId: state.lastBlockId, signatures: [] },
+        vals[0]!.address,
+        t(Number(h)),
+        1n,
+        evidence,
+      );
       const next = state.nextValidators.copyIncrement(1);
       await store.save({
-        block: p.block, meta: { blockId: p.blockId, blockSize: BigInt(p.bytes.length), header: p.block.header!, numTxs: 0n },
+        block: p.block,
+        meta: { blockId: p.blockId, blockSize: BigInt(p.bytes.length), header: p.block.header!, numTxs: 0n },
         seenCommit: { height: h, round: 0, blockId: p.blockId, signatures: [] },
         results: { events: [], txResults: [], validatorUpdates: [], appHash: new Uint8Array(32) },
         validators: [setToProto(state.validators), setToProto(state.nextValidators), setToProto(next)],
       });
-      state = { ...state, lastBlockHeight: h, lastBlockId: p.blockId, lastBlockTime: t(Number(h)), lastValidators: state.validators, validators: state.nextValidators, nextValidators: next };
+      state = {
+        ...state,
+        lastBlockHeight: h,
+        lastBlockId: p.blockId,
+        lastBlockTime: t(Number(h)),
+        lastValidators: state.validators,
+        validators: state.nextValidators,
+        nextValidators: next,
+      };
       await pool.update(evidence);
     },
   };
 }
 
-const evidenceAt = (h: bigint, mutate: (e: ReturnType<typeof makeDuplicateVoteEvidence>) => void = () => {}): Evidence => {
-  const dve = makeDuplicateVoteEvidence(vote(keys[2]!, 2, h, bid(1)), vote(keys[2]!, 2, h, bid(2)), 10n, 40n, t(Number(h)));
+const evidenceAt = (
+  h: bigint,
+  mutate: (e: ReturnType<typeof makeDuplicateVoteEvidence>) => void = () => {},
+): Evidence => {
+  const dve = makeDuplicateVoteEvidence(
+    vote(keys[2]!, 2, h, bid(1)),
+    vote(keys[2]!, 2, h, bid(2)),
+    10n,
+    40n,
+    t(Number(h)),
+  );
   mutate(dve);
   return { duplicateVoteEvidence: dve };
 };
 
 async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  await assert.rejects(p, (e: unknown) => e instanceof CodedError && e.is(consensusErrors.badEvidence) && pattern.test(e.message));
+  await assert.rejects(
+    p,
+    (e: unknown) => e instanceof CodedError && e.is(consensusErrors.badEvidence) && pattern.test(e.message),
+  );
 }
 
 describe("evidence pool", () => {
@@ -111,14 +169,23 @@ describe("evidence pool", () => {
   it("refuses forged, inconsistent, uncommitted and expired evidence with a clear error", async () => {
     const hx = await harness();
     for (let i = 0; i < 3; i++) await hx.commit();
-    await assert.rejects(hx.pool.add(evidenceAt(2n, (d) => (d.voteB!.signature = new Uint8Array(64)))), (e: unknown) => e instanceof CodedError && e.is(consensusErrors.badSignature));
+    await assert.rejects(
+      hx.pool.add(evidenceAt(2n, (d) => (d.voteB!.signature = new Uint8Array(64)))),
+      (e: unknown) => e instanceof CodedError && e.is(consensusErrors.badSignature),
+    );
     await rejects(hx.pool.add(evidenceAt(2n, (d) => (d.validatorPower = 99n))), /power/);
     await rejects(hx.pool.add(evidenceAt(2n, (d) => (d.timestamp = t(99)))), /timestamp/);
     await rejects(hx.pool.add(evidenceAt(9n)), /not committed/);
     await rejects(hx.pool.add(evidenceAt(2n, (d) => (d.voteB = d.voteA))), /same block/);
     await rejects(hx.pool.add(evidenceAt(2n, (d) => ([d.voteA, d.voteB] = [d.voteB, d.voteA]))), /out of order/);
     await rejects(hx.pool.add({}), /only duplicate-vote/);
-    const other = makeDuplicateVoteEvidence(vote(keys[2]!, 2, 2n, bid(1)), vote(keys[3]!, 3, 2n, bid(2)), 10n, 40n, t(2));
+    const other = makeDuplicateVoteEvidence(
+      vote(keys[2]!, 2, 2n, bid(1)),
+      vote(keys[3]!, 3, 2n, bid(2)),
+      10n,
+      40n,
+      t(2),
+    );
     await rejects(hx.pool.add({ duplicateVoteEvidence: other }), /two validators/);
     assert.equal(hx.pool.size, 0, "nothing was added");
     // Expiry needs both limits passed: 5 blocks and 5 seconds.

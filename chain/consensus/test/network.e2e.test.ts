@@ -30,7 +30,10 @@ const bob = rawKeyFromSeed("net-bob");
 async function chainOf(url: string, upTo: number): Promise<string[]> {
   const out: string[] = [];
   for (let h = 1; h <= upTo; h++) {
-    const b = (await rpcOf(url)("block", { height: String(h) })) as { block_id: { hash: string }; block: { header: { app_hash: string } } };
+    const b = (await rpcOf(url)("block", { height: String(h) })) as {
+      block_id: { hash: string };
+      block: { header: { app_hash: string } };
+    };
     out.push(`${b.block_id.hash}/${b.block.header.app_hash}`);
   }
   return out;
@@ -43,7 +46,11 @@ describe("a network of four validator processes (e2e)", function () {
   const url = (i: number) => procs[i]!.rpcUrl;
 
   before(async () => {
-    net = await makeTestNetwork({ validators: 4, fullNodes: 1, accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 10n ** 12n }] }] });
+    net = await makeTestNetwork({
+      validators: 4,
+      fullNodes: 1,
+      accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 10n ** 12n }] }],
+    });
     for (let i = 0; i < 4; i++) procs.push(await startNodeProcess(net.homes[i]!));
   });
 
@@ -65,17 +72,41 @@ describe("a network of four validator processes (e2e)", function () {
     const cfg0 = loadConfig(net.homes[0]!);
     const id0 = nodeId(loadOrGenNodeKey(homePaths(net.homes[0]!).nodeKey));
     const byz = createSwitch(
-      { nodeKey: generateEd25519(), listen: { host: "127.0.0.1", port: await freePort() }, persistentPeers: [parsePeerAddress(`${id0}@${cfg0.p2p.laddr.replace("tcp://", "")}`)], maxInbound: 1, maxOutbound: 1, channels: defaultChannels },
+      {
+        nodeKey: generateEd25519(),
+        listen: { host: "127.0.0.1", port: await freePort() },
+        persistentPeers: [parsePeerAddress(`${id0}@${cfg0.p2p.laddr.replace("tcp://", "")}`)],
+        maxInbound: 1,
+        maxOutbound: 1,
+        channels: defaultChannels,
+      },
       { logger: nopLogger },
     );
     await byz.start();
     try {
       const from = await heightOf(url(0));
       const vote = (h: bigint, fill: number) => {
-        const blockId = { hash: new Uint8Array(32).fill(fill), partSetHeader: { total: 1, hash: new Uint8Array(32).fill(fill) } };
+        const blockId = {
+          hash: new Uint8Array(32).fill(fill),
+          partSetHeader: { total: 1, hash: new Uint8Array(32).fill(fill) },
+        };
         const timestamp = timeFromMillis(Date.now());
-        const signature = ed25519Sign(key3, voteSignBytes(net.chainId, SignedMsgType.prevote, h, 0, blockId, timestamp));
-        return PbVote.encode({ type: SignedMsgType.prevote, height: h, round: 0, blockId, timestamp, validatorAddress: Buffer.from(addr3, "hex"), validatorIndex: 0, signature, extension: new Uint8Array(), extensionSignature: new Uint8Array() }).finish();
+        const signature = ed25519Sign(
+          key3,
+          voteSignBytes(net.chainId, SignedMsgType.prevote, h, 0, blockId, timestamp),
+        );
+        return PbVote.encode({
+          type: SignedMsgType.prevote,
+          height: h,
+          round: 0,
+          blockId,
+          timestamp,
+          validatorAddress: Buffer.from(addr3, "hex"),
+          validatorIndex: 0,
+          signature,
+          extension: new Uint8Array(),
+          extensionSignature: new Uint8Array(),
+        }).finish();
       };
       const deadline = Date.now() + 15_000;
       while (byz.peers().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -88,14 +119,19 @@ describe("a network of four validator processes (e2e)", function () {
         await new Promise((r) => setTimeout(r, 700));
       }
       // Some later block (proposed by any validator, so checked by all) carries the evidence.
-      type EvJson = { type: string; value: { vote_a: { validator_address: string; height: string }; ValidatorPower: string } };
+      type EvJson = {
+        type: string;
+        value: { vote_a: { validator_address: string; height: string }; ValidatorPower: string };
+      };
       let found: { height: number; ev: EvJson } | null = null;
-      for (let h = from + 1; found === null && Date.now() < deadline + 30_000; ) {
+      for (let h = from + 1; found === null && Date.now() < deadline + 30_000;) {
         if ((await heightOf(url(1))) < h) {
           await new Promise((r) => setTimeout(r, 200));
           continue;
         }
-        const b = (await rpcOf(url(1))("block", { height: String(h) })) as { block: { evidence: { evidence: EvJson[] } } };
+        const b = (await rpcOf(url(1))("block", { height: String(h) })) as {
+          block: { evidence: { evidence: EvJson[] } };
+        };
         if (b.block.evidence.evidence.length > 0) found = { height: h, ev: b.block.evidence.evidence[0]! };
         h++;
       }
@@ -108,8 +144,13 @@ describe("a network of four validator processes (e2e)", function () {
       for (let i = 1; i < 4; i++) assert.deepEqual(chains[i], chains[0], `node ${i} agrees with node 0`);
       // Included once only: the next blocks do not carry it again.
       for (let h = found.height + 1; h <= found.height + 2; h++) {
-        const b = (await rpcOf(url(2))("block", { height: String(h) })) as { block: { evidence: { evidence: Array<{ value: { vote_a: { height: string } } }> } } };
-        assert.ok(b.block.evidence.evidence.every((e) => e.value.vote_a.height !== found!.ev.value.vote_a.height), "not included twice");
+        const b = (await rpcOf(url(2))("block", { height: String(h) })) as {
+          block: { evidence: { evidence: Array<{ value: { vote_a: { height: string } } }> } };
+        };
+        assert.ok(
+          b.block.evidence.evidence.every((e) => e.value.vote_a.height !== found!.ev.value.vote_a.height),
+          "not included twice",
+        );
       }
     } finally {
       await byz.stop();
@@ -121,8 +162,18 @@ describe("a network of four validator processes (e2e)", function () {
     let seq = 0n;
     const sendSome = async (n: number, via: number) => {
       for (let i = 0; i < n; i++) {
-        const tx = signTx(alice, { chainId: net.chainId, accountNumber: 0n, sequence: seq, msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount: "1" }])], fee: { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n } });
-        const r = (await rpcOf(url(via))("broadcast_tx_sync", { tx: Buffer.from(tx).toString("base64") })) as { code: number; hash: string; log: string };
+        const tx = signTx(alice, {
+          chainId: net.chainId,
+          accountNumber: 0n,
+          sequence: seq,
+          msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount: "1" }])],
+          fee: { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n },
+        });
+        const r = (await rpcOf(url(via))("broadcast_tx_sync", { tx: Buffer.from(tx).toString("base64") })) as {
+          code: number;
+          hash: string;
+          log: string;
+        };
         assert.equal(r.code, 0, r.log);
         hashes.push(createHash("sha256").update(tx).digest("hex").toUpperCase());
         seq++;
@@ -132,7 +183,10 @@ describe("a network of four validator processes (e2e)", function () {
       for (const hash of hashes) {
         let found = false;
         for (let i = 0; i < 150 && !found; i++) {
-          found = await rpcOf(url(via))("tx", { hash }).then(() => true, () => false);
+          found = await rpcOf(url(via))("tx", { hash }).then(
+            () => true,
+            () => false,
+          );
           if (!found) await new Promise((r) => setTimeout(r, 200));
         }
         assert.ok(found, `tx ${hash} committed and found on node ${via}`);
@@ -148,7 +202,10 @@ describe("a network of four validator processes (e2e)", function () {
     const top = await heightOf(url(0));
     await waitHeight([url(3)], top);
     await committed(3);
-    const q = (await rpcOf(url(3))("abci_query", { path: "/cosmos.bank.v1beta1.Query/Balance", data: Buffer.from(QueryBalanceRequest.encode({ address: bob.address, denom: "utcu" }).finish()).toString("hex") })) as { response: { value: string } };
+    const q = (await rpcOf(url(3))("abci_query", {
+      path: "/cosmos.bank.v1beta1.Query/Balance",
+      data: Buffer.from(QueryBalanceRequest.encode({ address: bob.address, denom: "utcu" }).finish()).toString("hex"),
+    })) as { response: { value: string } };
     assert.equal(QueryBalanceResponse.decode(Buffer.from(q.response.value, "base64")).balance!.amount, "10");
     const chains = await Promise.all([0, 3].map((i) => chainOf(url(i), top)));
     assert.deepEqual(chains[1], chains[0]);
@@ -179,8 +236,13 @@ describe("a network of four validator processes (e2e)", function () {
   it("a full node becomes a validator through MsgCreateValidator: its power reaches consensus at H+2 and it signs", async () => {
     const key4 = loadPrivValidatorKey(homePaths(net.homes[4]!).privValidatorKey);
     const addr4 = Buffer.from(ed25519Address(key4.pubKey)).toString("hex").toUpperCase();
-    const accRes = (await rpcOf(url(0))("abci_query", { path: "/cosmos.auth.v1beta1.Query/Account", data: Buffer.from(QueryAccountRequest.encode({ address: alice.address }).finish()).toString("hex") })) as { response: { value: string } };
-    const acc = BaseAccount.decode(QueryAccountResponse.decode(Buffer.from(accRes.response.value, "base64")).account!.value);
+    const accRes = (await rpcOf(url(0))("abci_query", {
+      path: "/cosmos.auth.v1beta1.Query/Account",
+      data: Buffer.from(QueryAccountRequest.encode({ address: alice.address }).finish()).toString("hex"),
+    })) as { response: { value: string } };
+    const acc = BaseAccount.decode(
+      QueryAccountResponse.decode(Buffer.from(accRes.response.value, "base64")).account!.value,
+    );
     const msg = {
       typeUrl: "/cosmos.staking.v1beta1.MsgCreateValidator",
       value: MsgCreateValidator.encode(
@@ -189,18 +251,34 @@ describe("a network of four validator processes (e2e)", function () {
           commission: { rate: "100000000000000000", maxRate: "200000000000000000", maxChangeRate: "10000000000000000" },
           minSelfDelegation: "1",
           validatorAddress: toBech32("tcvaloper", fromBech32(alice.address, 90).data),
-          pubkey: { typeUrl: "/cosmos.crypto.ed25519.PubKey", value: Ed25519PubKey.encode({ key: key4.pubKey }).finish() },
+          pubkey: {
+            typeUrl: "/cosmos.crypto.ed25519.PubKey",
+            value: Ed25519PubKey.encode({ key: key4.pubKey }).finish(),
+          },
           value: { denom: "utcu", amount: "200000000" },
         }),
       ).finish(),
     };
-    const tx = signTx(alice, { chainId: net.chainId, accountNumber: acc.accountNumber, sequence: acc.sequence, msgs: [msg], fee: { amount: [{ denom: "utcu", amount: "2000" }], gasLimit: 400_000n } });
-    const r = (await rpcOf(url(0))("broadcast_tx_sync", { tx: Buffer.from(tx).toString("base64") })) as { code: number; log: string; hash: string };
+    const tx = signTx(alice, {
+      chainId: net.chainId,
+      accountNumber: acc.accountNumber,
+      sequence: acc.sequence,
+      msgs: [msg],
+      fee: { amount: [{ denom: "utcu", amount: "2000" }], gasLimit: 400_000n },
+    });
+    const r = (await rpcOf(url(0))("broadcast_tx_sync", { tx: Buffer.from(tx).toString("base64") })) as {
+      code: number;
+      log: string;
+      hash: string;
+    };
     assert.equal(r.code, 0, r.log);
     let included = 0;
     for (let i = 0; i < 100 && included === 0; i++) {
       try {
-        const t = (await rpcOf(url(0))("tx", { hash: r.hash })) as { height: string; tx_result: { code: number; log: string } };
+        const t = (await rpcOf(url(0))("tx", { hash: r.hash })) as {
+          height: string;
+          tx_result: { code: number; log: string };
+        };
         assert.equal(t.tx_result.code, 0, t.tx_result.log);
         included = Number(t.height);
       } catch (e) {
@@ -211,7 +289,12 @@ describe("a network of four validator processes (e2e)", function () {
     assert.ok(included > 0, "the tx was committed");
     // Returned at end-block H = included; the set of H+1 is unchanged, H+2 has the new validator.
     await waitHeight([0, 1, 2, 3, 4].map(url), included + 4);
-    const setAt = async (h: number) => ((await rpcOf(url(0))("validators", { height: String(h) })) as { validators: Array<{ address: string; voting_power: string }> }).validators;
+    const setAt = async (h: number) =>
+      (
+        (await rpcOf(url(0))("validators", { height: String(h) })) as {
+          validators: Array<{ address: string; voting_power: string }>;
+        }
+      ).validators;
     assert.equal((await setAt(included + 1)).length, 4);
     const withNew = await setAt(included + 2);
     assert.equal(withNew.length, 5);
@@ -219,7 +302,9 @@ describe("a network of four validator processes (e2e)", function () {
     // Its precommits appear in commits of later heights.
     let signed = false;
     for (let h = included + 3; h <= included + 4 && !signed; h++) {
-      const c = (await rpcOf(url(1))("commit", { height: String(h) })) as { signed_header: { commit: { signatures: Array<{ validator_address: string; block_id_flag: number }> } } };
+      const c = (await rpcOf(url(1))("commit", { height: String(h) })) as {
+        signed_header: { commit: { signatures: Array<{ validator_address: string; block_id_flag: number }> } };
+      };
       signed = c.signed_header.commit.signatures.some((s) => s.validator_address === addr4 && s.block_id_flag === 2);
     }
     assert.ok(signed, "the new validator signs");

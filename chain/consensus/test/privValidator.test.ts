@@ -5,11 +5,20 @@ import { dirname, join } from "node:path";
 import { CodedError } from "../../../modules/sdk/errors.js";
 import { ed25519FromSeed, ed25519Verify } from "../../crypto/ed25519.js";
 import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
-import { assertSignStateCovers, createPrivValidator, nodeSignStateFs, signerErrors, type SignStateFs } from "../privValidator.js";
+import {
+  assertSignStateCovers,
+  createPrivValidator,
+  nodeSignStateFs,
+  signerErrors,
+  type SignStateFs,
+} from "../privValidator.js";
 
 const key = ed25519FromSeed(new Uint8Array(32).fill(3));
 const t = { seconds: 1_767_225_600n, nanos: 0 };
-const block = (n: number) => ({ hash: new Uint8Array(32).fill(n), partSetHeader: { total: 1, hash: new Uint8Array(32).fill(n) } });
+const block = (n: number) => ({
+  hash: new Uint8Array(32).fill(n),
+  partSetHeader: { total: 1, hash: new Uint8Array(32).fill(n) },
+});
 
 describe("the file signer (last-sign state)", () => {
   it("signs valid votes, re-signs identical bytes, refuses conflicts and regressions, also after a restart", () => {
@@ -17,13 +26,21 @@ describe("the file signer (last-sign state)", () => {
     let pv = createPrivValidator(key, path);
     const sig = pv.signVote("c", SignedMsgType.prevote, 5n, 0, block(1), t);
     assert.ok(ed25519Verify(key.pubKey, voteSignBytes("c", SignedMsgType.prevote, 5n, 0, block(1), t), sig));
-    assert.deepEqual(pv.signVote("c", SignedMsgType.prevote, 5n, 0, block(1), t), sig, "identical request: same signature");
+    assert.deepEqual(
+      pv.signVote("c", SignedMsgType.prevote, 5n, 0, block(1), t),
+      sig,
+      "identical request: same signature",
+    );
     assert.throws(() => pv.signVote("c", SignedMsgType.prevote, 5n, 0, block(2), t), /conflicting data/);
     pv.signVote("c", SignedMsgType.precommit, 5n, 0, block(1), t);
     assert.throws(() => pv.signVote("c", SignedMsgType.prevote, 5n, 0, block(1), t), /step regression/);
     assert.throws(() => pv.signVote("c", SignedMsgType.precommit, 4n, 3, block(1), t), /height regression/);
     pv = createPrivValidator(key, path); // restart
-    assert.throws(() => pv.signVote("c", SignedMsgType.precommit, 5n, 0, block(9), t), /conflicting data/, "remembered across restarts");
+    assert.throws(
+      () => pv.signVote("c", SignedMsgType.precommit, 5n, 0, block(9), t),
+      /conflicting data/,
+      "remembered across restarts",
+    );
     assert.ok(pv.signVote("c", SignedMsgType.precommit, 5n, 1, block(9), t).length === 64, "a later round is fine");
   });
 });
@@ -33,7 +50,11 @@ describe("corrupt or partial signer state refuses to start", () => {
   const good = () => {
     const path = join(dir(), "priv_validator_state.json");
     createPrivValidator(key, path).signVote("c", SignedMsgType.prevote, 7n, 2, block(1), t);
-    return { path, text: readFileSync(path, "utf8"), json: JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown> };
+    return {
+      path,
+      text: readFileSync(path, "utf8"),
+      json: JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>,
+    };
   };
   const refuses = (path: string, text: string, what: RegExp) => {
     writeFileSync(path, text);
@@ -124,7 +145,11 @@ describe("corrupt or partial signer state refuses to start", () => {
     ]) {
       assert.throws(
         () => assertSignStateCovers(g.path, pv.last, { ...at, source: "the block store's commit" }),
-        (e: unknown) => e instanceof CodedError && e.is(signerErrors.behind) && /height going backwards/.test(e.message) && /Way out/.test(e.message),
+        (e: unknown) =>
+          e instanceof CodedError &&
+          e.is(signerErrors.behind) &&
+          /height going backwards/.test(e.message) &&
+          /Way out/.test(e.message),
       );
     }
   });
@@ -134,7 +159,10 @@ describe("corrupt or partial signer state refuses to start", () => {
     const calls: string[] = [];
     const fs: SignStateFs = {
       writeSynced: (p, text) => (calls.push(`write ${p.slice(path.length)}`), nodeSignStateFs.writeSynced(p, text)),
-      rename: (a, b) => (calls.push(`rename ${a.slice(path.length)} ${b.slice(path.length)}`), nodeSignStateFs.rename(a, b)),
+      rename: (a, b) => (
+        calls.push(`rename ${a.slice(path.length)} ${b.slice(path.length)}`),
+        nodeSignStateFs.rename(a, b)
+      ),
       fsyncDir: (d) => (calls.push(`fsyncDir ${d === dirname(path)}`), nodeSignStateFs.fsyncDir(d)),
     };
     const pv = createPrivValidator(key, path, fs);
@@ -142,7 +170,12 @@ describe("corrupt or partial signer state refuses to start", () => {
     assert.deepEqual(calls, ["write .tmp", "rename .tmp ", "fsyncDir true"]);
     assert.deepEqual(readdirSync(dirname(path)), ["priv_validator_state.json"]);
     // A failed directory sync means the state may not be durable: no signature is released.
-    const failing: SignStateFs = { ...nodeSignStateFs, fsyncDir: () => { throw new Error("EIO"); } };
+    const failing: SignStateFs = {
+      ...nodeSignStateFs,
+      fsyncDir: () => {
+        throw new Error("EIO");
+      },
+    };
     const pv2 = createPrivValidator(key, path, failing);
     assert.throws(() => pv2.signVote("c", SignedMsgType.precommit, 3n, 0, block(1), t), /EIO/);
     assert.equal(pv2.last.step, 2, "the in-memory state did not advance");

@@ -36,12 +36,33 @@ describe("consensus: a proposal's body", function () {
     const h = state.lastBlockHeight + 1n;
     const lastCommit = (await target.blockStore.loadSeenCommit(h - 1n))!;
     const proposerAddr = state.validators.proposer.address;
-    const proposerNode = nodes.find((n) => Buffer.from(n.validatorKey.pubKey).equals(Buffer.from(state.validators.get(proposerAddr)!.pubKey)))!;
+    const proposerNode = nodes.find((n) =>
+      Buffer.from(n.validatorKey.pubKey).equals(Buffer.from(state.validators.get(proposerAddr)!.pubKey)),
+    )!;
     const proposer = Buffer.from(proposerAddr, "hex");
     const named = makeBlock(state, [], lastCommit, proposer, blockTime(state, lastCommit), appVersion);
-    const other = makeBlock(state, [new Uint8Array([1, 2, 3])], lastCommit, proposer, blockTime(state, lastCommit), appVersion);
-    const signed = signProposal(createPrivValidator(proposerNode.validatorKey, null), hn.net.chainId, h, 0, -1, named.blockId, timeFromMillis(Date.now()));
-    await sendAndExpectDrop(target, Channel.consensusData, encodeProposalMessage(PbProposal.encode(signed).finish(), other.bytes));
+    const other = makeBlock(
+      state,
+      [new Uint8Array([1, 2, 3])],
+      lastCommit,
+      proposer,
+      blockTime(state, lastCommit),
+      appVersion,
+    );
+    const signed = signProposal(
+      createPrivValidator(proposerNode.validatorKey, null),
+      hn.net.chainId,
+      h,
+      0,
+      -1,
+      named.blockId,
+      timeFromMillis(Date.now()),
+    );
+    await sendAndExpectDrop(
+      target,
+      Channel.consensusData,
+      encodeProposalMessage(PbProposal.encode(signed).finish(), other.bytes),
+    );
     hn.filter = () => true;
     await until(() => nodes.every((n) => n.state().lastBlockHeight >= h + 1n), 60_000, "the network goes on");
     assert.ok(target.state().lastBlockHeight >= h + 1n);

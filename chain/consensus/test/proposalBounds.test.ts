@@ -58,8 +58,20 @@ describe("block bodies a byzantine proposer can make a node hold", function () {
         for (let i = 0; i < 40; i++, n++) {
           junk.writeUInt32BE(n, 0);
           const pb = makeBlock(state, [Buffer.from(junk)], commit, byzAddr, timeFromMillis(Date.now()), appVersion);
-          const prop = signProposal(createPrivValidator(target.byzantine, null), target.chainId, h, 0, -1, pb.blockId, pb.block.header!.time!);
-          attacker.sw.send(target.node.id, Channel.consensusData, encodeProposalMessage(PbProposal.encode(prop).finish(), pb.bytes));
+          const prop = signProposal(
+            createPrivValidator(target.byzantine, null),
+            target.chainId,
+            h,
+            0,
+            -1,
+            pb.blockId,
+            pb.block.header!.time!,
+          );
+          attacker.sw.send(
+            target.node.id,
+            Channel.consensusData,
+            encodeProposalMessage(PbProposal.encode(prop).finish(), pb.bytes),
+          );
           sent++;
         }
         await waitFor(() => target.node.state().lastBlockHeight >= h, `height ${h} decided under the attack`, 30_000);
@@ -83,29 +95,71 @@ describe("block bodies a byzantine proposer can make a node hold", function () {
     }
     const most = Math.max(0, ...[...perRound.values()].map((s) => s.size));
     assert.ok(sent >= 120, `the attacker sent ${sent} proposals`);
-    assert.ok(most <= maxProposalBlocksPerRound, `at most ${maxProposalBlocksPerRound} of the byzantine proposer's blocks re-gossiped per round, saw ${most}`);
+    assert.ok(
+      most <= maxProposalBlocksPerRound,
+      `at most ${maxProposalBlocksPerRound} of the byzantine proposer's blocks re-gossiped per round, saw ${most}`,
+    );
     const held = target.node.consensus!.held();
     assert.ok(held.peakProposalBlocks >= 1, "the node took the byzantine proposer's first blocks");
     // The attacked rounds' bodies, plus the node's own proposals in the later rounds of a height.
-    assert.ok(held.peakProposalBlocks <= maxProposalBlocksPerRound + 3, `at most ${maxProposalBlocksPerRound + 3} proposal blocks held at any height, held ${held.peakProposalBlocks}`);
-    assert.ok(held.peakProposalBytes <= (maxProposalBlocksPerRound + 3) * 60_000, `held ${held.peakProposalBytes} bytes of proposal blocks at one height`);
+    assert.ok(
+      held.peakProposalBlocks <= maxProposalBlocksPerRound + 3,
+      `at most ${maxProposalBlocksPerRound + 3} proposal blocks held at any height, held ${held.peakProposalBlocks}`,
+    );
+    assert.ok(
+      held.peakProposalBytes <= (maxProposalBlocksPerRound + 3) * 60_000,
+      `held ${held.peakProposalBytes} bytes of proposal blocks at one height`,
+    );
   });
 
   it("the ledger: copies once, the first blocks of a round, then only blocks more than 1/3 voted for; rounds ahead not held", () => {
     const l = new ProposalBlocks();
-    assert.equal(l.admit(0, 0, "A", 10, () => false), "new");
-    assert.equal(l.admit(0, 0, "A", 10, () => false), "seen");
-    assert.equal(l.admit(0, 0, "B", 10, () => false), "new");
-    assert.equal(l.admit(0, 0, "C", 10, () => false), "full");
-    assert.equal(l.admit(0, 0, "C", 10, () => true), "new", "a block more than 1/3 voted for is held");
-    assert.equal(l.admit(2, 0, "D", 10, () => true), "ahead");
-    assert.equal(l.admit(1, 0, "D", 10, () => false), "new");
-    assert.equal(l.admit(0, 0, "E", 10, () => false, true), "new", "a replayed proposal was taken once already");
+    assert.equal(
+      l.admit(0, 0, "A", 10, () => false),
+      "new",
+    );
+    assert.equal(
+      l.admit(0, 0, "A", 10, () => false),
+      "seen",
+    );
+    assert.equal(
+      l.admit(0, 0, "B", 10, () => false),
+      "new",
+    );
+    assert.equal(
+      l.admit(0, 0, "C", 10, () => false),
+      "full",
+    );
+    assert.equal(
+      l.admit(0, 0, "C", 10, () => true),
+      "new",
+      "a block more than 1/3 voted for is held",
+    );
+    assert.equal(
+      l.admit(2, 0, "D", 10, () => true),
+      "ahead",
+    );
+    assert.equal(
+      l.admit(1, 0, "D", 10, () => false),
+      "new",
+    );
+    assert.equal(
+      l.admit(0, 0, "E", 10, () => false, true),
+      "new",
+      "a replayed proposal was taken once already",
+    );
     assert.deepEqual(l.peakHeld, { blocks: 5, bytes: 50 });
     l.forget(1, "D", 10);
-    assert.equal(l.admit(1, 0, "D", 10, () => false), "new", "a proposal whose handling failed may be taken again");
+    assert.equal(
+      l.admit(1, 0, "D", 10, () => false),
+      "new",
+      "a proposal whose handling failed may be taken again",
+    );
     l.reset();
     assert.equal(l.blocks, 0);
-    assert.equal(l.admit(0, 0, "C", 10, () => false), "new");
+    assert.equal(
+      l.admit(0, 0, "C", 10, () => false),
+      "new",
+    );
   });
 });

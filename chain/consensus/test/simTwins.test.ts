@@ -3,7 +3,13 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { driverMutants, mutants, mutate, removeScratch, scratchCopy, StaleMutantError } from "../sim/mutants.js";
-import { isStalePolAttack, runSimulation, twinsScenarioFromSeed, type SimOptions, type SimResult } from "../sim/simulator.js";
+import {
+  isStalePolAttack,
+  runSimulation,
+  twinsScenarioFromSeed,
+  type SimOptions,
+  type SimResult,
+} from "../sim/simulator.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -20,8 +26,12 @@ describe("consensus simulator: Twins-style adversaries and mutants", function ()
       const s = twinsScenarioFromSeed(seed);
       const r = runSimulation(s);
       assert.ok(r.safe, `seed ${seed}: ${r.violation} (replay: npm run sim -- --mode twins --seed ${seed})`);
-      assert.ok(r.live, `seed ${seed}: ${r.decidedHeights} of ${s.targetHeight} heights ${r.violation} (replay: npm run sim -- --mode twins --seed ${seed})`);
-      for (const v of r.detectedEquivocators) assert.ok(r.evidenceIncluded.includes(v), `seed ${seed}: evidence against ${v} never reached a block`);
+      assert.ok(
+        r.live,
+        `seed ${seed}: ${r.decidedHeights} of ${s.targetHeight} heights ${r.violation} (replay: npm run sim -- --mode twins --seed ${seed})`,
+      );
+      for (const v of r.detectedEquivocators)
+        assert.ok(r.evidenceIncluded.includes(v), `seed ${seed}: evidence against ${v} never reached a block`);
       const advs = Object.values(s.adversaries ?? {});
       if (advs.some((a) => a.twins !== undefined)) seen.twins++;
       if ((s.delays ?? []).some((d) => d.kinds.includes("commit"))) seen.lockAttack++;

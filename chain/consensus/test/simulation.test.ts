@@ -15,14 +15,21 @@ describe("consensus under a simulated network with faults and byzantine validato
       const scenario = scenarioFromSeed(seed);
       const r = runSimulation(scenario);
       assert.ok(r.safe, `seed ${seed}: ${r.violation} (replay: npm run sim -- --seed ${seed})`);
-      assert.ok(r.live, `seed ${seed}: only ${r.decidedHeights} of ${scenario.targetHeight} heights (replay: npm run sim -- --seed ${seed})`);
-      for (const v of r.detectedEquivocators) assert.ok(r.evidenceIncluded.includes(v), `seed ${seed}: evidence against ${v} never reached a block`);
+      assert.ok(
+        r.live,
+        `seed ${seed}: only ${r.decidedHeights} of ${scenario.targetHeight} heights (replay: npm run sim -- --seed ${seed})`,
+      );
+      for (const v of r.detectedEquivocators)
+        assert.ok(r.evidenceIncluded.includes(v), `seed ${seed}: evidence against ${v} never reached a block`);
       if (r.detectedEquivocators.length > 0) withEquivocation++;
       if (scenario.crashes.length > 0) withCrash++;
       if (scenario.partitions.length > 0) withPartition++;
     }
     // The seeds must actually exercise the faults they claim to.
-    assert.ok(withEquivocation > 50 && withCrash > 50 && withPartition > 50, `${withEquivocation} / ${withCrash} / ${withPartition}`);
+    assert.ok(
+      withEquivocation > 50 && withCrash > 50 && withPartition > 50,
+      `${withEquivocation} / ${withCrash} / ${withPartition}`,
+    );
   });
 
   it("replays a seed exactly", () => {
@@ -33,7 +40,13 @@ describe("consensus under a simulated network with faults and byzantine validato
 
   it("loses liveness but never safety when more than a third of the power is silent", () => {
     const s = scenarioFromSeed(7);
-    const r = runSimulation({ ...s, validators: 4, byzantine: { 0: "silent", 1: "silent" }, crashes: [], maxTimeMs: s.gstMs + 5000 });
+    const r = runSimulation({
+      ...s,
+      validators: 4,
+      byzantine: { 0: "silent", 1: "silent" },
+      crashes: [],
+      maxTimeMs: s.gstMs + 5000,
+    });
     assert.ok(r.safe);
     assert.equal(r.live, false);
     assert.equal(r.decidedHeights, 0);

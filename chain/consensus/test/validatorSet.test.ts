@@ -60,14 +60,22 @@ describe("proposer rotation (CometBFT's priority algorithm)", () => {
     };
     for (let t = 0; t < 60; t++) {
       const n = 1 + rnd(12);
-      let set = ValidatorSet.create(Array.from({ length: n }, (_, i) => v((i * 7919 + t).toString(16).padStart(40, "0").toUpperCase(), BigInt(1 + rnd(t % 3 === 0 ? 1_000_000 : 100)))));
+      let set = ValidatorSet.create(
+        Array.from({ length: n }, (_, i) =>
+          v(
+            (i * 7919 + t).toString(16).padStart(40, "0").toUpperCase(),
+            BigInt(1 + rnd(t % 3 === 0 ? 1_000_000 : 100)),
+          ),
+        ),
+      );
       for (let u = 0; u < rnd(5); u++) {
         set = set.withUpdates([v("F".repeat(39) + u, BigInt(1 + rnd(5000)))]);
         set.increment(1 + rnd(3));
       }
       const before = set.priorities();
       const rotation = set.proposerRotation();
-      for (const r of [0, 5, 1, 3, 120, 64, 200]) assert.equal(rotation(r).address, set.copyIncrement(r).proposer.address, `set ${t}, round ${r}`);
+      for (const r of [0, 5, 1, 3, 120, 64, 200])
+        assert.equal(rotation(r).address, set.copyIncrement(r).proposer.address, `set ${t}, round ${r}`);
       assert.deepEqual(set.priorities(), before, "the set itself is untouched");
     }
   });
@@ -84,18 +92,31 @@ describe("proposer rotation (CometBFT's priority algorithm)", () => {
     const set = ValidatorSet.create([v("A", 1n), v("B", 1n)]); // A proposed first: A=-1, B=1
     const up = set.withUpdates([v("C", 2n)]);
     // C = -(4 + 4>>3) = -4; sorted by power; average floor(-4/3) = -2 subtracted.
-    assert.deepEqual(up.priorities(), [["C", -2n], ["A", 1n], ["B", 3n]]);
+    assert.deepEqual(up.priorities(), [
+      ["C", -2n],
+      ["A", 1n],
+      ["B", 3n],
+    ]);
     assert.equal(up.totalPower, 4n);
     up.increment(1);
     assert.equal(up.proposer.address, "B");
     // The original set is untouched.
-    assert.deepEqual(set.priorities(), [["A", -1n], ["B", 1n]]);
+    assert.deepEqual(set.priorities(), [
+      ["A", -1n],
+      ["B", 1n],
+    ]);
   });
 
   it("changes power in place, removes on power 0, and refuses bad updates", () => {
     const set = ValidatorSet.create([v("A", 1n), v("B", 1n), v("C", 1n)]);
     const up = set.withUpdates([v("B", 5n), v("C", 0n)]);
-    assert.deepEqual(up.validators.map((x) => [x.address, x.power]), [["B", 5n], ["A", 1n]]);
+    assert.deepEqual(
+      up.validators.map((x) => [x.address, x.power]),
+      [
+        ["B", 5n],
+        ["A", 1n],
+      ],
+    );
     assert.throws(() => set.withUpdates([v("Z", 0n)]), /not in the set/);
     assert.throws(() => set.withUpdates([v("A", -1n)]), /negative/);
     assert.throws(() => set.withUpdates([v("A", 2n), v("A", 3n)]), /duplicate/);
@@ -106,7 +127,10 @@ describe("proposer rotation (CometBFT's priority algorithm)", () => {
   it("restores a stored set with its priorities and proposer", () => {
     const set = ValidatorSet.create([v("A", 1n), v("B", 2n), v("C", 3n)]);
     set.increment(2);
-    const back = ValidatorSet.restore(set.entries().map((e) => ({ ...e })), set.proposer.address);
+    const back = ValidatorSet.restore(
+      set.entries().map((e) => ({ ...e })),
+      set.proposer.address,
+    );
     assert.deepEqual(back.priorities(), set.priorities());
     assert.equal(back.proposer.address, set.proposer.address);
     assert.equal(back.copyIncrement(3).proposer.address, set.copyIncrement(3).proposer.address);

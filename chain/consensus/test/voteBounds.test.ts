@@ -6,11 +6,27 @@ import { maxValuesPerVoter } from "../voteSet.js";
 
 // Issue 16, defect 5: the votes a byzantine validator signs are stored within fixed bounds per
 // validator, and the honest majority still decides.
-const timeouts: TimeoutConfig = { proposeMs: 300, proposeDeltaMs: 50, prevoteMs: 100, prevoteDeltaMs: 50, precommitMs: 100, precommitDeltaMs: 50 };
+const timeouts: TimeoutConfig = {
+  proposeMs: 300,
+  proposeDeltaMs: 50,
+  prevoteMs: 100,
+  prevoteDeltaMs: 50,
+  precommitMs: 100,
+  precommitDeltaMs: 50,
+};
 const addr = (i: number) => i.toString(16).toUpperCase().padStart(40, "0");
-const vals = () => ValidatorSet.create(Array.from({ length: 4 }, (_, i) => ({ address: addr(i), pubKey: new Uint8Array(32), power: 10n })));
+const vals = () =>
+  ValidatorSet.create(
+    Array.from({ length: 4 }, (_, i) => ({ address: addr(i), pubKey: new Uint8Array(32), power: 10n })),
+  );
 const value = (id: string): Value => ({ id, payload: null });
-const vote = (type: 1 | 2, round: number, valueId: string | null, i: number, height = 1n): Vote => ({ type, height, round, valueId, validator: addr(i) });
+const vote = (type: 1 | 2, round: number, valueId: string | null, i: number, height = 1n): Vote => ({
+  type,
+  height,
+  round,
+  valueId,
+  validator: addr(i),
+});
 
 describe("vote storage bounds per byzantine validator", () => {
   function started() {
@@ -24,7 +40,8 @@ describe("vote storage bounds per byzantine validator", () => {
     const core = started();
     let evidence = 0;
     for (let i = 0; i < 5000; i++) {
-      for (const a of core.handle({ kind: "vote", vote: vote(VoteType.prevote, 0, `X${i}`, byz) })) if (a.kind === "evidence") evidence++;
+      for (const a of core.handle({ kind: "vote", vote: vote(VoteType.prevote, 0, `X${i}`, byz) }))
+        if (a.kind === "evidence") evidence++;
     }
     assert.equal(core.storedVotes, maxValuesPerVoter);
     assert.equal(evidence, 1, "the equivocation is reported once");
@@ -59,12 +76,18 @@ describe("vote storage bounds per byzantine validator", () => {
     for (let i = 0; i < 1000; i++) core.handle({ kind: "vote", vote: vote(VoteType.precommit, 0, `X${i}`, byz) });
     for (let r = 5; r < 1005; r++) core.handle({ kind: "vote", vote: vote(VoteType.prevote, r, null, byz) });
     const p0 = vals().copyIncrement(0).proposer.address;
-    core.handle({ kind: "proposal", proposal: { height: 1n, round: 0, polRound: -1, value: value("A"), proposer: p0 }, valid: true });
+    core.handle({
+      kind: "proposal",
+      proposal: { height: 1n, round: 0, polRound: -1, value: value("A"), proposer: p0 },
+      valid: true,
+    });
     // Two honest validators are already in round 3 (f+1 = 2 of 4 with equal power): skip to it.
     core.handle({ kind: "vote", vote: vote(VoteType.prevote, 3, null, 0) });
     core.handle({ kind: "vote", vote: vote(VoteType.prevote, 3, null, 1) });
     assert.equal(core.state.round, 3);
-    const decided = [0, 1, 2].flatMap((i) => core.handle({ kind: "vote", vote: vote(VoteType.precommit, 0, "A", i) })).find((a) => a.kind === "decide");
+    const decided = [0, 1, 2]
+      .flatMap((i) => core.handle({ kind: "vote", vote: vote(VoteType.precommit, 0, "A", i) }))
+      .find((a) => a.kind === "decide");
     assert.ok(decided?.kind === "decide" && decided.value.id === "A");
     assert.equal(core.state.step, Step.committed);
   });

@@ -32,7 +32,11 @@ describe("consensus vote times", function () {
     const byzAddr = hex(ed25519Address(byz.key.pubKey));
     const peer = createSwitch(
       {
-        nodeKey: generateEd25519(), listen: null, maxInbound: 0, maxOutbound: 3, channels: defaultChannels,
+        nodeKey: generateEd25519(),
+        listen: null,
+        maxInbound: 0,
+        maxOutbound: 3,
+        channels: defaultChannels,
         persistentPeers: [0, 1, 2].map((i) => {
           const [host, port] = nodes[i]!.p2p!.address.split(":");
           return { id: nodes[i]!.id, host: host!, port: Number(port) };
@@ -45,13 +49,29 @@ describe("consensus vote times", function () {
     peer.onReceive(Channel.consensusVote, (_, m) => {
       const v = PbVote.decode(m);
       const key = `${v.height}/${v.round}`;
-      if (v.type !== SignedMsgType.precommit || v.blockId === undefined || v.blockId.hash.length === 0 || signed.has(key)) return;
+      if (
+        v.type !== SignedMsgType.precommit ||
+        v.blockId === undefined ||
+        v.blockId.hash.length === 0 ||
+        signed.has(key)
+      )
+        return;
       const state = nodes[0]!.state();
       if (state.lastBlockHeight + 1n !== v.height) return;
       // One nanosecond after the last block: after the last block, before the block voted for.
       const t = state.lastBlockTime;
-      const time = t.nanos < 999_999_999 ? { seconds: t.seconds, nanos: t.nanos + 1 } : { seconds: t.seconds + 1n, nanos: 0 };
-      const mine = signVote(byz, hn!.net.chainId, VoteType.precommit, v.height, v.round, v.blockId, time, state.validators.indexOf(byzAddr));
+      const time =
+        t.nanos < 999_999_999 ? { seconds: t.seconds, nanos: t.nanos + 1 } : { seconds: t.seconds + 1n, nanos: 0 };
+      const mine = signVote(
+        byz,
+        hn!.net.chainId,
+        VoteType.precommit,
+        v.height,
+        v.round,
+        v.blockId,
+        time,
+        state.validators.indexOf(byzAddr),
+      );
       signed.add(key);
       sentAt.add(v.height);
       for (const id of peer.peers()) peer.send(id, Channel.consensusVote, PbVote.encode(mine).finish());
@@ -60,7 +80,11 @@ describe("consensus vote times", function () {
     try {
       await until(() => peer.peers().length === 3, 30_000, "connected");
       const start = nodes[0]!.state().lastBlockHeight;
-      await until(() => nodes[0]!.state().lastBlockHeight >= start + 6n, 90_000, "six heights with early-dated precommits");
+      await until(
+        () => nodes[0]!.state().lastBlockHeight >= start + 6n,
+        90_000,
+        "six heights with early-dated precommits",
+      );
     } finally {
       await peer.stop();
     }
@@ -72,7 +96,10 @@ describe("consensus vote times", function () {
         if (block === null || commit === null) continue;
         for (const s of commit.signatures) {
           if (s.blockIdFlag !== BlockIDFlag.BLOCK_ID_FLAG_COMMIT) continue;
-          assert.ok(compareTime(s.timestamp!, block.header!.time!) > 0, `height ${h}: ${hex(s.validatorAddress) === byzAddr ? "the byzantine" : "a"} precommit is dated at or before its block`);
+          assert.ok(
+            compareTime(s.timestamp!, block.header!.time!) > 0,
+            `height ${h}: ${hex(s.validatorAddress) === byzAddr ? "the byzantine" : "a"} precommit is dated at or before its block`,
+          );
         }
       }
     }

@@ -20,7 +20,10 @@ describe("a failing WAL write halts the node", function () {
    * A disk whose chosen write fails once; every later operation succeeds again (a transient
    * error): the node must stay halted and sign nothing even though the disk came back.
    */
-  function flakyDisk(failsOn: (buf: Uint8Array) => boolean, on: "write" | "fsync"): WalFs & { failed: boolean; arm(): void } {
+  function flakyDisk(
+    failsOn: (buf: Uint8Array) => boolean,
+    on: "write" | "fsync",
+  ): WalFs & { failed: boolean; arm(): void } {
     let armed = false;
     const fail = (what: string) => {
       armed = false;
@@ -46,7 +49,11 @@ describe("a failing WAL write halts the node", function () {
     return d;
   }
 
-  async function afterHalt(t: Awaited<ReturnType<typeof startTargetNode>>, peer: Awaited<ReturnType<typeof switchPeer>>, downs: string[]) {
+  async function afterHalt(
+    t: Awaited<ReturnType<typeof startTargetNode>>,
+    peer: Awaited<ReturnType<typeof switchPeer>>,
+    downs: string[],
+  ) {
     const err = await t.node.halted;
     assert.ok(err instanceof CodedError && err.is(walErrors.writeFailed), `halted with wal:3, got ${err.message}`);
     assert.match(err.message, /signs nothing more/);
@@ -55,7 +62,12 @@ describe("a failing WAL write halts the node", function () {
     const signState = readFileSync(statePath, "utf8");
     const height = t.node.blockStore.height;
     const selfAddr = Buffer.from(ed25519Address(t.node.validatorKey.pubKey)).toString("hex");
-    const ownVotes = () => peer.received.filter((m) => m.channel === Channel.consensusVote && Buffer.from(PbVote.decode(m.payload).validatorAddress).toString("hex") === selfAddr).length;
+    const ownVotes = () =>
+      peer.received.filter(
+        (m) =>
+          m.channel === Channel.consensusVote &&
+          Buffer.from(PbVote.decode(m.payload).validatorAddress).toString("hex") === selfAddr,
+      ).length;
     const votesAtHalt = ownVotes();
     // Several timeouts' worth of time: a running node would have made blocks and votes.
     await new Promise((r) => setTimeout(r, 2000));
@@ -81,7 +93,11 @@ describe("a failing WAL write halts the node", function () {
       let round = 0;
       await waitFor(() => {
         // The byzantine validator's vote for the height being decided: verified, then logged.
-        peer.sw.send(t.node.id, Channel.consensusVote, byzantineVote(t, VoteType.prevote, t.node.blockStore.height + 1n, round++ % 3, emptyBlockId()));
+        peer.sw.send(
+          t.node.id,
+          Channel.consensusVote,
+          byzantineVote(t, VoteType.prevote, t.node.blockStore.height + 1n, round++ % 3, emptyBlockId()),
+        );
         return disk.failed;
       }, "the peer's vote to reach the WAL");
       await afterHalt(t, peer, downs);

@@ -35,7 +35,15 @@ describe("WAL replay of a proposer whose signer refuses the replayed proposal", 
     let prevote: Buffer | null = null;
     let resent = false;
     const peer: Switch = createSwitch(
-      { nodeKey: generateEd25519(), listen: null, persistentPeers: [{ id: t.node.id, host: t.host, port: t.port }], maxInbound: 0, maxOutbound: 1, channels: defaultChannels, backoff: { minMs: 50, maxMs: 200 } },
+      {
+        nodeKey: generateEd25519(),
+        listen: null,
+        persistentPeers: [{ id: t.node.id, host: t.host, port: t.port }],
+        maxInbound: 0,
+        maxOutbound: 1,
+        channels: defaultChannels,
+        backoff: { minMs: 50, maxMs: 200 },
+      },
       { logger: nopLogger },
     );
     peer.onReceive(Channel.consensusData, (_p, m) => {
@@ -64,7 +72,10 @@ describe("WAL replay of a proposer whose signer refuses the replayed proposal", 
     });
     await peer.start();
     const refusals: Array<Record<string, unknown> | undefined> = [];
-    const logger: Logger = { ...nopLogger, error: (msg, fields) => msg === "signer refused a proposal" && refusals.push(fields) };
+    const logger: Logger = {
+      ...nopLogger,
+      error: (msg, fields) => msg === "signer refused a proposal" && refusals.push(fields),
+    };
     try {
       // The node proposes height 1 (in round 0 or 1) and prevotes its block, and nothing decides.
       await waitFor(() => proposed && prevotedBlock, "the node to propose height 1 and prevote its block", 30_000);

@@ -11,9 +11,21 @@ const fee = { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n };
 
 describe("mempool", () => {
   async function setup(size = 100, maxTxsBytes = 1 << 20) {
-    const chain = await createTestChain({ accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 10_000_000n }] }] });
-    const mempool = createMempool({ size, maxTxsBytes, maxTxBytes: 1 << 16, cacheSize: 1000, recheck: true }, { app: chain.app, logger: nopLogger, precheck: null });
-    const tx = (seq: bigint, amount = "1") => signTx(alice, { chainId: chain.chainId, accountNumber: 0n, sequence: seq, msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount }])], fee });
+    const chain = await createTestChain({
+      accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 10_000_000n }] }],
+    });
+    const mempool = createMempool(
+      { size, maxTxsBytes, maxTxBytes: 1 << 16, cacheSize: 1000, recheck: true },
+      { app: chain.app, logger: nopLogger, precheck: null },
+    );
+    const tx = (seq: bigint, amount = "1") =>
+      signTx(alice, {
+        chainId: chain.chainId,
+        accountNumber: 0n,
+        sequence: seq,
+        msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount }])],
+        fee,
+      });
     return { chain, mempool, tx };
   }
 
@@ -59,7 +71,11 @@ describe("mempool", () => {
     await mempool.withLock(() => mempool.update([hashTx(other)]));
     assert.equal(mempool.size, 1, "the tx with the used sequence is dropped, the next one stays valid");
     assert.equal(mempool.reap(1 << 20, -1n).map(hashTx)[0], hashTx(tx(1n)));
-    assert.equal((await mempool.add(tx(0n))).code, 32, "a tx dropped on recheck is checked again, not refused as a duplicate");
+    assert.equal(
+      (await mempool.add(tx(0n))).code,
+      32,
+      "a tx dropped on recheck is checked again, not refused as a duplicate",
+    );
   });
 });
 
@@ -72,16 +88,31 @@ describe("mempool admission control", () => {
       async checkTx() {
         checks++;
         await held;
-        return { code: 0, data: new Uint8Array(), log: "", info: "", gasWanted: 1n, gasUsed: 1n, events: [], codespace: "" };
+        return {
+          code: 0,
+          data: new Uint8Array(),
+          log: "",
+          info: "",
+          gasWanted: 1n,
+          gasUsed: 1n,
+          events: [],
+          codespace: "",
+        };
       },
     } as unknown as Parameters<typeof createMempool>[1]["app"];
-    const mempool = createMempool({ size: 100, maxTxsBytes: 1 << 20, maxTxBytes: 1024, cacheSize: 100, recheck: false, maxPendingChecks: 2 }, { app, logger: nopLogger, precheck: null });
+    const mempool = createMempool(
+      { size: 100, maxTxsBytes: 1 << 20, maxTxBytes: 1024, cacheSize: 100, recheck: false, maxPendingChecks: 2 },
+      { app, logger: nopLogger, precheck: null },
+    );
     const first = [mempool.add(new Uint8Array([1])), mempool.add(new Uint8Array([2]))];
     const refused = await mempool.add(new Uint8Array([3]));
     assert.equal(refused.code, 20);
     assert.match(refused.log, /waiting for CheckTx/);
     release();
-    assert.deepEqual((await Promise.all(first)).map((r) => r.code), [0, 0]);
+    assert.deepEqual(
+      (await Promise.all(first)).map((r) => r.code),
+      [0, 0],
+    );
     assert.equal((await mempool.add(new Uint8Array([3]))).code, 0, "admitted once the queue drained");
     assert.equal(checks, 3);
   });
@@ -91,7 +122,10 @@ describe("mempool gossip messages", () => {
   it("round-trips a batch as CometBFT's Txs message and refuses malformed or oversized ones", async () => {
     const { encodeTxsMessage, decodeTxsMessage } = await import("../gossip.js");
     const txs = [new Uint8Array([1, 2, 3]), new Uint8Array(100).fill(7)];
-    assert.deepEqual(decodeTxsMessage(encodeTxsMessage(txs), 1000).map((t) => Buffer.from(t).toString("hex")), txs.map((t) => Buffer.from(t).toString("hex")));
+    assert.deepEqual(
+      decodeTxsMessage(encodeTxsMessage(txs), 1000).map((t) => Buffer.from(t).toString("hex")),
+      txs.map((t) => Buffer.from(t).toString("hex")),
+    );
     assert.throws(() => decodeTxsMessage(encodeTxsMessage([new Uint8Array(2000)]), 1000), /2000 bytes/);
     assert.throws(() => decodeTxsMessage(encodeTxsMessage([new Uint8Array()]), 1000), /0 bytes/);
     assert.throws(() => decodeTxsMessage(new Uint8Array([10, 50, 1]), 1000));

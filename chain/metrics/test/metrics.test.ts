@@ -25,7 +25,8 @@ const bob = rawKeyFromSeed("metrics-bob");
 
 describe("the strict Prometheus text parser", () => {
   it("accepts a well-formed exposition and refuses malformed ones", () => {
-    const ok = '# HELP a_total A.\n# TYPE a_total counter\na_total{x="1"} 3\n# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 2\nh_sum 3.5\nh_count 2\n';
+    const ok =
+      '# HELP a_total A.\n# TYPE a_total counter\na_total{x="1"} 3\n# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 2\nh_sum 3.5\nh_count 2\n';
     assert.equal(value(parsePrometheusText(ok), "a_total", { x: "1" }), 3);
     for (const bad of [
       "a 1\n", // no TYPE
@@ -34,8 +35,8 @@ describe("the strict Prometheus text parser", () => {
       "# TYPE a gauge\na 1\na 2\n", // repeated series
       "# TYPE a gauge\na one\n", // bad value
       "# TYPE a counter\na -1\n", // negative counter
-      "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n", // not cumulative
-      "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n", // no +Inf
+      '# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n', // not cumulative
+      '# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 1\nh_count 1\n', // no +Inf
     ]) {
       assert.throws(() => parsePrometheusText(bad), Error, JSON.stringify(bad));
     }
@@ -70,15 +71,33 @@ describe("node metrics on /metrics", function () {
   let node: Node;
 
   before(async () => {
-    const home = await makeTestHome({ accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 100_000_000n }] }] });
+    const home = await makeTestHome({
+      accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 100_000_000n }] }],
+    });
     const config = loadConfig(home.home);
     config.consensus.timeout_commit = "100ms";
     config.instrumentation.prometheus = true;
     config.instrumentation.prometheus_listen_addr = `127.0.0.1:${await freePort()}`;
     node = await createNode({ home: home.home, config, inMemory: true }, { logger: nopLogger });
     await node.start();
-    const tx = signTx(alice, { chainId: home.chainId, accountNumber: 0n, sequence: 0n, msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount: "1" }])], fee: { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n } });
-    const res = (await (await fetch(`http://${node.rpcAddress}`, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "broadcast_tx_commit", params: { tx: Buffer.from(tx).toString("base64") } }) })).json()) as { result: { tx_result: { code: number } } };
+    const tx = signTx(alice, {
+      chainId: home.chainId,
+      accountNumber: 0n,
+      sequence: 0n,
+      msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount: "1" }])],
+      fee: { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n },
+    });
+    const res = (await (
+      await fetch(`http://${node.rpcAddress}`, {
+        method: "POST",
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "broadcast_tx_commit",
+          params: { tx: Buffer.from(tx).toString("base64") },
+        }),
+      })
+    ).json()) as { result: { tx_result: { code: number } } };
     assert.equal(res.result.tx_result.code, 0);
     while (node.state().lastBlockHeight < 4n) await new Promise((r) => setTimeout(r, 50));
   });
@@ -108,14 +127,19 @@ describe("node metrics on /metrics", function () {
     assert.equal(value(f, "cometbft_mempool_size"), 0);
     assert.equal(value(f, "cometbft_p2p_peers"), 0);
     assert.equal(value(f, "cometbft_blocksync_syncing"), 0);
-    for (const state of ["pending", "assigned", "revealing", "auditing", "settled", "failed", "expired", "cancelled"]) assert.equal(value(f, "tcompute_jobs", { state }), 0, state);
+    for (const state of ["pending", "assigned", "revealing", "auditing", "settled", "failed", "expired", "cancelled"])
+      assert.equal(value(f, "tcompute_jobs", { state }), 0, state);
     assert.equal(value(f, "tcompute_escrow_utcu"), 0);
     assert.equal(f.get("tcompute_jobs_settlement_latency_blocks")?.type, "histogram");
     assert.equal((await fetch(`http://${node.metricsAddress}/other`)).status, 404);
     // The Grafana dashboard in docs/ asks only for metrics the node or a worker exports.
     const dashboard = readFileSync(join(repoRoot, "docs", "grafana", "tcompute-dashboard.json"), "utf8");
     const worker = parsePrometheusText(new WorkerMetrics().render("p"));
-    const used = new Set([...dashboard.matchAll(/\b(?:cometbft|tcompute)_[a-z0-9_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, "")));
+    const used = new Set(
+      [...dashboard.matchAll(/\b(?:cometbft|tcompute)_[a-z0-9_]+/g)].map((m) =>
+        m[0].replace(/_(bucket|sum|count)$/, ""),
+      ),
+    );
     assert.ok(used.size >= 15);
     for (const name of used) assert.ok(f.has(name) || worker.has(name), `dashboard metric ${name} is exported`);
   });
@@ -124,29 +148,88 @@ describe("node metrics on /metrics", function () {
 describe("marketplace metrics from block events", () => {
   it("count submissions, settlements, audits, challenges and slashes, and observe settlement latency", async () => {
     const bus = createEventBus(nopLogger);
-    const times = new Map<bigint, number>([[10n, 1_000_000], [15n, 1_030_000]]);
-    const job = { id: "j1", createdHeight: "10" } as unknown as NonNullable<ReturnType<typeof codecs.queryJobResponse.decode>["job"]>;
-    const answer = (value: Uint8Array): ResponseQuery => ({ code: 0, log: "", info: "", index: 0n, key: new Uint8Array(), value, height: 15n, codespace: "" });
+    const times = new Map<bigint, number>([
+      [10n, 1_000_000],
+      [15n, 1_030_000],
+    ]);
+    const job = { id: "j1", createdHeight: "10" } as unknown as NonNullable<
+      ReturnType<typeof codecs.queryJobResponse.decode>["job"]
+    >;
+    const answer = (value: Uint8Array): ResponseQuery => ({
+      code: 0,
+      log: "",
+      info: "",
+      index: 0n,
+      key: new Uint8Array(),
+      value,
+      height: 15n,
+      codespace: "",
+    });
     const backend = {
       eventBus: bus,
       mempool: { size: 0, bytes: 0 },
       p2p: null,
       state: () => ({ chainId: "x", validators: { validators: [] } }),
       catchingUp: () => false,
-      app: { query: async (q: { path: string }) => (q.path.endsWith("/Job") ? answer(codecs.queryJobResponse.encode({ job: { ...fullJob(), ...job } })) : { ...answer(new Uint8Array()), code: 1 }) },
+      app: {
+        query: async (q: { path: string }) =>
+          q.path.endsWith("/Job")
+            ? answer(codecs.queryJobResponse.encode({ job: { ...fullJob(), ...job } }))
+            : { ...answer(new Uint8Array()), code: 1 },
+      },
       blockStore: { loadMeta: async (h: bigint) => ({ header: { time: timeFromMillis(times.get(h) ?? 0) } }) },
     } as unknown as MetricsBackend;
     const m = createNodeMetrics({ namespace: "cometbft" }, { node: backend, logger: nopLogger });
-    const ev = (type: string, attrs: Array<[string, string]>) => ({ type, attributes: attrs.map(([key, value]) => ({ key, value, index: true })) });
+    const ev = (type: string, attrs: Array<[string, string]>) => ({
+      type,
+      attributes: attrs.map(([key, value]) => ({ key, value, index: true })),
+    });
     const results = {
-      events: [ev("job_settled", [["id", "j1"]]), ev("job_audit", [["id", "j2"], ["status", "open"]]), ev("provider_challenge", [["provider", "p"], ["passed", "false"]]), ev("slash", [["address", "v"], ["burned_coins", "250"]]), ev("slash", [["reason", "double_sign"]])],
+      events: [
+        ev("job_settled", [["id", "j1"]]),
+        ev("job_audit", [
+          ["id", "j2"],
+          ["status", "open"],
+        ]),
+        ev("provider_challenge", [
+          ["provider", "p"],
+          ["passed", "false"],
+        ]),
+        ev("slash", [
+          ["address", "v"],
+          ["burned_coins", "250"],
+        ]),
+        ev("slash", [["reason", "double_sign"]]),
+      ],
       txResults: [
-        { code: 0, events: [ev("job_submitted", [["id", "j3"]]), ev("job_slashed", [["id", "j4"], ["amount", "40"]]), ev("job_paid", [["id", "j1"], ["amount", "900"]])] },
+        {
+          code: 0,
+          events: [
+            ev("job_submitted", [["id", "j3"]]),
+            ev("job_slashed", [
+              ["id", "j4"],
+              ["amount", "40"],
+            ]),
+            ev("job_paid", [
+              ["id", "j1"],
+              ["amount", "900"],
+            ]),
+          ],
+        },
         { code: 5, events: [ev("job_submitted", [["id", "failed-tx"]])] },
       ],
     } as unknown as ResponseFinalizeBlock;
     const header = { height: 15n, time: timeFromMillis(1_030_000) };
-    bus.publishBlock({ header, data: { txs: [new Uint8Array(3), new Uint8Array(4)] }, lastCommit: { round: 2, signatures: [] } } as never, { hash: new Uint8Array(32) } as never, results, ["A", "B"]);
+    bus.publishBlock(
+      {
+        header,
+        data: { txs: [new Uint8Array(3), new Uint8Array(4)] },
+        lastCommit: { round: 2, signatures: [] },
+      } as never,
+      { hash: new Uint8Array(32) } as never,
+      results,
+      ["A", "B"],
+    );
     await new Promise((r) => setTimeout(r, 20));
     const f = parsePrometheusText(await m.registry.render());
     assert.equal(value(f, "tcompute_jobs_submitted_total"), 1, "a failed tx's events do not count");

@@ -24,7 +24,8 @@ function parseValue(s: string, line: number): number {
   if (s === "+Inf") return Infinity;
   if (s === "-Inf") return -Infinity;
   if (s === "NaN") return NaN;
-  if (!/^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/.test(s)) throw new Error(`line ${line}: bad value ${JSON.stringify(s)}`);
+  if (!/^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/.test(s))
+    throw new Error(`line ${line}: bad value ${JSON.stringify(s)}`);
   return Number(s);
 }
 
@@ -87,7 +88,8 @@ export function parsePrometheusText(text: string): Map<string, Family> {
         families.set(name, f);
       }
       if (kind === "TYPE") {
-        if (!["counter", "gauge", "histogram", "summary", "untyped"].includes(rest)) throw new Error(`line ${line}: bad type ${rest}`);
+        if (!["counter", "gauge", "histogram", "summary", "untyped"].includes(rest))
+          throw new Error(`line ${line}: bad type ${rest}`);
         if (f.samples.length > 0) throw new Error(`line ${line}: TYPE of ${name} after its samples`);
         if (f.type !== "untyped") throw new Error(`line ${line}: TYPE of ${name} twice`);
         f.type = rest as Family["type"];
@@ -99,7 +101,10 @@ export function parsePrometheusText(text: string): Map<string, Family> {
     const [, name, labelText, valueText] = m as unknown as [string, string, string | undefined, string];
     const labels = parseLabels(labelText ?? "", line);
     const value = parseValue(valueText, line);
-    const key = `${name}{${Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(",")}}`;
+    const key = `${name}{${Object.keys(labels)
+      .sort()
+      .map((k) => `${k}=${labels[k]}`)
+      .join(",")}}`;
     if (seen.has(key)) throw new Error(`line ${line}: series ${key} repeated`);
     seen.add(key);
     const f = familyOf(name, families);
@@ -114,13 +119,18 @@ export function parsePrometheusText(text: string): Map<string, Family> {
 function checkHistogram(f: Family): void {
   const groups = new Map<string, Sample[]>();
   for (const s of f.samples) {
-    const rest = Object.keys(s.labels).filter((k) => k !== "le").sort().map((k) => `${k}=${s.labels[k]}`).join(",");
+    const rest = Object.keys(s.labels)
+      .filter((k) => k !== "le")
+      .sort()
+      .map((k) => `${k}=${s.labels[k]}`)
+      .join(",");
     groups.set(rest, [...(groups.get(rest) ?? []), s]);
   }
   for (const [key, ss] of groups) {
     const buckets = ss.filter((s) => s.name === `${f.name}_bucket`);
     const count = ss.find((s) => s.name === `${f.name}_count`);
-    if (ss.find((s) => s.name === `${f.name}_sum`) === undefined || count === undefined) throw new Error(`${f.name}{${key}}: _sum or _count missing`);
+    if (ss.find((s) => s.name === `${f.name}_sum`) === undefined || count === undefined)
+      throw new Error(`${f.name}{${key}}: _sum or _count missing`);
     let prevLe = -Infinity;
     let prev = 0;
     for (const b of buckets) {
@@ -131,11 +141,16 @@ function checkHistogram(f: Family): void {
       prev = b.value;
     }
     if (prevLe !== Infinity) throw new Error(`${f.name}{${key}}: no +Inf bucket`);
-    if (prev !== count.value) throw new Error(`${f.name}{${key}}: +Inf bucket ${prev} differs from _count ${count.value}`);
+    if (prev !== count.value)
+      throw new Error(`${f.name}{${key}}: +Inf bucket ${prev} differs from _count ${count.value}`);
   }
 }
 
-export function value(families: Map<string, Family>, name: string, labels: Record<string, string> = {}): number | undefined {
+export function value(
+  families: Map<string, Family>,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   for (const f of families.values()) {
     const s = f.samples.find((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v));
     if (s !== undefined) return s.value;

@@ -14,7 +14,11 @@ describe("the node's control endpoint", function () {
     const peer = await switchPeer(t);
     const url = `http://127.0.0.1:${port}`;
     try {
-      const status = (await (await fetch(`${url}/status`)).json()) as { height: string; peers: number; isolated_until_ms: number };
+      const status = (await (await fetch(`${url}/status`)).json()) as {
+        height: string;
+        peers: number;
+        isolated_until_ms: number;
+      };
       assert.equal(status.peers, 1);
       assert.equal(status.isolated_until_ms, 0);
       assert.equal((await fetch(`${url}/p2p/disconnect?seconds=0`, { method: "POST" })).status, 400);
@@ -42,7 +46,10 @@ describe("the node's control endpoint", function () {
   it("listens on a loopback address only", () => {
     const c = defaultConfig("x");
     c.p2p.control_laddr = "tcp://0.0.0.0:26660";
-    assert.throws(() => validateConfig(c), (e: unknown) => e instanceof CodedError && e.is(configErrors.invalid) && /loopback/.test(e.message));
+    assert.throws(
+      () => validateConfig(c),
+      (e: unknown) => e instanceof CodedError && e.is(configErrors.invalid) && /loopback/.test(e.message),
+    );
     c.p2p.control_laddr = "tcp://127.0.0.1:26660";
     assert.doesNotThrow(() => validateConfig(c));
   });

@@ -12,7 +12,11 @@ const alice = rawKeyFromSeed("node-alice");
 const bob = rawKeyFromSeed("node-bob");
 const fee = { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n };
 
-async function rpc(url: string, method: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+async function rpc(
+  url: string,
+  method: string,
+  params: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
   const res = await fetch(url, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
   const body = (await res.json()) as { result?: Record<string, unknown>; error?: unknown };
   if (body.result === undefined) throw new Error(`${method}: ${JSON.stringify(body.error)}`);
@@ -21,7 +25,10 @@ async function rpc(url: string, method: string, params: Record<string, unknown> 
 
 async function waitForTx(url: string, hash: string): Promise<Record<string, unknown>> {
   for (let i = 0; i < 100; i++) {
-    const res = await fetch(url, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tx", params: { hash } }) });
+    const res = await fetch(url, {
+      method: "POST",
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tx", params: { hash } }),
+    });
     const body = (await res.json()) as { result?: Record<string, unknown> };
     if (body.result !== undefined) return body.result;
     await new Promise((r) => setTimeout(r, 100));
@@ -30,11 +37,22 @@ async function waitForTx(url: string, hash: string): Promise<Record<string, unkn
 }
 
 function sendTx(chainId: string, seq: bigint, amount: string): Uint8Array {
-  return signTx(alice, { chainId, accountNumber: 0n, sequence: seq, msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount }])], fee });
+  return signTx(alice, {
+    chainId,
+    accountNumber: 0n,
+    sequence: seq,
+    msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount }])],
+    fee,
+  });
 }
 
 async function bobBalance(node: Node): Promise<bigint> {
-  const r = await node.app.query({ path: "/cosmos.bank.v1beta1.Query/Balance", data: QueryBalanceRequest.encode({ address: bob.address, denom: "utcu" }).finish(), height: 0n, prove: false });
+  const r = await node.app.query({
+    path: "/cosmos.bank.v1beta1.Query/Balance",
+    data: QueryBalanceRequest.encode({ address: bob.address, denom: "utcu" }).finish(),
+    height: 0n,
+    prove: false,
+  });
   return BigInt(QueryBalanceResponse.decode(r.value).balance!.amount);
 }
 
@@ -42,34 +60,51 @@ describe("node restarts and recovery", function () {
   this.timeout(120_000);
 
   it("restarts from its data directory at the same height and app_hash, txs still found (SIGTERM and SIGKILL)", async () => {
-    const home = await makeTestHome({ accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] }] });
+    const home = await makeTestHome({
+      accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] }],
+    });
     let proc = await startNodeProcess(home.home);
     const hashes: string[] = [];
     for (let s = 0n; s < 5n; s++) {
-      const r = await rpc(proc.rpcUrl, "broadcast_tx_sync", { tx: Buffer.from(sendTx(home.chainId, s, "100")).toString("base64") });
+      const r = await rpc(proc.rpcUrl, "broadcast_tx_sync", {
+        tx: Buffer.from(sendTx(home.chainId, s, "100")).toString("base64"),
+      });
       assert.equal(r["code"], 0, String(r["log"]));
       hashes.push(String(r["hash"]));
     }
     for (const h of hashes) await waitForTx(proc.rpcUrl, h);
     for (const signal of ["SIGTERM", "SIGKILL"] as const) {
       const before = (await rpc(proc.rpcUrl, "status"))["sync_info"] as Record<string, string>;
-      const block = (await rpc(proc.rpcUrl, "block", { height: before["latest_block_height"] })) as { block: { header: { app_hash: string } } };
+      const block = (await rpc(proc.rpcUrl, "block", { height: before["latest_block_height"] })) as {
+        block: { header: { app_hash: string } };
+      };
       await proc.stop(signal);
       proc = await startNodeProcess(home.home);
       const after = (await rpc(proc.rpcUrl, "status"))["sync_info"] as Record<string, string>;
-      assert.ok(BigInt(after["latest_block_height"]!) >= BigInt(before["latest_block_height"]!), `height kept after ${signal}`);
-      const again = (await rpc(proc.rpcUrl, "block", { height: before["latest_block_height"] })) as { block: { header: { app_hash: string } } };
+      assert.ok(
+        BigInt(after["latest_block_height"]!) >= BigInt(before["latest_block_height"]!),
+        `height kept after ${signal}`,
+      );
+      const again = (await rpc(proc.rpcUrl, "block", { height: before["latest_block_height"] })) as {
+        block: { header: { app_hash: string } };
+      };
       assert.equal(again.block.header.app_hash, block.block.header.app_hash, `same app_hash after ${signal}`);
-      for (const h of hashes) assert.equal((await waitForTx(proc.rpcUrl, h))["hash"], h, `tx ${h} found after ${signal}`);
+      for (const h of hashes)
+        assert.equal((await waitForTx(proc.rpcUrl, h))["hash"], h, `tx ${h} found after ${signal}`);
     }
-    const q = await rpc(proc.rpcUrl, "abci_query", { path: "/cosmos.bank.v1beta1.Query/Balance", data: Buffer.from(QueryBalanceRequest.encode({ address: bob.address, denom: "utcu" }).finish()).toString("hex") });
+    const q = await rpc(proc.rpcUrl, "abci_query", {
+      path: "/cosmos.bank.v1beta1.Query/Balance",
+      data: Buffer.from(QueryBalanceRequest.encode({ address: bob.address, denom: "utcu" }).finish()).toString("hex"),
+    });
     const value = (q["response"] as { value: string }).value;
     assert.equal(QueryBalanceResponse.decode(Buffer.from(value, "base64")).balance!.amount, "500");
     await proc.stop();
   });
 
   it("replays a block that was stored but not committed by the application (crash between the two)", async () => {
-    const home = await makeTestHome({ accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] }] });
+    const home = await makeTestHome({
+      accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] }],
+    });
     const config = loadConfig(home.home);
     config.consensus.timeout_commit = "50ms";
     const node = await createNode({ home: home.home, config }, { logger: nopLogger });
@@ -127,7 +162,9 @@ describe("node restarts and recovery", function () {
       writeFileSync(path, JSON.stringify(doc));
       r = await runNodeExpectingFailure(home.home);
       assert.match(r.output, /chain_id/);
-      const doc2 = JSON.parse(JSON.stringify(home.genesis)) as { app_state: { bank: { balances: Array<{ address: string; coins: unknown[] }> } } };
+      const doc2 = JSON.parse(JSON.stringify(home.genesis)) as {
+        app_state: { bank: { balances: Array<{ address: string; coins: unknown[] }> } };
+      };
       doc2.app_state.bank.balances.push({ address: "tc1bad", coins: [] });
       writeFileSync(path, JSON.stringify(doc2));
       r = await runNodeExpectingFailure(home.home);

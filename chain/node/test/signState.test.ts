@@ -40,16 +40,30 @@ describe("a node with corrupt or stale signer state refuses to start", function 
     const h = await homeWithBlocks();
     const j = JSON.parse(readFileSync(h.statePath, "utf8")) as Record<string, unknown>;
     const { step: _s, ...noStep } = j;
-    for (const text of [JSON.stringify({ ...j, round: "NaN" }), JSON.stringify(noStep), readFileSync(h.statePath, "utf8").slice(0, 20)]) {
+    for (const text of [
+      JSON.stringify({ ...j, round: "NaN" }),
+      JSON.stringify(noStep),
+      readFileSync(h.statePath, "utf8").slice(0, 20),
+    ]) {
       writeFileSync(h.statePath, text);
-      await assert.rejects(start(h.home), (e: unknown) => e instanceof CodedError && e.is(signerErrors.corrupt) && /Way out/.test(e.message));
+      await assert.rejects(
+        start(h.home),
+        (e: unknown) => e instanceof CodedError && e.is(signerErrors.corrupt) && /Way out/.test(e.message),
+      );
     }
   });
 
   it("an older copy of the state (height going backwards) or a deleted one: coded error privval 5", async () => {
     const h = await homeWithBlocks();
     writeFileSync(h.statePath, h.early);
-    await assert.rejects(start(h.home), (e: unknown) => e instanceof CodedError && e.is(signerErrors.behind) && /height going backwards/.test(e.message) && /Way out/.test(e.message));
+    await assert.rejects(
+      start(h.home),
+      (e: unknown) =>
+        e instanceof CodedError &&
+        e.is(signerErrors.behind) &&
+        /height going backwards/.test(e.message) &&
+        /Way out/.test(e.message),
+    );
     writeFileSync(h.statePath, JSON.stringify({ height: "0", round: 0, step: 0, signature: "", signbytes: "" }));
     await assert.rejects(start(h.home), (e: unknown) => e instanceof CodedError && e.is(signerErrors.behind));
     rmSync(h.statePath);

@@ -2,7 +2,16 @@ import assert from "node:assert/strict";
 import type { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { generateEd25519 } from "../../crypto/ed25519.js";
 import { nextValidatorSets } from "../../state/blockExecutor.js";
-import { emptyBlockId, genesisSet, hexAddress, makeValidator, setFromProto, setHash, setToProto, type ChainState } from "../../state/chainState.js";
+import {
+  emptyBlockId,
+  genesisSet,
+  hexAddress,
+  makeValidator,
+  setFromProto,
+  setHash,
+  setToProto,
+  type ChainState,
+} from "../../state/chainState.js";
 
 const keys = [0, 1, 2].map(() => generateEd25519());
 
@@ -35,7 +44,13 @@ const results = (updates: Array<[Uint8Array, bigint]>): ResponseFinalizeBlock =>
 /** What applyBlock does to the sets, without the rest of the block. */
 function advance(s: ChainState, r: ResponseFinalizeBlock): ChainState {
   const n = nextValidatorSets(s, r);
-  return { ...s, lastBlockHeight: s.lastBlockHeight + 1n, lastValidators: s.validators, validators: n.validators, nextValidators: n.nextValidators };
+  return {
+    ...s,
+    lastBlockHeight: s.lastBlockHeight + 1n,
+    lastValidators: s.validators,
+    validators: n.validators,
+    nextValidators: n.nextValidators,
+  };
 }
 
 describe("validator updates from end-block take effect at H+2", () => {
@@ -56,7 +71,10 @@ describe("validator updates from end-block take effect at H+2", () => {
   it("removes on power 0 and keeps proposer rotation going through the change", () => {
     let s = advance(genesisState(), results([[keys[1]!.pubKey, 0n]]));
     s = advance(s, results([]));
-    assert.deepEqual(s.validators.validators.map((v) => v.power), [10n]);
+    assert.deepEqual(
+      s.validators.validators.map((v) => v.power),
+      [10n],
+    );
     assert.equal(s.validators.proposer.address, hexAddress(makeValidator(keys[0]!.pubKey, 1n, "").address));
   });
 

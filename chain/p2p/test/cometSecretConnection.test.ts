@@ -23,12 +23,16 @@ async function pair(): Promise<{ server: Server; client: Socket; accepted: Promi
   return { server, client, accepted };
 }
 
-const isHandshakeError = (cls: { codespace: string; code: number }) => (e: unknown) => e instanceof CodedError && e.codespace === cls.codespace && e.code === cls.code;
+const isHandshakeError = (cls: { codespace: string; code: number }) => (e: unknown) =>
+  e instanceof CodedError && e.codespace === cls.codespace && e.code === cls.code;
 
 describe("CometBFT's SecretConnection (STS, Merlin challenge, 1028-byte frames)", () => {
   it("authenticates both ends and carries delimited messages larger than a frame", async () => {
     const { server, client, accepted } = await pair();
-    const [a, b] = await Promise.all([makeCometSecretConnection(client, keyA), accepted.then((s) => makeCometSecretConnection(s, keyB))]);
+    const [a, b] = await Promise.all([
+      makeCometSecretConnection(client, keyA),
+      accepted.then((s) => makeCometSecretConnection(s, keyB)),
+    ]);
     assert.equal(a.remoteId, Buffer.from(ed25519Address(keyB.pubKey)).toString("hex"));
     assert.equal(b.remoteId, Buffer.from(ed25519Address(keyA.pubKey)).toString("hex"));
     const big = new Uint8Array(5000).map((_, i) => i & 0xff);

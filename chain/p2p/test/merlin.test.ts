@@ -27,7 +27,10 @@ describe("Merlin transcripts (CometBFT's handshake challenge)", () => {
   it("matches merlin's simple test vector", () => {
     const t = new MerlinTranscript("test protocol");
     t.appendMessage("some label", new TextEncoder().encode("some data"));
-    assert.equal(Buffer.from(t.extractBytes("challenge", 32)).toString("hex"), "d5a21972d0d5fe320c0d263fac7fffb8145aa640af6e9bca177c03c7efcf0615");
+    assert.equal(
+      Buffer.from(t.extractBytes("challenge", 32)).toString("hex"),
+      "d5a21972d0d5fe320c0d263fac7fffb8145aa640af6e9bca177c03c7efcf0615",
+    );
   });
 
   it("matches merlin's complex test vector (1 KiB messages across many permutations)", () => {

@@ -24,7 +24,11 @@ describe("p2p: authenticated encrypted connections and the switch", function () 
     for (const s of running.splice(0)) await s.stop();
   });
 
-  async function node(key: Ed25519Key, peers: string[] = [], opts: { port?: number; maxInbound?: number } = {}): Promise<Switch> {
+  async function node(
+    key: Ed25519Key,
+    peers: string[] = [],
+    opts: { port?: number; maxInbound?: number } = {},
+  ): Promise<Switch> {
     const s = createSwitch(
       {
         nodeKey: key,
@@ -130,14 +134,27 @@ describe("p2p: authenticated encrypted connections and the switch", function () 
     const a = await node(ka, [], { port: pa });
     createPex({ self: addr(ka, pa), seeds: [], ensureEveryMs: 100 }, { p2p: a, logger: nopLogger }).start();
     const b = await node(kb, [], { port: pb });
-    const pexB = createPex({ self: addr(kb, pb), seeds: [addr(ka, pa)], ensureEveryMs: 100 }, { p2p: b, logger: nopLogger });
+    const pexB = createPex(
+      { self: addr(kb, pb), seeds: [addr(ka, pa)], ensureEveryMs: 100 },
+      { p2p: b, logger: nopLogger },
+    );
     pexB.start();
     await wait(() => a.peers().includes(b.id), "b reaches the seed");
     const c = await node(kc, [], { port: pc });
-    const pexC = createPex({ self: addr(kc, pc), seeds: [addr(ka, pa)], ensureEveryMs: 100 }, { p2p: c, logger: nopLogger });
+    const pexC = createPex(
+      { self: addr(kc, pc), seeds: [addr(ka, pa)], ensureEveryMs: 100 },
+      { p2p: c, logger: nopLogger },
+    );
     pexC.start();
-    await wait(() => b.peers().includes(c.id) || c.peers().includes(b.id), "b and c connected through addresses from the seed", 10_000);
-    assert.ok(pexC.known().some((x) => x.id === b.id && x.port === pb), "c learned b's announced address");
+    await wait(
+      () => b.peers().includes(c.id) || c.peers().includes(b.id),
+      "b and c connected through addresses from the seed",
+      10_000,
+    );
+    assert.ok(
+      pexC.known().some((x) => x.id === b.id && x.port === pb),
+      "c learned b's announced address",
+    );
     for (const p of [pexB, pexC]) p.stop();
   });
 
@@ -145,7 +162,11 @@ describe("p2p: authenticated encrypted connections and the switch", function () 
     const addrs = [{ id: "ab".repeat(20), host: "127.0.0.1", port: 26656 }];
     assert.deepEqual(decodePexMessage(encodePexMessage({ kind: "addrs", addrs })), { kind: "addrs", addrs });
     assert.deepEqual(decodePexMessage(encodePexMessage({ kind: "request" })), { kind: "request" });
-    const bad = (b: Uint8Array) => assert.throws(() => decodePexMessage(b), (e: unknown) => e instanceof CodedError && e.is(pexErrors.malformed));
+    const bad = (b: Uint8Array) =>
+      assert.throws(
+        () => decodePexMessage(b),
+        (e: unknown) => e instanceof CodedError && e.is(pexErrors.malformed),
+      );
     bad(new Uint8Array());
     bad(new Uint8Array([0xff, 0xff, 0xff]));
     bad(encodePexMessage({ kind: "addrs", addrs: Array.from({ length: 101 }, () => addrs[0]!) }));

@@ -5,7 +5,17 @@ import { Vote as PbVote } from "cosmjs-types/tendermint/types/types";
 import { generateEd25519 } from "../../crypto/ed25519.js";
 import { ed25519Address } from "../../crypto/ed25519.js";
 import { VoteType } from "../../consensus/types.js";
-import { byzantineVote, fakeBlockId, frame, producesBlocks, rawPeer, startTargetNode, switchPeer, waitFor, type TargetNode } from "../../testkit/attackPeer.js";
+import {
+  byzantineVote,
+  fakeBlockId,
+  frame,
+  producesBlocks,
+  rawPeer,
+  startTargetNode,
+  switchPeer,
+  waitFor,
+  type TargetNode,
+} from "../../testkit/attackPeer.js";
 import { makeSecretConnection, maxFrameBytes, type SecretConnection } from "../secretConnection.js";
 import { Channel, channelsFor } from "../switch.js";
 
@@ -48,7 +58,7 @@ describe("per-peer resource bounds against an attacking peer", function () {
     const piece = Buffer.alloc(1024 * 1024, 7);
     let sent = 0;
     for (const c of limits) {
-      for (let left = c.maxMessageBytes - 1; left > 0 && !isClosed; ) {
+      for (let left = c.maxMessageBytes - 1; left > 0 && !isClosed;) {
         const n = Math.min(left, piece.length);
         try {
           attacker.send(frame(c.id, false, piece.subarray(0, n)));
@@ -62,7 +72,10 @@ describe("per-peer resource bounds against an attacking peer", function () {
     }
     const reason = await gone;
     assert.ok(sent < sum, "closed before the peer could fill every channel");
-    assert.ok(sent <= largest + 1024 * 1024 + 16 * piece.length, `closed near the per-peer budget (sent ${sent}, budget ${largest + 1024 * 1024})`);
+    assert.ok(
+      sent <= largest + 1024 * 1024 + 16 * piece.length,
+      `closed near the per-peer budget (sent ${sent}, budget ${largest + 1024 * 1024})`,
+    );
     void reason;
     await producesBlocks(t.node);
   });
@@ -155,9 +168,21 @@ describe("per-peer resource bounds against an attacking peer", function () {
       // Dated now: votes dated before the last block would all be dropped by the voteTime rule.
       const now = timeFromMillis(Date.now());
       for (let i = 0; i < 50; i++, n++) {
-        attacker.sw.send(target.node.id, Channel.consensusVote, byzantineVote(target, VoteType.prevote, h, 0, fakeBlockId(n), now));
-        attacker.sw.send(target.node.id, Channel.consensusVote, byzantineVote(target, VoteType.precommit, h, 10 + n, fakeBlockId(n), now));
-        attacker.sw.send(target.node.id, Channel.consensusVote, byzantineVote(target, VoteType.prevote, h + 1n + BigInt(i % 3), n, fakeBlockId(n), now));
+        attacker.sw.send(
+          target.node.id,
+          Channel.consensusVote,
+          byzantineVote(target, VoteType.prevote, h, 0, fakeBlockId(n), now),
+        );
+        attacker.sw.send(
+          target.node.id,
+          Channel.consensusVote,
+          byzantineVote(target, VoteType.precommit, h, 10 + n, fakeBlockId(n), now),
+        );
+        attacker.sw.send(
+          target.node.id,
+          Channel.consensusVote,
+          byzantineVote(target, VoteType.prevote, h + 1n + BigInt(i % 3), n, fakeBlockId(n), now),
+        );
       }
       await new Promise((r) => setTimeout(r, 30));
     }
@@ -191,12 +216,18 @@ describe("frame reassembly is linear in the frame size", () => {
     const client = createConnection({ host: "127.0.0.1", port });
     await new Promise((r) => client.once("connect", r));
     const serverSocket = await accepted;
-    const [receiver, sender] = await Promise.all([makeSecretConnection(serverSocket, generateEd25519(), { expectedId: null }), makeSecretConnection(client, generateEd25519(), { expectedId: null })]);
+    const [receiver, sender] = await Promise.all([
+      makeSecretConnection(serverSocket, generateEd25519(), { expectedId: null }),
+      makeSecretConnection(client, generateEd25519(), { expectedId: null }),
+    ]);
     const got = new Promise<Uint8Array>((r) => receiver.onMessage(r));
     // Capture the sealed frame and write it in 1 KB pieces, each its own TCP write.
     const realWrite = client.write.bind(client);
     let sealed = Buffer.alloc(0);
-    (client as unknown as { write: (b: Buffer) => boolean }).write = (b: Buffer) => ((sealed = Buffer.concat([sealed, b])), true);
+    (client as unknown as { write: (b: Buffer) => boolean }).write = (b: Buffer) => (
+      (sealed = Buffer.concat([sealed, b])),
+      true
+    );
     const message = Buffer.alloc(maxFrameBytes, 3);
     sender.send(message);
     for (let off = 0; off < sealed.length; off += 1024) {
@@ -206,7 +237,10 @@ describe("frame reassembly is linear in the frame size", () => {
     const m = await got;
     assert.equal(m.length, message.length);
     // Appending every chunk to one buffer copied O(size^2 / chunk) bytes: gigabytes here.
-    assert.ok(receiver.copiedBytes <= sealed.length, `copied ${receiver.copiedBytes} bytes for a frame of ${sealed.length}`);
+    assert.ok(
+      receiver.copiedBytes <= sealed.length,
+      `copied ${receiver.copiedBytes} bytes for a frame of ${sealed.length}`,
+    );
     receiver.close();
     sender.close();
     server.close();

@@ -17,7 +17,9 @@ type RpcError = { code: number; message: string; data: string };
 type Reply = { id?: number; result?: Record<string, unknown>; error?: RpcError };
 
 async function startNode(edit: (c: NodeConfig) => void): Promise<{ node: Node; url: string; chainId: string }> {
-  const home = await makeTestHome({ accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 100_000_000n }] }] });
+  const home = await makeTestHome({
+    accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 100_000_000n }] }],
+  });
   const config = loadConfig(home.home);
   config.consensus.timeout_commit = "100ms";
   edit(config);
@@ -34,14 +36,25 @@ describe("RPC bounds", function () {
   const heights: number[] = [];
   const tx = (seq: bigint) =>
     Buffer.from(
-      signTx(alice, { chainId, accountNumber: 0n, sequence: seq, msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount: "1" }])], fee: { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n } }),
+      signTx(alice, {
+        chainId,
+        accountNumber: 0n,
+        sequence: seq,
+        msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount: "1" }])],
+        fee: { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n },
+      }),
     ).toString("base64");
   const post = async (body: unknown): Promise<{ text: string; json: unknown; headers: Headers }> => {
     const res = await fetch(url, { method: "POST", body: JSON.stringify(body) });
     const text = await res.text();
     return { text, json: JSON.parse(text), headers: res.headers };
   };
-  const req = (id: number, method: string, params: Record<string, unknown> = {}) => ({ jsonrpc: "2.0", id, method, params });
+  const req = (id: number, method: string, params: Record<string, unknown> = {}) => ({
+    jsonrpc: "2.0",
+    id,
+    method,
+    params,
+  });
 
   before(async () => {
     ({ node, url, chainId } = await startNode((c) => {
@@ -78,7 +91,10 @@ describe("RPC bounds", function () {
     assert.ok(res.text.length <= 20_000, `batch answer is ${res.text.length} bytes`);
     const replies = res.json as Reply[];
     assert.equal(replies.length, 10);
-    assert.deepEqual(replies.map((r) => r.id), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      replies.map((r) => r.id),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
     const served = replies.filter((r) => r.result !== undefined).length;
     assert.ok(served >= 1 && served < 10, `${served} served`);
     for (const r of replies.slice(served)) {
@@ -90,7 +106,9 @@ describe("RPC bounds", function () {
   it("refuses a single answer larger than rpc.max_response_bytes with -32001", async () => {
     const { node: small, url: smallUrl } = await startNode((c) => (c.rpc.max_response_bytes = 1_000));
     try {
-      const r = (await (await fetch(smallUrl, { method: "POST", body: JSON.stringify(req(7, "genesis")) })).json()) as Reply;
+      const r = (await (
+        await fetch(smallUrl, { method: "POST", body: JSON.stringify(req(7, "genesis")) })
+      ).json()) as Reply;
       assert.equal(r.id, 7);
       assert.equal(r.error?.code, -32001);
       const get = (await (await fetch(`${smallUrl}/genesis`)).json()) as Reply;
@@ -107,10 +125,13 @@ describe("RPC bounds", function () {
     assert.match(broad.error!.data, /more than 3 index entries/);
     const all = (await post(req(1, "tx_search", { query: "tx.height>=1" }))).json as Reply;
     assert.equal(all.error?.code, -32602);
-    const t = (await post(req(1, "tx_search", { query: `message.sender='${alice.address}' AND tx.height>=1`, per_page: "1" }))).json as Reply;
+    const t = (
+      await post(req(1, "tx_search", { query: `message.sender='${alice.address}' AND tx.height>=1`, per_page: "1" }))
+    ).json as Reply;
     assert.equal(t.error?.code, -32602, "the attribute condition selects the scan; tx.height only filters");
     // Each tx is in its own block: a two-block range reads two entries.
-    const narrow = (await post(req(1, "tx_search", { query: `tx.height>=${heights[1]} AND tx.height<=${heights[2]}` }))).json as Reply;
+    const narrow = (await post(req(1, "tx_search", { query: `tx.height>=${heights[1]} AND tx.height<=${heights[2]}` })))
+      .json as Reply;
     assert.equal(narrow.error, undefined, JSON.stringify(narrow.error));
     assert.equal((narrow.result as { total_count: string }).total_count, "2");
     const byHash = (await post(req(1, "tx_search", { query: "tx.hash='" + "AB".repeat(32) + "'" }))).json as Reply;
@@ -124,7 +145,8 @@ describe("RPC bounds", function () {
     ws.on("message", (d) => replies.push(JSON.parse(d.toString()) as Reply));
     // Three broadcast_tx_commit calls wait for a block each; the third exceeds the limit of 2.
     const seq = 5n;
-    for (let i = 0; i < 3; i++) ws.send(JSON.stringify(req(10 + i, "broadcast_tx_commit", { tx: tx(seq + BigInt(i)) })));
+    for (let i = 0; i < 3; i++)
+      ws.send(JSON.stringify(req(10 + i, "broadcast_tx_commit", { tx: tx(seq + BigInt(i)) })));
     for (let i = 0; i < 200 && replies.length < 3; i++) await new Promise((r) => setTimeout(r, 25));
     const byId = new Map(replies.map((r) => [r.id, r]));
     assert.equal(byId.get(12)?.error?.code, -32003);
@@ -141,9 +163,14 @@ describe("RPC bounds", function () {
   it("sends no CORS headers by default, as CometBFT; configured origins are echoed", async () => {
     const res = await fetch(`${url}/health`, { headers: { Origin: "http://evil.example" } });
     assert.equal(res.headers.get("access-control-allow-origin"), null);
-    const pre = await fetch(`${url}/health`, { method: "OPTIONS", headers: { Origin: "http://evil.example", "Access-Control-Request-Method": "POST" } });
+    const pre = await fetch(`${url}/health`, {
+      method: "OPTIONS",
+      headers: { Origin: "http://evil.example", "Access-Control-Request-Method": "POST" },
+    });
     assert.equal(pre.headers.get("access-control-allow-origin"), null);
-    const { node: open, url: openUrl } = await startNode((c) => (c.rpc.cors_allowed_origins = ["http://localhost:8080"]));
+    const { node: open, url: openUrl } = await startNode(
+      (c) => (c.rpc.cors_allowed_origins = ["http://localhost:8080"]),
+    );
     try {
       const allowed = await fetch(`${openUrl}/health`, { headers: { Origin: "http://localhost:8080" } });
       assert.equal(allowed.headers.get("access-control-allow-origin"), "http://localhost:8080");

@@ -23,7 +23,11 @@ describe("status catching_up", function () {
       await v0.start();
       await v1.start();
       const status = async (n: Node) =>
-        ((await (await fetch(`http://${n.rpcAddress}/status`)).json()) as { result: { sync_info: { catching_up: boolean; latest_block_height: string } } }).result.sync_info;
+        (
+          (await (await fetch(`http://${n.rpcAddress}/status`)).json()) as {
+            result: { sync_info: { catching_up: boolean; latest_block_height: string } };
+          }
+        ).result.sync_info;
       const deadline = Date.now() + 60_000;
       while (v0.state().lastBlockHeight < 8n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       assert.ok(v0.state().lastBlockHeight >= 8n, "the validators make blocks");
@@ -33,7 +37,8 @@ describe("status catching_up", function () {
       while (Date.now() < deadline) {
         const s = await status(full);
         seen.push(s.catching_up);
-        if (seen.includes(true) && !s.catching_up && BigInt(s.latest_block_height) >= v0.state().lastBlockHeight - 1n) break;
+        if (seen.includes(true) && !s.catching_up && BigInt(s.latest_block_height) >= v0.state().lastBlockHeight - 1n)
+          break;
         await new Promise((r) => setTimeout(r, 20));
       }
       assert.ok(seen.includes(true), "catching_up was true while the full node fetched blocks");

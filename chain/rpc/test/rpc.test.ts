@@ -21,12 +21,22 @@ describe("RPC methods on an in-process node", function () {
   const hashes: string[] = [];
 
   const call = async (method: string, params: Record<string, unknown> = {}): Promise<Reply> =>
-    (await fetch(url, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) })).json() as Promise<Reply>;
+    (
+      await fetch(url, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) })
+    ).json() as Promise<Reply>;
   const tx = (seq: bigint) =>
-    signTx(alice, { chainId, accountNumber: 0n, sequence: seq, msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount: "3" }])], fee: { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n } });
+    signTx(alice, {
+      chainId,
+      accountNumber: 0n,
+      sequence: seq,
+      msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount: "3" }])],
+      fee: { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n },
+    });
 
   before(async () => {
-    const home = await makeTestHome({ accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 100_000_000n }] }] });
+    const home = await makeTestHome({
+      accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 100_000_000n }] }],
+    });
     chainId = home.chainId;
     const config = loadConfig(home.home);
     config.consensus.timeout_commit = "100ms";
@@ -41,11 +51,16 @@ describe("RPC methods on an in-process node", function () {
     assert.ok(Number(r.height) > 0);
     hashes.push(r.hash);
     for (let s = 1n; s < 5n; s++) {
-      const b = (await call("broadcast_tx_sync", { tx: Buffer.from(tx(s)).toString("base64") })).result as { hash: string; code: number };
+      const b = (await call("broadcast_tx_sync", { tx: Buffer.from(tx(s)).toString("base64") })).result as {
+        hash: string;
+        code: number;
+      };
       assert.equal(b.code, 0);
       hashes.push(b.hash);
     }
-    const last = (await call("broadcast_tx_commit", { tx: Buffer.from(tx(5n)).toString("base64") })).result as { hash: string };
+    const last = (await call("broadcast_tx_commit", { tx: Buffer.from(tx(5n)).toString("base64") })).result as {
+      hash: string;
+    };
     hashes.push(last.hash);
   });
 
@@ -55,17 +70,28 @@ describe("RPC methods on an in-process node", function () {
 
   it("tx_search pages consistently, orders both ways, and refuses a page past the end", async () => {
     const q = `message.sender='${alice.address}'`;
-    const all = (await call("tx_search", { query: q, per_page: "100" })).result as { txs: Array<{ hash: string }>; total_count: string };
+    const all = (await call("tx_search", { query: q, per_page: "100" })).result as {
+      txs: Array<{ hash: string }>;
+      total_count: string;
+    };
     assert.equal(all.total_count, "6");
-    assert.deepEqual(all.txs.map((t) => t.hash), hashes);
+    assert.deepEqual(
+      all.txs.map((t) => t.hash),
+      hashes,
+    );
     const seen: string[] = [];
     for (let page = 1; page <= 3; page++) {
-      const r = (await call("tx_search", { query: q, per_page: "2", page: String(page) })).result as { txs: Array<{ hash: string }>; total_count: string };
+      const r = (await call("tx_search", { query: q, per_page: "2", page: String(page) })).result as {
+        txs: Array<{ hash: string }>;
+        total_count: string;
+      };
       assert.equal(r.total_count, "6", `page ${page}`);
       seen.push(...r.txs.map((t) => t.hash));
     }
     assert.deepEqual(seen, hashes);
-    const desc = (await call("tx_search", { query: q, order_by: "desc", per_page: "1" })).result as { txs: Array<{ hash: string }> };
+    const desc = (await call("tx_search", { query: q, order_by: "desc", per_page: "1" })).result as {
+      txs: Array<{ hash: string }>;
+    };
     assert.equal(desc.txs[0]!.hash, hashes[5]);
     // A page past the end fails the method, as in CometBFT (-32603; see rpcDiff.e2e).
     assert.equal((await call("tx_search", { query: q, per_page: "2", page: "4" })).error?.code, -32603);
@@ -80,18 +106,36 @@ describe("RPC methods on an in-process node", function () {
     };
     const parse = await post("{not json");
     assert.equal(parse.status, 500);
-    assert.deepEqual(Object.keys(JSON.parse(parse.text) as object).sort(), ["error", "jsonrpc"], "no id when it is unknown");
+    assert.deepEqual(
+      Object.keys(JSON.parse(parse.text) as object).sort(),
+      ["error", "jsonrpc"],
+      "no id when it is unknown",
+    );
     assert.equal((JSON.parse(parse.text) as Reply).error!.message, "Parse error. Invalid JSON");
     const big = await post("x".repeat(1_000_001));
     assert.equal(big.status, 400);
     assert.equal((JSON.parse(big.text) as Reply).error!.code, -32600);
-    assert.deepEqual(await post(JSON.stringify({ jsonrpc: "2.0", method: "health" })), { status: 200, text: "" }, "a notification gets no answer");
+    assert.deepEqual(
+      await post(JSON.stringify({ jsonrpc: "2.0", method: "health" })),
+      { status: 200, text: "" },
+      "a notification gets no answer",
+    );
     assert.deepEqual(await post("[]"), { status: 200, text: "" });
-    const one = JSON.parse((await post(JSON.stringify([{ jsonrpc: "2.0", id: 7, method: "health" }, { method: "health" }]))).text) as Reply & { id: number };
+    const one = JSON.parse(
+      (await post(JSON.stringify([{ jsonrpc: "2.0", id: 7, method: "health" }, { method: "health" }]))).text,
+    ) as Reply & { id: number };
     assert.equal(one.id, 7, "a batch with one answer gets it alone");
     const noMethod = JSON.parse((await post(JSON.stringify({ id: 2 }))).text) as Reply;
-    assert.deepEqual(noMethod.error, { code: -32601, message: "Method not found" }, "no method is the empty name; no data");
-    assert.equal((await post(JSON.stringify([{ jsonrpc: "2.0", id: true, method: "health" }]))).status, 500, "an id Go cannot decode makes the body a parse error");
+    assert.deepEqual(
+      noMethod.error,
+      { code: -32601, message: "Method not found" },
+      "no method is the empty name; no data",
+    );
+    assert.equal(
+      (await post(JSON.stringify([{ jsonrpc: "2.0", id: true, method: "health" }]))).status,
+      500,
+      "an id Go cannot decode makes the body a parse error",
+    );
     assert.match((await post("")).text, /Available endpoints/);
     assert.equal((await post("", "/health")).status, 200);
     assert.equal((await post("{}", "/nowhere")).status, 404);
@@ -101,7 +145,10 @@ describe("RPC methods on an in-process node", function () {
     assert.equal((await call("tx_search", { query: "tx.height >>> 5" })).error?.code, -32603);
     const genesis = (await call("genesis")).result as { genesis: Record<string, unknown> };
     const vals = genesis.genesis["validators"];
-    assert.ok(vals === undefined || (Array.isArray(vals) && vals.length > 0), "an empty genesis validator list is left out");
+    assert.ok(
+      vals === undefined || (Array.isArray(vals) && vals.length > 0),
+      "an empty genesis validator list is left out",
+    );
     const empty = (await call("block_results", { height: "1" })).result as Record<string, unknown>;
     assert.equal(empty["validator_updates"], null);
   });
@@ -109,8 +156,12 @@ describe("RPC methods on an in-process node", function () {
   it("serves GET requests with quoted strings and 0x-hex bytes", async () => {
     const byHash = (await (await fetch(`${url}/tx?hash=0x${hashes[0]}`)).json()) as Reply;
     assert.equal((byHash.result as { hash: string }).hash, hashes[0]);
-    const data = Buffer.from(QueryBalanceRequest.encode({ address: bob.address, denom: "utcu" }).finish()).toString("hex");
-    const q = (await (await fetch(`${url}/abci_query?path="/cosmos.bank.v1beta1.Query/Balance"&data=0x${data}`)).json()) as Reply;
+    const data = Buffer.from(QueryBalanceRequest.encode({ address: bob.address, denom: "utcu" }).finish()).toString(
+      "hex",
+    );
+    const q = (await (
+      await fetch(`${url}/abci_query?path="/cosmos.bank.v1beta1.Query/Balance"&data=0x${data}`)
+    ).json()) as Reply;
     assert.equal((q.result as { response: { code: number } }).response.code, 0);
     assert.equal(txHash(tx(0n)), hashes[0]);
   });
@@ -118,16 +169,30 @@ describe("RPC methods on an in-process node", function () {
   it("answers the block, results, chain, commit, validators, genesis and mempool methods", async () => {
     const status = (await call("status")).result as { sync_info: { latest_block_height: string } };
     const h = status.sync_info.latest_block_height;
-    const block = (await call("block", { height: h })).result as { block: { header: { height: string } }; block_id: { hash: string } };
+    const block = (await call("block", { height: h })).result as {
+      block: { header: { height: string } };
+      block_id: { hash: string };
+    };
     assert.equal(block.block.header.height, h);
-    const byHash = (await call("block_by_hash", { hash: block.block_id.hash })).result as { block: { header: { height: string } } };
+    const byHash = (await call("block_by_hash", { hash: block.block_id.hash })).result as {
+      block: { header: { height: string } };
+    };
     assert.equal(byHash.block.header.height, h);
     const txHeight = ((await call("tx", { hash: hashes[0] })).result as { height: string }).height;
-    const results = (await call("block_results", { height: txHeight })).result as { txs_results: Array<{ code: number }>; height: string };
+    const results = (await call("block_results", { height: txHeight })).result as {
+      txs_results: Array<{ code: number }>;
+      height: string;
+    };
     assert.ok(results.txs_results.length >= 1);
-    const chain = (await call("blockchain", { minHeight: "1", maxHeight: h })).result as { block_metas: unknown[]; last_height: string };
+    const chain = (await call("blockchain", { minHeight: "1", maxHeight: h })).result as {
+      block_metas: unknown[];
+      last_height: string;
+    };
     assert.ok(chain.block_metas.length >= 1 && chain.block_metas.length <= 20);
-    const commit = (await call("commit", { height: "1" })).result as { signed_header: { commit: { signatures: unknown[] } }; canonical: boolean };
+    const commit = (await call("commit", { height: "1" })).result as {
+      signed_header: { commit: { signatures: unknown[] } };
+      canonical: boolean;
+    };
     assert.equal(commit.signed_header.commit.signatures.length, 1);
     assert.equal(commit.canonical, true);
     const vals = (await call("validators")).result as { validators: Array<{ voting_power: string }>; total: string };
@@ -139,7 +204,10 @@ describe("RPC methods on an in-process node", function () {
     assert.equal(((await call("net_info")).result as { n_peers: string }).n_peers, "0");
     assert.equal((await call("block", { height: "999999" })).error?.code, -32603);
     assert.equal((await call("tx", { hash: "00".repeat(32) })).error?.code, -32603);
-    assert.equal((await call("abci_query", { path: "/cosmos.bank.v1beta1.Query/Balance", data: "", prove: true })).error?.code, -32602);
+    assert.equal(
+      (await call("abci_query", { path: "/cosmos.bank.v1beta1.Query/Balance", data: "", prove: true })).error?.code,
+      -32602,
+    );
   });
 
   it("bounds WebSocket subscriptions and answers bad WebSocket input with errors", async () => {
@@ -150,7 +218,11 @@ describe("RPC methods on an in-process node", function () {
     const send = (o: unknown) => ws.send(typeof o === "string" ? o : JSON.stringify(o));
     const waitFor = async (id: number) => {
       for (let i = 0; i < 100; i++) {
-        const r = replies.find((x) => (x as { id?: number }).id === id && (x.error !== undefined || (x.result !== undefined && !("data" in x.result))));
+        const r = replies.find(
+          (x) =>
+            (x as { id?: number }).id === id &&
+            (x.error !== undefined || (x.result !== undefined && !("data" in x.result))),
+        );
         if (r !== undefined) return r;
         await new Promise((res) => setTimeout(res, 20));
       }

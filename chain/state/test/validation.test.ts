@@ -23,9 +23,19 @@ const deps = { cache: createSignatureCache(), evidence: null };
 function genesisState(): ChainState {
   const set = genesisSet(vals);
   return {
-    chainId, initialHeight: 1n, lastBlockHeight: 0n, lastBlockId: emptyBlockId(), lastBlockTime: t(0),
-    lastValidators: null, validators: set, nextValidators: set.copyIncrement(1),
-    maxBlockBytes: 1n << 20n, maxBlockGas: -1n, consensusHash: new Uint8Array(32).fill(1), lastResultsHash: new Uint8Array(32).fill(2), appHash: new Uint8Array(32).fill(3),
+    chainId,
+    initialHeight: 1n,
+    lastBlockHeight: 0n,
+    lastBlockId: emptyBlockId(),
+    lastBlockTime: t(0),
+    lastValidators: null,
+    validators: set,
+    nextValidators: set.copyIncrement(1),
+    maxBlockBytes: 1n << 20n,
+    maxBlockGas: -1n,
+    consensusHash: new Uint8Array(32).fill(1),
+    lastResultsHash: new Uint8Array(32).fill(2),
+    appHash: new Uint8Array(32).fill(3),
   };
 }
 
@@ -33,16 +43,36 @@ function genesisState(): ChainState {
 function commitOf(state: ChainState, pb: ProposedBlock, signers: number[], times: Timestamp[]): Commit {
   const h = pb.block.header!.height;
   const signatures: CommitSig[] = state.validators.validators.map((v, i) => {
-    if (!signers.includes(i)) return { blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_ABSENT, validatorAddress: new Uint8Array(), timestamp: { seconds: 0n, nanos: 0 }, signature: new Uint8Array() };
+    if (!signers.includes(i))
+      return {
+        blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_ABSENT,
+        validatorAddress: new Uint8Array(),
+        timestamp: { seconds: 0n, nanos: 0 },
+        signature: new Uint8Array(),
+      };
     const key = keys[vals.findIndex((x) => hexAddress(x.address) === v.address)]!;
     const timestamp = times[i]!;
-    return { blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT, validatorAddress: Buffer.from(v.address, "hex"), timestamp, signature: ed25519Sign(key, voteSignBytes(chainId, SignedMsgType.precommit, h, 0, pb.blockId, timestamp)) };
+    return {
+      blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT,
+      validatorAddress: Buffer.from(v.address, "hex"),
+      timestamp,
+      signature: ed25519Sign(key, voteSignBytes(chainId, SignedMsgType.precommit, h, 0, pb.blockId, timestamp)),
+    };
   });
   return { height: h, round: 0, blockId: pb.blockId, signatures };
 }
 
 function after(state: ChainState, pb: ProposedBlock): ChainState {
-  return { ...state, lastBlockHeight: pb.block.header!.height, lastBlockId: pb.blockId, lastBlockTime: pb.block.header!.time!, lastValidators: state.validators, validators: state.nextValidators, nextValidators: state.nextValidators.copyIncrement(1), appHash: new Uint8Array(32).fill(9) };
+  return {
+    ...state,
+    lastBlockHeight: pb.block.header!.height,
+    lastBlockId: pb.blockId,
+    lastBlockTime: pb.block.header!.time!,
+    lastValidators: state.validators,
+    validators: state.nextValidators,
+    nextValidators: state.nextValidators.copyIncrement(1),
+    appHash: new Uint8Array(32).fill(9),
+  };
 }
 
 const empty: Commit = { height: 0n, round: 0, blockId: emptyBlockId(), signatures: [] };
@@ -53,11 +83,24 @@ function reforge(pb: ProposedBlock, edit: (b: Block) => Block): ProposedBlock {
   const block = edit(pb.block);
   const bytes = Block.encode(block).finish();
   const parts = makePartSet(bytes);
-  return { block, bytes, blockId: { hash: headerHash(block.header!), partSetHeader: { total: parts.total, hash: parts.hash } } };
+  return {
+    block,
+    bytes,
+    blockId: { hash: headerHash(block.header!), partSetHeader: { total: parts.total, hash: parts.hash } },
+  };
 }
 
-async function refused(state: ChainState, pb: ProposedBlock, err: { codespace: string; code: number }, what: string): Promise<void> {
-  await assert.rejects(validateBlock(state, pb, deps), (e: unknown) => e instanceof CodedError && e.codespace === err.codespace && e.code === err.code, what);
+async function refused(
+  state: ChainState,
+  pb: ProposedBlock,
+  err: { codespace: string; code: number },
+  what: string,
+): Promise<void> {
+  await assert.rejects(
+    validateBlock(state, pb, deps),
+    (e: unknown) => e instanceof CodedError && e.codespace === err.codespace && e.code === err.code,
+    what,
+  );
 }
 
 describe("block validation (chain/state/validation.ts)", () => {
@@ -77,7 +120,13 @@ describe("block validation (chain/state/validation.ts)", () => {
     const edits: Array<[string, (b: Block) => Block]> = [
       ["chain_id", (b) => ({ ...b, header: { ...b.header!, chainId: "other" } })],
       ["height", (b) => ({ ...b, header: { ...b.header!, height: 3n } })],
-      ["last_block_id", (b) => ({ ...b, header: { ...b.header!, lastBlockId: { ...b.header!.lastBlockId!, hash: new Uint8Array(32).fill(7) } } })],
+      [
+        "last_block_id",
+        (b) => ({
+          ...b,
+          header: { ...b.header!, lastBlockId: { ...b.header!.lastBlockId!, hash: new Uint8Array(32).fill(7) } },
+        }),
+      ],
       ["validators_hash", (b) => ({ ...b, header: { ...b.header!, validatorsHash: new Uint8Array(32) } })],
       ["next_validators_hash", (b) => ({ ...b, header: { ...b.header!, nextValidatorsHash: new Uint8Array(32) } })],
       ["consensus_hash", (b) => ({ ...b, header: { ...b.header!, consensusHash: new Uint8Array(32) } })],
@@ -95,10 +144,30 @@ describe("block validation (chain/state/validation.ts)", () => {
       const block = edit(b2.block);
       return { block, blockId: b2.blockId, bytes: Block.encode(block).finish() };
     };
-    await refused(s2, swapped((b) => ({ ...b, data: { txs: [Buffer.from("other")] } })), stateErrors.invalidBlock, "txs");
-    await refused(s2, swapped((b) => ({ ...b, lastCommit: { ...c1, signatures: c1.signatures.slice().reverse() } })), stateErrors.invalidBlock, "last commit");
-    await refused(s2, { ...b2, bytes: Buffer.concat([b2.bytes, Buffer.from([0])]) }, stateErrors.invalidBlock, "bytes off the part set");
-    await refused(s2, { ...b2, blockId: { ...b2.blockId, hash: new Uint8Array(32) } }, stateErrors.invalidBlock, "block id");
+    await refused(
+      s2,
+      swapped((b) => ({ ...b, data: { txs: [Buffer.from("other")] } })),
+      stateErrors.invalidBlock,
+      "txs",
+    );
+    await refused(
+      s2,
+      swapped((b) => ({ ...b, lastCommit: { ...c1, signatures: c1.signatures.slice().reverse() } })),
+      stateErrors.invalidBlock,
+      "last commit",
+    );
+    await refused(
+      s2,
+      { ...b2, bytes: Buffer.concat([b2.bytes, Buffer.from([0])]) },
+      stateErrors.invalidBlock,
+      "bytes off the part set",
+    );
+    await refused(
+      s2,
+      { ...b2, blockId: { ...b2.blockId, hash: new Uint8Array(32) } },
+      stateErrors.invalidBlock,
+      "block id",
+    );
   });
 
   it("verifies the last commit: slots in set order, real signatures, more than 2/3", async () => {
@@ -106,14 +175,33 @@ describe("block validation (chain/state/validation.ts)", () => {
     // Header's last_commit_hash follows the edit (a forger recomputes it); the commit itself fails.
     const withHash = (c: Commit) => {
       const pb = reforged(c);
-      return reforge(pb, (b) => ({ ...b, header: { ...b.header!, lastCommitHash: makeBlock(s2, [Buffer.from("tx")], c, proposer(s2), t(2), 1n).block.header!.lastCommitHash } }));
+      return reforge(pb, (b) => ({
+        ...b,
+        header: {
+          ...b.header!,
+          lastCommitHash: makeBlock(s2, [Buffer.from("tx")], c, proposer(s2), t(2), 1n).block.header!.lastCommitHash,
+        },
+      }));
     };
     const two = commitOf(s1, b1, [0, 1], [t(1), t(2), t(3), t(4)]);
     await refused(s2, withHash(two), stateErrors.invalidCommit, "2 of 4 signed");
-    const forged = { ...c1, signatures: c1.signatures.map((x, i) => (i === 0 ? { ...x, signature: new Uint8Array(64) } : x)) };
+    const forged = {
+      ...c1,
+      signatures: c1.signatures.map((x, i) => (i === 0 ? { ...x, signature: new Uint8Array(64) } : x)),
+    };
     await refused(s2, withHash(forged), stateErrors.invalidCommit, "forged signature");
-    await refused(s2, withHash({ ...c1, signatures: c1.signatures.slice().reverse() }), stateErrors.invalidCommit, "slots out of order");
-    await refused(s2, withHash({ ...c1, signatures: c1.signatures.slice(0, 3) }), stateErrors.invalidCommit, "a slot missing");
+    await refused(
+      s2,
+      withHash({ ...c1, signatures: c1.signatures.slice().reverse() }),
+      stateErrors.invalidCommit,
+      "slots out of order",
+    );
+    await refused(
+      s2,
+      withHash({ ...c1, signatures: c1.signatures.slice(0, 3) }),
+      stateErrors.invalidCommit,
+      "a slot missing",
+    );
     await refused(s2, withHash({ ...c1, height: 2n }), stateErrors.invalidCommit, "other height");
   });
 
@@ -127,8 +215,26 @@ describe("block validation (chain/state/validation.ts)", () => {
     // power of the signers is reached.
     const uneven = [0, 1, 2, 3].map((i) => makeValidator(keys[i]!.pubKey, BigInt(10 * (i + 1)), `u${i}`));
     const set = setOf(uneven);
-    const sig = (ms: number | null): CommitSig => (ms === null ? { blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_ABSENT, validatorAddress: new Uint8Array(), timestamp: { seconds: 0n, nanos: 0 }, signature: new Uint8Array() } : { blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT, validatorAddress: new Uint8Array(20), timestamp: t(0, ms), signature: new Uint8Array(64) });
-    const commit = (ms: Array<number | null>): Commit => ({ height: 1n, round: 0, blockId: b1.blockId, signatures: ms.map(sig) });
+    const sig = (ms: number | null): CommitSig =>
+      ms === null
+        ? {
+            blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_ABSENT,
+            validatorAddress: new Uint8Array(),
+            timestamp: { seconds: 0n, nanos: 0 },
+            signature: new Uint8Array(),
+          }
+        : {
+            blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT,
+            validatorAddress: new Uint8Array(20),
+            timestamp: t(0, ms),
+            signature: new Uint8Array(64),
+          };
+    const commit = (ms: Array<number | null>): Commit => ({
+      height: 1n,
+      round: 0,
+      blockId: b1.blockId,
+      signatures: ms.map(sig),
+    });
     assert.deepEqual(medianTime(commit([400, 300, 200, 100]), set), t(0, 300)); // by time: 10@100, 20@200 (30 < 50), 30@300
     assert.deepEqual(medianTime(commit([100, 900, 900, 900]), set), t(0, 900));
     // A signer with less than 1/3 of the power dating its vote a year ahead moves nothing.
@@ -136,9 +242,24 @@ describe("block validation (chain/state/validation.ts)", () => {
     // Absent slots do not count.
     assert.deepEqual(medianTime(commit([400, 300, null, null]), set), t(0, 400));
     // A block whose time is not the median is refused, a year ahead or a millisecond off.
-    await refused(s2, reforge(b2, (b) => ({ ...b, header: { ...b.header!, time: t(365 * 86_400) } })), stateErrors.invalidBlock, "a year ahead");
-    await refused(s2, reforge(b2, (b) => ({ ...b, header: { ...b.header!, time: t(2, 1) } })), stateErrors.invalidBlock, "1 ms off");
+    await refused(
+      s2,
+      reforge(b2, (b) => ({ ...b, header: { ...b.header!, time: t(365 * 86_400) } })),
+      stateErrors.invalidBlock,
+      "a year ahead",
+    );
+    await refused(
+      s2,
+      reforge(b2, (b) => ({ ...b, header: { ...b.header!, time: t(2, 1) } })),
+      stateErrors.invalidBlock,
+      "1 ms off",
+    );
     // The first block carries the genesis time.
-    await refused(s1, reforge(b1, (b) => ({ ...b, header: { ...b.header!, time: t(1) } })), stateErrors.invalidBlock, "first block not at genesis time");
+    await refused(
+      s1,
+      reforge(b1, (b) => ({ ...b, header: { ...b.header!, time: t(1) } })),
+      stateErrors.invalidBlock,
+      "first block not at genesis time",
+    );
   });
 });

@@ -3,7 +3,13 @@ import { flattenEvents, parseEventQuery, queryMatches } from "../eventQuery.js";
 
 describe("event queries (CometBFT grammar)", () => {
   const events = flattenEvents([
-    { type: "message", attributes: [{ key: "sender", value: "tc1abc" }, { key: "action", value: "/cosmos.bank.v1beta1.MsgSend" }] },
+    {
+      type: "message",
+      attributes: [
+        { key: "sender", value: "tc1abc" },
+        { key: "action", value: "/cosmos.bank.v1beta1.MsgSend" },
+      ],
+    },
     { type: "transfer", attributes: [{ key: "amount", value: "100utcu" }] },
     { type: "job", attributes: [{ key: "price", value: "250" }] },
   ]);
@@ -27,7 +33,15 @@ describe("event queries (CometBFT grammar)", () => {
   });
 
   it("refuses malformed queries with a clear error", () => {
-    for (const q of ["", "tx.height >>> 5", "message.sender=", "AND tx.height=1", "tx.height=1 AND", "a='b' OR c='d'", "tx.height CONTAINS 5"]) {
+    for (const q of [
+      "",
+      "tx.height >>> 5",
+      "message.sender=",
+      "AND tx.height=1",
+      "tx.height=1 AND",
+      "a='b' OR c='d'",
+      "tx.height CONTAINS 5",
+    ]) {
       assert.throws(() => parseEventQuery(q), /invalid event query/, q);
     }
   });

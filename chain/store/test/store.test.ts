@@ -20,11 +20,20 @@ describe("stores", () => {
     br.set("c", b("C"));
     br.delete("e");
     br.set("f", b("F"));
-    assert.deepEqual([...br.range("", undefined)].map(([k, v]) => `${k}=${new TextDecoder().decode(v)}`), ["a=a", "b=B", "c=C", "f=F"]);
-    assert.deepEqual([...br.range("b", "d")].map(([k]) => k), ["b", "c"]);
+    assert.deepEqual(
+      [...br.range("", undefined)].map(([k, v]) => `${k}=${new TextDecoder().decode(v)}`),
+      ["a=a", "b=B", "c=C", "f=F"],
+    );
+    assert.deepEqual(
+      [...br.range("b", "d")].map(([k]) => k),
+      ["b", "c"],
+    );
     assert.equal(parent.get("b"), undefined, "parent untouched before write()");
     br.write();
-    assert.deepEqual([...parent.range("", undefined)].map(([k]) => k), ["a", "b", "c", "f"]);
+    assert.deepEqual(
+      [...parent.range("", undefined)].map(([k]) => k),
+      ["a", "b", "c", "f"],
+    );
   });
 
   it("LtHash is independent of insertion order and differs for different states", () => {
@@ -51,9 +60,18 @@ describe("stores", () => {
     const path = join(mkdtempSync(join(tmpdir(), "tc-state-")), "state");
     let db = await openDB(path);
     let s = await StateStore.open(db);
-    const writes = new Map<string, Uint8Array | null>([["x/1", b("one")], ["x/2", b("two")]]);
+    const writes = new Map<string, Uint8Array | null>([
+      ["x/1", b("one")],
+      ["x/2", b("two")],
+    ]);
     await s.commit(s.prepare(0n, writes), "chain-a");
-    const p = s.prepare(1n, new Map([["x/1", null], ["x/3", b("three")]]));
+    const p = s.prepare(
+      1n,
+      new Map([
+        ["x/1", null],
+        ["x/3", b("three")],
+      ]),
+    );
     await s.commit(p, "chain-a");
     const hash = hex(s.appHash);
     await db.close();
@@ -62,7 +80,10 @@ describe("stores", () => {
     assert.equal(s.height, 1n);
     assert.equal(s.chainId, "chain-a");
     assert.equal(hex(s.appHash), hash);
-    assert.deepEqual([...s.store.range("", undefined)].map(([k]) => k), ["x/2", "x/3"]);
+    assert.deepEqual(
+      [...s.store.range("", undefined)].map(([k]) => k),
+      ["x/2", "x/3"],
+    );
     await db.close();
   });
 

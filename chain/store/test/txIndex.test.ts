@@ -16,7 +16,14 @@ function result(sender: string, extra: Array<[string, string, boolean]> = []): E
     gasUsed: 1n,
     codespace: "",
     events: [
-      { type: "message", attributes: [{ key: "sender", value: sender, index: true }, { key: "sender", value: sender, index: true }, ...extra.map(([key, value, index]) => ({ key, value, index }))] },
+      {
+        type: "message",
+        attributes: [
+          { key: "sender", value: sender, index: true },
+          { key: "sender", value: sender, index: true },
+          ...extra.map(([key, value, index]) => ({ key, value, index })),
+        ],
+      },
     ],
   };
 }
@@ -29,7 +36,11 @@ describe("tx index postings", () => {
     const kv = memoryKV();
     const idx = new TxIndex(kv);
     const b1 = [tx(1), tx(2), tx(3)];
-    await idx.indexBlock(1n, b1, b1.map(hash), [result("alice"), result("bob"), result("alice", [["msg_index", "0", false]])]);
+    await idx.indexBlock(1n, b1, b1.map(hash), [
+      result("alice"),
+      result("bob"),
+      result("alice", [["msg_index", "0", false]]),
+    ]);
     const b2 = [tx(4)];
     await idx.indexBlock(2n, b2, b2.map(hash), [result("alice")]);
     const keys: string[] = [];
@@ -37,12 +48,25 @@ describe("tx index postings", () => {
     // alice and bob at height 1, alice at 2, tx.height 1 and 2: a value repeated in a tx is one hash.
     assert.equal(keys.length, 5);
     const alice = await idx.search(parseEventQuery("message.sender='alice'"), 1, 10, "asc");
-    assert.deepEqual(alice.txs.map((t) => [t.height, t.index, t.hash]), [[1n, 0, hash(tx(1))], [1n, 2, hash(tx(3))], [2n, 0, hash(tx(4))]]);
+    assert.deepEqual(
+      alice.txs.map((t) => [t.height, t.index, t.hash]),
+      [
+        [1n, 0, hash(tx(1))],
+        [1n, 2, hash(tx(3))],
+        [2n, 0, hash(tx(4))],
+      ],
+    );
     assert.equal(alice.total, 3);
     const h1 = await idx.search(parseEventQuery("tx.height=1"), 1, 10, "desc");
-    assert.deepEqual(h1.txs.map((t) => t.index), [2, 1, 0]);
+    assert.deepEqual(
+      h1.txs.map((t) => t.index),
+      [2, 1, 0],
+    );
     const both = await idx.search(parseEventQuery("message.sender='alice' AND tx.height>=2"), 1, 10, "asc");
-    assert.deepEqual(both.txs.map((t) => t.hash), [hash(tx(4))]);
+    assert.deepEqual(
+      both.txs.map((t) => t.hash),
+      [hash(tx(4))],
+    );
     // Unindexed attributes are not posted.
     assert.equal((await idx.search(parseEventQuery("message.msg_index='0'"), 1, 10, "asc")).total, 0);
   });
@@ -50,8 +74,16 @@ describe("tx index postings", () => {
   it("counts every hash of a posting against the search bound (txindex 2), not the posting", async () => {
     const idx = new TxIndex(memoryKV());
     const b = [tx(1), tx(2), tx(3)];
-    await idx.indexBlock(1n, b, b.map(hash), b.map(() => result("alice")));
-    await assert.rejects(idx.search(parseEventQuery("message.sender='alice'"), 1, 10, "asc", 2), (e: Error & { code?: number; codespace?: string }) => e.codespace === "txindex" && e.code === 2);
+    await idx.indexBlock(
+      1n,
+      b,
+      b.map(hash),
+      b.map(() => result("alice")),
+    );
+    await assert.rejects(
+      idx.search(parseEventQuery("message.sender='alice'"), 1, 10, "asc", 2),
+      (e: Error & { code?: number; codespace?: string }) => e.codespace === "txindex" && e.code === 2,
+    );
     assert.equal((await idx.search(parseEventQuery("message.sender='alice'"), 1, 10, "asc", 3)).total, 3);
   });
 
@@ -68,6 +100,9 @@ describe("tx index postings", () => {
     const b2 = [tx(8)];
     await idx.indexBlock(2n, b2, b2.map(hash), [result("carol")]);
     const r = await idx.search(parseEventQuery("message.sender='carol'"), 1, 10, "asc");
-    assert.deepEqual(r.txs.map((t) => t.hash), [hash(tx(7)), hash(tx(8))]);
+    assert.deepEqual(
+      r.txs.map((t) => t.hash),
+      [hash(tx(7)), hash(tx(8))],
+    );
   });
 });

@@ -24,12 +24,14 @@ const options: Record<string, VoteOption> = {
 
 function voteOption(s: string): VoteOption {
   const o = options[s.toLowerCase().replace(/^vote_option_/, "")];
-  if (o === undefined) throw cliErrors.usage.wrap(`vote option must be yes, no, abstain or no_with_veto (got ${JSON.stringify(s)})`);
+  if (o === undefined)
+    throw cliErrors.usage.wrap(`vote option must be yes, no, abstain or no_with_veto (got ${JSON.stringify(s)})`);
   return o;
 }
 
 function proposalId(s: string): bigint {
-  if (!/^[1-9][0-9]{0,18}$/.test(s)) throw cliErrors.usage.wrap(`proposal id must be a positive integer (got ${JSON.stringify(s)})`);
+  if (!/^[1-9][0-9]{0,18}$/.test(s))
+    throw cliErrors.usage.wrap(`proposal id must be a positive integer (got ${JSON.stringify(s)})`);
   return BigInt(s);
 }
 
@@ -37,7 +39,8 @@ function proposalId(s: string): bigint {
 export function parseWeightedOptions(s: string): Array<{ option: VoteOption; weight: string }> {
   return s.split(",").map((part) => {
     const [name, weight] = part.split("=");
-    if (name === undefined || weight === undefined) throw cliErrors.usage.wrap(`weighted options look like yes=0.6,no=0.4 (got ${JSON.stringify(s)})`);
+    if (name === undefined || weight === undefined)
+      throw cliErrors.usage.wrap(`weighted options look like yes=0.6,no=0.4 (got ${JSON.stringify(s)})`);
     let w: bigint;
     try {
       w = parseDec(weight.trim());
@@ -59,7 +62,9 @@ export function parseProposalFile(text: string, proposer: string) {
   const o = asObject(json, "proposal");
   const str = (k: string) => asString(optField(o, k) ?? "", `proposal.${k}`);
   return {
-    messages: asArray(optField(o, "messages") ?? [], "proposal.messages").map((m, i) => anyFromJson(m, `proposal.messages[${i}]`)),
+    messages: asArray(optField(o, "messages") ?? [], "proposal.messages").map((m, i) =>
+      anyFromJson(m, `proposal.messages[${i}]`),
+    ),
     initialDeposit: coinsToProto(parseCoins(str("deposit"))),
     proposer,
     metadata: str("metadata"),
@@ -91,41 +96,103 @@ export function registerGovCommands(tx: Command, qry: Command): void {
   const gov = tx.command("gov").description("governance: proposals, deposits, votes");
   const withFrom = (c: Command) => txFlags(c.option("--from <key>", "key that signs"));
 
-  withFrom(gov.command("submit-proposal <proposal-file>").description("submit a proposal from a JSON file (the Cosmos SDK's format; messages' authority is the gov account, see `tcd q gov authority`)")).action(
-    async (file: string, o: GovTxOptions, cmd: Command) => {
-      const f = flags(cmd);
-      const s = await signer(f, o);
-      const value = parseProposalFile(readFileSync(file, "utf8"), s.address);
-      const res = await sendTx(f, s.key, [{ typeUrl: "/cosmos.gov.v1.MsgSubmitProposal", value }], o, true);
-      const id = res.events.find((e) => e.type === "submit_proposal")?.attributes.find((a) => a.key === "proposal_id")?.value ?? "";
-      print(f, { txhash: res.transactionHash, height: res.height, proposal_id: id }, `txhash: ${res.transactionHash}\nheight: ${res.height}\nproposal_id: ${id}`);
-    },
-  );
-  withFrom(gov.command("deposit <proposal-id> <amount>").description("add a deposit to a proposal, e.g. 1000000utcu")).action(async (id: string, amount: string, o: GovTxOptions, cmd: Command) => {
+  withFrom(
+    gov
+      .command("submit-proposal <proposal-file>")
+      .description(
+        "submit a proposal from a JSON file (the Cosmos SDK's format; messages' authority is the gov account, see `tcd q gov authority`)",
+      ),
+  ).action(async (file: string, o: GovTxOptions, cmd: Command) => {
+    const f = flags(cmd);
+    const s = await signer(f, o);
+    const value = parseProposalFile(readFileSync(file, "utf8"), s.address);
+    const res = await sendTx(f, s.key, [{ typeUrl: "/cosmos.gov.v1.MsgSubmitProposal", value }], o, true);
+    const id =
+      res.events.find((e) => e.type === "submit_proposal")?.attributes.find((a) => a.key === "proposal_id")?.value ??
+      "";
+    print(
+      f,
+      { txhash: res.transactionHash, height: res.height, proposal_id: id },
+      `txhash: ${res.transactionHash}\nheight: ${res.height}\nproposal_id: ${id}`,
+    );
+  });
+  withFrom(
+    gov.command("deposit <proposal-id> <amount>").description("add a deposit to a proposal, e.g. 1000000utcu"),
+  ).action(async (id: string, amount: string, o: GovTxOptions, cmd: Command) => {
     const f = flags(cmd);
     const s = await signer(f, o);
     const coins = parseCoins(amount);
     if (coins.length === 0) throw cliErrors.usage.wrap("amount must be positive");
-    await sendTx(f, s.key, [{ typeUrl: "/cosmos.gov.v1.MsgDeposit", value: { proposalId: proposalId(id), depositor: s.address, amount: coinsToProto(coins) } }], o);
+    await sendTx(
+      f,
+      s.key,
+      [
+        {
+          typeUrl: "/cosmos.gov.v1.MsgDeposit",
+          value: { proposalId: proposalId(id), depositor: s.address, amount: coinsToProto(coins) },
+        },
+      ],
+      o,
+    );
   });
-  withFrom(gov.command("vote <proposal-id> <option>").description("vote yes, no, abstain or no_with_veto").option("--metadata <text>", "vote metadata", "")).action(
-    async (id: string, option: string, o: GovTxOptions & { metadata: string }, cmd: Command) => {
-      const f = flags(cmd);
-      const s = await signer(f, o);
-      await sendTx(f, s.key, [{ typeUrl: "/cosmos.gov.v1.MsgVote", value: { proposalId: proposalId(id), voter: s.address, option: voteOption(option), metadata: o.metadata } }], o);
-    },
-  );
-  withFrom(gov.command("weighted-vote <proposal-id> <weighted-options>").description("split a vote, e.g. yes=0.6,no=0.4 (weights sum to 1)").option("--metadata <text>", "vote metadata", "")).action(
-    async (id: string, weighted: string, o: GovTxOptions & { metadata: string }, cmd: Command) => {
-      const f = flags(cmd);
-      const s = await signer(f, o);
-      await sendTx(f, s.key, [{ typeUrl: "/cosmos.gov.v1.MsgVoteWeighted", value: { proposalId: proposalId(id), voter: s.address, options: parseWeightedOptions(weighted), metadata: o.metadata } }], o);
-    },
-  );
-  withFrom(gov.command("cancel-proposal <proposal-id>").description("cancel your proposal while it is open (a share of the deposits is burned)")).action(async (id: string, o: GovTxOptions, cmd: Command) => {
+  withFrom(
+    gov
+      .command("vote <proposal-id> <option>")
+      .description("vote yes, no, abstain or no_with_veto")
+      .option("--metadata <text>", "vote metadata", ""),
+  ).action(async (id: string, option: string, o: GovTxOptions & { metadata: string }, cmd: Command) => {
     const f = flags(cmd);
     const s = await signer(f, o);
-    await sendTx(f, s.key, [{ typeUrl: "/cosmos.gov.v1.MsgCancelProposal", value: { proposalId: proposalId(id), proposer: s.address } }], o);
+    await sendTx(
+      f,
+      s.key,
+      [
+        {
+          typeUrl: "/cosmos.gov.v1.MsgVote",
+          value: { proposalId: proposalId(id), voter: s.address, option: voteOption(option), metadata: o.metadata },
+        },
+      ],
+      o,
+    );
+  });
+  withFrom(
+    gov
+      .command("weighted-vote <proposal-id> <weighted-options>")
+      .description("split a vote, e.g. yes=0.6,no=0.4 (weights sum to 1)")
+      .option("--metadata <text>", "vote metadata", ""),
+  ).action(async (id: string, weighted: string, o: GovTxOptions & { metadata: string }, cmd: Command) => {
+    const f = flags(cmd);
+    const s = await signer(f, o);
+    await sendTx(
+      f,
+      s.key,
+      [
+        {
+          typeUrl: "/cosmos.gov.v1.MsgVoteWeighted",
+          value: {
+            proposalId: proposalId(id),
+            voter: s.address,
+            options: parseWeightedOptions(weighted),
+            metadata: o.metadata,
+          },
+        },
+      ],
+      o,
+    );
+  });
+  withFrom(
+    gov
+      .command("cancel-proposal <proposal-id>")
+      .description("cancel your proposal while it is open (a share of the deposits is burned)"),
+  ).action(async (id: string, o: GovTxOptions, cmd: Command) => {
+    const f = flags(cmd);
+    const s = await signer(f, o);
+    await sendTx(
+      f,
+      s.key,
+      [{ typeUrl: "/cosmos.gov.v1.MsgCancelProposal", value: { proposalId: proposalId(id), proposer: s.address } }],
+      o,
+    );
   });
 
   const qg = qry.command("gov").description("governance queries");
@@ -136,63 +203,121 @@ export function registerGovCommands(tx: Command, qry: Command): void {
     .option("--depositor <address>")
     .option("--limit <n>", "page size", "100")
     .option("--page-key <base64>", "next_key of the previous page")
-    .action(async (o: { status?: string; voter?: string; depositor?: string; limit: string; pageKey?: string }, cmd: Command) => {
+    .action(
+      async (
+        o: { status?: string; voter?: string; depositor?: string; limit: string; pageKey?: string },
+        cmd: Command,
+      ) => {
+        const f = flags(cmd);
+        const status =
+          o.status === undefined ? ProposalStatus.PROPOSAL_STATUS_UNSPECIFIED : statusFlag[o.status.toLowerCase()];
+        if (status === undefined)
+          throw cliErrors.usage.wrap(`--status must be one of ${Object.keys(statusFlag).join(", ")}`);
+        if (o.voter !== undefined) validateAddress(o.voter);
+        if (o.depositor !== undefined) validateAddress(o.depositor);
+        if (!/^[1-9][0-9]{0,3}$/.test(o.limit)) throw cliErrors.usage.wrap("--limit must be 1 to 9999");
+        const req = gq.QueryProposalsRequest.fromPartial({
+          proposalStatus: status,
+          voter: o.voter ?? "",
+          depositor: o.depositor ?? "",
+          pagination: {
+            key: o.pageKey === undefined ? new Uint8Array() : new Uint8Array(Buffer.from(o.pageKey, "base64")),
+            limit: BigInt(o.limit),
+          },
+        });
+        const res = gq.QueryProposalsResponse.decode(
+          await q(f, `${g}/Proposals`, gq.QueryProposalsRequest.encode(req).finish()),
+        );
+        const nextKey = Buffer.from(res.pagination?.nextKey ?? new Uint8Array()).toString("base64");
+        const list = res.proposals.map(proposalToJson);
+        print(
+          f,
+          { proposals: list, pagination: { next_key: nextKey === "" ? null : nextKey } },
+          list.length === 0 ? "no proposals" : list.map((p) => `${p.id}\t${p.status}\t${p.title}`).join("\n"),
+        );
+      },
+    );
+  qg.command("proposal <proposal-id>")
+    .description("one proposal")
+    .action(async (id: string, _o: unknown, cmd: Command) => {
       const f = flags(cmd);
-      const status = o.status === undefined ? ProposalStatus.PROPOSAL_STATUS_UNSPECIFIED : statusFlag[o.status.toLowerCase()];
-      if (status === undefined) throw cliErrors.usage.wrap(`--status must be one of ${Object.keys(statusFlag).join(", ")}`);
-      if (o.voter !== undefined) validateAddress(o.voter);
-      if (o.depositor !== undefined) validateAddress(o.depositor);
-      if (!/^[1-9][0-9]{0,3}$/.test(o.limit)) throw cliErrors.usage.wrap("--limit must be 1 to 9999");
-      const req = gq.QueryProposalsRequest.fromPartial({ proposalStatus: status, voter: o.voter ?? "", depositor: o.depositor ?? "", pagination: { key: o.pageKey === undefined ? new Uint8Array() : new Uint8Array(Buffer.from(o.pageKey, "base64")), limit: BigInt(o.limit) } });
-      const res = gq.QueryProposalsResponse.decode(await q(f, `${g}/Proposals`, gq.QueryProposalsRequest.encode(req).finish()));
-      const nextKey = Buffer.from(res.pagination?.nextKey ?? new Uint8Array()).toString("base64");
-      const list = res.proposals.map(proposalToJson);
-      print(f, { proposals: list, pagination: { next_key: nextKey === "" ? null : nextKey } }, list.length === 0 ? "no proposals" : list.map((p) => `${p.id}\t${p.status}\t${p.title}`).join("\n"));
+      const res = gq.QueryProposalResponse.decode(
+        await q(f, `${g}/Proposal`, gq.QueryProposalRequest.encode({ proposalId: proposalId(id) }).finish()),
+      );
+      print(f, proposalToJson(res.proposal!));
     });
-  qg.command("proposal <proposal-id>").description("one proposal").action(async (id: string, _o: unknown, cmd: Command) => {
-    const f = flags(cmd);
-    const res = gq.QueryProposalResponse.decode(await q(f, `${g}/Proposal`, gq.QueryProposalRequest.encode({ proposalId: proposalId(id) }).finish()));
-    print(f, proposalToJson(res.proposal!));
-  });
-  qg.command("votes <proposal-id>").description("votes on a proposal (while it is in its voting period)").action(async (id: string, _o: unknown, cmd: Command) => {
-    const f = flags(cmd);
-    const res = gq.QueryVotesResponse.decode(await q(f, `${g}/Votes`, gq.QueryVotesRequest.encode({ proposalId: proposalId(id) }).finish()));
-    print(f, { votes: res.votes.map(voteToJson) });
-  });
-  qg.command("vote <proposal-id> <voter>").description("one voter's vote").action(async (id: string, voter: string, _o: unknown, cmd: Command) => {
-    const f = flags(cmd);
-    validateAddress(voter);
-    const res = gq.QueryVoteResponse.decode(await q(f, `${g}/Vote`, gq.QueryVoteRequest.encode({ proposalId: proposalId(id), voter }).finish()));
-    print(f, voteToJson(res.vote!));
-  });
-  qg.command("deposits <proposal-id>").description("deposits on an open proposal").action(async (id: string, _o: unknown, cmd: Command) => {
-    const f = flags(cmd);
-    const res = gq.QueryDepositsResponse.decode(await q(f, `${g}/Deposits`, gq.QueryDepositsRequest.encode({ proposalId: proposalId(id) }).finish()));
-    print(f, { deposits: res.deposits.map(depositToJson) });
-  });
-  qg.command("deposit <proposal-id> <depositor>").description("one depositor's deposit").action(async (id: string, depositor: string, _o: unknown, cmd: Command) => {
-    const f = flags(cmd);
-    validateAddress(depositor);
-    const res = gq.QueryDepositResponse.decode(await q(f, `${g}/Deposit`, gq.QueryDepositRequest.encode({ proposalId: proposalId(id), depositor }).finish()));
-    print(f, depositToJson(res.deposit!));
-  });
-  qg.command("tally <proposal-id>").description("the tally so far (voting period) or the final one").action(async (id: string, _o: unknown, cmd: Command) => {
-    const f = flags(cmd);
-    const t = gq.QueryTallyResultResponse.decode(await q(f, `${g}/TallyResult`, gq.QueryTallyResultRequest.encode({ proposalId: proposalId(id) }).finish())).tally!;
-    print(f, { yes_count: t.yesCount, abstain_count: t.abstainCount, no_count: t.noCount, no_with_veto_count: t.noWithVetoCount });
-  });
-  qg.command("params").description("gov params").action(async (_o: unknown, cmd: Command) => {
-    const f = flags(cmd);
-    const res = gq.QueryParamsResponse.decode(await q(f, `${g}/Params`, gq.QueryParamsRequest.encode({ paramsType: "" }).finish()));
-    print(f, { params: paramsToJson(paramsFromProto(res.params!)) });
-  });
-  qg.command("constitution").description("the chain's constitution").action(async (_o: unknown, cmd: Command) => {
-    const f = flags(cmd);
-    const res = gq.QueryConstitutionResponse.decode(await q(f, `${g}/Constitution`, new Uint8Array()));
-    print(f, { constitution: res.constitution }, res.constitution === "" ? "(none)" : res.constitution);
-  });
-  qg.command("authority").description("the gov module account: the authority of every MsgUpdateParams").action((_o: unknown, cmd: Command) => {
-    const f = flags(cmd);
-    print(f, { address: govAddress() }, govAddress());
-  });
+  qg.command("votes <proposal-id>")
+    .description("votes on a proposal (while it is in its voting period)")
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      const res = gq.QueryVotesResponse.decode(
+        await q(f, `${g}/Votes`, gq.QueryVotesRequest.encode({ proposalId: proposalId(id) }).finish()),
+      );
+      print(f, { votes: res.votes.map(voteToJson) });
+    });
+  qg.command("vote <proposal-id> <voter>")
+    .description("one voter's vote")
+    .action(async (id: string, voter: string, _o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      validateAddress(voter);
+      const res = gq.QueryVoteResponse.decode(
+        await q(f, `${g}/Vote`, gq.QueryVoteRequest.encode({ proposalId: proposalId(id), voter }).finish()),
+      );
+      print(f, voteToJson(res.vote!));
+    });
+  qg.command("deposits <proposal-id>")
+    .description("deposits on an open proposal")
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      const res = gq.QueryDepositsResponse.decode(
+        await q(f, `${g}/Deposits`, gq.QueryDepositsRequest.encode({ proposalId: proposalId(id) }).finish()),
+      );
+      print(f, { deposits: res.deposits.map(depositToJson) });
+    });
+  qg.command("deposit <proposal-id> <depositor>")
+    .description("one depositor's deposit")
+    .action(async (id: string, depositor: string, _o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      validateAddress(depositor);
+      const res = gq.QueryDepositResponse.decode(
+        await q(f, `${g}/Deposit`, gq.QueryDepositRequest.encode({ proposalId: proposalId(id), depositor }).finish()),
+      );
+      print(f, depositToJson(res.deposit!));
+    });
+  qg.command("tally <proposal-id>")
+    .description("the tally so far (voting period) or the final one")
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      const t = gq.QueryTallyResultResponse.decode(
+        await q(f, `${g}/TallyResult`, gq.QueryTallyResultRequest.encode({ proposalId: proposalId(id) }).finish()),
+      ).tally!;
+      print(f, {
+        yes_count: t.yesCount,
+        abstain_count: t.abstainCount,
+        no_count: t.noCount,
+        no_with_veto_count: t.noWithVetoCount,
+      });
+    });
+  qg.command("params")
+    .description("gov params")
+    .action(async (_o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      const res = gq.QueryParamsResponse.decode(
+        await q(f, `${g}/Params`, gq.QueryParamsRequest.encode({ paramsType: "" }).finish()),
+      );
+      print(f, { params: paramsToJson(paramsFromProto(res.params!)) });
+    });
+  qg.command("constitution")
+    .description("the chain's constitution")
+    .action(async (_o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      const res = gq.QueryConstitutionResponse.decode(await q(f, `${g}/Constitution`, new Uint8Array()));
+      print(f, { constitution: res.constitution }, res.constitution === "" ? "(none)" : res.constitution);
+    });
+  qg.command("authority")
+    .description("the gov module account: the authority of every MsgUpdateParams")
+    .action((_o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      print(f, { address: govAddress() }, govAddress());
+    });
 }

@@ -17,39 +17,79 @@ import { sealToCandidates } from "../../sdk/sealing.js";
 
 const base = "/tcompute.jobs.v1.Query";
 const collect = (v: string, prev: string[]) => [...prev, v];
-const page = (limit: string, key: string) => ({ key: key === "" ? new Uint8Array() : Buffer.from(key, "base64"), offset: "0", limit, countTotal: true });
+const page = (limit: string, key: string) => ({
+  key: key === "" ? new Uint8Array() : Buffer.from(key, "base64"),
+  offset: "0",
+  limit,
+  countTotal: true,
+});
 
 /** A model given by hash or by registered name → its hash. */
 async function resolveModel(f: GlobalFlags, id: string): Promise<string> {
   if (/^[0-9a-fA-F]{64}$/.test(id)) return id.toLowerCase();
   try {
-    return registryCodecs.queryModelResponse.decode(await chainQuery(f, "/tcompute.registry.v1.Query/ModelByName", registryCodecs.queryModelByNameRequest.encode({ name: id }))).model!.hash;
+    return registryCodecs.queryModelResponse.decode(
+      await chainQuery(
+        f,
+        "/tcompute.registry.v1.Query/ModelByName",
+        registryCodecs.queryModelByNameRequest.encode({ name: id }),
+      ),
+    ).model!.hash;
   } catch (e) {
-    throw cliErrors.usage.wrap(`--model ${JSON.stringify(id)}: ${(e as Error).message}; list models with: tcd q registry models`);
+    throw cliErrors.usage.wrap(
+      `--model ${JSON.stringify(id)}: ${(e as Error).message}; list models with: tcd q registry models`,
+    );
   }
 }
 
 /** Without --max-price: the k-th lowest ask among active providers of the model (so k can be matched). */
 async function defaultPrice(f: GlobalFlags, model: string, k: number): Promise<string> {
-  const res = registryCodecs.queryProvidersResponse.decode(await chainQuery(f, "/tcompute.registry.v1.Query/Providers", registryCodecs.queryProvidersRequest.encode({ model, status: ProviderStatus.active, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false } })));
-  const asks = res.providers.map((p) => parseCoins(p.pricePerUnit)[0]!).sort((a, b) => (a.amount < b.amount ? -1 : a.amount > b.amount ? 1 : 0));
-  if (asks.length < k) throw cliErrors.usage.wrap(`only ${asks.length} active provider(s) serve this model; lower --k or wait for providers (tcd q registry providers --model ${model})`);
+  const res = registryCodecs.queryProvidersResponse.decode(
+    await chainQuery(
+      f,
+      "/tcompute.registry.v1.Query/Providers",
+      registryCodecs.queryProvidersRequest.encode({
+        model,
+        status: ProviderStatus.active,
+        pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false },
+      }),
+    ),
+  );
+  const asks = res.providers
+    .map((p) => parseCoins(p.pricePerUnit)[0]!)
+    .sort((a, b) => (a.amount < b.amount ? -1 : a.amount > b.amount ? 1 : 0));
+  if (asks.length < k)
+    throw cliErrors.usage.wrap(
+      `only ${asks.length} active provider(s) serve this model; lower --k or wait for providers (tcd q registry providers --model ${model})`,
+    );
   return `${asks[k - 1]!.amount}${asks[k - 1]!.denom}`;
 }
 
 function parseGpuReq(s: string): GpuRequirement {
   const m = /^([^:]{0,64}):([^:]{0,64}):([0-9]{0,9}):([0-9]{0,4})$/.exec(s);
-  if (m === null) throw cliErrors.usage.wrap(`--gpu ${JSON.stringify(s)}: use vendor:model:minMiB:minCount, empty parts match anything, e.g. nvidia::24000:1`);
+  if (m === null)
+    throw cliErrors.usage.wrap(
+      `--gpu ${JSON.stringify(s)}: use vendor:model:minMiB:minCount, empty parts match anything, e.g. nvidia::24000:1`,
+    );
   return { vendor: m[1]!, model: m[2]!, minMemoryMib: Number(m[3] || "0"), minCount: Number(m[4] || "0") };
 }
 
 export async function getJob(f: GlobalFlags, id: string): Promise<Job> {
-  return jobsCodecs.queryJobResponse.decode(await chainQuery(f, `${base}/Job`, jobsCodecs.queryJobRequest.encode({ id }))).job!;
+  return jobsCodecs.queryJobResponse.decode(
+    await chainQuery(f, `${base}/Job`, jobsCodecs.queryJobRequest.encode({ id })),
+  ).job!;
 }
 
 function describeJob(j: Job): string {
-  const lines = [`job ${j.id}: ${jobStateNames[j.state]}${j.batchId !== j.id ? ` (shard ${j.shardIndex + 1}/${j.shardCount} of batch ${j.batchId})` : ""}`, `model ${j.model}`, `escrow ${j.escrow}, paid ${j.paid}, refunded ${j.refunded}${j.compensated !== "0" ? `, compensated ${j.compensated}` : ""}`];
-  for (const a of j.assignments) lines.push(`  ${a.provider} on ${a.gpu || "?"}: ${["pending", "accepted", "rejected", "no-show", "fraud"][a.outcome]}${a.paid !== "0" ? `, paid ${a.paid}` : ""}${a.slashed !== "0" ? `, slashed ${a.slashed}` : ""}${a.outputUri !== "" ? `, output ${a.outputUri}` : ""}`);
+  const lines = [
+    `job ${j.id}: ${jobStateNames[j.state]}${j.batchId !== j.id ? ` (shard ${j.shardIndex + 1}/${j.shardCount} of batch ${j.batchId})` : ""}`,
+    `model ${j.model}`,
+    `escrow ${j.escrow}, paid ${j.paid}, refunded ${j.refunded}${j.compensated !== "0" ? `, compensated ${j.compensated}` : ""}`,
+  ];
+  for (const a of j.assignments)
+    lines.push(
+      `  ${a.provider} on ${a.gpu || "?"}: ${["pending", "accepted", "rejected", "no-show", "fraud"][a.outcome]}${a.paid !== "0" ? `, paid ${a.paid}` : ""}${a.slashed !== "0" ? `, slashed ${a.slashed}` : ""}${a.outputUri !== "" ? `, output ${a.outputUri}` : ""}`,
+    );
   for (const h of j.history) lines.push(`  @${h.height} ${jobStateNames[h.state]}: ${h.note}`);
   return lines.join("\n");
 }
@@ -57,9 +97,18 @@ function describeJob(j: Job): string {
 /** Follows a job until it is final (TcomputeClient.waitForJob), printing each transition. */
 async function followJob(f: GlobalFlags, id: string, timeoutMs: number, onStep: (line: string) => void): Promise<Job> {
   try {
-    return await withClient(f, (c) => c.waitForJob(id, { timeoutMs, anyFinal: true, onTransition: (state, note, height) => onStep(`job ${id} @${height}: ${jobStateNames[state]} (${note})`) }));
+    return await withClient(f, (c) =>
+      c.waitForJob(id, {
+        timeoutMs,
+        anyFinal: true,
+        onTransition: (state, note, height) => onStep(`job ${id} @${height}: ${jobStateNames[state]} (${note})`),
+      }),
+    );
   } catch (e) {
-    if (e instanceof JobWaitTimeout) throw queryErrors.failed.wrap(`job ${id} is still ${jobStateNames[e.job.state]}; follow it with: tcd q jobs get ${id}`);
+    if (e instanceof JobWaitTimeout)
+      throw queryErrors.failed.wrap(
+        `job ${id} is still ${jobStateNames[e.job.state]}; follow it with: tcd q jobs get ${id}`,
+      );
     throw e;
   }
 }
@@ -68,10 +117,17 @@ async function followJob(f: GlobalFlags, id: string, timeoutMs: number, onStep: 
 async function saveOutput(f: GlobalFlags, from: string, j: Job, file: string): Promise<string> {
   const wallet = await (await keyring(f, true)).wallet(from);
   const key = await rawKeyFromMnemonic(wallet.mnemonic);
-  if (key.address !== j.requester) throw cliErrors.usage.wrap(`only the requester (${j.requester}) can fetch job ${j.id}'s output`);
+  if (key.address !== j.requester)
+    throw cliErrors.usage.wrap(`only the requester (${j.requester}) can fetch job ${j.id}'s output`);
   let out: Awaited<ReturnType<typeof fetchAcceptedOutput>>;
   try {
-    const model = registryCodecs.queryModelResponse.decode(await chainQuery(f, "/tcompute.registry.v1.Query/Model", registryCodecs.queryModelRequest.encode({ hash: j.model }))).model!;
+    const model = registryCodecs.queryModelResponse.decode(
+      await chainQuery(
+        f,
+        "/tcompute.registry.v1.Query/Model",
+        registryCodecs.queryModelRequest.encode({ hash: j.model }),
+      ),
+    ).model!;
     // Checked against the worker's committed digest and sketch; a wrong output is refused and
     // the next accepted worker tried.
     out = await fetchAcceptedOutput(key, j, model.rule ?? { sketchSize: 16, tolerance: 0, topK: 0 });
@@ -79,7 +135,15 @@ async function saveOutput(f: GlobalFlags, from: string, j: Job, file: string): P
     throw queryErrors.failed.wrap(`no worker served job ${j.id}'s output: ${(e as Error).message}`);
   }
   writeFileSync(file, out.bytes);
-  return out.outputs.map((o, i) => `input ${i}: ` + Object.entries(o).map(([n, t]) => `${n} ${t.dtype}[${t.shape.join("×")}]`).join(", ")).join("\n");
+  return out.outputs
+    .map(
+      (o, i) =>
+        `input ${i}: ` +
+        Object.entries(o)
+          .map(([n, t]) => `${n} ${t.dtype}[${t.shape.join("×")}]`)
+          .join(", "),
+    )
+    .join("\n");
 }
 
 interface SubmitFlags extends TxOptions {
@@ -105,7 +169,10 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     t
       .command("submit <from-key>")
       .description("submit an inference job; the whole maximum payment goes into escrow at once")
-      .requiredOption("--model <sha256|owner/name|name>", "the registered model (a bare name only when one owner registered it)")
+      .requiredOption(
+        "--model <sha256|owner/name|name>",
+        "the registered model (a bare name only when one owner registered it)",
+      )
       .option("--input <file>", "an input file (a tensor bundle); repeat for a batch", collect, [])
       .option("--input-uri <uri>", "or: where workers fetch the input")
       .option("--input-sha256 <hex>", "with --input-uri: the sha256 of the input bytes")
@@ -115,7 +182,11 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       .option("--deadline <blocks>", "give up if not matched within this many blocks", "100")
       .option("--min-reputation <score>", "reputation floor between 0 and 1", "0")
       .option("--gpu <vendor:model:minMiB:minCount>", "a GPU the workers must have")
-      .option("--sealed", "seal the one --input file to the candidate providers' X25519 keys; only its sha256 goes on chain", false)
+      .option(
+        "--sealed",
+        "seal the one --input file to the candidate providers' X25519 keys; only its sha256 goes on chain",
+        false,
+      )
       .option("--wait", "follow the job until it settles and print the result and cost", false)
       .option("--timeout <seconds>", "with --wait: how long to follow", "300")
       .option("--output-file <file>", "with --wait: write the result (a ResultPayload of tensor bundles) here"),
@@ -129,11 +200,19 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       }
     });
     if (o.inputUri !== undefined) {
-      if (o.inputSha256 === undefined || !/^[0-9a-fA-F]{64}$/.test(o.inputSha256)) throw cliErrors.usage.wrap("--input-uri needs --input-sha256 <64 hex characters>");
-      if (o.inputSize !== undefined && !/^[0-9]{1,13}$/.test(o.inputSize)) throw cliErrors.usage.wrap("--input-size is a byte count");
-      inputs.push({ inline: new Uint8Array(), uri: o.inputUri, sha256: o.inputSha256.toLowerCase(), size: o.inputSize ?? "0" });
+      if (o.inputSha256 === undefined || !/^[0-9a-fA-F]{64}$/.test(o.inputSha256))
+        throw cliErrors.usage.wrap("--input-uri needs --input-sha256 <64 hex characters>");
+      if (o.inputSize !== undefined && !/^[0-9]{1,13}$/.test(o.inputSize))
+        throw cliErrors.usage.wrap("--input-size is a byte count");
+      inputs.push({
+        inline: new Uint8Array(),
+        uri: o.inputUri,
+        sha256: o.inputSha256.toLowerCase(),
+        size: o.inputSize ?? "0",
+      });
     }
-    if (inputs.length === 0) throw cliErrors.usage.wrap("give --input <file> (repeat for a batch) or --input-uri with --input-sha256");
+    if (inputs.length === 0)
+      throw cliErrors.usage.wrap("give --input <file> (repeat for a batch) or --input-uri with --input-sha256");
     if (!/^[1-9][0-9]?$/.test(o.k)) throw cliErrors.usage.wrap("--k is a small positive number");
     const rep = Number(o.minReputation);
     if (!(rep >= 0 && rep <= 1)) throw cliErrors.usage.wrap("--min-reputation is between 0 and 1");
@@ -142,8 +221,19 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     const requester = (await keyring(f, false)).show(from).address;
     let sealed: Array<{ provider: string; ciphertext: Uint8Array }> = [];
     if (o.sealed) {
-      if (inputs.length !== 1 || inputs[0]!.inline.length === 0) throw cliErrors.usage.wrap("--sealed takes exactly one --input file (not a batch, not --input-uri)");
-      const providers = registryCodecs.queryProvidersResponse.decode(await chainQuery(f, "/tcompute.registry.v1.Query/Providers", registryCodecs.queryProvidersRequest.encode({ model, status: ProviderStatus.active, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false } }))).providers;
+      if (inputs.length !== 1 || inputs[0]!.inline.length === 0)
+        throw cliErrors.usage.wrap("--sealed takes exactly one --input file (not a batch, not --input-uri)");
+      const providers = registryCodecs.queryProvidersResponse.decode(
+        await chainQuery(
+          f,
+          "/tcompute.registry.v1.Query/Providers",
+          registryCodecs.queryProvidersRequest.encode({
+            model,
+            status: ProviderStatus.active,
+            pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false },
+          }),
+        ),
+      ).providers;
       let s: ReturnType<typeof sealToCandidates>;
       try {
         s = sealToCandidates(inputs[0]!.inline, { model, k: Number(o.k), maxPricePerUnit, providers });
@@ -153,11 +243,25 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       inputs.splice(0, 1, s.input);
       sealed = s.sealed;
     }
-    const value = { requester, model, inputs, sealed, k: Number(o.k), maxPricePerUnit, deadlineBlocks: o.deadline, minReputation: Math.round(rep * 1_000_000), gpu: o.gpu === undefined ? null : parseGpuReq(o.gpu) };
+    const value = {
+      requester,
+      model,
+      inputs,
+      sealed,
+      k: Number(o.k),
+      maxPricePerUnit,
+      deadlineBlocks: o.deadline,
+      minReputation: Math.round(rep * 1_000_000),
+      gpu: o.gpu === undefined ? null : parseGpuReq(o.gpu),
+    };
     const res = await sendTx(f, from, [{ typeUrl: jobsCodecs.msgSubmitJob.typeUrl, value }], o, true);
     const ids = jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids;
     if (!o.wait) {
-      print(f, { txhash: res.transactionHash, height: res.height, job_ids: ids }, `txhash: ${res.transactionHash}\njob id(s): ${ids.join(", ")}\nfollow with: tcd q jobs get ${ids[0]}`);
+      print(
+        f,
+        { txhash: res.transactionHash, height: res.height, job_ids: ids },
+        `txhash: ${res.transactionHash}\njob id(s): ${ids.join(", ")}\nfollow with: tcd q jobs get ${ids[0]}`,
+      );
       return;
     }
     const step = (line: string) => {
@@ -171,9 +275,16 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     print(
       f,
       { job_ids: ids, jobs },
-      jobs.map(describeJob).join("\n\n") + `\n\ncost: ${paid}${denom} paid to workers (plus the tx fee); refunded ${jobs.reduce((s, j) => s + BigInt(j.refunded), 0n)}${denom}`,
+      jobs.map(describeJob).join("\n\n") +
+        `\n\ncost: ${paid}${denom} paid to workers (plus the tx fee); refunded ${jobs.reduce((s, j) => s + BigInt(j.refunded), 0n)}${denom}`,
     );
-    if (jobs.some((j) => j.state !== JobState.settled)) throw queryErrors.failed.wrap(`job(s) ${jobs.filter((j) => j.state !== JobState.settled).map((j) => j.id).join(", ")} did not settle`);
+    if (jobs.some((j) => j.state !== JobState.settled))
+      throw queryErrors.failed.wrap(
+        `job(s) ${jobs
+          .filter((j) => j.state !== JobState.settled)
+          .map((j) => j.id)
+          .join(", ")} did not settle`,
+      );
     if (o.outputFile !== undefined) {
       for (const [i, j] of jobs.entries()) {
         const file = jobs.length === 1 ? o.outputFile : `${o.outputFile}.${i}`;
@@ -181,10 +292,22 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       }
     }
   });
-  txFlags(t.command("cancel <from-key> <job-id>").description("cancel a job not yet assigned (full refund)")).action(async (from: string, id: string, o: TxOptions, cmd: Command) => {
-    const f = flags(cmd);
-    await sendTx(f, from, [{ typeUrl: jobsCodecs.msgCancelJob.typeUrl, value: { requester: (await keyring(f, false)).show(from).address, id } }], o);
-  });
+  txFlags(t.command("cancel <from-key> <job-id>").description("cancel a job not yet assigned (full refund)")).action(
+    async (from: string, id: string, o: TxOptions, cmd: Command) => {
+      const f = flags(cmd);
+      await sendTx(
+        f,
+        from,
+        [
+          {
+            typeUrl: jobsCodecs.msgCancelJob.typeUrl,
+            value: { requester: (await keyring(f, false)).show(from).address, id },
+          },
+        ],
+        o,
+      );
+    },
+  );
 
   // What workers send; here for operators who run their own worker or need to act by hand.
   const sketchArg = (json: string) => {
@@ -192,16 +315,37 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       const o = JSON.parse(json) as { components: Array<string | number>; topK?: number[]; length: string | number };
       return { components: o.components.map(String), topK: o.topK ?? [], length: String(o.length) };
     } catch (e) {
-      throw cliErrors.usage.wrap(`--sketch must be JSON like {"components":["12","-3",...],"topK":[],"length":"64"}: ${(e as Error).message}`);
+      throw cliErrors.usage.wrap(
+        `--sketch must be JSON like {"components":["12","-3",...],"topK":[],"length":"64"}: ${(e as Error).message}`,
+      );
     }
   };
   const hexArg = (name: string, v: string, bytes: number) => {
-    if (!new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(v)) throw cliErrors.usage.wrap(`${name} must be ${bytes} bytes of hex`);
+    if (!new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(v))
+      throw cliErrors.usage.wrap(`${name} must be ${bytes} bytes of hex`);
     return new Uint8Array(Buffer.from(v, "hex"));
   };
-  txFlags(t.command("commit <from-key> <job-id> <commitment-hex>").description("commit to a result (sha256 of job id, provider, salt, digest, sketch: docs/jobs.md)")).action(async (from: string, id: string, commitment: string, o: TxOptions, cmd: Command) => {
+  txFlags(
+    t
+      .command("commit <from-key> <job-id> <commitment-hex>")
+      .description("commit to a result (sha256 of job id, provider, salt, digest, sketch: docs/jobs.md)"),
+  ).action(async (from: string, id: string, commitment: string, o: TxOptions, cmd: Command) => {
     const f = flags(cmd);
-    await sendTx(f, from, [{ typeUrl: jobsCodecs.msgCommitResult.typeUrl, value: { provider: (await keyring(f, false)).show(from).address, jobId: id, commitment: hexArg("commitment", commitment, 32) } }], o);
+    await sendTx(
+      f,
+      from,
+      [
+        {
+          typeUrl: jobsCodecs.msgCommitResult.typeUrl,
+          value: {
+            provider: (await keyring(f, false)).show(from).address,
+            jobId: id,
+            commitment: hexArg("commitment", commitment, 32),
+          },
+        },
+      ],
+      o,
+    );
   });
   txFlags(
     t
@@ -211,10 +355,34 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       .requiredOption("--digest <hex>", "sha256 of the result payload")
       .requiredOption("--sketch <json>", "the result's sketch")
       .option("--output-uri <uri>", "where the requester fetches the output", ""),
-  ).action(async (from: string, id: string, o: TxOptions & { salt: string; digest: string; sketch: string; outputUri: string }, cmd: Command) => {
-    const f = flags(cmd);
-    await sendTx(f, from, [{ typeUrl: jobsCodecs.msgRevealResult.typeUrl, value: { provider: (await keyring(f, false)).show(from).address, jobId: id, salt: hexArg("--salt", o.salt, 32), digest: hexArg("--digest", o.digest, 32), sketch: sketchArg(o.sketch), outputUri: o.outputUri } }], o);
-  });
+  ).action(
+    async (
+      from: string,
+      id: string,
+      o: TxOptions & { salt: string; digest: string; sketch: string; outputUri: string },
+      cmd: Command,
+    ) => {
+      const f = flags(cmd);
+      await sendTx(
+        f,
+        from,
+        [
+          {
+            typeUrl: jobsCodecs.msgRevealResult.typeUrl,
+            value: {
+              provider: (await keyring(f, false)).show(from).address,
+              jobId: id,
+              salt: hexArg("--salt", o.salt, 32),
+              digest: hexArg("--digest", o.digest, 32),
+              sketch: sketchArg(o.sketch),
+              outputUri: o.outputUri,
+            },
+          },
+        ],
+        o,
+      );
+    },
+  );
   txFlags(
     t
       .command("audit-verdict <from-key> <job-id>")
@@ -222,18 +390,45 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       .option("--sketch <json>", "the validator's own sketch of the output")
       .option("--digest <hex>", "sha256 of its result payload")
       .option("--unable", "the validator cannot run this job", false),
-  ).action(async (from: string, id: string, o: TxOptions & { sketch?: string; digest?: string; unable: boolean }, cmd: Command) => {
-    const f = flags(cmd);
-    if (!o.unable && (o.sketch === undefined || o.digest === undefined)) throw cliErrors.usage.wrap("give --sketch and --digest, or --unable");
-    const account = (await keyring(f, false)).show(from).address;
-    const validator = encodeAddress(decodeAddress(account), bech32Prefix.validator);
-    await sendTx(f, from, [{ typeUrl: jobsCodecs.msgAuditVerdict.typeUrl, value: { validator, jobId: id, sketch: o.unable ? null : sketchArg(o.sketch!), digest: o.unable ? new Uint8Array() : hexArg("--digest", o.digest!, 32), unable: o.unable } }], o);
-  });
+  ).action(
+    async (
+      from: string,
+      id: string,
+      o: TxOptions & { sketch?: string; digest?: string; unable: boolean },
+      cmd: Command,
+    ) => {
+      const f = flags(cmd);
+      if (!o.unable && (o.sketch === undefined || o.digest === undefined))
+        throw cliErrors.usage.wrap("give --sketch and --digest, or --unable");
+      const account = (await keyring(f, false)).show(from).address;
+      const validator = encodeAddress(decodeAddress(account), bech32Prefix.validator);
+      await sendTx(
+        f,
+        from,
+        [
+          {
+            typeUrl: jobsCodecs.msgAuditVerdict.typeUrl,
+            value: {
+              validator,
+              jobId: id,
+              sketch: o.unable ? null : sketchArg(o.sketch!),
+              digest: o.unable ? new Uint8Array() : hexArg("--digest", o.digest!, 32),
+              unable: o.unable,
+            },
+          },
+        ],
+        o,
+      );
+    },
+  );
 
   const qj = qry.command("jobs").description("inference jobs");
   qj.command("get <id>")
     .description("a job with its assignments and history (or its receipt once pruned)")
-    .option("--output-file <file>", "fetch the job's result from its worker into this file (needs --from, the requester's key)")
+    .option(
+      "--output-file <file>",
+      "fetch the job's result from its worker into this file (needs --from, the requester's key)",
+    )
     .option("--from <key>", "the requester's key, to sign the output request")
     .action(async (id: string, o: { outputFile?: string; from?: string }, cmd: Command) => {
       const f = flags(cmd);
@@ -248,7 +443,12 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
         print(f, j, describeJob(j));
       } catch (e) {
         if (!/code 20\)/.test((e as Error).message)) throw e;
-        print(f, jobsCodecs.queryReceiptResponse.decode(await chainQuery(f, `${base}/Receipt`, jobsCodecs.queryReceiptRequest.encode({ id }))));
+        print(
+          f,
+          jobsCodecs.queryReceiptResponse.decode(
+            await chainQuery(f, `${base}/Receipt`, jobsCodecs.queryReceiptRequest.encode({ id })),
+          ),
+        );
       }
     });
   qj.command("list")
@@ -258,56 +458,142 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     .option("--state <state>", "pending, assigned, revealing, auditing, settled, failed, expired or cancelled")
     .option("--limit <n>", "jobs per page", "100")
     .option("--page-key <base64>", "next_key of the previous page", "")
-    .action(async (o: { requester?: string; provider?: string; state?: string; limit: string; pageKey: string }, cmd: Command) => {
+    .action(
+      async (
+        o: { requester?: string; provider?: string; state?: string; limit: string; pageKey: string },
+        cmd: Command,
+      ) => {
+        const f = flags(cmd);
+        const given = [o.requester, o.provider, o.state].filter((x) => x !== undefined).length;
+        if (given !== 1) throw cliErrors.usage.wrap("give exactly one of --requester, --provider or --state");
+        const p = page(o.limit, o.pageKey);
+        let bytes: Uint8Array;
+        if (o.requester !== undefined)
+          bytes = await chainQuery(
+            f,
+            `${base}/JobsByRequester`,
+            jobsCodecs.queryJobsByRequesterRequest.encode({ requester: o.requester, pagination: p }),
+          );
+        else if (o.provider !== undefined)
+          bytes = await chainQuery(
+            f,
+            `${base}/JobsByProvider`,
+            jobsCodecs.queryJobsByProviderRequest.encode({ provider: o.provider, pagination: p }),
+          );
+        else {
+          const state = Object.entries(jobStateNames).find(([, n]) => n === o.state)?.[0];
+          if (state === undefined || state === "0")
+            throw cliErrors.usage.wrap(
+              "--state is pending, assigned, revealing, auditing, settled, failed, expired or cancelled",
+            );
+          bytes = await chainQuery(
+            f,
+            `${base}/JobsByState`,
+            jobsCodecs.queryJobsByStateRequest.encode({ state: Number(state) as JobState, pagination: p }),
+          );
+        }
+        const res = jobsCodecs.queryJobsResponse.decode(bytes);
+        const next =
+          res.pagination === null || res.pagination.nextKey.length === 0
+            ? ""
+            : Buffer.from(res.pagination.nextKey).toString("base64");
+        print(
+          f,
+          res,
+          res.jobs
+            .map((j) => `${j.id}\t${jobStateNames[j.state]}\t${j.model.slice(0, 12)}…\tk=${j.k}\tpaid ${j.paid}`)
+            .join("\n") + (next !== "" ? `\nmore: --page-key ${next}` : "") || "no jobs",
+        );
+      },
+    );
+  qj.command("params")
+    .description("jobs params")
+    .action(async (_o: unknown, cmd: Command) => {
       const f = flags(cmd);
-      const given = [o.requester, o.provider, o.state].filter((x) => x !== undefined).length;
-      if (given !== 1) throw cliErrors.usage.wrap("give exactly one of --requester, --provider or --state");
-      const p = page(o.limit, o.pageKey);
-      let bytes: Uint8Array;
-      if (o.requester !== undefined) bytes = await chainQuery(f, `${base}/JobsByRequester`, jobsCodecs.queryJobsByRequesterRequest.encode({ requester: o.requester, pagination: p }));
-      else if (o.provider !== undefined) bytes = await chainQuery(f, `${base}/JobsByProvider`, jobsCodecs.queryJobsByProviderRequest.encode({ provider: o.provider, pagination: p }));
-      else {
-        const state = Object.entries(jobStateNames).find(([, n]) => n === o.state)?.[0];
-        if (state === undefined || state === "0") throw cliErrors.usage.wrap("--state is pending, assigned, revealing, auditing, settled, failed, expired or cancelled");
-        bytes = await chainQuery(f, `${base}/JobsByState`, jobsCodecs.queryJobsByStateRequest.encode({ state: Number(state) as JobState, pagination: p }));
-      }
-      const res = jobsCodecs.queryJobsResponse.decode(bytes);
-      const next = res.pagination === null || res.pagination.nextKey.length === 0 ? "" : Buffer.from(res.pagination.nextKey).toString("base64");
-      print(f, res, res.jobs.map((j) => `${j.id}\t${jobStateNames[j.state]}\t${j.model.slice(0, 12)}…\tk=${j.k}\tpaid ${j.paid}`).join("\n") + (next !== "" ? `\nmore: --page-key ${next}` : "") || "no jobs");
+      print(f, jobsCodecs.queryParamsResponse.decode(await chainQuery(f, `${base}/Params`, new Uint8Array())));
     });
-  qj.command("params").description("jobs params").action(async (_o: unknown, cmd: Command) => {
-    const f = flags(cmd);
-    print(f, jobsCodecs.queryParamsResponse.decode(await chainQuery(f, `${base}/Params`, new Uint8Array())));
-  });
-  qj.command("escrow").description("total held in escrow for open jobs").action(async (_o: unknown, cmd: Command) => {
-    const f = flags(cmd);
-    const r = jobsCodecs.queryEscrowResponse.decode(await chainQuery(f, `${base}/Escrow`, new Uint8Array()));
-    print(f, r, r.total);
-  });
-  qj.command("requester-record <address>").description("a requester's jobs that ended unusable (bad inputs) and the fees paid for them").action(async (address: string, _o: unknown, cmd: Command) => {
-    const f = flags(cmd);
-    print(f, jobsCodecs.queryRequesterRecordResponse.decode(await chainQuery(f, `${base}/RequesterRecord`, jobsCodecs.queryRequesterRecordRequest.encode({ requester: address }))));
-  });
-  qj.command("audit-stats <valoper>").description("verdicts a validator gave, against audits opened").action(async (valoper: string, _o: unknown, cmd: Command) => {
-    const f = flags(cmd);
-    print(f, jobsCodecs.queryAuditStatsResponse.decode(await chainQuery(f, `${base}/AuditStats`, jobsCodecs.queryAuditStatsRequest.encode({ validator: valoper }))));
-  });
+  qj.command("escrow")
+    .description("total held in escrow for open jobs")
+    .action(async (_o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      const r = jobsCodecs.queryEscrowResponse.decode(await chainQuery(f, `${base}/Escrow`, new Uint8Array()));
+      print(f, r, r.total);
+    });
+  qj.command("requester-record <address>")
+    .description("a requester's jobs that ended unusable (bad inputs) and the fees paid for them")
+    .action(async (address: string, _o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      print(
+        f,
+        jobsCodecs.queryRequesterRecordResponse.decode(
+          await chainQuery(
+            f,
+            `${base}/RequesterRecord`,
+            jobsCodecs.queryRequesterRecordRequest.encode({ requester: address }),
+          ),
+        ),
+      );
+    });
+  qj.command("audit-stats <valoper>")
+    .description("verdicts a validator gave, against audits opened")
+    .action(async (valoper: string, _o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      print(
+        f,
+        jobsCodecs.queryAuditStatsResponse.decode(
+          await chainQuery(f, `${base}/AuditStats`, jobsCodecs.queryAuditStatsRequest.encode({ validator: valoper })),
+        ),
+      );
+    });
 
   const qr = qry.command("reputation").description("provider reputation (1.0 = 1000000)");
-  qr.command("get <provider>").description("a provider's score and record").action(async (provider: string, _o: unknown, cmd: Command) => {
-    const f = flags(cmd);
-    print(f, reputationCodecs.queryReputationResponse.decode(await chainQuery(f, "/tcompute.reputation.v1.Query/Reputation", reputationCodecs.queryReputationRequest.encode({ provider }))));
-  });
+  qr.command("get <provider>")
+    .description("a provider's score and record")
+    .action(async (provider: string, _o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      print(
+        f,
+        reputationCodecs.queryReputationResponse.decode(
+          await chainQuery(
+            f,
+            "/tcompute.reputation.v1.Query/Reputation",
+            reputationCodecs.queryReputationRequest.encode({ provider }),
+          ),
+        ),
+      );
+    });
   qr.command("ranked")
     .description("providers, best first")
     .option("--limit <n>", "how many", "100")
     .action(async (o: { limit: string }, cmd: Command) => {
       const f = flags(cmd);
-      const r = reputationCodecs.queryRankedResponse.decode(await chainQuery(f, "/tcompute.reputation.v1.Query/Ranked", reputationCodecs.queryRankedRequest.encode({ limit: Number(o.limit) })));
-      print(f, r, r.records.map((x) => `${x.provider}\t${(x.score / 1e6).toFixed(6)}\tagreed ${x.agreed}, disagreed ${x.disagreed}, no-shows ${x.noShows}`).join("\n") || "no providers yet");
+      const r = reputationCodecs.queryRankedResponse.decode(
+        await chainQuery(
+          f,
+          "/tcompute.reputation.v1.Query/Ranked",
+          reputationCodecs.queryRankedRequest.encode({ limit: Number(o.limit) }),
+        ),
+      );
+      print(
+        f,
+        r,
+        r.records
+          .map(
+            (x) =>
+              `${x.provider}\t${(x.score / 1e6).toFixed(6)}\tagreed ${x.agreed}, disagreed ${x.disagreed}, no-shows ${x.noShows}`,
+          )
+          .join("\n") || "no providers yet",
+      );
     });
-  qr.command("params").description("reputation params").action(async (_o: unknown, cmd: Command) => {
-    const f = flags(cmd);
-    print(f, reputationCodecs.queryParamsResponse.decode(await chainQuery(f, "/tcompute.reputation.v1.Query/Params", new Uint8Array())));
-  });
+  qr.command("params")
+    .description("reputation params")
+    .action(async (_o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      print(
+        f,
+        reputationCodecs.queryParamsResponse.decode(
+          await chainQuery(f, "/tcompute.reputation.v1.Query/Params", new Uint8Array()),
+        ),
+      );
+    });
 }

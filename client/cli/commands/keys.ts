@@ -22,8 +22,11 @@ export function registerKeysCommands(program: Command): void {
       const f = flags(cmd);
       const kr = await keyring(f, true);
       const { info, mnemonic } = await kr.add(name, o.recover ? await readMnemonic() : undefined);
-      const text = `- name: ${info.name}\n  address: ${info.address}\n  pubkey: ${info.pubkey}` +
-        (o.recover ? "" : `\n\n**Write this mnemonic phrase down and keep it safe. It is the only way to recover your account.**\n\n${mnemonic}`);
+      const text =
+        `- name: ${info.name}\n  address: ${info.address}\n  pubkey: ${info.pubkey}` +
+        (o.recover
+          ? ""
+          : `\n\n**Write this mnemonic phrase down and keep it safe. It is the only way to recover your account.**\n\n${mnemonic}`);
       print(f, o.recover ? info : { ...info, mnemonic }, text);
     });
 
@@ -43,7 +46,11 @@ export function registerKeysCommands(program: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       const f = flags(cmd);
       const list = (await keyring(f, false)).list();
-      print(f, list, list.length === 0 ? "no keys" : list.map((k) => `- name: ${k.name}\n  address: ${k.address}`).join("\n"));
+      print(
+        f,
+        list,
+        list.length === 0 ? "no keys" : list.map((k) => `- name: ${k.name}\n  address: ${k.address}`).join("\n"),
+      );
     });
 
   keys
@@ -53,7 +60,11 @@ export function registerKeysCommands(program: Command): void {
     .action(async (name: string, o: { address: boolean }, cmd: Command) => {
       const f = flags(cmd);
       const info = (await keyring(f, false)).show(name);
-      print(f, info, o.address ? info.address : `- name: ${info.name}\n  address: ${info.address}\n  pubkey: ${info.pubkey}`);
+      print(
+        f,
+        info,
+        o.address ? info.address : `- name: ${info.name}\n  address: ${info.address}\n  pubkey: ${info.pubkey}`,
+      );
     });
 
   keys

@@ -38,7 +38,11 @@ export function registerWorkerCommands(program: Command): void {
     .description("follow the chain, run assigned jobs, commit and reveal, serve outputs to requesters")
     .requiredOption("--from <key>", "the provider's key (or, with --audit, the validator operator's key)")
     .option("--models <dir>", "directory of .onnx files, found by sha256 (else fetched from each model's URI)")
-    .option("--device <cpu|cuda>", "onnxruntime execution provider (cuda needs onnxruntime-node's CUDA binaries: docs/worker.md)", "cpu")
+    .option(
+      "--device <cpu|cuda>",
+      "onnxruntime execution provider (cuda needs onnxruntime-node's CUDA binaries: docs/worker.md)",
+      "cpu",
+    )
     .option("--threads <n>", "onnxruntime intra-op threads (0: its default)", "0")
     .option("--slots <n>", "jobs run at once", "4")
     .option("--port <port>", "outputs and /metrics on 127.0.0.1:<port> (0: any free port)", "0")
@@ -53,8 +57,14 @@ export function registerWorkerCommands(program: Command): void {
     .action(async (o: WorkerFlags, cmd: Command) => {
       const f = flags(cmd);
       if (o.device !== "cpu" && o.device !== "cuda") throw cliErrors.usage.wrap("--device is cpu or cuda");
-      for (const [name, v] of [["--threads", o.threads], ["--slots", o.slots], ["--port", o.port]] as const) if (!/^[0-9]{1,5}$/.test(v)) throw cliErrors.usage.wrap(`${name} must be a whole number`);
-      if (!/^[0-9]{1,12}$/.test(o.maxInputBytes)) throw cliErrors.usage.wrap("--max-input-bytes must be a whole number");
+      for (const [name, v] of [
+        ["--threads", o.threads],
+        ["--slots", o.slots],
+        ["--port", o.port],
+      ] as const)
+        if (!/^[0-9]{1,5}$/.test(v)) throw cliErrors.usage.wrap(`${name} must be a whole number`);
+      if (!/^[0-9]{1,12}$/.test(o.maxInputBytes))
+        throw cliErrors.usage.wrap("--max-input-bytes must be a whole number");
       const kr = await keyring(f, true);
       const address = kr.show(o.from).address;
       const signer = await kr.wallet(o.from);
@@ -63,10 +73,21 @@ export function registerWorkerCommands(program: Command): void {
       const x25519Hex = Buffer.from(x25519.publicKey).toString("hex");
       if (!o.audit) {
         try {
-          const p = registryCodecs.queryProviderResponse.decode(await chainQuery(f, "/tcompute.registry.v1.Query/Provider", registryCodecs.queryProviderRequest.encode({ owner: address }))).provider!;
-          if (Buffer.from(p.x25519Pubkey).toString("hex") !== x25519Hex) process.stderr.write(`warning: the registered X25519 key differs from this worker's (${x25519Hex}); sealed inputs cannot be opened: tcd tx registry update-provider ${o.from} --x25519 ${x25519Hex} ...\n`);
+          const p = registryCodecs.queryProviderResponse.decode(
+            await chainQuery(
+              f,
+              "/tcompute.registry.v1.Query/Provider",
+              registryCodecs.queryProviderRequest.encode({ owner: address }),
+            ),
+          ).provider!;
+          if (Buffer.from(p.x25519Pubkey).toString("hex") !== x25519Hex)
+            process.stderr.write(
+              `warning: the registered X25519 key differs from this worker's (${x25519Hex}); sealed inputs cannot be opened: tcd tx registry update-provider ${o.from} --x25519 ${x25519Hex} ...\n`,
+            );
         } catch {
-          process.stderr.write(`warning: ${address} is not a registered provider yet: tcd tx registry register-provider ${o.from} --x25519 ${x25519Hex} ...\n`);
+          process.stderr.write(
+            `warning: ${address} is not a registered provider yet: tcd tx registry register-provider ${o.from} --x25519 ${x25519Hex} ...\n`,
+          );
         }
       }
       const worker = new Worker({
@@ -90,7 +111,9 @@ export function registerWorkerCommands(program: Command): void {
         log: (l) => process.stdout.write(`${new Date().toISOString()} ${l}\n`),
       });
       await worker.start();
-      process.stdout.write(`worker for ${address}${o.audit ? " (audit mode)" : ""} on ${f.node}; outputs and /metrics at ${worker.url}; x25519 ${x25519Hex}\n`);
+      process.stdout.write(
+        `worker for ${address}${o.audit ? " (audit mode)" : ""} on ${f.node}; outputs and /metrics at ${worker.url}; x25519 ${x25519Hex}\n`,
+      );
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);
@@ -111,32 +134,72 @@ export function registerWorkerCommands(program: Command): void {
       .option("--tolerance <n>", "largest difference per component, in 1e-6 units", "1000")
       .option("--top-k <n>", "for classifiers: top-k classes that must agree", "0")
       .option("--uri <uri>", "where workers fetch the model (default: file:// of <file>)"),
-  ).action(async (file: string, from: string, o: TxOptions & { name: string; computeUnits: string; sketchSize: string; tolerance: string; topK: string; uri?: string }, cmd: Command) => {
-    const f = flags(cmd);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(file);
-    } catch (e) {
-      throw cliErrors.usage.wrap(`${file}: ${(e as Error).message}`);
-    }
-    let sig: ReturnType<typeof signatureOf>;
-    try {
-      sig = signatureOf(bytes);
-    } catch (e) {
-      throw cliErrors.usage.wrap(`${file} is not a readable ONNX model: ${(e as Error).message}`);
-    }
-    const hash = createHash("sha256").update(bytes).digest("hex");
-    const owner = (await keyring(f, false)).show(from).address;
-    const value = { owner, hash, name: o.name, inputs: sig.inputs, outputs: sig.outputs, computeUnits: o.computeUnits, rule: { sketchSize: Number(o.sketchSize), tolerance: Number(o.tolerance), topK: Number(o.topK) }, uri: o.uri ?? pathToFileURL(file).href };
-    await sendTx(f, from, [{ typeUrl: registryCodecs.msgRegisterModel.typeUrl, value }], o);
-    if (f.output !== "json") process.stdout.write(`model ${o.name}: ${hash}\n`);
-  });
+  ).action(
+    async (
+      file: string,
+      from: string,
+      o: TxOptions & {
+        name: string;
+        computeUnits: string;
+        sketchSize: string;
+        tolerance: string;
+        topK: string;
+        uri?: string;
+      },
+      cmd: Command,
+    ) => {
+      const f = flags(cmd);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file);
+      } catch (e) {
+        throw cliErrors.usage.wrap(`${file}: ${(e as Error).message}`);
+      }
+      let sig: ReturnType<typeof signatureOf>;
+      try {
+        sig = signatureOf(bytes);
+      } catch (e) {
+        throw cliErrors.usage.wrap(`${file} is not a readable ONNX model: ${(e as Error).message}`);
+      }
+      const hash = createHash("sha256").update(bytes).digest("hex");
+      const owner = (await keyring(f, false)).show(from).address;
+      const value = {
+        owner,
+        hash,
+        name: o.name,
+        inputs: sig.inputs,
+        outputs: sig.outputs,
+        computeUnits: o.computeUnits,
+        rule: { sketchSize: Number(o.sketchSize), tolerance: Number(o.tolerance), topK: Number(o.topK) },
+        uri: o.uri ?? pathToFileURL(file).href,
+      };
+      await sendTx(f, from, [{ typeUrl: registryCodecs.msgRegisterModel.typeUrl, value }], o);
+      if (f.output !== "json") process.stdout.write(`model ${o.name}: ${hash}\n`);
+    },
+  );
   m.command("list")
     .description("registered models")
     .action(async (_o: unknown, cmd: Command) => {
       const f = flags(cmd);
-      const res = registryCodecs.queryModelsResponse.decode(await chainQuery(f, "/tcompute.registry.v1.Query/Models", registryCodecs.queryModelsRequest.encode({ pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: true } })));
-      print(f, res, res.models.map((x) => `${x.name}\t${x.hash}\t${x.computeUnits} units\ttolerance ${x.rule?.tolerance ?? 0}${x.rule?.topK ? ` top-${x.rule.topK}` : ""}`).join("\n") || "no models registered");
+      const res = registryCodecs.queryModelsResponse.decode(
+        await chainQuery(
+          f,
+          "/tcompute.registry.v1.Query/Models",
+          registryCodecs.queryModelsRequest.encode({
+            pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: true },
+          }),
+        ),
+      );
+      print(
+        f,
+        res,
+        res.models
+          .map(
+            (x) =>
+              `${x.name}\t${x.hash}\t${x.computeUnits} units\ttolerance ${x.rule?.tolerance ?? 0}${x.rule?.topK ? ` top-${x.rule.topK}` : ""}`,
+          )
+          .join("\n") || "no models registered",
+      );
     });
   m.command("sample-input <zoo-model> <file>")
     .description("write a sample input (a tensor bundle) for a model of the zoo")
@@ -157,7 +220,13 @@ export function registerWorkerCommands(program: Command): void {
       const out = Object.values(zoo).map((z) => {
         const bytes = z.bytes();
         writeFileSync(join(dir, `${z.name}.onnx`), bytes);
-        return { name: z.name, sha256: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length, compute_units: z.computeUnits.toString(), rule: z.rule };
+        return {
+          name: z.name,
+          sha256: createHash("sha256").update(bytes).digest("hex"),
+          bytes: bytes.length,
+          compute_units: z.computeUnits.toString(),
+          rule: z.rule,
+        };
       });
       print(f, out, out.map((x) => `${x.name}.onnx\t${x.sha256}\t${x.bytes} bytes`).join("\n"));
     });

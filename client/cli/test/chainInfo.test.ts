@@ -25,24 +25,80 @@ function onlyKeys(o: unknown, allowed: string[], at: string): J {
 }
 
 function checkChainJson(c: J): void {
-  onlyKeys(c, ["$schema", "chain_name", "chain_type", "chain_id", "pre_fork_chain_name", "pretty_name", "website", "status", "network_type", "bech32_prefix", "bech32_config", "daemon_name", "node_home", "key_algos", "slip44", "alternative_slip44s", "fees", "staking", "codebase", "images", "logo_URIs", "description", "peers", "apis", "explorers", "keywords", "extra_codecs"], "chain");
+  onlyKeys(
+    c,
+    [
+      "$schema",
+      "chain_name",
+      "chain_type",
+      "chain_id",
+      "pre_fork_chain_name",
+      "pretty_name",
+      "website",
+      "status",
+      "network_type",
+      "bech32_prefix",
+      "bech32_config",
+      "daemon_name",
+      "node_home",
+      "key_algos",
+      "slip44",
+      "alternative_slip44s",
+      "fees",
+      "staking",
+      "codebase",
+      "images",
+      "logo_URIs",
+      "description",
+      "peers",
+      "apis",
+      "explorers",
+      "keywords",
+      "extra_codecs",
+    ],
+    "chain",
+  );
   assert.match(String(c["$schema"]), /^(\.\.\/)+chain\.schema\.json$/);
   assert.match(String(c["chain_name"]), /^[a-z0-9]+$/);
   assert.equal(c["chain_type"], "cosmos");
-  for (const k of ["chain_id", "pretty_name", "bech32_prefix", "daemon_name", "node_home"]) assert.ok(typeof c[k] === "string" && (c[k] as string).length > 0, k);
+  for (const k of ["chain_id", "pretty_name", "bech32_prefix", "daemon_name", "node_home"])
+    assert.ok(typeof c[k] === "string" && (c[k] as string).length > 0, k);
   assert.ok(["live", "upcoming", "killed"].includes(String(c["status"])));
   assert.ok(["mainnet", "testnet", "devnet"].includes(String(c["network_type"])));
-  assert.ok((c["key_algos"] as string[]).every((a) => ["secp256k1", "ethsecp256k1", "ed25519", "sr25519", "bn254"].includes(a)));
+  assert.ok(
+    (c["key_algos"] as string[]).every((a) => ["secp256k1", "ethsecp256k1", "ed25519", "sr25519", "bn254"].includes(a)),
+  );
   assert.equal(typeof c["slip44"], "number");
   const fees = onlyKeys(c["fees"], ["fee_tokens"], "fees");
   for (const t of fees["fee_tokens"] as J[]) {
-    onlyKeys(t, ["denom", "fixed_min_gas_price", "low_gas_price", "average_gas_price", "high_gas_price", "gas_costs"], "fee_token");
+    onlyKeys(
+      t,
+      ["denom", "fixed_min_gas_price", "low_gas_price", "average_gas_price", "high_gas_price", "gas_costs"],
+      "fee_token",
+    );
     assert.ok(typeof t["denom"] === "string" && t["denom"] !== "");
-    for (const k of ["fixed_min_gas_price", "low_gas_price", "average_gas_price", "high_gas_price"]) assert.equal(typeof t[k], "number", k);
+    for (const k of ["fixed_min_gas_price", "low_gas_price", "average_gas_price", "high_gas_price"])
+      assert.equal(typeof t[k], "number", k);
   }
   const staking = onlyKeys(c["staking"], ["staking_tokens", "lock_duration"], "staking");
   for (const t of staking["staking_tokens"] as J[]) onlyKeys(t, ["denom"], "staking_token");
-  const codebase = onlyKeys(c["codebase"], ["git_repo", "recommended_version", "compatible_versions", "tag", "language", "binaries", "sdk", "consensus", "cosmwasm", "ibc", "genesis"], "codebase");
+  const codebase = onlyKeys(
+    c["codebase"],
+    [
+      "git_repo",
+      "recommended_version",
+      "compatible_versions",
+      "tag",
+      "language",
+      "binaries",
+      "sdk",
+      "consensus",
+      "cosmwasm",
+      "ibc",
+      "genesis",
+    ],
+    "codebase",
+  );
   const sdk = onlyKeys(codebase["sdk"], ["type", "version", "repo", "tag"], "sdk");
   assert.ok(["cosmos", "penumbra", "other"].includes(String(sdk["type"])));
   assert.match(String(sdk["version"]), /^v?\d+(\.\d+){0,2}$/);
@@ -61,12 +117,19 @@ function checkAssetList(a: J, chainName: string): void {
   assert.match(String(a["$schema"]), /^(\.\.\/)+assetlist\.schema\.json$/);
   assert.equal(a["chain_name"], chainName);
   for (const asset of a["assets"] as J[]) {
-    for (const k of ["denom_units", "base", "name", "display", "symbol", "type_asset"]) assert.ok(k in asset, `asset.${k} is required`);
+    for (const k of ["denom_units", "base", "name", "display", "symbol", "type_asset"])
+      assert.ok(k in asset, `asset.${k} is required`);
     assert.equal(asset["type_asset"], "sdk.coin");
     const units = asset["denom_units"] as J[];
     for (const u of units) onlyKeys(u, ["denom", "exponent", "aliases"], "denom_unit");
-    assert.ok(units.some((u) => u["denom"] === asset["base"] && u["exponent"] === 0), "the base unit has exponent 0");
-    assert.ok(units.some((u) => u["denom"] === asset["display"]), "display names a unit");
+    assert.ok(
+      units.some((u) => u["denom"] === asset["base"] && u["exponent"] === 0),
+      "the base unit has exponent 0",
+    );
+    assert.ok(
+      units.some((u) => u["denom"] === asset["display"]),
+      "display names a unit",
+    );
   }
 }
 
@@ -95,13 +158,30 @@ describe("tcd chain-info: Keplr ChainInfo and chain-registry entry", function ()
     await node?.stop();
   });
 
-  const tcd = (...args: string[]) => execFileSync(process.execPath, [join(repoRoot, "cmd", "tcd", "tcd.mjs"), ...args, "--home", home], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const tcd = (...args: string[]) =>
+    execFileSync(process.execPath, [join(repoRoot, "cmd", "tcd", "tcd.mjs"), ...args, "--home", home], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
 
   it("prints a Keplr ChainInfo whose endpoints serve this chain", async () => {
-    const info = JSON.parse(tcd("chain-info", "keplr", "--rpc", rpc, "--rest", rest)) as J & { bech32Config: J; currencies: J[]; feeCurrencies: Array<J & { gasPriceStep: { low: number; average: number; high: number } }>; stakeCurrency: J; bip44: J };
+    const info = JSON.parse(tcd("chain-info", "keplr", "--rpc", rpc, "--rest", rest)) as J & {
+      bech32Config: J;
+      currencies: J[];
+      feeCurrencies: Array<J & { gasPriceStep: { low: number; average: number; high: number } }>;
+      stakeCurrency: J;
+      bip44: J;
+    };
     assert.equal(info["chainId"], chainId);
     assert.equal(info.bip44["coinType"], 118);
-    assert.deepEqual(Object.values(info.bech32Config), ["tc", "tcpub", "tcvaloper", "tcvaloperpub", "tcvalcons", "tcvalconspub"]);
+    assert.deepEqual(Object.values(info.bech32Config), [
+      "tc",
+      "tcpub",
+      "tcvaloper",
+      "tcvaloperpub",
+      "tcvalcons",
+      "tcvalconspub",
+    ]);
     assert.deepEqual(info.currencies[0], { coinDenom: "TCU", coinMinimalDenom: "utcu", coinDecimals: 6 });
     const step = info.feeCurrencies[0]!.gasPriceStep;
     assert.ok(step.low > 0 && step.low <= step.average && step.average <= step.high);
@@ -109,7 +189,9 @@ describe("tcd chain-info: Keplr ChainInfo and chain-registry entry", function ()
     const client = await StargateClient.connect(String(info["rpc"]));
     assert.equal(await client.getChainId(), chainId);
     client.disconnect();
-    const ni = (await (await fetch(`${String(info["rest"])}/cosmos/base/tendermint/v1beta1/node_info`)).json()) as { default_node_info: { network: string } };
+    const ni = (await (await fetch(`${String(info["rest"])}/cosmos/base/tendermint/v1beta1/node_info`)).json()) as {
+      default_node_info: { network: string };
+    };
     assert.equal(ni.default_node_info.network, chainId);
   });
 
@@ -125,10 +207,24 @@ describe("tcd chain-info: Keplr ChainInfo and chain-registry entry", function ()
   });
 
   it("prints a Ping.pub chain config whose REST endpoint serves the routes Ping.pub reads", async () => {
-    const p = JSON.parse(tcd("chain-info", "pingpub", "--rpc", rpc, "--rest", rest)) as { api: string[]; rpc: string[]; addr_prefix: string; sdk_version: string; assets: Array<{ base: string; exponent: string; symbol: string }> };
+    const p = JSON.parse(tcd("chain-info", "pingpub", "--rpc", rpc, "--rest", rest)) as {
+      api: string[];
+      rpc: string[];
+      addr_prefix: string;
+      sdk_version: string;
+      assets: Array<{ base: string; exponent: string; symbol: string }>;
+    };
     assert.equal(p.addr_prefix, "tc");
     assert.deepEqual(p.assets[0], { base: "utcu", symbol: "TCU", exponent: "6", coingecko_id: "", logo: "" });
-    for (const path of ["/cosmos/base/tendermint/v1beta1/node_info", "/cosmos/base/tendermint/v1beta1/blocks/latest", "/cosmos/staking/v1beta1/validators", "/cosmos/staking/v1beta1/pool", "/cosmos/bank/v1beta1/supply", "/cosmos/slashing/v1beta1/signing_infos", "/cosmos/distribution/v1beta1/community_pool"]) {
+    for (const path of [
+      "/cosmos/base/tendermint/v1beta1/node_info",
+      "/cosmos/base/tendermint/v1beta1/blocks/latest",
+      "/cosmos/staking/v1beta1/validators",
+      "/cosmos/staking/v1beta1/pool",
+      "/cosmos/bank/v1beta1/supply",
+      "/cosmos/slashing/v1beta1/signing_infos",
+      "/cosmos/distribution/v1beta1/community_pool",
+    ]) {
       assert.equal((await fetch(`${p.api[0]}${path}`)).status, 200, path);
     }
   });

@@ -26,7 +26,11 @@ function readmeGovScript(): string {
 }
 
 /** Runs a script under bash in `cwd`, `npx tcd` being this repo's tcd pointed at `node`. */
-function bash(script: string, cwd: string, node: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function bash(
+  script: string,
+  cwd: string,
+  node: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const tcdPath = join(repoRoot, "cmd", "tcd", "tcd.mjs");
   const harness = `set -euo pipefail\nnpx() { [ "$1" = tcd ] || { echo "npx $1: not in this harness" >&2; return 127; }; shift; "${process.execPath}" "${tcdPath}" "$@" --node "${node}"; }\n`;
   return new Promise((resolve) => {
@@ -69,15 +73,29 @@ describe("tcd tx gov / tcd q gov (e2e)", function () {
     const aliceWallet = await DirectSecp256k1HdWallet.fromMnemonic(aliceMnemonic, { prefix: "tc" });
     op = (await opWallet.getAccounts())[0]!.address;
     alice = (await aliceWallet.getAccounts())[0]!.address;
-    const readmeAccounts = await Promise.all(["alice", "val1", "val2"].map(async (n) => (await (await DirectSecp256k1HdWallet.fromMnemonic(readmeMnemonics[n]!, { prefix: "tc" })).getAccounts())[0]!.address));
+    const readmeAccounts = await Promise.all(
+      ["alice", "val1", "val2"].map(
+        async (n) =>
+          (await (await DirectSecp256k1HdWallet.fromMnemonic(readmeMnemonics[n]!, { prefix: "tc" })).getAccounts())[0]!
+            .address,
+      ),
+    );
     home = await makeTestHome({
-      accounts: [op, alice, ...readmeAccounts].map((address) => ({ address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })),
+      accounts: [op, alice, ...readmeAccounts].map((address) => ({
+        address,
+        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
+      })),
       gentx: { signer: opWallet, operator: op, amount: 100_000_000n },
     });
     const path = homePaths(home.home).genesis;
     const doc = JSON.parse(readFileSync(path, "utf8")) as { app_state: { gov: { params: Record<string, unknown> } } };
     // The README's localnet votes for 60 s and then `sleep 60`s: 50 s here leaves a margin.
-    Object.assign(doc.app_state.gov.params, { min_deposit: [{ denom: "utcu", amount: "1000000" }], max_deposit_period: "60s", voting_period: "50s", expedited_voting_period: "5s" });
+    Object.assign(doc.app_state.gov.params, {
+      min_deposit: [{ denom: "utcu", amount: "1000000" }],
+      max_deposit_period: "60s",
+      voting_period: "50s",
+      expedited_voting_period: "5s",
+    });
     writeFileSync(path, JSON.stringify(doc, null, 2));
     kr = ["--home", home.home, "--keyring-backend", "test"];
     assert.equal((await tcd(["keys", "import", "op", ...kr], opMnemonic)).code, 0);
@@ -86,7 +104,11 @@ describe("tcd tx gov / tcd q gov (e2e)", function () {
     readmeCwd = mkdtempSync(join(tmpdir(), "tcd-readme-"));
     const readmeKeyring = join(readmeCwd, ".localnet", "keyring-test");
     mkdirSync(readmeKeyring, { recursive: true });
-    for (const [name, m] of Object.entries(readmeMnemonics)) assert.equal((await tcd(["keys", "import", name, "--keyring-backend", "test", "--keyring-dir", readmeKeyring], m)).code, 0);
+    for (const [name, m] of Object.entries(readmeMnemonics))
+      assert.equal(
+        (await tcd(["keys", "import", name, "--keyring-backend", "test", "--keyring-dir", readmeKeyring], m)).code,
+        0,
+      );
     node = await startNodeProcess(home.home);
   });
 
@@ -107,39 +129,102 @@ describe("tcd tx gov / tcd q gov (e2e)", function () {
 
   it("deposit, vote, weighted-vote and the queries on a second proposal", async () => {
     const authority = ((await json(["q", "gov", "authority"])) as { address: string }).address;
-    const params = Object.fromEntries(Object.entries(jobsToPb({ ...jobsDefaults(), commitWindow: 44n })).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
+    const params = Object.fromEntries(
+      Object.entries(jobsToPb({ ...jobsDefaults(), commitWindow: 44n })).map(([k, v]) => [
+        k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+        v,
+      ]),
+    );
     const file = join(home.home, "proposal.json");
-    writeFileSync(file, JSON.stringify({ messages: [{ "@type": "/tcompute.jobs.v1.MsgUpdateParams", authority, params }], metadata: "", deposit: "300000utcu", title: "Commit window 44", summary: "Gives workers more blocks to commit.", expedited: false }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        messages: [{ "@type": "/tcompute.jobs.v1.MsgUpdateParams", authority, params }],
+        metadata: "",
+        deposit: "300000utcu",
+        title: "Commit window 44",
+        summary: "Gives workers more blocks to commit.",
+        expedited: false,
+      }),
+    );
     const sub = (await json(["tx", "gov", "submit-proposal", file, "--from", "alice"])) as { proposal_id: string };
     assert.equal(sub.proposal_id, "2");
-    const p0 = (await json(["q", "gov", "proposal", "2"])) as { status: string; messages: Array<Record<string, unknown>> };
+    const p0 = (await json(["q", "gov", "proposal", "2"])) as {
+      status: string;
+      messages: Array<Record<string, unknown>>;
+    };
     assert.equal(p0.status, "PROPOSAL_STATUS_DEPOSIT_PERIOD");
     assert.equal(p0.messages[0]!["@type"], "/tcompute.jobs.v1.MsgUpdateParams");
     await json(["tx", "gov", "deposit", "2", "700000utcu", "--from", "op"]);
     const deposits = (await json(["q", "gov", "deposits", "2"])) as { deposits: Array<{ depositor: string }> };
     assert.deepEqual(deposits.deposits.map((d) => d.depositor).sort(), [alice, op].sort());
-    assert.equal(((await json(["q", "gov", "proposal", "2"])) as { status: string }).status, "PROPOSAL_STATUS_VOTING_PERIOD");
+    assert.equal(
+      ((await json(["q", "gov", "proposal", "2"])) as { status: string }).status,
+      "PROPOSAL_STATUS_VOTING_PERIOD",
+    );
     await json(["tx", "gov", "vote", "2", "yes", "--from", "op"]);
     await json(["tx", "gov", "weighted-vote", "2", "yes=0.25,no=0.75", "--from", "alice"]);
     const votes = (await json(["q", "gov", "votes", "2"])) as { votes: Array<{ voter: string }> };
     assert.equal(votes.votes.length, 2);
     const av = (await json(["q", "gov", "vote", "2", alice])) as { options: Array<{ option: string; weight: string }> };
-    assert.deepEqual(av.options, [{ option: "VOTE_OPTION_YES", weight: "0.250000000000000000" }, { option: "VOTE_OPTION_NO", weight: "0.750000000000000000" }]);
+    assert.deepEqual(av.options, [
+      { option: "VOTE_OPTION_YES", weight: "0.250000000000000000" },
+      { option: "VOTE_OPTION_NO", weight: "0.750000000000000000" },
+    ]);
     const tally = (await json(["q", "gov", "tally", "2"])) as { yes_count: string };
     assert.equal(tally.yes_count, "100000000");
-    const listed = (await json(["q", "gov", "proposals", "--status", "voting_period", "--voter", alice])) as { proposals: Array<{ id: string }> };
-    assert.deepEqual(listed.proposals.map((p) => p.id), ["2"]);
-    assert.equal(((await json(["q", "gov", "params"])) as { params: { voting_period: string } }).params.voting_period, "50s");
-    const badVote = await tcd(["tx", "gov", "weighted-vote", "2", "yes=0.5,no=0.4", "--from", "alice", ...kr, "--node", node.rpcUrl]);
+    const listed = (await json(["q", "gov", "proposals", "--status", "voting_period", "--voter", alice])) as {
+      proposals: Array<{ id: string }>;
+    };
+    assert.deepEqual(
+      listed.proposals.map((p) => p.id),
+      ["2"],
+    );
+    assert.equal(
+      ((await json(["q", "gov", "params"])) as { params: { voting_period: string } }).params.voting_period,
+      "50s",
+    );
+    const badVote = await tcd([
+      "tx",
+      "gov",
+      "weighted-vote",
+      "2",
+      "yes=0.5,no=0.4",
+      "--from",
+      "alice",
+      ...kr,
+      "--node",
+      node.rpcUrl,
+    ]);
     assert.notEqual(badVote.code, 0);
     assert.match(badVote.stderr, /total weight lower than 1.00/);
   });
 
   it("cancel-proposal by its proposer; usage errors are clear", async () => {
     const file = join(home.home, "text.json");
-    writeFileSync(file, JSON.stringify({ messages: [], metadata: "", deposit: "100000utcu", title: "Signal", summary: "A text proposal", expedited: false }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        messages: [],
+        metadata: "",
+        deposit: "100000utcu",
+        title: "Signal",
+        summary: "A text proposal",
+        expedited: false,
+      }),
+    );
     const sub = (await json(["tx", "gov", "submit-proposal", file, "--from", "op"])) as { proposal_id: string };
-    const notMine = await tcd(["tx", "gov", "cancel-proposal", sub.proposal_id, "--from", "alice", ...kr, "--node", node.rpcUrl]);
+    const notMine = await tcd([
+      "tx",
+      "gov",
+      "cancel-proposal",
+      sub.proposal_id,
+      "--from",
+      "alice",
+      ...kr,
+      "--node",
+      node.rpcUrl,
+    ]);
     assert.notEqual(notMine.code, 0);
     assert.match(notMine.stderr, /invalid proposer/);
     await json(["tx", "gov", "cancel-proposal", sub.proposal_id, "--from", "op"]);
@@ -149,7 +234,22 @@ describe("tcd tx gov / tcd q gov (e2e)", function () {
     assert.match(noFrom.stderr, /--from/);
     const badOpt = await tcd(["tx", "gov", "vote", "2", "maybe", "--from", "op", ...kr, "--node", node.rpcUrl]);
     assert.match(badOpt.stderr, /yes, no, abstain or no_with_veto/);
-    writeFileSync(file, JSON.stringify({ messages: [{ "@type": "/cosmos.bank.v1beta1.MsgSend", from_address: op, to_address: alice, amount: [{ denom: "utcu", amount: "1" }] }], deposit: "1000000utcu", title: "t", summary: "s" }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        messages: [
+          {
+            "@type": "/cosmos.bank.v1beta1.MsgSend",
+            from_address: op,
+            to_address: alice,
+            amount: [{ denom: "utcu", amount: "1" }],
+          },
+        ],
+        deposit: "1000000utcu",
+        title: "t",
+        summary: "s",
+      }),
+    );
     const notGov = await tcd(["tx", "gov", "submit-proposal", file, "--from", "op", ...kr, "--node", node.rpcUrl]);
     assert.notEqual(notGov.code, 0);
     assert.match(notGov.stderr, /expected gov account as only signer/);

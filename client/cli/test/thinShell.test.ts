@@ -28,7 +28,9 @@ describe("the CLI over TcomputeClient (in process)", function () {
   before(async () => {
     alice = (await (await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "tc" })).getAccounts())[0]!.address;
     await openKeyring(keys, "test", () => "").add("alice", mnemonic);
-    const home = await makeTestHome({ accounts: [{ address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] }] });
+    const home = await makeTestHome({
+      accounts: [{ address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] }],
+    });
     const config = loadConfig(home.home);
     config.consensus.timeout_commit = "100ms";
     node = await createNode({ home: home.home, config, inMemory: true }, { logger: nopLogger });
@@ -59,7 +61,20 @@ describe("the CLI over TcomputeClient (in process)", function () {
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((c: string | Uint8Array) => ((out += c.toString()), true)) as typeof process.stdout.write;
     try {
-      await program.parseAsync(["node", "tcd", ...args, "--node", url, "--keyring-backend", "test", "--keyring-dir", keys, "-o", "json", "-y"]);
+      await program.parseAsync([
+        "node",
+        "tcd",
+        ...args,
+        "--node",
+        url,
+        "--keyring-backend",
+        "test",
+        "--keyring-dir",
+        keys,
+        "-o",
+        "json",
+        "-y",
+      ]);
       return { out, error: null };
     } catch (e) {
       if (e instanceof CodedError) return { out, error: e };
@@ -76,7 +91,9 @@ describe("the CLI over TcomputeClient (in process)", function () {
     assert.equal(res.code, 0);
     const t = JSON.parse((await tcd("q", "tx", res.txhash)).out) as { txhash: string; height: number; code: number };
     assert.deepEqual([t.txhash, t.height, t.code], [res.txhash, res.height, 0]);
-    const b = JSON.parse((await tcd("q", "bank", "balances", alice)).out) as { balances: Array<{ denom: string; amount: string }> };
+    const b = JSON.parse((await tcd("q", "bank", "balances", alice)).out) as {
+      balances: Array<{ denom: string; amount: string }>;
+    };
     assert.equal(b.balances.find((c) => c.denom === "utcu")?.denom, "utcu");
   });
 

@@ -1,11 +1,28 @@
 import assert from "node:assert/strict";
-import { decodeResult, decodeTensors, encodeResult, encodeTensors, encodeTensorsPb, flatten, sketchInput, type Tensor } from "../tensors.js";
+import {
+  decodeResult,
+  decodeTensors,
+  encodeResult,
+  encodeTensors,
+  encodeTensorsPb,
+  flatten,
+  sketchInput,
+  type Tensor,
+} from "../tensors.js";
 
 const cases: Array<Record<string, Tensor>> = [
   { y: { dtype: "float32", shape: [1, 32], data: Float32Array.from({ length: 32 }, (_, i) => i / 3) } },
-  { out: { dtype: "float32", shape: [1, 1, 300, 200], data: new Float32Array(60_000).fill(0.5) }, hn: { dtype: "float32", shape: [2, 1, 64], data: new Float32Array(128) }, a: { dtype: "int64", shape: [], data: BigInt64Array.of(-5n) } },
+  {
+    out: { dtype: "float32", shape: [1, 1, 300, 200], data: new Float32Array(60_000).fill(0.5) },
+    hn: { dtype: "float32", shape: [2, 1, 64], data: new Float32Array(128) },
+    a: { dtype: "int64", shape: [], data: BigInt64Array.of(-5n) },
+  },
   { "": { dtype: "uint8", shape: [0], data: new Uint8Array() } },
-  { "é名": { dtype: "bool", shape: [3], data: Uint8Array.of(1, 0, 1) }, z: { dtype: "int8", shape: [2, 1], data: Int8Array.of(-1, 2) }, m: { dtype: "float64", shape: [1], data: Float64Array.of(Math.PI) } },
+  {
+    é名: { dtype: "bool", shape: [3], data: Uint8Array.of(1, 0, 1) },
+    z: { dtype: "int8", shape: [2, 1], data: Int8Array.of(-1, 2) },
+    m: { dtype: "float64", shape: [1], data: Float64Array.of(Math.PI) },
+  },
 ];
 
 describe("result payload encoding (a worker's per-job path)", () => {
@@ -16,18 +33,20 @@ describe("result payload encoding (a worker's per-job path)", () => {
     }
     const payload = encodeResult(cases);
     // The payload as it was written before: field 1 per bundle around protobufjs's bundle bytes.
-    const old = Buffer.concat(cases.flatMap((c) => {
-      const b = encodeTensorsPb(c);
-      const head = [0x0a];
-      for (let n = b.length; ; n >>>= 7) {
-        if (n < 0x80) {
-          head.push(n);
-          break;
+    const old = Buffer.concat(
+      cases.flatMap((c) => {
+        const b = encodeTensorsPb(c);
+        const head = [0x0a];
+        for (let n = b.length; ; n >>>= 7) {
+          if (n < 0x80) {
+            head.push(n);
+            break;
+          }
+          head.push((n & 0x7f) | 0x80);
         }
-        head.push((n & 0x7f) | 0x80);
-      }
-      return [Uint8Array.from(head), b];
-    }));
+        return [Uint8Array.from(head), b];
+      }),
+    );
     assert.deepEqual(Buffer.from(payload), old);
     assert.deepEqual(decodeResult(payload).map(flatten), cases.map(flatten));
   });

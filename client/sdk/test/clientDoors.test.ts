@@ -22,7 +22,9 @@ describe("TcomputeClient: broadcast, abciQuery, getTx, connect, waitForJob", fun
   before(async () => {
     wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "tc" });
     alice = (await wallet.getAccounts())[0]!.address;
-    const home = await makeTestHome({ accounts: [{ address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] }] });
+    const home = await makeTestHome({
+      accounts: [{ address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] }],
+    });
     const config = loadConfig(home.home);
     config.consensus.timeout_commit = "100ms";
     node = await createNode({ home: home.home, config, inMemory: true }, { logger: nopLogger });
@@ -37,7 +39,10 @@ describe("TcomputeClient: broadcast, abciQuery, getTx, connect, waitForJob", fun
   it("broadcasts with a fee multiplier and a memo; getTx finds it; a failing tx comes back with its code", async () => {
     const c = await TcomputeClient.connectWithSigner(url, wallet);
     try {
-      const send = (amount: string) => ({ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: alice, toAddress: alice, amount: [{ denom: "utcu", amount }] } });
+      const send = (amount: string) => ({
+        typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+        value: { fromAddress: alice, toAddress: alice, amount: [{ denom: "utcu", amount }] },
+      });
       const ok = await c.broadcast(alice, [send("5")], { fee: 1.5, memo: "doors" });
       assert.equal(ok.code, 0, ok.rawLog);
       const t = await c.getTx(ok.transactionHash);
@@ -48,7 +53,7 @@ describe("TcomputeClient: broadcast, abciQuery, getTx, connect, waitForJob", fun
       const poor = await c.broadcast(alice, [send("99999999999")], { fee }).catch((e: Error) => e);
       if (poor instanceof Error) assert.match(poor.message, /insufficient funds|code 5/);
       else assert.equal(poor.code, 5, poor.rawLog);
-      assert.equal(await c.chainId(), (await c.signing.getChainId()));
+      assert.equal(await c.chainId(), await c.signing.getChainId());
     } finally {
       c.disconnect();
     }
@@ -58,7 +63,10 @@ describe("TcomputeClient: broadcast, abciQuery, getTx, connect, waitForJob", fun
     const c = await TcomputeClient.connect(url);
     try {
       assert.equal((await c.query.bank.balance(alice, "utcu")).denom, "utcu");
-      await assert.rejects(c.abciQuery("/tcompute.jobs.v1.Query/Job", new Uint8Array([0x0a, 0x03, 0x39, 0x39, 0x39])), (e: unknown) => e instanceof QueryFailed && e.code !== 0 && e.path === "/tcompute.jobs.v1.Query/Job");
+      await assert.rejects(
+        c.abciQuery("/tcompute.jobs.v1.Query/Job", new Uint8Array([0x0a, 0x03, 0x39, 0x39, 0x39])),
+        (e: unknown) => e instanceof QueryFailed && e.code !== 0 && e.path === "/tcompute.jobs.v1.Query/Job",
+      );
       assert.throws(() => c.signing, /no signer/);
       await assert.rejects(c.waitForJob("999", { timeoutMs: 0 }), (e: unknown) => !(e instanceof JobWaitTimeout));
     } finally {

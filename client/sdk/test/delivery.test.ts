@@ -5,7 +5,15 @@ import { computeSketch, Outcome, sketchToPb, type Job } from "../../../modules/j
 import type { Assignment } from "../../../modules/jobs/types.js";
 import { encodeResult, flatten, type Tensor } from "../../models/tensors.js";
 import { seal } from "../sealing.js";
-import { fetchAcceptedOutput, fetchOutputBytes, OutputFetchError, OutputMismatchError, outputMismatch, rawKeyFromMnemonic, verifyOutputRequest } from "../outputs.js";
+import {
+  fetchAcceptedOutput,
+  fetchOutputBytes,
+  OutputFetchError,
+  OutputMismatchError,
+  outputMismatch,
+  rawKeyFromMnemonic,
+  verifyOutputRequest,
+} from "../outputs.js";
 import type { RawKey } from "../signing.js";
 
 // Verified delivery (docs/jobs.md, "Verified delivery"): the requester checks every fetched
@@ -42,11 +50,27 @@ async function stub(payload: Uint8Array): Promise<{ server: Server; uri: string 
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const addr = server.address();
-  return { server, uri: `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : 0}/outputs/${jobId}` };
+  return {
+    server,
+    uri: `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : 0}/outputs/${jobId}`,
+  };
 }
 
 function assignment(provider: string, uri: string, digest: Uint8Array, sketch = goodSketch): Assignment {
-  return { provider, gpu: "", pricePerUnit: "1utcu", commitment: new Uint8Array(32), committedHeight: "1", digest, sketch, outputUri: uri, revealedHeight: "2", outcome: Outcome.accepted, paid: "1", slashed: "0" };
+  return {
+    provider,
+    gpu: "",
+    pricePerUnit: "1utcu",
+    commitment: new Uint8Array(32),
+    committedHeight: "1",
+    digest,
+    sketch,
+    outputUri: uri,
+    revealedHeight: "2",
+    outcome: Outcome.accepted,
+    paid: "1",
+    slashed: "0",
+  };
 }
 
 function jobWith(assignments: Assignment[]): Job {
@@ -84,7 +108,10 @@ describe("verified delivery (client/sdk fetchAcceptedOutput)", () => {
     // The worker committed to the digest of what it serves but revealed the sketch of another output.
     const tamperer = await serving(wrong);
     const honest = await serving(good);
-    const job = jobWith([assignment("tamperer", tamperer, sha(wrong), goodSketch), assignment("honest", honest, sha(good))]);
+    const job = jobWith([
+      assignment("tamperer", tamperer, sha(wrong), goodSketch),
+      assignment("honest", honest, sha(good)),
+    ]);
     assert.match(outputMismatch(job, job.assignments[0]!, wrong, rule) ?? "", /sketch does not agree/);
     assert.equal((await fetchAcceptedOutput(key, job, rule)).provider, "honest");
   });
@@ -93,14 +120,33 @@ describe("verified delivery (client/sdk fetchAcceptedOutput)", () => {
     const a = await serving(wrong);
     const b = await serving(new Uint8Array([1, 2, 3]));
     const job = jobWith([assignment("w1", a, sha(good)), assignment("w2", b, sha(good))]);
-    await assert.rejects(fetchAcceptedOutput(key, job, rule), (e: Error) => e instanceof OutputMismatchError && /none of its 2 accepted worker/.test(e.message) && /w1 served a wrong output: its sha256/.test(e.message) && /w2 served a wrong output/.test(e.message));
+    await assert.rejects(
+      fetchAcceptedOutput(key, job, rule),
+      (e: Error) =>
+        e instanceof OutputMismatchError &&
+        /none of its 2 accepted worker/.test(e.message) &&
+        /w1 served a wrong output: its sha256/.test(e.message) &&
+        /w2 served a wrong output/.test(e.message),
+    );
   });
 
   it("skips an unreachable worker and reports a plain fetch error when none answers", async () => {
     const down = "http://127.0.0.1:1/outputs/7";
     const honest = await serving(good);
-    assert.equal((await fetchAcceptedOutput(key, jobWith([assignment("down", down, sha(good)), assignment("honest", honest, sha(good))]), rule)).provider, "honest");
-    await assert.rejects(fetchAcceptedOutput(key, jobWith([assignment("down", down, sha(good))]), rule), (e: Error) => e instanceof OutputFetchError && !(e instanceof OutputMismatchError) && /down:/.test(e.message));
+    assert.equal(
+      (
+        await fetchAcceptedOutput(
+          key,
+          jobWith([assignment("down", down, sha(good)), assignment("honest", honest, sha(good))]),
+          rule,
+        )
+      ).provider,
+      "honest",
+    );
+    await assert.rejects(
+      fetchAcceptedOutput(key, jobWith([assignment("down", down, sha(good))]), rule),
+      (e: Error) => e instanceof OutputFetchError && !(e instanceof OutputMismatchError) && /down:/.test(e.message),
+    );
   });
 
   it("stops reading an output over the size limit (declared or endless) and takes the next worker's", async () => {
@@ -123,11 +169,26 @@ describe("verified delivery (client/sdk fetchAcceptedOutput)", () => {
       const a = s.address();
       return `http://127.0.0.1:${typeof a === "object" && a !== null ? a.port : 0}/outputs/${jobId}`;
     };
-    await assert.rejects(fetchOutputBytes(key, jobId, uriOf(endless), undefined, 1 << 20), /over the 1048576-byte limit/);
-    await assert.rejects(fetchOutputBytes(key, jobId, uriOf(huge), undefined, 1 << 20), /1073741824 bytes, over the 1048576-byte limit/);
+    await assert.rejects(
+      fetchOutputBytes(key, jobId, uriOf(endless), undefined, 1 << 20),
+      /over the 1048576-byte limit/,
+    );
+    await assert.rejects(
+      fetchOutputBytes(key, jobId, uriOf(huge), undefined, 1 << 20),
+      /1073741824 bytes, over the 1048576-byte limit/,
+    );
     const honest = await serving(good);
     const small = (k: RawKey, id: string, uri: string) => fetchOutputBytes(k, id, uri, undefined, 1 << 20);
-    const got = await fetchAcceptedOutput(key, jobWith([assignment("endless", uriOf(endless), sha(good)), assignment("huge", uriOf(huge), sha(good)), assignment("honest", honest, sha(good))]), rule, small);
+    const got = await fetchAcceptedOutput(
+      key,
+      jobWith([
+        assignment("endless", uriOf(endless), sha(good)),
+        assignment("huge", uriOf(huge), sha(good)),
+        assignment("honest", honest, sha(good)),
+      ]),
+      rule,
+      small,
+    );
     assert.equal(got.provider, "honest");
   });
 

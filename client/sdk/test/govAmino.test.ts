@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { Secp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/amino";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { GasPrice, QueryClient, SigningStargateClient, setupSlashingExtension, setupStakingExtension, type DeliverTxResponse } from "@cosmjs/stargate";
+import {
+  GasPrice,
+  QueryClient,
+  SigningStargateClient,
+  setupSlashingExtension,
+  setupStakingExtension,
+  type DeliverTxResponse,
+} from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { MsgUpdateParams as MsgUpdateSlashingParams } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
 import { MsgUpdateParams as MsgUpdateStakingParams } from "cosmjs-types/cosmos/staking/v1beta1/tx";
@@ -37,23 +44,42 @@ describe("gov messages signed in amino JSON through @cosmjs/amino", function () 
   let carol: string;
 
   before(async () => {
-    const amino = await Secp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "tc", hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(2)] });
-    const direct = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "tc", hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(2)] });
+    const amino = await Secp256k1HdWallet.fromMnemonic(mnemonic, {
+      prefix: "tc",
+      hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(2)],
+    });
+    const direct = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, {
+      prefix: "tc",
+      hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(2)],
+    });
     [alice, carol] = (await amino.getAccounts()).map((a) => a.address) as [string, string];
     const home = await makeTestHome({
-      accounts: [{ address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] }, { address: carol, coins: [{ denom: "utcu", amount: 1_000_000_000n }] }],
+      accounts: [
+        { address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] },
+        { address: carol, coins: [{ denom: "utcu", amount: 1_000_000_000n }] },
+      ],
       gentx: { signer: direct, operator: carol, amount: 100_000_000n },
     });
     const path = homePaths(home.home).genesis;
     const doc = JSON.parse(readFileSync(path, "utf8")) as { app_state: { gov: { params: Record<string, unknown> } } };
-    Object.assign(doc.app_state.gov.params, { min_deposit: [{ denom: "utcu", amount: "1000000" }], max_deposit_period: "60s", voting_period: "4s", expedited_voting_period: "2s" });
+    Object.assign(doc.app_state.gov.params, {
+      min_deposit: [{ denom: "utcu", amount: "1000000" }],
+      max_deposit_period: "60s",
+      voting_period: "4s",
+      expedited_voting_period: "2s",
+    });
     writeFileSync(path, JSON.stringify(doc, null, 2));
     const config = loadConfig(home.home);
     config.consensus.timeout_commit = "100ms";
     node = await createNode({ home: home.home, config, inMemory: true }, { logger: nopLogger });
     await node.start();
     const url = `http://${node.rpcAddress}`;
-    client = await SigningStargateClient.connectWithSigner(url, amino, { registry: tcomputeRegistry(), aminoTypes: tcomputeAminoTypes(), gasPrice: GasPrice.fromString("0.0025utcu"), broadcastPollIntervalMs: 200 });
+    client = await SigningStargateClient.connectWithSigner(url, amino, {
+      registry: tcomputeRegistry(),
+      aminoTypes: tcomputeAminoTypes(),
+      gasPrice: GasPrice.fromString("0.0025utcu"),
+      broadcastPollIntervalMs: 200,
+    });
     tm = await Comet38Client.connect(url);
   });
 
@@ -66,7 +92,11 @@ describe("gov messages signed in amino JSON through @cosmjs/amino", function () 
   async function assertAmino(r: DeliverTxResponse): Promise<void> {
     assert.equal(r.code, 0, r.rawLog);
     const tx = await client.getTx(r.transactionHash);
-    assert.equal(AuthInfo.decode(TxRaw.decode(tx!.tx).authInfoBytes).signerInfos[0]!.modeInfo?.single?.mode, 127, "SIGN_MODE_LEGACY_AMINO_JSON");
+    assert.equal(
+      AuthInfo.decode(TxRaw.decode(tx!.tx).authInfoBytes).signerInfos[0]!.modeInfo?.single?.mode,
+      127,
+      "SIGN_MODE_LEGACY_AMINO_JSON",
+    );
   }
 
   it("names the gov and MsgUpdateParams messages as the SDK does", () => {
@@ -104,7 +134,11 @@ describe("gov messages signed in amino JSON through @cosmjs/amino", function () 
       },
     );
     const vote = aminoMsgOf({ typeUrl: "/cosmos.gov.v1.MsgVote", value: new Uint8Array(Buffer.from("0801", "hex")) });
-    assert.deepEqual(vote, { type: "cosmos-sdk/v1/MsgVote", value: { proposal_id: "1" } }, "defaults left out, proposal_id kept (dont_omitempty), uint64 as a string");
+    assert.deepEqual(
+      vote,
+      { type: "cosmos-sdk/v1/MsgVote", value: { proposal_id: "1" } },
+      "defaults left out, proposal_id kept (dont_omitempty), uint64 as a string",
+    );
   });
 
   it("submits a proposal of nested Anys, deposits, votes and the messages take effect as signed", async () => {
@@ -112,36 +146,129 @@ describe("gov messages signed in amino JSON through @cosmjs/amino", function () 
     const staking = (await q.staking.params()).params;
     const slashing = (await q.slashing.params()).params;
     const messages = [
-      { typeUrl: msgUpdateParamsCodec.typeUrl, value: msgUpdateParamsCodec.encode({ authority: govAddress(), params: jobsToPb({ ...jobsDefaults(), commitWindow: 33n }) }) },
-      { typeUrl: "/cosmos.staking.v1beta1.MsgUpdateParams", value: MsgUpdateStakingParams.encode({ authority: govAddress(), params: { ...staking, unbondingTime: { seconds: 123_456n, nanos: 0 }, maxValidators: 77 } }).finish() },
-      { typeUrl: "/cosmos.slashing.v1beta1.MsgUpdateParams", value: MsgUpdateSlashingParams.encode({ authority: govAddress(), params: { ...slashing, downtimeJailDuration: { seconds: 321n, nanos: 0 } } }).finish() },
+      {
+        typeUrl: msgUpdateParamsCodec.typeUrl,
+        value: msgUpdateParamsCodec.encode({
+          authority: govAddress(),
+          params: jobsToPb({ ...jobsDefaults(), commitWindow: 33n }),
+        }),
+      },
+      {
+        typeUrl: "/cosmos.staking.v1beta1.MsgUpdateParams",
+        value: MsgUpdateStakingParams.encode({
+          authority: govAddress(),
+          params: { ...staking, unbondingTime: { seconds: 123_456n, nanos: 0 }, maxValidators: 77 },
+        }).finish(),
+      },
+      {
+        typeUrl: "/cosmos.slashing.v1beta1.MsgUpdateParams",
+        value: MsgUpdateSlashingParams.encode({
+          authority: govAddress(),
+          params: { ...slashing, downtimeJailDuration: { seconds: 321n, nanos: 0 } },
+        }).finish(),
+      },
     ];
     // What the Ledger shows: every nested message in its own amino JSON.
-    const signed = aminoMsgOf({ typeUrl: "/cosmos.gov.v1.MsgSubmitProposal", value: (await import("cosmjs-types/cosmos/gov/v1/tx")).MsgSubmitProposal.encode({ messages, initialDeposit: [], proposer: alice, metadata: "", title: "t", summary: "s", expedited: false }).finish() });
+    const signed = aminoMsgOf({
+      typeUrl: "/cosmos.gov.v1.MsgSubmitProposal",
+      value: (await import("cosmjs-types/cosmos/gov/v1/tx")).MsgSubmitProposal.encode({
+        messages,
+        initialDeposit: [],
+        proposer: alice,
+        metadata: "",
+        title: "t",
+        summary: "s",
+        expedited: false,
+      }).finish(),
+    });
     const nested = (signed.value as { messages: Array<{ type: string; value: Record<string, unknown> }> }).messages;
-    assert.deepEqual(nested.map((m) => m.type), ["tcompute/jobs/MsgUpdateParams", "cosmos-sdk/x/staking/MsgUpdateParams", "cosmos-sdk/x/slashing/MsgUpdateParams"]);
+    assert.deepEqual(
+      nested.map((m) => m.type),
+      [
+        "tcompute/jobs/MsgUpdateParams",
+        "cosmos-sdk/x/staking/MsgUpdateParams",
+        "cosmos-sdk/x/slashing/MsgUpdateParams",
+      ],
+    );
     const sp = nested[1]!.value["params"] as Record<string, unknown>;
     assert.equal(sp["unbonding_time"], "123456000000000", "a Duration as nanoseconds");
     assert.match(String(sp["min_commission_rate"] ?? "0.000000000000000000"), /^[0-9]+\.[0-9]{18}$/);
     assert.deepEqual((signed.value as Record<string, unknown>)["initial_deposit"], [], "dont_omitempty");
     const back = anyFromAmino(nested[1]!);
-    assert.deepEqual([back.typeUrl, Buffer.from(back.value).toString("hex")], [messages[1]!.typeUrl, Buffer.from(messages[1]!.value).toString("hex")], "amino JSON back to the same bytes");
+    assert.deepEqual(
+      [back.typeUrl, Buffer.from(back.value).toString("hex")],
+      [messages[1]!.typeUrl, Buffer.from(messages[1]!.value).toString("hex")],
+      "amino JSON back to the same bytes",
+    );
 
     const submit = await client.signAndBroadcast(
       alice,
-      [{ typeUrl: "/cosmos.gov.v1.MsgSubmitProposal", value: { messages, initialDeposit: [{ denom: "utcu", amount: "400000" }], proposer: alice, metadata: "", title: "Three params", summary: "jobs, staking, slashing", expedited: false } }],
+      [
+        {
+          typeUrl: "/cosmos.gov.v1.MsgSubmitProposal",
+          value: {
+            messages,
+            initialDeposit: [{ denom: "utcu", amount: "400000" }],
+            proposer: alice,
+            metadata: "",
+            title: "Three params",
+            summary: "jobs, staking, slashing",
+            expedited: false,
+          },
+        },
+      ],
       "auto",
     );
     await assertAmino(submit);
-    await assertAmino(await client.signAndBroadcast(alice, [{ typeUrl: "/cosmos.gov.v1.MsgDeposit", value: { proposalId: 1n, depositor: alice, amount: [{ denom: "utcu", amount: "600000" }] } }], "auto"));
-    await assertAmino(await client.signAndBroadcast(carol, [{ typeUrl: "/cosmos.gov.v1.MsgVote", value: { proposalId: 1n, voter: carol, option: VoteOption.VOTE_OPTION_YES, metadata: "ledger" } }], "auto"));
     await assertAmino(
-      await client.signAndBroadcast(alice, [{ typeUrl: "/cosmos.gov.v1.MsgVoteWeighted", value: { proposalId: 1n, voter: alice, options: [{ option: VoteOption.VOTE_OPTION_YES, weight: "0.5" }, { option: VoteOption.VOTE_OPTION_ABSTAIN, weight: "0.5" }], metadata: "" } }], "auto"),
+      await client.signAndBroadcast(
+        alice,
+        [
+          {
+            typeUrl: "/cosmos.gov.v1.MsgDeposit",
+            value: { proposalId: 1n, depositor: alice, amount: [{ denom: "utcu", amount: "600000" }] },
+          },
+        ],
+        "auto",
+      ),
+    );
+    await assertAmino(
+      await client.signAndBroadcast(
+        carol,
+        [
+          {
+            typeUrl: "/cosmos.gov.v1.MsgVote",
+            value: { proposalId: 1n, voter: carol, option: VoteOption.VOTE_OPTION_YES, metadata: "ledger" },
+          },
+        ],
+        "auto",
+      ),
+    );
+    await assertAmino(
+      await client.signAndBroadcast(
+        alice,
+        [
+          {
+            typeUrl: "/cosmos.gov.v1.MsgVoteWeighted",
+            value: {
+              proposalId: 1n,
+              voter: alice,
+              options: [
+                { option: VoteOption.VOTE_OPTION_YES, weight: "0.5" },
+                { option: VoteOption.VOTE_OPTION_ABSTAIN, weight: "0.5" },
+              ],
+              metadata: "",
+            },
+          },
+        ],
+        "auto",
+      ),
     );
 
     const v1 = new GovV1Query(createProtobufRpcClient(QueryClient.withExtensions(tm)));
     let p = (await v1.Proposal({ proposalId: 1n })).proposal!;
-    const hex = (ms: Array<{ typeUrl: string; value: Uint8Array }>) => ms.map((m) => [m.typeUrl, Buffer.from(m.value).toString("hex")]);
+    const hex = (ms: Array<{ typeUrl: string; value: Uint8Array }>) =>
+      ms.map((m) => [m.typeUrl, Buffer.from(m.value).toString("hex")]);
     assert.deepEqual(hex(p.messages), hex(messages), "the proposal carries the bytes the wallet signed for");
     for (let i = 0; i < 200 && p.status === ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -157,10 +284,35 @@ describe("gov messages signed in amino JSON through @cosmjs/amino", function () 
   });
 
   it("cancels a proposal (cosmos-sdk/v1/MsgCancelProposal)", async () => {
-    const submit = await client.signAndBroadcast(alice, [{ typeUrl: "/cosmos.gov.v1.MsgSubmitProposal", value: { messages: [], initialDeposit: [{ denom: "utcu", amount: "20000" }], proposer: alice, metadata: "", title: "Text", summary: "to cancel", expedited: false } }], "auto");
+    const submit = await client.signAndBroadcast(
+      alice,
+      [
+        {
+          typeUrl: "/cosmos.gov.v1.MsgSubmitProposal",
+          value: {
+            messages: [],
+            initialDeposit: [{ denom: "utcu", amount: "20000" }],
+            proposer: alice,
+            metadata: "",
+            title: "Text",
+            summary: "to cancel",
+            expedited: false,
+          },
+        },
+      ],
+      "auto",
+    );
     await assertAmino(submit);
-    const id = BigInt(submit.events.find((e) => e.type === "submit_proposal")!.attributes.find((a) => a.key === "proposal_id")!.value);
-    await assertAmino(await client.signAndBroadcast(alice, [{ typeUrl: "/cosmos.gov.v1.MsgCancelProposal", value: { proposalId: id, proposer: alice } }], "auto"));
+    const id = BigInt(
+      submit.events.find((e) => e.type === "submit_proposal")!.attributes.find((a) => a.key === "proposal_id")!.value,
+    );
+    await assertAmino(
+      await client.signAndBroadcast(
+        alice,
+        [{ typeUrl: "/cosmos.gov.v1.MsgCancelProposal", value: { proposalId: id, proposer: alice } }],
+        "auto",
+      ),
+    );
     const v1 = new GovV1Query(createProtobufRpcClient(QueryClient.withExtensions(tm)));
     await assert.rejects(v1.Proposal({ proposalId: id }), /doesn't exist/);
   });

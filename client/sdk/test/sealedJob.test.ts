@@ -25,26 +25,91 @@ describe("sealed jobs from the SDK on the in-process chain", function () {
   const { ok, q } = txHelpers(() => chain);
 
   before(async () => {
-    chain = await createTestChain({ accounts: [requester, ...prov].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })) });
-    await ok(requester, [any(registryCodecs.msgRegisterModel.typeUrl, registryCodecs.msgRegisterModel.encode({ owner: requester.address, hash: model, name: "sealed-mlp", inputs: [{ name: "x", dtype: "float32", shape: [-1, 16] }], outputs: [{ name: "y", dtype: "float32", shape: [-1, 64] }], computeUnits: "10", rule: { sketchSize: 16, tolerance: 1000, topK: 0 }, uri: "" }))]);
+    chain = await createTestChain({
+      accounts: [requester, ...prov].map((k) => ({
+        address: k.address,
+        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
+      })),
+    });
+    await ok(requester, [
+      any(
+        registryCodecs.msgRegisterModel.typeUrl,
+        registryCodecs.msgRegisterModel.encode({
+          owner: requester.address,
+          hash: model,
+          name: "sealed-mlp",
+          inputs: [{ name: "x", dtype: "float32", shape: [-1, 16] }],
+          outputs: [{ name: "y", dtype: "float32", shape: [-1, 64] }],
+          computeUnits: "10",
+          rule: { sketchSize: 16, tolerance: 1000, topK: 0 },
+          uri: "",
+        }),
+      ),
+    ]);
     for (const [i, p] of prov.entries()) {
       // p2 asks more than the job's price: it gets no sealed copy and cannot be drawn.
-      await ok(p, [any(registryCodecs.msgRegisterProvider.typeUrl, registryCodecs.msgRegisterProvider.encode({ owner: p.address, moniker: `p${i}`, gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }], models: [model], pricePerUnit: i === 2 ? "50utcu" : "5utcu", slots: 2, x25519Pubkey: boxKeys[i]!.publicKey, endpoint: "", bond: "20000000" }))]);
+      await ok(p, [
+        any(
+          registryCodecs.msgRegisterProvider.typeUrl,
+          registryCodecs.msgRegisterProvider.encode({
+            owner: p.address,
+            moniker: `p${i}`,
+            gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
+            models: [model],
+            pricePerUnit: i === 2 ? "50utcu" : "5utcu",
+            slots: 2,
+            x25519Pubkey: boxKeys[i]!.publicKey,
+            endpoint: "",
+            bond: "20000000",
+          }),
+        ),
+      ]);
     }
   });
 
   it("seals to the eligible providers from the Providers query; the chain accepts it and assigns only them", async () => {
-    const providers = await q("/tcompute.registry.v1.Query/Providers", registryCodecs.queryProvidersRequest.encode({ model, status: ProviderStatus.active, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false } }), (b) => registryCodecs.queryProvidersResponse.decode(b).providers);
+    const providers = await q(
+      "/tcompute.registry.v1.Query/Providers",
+      registryCodecs.queryProvidersRequest.encode({
+        model,
+        status: ProviderStatus.active,
+        pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false },
+      }),
+      (b) => registryCodecs.queryProvidersResponse.decode(b).providers,
+    );
     assert.equal(providers.length, 3);
     const plain = new Uint8Array(Buffer.from("private input bytes, never on chain"));
     const s = sealToCandidates(plain, { model, k: 2, maxPricePerUnit: "10utcu", providers });
     assert.deepEqual(s.sealed.map((x) => x.provider).sort(), [prov[0]!.address, prov[1]!.address].sort());
-    const res = await ok(requester, [any(jobsCodecs.msgSubmitJob.typeUrl, jobsCodecs.msgSubmitJob.encode({ requester: requester.address, model, inputs: [s.input], sealed: s.sealed, k: 2, maxPricePerUnit: "10utcu", deadlineBlocks: "10", minReputation: 0, gpu: null }))]);
-    const id = jobsCodecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value).ids[0]!;
-    const j = await q("/tcompute.jobs.v1.Query/Job", jobsCodecs.queryJobRequest.encode({ id }), (b) => jobsCodecs.queryJobResponse.decode(b).job!);
+    const res = await ok(requester, [
+      any(
+        jobsCodecs.msgSubmitJob.typeUrl,
+        jobsCodecs.msgSubmitJob.encode({
+          requester: requester.address,
+          model,
+          inputs: [s.input],
+          sealed: s.sealed,
+          k: 2,
+          maxPricePerUnit: "10utcu",
+          deadlineBlocks: "10",
+          minReputation: 0,
+          gpu: null,
+        }),
+      ),
+    ]);
+    const id = jobsCodecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value)
+      .ids[0]!;
+    const j = await q(
+      "/tcompute.jobs.v1.Query/Job",
+      jobsCodecs.queryJobRequest.encode({ id }),
+      (b) => jobsCodecs.queryJobResponse.decode(b).job!,
+    );
     assert.equal(j.state, JobState.assigned);
     assert.equal(j.inputs[0]!.inline.length, 0);
-    assert.ok(!Buffer.from(jobsCodecs.job.encode(j)).includes(Buffer.from(plain)), "the plaintext is nowhere in the stored job");
+    assert.ok(
+      !Buffer.from(jobsCodecs.job.encode(j)).includes(Buffer.from(plain)),
+      "the plaintext is nowhere in the stored job",
+    );
     assert.deepEqual(j.assignments.map((a) => a.provider).sort(), [prov[0]!.address, prov[1]!.address].sort());
     for (const a of j.assignments) {
       const i = prov.findIndex((p) => p.address === a.provider);
@@ -55,7 +120,18 @@ describe("sealed jobs from the SDK on the in-process chain", function () {
   });
 
   it("refuses to seal when fewer eligible providers than k (nothing is sent)", async () => {
-    const providers = await q("/tcompute.registry.v1.Query/Providers", registryCodecs.queryProvidersRequest.encode({ model, status: ProviderStatus.active, pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false } }), (b) => registryCodecs.queryProvidersResponse.decode(b).providers);
-    assert.throws(() => sealToCandidates(new Uint8Array([1]), { model, k: 3, maxPricePerUnit: "10utcu", providers }), /found 2/);
+    const providers = await q(
+      "/tcompute.registry.v1.Query/Providers",
+      registryCodecs.queryProvidersRequest.encode({
+        model,
+        status: ProviderStatus.active,
+        pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false },
+      }),
+      (b) => registryCodecs.queryProvidersResponse.decode(b).providers,
+    );
+    assert.throws(
+      () => sealToCandidates(new Uint8Array([1]), { model, k: 3, maxPricePerUnit: "10utcu", providers }),
+      /found 2/,
+    );
   });
 });

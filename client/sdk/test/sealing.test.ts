@@ -9,14 +9,31 @@ import { open, seal, sealOverheadBytes, sealToCandidates, type SealCandidate } f
 const model = "ab".repeat(32);
 const keyOf = (seed: number) => nacl.box.keyPair.fromSecretKey(new Uint8Array(32).fill(seed));
 function cand(owner: string, seed: number, over: Partial<SealCandidate> = {}): SealCandidate {
-  return { owner, status: 1, models: [model], pricePerUnit: "5utcu", bond: "1000", x25519Pubkey: keyOf(seed).publicKey, ...over };
+  return {
+    owner,
+    status: 1,
+    models: [model],
+    pricePerUnit: "5utcu",
+    bond: "1000",
+    x25519Pubkey: keyOf(seed).publicKey,
+    ...over,
+  };
 }
 const plain = new Uint8Array(Buffer.from("the requester's private input"));
 
 describe("sealing inputs to candidate providers (client/sdk/sealing.ts)", () => {
   it("seals one copy per eligible provider that only its key opens, and puts only the sha256 on chain", () => {
-    const s = sealToCandidates(plain, { model, k: 2, maxPricePerUnit: "5utcu", providers: [cand("p1", 1), cand("p2", 2)] });
-    assert.deepEqual(s.input, { inline: new Uint8Array(), uri: "", sha256: createHash("sha256").update(plain).digest("hex") });
+    const s = sealToCandidates(plain, {
+      model,
+      k: 2,
+      maxPricePerUnit: "5utcu",
+      providers: [cand("p1", 1), cand("p2", 2)],
+    });
+    assert.deepEqual(s.input, {
+      inline: new Uint8Array(),
+      uri: "",
+      sha256: createHash("sha256").update(plain).digest("hex"),
+    });
     assert.deepEqual(s.sealed.map((x) => x.provider).sort(), ["p1", "p2"]);
     const c1 = s.sealed.find((x) => x.provider === "p1")!.ciphertext;
     assert.equal(c1.length, plain.length + sealOverheadBytes);
@@ -38,13 +55,33 @@ describe("sealing inputs to candidate providers (client/sdk/sealing.ts)", () => 
       cand("mid-a", 11, { bond: "500" }),
     ];
     const s = sealToCandidates(plain, { model, k: 1, maxPricePerUnit: "5utcu", providers });
-    assert.deepEqual(s.sealed.map((x) => x.provider), ["big", "mid-a", "mid-b", "small"]);
-    assert.deepEqual(sealToCandidates(plain, { model, k: 1, maxPricePerUnit: "5utcu", providers, maxSealed: 2 }).sealed.map((x) => x.provider), ["big", "mid-a"]);
+    assert.deepEqual(
+      s.sealed.map((x) => x.provider),
+      ["big", "mid-a", "mid-b", "small"],
+    );
+    assert.deepEqual(
+      sealToCandidates(plain, { model, k: 1, maxPricePerUnit: "5utcu", providers, maxSealed: 2 }).sealed.map(
+        (x) => x.provider,
+      ),
+      ["big", "mid-a"],
+    );
   });
 
   it("refuses fewer candidates than k, a bad price and a bad key", () => {
-    assert.throws(() => sealToCandidates(plain, { model, k: 3, maxPricePerUnit: "5utcu", providers: [cand("p1", 1), cand("p2", 2, { status: 3 })] }), /k = 3 needs 3 candidate provider\(s\).*found 1/);
-    assert.throws(() => sealToCandidates(plain, { model, k: 1, maxPricePerUnit: "five", providers: [cand("p1", 1)] }), /not a coin/);
+    assert.throws(
+      () =>
+        sealToCandidates(plain, {
+          model,
+          k: 3,
+          maxPricePerUnit: "5utcu",
+          providers: [cand("p1", 1), cand("p2", 2, { status: 3 })],
+        }),
+      /k = 3 needs 3 candidate provider\(s\).*found 1/,
+    );
+    assert.throws(
+      () => sealToCandidates(plain, { model, k: 1, maxPricePerUnit: "five", providers: [cand("p1", 1)] }),
+      /not a coin/,
+    );
     assert.throws(() => seal(plain, new Uint8Array(31)), /32 bytes/);
   });
 });

@@ -75,10 +75,13 @@ describe("worker fetch: bounded and checked input fetching", () => {
         const n = Number(u.slice(6));
         return res.writeHead(302, { location: n === 0 ? "/ok" : `/hops/${n - 1}` }).end();
       }
-      if (u === "/to-loopback") return res.writeHead(302, { location: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ok` }).end();
-      if (u === "/to-metadata") return res.writeHead(302, { location: "http://169.254.169.254/latest/meta-data/" }).end();
+      if (u === "/to-loopback")
+        return res.writeHead(302, { location: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ok` }).end();
+      if (u === "/to-metadata")
+        return res.writeHead(302, { location: "http://169.254.169.254/latest/meta-data/" }).end();
       if (u === "/to-private") return res.writeHead(302, { location: "http://10.0.0.1/x" }).end();
-      if (u === "/to-localhost-name") return res.writeHead(302, { location: `http://localhost:${(server.address() as AddressInfo).port}/ok` }).end();
+      if (u === "/to-localhost-name")
+        return res.writeHead(302, { location: `http://localhost:${(server.address() as AddressInfo).port}/ok` }).end();
       if (u === "/to-file") return res.writeHead(302, { location: "file:///etc/passwd" }).end();
       if (u === "/mismatch") {
         // Right length, wrong bytes half way: caught by the streamed hash.
@@ -147,7 +150,10 @@ describe("worker fetch: bounded and checked input fetching", () => {
   it("refuses loopback URIs (literal, by name, IPv6, v4-mapped) without the operator's opt-in", async () => {
     const strict: FetchPolicy = { maxBytes: 4096, totalTimeoutMs: 5000 };
     await rejects(fetchVerified(`${base}/ok`, sha(body), strict), "refused");
-    await rejects(fetchVerified(`http://localhost:${(server.address() as AddressInfo).port}/ok`, sha(body), strict), "refused");
+    await rejects(
+      fetchVerified(`http://localhost:${(server.address() as AddressInfo).port}/ok`, sha(body), strict),
+      "refused",
+    );
     await rejects(fetchVerified(`http://[::1]:1/ok`, sha(body), strict), "refused");
     await rejects(fetchVerified(`http://[::ffff:127.0.0.1]:1/ok`, sha(body), strict), "refused");
   });
@@ -157,13 +163,34 @@ describe("worker fetch: bounded and checked input fetching", () => {
     const e = await rejects(fetchVerified(`${base}/to-metadata`, sha(body), local), "refused");
     assert.match(e.message, /169\.254\.169\.254/);
     await rejects(fetchVerified(`${base}/to-private`, sha(body), local), "refused");
-    await rejects(fetchVerified(`${base}/to-localhost-name`, sha(body), { ...local, allowLoopback: false, allowPrivate: true }), "refused");
+    await rejects(
+      fetchVerified(`${base}/to-localhost-name`, sha(body), { ...local, allowLoopback: false, allowPrivate: true }),
+      "refused",
+    );
     await rejects(fetchVerified(`${base}/to-file`, sha(body), local), "refused");
   });
 
   it("classifies addresses", async () => {
-    for (const ip of ["127.0.0.1", "10.1.2.3", "172.20.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "::1", "::", "fe80::1", "fd00::1", "::ffff:10.0.0.1", "::ffff:7f00:1", "64:ff9b::a00:1"]) assert.equal(isPublicAddress(ip), false, ip);
-    for (const ip of ["1.1.1.1", "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8"]) assert.equal(isPublicAddress(ip), true, ip);
+    for (const ip of [
+      "127.0.0.1",
+      "10.1.2.3",
+      "172.20.0.1",
+      "192.168.1.1",
+      "169.254.169.254",
+      "100.64.0.1",
+      "0.0.0.0",
+      "224.0.0.1",
+      "::1",
+      "::",
+      "fe80::1",
+      "fd00::1",
+      "::ffff:10.0.0.1",
+      "::ffff:7f00:1",
+      "64:ff9b::a00:1",
+    ])
+      assert.equal(isPublicAddress(ip), false, ip);
+    for (const ip of ["1.1.1.1", "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
+      assert.equal(isPublicAddress(ip), true, ip);
     assert.equal(isPublicAddress("not-an-ip"), false);
   });
 
@@ -179,10 +206,19 @@ describe("worker fetch: bounded and checked input fetching", () => {
     try {
       const f = join(dir, "in.bin");
       writeFileSync(f, body);
-      assert.deepEqual(Buffer.from(await fetchVerified(pathToFileURL(f).href, sha(body), { maxBytes: 4096, allowFile: true })), body);
-      await rejects(fetchVerified(pathToFileURL(f).href, sha("other"), { maxBytes: 4096, allowFile: true }), "hash_mismatch");
+      assert.deepEqual(
+        Buffer.from(await fetchVerified(pathToFileURL(f).href, sha(body), { maxBytes: 4096, allowFile: true })),
+        body,
+      );
+      await rejects(
+        fetchVerified(pathToFileURL(f).href, sha("other"), { maxBytes: 4096, allowFile: true }),
+        "hash_mismatch",
+      );
       await rejects(fetchVerified(pathToFileURL(f).href, sha(body), { maxBytes: 100, allowFile: true }), "too_large");
-      await rejects(fetchVerified(pathToFileURL(join(dir, "missing")).href, sha(body), { maxBytes: 4096, allowFile: true }), "unreachable");
+      await rejects(
+        fetchVerified(pathToFileURL(join(dir, "missing")).href, sha(body), { maxBytes: 4096, allowFile: true }),
+        "unreachable",
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

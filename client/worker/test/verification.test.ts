@@ -30,7 +30,11 @@ async function run(m: ZooModel, bytes: Uint8Array, opts: EngineOptions, variant 
 
 /** A fixed pseudo-random permutation (not a rotation or reversal that might keep a sketch). */
 function shuffled(x: Float64Array): Float64Array {
-  const idx = Array.from({ length: x.length }, (_, i) => i).sort((a, b) => createHash("sha256").update(`p${a}`).digest().readUInt32BE(0) - createHash("sha256").update(`p${b}`).digest().readUInt32BE(0));
+  const idx = Array.from({ length: x.length }, (_, i) => i).sort(
+    (a, b) =>
+      createHash("sha256").update(`p${a}`).digest().readUInt32BE(0) -
+      createHash("sha256").update(`p${b}`).digest().readUInt32BE(0),
+  );
   if (idx.every((v, i) => v === i)) idx.reverse();
   return Float64Array.from(idx, (i) => x[i]!);
 }
@@ -44,8 +48,12 @@ describe("result sketches on real ONNX models (onnxruntime-node, CPU)", function
       const outs = [];
       for (const s of settings) outs.push(await run(m, bytes, s));
       const base = computeSketch(jobId, outs[0]!, m.rule);
-      for (const [i, o] of outs.entries()) assert.ok(sketchesAgree(base, computeSketch(jobId, o, m.rule), m.rule), `settings ${JSON.stringify(settings[i])}`);
-      const noisy = outs[0]!.map((v, i) => v * (1 + 1e-5 * (((i * 7919) % 13) - 6) / 6));
+      for (const [i, o] of outs.entries())
+        assert.ok(
+          sketchesAgree(base, computeSketch(jobId, o, m.rule), m.rule),
+          `settings ${JSON.stringify(settings[i])}`,
+        );
+      const noisy = outs[0]!.map((v, i) => v * (1 + (1e-5 * (((i * 7919) % 13) - 6)) / 6));
       assert.ok(sketchesAgree(base, computeSketch(jobId, noisy, m.rule), m.rule), "relative noise of 1e-5");
       assert.ok(!sketchesAgree(base, computeSketch(jobId, shuffled(outs[0]!), m.rule), m.rule), "a shuffled output");
       // A two-class softmax carries about one bit: another page can honestly give the same answer.
@@ -54,16 +62,27 @@ describe("result sketches on real ONNX models (onnxruntime-node, CPU)", function
         assert.ok(!sketchesAgree(base, computeSketch(jobId, other, m.rule), m.rule), "another input");
       }
       // The same output under another job id gives other projections: no sketch can be reused.
-      assert.ok(!sketchesAgree(base, computeSketch("4243", outs[0]!, m.rule), m.rule) || m.name === "ppocr-mobile-v2-cls", "another job id");
+      assert.ok(
+        !sketchesAgree(base, computeSketch("4243", outs[0]!, m.rule), m.rule) || m.name === "ppocr-mobile-v2-cls",
+        "another job id",
+      );
     });
   }
 
   it("another model of the same shape, and a model missing its last layer, disagree with the real one", async () => {
     const m = zoo["mlp-64x128x128x32"]!;
     const real = computeSketch(jobId, await run(m, m.bytes(), settings[0]!), m.rule);
-    const other = computeSketch(jobId, await run(m, mlp({ inputs: 64, hidden: [128, 128], outputs: 32, seed: "another" }), settings[0]!), m.rule);
+    const other = computeSketch(
+      jobId,
+      await run(m, mlp({ inputs: 64, hidden: [128, 128], outputs: 32, seed: "another" }), settings[0]!),
+      m.rule,
+    );
     assert.ok(!sketchesAgree(real, other, m.rule));
-    const truncated = computeSketch(jobId, await run(m, mlp({ inputs: 64, hidden: [128, 128], outputs: 32, truncate: true }), settings[0]!), m.rule);
+    const truncated = computeSketch(
+      jobId,
+      await run(m, mlp({ inputs: 64, hidden: [128, 128], outputs: 32, truncate: true }), settings[0]!),
+      m.rule,
+    );
     assert.ok(!sketchesAgree(real, truncated, m.rule));
   });
 

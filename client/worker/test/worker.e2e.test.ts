@@ -46,7 +46,11 @@ describe("the worker (e2e, one node)", function () {
   let node: NodeProcess;
   const workers: Worker[] = [];
 
-  const client = async (key: RawKey) => SigningStargateClient.connectWithSigner(node.rpcUrl, await DirectSecp256k1Wallet.fromKey(key.privKey, "tc"), { registry: tcomputeRegistry(), gasPrice: GasPrice.fromString("0.0025utcu") });
+  const client = async (key: RawKey) =>
+    SigningStargateClient.connectWithSigner(node.rpcUrl, await DirectSecp256k1Wallet.fromKey(key.privKey, "tc"), {
+      registry: tcomputeRegistry(),
+      gasPrice: GasPrice.fromString("0.0025utcu"),
+    });
   const send = async (key: RawKey, msgs: Array<{ typeUrl: string; value: unknown }>) => {
     const c = await client(key);
     const res = await c.signAndBroadcast(key.address, msgs, 1.5);
@@ -56,7 +60,10 @@ describe("the worker (e2e, one node)", function () {
   };
   const getJob = async (id: string) => {
     const c = await Comet38Client.connect(node.rpcUrl);
-    const res = await c.abciQuery({ path: "/tcompute.jobs.v1.Query/Job", data: jobsCodecs.queryJobRequest.encode({ id }) });
+    const res = await c.abciQuery({
+      path: "/tcompute.jobs.v1.Query/Job",
+      data: jobsCodecs.queryJobRequest.encode({ id }),
+    });
     c.disconnect();
     return jobsCodecs.queryJobResponse.decode(res.value).job!;
   };
@@ -69,22 +76,83 @@ describe("the worker (e2e, one node)", function () {
     throw new Error(`job ${id} never got there`);
   };
   const startWorker = async (opts: { holdReveals?: boolean; allowLoopbackUris?: boolean } = {}) => {
-    const w = new Worker({ rpcUrl: node.rpcUrl, signer: await DirectSecp256k1Wallet.fromKey(provider.privKey, "tc"), address: provider.address, storeDir: join(dir, "store"), x25519, engine: { threads: 1 }, port: 0, pollMs: 500, log: () => {}, allowFileUris: true, ...opts });
+    const w = new Worker({
+      rpcUrl: node.rpcUrl,
+      signer: await DirectSecp256k1Wallet.fromKey(provider.privKey, "tc"),
+      address: provider.address,
+      storeDir: join(dir, "store"),
+      x25519,
+      engine: { threads: 1 },
+      port: 0,
+      pollMs: 500,
+      log: () => {},
+      allowFileUris: true,
+      ...opts,
+    });
     await w.start();
     workers.push(w);
     return w;
   };
   const submit = async (variant: number) => {
     const input = encodeTensors(m.sampleInput(variant));
-    const res = await send(requester, [{ typeUrl: jobsCodecs.msgSubmitJob.typeUrl, value: { requester: requester.address, model: hash, inputs: [{ inline: input, uri: "", sha256: "" }], sealed: [], k: 1, maxPricePerUnit: "5utcu", deadlineBlocks: "100", minReputation: 0, gpu: null } }]);
+    const res = await send(requester, [
+      {
+        typeUrl: jobsCodecs.msgSubmitJob.typeUrl,
+        value: {
+          requester: requester.address,
+          model: hash,
+          inputs: [{ inline: input, uri: "", sha256: "" }],
+          sealed: [],
+          k: 1,
+          maxPricePerUnit: "5utcu",
+          deadlineBlocks: "100",
+          minReputation: 0,
+          gpu: null,
+        },
+      },
+    ]);
     return jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids[0]!;
   };
 
   before(async () => {
-    const t = await makeTestHome({ accounts: [requester, provider, stranger].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })) });
+    const t = await makeTestHome({
+      accounts: [requester, provider, stranger].map((k) => ({
+        address: k.address,
+        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
+      })),
+    });
     node = await startNodeProcess(t.home);
-    await send(requester, [{ typeUrl: registryCodecs.msgRegisterModel.typeUrl, value: { owner: requester.address, hash, name: m.name, inputs: [{ name: "x", dtype: "float32", shape: [-1, 64] }], outputs: [{ name: "y", dtype: "float32", shape: [-1, 32] }], computeUnits: "10", rule: m.rule, uri: pathToFileURL(modelFile).href } }]);
-    await send(provider, [{ typeUrl: registryCodecs.msgRegisterProvider.typeUrl, value: { owner: provider.address, moniker: "cpu-box", gpus: [{ vendor: "cpu", model: "x86-64", memoryMib: 8192, count: 1 }], models: [hash], pricePerUnit: "5utcu", slots: 2, x25519Pubkey: x25519.publicKey, endpoint: "", bond: "20000000" } }]);
+    await send(requester, [
+      {
+        typeUrl: registryCodecs.msgRegisterModel.typeUrl,
+        value: {
+          owner: requester.address,
+          hash,
+          name: m.name,
+          inputs: [{ name: "x", dtype: "float32", shape: [-1, 64] }],
+          outputs: [{ name: "y", dtype: "float32", shape: [-1, 32] }],
+          computeUnits: "10",
+          rule: m.rule,
+          uri: pathToFileURL(modelFile).href,
+        },
+      },
+    ]);
+    await send(provider, [
+      {
+        typeUrl: registryCodecs.msgRegisterProvider.typeUrl,
+        value: {
+          owner: provider.address,
+          moniker: "cpu-box",
+          gpus: [{ vendor: "cpu", model: "x86-64", memoryMib: 8192, count: 1 }],
+          models: [hash],
+          pricePerUnit: "5utcu",
+          slots: 2,
+          x25519Pubkey: x25519.publicKey,
+          endpoint: "",
+          bond: "20000000",
+        },
+      },
+    ]);
   });
 
   after(async () => {
@@ -102,13 +170,23 @@ describe("the worker (e2e, one node)", function () {
     assert.equal(a.paid, "50");
     assert.match(a.outputUri, /^http:\/\/127\.0\.0\.1:[0-9]+\/outputs\//);
     const out = await fetchOutput(requester, id, a.outputUri);
-    assert.equal(createHash("sha256").update(out.bytes).digest("hex"), Buffer.from(a.digest).toString("hex"), "the served output is the revealed digest's");
+    assert.equal(
+      createHash("sha256").update(out.bytes).digest("hex"),
+      Buffer.from(a.digest).toString("hex"),
+      "the served output is the revealed digest's",
+    );
     const engine = new InferenceEngine({ threads: 1 });
     await engine.load(hash, bytes);
     const direct = await engine.run(hash, m.sampleInput(0));
     await engine.release();
-    assert.deepEqual(Array.from(out.outputs[0]!["y"]!.data as Float32Array), Array.from(direct["y"]!.data as Float32Array));
-    await assert.rejects(fetchOutput(stranger, id, a.outputUri), (e: Error) => e instanceof OutputFetchError && /403/.test(e.message));
+    assert.deepEqual(
+      Array.from(out.outputs[0]!["y"]!.data as Float32Array),
+      Array.from(direct["y"]!.data as Float32Array),
+    );
+    await assert.rejects(
+      fetchOutput(stranger, id, a.outputUri),
+      (e: Error) => e instanceof OutputFetchError && /403/.test(e.message),
+    );
     // The reveal's tx may still be returning to the worker when the block settles the job.
     let metrics = "";
     for (let i = 0; i < 40 && !/reveals_total\{[^}]*\} 1/.test(metrics); i++) {
@@ -128,16 +206,49 @@ describe("the worker (e2e, one node)", function () {
     const uri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/input.bin`;
     try {
       const w = await startWorker({ allowLoopbackUris: true });
-      const submitInputs = async (inputs: Array<{ inline: Uint8Array; uri: string; sha256: string; size?: string }>) => {
-        const res = await send(requester, [{ typeUrl: jobsCodecs.msgSubmitJob.typeUrl, value: { requester: requester.address, model: hash, inputs, sealed: [], k: 1, maxPricePerUnit: "5utcu", deadlineBlocks: "100", minReputation: 0, gpu: null } }]);
+      const submitInputs = async (
+        inputs: Array<{ inline: Uint8Array; uri: string; sha256: string; size?: string }>,
+      ) => {
+        const res = await send(requester, [
+          {
+            typeUrl: jobsCodecs.msgSubmitJob.typeUrl,
+            value: {
+              requester: requester.address,
+              model: hash,
+              inputs,
+              sealed: [],
+              k: 1,
+              maxPricePerUnit: "5utcu",
+              deadlineBlocks: "100",
+              minReputation: 0,
+              gpu: null,
+            },
+          },
+        ]);
         return jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids[0]!;
       };
       const malformed = await submitInputs([{ inline: new Uint8Array([0xff, 0xff, 0xff]), uri: "", sha256: "" }]);
-      const mismatch = await submitInputs([{ inline: new Uint8Array(), uri, sha256: createHash("sha256").update("the real input").digest("hex") }]);
-      const tooBig = await submitInputs([{ inline: new Uint8Array(), uri, sha256: createHash("sha256").update("not the bytes the job was submitted with").digest("hex"), size: "8" }]);
+      const mismatch = await submitInputs([
+        { inline: new Uint8Array(), uri, sha256: createHash("sha256").update("the real input").digest("hex") },
+      ]);
+      const tooBig = await submitInputs([
+        {
+          inline: new Uint8Array(),
+          uri,
+          sha256: createHash("sha256").update("not the bytes the job was submitted with").digest("hex"),
+          size: "8",
+        },
+      ]);
       const good = await submit(4);
-      assert.equal((await waitFor(good, (s) => s === JobState.settled || s === JobState.failed)).state, JobState.settled);
-      for (const [id, reason] of [[malformed, UnusableReason.undecodable], [mismatch, UnusableReason.hashMismatch], [tooBig, UnusableReason.tooLarge]] as const) {
+      assert.equal(
+        (await waitFor(good, (s) => s === JobState.settled || s === JobState.failed)).state,
+        JobState.settled,
+      );
+      for (const [id, reason] of [
+        [malformed, UnusableReason.undecodable],
+        [mismatch, UnusableReason.hashMismatch],
+        [tooBig, UnusableReason.tooLarge],
+      ] as const) {
         const j = await waitFor(id, (s) => isFinal(s as JobState));
         assert.equal(j.state, JobState.unusable, JSON.stringify(j.history));
         const a = j.assignments[0]!;
@@ -147,8 +258,14 @@ describe("the worker (e2e, one node)", function () {
       }
       assert.match(w.metrics.render(provider.address), /unusable_reports_total\{[^}]*\} 3/);
       // The requester's record shows it (k = 1: one uncorroborated report, so no fee).
-      const c = await TcomputeClient.connectWithSigner(node.rpcUrl, await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"));
-      assert.deepEqual(await c.query.jobs.requesterRecord(requester.address), { unusableJobs: 3n, unusableFeesPaid: 0n });
+      const c = await TcomputeClient.connectWithSigner(
+        node.rpcUrl,
+        await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"),
+      );
+      assert.deepEqual(await c.query.jobs.requesterRecord(requester.address), {
+        unusableJobs: 3n,
+        unusableFeesPaid: 0n,
+      });
       c.disconnect();
       await workers.pop()!.stop();
     } finally {
@@ -167,7 +284,10 @@ describe("the worker (e2e, one node)", function () {
     } finally {
       console.log = log;
     }
-    const c = await TcomputeClient.connectWithSigner(node.rpcUrl, await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"));
+    const c = await TcomputeClient.connectWithSigner(
+      node.rpcUrl,
+      await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"),
+    );
     assert.equal((await c.query.registry.model(m.name)).hash, hash);
     assert.ok((await c.query.jobs.byRequester(requester.address)).length >= 1);
     assert.equal(await c.query.jobs.escrow(), 0n);
@@ -181,15 +301,39 @@ describe("the worker (e2e, one node)", function () {
   it("tcd tx jobs submit --wait follows the job to settlement and writes the fetched result", async () => {
     const home = mkdtempSync(join(tmpdir(), "tcd-worker-cli-"));
     const kr = ["--home", home, "--keyring-backend", "test", "--node", node.rpcUrl];
-    const added = await tcd(["keys", "add", "req", "--recover", "--output", "json", ...kr], "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about");
+    const added = await tcd(
+      ["keys", "add", "req", "--recover", "--output", "json", ...kr],
+      "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
+    );
     assert.equal(added.code, 0, added.stderr);
     const address = (JSON.parse(added.stdout) as { address: string }).address;
-    await send(requester, [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: requester.address, toAddress: address, amount: [{ denom: "utcu", amount: "10000000" }] } }]);
+    await send(requester, [
+      {
+        typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+        value: { fromAddress: requester.address, toAddress: address, amount: [{ denom: "utcu", amount: "10000000" }] },
+      },
+    ]);
     await startWorker();
     const inputFile = join(home, "input.pb");
     writeFileSync(inputFile, encodeTensors(m.sampleInput(3)));
     const outFile = join(home, "result.pb");
-    const r = await tcd(["tx", "jobs", "submit", "req", "--model", m.name, "--input", inputFile, "--k", "1", "--wait", "--output-file", outFile, "--yes", ...kr]);
+    const r = await tcd([
+      "tx",
+      "jobs",
+      "submit",
+      "req",
+      "--model",
+      m.name,
+      "--input",
+      inputFile,
+      "--k",
+      "1",
+      "--wait",
+      "--output-file",
+      outFile,
+      "--yes",
+      ...kr,
+    ]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /settled/);
     assert.match(r.stdout, /cost: 50utcu paid to workers/);
@@ -206,17 +350,41 @@ describe("the worker (e2e, one node)", function () {
 
   it("a sealed job from the SDK (submitJob({ sealed: true })): unsealed by the worker, run, served sealed, opened and checked by the requester", async () => {
     await startWorker();
-    const c = await TcomputeClient.connectWithSigner(node.rpcUrl, await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"));
+    const c = await TcomputeClient.connectWithSigner(
+      node.rpcUrl,
+      await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"),
+    );
     try {
       // Fewer candidates than k is refused before anything is sent.
-      await assert.rejects(c.submitJob(requester.address, { model: m.name, inputs: [encodeTensors(m.sampleInput(5))], k: 2, maxPricePerUnit: "5utcu", sealed: true }), /needs 2 candidate provider\(s\).*found 1/);
+      await assert.rejects(
+        c.submitJob(requester.address, {
+          model: m.name,
+          inputs: [encodeTensors(m.sampleInput(5))],
+          k: 2,
+          maxPricePerUnit: "5utcu",
+          sealed: true,
+        }),
+        /needs 2 candidate provider\(s\).*found 1/,
+      );
       const input = encodeTensors(m.sampleInput(5));
-      const [id] = await c.submitJob(requester.address, { model: m.name, inputs: [input], k: 1, maxPricePerUnit: "5utcu", sealed: true });
+      const [id] = await c.submitJob(requester.address, {
+        model: m.name,
+        inputs: [input],
+        k: 1,
+        maxPricePerUnit: "5utcu",
+        sealed: true,
+      });
       const onChain = await c.query.jobs.job(id!);
       assert.equal(onChain.inputs[0]!.inline.length, 0, "no plaintext input on chain");
       assert.equal(onChain.inputs[0]!.sha256, createHash("sha256").update(input).digest("hex"));
-      assert.deepEqual(onChain.sealed.map((s) => s.provider), [provider.address]);
-      assert.ok(!Buffer.from(onChain.sealed[0]!.ciphertext).includes(Buffer.from(input).subarray(0, 64)), "the sealed copy is not the plaintext");
+      assert.deepEqual(
+        onChain.sealed.map((s) => s.provider),
+        [provider.address],
+      );
+      assert.ok(
+        !Buffer.from(onChain.sealed[0]!.ciphertext).includes(Buffer.from(input).subarray(0, 64)),
+        "the sealed copy is not the plaintext",
+      );
       const job = await c.waitForJob(id!, { timeoutMs: 60_000 });
       assert.equal(job.assignments[0]!.outcome, Outcome.accepted);
       const [out] = await c.fetchOutput(requester, job);
@@ -234,18 +402,59 @@ describe("the worker (e2e, one node)", function () {
   it("tcd tx jobs submit --sealed seals the input to the candidates and writes the checked result", async () => {
     const home = mkdtempSync(join(tmpdir(), "tcd-worker-sealed-"));
     const kr = ["--home", home, "--keyring-backend", "test", "--node", node.rpcUrl];
-    const added = await tcd(["keys", "add", "req", "--recover", "--output", "json", ...kr], "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about");
+    const added = await tcd(
+      ["keys", "add", "req", "--recover", "--output", "json", ...kr],
+      "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
+    );
     assert.equal(added.code, 0, added.stderr);
     const address = (JSON.parse(added.stdout) as { address: string }).address;
-    await send(requester, [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: requester.address, toAddress: address, amount: [{ denom: "utcu", amount: "10000000" }] } }]);
+    await send(requester, [
+      {
+        typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+        value: { fromAddress: requester.address, toAddress: address, amount: [{ denom: "utcu", amount: "10000000" }] },
+      },
+    ]);
     await startWorker();
     const inputFile = join(home, "input.pb");
     writeFileSync(inputFile, encodeTensors(m.sampleInput(6)));
-    const batch = await tcd(["tx", "jobs", "submit", "req", "--model", m.name, "--input", inputFile, "--input", inputFile, "--sealed", "--k", "1", "--yes", ...kr]);
+    const batch = await tcd([
+      "tx",
+      "jobs",
+      "submit",
+      "req",
+      "--model",
+      m.name,
+      "--input",
+      inputFile,
+      "--input",
+      inputFile,
+      "--sealed",
+      "--k",
+      "1",
+      "--yes",
+      ...kr,
+    ]);
     assert.notEqual(batch.code, 0);
     assert.match(batch.stderr, /--sealed takes exactly one --input/);
     const outFile = join(home, "result.pb");
-    const r = await tcd(["tx", "jobs", "submit", "req", "--model", m.name, "--input", inputFile, "--sealed", "--k", "1", "--wait", "--output-file", outFile, "--yes", ...kr]);
+    const r = await tcd([
+      "tx",
+      "jobs",
+      "submit",
+      "req",
+      "--model",
+      m.name,
+      "--input",
+      inputFile,
+      "--sealed",
+      "--k",
+      "1",
+      "--wait",
+      "--output-file",
+      outFile,
+      "--yes",
+      ...kr,
+    ]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /settled/);
     const id = /job id\(s\) ([0-9]+)/.exec(r.stdout)![1]!;

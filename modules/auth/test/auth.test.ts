@@ -18,7 +18,13 @@ const bob = rawKeyFromSeed("auth-bob");
 const fee = { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n };
 
 function send(key: RawKey, chain: TestChain, accountNumber: bigint, sequence: bigint, to: string): Uint8Array {
-  return signTx(key, { chainId: chain.chainId, accountNumber, sequence, msgs: [msgSendAny(key.address, to, [{ denom: "utcu", amount: "1000" }])], fee });
+  return signTx(key, {
+    chainId: chain.chainId,
+    accountNumber,
+    sequence,
+    msgs: [msgSendAny(key.address, to, [{ denom: "utcu", amount: "1000" }])],
+    fee,
+  });
 }
 
 async function account(chain: TestChain, address: string): Promise<BaseAccount | null> {
@@ -27,12 +33,17 @@ async function account(chain: TestChain, address: string): Promise<BaseAccount |
   return BaseAccount.decode(QueryAccountResponse.decode(res.value).account!.value);
 }
 
-const exportAuth = (c: TestChain) => c.app.withCommittedContext((ctx, modules) => modules.find((m) => m.name === "auth")!.exportGenesis(ctx)) as AuthGenesisJson;
+const exportAuth = (c: TestChain) =>
+  c.app.withCommittedContext((ctx, modules) =>
+    modules.find((m) => m.name === "auth")!.exportGenesis(ctx),
+  ) as AuthGenesisJson;
 
 describe("auth: accounts, sequences and the ante handler", () => {
   let chain: TestChain;
   beforeEach(async () => {
-    chain = await createTestChain({ accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 1_000_000n }] }] });
+    chain = await createTestChain({
+      accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 1_000_000n }] }],
+    });
   });
 
   it("records the signer's public key on its first tx and bumps its sequence on each", async () => {
@@ -48,8 +59,14 @@ describe("auth: accounts, sequences and the ante handler", () => {
 
   it("emits the SDK's tx events: acc_seq and signature per signer, then fee and fee_payer", async () => {
     const res = await chain.deliver([send(alice, chain, 0n, 0n, bob.address)]);
-    const tx = res.txResults[0]!.events.filter((e) => e.type === eventTypes.tx).map((e) => e.attributes.map((a) => a.key));
-    assert.deepEqual(tx, [[attributeKeys.accSeq], [attributeKeys.signature], [attributeKeys.fee, attributeKeys.feePayer]]);
+    const tx = res.txResults[0]!.events.filter((e) => e.type === eventTypes.tx).map((e) =>
+      e.attributes.map((a) => a.key),
+    );
+    assert.deepEqual(tx, [
+      [attributeKeys.accSeq],
+      [attributeKeys.signature],
+      [attributeKeys.fee, attributeKeys.feePayer],
+    ]);
     const accSeq = res.txResults[0]!.events.find((e) => e.attributes.some((a) => a.key === attributeKeys.accSeq))!;
     assert.equal(accSeq.attributes[0]!.value, `${alice.address}/0`);
   });
@@ -66,7 +83,10 @@ describe("auth: accounts, sequences and the ante handler", () => {
   });
 
   it("answers an unknown account with sdk 22 and the log cosmjs reads as not found", async () => {
-    const res = await chain.query("/cosmos.auth.v1beta1.Query/Account", QueryAccountRequest.encode({ address: bob.address }).finish());
+    const res = await chain.query(
+      "/cosmos.auth.v1beta1.Query/Account",
+      QueryAccountRequest.encode({ address: bob.address }).finish(),
+    );
     assert.equal(res.codespace, authErrors.keyNotFound.codespace);
     assert.equal(res.code, authErrors.keyNotFound.code);
     assert.match(res.log, /rpc error: code = NotFound/);
@@ -74,20 +94,43 @@ describe("auth: accounts, sequences and the ante handler", () => {
 
   it("exports its genesis and re-imports it to the same accounts, numbers and sequences", async () => {
     await chain.deliver([send(alice, chain, 0n, 0n, bob.address)]);
-    const exported = chain.app.withCommittedContext((ctx, modules) => Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])));
-    const again = await createTestChain({ editGenesis: (doc) => (doc.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>) });
+    const exported = chain.app.withCommittedContext((ctx, modules) =>
+      Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
+    );
+    const again = await createTestChain({
+      editGenesis: (doc) => (doc.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
+    });
     assert.deepEqual(exportAuth(again), exportAuth(chain));
     assert.equal((await account(again, alice.address))!.sequence, 1n);
   });
 
   it("refuses a genesis with a duplicate account, account number or unknown account type", async () => {
     const cases: Array<[string, (g: AuthGenesisJson) => void, RegExp]> = [
-      ["duplicate address", (g) => g.accounts.push({ ...g.accounts[0]!, account_number: "9" }), /duplicate account tc1/],
-      ["duplicate number", (g) => g.accounts.push({ ...g.accounts[0]!, address: bob.address }), /duplicate account number 0/],
-      ["unknown type", (g) => (g.accounts[0]!["@type"] = "/cosmos.auth.v1beta1.ModuleAccount"), /unsupported account type/],
+      [
+        "duplicate address",
+        (g) => g.accounts.push({ ...g.accounts[0]!, account_number: "9" }),
+        /duplicate account tc1/,
+      ],
+      [
+        "duplicate number",
+        (g) => g.accounts.push({ ...g.accounts[0]!, address: bob.address }),
+        /duplicate account number 0/,
+      ],
+      [
+        "unknown type",
+        (g) => (g.accounts[0]!["@type"] = "/cosmos.auth.v1beta1.ModuleAccount"),
+        /unsupported account type/,
+      ],
     ];
     for (const [name, edit, re] of cases) {
-      await assert.rejects(createTestChain({ accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 5n }] }], editGenesis: (doc) => edit(doc.app_state["auth"] as AuthGenesisJson) }), re, name);
+      await assert.rejects(
+        createTestChain({
+          accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 5n }] }],
+          editGenesis: (doc) => edit(doc.app_state["auth"] as AuthGenesisJson),
+        }),
+        re,
+        name,
+      );
     }
   });
 
@@ -95,7 +138,13 @@ describe("auth: accounts, sequences and the ante handler", () => {
     const keeper = new AccountKeeper();
     const broken = chain.app.withCommittedContext((ctx) => {
       const store = new BranchStore(ctx.store);
-      const c = new Context(store, { chainId: chain.chainId, height: 1n, time: { seconds: 0n, nanos: 0 }, proposer: new Uint8Array() }, new GasMeter(undefined), "query", nopLogger);
+      const c = new Context(
+        store,
+        { chainId: chain.chainId, height: 1n, time: { seconds: 0n, nanos: 0 }, proposer: new Uint8Array() },
+        new GasMeter(undefined),
+        "query",
+        nopLogger,
+      );
       const [invariant] = authInvariants(keeper);
       assert.deepEqual(invariant!.check(c), [], "sound at start");
       keeper.setAccount(store, { ...keeper.getAccount(store, alice.address)!, address: bob.address });

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
-import { QueryBalanceRequest, QueryBalanceResponse, QueryTotalSupplyResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
+import {
+  QueryBalanceRequest,
+  QueryBalanceResponse,
+  QueryTotalSupplyResponse,
+} from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
@@ -16,7 +20,10 @@ const carol = rawKeyFromSeed("carol");
 const fee = { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n };
 
 async function balance(chain: TestChain, address: string, denom = "utcu"): Promise<bigint> {
-  const res = await chain.query("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom }).finish());
+  const res = await chain.query(
+    "/cosmos.bank.v1beta1.Query/Balance",
+    QueryBalanceRequest.encode({ address, denom }).finish(),
+  );
   assert.equal(res.code, 0, res.log);
   return BigInt(QueryBalanceResponse.decode(res.value).balance!.amount);
 }
@@ -30,7 +37,14 @@ async function account(chain: TestChain, address: string): Promise<BaseAccount |
   return BaseAccount.decode(QueryAccountResponse.decode(res.value).account!.value);
 }
 
-function send(key: RawKey, chain: TestChain, seq: bigint, to: string, amount: string, over: Partial<TxSpec> = {}): Uint8Array {
+function send(
+  key: RawKey,
+  chain: TestChain,
+  seq: bigint,
+  to: string,
+  amount: string,
+  over: Partial<TxSpec> = {},
+): Uint8Array {
   return signTx(key, {
     chainId: chain.chainId,
     accountNumber: 0n,
@@ -44,7 +58,9 @@ function send(key: RawKey, chain: TestChain, seq: bigint, to: string, amount: st
 describe("bank and auth on an in-process chain", () => {
   let chain: TestChain;
   beforeEach(async () => {
-    chain = await createTestChain({ accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 1_000_000n }] }] });
+    chain = await createTestChain({
+      accounts: [{ address: alice.address, coins: [{ denom: "utcu", amount: 1_000_000n }] }],
+    });
   });
 
   it("moves coins, pays the fee to the fee collector and bumps the sequence", async () => {
@@ -55,7 +71,8 @@ describe("bank and auth on an in-process chain", () => {
     assert.equal(await balance(chain, moduleAddress("fee_collector")), 500n);
     assert.equal((await account(chain, alice.address))!.sequence, 1n);
     const types = res.txResults[0]!.events.map((e) => e.type);
-    for (const t of ["tx", "message", "coin_spent", "coin_received", "transfer"]) assert.ok(types.includes(t), `event ${t} emitted`);
+    for (const t of ["tx", "message", "coin_spent", "coin_received", "transfer"])
+      assert.ok(types.includes(t), `event ${t} emitted`);
   });
 
   it("creates the recipient's account, with the next account number, on first receipt", async () => {
@@ -73,17 +90,29 @@ describe("bank and auth on an in-process chain", () => {
     const replay = await chain.checkTx(txs[0]!);
     assert.equal(replay.code, 32, "a replayed sequence is refused while the first is pending");
     const res = await chain.deliver(txs);
-    assert.deepEqual(res.txResults.map((r) => r.code), [0, 0, 0]);
+    assert.deepEqual(
+      res.txResults.map((r) => r.code),
+      [0, 0, 0],
+    );
     assert.equal(await balance(chain, bob.address), 30n);
   });
 
   it("executes MsgMultiSend to several outputs", async () => {
     const tx = signTx(alice, {
-      chainId: chain.chainId, accountNumber: 0n, sequence: 0n, fee,
-      msgs: [msgMultiSendAny(alice.address, [{ denom: "utcu", amount: "30" }], [
-        { address: bob.address, coins: [{ denom: "utcu", amount: "10" }] },
-        { address: carol.address, coins: [{ denom: "utcu", amount: "20" }] },
-      ])],
+      chainId: chain.chainId,
+      accountNumber: 0n,
+      sequence: 0n,
+      fee,
+      msgs: [
+        msgMultiSendAny(
+          alice.address,
+          [{ denom: "utcu", amount: "30" }],
+          [
+            { address: bob.address, coins: [{ denom: "utcu", amount: "10" }] },
+            { address: carol.address, coins: [{ denom: "utcu", amount: "20" }] },
+          ],
+        ),
+      ],
     });
     const res = await chain.deliver([tx]);
     assert.equal(res.txResults[0]!.code, 0, res.txResults[0]!.log);
@@ -95,7 +124,10 @@ describe("bank and auth on an in-process chain", () => {
     const signed = send(alice, chain, 0n, bob.address, "5");
     const raw = TxRaw.decode(signed);
     const unsigned = TxRaw.encode({ ...raw, signatures: [new Uint8Array()] }).finish();
-    const res = await chain.query("/cosmos.tx.v1beta1.Service/Simulate", SimulateRequest.encode({ txBytes: unsigned }).finish());
+    const res = await chain.query(
+      "/cosmos.tx.v1beta1.Service/Simulate",
+      SimulateRequest.encode({ txBytes: unsigned }).finish(),
+    );
     assert.equal(res.code, 0, res.log);
     const gas = SimulateResponse.decode(res.value).gasInfo!.gasUsed;
     assert.ok(gas > 10_000n && gas < 200_000n, `gas ${gas}`);
@@ -119,21 +151,119 @@ describe("bank and auth on an in-process chain", () => {
       ["malformed bytes", () => new Uint8Array([0xff, 0xff, 0xff, 0x01]), 2, /malformed|parse/],
       ["truncated tx", (c) => send(alice, c, 0n, bob.address, "1").subarray(0, 40), 2, /parse/],
       ["oversized tx", (c) => send(alice, c, 0n, bob.address, "1", { memo: "x".repeat(1 << 20) }), 21, /too large/],
-      ["unknown message type", (c) => signTx(alice, { chainId: c.chainId, accountNumber: 0n, sequence: 0n, fee, msgs: [{ typeUrl: "/foo.Bar", value: new Uint8Array() }] }), 2, /unable to resolve type URL/],
-      ["bad signature", (c) => { const r = TxRaw.decode(send(alice, c, 0n, bob.address, "1")); r.signatures[0]![5]! ^= 1; return TxRaw.encode(r).finish(); }, 4, /signature verification failed/],
-      ["signature over another chain-id", (c) => send(alice, c, 0n, bob.address, "1", { chainId: "other-chain" }), 4, /signature verification failed/],
+      [
+        "unknown message type",
+        (c) =>
+          signTx(alice, {
+            chainId: c.chainId,
+            accountNumber: 0n,
+            sequence: 0n,
+            fee,
+            msgs: [{ typeUrl: "/foo.Bar", value: new Uint8Array() }],
+          }),
+        2,
+        /unable to resolve type URL/,
+      ],
+      [
+        "bad signature",
+        (c) => {
+          const r = TxRaw.decode(send(alice, c, 0n, bob.address, "1"));
+          r.signatures[0]![5]! ^= 1;
+          return TxRaw.encode(r).finish();
+        },
+        4,
+        /signature verification failed/,
+      ],
+      [
+        "signature over another chain-id",
+        (c) => send(alice, c, 0n, bob.address, "1", { chainId: "other-chain" }),
+        4,
+        /signature verification failed/,
+      ],
       ["wrong account number", (c) => send(alice, c, 0n, bob.address, "1", { accountNumber: 7n }), 4, /account number/],
-      ["wrong sequence", (c) => send(alice, c, 3n, bob.address, "1"), 32, /account sequence mismatch, expected 0, got 3/],
-      ["insufficient fee", (c) => send(alice, c, 0n, bob.address, "1", { fee: { amount: [{ denom: "utcu", amount: "1" }], gasLimit: 200_000n } }), 13, /insufficient fee/],
-      ["fee in a denom nobody has", (c) => send(alice, c, 0n, bob.address, "1", { fee: { amount: [{ denom: "uatom", amount: "100000" }], gasLimit: 200_000n } }), 13, /insufficient fee/],
+      [
+        "wrong sequence",
+        (c) => send(alice, c, 3n, bob.address, "1"),
+        32,
+        /account sequence mismatch, expected 0, got 3/,
+      ],
+      [
+        "insufficient fee",
+        (c) =>
+          send(alice, c, 0n, bob.address, "1", {
+            fee: { amount: [{ denom: "utcu", amount: "1" }], gasLimit: 200_000n },
+          }),
+        13,
+        /insufficient fee/,
+      ],
+      [
+        "fee in a denom nobody has",
+        (c) =>
+          send(alice, c, 0n, bob.address, "1", {
+            fee: { amount: [{ denom: "uatom", amount: "100000" }], gasLimit: 200_000n },
+          }),
+        13,
+        /insufficient fee/,
+      ],
       ["unknown sender", (c) => send(carol, c, 0n, bob.address, "1"), 9, /not found/],
-      ["out of gas", (c) => send(alice, c, 0n, bob.address, "1", { fee: { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 1000n } }), 11, /out of gas/],
+      [
+        "out of gas",
+        (c) =>
+          send(alice, c, 0n, bob.address, "1", {
+            fee: { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 1000n },
+          }),
+        11,
+        /out of gas/,
+      ],
       ["zero amount", (c) => send(alice, c, 0n, bob.address, "0"), 10, /must be positive/],
-      ["negative amount", (c) => signTx(alice, { chainId: c.chainId, accountNumber: 0n, sequence: 0n, fee, msgs: [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: MsgSend.encode({ fromAddress: alice.address, toAddress: bob.address, amount: [{ denom: "utcu", amount: "-5" }] }).finish() }] }), 10, /invalid amount/],
+      [
+        "negative amount",
+        (c) =>
+          signTx(alice, {
+            chainId: c.chainId,
+            accountNumber: 0n,
+            sequence: 0n,
+            fee,
+            msgs: [
+              {
+                typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+                value: MsgSend.encode({
+                  fromAddress: alice.address,
+                  toAddress: bob.address,
+                  amount: [{ denom: "utcu", amount: "-5" }],
+                }).finish(),
+              },
+            ],
+          }),
+        10,
+        /invalid amount/,
+      ],
       ["invalid recipient address", (c) => send(alice, c, 0n, "tc1notanaddress", "1"), 7, /invalid address/],
-      ["recipient of another prefix", (c) => send(alice, c, 0n, "cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu", "1"), 7, /prefix/],
-      ["invalid denom", (c) => signTx(alice, { chainId: c.chainId, accountNumber: 0n, sequence: 0n, fee, msgs: [msgSendAny(alice.address, bob.address, [{ denom: "1bad!", amount: "5" }])] }), 10, /invalid denom/],
-      ["send to a module account", (c) => send(alice, c, 0n, moduleAddress("fee_collector"), "1"), 4, /not allowed to receive funds/],
+      [
+        "recipient of another prefix",
+        (c) => send(alice, c, 0n, "cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu", "1"),
+        7,
+        /prefix/,
+      ],
+      [
+        "invalid denom",
+        (c) =>
+          signTx(alice, {
+            chainId: c.chainId,
+            accountNumber: 0n,
+            sequence: 0n,
+            fee,
+            msgs: [msgSendAny(alice.address, bob.address, [{ denom: "1bad!", amount: "5" }])],
+          }),
+        10,
+        /invalid denom/,
+      ],
+      [
+        "send to a module account",
+        (c) => send(alice, c, 0n, moduleAddress("fee_collector"), "1"),
+        4,
+        /not allowed to receive funds/,
+      ],
       ["memo too long", (c) => send(alice, c, 0n, bob.address, "1", { memo: "m".repeat(300) }), 12, /memo/],
       ["timed-out tx", (c) => send(alice, c, 0n, bob.address, "1", { timeoutHeight: 1n }), 30, /timeout height/],
     ];

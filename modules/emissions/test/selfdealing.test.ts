@@ -34,7 +34,10 @@ describe("emissions: the provider pool cannot be farmed by self-dealing", functi
   this.timeout(120_000);
   let chain: TestChain;
   const balance = async (address: string) => {
-    const res = await chain.query("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish());
+    const res = await chain.query(
+      "/cosmos.bank.v1beta1.Query/Balance",
+      QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(),
+    );
     return BigInt(QueryBalanceResponse.decode(res.value).balance!.amount);
   };
   const send = async (key: RawKey, msgs: ReturnType<typeof any>[]) => {
@@ -43,23 +46,77 @@ describe("emissions: the provider pool cannot be farmed by self-dealing", functi
   };
   const txsSent = async (key: RawKey) => (await accountOf(chain, key.address)).sequence;
   const registerModel = (owner: RawKey, hash: string, units: string) =>
-    any(registryCodecs.msgRegisterModel.typeUrl, registryCodecs.msgRegisterModel.encode({ owner: owner.address, hash, name: hash.slice(0, 8), inputs: [{ name: "x", dtype: "uint8", shape: [-1] }], outputs: [{ name: "y", dtype: "float32", shape: [64] }], computeUnits: units, rule, uri: "" }));
+    any(
+      registryCodecs.msgRegisterModel.typeUrl,
+      registryCodecs.msgRegisterModel.encode({
+        owner: owner.address,
+        hash,
+        name: hash.slice(0, 8),
+        inputs: [{ name: "x", dtype: "uint8", shape: [-1] }],
+        outputs: [{ name: "y", dtype: "float32", shape: [64] }],
+        computeUnits: units,
+        rule,
+        uri: "",
+      }),
+    );
   const registerProvider = (key: RawKey, model: string) =>
-    any(registryCodecs.msgRegisterProvider.typeUrl, registryCodecs.msgRegisterProvider.encode({ owner: key.address, moniker: key.address.slice(0, 10), gpus: [{ vendor: "nvidia", model: "L4", memoryMib: 24576, count: 1 }], models: [model], pricePerUnit: "5utcu", slots: 8, x25519Pubkey: new Uint8Array(32).fill(5), endpoint: "", bond: "20000000" }));
+    any(
+      registryCodecs.msgRegisterProvider.typeUrl,
+      registryCodecs.msgRegisterProvider.encode({
+        owner: key.address,
+        moniker: key.address.slice(0, 10),
+        gpus: [{ vendor: "nvidia", model: "L4", memoryMib: 24576, count: 1 }],
+        models: [model],
+        pricePerUnit: "5utcu",
+        slots: 8,
+        x25519Pubkey: new Uint8Array(32).fill(5),
+        endpoint: "",
+        bond: "20000000",
+      }),
+    );
   /** A sealed k = 1 job for exactly one provider: nobody else can take it. */
   const sealedJob = (from: RawKey, model: string, forProvider: RawKey, n: number) =>
-    any(jobsCodecs.msgSubmitJob.typeUrl, jobsCodecs.msgSubmitJob.encode({ requester: from.address, model, inputs: [{ inline: new Uint8Array(), uri: "", sha256: sha(`input-${n}`) }], sealed: [{ provider: forProvider.address, ciphertext: new Uint8Array(120).fill(n % 256) }], k: 1, maxPricePerUnit: "5utcu", deadlineBlocks: "30", minReputation: 0, gpu: null }));
+    any(
+      jobsCodecs.msgSubmitJob.typeUrl,
+      jobsCodecs.msgSubmitJob.encode({
+        requester: from.address,
+        model,
+        inputs: [{ inline: new Uint8Array(), uri: "", sha256: sha(`input-${n}`) }],
+        sealed: [{ provider: forProvider.address, ciphertext: new Uint8Array(120).fill(n % 256) }],
+        k: 1,
+        maxPricePerUnit: "5utcu",
+        deadlineBlocks: "30",
+        minReputation: 0,
+        gpu: null,
+      }),
+    );
   const rewards = async (res: Awaited<ReturnType<TestChain["deliver"]>>) =>
-    res.events.filter((e) => e.type === "provider_reward").map((e) => Object.fromEntries(e.attributes.map((a) => [a.key, a.value])) as Record<string, string>);
+    res.events
+      .filter((e) => e.type === "provider_reward")
+      .map((e) => Object.fromEntries(e.attributes.map((a) => [a.key, a.value])) as Record<string, string>);
 
   beforeEach(async () => {
     chain = await createTestChain({
-      accounts: [washProvider, washRequester, honestProvider, honestRequester].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 100_000_000_000n }] })),
+      accounts: [washProvider, washRequester, honestProvider, honestRequester].map((k) => ({
+        address: k.address,
+        coins: [{ denom: "utcu", amount: 100_000_000_000n }],
+      })),
       editGenesis: (d) => {
         // Issuance on: 3,000,000 utcu a block to the provider pool, far more than any cap.
-        Object.assign((d.app_state["emissions"] as { params: Record<string, string> }).params, { initial_per_block: "10000000", providers_share: "0.3", validators_share: "0", epoch_blocks: epoch.toString() });
+        Object.assign((d.app_state["emissions"] as { params: Record<string, string> }).params, {
+          initial_per_block: "10000000",
+          providers_share: "0.3",
+          validators_share: "0",
+          epoch_blocks: epoch.toString(),
+        });
         // No audits: the most favourable setting for a wash trader that never runs the model.
-        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, { commit_window: "3", reveal_window: "3", audit_rate_ppm: 0, audit_rate_single_ppm: 0, audit_rate_low_reputation_ppm: 0 });
+        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
+          commit_window: "3",
+          reveal_window: "3",
+          audit_rate_ppm: 0,
+          audit_rate_single_ppm: 0,
+          audit_rate_low_reputation_ppm: 0,
+        });
       },
     });
   });
@@ -82,19 +139,34 @@ describe("emissions: the provider pool cannot be farmed by self-dealing", functi
     const workers = [new SimWorker(washProvider, strategies.lazy, () => rule)];
     const jobs = 20;
     for (let n = 0; n < jobs; n++) {
-      await workersStep(chain, workers, [await signedBy(chain, washRequester, [sealedJob(washRequester, hugeModel, washProvider, n)])]);
+      await workersStep(chain, workers, [
+        await signedBy(chain, washRequester, [sealedJob(washRequester, hugeModel, washProvider, n)]),
+      ]);
     }
     const paid = await untilPayout(workers);
     const after = await owned();
     const txs = (await txsSent(washProvider)) + (await txsSent(washRequester)) - txsBefore;
     const pay = 5n * 1000n; // its own ask × units, paid to itself
     const burned = BigInt(jobs) * ((pay * beta) / decOne);
-    const reward = BigInt(paid.find((r) => r["provider"] === washProvider.address)?.["amount"]?.replace("utcu", "") ?? "0");
+    const reward = BigInt(
+      paid.find((r) => r["provider"] === washProvider.address)?.["amount"]?.replace("utcu", "") ?? "0",
+    );
     assert.ok(reward > 0n, "emissions are on and the pool pays the wash trader something");
-    assert.equal(reward, (burned * alpha) / decOne, `the reward is α × the ${burned} burned (the cap binds: the pool is far larger)`);
+    assert.equal(
+      reward,
+      (burned * alpha) / decOne,
+      `the reward is α × the ${burned} burned (the cap binds: the pool is far larger)`,
+    );
     assert.equal(reward, 4000n);
-    assert.equal(after - before, reward - burned - txs * txFee, "what it owns moved by the reward, the protocol fee and tx fees only");
-    assert.ok(after + txs * txFee < before, `poorer even if its ${txs} txs had been free: ${after - before + txs * txFee}`);
+    assert.equal(
+      after - before,
+      reward - burned - txs * txFee,
+      "what it owns moved by the reward, the protocol fee and tx fees only",
+    );
+    assert.ok(
+      after + txs * txFee < before,
+      `poorer even if its ${txs} txs had been free: ${after - before + txs * txFee}`,
+    );
   });
 
   it("a registrant declaring enormous compute units gains nothing from the pool and takes nothing from an honest provider", async () => {
@@ -105,12 +177,19 @@ describe("emissions: the provider pool cannot be farmed by self-dealing", functi
     const owned = async () => (await balance(washProvider.address)) + (await balance(washRequester.address));
     const before = await owned();
     const txsBefore = (await txsSent(washProvider)) + (await txsSent(washRequester));
-    const workers = [new SimWorker(washProvider, strategies.lazy, () => rule), new SimWorker(honestProvider, strategies.honest, () => rule)];
+    const workers = [
+      new SimWorker(washProvider, strategies.lazy, () => rule),
+      new SimWorker(honestProvider, strategies.honest, () => rule),
+    ];
     for (let n = 0; n < 5; n++) {
-      await workersStep(chain, workers, [await signedBy(chain, washRequester, [sealedJob(washRequester, hugeModel, washProvider, n)]), await signedBy(chain, honestRequester, [sealedJob(honestRequester, honestModel, honestProvider, n)])]);
+      await workersStep(chain, workers, [
+        await signedBy(chain, washRequester, [sealedJob(washRequester, hugeModel, washProvider, n)]),
+        await signedBy(chain, honestRequester, [sealedJob(honestRequester, honestModel, honestProvider, n)]),
+      ]);
     }
     const paid = await untilPayout(workers);
-    const rewardOf = (k: RawKey) => BigInt(paid.find((r) => r["provider"] === k.address)!["amount"]!.replace("utcu", ""));
+    const rewardOf = (k: RawKey) =>
+      BigInt(paid.find((r) => r["provider"] === k.address)!["amount"]!.replace("utcu", ""));
     // Units weigh nothing: each is paid α × what it burned, the honest provider exactly as if the
     // huge-units model did not exist.
     const honestBurned = 5n * ((5n * 10n * beta) / decOne); // floored per payment
@@ -119,6 +198,9 @@ describe("emissions: the provider pool cannot be farmed by self-dealing", functi
     assert.equal(rewardOf(washProvider), (washBurned * alpha) / decOne);
     const txs = (await txsSent(washProvider)) + (await txsSent(washRequester)) - txsBefore;
     const after = await owned();
-    assert.ok(after + txs * txFee < before, `the huge-units self-dealer lost ${before - after - txs * txFee} besides tx fees`);
+    assert.ok(
+      after + txs * txFee < before,
+      `the huge-units self-dealer lost ${before - after - txs * txFee} besides tx fees`,
+    );
   });
 });

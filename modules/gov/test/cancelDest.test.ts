@@ -19,16 +19,27 @@ describe("gov: proposal_cancel_dest", () => {
     chain = await govChain();
   });
 
-  for (const [name, dest] of [["the gov account", () => govAddress()], ["the bonded pool", () => moduleAddress("bonded_tokens_pool")]] as const) {
+  for (const [name, dest] of [
+    ["the gov account", () => govAddress()],
+    ["the bonded pool", () => moduleAddress("bonded_tokens_pool")],
+  ] as const) {
     it(`MsgUpdateParams cannot make ${name} the cancel destination`, async () => {
-      const id = await h.submit(dave, [h.govParamsUpdate({ ...govTestParams(), proposalCancelDest: dest() })], 1_000_000n);
+      const id = await h.submit(
+        dave,
+        [h.govParamsUpdate({ ...govTestParams(), proposalCancelDest: dest() })],
+        1_000_000n,
+      );
       await h.vote(ops[0]!, id, VoteOption.VOTE_OPTION_YES);
       await h.vote(ops[1]!, id, VoteOption.VOTE_OPTION_YES);
       await h.until((await h.proposal(id)).votingEndTime);
       const p = await h.proposal(id);
       assert.equal(p.status, ProposalStatus.PROPOSAL_STATUS_FAILED);
       assert.match(p.failedReason, /not allowed to receive/);
-      const params = await h.q("/cosmos.gov.v1.Query/Params", QueryParamsRequest.encode({ paramsType: "" }).finish(), (b) => QueryParamsResponse.decode(b).params!);
+      const params = await h.q(
+        "/cosmos.gov.v1.Query/Params",
+        QueryParamsRequest.encode({ paramsType: "" }).finish(),
+        (b) => QueryParamsResponse.decode(b).params!,
+      );
       assert.equal(params.proposalCancelDest, "");
     });
   }

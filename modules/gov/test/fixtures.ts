@@ -1,14 +1,34 @@
 import assert from "node:assert/strict";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
-import { QueryBalanceRequest, QueryBalanceResponse, QuerySupplyOfRequest, QuerySupplyOfResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
+import {
+  QueryBalanceRequest,
+  QueryBalanceResponse,
+  QuerySupplyOfRequest,
+  QuerySupplyOfResponse,
+} from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { Proposal } from "cosmjs-types/cosmos/gov/v1/gov";
 import { QueryProposalRequest, QueryProposalResponse } from "cosmjs-types/cosmos/gov/v1/query";
-import { MsgDeposit, MsgSubmitProposal, MsgSubmitProposalResponse, MsgUpdateParams, MsgVote, MsgVoteWeighted } from "cosmjs-types/cosmos/gov/v1/tx";
+import {
+  MsgDeposit,
+  MsgSubmitProposal,
+  MsgSubmitProposalResponse,
+  MsgUpdateParams,
+  MsgVote,
+  MsgVoteWeighted,
+} from "cosmjs-types/cosmos/gov/v1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { createTestChain, testGenesisTime, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import type { RawKey } from "../../../client/sdk/signing.js";
-import { any, createValidatorMsg, dave, delegateMsg, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
+import {
+  any,
+  createValidatorMsg,
+  dave,
+  delegateMsg,
+  ops,
+  txHelpers,
+  valoper,
+} from "../../../chain/testkit/fixtures.js";
 import { govAddress } from "../keeper.js";
 import { defaultParams, paramsToProto, type GovParams } from "../params.js";
 import { parseDec } from "../../sdk/coins.js";
@@ -57,7 +77,12 @@ export const dec = (s: string) => parseDec(s);
 
 export function govHelpers(chain: () => TestChain) {
   const h = txHelpers(chain);
-  const submitMsg = (proposer: RawKey, messages: Any[], deposit: bigint, opts: { expedited?: boolean; title?: string } = {}) =>
+  const submitMsg = (
+    proposer: RawKey,
+    messages: Any[],
+    deposit: bigint,
+    opts: { expedited?: boolean; title?: string } = {},
+  ) =>
     any(
       "/cosmos.gov.v1.MsgSubmitProposal",
       MsgSubmitProposal.encode({
@@ -70,28 +95,69 @@ export function govHelpers(chain: () => TestChain) {
         expedited: opts.expedited ?? false,
       }).finish(),
     );
-  async function submit(proposer: RawKey, messages: Any[], deposit: bigint, opts: { expedited?: boolean } = {}): Promise<bigint> {
+  async function submit(
+    proposer: RawKey,
+    messages: Any[],
+    deposit: bigint,
+    opts: { expedited?: boolean } = {},
+  ): Promise<bigint> {
     const res = await h.ok(proposer, [submitMsg(proposer, messages, deposit, opts)]);
     const data = TxMsgData.decode(res.txResults[0]!.data);
     return MsgSubmitProposalResponse.decode(data.msgResponses[0]!.value).proposalId;
   }
-  const voteMsg = (voter: RawKey, id: bigint, option: number) => any("/cosmos.gov.v1.MsgVote", MsgVote.encode({ proposalId: id, voter: voter.address, option, metadata: "" }).finish());
+  const voteMsg = (voter: RawKey, id: bigint, option: number) =>
+    any(
+      "/cosmos.gov.v1.MsgVote",
+      MsgVote.encode({ proposalId: id, voter: voter.address, option, metadata: "" }).finish(),
+    );
   const weightedMsg = (voter: RawKey, id: bigint, options: Array<[number, string]>) =>
-    any("/cosmos.gov.v1.MsgVoteWeighted", MsgVoteWeighted.encode({ proposalId: id, voter: voter.address, options: options.map(([option, weight]) => ({ option, weight })), metadata: "" }).finish());
-  const depositMsg = (from: RawKey, id: bigint, amount: bigint, denom = "utcu") => any("/cosmos.gov.v1.MsgDeposit", MsgDeposit.encode({ proposalId: id, depositor: from.address, amount: [{ denom, amount: amount.toString() }] }).finish());
+    any(
+      "/cosmos.gov.v1.MsgVoteWeighted",
+      MsgVoteWeighted.encode({
+        proposalId: id,
+        voter: voter.address,
+        options: options.map(([option, weight]) => ({ option, weight })),
+        metadata: "",
+      }).finish(),
+    );
+  const depositMsg = (from: RawKey, id: bigint, amount: bigint, denom = "utcu") =>
+    any(
+      "/cosmos.gov.v1.MsgDeposit",
+      MsgDeposit.encode({
+        proposalId: id,
+        depositor: from.address,
+        amount: [{ denom, amount: amount.toString() }],
+      }).finish(),
+    );
   const vote = (voter: RawKey, id: bigint, option: number) => h.ok(voter, [voteMsg(voter, id, option)]);
   async function proposal(id: bigint): Promise<Proposal> {
-    return h.q("/cosmos.gov.v1.Query/Proposal", QueryProposalRequest.encode({ proposalId: id }).finish(), (b) => QueryProposalResponse.decode(b).proposal!);
+    return h.q(
+      "/cosmos.gov.v1.Query/Proposal",
+      QueryProposalRequest.encode({ proposalId: id }).finish(),
+      (b) => QueryProposalResponse.decode(b).proposal!,
+    );
   }
   async function proposalOrNull(id: bigint): Promise<Proposal | null> {
-    const res = await chain().query("/cosmos.gov.v1.Query/Proposal", QueryProposalRequest.encode({ proposalId: id }).finish());
+    const res = await chain().query(
+      "/cosmos.gov.v1.Query/Proposal",
+      QueryProposalRequest.encode({ proposalId: id }).finish(),
+    );
     return res.code === 0 ? QueryProposalResponse.decode(res.value).proposal! : null;
   }
-  const balance = (address: string) => h.q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) => BigInt(QueryBalanceResponse.decode(b).balance!.amount));
-  const supply = () => h.q("/cosmos.bank.v1beta1.Query/SupplyOf", QuerySupplyOfRequest.encode({ denom: "utcu" }).finish(), (b) => BigInt(QuerySupplyOfResponse.decode(b).amount!.amount));
+  const balance = (address: string) =>
+    h.q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) =>
+      BigInt(QueryBalanceResponse.decode(b).balance!.amount),
+    );
+  const supply = () =>
+    h.q("/cosmos.bank.v1beta1.Query/SupplyOf", QuerySupplyOfRequest.encode({ denom: "utcu" }).finish(), (b) =>
+      BigInt(QuerySupplyOfResponse.decode(b).amount!.amount),
+    );
   /** Supply plus what fee burning took: changes only by mints and other burns. */
   async function supplyAndFeeBurns(): Promise<bigint> {
-    const burned = chain().app.withCommittedContext((ctx, modules) => (modules.find((m) => m.name === "emissions")!.exportGenesis(ctx) as { burned_fees: string }).burned_fees);
+    const burned = chain().app.withCommittedContext(
+      (ctx, modules) =>
+        (modules.find((m) => m.name === "emissions")!.exportGenesis(ctx) as { burned_fees: string }).burned_fees,
+    );
     return (await supply()) + BigInt(burned);
   }
   /** Empty blocks until the chain's block time passes `t` (blocks are a second apart). */
@@ -104,7 +170,32 @@ export function govHelpers(chain: () => TestChain) {
     }
     assert.fail("time did not advance");
   }
-  const govParamsUpdate = (p: GovParams, authority = govAddress()) => any("/cosmos.gov.v1.MsgUpdateParams", MsgUpdateParams.encode({ authority, params: paramsToProto(p) }).finish());
-  const sendFromGov = (to: string, amount: bigint) => any("/cosmos.bank.v1beta1.MsgSend", MsgSend.encode({ fromAddress: govAddress(), toAddress: to, amount: [{ denom: "utcu", amount: amount.toString() }] }).finish());
-  return { ...h, supplyAndFeeBurns, submitMsg, submit, voteMsg, weightedMsg, depositMsg, vote, proposal, proposalOrNull, balance, supply, until, govParamsUpdate, sendFromGov };
+  const govParamsUpdate = (p: GovParams, authority = govAddress()) =>
+    any("/cosmos.gov.v1.MsgUpdateParams", MsgUpdateParams.encode({ authority, params: paramsToProto(p) }).finish());
+  const sendFromGov = (to: string, amount: bigint) =>
+    any(
+      "/cosmos.bank.v1beta1.MsgSend",
+      MsgSend.encode({
+        fromAddress: govAddress(),
+        toAddress: to,
+        amount: [{ denom: "utcu", amount: amount.toString() }],
+      }).finish(),
+    );
+  return {
+    ...h,
+    supplyAndFeeBurns,
+    submitMsg,
+    submit,
+    voteMsg,
+    weightedMsg,
+    depositMsg,
+    vote,
+    proposal,
+    proposalOrNull,
+    balance,
+    supply,
+    until,
+    govParamsUpdate,
+    sendFromGov,
+  };
 }

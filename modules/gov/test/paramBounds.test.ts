@@ -34,51 +34,110 @@ const slashingParams = (over: { window?: bigint; jail?: bigint }) => ({
 const cases: Array<{ name: string; msg: Any; genesis: (s: Record<string, unknown>) => void }> = [
   ...(["maxDepositPeriodSeconds", "votingPeriodSeconds"] as const).map((k) => {
     const p: GovParams = { ...govTestParams(), [k]: maxPeriodSeconds + 1n };
-    return { name: `gov ${k}`, msg: govHelpers(() => null as unknown as TestChain).govParamsUpdate(p), genesis: (s: Record<string, unknown>) => Object.assign((s["gov"] as { params: object }).params, govParamsJson(p)) };
+    return {
+      name: `gov ${k}`,
+      msg: govHelpers(() => null as unknown as TestChain).govParamsUpdate(p),
+      genesis: (s: Record<string, unknown>) => Object.assign((s["gov"] as { params: object }).params, govParamsJson(p)),
+    };
   }),
   {
     name: "gov voting period of 10^12 s",
-    msg: govHelpers(() => null as unknown as TestChain).govParamsUpdate({ ...govTestParams(), votingPeriodSeconds: 10n ** 12n, expeditedVotingPeriodSeconds: 10n ** 12n - 1n }),
-    genesis: (s) => Object.assign((s["gov"] as { params: object }).params, { voting_period: "1000000000000s", expedited_voting_period: "999999999999s" }),
+    msg: govHelpers(() => null as unknown as TestChain).govParamsUpdate({
+      ...govTestParams(),
+      votingPeriodSeconds: 10n ** 12n,
+      expeditedVotingPeriodSeconds: 10n ** 12n - 1n,
+    }),
+    genesis: (s) =>
+      Object.assign((s["gov"] as { params: object }).params, {
+        voting_period: "1000000000000s",
+        expedited_voting_period: "999999999999s",
+      }),
   },
   {
     name: "staking unbonding_time",
-    msg: any("/cosmos.staking.v1beta1.MsgUpdateParams", StakingUpdate.encode({ authority: gov, params: stakingToProto({ ...stakingDefaults(), unbondingTimeSeconds: year + 1n }) }).finish()),
+    msg: any(
+      "/cosmos.staking.v1beta1.MsgUpdateParams",
+      StakingUpdate.encode({
+        authority: gov,
+        params: stakingToProto({ ...stakingDefaults(), unbondingTimeSeconds: year + 1n }),
+      }).finish(),
+    ),
     genesis: (s) => Object.assign((s["staking"] as { params: object }).params, { unbonding_time: `${year + 1n}s` }),
   },
   {
     name: "staking max_entries",
-    msg: any("/cosmos.staking.v1beta1.MsgUpdateParams", StakingUpdate.encode({ authority: gov, params: stakingToProto({ ...stakingDefaults(), maxEntries: 1_000_000 }) }).finish()),
+    msg: any(
+      "/cosmos.staking.v1beta1.MsgUpdateParams",
+      StakingUpdate.encode({
+        authority: gov,
+        params: stakingToProto({ ...stakingDefaults(), maxEntries: 1_000_000 }),
+      }).finish(),
+    ),
     genesis: (s) => Object.assign((s["staking"] as { params: object }).params, { max_entries: 1_000_000 }),
   },
   {
     name: "staking historical_entries",
-    msg: any("/cosmos.staking.v1beta1.MsgUpdateParams", StakingUpdate.encode({ authority: gov, params: stakingToProto({ ...stakingDefaults(), historicalEntries: 10_001 }) }).finish()),
+    msg: any(
+      "/cosmos.staking.v1beta1.MsgUpdateParams",
+      StakingUpdate.encode({
+        authority: gov,
+        params: stakingToProto({ ...stakingDefaults(), historicalEntries: 10_001 }),
+      }).finish(),
+    ),
     genesis: (s) => Object.assign((s["staking"] as { params: object }).params, { historical_entries: 10_001 }),
   },
   {
     name: "slashing signed_blocks_window",
-    msg: any("/cosmos.slashing.v1beta1.MsgUpdateParams", SlashingUpdate.encode({ authority: gov, params: slashingParams({ window: 10n ** 15n }) }).finish()),
-    genesis: (s) => Object.assign((s["slashing"] as { params: object }).params, { signed_blocks_window: "1000000000000000" }),
+    msg: any(
+      "/cosmos.slashing.v1beta1.MsgUpdateParams",
+      SlashingUpdate.encode({ authority: gov, params: slashingParams({ window: 10n ** 15n }) }).finish(),
+    ),
+    genesis: (s) =>
+      Object.assign((s["slashing"] as { params: object }).params, { signed_blocks_window: "1000000000000000" }),
   },
   {
     name: "slashing downtime_jail_duration",
-    msg: any("/cosmos.slashing.v1beta1.MsgUpdateParams", SlashingUpdate.encode({ authority: gov, params: slashingParams({ jail: year + 1n }) }).finish()),
-    genesis: (s) => Object.assign((s["slashing"] as { params: object }).params, { downtime_jail_duration: `${year + 1n}s` }),
+    msg: any(
+      "/cosmos.slashing.v1beta1.MsgUpdateParams",
+      SlashingUpdate.encode({ authority: gov, params: slashingParams({ jail: year + 1n }) }).finish(),
+    ),
+    genesis: (s) =>
+      Object.assign((s["slashing"] as { params: object }).params, { downtime_jail_duration: `${year + 1n}s` }),
   },
   {
     name: "registry provider_unbonding_seconds",
-    msg: any(registryUpdate.typeUrl, registryUpdate.encode({ authority: gov, params: registryToPb({ ...registryDefaults(), providerUnbondingSeconds: year + 1n }) })),
-    genesis: (s) => Object.assign((s["registry"] as { params: object }).params, { provider_unbonding_seconds: (year + 1n).toString() }),
+    msg: any(
+      registryUpdate.typeUrl,
+      registryUpdate.encode({
+        authority: gov,
+        params: registryToPb({ ...registryDefaults(), providerUnbondingSeconds: year + 1n }),
+      }),
+    ),
+    genesis: (s) =>
+      Object.assign((s["registry"] as { params: object }).params, {
+        provider_unbonding_seconds: (year + 1n).toString(),
+      }),
   },
   ...(["maxDeadlineBlocks", "commitWindow", "revealWindow", "auditWindow", "retentionBlocks"] as const).map((k) => ({
     name: `jobs ${k}`,
-    msg: any(jobsUpdate.typeUrl, jobsUpdate.encode({ authority: gov, params: jobsToPb({ ...jobsDefaults(), [k]: 1_000_001n } as JobsParams) })),
-    genesis: (s: Record<string, unknown>) => Object.assign((s["jobs"] as { params: object }).params, { [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)]: "1000001" }),
+    msg: any(
+      jobsUpdate.typeUrl,
+      jobsUpdate.encode({ authority: gov, params: jobsToPb({ ...jobsDefaults(), [k]: 1_000_001n } as JobsParams) }),
+    ),
+    genesis: (s: Record<string, unknown>) =>
+      Object.assign((s["jobs"] as { params: object }).params, {
+        [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)]: "1000001",
+      }),
   })),
   {
     name: "emissions epoch_blocks",
-    msg: any(emissionsUpdate.typeUrl, emissionsUpdate.encode({ authority: gov, params: emissionsToPb({ ...emissionsDefaults(), epochBlocks: 1_000_001n }) })),
+    msg: any(
+      emissionsUpdate.typeUrl,
+      emissionsUpdate.encode({
+        authority: gov,
+        params: emissionsToPb({ ...emissionsDefaults(), epochBlocks: 1_000_001n }),
+      }),
+    ),
     genesis: (s) => Object.assign((s["emissions"] as { params: object }).params, { epoch_blocks: "1000001" }),
   },
 ];
@@ -89,8 +148,11 @@ describe("params bounds: no duration or count that could stall the chain or grow
   /** Every module's params and gov's proposals: what an accepted change would have touched. */
   const dump = () =>
     chain.app.withCommittedContext((ctx, modules) => ({
-      params: [...prefixRange(ctx.store, "")].filter(([k]) => /^[a-z]+\/params$/.test(k)).map(([k, v]) => `${k}=${Buffer.from(v).toString("hex")}`),
-      proposals: (modules.find((m) => m.name === "gov")!.exportGenesis(ctx) as { proposals: unknown[] }).proposals.length,
+      params: [...prefixRange(ctx.store, "")]
+        .filter(([k]) => /^[a-z]+\/params$/.test(k))
+        .map(([k, v]) => `${k}=${Buffer.from(v).toString("hex")}`),
+      proposals: (modules.find((m) => m.name === "gov")!.exportGenesis(ctx) as { proposals: unknown[] }).proposals
+        .length,
     }));
 
   it("genesis validation refuses each over-bound param with a coded error", async () => {
@@ -120,9 +182,28 @@ describe("params bounds: no duration or count that could stall the chain or grow
   it("the bounds themselves are accepted", async () => {
     chain = await govChain();
     const ok: Any[] = [
-      h.govParamsUpdate({ ...govTestParams(), maxDepositPeriodSeconds: maxPeriodSeconds, votingPeriodSeconds: maxPeriodSeconds, expeditedVotingPeriodSeconds: maxPeriodSeconds - 1n }),
-      any("/cosmos.staking.v1beta1.MsgUpdateParams", StakingUpdate.encode({ authority: gov, params: stakingToProto({ ...stakingDefaults(), unbondingTimeSeconds: year, maxEntries: 100, historicalEntries: 10_000 }) }).finish()),
-      any("/cosmos.slashing.v1beta1.MsgUpdateParams", SlashingUpdate.encode({ authority: gov, params: slashingParams({ window: 1_000_000n, jail: year }) }).finish()),
+      h.govParamsUpdate({
+        ...govTestParams(),
+        maxDepositPeriodSeconds: maxPeriodSeconds,
+        votingPeriodSeconds: maxPeriodSeconds,
+        expeditedVotingPeriodSeconds: maxPeriodSeconds - 1n,
+      }),
+      any(
+        "/cosmos.staking.v1beta1.MsgUpdateParams",
+        StakingUpdate.encode({
+          authority: gov,
+          params: stakingToProto({
+            ...stakingDefaults(),
+            unbondingTimeSeconds: year,
+            maxEntries: 100,
+            historicalEntries: 10_000,
+          }),
+        }).finish(),
+      ),
+      any(
+        "/cosmos.slashing.v1beta1.MsgUpdateParams",
+        SlashingUpdate.encode({ authority: gov, params: slashingParams({ window: 1_000_000n, jail: year }) }).finish(),
+      ),
     ];
     await h.submit(dave, ok, 1_000_000n);
   });

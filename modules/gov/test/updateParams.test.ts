@@ -30,25 +30,76 @@ const model = createHash("sha256").update("gov-model").digest("hex");
 /** Every module's MsgUpdateParams with valid params, for the given authority. */
 function updates(authority: string): Any[] {
   return [
-    any("/cosmos.bank.v1beta1.MsgUpdateParams", BankUpdate.encode({ authority, params: { sendEnabled: [], defaultSendEnabled: false } }).finish()),
-    any("/cosmos.staking.v1beta1.MsgUpdateParams", StakingUpdate.encode({ authority, params: stakingToProto({ ...stakingDefaults(), maxValidators: 7 }) }).finish()),
+    any(
+      "/cosmos.bank.v1beta1.MsgUpdateParams",
+      BankUpdate.encode({ authority, params: { sendEnabled: [], defaultSendEnabled: false } }).finish(),
+    ),
+    any(
+      "/cosmos.staking.v1beta1.MsgUpdateParams",
+      StakingUpdate.encode({ authority, params: stakingToProto({ ...stakingDefaults(), maxValidators: 7 }) }).finish(),
+    ),
     any(
       "/cosmos.slashing.v1beta1.MsgUpdateParams",
-      SlashingUpdate.encode({ authority, params: { signedBlocksWindow: 50n, minSignedPerWindow: utf8("400000000000000000"), downtimeJailDuration: { seconds: 60n, nanos: 0 }, slashFractionDoubleSign: utf8("50000000000000000"), slashFractionDowntime: utf8("10000000000000000") } }).finish(),
+      SlashingUpdate.encode({
+        authority,
+        params: {
+          signedBlocksWindow: 50n,
+          minSignedPerWindow: utf8("400000000000000000"),
+          downtimeJailDuration: { seconds: 60n, nanos: 0 },
+          slashFractionDoubleSign: utf8("50000000000000000"),
+          slashFractionDowntime: utf8("10000000000000000"),
+        },
+      }).finish(),
     ),
-    any("/cosmos.auth.v1beta1.MsgUpdateParams", AuthUpdate.encode({ authority, params: { maxMemoCharacters: 100n, txSigLimit: 7n, txSizeCostPerByte: 10n, sigVerifyCostEd25519: 590n, sigVerifyCostSecp256k1: 1000n } }).finish()),
-    any("/cosmos.distribution.v1beta1.MsgUpdateParams", DistrUpdate.encode({ authority, params: { communityTax: "0", baseProposerReward: "0", bonusProposerReward: "0", withdrawAddrEnabled: false } }).finish()),
-    any(registryUpdate.typeUrl, registryUpdate.encode({ authority, params: registryToPb({ ...registryDefaults(), maxSlots: 9 }) })),
-    any(jobsUpdate.typeUrl, jobsUpdate.encode({ authority, params: jobsToPb({ ...jobsDefaults(), commitWindow: 7n }) })),
-    any(reputationUpdate.typeUrl, reputationUpdate.encode({ authority, params: { ...reputationDefaults(), gainAgree: 1234 } })),
-    any(emissionsUpdate.typeUrl, emissionsUpdate.encode({ authority, params: emissionsToPb({ ...emissionsDefaults(), initialPerBlock: 0n, epochBlocks: 50n }) })),
+    any(
+      "/cosmos.auth.v1beta1.MsgUpdateParams",
+      AuthUpdate.encode({
+        authority,
+        params: {
+          maxMemoCharacters: 100n,
+          txSigLimit: 7n,
+          txSizeCostPerByte: 10n,
+          sigVerifyCostEd25519: 590n,
+          sigVerifyCostSecp256k1: 1000n,
+        },
+      }).finish(),
+    ),
+    any(
+      "/cosmos.distribution.v1beta1.MsgUpdateParams",
+      DistrUpdate.encode({
+        authority,
+        params: { communityTax: "0", baseProposerReward: "0", bonusProposerReward: "0", withdrawAddrEnabled: false },
+      }).finish(),
+    ),
+    any(
+      registryUpdate.typeUrl,
+      registryUpdate.encode({ authority, params: registryToPb({ ...registryDefaults(), maxSlots: 9 }) }),
+    ),
+    any(
+      jobsUpdate.typeUrl,
+      jobsUpdate.encode({ authority, params: jobsToPb({ ...jobsDefaults(), commitWindow: 7n }) }),
+    ),
+    any(
+      reputationUpdate.typeUrl,
+      reputationUpdate.encode({ authority, params: { ...reputationDefaults(), gainAgree: 1234 } }),
+    ),
+    any(
+      emissionsUpdate.typeUrl,
+      emissionsUpdate.encode({
+        authority,
+        params: emissionsToPb({ ...emissionsDefaults(), initialPerBlock: 0n, epochBlocks: 50n }),
+      }),
+    ),
   ];
 }
 
 describe("gov: MsgUpdateParams on every module and community-pool spends", () => {
   let chain: TestChain;
   const h = govHelpers(() => chain);
-  const exported = (name: string) => chain.app.withCommittedContext((ctx, modules) => modules.find((m) => m.name === name)!.exportGenesis(ctx)) as { params: Record<string, unknown> };
+  const exported = (name: string) =>
+    chain.app.withCommittedContext((ctx, modules) => modules.find((m) => m.name === name)!.exportGenesis(ctx)) as {
+      params: Record<string, unknown>;
+    };
 
   /** Submits, has ops[0] (60% of the stake) vote yes, and waits for the end of voting. */
   async function pass(messages: Any[]): Promise<{ status: ProposalStatus; failedReason: string }> {
@@ -60,7 +111,10 @@ describe("gov: MsgUpdateParams on every module and community-pool spends", () =>
 
   beforeEach(async () => {
     chain = await govChain((s) => {
-      const bank = s["bank"] as { balances: Array<{ address: string; coins: Array<{ denom: string; amount: string }> }>; supply: Array<{ denom: string; amount: string }> };
+      const bank = s["bank"] as {
+        balances: Array<{ address: string; coins: Array<{ denom: string; amount: string }> }>;
+        supply: Array<{ denom: string; amount: string }>;
+      };
       bank.balances.push({ address: moduleAddress("community_pool"), coins: [{ denom: "utcu", amount: "5000" }] });
       bank.balances.sort((a, b) => (a.address < b.address ? -1 : 1));
       bank.supply = bank.supply.map((c) => ({ denom: c.denom, amount: (BigInt(c.amount) + 5000n).toString() }));
@@ -99,39 +153,159 @@ describe("gov: MsgUpdateParams on every module and community-pool spends", () =>
     assert.equal(exported("reputation").params["gain_agree"], 1234);
     assert.equal(exported("emissions").params["epoch_blocks"], "50");
     // send disabled by governance: a plain transfer now fails
-    await h.fails(dave, [any("/cosmos.bank.v1beta1.MsgSend", MsgSend.encode({ fromAddress: dave.address, toAddress: ops[0]!.address, amount: [{ denom: "utcu", amount: "1" }] }).finish())], "bank", 5);
+    await h.fails(
+      dave,
+      [
+        any(
+          "/cosmos.bank.v1beta1.MsgSend",
+          MsgSend.encode({
+            fromAddress: dave.address,
+            toAddress: ops[0]!.address,
+            amount: [{ denom: "utcu", amount: "1" }],
+          }).finish(),
+        ),
+      ],
+      "bank",
+      5,
+    );
   });
 
   it("a jobs params change takes effect at execution: the next job uses the new commit window", async () => {
-    await h.ok(dave, [any(registryCodecs.msgRegisterModel.typeUrl, registryCodecs.msgRegisterModel.encode({ owner: dave.address, hash: model, name: "gm", inputs: [{ name: "x", dtype: "float32", shape: [-1, 4] }], outputs: [{ name: "y", dtype: "float32", shape: [-1, 4] }], computeUnits: "1", rule: { sketchSize: 16, tolerance: 1000, topK: 0 }, uri: "" }))]);
-    await h.ok(ops[2]!, [any(registryCodecs.msgRegisterProvider.typeUrl, registryCodecs.msgRegisterProvider.encode({ owner: ops[2]!.address, moniker: "p", gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }], models: [model], pricePerUnit: "1utcu", slots: 4, x25519Pubkey: new Uint8Array(32).fill(3), endpoint: "", bond: "10000000" }))]);
+    await h.ok(dave, [
+      any(
+        registryCodecs.msgRegisterModel.typeUrl,
+        registryCodecs.msgRegisterModel.encode({
+          owner: dave.address,
+          hash: model,
+          name: "gm",
+          inputs: [{ name: "x", dtype: "float32", shape: [-1, 4] }],
+          outputs: [{ name: "y", dtype: "float32", shape: [-1, 4] }],
+          computeUnits: "1",
+          rule: { sketchSize: 16, tolerance: 1000, topK: 0 },
+          uri: "",
+        }),
+      ),
+    ]);
+    await h.ok(ops[2]!, [
+      any(
+        registryCodecs.msgRegisterProvider.typeUrl,
+        registryCodecs.msgRegisterProvider.encode({
+          owner: ops[2]!.address,
+          moniker: "p",
+          gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
+          models: [model],
+          pricePerUnit: "1utcu",
+          slots: 4,
+          x25519Pubkey: new Uint8Array(32).fill(3),
+          endpoint: "",
+          bond: "10000000",
+        }),
+      ),
+    ]);
     const submitJob = async () => {
-      const msg: MsgSubmitJob = { requester: dave.address, model, inputs: [{ inline: new Uint8Array([1, 2, 3]), uri: "", sha256: "" }], sealed: [], k: 1, maxPricePerUnit: "5utcu", deadlineBlocks: "100", minReputation: 0, gpu: null };
+      const msg: MsgSubmitJob = {
+        requester: dave.address,
+        model,
+        inputs: [{ inline: new Uint8Array([1, 2, 3]), uri: "", sha256: "" }],
+        sealed: [],
+        k: 1,
+        maxPricePerUnit: "5utcu",
+        deadlineBlocks: "100",
+        minReputation: 0,
+        gpu: null,
+      };
       const res = await h.ok(dave, [any(jobsCodecs.msgSubmitJob.typeUrl, jobsCodecs.msgSubmitJob.encode(msg))]);
       void res;
       await chain.deliver([]); // matching runs at end-block
-      const jobs = chain.app.withCommittedContext((ctx, modules) => modules.find((m) => m.name === "jobs")!.exportGenesis(ctx)) as { jobs: Array<{ id: string; assigned_height: string; phase_deadline: string }> };
+      const jobs = chain.app.withCommittedContext((ctx, modules) =>
+        modules.find((m) => m.name === "jobs")!.exportGenesis(ctx),
+      ) as { jobs: Array<{ id: string; assigned_height: string; phase_deadline: string }> };
       return jobs.jobs[jobs.jobs.length - 1]!;
     };
-    const window = (j: { assigned_height: string; phase_deadline: string }) => BigInt(j.phase_deadline) - BigInt(j.assigned_height);
+    const window = (j: { assigned_height: string; phase_deadline: string }) =>
+      BigInt(j.phase_deadline) - BigInt(j.assigned_height);
     const before = await submitJob();
     assert.equal(window(before), 20n, "default commit window");
-    const p = await pass([any(jobsUpdate.typeUrl, jobsUpdate.encode({ authority: gov, params: jobsToPb({ ...jobsDefaults(), commitWindow: 7n }) }))]);
+    const p = await pass([
+      any(
+        jobsUpdate.typeUrl,
+        jobsUpdate.encode({ authority: gov, params: jobsToPb({ ...jobsDefaults(), commitWindow: 7n }) }),
+      ),
+    ]);
     assert.equal(p.status, ProposalStatus.PROPOSAL_STATUS_PASSED, p.failedReason);
     assert.equal(window(await submitJob()), 7n, "the job opened after execution uses the new window");
   });
 
   it("bad params are refused at submission (gov 12, the module's own validation) for every module", async () => {
     const bad: Any[] = [
-      any("/cosmos.bank.v1beta1.MsgUpdateParams", BankUpdate.encode({ authority: gov, params: { sendEnabled: [{ denom: "utcu", enabled: false }], defaultSendEnabled: true } }).finish()),
-      any("/cosmos.staking.v1beta1.MsgUpdateParams", StakingUpdate.encode({ authority: gov, params: stakingToProto({ ...stakingDefaults(), maxValidators: 0 }) }).finish()),
-      any("/cosmos.slashing.v1beta1.MsgUpdateParams", SlashingUpdate.encode({ authority: gov, params: { signedBlocksWindow: 0n, minSignedPerWindow: utf8("1"), downtimeJailDuration: { seconds: 60n, nanos: 0 }, slashFractionDoubleSign: utf8("1"), slashFractionDowntime: utf8("1") } }).finish()),
-      any("/cosmos.auth.v1beta1.MsgUpdateParams", AuthUpdate.encode({ authority: gov, params: { maxMemoCharacters: 0n, txSigLimit: 7n, txSizeCostPerByte: 10n, sigVerifyCostEd25519: 590n, sigVerifyCostSecp256k1: 1000n } }).finish()),
-      any("/cosmos.distribution.v1beta1.MsgUpdateParams", DistrUpdate.encode({ authority: gov, params: { communityTax: "2000000000000000000", baseProposerReward: "0", bonusProposerReward: "0", withdrawAddrEnabled: false } }).finish()),
-      any(registryUpdate.typeUrl, registryUpdate.encode({ authority: gov, params: registryToPb({ ...registryDefaults(), minProviderBond: 0n }) })),
-      any(jobsUpdate.typeUrl, jobsUpdate.encode({ authority: gov, params: jobsToPb({ ...jobsDefaults(), maxRedundancy: 99 }) })),
-      any(reputationUpdate.typeUrl, reputationUpdate.encode({ authority: gov, params: { ...reputationDefaults(), maxConsecutiveFaults: 0 } })),
-      any(emissionsUpdate.typeUrl, emissionsUpdate.encode({ authority: gov, params: emissionsToPb({ ...emissionsDefaults(), epochBlocks: 0n }) })),
+      any(
+        "/cosmos.bank.v1beta1.MsgUpdateParams",
+        BankUpdate.encode({
+          authority: gov,
+          params: { sendEnabled: [{ denom: "utcu", enabled: false }], defaultSendEnabled: true },
+        }).finish(),
+      ),
+      any(
+        "/cosmos.staking.v1beta1.MsgUpdateParams",
+        StakingUpdate.encode({
+          authority: gov,
+          params: stakingToProto({ ...stakingDefaults(), maxValidators: 0 }),
+        }).finish(),
+      ),
+      any(
+        "/cosmos.slashing.v1beta1.MsgUpdateParams",
+        SlashingUpdate.encode({
+          authority: gov,
+          params: {
+            signedBlocksWindow: 0n,
+            minSignedPerWindow: utf8("1"),
+            downtimeJailDuration: { seconds: 60n, nanos: 0 },
+            slashFractionDoubleSign: utf8("1"),
+            slashFractionDowntime: utf8("1"),
+          },
+        }).finish(),
+      ),
+      any(
+        "/cosmos.auth.v1beta1.MsgUpdateParams",
+        AuthUpdate.encode({
+          authority: gov,
+          params: {
+            maxMemoCharacters: 0n,
+            txSigLimit: 7n,
+            txSizeCostPerByte: 10n,
+            sigVerifyCostEd25519: 590n,
+            sigVerifyCostSecp256k1: 1000n,
+          },
+        }).finish(),
+      ),
+      any(
+        "/cosmos.distribution.v1beta1.MsgUpdateParams",
+        DistrUpdate.encode({
+          authority: gov,
+          params: {
+            communityTax: "2000000000000000000",
+            baseProposerReward: "0",
+            bonusProposerReward: "0",
+            withdrawAddrEnabled: false,
+          },
+        }).finish(),
+      ),
+      any(
+        registryUpdate.typeUrl,
+        registryUpdate.encode({ authority: gov, params: registryToPb({ ...registryDefaults(), minProviderBond: 0n }) }),
+      ),
+      any(
+        jobsUpdate.typeUrl,
+        jobsUpdate.encode({ authority: gov, params: jobsToPb({ ...jobsDefaults(), maxRedundancy: 99 }) }),
+      ),
+      any(
+        reputationUpdate.typeUrl,
+        reputationUpdate.encode({ authority: gov, params: { ...reputationDefaults(), maxConsecutiveFaults: 0 } }),
+      ),
+      any(
+        emissionsUpdate.typeUrl,
+        emissionsUpdate.encode({ authority: gov, params: emissionsToPb({ ...emissionsDefaults(), epochBlocks: 0n }) }),
+      ),
       any(jobsUpdate.typeUrl, jobsUpdate.encode({ authority: gov, params: null })),
     ];
     for (const m of bad) await h.fails(dave, [h.submitMsg(dave, [m], 1_000_000n)], "gov", 12);
@@ -139,16 +313,42 @@ describe("gov: MsgUpdateParams on every module and community-pool spends", () =>
 
   it("a change of distribution params tcompute does not have fails at execution and changes nothing", async () => {
     const p = await pass([
-      any(jobsUpdate.typeUrl, jobsUpdate.encode({ authority: gov, params: jobsToPb({ ...jobsDefaults(), commitWindow: 9n }) })),
-      any("/cosmos.distribution.v1beta1.MsgUpdateParams", DistrUpdate.encode({ authority: gov, params: { communityTax: "20000000000000000", baseProposerReward: "0", bonusProposerReward: "0", withdrawAddrEnabled: false } }).finish()),
+      any(
+        jobsUpdate.typeUrl,
+        jobsUpdate.encode({ authority: gov, params: jobsToPb({ ...jobsDefaults(), commitWindow: 9n }) }),
+      ),
+      any(
+        "/cosmos.distribution.v1beta1.MsgUpdateParams",
+        DistrUpdate.encode({
+          authority: gov,
+          params: {
+            communityTax: "20000000000000000",
+            baseProposerReward: "0",
+            bonusProposerReward: "0",
+            withdrawAddrEnabled: false,
+          },
+        }).finish(),
+      ),
     ]);
     assert.equal(p.status, ProposalStatus.PROPOSAL_STATUS_FAILED);
     assert.match(p.failedReason, /fixed/);
-    assert.equal(exported("jobs").params["commit_window"], "20", "the jobs change in the same proposal was rolled back");
+    assert.equal(
+      exported("jobs").params["commit_window"],
+      "20",
+      "the jobs change in the same proposal was rolled back",
+    );
   });
 
   it("MsgCommunityPoolSpend pays from the community pool through governance; too much or to a module account fails", async () => {
-    const spend = (recipient: string, amount: bigint) => any("/cosmos.distribution.v1beta1.MsgCommunityPoolSpend", MsgCommunityPoolSpend.encode({ authority: gov, recipient, amount: [{ denom: "utcu", amount: amount.toString() }] }).finish());
+    const spend = (recipient: string, amount: bigint) =>
+      any(
+        "/cosmos.distribution.v1beta1.MsgCommunityPoolSpend",
+        MsgCommunityPoolSpend.encode({
+          authority: gov,
+          recipient,
+          amount: [{ denom: "utcu", amount: amount.toString() }],
+        }).finish(),
+      );
     const pool = () => h.balance(moduleAddress("community_pool"));
     // The pool also receives a share of every block's fees, so it only grows between spends.
     assert.ok((await pool()) >= 5000n);
@@ -162,7 +362,18 @@ describe("gov: MsgUpdateParams on every module and community-pool spends", () =>
     assert.equal(toModule.status, ProposalStatus.PROPOSAL_STATUS_FAILED);
     assert.match(toModule.failedReason, /not allowed to receive external funds/);
     assert.equal(await h.balance(moduleAddress("jobs_escrow")), 0n);
-    await h.fails(dave, [spend(dave.address, 1n)].map((m) => ({ ...m, value: MsgCommunityPoolSpend.encode({ ...MsgCommunityPoolSpend.decode(m.value), authority: dave.address }).finish() })), "gov", 13);
+    await h.fails(
+      dave,
+      [spend(dave.address, 1n)].map((m) => ({
+        ...m,
+        value: MsgCommunityPoolSpend.encode({
+          ...MsgCommunityPoolSpend.decode(m.value),
+          authority: dave.address,
+        }).finish(),
+      })),
+      "gov",
+      13,
+    );
   });
 
   it("a proposal carried into genesis with bad params fails at execution, changing nothing", async () => {

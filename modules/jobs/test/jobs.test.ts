@@ -23,11 +23,36 @@ const neutral = 500_000;
 
 const input = (b: number[] = [1, 2, 3]) => ({ inline: new Uint8Array(b), uri: "", sha256: "" });
 const submitMsg = (over: Partial<MsgSubmitJob> = {}) =>
-  any(codecs.msgSubmitJob.typeUrl, codecs.msgSubmitJob.encode({ requester: requester.address, model, inputs: [input()], sealed: [], k: 3, maxPricePerUnit: "10utcu", deadlineBlocks: "5", minReputation: 0, gpu: null, ...over }));
-const cancelMsg = (id: string) => any(codecs.msgCancelJob.typeUrl, codecs.msgCancelJob.encode({ requester: requester.address, id }));
-const commitMsg = (provider: string, jobId: string, commitment: Uint8Array) => any(codecs.msgCommitResult.typeUrl, codecs.msgCommitResult.encode({ provider, jobId, commitment }));
+  any(
+    codecs.msgSubmitJob.typeUrl,
+    codecs.msgSubmitJob.encode({
+      requester: requester.address,
+      model,
+      inputs: [input()],
+      sealed: [],
+      k: 3,
+      maxPricePerUnit: "10utcu",
+      deadlineBlocks: "5",
+      minReputation: 0,
+      gpu: null,
+      ...over,
+    }),
+  );
+const cancelMsg = (id: string) =>
+  any(codecs.msgCancelJob.typeUrl, codecs.msgCancelJob.encode({ requester: requester.address, id }));
+const commitMsg = (provider: string, jobId: string, commitment: Uint8Array) =>
+  any(codecs.msgCommitResult.typeUrl, codecs.msgCommitResult.encode({ provider, jobId, commitment }));
 const verdictMsg = (validator: string, jobId: string, output: ArrayLike<number>) =>
-  any(codecs.msgAuditVerdict.typeUrl, codecs.msgAuditVerdict.encode({ validator, jobId, sketch: sketchToPb(computeSketch(jobId, output, rule)), digest: new Uint8Array(32).fill(1), unable: false }));
+  any(
+    codecs.msgAuditVerdict.typeUrl,
+    codecs.msgAuditVerdict.encode({
+      validator,
+      jobId,
+      sketch: sketchToPb(computeSketch(jobId, output, rule)),
+      digest: new Uint8Array(32).fill(1),
+      unable: false,
+    }),
+  );
 
 /** TxMsgData → the first message's response bytes. */
 const responseOf = (data: Uint8Array) => TxMsgData.decode(data).msgResponses[0]!.value;
@@ -41,28 +66,93 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
   let chain: TestChain;
   let workers: SimWorker[];
   const { ok, fails, q } = txHelpers(() => chain);
-  const job = (id: string) => q("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id }), (b) => codecs.queryJobResponse.decode(b).job!);
-  const balance = (address: string) => q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) => BigInt(QueryBalanceResponse.decode(b).balance!.amount));
+  const job = (id: string) =>
+    q(
+      "/tcompute.jobs.v1.Query/Job",
+      codecs.queryJobRequest.encode({ id }),
+      (b) => codecs.queryJobResponse.decode(b).job!,
+    );
+  const balance = (address: string) =>
+    q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) =>
+      BigInt(QueryBalanceResponse.decode(b).balance!.amount),
+    );
   const escrow = () => balance(moduleAddress("jobs_escrow"));
-  const providerBond = (owner: string) => q("/tcompute.registry.v1.Query/Provider", registryCodecs.queryProviderRequest.encode({ owner }), (b) => BigInt(registryCodecs.queryProviderResponse.decode(b).provider!.bond));
-  const score = (provider: string) => q("/tcompute.reputation.v1.Query/Reputation", reputationCodecs.queryReputationRequest.encode({ provider }), (b) => reputationCodecs.queryReputationResponse.decode(b).record!.score);
+  const providerBond = (owner: string) =>
+    q("/tcompute.registry.v1.Query/Provider", registryCodecs.queryProviderRequest.encode({ owner }), (b) =>
+      BigInt(registryCodecs.queryProviderResponse.decode(b).provider!.bond),
+    );
+  const score = (provider: string) =>
+    q(
+      "/tcompute.reputation.v1.Query/Reputation",
+      reputationCodecs.queryReputationRequest.encode({ provider }),
+      (b) => reputationCodecs.queryReputationResponse.decode(b).record!.score,
+    );
   const step = (extra: Uint8Array[] = []) => workersStep(chain, workers, extra);
-  const submit = async (over: Partial<MsgSubmitJob> = {}) => codecs.msgSubmitJobResponse.decode(responseOf((await ok(requester, [submitMsg(over)])).txResults[0]!.data)).ids;
+  const submit = async (over: Partial<MsgSubmitJob> = {}) =>
+    codecs.msgSubmitJobResponse.decode(responseOf((await ok(requester, [submitMsg(over)])).txResults[0]!.data)).ids;
   const assignment = (j: Job, key: { address: string }) => j.assignments.find((a) => a.provider === key.address)!;
   const worker = (key: { address: string }) => workers.find((w) => w.address === key.address)!;
 
   async function setup(s: Setup = {}): Promise<void> {
     chain = await createTestChain({
-      accounts: [requester, ...prov, ...ops].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })),
+      accounts: [requester, ...prov, ...ops].map((k) => ({
+        address: k.address,
+        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
+      })),
       editGenesis: (d) => {
         const params = (d.app_state["jobs"] as { params: Record<string, unknown> }).params;
-        Object.assign(params, { max_inline_input_bytes: "1024", commit_window: "3", reveal_window: "3", audit_window: "4", retention_blocks: "5", audit_rate_ppm: 0, audit_rate_single_ppm: 0, audit_rate_low_reputation_ppm: 0 }, s.jobs ?? {});
+        Object.assign(
+          params,
+          {
+            max_inline_input_bytes: "1024",
+            commit_window: "3",
+            reveal_window: "3",
+            audit_window: "4",
+            retention_blocks: "5",
+            audit_rate_ppm: 0,
+            audit_rate_single_ppm: 0,
+            audit_rate_low_reputation_ppm: 0,
+          },
+          s.jobs ?? {},
+        );
       },
     });
-    await ok(requester, [any(registryCodecs.msgRegisterModel.typeUrl, registryCodecs.msgRegisterModel.encode({ owner: requester.address, hash: model, name: "mlp", inputs: [{ name: "x", dtype: "float32", shape: [-1, 16] }], outputs: [{ name: "y", dtype: "float32", shape: [-1, 64] }], computeUnits: "10", rule, uri: "" }))]);
+    await ok(requester, [
+      any(
+        registryCodecs.msgRegisterModel.typeUrl,
+        registryCodecs.msgRegisterModel.encode({
+          owner: requester.address,
+          hash: model,
+          name: "mlp",
+          inputs: [{ name: "x", dtype: "float32", shape: [-1, 16] }],
+          outputs: [{ name: "y", dtype: "float32", shape: [-1, 64] }],
+          computeUnits: "10",
+          rule,
+          uri: "",
+        }),
+      ),
+    ]);
     for (const [i, p] of prov.entries()) {
-      const gpus = i === 3 ? [{ vendor: "amd", model: "MI300X", memoryMib: 196608, count: 8 }] : [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }];
-      await ok(p, [any(registryCodecs.msgRegisterProvider.typeUrl, registryCodecs.msgRegisterProvider.encode({ owner: p.address, moniker: `p${i}`, gpus, models: [model], pricePerUnit: i === 3 ? "50utcu" : "5utcu", slots: 1, x25519Pubkey: new Uint8Array(32).fill(i + 1), endpoint: "", bond: bond.toString() }))]);
+      const gpus =
+        i === 3
+          ? [{ vendor: "amd", model: "MI300X", memoryMib: 196608, count: 8 }]
+          : [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }];
+      await ok(p, [
+        any(
+          registryCodecs.msgRegisterProvider.typeUrl,
+          registryCodecs.msgRegisterProvider.encode({
+            owner: p.address,
+            moniker: `p${i}`,
+            gpus,
+            models: [model],
+            pricePerUnit: i === 3 ? "50utcu" : "5utcu",
+            slots: 1,
+            x25519Pubkey: new Uint8Array(32).fill(i + 1),
+            endpoint: "",
+            bond: bond.toString(),
+          }),
+        ),
+      ]);
     }
     workers = prov.map((p) => new SimWorker(p, strategies.honest, () => rule));
   }
@@ -82,7 +172,11 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     assert.equal(await escrow(), 300n, "3 × 10utcu × 10 compute units");
     let j = await job("1");
     assert.equal(j.state, JobState.assigned);
-    assert.deepEqual(j.assignments.map((a) => a.provider).sort(), [prov[0]!.address, prov[1]!.address, prov[2]!.address].sort(), "the provider asking 50utcu is not eligible");
+    assert.deepEqual(
+      j.assignments.map((a) => a.provider).sort(),
+      [prov[0]!.address, prov[1]!.address, prov[2]!.address].sort(),
+      "the provider asking 50utcu is not eligible",
+    );
     assert.ok(j.assignments.every((a) => a.gpu === "nvidia T4 16384MiB x1" && a.pricePerUnit === "5utcu"));
     const provBefore = await balance(prov[0]!.address);
     await step(); // commits: all in → reveal window opens at once
@@ -91,13 +185,20 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     j = await job("1");
     assert.equal(j.state, JobState.settled);
     assert.ok(BigInt(j.finalHeight) - BigInt(j.assignedHeight) <= 6n, "within commit + reveal windows");
-    assert.deepEqual(j.history.map((h) => h.state), [JobState.pending, JobState.assigned, JobState.revealing, JobState.settled]);
+    assert.deepEqual(
+      j.history.map((h) => h.state),
+      [JobState.pending, JobState.assigned, JobState.revealing, JobState.settled],
+    );
     assert.ok(j.assignments.every((a) => a.outcome === Outcome.accepted && a.paid === "50"));
     assert.equal(j.paid, "150");
     assert.equal(j.refunded, "150");
     assert.equal(await escrow(), 0n);
     assert.equal(await balance(requester.address), before - 150n - 1000n, "paid 3 × 5 × 10 and the fee");
-    assert.equal(await balance(prov[0]!.address), provBefore + 50n - 2n - 2000n, "its ask, minus the protocol fee (5%, burned, floored) and the fees of its two txs");
+    assert.equal(
+      await balance(prov[0]!.address),
+      provBefore + 50n - 2n - 2000n,
+      "its ask, minus the protocol fee (5%, burned, floored) and the fees of its two txs",
+    );
     for (const p of prov.slice(0, 3)) assert.ok((await score(p.address)) > neutral);
   });
 
@@ -124,11 +225,30 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     await submit();
     await step(); // p1 and p2 commit; p0 waits to copy
     const honest = resultOf(await job("1"), prov[1]!.address, honestOutput(await job("1")), rule);
-    const revealOf = (who: string, r: typeof honest, salt = r.salt) => any(codecs.msgRevealResult.typeUrl, codecs.msgRevealResult.encode({ provider: who, jobId: "1", salt, digest: r.digest, sketch: sketchToPb(r.sketch), outputUri: "" }));
-    await fails(prov[1]!, [revealOf(prov[1]!.address, worker(prov[1]!).pending.get("1")!)], "jobs", 11, /once every assignee committed/);
+    const revealOf = (who: string, r: typeof honest, salt = r.salt) =>
+      any(
+        codecs.msgRevealResult.typeUrl,
+        codecs.msgRevealResult.encode({
+          provider: who,
+          jobId: "1",
+          salt,
+          digest: r.digest,
+          sketch: sketchToPb(r.sketch),
+          outputUri: "",
+        }),
+      );
+    await fails(
+      prov[1]!,
+      [revealOf(prov[1]!.address, worker(prov[1]!).pending.get("1")!)],
+      "jobs",
+      11,
+      /once every assignee committed/,
+    );
     // p0 commits a guess before anything is revealed, then tries to reveal p1's result.
     const guess = resultOf(await job("1"), prov[0]!.address, new Float32Array(64), rule);
-    await ok(prov[0]!, [commitMsg(prov[0]!.address, "1", commitmentOf("1", prov[0]!.address, guess.salt, guess.digest, guess.sketch))]);
+    await ok(prov[0]!, [
+      commitMsg(prov[0]!.address, "1", commitmentOf("1", prov[0]!.address, guess.salt, guess.digest, guess.sketch)),
+    ]);
     assert.equal((await job("1")).state, JobState.revealing);
     await step(); // p1 and p2 reveal
     await fails(prov[0]!, [revealOf(prov[0]!.address, honest, guess.salt)], "jobs", 14);
@@ -151,7 +271,24 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     let j = await job("1");
     assert.equal(j.state, JobState.revealing);
     await fails(prov[0]!, [commitMsg(prov[0]!.address, "1", new Uint8Array(32))], "jobs", 11, /commit window/);
-    await fails(prov[0]!, [any(codecs.msgRevealResult.typeUrl, codecs.msgRevealResult.encode({ provider: prov[0]!.address, jobId: "1", salt: new Uint8Array(32), digest: new Uint8Array(32), sketch: sketchToPb(computeSketch("1", [1], rule)), outputUri: "" }))], "jobs", 13);
+    await fails(
+      prov[0]!,
+      [
+        any(
+          codecs.msgRevealResult.typeUrl,
+          codecs.msgRevealResult.encode({
+            provider: prov[0]!.address,
+            jobId: "1",
+            salt: new Uint8Array(32),
+            digest: new Uint8Array(32),
+            sketch: sketchToPb(computeSketch("1", [1], rule)),
+            outputUri: "",
+          }),
+        ),
+      ],
+      "jobs",
+      13,
+    );
     await step();
     j = await job("1");
     assert.equal(j.state, JobState.settled);
@@ -198,10 +335,18 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     assert.equal(assignment(j, prov[2]!).slashed, "1000000");
     assert.equal(await escrow(), 0n);
     await fails(ops[2]!, [verdictMsg(valoper(ops[2]!), "1", truth)], "jobs", 18);
-    const stats = await q("/tcompute.jobs.v1.Query/AuditStats", codecs.queryAuditStatsRequest.encode({ validator: valoper(ops[0]!) }), (b) => codecs.queryAuditStatsResponse.decode(b));
+    const stats = await q(
+      "/tcompute.jobs.v1.Query/AuditStats",
+      codecs.queryAuditStatsRequest.encode({ validator: valoper(ops[0]!) }),
+      (b) => codecs.queryAuditStatsResponse.decode(b),
+    );
     assert.equal(stats.stats!.verdicts, "1");
     assert.equal(stats.auditsOpened, "1");
-    const idle = await q("/tcompute.jobs.v1.Query/AuditStats", codecs.queryAuditStatsRequest.encode({ validator: valoper(ops[2]!) }), (b) => codecs.queryAuditStatsResponse.decode(b));
+    const idle = await q(
+      "/tcompute.jobs.v1.Query/AuditStats",
+      codecs.queryAuditStatsRequest.encode({ validator: valoper(ops[2]!) }),
+      (b) => codecs.queryAuditStatsResponse.decode(b),
+    );
     assert.equal(idle.stats!.verdicts, "0", "a validator that never audits is visible");
   });
 
@@ -273,12 +418,20 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
 
   it("matches distinct providers, respects slots, prices and GPU requirements, and names the GPU", async () => {
     await setup({ jobs: { commit_window: "20" } });
-    await submit({ k: 1, maxPricePerUnit: "50utcu", gpu: { vendor: "amd", model: "", minMemoryMib: 100_000, minCount: 4 } });
+    await submit({
+      k: 1,
+      maxPricePerUnit: "50utcu",
+      gpu: { vendor: "amd", model: "", minMemoryMib: 100_000, minCount: 4 },
+    });
     const j = await job("1");
     assert.equal(j.state, JobState.assigned);
     assert.equal(j.assignments[0]!.provider, prov[3]!.address);
     assert.equal(j.assignments[0]!.gpu, "amd MI300X 196608MiB x8");
-    await submit({ k: 1, maxPricePerUnit: "50utcu", gpu: { vendor: "nvidia", model: "H100", minMemoryMib: 0, minCount: 0 } });
+    await submit({
+      k: 1,
+      maxPricePerUnit: "50utcu",
+      gpu: { vendor: "nvidia", model: "H100", minMemoryMib: 0, minCount: 0 },
+    });
     assert.equal((await job("2")).state, JobState.pending, "no H100 anywhere");
     await submit({ k: 3, maxPricePerUnit: "50utcu" });
     const three = await job("3");
@@ -286,28 +439,57 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     assert.ok(!three.assignments.some((a) => a.provider === prov[3]!.address), "its only slot is taken");
     await submit({ k: 1, maxPricePerUnit: "50utcu" });
     assert.equal((await job("4")).state, JobState.pending, "every slot is taken");
-    const pending = await q("/tcompute.jobs.v1.Query/JobsByState", codecs.queryJobsByStateRequest.encode({ state: JobState.pending, pagination: { key: new Uint8Array(), offset: "0", limit: "1", countTotal: true } }), (b) => codecs.queryJobsResponse.decode(b));
-    assert.deepEqual(pending.jobs.map((x) => x.id), ["2"]);
+    const pending = await q(
+      "/tcompute.jobs.v1.Query/JobsByState",
+      codecs.queryJobsByStateRequest.encode({
+        state: JobState.pending,
+        pagination: { key: new Uint8Array(), offset: "0", limit: "1", countTotal: true },
+      }),
+      (b) => codecs.queryJobsResponse.decode(b),
+    );
+    assert.deepEqual(
+      pending.jobs.map((x) => x.id),
+      ["2"],
+    );
     assert.equal(pending.pagination!.total, "2");
     assert.ok(pending.pagination!.nextKey.length > 0);
-    const mine = await q("/tcompute.jobs.v1.Query/JobsByProvider", codecs.queryJobsByProviderRequest.encode({ provider: prov[3]!.address, pagination: null }), (b) => codecs.queryJobsResponse.decode(b).jobs);
-    assert.deepEqual(mine.map((x) => x.id), ["1"]);
+    const mine = await q(
+      "/tcompute.jobs.v1.Query/JobsByProvider",
+      codecs.queryJobsByProviderRequest.encode({ provider: prov[3]!.address, pagination: null }),
+      (b) => codecs.queryJobsResponse.decode(b).jobs,
+    );
+    assert.deepEqual(
+      mine.map((x) => x.id),
+      ["1"],
+    );
   });
 
   it("gives a sealed job only to the providers it was sealed for", async () => {
     await setup({ jobs: { commit_window: "20" } });
     for (let i = 0; i < 5; i++) {
-      await submit({ k: 1, inputs: [{ inline: new Uint8Array(), uri: "", sha256: "cd".repeat(32) }], sealed: [{ provider: prov[2]!.address, ciphertext: new Uint8Array(100) }] });
+      await submit({
+        k: 1,
+        inputs: [{ inline: new Uint8Array(), uri: "", sha256: "cd".repeat(32) }],
+        sealed: [{ provider: prov[2]!.address, ciphertext: new Uint8Array(100) }],
+      });
     }
     assert.equal((await job("1")).assignments[0]!.provider, prov[2]!.address);
-    for (const id of ["2", "3", "4", "5"]) assert.equal((await job(id)).state, JobState.pending, "p2's one slot is taken; nobody else can open it");
+    for (const id of ["2", "3", "4", "5"])
+      assert.equal((await job(id)).state, JobState.pending, "p2's one slot is taken; nobody else can open it");
   });
 
   it("shards a batch of 100 inputs and settles every shard", async () => {
     await setup({ jobs: { retention_blocks: "1000" } });
     const before = await balance(requester.address);
-    const ids = await submit({ k: 1, inputs: Array.from({ length: 100 }, (_, i) => input([i, i >> 8])), deadlineBlocks: "100" });
-    assert.deepEqual(ids, Array.from({ length: 10 }, (_, i) => String(i + 1)));
+    const ids = await submit({
+      k: 1,
+      inputs: Array.from({ length: 100 }, (_, i) => input([i, i >> 8])),
+      deadlineBlocks: "100",
+    });
+    assert.deepEqual(
+      ids,
+      Array.from({ length: 10 }, (_, i) => String(i + 1)),
+    );
     assert.equal(await escrow(), 10_000n, "100 inputs × 10 units × 10utcu");
     for (let i = 0; i < 30; i++) await step();
     let paid = 0n;
@@ -333,7 +515,12 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     assert.equal(await balance(requester.address), before + 300n - 1000n);
     await fails(requester, [cancelMsg("2")], "jobs", 8);
     await fails(requester, [cancelMsg("99")], "jobs", 6);
-    await fails(prov[0]!, [any(codecs.msgCancelJob.typeUrl, codecs.msgCancelJob.encode({ requester: prov[0]!.address, id: "2" }))], "jobs", 7);
+    await fails(
+      prov[0]!,
+      [any(codecs.msgCancelJob.typeUrl, codecs.msgCancelJob.encode({ requester: prov[0]!.address, id: "2" }))],
+      "jobs",
+      7,
+    );
   });
 
   it("refuses bad jobs and bad results with a clear code and changes nothing", async () => {
@@ -345,15 +532,36 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     await fails(requester, [submitMsg({ maxPricePerUnit: "10uatom" })], "jobs", 4);
     await fails(requester, [submitMsg({ maxPricePerUnit: "10000000000utcu" })], "sdk", 5);
     await fails(requester, [submitMsg({ inputs: [input(Array.from({ length: 2000 }, () => 1))] })], "jobs", 5);
-    await fails(requester, [submitMsg({ inputs: [{ inline: new Uint8Array([1]), uri: "https://x/y", sha256: "" }] })], "jobs", 2, /not both/);
-    await fails(requester, [submitMsg({ inputs: [{ inline: new Uint8Array(), uri: "https://x/y", sha256: "nope" }] })], "jobs", 2);
+    await fails(
+      requester,
+      [submitMsg({ inputs: [{ inline: new Uint8Array([1]), uri: "https://x/y", sha256: "" }] })],
+      "jobs",
+      2,
+      /not both/,
+    );
+    await fails(
+      requester,
+      [submitMsg({ inputs: [{ inline: new Uint8Array(), uri: "https://x/y", sha256: "nope" }] })],
+      "jobs",
+      2,
+    );
     await fails(requester, [submitMsg({ inputs: [] })], "jobs", 2);
     await fails(requester, [submitMsg({ deadlineBlocks: "0" })], "jobs", 2);
-    await fails(requester, [submitMsg({ sealed: [{ provider: prov[0]!.address, ciphertext: new Uint8Array(100) }] })], "jobs", 2, /only the sha256/);
+    await fails(
+      requester,
+      [submitMsg({ sealed: [{ provider: prov[0]!.address, ciphertext: new Uint8Array(100) }] })],
+      "jobs",
+      2,
+      /only the sha256/,
+    );
     const paid = before - (await balance(requester.address));
     assert.ok(paid % 1000n === 0n && paid <= 11_000n, `only fees were paid (${paid})`);
     assert.equal(await escrow(), 0n);
-    assert.equal((await chain.query("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id: "1" }))).code, 6, "no job was created");
+    assert.equal(
+      (await chain.query("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id: "1" }))).code,
+      6,
+      "no job was created",
+    );
 
     await submit();
     await fails(prov[3]!, [commitMsg(prov[3]!.address, "1", new Uint8Array(32))], "jobs", 10);
@@ -361,7 +569,11 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     await fails(prov[0]!, [commitMsg(prov[0]!.address, "99", new Uint8Array(32))], "jobs", 6);
     await ok(prov[0]!, [commitMsg(prov[0]!.address, "1", new Uint8Array(32))]);
     await fails(prov[0]!, [commitMsg(prov[0]!.address, "1", new Uint8Array(32).fill(1))], "jobs", 12);
-    assert.deepEqual(Buffer.from(assignment(await job("1"), prov[0]!).commitment), Buffer.alloc(32), "the first commitment stands");
+    assert.deepEqual(
+      Buffer.from(assignment(await job("1"), prov[0]!).commitment),
+      Buffer.alloc(32),
+      "the first commitment stands",
+    );
   });
 
   it("prunes final jobs to receipts after retention_blocks; messages on settled or pruned jobs are refused", async () => {
@@ -376,14 +588,22 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     for (let i = 0; i < 5; i++) await chain.deliver([]);
     const res = await chain.query("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id: "1" }));
     assert.equal(res.code, 20, res.log);
-    const receipt = await q("/tcompute.jobs.v1.Query/Receipt", codecs.queryReceiptRequest.encode({ id: "1" }), (b) => codecs.queryReceiptResponse.decode(b).receipt!);
+    const receipt = await q(
+      "/tcompute.jobs.v1.Query/Receipt",
+      codecs.queryReceiptRequest.encode({ id: "1" }),
+      (b) => codecs.queryReceiptResponse.decode(b).receipt!,
+    );
     assert.equal(receipt.state, JobState.settled);
     assert.equal(receipt.paid, "150");
     assert.equal(receipt.refunded, "150");
     assert.deepEqual(receipt.digest, settled.assignments[0]!.digest);
     await fails(prov[0]!, [commitMsg(prov[0]!.address, "1", new Uint8Array(32))], "jobs", 20);
     await fails(requester, [cancelMsg("1")], "jobs", 20);
-    const byRequester = await q("/tcompute.jobs.v1.Query/JobsByRequester", codecs.queryJobsByRequesterRequest.encode({ requester: requester.address, pagination: null }), (b) => codecs.queryJobsResponse.decode(b).jobs);
+    const byRequester = await q(
+      "/tcompute.jobs.v1.Query/JobsByRequester",
+      codecs.queryJobsByRequesterRequest.encode({ requester: requester.address, pagination: null }),
+      (b) => codecs.queryJobsResponse.decode(b).jobs,
+    );
     assert.equal(byRequester.length, 0);
   });
 
@@ -393,9 +613,14 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     await submit();
     const w = worker(prov[0]!);
     await ok(prov[0]!, w.messages([await job("1")]));
-    const exportAll = (c: TestChain) => c.app.withCommittedContext((ctx, modules) => Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])));
+    const exportAll = (c: TestChain) =>
+      c.app.withCommittedContext((ctx, modules) =>
+        Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
+      );
     const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, unknown>;
-    const again = await createTestChain({ editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>) });
+    const again = await createTestChain({
+      editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
+    });
     assert.deepEqual(JSON.parse(JSON.stringify(exportAll(again))), exported);
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });
@@ -409,7 +634,11 @@ describe("weighted draw without replacement", () => {
       { owner: "c", weight: 0n },
     ];
     const seed = (i: number) => createHash("sha256").update(`s${i}`).digest();
-    assert.deepEqual(drawWeighted(c, 2, seed(1)), drawWeighted([...c].reverse(), 2, seed(1)), "input order does not matter");
+    assert.deepEqual(
+      drawWeighted(c, 2, seed(1)),
+      drawWeighted([...c].reverse(), 2, seed(1)),
+      "input order does not matter",
+    );
     let aFirst = 0;
     for (let i = 0; i < 1000; i++) {
       const d = drawWeighted(c, 2, seed(i));

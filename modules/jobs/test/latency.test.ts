@@ -25,26 +25,104 @@ describe("jobs: a job settles in the block of its last reveal, and the one-tx re
   this.timeout(60_000);
   let chain: TestChain;
   const { ok, fails, q } = txHelpers(() => chain);
-  const job = (id: string) => q("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id }), (b) => codecs.queryJobResponse.decode(b).job!);
+  const job = (id: string) =>
+    q(
+      "/tcompute.jobs.v1.Query/Job",
+      codecs.queryJobRequest.encode({ id }),
+      (b) => codecs.queryJobResponse.decode(b).job!,
+    );
   const submit = async (over: Partial<MsgSubmitJob> = {}) => {
-    const res = await ok(requester, [any(codecs.msgSubmitJob.typeUrl, codecs.msgSubmitJob.encode({ requester: requester.address, model, inputs: [{ inline: new Uint8Array([1, 2, 3]), uri: "", sha256: "" }], sealed: [], k: 3, maxPricePerUnit: "10utcu", deadlineBlocks: "5", minReputation: 0, gpu: null, ...over }))]);
+    const res = await ok(requester, [
+      any(
+        codecs.msgSubmitJob.typeUrl,
+        codecs.msgSubmitJob.encode({
+          requester: requester.address,
+          model,
+          inputs: [{ inline: new Uint8Array([1, 2, 3]), uri: "", sha256: "" }],
+          sealed: [],
+          k: 3,
+          maxPricePerUnit: "10utcu",
+          deadlineBlocks: "5",
+          minReputation: 0,
+          gpu: null,
+          ...over,
+        }),
+      ),
+    ]);
     return codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value).ids[0]!;
   };
   const resultFor = (j: Job, key: RawKey): Result => resultOf(j, key.address, honestOutput(j), rule);
-  const commit = (j: Job, key: RawKey, r: Result) => any(codecs.msgCommitResult.typeUrl, codecs.msgCommitResult.encode({ provider: key.address, jobId: j.id, commitment: commitmentOf(j.id, key.address, r.salt, r.digest, r.sketch) }));
-  const reveal = (j: Job, key: RawKey, r: Result, salt = r.salt) => any(codecs.msgRevealResult.typeUrl, codecs.msgRevealResult.encode({ provider: key.address, jobId: j.id, salt, digest: r.digest, sketch: sketchToPb(r.sketch), outputUri: "" }));
+  const commit = (j: Job, key: RawKey, r: Result) =>
+    any(
+      codecs.msgCommitResult.typeUrl,
+      codecs.msgCommitResult.encode({
+        provider: key.address,
+        jobId: j.id,
+        commitment: commitmentOf(j.id, key.address, r.salt, r.digest, r.sketch),
+      }),
+    );
+  const reveal = (j: Job, key: RawKey, r: Result, salt = r.salt) =>
+    any(
+      codecs.msgRevealResult.typeUrl,
+      codecs.msgRevealResult.encode({
+        provider: key.address,
+        jobId: j.id,
+        salt,
+        digest: r.digest,
+        sketch: sketchToPb(r.sketch),
+        outputUri: "",
+      }),
+    );
   const assignmentOf = (j: Job, key: RawKey) => j.assignments.find((a) => a.provider === key.address)!;
 
   beforeEach(async () => {
     chain = await createTestChain({
-      accounts: [requester, ...prov, ...ops].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })),
+      accounts: [requester, ...prov, ...ops].map((k) => ({
+        address: k.address,
+        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
+      })),
       editGenesis: (d) => {
-        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, { commit_window: "8", reveal_window: "8", audit_rate_ppm: 0, audit_rate_single_ppm: 0, audit_rate_low_reputation_ppm: 0 });
+        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
+          commit_window: "8",
+          reveal_window: "8",
+          audit_rate_ppm: 0,
+          audit_rate_single_ppm: 0,
+          audit_rate_low_reputation_ppm: 0,
+        });
       },
     });
-    await ok(requester, [any(registryCodecs.msgRegisterModel.typeUrl, registryCodecs.msgRegisterModel.encode({ owner: requester.address, hash: model, name: "lat", inputs: [{ name: "x", dtype: "uint8", shape: [-1] }], outputs: [{ name: "y", dtype: "float32", shape: [64] }], computeUnits: "10", rule, uri: "" }))]);
+    await ok(requester, [
+      any(
+        registryCodecs.msgRegisterModel.typeUrl,
+        registryCodecs.msgRegisterModel.encode({
+          owner: requester.address,
+          hash: model,
+          name: "lat",
+          inputs: [{ name: "x", dtype: "uint8", shape: [-1] }],
+          outputs: [{ name: "y", dtype: "float32", shape: [64] }],
+          computeUnits: "10",
+          rule,
+          uri: "",
+        }),
+      ),
+    ]);
     for (const [i, p] of prov.entries()) {
-      await ok(p, [any(registryCodecs.msgRegisterProvider.typeUrl, registryCodecs.msgRegisterProvider.encode({ owner: p.address, moniker: `p${i}`, gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }], models: [model], pricePerUnit: "5utcu", slots: 2, x25519Pubkey: new Uint8Array(32).fill(i + 1), endpoint: "", bond: "20000000" }))]);
+      await ok(p, [
+        any(
+          registryCodecs.msgRegisterProvider.typeUrl,
+          registryCodecs.msgRegisterProvider.encode({
+            owner: p.address,
+            moniker: `p${i}`,
+            gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
+            models: [model],
+            pricePerUnit: "5utcu",
+            slots: 2,
+            x25519Pubkey: new Uint8Array(32).fill(i + 1),
+            endpoint: "",
+            bond: "20000000",
+          }),
+        ),
+      ]);
     }
   });
 
@@ -57,7 +135,7 @@ describe("jobs: a job settles in the block of its last reveal, and the one-tx re
     const res = await ok(who, [commit(j, who, r), reveal(j, who, r)]);
     const done = await job(id);
     assert.equal(done.state, JobState.settled);
-    assert.equal(done.finalHeight, (chain.app.height).toString(), "settled in the block that carried the result");
+    assert.equal(done.finalHeight, chain.app.height.toString(), "settled in the block that carried the result");
     assert.equal(assignmentOf(done, who).committedHeight, done.finalHeight);
     assert.ok(res.events.some((e) => e.type === "job_settled"));
   });

@@ -31,26 +31,97 @@ const readOnlyStore: KVStore = {
 
 const deps = new Proxy({}, { get: (_, name) => trap(`dependency ${String(name)}`) });
 const keeper = new JobsKeeper(deps as never, deps as never, deps as never, deps as never, deps as never);
-const ctx = () => new Context(readOnlyStore, { chainId: "t", height: 50n, time: { seconds: 0n, nanos: 0 }, proposer: new Uint8Array() }, new GasMeter(10n ** 12n), "block", nopLogger);
+const ctx = () =>
+  new Context(
+    readOnlyStore,
+    { chainId: "t", height: 50n, time: { seconds: 0n, nanos: 0 }, proposer: new Uint8Array() },
+    new GasMeter(10n ** 12n),
+    "block",
+    nopLogger,
+  );
 const rule: ComparisonRule = { sketchSize: 16, tolerance: 1000, topK: 0 };
 
 function assignment(provider: string, over: Partial<Assignment> = {}): Assignment {
-  return { provider, gpu: "", pricePerUnit: "5utcu", commitment: new Uint8Array(), committedHeight: 0n, digest: new Uint8Array(), sketch: null, outputUri: "", revealedHeight: 0n, outcome: Outcome.unspecified, paid: 0n, slashed: 0n, unusable: UnusableReason.unspecified, unusableInput: 0, ...over };
+  return {
+    provider,
+    gpu: "",
+    pricePerUnit: "5utcu",
+    commitment: new Uint8Array(),
+    committedHeight: 0n,
+    digest: new Uint8Array(),
+    sketch: null,
+    outputUri: "",
+    revealedHeight: 0n,
+    outcome: Outcome.unspecified,
+    paid: 0n,
+    slashed: 0n,
+    unusable: UnusableReason.unspecified,
+    unusableInput: 0,
+    ...over,
+  };
 }
 
 function job(state: JobState, over: Partial<Job> = {}): Job {
   return {
-    id: 7n, requester: "req", model: "m", inputs: [{ inline: new Uint8Array([1]), uri: "", sha256: "", size: 0n }], sealed: [], k: 3, maxPricePerUnit: "10utcu", deadlineHeight: 60n, minReputation: 0, gpu: null,
-    state, escrow: 300n, assignments: ["a", "b", "c"].map((p) => assignment(p)), createdHeight: 1n, assignedHeight: 2n, phaseDeadline: 0n, computeUnits: 10n, history: [], batchId: 7n, shardIndex: 0, shardCount: 1,
-    audit: AuditStatus.none, auditDeadline: 0n, verdicts: [], paid: 0n, refunded: 0n, compensated: 0n, finalHeight: 0n, ...over,
+    id: 7n,
+    requester: "req",
+    model: "m",
+    inputs: [{ inline: new Uint8Array([1]), uri: "", sha256: "", size: 0n }],
+    sealed: [],
+    k: 3,
+    maxPricePerUnit: "10utcu",
+    deadlineHeight: 60n,
+    minReputation: 0,
+    gpu: null,
+    state,
+    escrow: 300n,
+    assignments: ["a", "b", "c"].map((p) => assignment(p)),
+    createdHeight: 1n,
+    assignedHeight: 2n,
+    phaseDeadline: 0n,
+    computeUnits: 10n,
+    history: [],
+    batchId: 7n,
+    shardIndex: 0,
+    shardCount: 1,
+    audit: AuditStatus.none,
+    auditDeadline: 0n,
+    verdicts: [],
+    paid: 0n,
+    refunded: 0n,
+    compensated: 0n,
+    finalHeight: 0n,
+    ...over,
   };
 }
 
 const committedA = (p: string) => assignment(p, { commitment: new Uint8Array(32).fill(1), committedHeight: 3n });
 const output = Float32Array.from({ length: 64 }, (_, i) => i / 10);
-const revealedA = (p: string, out: ArrayLike<number> = output, id = 7n) => assignment(p, { commitment: new Uint8Array(32).fill(1), committedHeight: 3n, sketch: sketchToPb(computeSketch(id.toString(), out, rule)), revealedHeight: 4n });
-const unusableA = (p: string) => assignment(p, { commitment: new Uint8Array(32).fill(1), committedHeight: 3n, unusable: UnusableReason.hashMismatch, revealedHeight: 4n });
-const allStates = [JobState.pending, JobState.assigned, JobState.revealing, JobState.auditing, JobState.settled, JobState.failed, JobState.expired, JobState.cancelled, JobState.unusable];
+const revealedA = (p: string, out: ArrayLike<number> = output, id = 7n) =>
+  assignment(p, {
+    commitment: new Uint8Array(32).fill(1),
+    committedHeight: 3n,
+    sketch: sketchToPb(computeSketch(id.toString(), out, rule)),
+    revealedHeight: 4n,
+  });
+const unusableA = (p: string) =>
+  assignment(p, {
+    commitment: new Uint8Array(32).fill(1),
+    committedHeight: 3n,
+    unusable: UnusableReason.hashMismatch,
+    revealedHeight: 4n,
+  });
+const allStates = [
+  JobState.pending,
+  JobState.assigned,
+  JobState.revealing,
+  JobState.auditing,
+  JobState.settled,
+  JobState.failed,
+  JobState.expired,
+  JobState.cancelled,
+  JobState.unusable,
+];
 
 describe("jobs: every transition of the life cycle is guarded", () => {
   /** Runs a transition that must be refused: false, no event, nothing written (the traps throw). */
@@ -65,9 +136,19 @@ describe("jobs: every transition of the life cycle is guarded", () => {
       refused(`create from ${s}`, (c) => lifecycle.create(c, keeper, job(s), "300utcu"));
       refused(`cancel from ${s}`, (c) => lifecycle.cancel(c, keeper, job(s)));
       refused(`expire from ${s}`, (c) => lifecycle.expire(c, keeper, job(s)));
-      refused(`assign from ${s}`, (c) => lifecycle.assign(c, keeper, job(s), ["x", "y", "z"].map((p) => assignment(p)), "assigned"));
+      refused(`assign from ${s}`, (c) =>
+        lifecycle.assign(
+          c,
+          keeper,
+          job(s),
+          ["x", "y", "z"].map((p) => assignment(p)),
+          "assigned",
+        ),
+      );
     }
-    refused("assign with fewer than k providers", (c) => lifecycle.assign(c, keeper, job(JobState.pending, { assignments: [] }), [assignment("x")], "assigned"));
+    refused("assign with fewer than k providers", (c) =>
+      lifecycle.assign(c, keeper, job(JobState.pending, { assignments: [] }), [assignment("x")], "assigned"),
+    );
   });
 
   it("commit and openReveals only in assigned; a commit only by an assignee that has not committed", () => {
@@ -75,31 +156,79 @@ describe("jobs: every transition of the life cycle is guarded", () => {
       refused(`commit in ${s}`, (c) => lifecycle.commit(c, keeper, job(s), "a", new Uint8Array(32)));
       refused(`openReveals in ${s}`, (c) => lifecycle.openReveals(c, keeper, job(s), "commit window ended"));
     }
-    refused("commit by a stranger", (c) => lifecycle.commit(c, keeper, job(JobState.assigned), "mallory", new Uint8Array(32)));
-    refused("a second commit", (c) => lifecycle.commit(c, keeper, job(JobState.assigned, { assignments: [committedA("a"), assignment("b"), assignment("c")] }), "a", new Uint8Array(32)));
+    refused("commit by a stranger", (c) =>
+      lifecycle.commit(c, keeper, job(JobState.assigned), "mallory", new Uint8Array(32)),
+    );
+    refused("a second commit", (c) =>
+      lifecycle.commit(
+        c,
+        keeper,
+        job(JobState.assigned, { assignments: [committedA("a"), assignment("b"), assignment("c")] }),
+        "a",
+        new Uint8Array(32),
+      ),
+    );
   });
 
   it("reveal and settle only in revealing; a reveal only by a committed assignee that has not answered", () => {
-    const answer = { kind: "result" as const, digest: new Uint8Array(32), sketch: sketchToPb(computeSketch("7", output, rule)), outputUri: "" };
+    const answer = {
+      kind: "result" as const,
+      digest: new Uint8Array(32),
+      sketch: sketchToPb(computeSketch("7", output, rule)),
+      outputUri: "",
+    };
     for (const s of allStates.filter((x) => x !== JobState.revealing)) {
-      refused(`reveal in ${s}`, (c) => lifecycle.reveal(c, keeper, job(s, { assignments: [committedA("a"), committedA("b"), committedA("c")] }), "a", answer));
+      refused(`reveal in ${s}`, (c) =>
+        lifecycle.reveal(
+          c,
+          keeper,
+          job(s, { assignments: [committedA("a"), committedA("b"), committedA("c")] }),
+          "a",
+          answer,
+        ),
+      );
       refused(`settle in ${s}`, (c) => lifecycle.settle(c, keeper, job(s)));
     }
     refused("reveal without a commitment", (c) => lifecycle.reveal(c, keeper, job(JobState.revealing), "a", answer));
     refused("reveal by a stranger", (c) => lifecycle.reveal(c, keeper, job(JobState.revealing), "mallory", answer));
-    refused("a second reveal", (c) => lifecycle.reveal(c, keeper, job(JobState.revealing, { assignments: [revealedA("a"), committedA("b"), committedA("c")] }), "a", answer));
-    refused("a result after an unusable report", (c) => lifecycle.reveal(c, keeper, job(JobState.revealing, { assignments: [unusableA("a"), committedA("b"), committedA("c")] }), "a", answer));
+    refused("a second reveal", (c) =>
+      lifecycle.reveal(
+        c,
+        keeper,
+        job(JobState.revealing, { assignments: [revealedA("a"), committedA("b"), committedA("c")] }),
+        "a",
+        answer,
+      ),
+    );
+    refused("a result after an unusable report", (c) =>
+      lifecycle.reveal(
+        c,
+        keeper,
+        job(JobState.revealing, { assignments: [unusableA("a"), committedA("b"), committedA("c")] }),
+        "a",
+        answer,
+      ),
+    );
   });
 
   it("verdicts and audit resolution only while an audit is open; one verdict per validator; pruning only of final jobs without an open audit", () => {
     const v = { validator: "val1", sketch: null, digest: new Uint8Array(), unable: true, height: 50n };
     for (const audit of [AuditStatus.none, AuditStatus.confirmed, AuditStatus.rejected, AuditStatus.inconclusive]) {
-      refused(`verdict with audit ${audit}`, (c) => lifecycle.addVerdict(c, keeper, job(JobState.settled, { audit }), v));
-      refused(`resolve with audit ${audit}`, (c) => lifecycle.resolveAudit(c, keeper, job(JobState.settled, { audit })));
+      refused(`verdict with audit ${audit}`, (c) =>
+        lifecycle.addVerdict(c, keeper, job(JobState.settled, { audit }), v),
+      );
+      refused(`resolve with audit ${audit}`, (c) =>
+        lifecycle.resolveAudit(c, keeper, job(JobState.settled, { audit })),
+      );
     }
-    refused("a second verdict", (c) => lifecycle.addVerdict(c, keeper, job(JobState.settled, { audit: AuditStatus.open, verdicts: [v] }), v));
-    for (const s of [JobState.pending, JobState.assigned, JobState.revealing, JobState.auditing]) refused(`prune in ${s}`, (c) => lifecycle.prune(c, keeper, job(s)));
-    refused("prune with an audit open", (c) => lifecycle.prune(c, keeper, job(JobState.settled, { audit: AuditStatus.open })));
+    refused("a second verdict", (c) =>
+      lifecycle.addVerdict(c, keeper, job(JobState.settled, { audit: AuditStatus.open, verdicts: [v] }), v),
+    );
+    for (const s of [JobState.pending, JobState.assigned, JobState.revealing, JobState.auditing])
+      refused(`prune in ${s}`, (c) => lifecycle.prune(c, keeper, job(s)));
+    refused("prune with an audit open", (c) =>
+      lifecycle.prune(c, keeper, job(JobState.settled, { audit: AuditStatus.open })),
+    );
   });
 });
 
@@ -107,28 +236,70 @@ describe("jobs: settlement and audit verdicts are pure functions of the job", ()
   const other = Float32Array.from({ length: 64 }, (_, i) => -i);
 
   it("settlement: majority paid, minority and false 'unusable' rejected, no-shows named; unusable, failed and no-majority outcomes", () => {
-    const v = settlementVerdict(job(JobState.revealing, { k: 4, assignments: [revealedA("a"), revealedA("b"), unusableA("c"), committedA("d")] }), rule);
+    const v = settlementVerdict(
+      job(JobState.revealing, { k: 4, assignments: [revealedA("a"), revealedA("b"), unusableA("c"), committedA("d")] }),
+      rule,
+    );
     // 2 of 4 is not a strict majority.
     assert.equal(v.kind, "noMajority");
-    const s = settlementVerdict(job(JobState.revealing, { k: 5, assignments: [revealedA("a"), revealedA("b"), revealedA("c"), unusableA("d"), assignment("e")] }), rule);
+    const s = settlementVerdict(
+      job(JobState.revealing, {
+        k: 5,
+        assignments: [revealedA("a"), revealedA("b"), revealedA("c"), unusableA("d"), assignment("e")],
+      }),
+      rule,
+    );
     assert.equal(s.kind, "settled");
-    assert.deepEqual(s.assignees.map((x) => x.kind), ["accepted", "accepted", "accepted", "rejected", "noShow"]);
-    const r = settlementVerdict(job(JobState.revealing, { assignments: [revealedA("a"), revealedA("b"), revealedA("c", other)] }), rule);
-    assert.deepEqual(r.assignees.map((x) => x.kind), ["accepted", "accepted", "rejected"]);
-    const u = settlementVerdict(job(JobState.revealing, { assignments: [unusableA("a"), unusableA("b"), revealedA("c")] }), rule);
+    assert.deepEqual(
+      s.assignees.map((x) => x.kind),
+      ["accepted", "accepted", "accepted", "rejected", "noShow"],
+    );
+    const r = settlementVerdict(
+      job(JobState.revealing, { assignments: [revealedA("a"), revealedA("b"), revealedA("c", other)] }),
+      rule,
+    );
+    assert.deepEqual(
+      r.assignees.map((x) => x.kind),
+      ["accepted", "accepted", "rejected"],
+    );
+    const u = settlementVerdict(
+      job(JobState.revealing, { assignments: [unusableA("a"), unusableA("b"), revealedA("c")] }),
+      rule,
+    );
     assert.equal(u.kind, "unusable");
-    assert.deepEqual(u.assignees.map((x) => x.kind), ["unusable", "unusable", "unusable"]);
-    const f = settlementVerdict(job(JobState.revealing, { assignments: [committedA("a"), assignment("b"), unusableA("c")] }), rule);
+    assert.deepEqual(
+      u.assignees.map((x) => x.kind),
+      ["unusable", "unusable", "unusable"],
+    );
+    const f = settlementVerdict(
+      job(JobState.revealing, { assignments: [committedA("a"), assignment("b"), unusableA("c")] }),
+      rule,
+    );
     assert.equal(f.kind, "failed");
-    assert.deepEqual(f.assignees.map((x) => x.kind), ["noShow", "noShow", "none"]);
+    assert.deepEqual(
+      f.assignees.map((x) => x.kind),
+      ["noShow", "noShow", "none"],
+    );
   });
 
   it("audit of a settled job: rejected when > 2/3 of the power disagrees, vindicating the outvoted honest worker; the slash is split requester first", () => {
     const j = job(JobState.settled, {
       audit: AuditStatus.open,
       paid: 100n,
-      assignments: [{ ...revealedA("a", other), outcome: Outcome.accepted, paid: 50n }, { ...revealedA("b", other), outcome: Outcome.accepted, paid: 50n }, { ...revealedA("c"), outcome: Outcome.rejected, slashed: 20n }],
-      verdicts: [{ validator: "v1", sketch: sketchToPb(computeSketch("7", output, rule)), digest: new Uint8Array(32), unable: false, height: 50n }],
+      assignments: [
+        { ...revealedA("a", other), outcome: Outcome.accepted, paid: 50n },
+        { ...revealedA("b", other), outcome: Outcome.accepted, paid: 50n },
+        { ...revealedA("c"), outcome: Outcome.rejected, slashed: 20n },
+      ],
+      verdicts: [
+        {
+          validator: "v1",
+          sketch: sketchToPb(computeSketch("7", output, rule)),
+          digest: new Uint8Array(32),
+          unable: false,
+          height: 50n,
+        },
+      ],
     });
     const t = tally(j, rule, { total: 10n, of: (v) => (v === "v1" ? 7n : 0n) });
     const verdict = settledAuditVerdict(j, t);
@@ -136,14 +307,23 @@ describe("jobs: settlement and audit verdicts are pure functions of the job", ()
     assert.deepEqual(verdict.winners, [0, 1]);
     assert.deepEqual(verdict.vindicated, [2]);
     const owed = fraudOwed(j, verdict.vindicated);
-    assert.deepEqual(owed.map((o) => [o.to, o.left]), [["req", 100n], ["c", 20n + 50n]]);
+    assert.deepEqual(
+      owed.map((o) => [o.to, o.left]),
+      [
+        ["req", 100n],
+        ["c", 20n + 50n],
+      ],
+    );
     assert.deepEqual(distribute(130n, owed), [100n, 30n]);
     const weak = tally(j, rule, { total: 10n, of: () => 6n });
     assert.equal(settledAuditVerdict(j, weak).status, AuditStatus.inconclusive, "6 of 10 is not more than 2/3");
   });
 
   it("the codec is the only place the job becomes strings, and it round-trips", () => {
-    const j = job(JobState.revealing, { assignments: [revealedA("a"), unusableA("b"), assignment("c")], history: [{ height: 2n, state: JobState.assigned, note: "x" }] });
+    const j = job(JobState.revealing, {
+      assignments: [revealedA("a"), unusableA("b"), assignment("c")],
+      history: [{ height: 2n, state: JobState.assigned, note: "x" }],
+    });
     assert.deepEqual(jobFromPb(jobToPb(j)), j);
     assert.equal(jobToPb(j).escrow, "300");
     assert.throws(() => jobFromPb({ ...jobToPb(j), escrow: "12abc" }), /whole number/);

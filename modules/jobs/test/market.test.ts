@@ -23,7 +23,10 @@ describe("market simulation: cheating does not pay, honest work does", function 
       assert.ok(o.net < 0n && o.net < floor, `${s} ends poorer than any honest provider: ${o.net}`);
     }
     for (const s of ["lazy", "cartel"]) assert.ok(by(s)[0]!.frauds > 0, `${s} was caught by an audit`);
-    assert.ok(by("copying")[0]!.noShows > 0 && by("copying")[0]!.accepted === 0, "a copier never gets a result accepted");
+    assert.ok(
+      by("copying")[0]!.noShows > 0 && by("copying")[0]!.accepted === 0,
+      "a copier never gets a result accepted",
+    );
     assert.ok(by("spoofing")[0]!.noShows > 0, "the spoofer misses the jobs it claimed hardware for");
     assert.ok(r.griefer < 0n, "griefing costs the griefer");
     assert.deepEqual(judge(r), { cheatingPays: [], honestLost: [] });

@@ -22,32 +22,106 @@ const scanBudget = 50;
 const nobodyHas: GpuRequirement = { vendor: "nvidia", model: "H200", minMemoryMib: 1, minCount: 1 };
 
 const submitMsg = (from: RawKey, over: Partial<MsgSubmitJob> = {}) =>
-  any(codecs.msgSubmitJob.typeUrl, codecs.msgSubmitJob.encode({ requester: from.address, model, inputs: [{ inline: new Uint8Array([1]), uri: "", sha256: "" }], sealed: [], k: 1, maxPricePerUnit: "5utcu", deadlineBlocks: "500", minReputation: 0, gpu: null, ...over }));
-const junk = (n: number, over: Partial<MsgSubmitJob> = {}) => submitMsg(griefer, { inputs: Array.from({ length: n }, (_, i) => ({ inline: Buffer.from(`junk-${i}`), uri: "", sha256: "" })), gpu: nobodyHas, ...over });
+  any(
+    codecs.msgSubmitJob.typeUrl,
+    codecs.msgSubmitJob.encode({
+      requester: from.address,
+      model,
+      inputs: [{ inline: new Uint8Array([1]), uri: "", sha256: "" }],
+      sealed: [],
+      k: 1,
+      maxPricePerUnit: "5utcu",
+      deadlineBlocks: "500",
+      minReputation: 0,
+      gpu: null,
+      ...over,
+    }),
+  );
+const junk = (n: number, over: Partial<MsgSubmitJob> = {}) =>
+  submitMsg(griefer, {
+    inputs: Array.from({ length: n }, (_, i) => ({ inline: Buffer.from(`junk-${i}`), uri: "", sha256: "" })),
+    gpu: nobodyHas,
+    ...over,
+  });
 
 describe("jobs: matching that one tx cannot block", function () {
   this.timeout(120_000);
   let chain: TestChain;
   const { ok, fails, q } = txHelpers(() => chain);
-  const job = (id: string) => q("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id }), (b) => codecs.queryJobResponse.decode(b).job!);
-  const idsOf = (res: ResponseFinalizeBlock, i: number) => codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[i]!.data).msgResponses[0]!.value).ids;
-  const examined = (res: ResponseFinalizeBlock) => res.events.filter((e) => e.type === "matching").map((e) => Number(e.attributes.find((a) => a.key === "examined")!.value));
+  const job = (id: string) =>
+    q(
+      "/tcompute.jobs.v1.Query/Job",
+      codecs.queryJobRequest.encode({ id }),
+      (b) => codecs.queryJobResponse.decode(b).job!,
+    );
+  const idsOf = (res: ResponseFinalizeBlock, i: number) =>
+    codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[i]!.data).msgResponses[0]!.value).ids;
+  const examined = (res: ResponseFinalizeBlock) =>
+    res.events
+      .filter((e) => e.type === "matching")
+      .map((e) => Number(e.attributes.find((a) => a.key === "examined")!.value));
   /** A tx with room for thousands of shards (gas is per byte written). */
   const bigTx = async (key: RawKey, msgs: ReturnType<typeof any>[]) => {
     const acc = await accountOf(chain, key.address);
-    return signTx(key, { chainId: chain.chainId, accountNumber: acc.accountNumber, sequence: acc.sequence, msgs, fee: { amount: [{ denom: "utcu", amount: "750000" }], gasLimit: 300_000_000n } });
+    return signTx(key, {
+      chainId: chain.chainId,
+      accountNumber: acc.accountNumber,
+      sequence: acc.sequence,
+      msgs,
+      fee: { amount: [{ denom: "utcu", amount: "750000" }], gasLimit: 300_000_000n },
+    });
   };
 
   beforeEach(async () => {
     chain = await createTestChain({
-      accounts: [griefer, honest, ...prov].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })),
+      accounts: [griefer, honest, ...prov].map((k) => ({
+        address: k.address,
+        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
+      })),
       editGenesis: (d) => {
-        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, { max_inputs_per_shard: 1, max_batch_inputs: 5000, max_pending_per_requester: 5000, max_match_scans_per_block: scanBudget, max_misses_per_requester: 10, commit_window: "3", reveal_window: "3" });
+        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
+          max_inputs_per_shard: 1,
+          max_batch_inputs: 5000,
+          max_pending_per_requester: 5000,
+          max_match_scans_per_block: scanBudget,
+          max_misses_per_requester: 10,
+          commit_window: "3",
+          reveal_window: "3",
+        });
       },
     });
-    await ok(honest, [any(registryCodecs.msgRegisterModel.typeUrl, registryCodecs.msgRegisterModel.encode({ owner: honest.address, hash: model, name: "m", inputs: [{ name: "x", dtype: "uint8", shape: [-1] }], outputs: [{ name: "y", dtype: "float32", shape: [64] }], computeUnits: "10", rule: { sketchSize: 16, tolerance: 1000, topK: 0 }, uri: "" }))]);
+    await ok(honest, [
+      any(
+        registryCodecs.msgRegisterModel.typeUrl,
+        registryCodecs.msgRegisterModel.encode({
+          owner: honest.address,
+          hash: model,
+          name: "m",
+          inputs: [{ name: "x", dtype: "uint8", shape: [-1] }],
+          outputs: [{ name: "y", dtype: "float32", shape: [64] }],
+          computeUnits: "10",
+          rule: { sketchSize: 16, tolerance: 1000, topK: 0 },
+          uri: "",
+        }),
+      ),
+    ]);
     for (const [i, p] of prov.entries()) {
-      await ok(p, [any(registryCodecs.msgRegisterProvider.typeUrl, registryCodecs.msgRegisterProvider.encode({ owner: p.address, moniker: `p${i}`, gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }], models: [model], pricePerUnit: "5utcu", slots: 2, x25519Pubkey: new Uint8Array(32).fill(i + 1), endpoint: "", bond: "20000000" }))]);
+      await ok(p, [
+        any(
+          registryCodecs.msgRegisterProvider.typeUrl,
+          registryCodecs.msgRegisterProvider.encode({
+            owner: p.address,
+            moniker: `p${i}`,
+            gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
+            models: [model],
+            pricePerUnit: "5utcu",
+            slots: 2,
+            x25519Pubkey: new Uint8Array(32).fill(i + 1),
+            endpoint: "",
+            bond: "20000000",
+          }),
+        ),
+      ]);
     }
   });
 
@@ -58,24 +132,54 @@ describe("jobs: matching that one tx cannot block", function () {
     assert.equal(res.txResults[0]!.code, 0, res.txResults[0]!.log);
     const junkIds = idsOf(res, 0);
     assert.equal(junkIds.length, 3000);
-    assert.ok(examined(res).every((n) => n <= scanBudget), "the block examined at most the scan budget");
+    assert.ok(
+      examined(res).every((n) => n <= scanBudget),
+      "the block examined at most the scan budget",
+    );
     for (let round = 0; round < 3; round++) {
       const r = await ok(honest, [submitMsg(honest)]);
       const [id] = idsOf(r, 0);
-      assert.equal((await job(id!)).state, JobState.assigned, `honest job ${id} matched in the block it was submitted in`);
+      assert.equal(
+        (await job(id!)).state,
+        JobState.assigned,
+        `honest job ${id} matched in the block it was submitted in`,
+      );
       assert.ok(examined(r).every((n) => n <= scanBudget));
     }
     // Also when the junk comes in the same block, ahead of the honest job.
-    const both = await chain.deliver([await bigTx(griefer, [junk(1000, { maxPricePerUnit: "1utcu", gpu: null })]), await bigTx(honest, [submitMsg(honest)])]);
+    const both = await chain.deliver([
+      await bigTx(griefer, [junk(1000, { maxPricePerUnit: "1utcu", gpu: null })]),
+      await bigTx(honest, [submitMsg(honest)]),
+    ]);
     assert.equal(both.txResults[0]!.code, 0, both.txResults[0]!.log);
-    assert.equal((await job(idsOf(both, 1)[0]!)).state, JobState.assigned, "priced below every ask, the junk does not hold the honest job back either");
+    assert.equal(
+      (await job(idsOf(both, 1)[0]!)).state,
+      JobState.assigned,
+      "priced below every ask, the junk does not hold the honest job back either",
+    );
     assert.ok(examined(both).every((n) => n <= scanBudget));
-    for (const id of [junkIds[0]!, junkIds[2999]!]) assert.equal((await job(id)).state, JobState.pending, "the junk waits (until its deadline, with its escrow locked)");
+    for (const id of [junkIds[0]!, junkIds[2999]!])
+      assert.equal(
+        (await job(id)).state,
+        JobState.pending,
+        "the junk waits (until its deadline, with its escrow locked)",
+      );
     // Where matching resumes is state: it survives export and import to the same app hash.
-    const exportAll = (c: TestChain) => c.app.withCommittedContext((ctx, modules) => Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])));
-    const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, { matching?: { resume: unknown[] } }>;
-    assert.ok((exported["jobs"]!.matching?.resume.length ?? 0) > 0, "a requester's turn ended early, so there is a cursor to carry");
-    const again = await createTestChain({ editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>) });
+    const exportAll = (c: TestChain) =>
+      c.app.withCommittedContext((ctx, modules) =>
+        Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
+      );
+    const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<
+      string,
+      { matching?: { resume: unknown[] } }
+    >;
+    assert.ok(
+      (exported["jobs"]!.matching?.resume.length ?? 0) > 0,
+      "a requester's turn ended early, so there is a cursor to carry",
+    );
+    const again = await createTestChain({
+      editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
+    });
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });
 
@@ -84,12 +188,59 @@ describe("jobs: matching that one tx cannot block", function () {
     // wanted per block, 50 allowed: the honest requester's turn comes within ceil(21 / 5) blocks.
     const sybils = Array.from({ length: 20 }, (_, i) => rawKeyFromSeed(`matching-sybil-${i}`));
     chain = await createTestChain({
-      accounts: [honest, ...sybils, ...prov].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })),
-      editGenesis: (d) => Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, { max_inputs_per_shard: 1, max_batch_inputs: 5000, max_match_scans_per_block: scanBudget, max_misses_per_requester: 10 }),
+      accounts: [honest, ...sybils, ...prov].map((k) => ({
+        address: k.address,
+        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
+      })),
+      editGenesis: (d) =>
+        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
+          max_inputs_per_shard: 1,
+          max_batch_inputs: 5000,
+          max_match_scans_per_block: scanBudget,
+          max_misses_per_requester: 10,
+        }),
     });
-    await ok(honest, [any(registryCodecs.msgRegisterModel.typeUrl, registryCodecs.msgRegisterModel.encode({ owner: honest.address, hash: model, name: "m", inputs: [{ name: "x", dtype: "uint8", shape: [-1] }], outputs: [{ name: "y", dtype: "float32", shape: [64] }], computeUnits: "10", rule: { sketchSize: 16, tolerance: 1000, topK: 0 }, uri: "" }))]);
-    await ok(prov[0]!, [any(registryCodecs.msgRegisterProvider.typeUrl, registryCodecs.msgRegisterProvider.encode({ owner: prov[0]!.address, moniker: "p", gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }], models: [model], pricePerUnit: "5utcu", slots: 4, x25519Pubkey: new Uint8Array(32).fill(1), endpoint: "", bond: "20000000" }))]);
-    const txs = await Promise.all(sybils.map((s) => bigTx(s, [submitMsg(s, { inputs: Array.from({ length: 200 }, (_, i) => ({ inline: Buffer.from(`j${i}`), uri: "", sha256: "" })), gpu: nobodyHas })])));
+    await ok(honest, [
+      any(
+        registryCodecs.msgRegisterModel.typeUrl,
+        registryCodecs.msgRegisterModel.encode({
+          owner: honest.address,
+          hash: model,
+          name: "m",
+          inputs: [{ name: "x", dtype: "uint8", shape: [-1] }],
+          outputs: [{ name: "y", dtype: "float32", shape: [64] }],
+          computeUnits: "10",
+          rule: { sketchSize: 16, tolerance: 1000, topK: 0 },
+          uri: "",
+        }),
+      ),
+    ]);
+    await ok(prov[0]!, [
+      any(
+        registryCodecs.msgRegisterProvider.typeUrl,
+        registryCodecs.msgRegisterProvider.encode({
+          owner: prov[0]!.address,
+          moniker: "p",
+          gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
+          models: [model],
+          pricePerUnit: "5utcu",
+          slots: 4,
+          x25519Pubkey: new Uint8Array(32).fill(1),
+          endpoint: "",
+          bond: "20000000",
+        }),
+      ),
+    ]);
+    const txs = await Promise.all(
+      sybils.map((s) =>
+        bigTx(s, [
+          submitMsg(s, {
+            inputs: Array.from({ length: 200 }, (_, i) => ({ inline: Buffer.from(`j${i}`), uri: "", sha256: "" })),
+            gpu: nobodyHas,
+          }),
+        ]),
+      ),
+    );
     const res = await chain.deliver(txs);
     assert.ok(res.txResults.every((r) => r.code === 0));
     const r = await ok(honest, [submitMsg(honest)]);
@@ -104,7 +255,11 @@ describe("jobs: matching that one tx cannot block", function () {
   });
 
   it("refuses a job below min_price_per_unit and a batch over max_pending_per_requester, changing nothing", async () => {
-    const next = () => q("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id: "1" }), (b) => b).then(() => true, () => false);
+    const next = () =>
+      q("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id: "1" }), (b) => b).then(
+        () => true,
+        () => false,
+      );
     await fails(griefer, [junk(10, { maxPricePerUnit: "0utcu" })], "jobs", 30, /below|</);
     assert.equal(await next(), false, "no job was created");
     const res = await chain.deliver([await bigTx(griefer, [junk(4990)])]);

@@ -29,7 +29,11 @@ describe("result sketches (verification math)", () => {
     assert.deepEqual(computeSketch(job, y, rule), computeSketch(job, y, rule));
     const other = computeSketch("job-43", y, rule);
     assert.notDeepEqual(other.components, computeSketch(job, y, rule).components);
-    assert.equal(sketchesAgree(other, computeSketch(job, y, rule), rule), false, "a sketch made for another job does not pass");
+    assert.equal(
+      sketchesAgree(other, computeSketch(job, y, rule), rule),
+      false,
+      "a sketch made for another job does not pass",
+    );
   });
 
   it("lets honest results agree: float64 vs float32, and relative noise of 1e-5 (other GPUs, thread counts)", () => {
@@ -81,7 +85,11 @@ describe("result sketches (verification math)", () => {
 
   it("accepts the largest agreeing group only as a strict majority of k", () => {
     const honest = computeSketch(job, y, rule);
-    const honest2 = computeSketch(job, Float32Array.from(y, (v) => v * (1 + 1e-6)), rule);
+    const honest2 = computeSketch(
+      job,
+      Float32Array.from(y, (v) => v * (1 + 1e-6)),
+      rule,
+    );
     const wrong = computeSketch(job, output(10_000, 9), rule);
     assert.deepEqual(majorityGroup([honest, wrong, honest2], 3, rule), [0, 2]);
     assert.deepEqual(majorityGroup([wrong, honest, null], 3, rule), null, "one of three (a no-show) is no majority");

@@ -7,7 +7,14 @@ import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
 import { createValidatorMsg, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
 import { sketchToPb, unusableCommitmentOf } from "../commitment.js";
-import { any, honestOutput, SimWorker, strategies, workersStep, type Strategy } from "../../../chain/testkit/simWorkers.js";
+import {
+  any,
+  honestOutput,
+  SimWorker,
+  strategies,
+  workersStep,
+  type Strategy,
+} from "../../../chain/testkit/simWorkers.js";
 import { computeSketch } from "../sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, UnusableReason, type Job, type MsgSubmitJob } from "../types.js";
 
@@ -23,27 +30,78 @@ const bond = 20_000_000n;
 const badInput = { inline: new Uint8Array(), uri: "sim://bad/input.bin", sha256: "ab".repeat(32) };
 const goodInput = { inline: new Uint8Array([1, 2, 3]), uri: "", sha256: "" };
 const submitMsg = (over: Partial<MsgSubmitJob> = {}) =>
-  any(codecs.msgSubmitJob.typeUrl, codecs.msgSubmitJob.encode({ requester: requester.address, model, inputs: [badInput], sealed: [], k: 3, maxPricePerUnit: "10utcu", deadlineBlocks: "5", minReputation: 0, gpu: null, ...over }));
+  any(
+    codecs.msgSubmitJob.typeUrl,
+    codecs.msgSubmitJob.encode({
+      requester: requester.address,
+      model,
+      inputs: [badInput],
+      sealed: [],
+      k: 3,
+      maxPricePerUnit: "10utcu",
+      deadlineBlocks: "5",
+      minReputation: 0,
+      gpu: null,
+      ...over,
+    }),
+  );
 const salt = (p: RawKey, id: string) => createHash("sha256").update(`salt/${p.address}/${id}`).digest();
-const revealUnusableMsg = (provider: string, jobId: string, s: Uint8Array, reason: number, inputIndex = 0) => any(codecs.msgRevealUnusable.typeUrl, codecs.msgRevealUnusable.encode({ provider, jobId, salt: s, reason: reason as UnusableReason, inputIndex }));
-const commitMsg = (provider: string, jobId: string, commitment: Uint8Array) => any(codecs.msgCommitResult.typeUrl, codecs.msgCommitResult.encode({ provider, jobId, commitment }));
+const revealUnusableMsg = (provider: string, jobId: string, s: Uint8Array, reason: number, inputIndex = 0) =>
+  any(
+    codecs.msgRevealUnusable.typeUrl,
+    codecs.msgRevealUnusable.encode({ provider, jobId, salt: s, reason: reason as UnusableReason, inputIndex }),
+  );
+const commitMsg = (provider: string, jobId: string, commitment: Uint8Array) =>
+  any(codecs.msgCommitResult.typeUrl, codecs.msgCommitResult.encode({ provider, jobId, commitment }));
 const verdictMsg = (validator: string, jobId: string, output: ArrayLike<number>) =>
-  any(codecs.msgAuditVerdict.typeUrl, codecs.msgAuditVerdict.encode({ validator, jobId, sketch: sketchToPb(computeSketch(jobId, output, rule)), digest: new Uint8Array(32).fill(1), unable: false }));
+  any(
+    codecs.msgAuditVerdict.typeUrl,
+    codecs.msgAuditVerdict.encode({
+      validator,
+      jobId,
+      sketch: sketchToPb(computeSketch(jobId, output, rule)),
+      digest: new Uint8Array(32).fill(1),
+      unable: false,
+    }),
+  );
 
 /** An honest worker whose fetch fails (for it alone): it reports "unreachable". */
-const flaky: Strategy = { ...strategies.honest, name: "flaky", unusable: () => ({ reason: UnusableReason.unreachable, input: 0 }) };
+const flaky: Strategy = {
+  ...strategies.honest,
+  name: "flaky",
+  unusable: () => ({ reason: UnusableReason.unreachable, input: 0 }),
+};
 
 describe("jobs: accountable unusable-input reports", function () {
   this.timeout(60_000);
   let chain: TestChain;
   let workers: SimWorker[];
   const { ok, fails, q } = txHelpers(() => chain);
-  const job = (id: string) => q("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id }), (b) => codecs.queryJobResponse.decode(b).job!);
-  const rawJob = async (id: string) => Buffer.from((await chain.query("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id }))).value).toString("hex");
-  const balance = (address: string) => q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) => BigInt(QueryBalanceResponse.decode(b).balance!.amount));
+  const job = (id: string) =>
+    q(
+      "/tcompute.jobs.v1.Query/Job",
+      codecs.queryJobRequest.encode({ id }),
+      (b) => codecs.queryJobResponse.decode(b).job!,
+    );
+  const rawJob = async (id: string) =>
+    Buffer.from(
+      (await chain.query("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id }))).value,
+    ).toString("hex");
+  const balance = (address: string) =>
+    q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) =>
+      BigInt(QueryBalanceResponse.decode(b).balance!.amount),
+    );
   const escrow = () => balance(moduleAddress("jobs_escrow"));
-  const providerBond = (owner: string) => q("/tcompute.registry.v1.Query/Provider", registryCodecs.queryProviderRequest.encode({ owner }), (b) => BigInt(registryCodecs.queryProviderResponse.decode(b).provider!.bond));
-  const record = (r: string) => q("/tcompute.jobs.v1.Query/RequesterRecord", codecs.queryRequesterRecordRequest.encode({ requester: r }), (b) => codecs.queryRequesterRecordResponse.decode(b).record!);
+  const providerBond = (owner: string) =>
+    q("/tcompute.registry.v1.Query/Provider", registryCodecs.queryProviderRequest.encode({ owner }), (b) =>
+      BigInt(registryCodecs.queryProviderResponse.decode(b).provider!.bond),
+    );
+  const record = (r: string) =>
+    q(
+      "/tcompute.jobs.v1.Query/RequesterRecord",
+      codecs.queryRequesterRecordRequest.encode({ requester: r }),
+      (b) => codecs.queryRequesterRecordResponse.decode(b).record!,
+    );
   const step = () => workersStep(chain, workers);
   const submit = (over: Partial<MsgSubmitJob> = {}) => ok(requester, [submitMsg(over)]);
   const assignment = (j: Job, key: { address: string }) => j.assignments.find((a) => a.provider === key.address)!;
@@ -51,15 +109,59 @@ describe("jobs: accountable unusable-input reports", function () {
 
   async function setup(jobs: Record<string, unknown> = {}): Promise<void> {
     chain = await createTestChain({
-      accounts: [requester, ...prov, ...ops].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })),
+      accounts: [requester, ...prov, ...ops].map((k) => ({
+        address: k.address,
+        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
+      })),
       editGenesis: (d) => {
         const params = (d.app_state["jobs"] as { params: Record<string, unknown> }).params;
-        Object.assign(params, { commit_window: "3", reveal_window: "3", audit_window: "4", retention_blocks: "50", audit_rate_ppm: 0, audit_rate_single_ppm: 0, audit_rate_low_reputation_ppm: 0 }, jobs);
+        Object.assign(
+          params,
+          {
+            commit_window: "3",
+            reveal_window: "3",
+            audit_window: "4",
+            retention_blocks: "50",
+            audit_rate_ppm: 0,
+            audit_rate_single_ppm: 0,
+            audit_rate_low_reputation_ppm: 0,
+          },
+          jobs,
+        );
       },
     });
-    await ok(requester, [any(registryCodecs.msgRegisterModel.typeUrl, registryCodecs.msgRegisterModel.encode({ owner: requester.address, hash: model, name: "mlp", inputs: [{ name: "x", dtype: "float32", shape: [-1, 16] }], outputs: [{ name: "y", dtype: "float32", shape: [-1, 64] }], computeUnits: "10", rule, uri: "" }))]);
+    await ok(requester, [
+      any(
+        registryCodecs.msgRegisterModel.typeUrl,
+        registryCodecs.msgRegisterModel.encode({
+          owner: requester.address,
+          hash: model,
+          name: "mlp",
+          inputs: [{ name: "x", dtype: "float32", shape: [-1, 16] }],
+          outputs: [{ name: "y", dtype: "float32", shape: [-1, 64] }],
+          computeUnits: "10",
+          rule,
+          uri: "",
+        }),
+      ),
+    ]);
     for (const [i, p] of prov.entries()) {
-      await ok(p, [any(registryCodecs.msgRegisterProvider.typeUrl, registryCodecs.msgRegisterProvider.encode({ owner: p.address, moniker: `p${i}`, gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }], models: [model], pricePerUnit: "5utcu", slots: 1, x25519Pubkey: new Uint8Array(32).fill(i + 1), endpoint: "", bond: bond.toString() }))]);
+      await ok(p, [
+        any(
+          registryCodecs.msgRegisterProvider.typeUrl,
+          registryCodecs.msgRegisterProvider.encode({
+            owner: p.address,
+            moniker: `p${i}`,
+            gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
+            models: [model],
+            pricePerUnit: "5utcu",
+            slots: 1,
+            x25519Pubkey: new Uint8Array(32).fill(i + 1),
+            endpoint: "",
+            bond: bond.toString(),
+          }),
+        ),
+      ]);
     }
     workers = prov.map((p) => new SimWorker(p, strategies.honest, () => rule));
   }
@@ -73,7 +175,10 @@ describe("jobs: accountable unusable-input reports", function () {
     await step(); // three commitments to unusable(hash mismatch): indistinguishable from results
     let j = await job("1");
     assert.equal(j.state, JobState.revealing);
-    assert.ok(j.assignments.every((a) => a.commitment.length === 32 && (a.unusable ?? 0) === 0), "nothing tells the commitments apart before the reveal");
+    assert.ok(
+      j.assignments.every((a) => a.commitment.length === 32 && (a.unusable ?? 0) === 0),
+      "nothing tells the commitments apart before the reveal",
+    );
     await step(); // three MsgRevealUnusable: settles at once
     j = await job("1");
     assert.equal(j.state, JobState.unusable);
@@ -84,26 +189,55 @@ describe("jobs: accountable unusable-input reports", function () {
       assert.equal(a.paid, "5", "10% of its pay of 5utcu × 10 units");
     }
     for (const p of prov) assert.equal(await providerBond(p.address), bond, "no bond touched");
-    for (const [i, p] of prov.entries()) assert.equal(await balance(p.address), provBefore[i]! + 5n - 2000n, "the fee, minus its two txs' fees");
+    for (const [i, p] of prov.entries())
+      assert.equal(await balance(p.address), provBefore[i]! + 5n - 2000n, "the fee, minus its two txs' fees");
     assert.equal(j.paid, "15");
     assert.equal(j.refunded, "285");
     assert.equal(await escrow(), 0n);
-    assert.equal(await balance(requester.address), before - 15n - 1000n, "the requester pays the fees for the providers' trouble (and its tx fee)");
-    assert.deepEqual(await record(requester.address), { requester: requester.address, unusableJobs: "1", unusableFeesPaid: "15" });
-    assert.deepEqual(await record(prov[0]!.address), { requester: prov[0]!.address, unusableJobs: "0", unusableFeesPaid: "0" });
+    assert.equal(
+      await balance(requester.address),
+      before - 15n - 1000n,
+      "the requester pays the fees for the providers' trouble (and its tx fee)",
+    );
+    assert.deepEqual(await record(requester.address), {
+      requester: requester.address,
+      unusableJobs: "1",
+      unusableFeesPaid: "15",
+    });
+    assert.deepEqual(await record(prov[0]!.address), {
+      requester: prov[0]!.address,
+      unusableJobs: "0",
+      unusableFeesPaid: "0",
+    });
     // A second griefing job: the record keeps counting, nobody is jailed or marked down.
     await submit();
     await step();
     await step();
     assert.equal((await job("2")).state, JobState.unusable);
-    assert.deepEqual(await record(requester.address), { requester: requester.address, unusableJobs: "2", unusableFeesPaid: "30" });
-    const jobs = await q("/tcompute.jobs.v1.Query/JobsByState", codecs.queryJobsByStateRequest.encode({ state: JobState.unusable, pagination: null }), (b) => codecs.queryJobsResponse.decode(b).jobs);
-    assert.deepEqual(jobs.map((x) => x.id), ["1", "2"]);
+    assert.deepEqual(await record(requester.address), {
+      requester: requester.address,
+      unusableJobs: "2",
+      unusableFeesPaid: "30",
+    });
+    const jobs = await q(
+      "/tcompute.jobs.v1.Query/JobsByState",
+      codecs.queryJobsByStateRequest.encode({ state: JobState.unusable, pagination: null }),
+      (b) => codecs.queryJobsResponse.decode(b).jobs,
+    );
+    assert.deepEqual(
+      jobs.map((x) => x.id),
+      ["1", "2"],
+    );
     // The record survives a genesis export and import, to the same app hash.
-    const exportAll = (c: TestChain) => c.app.withCommittedContext((ctx, modules) => Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])));
+    const exportAll = (c: TestChain) =>
+      c.app.withCommittedContext((ctx, modules) =>
+        Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
+      );
     const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, { requester_records?: unknown[] }>;
     assert.equal(exported["jobs"]!.requester_records!.length, 1);
-    const again = await createTestChain({ editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>) });
+    const again = await createTestChain({
+      editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
+    });
     assert.deepEqual(JSON.parse(JSON.stringify(exportAll(again))), exported);
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });
@@ -174,7 +308,11 @@ describe("jobs: accountable unusable-input reports", function () {
     assert.equal(j.assignments[0]!.slashed, "0");
     assert.equal(j.refunded, "100");
     assert.equal(await balance(requester.address), before - 1000n);
-    assert.deepEqual(await record(requester.address), { requester: requester.address, unusableJobs: "1", unusableFeesPaid: "0" });
+    assert.deepEqual(await record(requester.address), {
+      requester: requester.address,
+      unusableJobs: "1",
+      unusableFeesPaid: "0",
+    });
   });
 
   it("a job without a majority goes to audit; a result the validators accept makes the unusable report false", async () => {
@@ -208,19 +346,30 @@ describe("jobs: accountable unusable-input reports", function () {
     const s0 = salt(p0, "1");
     await submit();
     // Commit p0 by hand; p1 copies p0's commitment; p2 commits a result-style commitment.
-    await ok(p0, [commitMsg(p0.address, "1", unusableCommitmentOf("1", p0.address, s0, UnusableReason.hashMismatch, 0))]);
+    await ok(p0, [
+      commitMsg(p0.address, "1", unusableCommitmentOf("1", p0.address, s0, UnusableReason.hashMismatch, 0)),
+    ]);
     let before = await rawJob("1");
     await fails(p0, [revealUnusableMsg(p0.address, "1", s0, UnusableReason.hashMismatch)], "jobs", 11, /reveals open/);
     assert.equal(await rawJob("1"), before, "too early: unchanged");
     await fails(requester, [revealUnusableMsg(requester.address, "1", s0, UnusableReason.hashMismatch)], "jobs", 10);
     await fails(p1, [revealUnusableMsg(p1.address, "1", s0, UnusableReason.hashMismatch)], "jobs", 13);
-    await ok(p1, [commitMsg(p1.address, "1", unusableCommitmentOf("1", p0.address, s0, UnusableReason.hashMismatch, 0))]);
+    await ok(p1, [
+      commitMsg(p1.address, "1", unusableCommitmentOf("1", p0.address, s0, UnusableReason.hashMismatch, 0)),
+    ]);
     await ok(p2, [commitMsg(p2.address, "1", new Uint8Array(32).fill(9))]);
     const j = await job("1");
     assert.equal(j.state, JobState.revealing);
     before = await rawJob("1");
-    for (const reason of [0, 7, 1000]) await fails(p0, [revealUnusableMsg(p0.address, "1", s0, reason)], "jobs", 16, /reason/);
-    await fails(p0, [revealUnusableMsg(p0.address, "1", s0.subarray(0, 31), UnusableReason.hashMismatch)], "jobs", 16, /salt/);
+    for (const reason of [0, 7, 1000])
+      await fails(p0, [revealUnusableMsg(p0.address, "1", s0, reason)], "jobs", 16, /reason/);
+    await fails(
+      p0,
+      [revealUnusableMsg(p0.address, "1", s0.subarray(0, 31), UnusableReason.hashMismatch)],
+      "jobs",
+      16,
+      /salt/,
+    );
     await fails(p0, [revealUnusableMsg(p0.address, "1", s0, UnusableReason.hashMismatch, 1)], "jobs", 16, /1 input/);
     await fails(p0, [revealUnusableMsg(p0.address, "1", s0, UnusableReason.unopenable)], "jobs", 16, /sealed/);
     await fails(p0, [revealUnusableMsg(p0.address, "1", s0, UnusableReason.unreachable)], "jobs", 14, /reason/);
@@ -229,11 +378,46 @@ describe("jobs: accountable unusable-input reports", function () {
     // The copied commitment names p0, so p1 cannot reveal it as its own.
     await fails(p1, [revealUnusableMsg(p1.address, "1", s0, UnusableReason.hashMismatch)], "jobs", 14);
     // An unusable commitment is not a result's either way round.
-    await fails(p0, [any(codecs.msgRevealResult.typeUrl, codecs.msgRevealResult.encode({ provider: p0.address, jobId: "1", salt: s0, digest: new Uint8Array(32), sketch: sketchToPb(computeSketch("1", new Float32Array(64), rule)), outputUri: "" }))], "jobs", 14);
+    await fails(
+      p0,
+      [
+        any(
+          codecs.msgRevealResult.typeUrl,
+          codecs.msgRevealResult.encode({
+            provider: p0.address,
+            jobId: "1",
+            salt: s0,
+            digest: new Uint8Array(32),
+            sketch: sketchToPb(computeSketch("1", new Float32Array(64), rule)),
+            outputUri: "",
+          }),
+        ),
+      ],
+      "jobs",
+      14,
+    );
     assert.equal(await rawJob("1"), before, "every refusal left the job as it was");
     await ok(p0, [revealUnusableMsg(p0.address, "1", s0, UnusableReason.hashMismatch)]);
     await fails(p0, [revealUnusableMsg(p0.address, "1", s0, UnusableReason.hashMismatch)], "jobs", 15);
-    await fails(p0, [any(codecs.msgRevealResult.typeUrl, codecs.msgRevealResult.encode({ provider: p0.address, jobId: "1", salt: s0, digest: new Uint8Array(32), sketch: sketchToPb(computeSketch("1", new Float32Array(64), rule)), outputUri: "" }))], "jobs", 15, /already revealed/);
+    await fails(
+      p0,
+      [
+        any(
+          codecs.msgRevealResult.typeUrl,
+          codecs.msgRevealResult.encode({
+            provider: p0.address,
+            jobId: "1",
+            salt: s0,
+            digest: new Uint8Array(32),
+            sketch: sketchToPb(computeSketch("1", new Float32Array(64), rule)),
+            outputUri: "",
+          }),
+        ),
+      ],
+      "jobs",
+      15,
+      /already revealed/,
+    );
     for (let i = 0; i < 31; i++) await chain.deliver([]);
     const done = await job("1");
     assert.equal(done.state, JobState.failed, "one report of three is no majority; the others never revealed");
@@ -248,8 +432,23 @@ describe("jobs: accountable unusable-input reports", function () {
     assert.equal((await job("1")).inputs[0]!.size, "4096");
     await fails(requester, [submitMsg({ inputs: [{ ...goodInput, size: "3" }] })], "jobs", 2, /only a URI input/);
     await fails(requester, [submitMsg({ inputs: [{ ...badInput, size: String(2n ** 41n) }] })], "jobs", 2, /size/);
-    await fails(requester, [submitMsg({ inputs: [{ inline: new Uint8Array(), uri: "", sha256: "ab".repeat(32), size: "10" }], sealed: prov.map((p) => ({ provider: p.address, ciphertext: new Uint8Array(100) })) })], "jobs", 2, /sealed/);
-    assert.equal((await chain.query("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id: "2" }))).code, 6, "no job was created");
+    await fails(
+      requester,
+      [
+        submitMsg({
+          inputs: [{ inline: new Uint8Array(), uri: "", sha256: "ab".repeat(32), size: "10" }],
+          sealed: prov.map((p) => ({ provider: p.address, ciphertext: new Uint8Array(100) })),
+        }),
+      ],
+      "jobs",
+      2,
+      /sealed/,
+    );
+    assert.equal(
+      (await chain.query("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id: "2" }))).code,
+      6,
+      "no job was created",
+    );
   });
 
   it("refuses params that would let the unusable fee drain escrow or need no reporters", async () => {

@@ -52,33 +52,62 @@ function providerMsg(i: number, over: Partial<MsgRegisterProvider> = {}) {
   return any(codecs.msgRegisterProvider.typeUrl, codecs.msgRegisterProvider.encode(m));
 }
 
-const ownerMsg = (typeUrl: string, i: number) => any(typeUrl, codecs.msgPauseProvider.encode({ owner: prov[i]!.address }));
+const ownerMsg = (typeUrl: string, i: number) =>
+  any(typeUrl, codecs.msgPauseProvider.encode({ owner: prov[i]!.address }));
 
 describe("registry: models and providers", () => {
   let chain: TestChain;
   const { ok, fails, q } = txHelpers(() => chain);
-  const provider = (i: number) => q("/tcompute.registry.v1.Query/Provider", codecs.queryProviderRequest.encode({ owner: prov[i]!.address }), (b) => codecs.queryProviderResponse.decode(b).provider!);
-  const balance = (address: string) => q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) => BigInt(QueryBalanceResponse.decode(b).balance!.amount));
+  const provider = (i: number) =>
+    q(
+      "/tcompute.registry.v1.Query/Provider",
+      codecs.queryProviderRequest.encode({ owner: prov[i]!.address }),
+      (b) => codecs.queryProviderResponse.decode(b).provider!,
+    );
+  const balance = (address: string) =>
+    q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) =>
+      BigInt(QueryBalanceResponse.decode(b).balance!.amount),
+    );
 
   beforeEach(async () => {
     chain = await createTestChain({
-      accounts: [owner, ...prov].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })),
-      editGenesis: (d) => ((d.app_state["registry"] as { params: { provider_unbonding_seconds: string } }).params.provider_unbonding_seconds = "5"),
+      accounts: [owner, ...prov].map((k) => ({
+        address: k.address,
+        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
+      })),
+      editGenesis: (d) =>
+        ((
+          d.app_state["registry"] as { params: { provider_unbonding_seconds: string } }
+        ).params.provider_unbonding_seconds = "5"),
     });
     await ok(owner, [modelMsg(mlp, "mlp-16x4")]);
   });
 
   it("registers a model once, by hash and by name, and answers queries for it", async () => {
-    const byHash = await q("/tcompute.registry.v1.Query/Model", codecs.queryModelRequest.encode({ hash: mlp }), (b) => codecs.queryModelResponse.decode(b).model!);
+    const byHash = await q(
+      "/tcompute.registry.v1.Query/Model",
+      codecs.queryModelRequest.encode({ hash: mlp }),
+      (b) => codecs.queryModelResponse.decode(b).model!,
+    );
     assert.equal(byHash.name, "mlp-16x4");
     assert.deepEqual(byHash.inputs[0]!.shape, [-1, 16]);
     assert.equal(byHash.rule!.sketchSize, 16);
-    const byName = await q("/tcompute.registry.v1.Query/ModelByName", codecs.queryModelByNameRequest.encode({ name: "mlp-16x4" }), (b) => codecs.queryModelResponse.decode(b).model!);
+    const byName = await q(
+      "/tcompute.registry.v1.Query/ModelByName",
+      codecs.queryModelByNameRequest.encode({ name: "mlp-16x4" }),
+      (b) => codecs.queryModelResponse.decode(b).model!,
+    );
     assert.equal(byName.hash, mlp);
     await fails(owner, [modelMsg(mlp, "other")], "registry", 3);
     await fails(owner, [modelMsg(cnn, "mlp-16x4")], "registry", 4);
     await ok(owner, [modelMsg(cnn, "cnn-small")]);
-    const list = await q("/tcompute.registry.v1.Query/Models", codecs.queryModelsRequest.encode({ pagination: { key: new Uint8Array(), offset: "0", limit: "1", countTotal: true } }), (b) => codecs.queryModelsResponse.decode(b));
+    const list = await q(
+      "/tcompute.registry.v1.Query/Models",
+      codecs.queryModelsRequest.encode({
+        pagination: { key: new Uint8Array(), offset: "0", limit: "1", countTotal: true },
+      }),
+      (b) => codecs.queryModelsResponse.decode(b),
+    );
     assert.equal(list.models.length, 1);
     assert.equal(list.pagination!.total, "2");
     assert.ok(list.pagination!.nextKey.length > 0);
@@ -87,13 +116,30 @@ describe("registry: models and providers", () => {
   it("refuses malformed models with a clear code", async () => {
     await fails(owner, [modelMsg("abc", "x")], "registry", 2, /sha256/);
     await fails(owner, [modelMsg(cnn, "bad name!")], "registry", 2, /name/);
-    await fails(owner, [modelMsg(cnn, "c", { inputs: [{ name: "x", dtype: "float128", shape: [1] }] })], "registry", 2, /dtype/);
-    await fails(owner, [modelMsg(cnn, "c", { inputs: [{ name: "x", dtype: "float32", shape: [0] }] })], "registry", 2, /dimension/);
+    await fails(
+      owner,
+      [modelMsg(cnn, "c", { inputs: [{ name: "x", dtype: "float128", shape: [1] }] })],
+      "registry",
+      2,
+      /dtype/,
+    );
+    await fails(
+      owner,
+      [modelMsg(cnn, "c", { inputs: [{ name: "x", dtype: "float32", shape: [0] }] })],
+      "registry",
+      2,
+      /dimension/,
+    );
     await fails(owner, [modelMsg(cnn, "c", { computeUnits: "0" })], "registry", 2, /compute_units/);
     await fails(owner, [modelMsg(cnn, "c", { rule: null })], "registry", 2, /rule/);
     await fails(owner, [modelMsg(cnn, "c", { outputs: [] })], "registry", 2, /outputs/);
     // Bytes that are not the message at all: a decode error, nothing stored.
-    await fails(owner, [any(codecs.msgRegisterModel.typeUrl, new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f]))], "sdk", 2);
+    await fails(
+      owner,
+      [any(codecs.msgRegisterModel.typeUrl, new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f]))],
+      "sdk",
+      2,
+    );
   });
 
   it("registers a provider with its bond in the provider_bonds account, indexed by model and status", async () => {
@@ -105,8 +151,15 @@ describe("registry: models and providers", () => {
     assert.deepEqual(p.gpus[0], { vendor: "nvidia", model: "A100", memoryMib: 81920, count: 2 });
     assert.equal(await balance(moduleAddress(providerBondsPoolName)), 20_000_000n);
     assert.equal(await balance(prov[0]!.address), before - 20_000_000n - 1000n);
-    const byModel = await q("/tcompute.registry.v1.Query/Providers", codecs.queryProvidersRequest.encode({ model: mlp, status: ProviderStatus.active, pagination: null }), (b) => codecs.queryProvidersResponse.decode(b).providers);
-    assert.deepEqual(byModel.map((x) => x.owner), [prov[0]!.address]);
+    const byModel = await q(
+      "/tcompute.registry.v1.Query/Providers",
+      codecs.queryProvidersRequest.encode({ model: mlp, status: ProviderStatus.active, pagination: null }),
+      (b) => codecs.queryProvidersResponse.decode(b).providers,
+    );
+    assert.deepEqual(
+      byModel.map((x) => x.owner),
+      [prov[0]!.address],
+    );
     await fails(prov[0]!, [providerMsg(0)], "registry", 7);
     await fails(prov[1]!, [providerMsg(1, { bond: "5" })], "registry", 9);
     await fails(prov[1]!, [providerMsg(1, { models: [cnn] })], "registry", 5);
@@ -115,19 +168,41 @@ describe("registry: models and providers", () => {
     await fails(prov[1]!, [providerMsg(1, { endpoint: "ftp://x" })], "registry", 6);
     await fails(prov[1]!, [providerMsg(1, { pricePerUnit: "5uatom" })], "registry", 11);
     await fails(prov[1]!, [providerMsg(1, { pricePerUnit: "five" })], "registry", 6);
-    await fails(prov[1]!, [providerMsg(1, { gpus: [{ vendor: "nvidia", model: "A100", memoryMib: 0, count: 0 }] })], "registry", 6);
+    await fails(
+      prov[1]!,
+      [providerMsg(1, { gpus: [{ vendor: "nvidia", model: "A100", memoryMib: 0, count: 0 }] })],
+      "registry",
+      6,
+    );
     await fails(prov[1]!, [providerMsg(1, { bond: "99999999999999" })], "sdk", 5);
   });
 
   it("updates, pauses, resumes and deregisters; the bond comes back after the unbonding period", async () => {
     await ok(owner, [modelMsg(cnn, "cnn-small")]);
     await ok(prov[0]!, [providerMsg(0)]);
-    const update = any(codecs.msgUpdateProvider.typeUrl, codecs.msgUpdateProvider.encode({ owner: prov[0]!.address, moniker: "renamed", gpus: [{ vendor: "nvidia", model: "H100", memoryMib: 81920, count: 8 }], models: [cnn], pricePerUnit: "7utcu", slots: 8, x25519Pubkey: new Uint8Array(32).fill(9), endpoint: "https://p0.example", addBond: "1000000" }));
+    const update = any(
+      codecs.msgUpdateProvider.typeUrl,
+      codecs.msgUpdateProvider.encode({
+        owner: prov[0]!.address,
+        moniker: "renamed",
+        gpus: [{ vendor: "nvidia", model: "H100", memoryMib: 81920, count: 8 }],
+        models: [cnn],
+        pricePerUnit: "7utcu",
+        slots: 8,
+        x25519Pubkey: new Uint8Array(32).fill(9),
+        endpoint: "https://p0.example",
+        addBond: "1000000",
+      }),
+    );
     await ok(prov[0]!, [update]);
     const p = await provider(0);
     assert.equal(p.moniker, "renamed");
     assert.equal(p.bond, "21000000");
-    const servesMlp = await q("/tcompute.registry.v1.Query/Providers", codecs.queryProvidersRequest.encode({ model: mlp, status: 0, pagination: null }), (b) => codecs.queryProvidersResponse.decode(b).providers);
+    const servesMlp = await q(
+      "/tcompute.registry.v1.Query/Providers",
+      codecs.queryProvidersRequest.encode({ model: mlp, status: 0, pagination: null }),
+      (b) => codecs.queryProvidersResponse.decode(b).providers,
+    );
     assert.equal(servesMlp.length, 0, "the by-model index follows the update");
     await ok(prov[0]!, [ownerMsg(codecs.msgPauseProvider.typeUrl, 0)]);
     assert.equal((await provider(0)).status, ProviderStatus.paused);
@@ -139,7 +214,10 @@ describe("registry: models and providers", () => {
     assert.equal((await provider(0)).status, ProviderStatus.unbonding);
     for (let i = 0; i < 6; i++) await chain.deliver([]);
     assert.equal(await balance(prov[0]!.address), before - 1000n + 21_000_000n, "bond returned");
-    const gone = await chain.query("/tcompute.registry.v1.Query/Provider", codecs.queryProviderRequest.encode({ owner: prov[0]!.address }));
+    const gone = await chain.query(
+      "/tcompute.registry.v1.Query/Provider",
+      codecs.queryProviderRequest.encode({ owner: prov[0]!.address }),
+    );
     assert.equal(gone.codespace, "registry");
     assert.equal(gone.code, 8);
   });
@@ -148,9 +226,14 @@ describe("registry: models and providers", () => {
     await ok(prov[0]!, [providerMsg(0)]);
     await ok(prov[1]!, [providerMsg(1)]);
     await ok(prov[1]!, [ownerMsg(codecs.msgDeregisterProvider.typeUrl, 1)]);
-    const exportAll = (c: TestChain) => c.app.withCommittedContext((ctx, modules) => Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])));
+    const exportAll = (c: TestChain) =>
+      c.app.withCommittedContext((ctx, modules) =>
+        Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
+      );
     const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, unknown>;
-    const again = await createTestChain({ editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>) });
+    const again = await createTestChain({
+      editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
+    });
     assert.deepEqual(JSON.parse(JSON.stringify(exportAll(again))), exported);
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });
@@ -161,16 +244,42 @@ describe("registry hooks for the jobs module", () => {
     const accounts = new AccountKeeper();
     const bank = new BankKeeper(accounts, new Set());
     const k = new RegistryKeeper(bank);
-    const ctx = new Context(new BranchStore(new MemoryStore()), { chainId: "t", height: 5n, time: { seconds: 100n, nanos: 0 }, proposer: new Uint8Array() }, new GasMeter(undefined), "block", nopLogger);
+    const ctx = new Context(
+      new BranchStore(new MemoryStore()),
+      { chainId: "t", height: 5n, time: { seconds: 100n, nanos: 0 }, proposer: new Uint8Array() },
+      new GasMeter(undefined),
+      "block",
+      nopLogger,
+    );
     bank.initBalance(ctx.store, k.bondPool(), { denom: "utcu", amount: 20_000_000n });
     bank.setSupply(ctx.store, "utcu", 20_000_000n);
-    k.setProvider(ctx.store, { owner: prov[0]!.address, moniker: "p", gpus: [], models: [mlp], pricePerUnit: "1utcu", slots: 1, x25519Pubkey: new Uint8Array(32), endpoint: "", bond: "20000000", status: ProviderStatus.active, unbondingCompletion: "0", challengesPassed: 0, challengesFailed: 0, registeredHeight: "1", jailedUntil: "0", challengeHold: false });
+    k.setProvider(ctx.store, {
+      owner: prov[0]!.address,
+      moniker: "p",
+      gpus: [],
+      models: [mlp],
+      pricePerUnit: "1utcu",
+      slots: 1,
+      x25519Pubkey: new Uint8Array(32),
+      endpoint: "",
+      bond: "20000000",
+      status: ProviderStatus.active,
+      unbondingCompletion: "0",
+      challengesPassed: 0,
+      challengesFailed: 0,
+      registeredHeight: "1",
+      jailedUntil: "0",
+      challengeHold: false,
+    });
     return { k, ctx, bank };
   }
 
   it("slashes a bond by a fraction, burns it, and jails a provider left below the minimum", () => {
     const { k, ctx, bank } = setup();
-    assert.deepEqual(k.activeProvidersOfModel(ctx.store, mlp).map((p) => p.owner), [prov[0]!.address]);
+    assert.deepEqual(
+      k.activeProvidersOfModel(ctx.store, mlp).map((p) => p.owner),
+      [prov[0]!.address],
+    );
     assert.equal(k.slashProviderBond(ctx, prov[0]!.address, decOne / 10n, "wrong_result"), 2_000_000n);
     assert.equal(bank.getSupply(ctx.store, "utcu"), 18_000_000n);
     assert.equal(k.getProvider(ctx.store, prov[0]!.address)!.status, ProviderStatus.active);

@@ -26,33 +26,89 @@ const model = createHash("sha256").update("status-model").digest("hex");
 const minBond = 10_000_000n;
 const jailBlocks = 30n;
 
-const offer = (k: RawKey) => ({ owner: k.address, moniker: "p", gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }], models: [model], pricePerUnit: "1utcu", slots: 4, x25519Pubkey: new Uint8Array(32).fill(3), endpoint: "" });
-const registerMsg = (k: RawKey, bond: bigint) => any(codecs.msgRegisterProvider.typeUrl, codecs.msgRegisterProvider.encode({ ...offer(k), bond: bond.toString() }));
-const updateMsg = (k: RawKey, addBond: bigint) => any(codecs.msgUpdateProvider.typeUrl, codecs.msgUpdateProvider.encode({ ...offer(k), moniker: "updated", addBond: addBond.toString() }));
-const ownerMsg = (c: { typeUrl: string; encode(m: { owner: string }): Uint8Array }, k: RawKey) => any(c.typeUrl, c.encode({ owner: k.address }));
+const offer = (k: RawKey) => ({
+  owner: k.address,
+  moniker: "p",
+  gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
+  models: [model],
+  pricePerUnit: "1utcu",
+  slots: 4,
+  x25519Pubkey: new Uint8Array(32).fill(3),
+  endpoint: "",
+});
+const registerMsg = (k: RawKey, bond: bigint) =>
+  any(codecs.msgRegisterProvider.typeUrl, codecs.msgRegisterProvider.encode({ ...offer(k), bond: bond.toString() }));
+const updateMsg = (k: RawKey, addBond: bigint) =>
+  any(
+    codecs.msgUpdateProvider.typeUrl,
+    codecs.msgUpdateProvider.encode({ ...offer(k), moniker: "updated", addBond: addBond.toString() }),
+  );
+const ownerMsg = (c: { typeUrl: string; encode(m: { owner: string }): Uint8Array }, k: RawKey) =>
+  any(c.typeUrl, c.encode({ owner: k.address }));
 const pause = (k: RawKey) => ownerMsg(codecs.msgPauseProvider, k);
 const resume = (k: RawKey) => ownerMsg(codecs.msgResumeProvider, k);
 const unjail = (k: RawKey) => ownerMsg(codecs.msgUnjailProvider, k);
 const deregister = (k: RawKey) => ownerMsg(codecs.msgDeregisterProvider, k);
 const submitMsg = (n: number) =>
-  any(jobsCodecs.msgSubmitJob.typeUrl, jobsCodecs.msgSubmitJob.encode({ requester: requester.address, model, inputs: Array.from({ length: n }, (_, i) => ({ inline: new Uint8Array([i + 1]), uri: "", sha256: "" })), sealed: [], k: 1, maxPricePerUnit: "1utcu", deadlineBlocks: "5", minReputation: 0, gpu: null }));
+  any(
+    jobsCodecs.msgSubmitJob.typeUrl,
+    jobsCodecs.msgSubmitJob.encode({
+      requester: requester.address,
+      model,
+      inputs: Array.from({ length: n }, (_, i) => ({ inline: new Uint8Array([i + 1]), uri: "", sha256: "" })),
+      sealed: [],
+      k: 1,
+      maxPricePerUnit: "1utcu",
+      deadlineBlocks: "5",
+      minReputation: 0,
+      gpu: null,
+    }),
+  );
 
 /** A provider held by a failed capability challenge, as a genesis export would carry it. */
-const challenged = (k: RawKey): Provider => ({ ...offer(k), bond: "20000000", status: ProviderStatus.jailed, unbondingCompletion: "0", challengesPassed: 0, challengesFailed: 1, registeredHeight: "0", jailedUntil: "0", challengeHold: true });
+const challenged = (k: RawKey): Provider => ({
+  ...offer(k),
+  bond: "20000000",
+  status: ProviderStatus.jailed,
+  unbondingCompletion: "0",
+  challengesPassed: 0,
+  challengesFailed: 1,
+  registeredHeight: "0",
+  jailedUntil: "0",
+  challengeHold: true,
+});
 
 describe("registry: provider status transitions", function () {
   this.timeout(60_000);
   let chain: TestChain;
   const { ok, fails, q } = txHelpers(() => chain);
-  const provider = (k: RawKey) => q("/tcompute.registry.v1.Query/Provider", codecs.queryProviderRequest.encode({ owner: k.address }), (b) => codecs.queryProviderResponse.decode(b).provider!);
-  const balance = (address: string) => q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) => BigInt(QueryBalanceResponse.decode(b).balance!.amount));
+  const provider = (k: RawKey) =>
+    q(
+      "/tcompute.registry.v1.Query/Provider",
+      codecs.queryProviderRequest.encode({ owner: k.address }),
+      (b) => codecs.queryProviderResponse.decode(b).provider!,
+    );
+  const balance = (address: string) =>
+    q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) =>
+      BigInt(QueryBalanceResponse.decode(b).balance!.amount),
+    );
   const blocks = async (n: number | bigint) => {
     for (let i = 0; i < Number(n); i++) await chain.deliver([]);
   };
 
   /** The message is refused with this code and the provider and the bond pool are as they were. */
   async function refused(k: RawKey, msg: ReturnType<typeof any>, code: number, pattern?: RegExp): Promise<void> {
-    const snapshot = async () => [Buffer.from((await chain.query("/tcompute.registry.v1.Query/Provider", codecs.queryProviderRequest.encode({ owner: k.address }))).value).toString("hex"), await balance(moduleAddress(providerBondsPoolName))];
+    const snapshot = async () => [
+      Buffer.from(
+        (
+          await chain.query(
+            "/tcompute.registry.v1.Query/Provider",
+            codecs.queryProviderRequest.encode({ owner: k.address }),
+          )
+        ).value,
+      ).toString("hex"),
+      await balance(moduleAddress(providerBondsPoolName)),
+    ];
     const before = await snapshot();
     await fails(k, [msg], "registry", code, pattern);
     assert.deepEqual(await snapshot(), before, "a refused message changes nothing");
@@ -61,13 +117,51 @@ describe("registry: provider status transitions", function () {
   beforeEach(async () => {
     const withChallenged = challenged(prov[2]!);
     chain = await createTestChain({
-      accounts: [requester, ...prov].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })).concat([{ address: moduleAddress(providerBondsPoolName), coins: [{ denom: "utcu", amount: 20_000_000n }] }]),
+      accounts: [requester, ...prov]
+        .map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] }))
+        .concat([{ address: moduleAddress(providerBondsPoolName), coins: [{ denom: "utcu", amount: 20_000_000n }] }]),
       editGenesis: (d) => {
-        const reg = d.app_state["registry"] as { params: Record<string, string>; models: unknown[]; providers: unknown[] };
+        const reg = d.app_state["registry"] as {
+          params: Record<string, string>;
+          models: unknown[];
+          providers: unknown[];
+        };
         Object.assign(reg.params, { provider_unbonding_seconds: "100", fault_jail_blocks: jailBlocks.toString() });
-        reg.models = [{ hash: model, name: "status", inputs: [{ name: "x", dtype: "uint8", shape: [-1] }], outputs: [{ name: "y", dtype: "float32", shape: [64] }], compute_units: "10", rule: { sketch_size: 16, tolerance: 1000, top_k: 0 }, uri: "", owner: requester.address, registered_height: "0" }];
-        reg.providers = [{ ...withChallenged, x25519_pubkey: Buffer.from(withChallenged.x25519Pubkey).toString("base64"), price_per_unit: withChallenged.pricePerUnit, unbonding_completion: "0", challenges_passed: 0, challenges_failed: 1, registered_height: "0", jailed_until: "0", challenge_hold: true, gpus: [{ vendor: "nvidia", model: "T4", memory_mib: 16384, count: 1 }] }];
-        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, { commit_window: "2", reveal_window: "2", max_inputs_per_shard: 1, audit_rate_ppm: 0, audit_rate_single_ppm: 0, audit_rate_low_reputation_ppm: 0 });
+        reg.models = [
+          {
+            hash: model,
+            name: "status",
+            inputs: [{ name: "x", dtype: "uint8", shape: [-1] }],
+            outputs: [{ name: "y", dtype: "float32", shape: [64] }],
+            compute_units: "10",
+            rule: { sketch_size: 16, tolerance: 1000, top_k: 0 },
+            uri: "",
+            owner: requester.address,
+            registered_height: "0",
+          },
+        ];
+        reg.providers = [
+          {
+            ...withChallenged,
+            x25519_pubkey: Buffer.from(withChallenged.x25519Pubkey).toString("base64"),
+            price_per_unit: withChallenged.pricePerUnit,
+            unbonding_completion: "0",
+            challenges_passed: 0,
+            challenges_failed: 1,
+            registered_height: "0",
+            jailed_until: "0",
+            challenge_hold: true,
+            gpus: [{ vendor: "nvidia", model: "T4", memory_mib: 16384, count: 1 }],
+          },
+        ];
+        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
+          commit_window: "2",
+          reveal_window: "2",
+          max_inputs_per_shard: 1,
+          audit_rate_ppm: 0,
+          audit_rate_single_ppm: 0,
+          audit_rate_low_reputation_ppm: 0,
+        });
       },
     });
   });
@@ -154,7 +248,13 @@ describe("registry: capability challenges (the keeper rule)", () => {
     const accounts = new AccountKeeper();
     const bank = new BankKeeper(accounts, new Set());
     const k = new RegistryKeeper(bank);
-    const ctx = new Context(new BranchStore(new MemoryStore()), { chainId: "t", height: 5n, time: { seconds: 100n, nanos: 0 }, proposer: new Uint8Array() }, new GasMeter(undefined), "block", nopLogger);
+    const ctx = new Context(
+      new BranchStore(new MemoryStore()),
+      { chainId: "t", height: 5n, time: { seconds: 100n, nanos: 0 }, proposer: new Uint8Array() },
+      new GasMeter(undefined),
+      "block",
+      nopLogger,
+    );
     k.setProvider(ctx.store, { ...challenged(prov[0]!), status, challengeHold: false, challengesFailed: 0 });
     return { k, ctx, get: () => k.getProvider(ctx.store, prov[0]!.address)! };
   }

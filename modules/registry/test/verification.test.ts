@@ -20,18 +20,48 @@ const prov = [0, 1, 2].map((i) => rawKeyFromSeed(`verif-provider-${i}`));
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 const bounds = defaultParams();
 
-const modelMsg = (from: RawKey, hash: string, name: string, rule: ComparisonRule | null, over: Partial<MsgRegisterModel> = {}) =>
-  any(codecs.msgRegisterModel.typeUrl, codecs.msgRegisterModel.encode({ owner: from.address, hash, name, inputs: [{ name: "x", dtype: "uint8", shape: [-1] }], outputs: [{ name: "y", dtype: "float32", shape: [64] }], computeUnits: "10", rule, uri: "", ...over }));
+const modelMsg = (
+  from: RawKey,
+  hash: string,
+  name: string,
+  rule: ComparisonRule | null,
+  over: Partial<MsgRegisterModel> = {},
+) =>
+  any(
+    codecs.msgRegisterModel.typeUrl,
+    codecs.msgRegisterModel.encode({
+      owner: from.address,
+      hash,
+      name,
+      inputs: [{ name: "x", dtype: "uint8", shape: [-1] }],
+      outputs: [{ name: "y", dtype: "float32", shape: [64] }],
+      computeUnits: "10",
+      rule,
+      uri: "",
+      ...over,
+    }),
+  );
 
 describe("registry: verification a registrant cannot hollow out", function () {
   this.timeout(60_000);
   let chain: TestChain;
   const { ok, fails, q, tx } = txHelpers(() => chain);
-  const modelByName = (name: string) => chain.query("/tcompute.registry.v1.Query/ModelByName", codecs.queryModelByNameRequest.encode({ name }));
-  const models = () => q("/tcompute.registry.v1.Query/Models", codecs.queryModelsRequest.encode({ pagination: null }), (b) => codecs.queryModelsResponse.decode(b).models);
+  const modelByName = (name: string) =>
+    chain.query("/tcompute.registry.v1.Query/ModelByName", codecs.queryModelByNameRequest.encode({ name }));
+  const models = () =>
+    q(
+      "/tcompute.registry.v1.Query/Models",
+      codecs.queryModelsRequest.encode({ pagination: null }),
+      (b) => codecs.queryModelsResponse.decode(b).models,
+    );
 
   beforeEach(async () => {
-    chain = await createTestChain({ accounts: [owner, squatter, requester, ...prov].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })) });
+    chain = await createTestChain({
+      accounts: [owner, squatter, requester, ...prov].map((k) => ({
+        address: k.address,
+        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
+      })),
+    });
   });
 
   it("refuses a rule that accepts anything: a tolerance past max_tolerance, a sketch of 0 or 1 components, an unbounded top_k or cost; nothing is stored", async () => {
@@ -47,7 +77,21 @@ describe("registry: verification a registrant cannot hollow out", function () {
     ] as const) {
       await fails(owner, [modelMsg(owner, h, "vacuous", rule)], "registry", 2, pattern);
     }
-    await fails(owner, [modelMsg(owner, h, "vacuous", { sketchSize: 16, tolerance: 1000, topK: 0 }, { computeUnits: (bounds.maxComputeUnits + 1n).toString() })], "registry", 2, /compute_units/);
+    await fails(
+      owner,
+      [
+        modelMsg(
+          owner,
+          h,
+          "vacuous",
+          { sketchSize: 16, tolerance: 1000, topK: 0 },
+          { computeUnits: (bounds.maxComputeUnits + 1n).toString() },
+        ),
+      ],
+      "registry",
+      2,
+      /compute_units/,
+    );
     assert.deepEqual(await models(), [], "no model was registered");
   });
 
@@ -56,24 +100,91 @@ describe("registry: verification a registrant cannot hollow out", function () {
     const loosest = { sketchSize: bounds.minSketchSize, tolerance: bounds.maxTolerance, topK: 0 };
     await ok(owner, [modelMsg(owner, h, "loose", loosest)]);
     for (const [i, p] of prov.entries()) {
-      await ok(p, [any(codecs.msgRegisterProvider.typeUrl, codecs.msgRegisterProvider.encode({ owner: p.address, moniker: `p${i}`, gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }], models: [h], pricePerUnit: "5utcu", slots: 2, x25519Pubkey: new Uint8Array(32).fill(i + 1), endpoint: "", bond: "20000000" }))]);
+      await ok(p, [
+        any(
+          codecs.msgRegisterProvider.typeUrl,
+          codecs.msgRegisterProvider.encode({
+            owner: p.address,
+            moniker: `p${i}`,
+            gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
+            models: [h],
+            pricePerUnit: "5utcu",
+            slots: 2,
+            x25519Pubkey: new Uint8Array(32).fill(i + 1),
+            endpoint: "",
+            bond: "20000000",
+          }),
+        ),
+      ]);
     }
     const workers = prov.map((p, i) => new SimWorker(p, i === 0 ? strategies.lazy : strategies.honest, () => loosest));
-    await ok(requester, [any(jobsCodecs.msgSubmitJob.typeUrl, jobsCodecs.msgSubmitJob.encode({ requester: requester.address, model: h, inputs: [{ inline: new Uint8Array([7, 7, 7]), uri: "", sha256: "" }], sealed: [], k: 3, maxPricePerUnit: "5utcu", deadlineBlocks: "10", minReputation: 0, gpu: null }))]);
+    await ok(requester, [
+      any(
+        jobsCodecs.msgSubmitJob.typeUrl,
+        jobsCodecs.msgSubmitJob.encode({
+          requester: requester.address,
+          model: h,
+          inputs: [{ inline: new Uint8Array([7, 7, 7]), uri: "", sha256: "" }],
+          sealed: [],
+          k: 3,
+          maxPricePerUnit: "5utcu",
+          deadlineBlocks: "10",
+          minReputation: 0,
+          gpu: null,
+        }),
+      ),
+    ]);
     await workersStep(chain, workers);
     await workersStep(chain, workers);
-    const j = await q("/tcompute.jobs.v1.Query/Job", jobsCodecs.queryJobRequest.encode({ id: "1" }), (b) => jobsCodecs.queryJobResponse.decode(b).job!);
+    const j = await q(
+      "/tcompute.jobs.v1.Query/Job",
+      jobsCodecs.queryJobRequest.encode({ id: "1" }),
+      (b) => jobsCodecs.queryJobResponse.decode(b).job!,
+    );
     assert.equal(j.state, JobState.settled);
     const lazy = j.assignments.find((a) => a.provider === prov[0]!.address)!;
-    assert.equal(lazy.outcome, Outcome.rejected, "zeros do not agree with the honest output even at max_tolerance and min_sketch_size");
+    assert.equal(
+      lazy.outcome,
+      Outcome.rejected,
+      "zeros do not agree with the honest output even at max_tolerance and min_sketch_size",
+    );
     assert.ok(BigInt(lazy.slashed) > 0n);
   });
 
   it("genesis holds models to the same bounds, and params to theirs", async () => {
-    const vacuous = { hash: sha("g.onnx"), name: "g", inputs: [{ name: "x", dtype: "uint8", shape: [-1] }], outputs: [{ name: "y", dtype: "float32", shape: [4] }], compute_units: "10", rule: { sketch_size: 1, tolerance: 4_000_000_000, top_k: 0 }, uri: "", owner: owner.address, registered_height: "0" };
-    await assert.rejects(createTestChain({ editGenesis: (d) => ((d.app_state["registry"] as { models: unknown[] }).models = [vacuous]) }), /sketch_size/);
-    await assert.rejects(createTestChain({ editGenesis: (d) => Object.assign((d.app_state["registry"] as { params: Record<string, unknown> }).params, { min_sketch_size: "1" }) }), /min_sketch_size/);
-    await assert.rejects(createTestChain({ editGenesis: (d) => Object.assign((d.app_state["registry"] as { params: Record<string, unknown> }).params, { max_tolerance: "1000000" }) }), /max_tolerance/);
+    const vacuous = {
+      hash: sha("g.onnx"),
+      name: "g",
+      inputs: [{ name: "x", dtype: "uint8", shape: [-1] }],
+      outputs: [{ name: "y", dtype: "float32", shape: [4] }],
+      compute_units: "10",
+      rule: { sketch_size: 1, tolerance: 4_000_000_000, top_k: 0 },
+      uri: "",
+      owner: owner.address,
+      registered_height: "0",
+    };
+    await assert.rejects(
+      createTestChain({ editGenesis: (d) => ((d.app_state["registry"] as { models: unknown[] }).models = [vacuous]) }),
+      /sketch_size/,
+    );
+    await assert.rejects(
+      createTestChain({
+        editGenesis: (d) =>
+          Object.assign((d.app_state["registry"] as { params: Record<string, unknown> }).params, {
+            min_sketch_size: "1",
+          }),
+      }),
+      /min_sketch_size/,
+    );
+    await assert.rejects(
+      createTestChain({
+        editGenesis: (d) =>
+          Object.assign((d.app_state["registry"] as { params: Record<string, unknown> }).params, {
+            max_tolerance: "1000000",
+          }),
+      }),
+      /max_tolerance/,
+    );
   });
 
   it("names are per owner: a squatter taking a name first blocks nobody, cannot write into another's namespace, and a bare name never resolves to a squatter silently once the owner registered it", async () => {
@@ -90,7 +201,11 @@ describe("registry: verification a registrant cannot hollow out", function () {
     };
     assert.equal((await of(`${owner.address}/mlp`)).hash, sha("mlp.onnx"));
     assert.equal((await of(`${squatter.address}/mlp`)).hash, sha("fake-mlp.onnx"));
-    const byOwnerField = await q("/tcompute.registry.v1.Query/ModelByName", codecs.queryModelByNameRequest.encode({ name: "mlp", owner: owner.address }), (b) => codecs.queryModelResponse.decode(b).model!);
+    const byOwnerField = await q(
+      "/tcompute.registry.v1.Query/ModelByName",
+      codecs.queryModelByNameRequest.encode({ name: "mlp", owner: owner.address }),
+      (b) => codecs.queryModelResponse.decode(b).model!,
+    );
     assert.equal(byOwnerField.hash, sha("mlp.onnx"));
     const bare = await modelByName("mlp");
     assert.equal(bare.codespace, "registry");

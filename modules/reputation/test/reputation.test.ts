@@ -15,7 +15,14 @@ function setup() {
   const jailed: string[] = [];
   const k = new ReputationKeeper({ jailProvider: (_ctx, owner, reason) => jailed.push(`${owner}: ${reason}`) });
   const store = new BranchStore(new MemoryStore());
-  const at = (height: bigint) => new Context(store, { chainId: "t", height, time: { seconds: height, nanos: 0 }, proposer: new Uint8Array() }, new GasMeter(undefined), "block", nopLogger);
+  const at = (height: bigint) =>
+    new Context(
+      store,
+      { chainId: "t", height, time: { seconds: height, nanos: 0 }, proposer: new Uint8Array() },
+      new GasMeter(undefined),
+      "block",
+      nopLogger,
+    );
   return { k, store, at, jailed };
 }
 
@@ -66,24 +73,71 @@ describe("reputation", () => {
     k.recordOutcome(at(1n), b, "agree");
     k.recordOutcome(at(1n), c, "agree");
     const ranked = k.ranked(store, 1n, 10).map((r) => [r.provider, r.score]);
-    assert.deepEqual(ranked, [...[[b, 520_000], [c, 520_000]].sort((x, y) => (x[0]! < y[0]! ? -1 : 1)), [a, 400_000]]);
+    assert.deepEqual(ranked, [
+      ...[
+        [b, 520_000],
+        [c, 520_000],
+      ].sort((x, y) => (x[0]! < y[0]! ? -1 : 1)),
+      [a, 400_000],
+    ]);
   });
 });
 
 describe("reputation genesis and queries", () => {
   it("imports records, answers the reputation and ranked queries, and exports them unchanged; refuses a score above 1", async () => {
     const records = [
-      { provider: a, score: 800000, consecutive_faults: 1, last_update: "0", agreed: 9, disagreed: 1, no_shows: 0, audits_passed: 2, audits_failed: 0 },
-      { provider: b, score: 100000, consecutive_faults: 0, last_update: "0", agreed: 0, disagreed: 3, no_shows: 2, audits_passed: 0, audits_failed: 1 },
+      {
+        provider: a,
+        score: 800000,
+        consecutive_faults: 1,
+        last_update: "0",
+        agreed: 9,
+        disagreed: 1,
+        no_shows: 0,
+        audits_passed: 2,
+        audits_failed: 0,
+      },
+      {
+        provider: b,
+        score: 100000,
+        consecutive_faults: 0,
+        last_update: "0",
+        agreed: 0,
+        disagreed: 3,
+        no_shows: 2,
+        audits_passed: 0,
+        audits_failed: 1,
+      },
     ];
-    const chain: TestChain = await createTestChain({ editGenesis: (d) => ((d.app_state["reputation"] as { records: unknown[] }).records = records) });
-    const res = await chain.query("/tcompute.reputation.v1.Query/Reputation", codecs.queryReputationRequest.encode({ provider: a }));
+    const chain: TestChain = await createTestChain({
+      editGenesis: (d) => ((d.app_state["reputation"] as { records: unknown[] }).records = records),
+    });
+    const res = await chain.query(
+      "/tcompute.reputation.v1.Query/Reputation",
+      codecs.queryReputationRequest.encode({ provider: a }),
+    );
     assert.equal(res.code, 0, res.log);
     assert.equal(codecs.queryReputationResponse.decode(res.value).record!.score, 800_000);
-    const ranked = codecs.queryRankedResponse.decode((await chain.query("/tcompute.reputation.v1.Query/Ranked", codecs.queryRankedRequest.encode({ limit: 0 }))).value);
-    assert.deepEqual(ranked.records.map((r) => r.provider), [a, b]);
-    const exported = chain.app.withCommittedContext((ctx, modules) => modules.find((m) => m.name === "reputation")!.exportGenesis(ctx)) as { records: Array<Record<string, unknown>> };
-    assert.deepEqual(JSON.parse(JSON.stringify(exported.records)).map((r: Record<string, unknown>) => r["score"]), [800000, 100000]);
-    await assert.rejects(createTestChain({ editGenesis: (d) => ((d.app_state["reputation"] as { records: unknown[] }).records = [{ ...records[0], score: 2000000 }]) }), /above 1000000/);
+    const ranked = codecs.queryRankedResponse.decode(
+      (await chain.query("/tcompute.reputation.v1.Query/Ranked", codecs.queryRankedRequest.encode({ limit: 0 }))).value,
+    );
+    assert.deepEqual(
+      ranked.records.map((r) => r.provider),
+      [a, b],
+    );
+    const exported = chain.app.withCommittedContext((ctx, modules) =>
+      modules.find((m) => m.name === "reputation")!.exportGenesis(ctx),
+    ) as { records: Array<Record<string, unknown>> };
+    assert.deepEqual(
+      JSON.parse(JSON.stringify(exported.records)).map((r: Record<string, unknown>) => r["score"]),
+      [800000, 100000],
+    );
+    await assert.rejects(
+      createTestChain({
+        editGenesis: (d) =>
+          ((d.app_state["reputation"] as { records: unknown[] }).records = [{ ...records[0], score: 2000000 }]),
+      }),
+      /above 1000000/,
+    );
   });
 });

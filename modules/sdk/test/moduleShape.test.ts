@@ -9,10 +9,25 @@ import type { AppModule } from "../module.js";
 import { createModuleManager } from "../moduleManager.js";
 
 // The template every module follows (docs/modules.md says what each file holds).
-const requiredFiles = ["index.ts", "module.ts", "keeper.ts", "keys.ts", "msgServer.ts", "queryServer.ts", "params.ts", "genesis.ts", "errors.ts", "events.ts", "expectedKeepers.ts", "invariants.ts"];
+const requiredFiles = [
+  "index.ts",
+  "module.ts",
+  "keeper.ts",
+  "keys.ts",
+  "msgServer.ts",
+  "queryServer.ts",
+  "params.ts",
+  "genesis.ts",
+  "errors.ts",
+  "events.ts",
+  "expectedKeepers.ts",
+  "invariants.ts",
+];
 
 const modulesDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const moduleDirs = readdirSync(modulesDir).filter((d) => d !== "sdk" && statSync(join(modulesDir, d)).isDirectory()).sort();
+const moduleDirs = readdirSync(modulesDir)
+  .filter((d) => d !== "sdk" && statSync(join(modulesDir, d)).isDirectory())
+  .sort();
 
 /** Every string an events.ts exports, at any depth of its exported objects. */
 function stringsOf(v: unknown, out = new Set<string>()): Set<string> {
@@ -42,7 +57,9 @@ describe("module shape: one template, one list", () => {
     it(`${dir} has every file of the template and tests`, () => {
       const files = readdirSync(join(modulesDir, dir));
       for (const f of requiredFiles) assert.ok(files.includes(f), `modules/${dir}/${f} is missing`);
-      const tests = files.includes("test") ? readdirSync(join(modulesDir, dir, "test")).filter((f) => f.endsWith(".test.ts")) : [];
+      const tests = files.includes("test")
+        ? readdirSync(join(modulesDir, dir, "test")).filter((f) => f.endsWith(".test.ts"))
+        : [];
       assert.ok(tests.length > 0, `modules/${dir}/test has no *.test.ts`);
     });
 
@@ -50,7 +67,10 @@ describe("module shape: one template, one list", () => {
       const listed = stringsOf(await import(pathToFileURL(join(modulesDir, dir, "events.ts")).href));
       for (const file of sources(join(modulesDir, dir))) {
         for (const m of readFileSync(file, "utf8").matchAll(/\bevent\(\s*"([^"]+)"/g)) {
-          assert.ok(listed.has(m[1]!), `${file.slice(modulesDir.length + 1)} emits "${m[1]}", which modules/${dir}/events.ts does not list`);
+          assert.ok(
+            listed.has(m[1]!),
+            `${file.slice(modulesDir.length + 1)} emits "${m[1]}", which modules/${dir}/events.ts does not list`,
+          );
         }
       }
     });
@@ -65,7 +85,10 @@ describe("module shape: one template, one list", () => {
   it("runs the app with exactly the registered modules, in the declared orders", async () => {
     const chain = await createTestChain();
     const names = chain.app.withCommittedContext((_ctx, modules) => modules.map((m) => m.name));
-    assert.deepEqual(names, moduleBasics.map((b) => b.name));
+    assert.deepEqual(
+      names,
+      moduleBasics.map((b) => b.name),
+    );
     assert.deepEqual([...moduleOrders.initGenesis].sort(), [...names].sort());
   });
 });
@@ -82,39 +105,91 @@ describe("module manager", () => {
     initGenesis: (_ctx, g) => void log.push(`init ${name} ${JSON.stringify(g)}`),
     exportGenesis: () => ({ name }),
     ...(hooks.begin === true ? { beginBlock: () => void log.push(`begin ${name}`) } : {}),
-    ...(hooks.end === true ? { endBlock: () => (log.push(`end ${name}`), [{ pubKey: new Uint8Array([name.length]), power: 1n }]) } : {}),
+    ...(hooks.end === true
+      ? { endBlock: () => (log.push(`end ${name}`), [{ pubKey: new Uint8Array([name.length]), power: 1n }]) }
+      : {}),
     invariants: [],
   });
-  const basics = (...names: string[]) => names.map((name) => ({ name, defaultGenesis: () => ({}), msgCodecs: [], moduleAccounts: [] }));
+  const basics = (...names: string[]) =>
+    names.map((name) => ({ name, defaultGenesis: () => ({}), msgCodecs: [], moduleAccounts: [] }));
   const all = { initGenesis: ["a", "b"], exportGenesis: ["a", "b"], beginBlock: [], endBlock: [] };
 
   it("refuses at start a registered module that was not constructed, or one not registered", () => {
-    assert.throws(() => createModuleManager(basics("a", "b"), [mod("a")], all), /registered module b was not constructed/);
-    assert.throws(() => createModuleManager(basics("a"), [mod("a"), mod("b")], { ...all, initGenesis: ["a"], exportGenesis: ["a"] }), /module b is not in modules\/basics.ts/);
+    assert.throws(
+      () => createModuleManager(basics("a", "b"), [mod("a")], all),
+      /registered module b was not constructed/,
+    );
+    assert.throws(
+      () =>
+        createModuleManager(basics("a"), [mod("a"), mod("b")], { ...all, initGenesis: ["a"], exportGenesis: ["a"] }),
+      /module b is not in modules\/basics.ts/,
+    );
     assert.throws(() => createModuleManager(basics("a", "b"), [mod("a"), mod("a"), mod("b")], all), /given twice/);
   });
 
   it("refuses at start an order that forgets a module, names an unknown one or one twice", () => {
     const ms = [mod("a", { begin: true, end: true }), mod("b", { end: true })];
-    assert.throws(() => createModuleManager(basics("a", "b"), ms, { ...all, initGenesis: ["a"], beginBlock: ["a"], endBlock: ["a", "b"] }), /initGenesis order forgets module b/);
-    assert.throws(() => createModuleManager(basics("a", "b"), ms, { ...all, exportGenesis: ["b"], beginBlock: ["a"], endBlock: ["a", "b"] }), /exportGenesis order forgets module a/);
-    assert.throws(() => createModuleManager(basics("a", "b"), ms, { ...all, beginBlock: [], endBlock: ["a", "b"] }), /beginBlock order forgets module a/);
-    assert.throws(() => createModuleManager(basics("a", "b"), ms, { ...all, beginBlock: ["a"], endBlock: ["b"] }), /endBlock order forgets module a/);
-    assert.throws(() => createModuleManager(basics("a", "b"), ms, { ...all, beginBlock: ["a", "c"], endBlock: ["a", "b"] }), /beginBlock order names unknown module c/);
-    assert.throws(() => createModuleManager(basics("a", "b"), ms, { ...all, beginBlock: ["a"], endBlock: ["a", "b", "a"] }), /endBlock order names module a twice/);
+    assert.throws(
+      () =>
+        createModuleManager(basics("a", "b"), ms, {
+          ...all,
+          initGenesis: ["a"],
+          beginBlock: ["a"],
+          endBlock: ["a", "b"],
+        }),
+      /initGenesis order forgets module b/,
+    );
+    assert.throws(
+      () =>
+        createModuleManager(basics("a", "b"), ms, {
+          ...all,
+          exportGenesis: ["b"],
+          beginBlock: ["a"],
+          endBlock: ["a", "b"],
+        }),
+      /exportGenesis order forgets module a/,
+    );
+    assert.throws(
+      () => createModuleManager(basics("a", "b"), ms, { ...all, beginBlock: [], endBlock: ["a", "b"] }),
+      /beginBlock order forgets module a/,
+    );
+    assert.throws(
+      () => createModuleManager(basics("a", "b"), ms, { ...all, beginBlock: ["a"], endBlock: ["b"] }),
+      /endBlock order forgets module a/,
+    );
+    assert.throws(
+      () => createModuleManager(basics("a", "b"), ms, { ...all, beginBlock: ["a", "c"], endBlock: ["a", "b"] }),
+      /beginBlock order names unknown module c/,
+    );
+    assert.throws(
+      () => createModuleManager(basics("a", "b"), ms, { ...all, beginBlock: ["a"], endBlock: ["a", "b", "a"] }),
+      /endBlock order names module a twice/,
+    );
   });
 
   it("runs hooks in the declared orders, skips modules without the hook, and defaults missing genesis", () => {
     const log: string[] = [];
     const ms = [mod("a", { begin: true, end: true }, log), mod("b", { end: true }, log)];
-    const m = createModuleManager(basics("a", "b"), ms, { initGenesis: ["b", "a"], exportGenesis: ["b", "a"], beginBlock: ["b", "a"], endBlock: ["b", "a"] });
+    const m = createModuleManager(basics("a", "b"), ms, {
+      initGenesis: ["b", "a"],
+      exportGenesis: ["b", "a"],
+      beginBlock: ["b", "a"],
+      endBlock: ["b", "a"],
+    });
     const ctx = null as unknown as Parameters<typeof m.beginBlock>[0];
     m.initGenesis(ctx, { a: { from: "file" } });
     m.beginBlock(ctx, { lastCommit: [], misbehavior: [] });
     const updates = m.endBlock(ctx);
     assert.deepEqual(log, ['init b {"from":"default"}', 'init a {"from":"file"}', "begin a", "end b", "end a"]);
-    assert.deepEqual(updates.map((u) => u.pubKey[0]), [1, 1]);
+    assert.deepEqual(
+      updates.map((u) => u.pubKey[0]),
+      [1, 1],
+    );
     assert.deepEqual(Object.keys(m.exportGenesis(ctx)), ["b", "a"]);
-    assert.deepEqual(m.modules.map((x) => x.name), ["a", "b"], "modules in registration order");
+    assert.deepEqual(
+      m.modules.map((x) => x.name),
+      ["a", "b"],
+      "modules in registration order",
+    );
   });
 });

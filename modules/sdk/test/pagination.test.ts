@@ -12,7 +12,10 @@ import { prefixEnd, utf8, type KVStore } from "../store.js";
 /** A sorted in-memory store that counts the entries it hands out (gets and range items). */
 class CountingStore implements KVStore {
   reads = 0;
-  constructor(private readonly inner: KVStore | null = null, private readonly data = new Map<string, Uint8Array>()) {}
+  constructor(
+    private readonly inner: KVStore | null = null,
+    private readonly data = new Map<string, Uint8Array>(),
+  ) {}
   get(key: string) {
     this.reads++;
     return this.inner !== null ? this.inner.get(key) : this.data.get(key);
@@ -27,7 +30,13 @@ class CountingStore implements KVStore {
     this.data.delete(key);
   }
   *range(start: string, end: string | undefined): IterableIterator<[string, Uint8Array]> {
-    const source = this.inner !== null ? this.inner.range(start, end) : [...this.data.entries()].filter(([k]) => k >= start && (end === undefined || k < end)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))[Symbol.iterator]();
+    const source =
+      this.inner !== null
+        ? this.inner.range(start, end)
+        : [...this.data.entries()]
+            .filter(([k]) => k >= start && (end === undefined || k < end))
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            [Symbol.iterator]();
     for (const e of source) {
       this.reads++;
       yield e;
@@ -35,7 +44,14 @@ class CountingStore implements KVStore {
   }
 }
 
-const req = (over: Partial<PageRequest>): PageRequest => ({ key: new Uint8Array(), offset: 0n, limit: 0n, countTotal: false, reverse: false, ...over });
+const req = (over: Partial<PageRequest>): PageRequest => ({
+  key: new Uint8Array(),
+  offset: 0n,
+  limit: 0n,
+  countTotal: false,
+  reverse: false,
+  ...over,
+});
 
 /** A deterministic generator (fixed seed), so a failure replays. */
 function rng(seed: number) {
@@ -60,7 +76,12 @@ describe("pagination in the store", () => {
   it("reads only the page (and the entry after it for next_key), not the whole prefix", () => {
     let decoded = 0;
     store.reads = 0;
-    const { page, pagination } = paginateStore(store, "t/", req({ limit: 10n, offset: 200n }), (id, v) => (decoded++, decode(id, v)));
+    const { page, pagination } = paginateStore(
+      store,
+      "t/",
+      req({ limit: 10n, offset: 200n }),
+      (id, v) => (decoded++, decode(id, v)),
+    );
     assert.deepEqual(page, all.slice(200, 210));
     assert.equal(Buffer.from(pagination.nextKey).toString(), ids[210]);
     assert.equal(pagination.total, 0n, "no total unless asked");
@@ -74,7 +95,12 @@ describe("pagination in the store", () => {
   it("counts the total only when asked (then reads every key but decodes only the page)", () => {
     let decoded = 0;
     store.reads = 0;
-    const { pagination } = paginateStore(store, "t/", req({ limit: 5n, countTotal: true }), (id, v) => (decoded++, decode(id, v)));
+    const { pagination } = paginateStore(
+      store,
+      "t/",
+      req({ limit: 5n, countTotal: true }),
+      (id, v) => (decoded++, decode(id, v)),
+    );
     assert.equal(pagination.total, BigInt(n));
     assert.equal(store.reads, n);
     assert.equal(decoded, 5);
@@ -107,15 +133,26 @@ describe("pagination in the store", () => {
       });
       const keep = r(3) === 0 ? (id: string) => Number(id) % 2 === 0 : () => true;
       const filtered = keep("000001") === false;
-      const expected = paginate(all.filter((x) => keep(x.slice(0, 6))), (x) => x.slice(0, 6), request);
+      const expected = paginate(
+        all.filter((x) => keep(x.slice(0, 6))),
+        (x) => x.slice(0, 6),
+        request,
+      );
       const got = paginateStore(store, "t/", request, (id, v) => (keep(id) ? decode(id, v) : null), filtered);
-      assert.deepEqual(got, expected, `request ${i}: ${JSON.stringify(request, (_k, v) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString() : v))}`);
+      assert.deepEqual(
+        got,
+        expected,
+        `request ${i}: ${JSON.stringify(request, (_k, v) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString() : v))}`,
+      );
     }
   });
 
   it("refuses a limit over the cap and key with offset, as before", () => {
     assert.throws(() => paginateStore(store, "t/", req({ limit: 1001n }), decode), /exceeds 1000/);
-    assert.throws(() => paginateStore(store, "t/", req({ key: utf8("000003"), offset: 1n }), decode), /either offset or key/);
+    assert.throws(
+      () => paginateStore(store, "t/", req({ key: utf8("000003"), offset: 1n }), decode),
+      /either offset or key/,
+    );
   });
 });
 
@@ -133,13 +170,21 @@ describe("a module query over many records", () => {
       owner,
       registered_height: "0",
     }));
-    const chain = await createTestChain({ editGenesis: (d) => ((d.app_state["registry"] as { models: unknown[] }).models = models) });
+    const chain = await createTestChain({
+      editGenesis: (d) => ((d.app_state["registry"] as { models: unknown[] }).models = models),
+    });
     const path = "/tcompute.registry.v1.Query/Models";
-    const ask = (pagination: { key: Uint8Array; offset: string; limit: string; countTotal: boolean }) => registryCodecs.queryModelsRequest.encode({ pagination });
+    const ask = (pagination: { key: Uint8Array; offset: string; limit: string; countTotal: boolean }) =>
+      registryCodecs.queryModelsRequest.encode({ pagination });
     const reads = chain.app.withCommittedContext((ctx, modules) => {
       const counting = new CountingStore(ctx.store);
       const c = new Context(counting, ctx.block, new GasMeter(undefined), "query", nopLogger);
-      const res = registryCodecs.queryModelsResponse.decode(modules.find((m) => m.name === "registry")!.queries[path]!(c, ask({ key: new Uint8Array(), offset: "0", limit: "20", countTotal: false })));
+      const res = registryCodecs.queryModelsResponse.decode(
+        modules.find((m) => m.name === "registry")!.queries[path]!(
+          c,
+          ask({ key: new Uint8Array(), offset: "0", limit: "20", countTotal: false }),
+        ),
+      );
       assert.equal(res.models.length, 20);
       return counting.reads;
     });
@@ -154,7 +199,9 @@ describe("a module query over many records", () => {
       key = page.pagination?.nextKey ?? new Uint8Array();
     } while (key.length > 0);
     assert.deepEqual(hashes, models.map((m) => m.hash).sort());
-    const total = registryCodecs.queryModelsResponse.decode((await chain.query(path, ask({ key: new Uint8Array(), offset: "0", limit: "1", countTotal: true }))).value);
+    const total = registryCodecs.queryModelsResponse.decode(
+      (await chain.query(path, ask({ key: new Uint8Array(), offset: "0", limit: "1", countTotal: true }))).value,
+    );
     assert.equal(total.pagination?.total, "300");
   });
 });

@@ -22,9 +22,19 @@ type Reputation = typeof import("../generated/protos.js").tcompute.reputation.v1
 type Emissions = typeof import("../generated/protos.js").tcompute.emissions.v1;
 
 const jobsChecked: Record<keyof typeof jobsCodecs, true> = {} as CheckCodecTable<typeof jobsCodecs, Jobs>;
-const registryChecked: Record<keyof typeof registryCodecs, true> = {} as CheckCodecTable<typeof registryCodecs, Registry>;
-const reputationChecked: Record<keyof typeof reputationCodecs, true> = {} as CheckCodecTable<typeof reputationCodecs, Reputation>;
-const emissionsChecked: Record<keyof typeof emissionsQueryCodecs, true> = {} as CheckCodecTable<typeof emissionsQueryCodecs, Emissions, { schedule: "QueryScheduleResponse"; totals: "QueryTotalsResponse"; providerPool: "QueryProviderPoolResponse" }>;
+const registryChecked: Record<keyof typeof registryCodecs, true> = {} as CheckCodecTable<
+  typeof registryCodecs,
+  Registry
+>;
+const reputationChecked: Record<keyof typeof reputationCodecs, true> = {} as CheckCodecTable<
+  typeof reputationCodecs,
+  Reputation
+>;
+const emissionsChecked: Record<keyof typeof emissionsQueryCodecs, true> = {} as CheckCodecTable<
+  typeof emissionsQueryCodecs,
+  Emissions,
+  { schedule: "QueryScheduleResponse"; totals: "QueryTotalsResponse"; providerPool: "QueryProviderPoolResponse" }
+>;
 const singles: [
   MatchesWire<CodecType<typeof jobsUpdateParams>, tcompute.jobs.v1.MsgUpdateParams>,
   MatchesWire<CodecType<typeof registryUpdateParams>, tcompute.registry.v1.MsgUpdateParams>,
@@ -49,7 +59,17 @@ describe("module interfaces checked against the generated proto types", () => {
   });
 
   it("decodes what the generated codec encodes, field for field, for a registry Model", () => {
-    const model = { hash: "ab".repeat(32), name: "m", inputs: [{ name: "x", dtype: "uint8", shape: [-1] }], outputs: [], computeUnits: "7", rule: { sketchSize: 8, tolerance: 1, topK: 0 }, uri: "", owner: "tc1x", registeredHeight: "12" };
+    const model = {
+      hash: "ab".repeat(32),
+      name: "m",
+      inputs: [{ name: "x", dtype: "uint8", shape: [-1] }],
+      outputs: [],
+      computeUnits: "7",
+      rule: { sketchSize: 8, tolerance: 1, topK: 0 },
+      uri: "",
+      owner: "tc1x",
+      registeredHeight: "12",
+    };
     assert.deepEqual(registryCodecs.model.decode(registryCodecs.model.encode(model)), model);
   });
 });

@@ -1,23 +1,56 @@
 import assert from "node:assert/strict";
 import { QuerySigningInfoRequest, QuerySigningInfoResponse } from "cosmjs-types/cosmos/slashing/v1beta1/query";
 import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
-import { QueryValidatorSlashesRequest, QueryValidatorSlashesResponse } from "cosmjs-types/cosmos/distribution/v1beta1/query";
-import { QueryPoolResponse, QueryUnbondingDelegationRequest, QueryUnbondingDelegationResponse, QueryValidatorRequest, QueryValidatorResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
+import {
+  QueryValidatorSlashesRequest,
+  QueryValidatorSlashesResponse,
+} from "cosmjs-types/cosmos/distribution/v1beta1/query";
+import {
+  QueryPoolResponse,
+  QueryUnbondingDelegationRequest,
+  QueryUnbondingDelegationResponse,
+  QueryValidatorRequest,
+  QueryValidatorResponse,
+} from "cosmjs-types/cosmos/staking/v1beta1/query";
 import { QuerySupplyOfRequest, QuerySupplyOfResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { bech32Prefix, encodeAddress } from "../../sdk/address.js";
 import { consensusAddress } from "../../staking/keeper.js";
-import { any, consKey, createValidatorMsg, dave, delegateMsg, ops, txHelpers, undelegateMsg, valoper } from "../../../chain/testkit/fixtures.js";
+import {
+  any,
+  consKey,
+  createValidatorMsg,
+  dave,
+  delegateMsg,
+  ops,
+  txHelpers,
+  undelegateMsg,
+  valoper,
+} from "../../../chain/testkit/fixtures.js";
 
 const cons = (i: number) => consensusAddress(consKey(i));
-const unjailMsg = (i: number) => any("/cosmos.slashing.v1beta1.MsgUnjail", MsgUnjail.encode({ validatorAddr: valoper(ops[i]!) }).finish());
+const unjailMsg = (i: number) =>
+  any("/cosmos.slashing.v1beta1.MsgUnjail", MsgUnjail.encode({ validatorAddr: valoper(ops[i]!) }).finish());
 
 describe("slashing: downtime and double signs", () => {
   let chain: TestChain;
   const { ok, fails, q } = txHelpers(() => chain);
-  const validator = (i: number) => q("/cosmos.staking.v1beta1.Query/Validator", QueryValidatorRequest.encode({ validatorAddr: valoper(ops[i]!) }).finish(), (b) => QueryValidatorResponse.decode(b).validator);
-  const supply = () => q("/cosmos.bank.v1beta1.Query/SupplyOf", QuerySupplyOfRequest.encode({ denom: "utcu" }).finish(), (b) => BigInt(QuerySupplyOfResponse.decode(b).amount.amount));
-  const signingInfo = (i: number) => q("/cosmos.slashing.v1beta1.Query/SigningInfo", QuerySigningInfoRequest.encode({ consAddress: encodeAddress(cons(i), bech32Prefix.consensus) }).finish(), (b) => QuerySigningInfoResponse.decode(b).valSigningInfo);
+  const validator = (i: number) =>
+    q(
+      "/cosmos.staking.v1beta1.Query/Validator",
+      QueryValidatorRequest.encode({ validatorAddr: valoper(ops[i]!) }).finish(),
+      (b) => QueryValidatorResponse.decode(b).validator,
+    );
+  const supply = () =>
+    q("/cosmos.bank.v1beta1.Query/SupplyOf", QuerySupplyOfRequest.encode({ denom: "utcu" }).finish(), (b) =>
+      BigInt(QuerySupplyOfResponse.decode(b).amount.amount),
+    );
+  const signingInfo = (i: number) =>
+    q(
+      "/cosmos.slashing.v1beta1.Query/SigningInfo",
+      QuerySigningInfoRequest.encode({ consAddress: encodeAddress(cons(i), bech32Prefix.consensus) }).finish(),
+      (b) => QuerySigningInfoResponse.decode(b).valSigningInfo,
+    );
 
   beforeEach(async () => {
     chain = await createTestChain({
@@ -40,7 +73,12 @@ describe("slashing: downtime and double signs", () => {
   /** Commits `n` empty blocks in which validator 1 signs and validator 0 signs if `zeroSigns`. */
   async function blocks(n: number, zeroSigns: boolean): Promise<void> {
     for (let i = 0; i < n; i++) {
-      await chain.deliver([], { votes: [{ address: cons(0), power: 10n, signed: zeroSigns }, { address: cons(1), power: 10n, signed: true }] });
+      await chain.deliver([], {
+        votes: [
+          { address: cons(0), power: 10n, signed: zeroSigns },
+          { address: cons(1), power: 10n, signed: true },
+        ],
+      });
     }
   }
 
@@ -67,7 +105,13 @@ describe("slashing: downtime and double signs", () => {
   });
 
   it("does not jail a validator that signs enough of the window", async () => {
-    for (let i = 0; i < 20; i++) await chain.deliver([], { votes: [{ address: cons(0), power: 10n, signed: i % 3 !== 0 }, { address: cons(1), power: 10n, signed: true }] });
+    for (let i = 0; i < 20; i++)
+      await chain.deliver([], {
+        votes: [
+          { address: cons(0), power: 10n, signed: i % 3 !== 0 },
+          { address: cons(1), power: 10n, signed: true },
+        ],
+      });
     assert.equal((await validator(0)).jailed, false);
     assert.equal((await validator(0)).tokens, "10000000");
   });
@@ -79,33 +123,64 @@ describe("slashing: downtime and double signs", () => {
     // Dave unbonds after the infraction: his unbonding entry must still pay its share.
     await ok(dave, [undelegateMsg(dave, valoper(ops[0]!), 4_000_000n)]);
     const supplyBefore = await supply();
-    const res = await chain.deliver([], { misbehavior: [{ address: cons(0), power: 20n, height: infractionHeight, totalPower: 30n }] });
-    assert.ok(res.events.some((e) => e.type === "slash" && e.attributes.some((a) => a.key === "reason" && a.value === "double_sign")));
-    assert.deepEqual(res.validatorUpdates.map((u) => u.power), [0n], "removed from the set");
+    const res = await chain.deliver([], {
+      misbehavior: [{ address: cons(0), power: 20n, height: infractionHeight, totalPower: 30n }],
+    });
+    assert.ok(
+      res.events.some(
+        (e) => e.type === "slash" && e.attributes.some((a) => a.key === "reason" && a.value === "double_sign"),
+      ),
+    );
+    assert.deepEqual(
+      res.validatorUpdates.map((u) => u.power),
+      [0n],
+      "removed from the set",
+    );
     const v = await validator(0);
     assert.equal(v.jailed, true);
     // 5% of the 20 TCU it had at the infraction = 1 TCU: 0.2 from Dave's unbonding, 0.8 from the validator.
-    const ubd = await q("/cosmos.staking.v1beta1.Query/UnbondingDelegation", QueryUnbondingDelegationRequest.encode({ delegatorAddr: dave.address, validatorAddr: valoper(ops[0]!) }).finish(), (b) => QueryUnbondingDelegationResponse.decode(b).unbond);
+    const ubd = await q(
+      "/cosmos.staking.v1beta1.Query/UnbondingDelegation",
+      QueryUnbondingDelegationRequest.encode({ delegatorAddr: dave.address, validatorAddr: valoper(ops[0]!) }).finish(),
+      (b) => QueryUnbondingDelegationResponse.decode(b).unbond,
+    );
     assert.equal(ubd.entries[0]!.balance, "3800000");
     assert.equal(v.tokens, (16_000_000n - 800_000n).toString());
     assert.equal(await supply(), supplyBefore - 1_000_000n);
     assert.equal((await signingInfo(0)).tombstoned, true);
     // Distribution's ValidatorSlashes lists it: the height it was punished at, 5% as 18-decimal atomics.
-    const slashes = await q("/cosmos.distribution.v1beta1.Query/ValidatorSlashes", QueryValidatorSlashesRequest.encode({ validatorAddress: valoper(ops[0]!), startingHeight: 1n, endingHeight: chain.app.height }).finish(), (b) => QueryValidatorSlashesResponse.decode(b));
+    const slashes = await q(
+      "/cosmos.distribution.v1beta1.Query/ValidatorSlashes",
+      QueryValidatorSlashesRequest.encode({
+        validatorAddress: valoper(ops[0]!),
+        startingHeight: 1n,
+        endingHeight: chain.app.height,
+      }).finish(),
+      (b) => QueryValidatorSlashesResponse.decode(b),
+    );
     assert.deepEqual(slashes.slashes, [{ validatorPeriod: chain.app.height, fraction: "50000000000000000" }]);
     assert.equal(slashes.pagination?.total, 1n);
     // Reported again: not punished twice. Unjail is refused forever.
-    await chain.deliver([], { misbehavior: [{ address: cons(0), power: 20n, height: infractionHeight, totalPower: 30n }] });
+    await chain.deliver([], {
+      misbehavior: [{ address: cons(0), power: 20n, height: infractionHeight, totalPower: 30n }],
+    });
     assert.equal((await validator(0)).tokens, v.tokens);
     await blocks(20, false);
     await fails(ops[0]!, [unjailMsg(0)], "slashing", 4, /tombstoned/);
     // Pools still match the stake (the invariants run after every block too).
-    const pool = await q("/cosmos.staking.v1beta1.Query/Pool", new Uint8Array(), (b) => QueryPoolResponse.decode(b).pool);
+    const pool = await q(
+      "/cosmos.staking.v1beta1.Query/Pool",
+      new Uint8Array(),
+      (b) => QueryPoolResponse.decode(b).pool,
+    );
     assert.equal(pool.bondedTokens, "10000000");
   });
 
   it("ignores reports about addresses that are not staking validators", async () => {
-    const res = await chain.deliver([], { misbehavior: [{ address: new Uint8Array(20).fill(9), power: 5n, height: 1n }], votes: [{ address: new Uint8Array(20).fill(9), power: 5n, signed: false }] });
+    const res = await chain.deliver([], {
+      misbehavior: [{ address: new Uint8Array(20).fill(9), power: 5n, height: 1n }],
+      votes: [{ address: new Uint8Array(20).fill(9), power: 5n, signed: false }],
+    });
     assert.equal(res.validatorUpdates.length, 0);
     assert.equal((await validator(0)).jailed, false);
   });
@@ -113,12 +188,25 @@ describe("slashing: downtime and double signs", () => {
   it("exports and re-imports signing records, missed blocks and tombstones to the same state", async () => {
     await blocks(4, true);
     await blocks(3, false);
-    await chain.deliver([], { misbehavior: [{ address: cons(1), power: 10n, height: chain.app.height, totalPower: 20n }] });
-    const exportAll = (c: TestChain) => c.app.withCommittedContext((ctx, modules) => Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])));
-    const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, { signing_infos?: unknown[]; missed_blocks?: Array<{ missed_blocks: unknown[] }> }>;
+    await chain.deliver([], {
+      misbehavior: [{ address: cons(1), power: 10n, height: chain.app.height, totalPower: 20n }],
+    });
+    const exportAll = (c: TestChain) =>
+      c.app.withCommittedContext((ctx, modules) =>
+        Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
+      );
+    const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<
+      string,
+      { signing_infos?: unknown[]; missed_blocks?: Array<{ missed_blocks: unknown[] }> }
+    >;
     assert.equal(exported["slashing"]!.signing_infos!.length, 2);
-    assert.ok(exported["slashing"]!.missed_blocks!.some((m) => m.missed_blocks.length === 3), "validator 0's three misses are exported");
-    const again = await createTestChain({ editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>) });
+    assert.ok(
+      exported["slashing"]!.missed_blocks!.some((m) => m.missed_blocks.length === 3),
+      "validator 0's three misses are exported",
+    );
+    const again = await createTestChain({
+      editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
+    });
     assert.deepEqual(JSON.parse(JSON.stringify(exportAll(again))), exported);
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });

@@ -11,10 +11,16 @@ describe("staking HistoricalInfo per height", () => {
   const { ok } = txHelpers(() => chain);
 
   async function hist(height: bigint) {
-    const r = await chain.query("/cosmos.staking.v1beta1.Query/HistoricalInfo", QueryHistoricalInfoRequest.encode({ height }).finish());
-    return r.code === 0 ? QueryHistoricalInfoResponse.decode(r.value).hist! : { code: r.code, codespace: r.codespace, log: r.log };
+    const r = await chain.query(
+      "/cosmos.staking.v1beta1.Query/HistoricalInfo",
+      QueryHistoricalInfoRequest.encode({ height }).finish(),
+    );
+    return r.code === 0
+      ? QueryHistoricalInfoResponse.decode(r.value).hist!
+      : { code: r.code, codespace: r.codespace, log: r.log };
   }
-  const height = async () => (await chain.app.info({ version: "", blockVersion: 11n, p2pVersion: 8n, abciVersion: "2.0.0" })).lastBlockHeight;
+  const height = async () =>
+    (await chain.app.info({ version: "", blockVersion: 11n, p2pVersion: 8n, abciVersion: "2.0.0" })).lastBlockHeight;
 
   async function setup(entries: number): Promise<void> {
     chain = await createTestChain({
@@ -32,7 +38,10 @@ describe("staking HistoricalInfo per height", () => {
     const h1 = await height();
     const before = await hist(h1);
     assert.ok("valset" in before, "log" in before ? before.log : "");
-    assert.deepEqual(before.valset.map((v) => [v.operatorAddress, v.tokens]), [[valoper(ops[0]!), "10000000"]]);
+    assert.deepEqual(
+      before.valset.map((v) => [v.operatorAddress, v.tokens]),
+      [[valoper(ops[0]!), "10000000"]],
+    );
     assert.equal(before.header.height, h1);
     assert.equal(before.header.chainId, chain.chainId);
 
@@ -43,11 +52,22 @@ describe("staking HistoricalInfo per height", () => {
     const h2 = await height();
     const later = await hist(h2);
     assert.ok("valset" in later);
-    assert.deepEqual(later.valset.map((v) => [v.operatorAddress, v.tokens]), [[valoper(ops[1]!), "30000000"], [valoper(ops[0]!), "15000000"]], "by power, as the SDK sorts");
+    assert.deepEqual(
+      later.valset.map((v) => [v.operatorAddress, v.tokens]),
+      [
+        [valoper(ops[1]!), "30000000"],
+        [valoper(ops[0]!), "15000000"],
+      ],
+      "by power, as the SDK sorts",
+    );
 
     const again = await hist(h1);
     assert.ok("valset" in again);
-    assert.deepEqual(again.valset.map((v) => [v.operatorAddress, v.tokens]), [[valoper(ops[0]!), "10000000"]], "the old height still shows the old set and the old tokens");
+    assert.deepEqual(
+      again.valset.map((v) => [v.operatorAddress, v.tokens]),
+      [[valoper(ops[0]!), "10000000"]],
+      "the old height still shows the old set and the old tokens",
+    );
   });
 
   it("prunes entries older than historical_entries blocks, and keeps none at 0", async () => {
@@ -57,7 +77,11 @@ describe("staking HistoricalInfo per height", () => {
     const h = await height();
     for (const k of [h, h - 1n, h - 2n]) assert.ok("valset" in (await hist(k)), `height ${k} kept`);
     const gone = await hist(h - 3n);
-    assert.deepEqual(gone, { code: 22, codespace: "sdk", log: `rpc error: code = NotFound desc = historical info for height ${h - 3n} not found: key not found` });
+    assert.deepEqual(gone, {
+      code: 22,
+      codespace: "sdk",
+      log: `rpc error: code = NotFound desc = historical info for height ${h - 3n} not found: key not found`,
+    });
     const zero = await hist(0n);
     assert.ok("code" in zero && zero.code === 18, "height 0 is an invalid request");
 

@@ -46,8 +46,22 @@ describe("web dashboard", function () {
 
   /** Signs, broadcasts and waits until the tx is in a block; fails on a non-zero code. */
   async function deliver(key: RawKey, msgs: Any[]): Promise<void> {
-    const acc = BaseAccount.decode(QueryAccountResponse.decode(await query("/cosmos.auth.v1beta1.Query/Account", QueryAccountRequest.encode({ address: key.address }).finish())).account!.value);
-    const tx = signTx(key, { chainId, accountNumber: acc.accountNumber, sequence: acc.sequence, msgs, fee, includePubKey: true });
+    const acc = BaseAccount.decode(
+      QueryAccountResponse.decode(
+        await query(
+          "/cosmos.auth.v1beta1.Query/Account",
+          QueryAccountRequest.encode({ address: key.address }).finish(),
+        ),
+      ).account!.value,
+    );
+    const tx = signTx(key, {
+      chainId,
+      accountNumber: acc.accountNumber,
+      sequence: acc.sequence,
+      msgs,
+      fee,
+      includePubKey: true,
+    });
     const r = await rpc.broadcastTxSync({ tx });
     assert.equal(r.code, 0, r.log);
     for (let i = 0; i < 200; i++) {
@@ -63,17 +77,34 @@ describe("web dashboard", function () {
     throw new Error("tx not included");
   }
 
-  const job = async (id: string): Promise<Job> => jobsCodecs.queryJobResponse.decode(await query("/tcompute.jobs.v1.Query/Job", jobsCodecs.queryJobRequest.encode({ id }))).job!;
+  const job = async (id: string): Promise<Job> =>
+    jobsCodecs.queryJobResponse.decode(
+      await query("/tcompute.jobs.v1.Query/Job", jobsCodecs.queryJobRequest.encode({ id })),
+    ).job!;
 
   before(async () => {
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "tc", hdPaths: [makeCosmoshubPath(0)] });
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, {
+      prefix: "tc",
+      hdPaths: [makeCosmoshubPath(0)],
+    });
     const [operator] = (await wallet.getAccounts()).map((a) => a.address) as [string];
     const funded = (address: string) => ({ address, coins: [{ denom: "utcu", amount: 10_000_000_000n }] });
-    const home = await makeTestHome({ accounts: [funded(operator), funded(requester.address), funded(provider.address)], gentx: { signer: wallet, operator, amount: 100_000_000n } });
+    const home = await makeTestHome({
+      accounts: [funded(operator), funded(requester.address), funded(provider.address)],
+      gentx: { signer: wallet, operator, amount: 100_000_000n },
+    });
     chainId = home.chainId;
     const genesisFile = homePaths(home.home).genesis;
-    const doc = JSON.parse(readFileSync(genesisFile, "utf8")) as { app_state: { jobs: { params: Record<string, unknown> } } };
-    Object.assign(doc.app_state.jobs.params, { commit_window: "5", reveal_window: "5", audit_rate_ppm: 0, audit_rate_single_ppm: 0, audit_rate_low_reputation_ppm: 0 });
+    const doc = JSON.parse(readFileSync(genesisFile, "utf8")) as {
+      app_state: { jobs: { params: Record<string, unknown> } };
+    };
+    Object.assign(doc.app_state.jobs.params, {
+      commit_window: "5",
+      reveal_window: "5",
+      audit_rate_ppm: 0,
+      audit_rate_single_ppm: 0,
+      audit_rate_low_reputation_ppm: 0,
+    });
     writeFileSync(genesisFile, JSON.stringify(doc, null, 2));
     const config = loadConfig(home.home);
     config.consensus.timeout_commit = "200ms";
@@ -84,9 +115,53 @@ describe("web dashboard", function () {
     base = `http://${node.apiAddress}`;
     rpc = await Comet38Client.connect(`http://${node.rpcAddress}`);
 
-    await deliver(requester, [any(registryCodecs.msgRegisterModel.typeUrl, registryCodecs.msgRegisterModel.encode({ owner: requester.address, hash: model, name: "mlp-demo", inputs: [{ name: "x", dtype: "float32", shape: [-1, 16] }], outputs: [{ name: "y", dtype: "float32", shape: [-1, 64] }], computeUnits: "10", rule, uri: "" }))]);
-    await deliver(provider, [any(registryCodecs.msgRegisterProvider.typeUrl, registryCodecs.msgRegisterProvider.encode({ owner: provider.address, moniker: "gpu-farm-1", gpus: [{ vendor: "nvidia", model: "L4", memoryMib: 24576, count: 2 }], models: [model], pricePerUnit: "5utcu", slots: 2, x25519Pubkey: new Uint8Array(32).fill(7), endpoint: "", bond: "20000000" }))]);
-    await deliver(requester, [any(jobsCodecs.msgSubmitJob.typeUrl, jobsCodecs.msgSubmitJob.encode({ requester: requester.address, model, inputs: [{ inline: new Uint8Array([1, 2, 3]), uri: "", sha256: "" }], sealed: [], k: 1, maxPricePerUnit: "10utcu", deadlineBlocks: "20", minReputation: 0, gpu: null }))]);
+    await deliver(requester, [
+      any(
+        registryCodecs.msgRegisterModel.typeUrl,
+        registryCodecs.msgRegisterModel.encode({
+          owner: requester.address,
+          hash: model,
+          name: "mlp-demo",
+          inputs: [{ name: "x", dtype: "float32", shape: [-1, 16] }],
+          outputs: [{ name: "y", dtype: "float32", shape: [-1, 64] }],
+          computeUnits: "10",
+          rule,
+          uri: "",
+        }),
+      ),
+    ]);
+    await deliver(provider, [
+      any(
+        registryCodecs.msgRegisterProvider.typeUrl,
+        registryCodecs.msgRegisterProvider.encode({
+          owner: provider.address,
+          moniker: "gpu-farm-1",
+          gpus: [{ vendor: "nvidia", model: "L4", memoryMib: 24576, count: 2 }],
+          models: [model],
+          pricePerUnit: "5utcu",
+          slots: 2,
+          x25519Pubkey: new Uint8Array(32).fill(7),
+          endpoint: "",
+          bond: "20000000",
+        }),
+      ),
+    ]);
+    await deliver(requester, [
+      any(
+        jobsCodecs.msgSubmitJob.typeUrl,
+        jobsCodecs.msgSubmitJob.encode({
+          requester: requester.address,
+          model,
+          inputs: [{ inline: new Uint8Array([1, 2, 3]), uri: "", sha256: "" }],
+          sealed: [],
+          k: 1,
+          maxPricePerUnit: "10utcu",
+          deadlineBlocks: "20",
+          minReputation: 0,
+          gpu: null,
+        }),
+      ),
+    ]);
     jobId = "1";
     // The provider's worker, simulated: commit, then reveal, each in its own tx.
     const worker = new SimWorker(provider, strategies.honest, () => rule);
@@ -120,12 +195,22 @@ describe("web dashboard", function () {
   });
 
   it("answers paths outside its files with the API's 404, never a file of the node's disk", async () => {
-    for (const path of ["/dashboard/nosuch.js", "/dashboard/..%2f..%2f..%2fpackage.json", "/dashboard/%2e%2e/serve.ts", "/dashboard/browser/main.ts", "/dashboard/../package.json"]) {
+    for (const path of [
+      "/dashboard/nosuch.js",
+      "/dashboard/..%2f..%2f..%2fpackage.json",
+      "/dashboard/%2e%2e/serve.ts",
+      "/dashboard/browser/main.ts",
+      "/dashboard/../package.json",
+    ]) {
       const res = await fetch(`${base}${path}`);
       assert.equal(res.status, 404, path);
       assert.deepEqual(await res.json(), { code: 5, message: "Not Found", details: [] }, path);
     }
-    assert.equal((await fetch(`${base}/cosmos/base/tendermint/v1beta1/syncing`)).status, 200, "the REST API still answers");
+    assert.equal(
+      (await fetch(`${base}/cosmos/base/tendermint/v1beta1/syncing`)).status,
+      200,
+      "the REST API still answers",
+    );
   });
 
   it("shows the settled job with its provider, its timeline and the height advancing, in Chromium", async function () {
@@ -141,7 +226,16 @@ describe("web dashboard", function () {
       browser = await chromium.launchPersistentContext(profile, {
         executablePath: chromiumPath,
         headless: true,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
         viewport: { width: 1400, height: 1000 },
       });
       const page = await browser.newPage();
@@ -160,11 +254,23 @@ describe("web dashboard", function () {
 
       const h0 = Number(await page.locator("#height").innerText());
       assert.ok(h0 > 0);
-      await page.waitForFunction((h) => Number((globalThis as unknown as { document: { getElementById(id: string): { textContent: string | null } | null } }).document.getElementById("height")?.textContent) > h, h0, { timeout: 30_000 });
+      await page.waitForFunction(
+        (h) =>
+          Number(
+            (
+              globalThis as unknown as {
+                document: { getElementById(id: string): { textContent: string | null } | null };
+              }
+            ).document.getElementById("height")?.textContent,
+          ) > h,
+        h0,
+        { timeout: 30_000 },
+      );
 
       await row.click();
       const timeline = await page.locator("#timeline").innerText();
-      for (const s of ["pending", "assigned", "revealing", "settled", "committed its result", "paid 0.00005 TCU"]) assert.ok(timeline.includes(s), `timeline shows "${s}":\n${timeline}`);
+      for (const s of ["pending", "assigned", "revealing", "settled", "committed its result", "paid 0.00005 TCU"])
+        assert.ok(timeline.includes(s), `timeline shows "${s}":\n${timeline}`);
 
       await page.fill("#q", provider.address);
       await page.press("#q", "Enter");
