@@ -39,10 +39,10 @@ console.log(
   `griefing requester (inputs that do not match their hash): net ${fmt(r.griefer)} utcu; honest providers above include what its jobs cost them`,
 );
 console.log(
-  `silent validator: skipped ${r.auditRuns.silent} audit runs; the others ran ${r.auditRuns.auditing}. Nothing on chain rewards audits or punishes skipping them yet (auditor rewards: issue 11), so it saves its compute; audits still decide while the auditing validators hold more than 2/3 of the power`,
+  `silent validator: skipped ${r.auditRuns.silent} audit runs; the others ran ${r.auditRuns.auditing}. Auditors (commit–reveal, issue 11): ${r.auditors.rewarded} verdicts rewarded (${fmt(r.auditors.rewardPaid)} utcu from the community pool), ${r.auditors.missed} audits skipped (${fmt(r.auditors.missedSlashed)} utcu of stake burned); audits still decide while the auditing validators hold more than 2/3 of the power`,
 );
 console.log(
-  "played against what exists: spoofing — no chain-issued capability challenges yet (issue 11): the spoofer here cannot run what it claims and misses those jobs; one that can run them in time anyway is only caught by challenges",
+  `capability challenges (issue 11): ${r.challenges.passed} passed, ${r.challenges.failed} failed, ${r.challenges.void} void; the spoofer here cannot run what it claims and misses the jobs that need it`,
 );
 for (const [s, why] of Object.entries(notYetEnforced)) console.log(`not judged: ${s} — ${why}`);
 const aim = 1.2;

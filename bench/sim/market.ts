@@ -4,9 +4,9 @@ import { createTestChain, type TestChain } from "../../chain/testkit/inProcessCh
 import { rawKeyFromSeed, type RawKey } from "../../client/sdk/signing.js";
 import { defaultParams as emissionsDefaults } from "../../modules/emissions/params.js";
 import { codecs as registryCodecs } from "../../modules/registry/types.js";
-import { createValidatorMsg, ops, valoper } from "../../chain/testkit/fixtures.js";
-import { sketchToPb } from "../../modules/jobs/commitment.js";
-import { computeSketch, type ComparisonRule } from "../../modules/jobs/sketch.js";
+import { SimAuditor } from "../../chain/testkit/auditors.js";
+import { createValidatorMsg, ops } from "../../chain/testkit/fixtures.js";
+import type { ComparisonRule } from "../../modules/jobs/sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, type GpuRequirement, type Job } from "../../modules/jobs/types.js";
 import {
   any,
@@ -99,6 +99,10 @@ export interface MarketReport {
    * would otherwise make verification look cheaper than it is).
    */
   overhead: number;
+  /** Auditor pay and penalties (issue 11): verdicts that agreed with the outcome, audits skipped. */
+  auditors: { rewarded: number; rewardPaid: bigint; missed: number; missedSlashed: bigint };
+  /** Capability challenges the chain issued and decided (issue 11). */
+  challenges: { passed: number; failed: number; void: number };
   /** The runs actually made (workers' and auditors') per accepted result. */
   measuredOverhead: number;
   accepted: number;
@@ -263,9 +267,28 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
   for (const p of plan) start.set(p.key.address, await wealth(p));
   const grieferStart = await balance(griefer.address);
 
+  /** Jobs the silent validator was asked to audit (and skipped). */
   const voted = new Set<string>();
+  const sealedJob = (j: Job) => j.sealed.length > 0;
+  const auditors = ops
+    .filter((_, i) => i !== silent)
+    .map(
+      (op) =>
+        new SimAuditor(
+          op,
+          (j) => (sealedJob(j) ? null : honestOutput(j)),
+          () => rule,
+          (id) => {
+            auditRuns.auditing++;
+            onRun(id, 1);
+            auditRunsByJob.set(id, (auditRunsByJob.get(id) ?? 0) + 1);
+          },
+        ),
+    );
   let submitted = 0;
   const auditRuns = { silent: 0, auditing: 0 };
+  const auditorPay = { rewarded: 0, rewardPaid: 0n, missed: 0, missedSlashed: 0n };
+  const challengeCount = { passed: 0, failed: 0, void: 0 };
   const seen = new Map<string, Job>();
   const listState = async (state: JobState) =>
     codecs.queryJobsResponse.decode(
@@ -350,50 +373,37 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
         );
       }
     }
-    // Validators audit what is open: they re-run the job and report their own sketch (a sealed
-    // job they cannot open: "unable"). The silent validator never does.
+    // Validators audit what is open: they re-run the job and commit, then reveal, their own
+    // sketch (auditVerdicts.ts; a sealed job they cannot open: "unable"). The silent validator never does.
     const open = [
       ...(await listState(JobState.auditing)),
       ...(await listState(JobState.settled)).filter((j) => j.audit === AuditStatus.open),
     ];
-    for (const [i, op] of ops.entries()) {
-      const todo = open.filter((j) => !voted.has(`${i}/${j.id}`));
-      for (const j of todo) voted.add(`${i}/${j.id}`);
-      const sealedJob = (j: Job) => j.sealed.length > 0;
-      if (i === silent) {
-        auditRuns.silent += todo.filter((j) => !sealedJob(j)).length;
-        for (const j of todo) if (!sealedJob(j)) skipped.set(j.id, (skipped.get(j.id) ?? 0) + 1);
-        continue;
-      }
-      const msgs = todo.map((j) => {
-        if (sealedJob(j))
-          return any(
-            codecs.msgAuditVerdict.typeUrl,
-            codecs.msgAuditVerdict.encode({
-              validator: valoper(op),
-              jobId: j.id,
-              sketch: null,
-              digest: new Uint8Array(),
-              unable: true,
-            }),
-          );
-        auditRuns.auditing++;
-        onRun(j.id, 1);
-        auditRunsByJob.set(j.id, (auditRunsByJob.get(j.id) ?? 0) + 1);
-        return any(
-          codecs.msgAuditVerdict.typeUrl,
-          codecs.msgAuditVerdict.encode({
-            validator: valoper(op),
-            jobId: j.id,
-            sketch: sketchToPb(computeSketch(j.id, honestOutput(j), rule)),
-            digest: new Uint8Array(32).fill(1),
-            unable: false,
-          }),
-        );
-      });
-      if (msgs.length > 0) extra.push(await signedBy(chain, op, msgs));
+    const silentTodo = open.filter((j) => !voted.has(j.id));
+    for (const j of silentTodo) {
+      voted.add(j.id);
+      if (sealedJob(j)) continue;
+      auditRuns.silent++;
+      skipped.set(j.id, (skipped.get(j.id) ?? 0) + 1);
+    }
+    for (const auditor of auditors) {
+      const msgs = auditor.messages(open, chain.app.height + 1n);
+      if (msgs.length > 0) extra.push(await signedBy(chain, auditor.key, msgs));
     }
     const res = await workersStep(chain, workers, extra);
+    for (const e of res.events) {
+      const attr = (key: string) => e.attributes.find((a) => a.key === key)?.value ?? "";
+      if (e.type === "auditor_rewarded") {
+        auditorPay.rewarded++;
+        auditorPay.rewardPaid += BigInt(attr("amount") || "0");
+      } else if (e.type === "auditor_missed") {
+        auditorPay.missed++;
+        auditorPay.missedSlashed += BigInt(attr("slashed") || "0");
+      } else if (e.type === "capability_challenge") {
+        const st = attr("status");
+        if (st === "passed" || st === "failed" || st === "void") challengeCount[st]++;
+      }
+    }
     if (mainTx >= 0) watch(res, mainTx);
     await collect();
     if (b % 50 === 49) log(`block ${b + 1}/${o.blocks + 20}: ${submitted} submitted, ${seen.size} final`);
@@ -473,6 +483,8 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
     owners: [...owners.values()],
     griefer: (await balance(griefer.address)) - grieferStart,
     auditRuns,
+    auditors: auditorPay,
+    challenges: challengeCount,
     overhead: accepted === 0 ? 0 : (revealedResults + auditorRuns + silentRuns) / accepted,
     measuredOverhead: accepted === 0 ? 0 : mainRuns / accepted,
     accepted,

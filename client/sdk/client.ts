@@ -210,6 +210,7 @@ export class TcomputeClient {
         : { inline: new Uint8Array(), uri: i.uri, sha256: i.sha256 },
     );
     let sealed: SealedInput[] = [];
+    let sketchKeyHash: Uint8Array = new Uint8Array();
     if (o.sealed === true) {
       const plain = o.inputs[0];
       if (o.inputs.length !== 1 || !(plain instanceof Uint8Array))
@@ -223,6 +224,7 @@ export class TcomputeClient {
       });
       inputs = [s.input];
       sealed = s.sealed;
+      sketchKeyHash = s.sketchKeyHash;
     }
     const msg: MsgSubmitJobEncodeObject = {
       typeUrl: "/tcompute.jobs.v1.MsgSubmitJob",
@@ -236,6 +238,7 @@ export class TcomputeClient {
         deadlineBlocks: String(o.deadlineBlocks ?? 100),
         minReputation: Math.round((o.minReputation ?? 0) * 1_000_000),
         gpu: o.gpu ?? null,
+        sketchKeyHash,
       },
     };
     const res = await this.send(requester, [msg]);

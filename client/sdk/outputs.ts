@@ -166,11 +166,20 @@ export class OutputMismatchError extends OutputFetchError {}
  * (modules/jobs/sketch.ts) must agree, under the model's rule, with the sketch the worker revealed
  * (the one consensus accepted). Undecodable or non-finite outputs are refused too.
  */
-export function outputMismatch(job: Job, a: Assignment, plain: Uint8Array, rule: ComparisonRule | null): string | null {
+export function outputMismatch(
+  job: Job,
+  a: Assignment,
+  plain: Uint8Array,
+  rule: ComparisonRule | null,
+  sketchKey?: Uint8Array,
+): string | null {
   const digest = createHash("sha256").update(plain).digest();
   if (!digest.equals(Buffer.from(a.digest)))
     return `its sha256 ${digest.toString("hex")} is not the committed digest ${Buffer.from(a.digest).toString("hex")}`;
   if (rule === null || a.sketch === null) return null;
+  // A private sealed job's sketch is keyed: checked only with its key (sketchKeyOf(input)).
+  const keyed = (job.sketchKeyHash?.length ?? 0) === 32;
+  if (keyed && sketchKey === undefined) return null;
   let outputs: Array<Record<string, Tensor>>;
   try {
     outputs = decodeResult(plain);
@@ -188,7 +197,7 @@ export function outputMismatch(job: Job, a: Assignment, plain: Uint8Array, rule:
   if (typeof revealed === "string") return `the revealed sketch is malformed: ${revealed}`;
   let mine: Sketch;
   try {
-    mine = computeSketch(job.id, all, rule);
+    mine = computeSketch(job.id, all, rule, keyed ? sketchKey : undefined);
   } catch (e) {
     return `its sketch cannot be computed: ${(e as Error).message}`;
   }
@@ -210,6 +219,7 @@ export async function fetchAcceptedOutput(
   job: Job,
   rule: ComparisonRule | null = null,
   fetchOne: OutputFetcher = fetchOutputBytes,
+  sketchKey?: Uint8Array,
 ): Promise<{ bytes: Uint8Array; outputs: Array<Record<string, Tensor>>; provider: string }> {
   const sources = job.assignments.filter((a) => a.outcome === Outcome.accepted && a.outputUri !== "");
   if (sources.length === 0) throw new OutputFetchError(`job ${job.id} has no accepted output`);
@@ -218,7 +228,7 @@ export async function fetchAcceptedOutput(
   for (const a of sources) {
     try {
       const bytes = await fetchOne(key, job.id, a.outputUri);
-      const why = outputMismatch(job, a, bytes, rule);
+      const why = outputMismatch(job, a, bytes, rule, sketchKey);
       if (why === null) return { bytes, outputs: decodeResult(bytes), provider: a.provider };
       mismatched++;
       failures.push(`${a.provider} served a wrong output: ${why}`);

@@ -58,12 +58,22 @@ function priceOf(s: string): [bigint, string] | null {
  * matching draws the k assignees among them only, so fewer than k candidates is refused here
  * rather than left pending on chain.
  */
+/**
+ * A private sealed job's sketch key: sha256("tcompute/sketch-key/v1" ‖ input), so the requester
+ * recomputes it from its own input, and nobody without the input can (docs/jobs.md, "Private
+ * sealed jobs"). Whoever can guess the input could run the model on it anyway.
+ */
+export function sketchKeyOf(plain: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash("sha256").update("tcompute/sketch-key/v1").update(plain).digest());
+}
+
 export function sealToCandidates(
   plain: Uint8Array,
   o: { model: string; k: number; maxPricePerUnit: string; providers: readonly SealCandidate[]; maxSealed?: number },
 ): {
   input: { inline: Uint8Array; uri: string; sha256: string };
   sealed: Array<{ provider: string; ciphertext: Uint8Array }>;
+  sketchKeyHash: Uint8Array;
 } {
   const max = priceOf(o.maxPricePerUnit);
   if (max === null) throw new Error(`max price ${o.maxPricePerUnit} is not a coin, e.g. 5utcu`);
@@ -89,8 +99,14 @@ export function sealToCandidates(
       `a sealed job with k = ${o.k} needs ${o.k} candidate provider(s) with an X25519 key serving the model at ${o.maxPricePerUnit} or less; found ${eligible.length}`,
     );
   const sha256 = createHash("sha256").update(plain).digest("hex");
+  // Each copy is sketch key ‖ input; the chain keeps only the key's sha256 (workers check it).
+  const key = sketchKeyOf(plain);
+  const envelope = new Uint8Array(32 + plain.length);
+  envelope.set(key, 0);
+  envelope.set(plain, 32);
   return {
     input: { inline: new Uint8Array(), uri: "", sha256 },
-    sealed: eligible.map((p) => ({ provider: p.owner, ciphertext: seal(plain, p.x25519Pubkey) })),
+    sealed: eligible.map((p) => ({ provider: p.owner, ciphertext: seal(envelope, p.x25519Pubkey) })),
+    sketchKeyHash: new Uint8Array(createHash("sha256").update(key).digest()),
   };
 }

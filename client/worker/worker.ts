@@ -12,7 +12,9 @@ import {
   computeSketch,
   jobsCodecs,
   JobState,
+  proofCodecs,
   sketchToPb,
+  verdictCommitmentOf,
   type ComparisonRule,
   type Job,
   type Sketch,
@@ -84,6 +86,9 @@ export class UnusableInputError extends Error {
   }
 }
 
+/** A private sealed job: its sketch is projected under the key its sealed copies carry. */
+const keyed = (j: Job) => (j.sketchKeyHash?.length ?? 0) === 32;
+
 const reasonOfFetch: Record<FetchReason, UnusableReason> = {
   unreachable: UnusableReason.unreachable,
   too_large: UnusableReason.tooLarge,
@@ -114,6 +119,8 @@ export class Worker {
   private signerData: { accountNumber: bigint; sequence: number; chainId: string } | null = null;
   /** Messages sent and not yet seen on chain (job id/kind → when): not sent again for a while. */
   private sent = new Map<string, number>();
+  /** Sketch keys of private sealed jobs, from unsealing to sketching. */
+  private sketchKeys = new Map<string, Uint8Array>();
   url = "";
 
   constructor(readonly o: WorkerOptions) {
@@ -254,7 +261,7 @@ export class Worker {
         this.store.put({ ...mine, paidCounted: true });
       }
     }
-    if (this.o.audit === true) msgs.push(...(await this.auditMessages()));
+    if (this.o.audit === true) msgs.push(...(await this.auditMessages(due, now)));
     if (msgs.length > 0) await this.send(msgs);
     this.failures = 0;
   }
@@ -337,7 +344,7 @@ export class Worker {
             m.typeUrl === jobsCodecs.msgRevealUnusable.typeUrl
           )
             this.metrics.reveals++;
-          else if (m.typeUrl === jobsCodecs.msgAuditVerdict.typeUrl) this.metrics.verdicts++;
+          else if (m.typeUrl === proofCodecs.msgRevealVerdict.typeUrl) this.metrics.verdicts++;
         }
       } catch (e) {
         this.metrics.txErrors++;
@@ -346,7 +353,8 @@ export class Worker {
         // Sent again on a later tick (the chain's state says what is still due).
         for (const m of batch) {
           const v = m.value as { jobId?: string };
-          if (v.jobId !== undefined) for (const kind of ["commit", "reveal"]) this.sent.delete(`${v.jobId}/${kind}`);
+          if (v.jobId !== undefined)
+            for (const kind of ["commit", "reveal", "vcommit", "vreveal"]) this.sent.delete(`${v.jobId}/${kind}`);
         }
         this.log(`worker: could not send ${batch.length} message(s): ${(e as Error).message}`);
       }
@@ -419,9 +427,22 @@ export class Worker {
       const mine = j.sealed.find((s) => s.provider === this.o.address);
       if (mine === undefined)
         throw new UnusableInputError(UnusableReason.unopenable, 0, "the input is not sealed to this provider");
-      const plain = open(mine.ciphertext, this.o.x25519);
-      if (plain === null)
+      const opened = open(mine.ciphertext, this.o.x25519);
+      if (opened === null)
         throw new UnusableInputError(UnusableReason.unopenable, 0, "cannot open the sealed input (wrong X25519 key?)");
+      // A private sealed job's copy is sketch key ‖ input, the key's sha256 on chain (docs/jobs.md).
+      let plain = opened;
+      if (keyed(j)) {
+        const key = opened.subarray(0, 32);
+        if (opened.length < 32 || !createHash("sha256").update(key).digest().equals(Buffer.from(j.sketchKeyHash!)))
+          throw new UnusableInputError(
+            UnusableReason.unopenable,
+            0,
+            "the sealed copy does not carry the job's sketch key",
+          );
+        this.sketchKeys.set(j.id, new Uint8Array(key));
+        plain = opened.subarray(32);
+      }
       if (createHash("sha256").update(plain).digest("hex") !== j.inputs[0]!.sha256)
         throw new UnusableInputError(UnusableReason.hashMismatch, 0, "the sealed input does not match its sha256");
       return [Worker.decode(plain, 0)];
@@ -448,7 +469,9 @@ export class Worker {
     let all = sketchInput(outputs);
     if (this.o.tamper !== undefined) all = this.o.tamper(Float64Array.from(all));
     const payload = encodeResult(outputs);
-    return { payload, digest: oneShotHash("sha256", payload, "buffer"), sketch: computeSketch(j.id, all, rule) };
+    const key = this.sketchKeys.get(j.id);
+    this.sketchKeys.delete(j.id);
+    return { payload, digest: oneShotHash("sha256", payload, "buffer"), sketch: computeSketch(j.id, all, rule, key) };
   }
 
   private run(j: Job): void {
@@ -506,45 +529,78 @@ export class Worker {
     return encodeAddress(decodeAddress(this.o.address), bech32Prefix.validator);
   }
 
-  private async auditMessages(): Promise<Array<{ typeUrl: string; value: unknown }>> {
-    const { jobs } = (await this.connect()).query;
+  /**
+   * Verdicts by commit–reveal (modules/jobs/auditVerdicts.ts): for each open audit this validator
+   * is an auditor of, re-run the job and commit its verdict while commitments are open (kept in
+   * the store first, so that a restart still reveals), then reveal it once reveals are open. Txs
+   * are not waited for, so each message is sent once until the chain shows it or a resend is due.
+   */
+  private async auditMessages(
+    due: (jobId: string, kind: string) => boolean,
+    now: number,
+  ): Promise<Array<{ typeUrl: string; value: unknown }>> {
+    const chain = await this.connect();
+    const { jobs } = chain.query;
     const open = [
       ...(await jobs.byState(JobState.auditing)),
       ...(await jobs.byState(JobState.settled)).filter((j) => j.audit === AuditStatus.open),
     ];
     const msgs: Array<{ typeUrl: string; value: unknown }> = [];
     const me = this.valoper();
+    const next = BigInt(await chain.signing.getHeight()) + 1n;
     for (const j of open) {
-      if (j.verdicts.some((v) => v.validator === me) || this.store.get("verdict", j.id) !== null) continue;
-      if (j.sealed.length > 0) {
+      if (!(j.auditors ?? []).includes(me) || j.verdicts.some((v) => v.validator === me)) continue;
+      const committed = (j.verdictCommits ?? []).some((c) => c.validator === me);
+      const revealsOpen = next >= BigInt(j.verdictRevealHeight || "0");
+      let mine = this.store.get("verdict", j.id);
+      if (!committed && !revealsOpen) {
+        if (!due(j.id, "vcommit")) continue;
+        if (mine === null) {
+          const salt = randomBytes(32).toString("hex");
+          let verdict: { digest: string; sketch: PendingResult["sketch"] } = {
+            digest: "",
+            sketch: { components: [], topK: [], length: "0" },
+          };
+          try {
+            if (j.sealed.length > 0) throw new Error("sealed: the input is not sealed to validators");
+            const r = await this.execute(j);
+            verdict = { digest: r.digest.toString("hex"), sketch: sketchToPb(r.sketch) };
+          } catch (e) {
+            this.log(`auditor: cannot re-run job ${j.id}, committing "unable": ${(e as Error).message}`);
+          }
+          mine = { kind: "verdict", jobId: j.id, requester: j.requester, salt, ...verdict, output: "" };
+          this.store.put(mine);
+        }
+        const salt = Buffer.from(mine.salt, "hex");
+        const commitment =
+          mine.digest === ""
+            ? verdictCommitmentOf(j.id, me, salt, { unable: true })
+            : verdictCommitmentOf(j.id, me, salt, {
+                unable: false,
+                digest: Buffer.from(mine.digest, "hex"),
+                sketch: {
+                  components: mine.sketch.components.map(BigInt),
+                  topK: mine.sketch.topK,
+                  length: Number(mine.sketch.length),
+                },
+              });
+        msgs.push({ typeUrl: proofCodecs.msgCommitVerdict.typeUrl, value: { validator: me, jobId: j.id, commitment } });
+        this.sent.set(`${j.id}/vcommit`, now);
+      } else if (committed && revealsOpen && mine !== null && due(j.id, "vreveal")) {
+        this.sent.set(`${j.id}/vreveal`, now);
+        const unable = mine.digest === "";
         msgs.push({
-          typeUrl: jobsCodecs.msgAuditVerdict.typeUrl,
-          value: { validator: me, jobId: j.id, sketch: null, digest: new Uint8Array(), unable: true },
+          typeUrl: proofCodecs.msgRevealVerdict.typeUrl,
+          value: {
+            validator: me,
+            jobId: j.id,
+            salt: Buffer.from(mine.salt, "hex"),
+            sketch: unable ? null : mine.sketch,
+            digest: unable ? new Uint8Array() : Buffer.from(mine.digest, "hex"),
+            unable,
+          },
         });
-        continue;
       }
-      try {
-        const r = await this.execute(j);
-        msgs.push({
-          typeUrl: jobsCodecs.msgAuditVerdict.typeUrl,
-          value: { validator: me, jobId: j.id, sketch: sketchToPb(r.sketch), digest: r.digest, unable: false },
-        });
-      } catch (e) {
-        this.log(`auditor: cannot re-run job ${j.id}: ${(e as Error).message}`);
-        msgs.push({
-          typeUrl: jobsCodecs.msgAuditVerdict.typeUrl,
-          value: { validator: me, jobId: j.id, sketch: null, digest: new Uint8Array(), unable: true },
-        });
-      }
-      this.store.put({
-        kind: "verdict",
-        jobId: j.id,
-        requester: j.requester,
-        salt: "",
-        digest: "",
-        sketch: { components: [], topK: [], length: "0" },
-        output: "",
-      });
     }
     return msgs;
   }

@@ -92,6 +92,19 @@ export interface Job {
   refunded: bigint;
   compensated: bigint;
   finalHeight: bigint;
+  /** Audits by commit–reveal (auditVerdicts.ts): the validators bonded when the audit opened. */
+  auditors: string[];
+  verdictCommits: VerdictCommit[];
+  /** Verdicts are revealed from this height (0: no audit opened). */
+  verdictRevealHeight: bigint;
+  /** Sealed jobs: sha256 of the sketch key each sealed copy carries (empty: public sketches). */
+  sketchKeyHash: Uint8Array;
+}
+
+export interface VerdictCommit {
+  validator: string;
+  commitment: Uint8Array;
+  height: bigint;
 }
 
 const uint = /^[0-9]{1,20}$/;
@@ -171,6 +184,14 @@ export function jobFromPb(pb: JobPb): Job {
     refunded: num(pb.refunded, `${at}: refunded`),
     compensated: num(pb.compensated, `${at}: compensated`),
     finalHeight: num(pb.finalHeight, `${at}: final_height`),
+    auditors: pb.auditors ?? [],
+    verdictCommits: (pb.verdictCommits ?? []).map((c) => ({
+      validator: c.validator,
+      commitment: c.commitment,
+      height: num(c.height, `${at}: verdict commit height`),
+    })),
+    verdictRevealHeight: num(pb.verdictRevealHeight, `${at}: verdict_reveal_height`),
+    sketchKeyHash: pb.sketchKeyHash ?? new Uint8Array(),
   };
 }
 
@@ -225,6 +246,14 @@ export function jobToPb(j: Job): JobPb {
     refunded: j.refunded.toString(),
     compensated: j.compensated.toString(),
     finalHeight: j.finalHeight.toString(),
+    auditors: j.auditors,
+    verdictCommits: j.verdictCommits.map((c) => ({
+      validator: c.validator,
+      commitment: c.commitment,
+      height: c.height.toString(),
+    })),
+    verdictRevealHeight: j.verdictRevealHeight === 0n ? "" : j.verdictRevealHeight.toString(),
+    sketchKeyHash: j.sketchKeyHash,
   };
 }
 

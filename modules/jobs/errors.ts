@@ -21,7 +21,17 @@ export const jobsErrors = {
   notAudited: registerError("jobs", 18, "the job is not open for audit"),
   alreadyVoted: registerError("jobs", 19, "this validator already gave a verdict"),
   jobPruned: registerError("jobs", 20, "the job was pruned; its receipt remains"),
+  verdictsCommitted: registerError(
+    "jobs",
+    21,
+    "verdicts are committed, then revealed (MsgCommitVerdict, MsgRevealVerdict)",
+  ),
   // 30+: matching limits (docs/jobs.md, "Matching").
   priceTooLow: registerError("jobs", 30, "price per unit below the minimum"),
   tooManyPending: registerError("jobs", 31, "too many pending jobs for this requester"),
+  // 40+: non-delivery claims (claims.ts).
+  alreadyClaimed: registerError("jobs", 40, "this worker's delivery of this job was already claimed"),
+  noClaim: registerError("jobs", 41, "no open claim for this job and worker"),
+  badClaimKey: registerError("jobs", 42, "the secret is not the claim key's"),
+  claimOutputTooLarge: registerError("jobs", 43, "the output is too large to answer a claim on chain"),
 } as const;

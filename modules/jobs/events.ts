@@ -21,6 +21,13 @@ export const jobsEvents = {
   auditVerdict: "audit_verdict",
   pruned: "job_pruned",
   matching: "matching",
+  // Issue 11: commit–reveal verdicts, auditor pay and penalties, capability challenges, claims.
+  auditVerdictCommitted: "audit_verdict_committed",
+  auditorMissed: "auditor_missed",
+  auditorRewarded: "auditor_rewarded",
+  unaudited: "job_unaudited",
+  challenge: "capability_challenge",
+  deliveryClaim: "delivery_claim",
 } as const;
 
 const e = jobsEvents;
@@ -124,6 +131,52 @@ export const jobEvent = {
       ["unable", String(unable)],
     ]),
   pruned: (id: bigint): Event => event(e.pruned, [["id", s(id)]]),
+  auditVerdictCommitted: (id: bigint, validator: string): Event =>
+    event(e.auditVerdictCommitted, [
+      ["id", s(id)],
+      ["validator", validator],
+    ]),
+  auditorMissed: (id: bigint, validator: string, slashed: bigint, committed: boolean): Event =>
+    event(e.auditorMissed, [
+      ["id", s(id)],
+      ["validator", validator],
+      ["slashed", s(slashed)],
+      ["committed", String(committed)],
+    ]),
+  auditorRewarded: (id: bigint, validator: string, amount: bigint): Event =>
+    event(e.auditorRewarded, [
+      ["id", s(id)],
+      ["validator", validator],
+      ["amount", s(amount)],
+    ]),
+  unaudited: (id: bigint, requester: string, reason: string): Event =>
+    event(e.unaudited, [
+      ["id", s(id)],
+      ["requester", requester],
+      ["reason", reason],
+    ]),
+  challenge: (id: bigint, provider: string, status: "passed" | "failed" | "void", reason: string): Event =>
+    event(e.challenge, [
+      ["id", s(id)],
+      ["provider", provider],
+      ["status", status],
+      ["reason", reason],
+    ]),
+  /** A claim's step: opened or answered (with the window's deadline), or closed (with what was slashed and paid back). */
+  deliveryClaim: (
+    id: bigint,
+    provider: string,
+    requester: string,
+    status: string,
+    extra: ReadonlyArray<[string, string]>,
+  ): Event =>
+    event(e.deliveryClaim, [
+      ["id", s(id)],
+      ["provider", provider],
+      ["requester", requester],
+      ["status", status],
+      ...extra,
+    ]),
   matching: (examined: number, matched: number, requesters: number): Event =>
     event(e.matching, [
       ["examined", String(examined)],

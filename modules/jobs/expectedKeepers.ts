@@ -16,11 +16,30 @@ export interface ProviderForJobs {
   gpus: ReadonlyArray<{ vendor: string; model: string; memoryMib: number; count: number }>;
 }
 
+/** A provider as capability challenges see it (status 1 active, 3 jailed). */
+export interface ChallengeableProvider extends ProviderForJobs {
+  models: string[];
+  status: number;
+  challengeHold: boolean;
+  jailedUntil: string;
+}
+
 /** The registry as jobs sees it: models, the providers that may take a job now, bond slashing. */
 export interface RegistryForJobs {
-  getModel(store: KVStore, hash: string): { computeUnits: string; rule: ComparisonRule | null } | null;
+  getModel(
+    store: KVStore,
+    hash: string,
+  ): {
+    computeUnits: string;
+    rule: ComparisonRule | null;
+    inputs: ReadonlyArray<{ name: string; dtype: string; shape: number[] }>;
+  } | null;
   activeProvidersOfModel(store: KVStore, hash: string): ProviderForJobs[];
-  params(store: KVStore): { bondDenom: string };
+  params(store: KVStore): { bondDenom: string; minProviderBond: bigint };
+  /** Every provider, by owner address (capability challenges draw from them once an epoch). */
+  providers(store: KVStore): IterableIterator<ChallengeableProvider>;
+  /** A capability challenge's outcome: a fail jails with the challenge hold, a pass clears it. */
+  recordChallenge(ctx: Context, owner: string, passed: boolean): void;
   /** Takes `fraction` (18-decimal) of the bond; up to `cap` of it goes to `beneficiary`, the rest is burned. */
   slashProviderBond(
     ctx: Context,
@@ -53,4 +72,6 @@ export interface EmissionsForJobs {
 export interface StakingForJobs {
   lastPower(store: KVStore, valoper: string): bigint;
   lastPowers(store: KVStore): IterableIterator<{ valoper: string; power: bigint }>;
+  /** Burns `fraction` (18-decimal) of a validator's stake for an audit it was asked for and skipped; returns what was burned. */
+  slashForMissedAudit(ctx: Context, valoper: string, fraction: bigint): bigint;
 }

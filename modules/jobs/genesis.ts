@@ -6,7 +6,9 @@ import { jsonCodec } from "../sdk/proto.js";
 import { jobFromPb, jobToPb, type Job } from "./domain.js";
 import type { JobsKeeper, MatchCursors } from "./keeper.js";
 import { defaultParams, paramsFromPb, paramsToPb, validateParams, writeParams, type JobsParams } from "./params.js";
-import { codecs, type Receipt, type RequesterRecord } from "./types.js";
+import { AuditStatus, codecs, isFinal, type DeliveryClaim, type Receipt, type RequesterRecord } from "./types.js";
+import { challengeCodecs, restoreChallenge, type Challenge } from "./challenges.js";
+import { claimCodecs, restoreClaim } from "./claims.js";
 
 /** Matching's cursors, only when there are any (so that a genesis without them stays as it was). */
 function exportCursors(
@@ -23,11 +25,27 @@ function exportCursors(
   };
 }
 
+/** Challenges, only when there are any (so that a genesis without them stays as it was). */
+function exportChallenges(k: JobsKeeper, store: Context["store"]): { challenges?: unknown[] } {
+  const all = [...k.challenges(store)];
+  return all.length === 0
+    ? {}
+    : { challenges: all.map((c) => challengeJson.toJson(challengeCodecs.challenge.encode(c))) };
+}
+
+/** Claims, only when there are any. */
+function exportClaims(k: JobsKeeper, store: Context["store"]): { claims?: unknown[] } {
+  const all = [...k.claims(store)];
+  return all.length === 0 ? {} : { claims: all.map((c) => claimJson.toJson(claimCodecs.claim.encode(c))) };
+}
+
 const file = "jobs/v1/jobs.proto";
 const paramsJson = jsonCodec(file, "tcompute.jobs.v1.Params");
 const jobJson = jsonCodec(file, "tcompute.jobs.v1.Job");
 const receiptJson = jsonCodec(file, "tcompute.jobs.v1.Receipt");
 const recordJson = jsonCodec(file, "tcompute.jobs.v1.RequesterRecord");
+const challengeJson = jsonCodec(file, "tcompute.jobs.v1.Challenge");
+const claimJson = jsonCodec(file, "tcompute.jobs.v1.DeliveryClaim");
 const count = /^[0-9]{1,20}$/;
 
 export function defaultGenesis() {
@@ -51,6 +69,10 @@ export interface JobsGenesis {
   verdicts: Array<{ validator: string; count: bigint }>;
   matching: MatchCursors;
   requesterRecords: RequesterRecord[];
+  /** Capability challenges (challenges.ts); absent in older genesis files. */
+  challenges: Challenge[];
+  /** Non-delivery claims (claims.ts); absent in older genesis files. */
+  claims: DeliveryClaim[];
 }
 
 export function parseGenesis(json: unknown): JobsGenesis {
@@ -102,6 +124,19 @@ export function parseGenesis(json: unknown): JobsGenesis {
       throw sdkErrors.invalidRequest.wrap(`jobs.requester_records[${i}]: counts must be whole numbers`);
     return rec;
   });
+  const challenges = asArray(optField(o, "challenges") ?? [], "jobs.challenges").map((c, i) => {
+    const ch = challengeCodecs.challenge.decode(challengeJson.fromJson(c, `jobs.challenges[${i}]`));
+    validateAddress(ch.provider);
+    if (!jobs.some((j) => j.id.toString() === ch.jobId) && !receipts.some((r) => r.id === ch.jobId))
+      throw sdkErrors.invalidRequest.wrap(`jobs.challenges[${i}]: no job ${ch.jobId}`);
+    return ch;
+  });
+  const claims = asArray(optField(o, "claims") ?? [], "jobs.claims").map((c, i) => {
+    const cl = claimCodecs.claim.decode(claimJson.fromJson(c, `jobs.claims[${i}]`));
+    validateAddress(cl.provider);
+    validateAddress(cl.requester);
+    return cl;
+  });
   return {
     params,
     nextId: BigInt(nextRaw),
@@ -111,6 +146,8 @@ export function parseGenesis(json: unknown): JobsGenesis {
     verdicts,
     matching: { afterRequester, resume },
     requesterRecords,
+    challenges,
+    claims,
   };
 }
 
@@ -123,6 +160,11 @@ export function initGenesis(ctx: Context, k: JobsKeeper, g: JobsGenesis): void {
   k.restoreAuditCounters(ctx.store, g.auditsOpened, g.verdicts);
   k.writeCursors(ctx.store, g.matching);
   for (const r of g.requesterRecords) k.setRequesterRecord(ctx.store, r);
+  for (const c of g.challenges) {
+    const j = g.jobs.find((x) => x.id.toString() === c.jobId);
+    restoreChallenge(ctx.store, k, c, j === undefined || (isFinal(j.state) && j.audit !== AuditStatus.open));
+  }
+  for (const cl of g.claims) restoreClaim(ctx.store, k, cl);
 }
 
 export function exportGenesis(ctx: Context, k: JobsKeeper) {
@@ -137,5 +179,7 @@ export function exportGenesis(ctx: Context, k: JobsKeeper) {
     requester_records: [...k.requesterRecords(ctx.store)].map((r) =>
       recordJson.toJson(codecs.requesterRecord.encode(r)),
     ),
+    ...exportChallenges(k, ctx.store),
+    ...exportClaims(k, ctx.store),
   };
 }

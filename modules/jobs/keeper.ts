@@ -12,7 +12,15 @@ import type {
 } from "./expectedKeepers.js";
 import { keys, queueEntry } from "./keys.js";
 import { readParams, type JobsParams } from "./params.js";
-import { AuditStatus, codecs, JobState, type Receipt, type RequesterRecord } from "./types.js";
+import {
+  AuditStatus,
+  codecs,
+  JobState,
+  type Challenge,
+  type DeliveryClaim,
+  type Receipt,
+  type RequesterRecord,
+} from "./types.js";
 
 // The jobs store, and the only code that touches it (keys.ts): jobs and receipts, the indexes by
 // requester, provider and state, the pending index matching reads, the height-keyed queues
@@ -405,5 +413,89 @@ export class JobsKeeper {
 
   *requesterRecords(store: KVStore): IterableIterator<RequesterRecord> {
     for (const [, raw] of prefixRange(store, keys.requesterRecordPrefix)) yield codecs.requesterRecord.decode(raw);
+  }
+
+  // ---- capability challenges (challenges.ts)
+
+  isChallenge(store: KVStore, id: bigint): boolean {
+    return store.has(keys.challenge(id));
+  }
+
+  getChallenge(store: KVStore, id: bigint): Challenge | null {
+    const raw = store.get(keys.challenge(id));
+    return raw === undefined ? null : codecs.challenge.decode(raw);
+  }
+
+  saveChallenge(store: KVStore, c: Challenge): void {
+    store.set(keys.challenge(BigInt(c.jobId)), codecs.challenge.encode(c));
+  }
+
+  *challenges(store: KVStore): IterableIterator<Challenge> {
+    for (const [, raw] of prefixRange(store, keys.challengePrefix)) yield codecs.challenge.decode(raw);
+  }
+
+  /** Challenges whose job is not yet final and closed, in id order. */
+  openChallengeIds(store: KVStore): bigint[] {
+    return [...prefixRange(store, keys.challengeOpenPrefix)].map(([key]) =>
+      BigInt(key.slice(keys.challengeOpenPrefix.length)),
+    );
+  }
+
+  setChallengeOpen(store: KVStore, id: bigint, open: boolean): void {
+    if (open) store.set(keys.challengeOpen(id), none);
+    else store.delete(keys.challengeOpen(id));
+  }
+
+  indexDecidedChallenge(store: KVStore, provider: string, id: bigint): void {
+    store.set(keys.challengeByProvider(provider, id), none);
+  }
+
+  /** Ids of a provider's decided challenges, oldest first, at most `limit`. */
+  decidedChallengeIds(store: KVStore, provider: string, limit: number): bigint[] {
+    const prefix = keys.challengeByProviderPrefix(provider);
+    const out: bigint[] = [];
+    for (const [key] of prefixRange(store, prefix)) {
+      if (out.length >= limit) break;
+      out.push(BigInt(key.slice(prefix.length)));
+    }
+    return out;
+  }
+
+  // ---- non-delivery claims (claims.ts)
+
+  getClaim(store: KVStore, id: bigint, provider: string): DeliveryClaim | null {
+    const raw = store.get(keys.claim(id, provider));
+    return raw === undefined ? null : codecs.deliveryClaim.decode(raw);
+  }
+
+  saveClaim(store: KVStore, cl: DeliveryClaim): void {
+    store.set(keys.claim(BigInt(cl.jobId), cl.provider), codecs.deliveryClaim.encode(cl));
+  }
+
+  *claims(store: KVStore): IterableIterator<DeliveryClaim> {
+    for (const [, raw] of prefixRange(store, keys.claimPrefix)) yield codecs.deliveryClaim.decode(raw);
+  }
+
+  queueClaim(store: KVStore, height: bigint, id: bigint, provider: string): void {
+    store.set(keys.claimDue(height, id, provider), none);
+  }
+
+  unqueueClaim(store: KVStore, height: bigint, id: bigint, provider: string): void {
+    store.delete(keys.claimDue(height, id, provider));
+  }
+
+  /** Claims whose window ends at or before `height`, taken off the queue (bounded by what is due). */
+  takeDueClaims(store: KVStore, height: bigint): Array<{ id: bigint; provider: string }> {
+    const due: string[] = [];
+    for (const [key] of prefixRange(store, keys.claimDuePrefix)) {
+      const [h] = key.slice(keys.claimDuePrefix.length).split("/") as [string];
+      if (BigInt(h) > height) break;
+      due.push(key);
+    }
+    return due.map((key) => {
+      store.delete(key);
+      const [, id, provider] = key.slice(keys.claimDuePrefix.length).split("/") as [string, string, string];
+      return { id: BigInt(id), provider };
+    });
   }
 }

@@ -49,6 +49,21 @@ export const keys = {
   // requester -> RequesterRecord (jobs that ended unusable, fees paid for them)
   requesterRecord: (requester: string) => `${p}rr/${requester}`,
   requesterRecordPrefix: `${p}rr/`,
+  // job id -> Challenge (capability challenges, challenges.ts)
+  challenge: (id: bigint) => `${p}ch/${pad(id)}`,
+  challengePrefix: `${p}ch/`,
+  // job id -> "" while the challenge's job is not final and closed
+  challengeOpen: (id: bigint) => `${p}cho/${pad(id)}`,
+  challengeOpenPrefix: `${p}cho/`,
+  // (provider, job id) -> "" : decided challenges, for the query
+  challengeByProvider: (provider: string, id: bigint) => `${p}chp/${provider}/${pad(id)}`,
+  challengeByProviderPrefix: (provider: string) => `${p}chp/${provider}/`,
+  // (job id, provider) -> DeliveryClaim (non-delivery claims, claims.ts)
+  claim: (id: bigint, provider: string) => `${p}cl/${pad(id)}/${provider}`,
+  claimPrefix: `${p}cl/`,
+  // (deadline height, job id, provider) -> "" : the claim's current window ends here
+  claimDue: (h: bigint, id: bigint, provider: string) => `${p}clq/${pad(h)}/${pad(id)}/${provider}`,
+  claimDuePrefix: `${p}clq/`,
 };
 
 /** Splits "<height>/<id>" (the tail of a queue key). */

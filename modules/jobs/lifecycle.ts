@@ -10,6 +10,8 @@ import {
   type Powers,
   type Tally,
 } from "./audit.js";
+import { allCommitted, allRevealed, auditorRewardPool, auditorVerdicts, commitBlocks } from "./auditVerdicts.js";
+import { moduleAddress, operatorAccount } from "../sdk/address.js";
 import { answered, committed, isOpen, type Assignment, type Job, type Verdict } from "./domain.js";
 import { jobEvent } from "./events.js";
 import { parsePrice, type JobsKeeper } from "./keeper.js";
@@ -126,7 +128,39 @@ function openAudit(ctx: Context, k: JobsKeeper, j: Job, reason: string): void {
   j.auditDeadline = ctx.height + k.params(ctx.store).auditWindow;
   k.schedule(ctx.store, j, j.auditDeadline);
   k.bumpAuditsOpened(ctx.store);
+  // Commit–reveal (auditVerdicts.ts): the validators bonded now audit it; reveals open after the commit phase.
+  const auditors: string[] = [];
+  for (const { valoper, power } of k.staking.lastPowers(ctx.store)) if (power > 0n) auditors.push(valoper);
+  j.auditors = auditors.sort();
+  j.verdictCommits = [];
+  j.verdictRevealHeight = ctx.height + commitBlocks(k.params(ctx.store));
   ctx.events.emit(jobEvent.auditOpened(j.id, reason, j.auditDeadline, j.model));
+}
+
+/** A sampled sealed job without audit copies: nobody can re-run it, so it is marked and not audited. */
+function markUnaudited(ctx: Context, j: Job, reason: string): void {
+  j.audit = AuditStatus.unaudited;
+  j.history.push({ height: ctx.height, state: j.state, note: `not audited: ${reason}` });
+  ctx.events.emit(jobEvent.unaudited(j.id, j.requester, reason));
+}
+
+/** Pays the auditors that agreed with the outcome and slashes those that skipped (auditorVerdicts). */
+function settleAuditors(ctx: Context, k: JobsKeeper, j: Job, t: Tally): void {
+  const p = k.params(ctx.store);
+  const denom = k.denom(ctx.store);
+  const pool = moduleAddress(auditorRewardPool);
+  for (const v of auditorVerdicts(j, t, ruleOf(k, ctx, j), ctx.height)) {
+    if (v.kind === "missed") {
+      const cut =
+        p.auditMissSlashFraction > 0n ? k.staking.slashForMissedAudit(ctx, v.validator, p.auditMissSlashFraction) : 0n;
+      ctx.events.emit(jobEvent.auditorMissed(j.id, v.validator, cut, v.committed));
+      continue;
+    }
+    const have = k.bank.getBalance(ctx.store, pool, denom);
+    const pay = p.auditorReward < have ? p.auditorReward : have;
+    if (pay > 0n) k.bank.transfer(ctx, pool, operatorAccount(v.validator), [{ denom, amount: pay }]);
+    ctx.events.emit(jobEvent.auditorRewarded(j.id, v.validator, pay));
+  }
 }
 
 // ---- transitions
@@ -294,8 +328,13 @@ function settleUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
           k.reputation.recordOutcome(ctx, a.provider, "disagree");
         }
       });
-      if (BigInt(samplePpm(ctx, j.id, "audit")) < auditRatePpm(params, j.k, lowest))
-        openAudit(ctx, k, j, "sampled for audit");
+      // A capability challenge's answer is always checked by the validators (challenges.ts); a
+      // sampled sealed job cannot be: its input is the assignees' and the requester's alone.
+      if (k.isChallenge(ctx.store, j.id)) openAudit(ctx, k, j, "sampled for audit");
+      else if (BigInt(samplePpm(ctx, j.id, "audit")) < auditRatePpm(params, j.k, lowest)) {
+        if (j.sealed.length > 0) markUnaudited(ctx, j, "sealed job: validators cannot open its input");
+        else openAudit(ctx, k, j, "sampled for audit");
+      }
       finish(ctx, k, j, JobState.settled, `${verdict.winners.length} of ${j.k} agreed`);
       ctx.events.emit(jobEvent.settled(j.id, j.paid, j.refunded, j.audit));
       return true;
@@ -303,13 +342,32 @@ function settleUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
   }
 }
 
-/** A bonded validator's verdict on an open audit (once per validator); resolves in this end-block once decided. */
+/** An auditor commits to its verdict (open audit, commit phase, once); reveals open as soon as every auditor has. */
+export function commitVerdict(ctx: Context, k: JobsKeeper, j: Job, validator: string, commitment: Uint8Array): boolean {
+  if (
+    j.audit !== AuditStatus.open ||
+    !j.auditors.includes(validator) ||
+    j.verdictCommits.some((c) => c.validator === validator)
+  )
+    return false;
+  if (j.verdictRevealHeight !== 0n && ctx.height >= j.verdictRevealHeight) return false;
+  j.verdictCommits.push({ validator, commitment, height: ctx.height });
+  if (allCommitted(j)) j.verdictRevealHeight = ctx.height;
+  ctx.events.emit(jobEvent.auditVerdictCommitted(j.id, validator));
+  k.saveJob(ctx.store, j);
+  return true;
+}
+
+/**
+ * A validator's verdict on an open audit (once per validator; the reveal of its commitment,
+ * checked by the handler); resolves in this end-block once decided or every commitment is revealed.
+ */
 export function addVerdict(ctx: Context, k: JobsKeeper, j: Job, v: Verdict): boolean {
   if (j.audit !== AuditStatus.open || j.verdicts.some((x) => x.validator === v.validator)) return false;
   j.verdicts.push(v);
   k.bumpVerdicts(ctx.store, v.validator);
   ctx.events.emit(jobEvent.auditVerdict(j.id, v.validator, v.unable));
-  if (auditDecided(j, tallyOf(k, ctx, j))) k.schedule(ctx.store, j, ctx.height);
+  if (allRevealed(j) || auditDecided(j, tallyOf(k, ctx, j))) k.schedule(ctx.store, j, ctx.height);
   k.saveJob(ctx.store, j);
   return true;
 }
@@ -333,6 +391,7 @@ function resolveAuditUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
   const t = tallyOf(k, ctx, j);
   const p = k.params(ctx.store);
   k.unschedule(ctx.store, j);
+  settleAuditors(ctx, k, j, t);
   if (j.state === JobState.auditing) {
     const v = noMajorityAuditVerdict(j, t);
     j.assignments.forEach((a, i) => {

@@ -5,10 +5,12 @@ import { jobsInvariants } from "./invariants.js";
 import { escrowAccount, type JobsKeeper } from "./keeper.js";
 import { advancePhases, expireDue, pruneDue } from "./lifecycle.js";
 import { matchPending } from "./matching.js";
-import { jobsMsgRoutes } from "./msgServer.js";
+import { jobsMsgRoutes, verdictMsgRoutes } from "./msgServer.js";
 import { jobsQueries } from "./queryServer.js";
 import { jobsUpdateParamsRoute, msgUpdateParamsCodec } from "./updateParams.js";
 import { codecs } from "./types.js";
+import { challengeQueries, checkChallenges, issueChallenges } from "./challenges.js";
+import { claimMsgRoutes, claimQueries, claimsAccount, claimsInvariant, closeDueClaims } from "./claims.js";
 
 /** jobs's name, default genesis, message codecs and module accounts (listed in modules/basics.ts). */
 export const jobsBasics: ModuleBasics = {
@@ -21,16 +23,21 @@ export const jobsBasics: ModuleBasics = {
     codecs.msgRevealResult,
     codecs.msgRevealUnusable,
     codecs.msgAuditVerdict,
+    codecs.msgCommitVerdict,
+    codecs.msgRevealVerdict,
+    codecs.msgClaimNonDelivery,
+    codecs.msgAnswerClaim,
+    codecs.msgDisputeAnswer,
     msgUpdateParamsCodec,
   ] as Codec<unknown>[],
-  moduleAccounts: [escrowAccount],
+  moduleAccounts: [escrowAccount, claimsAccount],
 };
 
 export function createJobsModule(keeper: JobsKeeper): AppModule {
   return {
     ...jobsBasics,
-    msgs: [...jobsMsgRoutes(keeper), jobsUpdateParamsRoute()],
-    queries: jobsQueries(keeper),
+    msgs: [...jobsMsgRoutes(keeper), ...verdictMsgRoutes(keeper), ...claimMsgRoutes(keeper), jobsUpdateParamsRoute()],
+    queries: { ...jobsQueries(keeper), ...challengeQueries(keeper), ...claimQueries(keeper) },
     validateGenesis: (g) => void parseGenesis(g),
     initGenesis: (ctx, g) => initGenesis(ctx, keeper, parseGenesis(g)),
     exportGenesis: (ctx) => exportGenesis(ctx, keeper),
@@ -42,9 +49,12 @@ export function createJobsModule(keeper: JobsKeeper): AppModule {
       if (ctx.mode === "genesis") return;
       advancePhases(ctx, keeper);
       expireDue(ctx, keeper);
+      checkChallenges(ctx, keeper);
+      closeDueClaims(ctx, keeper);
+      issueChallenges(ctx, keeper);
       matchPending(ctx, keeper);
       pruneDue(ctx, keeper);
     },
-    invariants: jobsInvariants(keeper),
+    invariants: [...jobsInvariants(keeper), claimsInvariant(keeper)],
   };
 }

@@ -7,6 +7,8 @@ import { jobsErrors } from "./errors.js";
 import { parsePrice, type JobsKeeper } from "./keeper.js";
 import * as lifecycle from "./lifecycle.js";
 import { ruleOf } from "./lifecycle.js";
+import { revealsOpen, verdictCommitmentOf } from "./auditVerdicts.js";
+import { proofCodecs, type MsgCommitVerdict, type MsgRevealVerdict } from "./proofTypes.js";
 import {
   AuditStatus,
   codecs,
@@ -97,6 +99,9 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       if (!/^[1-9][0-9]{0,15}$/.test(m.deadlineBlocks))
         throw jobsErrors.invalidJob.wrap("deadline_blocks must be a positive integer");
       if (m.minReputation > 1_000_000) throw jobsErrors.invalidJob.wrap("min_reputation is at most 1000000 (= 1.0)");
+      const keyHash = m.sketchKeyHash ?? new Uint8Array();
+      if (keyHash.length > 0 && (!sealed || keyHash.length !== 32))
+        throw jobsErrors.invalidJob.wrap("sketch_key_hash is the 32-byte sha256 of a sealed job's sketch key");
     },
     handle(ctx, m) {
       const p = k.params(ctx.store);
@@ -170,6 +175,10 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
           refunded: 0n,
           compensated: 0n,
           finalHeight: 0n,
+          auditors: [],
+          verdictCommits: [],
+          verdictRevealHeight: 0n,
+          sketchKeyHash: m.sketchKeyHash ?? new Uint8Array(),
         };
         lifecycle.create(ctx, k, job, `${escrow}${denom}`);
         ids.push(id.toString());
@@ -307,25 +316,102 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       if (!m.unable && (m.sketch === null || m.digest.length !== 32))
         throw jobsErrors.invalidResult.wrap("a verdict carries the validator's sketch and digest, or unable");
     },
-    handle(ctx, m) {
-      if (k.staking.lastPower(ctx.store, m.validator) === 0n)
-        throw jobsErrors.notValidator.wrap(`${m.validator} has no voting power`);
-      const j = mustGetJob(k, ctx, m.jobId);
-      if (j.audit !== AuditStatus.open) throw jobsErrors.notAudited.wrap(`job ${j.id}`);
-      if (j.verdicts.some((v) => v.validator === m.validator)) throw jobsErrors.alreadyVoted.wrap();
-      if (!m.unable) {
-        const s = sketchFromPb(m.sketch!, ruleOf(k, ctx, j).sketchSize);
-        if (typeof s === "string") throw jobsErrors.invalidResult.wrap(s);
-      }
-      lifecycle.addVerdict(ctx, k, j, {
-        validator: m.validator,
-        sketch: m.unable ? null : m.sketch,
-        digest: m.digest,
-        unable: m.unable,
-        height: ctx.height,
-      });
-      return { typeUrl: codecs.msgAuditVerdictResponse.typeUrl, value: codecs.msgAuditVerdictResponse.encode({}) };
+    handle() {
+      // A plain verdict could be copied by a later validator (issue 11): only commit–reveal counts
+      // (auditVerdicts.ts). The message still decodes, so that an old auditor gets this answer.
+      throw jobsErrors.verdictsCommitted.wrap("send MsgCommitVerdict in the commit phase, then MsgRevealVerdict");
     },
   };
   return [submit, cancel, commit, reveal, revealUnusable, verdict] as MsgRoute<unknown>[];
+}
+
+function mustBeAuditing(k: JobsKeeper, store: Context["store"], id: string, validator: string): Job {
+  const j = k.getJob(store, BigInt(id));
+  if (j === null)
+    throw (k.getReceipt(store, BigInt(id)) !== null ? jobsErrors.jobPruned : jobsErrors.jobNotFound).wrap(`job ${id}`);
+  if (j.audit !== AuditStatus.open) throw jobsErrors.notAudited.wrap(`job ${j.id}`);
+  if (!j.auditors.includes(validator))
+    throw jobsErrors.notValidator.wrap(
+      `${validator} is not an auditor of job ${j.id} (the validators bonded when its audit opened)`,
+    );
+  return j;
+}
+
+/** Audit verdicts by commit–reveal (auditVerdicts.ts): MsgCommitVerdict, then MsgRevealVerdict. */
+export function verdictMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
+  const commit: MsgRoute<MsgCommitVerdict> = {
+    typeUrl: proofCodecs.msgCommitVerdict.typeUrl,
+    decode: (b) => proofCodecs.msgCommitVerdict.decode(b),
+    signers: (m) => [operatorAccount(m.validator)],
+    validateBasic(m) {
+      validateAddress(m.validator, bech32Prefix.validator);
+      if (!idRe.test(m.jobId)) throw jobsErrors.invalidJob.wrap("job id must be a positive integer");
+      if (m.commitment.length !== 32) throw jobsErrors.invalidResult.wrap("a verdict commitment is a 32-byte sha256");
+    },
+    handle(ctx, m) {
+      const j = mustBeAuditing(k, ctx.store, m.jobId, m.validator);
+      if (j.verdictCommits.some((c) => c.validator === m.validator))
+        throw jobsErrors.alreadyVoted.wrap("this validator already committed a verdict");
+      if (revealsOpen(ctx.height, j))
+        throw jobsErrors.windowClosed.wrap(
+          `verdict commitments for job ${j.id} closed at height ${j.verdictRevealHeight}`,
+        );
+      if (!lifecycle.commitVerdict(ctx, k, j, m.validator, m.commitment))
+        throw new Error(`jobs: commitVerdict refused on job ${j.id} after its checks`);
+      return {
+        typeUrl: proofCodecs.msgCommitVerdictResponse.typeUrl,
+        value: proofCodecs.msgCommitVerdictResponse.encode({}),
+      };
+    },
+  };
+
+  const reveal: MsgRoute<MsgRevealVerdict> = {
+    typeUrl: proofCodecs.msgRevealVerdict.typeUrl,
+    decode: (b) => proofCodecs.msgRevealVerdict.decode(b),
+    signers: (m) => [operatorAccount(m.validator)],
+    validateBasic(m) {
+      validateAddress(m.validator, bech32Prefix.validator);
+      if (!idRe.test(m.jobId)) throw jobsErrors.invalidJob.wrap("job id must be a positive integer");
+      if (m.salt.length !== 32) throw jobsErrors.invalidResult.wrap("the salt is 32 bytes");
+      if (!m.unable && (m.sketch === null || m.digest.length !== 32))
+        throw jobsErrors.invalidResult.wrap("a verdict carries the validator's sketch and digest, or unable");
+    },
+    handle(ctx, m) {
+      const j = mustBeAuditing(k, ctx.store, m.jobId, m.validator);
+      const c = j.verdictCommits.find((x) => x.validator === m.validator);
+      if (c === undefined) throw jobsErrors.noCommitment.wrap("commit the verdict first, within the commit phase");
+      if (j.verdicts.some((v) => v.validator === m.validator)) throw jobsErrors.alreadyVoted.wrap();
+      if (!revealsOpen(ctx.height, j))
+        throw jobsErrors.windowClosed.wrap(
+          `verdicts for job ${j.id} are revealed from height ${j.verdictRevealHeight}`,
+        );
+      let expected: Uint8Array;
+      if (m.unable) expected = verdictCommitmentOf(j.id.toString(), m.validator, m.salt, { unable: true });
+      else {
+        const s = sketchFromPb(m.sketch!, ruleOf(k, ctx, j).sketchSize);
+        if (typeof s === "string") throw jobsErrors.invalidResult.wrap(s);
+        expected = verdictCommitmentOf(j.id.toString(), m.validator, m.salt, {
+          unable: false,
+          digest: m.digest,
+          sketch: s,
+        });
+      }
+      if (Buffer.compare(Buffer.from(expected), Buffer.from(c.commitment)) !== 0)
+        throw jobsErrors.commitmentMismatch.wrap("salt or verdict differ from what was committed");
+      const v = {
+        validator: m.validator,
+        sketch: m.unable ? null : m.sketch,
+        digest: m.unable ? new Uint8Array() : m.digest,
+        unable: m.unable,
+        height: ctx.height,
+      };
+      if (!lifecycle.addVerdict(ctx, k, j, v))
+        throw new Error(`jobs: addVerdict refused on job ${j.id} after its checks`);
+      return {
+        typeUrl: proofCodecs.msgRevealVerdictResponse.typeUrl,
+        value: proofCodecs.msgRevealVerdictResponse.encode({}),
+      };
+    },
+  };
+  return [commit, reveal] as MsgRoute<unknown>[];
 }

@@ -30,6 +30,25 @@ export interface JobsParams {
   /** Unusable inputs: the fee per answering assignee (18-decimal fraction of its pay), and the reporters it needs. */
   unusableFeeFraction: bigint;
   unusableFeeMinReporters: number;
+  /** Audits (auditVerdicts.ts): blocks of the audit window for commitments; reward per agreeing verdict; stake fraction lost per missed audit. */
+  auditCommitWindow: bigint;
+  auditorReward: bigint;
+  auditMissSlashFraction: bigint;
+  /** Capability challenges (challenges.ts). */
+  challengeEpochBlocks: bigint;
+  challengesPerEpoch: number;
+  challengeBudgetPerEpoch: bigint;
+  challengeSlackBlocks: bigint;
+  gpuThroughput: Array<{ vendor: string; model: string; unitsPerBlock: bigint }>;
+  defaultGpuUnitsPerBlock: bigint;
+  challengeSlashFraction: bigint;
+  /** Non-delivery claims (claims.ts). */
+  claimWindow: bigint;
+  claimDeposit: bigint;
+  claimAnswerWindow: bigint;
+  claimDisputeWindow: bigint;
+  maxClaimOutputBytes: bigint;
+  claimSlashFraction: bigint;
 }
 
 export function defaultParams(): JobsParams {
@@ -57,6 +76,27 @@ export function defaultParams(): JobsParams {
     maxMissesPerRequester: 10,
     unusableFeeFraction: decOne / 10n, // 10% of the assignee's pay
     unusableFeeMinReporters: 2,
+    auditCommitWindow: 20n,
+    auditorReward: 1000n,
+    auditMissSlashFraction: decOne / 10_000n, // 0.01% of the stake
+    challengeEpochBlocks: 100n,
+    challengesPerEpoch: 1,
+    challengeBudgetPerEpoch: 1_000_000n,
+    challengeSlackBlocks: 3n,
+    gpuThroughput: [
+      { vendor: "nvidia", model: "H100", unitsPerBlock: 100_000n },
+      { vendor: "nvidia", model: "A100", unitsPerBlock: 50_000n },
+      { vendor: "nvidia", model: "L4", unitsPerBlock: 10_000n },
+      { vendor: "nvidia", model: "T4", unitsPerBlock: 5_000n },
+    ],
+    defaultGpuUnitsPerBlock: 1_000n,
+    challengeSlashFraction: decOne / 10n, // 10% of the bond
+    claimWindow: 500n,
+    claimDeposit: 10_000n,
+    claimAnswerWindow: 50n,
+    claimDisputeWindow: 50n,
+    maxClaimOutputBytes: 512n * 1024n,
+    claimSlashFraction: decOne / 20n, // 5% of the bond
   };
 }
 
@@ -99,6 +139,41 @@ export function validateParams(p: JobsParams): void {
     p.unusableFeeMinReporters > 15
   )
     throw bad("unusable_fee_min_reporters must be 1 to 15");
+  // The commit phase is the first min(audit_commit_window, audit_window − 1) blocks (auditVerdicts.ts).
+  if (p.auditWindow < 2n || p.auditCommitWindow < 1n)
+    throw bad(
+      "audit_window must be at least 2 and audit_commit_window at least 1 (verdicts are committed, then revealed)",
+    );
+  if (p.auditorReward < 0n || p.auditorReward > 10n ** 30n) throw bad("auditor_reward must be 0 to 10^30");
+  if (p.auditMissSlashFraction < 0n || p.auditMissSlashFraction > decOne / 100n)
+    throw bad("audit_miss_slash_fraction must be 0 to 0.01");
+  if (p.challengeEpochBlocks < 0n || !intIn(p.challengesPerEpoch, 0, 100))
+    throw bad("challenge_epoch_blocks must be 0 (off) or more and challenges_per_epoch 0 to 100");
+  if (
+    p.challengeBudgetPerEpoch < 0n ||
+    p.challengeBudgetPerEpoch > 10n ** 30n ||
+    p.challengeSlackBlocks < 0n ||
+    p.challengeSlackBlocks > 10_000n
+  )
+    throw bad("challenge_budget_per_epoch must be 0 to 10^30 and challenge_slack_blocks 0 to 10000");
+  if (
+    p.gpuThroughput.length > 100 ||
+    p.gpuThroughput.some((g) => g.unitsPerBlock < 1n || g.vendor.length > 64 || g.model.length > 64) ||
+    p.defaultGpuUnitsPerBlock < 1n
+  )
+    throw bad(
+      "gpu_throughput: at most 100 entries, each at least 1 unit per block; default_gpu_units_per_block at least 1",
+    );
+  if (p.challengeSlashFraction < 0n || p.challengeSlashFraction > decOne)
+    throw bad("challenge_slash_fraction must be between 0 and 1");
+  if (p.claimWindow < 1n || p.claimAnswerWindow < 1n || p.claimDisputeWindow < 1n)
+    throw bad("claim_window, claim_answer_window and claim_dispute_window must be positive");
+  if (p.claimDeposit < 1n || p.claimDeposit > 10n ** 30n)
+    throw bad("claim_deposit must be positive (a free claim costs a false claimer nothing)");
+  if (p.maxClaimOutputBytes < 1024n || p.maxClaimOutputBytes > 4n << 20n)
+    throw bad("max_claim_output_bytes must be 1 KiB to 4 MiB");
+  if (p.claimSlashFraction < 0n || p.claimSlashFraction > decOne)
+    throw bad("claim_slash_fraction must be between 0 and 1");
 }
 
 export function paramsToPb(p: JobsParams): JobsParamsPb {
@@ -126,6 +201,26 @@ export function paramsToPb(p: JobsParams): JobsParamsPb {
     maxMissesPerRequester: p.maxMissesPerRequester,
     unusableFeeFraction: formatDec(p.unusableFeeFraction),
     unusableFeeMinReporters: p.unusableFeeMinReporters,
+    auditCommitWindow: p.auditCommitWindow.toString(),
+    auditorReward: p.auditorReward.toString(),
+    auditMissSlashFraction: formatDec(p.auditMissSlashFraction),
+    challengeEpochBlocks: p.challengeEpochBlocks.toString(),
+    challengesPerEpoch: p.challengesPerEpoch,
+    challengeBudgetPerEpoch: p.challengeBudgetPerEpoch.toString(),
+    challengeSlackBlocks: p.challengeSlackBlocks.toString(),
+    gpuThroughput: p.gpuThroughput.map((g) => ({
+      vendor: g.vendor,
+      model: g.model,
+      unitsPerBlock: g.unitsPerBlock.toString(),
+    })),
+    defaultGpuUnitsPerBlock: p.defaultGpuUnitsPerBlock.toString(),
+    challengeSlashFraction: formatDec(p.challengeSlashFraction),
+    claimWindow: p.claimWindow.toString(),
+    claimDeposit: p.claimDeposit.toString(),
+    claimAnswerWindow: p.claimAnswerWindow.toString(),
+    claimDisputeWindow: p.claimDisputeWindow.toString(),
+    maxClaimOutputBytes: p.maxClaimOutputBytes.toString(),
+    claimSlashFraction: formatDec(p.claimSlashFraction),
   };
 }
 
@@ -170,6 +265,71 @@ export function paramsFromPb(p: JobsParamsPb): JobsParams {
     maxMissesPerRequester: p.maxMissesPerRequester || d.maxMissesPerRequester,
     unusableFeeFraction: dec(p.unusableFeeFraction || "0", "unusable_fee_fraction"),
     unusableFeeMinReporters: p.unusableFeeMinReporters,
+    // Absent (a genesis written before these params existed): the defaults.
+    auditCommitWindow:
+      p.auditCommitWindow === "" || p.auditCommitWindow === undefined
+        ? d.auditCommitWindow
+        : int(p.auditCommitWindow, "audit_commit_window"),
+    auditorReward:
+      p.auditorReward === "" || p.auditorReward === undefined
+        ? d.auditorReward
+        : int(p.auditorReward, "auditor_reward"),
+    auditMissSlashFraction:
+      p.auditMissSlashFraction === "" || p.auditMissSlashFraction === undefined
+        ? d.auditMissSlashFraction
+        : dec(p.auditMissSlashFraction, "audit_miss_slash_fraction"),
+    challengeEpochBlocks:
+      p.challengeEpochBlocks === "" || p.challengeEpochBlocks === undefined
+        ? d.challengeEpochBlocks
+        : int(p.challengeEpochBlocks, "challenge_epoch_blocks"),
+    challengesPerEpoch:
+      p.challengeEpochBlocks === "" || p.challengeEpochBlocks === undefined
+        ? d.challengesPerEpoch
+        : (p.challengesPerEpoch ?? 0),
+    challengeBudgetPerEpoch:
+      p.challengeBudgetPerEpoch === "" || p.challengeBudgetPerEpoch === undefined
+        ? d.challengeBudgetPerEpoch
+        : int(p.challengeBudgetPerEpoch, "challenge_budget_per_epoch"),
+    challengeSlackBlocks:
+      p.challengeSlackBlocks === "" || p.challengeSlackBlocks === undefined
+        ? d.challengeSlackBlocks
+        : int(p.challengeSlackBlocks, "challenge_slack_blocks"),
+    gpuThroughput:
+      p.challengeEpochBlocks === "" || p.challengeEpochBlocks === undefined
+        ? d.gpuThroughput
+        : (p.gpuThroughput ?? []).map((g) => ({
+            vendor: g.vendor,
+            model: g.model,
+            unitsPerBlock: int(g.unitsPerBlock || "0", "gpu_throughput.units_per_block"),
+          })),
+    defaultGpuUnitsPerBlock:
+      p.defaultGpuUnitsPerBlock === "" || p.defaultGpuUnitsPerBlock === undefined
+        ? d.defaultGpuUnitsPerBlock
+        : int(p.defaultGpuUnitsPerBlock, "default_gpu_units_per_block"),
+    challengeSlashFraction:
+      p.challengeSlashFraction === "" || p.challengeSlashFraction === undefined
+        ? d.challengeSlashFraction
+        : dec(p.challengeSlashFraction, "challenge_slash_fraction"),
+    claimWindow:
+      p.claimWindow === "" || p.claimWindow === undefined ? d.claimWindow : int(p.claimWindow, "claim_window"),
+    claimDeposit:
+      p.claimDeposit === "" || p.claimDeposit === undefined ? d.claimDeposit : int(p.claimDeposit, "claim_deposit"),
+    claimAnswerWindow:
+      p.claimAnswerWindow === "" || p.claimAnswerWindow === undefined
+        ? d.claimAnswerWindow
+        : int(p.claimAnswerWindow, "claim_answer_window"),
+    claimDisputeWindow:
+      p.claimDisputeWindow === "" || p.claimDisputeWindow === undefined
+        ? d.claimDisputeWindow
+        : int(p.claimDisputeWindow, "claim_dispute_window"),
+    maxClaimOutputBytes:
+      p.maxClaimOutputBytes === "" || p.maxClaimOutputBytes === undefined
+        ? d.maxClaimOutputBytes
+        : int(p.maxClaimOutputBytes, "max_claim_output_bytes"),
+    claimSlashFraction:
+      p.claimSlashFraction === "" || p.claimSlashFraction === undefined
+        ? d.claimSlashFraction
+        : dec(p.claimSlashFraction, "claim_slash_fraction"),
   };
 }
 

@@ -34,10 +34,22 @@ export interface Sketch {
  * consecutive blocks of ceil(n / 8) bytes, block j holding one bit per output element (bit i & 7
  * of byte i >> 3) for projection j. One extendable-output hash instead of one hash per 32 bytes.
  */
-function signBits(jobId: string, size: number, n: number): Uint8Array {
-  return createHash("shake256", { outputLength: size * Math.ceil(n / 8) })
-    .update(`tcompute/sketch/v2/${jobId}`)
-    .digest();
+function signBits(jobId: string, size: number, n: number, key?: Uint8Array): Uint8Array {
+  const h = createHash("shake256", { outputLength: size * Math.ceil(n / 8) });
+  // Keyed (private sealed jobs): SHAKE256("tcompute/sketch/v3/" ‖ key(32) ‖ "/" ‖ job id).
+  if (key !== undefined) return h.update("tcompute/sketch/v3/").update(key).update(`/${jobId}`).digest();
+  return h.update(`tcompute/sketch/v2/${jobId}`).digest();
+}
+
+/**
+ * A private sealed job's top-k "index": the first 4 bytes (big-endian) of
+ * sha256("tcompute/topk/v1" ‖ key ‖ index (4 BE)), so that equal sets still compare equal while
+ * the chain carries no class index.
+ */
+export function keyedTopK(index: number, key: Uint8Array): number {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(index, 0);
+  return createHash("sha256").update("tcompute/topk/v1").update(key).update(b).digest().readUInt32BE(0);
 }
 
 /** signTable[(byte << 3) | i] = +1 if bit i of byte is set, else −1. */
@@ -54,12 +66,17 @@ const signTable = (() => {
  * part of the protocol: float64 rounding differences (~n·2^-53 relative) are many orders of
  * magnitude below any tolerance.
  */
-export function computeSketch(jobId: string, output: ArrayLike<number>, rule: ComparisonRule): Sketch {
+export function computeSketch(
+  jobId: string,
+  output: ArrayLike<number>,
+  rule: ComparisonRule,
+  key?: Uint8Array,
+): Sketch {
   const n = output.length;
   if (n === 0) throw new Error("empty output");
   const size = rule.sketchSize;
   const stride = Math.ceil(n / 8);
-  const bits = signBits(jobId, size, n);
+  const bits = signBits(jobId, size, n, key);
   const sum = new Float64Array(size);
   const x = output;
   const t = signTable;
@@ -98,6 +115,7 @@ export function computeSketch(jobId: string, output: ArrayLike<number>, rule: Co
     const idx = Array.from({ length: n }, (_, i) => i);
     idx.sort((a, b) => output[b]! - output[a]! || a - b);
     topK = idx.slice(0, Math.min(rule.topK, n)).sort((a, b) => a - b);
+    if (key !== undefined) topK = topK.map((i) => keyedTopK(i, key)).sort((a, b) => a - b);
   }
   return { components, topK, length: n };
 }

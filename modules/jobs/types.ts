@@ -56,7 +56,7 @@ export const unusableReasonNames: Record<number, string> = {
   6: "unopenable",
 };
 
-export const AuditStatus = { none: 0, open: 1, confirmed: 2, rejected: 3, inconclusive: 4 } as const;
+export const AuditStatus = { none: 0, open: 1, confirmed: 2, rejected: 3, inconclusive: 4, unaudited: 5 } as const;
 export type AuditStatus = (typeof AuditStatus)[keyof typeof AuditStatus];
 
 /** Open jobs hold escrow; final ones never change again (only audits and pruning touch them). */
@@ -158,6 +158,18 @@ export interface Job {
   refunded: string;
   compensated: string;
   finalHeight: string;
+  /** Audits by commit–reveal (auditVerdicts.ts); absent on jobs never audited. */
+  auditors?: string[];
+  verdictCommits?: VerdictCommit[];
+  verdictRevealHeight?: string;
+  /** Sealed jobs: sha256 of the sketch key each sealed copy carries (empty: public sketches). */
+  sketchKeyHash?: Uint8Array;
+}
+
+export interface VerdictCommit {
+  validator: string;
+  commitment: Uint8Array;
+  height: string;
 }
 
 export interface Receipt {
@@ -199,6 +211,22 @@ export interface JobsParamsPb {
   maxMissesPerRequester: number;
   unusableFeeFraction: string;
   unusableFeeMinReporters: number;
+  auditCommitWindow?: string;
+  auditorReward?: string;
+  auditMissSlashFraction?: string;
+  challengeEpochBlocks?: string;
+  challengesPerEpoch?: number;
+  challengeBudgetPerEpoch?: string;
+  challengeSlackBlocks?: string;
+  gpuThroughput?: Array<{ vendor: string; model: string; unitsPerBlock: string }>;
+  defaultGpuUnitsPerBlock?: string;
+  challengeSlashFraction?: string;
+  claimWindow?: string;
+  claimDeposit?: string;
+  claimAnswerWindow?: string;
+  claimDisputeWindow?: string;
+  maxClaimOutputBytes?: string;
+  claimSlashFraction?: string;
 }
 
 export interface MsgSubmitJob {
@@ -211,6 +239,7 @@ export interface MsgSubmitJob {
   deadlineBlocks: string;
   minReputation: number;
   gpu: GpuRequirement | null;
+  sketchKeyHash?: Uint8Array;
 }
 
 export interface MsgCancelJob {
@@ -255,6 +284,71 @@ export interface MsgAuditVerdict {
   unable: boolean;
 }
 
+/** A capability challenge the chain issued (challenges.ts). */
+export interface Challenge {
+  jobId: string;
+  provider: string;
+  epochHeight: string;
+  deadlineBlocks: string;
+  status: number;
+  reason: string;
+  escrow: string;
+}
+
+/** A requester's claim that a worker did not deliver its output (claims.ts). */
+export interface DeliveryClaim {
+  jobId: string;
+  provider: string;
+  requester: string;
+  x25519Pubkey: Uint8Array;
+  digest: Uint8Array;
+  deposit: string;
+  paid: string;
+  claimedHeight: string;
+  answerDeadline: string;
+  answeredHeight: string;
+  sealedOutput: Uint8Array;
+  disputeDeadline: string;
+  status: number;
+  slashed: string;
+  compensated: string;
+}
+
+export interface MsgClaimNonDelivery {
+  requester: string;
+  jobId: string;
+  provider: string;
+  x25519Pubkey: Uint8Array;
+}
+
+export interface MsgAnswerClaim {
+  provider: string;
+  jobId: string;
+  sealedOutput: Uint8Array;
+}
+
+export interface MsgDisputeAnswer {
+  requester: string;
+  jobId: string;
+  provider: string;
+  x25519Secret: Uint8Array;
+}
+
+export interface MsgCommitVerdict {
+  validator: string;
+  jobId: string;
+  commitment: Uint8Array;
+}
+
+export interface MsgRevealVerdict {
+  validator: string;
+  jobId: string;
+  salt: Uint8Array;
+  sketch: SketchPb | null;
+  digest: Uint8Array;
+  unable: boolean;
+}
+
 export type { PageRequestPb, PageResponsePb };
 
 type Empty = Record<string, never>;
@@ -293,6 +387,22 @@ export const codecs = {
   queryParamsResponse: c<{ params: JobsParamsPb | null }>("QueryParamsResponse"),
   queryEscrowResponse: c<{ total: string }>("QueryEscrowResponse"),
   queryAuditStatsRequest: c<{ validator: string }>("QueryAuditStatsRequest"),
+  challenge: c<Challenge>("Challenge"),
+  deliveryClaim: c<DeliveryClaim>("DeliveryClaim"),
+  msgCommitVerdict: c<MsgCommitVerdict>("MsgCommitVerdict"),
+  msgCommitVerdictResponse: c<Empty>("MsgCommitVerdictResponse"),
+  msgRevealVerdict: c<MsgRevealVerdict>("MsgRevealVerdict"),
+  msgRevealVerdictResponse: c<Empty>("MsgRevealVerdictResponse"),
+  msgClaimNonDelivery: c<MsgClaimNonDelivery>("MsgClaimNonDelivery"),
+  msgClaimNonDeliveryResponse: c<Empty>("MsgClaimNonDeliveryResponse"),
+  msgAnswerClaim: c<MsgAnswerClaim>("MsgAnswerClaim"),
+  msgAnswerClaimResponse: c<Empty>("MsgAnswerClaimResponse"),
+  msgDisputeAnswer: c<MsgDisputeAnswer>("MsgDisputeAnswer"),
+  msgDisputeAnswerResponse: c<Empty>("MsgDisputeAnswerResponse"),
+  queryChallengesRequest: c<{ provider: string }>("QueryChallengesRequest"),
+  queryChallengesResponse: c<{ challenges: Challenge[] }>("QueryChallengesResponse"),
+  queryClaimRequest: c<{ jobId: string; provider: string }>("QueryClaimRequest"),
+  queryClaimResponse: c<{ claim: DeliveryClaim | null }>("QueryClaimResponse"),
   queryAuditStatsResponse: c<{ stats: { validator: string; verdicts: string } | null; auditsOpened: string }>(
     "QueryAuditStatsResponse",
   ),

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { jobsCodecs, JobState, type Job } from "../../../modules/jobs/index.js";
+import { jobsCodecs, JobState, proofCodecs, verdictCommitmentOf, type Job } from "../../../modules/jobs/index.js";
 import { jobStateNames, type GpuRequirement, type Input } from "../../../modules/jobs/types.js";
 import { registryCodecs, ProviderStatus } from "../../../modules/registry/index.js";
 import { reputationCodecs } from "../../../modules/reputation/index.js";
@@ -220,6 +220,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     const maxPricePerUnit = o.maxPrice !== undefined ? o.maxPrice : await defaultPrice(f, model, Number(o.k));
     const requester = (await keyring(f, false)).show(from).address;
     let sealed: Array<{ provider: string; ciphertext: Uint8Array }> = [];
+    let sketchKeyHash: Uint8Array = new Uint8Array();
     if (o.sealed) {
       if (inputs.length !== 1 || inputs[0]!.inline.length === 0)
         throw cliErrors.usage.wrap("--sealed takes exactly one --input file (not a batch, not --input-uri)");
@@ -242,6 +243,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       }
       inputs.splice(0, 1, s.input);
       sealed = s.sealed;
+      sketchKeyHash = s.sketchKeyHash;
     }
     const value = {
       requester,
@@ -253,6 +255,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       deadlineBlocks: o.deadline,
       minReputation: Math.round(rep * 1_000_000),
       gpu: o.gpu === undefined ? null : parseGpuReq(o.gpu),
+      sketchKeyHash,
     };
     const res = await sendTx(f, from, [{ typeUrl: jobsCodecs.msgSubmitJob.typeUrl, value }], o, true);
     const ids = jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids;
@@ -386,7 +389,11 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
   txFlags(
     t
       .command("audit-verdict <from-key> <job-id>")
-      .description("a validator's verdict on a job open for audit, signed by its operator key")
+      .description(
+        "a validator's verdict on a job open for audit, signed by its operator key: committed first (--phase commit), revealed once reveals open (--phase reveal, same --salt and verdict)",
+      )
+      .requiredOption("--phase <commit|reveal>", "commit the verdict, or reveal the committed one")
+      .requiredOption("--salt <hex>", "32 random bytes hiding the verdict until the reveal (keep them for it)")
       .option("--sketch <json>", "the validator's own sketch of the output")
       .option("--digest <hex>", "sha256 of its result payload")
       .option("--unable", "the validator cannot run this job", false),
@@ -394,29 +401,44 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     async (
       from: string,
       id: string,
-      o: TxOptions & { sketch?: string; digest?: string; unable: boolean },
+      o: TxOptions & { phase: string; salt: string; sketch?: string; digest?: string; unable: boolean },
       cmd: Command,
     ) => {
       const f = flags(cmd);
       if (!o.unable && (o.sketch === undefined || o.digest === undefined))
         throw cliErrors.usage.wrap("give --sketch and --digest, or --unable");
+      if (o.phase !== "commit" && o.phase !== "reveal") throw cliErrors.usage.wrap("--phase is commit or reveal");
       const account = (await keyring(f, false)).show(from).address;
       const validator = encodeAddress(decodeAddress(account), bech32Prefix.validator);
+      const salt = hexArg("--salt", o.salt, 32);
+      const sketch = o.unable ? null : sketchArg(o.sketch!);
+      const digest = o.unable ? new Uint8Array() : hexArg("--digest", o.digest!, 32);
+      if (o.phase === "reveal") {
+        await sendTx(
+          f,
+          from,
+          [
+            {
+              typeUrl: proofCodecs.msgRevealVerdict.typeUrl,
+              value: { validator, jobId: id, salt, sketch, digest, unable: o.unable },
+            },
+          ],
+          o,
+        );
+        return;
+      }
+      const commitment =
+        sketch === null
+          ? verdictCommitmentOf(id, validator, salt, { unable: true })
+          : verdictCommitmentOf(id, validator, salt, {
+              unable: false,
+              digest,
+              sketch: { components: sketch.components.map(BigInt), topK: sketch.topK, length: Number(sketch.length) },
+            });
       await sendTx(
         f,
         from,
-        [
-          {
-            typeUrl: jobsCodecs.msgAuditVerdict.typeUrl,
-            value: {
-              validator,
-              jobId: id,
-              sketch: o.unable ? null : sketchArg(o.sketch!),
-              digest: o.unable ? new Uint8Array() : hexArg("--digest", o.digest!, 32),
-              unable: o.unable,
-            },
-          },
-        ],
+        [{ typeUrl: proofCodecs.msgCommitVerdict.typeUrl, value: { validator, jobId: id, commitment } }],
         o,
       );
     },

@@ -180,11 +180,13 @@ describe("genesis from gentxs (e2e)", function () {
     assert.equal(g.app_state.genutil.gen_txs.length, 1);
     // The jobs test below inspects a job before any worker answers: keep its commit window open,
     // and its reveal window too (20 blocks of 300 ms can pass while two tcd processes start).
+    // No worker runs for the one provider: a capability challenge (every 100 blocks) would jail it.
     const doc = JSON.parse(readFileSync(homePaths(home).genesis, "utf8")) as {
-      app_state: { jobs: { params: { commit_window: string; reveal_window: string } } };
+      app_state: { jobs: { params: { commit_window: string; reveal_window: string; challenge_epoch_blocks: string } } };
     };
     doc.app_state.jobs.params.commit_window = "10000";
     doc.app_state.jobs.params.reveal_window = "10000";
+    doc.app_state.jobs.params.challenge_epoch_blocks = "0";
     writeFileSync(homePaths(home).genesis, JSON.stringify(doc, null, 2));
 
     const cfg = loadConfig(home);
@@ -386,7 +388,20 @@ describe("genesis from gentxs (e2e)", function () {
     ]);
     assert.notEqual(badReveal.code, 0);
     assert.match(badReveal.stderr + badReveal.stdout, /components|does not match/);
-    const notAudited = await tcd(["tx", "jobs", "audit-verdict", "op", id, "--unable", ...kr, ...nf]);
+    const notAudited = await tcd([
+      "tx",
+      "jobs",
+      "audit-verdict",
+      "op",
+      id,
+      "--phase",
+      "commit",
+      "--salt",
+      "22".repeat(32),
+      "--unable",
+      ...kr,
+      ...nf,
+    ]);
     assert.match(notAudited.stderr + notAudited.stdout, /not open for audit/);
     const rep = (await json(["q", "reputation", "params"])) as { params: { neutral: number } };
     assert.equal(rep.params.neutral, 500_000);

@@ -94,6 +94,7 @@ describe("sealed jobs from the SDK on the in-process chain", function () {
           deadlineBlocks: "10",
           minReputation: 0,
           gpu: null,
+          sketchKeyHash: s.sketchKeyHash,
         }),
       ),
     ]);
@@ -115,7 +116,12 @@ describe("sealed jobs from the SDK on the in-process chain", function () {
       const i = prov.findIndex((p) => p.address === a.provider);
       const mine = j.sealed.find((x) => x.provider === a.provider)!;
       const opened = open(mine.ciphertext, boxKeys[i]!)!;
-      assert.equal(createHash("sha256").update(opened).digest("hex"), j.inputs[0]!.sha256);
+      assert.equal(
+        createHash("sha256").update(opened.subarray(0, 32)).digest("hex"),
+        Buffer.from(j.sketchKeyHash!).toString("hex"),
+        "the sketch key, whose sha256 the job carries",
+      );
+      assert.equal(createHash("sha256").update(opened.subarray(32)).digest("hex"), j.inputs[0]!.sha256);
     }
   });
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import nacl from "tweetnacl";
-import { open, seal, sealOverheadBytes, sealToCandidates, type SealCandidate } from "../sealing.js";
+import { open, seal, sealOverheadBytes, sealToCandidates, sketchKeyOf, type SealCandidate } from "../sealing.js";
 
 // Sealed jobs from the SDK and the CLI: which providers a requester seals its input to, and that
 // each copy opens only with that provider's key (docs/jobs.md, "Sealed inputs").
@@ -36,8 +36,15 @@ describe("sealing inputs to candidate providers (client/sdk/sealing.ts)", () => 
     });
     assert.deepEqual(s.sealed.map((x) => x.provider).sort(), ["p1", "p2"]);
     const c1 = s.sealed.find((x) => x.provider === "p1")!.ciphertext;
-    assert.equal(c1.length, plain.length + sealOverheadBytes);
-    assert.deepEqual(open(c1, keyOf(1)), plain);
+    assert.equal(c1.length, 32 + plain.length + sealOverheadBytes, "sketch key ‖ input");
+    const opened = open(c1, keyOf(1))!;
+    assert.deepEqual(opened.subarray(32), plain);
+    assert.deepEqual(opened.subarray(0, 32), sketchKeyOf(plain), "the sketch key the requester can recompute");
+    assert.deepEqual(
+      s.sketchKeyHash,
+      new Uint8Array(createHash("sha256").update(sketchKeyOf(plain)).digest()),
+      "only its sha256 goes on chain",
+    );
     assert.equal(open(c1, keyOf(2)), null, "another provider's key does not open it");
     assert.ok(!Buffer.from(c1).includes(Buffer.from(plain)));
   });

@@ -10,6 +10,7 @@ import { codecs as reputationCodecs } from "../../reputation/types.js";
 import { createValidatorMsg, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
 import { commitmentOf, sketchToPb } from "../commitment.js";
 import { drawWeighted } from "../matching.js";
+import { auditBy, untilRevealsOpen, verdictMsgs } from "../../../chain/testkit/auditors.js";
 import { any, honestOutput, resultOf, SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
 import { computeSketch } from "../sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, type Job, type MsgSubmitJob } from "../types.js";
@@ -42,17 +43,9 @@ const cancelMsg = (id: string) =>
   any(codecs.msgCancelJob.typeUrl, codecs.msgCancelJob.encode({ requester: requester.address, id }));
 const commitMsg = (provider: string, jobId: string, commitment: Uint8Array) =>
   any(codecs.msgCommitResult.typeUrl, codecs.msgCommitResult.encode({ provider, jobId, commitment }));
+/** A verdict's commit and reveal (audits are commit–reveal, modules/jobs/auditVerdicts.ts). */
 const verdictMsg = (validator: string, jobId: string, output: ArrayLike<number>) =>
-  any(
-    codecs.msgAuditVerdict.typeUrl,
-    codecs.msgAuditVerdict.encode({
-      validator,
-      jobId,
-      sketch: sketchToPb(computeSketch(jobId, output, rule)),
-      digest: new Uint8Array(32).fill(1),
-      unable: false,
-    }),
-  );
+  verdictMsgs(validator, jobId, { output, rule });
 
 /** TxMsgData → the first message's response bytes. */
 const responseOf = (data: Uint8Array) => TxMsgData.decode(data).msgResponses[0]!.value;
@@ -309,7 +302,7 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
   });
 
   it("sends a job without a majority to audit; validators with more than 2/3 of the power decide it", async () => {
-    await setup();
+    await setup({ jobs: { audit_window: "10", audit_commit_window: "6" } });
     await validators();
     worker(prov[1]!).strategy = strategies.lazy;
     worker(prov[2]!).strategy = strategies.colluding;
@@ -321,11 +314,14 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     assert.equal(j.audit, AuditStatus.open);
     assert.equal(await escrow(), 300n, "escrow waits for the verdicts");
     const truth = honestOutput(j);
-    await ok(ops[0]!, [verdictMsg(valoper(ops[0]!), "1", truth)]);
-    await fails(ops[0]!, [verdictMsg(valoper(ops[0]!), "1", truth)], "jobs", 19);
-    await fails(requester, [verdictMsg(valoper(requester), "1", truth)], "jobs", 17);
+    await ok(ops[0]!, [verdictMsg(valoper(ops[0]!), "1", truth).commit]);
+    await fails(ops[0]!, [verdictMsg(valoper(ops[0]!), "1", truth).commit], "jobs", 19);
+    await fails(requester, [verdictMsg(valoper(requester), "1", truth).commit], "jobs", 17);
+    await ok(ops[1]!, [verdictMsg(valoper(ops[1]!), "1", truth).commit]);
+    await untilRevealsOpen(chain, "1");
+    await ok(ops[0]!, [verdictMsg(valoper(ops[0]!), "1", truth).reveal]);
     assert.equal((await job("1")).state, JobState.auditing, "40% is not enough");
-    await ok(ops[1]!, [verdictMsg(valoper(ops[1]!), "1", truth)]);
+    await ok(ops[1]!, [verdictMsg(valoper(ops[1]!), "1", truth).reveal]);
     j = await job("1");
     assert.equal(j.state, JobState.settled, "70% decided it at once");
     assert.equal(j.audit, AuditStatus.confirmed);
@@ -334,7 +330,7 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     assert.equal(assignment(j, prov[1]!).outcome, Outcome.rejected);
     assert.equal(assignment(j, prov[2]!).slashed, "1000000");
     assert.equal(await escrow(), 0n);
-    await fails(ops[2]!, [verdictMsg(valoper(ops[2]!), "1", truth)], "jobs", 18);
+    await fails(ops[2]!, [verdictMsg(valoper(ops[2]!), "1", truth).commit], "jobs", 18);
     const stats = await q(
       "/tcompute.jobs.v1.Query/AuditStats",
       codecs.queryAuditStatsRequest.encode({ validator: valoper(ops[0]!) }),
@@ -363,8 +359,7 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     assert.equal(j.paid, "100");
     const before = await balance(requester.address);
     const truth = honestOutput(j);
-    await ok(ops[0]!, [verdictMsg(valoper(ops[0]!), "1", truth)]);
-    await ok(ops[1]!, [verdictMsg(valoper(ops[1]!), "1", truth)]);
+    await auditBy(chain, [ops[0]!, ops[1]!], "1", { output: truth, rule });
     j = await job("1");
     assert.equal(j.audit, AuditStatus.rejected);
     for (const a of j.assignments) {
@@ -391,8 +386,7 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     const honestBefore = await balance(prov[2]!.address);
     const requesterBefore = await balance(requester.address);
     const truth = honestOutput(j);
-    await ok(ops[0]!, [verdictMsg(valoper(ops[0]!), "1", truth)]);
-    await ok(ops[1]!, [verdictMsg(valoper(ops[1]!), "1", truth)]);
+    await auditBy(chain, [ops[0]!, ops[1]!], "1", { output: truth, rule });
     j = await job("1");
     assert.equal(j.audit, AuditStatus.rejected);
     assert.equal(assignment(j, prov[0]!).outcome, Outcome.fraud);

@@ -91,6 +91,10 @@ function job(state: JobState, over: Partial<Job> = {}): Job {
     refunded: 0n,
     compensated: 0n,
     finalHeight: 0n,
+    auditors: [],
+    verdictCommits: [],
+    verdictRevealHeight: 0n,
+    sketchKeyHash: new Uint8Array(),
     ...over,
   };
 }

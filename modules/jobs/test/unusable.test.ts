@@ -5,8 +5,9 @@ import { createTestChain, type TestChain } from "../../../chain/testkit/inProces
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
-import { createValidatorMsg, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
+import { createValidatorMsg, ops, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { sketchToPb, unusableCommitmentOf } from "../commitment.js";
+import { auditBy } from "../../../chain/testkit/auditors.js";
 import {
   any,
   honestOutput,
@@ -53,17 +54,6 @@ const revealUnusableMsg = (provider: string, jobId: string, s: Uint8Array, reaso
   );
 const commitMsg = (provider: string, jobId: string, commitment: Uint8Array) =>
   any(codecs.msgCommitResult.typeUrl, codecs.msgCommitResult.encode({ provider, jobId, commitment }));
-const verdictMsg = (validator: string, jobId: string, output: ArrayLike<number>) =>
-  any(
-    codecs.msgAuditVerdict.typeUrl,
-    codecs.msgAuditVerdict.encode({
-      validator,
-      jobId,
-      sketch: sketchToPb(computeSketch(jobId, output, rule)),
-      digest: new Uint8Array(32).fill(1),
-      unable: false,
-    }),
-  );
 
 /** An honest worker whose fetch fails (for it alone): it reports "unreachable". */
 const flaky: Strategy = {
@@ -328,8 +318,7 @@ describe("jobs: accountable unusable-input reports", function () {
     let j = await job("1");
     assert.equal(j.state, JobState.auditing);
     const truth = honestOutput(j);
-    await ok(ops[0]!, [verdictMsg(valoper(ops[0]!), "1", truth)]);
-    await ok(ops[1]!, [verdictMsg(valoper(ops[1]!), "1", truth)]);
+    await auditBy(chain, [ops[0]!, ops[1]!], "1", { output: truth, rule });
     j = await job("1");
     assert.equal(j.state, JobState.settled);
     assert.equal(j.audit, AuditStatus.confirmed);

@@ -1136,7 +1136,10 @@ export namespace tcompute {
                 AUDIT_STATUS_REJECTED = 3,
 
                 /** AUDIT_STATUS_INCONCLUSIVE value */
-                AUDIT_STATUS_INCONCLUSIVE = 4
+                AUDIT_STATUS_INCONCLUSIVE = 4,
+
+                /** AUDIT_STATUS_UNAUDITED value */
+                AUDIT_STATUS_UNAUDITED = 5
             }
 
             /**
@@ -2061,6 +2064,18 @@ export namespace tcompute {
                 /** Job finalHeight. */
                 finalHeight: string;
 
+                /** Job auditors. */
+                auditors: string[];
+
+                /** Job verdictCommits. */
+                verdictCommits: tcompute.jobs.v1.VerdictCommit.$Properties[];
+
+                /** Job verdictRevealHeight. */
+                verdictRevealHeight: string;
+
+                /** Job sketchKeyHash. */
+                sketchKeyHash: Uint8Array;
+
                 /**
                  * Creates a new Job instance using the specified properties.
                  * @param [properties] Properties to set
@@ -2205,12 +2220,129 @@ export namespace tcompute {
                     /** Job finalHeight */
                     finalHeight?: (string|null);
 
+                    /** Job auditors */
+                    auditors?: (string[]|null);
+
+                    /** Job verdictCommits */
+                    verdictCommits?: (tcompute.jobs.v1.VerdictCommit.$Properties[]|null);
+
+                    /** Job verdictRevealHeight */
+                    verdictRevealHeight?: (string|null);
+
+                    /** Job sketchKeyHash */
+                    sketchKeyHash?: (Uint8Array|null);
+
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of a Job. */
                 type $Shape = tcompute.jobs.v1.Job.$Properties;
+            }
+
+            /**
+             * Properties of a VerdictCommit.
+             * @deprecated Use tcompute.jobs.v1.VerdictCommit.$Properties instead.
+             */
+            interface IVerdictCommit extends tcompute.jobs.v1.VerdictCommit.$Properties {
+            }
+
+            /** Represents a VerdictCommit. */
+            class VerdictCommit {
+
+                /**
+                 * Constructs a new VerdictCommit.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.VerdictCommit.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** VerdictCommit validator. */
+                validator: string;
+
+                /** VerdictCommit commitment. */
+                commitment: Uint8Array;
+
+                /** VerdictCommit height. */
+                height: string;
+
+                /**
+                 * Creates a new VerdictCommit instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns VerdictCommit instance
+                 */
+                static create(properties: tcompute.jobs.v1.VerdictCommit.$Shape): tcompute.jobs.v1.VerdictCommit & tcompute.jobs.v1.VerdictCommit.$Shape;
+                static create(properties?: tcompute.jobs.v1.VerdictCommit.$Properties): tcompute.jobs.v1.VerdictCommit;
+
+                /**
+                 * Encodes the specified VerdictCommit message. Does not implicitly {@link tcompute.jobs.v1.VerdictCommit.verify|verify} messages.
+                 * @param message VerdictCommit message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.VerdictCommit.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a VerdictCommit message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.VerdictCommit & tcompute.jobs.v1.VerdictCommit.$Shape} VerdictCommit
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.VerdictCommit & tcompute.jobs.v1.VerdictCommit.$Shape;
+
+                /**
+                 * Creates a VerdictCommit message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns VerdictCommit
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.VerdictCommit;
+
+                /**
+                 * Creates a plain object from a VerdictCommit message. Also converts values to other types if specified.
+                 * @param message VerdictCommit
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.VerdictCommit, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this VerdictCommit to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for VerdictCommit
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace VerdictCommit {
+
+                /** Properties of a VerdictCommit. */
+                interface $Properties {
+
+                    /** VerdictCommit validator */
+                    validator?: (string|null);
+
+                    /** VerdictCommit commitment */
+                    commitment?: (Uint8Array|null);
+
+                    /** VerdictCommit height */
+                    height?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a VerdictCommit. */
+                type $Shape = tcompute.jobs.v1.VerdictCommit.$Properties;
             }
 
             /**
@@ -2460,6 +2592,54 @@ export namespace tcompute {
                 /** Params unusableFeeMinReporters. */
                 unusableFeeMinReporters: number;
 
+                /** Params auditCommitWindow. */
+                auditCommitWindow: string;
+
+                /** Params auditorReward. */
+                auditorReward: string;
+
+                /** Params auditMissSlashFraction. */
+                auditMissSlashFraction: string;
+
+                /** Params challengeEpochBlocks. */
+                challengeEpochBlocks: string;
+
+                /** Params challengesPerEpoch. */
+                challengesPerEpoch: number;
+
+                /** Params challengeBudgetPerEpoch. */
+                challengeBudgetPerEpoch: string;
+
+                /** Params challengeSlackBlocks. */
+                challengeSlackBlocks: string;
+
+                /** Params gpuThroughput. */
+                gpuThroughput: tcompute.jobs.v1.GpuThroughput.$Properties[];
+
+                /** Params defaultGpuUnitsPerBlock. */
+                defaultGpuUnitsPerBlock: string;
+
+                /** Params challengeSlashFraction. */
+                challengeSlashFraction: string;
+
+                /** Params claimWindow. */
+                claimWindow: string;
+
+                /** Params claimDeposit. */
+                claimDeposit: string;
+
+                /** Params claimAnswerWindow. */
+                claimAnswerWindow: string;
+
+                /** Params claimDisputeWindow. */
+                claimDisputeWindow: string;
+
+                /** Params maxClaimOutputBytes. */
+                maxClaimOutputBytes: string;
+
+                /** Params claimSlashFraction. */
+                claimSlashFraction: string;
+
                 /**
                  * Creates a new Params instance using the specified properties.
                  * @param [properties] Properties to set
@@ -2589,12 +2769,165 @@ export namespace tcompute {
                     /** Params unusableFeeMinReporters */
                     unusableFeeMinReporters?: (number|null);
 
+                    /** Params auditCommitWindow */
+                    auditCommitWindow?: (string|null);
+
+                    /** Params auditorReward */
+                    auditorReward?: (string|null);
+
+                    /** Params auditMissSlashFraction */
+                    auditMissSlashFraction?: (string|null);
+
+                    /** Params challengeEpochBlocks */
+                    challengeEpochBlocks?: (string|null);
+
+                    /** Params challengesPerEpoch */
+                    challengesPerEpoch?: (number|null);
+
+                    /** Params challengeBudgetPerEpoch */
+                    challengeBudgetPerEpoch?: (string|null);
+
+                    /** Params challengeSlackBlocks */
+                    challengeSlackBlocks?: (string|null);
+
+                    /** Params gpuThroughput */
+                    gpuThroughput?: (tcompute.jobs.v1.GpuThroughput.$Properties[]|null);
+
+                    /** Params defaultGpuUnitsPerBlock */
+                    defaultGpuUnitsPerBlock?: (string|null);
+
+                    /** Params challengeSlashFraction */
+                    challengeSlashFraction?: (string|null);
+
+                    /** Params claimWindow */
+                    claimWindow?: (string|null);
+
+                    /** Params claimDeposit */
+                    claimDeposit?: (string|null);
+
+                    /** Params claimAnswerWindow */
+                    claimAnswerWindow?: (string|null);
+
+                    /** Params claimDisputeWindow */
+                    claimDisputeWindow?: (string|null);
+
+                    /** Params maxClaimOutputBytes */
+                    maxClaimOutputBytes?: (string|null);
+
+                    /** Params claimSlashFraction */
+                    claimSlashFraction?: (string|null);
+
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];
                 }
 
                 /** Shape of a Params. */
                 type $Shape = tcompute.jobs.v1.Params.$Properties;
+            }
+
+            /**
+             * Properties of a GpuThroughput.
+             * @deprecated Use tcompute.jobs.v1.GpuThroughput.$Properties instead.
+             */
+            interface IGpuThroughput extends tcompute.jobs.v1.GpuThroughput.$Properties {
+            }
+
+            /** Represents a GpuThroughput. */
+            class GpuThroughput {
+
+                /**
+                 * Constructs a new GpuThroughput.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.GpuThroughput.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** GpuThroughput vendor. */
+                vendor: string;
+
+                /** GpuThroughput model. */
+                model: string;
+
+                /** GpuThroughput unitsPerBlock. */
+                unitsPerBlock: string;
+
+                /**
+                 * Creates a new GpuThroughput instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns GpuThroughput instance
+                 */
+                static create(properties: tcompute.jobs.v1.GpuThroughput.$Shape): tcompute.jobs.v1.GpuThroughput & tcompute.jobs.v1.GpuThroughput.$Shape;
+                static create(properties?: tcompute.jobs.v1.GpuThroughput.$Properties): tcompute.jobs.v1.GpuThroughput;
+
+                /**
+                 * Encodes the specified GpuThroughput message. Does not implicitly {@link tcompute.jobs.v1.GpuThroughput.verify|verify} messages.
+                 * @param message GpuThroughput message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.GpuThroughput.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a GpuThroughput message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.GpuThroughput & tcompute.jobs.v1.GpuThroughput.$Shape} GpuThroughput
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.GpuThroughput & tcompute.jobs.v1.GpuThroughput.$Shape;
+
+                /**
+                 * Creates a GpuThroughput message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns GpuThroughput
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.GpuThroughput;
+
+                /**
+                 * Creates a plain object from a GpuThroughput message. Also converts values to other types if specified.
+                 * @param message GpuThroughput
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.GpuThroughput, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this GpuThroughput to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for GpuThroughput
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace GpuThroughput {
+
+                /** Properties of a GpuThroughput. */
+                interface $Properties {
+
+                    /** GpuThroughput vendor */
+                    vendor?: (string|null);
+
+                    /** GpuThroughput model */
+                    model?: (string|null);
+
+                    /** GpuThroughput unitsPerBlock */
+                    unitsPerBlock?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a GpuThroughput. */
+                type $Shape = tcompute.jobs.v1.GpuThroughput.$Properties;
             }
 
             /**
@@ -2742,6 +3075,9 @@ export namespace tcompute {
                 /** MsgSubmitJob gpu. */
                 gpu?: (tcompute.jobs.v1.GpuRequirement.$Properties|null);
 
+                /** MsgSubmitJob sketchKeyHash. */
+                sketchKeyHash: Uint8Array;
+
                 /**
                  * Creates a new MsgSubmitJob instance using the specified properties.
                  * @param [properties] Properties to set
@@ -2828,6 +3164,9 @@ export namespace tcompute {
 
                     /** MsgSubmitJob gpu */
                     gpu?: (tcompute.jobs.v1.GpuRequirement.$Properties|null);
+
+                    /** MsgSubmitJob sketchKeyHash */
+                    sketchKeyHash?: (Uint8Array|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];
@@ -5931,6 +6270,1680 @@ export namespace tcompute {
 
                 /** Shape of a QueryRequesterRecordResponse. */
                 type $Shape = tcompute.jobs.v1.QueryRequesterRecordResponse.$Properties;
+            }
+
+            /**
+             * Properties of a MsgCommitVerdict.
+             * @deprecated Use tcompute.jobs.v1.MsgCommitVerdict.$Properties instead.
+             */
+            interface IMsgCommitVerdict extends tcompute.jobs.v1.MsgCommitVerdict.$Properties {
+            }
+
+            /** Represents a MsgCommitVerdict. */
+            class MsgCommitVerdict {
+
+                /**
+                 * Constructs a new MsgCommitVerdict.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.MsgCommitVerdict.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** MsgCommitVerdict validator. */
+                validator: string;
+
+                /** MsgCommitVerdict jobId. */
+                jobId: string;
+
+                /** MsgCommitVerdict commitment. */
+                commitment: Uint8Array;
+
+                /**
+                 * Creates a new MsgCommitVerdict instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MsgCommitVerdict instance
+                 */
+                static create(properties: tcompute.jobs.v1.MsgCommitVerdict.$Shape): tcompute.jobs.v1.MsgCommitVerdict & tcompute.jobs.v1.MsgCommitVerdict.$Shape;
+                static create(properties?: tcompute.jobs.v1.MsgCommitVerdict.$Properties): tcompute.jobs.v1.MsgCommitVerdict;
+
+                /**
+                 * Encodes the specified MsgCommitVerdict message. Does not implicitly {@link tcompute.jobs.v1.MsgCommitVerdict.verify|verify} messages.
+                 * @param message MsgCommitVerdict message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.MsgCommitVerdict.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MsgCommitVerdict message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.MsgCommitVerdict & tcompute.jobs.v1.MsgCommitVerdict.$Shape} MsgCommitVerdict
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.MsgCommitVerdict & tcompute.jobs.v1.MsgCommitVerdict.$Shape;
+
+                /**
+                 * Creates a MsgCommitVerdict message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MsgCommitVerdict
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.MsgCommitVerdict;
+
+                /**
+                 * Creates a plain object from a MsgCommitVerdict message. Also converts values to other types if specified.
+                 * @param message MsgCommitVerdict
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.MsgCommitVerdict, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MsgCommitVerdict to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for MsgCommitVerdict
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgCommitVerdict {
+
+                /** Properties of a MsgCommitVerdict. */
+                interface $Properties {
+
+                    /** MsgCommitVerdict validator */
+                    validator?: (string|null);
+
+                    /** MsgCommitVerdict jobId */
+                    jobId?: (string|null);
+
+                    /** MsgCommitVerdict commitment */
+                    commitment?: (Uint8Array|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MsgCommitVerdict. */
+                type $Shape = tcompute.jobs.v1.MsgCommitVerdict.$Properties;
+            }
+
+            /**
+             * Properties of a MsgCommitVerdictResponse.
+             * @deprecated Use tcompute.jobs.v1.MsgCommitVerdictResponse.$Properties instead.
+             */
+            interface IMsgCommitVerdictResponse extends tcompute.jobs.v1.MsgCommitVerdictResponse.$Properties {
+            }
+
+            /** Represents a MsgCommitVerdictResponse. */
+            class MsgCommitVerdictResponse {
+
+                /**
+                 * Constructs a new MsgCommitVerdictResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.MsgCommitVerdictResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /**
+                 * Creates a new MsgCommitVerdictResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MsgCommitVerdictResponse instance
+                 */
+                static create(properties: tcompute.jobs.v1.MsgCommitVerdictResponse.$Shape): tcompute.jobs.v1.MsgCommitVerdictResponse & tcompute.jobs.v1.MsgCommitVerdictResponse.$Shape;
+                static create(properties?: tcompute.jobs.v1.MsgCommitVerdictResponse.$Properties): tcompute.jobs.v1.MsgCommitVerdictResponse;
+
+                /**
+                 * Encodes the specified MsgCommitVerdictResponse message. Does not implicitly {@link tcompute.jobs.v1.MsgCommitVerdictResponse.verify|verify} messages.
+                 * @param message MsgCommitVerdictResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.MsgCommitVerdictResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MsgCommitVerdictResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.MsgCommitVerdictResponse & tcompute.jobs.v1.MsgCommitVerdictResponse.$Shape} MsgCommitVerdictResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.MsgCommitVerdictResponse & tcompute.jobs.v1.MsgCommitVerdictResponse.$Shape;
+
+                /**
+                 * Creates a MsgCommitVerdictResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MsgCommitVerdictResponse
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.MsgCommitVerdictResponse;
+
+                /**
+                 * Creates a plain object from a MsgCommitVerdictResponse message. Also converts values to other types if specified.
+                 * @param message MsgCommitVerdictResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.MsgCommitVerdictResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MsgCommitVerdictResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for MsgCommitVerdictResponse
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgCommitVerdictResponse {
+
+                /** Properties of a MsgCommitVerdictResponse. */
+                interface $Properties {
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MsgCommitVerdictResponse. */
+                type $Shape = tcompute.jobs.v1.MsgCommitVerdictResponse.$Properties;
+            }
+
+            /**
+             * Properties of a MsgRevealVerdict.
+             * @deprecated Use tcompute.jobs.v1.MsgRevealVerdict.$Properties instead.
+             */
+            interface IMsgRevealVerdict extends tcompute.jobs.v1.MsgRevealVerdict.$Properties {
+            }
+
+            /** Represents a MsgRevealVerdict. */
+            class MsgRevealVerdict {
+
+                /**
+                 * Constructs a new MsgRevealVerdict.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.MsgRevealVerdict.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** MsgRevealVerdict validator. */
+                validator: string;
+
+                /** MsgRevealVerdict jobId. */
+                jobId: string;
+
+                /** MsgRevealVerdict salt. */
+                salt: Uint8Array;
+
+                /** MsgRevealVerdict sketch. */
+                sketch?: (tcompute.jobs.v1.Sketch.$Properties|null);
+
+                /** MsgRevealVerdict digest. */
+                digest: Uint8Array;
+
+                /** MsgRevealVerdict unable. */
+                unable: boolean;
+
+                /**
+                 * Creates a new MsgRevealVerdict instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MsgRevealVerdict instance
+                 */
+                static create(properties: tcompute.jobs.v1.MsgRevealVerdict.$Shape): tcompute.jobs.v1.MsgRevealVerdict & tcompute.jobs.v1.MsgRevealVerdict.$Shape;
+                static create(properties?: tcompute.jobs.v1.MsgRevealVerdict.$Properties): tcompute.jobs.v1.MsgRevealVerdict;
+
+                /**
+                 * Encodes the specified MsgRevealVerdict message. Does not implicitly {@link tcompute.jobs.v1.MsgRevealVerdict.verify|verify} messages.
+                 * @param message MsgRevealVerdict message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.MsgRevealVerdict.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MsgRevealVerdict message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.MsgRevealVerdict & tcompute.jobs.v1.MsgRevealVerdict.$Shape} MsgRevealVerdict
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.MsgRevealVerdict & tcompute.jobs.v1.MsgRevealVerdict.$Shape;
+
+                /**
+                 * Creates a MsgRevealVerdict message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MsgRevealVerdict
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.MsgRevealVerdict;
+
+                /**
+                 * Creates a plain object from a MsgRevealVerdict message. Also converts values to other types if specified.
+                 * @param message MsgRevealVerdict
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.MsgRevealVerdict, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MsgRevealVerdict to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for MsgRevealVerdict
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgRevealVerdict {
+
+                /** Properties of a MsgRevealVerdict. */
+                interface $Properties {
+
+                    /** MsgRevealVerdict validator */
+                    validator?: (string|null);
+
+                    /** MsgRevealVerdict jobId */
+                    jobId?: (string|null);
+
+                    /** MsgRevealVerdict salt */
+                    salt?: (Uint8Array|null);
+
+                    /** MsgRevealVerdict sketch */
+                    sketch?: (tcompute.jobs.v1.Sketch.$Properties|null);
+
+                    /** MsgRevealVerdict digest */
+                    digest?: (Uint8Array|null);
+
+                    /** MsgRevealVerdict unable */
+                    unable?: (boolean|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MsgRevealVerdict. */
+                type $Shape = tcompute.jobs.v1.MsgRevealVerdict.$Properties;
+            }
+
+            /**
+             * Properties of a MsgRevealVerdictResponse.
+             * @deprecated Use tcompute.jobs.v1.MsgRevealVerdictResponse.$Properties instead.
+             */
+            interface IMsgRevealVerdictResponse extends tcompute.jobs.v1.MsgRevealVerdictResponse.$Properties {
+            }
+
+            /** Represents a MsgRevealVerdictResponse. */
+            class MsgRevealVerdictResponse {
+
+                /**
+                 * Constructs a new MsgRevealVerdictResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.MsgRevealVerdictResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /**
+                 * Creates a new MsgRevealVerdictResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MsgRevealVerdictResponse instance
+                 */
+                static create(properties: tcompute.jobs.v1.MsgRevealVerdictResponse.$Shape): tcompute.jobs.v1.MsgRevealVerdictResponse & tcompute.jobs.v1.MsgRevealVerdictResponse.$Shape;
+                static create(properties?: tcompute.jobs.v1.MsgRevealVerdictResponse.$Properties): tcompute.jobs.v1.MsgRevealVerdictResponse;
+
+                /**
+                 * Encodes the specified MsgRevealVerdictResponse message. Does not implicitly {@link tcompute.jobs.v1.MsgRevealVerdictResponse.verify|verify} messages.
+                 * @param message MsgRevealVerdictResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.MsgRevealVerdictResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MsgRevealVerdictResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.MsgRevealVerdictResponse & tcompute.jobs.v1.MsgRevealVerdictResponse.$Shape} MsgRevealVerdictResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.MsgRevealVerdictResponse & tcompute.jobs.v1.MsgRevealVerdictResponse.$Shape;
+
+                /**
+                 * Creates a MsgRevealVerdictResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MsgRevealVerdictResponse
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.MsgRevealVerdictResponse;
+
+                /**
+                 * Creates a plain object from a MsgRevealVerdictResponse message. Also converts values to other types if specified.
+                 * @param message MsgRevealVerdictResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.MsgRevealVerdictResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MsgRevealVerdictResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for MsgRevealVerdictResponse
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgRevealVerdictResponse {
+
+                /** Properties of a MsgRevealVerdictResponse. */
+                interface $Properties {
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MsgRevealVerdictResponse. */
+                type $Shape = tcompute.jobs.v1.MsgRevealVerdictResponse.$Properties;
+            }
+
+            /**
+             * Properties of a Challenge.
+             * @deprecated Use tcompute.jobs.v1.Challenge.$Properties instead.
+             */
+            interface IChallenge extends tcompute.jobs.v1.Challenge.$Properties {
+            }
+
+            /** Represents a Challenge. */
+            class Challenge {
+
+                /**
+                 * Constructs a new Challenge.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.Challenge.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** Challenge jobId. */
+                jobId: string;
+
+                /** Challenge provider. */
+                provider: string;
+
+                /** Challenge epochHeight. */
+                epochHeight: string;
+
+                /** Challenge deadlineBlocks. */
+                deadlineBlocks: string;
+
+                /** Challenge status. */
+                status: number;
+
+                /** Challenge reason. */
+                reason: string;
+
+                /** Challenge escrow. */
+                escrow: string;
+
+                /**
+                 * Creates a new Challenge instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns Challenge instance
+                 */
+                static create(properties: tcompute.jobs.v1.Challenge.$Shape): tcompute.jobs.v1.Challenge & tcompute.jobs.v1.Challenge.$Shape;
+                static create(properties?: tcompute.jobs.v1.Challenge.$Properties): tcompute.jobs.v1.Challenge;
+
+                /**
+                 * Encodes the specified Challenge message. Does not implicitly {@link tcompute.jobs.v1.Challenge.verify|verify} messages.
+                 * @param message Challenge message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.Challenge.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a Challenge message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.Challenge & tcompute.jobs.v1.Challenge.$Shape} Challenge
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.Challenge & tcompute.jobs.v1.Challenge.$Shape;
+
+                /**
+                 * Creates a Challenge message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns Challenge
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.Challenge;
+
+                /**
+                 * Creates a plain object from a Challenge message. Also converts values to other types if specified.
+                 * @param message Challenge
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.Challenge, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this Challenge to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for Challenge
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace Challenge {
+
+                /** Properties of a Challenge. */
+                interface $Properties {
+
+                    /** Challenge jobId */
+                    jobId?: (string|null);
+
+                    /** Challenge provider */
+                    provider?: (string|null);
+
+                    /** Challenge epochHeight */
+                    epochHeight?: (string|null);
+
+                    /** Challenge deadlineBlocks */
+                    deadlineBlocks?: (string|null);
+
+                    /** Challenge status */
+                    status?: (number|null);
+
+                    /** Challenge reason */
+                    reason?: (string|null);
+
+                    /** Challenge escrow */
+                    escrow?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a Challenge. */
+                type $Shape = tcompute.jobs.v1.Challenge.$Properties;
+            }
+
+            /**
+             * Properties of a QueryChallengesRequest.
+             * @deprecated Use tcompute.jobs.v1.QueryChallengesRequest.$Properties instead.
+             */
+            interface IQueryChallengesRequest extends tcompute.jobs.v1.QueryChallengesRequest.$Properties {
+            }
+
+            /** Represents a QueryChallengesRequest. */
+            class QueryChallengesRequest {
+
+                /**
+                 * Constructs a new QueryChallengesRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.QueryChallengesRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** QueryChallengesRequest provider. */
+                provider: string;
+
+                /**
+                 * Creates a new QueryChallengesRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns QueryChallengesRequest instance
+                 */
+                static create(properties: tcompute.jobs.v1.QueryChallengesRequest.$Shape): tcompute.jobs.v1.QueryChallengesRequest & tcompute.jobs.v1.QueryChallengesRequest.$Shape;
+                static create(properties?: tcompute.jobs.v1.QueryChallengesRequest.$Properties): tcompute.jobs.v1.QueryChallengesRequest;
+
+                /**
+                 * Encodes the specified QueryChallengesRequest message. Does not implicitly {@link tcompute.jobs.v1.QueryChallengesRequest.verify|verify} messages.
+                 * @param message QueryChallengesRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.QueryChallengesRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a QueryChallengesRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.QueryChallengesRequest & tcompute.jobs.v1.QueryChallengesRequest.$Shape} QueryChallengesRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.QueryChallengesRequest & tcompute.jobs.v1.QueryChallengesRequest.$Shape;
+
+                /**
+                 * Creates a QueryChallengesRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns QueryChallengesRequest
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.QueryChallengesRequest;
+
+                /**
+                 * Creates a plain object from a QueryChallengesRequest message. Also converts values to other types if specified.
+                 * @param message QueryChallengesRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.QueryChallengesRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this QueryChallengesRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for QueryChallengesRequest
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace QueryChallengesRequest {
+
+                /** Properties of a QueryChallengesRequest. */
+                interface $Properties {
+
+                    /** QueryChallengesRequest provider */
+                    provider?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a QueryChallengesRequest. */
+                type $Shape = tcompute.jobs.v1.QueryChallengesRequest.$Properties;
+            }
+
+            /**
+             * Properties of a QueryChallengesResponse.
+             * @deprecated Use tcompute.jobs.v1.QueryChallengesResponse.$Properties instead.
+             */
+            interface IQueryChallengesResponse extends tcompute.jobs.v1.QueryChallengesResponse.$Properties {
+            }
+
+            /** Represents a QueryChallengesResponse. */
+            class QueryChallengesResponse {
+
+                /**
+                 * Constructs a new QueryChallengesResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.QueryChallengesResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** QueryChallengesResponse challenges. */
+                challenges: tcompute.jobs.v1.Challenge.$Properties[];
+
+                /**
+                 * Creates a new QueryChallengesResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns QueryChallengesResponse instance
+                 */
+                static create(properties: tcompute.jobs.v1.QueryChallengesResponse.$Shape): tcompute.jobs.v1.QueryChallengesResponse & tcompute.jobs.v1.QueryChallengesResponse.$Shape;
+                static create(properties?: tcompute.jobs.v1.QueryChallengesResponse.$Properties): tcompute.jobs.v1.QueryChallengesResponse;
+
+                /**
+                 * Encodes the specified QueryChallengesResponse message. Does not implicitly {@link tcompute.jobs.v1.QueryChallengesResponse.verify|verify} messages.
+                 * @param message QueryChallengesResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.QueryChallengesResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a QueryChallengesResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.QueryChallengesResponse & tcompute.jobs.v1.QueryChallengesResponse.$Shape} QueryChallengesResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.QueryChallengesResponse & tcompute.jobs.v1.QueryChallengesResponse.$Shape;
+
+                /**
+                 * Creates a QueryChallengesResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns QueryChallengesResponse
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.QueryChallengesResponse;
+
+                /**
+                 * Creates a plain object from a QueryChallengesResponse message. Also converts values to other types if specified.
+                 * @param message QueryChallengesResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.QueryChallengesResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this QueryChallengesResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for QueryChallengesResponse
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace QueryChallengesResponse {
+
+                /** Properties of a QueryChallengesResponse. */
+                interface $Properties {
+
+                    /** QueryChallengesResponse challenges */
+                    challenges?: (tcompute.jobs.v1.Challenge.$Properties[]|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a QueryChallengesResponse. */
+                type $Shape = tcompute.jobs.v1.QueryChallengesResponse.$Properties;
+            }
+
+            /**
+             * Properties of a MsgClaimNonDelivery.
+             * @deprecated Use tcompute.jobs.v1.MsgClaimNonDelivery.$Properties instead.
+             */
+            interface IMsgClaimNonDelivery extends tcompute.jobs.v1.MsgClaimNonDelivery.$Properties {
+            }
+
+            /** Represents a MsgClaimNonDelivery. */
+            class MsgClaimNonDelivery {
+
+                /**
+                 * Constructs a new MsgClaimNonDelivery.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.MsgClaimNonDelivery.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** MsgClaimNonDelivery requester. */
+                requester: string;
+
+                /** MsgClaimNonDelivery jobId. */
+                jobId: string;
+
+                /** MsgClaimNonDelivery provider. */
+                provider: string;
+
+                /** MsgClaimNonDelivery x25519Pubkey. */
+                x25519Pubkey: Uint8Array;
+
+                /**
+                 * Creates a new MsgClaimNonDelivery instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MsgClaimNonDelivery instance
+                 */
+                static create(properties: tcompute.jobs.v1.MsgClaimNonDelivery.$Shape): tcompute.jobs.v1.MsgClaimNonDelivery & tcompute.jobs.v1.MsgClaimNonDelivery.$Shape;
+                static create(properties?: tcompute.jobs.v1.MsgClaimNonDelivery.$Properties): tcompute.jobs.v1.MsgClaimNonDelivery;
+
+                /**
+                 * Encodes the specified MsgClaimNonDelivery message. Does not implicitly {@link tcompute.jobs.v1.MsgClaimNonDelivery.verify|verify} messages.
+                 * @param message MsgClaimNonDelivery message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.MsgClaimNonDelivery.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MsgClaimNonDelivery message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.MsgClaimNonDelivery & tcompute.jobs.v1.MsgClaimNonDelivery.$Shape} MsgClaimNonDelivery
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.MsgClaimNonDelivery & tcompute.jobs.v1.MsgClaimNonDelivery.$Shape;
+
+                /**
+                 * Creates a MsgClaimNonDelivery message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MsgClaimNonDelivery
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.MsgClaimNonDelivery;
+
+                /**
+                 * Creates a plain object from a MsgClaimNonDelivery message. Also converts values to other types if specified.
+                 * @param message MsgClaimNonDelivery
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.MsgClaimNonDelivery, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MsgClaimNonDelivery to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for MsgClaimNonDelivery
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgClaimNonDelivery {
+
+                /** Properties of a MsgClaimNonDelivery. */
+                interface $Properties {
+
+                    /** MsgClaimNonDelivery requester */
+                    requester?: (string|null);
+
+                    /** MsgClaimNonDelivery jobId */
+                    jobId?: (string|null);
+
+                    /** MsgClaimNonDelivery provider */
+                    provider?: (string|null);
+
+                    /** MsgClaimNonDelivery x25519Pubkey */
+                    x25519Pubkey?: (Uint8Array|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MsgClaimNonDelivery. */
+                type $Shape = tcompute.jobs.v1.MsgClaimNonDelivery.$Properties;
+            }
+
+            /**
+             * Properties of a MsgClaimNonDeliveryResponse.
+             * @deprecated Use tcompute.jobs.v1.MsgClaimNonDeliveryResponse.$Properties instead.
+             */
+            interface IMsgClaimNonDeliveryResponse extends tcompute.jobs.v1.MsgClaimNonDeliveryResponse.$Properties {
+            }
+
+            /** Represents a MsgClaimNonDeliveryResponse. */
+            class MsgClaimNonDeliveryResponse {
+
+                /**
+                 * Constructs a new MsgClaimNonDeliveryResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.MsgClaimNonDeliveryResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /**
+                 * Creates a new MsgClaimNonDeliveryResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MsgClaimNonDeliveryResponse instance
+                 */
+                static create(properties: tcompute.jobs.v1.MsgClaimNonDeliveryResponse.$Shape): tcompute.jobs.v1.MsgClaimNonDeliveryResponse & tcompute.jobs.v1.MsgClaimNonDeliveryResponse.$Shape;
+                static create(properties?: tcompute.jobs.v1.MsgClaimNonDeliveryResponse.$Properties): tcompute.jobs.v1.MsgClaimNonDeliveryResponse;
+
+                /**
+                 * Encodes the specified MsgClaimNonDeliveryResponse message. Does not implicitly {@link tcompute.jobs.v1.MsgClaimNonDeliveryResponse.verify|verify} messages.
+                 * @param message MsgClaimNonDeliveryResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.MsgClaimNonDeliveryResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MsgClaimNonDeliveryResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.MsgClaimNonDeliveryResponse & tcompute.jobs.v1.MsgClaimNonDeliveryResponse.$Shape} MsgClaimNonDeliveryResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.MsgClaimNonDeliveryResponse & tcompute.jobs.v1.MsgClaimNonDeliveryResponse.$Shape;
+
+                /**
+                 * Creates a MsgClaimNonDeliveryResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MsgClaimNonDeliveryResponse
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.MsgClaimNonDeliveryResponse;
+
+                /**
+                 * Creates a plain object from a MsgClaimNonDeliveryResponse message. Also converts values to other types if specified.
+                 * @param message MsgClaimNonDeliveryResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.MsgClaimNonDeliveryResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MsgClaimNonDeliveryResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for MsgClaimNonDeliveryResponse
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgClaimNonDeliveryResponse {
+
+                /** Properties of a MsgClaimNonDeliveryResponse. */
+                interface $Properties {
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MsgClaimNonDeliveryResponse. */
+                type $Shape = tcompute.jobs.v1.MsgClaimNonDeliveryResponse.$Properties;
+            }
+
+            /**
+             * Properties of a MsgAnswerClaim.
+             * @deprecated Use tcompute.jobs.v1.MsgAnswerClaim.$Properties instead.
+             */
+            interface IMsgAnswerClaim extends tcompute.jobs.v1.MsgAnswerClaim.$Properties {
+            }
+
+            /** Represents a MsgAnswerClaim. */
+            class MsgAnswerClaim {
+
+                /**
+                 * Constructs a new MsgAnswerClaim.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.MsgAnswerClaim.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** MsgAnswerClaim provider. */
+                provider: string;
+
+                /** MsgAnswerClaim jobId. */
+                jobId: string;
+
+                /** MsgAnswerClaim sealedOutput. */
+                sealedOutput: Uint8Array;
+
+                /**
+                 * Creates a new MsgAnswerClaim instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MsgAnswerClaim instance
+                 */
+                static create(properties: tcompute.jobs.v1.MsgAnswerClaim.$Shape): tcompute.jobs.v1.MsgAnswerClaim & tcompute.jobs.v1.MsgAnswerClaim.$Shape;
+                static create(properties?: tcompute.jobs.v1.MsgAnswerClaim.$Properties): tcompute.jobs.v1.MsgAnswerClaim;
+
+                /**
+                 * Encodes the specified MsgAnswerClaim message. Does not implicitly {@link tcompute.jobs.v1.MsgAnswerClaim.verify|verify} messages.
+                 * @param message MsgAnswerClaim message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.MsgAnswerClaim.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MsgAnswerClaim message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.MsgAnswerClaim & tcompute.jobs.v1.MsgAnswerClaim.$Shape} MsgAnswerClaim
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.MsgAnswerClaim & tcompute.jobs.v1.MsgAnswerClaim.$Shape;
+
+                /**
+                 * Creates a MsgAnswerClaim message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MsgAnswerClaim
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.MsgAnswerClaim;
+
+                /**
+                 * Creates a plain object from a MsgAnswerClaim message. Also converts values to other types if specified.
+                 * @param message MsgAnswerClaim
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.MsgAnswerClaim, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MsgAnswerClaim to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for MsgAnswerClaim
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgAnswerClaim {
+
+                /** Properties of a MsgAnswerClaim. */
+                interface $Properties {
+
+                    /** MsgAnswerClaim provider */
+                    provider?: (string|null);
+
+                    /** MsgAnswerClaim jobId */
+                    jobId?: (string|null);
+
+                    /** MsgAnswerClaim sealedOutput */
+                    sealedOutput?: (Uint8Array|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MsgAnswerClaim. */
+                type $Shape = tcompute.jobs.v1.MsgAnswerClaim.$Properties;
+            }
+
+            /**
+             * Properties of a MsgAnswerClaimResponse.
+             * @deprecated Use tcompute.jobs.v1.MsgAnswerClaimResponse.$Properties instead.
+             */
+            interface IMsgAnswerClaimResponse extends tcompute.jobs.v1.MsgAnswerClaimResponse.$Properties {
+            }
+
+            /** Represents a MsgAnswerClaimResponse. */
+            class MsgAnswerClaimResponse {
+
+                /**
+                 * Constructs a new MsgAnswerClaimResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.MsgAnswerClaimResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /**
+                 * Creates a new MsgAnswerClaimResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MsgAnswerClaimResponse instance
+                 */
+                static create(properties: tcompute.jobs.v1.MsgAnswerClaimResponse.$Shape): tcompute.jobs.v1.MsgAnswerClaimResponse & tcompute.jobs.v1.MsgAnswerClaimResponse.$Shape;
+                static create(properties?: tcompute.jobs.v1.MsgAnswerClaimResponse.$Properties): tcompute.jobs.v1.MsgAnswerClaimResponse;
+
+                /**
+                 * Encodes the specified MsgAnswerClaimResponse message. Does not implicitly {@link tcompute.jobs.v1.MsgAnswerClaimResponse.verify|verify} messages.
+                 * @param message MsgAnswerClaimResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.MsgAnswerClaimResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MsgAnswerClaimResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.MsgAnswerClaimResponse & tcompute.jobs.v1.MsgAnswerClaimResponse.$Shape} MsgAnswerClaimResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.MsgAnswerClaimResponse & tcompute.jobs.v1.MsgAnswerClaimResponse.$Shape;
+
+                /**
+                 * Creates a MsgAnswerClaimResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MsgAnswerClaimResponse
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.MsgAnswerClaimResponse;
+
+                /**
+                 * Creates a plain object from a MsgAnswerClaimResponse message. Also converts values to other types if specified.
+                 * @param message MsgAnswerClaimResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.MsgAnswerClaimResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MsgAnswerClaimResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for MsgAnswerClaimResponse
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgAnswerClaimResponse {
+
+                /** Properties of a MsgAnswerClaimResponse. */
+                interface $Properties {
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MsgAnswerClaimResponse. */
+                type $Shape = tcompute.jobs.v1.MsgAnswerClaimResponse.$Properties;
+            }
+
+            /**
+             * Properties of a MsgDisputeAnswer.
+             * @deprecated Use tcompute.jobs.v1.MsgDisputeAnswer.$Properties instead.
+             */
+            interface IMsgDisputeAnswer extends tcompute.jobs.v1.MsgDisputeAnswer.$Properties {
+            }
+
+            /** Represents a MsgDisputeAnswer. */
+            class MsgDisputeAnswer {
+
+                /**
+                 * Constructs a new MsgDisputeAnswer.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.MsgDisputeAnswer.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** MsgDisputeAnswer requester. */
+                requester: string;
+
+                /** MsgDisputeAnswer jobId. */
+                jobId: string;
+
+                /** MsgDisputeAnswer provider. */
+                provider: string;
+
+                /** MsgDisputeAnswer x25519Secret. */
+                x25519Secret: Uint8Array;
+
+                /**
+                 * Creates a new MsgDisputeAnswer instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MsgDisputeAnswer instance
+                 */
+                static create(properties: tcompute.jobs.v1.MsgDisputeAnswer.$Shape): tcompute.jobs.v1.MsgDisputeAnswer & tcompute.jobs.v1.MsgDisputeAnswer.$Shape;
+                static create(properties?: tcompute.jobs.v1.MsgDisputeAnswer.$Properties): tcompute.jobs.v1.MsgDisputeAnswer;
+
+                /**
+                 * Encodes the specified MsgDisputeAnswer message. Does not implicitly {@link tcompute.jobs.v1.MsgDisputeAnswer.verify|verify} messages.
+                 * @param message MsgDisputeAnswer message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.MsgDisputeAnswer.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MsgDisputeAnswer message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.MsgDisputeAnswer & tcompute.jobs.v1.MsgDisputeAnswer.$Shape} MsgDisputeAnswer
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.MsgDisputeAnswer & tcompute.jobs.v1.MsgDisputeAnswer.$Shape;
+
+                /**
+                 * Creates a MsgDisputeAnswer message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MsgDisputeAnswer
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.MsgDisputeAnswer;
+
+                /**
+                 * Creates a plain object from a MsgDisputeAnswer message. Also converts values to other types if specified.
+                 * @param message MsgDisputeAnswer
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.MsgDisputeAnswer, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MsgDisputeAnswer to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for MsgDisputeAnswer
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgDisputeAnswer {
+
+                /** Properties of a MsgDisputeAnswer. */
+                interface $Properties {
+
+                    /** MsgDisputeAnswer requester */
+                    requester?: (string|null);
+
+                    /** MsgDisputeAnswer jobId */
+                    jobId?: (string|null);
+
+                    /** MsgDisputeAnswer provider */
+                    provider?: (string|null);
+
+                    /** MsgDisputeAnswer x25519Secret */
+                    x25519Secret?: (Uint8Array|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MsgDisputeAnswer. */
+                type $Shape = tcompute.jobs.v1.MsgDisputeAnswer.$Properties;
+            }
+
+            /**
+             * Properties of a MsgDisputeAnswerResponse.
+             * @deprecated Use tcompute.jobs.v1.MsgDisputeAnswerResponse.$Properties instead.
+             */
+            interface IMsgDisputeAnswerResponse extends tcompute.jobs.v1.MsgDisputeAnswerResponse.$Properties {
+            }
+
+            /** Represents a MsgDisputeAnswerResponse. */
+            class MsgDisputeAnswerResponse {
+
+                /**
+                 * Constructs a new MsgDisputeAnswerResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.MsgDisputeAnswerResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /**
+                 * Creates a new MsgDisputeAnswerResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MsgDisputeAnswerResponse instance
+                 */
+                static create(properties: tcompute.jobs.v1.MsgDisputeAnswerResponse.$Shape): tcompute.jobs.v1.MsgDisputeAnswerResponse & tcompute.jobs.v1.MsgDisputeAnswerResponse.$Shape;
+                static create(properties?: tcompute.jobs.v1.MsgDisputeAnswerResponse.$Properties): tcompute.jobs.v1.MsgDisputeAnswerResponse;
+
+                /**
+                 * Encodes the specified MsgDisputeAnswerResponse message. Does not implicitly {@link tcompute.jobs.v1.MsgDisputeAnswerResponse.verify|verify} messages.
+                 * @param message MsgDisputeAnswerResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.MsgDisputeAnswerResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MsgDisputeAnswerResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.MsgDisputeAnswerResponse & tcompute.jobs.v1.MsgDisputeAnswerResponse.$Shape} MsgDisputeAnswerResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.MsgDisputeAnswerResponse & tcompute.jobs.v1.MsgDisputeAnswerResponse.$Shape;
+
+                /**
+                 * Creates a MsgDisputeAnswerResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MsgDisputeAnswerResponse
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.MsgDisputeAnswerResponse;
+
+                /**
+                 * Creates a plain object from a MsgDisputeAnswerResponse message. Also converts values to other types if specified.
+                 * @param message MsgDisputeAnswerResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.MsgDisputeAnswerResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MsgDisputeAnswerResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for MsgDisputeAnswerResponse
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgDisputeAnswerResponse {
+
+                /** Properties of a MsgDisputeAnswerResponse. */
+                interface $Properties {
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MsgDisputeAnswerResponse. */
+                type $Shape = tcompute.jobs.v1.MsgDisputeAnswerResponse.$Properties;
+            }
+
+            /**
+             * Properties of a DeliveryClaim.
+             * @deprecated Use tcompute.jobs.v1.DeliveryClaim.$Properties instead.
+             */
+            interface IDeliveryClaim extends tcompute.jobs.v1.DeliveryClaim.$Properties {
+            }
+
+            /** Represents a DeliveryClaim. */
+            class DeliveryClaim {
+
+                /**
+                 * Constructs a new DeliveryClaim.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.DeliveryClaim.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** DeliveryClaim jobId. */
+                jobId: string;
+
+                /** DeliveryClaim provider. */
+                provider: string;
+
+                /** DeliveryClaim requester. */
+                requester: string;
+
+                /** DeliveryClaim x25519Pubkey. */
+                x25519Pubkey: Uint8Array;
+
+                /** DeliveryClaim digest. */
+                digest: Uint8Array;
+
+                /** DeliveryClaim deposit. */
+                deposit: string;
+
+                /** DeliveryClaim paid. */
+                paid: string;
+
+                /** DeliveryClaim claimedHeight. */
+                claimedHeight: string;
+
+                /** DeliveryClaim answerDeadline. */
+                answerDeadline: string;
+
+                /** DeliveryClaim answeredHeight. */
+                answeredHeight: string;
+
+                /** DeliveryClaim sealedOutput. */
+                sealedOutput: Uint8Array;
+
+                /** DeliveryClaim disputeDeadline. */
+                disputeDeadline: string;
+
+                /** DeliveryClaim status. */
+                status: number;
+
+                /** DeliveryClaim slashed. */
+                slashed: string;
+
+                /** DeliveryClaim compensated. */
+                compensated: string;
+
+                /**
+                 * Creates a new DeliveryClaim instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns DeliveryClaim instance
+                 */
+                static create(properties: tcompute.jobs.v1.DeliveryClaim.$Shape): tcompute.jobs.v1.DeliveryClaim & tcompute.jobs.v1.DeliveryClaim.$Shape;
+                static create(properties?: tcompute.jobs.v1.DeliveryClaim.$Properties): tcompute.jobs.v1.DeliveryClaim;
+
+                /**
+                 * Encodes the specified DeliveryClaim message. Does not implicitly {@link tcompute.jobs.v1.DeliveryClaim.verify|verify} messages.
+                 * @param message DeliveryClaim message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.DeliveryClaim.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a DeliveryClaim message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.DeliveryClaim & tcompute.jobs.v1.DeliveryClaim.$Shape} DeliveryClaim
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.DeliveryClaim & tcompute.jobs.v1.DeliveryClaim.$Shape;
+
+                /**
+                 * Creates a DeliveryClaim message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns DeliveryClaim
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.DeliveryClaim;
+
+                /**
+                 * Creates a plain object from a DeliveryClaim message. Also converts values to other types if specified.
+                 * @param message DeliveryClaim
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.DeliveryClaim, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this DeliveryClaim to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for DeliveryClaim
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace DeliveryClaim {
+
+                /** Properties of a DeliveryClaim. */
+                interface $Properties {
+
+                    /** DeliveryClaim jobId */
+                    jobId?: (string|null);
+
+                    /** DeliveryClaim provider */
+                    provider?: (string|null);
+
+                    /** DeliveryClaim requester */
+                    requester?: (string|null);
+
+                    /** DeliveryClaim x25519Pubkey */
+                    x25519Pubkey?: (Uint8Array|null);
+
+                    /** DeliveryClaim digest */
+                    digest?: (Uint8Array|null);
+
+                    /** DeliveryClaim deposit */
+                    deposit?: (string|null);
+
+                    /** DeliveryClaim paid */
+                    paid?: (string|null);
+
+                    /** DeliveryClaim claimedHeight */
+                    claimedHeight?: (string|null);
+
+                    /** DeliveryClaim answerDeadline */
+                    answerDeadline?: (string|null);
+
+                    /** DeliveryClaim answeredHeight */
+                    answeredHeight?: (string|null);
+
+                    /** DeliveryClaim sealedOutput */
+                    sealedOutput?: (Uint8Array|null);
+
+                    /** DeliveryClaim disputeDeadline */
+                    disputeDeadline?: (string|null);
+
+                    /** DeliveryClaim status */
+                    status?: (number|null);
+
+                    /** DeliveryClaim slashed */
+                    slashed?: (string|null);
+
+                    /** DeliveryClaim compensated */
+                    compensated?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a DeliveryClaim. */
+                type $Shape = tcompute.jobs.v1.DeliveryClaim.$Properties;
+            }
+
+            /**
+             * Properties of a QueryClaimRequest.
+             * @deprecated Use tcompute.jobs.v1.QueryClaimRequest.$Properties instead.
+             */
+            interface IQueryClaimRequest extends tcompute.jobs.v1.QueryClaimRequest.$Properties {
+            }
+
+            /** Represents a QueryClaimRequest. */
+            class QueryClaimRequest {
+
+                /**
+                 * Constructs a new QueryClaimRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.QueryClaimRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** QueryClaimRequest jobId. */
+                jobId: string;
+
+                /** QueryClaimRequest provider. */
+                provider: string;
+
+                /**
+                 * Creates a new QueryClaimRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns QueryClaimRequest instance
+                 */
+                static create(properties: tcompute.jobs.v1.QueryClaimRequest.$Shape): tcompute.jobs.v1.QueryClaimRequest & tcompute.jobs.v1.QueryClaimRequest.$Shape;
+                static create(properties?: tcompute.jobs.v1.QueryClaimRequest.$Properties): tcompute.jobs.v1.QueryClaimRequest;
+
+                /**
+                 * Encodes the specified QueryClaimRequest message. Does not implicitly {@link tcompute.jobs.v1.QueryClaimRequest.verify|verify} messages.
+                 * @param message QueryClaimRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.QueryClaimRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a QueryClaimRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.QueryClaimRequest & tcompute.jobs.v1.QueryClaimRequest.$Shape} QueryClaimRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.QueryClaimRequest & tcompute.jobs.v1.QueryClaimRequest.$Shape;
+
+                /**
+                 * Creates a QueryClaimRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns QueryClaimRequest
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.QueryClaimRequest;
+
+                /**
+                 * Creates a plain object from a QueryClaimRequest message. Also converts values to other types if specified.
+                 * @param message QueryClaimRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.QueryClaimRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this QueryClaimRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for QueryClaimRequest
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace QueryClaimRequest {
+
+                /** Properties of a QueryClaimRequest. */
+                interface $Properties {
+
+                    /** QueryClaimRequest jobId */
+                    jobId?: (string|null);
+
+                    /** QueryClaimRequest provider */
+                    provider?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a QueryClaimRequest. */
+                type $Shape = tcompute.jobs.v1.QueryClaimRequest.$Properties;
+            }
+
+            /**
+             * Properties of a QueryClaimResponse.
+             * @deprecated Use tcompute.jobs.v1.QueryClaimResponse.$Properties instead.
+             */
+            interface IQueryClaimResponse extends tcompute.jobs.v1.QueryClaimResponse.$Properties {
+            }
+
+            /** Represents a QueryClaimResponse. */
+            class QueryClaimResponse {
+
+                /**
+                 * Constructs a new QueryClaimResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.QueryClaimResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** QueryClaimResponse claim. */
+                claim?: (tcompute.jobs.v1.DeliveryClaim.$Properties|null);
+
+                /**
+                 * Creates a new QueryClaimResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns QueryClaimResponse instance
+                 */
+                static create(properties: tcompute.jobs.v1.QueryClaimResponse.$Shape): tcompute.jobs.v1.QueryClaimResponse & tcompute.jobs.v1.QueryClaimResponse.$Shape;
+                static create(properties?: tcompute.jobs.v1.QueryClaimResponse.$Properties): tcompute.jobs.v1.QueryClaimResponse;
+
+                /**
+                 * Encodes the specified QueryClaimResponse message. Does not implicitly {@link tcompute.jobs.v1.QueryClaimResponse.verify|verify} messages.
+                 * @param message QueryClaimResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.QueryClaimResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a QueryClaimResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.QueryClaimResponse & tcompute.jobs.v1.QueryClaimResponse.$Shape} QueryClaimResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.QueryClaimResponse & tcompute.jobs.v1.QueryClaimResponse.$Shape;
+
+                /**
+                 * Creates a QueryClaimResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns QueryClaimResponse
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.QueryClaimResponse;
+
+                /**
+                 * Creates a plain object from a QueryClaimResponse message. Also converts values to other types if specified.
+                 * @param message QueryClaimResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.QueryClaimResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this QueryClaimResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for QueryClaimResponse
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace QueryClaimResponse {
+
+                /** Properties of a QueryClaimResponse. */
+                interface $Properties {
+
+                    /** QueryClaimResponse claim */
+                    claim?: (tcompute.jobs.v1.DeliveryClaim.$Properties|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a QueryClaimResponse. */
+                type $Shape = tcompute.jobs.v1.QueryClaimResponse.$Properties;
             }
 
             /**

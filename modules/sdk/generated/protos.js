@@ -1582,6 +1582,7 @@ export const tcompute = $root.tcompute = (() => {
                 values[valuesById[2] = "AUDIT_STATUS_CONFIRMED"] = 2;
                 values[valuesById[3] = "AUDIT_STATUS_REJECTED"] = 3;
                 values[valuesById[4] = "AUDIT_STATUS_INCONCLUSIVE"] = 4;
+                values[valuesById[5] = "AUDIT_STATUS_UNAUDITED"] = 5;
                 return values;
             })();
 
@@ -3208,6 +3209,8 @@ export const tcompute = $root.tcompute = (() => {
                     this.assignments = [];
                     this.history = [];
                     this.verdicts = [];
+                    this.auditors = [];
+                    this.verdictCommits = [];
                     if (properties)
                         for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                             if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -3242,6 +3245,10 @@ export const tcompute = $root.tcompute = (() => {
                 Job.prototype.refunded = "";
                 Job.prototype.compensated = "";
                 Job.prototype.finalHeight = "";
+                Job.prototype.auditors = $util.emptyArray;
+                Job.prototype.verdictCommits = $util.emptyArray;
+                Job.prototype.verdictRevealHeight = "";
+                Job.prototype.sketchKeyHash = $util.newBuffer([]);
 
                 Job.create = function(properties) {
                     return new Job(properties);
@@ -3315,6 +3322,16 @@ export const tcompute = $root.tcompute = (() => {
                         writer.uint32(218).string(message.compensated);
                     if (message.finalHeight != null && $Object.hasOwnProperty.call(message, "finalHeight") && message.finalHeight !== "")
                         writer.uint32(226).string(message.finalHeight);
+                    if (message.auditors != null && message.auditors.length)
+                        for (let i = 0; i < message.auditors.length; ++i)
+                            writer.uint32(322).string(message.auditors[i]);
+                    if (message.verdictCommits != null && message.verdictCommits.length)
+                        for (let i = 0; i < message.verdictCommits.length; ++i)
+                            $root.tcompute.jobs.v1.VerdictCommit.encode(message.verdictCommits[i], writer.uint32(330).fork(), _depth + 1).ldelim();
+                    if (message.verdictRevealHeight != null && $Object.hasOwnProperty.call(message, "verdictRevealHeight") && message.verdictRevealHeight !== "")
+                        writer.uint32(338).string(message.verdictRevealHeight);
+                    if (message.sketchKeyHash != null && $Object.hasOwnProperty.call(message, "sketchKeyHash") && message.sketchKeyHash.length)
+                        writer.uint32(346).bytes(message.sketchKeyHash);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -3592,6 +3609,40 @@ export const tcompute = $root.tcompute = (() => {
                                     delete message.finalHeight;
                                 continue;
                             }
+                        case 40: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.auditors && message.auditors.length))
+                                    message.auditors = [];
+                                message.auditors.push(reader.stringVerify());
+                                continue;
+                            }
+                        case 41: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.verdictCommits && message.verdictCommits.length))
+                                    message.verdictCommits = [];
+                                message.verdictCommits.push($root.tcompute.jobs.v1.VerdictCommit.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        case 42: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.verdictRevealHeight = value;
+                                else
+                                    delete message.verdictRevealHeight;
+                                continue;
+                            }
+                        case 43: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.sketchKeyHash = value;
+                                else
+                                    delete message.sketchKeyHash;
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -3777,6 +3828,10 @@ export const tcompute = $root.tcompute = (() => {
                         case 4:
                             message.audit = 4;
                             break;
+                        case "AUDIT_STATUS_UNAUDITED":
+                        case 5:
+                            message.audit = 5;
+                            break;
                         default:
                             if (typeof object.audit === "number" && (object.audit | 0) === object.audit)
                                 message.audit = object.audit;
@@ -3806,6 +3861,32 @@ export const tcompute = $root.tcompute = (() => {
                     if (object.finalHeight != null)
                         if (typeof object.finalHeight !== "string" || object.finalHeight.length)
                             message.finalHeight = $String(object.finalHeight);
+                    if (object.auditors) {
+                        if (!$Array.isArray(object.auditors))
+                            throw $TypeError(".tcompute.jobs.v1.Job.auditors: array expected");
+                        message.auditors = $Array(object.auditors.length);
+                        for (let i = 0; i < object.auditors.length; ++i)
+                            message.auditors[i] = $String(object.auditors[i]);
+                    }
+                    if (object.verdictCommits) {
+                        if (!$Array.isArray(object.verdictCommits))
+                            throw $TypeError(".tcompute.jobs.v1.Job.verdictCommits: array expected");
+                        message.verdictCommits = $Array(object.verdictCommits.length);
+                        for (let i = 0; i < object.verdictCommits.length; ++i) {
+                            if (!$util.isObject(object.verdictCommits[i]))
+                                throw $TypeError(".tcompute.jobs.v1.Job.verdictCommits: object expected");
+                            message.verdictCommits[i] = $root.tcompute.jobs.v1.VerdictCommit.fromObject(object.verdictCommits[i], _depth + 1);
+                        }
+                    }
+                    if (object.verdictRevealHeight != null)
+                        if (typeof object.verdictRevealHeight !== "string" || object.verdictRevealHeight.length)
+                            message.verdictRevealHeight = $String(object.verdictRevealHeight);
+                    if (object.sketchKeyHash != null)
+                        if (object.sketchKeyHash.length)
+                            if (typeof object.sketchKeyHash === "string")
+                                $util.base64.decode(object.sketchKeyHash, message.sketchKeyHash = $util.newBuffer($util.base64.length(object.sketchKeyHash)), 0);
+                            else if (object.sketchKeyHash.length >= 0)
+                                message.sketchKeyHash = object.sketchKeyHash;
                     return message;
                 };
 
@@ -3823,6 +3904,8 @@ export const tcompute = $root.tcompute = (() => {
                         object.assignments = [];
                         object.history = [];
                         object.verdicts = [];
+                        object.auditors = [];
+                        object.verdictCommits = [];
                     }
                     if (options.defaults) {
                         object.id = "";
@@ -3848,6 +3931,14 @@ export const tcompute = $root.tcompute = (() => {
                         object.refunded = "";
                         object.compensated = "";
                         object.finalHeight = "";
+                        object.verdictRevealHeight = "";
+                        if (options.bytes === $String)
+                            object.sketchKeyHash = "";
+                        else {
+                            object.sketchKeyHash = [];
+                            if (options.bytes !== $Array)
+                                object.sketchKeyHash = $util.newBuffer(object.sketchKeyHash);
+                        }
                     }
                     if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                         object.id = message.id;
@@ -3920,6 +4011,20 @@ export const tcompute = $root.tcompute = (() => {
                         object.compensated = message.compensated;
                     if (message.finalHeight != null && $Object.hasOwnProperty.call(message, "finalHeight"))
                         object.finalHeight = message.finalHeight;
+                    if (message.auditors && message.auditors.length) {
+                        object.auditors = $Array(message.auditors.length);
+                        for (let j = 0; j < message.auditors.length; ++j)
+                            object.auditors[j] = message.auditors[j];
+                    }
+                    if (message.verdictCommits && message.verdictCommits.length) {
+                        object.verdictCommits = $Array(message.verdictCommits.length);
+                        for (let j = 0; j < message.verdictCommits.length; ++j)
+                            object.verdictCommits[j] = $root.tcompute.jobs.v1.VerdictCommit.toObject(message.verdictCommits[j], options, _depth + 1);
+                    }
+                    if (message.verdictRevealHeight != null && $Object.hasOwnProperty.call(message, "verdictRevealHeight"))
+                        object.verdictRevealHeight = message.verdictRevealHeight;
+                    if (message.sketchKeyHash != null && $Object.hasOwnProperty.call(message, "sketchKeyHash"))
+                        object.sketchKeyHash = options.bytes === $String ? $util.base64.encode(message.sketchKeyHash, 0, message.sketchKeyHash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.sketchKeyHash) : message.sketchKeyHash;
                     return object;
                 };
 
@@ -3934,6 +4039,179 @@ export const tcompute = $root.tcompute = (() => {
                 };
 
                 return Job;
+            })();
+
+            v1.VerdictCommit = (function() {
+
+                const VerdictCommit = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                VerdictCommit.prototype.validator = "";
+                VerdictCommit.prototype.commitment = $util.newBuffer([]);
+                VerdictCommit.prototype.height = "";
+
+                VerdictCommit.create = function(properties) {
+                    return new VerdictCommit(properties);
+                };
+
+                VerdictCommit.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.validator != null && $Object.hasOwnProperty.call(message, "validator") && message.validator !== "")
+                        writer.uint32(10).string(message.validator);
+                    if (message.commitment != null && $Object.hasOwnProperty.call(message, "commitment") && message.commitment.length)
+                        writer.uint32(18).bytes(message.commitment);
+                    if (message.height != null && $Object.hasOwnProperty.call(message, "height") && message.height !== "")
+                        writer.uint32(26).string(message.height);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                VerdictCommit.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.VerdictCommit();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.validator = value;
+                                else
+                                    delete message.validator;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.commitment = value;
+                                else
+                                    delete message.commitment;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.height = value;
+                                else
+                                    delete message.height;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                VerdictCommit.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.VerdictCommit)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.VerdictCommit: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.VerdictCommit();
+                    if (object.validator != null)
+                        if (typeof object.validator !== "string" || object.validator.length)
+                            message.validator = $String(object.validator);
+                    if (object.commitment != null)
+                        if (object.commitment.length)
+                            if (typeof object.commitment === "string")
+                                $util.base64.decode(object.commitment, message.commitment = $util.newBuffer($util.base64.length(object.commitment)), 0);
+                            else if (object.commitment.length >= 0)
+                                message.commitment = object.commitment;
+                    if (object.height != null)
+                        if (typeof object.height !== "string" || object.height.length)
+                            message.height = $String(object.height);
+                    return message;
+                };
+
+                VerdictCommit.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.validator = "";
+                        if (options.bytes === $String)
+                            object.commitment = "";
+                        else {
+                            object.commitment = [];
+                            if (options.bytes !== $Array)
+                                object.commitment = $util.newBuffer(object.commitment);
+                        }
+                        object.height = "";
+                    }
+                    if (message.validator != null && $Object.hasOwnProperty.call(message, "validator"))
+                        object.validator = message.validator;
+                    if (message.commitment != null && $Object.hasOwnProperty.call(message, "commitment"))
+                        object.commitment = options.bytes === $String ? $util.base64.encode(message.commitment, 0, message.commitment.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.commitment) : message.commitment;
+                    if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                        object.height = message.height;
+                    return object;
+                };
+
+                VerdictCommit.prototype.toJSON = function() {
+                    return VerdictCommit.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                VerdictCommit.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.VerdictCommit";
+                };
+
+                return VerdictCommit;
             })();
 
             v1.Receipt = (function() {
@@ -4326,6 +4604,7 @@ export const tcompute = $root.tcompute = (() => {
             v1.Params = (function() {
 
                 const Params = function (properties) {
+                    this.gpuThroughput = [];
                     if (properties)
                         for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                             if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -4355,6 +4634,22 @@ export const tcompute = $root.tcompute = (() => {
                 Params.prototype.maxMissesPerRequester = 0;
                 Params.prototype.unusableFeeFraction = "";
                 Params.prototype.unusableFeeMinReporters = 0;
+                Params.prototype.auditCommitWindow = "";
+                Params.prototype.auditorReward = "";
+                Params.prototype.auditMissSlashFraction = "";
+                Params.prototype.challengeEpochBlocks = "";
+                Params.prototype.challengesPerEpoch = 0;
+                Params.prototype.challengeBudgetPerEpoch = "";
+                Params.prototype.challengeSlackBlocks = "";
+                Params.prototype.gpuThroughput = $util.emptyArray;
+                Params.prototype.defaultGpuUnitsPerBlock = "";
+                Params.prototype.challengeSlashFraction = "";
+                Params.prototype.claimWindow = "";
+                Params.prototype.claimDeposit = "";
+                Params.prototype.claimAnswerWindow = "";
+                Params.prototype.claimDisputeWindow = "";
+                Params.prototype.maxClaimOutputBytes = "";
+                Params.prototype.claimSlashFraction = "";
 
                 Params.create = function(properties) {
                     return new Params(properties);
@@ -4413,6 +4708,39 @@ export const tcompute = $root.tcompute = (() => {
                         writer.uint32(322).string(message.unusableFeeFraction);
                     if (message.unusableFeeMinReporters != null && $Object.hasOwnProperty.call(message, "unusableFeeMinReporters") && message.unusableFeeMinReporters !== 0)
                         writer.uint32(328).uint32(message.unusableFeeMinReporters);
+                    if (message.auditCommitWindow != null && $Object.hasOwnProperty.call(message, "auditCommitWindow") && message.auditCommitWindow !== "")
+                        writer.uint32(402).string(message.auditCommitWindow);
+                    if (message.auditorReward != null && $Object.hasOwnProperty.call(message, "auditorReward") && message.auditorReward !== "")
+                        writer.uint32(410).string(message.auditorReward);
+                    if (message.auditMissSlashFraction != null && $Object.hasOwnProperty.call(message, "auditMissSlashFraction") && message.auditMissSlashFraction !== "")
+                        writer.uint32(418).string(message.auditMissSlashFraction);
+                    if (message.challengeEpochBlocks != null && $Object.hasOwnProperty.call(message, "challengeEpochBlocks") && message.challengeEpochBlocks !== "")
+                        writer.uint32(426).string(message.challengeEpochBlocks);
+                    if (message.challengesPerEpoch != null && $Object.hasOwnProperty.call(message, "challengesPerEpoch") && message.challengesPerEpoch !== 0)
+                        writer.uint32(432).uint32(message.challengesPerEpoch);
+                    if (message.challengeBudgetPerEpoch != null && $Object.hasOwnProperty.call(message, "challengeBudgetPerEpoch") && message.challengeBudgetPerEpoch !== "")
+                        writer.uint32(442).string(message.challengeBudgetPerEpoch);
+                    if (message.challengeSlackBlocks != null && $Object.hasOwnProperty.call(message, "challengeSlackBlocks") && message.challengeSlackBlocks !== "")
+                        writer.uint32(450).string(message.challengeSlackBlocks);
+                    if (message.gpuThroughput != null && message.gpuThroughput.length)
+                        for (let i = 0; i < message.gpuThroughput.length; ++i)
+                            $root.tcompute.jobs.v1.GpuThroughput.encode(message.gpuThroughput[i], writer.uint32(458).fork(), _depth + 1).ldelim();
+                    if (message.defaultGpuUnitsPerBlock != null && $Object.hasOwnProperty.call(message, "defaultGpuUnitsPerBlock") && message.defaultGpuUnitsPerBlock !== "")
+                        writer.uint32(466).string(message.defaultGpuUnitsPerBlock);
+                    if (message.challengeSlashFraction != null && $Object.hasOwnProperty.call(message, "challengeSlashFraction") && message.challengeSlashFraction !== "")
+                        writer.uint32(474).string(message.challengeSlashFraction);
+                    if (message.claimWindow != null && $Object.hasOwnProperty.call(message, "claimWindow") && message.claimWindow !== "")
+                        writer.uint32(482).string(message.claimWindow);
+                    if (message.claimDeposit != null && $Object.hasOwnProperty.call(message, "claimDeposit") && message.claimDeposit !== "")
+                        writer.uint32(490).string(message.claimDeposit);
+                    if (message.claimAnswerWindow != null && $Object.hasOwnProperty.call(message, "claimAnswerWindow") && message.claimAnswerWindow !== "")
+                        writer.uint32(498).string(message.claimAnswerWindow);
+                    if (message.claimDisputeWindow != null && $Object.hasOwnProperty.call(message, "claimDisputeWindow") && message.claimDisputeWindow !== "")
+                        writer.uint32(506).string(message.claimDisputeWindow);
+                    if (message.maxClaimOutputBytes != null && $Object.hasOwnProperty.call(message, "maxClaimOutputBytes") && message.maxClaimOutputBytes !== "")
+                        writer.uint32(514).string(message.maxClaimOutputBytes);
+                    if (message.claimSlashFraction != null && $Object.hasOwnProperty.call(message, "claimSlashFraction") && message.claimSlashFraction !== "")
+                        writer.uint32(522).string(message.claimSlashFraction);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -4653,6 +4981,149 @@ export const tcompute = $root.tcompute = (() => {
                                     delete message.unusableFeeMinReporters;
                                 continue;
                             }
+                        case 50: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.auditCommitWindow = value;
+                                else
+                                    delete message.auditCommitWindow;
+                                continue;
+                            }
+                        case 51: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.auditorReward = value;
+                                else
+                                    delete message.auditorReward;
+                                continue;
+                            }
+                        case 52: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.auditMissSlashFraction = value;
+                                else
+                                    delete message.auditMissSlashFraction;
+                                continue;
+                            }
+                        case 53: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.challengeEpochBlocks = value;
+                                else
+                                    delete message.challengeEpochBlocks;
+                                continue;
+                            }
+                        case 54: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.challengesPerEpoch = value;
+                                else
+                                    delete message.challengesPerEpoch;
+                                continue;
+                            }
+                        case 55: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.challengeBudgetPerEpoch = value;
+                                else
+                                    delete message.challengeBudgetPerEpoch;
+                                continue;
+                            }
+                        case 56: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.challengeSlackBlocks = value;
+                                else
+                                    delete message.challengeSlackBlocks;
+                                continue;
+                            }
+                        case 57: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.gpuThroughput && message.gpuThroughput.length))
+                                    message.gpuThroughput = [];
+                                message.gpuThroughput.push($root.tcompute.jobs.v1.GpuThroughput.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        case 58: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.defaultGpuUnitsPerBlock = value;
+                                else
+                                    delete message.defaultGpuUnitsPerBlock;
+                                continue;
+                            }
+                        case 59: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.challengeSlashFraction = value;
+                                else
+                                    delete message.challengeSlashFraction;
+                                continue;
+                            }
+                        case 60: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.claimWindow = value;
+                                else
+                                    delete message.claimWindow;
+                                continue;
+                            }
+                        case 61: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.claimDeposit = value;
+                                else
+                                    delete message.claimDeposit;
+                                continue;
+                            }
+                        case 62: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.claimAnswerWindow = value;
+                                else
+                                    delete message.claimAnswerWindow;
+                                continue;
+                            }
+                        case 63: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.claimDisputeWindow = value;
+                                else
+                                    delete message.claimDisputeWindow;
+                                continue;
+                            }
+                        case 64: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.maxClaimOutputBytes = value;
+                                else
+                                    delete message.maxClaimOutputBytes;
+                                continue;
+                            }
+                        case 65: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.claimSlashFraction = value;
+                                else
+                                    delete message.claimSlashFraction;
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -4749,6 +5220,61 @@ export const tcompute = $root.tcompute = (() => {
                     if (object.unusableFeeMinReporters != null)
                         if ($Number(object.unusableFeeMinReporters) !== 0)
                             message.unusableFeeMinReporters = object.unusableFeeMinReporters >>> 0;
+                    if (object.auditCommitWindow != null)
+                        if (typeof object.auditCommitWindow !== "string" || object.auditCommitWindow.length)
+                            message.auditCommitWindow = $String(object.auditCommitWindow);
+                    if (object.auditorReward != null)
+                        if (typeof object.auditorReward !== "string" || object.auditorReward.length)
+                            message.auditorReward = $String(object.auditorReward);
+                    if (object.auditMissSlashFraction != null)
+                        if (typeof object.auditMissSlashFraction !== "string" || object.auditMissSlashFraction.length)
+                            message.auditMissSlashFraction = $String(object.auditMissSlashFraction);
+                    if (object.challengeEpochBlocks != null)
+                        if (typeof object.challengeEpochBlocks !== "string" || object.challengeEpochBlocks.length)
+                            message.challengeEpochBlocks = $String(object.challengeEpochBlocks);
+                    if (object.challengesPerEpoch != null)
+                        if ($Number(object.challengesPerEpoch) !== 0)
+                            message.challengesPerEpoch = object.challengesPerEpoch >>> 0;
+                    if (object.challengeBudgetPerEpoch != null)
+                        if (typeof object.challengeBudgetPerEpoch !== "string" || object.challengeBudgetPerEpoch.length)
+                            message.challengeBudgetPerEpoch = $String(object.challengeBudgetPerEpoch);
+                    if (object.challengeSlackBlocks != null)
+                        if (typeof object.challengeSlackBlocks !== "string" || object.challengeSlackBlocks.length)
+                            message.challengeSlackBlocks = $String(object.challengeSlackBlocks);
+                    if (object.gpuThroughput) {
+                        if (!$Array.isArray(object.gpuThroughput))
+                            throw $TypeError(".tcompute.jobs.v1.Params.gpuThroughput: array expected");
+                        message.gpuThroughput = $Array(object.gpuThroughput.length);
+                        for (let i = 0; i < object.gpuThroughput.length; ++i) {
+                            if (!$util.isObject(object.gpuThroughput[i]))
+                                throw $TypeError(".tcompute.jobs.v1.Params.gpuThroughput: object expected");
+                            message.gpuThroughput[i] = $root.tcompute.jobs.v1.GpuThroughput.fromObject(object.gpuThroughput[i], _depth + 1);
+                        }
+                    }
+                    if (object.defaultGpuUnitsPerBlock != null)
+                        if (typeof object.defaultGpuUnitsPerBlock !== "string" || object.defaultGpuUnitsPerBlock.length)
+                            message.defaultGpuUnitsPerBlock = $String(object.defaultGpuUnitsPerBlock);
+                    if (object.challengeSlashFraction != null)
+                        if (typeof object.challengeSlashFraction !== "string" || object.challengeSlashFraction.length)
+                            message.challengeSlashFraction = $String(object.challengeSlashFraction);
+                    if (object.claimWindow != null)
+                        if (typeof object.claimWindow !== "string" || object.claimWindow.length)
+                            message.claimWindow = $String(object.claimWindow);
+                    if (object.claimDeposit != null)
+                        if (typeof object.claimDeposit !== "string" || object.claimDeposit.length)
+                            message.claimDeposit = $String(object.claimDeposit);
+                    if (object.claimAnswerWindow != null)
+                        if (typeof object.claimAnswerWindow !== "string" || object.claimAnswerWindow.length)
+                            message.claimAnswerWindow = $String(object.claimAnswerWindow);
+                    if (object.claimDisputeWindow != null)
+                        if (typeof object.claimDisputeWindow !== "string" || object.claimDisputeWindow.length)
+                            message.claimDisputeWindow = $String(object.claimDisputeWindow);
+                    if (object.maxClaimOutputBytes != null)
+                        if (typeof object.maxClaimOutputBytes !== "string" || object.maxClaimOutputBytes.length)
+                            message.maxClaimOutputBytes = $String(object.maxClaimOutputBytes);
+                    if (object.claimSlashFraction != null)
+                        if (typeof object.claimSlashFraction !== "string" || object.claimSlashFraction.length)
+                            message.claimSlashFraction = $String(object.claimSlashFraction);
                     return message;
                 };
 
@@ -4760,6 +5286,8 @@ export const tcompute = $root.tcompute = (() => {
                     if (_depth > $util.recursionLimit)
                         throw $Error("max depth exceeded");
                     let object = {};
+                    if (options.arrays || options.defaults)
+                        object.gpuThroughput = [];
                     if (options.defaults) {
                         object.maxInlineInputBytes = "";
                         object.maxRedundancy = 0;
@@ -4784,6 +5312,21 @@ export const tcompute = $root.tcompute = (() => {
                         object.maxMissesPerRequester = 0;
                         object.unusableFeeFraction = "";
                         object.unusableFeeMinReporters = 0;
+                        object.auditCommitWindow = "";
+                        object.auditorReward = "";
+                        object.auditMissSlashFraction = "";
+                        object.challengeEpochBlocks = "";
+                        object.challengesPerEpoch = 0;
+                        object.challengeBudgetPerEpoch = "";
+                        object.challengeSlackBlocks = "";
+                        object.defaultGpuUnitsPerBlock = "";
+                        object.challengeSlashFraction = "";
+                        object.claimWindow = "";
+                        object.claimDeposit = "";
+                        object.claimAnswerWindow = "";
+                        object.claimDisputeWindow = "";
+                        object.maxClaimOutputBytes = "";
+                        object.claimSlashFraction = "";
                     }
                     if (message.maxInlineInputBytes != null && $Object.hasOwnProperty.call(message, "maxInlineInputBytes"))
                         object.maxInlineInputBytes = message.maxInlineInputBytes;
@@ -4831,6 +5374,41 @@ export const tcompute = $root.tcompute = (() => {
                         object.unusableFeeFraction = message.unusableFeeFraction;
                     if (message.unusableFeeMinReporters != null && $Object.hasOwnProperty.call(message, "unusableFeeMinReporters"))
                         object.unusableFeeMinReporters = message.unusableFeeMinReporters;
+                    if (message.auditCommitWindow != null && $Object.hasOwnProperty.call(message, "auditCommitWindow"))
+                        object.auditCommitWindow = message.auditCommitWindow;
+                    if (message.auditorReward != null && $Object.hasOwnProperty.call(message, "auditorReward"))
+                        object.auditorReward = message.auditorReward;
+                    if (message.auditMissSlashFraction != null && $Object.hasOwnProperty.call(message, "auditMissSlashFraction"))
+                        object.auditMissSlashFraction = message.auditMissSlashFraction;
+                    if (message.challengeEpochBlocks != null && $Object.hasOwnProperty.call(message, "challengeEpochBlocks"))
+                        object.challengeEpochBlocks = message.challengeEpochBlocks;
+                    if (message.challengesPerEpoch != null && $Object.hasOwnProperty.call(message, "challengesPerEpoch"))
+                        object.challengesPerEpoch = message.challengesPerEpoch;
+                    if (message.challengeBudgetPerEpoch != null && $Object.hasOwnProperty.call(message, "challengeBudgetPerEpoch"))
+                        object.challengeBudgetPerEpoch = message.challengeBudgetPerEpoch;
+                    if (message.challengeSlackBlocks != null && $Object.hasOwnProperty.call(message, "challengeSlackBlocks"))
+                        object.challengeSlackBlocks = message.challengeSlackBlocks;
+                    if (message.gpuThroughput && message.gpuThroughput.length) {
+                        object.gpuThroughput = $Array(message.gpuThroughput.length);
+                        for (let j = 0; j < message.gpuThroughput.length; ++j)
+                            object.gpuThroughput[j] = $root.tcompute.jobs.v1.GpuThroughput.toObject(message.gpuThroughput[j], options, _depth + 1);
+                    }
+                    if (message.defaultGpuUnitsPerBlock != null && $Object.hasOwnProperty.call(message, "defaultGpuUnitsPerBlock"))
+                        object.defaultGpuUnitsPerBlock = message.defaultGpuUnitsPerBlock;
+                    if (message.challengeSlashFraction != null && $Object.hasOwnProperty.call(message, "challengeSlashFraction"))
+                        object.challengeSlashFraction = message.challengeSlashFraction;
+                    if (message.claimWindow != null && $Object.hasOwnProperty.call(message, "claimWindow"))
+                        object.claimWindow = message.claimWindow;
+                    if (message.claimDeposit != null && $Object.hasOwnProperty.call(message, "claimDeposit"))
+                        object.claimDeposit = message.claimDeposit;
+                    if (message.claimAnswerWindow != null && $Object.hasOwnProperty.call(message, "claimAnswerWindow"))
+                        object.claimAnswerWindow = message.claimAnswerWindow;
+                    if (message.claimDisputeWindow != null && $Object.hasOwnProperty.call(message, "claimDisputeWindow"))
+                        object.claimDisputeWindow = message.claimDisputeWindow;
+                    if (message.maxClaimOutputBytes != null && $Object.hasOwnProperty.call(message, "maxClaimOutputBytes"))
+                        object.maxClaimOutputBytes = message.maxClaimOutputBytes;
+                    if (message.claimSlashFraction != null && $Object.hasOwnProperty.call(message, "claimSlashFraction"))
+                        object.claimSlashFraction = message.claimSlashFraction;
                     return object;
                 };
 
@@ -4845,6 +5423,170 @@ export const tcompute = $root.tcompute = (() => {
                 };
 
                 return Params;
+            })();
+
+            v1.GpuThroughput = (function() {
+
+                const GpuThroughput = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                GpuThroughput.prototype.vendor = "";
+                GpuThroughput.prototype.model = "";
+                GpuThroughput.prototype.unitsPerBlock = "";
+
+                GpuThroughput.create = function(properties) {
+                    return new GpuThroughput(properties);
+                };
+
+                GpuThroughput.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.vendor != null && $Object.hasOwnProperty.call(message, "vendor") && message.vendor !== "")
+                        writer.uint32(10).string(message.vendor);
+                    if (message.model != null && $Object.hasOwnProperty.call(message, "model") && message.model !== "")
+                        writer.uint32(18).string(message.model);
+                    if (message.unitsPerBlock != null && $Object.hasOwnProperty.call(message, "unitsPerBlock") && message.unitsPerBlock !== "")
+                        writer.uint32(26).string(message.unitsPerBlock);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                GpuThroughput.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.GpuThroughput();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.vendor = value;
+                                else
+                                    delete message.vendor;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.model = value;
+                                else
+                                    delete message.model;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.unitsPerBlock = value;
+                                else
+                                    delete message.unitsPerBlock;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                GpuThroughput.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.GpuThroughput)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.GpuThroughput: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.GpuThroughput();
+                    if (object.vendor != null)
+                        if (typeof object.vendor !== "string" || object.vendor.length)
+                            message.vendor = $String(object.vendor);
+                    if (object.model != null)
+                        if (typeof object.model !== "string" || object.model.length)
+                            message.model = $String(object.model);
+                    if (object.unitsPerBlock != null)
+                        if (typeof object.unitsPerBlock !== "string" || object.unitsPerBlock.length)
+                            message.unitsPerBlock = $String(object.unitsPerBlock);
+                    return message;
+                };
+
+                GpuThroughput.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.vendor = "";
+                        object.model = "";
+                        object.unitsPerBlock = "";
+                    }
+                    if (message.vendor != null && $Object.hasOwnProperty.call(message, "vendor"))
+                        object.vendor = message.vendor;
+                    if (message.model != null && $Object.hasOwnProperty.call(message, "model"))
+                        object.model = message.model;
+                    if (message.unitsPerBlock != null && $Object.hasOwnProperty.call(message, "unitsPerBlock"))
+                        object.unitsPerBlock = message.unitsPerBlock;
+                    return object;
+                };
+
+                GpuThroughput.prototype.toJSON = function() {
+                    return GpuThroughput.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                GpuThroughput.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.GpuThroughput";
+                };
+
+                return GpuThroughput;
             })();
 
             v1.AuditStats = (function() {
@@ -5013,6 +5755,7 @@ export const tcompute = $root.tcompute = (() => {
                 MsgSubmitJob.prototype.deadlineBlocks = "";
                 MsgSubmitJob.prototype.minReputation = 0;
                 MsgSubmitJob.prototype.gpu = null;
+                MsgSubmitJob.prototype.sketchKeyHash = $util.newBuffer([]);
 
                 MsgSubmitJob.create = function(properties) {
                     return new MsgSubmitJob(properties);
@@ -5045,6 +5788,8 @@ export const tcompute = $root.tcompute = (() => {
                         writer.uint32(64).uint32(message.minReputation);
                     if (message.gpu != null && $Object.hasOwnProperty.call(message, "gpu"))
                         $root.tcompute.jobs.v1.GpuRequirement.encode(message.gpu, writer.uint32(74).fork(), _depth + 1).ldelim();
+                    if (message.sketchKeyHash != null && $Object.hasOwnProperty.call(message, "sketchKeyHash") && message.sketchKeyHash.length)
+                        writer.uint32(162).bytes(message.sketchKeyHash);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -5154,6 +5899,15 @@ export const tcompute = $root.tcompute = (() => {
                                 message.gpu = $root.tcompute.jobs.v1.GpuRequirement.decode(reader, reader.size(), $undefined, _depth + 1, message.gpu);
                                 continue;
                             }
+                        case 20: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.sketchKeyHash = value;
+                                else
+                                    delete message.sketchKeyHash;
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -5224,6 +5978,12 @@ export const tcompute = $root.tcompute = (() => {
                             throw $TypeError(".tcompute.jobs.v1.MsgSubmitJob.gpu: object expected");
                         message.gpu = $root.tcompute.jobs.v1.GpuRequirement.fromObject(object.gpu, _depth + 1);
                     }
+                    if (object.sketchKeyHash != null)
+                        if (object.sketchKeyHash.length)
+                            if (typeof object.sketchKeyHash === "string")
+                                $util.base64.decode(object.sketchKeyHash, message.sketchKeyHash = $util.newBuffer($util.base64.length(object.sketchKeyHash)), 0);
+                            else if (object.sketchKeyHash.length >= 0)
+                                message.sketchKeyHash = object.sketchKeyHash;
                     return message;
                 };
 
@@ -5247,6 +6007,13 @@ export const tcompute = $root.tcompute = (() => {
                         object.deadlineBlocks = "";
                         object.minReputation = 0;
                         object.gpu = null;
+                        if (options.bytes === $String)
+                            object.sketchKeyHash = "";
+                        else {
+                            object.sketchKeyHash = [];
+                            if (options.bytes !== $Array)
+                                object.sketchKeyHash = $util.newBuffer(object.sketchKeyHash);
+                        }
                     }
                     if (message.requester != null && $Object.hasOwnProperty.call(message, "requester"))
                         object.requester = message.requester;
@@ -5272,6 +6039,8 @@ export const tcompute = $root.tcompute = (() => {
                         object.minReputation = message.minReputation;
                     if (message.gpu != null && $Object.hasOwnProperty.call(message, "gpu"))
                         object.gpu = $root.tcompute.jobs.v1.GpuRequirement.toObject(message.gpu, options, _depth + 1);
+                    if (message.sketchKeyHash != null && $Object.hasOwnProperty.call(message, "sketchKeyHash"))
+                        object.sketchKeyHash = options.bytes === $String ? $util.base64.encode(message.sketchKeyHash, 0, message.sketchKeyHash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.sketchKeyHash) : message.sketchKeyHash;
                     return object;
                 };
 
@@ -9812,6 +10581,2629 @@ export const tcompute = $root.tcompute = (() => {
                 };
 
                 return QueryRequesterRecordResponse;
+            })();
+
+            v1.MsgCommitVerdict = (function() {
+
+                const MsgCommitVerdict = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                MsgCommitVerdict.prototype.validator = "";
+                MsgCommitVerdict.prototype.jobId = "";
+                MsgCommitVerdict.prototype.commitment = $util.newBuffer([]);
+
+                MsgCommitVerdict.create = function(properties) {
+                    return new MsgCommitVerdict(properties);
+                };
+
+                MsgCommitVerdict.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.validator != null && $Object.hasOwnProperty.call(message, "validator") && message.validator !== "")
+                        writer.uint32(10).string(message.validator);
+                    if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId") && message.jobId !== "")
+                        writer.uint32(18).string(message.jobId);
+                    if (message.commitment != null && $Object.hasOwnProperty.call(message, "commitment") && message.commitment.length)
+                        writer.uint32(26).bytes(message.commitment);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                MsgCommitVerdict.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.MsgCommitVerdict();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.validator = value;
+                                else
+                                    delete message.validator;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.jobId = value;
+                                else
+                                    delete message.jobId;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.commitment = value;
+                                else
+                                    delete message.commitment;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                MsgCommitVerdict.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.MsgCommitVerdict)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.MsgCommitVerdict: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.MsgCommitVerdict();
+                    if (object.validator != null)
+                        if (typeof object.validator !== "string" || object.validator.length)
+                            message.validator = $String(object.validator);
+                    if (object.jobId != null)
+                        if (typeof object.jobId !== "string" || object.jobId.length)
+                            message.jobId = $String(object.jobId);
+                    if (object.commitment != null)
+                        if (object.commitment.length)
+                            if (typeof object.commitment === "string")
+                                $util.base64.decode(object.commitment, message.commitment = $util.newBuffer($util.base64.length(object.commitment)), 0);
+                            else if (object.commitment.length >= 0)
+                                message.commitment = object.commitment;
+                    return message;
+                };
+
+                MsgCommitVerdict.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.validator = "";
+                        object.jobId = "";
+                        if (options.bytes === $String)
+                            object.commitment = "";
+                        else {
+                            object.commitment = [];
+                            if (options.bytes !== $Array)
+                                object.commitment = $util.newBuffer(object.commitment);
+                        }
+                    }
+                    if (message.validator != null && $Object.hasOwnProperty.call(message, "validator"))
+                        object.validator = message.validator;
+                    if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId"))
+                        object.jobId = message.jobId;
+                    if (message.commitment != null && $Object.hasOwnProperty.call(message, "commitment"))
+                        object.commitment = options.bytes === $String ? $util.base64.encode(message.commitment, 0, message.commitment.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.commitment) : message.commitment;
+                    return object;
+                };
+
+                MsgCommitVerdict.prototype.toJSON = function() {
+                    return MsgCommitVerdict.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                MsgCommitVerdict.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.MsgCommitVerdict";
+                };
+
+                return MsgCommitVerdict;
+            })();
+
+            v1.MsgCommitVerdictResponse = (function() {
+
+                const MsgCommitVerdictResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                MsgCommitVerdictResponse.create = function(properties) {
+                    return new MsgCommitVerdictResponse(properties);
+                };
+
+                MsgCommitVerdictResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                MsgCommitVerdictResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.MsgCommitVerdictResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        reader.skipType(tag & 7, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                MsgCommitVerdictResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.MsgCommitVerdictResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.MsgCommitVerdictResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    return new $root.tcompute.jobs.v1.MsgCommitVerdictResponse();
+                };
+
+                MsgCommitVerdictResponse.toObject = function () {
+                    return {};
+                };
+
+                MsgCommitVerdictResponse.prototype.toJSON = function() {
+                    return MsgCommitVerdictResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                MsgCommitVerdictResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.MsgCommitVerdictResponse";
+                };
+
+                return MsgCommitVerdictResponse;
+            })();
+
+            v1.MsgRevealVerdict = (function() {
+
+                const MsgRevealVerdict = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                MsgRevealVerdict.prototype.validator = "";
+                MsgRevealVerdict.prototype.jobId = "";
+                MsgRevealVerdict.prototype.salt = $util.newBuffer([]);
+                MsgRevealVerdict.prototype.sketch = null;
+                MsgRevealVerdict.prototype.digest = $util.newBuffer([]);
+                MsgRevealVerdict.prototype.unable = false;
+
+                MsgRevealVerdict.create = function(properties) {
+                    return new MsgRevealVerdict(properties);
+                };
+
+                MsgRevealVerdict.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.validator != null && $Object.hasOwnProperty.call(message, "validator") && message.validator !== "")
+                        writer.uint32(10).string(message.validator);
+                    if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId") && message.jobId !== "")
+                        writer.uint32(18).string(message.jobId);
+                    if (message.salt != null && $Object.hasOwnProperty.call(message, "salt") && message.salt.length)
+                        writer.uint32(26).bytes(message.salt);
+                    if (message.sketch != null && $Object.hasOwnProperty.call(message, "sketch"))
+                        $root.tcompute.jobs.v1.Sketch.encode(message.sketch, writer.uint32(34).fork(), _depth + 1).ldelim();
+                    if (message.digest != null && $Object.hasOwnProperty.call(message, "digest") && message.digest.length)
+                        writer.uint32(42).bytes(message.digest);
+                    if (message.unable != null && $Object.hasOwnProperty.call(message, "unable") && message.unable !== false)
+                        writer.uint32(48).bool(message.unable);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                MsgRevealVerdict.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.MsgRevealVerdict();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.validator = value;
+                                else
+                                    delete message.validator;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.jobId = value;
+                                else
+                                    delete message.jobId;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.salt = value;
+                                else
+                                    delete message.salt;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                message.sketch = $root.tcompute.jobs.v1.Sketch.decode(reader, reader.size(), $undefined, _depth + 1, message.sketch);
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.digest = value;
+                                else
+                                    delete message.digest;
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.bool())
+                                    message.unable = value;
+                                else
+                                    delete message.unable;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                MsgRevealVerdict.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.MsgRevealVerdict)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.MsgRevealVerdict: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.MsgRevealVerdict();
+                    if (object.validator != null)
+                        if (typeof object.validator !== "string" || object.validator.length)
+                            message.validator = $String(object.validator);
+                    if (object.jobId != null)
+                        if (typeof object.jobId !== "string" || object.jobId.length)
+                            message.jobId = $String(object.jobId);
+                    if (object.salt != null)
+                        if (object.salt.length)
+                            if (typeof object.salt === "string")
+                                $util.base64.decode(object.salt, message.salt = $util.newBuffer($util.base64.length(object.salt)), 0);
+                            else if (object.salt.length >= 0)
+                                message.salt = object.salt;
+                    if (object.sketch != null) {
+                        if (!$util.isObject(object.sketch))
+                            throw $TypeError(".tcompute.jobs.v1.MsgRevealVerdict.sketch: object expected");
+                        message.sketch = $root.tcompute.jobs.v1.Sketch.fromObject(object.sketch, _depth + 1);
+                    }
+                    if (object.digest != null)
+                        if (object.digest.length)
+                            if (typeof object.digest === "string")
+                                $util.base64.decode(object.digest, message.digest = $util.newBuffer($util.base64.length(object.digest)), 0);
+                            else if (object.digest.length >= 0)
+                                message.digest = object.digest;
+                    if (object.unable != null)
+                        if (object.unable)
+                            message.unable = $Boolean(object.unable);
+                    return message;
+                };
+
+                MsgRevealVerdict.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.validator = "";
+                        object.jobId = "";
+                        if (options.bytes === $String)
+                            object.salt = "";
+                        else {
+                            object.salt = [];
+                            if (options.bytes !== $Array)
+                                object.salt = $util.newBuffer(object.salt);
+                        }
+                        object.sketch = null;
+                        if (options.bytes === $String)
+                            object.digest = "";
+                        else {
+                            object.digest = [];
+                            if (options.bytes !== $Array)
+                                object.digest = $util.newBuffer(object.digest);
+                        }
+                        object.unable = false;
+                    }
+                    if (message.validator != null && $Object.hasOwnProperty.call(message, "validator"))
+                        object.validator = message.validator;
+                    if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId"))
+                        object.jobId = message.jobId;
+                    if (message.salt != null && $Object.hasOwnProperty.call(message, "salt"))
+                        object.salt = options.bytes === $String ? $util.base64.encode(message.salt, 0, message.salt.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.salt) : message.salt;
+                    if (message.sketch != null && $Object.hasOwnProperty.call(message, "sketch"))
+                        object.sketch = $root.tcompute.jobs.v1.Sketch.toObject(message.sketch, options, _depth + 1);
+                    if (message.digest != null && $Object.hasOwnProperty.call(message, "digest"))
+                        object.digest = options.bytes === $String ? $util.base64.encode(message.digest, 0, message.digest.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.digest) : message.digest;
+                    if (message.unable != null && $Object.hasOwnProperty.call(message, "unable"))
+                        object.unable = message.unable;
+                    return object;
+                };
+
+                MsgRevealVerdict.prototype.toJSON = function() {
+                    return MsgRevealVerdict.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                MsgRevealVerdict.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.MsgRevealVerdict";
+                };
+
+                return MsgRevealVerdict;
+            })();
+
+            v1.MsgRevealVerdictResponse = (function() {
+
+                const MsgRevealVerdictResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                MsgRevealVerdictResponse.create = function(properties) {
+                    return new MsgRevealVerdictResponse(properties);
+                };
+
+                MsgRevealVerdictResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                MsgRevealVerdictResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.MsgRevealVerdictResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        reader.skipType(tag & 7, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                MsgRevealVerdictResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.MsgRevealVerdictResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.MsgRevealVerdictResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    return new $root.tcompute.jobs.v1.MsgRevealVerdictResponse();
+                };
+
+                MsgRevealVerdictResponse.toObject = function () {
+                    return {};
+                };
+
+                MsgRevealVerdictResponse.prototype.toJSON = function() {
+                    return MsgRevealVerdictResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                MsgRevealVerdictResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.MsgRevealVerdictResponse";
+                };
+
+                return MsgRevealVerdictResponse;
+            })();
+
+            v1.Challenge = (function() {
+
+                const Challenge = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                Challenge.prototype.jobId = "";
+                Challenge.prototype.provider = "";
+                Challenge.prototype.epochHeight = "";
+                Challenge.prototype.deadlineBlocks = "";
+                Challenge.prototype.status = 0;
+                Challenge.prototype.reason = "";
+                Challenge.prototype.escrow = "";
+
+                Challenge.create = function(properties) {
+                    return new Challenge(properties);
+                };
+
+                Challenge.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId") && message.jobId !== "")
+                        writer.uint32(10).string(message.jobId);
+                    if (message.provider != null && $Object.hasOwnProperty.call(message, "provider") && message.provider !== "")
+                        writer.uint32(18).string(message.provider);
+                    if (message.epochHeight != null && $Object.hasOwnProperty.call(message, "epochHeight") && message.epochHeight !== "")
+                        writer.uint32(26).string(message.epochHeight);
+                    if (message.deadlineBlocks != null && $Object.hasOwnProperty.call(message, "deadlineBlocks") && message.deadlineBlocks !== "")
+                        writer.uint32(34).string(message.deadlineBlocks);
+                    if (message.status != null && $Object.hasOwnProperty.call(message, "status") && message.status !== 0)
+                        writer.uint32(40).uint32(message.status);
+                    if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                        writer.uint32(50).string(message.reason);
+                    if (message.escrow != null && $Object.hasOwnProperty.call(message, "escrow") && message.escrow !== "")
+                        writer.uint32(58).string(message.escrow);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                Challenge.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.Challenge();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.jobId = value;
+                                else
+                                    delete message.jobId;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.provider = value;
+                                else
+                                    delete message.provider;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.epochHeight = value;
+                                else
+                                    delete message.epochHeight;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.deadlineBlocks = value;
+                                else
+                                    delete message.deadlineBlocks;
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.status = value;
+                                else
+                                    delete message.status;
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.reason = value;
+                                else
+                                    delete message.reason;
+                                continue;
+                            }
+                        case 7: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.escrow = value;
+                                else
+                                    delete message.escrow;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                Challenge.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.Challenge)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.Challenge: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.Challenge();
+                    if (object.jobId != null)
+                        if (typeof object.jobId !== "string" || object.jobId.length)
+                            message.jobId = $String(object.jobId);
+                    if (object.provider != null)
+                        if (typeof object.provider !== "string" || object.provider.length)
+                            message.provider = $String(object.provider);
+                    if (object.epochHeight != null)
+                        if (typeof object.epochHeight !== "string" || object.epochHeight.length)
+                            message.epochHeight = $String(object.epochHeight);
+                    if (object.deadlineBlocks != null)
+                        if (typeof object.deadlineBlocks !== "string" || object.deadlineBlocks.length)
+                            message.deadlineBlocks = $String(object.deadlineBlocks);
+                    if (object.status != null)
+                        if ($Number(object.status) !== 0)
+                            message.status = object.status >>> 0;
+                    if (object.reason != null)
+                        if (typeof object.reason !== "string" || object.reason.length)
+                            message.reason = $String(object.reason);
+                    if (object.escrow != null)
+                        if (typeof object.escrow !== "string" || object.escrow.length)
+                            message.escrow = $String(object.escrow);
+                    return message;
+                };
+
+                Challenge.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.jobId = "";
+                        object.provider = "";
+                        object.epochHeight = "";
+                        object.deadlineBlocks = "";
+                        object.status = 0;
+                        object.reason = "";
+                        object.escrow = "";
+                    }
+                    if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId"))
+                        object.jobId = message.jobId;
+                    if (message.provider != null && $Object.hasOwnProperty.call(message, "provider"))
+                        object.provider = message.provider;
+                    if (message.epochHeight != null && $Object.hasOwnProperty.call(message, "epochHeight"))
+                        object.epochHeight = message.epochHeight;
+                    if (message.deadlineBlocks != null && $Object.hasOwnProperty.call(message, "deadlineBlocks"))
+                        object.deadlineBlocks = message.deadlineBlocks;
+                    if (message.status != null && $Object.hasOwnProperty.call(message, "status"))
+                        object.status = message.status;
+                    if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                        object.reason = message.reason;
+                    if (message.escrow != null && $Object.hasOwnProperty.call(message, "escrow"))
+                        object.escrow = message.escrow;
+                    return object;
+                };
+
+                Challenge.prototype.toJSON = function() {
+                    return Challenge.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                Challenge.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.Challenge";
+                };
+
+                return Challenge;
+            })();
+
+            v1.QueryChallengesRequest = (function() {
+
+                const QueryChallengesRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                QueryChallengesRequest.prototype.provider = "";
+
+                QueryChallengesRequest.create = function(properties) {
+                    return new QueryChallengesRequest(properties);
+                };
+
+                QueryChallengesRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.provider != null && $Object.hasOwnProperty.call(message, "provider") && message.provider !== "")
+                        writer.uint32(10).string(message.provider);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                QueryChallengesRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.QueryChallengesRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.provider = value;
+                                else
+                                    delete message.provider;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                QueryChallengesRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.QueryChallengesRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.QueryChallengesRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.QueryChallengesRequest();
+                    if (object.provider != null)
+                        if (typeof object.provider !== "string" || object.provider.length)
+                            message.provider = $String(object.provider);
+                    return message;
+                };
+
+                QueryChallengesRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.provider = "";
+                    if (message.provider != null && $Object.hasOwnProperty.call(message, "provider"))
+                        object.provider = message.provider;
+                    return object;
+                };
+
+                QueryChallengesRequest.prototype.toJSON = function() {
+                    return QueryChallengesRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                QueryChallengesRequest.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.QueryChallengesRequest";
+                };
+
+                return QueryChallengesRequest;
+            })();
+
+            v1.QueryChallengesResponse = (function() {
+
+                const QueryChallengesResponse = function (properties) {
+                    this.challenges = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                QueryChallengesResponse.prototype.challenges = $util.emptyArray;
+
+                QueryChallengesResponse.create = function(properties) {
+                    return new QueryChallengesResponse(properties);
+                };
+
+                QueryChallengesResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.challenges != null && message.challenges.length)
+                        for (let i = 0; i < message.challenges.length; ++i)
+                            $root.tcompute.jobs.v1.Challenge.encode(message.challenges[i], writer.uint32(10).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                QueryChallengesResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.QueryChallengesResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.challenges && message.challenges.length))
+                                    message.challenges = [];
+                                message.challenges.push($root.tcompute.jobs.v1.Challenge.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                QueryChallengesResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.QueryChallengesResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.QueryChallengesResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.QueryChallengesResponse();
+                    if (object.challenges) {
+                        if (!$Array.isArray(object.challenges))
+                            throw $TypeError(".tcompute.jobs.v1.QueryChallengesResponse.challenges: array expected");
+                        message.challenges = $Array(object.challenges.length);
+                        for (let i = 0; i < object.challenges.length; ++i) {
+                            if (!$util.isObject(object.challenges[i]))
+                                throw $TypeError(".tcompute.jobs.v1.QueryChallengesResponse.challenges: object expected");
+                            message.challenges[i] = $root.tcompute.jobs.v1.Challenge.fromObject(object.challenges[i], _depth + 1);
+                        }
+                    }
+                    return message;
+                };
+
+                QueryChallengesResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.challenges = [];
+                    if (message.challenges && message.challenges.length) {
+                        object.challenges = $Array(message.challenges.length);
+                        for (let j = 0; j < message.challenges.length; ++j)
+                            object.challenges[j] = $root.tcompute.jobs.v1.Challenge.toObject(message.challenges[j], options, _depth + 1);
+                    }
+                    return object;
+                };
+
+                QueryChallengesResponse.prototype.toJSON = function() {
+                    return QueryChallengesResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                QueryChallengesResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.QueryChallengesResponse";
+                };
+
+                return QueryChallengesResponse;
+            })();
+
+            v1.MsgClaimNonDelivery = (function() {
+
+                const MsgClaimNonDelivery = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                MsgClaimNonDelivery.prototype.requester = "";
+                MsgClaimNonDelivery.prototype.jobId = "";
+                MsgClaimNonDelivery.prototype.provider = "";
+                MsgClaimNonDelivery.prototype.x25519Pubkey = $util.newBuffer([]);
+
+                MsgClaimNonDelivery.create = function(properties) {
+                    return new MsgClaimNonDelivery(properties);
+                };
+
+                MsgClaimNonDelivery.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.requester != null && $Object.hasOwnProperty.call(message, "requester") && message.requester !== "")
+                        writer.uint32(10).string(message.requester);
+                    if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId") && message.jobId !== "")
+                        writer.uint32(18).string(message.jobId);
+                    if (message.provider != null && $Object.hasOwnProperty.call(message, "provider") && message.provider !== "")
+                        writer.uint32(26).string(message.provider);
+                    if (message.x25519Pubkey != null && $Object.hasOwnProperty.call(message, "x25519Pubkey") && message.x25519Pubkey.length)
+                        writer.uint32(34).bytes(message.x25519Pubkey);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                MsgClaimNonDelivery.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.MsgClaimNonDelivery();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.requester = value;
+                                else
+                                    delete message.requester;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.jobId = value;
+                                else
+                                    delete message.jobId;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.provider = value;
+                                else
+                                    delete message.provider;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.x25519Pubkey = value;
+                                else
+                                    delete message.x25519Pubkey;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                MsgClaimNonDelivery.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.MsgClaimNonDelivery)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.MsgClaimNonDelivery: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.MsgClaimNonDelivery();
+                    if (object.requester != null)
+                        if (typeof object.requester !== "string" || object.requester.length)
+                            message.requester = $String(object.requester);
+                    if (object.jobId != null)
+                        if (typeof object.jobId !== "string" || object.jobId.length)
+                            message.jobId = $String(object.jobId);
+                    if (object.provider != null)
+                        if (typeof object.provider !== "string" || object.provider.length)
+                            message.provider = $String(object.provider);
+                    if (object.x25519Pubkey != null)
+                        if (object.x25519Pubkey.length)
+                            if (typeof object.x25519Pubkey === "string")
+                                $util.base64.decode(object.x25519Pubkey, message.x25519Pubkey = $util.newBuffer($util.base64.length(object.x25519Pubkey)), 0);
+                            else if (object.x25519Pubkey.length >= 0)
+                                message.x25519Pubkey = object.x25519Pubkey;
+                    return message;
+                };
+
+                MsgClaimNonDelivery.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.requester = "";
+                        object.jobId = "";
+                        object.provider = "";
+                        if (options.bytes === $String)
+                            object.x25519Pubkey = "";
+                        else {
+                            object.x25519Pubkey = [];
+                            if (options.bytes !== $Array)
+                                object.x25519Pubkey = $util.newBuffer(object.x25519Pubkey);
+                        }
+                    }
+                    if (message.requester != null && $Object.hasOwnProperty.call(message, "requester"))
+                        object.requester = message.requester;
+                    if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId"))
+                        object.jobId = message.jobId;
+                    if (message.provider != null && $Object.hasOwnProperty.call(message, "provider"))
+                        object.provider = message.provider;
+                    if (message.x25519Pubkey != null && $Object.hasOwnProperty.call(message, "x25519Pubkey"))
+                        object.x25519Pubkey = options.bytes === $String ? $util.base64.encode(message.x25519Pubkey, 0, message.x25519Pubkey.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.x25519Pubkey) : message.x25519Pubkey;
+                    return object;
+                };
+
+                MsgClaimNonDelivery.prototype.toJSON = function() {
+                    return MsgClaimNonDelivery.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                MsgClaimNonDelivery.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.MsgClaimNonDelivery";
+                };
+
+                return MsgClaimNonDelivery;
+            })();
+
+            v1.MsgClaimNonDeliveryResponse = (function() {
+
+                const MsgClaimNonDeliveryResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                MsgClaimNonDeliveryResponse.create = function(properties) {
+                    return new MsgClaimNonDeliveryResponse(properties);
+                };
+
+                MsgClaimNonDeliveryResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                MsgClaimNonDeliveryResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.MsgClaimNonDeliveryResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        reader.skipType(tag & 7, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                MsgClaimNonDeliveryResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.MsgClaimNonDeliveryResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.MsgClaimNonDeliveryResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    return new $root.tcompute.jobs.v1.MsgClaimNonDeliveryResponse();
+                };
+
+                MsgClaimNonDeliveryResponse.toObject = function () {
+                    return {};
+                };
+
+                MsgClaimNonDeliveryResponse.prototype.toJSON = function() {
+                    return MsgClaimNonDeliveryResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                MsgClaimNonDeliveryResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.MsgClaimNonDeliveryResponse";
+                };
+
+                return MsgClaimNonDeliveryResponse;
+            })();
+
+            v1.MsgAnswerClaim = (function() {
+
+                const MsgAnswerClaim = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                MsgAnswerClaim.prototype.provider = "";
+                MsgAnswerClaim.prototype.jobId = "";
+                MsgAnswerClaim.prototype.sealedOutput = $util.newBuffer([]);
+
+                MsgAnswerClaim.create = function(properties) {
+                    return new MsgAnswerClaim(properties);
+                };
+
+                MsgAnswerClaim.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.provider != null && $Object.hasOwnProperty.call(message, "provider") && message.provider !== "")
+                        writer.uint32(10).string(message.provider);
+                    if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId") && message.jobId !== "")
+                        writer.uint32(18).string(message.jobId);
+                    if (message.sealedOutput != null && $Object.hasOwnProperty.call(message, "sealedOutput") && message.sealedOutput.length)
+                        writer.uint32(26).bytes(message.sealedOutput);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                MsgAnswerClaim.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.MsgAnswerClaim();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.provider = value;
+                                else
+                                    delete message.provider;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.jobId = value;
+                                else
+                                    delete message.jobId;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.sealedOutput = value;
+                                else
+                                    delete message.sealedOutput;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                MsgAnswerClaim.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.MsgAnswerClaim)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.MsgAnswerClaim: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.MsgAnswerClaim();
+                    if (object.provider != null)
+                        if (typeof object.provider !== "string" || object.provider.length)
+                            message.provider = $String(object.provider);
+                    if (object.jobId != null)
+                        if (typeof object.jobId !== "string" || object.jobId.length)
+                            message.jobId = $String(object.jobId);
+                    if (object.sealedOutput != null)
+                        if (object.sealedOutput.length)
+                            if (typeof object.sealedOutput === "string")
+                                $util.base64.decode(object.sealedOutput, message.sealedOutput = $util.newBuffer($util.base64.length(object.sealedOutput)), 0);
+                            else if (object.sealedOutput.length >= 0)
+                                message.sealedOutput = object.sealedOutput;
+                    return message;
+                };
+
+                MsgAnswerClaim.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.provider = "";
+                        object.jobId = "";
+                        if (options.bytes === $String)
+                            object.sealedOutput = "";
+                        else {
+                            object.sealedOutput = [];
+                            if (options.bytes !== $Array)
+                                object.sealedOutput = $util.newBuffer(object.sealedOutput);
+                        }
+                    }
+                    if (message.provider != null && $Object.hasOwnProperty.call(message, "provider"))
+                        object.provider = message.provider;
+                    if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId"))
+                        object.jobId = message.jobId;
+                    if (message.sealedOutput != null && $Object.hasOwnProperty.call(message, "sealedOutput"))
+                        object.sealedOutput = options.bytes === $String ? $util.base64.encode(message.sealedOutput, 0, message.sealedOutput.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.sealedOutput) : message.sealedOutput;
+                    return object;
+                };
+
+                MsgAnswerClaim.prototype.toJSON = function() {
+                    return MsgAnswerClaim.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                MsgAnswerClaim.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.MsgAnswerClaim";
+                };
+
+                return MsgAnswerClaim;
+            })();
+
+            v1.MsgAnswerClaimResponse = (function() {
+
+                const MsgAnswerClaimResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                MsgAnswerClaimResponse.create = function(properties) {
+                    return new MsgAnswerClaimResponse(properties);
+                };
+
+                MsgAnswerClaimResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                MsgAnswerClaimResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.MsgAnswerClaimResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        reader.skipType(tag & 7, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                MsgAnswerClaimResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.MsgAnswerClaimResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.MsgAnswerClaimResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    return new $root.tcompute.jobs.v1.MsgAnswerClaimResponse();
+                };
+
+                MsgAnswerClaimResponse.toObject = function () {
+                    return {};
+                };
+
+                MsgAnswerClaimResponse.prototype.toJSON = function() {
+                    return MsgAnswerClaimResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                MsgAnswerClaimResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.MsgAnswerClaimResponse";
+                };
+
+                return MsgAnswerClaimResponse;
+            })();
+
+            v1.MsgDisputeAnswer = (function() {
+
+                const MsgDisputeAnswer = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                MsgDisputeAnswer.prototype.requester = "";
+                MsgDisputeAnswer.prototype.jobId = "";
+                MsgDisputeAnswer.prototype.provider = "";
+                MsgDisputeAnswer.prototype.x25519Secret = $util.newBuffer([]);
+
+                MsgDisputeAnswer.create = function(properties) {
+                    return new MsgDisputeAnswer(properties);
+                };
+
+                MsgDisputeAnswer.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.requester != null && $Object.hasOwnProperty.call(message, "requester") && message.requester !== "")
+                        writer.uint32(10).string(message.requester);
+                    if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId") && message.jobId !== "")
+                        writer.uint32(18).string(message.jobId);
+                    if (message.provider != null && $Object.hasOwnProperty.call(message, "provider") && message.provider !== "")
+                        writer.uint32(26).string(message.provider);
+                    if (message.x25519Secret != null && $Object.hasOwnProperty.call(message, "x25519Secret") && message.x25519Secret.length)
+                        writer.uint32(34).bytes(message.x25519Secret);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                MsgDisputeAnswer.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.MsgDisputeAnswer();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.requester = value;
+                                else
+                                    delete message.requester;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.jobId = value;
+                                else
+                                    delete message.jobId;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.provider = value;
+                                else
+                                    delete message.provider;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.x25519Secret = value;
+                                else
+                                    delete message.x25519Secret;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                MsgDisputeAnswer.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.MsgDisputeAnswer)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.MsgDisputeAnswer: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.MsgDisputeAnswer();
+                    if (object.requester != null)
+                        if (typeof object.requester !== "string" || object.requester.length)
+                            message.requester = $String(object.requester);
+                    if (object.jobId != null)
+                        if (typeof object.jobId !== "string" || object.jobId.length)
+                            message.jobId = $String(object.jobId);
+                    if (object.provider != null)
+                        if (typeof object.provider !== "string" || object.provider.length)
+                            message.provider = $String(object.provider);
+                    if (object.x25519Secret != null)
+                        if (object.x25519Secret.length)
+                            if (typeof object.x25519Secret === "string")
+                                $util.base64.decode(object.x25519Secret, message.x25519Secret = $util.newBuffer($util.base64.length(object.x25519Secret)), 0);
+                            else if (object.x25519Secret.length >= 0)
+                                message.x25519Secret = object.x25519Secret;
+                    return message;
+                };
+
+                MsgDisputeAnswer.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.requester = "";
+                        object.jobId = "";
+                        object.provider = "";
+                        if (options.bytes === $String)
+                            object.x25519Secret = "";
+                        else {
+                            object.x25519Secret = [];
+                            if (options.bytes !== $Array)
+                                object.x25519Secret = $util.newBuffer(object.x25519Secret);
+                        }
+                    }
+                    if (message.requester != null && $Object.hasOwnProperty.call(message, "requester"))
+                        object.requester = message.requester;
+                    if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId"))
+                        object.jobId = message.jobId;
+                    if (message.provider != null && $Object.hasOwnProperty.call(message, "provider"))
+                        object.provider = message.provider;
+                    if (message.x25519Secret != null && $Object.hasOwnProperty.call(message, "x25519Secret"))
+                        object.x25519Secret = options.bytes === $String ? $util.base64.encode(message.x25519Secret, 0, message.x25519Secret.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.x25519Secret) : message.x25519Secret;
+                    return object;
+                };
+
+                MsgDisputeAnswer.prototype.toJSON = function() {
+                    return MsgDisputeAnswer.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                MsgDisputeAnswer.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.MsgDisputeAnswer";
+                };
+
+                return MsgDisputeAnswer;
+            })();
+
+            v1.MsgDisputeAnswerResponse = (function() {
+
+                const MsgDisputeAnswerResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                MsgDisputeAnswerResponse.create = function(properties) {
+                    return new MsgDisputeAnswerResponse(properties);
+                };
+
+                MsgDisputeAnswerResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                MsgDisputeAnswerResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.MsgDisputeAnswerResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        reader.skipType(tag & 7, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                MsgDisputeAnswerResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.MsgDisputeAnswerResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.MsgDisputeAnswerResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    return new $root.tcompute.jobs.v1.MsgDisputeAnswerResponse();
+                };
+
+                MsgDisputeAnswerResponse.toObject = function () {
+                    return {};
+                };
+
+                MsgDisputeAnswerResponse.prototype.toJSON = function() {
+                    return MsgDisputeAnswerResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                MsgDisputeAnswerResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.MsgDisputeAnswerResponse";
+                };
+
+                return MsgDisputeAnswerResponse;
+            })();
+
+            v1.DeliveryClaim = (function() {
+
+                const DeliveryClaim = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                DeliveryClaim.prototype.jobId = "";
+                DeliveryClaim.prototype.provider = "";
+                DeliveryClaim.prototype.requester = "";
+                DeliveryClaim.prototype.x25519Pubkey = $util.newBuffer([]);
+                DeliveryClaim.prototype.digest = $util.newBuffer([]);
+                DeliveryClaim.prototype.deposit = "";
+                DeliveryClaim.prototype.paid = "";
+                DeliveryClaim.prototype.claimedHeight = "";
+                DeliveryClaim.prototype.answerDeadline = "";
+                DeliveryClaim.prototype.answeredHeight = "";
+                DeliveryClaim.prototype.sealedOutput = $util.newBuffer([]);
+                DeliveryClaim.prototype.disputeDeadline = "";
+                DeliveryClaim.prototype.status = 0;
+                DeliveryClaim.prototype.slashed = "";
+                DeliveryClaim.prototype.compensated = "";
+
+                DeliveryClaim.create = function(properties) {
+                    return new DeliveryClaim(properties);
+                };
+
+                DeliveryClaim.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId") && message.jobId !== "")
+                        writer.uint32(10).string(message.jobId);
+                    if (message.provider != null && $Object.hasOwnProperty.call(message, "provider") && message.provider !== "")
+                        writer.uint32(18).string(message.provider);
+                    if (message.requester != null && $Object.hasOwnProperty.call(message, "requester") && message.requester !== "")
+                        writer.uint32(26).string(message.requester);
+                    if (message.x25519Pubkey != null && $Object.hasOwnProperty.call(message, "x25519Pubkey") && message.x25519Pubkey.length)
+                        writer.uint32(34).bytes(message.x25519Pubkey);
+                    if (message.digest != null && $Object.hasOwnProperty.call(message, "digest") && message.digest.length)
+                        writer.uint32(42).bytes(message.digest);
+                    if (message.deposit != null && $Object.hasOwnProperty.call(message, "deposit") && message.deposit !== "")
+                        writer.uint32(50).string(message.deposit);
+                    if (message.paid != null && $Object.hasOwnProperty.call(message, "paid") && message.paid !== "")
+                        writer.uint32(58).string(message.paid);
+                    if (message.claimedHeight != null && $Object.hasOwnProperty.call(message, "claimedHeight") && message.claimedHeight !== "")
+                        writer.uint32(66).string(message.claimedHeight);
+                    if (message.answerDeadline != null && $Object.hasOwnProperty.call(message, "answerDeadline") && message.answerDeadline !== "")
+                        writer.uint32(74).string(message.answerDeadline);
+                    if (message.answeredHeight != null && $Object.hasOwnProperty.call(message, "answeredHeight") && message.answeredHeight !== "")
+                        writer.uint32(82).string(message.answeredHeight);
+                    if (message.sealedOutput != null && $Object.hasOwnProperty.call(message, "sealedOutput") && message.sealedOutput.length)
+                        writer.uint32(90).bytes(message.sealedOutput);
+                    if (message.disputeDeadline != null && $Object.hasOwnProperty.call(message, "disputeDeadline") && message.disputeDeadline !== "")
+                        writer.uint32(98).string(message.disputeDeadline);
+                    if (message.status != null && $Object.hasOwnProperty.call(message, "status") && message.status !== 0)
+                        writer.uint32(104).uint32(message.status);
+                    if (message.slashed != null && $Object.hasOwnProperty.call(message, "slashed") && message.slashed !== "")
+                        writer.uint32(114).string(message.slashed);
+                    if (message.compensated != null && $Object.hasOwnProperty.call(message, "compensated") && message.compensated !== "")
+                        writer.uint32(122).string(message.compensated);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                DeliveryClaim.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.DeliveryClaim();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.jobId = value;
+                                else
+                                    delete message.jobId;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.provider = value;
+                                else
+                                    delete message.provider;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.requester = value;
+                                else
+                                    delete message.requester;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.x25519Pubkey = value;
+                                else
+                                    delete message.x25519Pubkey;
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.digest = value;
+                                else
+                                    delete message.digest;
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.deposit = value;
+                                else
+                                    delete message.deposit;
+                                continue;
+                            }
+                        case 7: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.paid = value;
+                                else
+                                    delete message.paid;
+                                continue;
+                            }
+                        case 8: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.claimedHeight = value;
+                                else
+                                    delete message.claimedHeight;
+                                continue;
+                            }
+                        case 9: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.answerDeadline = value;
+                                else
+                                    delete message.answerDeadline;
+                                continue;
+                            }
+                        case 10: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.answeredHeight = value;
+                                else
+                                    delete message.answeredHeight;
+                                continue;
+                            }
+                        case 11: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.sealedOutput = value;
+                                else
+                                    delete message.sealedOutput;
+                                continue;
+                            }
+                        case 12: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.disputeDeadline = value;
+                                else
+                                    delete message.disputeDeadline;
+                                continue;
+                            }
+                        case 13: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.status = value;
+                                else
+                                    delete message.status;
+                                continue;
+                            }
+                        case 14: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.slashed = value;
+                                else
+                                    delete message.slashed;
+                                continue;
+                            }
+                        case 15: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.compensated = value;
+                                else
+                                    delete message.compensated;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                DeliveryClaim.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.DeliveryClaim)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.DeliveryClaim: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.DeliveryClaim();
+                    if (object.jobId != null)
+                        if (typeof object.jobId !== "string" || object.jobId.length)
+                            message.jobId = $String(object.jobId);
+                    if (object.provider != null)
+                        if (typeof object.provider !== "string" || object.provider.length)
+                            message.provider = $String(object.provider);
+                    if (object.requester != null)
+                        if (typeof object.requester !== "string" || object.requester.length)
+                            message.requester = $String(object.requester);
+                    if (object.x25519Pubkey != null)
+                        if (object.x25519Pubkey.length)
+                            if (typeof object.x25519Pubkey === "string")
+                                $util.base64.decode(object.x25519Pubkey, message.x25519Pubkey = $util.newBuffer($util.base64.length(object.x25519Pubkey)), 0);
+                            else if (object.x25519Pubkey.length >= 0)
+                                message.x25519Pubkey = object.x25519Pubkey;
+                    if (object.digest != null)
+                        if (object.digest.length)
+                            if (typeof object.digest === "string")
+                                $util.base64.decode(object.digest, message.digest = $util.newBuffer($util.base64.length(object.digest)), 0);
+                            else if (object.digest.length >= 0)
+                                message.digest = object.digest;
+                    if (object.deposit != null)
+                        if (typeof object.deposit !== "string" || object.deposit.length)
+                            message.deposit = $String(object.deposit);
+                    if (object.paid != null)
+                        if (typeof object.paid !== "string" || object.paid.length)
+                            message.paid = $String(object.paid);
+                    if (object.claimedHeight != null)
+                        if (typeof object.claimedHeight !== "string" || object.claimedHeight.length)
+                            message.claimedHeight = $String(object.claimedHeight);
+                    if (object.answerDeadline != null)
+                        if (typeof object.answerDeadline !== "string" || object.answerDeadline.length)
+                            message.answerDeadline = $String(object.answerDeadline);
+                    if (object.answeredHeight != null)
+                        if (typeof object.answeredHeight !== "string" || object.answeredHeight.length)
+                            message.answeredHeight = $String(object.answeredHeight);
+                    if (object.sealedOutput != null)
+                        if (object.sealedOutput.length)
+                            if (typeof object.sealedOutput === "string")
+                                $util.base64.decode(object.sealedOutput, message.sealedOutput = $util.newBuffer($util.base64.length(object.sealedOutput)), 0);
+                            else if (object.sealedOutput.length >= 0)
+                                message.sealedOutput = object.sealedOutput;
+                    if (object.disputeDeadline != null)
+                        if (typeof object.disputeDeadline !== "string" || object.disputeDeadline.length)
+                            message.disputeDeadline = $String(object.disputeDeadline);
+                    if (object.status != null)
+                        if ($Number(object.status) !== 0)
+                            message.status = object.status >>> 0;
+                    if (object.slashed != null)
+                        if (typeof object.slashed !== "string" || object.slashed.length)
+                            message.slashed = $String(object.slashed);
+                    if (object.compensated != null)
+                        if (typeof object.compensated !== "string" || object.compensated.length)
+                            message.compensated = $String(object.compensated);
+                    return message;
+                };
+
+                DeliveryClaim.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.jobId = "";
+                        object.provider = "";
+                        object.requester = "";
+                        if (options.bytes === $String)
+                            object.x25519Pubkey = "";
+                        else {
+                            object.x25519Pubkey = [];
+                            if (options.bytes !== $Array)
+                                object.x25519Pubkey = $util.newBuffer(object.x25519Pubkey);
+                        }
+                        if (options.bytes === $String)
+                            object.digest = "";
+                        else {
+                            object.digest = [];
+                            if (options.bytes !== $Array)
+                                object.digest = $util.newBuffer(object.digest);
+                        }
+                        object.deposit = "";
+                        object.paid = "";
+                        object.claimedHeight = "";
+                        object.answerDeadline = "";
+                        object.answeredHeight = "";
+                        if (options.bytes === $String)
+                            object.sealedOutput = "";
+                        else {
+                            object.sealedOutput = [];
+                            if (options.bytes !== $Array)
+                                object.sealedOutput = $util.newBuffer(object.sealedOutput);
+                        }
+                        object.disputeDeadline = "";
+                        object.status = 0;
+                        object.slashed = "";
+                        object.compensated = "";
+                    }
+                    if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId"))
+                        object.jobId = message.jobId;
+                    if (message.provider != null && $Object.hasOwnProperty.call(message, "provider"))
+                        object.provider = message.provider;
+                    if (message.requester != null && $Object.hasOwnProperty.call(message, "requester"))
+                        object.requester = message.requester;
+                    if (message.x25519Pubkey != null && $Object.hasOwnProperty.call(message, "x25519Pubkey"))
+                        object.x25519Pubkey = options.bytes === $String ? $util.base64.encode(message.x25519Pubkey, 0, message.x25519Pubkey.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.x25519Pubkey) : message.x25519Pubkey;
+                    if (message.digest != null && $Object.hasOwnProperty.call(message, "digest"))
+                        object.digest = options.bytes === $String ? $util.base64.encode(message.digest, 0, message.digest.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.digest) : message.digest;
+                    if (message.deposit != null && $Object.hasOwnProperty.call(message, "deposit"))
+                        object.deposit = message.deposit;
+                    if (message.paid != null && $Object.hasOwnProperty.call(message, "paid"))
+                        object.paid = message.paid;
+                    if (message.claimedHeight != null && $Object.hasOwnProperty.call(message, "claimedHeight"))
+                        object.claimedHeight = message.claimedHeight;
+                    if (message.answerDeadline != null && $Object.hasOwnProperty.call(message, "answerDeadline"))
+                        object.answerDeadline = message.answerDeadline;
+                    if (message.answeredHeight != null && $Object.hasOwnProperty.call(message, "answeredHeight"))
+                        object.answeredHeight = message.answeredHeight;
+                    if (message.sealedOutput != null && $Object.hasOwnProperty.call(message, "sealedOutput"))
+                        object.sealedOutput = options.bytes === $String ? $util.base64.encode(message.sealedOutput, 0, message.sealedOutput.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.sealedOutput) : message.sealedOutput;
+                    if (message.disputeDeadline != null && $Object.hasOwnProperty.call(message, "disputeDeadline"))
+                        object.disputeDeadline = message.disputeDeadline;
+                    if (message.status != null && $Object.hasOwnProperty.call(message, "status"))
+                        object.status = message.status;
+                    if (message.slashed != null && $Object.hasOwnProperty.call(message, "slashed"))
+                        object.slashed = message.slashed;
+                    if (message.compensated != null && $Object.hasOwnProperty.call(message, "compensated"))
+                        object.compensated = message.compensated;
+                    return object;
+                };
+
+                DeliveryClaim.prototype.toJSON = function() {
+                    return DeliveryClaim.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                DeliveryClaim.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.DeliveryClaim";
+                };
+
+                return DeliveryClaim;
+            })();
+
+            v1.QueryClaimRequest = (function() {
+
+                const QueryClaimRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                QueryClaimRequest.prototype.jobId = "";
+                QueryClaimRequest.prototype.provider = "";
+
+                QueryClaimRequest.create = function(properties) {
+                    return new QueryClaimRequest(properties);
+                };
+
+                QueryClaimRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId") && message.jobId !== "")
+                        writer.uint32(10).string(message.jobId);
+                    if (message.provider != null && $Object.hasOwnProperty.call(message, "provider") && message.provider !== "")
+                        writer.uint32(18).string(message.provider);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                QueryClaimRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.QueryClaimRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.jobId = value;
+                                else
+                                    delete message.jobId;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.provider = value;
+                                else
+                                    delete message.provider;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                QueryClaimRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.QueryClaimRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.QueryClaimRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.QueryClaimRequest();
+                    if (object.jobId != null)
+                        if (typeof object.jobId !== "string" || object.jobId.length)
+                            message.jobId = $String(object.jobId);
+                    if (object.provider != null)
+                        if (typeof object.provider !== "string" || object.provider.length)
+                            message.provider = $String(object.provider);
+                    return message;
+                };
+
+                QueryClaimRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.jobId = "";
+                        object.provider = "";
+                    }
+                    if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId"))
+                        object.jobId = message.jobId;
+                    if (message.provider != null && $Object.hasOwnProperty.call(message, "provider"))
+                        object.provider = message.provider;
+                    return object;
+                };
+
+                QueryClaimRequest.prototype.toJSON = function() {
+                    return QueryClaimRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                QueryClaimRequest.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.QueryClaimRequest";
+                };
+
+                return QueryClaimRequest;
+            })();
+
+            v1.QueryClaimResponse = (function() {
+
+                const QueryClaimResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                QueryClaimResponse.prototype.claim = null;
+
+                QueryClaimResponse.create = function(properties) {
+                    return new QueryClaimResponse(properties);
+                };
+
+                QueryClaimResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.claim != null && $Object.hasOwnProperty.call(message, "claim"))
+                        $root.tcompute.jobs.v1.DeliveryClaim.encode(message.claim, writer.uint32(10).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                QueryClaimResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.QueryClaimResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.claim = $root.tcompute.jobs.v1.DeliveryClaim.decode(reader, reader.size(), $undefined, _depth + 1, message.claim);
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                QueryClaimResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.QueryClaimResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.QueryClaimResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.QueryClaimResponse();
+                    if (object.claim != null) {
+                        if (!$util.isObject(object.claim))
+                            throw $TypeError(".tcompute.jobs.v1.QueryClaimResponse.claim: object expected");
+                        message.claim = $root.tcompute.jobs.v1.DeliveryClaim.fromObject(object.claim, _depth + 1);
+                    }
+                    return message;
+                };
+
+                QueryClaimResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.claim = null;
+                    if (message.claim != null && $Object.hasOwnProperty.call(message, "claim"))
+                        object.claim = $root.tcompute.jobs.v1.DeliveryClaim.toObject(message.claim, options, _depth + 1);
+                    return object;
+                };
+
+                QueryClaimResponse.prototype.toJSON = function() {
+                    return QueryClaimResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                QueryClaimResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.QueryClaimResponse";
+                };
+
+                return QueryClaimResponse;
             })();
 
             v1.NamedTensor = (function() {

@@ -1,0 +1,139 @@
+import { createHash } from "node:crypto";
+import type { Any } from "cosmjs-types/google/protobuf/any";
+import { bech32Prefix, decodeAddress, encodeAddress } from "../../modules/sdk/address.js";
+import type { RawKey } from "../../client/sdk/signing.js";
+import { verdictCommitmentOf } from "../../modules/jobs/auditVerdicts.js";
+import { sketchToPb } from "../../modules/jobs/commitment.js";
+import { proofCodecs } from "../../modules/jobs/proofTypes.js";
+import { computeSketch, type ComparisonRule } from "../../modules/jobs/sketch.js";
+import type { TestChain } from "./inProcessChain.js";
+import { AuditStatus, codecs, type Job } from "../../modules/jobs/types.js";
+import { any, signedBy } from "./simWorkers.js";
+
+// Simulated auditing validators (scenario tests and the market simulation): each commits its
+// verdict while commitments are open and reveals it once reveals are, as the auditing worker does.
+
+export const valoperOf = (key: RawKey) => encodeAddress(decodeAddress(key.address), bech32Prefix.validator);
+
+/** The commit and the reveal message of one verdict (a sketch of `output`, or unable). */
+export function verdictMsgs(
+  validator: string,
+  jobId: string,
+  verdict: { output: ArrayLike<number>; rule: ComparisonRule } | "unable",
+  salt = createHash("sha256").update(`verdict-salt/${validator}/${jobId}`).digest(),
+): { commit: Any; reveal: Any } {
+  const digest = new Uint8Array(32).fill(1);
+  if (verdict === "unable") {
+    return {
+      commit: any(
+        proofCodecs.msgCommitVerdict.typeUrl,
+        proofCodecs.msgCommitVerdict.encode({
+          validator,
+          jobId,
+          commitment: verdictCommitmentOf(jobId, validator, salt, { unable: true }),
+        }),
+      ),
+      reveal: any(
+        proofCodecs.msgRevealVerdict.typeUrl,
+        proofCodecs.msgRevealVerdict.encode({
+          validator,
+          jobId,
+          salt,
+          sketch: null,
+          digest: new Uint8Array(),
+          unable: true,
+        }),
+      ),
+    };
+  }
+  const sketch = computeSketch(jobId, verdict.output, verdict.rule);
+  return {
+    commit: any(
+      proofCodecs.msgCommitVerdict.typeUrl,
+      proofCodecs.msgCommitVerdict.encode({
+        validator,
+        jobId,
+        commitment: verdictCommitmentOf(jobId, validator, salt, { unable: false, digest, sketch }),
+      }),
+    ),
+    reveal: any(
+      proofCodecs.msgRevealVerdict.typeUrl,
+      proofCodecs.msgRevealVerdict.encode({
+        validator,
+        jobId,
+        salt,
+        sketch: sketchToPb(sketch),
+        digest,
+        unable: false,
+      }),
+    ),
+  };
+}
+
+/** An auditor that re-runs (by `output`) every open audit it is asked for: commits, then reveals. */
+export class SimAuditor {
+  private readonly reveals = new Map<string, Any>();
+  runs = 0;
+
+  constructor(
+    readonly key: RawKey,
+    readonly output: (j: Job) => ArrayLike<number> | null,
+    readonly rule: (model: string) => ComparisonRule,
+    /** Called for each job it re-runs (not for "unable"). */
+    readonly onRun?: (jobId: string) => void,
+  ) {}
+
+  get valoper(): string {
+    return valoperOf(this.key);
+  }
+
+  /** The messages for the block at `height`, given the jobs with an open audit. */
+  messages(open: readonly Job[], height: bigint): Any[] {
+    const msgs: Any[] = [];
+    for (const j of open) {
+      if (j.audit !== AuditStatus.open || !(j.auditors ?? []).includes(this.valoper)) continue;
+      const committed = (j.verdictCommits ?? []).some((c) => c.validator === this.valoper);
+      const revealsOpen = height >= BigInt(j.verdictRevealHeight || "0");
+      if (!committed && !revealsOpen && !this.reveals.has(j.id)) {
+        const out = this.output(j);
+        this.runs++;
+        if (out !== null) this.onRun?.(j.id);
+        const m = verdictMsgs(this.valoper, j.id, out === null ? "unable" : { output: out, rule: this.rule(j.model) });
+        this.reveals.set(j.id, m.reveal);
+        msgs.push(m.commit);
+      } else if (committed && revealsOpen && !j.verdicts.some((v) => v.validator === this.valoper)) {
+        const r = this.reveals.get(j.id);
+        if (r !== undefined) msgs.push(r);
+        this.reveals.delete(j.id);
+      }
+    }
+    return msgs;
+  }
+}
+
+/**
+ * Scenario helper: `auditors` commit their verdicts on `jobId` (one block each), blocks pass until
+ * reveals open, then they reveal (one block each). Throws when a tx is refused.
+ */
+export async function auditBy(
+  chain: TestChain,
+  auditors: readonly RawKey[],
+  jobId: string,
+  verdict: { output: ArrayLike<number>; rule: ComparisonRule } | "unable",
+): Promise<void> {
+  const pairs = auditors.map((key) => ({ key, m: verdictMsgs(valoperOf(key), jobId, verdict) }));
+  const send = async (key: RawKey, msg: Any) => {
+    const r = (await chain.deliver([await signedBy(chain, key, [msg])])).txResults[0]!;
+    if (r.code !== 0) throw new Error(`verdict tx refused: ${r.codespace}/${r.code} ${r.log}`);
+  };
+  for (const { key, m } of pairs) await send(key, m.commit);
+  await untilRevealsOpen(chain, jobId);
+  for (const { key, m } of pairs) await send(key, m.reveal);
+}
+
+/** Delivers empty blocks until the next block may carry reveals of the job's verdicts. */
+export async function untilRevealsOpen(chain: TestChain, jobId: string): Promise<void> {
+  const res = await chain.query("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id: jobId }));
+  const j = codecs.queryJobResponse.decode(res.value).job!;
+  while (chain.app.height + 1n < BigInt(j.verdictRevealHeight || "0")) await chain.deliver([]);
+}

@@ -1,0 +1,251 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
+import { Comet38Client } from "@cosmjs/tendermint-rpc";
+import { makeTestHome } from "../../../chain/testkit/nodeProcess.js";
+import { homePaths, loadConfig } from "../../../chain/types/nodeConfig.js";
+import { createNode, type Node } from "../../../chain/node/node.js";
+import { saveGenesisFile, type GenesisDoc } from "../../../chain/genesis/genesisDoc.js";
+import {
+  AuditStatus,
+  computeSketch,
+  jobsCodecs,
+  JobState,
+  Outcome,
+  sketchToPb,
+  type Job,
+} from "../../../modules/jobs/index.js";
+import { registryCodecs } from "../../../modules/registry/index.js";
+import { nopLogger } from "../../../modules/sdk/context.js";
+import { bech32Prefix, decodeAddress, encodeAddress } from "../../../modules/sdk/address.js";
+import { encodeTensors, flatten } from "../../models/tensors.js";
+import { fetchAcceptedOutput } from "../../sdk/outputs.js";
+import { sketchKeyOf } from "../../sdk/sealing.js";
+import { zoo } from "../../models/zoo.js";
+import { TcomputeClient } from "../../sdk/client.js";
+import { rawKeyFromSeed, type RawKey } from "../../sdk/signing.js";
+import { loadOrCreateX25519 } from "../sealing.js";
+import { Worker } from "../worker.js";
+
+// The validators' auditing worker end to end (issue 11, item 3), on one in-process node (no
+// child process): the node's validator runs the worker in audit mode with its operator key; a
+// byzantine provider's worker returns a wrong output for a k = 1 job, which is accepted and
+// sampled; the auditor re-runs it with onnxruntime-node, commits its verdict, reveals it once
+// reveals open, and the audit rejects the result: the provider is slashed for fraud, the
+// requester is compensated and the auditor is paid its reward from the community pool.
+
+describe("the auditing worker (in-process node, commit–reveal verdicts)", function () {
+  this.timeout(120_000);
+  const requester = rawKeyFromSeed("auditor-e2e-requester");
+  const provider = rawKeyFromSeed("auditor-e2e-provider");
+  const operator = rawKeyFromSeed("auditor-e2e-operator");
+  const valoper = encodeAddress(decodeAddress(operator.address), bech32Prefix.validator);
+  const m = zoo["mlp-64x128x128x32"]!;
+  const bytes = m.bytes();
+  const hash = createHash("sha256").update(bytes).digest("hex");
+  const dir = mkdtempSync(join(tmpdir(), "tcd-auditor-"));
+  const modelFile = join(dir, "mlp.onnx");
+  writeFileSync(modelFile, bytes);
+  let node: Node;
+  let rpcUrl = "";
+  const workers: Worker[] = [];
+
+  const send = async (key: RawKey, msgs: Array<{ typeUrl: string; value: unknown }>) => {
+    const c = await TcomputeClient.connectWithSigner(rpcUrl, await DirectSecp256k1Wallet.fromKey(key.privKey, "tc"));
+    const res = await c.signing.signAndBroadcast(key.address, msgs, 1.5);
+    c.disconnect();
+    assert.equal(res.code, 0, res.rawLog);
+    return res;
+  };
+  const getJob = async (id: string): Promise<Job> => {
+    const c = await Comet38Client.connect(rpcUrl);
+    const res = await c.abciQuery({
+      path: "/tcompute.jobs.v1.Query/Job",
+      data: jobsCodecs.queryJobRequest.encode({ id }),
+    });
+    c.disconnect();
+    return jobsCodecs.queryJobResponse.decode(res.value).job!;
+  };
+  const worker = async (key: RawKey, opts: { audit?: boolean; tamper?: (o: Float64Array) => Float64Array }) => {
+    const w = new Worker({
+      rpcUrl,
+      signer: await DirectSecp256k1Wallet.fromKey(key.privKey, "tc"),
+      address: key.address,
+      storeDir: join(dir, `store-${key.address}`),
+      x25519: loadOrCreateX25519(join(dir, `x-${key.address}.json`)),
+      engine: { threads: 1 },
+      port: 0,
+      pollMs: 300,
+      log: (l) => process.env.AUDITOR_LOG === "1" && process.stderr.write(`${key.address.slice(0, 10)} ${l}\n`),
+      allowFileUris: true,
+      ...opts,
+    });
+    await w.start();
+    workers.push(w);
+    return w;
+  };
+
+  before(async () => {
+    const t = await makeTestHome({
+      accounts: [requester, provider, operator].map((k) => ({
+        address: k.address,
+        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
+      })),
+      gentx: {
+        signer: await DirectSecp256k1Wallet.fromKey(operator.privKey, "tc"),
+        operator: operator.address,
+        amount: 100_000_000n,
+      },
+    });
+    const paths = homePaths(t.home);
+    const doc = JSON.parse(readFileSync(paths.genesis, "utf8")) as GenesisDoc;
+    // Every k = 1 job is audited; commitments for the first 20 blocks of the audit window (one
+    // auditor: reveals open as soon as it committed); a reward the test can recognise.
+    Object.assign((doc.app_state["jobs"] as { params: Record<string, unknown> }).params, {
+      audit_rate_single_ppm: 1_000_000,
+      audit_window: "40",
+      audit_commit_window: "20",
+      auditor_reward: "1234",
+    });
+    saveGenesisFile(paths.genesis, doc);
+    node = await createNode({ home: t.home, config: loadConfig(t.home), inMemory: true }, { logger: nopLogger });
+    await node.start();
+    rpcUrl = `http://${node.rpcAddress}`;
+    const x = loadOrCreateX25519(join(dir, `x-${provider.address}.json`));
+    await send(requester, [
+      {
+        typeUrl: registryCodecs.msgRegisterModel.typeUrl,
+        value: {
+          owner: requester.address,
+          hash,
+          name: m.name,
+          inputs: [{ name: "x", dtype: "float32", shape: [-1, 64] }],
+          outputs: [{ name: "y", dtype: "float32", shape: [-1, 32] }],
+          computeUnits: "10",
+          rule: m.rule,
+          uri: pathToFileURL(modelFile).href,
+        },
+      },
+    ]);
+    await send(provider, [
+      {
+        typeUrl: registryCodecs.msgRegisterProvider.typeUrl,
+        value: {
+          owner: provider.address,
+          moniker: "byzantine",
+          gpus: [{ vendor: "cpu", model: "x86-64", memoryMib: 8192, count: 1 }],
+          models: [hash],
+          pricePerUnit: "5utcu",
+          slots: 2,
+          x25519Pubkey: x.publicKey,
+          endpoint: "",
+          bond: "20000000",
+        },
+      },
+    ]);
+  });
+
+  after(async () => {
+    for (const w of workers) await w.stop();
+    await node?.stop();
+  });
+
+  it("overturns a byzantine worker's accepted result: verdict committed then revealed, provider slashed for fraud, requester compensated, auditor rewarded", async () => {
+    await worker(provider, { tamper: (o) => o.map((v) => v * 1.5 + 0.25) });
+    const auditor = await worker(operator, { audit: true });
+    const res = await send(requester, [
+      {
+        typeUrl: jobsCodecs.msgSubmitJob.typeUrl,
+        value: {
+          requester: requester.address,
+          model: hash,
+          inputs: [{ inline: encodeTensors(m.sampleInput(0)), uri: "", sha256: "" }],
+          sealed: [],
+          k: 1,
+          maxPricePerUnit: "5utcu",
+          deadlineBlocks: "100",
+          minReputation: 0,
+          gpu: null,
+        },
+      },
+    ]);
+    const id = jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids[0]!;
+    let j = await getJob(id);
+    for (
+      let i = 0;
+      i < 400 && !(j.state === JobState.settled && j.audit !== AuditStatus.open && j.audit !== AuditStatus.none);
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 100));
+      j = await getJob(id);
+    }
+    assert.equal(j.state, JobState.settled, JSON.stringify(j.history));
+    assert.equal(j.audit, AuditStatus.rejected, JSON.stringify(j.history));
+    assert.deepEqual(j.auditors, [valoper]);
+    assert.equal(j.verdictCommits!.length, 1, "the verdict was committed first");
+    assert.ok(BigInt(j.verdicts[0]!.height) > BigInt(j.verdictCommits![0]!.height), "and revealed in a later block");
+    assert.equal(j.verdicts[0]!.unable, false, "the auditor re-ran the job");
+    const a = j.assignments[0]!;
+    assert.equal(a.outcome, Outcome.fraud);
+    assert.equal(a.slashed, "10000000", "half the bond");
+    assert.equal(j.compensated, "50", "what the job cost the requester");
+    const resolvedAt = j.history.find((h) => /audit rejected/.test(h.note))!.height;
+    const comet = await Comet38Client.connect(rpcUrl);
+    const results = await comet.blockResults(Number(resolvedAt));
+    comet.disconnect();
+    const rewarded = results.finalizeBlockEvents.find((e) => e.type === "auditor_rewarded");
+    assert.ok(rewarded !== undefined, "the auditor was rewarded");
+    const attr = (k: string) => rewarded.attributes.find((x) => x.key === k)?.value;
+    assert.equal(attr("validator"), valoper);
+    assert.equal(attr("amount"), "1234", "from the community pool (issuance funds it)");
+    // The reveal's tx may still be returning to the auditor when its block resolves the audit.
+    for (let i = 0; i < 100 && auditor.metrics.verdicts === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(auditor.metrics.verdicts, 1);
+  });
+
+  it("a private sealed job through the worker: the key in the sealed copy, a keyed sketch the chain accepts, the requester's check with sketchKeyOf(input)", async () => {
+    // The byzantine provider's worker goes; an honest one takes its place (same key and store).
+    for (const w of workers.splice(0)) await w.stop();
+    await worker(provider, {});
+    const c = await TcomputeClient.connectWithSigner(
+      rpcUrl,
+      await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"),
+    );
+    try {
+      const input = encodeTensors(m.sampleInput(3));
+      const [id] = await c.submitJob(requester.address, {
+        model: hash,
+        inputs: [input],
+        k: 1,
+        maxPricePerUnit: "5utcu",
+        sealed: true,
+      });
+      const onChain = await c.query.jobs.job(id!);
+      assert.deepEqual(Buffer.from(onChain.sketchKeyHash!), createHash("sha256").update(sketchKeyOf(input)).digest());
+      const job = await c.waitForJob(id!, { timeoutMs: 60_000 });
+      const a = job.assignments[0]!;
+      assert.equal(a.outcome, Outcome.accepted, JSON.stringify(job.history));
+      // Sealed: not audited (validators cannot open it), and said so.
+      assert.equal(job.audit, AuditStatus.unaudited);
+      // The revealed sketch is the keyed one: the public-sign sketch of the true output differs.
+      const got = await fetchAcceptedOutput(requester, job, m.rule, undefined, sketchKeyOf(input));
+      const flat = flatten(got.outputs[0]!);
+      assert.deepEqual(
+        sketchToPb(computeSketch(id!, flat, m.rule, sketchKeyOf(input))).components,
+        a.sketch!.components,
+      );
+      assert.notDeepEqual(sketchToPb(computeSketch(id!, flat, m.rule)).components, a.sketch!.components);
+      // A wrong key makes the requester's own sketch check fail.
+      await assert.rejects(
+        fetchAcceptedOutput(requester, job, m.rule, undefined, new Uint8Array(32)),
+        /sketch does not agree/,
+      );
+    } finally {
+      c.disconnect();
+    }
+  });
+});

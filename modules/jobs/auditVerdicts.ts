@@ -1,0 +1,104 @@
+import { createHash } from "node:crypto";
+import { superMajority, type Tally } from "./audit.js";
+import { sketchBytes, sketchFromPb } from "./commitment.js";
+import { revealed, type Job } from "./domain.js";
+import { sketchesAgree, type ComparisonRule, type Sketch } from "./sketch.js";
+
+// Audits by commit–reveal (issue 11; docs/jobs.md, "Audits"). When an audit opens, the validators
+// bonded then are its auditors. For the first min(audit_commit_window, audit_window − 1) blocks
+// each sends only a commitment to its verdict (MsgCommitVerdict); verdicts are revealed
+// (MsgRevealVerdict) from then on, or as soon as every auditor has committed, so that no
+// validator can copy another's verdict: when the first verdict is visible, commitments are
+// closed. At resolution each auditor whose verdict agrees with the outcome is paid auditor_reward
+// from the community pool, and each auditor that revealed nothing loses audit_miss_slash_fraction
+// of its stake.
+
+const domain = Buffer.from("tcompute/verdict/v1", "utf8");
+/** Where auditor rewards come from: the community pool (emissions' remainder account). */
+export const auditorRewardPool = "community_pool";
+
+function lenPrefixed(s: string): Buffer {
+  const b = Buffer.from(s, "utf8");
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(b.length, 0);
+  return Buffer.concat([len, b]);
+}
+
+/**
+ * sha256("tcompute/verdict/v1" ‖ len‖job id ‖ len‖validator ‖ salt(32) ‖ unable(1) ‖ digest(32,
+ * zeros when unable) ‖ canonical sketch bytes (none when unable)). It names the validator, so a
+ * copied commitment does not open for the copier.
+ */
+export function verdictCommitmentOf(
+  jobId: string,
+  validator: string,
+  salt: Uint8Array,
+  verdict: { unable: true } | { unable: false; digest: Uint8Array; sketch: Sketch },
+): Uint8Array {
+  const h = createHash("sha256")
+    .update(domain)
+    .update(lenPrefixed(jobId))
+    .update(lenPrefixed(validator))
+    .update(salt)
+    .update(Uint8Array.of(verdict.unable ? 1 : 0));
+  if (verdict.unable) return h.update(new Uint8Array(32)).digest();
+  return h.update(verdict.digest).update(sketchBytes(verdict.sketch)).digest();
+}
+
+/** Blocks of an audit's commit phase: min(audit_commit_window, audit_window − 1). */
+export const commitBlocks = (p: { auditCommitWindow: bigint; auditWindow: bigint }) =>
+  p.auditCommitWindow < p.auditWindow - 1n ? p.auditCommitWindow : p.auditWindow - 1n;
+
+/** Reveals are open from verdict_reveal_height (moved to now once every auditor committed). */
+export const revealsOpen = (height: bigint, j: Job) => j.verdictRevealHeight !== 0n && height >= j.verdictRevealHeight;
+
+/** Every auditor has committed: nothing is left to copy. */
+export const allCommitted = (j: Job) => j.auditors.every((v) => j.verdictCommits.some((c) => c.validator === v));
+
+/** Every committed verdict has been revealed (and at least one was committed). */
+export const allRevealed = (j: Job) =>
+  j.verdictCommits.length > 0 && j.verdictCommits.every((x) => j.verdicts.some((v) => v.validator === x.validator));
+
+/** What an auditor gets at resolution: paid (its verdict agrees with every decided result), slashed (it revealed nothing), or nothing. */
+export type AuditorVerdict =
+  { validator: string; kind: "rewarded" } | { validator: string; kind: "missed"; committed: boolean };
+
+/**
+ * At resolution (before the outcome changes the job): auditors whose revealed verdict agrees
+ * with every decided result (confirmed where 2/3 agreed, rejected where 2/3 disagreed) are paid
+ * auditor_reward from the community pool, as far as it holds; auditors that did not commit, or
+ * committed and did not reveal by the deadline, lose audit_miss_slash_fraction of their stake.
+ * "Unable" verdicts earn nothing and cost nothing. A committer cut short by an early resolution
+ * (before the deadline) did not skip anything. Pure: lifecycle.resolveAudit applies it.
+ */
+export function auditorVerdicts(j: Job, t: Tally, rule: ComparisonRule, height: bigint): AuditorVerdict[] {
+  const decided = j.assignments.map((a, i) => {
+    if (!revealed(a)) return null;
+    if (superMajority(t.agree[i]!, t.total)) return true;
+    if (superMajority(t.disagree[i]!, t.total)) return false;
+    return null;
+  });
+  const results = j.assignments.map((a) => (revealed(a) ? sketchFromPb(a.sketch!, rule.sketchSize) : null));
+  const atDeadline = height >= j.auditDeadline;
+  const out: AuditorVerdict[] = [];
+  for (const valoper of j.auditors) {
+    const v = j.verdicts.find((x) => x.validator === valoper);
+    if (v === undefined) {
+      const committedIt = j.verdictCommits.some((c) => c.validator === valoper);
+      if (committedIt && !atDeadline) continue;
+      out.push({ validator: valoper, kind: "missed", committed: committedIt });
+      continue;
+    }
+    if (v.unable || v.sketch === null) continue;
+    const vs = sketchFromPb(v.sketch, rule.sketchSize);
+    if (typeof vs === "string") continue;
+    let agrees = decided.some((d) => d !== null);
+    for (const [i, d] of decided.entries()) {
+      const r = results[i];
+      if (d === null || r === null || r === undefined || typeof r === "string") continue;
+      if (sketchesAgree(r, vs, rule) !== d) agrees = false;
+    }
+    if (agrees) out.push({ validator: valoper, kind: "rewarded" });
+  }
+  return out;
+}

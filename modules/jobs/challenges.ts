@@ -1,0 +1,325 @@
+import { createHash } from "node:crypto";
+import { encodeAddress, moduleAddress, validateAddress } from "../sdk/address.js";
+import type { Context } from "../sdk/context.js";
+import type { QueryHandler } from "../sdk/module.js";
+import { codec } from "../sdk/proto.js";
+import type { KVStore } from "../sdk/store.js";
+import { auditorRewardPool } from "./auditVerdicts.js";
+import { committed, type Job } from "./domain.js";
+import { jobEvent } from "./events.js";
+import type { ChallengeableProvider } from "./expectedKeepers.js";
+import { parsePrice, type JobsKeeper } from "./keeper.js";
+import * as lifecycle from "./lifecycle.js";
+import { drawWeighted, gpuMeeting } from "./matching.js";
+import type { JobsParams } from "./params.js";
+import { AuditStatus, codecs, isFinal, JobState, Outcome, UnusableReason, type Challenge } from "./types.js";
+
+// Capability challenges the chain issues (issue 11, item 1; docs/jobs.md, "Capability
+// challenges"). Every challenge_epoch_blocks, from the block's hash, the chain draws up to
+// challenges_per_epoch providers and sends each a k = 1 job of one of its models: an input the
+// chain generates from the same seed, a requester address derived from it (never used before),
+// the provider's own ask as the price, the escrow paid from the community pool within
+// challenge_budget_per_epoch. The job is an ordinary job in every query and event; only this
+// module's record (queried once it is decided) says it was a challenge. The provider must commit
+// within the blocks its claimed GPUs need for the model's compute units (gpu_throughput) plus
+// challenge_slack_blocks, and the validators' audit (always opened for a challenge) must confirm
+// its result. Too slow, no answer, "unusable", or rejected: the bond is slashed
+// challenge_slash_fraction and the provider is jailed with the challenge hold, which only a
+// passed challenge lifts (jailed providers held only by it are drawn too, so they can prove
+// themselves). Passed: the hold is cleared and the job pays its ask as any job does.
+
+export const ChallengeStatus = { open: 0, passed: 1, failed: 2, void: 3 } as const;
+export type { Challenge };
+
+export const challengeCodecs = {
+  challenge: codecs.challenge,
+  queryChallengesRequest: codecs.queryChallengesRequest,
+  queryChallengesResponse: codecs.queryChallengesResponse,
+};
+const bundleCodec = codec<{ tensors: Array<{ name: string; dtype: string; shape: string[]; data: Uint8Array }> }>(
+  "jobs/v1/tensors.proto",
+  "tcompute.jobs.v1.TensorBundle",
+);
+
+/** Genesis import: the record and its indexes. */
+export function restoreChallenge(store: KVStore, k: JobsKeeper, c: Challenge, jobFinal: boolean): void {
+  k.saveChallenge(store, c);
+  if (!jobFinal) k.setChallengeOpen(store, BigInt(c.jobId), true);
+  if (c.status !== ChallengeStatus.open) k.indexDecidedChallenge(store, c.provider, BigInt(c.jobId));
+}
+
+/** Compute units per block the provider's claimed GPUs give (each GPU by its table entry, else the default). */
+export function claimedThroughput(
+  p: JobsParams,
+  gpus: ReadonlyArray<{ vendor: string; model: string; count: number }>,
+): bigint {
+  let total = 0n;
+  for (const g of gpus) {
+    const row = p.gpuThroughput.find(
+      (t) => t.vendor.toLowerCase() === g.vendor.toLowerCase() && t.model.toLowerCase() === g.model.toLowerCase(),
+    );
+    total += (row?.unitsPerBlock ?? p.defaultGpuUnitsPerBlock) * BigInt(Math.max(1, g.count));
+  }
+  return total > 0n ? total : p.defaultGpuUnitsPerBlock;
+}
+
+/** Blocks from assignment within which a challenge of `units` must be committed. */
+export function challengeDeadline(
+  p: JobsParams,
+  units: bigint,
+  gpus: ReadonlyArray<{ vendor: string; model: string; count: number }>,
+): bigint {
+  const t = claimedThroughput(p, gpus);
+  return (units + t - 1n) / t + p.challengeSlackBlocks;
+}
+
+const byteSize: Record<string, number> = { float32: 4, float64: 8, int32: 4, int64: 8, uint8: 1, int8: 1, bool: 1 };
+
+/**
+ * A tensor bundle for the model's inputs from the seed (integers only: float32 elements are
+ * sign | exponent of 1.0 | random mantissa, so values in ±[1, 2); float64 likewise; integers
+ * 0..15; bool 0 or 1). Dynamic dimensions are 1. Null when the spec is unusable or too large.
+ */
+export function challengeInput(
+  spec: ReadonlyArray<{ name: string; dtype: string; shape: number[] }>,
+  seed: Uint8Array,
+  maxBytes: number,
+): Uint8Array | null {
+  if (spec.length === 0) return null;
+  const tensors: Array<{ name: string; dtype: string; shape: string[]; data: Uint8Array }> = [];
+  let total = 0;
+  for (const [ti, t] of [...spec].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).entries()) {
+    const size = byteSize[t.dtype];
+    if (size === undefined) return null;
+    const shape = t.shape.map((d) => (d < 1 ? 1 : d));
+    const n = shape.reduce((a, b) => a * b, 1);
+    total += n * size;
+    if (!Number.isSafeInteger(n) || total > maxBytes) return null;
+    const rand = createHash("shake256", { outputLength: n * 4 })
+      .update(seed)
+      .update(`/${ti}`)
+      .digest();
+    const data = Buffer.alloc(n * size);
+    for (let i = 0; i < n; i++) {
+      const r = rand.readUInt32LE(i * 4);
+      if (t.dtype === "float32") data.writeUInt32LE(((r & 0x807fffff) | 0x3f800000) >>> 0, i * 4);
+      else if (t.dtype === "float64") {
+        data.writeUInt32LE(r, i * 8);
+        data.writeUInt32LE(((r & 0x800fffff) | 0x3ff00000) >>> 0, i * 8 + 4);
+      } else if (t.dtype === "int32") data.writeInt32LE(r & 15, i * 4);
+      else if (t.dtype === "int64") data.writeBigInt64LE(BigInt(r & 15), i * 8);
+      else if (t.dtype === "bool") data[i] = r & 1;
+      else data[i] = r & 15;
+    }
+    tensors.push({ name: t.name, dtype: t.dtype, shape: shape.map(String), data });
+  }
+  return bundleCodec.encode({ tensors });
+}
+
+const eligibleForChallenge = (p: ChallengeableProvider, height: bigint, minBond: bigint) =>
+  p.models.length > 0 &&
+  BigInt(p.bond) >= minBond &&
+  (p.status === 1 || (p.status === 3 && p.challengeHold && BigInt(p.jailedUntil || "0") <= height));
+
+/** End-block: at each epoch boundary, issues this epoch's challenges. */
+export function issueChallenges(ctx: Context, k: JobsKeeper): void {
+  const p = k.params(ctx.store);
+  if (p.challengeEpochBlocks === 0n || p.challengesPerEpoch === 0 || ctx.height % p.challengeEpochBlocks !== 0n) return;
+  const b = ctx.block;
+  const seed = createHash("sha256")
+    .update(`tcompute/challenge/${b.chainId}/${b.height}/${Buffer.from(b.hash ?? new Uint8Array()).toString("hex")}`)
+    .digest();
+  const reg = k.registry.params(ctx.store);
+  const denom = reg.bondDenom;
+  const candidates: ChallengeableProvider[] = [];
+  for (const prov of k.registry.providers(ctx.store)) {
+    if (!eligibleForChallenge(prov, ctx.height, reg.minProviderBond)) continue;
+    if (k.slotsUsed(ctx.store, prov.owner) >= prov.slots) continue;
+    const ask = parsePrice(prov.pricePerUnit);
+    if (ask === null || ask[1] !== denom) continue;
+    candidates.push(prov);
+  }
+  const byOwner = new Map(candidates.map((c) => [c.owner, c]));
+  const chosen = drawWeighted(
+    candidates.map((c) => ({ owner: c.owner, weight: 1n })),
+    p.challengesPerEpoch,
+    seed,
+  );
+  const pool = moduleAddress(auditorRewardPool);
+  let budget = p.challengeBudgetPerEpoch;
+  for (const [n, owner] of chosen.entries()) {
+    const prov = byOwner.get(owner)!;
+    const sub = createHash("sha256").update(seed).update(`/${n}`).digest();
+    const modelHash = prov.models[sub.readUInt32BE(0) % prov.models.length]!;
+    const model = k.registry.getModel(ctx.store, modelHash);
+    if (model === null) continue;
+    const input = challengeInput(model.inputs, sub, p.maxInlineInputBytes);
+    if (input === null) continue;
+    const units = BigInt(model.computeUnits);
+    const [ask] = parsePrice(prov.pricePerUnit)!;
+    const escrow = ask * units;
+    if (escrow > budget || escrow > k.bank.getBalance(ctx.store, pool, denom)) continue;
+    budget -= escrow;
+    const id = k.nextId(ctx.store);
+    k.setNextId(ctx.store, id + 1n);
+    const requester = encodeAddress(
+      createHash("sha256").update("tcompute/challenge/requester").update(sub).digest().subarray(0, 20),
+    );
+    const j: Job = {
+      id,
+      requester,
+      model: modelHash,
+      inputs: [{ inline: input, uri: "", sha256: "", size: 0n }],
+      sealed: [],
+      k: 1,
+      maxPricePerUnit: prov.pricePerUnit,
+      deadlineHeight: ctx.height + 100n,
+      minReputation: 0,
+      gpu: null,
+      state: JobState.pending,
+      escrow,
+      assignments: [],
+      createdHeight: ctx.height,
+      assignedHeight: 0n,
+      phaseDeadline: 0n,
+      computeUnits: units,
+      history: [{ height: ctx.height, state: JobState.pending, note: "submitted" }],
+      batchId: id,
+      shardIndex: 0,
+      shardCount: 1,
+      audit: AuditStatus.none,
+      auditDeadline: 0n,
+      verdicts: [],
+      paid: 0n,
+      refunded: 0n,
+      compensated: 0n,
+      finalHeight: 0n,
+      auditors: [],
+      verdictCommits: [],
+      verdictRevealHeight: 0n,
+      sketchKeyHash: new Uint8Array(),
+    };
+    // An ordinary submission and match, with the same events; the pool pays the escrow.
+    if (!lifecycle.create(ctx, k, j, `${escrow}${denom}`)) continue;
+    if (escrow > 0n) k.bank.transfer(ctx, pool, k.escrowAddress(), [{ denom, amount: escrow }]);
+    const assignment = {
+      provider: owner,
+      gpu: gpuMeeting(prov, null) ?? "",
+      pricePerUnit: prov.pricePerUnit,
+      commitment: new Uint8Array(),
+      committedHeight: 0n,
+      digest: new Uint8Array(),
+      sketch: null,
+      outputUri: "",
+      revealedHeight: 0n,
+      outcome: Outcome.unspecified,
+      paid: 0n,
+      slashed: 0n,
+      unusable: UnusableReason.unspecified,
+      unusableInput: 0,
+    };
+    lifecycle.assign(ctx, k, j, [assignment], "assigned to 1 provider(s)");
+    k.saveChallenge(ctx.store, {
+      jobId: id.toString(),
+      provider: owner,
+      epochHeight: ctx.height.toString(),
+      deadlineBlocks: challengeDeadline(p, units, prov.gpus).toString(),
+      status: ChallengeStatus.open,
+      reason: "",
+      escrow: escrow.toString(),
+    });
+    k.setChallengeOpen(ctx.store, id, true);
+  }
+}
+
+function decide(ctx: Context, k: JobsKeeper, c: Challenge, passed: boolean | null, reason: string): void {
+  c.status = passed === null ? ChallengeStatus.void : passed ? ChallengeStatus.passed : ChallengeStatus.failed;
+  c.reason = reason;
+  k.saveChallenge(ctx.store, c);
+  k.indexDecidedChallenge(ctx.store, c.provider, BigInt(c.jobId));
+  if (passed === false) {
+    const p = k.params(ctx.store);
+    k.registry.slashProviderBond(
+      ctx,
+      c.provider,
+      p.challengeSlashFraction,
+      `capability challenge (job ${c.jobId}): ${reason}`,
+    );
+  }
+  if (passed !== null) k.registry.recordChallenge(ctx, c.provider, passed);
+  ctx.events.emit(
+    jobEvent.challenge(BigInt(c.jobId), c.provider, passed === null ? "void" : passed ? "passed" : "failed", reason),
+  );
+}
+
+/**
+ * End-block: decides open challenges as soon as they can be: too slow or silent past the
+ * deadline (at once), otherwise by the job's outcome once it is final and its audit closed; then
+ * returns whatever reached the derived requester address (refunds, compensation) to the pool.
+ */
+export function checkChallenges(ctx: Context, k: JobsKeeper): void {
+  for (const id of k.openChallengeIds(ctx.store)) {
+    const c = k.getChallenge(ctx.store, id);
+    const j = k.getJob(ctx.store, id);
+    if (c === null || j === null) {
+      k.setChallengeOpen(ctx.store, id, false);
+      continue;
+    }
+    const a = j.assignments[0];
+    const due = j.assignedHeight + BigInt(c.deadlineBlocks);
+    if (c.status === ChallengeStatus.open && a !== undefined) {
+      if (committed(a) && a.committedHeight > due)
+        decide(
+          ctx,
+          k,
+          c,
+          false,
+          `too slow: committed ${a.committedHeight - j.assignedHeight} blocks after assignment; the claimed GPUs allow ${c.deadlineBlocks}`,
+        );
+      else if (!committed(a) && ctx.height > due)
+        decide(ctx, k, c, false, `no answer within ${c.deadlineBlocks} blocks`);
+    }
+    if (!isFinal(j.state) || j.audit === AuditStatus.open) continue;
+    if (c.status === ChallengeStatus.open) {
+      if (a?.outcome === Outcome.accepted && j.audit === AuditStatus.confirmed)
+        decide(ctx, k, c, true, "answered in time; validators confirmed the result");
+      else if (a?.outcome === Outcome.fraud || j.audit === AuditStatus.rejected)
+        decide(ctx, k, c, false, "validators rejected the result");
+      else if (a?.outcome === Outcome.accepted) decide(ctx, k, c, null, "the audit was inconclusive");
+      else
+        decide(
+          ctx,
+          k,
+          c,
+          false,
+          `no usable result (job ${j.state === JobState.unusable ? "reported unusable" : "failed"})`,
+        );
+    }
+    // The job is over: what came back to the derived requester goes back to the pool.
+    const denom = k.denom(ctx.store);
+    const left = k.bank.getBalance(ctx.store, j.requester, denom);
+    if (left > 0n) k.bank.transfer(ctx, j.requester, moduleAddress(auditorRewardPool), [{ denom, amount: left }]);
+    k.setChallengeOpen(ctx.store, id, false);
+  }
+}
+
+/** Decided challenges of a provider (open ones stay hidden: they must look like ordinary jobs). */
+export function decidedChallenges(store: KVStore, k: JobsKeeper, provider: string, limit = 100): Challenge[] {
+  const out: Challenge[] = [];
+  for (const id of k.decidedChallengeIds(store, provider, limit)) {
+    const c = k.getChallenge(store, id);
+    if (c !== null && c.status !== ChallengeStatus.open) out.push(c);
+  }
+  return out;
+}
+
+/** tcompute.jobs.v1.Query/Challenges: a provider's decided challenges (at most 100, oldest first). */
+export function challengeQueries(k: JobsKeeper): Record<string, QueryHandler> {
+  return {
+    "/tcompute.jobs.v1.Query/Challenges": (ctx, data) => {
+      const { provider } = challengeCodecs.queryChallengesRequest.decode(data);
+      validateAddress(provider);
+      return challengeCodecs.queryChallengesResponse.encode({ challenges: decidedChallenges(ctx.store, k, provider) });
+    },
+  };
+}

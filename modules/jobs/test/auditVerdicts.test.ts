@@ -1,0 +1,291 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
+import { QueryValidatorRequest, QueryValidatorResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
+import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
+import { moduleAddress } from "../../sdk/address.js";
+import { codecs as registryCodecs } from "../../registry/types.js";
+import { createValidatorMsg, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
+import { auditorRewardPool, verdictCommitmentOf } from "../auditVerdicts.js";
+import { proofCodecs } from "../proofTypes.js";
+import { untilRevealsOpen, verdictMsgs } from "../../../chain/testkit/auditors.js";
+import { any, honestOutput, SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
+import { sketchToPb } from "../commitment.js";
+import { computeSketch } from "../sketch.js";
+import { AuditStatus, codecs, JobState, Outcome, type Job, type MsgSubmitJob } from "../types.js";
+
+// Audits end to end through real transactions (issue 11, item 3): verdicts are committed, then
+// revealed, so a later validator cannot copy one; auditors whose verdict agrees with the outcome
+// are paid from the community pool, auditors that skip lose stake; a sealed job the validators
+// cannot open is marked unaudited instead of being "audited" by unable verdicts.
+
+const requester = rawKeyFromSeed("audit-requester");
+const prov = [0, 1, 2].map((i) => rawKeyFromSeed(`audit-provider-${i}`));
+const model = createHash("sha256").update("audit-mlp").digest("hex");
+const rule = { sketchSize: 16, tolerance: 1000, topK: 0 };
+const reward = 7000n;
+const pool = 1_000_000n;
+
+describe("audits by commit–reveal, with auditor rewards and penalties", function () {
+  this.timeout(60_000);
+  let chain: TestChain;
+  let workers: SimWorker[];
+  const { ok, fails, q } = txHelpers(() => chain);
+  const job = (id: string) =>
+    q(
+      "/tcompute.jobs.v1.Query/Job",
+      codecs.queryJobRequest.encode({ id }),
+      (b) => codecs.queryJobResponse.decode(b).job!,
+    );
+  const balance = (address: string) =>
+    q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) =>
+      BigInt(QueryBalanceResponse.decode(b).balance!.amount),
+    );
+  const tokens = (i: number) =>
+    q(
+      "/cosmos.staking.v1beta1.Query/Validator",
+      QueryValidatorRequest.encode({ validatorAddr: valoper(ops[i]!) }).finish(),
+      (b) => BigInt(QueryValidatorResponse.decode(b).validator!.tokens),
+    );
+  const submit = (over: Partial<MsgSubmitJob> = {}) =>
+    ok(requester, [
+      any(
+        codecs.msgSubmitJob.typeUrl,
+        codecs.msgSubmitJob.encode({
+          requester: requester.address,
+          model,
+          inputs: [{ inline: new Uint8Array([1, 2, 3]), uri: "", sha256: "" }],
+          sealed: [],
+          k: 2,
+          maxPricePerUnit: "10utcu",
+          deadlineBlocks: "5",
+          minReputation: 0,
+          gpu: null,
+          ...over,
+        }),
+      ),
+    ]);
+  const step = () => workersStep(chain, workers);
+
+  beforeEach(async () => {
+    chain = await createTestChain({
+      accounts: [
+        ...[requester, ...prov, ...ops].map((k) => ({
+          address: k.address,
+          coins: [{ denom: "utcu", amount: 1_000_000_000n }],
+        })),
+        { address: moduleAddress(auditorRewardPool), coins: [{ denom: "utcu", amount: pool }] },
+      ],
+      editGenesis: (d) => {
+        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
+          commit_window: "3",
+          reveal_window: "3",
+          audit_window: "12",
+          audit_commit_window: "6",
+          retention_blocks: "50",
+          audit_rate_ppm: 1_000_000,
+          audit_rate_single_ppm: 1_000_000,
+          audit_rate_low_reputation_ppm: 0,
+          auditor_reward: reward.toString(),
+          audit_miss_slash_fraction: "0.001",
+        });
+      },
+    });
+    await ok(requester, [
+      any(
+        registryCodecs.msgRegisterModel.typeUrl,
+        registryCodecs.msgRegisterModel.encode({
+          owner: requester.address,
+          hash: model,
+          name: "mlp",
+          inputs: [{ name: "x", dtype: "float32", shape: [-1, 16] }],
+          outputs: [{ name: "y", dtype: "float32", shape: [-1, 64] }],
+          computeUnits: "10",
+          rule,
+          uri: "",
+        }),
+      ),
+    ]);
+    for (const [i, p] of prov.entries())
+      await ok(p, [
+        any(
+          registryCodecs.msgRegisterProvider.typeUrl,
+          registryCodecs.msgRegisterProvider.encode({
+            owner: p.address,
+            moniker: `p${i}`,
+            gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
+            models: [model],
+            pricePerUnit: "5utcu",
+            slots: 1,
+            x25519Pubkey: new Uint8Array(32).fill(i + 1),
+            endpoint: "",
+            bond: "20000000",
+          }),
+        ),
+      ]);
+    // 40%, 30%, 30% of the power.
+    await ok(ops[0]!, [createValidatorMsg(0, 40_000_000n)]);
+    await ok(ops[1]!, [createValidatorMsg(1, 30_000_000n)]);
+    await ok(ops[2]!, [createValidatorMsg(2, 30_000_000n)]);
+    workers = prov.map((p) => new SimWorker(p, strategies.colluding, () => rule));
+  });
+
+  /** A k = 2 job both colluders agree on, settled and under audit. */
+  async function fraudUnderAudit(): Promise<Job> {
+    await submit();
+    await step();
+    await step();
+    const j = await job("1");
+    assert.equal(j.state, JobState.settled);
+    assert.equal(j.audit, AuditStatus.open);
+    assert.deepEqual(
+      j.auditors,
+      [valoper(ops[0]!), valoper(ops[1]!), valoper(ops[2]!)].sort(),
+      "every bonded validator audits",
+    );
+    return j;
+  }
+
+  it("a later validator cannot copy a verdict: not before reveals, not by copying a commitment, not after reveals open; a plain verdict is refused", async () => {
+    const j = await fraudUnderAudit();
+    const truth = honestOutput(j);
+    const a = verdictMsgs(valoper(ops[0]!), "1", { output: truth, rule });
+    // The old plain verdict (readable by everyone in the block) no longer counts.
+    await fails(
+      ops[1]!,
+      [
+        any(
+          codecs.msgAuditVerdict.typeUrl,
+          codecs.msgAuditVerdict.encode({
+            validator: valoper(ops[1]!),
+            jobId: "1",
+            sketch: sketchToPb(computeSketch("1", truth, rule)),
+            digest: new Uint8Array(32).fill(1),
+            unable: false,
+          }),
+        ),
+      ],
+      "jobs",
+      21,
+    );
+    await ok(ops[0]!, [a.commit]);
+    // Nothing to read yet: the commitment hides the verdict, and reveals are not open.
+    await fails(ops[0]!, [a.reveal], "jobs", 11, /revealed from height/);
+    // ops1 copies ops0's commitment bytes; the commitment names ops0, so it never opens for ops1.
+    const copied = (await job("1")).verdictCommits![0]!.commitment;
+    assert.deepEqual(
+      copied,
+      verdictCommitmentOf(
+        "1",
+        valoper(ops[0]!),
+        createHash("sha256")
+          .update(`verdict-salt/${valoper(ops[0]!)}/1`)
+          .digest(),
+        { unable: false, digest: new Uint8Array(32).fill(1), sketch: computeSketch("1", truth, rule) },
+      ),
+    );
+    await ok(ops[1]!, [
+      any(
+        proofCodecs.msgCommitVerdict.typeUrl,
+        proofCodecs.msgCommitVerdict.encode({ validator: valoper(ops[1]!), jobId: "1", commitment: copied }),
+      ),
+    ]);
+    await fails(ops[1]!, [verdictMsgs(valoper(ops[1]!), "1", { output: truth, rule }).commit], "jobs", 19);
+    await untilRevealsOpen(chain, "1");
+    await ok(ops[0]!, [a.reveal]);
+    const copy = any(
+      proofCodecs.msgRevealVerdict.typeUrl,
+      proofCodecs.msgRevealVerdict.encode({
+        ...proofCodecs.msgRevealVerdict.decode(a.reveal.value),
+        validator: valoper(ops[1]!),
+      }),
+    );
+    const before = await job("1");
+    await fails(ops[1]!, [copy], "jobs", 14);
+    // ops2 saw ops0's verdict in the block: too late to commit one, and nothing to reveal.
+    await fails(ops[2]!, [verdictMsgs(valoper(ops[2]!), "1", { output: truth, rule }).commit], "jobs", 11, /closed/);
+    await fails(ops[2]!, [verdictMsgs(valoper(ops[2]!), "1", { output: truth, rule }).reveal], "jobs", 13);
+    await fails(requester, [verdictMsgs(valoper(requester), "1", { output: truth, rule }).commit], "jobs", 17);
+    assert.deepEqual(codecs.job.encode(await job("1")), codecs.job.encode(before), "refused verdicts change nothing");
+  });
+
+  it("pays each auditor whose verdict agrees with the outcome from the community pool, nothing to one that sided with the fraud, and slashes the one that skipped", async () => {
+    const j = await fraudUnderAudit();
+    const truth = honestOutput(j);
+    // ops1 sides with the accepted result (as a lazy auditor copying the public sketch would).
+    const fake = strategies.colluding.output(j);
+    const v0 = verdictMsgs(valoper(ops[0]!), "1", { output: truth, rule });
+    const v1 = verdictMsgs(valoper(ops[1]!), "1", { output: fake, rule });
+    const before = {
+      op0: await balance(ops[0]!.address),
+      op1: await balance(ops[1]!.address),
+      tokens2: await tokens(2),
+    };
+    await ok(ops[0]!, [v0.commit]);
+    await ok(ops[1]!, [v1.commit]);
+    await untilRevealsOpen(chain, "1");
+    await ok(ops[0]!, [v0.reveal]);
+    await ok(ops[1]!, [v1.reveal]);
+    // Every committer revealed: resolved at once. 40% against 30% is not 2/3 on either side.
+    const done = await job("1");
+    assert.equal(done.audit, AuditStatus.inconclusive);
+    assert.equal(
+      await balance(ops[0]!.address),
+      before.op0 - 2000n,
+      "no reward for an inconclusive audit (two tx fees)",
+    );
+    assert.equal(await tokens(2), before.tokens2 - 30_000n, "ops2 skipped: 0.1% of its 30 power × 10^6");
+    // A second audit where the honest side has 70%.
+    await submit();
+    await step();
+    await step();
+    const j2 = await job("2");
+    assert.equal(j2.audit, AuditStatus.open);
+    const w0 = verdictMsgs(valoper(ops[0]!), "2", { output: honestOutput(j2), rule });
+    const w1 = verdictMsgs(valoper(ops[1]!), "2", { output: strategies.colluding.output(j2), rule });
+    const w2 = verdictMsgs(valoper(ops[2]!), "2", { output: honestOutput(j2), rule });
+    const mid = {
+      op0: await balance(ops[0]!.address),
+      op1: await balance(ops[1]!.address),
+      op2: await balance(ops[2]!.address),
+      tokens: [await tokens(0), await tokens(1), await tokens(2)],
+    };
+    await ok(ops[0]!, [w0.commit]);
+    await ok(ops[1]!, [w1.commit]);
+    await ok(ops[2]!, [w2.commit]);
+    assert.equal(
+      (await job("2")).verdictRevealHeight,
+      String(chain.app.height),
+      "every auditor committed: reveals open at once",
+    );
+    await ok(ops[1]!, [w1.reveal]);
+    await ok(ops[0]!, [w0.reveal]);
+    await ok(ops[2]!, [w2.reveal]);
+    const r = await job("2");
+    assert.equal(r.audit, AuditStatus.rejected, "70% re-ran it and disagree");
+    assert.ok(r.assignments.every((a) => a.outcome === Outcome.fraud));
+    assert.equal(await balance(ops[0]!.address), mid.op0 + reward - 2000n);
+    assert.equal(await balance(ops[2]!.address), mid.op2 + reward - 2000n);
+    assert.equal(await balance(ops[1]!.address), mid.op1 - 2000n, "sided with the fraud: no reward");
+    assert.deepEqual([await tokens(0), await tokens(1), await tokens(2)], mid.tokens, "nobody skipped");
+    assert.equal(r.compensated, "100", "the requester was compensated");
+  });
+
+  it("a sampled sealed job the validators cannot open is marked unaudited, and the requester is told so", async () => {
+    workers = prov.map((p) => new SimWorker(p, strategies.honest, () => rule));
+    const res = await submit({
+      inputs: [{ inline: new Uint8Array(), uri: "", sha256: "ab".repeat(32) }],
+      sealed: prov.slice(0, 2).map((p) => ({ provider: p.address, ciphertext: new Uint8Array(100) })),
+    });
+    assert.equal(res.txResults[0]!.code, 0);
+    await step();
+    await step();
+    const j = await job("1");
+    assert.equal(j.state, JobState.settled);
+    assert.equal(j.audit, AuditStatus.unaudited);
+    assert.match(j.history.at(-2)!.note, /not audited: sealed job/);
+    assert.deepEqual(j.auditors, []);
+    assert.equal(j.verdictRevealHeight, "");
+  });
+});

@@ -1,0 +1,275 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import type { Any } from "cosmjs-types/google/protobuf/any";
+import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
+import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
+import { moduleAddress } from "../../sdk/address.js";
+import { codecs as registryCodecs, ProviderStatus, type Provider } from "../../registry/types.js";
+import { createValidatorMsg, ops, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { auditorRewardPool } from "../auditVerdicts.js";
+import { ChallengeStatus, challengeCodecs, challengeDeadline, challengeInput, type Challenge } from "../challenges.js";
+import { defaultParams } from "../params.js";
+import { SimAuditor } from "../../../chain/testkit/auditors.js";
+import { any, honestOutput, signedBy, SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
+import { AuditStatus, codecs, JobState, Outcome, type Job } from "../types.js";
+
+// Capability challenges the chain issues (issue 11, item 1), through real transactions on the
+// in-process chain: every epoch the chain sends ordinary-looking k = 1 jobs to providers drawn
+// from the block; a provider claiming 8 H100s that answers in 6 blocks (what a slow CPU does) is
+// too slow, one that returns garbage fast is rejected by the validators' audit; both are slashed
+// and jailed with the challenge hold, which their own messages cannot lift; the honest one passes.
+
+const requester = rawKeyFromSeed("challenge-requester");
+const honest = rawKeyFromSeed("challenge-honest");
+const slow = rawKeyFromSeed("challenge-slow");
+const garbage = rawKeyFromSeed("challenge-garbage");
+const model = createHash("sha256").update("challenge-mlp").digest("hex");
+const rule = { sketchSize: 16, tolerance: 1000, topK: 0 };
+const bond = 20_000_000n;
+
+/** A worker that answers correctly, but only `delay` blocks after assignment (a slow machine). */
+class SlowWorker extends SimWorker {
+  constructor(
+    key: RawKey,
+    readonly next: () => bigint,
+    readonly delay: bigint,
+  ) {
+    super(key, strategies.honest, () => rule);
+  }
+  override messages(jobs: readonly Job[]): Any[] {
+    return super.messages(
+      jobs.filter((j) => j.state !== JobState.assigned || this.next() - BigInt(j.assignedHeight) >= this.delay),
+    );
+  }
+}
+
+describe("capability challenges issued by the chain", function () {
+  this.timeout(60_000);
+  let chain: TestChain;
+  const { ok, fails, q } = txHelpers(() => chain);
+  const provider = (k: RawKey) =>
+    q(
+      "/tcompute.registry.v1.Query/Provider",
+      registryCodecs.queryProviderRequest.encode({ owner: k.address }),
+      (b) => registryCodecs.queryProviderResponse.decode(b).provider!,
+    ) as Promise<Provider>;
+  const decided = (k: RawKey) =>
+    q(
+      "/tcompute.jobs.v1.Query/Challenges",
+      challengeCodecs.queryChallengesRequest.encode({ provider: k.address }),
+      (b) => challengeCodecs.queryChallengesResponse.decode(b).challenges,
+    ) as Promise<Challenge[]>;
+  const balance = (address: string) =>
+    q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) =>
+      BigInt(QueryBalanceResponse.decode(b).balance!.amount),
+    );
+  const listState = async (state: JobState) =>
+    codecs.queryJobsResponse.decode(
+      (
+        await chain.query(
+          "/tcompute.jobs.v1.Query/JobsByState",
+          codecs.queryJobsByStateRequest.encode({
+            state,
+            pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false },
+          }),
+        )
+      ).value,
+    ).jobs;
+
+  before(async () => {
+    chain = await createTestChain({
+      accounts: [
+        ...[requester, honest, slow, garbage, ...ops].map((k) => ({
+          address: k.address,
+          coins: [{ denom: "utcu", amount: 1_000_000_000n }],
+        })),
+        { address: moduleAddress(auditorRewardPool), coins: [{ denom: "utcu", amount: 1_000_000n }] },
+      ],
+      editGenesis: (d) => {
+        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
+          commit_window: "8",
+          reveal_window: "3",
+          audit_window: "8",
+          audit_commit_window: "4",
+          retention_blocks: "100",
+          audit_rate_ppm: 0,
+          audit_rate_single_ppm: 0,
+          audit_rate_low_reputation_ppm: 0,
+          challenge_epoch_blocks: "20",
+          challenges_per_epoch: 3,
+          challenge_slack_blocks: "2",
+        });
+      },
+    });
+    await ok(requester, [
+      any(
+        registryCodecs.msgRegisterModel.typeUrl,
+        registryCodecs.msgRegisterModel.encode({
+          owner: requester.address,
+          hash: model,
+          name: "mlp",
+          inputs: [{ name: "x", dtype: "float32", shape: [-1, 16] }],
+          outputs: [{ name: "y", dtype: "float32", shape: [-1, 64] }],
+          computeUnits: "10",
+          rule,
+          uri: "",
+        }),
+      ),
+    ]);
+    for (const [i, p] of [honest, slow, garbage].entries()) {
+      const gpus =
+        i === 0
+          ? [{ vendor: "nvidia", model: "H100", memoryMib: 81920, count: 1 }]
+          : [{ vendor: "nvidia", model: "H100", memoryMib: 81920, count: 8 }];
+      await ok(p, [
+        any(
+          registryCodecs.msgRegisterProvider.typeUrl,
+          registryCodecs.msgRegisterProvider.encode({
+            owner: p.address,
+            moniker: `p${i}`,
+            gpus,
+            models: [model],
+            pricePerUnit: "5utcu",
+            slots: 1,
+            x25519Pubkey: new Uint8Array(32).fill(i + 1),
+            endpoint: "",
+            bond: bond.toString(),
+          }),
+        ),
+      ]);
+    }
+    for (let i = 0; i < 3; i++) await ok(ops[i]!, [createValidatorMsg(i, 30_000_000n)]);
+  });
+
+  it("derives the deadline from the claimed GPUs' throughput and makes a valid input from the seed", () => {
+    const p = defaultParams();
+    assert.equal(
+      challengeDeadline(p, 10n, [{ vendor: "nvidia", model: "H100", count: 8 }]),
+      1n + p.challengeSlackBlocks,
+    );
+    assert.equal(
+      challengeDeadline(p, 5_000_000n, [{ vendor: "nvidia", model: "H100", count: 1 }]),
+      50n + p.challengeSlackBlocks,
+    );
+    assert.equal(
+      challengeDeadline(p, 5_000_000n, [{ vendor: "nvidia", model: "H100", count: 8 }]),
+      7n + p.challengeSlackBlocks,
+      "8 GPUs: an eighth of the time, rounded up",
+    );
+    assert.equal(
+      challengeDeadline(p, 5_000_000n, [{ vendor: "acme", model: "X", count: 1 }]),
+      5000n + p.challengeSlackBlocks,
+      "unknown GPUs: the default throughput",
+    );
+    const a = challengeInput([{ name: "x", dtype: "float32", shape: [-1, 16] }], new Uint8Array(32).fill(1), 1024)!;
+    assert.deepEqual(
+      a,
+      challengeInput([{ name: "x", dtype: "float32", shape: [-1, 16] }], new Uint8Array(32).fill(1), 1024),
+      "deterministic",
+    );
+    assert.notDeepEqual(
+      a,
+      challengeInput([{ name: "x", dtype: "float32", shape: [-1, 16] }], new Uint8Array(32).fill(2), 1024),
+    );
+    assert.equal(
+      challengeInput([{ name: "x", dtype: "float32", shape: [1000, 1000] }], new Uint8Array(32), 1024),
+      null,
+      "over the inline limit: no challenge of that model",
+    );
+    assert.equal(challengeInput([{ name: "x", dtype: "complex64", shape: [4] }], new Uint8Array(32), 1024), null);
+  });
+
+  it("a provider claiming GPUs it lacks (too slow, or garbage) is slashed and jailed until it passes; the honest one passes and is paid", async () => {
+    const next = () => chain.app.height + 1n;
+    const workers = [
+      new SimWorker(honest, strategies.honest, () => rule),
+      new SlowWorker(slow, next, 6n),
+      new SimWorker(garbage, strategies.lazy, () => rule),
+    ];
+    const auditors = ops.map((op) => new SimAuditor(op, honestOutput, () => rule));
+    const honestBefore = await balance(honest.address);
+    let seenOpen = false;
+    while (chain.app.height < 39n) {
+      const open = [
+        ...(await listState(JobState.auditing)),
+        ...(await listState(JobState.settled)).filter((j) => j.audit === AuditStatus.open),
+      ];
+      const extra: Uint8Array[] = [];
+      for (const a of auditors) {
+        const msgs = a.messages(open, next());
+        if (msgs.length > 0) extra.push(await signedBy(chain, a.key, msgs));
+      }
+      await workersStep(chain, workers, extra);
+      const assigned = await listState(JobState.assigned);
+      if (assigned.length > 0 && !seenOpen) {
+        seenOpen = true;
+        // While open, a challenge is an ordinary job: nothing in the job or the query marks it.
+        assert.equal(assigned.length, 3, "one challenge per provider this epoch");
+        for (const j of assigned) {
+          assert.equal(j.k, 1);
+          assert.equal(j.inputs[0]!.inline.length > 0, true);
+          assert.ok(
+            ![requester.address, ...ops.map((o) => o.address)].includes(j.requester),
+            "a requester address nobody used",
+          );
+          assert.equal(j.history.at(-1)!.note, "assigned to 1 provider(s)");
+        }
+        for (const k of [honest, slow, garbage])
+          assert.deepEqual(await decided(k), [], "open challenges are not listed");
+        // Challenges in flight survive a genesis export and import unchanged.
+        const exportAll = (c: TestChain) =>
+          c.app.withCommittedContext((ctx, modules) =>
+            Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
+          );
+        const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, unknown>;
+        assert.equal((exported["jobs"] as { challenges: unknown[] }).challenges.length, 3);
+        const again = await createTestChain({
+          editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
+        });
+        assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
+      }
+    }
+    assert.ok(seenOpen, "the epoch issued challenges");
+    const [h, s, g] = [await provider(honest), await provider(slow), await provider(garbage)];
+    const [dh, ds, dg] = [await decided(honest), await decided(slow), await decided(garbage)];
+    assert.equal(dh[0]!.status, ChallengeStatus.passed, JSON.stringify([dh, ds, dg]));
+    assert.equal(h.status, ProviderStatus.active);
+    assert.equal(h.challengesPassed, 1);
+    assert.equal(h.bond, bond.toString());
+    assert.ok(
+      (await balance(honest.address)) > honestBefore - 10_000n + 40n,
+      "paid its ask (less fees) for the challenge",
+    );
+    assert.equal(ds[0]!.status, ChallengeStatus.failed);
+    assert.match(
+      ds[0]!.reason,
+      /no answer within 3 blocks/,
+      "decided at the deadline, without waiting for the late answer",
+    );
+    assert.equal(s.status, ProviderStatus.jailed);
+    assert.equal(s.challengeHold, true);
+    assert.equal(s.bond, (bond - bond / 10n).toString(), "challenge_slash_fraction (10%)");
+    assert.equal(dg[0]!.status, ChallengeStatus.failed);
+    assert.match(dg[0]!.reason, /validators rejected the result/);
+    assert.equal(g.status, ProviderStatus.jailed);
+    assert.ok(BigInt(g.bond) < bond / 2n, "fraud (50%) and challenge (10%) slashes");
+    const jobG = (await listState(JobState.settled)).find((j) => j.id === dg[0]!.jobId)!;
+    assert.equal(jobG.assignments[0]!.outcome, Outcome.fraud);
+    // The derived requester holds nothing: refunds and compensation went back to the pool.
+    assert.equal(await balance(jobG.requester), 0n);
+    // The hold is the chain's: the provider's own messages do not lift it.
+    await fails(
+      slow,
+      [any(registryCodecs.msgResumeProvider.typeUrl, registryCodecs.msgResumeProvider.encode({ owner: slow.address }))],
+      "registry",
+      10,
+    );
+    await fails(
+      slow,
+      [any(registryCodecs.msgUnjailProvider.typeUrl, registryCodecs.msgUnjailProvider.encode({ owner: slow.address }))],
+      "registry",
+      13,
+    );
+  });
+});

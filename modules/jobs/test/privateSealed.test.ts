@@ -1,0 +1,252 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
+import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
+import { codecs as registryCodecs } from "../../registry/types.js";
+import { txHelpers } from "../../../chain/testkit/fixtures.js";
+import { commitmentOf, sketchFromPb, sketchToPb } from "../commitment.js";
+import { any } from "../../../chain/testkit/simWorkers.js";
+import { computeSketch, type Sketch } from "../sketch.js";
+import { codecs, JobState, Outcome, type Job } from "../types.js";
+
+// Private sealed jobs (issue 11, item 4): an observer of the chain tries to read a small sealed
+// output off its revealed sketch and top-k, the way it can for an ordinary job (n unknowns, 16
+// public ±1 projections: least squares recovers the output exactly, and top-k is the class). With
+// the sketch keyed by the key inside the sealed copies, the same attack recovers nothing.
+
+const requester = rawKeyFromSeed("private-requester");
+const prov = [0, 1].map((i) => rawKeyFromSeed(`private-provider-${i}`));
+const model = createHash("sha256").update("private-classifier").digest("hex");
+const rule = { sketchSize: 16, tolerance: 1000, topK: 1 };
+const secretOutput = [0.3125, -1.25, 2.5, 0.75]; // a 4-class classifier's logits: class 2
+const sketchKey = createHash("sha256").update("tcompute/sketch-key/v1").update("the private input").digest();
+
+/** What an observer computes from a revealed sketch with the public (job-id) signs: least squares. */
+function reconstruct(jobId: string, s: Sketch): number[] {
+  const n = s.length;
+  // Column i of the projection is the sketch of the unit vector e_i (public: signs from the job id).
+  const cols = Array.from({ length: n }, (_, i) =>
+    computeSketch(
+      jobId,
+      Array.from({ length: n }, (_, k) => (k === i ? 1 : 0)),
+      rule,
+    ).components.map(Number),
+  );
+  const p = s.components.map(Number);
+  // Normal equations AᵀA x = Aᵀp, Gaussian elimination (tiny n).
+  const m = Array.from({ length: n }, (_, r) => [
+    ...Array.from({ length: n }, (_, c) => cols[r]!.reduce((acc, v, j) => acc + v * cols[c]![j]!, 0)),
+    cols[r]!.reduce((acc, v, j) => acc + v * p[j]!, 0),
+  ]);
+  for (let c = 0; c < n; c++) {
+    const piv = m[c]![c]!;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r]![c]! / piv;
+      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
+    }
+  }
+  return m.map((row, i) => row[n]! / m[i]![i]!);
+}
+
+describe("private sealed jobs: the chain carries no readable projection of the output", function () {
+  this.timeout(60_000);
+  let chain: TestChain;
+  const { ok, fails, q } = txHelpers(() => chain);
+  const job = (id: string) =>
+    q(
+      "/tcompute.jobs.v1.Query/Job",
+      codecs.queryJobRequest.encode({ id }),
+      (b) => codecs.queryJobResponse.decode(b).job!,
+    );
+
+  before(async () => {
+    chain = await createTestChain({
+      accounts: [requester, ...prov].map((k) => ({
+        address: k.address,
+        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
+      })),
+      editGenesis: (d) => {
+        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
+          commit_window: "3",
+          reveal_window: "3",
+          audit_rate_ppm: 0,
+          audit_rate_single_ppm: 0,
+          audit_rate_low_reputation_ppm: 0,
+          challenge_epoch_blocks: "0",
+        });
+      },
+    });
+    await ok(requester, [
+      any(
+        registryCodecs.msgRegisterModel.typeUrl,
+        registryCodecs.msgRegisterModel.encode({
+          owner: requester.address,
+          hash: model,
+          name: "cls",
+          inputs: [{ name: "x", dtype: "float32", shape: [-1, 8] }],
+          outputs: [{ name: "y", dtype: "float32", shape: [-1, 4] }],
+          computeUnits: "10",
+          rule,
+          uri: "",
+        }),
+      ),
+    ]);
+    for (const [i, p] of prov.entries())
+      await ok(p, [
+        any(
+          registryCodecs.msgRegisterProvider.typeUrl,
+          registryCodecs.msgRegisterProvider.encode({
+            owner: p.address,
+            moniker: `p${i}`,
+            gpus: [{ vendor: "cpu", model: "x86-64", memoryMib: 8192, count: 1 }],
+            models: [model],
+            pricePerUnit: "5utcu",
+            slots: 4,
+            x25519Pubkey: new Uint8Array(32).fill(i + 1),
+            endpoint: "",
+            bond: "20000000",
+          }),
+        ),
+      ]);
+  });
+
+  /** Submits, and has both assignees commit and reveal the secret output's sketch (keyed or not). */
+  async function run(keyed: boolean): Promise<Job> {
+    const sealedJob = {
+      inputs: [{ inline: new Uint8Array(), uri: "", sha256: "cd".repeat(32) }],
+      sealed: prov.map((p) => ({ provider: p.address, ciphertext: new Uint8Array(120) })),
+    };
+    const res = await ok(requester, [
+      any(
+        codecs.msgSubmitJob.typeUrl,
+        codecs.msgSubmitJob.encode({
+          requester: requester.address,
+          model,
+          ...sealedJob,
+          k: 2,
+          maxPricePerUnit: "5utcu",
+          deadlineBlocks: "5",
+          minReputation: 0,
+          gpu: null,
+          sketchKeyHash: keyed ? createHash("sha256").update(sketchKey).digest() : new Uint8Array(),
+        }),
+      ),
+    ]);
+    const id = codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value)
+      .ids[0]!;
+    const results = prov.map((p, i) => {
+      // Each worker's own float noise; the keyed ones project under the key from their sealed copy.
+      const out = secretOutput.map((v) => v + (i === 0 ? 1e-7 : -1e-7));
+      const sketch = computeSketch(id, out, rule, keyed ? sketchKey : undefined);
+      return {
+        p,
+        salt: createHash("sha256").update(`salt/${i}/${id}`).digest(),
+        digest: createHash("sha256").update(`digest/${i}`).digest(),
+        sketch,
+      };
+    });
+    for (const r of results)
+      await ok(r.p, [
+        any(
+          codecs.msgCommitResult.typeUrl,
+          codecs.msgCommitResult.encode({
+            provider: r.p.address,
+            jobId: id,
+            commitment: commitmentOf(id, r.p.address, r.salt, r.digest, r.sketch),
+          }),
+        ),
+      ]);
+    for (const r of results)
+      await ok(r.p, [
+        any(
+          codecs.msgRevealResult.typeUrl,
+          codecs.msgRevealResult.encode({
+            provider: r.p.address,
+            jobId: id,
+            salt: r.salt,
+            digest: r.digest,
+            sketch: sketchToPb(r.sketch),
+            outputUri: "",
+          }),
+        ),
+      ]);
+    const j = await job(id);
+    assert.equal(j.state, JobState.settled);
+    assert.ok(
+      j.assignments.every((a) => a.outcome === Outcome.accepted),
+      "keyed sketches of the same output agree like any",
+    );
+    return j;
+  }
+
+  it("without a sketch key an observer reads a small sealed output straight off the chain (the leak)", async () => {
+    const j = await run(false);
+    const s = sketchFromPb(j.assignments[0]!.sketch!, rule.sketchSize) as Sketch;
+    const x = reconstruct(j.id, s);
+    for (const [i, v] of secretOutput.entries()) assert.ok(Math.abs(x[i]! - v) < 1e-5, `recovered ${x[i]} for ${v}`);
+    assert.deepEqual(s.topK, [2], "and top-k is the class itself");
+  });
+
+  it("with the sketch key in the sealed copies the same attack recovers nothing, and top-k names no class", async () => {
+    const j = await run(true);
+    assert.equal(j.sketchKeyHash!.length, 32);
+    assert.ok(!Buffer.from(codecs.job.encode(j)).includes(sketchKey), "the key itself is not on chain");
+    const s = sketchFromPb(j.assignments[0]!.sketch!, rule.sketchSize) as Sketch;
+    const x = reconstruct(j.id, s);
+    const err = Math.sqrt(x.reduce((acc, v, i) => acc + (v - secretOutput[i]!) ** 2, 0) / x.length);
+    assert.ok(err > 0.3, `the least-squares guess is off by ${err} (rms); the output's rms is ~1.4`);
+    assert.equal(s.topK.length, 1);
+    assert.ok(s.topK[0]! > 3, `top-k carries ${s.topK[0]}, no class index`);
+    // Without the key even the true output does not reproduce the revealed sketch: nothing to confirm a guess with.
+    const guess = computeSketch(j.id, secretOutput, rule);
+    assert.notDeepEqual(guess.components, s.components);
+  });
+
+  it("refuses a sketch key hash on an unsealed job or of the wrong length, creating nothing", async () => {
+    const base = {
+      requester: requester.address,
+      model,
+      k: 1,
+      maxPricePerUnit: "5utcu",
+      deadlineBlocks: "5",
+      minReputation: 0,
+      gpu: null,
+    };
+    await fails(
+      requester,
+      [
+        any(
+          codecs.msgSubmitJob.typeUrl,
+          codecs.msgSubmitJob.encode({
+            ...base,
+            inputs: [{ inline: new Uint8Array([1]), uri: "", sha256: "" }],
+            sealed: [],
+            sketchKeyHash: new Uint8Array(32),
+          }),
+        ),
+      ],
+      "jobs",
+      2,
+      /sketch_key_hash/,
+    );
+    await fails(
+      requester,
+      [
+        any(
+          codecs.msgSubmitJob.typeUrl,
+          codecs.msgSubmitJob.encode({
+            ...base,
+            inputs: [{ inline: new Uint8Array(), uri: "", sha256: "cd".repeat(32) }],
+            sealed: [{ provider: prov[0]!.address, ciphertext: new Uint8Array(120) }],
+            sketchKeyHash: new Uint8Array(5),
+          }),
+        ),
+      ],
+      "jobs",
+      2,
+      /sketch_key_hash/,
+    );
+  });
+});
