@@ -7,14 +7,15 @@ import { signTx, type RawKey } from "../../client/sdk/signing.js";
 import { commitmentOf, sketchToPb, unusableCommitmentOf } from "../../modules/jobs/commitment.js";
 import { computeSketch, type ComparisonRule, type Sketch } from "../../modules/jobs/sketch.js";
 import { codecs, JobState, UnusableReason, type Job } from "../../modules/jobs/types.js";
+import { any, fee } from "./fixtures.js";
 
 // Simulated workers for scenario tests and the market simulation (Cosmos SDK modules keep such
 // code in a simulation/ folder): each reads its assignments from the chain and answers with the
 // commit and reveal messages its strategy calls for. The "model" is a deterministic function of
 // the input, so that honest workers agree and the others can be made not to.
 
-export const fee = { amount: [{ denom: "utcu", amount: "1000" }], gasLimit: 400_000n };
-export const any = (typeUrl: string, value: Uint8Array): Any => ({ typeUrl, value });
+// The test kit's fee and Any builder, re-exported for the callers that import them from here.
+export { any, fee } from "./fixtures.js";
 
 /** The simulated model: 64 outputs from the job's inputs (what an honest run produces). */
 export function honestOutput(j: Job): Float32Array {
