@@ -132,6 +132,9 @@ export async function createAbciServer(
       return;
     }
     sockets.add(socket);
+    // Each answer is a small write; with Nagle on, the second of two answers waits for the
+    // peer's delayed ACK (40 ms on Linux), which capped CheckTx at ~25 a second per connection.
+    if (listen.kind === "tcp") socket.setNoDelay(true);
     logger.debug("abci connection opened", { conn, peer });
     const decoder = new FrameDecoder(maxBytes);
     const queue: Uint8Array[] = [];
