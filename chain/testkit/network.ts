@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../genesis/build.js";
 import { saveGenesisFile, type GenesisDoc } from "../genesis/genesisDoc.js";
@@ -8,6 +7,7 @@ import { loadOrGenNodeKey, loadOrGenPrivValidatorKey, nodeId } from "../crypto/k
 import { defaultConfig, homePaths, saveConfig } from "../types/nodeConfig.js";
 import { timeFromMillis } from "../types/time.js";
 import { freePort } from "./nodeProcess.js";
+import { testTempDir } from "./tempDir.js";
 
 // A network of node homes for multi-process tests: validators (and optional full nodes) on
 // 127.0.0.1 with free ports, every node a persistent peer of every validator, short timeouts.
@@ -26,7 +26,7 @@ export async function makeTestNetwork(opts: {
   accounts: Array<{ address: string; coins: Coin[] }>;
   editGenesis?: (doc: GenesisDoc) => void;
 }): Promise<TestNetwork> {
-  const root = mkdtempSync(join(tmpdir(), "tcd-net-"));
+  const root = testTempDir("tcd-net-");
   const total = opts.validators + (opts.fullNodes ?? 0);
   const homes = Array.from({ length: total }, (_, i) => join(root, `node${i}`));
   const keys = homes.map((home) => {

@@ -1,10 +1,8 @@
 import type { OfflineDirectSigner } from "@cosmjs/proto-signing";
 import { collectGentxs, signGentx } from "../genesis/gentx.js";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../genesis/build.js";
 import { saveGenesisFile, type GenesisDoc } from "../genesis/genesisDoc.js";
 import type { Coin } from "../../modules/sdk/coins.js";
@@ -12,6 +10,7 @@ import { loadOrGenNodeKey, loadOrGenPrivValidatorKey } from "../crypto/keyFiles.
 import { defaultConfig, homePaths, saveConfig, type NodeConfig } from "../types/nodeConfig.js";
 import { timeFromMillis } from "../types/time.js";
 import { tcdBin } from "./tcd.js";
+import { testTempDir } from "./tempDir.js";
 
 // Real node processes for end-to-end tests: a fresh home in a temp dir, RPC on a free
 // 127.0.0.1 port, short block times, and the process stopped when the test ends.
@@ -41,7 +40,7 @@ export async function makeTestHome(opts: {
   /** Make the node's validator a staking validator through a gentx of this (funded) operator. */
   gentx?: { signer: OfflineDirectSigner; operator: string; amount: bigint };
 }): Promise<TestHome> {
-  const home = mkdtempSync(join(tmpdir(), "tcd-test-"));
+  const home = testTempDir("tcd-test-");
   const paths = homePaths(home);
   mkdirSync(paths.data, { recursive: true });
   const rpcPort = await freePort();
