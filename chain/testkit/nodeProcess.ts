@@ -11,6 +11,7 @@ import { defaultConfig, homePaths, saveConfig, type NodeConfig } from "../types/
 import { timeFromMillis } from "../types/time.js";
 import { tcdBin } from "./tcd.js";
 import { testTempDir } from "./tempDir.js";
+import { killWithParent } from "./childProcesses.js";
 
 // Real node processes for end-to-end tests: a fresh home in a temp dir, RPC on a free
 // 127.0.0.1 port, short block times, and the process stopped when the test ends.
@@ -91,9 +92,11 @@ export async function startNodeProcess(
   extraArgs: string[] = [],
   nodeArgs: string[] = [],
 ): Promise<NodeProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, tcdBin, "start", "--home", home, ...extraArgs], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = killWithParent(
+    spawn(process.execPath, [...nodeArgs, tcdBin, "start", "--home", home, ...extraArgs], {
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
   let out = "";
   const rpcUrl = await new Promise<string>((resolve, reject) => {
     const onData = (c: Buffer) => {
@@ -121,7 +124,9 @@ export async function startNodeProcess(
 
 /** Runs `tcd start` expecting it to fail; returns its exit code and output. */
 export async function runNodeExpectingFailure(home: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [tcdBin, "start", "--home", home], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = killWithParent(
+    spawn(process.execPath, [tcdBin, "start", "--home", home], { stdio: ["ignore", "pipe", "pipe"] }),
+  );
   let out = "";
   child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
