@@ -9,7 +9,8 @@ const alive = new Set<ChildProcess>();
 let hooked = false;
 
 function killAll(): void {
-  for (const c of alive) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  // SIGTERM, not SIGKILL: tcd stops the processes it started itself (a CometBFT engine) on it.
+  for (const c of alive) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
   alive.clear();
 }
 
