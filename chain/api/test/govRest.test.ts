@@ -169,6 +169,17 @@ describe("REST API: gov v1 and v1beta1 routes", function () {
       rev.proposals.map((x: J) => x.id),
       ["2"],
     );
+    const rev2 = (
+      await get(
+        `/cosmos/gov/v1/proposals?pagination.reverse=true&pagination.limit=1&pagination.key=${encodeURIComponent(rev.pagination.next_key)}`,
+      )
+    ).body;
+    assert.deepEqual(
+      rev2.proposals.map((x: J) => x.id),
+      ["1"],
+      "a reverse page follows its next_key down",
+    );
+    assert.equal(rev2.pagination.next_key, page2.pagination.next_key, "the last page, as a forward one ends");
   });
 
   it("serves one proposal, its votes, deposits and live tally (v1)", async () => {
@@ -272,6 +283,10 @@ describe("REST API: gov v1 and v1beta1 routes", function () {
       "/cosmos/gov/v1/proposals/1/votes/notanaddress",
       "/cosmos/gov/v1/params/bogus",
       "/cosmos/gov/v1beta1/params/bogus",
+      // A key no listing returns (not UTF-8), and a limit over the cap, forward or reverse.
+      `/cosmos/gov/v1/proposals?pagination.key=${encodeURIComponent(Buffer.from([0xff, 0xfe]).toString("base64"))}`,
+      `/cosmos/gov/v1/proposals?pagination.reverse=true&pagination.key=${encodeURIComponent(Buffer.from([0xc3]).toString("base64"))}`,
+      "/cosmos/gov/v1/proposals?pagination.limit=1001&pagination.reverse=true",
     ]) {
       const r = await get(path);
       assert.equal(r.status, 400, path);
