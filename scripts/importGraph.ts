@@ -41,28 +41,11 @@ export const layers: readonly Layer[] = [
 ];
 
 /**
- * Known circles, each the sorted list of its files or folders joined by " ", kept green here
- * until the change that removes it lands. Remove an entry when its circle is gone.
- */
-export const pendingCircles: readonly string[] = [
-  // The job life cycle moving into one file (issue 18) removes this one.
-  "modules/jobs/audit.ts modules/jobs/settlement.ts",
-  // The block executor and evidence checks use consensus's validator set and signed messages
-  // while the consensus driver runs the block executor; the validator set belongs lower down.
-  "chain/consensus chain/state",
-];
-
-/**
  * A module reaches another module only through its own expectedKeepers.ts (the narrow interfaces
  * it needs, and the other module's names it must use); every module's MsgUpdateParams takes its
- * authority from gov's authority.ts. Imports still waiting for their module's expectedKeepers.ts
- * are listed as "from -> to".
+ * authority from gov's authority.ts. There are no exceptions: a new crossing fails the check.
  */
 export const moduleDoors: readonly string[] = ["modules/gov/authority.ts"];
-export const pendingModuleImports: readonly string[] = [
-  // bank has no expectedKeepers.ts yet (every module gets the same files: issue 12's other half).
-  "modules/bank/keeper.ts -> modules/auth/keeper.ts",
-];
 
 function moduleName(path: string): string | undefined {
   const m = /^modules\/([^/]+)\//.exec(path);
@@ -157,7 +140,6 @@ export function layerViolations(graph: Map<string, string[]>): Violation[] {
       const other = moduleName(to);
       if (other === undefined || other === self || isTest(to)) continue;
       if (from === `modules/${self}/expectedKeepers.ts` || moduleDoors.includes(to)) continue;
-      if (pendingModuleImports.includes(`${from} -> ${to}`)) continue;
       out.push({ from, to, why: `a module reaches ${other} only through its own expectedKeepers.ts` });
     }
   }
@@ -203,15 +185,13 @@ export function importCircles(graph: Map<string, string[]>): string[][] {
 
 export interface Report {
   readonly violations: Violation[];
-  /** Circles between files, then between folders (`chain/node` <-> `chain/rpc`), bar the pending ones. */
+  /** Circles between files, then between folders (`chain/node` <-> `chain/rpc`). */
   readonly circles: string[][];
 }
 
 export function check(root = repoRoot): Report {
   const graph = importGraph(root);
-  const circles = [...importCircles(graph), ...importCircles(unitGraph(graph))].filter(
-    (c) => !pendingCircles.includes(c.join(" ")),
-  );
+  const circles = [...importCircles(graph), ...importCircles(unitGraph(graph))];
   return { violations: layerViolations(graph), circles };
 }
 

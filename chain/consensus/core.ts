@@ -1,5 +1,5 @@
 import { Step, VoteType, type ConsensusAction, type ConsensusEvent, type Proposal, type TimeoutConfig, type TimeoutStep, type Value, type Vote } from "./types.js";
-import type { ValidatorSet } from "./validatorSet.js";
+import type { ValidatorSet } from "../types/validatorSet.js";
 import { VoteSet } from "./voteSet.js";
 
 // The Tendermint algorithm, as Algorithm 1 of Buchman, Kwon and Milosevic, "The latest gossip

@@ -11,7 +11,7 @@ import type { PrivValidator } from "./privValidator.js";
 import { ProposalBlocks } from "./proposalBlocks.js";
 import { createSignatureCache, type SignatureCache } from "./signedMessages.js";
 import type { ConsensusAction, TimeoutConfig } from "./types.js";
-import type { ValidatorInfo, ValidatorSet } from "./validatorSet.js";
+import type { ValidatorInfo, ValidatorSet } from "../types/validatorSet.js";
 import { walErrors, type Wal, type WalFs } from "./wal.js";
 import { encodeRecord, type WalRecord } from "./walRecords.js";
 

@@ -11,7 +11,7 @@ import {
   verifyDuplicateVoteEvidence,
   type SignatureCache,
 } from "./signedMessages.js";
-import type { ValidatorSet } from "./validatorSet.js";
+import type { ValidatorSet } from "../types/validatorSet.js";
 
 // The evidence pool (CometBFT's evidence/pool.go): double signs seen by this node's consensus
 // or received from peers wait here, verified, until a proposer includes them in a block; then

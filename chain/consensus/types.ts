@@ -1,4 +1,4 @@
-import type { ValidatorSet } from "./validatorSet.js";
+import type { ValidatorSet } from "../types/validatorSet.js";
 
 // The consensus core's inputs and outputs. The core is a pure state machine: events in,
 // actions out, no I/O, no clock (timeouts are actions the driver schedules and feeds back).

@@ -1,5 +1,5 @@
 import type { Vote } from "./types.js";
-import type { ValidatorSet } from "./validatorSet.js";
+import type { ValidatorSet } from "../types/validatorSet.js";
 
 const nilKey = "\u0000nil";
 

@@ -52,7 +52,7 @@ import { createPex, type Pex } from "../p2p/pex.js";
 import { startMempoolGossip } from "../mempool/gossip.js";
 import { Channel, channelsFor, createSwitch, parsePeerAddress, type Switch } from "../p2p/switch.js";
 import type { Ed25519Key } from "../crypto/ed25519.js";
-import type { ValidatorSet } from "../consensus/validatorSet.js";
+import type { ValidatorSet } from "../types/validatorSet.js";
 import type { WalFs } from "../consensus/wal.js";
 
 export const nodeErrors = {

@@ -6,7 +6,7 @@ import type { BlockStore } from "../store/blockStore.js";
 import type { TxIndex } from "../store/txIndex.js";
 import type { ParsedGenesis } from "../genesis/genesisDoc.js";
 import type { Ed25519Key } from "../crypto/ed25519.js";
-import type { ValidatorSet } from "../consensus/validatorSet.js";
+import type { ValidatorSet } from "../types/validatorSet.js";
 
 /** The CometBFT version the RPC reports (cosmjs selects its Comet38 client by it). */
 export const cometbftVersion = "0.38.17";

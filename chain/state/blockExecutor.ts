@@ -17,7 +17,7 @@ import { encodeTxResultJson } from "../store/resultCodec.js";
 import { commitHash, dataHash, evidenceListHash, headerHash, resultsHash } from "../types/hashes.js";
 import { makePartSet } from "../types/partSet.js";
 import { ed25519Address } from "../crypto/ed25519.js";
-import type { ValidatorSet } from "../consensus/validatorSet.js";
+import type { ValidatorSet } from "../types/validatorSet.js";
 import { hexAddress, setHash, setToProto, type ChainState } from "./chainState.js";
 
 /** The CometBFT block protocol version this node speaks, and the app's version. */

@@ -3,7 +3,7 @@ import { ValidatorSet as PbValidatorSet } from "cosmjs-types/tendermint/types/va
 import type { Timestamp } from "../../modules/sdk/context.js";
 import { validatorsHash } from "../types/hashes.js";
 import { ed25519Address } from "../crypto/ed25519.js";
-import { ValidatorSet } from "../consensus/validatorSet.js";
+import { ValidatorSet } from "../types/validatorSet.js";
 
 /** A validator as consensus sees it. */
 export interface Validator {

@@ -4,8 +4,7 @@ import type { BlockID, Commit } from "cosmjs-types/tendermint/types/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import type { Timestamp } from "../../modules/sdk/context.js";
 import { registerError } from "../../modules/sdk/errors.js";
-import type { SignatureCache } from "../consensus/signedMessages.js";
-import type { ValidatorSet } from "../consensus/validatorSet.js";
+import type { ValidatorSet } from "../types/validatorSet.js";
 import { commitHash, dataHash, evidenceListHash, headerHash } from "../types/hashes.js";
 import { makePartSet } from "../types/partSet.js";
 import { SignedMsgType, voteSignBytes } from "../types/signBytes.js";
@@ -23,6 +22,15 @@ export const stateErrors = {
   invalidBlock: registerError("state", 2, "invalid block"),
   invalidCommit: registerError("state", 3, "invalid commit"),
 };
+
+/**
+ * What validation needs of a signature cache (consensus's createSignatureCache): a verify that
+ * may remember what it has already checked. Declared here so that the state does not import
+ * consensus, which runs it.
+ */
+export interface SignatureCache {
+  verify(pubKey: Uint8Array, signBytes: Uint8Array, signature: Uint8Array): boolean;
+}
 
 export interface ValidationDeps {
   cache: SignatureCache;

@@ -54,6 +54,30 @@ export class BranchStore implements KVStore {
     }
   }
 
+  /** The same merge in descending key order. */
+  *reverseRange(start: string, end: string | undefined): IterableIterator<[string, Uint8Array]> {
+    const local = [...this.writes.keys()]
+      .filter((k) => k >= start && (end === undefined || k < end))
+      .sort()
+      .reverse();
+    const parentIter = this.parent.reverseRange(start, end);
+    let p = parentIter.next();
+    let i = 0;
+    while (i < local.length || !p.done) {
+      const lk = local[i];
+      if (p.done || (lk !== undefined && lk >= p.value[0])) {
+        const key = lk!;
+        if (!p.done && p.value[0] === key) p = parentIter.next();
+        i++;
+        const w = this.writes.get(key)!;
+        if (w !== null) yield [key, w];
+      } else {
+        yield p.value;
+        p = parentIter.next();
+      }
+    }
+  }
+
   /** Applies the writes to the parent and empties the branch. */
   write(): void {
     for (const [k, v] of this.writes) {

@@ -31,4 +31,12 @@ export class MemoryStore implements KVStore {
       yield [entry[0], entry[1]];
     }
   }
+
+  *reverseRange(start: string, end: string | undefined): IterableIterator<[string, Uint8Array]> {
+    const entries = end === undefined ? this.tree.entriesReversed() : this.tree.entriesReversed(end, undefined, true);
+    for (const entry of entries) {
+      if (entry[0] < start) return;
+      yield [entry[0], entry[1]];
+    }
+  }
 }

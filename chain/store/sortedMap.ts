@@ -15,6 +15,8 @@ export interface SortedMap<V> {
   delete(key: string): boolean;
   /** Entries with key >= lowestKey, ascending. */
   entries(lowestKey?: string): IterableIterator<[string, V]>;
+  /** Entries with key <= highestKey (< it when skipHighest), descending; all when undefined. */
+  entriesReversed(highestKey?: string, reusedArray?: undefined, skipHighest?: boolean): IterableIterator<[string, V]>;
 }
 
 /** An ordered map with string keys in code-unit (= byte, for latin1 keys) order. */

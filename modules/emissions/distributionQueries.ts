@@ -10,7 +10,6 @@ import { bech32Prefix, validateAddress } from "../sdk/address.js";
 import { decOne } from "../sdk/coins.js";
 import { emissionsErrors } from "./errors.js";
 import type { QueryHandler } from "../sdk/module.js";
-import { paginate } from "../sdk/pagination.js";
 import type { EmissionsKeeper } from "./keeper.js";
 
 // The cosmos.distribution.v1beta1.Query paths cosmjs's distribution extension calls besides
@@ -54,10 +53,13 @@ export function distributionQueries(k: EmissionsKeeper): Record<string, QueryHan
         );
       const valoper = validator(ctx, req.validatorAddress);
       const end = req.endingHeight === 0n ? ctx.height : req.endingHeight;
-      const all = [...k.staking.slashEvents(ctx.store, valoper)].filter(
-        (e) => e.height >= req.startingHeight && e.height <= end,
+      const { page, pagination } = k.staking.slashEventsPage(
+        ctx.store,
+        valoper,
+        req.startingHeight,
+        end,
+        req.pagination,
       );
-      const { page, pagination } = paginate(all, (e) => e.height.toString(16).padStart(16, "0"), req.pagination);
       return QueryValidatorSlashesResponse.encode({
         slashes: page.map((e) => ({ validatorPeriod: e.height, fraction: e.fraction.toString() })),
         pagination,

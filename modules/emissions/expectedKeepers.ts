@@ -1,3 +1,4 @@
+import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import type { Validator } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import type { Coin } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
@@ -29,5 +30,12 @@ export interface StakingForEmissions {
   delegationsOf(store: KVStore, delegator: string): IterableIterator<{ valoper: string; shares: bigint }>;
   allDelegations(store: KVStore): IterableIterator<{ delegator: string; valoper: string; shares: bigint }>;
   delegatorsOf(store: KVStore, valoper: string): IterableIterator<{ delegator: string; shares: bigint }>;
-  slashEvents(store: KVStore, valoper: string): IterableIterator<{ height: bigint; fraction: bigint }>;
+  /** One page of a validator's slashes at heights in [from, to], in height order. */
+  slashEventsPage(
+    store: KVStore,
+    valoper: string,
+    from: bigint,
+    to: bigint,
+    req: PageRequest | undefined,
+  ): { page: Array<{ height: bigint; fraction: bigint }>; pagination: PageResponse };
 }

@@ -16,5 +16,21 @@ export function reputationInvariants(keeper: ReputationKeeper): Invariant[] {
         return broken;
       },
     },
+    {
+      name: "reputation/rank-index",
+      check(ctx) {
+        const want = new Set<string>();
+        for (const r of keeper.records(ctx.store)) want.add(`${r.score} ${r.provider}`);
+        const broken: string[] = [];
+        let n = 0;
+        for (const e of keeper.rankEntries(ctx.store)) {
+          n++;
+          if (!want.has(`${e.score} ${e.provider}`))
+            broken.push(`rank entry ${e.provider} at ${e.score} has no such record`);
+        }
+        if (n !== want.size) broken.push(`${n} rank entries for ${want.size} records`);
+        return broken;
+      },
+    },
   ];
 }

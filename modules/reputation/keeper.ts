@@ -33,8 +33,12 @@ export class ReputationKeeper {
     return raw === undefined ? null : codecs.record.decode(raw);
   }
 
+  /** Saves a record and moves its entry in the rank index. */
   setRecord(store: KVStore, r: ReputationRecord): void {
+    const old = this.stored(store, r.provider);
+    if (old !== null) store.delete(keys.rank(old.score, old.provider));
     store.set(keys.record(r.provider), codecs.record.encode(r));
+    store.set(keys.rank(r.score, r.provider), new Uint8Array());
   }
 
   /** The record as of `height`: a new provider starts at neutral; idle time has decayed it. */
@@ -108,13 +112,42 @@ export class ReputationKeeper {
     return r;
   }
 
-  /** Every provider with a record, best first (ties: by address), decayed to `height`. */
+  /**
+   * The `limit` best providers with a record, best first (ties: by address), decayed to `height`.
+   * Walks the rank index from the best stored score and stops once no record further down can
+   * rank: decay only moves a score toward neutral, so a stored score s bounds its decayed score
+   * by max(s, neutral), and the index is in descending s.
+   */
   ranked(store: KVStore, height: bigint, limit: number): ReputationRecord[] {
-    const all: ReputationRecord[] = [];
-    for (const [k] of prefixRange(store, keys.recordPrefix))
-      all.push(this.record(store, k.slice(keys.recordPrefix.length), height));
-    all.sort((a, b) => b.score - a.score || (a.provider < b.provider ? -1 : 1));
-    return all.slice(0, limit);
+    const top: ReputationRecord[] = [];
+    if (limit <= 0) return top;
+    const neutral = this.params(store).neutral;
+    const before = (a: ReputationRecord, b: ReputationRecord) =>
+      a.score > b.score || (a.score === b.score && a.provider < b.provider);
+    const prefix = keys.rankPrefix;
+    for (const [k] of prefixRange(store, prefix)) {
+      const stored = scoreOne - Number(k.slice(prefix.length, prefix.length + 7));
+      const last = top[limit - 1];
+      if (last !== undefined && last.score > Math.max(stored, neutral)) break;
+      const r = this.record(store, k.slice(prefix.length + 8), height);
+      let i = top.length;
+      while (i > 0 && before(r, top[i - 1]!)) i--;
+      if (i < limit) {
+        top.splice(i, 0, r);
+        if (top.length > limit) top.pop();
+      }
+    }
+    return top;
+  }
+
+  /** The rank index's entries as (stored score, provider), for the invariant. */
+  *rankEntries(store: KVStore): IterableIterator<{ score: number; provider: string }> {
+    const prefix = keys.rankPrefix;
+    for (const [k] of prefixRange(store, prefix))
+      yield {
+        score: scoreOne - Number(k.slice(prefix.length, prefix.length + 7)),
+        provider: k.slice(prefix.length + 8),
+      };
   }
 
   *records(store: KVStore): IterableIterator<ReputationRecord> {

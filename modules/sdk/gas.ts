@@ -74,4 +74,14 @@ export class GasKVStore implements KVStore {
       yield entry;
     }
   }
+
+  *reverseRange(start: string, end: string | undefined): IterableIterator<[string, Uint8Array]> {
+    for (const entry of this.parent.reverseRange(start, end)) {
+      this.meter.consume(
+        gasCosts.iterNextFlat + gasCosts.readPerByte * BigInt(entry[0].length + entry[1].length),
+        "IterNext",
+      );
+      yield entry;
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import { sdkErrors } from "./errors.js";
-import { prefixEnd, prefixRange, type KVStore } from "./store.js";
+import { prefixEnd, type KVStore } from "./store.js";
 
 /** Items on one page, by default and at most (the SDK's DefaultLimit and a hard cap). */
 export const defaultPageLimit = 100n;
@@ -19,7 +19,9 @@ function countTotal(req: PageRequest | undefined): boolean {
 /**
  * The SDK's pagination over a sorted list: `key` starts at the first item whose sort key is ≥ it
  * (next_key is the sort key of the first item not returned), else `offset`; `count_total` (or no
- * limit) fills total. `sortKey` must be the order the items come in.
+ * limit) fills total. `sortKey` must be the order the items come in. A reverse page walks the
+ * list from its end: `key` then starts at the last item whose sort key is ≤ it (the SDK's reverse
+ * iterator, which ends just past the key).
  */
 export function paginate<T>(
   items: readonly T[],
@@ -27,13 +29,14 @@ export function paginate<T>(
   req: PageRequest | undefined,
 ): { page: T[]; pagination: PageResponse } {
   const limit = checkRequest(req);
+  const reverse = req?.reverse === true;
+  const list = reverse ? [...items].reverse() : items;
   let start = 0;
   if (req !== undefined && req.key.length > 0) {
-    const key = Buffer.from(req.key).toString("utf8");
-    start = items.findIndex((t) => sortKey(t) >= key);
-    if (start < 0) start = items.length;
-  } else if (req !== undefined) start = Number(req.offset > BigInt(items.length) ? BigInt(items.length) : req.offset);
-  const list = req?.reverse === true ? [...items].reverse() : items;
+    const key = pageKey(req);
+    start = list.findIndex((t) => (reverse ? sortKey(t) <= key : sortKey(t) >= key));
+    if (start < 0) start = list.length;
+  } else if (req !== undefined) start = Number(req.offset > BigInt(list.length) ? BigInt(list.length) : req.offset);
   const page = list.slice(start, start + Number(limit));
   const next = list[start + Number(limit)];
   return {
@@ -50,7 +53,27 @@ function checkRequest(req: PageRequest | undefined): bigint {
   if (limit > maxPageLimit) throw sdkErrors.invalidRequest.wrap(`pagination limit ${limit} exceeds ${maxPageLimit}`);
   if (req !== undefined && req.key.length > 0 && req.offset > 0n)
     throw sdkErrors.invalidRequest.wrap("either offset or key is expected, got both");
+  if (req !== undefined && req.key.length > 0) pageKey(req);
   return limit;
+}
+
+const keyDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The request's key as the suffix string it came from (next_key is a key suffix's UTF-8). A key
+ * that is no such string (not UTF-8, or a character past one byte) names no entry and is refused.
+ */
+function pageKey(req: PageRequest): string {
+  let key: string;
+  try {
+    key = keyDecoder.decode(req.key);
+  } catch {
+    throw sdkErrors.invalidRequest.wrap("invalid pagination key: not a next_key of this query");
+  }
+  for (let i = 0; i < key.length; i++)
+    if (key.charCodeAt(i) > 0xff)
+      throw sdkErrors.invalidRequest.wrap("invalid pagination key: not a next_key of this query");
+  return key;
 }
 
 /**
@@ -59,15 +82,22 @@ function checkRequest(req: PageRequest | undefined): bigint {
  */
 export type PageDecoder<T> = (suffix: string, value: Uint8Array) => T | null;
 
+/** Suffixes (after the prefix) bounding the entries paged: from `start` (inclusive) to `end` (exclusive). */
+export interface PageBounds {
+  readonly start?: string;
+  readonly end?: string;
+}
+
 /**
- * The SDK's query.Paginate in the store: pages the entries under `prefix` in key order, reading
- * only what the page needs. `key` starts at the first entry whose key (after the prefix) is ≥ it,
- * else `offset` entries are skipped; next_key is the key (after the prefix) of the first entry
- * not returned; total is counted only when asked (count_total, or no limit, as paginate()), and
- * only then is the rest of the prefix read. Entries are decoded only on the page (and the one
- * after it), unless `filtered`, when each entry read is decoded to decide whether it counts (the
- * SDK's FilteredPaginate). Same answers as paginate() over the whole list with the key suffix
- * as sort key. A reverse page still reads every entry (the store has no reverse iterator).
+ * The SDK's query.Paginate in the store: pages the entries under `prefix` (within `bounds`, if
+ * given) in key order, or descending for `reverse`, reading only what the page needs. `key`
+ * starts at the first entry whose key (after the prefix) is ≥ it (reverse: the last that is ≤ it),
+ * else `offset` entries are skipped; next_key is the key (after the prefix) of the first entry not
+ * returned; total is counted only when asked (count_total, or no limit, as paginate()), and only
+ * then is the rest of the prefix read. Entries are decoded only on the page (and the one after
+ * it), unless `filtered`, when each entry read is decoded to decide whether it counts (the SDK's
+ * FilteredPaginate). Same answers as paginate() over the whole list with the key suffix as sort
+ * key.
  */
 export function paginateStore<T>(
   store: KVStore,
@@ -75,25 +105,33 @@ export function paginateStore<T>(
   req: PageRequest | undefined,
   decode: PageDecoder<T>,
   filtered = false,
+  bounds: PageBounds = {},
 ): { page: T[]; pagination: PageResponse } {
   const limit = checkRequest(req);
-  if (req?.reverse === true) {
-    const all: Array<[string, T]> = [];
-    for (const [k, v] of prefixRange(store, prefix)) {
-      const t = decode(k.slice(prefix.length), v);
-      if (t !== null) all.push([k.slice(prefix.length), t]);
-    }
-    const { page, pagination } = paginate(all, ([suffix]) => suffix, req);
-    return { page: page.map(([, t]) => t), pagination };
-  }
   const byKey = req !== undefined && req.key.length > 0;
-  const start = byKey ? prefix + Buffer.from(req.key).toString("utf8") : prefix;
+  let lo = prefix + (bounds.start ?? "");
+  let hi = bounds.end === undefined ? prefixEnd(prefix) : prefix + bounds.end;
+  let entries: IterableIterator<[string, Uint8Array]>;
+  if (req?.reverse === true) {
+    if (byKey) {
+      // Entries ≤ the key: below the smallest string after it.
+      const after = prefix + pageKey(req) + "\u0000";
+      if (hi === undefined || after < hi) hi = after;
+    }
+    entries = store.reverseRange(lo, hi);
+  } else {
+    if (byKey) {
+      const from = prefix + pageKey(req);
+      if (from > lo) lo = from;
+    }
+    entries = store.range(lo, hi);
+  }
   let skip = !byKey && req !== undefined ? req.offset : 0n;
   const counting = countTotal(req);
   const page: T[] = [];
   let nextKey: Uint8Array | null = null;
   let total = 0n;
-  for (const [k, v] of store.range(start, prefixEnd(prefix))) {
+  for (const [k, v] of entries) {
     const suffix = k.slice(prefix.length);
     const wanted = skip === 0n && BigInt(page.length) < limit;
     const item = filtered || wanted ? decode(suffix, v) : undefined;

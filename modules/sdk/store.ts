@@ -9,6 +9,8 @@ export interface KVStore {
   delete(key: string): void;
   /** Entries with start <= key < end in ascending key order; `end` undefined means no bound. */
   range(start: string, end: string | undefined): IterableIterator<[string, Uint8Array]>;
+  /** The same entries in descending key order (the SDK's ReverseIterator). */
+  reverseRange(start: string, end: string | undefined): IterableIterator<[string, Uint8Array]>;
 }
 
 /** The smallest string greater than every string that starts with `prefix`. */

@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
 import { PubKey as Ed25519PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys";
 import { BondStatus, Redelegation, UnbondingDelegation, Validator } from "cosmjs-types/cosmos/staking/v1beta1/staking";
+import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import type { BankForStaking } from "./expectedKeepers.js";
 import { moduleAddress, operatorAccount } from "../sdk/address.js";
 import { big, decOne } from "../sdk/coins.js";
 import type { Context, Timestamp } from "../sdk/context.js";
-import { fromUtf8, prefixRange, utf8, type KVStore } from "../sdk/store.js";
+import { paginateStore } from "../sdk/pagination.js";
+import { fromUtf8, heightKey, prefixRange, utf8, type KVStore } from "../sdk/store.js";
 import { stakingErrors } from "./errors.js";
 import { keys } from "./keys.js";
 import { readParams, type StakingParams } from "./params.js";
@@ -19,6 +21,8 @@ export const bondedPoolName = "bonded_tokens_pool";
 export const notBondedPoolName = "not_bonded_tokens_pool";
 /** Tokens per unit of consensus power (the SDK's DefaultPowerReduction). */
 export const powerReduction = 1_000_000n;
+/** The largest height a slash key holds (uint64, the request's heights). */
+const maxSlashHeight = (1n << 64n) - 1n;
 export const ed25519PubKeyTypeUrl = "/cosmos.crypto.ed25519.PubKey";
 
 export function consensusPower(tokens: bigint): bigint {
@@ -345,6 +349,27 @@ export class StakingKeeper {
     const prefix = keys.slashEventsOf(valoper);
     for (const [k, v] of prefixRange(store, prefix))
       yield { height: BigInt(`0x${k.slice(prefix.length)}`), fraction: BigInt(fromUtf8(v)) };
+  }
+
+  /**
+   * One page of a validator's slashes at heights in [from, to] (distribution's ValidatorSlashes),
+   * read from the store's height-ordered keys; next_key is the next slash's height key.
+   */
+  slashEventsPage(
+    store: KVStore,
+    valoper: string,
+    from: bigint,
+    to: bigint,
+    req: PageRequest | undefined,
+  ): { page: Array<{ height: bigint; fraction: bigint }>; pagination: PageResponse } {
+    return paginateStore(
+      store,
+      keys.slashEventsOf(valoper),
+      req,
+      (height, v) => ({ height: BigInt(`0x${height}`), fraction: BigInt(fromUtf8(v)) }),
+      false,
+      { start: heightKey(from), end: to >= maxSlashHeight ? undefined : heightKey(to + 1n) },
+    );
   }
 
   lastPower(store: KVStore, valoper: string): bigint {

@@ -3,8 +3,8 @@ import {
   bondStatusFromJSON,
   UnbondingDelegation,
   Validator,
+  Redelegation,
   type DelegationResponse,
-  type Redelegation,
 } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import {
   QueryDelegationRequest,
@@ -33,7 +33,7 @@ import {
   QueryValidatorUnbondingDelegationsResponse,
 } from "cosmjs-types/cosmos/staking/v1beta1/query";
 import { bech32Prefix, moduleAddress, validateAddress } from "../sdk/address.js";
-import { fromUtf8, type KVStore } from "../sdk/store.js";
+import { fromUtf8, prefixEnd, type KVStore } from "../sdk/store.js";
 import { sdkErrors } from "../sdk/errors.js";
 import type { QueryHandler } from "../sdk/module.js";
 import { paginate, paginateStore } from "../sdk/pagination.js";
@@ -168,23 +168,38 @@ export function stakingQueries(k: StakingKeeper): Record<string, QueryHandler> {
       const req = QueryRedelegationsRequest.decode(data);
       const src = req.srcValidatorAddr === "" ? null : validatorParam(req.srcValidatorAddr);
       const dst = req.dstValidatorAddr === "" ? null : validatorParam(req.dstValidatorAddr);
-      const source =
-        req.delegatorAddr === ""
-          ? k.allRedelegations(ctx.store)
-          : k.redelegationsOf(ctx.store, delegatorParam(req.delegatorAddr));
-      const all = [...source].filter(
-        (r) => (src === null || r.validatorSrcAddress === src) && (dst === null || r.validatorDstAddress === dst),
-      );
-      // As the SDK: one named redelegation that does not exist is NotFound (a list may be empty).
-      if (all.length === 0 && req.delegatorAddr !== "" && src !== null && dst !== null) {
-        throw sdkErrors.keyNotFound.wrap(
-          `rpc error: code = NotFound desc = redelegation not found for delegator address ${req.delegatorAddr} from validator address ${src}`,
-        );
+      const delegator = req.delegatorAddr === "" ? null : delegatorParam(req.delegatorAddr);
+      const sortKey = (r: Redelegation) => `${r.delegatorAddress}/${r.validatorSrcAddress}/${r.validatorDstAddress}`;
+      if (delegator !== null && src !== null && dst !== null) {
+        // As the SDK: one named redelegation that does not exist is NotFound (a list may be empty).
+        const one = k.getRedelegation(ctx.store, delegator, src, dst);
+        if (one === null)
+          throw sdkErrors.keyNotFound.wrap(
+            `rpc error: code = NotFound desc = redelegation not found for delegator address ${req.delegatorAddr} from validator address ${src}`,
+          );
+        const { page, pagination } = paginate([one], sortKey, req.pagination);
+        return QueryRedelegationsResponse.encode({
+          redelegationResponses: page.map(redelegationResponse),
+          pagination,
+        }).finish();
       }
-      const { page, pagination } = paginate(
-        all,
-        (r) => `${r.delegatorAddress}/${r.validatorSrcAddress}/${r.validatorDstAddress}`,
+      // Paged in the store, keyed delegator/src/dst under the redelegation prefix (next_key is that
+      // suffix): a delegator's (from one source) is a key range; a filter drops what it does not name.
+      const within = delegator === null ? "" : src === null ? `${delegator}/` : `${delegator}/${src}/`;
+      const bounds = within === "" ? {} : { start: within, end: prefixEnd(within) };
+      const wants = (r: Redelegation) =>
+        (src === null || r.validatorSrcAddress === src) && (dst === null || r.validatorDstAddress === dst);
+      const filtered = dst !== null || (delegator === null && src !== null);
+      const { page, pagination } = paginateStore(
+        ctx.store,
+        keys.redelegationPrefix,
         req.pagination,
+        (_key, raw) => {
+          const r = Redelegation.decode(raw);
+          return wants(r) ? r : null;
+        },
+        filtered,
+        bounds,
       );
       return QueryRedelegationsResponse.encode({
         redelegationResponses: page.map(redelegationResponse),

@@ -17,6 +17,7 @@ describe("lint: import boundaries", function () {
     ["modules/jobs/x.ts", "../staking/test/fixtures.js", "non-test code imports no test file"],
     ["modules/slashing/x.ts", "../staking/keeper.js", "only through modules/slashing/expectedKeepers.ts"],
     ["modules/slashing/expectedKeepers.ts", "../staking/keeper.js", null],
+    ["modules/bank/keeper.ts", "../auth/keeper.js", "only through modules/bank/expectedKeepers.ts"],
     ["modules/slashing/x.ts", "../gov/authority.js", null],
     ["modules/slashing/x.ts", "../sdk/coins.js", null],
     ["modules/sdk/x.ts", "../staking/keeper.js", "modules/sdk imports no module"],

@@ -1,22 +1,23 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
 import { DirectSecp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { VoteOption } from "cosmjs-types/cosmos/gov/v1/gov";
 import { rfc3339 as formatTime } from "../json.js";
-import { nopLogger } from "../../../modules/sdk/context.js";
 import { govAddress } from "../../../modules/gov/keeper.js";
-import { defaultParams as jobsDefaults, paramsToPb as jobsToPb } from "../../../modules/jobs/params.js";
-import { msgUpdateParamsCodec } from "../../../modules/jobs/updateParams.js";
-import { homePaths, loadConfig } from "../../types/nodeConfig.js";
-import { createNode, type Node } from "../../node/node.js";
-import { freePort, makeTestHome } from "../../testkit/nodeProcess.js";
+import type { Node } from "../../node/node.js";
+import {
+  govMnemonic,
+  jobsParamsUpdate,
+  startGovNode,
+  submitProposalMsg,
+  type ProposalMessage,
+} from "../../testkit/govNode.js";
+import { freePort } from "../../testkit/nodeProcess.js";
 
 // x/gov's gRPC-gateway routes (cosmos/gov/v1 and v1beta1 query.proto's http annotations) with
 // plain HTTP, as Ping.pub's governance pages call them, against proposals, deposits and votes
 // sent as real transactions: proto3 JSON as the SDK writes it and the SDK's error shapes.
 
-const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const rfc3339 = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{3}|\.[0-9]{6}|\.[0-9]{9})?Z$/;
 
@@ -34,65 +35,30 @@ describe("REST API: gov v1 and v1beta1 routes", function () {
   };
 
   before(async () => {
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, {
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(govMnemonic, {
       prefix: "tc",
       hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(2)],
     });
     [alice, carol] = (await wallet.getAccounts()).map((a) => a.address) as [string, string];
-    const home = await makeTestHome({
-      accounts: [
-        { address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] },
-        { address: carol, coins: [{ denom: "utcu", amount: 1_000_000_000n }] },
-      ],
-      gentx: { signer: wallet, operator: carol, amount: 100_000_000n },
+    node = await startGovNode({
+      signer: wallet,
+      alice,
+      carol,
+      periods: { max_deposit_period: "600s", voting_period: "900s", expedited_voting_period: "300s" },
+      editConfig: async (config) => {
+        config.api.enable = true;
+        config.api.address = `tcp://127.0.0.1:${await freePort()}`;
+      },
     });
-    const path = homePaths(home.home).genesis;
-    const doc = JSON.parse(readFileSync(path, "utf8")) as { app_state: { gov: { params: Record<string, unknown> } } };
-    Object.assign(doc.app_state.gov.params, {
-      min_deposit: [{ denom: "utcu", amount: "1000000" }],
-      max_deposit_period: "600s",
-      voting_period: "900s",
-      expedited_voting_period: "300s",
-    });
-    writeFileSync(path, JSON.stringify(doc, null, 2));
-    const config = loadConfig(home.home);
-    config.consensus.timeout_commit = "100ms";
-    config.api.enable = true;
-    config.api.address = `tcp://127.0.0.1:${await freePort()}`;
-    node = await createNode({ home: home.home, config, inMemory: true }, { logger: nopLogger });
-    await node.start();
     base = `http://${node.apiAddress}`;
     client = await SigningStargateClient.connectWithSigner(`http://${node.rpcAddress}`, wallet, {
       gasPrice: GasPrice.fromString("0.0025utcu"),
     });
 
     // Proposal 1: a jobs MsgUpdateParams (tcompute's own Any), deposited in two steps, voted on.
-    const update = {
-      typeUrl: msgUpdateParamsCodec.typeUrl,
-      value: msgUpdateParamsCodec.encode({
-        authority: govAddress(),
-        params: jobsToPb({ ...jobsDefaults(), commitWindow: 33n }),
-      }),
-    };
-    const submit = (messages: unknown[], amount: string, title: string) =>
-      client.signAndBroadcast(
-        alice,
-        [
-          {
-            typeUrl: "/cosmos.gov.v1.MsgSubmitProposal",
-            value: {
-              messages,
-              initialDeposit: [{ denom: "utcu", amount }],
-              proposer: alice,
-              metadata: "",
-              title,
-              summary: `${title}.`,
-              expedited: false,
-            },
-          },
-        ],
-        "auto",
-      );
+    const update = jobsParamsUpdate(33n);
+    const submit = (messages: ProposalMessage[], amount: string, title: string) =>
+      client.signAndBroadcast(alice, [submitProposalMsg(alice, messages, amount, title, `${title}.`)], "auto");
     for (const r of [
       await submit([update], "400000", "Longer commit window"),
       await client.signAndBroadcast(
@@ -203,6 +169,17 @@ describe("REST API: gov v1 and v1beta1 routes", function () {
       rev.proposals.map((x: J) => x.id),
       ["2"],
     );
+    const rev2 = (
+      await get(
+        `/cosmos/gov/v1/proposals?pagination.reverse=true&pagination.limit=1&pagination.key=${encodeURIComponent(rev.pagination.next_key)}`,
+      )
+    ).body;
+    assert.deepEqual(
+      rev2.proposals.map((x: J) => x.id),
+      ["1"],
+      "a reverse page follows its next_key down",
+    );
+    assert.equal(rev2.pagination.next_key, page2.pagination.next_key, "the last page, as a forward one ends");
   });
 
   it("serves one proposal, its votes, deposits and live tally (v1)", async () => {
@@ -306,6 +283,10 @@ describe("REST API: gov v1 and v1beta1 routes", function () {
       "/cosmos/gov/v1/proposals/1/votes/notanaddress",
       "/cosmos/gov/v1/params/bogus",
       "/cosmos/gov/v1beta1/params/bogus",
+      // A key no listing returns (not UTF-8), and a limit over the cap, forward or reverse.
+      `/cosmos/gov/v1/proposals?pagination.key=${encodeURIComponent(Buffer.from([0xff, 0xfe]).toString("base64"))}`,
+      `/cosmos/gov/v1/proposals?pagination.reverse=true&pagination.key=${encodeURIComponent(Buffer.from([0xc3]).toString("base64"))}`,
+      "/cosmos/gov/v1/proposals?pagination.limit=1001&pagination.reverse=true",
     ]) {
       const r = await get(path);
       assert.equal(r.status, 400, path);

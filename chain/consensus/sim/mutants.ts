@@ -50,7 +50,7 @@ export const mutants: readonly Mutant[] = [
   {
     name: "quorum-majority",
     rule: "quorum: more than 2/3 of the power, not a simple majority",
-    file: "chain/consensus/validatorSet.ts",
+    file: "chain/types/validatorSet.ts",
     from: "return power * 3n > this.totalPower * 2n;",
     to: "return power * 2n > this.totalPower;",
   },

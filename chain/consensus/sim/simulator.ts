@@ -10,7 +10,7 @@ import {
   type Value,
   type Vote,
 } from "../types.js";
-import { ValidatorSet } from "../validatorSet.js";
+import { ValidatorSet } from "../../types/validatorSet.js";
 import { createRandom, type Random } from "./random.js";
 
 // A deterministic network of consensus cores. Time is simulated; every random choice comes from

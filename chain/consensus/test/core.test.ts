@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createConsensusCore, type ConsensusCore } from "../core.js";
 import { Step, VoteType, type ConsensusAction, type TimeoutConfig, type Value, type Vote } from "../types.js";
-import { ValidatorSet } from "../validatorSet.js";
+import { ValidatorSet } from "../../types/validatorSet.js";
 
 const timeouts: TimeoutConfig = {
   proposeMs: 300,

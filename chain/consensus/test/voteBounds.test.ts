@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createConsensusCore, maxFutureVotesPerValidator, maxRoundsAheadPerValidator } from "../core.js";
 import { Step, VoteType, type TimeoutConfig, type Value, type Vote } from "../types.js";
-import { ValidatorSet } from "../validatorSet.js";
+import { ValidatorSet } from "../../types/validatorSet.js";
 import { maxValuesPerVoter } from "../voteSet.js";
 
 // Issue 16, defect 5: the votes a byzantine validator signs are stored within fixed bounds per

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
 import { Secp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/amino";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import {
@@ -17,23 +16,17 @@ import { ProposalStatus, VoteOption } from "cosmjs-types/cosmos/gov/v1/gov";
 import { QueryClientImpl as GovV1Query } from "cosmjs-types/cosmos/gov/v1/query";
 import { AuthInfo, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { createProtobufRpcClient } from "@cosmjs/stargate";
-import { homePaths, loadConfig } from "../../../chain/types/nodeConfig.js";
-import { createNode, type Node } from "../../../chain/node/node.js";
-import { makeTestHome } from "../../../chain/testkit/nodeProcess.js";
+import type { Node } from "../../../chain/node/node.js";
+import { govMnemonic, jobsParamsUpdate, startGovNode, submitProposalMsg } from "../../../chain/testkit/govNode.js";
 import { govAddress } from "../../../modules/gov/keeper.js";
-import { defaultParams as jobsDefaults, paramsToPb as jobsToPb } from "../../../modules/jobs/params.js";
 import { codecs as jobsCodecs } from "../../../modules/jobs/types.js";
-import { msgUpdateParamsCodec } from "../../../modules/jobs/updateParams.js";
 import { aminoMsgOf, anyFromAmino, cosmosAminoConverters } from "../../../modules/sdk/amino.js";
-import { nopLogger } from "../../../modules/sdk/context.js";
 import { tcomputeAminoTypes, tcomputeRegistry } from "../registry.js";
 
 // Governance signed as Keplr's Ledger path signs (SIGN_MODE_LEGACY_AMINO_JSON) by cosmjs's own
 // Secp256k1HdWallet in SigningStargateClient: a proposal whose messages are Anys of tcompute's and
 // the SDK's MsgUpdateParams (amino JSON of nested messages), a deposit, votes, a cancel; the
 // proposal passes and its messages take effect as signed.
-
-const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 
 describe("gov messages signed in amino JSON through @cosmjs/amino", function () {
   this.timeout(60_000);
@@ -44,35 +37,21 @@ describe("gov messages signed in amino JSON through @cosmjs/amino", function () 
   let carol: string;
 
   before(async () => {
-    const amino = await Secp256k1HdWallet.fromMnemonic(mnemonic, {
+    const amino = await Secp256k1HdWallet.fromMnemonic(govMnemonic, {
       prefix: "tc",
       hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(2)],
     });
-    const direct = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, {
+    const direct = await DirectSecp256k1HdWallet.fromMnemonic(govMnemonic, {
       prefix: "tc",
       hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(2)],
     });
     [alice, carol] = (await amino.getAccounts()).map((a) => a.address) as [string, string];
-    const home = await makeTestHome({
-      accounts: [
-        { address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] },
-        { address: carol, coins: [{ denom: "utcu", amount: 1_000_000_000n }] },
-      ],
-      gentx: { signer: direct, operator: carol, amount: 100_000_000n },
+    node = await startGovNode({
+      signer: direct,
+      alice,
+      carol,
+      periods: { max_deposit_period: "60s", voting_period: "4s", expedited_voting_period: "2s" },
     });
-    const path = homePaths(home.home).genesis;
-    const doc = JSON.parse(readFileSync(path, "utf8")) as { app_state: { gov: { params: Record<string, unknown> } } };
-    Object.assign(doc.app_state.gov.params, {
-      min_deposit: [{ denom: "utcu", amount: "1000000" }],
-      max_deposit_period: "60s",
-      voting_period: "4s",
-      expedited_voting_period: "2s",
-    });
-    writeFileSync(path, JSON.stringify(doc, null, 2));
-    const config = loadConfig(home.home);
-    config.consensus.timeout_commit = "100ms";
-    node = await createNode({ home: home.home, config, inMemory: true }, { logger: nopLogger });
-    await node.start();
     const url = `http://${node.rpcAddress}`;
     client = await SigningStargateClient.connectWithSigner(url, amino, {
       registry: tcomputeRegistry(),
@@ -146,13 +125,7 @@ describe("gov messages signed in amino JSON through @cosmjs/amino", function () 
     const staking = (await q.staking.params()).params;
     const slashing = (await q.slashing.params()).params;
     const messages = [
-      {
-        typeUrl: msgUpdateParamsCodec.typeUrl,
-        value: msgUpdateParamsCodec.encode({
-          authority: govAddress(),
-          params: jobsToPb({ ...jobsDefaults(), commitWindow: 33n }),
-        }),
-      },
+      jobsParamsUpdate(33n),
       {
         typeUrl: "/cosmos.staking.v1beta1.MsgUpdateParams",
         value: MsgUpdateStakingParams.encode({
@@ -203,20 +176,7 @@ describe("gov messages signed in amino JSON through @cosmjs/amino", function () 
 
     const submit = await client.signAndBroadcast(
       alice,
-      [
-        {
-          typeUrl: "/cosmos.gov.v1.MsgSubmitProposal",
-          value: {
-            messages,
-            initialDeposit: [{ denom: "utcu", amount: "400000" }],
-            proposer: alice,
-            metadata: "",
-            title: "Three params",
-            summary: "jobs, staking, slashing",
-            expedited: false,
-          },
-        },
-      ],
+      [submitProposalMsg(alice, messages, "400000", "Three params", "jobs, staking, slashing")],
       "auto",
     );
     await assertAmino(submit);
@@ -286,20 +246,7 @@ describe("gov messages signed in amino JSON through @cosmjs/amino", function () 
   it("cancels a proposal (cosmos-sdk/v1/MsgCancelProposal)", async () => {
     const submit = await client.signAndBroadcast(
       alice,
-      [
-        {
-          typeUrl: "/cosmos.gov.v1.MsgSubmitProposal",
-          value: {
-            messages: [],
-            initialDeposit: [{ denom: "utcu", amount: "20000" }],
-            proposer: alice,
-            metadata: "",
-            title: "Text",
-            summary: "to cancel",
-            expedited: false,
-          },
-        },
-      ],
+      [submitProposalMsg(alice, [], "20000", "Text", "to cancel")],
       "auto",
     );
     await assertAmino(submit);

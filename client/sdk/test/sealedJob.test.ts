@@ -4,6 +4,7 @@ import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import nacl from "tweetnacl";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { any, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { codecs as jobsCodecs, JobState } from "../../../modules/jobs/types.js";
 import { codecs as registryCodecs, ProviderStatus } from "../../../modules/registry/types.js";
 import { open, sealToCandidates } from "../sealing.js";
@@ -31,40 +32,12 @@ describe("sealed jobs from the SDK on the in-process chain", function () {
         coins: [{ denom: "utcu", amount: 1_000_000_000n }],
       })),
     });
-    await ok(requester, [
-      any(
-        registryCodecs.msgRegisterModel.typeUrl,
-        registryCodecs.msgRegisterModel.encode({
-          owner: requester.address,
-          hash: model,
-          name: "sealed-mlp",
-          inputs: [{ name: "x", dtype: "float32", shape: [-1, 16] }],
-          outputs: [{ name: "y", dtype: "float32", shape: [-1, 64] }],
-          computeUnits: "10",
-          rule: { sketchSize: 16, tolerance: 1000, topK: 0 },
-          uri: "",
-        }),
-      ),
-    ]);
-    for (const [i, p] of prov.entries()) {
-      // p2 asks more than the job's price: it gets no sealed copy and cannot be drawn.
-      await ok(p, [
-        any(
-          registryCodecs.msgRegisterProvider.typeUrl,
-          registryCodecs.msgRegisterProvider.encode({
-            owner: p.address,
-            moniker: `p${i}`,
-            gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
-            models: [model],
-            pricePerUnit: i === 2 ? "50utcu" : "5utcu",
-            slots: 2,
-            x25519Pubkey: boxKeys[i]!.publicKey,
-            endpoint: "",
-            bond: "20000000",
-          }),
-        ),
-      ]);
-    }
+    await registerModel(ok, requester, model, { name: "sealed-mlp" });
+    // p2 asks more than the job's price: it gets no sealed copy and cannot be drawn.
+    await registerProviders(ok, prov, { models: [model], slots: 2 }, (i) => ({
+      x25519Pubkey: boxKeys[i]!.publicKey,
+      ...(i === 2 ? { pricePerUnit: "50utcu" } : {}),
+    }));
   });
 
   it("seals to the eligible providers from the Providers query; the chain accepts it and assigns only them", async () => {

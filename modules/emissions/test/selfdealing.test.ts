@@ -3,9 +3,9 @@ import { createHash } from "node:crypto";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
+import { bytesShapes, registerModelMsg, registerProviderMsg } from "../../../chain/testkit/providers.js";
 import { accountOf, any, signedBy, SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
 import { codecs as jobsCodecs } from "../../jobs/types.js";
-import { codecs as registryCodecs } from "../../registry/types.js";
 import { decOne } from "../../sdk/coins.js";
 import { defaultParams } from "../params.js";
 
@@ -46,34 +46,15 @@ describe("emissions: the provider pool cannot be farmed by self-dealing", functi
   };
   const txsSent = async (key: RawKey) => (await accountOf(chain, key.address)).sequence;
   const registerModel = (owner: RawKey, hash: string, units: string) =>
-    any(
-      registryCodecs.msgRegisterModel.typeUrl,
-      registryCodecs.msgRegisterModel.encode({
-        owner: owner.address,
-        hash,
-        name: hash.slice(0, 8),
-        inputs: [{ name: "x", dtype: "uint8", shape: [-1] }],
-        outputs: [{ name: "y", dtype: "float32", shape: [64] }],
-        computeUnits: units,
-        rule,
-        uri: "",
-      }),
-    );
+    registerModelMsg(owner, hash, { name: hash.slice(0, 8), ...bytesShapes, computeUnits: units, rule });
   const registerProvider = (key: RawKey, model: string) =>
-    any(
-      registryCodecs.msgRegisterProvider.typeUrl,
-      registryCodecs.msgRegisterProvider.encode({
-        owner: key.address,
-        moniker: key.address.slice(0, 10),
-        gpus: [{ vendor: "nvidia", model: "L4", memoryMib: 24576, count: 1 }],
-        models: [model],
-        pricePerUnit: "5utcu",
-        slots: 8,
-        x25519Pubkey: new Uint8Array(32).fill(5),
-        endpoint: "",
-        bond: "20000000",
-      }),
-    );
+    registerProviderMsg(key, 0, {
+      moniker: key.address.slice(0, 10),
+      gpus: [{ vendor: "nvidia", model: "L4", memoryMib: 24576, count: 1 }],
+      models: [model],
+      slots: 8,
+      x25519Pubkey: new Uint8Array(32).fill(5),
+    });
   /** A sealed k = 1 job for exactly one provider: nobody else can take it. */
   const sealedJob = (from: RawKey, model: string, forProvider: RawKey, n: number) =>
     any(

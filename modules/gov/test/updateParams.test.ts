@@ -8,6 +8,7 @@ import { MsgUpdateParams as SlashingUpdate } from "cosmjs-types/cosmos/slashing/
 import { MsgUpdateParams as StakingUpdate } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import type { TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { msgUpdateParamsCodec as emissionsUpdate } from "../../emissions/govMsgs.js";
 import { defaultParams as emissionsDefaults, paramsToPb as emissionsToPb } from "../../emissions/params.js";
 import { msgUpdateParamsCodec as jobsUpdate } from "../../jobs/updateParams.js";
@@ -15,7 +16,6 @@ import { defaultParams as jobsDefaults, paramsToPb as jobsToPb } from "../../job
 import { codecs as jobsCodecs, type MsgSubmitJob } from "../../jobs/types.js";
 import { msgUpdateParamsCodec as registryUpdate } from "../../registry/updateParams.js";
 import { defaultParams as registryDefaults, paramsToPb as registryToPb } from "../../registry/params.js";
-import { codecs as registryCodecs } from "../../registry/types.js";
 import { msgUpdateParamsCodec as reputationUpdate } from "../../reputation/updateParams.js";
 import { defaultParams as reputationDefaults } from "../../reputation/params.js";
 import { moduleAddress } from "../../sdk/address.js";
@@ -171,37 +171,20 @@ describe("gov: MsgUpdateParams on every module and community-pool spends", () =>
   });
 
   it("a jobs params change takes effect at execution: the next job uses the new commit window", async () => {
-    await h.ok(dave, [
-      any(
-        registryCodecs.msgRegisterModel.typeUrl,
-        registryCodecs.msgRegisterModel.encode({
-          owner: dave.address,
-          hash: model,
-          name: "gm",
-          inputs: [{ name: "x", dtype: "float32", shape: [-1, 4] }],
-          outputs: [{ name: "y", dtype: "float32", shape: [-1, 4] }],
-          computeUnits: "1",
-          rule: { sketchSize: 16, tolerance: 1000, topK: 0 },
-          uri: "",
-        }),
-      ),
-    ]);
-    await h.ok(ops[2]!, [
-      any(
-        registryCodecs.msgRegisterProvider.typeUrl,
-        registryCodecs.msgRegisterProvider.encode({
-          owner: ops[2]!.address,
-          moniker: "p",
-          gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
-          models: [model],
-          pricePerUnit: "1utcu",
-          slots: 4,
-          x25519Pubkey: new Uint8Array(32).fill(3),
-          endpoint: "",
-          bond: "10000000",
-        }),
-      ),
-    ]);
+    await registerModel(h.ok, dave, model, {
+      name: "gm",
+      inputs: [{ name: "x", dtype: "float32", shape: [-1, 4] }],
+      outputs: [{ name: "y", dtype: "float32", shape: [-1, 4] }],
+      computeUnits: "1",
+    });
+    await registerProviders(h.ok, [ops[2]!], {
+      moniker: "p",
+      models: [model],
+      pricePerUnit: "1utcu",
+      slots: 4,
+      x25519Pubkey: new Uint8Array(32).fill(3),
+      bond: 10_000_000n,
+    });
     const submitJob = async () => {
       const msg: MsgSubmitJob = {
         requester: dave.address,

@@ -7,6 +7,7 @@ import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs, ProviderStatus, type Provider } from "../../registry/types.js";
 import { createValidatorMsg, ops, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { auditorRewardPool } from "../auditVerdicts.js";
 import { ChallengeStatus, challengeCodecs, challengeDeadline, challengeInput, type Challenge } from "../challenges.js";
 import { defaultParams } from "../params.js";
@@ -102,43 +103,12 @@ describe("capability challenges issued by the chain", function () {
         });
       },
     });
-    await ok(requester, [
-      any(
-        registryCodecs.msgRegisterModel.typeUrl,
-        registryCodecs.msgRegisterModel.encode({
-          owner: requester.address,
-          hash: model,
-          name: "mlp",
-          inputs: [{ name: "x", dtype: "float32", shape: [-1, 16] }],
-          outputs: [{ name: "y", dtype: "float32", shape: [-1, 64] }],
-          computeUnits: "10",
-          rule,
-          uri: "",
-        }),
-      ),
-    ]);
-    for (const [i, p] of [honest, slow, garbage].entries()) {
-      const gpus =
-        i === 0
-          ? [{ vendor: "nvidia", model: "H100", memoryMib: 81920, count: 1 }]
-          : [{ vendor: "nvidia", model: "H100", memoryMib: 81920, count: 8 }];
-      await ok(p, [
-        any(
-          registryCodecs.msgRegisterProvider.typeUrl,
-          registryCodecs.msgRegisterProvider.encode({
-            owner: p.address,
-            moniker: `p${i}`,
-            gpus,
-            models: [model],
-            pricePerUnit: "5utcu",
-            slots: 1,
-            x25519Pubkey: new Uint8Array(32).fill(i + 1),
-            endpoint: "",
-            bond: bond.toString(),
-          }),
-        ),
-      ]);
-    }
+    await registerModel(ok, requester, model, { rule });
+    // The honest one claims one H100; the others claim eight, a tighter challenge deadline.
+    const h100 = (count: number) => [{ vendor: "nvidia", model: "H100", memoryMib: 81920, count }];
+    await registerProviders(ok, [honest, slow, garbage], { models: [model], bond }, (i) => ({
+      gpus: h100(i === 0 ? 1 : 8),
+    }));
     for (let i = 0; i < 3; i++) await ok(ops[i]!, [createValidatorMsg(i, 30_000_000n)]);
   });
 

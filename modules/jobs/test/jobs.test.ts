@@ -8,6 +8,7 @@ import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
 import { codecs as reputationCodecs } from "../../reputation/types.js";
 import { createValidatorMsg, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
+import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { commitmentOf, sketchToPb } from "../commitment.js";
 import { drawWeighted } from "../matching.js";
 import { auditBy, untilRevealsOpen, verdictMsgs } from "../../../chain/testkit/auditors.js";
@@ -110,43 +111,12 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
         );
       },
     });
-    await ok(requester, [
-      any(
-        registryCodecs.msgRegisterModel.typeUrl,
-        registryCodecs.msgRegisterModel.encode({
-          owner: requester.address,
-          hash: model,
-          name: "mlp",
-          inputs: [{ name: "x", dtype: "float32", shape: [-1, 16] }],
-          outputs: [{ name: "y", dtype: "float32", shape: [-1, 64] }],
-          computeUnits: "10",
-          rule,
-          uri: "",
-        }),
-      ),
-    ]);
-    for (const [i, p] of prov.entries()) {
-      const gpus =
-        i === 3
-          ? [{ vendor: "amd", model: "MI300X", memoryMib: 196608, count: 8 }]
-          : [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }];
-      await ok(p, [
-        any(
-          registryCodecs.msgRegisterProvider.typeUrl,
-          registryCodecs.msgRegisterProvider.encode({
-            owner: p.address,
-            moniker: `p${i}`,
-            gpus,
-            models: [model],
-            pricePerUnit: i === 3 ? "50utcu" : "5utcu",
-            slots: 1,
-            x25519Pubkey: new Uint8Array(32).fill(i + 1),
-            endpoint: "",
-            bond: bond.toString(),
-          }),
-        ),
-      ]);
-    }
+    await registerModel(ok, requester, model, { rule });
+    // p3 has eight MI300X at ten times the price.
+    const mi300x = [{ vendor: "amd", model: "MI300X", memoryMib: 196608, count: 8 }];
+    await registerProviders(ok, prov, { models: [model], bond }, (i) =>
+      i === 3 ? { gpus: mi300x, pricePerUnit: "50utcu" } : {},
+    );
     workers = prov.map((p) => new SimWorker(p, strategies.honest, () => rule));
   }
 

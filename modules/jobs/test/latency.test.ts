@@ -3,8 +3,8 @@ import { createHash } from "node:crypto";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
-import { codecs as registryCodecs } from "../../registry/types.js";
 import { ops, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { bytesShapes, registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { commitmentOf, sketchToPb } from "../commitment.js";
 import { any, honestOutput, resultOf, type Result } from "../../../chain/testkit/simWorkers.js";
 import { codecs, JobState, Outcome, type Job, type MsgSubmitJob } from "../types.js";
@@ -91,39 +91,8 @@ describe("jobs: a job settles in the block of its last reveal, and the one-tx re
         });
       },
     });
-    await ok(requester, [
-      any(
-        registryCodecs.msgRegisterModel.typeUrl,
-        registryCodecs.msgRegisterModel.encode({
-          owner: requester.address,
-          hash: model,
-          name: "lat",
-          inputs: [{ name: "x", dtype: "uint8", shape: [-1] }],
-          outputs: [{ name: "y", dtype: "float32", shape: [64] }],
-          computeUnits: "10",
-          rule,
-          uri: "",
-        }),
-      ),
-    ]);
-    for (const [i, p] of prov.entries()) {
-      await ok(p, [
-        any(
-          registryCodecs.msgRegisterProvider.typeUrl,
-          registryCodecs.msgRegisterProvider.encode({
-            owner: p.address,
-            moniker: `p${i}`,
-            gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
-            models: [model],
-            pricePerUnit: "5utcu",
-            slots: 2,
-            x25519Pubkey: new Uint8Array(32).fill(i + 1),
-            endpoint: "",
-            bond: "20000000",
-          }),
-        ),
-      ]);
-    }
+    await registerModel(ok, requester, model, { name: "lat", ...bytesShapes, rule });
+    await registerProviders(ok, prov, { models: [model], slots: 2 });
   });
 
   it("k = 1: commit and reveal in one tx settle the job in that block's end-block", async () => {

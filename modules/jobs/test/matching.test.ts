@@ -4,8 +4,8 @@ import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import type { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed, signTx, type RawKey } from "../../../client/sdk/signing.js";
-import { codecs as registryCodecs } from "../../registry/types.js";
 import { txHelpers } from "../../../chain/testkit/fixtures.js";
+import { bytesShapes, registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { accountOf, any } from "../../../chain/testkit/simWorkers.js";
 import { codecs, JobState, type GpuRequirement, type MsgSubmitJob } from "../types.js";
 
@@ -90,39 +90,8 @@ describe("jobs: matching that one tx cannot block", function () {
         });
       },
     });
-    await ok(honest, [
-      any(
-        registryCodecs.msgRegisterModel.typeUrl,
-        registryCodecs.msgRegisterModel.encode({
-          owner: honest.address,
-          hash: model,
-          name: "m",
-          inputs: [{ name: "x", dtype: "uint8", shape: [-1] }],
-          outputs: [{ name: "y", dtype: "float32", shape: [64] }],
-          computeUnits: "10",
-          rule: { sketchSize: 16, tolerance: 1000, topK: 0 },
-          uri: "",
-        }),
-      ),
-    ]);
-    for (const [i, p] of prov.entries()) {
-      await ok(p, [
-        any(
-          registryCodecs.msgRegisterProvider.typeUrl,
-          registryCodecs.msgRegisterProvider.encode({
-            owner: p.address,
-            moniker: `p${i}`,
-            gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
-            models: [model],
-            pricePerUnit: "5utcu",
-            slots: 2,
-            x25519Pubkey: new Uint8Array(32).fill(i + 1),
-            endpoint: "",
-            bond: "20000000",
-          }),
-        ),
-      ]);
-    }
+    await registerModel(ok, honest, model, { name: "m", ...bytesShapes });
+    await registerProviders(ok, prov, { models: [model], slots: 2 });
   });
 
   it("an honest job is matched in the block it arrives in while thousands of unmatchable shards from one batch tx wait", async () => {
@@ -200,37 +169,8 @@ describe("jobs: matching that one tx cannot block", function () {
           max_misses_per_requester: 10,
         }),
     });
-    await ok(honest, [
-      any(
-        registryCodecs.msgRegisterModel.typeUrl,
-        registryCodecs.msgRegisterModel.encode({
-          owner: honest.address,
-          hash: model,
-          name: "m",
-          inputs: [{ name: "x", dtype: "uint8", shape: [-1] }],
-          outputs: [{ name: "y", dtype: "float32", shape: [64] }],
-          computeUnits: "10",
-          rule: { sketchSize: 16, tolerance: 1000, topK: 0 },
-          uri: "",
-        }),
-      ),
-    ]);
-    await ok(prov[0]!, [
-      any(
-        registryCodecs.msgRegisterProvider.typeUrl,
-        registryCodecs.msgRegisterProvider.encode({
-          owner: prov[0]!.address,
-          moniker: "p",
-          gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
-          models: [model],
-          pricePerUnit: "5utcu",
-          slots: 4,
-          x25519Pubkey: new Uint8Array(32).fill(1),
-          endpoint: "",
-          bond: "20000000",
-        }),
-      ),
-    ]);
+    await registerModel(ok, honest, model, { name: "m", ...bytesShapes });
+    await registerProviders(ok, [prov[0]!], { moniker: "p", models: [model], slots: 4 });
     const txs = await Promise.all(
       sybils.map((s) =>
         bigTx(s, [

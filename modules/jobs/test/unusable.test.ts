@@ -6,6 +6,7 @@ import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
 import { createValidatorMsg, ops, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { sketchToPb, unusableCommitmentOf } from "../commitment.js";
 import { auditBy } from "../../../chain/testkit/auditors.js";
 import {
@@ -120,39 +121,8 @@ describe("jobs: accountable unusable-input reports", function () {
         );
       },
     });
-    await ok(requester, [
-      any(
-        registryCodecs.msgRegisterModel.typeUrl,
-        registryCodecs.msgRegisterModel.encode({
-          owner: requester.address,
-          hash: model,
-          name: "mlp",
-          inputs: [{ name: "x", dtype: "float32", shape: [-1, 16] }],
-          outputs: [{ name: "y", dtype: "float32", shape: [-1, 64] }],
-          computeUnits: "10",
-          rule,
-          uri: "",
-        }),
-      ),
-    ]);
-    for (const [i, p] of prov.entries()) {
-      await ok(p, [
-        any(
-          registryCodecs.msgRegisterProvider.typeUrl,
-          registryCodecs.msgRegisterProvider.encode({
-            owner: p.address,
-            moniker: `p${i}`,
-            gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
-            models: [model],
-            pricePerUnit: "5utcu",
-            slots: 1,
-            x25519Pubkey: new Uint8Array(32).fill(i + 1),
-            endpoint: "",
-            bond: bond.toString(),
-          }),
-        ),
-      ]);
-    }
+    await registerModel(ok, requester, model, { rule });
+    await registerProviders(ok, prov, { models: [model], bond });
     workers = prov.map((p) => new SimWorker(p, strategies.honest, () => rule));
   }
 

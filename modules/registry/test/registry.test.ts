@@ -11,8 +11,14 @@ import { decOne } from "../../sdk/coins.js";
 import { Context, nopLogger } from "../../sdk/context.js";
 import { GasMeter } from "../../sdk/gas.js";
 import { any, txHelpers } from "../../../chain/testkit/fixtures.js";
+import {
+  registerModelMsg,
+  registerProviderMsg,
+  type ModelSpec,
+  type ProviderSpec,
+} from "../../../chain/testkit/providers.js";
 import { providerBondsPoolName, RegistryKeeper } from "../keeper.js";
-import { codecs, ProviderStatus, type MsgRegisterModel, type MsgRegisterProvider } from "../types.js";
+import { codecs, ProviderStatus } from "../types.js";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 
 const owner = rawKeyFromSeed("registry-owner");
@@ -21,35 +27,25 @@ const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 const mlp = sha("mlp.onnx");
 const cnn = sha("cnn.onnx");
 
-function modelMsg(hash: string, name: string, over: Partial<MsgRegisterModel> = {}) {
-  const m: MsgRegisterModel = {
-    owner: owner.address,
-    hash,
+function modelMsg(hash: string, name: string, over: ModelSpec = {}) {
+  return registerModelMsg(owner, hash, {
     name,
-    inputs: [{ name: "x", dtype: "float32", shape: [-1, 16] }],
     outputs: [{ name: "y", dtype: "float32", shape: [-1, 4] }],
-    computeUnits: "10",
     rule: { sketchSize: 16, tolerance: 1000, topK: 1 },
     uri: "npm:@tcompute/models/mlp.onnx",
     ...over,
-  };
-  return any(codecs.msgRegisterModel.typeUrl, codecs.msgRegisterModel.encode(m));
+  });
 }
 
-function providerMsg(i: number, over: Partial<MsgRegisterProvider> = {}) {
-  const m: MsgRegisterProvider = {
-    owner: prov[i]!.address,
+function providerMsg(i: number, over: ProviderSpec = {}) {
+  return registerProviderMsg(prov[i]!, i, {
     moniker: `gpu-farm-${i}`,
     gpus: [{ vendor: "nvidia", model: "A100", memoryMib: 81920, count: 2 }],
     models: [mlp],
-    pricePerUnit: "5utcu",
     slots: 4,
-    x25519Pubkey: new Uint8Array(32).fill(i + 1),
     endpoint: `http://127.0.0.1:${9000 + i}`,
-    bond: "20000000",
     ...over,
-  };
-  return any(codecs.msgRegisterProvider.typeUrl, codecs.msgRegisterProvider.encode(m));
+  });
 }
 
 const ownerMsg = (typeUrl: string, i: number) =>

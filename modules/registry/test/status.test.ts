@@ -12,6 +12,7 @@ import { moduleAddress } from "../../sdk/address.js";
 import { Context, nopLogger } from "../../sdk/context.js";
 import { GasMeter } from "../../sdk/gas.js";
 import { any, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { registerProviderMsg } from "../../../chain/testkit/providers.js";
 import { providerBondsPoolName, RegistryKeeper } from "../keeper.js";
 import { codecs, ProviderStatus, type Provider } from "../types.js";
 
@@ -36,8 +37,7 @@ const offer = (k: RawKey) => ({
   x25519Pubkey: new Uint8Array(32).fill(3),
   endpoint: "",
 });
-const registerMsg = (k: RawKey, bond: bigint) =>
-  any(codecs.msgRegisterProvider.typeUrl, codecs.msgRegisterProvider.encode({ ...offer(k), bond: bond.toString() }));
+const registerMsg = (k: RawKey, bond: bigint) => registerProviderMsg(k, 0, { ...offer(k), bond });
 const updateMsg = (k: RawKey, addBond: bigint) =>
   any(
     codecs.msgUpdateProvider.typeUrl,

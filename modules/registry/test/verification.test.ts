@@ -5,8 +5,9 @@ import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
 import { codecs as jobsCodecs, JobState, Outcome } from "../../jobs/types.js";
 import { any, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { bytesShapes, registerModelMsg, registerProviders, type ModelSpec } from "../../../chain/testkit/providers.js";
 import { defaultParams } from "../params.js";
-import { codecs, type ComparisonRule, type MsgRegisterModel } from "../types.js";
+import { codecs, type ComparisonRule } from "../types.js";
 
 // Verification a registrant cannot hollow out, and names nobody can squat (docs/verification.md,
 // "Bounds"; docs/economics.md, "Registry"): the comparison rule is held to module params (at
@@ -20,27 +21,8 @@ const prov = [0, 1, 2].map((i) => rawKeyFromSeed(`verif-provider-${i}`));
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 const bounds = defaultParams();
 
-const modelMsg = (
-  from: RawKey,
-  hash: string,
-  name: string,
-  rule: ComparisonRule | null,
-  over: Partial<MsgRegisterModel> = {},
-) =>
-  any(
-    codecs.msgRegisterModel.typeUrl,
-    codecs.msgRegisterModel.encode({
-      owner: from.address,
-      hash,
-      name,
-      inputs: [{ name: "x", dtype: "uint8", shape: [-1] }],
-      outputs: [{ name: "y", dtype: "float32", shape: [64] }],
-      computeUnits: "10",
-      rule,
-      uri: "",
-      ...over,
-    }),
-  );
+const modelMsg = (from: RawKey, hash: string, name: string, rule: ComparisonRule | null, over: ModelSpec = {}) =>
+  registerModelMsg(from, hash, { name, ...bytesShapes, rule, ...over });
 
 describe("registry: verification a registrant cannot hollow out", function () {
   this.timeout(60_000);
@@ -99,24 +81,7 @@ describe("registry: verification a registrant cannot hollow out", function () {
     const h = sha("loose.onnx");
     const loosest = { sketchSize: bounds.minSketchSize, tolerance: bounds.maxTolerance, topK: 0 };
     await ok(owner, [modelMsg(owner, h, "loose", loosest)]);
-    for (const [i, p] of prov.entries()) {
-      await ok(p, [
-        any(
-          codecs.msgRegisterProvider.typeUrl,
-          codecs.msgRegisterProvider.encode({
-            owner: p.address,
-            moniker: `p${i}`,
-            gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
-            models: [h],
-            pricePerUnit: "5utcu",
-            slots: 2,
-            x25519Pubkey: new Uint8Array(32).fill(i + 1),
-            endpoint: "",
-            bond: "20000000",
-          }),
-        ),
-      ]);
-    }
+    await registerProviders(ok, prov, { models: [h], slots: 2 });
     const workers = prov.map((p, i) => new SimWorker(p, i === 0 ? strategies.lazy : strategies.honest, () => loosest));
     await ok(requester, [
       any(

@@ -1,48 +1,14 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { PageRequest } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
+import { CountingStore } from "../../../chain/testkit/countingStore.js";
 import { createTestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
 import { Context, nopLogger } from "../context.js";
 import { GasMeter } from "../gas.js";
 import { paginate, paginateStore } from "../pagination.js";
-import { prefixEnd, utf8, type KVStore } from "../store.js";
-
-/** A sorted in-memory store that counts the entries it hands out (gets and range items). */
-class CountingStore implements KVStore {
-  reads = 0;
-  constructor(
-    private readonly inner: KVStore | null = null,
-    private readonly data = new Map<string, Uint8Array>(),
-  ) {}
-  get(key: string) {
-    this.reads++;
-    return this.inner !== null ? this.inner.get(key) : this.data.get(key);
-  }
-  has(key: string) {
-    return this.get(key) !== undefined;
-  }
-  set(key: string, value: Uint8Array) {
-    this.data.set(key, value);
-  }
-  delete(key: string) {
-    this.data.delete(key);
-  }
-  *range(start: string, end: string | undefined): IterableIterator<[string, Uint8Array]> {
-    const source =
-      this.inner !== null
-        ? this.inner.range(start, end)
-        : [...this.data.entries()]
-            .filter(([k]) => k >= start && (end === undefined || k < end))
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-            [Symbol.iterator]();
-    for (const e of source) {
-      this.reads++;
-      yield e;
-    }
-  }
-}
+import { prefixEnd, utf8 } from "../store.js";
 
 const req = (over: Partial<PageRequest>): PageRequest => ({
   key: new Uint8Array(),
@@ -152,6 +118,83 @@ describe("pagination in the store", () => {
     assert.throws(
       () => paginateStore(store, "t/", req({ key: utf8("000003"), offset: 1n }), decode),
       /either offset or key/,
+    );
+  });
+
+  it("pages in reverse from the store's end, reading the page and one more", () => {
+    store.reads = 0;
+    const { page, pagination } = paginateStore(store, "t/", req({ limit: 10n, reverse: true }), decode);
+    assert.deepEqual(page, all.slice(-10).reverse());
+    assert.equal(Buffer.from(pagination.nextKey).toString(), ids[n - 11]);
+    assert.equal(store.reads, 11, "a 10-item reverse page of 500 reads 11 entries");
+    store.reads = 0;
+    const byKey = paginateStore(store, "t/", req({ limit: 10n, key: Buffer.from(ids[100]!), reverse: true }), decode);
+    assert.deepEqual(byKey.page, all.slice(91, 101).reverse(), "a reverse key page starts at the key, going down");
+    assert.equal(Buffer.from(byKey.pagination.nextKey).toString(), ids[90]);
+    assert.equal(store.reads, 11);
+    store.reads = 0;
+    const offset = paginateStore(store, "t/", req({ limit: 10n, offset: 20n, reverse: true }), decode);
+    assert.deepEqual(offset.page, all.slice(n - 30, n - 20).reverse());
+    assert.equal(store.reads, 31, "the skipped entries, the page and one more");
+  });
+
+  it("walks every entry once in reverse by following next_key; total as a forward page", () => {
+    const seen: string[] = [];
+    let key: Uint8Array = new Uint8Array();
+    let pages = 0;
+    do {
+      const { page, pagination } = paginateStore(store, "t/", req({ limit: 37n, key, reverse: true }), decode);
+      seen.push(...page);
+      key = pagination.nextKey;
+      assert.ok(++pages <= Math.ceil(n / 37), `page ${pages} is one too many`);
+    } while (key.length > 0);
+    assert.deepEqual(seen, [...all].reverse());
+    const counted = paginateStore(store, "t/", req({ limit: 5n, countTotal: true, reverse: true }), decode);
+    assert.equal(counted.pagination.total, BigInt(n));
+    const keyed = paginateStore(
+      store,
+      "t/",
+      req({ limit: 5n, key: utf8(ids[9]!), countTotal: true, reverse: true }),
+      decode,
+    );
+    assert.equal(keyed.pagination.total, 0n, "no total for a key page (the SDK's rule)");
+  });
+
+  it("pages only within bounds, both ways", () => {
+    const bounds = { start: ids[10]!, end: ids[40]! };
+    store.reads = 0;
+    const fwd = paginateStore(store, "t/", req({ limit: 100n, countTotal: true }), decode, false, bounds);
+    assert.deepEqual(fwd.page, all.slice(10, 40));
+    assert.equal(fwd.pagination.total, 30n);
+    assert.equal(store.reads, 30, "nothing outside the bounds is read");
+    const rev = paginateStore(store, "t/", req({ limit: 5n, reverse: true }), decode, false, bounds);
+    assert.deepEqual(rev.page, all.slice(35, 40).reverse());
+    const past = paginateStore(
+      store,
+      "t/",
+      req({ limit: 5n, key: utf8(ids[300]!), reverse: true }),
+      decode,
+      false,
+      bounds,
+    );
+    assert.deepEqual(past.page, all.slice(35, 40).reverse(), "a key past the bounds starts at the bound");
+  });
+
+  it("refuses a key that is no next_key (not UTF-8, or past one byte a character) with a coded error", () => {
+    for (const key of [Uint8Array.of(0xff, 0xfe), utf8("00\u4e00")])
+      for (const reverse of [false, true]) {
+        store.reads = 0;
+        assert.throws(
+          () => paginateStore(store, "t/", req({ key, reverse }), decode),
+          (e: { codespace?: string; code?: number; message: string }) =>
+            e.codespace === "sdk" && e.code === 18 && /invalid pagination key/.test(e.message),
+        );
+        assert.equal(store.reads, 0, "refused before reading");
+        assert.throws(() => paginate(all, (x) => x, req({ key, reverse })), /invalid pagination key/);
+      }
+    assert.throws(
+      () => paginateStore(store, "t/", req({ limit: 1001n, reverse: true }), decode),
+      (e: { code?: number }) => e.code === 18,
     );
   });
 });
