@@ -10,14 +10,24 @@ import { judge, runMarket } from "../../../bench/sim/market.js";
 describe("market simulation: cheating does not pay, honest work does", function () {
   this.timeout(180_000);
 
-  it("lazy, copying, cartel, spoofing, wash-trading and false-unusable providers end poorer than honest ones; griefing costs the griefer", async () => {
+  it("every adversary (lazy, copying, cartel, spoofing, wash trading, false unusable, never serving, withholding, garbage answers, griefing, false claims, no audits) ends poorer than honest work", async () => {
     const r = await runMarket({ blocks: 60, jobsPerBlock: 3, jobsParams: { audit_rate_single_ppm: 150_000 } });
     const by = (s: string) => r.owners.filter((o) => o.strategy === s);
     const honest = by("honest");
     assert.ok(honest.length > 0);
     for (const o of honest) assert.ok(o.net > 0n, `honest work pays: ${o.net}`);
+    for (const o of honest) assert.equal(o.claimsLost, 0, "an honest provider never loses a claim");
     const floor = honest.reduce((m, o) => (o.net < m ? o.net : m), honest[0]!.net);
-    for (const s of ["lazy", "copying", "cartel", "spoofing", "washTrader", "falseUnusable"]) {
+    for (const s of [
+      "lazy",
+      "copying",
+      "cartel",
+      "spoofing",
+      "washTrader",
+      "falseUnusable",
+      "neverServes",
+      "garbageAnswer",
+    ]) {
       const [o] = by(s);
       assert.ok(o !== undefined, s);
       assert.ok(o.net < 0n && o.net < floor, `${s} ends poorer than any honest provider: ${o.net}`);
@@ -28,7 +38,21 @@ describe("market simulation: cheating does not pay, honest work does", function 
       "a copier never gets a result accepted",
     );
     assert.ok(by("spoofing")[0]!.noShows > 0, "the spoofer misses the jobs it claimed hardware for");
+    // Withholding until claimed delivers on chain, so it is never slashed, but it gains nothing.
+    const w = by("withholding")[0]!;
+    assert.ok(w.claimed > 0 && w.claimsLost === 0, "the withholder is claimed against and answers");
+    assert.ok(by("neverServes")[0]!.claimsLost > 0 && by("garbageAnswer")[0]!.claimsLost > 0);
+    assert.ok(r.claims.honest.upheld > 0 && r.claims.honest.disproved > 0 && r.claims.honest.delivered > 0);
+    assert.ok(r.claims.honest.compensated > 0n, "the requester is compensated for what was not delivered");
+    const fc = r.claims.falseClaimer;
+    assert.ok(fc.falseFiled > 0 && fc.falseUpheld === 0, "false claims are filed and never upheld");
+    assert.ok(fc.falseNet < 0n, `false claims cost the claimer its deposits: ${fc.falseNet}`);
     assert.ok(r.griefer < 0n, "griefing costs the griefer");
-    assert.deepEqual(judge(r), { cheatingPays: [], honestLost: [] });
+    const silent = r.validators.find((v) => v.silent)!;
+    assert.ok(
+      silent.asked > 0 && silent.runs === 0 && silent.missedSlashed > 0n,
+      "the silent validator skips and pays",
+    );
+    assert.deepEqual(judge(r), { cheatingPays: [], honestLost: [], notPlayed: [] });
   });
 });
