@@ -3,7 +3,7 @@ import nacl from "tweetnacl";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { createTestChain, type TestChain } from "../../chain/testkit/inProcessChain.js";
-import { rawKeyFromSeed, type RawKey } from "../../client/sdk/signing.js";
+import { rawKeyFromSeed, signTx, type RawKey } from "../../client/sdk/signing.js";
 import { outputMismatch } from "../../client/sdk/outputs.js";
 import { open as openSealed, seal } from "../../client/sdk/sealing.js";
 import { claimCodecs } from "../../modules/jobs/claims.js";
@@ -15,7 +15,9 @@ import { createValidatorMsg, ops } from "../../chain/testkit/fixtures.js";
 import type { ComparisonRule } from "../../modules/jobs/sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, type GpuRequirement, type Job } from "../../modules/jobs/types.js";
 import {
+  accountOf,
   any,
+  fee,
   honestOutput,
   signedBy,
   SimWorker,
@@ -610,6 +612,27 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
     }
   };
 
+  /**
+   * A requester's txs of one block: its submissions, then its claims and disputes a few to a tx
+   * (a tx's gas is bounded), with consecutive sequences (delivered in order within the block).
+   */
+  const requesterTxsOf = async (key: RawKey, submits: Any[]): Promise<Uint8Array[]> => {
+    const batches: Any[][] = submits.length > 0 ? [submits] : [];
+    const rest = takeOutbox(key);
+    for (let i = 0; i < rest.length; i += 4) batches.push(rest.slice(i, i + 4));
+    if (batches.length === 0) return [];
+    const acc = await accountOf(chain, key.address);
+    return batches.map((msgs, i) =>
+      signTx(key, {
+        chainId: chain.chainId,
+        accountNumber: acc.accountNumber,
+        sequence: acc.sequence + BigInt(i),
+        msgs,
+        fee,
+      }),
+    );
+  };
+
   const tail = 30; // blocks after the last submission, so that late claims close too
   for (let b = 0; b < o.blocks + tail; b++) {
     const extra: Uint8Array[] = [];
@@ -628,11 +651,10 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
             }),
           );
         }
-      msgs.push(...takeOutbox(requester));
-      if (msgs.length > 0) {
-        mainTx = extra.length;
+      if (msgs.length > 0) mainTx = extra.length;
+      for (const tx of await requesterTxsOf(requester, msgs)) {
         requesterTxs.push(extra.length);
-        extra.push(await signedBy(chain, requester, msgs));
+        extra.push(tx);
       }
     }
     {
@@ -640,10 +662,9 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
       const msgs: Any[] = [];
       if (b < o.blocks && every > 0 && b % every === 1)
         msgs.push(submitMsg(falseClaimer, { inputs: [{ inline: Buffer.from(`claimer-${b}`), uri: "", sha256: "" }] }));
-      msgs.push(...takeOutbox(falseClaimer));
-      if (msgs.length > 0) {
+      for (const tx of await requesterTxsOf(falseClaimer, msgs)) {
         requesterTxs.push(extra.length);
-        extra.push(await signedBy(chain, falseClaimer, msgs));
+        extra.push(tx);
       }
     }
     if (b < o.blocks) {
