@@ -60,7 +60,7 @@ console.log(
 for (const [s, why] of Object.entries(notYetEnforced)) console.log(`not judged: ${s} — ${why}`);
 const aim = 1.2;
 console.log(
-  `verification overhead: ${r.overhead.toFixed(3)} model runs per accepted result (${r.accepted} accepted results of the honest requester; every revealed result counted as a run, every validator as an auditor) — aim ≤ ${aim}: ${r.overhead <= aim ? "met" : "MISSED"}; runs actually made: ${r.measuredOverhead.toFixed(3)}`,
+  `verification overhead: ${r.overhead.toFixed(3)} model runs per accepted result (${r.accepted} accepted results of the honest requester; every revealed result counted as a run, every validator as an auditor; non-delivery claims add no run: an answer is the output the worker holds) — aim ≤ ${aim}: ${r.overhead <= aim ? "met" : "MISSED"}; runs actually made: ${r.measuredOverhead.toFixed(3)}`,
 );
 const v = judge(r);
 if (v.notPlayed.length > 0) console.log(`NOT PLAYED (nothing judged): ${v.notPlayed.join(", ")}`);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { judge, runMarket } from "../../../bench/sim/market.js";
+import { judge, runMarket, type MarketReport, type OwnerReport } from "../../../bench/sim/market.js";
 
 // The economic property the design rests on, on a short run of the market simulation with
 // emissions on (npm run sim:market runs a longer one at the default audit rates): every adversary
@@ -54,5 +54,68 @@ describe("market simulation: cheating does not pay, honest work does", function 
       "the silent validator skips and pays",
     );
     assert.deepEqual(judge(r), { cheatingPays: [], honestLost: [], notPlayed: [] });
+  });
+
+  it("judge() fails the run when any cheat pays, an honest provider loses, or a cheat was not played", () => {
+    const owner = (strategy: string, net: bigint, over: Partial<OwnerReport> = {}): OwnerReport => ({
+      strategy,
+      keys: 1,
+      start: 0n,
+      end: net,
+      computeCost: 0n,
+      net,
+      paid: 0n,
+      slashed: 0n,
+      accepted: 1,
+      rejected: 0,
+      noShows: 1,
+      frauds: 1,
+      unusable: 1,
+      claimed: 1,
+      claimsLost: 0,
+      ...over,
+    });
+    const tally = { filed: 2, falseFiled: 1, upheld: 1, disproved: 1, delivered: 1, disputed: 1 };
+    const base = (): MarketReport => ({
+      blocks: 1,
+      k: 1,
+      submitted: 1,
+      settled: 1,
+      failed: 0,
+      unusable: 0,
+      audits: 1,
+      owners: [owner("honest", 100n), owner("withholding", 50n), owner("neverServes", -5n)],
+      griefer: -1n,
+      claims: {
+        honest: { ...tally, depositsLost: 0n, compensated: 0n, falseNet: 0n, falseUpheld: 0 },
+        falseClaimer: { ...tally, depositsLost: 10n, compensated: 0n, falseNet: -10n, falseUpheld: 0 },
+      },
+      validators: [
+        { valoper: "a", silent: false, asked: 2, rewarded: 2n, runs: 2, missedSlashed: 0n, net: -2n },
+        { valoper: "s", silent: true, asked: 2, rewarded: 0n, runs: 0, missedSlashed: 6n, net: -6n },
+      ],
+      auditRuns: { silent: 2, auditing: 2 },
+      overhead: 1,
+      auditors: { rewarded: 2, rewardPaid: 2n, missed: 2, missedSlashed: 6n },
+      challenges: { passed: 0, failed: 0, void: 0 },
+      measuredOverhead: 1,
+      accepted: 1,
+    });
+    assert.deepEqual(judge(base()), { cheatingPays: [], honestLost: [], notPlayed: [] });
+    const r = base();
+    r.owners[1]!.net = 101n; // withholding out-earns honest work
+    r.griefer = 0n;
+    r.claims.falseClaimer.falseNet = 0n;
+    r.validators[1]!.net = -1n; // skipping cost less than auditing
+    assert.deepEqual(judge(r).cheatingPays, ["withholding", "griefer", "falseClaimer", "silent validator"]);
+    const h = base();
+    h.owners[0]!.net = -1n;
+    h.owners[0]!.claimsLost = 1;
+    h.claims.falseClaimer.falseUpheld = 1;
+    assert.equal(judge(h).honestLost.length, 3);
+    const n = base();
+    n.claims.honest.upheld = 0; // the never-serving provider was never claimed against and lost
+    n.claims.falseClaimer.falseFiled = 0;
+    assert.deepEqual(judge(n).notPlayed, ["neverServes", "falseClaimer"]);
   });
 });
