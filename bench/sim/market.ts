@@ -45,9 +45,10 @@ import {
 //   falseClaimer  a requester that files non-delivery claims although its outputs were served
 //   silent validator  never audits
 //
-// Requesters fetch every settled job's output as the SDK does (fetchAcceptedOutput: each accepted
-// worker in turn, the bytes checked against the committed digest with the SDK's outputMismatch);
-// whether a worker serves is its strategy's (delivery, below). When no accepted worker served,
+// Requesters fetch every settled job's output as the SDK does (fetchAcceptedOutput's loop: each
+// accepted worker in turn, the bytes checked against the committed digest with the SDK's
+// outputMismatch; not fetchAcceptedOutput itself, which decodes a result payload, and the sim's
+// outputs are bare float32 bytes); whether a worker serves is its strategy's (delivery, below). When no accepted worker served,
 // the requester files a non-delivery claim (modules/jobs/claims.ts) in a real tx — the deposit
 // and a one-off X25519 key — against each of them; workers answer per their strategy (honest ones
 // post the output sealed to the claim key); the requester opens the answer with the claim key and
