@@ -36,7 +36,7 @@ const honest = r.owners.filter((o) => o.strategy === "honest");
 for (const [i, o] of honest.entries()) row(o, `honest-${i}`);
 for (const o of r.owners.filter((x) => x.strategy !== "honest")) row(o);
 console.log(
-  `griefing requester (inputs that do not match their hash): net ${fmt(r.griefer)} utcu; honest providers above include what its jobs cost them`,
+  `griefing requester (inputs that do not match their hash): ${r.griefReported} of its jobs reported unusable, net ${fmt(r.griefer)} utcu; honest providers above include what its jobs cost them`,
 );
 const claimLine = (who: string, t: ClaimTally) =>
   console.log(

@@ -159,6 +159,8 @@ export interface MarketReport {
   owners: OwnerReport[];
   /** Net of the griefing requester (what its jobs cost it). */
   griefer: bigint;
+  /** The griefer's jobs that ended unusable (its inputs reported): 0 means its cheat was not played. */
+  griefReported: number;
   /** Non-delivery claims, by the requester that filed them. */
   claims: { honest: ClaimTally; falseClaimer: ClaimTally };
   /** What auditing earned each validator and what skipping cost the silent one (audit duty only). */
@@ -756,6 +758,7 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
   let unusable = 0;
   let audits = 0;
   let accepted = 0;
+  let griefReported = 0;
   let mainRuns = 0;
   let silentRuns = 0;
   let revealedResults = 0;
@@ -765,6 +768,7 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
     else if (j.state === JobState.unusable) unusable++;
     else failed++;
     if (j.audit !== AuditStatus.none) audits++;
+    if (j.requester === griefer.address && j.state === JobState.unusable) griefReported++;
     if (!mainJobs.has(j.id)) continue;
     mainRuns += runsByJob.get(j.id) ?? 0;
     silentRuns += skipped.get(j.id) ?? 0;
@@ -828,6 +832,7 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
     audits,
     owners: [...owners.values()],
     griefer: (await balance(griefer.address)) - grieferStart,
+    griefReported,
     claims: tallies,
     validators,
     auditRuns,
@@ -883,9 +888,13 @@ export function judge(r: MarketReport): Verdict {
     ["copying", (by("copying")?.noShows ?? 1) > 0],
     ["spoofing", (by("spoofing")?.noShows ?? 1) > 0],
     ["falseUnusable", (by("falseUnusable")?.unusable ?? 1) > 0],
-    ["neverServes", by("neverServes") === undefined || r.claims.honest.upheld > 0],
-    ["withholding", by("withholding") === undefined || (by("withholding")?.claimed ?? 0) > 0],
-    ["garbageAnswer", by("garbageAnswer") === undefined || r.claims.honest.disproved > 0],
+    // Each by the owner's own record: another provider's upheld or disproved claim, or a wash
+    // trader whose self-paid jobs never settled, must not count as this cheat played.
+    ["washTrader", (by("washTrader")?.accepted ?? 1) > 0],
+    ["neverServes", (by("neverServes")?.claimsLost ?? 1) > 0],
+    ["withholding", ((w) => w === undefined || w.claimed - w.claimsLost > 0)(by("withholding"))],
+    ["garbageAnswer", (by("garbageAnswer")?.claimsLost ?? 1) > 0],
+    ["griefer", r.griefReported > 0],
     ["falseClaimer", fc.falseFiled > 0],
     ["silent validator", silentV.length > 0 && auditing.length > 0],
   ];

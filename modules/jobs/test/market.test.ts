@@ -84,8 +84,9 @@ describe("market simulation: cheating does not pay, honest work does", function 
       failed: 0,
       unusable: 0,
       audits: 1,
-      owners: [owner("honest", 100n), owner("withholding", 50n), owner("neverServes", -5n)],
+      owners: [owner("honest", 100n), owner("withholding", 50n), owner("neverServes", -5n, { claimsLost: 1 })],
       griefer: -1n,
+      griefReported: 1,
       claims: {
         honest: { ...tally, depositsLost: 0n, compensated: 0n, falseNet: 0n, falseUpheld: 0 },
         falseClaimer: { ...tally, depositsLost: 10n, compensated: 0n, falseNet: -10n, falseUpheld: 0 },
@@ -114,8 +115,19 @@ describe("market simulation: cheating does not pay, honest work does", function 
     h.claims.falseClaimer.falseUpheld = 1;
     assert.equal(judge(h).honestLost.length, 3);
     const n = base();
-    n.claims.honest.upheld = 0; // the never-serving provider was never claimed against and lost
+    n.owners[2]!.claimsLost = 0; // the never-serving provider was never claimed against and lost
     n.claims.falseClaimer.falseFiled = 0;
     assert.deepEqual(judge(n).notPlayed, ["neverServes", "falseClaimer"]);
+    // Each cheat by the cheater's own record: another provider's upheld or disproved claims (the
+    // tallies above stay > 0) do not make a never-serving or garbage-answering provider "played";
+    // nor does a withholder whose every claim was lost, a wash trader none of whose self-paid jobs
+    // settled, or a griefer none of whose jobs was reported.
+    const p = base();
+    p.owners[1]!.claimsLost = 1;
+    p.owners[2]!.claimsLost = 0;
+    p.owners.push(owner("garbageAnswer", -5n, { claimsLost: 0 }), owner("washTrader", -3n, { accepted: 0 }));
+    p.griefReported = 0;
+    assert.ok(p.claims.honest.upheld > 0 && p.claims.honest.disproved > 0);
+    assert.deepEqual(judge(p).notPlayed, ["washTrader", "neverServes", "withholding", "garbageAnswer", "griefer"]);
   });
 });
