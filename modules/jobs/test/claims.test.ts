@@ -175,7 +175,7 @@ describe("non-delivery claims", function () {
     assert.equal(await balance(moduleAddress(claimsAccount)), 0n);
   });
 
-  it("a worker that answers with its committed output keeps its bond and takes the deposit: a false claim, and a false dispute, cost the claimer", async () => {
+  it("a worker that answers with its committed output keeps its bond; a failed dispute pays it the deposit: a false claim, and a false dispute, cost the claimer", async () => {
     const j = await settledJob();
     const claimKey = nacl.box.keyPair();
     const before = await balance(requester.address);
