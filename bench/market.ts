@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { judge, notYetEnforced, runMarket, type ClaimTally, type OwnerReport } from "./sim/market.js";
 
-// npm run sim:market [-- --blocks 300 --jobs 4 --k 1]: the marketplace's economics with emissions
+// npm run sim:market [-- --blocks 300 --jobs 4 --k 1 --unable]: the marketplace's economics with emissions
 // on and the default parameters, under every adversary of issue 18 item 7
 // (bench/sim/market.ts). Prints each owner's net earnings and the verification
 // overhead (model runs per accepted result); exits 1 if a cheating strategy out-earns honest work
@@ -12,6 +12,8 @@ const { values } = parseArgs({
     blocks: { type: "string", default: "300" },
     jobs: { type: "string", default: "4" },
     k: { type: "string", default: "1" },
+    // The silent validator answers "unable" to every audit instead of skipping (it pays: exits 1).
+    unable: { type: "boolean", default: false },
   },
 });
 const t0 = performance.now();
@@ -19,6 +21,7 @@ const r = await runMarket({
   blocks: Number(values.blocks),
   jobsPerBlock: Number(values.jobs),
   k: Number(values.k),
+  silentAnswersUnable: values.unable,
   log: (l) => console.log(l),
 });
 const fmt = (n: bigint) => n.toLocaleString("en-US");

@@ -87,6 +87,12 @@ export interface MarketOptions {
   washEvery?: number;
   /** The false claimer submits a job every n blocks and claims non-delivery of its served output; 0: never. */
   falseClaimEvery?: number;
+  /**
+   * The silent validator commits and reveals "unable" to every audit it is asked for instead of
+   * skipping it: an unable verdict earns and costs nothing (auditVerdicts.ts), so this dodges
+   * audit_miss_slash_fraction. Off by default: it pays (docs/threat-model.md, "Audits").
+   */
+  silentAnswersUnable?: boolean;
   /** What running the model once costs a provider (in utcu). */
   computeCostPerRun?: bigint;
   /** Overrides of the jobs / emissions params (genesis JSON names), on top of the shortened windows. */
@@ -444,6 +450,15 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
           },
         ),
     );
+  // It runs nothing: "unable" to every audit (the SimAuditor's null output).
+  if (o.silentAnswersUnable === true)
+    auditors.push(
+      new SimAuditor(
+        ops[silent]!,
+        () => null,
+        () => rule,
+      ),
+    );
   let submitted = 0;
   const auditRuns = { silent: 0, auditing: 0 };
   const auditorPay = { rewarded: 0, rewardPaid: 0n, missed: 0, missedSlashed: 0n };
@@ -728,18 +743,12 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
         auditorPay.rewarded++;
         auditorPay.rewardPaid += BigInt(attr("amount") || "0");
         const v = validatorOf(attr("validator"));
-        if (v !== undefined) {
-          v.asked++;
-          v.rewarded += BigInt(attr("amount") || "0");
-        }
+        if (v !== undefined) v.rewarded += BigInt(attr("amount") || "0");
       } else if (e.type === "auditor_missed") {
         auditorPay.missed++;
         auditorPay.missedSlashed += BigInt(attr("slashed") || "0");
         const v = validatorOf(attr("validator"));
-        if (v !== undefined) {
-          v.asked++;
-          v.missedSlashed += BigInt(attr("slashed") || "0");
-        }
+        if (v !== undefined) v.missedSlashed += BigInt(attr("slashed") || "0");
       } else if (e.type === "delivery_claim") await onClaimEvent(attr);
       else if (e.type === "capability_challenge") {
         const st = attr("status");
@@ -768,6 +777,13 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
     else if (j.state === JobState.unusable) unusable++;
     else failed++;
     if (j.audit !== AuditStatus.none) audits++;
+    // Asked: every resolved audit it was drawn for, from the job (not from its reward or slash
+    // events, which an "unable" verdict has neither of: it would look never asked).
+    if (j.audit !== AuditStatus.none && j.audit !== AuditStatus.open && j.audit !== AuditStatus.unaudited)
+      for (const valoper of j.auditors ?? []) {
+        const v = validatorOf(valoper);
+        if (v !== undefined) v.asked++;
+      }
     if (j.requester === griefer.address && j.state === JobState.unusable) griefReported++;
     if (!mainJobs.has(j.id)) continue;
     mainRuns += runsByJob.get(j.id) ?? 0;

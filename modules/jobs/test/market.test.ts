@@ -56,6 +56,32 @@ describe("market simulation: cheating does not pay, honest work does", function 
     assert.deepEqual(judge(r), { cheatingPays: [], honestLost: [], notPlayed: [] });
   });
 
+  it("a validator that answers unable to every audit is judged: asked counts the audits it was drawn for, not its rewards and slashes", async () => {
+    // An unable verdict earns and costs nothing (auditVerdicts.ts), so this validator dodges the
+    // skip penalty; counted from reward and slash events it looked never asked, and judge() called
+    // it "not played" instead of catching it. Residual in the chain (docs/threat-model.md,
+    // "Audits"): when unable verdicts on public jobs cost the skip penalty, this run stops paying.
+    const r = await runMarket({
+      blocks: 40,
+      jobsPerBlock: 3,
+      jobsParams: { audit_rate_single_ppm: 150_000 },
+      silentAnswersUnable: true,
+    });
+    const silent = r.validators.find((v) => v.silent)!;
+    const auditing = r.validators.filter((v) => !v.silent);
+    assert.ok(silent.asked > 0, "drawn for audits");
+    assert.ok(
+      auditing.every((v) => v.asked > 0 && v.net < 0n),
+      "auditing costs the others their runs",
+    );
+    assert.equal(silent.runs, 0);
+    assert.equal(silent.missedSlashed, 0n, "unable: no skip penalty");
+    assert.equal(silent.net, 0n);
+    const v = judge(r);
+    assert.ok(!v.notPlayed.includes("silent validator"), "played");
+    assert.ok(v.cheatingPays.includes("silent validator"), "and caught: it keeps more per audit than auditing ones");
+  });
+
   it("judge() fails the run when any cheat pays, an honest provider loses, or a cheat was not played", () => {
     const owner = (strategy: string, net: bigint, over: Partial<OwnerReport> = {}): OwnerReport => ({
       strategy,
