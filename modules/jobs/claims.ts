@@ -4,6 +4,7 @@ import { moduleAddress, validateAddress } from "../sdk/address.js";
 import type { Context } from "../sdk/context.js";
 import type { Invariant, MsgRoute, QueryHandler } from "../sdk/module.js";
 import type { KVStore } from "../sdk/store.js";
+import { auditorRewardPool } from "./auditVerdicts.js";
 import { jobsErrors } from "./errors.js";
 import { jobEvent } from "./events.js";
 import type { JobsKeeper } from "./keeper.js";
@@ -25,8 +26,12 @@ import {
 //   no answer in time      → the worker loses claim_slash_fraction of its bond, paid to the
 //                            requester up to what it paid the worker; the deposit is returned;
 //   disproved answer       → the same;
-//   answer, no dispute, or a dispute the answer survives → the deposit goes to the worker (a false
-//                            claim costs the claimer its deposit; a true one bought the delivery).
+//   answer, no dispute     → the deposit goes to the community pool: the chain cannot tell a
+//                            false claim (the output was served) from a worker that serves only
+//                            when claimed, so neither side may gain by it — paying the deposit
+//                            to the worker made withholding until claimed pay (bench/sim/market.ts);
+//   a dispute the answer survives → the deposit goes to the worker (only a requester that already
+//                            holds the committed output, read from the answer, disputes it).
 
 export type { DeliveryClaim };
 export const ClaimStatus = { open: 0, answered: 1, delivered: 2, upheld: 3, disproved: 4 } as const;
@@ -259,10 +264,10 @@ export function closeDueClaims(ctx: Context, k: JobsKeeper): void {
     if (cl.status === ClaimStatus.open)
       uphold(ctx, k, cl, ClaimStatus.upheld, `no answer within ${k.params(ctx.store).claimAnswerWindow} blocks`);
     else if (cl.status === ClaimStatus.answered) {
-      k.bank.transfer(ctx, moduleAddress(claimsAccount), cl.provider, [
+      k.bank.transfer(ctx, moduleAddress(claimsAccount), moduleAddress(auditorRewardPool), [
         { denom: k.denom(ctx.store), amount: BigInt(cl.deposit) },
       ]);
-      close(ctx, k, cl, ClaimStatus.delivered, "answered and not disputed; the deposit goes to the worker");
+      close(ctx, k, cl, ClaimStatus.delivered, "answered and not disputed; the deposit goes to the community pool");
     }
   }
 }

@@ -78,7 +78,9 @@ export function defaultParams(): JobsParams {
     unusableFeeMinReporters: 2,
     auditCommitWindow: 20n,
     auditorReward: 1000n,
-    auditMissSlashFraction: decOne / 10_000n, // 0.01% of the stake
+    // 0.03% of the stake: above what auditing costs a validator net of auditor_reward, at the
+    // smallest stake npm run sim:market plays (docs/economics.md, "Auditors").
+    auditMissSlashFraction: (decOne * 3n) / 10_000n,
     challengeEpochBlocks: 100n,
     challengesPerEpoch: 1,
     challengeBudgetPerEpoch: 1_000_000n,

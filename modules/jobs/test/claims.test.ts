@@ -7,6 +7,7 @@ import { createTestChain, type TestChain } from "../../../chain/testkit/inProces
 import { open, seal } from "../../../client/sdk/sealing.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
+import { auditorRewardPool } from "../auditVerdicts.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
 import { txHelpers } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
@@ -16,8 +17,9 @@ import { codecs, JobState, type Job } from "../types.js";
 
 // On-chain non-delivery claims (issue 11, item 2) through real transactions: a withholding worker
 // that does not answer is slashed and the requester compensated; a worker that answers with its
-// committed output keeps its bond and takes the deposit (a false claim costs the claimer); a
-// garbage answer is disproved by the requester revealing the claim key, the chain opening it.
+// committed output keeps its bond, and the claimer loses its deposit (to the community pool, or to
+// the worker when it falsely disputes a good answer), so a false claim costs the claimer while a
+// worker that serves only when claimed gains nothing by it; a garbage answer is disproved by the requester revealing the claim key, the chain opening it.
 
 const requester = rawKeyFromSeed("claims-requester");
 const stranger = rawKeyFromSeed("claims-stranger");
@@ -144,7 +146,7 @@ describe("non-delivery claims", function () {
     assert.equal(await balance(moduleAddress(claimsAccount)), 0n);
   });
 
-  it("a worker that answers with its committed output keeps its bond and takes the deposit: a false claim, and a false dispute, cost the claimer", async () => {
+  it("a worker that answers with its committed output keeps its bond; a failed dispute pays it the deposit: a false claim, and a false dispute, cost the claimer", async () => {
     const j = await settledJob();
     const claimKey = nacl.box.keyPair();
     const before = await balance(requester.address);
@@ -167,12 +169,40 @@ describe("non-delivery claims", function () {
     assert.equal(await providerBond(prov[1]!), bond);
     assert.equal(await balance(prov[1]!.address), provBefore + deposit - 1000n, "the deposit, less its answer's fee");
     assert.equal(await balance(requester.address), before - deposit - 2000n);
-    // An answered claim nobody disputes closes the same way at the end of the dispute window.
+    // An answered claim nobody disputes closes as delivered at the end of the dispute window.
     await ok(requester, [claimMsg(requester, j.id, prov[0]!.address, claimKey.publicKey)]);
     await ok(prov[0]!, [answerMsg(prov[0]!, j.id, seal(outputOf(j), claimKey.publicKey))]);
     await until((await claimOf(j.id, prov[0]!.address))!.disputeDeadline);
     assert.equal((await claimOf(j.id, prov[0]!.address))!.status, ClaimStatus.delivered);
     assert.equal((await claimOf(j.id, prov[0]!.address))!.sealedOutput.length, 0, "the answer is not kept once closed");
+  });
+
+  it("a worker that serves only when claimed gains nothing: an undisputed answer's deposit goes to the community pool, not to it", async () => {
+    // Found by npm run sim:market (the withholding provider): when an undisputed answer paid the
+    // deposit to the worker, withholding every output until claimed earned a deposit per job.
+    const j = await settledJob();
+    const claimKey = nacl.box.keyPair();
+    const requesterBefore = await balance(requester.address);
+    const workerBefore = await balance(prov[0]!.address);
+    const poolBefore = await balance(moduleAddress(auditorRewardPool));
+    await ok(requester, [claimMsg(requester, j.id, prov[0]!.address, claimKey.publicKey)]);
+    await ok(prov[0]!, [answerMsg(prov[0]!, j.id, seal(outputOf(j), claimKey.publicKey))]);
+    await until((await claimOf(j.id, prov[0]!.address))!.disputeDeadline);
+    const done = (await claimOf(j.id, prov[0]!.address))!;
+    assert.equal(done.status, ClaimStatus.delivered);
+    assert.equal(done.slashed, "0");
+    assert.equal(await providerBond(prov[0]!), bond, "the worker answered: no slash");
+    assert.equal(
+      await balance(prov[0]!.address),
+      workerBefore - 1000n,
+      "only its answer's fee: withholding earned nothing",
+    );
+    assert.equal(await balance(requester.address), requesterBefore - deposit - 1000n, "the claimer's deposit is gone");
+    assert.ok(
+      (await balance(moduleAddress(auditorRewardPool))) >= poolBefore + deposit,
+      "the deposit went to the community pool",
+    );
+    assert.equal(await balance(moduleAddress(claimsAccount)), 0n);
   });
 
   it("a garbage answer is disproved: the revealed claim key opens it on chain to something that is not the committed output", async () => {
