@@ -154,13 +154,16 @@ export async function onBlockMessage(ctx: DriverContext, peer: string, bytes: Ui
     return deps.p2p.ban(peer, "undecodable block or commit");
   }
   const height = ctx.height;
-  if (block.header?.height !== height || ctx.applying || commit.blockId === undefined) return;
+  // Nothing to do for a height this node has executed already (it waits out timeout_commit
+  // before the next one): its state is past the block, which would fail validation, and the
+  // (honest) peer that sent it would be blamed.
+  if (block.header?.height !== height || ctx.applying || commit.blockId === undefined || deps.getState().lastBlockHeight >= height) return;
   const pb: ProposedBlock = { block, blockId: commit.blockId, bytes: a };
   const set = setAt(ctx, height);
   if (set === null) return;
   verifyCommit(opts.chainId, set, height, commit.blockId, commit, cache);
   await validateBlock(deps.getState(), pb, ctx.validationDeps);
-  if (block.header.height !== ctx.height || ctx.applying) return;
+  if (block.header.height !== ctx.height || ctx.applying || deps.getState().lastBlockHeight >= height) return;
   const id = blockIdKey(commit.blockId)!;
   ctx.blocks.set(id, pb);
   if (!fromWal) log(ctx, { kind: RecordKind.commit, height, round: commit.round, aux: 0, a: bytes, b: new Uint8Array() }, false);
@@ -218,7 +221,7 @@ export function startGossip(ctx: DriverContext): void {
     for (const [channel, bytes] of ctx.gossip.values()) deps.p2p.broadcast(channel, bytes);
     // Pending evidence again every few seconds, for peers that connected since.
     if (++ticks % 10 === 0 && deps.evidence.size > 0) deps.p2p.broadcast(Channel.evidence, encodeEvidenceMessage(deps.evidence.all().map((p) => p.evidence)));
-    ctx.gossipTimer = setTimeout(tick, ctx.opts.gossipEveryMs ?? 500);
+    ctx.gossipTimer = ctx.timer.set(tick, ctx.opts.gossipEveryMs ?? 500);
   };
   tick();
 }
