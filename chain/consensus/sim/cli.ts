@@ -2,7 +2,7 @@
 // Runs the consensus simulator over many seeded scenarios; prints any failing seed, which
 // replays identically with --seed. `driver` (the default) runs the real consensus drivers
 // (driverSim.ts); `classic`, `twins` and `mixed` the pure core (simulator.ts, much faster);
-// `all` interleaves driver seeds with mixed core seeds (twice the time on the core's).
+// `all` interleaves driver seeds with mixed core seeds (four times the time on the core's).
 import { driverScenarioFromSeed, runDriverSimulation } from "./driverSim.js";
 import { runSimulation, scenarioFor, type ScenarioMode } from "./simulator.js";
 
@@ -97,11 +97,11 @@ for (let i = 0; i < count; i++) {
   const seed = single ?? from + i;
   if (mode === "driver") await runDriver(seed);
   else if (mode === "all") {
-    // One driver seed, then core seeds for twice its time (the core's seeds are ~50x cheaper,
-    // and its Twins attacks need thousands of them): each seed still replays alone.
+    // One driver seed, then core seeds for four times its time (the core's seeds are ~50x
+    // cheaper, and its lock attacks need thousands of them): each seed still replays alone.
     const t0 = performance.now();
     await runDriver(seed);
-    const until = performance.now() + 2 * (performance.now() - t0);
+    const until = performance.now() + 4 * (performance.now() - t0);
     while (performance.now() < until && !(stop && core.failed + driver.failed > 0)) runCore(nextCore++, "mixed");
   } else runCore(seed, mode);
 }

@@ -72,6 +72,8 @@ export interface DriverSimOptions {
   crashes: Array<[number, number, number]>;
   /** Correct validators whose disk fails: [validator, at, fixed and restarted at]. */
   walFailures: Array<[number, number, number]>;
+  /** Twins: until GST the correct validators of the two halves do not reach each other either. */
+  twinSplit?: boolean;
   /** Amnesia restarts of byzantine validators, at these times. */
   amnesiaAtMs: number[];
   maxTimeMs: number;
@@ -232,18 +234,24 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
     } else await makeHost(`v${i}`, i, rand.int(0, 20));
   }
   const correctNames = new Set(hosts.filter((h) => h.correct).map((h) => h.name));
-  // Twins: each copy reaches one half of the correct validators (and the other byzantine ones).
-  for (let i = 0; i < n; i++) {
-    if (byzOf(i) !== "twins") continue;
+  const attackerName = "x";
+  // Twins: the copies "a" reach one half of the correct validators, the copies "b" the other
+  // (and the other byzantine machines). With twinSplit the two halves of correct validators are
+  // cut off from each other too (Twins' partitions), so that each half with its twins may decide
+  // alone if a quorum rule is broken.
+  if (hosts.some((h) => h.byz === "twins")) {
     const correct = [...correctNames];
     const cut = rand.int(1, correct.length - 1);
     const halves = [correct.slice(0, cut), correct.slice(cut)];
-    for (const [k, suffix] of ["a", "b"].entries()) {
-      const others = hosts.filter((h) => !h.correct && h.validator !== i).map((h) => h.name);
-      byName.get(`v${i}${suffix}`)!.reach = new Set([...halves[k]!, ...others]);
+    const twinsOf = (k: number) =>
+      hosts.filter((h) => h.byz === "twins" && h.name.endsWith(k === 0 ? "a" : "b")).map((h) => h.name);
+    const otherByz = hosts.filter((h) => !h.correct && h.byz !== "twins").map((h) => h.name);
+    for (const k of [0, 1]) {
+      const reach = new Set([...halves[k]!, ...twinsOf(k), ...otherByz, attackerName]);
+      for (const name of twinsOf(k)) byName.get(name)!.reach = reach;
+      if (o.twinSplit === true) for (const name of halves[k]!) byName.get(name)!.reach = reach;
     }
   }
-  const attackerName = "x";
 
   // ---- the network --------------------------------------------------------------------------
   const banned = new Set<string>();
@@ -818,5 +826,7 @@ export function driverScenarioFromSeed(seed: number): DriverSimOptions {
     walFailures,
     amnesiaAtMs,
     maxTimeMs: gstMs + 20_000,
+    // Drawn last: the fields above stay what they were for every seed.
+    twinSplit: byzantine.includes("twins") && r.chance(0.6),
   };
 }

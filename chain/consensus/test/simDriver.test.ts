@@ -13,10 +13,11 @@ import {
 describe("consensus simulator: the real drivers under adversaries", function () {
   this.timeout(120_000);
 
-  /** The first seed of each adversary and fault, so that each is run at least once. */
+  /** Seeds that together run each adversary and fault at least once. */
   function coveringSeeds(): number[] {
     const want = new Map<string, (s: DriverSimOptions) => boolean>([
       ["twins", (s) => s.byzantine.includes("twins")],
+      ["twinSplit", (s) => s.twinSplit === true],
       ["equivocate", (s) => s.byzantine.includes("equivocate")],
       ["flood", (s) => s.byzantine.includes("flood")],
       ["invalid", (s) => s.byzantine.includes("invalid")],
@@ -31,11 +32,22 @@ describe("consensus simulator: the real drivers under adversaries", function () 
       ["partition", (s) => s.partitions.length > 0],
       ["seven", (s) => s.validators === 7],
     ]);
+    // Greedily, the seed among the first 300 that shows the most adversaries and faults not yet
+    // covered, until all are.
     const seeds = new Set<number>([33]);
-    for (const [, has] of want) {
-      let seed = 1;
-      while (!has(driverScenarioFromSeed(seed))) seed++;
-      seeds.add(seed);
+    const left = new Set(want.keys());
+    const shows = (seed: number) => [...left].filter((k) => want.get(k)!(driverScenarioFromSeed(seed)));
+    for (const k of shows(33)) left.delete(k);
+    while (left.size > 0) {
+      let best = 0;
+      let bestCount = 0;
+      for (let seed = 1; seed <= 300; seed++) {
+        const c = shows(seed).length;
+        if (c > bestCount) [best, bestCount] = [seed, c];
+      }
+      assert.ok(bestCount > 0, `no seed shows ${[...left].join(", ")}`);
+      for (const k of shows(best)) left.delete(k);
+      seeds.add(best);
     }
     return [...seeds].sort((a, b) => a - b);
   }
@@ -45,7 +57,7 @@ describe("consensus simulator: the real drivers under adversaries", function () 
     // before the fix in reactor.ts a node that had executed a height and was waiting out
     // timeout_commit judged a correct peer's catch-up block of that height invalid and banned it.
     const seeds = coveringSeeds();
-    assert.ok(seeds.length >= 8 && seeds.length <= 16, `${seeds.length} seeds`);
+    assert.ok(seeds.length >= 3 && seeds.length <= 10, `${seeds.length} seeds`);
     for (const seed of seeds) {
       const s = driverScenarioFromSeed(seed);
       const r = await runDriverSimulation(s);
