@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Block } from "cosmjs-types/tendermint/types/block";
 import { Commit, Proposal as PbProposal, Vote as PbVote, type BlockID } from "cosmjs-types/tendermint/types/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
-import type { Logger, Timestamp } from "../../../modules/sdk/context.js";
+import { nopLogger, type Logger, type Timestamp } from "../../../modules/sdk/context.js";
 import { CodedError } from "../../../modules/sdk/errors.js";
 import { ed25519Address, ed25519FromSeed, ed25519Sign, type Ed25519Key } from "../../crypto/ed25519.js";
 import { Channel, type Switch } from "../../p2p/switch.js";
@@ -190,6 +190,11 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
   async function makeHost(name: string, validator: number, skewMs: number): Promise<Host> {
     const key = validatorKey(validator);
     const blockStore = await BlockStore.open(memoryKV());
+    let state = genesis;
+    const evidence = new EvidencePool(
+      { maxAgeNumBlocks: 100_000n, maxAgeSeconds: 1_000_000n, maxBytes: 1024n * 1024n },
+      { chainId, cache: createSignatureCache(), blockStore, getState: () => state, logger: nopLogger },
+    );
     const h: Host = {
       name,
       validator,
@@ -201,9 +206,14 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
       app: new SimApp(),
       mempool: new SimMempool(),
       blockStore,
-      state: genesis,
+      get state() {
+        return state;
+      },
+      set state(s: ChainState) {
+        state = s;
+      },
       wal: new MemoryWalFile(),
-      evidence: null as unknown as EvidencePool,
+      evidence,
       driver: null,
       incarnation: 0,
       up: false,
@@ -214,10 +224,6 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
       decided: new Map(),
       txs: 0,
     };
-    h.evidence = new EvidencePool(
-      { maxAgeNumBlocks: 100_000n, maxAgeSeconds: 1_000_000n, maxBytes: 1024n * 1024n },
-      { chainId, cache: createSignatureCache(), blockStore, getState: () => h.state, logger: quiet },
-    );
     h.evidence.onAdded((e) => broadcast(h, Channel.evidence, encodeEvidenceMessage([e.evidence])));
     for (let k = 0; k < 2; k++) addTx(h);
     hosts.push(h);
@@ -225,7 +231,6 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
     return h;
   }
   const addTx = (h: Host) => h.mempool.push(utf8(`tx ${h.name} ${h.txs++}`));
-  const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
   for (let i = 0; i < n; i++) {
     if (byzOf(i) === "twins") {
