@@ -1,4 +1,14 @@
-import { Step, VoteType, type ConsensusAction, type ConsensusEvent, type Proposal, type TimeoutConfig, type TimeoutStep, type Value, type Vote } from "./types.js";
+import {
+  Step,
+  VoteType,
+  type ConsensusAction,
+  type ConsensusEvent,
+  type Proposal,
+  type TimeoutConfig,
+  type TimeoutStep,
+  type Value,
+  type Vote,
+} from "./types.js";
 import type { ValidatorSet } from "../types/validatorSet.js";
 import { VoteSet } from "./voteSet.js";
 
@@ -62,7 +72,15 @@ interface ProposalEntry {
 }
 
 export function createConsensusCore(opts: CoreOptions): ConsensusCore {
-  const s: CoreState = { height: 0n, round: -1, step: Step.committed, lockedValue: null, lockedRound: -1, validValue: null, validRound: -1 };
+  const s: CoreState = {
+    height: 0n,
+    round: -1,
+    step: Step.committed,
+    lockedValue: null,
+    lockedRound: -1,
+    validValue: null,
+    validRound: -1,
+  };
   let validators: ValidatorSet | null = null;
   /** Proposals by round: normally one; an equivocating proposer can make several (one per value). */
   let proposals = new Map<number, ProposalEntry[]>();
@@ -83,7 +101,11 @@ export function createConsensusCore(opts: CoreOptions): ConsensusCore {
 
   const t = opts.timeouts;
   const duration = (step: TimeoutStep, round: number) =>
-    step === "propose" ? t.proposeMs + round * t.proposeDeltaMs : step === "prevote" ? t.prevoteMs + round * t.prevoteDeltaMs : t.precommitMs + round * t.precommitDeltaMs;
+    step === "propose"
+      ? t.proposeMs + round * t.proposeDeltaMs
+      : step === "prevote"
+        ? t.prevoteMs + round * t.prevoteDeltaMs
+        : t.precommitMs + round * t.precommitDeltaMs;
 
   function proposerOf(round: number): string {
     let p = proposerCache.get(round);
@@ -170,7 +192,11 @@ export function createConsensusCore(opts: CoreOptions): ConsensusCore {
 
   function accepts(v: Vote): boolean {
     if (validators === null || v.height > s.height) {
-      return (futureVotes.get(v.validator) ?? 0) < maxFutureVotesPerValidator && !futureKeys.has(voteKey(v)) && future.length < maxFutureMessages;
+      return (
+        (futureVotes.get(v.validator) ?? 0) < maxFutureVotesPerValidator &&
+        !futureKeys.has(voteKey(v)) &&
+        future.length < maxFutureMessages
+      );
     }
     if (v.height < s.height || !roundAllowed(v)) return false;
     const vs = votes.get(`${v.round}/${v.type}`);
@@ -193,7 +219,10 @@ export function createConsensusCore(opts: CoreOptions): ConsensusCore {
       const key = `${v.validator}/${v.round}/${v.type}`;
       if (!evidenceSent.has(key)) {
         evidenceSent.add(key);
-        out.push({ kind: "evidence", evidence: { validator: v.validator, height: v.height, round: v.round, type: v.type, a: conflict, b: v } });
+        out.push({
+          kind: "evidence",
+          evidence: { validator: v.validator, height: v.height, round: v.round, type: v.type, a: conflict, b: v },
+        });
       }
       return;
     }
@@ -215,7 +244,9 @@ export function createConsensusCore(opts: CoreOptions): ConsensusCore {
     if (s.step !== Step.propose) return false;
     const e = proposals.get(s.round)?.find((x) => {
       const vr = x.proposal.polRound;
-      return vr >= 0 && vr < s.round && validators!.hasTwoThirds(voteSet(vr, VoteType.prevote).powerFor(x.proposal.value.id));
+      return (
+        vr >= 0 && vr < s.round && validators!.hasTwoThirds(voteSet(vr, VoteType.prevote).powerFor(x.proposal.value.id))
+      );
     });
     if (e === undefined) return false;
     const vr = e.proposal.polRound;
@@ -228,7 +259,12 @@ export function createConsensusCore(opts: CoreOptions): ConsensusCore {
   // Lines 34-35: 2/3 prevotes for anything: start the prevote timeout, once.
   function rule34(): boolean {
     const k = `34/${s.round}`;
-    if (s.step !== Step.prevote || fired.has(k) || !validators!.hasTwoThirds(voteSet(s.round, VoteType.prevote).totalPower)) return false;
+    if (
+      s.step !== Step.prevote ||
+      fired.has(k) ||
+      !validators!.hasTwoThirds(voteSet(s.round, VoteType.prevote).totalPower)
+    )
+      return false;
     fired.add(k);
     schedule("prevote");
     return true;
@@ -240,7 +276,9 @@ export function createConsensusCore(opts: CoreOptions): ConsensusCore {
     const k = `36/${s.round}`;
     if (fired.has(k) || s.step < Step.prevote || s.step === Step.committed) return false;
     const prevotes = voteSet(s.round, VoteType.prevote);
-    const e = proposals.get(s.round)?.find((x) => x.valid && validators!.hasTwoThirds(prevotes.powerFor(x.proposal.value.id)));
+    const e = proposals
+      .get(s.round)
+      ?.find((x) => x.valid && validators!.hasTwoThirds(prevotes.powerFor(x.proposal.value.id)));
     if (e === undefined) return false;
     const v = e.proposal.value;
     fired.add(k);
@@ -257,7 +295,8 @@ export function createConsensusCore(opts: CoreOptions): ConsensusCore {
 
   // Lines 44-46: 2/3 prevotes for nil: precommit nil.
   function rule44(): boolean {
-    if (s.step !== Step.prevote || !validators!.hasTwoThirds(voteSet(s.round, VoteType.prevote).powerFor(null))) return false;
+    if (s.step !== Step.prevote || !validators!.hasTwoThirds(voteSet(s.round, VoteType.prevote).powerFor(null)))
+      return false;
     broadcastVote(VoteType.precommit, null);
     s.step = Step.precommit;
     return true;
@@ -266,7 +305,12 @@ export function createConsensusCore(opts: CoreOptions): ConsensusCore {
   // Lines 47-48: 2/3 precommits for anything: start the precommit timeout, once.
   function rule47(): boolean {
     const k = `47/${s.round}`;
-    if (fired.has(k) || s.step === Step.committed || !validators!.hasTwoThirds(voteSet(s.round, VoteType.precommit).totalPower)) return false;
+    if (
+      fired.has(k) ||
+      s.step === Step.committed ||
+      !validators!.hasTwoThirds(voteSet(s.round, VoteType.precommit).totalPower)
+    )
+      return false;
     fired.add(k);
     schedule("precommit");
     return true;
@@ -371,7 +415,13 @@ export function createConsensusCore(opts: CoreOptions): ConsensusCore {
         addVote(ev.vote);
         break;
       case "value":
-        if (ev.round === s.round && s.step === Step.propose && isValidator() && proposerOf(s.round) === opts.self && !(proposals.get(s.round)?.length)) {
+        if (
+          ev.round === s.round &&
+          s.step === Step.propose &&
+          isValidator() &&
+          proposerOf(s.round) === opts.self &&
+          !proposals.get(s.round)?.length
+        ) {
           propose(ev.value, -1);
         }
         break;
@@ -389,13 +439,26 @@ export function createConsensusCore(opts: CoreOptions): ConsensusCore {
     const signers = new Set<string>();
     let power = 0n;
     for (const v of precommits) {
-      if (v.type !== VoteType.precommit || v.height !== s.height || v.round !== round || v.valueId !== value.id || signers.has(v.validator)) continue;
+      if (
+        v.type !== VoteType.precommit ||
+        v.height !== s.height ||
+        v.round !== round ||
+        v.valueId !== value.id ||
+        signers.has(v.validator)
+      )
+        continue;
       signers.add(v.validator);
       power += validators!.powerOf(v.validator);
     }
     if (!validators!.hasTwoThirds(power)) return;
     s.step = Step.committed;
-    out.push({ kind: "decide", height: s.height, round, value, precommits: precommits.filter((v) => signers.has(v.validator)) });
+    out.push({
+      kind: "decide",
+      height: s.height,
+      round,
+      value,
+      precommits: precommits.filter((v) => signers.has(v.validator)),
+    });
   }
 
   // Lines 57-65: timeouts, each guarded by height (already checked), round and step.

@@ -19,12 +19,14 @@ import { replay } from "./walReplay.js";
 // - proposalValidation.ts: a proposal's block through the full validation and ProcessProposal;
 // - walReplay.ts: the WAL replayed at start.
 
-export { maxRoundsAhead, type DriverDeps, type DriverOptions } from "./driverContext.js";
+export { maxRoundsAhead, realTimer, type DriverDeps, type DriverOptions, type Timer } from "./driverContext.js";
 
 export interface ConsensusDriver {
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly height: bigint;
+  /** The round of this height the core is in. */
+  readonly round: number;
   /** Block bodies held now (this height), and the most held from proposals at any height. */
   held(): HeldBlocks;
 }
@@ -42,6 +44,9 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     get height() {
       return ctx.height;
     },
+    get round() {
+      return ctx.core.state.round;
+    },
     held() {
       let bytes = 0;
       for (const pb of ctx.blocks.values()) bytes += pb.bytes.length;
@@ -54,7 +59,7 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       listen(ctx);
       ctx.height = deps.getState().lastBlockHeight + 1n;
       if (opts.walPath !== null) {
-        ctx.wal = openWal(opts.walPath, opts.walFs);
+        ctx.wal = opts.openWal?.() ?? openWal(opts.walPath, opts.walFs);
         await replay(ctx);
       } else startHeight(ctx, ctx.height);
       startGossip(ctx);
@@ -62,10 +67,10 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     async stop() {
       ctx.stopped = true;
       ctx.epoch++;
-      for (const t of ctx.timers) clearTimeout(t);
+      for (const t of ctx.timers) ctx.timer.clear(t);
       ctx.timers.clear();
-      if (ctx.gossipTimer !== null) clearTimeout(ctx.gossipTimer);
-      while (ctx.applying) await new Promise((r) => setTimeout(r, 10));
+      if (ctx.gossipTimer !== null) ctx.timer.clear(ctx.gossipTimer);
+      while (ctx.applying) await new Promise((r) => ctx.timer.set(() => r(undefined), 10));
       try {
         ctx.wal?.close();
       } catch (e) {

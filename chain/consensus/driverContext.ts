@@ -28,6 +28,8 @@ export interface DriverOptions {
   walPath: string | null;
   /** The WAL's file operations (tests inject failing ones). */
   walFs?: WalFs;
+  /** Opens the WAL instead of the file at walPath (the simulator's in-memory log). */
+  openWal?: () => Wal;
   gossipEveryMs?: number;
   /** Consensus param abci.vote_extensions_enable_height: 0 keeps extensions off. */
   voteExtensionsEnableHeight?: bigint;
@@ -38,10 +40,26 @@ export interface DriverDeps extends ExecutorDeps {
   evidence: EvidencePool;
   getState(): ChainState;
   setState(s: ChainState): void;
+  /** The clock: epoch milliseconds (vote times, catch-up rate limits). */
   now(): number;
+  /** Timeouts and gossip ticks (default: the real timers); the simulator's run on virtual time. */
+  timer?: Timer;
   onHalt(err: Error): void;
   logger: Logger;
 }
+
+/** What the driver schedules with: the real timers by default, a virtual clock's in the simulator. */
+export interface Timer {
+  set(f: () => void, ms: number): TimerHandle;
+  clear(handle: TimerHandle): void;
+}
+
+export type TimerHandle = object | number;
+
+export const realTimer: Timer = {
+  set: (f, ms) => setTimeout(f, ms),
+  clear: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 /**
  * How many rounds a peer's proposal or vote may be ahead of this node's round at its height (of
@@ -58,6 +76,7 @@ export interface DriverContext {
   readonly opts: DriverOptions;
   readonly deps: DriverDeps;
   readonly logger: Logger;
+  readonly timer: Timer;
   readonly cache: SignatureCache;
   readonly validationDeps: { cache: SignatureCache; evidence: EvidencePool };
   /** This validator's address (null for a full node). */
@@ -75,10 +94,10 @@ export interface DriverContext {
   stopped: boolean;
   replaying: boolean;
   applying: boolean;
-  gossipTimer: NodeJS.Timeout | null;
+  gossipTimer: TimerHandle | null;
   /** Our votes are signed in order, one after the other (the app may be asked for extensions). */
   ownVotesSigned: Promise<void>;
-  readonly timers: Set<NodeJS.Timeout>;
+  readonly timers: Set<TimerHandle>;
   /** Per height: the blocks seen (by value id), own signed votes, messages to re-gossip. */
   blocks: Map<string, ProposedBlock>;
   ownVotes: Map<string, PbVote>;
@@ -104,6 +123,7 @@ export function createDriverContext(opts: DriverOptions, deps: DriverDeps): Driv
     opts,
     deps,
     logger: deps.logger,
+    timer: deps.timer ?? realTimer,
     cache,
     validationDeps: { cache, evidence: deps.evidence },
     self,
@@ -209,7 +229,7 @@ export function remember(ctx: DriverContext, key: string, channel: number, bytes
 /** Runs f after ms, unless the driver stopped or restarted meanwhile; a WAL failure ends it quietly. */
 export function schedule(ctx: DriverContext, ms: number, f: () => void): void {
   const e = ctx.epoch;
-  const t = setTimeout(() => {
+  const t = ctx.timer.set(() => {
     ctx.timers.delete(t);
     if (e !== ctx.epoch || ctx.stopped) return;
     try {

@@ -4,7 +4,19 @@ import { validateBlock } from "../state/validation.js";
 import { Channel } from "../p2p/switch.js";
 import { SignedMsgType } from "../types/signBytes.js";
 import { buildCommit, buildExtendedCommit, buildValue, extendVoteRequest } from "./blockBuilding.js";
-import { extensionsOn, halt, log, remember, schedule, setAt, setFor, voteTime, walAppend, walFailed, type DriverContext } from "./driverContext.js";
+import {
+  extensionsOn,
+  halt,
+  log,
+  remember,
+  schedule,
+  setAt,
+  setFor,
+  voteTime,
+  walAppend,
+  walFailed,
+  type DriverContext,
+} from "./driverContext.js";
 import { blockIdKey, emptyBlockId, signProposal, signVote } from "./signedMessages.js";
 import { VoteType, type ConsensusAction, type ConsensusEvent, type Value, type Vote } from "./types.js";
 import { encodeProposalMessage, encodeRecord, RecordKind } from "./walRecords.js";
@@ -33,15 +45,46 @@ export function perform(ctx: DriverContext, a: ConsensusAction): void {
       const pb = a.proposal.value.payload as ProposedBlock;
       const fromWal = ctx.walOwnProposals.get(a.proposal.round);
       const time = fromWal?.proposal.timestamp ?? pb.block.header!.time;
-      const unsigned: PbProposal = { type: 32, height: a.proposal.height, round: a.proposal.round, polRound: a.proposal.polRound, blockId: pb.blockId, timestamp: time, signature: new Uint8Array() };
-      log(ctx, { kind: RecordKind.ownProposal, height: a.proposal.height, round: a.proposal.round, aux: 0, a: PbProposal.encode(unsigned).finish(), b: pb.bytes }, true);
+      const unsigned: PbProposal = {
+        type: 32,
+        height: a.proposal.height,
+        round: a.proposal.round,
+        polRound: a.proposal.polRound,
+        blockId: pb.blockId,
+        timestamp: time,
+        signature: new Uint8Array(),
+      };
+      log(
+        ctx,
+        {
+          kind: RecordKind.ownProposal,
+          height: a.proposal.height,
+          round: a.proposal.round,
+          aux: 0,
+          a: PbProposal.encode(unsigned).finish(),
+          b: pb.bytes,
+        },
+        true,
+      );
       let signed: PbProposal;
       try {
-        signed = signProposal(opts.signer!, opts.chainId, unsigned.height, unsigned.round, unsigned.polRound, unsigned.blockId, unsigned.timestamp);
+        signed = signProposal(
+          opts.signer!,
+          opts.chainId,
+          unsigned.height,
+          unsigned.round,
+          unsigned.polRound,
+          unsigned.blockId,
+          unsigned.timestamp,
+        );
       } catch (e) {
         // The signer refuses what conflicts with what it already signed (after a WAL replay, a
         // proposal of a round whose prevote is signed): never sign twice, and go on as for votes.
-        logger.error("signer refused a proposal", { height: a.proposal.height, round: a.proposal.round, error: (e as Error).message });
+        logger.error("signer refused a proposal", {
+          height: a.proposal.height,
+          round: a.proposal.round,
+          error: (e as Error).message,
+        });
         return;
       }
       const msg = encodeProposalMessage(PbProposal.encode(signed).finish(), pb.bytes);
@@ -56,9 +99,11 @@ export function perform(ctx: DriverContext, a: ConsensusAction): void {
       const fromWal = ctx.walOwnVotes.get(`${v.type}/${v.round}`);
       const block = v.valueId === null ? null : ctx.blocks.get(v.valueId)!;
       const wasReplaying = ctx.replaying;
-      ctx.ownVotesSigned = ctx.ownVotesSigned.then(() => sendOwnVote(ctx, v, block, fromWal, wasReplaying)).catch((e: Error) => {
-        if (e !== ctx.walFailure) halt(ctx, e);
-      });
+      ctx.ownVotesSigned = ctx.ownVotesSigned
+        .then(() => sendOwnVote(ctx, v, block, fromWal, wasReplaying))
+        .catch((e: Error) => {
+          if (e !== ctx.walFailure) halt(ctx, e);
+        });
       return;
     }
     case "scheduleTimeout":
@@ -67,7 +112,18 @@ export function perform(ctx: DriverContext, a: ConsensusAction): void {
         return;
       }
       schedule(ctx, a.durationMs, () => {
-        log(ctx, { kind: RecordKind.timeout, height: a.height, round: a.round, aux: a.step === "propose" ? 1 : a.step === "prevote" ? 2 : 3, a: new Uint8Array(), b: new Uint8Array() }, false);
+        log(
+          ctx,
+          {
+            kind: RecordKind.timeout,
+            height: a.height,
+            round: a.round,
+            aux: a.step === "propose" ? 1 : a.step === "prevote" ? 2 : 3,
+            a: new Uint8Array(),
+            b: new Uint8Array(),
+          },
+          false,
+        );
         feed(ctx, { kind: "timeout", step: a.step, height: a.height, round: a.round });
       });
       return;
@@ -81,7 +137,11 @@ export function perform(ctx: DriverContext, a: ConsensusAction): void {
           if (pb === null) return;
           const id = blockIdKey(pb.blockId)!;
           ctx.blocks.set(id, pb);
-          log(ctx, { kind: RecordKind.value, height: a.height, round: a.round, aux: 0, a: pb.bytes, b: new Uint8Array() }, false);
+          log(
+            ctx,
+            { kind: RecordKind.value, height: a.height, round: a.round, aux: 0, a: pb.bytes, b: new Uint8Array() },
+            false,
+          );
           feed(ctx, { kind: "value", height: a.height, round: a.round, value: { id, payload: pb } });
         })
         .catch((e: Error) => {
@@ -89,7 +149,12 @@ export function perform(ctx: DriverContext, a: ConsensusAction): void {
         });
       return;
     case "evidence": {
-      logger.warn("equivocation seen", { validator: a.evidence.validator, height: a.evidence.height, round: a.evidence.round, type: a.evidence.type });
+      logger.warn("equivocation seen", {
+        validator: a.evidence.validator,
+        height: a.evidence.height,
+        round: a.evidence.round,
+        type: a.evidence.type,
+      });
       const va = a.evidence.a.extra as PbVote | undefined;
       const vb = a.evidence.b.extra as PbVote | undefined;
       if (va !== undefined && vb !== undefined && !ctx.replaying) deps.evidence.reportConflictingVotes(va, vb);
@@ -106,7 +171,13 @@ export function perform(ctx: DriverContext, a: ConsensusAction): void {
  * for a block at a height with extensions gets the app's extension, signed too. Votes are
  * signed one after another (ownVotesSigned), and a decision waits for them.
  */
-async function sendOwnVote(ctx: DriverContext, v: Vote, block: ProposedBlock | null, fromWal: PbVote | undefined, wasReplaying: boolean): Promise<void> {
+async function sendOwnVote(
+  ctx: DriverContext,
+  v: Vote,
+  block: ProposedBlock | null,
+  fromWal: PbVote | undefined,
+  wasReplaying: boolean,
+): Promise<void> {
   const { opts, deps, logger, self } = ctx;
   const key = `${v.type}/${v.round}`;
   const blockId: BlockID = block === null ? emptyBlockId() : block.blockId;
@@ -116,9 +187,32 @@ async function sendOwnVote(ctx: DriverContext, v: Vote, block: ProposedBlock | n
     extension = fromWal?.extension ?? (await deps.app.extendVote(extendVoteRequest(ctx, block))).voteExtension;
   }
   const index = setAt(ctx, v.height)!.indexOf(self!);
-  const unsigned: PbVote = { type: v.type === VoteType.prevote ? SignedMsgType.prevote : SignedMsgType.precommit, height: v.height, round: v.round, blockId, timestamp: time, validatorAddress: Buffer.from(self!, "hex"), validatorIndex: index, signature: new Uint8Array(), extension, extensionSignature: new Uint8Array() };
+  const unsigned: PbVote = {
+    type: v.type === VoteType.prevote ? SignedMsgType.prevote : SignedMsgType.precommit,
+    height: v.height,
+    round: v.round,
+    blockId,
+    timestamp: time,
+    validatorAddress: Buffer.from(self!, "hex"),
+    validatorIndex: index,
+    signature: new Uint8Array(),
+    extension,
+    extensionSignature: new Uint8Array(),
+  };
   if (ctx.walFailure !== null) return; // halted: never sign after a failed write
-  if (ctx.wal !== null && !wasReplaying) walAppend(ctx, encodeRecord({ kind: RecordKind.ownVote, height: v.height, round: v.round, aux: v.type, a: PbVote.encode(unsigned).finish(), b: new Uint8Array() }), true);
+  if (ctx.wal !== null && !wasReplaying)
+    walAppend(
+      ctx,
+      encodeRecord({
+        kind: RecordKind.ownVote,
+        height: v.height,
+        round: v.round,
+        aux: v.type,
+        a: PbVote.encode(unsigned).finish(),
+        b: new Uint8Array(),
+      }),
+      true,
+    );
   let signed: PbVote;
   try {
     signed = signVote(opts.signer!, opts.chainId, v.type, v.height, v.round, blockId, time, index);
@@ -128,7 +222,11 @@ async function sendOwnVote(ctx: DriverContext, v: Vote, block: ProposedBlock | n
     return;
   }
   if (extension.length > 0 || (v.type === VoteType.precommit && block !== null && extensionsOn(ctx, v.height))) {
-    signed = { ...signed, extension, extensionSignature: opts.signer!.signVoteExtension(opts.chainId, v.height, v.round, extension) };
+    signed = {
+      ...signed,
+      extension,
+      extensionSignature: opts.signer!.signVoteExtension(opts.chainId, v.height, v.round, extension),
+    };
   }
   if (v.height !== ctx.height) return;
   ctx.ownVotes.set(key, signed);
@@ -154,7 +252,13 @@ async function decide(ctx: DriverContext, h: bigint, round: number, value: Value
       const { state: next } = await applyBlock(deps, state, pb, commit, ext);
       deps.setState(next);
       await deps.evidence.update(pb.block.evidence?.evidence ?? []);
-      logger.info("committed block", { height: h, round, txs: pb.block.data?.txs.length ?? 0, hash: pb.blockId.hash, app_hash: next.appHash });
+      logger.info("committed block", {
+        height: h,
+        round,
+        txs: pb.block.data?.txs.length ?? 0,
+        hash: pb.blockId.hash,
+        app_hash: next.appHash,
+      });
     }
     try {
       ctx.wal?.reset();
@@ -176,6 +280,10 @@ export function startHeight(ctx: DriverContext, h: bigint): void {
   ctx.ownVotes = new Map();
   ctx.gossip = new Map();
   ctx.proposalBlocks.reset();
-  log(ctx, { kind: RecordKind.startHeight, height: h, round: 0, aux: 0, a: new Uint8Array(), b: new Uint8Array() }, false);
+  log(
+    ctx,
+    { kind: RecordKind.startHeight, height: h, round: 0, aux: 0, a: new Uint8Array(), b: new Uint8Array() },
+    false,
+  );
   feed(ctx, { kind: "startHeight", height: h, validators: setFor(ctx, h) });
 }

@@ -44,7 +44,14 @@ export class ProposalBlocks {
    * reserves its slot at once (validation is asynchronous; copies may arrive meanwhile).
    * `replayed`: from this node's own WAL, taken once already (the bound held then).
    */
-  admit(round: number, nodeRound: number, id: string, size: number, backed: () => boolean, replayed = false): Admission {
+  admit(
+    round: number,
+    nodeRound: number,
+    id: string,
+    size: number,
+    backed: () => boolean,
+    replayed = false,
+  ): Admission {
     const key = `${round}/${id}`;
     if (this.seen.has(key)) return "seen";
     if (!replayed && ProposalBlocks.ahead(round, nodeRound)) return "ahead";

@@ -20,6 +20,15 @@ export async function validBlock(ctx: DriverContext, pb: ProposedBlock): Promise
   }
   const hd = pb.block.header;
   const evidence = pb.block.evidence?.evidence ?? [];
-  const verdict = await deps.app.processProposal({ txs: pb.block.data?.txs ?? [], proposedLastCommit: commitInfo(pb.block.lastCommit, state.lastValidators), misbehavior: misbehaviorOf(evidence), hash: pb.blockId.hash, height, time: hd.time, nextValidatorsHash: hd.nextValidatorsHash, proposerAddress: hd.proposerAddress });
+  const verdict = await deps.app.processProposal({
+    txs: pb.block.data?.txs ?? [],
+    proposedLastCommit: commitInfo(pb.block.lastCommit, state.lastValidators),
+    misbehavior: misbehaviorOf(evidence),
+    hash: pb.blockId.hash,
+    height,
+    time: hd.time,
+    nextValidatorsHash: hd.nextValidatorsHash,
+    proposerAddress: hd.proposerAddress,
+  });
   return verdict.status === ProposalStatus.ACCEPT;
 }

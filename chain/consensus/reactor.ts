@@ -10,12 +10,32 @@ import { headerHash } from "../types/hashes.js";
 import { makePartSet } from "../types/partSet.js";
 import { SignedMsgType } from "../types/signBytes.js";
 import { compareTime } from "../types/time.js";
-import { dropPeer, extensionsOn, hexAddr, log, maxRoundsAhead, proposerAt, remember, roundAccepted, setAt, type DriverContext } from "./driverContext.js";
+import {
+  dropPeer,
+  extensionsOn,
+  hexAddr,
+  log,
+  maxRoundsAhead,
+  proposerAt,
+  remember,
+  roundAccepted,
+  setAt,
+  type DriverContext,
+} from "./driverContext.js";
 import { decodeEvidenceMessage, encodeEvidenceMessage } from "./evidencePool.js";
 import { feed } from "./eventLoop.js";
 import { ProposalBlocks } from "./proposalBlocks.js";
 import { validBlock } from "./proposalValidation.js";
-import { blockIdKey, consensusErrors, decodeProposal, decodeVote, toCoreVote, verifyProposal, verifyVote, verifyVoteExtensionSignature } from "./signedMessages.js";
+import {
+  blockIdKey,
+  consensusErrors,
+  decodeProposal,
+  decodeVote,
+  toCoreVote,
+  verifyProposal,
+  verifyVote,
+  verifyVoteExtensionSignature,
+} from "./signedMessages.js";
 import { VoteType, type Vote } from "./types.js";
 import { decodePair, decodeStatus, encodeBlockMessage, encodeStatus, RecordKind } from "./walRecords.js";
 
@@ -25,20 +45,32 @@ import { decodePair, decodeStatus, encodeBlockMessage, encodeStatus, RecordKind 
 // that are behind; and the gossip of this height's messages. The WAL replay calls the same
 // handlers (`fromWal`), so a replayed input passes the same checks.
 
-export async function onProposalMessage(ctx: DriverContext, peer: string, bytes: Uint8Array, fromWal: boolean): Promise<void> {
+export async function onProposalMessage(
+  ctx: DriverContext,
+  peer: string,
+  bytes: Uint8Array,
+  fromWal: boolean,
+): Promise<void> {
   const { opts, deps, cache, logger, core, proposalBlocks } = ctx;
   const { a, b } = decodePair(bytes);
   const p = decodeProposal(a);
   const height = ctx.height;
   if (p.height < height) return catchUp(ctx, peer, p.height);
   if (p.height !== height) return;
-  if (!roundAccepted(ctx, p.height, p.round)) return dropPeer(ctx, peer, `proposal for round ${p.round}, more than ${maxRoundsAhead} ahead of round ${core.state.round}`);
+  if (!roundAccepted(ctx, p.height, p.round))
+    return dropPeer(
+      ctx,
+      peer,
+      `proposal for round ${p.round}, more than ${maxRoundsAhead} ahead of round ${core.state.round}`,
+    );
   // Not held yet (proposalBlocks.ts): it comes again by gossip when this node gets there.
   if (!fromWal && ProposalBlocks.ahead(p.round, core.state.round)) return;
   const proposer = proposerAt(ctx, p.round);
   verifyProposal(opts.chainId, p, proposer.pubKey, cache);
   // A copy of a proposal handled already (peers re-gossip): no work, if its body is the same.
-  const known = proposalBlocks.has(p.round, blockIdKey(p.blockId) ?? "") ? ctx.blocks.get(blockIdKey(p.blockId)!) : undefined;
+  const known = proposalBlocks.has(p.round, blockIdKey(p.blockId) ?? "")
+    ? ctx.blocks.get(blockIdKey(p.blockId)!)
+    : undefined;
   if (known !== undefined && Buffer.from(known.bytes).equals(b)) return;
   let block: Block;
   try {
@@ -50,7 +82,12 @@ export async function onProposalMessage(ctx: DriverContext, peer: string, bytes:
   // block (anyone can pair a genuine proposal with one) would be recorded for that id and
   // judged invalid. Its sender is at fault.
   const parts = makePartSet(b);
-  if (block.header === undefined || Buffer.compare(Buffer.from(headerHash(block.header)), Buffer.from(p.blockId!.hash)) !== 0 || parts.total !== p.blockId!.partSetHeader?.total || Buffer.compare(Buffer.from(parts.hash), Buffer.from(p.blockId!.partSetHeader.hash)) !== 0) {
+  if (
+    block.header === undefined ||
+    Buffer.compare(Buffer.from(headerHash(block.header)), Buffer.from(p.blockId!.hash)) !== 0 ||
+    parts.total !== p.blockId!.partSetHeader?.total ||
+    Buffer.compare(Buffer.from(parts.hash), Buffer.from(p.blockId!.partSetHeader.hash)) !== 0
+  ) {
     return dropPeer(ctx, peer, "a proposal's block is not the block it names");
   }
   // Each (round, block) once, and per round a bounded number of block bodies, before any
@@ -59,7 +96,8 @@ export async function onProposalMessage(ctx: DriverContext, peer: string, bytes:
   const id = blockIdKey(p.blockId)!;
   const taken = proposalBlocks.admit(p.round, core.state.round, id, b.length, () => core.backed(p.round, id), fromWal);
   if (taken !== "new") {
-    if (taken === "full") logger.debug("proposal dropped: its round holds enough blocks", { peer, height: p.height, round: p.round });
+    if (taken === "full")
+      logger.debug("proposal dropped: its round holds enough blocks", { peer, height: p.height, round: p.round });
     return;
   }
   const pb: ProposedBlock = { block, blockId: p.blockId, bytes: b };
@@ -73,17 +111,49 @@ export async function onProposalMessage(ctx: DriverContext, peer: string, bytes:
   if (p.height !== ctx.height) return;
   if (!ctx.blocks.has(id)) ctx.blocks.set(id, pb);
   remember(ctx, `p/${p.round}/${id}`, Channel.consensusData, bytes);
-  if (!fromWal) log(ctx, { kind: RecordKind.proposal, height: p.height, round: p.round, aux: valid ? 1 : 0, a: bytes, b: new Uint8Array() }, false);
-  feed(ctx, { kind: "proposal", proposal: { height: p.height, round: p.round, polRound: p.polRound, value: { id, payload: pb }, proposer: proposer.address }, valid });
+  if (!fromWal)
+    log(
+      ctx,
+      {
+        kind: RecordKind.proposal,
+        height: p.height,
+        round: p.round,
+        aux: valid ? 1 : 0,
+        a: bytes,
+        b: new Uint8Array(),
+      },
+      false,
+    );
+  feed(ctx, {
+    kind: "proposal",
+    proposal: {
+      height: p.height,
+      round: p.round,
+      polRound: p.polRound,
+      value: { id, payload: pb },
+      proposer: proposer.address,
+    },
+    valid,
+  });
 }
 
-export async function onVoteMessage(ctx: DriverContext, peer: string, bytes: Uint8Array, fromWal: boolean): Promise<void> {
+export async function onVoteMessage(
+  ctx: DriverContext,
+  peer: string,
+  bytes: Uint8Array,
+  fromWal: boolean,
+): Promise<void> {
   const { opts, deps, cache, logger, self } = ctx;
   const v = decodeVote(bytes);
   const height = ctx.height;
   if (v.height < height) return catchUp(ctx, peer, v.height);
   if (v.height > height + 1n) return;
-  if (!roundAccepted(ctx, v.height, v.round)) return dropPeer(ctx, peer, `vote for round ${v.round} of height ${v.height}, more than ${maxRoundsAhead} rounds ahead`);
+  if (!roundAccepted(ctx, v.height, v.round))
+    return dropPeer(
+      ctx,
+      peer,
+      `vote for round ${v.round} of height ${v.height}, more than ${maxRoundsAhead} rounds ahead`,
+    );
   const addr = hexAddr(v.validatorAddress);
   const val = setAt(ctx, v.height)?.get(addr);
   if (val === undefined) return;
@@ -101,12 +171,21 @@ export async function onVoteMessage(ctx: DriverContext, peer: string, bytes: Uin
     // last block and this one passes the rule above, and in a commit of just over 2/3 it can be
     // the median, making the next block's time not after this one's: every proposer holding
     // that commit would build an invalid block.
-    logger.info("vote dated before the block it votes for dropped", { validator: addr, height: v.height, round: v.round });
+    logger.info("vote dated before the block it votes for dropped", {
+      validator: addr,
+      height: v.height,
+      round: v.round,
+    });
     return;
   }
   if (!fromWal && addr !== self && v.extensionSignature.length > 0) {
     // The app judges others' extensions; a rejected one drops the vote (not the peer).
-    const r = await deps.app.verifyVoteExtension({ hash: v.blockId!.hash, validatorAddress: v.validatorAddress, height: v.height, voteExtension: v.extension });
+    const r = await deps.app.verifyVoteExtension({
+      hash: v.blockId!.hash,
+      validatorAddress: v.validatorAddress,
+      height: v.height,
+      voteExtension: v.extension,
+    });
     if (r.status !== VerifyStatus.ACCEPT) {
       logger.info("vote extension rejected by the app", { validator: addr, height: v.height, round: v.round });
       return;
@@ -117,9 +196,11 @@ export async function onVoteMessage(ctx: DriverContext, peer: string, bytes: Uin
   // handled or re-gossiped: what a byzantine validator signs costs bounded memory and disk.
   const cv = toCoreVote(v, addr);
   if (!ctx.core.accepts(cv)) return;
-  if (!fromWal) log(ctx, { kind: RecordKind.vote, height: v.height, round: v.round, aux: 0, a: bytes, b: new Uint8Array() }, false);
+  if (!fromWal)
+    log(ctx, { kind: RecordKind.vote, height: v.height, round: v.round, aux: 0, a: bytes, b: new Uint8Array() }, false);
   feed(ctx, { kind: "vote", vote: cv });
-  if (v.height === ctx.height && ctx.core.holds(cv)) remember(ctx, `v/${v.type}/${v.round}/${addr}/${blockIdKey(v.blockId)}`, Channel.consensusVote, bytes);
+  if (v.height === ctx.height && ctx.core.holds(cv))
+    remember(ctx, `v/${v.type}/${v.round}/${addr}/${blockIdKey(v.blockId)}`, Channel.consensusVote, bytes);
 }
 
 /** A peer is at height h, below ours: send it that height's block and commit (rate-limited). */
@@ -132,7 +213,11 @@ export function catchUp(ctx: DriverContext, peer: string, h: bigint): void {
     const block = await deps.blockStore.loadBlock(h);
     const commit = await deps.blockStore.loadSeenCommit(h);
     if (block === null || commit === null) return;
-    deps.p2p.send(peer, Channel.blockSync, encodeBlockMessage(Block.encode(block).finish(), Commit.encode(commit).finish()));
+    deps.p2p.send(
+      peer,
+      Channel.blockSync,
+      encodeBlockMessage(Block.encode(block).finish(), Commit.encode(commit).finish()),
+    );
   })();
 }
 
@@ -142,7 +227,12 @@ export function catchUp(ctx: DriverContext, peer: string, h: bigint): void {
  * hears of it; a peer that serves anything else is closed (a commit genuine for a header says
  * nothing of a body that does not match that header).
  */
-export async function onBlockMessage(ctx: DriverContext, peer: string, bytes: Uint8Array, fromWal: boolean): Promise<void> {
+export async function onBlockMessage(
+  ctx: DriverContext,
+  peer: string,
+  bytes: Uint8Array,
+  fromWal: boolean,
+): Promise<void> {
   const { opts, deps, cache } = ctx;
   const { a, b } = decodePair(bytes);
   let block: Block;
@@ -154,19 +244,47 @@ export async function onBlockMessage(ctx: DriverContext, peer: string, bytes: Ui
     return deps.p2p.ban(peer, "undecodable block or commit");
   }
   const height = ctx.height;
-  if (block.header?.height !== height || ctx.applying || commit.blockId === undefined) return;
+  // Nothing to do for a height this node has executed already (it waits out timeout_commit
+  // before the next one): its state is past the block, which would fail validation, and the
+  // (honest) peer that sent it would be blamed.
+  if (
+    block.header?.height !== height ||
+    ctx.applying ||
+    commit.blockId === undefined ||
+    deps.getState().lastBlockHeight >= height
+  )
+    return;
   const pb: ProposedBlock = { block, blockId: commit.blockId, bytes: a };
   const set = setAt(ctx, height);
   if (set === null) return;
   verifyCommit(opts.chainId, set, height, commit.blockId, commit, cache);
   await validateBlock(deps.getState(), pb, ctx.validationDeps);
-  if (block.header.height !== ctx.height || ctx.applying) return;
+  if (block.header.height !== ctx.height || ctx.applying || deps.getState().lastBlockHeight >= height) return;
   const id = blockIdKey(commit.blockId)!;
   ctx.blocks.set(id, pb);
-  if (!fromWal) log(ctx, { kind: RecordKind.commit, height, round: commit.round, aux: 0, a: bytes, b: new Uint8Array() }, false);
+  if (!fromWal)
+    log(ctx, { kind: RecordKind.commit, height, round: commit.round, aux: 0, a: bytes, b: new Uint8Array() }, false);
   const precommits: Vote[] = commit.signatures
     .filter((s) => s.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT)
-    .map((s) => ({ type: VoteType.precommit, height, round: commit.round, valueId: id, validator: hexAddr(s.validatorAddress), extra: { type: SignedMsgType.precommit, height, round: commit.round, blockId: commit.blockId!, timestamp: s.timestamp!, validatorAddress: s.validatorAddress, validatorIndex: 0, signature: s.signature, extension: new Uint8Array(), extensionSignature: new Uint8Array() } satisfies PbVote }));
+    .map((s) => ({
+      type: VoteType.precommit,
+      height,
+      round: commit.round,
+      valueId: id,
+      validator: hexAddr(s.validatorAddress),
+      extra: {
+        type: SignedMsgType.precommit,
+        height,
+        round: commit.round,
+        blockId: commit.blockId!,
+        timestamp: s.timestamp!,
+        validatorAddress: s.validatorAddress,
+        validatorIndex: 0,
+        signature: s.signature,
+        extension: new Uint8Array(),
+        extensionSignature: new Uint8Array(),
+      } satisfies PbVote,
+    }));
   feed(ctx, { kind: "commit", height, round: commit.round, value: { id, payload: pb }, precommits });
 }
 
@@ -202,10 +320,12 @@ export function listen(ctx: DriverContext): void {
   p2p.onReceive(Channel.consensusVote, (peer, m) => guarded(ctx, peer, () => onVoteMessage(ctx, peer, m, false)));
   p2p.onReceive(Channel.blockSync, (peer, m) => guarded(ctx, peer, () => onBlockMessage(ctx, peer, m, false)));
   p2p.onReceive(Channel.evidence, (peer, m) => guarded(ctx, peer, () => onEvidenceMessage(ctx, peer, m)));
-  p2p.onReceive(Channel.consensusState, (peer, m) => guarded(ctx, peer, () => {
-    const h = decodeStatus(m);
-    if (h < ctx.height && h >= 1n) catchUp(ctx, peer, h);
-  }));
+  p2p.onReceive(Channel.consensusState, (peer, m) =>
+    guarded(ctx, peer, () => {
+      const h = decodeStatus(m);
+      if (h < ctx.height && h >= 1n) catchUp(ctx, peer, h);
+    }),
+  );
 }
 
 /** Gossip: our height, this height's messages, and now and then the pending evidence. */
@@ -217,8 +337,9 @@ export function startGossip(ctx: DriverContext): void {
     deps.p2p.broadcast(Channel.consensusState, encodeStatus(ctx.height));
     for (const [channel, bytes] of ctx.gossip.values()) deps.p2p.broadcast(channel, bytes);
     // Pending evidence again every few seconds, for peers that connected since.
-    if (++ticks % 10 === 0 && deps.evidence.size > 0) deps.p2p.broadcast(Channel.evidence, encodeEvidenceMessage(deps.evidence.all().map((p) => p.evidence)));
-    ctx.gossipTimer = setTimeout(tick, ctx.opts.gossipEveryMs ?? 500);
+    if (++ticks % 10 === 0 && deps.evidence.size > 0)
+      deps.p2p.broadcast(Channel.evidence, encodeEvidenceMessage(deps.evidence.all().map((p) => p.evidence)));
+    ctx.gossipTimer = ctx.timer.set(tick, ctx.opts.gossipEveryMs ?? 500);
   };
   tick();
 }

@@ -22,7 +22,9 @@ export const maxTotalVotingPower = maxInt64 / 8n;
 
 /** CometBFT orders a set by power (descending), then address. */
 function sortEntries(entries: Entry[]): void {
-  entries.sort((a, b) => (a.power !== b.power ? (a.power > b.power ? -1 : 1) : a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  entries.sort((a, b) =>
+    a.power !== b.power ? (a.power > b.power ? -1 : 1) : a.address < b.address ? -1 : a.address > b.address ? 1 : 0,
+  );
 }
 
 function clip(x: bigint): bigint {
@@ -71,7 +73,13 @@ export class ValidatorSet {
     if (vals.length === 0) throw new Error("empty validator set");
     const entries = vals.map((v) => ({ address: v.address, pubKey: v.pubKey, power: v.power, priority: v.priority }));
     sortEntries(entries);
-    return new ValidatorSet(entries, Math.max(0, entries.findIndex((v) => v.address === proposer)));
+    return new ValidatorSet(
+      entries,
+      Math.max(
+        0,
+        entries.findIndex((v) => v.address === proposer),
+      ),
+    );
   }
 
   /**
@@ -98,18 +106,31 @@ export class ValidatorSet {
         removed += old.power;
       } else total += c.power - (old?.power ?? 0n);
     }
-    if (total - removed > maxTotalVotingPower) throw new Error(`total voting power ${total - removed} exceeds ${maxTotalVotingPower}`);
+    if (total - removed > maxTotalVotingPower)
+      throw new Error(`total voting power ${total - removed} exceeds ${maxTotalVotingPower}`);
     for (const c of changes) {
       const old = byAddr.get(c.address);
       if (c.power === 0n) byAddr.delete(c.address);
       else if (old !== undefined) byAddr.set(c.address, { ...old, pubKey: c.pubKey, power: c.power });
-      else byAddr.set(c.address, { address: c.address, pubKey: c.pubKey, power: c.power, priority: -(total + (total >> 3n)) });
+      else
+        byAddr.set(c.address, {
+          address: c.address,
+          pubKey: c.pubKey,
+          power: c.power,
+          priority: -(total + (total >> 3n)),
+        });
     }
     const entries = [...byAddr.values()];
     if (entries.length === 0) throw new Error("validator updates would remove every validator");
     sortEntries(entries);
     const proposer = this.proposer.address;
-    const set = new ValidatorSet(entries, Math.max(0, entries.findIndex((v) => v.address === proposer)));
+    const set = new ValidatorSet(
+      entries,
+      Math.max(
+        0,
+        entries.findIndex((v) => v.address === proposer),
+      ),
+    );
     set.rescale(priorityWindowSizeFactor * set.totalPower);
     set.shiftByAverage();
     return set;

@@ -4,8 +4,9 @@ import { join, relative, sep } from "node:path";
 
 // Named mutations of the consensus code, each weakening one rule. `npm run sim:mutants` applies
 // each to a scratch copy of the repository and runs the simulator on it: a mutant the simulator
-// does not catch within its budget is a gap in the simulator. Every mutation is an exact string
-// replacement that must match exactly once, so that a mutant whose code moved fails loudly
+// does not catch within its budget is a gap in the simulator. Every mutation is a string
+// replacement whose anchor must match exactly once (whitespace and trailing commas aside, so that
+// formatting the code keeps every anchor), so that a mutant whose code moved fails loudly
 // instead of silently testing nothing.
 
 export interface Mutant {
@@ -44,15 +45,16 @@ export const mutants: readonly Mutant[] = [
     name: "pol-unchecked",
     rule: "lines 28-33: a re-proposal needs 2/3 prevotes in its valid round",
     file: core,
-    from: "return vr >= 0 && vr < s.round && validators!.hasTwoThirds(voteSet(vr, VoteType.prevote).powerFor(x.proposal.value.id));",
-    to: "return vr >= 0 && vr < s.round;",
+    // No `return (` in the anchor: prettier wraps a long returned expression in parentheses.
+    from: "vr >= 0 && vr < s.round && validators!.hasTwoThirds(voteSet(vr, VoteType.prevote).powerFor(x.proposal.value.id))",
+    to: "vr >= 0 && vr < s.round",
   },
   {
     name: "quorum-majority",
     rule: "quorum: more than 2/3 of the power, not a simple majority",
     file: "chain/types/validatorSet.ts",
-    from: "return power * 3n > this.totalPower * 2n;",
-    to: "return power * 2n > this.totalPower;",
+    from: "power * 3n > this.totalPower * 2n",
+    to: "power * 2n > this.totalPower",
   },
   {
     name: "skip-one-validator",
@@ -250,14 +252,44 @@ export const driverMutants: readonly DriverMutant[] = [
 /** Thrown when a mutant's anchor is not found exactly once: the mutant list must follow the code. */
 export class StaleMutantError extends Error {}
 
-/** Applies a mutant to the file text; the anchor must occur exactly once. */
+/**
+ * The text as the anchors are matched: whitespace dropped, and a comma dropped before a closing
+ * bracket (prettier's trailing commas), so that an anchor survives formatting (line breaks,
+ * indentation, trailing commas). `at[i]` is the index in `text` of the i-th kept character.
+ */
+export function normalise(text: string): { norm: string; at: number[] } {
+  let norm = "";
+  const at: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (/\s/.test(c)) continue;
+    if (c === ",") {
+      let j = i + 1;
+      while (j < text.length && /\s/.test(text[j]!)) j++;
+      if (j < text.length && ")]}".includes(text[j]!)) continue;
+    }
+    norm += c;
+    at.push(i);
+  }
+  return { norm, at };
+}
+
+/**
+ * Applies a mutant to the file text; the anchor must occur exactly once, compared after
+ * normalising whitespace and trailing commas (normalise): the code may be reformatted freely.
+ */
 export function mutate(text: string, m: Mutant): string {
-  const count = text.split(m.from).length - 1;
+  const { norm, at } = normalise(text);
+  const anchor = normalise(m.from).norm;
+  const count = anchor.length === 0 ? 0 : norm.split(anchor).length - 1;
   if (count !== 1)
     throw new StaleMutantError(
-      `mutant ${m.name}: anchor found ${count} times in ${m.file} (must be exactly once): ${JSON.stringify(m.from)}`,
+      `mutant ${m.name}: anchor found ${count} times in ${m.file} (must be exactly once, whitespace aside): ${JSON.stringify(m.from)}`,
     );
-  return text.replace(m.from, () => m.to);
+  const i = norm.indexOf(anchor);
+  const start = at[i]!;
+  const end = at[i + anchor.length - 1]! + 1;
+  return text.slice(0, start) + m.to + text.slice(end);
 }
 
 /**

@@ -1,15 +1,25 @@
-// npm run sim:mutants -- [--only name,name] [--seconds T] [--seeds N]
-// npm run sim:mutants -- --driver [--only name,name]
+// npm run sim:mutants -- [--only name,name] [--seconds T] [--seeds N] [--mode all|driver|mixed]
+// npm run sim:mutants -- --driver [--only name,name] [--killers]
 // Applies each named mutant (mutants.ts) to a scratch copy of the repository and runs the
-// simulator on it until a seed fails (killed) or the budget runs out (survived). With --driver,
-// the driver's mutants instead, each run against its killers: in-process networks of real nodes
-// (chain/testkit) under attack, which must fail on the mutant (after passing on the real code).
+// simulator on it until a seed fails (killed) or the budget runs out (survived). The core's
+// mutants run `--mode all` by default (the real drivers, and the pure core's Twins seeds); with
+// --driver, the driver's mutants, run `--mode driver` (the real drivers only). --killers runs
+// the driver's mutants against their in-process attack tests instead (chain/testkit networks of
+// real nodes, which must fail on the mutant after passing on the real code).
 // Exits non-zero if any mutant survives or an anchor is stale.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { driverMutants, mutants, mutate, removeScratch, scratchCopy, type DriverMutant } from "./mutants.js";
+import {
+  driverMutants,
+  mutants,
+  mutate,
+  removeScratch,
+  scratchCopy,
+  type DriverMutant,
+  type Mutant,
+} from "./mutants.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 function arg(name: string): string | undefined {
@@ -19,11 +29,14 @@ function arg(name: string): string | undefined {
 const only = arg("only")?.split(",");
 const seconds = Number(arg("seconds") ?? 120);
 const seeds = Number(arg("seeds") ?? 1_000_000);
-if (process.argv.includes("--driver")) runDriverMutants();
-else runCoreMutants();
+const modeArg = process.argv.indexOf("--mode");
+if (process.argv.includes("--driver") && process.argv.includes("--killers")) runDriverMutants();
+else if (process.argv.includes("--driver"))
+  runSimMutants(driverMutants, modeArg >= 0 ? process.argv[modeArg + 1]! : "driver");
+else runSimMutants(mutants, modeArg >= 0 ? process.argv[modeArg + 1]! : "all");
 
-function runCoreMutants(): void {
-  const list = mutants.filter((m) => only === undefined || only.includes(m.name));
+function runSimMutants(all: readonly Mutant[], mode: string): void {
+  const list = all.filter((m) => only === undefined || only.includes(m.name));
   if (only !== undefined && list.length !== only.length) throw new Error(`unknown mutant in --only ${only.join(",")}`);
 
   // Every anchor first: a stale mutant fails before anything runs.
@@ -32,7 +45,9 @@ function runCoreMutants(): void {
   const rows: string[] = [];
   let survived = 0;
   const pad = (s: string, n: number) => s.padEnd(n);
-  process.stdout.write(`${pad("mutant", 26)} ${pad("result", 9)} ${pad("seed", 8)} ${pad("seeds run", 10)} time\n`);
+  process.stdout.write(
+    `${pad("mutant", 26)} ${pad("result", 9)} ${pad("killed by", 14)} ${pad("seeds run", 10)} time\n`,
+  );
   for (const m of list) {
     const dir = scratchCopy(root, m);
     const started = performance.now();
@@ -44,7 +59,7 @@ function runCoreMutants(): void {
           "tsx",
           join(dir, "chain/consensus/sim/cli.ts"),
           "--mode",
-          "mixed",
+          mode,
           "--seeds",
           String(seeds),
           "--stop",
@@ -58,8 +73,8 @@ function runCoreMutants(): void {
         },
       );
       const secs = (performance.now() - started) / 1000;
-      const fail = /FAIL seed (\d+): (.*)/.exec(r.stdout);
-      const ran = /(\d+) mixed seeds in/.exec(r.stdout)?.[1] ?? "?";
+      const fail = /FAIL (\S+) seed (\d+): (.*)/.exec(r.stdout);
+      const ran = [...r.stdout.matchAll(/(\d+) (\w+) seeds in/g)].map((x) => `${x[1]} ${x[2]}`).join(", ") || "?";
       const killed = r.status === 1 && fail !== null;
       if (!killed) survived++;
       const why =
@@ -67,8 +82,9 @@ function runCoreMutants(): void {
           ? r.status !== 0 && r.status !== 1
             ? `crashed: ${r.stderr.slice(0, 300)}`
             : ""
-          : fail[2]!.slice(0, 90);
-      const row = `${pad(m.name, 26)} ${pad(killed ? "killed" : "SURVIVED", 9)} ${pad(fail?.[1] ?? "-", 8)} ${pad(ran, 10)} ${secs.toFixed(1)} s  ${why}`;
+          : fail[3]!.slice(0, 110);
+      const by = fail === null ? "-" : `${fail[1]} ${fail[2]}`;
+      const row = `${pad(m.name, 26)} ${pad(killed ? "killed" : "SURVIVED", 9)} ${pad(by, 14)} ${pad(ran, 10)} ${secs.toFixed(1)} s  ${why}`;
       rows.push(row);
       process.stdout.write(`${row}\n`);
     } finally {

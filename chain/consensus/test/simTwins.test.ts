@@ -61,6 +61,27 @@ describe("consensus simulator: Twins-style adversaries and mutants", function ()
     assert.throws(() => mutate(`${mutants[0]!.from}${mutants[0]!.from}`, mutants[0]!), StaleMutantError);
   });
 
+  it("every anchor survives formatting: it matches the file as prettier formats it, and reflowed", async () => {
+    const prettier = await import("prettier");
+    const all = [...mutants, ...driverMutants];
+    for (const file of new Set(all.map((m) => m.file))) {
+      const path = join(root, file);
+      const text = readFileSync(path, "utf8");
+      const config = (await prettier.resolveConfig(path)) ?? {};
+      const formatted = await prettier.format(text, { ...config, filepath: path });
+      // Every line broken as narrow as prettier can make it (a future, longer line reflowed).
+      const narrow = await prettier.format(text, { ...config, filepath: path, printWidth: 40 });
+      for (const m of all.filter((x) => x.file === file)) {
+        assert.notEqual(mutate(formatted, m), formatted, `${m.name} after prettier`);
+        assert.notEqual(mutate(narrow, m), narrow, `${m.name} at print width 40`);
+      }
+    }
+    // Whitespace and trailing commas aside only: other changes still make an anchor stale.
+    const m = mutants[0]!;
+    assert.throws(() => mutate(m.from.replace("VoteType", "VoteKind"), m), StaleMutantError);
+    assert.equal(mutate(`x\n${m.from.replaceAll(" ", "\n  ")}\ny`, m), `x\n${m.to}\ny`);
+  });
+
   it("kills the simple-majority quorum mutant", async () => {
     const m = mutants.find((x) => x.name === "quorum-majority")!;
     const dir = scratchCopy(root, m);

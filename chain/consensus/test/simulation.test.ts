@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { runSimulation, scenarioFromSeed } from "../sim/simulator.js";
 
 // Seeded networks with faults: every seed must be safe, live after the network heals, and put
-// every equivocation a correct node saw into a decided block. `npm run sim -- --seeds N` runs
-// more; a failing seed prints itself and replays with `npm run sim -- --seed S`.
+// every equivocation a correct node saw into a decided block. `npm run sim -- --mode classic --seeds N` runs
+// more; a failing seed prints itself and replays with `npm run sim -- --mode classic --seed S`.
 describe("consensus under a simulated network with faults and byzantine validators", function () {
   this.timeout(120_000);
 
@@ -14,10 +14,10 @@ describe("consensus under a simulated network with faults and byzantine validato
     for (let seed = 1; seed <= 300; seed++) {
       const scenario = scenarioFromSeed(seed);
       const r = runSimulation(scenario);
-      assert.ok(r.safe, `seed ${seed}: ${r.violation} (replay: npm run sim -- --seed ${seed})`);
+      assert.ok(r.safe, `seed ${seed}: ${r.violation} (replay: npm run sim -- --mode classic --seed ${seed})`);
       assert.ok(
         r.live,
-        `seed ${seed}: only ${r.decidedHeights} of ${scenario.targetHeight} heights (replay: npm run sim -- --seed ${seed})`,
+        `seed ${seed}: only ${r.decidedHeights} of ${scenario.targetHeight} heights (replay: npm run sim -- --mode classic --seed ${seed})`,
       );
       for (const v of r.detectedEquivocators)
         assert.ok(r.evidenceIncluded.includes(v), `seed ${seed}: evidence against ${v} never reached a block`);
