@@ -19,7 +19,7 @@ export const valoperOf = (key: RawKey) => encodeAddress(decodeAddress(key.addres
 export function verdictMsgs(
   validator: string,
   jobId: string,
-  verdict: { output: ArrayLike<number>; rule: ComparisonRule } | "unable",
+  verdict: { output: ArrayLike<number>; rule: ComparisonRule; sketchKey?: Uint8Array } | "unable",
   salt = createHash("sha256").update(`verdict-salt/${validator}/${jobId}`).digest(),
 ): { commit: Any; reveal: Any } {
   const digest = new Uint8Array(32).fill(1);
@@ -46,7 +46,7 @@ export function verdictMsgs(
       ),
     };
   }
-  const sketch = computeSketch(jobId, verdict.output, verdict.rule);
+  const sketch = computeSketch(jobId, verdict.output, verdict.rule, verdict.sketchKey);
   return {
     commit: any(
       proofCodecs.msgCommitVerdict.typeUrl,
@@ -119,7 +119,7 @@ export async function auditBy(
   chain: TestChain,
   auditors: readonly RawKey[],
   jobId: string,
-  verdict: { output: ArrayLike<number>; rule: ComparisonRule } | "unable",
+  verdict: { output: ArrayLike<number>; rule: ComparisonRule; sketchKey?: Uint8Array } | "unable",
 ): Promise<void> {
   const pairs = auditors.map((key) => ({ key, m: verdictMsgs(valoperOf(key), jobId, verdict) }));
   const send = async (key: RawKey, msg: Any) => {

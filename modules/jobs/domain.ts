@@ -6,6 +6,7 @@ import {
   Outcome,
   UnusableReason,
   type Assignment as AssignmentPb,
+  type AuditSealedInput,
   type GpuRequirement,
   type Input as InputPb,
   type Job as JobPb,
@@ -99,6 +100,8 @@ export interface Job {
   verdictRevealHeight: bigint;
   /** Sealed jobs: sha256 of the sketch key each sealed copy carries (empty: public sketches). */
   sketchKeyHash: Uint8Array;
+  /** Sealed jobs: copies sealed to validators' audit keys; these validators can audit it (auditKeys.ts). */
+  auditSealed: AuditSealedInput[];
 }
 
 export interface VerdictCommit {
@@ -192,6 +195,7 @@ export function jobFromPb(pb: JobPb): Job {
     })),
     verdictRevealHeight: num(pb.verdictRevealHeight, `${at}: verdict_reveal_height`),
     sketchKeyHash: pb.sketchKeyHash ?? new Uint8Array(),
+    auditSealed: pb.auditSealed ?? [],
   };
 }
 
@@ -254,6 +258,7 @@ export function jobToPb(j: Job): JobPb {
     })),
     verdictRevealHeight: j.verdictRevealHeight === 0n ? "" : j.verdictRevealHeight.toString(),
     sketchKeyHash: j.sketchKeyHash,
+    auditSealed: j.auditSealed,
   };
 }
 

@@ -6,3 +6,4 @@ export { commitmentOf, sketchToPb, sketchFromPb, sketchBytes } from "./commitmen
 export { proofCodecs } from "./proofTypes.js";
 export { verdictCommitmentOf } from "./auditVerdicts.js";
 export { claimCodecs, ClaimStatus } from "./claims.js";
+export { auditKeyCodecs } from "./auditKeys.js";

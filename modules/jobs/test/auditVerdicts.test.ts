@@ -272,11 +272,12 @@ describe("audits by commit–reveal, with auditor rewards and penalties", functi
     assert.equal(r.compensated, "100", "the requester was compensated");
   });
 
-  it("a sampled sealed job the validators cannot open is marked unaudited, and the requester is told so", async () => {
+  it("a sampled sealed job with no audit copies (the validators cannot open it) is marked unaudited, and the requester is told so", async () => {
     workers = prov.map((p) => new SimWorker(p, strategies.honest, () => rule));
     const res = await submit({
       inputs: [{ inline: new Uint8Array(), uri: "", sha256: "ab".repeat(32) }],
       sealed: prov.slice(0, 2).map((p) => ({ provider: p.address, ciphertext: new Uint8Array(100) })),
+      sketchKeyHash: new Uint8Array(32).fill(7),
     });
     assert.equal(res.txResults[0]!.code, 0);
     await step();
@@ -284,7 +285,7 @@ describe("audits by commit–reveal, with auditor rewards and penalties", functi
     const j = await job("1");
     assert.equal(j.state, JobState.settled);
     assert.equal(j.audit, AuditStatus.unaudited);
-    assert.match(j.history.at(-2)!.note, /not audited: sealed job/);
+    assert.match(j.history.at(-2)!.note, /not audited: sealed job: no validator bonded now holds an audit copy/);
     assert.deepEqual(j.auditors, []);
     assert.equal(j.verdictRevealHeight, "");
   });

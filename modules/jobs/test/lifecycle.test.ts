@@ -95,6 +95,7 @@ function job(state: JobState, over: Partial<Job> = {}): Job {
     verdictCommits: [],
     verdictRevealHeight: 0n,
     sketchKeyHash: new Uint8Array(),
+    auditSealed: [],
     ...over,
   };
 }
