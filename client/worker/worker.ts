@@ -8,6 +8,7 @@ import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import WebSocket from "ws";
 import { bech32Prefix, decodeAddress, encodeAddress } from "../../modules/sdk/address.js";
 import {
+  auditKeyCodecs,
   commitmentOf,
   computeSketch,
   jobsCodecs,
@@ -121,6 +122,8 @@ export class Worker {
   private sent = new Map<string, number>();
   /** Sketch keys of private sealed jobs, from unsealing to sketching. */
   private sketchKeys = new Map<string, Uint8Array>();
+  /** Audit mode: the chain lists this worker's X25519 key as the validator's audit key. */
+  private auditKeyRegistered = false;
   url = "";
 
   constructor(readonly o: WorkerOptions) {
@@ -261,7 +264,10 @@ export class Worker {
         this.store.put({ ...mine, paidCounted: true });
       }
     }
-    if (this.o.audit === true) msgs.push(...(await this.auditMessages(due, now)));
+    if (this.o.audit === true) {
+      msgs.push(...(await this.auditKeyMessages(due, now)));
+      msgs.push(...(await this.auditMessages(due, now)));
+    }
     if (msgs.length > 0) await this.send(msgs);
     this.failures = 0;
   }
@@ -424,9 +430,19 @@ export class Worker {
   /** The job's inputs as tensor bundles (fetched, checked, unsealed); UnusableInputError when one cannot be used. */
   private async inputsOf(j: Job): Promise<Array<Record<string, Tensor>>> {
     if (j.sealed.length > 0) {
-      const mine = j.sealed.find((s) => s.provider === this.o.address);
+      // An auditor opens the copy sealed to its audit key (docs/jobs.md, "Audits of sealed jobs"):
+      // the same envelope, checked against the same hashes, so a copy that differs from the
+      // assignees' cannot make it disagree with them; it answers "unable" instead.
+      const mine =
+        this.o.audit === true
+          ? j.auditSealed?.find((s) => s.validator === this.valoper())
+          : j.sealed.find((s) => s.provider === this.o.address);
       if (mine === undefined)
-        throw new UnusableInputError(UnusableReason.unopenable, 0, "the input is not sealed to this provider");
+        throw new UnusableInputError(
+          UnusableReason.unopenable,
+          0,
+          `the input is not sealed to this ${this.o.audit === true ? "validator's audit key" : "provider"}`,
+        );
       const opened = open(mine.ciphertext, this.o.x25519);
       if (opened === null)
         throw new UnusableInputError(UnusableReason.unopenable, 0, "cannot open the sealed input (wrong X25519 key?)");
@@ -530,6 +546,32 @@ export class Worker {
   }
 
   /**
+   * The validator's audit key (modules/jobs/auditKeys.ts): this worker's X25519 key, registered
+   * while the chain lists another one or none for this bonded validator, so that requesters seal
+   * sealed jobs to it. Checked every tick while not registered, then no more.
+   */
+  private async auditKeyMessages(
+    due: (jobId: string, kind: string) => boolean,
+    now: number,
+  ): Promise<Array<{ typeUrl: string; value: unknown }>> {
+    if (this.auditKeyRegistered) return [];
+    const me = this.valoper();
+    const listed = (await (await this.connect()).query.jobs.auditKeys()).find((k) => k.validator === me);
+    if (listed !== undefined && Buffer.from(listed.x25519Pubkey).equals(Buffer.from(this.o.x25519.publicKey))) {
+      this.auditKeyRegistered = true;
+      return [];
+    }
+    if (!due("audit-key", "register")) return [];
+    this.sent.set("audit-key/register", now);
+    return [
+      {
+        typeUrl: auditKeyCodecs.msgRegisterAuditKey.typeUrl,
+        value: { validator: me, x25519Pubkey: this.o.x25519.publicKey },
+      },
+    ];
+  }
+
+  /**
    * Verdicts by commit–reveal (modules/jobs/auditVerdicts.ts): for each open audit this validator
    * is an auditor of, re-run the job and commit its verdict while commitments are open (kept in
    * the store first, so that a restart still reveals), then reveal it once reveals are open. Txs
@@ -562,7 +604,6 @@ export class Worker {
             sketch: { components: [], topK: [], length: "0" },
           };
           try {
-            if (j.sealed.length > 0) throw new Error("sealed: the input is not sealed to validators");
             const r = await this.execute(j);
             verdict = { digest: r.digest.toString("hex"), sketch: sketchToPb(r.sketch) };
           } catch (e) {

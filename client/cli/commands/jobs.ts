@@ -221,6 +221,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     const requester = (await keyring(f, false)).show(from).address;
     let sealed: Array<{ provider: string; ciphertext: Uint8Array }> = [];
     let sketchKeyHash: Uint8Array = new Uint8Array();
+    let auditSealed: Array<{ validator: string; ciphertext: Uint8Array }> = [];
     if (o.sealed) {
       if (inputs.length !== 1 || inputs[0]!.inline.length === 0)
         throw cliErrors.usage.wrap("--sealed takes exactly one --input file (not a batch, not --input-uri)");
@@ -235,15 +236,20 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
           }),
         ),
       ).providers;
+      // The bonded validators' audit keys: the input is sealed to them too, so they can audit it.
+      const auditors = jobsCodecs.queryAuditKeysResponse.decode(
+        await chainQuery(f, "/tcompute.jobs.v1.Query/AuditKeys", new Uint8Array()),
+      ).keys;
       let s: ReturnType<typeof sealToCandidates>;
       try {
-        s = sealToCandidates(inputs[0]!.inline, { model, k: Number(o.k), maxPricePerUnit, providers });
+        s = sealToCandidates(inputs[0]!.inline, { model, k: Number(o.k), maxPricePerUnit, providers, auditors });
       } catch (e) {
         throw cliErrors.usage.wrap(`--sealed: ${(e as Error).message}`);
       }
       inputs.splice(0, 1, s.input);
       sealed = s.sealed;
       sketchKeyHash = s.sketchKeyHash;
+      auditSealed = s.auditSealed;
     }
     const value = {
       requester,
@@ -256,6 +262,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       minReputation: Math.round(rep * 1_000_000),
       gpu: o.gpu === undefined ? null : parseGpuReq(o.gpu),
       sketchKeyHash,
+      auditSealed,
     };
     const res = await sendTx(f, from, [{ typeUrl: jobsCodecs.msgSubmitJob.typeUrl, value }], o, true);
     const ids = jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids;
