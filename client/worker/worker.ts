@@ -9,6 +9,7 @@ import WebSocket from "ws";
 import { bech32Prefix, decodeAddress, encodeAddress } from "../../modules/sdk/address.js";
 import {
   auditKeyCodecs,
+  auditSignsId,
   commitmentOf,
   computeSketch,
   jobsCodecs,
@@ -474,7 +475,7 @@ export class Worker {
   }
 
   /** Runs the model on every input; returns the served payload, its digest and the sketch. */
-  async execute(j: Job): Promise<{ payload: Uint8Array; digest: Buffer; sketch: Sketch }> {
+  async execute(j: Job): Promise<{ payload: Uint8Array; digest: Buffer; sketch: Sketch; auditSketch: Sketch }> {
     const { rule, uri } = await this.rule(j.model);
     if (!this.engine.has(j.model)) await this.engine.load(j.model, await this.modelBytes(j.model, uri));
     const inputs = await this.inputsOf(j);
@@ -487,7 +488,13 @@ export class Worker {
     const payload = encodeResult(outputs);
     const key = this.sketchKeys.get(j.id);
     this.sketchKeys.delete(j.id);
-    return { payload, digest: oneShotHash("sha256", payload, "buffer"), sketch: computeSketch(j.id, all, rule, key) };
+    return {
+      payload,
+      digest: oneShotHash("sha256", payload, "buffer"),
+      sketch: computeSketch(j.id, all, rule, key),
+      // An auditor's verdict also projects under the audit signs (modules/jobs/auditVerdicts.ts).
+      auditSketch: computeSketch(auditSignsId(j.id), all, rule, key),
+    };
   }
 
   private run(j: Job): void {
@@ -599,13 +606,17 @@ export class Worker {
         if (!due(j.id, "vcommit")) continue;
         if (mine === null) {
           const salt = randomBytes(32).toString("hex");
-          let verdict: { digest: string; sketch: PendingResult["sketch"] } = {
+          let verdict: { digest: string; sketch: PendingResult["sketch"]; auditSketch?: PendingResult["sketch"] } = {
             digest: "",
             sketch: { components: [], topK: [], length: "0" },
           };
           try {
             const r = await this.execute(j);
-            verdict = { digest: r.digest.toString("hex"), sketch: sketchToPb(r.sketch) };
+            verdict = {
+              digest: r.digest.toString("hex"),
+              sketch: sketchToPb(r.sketch),
+              auditSketch: sketchToPb(r.auditSketch),
+            };
           } catch (e) {
             this.log(`auditor: cannot re-run job ${j.id}, committing "unable": ${(e as Error).message}`);
           }
@@ -613,23 +624,26 @@ export class Worker {
           this.store.put(mine);
         }
         const salt = Buffer.from(mine.salt, "hex");
+        const parse = (x: PendingResult["sketch"]): Sketch => ({
+          components: x.components.map(BigInt),
+          topK: x.topK,
+          length: Number(x.length),
+        });
+        // A verdict stored before audit sketches existed is sent as "unable" (it cannot be remade).
         const commitment =
-          mine.digest === ""
+          mine.digest === "" || mine.auditSketch === undefined
             ? verdictCommitmentOf(j.id, me, salt, { unable: true })
             : verdictCommitmentOf(j.id, me, salt, {
                 unable: false,
                 digest: Buffer.from(mine.digest, "hex"),
-                sketch: {
-                  components: mine.sketch.components.map(BigInt),
-                  topK: mine.sketch.topK,
-                  length: Number(mine.sketch.length),
-                },
+                sketch: parse(mine.sketch),
+                auditSketch: parse(mine.auditSketch),
               });
         msgs.push({ typeUrl: proofCodecs.msgCommitVerdict.typeUrl, value: { validator: me, jobId: j.id, commitment } });
         this.sent.set(`${j.id}/vcommit`, now);
       } else if (committed && revealsOpen && mine !== null && due(j.id, "vreveal")) {
         this.sent.set(`${j.id}/vreveal`, now);
-        const unable = mine.digest === "";
+        const unable = mine.digest === "" || mine.auditSketch === undefined;
         msgs.push({
           typeUrl: proofCodecs.msgRevealVerdict.typeUrl,
           value: {
@@ -639,6 +653,7 @@ export class Worker {
             sketch: unable ? null : mine.sketch,
             digest: unable ? new Uint8Array() : Buffer.from(mine.digest, "hex"),
             unable,
+            auditSketch: unable ? null : mine.auditSketch,
           },
         });
       }

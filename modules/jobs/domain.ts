@@ -60,6 +60,8 @@ export interface Verdict {
   digest: Uint8Array;
   unable: boolean;
   height: bigint;
+  /** Under the audit signs (auditVerdicts.ts); null when unable. */
+  auditSketch: SketchPb | null;
 }
 
 export interface Job {
@@ -182,6 +184,7 @@ export function jobFromPb(pb: JobPb): Job {
       digest: v.digest,
       unable: v.unable,
       height: num(v.height, `${at}: verdict height`),
+      auditSketch: v.auditSketch ?? null,
     })),
     paid: num(pb.paid, `${at}: paid`),
     refunded: num(pb.refunded, `${at}: refunded`),
@@ -245,6 +248,7 @@ export function jobToPb(j: Job): JobPb {
       digest: v.digest,
       unable: v.unable,
       height: v.height.toString(),
+      auditSketch: v.auditSketch,
     })),
     paid: j.paid.toString(),
     refunded: j.refunded.toString(),

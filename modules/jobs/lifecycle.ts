@@ -151,7 +151,7 @@ function settleAuditors(ctx: Context, k: JobsKeeper, j: Job, t: Tally): void {
   const p = k.params(ctx.store);
   const denom = k.denom(ctx.store);
   const pool = moduleAddress(auditorRewardPool);
-  for (const v of auditorVerdicts(j, t, ruleOf(k, ctx, j), ctx.height)) {
+  for (const v of auditorVerdicts(j, t, ruleOf(k, ctx, j), ctx.height, (v) => k.staking.lastPower(ctx.store, v))) {
     if (v.kind === "missed") {
       const cut =
         p.auditMissSlashFraction > 0n ? k.staking.slashForMissedAudit(ctx, v.validator, p.auditMissSlashFraction) : 0n;

@@ -383,8 +383,10 @@ export function verdictMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       validateAddress(m.validator, bech32Prefix.validator);
       if (!idRe.test(m.jobId)) throw jobsErrors.invalidJob.wrap("job id must be a positive integer");
       if (m.salt.length !== 32) throw jobsErrors.invalidResult.wrap("the salt is 32 bytes");
-      if (!m.unable && (m.sketch === null || m.digest.length !== 32))
-        throw jobsErrors.invalidResult.wrap("a verdict carries the validator's sketch and digest, or unable");
+      if (!m.unable && (m.sketch === null || (m.auditSketch ?? null) === null || m.digest.length !== 32))
+        throw jobsErrors.invalidResult.wrap(
+          "a verdict carries the validator's sketch, audit sketch and digest, or unable",
+        );
     },
     handle(ctx, m) {
       const j = mustBeAuditing(k, ctx.store, m.jobId, m.validator);
@@ -398,12 +400,16 @@ export function verdictMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       let expected: Uint8Array;
       if (m.unable) expected = verdictCommitmentOf(j.id.toString(), m.validator, m.salt, { unable: true });
       else {
-        const s = sketchFromPb(m.sketch!, ruleOf(k, ctx, j).sketchSize);
+        const size = ruleOf(k, ctx, j).sketchSize;
+        const s = sketchFromPb(m.sketch!, size);
         if (typeof s === "string") throw jobsErrors.invalidResult.wrap(s);
+        const as = sketchFromPb(m.auditSketch!, size);
+        if (typeof as === "string") throw jobsErrors.invalidResult.wrap(`audit sketch: ${as}`);
         expected = verdictCommitmentOf(j.id.toString(), m.validator, m.salt, {
           unable: false,
           digest: m.digest,
           sketch: s,
+          auditSketch: as,
         });
       }
       if (Buffer.compare(Buffer.from(expected), Buffer.from(c.commitment)) !== 0)
@@ -414,6 +420,7 @@ export function verdictMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
         digest: m.unable ? new Uint8Array() : m.digest,
         unable: m.unable,
         height: ctx.height,
+        auditSketch: m.unable ? null : m.auditSketch!,
       };
       if (!lifecycle.addVerdict(ctx, k, j, v))
         throw new Error(`jobs: addVerdict refused on job ${j.id} after its checks`);

@@ -133,6 +133,8 @@ export interface Verdict {
   digest: Uint8Array;
   unable: boolean;
   height: string;
+  /** The auditor's sketch under the audit signs (auditVerdicts.ts); absent on unable verdicts. */
+  auditSketch?: SketchPb | null;
 }
 
 export interface Job {
@@ -357,6 +359,8 @@ export interface MsgRevealVerdict {
   sketch: SketchPb | null;
   digest: Uint8Array;
   unable: boolean;
+  /** Required unless unable: the same output's sketch under the audit signs. */
+  auditSketch?: SketchPb | null;
 }
 
 /** A validator's audit key (auditKeys.ts). */

@@ -402,23 +402,35 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       .requiredOption("--phase <commit|reveal>", "commit the verdict, or reveal the committed one")
       .requiredOption("--salt <hex>", "32 random bytes hiding the verdict until the reveal (keep them for it)")
       .option("--sketch <json>", "the validator's own sketch of the output")
+      .option(
+        "--audit-sketch <json>",
+        'its sketch of the same output under the audit signs (computeSketch("<job-id>/audit", …))',
+      )
       .option("--digest <hex>", "sha256 of its result payload")
       .option("--unable", "the validator cannot run this job", false),
   ).action(
     async (
       from: string,
       id: string,
-      o: TxOptions & { phase: string; salt: string; sketch?: string; digest?: string; unable: boolean },
+      o: TxOptions & {
+        phase: string;
+        salt: string;
+        sketch?: string;
+        auditSketch?: string;
+        digest?: string;
+        unable: boolean;
+      },
       cmd: Command,
     ) => {
       const f = flags(cmd);
-      if (!o.unable && (o.sketch === undefined || o.digest === undefined))
-        throw cliErrors.usage.wrap("give --sketch and --digest, or --unable");
+      if (!o.unable && (o.sketch === undefined || o.auditSketch === undefined || o.digest === undefined))
+        throw cliErrors.usage.wrap("give --sketch, --audit-sketch and --digest, or --unable");
       if (o.phase !== "commit" && o.phase !== "reveal") throw cliErrors.usage.wrap("--phase is commit or reveal");
       const account = (await keyring(f, false)).show(from).address;
       const validator = encodeAddress(decodeAddress(account), bech32Prefix.validator);
       const salt = hexArg("--salt", o.salt, 32);
       const sketch = o.unable ? null : sketchArg(o.sketch!);
+      const auditSketch = o.unable ? null : sketchArg(o.auditSketch!);
       const digest = o.unable ? new Uint8Array() : hexArg("--digest", o.digest!, 32);
       if (o.phase === "reveal") {
         await sendTx(
@@ -427,7 +439,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
           [
             {
               typeUrl: proofCodecs.msgRevealVerdict.typeUrl,
-              value: { validator, jobId: id, salt, sketch, digest, unable: o.unable },
+              value: { validator, jobId: id, salt, sketch, digest, unable: o.unable, auditSketch },
             },
           ],
           o,
@@ -435,12 +447,17 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
         return;
       }
       const commitment =
-        sketch === null
+        sketch === null || auditSketch === null
           ? verdictCommitmentOf(id, validator, salt, { unable: true })
           : verdictCommitmentOf(id, validator, salt, {
               unable: false,
               digest,
               sketch: { components: sketch.components.map(BigInt), topK: sketch.topK, length: Number(sketch.length) },
+              auditSketch: {
+                components: auditSketch.components.map(BigInt),
+                topK: auditSketch.topK,
+                length: Number(auditSketch.length),
+              },
             });
       await sendTx(
         f,

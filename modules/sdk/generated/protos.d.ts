@@ -1977,6 +1977,9 @@ export namespace tcompute {
                 /** Verdict height. */
                 height: string;
 
+                /** Verdict auditSketch. */
+                auditSketch?: (tcompute.jobs.v1.Sketch.$Properties|null);
+
                 /**
                  * Creates a new Verdict instance using the specified properties.
                  * @param [properties] Properties to set
@@ -2051,6 +2054,9 @@ export namespace tcompute {
 
                     /** Verdict height */
                     height?: (string|null);
+
+                    /** Verdict auditSketch */
+                    auditSketch?: (tcompute.jobs.v1.Sketch.$Properties|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];
@@ -6612,6 +6618,9 @@ export namespace tcompute {
                 /** MsgRevealVerdict unable. */
                 unable: boolean;
 
+                /** MsgRevealVerdict auditSketch. */
+                auditSketch?: (tcompute.jobs.v1.Sketch.$Properties|null);
+
                 /**
                  * Creates a new MsgRevealVerdict instance using the specified properties.
                  * @param [properties] Properties to set
@@ -6689,6 +6698,9 @@ export namespace tcompute {
 
                     /** MsgRevealVerdict unable */
                     unable?: (boolean|null);
+
+                    /** MsgRevealVerdict auditSketch */
+                    auditSketch?: (tcompute.jobs.v1.Sketch.$Properties|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];

@@ -3162,6 +3162,7 @@ export const tcompute = $root.tcompute = (() => {
                 Verdict.prototype.digest = $util.newBuffer([]);
                 Verdict.prototype.unable = false;
                 Verdict.prototype.height = "";
+                Verdict.prototype.auditSketch = null;
 
                 Verdict.create = function(properties) {
                     return new Verdict(properties);
@@ -3184,6 +3185,8 @@ export const tcompute = $root.tcompute = (() => {
                         writer.uint32(32).bool(message.unable);
                     if (message.height != null && $Object.hasOwnProperty.call(message, "height") && message.height !== "")
                         writer.uint32(42).string(message.height);
+                    if (message.auditSketch != null && $Object.hasOwnProperty.call(message, "auditSketch"))
+                        $root.tcompute.jobs.v1.Sketch.encode(message.auditSketch, writer.uint32(50).fork(), _depth + 1).ldelim();
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -3259,6 +3262,12 @@ export const tcompute = $root.tcompute = (() => {
                                     delete message.height;
                                 continue;
                             }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                message.auditSketch = $root.tcompute.jobs.v1.Sketch.decode(reader, reader.size(), $undefined, _depth + 1, message.auditSketch);
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -3306,6 +3315,11 @@ export const tcompute = $root.tcompute = (() => {
                     if (object.height != null)
                         if (typeof object.height !== "string" || object.height.length)
                             message.height = $String(object.height);
+                    if (object.auditSketch != null) {
+                        if (!$util.isObject(object.auditSketch))
+                            throw $TypeError(".tcompute.jobs.v1.Verdict.auditSketch: object expected");
+                        message.auditSketch = $root.tcompute.jobs.v1.Sketch.fromObject(object.auditSketch, _depth + 1);
+                    }
                     return message;
                 };
 
@@ -3329,6 +3343,7 @@ export const tcompute = $root.tcompute = (() => {
                         }
                         object.unable = false;
                         object.height = "";
+                        object.auditSketch = null;
                     }
                     if (message.validator != null && $Object.hasOwnProperty.call(message, "validator"))
                         object.validator = message.validator;
@@ -3340,6 +3355,8 @@ export const tcompute = $root.tcompute = (() => {
                         object.unable = message.unable;
                     if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
                         object.height = message.height;
+                    if (message.auditSketch != null && $Object.hasOwnProperty.call(message, "auditSketch"))
+                        object.auditSketch = $root.tcompute.jobs.v1.Sketch.toObject(message.auditSketch, options, _depth + 1);
                     return object;
                 };
 
@@ -11080,6 +11097,7 @@ export const tcompute = $root.tcompute = (() => {
                 MsgRevealVerdict.prototype.sketch = null;
                 MsgRevealVerdict.prototype.digest = $util.newBuffer([]);
                 MsgRevealVerdict.prototype.unable = false;
+                MsgRevealVerdict.prototype.auditSketch = null;
 
                 MsgRevealVerdict.create = function(properties) {
                     return new MsgRevealVerdict(properties);
@@ -11104,6 +11122,8 @@ export const tcompute = $root.tcompute = (() => {
                         writer.uint32(42).bytes(message.digest);
                     if (message.unable != null && $Object.hasOwnProperty.call(message, "unable") && message.unable !== false)
                         writer.uint32(48).bool(message.unable);
+                    if (message.auditSketch != null && $Object.hasOwnProperty.call(message, "auditSketch"))
+                        $root.tcompute.jobs.v1.Sketch.encode(message.auditSketch, writer.uint32(58).fork(), _depth + 1).ldelim();
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -11188,6 +11208,12 @@ export const tcompute = $root.tcompute = (() => {
                                     delete message.unable;
                                 continue;
                             }
+                        case 7: {
+                                if (wireType !== 2)
+                                    break;
+                                message.auditSketch = $root.tcompute.jobs.v1.Sketch.decode(reader, reader.size(), $undefined, _depth + 1, message.auditSketch);
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -11241,6 +11267,11 @@ export const tcompute = $root.tcompute = (() => {
                     if (object.unable != null)
                         if (object.unable)
                             message.unable = $Boolean(object.unable);
+                    if (object.auditSketch != null) {
+                        if (!$util.isObject(object.auditSketch))
+                            throw $TypeError(".tcompute.jobs.v1.MsgRevealVerdict.auditSketch: object expected");
+                        message.auditSketch = $root.tcompute.jobs.v1.Sketch.fromObject(object.auditSketch, _depth + 1);
+                    }
                     return message;
                 };
 
@@ -11271,6 +11302,7 @@ export const tcompute = $root.tcompute = (() => {
                                 object.digest = $util.newBuffer(object.digest);
                         }
                         object.unable = false;
+                        object.auditSketch = null;
                     }
                     if (message.validator != null && $Object.hasOwnProperty.call(message, "validator"))
                         object.validator = message.validator;
@@ -11284,6 +11316,8 @@ export const tcompute = $root.tcompute = (() => {
                         object.digest = options.bytes === $String ? $util.base64.encode(message.digest, 0, message.digest.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.digest) : message.digest;
                     if (message.unable != null && $Object.hasOwnProperty.call(message, "unable"))
                         object.unable = message.unable;
+                    if (message.auditSketch != null && $Object.hasOwnProperty.call(message, "auditSketch"))
+                        object.auditSketch = $root.tcompute.jobs.v1.Sketch.toObject(message.auditSketch, options, _depth + 1);
                     return object;
                 };
 
