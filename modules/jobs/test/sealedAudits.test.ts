@@ -7,7 +7,7 @@ import { createTestChain, type TestChain } from "../../../chain/testkit/inProces
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
-import { createValidatorMsg, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
+import { createValidatorMsg, ops, txHelpers, undelegateMsg, valoper } from "../../../chain/testkit/fixtures.js";
 import { untilRevealsOpen, verdictMsgs } from "../../../chain/testkit/auditors.js";
 import { any } from "../../../chain/testkit/simWorkers.js";
 import { auditorRewardPool } from "../auditVerdicts.js";
@@ -82,8 +82,13 @@ describe("sealed jobs audited by the validators they were sealed to", function (
     );
 
   /** Submits a sealed job with these audit copies; both assignees reveal the keyed sketch of `output`. */
-  async function sealedJob(auditSealed: AuditSealedInput[], output: number[]): Promise<Job> {
+  async function sealedJob(
+    auditSealed: AuditSealedInput[],
+    output: number[],
+    beforeWork: () => Promise<void> = async () => {},
+  ): Promise<Job> {
     const res = await ok(requester, [submitMsg(auditSealed)]);
+    await beforeWork();
     const id = codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value)
       .ids[0]!;
     const results = prov.map((p, i) => ({
@@ -296,6 +301,31 @@ describe("sealed jobs audited by the validators they were sealed to", function (
     assert.equal(r.audit, AuditStatus.inconclusive, "40% of the bonded power is not 2/3");
     assert.ok(r.assignments.every((a) => a.outcome === Outcome.accepted && a.slashed === "0"));
     assert.deepEqual([await tokens(1), await tokens(2)], t, "no copy, not asked, not slashed");
+  });
+
+  it("the validator set changes after submission: a copy holder that left the bonded set is not asked (nor slashed), the remaining holders audit", async () => {
+    for (const i of [0, 1, 2]) await ok(ops[i]!, [registerKey(ops[i]!, goodKey(i))]);
+    const j = await sealedJob(
+      [0, 1, 2].map((i) => copy(valoper(ops[i]!))),
+      truth,
+      // ops2 unbonds everything between the submission and the sampling.
+      async () => void (await ok(ops[2]!, [undelegateMsg(ops[2]!, valoper(ops[2]!), 30_000_000n)])),
+    );
+    assert.deepEqual(j.auditors, [valoper(ops[0]!), valoper(ops[1]!)].sort(), "the bonded holders only");
+    const keys = await auditKeys();
+    assert.ok(!keys.some((k) => k.validator === valoper(ops[2]!)), "AuditKeys lists bonded validators only");
+    // Both remaining holders re-run and agree: confirmed (their power is all the bonded power now).
+    const v0 = verdictMsgs(valoper(ops[0]!), j.id, { output: truth, rule, sketchKey });
+    const v1 = verdictMsgs(valoper(ops[1]!), j.id, { output: truth, rule, sketchKey });
+    await ok(ops[0]!, [v0.commit]);
+    await ok(ops[1]!, [v1.commit]);
+    await untilRevealsOpen(chain, j.id);
+    await ok(ops[0]!, [v0.reveal]);
+    await ok(ops[1]!, [v1.reveal]);
+    const r = await job(j.id);
+    assert.equal(r.audit, AuditStatus.confirmed, JSON.stringify(r.history));
+    // A copy for the unbonded validator is refused from now on.
+    await fails(requester, [submitMsg([copy(valoper(ops[2]!))])], "jobs", 52, /not a bonded validator/);
   });
 
   it("a sealed job without an audit copy (its requester sealed to no validator) is marked unaudited, its result stands", async () => {
