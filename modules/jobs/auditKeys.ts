@@ -32,6 +32,8 @@ export const auditKeyCodecs = {
 
 /** tweetnacl box overhead: ephemeral public key, nonce, MAC (as a provider's sealed copy). */
 const sealOverhead = 32 + 24 + 16;
+/** Gas for the small-order check (twice a secp256k1 signature check's 1000: it takes about as long as two). */
+const keyCheckGas = 2000n;
 /** Any clamped scalar: X25519 of a small-order point with it is all zeros. */
 const probe = new Uint8Array(32).fill(9);
 
@@ -109,12 +111,17 @@ export function auditKeyMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
     signers: (m) => [operatorAccount(m.validator)],
     validateBasic(m) {
       validateAddress(m.validator, bech32Prefix.validator);
-      const bad = badX25519Key(m.x25519Pubkey);
-      if (bad !== null) throw jobsErrors.badAuditKey.wrap(bad);
+      if (m.x25519Pubkey.length !== 32)
+        throw jobsErrors.badAuditKey.wrap(`an X25519 public key is 32 bytes, not ${m.x25519Pubkey.length}`);
     },
     handle(ctx: Context, m) {
       if (k.staking.lastPower(ctx.store, m.validator) <= 0n)
         throw jobsErrors.notValidator.wrap(`${m.validator} is not bonded; bond first, then register the audit key`);
+      // The small-order check is a scalar multiplication (~2 ms in tweetnacl): metered like a
+      // signature check, and only after the cheap checks, so that a tx of many cannot stall a node.
+      ctx.gasMeter.consume(keyCheckGas, "audit key check");
+      const bad = badX25519Key(m.x25519Pubkey);
+      if (bad !== null) throw jobsErrors.badAuditKey.wrap(bad);
       setAuditKey(ctx.store, { validator: m.validator, x25519Pubkey: m.x25519Pubkey, height: ctx.height.toString() });
       ctx.events.emit(jobEvent.auditKey(m.validator, Buffer.from(m.x25519Pubkey).toString("hex")));
       return {
