@@ -395,6 +395,29 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
   );
   txFlags(
     t
+      .command("register-audit-key <from-key>")
+      .description(
+        "register (or replace) a bonded validator's X25519 audit key, signed by its operator key (the auditing worker does this by itself)",
+      )
+      .requiredOption("--x25519-pubkey <hex>", "the 32-byte X25519 public key"),
+  ).action(async (from: string, o: TxOptions & { x25519Pubkey: string }, cmd: Command) => {
+    const f = flags(cmd);
+    const account = (await keyring(f, false)).show(from).address;
+    const validator = encodeAddress(decodeAddress(account), bech32Prefix.validator);
+    await sendTx(
+      f,
+      from,
+      [
+        {
+          typeUrl: jobsCodecs.msgRegisterAuditKey.typeUrl,
+          value: { validator, x25519Pubkey: hexArg("--x25519-pubkey", o.x25519Pubkey, 32) },
+        },
+      ],
+      o,
+    );
+  });
+  txFlags(
+    t
       .command("audit-verdict <from-key> <job-id>")
       .description(
         "a validator's verdict on a job open for audit, signed by its operator key: committed first (--phase commit), revealed once reveals open (--phase reveal, same --salt and verdict)",
@@ -579,6 +602,20 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
           ),
         ),
       );
+    });
+  qj.command("audit-keys")
+    .description("the X25519 audit keys of the validators bonded now (sealed jobs are sealed to them too)")
+    .action(async (_o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      const { keys } = jobsCodecs.queryAuditKeysResponse.decode(
+        await chainQuery(f, `${base}/AuditKeys`, new Uint8Array()),
+      );
+      const rows = keys.map((k) => ({
+        validator: k.validator,
+        x25519_pubkey: Buffer.from(k.x25519Pubkey).toString("hex"),
+        height: k.height,
+      }));
+      print(f, { keys: rows }, rows.map((r) => `${r.validator} ${r.x25519_pubkey}`).join("\n") || "no audit keys");
     });
   qj.command("audit-stats <valoper>")
     .description("verdicts a validator gave, against audits opened")
