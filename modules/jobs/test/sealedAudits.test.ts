@@ -10,9 +10,9 @@ import { codecs as registryCodecs } from "../../registry/types.js";
 import { createValidatorMsg, ops, txHelpers, undelegateMsg, valoper } from "../../../chain/testkit/fixtures.js";
 import { untilRevealsOpen, verdictMsgs } from "../../../chain/testkit/auditors.js";
 import { any } from "../../../chain/testkit/simWorkers.js";
-import { auditorRewardPool } from "../auditVerdicts.js";
-import { commitmentOf, sketchToPb } from "../commitment.js";
-import { computeSketch } from "../sketch.js";
+import { auditorRewardPool, auditSignsId } from "../auditVerdicts.js";
+import { commitmentOf, sketchFromPb, sketchToPb } from "../commitment.js";
+import { computeSketch, type Sketch } from "../sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, type AuditSealedInput, type Job } from "../types.js";
 
 // Sealed jobs audited by the validators they were sealed to (issue 11, item 3; auditKeys.ts),
@@ -34,6 +34,32 @@ const sketchKey = createHash("sha256").update("tcompute/sketch-key/v1").update("
 /** A well-formed X25519 public key (nacl.box.keyPair().publicKey of a fixed secret would do as well). */
 const goodKey = (i: number) => createHash("sha256").update(`audit-key-${i}`).digest();
 const copy = (v: string): AuditSealedInput => ({ validator: v, ciphertext: new Uint8Array(120).fill(3) });
+
+/** An observer's least squares on a sketch with public signs from `signsId` (n ≤ sketch size unknowns). */
+function reconstruct(signsId: string, s: Sketch, n: number): number[] {
+  const cols = Array.from({ length: n }, (_, i) =>
+    computeSketch(
+      signsId,
+      Array.from({ length: n }, (_, k) => (k === i ? 1 : 0)),
+      rule,
+    ).components.map(Number),
+  );
+  const p = s.components.map(Number);
+  const m = Array.from({ length: n }, (_, r) => [
+    ...Array.from({ length: n }, (_, c) => cols[r]!.reduce((acc, v, j) => acc + v * cols[c]![j]!, 0)),
+    cols[r]!.reduce((acc, v, j) => acc + v * p[j]!, 0),
+  ]);
+  for (let c = 0; c < n; c++) {
+    const piv = m[c]![c]!;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r]![c]! / piv;
+      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
+    }
+  }
+  return m.map((row, i) => row[n]! / m[i]![i]!);
+}
+const rms = (x: number[], y: number[]) => Math.sqrt(x.reduce((acc, v, i) => acc + (v - y[i]!) ** 2, 0) / x.length);
 
 describe("sealed jobs audited by the validators they were sealed to", function () {
   this.timeout(60_000);
@@ -282,6 +308,22 @@ describe("sealed jobs audited by the validators they were sealed to", function (
     assert.equal(await balance(ops[0]!.address), before.op0 + reward - 2000n);
     assert.equal(await balance(ops[1]!.address), before.op1 + reward - 2000n);
     assert.ok((await tokens(2)) < before.t2, "ops2 held a copy, was asked, and said nothing: slashed");
+    // An observer gains nothing from the auditors' verdicts: both their sketches are keyed. (The
+    // same least squares on a public-sign sketch of the output recovers it exactly.)
+    const control = reconstruct(j.id, computeSketch(j.id, truth, rule), truth.length);
+    assert.ok(rms(control, truth) < 1e-5, "the attack works on public signs");
+    for (const v of r.verdicts)
+      for (const [signs, sk] of [
+        [j.id, v.sketch!],
+        [auditSignsId(j.id), v.auditSketch!],
+      ] as const) {
+        const x = reconstruct(signs, sketchFromPb(sk, rule.sketchSize) as Sketch, truth.length);
+        assert.ok(rms(x, truth) > 0.3, `${v.validator}'s ${signs} sketch gives the output away: rms ${rms(x, truth)}`);
+      }
+    assert.ok(
+      !Buffer.from(codecs.job.encode(r)).includes(sketchKey),
+      "the sketch key is in no copy's clear text on chain",
+    );
   });
 
   it("sealing to one friendly validator cannot get an honest result rejected: only the holder is asked, its 40% decides nothing, nobody is slashed", async () => {
