@@ -475,7 +475,7 @@ export class Worker {
   }
 
   /** Runs the model on every input; returns the served payload, its digest and the sketch. */
-  async execute(j: Job): Promise<{ payload: Uint8Array; digest: Buffer; sketch: Sketch; auditSketch: Sketch }> {
+  async execute(j: Job): Promise<{ payload: Uint8Array; digest: Buffer; sketch: Sketch; auditSketch: Sketch | null }> {
     const { rule, uri } = await this.rule(j.model);
     if (!this.engine.has(j.model)) await this.engine.load(j.model, await this.modelBytes(j.model, uri));
     const inputs = await this.inputsOf(j);
@@ -492,8 +492,9 @@ export class Worker {
       payload,
       digest: oneShotHash("sha256", payload, "buffer"),
       sketch: computeSketch(j.id, all, rule, key),
-      // An auditor's verdict also projects under the audit signs (modules/jobs/auditVerdicts.ts).
-      auditSketch: computeSketch(auditSignsId(j.id), all, rule, key),
+      // An auditor's verdict also projects under the audit signs (modules/jobs/auditVerdicts.ts);
+      // a provider's result does not need it.
+      auditSketch: this.o.audit === true ? computeSketch(auditSignsId(j.id), all, rule, key) : null,
     };
   }
 
@@ -615,7 +616,7 @@ export class Worker {
             verdict = {
               digest: r.digest.toString("hex"),
               sketch: sketchToPb(r.sketch),
-              auditSketch: sketchToPb(r.auditSketch),
+              auditSketch: r.auditSketch === null ? undefined : sketchToPb(r.auditSketch),
             };
           } catch (e) {
             this.log(`auditor: cannot re-run job ${j.id}, committing "unable": ${(e as Error).message}`);
