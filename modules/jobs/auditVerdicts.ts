@@ -5,11 +5,13 @@ import { revealed, type Job } from "./domain.js";
 import { sketchesAgree, type ComparisonRule, type Sketch } from "./sketch.js";
 
 // Audits by commit–reveal (issue 11; docs/jobs.md, "Audits"). When an audit opens, the validators
-// bonded then are its auditors. For the first min(audit_commit_window, audit_window − 1) blocks
-// each sends only a commitment to its verdict (MsgCommitVerdict); verdicts are revealed
+// bonded then (for a sealed job, those holding an audit copy: auditKeys.ts) are its auditors. For
+// the first min(audit_commit_window, audit_window − 1) blocks each sends only a commitment to its
+// verdict (MsgCommitVerdict); verdicts are revealed
 // (MsgRevealVerdict) from then on, or as soon as every auditor has committed, so that no
 // validator can copy another's verdict: when the first verdict is visible, commitments are
-// closed. At resolution each auditor whose verdict agrees with the outcome is paid auditor_reward
+// closed. At resolution each auditor whose verdict agrees with the outcome (and whose audit
+// sketch agrees with those of the others that re-ran, auditSignsId) is paid auditor_reward
 // from the community pool, and each auditor that revealed nothing loses audit_miss_slash_fraction
 // of its stake.
 
