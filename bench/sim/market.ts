@@ -712,6 +712,7 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
                 { inline: new Uint8Array(), uri: "", sha256: createHash("sha256").update(`wash-${b}`).digest("hex") },
               ],
               sealed: [{ provider: wash.key.address, ciphertext: new Uint8Array(120).fill(b % 256) }],
+              sketchKeyHash: new Uint8Array(32).fill(b % 256),
             }),
           ]),
         );

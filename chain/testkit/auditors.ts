@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { bech32Prefix, decodeAddress, encodeAddress } from "../../modules/sdk/address.js";
 import type { RawKey } from "../../client/sdk/signing.js";
-import { verdictCommitmentOf } from "../../modules/jobs/auditVerdicts.js";
+import { auditSignsId, verdictCommitmentOf } from "../../modules/jobs/auditVerdicts.js";
 import { sketchToPb } from "../../modules/jobs/commitment.js";
 import { proofCodecs } from "../../modules/jobs/proofTypes.js";
 import { computeSketch, type ComparisonRule } from "../../modules/jobs/sketch.js";
@@ -19,7 +19,15 @@ export const valoperOf = (key: RawKey) => encodeAddress(decodeAddress(key.addres
 export function verdictMsgs(
   validator: string,
   jobId: string,
-  verdict: { output: ArrayLike<number>; rule: ComparisonRule } | "unable",
+  verdict:
+    | {
+        output: ArrayLike<number>;
+        rule: ComparisonRule;
+        sketchKey?: Uint8Array;
+        /** The output its audit sketch is of (default `output`): a lazy auditor's guess. */
+        auditOutput?: ArrayLike<number>;
+      }
+    | "unable",
   salt = createHash("sha256").update(`verdict-salt/${validator}/${jobId}`).digest(),
 ): { commit: Any; reveal: Any } {
   const digest = new Uint8Array(32).fill(1);
@@ -46,14 +54,20 @@ export function verdictMsgs(
       ),
     };
   }
-  const sketch = computeSketch(jobId, verdict.output, verdict.rule);
+  const sketch = computeSketch(jobId, verdict.output, verdict.rule, verdict.sketchKey);
+  const auditSketch = computeSketch(
+    auditSignsId(jobId),
+    verdict.auditOutput ?? verdict.output,
+    verdict.rule,
+    verdict.sketchKey,
+  );
   return {
     commit: any(
       proofCodecs.msgCommitVerdict.typeUrl,
       proofCodecs.msgCommitVerdict.encode({
         validator,
         jobId,
-        commitment: verdictCommitmentOf(jobId, validator, salt, { unable: false, digest, sketch }),
+        commitment: verdictCommitmentOf(jobId, validator, salt, { unable: false, digest, sketch, auditSketch }),
       }),
     ),
     reveal: any(
@@ -65,6 +79,7 @@ export function verdictMsgs(
         sketch: sketchToPb(sketch),
         digest,
         unable: false,
+        auditSketch: sketchToPb(auditSketch),
       }),
     ),
   };
@@ -119,7 +134,15 @@ export async function auditBy(
   chain: TestChain,
   auditors: readonly RawKey[],
   jobId: string,
-  verdict: { output: ArrayLike<number>; rule: ComparisonRule } | "unable",
+  verdict:
+    | {
+        output: ArrayLike<number>;
+        rule: ComparisonRule;
+        sketchKey?: Uint8Array;
+        /** The output its audit sketch is of (default `output`): a lazy auditor's guess. */
+        auditOutput?: ArrayLike<number>;
+      }
+    | "unable",
 ): Promise<void> {
   const pairs = auditors.map((key) => ({ key, m: verdictMsgs(valoperOf(key), jobId, verdict) }));
   const send = async (key: RawKey, msg: Any) => {

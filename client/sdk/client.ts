@@ -16,7 +16,7 @@ import {
 } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { isFinal, jobsCodecs, JobState, type Job } from "../../modules/jobs/index.js";
-import type { GpuRequirement, Input, MsgSubmitJob, SealedInput } from "../../modules/jobs/types.js";
+import type { AuditSealedInput, GpuRequirement, Input, MsgSubmitJob, SealedInput } from "../../modules/jobs/types.js";
 import { ProviderStatus } from "../../modules/registry/index.js";
 import type { MsgRegisterModel, MsgRegisterProvider } from "../../modules/registry/types.js";
 
@@ -211,6 +211,7 @@ export class TcomputeClient {
     );
     let sealed: SealedInput[] = [];
     let sketchKeyHash: Uint8Array = new Uint8Array();
+    let auditSealed: AuditSealedInput[] = [];
     if (o.sealed === true) {
       const plain = o.inputs[0];
       if (o.inputs.length !== 1 || !(plain instanceof Uint8Array))
@@ -221,10 +222,12 @@ export class TcomputeClient {
         maxPricePerUnit: o.maxPricePerUnit,
         providers: await this.query.registry.providers(model, ProviderStatus.active),
         maxSealed: o.maxSealed,
+        auditors: await this.query.jobs.auditKeys(),
       });
       inputs = [s.input];
       sealed = s.sealed;
       sketchKeyHash = s.sketchKeyHash;
+      auditSealed = s.auditSealed;
     }
     const msg: MsgSubmitJobEncodeObject = {
       typeUrl: "/tcompute.jobs.v1.MsgSubmitJob",
@@ -239,6 +242,7 @@ export class TcomputeClient {
         minReputation: Math.round((o.minReputation ?? 0) * 1_000_000),
         gpu: o.gpu ?? null,
         sketchKeyHash,
+        auditSealed,
       },
     };
     const res = await this.send(requester, [msg]);

@@ -26,6 +26,8 @@ export interface JobsExtension {
     auditStats(validator: string): Promise<{ verdicts: bigint; auditsOpened: bigint }>;
     /** Jobs of this requester that ended unusable, and the fees paid for them. */
     requesterRecord(requester: string): Promise<{ unusableJobs: bigint; unusableFeesPaid: bigint }>;
+    /** The audit keys of the validators bonded now (sealed jobs are sealed to them too). */
+    auditKeys(): Promise<Array<{ validator: string; x25519Pubkey: Uint8Array; height: string }>>;
   };
 }
 
@@ -75,6 +77,8 @@ export function setupJobsExtension(base: QueryClient): JobsExtension {
           const r = jobsCodecs.queryAuditStatsResponse.decode(b);
           return { verdicts: BigInt(r.stats?.verdicts ?? "0"), auditsOpened: BigInt(r.auditsOpened) };
         }),
+      auditKeys: () =>
+        ask(base, `${p}/AuditKeys`, new Uint8Array(), (b) => jobsCodecs.queryAuditKeysResponse.decode(b).keys),
       requesterRecord: (requester) =>
         ask(base, `${p}/RequesterRecord`, jobsCodecs.queryRequesterRecordRequest.encode({ requester }), (b) => {
           const r = jobsCodecs.queryRequesterRecordResponse.decode(b).record;

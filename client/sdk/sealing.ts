@@ -52,7 +52,8 @@ function priceOf(s: string): [bigint, string] | null {
 
 /**
  * A sealed job's input (docs/jobs.md, "Sealed inputs"): `inputs[0]` carries only the plaintext's
- * sha256 and `sealed` one copy per candidate provider, sealed to its registered X25519 key.
+ * sha256 and `sealed` one copy per candidate provider, sealed to its registered X25519 key, and
+ * `auditSealed` one per bonded validator's audit key (docs/jobs.md, "Audits of sealed jobs").
  * Candidates are the active providers of the model with a 32-byte X25519 key asking at most the
  * job's price in its denom, the highest-bonded first (ties by address), at most `maxSealed`:
  * matching draws the k assignees among them only, so fewer than k candidates is refused here
@@ -67,13 +68,28 @@ export function sketchKeyOf(plain: Uint8Array): Uint8Array {
   return new Uint8Array(createHash("sha256").update("tcompute/sketch-key/v1").update(plain).digest());
 }
 
+/** A validator's audit key, as the jobs module's AuditKeys query lists the bonded ones. */
+export interface AuditKeyHolder {
+  validator: string;
+  x25519Pubkey: Uint8Array;
+}
+
 export function sealToCandidates(
   plain: Uint8Array,
-  o: { model: string; k: number; maxPricePerUnit: string; providers: readonly SealCandidate[]; maxSealed?: number },
+  o: {
+    model: string;
+    k: number;
+    maxPricePerUnit: string;
+    providers: readonly SealCandidate[];
+    maxSealed?: number;
+    /** Bonded validators' audit keys: the same envelope is sealed to each, so they can audit the job. */
+    auditors?: readonly AuditKeyHolder[];
+  },
 ): {
   input: { inline: Uint8Array; uri: string; sha256: string };
   sealed: Array<{ provider: string; ciphertext: Uint8Array }>;
   sketchKeyHash: Uint8Array;
+  auditSealed: Array<{ validator: string; ciphertext: Uint8Array }>;
 } {
   const max = priceOf(o.maxPricePerUnit);
   if (max === null) throw new Error(`max price ${o.maxPricePerUnit} is not a coin, e.g. 5utcu`);
@@ -108,5 +124,9 @@ export function sealToCandidates(
     input: { inline: new Uint8Array(), uri: "", sha256 },
     sealed: eligible.map((p) => ({ provider: p.owner, ciphertext: seal(envelope, p.x25519Pubkey) })),
     sketchKeyHash: new Uint8Array(createHash("sha256").update(key).digest()),
+    // The auditors' copies are the assignees' envelope (K ‖ input), sealed to each audit key.
+    auditSealed: (o.auditors ?? [])
+      .filter((a) => a.x25519Pubkey.length === 32)
+      .map((a) => ({ validator: a.validator, ciphertext: seal(envelope, a.x25519Pubkey) })),
   };
 }

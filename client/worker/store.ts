@@ -28,6 +28,8 @@ export interface PendingResult {
   unusable?: { reason: number; input: number };
   /** The payment for this result was added to the earnings metric. */
   paidCounted?: boolean;
+  /** Verdicts: the output's sketch under the audit signs (modules/jobs/auditVerdicts.ts). */
+  auditSketch?: { components: string[]; topK: number[]; length: string };
   /** Validator verdicts (audit mode) use the same store: a record means the verdict was sent. */
   kind: "result" | "verdict";
 }

@@ -8,6 +8,8 @@ import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import WebSocket from "ws";
 import { bech32Prefix, decodeAddress, encodeAddress } from "../../modules/sdk/address.js";
 import {
+  auditKeyCodecs,
+  auditSignsId,
   commitmentOf,
   computeSketch,
   jobsCodecs,
@@ -121,6 +123,8 @@ export class Worker {
   private sent = new Map<string, number>();
   /** Sketch keys of private sealed jobs, from unsealing to sketching. */
   private sketchKeys = new Map<string, Uint8Array>();
+  /** Audit mode: the chain lists this worker's X25519 key as the validator's audit key. */
+  private auditKeyRegistered = false;
   url = "";
 
   constructor(readonly o: WorkerOptions) {
@@ -261,7 +265,10 @@ export class Worker {
         this.store.put({ ...mine, paidCounted: true });
       }
     }
-    if (this.o.audit === true) msgs.push(...(await this.auditMessages(due, now)));
+    if (this.o.audit === true) {
+      msgs.push(...(await this.auditKeyMessages(due, now)));
+      msgs.push(...(await this.auditMessages(due, now)));
+    }
     if (msgs.length > 0) await this.send(msgs);
     this.failures = 0;
   }
@@ -424,9 +431,19 @@ export class Worker {
   /** The job's inputs as tensor bundles (fetched, checked, unsealed); UnusableInputError when one cannot be used. */
   private async inputsOf(j: Job): Promise<Array<Record<string, Tensor>>> {
     if (j.sealed.length > 0) {
-      const mine = j.sealed.find((s) => s.provider === this.o.address);
+      // An auditor opens the copy sealed to its audit key (docs/jobs.md, "Audits of sealed jobs"):
+      // the same envelope, checked against the same hashes, so a copy that differs from the
+      // assignees' cannot make it disagree with them; it answers "unable" instead.
+      const mine =
+        this.o.audit === true
+          ? j.auditSealed?.find((s) => s.validator === this.valoper())
+          : j.sealed.find((s) => s.provider === this.o.address);
       if (mine === undefined)
-        throw new UnusableInputError(UnusableReason.unopenable, 0, "the input is not sealed to this provider");
+        throw new UnusableInputError(
+          UnusableReason.unopenable,
+          0,
+          `the input is not sealed to this ${this.o.audit === true ? "validator's audit key" : "provider"}`,
+        );
       const opened = open(mine.ciphertext, this.o.x25519);
       if (opened === null)
         throw new UnusableInputError(UnusableReason.unopenable, 0, "cannot open the sealed input (wrong X25519 key?)");
@@ -458,7 +475,7 @@ export class Worker {
   }
 
   /** Runs the model on every input; returns the served payload, its digest and the sketch. */
-  async execute(j: Job): Promise<{ payload: Uint8Array; digest: Buffer; sketch: Sketch }> {
+  async execute(j: Job): Promise<{ payload: Uint8Array; digest: Buffer; sketch: Sketch; auditSketch: Sketch | null }> {
     const { rule, uri } = await this.rule(j.model);
     if (!this.engine.has(j.model)) await this.engine.load(j.model, await this.modelBytes(j.model, uri));
     const inputs = await this.inputsOf(j);
@@ -471,7 +488,14 @@ export class Worker {
     const payload = encodeResult(outputs);
     const key = this.sketchKeys.get(j.id);
     this.sketchKeys.delete(j.id);
-    return { payload, digest: oneShotHash("sha256", payload, "buffer"), sketch: computeSketch(j.id, all, rule, key) };
+    return {
+      payload,
+      digest: oneShotHash("sha256", payload, "buffer"),
+      sketch: computeSketch(j.id, all, rule, key),
+      // An auditor's verdict also projects under the audit signs (modules/jobs/auditVerdicts.ts);
+      // a provider's result does not need it.
+      auditSketch: this.o.audit === true ? computeSketch(auditSignsId(j.id), all, rule, key) : null,
+    };
   }
 
   private run(j: Job): void {
@@ -530,6 +554,32 @@ export class Worker {
   }
 
   /**
+   * The validator's audit key (modules/jobs/auditKeys.ts): this worker's X25519 key, registered
+   * while the chain lists another one or none for this bonded validator, so that requesters seal
+   * sealed jobs to it. Checked every tick while not registered, then no more.
+   */
+  private async auditKeyMessages(
+    due: (jobId: string, kind: string) => boolean,
+    now: number,
+  ): Promise<Array<{ typeUrl: string; value: unknown }>> {
+    if (this.auditKeyRegistered) return [];
+    const me = this.valoper();
+    const listed = (await (await this.connect()).query.jobs.auditKeys()).find((k) => k.validator === me);
+    if (listed !== undefined && Buffer.from(listed.x25519Pubkey).equals(Buffer.from(this.o.x25519.publicKey))) {
+      this.auditKeyRegistered = true;
+      return [];
+    }
+    if (!due("audit-key", "register")) return [];
+    this.sent.set("audit-key/register", now);
+    return [
+      {
+        typeUrl: auditKeyCodecs.msgRegisterAuditKey.typeUrl,
+        value: { validator: me, x25519Pubkey: this.o.x25519.publicKey },
+      },
+    ];
+  }
+
+  /**
    * Verdicts by commit–reveal (modules/jobs/auditVerdicts.ts): for each open audit this validator
    * is an auditor of, re-run the job and commit its verdict while commitments are open (kept in
    * the store first, so that a restart still reveals), then reveal it once reveals are open. Txs
@@ -557,14 +607,17 @@ export class Worker {
         if (!due(j.id, "vcommit")) continue;
         if (mine === null) {
           const salt = randomBytes(32).toString("hex");
-          let verdict: { digest: string; sketch: PendingResult["sketch"] } = {
+          let verdict: { digest: string; sketch: PendingResult["sketch"]; auditSketch?: PendingResult["sketch"] } = {
             digest: "",
             sketch: { components: [], topK: [], length: "0" },
           };
           try {
-            if (j.sealed.length > 0) throw new Error("sealed: the input is not sealed to validators");
             const r = await this.execute(j);
-            verdict = { digest: r.digest.toString("hex"), sketch: sketchToPb(r.sketch) };
+            verdict = {
+              digest: r.digest.toString("hex"),
+              sketch: sketchToPb(r.sketch),
+              auditSketch: r.auditSketch === null ? undefined : sketchToPb(r.auditSketch),
+            };
           } catch (e) {
             this.log(`auditor: cannot re-run job ${j.id}, committing "unable": ${(e as Error).message}`);
           }
@@ -572,23 +625,26 @@ export class Worker {
           this.store.put(mine);
         }
         const salt = Buffer.from(mine.salt, "hex");
+        const parse = (x: PendingResult["sketch"]): Sketch => ({
+          components: x.components.map(BigInt),
+          topK: x.topK,
+          length: Number(x.length),
+        });
+        // A verdict stored before audit sketches existed is sent as "unable" (it cannot be remade).
         const commitment =
-          mine.digest === ""
+          mine.digest === "" || mine.auditSketch === undefined
             ? verdictCommitmentOf(j.id, me, salt, { unable: true })
             : verdictCommitmentOf(j.id, me, salt, {
                 unable: false,
                 digest: Buffer.from(mine.digest, "hex"),
-                sketch: {
-                  components: mine.sketch.components.map(BigInt),
-                  topK: mine.sketch.topK,
-                  length: Number(mine.sketch.length),
-                },
+                sketch: parse(mine.sketch),
+                auditSketch: parse(mine.auditSketch),
               });
         msgs.push({ typeUrl: proofCodecs.msgCommitVerdict.typeUrl, value: { validator: me, jobId: j.id, commitment } });
         this.sent.set(`${j.id}/vcommit`, now);
       } else if (committed && revealsOpen && mine !== null && due(j.id, "vreveal")) {
         this.sent.set(`${j.id}/vreveal`, now);
-        const unable = mine.digest === "";
+        const unable = mine.digest === "" || mine.auditSketch === undefined;
         msgs.push({
           typeUrl: proofCodecs.msgRevealVerdict.typeUrl,
           value: {
@@ -598,6 +654,7 @@ export class Worker {
             sketch: unable ? null : mine.sketch,
             digest: unable ? new Uint8Array() : Buffer.from(mine.digest, "hex"),
             unable,
+            auditSketch: unable ? null : mine.auditSketch,
           },
         });
       }

@@ -5,15 +5,26 @@ import { revealed, type Job } from "./domain.js";
 import { sketchesAgree, type ComparisonRule, type Sketch } from "./sketch.js";
 
 // Audits by commit–reveal (issue 11; docs/jobs.md, "Audits"). When an audit opens, the validators
-// bonded then are its auditors. For the first min(audit_commit_window, audit_window − 1) blocks
-// each sends only a commitment to its verdict (MsgCommitVerdict); verdicts are revealed
+// bonded then (for a sealed job, those holding an audit copy: auditKeys.ts) are its auditors. For
+// the first min(audit_commit_window, audit_window − 1) blocks each sends only a commitment to its
+// verdict (MsgCommitVerdict); verdicts are revealed
 // (MsgRevealVerdict) from then on, or as soon as every auditor has committed, so that no
 // validator can copy another's verdict: when the first verdict is visible, commitments are
-// closed. At resolution each auditor whose verdict agrees with the outcome is paid auditor_reward
+// closed. At resolution each auditor whose verdict agrees with the outcome (and whose audit
+// sketch agrees with those of the others that re-ran, auditSignsId) is paid auditor_reward
 // from the community pool, and each auditor that revealed nothing loses audit_miss_slash_fraction
 // of its stake.
 
-const domain = Buffer.from("tcompute/verdict/v1", "utf8");
+const domain = Buffer.from("tcompute/verdict/v2", "utf8");
+
+/**
+ * The job id the audit signs are drawn from: an auditor's verdict carries, besides its sketch (the
+ * workers' signs, compared with their results), the sketch of the same output under these other
+ * signs. The workers' revealed sketch says nothing about it (for outputs longer than the sketch),
+ * so an auditor that copies the public sketch instead of re-running cannot produce it; the
+ * auditors that re-ran agree on it. A sealed job's audit signs are keyed like its sketch.
+ */
+export const auditSignsId = (jobId: string) => `${jobId}/audit`;
 /** Where auditor rewards come from: the community pool (emissions' remainder account). */
 export const auditorRewardPool = "community_pool";
 
@@ -25,15 +36,15 @@ function lenPrefixed(s: string): Buffer {
 }
 
 /**
- * sha256("tcompute/verdict/v1" ‖ len‖job id ‖ len‖validator ‖ salt(32) ‖ unable(1) ‖ digest(32,
- * zeros when unable) ‖ canonical sketch bytes (none when unable)). It names the validator, so a
- * copied commitment does not open for the copier.
+ * sha256("tcompute/verdict/v2" ‖ len‖job id ‖ len‖validator ‖ salt(32) ‖ unable(1) ‖ digest(32,
+ * zeros when unable) ‖ canonical sketch bytes ‖ canonical audit-sketch bytes (none when unable)).
+ * It names the validator, so a copied commitment does not open for the copier.
  */
 export function verdictCommitmentOf(
   jobId: string,
   validator: string,
   salt: Uint8Array,
-  verdict: { unable: true } | { unable: false; digest: Uint8Array; sketch: Sketch },
+  verdict: { unable: true } | { unable: false; digest: Uint8Array; sketch: Sketch; auditSketch: Sketch },
 ): Uint8Array {
   const h = createHash("sha256")
     .update(domain)
@@ -42,7 +53,7 @@ export function verdictCommitmentOf(
     .update(salt)
     .update(Uint8Array.of(verdict.unable ? 1 : 0));
   if (verdict.unable) return h.update(new Uint8Array(32)).digest();
-  return h.update(verdict.digest).update(sketchBytes(verdict.sketch)).digest();
+  return h.update(verdict.digest).update(sketchBytes(verdict.sketch)).update(sketchBytes(verdict.auditSketch)).digest();
 }
 
 /** Blocks of an audit's commit phase: min(audit_commit_window, audit_window − 1). */
@@ -65,13 +76,21 @@ export type AuditorVerdict =
 
 /**
  * At resolution (before the outcome changes the job): auditors whose revealed verdict agrees
- * with every decided result (confirmed where 2/3 agreed, rejected where 2/3 disagreed) are paid
+ * with every decided result (confirmed where 2/3 agreed, rejected where 2/3 disagreed), and whose
+ * audit sketch agrees with the audit sketches of more than half of those auditors' power (the ones
+ * that re-ran agree with each other; a copier of the public sketch cannot), are paid
  * auditor_reward from the community pool, as far as it holds; auditors that did not commit, or
  * committed and did not reveal by the deadline, lose audit_miss_slash_fraction of their stake.
  * "Unable" verdicts earn nothing and cost nothing. A committer cut short by an early resolution
  * (before the deadline) did not skip anything. Pure: lifecycle.resolveAudit applies it.
  */
-export function auditorVerdicts(j: Job, t: Tally, rule: ComparisonRule, height: bigint): AuditorVerdict[] {
+export function auditorVerdicts(
+  j: Job,
+  t: Tally,
+  rule: ComparisonRule,
+  height: bigint,
+  powerOf: (valoper: string) => bigint,
+): AuditorVerdict[] {
   const decided = j.assignments.map((a, i) => {
     if (!revealed(a)) return null;
     if (superMajority(t.agree[i]!, t.total)) return true;
@@ -81,6 +100,7 @@ export function auditorVerdicts(j: Job, t: Tally, rule: ComparisonRule, height: 
   const results = j.assignments.map((a) => (revealed(a) ? sketchFromPb(a.sketch!, rule.sketchSize) : null));
   const atDeadline = height >= j.auditDeadline;
   const out: AuditorVerdict[] = [];
+  const agreeing: Array<{ validator: string; audit: Sketch }> = [];
   for (const valoper of j.auditors) {
     const v = j.verdicts.find((x) => x.validator === valoper);
     if (v === undefined) {
@@ -98,7 +118,17 @@ export function auditorVerdicts(j: Job, t: Tally, rule: ComparisonRule, height: 
       if (d === null || r === null || r === undefined || typeof r === "string") continue;
       if (sketchesAgree(r, vs, rule) !== d) agrees = false;
     }
-    if (agrees) out.push({ validator: valoper, kind: "rewarded" });
+    const audit = v.auditSketch === null ? null : sketchFromPb(v.auditSketch, rule.sketchSize);
+    if (agrees && audit !== null && typeof audit !== "string") agreeing.push({ validator: valoper, audit });
+  }
+  // Of the auditors agreeing with the outcome, those whose audit sketch agrees with more than half
+  // of their power (their own included) re-ran the job.
+  const weight = agreeing.map((a) => powerOf(a.validator));
+  const all = weight.reduce((x, y) => x + y, 0n);
+  for (const [i, a] of agreeing.entries()) {
+    let with_ = 0n;
+    for (const [n, b] of agreeing.entries()) if (n === i || sketchesAgree(a.audit, b.audit, rule)) with_ += weight[n]!;
+    if (with_ * 2n > all) out.push({ validator: a.validator, kind: "rewarded" });
   }
   return out;
 }

@@ -198,6 +198,7 @@ export function issueChallenges(ctx: Context, k: JobsKeeper): void {
       verdictCommits: [],
       verdictRevealHeight: 0n,
       sketchKeyHash: new Uint8Array(),
+      auditSealed: [],
     };
     // An ordinary submission and match, with the same events; the pool pays the escrow.
     if (!lifecycle.create(ctx, k, j, `${escrow}${denom}`)) continue;

@@ -6,6 +6,7 @@ import {
   Outcome,
   UnusableReason,
   type Assignment as AssignmentPb,
+  type AuditSealedInput,
   type GpuRequirement,
   type Input as InputPb,
   type Job as JobPb,
@@ -59,6 +60,8 @@ export interface Verdict {
   digest: Uint8Array;
   unable: boolean;
   height: bigint;
+  /** Under the audit signs (auditVerdicts.ts); null when unable. */
+  auditSketch: SketchPb | null;
 }
 
 export interface Job {
@@ -99,6 +102,8 @@ export interface Job {
   verdictRevealHeight: bigint;
   /** Sealed jobs: sha256 of the sketch key each sealed copy carries (empty: public sketches). */
   sketchKeyHash: Uint8Array;
+  /** Sealed jobs: copies sealed to validators' audit keys; these validators can audit it (auditKeys.ts). */
+  auditSealed: AuditSealedInput[];
 }
 
 export interface VerdictCommit {
@@ -179,6 +184,7 @@ export function jobFromPb(pb: JobPb): Job {
       digest: v.digest,
       unable: v.unable,
       height: num(v.height, `${at}: verdict height`),
+      auditSketch: v.auditSketch ?? null,
     })),
     paid: num(pb.paid, `${at}: paid`),
     refunded: num(pb.refunded, `${at}: refunded`),
@@ -192,6 +198,7 @@ export function jobFromPb(pb: JobPb): Job {
     })),
     verdictRevealHeight: num(pb.verdictRevealHeight, `${at}: verdict_reveal_height`),
     sketchKeyHash: pb.sketchKeyHash ?? new Uint8Array(),
+    auditSealed: pb.auditSealed ?? [],
   };
 }
 
@@ -241,6 +248,7 @@ export function jobToPb(j: Job): JobPb {
       digest: v.digest,
       unable: v.unable,
       height: v.height.toString(),
+      auditSketch: v.auditSketch,
     })),
     paid: j.paid.toString(),
     refunded: j.refunded.toString(),
@@ -254,6 +262,7 @@ export function jobToPb(j: Job): JobPb {
     })),
     verdictRevealHeight: j.verdictRevealHeight === 0n ? "" : j.verdictRevealHeight.toString(),
     sketchKeyHash: j.sketchKeyHash,
+    auditSealed: j.auditSealed,
   };
 }
 

@@ -34,4 +34,8 @@ export const jobsErrors = {
   noClaim: registerError("jobs", 41, "no open claim for this job and worker"),
   badClaimKey: registerError("jobs", 42, "the secret is not the claim key's"),
   claimOutputTooLarge: registerError("jobs", 43, "the output is too large to answer a claim on chain"),
+  // 50+: sealed jobs' sketch keys and audits (auditKeys.ts).
+  sketchKeyRequired: registerError("jobs", 50, "a sealed job needs the sha256 of its sketch key"),
+  badAuditKey: registerError("jobs", 51, "an audit key is a 32-byte X25519 public key"),
+  noAuditKey: registerError("jobs", 52, "an audit copy is for a bonded validator with an audit key"),
 } as const;

@@ -28,6 +28,7 @@ export const jobsEvents = {
   unaudited: "job_unaudited",
   challenge: "capability_challenge",
   deliveryClaim: "delivery_claim",
+  auditKey: "audit_key_registered",
 } as const;
 
 const e = jobsEvents;
@@ -176,6 +177,11 @@ export const jobEvent = {
       ["requester", requester],
       ["status", status],
       ...extra,
+    ]),
+  auditKey: (validator: string, pubkeyHex: string): Event =>
+    event(e.auditKey, [
+      ["validator", validator],
+      ["x25519_pubkey", pubkeyHex],
     ]),
   matching: (examined: number, matched: number, requesters: number): Event =>
     event(e.matching, [

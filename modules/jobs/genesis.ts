@@ -1,4 +1,4 @@
-import { validateAddress } from "../sdk/address.js";
+import { bech32Prefix, validateAddress } from "../sdk/address.js";
 import type { Context } from "../sdk/context.js";
 import { sdkErrors } from "../sdk/errors.js";
 import { asArray, asObject, asString, field, optField } from "../sdk/json.js";
@@ -6,9 +6,18 @@ import { jsonCodec } from "../sdk/proto.js";
 import { jobFromPb, jobToPb, type Job } from "./domain.js";
 import type { JobsKeeper, MatchCursors } from "./keeper.js";
 import { defaultParams, paramsFromPb, paramsToPb, validateParams, writeParams, type JobsParams } from "./params.js";
-import { AuditStatus, codecs, isFinal, type DeliveryClaim, type Receipt, type RequesterRecord } from "./types.js";
+import {
+  AuditStatus,
+  codecs,
+  isFinal,
+  type AuditKey,
+  type DeliveryClaim,
+  type Receipt,
+  type RequesterRecord,
+} from "./types.js";
 import { challengeCodecs, restoreChallenge, type Challenge } from "./challenges.js";
 import { claimCodecs, restoreClaim } from "./claims.js";
+import { allAuditKeys, badX25519Key, setAuditKey } from "./auditKeys.js";
 
 /** Matching's cursors, only when there are any (so that a genesis without them stays as it was). */
 function exportCursors(
@@ -39,6 +48,12 @@ function exportClaims(k: JobsKeeper, store: Context["store"]): { claims?: unknow
   return all.length === 0 ? {} : { claims: all.map((c) => claimJson.toJson(claimCodecs.claim.encode(c))) };
 }
 
+/** Audit keys, only when there are any. */
+function exportAuditKeys(store: Context["store"]): { audit_keys?: unknown[] } {
+  const all = [...allAuditKeys(store)];
+  return all.length === 0 ? {} : { audit_keys: all.map((a) => auditKeyJson.toJson(codecs.auditKey.encode(a))) };
+}
+
 const file = "jobs/v1/jobs.proto";
 const paramsJson = jsonCodec(file, "tcompute.jobs.v1.Params");
 const jobJson = jsonCodec(file, "tcompute.jobs.v1.Job");
@@ -46,6 +61,7 @@ const receiptJson = jsonCodec(file, "tcompute.jobs.v1.Receipt");
 const recordJson = jsonCodec(file, "tcompute.jobs.v1.RequesterRecord");
 const challengeJson = jsonCodec(file, "tcompute.jobs.v1.Challenge");
 const claimJson = jsonCodec(file, "tcompute.jobs.v1.DeliveryClaim");
+const auditKeyJson = jsonCodec(file, "tcompute.jobs.v1.AuditKey");
 const count = /^[0-9]{1,20}$/;
 
 export function defaultGenesis() {
@@ -73,6 +89,8 @@ export interface JobsGenesis {
   challenges: Challenge[];
   /** Non-delivery claims (claims.ts); absent in older genesis files. */
   claims: DeliveryClaim[];
+  /** Validators' audit keys (auditKeys.ts); absent in older genesis files. */
+  auditKeys: AuditKey[];
 }
 
 export function parseGenesis(json: unknown): JobsGenesis {
@@ -137,6 +155,17 @@ export function parseGenesis(json: unknown): JobsGenesis {
     validateAddress(cl.requester);
     return cl;
   });
+  const seenKeys = new Set<string>();
+  const auditKeys = asArray(optField(o, "audit_keys") ?? [], "jobs.audit_keys").map((a, i) => {
+    const key = codecs.auditKey.decode(auditKeyJson.fromJson(a, `jobs.audit_keys[${i}]`));
+    validateAddress(key.validator, bech32Prefix.validator);
+    const bad = badX25519Key(key.x25519Pubkey);
+    if (bad !== null) throw sdkErrors.invalidRequest.wrap(`jobs.audit_keys[${i}]: ${bad}`);
+    if (seenKeys.has(key.validator))
+      throw sdkErrors.invalidRequest.wrap(`jobs.audit_keys[${i}]: ${key.validator} twice`);
+    seenKeys.add(key.validator);
+    return key;
+  });
   return {
     params,
     nextId: BigInt(nextRaw),
@@ -148,6 +177,7 @@ export function parseGenesis(json: unknown): JobsGenesis {
     requesterRecords,
     challenges,
     claims,
+    auditKeys,
   };
 }
 
@@ -165,6 +195,7 @@ export function initGenesis(ctx: Context, k: JobsKeeper, g: JobsGenesis): void {
     restoreChallenge(ctx.store, k, c, j === undefined || (isFinal(j.state) && j.audit !== AuditStatus.open));
   }
   for (const cl of g.claims) restoreClaim(ctx.store, k, cl);
+  for (const a of g.auditKeys) setAuditKey(ctx.store, a);
 }
 
 export function exportGenesis(ctx: Context, k: JobsKeeper) {
@@ -181,5 +212,6 @@ export function exportGenesis(ctx: Context, k: JobsKeeper) {
     ),
     ...exportChallenges(k, ctx.store),
     ...exportClaims(k, ctx.store),
+    ...exportAuditKeys(ctx.store),
   };
 }

@@ -4,5 +4,6 @@ export { codecs as jobsCodecs, JobState, Outcome, AuditStatus, isFinal, isOpen, 
 export { computeSketch, sketchesAgree, majorityGroup, type Sketch, type ComparisonRule } from "./sketch.js";
 export { commitmentOf, sketchToPb, sketchFromPb, sketchBytes } from "./commitment.js";
 export { proofCodecs } from "./proofTypes.js";
-export { verdictCommitmentOf } from "./auditVerdicts.js";
+export { auditSignsId, verdictCommitmentOf } from "./auditVerdicts.js";
 export { claimCodecs, ClaimStatus } from "./claims.js";
+export { auditKeyCodecs } from "./auditKeys.js";

@@ -64,6 +64,9 @@ export const keys = {
   // (deadline height, job id, provider) -> "" : the claim's current window ends here
   claimDue: (h: bigint, id: bigint, provider: string) => `${p}clq/${pad(h)}/${pad(id)}/${provider}`,
   claimDuePrefix: `${p}clq/`,
+  // validator (operator address) -> AuditKey (auditKeys.ts)
+  auditKey: (valoper: string) => `${p}ak/${valoper}`,
+  auditKeyPrefix: `${p}ak/`,
 };
 
 /** Splits "<height>/<id>" (the tail of a queue key). */

@@ -11,6 +11,7 @@ import {
   type Tally,
 } from "./audit.js";
 import { allCommitted, allRevealed, auditorRewardPool, auditorVerdicts, commitBlocks } from "./auditVerdicts.js";
+import { auditorsNow } from "./auditKeys.js";
 import { moduleAddress, operatorAccount } from "../sdk/address.js";
 import { answered, committed, isOpen, type Assignment, type Job, type Verdict } from "./domain.js";
 import { jobEvent } from "./events.js";
@@ -122,22 +123,23 @@ function finish(ctx: Context, k: JobsKeeper, j: Job, state: JobState, note: stri
   }
 }
 
-/** Opens an audit: validators' verdicts are collected until the audit window ends. */
-function openAudit(ctx: Context, k: JobsKeeper, j: Job, reason: string): void {
+/**
+ * Opens an audit: validators' verdicts are collected until the audit window ends. Its auditors
+ * are the validators bonded now (for a sealed job, those of them holding an audit copy, auditKeys.ts).
+ */
+function openAudit(ctx: Context, k: JobsKeeper, j: Job, reason: string, auditors: string[]): void {
   j.audit = AuditStatus.open;
   j.auditDeadline = ctx.height + k.params(ctx.store).auditWindow;
   k.schedule(ctx.store, j, j.auditDeadline);
   k.bumpAuditsOpened(ctx.store);
-  // Commit–reveal (auditVerdicts.ts): the validators bonded now audit it; reveals open after the commit phase.
-  const auditors: string[] = [];
-  for (const { valoper, power } of k.staking.lastPowers(ctx.store)) if (power > 0n) auditors.push(valoper);
-  j.auditors = auditors.sort();
+  // Commit–reveal (auditVerdicts.ts): reveals open after the commit phase.
+  j.auditors = auditors;
   j.verdictCommits = [];
   j.verdictRevealHeight = ctx.height + commitBlocks(k.params(ctx.store));
   ctx.events.emit(jobEvent.auditOpened(j.id, reason, j.auditDeadline, j.model));
 }
 
-/** A sampled sealed job without audit copies: nobody can re-run it, so it is marked and not audited. */
+/** A sampled sealed job no bonded validator holds an audit copy of: nobody can re-run it, so it is marked and not audited. */
 function markUnaudited(ctx: Context, j: Job, reason: string): void {
   j.audit = AuditStatus.unaudited;
   j.history.push({ height: ctx.height, state: j.state, note: `not audited: ${reason}` });
@@ -149,7 +151,7 @@ function settleAuditors(ctx: Context, k: JobsKeeper, j: Job, t: Tally): void {
   const p = k.params(ctx.store);
   const denom = k.denom(ctx.store);
   const pool = moduleAddress(auditorRewardPool);
-  for (const v of auditorVerdicts(j, t, ruleOf(k, ctx, j), ctx.height)) {
+  for (const v of auditorVerdicts(j, t, ruleOf(k, ctx, j), ctx.height, (v) => k.staking.lastPower(ctx.store, v))) {
     if (v.kind === "missed") {
       const cut =
         p.auditMissSlashFraction > 0n ? k.staking.slashForMissedAudit(ctx, v.validator, p.auditMissSlashFraction) : 0n;
@@ -312,7 +314,7 @@ function settleUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
       return true;
     case "noMajority":
       setState(ctx, k, j, JobState.auditing, "no strict majority: validators decide");
-      openAudit(ctx, k, j, "no majority");
+      openAudit(ctx, k, j, "no majority", auditorsNow(k, ctx.store, j));
       return true;
     case "settled": {
       // Scores before this job's outcomes set the audit rate.
@@ -329,11 +331,13 @@ function settleUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
         }
       });
       // A capability challenge's answer is always checked by the validators (challenges.ts); a
-      // sampled sealed job cannot be: its input is the assignees' and the requester's alone.
-      if (k.isChallenge(ctx.store, j.id)) openAudit(ctx, k, j, "sampled for audit");
+      // sampled sealed job only by the bonded validators it was sealed to (auditKeys.ts).
+      if (k.isChallenge(ctx.store, j.id)) openAudit(ctx, k, j, "sampled for audit", auditorsNow(k, ctx.store, j));
       else if (BigInt(samplePpm(ctx, j.id, "audit")) < auditRatePpm(params, j.k, lowest)) {
-        if (j.sealed.length > 0) markUnaudited(ctx, j, "sealed job: validators cannot open its input");
-        else openAudit(ctx, k, j, "sampled for audit");
+        const auditors = auditorsNow(k, ctx.store, j);
+        if (j.sealed.length > 0 && auditors.length === 0)
+          markUnaudited(ctx, j, "sealed job: no validator bonded now holds an audit copy of its input");
+        else openAudit(ctx, k, j, "sampled for audit", auditors);
       }
       finish(ctx, k, j, JobState.settled, `${verdict.winners.length} of ${j.k} agreed`);
       ctx.events.emit(jobEvent.settled(j.id, j.paid, j.refunded, j.audit));

@@ -10,6 +10,7 @@ import { jobsQueries } from "./queryServer.js";
 import { jobsUpdateParamsRoute, msgUpdateParamsCodec } from "./updateParams.js";
 import { codecs } from "./types.js";
 import { challengeQueries, checkChallenges, issueChallenges } from "./challenges.js";
+import { auditKeyMsgRoutes, auditKeyQueries } from "./auditKeys.js";
 import { claimMsgRoutes, claimQueries, claimsAccount, claimsInvariant, closeDueClaims } from "./claims.js";
 
 /** jobs's name, default genesis, message codecs and module accounts (listed in modules/basics.ts). */
@@ -28,6 +29,7 @@ export const jobsBasics: ModuleBasics = {
     codecs.msgClaimNonDelivery,
     codecs.msgAnswerClaim,
     codecs.msgDisputeAnswer,
+    codecs.msgRegisterAuditKey,
     msgUpdateParamsCodec,
   ] as Codec<unknown>[],
   moduleAccounts: [escrowAccount, claimsAccount],
@@ -36,8 +38,19 @@ export const jobsBasics: ModuleBasics = {
 export function createJobsModule(keeper: JobsKeeper): AppModule {
   return {
     ...jobsBasics,
-    msgs: [...jobsMsgRoutes(keeper), ...verdictMsgRoutes(keeper), ...claimMsgRoutes(keeper), jobsUpdateParamsRoute()],
-    queries: { ...jobsQueries(keeper), ...challengeQueries(keeper), ...claimQueries(keeper) },
+    msgs: [
+      ...jobsMsgRoutes(keeper),
+      ...verdictMsgRoutes(keeper),
+      ...claimMsgRoutes(keeper),
+      ...auditKeyMsgRoutes(keeper),
+      jobsUpdateParamsRoute(),
+    ],
+    queries: {
+      ...jobsQueries(keeper),
+      ...challengeQueries(keeper),
+      ...claimQueries(keeper),
+      ...auditKeyQueries(keeper),
+    },
     validateGenesis: (g) => void parseGenesis(g),
     initGenesis: (ctx, g) => initGenesis(ctx, keeper, parseGenesis(g)),
     exportGenesis: (ctx) => exportGenesis(ctx, keeper),

@@ -8,6 +8,7 @@ import { parsePrice, type JobsKeeper } from "./keeper.js";
 import * as lifecycle from "./lifecycle.js";
 import { ruleOf } from "./lifecycle.js";
 import { revealsOpen, verdictCommitmentOf } from "./auditVerdicts.js";
+import { checkAuditCopies, checkAuditCopiesBasic } from "./auditKeys.js";
 import { proofCodecs, type MsgCommitVerdict, type MsgRevealVerdict } from "./proofTypes.js";
 import {
   AuditStatus,
@@ -100,8 +101,15 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
         throw jobsErrors.invalidJob.wrap("deadline_blocks must be a positive integer");
       if (m.minReputation > 1_000_000) throw jobsErrors.invalidJob.wrap("min_reputation is at most 1000000 (= 1.0)");
       const keyHash = m.sketchKeyHash ?? new Uint8Array();
-      if (keyHash.length > 0 && (!sealed || keyHash.length !== 32))
+      // A sealed job's sketches are always keyed (docs/jobs.md, "Private sealed jobs"): public
+      // signs would let an observer read a small sealed output off the revealed sketch.
+      if (sealed && keyHash.length !== 32)
+        throw jobsErrors.sketchKeyRequired.wrap(
+          `sketch_key_hash must be the 32-byte sha256 of the sketch key the sealed copies carry, not ${keyHash.length} bytes`,
+        );
+      if (!sealed && keyHash.length > 0)
         throw jobsErrors.invalidJob.wrap("sketch_key_hash is the 32-byte sha256 of a sealed job's sketch key");
+      checkAuditCopiesBasic(m.auditSealed ?? [], sealed);
     },
     handle(ctx, m) {
       const p = k.params(ctx.store);
@@ -119,6 +127,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       for (const s of m.sealed)
         if (s.ciphertext.length > p.maxInlineInputBytes + sealOverhead)
           throw jobsErrors.inputTooLarge.wrap(`sealed input for ${s.provider} is over ${p.maxInlineInputBytes} bytes`);
+      checkAuditCopies(k, ctx.store, m.auditSealed ?? [], BigInt(p.maxInlineInputBytes));
       if (BigInt(m.deadlineBlocks) > p.maxDeadlineBlocks)
         throw jobsErrors.invalidJob.wrap(`deadline_blocks is at most ${p.maxDeadlineBlocks}`);
       const model = k.registry.getModel(ctx.store, m.model);
@@ -179,6 +188,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
           verdictCommits: [],
           verdictRevealHeight: 0n,
           sketchKeyHash: m.sketchKeyHash ?? new Uint8Array(),
+          auditSealed: m.auditSealed ?? [],
         };
         lifecycle.create(ctx, k, job, `${escrow}${denom}`);
         ids.push(id.toString());
@@ -373,8 +383,10 @@ export function verdictMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       validateAddress(m.validator, bech32Prefix.validator);
       if (!idRe.test(m.jobId)) throw jobsErrors.invalidJob.wrap("job id must be a positive integer");
       if (m.salt.length !== 32) throw jobsErrors.invalidResult.wrap("the salt is 32 bytes");
-      if (!m.unable && (m.sketch === null || m.digest.length !== 32))
-        throw jobsErrors.invalidResult.wrap("a verdict carries the validator's sketch and digest, or unable");
+      if (!m.unable && (m.sketch === null || (m.auditSketch ?? null) === null || m.digest.length !== 32))
+        throw jobsErrors.invalidResult.wrap(
+          "a verdict carries the validator's sketch, audit sketch and digest, or unable",
+        );
     },
     handle(ctx, m) {
       const j = mustBeAuditing(k, ctx.store, m.jobId, m.validator);
@@ -388,12 +400,16 @@ export function verdictMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       let expected: Uint8Array;
       if (m.unable) expected = verdictCommitmentOf(j.id.toString(), m.validator, m.salt, { unable: true });
       else {
-        const s = sketchFromPb(m.sketch!, ruleOf(k, ctx, j).sketchSize);
+        const size = ruleOf(k, ctx, j).sketchSize;
+        const s = sketchFromPb(m.sketch!, size);
         if (typeof s === "string") throw jobsErrors.invalidResult.wrap(s);
+        const as = sketchFromPb(m.auditSketch!, size);
+        if (typeof as === "string") throw jobsErrors.invalidResult.wrap(`audit sketch: ${as}`);
         expected = verdictCommitmentOf(j.id.toString(), m.validator, m.salt, {
           unable: false,
           digest: m.digest,
           sketch: s,
+          auditSketch: as,
         });
       }
       if (Buffer.compare(Buffer.from(expected), Buffer.from(c.commitment)) !== 0)
@@ -404,6 +420,7 @@ export function verdictMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
         digest: m.unable ? new Uint8Array() : m.digest,
         unable: m.unable,
         height: ctx.height,
+        auditSketch: m.unable ? null : m.auditSketch!,
       };
       if (!lifecycle.addVerdict(ctx, k, j, v))
         throw new Error(`jobs: addVerdict refused on job ${j.id} after its checks`);

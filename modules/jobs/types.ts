@@ -89,6 +89,12 @@ export interface SealedInput {
   ciphertext: Uint8Array;
 }
 
+/** A sealed job's input sealed to a validator's audit key (auditKeys.ts). */
+export interface AuditSealedInput {
+  validator: string;
+  ciphertext: Uint8Array;
+}
+
 export interface GpuRequirement {
   vendor: string;
   model: string;
@@ -127,6 +133,8 @@ export interface Verdict {
   digest: Uint8Array;
   unable: boolean;
   height: string;
+  /** The auditor's sketch under the audit signs (auditVerdicts.ts); absent on unable verdicts. */
+  auditSketch?: SketchPb | null;
 }
 
 export interface Job {
@@ -164,6 +172,8 @@ export interface Job {
   verdictRevealHeight?: string;
   /** Sealed jobs: sha256 of the sketch key each sealed copy carries (empty: public sketches). */
   sketchKeyHash?: Uint8Array;
+  /** Sealed jobs: the copies sealed to validators' audit keys (absent: none). */
+  auditSealed?: AuditSealedInput[];
 }
 
 export interface VerdictCommit {
@@ -240,6 +250,8 @@ export interface MsgSubmitJob {
   minReputation: number;
   gpu: GpuRequirement | null;
   sketchKeyHash?: Uint8Array;
+  /** Sealed jobs: the input also sealed to bonded validators' audit keys (auditKeys.ts). */
+  auditSealed?: AuditSealedInput[];
 }
 
 export interface MsgCancelJob {
@@ -347,6 +359,20 @@ export interface MsgRevealVerdict {
   sketch: SketchPb | null;
   digest: Uint8Array;
   unable: boolean;
+  /** Required unless unable: the same output's sketch under the audit signs. */
+  auditSketch?: SketchPb | null;
+}
+
+/** A validator's audit key (auditKeys.ts). */
+export interface AuditKey {
+  validator: string;
+  x25519Pubkey: Uint8Array;
+  height: string;
+}
+
+export interface MsgRegisterAuditKey {
+  validator: string;
+  x25519Pubkey: Uint8Array;
 }
 
 export type { PageRequestPb, PageResponsePb };
@@ -403,6 +429,10 @@ export const codecs = {
   queryChallengesResponse: c<{ challenges: Challenge[] }>("QueryChallengesResponse"),
   queryClaimRequest: c<{ jobId: string; provider: string }>("QueryClaimRequest"),
   queryClaimResponse: c<{ claim: DeliveryClaim | null }>("QueryClaimResponse"),
+  auditKey: c<AuditKey>("AuditKey"),
+  msgRegisterAuditKey: c<MsgRegisterAuditKey>("MsgRegisterAuditKey"),
+  msgRegisterAuditKeyResponse: c<Empty>("MsgRegisterAuditKeyResponse"),
+  queryAuditKeysResponse: c<{ keys: AuditKey[] }>("QueryAuditKeysResponse"),
   queryAuditStatsResponse: c<{ stats: { validator: string; verdicts: string } | null; auditsOpened: string }>(
     "QueryAuditStatsResponse",
   ),

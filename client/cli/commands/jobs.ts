@@ -221,6 +221,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     const requester = (await keyring(f, false)).show(from).address;
     let sealed: Array<{ provider: string; ciphertext: Uint8Array }> = [];
     let sketchKeyHash: Uint8Array = new Uint8Array();
+    let auditSealed: Array<{ validator: string; ciphertext: Uint8Array }> = [];
     if (o.sealed) {
       if (inputs.length !== 1 || inputs[0]!.inline.length === 0)
         throw cliErrors.usage.wrap("--sealed takes exactly one --input file (not a batch, not --input-uri)");
@@ -235,15 +236,20 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
           }),
         ),
       ).providers;
+      // The bonded validators' audit keys: the input is sealed to them too, so they can audit it.
+      const auditors = jobsCodecs.queryAuditKeysResponse.decode(
+        await chainQuery(f, "/tcompute.jobs.v1.Query/AuditKeys", new Uint8Array()),
+      ).keys;
       let s: ReturnType<typeof sealToCandidates>;
       try {
-        s = sealToCandidates(inputs[0]!.inline, { model, k: Number(o.k), maxPricePerUnit, providers });
+        s = sealToCandidates(inputs[0]!.inline, { model, k: Number(o.k), maxPricePerUnit, providers, auditors });
       } catch (e) {
         throw cliErrors.usage.wrap(`--sealed: ${(e as Error).message}`);
       }
       inputs.splice(0, 1, s.input);
       sealed = s.sealed;
       sketchKeyHash = s.sketchKeyHash;
+      auditSealed = s.auditSealed;
     }
     const value = {
       requester,
@@ -256,6 +262,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       minReputation: Math.round(rep * 1_000_000),
       gpu: o.gpu === undefined ? null : parseGpuReq(o.gpu),
       sketchKeyHash,
+      auditSealed,
     };
     const res = await sendTx(f, from, [{ typeUrl: jobsCodecs.msgSubmitJob.typeUrl, value }], o, true);
     const ids = jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids;
@@ -388,6 +395,29 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
   );
   txFlags(
     t
+      .command("register-audit-key <from-key>")
+      .description(
+        "register (or replace) a bonded validator's X25519 audit key, signed by its operator key (the auditing worker does this by itself)",
+      )
+      .requiredOption("--x25519-pubkey <hex>", "the 32-byte X25519 public key"),
+  ).action(async (from: string, o: TxOptions & { x25519Pubkey: string }, cmd: Command) => {
+    const f = flags(cmd);
+    const account = (await keyring(f, false)).show(from).address;
+    const validator = encodeAddress(decodeAddress(account), bech32Prefix.validator);
+    await sendTx(
+      f,
+      from,
+      [
+        {
+          typeUrl: jobsCodecs.msgRegisterAuditKey.typeUrl,
+          value: { validator, x25519Pubkey: hexArg("--x25519-pubkey", o.x25519Pubkey, 32) },
+        },
+      ],
+      o,
+    );
+  });
+  txFlags(
+    t
       .command("audit-verdict <from-key> <job-id>")
       .description(
         "a validator's verdict on a job open for audit, signed by its operator key: committed first (--phase commit), revealed once reveals open (--phase reveal, same --salt and verdict)",
@@ -395,23 +425,35 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       .requiredOption("--phase <commit|reveal>", "commit the verdict, or reveal the committed one")
       .requiredOption("--salt <hex>", "32 random bytes hiding the verdict until the reveal (keep them for it)")
       .option("--sketch <json>", "the validator's own sketch of the output")
+      .option(
+        "--audit-sketch <json>",
+        'its sketch of the same output under the audit signs (computeSketch("<job-id>/audit", …))',
+      )
       .option("--digest <hex>", "sha256 of its result payload")
       .option("--unable", "the validator cannot run this job", false),
   ).action(
     async (
       from: string,
       id: string,
-      o: TxOptions & { phase: string; salt: string; sketch?: string; digest?: string; unable: boolean },
+      o: TxOptions & {
+        phase: string;
+        salt: string;
+        sketch?: string;
+        auditSketch?: string;
+        digest?: string;
+        unable: boolean;
+      },
       cmd: Command,
     ) => {
       const f = flags(cmd);
-      if (!o.unable && (o.sketch === undefined || o.digest === undefined))
-        throw cliErrors.usage.wrap("give --sketch and --digest, or --unable");
+      if (!o.unable && (o.sketch === undefined || o.auditSketch === undefined || o.digest === undefined))
+        throw cliErrors.usage.wrap("give --sketch, --audit-sketch and --digest, or --unable");
       if (o.phase !== "commit" && o.phase !== "reveal") throw cliErrors.usage.wrap("--phase is commit or reveal");
       const account = (await keyring(f, false)).show(from).address;
       const validator = encodeAddress(decodeAddress(account), bech32Prefix.validator);
       const salt = hexArg("--salt", o.salt, 32);
       const sketch = o.unable ? null : sketchArg(o.sketch!);
+      const auditSketch = o.unable ? null : sketchArg(o.auditSketch!);
       const digest = o.unable ? new Uint8Array() : hexArg("--digest", o.digest!, 32);
       if (o.phase === "reveal") {
         await sendTx(
@@ -420,7 +462,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
           [
             {
               typeUrl: proofCodecs.msgRevealVerdict.typeUrl,
-              value: { validator, jobId: id, salt, sketch, digest, unable: o.unable },
+              value: { validator, jobId: id, salt, sketch, digest, unable: o.unable, auditSketch },
             },
           ],
           o,
@@ -428,12 +470,17 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
         return;
       }
       const commitment =
-        sketch === null
+        sketch === null || auditSketch === null
           ? verdictCommitmentOf(id, validator, salt, { unable: true })
           : verdictCommitmentOf(id, validator, salt, {
               unable: false,
               digest,
               sketch: { components: sketch.components.map(BigInt), topK: sketch.topK, length: Number(sketch.length) },
+              auditSketch: {
+                components: auditSketch.components.map(BigInt),
+                topK: auditSketch.topK,
+                length: Number(auditSketch.length),
+              },
             });
       await sendTx(
         f,
@@ -555,6 +602,20 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
           ),
         ),
       );
+    });
+  qj.command("audit-keys")
+    .description("the X25519 audit keys of the validators bonded now (sealed jobs are sealed to them too)")
+    .action(async (_o: unknown, cmd: Command) => {
+      const f = flags(cmd);
+      const { keys } = jobsCodecs.queryAuditKeysResponse.decode(
+        await chainQuery(f, `${base}/AuditKeys`, new Uint8Array()),
+      );
+      const rows = keys.map((k) => ({
+        validator: k.validator,
+        x25519_pubkey: Buffer.from(k.x25519Pubkey).toString("hex"),
+        height: k.height,
+      }));
+      print(f, { keys: rows }, rows.map((r) => `${r.validator} ${r.x25519_pubkey}`).join("\n") || "no audit keys");
     });
   qj.command("audit-stats <valoper>")
     .description("verdicts a validator gave, against audits opened")

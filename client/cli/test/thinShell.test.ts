@@ -107,6 +107,20 @@ describe("the CLI over TcomputeClient (in process)", function () {
     assert.deepEqual([job.error?.codespace, job.error?.code], ["cli", 5]);
   });
 
+  it("q jobs audit-keys lists the bonded validators' audit keys; tx jobs register-audit-key refuses a non-validator (jobs 17) and a malformed key (cli)", async () => {
+    const listed = await tcd("q", "jobs", "audit-keys");
+    assert.equal(listed.error, null);
+    assert.deepEqual(JSON.parse(listed.out), { keys: [] });
+    // Refused when the tx is simulated (the chain's jobs 17), nothing sent.
+    await assert.rejects(
+      tcd("tx", "jobs", "register-audit-key", "alice", "--x25519-pubkey", "ab".repeat(32)),
+      /\(17\).*not bonded/,
+    );
+    const short = await tcd("tx", "jobs", "register-audit-key", "alice", "--x25519-pubkey", "ab".repeat(31));
+    assert.equal(short.error?.codespace, "cli", short.error?.message);
+    assert.deepEqual(JSON.parse((await tcd("q", "jobs", "audit-keys")).out), { keys: [] }, "nothing stored");
+  });
+
   it("answers cli 3 when no node listens", async () => {
     const program = ["q", "bank", "balances", alice];
     const saved = url;

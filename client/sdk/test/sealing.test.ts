@@ -49,6 +49,33 @@ describe("sealing inputs to candidate providers (client/sdk/sealing.ts)", () => 
     assert.ok(!Buffer.from(c1).includes(Buffer.from(plain)));
   });
 
+  it('seals the same envelope to each validator\'s audit key, which only that key opens (docs/jobs.md, "Audits of sealed jobs")', () => {
+    const s = sealToCandidates(plain, {
+      model,
+      k: 1,
+      maxPricePerUnit: "5utcu",
+      providers: [cand("p1", 1)],
+      auditors: [
+        { validator: "v1", x25519Pubkey: keyOf(11).publicKey },
+        { validator: "v2", x25519Pubkey: keyOf(12).publicKey },
+        { validator: "v3", x25519Pubkey: new Uint8Array(5) },
+      ],
+    });
+    assert.deepEqual(
+      s.auditSealed.map((x) => x.validator),
+      ["v1", "v2"],
+      "a malformed key gets no copy",
+    );
+    const envelope = open(s.sealed[0]!.ciphertext, keyOf(1))!;
+    assert.deepEqual(open(s.auditSealed[0]!.ciphertext, keyOf(11)), envelope, "the assignees' plaintext");
+    assert.deepEqual(open(s.auditSealed[1]!.ciphertext, keyOf(12)), envelope);
+    assert.equal(open(s.auditSealed[0]!.ciphertext, keyOf(12)), null);
+    assert.deepEqual(
+      sealToCandidates(plain, { model, k: 1, maxPricePerUnit: "5utcu", providers: [cand("p1", 1)] }).auditSealed,
+      [],
+    );
+  });
+
   it("leaves out paused, keyless, other-model, too expensive and other-denom providers; highest bond first, capped", () => {
     const providers = [
       cand("paused", 3, { status: 2 }),

@@ -24,7 +24,7 @@ import { nopLogger } from "../../../modules/sdk/context.js";
 import { bech32Prefix, decodeAddress, encodeAddress } from "../../../modules/sdk/address.js";
 import { encodeTensors, flatten } from "../../models/tensors.js";
 import { fetchAcceptedOutput } from "../../sdk/outputs.js";
-import { sketchKeyOf } from "../../sdk/sealing.js";
+import { seal, sealToCandidates, sketchKeyOf } from "../../sdk/sealing.js";
 import { zoo } from "../../models/zoo.js";
 import { TcomputeClient } from "../../sdk/client.js";
 import { rawKeyFromSeed, type RawKey } from "../../sdk/signing.js";
@@ -32,11 +32,15 @@ import { loadOrCreateX25519 } from "../sealing.js";
 import { Worker } from "../worker.js";
 
 // The validators' auditing worker end to end (issue 11, item 3), on one in-process node (no
-// child process): the node's validator runs the worker in audit mode with its operator key; a
-// byzantine provider's worker returns a wrong output for a k = 1 job, which is accepted and
-// sampled; the auditor re-runs it with onnxruntime-node, commits its verdict, reveals it once
-// reveals open, and the audit rejects the result: the provider is slashed for fraud, the
-// requester is compensated and the auditor is paid its reward from the community pool.
+// child process): the node's validator runs the worker in audit mode with its operator key and
+// registers its X25519 audit key by itself. A sealed job submitted before any audit key exists is
+// marked unaudited. A byzantine provider's worker returns a wrong output for a k = 1 job, open or
+// sealed (the SDK seals the input to the validator's audit key too); it is accepted and sampled;
+// the auditor unseals, re-runs it with onnxruntime-node, checks the (keyed) sketch, commits its
+// verdict and reveals it once reveals open, and the audit rejects the result: the provider is
+// slashed for fraud, the requester is compensated and the auditor is paid its reward from the
+// community pool. A requester that seals garbage to the auditors gets an "unable" verdict and an
+// inconclusive audit, never an honest provider slashed.
 
 describe("the auditing worker (in-process node, commit–reveal verdicts)", function () {
   this.timeout(120_000);
@@ -87,6 +91,31 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
     await w.start();
     workers.push(w);
     return w;
+  };
+
+  /** Waits until the job is settled and its audit resolved. */
+  const auditResolved = async (id: string): Promise<Job> => {
+    let j = await getJob(id);
+    for (
+      let i = 0;
+      i < 600 && !(j.state === JobState.settled && j.audit !== AuditStatus.open && j.audit !== AuditStatus.none);
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 100));
+      j = await getJob(id);
+    }
+    return j;
+  };
+  /** The auditor_rewarded amount in the block that resolved the job's audit. */
+  const rewardOf = async (j: Job): Promise<string | undefined> => {
+    const at = j.history.find((h) => /^audit /.test(h.note))!.height;
+    const comet = await Comet38Client.connect(rpcUrl);
+    const results = await comet.blockResults(Number(at));
+    comet.disconnect();
+    const e = results.finalizeBlockEvents.find(
+      (x) => x.type === "auditor_rewarded" && x.attributes.some((a) => a.key === "id" && a.value === j.id),
+    );
+    return e?.attributes.find((x) => x.key === "amount")?.value;
   };
 
   before(async () => {
@@ -143,7 +172,7 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
           slots: 2,
           x25519Pubkey: x.publicKey,
           endpoint: "",
-          bond: "20000000",
+          bond: "80000000",
         },
       },
     ]);
@@ -154,7 +183,52 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
     await node?.stop();
   });
 
+  it("a private sealed job through the worker, no validator holding an audit key: the key in the sealed copy, a keyed sketch the chain accepts, the requester's check with sketchKeyOf(input), the job marked unaudited", async () => {
+    // No validator has an audit key yet: the SDK seals to none, and the sampled job is marked unaudited.
+    await worker(provider, {});
+    const c = await TcomputeClient.connectWithSigner(
+      rpcUrl,
+      await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"),
+    );
+    try {
+      const input = encodeTensors(m.sampleInput(3));
+      const [id] = await c.submitJob(requester.address, {
+        model: hash,
+        inputs: [input],
+        k: 1,
+        maxPricePerUnit: "5utcu",
+        sealed: true,
+      });
+      const onChain = await c.query.jobs.job(id!);
+      assert.deepEqual(Buffer.from(onChain.sketchKeyHash!), createHash("sha256").update(sketchKeyOf(input)).digest());
+      const job = await c.waitForJob(id!, { timeoutMs: 60_000 });
+      const a = job.assignments[0]!;
+      assert.equal(a.outcome, Outcome.accepted, JSON.stringify(job.history));
+      // Sealed to no validator (none had an audit key): not audited, and said so; nobody slashed.
+      assert.deepEqual(onChain.auditSealed, []);
+      assert.equal(job.audit, AuditStatus.unaudited);
+      assert.equal(a.slashed, "0");
+      // The revealed sketch is the keyed one: the public-sign sketch of the true output differs.
+      const got = await fetchAcceptedOutput(requester, job, m.rule, undefined, sketchKeyOf(input));
+      const flat = flatten(got.outputs[0]!);
+      assert.deepEqual(
+        sketchToPb(computeSketch(id!, flat, m.rule, sketchKeyOf(input))).components,
+        a.sketch!.components,
+      );
+      assert.notDeepEqual(sketchToPb(computeSketch(id!, flat, m.rule)).components, a.sketch!.components);
+      // A wrong key makes the requester's own sketch check fail.
+      await assert.rejects(
+        fetchAcceptedOutput(requester, job, m.rule, undefined, new Uint8Array(32)),
+        /sketch does not agree/,
+      );
+    } finally {
+      c.disconnect();
+    }
+  });
+
   it("overturns a byzantine worker's accepted result: verdict committed then revealed, provider slashed for fraud, requester compensated, auditor rewarded", async () => {
+    // The honest provider's worker goes; a byzantine one takes its place (same key and store).
+    for (const w of workers.splice(0)) await w.stop();
     await worker(provider, { tamper: (o) => o.map((v) => v * 1.5 + 0.25) });
     const auditor = await worker(operator, { audit: true });
     const res = await send(requester, [
@@ -191,7 +265,7 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
     assert.equal(j.verdicts[0]!.unable, false, "the auditor re-ran the job");
     const a = j.assignments[0]!;
     assert.equal(a.outcome, Outcome.fraud);
-    assert.equal(a.slashed, "10000000", "half the bond");
+    assert.equal(a.slashed, "40000000", "half the bond");
     assert.equal(j.compensated, "50", "what the job cost the requester");
     const resolvedAt = j.history.find((h) => /audit rejected/.test(h.note))!.height;
     const comet = await Comet38Client.connect(rpcUrl);
@@ -207,16 +281,30 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
     assert.equal(auditor.metrics.verdicts, 1);
   });
 
-  it("a private sealed job through the worker: the key in the sealed copy, a keyed sketch the chain accepts, the requester's check with sketchKeyOf(input)", async () => {
-    // The byzantine provider's worker goes; an honest one takes its place (same key and store).
-    for (const w of workers.splice(0)) await w.stop();
-    await worker(provider, {});
+  it("registers the auditing validator's X25519 key on chain by itself", async () => {
+    const c = await TcomputeClient.connect(rpcUrl);
+    try {
+      let keys = await c.query.jobs.auditKeys();
+      for (let i = 0; i < 100 && keys.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        keys = await c.query.jobs.auditKeys();
+      }
+      assert.deepEqual(
+        keys.map((k) => [k.validator, Buffer.from(k.x25519Pubkey).toString("hex")]),
+        [[valoper, Buffer.from(loadOrCreateX25519(join(dir, `x-${operator.address}.json`)).publicKey).toString("hex")]],
+      );
+    } finally {
+      c.disconnect();
+    }
+  });
+
+  it("overturns a byzantine worker's wrong sealed result: the SDK seals to the audit key, the auditor unseals, re-runs, checks the keyed sketch; slashed, requester compensated, auditor paid", async () => {
     const c = await TcomputeClient.connectWithSigner(
       rpcUrl,
       await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"),
     );
     try {
-      const input = encodeTensors(m.sampleInput(3));
+      const input = encodeTensors(m.sampleInput(5));
       const [id] = await c.submitJob(requester.address, {
         model: hash,
         inputs: [input],
@@ -225,25 +313,80 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
         sealed: true,
       });
       const onChain = await c.query.jobs.job(id!);
-      assert.deepEqual(Buffer.from(onChain.sketchKeyHash!), createHash("sha256").update(sketchKeyOf(input)).digest());
-      const job = await c.waitForJob(id!, { timeoutMs: 60_000 });
-      const a = job.assignments[0]!;
-      assert.equal(a.outcome, Outcome.accepted, JSON.stringify(job.history));
-      // Sealed: not audited (validators cannot open it), and said so.
-      assert.equal(job.audit, AuditStatus.unaudited);
-      // The revealed sketch is the keyed one: the public-sign sketch of the true output differs.
-      const got = await fetchAcceptedOutput(requester, job, m.rule, undefined, sketchKeyOf(input));
-      const flat = flatten(got.outputs[0]!);
       assert.deepEqual(
-        sketchToPb(computeSketch(id!, flat, m.rule, sketchKeyOf(input))).components,
-        a.sketch!.components,
+        onChain.auditSealed!.map((x) => x.validator),
+        [valoper],
+        "sealed to the bonded validator's audit key too",
       );
-      assert.notDeepEqual(sketchToPb(computeSketch(id!, flat, m.rule)).components, a.sketch!.components);
-      // A wrong key makes the requester's own sketch check fail.
-      await assert.rejects(
-        fetchAcceptedOutput(requester, job, m.rule, undefined, new Uint8Array(32)),
-        /sketch does not agree/,
-      );
+      // Nothing on chain shows the input: neither copy contains it.
+      for (const x of [...onChain.sealed, ...onChain.auditSealed!])
+        assert.ok(!Buffer.from(x.ciphertext).includes(Buffer.from(input).subarray(0, 48)));
+      const j = await auditResolved(id!);
+      assert.equal(j.audit, AuditStatus.rejected, JSON.stringify(j.history));
+      assert.equal(j.verdicts[0]!.unable, false, "the auditor opened its copy and re-ran the job");
+      assert.ok(BigInt(j.verdicts[0]!.height) > BigInt(j.verdictCommits![0]!.height), "committed, then revealed");
+      const a = j.assignments[0]!;
+      assert.equal(a.outcome, Outcome.fraud);
+      assert.ok(BigInt(a.slashed) > 0n, "slashed for fraud");
+      assert.equal(j.compensated, j.paid, "the requester got back what the job cost it");
+      assert.equal(await rewardOf(j), "1234", "the auditor was paid");
+    } finally {
+      c.disconnect();
+    }
+  });
+
+  it('a requester sealing garbage for the auditors gets no honest provider slashed: a copy that does not open, or opens to another input, is audited "unable" and the result stands', async () => {
+    // The byzantine provider's worker goes; an honest one takes its place (same key and store).
+    const byzantine = workers.findIndex((w) => w.o.address === provider.address);
+    await workers.splice(byzantine, 1)[0]!.stop();
+    await worker(provider, {});
+    const c = await TcomputeClient.connectWithSigner(
+      rpcUrl,
+      await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"),
+    );
+    try {
+      const providers = await c.query.registry.providers(hash, 1 /* active */);
+      const auditors = await c.query.jobs.auditKeys();
+      const ids: string[] = [];
+      for (const variant of ["garbage", "another input"] as const) {
+        const input = encodeTensors(m.sampleInput(variant === "garbage" ? 6 : 7));
+        const s = sealToCandidates(input, { model: hash, k: 1, maxPricePerUnit: "5utcu", providers, auditors });
+        // The assignee's copy is right; the auditors' does not open (bytes sealed to nobody), or
+        // opens to the job's sketch key in front of another input.
+        const other = Buffer.concat([sketchKeyOf(input), Buffer.from(encodeTensors(m.sampleInput(8)))]);
+        const auditSealed = auditors.map((x) => ({
+          validator: x.validator,
+          ciphertext: variant === "garbage" ? new Uint8Array(300).fill(9) : seal(other, x.x25519Pubkey),
+        }));
+        const res = await send(requester, [
+          {
+            typeUrl: jobsCodecs.msgSubmitJob.typeUrl,
+            value: {
+              requester: requester.address,
+              model: hash,
+              inputs: [s.input],
+              sealed: s.sealed,
+              k: 1,
+              maxPricePerUnit: "5utcu",
+              deadlineBlocks: "100",
+              minReputation: 0,
+              gpu: null,
+              sketchKeyHash: s.sketchKeyHash,
+              auditSealed,
+            },
+          },
+        ]);
+        ids.push(jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids[0]!);
+      }
+      for (const id of ids) {
+        const j = await auditResolved(id);
+        assert.equal(j.audit, AuditStatus.inconclusive, JSON.stringify(j.history));
+        assert.equal(j.verdicts[0]!.unable, true, "the auditor could not check it, and said so");
+        const a = j.assignments[0]!;
+        assert.equal(a.outcome, Outcome.accepted, "the honest result stands");
+        assert.equal(a.slashed, "0");
+        assert.equal(j.compensated, "0");
+      }
     } finally {
       c.disconnect();
     }

@@ -64,6 +64,7 @@ describe("emissions: the provider pool cannot be farmed by self-dealing", functi
         model,
         inputs: [{ inline: new Uint8Array(), uri: "", sha256: sha(`input-${n}`) }],
         sealed: [{ provider: forProvider.address, ciphertext: new Uint8Array(120).fill(n % 256) }],
+        sketchKeyHash: new Uint8Array(32).fill(7),
         k: 1,
         maxPricePerUnit: "5utcu",
         deadlineBlocks: "30",

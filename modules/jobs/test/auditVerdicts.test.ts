@@ -7,12 +7,12 @@ import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
 import { createValidatorMsg, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
-import { auditorRewardPool, verdictCommitmentOf } from "../auditVerdicts.js";
+import { auditorRewardPool, auditSignsId, verdictCommitmentOf } from "../auditVerdicts.js";
 import { proofCodecs } from "../proofTypes.js";
 import { untilRevealsOpen, verdictMsgs } from "../../../chain/testkit/auditors.js";
-import { any, honestOutput, SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
-import { sketchToPb } from "../commitment.js";
-import { computeSketch } from "../sketch.js";
+import { any, honestOutput, signedBy, SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
+import { sketchFromPb, sketchToPb } from "../commitment.js";
+import { computeSketch, sketchesAgree, type Sketch } from "../sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, type Job, type MsgSubmitJob } from "../types.js";
 
 // Audits end to end through real transactions (issue 11, item 3): verdicts are committed, then
@@ -26,6 +26,34 @@ const model = createHash("sha256").update("audit-mlp").digest("hex");
 const rule = { sketchSize: 16, tolerance: 1000, topK: 0 };
 const reward = 7000n;
 const pool = 1_000_000n;
+
+/** The least-norm x (n unknowns) whose public-sign sketch is `s`: x = Aᵀ(AAᵀ)⁻¹s, A the sketch of each unit vector. */
+function leastNorm(jobId: string, s: Sketch, n: number): number[] {
+  const cols = Array.from({ length: n }, (_, i) =>
+    computeSketch(
+      jobId,
+      Array.from({ length: n }, (_, k) => (k === i ? 1 : 0)),
+      rule,
+    ).components.map(Number),
+  );
+  const m = s.components.length;
+  const p = s.components.map(Number);
+  // AAᵀ y = p (m × m, Gauss–Jordan), then x = Aᵀ y.
+  const g = Array.from({ length: m }, (_, r) => [
+    ...Array.from({ length: m }, (_, c) => cols.reduce((acc, col) => acc + col[r]! * col[c]!, 0)),
+    p[r]!,
+  ]);
+  for (let c = 0; c < m; c++) {
+    const piv = g[c]![c]!;
+    for (let r = 0; r < m; r++) {
+      if (r === c) continue;
+      const f = g[r]![c]! / piv;
+      for (let k = c; k <= m; k++) g[r]![k]! -= f * g[c]![k]!;
+    }
+  }
+  const y = g.map((row, i) => row[m]! / g[i]![i]!);
+  return cols.map((col) => col.reduce((acc, v, r) => acc + v * y[r]!, 0));
+}
 
 describe("audits by commit–reveal, with auditor rewards and penalties", function () {
   this.timeout(60_000);
@@ -182,7 +210,12 @@ describe("audits by commit–reveal, with auditor rewards and penalties", functi
         createHash("sha256")
           .update(`verdict-salt/${valoper(ops[0]!)}/1`)
           .digest(),
-        { unable: false, digest: new Uint8Array(32).fill(1), sketch: computeSketch("1", truth, rule) },
+        {
+          unable: false,
+          digest: new Uint8Array(32).fill(1),
+          sketch: computeSketch("1", truth, rule),
+          auditSketch: computeSketch(auditSignsId("1"), truth, rule),
+        },
       ),
     );
     await ok(ops[1]!, [
@@ -272,11 +305,64 @@ describe("audits by commit–reveal, with auditor rewards and penalties", functi
     assert.equal(r.compensated, "100", "the requester was compensated");
   });
 
-  it("a sampled sealed job the validators cannot open is marked unaudited, and the requester is told so", async () => {
+  it("a lazy auditor that copies the accepted public sketch is not paid even when the result is right: its audit sketch (best least-squares guess) disagrees with the re-runners'", async () => {
+    workers = prov.map((p) => new SimWorker(p, strategies.honest, () => rule));
+    await submit();
+    await step();
+    await step();
+    const j = await job("1");
+    assert.equal(j.audit, AuditStatus.open);
+    const truth = honestOutput(j);
+    // The lazy auditor's best guess from chain data: the least-norm output whose public sketch is
+    // the accepted one (64 unknowns, 16 projections).
+    const accepted = sketchFromPb(j.assignments[0]!.sketch!, rule.sketchSize) as Sketch;
+    const guess = leastNorm(j.id, accepted, truth.length);
+    assert.ok(
+      sketchesAgree(computeSketch(j.id, guess, rule), accepted, rule),
+      "the guess reproduces the public sketch",
+    );
+    const v0 = verdictMsgs(valoper(ops[0]!), "1", { output: truth, rule });
+    const lazy = verdictMsgs(valoper(ops[1]!), "1", { output: guess, rule });
+    const v2 = verdictMsgs(valoper(ops[2]!), "1", { output: truth, rule });
+    const before = [await balance(ops[0]!.address), await balance(ops[1]!.address), await balance(ops[2]!.address)];
+    const t1 = await tokens(1);
+    await ok(ops[0]!, [v0.commit]);
+    await ok(ops[1]!, [lazy.commit]);
+    await ok(ops[2]!, [v2.commit]);
+    // A reveal without its audit sketch is refused (16), changing nothing.
+    const bare = proofCodecs.msgRevealVerdict.decode(lazy.reveal.value);
+    await fails(
+      ops[1]!,
+      [any(proofCodecs.msgRevealVerdict.typeUrl, proofCodecs.msgRevealVerdict.encode({ ...bare, auditSketch: null }))],
+      "jobs",
+      16,
+      /audit sketch/,
+    );
+    assert.deepEqual((await job("1")).verdicts, []);
+    // The three reveals in one block (the first two would decide the audit on their own).
+    const res = await chain.deliver([
+      await signedBy(chain, ops[1]!, [lazy.reveal]),
+      await signedBy(chain, ops[0]!, [v0.reveal]),
+      await signedBy(chain, ops[2]!, [v2.reveal]),
+    ]);
+    assert.deepEqual(
+      res.txResults.map((r) => r.code),
+      [0, 0, 0],
+    );
+    const done = await job("1");
+    assert.equal(done.audit, AuditStatus.confirmed, "the copier's sketch still counts for the outcome");
+    assert.equal(await balance(ops[0]!.address), before[0]! + reward - 2000n);
+    assert.equal(await balance(ops[2]!.address), before[2]! + reward - 2000n);
+    assert.equal(await balance(ops[1]!.address), before[1]! - 2000n, "the copier earns nothing");
+    assert.equal(await tokens(1), t1, "and is not slashed (it answered)");
+  });
+
+  it("a sampled sealed job with no audit copies (the validators cannot open it) is marked unaudited, and the requester is told so", async () => {
     workers = prov.map((p) => new SimWorker(p, strategies.honest, () => rule));
     const res = await submit({
       inputs: [{ inline: new Uint8Array(), uri: "", sha256: "ab".repeat(32) }],
       sealed: prov.slice(0, 2).map((p) => ({ provider: p.address, ciphertext: new Uint8Array(100) })),
+      sketchKeyHash: new Uint8Array(32).fill(7),
     });
     assert.equal(res.txResults[0]!.code, 0);
     await step();
@@ -284,7 +370,7 @@ describe("audits by commit–reveal, with auditor rewards and penalties", functi
     const j = await job("1");
     assert.equal(j.state, JobState.settled);
     assert.equal(j.audit, AuditStatus.unaudited);
-    assert.match(j.history.at(-2)!.note, /not audited: sealed job/);
+    assert.match(j.history.at(-2)!.note, /not audited: sealed job: no validator bonded now holds an audit copy/);
     assert.deepEqual(j.auditors, []);
     assert.equal(j.verdictRevealHeight, "");
   });

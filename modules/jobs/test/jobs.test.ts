@@ -435,6 +435,7 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
         k: 1,
         inputs: [{ inline: new Uint8Array(), uri: "", sha256: "cd".repeat(32) }],
         sealed: [{ provider: prov[2]!.address, ciphertext: new Uint8Array(100) }],
+        sketchKeyHash: new Uint8Array(32).fill(7),
       });
     }
     assert.equal((await job("1")).assignments[0]!.provider, prov[2]!.address);

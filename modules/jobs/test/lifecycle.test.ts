@@ -95,6 +95,7 @@ function job(state: JobState, over: Partial<Job> = {}): Job {
     verdictCommits: [],
     verdictRevealHeight: 0n,
     sketchKeyHash: new Uint8Array(),
+    auditSealed: [],
     ...over,
   };
 }
@@ -216,7 +217,14 @@ describe("jobs: every transition of the life cycle is guarded", () => {
   });
 
   it("verdicts and audit resolution only while an audit is open; one verdict per validator; pruning only of final jobs without an open audit", () => {
-    const v = { validator: "val1", sketch: null, digest: new Uint8Array(), unable: true, height: 50n };
+    const v = {
+      validator: "val1",
+      sketch: null,
+      digest: new Uint8Array(),
+      unable: true,
+      height: 50n,
+      auditSketch: null,
+    };
     for (const audit of [AuditStatus.none, AuditStatus.confirmed, AuditStatus.rejected, AuditStatus.inconclusive]) {
       refused(`verdict with audit ${audit}`, (c) =>
         lifecycle.addVerdict(c, keeper, job(JobState.settled, { audit }), v),
@@ -302,6 +310,7 @@ describe("jobs: settlement and audit verdicts are pure functions of the job", ()
           digest: new Uint8Array(32),
           unable: false,
           height: 50n,
+          auditSketch: null,
         },
       ],
     });

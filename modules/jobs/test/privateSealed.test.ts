@@ -13,7 +13,8 @@ import { codecs, JobState, Outcome, type Job } from "../types.js";
 // Private sealed jobs (issue 11, item 4): an observer of the chain tries to read a small sealed
 // output off its revealed sketch and top-k, the way it can for an ordinary job (n unknowns, 16
 // public ±1 projections: least squares recovers the output exactly, and top-k is the class). With
-// the sketch keyed by the key inside the sealed copies, the same attack recovers nothing.
+// the sketch keyed by the key inside the sealed copies, the same attack recovers nothing; and the
+// chain refuses a sealed job without a sketch key, so a sealed output is never publicly sketched.
 
 const requester = rawKeyFromSeed("private-requester");
 const prov = [0, 1].map((i) => rawKeyFromSeed(`private-provider-${i}`));
@@ -112,12 +113,17 @@ describe("private sealed jobs: the chain carries no readable projection of the o
       ]);
   });
 
-  /** Submits, and has both assignees commit and reveal the secret output's sketch (keyed or not). */
+  /**
+   * Submits, and has both assignees commit and reveal the secret output's sketch: a sealed job's
+   * keyed one, or (keyed = false) an ordinary job's public-sign one.
+   */
   async function run(keyed: boolean): Promise<Job> {
-    const sealedJob = {
-      inputs: [{ inline: new Uint8Array(), uri: "", sha256: "cd".repeat(32) }],
-      sealed: prov.map((p) => ({ provider: p.address, ciphertext: new Uint8Array(120) })),
-    };
+    const sealedJob = keyed
+      ? {
+          inputs: [{ inline: new Uint8Array(), uri: "", sha256: "cd".repeat(32) }],
+          sealed: prov.map((p) => ({ provider: p.address, ciphertext: new Uint8Array(120) })),
+        }
+      : { inputs: [{ inline: new Uint8Array([1, 2, 3]), uri: "", sha256: "" }], sealed: [] };
     const res = await ok(requester, [
       any(
         codecs.msgSubmitJob.typeUrl,
@@ -181,7 +187,7 @@ describe("private sealed jobs: the chain carries no readable projection of the o
     return j;
   }
 
-  it("without a sketch key an observer reads a small sealed output straight off the chain (the leak)", async () => {
+  it("without a sketch key an observer reads a small output straight off the chain (the leak sealed jobs close)", async () => {
     const j = await run(false);
     const s = sketchFromPb(j.assignments[0]!.sketch!, rule.sketchSize) as Sketch;
     const x = reconstruct(j.id, s);
@@ -204,7 +210,7 @@ describe("private sealed jobs: the chain carries no readable projection of the o
     assert.notDeepEqual(guess.components, s.components);
   });
 
-  it("refuses a sketch key hash on an unsealed job or of the wrong length, creating nothing", async () => {
+  it("refuses a sketch key hash on an unsealed job, and a sealed job without one or with a malformed one, creating nothing", async () => {
     const base = {
       requester: requester.address,
       model,
@@ -214,6 +220,14 @@ describe("private sealed jobs: the chain carries no readable projection of the o
       minReputation: 0,
       gpu: null,
     };
+    const jobsBefore = await q(
+      "/tcompute.jobs.v1.Query/JobsByRequester",
+      codecs.queryJobsByRequesterRequest.encode({ requester: requester.address, pagination: null }),
+      (b) => codecs.queryJobsResponse.decode(b).jobs.length,
+    );
+    const escrowBefore = await q("/tcompute.jobs.v1.Query/Escrow", new Uint8Array(), (b) =>
+      codecs.queryEscrowResponse.decode(b),
+    );
     await fails(
       requester,
       [
@@ -231,22 +245,35 @@ describe("private sealed jobs: the chain carries no readable projection of the o
       2,
       /sketch_key_hash/,
     );
-    await fails(
-      requester,
-      [
-        any(
-          codecs.msgSubmitJob.typeUrl,
-          codecs.msgSubmitJob.encode({
-            ...base,
-            inputs: [{ inline: new Uint8Array(), uri: "", sha256: "cd".repeat(32) }],
-            sealed: [{ provider: prov[0]!.address, ciphertext: new Uint8Array(120) }],
-            sketchKeyHash: new Uint8Array(5),
-          }),
-        ),
-      ],
-      "jobs",
-      2,
-      /sketch_key_hash/,
+    // Item 2: a sealed job's sketch key hash is required (jobs 50), absent or of the wrong length.
+    for (const sketchKeyHash of [undefined, new Uint8Array(), new Uint8Array(5), new Uint8Array(33)])
+      await fails(
+        requester,
+        [
+          any(
+            codecs.msgSubmitJob.typeUrl,
+            codecs.msgSubmitJob.encode({
+              ...base,
+              inputs: [{ inline: new Uint8Array(), uri: "", sha256: "cd".repeat(32) }],
+              sealed: [{ provider: prov[0]!.address, ciphertext: new Uint8Array(120) }],
+              ...(sketchKeyHash === undefined ? {} : { sketchKeyHash }),
+            }),
+          ),
+        ],
+        "jobs",
+        50,
+        /sketch_key_hash must be the 32-byte sha256/,
+      );
+    const jobsAfter = await q(
+      "/tcompute.jobs.v1.Query/JobsByRequester",
+      codecs.queryJobsByRequesterRequest.encode({ requester: requester.address, pagination: null }),
+      (b) => codecs.queryJobsResponse.decode(b).jobs.length,
+    );
+    assert.equal(jobsAfter, jobsBefore, "no job was created");
+    assert.deepEqual(
+      await q("/tcompute.jobs.v1.Query/Escrow", new Uint8Array(), (b) => codecs.queryEscrowResponse.decode(b)),
+      escrowBefore,
+      "nothing went into escrow",
     );
   });
 });

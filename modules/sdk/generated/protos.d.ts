@@ -1458,6 +1458,105 @@ export namespace tcompute {
             }
 
             /**
+             * Properties of an AuditSealedInput.
+             * @deprecated Use tcompute.jobs.v1.AuditSealedInput.$Properties instead.
+             */
+            interface IAuditSealedInput extends tcompute.jobs.v1.AuditSealedInput.$Properties {
+            }
+
+            /** Represents an AuditSealedInput. */
+            class AuditSealedInput {
+
+                /**
+                 * Constructs a new AuditSealedInput.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.AuditSealedInput.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** AuditSealedInput validator. */
+                validator: string;
+
+                /** AuditSealedInput ciphertext. */
+                ciphertext: Uint8Array;
+
+                /**
+                 * Creates a new AuditSealedInput instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns AuditSealedInput instance
+                 */
+                static create(properties: tcompute.jobs.v1.AuditSealedInput.$Shape): tcompute.jobs.v1.AuditSealedInput & tcompute.jobs.v1.AuditSealedInput.$Shape;
+                static create(properties?: tcompute.jobs.v1.AuditSealedInput.$Properties): tcompute.jobs.v1.AuditSealedInput;
+
+                /**
+                 * Encodes the specified AuditSealedInput message. Does not implicitly {@link tcompute.jobs.v1.AuditSealedInput.verify|verify} messages.
+                 * @param message AuditSealedInput message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.AuditSealedInput.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an AuditSealedInput message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.AuditSealedInput & tcompute.jobs.v1.AuditSealedInput.$Shape} AuditSealedInput
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.AuditSealedInput & tcompute.jobs.v1.AuditSealedInput.$Shape;
+
+                /**
+                 * Creates an AuditSealedInput message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns AuditSealedInput
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.AuditSealedInput;
+
+                /**
+                 * Creates a plain object from an AuditSealedInput message. Also converts values to other types if specified.
+                 * @param message AuditSealedInput
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.AuditSealedInput, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this AuditSealedInput to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for AuditSealedInput
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace AuditSealedInput {
+
+                /** Properties of an AuditSealedInput. */
+                interface $Properties {
+
+                    /** AuditSealedInput validator */
+                    validator?: (string|null);
+
+                    /** AuditSealedInput ciphertext */
+                    ciphertext?: (Uint8Array|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an AuditSealedInput. */
+                type $Shape = tcompute.jobs.v1.AuditSealedInput.$Properties;
+            }
+
+            /**
              * Properties of a GpuRequirement.
              * @deprecated Use tcompute.jobs.v1.GpuRequirement.$Properties instead.
              */
@@ -1878,6 +1977,9 @@ export namespace tcompute {
                 /** Verdict height. */
                 height: string;
 
+                /** Verdict auditSketch. */
+                auditSketch?: (tcompute.jobs.v1.Sketch.$Properties|null);
+
                 /**
                  * Creates a new Verdict instance using the specified properties.
                  * @param [properties] Properties to set
@@ -1952,6 +2054,9 @@ export namespace tcompute {
 
                     /** Verdict height */
                     height?: (string|null);
+
+                    /** Verdict auditSketch */
+                    auditSketch?: (tcompute.jobs.v1.Sketch.$Properties|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];
@@ -2075,6 +2180,9 @@ export namespace tcompute {
 
                 /** Job sketchKeyHash. */
                 sketchKeyHash: Uint8Array;
+
+                /** Job auditSealed. */
+                auditSealed: tcompute.jobs.v1.AuditSealedInput.$Properties[];
 
                 /**
                  * Creates a new Job instance using the specified properties.
@@ -2231,6 +2339,9 @@ export namespace tcompute {
 
                     /** Job sketchKeyHash */
                     sketchKeyHash?: (Uint8Array|null);
+
+                    /** Job auditSealed */
+                    auditSealed?: (tcompute.jobs.v1.AuditSealedInput.$Properties[]|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];
@@ -3078,6 +3189,9 @@ export namespace tcompute {
                 /** MsgSubmitJob sketchKeyHash. */
                 sketchKeyHash: Uint8Array;
 
+                /** MsgSubmitJob auditSealed. */
+                auditSealed: tcompute.jobs.v1.AuditSealedInput.$Properties[];
+
                 /**
                  * Creates a new MsgSubmitJob instance using the specified properties.
                  * @param [properties] Properties to set
@@ -3167,6 +3281,9 @@ export namespace tcompute {
 
                     /** MsgSubmitJob sketchKeyHash */
                     sketchKeyHash?: (Uint8Array|null);
+
+                    /** MsgSubmitJob auditSealed */
+                    auditSealed?: (tcompute.jobs.v1.AuditSealedInput.$Properties[]|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];
@@ -6501,6 +6618,9 @@ export namespace tcompute {
                 /** MsgRevealVerdict unable. */
                 unable: boolean;
 
+                /** MsgRevealVerdict auditSketch. */
+                auditSketch?: (tcompute.jobs.v1.Sketch.$Properties|null);
+
                 /**
                  * Creates a new MsgRevealVerdict instance using the specified properties.
                  * @param [properties] Properties to set
@@ -6578,6 +6698,9 @@ export namespace tcompute {
 
                     /** MsgRevealVerdict unable */
                     unable?: (boolean|null);
+
+                    /** MsgRevealVerdict auditSketch */
+                    auditSketch?: (tcompute.jobs.v1.Sketch.$Properties|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];
@@ -7944,6 +8067,477 @@ export namespace tcompute {
 
                 /** Shape of a QueryClaimResponse. */
                 type $Shape = tcompute.jobs.v1.QueryClaimResponse.$Properties;
+            }
+
+            /**
+             * Properties of an AuditKey.
+             * @deprecated Use tcompute.jobs.v1.AuditKey.$Properties instead.
+             */
+            interface IAuditKey extends tcompute.jobs.v1.AuditKey.$Properties {
+            }
+
+            /** Represents an AuditKey. */
+            class AuditKey {
+
+                /**
+                 * Constructs a new AuditKey.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.AuditKey.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** AuditKey validator. */
+                validator: string;
+
+                /** AuditKey x25519Pubkey. */
+                x25519Pubkey: Uint8Array;
+
+                /** AuditKey height. */
+                height: string;
+
+                /**
+                 * Creates a new AuditKey instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns AuditKey instance
+                 */
+                static create(properties: tcompute.jobs.v1.AuditKey.$Shape): tcompute.jobs.v1.AuditKey & tcompute.jobs.v1.AuditKey.$Shape;
+                static create(properties?: tcompute.jobs.v1.AuditKey.$Properties): tcompute.jobs.v1.AuditKey;
+
+                /**
+                 * Encodes the specified AuditKey message. Does not implicitly {@link tcompute.jobs.v1.AuditKey.verify|verify} messages.
+                 * @param message AuditKey message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.AuditKey.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an AuditKey message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.AuditKey & tcompute.jobs.v1.AuditKey.$Shape} AuditKey
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.AuditKey & tcompute.jobs.v1.AuditKey.$Shape;
+
+                /**
+                 * Creates an AuditKey message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns AuditKey
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.AuditKey;
+
+                /**
+                 * Creates a plain object from an AuditKey message. Also converts values to other types if specified.
+                 * @param message AuditKey
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.AuditKey, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this AuditKey to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for AuditKey
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace AuditKey {
+
+                /** Properties of an AuditKey. */
+                interface $Properties {
+
+                    /** AuditKey validator */
+                    validator?: (string|null);
+
+                    /** AuditKey x25519Pubkey */
+                    x25519Pubkey?: (Uint8Array|null);
+
+                    /** AuditKey height */
+                    height?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an AuditKey. */
+                type $Shape = tcompute.jobs.v1.AuditKey.$Properties;
+            }
+
+            /**
+             * Properties of a MsgRegisterAuditKey.
+             * @deprecated Use tcompute.jobs.v1.MsgRegisterAuditKey.$Properties instead.
+             */
+            interface IMsgRegisterAuditKey extends tcompute.jobs.v1.MsgRegisterAuditKey.$Properties {
+            }
+
+            /** Represents a MsgRegisterAuditKey. */
+            class MsgRegisterAuditKey {
+
+                /**
+                 * Constructs a new MsgRegisterAuditKey.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.MsgRegisterAuditKey.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** MsgRegisterAuditKey validator. */
+                validator: string;
+
+                /** MsgRegisterAuditKey x25519Pubkey. */
+                x25519Pubkey: Uint8Array;
+
+                /**
+                 * Creates a new MsgRegisterAuditKey instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MsgRegisterAuditKey instance
+                 */
+                static create(properties: tcompute.jobs.v1.MsgRegisterAuditKey.$Shape): tcompute.jobs.v1.MsgRegisterAuditKey & tcompute.jobs.v1.MsgRegisterAuditKey.$Shape;
+                static create(properties?: tcompute.jobs.v1.MsgRegisterAuditKey.$Properties): tcompute.jobs.v1.MsgRegisterAuditKey;
+
+                /**
+                 * Encodes the specified MsgRegisterAuditKey message. Does not implicitly {@link tcompute.jobs.v1.MsgRegisterAuditKey.verify|verify} messages.
+                 * @param message MsgRegisterAuditKey message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.MsgRegisterAuditKey.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MsgRegisterAuditKey message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.MsgRegisterAuditKey & tcompute.jobs.v1.MsgRegisterAuditKey.$Shape} MsgRegisterAuditKey
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.MsgRegisterAuditKey & tcompute.jobs.v1.MsgRegisterAuditKey.$Shape;
+
+                /**
+                 * Creates a MsgRegisterAuditKey message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MsgRegisterAuditKey
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.MsgRegisterAuditKey;
+
+                /**
+                 * Creates a plain object from a MsgRegisterAuditKey message. Also converts values to other types if specified.
+                 * @param message MsgRegisterAuditKey
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.MsgRegisterAuditKey, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MsgRegisterAuditKey to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for MsgRegisterAuditKey
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgRegisterAuditKey {
+
+                /** Properties of a MsgRegisterAuditKey. */
+                interface $Properties {
+
+                    /** MsgRegisterAuditKey validator */
+                    validator?: (string|null);
+
+                    /** MsgRegisterAuditKey x25519Pubkey */
+                    x25519Pubkey?: (Uint8Array|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MsgRegisterAuditKey. */
+                type $Shape = tcompute.jobs.v1.MsgRegisterAuditKey.$Properties;
+            }
+
+            /**
+             * Properties of a MsgRegisterAuditKeyResponse.
+             * @deprecated Use tcompute.jobs.v1.MsgRegisterAuditKeyResponse.$Properties instead.
+             */
+            interface IMsgRegisterAuditKeyResponse extends tcompute.jobs.v1.MsgRegisterAuditKeyResponse.$Properties {
+            }
+
+            /** Represents a MsgRegisterAuditKeyResponse. */
+            class MsgRegisterAuditKeyResponse {
+
+                /**
+                 * Constructs a new MsgRegisterAuditKeyResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.MsgRegisterAuditKeyResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /**
+                 * Creates a new MsgRegisterAuditKeyResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MsgRegisterAuditKeyResponse instance
+                 */
+                static create(properties: tcompute.jobs.v1.MsgRegisterAuditKeyResponse.$Shape): tcompute.jobs.v1.MsgRegisterAuditKeyResponse & tcompute.jobs.v1.MsgRegisterAuditKeyResponse.$Shape;
+                static create(properties?: tcompute.jobs.v1.MsgRegisterAuditKeyResponse.$Properties): tcompute.jobs.v1.MsgRegisterAuditKeyResponse;
+
+                /**
+                 * Encodes the specified MsgRegisterAuditKeyResponse message. Does not implicitly {@link tcompute.jobs.v1.MsgRegisterAuditKeyResponse.verify|verify} messages.
+                 * @param message MsgRegisterAuditKeyResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.MsgRegisterAuditKeyResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MsgRegisterAuditKeyResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.MsgRegisterAuditKeyResponse & tcompute.jobs.v1.MsgRegisterAuditKeyResponse.$Shape} MsgRegisterAuditKeyResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.MsgRegisterAuditKeyResponse & tcompute.jobs.v1.MsgRegisterAuditKeyResponse.$Shape;
+
+                /**
+                 * Creates a MsgRegisterAuditKeyResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MsgRegisterAuditKeyResponse
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.MsgRegisterAuditKeyResponse;
+
+                /**
+                 * Creates a plain object from a MsgRegisterAuditKeyResponse message. Also converts values to other types if specified.
+                 * @param message MsgRegisterAuditKeyResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.MsgRegisterAuditKeyResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MsgRegisterAuditKeyResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for MsgRegisterAuditKeyResponse
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgRegisterAuditKeyResponse {
+
+                /** Properties of a MsgRegisterAuditKeyResponse. */
+                interface $Properties {
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MsgRegisterAuditKeyResponse. */
+                type $Shape = tcompute.jobs.v1.MsgRegisterAuditKeyResponse.$Properties;
+            }
+
+            /**
+             * Properties of a QueryAuditKeysRequest.
+             * @deprecated Use tcompute.jobs.v1.QueryAuditKeysRequest.$Properties instead.
+             */
+            interface IQueryAuditKeysRequest extends tcompute.jobs.v1.QueryAuditKeysRequest.$Properties {
+            }
+
+            /** Represents a QueryAuditKeysRequest. */
+            class QueryAuditKeysRequest {
+
+                /**
+                 * Constructs a new QueryAuditKeysRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.QueryAuditKeysRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /**
+                 * Creates a new QueryAuditKeysRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns QueryAuditKeysRequest instance
+                 */
+                static create(properties: tcompute.jobs.v1.QueryAuditKeysRequest.$Shape): tcompute.jobs.v1.QueryAuditKeysRequest & tcompute.jobs.v1.QueryAuditKeysRequest.$Shape;
+                static create(properties?: tcompute.jobs.v1.QueryAuditKeysRequest.$Properties): tcompute.jobs.v1.QueryAuditKeysRequest;
+
+                /**
+                 * Encodes the specified QueryAuditKeysRequest message. Does not implicitly {@link tcompute.jobs.v1.QueryAuditKeysRequest.verify|verify} messages.
+                 * @param message QueryAuditKeysRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.QueryAuditKeysRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a QueryAuditKeysRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.QueryAuditKeysRequest & tcompute.jobs.v1.QueryAuditKeysRequest.$Shape} QueryAuditKeysRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.QueryAuditKeysRequest & tcompute.jobs.v1.QueryAuditKeysRequest.$Shape;
+
+                /**
+                 * Creates a QueryAuditKeysRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns QueryAuditKeysRequest
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.QueryAuditKeysRequest;
+
+                /**
+                 * Creates a plain object from a QueryAuditKeysRequest message. Also converts values to other types if specified.
+                 * @param message QueryAuditKeysRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.QueryAuditKeysRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this QueryAuditKeysRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for QueryAuditKeysRequest
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace QueryAuditKeysRequest {
+
+                /** Properties of a QueryAuditKeysRequest. */
+                interface $Properties {
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a QueryAuditKeysRequest. */
+                type $Shape = tcompute.jobs.v1.QueryAuditKeysRequest.$Properties;
+            }
+
+            /**
+             * Properties of a QueryAuditKeysResponse.
+             * @deprecated Use tcompute.jobs.v1.QueryAuditKeysResponse.$Properties instead.
+             */
+            interface IQueryAuditKeysResponse extends tcompute.jobs.v1.QueryAuditKeysResponse.$Properties {
+            }
+
+            /** Represents a QueryAuditKeysResponse. */
+            class QueryAuditKeysResponse {
+
+                /**
+                 * Constructs a new QueryAuditKeysResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.QueryAuditKeysResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** QueryAuditKeysResponse keys. */
+                keys: tcompute.jobs.v1.AuditKey.$Properties[];
+
+                /**
+                 * Creates a new QueryAuditKeysResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns QueryAuditKeysResponse instance
+                 */
+                static create(properties: tcompute.jobs.v1.QueryAuditKeysResponse.$Shape): tcompute.jobs.v1.QueryAuditKeysResponse & tcompute.jobs.v1.QueryAuditKeysResponse.$Shape;
+                static create(properties?: tcompute.jobs.v1.QueryAuditKeysResponse.$Properties): tcompute.jobs.v1.QueryAuditKeysResponse;
+
+                /**
+                 * Encodes the specified QueryAuditKeysResponse message. Does not implicitly {@link tcompute.jobs.v1.QueryAuditKeysResponse.verify|verify} messages.
+                 * @param message QueryAuditKeysResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.QueryAuditKeysResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a QueryAuditKeysResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.QueryAuditKeysResponse & tcompute.jobs.v1.QueryAuditKeysResponse.$Shape} QueryAuditKeysResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.QueryAuditKeysResponse & tcompute.jobs.v1.QueryAuditKeysResponse.$Shape;
+
+                /**
+                 * Creates a QueryAuditKeysResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns QueryAuditKeysResponse
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.QueryAuditKeysResponse;
+
+                /**
+                 * Creates a plain object from a QueryAuditKeysResponse message. Also converts values to other types if specified.
+                 * @param message QueryAuditKeysResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.QueryAuditKeysResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this QueryAuditKeysResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for QueryAuditKeysResponse
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace QueryAuditKeysResponse {
+
+                /** Properties of a QueryAuditKeysResponse. */
+                interface $Properties {
+
+                    /** QueryAuditKeysResponse keys */
+                    keys?: (tcompute.jobs.v1.AuditKey.$Properties[]|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a QueryAuditKeysResponse. */
+                type $Shape = tcompute.jobs.v1.QueryAuditKeysResponse.$Properties;
             }
 
             /**

@@ -2155,6 +2155,161 @@ export const tcompute = $root.tcompute = (() => {
                 return SealedInput;
             })();
 
+            v1.AuditSealedInput = (function() {
+
+                const AuditSealedInput = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                AuditSealedInput.prototype.validator = "";
+                AuditSealedInput.prototype.ciphertext = $util.newBuffer([]);
+
+                AuditSealedInput.create = function(properties) {
+                    return new AuditSealedInput(properties);
+                };
+
+                AuditSealedInput.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.validator != null && $Object.hasOwnProperty.call(message, "validator") && message.validator !== "")
+                        writer.uint32(10).string(message.validator);
+                    if (message.ciphertext != null && $Object.hasOwnProperty.call(message, "ciphertext") && message.ciphertext.length)
+                        writer.uint32(18).bytes(message.ciphertext);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                AuditSealedInput.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.AuditSealedInput();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.validator = value;
+                                else
+                                    delete message.validator;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.ciphertext = value;
+                                else
+                                    delete message.ciphertext;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                AuditSealedInput.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.AuditSealedInput)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.AuditSealedInput: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.AuditSealedInput();
+                    if (object.validator != null)
+                        if (typeof object.validator !== "string" || object.validator.length)
+                            message.validator = $String(object.validator);
+                    if (object.ciphertext != null)
+                        if (object.ciphertext.length)
+                            if (typeof object.ciphertext === "string")
+                                $util.base64.decode(object.ciphertext, message.ciphertext = $util.newBuffer($util.base64.length(object.ciphertext)), 0);
+                            else if (object.ciphertext.length >= 0)
+                                message.ciphertext = object.ciphertext;
+                    return message;
+                };
+
+                AuditSealedInput.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.validator = "";
+                        if (options.bytes === $String)
+                            object.ciphertext = "";
+                        else {
+                            object.ciphertext = [];
+                            if (options.bytes !== $Array)
+                                object.ciphertext = $util.newBuffer(object.ciphertext);
+                        }
+                    }
+                    if (message.validator != null && $Object.hasOwnProperty.call(message, "validator"))
+                        object.validator = message.validator;
+                    if (message.ciphertext != null && $Object.hasOwnProperty.call(message, "ciphertext"))
+                        object.ciphertext = options.bytes === $String ? $util.base64.encode(message.ciphertext, 0, message.ciphertext.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.ciphertext) : message.ciphertext;
+                    return object;
+                };
+
+                AuditSealedInput.prototype.toJSON = function() {
+                    return AuditSealedInput.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                AuditSealedInput.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.AuditSealedInput";
+                };
+
+                return AuditSealedInput;
+            })();
+
             v1.GpuRequirement = (function() {
 
                 const GpuRequirement = function (properties) {
@@ -3007,6 +3162,7 @@ export const tcompute = $root.tcompute = (() => {
                 Verdict.prototype.digest = $util.newBuffer([]);
                 Verdict.prototype.unable = false;
                 Verdict.prototype.height = "";
+                Verdict.prototype.auditSketch = null;
 
                 Verdict.create = function(properties) {
                     return new Verdict(properties);
@@ -3029,6 +3185,8 @@ export const tcompute = $root.tcompute = (() => {
                         writer.uint32(32).bool(message.unable);
                     if (message.height != null && $Object.hasOwnProperty.call(message, "height") && message.height !== "")
                         writer.uint32(42).string(message.height);
+                    if (message.auditSketch != null && $Object.hasOwnProperty.call(message, "auditSketch"))
+                        $root.tcompute.jobs.v1.Sketch.encode(message.auditSketch, writer.uint32(50).fork(), _depth + 1).ldelim();
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -3104,6 +3262,12 @@ export const tcompute = $root.tcompute = (() => {
                                     delete message.height;
                                 continue;
                             }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                message.auditSketch = $root.tcompute.jobs.v1.Sketch.decode(reader, reader.size(), $undefined, _depth + 1, message.auditSketch);
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -3151,6 +3315,11 @@ export const tcompute = $root.tcompute = (() => {
                     if (object.height != null)
                         if (typeof object.height !== "string" || object.height.length)
                             message.height = $String(object.height);
+                    if (object.auditSketch != null) {
+                        if (!$util.isObject(object.auditSketch))
+                            throw $TypeError(".tcompute.jobs.v1.Verdict.auditSketch: object expected");
+                        message.auditSketch = $root.tcompute.jobs.v1.Sketch.fromObject(object.auditSketch, _depth + 1);
+                    }
                     return message;
                 };
 
@@ -3174,6 +3343,7 @@ export const tcompute = $root.tcompute = (() => {
                         }
                         object.unable = false;
                         object.height = "";
+                        object.auditSketch = null;
                     }
                     if (message.validator != null && $Object.hasOwnProperty.call(message, "validator"))
                         object.validator = message.validator;
@@ -3185,6 +3355,8 @@ export const tcompute = $root.tcompute = (() => {
                         object.unable = message.unable;
                     if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
                         object.height = message.height;
+                    if (message.auditSketch != null && $Object.hasOwnProperty.call(message, "auditSketch"))
+                        object.auditSketch = $root.tcompute.jobs.v1.Sketch.toObject(message.auditSketch, options, _depth + 1);
                     return object;
                 };
 
@@ -3211,6 +3383,7 @@ export const tcompute = $root.tcompute = (() => {
                     this.verdicts = [];
                     this.auditors = [];
                     this.verdictCommits = [];
+                    this.auditSealed = [];
                     if (properties)
                         for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                             if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -3249,6 +3422,7 @@ export const tcompute = $root.tcompute = (() => {
                 Job.prototype.verdictCommits = $util.emptyArray;
                 Job.prototype.verdictRevealHeight = "";
                 Job.prototype.sketchKeyHash = $util.newBuffer([]);
+                Job.prototype.auditSealed = $util.emptyArray;
 
                 Job.create = function(properties) {
                     return new Job(properties);
@@ -3332,6 +3506,9 @@ export const tcompute = $root.tcompute = (() => {
                         writer.uint32(338).string(message.verdictRevealHeight);
                     if (message.sketchKeyHash != null && $Object.hasOwnProperty.call(message, "sketchKeyHash") && message.sketchKeyHash.length)
                         writer.uint32(346).bytes(message.sketchKeyHash);
+                    if (message.auditSealed != null && message.auditSealed.length)
+                        for (let i = 0; i < message.auditSealed.length; ++i)
+                            $root.tcompute.jobs.v1.AuditSealedInput.encode(message.auditSealed[i], writer.uint32(354).fork(), _depth + 1).ldelim();
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -3643,6 +3820,14 @@ export const tcompute = $root.tcompute = (() => {
                                     delete message.sketchKeyHash;
                                 continue;
                             }
+                        case 44: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.auditSealed && message.auditSealed.length))
+                                    message.auditSealed = [];
+                                message.auditSealed.push($root.tcompute.jobs.v1.AuditSealedInput.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -3887,6 +4072,16 @@ export const tcompute = $root.tcompute = (() => {
                                 $util.base64.decode(object.sketchKeyHash, message.sketchKeyHash = $util.newBuffer($util.base64.length(object.sketchKeyHash)), 0);
                             else if (object.sketchKeyHash.length >= 0)
                                 message.sketchKeyHash = object.sketchKeyHash;
+                    if (object.auditSealed) {
+                        if (!$Array.isArray(object.auditSealed))
+                            throw $TypeError(".tcompute.jobs.v1.Job.auditSealed: array expected");
+                        message.auditSealed = $Array(object.auditSealed.length);
+                        for (let i = 0; i < object.auditSealed.length; ++i) {
+                            if (!$util.isObject(object.auditSealed[i]))
+                                throw $TypeError(".tcompute.jobs.v1.Job.auditSealed: object expected");
+                            message.auditSealed[i] = $root.tcompute.jobs.v1.AuditSealedInput.fromObject(object.auditSealed[i], _depth + 1);
+                        }
+                    }
                     return message;
                 };
 
@@ -3906,6 +4101,7 @@ export const tcompute = $root.tcompute = (() => {
                         object.verdicts = [];
                         object.auditors = [];
                         object.verdictCommits = [];
+                        object.auditSealed = [];
                     }
                     if (options.defaults) {
                         object.id = "";
@@ -4025,6 +4221,11 @@ export const tcompute = $root.tcompute = (() => {
                         object.verdictRevealHeight = message.verdictRevealHeight;
                     if (message.sketchKeyHash != null && $Object.hasOwnProperty.call(message, "sketchKeyHash"))
                         object.sketchKeyHash = options.bytes === $String ? $util.base64.encode(message.sketchKeyHash, 0, message.sketchKeyHash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.sketchKeyHash) : message.sketchKeyHash;
+                    if (message.auditSealed && message.auditSealed.length) {
+                        object.auditSealed = $Array(message.auditSealed.length);
+                        for (let j = 0; j < message.auditSealed.length; ++j)
+                            object.auditSealed[j] = $root.tcompute.jobs.v1.AuditSealedInput.toObject(message.auditSealed[j], options, _depth + 1);
+                    }
                     return object;
                 };
 
@@ -5740,6 +5941,7 @@ export const tcompute = $root.tcompute = (() => {
                 const MsgSubmitJob = function (properties) {
                     this.inputs = [];
                     this.sealed = [];
+                    this.auditSealed = [];
                     if (properties)
                         for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                             if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -5756,6 +5958,7 @@ export const tcompute = $root.tcompute = (() => {
                 MsgSubmitJob.prototype.minReputation = 0;
                 MsgSubmitJob.prototype.gpu = null;
                 MsgSubmitJob.prototype.sketchKeyHash = $util.newBuffer([]);
+                MsgSubmitJob.prototype.auditSealed = $util.emptyArray;
 
                 MsgSubmitJob.create = function(properties) {
                     return new MsgSubmitJob(properties);
@@ -5790,6 +5993,9 @@ export const tcompute = $root.tcompute = (() => {
                         $root.tcompute.jobs.v1.GpuRequirement.encode(message.gpu, writer.uint32(74).fork(), _depth + 1).ldelim();
                     if (message.sketchKeyHash != null && $Object.hasOwnProperty.call(message, "sketchKeyHash") && message.sketchKeyHash.length)
                         writer.uint32(162).bytes(message.sketchKeyHash);
+                    if (message.auditSealed != null && message.auditSealed.length)
+                        for (let i = 0; i < message.auditSealed.length; ++i)
+                            $root.tcompute.jobs.v1.AuditSealedInput.encode(message.auditSealed[i], writer.uint32(170).fork(), _depth + 1).ldelim();
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -5908,6 +6114,14 @@ export const tcompute = $root.tcompute = (() => {
                                     delete message.sketchKeyHash;
                                 continue;
                             }
+                        case 21: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.auditSealed && message.auditSealed.length))
+                                    message.auditSealed = [];
+                                message.auditSealed.push($root.tcompute.jobs.v1.AuditSealedInput.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -5984,6 +6198,16 @@ export const tcompute = $root.tcompute = (() => {
                                 $util.base64.decode(object.sketchKeyHash, message.sketchKeyHash = $util.newBuffer($util.base64.length(object.sketchKeyHash)), 0);
                             else if (object.sketchKeyHash.length >= 0)
                                 message.sketchKeyHash = object.sketchKeyHash;
+                    if (object.auditSealed) {
+                        if (!$Array.isArray(object.auditSealed))
+                            throw $TypeError(".tcompute.jobs.v1.MsgSubmitJob.auditSealed: array expected");
+                        message.auditSealed = $Array(object.auditSealed.length);
+                        for (let i = 0; i < object.auditSealed.length; ++i) {
+                            if (!$util.isObject(object.auditSealed[i]))
+                                throw $TypeError(".tcompute.jobs.v1.MsgSubmitJob.auditSealed: object expected");
+                            message.auditSealed[i] = $root.tcompute.jobs.v1.AuditSealedInput.fromObject(object.auditSealed[i], _depth + 1);
+                        }
+                    }
                     return message;
                 };
 
@@ -5998,6 +6222,7 @@ export const tcompute = $root.tcompute = (() => {
                     if (options.arrays || options.defaults) {
                         object.inputs = [];
                         object.sealed = [];
+                        object.auditSealed = [];
                     }
                     if (options.defaults) {
                         object.requester = "";
@@ -6041,6 +6266,11 @@ export const tcompute = $root.tcompute = (() => {
                         object.gpu = $root.tcompute.jobs.v1.GpuRequirement.toObject(message.gpu, options, _depth + 1);
                     if (message.sketchKeyHash != null && $Object.hasOwnProperty.call(message, "sketchKeyHash"))
                         object.sketchKeyHash = options.bytes === $String ? $util.base64.encode(message.sketchKeyHash, 0, message.sketchKeyHash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.sketchKeyHash) : message.sketchKeyHash;
+                    if (message.auditSealed && message.auditSealed.length) {
+                        object.auditSealed = $Array(message.auditSealed.length);
+                        for (let j = 0; j < message.auditSealed.length; ++j)
+                            object.auditSealed[j] = $root.tcompute.jobs.v1.AuditSealedInput.toObject(message.auditSealed[j], options, _depth + 1);
+                    }
                     return object;
                 };
 
@@ -10867,6 +11097,7 @@ export const tcompute = $root.tcompute = (() => {
                 MsgRevealVerdict.prototype.sketch = null;
                 MsgRevealVerdict.prototype.digest = $util.newBuffer([]);
                 MsgRevealVerdict.prototype.unable = false;
+                MsgRevealVerdict.prototype.auditSketch = null;
 
                 MsgRevealVerdict.create = function(properties) {
                     return new MsgRevealVerdict(properties);
@@ -10891,6 +11122,8 @@ export const tcompute = $root.tcompute = (() => {
                         writer.uint32(42).bytes(message.digest);
                     if (message.unable != null && $Object.hasOwnProperty.call(message, "unable") && message.unable !== false)
                         writer.uint32(48).bool(message.unable);
+                    if (message.auditSketch != null && $Object.hasOwnProperty.call(message, "auditSketch"))
+                        $root.tcompute.jobs.v1.Sketch.encode(message.auditSketch, writer.uint32(58).fork(), _depth + 1).ldelim();
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -10975,6 +11208,12 @@ export const tcompute = $root.tcompute = (() => {
                                     delete message.unable;
                                 continue;
                             }
+                        case 7: {
+                                if (wireType !== 2)
+                                    break;
+                                message.auditSketch = $root.tcompute.jobs.v1.Sketch.decode(reader, reader.size(), $undefined, _depth + 1, message.auditSketch);
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -11028,6 +11267,11 @@ export const tcompute = $root.tcompute = (() => {
                     if (object.unable != null)
                         if (object.unable)
                             message.unable = $Boolean(object.unable);
+                    if (object.auditSketch != null) {
+                        if (!$util.isObject(object.auditSketch))
+                            throw $TypeError(".tcompute.jobs.v1.MsgRevealVerdict.auditSketch: object expected");
+                        message.auditSketch = $root.tcompute.jobs.v1.Sketch.fromObject(object.auditSketch, _depth + 1);
+                    }
                     return message;
                 };
 
@@ -11058,6 +11302,7 @@ export const tcompute = $root.tcompute = (() => {
                                 object.digest = $util.newBuffer(object.digest);
                         }
                         object.unable = false;
+                        object.auditSketch = null;
                     }
                     if (message.validator != null && $Object.hasOwnProperty.call(message, "validator"))
                         object.validator = message.validator;
@@ -11071,6 +11316,8 @@ export const tcompute = $root.tcompute = (() => {
                         object.digest = options.bytes === $String ? $util.base64.encode(message.digest, 0, message.digest.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.digest) : message.digest;
                     if (message.unable != null && $Object.hasOwnProperty.call(message, "unable"))
                         object.unable = message.unable;
+                    if (message.auditSketch != null && $Object.hasOwnProperty.call(message, "auditSketch"))
+                        object.auditSketch = $root.tcompute.jobs.v1.Sketch.toObject(message.auditSketch, options, _depth + 1);
                     return object;
                 };
 
@@ -13204,6 +13451,664 @@ export const tcompute = $root.tcompute = (() => {
                 };
 
                 return QueryClaimResponse;
+            })();
+
+            v1.AuditKey = (function() {
+
+                const AuditKey = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                AuditKey.prototype.validator = "";
+                AuditKey.prototype.x25519Pubkey = $util.newBuffer([]);
+                AuditKey.prototype.height = "";
+
+                AuditKey.create = function(properties) {
+                    return new AuditKey(properties);
+                };
+
+                AuditKey.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.validator != null && $Object.hasOwnProperty.call(message, "validator") && message.validator !== "")
+                        writer.uint32(10).string(message.validator);
+                    if (message.x25519Pubkey != null && $Object.hasOwnProperty.call(message, "x25519Pubkey") && message.x25519Pubkey.length)
+                        writer.uint32(18).bytes(message.x25519Pubkey);
+                    if (message.height != null && $Object.hasOwnProperty.call(message, "height") && message.height !== "")
+                        writer.uint32(26).string(message.height);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                AuditKey.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.AuditKey();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.validator = value;
+                                else
+                                    delete message.validator;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.x25519Pubkey = value;
+                                else
+                                    delete message.x25519Pubkey;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.height = value;
+                                else
+                                    delete message.height;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                AuditKey.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.AuditKey)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.AuditKey: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.AuditKey();
+                    if (object.validator != null)
+                        if (typeof object.validator !== "string" || object.validator.length)
+                            message.validator = $String(object.validator);
+                    if (object.x25519Pubkey != null)
+                        if (object.x25519Pubkey.length)
+                            if (typeof object.x25519Pubkey === "string")
+                                $util.base64.decode(object.x25519Pubkey, message.x25519Pubkey = $util.newBuffer($util.base64.length(object.x25519Pubkey)), 0);
+                            else if (object.x25519Pubkey.length >= 0)
+                                message.x25519Pubkey = object.x25519Pubkey;
+                    if (object.height != null)
+                        if (typeof object.height !== "string" || object.height.length)
+                            message.height = $String(object.height);
+                    return message;
+                };
+
+                AuditKey.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.validator = "";
+                        if (options.bytes === $String)
+                            object.x25519Pubkey = "";
+                        else {
+                            object.x25519Pubkey = [];
+                            if (options.bytes !== $Array)
+                                object.x25519Pubkey = $util.newBuffer(object.x25519Pubkey);
+                        }
+                        object.height = "";
+                    }
+                    if (message.validator != null && $Object.hasOwnProperty.call(message, "validator"))
+                        object.validator = message.validator;
+                    if (message.x25519Pubkey != null && $Object.hasOwnProperty.call(message, "x25519Pubkey"))
+                        object.x25519Pubkey = options.bytes === $String ? $util.base64.encode(message.x25519Pubkey, 0, message.x25519Pubkey.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.x25519Pubkey) : message.x25519Pubkey;
+                    if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                        object.height = message.height;
+                    return object;
+                };
+
+                AuditKey.prototype.toJSON = function() {
+                    return AuditKey.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                AuditKey.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.AuditKey";
+                };
+
+                return AuditKey;
+            })();
+
+            v1.MsgRegisterAuditKey = (function() {
+
+                const MsgRegisterAuditKey = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                MsgRegisterAuditKey.prototype.validator = "";
+                MsgRegisterAuditKey.prototype.x25519Pubkey = $util.newBuffer([]);
+
+                MsgRegisterAuditKey.create = function(properties) {
+                    return new MsgRegisterAuditKey(properties);
+                };
+
+                MsgRegisterAuditKey.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.validator != null && $Object.hasOwnProperty.call(message, "validator") && message.validator !== "")
+                        writer.uint32(10).string(message.validator);
+                    if (message.x25519Pubkey != null && $Object.hasOwnProperty.call(message, "x25519Pubkey") && message.x25519Pubkey.length)
+                        writer.uint32(18).bytes(message.x25519Pubkey);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                MsgRegisterAuditKey.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.MsgRegisterAuditKey();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.validator = value;
+                                else
+                                    delete message.validator;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.x25519Pubkey = value;
+                                else
+                                    delete message.x25519Pubkey;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                MsgRegisterAuditKey.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.MsgRegisterAuditKey)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.MsgRegisterAuditKey: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.MsgRegisterAuditKey();
+                    if (object.validator != null)
+                        if (typeof object.validator !== "string" || object.validator.length)
+                            message.validator = $String(object.validator);
+                    if (object.x25519Pubkey != null)
+                        if (object.x25519Pubkey.length)
+                            if (typeof object.x25519Pubkey === "string")
+                                $util.base64.decode(object.x25519Pubkey, message.x25519Pubkey = $util.newBuffer($util.base64.length(object.x25519Pubkey)), 0);
+                            else if (object.x25519Pubkey.length >= 0)
+                                message.x25519Pubkey = object.x25519Pubkey;
+                    return message;
+                };
+
+                MsgRegisterAuditKey.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.validator = "";
+                        if (options.bytes === $String)
+                            object.x25519Pubkey = "";
+                        else {
+                            object.x25519Pubkey = [];
+                            if (options.bytes !== $Array)
+                                object.x25519Pubkey = $util.newBuffer(object.x25519Pubkey);
+                        }
+                    }
+                    if (message.validator != null && $Object.hasOwnProperty.call(message, "validator"))
+                        object.validator = message.validator;
+                    if (message.x25519Pubkey != null && $Object.hasOwnProperty.call(message, "x25519Pubkey"))
+                        object.x25519Pubkey = options.bytes === $String ? $util.base64.encode(message.x25519Pubkey, 0, message.x25519Pubkey.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.x25519Pubkey) : message.x25519Pubkey;
+                    return object;
+                };
+
+                MsgRegisterAuditKey.prototype.toJSON = function() {
+                    return MsgRegisterAuditKey.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                MsgRegisterAuditKey.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.MsgRegisterAuditKey";
+                };
+
+                return MsgRegisterAuditKey;
+            })();
+
+            v1.MsgRegisterAuditKeyResponse = (function() {
+
+                const MsgRegisterAuditKeyResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                MsgRegisterAuditKeyResponse.create = function(properties) {
+                    return new MsgRegisterAuditKeyResponse(properties);
+                };
+
+                MsgRegisterAuditKeyResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                MsgRegisterAuditKeyResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.MsgRegisterAuditKeyResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        reader.skipType(tag & 7, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                MsgRegisterAuditKeyResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.MsgRegisterAuditKeyResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.MsgRegisterAuditKeyResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    return new $root.tcompute.jobs.v1.MsgRegisterAuditKeyResponse();
+                };
+
+                MsgRegisterAuditKeyResponse.toObject = function () {
+                    return {};
+                };
+
+                MsgRegisterAuditKeyResponse.prototype.toJSON = function() {
+                    return MsgRegisterAuditKeyResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                MsgRegisterAuditKeyResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.MsgRegisterAuditKeyResponse";
+                };
+
+                return MsgRegisterAuditKeyResponse;
+            })();
+
+            v1.QueryAuditKeysRequest = (function() {
+
+                const QueryAuditKeysRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                QueryAuditKeysRequest.create = function(properties) {
+                    return new QueryAuditKeysRequest(properties);
+                };
+
+                QueryAuditKeysRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                QueryAuditKeysRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.QueryAuditKeysRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        reader.skipType(tag & 7, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                QueryAuditKeysRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.QueryAuditKeysRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.QueryAuditKeysRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    return new $root.tcompute.jobs.v1.QueryAuditKeysRequest();
+                };
+
+                QueryAuditKeysRequest.toObject = function () {
+                    return {};
+                };
+
+                QueryAuditKeysRequest.prototype.toJSON = function() {
+                    return QueryAuditKeysRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                QueryAuditKeysRequest.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.QueryAuditKeysRequest";
+                };
+
+                return QueryAuditKeysRequest;
+            })();
+
+            v1.QueryAuditKeysResponse = (function() {
+
+                const QueryAuditKeysResponse = function (properties) {
+                    this.keys = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                QueryAuditKeysResponse.prototype.keys = $util.emptyArray;
+
+                QueryAuditKeysResponse.create = function(properties) {
+                    return new QueryAuditKeysResponse(properties);
+                };
+
+                QueryAuditKeysResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.keys != null && message.keys.length)
+                        for (let i = 0; i < message.keys.length; ++i)
+                            $root.tcompute.jobs.v1.AuditKey.encode(message.keys[i], writer.uint32(10).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                QueryAuditKeysResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.QueryAuditKeysResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.keys && message.keys.length))
+                                    message.keys = [];
+                                message.keys.push($root.tcompute.jobs.v1.AuditKey.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                QueryAuditKeysResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.QueryAuditKeysResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.QueryAuditKeysResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.QueryAuditKeysResponse();
+                    if (object.keys) {
+                        if (!$Array.isArray(object.keys))
+                            throw $TypeError(".tcompute.jobs.v1.QueryAuditKeysResponse.keys: array expected");
+                        message.keys = $Array(object.keys.length);
+                        for (let i = 0; i < object.keys.length; ++i) {
+                            if (!$util.isObject(object.keys[i]))
+                                throw $TypeError(".tcompute.jobs.v1.QueryAuditKeysResponse.keys: object expected");
+                            message.keys[i] = $root.tcompute.jobs.v1.AuditKey.fromObject(object.keys[i], _depth + 1);
+                        }
+                    }
+                    return message;
+                };
+
+                QueryAuditKeysResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.keys = [];
+                    if (message.keys && message.keys.length) {
+                        object.keys = $Array(message.keys.length);
+                        for (let j = 0; j < message.keys.length; ++j)
+                            object.keys[j] = $root.tcompute.jobs.v1.AuditKey.toObject(message.keys[j], options, _depth + 1);
+                    }
+                    return object;
+                };
+
+                QueryAuditKeysResponse.prototype.toJSON = function() {
+                    return QueryAuditKeysResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                QueryAuditKeysResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.QueryAuditKeysResponse";
+                };
+
+                return QueryAuditKeysResponse;
             })();
 
             v1.NamedTensor = (function() {

@@ -1,0 +1,381 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
+import { QueryValidatorRequest, QueryValidatorResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
+import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
+import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
+import { moduleAddress } from "../../sdk/address.js";
+import { codecs as registryCodecs } from "../../registry/types.js";
+import { createValidatorMsg, ops, txHelpers, undelegateMsg, valoper } from "../../../chain/testkit/fixtures.js";
+import { untilRevealsOpen, verdictMsgs } from "../../../chain/testkit/auditors.js";
+import { any } from "../../../chain/testkit/simWorkers.js";
+import { auditorRewardPool, auditSignsId } from "../auditVerdicts.js";
+import { commitmentOf, sketchFromPb, sketchToPb } from "../commitment.js";
+import { computeSketch, type Sketch } from "../sketch.js";
+import { AuditStatus, codecs, JobState, Outcome, type AuditSealedInput, type Job } from "../types.js";
+
+// Sealed jobs audited by the validators they were sealed to (issue 11, item 3; auditKeys.ts),
+// through real transactions: validators register X25519 audit keys; a requester seals the input
+// also to bonded validators' keys; a sampled sealed job is audited by the bonded holders of a copy
+// with keyed sketches, under the usual commit–reveal, rewards and miss slashes; the 2/3 threshold
+// stays on the whole bonded power, so sealing to a friendly few cannot get an honest result
+// rejected.
+
+const requester = rawKeyFromSeed("sealed-audit-requester");
+const prov = [0, 1].map((i) => rawKeyFromSeed(`sealed-audit-provider-${i}`));
+const outsider = rawKeyFromSeed("sealed-audit-outsider");
+const model = createHash("sha256").update("sealed-audit-mlp").digest("hex");
+const rule = { sketchSize: 16, tolerance: 1000, topK: 0 };
+const reward = 7000n;
+const truth = [0.5, -1.25, 2, 0.75, 3.5, -0.125, 1, 0.25];
+const fake = truth.map((v) => v * 1.5 + 0.25);
+const sketchKey = createHash("sha256").update("tcompute/sketch-key/v1").update("a sealed input").digest();
+/** A well-formed X25519 public key (nacl.box.keyPair().publicKey of a fixed secret would do as well). */
+const goodKey = (i: number) => createHash("sha256").update(`audit-key-${i}`).digest();
+const copy = (v: string): AuditSealedInput => ({ validator: v, ciphertext: new Uint8Array(120).fill(3) });
+
+/** An observer's least squares on a sketch with public signs from `signsId` (n ≤ sketch size unknowns). */
+function reconstruct(signsId: string, s: Sketch, n: number): number[] {
+  const cols = Array.from({ length: n }, (_, i) =>
+    computeSketch(
+      signsId,
+      Array.from({ length: n }, (_, k) => (k === i ? 1 : 0)),
+      rule,
+    ).components.map(Number),
+  );
+  const p = s.components.map(Number);
+  const m = Array.from({ length: n }, (_, r) => [
+    ...Array.from({ length: n }, (_, c) => cols[r]!.reduce((acc, v, j) => acc + v * cols[c]![j]!, 0)),
+    cols[r]!.reduce((acc, v, j) => acc + v * p[j]!, 0),
+  ]);
+  for (let c = 0; c < n; c++) {
+    const piv = m[c]![c]!;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r]![c]! / piv;
+      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
+    }
+  }
+  return m.map((row, i) => row[n]! / m[i]![i]!);
+}
+const rms = (x: number[], y: number[]) => Math.sqrt(x.reduce((acc, v, i) => acc + (v - y[i]!) ** 2, 0) / x.length);
+
+describe("sealed jobs audited by the validators they were sealed to", function () {
+  this.timeout(60_000);
+  let chain: TestChain;
+  const { ok, fails, q } = txHelpers(() => chain);
+  const job = (id: string) =>
+    q(
+      "/tcompute.jobs.v1.Query/Job",
+      codecs.queryJobRequest.encode({ id }),
+      (b) => codecs.queryJobResponse.decode(b).job!,
+    );
+  const auditKeys = () =>
+    q("/tcompute.jobs.v1.Query/AuditKeys", new Uint8Array(), (b) => codecs.queryAuditKeysResponse.decode(b).keys);
+  const balance = (address: string) =>
+    q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) =>
+      BigInt(QueryBalanceResponse.decode(b).balance!.amount),
+    );
+  const tokens = (i: number) =>
+    q(
+      "/cosmos.staking.v1beta1.Query/Validator",
+      QueryValidatorRequest.encode({ validatorAddr: valoper(ops[i]!) }).finish(),
+      (b) => BigInt(QueryValidatorResponse.decode(b).validator!.tokens),
+    );
+  const registerKey = (key: RawKey, x25519Pubkey: Uint8Array) =>
+    any(
+      codecs.msgRegisterAuditKey.typeUrl,
+      codecs.msgRegisterAuditKey.encode({ validator: valoper(key), x25519Pubkey }),
+    );
+  const submitMsg = (auditSealed: AuditSealedInput[], over: Record<string, unknown> = {}) =>
+    any(
+      codecs.msgSubmitJob.typeUrl,
+      codecs.msgSubmitJob.encode({
+        requester: requester.address,
+        model,
+        inputs: [{ inline: new Uint8Array(), uri: "", sha256: "cd".repeat(32) }],
+        sealed: prov.map((p) => ({ provider: p.address, ciphertext: new Uint8Array(120) })),
+        k: 2,
+        maxPricePerUnit: "5utcu",
+        deadlineBlocks: "5",
+        minReputation: 0,
+        gpu: null,
+        sketchKeyHash: createHash("sha256").update(sketchKey).digest(),
+        auditSealed,
+        ...over,
+      }),
+    );
+
+  /** Submits a sealed job with these audit copies; both assignees reveal the keyed sketch of `output`. */
+  async function sealedJob(
+    auditSealed: AuditSealedInput[],
+    output: number[],
+    beforeWork: () => Promise<void> = async () => {},
+  ): Promise<Job> {
+    const res = await ok(requester, [submitMsg(auditSealed)]);
+    await beforeWork();
+    const id = codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value)
+      .ids[0]!;
+    const results = prov.map((p, i) => ({
+      p,
+      salt: createHash("sha256").update(`salt/${i}/${id}`).digest(),
+      digest: createHash("sha256").update(`digest/${output.join()}`).digest(),
+      sketch: computeSketch(id, output, rule, sketchKey),
+    }));
+    for (const r of results)
+      await ok(r.p, [
+        any(
+          codecs.msgCommitResult.typeUrl,
+          codecs.msgCommitResult.encode({
+            provider: r.p.address,
+            jobId: id,
+            commitment: commitmentOf(id, r.p.address, r.salt, r.digest, r.sketch),
+          }),
+        ),
+      ]);
+    for (const r of results)
+      await ok(r.p, [
+        any(
+          codecs.msgRevealResult.typeUrl,
+          codecs.msgRevealResult.encode({
+            provider: r.p.address,
+            jobId: id,
+            salt: r.salt,
+            digest: r.digest,
+            sketch: sketchToPb(r.sketch),
+            outputUri: "",
+          }),
+        ),
+      ]);
+    const j = await job(id);
+    assert.equal(j.state, JobState.settled, JSON.stringify(j.history));
+    return j;
+  }
+
+  beforeEach(async () => {
+    chain = await createTestChain({
+      accounts: [
+        ...[requester, ...prov, ...ops, outsider].map((k) => ({
+          address: k.address,
+          coins: [{ denom: "utcu", amount: 1_000_000_000n }],
+        })),
+        { address: moduleAddress(auditorRewardPool), coins: [{ denom: "utcu", amount: 1_000_000n }] },
+      ],
+      editGenesis: (d) => {
+        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
+          commit_window: "3",
+          reveal_window: "3",
+          audit_window: "12",
+          audit_commit_window: "6",
+          retention_blocks: "50",
+          audit_rate_ppm: 1_000_000,
+          audit_rate_single_ppm: 1_000_000,
+          audit_rate_low_reputation_ppm: 0,
+          auditor_reward: reward.toString(),
+          audit_miss_slash_fraction: "0.001",
+          challenge_epoch_blocks: "0",
+        });
+      },
+    });
+    await ok(requester, [
+      any(
+        registryCodecs.msgRegisterModel.typeUrl,
+        registryCodecs.msgRegisterModel.encode({
+          owner: requester.address,
+          hash: model,
+          name: "mlp",
+          inputs: [{ name: "x", dtype: "float32", shape: [-1, 8] }],
+          outputs: [{ name: "y", dtype: "float32", shape: [-1, 8] }],
+          computeUnits: "10",
+          rule,
+          uri: "",
+        }),
+      ),
+    ]);
+    for (const [i, p] of prov.entries())
+      await ok(p, [
+        any(
+          registryCodecs.msgRegisterProvider.typeUrl,
+          registryCodecs.msgRegisterProvider.encode({
+            owner: p.address,
+            moniker: `p${i}`,
+            gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
+            models: [model],
+            pricePerUnit: "5utcu",
+            slots: 2,
+            x25519Pubkey: goodKey(10 + i),
+            endpoint: "",
+            bond: "20000000",
+          }),
+        ),
+      ]);
+    // 40%, 30%, 30% of the power.
+    await ok(ops[0]!, [createValidatorMsg(0, 40_000_000n)]);
+    await ok(ops[1]!, [createValidatorMsg(1, 30_000_000n)]);
+    await ok(ops[2]!, [createValidatorMsg(2, 30_000_000n)]);
+  });
+
+  it("registers a bonded validator's audit key (replaceable, queryable); refuses malformed and small-order keys (jobs 51) and non-validators (jobs 17), storing nothing", async () => {
+    await fails(ops[0]!, [registerKey(ops[0]!, new Uint8Array(31).fill(1))], "jobs", 51, /32 bytes/);
+    await fails(ops[0]!, [registerKey(ops[0]!, new Uint8Array(32))], "jobs", 51, /small-order/);
+    // 1 (the point of order 4 in Montgomery form) and p − 1: also of small order.
+    await fails(ops[0]!, [registerKey(ops[0]!, Uint8Array.of(1, ...new Uint8Array(31)))], "jobs", 51, /small-order/);
+    const pMinus1 = Uint8Array.of(0xec, ...new Uint8Array(30).fill(0xff), 0x7f);
+    await fails(ops[0]!, [registerKey(ops[0]!, pMinus1)], "jobs", 51, /small-order/);
+    await fails(outsider, [registerKey(outsider, goodKey(9))], "jobs", 17, /not bonded/);
+    assert.deepEqual(await auditKeys(), [], "nothing was stored");
+    await ok(ops[1]!, [registerKey(ops[1]!, goodKey(1))]);
+    await ok(ops[0]!, [registerKey(ops[0]!, goodKey(0))]);
+    await ok(ops[0]!, [registerKey(ops[0]!, goodKey(100))]);
+    const keys = await auditKeys();
+    assert.deepEqual(
+      keys.map((k) => [k.validator, Buffer.from(k.x25519Pubkey).toString("hex")]),
+      [
+        [valoper(ops[0]!), goodKey(100).toString("hex")],
+        [valoper(ops[1]!), goodKey(1).toString("hex")],
+      ].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)),
+      "the bonded validators' keys, the replaced one last registered",
+    );
+    // The state round-trips through genesis (the keys are exported and imported).
+    const exported = chain.app.withCommittedContext(
+      (ctx, modules) => modules.find((m) => m.name === "jobs")!.exportGenesis(ctx) as { audit_keys?: unknown[] },
+    );
+    assert.equal(exported.audit_keys?.length, 2);
+  });
+
+  it("checks audit copies at submission: sealed jobs only, one per bonded validator with a key, well formed; nothing created otherwise", async () => {
+    await ok(ops[0]!, [registerKey(ops[0]!, goodKey(0))]);
+    await fails(
+      requester,
+      [
+        submitMsg([copy(valoper(ops[0]!))], {
+          inputs: [{ inline: new Uint8Array([1]), uri: "", sha256: "" }],
+          sealed: [],
+          sketchKeyHash: new Uint8Array(),
+        }),
+      ],
+      "jobs",
+      2,
+      /sealed jobs only/,
+    );
+    await fails(requester, [submitMsg([copy(valoper(ops[1]!))])], "jobs", 52, /no audit key/);
+    await fails(requester, [submitMsg([copy(valoper(outsider))])], "jobs", 52, /not a bonded validator/);
+    await fails(requester, [submitMsg([copy(valoper(ops[0]!)), copy(valoper(ops[0]!))])], "jobs", 2, /twice/);
+    await fails(
+      requester,
+      [submitMsg([{ validator: valoper(ops[0]!), ciphertext: new Uint8Array(50) }])],
+      "jobs",
+      2,
+      /ephemeral key/,
+    );
+    await fails(requester, [submitMsg([{ validator: ops[0]!.address, ciphertext: new Uint8Array(120) }])], "sdk", 7);
+    const none = await chain.query("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id: "1" }));
+    assert.notEqual(none.code, 0, "no job was created");
+    await ok(requester, [submitMsg([copy(valoper(ops[0]!))])]);
+    assert.deepEqual(
+      (await job("1")).auditSealed!.map((c) => c.validator),
+      [valoper(ops[0]!)],
+      "the job records who can open it",
+    );
+  });
+
+  it("overturns a sealed job's fraud: the copy holders audit with keyed sketches (commit, then reveal), the fraud is slashed, the requester compensated, agreeing auditors paid, a silent holder slashed", async () => {
+    for (const i of [0, 1, 2]) await ok(ops[i]!, [registerKey(ops[i]!, goodKey(i))]);
+    const j = await sealedJob(
+      [0, 1, 2].map((i) => copy(valoper(ops[i]!))),
+      fake,
+    );
+    assert.equal(j.audit, AuditStatus.open, "sampled and audited, not marked unaudited");
+    assert.deepEqual(j.auditors, [0, 1, 2].map((i) => valoper(ops[i]!)).sort());
+    const v0 = verdictMsgs(valoper(ops[0]!), j.id, { output: truth, rule, sketchKey });
+    const v1 = verdictMsgs(valoper(ops[1]!), j.id, { output: truth, rule, sketchKey });
+    const before = { op0: await balance(ops[0]!.address), op1: await balance(ops[1]!.address), t2: await tokens(2) };
+    await ok(ops[0]!, [v0.commit]);
+    await ok(ops[1]!, [v1.commit]);
+    await untilRevealsOpen(chain, j.id);
+    await ok(ops[0]!, [v0.reveal]);
+    await ok(ops[1]!, [v1.reveal]);
+    // 70% disagree: decided; but the audit runs to its deadline only if undecided, so it is resolved now.
+    let r = await job(j.id);
+    for (let i = 0; i < 20 && r.audit === AuditStatus.open; i++) {
+      await chain.deliver([]);
+      r = await job(j.id);
+    }
+    assert.equal(r.audit, AuditStatus.rejected, JSON.stringify(r.history));
+    assert.ok(r.assignments.every((a) => a.outcome === Outcome.fraud));
+    assert.equal(r.compensated, r.paid, "the requester got back what the job cost it");
+    assert.equal(await balance(ops[0]!.address), before.op0 + reward - 2000n);
+    assert.equal(await balance(ops[1]!.address), before.op1 + reward - 2000n);
+    assert.ok((await tokens(2)) < before.t2, "ops2 held a copy, was asked, and said nothing: slashed");
+    // An observer gains nothing from the auditors' verdicts: both their sketches are keyed. (The
+    // same least squares on a public-sign sketch of the output recovers it exactly.)
+    const control = reconstruct(j.id, computeSketch(j.id, truth, rule), truth.length);
+    assert.ok(rms(control, truth) < 1e-5, "the attack works on public signs");
+    for (const v of r.verdicts)
+      for (const [signs, sk] of [
+        [j.id, v.sketch!],
+        [auditSignsId(j.id), v.auditSketch!],
+      ] as const) {
+        const x = reconstruct(signs, sketchFromPb(sk, rule.sketchSize) as Sketch, truth.length);
+        assert.ok(rms(x, truth) > 0.3, `${v.validator}'s ${signs} sketch gives the output away: rms ${rms(x, truth)}`);
+      }
+    assert.ok(
+      !Buffer.from(codecs.job.encode(r)).includes(sketchKey),
+      "the sketch key is in no copy's clear text on chain",
+    );
+  });
+
+  it("sealing to one friendly validator cannot get an honest result rejected: only the holder is asked, its 40% decides nothing, nobody is slashed", async () => {
+    for (const i of [0, 1, 2]) await ok(ops[i]!, [registerKey(ops[i]!, goodKey(i))]);
+    const j = await sealedJob([copy(valoper(ops[0]!))], truth);
+    assert.deepEqual(j.auditors, [valoper(ops[0]!)], "validators without a copy are not asked");
+    const lie = verdictMsgs(valoper(ops[0]!), j.id, { output: fake, rule, sketchKey });
+    await ok(ops[0]!, [lie.commit]);
+    await untilRevealsOpen(chain, j.id);
+    await ok(ops[0]!, [lie.reveal]);
+    const t = [await tokens(1), await tokens(2)];
+    let r = await job(j.id);
+    for (let i = 0; i < 20 && r.audit === AuditStatus.open; i++) {
+      await chain.deliver([]);
+      r = await job(j.id);
+    }
+    assert.equal(r.audit, AuditStatus.inconclusive, "40% of the bonded power is not 2/3");
+    assert.ok(r.assignments.every((a) => a.outcome === Outcome.accepted && a.slashed === "0"));
+    assert.deepEqual([await tokens(1), await tokens(2)], t, "no copy, not asked, not slashed");
+  });
+
+  it("the validator set changes after submission: a copy holder that left the bonded set is not asked (nor slashed), the remaining holders audit", async () => {
+    for (const i of [0, 1, 2]) await ok(ops[i]!, [registerKey(ops[i]!, goodKey(i))]);
+    const j = await sealedJob(
+      [0, 1, 2].map((i) => copy(valoper(ops[i]!))),
+      truth,
+      // ops2 unbonds everything between the submission and the sampling.
+      async () => void (await ok(ops[2]!, [undelegateMsg(ops[2]!, valoper(ops[2]!), 30_000_000n)])),
+    );
+    assert.deepEqual(j.auditors, [valoper(ops[0]!), valoper(ops[1]!)].sort(), "the bonded holders only");
+    const keys = await auditKeys();
+    assert.ok(!keys.some((k) => k.validator === valoper(ops[2]!)), "AuditKeys lists bonded validators only");
+    // Both remaining holders re-run and agree: confirmed (their power is all the bonded power now).
+    const v0 = verdictMsgs(valoper(ops[0]!), j.id, { output: truth, rule, sketchKey });
+    const v1 = verdictMsgs(valoper(ops[1]!), j.id, { output: truth, rule, sketchKey });
+    await ok(ops[0]!, [v0.commit]);
+    await ok(ops[1]!, [v1.commit]);
+    await untilRevealsOpen(chain, j.id);
+    await ok(ops[0]!, [v0.reveal]);
+    await ok(ops[1]!, [v1.reveal]);
+    const r = await job(j.id);
+    assert.equal(r.audit, AuditStatus.confirmed, JSON.stringify(r.history));
+    // A copy for the unbonded validator is refused from now on.
+    await fails(requester, [submitMsg([copy(valoper(ops[2]!))])], "jobs", 52, /not a bonded validator/);
+  });
+
+  it("a sealed job without an audit copy (its requester sealed to no validator) is marked unaudited, its result stands", async () => {
+    await ok(ops[0]!, [registerKey(ops[0]!, goodKey(0))]);
+    const j = await sealedJob([], truth);
+    assert.equal(j.audit, AuditStatus.unaudited);
+    assert.match(j.history.at(-2)!.note, /no validator bonded now holds an audit copy/);
+    assert.deepEqual(j.auditors, []);
+    assert.ok(j.assignments.every((a) => a.outcome === Outcome.accepted));
+  });
+});
