@@ -75,21 +75,39 @@ export function checkAuditCopiesBasic(copies: readonly AuditSealedInput[], seale
   }
 }
 
-/** MsgSubmitJob's audit copies against state: each for a validator bonded now with an audit key. */
+/**
+ * MsgSubmitJob's audit copies against state: each for a validator bonded now with an audit key,
+ * and, for a sealed job, copies for validators holding more than 2/3 of the power of the bonded
+ * validators with audit keys (none needed while no bonded validator has one). Else a requester
+ * working with a cheating provider would seal to one friendly validator, or to none, and its
+ * audit could never be conclusive: the wrong result would stand (docs/jobs.md, "Audits of sealed
+ * jobs", 5). Bounded by the validator set, like the AuditKeys query.
+ */
 export function checkAuditCopies(
   k: JobsKeeper,
   store: KVStore,
   copies: readonly AuditSealedInput[],
   maxBytes: bigint,
+  sealed: boolean,
 ): void {
+  let covered = 0n;
   for (const c of copies) {
-    if (k.staking.lastPower(store, c.validator) <= 0n)
-      throw jobsErrors.noAuditKey.wrap(`${c.validator} is not a bonded validator`);
+    const power = k.staking.lastPower(store, c.validator);
+    if (power <= 0n) throw jobsErrors.noAuditKey.wrap(`${c.validator} is not a bonded validator`);
     if (getAuditKey(store, c.validator) === null)
       throw jobsErrors.noAuditKey.wrap(`${c.validator} has registered no audit key`);
     if (BigInt(c.ciphertext.length) > maxBytes + BigInt(sealOverhead))
       throw jobsErrors.inputTooLarge.wrap(`audit copy for ${c.validator} is over ${maxBytes} bytes`);
+    covered += power;
   }
+  if (!sealed) return;
+  let keyed = 0n;
+  for (const { valoper, power } of k.staking.lastPowers(store))
+    if (power > 0n && getAuditKey(store, valoper) !== null) keyed += power;
+  if (keyed > 0n && covered * 3n <= keyed * 2n)
+    throw jobsErrors.auditCoverage.wrap(
+      `the audit copies reach ${covered} of the ${keyed} bonded power with audit keys; seal to validators holding more than 2/3 of it (query AuditKeys)`,
+    );
 }
 
 /**
