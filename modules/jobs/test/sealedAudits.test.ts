@@ -4,7 +4,9 @@ import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/b
 import { QueryValidatorRequest, QueryValidatorResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
-import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
+import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
+import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
+import { rawKeyFromSeed, signTx, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
 import { createValidatorMsg, ops, txHelpers, undelegateMsg, valoper } from "../../../chain/testkit/fixtures.js";
@@ -341,6 +343,61 @@ describe("sealed jobs audited by the validators they were sealed to", function (
       truth,
     );
     assert.deepEqual(j.auditors, [0, 2].map((i) => valoper(ops[i]!)).sort(), "validators without a copy are not asked");
+  });
+
+  it("audit copies are written once: a provider's commit on a sealed job with 3 × 60 KiB copies costs about what it costs without them; the Job query still serves them", async () => {
+    const big = (v: string, i: number): AuditSealedInput => ({
+      validator: v,
+      ciphertext: new Uint8Array(60 * 1024).fill(i + 1),
+    });
+    const commitGas = async (auditSealed: AuditSealedInput[]): Promise<{ gas: bigint; id: string }> => {
+      // The requester pays for its bytes (a gas limit above the helpers' 400k).
+      const acc = await q(
+        "/cosmos.auth.v1beta1.Query/Account",
+        QueryAccountRequest.encode({ address: requester.address }).finish(),
+        (b) => BaseAccount.decode(QueryAccountResponse.decode(b).account!.value),
+      );
+      const res = await chain.deliver([
+        signTx(requester, {
+          chainId: chain.chainId,
+          accountNumber: acc.accountNumber,
+          sequence: acc.sequence,
+          msgs: [submitMsg(auditSealed)],
+          fee: { amount: [{ denom: "utcu", amount: "200000" }], gasLimit: 50_000_000n },
+        }),
+      ]);
+      assert.equal(res.txResults[0]!.code, 0, res.txResults[0]!.log);
+      const id = codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value)
+        .ids[0]!;
+      const salt = createHash("sha256").update(`salt/${id}`).digest();
+      const digest = createHash("sha256").update("digest").digest();
+      const sk = computeSketch(id, truth, rule, sketchKey);
+      const r = await ok(prov[0]!, [
+        any(
+          codecs.msgCommitResult.typeUrl,
+          codecs.msgCommitResult.encode({
+            provider: prov[0]!.address,
+            jobId: id,
+            commitment: commitmentOf(id, prov[0]!.address, salt, digest, sk),
+          }),
+        ),
+      ]);
+      return { gas: BigInt(r.txResults[0]!.gasUsed), id };
+    };
+    const plain = await commitGas([]);
+    for (const i of [0, 1, 2]) await ok(ops[i]!, [registerKey(ops[i]!, goodKey(i))]);
+    const withCopies = await commitGas([0, 1, 2].map((i) => big(valoper(ops[i]!), i)));
+    // Rewriting 180 KiB of copies with the job at 30 gas a byte would add ~5.5M gas to every step.
+    assert.ok(
+      withCopies.gas < plain.gas + 100_000n,
+      `commit gas ${withCopies.gas} with copies vs ${plain.gas} without: the copies are rewritten on every step`,
+    );
+    const served = await job(withCopies.id);
+    assert.deepEqual(
+      served.auditSealed!.map((c) => [c.validator, c.ciphertext.length, c.ciphertext[0]]),
+      [0, 1, 2].map((i) => [valoper(ops[i]!), 60 * 1024, i + 1]),
+      "each holder still finds its copy in the Job query",
+    );
   });
 
   it("the validator set changes after submission: a copy holder that left the bonded set is not asked (nor slashed), the remaining holders audit", async () => {
