@@ -77,11 +77,12 @@ export function checkAuditCopiesBasic(copies: readonly AuditSealedInput[], seale
 
 /**
  * MsgSubmitJob's audit copies against state: each for a validator bonded now with an audit key,
- * and, for a sealed job, copies for validators holding more than 2/3 of the power of the bonded
- * validators with audit keys (none needed while no bonded validator has one). Else a requester
- * working with a cheating provider would seal to one friendly validator, or to none, and its
- * audit could never be conclusive: the wrong result would stand (docs/jobs.md, "Audits of sealed
- * jobs", 5). Bounded by the validator set, like the AuditKeys query.
+ * and, for a sealed job, one for every validator bonded now with an audit key. Else a requester
+ * working with a cheating provider would leave out honest validators so that the copy holders'
+ * disagreement never reaches 2/3 of the bonded power: an inconclusive audit lets the wrong result
+ * stand (docs/jobs.md, "Audits of sealed jobs", 5). Reaching only "2/3 of the keyed power" is not
+ * enough: with a friend under 1/3 among the holders, the honest holders may still hold under 2/3.
+ * Bounded by the validator set, like the AuditKeys query.
  */
 export function checkAuditCopies(
   k: JobsKeeper,
@@ -90,23 +91,23 @@ export function checkAuditCopies(
   maxBytes: bigint,
   sealed: boolean,
 ): void {
-  let covered = 0n;
+  const holders = new Set<string>();
   for (const c of copies) {
-    const power = k.staking.lastPower(store, c.validator);
-    if (power <= 0n) throw jobsErrors.noAuditKey.wrap(`${c.validator} is not a bonded validator`);
+    if (k.staking.lastPower(store, c.validator) <= 0n)
+      throw jobsErrors.noAuditKey.wrap(`${c.validator} is not a bonded validator`);
     if (getAuditKey(store, c.validator) === null)
       throw jobsErrors.noAuditKey.wrap(`${c.validator} has registered no audit key`);
     if (BigInt(c.ciphertext.length) > maxBytes + BigInt(sealOverhead))
       throw jobsErrors.inputTooLarge.wrap(`audit copy for ${c.validator} is over ${maxBytes} bytes`);
-    covered += power;
+    holders.add(c.validator);
   }
   if (!sealed) return;
-  let keyed = 0n;
+  const missing: string[] = [];
   for (const { valoper, power } of k.staking.lastPowers(store))
-    if (power > 0n && getAuditKey(store, valoper) !== null) keyed += power;
-  if (keyed > 0n && covered * 3n <= keyed * 2n)
+    if (power > 0n && !holders.has(valoper) && getAuditKey(store, valoper) !== null) missing.push(valoper);
+  if (missing.length > 0)
     throw jobsErrors.auditCoverage.wrap(
-      `the audit copies reach ${covered} of the ${keyed} bonded power with audit keys; seal to validators holding more than 2/3 of it (query AuditKeys)`,
+      `a sealed job needs an audit copy for every bonded validator with an audit key; missing ${missing.sort().join(", ")} (query AuditKeys)`,
     );
 }
 

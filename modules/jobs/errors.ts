@@ -41,6 +41,6 @@ export const jobsErrors = {
   auditCoverage: registerError(
     "jobs",
     53,
-    "a sealed job needs audit copies for validators holding more than 2/3 of the keyed bonded power",
+    "a sealed job needs an audit copy for every bonded validator with an audit key",
   ),
 } as const;
