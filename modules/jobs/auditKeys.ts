@@ -14,10 +14,11 @@ import { codecs, type AuditKey, type AuditSealedInput, type MsgRegisterAuditKey 
 // A validator registers an X25519 audit key (MsgRegisterAuditKey). A requester seals its input,
 // with the sketch key in front (K ‖ input, the assignees' plaintext), also to the audit keys of the
 // validators bonded when it submits (MsgSubmitJob.audit_sealed): the chain accepts a copy only for
-// a validator bonded then with an audit key, and keeps the copies on the job. When a sealed job is
-// sampled, its auditors are the validators bonded at that height that hold a copy; the 2/3
-// threshold stays on the whole bonded power, so a requester that seals to a few friendly
-// validators (or seals garbage) cannot get a result rejected: it only gets an inconclusive audit.
+// a validator bonded then with an audit key, requires one for every such validator (so that a
+// requester cannot leave honest auditors out), and keeps the copies on the job (their
+// ciphertexts apart from its record, keeper.saveJob). When a sealed job is sampled, its auditors
+// are the validators bonded at that height that hold a copy; the 2/3 threshold stays on the whole
+// bonded power, so garbage copies cannot get a result rejected: only an inconclusive audit.
 // An auditor whose copy does not open, or opens to something other than the plaintext whose
 // sha256 (input) and sketch-key sha256 the job carries, answers "unable" (no reward, no penalty).
 
