@@ -14,10 +14,11 @@ import { codecs, type AuditKey, type AuditSealedInput, type MsgRegisterAuditKey 
 // A validator registers an X25519 audit key (MsgRegisterAuditKey). A requester seals its input,
 // with the sketch key in front (K ‖ input, the assignees' plaintext), also to the audit keys of the
 // validators bonded when it submits (MsgSubmitJob.audit_sealed): the chain accepts a copy only for
-// a validator bonded then with an audit key, and keeps the copies on the job. When a sealed job is
-// sampled, its auditors are the validators bonded at that height that hold a copy; the 2/3
-// threshold stays on the whole bonded power, so a requester that seals to a few friendly
-// validators (or seals garbage) cannot get a result rejected: it only gets an inconclusive audit.
+// a validator bonded then with an audit key, requires one for every such validator (so that a
+// requester cannot leave honest auditors out), and keeps the copies on the job (their
+// ciphertexts apart from its record, keeper.saveJob). When a sealed job is sampled, its auditors
+// are the validators bonded at that height that hold a copy; the 2/3 threshold stays on the whole
+// bonded power, so garbage copies cannot get a result rejected: only an inconclusive audit.
 // An auditor whose copy does not open, or opens to something other than the plaintext whose
 // sha256 (input) and sketch-key sha256 the job carries, answers "unable" (no reward, no penalty).
 
@@ -75,13 +76,23 @@ export function checkAuditCopiesBasic(copies: readonly AuditSealedInput[], seale
   }
 }
 
-/** MsgSubmitJob's audit copies against state: each for a validator bonded now with an audit key. */
+/**
+ * MsgSubmitJob's audit copies against state: each for a validator bonded now with an audit key,
+ * and, for a sealed job, one for every validator bonded now with an audit key. Else a requester
+ * working with a cheating provider would leave out honest validators so that the copy holders'
+ * disagreement never reaches 2/3 of the bonded power: an inconclusive audit lets the wrong result
+ * stand (docs/jobs.md, "Audits of sealed jobs", 5). Reaching only "2/3 of the keyed power" is not
+ * enough: with a friend under 1/3 among the holders, the honest holders may still hold under 2/3.
+ * Bounded by the validator set, like the AuditKeys query.
+ */
 export function checkAuditCopies(
   k: JobsKeeper,
   store: KVStore,
   copies: readonly AuditSealedInput[],
   maxBytes: bigint,
+  sealed: boolean,
 ): void {
+  const holders = new Set<string>();
   for (const c of copies) {
     if (k.staking.lastPower(store, c.validator) <= 0n)
       throw jobsErrors.noAuditKey.wrap(`${c.validator} is not a bonded validator`);
@@ -89,7 +100,16 @@ export function checkAuditCopies(
       throw jobsErrors.noAuditKey.wrap(`${c.validator} has registered no audit key`);
     if (BigInt(c.ciphertext.length) > maxBytes + BigInt(sealOverhead))
       throw jobsErrors.inputTooLarge.wrap(`audit copy for ${c.validator} is over ${maxBytes} bytes`);
+    holders.add(c.validator);
   }
+  if (!sealed) return;
+  const missing: string[] = [];
+  for (const { valoper, power } of k.staking.lastPowers(store))
+    if (power > 0n && !holders.has(valoper) && getAuditKey(store, valoper) !== null) missing.push(valoper);
+  if (missing.length > 0)
+    throw jobsErrors.auditCoverage.wrap(
+      `a sealed job needs an audit copy for every bonded validator with an audit key; missing ${missing.sort().join(", ")} (query AuditKeys)`,
+    );
 }
 
 /**

@@ -38,4 +38,9 @@ export const jobsErrors = {
   sketchKeyRequired: registerError("jobs", 50, "a sealed job needs the sha256 of its sketch key"),
   badAuditKey: registerError("jobs", 51, "an audit key is a 32-byte X25519 public key"),
   noAuditKey: registerError("jobs", 52, "an audit copy is for a bonded validator with an audit key"),
+  auditCoverage: registerError(
+    "jobs",
+    53,
+    "a sealed job needs an audit copy for every bonded validator with an audit key",
+  ),
 } as const;

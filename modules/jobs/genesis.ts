@@ -202,7 +202,9 @@ export function exportGenesis(ctx: Context, k: JobsKeeper) {
   return {
     params: paramsJson.toJson(codecs.params.encode(paramsToPb(k.params(ctx.store)))),
     next_id: k.nextId(ctx.store).toString(),
-    jobs: [...k.jobs(ctx.store)].map((j) => jobJson.toJson(codecs.job.encode(jobToPb(j)))),
+    jobs: [...k.jobs(ctx.store)].map((j) =>
+      jobJson.toJson(codecs.job.encode(jobToPb(k.withAuditCopies(ctx.store, j)))),
+    ),
     receipts: [...k.receipts(ctx.store)].map((r) => receiptJson.toJson(codecs.receipt.encode(r))),
     audits_opened: k.auditsOpened(ctx.store).toString(),
     verdicts: k.verdictCounts(ctx.store).map((v) => ({ validator: v.validator, count: v.count.toString() })),

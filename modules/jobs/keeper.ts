@@ -100,8 +100,28 @@ export class JobsKeeper {
     return raw === undefined ? null : jobFromPb(codecs.job.decode(raw));
   }
 
+  /**
+   * Saves the job. Its audit copies' ciphertexts (up to the tx size) go to keys of their own the
+   * first time and leave the record, so that the assignees' and auditors' txs, which rewrite the
+   * record at every step, do not pay for the requester's bytes (withAuditCopies reads them back).
+   */
   saveJob(store: KVStore, j: Job): void {
+    if (j.auditSealed.some((c) => c.ciphertext.length > 0)) {
+      for (const c of j.auditSealed)
+        if (c.ciphertext.length > 0) store.set(keys.auditCopy(j.id, c.validator), c.ciphertext);
+      j.auditSealed = j.auditSealed.map((c) => ({ validator: c.validator, ciphertext: new Uint8Array() }));
+    }
     store.set(keys.job(j.id), codecs.job.encode(jobToPb(j)));
+  }
+
+  /** The job with its audit copies' ciphertexts (for queries and genesis export). */
+  withAuditCopies(store: KVStore, j: Job): Job {
+    if (j.auditSealed.length === 0) return j;
+    const auditSealed = j.auditSealed.map((c) => ({
+      validator: c.validator,
+      ciphertext: store.get(keys.auditCopy(j.id, c.validator)) ?? c.ciphertext,
+    }));
+    return { ...j, auditSealed };
   }
 
   getReceipt(store: KVStore, id: bigint): Receipt | null {
@@ -185,6 +205,7 @@ export class JobsKeeper {
   replaceByReceipt(store: KVStore, j: Job, height: bigint): void {
     this.setReceipt(store, receiptOf(j, height));
     store.delete(keys.job(j.id));
+    for (const c of j.auditSealed) store.delete(keys.auditCopy(j.id, c.validator));
     store.delete(keys.byState(j.state, j.id));
     store.delete(keys.byRequester(j.requester, j.id));
     for (const a of j.assignments) store.delete(keys.byProvider(a.provider, j.id));

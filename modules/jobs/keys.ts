@@ -67,6 +67,8 @@ export const keys = {
   // validator (operator address) -> AuditKey (auditKeys.ts)
   auditKey: (valoper: string) => `${p}ak/${valoper}`,
   auditKeyPrefix: `${p}ak/`,
+  // (job id, validator) -> the ciphertext of its audit copy, written once (keeper.saveJob)
+  auditCopy: (id: bigint, valoper: string) => `${p}acp/${pad(id)}/${valoper}`,
 };
 
 /** Splits "<height>/<id>" (the tail of a queue key). */

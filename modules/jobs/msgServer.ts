@@ -127,7 +127,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       for (const s of m.sealed)
         if (s.ciphertext.length > p.maxInlineInputBytes + sealOverhead)
           throw jobsErrors.inputTooLarge.wrap(`sealed input for ${s.provider} is over ${p.maxInlineInputBytes} bytes`);
-      checkAuditCopies(k, ctx.store, m.auditSealed ?? [], BigInt(p.maxInlineInputBytes));
+      checkAuditCopies(k, ctx.store, m.auditSealed ?? [], BigInt(p.maxInlineInputBytes), m.sealed.length > 0);
       if (BigInt(m.deadlineBlocks) > p.maxDeadlineBlocks)
         throw jobsErrors.invalidJob.wrap(`deadline_blocks is at most ${p.maxDeadlineBlocks}`);
       const model = k.registry.getModel(ctx.store, m.model);

@@ -17,7 +17,10 @@ function listed(
   req: PageRequestPb | null,
 ): Uint8Array {
   const { page, pagination } = k.jobsPage(store, index, pageRequestFromPb(req));
-  return codecs.queryJobsResponse.encode({ jobs: page.map(jobToPb), pagination: pageResponseToPb(pagination) });
+  return codecs.queryJobsResponse.encode({
+    jobs: page.map((j) => jobToPb(k.withAuditCopies(store, j))),
+    pagination: pageResponseToPb(pagination),
+  });
 }
 
 function checkId(id: string): bigint {
@@ -37,7 +40,7 @@ export function jobsQueries(k: JobsKeeper): Record<string, QueryHandler> {
           throw jobsErrors.jobPruned.wrap(`job ${id}: query /tcompute.jobs.v1.Query/Receipt`);
         throw jobsErrors.jobNotFound.wrap(id);
       }
-      return codecs.queryJobResponse.encode({ job: jobToPb(job) });
+      return codecs.queryJobResponse.encode({ job: jobToPb(k.withAuditCopies(ctx.store, job)) });
     },
     [`${base}/Receipt`]: (ctx, data) => {
       const { id } = codecs.queryReceiptRequest.decode(data);

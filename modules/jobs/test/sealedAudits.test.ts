@@ -4,7 +4,9 @@ import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/b
 import { QueryValidatorRequest, QueryValidatorResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
-import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
+import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
+import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
+import { rawKeyFromSeed, signTx, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
 import { createValidatorMsg, ops, txHelpers, undelegateMsg, valoper } from "../../../chain/testkit/fixtures.js";
@@ -326,23 +328,82 @@ describe("sealed jobs audited by the validators they were sealed to", function (
     );
   });
 
-  it("sealing to one friendly validator cannot get an honest result rejected: only the holder is asked, its 40% decides nothing, nobody is slashed", async () => {
+  it("a requester cannot pick its auditors: a sealed job's copies must reach every bonded validator with an audit key (else jobs 53, nothing created)", async () => {
+    // A cheating provider and a requester working with it would seal to one friendly validator
+    // (or to none): only the friend audits, its power decides nothing, and the wrong result stands.
+    // Leaving out even one honest validator does it too: with copies for the friend ops1 (30%, under
+    // 1/3) and ops0 (40%), ops0's disagreement is 40% of the power, not 2/3: inconclusive.
     for (const i of [0, 1, 2]) await ok(ops[i]!, [registerKey(ops[i]!, goodKey(i))]);
-    const j = await sealedJob([copy(valoper(ops[0]!))], truth);
-    assert.deepEqual(j.auditors, [valoper(ops[0]!)], "validators without a copy are not asked");
-    const lie = verdictMsgs(valoper(ops[0]!), j.id, { output: fake, rule, sketchKey });
-    await ok(ops[0]!, [lie.commit]);
-    await untilRevealsOpen(chain, j.id);
-    await ok(ops[0]!, [lie.reveal]);
-    const t = [await tokens(1), await tokens(2)];
-    let r = await job(j.id);
-    for (let i = 0; i < 20 && r.audit === AuditStatus.open; i++) {
-      await chain.deliver([]);
-      r = await job(j.id);
-    }
-    assert.equal(r.audit, AuditStatus.inconclusive, "40% of the bonded power is not 2/3");
-    assert.ok(r.assignments.every((a) => a.outcome === Outcome.accepted && a.slashed === "0"));
-    assert.deepEqual([await tokens(1), await tokens(2)], t, "no copy, not asked, not slashed");
+    for (const holders of [[0], [], [1, 2], [0, 1], [0, 2]])
+      await fails(
+        requester,
+        [submitMsg(holders.map((i) => copy(valoper(ops[i]!))))],
+        "jobs",
+        53,
+        /every bonded validator with an audit key/,
+      );
+    const none = await chain.query("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id: "1" }));
+    assert.notEqual(none.code, 0, "no job was created");
+    const j = await sealedJob(
+      [0, 1, 2].map((i) => copy(valoper(ops[i]!))),
+      truth,
+    );
+    assert.deepEqual(j.auditors, [0, 1, 2].map((i) => valoper(ops[i]!)).sort());
+  });
+
+  it("audit copies are written once: a provider's commit on a sealed job with 3 × 60 KiB copies costs about what it costs without them; the Job query still serves them", async () => {
+    const big = (v: string, i: number): AuditSealedInput => ({
+      validator: v,
+      ciphertext: new Uint8Array(60 * 1024).fill(i + 1),
+    });
+    const commitGas = async (auditSealed: AuditSealedInput[]): Promise<{ gas: bigint; id: string }> => {
+      // The requester pays for its bytes (a gas limit above the helpers' 400k).
+      const acc = await q(
+        "/cosmos.auth.v1beta1.Query/Account",
+        QueryAccountRequest.encode({ address: requester.address }).finish(),
+        (b) => BaseAccount.decode(QueryAccountResponse.decode(b).account!.value),
+      );
+      const res = await chain.deliver([
+        signTx(requester, {
+          chainId: chain.chainId,
+          accountNumber: acc.accountNumber,
+          sequence: acc.sequence,
+          msgs: [submitMsg(auditSealed)],
+          fee: { amount: [{ denom: "utcu", amount: "200000" }], gasLimit: 50_000_000n },
+        }),
+      ]);
+      assert.equal(res.txResults[0]!.code, 0, res.txResults[0]!.log);
+      const id = codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value)
+        .ids[0]!;
+      const salt = createHash("sha256").update(`salt/${id}`).digest();
+      const digest = createHash("sha256").update("digest").digest();
+      const sk = computeSketch(id, truth, rule, sketchKey);
+      const r = await ok(prov[0]!, [
+        any(
+          codecs.msgCommitResult.typeUrl,
+          codecs.msgCommitResult.encode({
+            provider: prov[0]!.address,
+            jobId: id,
+            commitment: commitmentOf(id, prov[0]!.address, salt, digest, sk),
+          }),
+        ),
+      ]);
+      return { gas: BigInt(r.txResults[0]!.gasUsed), id };
+    };
+    const plain = await commitGas([]);
+    for (const i of [0, 1, 2]) await ok(ops[i]!, [registerKey(ops[i]!, goodKey(i))]);
+    const withCopies = await commitGas([0, 1, 2].map((i) => big(valoper(ops[i]!), i)));
+    // Rewriting 180 KiB of copies with the job at 30 gas a byte would add ~5.5M gas to every step.
+    assert.ok(
+      withCopies.gas < plain.gas + 100_000n,
+      `commit gas ${withCopies.gas} with copies vs ${plain.gas} without: the copies are rewritten on every step`,
+    );
+    const served = await job(withCopies.id);
+    assert.deepEqual(
+      served.auditSealed!.map((c) => [c.validator, c.ciphertext.length, c.ciphertext[0]]),
+      [0, 1, 2].map((i) => [valoper(ops[i]!), 60 * 1024, i + 1]),
+      "each holder still finds its copy in the Job query",
+    );
   });
 
   it("the validator set changes after submission: a copy holder that left the bonded set is not asked (nor slashed), the remaining holders audit", async () => {
@@ -370,8 +431,7 @@ describe("sealed jobs audited by the validators they were sealed to", function (
     await fails(requester, [submitMsg([copy(valoper(ops[2]!))])], "jobs", 52, /not a bonded validator/);
   });
 
-  it("a sealed job without an audit copy (its requester sealed to no validator) is marked unaudited, its result stands", async () => {
-    await ok(ops[0]!, [registerKey(ops[0]!, goodKey(0))]);
+  it("a sealed job without an audit copy (no bonded validator has an audit key) is marked unaudited, its result stands", async () => {
     const j = await sealedJob([], truth);
     assert.equal(j.audit, AuditStatus.unaudited);
     assert.match(j.history.at(-2)!.note, /no validator bonded now holds an audit copy/);
