@@ -135,8 +135,14 @@ export class ReputationKeeper {
       const s = this.stored(store, k.slice(prefix.length + 8));
       if (s === null) continue;
       const r = { ...s, score: decayed(s.score, BigInt(s.lastUpdate), height, p) };
-      let i = top.length;
-      while (i > 0 && before(r, top[i - 1]!)) i--;
+      // Its place among those kept, by binary search: a walk past many kept records costs
+      // log(limit) comparisons each, not limit.
+      let i = 0;
+      for (let hi = top.length; i < hi;) {
+        const mid = (i + hi) >>> 1;
+        if (before(r, top[mid]!)) hi = mid;
+        else i = mid + 1;
+      }
       if (i < limit) {
         top.splice(i, 0, r);
         if (top.length > limit) top.pop();
