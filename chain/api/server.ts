@@ -76,12 +76,24 @@ function requestObject(bindings: Record<string, string>, query: URLSearchParams)
     const prev = o[last];
     o[last] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   };
-  for (const [k, v] of query) if (/^[a-z_][a-z0-9_.]{0,63}$/.test(k)) put(k, v);
+  for (const [k, v] of query) {
+    if (!/^[a-z_][a-z0-9_.]{0,63}$/.test(k)) continue;
+    // The page request's uint64s, as the gateway's ParseUint reads them: the codecs would wrap
+    // 2^64 to 0 (a default page) and -1 to 2^64 - 1 (an offset past everything). Empty is unset.
+    if (pageUint64s.includes(k) && !(/^[0-9]{0,20}$/.test(v) && BigInt(v) < 2n ** 64n))
+      throw new ApiError(
+        grpc.invalidArgument,
+        `type mismatch, parameter: ${k}, error: ${JSON.stringify(v)} is not a uint64`,
+      );
+    put(k, v);
+  }
   for (const [k, v] of Object.entries(bindings)) put(k, v);
   const o = camel(out) as Record<string, unknown>;
   for (const k of enumFields) if (typeof o[k] === "string" && /^[0-9]{1,9}$/.test(o[k])) o[k] = Number(o[k]);
   return o;
 }
+
+const pageUint64s = ["pagination.offset", "pagination.limit"];
 
 /** Enum request fields: by name or by number, as the gateway reads them; anything else is refused. */
 const enumFields = ["proposalStatus", "orderBy"] as const;

@@ -121,7 +121,8 @@ export class ReputationKeeper {
   ranked(store: KVStore, height: bigint, limit: number): ReputationRecord[] {
     const top: ReputationRecord[] = [];
     if (limit <= 0) return top;
-    const neutral = this.params(store).neutral;
+    const p = this.params(store);
+    const neutral = p.neutral;
     const before = (a: ReputationRecord, b: ReputationRecord) =>
       a.score > b.score || (a.score === b.score && a.provider < b.provider);
     const prefix = keys.rankPrefix;
@@ -129,9 +130,19 @@ export class ReputationKeeper {
       const stored = scoreOne - Number(k.slice(prefix.length, prefix.length + 7));
       const last = top[limit - 1];
       if (last !== undefined && last.score > Math.max(stored, neutral)) break;
-      const r = this.record(store, k.slice(prefix.length + 8), height);
-      let i = top.length;
-      while (i > 0 && before(r, top[i - 1]!)) i--;
+      // The record decayed as record() does, with the params read once for the whole walk; an
+      // entry without its record (the rank-index invariant reports it) names no provider here.
+      const s = this.stored(store, k.slice(prefix.length + 8));
+      if (s === null) continue;
+      const r = { ...s, score: decayed(s.score, BigInt(s.lastUpdate), height, p) };
+      // Its place among those kept, by binary search: a walk past many kept records costs
+      // log(limit) comparisons each, not limit.
+      let i = 0;
+      for (let hi = top.length; i < hi;) {
+        const mid = (i + hi) >>> 1;
+        if (before(r, top[mid]!)) hi = mid;
+        else i = mid + 1;
+      }
       if (i < limit) {
         top.splice(i, 0, r);
         if (top.length > limit) top.pop();

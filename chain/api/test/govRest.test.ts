@@ -287,6 +287,13 @@ describe("REST API: gov v1 and v1beta1 routes", function () {
       `/cosmos/gov/v1/proposals?pagination.key=${encodeURIComponent(Buffer.from([0xff, 0xfe]).toString("base64"))}`,
       `/cosmos/gov/v1/proposals?pagination.reverse=true&pagination.key=${encodeURIComponent(Buffer.from([0xc3]).toString("base64"))}`,
       "/cosmos/gov/v1/proposals?pagination.limit=1001&pagination.reverse=true",
+      // uint64 fields out of range or not numbers, refused as the gateway's ParseUint does (not
+      // wrapped: 2^64 would page with the default limit, -1 would skip 2^64 - 1 entries).
+      "/cosmos/gov/v1/proposals?pagination.limit=18446744073709551615",
+      "/cosmos/gov/v1/proposals?pagination.limit=18446744073709551616",
+      "/cosmos/gov/v1/proposals?pagination.offset=-1",
+      "/cosmos/gov/v1/proposals?pagination.offset=1e3",
+      "/tcompute/registry/v1/models?pagination.limit=18446744073709551616",
     ]) {
       const r = await get(path);
       assert.equal(r.status, 400, path);
