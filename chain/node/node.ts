@@ -352,6 +352,13 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
                 const e = genesis.consensusParams.abci?.voteExtensionsEnableHeight ?? 0n;
                 return e > 0n && h >= e;
               },
+              // And CometBFT's consensus, live: blocks at the tip without waiting for the next one.
+              follow: {
+                chainId: genesis.chainId,
+                initialHeight: genesis.initialHeight,
+                validators: (h) => (h === state.lastBlockHeight + 1n ? state.validators : null),
+                maxBlockBytes: Number(genesis.consensusParams.block!.maxBytes),
+              },
             },
           })
         : createSwitch;

@@ -3,6 +3,7 @@ import { Block } from "cosmjs-types/tendermint/types/block";
 import { Commit } from "cosmjs-types/tendermint/types/types";
 import type { Logger } from "../../../modules/sdk/context.js";
 import { Channel, type Switch } from "../switch.js";
+import { startConsensusFollow, type ConsensusFollowOptions, type ConsensusFollower } from "./consensusFollow.js";
 import { decodeBlockSync, encodeBlockSync, type BlockSyncMessage } from "./wire.js";
 
 // CometBFT's block sync protocol (blocksync/reactor.go, channel 0x40) in front of the
@@ -45,11 +46,15 @@ export interface CometBlockSyncOptions {
   tickMs?: number;
   /** How often peers are asked for their status while we are at their last known tip. */
   tipStatusEveryMs?: number;
+  /** Follow consensus live too (chain/p2p/cometbft/consensusFollow.ts); needs the consensus channels announced. */
+  follow?: Omit<ConsensusFollowOptions, "nextHeight">;
   /** Re-deliver a pair the engine has not acted on (it drops one while it applies a block) after this. */
   redeliverMs?: number;
 }
 
 export interface CometBlockSync extends Switch {
+  /** The live consensus follower, when on. */
+  readonly follower: ConsensusFollower | null;
   /** The heights peers report (what their last StatusResponse said). */
   peerRanges(): Map<string, { base: bigint; height: bigint }>;
   /** Blocks held waiting for the engine, and their bytes: what a peer can make us keep. */
@@ -100,7 +105,24 @@ export function withCometBlockSync(
     for (const [h, b] of held) if (b.peer === peer) drop(h);
   };
 
+  const follower =
+    opts.follow === undefined
+      ? null
+      : startConsensusFollow(
+          inner,
+          { ...opts.follow, nextHeight: opts.nextHeight },
+          (peer, block, commit) => {
+            try {
+              engineHandler?.(peer, encodePair(block, commit));
+            } catch (e) {
+              inner.ban(peer, (e as Error).message);
+            }
+          },
+          deps,
+        );
+
   function pump(): void {
+    follower?.tick();
     const need = opts.nextHeight();
     for (const h of [...held.keys()]) if (h < need) drop(h);
     for (const h of [...requests.keys()]) if (h < need) requests.delete(h);
@@ -211,6 +233,7 @@ export function withCometBlockSync(
     }
   });
   inner.onPeer((peer, up) => {
+    follower?.onPeer(peer, up);
     if (!up) return forgetPeer(peer);
     const r = opts.storeRange();
     send(peer, { kind: "statusResponse", height: r.height, base: r.base });
@@ -243,6 +266,7 @@ export function withCometBlockSync(
       if (statusTimer !== null) clearInterval(statusTimer);
       await inner.stop();
     },
+    follower,
     peerRanges: () => new Map(ranges),
     held: () => ({ blocks: held.size, bytes: heldBytes }),
   }) as CometBlockSync;

@@ -88,6 +88,7 @@ export async function cometConnect(
     throw e;
   }
   const announced = new Set(ours.channels);
+  const theirChannels = new Set(theirs.channels);
 
   // Frames that arrive before the switch takes the connection wait for its handler.
   const early: Uint8Array[] = [];
@@ -199,6 +200,8 @@ export async function cometConnect(
     send(frame) {
       if (closed) throw p2pErrors.closed.wrap();
       const channel = frame[0]!;
+      // As CometBFT's Peer.Send: nothing on a channel the peer did not announce (it would close us).
+      if (!theirChannels.has(channel)) throw p2pErrors.closed.wrap(`the peer has no channel ${channel}`);
       const eof = frame[1] === 1;
       const data = frame.subarray(2);
       for (let off = 0; ; off += maxPacketPayload) {

@@ -8,12 +8,14 @@ import { cometConnect } from "./connection.js";
 // the TypeScript switch (dialing, backoff, peer limits, reassembly and its bounds) over
 // CometBFT's connection (cometConnect: SecretConnection, NodeInfo, MConnection packets), with
 // CometBFT's block sync in front of the engine (withCometBlockSync). It announces the channels
-// whose messages both engines share, and no consensus channel: CometBFT then sends none of its
-// consensus messages (a peer's Send checks the channel is in our NodeInfo), and the node
-// follows the chain by block sync. docs/node.md, "Mixed networks".
+// whose messages both engines share, and the consensus channels only with a live follower
+// (sync.follow): CometBFT sends a peer only on channels in its NodeInfo, and the engine's own
+// consensus messages never go to CometBFT peers. docs/node.md, "Mixed networks".
 
 /** The channels a TypeScript node announces to CometBFT peers: their messages are CometBFT's. */
 export const cometChannels = [Channel.blockSync, Channel.mempool, Channel.evidence];
+/** And the consensus channels a live follower (consensusFollow.ts) listens on. */
+export const followChannels = [Channel.consensusState, Channel.consensusData, Channel.consensusVote];
 
 export interface CometSwitchOptions {
   network: string;
@@ -33,12 +35,13 @@ export function createCometSwitch(
   deps: { logger: Logger },
 ): CometBlockSync {
   const id = nodeId(base.nodeKey);
+  const channels: number[] = opts.sync.follow === undefined ? cometChannels : [...cometChannels, ...followChannels];
   // The address actually listened on (known once started), as CometBFT's listen_addr.
   const listen = () => `tcp://${inner.address !== "" ? inner.address : "0.0.0.0:0"}`;
   const inner = createSwitch(
     {
       ...base,
-      channels: base.channels.filter((c) => cometChannels.includes(c.id as (typeof cometChannels)[number])),
+      channels: base.channels.filter((c) => channels.includes(c.id)),
       connect: (socket, nodeKey, o) =>
         cometConnect(socket, nodeKey, id, {
           ...o,
@@ -46,7 +49,7 @@ export function createCometSwitch(
             listenAddr: listen(),
             network: opts.network,
             version: opts.version,
-            channels: cometChannels,
+            channels,
             moniker: opts.moniker,
             txIndex: opts.txIndex,
             rpcAddress: opts.rpcAddress,

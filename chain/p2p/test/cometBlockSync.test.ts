@@ -10,6 +10,10 @@ import { loadConfig } from "../../types/nodeConfig.js";
 import type { CometBlockSync } from "../cometbft/blockSync.js";
 import { cometConnect, type CometConnection } from "../cometbft/connection.js";
 import { decodeBlockSync, encodeBlockSync, type BlockSyncMessage } from "../cometbft/wire.js";
+import { encodeNewRoundStep } from "../cometbft/consensusFollow.js";
+import { BinaryWriter } from "cosmjs-types/binary";
+import { Part, Vote } from "cosmjs-types/tendermint/types/types";
+import { ed25519Address } from "../../crypto/ed25519.js";
 
 // CometBFT's block sync between TypeScript nodes on CometBFT's wire (config p2p.wire =
 // "cometbft"), in process: a full node syncs a validator's chain through StatusRequest/
@@ -30,7 +34,14 @@ async function until(what: string, f: () => boolean | Promise<boolean>, timeoutM
 async function syncPeer(
   target: Node,
   network: string,
-): Promise<{ conn: CometConnection; got: BlockSyncMessage[]; send(m: BlockSyncMessage): void; closed: Promise<void> }> {
+  channels: number[] = [0x40],
+): Promise<{
+  conn: CometConnection;
+  got: BlockSyncMessage[];
+  consensus: Uint8Array[];
+  send(m: BlockSyncMessage): void;
+  closed: Promise<void>;
+}> {
   const [host, port] = target.p2p!.address.split(":");
   const socket = await new Promise<ReturnType<typeof connect>>((resolve, reject) => {
     const s = connect(Number(port), host!, () => resolve(s));
@@ -44,22 +55,27 @@ async function syncPeer(
       listenAddr: "tcp://127.0.0.1:1",
       network,
       version: "0.38.26",
-      channels: [0x40],
+      channels,
       moniker: "byzantine",
       txIndex: "off",
       rpcAddress: "",
     },
   });
   const got: BlockSyncMessage[] = [];
-  let acc: Buffer[] = [];
+  const consensus: Uint8Array[] = [];
+  const acc = new Map<number, Buffer[]>();
   conn.onMessage((frame) => {
-    acc.push(Buffer.from(frame.subarray(2)));
+    const ch = frame[0]!;
+    const a = acc.get(ch) ?? [];
+    a.push(Buffer.from(frame.subarray(2)));
+    acc.set(ch, a);
     if (frame[1] !== 1) return;
-    got.push(decodeBlockSync(Buffer.concat(acc)));
-    acc = [];
+    acc.delete(ch);
+    if (ch === 0x40) got.push(decodeBlockSync(Buffer.concat(a)));
+    else consensus.push(Buffer.concat(a));
   });
   const closed = new Promise<void>((r) => conn.onClose(() => r()));
-  return { conn, got, closed, send: (m) => conn.send(Uint8Array.from([0x40, 1, ...encodeBlockSync(m)])) };
+  return { conn, got, consensus, closed, send: (m) => conn.send(Uint8Array.from([0x40, 1, ...encodeBlockSync(m)])) };
 }
 
 describe("CometBFT's block sync between TypeScript nodes on CometBFT's wire", function () {
@@ -98,8 +114,13 @@ describe("CometBFT's block sync between TypeScript nodes on CometBFT's wire", fu
     const block = Block.encode((await validator.blockStore.loadBlock(1n))!).finish();
     // The peer told no height: nothing was asked of it, so 200 blocks are 200 drops.
     for (let i = 0; i < 200; i++) p.send({ kind: "blockResponse", block, extCommit: null });
+    // A round trip: what was sent before it has been handled once its answer is back.
+    const answers = p.got.filter((m) => m.kind === "statusResponse").length;
     p.send({ kind: "statusRequest" });
-    await until("the follower's status answer", () => p.got.some((m) => m.kind === "statusResponse"));
+    await until(
+      "the follower's status answer",
+      () => p.got.filter((m) => m.kind === "statusResponse").length > answers,
+    );
     assert.deepEqual(heldBy(follower), { blocks: 0, bytes: 0 });
     assert.equal(follower.blockStore.height, 0n);
     assert.equal(follower.p2p!.peers().length, 1, "unasked blocks are not misbehaviour (a late answer looks the same)");
@@ -126,6 +147,103 @@ describe("CometBFT's block sync between TypeScript nodes on CometBFT's wire", fu
     await p.closed;
     assert.equal(follower.blockStore.height, 0n);
     assert.deepEqual(heldBy(follower), { blocks: 0, bytes: 0 }, "the closed peer's blocks are let go");
+  });
+
+  /** consensus.Message{field: body}: Vote 6 wraps Vote{1: vote}; BlockPart 5 is given whole. */
+  const wrap = (field: number, inner: Uint8Array) =>
+    BinaryWriter.create()
+      .uint32((field << 3) | 2)
+      .bytes(inner)
+      .finish();
+  const sendOn = (p: { conn: CometConnection }, ch: number, m: Uint8Array) =>
+    p.conn.send(Uint8Array.from([ch, 1, ...m]));
+
+  it("live consensus: a validator's vote with a bad signature or an undecodable message closes the peer; a stranger's vote is dropped", async () => {
+    const b1 = (await validator.blockStore.loadBlock(1n))!;
+    const meta = (await validator.blockStore.loadMeta(1n))!;
+    const stranger = generateEd25519();
+    const ts = { seconds: 1n, nanos: 0 };
+    const vote = (from: Uint8Array) =>
+      wrap(
+        6,
+        wrap(
+          1,
+          Vote.encode({
+            type: 2,
+            height: 1n,
+            round: 0,
+            blockId: meta.blockId,
+            timestamp: ts,
+            validatorAddress: from,
+            validatorIndex: 0,
+            signature: new Uint8Array(64).fill(7),
+            extension: new Uint8Array(),
+            extensionSignature: new Uint8Array(),
+          }).finish(),
+        ),
+      );
+    // A stranger's vote (not a validator) is dropped; the peer stays. A part is held until the
+    // part set is decided (at most one part set's worth).
+    const p = await syncPeer(follower, net.chainId, [0x40, 0x20, 0x21, 0x22]);
+    sendOn(p, 0x20, encodeNewRoundStep(1n, 0, 3, 1n));
+    await until("the follower's NewRoundStep", () => p.consensus.some((m) => m[0] === 0x0a));
+    sendOn(p, 0x22, vote(ed25519Address(stranger.pubKey)));
+    const part = Part.encode({
+      index: 0,
+      bytes: Block.encode(b1).finish(),
+      proof: { total: 1n, index: 0n, leafHash: new Uint8Array(), aunts: [] },
+    }).finish();
+    sendOn(p, 0x21, wrap(5, BinaryWriter.create().uint32(8).int64(1n).uint32(26).bytes(part).finish()));
+    // A round trip: what was sent before it has been handled once its answer is back.
+    const answers = p.got.filter((m) => m.kind === "statusResponse").length;
+    p.send({ kind: "statusRequest" });
+    await until(
+      "the follower's status answer",
+      () => p.got.filter((m) => m.kind === "statusResponse").length > answers,
+    );
+    const held = (follower.p2p as CometBlockSync).follower!.held();
+    assert.deepEqual([held.parts, held.votes], [1, 0]);
+    // Undecodable: closed.
+    sendOn(p, 0x22, Uint8Array.of(0x32, 0x03, 0x0a, 0x05, 0x08));
+    await p.closed;
+    // The validator's address on a vote it did not sign: closed.
+    const r = await syncPeer(follower, net.chainId, [0x40, 0x20, 0x21, 0x22]);
+    sendOn(r, 0x22, vote(ed25519Address(validator.validatorKey.pubKey)));
+    await r.closed;
+    assert.equal(follower.blockStore.height, 0n);
+  });
+
+  it("live consensus: the height's block parts and 2/3+ precommits give the engine the block", async () => {
+    const p = await syncPeer(follower, net.chainId, [0x40, 0x20, 0x21, 0x22]);
+    const b1 = (await validator.blockStore.loadBlock(1n))!;
+    const meta = (await validator.blockStore.loadMeta(1n))!;
+    const seen = (await validator.blockStore.loadSeenCommit(1n))!;
+    sendOn(p, 0x20, encodeNewRoundStep(1n, seen.round, 3, 1n));
+    const bytes = Block.encode(b1).finish();
+    const part = Part.encode({
+      index: 0,
+      bytes,
+      proof: { total: 1n, index: 0n, leafHash: new Uint8Array(), aunts: [] },
+    }).finish();
+    sendOn(p, 0x21, wrap(5, BinaryWriter.create().uint32(8).int64(1n).uint32(26).bytes(part).finish()));
+    // The validator's real precommit, from its commit of block 1.
+    const s = seen.signatures[0]!;
+    const vote = {
+      type: 2,
+      height: 1n,
+      round: seen.round,
+      blockId: meta.blockId,
+      timestamp: s.timestamp!,
+      validatorAddress: s.validatorAddress,
+      validatorIndex: 0,
+      signature: s.signature,
+      extension: new Uint8Array(),
+      extensionSignature: new Uint8Array(),
+    };
+    sendOn(p, 0x22, wrap(6, wrap(1, Vote.encode(vote).finish())));
+    await until("the follower to commit block 1 from consensus messages", () => follower.blockStore.height >= 1n);
+    assert.deepEqual((await follower.blockStore.loadMeta(1n))!.blockId, meta.blockId);
+    p.conn.close();
   });
 
   it("a full node syncs the validator's chain by CometBFT's block sync, to the same block ids and app_hash", async () => {
