@@ -8,6 +8,7 @@ import { loadOrGenNodeKey, nodeId } from "../../crypto/keyFiles.js";
 import { makeCometSecretConnection } from "../../p2p/cometSecretConnection.js";
 import { makeSecretConnection, p2pErrors } from "../../p2p/secretConnection.js";
 import { createNode, type Node } from "../../node/node.js";
+import type { CometBlockSync } from "../../p2p/cometbft/blockSync.js";
 import { cometbftEngine } from "../../testkit/engines.js";
 import { makeTestNetwork, type TestNetwork } from "../../testkit/network.js";
 import { startNodeProcess, type NodeProcess } from "../../testkit/nodeProcess.js";
@@ -216,6 +217,23 @@ describe(`a mixed network of CometBFT validators and a TypeScript-engine node (e
       );
     } finally {
       client.disconnect();
+    }
+  });
+
+  it("follows CometBFT's consensus live: blocks at the tip come from its BlockParts and precommits", async () => {
+    const node = tsNode!;
+    const follower = (node.p2p as CometBlockSync).follower!;
+    const from = follower.delivered();
+    await waitFor("three blocks from consensus messages", () => follower.delivered() >= from + 3);
+    const top = node.blockStore.height;
+    const res = await rpc(procs[0]!.rpcUrl, "block", { height: String(top) });
+    assert.equal(hex((await node.blockStore.loadMeta(top))!.blockId.hash), (res["block_id"] as Json)["hash"]);
+    for (const p of procs) {
+      const peers = (await rpc(p.rpcUrl, "net_info"))["peers"] as Array<{ node_info: { id: string } }>;
+      assert.ok(
+        peers.some((x) => x.node_info.id === node.id),
+        "still a peer of both validators",
+      );
     }
   });
 });
