@@ -51,6 +51,7 @@ import { decodeStatus } from "../consensus/walRecords.js";
 import { createPex, type Pex } from "../p2p/pex.js";
 import { startMempoolGossip } from "../mempool/gossip.js";
 import { Channel, channelsFor, createSwitch, parsePeerAddress, type Switch } from "../p2p/switch.js";
+import { cometSwitchMaker } from "../p2p/cometbft/switch.js";
 import type { Ed25519Key } from "../crypto/ed25519.js";
 import type { ValidatorSet } from "../types/validatorSet.js";
 import type { WalFs } from "../consensus/wal.js";
@@ -332,7 +333,36 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
     const halted = new Promise<Error>((r) => (haltResolve = r));
     const executorDeps = { app, blockStore, txIndex, mempool, eventBus, logger };
     const cc = opts.config.consensus;
-    const p2p: Switch | null = createSwitch(
+    // On a CometBFT network the node speaks CometBFT's wire and follows the chain by its block
+    // sync (chain/p2p/cometbft): the blocks reach the driver as from a TypeScript peer.
+    const makeSwitch =
+      opts.config.p2p.wire === "cometbft"
+        ? cometSwitchMaker({
+            network: genesis.chainId,
+            moniker: opts.config.moniker,
+            version: nodeVersion,
+            rpcAddress: opts.config.rpc.laddr,
+            txIndex: txIndex === null ? "off" : "on",
+            sync: {
+              // The driver's height: it takes a block only there (and moves on after timeout_commit).
+              nextHeight: () => driver?.height ?? state.lastBlockHeight + 1n,
+              storeRange: () => ({ base: blockStore.height === 0n ? 0n : blockStore.base, height: blockStore.height }),
+              loadBlock: (h) => blockStore.loadBlock(h),
+              extensionsEnabled: (h) => {
+                const e = genesis.consensusParams.abci?.voteExtensionsEnableHeight ?? 0n;
+                return e > 0n && h >= e;
+              },
+              // And CometBFT's consensus, live: blocks at the tip without waiting for the next one.
+              follow: {
+                chainId: genesis.chainId,
+                initialHeight: genesis.initialHeight,
+                validators: (h) => (h === state.lastBlockHeight + 1n ? state.validators : null),
+                maxBlockBytes: Number(genesis.consensusParams.block!.maxBytes),
+              },
+            },
+          })
+        : createSwitch;
+    const p2p: Switch | null = makeSwitch(
       {
         nodeKey,
         listen: parseListenAddress(opts.config.p2p.laddr),

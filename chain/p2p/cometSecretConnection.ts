@@ -32,6 +32,8 @@ const frameBytes = dataMax + 4;
 const sealedBytes = frameBytes + 16;
 /** CometBFT reads handshake messages with a 1 MiB bound; ours are far smaller. */
 const maxHandshakeMessage = 1024;
+/** Bytes read ahead of the handshake's reads before the socket is paused. */
+const maxBufferedAhead = 64 * 1024;
 const x25519SpkiPrefix = Buffer.from("302a300506032b656e032100", "hex");
 
 export interface CometSecretConnection {
@@ -42,7 +44,15 @@ export interface CometSecretConnection {
   /** A uvarint-length-delimited message from the decrypted stream (what CometBFT's protoio writes). */
   readDelimited(maxBytes: number): Promise<Uint8Array>;
   writeDelimited(message: Uint8Array): void;
-  close(): void;
+  /**
+   * Ends the handshake's pull reads: from now on every decrypted chunk of the stream (what is
+   * already buffered first) goes to onData as it arrives, with no deadline; a frame that does
+   * not authenticate, or onData throwing, closes the connection with that reason. The socket
+   * is read only as fast as frames are opened: at most one sealed frame is held.
+   */
+  stream(onData: (plain: Buffer) => void, onClose: (reason: Error | null) => void): void;
+  readonly socket: Socket;
+  close(reason?: Error): void;
 }
 
 function uvarint(n: number): Buffer {
@@ -63,18 +73,25 @@ function nonce(counter: bigint): Buffer {
 
 /** Bytes from a socket, read on demand with a deadline. */
 class Reader {
-  private buf: Buffer = Buffer.alloc(0);
+  buf: Buffer = Buffer.alloc(0);
   private waiter: (() => void) | null = null;
   private ended = false;
+  /** Set once the connection streams: data goes there instead of the buffer. */
+  push: ((c: Buffer) => void) | null = null;
 
   constructor(
     socket: Socket,
     private readonly timeoutMs: number,
   ) {
     socket.on("data", (c: Buffer) => {
+      if (this.push !== null) return this.push(c);
       this.buf = this.buf.length === 0 ? c : Buffer.concat([this.buf, c]);
+      // What a peer sends ahead of our reads is not held without bound: the socket is paused
+      // (TCP pushes back) until a read needs more.
+      if (this.buf.length > maxBufferedAhead) socket.pause();
       this.waiter?.();
     });
+    this.resume = () => socket.resume();
     // A reset is reported by close as well; the handler keeps it from being thrown.
     socket.on("error", () => {});
     socket.on("close", () => {
@@ -83,9 +100,12 @@ class Reader {
     });
   }
 
+  readonly resume: () => void;
+
   async take(n: number): Promise<Buffer> {
     const deadline = Date.now() + this.timeoutMs;
     while (this.buf.length < n) {
+      this.resume();
       if (this.ended) throw p2pErrors.handshake.wrap("peer closed the connection");
       const left = deadline - Date.now();
       if (left <= 0) throw p2pErrors.handshake.wrap("timed out");
@@ -171,25 +191,25 @@ export async function makeCometSecretConnection(
   };
   /** n bytes of the decrypted stream, opening frames as needed. */
   const readPlain = async (n: number): Promise<Buffer> => {
-    while (plain.length < n) {
-      const sealed = await reader.take(sealedBytes);
-      const d = createDecipheriv("chacha20-poly1305", recvKey, nonce(recvCounter++), { authTagLength: 16 });
-      d.setAuthTag(sealed.subarray(frameBytes));
-      let frame: Buffer;
-      try {
-        frame = Buffer.concat([d.update(sealed.subarray(0, frameBytes)), d.final()]);
-      } catch {
-        throw p2pErrors.badFrame.wrap("authentication tag mismatch");
-      }
-      const len = frame.readUInt32LE(0);
-      if (len > dataMax) throw p2pErrors.badFrame.wrap(`frame claims ${len} bytes (at most ${dataMax})`);
-      plain = Buffer.concat([plain, frame.subarray(4, 4 + len)]);
-    }
+    while (plain.length < n) plain = Buffer.concat([plain, openFrame(await reader.take(sealedBytes))]);
     const out = plain.subarray(0, n);
     plain = plain.subarray(n);
     return out;
   };
   const writeDelimited = (m: Uint8Array) => write(Buffer.concat([uvarint(m.length), m]));
+  const openFrame = (sealed: Buffer): Buffer => {
+    const d = createDecipheriv("chacha20-poly1305", recvKey, nonce(recvCounter++), { authTagLength: 16 });
+    d.setAuthTag(sealed.subarray(frameBytes));
+    let frame: Buffer;
+    try {
+      frame = Buffer.concat([d.update(sealed.subarray(0, frameBytes)), d.final()]);
+    } catch {
+      throw p2pErrors.badFrame.wrap("authentication tag mismatch");
+    }
+    const len = frame.readUInt32LE(0);
+    if (len > dataMax) throw p2pErrors.badFrame.wrap(`frame claims ${len} bytes (at most ${dataMax})`);
+    return frame.subarray(4, 4 + len);
+  };
 
   // 3. AuthSigMessage { pub_key = 1: PublicKey { ed25519 = 1 }, sig = 2 }.
   const sig = ed25519Sign(nodeKey, challenge);
@@ -211,12 +231,67 @@ export async function makeCometSecretConnection(
   const remotePubKey = new Uint8Array(auth.subarray(4, 36));
   if (!ed25519Verify(remotePubKey, challenge, auth.subarray(38)))
     throw p2pErrors.handshake.wrap("challenge signature invalid");
+  let closed = false;
+  let closeHandler: ((reason: Error | null) => void) | null = null;
+  const close = (reason: Error | null = null) => {
+    if (closed) return;
+    closed = true;
+    socket.destroy();
+    closeHandler?.(reason);
+  };
+  const stream = (onData: (plain: Buffer) => void, onClose: (reason: Error | null) => void) => {
+    closeHandler = onClose;
+    // Sealed bytes not yet a whole frame, as chunks (each byte copied once, when its frame is whole).
+    const chunks: Buffer[] = [];
+    let held = 0;
+    const feed = (c: Buffer) => {
+      if (closed) return;
+      if (c.length > 0) {
+        chunks.push(c);
+        held += c.length;
+      }
+      try {
+        while (held >= sealedBytes && !closed) {
+          const sealed = Buffer.alloc(sealedBytes);
+          let off = 0;
+          while (off < sealedBytes) {
+            const h = chunks[0]!;
+            const k = Math.min(h.length, sealedBytes - off);
+            h.copy(sealed, off, 0, k);
+            off += k;
+            if (k === h.length) chunks.shift();
+            else chunks[0] = h.subarray(k);
+          }
+          held -= sealedBytes;
+          const data = openFrame(sealed);
+          if (data.length > 0) onData(data);
+        }
+      } catch (e) {
+        close(e as Error);
+      }
+    };
+    socket.on("close", () => close(null));
+    reader.push = feed;
+    socket.resume();
+    const early = reader.buf;
+    reader.buf = Buffer.alloc(0);
+    try {
+      if (plain.length > 0) onData(plain);
+    } catch (e) {
+      close(e as Error);
+    }
+    plain = Buffer.alloc(0);
+    if (socket.destroyed) close(null);
+    else feed(early);
+  };
   return {
     remotePubKey,
     remoteId: Buffer.from(ed25519Address(remotePubKey)).toString("hex"),
     write,
     writeDelimited,
     readDelimited: (max) => reader.delimited(max, readPlain),
-    close: () => socket.destroy(),
+    stream,
+    socket,
+    close: (reason) => close(reason ?? null),
   };
 }

@@ -88,6 +88,15 @@ export interface SwitchOptions {
   maxPartialBytes?: number;
   /** An incomplete message must be completed within this; default 60 s. */
   partialTimeoutMs?: number;
+  /**
+   * The connection handshake and framing; default the TypeScript engine's SecretConnection.
+   * chain/p2p/cometbft/connection.ts gives CometBFT's (its packets are the same frames).
+   */
+  connect?: (
+    socket: Socket,
+    nodeKey: Ed25519Key,
+    opts: { expectedId: string | null; timeoutMs: number },
+  ) => Promise<SecretConnection>;
 }
 
 export interface Switch {
@@ -255,9 +264,10 @@ export function createSwitch(opts: SwitchOptions, deps: { logger: Logger }): Swi
       () => socket.destroy(p2pErrors.handshake.wrap(`not done within ${handshakeTimeoutMs} ms`)),
       handshakeTimeoutMs,
     );
-    return makeSecretConnection(socket, opts.nodeKey, { expectedId, timeoutMs: handshakeTimeoutMs }).finally(() =>
-      clearTimeout(timer),
-    );
+    return (opts.connect ?? makeSecretConnection)(socket, opts.nodeKey, {
+      expectedId,
+      timeoutMs: handshakeTimeoutMs,
+    }).finally(() => clearTimeout(timer));
   }
 
   /** Closes peers whose incomplete messages are older than partialTimeoutMs. */

@@ -48,6 +48,11 @@ export interface NodeConfig {
     handshake_timeout: string;
     partial_message_timeout: string;
     control_laddr: string;
+    /**
+     * The p2p wire protocol: "tcompute" (the TypeScript engine's, default) or "cometbft"
+     * (CometBFT v0.38's, to follow a CometBFT network by block sync; docs/node.md "Mixed networks").
+     */
+    wire: "tcompute" | "cometbft";
   };
   mempool: {
     size: number;
@@ -113,6 +118,7 @@ export function defaultConfig(moniker: string): NodeConfig {
       handshake_timeout: "20s",
       partial_message_timeout: "60s",
       control_laddr: "",
+      wire: "tcompute",
     },
     mempool: {
       size: 50_000,
@@ -203,6 +209,8 @@ export function validateConfig(c: NodeConfig): NodeConfig {
   for (const v of Object.values(c.consensus)) if (typeof v === "string") parseDuration(v);
   if (c.p2p.control_laddr !== "" && !isLoopbackHost(parseListenAddress(c.p2p.control_laddr).host))
     throw configErrors.invalid.wrap("p2p.control_laddr must be a loopback address (tcp://127.0.0.1:port)");
+  if (c.p2p.wire !== "tcompute" && c.p2p.wire !== "cometbft")
+    throw configErrors.invalid.wrap('p2p.wire must be "tcompute" or "cometbft"');
   for (const k of ["handshake_timeout", "partial_message_timeout"] as const)
     if (parseDuration(c.p2p[k]) <= 0) throw configErrors.invalid.wrap(`p2p.${k} must be positive`);
   for (const key of ["persistent_peers", "seeds"] as const) {

@@ -1,26 +1,57 @@
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { findCometbft } from "../binary.js";
-import { generateEd25519 } from "../../crypto/ed25519.js";
+import { DirectSecp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/proto-signing";
+import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { DefaultNodeInfo } from "cosmjs-types/tendermint/p2p/types";
+import { generateEd25519 } from "../../crypto/ed25519.js";
+import { loadOrGenNodeKey, nodeId } from "../../crypto/keyFiles.js";
 import { makeCometSecretConnection } from "../../p2p/cometSecretConnection.js";
 import { makeSecretConnection, p2pErrors } from "../../p2p/secretConnection.js";
-import { freePort } from "../../testkit/nodeProcess.js";
+import { createNode, type Node } from "../../node/node.js";
+import type { CometBlockSync } from "../../p2p/cometbft/blockSync.js";
+import { cometbftEngine } from "../../testkit/engines.js";
+import { makeTestNetwork, type TestNetwork } from "../../testkit/network.js";
+import { startNodeProcess, type NodeProcess } from "../../testkit/nodeProcess.js";
+import { homePaths, loadConfig, parseListenAddress } from "../../types/nodeConfig.js";
+import { nopLogger } from "../../../modules/sdk/context.js";
 import { CodedError } from "../../../modules/sdk/errors.js";
 
-// Can a TypeScript-engine peer and a CometBFT peer talk? Not yet: this pins the first point
-// where the engine's switch fails, the very first message of the SecretConnection handshake,
-// and shows that chain/p2p/cometSecretConnection.ts gets one layer further: CometBFT accepts
-// its handshake and sends its NodeInfo, and the next failure is the NodeInfo the TypeScript
-// engine does not send (docs/node.md, "Mixed networks", lists every layer after it). CometBFT
-// runs on its own with its built-in kvstore app: the p2p layer does not involve the application.
+// A mixed network: two CometBFT v0.38 validators (cometbft processes running the tcompute app
+// over ABCI, `tcd start --engine cometbft`) and a TypeScript-engine full node whose switch
+// speaks CometBFT's wire (config p2p.wire = "cometbft": SecretConnection, NodeInfo, MConnection
+// packets, block sync). The TypeScript node is accepted as a peer, block-syncs the CometBFT
+// chain through its one full block validation, and reaches CometBFT's block ids and app_hash at
+// every height. The first tests pin where the engine's own wire and CometBFT's part.
+// docs/node.md, "Mixed networks", lists every layer and what still differs.
 
-const bin = findCometbft();
-const missing = "missing" in bin ? bin.missing : null;
+const engine = cometbftEngine();
+const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+const gasPrice = GasPrice.fromString("0.0025utcu");
+
+type Json = Record<string, unknown>;
+async function rpc(url: string, method: string, params: Json = {}): Promise<Json> {
+  const res = (await (
+    await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    })
+  ).json()) as { result?: Json; error?: unknown };
+  if (res.result === undefined) throw new Error(`${method}: ${JSON.stringify(res.error)}`);
+  return res.result;
+}
+const hex = (b: Uint8Array | undefined) =>
+  Buffer.from(b ?? [])
+    .toString("hex")
+    .toUpperCase();
+
+async function waitFor(what: string, f: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await Promise.resolve(f()).catch(() => false))) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 function readSome(socket: Socket, n: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve) => {
@@ -39,62 +70,58 @@ function readSome(socket: Socket, n: number, timeoutMs: number): Promise<Buffer>
   });
 }
 
-async function connectTo(port: number): Promise<Socket> {
-  for (let i = 0; ; i++) {
-    try {
-      return await new Promise<Socket>((resolve, reject) => {
-        const s = connect(port, "127.0.0.1", () => resolve(s));
-        s.once("error", reject);
-      });
-    } catch (e) {
-      if (i >= 100) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+function connectTo(port: number): Promise<Socket> {
+  return new Promise<Socket>((resolve, reject) => {
+    const s = connect(port, "127.0.0.1", () => resolve(s));
+    s.once("error", reject);
+  });
 }
 
-describe(`a TypeScript-engine peer and a CometBFT peer (e2e) ${missing === null ? `with CometBFT ${(bin as { version: string }).version}` : `(skipped: ${missing})`}`, function () {
-  this.timeout(60_000);
-  let home = "";
-  let child: ChildProcess | null = null;
+describe(`a mixed network of CometBFT validators and a TypeScript-engine node (e2e) ${engine.title}`, function () {
+  this.timeout(90_000);
+  let net: TestNetwork;
+  const procs: NodeProcess[] = [];
+  let tsNode: Node | null = null;
+  let wallet: DirectSecp256k1HdWallet;
+  let alice = "";
+  let bob = "";
   let p2pPort = 0;
+  let cometId = "";
 
   before(async function () {
-    if (missing !== null) return this.skip();
-    const path = (bin as { path: string }).path;
-    home = mkdtempSync(join(tmpdir(), "comet-p2p-"));
-    const init = spawnSync(path, ["init", "--home", home], { encoding: "utf8" });
-    assert.equal(init.status, 0, init.stderr);
-    p2pPort = await freePort();
-    const rpcPort = await freePort();
-    child = spawn(
-      path,
-      [
-        "start",
-        "--home",
-        home,
-        "--proxy_app",
-        "kvstore",
-        "--p2p.laddr",
-        `tcp://127.0.0.1:${p2pPort}`,
-        "--rpc.laddr",
-        `tcp://127.0.0.1:${rpcPort}`,
-        "--log_level",
-        "error",
-      ],
-      { stdio: "ignore" },
-    );
+    if (engine.missing !== null) return this.skip();
+    wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, {
+      prefix: "tc",
+      hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1)],
+    });
+    [alice, bob] = (await wallet.getAccounts()).map((a) => a.address) as [string, string];
+    net = await makeTestNetwork({
+      validators: 2,
+      fullNodes: 1,
+      accounts: [{ address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] }],
+    });
+    // Together: `tcd start --engine cometbft` reports RPC once a block is made, which takes both.
+    const args = [await engine.startArgs(), await engine.startArgs()];
+    const started = await Promise.allSettled([0, 1].map((i) => startNodeProcess(net.homes[i]!, args[i])));
+    for (const r of started) if (r.status === "fulfilled") procs.push(r.value);
+    for (const r of started) if (r.status === "rejected") throw r.reason;
+    p2pPort = parseListenAddress(loadConfig(net.homes[0]!).p2p.laddr).port;
+    cometId = nodeId(loadOrGenNodeKey(homePaths(net.homes[0]!).nodeKey));
   });
 
   after(async () => {
-    if (child !== null && child.exitCode === null) {
-      const c = child;
-      await new Promise((r) => {
-        c.once("exit", r);
-        c.kill("SIGTERM");
-      });
+    if (tsNode !== null) await tsNode.stop();
+    for (const p of procs) {
+      const pid = /cometbft \S+ pid ([0-9]+)/.exec(p.output());
+      await p.stop();
+      if (pid !== null) {
+        try {
+          process.kill(Number(pid[1]), "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
     }
-    if (home !== "") rmSync(home, { recursive: true, force: true });
   });
 
   it("CometBFT opens with its ephemeral key as a length-delimited protobuf BytesValue, not 32 raw bytes", async () => {
@@ -106,40 +133,107 @@ describe(`a TypeScript-engine peer and a CometBFT peer (e2e) ${missing === null 
     assert.deepEqual([...first.subarray(0, 3)], [0x22, 0x0a, 0x20]);
   });
 
-  it("the TypeScript engine's handshake with a CometBFT peer fails at that first message, cleanly", async () => {
+  it("the TypeScript engine's own handshake with a CometBFT peer fails at that first message, cleanly", async () => {
     const s = await connectTo(p2pPort);
-    // The TypeScript side takes the first 32 bytes (0x220a20 and 29 key bytes) as CometBFT's key,
-    // derives different secrets (HKDF vs CometBFT's Merlin transcript) and waits for a frame in
-    // its own format, which never comes: a p2p handshake error (code 2), never a crash.
     await assert.rejects(
       makeSecretConnection(s, generateEd25519(), { expectedId: null, timeoutMs: 3000 }),
       (e: unknown) => e instanceof CodedError && e.is(p2pErrors.handshake),
     );
     s.destroy();
-    assert.equal(child!.exitCode, null, "CometBFT keeps running");
   });
 
-  it("CometBFT's own handshake from TypeScript succeeds, CometBFT sends its NodeInfo, and refuses the engine's frames in place of one", async () => {
-    const path = (bin as { path: string }).path;
-    const nodeId = spawnSync(path, ["show-node-id", "--home", home], { encoding: "utf8" }).stdout.trim();
-    const chainId = (JSON.parse(readFileSync(join(home, "config", "genesis.json"), "utf8")) as { chain_id: string })
-      .chain_id;
+  it("CometBFT's handshake from TypeScript: CometBFT sends its NodeInfo and drops a connection that sends none", async () => {
     const conn = await makeCometSecretConnection(await connectTo(p2pPort), generateEd25519(), { timeoutMs: 10_000 });
-    // Both signatures over the Merlin challenge verified: the key CometBFT authenticated is its node key.
-    assert.equal(conn.remoteId, nodeId);
+    assert.equal(conn.remoteId, cometId);
     const info = DefaultNodeInfo.decode(await conn.readDelimited(10_240));
-    assert.equal(info.defaultNodeId, nodeId);
-    assert.equal(info.network, chainId);
-    assert.equal(info.protocolVersion?.block, 11n);
-    assert.ok(Buffer.from(info.channels).includes(0x20), "CometBFT announces the consensus state channel");
-    // The TypeScript engine's switch sends no NodeInfo: its first bytes are a frame
-    // [channel 0x20][eof 1][payload]. CometBFT reads them as a NodeInfo of 0x20 bytes starting
-    // with tag 0x01 (field 0: invalid), fails, and drops the connection.
+    assert.equal(info.defaultNodeId, cometId);
+    assert.equal(info.network, net.chainId);
+    assert.equal(info.protocolVersion.block, 11n);
+    assert.deepEqual(hex(info.channels), "40202122233038606100", "CometBFT 0.38's channels, in its order");
+    // The engine's own first frame [channel 0x20][eof 1][payload] in place of a NodeInfo.
     conn.write(Uint8Array.from([0x20, 0x01, ...new Uint8Array(40).fill(0x08)]));
     await assert.rejects(
       conn.readDelimited(10_240),
       (e: unknown) => e instanceof CodedError && e.is(p2pErrors.handshake) && /closed/.test(e.message),
     );
-    assert.equal(child!.exitCode, null, "CometBFT keeps running");
+  });
+
+  it("a TypeScript node on CometBFT's wire is a peer of both validators, block-syncs, and has their block ids and app_hash at every height", async () => {
+    // Some txs, so that app_hash moves.
+    const client = await SigningStargateClient.connectWithSigner(procs[0]!.rpcUrl, wallet, { gasPrice });
+    for (let i = 0; i < 3; i++) {
+      const r = await client.sendTokens(alice, bob, [{ denom: "utcu", amount: "1000" }], "auto");
+      assert.equal(r.code, 0, r.rawLog);
+    }
+    client.disconnect();
+    const config = loadConfig(net.homes[2]!);
+    config.p2p.wire = "cometbft";
+    config.p2p.pex = false;
+    tsNode = await createNode({ home: net.homes[2]!, config, inMemory: true }, { logger: nopLogger });
+    await tsNode.start();
+    const node = tsNode;
+    await waitFor("both CometBFT validators to list the TypeScript node as a peer", async () => {
+      for (const p of procs) {
+        const peers = (await rpc(p.rpcUrl, "net_info"))["peers"] as Array<{ node_info: { id: string } }>;
+        if (!peers.some((x) => x.node_info.id === node.id)) return false;
+      }
+      return true;
+    });
+    const target = Number(((await rpc(procs[0]!.rpcUrl, "status"))["sync_info"] as Json)["latest_block_height"]);
+    await waitFor(`the TypeScript node to sync to height ${target}`, () => node.blockStore.height >= BigInt(target));
+    for (let h = 1; h <= target; h++) {
+      const res = await rpc(procs[1]!.rpcUrl, "block", { height: String(h) });
+      const id = res["block_id"] as { hash: string; parts: { total: number; hash: string } };
+      const meta = (await node.blockStore.loadMeta(BigInt(h)))!;
+      assert.equal(hex(meta.blockId.hash), id.hash, `block hash at height ${h}`);
+      assert.equal(meta.blockId.partSetHeader.total, id.parts.total, `part set total at height ${h}`);
+      assert.equal(hex(meta.blockId.partSetHeader.hash), id.parts.hash, `part set hash at height ${h}`);
+      const header = (res["block"] as Json)["header"] as Json;
+      assert.equal(hex(meta.header.appHash), header["app_hash"], `app_hash in header ${h}`);
+    }
+    // The state after the last synced block: the app_hash the next CometBFT header carries.
+    const s = node.state();
+    const next = await rpc(procs[0]!.rpcUrl, "block", { height: String(s.lastBlockHeight + 1n) });
+    assert.equal(
+      hex(s.appHash),
+      ((next["block"] as Json)["header"] as Json)["app_hash"],
+      "the app_hash after the last block",
+    );
+  });
+
+  it("a tx sent to the TypeScript node is relayed on CometBFT's mempool channel and committed by the CometBFT validators", async () => {
+    const node = tsNode!;
+    const client = await SigningStargateClient.connectWithSigner(`http://${node.rpcAddress}`, wallet, { gasPrice });
+    try {
+      const r = await client.sendTokens(alice, bob, [{ denom: "utcu", amount: "77" }], "auto");
+      assert.equal(r.code, 0, r.rawLog);
+      const onComet = await rpc(procs[1]!.rpcUrl, "tx", {
+        hash: Buffer.from(r.transactionHash, "hex").toString("base64"),
+      });
+      assert.equal(
+        onComet["height"],
+        String(r.height),
+        "CometBFT committed it at the height the TypeScript node reports",
+      );
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it("follows CometBFT's consensus live: blocks at the tip come from its BlockParts and precommits", async () => {
+    const node = tsNode!;
+    const follower = (node.p2p as CometBlockSync).follower!;
+    const from = follower.delivered();
+    await waitFor("three blocks from consensus messages", () => follower.delivered() >= from + 3);
+    const top = node.blockStore.height;
+    const res = await rpc(procs[0]!.rpcUrl, "block", { height: String(top) });
+    assert.equal(hex((await node.blockStore.loadMeta(top))!.blockId.hash), (res["block_id"] as Json)["hash"]);
+    for (const p of procs) {
+      const peers = (await rpc(p.rpcUrl, "net_info"))["peers"] as Array<{ node_info: { id: string } }>;
+      assert.ok(
+        peers.some((x) => x.node_info.id === node.id),
+        "still a peer of both validators",
+      );
+    }
   });
 });
