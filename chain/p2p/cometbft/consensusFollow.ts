@@ -2,7 +2,7 @@ import { BinaryReader, BinaryWriter } from "cosmjs-types/binary";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { Commit, Part, Proposal, Vote, type BlockID, type CommitSig } from "cosmjs-types/tendermint/types/types";
 import type { Logger } from "../../../modules/sdk/context.js";
-import type { ValidatorSet } from "../../consensus/validatorSet.js";
+import type { ValidatorSet } from "../../types/validatorSet.js";
 import { ed25519Verify } from "../../crypto/ed25519.js";
 import { makePartSet, blockPartSize } from "../../types/partSet.js";
 import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
