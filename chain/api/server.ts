@@ -9,7 +9,7 @@ import type { RpcBackend } from "../rpc/backend.js";
 import { applyCors, readBody } from "../rpc/http.js";
 import { camel, convert, type Json } from "./json.js";
 import { cosmosRoutes, matchRoute, type Route } from "./routes.js";
-import { dashboardFile } from "./dashboard/serve.js";
+import { dashboardConfig, dashboardFile } from "./dashboard/serve.js";
 
 // The REST API: the Cosmos SDK's gRPC-gateway routes (chain/api/routes.ts) and tcompute's own
 // modules under /tcompute/<module>/v1/<query>, each a translation of an HTTP request into the ABCI
@@ -288,6 +288,7 @@ export async function createApiServer(
     const m = matchRoute(cosmosRoutes, method, url.pathname);
     if (m !== null) return send(res, 200, await cosmos(m.route, m.bindings, url, body, height));
     if (method === "GET") {
+      if (url.pathname === "/dashboard/config.json") return send(res, 200, dashboardConfig(node.rpcAddress));
       const f = await dashboardFile(url.pathname);
       if (f !== null) {
         res.writeHead(200, {

@@ -29,6 +29,8 @@ export interface RpcBackend {
   readonly validatorKey: Pick<Ed25519Key, "pubKey">;
   readonly p2p: { peers(): string[] } | null;
   readonly rpcAddress: string;
+  /** The REST API server's address ("" or absent when it is off): its dashboard may use the WebSocket. */
+  readonly apiAddress?: string;
   state(): { chainId: string; validators: ValidatorSet };
   catchingUp(): boolean;
 }

@@ -89,6 +89,43 @@ function isRequest(x: Request | Json): x is Request {
   return typeof x === "object" && x !== null && !Array.isArray(x) && "method" in x && "params" in x;
 }
 
+/**
+ * Whether a WebSocket upgrade may proceed, by its Origin header (CometBFT admits every origin;
+ * this node does not, so that a page on another site cannot use a browser as its client):
+ * - no Origin: not a page in a browser (cosmjs in Node, curl, Go clients): admitted;
+ * - an origin rpc.cors_allowed_origins lists, or any when it lists "*": admitted;
+ * - the node's own dashboard: the API server's port on the host name the browser used for this
+ *   socket (Host header), over http, as the page served by the API server builds the socket's
+ *   address from its own location. Nothing else (another port, another host, https, a path).
+ */
+export function wsOriginAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  allowed: readonly string[],
+  apiAddress: string,
+): boolean {
+  if (origin === undefined) return true;
+  if (allowed.includes("*") || allowed.includes(origin)) return true;
+  if (apiAddress === "" || host === undefined) return false;
+  let o: URL;
+  let h: URL;
+  try {
+    o = new URL(origin);
+    h = new URL(`http://${host}`);
+  } catch {
+    return false;
+  }
+  const apiPort = apiAddress.slice(apiAddress.lastIndexOf(":") + 1);
+  return (
+    o.protocol === "http:" &&
+    o.origin === origin &&
+    (o.port === "" ? "80" : o.port) === apiPort &&
+    o.hostname === h.hostname &&
+    h.username === "" &&
+    h.pathname === "/"
+  );
+}
+
 export async function createRpcServer(
   opts: RpcServerOptions,
   deps: { node: RpcBackend; logger: Logger },
@@ -287,6 +324,16 @@ export async function createRpcServer(
   const clients = new Set<WebSocket>();
   server.on("upgrade", (req, socket, head) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (
+      path === "/websocket" &&
+      !wsOriginAllowed(req.headers.origin, req.headers.host, cfg.cors_allowed_origins, node.apiAddress ?? "")
+    ) {
+      socket.write(
+        "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nwebsocket origin not allowed (rpc.cors_allowed_origins)\n",
+      );
+      socket.destroy();
+      return;
+    }
     if (path !== "/websocket" || clients.size >= opts.config.max_subscription_clients) {
       socket.write("HTTP/1.1 " + (path !== "/websocket" ? "404 Not Found" : "503 Service Unavailable") + "\r\n\r\n");
       socket.destroy();

@@ -20,6 +20,7 @@ export const cliErrors = {
   usage: registerError("cli", 2, "invalid arguments"),
   node: registerError("cli", 3, "cannot reach the node"),
   txFailed: registerError("cli", 4, "transaction failed"),
+  waitTimeout: registerError("cli", 6, "timed out waiting"),
 };
 
 export function defaultHome(): string {

@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 // The web dashboard's static files (issue 14 item 1): the browser code in ./browser is bundled
 // with esbuild on the first request into memory (no build step for users) with uPlot, from
 // node_modules (no CDN). The API server serves them at "/" and under /dashboard/; the page then
-// reads everything from the REST API on the same origin.
+// reads everything from the REST API on the same origin, and learns from /dashboard/config.json
+// where the node's RPC WebSocket is (its port: the page uses its own host name) for live updates.
 
 export interface StaticFile {
   type: string;
@@ -58,4 +59,14 @@ export async function dashboardFile(pathname: string): Promise<StaticFile | null
     throw e;
   });
   return (await built).get(name) ?? null;
+}
+
+/**
+ * /dashboard/config.json: what the page needs beyond its own origin — the RPC WebSocket's port
+ * and path (from the RPC server's listen address; null when it is not known). The page joins
+ * the port to the host name it was loaded from, which is also what the RPC's Origin check admits.
+ */
+export function dashboardConfig(rpcAddress: string): { websocket: { port: number; path: string } | null } {
+  const port = Number(rpcAddress.slice(rpcAddress.lastIndexOf(":") + 1));
+  return { websocket: rpcAddress === "" || !Number.isInteger(port) || port <= 0 ? null : { port, path: "/websocket" } };
 }

@@ -238,13 +238,48 @@ export function registerGovCommands(tx: Command, qry: Command): void {
       },
     );
   qg.command("proposal <proposal-id>")
-    .description("one proposal")
-    .action(async (id: string, _o: unknown, cmd: Command) => {
+    .description("one proposal; with --wait, once its voting has ended (passed, rejected or failed)")
+    .option("--wait", "poll (every second) until the proposal's status is final, then print it")
+    .option(
+      "--timeout <seconds>",
+      "with --wait: give up after this long (default: until its deposit or voting period ends, plus 120 s)",
+    )
+    .action(async (id: string, o: { wait?: boolean; timeout?: string }, cmd: Command) => {
       const f = flags(cmd);
-      const res = gq.QueryProposalResponse.decode(
-        await q(f, `${g}/Proposal`, gq.QueryProposalRequest.encode({ proposalId: proposalId(id) }).finish()),
-      );
-      print(f, proposalToJson(res.proposal!));
+      const pid = proposalId(id);
+      if (o.timeout !== undefined && !/^[1-9][0-9]{0,6}$/.test(o.timeout))
+        throw cliErrors.usage.wrap(`--timeout must be a whole number of seconds (got ${JSON.stringify(o.timeout)})`);
+      if (o.timeout !== undefined && o.wait !== true) throw cliErrors.usage.wrap("--timeout goes with --wait");
+      const get = async () =>
+        gq.QueryProposalResponse.decode(
+          await q(f, `${g}/Proposal`, gq.QueryProposalRequest.encode({ proposalId: pid }).finish()),
+        ).proposal!;
+      let p = await get();
+      if (o.wait === true) {
+        const open = (s: ProposalStatus) =>
+          s === ProposalStatus.PROPOSAL_STATUS_DEPOSIT_PERIOD || s === ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD;
+        const ends = () => {
+          const t = p.status === ProposalStatus.PROPOSAL_STATUS_VOTING_PERIOD ? p.votingEndTime : p.depositEndTime;
+          return t === undefined ? Date.now() : Number(t.seconds) * 1000;
+        };
+        const byEnd = () => Math.max(Date.now(), ends()) + 120_000;
+        let deadline = o.timeout !== undefined ? Date.now() + Number(o.timeout) * 1000 : byEnd();
+        if (open(p.status))
+          process.stderr.write(
+            `waiting for proposal ${pid} (${proposalToJson(p).status}) to end at ${new Date(ends()).toISOString()}\n`,
+          );
+        while (open(p.status)) {
+          if (Date.now() >= deadline)
+            throw cliErrors.waitTimeout.wrap(
+              `proposal ${pid} is still in ${proposalToJson(p).status} (ends ${new Date(ends()).toISOString()})`,
+            );
+          await new Promise((r) => setTimeout(r, 1000));
+          const before = p.status;
+          p = await get(); // a proposal whose deposit period ends short is deleted: "doesn't exist"
+          if (o.timeout === undefined && before !== p.status) deadline = byEnd(); // deposit reached: voting began
+        }
+      }
+      print(f, proposalToJson(p));
     });
   qg.command("votes <proposal-id>")
     .description("votes on a proposal (while it is in its voting period)")

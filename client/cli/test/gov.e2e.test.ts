@@ -10,6 +10,7 @@ import { defaultParams as jobsDefaults, paramsToPb as jobsToPb } from "../../../
 import { repoRoot, runTcd } from "../../../chain/testkit/tcd.js";
 
 const tcd = (args: string[], stdin = "") => runTcd(args, { stdin });
+const votingPeriod = "40s";
 
 // tcd tx gov / tcd q gov against a node process: the README's governance walk-through, run as
 // the README writes it (the ```sh block under "## Governance", read from README.md so that the
@@ -32,7 +33,9 @@ function bash(
   node: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const tcdPath = join(repoRoot, "cmd", "tcd", "tcd.mjs");
-  const harness = `set -euo pipefail\nnpx() { [ "$1" = tcd ] || { echo "npx $1: not in this harness" >&2; return 127; }; shift; "${process.execPath}" "${tcdPath}" "$@" --node "${node}"; }\n`;
+  // Each tcd call is stamped on stderr ("@<unix seconds> <args>") so the test can say how much of
+  // the voting period the README's votes used.
+  const harness = `set -euo pipefail\nnpx() { [ "$1" = tcd ] || { echo "npx $1: not in this harness" >&2; return 127; }; shift; echo "@$(date +%s.%N) $*" >&2; "${process.execPath}" "${tcdPath}" "$@" --node "${node}"; }\n`;
   return new Promise((resolve) => {
     const child = spawn("bash", ["-c", harness + script], { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -89,11 +92,13 @@ describe("tcd tx gov / tcd q gov (e2e)", function () {
     });
     const path = homePaths(home.home).genesis;
     const doc = JSON.parse(readFileSync(path, "utf8")) as { app_state: { gov: { params: Record<string, unknown> } } };
-    // The README's localnet votes for 60 s and then `sleep 60`s: 50 s here leaves a margin.
+    // The README's localnet votes for 60 s and `tcd q gov proposal 1 --wait` waits it out; here the
+    // period only has to hold the README's three votes and tally, and the second proposal's
+    // votes and queries (run side by side): the test takes about this long instead of 60 s.
     Object.assign(doc.app_state.gov.params, {
       min_deposit: [{ denom: "utcu", amount: "1000000" }],
       max_deposit_period: "60s",
-      voting_period: "50s",
+      voting_period: votingPeriod,
       expedited_voting_period: "5s",
     });
     writeFileSync(path, JSON.stringify(doc, null, 2));
@@ -117,8 +122,14 @@ describe("tcd tx gov / tcd q gov (e2e)", function () {
   });
 
   it("runs the README's governance walk-through: the jobs params change takes effect", async () => {
+    const t0 = Date.now();
     const r = await bash(readmeGovScript(), readmeCwd, node.rpcUrl);
     assert.equal(r.code, 0, `README walk-through failed:\n${r.stderr}\n${r.stdout}`);
+    const stamp = (re: RegExp) => Number(new RegExp(`^@([0-9.]+) ${re.source}`, "m").exec(r.stderr)?.[1]);
+    const used = stamp(/q gov tally 1/) - stamp(/tx gov submit-proposal/);
+    process.stdout.write(
+      `      README walk-through: ${((Date.now() - t0) / 1000).toFixed(1)} s; submit to tally ${used.toFixed(1)} s of a ${votingPeriod} voting period\n`,
+    );
     const windows = [...r.stdout.matchAll(/"?commitWindow"?: "([0-9]+)"/g)].map((m) => m[1]);
     assert.deepEqual(windows, ["20", "30"], `before and after, as the README's comments say:\n${r.stdout}`);
     assert.match(r.stdout, /proposal_id: 1\n/, "the README votes on proposal 1");
@@ -155,49 +166,50 @@ describe("tcd tx gov / tcd q gov (e2e)", function () {
     };
     assert.equal(p0.status, "PROPOSAL_STATUS_DEPOSIT_PERIOD");
     assert.equal(p0.messages[0]!["@type"], "/tcompute.jobs.v1.MsgUpdateParams");
+    // What does not need the voting period, before the deposit starts it.
+    const [govParams, badVote] = await Promise.all([
+      json(["q", "gov", "params"]),
+      tcd(["tx", "gov", "weighted-vote", "2", "yes=0.5,no=0.4", "--from", "alice", ...kr, "--node", node.rpcUrl]),
+    ]);
+    assert.equal((govParams as { params: { voting_period: string } }).params.voting_period, votingPeriod);
+    assert.notEqual(badVote.code, 0);
+    assert.match(badVote.stderr, /total weight lower than 1.00/);
+
     await json(["tx", "gov", "deposit", "2", "700000utcu", "--from", "op"]);
-    const deposits = (await json(["q", "gov", "deposits", "2"])) as { deposits: Array<{ depositor: string }> };
-    assert.deepEqual(deposits.deposits.map((d) => d.depositor).sort(), [alice, op].sort());
-    assert.equal(
-      ((await json(["q", "gov", "proposal", "2"])) as { status: string }).status,
-      "PROPOSAL_STATUS_VOTING_PERIOD",
+    // From here the voting period runs: the votes (two signers) and then the queries side by side.
+    const [deposits, p1] = await Promise.all([
+      json(["q", "gov", "deposits", "2"]),
+      json(["q", "gov", "proposal", "2"]),
+      json(["tx", "gov", "vote", "2", "yes", "--from", "op"]),
+      json(["tx", "gov", "weighted-vote", "2", "yes=0.25,no=0.75", "--from", "alice"]),
+    ]);
+    assert.deepEqual(
+      (deposits as { deposits: Array<{ depositor: string }> }).deposits.map((d) => d.depositor).sort(),
+      [alice, op].sort(),
     );
-    await json(["tx", "gov", "vote", "2", "yes", "--from", "op"]);
-    await json(["tx", "gov", "weighted-vote", "2", "yes=0.25,no=0.75", "--from", "alice"]);
-    const votes = (await json(["q", "gov", "votes", "2"])) as { votes: Array<{ voter: string }> };
-    assert.equal(votes.votes.length, 2);
-    const av = (await json(["q", "gov", "vote", "2", alice])) as { options: Array<{ option: string; weight: string }> };
-    assert.deepEqual(av.options, [
+    assert.equal((p1 as { status: string }).status, "PROPOSAL_STATUS_VOTING_PERIOD");
+    const [votes, av, tally, listed, waited] = await Promise.all([
+      json(["q", "gov", "votes", "2"]),
+      json(["q", "gov", "vote", "2", alice]),
+      json(["q", "gov", "tally", "2"]),
+      json(["q", "gov", "proposals", "--status", "voting_period", "--voter", alice]),
+      tcd(["q", "gov", "proposal", "2", "--wait", "--timeout", "1", ...kr, "--node", node.rpcUrl]),
+    ]);
+    assert.equal((votes as { votes: unknown[] }).votes.length, 2);
+    assert.deepEqual((av as { options: Array<{ option: string; weight: string }> }).options, [
       { option: "VOTE_OPTION_YES", weight: "0.250000000000000000" },
       { option: "VOTE_OPTION_NO", weight: "0.750000000000000000" },
     ]);
-    const tally = (await json(["q", "gov", "tally", "2"])) as { yes_count: string };
-    assert.equal(tally.yes_count, "100000000");
-    const listed = (await json(["q", "gov", "proposals", "--status", "voting_period", "--voter", alice])) as {
-      proposals: Array<{ id: string }>;
-    };
+    assert.equal((tally as { yes_count: string }).yes_count, "100000000");
     assert.deepEqual(
-      listed.proposals.map((p) => p.id),
+      (listed as { proposals: Array<{ id: string }> }).proposals.map((p) => p.id),
       ["2"],
     );
-    assert.equal(
-      ((await json(["q", "gov", "params"])) as { params: { voting_period: string } }).params.voting_period,
-      "50s",
+    assert.notEqual(waited.code, 0, "--wait gives up after --timeout");
+    assert.match(
+      waited.stderr,
+      /proposal 2 is still in PROPOSAL_STATUS_VOTING_PERIOD.*timed out waiting \(cli code 6\)/,
     );
-    const badVote = await tcd([
-      "tx",
-      "gov",
-      "weighted-vote",
-      "2",
-      "yes=0.5,no=0.4",
-      "--from",
-      "alice",
-      ...kr,
-      "--node",
-      node.rpcUrl,
-    ]);
-    assert.notEqual(badVote.code, 0);
-    assert.match(badVote.stderr, /total weight lower than 1.00/);
   });
 
   it("cancel-proposal by its proposer; usage errors are clear", async () => {
@@ -232,8 +244,14 @@ describe("tcd tx gov / tcd q gov (e2e)", function () {
     assert.match(gone.stderr, /doesn't exist/);
     const noFrom = await tcd(["tx", "gov", "vote", "2", "yes", ...kr, "--node", node.rpcUrl]);
     assert.match(noFrom.stderr, /--from/);
-    const badOpt = await tcd(["tx", "gov", "vote", "2", "maybe", "--from", "op", ...kr, "--node", node.rpcUrl]);
+    const [badOpt, badTimeout, timeoutAlone] = await Promise.all([
+      tcd(["tx", "gov", "vote", "2", "maybe", "--from", "op", ...kr, "--node", node.rpcUrl]),
+      tcd(["q", "gov", "proposal", "1", "--wait", "--timeout", "soon", ...kr, "--node", node.rpcUrl]),
+      tcd(["q", "gov", "proposal", "1", "--timeout", "5", ...kr, "--node", node.rpcUrl]),
+    ]);
     assert.match(badOpt.stderr, /yes, no, abstain or no_with_veto/);
+    assert.match(badTimeout.stderr, /--timeout must be a whole number of seconds/);
+    assert.match(timeoutAlone.stderr, /--timeout goes with --wait/);
     writeFileSync(
       file,
       JSON.stringify({

@@ -1,8 +1,10 @@
 import uPlot from "uplot";
 
 // The marketplace dashboard (served by the node's API server, see ../serve.ts). Everything comes
-// from the REST API on the same origin; the page polls the latest block and, when the height
-// moves, reloads what it shows. Charts are uPlot, bundled by the node.
+// from the REST API on the same origin. Updates arrive over the node's RPC WebSocket
+// (subscriptions to tm.event='NewBlock' and tm.event='Tx'): each event marks the views it
+// affects and those are reloaded. While the socket is down the page polls the latest block
+// slowly, says so, and reconnects with backoff. Charts are uPlot, bundled by the node.
 
 interface Coin {
   denom: string;
@@ -140,7 +142,11 @@ const jobStates = [
   "JOB_STATE_CANCELLED",
 ] as const;
 const openStates = new Set(["JOB_STATE_PENDING", "JOB_STATE_ASSIGNED", "JOB_STATE_REVEALING", "JOB_STATE_AUDITING"]);
-const pollMs = 2000;
+/** Polling only while the WebSocket is down. */
+const slowPollMs = 10_000;
+/** Reloads after events, at most this often (a busy chain's events are merged). */
+const minRefreshMs = 1000;
+const backoffMs = { first: 1000, max: 30_000 };
 const blocksKept = 40;
 
 class ApiError extends Error {}
@@ -247,7 +253,14 @@ const samples: { t: number[]; queue: number[]; perMin: number[] } = { t: [], que
 let latest = 0;
 let jobsCache: Job[] = [];
 let selectedJob: string | null = null;
-let busy = false;
+let providersCache: Provider[] = [];
+let modelsCache = new Map<string, Model>();
+let repsCache = new Map<string, RepRecord>();
+let escrowTotal = "0";
+
+/** What a refresh reloads besides the block list, the cards, the market and the emissions. */
+type View = "jobs" | "registry" | "validators";
+const allViews: ReadonlySet<View> = new Set<View>(["jobs", "registry", "validators"]);
 
 async function loadBlocks(height: number): Promise<void> {
   const from = Math.max(1, height - blocksKept + 1);
@@ -663,45 +676,60 @@ function renderCards(items: Array<[string, string, string?]>): void {
   );
 }
 
-async function refresh(): Promise<void> {
-  const head = await api<BlockResponse>("/cosmos/base/tendermint/v1beta1/blocks/latest");
-  const height = Number(head.sdk_block.header.height);
+/** Reloads the blocks up to `height` and the `views` named (all on the first load and when polling). */
+async function refresh(height: number, views: ReadonlySet<View>): Promise<void> {
   $("height").textContent = String(height);
-  $("chain").textContent = head.sdk_block.header.chain_id;
-  if (height === latest) return;
-  latest = height;
-  await loadBlocks(height);
-  const [provs, modelsR, ranked, escrow] = await Promise.all([
-    optional<{ providers: Provider[] }>("/tcompute/registry/v1/providers?pagination.limit=500"),
-    optional<{ models: Model[] }>("/tcompute/registry/v1/models?pagination.limit=500"),
-    optional<{ records: RepRecord[] }>("/tcompute/reputation/v1/ranked?limit=500"),
-    optional<{ total: string }>("/tcompute/jobs/v1/escrow"),
-  ]);
-  const providers = provs?.providers ?? [];
-  const models = new Map((modelsR?.models ?? []).map((m) => [m.hash, m]));
-  const providerMap = new Map(providers.map((p) => [p.owner, p]));
-  const reps = new Map((ranked?.records ?? []).map((r) => [r.provider, r]));
-  jobsCache = await loadJobs();
+  if (height > latest) {
+    latest = height;
+    await loadBlocks(height);
+  }
+  const reloads: Array<Promise<void>> = [];
+  if (views.has("registry"))
+    reloads.push(
+      (async () => {
+        const [provs, modelsR, ranked] = await Promise.all([
+          optional<{ providers: Provider[] }>("/tcompute/registry/v1/providers?pagination.limit=500"),
+          optional<{ models: Model[] }>("/tcompute/registry/v1/models?pagination.limit=500"),
+          optional<{ records: RepRecord[] }>("/tcompute/reputation/v1/ranked?limit=500"),
+        ]);
+        providersCache = provs?.providers ?? [];
+        modelsCache = new Map((modelsR?.models ?? []).map((m) => [m.hash, m]));
+        repsCache = new Map((ranked?.records ?? []).map((r) => [r.provider, r]));
+      })(),
+    );
+  if (views.has("jobs"))
+    reloads.push(
+      (async () => {
+        const [jobs, escrow] = await Promise.all([loadJobs(), optional<{ total: string }>("/tcompute/jobs/v1/escrow")]);
+        jobsCache = jobs;
+        escrowTotal = escrow?.total ?? "0";
+      })(),
+    );
+  await Promise.all(reloads);
+  const providers = providersCache;
+  const models = modelsCache;
   renderCards([
-    ["block height", String(height)],
+    ["block height", String(latest)],
     ["providers", String(providers.length)],
     ["models", String(models.size)],
     ["open jobs", String(jobsCache.filter((j) => openStates.has(j.state)).length)],
     ["settled jobs (kept)", String(jobsCache.filter((j) => j.state === "JOB_STATE_SETTLED").length), "settled-count"],
-    ["in escrow", tcu(escrow?.total ?? "0")],
+    ["in escrow", tcu(escrowTotal)],
   ]);
-  renderJobs(jobsCache, providerMap, models);
-  if (selectedJob !== null) showJob(selectedJob);
   renderMarket(jobsCache, models);
-  renderProviders(providers, reps, models, jobsCache);
-  table(
-    "models",
-    ["name", "compute units", "hash", "registered"],
-    [...models.values()].map((m) =>
-      row([m.name, m.compute_units, h("span", { class: "mono" }, short(m.hash, 8)), m.registered_height]),
-    ),
-  );
-  await Promise.all([renderValidators(), renderEmissions()]);
+  if (views.has("jobs") || views.has("registry")) {
+    renderJobs(jobsCache, new Map(providers.map((p) => [p.owner, p])), models);
+    if (selectedJob !== null) showJob(selectedJob);
+    renderProviders(providers, repsCache, models, jobsCache);
+    table(
+      "models",
+      ["name", "compute units", "hash", "registered"],
+      [...models.values()].map((m) =>
+        row([m.name, m.compute_units, h("span", { class: "mono" }, short(m.hash, 8)), m.registered_height]),
+      ),
+    );
+  }
+  await Promise.all([views.has("validators") ? renderValidators() : Promise.resolve(), renderEmissions()]);
 }
 
 // ---- search ----
@@ -830,20 +858,205 @@ async function search(q: string): Promise<void> {
 
 // ---- live updates ----
 
-async function tick(): Promise<void> {
-  if (busy) return;
-  busy = true;
-  const live = $("live");
-  try {
-    await refresh();
-    live.className = "live on";
-    live.textContent = "live";
-  } catch (e) {
-    live.className = "live off";
-    live.textContent = `offline: ${(e as Error).message}`;
-  } finally {
-    busy = false;
+/** The views an event's attributes ("type.key" → values, as subscriptions carry them) touch. */
+function viewsOf(events: Record<string, string[]>): View[] {
+  const out = new Set<View>();
+  for (const [k, vs] of Object.entries(events)) {
+    const type = k.slice(0, k.indexOf("."));
+    if (/^(job|matching|audit_|auditor_|capability_challenge|delivery_claim)/.test(type)) {
+      out.add("jobs");
+      out.add("registry"); // providers' earnings, challenges and reputation follow jobs
+    }
+    if (/^(register_|update_provider|provider_|reputation)/.test(type)) out.add("registry");
+    if (/^(slash|liveness|delegate|unbond|redelegate|create_validator|edit_validator|complete_)/.test(type))
+      out.add("validators");
+    if (k === "message.module")
+      for (const v of vs) {
+        if (v === "jobs") out.add("jobs");
+        if (v === "registry" || v === "reputation") out.add("registry");
+        if (v === "staking" || v === "slashing" || v === "distribution") out.add("validators");
+      }
   }
+  return [...out];
+}
+
+type LiveState = "connecting" | "live" | "down";
+const live = {
+  state: "connecting" as LiveState,
+  socket: null as WebSocket | null,
+  url: null as string | null,
+  attempts: 0,
+  retryAt: 0,
+  pollTimer: 0,
+  lastError: "",
+};
+const isLive = () => live.state === "live";
+const pending = { height: 0, views: new Set<View>(), timer: 0, busy: false, last: 0 };
+
+function showLive(): void {
+  const el = $("live");
+  el.dataset["mode"] = live.state === "live" ? "websocket" : live.state === "down" ? "polling" : "connecting";
+  if (live.state === "live") {
+    el.className = "live on";
+    el.textContent = "live (websocket)";
+  } else if (live.state === "down") {
+    el.className = "live off";
+    const wait = Math.max(0, Math.ceil((live.retryAt - Date.now()) / 1000));
+    el.textContent = `websocket down${live.url === null ? " (no address)" : `, retrying in ${wait} s`}: polling every ${slowPollMs / 1000} s${live.lastError === "" ? "" : ` (${live.lastError})`}`;
+  } else {
+    el.className = "live";
+    el.textContent = "connecting";
+  }
+}
+
+/** Runs the pending refresh now, or when the previous one is done and minRefreshMs has passed. */
+function schedule(): void {
+  if (pending.busy || pending.timer !== 0) return;
+  const wait = Math.max(0, pending.last + minRefreshMs - Date.now());
+  pending.timer = window.setTimeout(() => {
+    pending.timer = 0;
+    void runPending();
+  }, wait);
+}
+
+async function runPending(): Promise<void> {
+  if (pending.busy) return;
+  if (pending.height <= latest && pending.views.size === 0) return;
+  const height = Math.max(pending.height, latest);
+  const views = pending.views;
+  pending.views = new Set();
+  pending.busy = true;
+  try {
+    await refresh(height, views);
+    if (live.state !== "live") live.lastError = "";
+  } catch (e) {
+    for (const v of views) pending.views.add(v);
+    live.lastError = (e as Error).message;
+  } finally {
+    pending.busy = false;
+    pending.last = Date.now();
+    if (live.state !== "live") showLive();
+  }
+  if (pending.height > latest || pending.views.size > 0) schedule();
+}
+
+function onEvent(msg: {
+  result?: { data?: { type?: string; value?: unknown }; events?: Record<string, string[]> };
+}): void {
+  const r = msg.result;
+  if (r?.data?.type === undefined) return; // a subscription's confirmation
+  const events = r.events ?? {};
+  if (r.data.type === "tendermint/event/NewBlock") {
+    const hgt = Number((r.data.value as { block?: { header?: { height?: string } } }).block?.header?.height ?? "0");
+    if (hgt > pending.height) pending.height = hgt;
+    $("height").textContent = String(Math.max(hgt, latest));
+    if (hgt % 10 === 0) pending.views.add("validators"); // uptime, between staking and slashing events
+  }
+  for (const v of viewsOf(events)) pending.views.add(v);
+  schedule();
+}
+
+/** Polls the latest block while the socket is down (the only polling the page does). */
+async function poll(): Promise<void> {
+  if (live.state === "live") return;
+  try {
+    const head = await api<BlockResponse>("/cosmos/base/tendermint/v1beta1/blocks/latest");
+    $("chain").textContent = head.sdk_block.header.chain_id;
+    const height = Number(head.sdk_block.header.height);
+    if (height > latest) {
+      pending.height = Math.max(pending.height, height);
+      for (const v of allViews) pending.views.add(v);
+      await runPending();
+    }
+  } catch (e) {
+    live.lastError = (e as Error).message;
+  }
+  showLive();
+  if (!isLive()) live.pollTimer = window.setTimeout(() => void poll(), slowPollMs);
+}
+
+function socketDown(reason: string): void {
+  live.socket = null;
+  live.lastError = reason;
+  const delay = Math.min(backoffMs.max, backoffMs.first * 2 ** Math.min(live.attempts, 10));
+  live.attempts++;
+  live.retryAt = Date.now() + delay;
+  const wasDown = live.state === "down";
+  live.state = "down";
+  showLive();
+  if (!wasDown) {
+    window.clearTimeout(live.pollTimer);
+    void poll();
+  }
+  if (live.url !== null) window.setTimeout(connect, delay);
+}
+
+function connect(): void {
+  if (live.url === null) return;
+  let ws: WebSocket;
+  try {
+    ws = new WebSocket(live.url);
+  } catch (e) {
+    socketDown((e as Error).message);
+    return;
+  }
+  live.socket = ws;
+  let acked = 0;
+  ws.onopen = () => {
+    ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "subscribe", params: { query: "tm.event='NewBlock'" } }));
+    ws.send(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "subscribe", params: { query: "tm.event='Tx'" } }));
+  };
+  ws.onmessage = (ev: MessageEvent) => {
+    let msg: { id?: number; result?: { data?: { type?: string } }; error?: { message?: string; data?: string } };
+    try {
+      msg = JSON.parse(String(ev.data)) as typeof msg;
+    } catch {
+      return;
+    }
+    if (msg.error !== undefined) {
+      ws.close();
+      live.lastError = `${msg.error.message ?? "error"}${msg.error.data ? `: ${msg.error.data}` : ""}`;
+      return;
+    }
+    if (msg.result?.data === undefined && (msg.id === 1 || msg.id === 2)) {
+      if (++acked === 2) {
+        // Subscribed: the socket carries the updates from here on; catch up on what polling missed.
+        const wasDown = live.state === "down";
+        live.state = "live";
+        live.attempts = 0;
+        live.lastError = "";
+        window.clearTimeout(live.pollTimer);
+        showLive();
+        if (wasDown) for (const v of allViews) pending.views.add(v);
+        schedule();
+      }
+      return;
+    }
+    onEvent(msg);
+  };
+  ws.onclose = (ev: CloseEvent) => {
+    if (live.socket !== ws) return;
+    socketDown(live.lastError !== "" ? live.lastError : `closed${ev.code === 1006 ? "" : ` (${ev.code})`}`);
+  };
+}
+
+async function start(): Promise<void> {
+  showLive();
+  const cfg = await optional<{ websocket: { port: number; path: string } | null }>("/dashboard/config.json");
+  if (cfg?.websocket) {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    live.url = `${scheme}://${location.hostname}:${cfg.websocket.port}${cfg.websocket.path}`;
+  }
+  const head = await optional<BlockResponse>("/cosmos/base/tendermint/v1beta1/blocks/latest");
+  if (head !== null) {
+    $("chain").textContent = head.sdk_block.header.chain_id;
+    pending.height = Number(head.sdk_block.header.height);
+  }
+  for (const v of allViews) pending.views.add(v);
+  await runPending();
+  window.setInterval(() => live.state === "down" && showLive(), 1000); // the retry countdown
+  if (live.url === null) socketDown("the node gave no websocket address");
+  else connect();
 }
 
 $("search").addEventListener("submit", (ev) => {
@@ -851,5 +1064,4 @@ $("search").addEventListener("submit", (ev) => {
   const q = ($("q") as HTMLInputElement).value.trim();
   if (q !== "") void search(q);
 });
-void tick();
-setInterval(() => void tick(), pollMs);
+void start();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, connect, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/proto-signing";
@@ -8,7 +9,7 @@ import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import type { Any } from "cosmjs-types/google/protobuf/any";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { rawKeyFromSeed, signTx, type RawKey } from "../../../../client/sdk/signing.js";
 import { jobsCodecs, JobState, type Job } from "../../../../modules/jobs/index.js";
 import { any, fee, SimWorker, strategies } from "../../../testkit/simWorkers.js";
@@ -20,7 +21,9 @@ import { freePort, makeTestHome } from "../../../testkit/nodeProcess.js";
 
 // The web dashboard (issue 14 item 1) against a one-validator node in this process: a simulated
 // provider settles a job, then Debian's Chromium (driven by playwright-core) loads the page and
-// must show the job settled with its provider, its timeline, and the block height moving.
+// must show the job settled with its provider, its timeline, and the block height moving; then
+// a new job's states arrive over the node's RPC WebSocket with no polling, and when the socket is
+// cut the page says so, polls, and reconnects.
 
 const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 const chromiumPath = "/usr/bin/chromium";
@@ -37,6 +40,7 @@ describe("web dashboard", function () {
   let base: string;
   let chainId: string;
   let jobId: string;
+  let rpcPort: number;
 
   async function query(path: string, data: Uint8Array): Promise<Uint8Array> {
     const r = await rpc.abciQuery({ path, data });
@@ -82,6 +86,53 @@ describe("web dashboard", function () {
       await query("/tcompute.jobs.v1.Query/Job", jobsCodecs.queryJobRequest.encode({ id })),
     ).job!;
 
+  const submitJob = () =>
+    deliver(requester, [
+      any(
+        jobsCodecs.msgSubmitJob.typeUrl,
+        jobsCodecs.msgSubmitJob.encode({
+          requester: requester.address,
+          model,
+          inputs: [{ inline: new Uint8Array([1, 2, 3]), uri: "", sha256: "" }],
+          sealed: [],
+          k: 1,
+          maxPricePerUnit: "10utcu",
+          deadlineBlocks: "20",
+          minReputation: 0,
+          gpu: null,
+        }),
+      ),
+    ]);
+
+  /** The provider's worker, simulated: commit, then reveal, each in its own tx. */
+  async function settle(id: string): Promise<void> {
+    const worker = new SimWorker(provider, strategies.honest, () => rule);
+    for (let i = 0; i < 100 && (await job(id)).state !== JobState.settled; i++) {
+      const msgs = worker.messages([await job(id)]);
+      if (msgs.length > 0) await deliver(provider, msgs);
+      else await sleep(100);
+    }
+  }
+
+  /** Debian's Chromium with a fresh profile (playwright passes it as --user-data-dir). */
+  async function launch(profile: string): Promise<BrowserContext> {
+    return chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+      viewport: { width: 1400, height: 1000 },
+    });
+  }
+
   before(async () => {
     const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, {
       prefix: "tc",
@@ -114,6 +165,7 @@ describe("web dashboard", function () {
     await node.start();
     base = `http://${node.apiAddress}`;
     rpc = await Comet38Client.connect(`http://${node.rpcAddress}`);
+    rpcPort = Number(node.rpcAddress.split(":").pop());
 
     await deliver(requester, [
       any(
@@ -146,30 +198,9 @@ describe("web dashboard", function () {
         }),
       ),
     ]);
-    await deliver(requester, [
-      any(
-        jobsCodecs.msgSubmitJob.typeUrl,
-        jobsCodecs.msgSubmitJob.encode({
-          requester: requester.address,
-          model,
-          inputs: [{ inline: new Uint8Array([1, 2, 3]), uri: "", sha256: "" }],
-          sealed: [],
-          k: 1,
-          maxPricePerUnit: "10utcu",
-          deadlineBlocks: "20",
-          minReputation: 0,
-          gpu: null,
-        }),
-      ),
-    ]);
+    await submitJob();
     jobId = "1";
-    // The provider's worker, simulated: commit, then reveal, each in its own tx.
-    const worker = new SimWorker(provider, strategies.honest, () => rule);
-    for (let i = 0; i < 100 && (await job(jobId)).state !== JobState.settled; i++) {
-      const msgs = worker.messages([await job(jobId)]);
-      if (msgs.length > 0) await deliver(provider, msgs);
-      else await sleep(100);
-    }
+    await settle(jobId);
     assert.equal((await job(jobId)).state, JobState.settled);
   });
 
@@ -222,22 +253,7 @@ describe("web dashboard", function () {
     const shots = mkdtempSync(join(tmpdir(), "tcd-dashboard-"));
     let browser: BrowserContext | undefined;
     try {
-      // A fresh profile (playwright passes it as --user-data-dir).
-      browser = await chromium.launchPersistentContext(profile, {
-        executablePath: chromiumPath,
-        headless: true,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-        viewport: { width: 1400, height: 1000 },
-      });
+      browser = await launch(profile);
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
@@ -285,6 +301,134 @@ describe("web dashboard", function () {
       assert.deepEqual(errors, [], "no script errors");
     } finally {
       await browser?.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+  });
+
+  it("updates over the node's WebSocket without polling; polls, says so and reconnects when the socket is cut", async function () {
+    if (!existsSync(chromiumPath)) {
+      this.test!.title += ` (SKIPPED: ${chromiumPath} is not installed — apt-get install -y chromium)`;
+      this.skip();
+    }
+    // A byte pipe between the page and the node's RPC port that the test can cut: the page is told
+    // its port instead of the RPC's (the rest of /dashboard/config.json as the node answers it).
+    // The browser's own WebSocket goes through it, Origin header and all, to the node's check.
+    const piped = new Set<Socket>();
+    let refusing = false;
+    const pipe: Server = createServer((c) => {
+      if (refusing) return void c.destroy();
+      const u = connect(rpcPort, "127.0.0.1");
+      for (const [a, b] of [
+        [c, u],
+        [u, c],
+      ] as const) {
+        piped.add(a);
+        a.pipe(b);
+        a.on("error", () => b.destroy());
+        a.on("close", () => {
+          piped.delete(a);
+          b.destroy();
+        });
+      }
+    });
+    await new Promise<void>((r) => pipe.listen(0, "127.0.0.1", r));
+    const pipePort = (pipe.address() as { port: number }).port;
+    const profile = mkdtempSync(join(tmpdir(), "tcd-chromium-"));
+    let browser: BrowserContext | undefined;
+    try {
+      browser = await launch(profile);
+      const page: Page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      const requests: string[] = [];
+      page.on("request", (r) => requests.push(new URL(r.url()).pathname));
+      const frames: Array<{
+        result?: { data?: { type: string; value: Record<string, unknown> }; events?: Record<string, string[]> };
+      }> = [];
+      const sockets: string[] = [];
+      page.on("websocket", (ws) => {
+        sockets.push(ws.url());
+        ws.on("framereceived", (f) => frames.push(JSON.parse(String(f.payload)) as (typeof frames)[number]));
+      });
+      await page.route("**/dashboard/config.json", async (route) => {
+        const res = await route.fetch();
+        const cfg = (await res.json()) as { websocket: { port: number; path: string } };
+        assert.deepEqual(cfg.websocket, { port: rpcPort, path: "/websocket" }, "the node names its RPC port");
+        await route.fulfill({ response: res, json: { ...cfg, websocket: { ...cfg.websocket, port: pipePort } } });
+      });
+      const mode = (m: string, timeout = 30_000) => page.locator(`#live[data-mode="${m}"]`).waitFor({ timeout });
+      await page.goto(`${base}/`);
+      await mode("websocket");
+      assert.deepEqual(sockets, [`ws://127.0.0.1:${pipePort}/websocket`]);
+      assert.equal(await page.locator("#live").innerText(), "live (websocket)");
+      await page.locator(`#jobs tr[data-job="${jobId}"]`).waitFor();
+
+      // A new job, from submission to its final state, while the page is live. The simulated
+      // worker settles it unless a loaded machine makes it miss its windows (200 ms blocks):
+      // then it fails or expires, and the page must show that state instead.
+      const since = requests.length;
+      await submitJob();
+      await settle("2");
+      const open = new Set<number>([JobState.pending, JobState.assigned, JobState.revealing, JobState.auditing]);
+      let final = (await job("2")).state;
+      for (let i = 0; i < 300 && open.has(final); i++, await sleep(100)) final = (await job("2")).state;
+      const finalName = Object.entries(JobState).find(([, v]) => v === final)![0];
+      assert.ok(!open.has(final), `job 2 is final (${finalName})`);
+      await page.locator(`#jobs tr[data-job="2"][data-state="${finalName}"]`).waitFor({ timeout: 30_000 });
+      const txFrames = frames.filter((f) => f.result?.data?.type === "tendermint/event/Tx");
+      assert.ok(
+        txFrames.some((f) => (f.result!.events!["job.id"] ?? []).includes("2")),
+        "job 2's transitions arrived as Tx events",
+      );
+      const blockHeights = frames
+        .filter((f) => f.result?.data?.type === "tendermint/event/NewBlock")
+        .map((f) => Number((f.result!.data!.value as { block: { header: { height: string } } }).block.header.height));
+      assert.ok(blockHeights.length > 0, "NewBlock events arrived");
+      const lastWsHeight = Math.max(...blockHeights);
+      await page.waitForFunction(
+        (h) =>
+          Number(
+            (
+              globalThis as unknown as {
+                document: { getElementById(id: string): { textContent: string | null } | null };
+              }
+            ).document.getElementById("height")?.textContent,
+          ) >= h,
+        lastWsHeight,
+      );
+      const live = requests.slice(since);
+      assert.deepEqual(
+        live.filter((p) => p.endsWith("/blocks/latest")),
+        [],
+        "no polling while the socket is up",
+      );
+      assert.ok(
+        live.some((p) => p.startsWith("/tcompute/jobs/v1/jobs_by_state")),
+        "the jobs view was reloaded on the events",
+      );
+
+      // Cut the socket and refuse reconnections: the page says so and polls.
+      const cutAt = requests.length;
+      refusing = true;
+      for (const c of piped) c.destroy();
+      await mode("polling");
+      assert.match(await page.locator("#live").innerText(), /websocket down.*polling every 10 s/);
+      await submitJob();
+      await page.locator('#jobs tr[data-job="3"]').waitFor({ timeout: 30_000 });
+      assert.ok(
+        requests.slice(cutAt).some((p) => p.endsWith("/blocks/latest")),
+        "the job arrived by polling",
+      );
+
+      // Let it back: the page reconnects (with backoff) and stops polling.
+      refusing = false;
+      await mode("websocket", 60_000);
+      assert.ok(sockets.length >= 2, `reconnected: ${sockets.length} sockets`);
+      assert.deepEqual(errors, [], "no script errors");
+    } finally {
+      await browser?.close();
+      for (const c of piped) c.destroy();
+      await new Promise<void>((r) => pipe.close(() => r()));
       rmSync(profile, { recursive: true, force: true });
     }
   });
