@@ -48,7 +48,7 @@ export interface Mempool {
   withLock<T>(f: () => Promise<T>): Promise<T>;
   /** Called for every tx newly admitted (gossip). */
   onAdmit(listener: (t: MempoolTx) => void): void;
-  /** Whether a tx with this hash is pending or was seen recently (cheap duplicate test). */
+  /** Whether a tx with this hash is pending, waiting for CheckTx or was seen recently (cheap duplicate test). */
   known(hash: string): boolean;
 }
 
@@ -68,6 +68,13 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
   let bytes = 0;
   /** Recently seen hashes (admitted or committed), bounded FIFO: duplicate rejection. */
   const seen = new Set<string>();
+  /**
+   * Hashes waiting for or in CheckTx. As CometBFT's cache (which takes a tx before CheckTx), a
+   * copy arriving meanwhile (from another peer, or broadcast again) is refused at once rather
+   * than queued: on a 4-validator network every tx arrives from three peers. Bounded by
+   * maxPendingChecks; a hash leaves when its CheckTx ends, so a tx that failed may come again.
+   */
+  const inFlight = new Set<string>();
   const lock = createPriorityLock();
   const listeners: Array<(t: MempoolTx) => void> = [];
   let pendingChecks = 0;
@@ -109,7 +116,8 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
         return Promise.resolve(
           reject(hash, sdkErrors.txTooLarge.wrap(`tx is ${tx.length} bytes, maximum is ${opts.maxTxBytes}`)),
         );
-      if (txs.has(hash) || seen.has(hash)) return Promise.resolve(reject(hash, sdkErrors.txInMempoolCache.wrap()));
+      if (txs.has(hash) || seen.has(hash) || inFlight.has(hash))
+        return Promise.resolve(reject(hash, sdkErrors.txInMempoolCache.wrap()));
       if (txs.size >= opts.size || bytes + tx.length > opts.maxTxsBytes) {
         return Promise.resolve(
           reject(hash, sdkErrors.mempoolIsFull.wrap(`mempool is full: ${txs.size} txs, ${bytes} bytes`)),
@@ -121,6 +129,7 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
         );
       }
       pendingChecks++;
+      inFlight.add(hash);
       // Started now, outside the lock, so that it overlaps with the txs ahead of this one.
       const pre = deps.precheck?.(tx);
       return serialized(async () => {
@@ -135,7 +144,10 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
           for (const l of listeners) l(entry);
         }
         return { ...res, hash };
-      }).finally(() => pendingChecks--);
+      }).finally(() => {
+        pendingChecks--;
+        inFlight.delete(hash);
+      });
     },
     reap(maxBytes, maxGas) {
       const out: Uint8Array[] = [];
@@ -181,7 +193,7 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
     },
     withLock: (f) => lock.run(f, true),
     known(hash) {
-      return txs.has(hash) || seen.has(hash);
+      return txs.has(hash) || seen.has(hash) || inFlight.has(hash);
     },
     onAdmit(l) {
       listeners.push(l);

@@ -118,6 +118,85 @@ describe("mempool admission control", () => {
   });
 });
 
+describe("mempool: a tx waiting for CheckTx", () => {
+  // A tx arrives from every peer (gossip) and may be broadcast again by clients: while its
+  // first copy waits for or runs CheckTx, the others must not queue (they filled the pending
+  // queue three times over on the 4-validator localnet, so that admission control refused new
+  // txs, and a sender's next txs then failed on their sequence).
+  function gatedApp(verdict: () => number) {
+    let release!: () => void;
+    let held = new Promise<void>((r) => (release = r));
+    const seen: number[] = [];
+    const app = {
+      async checkTx(req: { tx: Uint8Array }) {
+        seen.push(req.tx[0]!);
+        await held;
+        const code = verdict();
+        return {
+          code,
+          data: new Uint8Array(),
+          log: code === 0 ? "" : "bad",
+          info: "",
+          gasWanted: 1n,
+          gasUsed: 1n,
+          events: [],
+          codespace: code === 0 ? "" : "sdk",
+        };
+      },
+    } as unknown as Parameters<typeof createMempool>[1]["app"];
+    return {
+      app,
+      seen,
+      release: () => {
+        release();
+        held = new Promise<void>((r) => (release = r));
+      },
+    };
+  }
+
+  it("refuses copies of it at once (code 19) and counts them as known, with one CheckTx", async () => {
+    const g = gatedApp(() => 0);
+    const mempool = createMempool(
+      { size: 100, maxTxsBytes: 1 << 20, maxTxBytes: 1024, cacheSize: 100, recheck: false, maxPendingChecks: 2 },
+      { app: g.app, logger: nopLogger, precheck: null },
+    );
+    const tx = new Uint8Array([7, 7]);
+    const first = mempool.add(tx);
+    assert.equal(mempool.known(hashTx(tx)), true, "known while it waits");
+    for (let i = 0; i < 10; i++) {
+      const copy = await mempool.add(new Uint8Array(tx));
+      assert.equal(copy.code, 19);
+    }
+    // The copies took no place in the pending queue: another tx is still let in.
+    const other = mempool.add(new Uint8Array([8]));
+    g.release();
+    assert.equal((await first).code, 0);
+    g.release();
+    assert.equal((await other).code, 0);
+    assert.deepEqual(g.seen, [7, 8]);
+  });
+
+  it("lets it be sent again once its CheckTx failed", async () => {
+    let code = 5;
+    const g = gatedApp(() => code);
+    const mempool = createMempool(
+      { size: 100, maxTxsBytes: 1 << 20, maxTxBytes: 1024, cacheSize: 100, recheck: false },
+      { app: g.app, logger: nopLogger, precheck: null },
+    );
+    const tx = new Uint8Array([9]);
+    const first = mempool.add(tx);
+    g.release();
+    assert.equal((await first).code, 5);
+    assert.equal(mempool.known(hashTx(tx)), false);
+    code = 0;
+    const again = mempool.add(tx);
+    g.release();
+    assert.equal((await again).code, 0);
+    assert.equal(mempool.size, 1);
+    assert.deepEqual(g.seen, [9, 9]);
+  });
+});
+
 describe("mempool gossip messages", () => {
   it("round-trips a batch as CometBFT's Txs message and refuses malformed or oversized ones", async () => {
     const { encodeTxsMessage, decodeTxsMessage } = await import("../gossip.js");
