@@ -4,6 +4,8 @@ import { msgSendAny } from "../../../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx } from "../../../client/sdk/signing.js";
 import { nopLogger } from "../../../modules/sdk/context.js";
 import { createMempool, hashTx } from "../mempool.js";
+import { decodeTxsMessage, encodeTxsMessage, startMempoolGossip } from "../gossip.js";
+import type { Switch } from "../../p2p/switch.js";
 
 const alice = rawKeyFromSeed("mp-alice");
 const bob = rawKeyFromSeed("mp-bob");
@@ -208,5 +210,69 @@ describe("mempool gossip messages", () => {
     assert.throws(() => decodeTxsMessage(encodeTxsMessage([new Uint8Array(2000)]), 1000), /2000 bytes/);
     assert.throws(() => decodeTxsMessage(encodeTxsMessage([new Uint8Array()]), 1000), /0 bytes/);
     assert.throws(() => decodeTxsMessage(new Uint8Array([10, 50, 1]), 1000));
+  });
+});
+
+describe("mempool gossip", () => {
+  it("sends an admitted tx to every peer but the one it came from, and an RPC tx to all", async () => {
+    const okApp = {
+      async checkTx() {
+        return {
+          code: 0,
+          data: new Uint8Array(),
+          log: "",
+          info: "",
+          gasWanted: 1n,
+          gasUsed: 1n,
+          events: [],
+          codespace: "",
+        };
+      },
+    } as unknown as Parameters<typeof createMempool>[1]["app"];
+    const mempool = createMempool(
+      { size: 100, maxTxsBytes: 1 << 20, maxTxBytes: 1024, cacheSize: 100, recheck: false },
+      { app: okApp, logger: nopLogger, precheck: null },
+    );
+    const sent: Array<[string, number[]]> = [];
+    let receive!: (peer: string, payload: Uint8Array) => void;
+    const peers = ["A", "B", "C"];
+    const send = (peer: string, _channel: number, payload: Uint8Array) => {
+      sent.push([peer, decodeTxsMessage(payload, 1024).map((t) => t[0]!)]);
+      return true;
+    };
+    const p2p = {
+      peers: () => peers,
+      send,
+      broadcast(channel: number, payload: Uint8Array) {
+        for (const p of peers) send(p, channel, payload);
+        return peers.length;
+      },
+      onReceive(_channel: number, h: (peer: string, payload: Uint8Array) => void) {
+        receive = h;
+      },
+    } as unknown as Switch;
+    const gossip = startMempoolGossip({ maxTxBytes: 1024, flushMs: 1 }, { mempool, p2p, logger: nopLogger });
+    try {
+      const settle = () => new Promise((r) => setTimeout(r, 20));
+      receive("A", encodeTxsMessage([new Uint8Array([1]), new Uint8Array([2])]));
+      // The same txs from B meanwhile: known (in CheckTx or admitted), not checked or sent again.
+      receive("B", encodeTxsMessage([new Uint8Array([1]), new Uint8Array([2])]));
+      await settle();
+      assert.deepEqual(sent.sort(), [
+        ["B", [1, 2]],
+        ["C", [1, 2]],
+      ]);
+      sent.length = 0;
+      await mempool.add(new Uint8Array([3]));
+      await settle();
+      assert.deepEqual(sent.sort(), [
+        ["A", [3]],
+        ["B", [3]],
+        ["C", [3]],
+      ]);
+      assert.equal(mempool.size, 3);
+    } finally {
+      gossip.stop();
+    }
   });
 });
