@@ -1,5 +1,5 @@
 // npm run bench:tx -- [--txs 30000] [--senders 300] [--batch 500] [--concurrency 8] [--rate TX_PER_S]
-//                     [--verbose] [--prof DIR]
+//                     [--verbose] [--prof DIR] [--node-flags "--max-semi-space-size=64"]
 // Without --rate it pushes as fast as the node accepts (saturation); with --rate it paces the
 // pushers, so that latency is measured below saturation.
 //
@@ -91,6 +91,9 @@ async function main(): Promise<void> {
       : heapIdx >= 0
         ? ["--heap-prof", `--heap-prof-dir=${process.argv[heapIdx + 1]}`]
         : [];
+  // --node-flags "F1 F2": more V8/Node flags for the node process (e.g. --max-semi-space-size=64).
+  const flagsIdx = process.argv.indexOf("--node-flags");
+  if (flagsIdx >= 0) nodeArgs.push(...process.argv[flagsIdx + 1]!.split(" ").filter((f) => f !== ""));
   const node = await startNodeProcess(home.home, [], nodeArgs);
   const url = node.rpcUrl;
   const sentAt = new Map<string, number>();
