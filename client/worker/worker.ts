@@ -1,4 +1,4 @@
-import { createHash, hash as oneShotHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,7 +9,6 @@ import WebSocket from "ws";
 import { bech32Prefix, decodeAddress, encodeAddress } from "../../modules/sdk/address.js";
 import {
   commitmentOf,
-  computeSketch,
   jobsCodecs,
   JobState,
   proofCodecs,
@@ -21,7 +20,7 @@ import {
 } from "../../modules/jobs/index.js";
 import { unusableCommitmentOf } from "../../modules/jobs/commitment.js";
 import { AuditStatus, UnusableReason, unusableReasonNames } from "../../modules/jobs/types.js";
-import { decodeTensors, encodeResult, sketchInput, type Tensor } from "../models/tensors.js";
+import { decodeTensors, type Tensor } from "../models/tensors.js";
 import { verifyOutputRequest } from "../sdk/outputs.js";
 import { TcomputeClient } from "../sdk/client.js";
 import { FetchError, fetchVerified, type FetchPolicy, type FetchReason } from "./fetch.js";
@@ -462,16 +461,13 @@ export class Worker {
     const { rule, uri } = await this.rule(j.model);
     if (!this.engine.has(j.model)) await this.engine.load(j.model, await this.modelBytes(j.model, uri));
     const inputs = await this.inputsOf(j);
-    const outputs: Array<Record<string, Tensor>> = [];
-    const t0 = performance.now();
-    for (const inp of inputs) outputs.push(await this.engine.run(j.model, inp));
-    this.metrics.inferenceSeconds += (performance.now() - t0) / 1000;
-    let all = sketchInput(outputs);
-    if (this.o.tamper !== undefined) all = this.o.tamper(Float64Array.from(all));
-    const payload = encodeResult(outputs);
     const key = this.sketchKeys.get(j.id);
     this.sketchKeys.delete(j.id);
-    return { payload, digest: oneShotHash("sha256", payload, "buffer"), sketch: computeSketch(j.id, all, rule, key) };
+    const t0 = performance.now();
+    // Inference, payload, digest and sketch (client/worker/inference.ts).
+    const r = await this.engine.runJob(j.model, j.id, inputs, rule, key, this.o.tamper);
+    this.metrics.inferenceSeconds += (performance.now() - t0) / 1000;
+    return r;
   }
 
   private run(j: Job): void {
