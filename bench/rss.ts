@@ -70,17 +70,7 @@ const dir = mkdtempSync(join(tmpdir(), "tc-rss-"));
 const port = await freePort();
 const child = spawn(
   process.execPath,
-  [
-    "client/cli/tcd.mjs",
-    "localnet",
-    "up",
-    "--validators",
-    String(validators),
-    "--dir",
-    dir,
-    "--rpc-port",
-    String(port),
-  ],
+  ["cmd/tcd/tcd.mjs", "localnet", "up", "--validators", String(validators), "--dir", dir, "--rpc-port", String(port)],
   { stdio: ["ignore", "pipe", "pipe"] },
 );
 let out = "";
@@ -107,8 +97,10 @@ while (Date.now() - t0 < seconds * 1000 && child.exitCode === null) {
   for (const [k, v] of now) samples.set(k, [...(samples.get(k) ?? []), v]);
   totals.push(total);
 }
-child.kill("SIGINT");
-await new Promise((r) => child.once("exit", r));
+if (child.exitCode === null) {
+  child.kill("SIGINT");
+  await new Promise((r) => child.once("exit", r));
+}
 rmSync(dir, { recursive: true, force: true });
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const rows = [...samples].sort((a, b) => (a[0] < b[0] ? -1 : 1));
@@ -123,4 +115,7 @@ process.stdout.write(
     "",
   ].join("\n"),
 );
-if (!/marketplace: /.test(out)) process.stdout.write(out.slice(-2000));
+if (!/marketplace: /.test(out) || totals.length === 0) {
+  process.stdout.write(out.slice(-2000));
+  process.exitCode = 1;
+}

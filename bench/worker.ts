@@ -6,15 +6,20 @@ import { encodeResult, sketchInput, type Tensor } from "../client/models/tensors
 import { zoo } from "../client/models/zoo.js";
 import { InferenceEngine } from "../client/worker/inference.js";
 
-// npm run bench:worker [-- --seconds 3 --threads 1]: the worker's per-job path (inference through
-// its warm session, output encoding, digest and sketch) against bare onnxruntime-node on the same
-// models, inputs and threads, in the same run, the two alternating in 100 ms slices so that both
-// see the same load. Prints runs/s and the ratio per model (aim ≥ 0.95 on every one).
+// npm run bench:worker [-- --seconds 3 --threads 1 --depth 4]: the worker's per-job path
+// (InferenceEngine.runJob: inference through its warm session, result payload, digest and sketch)
+// against bare onnxruntime-node (InferenceSession.run) on the same models, inputs and threads, in
+// the same run, the two alternating in 100 ms slices so that both see the same load. Both keep
+// `depth` jobs in flight (the worker's default --slots is 4; bare onnxruntime runs one at a time
+// on the main thread however many are in flight). Before measuring, each model's runJob result is
+// checked against the reference path (encodeResult, sha256, computeSketch). Prints runs/s and the
+// ratio per model (aim ≥ 0.95 on every one).
 
 const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "3" },
     threads: { type: "string", default: "1" },
+    depth: { type: "string", default: "4" },
     models: {
       type: "string",
       default: "mlp-64x128x128x32,cnn-3x32x32-c10,silero-vad,ppocr-mobile-v2-cls,ppocr-v4-det",
@@ -23,29 +28,37 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 const threads = Number(values.threads);
+const depth = Number(values.depth);
+
+/** Runs of fn in ~ms milliseconds with `depth` in flight, waiting for the last ones. */
+async function slice(fn: () => Promise<unknown>, ms: number): Promise<[number, number]> {
+  const t0 = performance.now();
+  let n = 0;
+  const lane = async () => {
+    while (performance.now() - t0 < ms) {
+      await fn();
+      n++;
+    }
+  };
+  await Promise.all(Array.from({ length: depth }, lane));
+  return [n, performance.now() - t0];
+}
 
 /**
  * Runs a and b alternately, in slices of ~100 ms each, for `seconds` of each in total, so that
  * both see the same load on a shared machine; returns runs per second of each.
  */
-async function measurePair(a: () => Promise<void>, b: () => Promise<void>): Promise<[number, number]> {
-  for (let i = 0; i < 5; i++) {
-    // warm-up
-    await a();
-    await b();
-  }
+async function measurePair(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[number, number]> {
+  // warm-up
+  await slice(a, 50);
+  await slice(b, 50);
   const runs = [0, 0];
   const time = [0, 0];
   const fns = [a, b];
   while (time[0]! < seconds * 1000 || time[1]! < seconds * 1000) {
     for (let k = 0; k < 2; k++) {
-      const t0 = performance.now();
-      let n = 0;
-      while (performance.now() - t0 < 100) {
-        await fns[k]!();
-        n++;
-      }
-      time[k]! += performance.now() - t0;
+      const [n, ms] = await slice(fns[k]!, 100);
+      time[k]! += ms;
       runs[k]! += n;
     }
   }
@@ -53,7 +66,7 @@ async function measurePair(a: () => Promise<void>, b: () => Promise<void>): Prom
 }
 
 console.log(
-  `model                   bare ort runs/s   worker runs/s   ratio   (threads ${threads}, ${seconds} s each)`,
+  `model                   bare ort runs/s   worker runs/s   ratio   (threads ${threads}, ${depth} in flight, ${seconds} s each)`,
 );
 const ratios: number[] = [];
 for (const name of values.models.split(",")) {
@@ -72,16 +85,26 @@ for (const name of values.models.split(",")) {
     feeds[k] = new ort.Tensor(t.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.shape);
   const engine = new InferenceEngine({ threads });
   await engine.load(hash, bytes);
+  // The worker's result is the reference path's, alone and with jobs in flight (post thread).
+  const outs: Array<Record<string, Tensor>> = [await engine.run(hash, input)];
+  const payload = encodeResult(outs);
+  const want = JSON.stringify([sha("sha256", payload, "hex"), computeSketch("7", sketchInput(outs), m.rule)], (_, v) =>
+    typeof v === "bigint" ? v.toString() : v,
+  );
+  for (const r of [
+    await engine.runJob(hash, "7", [input], m.rule),
+    ...(await Promise.all([1, 2, 3].map(() => engine.runJob(hash, "7", [input], m.rule)))),
+  ]) {
+    const got = JSON.stringify([r.digest.toString("hex"), r.sketch], (_, v) =>
+      typeof v === "bigint" ? v.toString() : v,
+    );
+    if (got !== want || !Buffer.from(r.payload).equals(Buffer.from(payload)))
+      throw new Error(`${name}: runJob differs from the reference path`);
+  }
+  let seq = 0;
   const [bare, worker] = await measurePair(
-    async () => {
-      await session.run(feeds);
-    },
-    async () => {
-      const outs: Array<Record<string, Tensor>> = [await engine.run(hash, input)];
-      const payload = encodeResult(outs);
-      sha("sha256", payload, "buffer");
-      computeSketch("1", sketchInput(outs), m.rule);
-    },
+    () => session.run(feeds),
+    () => engine.runJob(hash, String(++seq), [input], m.rule),
   );
   await session.release();
   await engine.release();

@@ -144,6 +144,9 @@ export function startWorkers(o: MarketOptions, out: (line: string) => void): Chi
     join(o.dir, "models"),
     "--threads",
     "1",
+    // No second thread per worker and auditor (its own V8 isolate): npm start's job rate does not
+    // need it, and its memory would count seven times (docs/performance.md, step 3).
+    "--no-post-thread",
   ];
   const children: ChildProcess[] = [];
   const spawnOne = (label: string, args: string[]) => {

@@ -68,7 +68,7 @@ function bundleLayout(tensors: Record<string, Tensor>): BundleLayout {
   return out;
 }
 
-function writeBundle(l: BundleLayout, buf: Uint8Array, pos: number): number {
+function writeBundle(l: BundleLayout, buf: Uint8Array, pos: number, dataAt?: number[]): number {
   for (const t of l.tensors) {
     buf[pos++] = 0x0a;
     pos = putVarint(buf, pos, t.size);
@@ -92,6 +92,7 @@ function writeBundle(l: BundleLayout, buf: Uint8Array, pos: number): number {
     if (t.data.length > 0) {
       buf[pos++] = 0x22;
       pos = putVarint(buf, pos, t.data.length);
+      dataAt?.push(pos);
       buf.set(t.data, pos);
       pos += t.data.length;
     }
@@ -213,6 +214,43 @@ export function encodeResult(outputs: ReadonlyArray<Record<string, Tensor>>): Ui
     }
   }
   return buf;
+}
+
+/**
+ * Where a one-input result's parts go in its payload (the bytes `encodeResult([tensors])`
+ * writes): the bytes around the tensors' data, which depend only on the names, dtypes and
+ * shapes, and where each tensor's data starts (tensors in name order). Null when encodeResult
+ * would take protobufjs's path or a tensor has no data. A worker writes the headers once per
+ * output shape and has onnxruntime write the data in place.
+ */
+export interface ResultLayout {
+  size: number;
+  names: string[];
+  headers: Array<{ at: number; bytes: Uint8Array }>;
+  dataAt: number[];
+}
+
+export function resultLayout(tensors: Record<string, Tensor>): ResultLayout | null {
+  const ts = Object.values(tensors);
+  if (
+    ts.length === 0 ||
+    ts.some((t) => t.data.byteLength === 0 || t.shape.some((d) => !Number.isSafeInteger(d) || d < 0))
+  )
+    return null;
+  const l = bundleLayout(tensors);
+  const size = 1 + varintSize(l.size) + l.size;
+  const buf = Buffer.alloc(size);
+  buf[0] = 0x0a;
+  const dataAt: number[] = [];
+  writeBundle(l, buf, putVarint(buf, 1, l.size), dataAt);
+  const headers: ResultLayout["headers"] = [];
+  let from = 0;
+  l.tensors.forEach((t, i) => {
+    headers.push({ at: from, bytes: Uint8Array.from(buf.subarray(from, dataAt[i]!)) });
+    from = dataAt[i]! + t.data.length;
+  });
+  const names = Object.keys(tensors).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return { size, names, headers, dataAt };
 }
 
 export function decodeResult(bytes: Uint8Array): Array<Record<string, Tensor>> {

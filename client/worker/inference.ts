@@ -1,11 +1,28 @@
-import { createHash } from "node:crypto";
+import { createHash, hash as oneShotHash } from "node:crypto";
 import type * as Ort from "onnxruntime-node";
-import type { Tensor, TensorData } from "../models/tensors.js";
+import { computeSketch, type ComparisonRule, type Sketch } from "../../modules/jobs/sketch.js";
+import { PostThread } from "./postThread.js";
+import { finishJob, type OutputPlace, type PostJob } from "./post.js";
+import {
+  encodeResult,
+  resultLayout,
+  sketchInput,
+  type ResultLayout,
+  type Tensor,
+  type TensorData,
+} from "../models/tensors.js";
 
 // The inference engine of a worker (and of an auditing validator): one onnxruntime-node session
 // per model, created once and kept warm, on the CPU by default or the CUDA execution provider
 // behind a flag (docs/worker.md says how to get its binaries). Models are loaded only after their
 // bytes match the sha256 they are registered under.
+//
+// A job's whole per-job path (inference, result payload, digest, sketch) is `runJob`. It runs the
+// model through onnxruntime-node's native session object directly and synchronously (the public
+// `InferenceSession.run` adds an event-loop turn and argument checks per call that weigh on
+// models that run in tens of microseconds), and has onnxruntime write each output straight into
+// the result payload's buffer (preallocated outputs), so that there is no copy of the output and
+// the payload's headers are written once per output shape (docs/performance.md, worker section).
 
 export interface EngineOptions {
   device?: "cpu" | "cuda";
@@ -14,71 +31,377 @@ export interface EngineOptions {
   /** Execution settings that change float rounding but must not change the verdict. */
   graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
   executionMode?: "sequential" | "parallel";
+  /**
+   * onnxruntime's CPU memory arena (default on). Off, a session frees each run's intermediate
+   * buffers instead of keeping the arena's high-water mark (`npm start` turns it off: memory).
+   */
+  memoryArena?: boolean;
+  /**
+   * Take digests and sketches on a second thread while the next inference runs, when several
+   * jobs are in flight (default true; the thread starts with the first such job and stops after
+   * a while without).
+   */
+  postThread?: boolean;
+  /** Inference time (ms, moving average per model) from which the thread is used (default 0.05). */
+  postThreadMinMs?: number;
 }
 
 export class ModelHashMismatch extends Error {}
 
+/** A job's result as the worker commits and serves it. */
+export interface JobResult {
+  /** The ResultPayload bytes (one bundle per input). */
+  payload: Uint8Array;
+  /** sha256 of the payload. */
+  digest: Buffer;
+  sketch: Sketch;
+}
+
+/** onnxruntime-node's native session (dist/binding.d.ts), what its InferenceSession wraps. */
+interface NativeSession {
+  loadModel(
+    buffer: ArrayBuffer,
+    byteOffset: number,
+    byteLength: number,
+    options: Ort.InferenceSession.SessionOptions,
+  ): void;
+  readonly inputMetadata: ReadonlyArray<{ name: string }>;
+  readonly outputMetadata: ReadonlyArray<{ name: string }>;
+  run(
+    feeds: Record<string, Ort.Tensor>,
+    fetches: Record<string, Ort.Tensor | null>,
+    options: Ort.InferenceSession.RunOptions,
+  ): Record<string, Ort.Tensor>;
+  dispose(): void;
+}
+
+interface Runtime {
+  Tensor: typeof Ort.Tensor;
+  create: () => NativeSession;
+  supported: Set<string>;
+}
+
+/** Where one output goes in the payload, for one set of input shapes. */
+interface Plan {
+  layout: ResultLayout;
+  /** The outputs in name order (the payload's order), with their element constructor. */
+  outs: Array<{ name: string; dtype: string; shape: number[]; ctor: ElementCtor; length: number }>;
+  /** Index into outs of the output the payload's alignment is chosen for (the largest). */
+  anchor: number;
+  /** The outputs' places in the payload, as the digest and sketch are taken from it. */
+  places: OutputPlace[];
+  /** Whether onnxruntime writes preallocated outputs in place (null: not seen yet). */
+  inPlace: boolean | null;
+  /** Inference time, a moving average (ms). */
+  runMs: number;
+  /** Post-processing thread's turnaround (submit to reply), a moving average (ms). */
+  turnMs: number;
+  probe: number;
+}
+
+type ElementCtor = {
+  new (b: ArrayBufferLike, o: number, n: number): TensorData;
+  BYTES_PER_ELEMENT: number;
+};
+
+const ctors: Record<string, ElementCtor> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+  uint8: Uint8Array,
+  int8: Int8Array,
+  bool: Uint8Array,
+};
+
+interface Loaded {
+  native: NativeSession;
+  inputNames: string[];
+  outputNames: string[];
+  /** Per input-shape key; null: outputs whose shape depends on the data (never preallocated). */
+  plans: Map<string, Plan> | null;
+  /** All-null fetches (onnxruntime allocates every output). */
+  allocate: Record<string, null>;
+}
+
 // onnxruntime-node is loaded with the first model, not at import: every tcd process imports this
 // module through the CLI, and validators never run a model.
-let ortModule: Promise<typeof Ort> | null = null;
-const loadOrt = (): Promise<typeof Ort> => (ortModule ??= import("onnxruntime-node"));
+let runtime: Promise<Runtime> | null = null;
+const loadRuntime = (): Promise<Runtime> =>
+  (runtime ??= (async () => {
+    const ort = await import("onnxruntime-node");
+    const b = await import("onnxruntime-node/dist/binding.js");
+    b.initOrt();
+    return {
+      Tensor: ort.Tensor,
+      create: () => new b.binding.InferenceSession() as unknown as NativeSession,
+      supported: new Set(b.binding.listSupportedBackends().map((x) => x.name)),
+    };
+  })());
+
+/** The key of a set of input shapes (a plan holds for one). */
+function shapeKey(inputs: Record<string, Tensor>, names: readonly string[]): string {
+  if (names.length === 1) return inputs[names[0]!]!.shape.join(",");
+  let k = "";
+  for (const n of names) k += `${inputs[n]?.shape.join(",")};`;
+  return k;
+}
 
 export class InferenceEngine {
-  private readonly sessions = new Map<string, Promise<Ort.InferenceSession>>();
-  private ort: typeof Ort | null = null;
+  private readonly sessions = new Map<string, Promise<Loaded>>();
+  private rt: Runtime | null = null;
+  private readonly post = new PostThread();
+  /** runJob calls started and not finished. */
+  private inflight = 0;
 
   constructor(readonly options: EngineOptions = {}) {}
 
-  private sessionOptions(): Ort.InferenceSession.SessionOptions {
+  private sessionOptions(rt: Runtime): Ort.InferenceSession.SessionOptions {
     const o = this.options;
+    const eps = o.device === "cuda" ? ["cuda", "cpu"] : ["cpu"];
     return {
-      executionProviders: o.device === "cuda" ? ["cuda", "cpu"] : ["cpu"],
+      // As InferenceSession.create: providers this build does not have are left out.
+      executionProviders: eps.filter((e) => rt.supported.has(e)),
       ...(o.threads !== undefined && o.threads > 0 ? { intraOpNumThreads: o.threads } : {}),
       graphOptimizationLevel: o.graphOptimizationLevel ?? "all",
       executionMode: o.executionMode ?? "sequential",
+      ...(o.memoryArena === false ? { enableCpuMemArena: false } : {}),
     };
   }
 
   /** Loads a model once (checking its hash); later calls reuse the warm session. */
-  load(hash: string, bytes: Uint8Array): Promise<Ort.InferenceSession> {
+  load(hash: string, bytes: Uint8Array): Promise<void> {
     let s = this.sessions.get(hash);
     if (s === undefined) {
       const actual = createHash("sha256").update(bytes).digest("hex");
       if (actual !== hash)
         return Promise.reject(new ModelHashMismatch(`model bytes hash to ${actual}, expected ${hash}`));
-      s = loadOrt().then((ort) => {
-        this.ort = ort;
-        return ort.InferenceSession.create(bytes, this.sessionOptions());
+      s = loadRuntime().then((rt) => {
+        this.rt = rt;
+        const native = rt.create();
+        native.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, this.sessionOptions(rt));
+        const outputNames = native.outputMetadata.map((m) => m.name);
+        return {
+          native,
+          inputNames: native.inputMetadata.map((m) => m.name),
+          outputNames,
+          plans: new Map(),
+          allocate: Object.fromEntries(outputNames.map((n) => [n, null])),
+        };
       });
       s.catch(() => this.sessions.delete(hash));
       this.sessions.set(hash, s);
     }
-    return s;
+    return s.then(() => undefined);
   }
 
   has(hash: string): boolean {
     return this.sessions.has(hash);
   }
 
-  async run(hash: string, inputs: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+  private async loaded(hash: string): Promise<Loaded> {
     const session = this.sessions.get(hash);
     if (session === undefined) throw new Error(`model ${hash} is not loaded`);
-    const s = await session;
-    const ort = this.ort!;
+    return session;
+  }
+
+  private feeds(l: Loaded, inputs: Record<string, Tensor>): Record<string, Ort.Tensor> {
+    const T = this.rt!.Tensor;
+    for (const name of l.inputNames)
+      if (inputs[name] === undefined) throw new Error(`input '${name}' is missing in 'feeds'.`);
     const feeds: Record<string, Ort.Tensor> = {};
-    for (const [name, t] of Object.entries(inputs))
-      feeds[name] = new ort.Tensor(t.dtype as Ort.Tensor.Type, t.data as Ort.Tensor.DataType, t.shape);
-    const results = await s.run(feeds);
+    for (const name in inputs) {
+      const t = inputs[name]!;
+      feeds[name] = new T(t.dtype as Ort.Tensor.Type, t.data as Ort.Tensor.DataType, t.shape);
+    }
+    return feeds;
+  }
+
+  private static tensors(l: Loaded, results: Record<string, Ort.Tensor>): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    for (const name of s.outputNames) {
+    for (const name of l.outputNames) {
       const r = results[name]!;
       out[name] = { dtype: r.type, shape: [...r.dims], data: r.data as TensorData };
     }
     return out;
   }
 
+  /** Runs the model on one input; its outputs by name. */
+  async run(hash: string, inputs: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    const l = await this.loaded(hash);
+    return InferenceEngine.tensors(l, l.native.run(this.feeds(l, inputs), l.allocate, {}));
+  }
+
+  /**
+   * A job's result: the model on every input, the payload (one bundle per input), its sha256 and
+   * the sketch (modules/jobs/sketch.ts's computeSketch over the same elements in the same order
+   * as `sketchInput`). `tamper` (tests, --byzantine) replaces what is sketched.
+   */
+  async runJob(
+    hash: string,
+    jobId: string,
+    inputs: ReadonlyArray<Record<string, Tensor>>,
+    rule: ComparisonRule,
+    key?: Uint8Array,
+    tamper?: (output: Float64Array) => Float64Array,
+  ): Promise<JobResult> {
+    this.inflight++;
+    try {
+      const l = await this.loaded(hash);
+      if (inputs.length === 1 && l.plans !== null && tamper === undefined) {
+        const r = this.runPlanned(l, inputs[0]!, jobId, rule, key);
+        if (r !== null) return await r;
+      }
+      return this.runGeneral(l, jobId, inputs, rule, key, tamper);
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  private runGeneral(
+    l: Loaded,
+    jobId: string,
+    inputs: ReadonlyArray<Record<string, Tensor>>,
+    rule: ComparisonRule,
+    key?: Uint8Array,
+    tamper?: (output: Float64Array) => Float64Array,
+  ): JobResult {
+    const outputs = inputs.map((inp) => InferenceEngine.tensors(l, l.native.run(this.feeds(l, inp), l.allocate, {})));
+    let all = sketchInput(outputs);
+    if (tamper !== undefined) all = tamper(Float64Array.from(all));
+    const payload = encodeResult(outputs);
+    return { payload, digest: oneShotHash("sha256", payload, "buffer"), sketch: computeSketch(jobId, all, rule, key) };
+  }
+
+  /**
+   * One input with its outputs written into the payload's buffer by onnxruntime. Null when the
+   * outputs' shapes turned out to depend on the data (the caller then takes the general path).
+   * With other jobs in flight, the digest and sketch are taken on the post-processing thread
+   * while this thread runs the next inference; alone, here (no thread hop).
+   */
+  private runPlanned(
+    l: Loaded,
+    input: Record<string, Tensor>,
+    jobId: string,
+    rule: ComparisonRule,
+    key: Uint8Array | undefined,
+  ): Promise<JobResult> | JobResult | null {
+    const feeds = this.feeds(l, input);
+    const k = shapeKey(input, l.inputNames);
+    const plan = l.plans!.get(k);
+    if (plan === undefined) {
+      // First run with these input shapes: onnxruntime allocates, and the plan is made from it.
+      const t0 = performance.now();
+      const results = InferenceEngine.tensors(l, l.native.run(feeds, l.allocate, {}));
+      const p = InferenceEngine.plan(results, performance.now() - t0);
+      if (p !== null) l.plans!.set(k, p);
+      const payload = encodeResult([results]);
+      const all = sketchInput([results]);
+      return {
+        payload,
+        digest: oneShotHash("sha256", payload, "buffer"),
+        sketch: computeSketch(jobId, all, rule, key),
+      };
+    }
+    const { layout, outs } = plan;
+    // The payload, placed in its own buffer so that the largest output's data is aligned to 8.
+    const offset = (8 - (layout.dataAt[plan.anchor]! & 7)) & 7;
+    const buffer = new ArrayBuffer(layout.size + offset);
+    const payload = new Uint8Array(buffer, offset, layout.size);
+    for (const h of layout.headers) payload.set(h.bytes, h.at);
+    const T = this.rt!.Tensor;
+    const fetches: Record<string, Ort.Tensor | null> = {};
+    const views: Array<TensorData | null> = [];
+    for (let i = 0; i < outs.length; i++) {
+      const o = outs[i]!;
+      const at = offset + layout.dataAt[i]!;
+      if (at % o.ctor.BYTES_PER_ELEMENT === 0) {
+        const v = new o.ctor(buffer, at, o.length);
+        views.push(v);
+        fetches[o.name] = new T(o.dtype as Ort.Tensor.Type, v as Ort.Tensor.DataType, o.shape);
+      } else {
+        views.push(null);
+        fetches[o.name] = null;
+      }
+    }
+    let results: Record<string, Ort.Tensor>;
+    const t0 = performance.now();
+    try {
+      results = l.native.run(feeds, fetches, {});
+      plan.runMs += (performance.now() - t0 - plan.runMs) / 8;
+    } catch (e) {
+      // A preallocated output of the wrong shape (shapes that depend on the data): never again.
+      if (!/shape|size|dimension/i.test((e as Error).message)) throw e;
+      l.plans = null;
+      return null;
+    }
+    for (let i = 0; i < outs.length; i++) {
+      const o = outs[i]!;
+      const r = results[o.name]!;
+      const data = r.data as TensorData;
+      if (data.byteLength !== o.length * o.ctor.BYTES_PER_ELEMENT || r.type !== o.dtype) {
+        l.plans = null;
+        return null;
+      }
+      const v = views[i] ?? null;
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      if (v !== null && plan.inPlace === null) {
+        // The binding hands back its own copy of a preallocated output; onnxruntime wrote into
+        // ours. Checked once per plan: if it ever did not, every output is copied.
+        plan.inPlace = Buffer.from(v.buffer, v.byteOffset, v.byteLength).equals(bytes);
+      }
+      // Allocated by onnxruntime (unaligned in the payload) or not written in place: copied.
+      if (v === null || plan.inPlace !== true) payload.set(bytes, layout.dataAt[i]!);
+    }
+    const job: PostJob = { jobId, rule, buffer, offset, size: layout.size, outs: plan.places };
+    if (key !== undefined) job.key = Uint8Array.from(key);
+    // The thread hop (a message each way) pays when other jobs are waiting and the inference it
+    // overlaps is long against it; a model that runs in microseconds is finished here. On a
+    // machine so loaded that the thread's turnaround exceeds the inferences it overlaps, the
+    // work stays here too (one job in 64 still goes, to notice when that changes).
+    const others = this.inflight - 1;
+    if (
+      others > 0 &&
+      plan.runMs >= (this.options.postThreadMinMs ?? 0.05) &&
+      this.options.postThread !== false &&
+      !this.post.failed &&
+      (plan.turnMs <= plan.runMs * others || (++plan.probe & 63) === 0)
+    ) {
+      const sent = performance.now();
+      return this.post.submit(job).then((r) => {
+        plan.turnMs += (performance.now() - sent - plan.turnMs) / 8;
+        return {
+          payload: Buffer.from(r.buffer, offset, layout.size),
+          digest: Buffer.from(r.digest.buffer, r.digest.byteOffset, r.digest.byteLength),
+          sketch: r.sketch,
+        };
+      });
+    }
+    const r = finishJob(job);
+    return { payload: Buffer.from(buffer, offset, layout.size), digest: r.digest as Buffer, sketch: r.sketch };
+  }
+
+  /** The plan for outputs like these (null: a shape encodeResult writes through protobufjs). */
+  private static plan(results: Record<string, Tensor>, runMs: number): Plan | null {
+    const layout = resultLayout(results);
+    if (layout === null) return null;
+    const outs: Plan["outs"] = [];
+    let anchor = 0;
+    for (const name of layout.names) {
+      const t = results[name]!;
+      const ctor = ctors[t.dtype];
+      if (ctor === undefined) return null;
+      if (outs.length > 0 && t.data.byteLength > results[outs[anchor]!.name]!.data.byteLength) anchor = outs.length;
+      outs.push({ name, dtype: t.dtype, shape: [...t.shape], ctor, length: t.data.length });
+    }
+    if (outs.length === 0) return null;
+    const places = outs.map((o, i) => ({ dtype: o.dtype, at: layout.dataAt[i]!, length: o.length }));
+    return { layout, outs, anchor, places, inPlace: null, runMs, turnMs: 0, probe: 0 };
+  }
+
   async release(): Promise<void> {
-    for (const s of this.sessions.values()) await (await s.catch(() => null))?.release();
+    for (const s of this.sessions.values()) (await s.catch(() => null))?.native.dispose();
     this.sessions.clear();
+    await this.post.stop();
   }
 }

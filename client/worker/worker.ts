@@ -1,4 +1,4 @@
-import { createHash, hash as oneShotHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -23,7 +23,7 @@ import {
 } from "../../modules/jobs/index.js";
 import { unusableCommitmentOf } from "../../modules/jobs/commitment.js";
 import { AuditStatus, UnusableReason, unusableReasonNames } from "../../modules/jobs/types.js";
-import { decodeTensors, encodeResult, sketchInput, type Tensor } from "../models/tensors.js";
+import { decodeResult, decodeTensors, sketchInput, type Tensor } from "../models/tensors.js";
 import { verifyOutputRequest } from "../sdk/outputs.js";
 import { TcomputeClient } from "../sdk/client.js";
 import { FetchError, fetchVerified, type FetchPolicy, type FetchReason } from "./fetch.js";
@@ -479,23 +479,21 @@ export class Worker {
     const { rule, uri } = await this.rule(j.model);
     if (!this.engine.has(j.model)) await this.engine.load(j.model, await this.modelBytes(j.model, uri));
     const inputs = await this.inputsOf(j);
-    const outputs: Array<Record<string, Tensor>> = [];
-    const t0 = performance.now();
-    for (const inp of inputs) outputs.push(await this.engine.run(j.model, inp));
-    this.metrics.inferenceSeconds += (performance.now() - t0) / 1000;
-    let all = sketchInput(outputs);
-    if (this.o.tamper !== undefined) all = this.o.tamper(Float64Array.from(all));
-    const payload = encodeResult(outputs);
     const key = this.sketchKeys.get(j.id);
     this.sketchKeys.delete(j.id);
-    return {
-      payload,
-      digest: oneShotHash("sha256", payload, "buffer"),
-      sketch: computeSketch(j.id, all, rule, key),
-      // An auditor's verdict also projects under the audit signs (modules/jobs/auditVerdicts.ts);
-      // a provider's result does not need it.
-      auditSketch: this.o.audit === true ? computeSketch(auditSignsId(j.id), all, rule, key) : null,
-    };
+    const t0 = performance.now();
+    // Inference, payload, digest and sketch (client/worker/inference.ts).
+    const r = await this.engine.runJob(j.model, j.id, inputs, rule, key, this.o.tamper);
+    this.metrics.inferenceSeconds += (performance.now() - t0) / 1000;
+    // An auditor's verdict also projects under the audit signs (modules/jobs/auditVerdicts.ts);
+    // a provider's result does not need it. Taken from the payload, so it sketches what was served.
+    let auditSketch: Sketch | null = null;
+    if (this.o.audit === true) {
+      let all: ArrayLike<number> = sketchInput(decodeResult(r.payload));
+      if (this.o.tamper !== undefined) all = this.o.tamper(Float64Array.from(all));
+      auditSketch = computeSketch(auditSignsId(j.id), all, rule, key);
+    }
+    return { payload: r.payload, digest: r.digest, sketch: r.sketch, auditSketch };
   }
 
   private run(j: Job): void {

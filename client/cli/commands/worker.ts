@@ -26,6 +26,8 @@ interface WorkerFlags {
   audit: boolean;
   byzantine: boolean;
   holdReveals: boolean;
+  memoryArena: boolean;
+  postThread: boolean;
   allowFileUris: boolean;
   allowLoopbackUris: boolean;
   allowPrivateUris: boolean;
@@ -53,6 +55,8 @@ export function registerWorkerCommands(program: Command): void {
     .option("--allow-private-uris", "fetch URIs on private and link-local addresses (off: only public ones)", false)
     .option("--max-input-bytes <n>", "largest input fetched by URI, in bytes", String(64 << 20))
     .option("--byzantine", "for demos and tests: return wrong outputs (and get slashed)", false)
+    .option("--no-memory-arena", "onnxruntime frees each run's buffers instead of keeping an arena (less memory)")
+    .option("--no-post-thread", "take digests and sketches on the main thread only (no second thread)")
     .addOption(new Option("--hold-reveals", "for tests: commit but never reveal").default(false).hideHelp())
     .action(async (o: WorkerFlags, cmd: Command) => {
       const f = flags(cmd);
@@ -96,7 +100,12 @@ export function registerWorkerCommands(program: Command): void {
         address,
         storeDir: join(dir, "store"),
         x25519,
-        engine: { device: o.device, threads: Number(o.threads) },
+        engine: {
+          device: o.device,
+          threads: Number(o.threads),
+          memoryArena: o.memoryArena,
+          postThread: o.postThread,
+        },
         modelsDir: o.models,
         slots: Number(o.slots),
         audit: o.audit,

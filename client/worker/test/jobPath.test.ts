@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { computeSketch, sketchesAgree, type Sketch } from "../../../modules/jobs/sketch.js";
+import { decodeResult, encodeResult, resultLayout, sketchInput, type Tensor } from "../../models/tensors.js";
+import { zoo } from "../../models/zoo.js";
+import { InferenceEngine, type JobResult } from "../inference.js";
+
+// The worker's per-job path (InferenceEngine.runJob: outputs written by onnxruntime into the
+// payload, digest and sketch on the main thread or on the post-processing thread) gives exactly
+// what the reference path gives (encodeResult, sha256, modules/jobs/sketch.ts's computeSketch
+// over sketchInput): the same payload bytes, digest, sketch components and top-k, for every zoo
+// model, plain and keyed (private sealed) jobs, one input or several.
+
+const key = createHash("sha256").update("a sketch key").digest();
+
+function reference(
+  jobId: string,
+  outputs: Array<Record<string, Tensor>>,
+  rule: (typeof zoo)[string]["rule"],
+  k?: Uint8Array,
+) {
+  const payload = encodeResult(outputs);
+  return {
+    payload: Buffer.from(payload),
+    digest: createHash("sha256").update(payload).digest("hex"),
+    sketch: computeSketch(jobId, sketchInput(outputs), rule, k),
+    elements: Array.from(sketchInput(outputs)),
+  };
+}
+
+function same(r: JobResult, want: ReturnType<typeof reference>, what: string): void {
+  assert.ok(Buffer.from(r.payload).equals(want.payload), `${what}: payload`);
+  assert.equal(r.digest.toString("hex"), want.digest, `${what}: digest`);
+  assert.deepEqual(r.sketch, want.sketch, `${what}: sketch`);
+  // An auditor's audit sketch is taken from the served payload (worker.ts execute): its
+  // elements must be the ones the result's sketch was computed over.
+  assert.deepEqual(Array.from(sketchInput(decodeResult(r.payload))), want.elements, `${what}: payload elements`);
+}
+
+describe("worker job path (runJob) against the reference path", function () {
+  this.timeout(120_000);
+
+  for (const m of Object.values(zoo)) {
+    it(`${m.name}: the same payload, digest and sketch, alone, in flight together and keyed`, async () => {
+      const bytes = m.bytes();
+      const hash = createHash("sha256").update(bytes).digest("hex");
+      // postThreadMinMs 0: the thread takes every model's jobs when several are in flight.
+      const engine = new InferenceEngine({ threads: 1, postThreadMinMs: 0 });
+      await engine.load(hash, bytes);
+      try {
+        const inputs = [0, 1, 2].map((v) => m.sampleInput(v));
+        const outs = await Promise.all(inputs.map((i) => engine.run(hash, i)));
+        // First run (makes the plan), then planned runs alone (main thread).
+        for (const round of [0, 1])
+          for (let v = 0; v < 3; v++)
+            same(
+              await engine.runJob(hash, `${40 + v}`, [inputs[v]!], m.rule),
+              reference(`${40 + v}`, [outs[v]!], m.rule),
+              `${m.name} round ${round} variant ${v}`,
+            );
+        // Several in flight: digests and sketches on the post-processing thread.
+        const together = await Promise.all(
+          [0, 1, 2, 0, 1, 2].map((v, i) =>
+            engine.runJob(hash, `${50 + i}`, [inputs[v]!], m.rule, i % 2 ? key : undefined),
+          ),
+        );
+        together.forEach((r, i) =>
+          same(r, reference(`${50 + i}`, [outs[i % 3]!], m.rule, i % 2 ? key : undefined), `${m.name} in flight ${i}`),
+        );
+        // Alone and keyed; several inputs in one job (the general path).
+        same(
+          await engine.runJob(hash, "60", [inputs[1]!], m.rule, key),
+          reference("60", [outs[1]!], m.rule, key),
+          "keyed",
+        );
+        same(await engine.runJob(hash, "61", inputs, m.rule), reference("61", outs, m.rule), "three inputs");
+      } finally {
+        await engine.release();
+      }
+    });
+  }
+
+  it("a wrong projection is caught: another job id's or key's sketch is not the job's", async () => {
+    const m = zoo["ppocr-v4-det"]!;
+    const bytes = m.bytes();
+    const hash = createHash("sha256").update(bytes).digest("hex");
+    const engine = new InferenceEngine({ threads: 1 });
+    await engine.load(hash, bytes);
+    try {
+      const input = m.sampleInput(0);
+      const out = await engine.run(hash, input);
+      await engine.runJob(hash, "1", [input], m.rule);
+      const [a, b] = await Promise.all([
+        engine.runJob(hash, "70", [input], m.rule),
+        engine.runJob(hash, "71", [input], m.rule),
+      ]);
+      const want = reference("70", [out], m.rule).sketch;
+      assert.deepEqual(a.sketch, want);
+      assert.notDeepEqual(b.sketch, want);
+      assert.ok(!sketchesAgree(b.sketch, want, m.rule), "another job's projection disagrees under the rule");
+      const keyed: Sketch = (await engine.runJob(hash, "70", [input], m.rule, key)).sketch;
+      assert.ok(!sketchesAgree(keyed, want, m.rule), "a keyed projection is not the plain one");
+      // A tampered output (the --byzantine worker) is sketched as tampered.
+      const t = await engine.runJob(hash, "70", [input], m.rule, undefined, (o) => o.map((v) => v + 0.5));
+      assert.ok(!sketchesAgree(t.sketch, want, m.rule));
+    } finally {
+      await engine.release();
+    }
+  });
+
+  it("a result layout is where encodeResult writes each tensor's data", () => {
+    const outs: Record<string, Tensor> = {
+      b: { dtype: "float32", shape: [2, 3], data: Float32Array.of(1, 2, 3, 4, 5, 6) },
+      a: { dtype: "int64", shape: [1], data: BigInt64Array.of(-5n) },
+      c: { dtype: "uint8", shape: [300], data: new Uint8Array(300).fill(7) },
+    };
+    const l = resultLayout(outs)!;
+    const bytes = Buffer.from(encodeResult([outs]));
+    assert.equal(l.size, bytes.length);
+    assert.deepEqual(l.names, ["a", "b", "c"]);
+    const built = Buffer.alloc(l.size);
+    for (const h of l.headers) built.set(h.bytes, h.at);
+    l.names.forEach((n, i) => {
+      const d = outs[n]!.data;
+      built.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), l.dataAt[i]!);
+    });
+    assert.ok(built.equals(bytes));
+    assert.equal(resultLayout({ e: { dtype: "float32", shape: [0], data: new Float32Array(0) } }), null);
+  });
+});
