@@ -1,5 +1,6 @@
 // npm run bench:consensus -- [--rates 250,500,1000,2000,3000] [--seconds 10] [--senders 400]
-//                            [--timeout-commit 1s] [--engine cometbft] [--max-batch 50]
+//                            [--timeout-commit 1s] [--engine cometbft] [--max-batch 10]
+//                            [--in-flight 10]
 //                            [--verbose] [--prof DIR]
 //
 // Four validator processes on this machine (127.0.0.1, real p2p and BFT consensus, 1 s target
@@ -31,7 +32,10 @@ const seconds = Number(arg("seconds", "10"));
 const senders = Number(arg("senders", "400"));
 const timeoutCommit = arg("timeout-commit", "1s");
 const validators = 4;
-const maxBatch = Number(arg("max-batch", "50"));
+const maxBatch = Number(arg("max-batch", "10"));
+// Requests in flight per node. One at a time held CometBFT to ~170 tx/s: each broadcast_tx_sync
+// waits for its CheckTx, which CometBFT's ABCI socket client flushes every 20 ms.
+const maxInFlight = Number(arg("in-flight", "10"));
 const engineArg = arg("engine", "tcompute");
 if (engineArg !== "tcompute" && engineArg !== "cometbft")
   throw new Error(`--engine must be tcompute or cometbft, not ${engineArg}`);
@@ -156,21 +160,17 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
     const rate = rates[i]!;
     const txs = steps[i]!;
     const start = performance.now();
-    // One paced pusher per node; each sends what is due every 50 ms, in one batch request.
+    // One paced pusher per node; every 50 ms it sends what is due, in requests of at most
+    // maxBatch txs, with several requests in flight. Sender s always goes through node s % 4
+    // and a node's txs cycle through its senders, so txs in flight stay within one cycle of
+    // senders (no sender twice in flight): each sequence reaches CheckTx after the one before.
     await Promise.all(
       urls.map(async (url, n) => {
         const mine = txs.filter((t) => t.node === n);
         const perNode = rate / validators;
-        for (let next = 0; next < mine.length;) {
-          const dueCount = Math.min(mine.length, Math.floor(((performance.now() - start) / 1000) * perNode) + 1);
-          if (dueCount <= next) {
-            await new Promise((r) => setTimeout(r, 50));
-            continue;
-          }
-          // At most maxBatch txs per request: CometBFT closes a connection whose answer takes
-          // longer than its 10 s HTTP write timeout, and each broadcast waits for its CheckTx.
-          const batch = mine.slice(next, Math.min(dueCount, next + maxBatch));
-          next += batch.length;
+        const cycle = Math.max(1, Math.floor(senders / validators));
+        const inFlight = new Map<number, Promise<void>>(); // start position -> request
+        const send = async (batch: Tx[]): Promise<void> => {
           const t0 = performance.now();
           for (const t of batch) sentAt.set(t.hash, t0);
           const body = JSON.stringify(
@@ -186,7 +186,7 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
           } catch (e) {
             rejected += batch.length;
             if (firstError === "") firstError = `request of ${batch.length} txs failed: ${(e as Error).message}`;
-            continue;
+            return;
           }
           for (const r of res) {
             if (r.result?.code !== 0) {
@@ -194,7 +194,29 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
               if (firstError === "") firstError = JSON.stringify(r.result ?? r);
             }
           }
+        };
+        for (let next = 0; next < mine.length;) {
+          const dueCount = Math.min(mine.length, Math.floor(((performance.now() - start) / 1000) * perNode) + 1);
+          if (dueCount <= next) {
+            await new Promise((r) => setTimeout(r, 50));
+            continue;
+          }
+          // At most maxBatch txs per request: CometBFT closes a connection whose answer takes
+          // longer than its 10 s HTTP write timeout, and each broadcast waits for its CheckTx.
+          const end = Math.min(dueCount, next + maxBatch, mine.length);
+          const oldest = inFlight.size === 0 ? next : Math.min(...inFlight.keys());
+          if (end - oldest > cycle || inFlight.size >= maxInFlight) {
+            await Promise.race(inFlight.values());
+            continue;
+          }
+          const at = next;
+          next = end;
+          inFlight.set(
+            at,
+            send(mine.slice(at, end)).finally(() => inFlight.delete(at)),
+          );
         }
+        await Promise.all(inFlight.values());
       }),
     );
     // Wait for this step's txs to commit (bounded), then measure the step on its own.
