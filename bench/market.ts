@@ -12,7 +12,7 @@ const { values } = parseArgs({
     blocks: { type: "string", default: "300" },
     jobs: { type: "string", default: "4" },
     k: { type: "string", default: "1" },
-    // The silent validator answers "unable" to every audit instead of skipping (it pays: exits 1).
+    // The silent validator answers "unable" to every audit instead of skipping (it loses too).
     unable: { type: "boolean", default: false },
   },
 });

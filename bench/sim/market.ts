@@ -89,8 +89,8 @@ export interface MarketOptions {
   falseClaimEvery?: number;
   /**
    * The silent validator commits and reveals "unable" to every audit it is asked for instead of
-   * skipping it: an unable verdict earns and costs nothing (auditVerdicts.ts), so this dodges
-   * audit_miss_slash_fraction. Off by default: it pays (docs/threat-model.md, "Audits").
+   * skipping it. On a public job whose audit the others decided, unable costs the skip penalty
+   * (auditVerdicts.ts), so this loses like skipping (docs/threat-model.md, "Audits").
    */
   silentAnswersUnable?: boolean;
   /** What running the model once costs a provider (in utcu). */

@@ -13,7 +13,8 @@ import { sketchesAgree, type ComparisonRule, type Sketch } from "./sketch.js";
 // closed. At resolution each auditor whose verdict agrees with the outcome (and whose audit
 // sketch agrees with those of the others that re-ran, auditSignsId) is paid auditor_reward
 // from the community pool, and each auditor that revealed nothing loses audit_miss_slash_fraction
-// of its stake.
+// of its stake, as does one that answered "unable" on a public job whose audit was decided (others
+// re-ran what it says it could not).
 
 const domain = Buffer.from("tcompute/verdict/v2", "utf8");
 
@@ -70,9 +71,12 @@ export const allCommitted = (j: Job) => j.auditors.every((v) => j.verdictCommits
 export const allRevealed = (j: Job) =>
   j.verdictCommits.length > 0 && j.verdictCommits.every((x) => j.verdicts.some((v) => v.validator === x.validator));
 
-/** What an auditor gets at resolution: paid (its verdict agrees with every decided result), slashed (it revealed nothing), or nothing. */
+/**
+ * What an auditor gets at resolution: paid (its verdict agrees with every decided result), slashed
+ * (it revealed nothing, or "unable" on a decided public audit), or nothing.
+ */
 export type AuditorVerdict =
-  { validator: string; kind: "rewarded" } | { validator: string; kind: "missed"; committed: boolean };
+  { validator: string; kind: "rewarded" } | { validator: string; kind: "missed"; committed: boolean; unable: boolean };
 
 /**
  * At resolution (before the outcome changes the job): auditors whose revealed verdict agrees
@@ -81,7 +85,11 @@ export type AuditorVerdict =
  * that re-ran agree with each other; a copier of the public sketch cannot), are paid
  * auditor_reward from the community pool, as far as it holds; auditors that did not commit, or
  * committed and did not reveal by the deadline, lose audit_miss_slash_fraction of their stake.
- * "Unable" verdicts earn nothing and cost nothing. A committer cut short by an early resolution
+ * An "unable" verdict earns nothing; on a public job (no sealed input) whose audit was decided
+ * (some result confirmed or rejected by validators that re-ran it) it costs the skip penalty too:
+ * the input was there for everyone, so answering unable to every audit is skipping with two txs.
+ * On sealed jobs (a requester may seal garbage to one validator) and inconclusive audits it
+ * stays free. A committer cut short by an early resolution
  * (before the deadline) did not skip anything. Pure: lifecycle.resolveAudit applies it.
  */
 export function auditorVerdicts(
@@ -99,6 +107,7 @@ export function auditorVerdicts(
   });
   const results = j.assignments.map((a) => (revealed(a) ? sketchFromPb(a.sketch!, rule.sketchSize) : null));
   const atDeadline = height >= j.auditDeadline;
+  const conclusive = decided.some((d) => d !== null);
   const out: AuditorVerdict[] = [];
   const agreeing: Array<{ validator: string; audit: Sketch }> = [];
   for (const valoper of j.auditors) {
@@ -106,10 +115,14 @@ export function auditorVerdicts(
     if (v === undefined) {
       const committedIt = j.verdictCommits.some((c) => c.validator === valoper);
       if (committedIt && !atDeadline) continue;
-      out.push({ validator: valoper, kind: "missed", committed: committedIt });
+      out.push({ validator: valoper, kind: "missed", committed: committedIt, unable: false });
       continue;
     }
-    if (v.unable || v.sketch === null) continue;
+    if (v.unable || v.sketch === null) {
+      if (j.sealed.length === 0 && conclusive)
+        out.push({ validator: valoper, kind: "missed", committed: true, unable: true });
+      continue;
+    }
     const vs = sketchFromPb(v.sketch, rule.sketchSize);
     if (typeof vs === "string") continue;
     let agrees = decided.some((d) => d !== null);

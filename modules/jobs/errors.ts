@@ -26,6 +26,11 @@ export const jobsErrors = {
     21,
     "verdicts are committed, then revealed (MsgCommitVerdict, MsgRevealVerdict)",
   ),
+  outputShapeMismatch: registerError(
+    "jobs",
+    22,
+    "the result's element count does not fit the model's output shapes and the job's inputs",
+  ),
   // 30+: matching limits (docs/jobs.md, "Matching").
   priceTooLow: registerError("jobs", 30, "price per unit below the minimum"),
   tooManyPending: registerError("jobs", 31, "too many pending jobs for this requester"),

@@ -137,12 +137,13 @@ export const jobEvent = {
       ["id", s(id)],
       ["validator", validator],
     ]),
-  auditorMissed: (id: bigint, validator: string, slashed: bigint, committed: boolean): Event =>
+  auditorMissed: (id: bigint, validator: string, slashed: bigint, committed: boolean, unable: boolean): Event =>
     event(e.auditorMissed, [
       ["id", s(id)],
       ["validator", validator],
       ["slashed", s(slashed)],
       ["committed", String(committed)],
+      ["unable", String(unable)],
     ]),
   auditorRewarded: (id: bigint, validator: string, amount: bigint): Event =>
     event(e.auditorRewarded, [

@@ -33,6 +33,7 @@ export interface RegistryForJobs {
     computeUnits: string;
     rule: ComparisonRule | null;
     inputs: ReadonlyArray<{ name: string; dtype: string; shape: number[] }>;
+    outputs: ReadonlyArray<{ name: string; dtype: string; shape: number[] }>;
   } | null;
   activeProvidersOfModel(store: KVStore, hash: string): ProviderForJobs[];
   params(store: KVStore): { bondDenom: string; minProviderBond: bigint };

@@ -155,7 +155,7 @@ function settleAuditors(ctx: Context, k: JobsKeeper, j: Job, t: Tally): void {
     if (v.kind === "missed") {
       const cut =
         p.auditMissSlashFraction > 0n ? k.staking.slashForMissedAudit(ctx, v.validator, p.auditMissSlashFraction) : 0n;
-      ctx.events.emit(jobEvent.auditorMissed(j.id, v.validator, cut, v.committed));
+      ctx.events.emit(jobEvent.auditorMissed(j.id, v.validator, cut, v.committed, v.unable));
       continue;
     }
     const have = k.bank.getBalance(ctx.store, pool, denom);

@@ -7,6 +7,7 @@ import { jobsErrors } from "./errors.js";
 import { parsePrice, type JobsKeeper } from "./keeper.js";
 import * as lifecycle from "./lifecycle.js";
 import { ruleOf } from "./lifecycle.js";
+import { outputLengthProblem } from "./outputShape.js";
 import { revealsOpen, verdictCommitmentOf } from "./auditVerdicts.js";
 import { checkAuditCopies, checkAuditCopiesBasic } from "./auditKeys.js";
 import { proofCodecs, type MsgCommitVerdict, type MsgRevealVerdict } from "./proofTypes.js";
@@ -260,6 +261,13 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       if (typeof sketch === "string") throw jobsErrors.invalidResult.wrap(sketch);
       if (sketch.components.length !== rule.sketchSize)
         throw jobsErrors.invalidResult.wrap(`this model's sketches have ${rule.sketchSize} components`);
+      // The claim's size check trusts this length (claims.ts): it must be one the model can produce.
+      const shapeProblem = outputLengthProblem(
+        j,
+        k.registry.getModel(ctx.store, j.model)?.outputs ?? [],
+        sketch.length,
+      );
+      if (shapeProblem !== null) throw jobsErrors.outputShapeMismatch.wrap(shapeProblem);
       const expected = commitmentOf(j.id.toString(), m.provider, m.salt, m.digest, sketch);
       if (Buffer.compare(Buffer.from(expected), Buffer.from(a.commitment)) !== 0)
         throw jobsErrors.commitmentMismatch.wrap("salt, digest or sketch differ from what was committed");

@@ -357,6 +357,69 @@ describe("audits by commit–reveal, with auditor rewards and penalties", functi
     assert.equal(await tokens(1), t1, "and is not slashed (it answered)");
   });
 
+  it("answering unable on a public job whose audit others decided costs the skip penalty and earns nothing, like skipping it", async () => {
+    workers = prov.map((p) => new SimWorker(p, strategies.honest, () => rule));
+    await submit();
+    await step();
+    await step();
+    const j = await job("1");
+    assert.equal(j.audit, AuditStatus.open);
+    assert.deepEqual(j.sealed, [], "a public job");
+    const truth = honestOutput(j);
+    const v0 = verdictMsgs(valoper(ops[0]!), "1", { output: truth, rule });
+    const v1 = verdictMsgs(valoper(ops[1]!), "1", { output: truth, rule });
+    const shirk = verdictMsgs(valoper(ops[2]!), "1", "unable");
+    const before = [await balance(ops[0]!.address), await balance(ops[2]!.address)];
+    const t = [await tokens(0), await tokens(1), await tokens(2)];
+    await ok(ops[0]!, [v0.commit]);
+    await ok(ops[1]!, [v1.commit]);
+    await ok(ops[2]!, [shirk.commit]);
+    await ok(ops[2]!, [shirk.reveal]);
+    await ok(ops[0]!, [v0.reveal]);
+    const last = await ok(ops[1]!, [v1.reveal]);
+    const missed = last.events.filter((e) => e.type === "auditor_missed");
+    assert.deepEqual(
+      missed.map((e) => Object.fromEntries(e.attributes.map((a) => [a.key, a.value]))["unable"]),
+      ["true"],
+      "resolved by the last reveal: ops2's unable is counted as a missed audit",
+    );
+    const done = await job("1");
+    assert.equal(done.audit, AuditStatus.confirmed, "70% re-ran it: decided");
+    assert.ok(done.verdicts.some((v) => v.validator === valoper(ops[2]!) && v.unable));
+    assert.equal(await balance(ops[0]!.address), before[0]! + reward - 2000n);
+    assert.equal(await balance(ops[2]!.address), before[1]! - 2000n, "unable: no reward");
+    assert.equal(await tokens(2), t[2]! - 30_000n, "unable on a decided public audit: 0.1% of its 30 power × 10^6");
+    assert.deepEqual([await tokens(0), await tokens(1)], [t[0], t[1]], "the re-runners keep their stake");
+  });
+
+  it("unable stays free on an inconclusive audit: nobody re-ran enough to show the input could be run", async () => {
+    workers = prov.map((p) => new SimWorker(p, strategies.honest, () => rule));
+    await submit();
+    await step();
+    await step();
+    const j = await job("1");
+    assert.equal(j.audit, AuditStatus.open);
+    const v0 = verdictMsgs(valoper(ops[0]!), "1", { output: honestOutput(j), rule });
+    const u1 = verdictMsgs(valoper(ops[1]!), "1", "unable");
+    const u2 = verdictMsgs(valoper(ops[2]!), "1", "unable");
+    const t = [await tokens(0), await tokens(1), await tokens(2)];
+    for (const [key, m] of [
+      [ops[0]!, v0],
+      [ops[1]!, u1],
+      [ops[2]!, u2],
+    ] as const)
+      await ok(key, [m.commit]);
+    for (const [key, m] of [
+      [ops[0]!, v0],
+      [ops[1]!, u1],
+      [ops[2]!, u2],
+    ] as const)
+      await ok(key, [m.reveal]);
+    const done = await job("1");
+    assert.equal(done.audit, AuditStatus.inconclusive, "40% is not 2/3");
+    assert.deepEqual([await tokens(0), await tokens(1), await tokens(2)], t, "nobody is slashed");
+  });
+
   it("a sampled sealed job with no audit copies (the validators cannot open it) is marked unaudited, and the requester is told so", async () => {
     workers = prov.map((p) => new SimWorker(p, strategies.honest, () => rule));
     const res = await submit({

@@ -12,7 +12,7 @@ import { codecs as registryCodecs } from "../../registry/types.js";
 import { txHelpers } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { claimCodecs, ClaimStatus, claimsAccount, type DeliveryClaim } from "../claims.js";
-import { any, SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
+import { any, SimWorker, strategies, workersStep, type Strategy } from "../../../chain/testkit/simWorkers.js";
 import { codecs, JobState, type Job } from "../types.js";
 
 // On-chain non-delivery claims (issue 11, item 2) through real transactions: a withholding worker
@@ -243,6 +243,64 @@ describe("non-delivery claims", function () {
     });
     assert.deepEqual(JSON.parse(JSON.stringify(exportAll(again))), exported);
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
+  });
+
+  it("a worker cannot make its result unclaimable: a reveal longer than the model's outputs is refused (22), nothing changed; the honest co-worker's reveal goes through; an honest result is claimable", async () => {
+    // An honest result on the model is claimable (the size check reads its true length).
+    const j = await settledJob();
+    await ok(requester, [claimMsg(requester, j.id, prov[0]!.address, nacl.box.keyPair().publicKey)]);
+    assert.equal((await claimOf(j.id, prov[0]!.address))!.status, ClaimStatus.open);
+    // The model declares y: [-1, 64]; a one-input job's input has 3 bytes, so its output has at
+    // most 3 × 64 elements, a multiple of 64. The attacker reveals the sketch of 70,000 elements (the
+    // reported attack), then of 100 (in range, not a multiple of 64). Each no-majority job stays
+    // in audit holding a slot of each provider (slots: 2).
+    for (const length of [70_000, 100]) {
+      const huge: Strategy = {
+        name: "unclaimable",
+        output: () => Float32Array.from({ length }, (_, i) => (i % 7) / 7),
+        reveals: true,
+        computeCost: 0,
+        mayFail: true,
+      };
+      workers = [new SimWorker(prov[0]!, huge, () => rule), new SimWorker(prov[1]!, strategies.honest, () => rule)];
+      const res = await ok(requester, [
+        any(
+          codecs.msgSubmitJob.typeUrl,
+          codecs.msgSubmitJob.encode({
+            requester: requester.address,
+            model,
+            inputs: [{ inline: new Uint8Array([length % 200, 2, 3]), uri: "", sha256: "" }],
+            sealed: [],
+            k: 2,
+            maxPricePerUnit: "10utcu",
+            deadlineBlocks: "5",
+            minReputation: 0,
+            gpu: null,
+          }),
+        ),
+      ]);
+      const id = codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value)
+        .ids[0]!;
+      await workersStep(chain, workers);
+      const reveals = await workersStep(chain, workers);
+      const refused = reveals.txResults.filter((r) => r.code !== 0);
+      assert.deepEqual(
+        refused.map((r) => [r.codespace, r.code]),
+        [["jobs", 22]],
+        "the attacker's reveal is refused, the honest one accepted",
+      );
+      assert.match(refused[0]!.log, length > 192 ? /0 to 192 elements/ : /a multiple of 64/);
+      let j = await job(id);
+      for (let i = 0; i < 10 && j.state === JobState.revealing; i++) {
+        await chain.deliver([]);
+        j = await job(id);
+      }
+      const attacker = j.assignments.find((a) => a.provider === prov[0]!.address)!;
+      assert.equal(attacker.sketch, null, "nothing of the attacker's reveal was stored");
+      const honest = j.assignments.find((a) => a.provider === prov[1]!.address)!;
+      assert.equal(honest.sketch?.length, "64", "the honest reveal went through");
+      assert.equal(j.state, JobState.auditing, "one result revealed of k = 2: no majority, to the validators");
+    }
   });
 
   it("refuses bad claims, answers and disputes with stable codes and changes nothing", async () => {

@@ -328,6 +328,33 @@ describe("sealed jobs audited by the validators they were sealed to", function (
     );
   });
 
+  it("unable stays free on a sealed job even when the audit is decided: the requester may have sealed garbage to that one validator", async () => {
+    for (const i of [0, 1, 2]) await ok(ops[i]!, [registerKey(ops[i]!, goodKey(i))]);
+    const j = await sealedJob(
+      [0, 1, 2].map((i) => copy(valoper(ops[i]!))),
+      fake,
+    );
+    assert.equal(j.audit, AuditStatus.open);
+    const v0 = verdictMsgs(valoper(ops[0]!), j.id, { output: truth, rule, sketchKey });
+    const v1 = verdictMsgs(valoper(ops[1]!), j.id, { output: truth, rule, sketchKey });
+    const u2 = verdictMsgs(valoper(ops[2]!), j.id, "unable");
+    const t2 = await tokens(2);
+    await ok(ops[0]!, [v0.commit]);
+    await ok(ops[1]!, [v1.commit]);
+    await ok(ops[2]!, [u2.commit]);
+    await untilRevealsOpen(chain, j.id);
+    await ok(ops[2]!, [u2.reveal]);
+    await ok(ops[0]!, [v0.reveal]);
+    await ok(ops[1]!, [v1.reveal]);
+    let r = await job(j.id);
+    for (let i = 0; i < 20 && r.audit === AuditStatus.open; i++) {
+      await chain.deliver([]);
+      r = await job(j.id);
+    }
+    assert.equal(r.audit, AuditStatus.rejected, "decided by the 70% that opened their copies");
+    assert.equal(await tokens(2), t2, "the unable holder of a sealed job is not slashed");
+  });
+
   it("a requester cannot pick its auditors: a sealed job's copies must reach every bonded validator with an audit key (else jobs 53, nothing created)", async () => {
     // A cheating provider and a requester working with it would seal to one friendly validator
     // (or to none): only the friend audits, its power decides nothing, and the wrong result stands.
