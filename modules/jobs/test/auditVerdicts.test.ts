@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { QueryValidatorRequest, QueryValidatorResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
+import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
-import { codecs as registryCodecs } from "../../registry/types.js";
 import { createValidatorMsg, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
 import { auditorRewardPool, auditSignsId, verdictCommitmentOf } from "../auditVerdicts.js";
 import { proofCodecs } from "../proofTypes.js";
@@ -120,38 +120,8 @@ describe("audits by commit–reveal, with auditor rewards and penalties", functi
         });
       },
     });
-    await ok(requester, [
-      any(
-        registryCodecs.msgRegisterModel.typeUrl,
-        registryCodecs.msgRegisterModel.encode({
-          owner: requester.address,
-          hash: model,
-          name: "mlp",
-          inputs: [{ name: "x", dtype: "float32", shape: [-1, 16] }],
-          outputs: [{ name: "y", dtype: "float32", shape: [-1, 64] }],
-          computeUnits: "10",
-          rule,
-          uri: "",
-        }),
-      ),
-    ]);
-    for (const [i, p] of prov.entries())
-      await ok(p, [
-        any(
-          registryCodecs.msgRegisterProvider.typeUrl,
-          registryCodecs.msgRegisterProvider.encode({
-            owner: p.address,
-            moniker: `p${i}`,
-            gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
-            models: [model],
-            pricePerUnit: "5utcu",
-            slots: 1,
-            x25519Pubkey: new Uint8Array(32).fill(i + 1),
-            endpoint: "",
-            bond: "20000000",
-          }),
-        ),
-      ]);
+    await registerModel(ok, requester, model, { rule });
+    await registerProviders(ok, prov, { models: [model] });
     // 40%, 30%, 30% of the power.
     await ok(ops[0]!, [createValidatorMsg(0, 40_000_000n)]);
     await ok(ops[1]!, [createValidatorMsg(1, 30_000_000n)]);

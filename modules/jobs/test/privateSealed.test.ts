@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
+import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
-import { codecs as registryCodecs } from "../../registry/types.js";
 import { txHelpers } from "../../../chain/testkit/fixtures.js";
 import { commitmentOf, sketchFromPb, sketchToPb } from "../commitment.js";
 import { any } from "../../../chain/testkit/simWorkers.js";
@@ -79,38 +79,17 @@ describe("private sealed jobs: the chain carries no readable projection of the o
         });
       },
     });
-    await ok(requester, [
-      any(
-        registryCodecs.msgRegisterModel.typeUrl,
-        registryCodecs.msgRegisterModel.encode({
-          owner: requester.address,
-          hash: model,
-          name: "cls",
-          inputs: [{ name: "x", dtype: "float32", shape: [-1, 8] }],
-          outputs: [{ name: "y", dtype: "float32", shape: [-1, 4] }],
-          computeUnits: "10",
-          rule,
-          uri: "",
-        }),
-      ),
-    ]);
-    for (const [i, p] of prov.entries())
-      await ok(p, [
-        any(
-          registryCodecs.msgRegisterProvider.typeUrl,
-          registryCodecs.msgRegisterProvider.encode({
-            owner: p.address,
-            moniker: `p${i}`,
-            gpus: [{ vendor: "cpu", model: "x86-64", memoryMib: 8192, count: 1 }],
-            models: [model],
-            pricePerUnit: "5utcu",
-            slots: 4,
-            x25519Pubkey: new Uint8Array(32).fill(i + 1),
-            endpoint: "",
-            bond: "20000000",
-          }),
-        ),
-      ]);
+    await registerModel(ok, requester, model, {
+      name: "cls",
+      inputs: [{ name: "x", dtype: "float32", shape: [-1, 8] }],
+      outputs: [{ name: "y", dtype: "float32", shape: [-1, 4] }],
+      rule,
+    });
+    await registerProviders(ok, prov, {
+      gpus: [{ vendor: "cpu", model: "x86-64", memoryMib: 8192, count: 1 }],
+      models: [model],
+      slots: 4,
+    });
   });
 
   /**
