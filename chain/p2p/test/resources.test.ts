@@ -198,8 +198,15 @@ describe("per-peer resource bounds against an attacking peer", function () {
       perHeight.set(v.height, set);
     }
     const most = Math.max(0, ...[...perHeight.values()].map((s) => s.size));
+    // The votes reached the core: some re-gossiped (peers get votes only as the reactor's gossip
+    // picks them, so a run can end with none), or the equivocation broadcast as evidence (only
+    // the byzantine validator equivocates here).
+    const evidenceBroadcast = observer.received.some((m) => m.channel === Channel.evidence);
+    assert.ok(
+      most >= 1 || evidenceBroadcast,
+      "the byzantine validator's votes reached the core: re-gossiped, or its equivocation broadcast as evidence",
+    );
     // Round 0 and 1: two values per type; two rounds ahead: two values per type.
-    assert.ok(most >= 1, "the node re-gossiped some of the byzantine validator's votes (they reached the core)");
     assert.ok(most <= 16, `at most 16 of the byzantine validator's votes gossiped per height, saw ${most}`);
     assert.ok(n > 1000, `the attacker sent ${n * 3} votes`);
     await attacker.stop();
