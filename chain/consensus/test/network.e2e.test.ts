@@ -85,12 +85,18 @@ describe("a network of four validator processes (e2e)", function () {
     await byz.start();
     try {
       const from = await heightOf(url(0));
+      const stamps = new Map<string, ReturnType<typeof timeFromMillis>>();
       const vote = (h: bigint, fill: number) => {
         const blockId = {
           hash: new Uint8Array(32).fill(fill),
           partSetHeader: { total: 1, hash: new Uint8Array(32).fill(fill) },
         };
-        const timestamp = timeFromMillis(Date.now());
+        // One timestamp per height and value: a vote sent again is the same vote, so its evidence
+        // is the same evidence (the pool keeps it once). Fresh timestamps made a second, distinct
+        // pair for a height whenever the chain had not advanced between two rounds of sending.
+        const key = `${h}/${fill}`;
+        const timestamp = stamps.get(key) ?? timeFromMillis(Date.now());
+        stamps.set(key, timestamp);
         const signature = ed25519Sign(
           key3,
           voteSignBytes(net.chainId, SignedMsgType.prevote, h, 0, blockId, timestamp),
