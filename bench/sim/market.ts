@@ -10,8 +10,9 @@ import { claimCodecs } from "../../modules/jobs/claims.js";
 import { defaultParams as jobsDefaults } from "../../modules/jobs/params.js";
 import { defaultParams as emissionsDefaults } from "../../modules/emissions/params.js";
 import { codecs as registryCodecs } from "../../modules/registry/types.js";
-import { SimAuditor, valoperOf } from "../../chain/testkit/auditors.js";
-import { createValidatorMsg, ops } from "../../chain/testkit/fixtures.js";
+import { bondValidators, SimAuditor, valoperOf } from "../../chain/testkit/auditors.js";
+import { ops } from "../../chain/testkit/fixtures.js";
+import { bytesShapes, registerModel, registerProviders } from "../../chain/testkit/providers.js";
 import type { ComparisonRule } from "../../modules/jobs/sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, type GpuRequirement, type Job } from "../../modules/jobs/types.js";
 import {
@@ -347,46 +348,27 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
     const res = await chain.deliver([await signedBy(chain, key, msgs)]);
     if (res.txResults[0]!.code !== 0) throw new Error(res.txResults[0]!.log);
   };
-  for (let i = 0; i < 3; i++) await deliverOne(ops[i]!, [createValidatorMsg(i, powers[i]!)]);
-  await deliverOne(requester, [
-    any(
-      registryCodecs.msgRegisterModel.typeUrl,
-      registryCodecs.msgRegisterModel.encode({
-        owner: requester.address,
-        hash: model,
-        name: "sim",
-        inputs: [{ name: "x", dtype: "uint8", shape: [-1] }],
-        outputs: [{ name: "y", dtype: "float32", shape: [64] }],
-        computeUnits: units.toString(),
-        rule,
-        uri: "",
-      }),
-    ),
-  ]);
-  for (const [i, p] of plan.entries()) {
-    const gpus =
-      p.name === "spoofing"
-        ? [{ vendor: "nvidia", model: "H100", memoryMib: 81920, count: 8 }]
-        : [{ vendor: "nvidia", model: "L4", memoryMib: 24576, count: 1 }];
-    // The wash trader asks more than the honest requester pays: it only ever serves itself.
-    const ask = p.name === "washTrader" ? price + 1n : price;
-    await deliverOne(p.key, [
-      any(
-        registryCodecs.msgRegisterProvider.typeUrl,
-        registryCodecs.msgRegisterProvider.encode({
-          owner: p.key.address,
-          moniker: `${p.name}-${i}`,
-          gpus,
-          models: [model],
-          pricePerUnit: `${ask}utcu`,
-          slots: 4,
-          x25519Pubkey: new Uint8Array(32).fill(i + 1),
-          endpoint: "",
-          bond: bond.toString(),
-        }),
-      ),
-    ]);
-  }
+  await bondValidators(deliverOne, powers);
+  await registerModel(deliverOne, requester, model, {
+    name: "sim",
+    ...bytesShapes,
+    computeUnits: units.toString(),
+    rule,
+  });
+  await registerProviders(
+    deliverOne,
+    plan.map((p) => p.key),
+    { models: [model], slots: 4, bond },
+    (i) => ({
+      moniker: `${plan[i]!.name}-${i}`,
+      gpus:
+        plan[i]!.name === "spoofing"
+          ? [{ vendor: "nvidia", model: "H100", memoryMib: 81920, count: 8 }]
+          : [{ vendor: "nvidia", model: "L4", memoryMib: 24576, count: 1 }],
+      // The wash trader asks more than the honest requester pays: it only ever serves itself.
+      pricePerUnit: `${plan[i]!.name === "washTrader" ? price + 1n : price}utcu`,
+    }),
+  );
   const runsByJob = new Map<string, number>();
   /** Audit runs the silent validator would have made, per job. */
   const skipped = new Map<string, number>();

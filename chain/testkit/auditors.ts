@@ -1,19 +1,71 @@
 import { createHash } from "node:crypto";
 import type { Any } from "cosmjs-types/google/protobuf/any";
-import { bech32Prefix, decodeAddress, encodeAddress } from "../../modules/sdk/address.js";
+import { bech32Prefix, decodeAddress, encodeAddress, moduleAddress } from "../../modules/sdk/address.js";
 import type { RawKey } from "../../client/sdk/signing.js";
-import { auditSignsId, verdictCommitmentOf } from "../../modules/jobs/auditVerdicts.js";
+import { auditorRewardPool, auditSignsId, verdictCommitmentOf } from "../../modules/jobs/auditVerdicts.js";
 import { sketchToPb } from "../../modules/jobs/commitment.js";
 import { proofCodecs } from "../../modules/jobs/proofTypes.js";
 import { computeSketch, type ComparisonRule } from "../../modules/jobs/sketch.js";
-import type { TestChain } from "./inProcessChain.js";
+import { createTestChain, type TestChain } from "./inProcessChain.js";
 import { AuditStatus, codecs, type Job } from "../../modules/jobs/types.js";
+import { createValidatorMsg, ops } from "./fixtures.js";
+import type { Send } from "./providers.js";
 import { any, signedBy } from "./simWorkers.js";
 
 // Simulated auditing validators (scenario tests and the market simulation): each commits its
-// verdict while commitments are open and reveals it once reveals are, as the auditing worker does.
+// verdict while commitments are open and reveals it once reveals are, as the auditing worker does;
+// and the chain the audit scenario tests start from (createAuditChain, bondValidators).
 
 export const valoperOf = (key: RawKey) => encodeAddress(decodeAddress(key.address), bech32Prefix.validator);
+
+/**
+ * The chain the audit scenario tests start from: each key funded with 1000 TCU (in order), the
+ * auditor reward pool with `pool`, and jobs params under which every job is audited (short
+ * windows, `reward` per agreeing verdict, 0.1% of stake for a skipped audit); `jobs` overrides
+ * any of them.
+ */
+export function createAuditChain(o: {
+  keys: readonly RawKey[];
+  pool: bigint;
+  reward: bigint;
+  jobs?: Record<string, unknown>;
+}): Promise<TestChain> {
+  return createTestChain({
+    accounts: [
+      ...o.keys.map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })),
+      { address: moduleAddress(auditorRewardPool), coins: [{ denom: "utcu", amount: o.pool }] },
+    ],
+    editGenesis: (d) => {
+      Object.assign(
+        (d.app_state["jobs"] as { params: Record<string, unknown> }).params,
+        {
+          commit_window: "3",
+          reveal_window: "3",
+          audit_window: "12",
+          audit_commit_window: "6",
+          retention_blocks: "50",
+          audit_rate_ppm: 1_000_000,
+          audit_rate_single_ppm: 1_000_000,
+          audit_rate_low_reputation_ppm: 0,
+          auditor_reward: o.reward.toString(),
+          audit_miss_slash_fraction: "0.001",
+        },
+        o.jobs ?? {},
+      );
+    },
+  });
+}
+
+/**
+ * The fixtures' operators ops[0], ops[1], … bond `powers` (default 40, 30 and 30 TCU: two of them
+ * hold more than 2/3 of the power, no one alone 1/3), one tx each in order.
+ */
+export async function bondValidators(
+  send: Send,
+  powers: readonly bigint[] = [40_000_000n, 30_000_000n, 30_000_000n],
+): Promise<void> {
+  for (const [i, amount] of powers.entries()) await send(ops[i]!, [createValidatorMsg(i, amount)]);
+}
 
 /** The commit and the reveal message of one verdict (a sketch of `output`, or unable). */
 export function verdictMsgs(

@@ -4,10 +4,11 @@ import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/a
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import type { TestChain } from "./inProcessChain.js";
 import { signTx, type RawKey } from "../../client/sdk/signing.js";
-import { commitmentOf, sketchToPb, unusableCommitmentOf } from "../../modules/jobs/commitment.js";
+import { unusableCommitmentOf } from "../../modules/jobs/commitment.js";
 import { computeSketch, type ComparisonRule, type Sketch } from "../../modules/jobs/sketch.js";
 import { codecs, JobState, UnusableReason, type Job } from "../../modules/jobs/types.js";
 import { any, fee } from "./fixtures.js";
+import { commitResultMsg, revealResultMsg } from "./results.js";
 
 // Simulated workers for scenario tests and the market simulation (Cosmos SDK modules keep such
 // code in a simulation/ folder): each reads its assignments from the chain and answers with the
@@ -199,16 +200,7 @@ export class SimWorker {
         if (runs > 0) this.opts.onRun?.(j.id, runs);
         const r = resultOf(j, this.address, out, this.rule(j.model));
         this.pending.set(j.id, r);
-        msgs.push(
-          any(
-            codecs.msgCommitResult.typeUrl,
-            codecs.msgCommitResult.encode({
-              provider: this.address,
-              jobId: j.id,
-              commitment: commitmentOf(j.id, this.address, r.salt, r.digest, r.sketch),
-            }),
-          ),
-        );
+        msgs.push(commitResultMsg(this.address, j.id, r));
         if (last && this.opts.bundleReveal === true && this.strategy.reveals) {
           this.pending.delete(j.id);
           msgs.push(this.reveal(j, r));
@@ -260,17 +252,7 @@ export class SimWorker {
           inputIndex: r.unusable.input,
         }),
       );
-    return any(
-      codecs.msgRevealResult.typeUrl,
-      codecs.msgRevealResult.encode({
-        provider: this.address,
-        jobId: j.id,
-        salt: r.salt,
-        digest: r.digest,
-        sketch: sketchToPb(r.sketch),
-        outputUri: `sim://${this.address}/${j.id}`,
-      }),
-    );
+    return revealResultMsg(this.address, j.id, r, { outputUri: `sim://${this.address}/${j.id}` });
   }
 }
 

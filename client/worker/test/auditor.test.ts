@@ -3,7 +3,6 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { makeTestHome } from "../../../chain/testkit/nodeProcess.js";
@@ -19,7 +18,6 @@ import {
   sketchToPb,
   type Job,
 } from "../../../modules/jobs/index.js";
-import { registryCodecs } from "../../../modules/registry/index.js";
 import { nopLogger } from "../../../modules/sdk/context.js";
 import { bech32Prefix, decodeAddress, encodeAddress } from "../../../modules/sdk/address.js";
 import { encodeTensors, flatten } from "../../models/tensors.js";
@@ -30,6 +28,7 @@ import { TcomputeClient } from "../../sdk/client.js";
 import { rawKeyFromSeed, type RawKey } from "../../sdk/signing.js";
 import { loadOrCreateX25519 } from "../sealing.js";
 import { Worker } from "../worker.js";
+import { registerZooMarket, submitJobMsg, submittedId } from "./fixtures.js";
 
 // The validators' auditing worker end to end (issue 11, item 3), on one in-process node (no
 // child process): the node's validator runs the worker in audit mode with its operator key and
@@ -93,6 +92,30 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
     return w;
   };
 
+  /** Runs `body` with an SDK client that signs as the requester; disconnects after. */
+  const asRequester = async (body: (c: TcomputeClient) => Promise<void>): Promise<void> => {
+    const c = await TcomputeClient.connectWithSigner(
+      rpcUrl,
+      await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"),
+    );
+    try {
+      await body(c);
+    } finally {
+      c.disconnect();
+    }
+  };
+  /** The SDK submits sample input `variant` as a private sealed k = 1 job: the input, the job's id, the job as stored. */
+  const submitSealed = async (c: TcomputeClient, variant: number) => {
+    const input = encodeTensors(m.sampleInput(variant));
+    const [id] = await c.submitJob(requester.address, {
+      model: hash,
+      inputs: [input],
+      k: 1,
+      maxPricePerUnit: "5utcu",
+      sealed: true,
+    });
+    return { input, id: id!, onChain: await c.query.jobs.job(id!) };
+  };
   /** Waits until the job is settled and its audit resolved. */
   const auditResolved = async (id: string): Promise<Job> => {
     let j = await getJob(id);
@@ -144,38 +167,16 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
     node = await createNode({ home: t.home, config: loadConfig(t.home), inMemory: true }, { logger: nopLogger });
     await node.start();
     rpcUrl = `http://${node.rpcAddress}`;
-    const x = loadOrCreateX25519(join(dir, `x-${provider.address}.json`));
-    await send(requester, [
-      {
-        typeUrl: registryCodecs.msgRegisterModel.typeUrl,
-        value: {
-          owner: requester.address,
-          hash,
-          name: m.name,
-          inputs: [{ name: "x", dtype: "float32", shape: [-1, 64] }],
-          outputs: [{ name: "y", dtype: "float32", shape: [-1, 32] }],
-          computeUnits: "10",
-          rule: m.rule,
-          uri: pathToFileURL(modelFile).href,
-        },
-      },
-    ]);
-    await send(provider, [
-      {
-        typeUrl: registryCodecs.msgRegisterProvider.typeUrl,
-        value: {
-          owner: provider.address,
-          moniker: "byzantine",
-          gpus: [{ vendor: "cpu", model: "x86-64", memoryMib: 8192, count: 1 }],
-          models: [hash],
-          pricePerUnit: "5utcu",
-          slots: 2,
-          x25519Pubkey: x.publicKey,
-          endpoint: "",
-          bond: "80000000",
-        },
-      },
-    ]);
+    await registerZooMarket(send, {
+      m,
+      hash,
+      modelFile,
+      owner: requester,
+      provider,
+      moniker: "byzantine",
+      x25519Pubkey: loadOrCreateX25519(join(dir, `x-${provider.address}.json`)).publicKey,
+      bond: 80_000_000n,
+    });
   });
 
   after(async () => {
@@ -186,22 +187,10 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
   it("a private sealed job through the worker, no validator holding an audit key: the key in the sealed copy, a keyed sketch the chain accepts, the requester's check with sketchKeyOf(input), the job marked unaudited", async () => {
     // No validator has an audit key yet: the SDK seals to none, and the sampled job is marked unaudited.
     await worker(provider, {});
-    const c = await TcomputeClient.connectWithSigner(
-      rpcUrl,
-      await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"),
-    );
-    try {
-      const input = encodeTensors(m.sampleInput(3));
-      const [id] = await c.submitJob(requester.address, {
-        model: hash,
-        inputs: [input],
-        k: 1,
-        maxPricePerUnit: "5utcu",
-        sealed: true,
-      });
-      const onChain = await c.query.jobs.job(id!);
+    await asRequester(async (c) => {
+      const { input, id, onChain } = await submitSealed(c, 3);
       assert.deepEqual(Buffer.from(onChain.sketchKeyHash!), createHash("sha256").update(sketchKeyOf(input)).digest());
-      const job = await c.waitForJob(id!, { timeoutMs: 60_000 });
+      const job = await c.waitForJob(id, { timeoutMs: 60_000 });
       const a = job.assignments[0]!;
       assert.equal(a.outcome, Outcome.accepted, JSON.stringify(job.history));
       // Sealed to no validator (none had an audit key): not audited, and said so; nobody slashed.
@@ -212,18 +201,16 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
       const got = await fetchAcceptedOutput(requester, job, m.rule, undefined, sketchKeyOf(input));
       const flat = flatten(got.outputs[0]!);
       assert.deepEqual(
-        sketchToPb(computeSketch(id!, flat, m.rule, sketchKeyOf(input))).components,
+        sketchToPb(computeSketch(id, flat, m.rule, sketchKeyOf(input))).components,
         a.sketch!.components,
       );
-      assert.notDeepEqual(sketchToPb(computeSketch(id!, flat, m.rule)).components, a.sketch!.components);
+      assert.notDeepEqual(sketchToPb(computeSketch(id, flat, m.rule)).components, a.sketch!.components);
       // A wrong key makes the requester's own sketch check fail.
       await assert.rejects(
         fetchAcceptedOutput(requester, job, m.rule, undefined, new Uint8Array(32)),
         /sketch does not agree/,
       );
-    } finally {
-      c.disconnect();
-    }
+    });
   });
 
   it("overturns a byzantine worker's accepted result: verdict committed then revealed, provider slashed for fraud, requester compensated, auditor rewarded", async () => {
@@ -232,31 +219,9 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
     await worker(provider, { tamper: (o) => o.map((v) => v * 1.5 + 0.25) });
     const auditor = await worker(operator, { audit: true });
     const res = await send(requester, [
-      {
-        typeUrl: jobsCodecs.msgSubmitJob.typeUrl,
-        value: {
-          requester: requester.address,
-          model: hash,
-          inputs: [{ inline: encodeTensors(m.sampleInput(0)), uri: "", sha256: "" }],
-          sealed: [],
-          k: 1,
-          maxPricePerUnit: "5utcu",
-          deadlineBlocks: "100",
-          minReputation: 0,
-          gpu: null,
-        },
-      },
+      submitJobMsg(requester, hash, [{ inline: encodeTensors(m.sampleInput(0)), uri: "", sha256: "" }]),
     ]);
-    const id = jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids[0]!;
-    let j = await getJob(id);
-    for (
-      let i = 0;
-      i < 400 && !(j.state === JobState.settled && j.audit !== AuditStatus.open && j.audit !== AuditStatus.none);
-      i++
-    ) {
-      await new Promise((r) => setTimeout(r, 100));
-      j = await getJob(id);
-    }
+    const j = await auditResolved(submittedId(res));
     assert.equal(j.state, JobState.settled, JSON.stringify(j.history));
     assert.equal(j.audit, AuditStatus.rejected, JSON.stringify(j.history));
     assert.deepEqual(j.auditors, [valoper]);
@@ -299,20 +264,8 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
   });
 
   it("overturns a byzantine worker's wrong sealed result: the SDK seals to the audit key, the auditor unseals, re-runs, checks the keyed sketch; slashed, requester compensated, auditor paid", async () => {
-    const c = await TcomputeClient.connectWithSigner(
-      rpcUrl,
-      await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"),
-    );
-    try {
-      const input = encodeTensors(m.sampleInput(5));
-      const [id] = await c.submitJob(requester.address, {
-        model: hash,
-        inputs: [input],
-        k: 1,
-        maxPricePerUnit: "5utcu",
-        sealed: true,
-      });
-      const onChain = await c.query.jobs.job(id!);
+    await asRequester(async (c) => {
+      const { input, id, onChain } = await submitSealed(c, 5);
       assert.deepEqual(
         onChain.auditSealed!.map((x) => x.validator),
         [valoper],
@@ -321,7 +274,7 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
       // Nothing on chain shows the input: neither copy contains it.
       for (const x of [...onChain.sealed, ...onChain.auditSealed!])
         assert.ok(!Buffer.from(x.ciphertext).includes(Buffer.from(input).subarray(0, 48)));
-      const j = await auditResolved(id!);
+      const j = await auditResolved(id);
       assert.equal(j.audit, AuditStatus.rejected, JSON.stringify(j.history));
       assert.equal(j.verdicts[0]!.unable, false, "the auditor opened its copy and re-ran the job");
       assert.ok(BigInt(j.verdicts[0]!.height) > BigInt(j.verdictCommits![0]!.height), "committed, then revealed");
@@ -330,9 +283,7 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
       assert.ok(BigInt(a.slashed) > 0n, "slashed for fraud");
       assert.equal(j.compensated, j.paid, "the requester got back what the job cost it");
       assert.equal(await rewardOf(j), "1234", "the auditor was paid");
-    } finally {
-      c.disconnect();
-    }
+    });
   });
 
   it('a requester sealing garbage for the auditors gets no honest provider slashed: a copy that does not open, or opens to another input, is audited "unable" and the result stands', async () => {
@@ -340,11 +291,7 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
     const byzantine = workers.findIndex((w) => w.o.address === provider.address);
     await workers.splice(byzantine, 1)[0]!.stop();
     await worker(provider, {});
-    const c = await TcomputeClient.connectWithSigner(
-      rpcUrl,
-      await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"),
-    );
-    try {
+    await asRequester(async (c) => {
       const providers = await c.query.registry.providers(hash, 1 /* active */);
       const auditors = await c.query.jobs.auditKeys();
       const ids: string[] = [];
@@ -359,24 +306,13 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
           ciphertext: variant === "garbage" ? new Uint8Array(300).fill(9) : seal(other, x.x25519Pubkey),
         }));
         const res = await send(requester, [
-          {
-            typeUrl: jobsCodecs.msgSubmitJob.typeUrl,
-            value: {
-              requester: requester.address,
-              model: hash,
-              inputs: [s.input],
-              sealed: s.sealed,
-              k: 1,
-              maxPricePerUnit: "5utcu",
-              deadlineBlocks: "100",
-              minReputation: 0,
-              gpu: null,
-              sketchKeyHash: s.sketchKeyHash,
-              auditSealed,
-            },
-          },
+          submitJobMsg(requester, hash, [s.input], {
+            sealed: s.sealed,
+            sketchKeyHash: s.sketchKeyHash,
+            auditSealed,
+          }),
         ]);
-        ids.push(jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids[0]!);
+        ids.push(submittedId(res));
       }
       for (const id of ids) {
         const j = await auditResolved(id);
@@ -387,8 +323,6 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
         assert.equal(a.slashed, "0");
         assert.equal(j.compensated, "0");
       }
-    } finally {
-      c.disconnect();
-    }
+    });
   });
 });

@@ -2,14 +2,12 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { makeTestHome, startNodeProcess, type NodeProcess } from "../../../chain/testkit/nodeProcess.js";
 import { isFinal, jobsCodecs, JobState, Outcome } from "../../../modules/jobs/index.js";
 import { UnusableReason } from "../../../modules/jobs/types.js";
-import { registryCodecs } from "../../../modules/registry/index.js";
 import { decodeResult, encodeTensors } from "../../models/tensors.js";
 import { zoo } from "../../models/zoo.js";
 import { fetchOutput, OutputFetchError } from "../../sdk/outputs.js";
@@ -18,6 +16,7 @@ import { rawKeyFromSeed, type RawKey } from "../../sdk/signing.js";
 import { InferenceEngine } from "../inference.js";
 import { loadOrCreateX25519 } from "../sealing.js";
 import { Worker } from "../worker.js";
+import { registerZooMarket, submitJobMsg, submittedId } from "./fixtures.js";
 import { TcomputeClient } from "../../sdk/client.js";
 import { submitJobExample } from "../../../docs/examples/submit-job.js";
 import { createHash } from "node:crypto";
@@ -93,26 +92,12 @@ describe("the worker (e2e, one node)", function () {
     workers.push(w);
     return w;
   };
-  const submit = async (variant: number) => {
-    const input = encodeTensors(m.sampleInput(variant));
-    const res = await send(requester, [
-      {
-        typeUrl: jobsCodecs.msgSubmitJob.typeUrl,
-        value: {
-          requester: requester.address,
-          model: hash,
-          inputs: [{ inline: input, uri: "", sha256: "" }],
-          sealed: [],
-          k: 1,
-          maxPricePerUnit: "5utcu",
-          deadlineBlocks: "100",
-          minReputation: 0,
-          gpu: null,
-        },
-      },
-    ]);
-    return jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids[0]!;
-  };
+  const submit = async (variant: number) =>
+    submittedId(
+      await send(requester, [
+        submitJobMsg(requester, hash, [{ inline: encodeTensors(m.sampleInput(variant)), uri: "", sha256: "" }]),
+      ]),
+    );
 
   before(async () => {
     const t = await makeTestHome({
@@ -122,37 +107,16 @@ describe("the worker (e2e, one node)", function () {
       })),
     });
     node = await startNodeProcess(t.home);
-    await send(requester, [
-      {
-        typeUrl: registryCodecs.msgRegisterModel.typeUrl,
-        value: {
-          owner: requester.address,
-          hash,
-          name: m.name,
-          inputs: [{ name: "x", dtype: "float32", shape: [-1, 64] }],
-          outputs: [{ name: "y", dtype: "float32", shape: [-1, 32] }],
-          computeUnits: "10",
-          rule: m.rule,
-          uri: pathToFileURL(modelFile).href,
-        },
-      },
-    ]);
-    await send(provider, [
-      {
-        typeUrl: registryCodecs.msgRegisterProvider.typeUrl,
-        value: {
-          owner: provider.address,
-          moniker: "cpu-box",
-          gpus: [{ vendor: "cpu", model: "x86-64", memoryMib: 8192, count: 1 }],
-          models: [hash],
-          pricePerUnit: "5utcu",
-          slots: 2,
-          x25519Pubkey: x25519.publicKey,
-          endpoint: "",
-          bond: "20000000",
-        },
-      },
-    ]);
+    await registerZooMarket(send, {
+      m,
+      hash,
+      modelFile,
+      owner: requester,
+      provider,
+      moniker: "cpu-box",
+      x25519Pubkey: x25519.publicKey,
+      bond: 20_000_000n,
+    });
   });
 
   after(async () => {
@@ -206,27 +170,8 @@ describe("the worker (e2e, one node)", function () {
     const uri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/input.bin`;
     try {
       const w = await startWorker({ allowLoopbackUris: true });
-      const submitInputs = async (
-        inputs: Array<{ inline: Uint8Array; uri: string; sha256: string; size?: string }>,
-      ) => {
-        const res = await send(requester, [
-          {
-            typeUrl: jobsCodecs.msgSubmitJob.typeUrl,
-            value: {
-              requester: requester.address,
-              model: hash,
-              inputs,
-              sealed: [],
-              k: 1,
-              maxPricePerUnit: "5utcu",
-              deadlineBlocks: "100",
-              minReputation: 0,
-              gpu: null,
-            },
-          },
-        ]);
-        return jobsCodecs.msgSubmitJobResponse.decode(res.msgResponses[0]!.value).ids[0]!;
-      };
+      const submitInputs = async (inputs: Array<{ inline: Uint8Array; uri: string; sha256: string; size?: string }>) =>
+        submittedId(await send(requester, [submitJobMsg(requester, hash, inputs)]));
       const malformed = await submitInputs([{ inline: new Uint8Array([0xff, 0xff, 0xff]), uri: "", sha256: "" }]);
       const mismatch = await submitInputs([
         { inline: new Uint8Array(), uri, sha256: createHash("sha256").update("the real input").digest("hex") },

@@ -3,13 +3,12 @@ import { createHash } from "node:crypto";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { QueryValidatorRequest, QueryValidatorResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
-import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import type { TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
-import { moduleAddress } from "../../sdk/address.js";
-import { createValidatorMsg, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
-import { auditorRewardPool, auditSignsId, verdictCommitmentOf } from "../auditVerdicts.js";
+import { ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
+import { auditSignsId, verdictCommitmentOf } from "../auditVerdicts.js";
 import { proofCodecs } from "../proofTypes.js";
-import { untilRevealsOpen, verdictMsgs } from "../../../chain/testkit/auditors.js";
+import { bondValidators, createAuditChain, untilRevealsOpen, verdictMsgs } from "../../../chain/testkit/auditors.js";
 import { any, honestOutput, signedBy, SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
 import { sketchFromPb, sketchToPb } from "../commitment.js";
 import { computeSketch, sketchesAgree, type Sketch } from "../sketch.js";
@@ -97,35 +96,10 @@ describe("audits by commit–reveal, with auditor rewards and penalties", functi
   const step = () => workersStep(chain, workers);
 
   beforeEach(async () => {
-    chain = await createTestChain({
-      accounts: [
-        ...[requester, ...prov, ...ops].map((k) => ({
-          address: k.address,
-          coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-        })),
-        { address: moduleAddress(auditorRewardPool), coins: [{ denom: "utcu", amount: pool }] },
-      ],
-      editGenesis: (d) => {
-        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
-          commit_window: "3",
-          reveal_window: "3",
-          audit_window: "12",
-          audit_commit_window: "6",
-          retention_blocks: "50",
-          audit_rate_ppm: 1_000_000,
-          audit_rate_single_ppm: 1_000_000,
-          audit_rate_low_reputation_ppm: 0,
-          auditor_reward: reward.toString(),
-          audit_miss_slash_fraction: "0.001",
-        });
-      },
-    });
+    chain = await createAuditChain({ keys: [requester, ...prov, ...ops], pool, reward });
     await registerModel(ok, requester, model, { rule });
     await registerProviders(ok, prov, { models: [model] });
-    // 40%, 30%, 30% of the power.
-    await ok(ops[0]!, [createValidatorMsg(0, 40_000_000n)]);
-    await ok(ops[1]!, [createValidatorMsg(1, 30_000_000n)]);
-    await ok(ops[2]!, [createValidatorMsg(2, 30_000_000n)]);
+    await bondValidators(ok); // 40%, 30%, 30% of the power
     workers = prov.map((p) => new SimWorker(p, strategies.colluding, () => rule));
   });
 

@@ -7,11 +7,11 @@ import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
 import { codecs as reputationCodecs } from "../../reputation/types.js";
-import { createValidatorMsg, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
+import { ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
-import { commitmentOf, sketchToPb } from "../commitment.js";
+import { commitResultMsg, revealResultMsg } from "../../../chain/testkit/results.js";
 import { drawWeighted } from "../matching.js";
-import { auditBy, untilRevealsOpen, verdictMsgs } from "../../../chain/testkit/auditors.js";
+import { auditBy, bondValidators, untilRevealsOpen, verdictMsgs } from "../../../chain/testkit/auditors.js";
 import { any, honestOutput, resultOf, SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
 import { computeSketch } from "../sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, type Job, type MsgSubmitJob } from "../types.js";
@@ -122,9 +122,7 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
 
   /** Two validators with 70% of the power between them (more than 2/3), a third with 30%. */
   async function validators(): Promise<void> {
-    await ok(ops[0]!, [createValidatorMsg(0, 40_000_000n)]);
-    await ok(ops[1]!, [createValidatorMsg(1, 30_000_000n)]);
-    await ok(ops[2]!, [createValidatorMsg(2, 30_000_000n)]);
+    await bondValidators(ok);
   }
 
   it("settles honest work within the commit and reveal windows: pays each worker its ask, refunds the rest, raises reputation", async () => {
@@ -188,18 +186,7 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     await submit();
     await step(); // p1 and p2 commit; p0 waits to copy
     const honest = resultOf(await job("1"), prov[1]!.address, honestOutput(await job("1")), rule);
-    const revealOf = (who: string, r: typeof honest, salt = r.salt) =>
-      any(
-        codecs.msgRevealResult.typeUrl,
-        codecs.msgRevealResult.encode({
-          provider: who,
-          jobId: "1",
-          salt,
-          digest: r.digest,
-          sketch: sketchToPb(r.sketch),
-          outputUri: "",
-        }),
-      );
+    const revealOf = (who: string, r: typeof honest, salt = r.salt) => revealResultMsg(who, "1", r, { salt });
     await fails(
       prov[1]!,
       [revealOf(prov[1]!.address, worker(prov[1]!).pending.get("1")!)],
@@ -209,9 +196,7 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     );
     // p0 commits a guess before anything is revealed, then tries to reveal p1's result.
     const guess = resultOf(await job("1"), prov[0]!.address, new Float32Array(64), rule);
-    await ok(prov[0]!, [
-      commitMsg(prov[0]!.address, "1", commitmentOf("1", prov[0]!.address, guess.salt, guess.digest, guess.sketch)),
-    ]);
+    await ok(prov[0]!, [commitResultMsg(prov[0]!.address, "1", guess)]);
     assert.equal((await job("1")).state, JobState.revealing);
     await step(); // p1 and p2 reveal
     await fails(prov[0]!, [revealOf(prov[0]!.address, honest, guess.salt)], "jobs", 14);
@@ -237,17 +222,11 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     await fails(
       prov[0]!,
       [
-        any(
-          codecs.msgRevealResult.typeUrl,
-          codecs.msgRevealResult.encode({
-            provider: prov[0]!.address,
-            jobId: "1",
-            salt: new Uint8Array(32),
-            digest: new Uint8Array(32),
-            sketch: sketchToPb(computeSketch("1", [1], rule)),
-            outputUri: "",
-          }),
-        ),
+        revealResultMsg(prov[0]!.address, "1", {
+          salt: new Uint8Array(32),
+          digest: new Uint8Array(32),
+          sketch: computeSketch("1", [1], rule),
+        }),
       ],
       "jobs",
       13,

@@ -5,7 +5,7 @@ import { createTestChain, type TestChain } from "../../../chain/testkit/inProces
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { ops, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { bytesShapes, registerModel, registerProviders } from "../../../chain/testkit/providers.js";
-import { commitmentOf, sketchToPb } from "../commitment.js";
+import { commitResultMsg, revealResultMsg } from "../../../chain/testkit/results.js";
 import { any, honestOutput, resultOf, type Result } from "../../../chain/testkit/simWorkers.js";
 import { codecs, JobState, Outcome, type Job, type MsgSubmitJob } from "../types.js";
 
@@ -52,27 +52,8 @@ describe("jobs: a job settles in the block of its last reveal, and the one-tx re
     return codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value).ids[0]!;
   };
   const resultFor = (j: Job, key: RawKey): Result => resultOf(j, key.address, honestOutput(j), rule);
-  const commit = (j: Job, key: RawKey, r: Result) =>
-    any(
-      codecs.msgCommitResult.typeUrl,
-      codecs.msgCommitResult.encode({
-        provider: key.address,
-        jobId: j.id,
-        commitment: commitmentOf(j.id, key.address, r.salt, r.digest, r.sketch),
-      }),
-    );
-  const reveal = (j: Job, key: RawKey, r: Result, salt = r.salt) =>
-    any(
-      codecs.msgRevealResult.typeUrl,
-      codecs.msgRevealResult.encode({
-        provider: key.address,
-        jobId: j.id,
-        salt,
-        digest: r.digest,
-        sketch: sketchToPb(r.sketch),
-        outputUri: "",
-      }),
-    );
+  const commit = (j: Job, key: RawKey, r: Result) => commitResultMsg(key.address, j.id, r);
+  const reveal = (j: Job, key: RawKey, r: Result, salt = r.salt) => revealResultMsg(key.address, j.id, r, { salt });
   const assignmentOf = (j: Job, key: RawKey) => j.assignments.find((a) => a.provider === key.address)!;
 
   beforeEach(async () => {

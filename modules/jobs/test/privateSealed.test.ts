@@ -2,10 +2,11 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
+import { commitAndReveal } from "../../../chain/testkit/results.js";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
 import { txHelpers } from "../../../chain/testkit/fixtures.js";
-import { commitmentOf, sketchFromPb, sketchToPb } from "../commitment.js";
+import { sketchFromPb } from "../commitment.js";
 import { any } from "../../../chain/testkit/simWorkers.js";
 import { computeSketch, type Sketch } from "../sketch.js";
 import { codecs, JobState, Outcome, type Job } from "../types.js";
@@ -121,42 +122,22 @@ describe("private sealed jobs: the chain carries no readable projection of the o
     ]);
     const id = codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value)
       .ids[0]!;
-    const results = prov.map((p, i) => {
-      // Each worker's own float noise; the keyed ones project under the key from their sealed copy.
-      const out = secretOutput.map((v) => v + (i === 0 ? 1e-7 : -1e-7));
-      const sketch = computeSketch(id, out, rule, keyed ? sketchKey : undefined);
-      return {
-        p,
+    // Each worker's own float noise; the keyed ones project under the key from their sealed copy.
+    await commitAndReveal(
+      ok,
+      id,
+      prov.map((key, i) => ({
+        key,
         salt: createHash("sha256").update(`salt/${i}/${id}`).digest(),
         digest: createHash("sha256").update(`digest/${i}`).digest(),
-        sketch,
-      };
-    });
-    for (const r of results)
-      await ok(r.p, [
-        any(
-          codecs.msgCommitResult.typeUrl,
-          codecs.msgCommitResult.encode({
-            provider: r.p.address,
-            jobId: id,
-            commitment: commitmentOf(id, r.p.address, r.salt, r.digest, r.sketch),
-          }),
+        sketch: computeSketch(
+          id,
+          secretOutput.map((v) => v + (i === 0 ? 1e-7 : -1e-7)),
+          rule,
+          keyed ? sketchKey : undefined,
         ),
-      ]);
-    for (const r of results)
-      await ok(r.p, [
-        any(
-          codecs.msgRevealResult.typeUrl,
-          codecs.msgRevealResult.encode({
-            provider: r.p.address,
-            jobId: id,
-            salt: r.salt,
-            digest: r.digest,
-            sketch: sketchToPb(r.sketch),
-            outputUri: "",
-          }),
-        ),
-      ]);
+      })),
+    );
     const j = await job(id);
     assert.equal(j.state, JobState.settled);
     assert.ok(

@@ -3,17 +3,23 @@ import { createHash } from "node:crypto";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { QueryValidatorRequest, QueryValidatorResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
-import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import type { TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { rawKeyFromSeed, signTx, type RawKey } from "../../../client/sdk/signing.js";
-import { moduleAddress } from "../../sdk/address.js";
-import { codecs as registryCodecs } from "../../registry/types.js";
-import { createValidatorMsg, ops, txHelpers, undelegateMsg, valoper } from "../../../chain/testkit/fixtures.js";
-import { untilRevealsOpen, verdictMsgs } from "../../../chain/testkit/auditors.js";
+import { ops, txHelpers, undelegateMsg, valoper } from "../../../chain/testkit/fixtures.js";
+import {
+  auditBy,
+  bondValidators,
+  createAuditChain,
+  untilRevealsOpen,
+  verdictMsgs,
+} from "../../../chain/testkit/auditors.js";
+import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
+import { commitAndReveal, commitResultMsg } from "../../../chain/testkit/results.js";
 import { any } from "../../../chain/testkit/simWorkers.js";
-import { auditorRewardPool, auditSignsId } from "../auditVerdicts.js";
-import { commitmentOf, sketchFromPb, sketchToPb } from "../commitment.js";
+import { auditSignsId } from "../auditVerdicts.js";
+import { sketchFromPb } from "../commitment.js";
 import { computeSketch, type Sketch } from "../sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, type AuditSealedInput, type Job } from "../types.js";
 
@@ -119,103 +125,35 @@ describe("sealed jobs audited by the validators they were sealed to", function (
     await beforeWork();
     const id = codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value)
       .ids[0]!;
-    const results = prov.map((p, i) => ({
-      p,
-      salt: createHash("sha256").update(`salt/${i}/${id}`).digest(),
-      digest: createHash("sha256").update(`digest/${output.join()}`).digest(),
-      sketch: computeSketch(id, output, rule, sketchKey),
-    }));
-    for (const r of results)
-      await ok(r.p, [
-        any(
-          codecs.msgCommitResult.typeUrl,
-          codecs.msgCommitResult.encode({
-            provider: r.p.address,
-            jobId: id,
-            commitment: commitmentOf(id, r.p.address, r.salt, r.digest, r.sketch),
-          }),
-        ),
-      ]);
-    for (const r of results)
-      await ok(r.p, [
-        any(
-          codecs.msgRevealResult.typeUrl,
-          codecs.msgRevealResult.encode({
-            provider: r.p.address,
-            jobId: id,
-            salt: r.salt,
-            digest: r.digest,
-            sketch: sketchToPb(r.sketch),
-            outputUri: "",
-          }),
-        ),
-      ]);
+    await commitAndReveal(
+      ok,
+      id,
+      prov.map((key, i) => ({
+        key,
+        salt: createHash("sha256").update(`salt/${i}/${id}`).digest(),
+        digest: createHash("sha256").update(`digest/${output.join()}`).digest(),
+        sketch: computeSketch(id, output, rule, sketchKey),
+      })),
+    );
     const j = await job(id);
     assert.equal(j.state, JobState.settled, JSON.stringify(j.history));
     return j;
   }
 
   beforeEach(async () => {
-    chain = await createTestChain({
-      accounts: [
-        ...[requester, ...prov, ...ops, outsider].map((k) => ({
-          address: k.address,
-          coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-        })),
-        { address: moduleAddress(auditorRewardPool), coins: [{ denom: "utcu", amount: 1_000_000n }] },
-      ],
-      editGenesis: (d) => {
-        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
-          commit_window: "3",
-          reveal_window: "3",
-          audit_window: "12",
-          audit_commit_window: "6",
-          retention_blocks: "50",
-          audit_rate_ppm: 1_000_000,
-          audit_rate_single_ppm: 1_000_000,
-          audit_rate_low_reputation_ppm: 0,
-          auditor_reward: reward.toString(),
-          audit_miss_slash_fraction: "0.001",
-          challenge_epoch_blocks: "0",
-        });
-      },
+    chain = await createAuditChain({
+      keys: [requester, ...prov, ...ops, outsider],
+      pool: 1_000_000n,
+      reward,
+      jobs: { challenge_epoch_blocks: "0" },
     });
-    await ok(requester, [
-      any(
-        registryCodecs.msgRegisterModel.typeUrl,
-        registryCodecs.msgRegisterModel.encode({
-          owner: requester.address,
-          hash: model,
-          name: "mlp",
-          inputs: [{ name: "x", dtype: "float32", shape: [-1, 8] }],
-          outputs: [{ name: "y", dtype: "float32", shape: [-1, 8] }],
-          computeUnits: "10",
-          rule,
-          uri: "",
-        }),
-      ),
-    ]);
-    for (const [i, p] of prov.entries())
-      await ok(p, [
-        any(
-          registryCodecs.msgRegisterProvider.typeUrl,
-          registryCodecs.msgRegisterProvider.encode({
-            owner: p.address,
-            moniker: `p${i}`,
-            gpus: [{ vendor: "nvidia", model: "T4", memoryMib: 16384, count: 1 }],
-            models: [model],
-            pricePerUnit: "5utcu",
-            slots: 2,
-            x25519Pubkey: goodKey(10 + i),
-            endpoint: "",
-            bond: "20000000",
-          }),
-        ),
-      ]);
-    // 40%, 30%, 30% of the power.
-    await ok(ops[0]!, [createValidatorMsg(0, 40_000_000n)]);
-    await ok(ops[1]!, [createValidatorMsg(1, 30_000_000n)]);
-    await ok(ops[2]!, [createValidatorMsg(2, 30_000_000n)]);
+    await registerModel(ok, requester, model, {
+      inputs: [{ name: "x", dtype: "float32", shape: [-1, 8] }],
+      outputs: [{ name: "y", dtype: "float32", shape: [-1, 8] }],
+      rule,
+    });
+    await registerProviders(ok, prov, { models: [model], slots: 2 }, (i) => ({ x25519Pubkey: goodKey(10 + i) }));
+    await bondValidators(ok); // 40%, 30%, 30% of the power
   });
 
   it("registers a bonded validator's audit key (replaceable, queryable); refuses malformed and small-order keys (jobs 51) and non-validators (jobs 17), storing nothing", async () => {
@@ -290,14 +228,8 @@ describe("sealed jobs audited by the validators they were sealed to", function (
     );
     assert.equal(j.audit, AuditStatus.open, "sampled and audited, not marked unaudited");
     assert.deepEqual(j.auditors, [0, 1, 2].map((i) => valoper(ops[i]!)).sort());
-    const v0 = verdictMsgs(valoper(ops[0]!), j.id, { output: truth, rule, sketchKey });
-    const v1 = verdictMsgs(valoper(ops[1]!), j.id, { output: truth, rule, sketchKey });
     const before = { op0: await balance(ops[0]!.address), op1: await balance(ops[1]!.address), t2: await tokens(2) };
-    await ok(ops[0]!, [v0.commit]);
-    await ok(ops[1]!, [v1.commit]);
-    await untilRevealsOpen(chain, j.id);
-    await ok(ops[0]!, [v0.reveal]);
-    await ok(ops[1]!, [v1.reveal]);
+    await auditBy(chain, [ops[0]!, ops[1]!], j.id, { output: truth, rule, sketchKey });
     // 70% disagree: decided; but the audit runs to its deadline only if undecided, so it is resolved now.
     let r = await job(j.id);
     for (let i = 0; i < 20 && r.audit === AuditStatus.open; i++) {
@@ -402,18 +334,12 @@ describe("sealed jobs audited by the validators they were sealed to", function (
       assert.equal(res.txResults[0]!.code, 0, res.txResults[0]!.log);
       const id = codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value)
         .ids[0]!;
-      const salt = createHash("sha256").update(`salt/${id}`).digest();
-      const digest = createHash("sha256").update("digest").digest();
-      const sk = computeSketch(id, truth, rule, sketchKey);
       const r = await ok(prov[0]!, [
-        any(
-          codecs.msgCommitResult.typeUrl,
-          codecs.msgCommitResult.encode({
-            provider: prov[0]!.address,
-            jobId: id,
-            commitment: commitmentOf(id, prov[0]!.address, salt, digest, sk),
-          }),
-        ),
+        commitResultMsg(prov[0]!.address, id, {
+          salt: createHash("sha256").update(`salt/${id}`).digest(),
+          digest: createHash("sha256").update("digest").digest(),
+          sketch: computeSketch(id, truth, rule, sketchKey),
+        }),
       ]);
       return { gas: BigInt(r.txResults[0]!.gasUsed), id };
     };
@@ -445,13 +371,7 @@ describe("sealed jobs audited by the validators they were sealed to", function (
     const keys = await auditKeys();
     assert.ok(!keys.some((k) => k.validator === valoper(ops[2]!)), "AuditKeys lists bonded validators only");
     // Both remaining holders re-run and agree: confirmed (their power is all the bonded power now).
-    const v0 = verdictMsgs(valoper(ops[0]!), j.id, { output: truth, rule, sketchKey });
-    const v1 = verdictMsgs(valoper(ops[1]!), j.id, { output: truth, rule, sketchKey });
-    await ok(ops[0]!, [v0.commit]);
-    await ok(ops[1]!, [v1.commit]);
-    await untilRevealsOpen(chain, j.id);
-    await ok(ops[0]!, [v0.reveal]);
-    await ok(ops[1]!, [v1.reveal]);
+    await auditBy(chain, [ops[0]!, ops[1]!], j.id, { output: truth, rule, sketchKey });
     const r = await job(j.id);
     assert.equal(r.audit, AuditStatus.confirmed, JSON.stringify(r.history));
     // A copy for the unbonded validator is refused from now on.

@@ -5,10 +5,11 @@ import { createTestChain, type TestChain } from "../../../chain/testkit/inProces
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
-import { createValidatorMsg, ops, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { ops, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
-import { sketchToPb, unusableCommitmentOf } from "../commitment.js";
-import { auditBy } from "../../../chain/testkit/auditors.js";
+import { unusableCommitmentOf } from "../commitment.js";
+import { auditBy, bondValidators } from "../../../chain/testkit/auditors.js";
+import { revealResultMsg } from "../../../chain/testkit/results.js";
 import {
   any,
   honestOutput,
@@ -277,9 +278,7 @@ describe("jobs: accountable unusable-input reports", function () {
 
   it("a job without a majority goes to audit; a result the validators accept makes the unusable report false", async () => {
     await setup();
-    await ok(ops[0]!, [createValidatorMsg(0, 40_000_000n)]);
-    await ok(ops[1]!, [createValidatorMsg(1, 30_000_000n)]);
-    await ok(ops[2]!, [createValidatorMsg(2, 30_000_000n)]);
+    await bondValidators(ok);
     worker(prov[1]!).strategy = strategies.lazy;
     worker(prov[2]!).strategy = strategies.falseUnusable;
     await submit({ inputs: [goodInput] });
@@ -340,17 +339,11 @@ describe("jobs: accountable unusable-input reports", function () {
     await fails(
       p0,
       [
-        any(
-          codecs.msgRevealResult.typeUrl,
-          codecs.msgRevealResult.encode({
-            provider: p0.address,
-            jobId: "1",
-            salt: s0,
-            digest: new Uint8Array(32),
-            sketch: sketchToPb(computeSketch("1", new Float32Array(64), rule)),
-            outputUri: "",
-          }),
-        ),
+        revealResultMsg(p0.address, "1", {
+          salt: s0,
+          digest: new Uint8Array(32),
+          sketch: computeSketch("1", new Float32Array(64), rule),
+        }),
       ],
       "jobs",
       14,
@@ -361,17 +354,11 @@ describe("jobs: accountable unusable-input reports", function () {
     await fails(
       p0,
       [
-        any(
-          codecs.msgRevealResult.typeUrl,
-          codecs.msgRevealResult.encode({
-            provider: p0.address,
-            jobId: "1",
-            salt: s0,
-            digest: new Uint8Array(32),
-            sketch: sketchToPb(computeSketch("1", new Float32Array(64), rule)),
-            outputUri: "",
-          }),
-        ),
+        revealResultMsg(p0.address, "1", {
+          salt: s0,
+          digest: new Uint8Array(32),
+          sketch: computeSketch("1", new Float32Array(64), rule),
+        }),
       ],
       "jobs",
       15,
