@@ -132,6 +132,14 @@ export async function waitForHeight(rpc: string, height: number, timeoutMs: numb
   }
 }
 
+/**
+ * node's flags for the workers and auditors: a young generation of at most 2 MiB per semi-space
+ * (V8's default grows to 16): their allocation rate is low (inference runs in onnxruntime's
+ * native memory), and it took ~50 MiB off each auditor and ~30 off each worker in bench:rss
+ * (docs/performance.md, issue 17 step 3).
+ */
+export const workerNodeFlags: readonly string[] = ["--max-semi-space-size=2"];
+
 /** Starts the worker processes; returns them for stopping. */
 export function startWorkers(o: MarketOptions, out: (line: string) => void): ChildProcess[] {
   const common = [
@@ -151,9 +159,13 @@ export function startWorkers(o: MarketOptions, out: (line: string) => void): Chi
   ];
   const children: ChildProcess[] = [];
   const spawnOne = (label: string, args: string[]) => {
-    const child = spawn(process.execPath, [...(o.tcd ?? tcdFromSources), "worker", "start", ...args, ...common], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [...workerNodeFlags, ...(o.tcd ?? tcdFromSources), "worker", "start", ...args, ...common],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const relay = (chunk: Buffer) => {
       for (const line of chunk.toString().split("\n")) if (line !== "") out(`[${label}] ${line}`);
     };
