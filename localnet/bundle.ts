@@ -177,11 +177,14 @@ export async function tcdBundle(say: (line: string) => void, root: string = repo
   }
 }
 
-/** Removes builds a day old other than the current one (a running localnet may use a recent one). */
+/**
+ * Removes builds (and temporaries of builds that crashed) a day old other than the current one:
+ * a running localnet may still use a recent one.
+ */
 function pruneOldBuilds(outDir: string, keep: string): void {
   const dayAgo = Date.now() - 86_400_000;
   for (const name of readdirSync(outDir)) {
-    if (name === keep || !/^[0-9a-f]{16}$/.test(name)) continue;
+    if (name === keep || !/^([0-9a-f]{16}|tmp-.+)$/.test(name)) continue;
     try {
       if (statSync(join(outDir, name)).mtimeMs < dayAgo) rmSync(join(outDir, name), { recursive: true, force: true });
     } catch {
