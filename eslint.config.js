@@ -57,6 +57,7 @@ export default tseslint.config(
       "node_modules/**",
       "**/dist/**",
       ".localnet/**",
+      ".build/**",
       "chain/api/dashboard/browser/**/*.js",
       "modules/sdk/generated/**",
     ],

@@ -70,7 +70,19 @@ const dir = mkdtempSync(join(tmpdir(), "tc-rss-"));
 const port = await freePort();
 const child = spawn(
   process.execPath,
-  ["cmd/tcd/tcd.mjs", "localnet", "up", "--validators", String(validators), "--dir", dir, "--rpc-port", String(port)],
+  // As package.json's "start" runs it.
+  [
+    "--max-semi-space-size=2",
+    "cmd/tcd/tcd.mjs",
+    "localnet",
+    "up",
+    "--validators",
+    String(validators),
+    "--dir",
+    dir,
+    "--rpc-port",
+    String(port),
+  ],
   { stdio: ["ignore", "pipe", "pipe"] },
 );
 let out = "";

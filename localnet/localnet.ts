@@ -26,7 +26,6 @@ export const localnetErrors = {
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const defaultLocalnetDir = join(repoRoot, ".localnet");
 export const localnetChainId = "tcompute-localnet-1";
-const tcdBin = join(repoRoot, "cmd", "tcd", "tcd.mjs");
 
 export interface LocalnetOptions {
   dir: string;
@@ -35,7 +34,12 @@ export interface LocalnetOptions {
   reset: boolean;
   /** More funded accounts (the marketplace's providers and requester), created in the keyring. */
   extraAccounts?: (dir: string) => Promise<Array<{ name: string; address: string; utcu: bigint }>>;
+  /** How the nodes run tcd: node's arguments before tcd's (default: the sources through tsx). */
+  tcd?: readonly string[];
 }
+
+/** node's arguments that run tcd from the sources, through tsx (cmd/tcd/tcd.mjs). */
+export const tcdFromSources: readonly string[] = [join(repoRoot, "cmd", "tcd", "tcd.mjs")];
 
 /** Demo accounts every localnet has, in its test keyring (balances in utcu). */
 export const demoAccounts: ReadonlyArray<{ name: string; utcu: bigint }> = [
@@ -248,7 +252,7 @@ export async function startLocalnet(
 
   function spawnNode(i: number): Promise<string> {
     const slot = slots[i]!;
-    const child = spawn(process.execPath, [tcdBin, ...launcher.args(i, slot.home)], {
+    const child = spawn(process.execPath, [...(o.tcd ?? tcdFromSources), ...launcher.args(i, slot.home)], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     slot.child = child;

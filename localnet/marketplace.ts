@@ -12,13 +12,12 @@ import { zoo } from "../client/models/zoo.js";
 import { openKeyring } from "../client/cli/keyring.js";
 import { TcomputeClient } from "../client/sdk/client.js";
 import { loadOrCreateX25519 } from "../client/worker/sealing.js";
-import { keyringDir, repoRoot } from "./localnet.js";
+import { keyringDir, tcdFromSources } from "./localnet.js";
 
 // The marketplace on a localnet: the model zoo registered, providers registered with their
 // workers' X25519 keys, a worker process per provider (some byzantine on request), an auditing
 // worker per validator, a demo stream of jobs from a requester, and a compact live view.
 
-const tcdBin = join(repoRoot, "cmd", "tcd", "tcd.mjs");
 /** Models the demo stream uses (fast on a CPU). */
 export const demoModels = ["mlp-64x128x128x32", "cnn-3x32x32-c10", "silero-vad", "ppocr-mobile-v2-cls"];
 
@@ -29,6 +28,8 @@ export interface MarketOptions {
   byzantineWorkers: number;
   auditors: boolean;
   rpc: string[];
+  /** How the workers run tcd: node's arguments before tcd's (default: the sources through tsx). */
+  tcd?: readonly string[];
 }
 
 export function providerName(i: number): string {
@@ -131,6 +132,14 @@ export async function waitForHeight(rpc: string, height: number, timeoutMs: numb
   }
 }
 
+/**
+ * node's flags for the workers and auditors: a young generation of at most 2 MiB per semi-space
+ * (V8's default grows to 16): their allocation rate is low (inference runs in onnxruntime's
+ * native memory), and it took ~50 MiB off each auditor and ~30 off each worker in bench:rss
+ * (docs/performance.md, issue 17 step 3).
+ */
+export const workerNodeFlags: readonly string[] = ["--max-semi-space-size=2"];
+
 /** Starts the worker processes; returns them for stopping. */
 export function startWorkers(o: MarketOptions, out: (line: string) => void): ChildProcess[] {
   const common = [
@@ -150,9 +159,13 @@ export function startWorkers(o: MarketOptions, out: (line: string) => void): Chi
   ];
   const children: ChildProcess[] = [];
   const spawnOne = (label: string, args: string[]) => {
-    const child = spawn(process.execPath, [tcdBin, "worker", "start", ...args, ...common], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [...workerNodeFlags, ...(o.tcd ?? tcdFromSources), "worker", "start", ...args, ...common],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const relay = (chunk: Buffer) => {
       for (const line of chunk.toString().split("\n")) if (line !== "") out(`[${label}] ${line}`);
     };
@@ -179,7 +192,9 @@ export function startWorkers(o: MarketOptions, out: (line: string) => void): Chi
  * end-to-end test and bench:jobs).
  */
 export async function spawnMarketplace(args: string[]): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [tcdBin, "localnet", "up", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...tcdFromSources, "localnet", "up", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   await new Promise<void>((resolve, reject) => {
     const onData = (c: Buffer) => {

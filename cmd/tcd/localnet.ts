@@ -11,7 +11,9 @@ import {
   startLocalnet,
   stopLocalnetByPidFiles,
   stopProcesses,
+  tcdFromSources,
 } from "../../localnet/localnet.js";
+import { tcdBundle } from "../../localnet/bundle.js";
 import {
   bootstrapMarket,
   liveView,
@@ -37,6 +39,10 @@ export function registerLocalnetCommands(program: Command): void {
     .option("--no-demo", "do not send the demo stream of jobs")
     .option("--demo-interval <ms>", "one demo job every this many milliseconds", "3000")
     .option("--engine <engine>", "consensus engine of every validator: tcompute or cometbft", "tcompute")
+    .option(
+      "--no-bundle",
+      "run the nodes and workers from the sources through tsx (default: from a bundle, less memory)",
+    )
     .action(
       async (
         o: {
@@ -50,6 +56,7 @@ export function registerLocalnetCommands(program: Command): void {
           demo: boolean;
           demoInterval: string;
           engine: string;
+          bundle: boolean;
         },
         cmd: Command,
       ) => {
@@ -65,7 +72,9 @@ export function registerLocalnetCommands(program: Command): void {
         if (!Number.isInteger(workers) || workers < 0 || workers > 16) throw cliErrors.usage.wrap("--workers: 0 to 16");
         if (!Number.isInteger(byzantine) || byzantine < 0 || byzantine > workers)
           throw cliErrors.usage.wrap("--byzantine-workers: 0 to --workers");
+        const tcd = o.bundle ? await tcdBundle((l) => process.stderr.write(l + "\n")) : tcdFromSources;
         const opts = {
+          tcd,
           dir: o.dir,
           validators: Number(o.validators),
           rpcPort: Number(o.rpcPort),
@@ -111,6 +120,7 @@ export function registerLocalnetCommands(program: Command): void {
           byzantineWorkers: byzantine,
           auditors: o.auditors,
           rpc: net.rpc,
+          tcd,
         };
         const say = (l: string) => process.stderr.write(l + "\n");
         let children: Awaited<ReturnType<typeof startWorkers>> = [];

@@ -1,14 +1,6 @@
 import { Command, CommanderError } from "commander";
-import { registerLocalnetCommands } from "./localnet.js";
-import { registerBankCommands } from "../../client/cli/commands/bank.js";
-import { registerChainCommands } from "./chain.js";
-import { registerGovCommands } from "../../client/cli/commands/gov.js";
-import { registerKeysCommands } from "../../client/cli/commands/keys.js";
-import { registerJobsCommands } from "../../client/cli/commands/jobs.js";
-import { registerRegistryCommands } from "../../client/cli/commands/registry.js";
-import { registerStakingCommands } from "../../client/cli/commands/staking.js";
-import { registerWorkerCommands } from "../../client/cli/commands/worker.js";
 import { defaultHome, describeError } from "../../client/cli/context.js";
+import { commandGroups, commandOf } from "./commands.js";
 
 const program = new Command("tcd")
   .description("tcompute: a Cosmos-style marketplace for AI inference compute")
@@ -23,17 +15,10 @@ const program = new Command("tcd")
   .showHelpAfterError("(add --help for usage)")
   .exitOverride();
 
-registerChainCommands(program);
-registerKeysCommands(program);
-const tx = program.command("tx").description("sign and broadcast transactions");
-const q = program.command("q").alias("query").description("query chain state");
-registerBankCommands(tx, q);
-registerStakingCommands(tx, q);
-registerRegistryCommands(tx, q);
-registerJobsCommands(tx, q);
-registerGovCommands(tx, q);
-registerWorkerCommands(program);
-registerLocalnetCommands(program);
+// Each command's modules are imported only when it runs (a validator does not load the worker's
+// code, nor a worker the node's): the command is the first argument that is not a global option.
+// Without one (tcd --help), or for one not listed, every group is loaded.
+for (const register of await commandGroups(commandOf(process.argv.slice(2)))) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -75,6 +75,28 @@ for (const engine of testEngines())
       }
     });
 
+    it("runs its validators and workers from the tcd bundle, not through the TypeScript loader", () => {
+      const cmdline = (pid: string) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      const fromBundle = (argv: string[]) => /\/\.build\/tcd\/[0-9a-f]{16}\/main\.mjs$/.test(argv[1] ?? "");
+      for (let i = 0; i < 4; i++) {
+        const argv = cmdline(readFileSync(join(dir, `node${i}.pid`), "utf8").trim());
+        assert.ok(fromBundle(argv) && argv[2] === "start", argv.join(" "));
+      }
+      const workers = readdirSync("/proc")
+        .filter((d) => /^[0-9]+$/.test(d))
+        .flatMap((pid) => {
+          try {
+            const argv = cmdline(pid);
+            return argv.includes("worker") && argv.includes("--home") && argv.includes(dir) ? [argv] : [];
+          } catch {
+            return [];
+          }
+        });
+      assert.equal(workers.length, 3);
+      for (const argv of workers)
+        assert.ok(argv[1] === "--max-semi-space-size=2" && fromBundle(argv.slice(1)), argv.join(" "));
+    });
+
     it("settles an SDK job by the honest majority, slashes the byzantine worker, and serves the output to the requester only", async () => {
       const wallet = await kr().wallet("requester");
       const client = await TcomputeClient.connectWithSigner(rpc, wallet);

@@ -1,0 +1,194 @@
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Plugin } from "esbuild";
+import { repoRoot, tcdFromSources } from "./localnet.js";
+
+// The localnet's children (validators, workers, auditors) run from one ESM bundle of the tcd
+// CLI instead of through tsx: the TypeScript loader costs ~35 MiB in every process (its hooks
+// run on a loader thread, a V8 isolate of its own), which is most of what npm start is over its
+// 2 GiB aim by (docs/performance.md, issue 17 step 3). The supervisor builds the bundle with
+// esbuild (a dependency already: tsx and the dashboard use it) when it is missing or any of its
+// inputs changed, so `npm install` then `npm start` needs no build step. npm packages stay
+// external (imported from node_modules as usual); each command's modules are a chunk of their
+// own (code splitting), loaded when that command runs.
+//
+// Where it lives: under the checkout (<repo>/.build/tcd), not in the localnet's directory, since
+// the packages it imports resolve from the bundle's location (a localnet may live in /tmp). Each
+// build is a directory named by the hash of its output, written under a temporary name and
+// renamed into place, and manifest.json (also renamed into place) names the current one with
+// the size and mtime of every input: two supervisors starting at once never see half a build.
+//
+// import.meta.url: every source module's own file URL is put in place of it, so that what is
+// found relative to a module (proto files, dashboard assets, the signature pre-check worker
+// thread's script, createRequire of native packages) is found where it is in the sources.
+
+/** Bumped when the build's options change, so that an old bundle is rebuilt. */
+const BUILD_FORMAT = 1;
+
+export interface TcdBundle {
+  /** The script to run with node: `node <entry> start --home ...`. */
+  entry: string;
+  /** Whether this call built it (false: an up-to-date build was reused). */
+  built: boolean;
+}
+
+interface Manifest {
+  format: number;
+  esbuild: string;
+  dir: string;
+  /** Input path (relative to the repo root) → [size, mtimeMs]. */
+  inputs: Record<string, [number, number]>;
+}
+
+/** The import.meta.url (and dirname/filename) of each source module, as of its place in the tree. */
+export function importMetaPlugin(): Plugin {
+  return {
+    name: "tcompute-import-meta",
+    setup(b) {
+      b.onLoad({ filter: /\.(ts|mts|js|mjs)$/ }, (args) => {
+        if (args.path.includes(`${"/"}node_modules${"/"}`)) return undefined;
+        const text = readFileSync(args.path, "utf8");
+        if (!text.includes("import.meta.")) return undefined;
+        const contents = text
+          .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
+          .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(args.path)))
+          .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path));
+        return { contents, loader: /\.m?ts$/.test(args.path) ? "ts" : "js" };
+      });
+    },
+  };
+}
+
+function readManifest(file: string): Manifest | null {
+  try {
+    const m = JSON.parse(readFileSync(file, "utf8")) as Manifest;
+    return typeof m.dir === "string" && typeof m.inputs === "object" && m.inputs !== null ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Why the manifest's build cannot be used (null: it can). */
+export function staleReason(root: string, outDir: string, esbuildVersion: string): string | null {
+  const m = readManifest(join(outDir, "manifest.json"));
+  if (m === null) return "no bundle yet";
+  if (m.format !== BUILD_FORMAT || m.esbuild !== esbuildVersion) return "built by another version";
+  if (!/^[0-9a-f]{16}$/.test(m.dir) || !existsSync(join(outDir, m.dir, "main.mjs"))) return "bundle files missing";
+  for (const [path, [size, mtime]] of Object.entries(m.inputs)) {
+    try {
+      const st = statSync(join(root, path));
+      if (st.size !== size || st.mtimeMs !== mtime) return `${path} changed`;
+    } catch {
+      return `${path} removed`;
+    }
+  }
+  return null;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * The tcd bundle under `outDir` (default <root>/.build/tcd), built first when it is missing or
+ * stale. `entry` defaults to the CLI's main module. Calls in one process run one at a time (each
+ * build stops esbuild's service when it is done).
+ */
+export function ensureTcdBundle(o: { root: string; outDir?: string; entry?: string }): Promise<TcdBundle> {
+  const next = queue.then(() => ensureOnce(o));
+  queue = next.catch(() => {});
+  return next;
+}
+
+async function ensureOnce(o: { root: string; outDir?: string; entry?: string }): Promise<TcdBundle> {
+  const outDir = o.outDir ?? join(o.root, ".build", "tcd");
+  const esbuild = await import("esbuild");
+  const current = (): string => join(outDir, readManifest(join(outDir, "manifest.json"))!.dir, "main.mjs");
+  if (staleReason(o.root, outDir, esbuild.version) === null) return { entry: current(), built: false };
+  mkdirSync(outDir, { recursive: true });
+  const tmp = join(outDir, `tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  try {
+    const result = await esbuild.build({
+      absWorkingDir: o.root,
+      entryPoints: { main: o.entry ?? join(o.root, "cmd", "tcd", "main.ts") },
+      outdir: tmp,
+      outExtension: { ".js": ".mjs" },
+      chunkNames: "chunk-[hash]",
+      bundle: true,
+      splitting: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      packages: "external",
+      sourcemap: "linked",
+      sourcesContent: false,
+      metafile: true,
+      write: false,
+      logLevel: "silent",
+      plugins: [importMetaPlugin()],
+    });
+    const files = [...result.outputFiles].sort((a, b) => (a.path < b.path ? -1 : 1));
+    const h = createHash("sha256");
+    for (const f of files) h.update(relative(tmp, f.path)).update("\0").update(f.contents);
+    const id = h.digest("hex").slice(0, 16);
+    const final = join(outDir, id);
+    if (!existsSync(join(final, "main.mjs"))) {
+      for (const f of files) {
+        mkdirSync(dirname(f.path), { recursive: true });
+        writeFileSync(f.path, f.contents);
+      }
+      try {
+        renameSync(tmp, final);
+      } catch (e) {
+        // Another supervisor put the same build there first.
+        if (!existsSync(join(final, "main.mjs"))) throw e;
+      }
+    }
+    const inputs: Manifest["inputs"] = {};
+    for (const path of [...Object.keys(result.metafile.inputs), "tsconfig.json"].sort()) {
+      const st = statSync(join(o.root, path));
+      inputs[path] = [st.size, st.mtimeMs];
+    }
+    const manifest: Manifest = { format: BUILD_FORMAT, esbuild: esbuild.version, dir: id, inputs };
+    const mtmp = join(outDir, `manifest.json.${process.pid}.tmp`);
+    writeFileSync(mtmp, JSON.stringify(manifest));
+    renameSync(mtmp, join(outDir, "manifest.json"));
+    pruneOldBuilds(outDir, id);
+    return { entry: join(final, "main.mjs"), built: true };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+    // The build service (a child process) is not needed any more.
+    await esbuild.stop();
+  }
+}
+
+/**
+ * node's arguments that run tcd from its bundle (built if need be), for a localnet's children;
+ * if it cannot be built, from the sources (through tsx), saying why.
+ */
+export async function tcdBundle(say: (line: string) => void, root: string = repoRoot): Promise<readonly string[]> {
+  try {
+    const b = await ensureTcdBundle({ root });
+    if (b.built) say(`localnet: built ${relative(root, b.entry)} (the nodes and workers run from it)`);
+    return [b.entry];
+  } catch (e) {
+    say(`localnet: the tcd bundle could not be built (${(e as Error).message}); running from the sources`);
+    return tcdFromSources;
+  }
+}
+
+/**
+ * Removes builds (and temporaries of builds that crashed) a day old other than the current one:
+ * a running localnet may still use a recent one.
+ */
+function pruneOldBuilds(outDir: string, keep: string): void {
+  const dayAgo = Date.now() - 86_400_000;
+  for (const name of readdirSync(outDir)) {
+    if (name === keep || !/^([0-9a-f]{16}|tmp-.+)$/.test(name)) continue;
+    try {
+      if (statSync(join(outDir, name)).mtimeMs < dayAgo) rmSync(join(outDir, name), { recursive: true, force: true });
+    } catch {
+      // removed meanwhile
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { ensureTcdBundle, staleReason } from "../bundle.js";
+import { repoRoot } from "../localnet.js";
+
+// The localnet's children run from an esbuild bundle of tcd (docs/performance.md, issue 17 step
+// 3): built when missing or stale, reused otherwise, and each module keeps its own
+// import.meta.url (files found next to a module are found in the sources).
+
+describe("the tcd bundle a localnet's children run from", function () {
+  this.timeout(60_000);
+  const root = mkdtempSync(join(tmpdir(), "tcd-bundle-"));
+  const outDir = join(root, ".build", "tcd");
+  const entry = join(root, "cmd", "main.ts");
+  const where = join(root, "lib", "where.ts");
+  const load = async (file: string) =>
+    (await import(`${pathToFileURL(file).href}?${Date.now()}`)) as {
+      entryUrl: string;
+      where: string;
+      whereDir: string;
+      later: () => Promise<{ value: number }>;
+    };
+
+  before(() => {
+    mkdirSync(dirname(entry), { recursive: true });
+    mkdirSync(dirname(where), { recursive: true });
+    writeFileSync(join(root, "tsconfig.json"), "{}\n");
+    writeFileSync(
+      entry,
+      [
+        'export { where, whereDir } from "../lib/where.js";',
+        "export const entryUrl: string = import.meta.url;",
+        'export const later = () => import("../lib/later.js");',
+      ].join("\n"),
+    );
+    writeFileSync(
+      where,
+      "export const where: string = import.meta.url;\nexport const whereDir = import.meta.dirname;\n",
+    );
+    writeFileSync(join(root, "lib", "later.ts"), "export const value: number = 1;\n");
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it("is built once, then reused; each module keeps its own import.meta.url; dynamic imports are chunks", async () => {
+    const first = await ensureTcdBundle({ root, outDir, entry });
+    assert.equal(first.built, true);
+    assert.ok(first.entry.startsWith(outDir) && first.entry.endsWith("main.mjs"));
+    const again = await ensureTcdBundle({ root, outDir, entry });
+    assert.deepEqual(again, { entry: first.entry, built: false });
+    const m = await load(first.entry);
+    assert.equal(m.where, pathToFileURL(where).href);
+    assert.equal(m.whereDir, dirname(where));
+    assert.equal(m.entryUrl, pathToFileURL(entry).href);
+    assert.equal((await m.later()).value, 1);
+    assert.ok(readdirSync(dirname(first.entry)).some((f) => /^chunk-.*\.mjs$/.test(f)));
+    assert.ok(existsSync(`${first.entry}.map`), "source map written");
+    assert.equal(readdirSync(outDir).filter((f) => f.startsWith("tmp-")).length, 0, "no temporary left");
+  });
+
+  it("is rebuilt when an input changes, when its files are gone, or when the manifest is unreadable", async () => {
+    const first = await ensureTcdBundle({ root, outDir, entry });
+    writeFileSync(where, 'export const where: string = "changed";\nexport const whereDir = "";\n');
+    assert.equal(staleReason(root, outDir, (await import("esbuild")).version), "lib/where.ts changed");
+    const changed = await ensureTcdBundle({ root, outDir, entry });
+    assert.equal(changed.built, true);
+    assert.notEqual(changed.entry, first.entry);
+    assert.equal((await load(changed.entry)).where, "changed");
+
+    // Touched, same content: rebuilt, to the same build directory.
+    const t = new Date(Date.now() + 5000);
+    utimesSync(where, t, t);
+    assert.deepEqual(await ensureTcdBundle({ root, outDir, entry }), { entry: changed.entry, built: true });
+
+    rmSync(dirname(changed.entry), { recursive: true });
+    assert.deepEqual(await ensureTcdBundle({ root, outDir, entry }), { entry: changed.entry, built: true });
+
+    writeFileSync(join(outDir, "manifest.json"), "{not json");
+    assert.equal((await ensureTcdBundle({ root, outDir, entry })).built, true);
+  });
+
+  it("two builds at once both end with a usable bundle", async () => {
+    writeFileSync(join(root, "lib", "later.ts"), "export const value: number = 2;\n");
+    const [a, b] = await Promise.all([
+      ensureTcdBundle({ root, outDir, entry }),
+      ensureTcdBundle({ root, outDir, entry }),
+    ]);
+    assert.equal(a.entry, b.entry);
+    assert.equal(await (await load(a.entry)).later().then((l) => l.value), 2);
+  });
+
+  it("of the real tcd: every file a module finds next to itself exists where the bundle looks for it", async () => {
+    const realOut = mkdtempSync(join(tmpdir(), "tcd-bundle-real-"));
+    try {
+      const b = await ensureTcdBundle({ root: repoRoot, outDir: realOut });
+      const dir = dirname(b.entry);
+      const code = readdirSync(dir)
+        .filter((f) => f.endsWith(".mjs"))
+        .map((f) => readFileSync(join(dir, f), "utf8"))
+        .join("\n");
+      assert.equal(/\bimport\.meta\.(url|dirname|filename)\b/.test(code), false, "import.meta replaced everywhere");
+      const urls = [...code.matchAll(/new URL\(\s*"([^"]+)",\s*"(file:[^"]+)"\s*\)/g)];
+      assert.ok(urls.length >= 2, "the worker threads' scripts (signature pre-check, post thread)");
+      for (const [, rel, base] of urls)
+        assert.ok(existsSync(fileURLToPath(new URL(rel!, base))), `${rel} from ${base}`);
+      const manifest = JSON.parse(readFileSync(join(realOut, "manifest.json"), "utf8")) as { inputs: object };
+      for (const f of ["cmd/tcd/main.ts", "chain/node/node.ts", "client/worker/worker.ts", "tsconfig.json"])
+        assert.ok(f in manifest.inputs, f);
+    } finally {
+      rmSync(realOut, { recursive: true, force: true });
+    }
+  });
+});
