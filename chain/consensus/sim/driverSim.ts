@@ -568,11 +568,10 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
         }
       }
       if (b.byz === "backdate") {
-        // Only to nodes at that height: a vote for the next height is taken without the time
-        // rules (see docs/consensus.md, "vote times"), a gap this adversary does not probe.
+        // Also to nodes still at the height before: a vote for the next height is held until
+        // that height starts, and then judged by the same time rules.
         const msg = voteMessage(b.key, b.validator, p.height, p.round, p.blockId!, state.lastBlockTime);
-        for (const v of victims)
-          if (byName.get(v)!.driver?.height === p.height) deliver(b.name, v, Channel.consensusVote, msg, 0);
+        for (const v of victims) deliver(b.name, v, Channel.consensusVote, msg, 0);
       }
     }
     if (o.attacker === "fakeBodies") {

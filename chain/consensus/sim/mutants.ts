@@ -203,7 +203,7 @@ export const driverMutants: readonly DriverMutant[] = [
     name: "vote-time-unchecked",
     rule: "voteTime: a vote dated at or before the last block is dropped",
     file: reactor,
-    from: "if (v.height === height && compareTime(v.timestamp!, deps.getState().lastBlockTime) <= 0) {",
+    from: "if (compareTime(v.timestamp!, deps.getState().lastBlockTime) <= 0) {",
     to: "if (false) {",
     killers: [{ file: t("driverRules"), grep: "dated before the last block" }],
   },
