@@ -190,22 +190,28 @@ export class EvidencePool {
    * committed), none twice, at most one per validator and height, within max_bytes.
    */
   async checkBlock(list: readonly Evidence[]): Promise<void> {
+    // First what costs no signature check: each piece once, one per validator and height (a
+    // byzantine proposer's pairs for one double sign are refused before any is verified).
     const seen = new Set<string>();
     const offences = new Set<string>();
+    for (const ev of list) {
+      const dve = ev.duplicateVoteEvidence;
+      if (dve?.voteA === undefined) continue; // verify says what is wrong with it
+      const hash = evidenceHash(dve);
+      if (seen.has(hash)) throw consensusErrors.badEvidence.wrap(`evidence ${hash} twice in one block`);
+      seen.add(hash);
+      const offence = offenceOf(dve);
+      if (offences.has(offence))
+        throw consensusErrors.badEvidence.wrap(
+          `two pieces of evidence for validator ${hexAddress(dve.voteA.validatorAddress)} at height ${dve.voteA.height} in one block`,
+        );
+      offences.add(offence);
+    }
     let bytes = 0n;
     for (const ev of list) {
       const p =
         this.pending.get(ev.duplicateVoteEvidence === undefined ? "" : evidenceHash(ev.duplicateVoteEvidence)) ??
         (await this.verify(ev));
-      if (seen.has(p.hash)) throw consensusErrors.badEvidence.wrap(`evidence ${p.hash} twice in one block`);
-      seen.add(p.hash);
-      if (offences.has(p.offence)) {
-        const vote = p.evidence.duplicateVoteEvidence!.voteA!;
-        throw consensusErrors.badEvidence.wrap(
-          `two pieces of evidence for validator ${hexAddress(vote.validatorAddress)} at height ${vote.height} in one block`,
-        );
-      }
-      offences.add(p.offence);
       bytes += BigInt(p.bytes.length);
     }
     if (bytes > this.params.maxBytes)

@@ -268,8 +268,8 @@ export const driverMutants: readonly DriverMutant[] = [
     name: "evidence-offence-twice",
     rule: "a block carries at most one piece of evidence per validator and height",
     file: evidencePool,
-    from: "if (offences.has(p.offence)) {",
-    to: "if (false) {",
+    from: "if (offences.has(offence))",
+    to: "if (false)",
     killers: [{ file: t("evidenceOnce"), grep: "two pieces" }],
   },
   {

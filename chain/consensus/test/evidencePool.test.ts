@@ -262,6 +262,10 @@ describe("evidence pool", () => {
       hx.pool.checkBlock([pairAt(2n, 0), pairAt(2n, 1)]),
       /two pieces of evidence for validator [0-9A-F]{40} at height 2 in one block/,
     );
+    // Refused before any signature is checked: the second piece's is not even looked at.
+    const forged = pairAt(2n, 5);
+    forged.duplicateVoteEvidence!.voteB!.signature = new Uint8Array(64);
+    await rejects(hx.pool.checkBlock([pairAt(2n, 4), forged]), /two pieces of evidence/);
     await hx.pool.add(pairAt(2n, 0));
     await rejects(hx.pool.checkBlock([pairAt(2n, 0), pairAt(2n, 1)]), /two pieces of evidence/);
     await hx.pool.checkBlock([pairAt(2n, 0), pairAt(1n, 0)]);
