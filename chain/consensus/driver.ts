@@ -36,6 +36,8 @@ export interface HeldBlocks {
   bytes: number;
   peakProposalBlocks: number;
   peakProposalBytes: number;
+  /** Peers' votes for the next height, held until it starts. */
+  nextHeightVotes: number;
 }
 
 export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): ConsensusDriver {
@@ -51,7 +53,15 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
       let bytes = 0;
       for (const pb of ctx.blocks.values()) bytes += pb.bytes.length;
       const peak = ctx.proposalBlocks.peakHeld;
-      return { blocks: ctx.blocks.size, bytes, peakProposalBlocks: peak.blocks, peakProposalBytes: peak.bytes };
+      let nextHeightVotes = 0;
+      for (const votes of ctx.heldVotes.values()) nextHeightVotes += votes.size;
+      return {
+        blocks: ctx.blocks.size,
+        bytes,
+        peakProposalBlocks: peak.blocks,
+        peakProposalBytes: peak.bytes,
+        nextHeightVotes,
+      };
     },
     async start() {
       ctx.stopped = false;

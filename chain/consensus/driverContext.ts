@@ -108,6 +108,14 @@ export interface DriverContext {
   walOwnVotes: Map<string, PbVote>;
   walOwnProposals: Map<number, { proposal: PbProposal; block: Uint8Array }>;
   readonly lastCatchUp: Map<string, number>;
+  /**
+   * Peers' votes for the next height (signatures checked), held per validator until that height
+   * starts and then handled as any vote, so the vote-time rules judge them against the block
+   * they build on: at most `maxFutureVotesPerValidator` per validator, the rest dropped.
+   */
+  heldVotes: Map<string, Map<string, [string, Uint8Array]>>;
+  /** Handles a held vote once its height started (the reactor's vote handler, set by listen). */
+  onHeldVote: (peer: string, bytes: Uint8Array) => void;
   /** Actions produced while replaying the WAL; the pending ones are re-armed after it. */
   readonly replayed: ConsensusAction[];
   /** The proposers of this height's rounds, one rotation step per round first asked for. */
@@ -146,6 +154,8 @@ export function createDriverContext(opts: DriverOptions, deps: DriverDeps): Driv
     walOwnVotes: new Map(),
     walOwnProposals: new Map(),
     lastCatchUp: new Map(),
+    heldVotes: new Map(),
+    onHeldVote: () => {},
     replayed: [],
     rotation: null,
   };

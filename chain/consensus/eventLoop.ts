@@ -286,4 +286,8 @@ export function startHeight(ctx: DriverContext, h: bigint): void {
     false,
   );
   feed(ctx, { kind: "startHeight", height: h, validators: setFor(ctx, h) });
+  // The votes held for this height, now judged (time rules included) as any vote of it.
+  const held = ctx.heldVotes;
+  ctx.heldVotes = new Map();
+  for (const votes of held.values()) for (const [peer, bytes] of votes.values()) ctx.onHeldVote(peer, bytes);
 }

@@ -19,6 +19,13 @@ import type { ValidatorSet } from "../types/validatorSet.js";
 // Conflicting votes of the current height are buffered until that height is committed, so that
 // the evidence carries the committed block time and the validator's power at that height,
 // which every node can check against its own store.
+//
+// One piece of evidence per (validator, height): a validator that double signs at a height is
+// punished once (slashing tombstones it), however many distinct conflicting pairs it signs
+// there. The pool keeps and proposes the first piece for each; a block may carry at most one for
+// each and none for a (validator, height) already committed in an earlier block. (CometBFT
+// dedups by hash only, so a byzantine validator could fill blocks with distinct pairs for one
+// height, each verified by every node; the Cosmos SDK then ignores all but the first.)
 
 export interface EvidenceParams {
   maxAgeNumBlocks: bigint;
@@ -34,18 +41,30 @@ export interface EvidencePoolDeps {
   logger: Logger;
 }
 
+/** What evidence is about: the validator (hex) and the height of its double sign. */
+const offenceKey = (validator: Uint8Array, h: bigint) => `${hexAddress(validator)}/${h}`;
+
+export function offenceOf(dve: DuplicateVoteEvidence): string {
+  return offenceKey(dve.voteA?.validatorAddress ?? new Uint8Array(), dve.voteA?.height ?? 0n);
+}
+
 export interface PendingEvidence {
   evidence: Evidence;
   /** DuplicateVoteEvidence bytes: what the evidence hash and the header's evidence_hash use. */
   bytes: Uint8Array;
   hash: string;
+  /** `offenceOf`: at most one pending piece for each. */
+  offence: string;
   height: bigint;
   time: Timestamp;
 }
 
 export class EvidencePool {
   private readonly pending = new Map<string, PendingEvidence>();
+  /** offence -> hash of the pending piece for it. */
+  private readonly pendingOffences = new Map<string, string>();
   private buffer: Array<[PbVote, PbVote]> = [];
+  private readonly bufferedOffences = new Set<string>();
   private readonly added: Array<(e: PendingEvidence) => void> = [];
 
   constructor(
@@ -64,7 +83,11 @@ export class EvidencePool {
 
   /** Two conflicting votes seen by consensus (already verified); turned into evidence on commit. */
   reportConflictingVotes(a: PbVote, b: PbVote): void {
-    if (this.buffer.length < 1000) this.buffer.push([a, b]);
+    // One pair per validator and height is enough: the evidence is one piece for each.
+    const offence = offenceKey(a.validatorAddress, a.height);
+    if (this.buffer.length >= 1000 || this.bufferedOffences.has(offence)) return;
+    this.bufferedOffences.add(offence);
+    this.buffer.push([a, b]);
   }
 
   /** The evidence to propose, oldest first, within max_bytes. */
@@ -116,6 +139,10 @@ export class EvidencePool {
     const hash = evidenceHash(dve);
     if (await this.deps.blockStore.isEvidenceCommitted(hash))
       throw consensusErrors.badEvidence.wrap(`evidence ${hash} is already committed`);
+    if (await this.deps.blockStore.isEquivocationCommitted(dve.voteA.validatorAddress, h))
+      throw consensusErrors.badEvidence.wrap(
+        `evidence for validator ${hexAddress(dve.voteA.validatorAddress)} at height ${h} is already committed`,
+      );
     const set = setFromProto(pbSet);
     const val = set.get(hexAddress(dve.voteA.validatorAddress));
     if (val === undefined)
@@ -132,16 +159,23 @@ export class EvidencePool {
       evidence: { duplicateVoteEvidence: dve },
       bytes: DuplicateVoteEvidence.encode(dve).finish(),
       hash,
+      offence: offenceOf(dve),
       height: h,
       time: t,
     };
   }
 
-  /** Adds evidence from a peer (or from our own consensus); false when already known. */
+  /**
+   * Adds evidence from a peer (or from our own consensus); false when already known, or when a
+   * piece for the same validator and height is (another conflicting pair of that double sign).
+   */
   async add(ev: Evidence): Promise<boolean> {
+    const dve = ev.duplicateVoteEvidence;
+    if (dve !== undefined && this.pendingOffences.has(offenceOf(dve))) return false;
     const p = await this.verify(ev);
-    if (this.pending.has(p.hash)) return false;
+    if (this.pending.has(p.hash) || this.pendingOffences.has(p.offence)) return false;
     this.pending.set(p.hash, p);
+    this.pendingOffences.set(p.offence, p.hash);
     this.deps.logger.info("evidence added", {
       hash: p.hash,
       height: p.height,
@@ -151,16 +185,33 @@ export class EvidencePool {
     return true;
   }
 
-  /** Checks the evidence of a proposed block: each valid, none twice, within max_bytes. */
+  /**
+   * Checks the evidence of a proposed block: each valid (none for a validator and height already
+   * committed), none twice, at most one per validator and height, within max_bytes.
+   */
   async checkBlock(list: readonly Evidence[]): Promise<void> {
+    // First what costs no signature check: each piece once, one per validator and height (a
+    // byzantine proposer's pairs for one double sign are refused before any is verified).
     const seen = new Set<string>();
+    const offences = new Set<string>();
+    for (const ev of list) {
+      const dve = ev.duplicateVoteEvidence;
+      if (dve?.voteA === undefined) continue; // verify says what is wrong with it
+      const hash = evidenceHash(dve);
+      if (seen.has(hash)) throw consensusErrors.badEvidence.wrap(`evidence ${hash} twice in one block`);
+      seen.add(hash);
+      const offence = offenceOf(dve);
+      if (offences.has(offence))
+        throw consensusErrors.badEvidence.wrap(
+          `two pieces of evidence for validator ${hexAddress(dve.voteA.validatorAddress)} at height ${dve.voteA.height} in one block`,
+        );
+      offences.add(offence);
+    }
     let bytes = 0n;
     for (const ev of list) {
       const p =
         this.pending.get(ev.duplicateVoteEvidence === undefined ? "" : evidenceHash(ev.duplicateVoteEvidence)) ??
         (await this.verify(ev));
-      if (seen.has(p.hash)) throw consensusErrors.badEvidence.wrap(`evidence ${p.hash} twice in one block`);
-      seen.add(p.hash);
       bytes += BigInt(p.bytes.length);
     }
     if (bytes > this.params.maxBytes)
@@ -174,11 +225,19 @@ export class EvidencePool {
    * turn buffered conflicting votes of committed heights into evidence, drop expired evidence.
    */
   async update(included: readonly Evidence[]): Promise<void> {
-    for (const ev of included)
-      if (ev.duplicateVoteEvidence !== undefined) this.pending.delete(evidenceHash(ev.duplicateVoteEvidence));
+    // The included pieces, and any other pending piece for the same validator and height: the
+    // double sign is punished, and a block carrying another piece for it would be refused.
+    for (const ev of included) {
+      const dve = ev.duplicateVoteEvidence;
+      if (dve === undefined) continue;
+      this.remove(evidenceHash(dve));
+      const other = this.pendingOffences.get(offenceOf(dve));
+      if (other !== undefined) this.remove(other);
+    }
     const state = this.deps.getState();
     const ready = this.buffer.filter(([a]) => a.height <= state.lastBlockHeight);
     this.buffer = this.buffer.filter(([a]) => a.height > state.lastBlockHeight);
+    for (const [a] of ready) this.bufferedOffences.delete(offenceKey(a.validatorAddress, a.height));
     for (const [a, b] of ready) {
       const meta = await this.deps.blockStore.loadMeta(a.height);
       const pbSet = await this.deps.blockStore.loadValidators(a.height);
@@ -203,8 +262,15 @@ export class EvidencePool {
           this.params.maxAgeSeconds,
         )
       )
-        this.pending.delete(hash);
+        this.remove(hash);
     }
+  }
+
+  private remove(hash: string): void {
+    const p = this.pending.get(hash);
+    if (p === undefined) return;
+    this.pending.delete(hash);
+    if (this.pendingOffences.get(p.offence) === hash) this.pendingOffences.delete(p.offence);
   }
 
   /** Every pending piece, for re-gossip. */

@@ -22,6 +22,7 @@ import {
   setAt,
   type DriverContext,
 } from "./driverContext.js";
+import { maxFutureVotesPerValidator } from "./core.js";
 import { decodeEvidenceMessage, encodeEvidenceMessage } from "./evidencePool.js";
 import { feed } from "./eventLoop.js";
 import { ProposalBlocks } from "./proposalBlocks.js";
@@ -159,13 +160,23 @@ export async function onVoteMessage(
   if (val === undefined) return;
   verifyVote(opts.chainId, v, val.pubKey, cache);
   verifyVoteExtensionSignature(opts.chainId, v, val.pubKey, extensionsOn(ctx, v.height), cache);
-  if (v.height === height && compareTime(v.timestamp!, deps.getState().lastBlockTime) <= 0) {
+  if (v.height > height) {
+    // Neither time rule can judge a vote for the next height yet (its last block may not be
+    // decided, its block not proposed): held until the height starts (CometBFT takes none).
+    const held = ctx.heldVotes.get(addr) ?? new Map<string, [string, Uint8Array]>();
+    const key = `${v.type}/${v.round}/${blockIdKey(v.blockId)}`;
+    if (held.has(key) || held.size >= maxFutureVotesPerValidator) return;
+    held.set(key, [peer, bytes]);
+    ctx.heldVotes.set(addr, held);
+    return;
+  }
+  if (compareTime(v.timestamp!, deps.getState().lastBlockTime) <= 0) {
     // The voteTime rule: an honest vote is dated after the last block; an earlier one would
     // only serve to drag a commit's median time back.
     logger.info("vote dated before the last block dropped", { validator: addr, height: v.height, round: v.round });
     return;
   }
-  const votedFor = v.height === height ? ctx.blocks.get(blockIdKey(v.blockId) ?? "")?.block.header?.time : undefined;
+  const votedFor = ctx.blocks.get(blockIdKey(v.blockId) ?? "")?.block.header?.time;
   if (votedFor !== undefined && compareTime(v.timestamp!, votedFor) <= 0) {
     // An honest vote for a block is dated after that block (voteTime); one dated between the
     // last block and this one passes the rule above, and in a commit of just over 2/3 it can be
@@ -318,6 +329,7 @@ export function listen(ctx: DriverContext): void {
   const p2p = ctx.deps.p2p;
   p2p.onReceive(Channel.consensusData, (peer, m) => guarded(ctx, peer, () => onProposalMessage(ctx, peer, m, false)));
   p2p.onReceive(Channel.consensusVote, (peer, m) => guarded(ctx, peer, () => onVoteMessage(ctx, peer, m, false)));
+  ctx.onHeldVote = (peer, m) => guarded(ctx, peer, () => onVoteMessage(ctx, peer, m, false));
   p2p.onReceive(Channel.blockSync, (peer, m) => guarded(ctx, peer, () => onBlockMessage(ctx, peer, m, false)));
   p2p.onReceive(Channel.evidence, (peer, m) => guarded(ctx, peer, () => onEvidenceMessage(ctx, peer, m)));
   p2p.onReceive(Channel.consensusState, (peer, m) =>

@@ -21,6 +21,8 @@ const k = {
   validators: (h: bigint) => `v/${heightKey(h)}`,
   hash: (hash: Uint8Array) => `h/${Buffer.from(hash).toString("hex")}`,
   evidence: (hash: string) => `e/${hash}`,
+  /** A double sign committed for (validator, height): at most one piece of evidence each. */
+  equivocation: (validator: Uint8Array, h: bigint) => `ev/${Buffer.from(validator).toString("hex")}/${heightKey(h)}`,
   base: "s/base",
   height: "s/height",
 };
@@ -81,10 +83,14 @@ export class BlockStore {
     if (this._base === 0n) ops.push([k.base, utf8(h.toString())]);
     if (b.extendedCommit !== undefined)
       ops.push([k.extendedCommit(h), ExtendedCommit.encode(b.extendedCommit).finish()]);
-    // Evidence is marked committed with its block, so that it is never included twice.
+    // Evidence is marked committed with its block, so that it is never included twice, nor
+    // another piece for the same validator and height.
     for (const ev of b.block.evidence?.evidence ?? []) {
-      if (ev.duplicateVoteEvidence !== undefined)
-        ops.push([k.evidence(evidenceHash(ev.duplicateVoteEvidence)), utf8(h.toString())]);
+      const dve = ev.duplicateVoteEvidence;
+      if (dve === undefined) continue;
+      ops.push([k.evidence(evidenceHash(dve)), utf8(h.toString())]);
+      if (dve.voteA !== undefined)
+        ops.push([k.equivocation(dve.voteA.validatorAddress, dve.voteA.height), utf8(h.toString())]);
     }
     await this.kv.write(ops);
     if (this._base === 0n) this._base = h;
@@ -130,6 +136,11 @@ export class BlockStore {
 
   async isEvidenceCommitted(hash: string): Promise<boolean> {
     return (await this.kv.get(k.evidence(hash))) !== undefined;
+  }
+
+  /** Whether a block holds evidence of this validator's double sign at height h. */
+  async isEquivocationCommitted(validator: Uint8Array, h: bigint): Promise<boolean> {
+    return (await this.kv.get(k.equivocation(validator, h))) !== undefined;
   }
 
   async heightOfHash(hash: Uint8Array): Promise<bigint | null> {

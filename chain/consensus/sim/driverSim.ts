@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Block } from "cosmjs-types/tendermint/types/block";
+import type { Evidence } from "cosmjs-types/tendermint/types/evidence";
 import { Commit, Proposal as PbProposal, Vote as PbVote, type BlockID } from "cosmjs-types/tendermint/types/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { nopLogger, type Logger, type Timestamp } from "../../../modules/sdk/context.js";
@@ -11,15 +12,22 @@ import { emptyBlockId, genesisSet, makeValidator, type ChainState } from "../../
 import { validateBlock, verifyCommit } from "../../state/validation.js";
 import { BlockStore } from "../../store/blockStore.js";
 import { memoryKV } from "../../store/asyncKV.js";
-import { consensusParamsHash, dataHash } from "../../types/hashes.js";
+import { consensusParamsHash, dataHash, evidenceListHash } from "../../types/hashes.js";
 import { emptyHash } from "../../types/merkle.js";
 import { proposalSignBytes, SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
 import { compareTime, formatTime, timeFromMillis, timeToMillis } from "../../types/time.js";
 import { makeBlockFromBytes } from "../blockBuilding.js";
+import { maxFutureVotesPerValidator } from "../core.js";
 import { createConsensusDriver, type ConsensusDriver } from "../driver.js";
-import { EvidencePool, encodeEvidenceMessage } from "../evidencePool.js";
+import { EvidencePool, encodeEvidenceMessage, offenceOf } from "../evidencePool.js";
 import { createPrivValidator, type PrivValidator } from "../privValidator.js";
-import { blockIdKey, createSignatureCache, decodeProposal, signProposal } from "../signedMessages.js";
+import {
+  blockIdKey,
+  createSignatureCache,
+  decodeProposal,
+  makeDuplicateVoteEvidence,
+  signProposal,
+} from "../signedMessages.js";
 import { walErrors } from "../wal.js";
 import { decodePair, encodeBlockMessage, encodeProposalMessage } from "../walRecords.js";
 import { MemoryWalFile } from "./memoryWal.js";
@@ -36,7 +44,10 @@ import { settle, VirtualClock } from "./virtualTime.js";
 // - Twins: a byzantine validator runs as two machines with one key, each reaching one half of
 //   the correct nodes until GST;
 // - as proposer: a second block to half the network (equivocation), a flood of blocks for its
-//   round, invalid blocks (re-signed), proposals in rounds it does not own (impostor);
+//   round, invalid blocks (re-signed: a made-up app hash, two pieces of evidence of its own
+//   double sign at one height, or a new piece for a double sign already committed; between
+//   them a valid block with one such piece), proposals in rounds it does not own (impostor);
+// - a flood of distinct votes for the next height (the flooding proposer);
 // - votes: forged precommits of the other validators (bad signatures), own precommits dated at
 //   the last block (sent ahead of the proposal) or at the block's own time (just after it);
 // - amnesia: restarted with an empty WAL and a fresh signer state (its locks and signatures
@@ -47,9 +58,11 @@ import { settle, VirtualClock } from "./virtualTime.js";
 //   node's disk fails (it must halt, blaming no peer) and is fixed later.
 // Checked: safety (one block per height among correct nodes), that no correct node halts
 // (but on its own disk failing), logs an error (a signer refusal is one), bans a correct peer
-// or holds more proposal blocks than the bound; every prevote of a correct node is for a valid
-// block signed by the round's proposer; every commit a correct node stores verifies and is
-// dated after its block; liveness after GST (every correct node reaches the target height).
+// or holds more proposal blocks or next-height votes than the bounds; every prevote of a correct
+// node is for a valid block signed by the round's proposer (evidence included: at most one piece
+// per validator and height, none for one committed before); every commit a correct node stores
+// verifies and is dated after its block; liveness after GST (every correct node reaches the
+// target height).
 
 export type DriverByzantine =
   "twins" | "equivocate" | "flood" | "invalid" | "impostor" | "forge" | "backdate" | "amnesia" | "none";
@@ -181,6 +194,8 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
   };
   /** The state every correct node has before height h (the first one to reach it records it). */
   const stateAt = new Map<bigint, ChainState>([[1n, genesis]]);
+  /** Each double sign (validator/height) in a correct node's chain: the first height holding it. */
+  const committedOffences = new Map<string, bigint>();
   const byzOf = (i: number): DriverByzantine => (i >= n - f ? o.byzantine[i - (n - f)]! : "none");
   const isByz = (i: number) => i >= n - f;
 
@@ -387,6 +402,11 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
           publishBlock: (block, blockId) => {
             const height = block.header!.height;
             h.decided.set(height, hex(blockId.hash));
+            if (h.correct)
+              for (const ev of block.evidence?.evidence ?? []) {
+                const o = offenceOf(ev.duplicateVoteEvidence!);
+                if (!committedOffences.has(o) || committedOffences.get(o)! > height) committedOffences.set(o, height);
+              }
             addTx(h);
             o.trace?.(`${clock.now} ${h.name} committed ${height} ${hex(blockId.hash).slice(0, 8)}`);
           },
@@ -467,6 +487,34 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
     }).finish();
   }
 
+  /** The invalid proposer's kind of block for each of its rounds (host/height/round). */
+  const invalidKinds = new Map<string, number>();
+
+  /** A conflicting pair of prevotes of h's key at committed height e (one per tag), as evidence. */
+  function ownDoubleSign(h: Host, e: bigint, tag: string): Evidence | null {
+    const s = stateAt.get(e + 1n);
+    if (e < 1n || s === undefined) return null;
+    const vote = (side: string): PbVote => {
+      const hash = createHash("sha256").update(`${tag} ${side}`).digest();
+      const blockId = { hash, partSetHeader: { total: 1, hash } };
+      return {
+        type: SignedMsgType.prevote,
+        height: e,
+        round: 0,
+        blockId,
+        timestamp: s.lastBlockTime,
+        validatorAddress: ed25519Address(h.key.pubKey),
+        validatorIndex: h.validator,
+        signature: ed25519Sign(h.key, voteSignBytes(chainId, SignedMsgType.prevote, e, 0, blockId, s.lastBlockTime)),
+        extension: new Uint8Array(),
+        extensionSignature: new Uint8Array(),
+      };
+    };
+    return {
+      duplicateVoteEvidence: makeDuplicateVoteEvidence(vote("a"), vote("b"), power, power * BigInt(n), s.lastBlockTime),
+    };
+  }
+
   const proposerOf = (h: bigint, round: number): string | null => {
     const s = stateAt.get(h);
     return s === undefined ? null : s.validators.proposerRotation()(round).address;
@@ -488,8 +536,30 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
     if (proposerOf(p.height, p.round) !== h.address) return [[channel, payload]];
     const tag = `${p.height}/${p.round}`;
     if (h.byz === "invalid") {
-      const bad = variant(body, (b) => (b.header!.appHash = utf8(`bad app hash ${tag}`.padEnd(32, "."))));
-      return [[channel, proposalMessage(h.key, p, bad)]];
+      // Its proposals in turn (one kind per round, whichever peer it goes to): a made-up app
+      // hash; two pieces of evidence of its own double sign at the last height; a valid block
+      // with one such piece; a new piece for a double sign of its own already committed.
+      let kind = invalidKinds.get(`${h.name}/${tag}`);
+      if (kind === undefined) {
+        kind = invalidKinds.size % 4;
+        invalidKinds.set(`${h.name}/${tag}`, kind);
+      }
+      const withEvidence = (evidence: Array<Evidence | null>) =>
+        evidence.some((x) => x === null)
+          ? null
+          : variant(body, (b) => {
+              b.evidence = { evidence: evidence as Evidence[] };
+              b.header!.evidenceHash = evidenceListHash(evidence as Evidence[]);
+            });
+      const e = p.height - 1n;
+      const done = [...committedOffences.keys()].find((x) => x.startsWith(`${h.address}/`));
+      let made: ProposedBlock | null = null;
+      if (kind === 1 || (kind === 3 && done === undefined))
+        made = withEvidence([ownDoubleSign(h, e, `first ${tag}`), ownDoubleSign(h, e, `second ${tag}`)]);
+      else if (kind === 2) made = withEvidence([ownDoubleSign(h, e, `one ${tag}`)]);
+      else if (kind === 3) made = withEvidence([ownDoubleSign(h, BigInt(done!.split("/")[1]!), `again ${tag}`)]);
+      made ??= variant(body, (b) => (b.header!.appHash = utf8(`bad app hash ${tag}`.padEnd(32, "."))));
+      return [[channel, proposalMessage(h.key, p, made)]];
     }
     if (h.byz === "equivocate") {
       const half = [...correctNames].sort().indexOf(peer) % 2 === 1;
@@ -567,12 +637,27 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
           for (const v of victims) deliver(b.name, v, Channel.consensusVote, msg, 0);
         }
       }
+      if (b.byz === "flood") {
+        // Distinct precommits for the next height, three times what a node holds per validator.
+        const time = timeFromMillis(timeToMillis(Block.decode(body).header!.time!) + 1);
+        for (let r = 0; r < 3 * maxFutureVotesPerValidator; r++) {
+          const hash = createHash("sha256").update(`next ${p.height}/${p.round} ${r}`).digest();
+          const msg = voteMessage(
+            b.key,
+            b.validator,
+            p.height + 1n,
+            r,
+            { hash, partSetHeader: { total: 1, hash } },
+            time,
+          );
+          for (const v of victims) deliver(b.name, v, Channel.consensusVote, msg, 0);
+        }
+      }
       if (b.byz === "backdate") {
-        // Only to nodes at that height: a vote for the next height is taken without the time
-        // rules (see docs/consensus.md, "vote times"), a gap this adversary does not probe.
+        // Also to nodes still at the height before: a vote for the next height is held until
+        // that height starts, and then judged by the same time rules.
         const msg = voteMessage(b.key, b.validator, p.height, p.round, p.blockId!, state.lastBlockTime);
-        for (const v of victims)
-          if (byName.get(v)!.driver?.height === p.height) deliver(b.name, v, Channel.consensusVote, msg, 0);
+        for (const v of victims) deliver(b.name, v, Channel.consensusVote, msg, 0);
       }
     }
     if (o.attacker === "fakeBodies") {
@@ -680,6 +765,9 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
       // Two blocks per round from peers, a block more than 1/3 voted for, our own.
       if (held > 4 * (h.driver.round + 1) + 1)
         violate(`${h.name} holds ${held} blocks at round ${h.driver.round} (bound ${4 * (h.driver.round + 1) + 1})`);
+      const votes = h.driver.held().nextHeightVotes;
+      if (votes > maxFutureVotesPerValidator * n)
+        violate(`${h.name} holds ${votes} votes for the next height (bound ${maxFutureVotesPerValidator} x ${n})`);
     }
   }
   const endTimeMs = clock.now;
@@ -699,8 +787,14 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
   }
   const cache = createSignatureCache();
   for (const h of correct) {
+    const inChain = new Set<string>();
     for (let height = 1n; height <= h.blockStore.height; height++) {
       const block = await h.blockStore.loadBlock(height);
+      for (const ev of block?.evidence?.evidence ?? []) {
+        const o = offenceOf(ev.duplicateVoteEvidence!);
+        if (inChain.has(o)) violate(`${h.name}: block ${height} holds evidence for ${o.slice(0, 8)} again`);
+        inChain.add(o);
+      }
       const commit = await h.blockStore.loadSeenCommit(height);
       const set = stateAt.get(height)?.validators;
       if (block === null || commit === null || set === undefined) {
@@ -741,10 +835,20 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
     const p = seen.proposal;
     const sb = proposalSignBytes(chainId, p.height, p.round, p.polRound, p.blockId, p.timestamp);
     if (!cache.verify(proposer.pubKey, sb, p.signature)) return "not signed by the round's proposer";
+    const block = Block.decode(seen.block);
     try {
-      await validateBlock(state, makeBlockFromBytes(Block.decode(seen.block), seen.block), { cache, evidence: null });
+      await validateBlock(state, makeBlockFromBytes(block, seen.block), { cache, evidence: null });
     } catch (e) {
       return `an invalid block (${(e as Error).message.slice(0, 120)})`;
+    }
+    // Evidence: one piece per validator and height, none for a double sign committed before.
+    const offences = new Set<string>();
+    for (const ev of block.evidence?.evidence ?? []) {
+      const o = offenceOf(ev.duplicateVoteEvidence!);
+      if (offences.has(o)) return `a block with two pieces of evidence for ${o.slice(0, 8)}/${o.split("/")[1]}`;
+      offences.add(o);
+      const at = committedOffences.get(o);
+      if (at !== undefined && at < h) return `a block with evidence for a double sign committed at ${at}`;
     }
     return null;
   }

@@ -151,6 +151,7 @@ export const mutants: readonly Mutant[] = [
 
 const reactor = "chain/consensus/reactor.ts";
 const eventLoop = "chain/consensus/eventLoop.ts";
+const evidencePool = "chain/consensus/evidencePool.ts";
 const t = (name: string) => `chain/consensus/test/${name}.test.ts`;
 
 /**
@@ -203,7 +204,7 @@ export const driverMutants: readonly DriverMutant[] = [
     name: "vote-time-unchecked",
     rule: "voteTime: a vote dated at or before the last block is dropped",
     file: reactor,
-    from: "if (v.height === height && compareTime(v.timestamp!, deps.getState().lastBlockTime) <= 0) {",
+    from: "if (compareTime(v.timestamp!, deps.getState().lastBlockTime) <= 0) {",
     to: "if (false) {",
     killers: [{ file: t("driverRules"), grep: "dated before the last block" }],
   },
@@ -246,6 +247,38 @@ export const driverMutants: readonly DriverMutant[] = [
     from: '      if (!replayed && ids.size >= maxProposalBlocksPerRound && !backed()) return "full";\n',
     to: "",
     killers: [{ file: t("proposalBounds"), grep: "without end" }],
+  },
+  {
+    name: "next-height-votes-unheld",
+    rule: "a vote for the next height is held until that height starts, then judged by its time rules",
+    file: reactor,
+    from: "if (v.height > height) {",
+    to: "if (false) {",
+    killers: [{ file: t("heldVotes"), grep: "judged by its time rules" }],
+  },
+  {
+    name: "next-height-votes-unbounded",
+    rule: "at most maxFutureVotesPerValidator votes for the next height are held per validator",
+    file: reactor,
+    from: "if (held.has(key) || held.size >= maxFutureVotesPerValidator) return;",
+    to: "if (held.has(key)) return;",
+    killers: [{ file: t("heldVotes"), grep: "up to the bound" }],
+  },
+  {
+    name: "evidence-offence-twice",
+    rule: "a block carries at most one piece of evidence per validator and height",
+    file: evidencePool,
+    from: "if (offences.has(offence))",
+    to: "if (false)",
+    killers: [{ file: t("evidenceOnce"), grep: "two pieces" }],
+  },
+  {
+    name: "evidence-offence-recommitted",
+    rule: "no evidence for a validator and height already committed in an earlier block",
+    file: evidencePool,
+    from: "if (await this.deps.blockStore.isEquivocationCommitted(dve.voteA.validatorAddress, h))",
+    to: "if (false)",
+    killers: [{ file: t("evidencePool"), grep: "offence already committed" }],
   },
 ];
 

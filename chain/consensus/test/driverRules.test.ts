@@ -18,6 +18,7 @@ import {
 import { headerHash } from "../../types/hashes.js";
 import { makePartSet } from "../../types/partSet.js";
 import { timeFromMillis } from "../../types/time.js";
+import { maxFutureVotesPerValidator } from "../core.js";
 import { createPrivValidator } from "../privValidator.js";
 import { emptyBlockId, signProposal } from "../signedMessages.js";
 import { VoteType } from "../types.js";
@@ -143,6 +144,40 @@ describe("consensus driver rules under attack", function () {
     } finally {
       await attacker.stop();
       await observer.stop();
+    }
+  });
+
+  it("holds a validator's votes for the next height up to the per-validator bound, until it starts", async () => {
+    t = await startTargetNode({ editConfig: (c) => (c.consensus.timeout_commit = "2s") });
+    const target = t;
+    const attacker = await switchPeer(target);
+    try {
+      await producesBlocks(target.node, 1n);
+      // Once the node executed a height it waits out timeout_commit: the byzantine validator
+      // sends it 3 x the bound of distinct precommits for the height after.
+      let most = 0;
+      await waitFor(
+        async () => {
+          const h = target.node.consensus!.height;
+          for (let i = 0; i < 3 * maxFutureVotesPerValidator; i++)
+            attacker.sw.send(
+              target.node.id,
+              Channel.consensusVote,
+              byzantineVote(target, VoteType.precommit, h + 1n, i, fakeBlockId(3000 + i), timeFromMillis(Date.now())),
+            );
+          await new Promise((r) => setTimeout(r, 200));
+          most = Math.max(most, target.node.consensus!.held().nextHeightVotes);
+          return most > 0;
+        },
+        "next-height votes held",
+        30_000,
+      );
+      assert.ok(most <= maxFutureVotesPerValidator, `${most} next-height votes held`);
+      // When the height starts they are judged as any vote of it, and the hold is emptied.
+      await producesBlocks(target.node, 2n);
+      assert.ok(target.node.consensus!.held().nextHeightVotes <= maxFutureVotesPerValidator);
+    } finally {
+      await attacker.stop();
     }
   });
 

@@ -23,13 +23,13 @@ function bid(fill: number): BlockID {
   return { hash: new Uint8Array(32).fill(fill), partSetHeader: { total: 1, hash: new Uint8Array(32).fill(fill) } };
 }
 
-function vote(key: Ed25519Key, index: number, h: bigint, blockId: BlockID): PbVote {
+function vote(key: Ed25519Key, index: number, h: bigint, blockId: BlockID, round = 0): PbVote {
   const timestamp = t(Number(h));
-  const signature = ed25519Sign(key, voteSignBytes(chainId, SignedMsgType.prevote, h, 0, blockId, timestamp));
+  const signature = ed25519Sign(key, voteSignBytes(chainId, SignedMsgType.prevote, h, round, blockId, timestamp));
   return {
     type: SignedMsgType.prevote,
     height: h,
-    round: 0,
+    round,
     blockId,
     timestamp,
     validatorAddress: vals[index]!.address,
@@ -124,6 +124,17 @@ const evidenceAt = (
   mutate(dve);
   return { duplicateVoteEvidence: dve };
 };
+
+/** Validator 2's n-th distinct conflicting pair at height h (another round, other blocks). */
+const pairAt = (h: bigint, n: number): Evidence => ({
+  duplicateVoteEvidence: makeDuplicateVoteEvidence(
+    vote(keys[2]!, 2, h, bid(1 + 2 * n), n),
+    vote(keys[2]!, 2, h, bid(2 + 2 * n), n),
+    10n,
+    40n,
+    t(Number(h)),
+  ),
+});
 
 async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
   await assert.rejects(
@@ -221,5 +232,52 @@ describe("evidence pool", () => {
     assert.equal(m.height, 1n);
     assert.equal(m.totalVotingPower, 40n);
     assert.deepEqual(m.time, t(1));
+  });
+
+  it("keeps one piece per validator and height, however many distinct pairs it signed there", async () => {
+    const hx = await harness();
+    await hx.commit();
+    await hx.commit();
+    assert.equal(await hx.pool.add(pairAt(2n, 0)), true);
+    for (let n = 1; n < 50; n++) assert.equal(await hx.pool.add(pairAt(2n, n)), false, `pair ${n}`);
+    assert.equal(await hx.pool.add(pairAt(1n, 0)), true, "another height is another offence");
+    assert.equal(hx.pool.size, 2);
+    assert.equal(hx.pool.proposable().length, 2);
+    // Pairs seen by consensus at the current height: one piece once it is committed.
+    const h = hx.state().lastBlockHeight + 1n;
+    for (let n = 0; n < 50; n++) {
+      const { voteA, voteB } = pairAt(h, n).duplicateVoteEvidence!;
+      hx.pool.reportConflictingVotes(voteA!, voteB!);
+    }
+    await hx.commit();
+    assert.equal(hx.pool.proposable().filter((e) => e.duplicateVoteEvidence!.voteA!.height === h).length, 1);
+  });
+
+  it("refuses a block with two pieces for one validator and height, and one for an offence already committed", async () => {
+    const hx = await harness();
+    await hx.commit();
+    await hx.commit();
+    // Neither pending here (a byzantine proposer's own), then one of them pending.
+    await rejects(
+      hx.pool.checkBlock([pairAt(2n, 0), pairAt(2n, 1)]),
+      /two pieces of evidence for validator [0-9A-F]{40} at height 2 in one block/,
+    );
+    // Refused before any signature is checked: the second piece's is not even looked at.
+    const forged = pairAt(2n, 5);
+    forged.duplicateVoteEvidence!.voteB!.signature = new Uint8Array(64);
+    await rejects(hx.pool.checkBlock([pairAt(2n, 4), forged]), /two pieces of evidence/);
+    await hx.pool.add(pairAt(2n, 0));
+    await rejects(hx.pool.checkBlock([pairAt(2n, 0), pairAt(2n, 1)]), /two pieces of evidence/);
+    await hx.pool.checkBlock([pairAt(2n, 0), pairAt(1n, 0)]);
+    // Another node's proposal commits a different pair for (validator 2, height 2): the pending
+    // piece is dropped, and no later block may carry any piece for it again.
+    await hx.commit([pairAt(2n, 3)]);
+    assert.equal(hx.pool.size, 0);
+    assert.equal(await hx.store.isEquivocationCommitted(vals[2]!.address, 2n), true);
+    for (const n of [0, 1, 3]) {
+      await rejects(hx.pool.add(pairAt(2n, n)), /already committed/);
+      await rejects(hx.pool.checkBlock([pairAt(2n, n)]), /already committed/);
+    }
+    await hx.pool.checkBlock([pairAt(1n, 0)]);
   });
 });

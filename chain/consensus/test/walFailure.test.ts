@@ -4,6 +4,7 @@ import { Vote as PbVote } from "cosmjs-types/tendermint/types/types";
 import { CodedError } from "../../../modules/sdk/errors.js";
 import { ed25519Address } from "../../crypto/ed25519.js";
 import { homePaths } from "../../types/nodeConfig.js";
+import { timeFromMillis } from "../../types/time.js";
 import { Channel } from "../../p2p/switch.js";
 import { byzantineVote, producesBlocks, startTargetNode, switchPeer, waitFor } from "../../testkit/attackPeer.js";
 import { emptyBlockId } from "../signedMessages.js";
@@ -92,11 +93,20 @@ describe("a failing WAL write halts the node", function () {
       disk.arm();
       let round = 0;
       await waitFor(() => {
-        // The byzantine validator's vote for the height being decided: verified, then logged.
+        // The byzantine validator's vote for the height being decided, dated now (after the last
+        // block): verified, then logged. (One for the next height is held, not logged, until
+        // that height starts.)
         peer.sw.send(
           t.node.id,
           Channel.consensusVote,
-          byzantineVote(t, VoteType.prevote, t.node.blockStore.height + 1n, round++ % 3, emptyBlockId()),
+          byzantineVote(
+            t,
+            VoteType.prevote,
+            t.node.consensus!.height,
+            round++ % 3,
+            emptyBlockId(),
+            timeFromMillis(Date.now()),
+          ),
         );
         return disk.failed;
       }, "the peer's vote to reach the WAL");
