@@ -6,7 +6,8 @@
 // Pre-signed bank sends pushed through the JSON-RPC (broadcast_tx_sync, in batches) into a
 // single-validator node process with 1 s blocks. Prints sustained committed tx/s, p50/p99
 // latency from broadcast to the commit (NewBlock event), the node's RSS, and in the same run
-// the raw libsecp256k1 verify rate, with the ratio of the two. Never fails on a slow machine.
+// the raw libsecp256k1 verify rate, with the ratio of the two, and the node's CPU time per committed tx
+// (main thread and whole process), which a loaded machine moves far less. Never fails on a slow machine.
 import { createHash, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
@@ -29,15 +30,31 @@ const batchSize = arg("batch", 500);
 const concurrency = arg("concurrency", 8);
 const rate = arg("rate", 0);
 
-function rawVerifyRate(): number {
+/** Verifies per wall-clock second, and per second of this thread's CPU time (load-independent). */
+function rawVerify(): { wall: number; cpu: number } {
   const sk = randomBytes(32);
   const pk = secp256k1.publicKeyCreate(sk);
   const msg = randomBytes(32);
   const sig = secp256k1.ecdsaSign(msg, sk).signature;
   const n = 20_000;
   const t = performance.now();
+  const c = process.cpuUsage();
   for (let i = 0; i < n; i++) secp256k1.ecdsaVerify(sig, msg, pk);
-  return n / ((performance.now() - t) / 1000);
+  const used = process.cpuUsage(c);
+  return { wall: n / ((performance.now() - t) / 1000), cpu: n / ((used.user + used.system) / 1e6) };
+}
+
+/**
+ * CPU seconds used so far by a process and by its main thread (/proc stat utime + stime). On a
+ * machine shared with other work, CPU time per tx moves far less than wall-clock rates do.
+ */
+function cpuSeconds(pid: number): { process: number; main: number } {
+  const ticks = (path: string) => {
+    const f = readFileSync(path, "utf8");
+    const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
+    return (Number(rest[11]) + Number(rest[12])) / 100; // utime, stime in USER_HZ (100 here)
+  };
+  return { process: ticks(`/proc/${pid}/stat`), main: ticks(`/proc/${pid}/task/${pid}/stat`) };
 }
 
 function rssMiB(pid: number): { rss: number; peak: number } {
@@ -49,7 +66,8 @@ function rssMiB(pid: number): { rss: number; peak: number } {
 async function main(): Promise<void> {
   // The baseline is measured before and after the run and averaged: on a shared machine the
   // load moves during a run, and one measurement at the start moved the ratio by 3x.
-  const verifyBefore = rawVerifyRate();
+  const before = rawVerify();
+  const verifyBefore = before.wall;
   const keys = Array.from({ length: senders }, (_, i) => rawKeyFromSeed(`bench-${i}`));
   const recipient = rawKeyFromSeed("bench-recipient").address;
   const home = await makeTestHome({
@@ -106,6 +124,7 @@ async function main(): Promise<void> {
 
   let rejected = 0;
   let firstError = "";
+  const cpuStart = cpuSeconds(node.child.pid!);
   const start = performance.now();
   // Each pusher owns a disjoint set of senders, so that every sender's sequences arrive in order.
   async function pusher(j: number): Promise<void> {
@@ -146,10 +165,15 @@ async function main(): Promise<void> {
   const deadline = performance.now() + 120_000;
   while (committedAt.size < accepted && performance.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   const mem = rssMiB(node.child.pid!);
+  const cpuEnd = cpuSeconds(node.child.pid!);
   ws.close();
   await node.stop();
-  const verifyAfter = rawVerifyRate();
+  const after = rawVerify();
+  const verifyAfter = after.wall;
   const verifyRate = (verifyBefore + verifyAfter) / 2;
+  const verifyCpuRate = (before.cpu + after.cpu) / 2;
+  const mainUs = ((cpuEnd.main - cpuStart.main) / Math.max(1, committedAt.size)) * 1e6;
+  const processUs = ((cpuEnd.process - cpuStart.process) / Math.max(1, committedAt.size)) * 1e6;
   if (process.argv.includes("--verbose")) process.stdout.write(node.output());
 
   const ours = blocks.filter((b) => b.txs > 0).sort((a, b) => a.height - b.height);
@@ -173,6 +197,8 @@ async function main(): Promise<void> {
       `  node RSS                   ${mem.rss.toFixed(0)} MiB (peak ${mem.peak.toFixed(0)} MiB)`,
       `  raw libsecp256k1 verify    ${verifyRate.toFixed(0)} verifies/s (this process, one core; ${verifyBefore.toFixed(0)} before the run, ${verifyAfter.toFixed(0)} after)`,
       `  ratio committed/verify     ${(committedRate / verifyRate).toFixed(3)}`,
+      `  node CPU per committed tx  main thread ${mainUs.toFixed(0)} us, whole process ${processUs.toFixed(0)} us (from the first push to the last commit)`,
+      `  raw verify per CPU second  ${verifyCpuRate.toFixed(0)} /s; ratio (1 / main-thread CPU per tx) / verify ${(1e6 / mainUs / verifyCpuRate).toFixed(3)}`,
       "",
     ].join("\n"),
   );

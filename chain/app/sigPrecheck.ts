@@ -12,6 +12,9 @@ import type { SigCache } from "./sigVerifier.js";
 // there. Nothing here decides anything: a tx this cannot pre-check (new account, key not in the
 // tx, malformed bytes) is simply verified by the ante handler as usual.
 
+/** An item as the worker receives it: signature (64), digest (32), compressed key (33). */
+export const recordBytes = 64 + 32 + 33;
+
 interface Item {
   sig: Uint8Array;
   digest: Uint8Array;
@@ -79,7 +82,9 @@ export function createSigPrecheck(opts: { threads: number }, deps: SigPrecheckDe
       const p = pending.get(id);
       if (p === undefined) return;
       pending.delete(id);
-      ok.forEach((good, i) => good && deps.cache.remember(p.items[i]!.sig, p.items[i]!.digest, p.items[i]!.pubKey));
+      // One verdict per record sent, or none is trusted (the txs are then verified by the ante handler).
+      if (ok.length === p.items.length)
+        ok.forEach((good, i) => good && deps.cache.remember(p.items[i]!.sig, p.items[i]!.digest, p.items[i]!.pubKey));
       p.resolve();
     });
     w.on("error", (e) => deps.logger.error("signature worker failed", { error: e.message }));
@@ -97,7 +102,16 @@ export function createSigPrecheck(opts: { threads: number }, deps: SigPrecheckDe
     const id = nextId++;
     const items = jobs.flatMap((j) => j.items);
     pending.set(id, { items, resolve: () => jobs.forEach((j) => j.resolve()) });
-    workers[turn++ % workers.length]!.postMessage({ id, items });
+    // One transferred buffer of fixed-size records (sig 64, digest 32, key 33): the items are
+    // views into tx bytes, often into pooled 8 KiB buffers, which postMessage would clone whole.
+    const packed = new Uint8Array(items.length * recordBytes);
+    for (let i = 0; i < items.length; i++) {
+      const o = i * recordBytes;
+      packed.set(items[i]!.sig, o);
+      packed.set(items[i]!.digest, o + 64);
+      packed.set(items[i]!.pubKey, o + 96);
+    }
+    workers[turn++ % workers.length]!.postMessage({ id, packed }, [packed.buffer]);
   }
 
   return {

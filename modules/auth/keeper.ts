@@ -8,6 +8,9 @@ import { decodeParams, encodeFeeParams, encodeParams, type Params } from "./para
 export const secp256k1PubKeyTypeUrl = "/cosmos.crypto.secp256k1.PubKey";
 export const baseAccountTypeUrl = "/cosmos.auth.v1beta1.BaseAccount";
 
+const maxUint64 = 2n ** 64n - 1n;
+const asciiAddress = /^[\x21-\x7e]*$/;
+
 export const multisigPubKeyTypeUrl = "/cosmos.crypto.multisig.LegacyAminoPubKey";
 
 /** A LegacyAminoPubKey: k of these compressed secp256k1 keys, in this order. */
@@ -100,7 +103,27 @@ export class AccountKeeper {
   }
 
   setAccount(store: KVStore, account: Account): void {
-    store.set(keys.account(account.address), encodeAccount(account));
+    const bytes = encodeAccount(account);
+    store.set(keys.account(account.address), bytes);
+    // What decodeAccount(bytes) gives, remembered now: the next tx of this sender (CheckTx on the
+    // check state, the block's next tx) reads these bytes back. Only where the round trip is
+    // exact: an ASCII address, a single key or none, both numbers within uint64 (multisig
+    // accounts, or anything else, decode as usual).
+    if (
+      account.multisig === undefined &&
+      asciiAddress.test(account.address) &&
+      account.accountNumber >= 0n &&
+      account.accountNumber <= maxUint64 &&
+      account.sequence >= 0n &&
+      account.sequence <= maxUint64
+    ) {
+      this.decoded.set(bytes, {
+        address: account.address,
+        pubKey: account.pubKey === null ? null : account.pubKey.slice(),
+        accountNumber: account.accountNumber,
+        sequence: account.sequence,
+      });
+    }
   }
 
   /** Returns the account, creating it with the next account number if it does not exist. */

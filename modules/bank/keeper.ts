@@ -25,6 +25,8 @@ function readAmount(raw: Uint8Array | undefined): bigint {
  * emit the SDK's coin_spent / coin_received events.
  */
 export class BankKeeper {
+  private readonly decodedParams = new WeakMap<Uint8Array, BankParams>();
+
   constructor(
     private readonly accounts: BankAccountKeeper,
     /** Module accounts, which cannot receive funds from users (the SDK's blocked addresses). */
@@ -178,7 +180,13 @@ export class BankKeeper {
   getParams(store: KVStore): BankParams {
     const raw = store.get(keys.params);
     if (raw === undefined) throw new Error("bank params missing from state");
-    return decodeParams(raw);
+    // Decoded once per stored value (store values are never mutated): every MsgSend reads them.
+    let p = this.decodedParams.get(raw);
+    if (p === undefined) {
+      p = decodeParams(raw);
+      this.decodedParams.set(raw, p);
+    }
+    return { ...p };
   }
 
   setParams(store: KVStore, p: BankParams): void {

@@ -30,7 +30,17 @@ const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
 export function utf8(s: string): Uint8Array {
-  return textEncoder.encode(s);
+  // Short ASCII (amounts, counters: most store values written per tx) is copied directly, about
+  // twice as fast as TextEncoder for such strings; the bytes are the same.
+  const n = s.length;
+  if (n > 32) return textEncoder.encode(s);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return textEncoder.encode(s);
+    out[i] = c;
+  }
+  return out;
 }
 
 export function fromUtf8(b: Uint8Array): string {
