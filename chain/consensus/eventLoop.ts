@@ -17,6 +17,7 @@ import {
   walFailed,
   type DriverContext,
 } from "./driverContext.js";
+import { timingsOf } from "./heightTimings.js";
 import { blockIdKey, emptyBlockId, signProposal, signVote } from "./signedMessages.js";
 import { VoteType, type ConsensusAction, type ConsensusEvent, type Value, type Vote } from "./types.js";
 import { encodeProposalMessage, encodeRecord, RecordKind } from "./walRecords.js";
@@ -35,7 +36,12 @@ export function feed(ctx: DriverContext, ev: ConsensusEvent): void {
   } catch (e) {
     return halt(ctx, e as Error);
   }
-  for (const a of actions) perform(ctx, a);
+  const timings = ctx.replaying ? null : timingsOf(ctx);
+  timings?.onEvent(ev);
+  for (const a of actions) {
+    timings?.onAction(a);
+    perform(ctx, a);
+  }
 }
 
 export function perform(ctx: DriverContext, a: ConsensusAction): void {
@@ -135,6 +141,7 @@ export function perform(ctx: DriverContext, a: ConsensusAction): void {
       buildValue(ctx, a.height)
         .then((pb) => {
           if (pb === null) return;
+          timingsOf(ctx).mark(a.height, "built");
           const id = blockIdKey(pb.blockId)!;
           ctx.blocks.set(id, pb);
           log(
@@ -239,6 +246,9 @@ async function sendOwnVote(
 async function decide(ctx: DriverContext, h: bigint, round: number, value: Value, precommits: Vote[]): Promise<void> {
   const { deps, logger } = ctx;
   const pb = value.payload as ProposedBlock;
+  // As CometBFT (StartTime = CommitTime + timeout_commit): the next height starts timeout_commit
+  // after the decision, not after the execution, which takes part of that wait.
+  const decidedAt = deps.now();
   ctx.applying = true;
   try {
     await ctx.ownVotesSigned; // our own precommit may be part of the commit
@@ -251,6 +261,7 @@ async function decide(ctx: DriverContext, h: bigint, round: number, value: Value
       const ext = extensionsOn(ctx, h) ? buildExtendedCommit(ctx, commit, precommits) : undefined;
       const { state: next } = await applyBlock(deps, state, pb, commit, ext);
       deps.setState(next);
+      timingsOf(ctx).mark(h, "applied");
       await deps.evidence.update(pb.block.evidence?.evidence ?? []);
       logger.info("committed block", {
         height: h,
@@ -270,7 +281,8 @@ async function decide(ctx: DriverContext, h: bigint, round: number, value: Value
   } finally {
     ctx.applying = false;
   }
-  schedule(ctx, ctx.opts.timeoutCommitMs, () => startHeight(ctx, h + 1n));
+  const waited = Math.max(0, deps.now() - decidedAt);
+  schedule(ctx, Math.max(0, ctx.opts.timeoutCommitMs - waited), () => startHeight(ctx, h + 1n));
 }
 
 /** A new height: the per-height maps cleared, logged, and the core started on it. */

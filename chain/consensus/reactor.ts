@@ -24,6 +24,7 @@ import {
 } from "./driverContext.js";
 import { decodeEvidenceMessage, encodeEvidenceMessage } from "./evidencePool.js";
 import { feed } from "./eventLoop.js";
+import { timingsOf } from "./heightTimings.js";
 import { ProposalBlocks } from "./proposalBlocks.js";
 import { validBlock } from "./proposalValidation.js";
 import {
@@ -55,6 +56,7 @@ export async function onProposalMessage(
   const { a, b } = decodePair(bytes);
   const p = decodeProposal(a);
   const height = ctx.height;
+  if (!fromWal) timingsOf(ctx).mark(p.height, "proposalIn");
   if (p.height < height) return catchUp(ctx, peer, p.height);
   if (p.height !== height) return;
   if (!roundAccepted(ctx, p.height, p.round))
