@@ -17,7 +17,7 @@ import {
   walFailed,
   type DriverContext,
 } from "./driverContext.js";
-import { timingsOf } from "./heightTimings.js";
+import { nextHeightDelayMs, timingsOf } from "./heightTimings.js";
 import { blockIdKey, emptyBlockId, signProposal, signVote } from "./signedMessages.js";
 import { VoteType, type ConsensusAction, type ConsensusEvent, type Value, type Vote } from "./types.js";
 import { encodeProposalMessage, encodeRecord, RecordKind } from "./walRecords.js";
@@ -281,8 +281,7 @@ async function decide(ctx: DriverContext, h: bigint, round: number, value: Value
   } finally {
     ctx.applying = false;
   }
-  const waited = Math.max(0, deps.now() - decidedAt);
-  schedule(ctx, Math.max(0, ctx.opts.timeoutCommitMs - waited), () => startHeight(ctx, h + 1n));
+  schedule(ctx, nextHeightDelayMs(ctx.opts.timeoutCommitMs, decidedAt, deps.now()), () => startHeight(ctx, h + 1n));
 }
 
 /** A new height: the per-height maps cleared, logged, and the core started on it. */

@@ -85,3 +85,14 @@ export function timingsOf(ctx: { readonly logger: Logger }): HeightTimings {
   }
   return t;
 }
+
+/**
+ * How long after a decision's execution the next height starts: timeout_commit counted from the
+ * decision (CometBFT's StartTime = CommitTime + timeout_commit), so an execution that took part
+ * of it shortens the wait, and one that took longer starts the next height at once. A clock
+ * that went backwards waits the whole timeout_commit, never more.
+ */
+export function nextHeightDelayMs(timeoutCommitMs: number, decidedAtMs: number, nowMs: number): number {
+  const spent = Math.max(0, nowMs - decidedAtMs);
+  return Math.max(0, timeoutCommitMs - spent);
+}
