@@ -1,6 +1,5 @@
 import { Proposal as PbProposal, Vote as PbVote, type BlockID } from "cosmjs-types/tendermint/types/types";
 import { applyBlock, type ProposedBlock } from "../state/blockExecutor.js";
-import { validateBlock } from "../state/validation.js";
 import { Channel } from "../p2p/switch.js";
 import { SignedMsgType } from "../types/signBytes.js";
 import { buildCommit, buildExtendedCommit, buildValue, extendVoteRequest } from "./blockBuilding.js";
@@ -18,6 +17,7 @@ import {
   type DriverContext,
 } from "./driverContext.js";
 import { nextHeightDelayMs, timingsOf } from "./heightTimings.js";
+import { validateOnce } from "./proposalValidation.js";
 import { blockIdKey, emptyBlockId, signProposal, signVote } from "./signedMessages.js";
 import { VoteType, type ConsensusAction, type ConsensusEvent, type Value, type Vote } from "./types.js";
 import { encodeProposalMessage, encodeRecord, RecordKind } from "./walRecords.js";
@@ -256,7 +256,7 @@ async function decide(ctx: DriverContext, h: bigint, round: number, value: Value
       const state = deps.getState();
       // Every executed block passes the one validation, however it was decided (CometBFT's
       // finalizeCommit does the same): failing here means 2/3+ committed an invalid block.
-      await validateBlock(state, pb, ctx.validationDeps);
+      await validateOnce(ctx.validationDeps, state, pb);
       const commit = buildCommit(ctx, h, round, pb.blockId, precommits);
       const ext = extensionsOn(ctx, h) ? buildExtendedCommit(ctx, commit, precommits) : undefined;
       const { state: next } = await applyBlock(deps, state, pb, commit, ext);
