@@ -329,7 +329,18 @@ function printTimings(
   blocks: Array<{ height: number; at: number }>,
   results: StepResult[],
 ): void {
-  const marks = ["build", "built", "proposalIn", "proposal", "prevote", "precommit", "decide", "applied", "next"];
+  const marks = [
+    "build",
+    "built",
+    "proposalIn",
+    "proposal",
+    "prevote",
+    "precommit",
+    "decide",
+    "applied",
+    "next",
+    "stall",
+  ];
   const rows: Array<Record<string, number>> = [];
   for (const p of procs)
     for (const line of p.output().split("\n")) {

@@ -1,4 +1,6 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import type { Logger } from "../../modules/sdk/context.js";
+import { realTimer, type Timer } from "./driverContext.js";
 import { VoteType, type ConsensusAction, type ConsensusEvent } from "./types.js";
 
 // Where the time of a height goes (issue 17: 26 blocks a minute under load against 58 idle).
@@ -33,7 +35,11 @@ export class HeightTimings {
   constructor(
     private readonly logger: Logger,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+    /** The event loop's delays (real time only): `stall` is the longest one of the height, in ms. */
+    private readonly loopDelay: IntervalHistogram | null = null,
+  ) {
+    loopDelay?.enable();
+  }
 
   /** Marks a step of height h (the first time only: a later round's step keeps the first mark). */
   mark(h: bigint, m: Mark): void {
@@ -64,8 +70,10 @@ export class HeightTimings {
       const fields: Record<string, unknown> = { height: this.height, round: this.round, txs: this.txs };
       for (const [m, t] of this.marks) fields[m] = Math.round(t);
       fields.next = Math.round(this.now() - this.start);
+      if (this.loopDelay !== null) fields.stall = Math.round(this.loopDelay.max / 1e6);
       this.logger.info("height timings", fields);
     }
+    this.loopDelay?.reset();
     this.height = h;
     this.start = this.now();
     this.round = 0;
@@ -77,10 +85,12 @@ export class HeightTimings {
 const byDriver = new WeakMap<object, HeightTimings>();
 
 /** The timings of one driver (kept beside its context, so the context's shape is unchanged). */
-export function timingsOf(ctx: { readonly logger: Logger }): HeightTimings {
+export function timingsOf(ctx: { readonly logger: Logger; readonly timer: Timer }): HeightTimings {
   let t = byDriver.get(ctx);
   if (t === undefined) {
-    t = new HeightTimings(ctx.logger);
+    // The loop-delay monitor runs on a 20 ms libuv timer that does not keep the process alive.
+    const delay = ctx.timer === realTimer ? monitorEventLoopDelay({ resolution: 20 }) : null;
+    t = new HeightTimings(ctx.logger, undefined, delay);
     byDriver.set(ctx, t);
   }
   return t;
