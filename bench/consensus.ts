@@ -32,8 +32,10 @@ const rates = arg("rates", "250,500,1000,2000,3000").split(",").map(Number);
 const seconds = Number(arg("seconds", "10"));
 const senders = Number(arg("senders", "400"));
 const timeoutCommit = arg("timeout-commit", "1s");
-// The mempool's bound in txs (past it, a broadcast is refused with code 20 and sent again).
-const mempoolSize = Number(arg("mempool-size", "100000"));
+// The mempool's bound in txs (past it, a broadcast is refused with code 20 and sent again, and
+// a tx from gossip is dropped): the node's default unless given.
+let mempoolShown = 0;
+const mempoolSize = arg("mempool-size", "") === "" ? null : Number(arg("mempool-size", ""));
 const validators = 4;
 const maxBatch = Number(arg("max-batch", "10"));
 // Requests in flight per node. One at a time held CometBFT to ~170 tx/s: each broadcast_tx_sync
@@ -108,7 +110,8 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
     c.consensus.timeout_prevote = "1s";
     c.consensus.timeout_precommit = "1s";
     c.consensus.timeout_commit = timeoutCommit;
-    c.mempool.size = mempoolSize;
+    if (mempoolSize !== null) c.mempool.size = mempoolSize;
+    mempoolShown = c.mempool.size;
     c.rpc.max_body_bytes = 64 * 1024 * 1024;
     // Each pusher sends what is due every 50 ms in one batch (CometBFT's default limit is 10).
     c.rpc.max_batch_requests = 10_000;
@@ -391,7 +394,7 @@ function report(r: EngineResult, baseline: number): string[] {
   const name = r.engine === "cometbft" ? "CometBFT v0.38 + the app over ABCI" : "the TypeScript engine";
   return [
     "",
-    `bench:consensus  ${name}: ${validators} validators (separate processes, p2p over 127.0.0.1), timeout_commit ${timeoutCommit}, mempool ${mempoolSize} txs, ${senders} senders, ${seconds} s per rate`,
+    `bench:consensus  ${name}: ${validators} validators (separate processes, p2p over 127.0.0.1), timeout_commit ${timeoutCommit}, mempool ${mempoolShown} txs, ${senders} senders, ${seconds} s per rate`,
     ...r.results.map(
       (x) =>
         `  offered ${String(x.rate).padStart(5)} tx/s   committed ${x.committed.toFixed(0).padStart(5)} tx/s   p50 ${x.p50.toFixed(0).padStart(5)} ms   p99 ${x.p99.toFixed(0).padStart(5)} ms   ${x.blocks} blocks`,
