@@ -1,4 +1,3 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import type { Logger } from "../../modules/sdk/context.js";
 import { realTimer, type Timer } from "./driverContext.js";
 import { VoteType, type ConsensusAction, type ConsensusEvent } from "./types.js";
@@ -36,10 +35,8 @@ export class HeightTimings {
     private readonly logger: Logger,
     private readonly now: () => number = () => performance.now(),
     /** The event loop's delays (real time only): `stall` is the longest one of the height, in ms. */
-    private readonly loopDelay: IntervalHistogram | null = null,
-  ) {
-    loopDelay?.enable();
-  }
+    private readonly loopDelay: LoopLag | null = null,
+  ) {}
 
   /** Marks a step of height h (the first time only: a later round's step keeps the first mark). */
   mark(h: bigint, m: Mark): void {
@@ -70,10 +67,10 @@ export class HeightTimings {
       const fields: Record<string, unknown> = { height: this.height, round: this.round, txs: this.txs };
       for (const [m, t] of this.marks) fields[m] = Math.round(t);
       fields.next = Math.round(this.now() - this.start);
-      if (this.loopDelay !== null) fields.stall = Math.round(this.loopDelay.max / 1e6);
+      if (this.loopDelay !== null) fields.stall = Math.round(this.loopDelay.max);
       this.logger.info("height timings", fields);
     }
-    this.loopDelay?.reset();
+    this.loopDelay?.restart();
     this.height = h;
     this.start = this.now();
     this.round = 0;
@@ -85,11 +82,42 @@ export class HeightTimings {
 const byDriver = new WeakMap<object, HeightTimings>();
 
 /** The timings of one driver (kept beside its context, so the context's shape is unchanged). */
-export function timingsOf(ctx: { readonly logger: Logger; readonly timer: Timer }): HeightTimings {
+/**
+ * The event loop's longest delay since the last restart: a 20 ms timer that measures how late it
+ * fires. It does not keep the process alive, and ends by itself once its driver stopped (a
+ * restart at the next height brings it back): stopped nodes in a test run cost nothing.
+ */
+export class LoopLag {
+  max = 0;
+  private running = false;
+
+  constructor(private readonly stopped: () => boolean) {}
+
+  restart(): void {
+    this.max = 0;
+    if (this.running || this.stopped()) return;
+    this.running = true;
+    this.tick(performance.now());
+  }
+
+  private tick(prev: number): void {
+    setTimeout(() => {
+      const now = performance.now();
+      this.max = Math.max(this.max, now - prev - 20);
+      if (this.stopped()) this.running = false;
+      else this.tick(now);
+    }, 20).unref();
+  }
+}
+
+export function timingsOf(ctx: {
+  readonly logger: Logger;
+  readonly timer: Timer;
+  readonly stopped: boolean;
+}): HeightTimings {
   let t = byDriver.get(ctx);
   if (t === undefined) {
-    // The loop-delay monitor runs on a 20 ms libuv timer that does not keep the process alive.
-    const delay = ctx.timer === realTimer ? monitorEventLoopDelay({ resolution: 20 }) : null;
+    const delay = ctx.timer === realTimer ? new LoopLag(() => ctx.stopped) : null;
     t = new HeightTimings(ctx.logger, undefined, delay);
     byDriver.set(ctx, t);
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Logger } from "../../../modules/sdk/context.js";
-import { HeightTimings, nextHeightDelayMs } from "../heightTimings.js";
+import { HeightTimings, LoopLag, nextHeightDelayMs } from "../heightTimings.js";
 import { VoteType } from "../types.js";
 import { ValidatorSet } from "../../types/validatorSet.js";
 
@@ -56,5 +56,31 @@ describe("height timings", () => {
     // A height with no decision (the node caught up by sync) logs nothing.
     t.onEvent({ kind: "startHeight", height: 7n, validators });
     assert.equal(lines.length, 1);
+  });
+
+  it("the loop-lag monitor ends by itself once its driver stopped, and comes back on restart", async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    let stopped = false;
+    let asked = 0;
+    const lag = new LoopLag(() => {
+      asked++;
+      return stopped;
+    });
+    lag.restart();
+    await sleep(100);
+    assert.ok(asked > 1, "it ticks while the driver runs");
+    stopped = true;
+    await sleep(100);
+    const after = asked;
+    await sleep(100);
+    assert.equal(asked, after, "no tick after the driver stopped");
+    lag.restart(); // stopped: stays off
+    await sleep(60);
+    assert.equal(asked, after + 1);
+    stopped = false;
+    lag.restart();
+    await sleep(100);
+    assert.ok(asked > after + 2, "back once the driver runs again");
+    stopped = true;
   });
 });
