@@ -1,6 +1,5 @@
 import { Proposal as PbProposal, Vote as PbVote, type BlockID } from "cosmjs-types/tendermint/types/types";
 import { applyBlock, type ProposedBlock } from "../state/blockExecutor.js";
-import { validateBlock } from "../state/validation.js";
 import { Channel } from "../p2p/switch.js";
 import { SignedMsgType } from "../types/signBytes.js";
 import { buildCommit, buildExtendedCommit, buildValue, extendVoteRequest } from "./blockBuilding.js";
@@ -17,6 +16,8 @@ import {
   walFailed,
   type DriverContext,
 } from "./driverContext.js";
+import { nextHeightDelayMs, timingsOf } from "./heightTimings.js";
+import { validateOnce } from "./proposalValidation.js";
 import { blockIdKey, emptyBlockId, signProposal, signVote } from "./signedMessages.js";
 import { VoteType, type ConsensusAction, type ConsensusEvent, type Value, type Vote } from "./types.js";
 import { encodeProposalMessage, encodeRecord, RecordKind } from "./walRecords.js";
@@ -35,7 +36,12 @@ export function feed(ctx: DriverContext, ev: ConsensusEvent): void {
   } catch (e) {
     return halt(ctx, e as Error);
   }
-  for (const a of actions) perform(ctx, a);
+  const timings = ctx.replaying ? null : timingsOf(ctx);
+  timings?.onEvent(ev);
+  for (const a of actions) {
+    timings?.onAction(a);
+    perform(ctx, a);
+  }
 }
 
 export function perform(ctx: DriverContext, a: ConsensusAction): void {
@@ -135,6 +141,7 @@ export function perform(ctx: DriverContext, a: ConsensusAction): void {
       buildValue(ctx, a.height)
         .then((pb) => {
           if (pb === null) return;
+          timingsOf(ctx).mark(a.height, "built");
           const id = blockIdKey(pb.blockId)!;
           ctx.blocks.set(id, pb);
           log(
@@ -239,6 +246,9 @@ async function sendOwnVote(
 async function decide(ctx: DriverContext, h: bigint, round: number, value: Value, precommits: Vote[]): Promise<void> {
   const { deps, logger } = ctx;
   const pb = value.payload as ProposedBlock;
+  // As CometBFT (StartTime = CommitTime + timeout_commit): the next height starts timeout_commit
+  // after the decision, not after the execution, which takes part of that wait.
+  const decidedAt = deps.now();
   ctx.applying = true;
   try {
     await ctx.ownVotesSigned; // our own precommit may be part of the commit
@@ -246,11 +256,12 @@ async function decide(ctx: DriverContext, h: bigint, round: number, value: Value
       const state = deps.getState();
       // Every executed block passes the one validation, however it was decided (CometBFT's
       // finalizeCommit does the same): failing here means 2/3+ committed an invalid block.
-      await validateBlock(state, pb, ctx.validationDeps);
+      await validateOnce(ctx.validationDeps, state, pb);
       const commit = buildCommit(ctx, h, round, pb.blockId, precommits);
       const ext = extensionsOn(ctx, h) ? buildExtendedCommit(ctx, commit, precommits) : undefined;
       const { state: next } = await applyBlock(deps, state, pb, commit, ext);
       deps.setState(next);
+      timingsOf(ctx).mark(h, "applied");
       await deps.evidence.update(pb.block.evidence?.evidence ?? []);
       logger.info("committed block", {
         height: h,
@@ -270,7 +281,7 @@ async function decide(ctx: DriverContext, h: bigint, round: number, value: Value
   } finally {
     ctx.applying = false;
   }
-  schedule(ctx, ctx.opts.timeoutCommitMs, () => startHeight(ctx, h + 1n));
+  schedule(ctx, nextHeightDelayMs(ctx.opts.timeoutCommitMs, decidedAt, deps.now()), () => startHeight(ctx, h + 1n));
 }
 
 /** A new height: the per-height maps cleared, logged, and the core started on it. */

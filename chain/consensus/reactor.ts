@@ -25,6 +25,7 @@ import {
 import { maxFutureVotesPerValidator } from "./core.js";
 import { decodeEvidenceMessage, encodeEvidenceMessage } from "./evidencePool.js";
 import { feed } from "./eventLoop.js";
+import { timingsOf } from "./heightTimings.js";
 import { ProposalBlocks } from "./proposalBlocks.js";
 import { validBlock } from "./proposalValidation.js";
 import {
@@ -56,6 +57,7 @@ export async function onProposalMessage(
   const { a, b } = decodePair(bytes);
   const p = decodeProposal(a);
   const height = ctx.height;
+  if (!fromWal) timingsOf(ctx).mark(p.height, "proposalIn");
   if (p.height < height) return catchUp(ctx, peer, p.height);
   if (p.height !== height) return;
   if (!roundAccepted(ctx, p.height, p.round))

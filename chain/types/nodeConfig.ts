@@ -121,7 +121,10 @@ export function defaultConfig(moniker: string): NodeConfig {
       wire: "tcompute",
     },
     mempool: {
-      size: 50_000,
+      // CometBFT's default. Every block re-checks what stays in the mempool on every node, so
+      // the bound is a few blocks' worth: past it the node refuses txs (code 20) rather than
+      // spend its blocks re-checking a backlog (docs/performance.md, bench:consensus n17-net).
+      size: 5_000,
       max_txs_bytes: 256 * 1024 * 1024,
       max_tx_bytes: 1024 * 1024,
       cache_size: 100_000,

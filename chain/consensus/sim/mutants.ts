@@ -180,7 +180,7 @@ export const driverMutants: readonly DriverMutant[] = [
     name: "proposal-unvalidated",
     rule: "a proposed block passes the full block validation before it is prevoted",
     file: "chain/consensus/proposalValidation.ts",
-    from: "  try {\n    await validateBlock(state, pb, validationDeps);\n  } catch (e) {",
+    from: "  try {\n    await validateOnce(ctx.validationDeps, state, pb);\n  } catch (e) {",
     to: "  try {\n  } catch (e) {",
     killers: [{ file: t("driverRules"), grep: "invalid block from the round's proposer" }],
   },
