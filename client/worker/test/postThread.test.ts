@@ -86,4 +86,21 @@ describe("post-processing thread (shared slots)", function () {
       await t.stop();
     }
   });
+
+  it("starts again after it was stopped, with fresh slots", async () => {
+    const t = new PostThread(2);
+    try {
+      const want = finishJob(job("1", values(50, 1)));
+      assert.deepEqual((await t.submit(job("1", values(50, 1)))!).sketch, want.sketch);
+      await t.stop();
+      for (let round = 0; round < 3; round++) {
+        const r = await t.submit(job("1", values(50, 1)))!;
+        assert.deepEqual(Buffer.from(r.digest), Buffer.from(want.digest));
+        assert.deepEqual(r.sketch, want.sketch);
+        await t.stop();
+      }
+    } finally {
+      await t.stop();
+    }
+  });
 });
