@@ -6,20 +6,23 @@ import { encodeResult, sketchInput, type Tensor } from "../client/models/tensors
 import { zoo } from "../client/models/zoo.js";
 import { InferenceEngine } from "../client/worker/inference.js";
 
-// npm run bench:worker [-- --seconds 3 --threads 1 --depth 4]: the worker's per-job path
+// npm run bench:worker [-- --seconds 3 --threads 1 --depth 4 --parts]: the worker's per-job path
 // (InferenceEngine.runJob: inference through its warm session, result payload, digest and sketch)
 // against bare onnxruntime-node (InferenceSession.run) on the same models, inputs and threads, in
 // the same run, the two alternating in 100 ms slices so that both see the same load. Both keep
 // `depth` jobs in flight (the worker's default --slots is 4; bare onnxruntime runs one at a time
 // on the main thread however many are in flight). Before measuring, each model's runJob result is
 // checked against the reference path (encodeResult, sha256, computeSketch). Prints runs/s and the
-// ratio per model (aim ≥ 0.95 on every one).
+// ratio per model (aim ≥ 0.95 on every one). --parts first prints, per model, what one job costs
+// piece by piece, one job at a time (best of 7 rounds, µs): bare run, runJob on the main thread,
+// the payload's sha256, the shake256 of the sign bits, computeSketch plain and keyed.
 
 const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "3" },
     threads: { type: "string", default: "1" },
     depth: { type: "string", default: "4" },
+    parts: { type: "boolean", default: false },
     models: {
       type: "string",
       default: "mlp-64x128x128x32,cnn-3x32x32-c10,silero-vad,ppocr-mobile-v2-cls,ppocr-v4-det",
@@ -63,6 +66,63 @@ async function measurePair(a: () => Promise<unknown>, b: () => Promise<unknown>)
     }
   }
   return [runs[0]! / (time[0]! / 1000), runs[1]! / (time[1]! / 1000)];
+}
+
+/** Best µs per call of fn over 7 rounds of ~ms/7 each, one call at a time. */
+async function perCall(fn: () => unknown, ms = 1400): Promise<number> {
+  for (let i = 0; i < 20; i++) await fn();
+  let best = Infinity;
+  for (let round = 0; round < 7; round++) {
+    const t0 = performance.now();
+    let n = 0;
+    while (performance.now() - t0 < ms / 7) {
+      const r = fn();
+      if (r instanceof Promise) await r;
+      n++;
+    }
+    best = Math.min(best, ((performance.now() - t0) / n) * 1000);
+  }
+  return best;
+}
+
+if (values.parts) {
+  console.log("per job, µs: bare run | runJob inline | sha256 payload | shake256 signs | computeSketch | keyed");
+  const key = new Uint8Array(32).fill(1);
+  for (const name of values.models.split(",")) {
+    const m = zoo[name];
+    if (m === undefined) throw new Error(`unknown model ${name}`);
+    const bytes = m.bytes();
+    const hash = createHash("sha256").update(bytes).digest("hex");
+    const input = m.sampleInput(0);
+    const session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: threads,
+      executionProviders: ["cpu"],
+      graphOptimizationLevel: "all",
+    });
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [k, t] of Object.entries(input))
+      feeds[k] = new ort.Tensor(t.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.shape);
+    const engine = new InferenceEngine({ threads, postThread: false });
+    await engine.load(hash, bytes);
+    const outs = [await engine.run(hash, input)];
+    const payload = encodeResult(outs);
+    const all = sketchInput(outs);
+    const signBytes = m.rule.sketchSize * Math.ceil(all.length / 8);
+    let seq = 0;
+    const t = [
+      await perCall(() => session.run(feeds)),
+      await perCall(() => engine.runJob(hash, String(++seq), [input], m.rule)),
+      await perCall(() => sha("sha256", payload, "buffer")),
+      await perCall(() =>
+        createHash("shake256", { outputLength: signBytes }).update(`tcompute/sketch/v2/${++seq}`).digest(),
+      ),
+      await perCall(() => computeSketch(String(++seq), all, m.rule)),
+      await perCall(() => computeSketch(String(++seq), all, m.rule, key)),
+    ];
+    console.log(`${name.padEnd(23)} n=${all.length} ${t.map((x) => x.toFixed(1)).join(" | ")}`);
+    await session.release();
+    await engine.release();
+  }
 }
 
 console.log(

@@ -67,6 +67,7 @@ describe("worker job path (runJob) against the reference path", function () {
         together.forEach((r, i) =>
           same(r, reference(`${50 + i}`, [outs[i % 3]!], m.rule, i % 2 ? key : undefined), `${m.name} in flight ${i}`),
         );
+        assert.ok(engine.threadJobs > 0, "jobs in flight went through the post-processing thread");
         // Alone and keyed; several inputs in one job (the general path).
         same(
           await engine.runJob(hash, "60", [inputs[1]!], m.rule, key),
