@@ -172,7 +172,16 @@ export class EvidencePool {
   async add(ev: Evidence): Promise<boolean> {
     const dve = ev.duplicateVoteEvidence;
     if (dve !== undefined && this.pendingOffences.has(offenceOf(dve))) return false;
-    const p = await this.verify(ev);
+    // A block committed while this piece was being verified (its store reads interleave with
+    // the commit's) may carry it or another piece for its offence, and `update` ran before it
+    // was pending: verified again against the new height, or it would stay pending, proposed
+    // by this node and trusted in others' blocks here while every other node refuses it.
+    let p: PendingEvidence;
+    for (;;) {
+      const at = this.deps.getState().lastBlockHeight;
+      p = await this.verify(ev);
+      if (this.deps.getState().lastBlockHeight === at) break;
+    }
     if (this.pending.has(p.hash) || this.pendingOffences.has(p.offence)) return false;
     this.pending.set(p.hash, p);
     this.pendingOffences.set(p.offence, p.hash);

@@ -7,7 +7,7 @@ import { ed25519Sign, generateEd25519, type Ed25519Key } from "../../crypto/ed25
 import { finalizeRequest, makeBlock } from "../../state/blockExecutor.js";
 import { MisbehaviorType } from "cosmjs-types/tendermint/abci/types";
 import { emptyBlockId, genesisSet, makeValidator, setToProto, type ChainState } from "../../state/chainState.js";
-import { memoryKV } from "../../store/asyncKV.js";
+import { memoryKV, type AsyncKV } from "../../store/asyncKV.js";
 import { BlockStore } from "../../store/blockStore.js";
 import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
 import { evidenceHash } from "../../types/hashes.js";
@@ -48,7 +48,10 @@ interface Harness {
   commit(evidence?: Evidence[]): Promise<void>;
 }
 
-async function harness(params = { maxAgeNumBlocks: 5n, maxAgeSeconds: 5n, maxBytes: 2000n }): Promise<Harness> {
+async function harness(
+  params = { maxAgeNumBlocks: 5n, maxAgeSeconds: 5n, maxBytes: 2000n },
+  kv: AsyncKV = memoryKV(),
+): Promise<Harness> {
   const set = genesisSet(vals);
   let state: ChainState = {
     chainId,
@@ -65,7 +68,7 @@ async function harness(params = { maxAgeNumBlocks: 5n, maxAgeSeconds: 5n, maxByt
     lastResultsHash: new Uint8Array(32),
     appHash: new Uint8Array(32),
   };
-  const store = await BlockStore.open(memoryKV());
+  const store = await BlockStore.open(kv);
   const pool = new EvidencePool(params, {
     chainId,
     cache: createSignatureCache(),
@@ -279,5 +282,41 @@ describe("evidence pool", () => {
       await rejects(hx.pool.checkBlock([pairAt(2n, n)]), /already committed/);
     }
     await hx.pool.checkBlock([pairAt(1n, 0)]);
+  });
+
+  it("a piece verified while a block with another piece for its offence commits is not kept", async () => {
+    // A peer's piece for (validator 2, height 2) is being verified (its store reads under way)
+    // when this node commits a block carrying another piece for that offence: kept, it would be
+    // proposed by this node and accepted in others' blocks here, refused everywhere else.
+    const inner = memoryKV();
+    let gate: Promise<void> | null = null;
+    let reached = () => {};
+    const kv: AsyncKV = {
+      ...inner,
+      async get(key) {
+        const v = await inner.get(key);
+        if (gate !== null && key.startsWith("ev/")) {
+          reached();
+          await gate;
+        }
+        return v;
+      },
+    };
+    const hx = await harness(undefined, kv);
+    await hx.commit();
+    await hx.commit();
+    let open = () => {};
+    gate = new Promise((r) => (open = r));
+    const atGate = new Promise<void>((r) => (reached = r));
+    const adding = hx.pool.add(pairAt(2n, 1)).catch((e: Error) => e);
+    await atGate;
+    gate = null;
+    await hx.commit([pairAt(2n, 0)]);
+    open();
+    const added = await adding;
+    assert.notEqual(added, true, "the piece is not added");
+    assert.equal(hx.pool.size, 0);
+    assert.deepEqual(hx.pool.proposable(), []);
+    await rejects(hx.pool.checkBlock([pairAt(2n, 1)]), /already committed/);
   });
 });
