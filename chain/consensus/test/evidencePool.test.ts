@@ -319,4 +319,26 @@ describe("evidence pool", () => {
     assert.deepEqual(hx.pool.proposable(), []);
     await rejects(hx.pool.checkBlock([pairAt(2n, 1)]), /already committed/);
   });
+
+  it("a block store written before the offence keys judges an offence committed as a fresh one does", async () => {
+    // A store from before the ev/ keys: its evidence marked committed by hash only. Reopened, it
+    // refuses another piece for that offence, as a node that synced the same blocks does.
+    const kv = memoryKV();
+    const hx = await harness(undefined, kv);
+    await hx.commit();
+    await hx.commit();
+    await hx.commit([pairAt(2n, 0)]);
+    const offenceKeys: string[] = [];
+    for await (const [key] of kv.scan("ev/")) offenceKeys.push(key);
+    assert.equal(offenceKeys.length, 1);
+    await kv.write([...offenceKeys.map((key) => [key, null] as const), ["s/evIndex", null]]);
+    const reopened = await BlockStore.open(kv);
+    assert.equal(await reopened.isEquivocationCommitted(vals[2]!.address, 2n), true);
+    assert.equal(await reopened.isEquivocationCommitted(vals[2]!.address, 1n), false);
+    const pool = new EvidencePool(
+      { maxAgeNumBlocks: 5n, maxAgeSeconds: 5n, maxBytes: 2000n },
+      { chainId, cache: createSignatureCache(), blockStore: reopened, getState: hx.state, logger: nopLogger },
+    );
+    await rejects(pool.checkBlock([pairAt(2n, 1)]), /already committed/);
+  });
 });
