@@ -341,4 +341,16 @@ describe("evidence pool", () => {
     );
     await rejects(pool.checkBlock([pairAt(2n, 1)]), /already committed/);
   });
+
+  it("refuses a block's evidence over max_bytes before verifying any piece", async () => {
+    // A byzantine validator's genuine double signs at many heights are distinct offences, each
+    // valid: a proposer stuffing a block with them past max_bytes must not cost every node two
+    // signature checks per piece before the size refuses it (the forged first piece shows none
+    // was checked).
+    const hx = await harness({ maxAgeNumBlocks: 5n, maxAgeSeconds: 5n, maxBytes: 600n });
+    for (let i = 0; i < 3; i++) await hx.commit();
+    const forged = pairAt(1n, 0);
+    forged.duplicateVoteEvidence!.voteA!.signature = new Uint8Array(64);
+    await rejects(hx.pool.checkBlock([forged, pairAt(2n, 0), pairAt(3n, 0)]), /max_bytes/);
+  });
 });
