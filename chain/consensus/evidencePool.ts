@@ -175,12 +175,14 @@ export class EvidencePool {
     // A block committed while this piece was being verified (its store reads interleave with
     // the commit's) may carry it or another piece for its offence, and `update` ran before it
     // was pending: verified again against the new height, or it would stay pending, proposed
-    // by this node and trusted in others' blocks here while every other node refuses it.
-    let p: PendingEvidence;
-    for (;;) {
+    // by this node and trusted in others' blocks here while every other node refuses it. (A few
+    // tries: a node syncing fast may commit during each; gossip brings the piece again.)
+    let p: PendingEvidence | null = null;
+    for (let tries = 0; p === null; tries++) {
+      if (tries === 3) return false;
       const at = this.deps.getState().lastBlockHeight;
-      p = await this.verify(ev);
-      if (this.deps.getState().lastBlockHeight === at) break;
+      const verified = await this.verify(ev);
+      if (this.deps.getState().lastBlockHeight === at) p = verified;
     }
     if (this.pending.has(p.hash) || this.pendingOffences.has(p.offence)) return false;
     this.pending.set(p.hash, p);
