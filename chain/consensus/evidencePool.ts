@@ -294,8 +294,20 @@ export function encodeEvidenceMessage(list: readonly Evidence[]): Uint8Array {
   return EvidenceList.encode({ evidence: [...list] }).finish();
 }
 
+/** The most pieces one evidence message may carry; a peer sending more is closed. */
+export const maxEvidencePerMessage = 100;
+
+/** Pieces to gossip, as messages of at most `maxEvidencePerMessage` each (what peers accept). */
+export function encodeEvidenceMessages(list: readonly Evidence[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < list.length; i += maxEvidencePerMessage)
+    out.push(encodeEvidenceMessage(list.slice(i, i + maxEvidencePerMessage)));
+  return out;
+}
+
 export function decodeEvidenceMessage(bytes: Uint8Array): Evidence[] {
   const l = EvidenceList.decode(bytes);
-  if (l.evidence.length > 100) throw consensusErrors.badEvidence.wrap("too many pieces of evidence in one message");
+  if (l.evidence.length > maxEvidencePerMessage)
+    throw consensusErrors.badEvidence.wrap("too many pieces of evidence in one message");
   return l.evidence;
 }

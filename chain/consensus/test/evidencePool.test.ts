@@ -13,6 +13,9 @@ import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
 import { evidenceHash } from "../../types/hashes.js";
 import { EvidencePool, decodeEvidenceMessage, encodeEvidenceMessage } from "../evidencePool.js";
 import { consensusErrors, createSignatureCache, makeDuplicateVoteEvidence } from "../signedMessages.js";
+import { createDriverContext, type DriverDeps } from "../driverContext.js";
+import { startGossip } from "../reactor.js";
+import { Channel, type Switch } from "../../p2p/switch.js";
 
 const keys = [0, 1, 2, 3].map(() => generateEd25519());
 const vals = keys.map((k, i) => makeValidator(k.pubKey, 10n, `v${i}`));
@@ -352,5 +355,56 @@ describe("evidence pool", () => {
     const forged = pairAt(1n, 0);
     forged.duplicateVoteEvidence!.voteA!.signature = new Uint8Array(64);
     await rejects(hx.pool.checkBlock([forged, pairAt(2n, 0), pairAt(3n, 0)]), /max_bytes/);
+  });
+
+  it("re-gossips more than one message's worth of pending evidence as messages peers accept", async () => {
+    // A byzantine validator double signs at 120 past heights (120 offences, each valid) and
+    // gossips them in messages of 100 at most. The pool keeps them all until blocks carry them;
+    // its periodic re-gossip in one EvidenceList of 120 would make every peer close this node
+    // ("too many pieces of evidence in one message"), and the byzantine validator could keep
+    // every honest node's pool above 100 that way.
+    const hx = await harness({ maxAgeNumBlocks: 200n, maxAgeSeconds: 200n, maxBytes: 1n << 20n });
+    for (let i = 0; i < 120; i++) await hx.commit();
+    for (let h = 1n; h <= 120n; h++) assert.equal(await hx.pool.add(pairAt(h, 0)), true);
+    const sent: Uint8Array[] = [];
+    const ticks: Array<() => void> = [];
+    const p2p = {
+      broadcast: (ch: number, m: Uint8Array) => ch === Channel.evidence && sent.push(m),
+      onReceive: () => {},
+      send: () => {},
+      ban: () => {},
+    } as unknown as Switch;
+    const ctx = createDriverContext(
+      {
+        chainId,
+        initialHeight: 1n,
+        timeouts: {
+          proposeMs: 1000,
+          proposeDeltaMs: 100,
+          prevoteMs: 1000,
+          prevoteDeltaMs: 100,
+          precommitMs: 1000,
+          precommitDeltaMs: 100,
+        },
+        timeoutCommitMs: 100,
+        signer: null,
+        walPath: null,
+      },
+      {
+        p2p,
+        evidence: hx.pool,
+        getState: hx.state,
+        timer: { set: (f: () => void) => (ticks.push(f), {}), clear: () => {} },
+        logger: nopLogger,
+      } as unknown as DriverDeps,
+    );
+    ctx.stopped = false;
+    startGossip(ctx);
+    while (sent.length === 0 && ticks.length < 50) ticks[ticks.length - 1]!();
+    const received = new Set<string>();
+    for (const m of sent)
+      for (const ev of decodeEvidenceMessage(m)) received.add(evidenceHash(ev.duplicateVoteEvidence!));
+    assert.equal(received.size, 120);
+    ctx.stopped = true;
   });
 });
