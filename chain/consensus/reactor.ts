@@ -23,7 +23,7 @@ import {
   type DriverContext,
 } from "./driverContext.js";
 import { maxFutureVotesPerValidator } from "./core.js";
-import { decodeEvidenceMessage, encodeEvidenceMessage } from "./evidencePool.js";
+import { decodeEvidenceMessage, encodeEvidenceMessages } from "./evidencePool.js";
 import { feed } from "./eventLoop.js";
 import { timingsOf } from "./heightTimings.js";
 import { ProposalBlocks } from "./proposalBlocks.js";
@@ -351,8 +351,10 @@ export function startGossip(ctx: DriverContext): void {
     deps.p2p.broadcast(Channel.consensusState, encodeStatus(ctx.height));
     for (const [channel, bytes] of ctx.gossip.values()) deps.p2p.broadcast(channel, bytes);
     // Pending evidence again every few seconds, for peers that connected since.
+    // In messages peers accept: one over their limit would make each close this node.
     if (++ticks % 10 === 0 && deps.evidence.size > 0)
-      deps.p2p.broadcast(Channel.evidence, encodeEvidenceMessage(deps.evidence.all().map((p) => p.evidence)));
+      for (const m of encodeEvidenceMessages(deps.evidence.all().map((p) => p.evidence)))
+        deps.p2p.broadcast(Channel.evidence, m);
     ctx.gossipTimer = ctx.timer.set(tick, ctx.opts.gossipEveryMs ?? 500);
   };
   tick();

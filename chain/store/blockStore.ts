@@ -25,6 +25,8 @@ const k = {
   equivocation: (validator: Uint8Array, h: bigint) => `ev/${Buffer.from(validator).toString("hex")}/${heightKey(h)}`,
   base: "s/base",
   height: "s/height",
+  /** Set once every committed piece of evidence has its `equivocation` key (see `open`). */
+  equivocationIndex: "s/evIndex",
 };
 
 export interface SavedBlock {
@@ -53,7 +55,28 @@ export class BlockStore {
       s._height = BigInt(fromUtf8(h));
       s._base = BigInt(fromUtf8((await kv.get(k.base))!));
     }
+    if ((await kv.get(k.equivocationIndex)) === undefined) await s.indexEquivocations();
     return s;
+  }
+
+  /**
+   * A store written before the `equivocation` keys existed: each committed piece of evidence
+   * (its `evidence` key names its block) given one, so that this node judges "offence already
+   * committed" as a node that synced the same blocks does (block validity must not depend on
+   * which version wrote the store).
+   */
+  private async indexEquivocations(): Promise<void> {
+    const heights = new Set<bigint>();
+    for await (const [, v] of this.kv.scan("e/")) heights.add(BigInt(fromUtf8(v)));
+    const ops: Array<[string, Uint8Array]> = [];
+    for (const h of [...heights].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+      for (const ev of (await this.loadBlock(h))?.evidence?.evidence ?? []) {
+        const a = ev.duplicateVoteEvidence?.voteA;
+        if (a !== undefined) ops.push([k.equivocation(a.validatorAddress, a.height), utf8(h.toString())]);
+      }
+    }
+    ops.push([k.equivocationIndex, utf8("1")]);
+    await this.kv.write(ops);
   }
 
   get height(): bigint {

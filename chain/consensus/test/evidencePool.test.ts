@@ -7,12 +7,15 @@ import { ed25519Sign, generateEd25519, type Ed25519Key } from "../../crypto/ed25
 import { finalizeRequest, makeBlock } from "../../state/blockExecutor.js";
 import { MisbehaviorType } from "cosmjs-types/tendermint/abci/types";
 import { emptyBlockId, genesisSet, makeValidator, setToProto, type ChainState } from "../../state/chainState.js";
-import { memoryKV } from "../../store/asyncKV.js";
+import { memoryKV, type AsyncKV } from "../../store/asyncKV.js";
 import { BlockStore } from "../../store/blockStore.js";
 import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
 import { evidenceHash } from "../../types/hashes.js";
 import { EvidencePool, decodeEvidenceMessage, encodeEvidenceMessage } from "../evidencePool.js";
 import { consensusErrors, createSignatureCache, makeDuplicateVoteEvidence } from "../signedMessages.js";
+import { createDriverContext, type DriverDeps } from "../driverContext.js";
+import { startGossip } from "../reactor.js";
+import { Channel, type Switch } from "../../p2p/switch.js";
 
 const keys = [0, 1, 2, 3].map(() => generateEd25519());
 const vals = keys.map((k, i) => makeValidator(k.pubKey, 10n, `v${i}`));
@@ -48,7 +51,10 @@ interface Harness {
   commit(evidence?: Evidence[]): Promise<void>;
 }
 
-async function harness(params = { maxAgeNumBlocks: 5n, maxAgeSeconds: 5n, maxBytes: 2000n }): Promise<Harness> {
+async function harness(
+  params = { maxAgeNumBlocks: 5n, maxAgeSeconds: 5n, maxBytes: 2000n },
+  kv: AsyncKV = memoryKV(),
+): Promise<Harness> {
   const set = genesisSet(vals);
   let state: ChainState = {
     chainId,
@@ -65,7 +71,7 @@ async function harness(params = { maxAgeNumBlocks: 5n, maxAgeSeconds: 5n, maxByt
     lastResultsHash: new Uint8Array(32),
     appHash: new Uint8Array(32),
   };
-  const store = await BlockStore.open(memoryKV());
+  const store = await BlockStore.open(kv);
   const pool = new EvidencePool(params, {
     chainId,
     cache: createSignatureCache(),
@@ -279,5 +285,126 @@ describe("evidence pool", () => {
       await rejects(hx.pool.checkBlock([pairAt(2n, n)]), /already committed/);
     }
     await hx.pool.checkBlock([pairAt(1n, 0)]);
+  });
+
+  it("a piece verified while a block with another piece for its offence commits is not kept", async () => {
+    // A peer's piece for (validator 2, height 2) is being verified (its store reads under way)
+    // when this node commits a block carrying another piece for that offence: kept, it would be
+    // proposed by this node and accepted in others' blocks here, refused everywhere else.
+    const inner = memoryKV();
+    let gate: Promise<void> | null = null;
+    let reached = () => {};
+    const kv: AsyncKV = {
+      ...inner,
+      async get(key) {
+        const v = await inner.get(key);
+        if (gate !== null && key.startsWith("ev/")) {
+          reached();
+          await gate;
+        }
+        return v;
+      },
+    };
+    const hx = await harness(undefined, kv);
+    await hx.commit();
+    await hx.commit();
+    let open = () => {};
+    gate = new Promise((r) => (open = r));
+    const atGate = new Promise<void>((r) => (reached = r));
+    const adding = hx.pool.add(pairAt(2n, 1)).catch((e: Error) => e);
+    await atGate;
+    gate = null;
+    await hx.commit([pairAt(2n, 0)]);
+    open();
+    const added = await adding;
+    assert.notEqual(added, true, "the piece is not added");
+    assert.equal(hx.pool.size, 0);
+    assert.deepEqual(hx.pool.proposable(), []);
+    await rejects(hx.pool.checkBlock([pairAt(2n, 1)]), /already committed/);
+  });
+
+  it("a block store written before the offence keys judges an offence committed as a fresh one does", async () => {
+    // A store from before the ev/ keys: its evidence marked committed by hash only. Reopened, it
+    // refuses another piece for that offence, as a node that synced the same blocks does.
+    const kv = memoryKV();
+    const hx = await harness(undefined, kv);
+    await hx.commit();
+    await hx.commit();
+    await hx.commit([pairAt(2n, 0)]);
+    const offenceKeys: string[] = [];
+    for await (const [key] of kv.scan("ev/")) offenceKeys.push(key);
+    assert.equal(offenceKeys.length, 1);
+    await kv.write([...offenceKeys.map((key) => [key, null] as const), ["s/evIndex", null]]);
+    const reopened = await BlockStore.open(kv);
+    assert.equal(await reopened.isEquivocationCommitted(vals[2]!.address, 2n), true);
+    assert.equal(await reopened.isEquivocationCommitted(vals[2]!.address, 1n), false);
+    const pool = new EvidencePool(
+      { maxAgeNumBlocks: 5n, maxAgeSeconds: 5n, maxBytes: 2000n },
+      { chainId, cache: createSignatureCache(), blockStore: reopened, getState: hx.state, logger: nopLogger },
+    );
+    await rejects(pool.checkBlock([pairAt(2n, 1)]), /already committed/);
+  });
+
+  it("refuses a block's evidence over max_bytes before verifying any piece", async () => {
+    // A byzantine validator's genuine double signs at many heights are distinct offences, each
+    // valid: a proposer stuffing a block with them past max_bytes must not cost every node two
+    // signature checks per piece before the size refuses it (the forged first piece shows none
+    // was checked).
+    const hx = await harness({ maxAgeNumBlocks: 5n, maxAgeSeconds: 5n, maxBytes: 600n });
+    for (let i = 0; i < 3; i++) await hx.commit();
+    const forged = pairAt(1n, 0);
+    forged.duplicateVoteEvidence!.voteA!.signature = new Uint8Array(64);
+    await rejects(hx.pool.checkBlock([forged, pairAt(2n, 0), pairAt(3n, 0)]), /max_bytes/);
+  });
+
+  it("re-gossips more than one message's worth of pending evidence as messages peers accept", async () => {
+    // A byzantine validator double signs at 120 past heights (120 offences, each valid) and
+    // gossips them in messages of 100 at most. The pool keeps them all until blocks carry them;
+    // its periodic re-gossip in one EvidenceList of 120 would make every peer close this node
+    // ("too many pieces of evidence in one message"), and the byzantine validator could keep
+    // every honest node's pool above 100 that way.
+    const hx = await harness({ maxAgeNumBlocks: 200n, maxAgeSeconds: 200n, maxBytes: 1n << 20n });
+    for (let i = 0; i < 120; i++) await hx.commit();
+    for (let h = 1n; h <= 120n; h++) assert.equal(await hx.pool.add(pairAt(h, 0)), true);
+    const sent: Uint8Array[] = [];
+    const ticks: Array<() => void> = [];
+    const p2p = {
+      broadcast: (ch: number, m: Uint8Array) => ch === Channel.evidence && sent.push(m),
+      onReceive: () => {},
+      send: () => {},
+      ban: () => {},
+    } as unknown as Switch;
+    const ctx = createDriverContext(
+      {
+        chainId,
+        initialHeight: 1n,
+        timeouts: {
+          proposeMs: 1000,
+          proposeDeltaMs: 100,
+          prevoteMs: 1000,
+          prevoteDeltaMs: 100,
+          precommitMs: 1000,
+          precommitDeltaMs: 100,
+        },
+        timeoutCommitMs: 100,
+        signer: null,
+        walPath: null,
+      },
+      {
+        p2p,
+        evidence: hx.pool,
+        getState: hx.state,
+        timer: { set: (f: () => void) => (ticks.push(f), {}), clear: () => {} },
+        logger: nopLogger,
+      } as unknown as DriverDeps,
+    );
+    ctx.stopped = false;
+    startGossip(ctx);
+    while (sent.length === 0 && ticks.length < 50) ticks[ticks.length - 1]!();
+    const received = new Set<string>();
+    for (const m of sent)
+      for (const ev of decodeEvidenceMessage(m)) received.add(evidenceHash(ev.duplicateVoteEvidence!));
+    assert.equal(received.size, 120);
+    ctx.stopped = true;
   });
 });

@@ -69,11 +69,12 @@ describe("consensus simulator: the real drivers under adversaries", function () 
   });
 
   it("a backdating validator's votes sent one height early are judged when that height starts", async () => {
-    // Seeds 5 and 26: the backdating validator sends its precommit dated at the last block to
-    // nodes still deciding the height before too. Taken early, the vote skipped both time rules
-    // and reached the next commit, not after its block; held until the height starts, it is
-    // dropped by the last-block rule.
-    for (const seed of [5, 26]) {
+    // Seed 39: the backdating validator sends its precommit dated at the last block to nodes
+    // still deciding the height before too. Taken early, the vote skipped both time rules and
+    // reached the next commit, not after its block; held until the height starts, it is dropped
+    // by the last-block rule. (Seeds 5 and 26 have a backdating validator too, but pass with the
+    // hold removed: seed 39 is the first that `sim:mutants -- --driver` kills it with.)
+    for (const seed of [5, 26, 39]) {
       const s = driverScenarioFromSeed(seed);
       assert.ok(s.byzantine.includes("backdate"), `seed ${seed} has a backdating validator`);
       const r = await runDriverSimulation(s);
