@@ -51,10 +51,14 @@ export function importMetaPlugin(): Plugin {
         if (args.path.includes(`${"/"}node_modules${"/"}`)) return undefined;
         const text = readFileSync(args.path, "utf8");
         if (!text.includes("import.meta.")) return undefined;
+        // Replaced by functions, not strings: a path's `$&` or `$'` is not a replacement pattern.
+        const url = JSON.stringify(pathToFileURL(args.path).href);
+        const dir = JSON.stringify(dirname(args.path));
+        const file = JSON.stringify(args.path);
         const contents = text
-          .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
-          .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(args.path)))
-          .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path));
+          .replace(/\bimport\.meta\.url\b/g, () => url)
+          .replace(/\bimport\.meta\.dirname\b/g, () => dir)
+          .replace(/\bimport\.meta\.filename\b/g, () => file);
         return { contents, loader: /\.m?ts$/.test(args.path) ? "ts" : "js" };
       });
     },

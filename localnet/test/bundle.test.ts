@@ -100,6 +100,25 @@ describe("the tcd bundle a localnet's children run from", function () {
     assert.equal(await (await load(a.entry)).later().then((l) => l.value), 2);
   });
 
+  it("keeps each module's own import.meta.url in a checkout whose path has $& or $' in it", async () => {
+    const odd = mkdtempSync(join(tmpdir(), "tcd-bundle-$&-$'-$$-"));
+    try {
+      const oddEntry = join(odd, "cmd", "main.ts");
+      mkdirSync(dirname(oddEntry), { recursive: true });
+      writeFileSync(join(odd, "tsconfig.json"), "{}\n");
+      writeFileSync(
+        oddEntry,
+        "export const entryUrl: string = import.meta.url;\nexport const where = import.meta.filename;\n",
+      );
+      const b = await ensureTcdBundle({ root: odd, outDir: join(odd, ".build", "tcd"), entry: oddEntry });
+      const m = await load(b.entry);
+      assert.equal(m.entryUrl, pathToFileURL(oddEntry).href);
+      assert.equal(m.where, oddEntry);
+    } finally {
+      rmSync(odd, { recursive: true, force: true });
+    }
+  });
+
   it("of the real tcd: every file a module finds next to itself exists where the bundle looks for it", async () => {
     const realOut = mkdtempSync(join(tmpdir(), "tcd-bundle-real-"));
     try {
