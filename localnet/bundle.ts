@@ -1,5 +1,15 @@
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Plugin } from "esbuild";
@@ -108,7 +118,18 @@ async function ensureOnce(o: { root: string; outDir?: string; entry?: string }):
   const outDir = o.outDir ?? join(o.root, ".build", "tcd");
   const esbuild = await import("esbuild");
   const current = (): string => join(outDir, readManifest(join(outDir, "manifest.json"))!.dir, "main.mjs");
-  if (staleReason(o.root, outDir, esbuild.version) === null) return { entry: current(), built: false };
+  if (staleReason(o.root, outDir, esbuild.version) === null) {
+    const entry = current();
+    // Its mtime says when it was last used (pruneOldBuilds): a localnet that starts from it now
+    // may restart a node from it later, after another `localnet up` has built a newer one.
+    try {
+      const now = new Date();
+      utimesSync(dirname(entry), now, now);
+    } catch {
+      // a read-only checkout: nothing is pruned there either
+    }
+    return { entry, built: false };
+  }
   mkdirSync(outDir, { recursive: true });
   const tmp = join(outDir, `tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
   try {
@@ -182,8 +203,8 @@ export async function tcdBundle(say: (line: string) => void, root: string = repo
 }
 
 /**
- * Removes builds (and temporaries of builds that crashed) a day old other than the current one:
- * a running localnet may still use a recent one.
+ * Removes builds (and temporaries of builds that crashed) not built or reused for a day, other
+ * than the current one: a running localnet may still use a recent one.
  */
 function pruneOldBuilds(outDir: string, keep: string): void {
   const dayAgo = Date.now() - 86_400_000;

@@ -90,6 +90,17 @@ describe("the tcd bundle a localnet's children run from", function () {
     assert.equal((await ensureTcdBundle({ root, outDir, entry })).built, true);
   });
 
+  it("does not prune a days-old build that was reused since (a running localnet's restart needs it)", async () => {
+    const used = await ensureTcdBundle({ root, outDir, entry });
+    const old = new Date(Date.now() - 3 * 86_400_000);
+    utimesSync(dirname(used.entry), old, old);
+    assert.equal((await ensureTcdBundle({ root, outDir, entry })).built, false); // a localnet starts from it
+    writeFileSync(join(root, "lib", "later.ts"), "export const value: number = 3;\n");
+    const next = await ensureTcdBundle({ root, outDir, entry }); // another `localnet up` after an edit
+    assert.equal(next.built, true);
+    assert.ok(existsSync(used.entry), "the build a running localnet uses is kept");
+  });
+
   it("two builds at once both end with a usable bundle", async () => {
     writeFileSync(join(root, "lib", "later.ts"), "export const value: number = 2;\n");
     const [a, b] = await Promise.all([
