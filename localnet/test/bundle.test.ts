@@ -12,8 +12,8 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { ensureTcdBundle, staleReason } from "../bundle.js";
-import { repoRoot } from "../localnet.js";
+import { ensureTcdBundle, staleReason, tcdBundle } from "../bundle.js";
+import { repoRoot, tcdFromSources } from "../localnet.js";
 
 // The localnet's children run from an esbuild bundle of tcd (docs/performance.md, issue 17 step
 // 3): built when missing or stale, reused otherwise, and each module keeps its own
@@ -127,6 +127,21 @@ describe("the tcd bundle a localnet's children run from", function () {
       assert.equal(m.where, oddEntry);
     } finally {
       rmSync(odd, { recursive: true, force: true });
+    }
+  });
+
+  it("falls back to the sources, saying why, when the bundle cannot be written (read-only checkout, disk full)", async () => {
+    const ro = mkdtempSync(join(tmpdir(), "tcd-bundle-ro-"));
+    try {
+      mkdirSync(join(ro, "cmd", "tcd"), { recursive: true });
+      writeFileSync(join(ro, "tsconfig.json"), "{}\n");
+      writeFileSync(join(ro, "cmd", "tcd", "main.ts"), "export const x = 1;\n");
+      writeFileSync(join(ro, ".build"), ""); // .build/tcd cannot be made
+      const said: string[] = [];
+      assert.deepEqual(await tcdBundle((l) => said.push(l), ro), tcdFromSources);
+      assert.match(said.join("\n"), /could not be built \(.*ENOTDIR.*\); running from the sources/);
+    } finally {
+      rmSync(ro, { recursive: true, force: true });
     }
   });
 
