@@ -35,7 +35,14 @@ import { repoRoot, tcdFromSources } from "./localnet.js";
 // thread's script, createRequire of native packages) is found where it is in the sources.
 
 /** Bumped when the build's options change, so that an old bundle is rebuilt. */
-const BUILD_FORMAT = 1;
+const BUILD_FORMAT = 2;
+
+/**
+ * Inputs whose mtime is this close to the build's start (or after it) have their contents
+ * compared too: file systems stamp mtimes from a coarse clock (Linux: a few ms; some file
+ * systems: 1 or 2 s), so a same-size rewrite right after the build may keep size and mtime.
+ */
+const RACY_MS = 3000;
 
 export interface TcdBundle {
   /** The script to run with node: `node <entry> start --home ...`. */
@@ -48,19 +55,31 @@ interface Manifest {
   format: number;
   esbuild: string;
   dir: string;
-  /** Input path (relative to the repo root) → [size, mtimeMs]. */
+  /** Input path (relative to the repo root) → [size, mtimeMs], as of when the build read it. */
   inputs: Record<string, [number, number]>;
+  /** sha256 of the inputs whose mtime was within RACY_MS of the build's start, as read. */
+  racy: Record<string, string>;
 }
 
+/** What the build read of an input: its stat taken before reading, and the bytes' sha256. */
+type Seen = Map<string, { size: number; mtimeMs: number; sha256: string }>;
+
+const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
+
 /** The import.meta.url (and dirname/filename) of each source module, as of its place in the tree. */
-export function importMetaPlugin(): Plugin {
+export function importMetaPlugin(seen: Seen = new Map()): Plugin {
   return {
     name: "tcompute-import-meta",
     setup(b) {
       b.onLoad({ filter: /\.(ts|mts|js|mjs)$/ }, (args) => {
         if (args.path.includes(`${"/"}node_modules${"/"}`)) return undefined;
-        const text = readFileSync(args.path, "utf8");
-        if (!text.includes("import.meta.")) return undefined;
+        // Stat first: a file changed while the build runs then has another mtime than recorded.
+        const st = statSync(args.path);
+        const bytes = readFileSync(args.path);
+        seen.set(args.path, { size: st.size, mtimeMs: st.mtimeMs, sha256: sha256(bytes) });
+        const text = bytes.toString("utf8");
+        const loader = /\.m?ts$/.test(args.path) ? "ts" : "js";
+        if (!text.includes("import.meta.")) return { contents: text, loader };
         // Replaced by functions, not strings: a path's `$&` or `$'` is not a replacement pattern.
         const url = JSON.stringify(pathToFileURL(args.path).href);
         const dir = JSON.stringify(dirname(args.path));
@@ -69,7 +88,7 @@ export function importMetaPlugin(): Plugin {
           .replace(/\bimport\.meta\.url\b/g, () => url)
           .replace(/\bimport\.meta\.dirname\b/g, () => dir)
           .replace(/\bimport\.meta\.filename\b/g, () => file);
-        return { contents, loader: /\.m?ts$/.test(args.path) ? "ts" : "js" };
+        return { contents, loader };
       });
     },
   };
@@ -78,7 +97,13 @@ export function importMetaPlugin(): Plugin {
 function readManifest(file: string): Manifest | null {
   try {
     const m = JSON.parse(readFileSync(file, "utf8")) as Manifest;
-    return typeof m.dir === "string" && typeof m.inputs === "object" && m.inputs !== null ? m : null;
+    return typeof m.dir === "string" &&
+      typeof m.inputs === "object" &&
+      m.inputs !== null &&
+      typeof m.racy === "object" &&
+      m.racy !== null
+      ? m
+      : null;
   } catch {
     return null;
   }
@@ -94,6 +119,8 @@ export function staleReason(root: string, outDir: string, esbuildVersion: string
     try {
       const st = statSync(join(root, path));
       if (st.size !== size || st.mtimeMs !== mtime) return `${path} changed`;
+      const h = m.racy[path];
+      if (h !== undefined && sha256(readFileSync(join(root, path))) !== h) return `${path} changed`;
     } catch {
       return `${path} removed`;
     }
@@ -132,6 +159,8 @@ async function ensureOnce(o: { root: string; outDir?: string; entry?: string }):
   }
   mkdirSync(outDir, { recursive: true });
   const tmp = join(outDir, `tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const seen: Seen = new Map();
+  const started = Date.now();
   try {
     const result = await esbuild.build({
       absWorkingDir: o.root,
@@ -150,7 +179,7 @@ async function ensureOnce(o: { root: string; outDir?: string; entry?: string }):
       metafile: true,
       write: false,
       logLevel: "silent",
-      plugins: [importMetaPlugin()],
+      plugins: [importMetaPlugin(seen)],
     });
     const files = [...result.outputFiles].sort((a, b) => (a.path < b.path ? -1 : 1));
     const h = createHash("sha256");
@@ -170,11 +199,14 @@ async function ensureOnce(o: { root: string; outDir?: string; entry?: string }):
       }
     }
     const inputs: Manifest["inputs"] = {};
+    const racy: Manifest["racy"] = {};
     for (const path of [...Object.keys(result.metafile.inputs), "tsconfig.json"].sort()) {
-      const st = statSync(join(o.root, path));
+      const file = join(o.root, path);
+      const st = seen.get(file) ?? { ...statSync(file), sha256: sha256(readFileSync(file)) };
       inputs[path] = [st.size, st.mtimeMs];
+      if (st.mtimeMs >= started - RACY_MS) racy[path] = st.sha256;
     }
-    const manifest: Manifest = { format: BUILD_FORMAT, esbuild: esbuild.version, dir: id, inputs };
+    const manifest: Manifest = { format: BUILD_FORMAT, esbuild: esbuild.version, dir: id, inputs, racy };
     const mtmp = join(outDir, `manifest.json.${process.pid}.tmp`);
     writeFileSync(mtmp, JSON.stringify(manifest));
     renameSync(mtmp, join(outDir, "manifest.json"));

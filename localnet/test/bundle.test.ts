@@ -6,6 +6,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -88,6 +89,25 @@ describe("the tcd bundle a localnet's children run from", function () {
 
     writeFileSync(join(outDir, "manifest.json"), "{not json");
     assert.equal((await ensureTcdBundle({ root, outDir, entry })).built, true);
+  });
+
+  it("is rebuilt when a file is rewritten with the same size within the same mtime tick", async () => {
+    // Linux stamps mtimes from a coarse clock (a few ms; a second or two on some file systems):
+    // a script, an editor's second save or a branch switch right after a build can leave a
+    // changed file with its size and mtime as they were.
+    const later = join(root, "lib", "later.ts");
+    const tick = Math.floor(Date.now() / 1000); // a whole second: set back exactly below
+    writeFileSync(later, "export const value: number = 7;\n");
+    utimesSync(later, tick, tick);
+    const first = await ensureTcdBundle({ root, outDir, entry });
+    assert.equal(first.built, true);
+    writeFileSync(later, "export const value: number = 8;\n");
+    utimesSync(later, tick, tick);
+    assert.equal(statSync(later).mtimeMs, tick * 1000);
+    assert.equal(staleReason(root, outDir, (await import("esbuild")).version), "lib/later.ts changed");
+    const next = await ensureTcdBundle({ root, outDir, entry });
+    assert.equal(next.built, true);
+    assert.equal((await (await load(next.entry)).later()).value, 8);
   });
 
   it("does not prune a days-old build that was reused since (a running localnet's restart needs it)", async () => {
