@@ -10,7 +10,7 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Plugin } from "esbuild";
 import { repoRoot, tcdFromSources } from "./localnet.js";
@@ -71,8 +71,11 @@ export function importMetaPlugin(seen: Seen = new Map()): Plugin {
   return {
     name: "tcompute-import-meta",
     setup(b) {
+      const root = b.initialOptions.absWorkingDir ?? process.cwd();
       b.onLoad({ filter: /\.(ts|mts|js|mjs)$/ }, (args) => {
-        if (args.path.includes(`${"/"}node_modules${"/"}`)) return undefined;
+        // A package's own files, not the checkout's (which may itself be under a node_modules:
+        // an installed tcompute).
+        if (relative(root, args.path).split(sep).includes("node_modules")) return undefined;
         // Stat first: a file changed while the build runs then has another mtime than recorded.
         const st = statSync(args.path);
         const bytes = readFileSync(args.path);

@@ -131,24 +131,29 @@ describe("the tcd bundle a localnet's children run from", function () {
     assert.equal(await (await load(a.entry)).later().then((l) => l.value), 2);
   });
 
-  it("keeps each module's own import.meta.url in a checkout whose path has $& or $' in it", async () => {
-    const odd = mkdtempSync(join(tmpdir(), "tcd-bundle-$&-$'-$$-"));
-    try {
-      const oddEntry = join(odd, "cmd", "main.ts");
-      mkdirSync(dirname(oddEntry), { recursive: true });
-      writeFileSync(join(odd, "tsconfig.json"), "{}\n");
-      writeFileSync(
-        oddEntry,
-        "export const entryUrl: string = import.meta.url;\nexport const where = import.meta.filename;\n",
-      );
-      const b = await ensureTcdBundle({ root: odd, outDir: join(odd, ".build", "tcd"), entry: oddEntry });
-      const m = await load(b.entry);
-      assert.equal(m.entryUrl, pathToFileURL(oddEntry).href);
-      assert.equal(m.where, oddEntry);
-    } finally {
-      rmSync(odd, { recursive: true, force: true });
-    }
-  });
+  for (const [what, under] of [
+    ["whose path has $& or $' in it", "tcd-bundle-$&-$'-$$-"],
+    ["installed as a package (under node_modules)", join("node_modules", "tcompute-")],
+  ] as const)
+    it(`keeps each module's own import.meta.url in a checkout ${what}`, async () => {
+      mkdirSync(dirname(join(root, under)), { recursive: true });
+      const odd = mkdtempSync(join(root, under));
+      try {
+        const oddEntry = join(odd, "cmd", "main.ts");
+        mkdirSync(dirname(oddEntry), { recursive: true });
+        writeFileSync(join(odd, "tsconfig.json"), "{}\n");
+        writeFileSync(
+          oddEntry,
+          "export const entryUrl: string = import.meta.url;\nexport const where = import.meta.filename;\n",
+        );
+        const b = await ensureTcdBundle({ root: odd, outDir: join(odd, ".build", "tcd"), entry: oddEntry });
+        const m = await load(b.entry);
+        assert.equal(m.entryUrl, pathToFileURL(oddEntry).href);
+        assert.equal(m.where, oddEntry);
+      } finally {
+        rmSync(odd, { recursive: true, force: true });
+      }
+    });
 
   it("falls back to the sources, saying why, when the bundle cannot be written (read-only checkout, disk full)", async () => {
     const ro = mkdtempSync(join(tmpdir(), "tcd-bundle-ro-"));
