@@ -244,7 +244,7 @@ export async function tcdBundle(say: (line: string) => void, root: string = repo
 function pruneOldBuilds(outDir: string, keep: string): void {
   const dayAgo = Date.now() - 86_400_000;
   for (const name of readdirSync(outDir)) {
-    if (name === keep || !/^([0-9a-f]{16}|tmp-.+)$/.test(name)) continue;
+    if (name === keep || !/^([0-9a-f]{16}|tmp-.+|manifest\.json\.[0-9]+\.tmp)$/.test(name)) continue;
     try {
       if (statSync(join(outDir, name)).mtimeMs < dayAgo) rmSync(join(outDir, name), { recursive: true, force: true });
     } catch {

@@ -121,6 +121,17 @@ describe("the tcd bundle a localnet's children run from", function () {
     assert.ok(existsSync(used.entry), "the build a running localnet uses is kept");
   });
 
+  it("prunes what builds that crashed left, once a day old", async () => {
+    const old = new Date(Date.now() - 2 * 86_400_000);
+    const leftovers = [join(outDir, "tmp-99999-deadbeef"), join(outDir, "manifest.json.99999.tmp")];
+    mkdirSync(leftovers[0]!, { recursive: true });
+    writeFileSync(leftovers[1]!, "{");
+    for (const f of leftovers) utimesSync(f, old, old);
+    writeFileSync(join(root, "lib", "later.ts"), "export const value: number = 4;\n");
+    assert.equal((await ensureTcdBundle({ root, outDir, entry })).built, true);
+    for (const f of leftovers) assert.equal(existsSync(f), false, f);
+  });
+
   it("two builds at once both end with a usable bundle", async () => {
     writeFileSync(join(root, "lib", "later.ts"), "export const value: number = 2;\n");
     const [a, b] = await Promise.all([
