@@ -1,6 +1,16 @@
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Plugin } from "esbuild";
 import { repoRoot, tcdFromSources } from "./localnet.js";
@@ -25,7 +35,14 @@ import { repoRoot, tcdFromSources } from "./localnet.js";
 // thread's script, createRequire of native packages) is found where it is in the sources.
 
 /** Bumped when the build's options change, so that an old bundle is rebuilt. */
-const BUILD_FORMAT = 1;
+const BUILD_FORMAT = 2;
+
+/**
+ * Inputs whose mtime is this close to the build's start (or after it) have their contents
+ * compared too: file systems stamp mtimes from a coarse clock (Linux: a few ms; some file
+ * systems: 1 or 2 s), so a same-size rewrite right after the build may keep size and mtime.
+ */
+const RACY_MS = 3000;
 
 export interface TcdBundle {
   /** The script to run with node: `node <entry> start --home ...`. */
@@ -38,24 +55,43 @@ interface Manifest {
   format: number;
   esbuild: string;
   dir: string;
-  /** Input path (relative to the repo root) → [size, mtimeMs]. */
+  /** Input path (relative to the repo root) → [size, mtimeMs], as of when the build read it. */
   inputs: Record<string, [number, number]>;
+  /** sha256 of the inputs whose mtime was within RACY_MS of the build's start, as read. */
+  racy: Record<string, string>;
 }
 
+/** What the build read of an input: its stat taken before reading, and the bytes' sha256. */
+type Seen = Map<string, { size: number; mtimeMs: number; sha256: string }>;
+
+const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
+
 /** The import.meta.url (and dirname/filename) of each source module, as of its place in the tree. */
-export function importMetaPlugin(): Plugin {
+export function importMetaPlugin(seen: Seen = new Map()): Plugin {
   return {
     name: "tcompute-import-meta",
     setup(b) {
+      const root = b.initialOptions.absWorkingDir ?? process.cwd();
       b.onLoad({ filter: /\.(ts|mts|js|mjs)$/ }, (args) => {
-        if (args.path.includes(`${"/"}node_modules${"/"}`)) return undefined;
-        const text = readFileSync(args.path, "utf8");
-        if (!text.includes("import.meta.")) return undefined;
+        // A package's own files, not the checkout's (which may itself be under a node_modules:
+        // an installed tcompute).
+        if (relative(root, args.path).split(sep).includes("node_modules")) return undefined;
+        // Stat first: a file changed while the build runs then has another mtime than recorded.
+        const st = statSync(args.path);
+        const bytes = readFileSync(args.path);
+        seen.set(args.path, { size: st.size, mtimeMs: st.mtimeMs, sha256: sha256(bytes) });
+        const text = bytes.toString("utf8");
+        const loader = /\.m?ts$/.test(args.path) ? "ts" : "js";
+        if (!text.includes("import.meta.")) return { contents: text, loader };
+        // Replaced by functions, not strings: a path's `$&` or `$'` is not a replacement pattern.
+        const url = JSON.stringify(pathToFileURL(args.path).href);
+        const dir = JSON.stringify(dirname(args.path));
+        const file = JSON.stringify(args.path);
         const contents = text
-          .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
-          .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(args.path)))
-          .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path));
-        return { contents, loader: /\.m?ts$/.test(args.path) ? "ts" : "js" };
+          .replace(/\bimport\.meta\.url\b/g, () => url)
+          .replace(/\bimport\.meta\.dirname\b/g, () => dir)
+          .replace(/\bimport\.meta\.filename\b/g, () => file);
+        return { contents, loader };
       });
     },
   };
@@ -64,7 +100,13 @@ export function importMetaPlugin(): Plugin {
 function readManifest(file: string): Manifest | null {
   try {
     const m = JSON.parse(readFileSync(file, "utf8")) as Manifest;
-    return typeof m.dir === "string" && typeof m.inputs === "object" && m.inputs !== null ? m : null;
+    return typeof m.dir === "string" &&
+      typeof m.inputs === "object" &&
+      m.inputs !== null &&
+      typeof m.racy === "object" &&
+      m.racy !== null
+      ? m
+      : null;
   } catch {
     return null;
   }
@@ -80,6 +122,8 @@ export function staleReason(root: string, outDir: string, esbuildVersion: string
     try {
       const st = statSync(join(root, path));
       if (st.size !== size || st.mtimeMs !== mtime) return `${path} changed`;
+      const h = m.racy[path];
+      if (h !== undefined && sha256(readFileSync(join(root, path))) !== h) return `${path} changed`;
     } catch {
       return `${path} removed`;
     }
@@ -104,9 +148,22 @@ async function ensureOnce(o: { root: string; outDir?: string; entry?: string }):
   const outDir = o.outDir ?? join(o.root, ".build", "tcd");
   const esbuild = await import("esbuild");
   const current = (): string => join(outDir, readManifest(join(outDir, "manifest.json"))!.dir, "main.mjs");
-  if (staleReason(o.root, outDir, esbuild.version) === null) return { entry: current(), built: false };
+  if (staleReason(o.root, outDir, esbuild.version) === null) {
+    const entry = current();
+    // Its mtime says when it was last used (pruneOldBuilds): a localnet that starts from it now
+    // may restart a node from it later, after another `localnet up` has built a newer one.
+    try {
+      const now = new Date();
+      utimesSync(dirname(entry), now, now);
+    } catch {
+      // a read-only checkout: nothing is pruned there either
+    }
+    return { entry, built: false };
+  }
   mkdirSync(outDir, { recursive: true });
   const tmp = join(outDir, `tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const seen: Seen = new Map();
+  const started = Date.now();
   try {
     const result = await esbuild.build({
       absWorkingDir: o.root,
@@ -125,7 +182,7 @@ async function ensureOnce(o: { root: string; outDir?: string; entry?: string }):
       metafile: true,
       write: false,
       logLevel: "silent",
-      plugins: [importMetaPlugin()],
+      plugins: [importMetaPlugin(seen)],
     });
     const files = [...result.outputFiles].sort((a, b) => (a.path < b.path ? -1 : 1));
     const h = createHash("sha256");
@@ -145,11 +202,14 @@ async function ensureOnce(o: { root: string; outDir?: string; entry?: string }):
       }
     }
     const inputs: Manifest["inputs"] = {};
+    const racy: Manifest["racy"] = {};
     for (const path of [...Object.keys(result.metafile.inputs), "tsconfig.json"].sort()) {
-      const st = statSync(join(o.root, path));
+      const file = join(o.root, path);
+      const st = seen.get(file) ?? { ...statSync(file), sha256: sha256(readFileSync(file)) };
       inputs[path] = [st.size, st.mtimeMs];
+      if (st.mtimeMs >= started - RACY_MS) racy[path] = st.sha256;
     }
-    const manifest: Manifest = { format: BUILD_FORMAT, esbuild: esbuild.version, dir: id, inputs };
+    const manifest: Manifest = { format: BUILD_FORMAT, esbuild: esbuild.version, dir: id, inputs, racy };
     const mtmp = join(outDir, `manifest.json.${process.pid}.tmp`);
     writeFileSync(mtmp, JSON.stringify(manifest));
     renameSync(mtmp, join(outDir, "manifest.json"));
@@ -178,13 +238,13 @@ export async function tcdBundle(say: (line: string) => void, root: string = repo
 }
 
 /**
- * Removes builds (and temporaries of builds that crashed) a day old other than the current one:
- * a running localnet may still use a recent one.
+ * Removes builds (and temporaries of builds that crashed) not built or reused for a day, other
+ * than the current one: a running localnet may still use a recent one.
  */
 function pruneOldBuilds(outDir: string, keep: string): void {
   const dayAgo = Date.now() - 86_400_000;
   for (const name of readdirSync(outDir)) {
-    if (name === keep || !/^([0-9a-f]{16}|tmp-.+)$/.test(name)) continue;
+    if (name === keep || !/^([0-9a-f]{16}|tmp-.+|manifest\.json\.[0-9]+\.tmp)$/.test(name)) continue;
     try {
       if (statSync(join(outDir, name)).mtimeMs < dayAgo) rmSync(join(outDir, name), { recursive: true, force: true });
     } catch {

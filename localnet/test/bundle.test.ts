@@ -6,14 +6,15 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { ensureTcdBundle, staleReason } from "../bundle.js";
-import { repoRoot } from "../localnet.js";
+import { ensureTcdBundle, staleReason, tcdBundle } from "../bundle.js";
+import { repoRoot, tcdFromSources } from "../localnet.js";
 
 // The localnet's children run from an esbuild bundle of tcd (docs/performance.md, issue 17 step
 // 3): built when missing or stale, reused otherwise, and each module keeps its own
@@ -90,6 +91,47 @@ describe("the tcd bundle a localnet's children run from", function () {
     assert.equal((await ensureTcdBundle({ root, outDir, entry })).built, true);
   });
 
+  it("is rebuilt when a file is rewritten with the same size within the same mtime tick", async () => {
+    // Linux stamps mtimes from a coarse clock (a few ms; a second or two on some file systems):
+    // a script, an editor's second save or a branch switch right after a build can leave a
+    // changed file with its size and mtime as they were.
+    const later = join(root, "lib", "later.ts");
+    const tick = Math.floor(Date.now() / 1000); // a whole second: set back exactly below
+    writeFileSync(later, "export const value: number = 7;\n");
+    utimesSync(later, tick, tick);
+    const first = await ensureTcdBundle({ root, outDir, entry });
+    assert.equal(first.built, true);
+    writeFileSync(later, "export const value: number = 8;\n");
+    utimesSync(later, tick, tick);
+    assert.equal(statSync(later).mtimeMs, tick * 1000);
+    assert.equal(staleReason(root, outDir, (await import("esbuild")).version), "lib/later.ts changed");
+    const next = await ensureTcdBundle({ root, outDir, entry });
+    assert.equal(next.built, true);
+    assert.equal((await (await load(next.entry)).later()).value, 8);
+  });
+
+  it("does not prune a days-old build that was reused since (a running localnet's restart needs it)", async () => {
+    const used = await ensureTcdBundle({ root, outDir, entry });
+    const old = new Date(Date.now() - 3 * 86_400_000);
+    utimesSync(dirname(used.entry), old, old);
+    assert.equal((await ensureTcdBundle({ root, outDir, entry })).built, false); // a localnet starts from it
+    writeFileSync(join(root, "lib", "later.ts"), "export const value: number = 3;\n");
+    const next = await ensureTcdBundle({ root, outDir, entry }); // another `localnet up` after an edit
+    assert.equal(next.built, true);
+    assert.ok(existsSync(used.entry), "the build a running localnet uses is kept");
+  });
+
+  it("prunes what builds that crashed left, once a day old", async () => {
+    const old = new Date(Date.now() - 2 * 86_400_000);
+    const leftovers = [join(outDir, "tmp-99999-deadbeef"), join(outDir, "manifest.json.99999.tmp")];
+    mkdirSync(leftovers[0]!, { recursive: true });
+    writeFileSync(leftovers[1]!, "{");
+    for (const f of leftovers) utimesSync(f, old, old);
+    writeFileSync(join(root, "lib", "later.ts"), "export const value: number = 4;\n");
+    assert.equal((await ensureTcdBundle({ root, outDir, entry })).built, true);
+    for (const f of leftovers) assert.equal(existsSync(f), false, f);
+  });
+
   it("two builds at once both end with a usable bundle", async () => {
     writeFileSync(join(root, "lib", "later.ts"), "export const value: number = 2;\n");
     const [a, b] = await Promise.all([
@@ -98,6 +140,45 @@ describe("the tcd bundle a localnet's children run from", function () {
     ]);
     assert.equal(a.entry, b.entry);
     assert.equal(await (await load(a.entry)).later().then((l) => l.value), 2);
+  });
+
+  for (const [what, under] of [
+    ["whose path has $& or $' in it", "tcd-bundle-$&-$'-$$-"],
+    ["installed as a package (under node_modules)", join("node_modules", "tcompute-")],
+  ] as const)
+    it(`keeps each module's own import.meta.url in a checkout ${what}`, async () => {
+      mkdirSync(dirname(join(root, under)), { recursive: true });
+      const odd = mkdtempSync(join(root, under));
+      try {
+        const oddEntry = join(odd, "cmd", "main.ts");
+        mkdirSync(dirname(oddEntry), { recursive: true });
+        writeFileSync(join(odd, "tsconfig.json"), "{}\n");
+        writeFileSync(
+          oddEntry,
+          "export const entryUrl: string = import.meta.url;\nexport const where = import.meta.filename;\n",
+        );
+        const b = await ensureTcdBundle({ root: odd, outDir: join(odd, ".build", "tcd"), entry: oddEntry });
+        const m = await load(b.entry);
+        assert.equal(m.entryUrl, pathToFileURL(oddEntry).href);
+        assert.equal(m.where, oddEntry);
+      } finally {
+        rmSync(odd, { recursive: true, force: true });
+      }
+    });
+
+  it("falls back to the sources, saying why, when the bundle cannot be written (read-only checkout, disk full)", async () => {
+    const ro = mkdtempSync(join(tmpdir(), "tcd-bundle-ro-"));
+    try {
+      mkdirSync(join(ro, "cmd", "tcd"), { recursive: true });
+      writeFileSync(join(ro, "tsconfig.json"), "{}\n");
+      writeFileSync(join(ro, "cmd", "tcd", "main.ts"), "export const x = 1;\n");
+      writeFileSync(join(ro, ".build"), ""); // .build/tcd cannot be made
+      const said: string[] = [];
+      assert.deepEqual(await tcdBundle((l) => said.push(l), ro), tcdFromSources);
+      assert.match(said.join("\n"), /could not be built \(.*ENOTDIR.*\); running from the sources/);
+    } finally {
+      rmSync(ro, { recursive: true, force: true });
+    }
   });
 
   it("of the real tcd: every file a module finds next to itself exists where the bundle looks for it", async () => {
