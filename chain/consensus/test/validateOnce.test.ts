@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { DuplicateVoteEvidence, type Evidence } from "cosmjs-types/tendermint/types/evidence";
 import { appVersion } from "../../app/application.js";
 import { makeBlock } from "../../state/blockExecutor.js";
 import { blockTime } from "../../state/validation.js";
@@ -41,5 +42,42 @@ describe("consensus: a block validated once", function () {
     await assert.rejects(validateOnce(deps, state, tampered), /chain/);
     // And the state it passed against still lets it through.
     await validateOnce(deps, state, pb);
+
+    // The memo does skip the pass: a second call verifies no signature; a state of the same
+    // content that is another object (as a restart or block sync makes) is validated again.
+    const inner = createSignatureCache();
+    let verifies = 0;
+    const counting = {
+      cache: {
+        verify: (k: Uint8Array, m: Uint8Array, s: Uint8Array) => (verifies++, inner.verify(k, m, s)),
+      },
+      evidence: null,
+    };
+    const fresh = makeBlock(state, [], lastCommit, proposer, blockTime(state, lastCommit), appVersion);
+    await validateOnce(counting, state, fresh);
+    const once = verifies;
+    assert.ok(once > 0, "the first pass verifies the last commit's signatures");
+    await validateOnce(counting, state, fresh);
+    assert.equal(verifies, once, "the second pass is skipped");
+    await validateOnce(counting, { ...state }, fresh);
+    assert.equal(verifies, 2 * once, "another state object: validated again");
+
+    // A block with evidence is judged by the evidence pool at every pass: the pool's verdict is
+    // not a function of the block and the state (what it has seen committed changes).
+    let checks = 0;
+    const pool = {
+      cache: createSignatureCache(),
+      evidence: {
+        checkBlock: async (list: readonly Evidence[]) => {
+          assert.equal(list.length, 1);
+          checks++;
+        },
+      },
+    };
+    const ev: Evidence = { duplicateVoteEvidence: DuplicateVoteEvidence.fromPartial({}) };
+    const withEv = makeBlock(state, [], lastCommit, proposer, blockTime(state, lastCommit), appVersion, [ev]);
+    await validateOnce(pool, state, withEv);
+    await validateOnce(pool, state, withEv);
+    assert.equal(checks, 2, "the evidence is checked at both passes");
   });
 });
