@@ -26,6 +26,16 @@ import type { ValidatorSet } from "../types/validatorSet.js";
 // each and none for a (validator, height) already committed in an earlier block. (CometBFT
 // dedups by hash only, so a byzantine validator could fill blocks with distinct pairs for one
 // height, each verified by every node; the Cosmos SDK then ignores all but the first.)
+//
+// Bounded pending evidence: a byzantine validator double signing at many past heights makes as
+// many distinct valid offences (up to max_age_num_blocks of them), yet the first one committed
+// tombstones it (modules/slashing ignores a tombstoned validator's further evidence), so the
+// rest are worthless. The pool keeps at most `maxPendingPerValidator` pieces per validator and
+// `maxPendingEvidence` in all, keeping what came first and refusing the rest quietly (false from
+// `add`, not a peer fault: an honest peer gossips what its own pool kept), and keeps none for a
+// validator once a block it committed carried evidence of that validator. These caps are the
+// local pool's only: `checkBlock` verifies a block's pieces the pool does not hold against the
+// chain, never against the pool's contents or caps, so every node judges a block alike.
 
 export interface EvidenceParams {
   maxAgeNumBlocks: bigint;
@@ -33,12 +43,29 @@ export interface EvidenceParams {
   maxBytes: bigint;
 }
 
+/**
+ * Pending pieces kept per validator. One committed piece tombstones it; a few more than one
+ * cover a piece that expires or that the next proposers leave out before one is committed.
+ */
+export const maxPendingPerValidator = 4;
+
+/**
+ * Pending pieces kept in all: `maxPendingPerValidator` for each of 250 validators (above the
+ * largest Cosmos validator sets), about 300 KB of ~300-byte pieces, re-gossiped to each peer
+ * as 10 messages of at most `maxEvidencePerMessage`. Only many validators double signing at once
+ * can fill it, and then a block's max_bytes, not the pool, is what limits how fast they are
+ * punished.
+ */
+export const maxPendingEvidence = 1000;
+
 export interface EvidencePoolDeps {
   chainId: string;
   cache: SignatureCache;
   blockStore: BlockStore;
   getState(): ChainState;
   logger: Logger;
+  /** Overrides `maxPendingPerValidator` / `maxPendingEvidence` (tests). */
+  limits?: { perValidator: number; total: number };
 }
 
 /** What evidence is about: the validator (hex) and the height of its double sign. */
@@ -47,6 +74,9 @@ const offenceKey = (validator: Uint8Array, h: bigint) => `${hexAddress(validator
 export function offenceOf(dve: DuplicateVoteEvidence): string {
   return offenceKey(dve.voteA?.validatorAddress ?? new Uint8Array(), dve.voteA?.height ?? 0n);
 }
+
+const validatorOf = (p: PendingEvidence): string =>
+  hexAddress(p.evidence.duplicateVoteEvidence!.voteA!.validatorAddress);
 
 export interface PendingEvidence {
   evidence: Evidence;
@@ -66,11 +96,29 @@ export class EvidencePool {
   private buffer: Array<[PbVote, PbVote]> = [];
   private readonly bufferedOffences = new Set<string>();
   private readonly added: Array<(e: PendingEvidence) => void> = [];
+  /** validator (hex) -> how many pending pieces are about it. */
+  private readonly perValidator = new Map<string, number>();
+  /** Validators (hex) a block committed here carried evidence of: tombstoned, none kept. */
+  private readonly punished = new Set<string>();
+  private readonly capPerValidator: number;
+  private readonly capTotal: number;
 
   constructor(
     private readonly params: EvidenceParams,
     private readonly deps: EvidencePoolDeps,
-  ) {}
+  ) {
+    this.capPerValidator = deps.limits?.perValidator ?? maxPendingPerValidator;
+    this.capTotal = deps.limits?.total ?? maxPendingEvidence;
+  }
+
+  /** Whether a piece about this validator (hex) would be refused for the caps (no store reads). */
+  private full(validator: string): boolean {
+    return (
+      this.punished.has(validator) ||
+      this.pending.size >= this.capTotal ||
+      (this.perValidator.get(validator) ?? 0) >= this.capPerValidator
+    );
+  }
 
   get size(): number {
     return this.pending.size;
@@ -166,12 +214,14 @@ export class EvidencePool {
   }
 
   /**
-   * Adds evidence from a peer (or from our own consensus); false when already known, or when a
-   * piece for the same validator and height is (another conflicting pair of that double sign).
+   * Adds evidence from a peer (or from our own consensus); false when already known, when a
+   * piece for the same validator and height is (another conflicting pair of that double sign),
+   * or when the caps refuse it (see `maxPendingPerValidator`), checked before any signature.
    */
   async add(ev: Evidence): Promise<boolean> {
     const dve = ev.duplicateVoteEvidence;
     if (dve !== undefined && this.pendingOffences.has(offenceOf(dve))) return false;
+    if (dve?.voteA !== undefined && this.full(hexAddress(dve.voteA.validatorAddress))) return false;
     // A block committed while this piece was being verified (its store reads interleave with
     // the commit's) may carry it or another piece for its offence, and `update` ran before it
     // was pending: verified again against the new height, or it would stay pending, proposed
@@ -185,8 +235,11 @@ export class EvidencePool {
       if (this.deps.getState().lastBlockHeight === at) p = verified;
     }
     if (this.pending.has(p.hash) || this.pendingOffences.has(p.offence)) return false;
+    const validator = hexAddress(dve!.voteA!.validatorAddress);
+    if (this.full(validator)) return false; // others were added while this one was verified
     this.pending.set(p.hash, p);
     this.pendingOffences.set(p.offence, p.hash);
+    this.perValidator.set(validator, (this.perValidator.get(validator) ?? 0) + 1);
     this.deps.logger.info("evidence added", {
       hash: p.hash,
       height: p.height,
@@ -237,13 +290,19 @@ export class EvidencePool {
   async update(included: readonly Evidence[]): Promise<void> {
     // The included pieces, and any other pending piece for the same validator and height: the
     // double sign is punished, and a block carrying another piece for it would be refused.
+    let punishedNow = false;
     for (const ev of included) {
       const dve = ev.duplicateVoteEvidence;
       if (dve === undefined) continue;
       this.remove(evidenceHash(dve));
       const other = this.pendingOffences.get(offenceOf(dve));
       if (other !== undefined) this.remove(other);
+      // Its validator is tombstoned by this block: its other pieces are worthless.
+      // (One address per validator ever punished: bounded by the chain's own slashing events.)
+      if (dve.voteA !== undefined) this.punished.add(hexAddress(dve.voteA.validatorAddress));
+      punishedNow = true;
     }
+    if (punishedNow) for (const [hash, p] of this.pending) if (this.punished.has(validatorOf(p))) this.remove(hash);
     const state = this.deps.getState();
     const ready = this.buffer.filter(([a]) => a.height <= state.lastBlockHeight);
     this.buffer = this.buffer.filter(([a]) => a.height > state.lastBlockHeight);
@@ -281,6 +340,10 @@ export class EvidencePool {
     if (p === undefined) return;
     this.pending.delete(hash);
     if (this.pendingOffences.get(p.offence) === hash) this.pendingOffences.delete(p.offence);
+    const v = validatorOf(p);
+    const n = (this.perValidator.get(v) ?? 1) - 1;
+    if (n > 0) this.perValidator.set(v, n);
+    else this.perValidator.delete(v);
   }
 
   /** Every pending piece, for re-gossip. */

@@ -101,19 +101,17 @@ describe("evidence: one piece per validator and height", function () {
         "double signs at two heights",
         20_000,
       );
+      // The gossiped offence is committed first; it tombstones the validator, so the pools
+      // then drop and refuse its other pieces (evidencePool.ts `maxPendingPerValidator`): the
+      // offences of its later double signs are in the chain only if they were pending by then.
       const offences = [`${byz}/1`, ...[...signedAt].map((h) => `${byz}/${h}`)];
-      await waitFor(
-        async () => {
-          const c = await evidenceInChain(target);
-          return offences.every((o) => c.has(o));
-        },
-        "every double sign in a block",
-        30_000,
-      );
+      await waitFor(async () => (await evidenceInChain(target)).has(`${byz}/1`), "the double sign in a block", 30_000);
       await producesBlocks(target.node, 3n);
       const c = await evidenceInChain(target);
-      for (const o of offences) assert.equal(c.get(o), 1, `evidence for ${o}`);
-      assert.equal(c.size, offences.length);
+      for (const [o, n] of c) {
+        assert.ok(offences.includes(o), `evidence for ${o}`);
+        assert.equal(n, 1, `evidence for ${o}`);
+      }
     } finally {
       await peer.stop();
     }

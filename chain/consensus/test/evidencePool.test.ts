@@ -11,7 +11,7 @@ import { memoryKV, type AsyncKV } from "../../store/asyncKV.js";
 import { BlockStore } from "../../store/blockStore.js";
 import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
 import { evidenceHash } from "../../types/hashes.js";
-import { EvidencePool, decodeEvidenceMessage, encodeEvidenceMessage } from "../evidencePool.js";
+import { EvidencePool, decodeEvidenceMessage, encodeEvidenceMessage, maxPendingPerValidator } from "../evidencePool.js";
 import { consensusErrors, createSignatureCache, makeDuplicateVoteEvidence } from "../signedMessages.js";
 import { createDriverContext, type DriverDeps } from "../driverContext.js";
 import { startGossip } from "../reactor.js";
@@ -54,6 +54,7 @@ interface Harness {
 async function harness(
   params = { maxAgeNumBlocks: 5n, maxAgeSeconds: 5n, maxBytes: 2000n },
   kv: AsyncKV = memoryKV(),
+  limits?: { perValidator: number; total: number },
 ): Promise<Harness> {
   const set = genesisSet(vals);
   let state: ChainState = {
@@ -78,6 +79,7 @@ async function harness(
     blockStore: store,
     getState: () => state,
     logger: nopLogger,
+    ...(limits === undefined ? {} : { limits }),
   });
   return {
     pool,
@@ -142,11 +144,63 @@ const pairAt = (h: bigint, n: number): Evidence => ({
   ),
 });
 
+/** Validator i's double sign at height h. */
+const pieceOf = (i: number, h: bigint): Evidence => ({
+  duplicateVoteEvidence: makeDuplicateVoteEvidence(
+    vote(keys[i]!, i, h, bid(1)),
+    vote(keys[i]!, i, h, bid(2)),
+    10n,
+    40n,
+    t(Number(h)),
+  ),
+});
+
 async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
   await assert.rejects(
     p,
     (e: unknown) => e instanceof CodedError && e.is(consensusErrors.badEvidence) && pattern.test(e.message),
   );
+}
+
+/** What the reactor's first periodic re-gossip of pending evidence sends (decoded, as a peer does). */
+function regossip(hx: Harness): Evidence[] {
+  const sent: Uint8Array[] = [];
+  const ticks: Array<() => void> = [];
+  const p2p = {
+    broadcast: (ch: number, m: Uint8Array) => ch === Channel.evidence && sent.push(m),
+    onReceive: () => {},
+    send: () => {},
+    ban: () => {},
+  } as unknown as Switch;
+  const ctx = createDriverContext(
+    {
+      chainId,
+      initialHeight: 1n,
+      timeouts: {
+        proposeMs: 1000,
+        proposeDeltaMs: 100,
+        prevoteMs: 1000,
+        prevoteDeltaMs: 100,
+        precommitMs: 1000,
+        precommitDeltaMs: 100,
+      },
+      timeoutCommitMs: 100,
+      signer: null,
+      walPath: null,
+    },
+    {
+      p2p,
+      evidence: hx.pool,
+      getState: hx.state,
+      timer: { set: (f: () => void) => (ticks.push(f), {}), clear: () => {} },
+      logger: nopLogger,
+    } as unknown as DriverDeps,
+  );
+  ctx.stopped = false;
+  startGossip(ctx);
+  while (sent.length === 0 && ticks.length < 50) ticks[ticks.length - 1]!();
+  ctx.stopped = true;
+  return sent.flatMap((m) => decodeEvidenceMessage(m));
 }
 
 describe("evidence pool", () => {
@@ -167,7 +221,8 @@ describe("evidence pool", () => {
     // Included in block 3: marked committed, gone from the pool, refused from then on.
     await hx.commit([ev!]);
     assert.equal(hx.pool.size, 0);
-    await rejects(hx.pool.add(ev!), /already committed/);
+    await rejects(hx.pool.verify(ev!), /already committed/);
+    assert.equal(await hx.pool.add(ev!), false, "its validator is punished: refused quietly");
   });
 
   it("accepts valid evidence from a peer once, and checks a block's evidence", async () => {
@@ -281,7 +336,8 @@ describe("evidence pool", () => {
     assert.equal(hx.pool.size, 0);
     assert.equal(await hx.store.isEquivocationCommitted(vals[2]!.address, 2n), true);
     for (const n of [0, 1, 3]) {
-      await rejects(hx.pool.add(pairAt(2n, n)), /already committed/);
+      await rejects(hx.pool.verify(pairAt(2n, n)), /already committed/);
+      assert.equal(await hx.pool.add(pairAt(2n, n)), false);
       await rejects(hx.pool.checkBlock([pairAt(2n, n)]), /already committed/);
     }
     await hx.pool.checkBlock([pairAt(1n, 0)]);
@@ -363,48 +419,65 @@ describe("evidence pool", () => {
     // its periodic re-gossip in one EvidenceList of 120 would make every peer close this node
     // ("too many pieces of evidence in one message"), and the byzantine validator could keep
     // every honest node's pool above 100 that way.
-    const hx = await harness({ maxAgeNumBlocks: 200n, maxAgeSeconds: 200n, maxBytes: 1n << 20n });
+    // (Caps lifted here: this checks the message split; the caps are tested below.)
+    const hx = await harness({ maxAgeNumBlocks: 200n, maxAgeSeconds: 200n, maxBytes: 1n << 20n }, memoryKV(), {
+      perValidator: 1000,
+      total: 1000,
+    });
     for (let i = 0; i < 120; i++) await hx.commit();
     for (let h = 1n; h <= 120n; h++) assert.equal(await hx.pool.add(pairAt(h, 0)), true);
-    const sent: Uint8Array[] = [];
-    const ticks: Array<() => void> = [];
-    const p2p = {
-      broadcast: (ch: number, m: Uint8Array) => ch === Channel.evidence && sent.push(m),
-      onReceive: () => {},
-      send: () => {},
-      ban: () => {},
-    } as unknown as Switch;
-    const ctx = createDriverContext(
-      {
-        chainId,
-        initialHeight: 1n,
-        timeouts: {
-          proposeMs: 1000,
-          proposeDeltaMs: 100,
-          prevoteMs: 1000,
-          prevoteDeltaMs: 100,
-          precommitMs: 1000,
-          precommitDeltaMs: 100,
-        },
-        timeoutCommitMs: 100,
-        signer: null,
-        walPath: null,
-      },
-      {
-        p2p,
-        evidence: hx.pool,
-        getState: hx.state,
-        timer: { set: (f: () => void) => (ticks.push(f), {}), clear: () => {} },
-        logger: nopLogger,
-      } as unknown as DriverDeps,
-    );
-    ctx.stopped = false;
-    startGossip(ctx);
-    while (sent.length === 0 && ticks.length < 50) ticks[ticks.length - 1]!();
     const received = new Set<string>();
-    for (const m of sent)
-      for (const ev of decodeEvidenceMessage(m)) received.add(evidenceHash(ev.duplicateVoteEvidence!));
+    for (const ev of regossip(hx)) received.add(evidenceHash(ev.duplicateVoteEvidence!));
     assert.equal(received.size, 120);
-    ctx.stopped = true;
+  });
+
+  it("a byzantine validator's 500 distinct past-height double signs: the pool keeps its cap, blocks are judged as before", async () => {
+    // Each double sign is a distinct valid offence, within max_age; the first committed one
+    // tombstones the validator, so the rest are worthless to keep and re-gossip.
+    const hx = await harness({ maxAgeNumBlocks: 1000n, maxAgeSeconds: 1000n, maxBytes: 1n << 20n });
+    for (let i = 0; i < 500; i++) await hx.commit();
+    const of2 = (evs: readonly Evidence[]) =>
+      evs
+        .filter((e) => e.duplicateVoteEvidence!.voteA!.validatorIndex === 2)
+        .map((e) => e.duplicateVoteEvidence!.voteA!.height);
+    const accepted: boolean[] = [];
+    for (let h = 1n; h <= 500n; h++) accepted.push(await hx.pool.add(pairAt(h, 0))); // quietly: no throw
+    assert.equal(accepted.filter((a) => a).length, maxPendingPerValidator);
+    assert.deepEqual(of2(hx.pool.all().map((p) => p.evidence)), [1n, 2n, 3n, 4n], "the first pieces are kept");
+    assert.ok(of2(regossip(hx)).length <= maxPendingPerValidator, "re-gossip sends at most the cap for it");
+    // Another validator's honest evidence is still accepted and proposed.
+    assert.equal(await hx.pool.add(pieceOf(1, 300n)), true);
+    const proposed = hx.pool.proposable();
+    assert.ok(proposed.some((e) => e.duplicateVoteEvidence!.voteA!.validatorIndex === 1));
+    // A byzantine proposer's block carrying a valid piece the pool refused still validates,
+    // alone or with pending ones, and commits.
+    await hx.pool.checkBlock([pairAt(400n, 0)]);
+    await hx.pool.checkBlock([pairAt(1n, 0), pairAt(400n, 0), pieceOf(1, 300n)]);
+    await hx.commit([pairAt(400n, 0)]);
+    // Validator 2 is tombstoned by that block: none of its pieces is kept or proposed any more.
+    assert.deepEqual(of2(hx.pool.all().map((p) => p.evidence)), []);
+    assert.deepEqual(of2(hx.pool.proposable()), []);
+    assert.equal(await hx.pool.add(pairAt(450n, 0)), false);
+    assert.equal(hx.pool.size, 1, "validator 1's piece stays");
+    // ...yet a block carrying another of its valid offences is still judged on the chain alone.
+    await hx.pool.checkBlock([pairAt(450n, 0)]);
+    await rejects(hx.pool.checkBlock([pairAt(400n, 1)]), /already committed/);
+  });
+
+  it("the pool's total cap keeps the pieces that came first", async () => {
+    const hx = await harness({ maxAgeNumBlocks: 100n, maxAgeSeconds: 100n, maxBytes: 1n << 20n }, memoryKV(), {
+      perValidator: 4,
+      total: 6,
+    });
+    for (let i = 0; i < 10; i++) await hx.commit();
+    for (let h = 1n; h <= 4n; h++) assert.equal(await hx.pool.add(pieceOf(3, h)), true);
+    for (let h = 1n; h <= 4n; h++) assert.equal(await hx.pool.add(pieceOf(2, h)), h <= 2n);
+    assert.equal(await hx.pool.add(pieceOf(1, 5n)), false);
+    assert.equal(hx.pool.size, 6);
+    // A block carrying one refused for the cap is valid; once pieces leave, room returns.
+    await hx.pool.checkBlock([pieceOf(1, 5n)]);
+    await hx.commit([pieceOf(3, 1n)]);
+    assert.equal(hx.pool.size, 2, "validator 3's pieces go with its punishment");
+    assert.equal(await hx.pool.add(pieceOf(1, 5n)), true);
   });
 });
