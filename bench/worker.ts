@@ -85,25 +85,34 @@ async function perCall(fn: () => unknown, ms = 1400): Promise<number> {
   return best;
 }
 
+/**
+ * One zoo model opened both ways, with the same settings: a bare onnxruntime session with its
+ * feeds, and the worker's engine (with or without its post thread).
+ */
+async function openModel(name: string, postThread: boolean) {
+  const m = zoo[name];
+  if (m === undefined) throw new Error(`unknown model ${name}`);
+  const bytes = m.bytes();
+  const hash = createHash("sha256").update(bytes).digest("hex");
+  const input = m.sampleInput(0);
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: threads,
+    executionProviders: ["cpu"],
+    graphOptimizationLevel: "all",
+  });
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const [k, t] of Object.entries(input))
+    feeds[k] = new ort.Tensor(t.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.shape);
+  const engine = new InferenceEngine(postThread ? { threads } : { threads, postThread: false });
+  await engine.load(hash, bytes);
+  return { m, hash, input, session, feeds, engine };
+}
+
 if (values.parts) {
   console.log("per job, µs: bare run | runJob inline | sha256 payload | shake256 signs | computeSketch | keyed");
   const key = new Uint8Array(32).fill(1);
   for (const name of values.models.split(",")) {
-    const m = zoo[name];
-    if (m === undefined) throw new Error(`unknown model ${name}`);
-    const bytes = m.bytes();
-    const hash = createHash("sha256").update(bytes).digest("hex");
-    const input = m.sampleInput(0);
-    const session = await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: threads,
-      executionProviders: ["cpu"],
-      graphOptimizationLevel: "all",
-    });
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [k, t] of Object.entries(input))
-      feeds[k] = new ort.Tensor(t.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.shape);
-    const engine = new InferenceEngine({ threads, postThread: false });
-    await engine.load(hash, bytes);
+    const { m, hash, input, session, feeds, engine } = await openModel(name, false);
     const outs = [await engine.run(hash, input)];
     const payload = encodeResult(outs);
     const all = sketchInput(outs);
@@ -130,21 +139,7 @@ console.log(
 );
 const ratios: number[] = [];
 for (const name of values.models.split(",")) {
-  const m = zoo[name];
-  if (m === undefined) throw new Error(`unknown model ${name}`);
-  const bytes = m.bytes();
-  const hash = createHash("sha256").update(bytes).digest("hex");
-  const input = m.sampleInput(0);
-  const session = await ort.InferenceSession.create(bytes, {
-    intraOpNumThreads: threads,
-    executionProviders: ["cpu"],
-    graphOptimizationLevel: "all",
-  });
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const [k, t] of Object.entries(input))
-    feeds[k] = new ort.Tensor(t.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.shape);
-  const engine = new InferenceEngine({ threads });
-  await engine.load(hash, bytes);
+  const { m, hash, input, session, feeds, engine } = await openModel(name, true);
   // The worker's result is the reference path's, alone and with jobs in flight (post thread).
   const outs: Array<Record<string, Tensor>> = [await engine.run(hash, input)];
   const payload = encodeResult(outs);

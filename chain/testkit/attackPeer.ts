@@ -29,7 +29,7 @@ export interface TargetNode {
   /** host and port of the node's p2p listener. */
   host: string;
   port: number;
-  /** The byzantine validator's key (in genesis with power 1 against the node's 100). */
+  /** The byzantine validator's key (in genesis with `byzantinePower`, 1 by default). */
   byzantine: Ed25519Key;
   stop(): Promise<void>;
 }
@@ -40,6 +40,8 @@ export async function startTargetNode(
     editConfig?: (c: NodeConfig) => void;
     editGenesis?: (doc: GenesisDoc) => void;
     logger?: Logger;
+    /** The byzantine validator's power (default 1, against the node's 100). */
+    byzantinePower?: bigint;
   } = {},
 ): Promise<TargetNode> {
   const h = await makeTestHome({
@@ -55,7 +57,7 @@ export async function startTargetNode(
   const byzantine = generateEd25519();
   const paths = homePaths(h.home);
   const doc = JSON.parse(readFileSync(paths.genesis, "utf8")) as GenesisDoc;
-  addGenesisValidator(doc, byzantine.pubKey, 1n, "byzantine");
+  addGenesisValidator(doc, byzantine.pubKey, opts.byzantinePower ?? 1n, "byzantine");
   opts.editGenesis?.(doc);
   saveGenesisFile(paths.genesis, doc);
   const node = await createNode(

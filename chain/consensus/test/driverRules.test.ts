@@ -3,6 +3,7 @@ import { Block } from "cosmjs-types/tendermint/types/block";
 import { Proposal as PbProposal, Vote as PbVote } from "cosmjs-types/tendermint/types/types";
 import { appVersion } from "../../app/application.js";
 import { ed25519Address } from "../../crypto/ed25519.js";
+import { hexAddress } from "../../state/chainState.js";
 import { Channel } from "../../p2p/switch.js";
 import { makeBlock } from "../../state/blockExecutor.js";
 import { blockTime } from "../../state/validation.js";
@@ -184,14 +185,10 @@ describe("consensus driver rules under attack", function () {
   it("an invalid block from the round's proposer is prevoted nil, and the height decides another block", async () => {
     // The byzantine validator has 30 of 130: the round-0 proposer of about a quarter of the
     // heights, and the node decides alone.
-    t = await startTargetNode({
-      editGenesis: (doc) => {
-        for (const v of doc.validators) if (v.name === "byzantine") v.power = "30";
-      },
-    });
+    t = await startTargetNode({ byzantinePower: 30n });
     const target = t;
     const byz = ed25519Address(target.byzantine.pubKey);
-    const byzHex = Buffer.from(byz).toString("hex").toUpperCase();
+    const byzHex = hexAddress(byz);
     let halted: Error | null = null;
     void target.node.halted.then((e) => (halted = e));
     const peer = await switchPeer(target);

@@ -121,11 +121,7 @@ describe("evidence: one piece per validator and height", function () {
     // The byzantine validator has 30 of 130: the round-0 proposer of about a quarter of the
     // heights. It proposes a block with one piece of evidence against itself (for height 1),
     // then one with two distinct pieces for height 2.
-    t = await startTargetNode({
-      editGenesis: (doc) => {
-        for (const v of doc.validators) if (v.name === "byzantine") v.power = "30";
-      },
-    });
+    t = await startTargetNode({ byzantinePower: 30n });
     const target = t;
     const byz = ed25519Address(target.byzantine.pubKey);
     const byzHex = hexAddress(byz);

@@ -15,6 +15,7 @@ import { EvidencePool, decodeEvidenceMessage, encodeEvidenceMessage, maxPendingP
 import { consensusErrors, createSignatureCache, makeDuplicateVoteEvidence } from "../signedMessages.js";
 import { createDriverContext, type DriverDeps } from "../driverContext.js";
 import { startGossip } from "../reactor.js";
+import { handDrivenOptions } from "./driverOptions.js";
 import { Channel, type Switch } from "../../p2p/switch.js";
 
 const keys = [0, 1, 2, 3].map(() => generateEd25519());
@@ -172,30 +173,13 @@ function regossip(hx: Harness): Evidence[] {
     send: () => {},
     ban: () => {},
   } as unknown as Switch;
-  const ctx = createDriverContext(
-    {
-      chainId,
-      initialHeight: 1n,
-      timeouts: {
-        proposeMs: 1000,
-        proposeDeltaMs: 100,
-        prevoteMs: 1000,
-        prevoteDeltaMs: 100,
-        precommitMs: 1000,
-        precommitDeltaMs: 100,
-      },
-      timeoutCommitMs: 100,
-      signer: null,
-      walPath: null,
-    },
-    {
-      p2p,
-      evidence: hx.pool,
-      getState: hx.state,
-      timer: { set: (f: () => void) => (ticks.push(f), {}), clear: () => {} },
-      logger: nopLogger,
-    } as unknown as DriverDeps,
-  );
+  const ctx = createDriverContext(handDrivenOptions(chainId), {
+    p2p,
+    evidence: hx.pool,
+    getState: hx.state,
+    timer: { set: (f: () => void) => (ticks.push(f), {}), clear: () => {} },
+    logger: nopLogger,
+  } as unknown as DriverDeps);
   ctx.stopped = false;
   startGossip(ctx);
   while (sent.length === 0 && ticks.length < 50) ticks[ticks.length - 1]!();

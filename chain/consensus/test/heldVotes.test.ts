@@ -11,6 +11,7 @@ import { createDriverContext, maxRoundsAhead, type DriverContext, type DriverDep
 import { startHeight } from "../eventLoop.js";
 import { listen } from "../reactor.js";
 import { toCoreVote } from "../signedMessages.js";
+import { handDrivenOptions } from "./driverOptions.js";
 
 // Votes for the next height are held by the driver until that height starts (issue 16): what a
 // byzantine peer can make the node hold is bounded, and a held vote is judged by the rules of
@@ -98,24 +99,7 @@ function harness(): Harness {
     onHalt: (e: Error) => assert.fail(`halted: ${e.message}`),
     logger: nopLogger,
   } as unknown as DriverDeps;
-  const ctx = createDriverContext(
-    {
-      chainId,
-      initialHeight: 1n,
-      timeouts: {
-        proposeMs: 1000,
-        proposeDeltaMs: 100,
-        prevoteMs: 1000,
-        prevoteDeltaMs: 100,
-        precommitMs: 1000,
-        precommitDeltaMs: 100,
-      },
-      timeoutCommitMs: 100,
-      signer: null,
-      walPath: null,
-    },
-    deps,
-  );
+  const ctx = createDriverContext(handDrivenOptions(chainId), deps);
   ctx.stopped = false;
   listen(ctx);
   startHeight(ctx, 5n);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Proposal as PbProposal } from "cosmjs-types/tendermint/types/types";
 import { appVersion } from "../../app/application.js";
 import { ed25519Address } from "../../crypto/ed25519.js";
+import { hexAddress } from "../../state/chainState.js";
 import { Channel } from "../../p2p/switch.js";
 import { makeBlock } from "../../state/blockExecutor.js";
 import { producesBlocks, startTargetNode, switchPeer, waitFor, type TargetNode } from "../../testkit/attackPeer.js";
@@ -26,16 +27,12 @@ describe("block bodies a byzantine proposer can make a node hold", function () {
   it("equivocating proposals without end: a bounded number of blocks per round held and re-gossiped, and the node decides", async () => {
     // The byzantine validator has 30 of 130 (below 1/3: the node decides alone) and so is the
     // round-0 proposer of about a quarter of the heights.
-    t = await startTargetNode({
-      editGenesis: (doc) => {
-        for (const v of doc.validators) if (v.name === "byzantine") v.power = "30";
-      },
-    });
+    t = await startTargetNode({ byzantinePower: 30n });
     const target = t;
     const attacker = await switchPeer(target);
     const observer = await switchPeer(target);
     const byzAddr = ed25519Address(target.byzantine.pubKey);
-    const byzHex = Buffer.from(byzAddr).toString("hex").toUpperCase();
+    const byzHex = hexAddress(byzAddr);
     const junk = Buffer.alloc(50_000, 7);
     let sent = 0;
     const attacked = new Set<bigint>();
