@@ -64,6 +64,15 @@ export class BankKeeper {
   }
 
   subCoins(ctx: Context, address: string, coins: readonly Coin[]): void {
+    this.spend(ctx, address, coins, formatCoins(coins));
+  }
+
+  addCoins(ctx: Context, address: string, coins: readonly Coin[]): void {
+    this.receive(ctx, address, coins, formatCoins(coins));
+  }
+
+  /** subCoins with its event's amount text given: `amount` is formatCoins(coins). */
+  private spend(ctx: Context, address: string, coins: readonly Coin[], amount: string): void {
     for (const c of coins) {
       const have = this.getBalance(ctx.store, address, c.denom);
       if (have < c.amount) {
@@ -76,19 +85,20 @@ export class BankKeeper {
     ctx.events.emit(
       event(eventTypes.coinSpent, [
         ["spender", address],
-        ["amount", formatCoins(coins)],
+        ["amount", amount],
       ]),
     );
   }
 
-  addCoins(ctx: Context, address: string, coins: readonly Coin[]): void {
+  /** addCoins with its event's amount text given: `amount` is formatCoins(coins). */
+  private receive(ctx: Context, address: string, coins: readonly Coin[], amount: string): void {
     for (const c of coins)
       this.setBalance(ctx.store, address, c.denom, this.getBalance(ctx.store, address, c.denom) + c.amount);
     this.accounts.ensureAccount(ctx.store, address);
     ctx.events.emit(
       event(eventTypes.coinReceived, [
         ["receiver", address],
-        ["amount", formatCoins(coins)],
+        ["amount", amount],
       ]),
     );
   }
@@ -103,13 +113,15 @@ export class BankKeeper {
 
   /** A transfer between any accounts, module accounts included (no send-enabled check). */
   transfer(ctx: Context, from: string, to: string, coins: readonly Coin[]): void {
-    this.subCoins(ctx, from, coins);
-    this.addCoins(ctx, to, coins);
+    // The three events carry the same amount text: formatted once (the fee transfer of every tx).
+    const amount = formatCoins(coins);
+    this.spend(ctx, from, coins, amount);
+    this.receive(ctx, to, coins, amount);
     ctx.events.emit(
       event(eventTypes.transfer, [
         ["recipient", to],
         ["sender", from],
-        ["amount", formatCoins(coins)],
+        ["amount", amount],
       ]),
     );
   }
