@@ -118,6 +118,85 @@ describe("mempool admission control", () => {
     assert.equal((await mempool.add(new Uint8Array([3]))).code, 0, "admitted once the queue drained");
     assert.equal(checks, 3);
   });
+
+  it("stays bounded under a flood: refused txs change nothing, block execution goes first", async () => {
+    let release!: () => void;
+    let held = new Promise<void>((r) => (release = r));
+    const order: string[] = [];
+    let checking = 0;
+    let maxChecking = 0;
+    const app = {
+      async checkTx(req: { tx: Uint8Array }) {
+        checking++;
+        maxChecking = Math.max(maxChecking, checking);
+        order.push(`check ${req.tx[0]! * 256 + req.tx[1]!}`);
+        await held;
+        checking--;
+        return {
+          code: 0,
+          data: new Uint8Array(),
+          log: "",
+          info: "",
+          gasWanted: 1n,
+          gasUsed: 1n,
+          events: [],
+          codespace: "",
+        };
+      },
+    } as unknown as Parameters<typeof createMempool>[1]["app"];
+    let prechecks = 0;
+    const bound = 10;
+    const mempool = createMempool(
+      {
+        size: 5_000,
+        maxTxsBytes: 1 << 20,
+        maxTxBytes: 1024,
+        cacheSize: 5_000,
+        recheck: false,
+        maxPendingChecks: bound,
+      },
+      {
+        app,
+        logger: nopLogger,
+        precheck: async () => {
+          prechecks++;
+        },
+      },
+    );
+    const txOf = (i: number) => new Uint8Array([i >> 8, i & 255]);
+    const pending: Array<Promise<{ code: number }>> = [];
+    const refused: number[] = [];
+    for (let i = 0; i < 1_000; i++) {
+      const p = mempool.add(txOf(i));
+      if (i < bound) pending.push(p);
+      else {
+        const r = await p;
+        assert.equal(r.code, 20, `tx ${i} past the bound is refused as mempool full`);
+        assert.match(r.log, /waiting for CheckTx; retry shortly/, `tx ${i}`);
+        assert.equal(mempool.known(hashTx(txOf(i))), false, `refused tx ${i} is not remembered`);
+        refused.push(i);
+      }
+    }
+    assert.equal(prechecks, bound, "no signature pre-check for a refused tx");
+    assert.equal(mempool.size, 0);
+    // A block executing while the queue is full runs right after the CheckTx in progress.
+    const block = mempool.withLock(async () => {
+      order.push("block");
+    });
+    release();
+    held = Promise.resolve();
+    await block;
+    assert.deepEqual(
+      (await Promise.all(pending)).map((r) => r.code),
+      new Array<number>(bound).fill(0),
+    );
+    assert.deepEqual(order.slice(0, 2), ["check 0", "block"], "block execution jumps the admission queue");
+    assert.equal(maxChecking, 1, "CheckTx runs one at a time");
+    assert.equal(mempool.size, bound);
+    // A refused tx sent again once the queue drained is admitted: nothing was lost.
+    for (const i of refused.slice(0, bound)) assert.equal((await mempool.add(txOf(i))).code, 0, `tx ${i} again`);
+    assert.equal(mempool.size, 2 * bound);
+  });
 });
 
 describe("mempool: a tx waiting for CheckTx", () => {
