@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { DirectSecp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/proto-signing";
-import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import type { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { SigningStargateClient } from "@cosmjs/stargate";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import type { RequestFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import type { Header } from "cosmjs-types/tendermint/types/types";
@@ -10,8 +10,10 @@ import { parseTime } from "../../../modules/sdk/time.js";
 import { createTcomputeApp } from "../../app/tcomputeApp.js";
 import { homePaths } from "../../types/nodeConfig.js";
 import { StateStore } from "../../store/stateStore.js";
+import { gasPrice, sendTokens, stopWithCometChild, testWallet } from "../../testkit/cometbftNodes.js";
 import { cometbftEngine } from "../../testkit/engines.js";
 import { makeTestHome, startNodeProcess, type NodeProcess, type TestHome } from "../../testkit/nodeProcess.js";
+import { rpcOf } from "../../testkit/rpc.js";
 import { dataHash, headerHash, resultsHash } from "../../types/hashes.js";
 
 // The application under a real CometBFT v0.38 binary: its blocks replayed into a fresh
@@ -19,21 +21,9 @@ import { dataHash, headerHash, resultsHash } from "../../types/hashes.js";
 // them), and a validator SIGKILLed and restarted rejoins through the ABCI handshake.
 
 const engine = cometbftEngine();
-const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
-const gasPrice = GasPrice.fromString("0.0025utcu");
 
 type Json = Record<string, unknown>;
-async function rpc(url: string, method: string, params: Json): Promise<Json> {
-  const res = (await (
-    await fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-    })
-  ).json()) as { result?: Json; error?: unknown };
-  if (res.result === undefined) throw new Error(`${method}: ${JSON.stringify(res.error)}`);
-  return res.result;
-}
+const rpc = (url: string, method: string, params: Json): Promise<Json> => rpcOf(url)(method, params);
 
 const hexb = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
 const b64 = (s: string) => new Uint8Array(Buffer.from(s, "base64"));
@@ -96,11 +86,9 @@ describe(`the application under a real CometBFT (e2e) ${engine.title}`, function
 
   before(async function () {
     if (engine.missing !== null) return this.skip();
-    wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, {
-      prefix: "tc",
-      hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1), makeCosmoshubPath(2)],
-    });
-    const [a, b, carol] = (await wallet.getAccounts()).map((x) => x.address) as [string, string, string];
+    const test = await testWallet(3);
+    wallet = test.wallet;
+    const [a, b, carol] = test.addresses as [string, string, string];
     alice = a;
     bob = b;
     home = await makeTestHome({
@@ -114,24 +102,10 @@ describe(`the application under a real CometBFT (e2e) ${engine.title}`, function
   });
 
   after(async () => {
-    if (node !== undefined) {
-      const pid = /cometbft \S+ pid ([0-9]+)/.exec(node.output());
-      await node.stop();
-      if (pid !== null && alive(Number(pid[1]))) process.kill(Number(pid[1]), "SIGKILL");
-    }
+    if (node !== undefined) await stopWithCometChild(node);
   });
 
-  async function send(amount: string, n: number): Promise<void> {
-    const client = await SigningStargateClient.connectWithSigner(node!.rpcUrl, wallet, { gasPrice });
-    try {
-      for (let i = 0; i < n; i++) {
-        const r = await client.sendTokens(alice, bob, [{ denom: "utcu", amount }], "auto");
-        assert.equal(r.code, 0, r.rawLog);
-      }
-    } finally {
-      client.disconnect();
-    }
-  }
+  const send = (amount: string, n: number) => sendTokens(node!.rpcUrl, wallet, alice, bob, amount, n);
 
   it("replays CometBFT's blocks into a fresh application to CometBFT's app_hash, and hashes its headers the same way", async () => {
     await send("1000", 3);

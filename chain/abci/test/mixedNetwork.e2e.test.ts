@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
-import { DirectSecp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/proto-signing";
-import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import type { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { SigningStargateClient } from "@cosmjs/stargate";
 import { DefaultNodeInfo } from "cosmjs-types/tendermint/p2p/types";
 import { generateEd25519 } from "../../crypto/ed25519.js";
 import { loadOrGenNodeKey, nodeId } from "../../crypto/keyFiles.js";
@@ -9,9 +9,11 @@ import { makeCometSecretConnection } from "../../p2p/cometSecretConnection.js";
 import { makeSecretConnection, p2pErrors } from "../../p2p/secretConnection.js";
 import { createNode, type Node } from "../../node/node.js";
 import type { CometBlockSync } from "../../p2p/cometbft/blockSync.js";
+import { gasPrice, sendTokens, stopWithCometChild, testWallet } from "../../testkit/cometbftNodes.js";
 import { cometbftEngine } from "../../testkit/engines.js";
 import { makeTestNetwork, type TestNetwork } from "../../testkit/network.js";
 import { startNodeProcess, type NodeProcess } from "../../testkit/nodeProcess.js";
+import { rpcOf } from "../../testkit/rpc.js";
 import { homePaths, loadConfig, parseListenAddress } from "../../types/nodeConfig.js";
 import { nopLogger } from "../../../modules/sdk/context.js";
 import { CodedError } from "../../../modules/sdk/errors.js";
@@ -25,21 +27,9 @@ import { CodedError } from "../../../modules/sdk/errors.js";
 // docs/node.md, "Mixed networks", lists every layer and what still differs.
 
 const engine = cometbftEngine();
-const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
-const gasPrice = GasPrice.fromString("0.0025utcu");
 
 type Json = Record<string, unknown>;
-async function rpc(url: string, method: string, params: Json = {}): Promise<Json> {
-  const res = (await (
-    await fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-    })
-  ).json()) as { result?: Json; error?: unknown };
-  if (res.result === undefined) throw new Error(`${method}: ${JSON.stringify(res.error)}`);
-  return res.result;
-}
+const rpc = (url: string, method: string, params: Json = {}): Promise<Json> => rpcOf(url)(method, params);
 const hex = (b: Uint8Array | undefined) =>
   Buffer.from(b ?? [])
     .toString("hex")
@@ -90,11 +80,9 @@ describe(`a mixed network of CometBFT validators and a TypeScript-engine node (e
 
   before(async function () {
     if (engine.missing !== null) return this.skip();
-    wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, {
-      prefix: "tc",
-      hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1)],
-    });
-    [alice, bob] = (await wallet.getAccounts()).map((a) => a.address) as [string, string];
+    const test = await testWallet(2);
+    wallet = test.wallet;
+    [alice, bob] = test.addresses as [string, string];
     net = await makeTestNetwork({
       validators: 2,
       fullNodes: 1,
@@ -111,17 +99,7 @@ describe(`a mixed network of CometBFT validators and a TypeScript-engine node (e
 
   after(async () => {
     if (tsNode !== null) await tsNode.stop();
-    for (const p of procs) {
-      const pid = /cometbft \S+ pid ([0-9]+)/.exec(p.output());
-      await p.stop();
-      if (pid !== null) {
-        try {
-          process.kill(Number(pid[1]), "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }
-    }
+    for (const p of procs) await stopWithCometChild(p);
   });
 
   it("CometBFT opens with its ephemeral key as a length-delimited protobuf BytesValue, not 32 raw bytes", async () => {
@@ -160,12 +138,7 @@ describe(`a mixed network of CometBFT validators and a TypeScript-engine node (e
 
   it("a TypeScript node on CometBFT's wire is a peer of both validators, block-syncs, and has their block ids and app_hash at every height", async () => {
     // Some txs, so that app_hash moves.
-    const client = await SigningStargateClient.connectWithSigner(procs[0]!.rpcUrl, wallet, { gasPrice });
-    for (let i = 0; i < 3; i++) {
-      const r = await client.sendTokens(alice, bob, [{ denom: "utcu", amount: "1000" }], "auto");
-      assert.equal(r.code, 0, r.rawLog);
-    }
-    client.disconnect();
+    await sendTokens(procs[0]!.rpcUrl, wallet, alice, bob, "1000", 3);
     const config = loadConfig(net.homes[2]!);
     config.p2p.wire = "cometbft";
     config.p2p.pex = false;

@@ -11,6 +11,19 @@ const alice = rawKeyFromSeed("mp-alice");
 const bob = rawKeyFromSeed("mp-bob");
 const fee = { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n };
 
+/** What a stub app's CheckTx answers: `code` 0 admits. */
+function checkTxResult(code = 0, log = "", codespace = "") {
+  return { code, data: new Uint8Array(), log, info: "", gasWanted: 1n, gasUsed: 1n, events: [], codespace };
+}
+
+/** A mempool in front of a stub app, without recheck; `maxPendingChecks` bounds the CheckTx queue. */
+function stubMempool(app: Parameters<typeof createMempool>[1]["app"], maxPendingChecks?: number) {
+  return createMempool(
+    { size: 100, maxTxsBytes: 1 << 20, maxTxBytes: 1024, cacheSize: 100, recheck: false, maxPendingChecks },
+    { app, logger: nopLogger, precheck: null },
+  );
+}
+
 describe("mempool", () => {
   async function setup(size = 100, maxTxsBytes = 1 << 20) {
     const chain = await createTestChain({
@@ -90,22 +103,10 @@ describe("mempool admission control", () => {
       async checkTx() {
         checks++;
         await held;
-        return {
-          code: 0,
-          data: new Uint8Array(),
-          log: "",
-          info: "",
-          gasWanted: 1n,
-          gasUsed: 1n,
-          events: [],
-          codespace: "",
-        };
+        return checkTxResult();
       },
     } as unknown as Parameters<typeof createMempool>[1]["app"];
-    const mempool = createMempool(
-      { size: 100, maxTxsBytes: 1 << 20, maxTxBytes: 1024, cacheSize: 100, recheck: false, maxPendingChecks: 2 },
-      { app, logger: nopLogger, precheck: null },
-    );
+    const mempool = stubMempool(app, 2);
     const first = [mempool.add(new Uint8Array([1])), mempool.add(new Uint8Array([2]))];
     const refused = await mempool.add(new Uint8Array([3]));
     assert.equal(refused.code, 20);
@@ -213,16 +214,7 @@ describe("mempool: a tx waiting for CheckTx", () => {
         seen.push(req.tx[0]!);
         await held;
         const code = verdict();
-        return {
-          code,
-          data: new Uint8Array(),
-          log: code === 0 ? "" : "bad",
-          info: "",
-          gasWanted: 1n,
-          gasUsed: 1n,
-          events: [],
-          codespace: code === 0 ? "" : "sdk",
-        };
+        return code === 0 ? checkTxResult() : checkTxResult(code, "bad", "sdk");
       },
     } as unknown as Parameters<typeof createMempool>[1]["app"];
     return {
@@ -237,10 +229,7 @@ describe("mempool: a tx waiting for CheckTx", () => {
 
   it("refuses copies of it at once (code 19) and counts them as known, with one CheckTx", async () => {
     const g = gatedApp(() => 0);
-    const mempool = createMempool(
-      { size: 100, maxTxsBytes: 1 << 20, maxTxBytes: 1024, cacheSize: 100, recheck: false, maxPendingChecks: 2 },
-      { app: g.app, logger: nopLogger, precheck: null },
-    );
+    const mempool = stubMempool(g.app, 2);
     const tx = new Uint8Array([7, 7]);
     const first = mempool.add(tx);
     assert.equal(mempool.known(hashTx(tx)), true, "known while it waits");
@@ -260,10 +249,7 @@ describe("mempool: a tx waiting for CheckTx", () => {
   it("lets it be sent again once its CheckTx failed", async () => {
     let code = 5;
     const g = gatedApp(() => code);
-    const mempool = createMempool(
-      { size: 100, maxTxsBytes: 1 << 20, maxTxBytes: 1024, cacheSize: 100, recheck: false },
-      { app: g.app, logger: nopLogger, precheck: null },
-    );
+    const mempool = stubMempool(g.app);
     const tx = new Uint8Array([9]);
     const first = mempool.add(tx);
     g.release();
@@ -296,22 +282,10 @@ describe("mempool gossip", () => {
   it("sends an admitted tx to every peer but the one it came from, and an RPC tx to all", async () => {
     const okApp = {
       async checkTx() {
-        return {
-          code: 0,
-          data: new Uint8Array(),
-          log: "",
-          info: "",
-          gasWanted: 1n,
-          gasUsed: 1n,
-          events: [],
-          codespace: "",
-        };
+        return checkTxResult();
       },
     } as unknown as Parameters<typeof createMempool>[1]["app"];
-    const mempool = createMempool(
-      { size: 100, maxTxsBytes: 1 << 20, maxTxBytes: 1024, cacheSize: 100, recheck: false },
-      { app: okApp, logger: nopLogger, precheck: null },
-    );
+    const mempool = stubMempool(okApp);
     const sent: Array<[string, number[]]> = [];
     let receive!: (peer: string, payload: Uint8Array) => void;
     const peers = ["A", "B", "C"];

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { QueryValidatorRequest, QueryValidatorResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import type { TestChain } from "../../../chain/testkit/inProcessChain.js";
@@ -13,6 +12,7 @@ import { any, honestOutput, signedBy, SimWorker, strategies, workersStep } from 
 import { sketchFromPb, sketchToPb } from "../commitment.js";
 import { computeSketch, sketchesAgree, type Sketch } from "../sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, type Job, type MsgSubmitJob } from "../types.js";
+import { jobQueries, submitJobMsg } from "./fixtures.js";
 
 // Audits end to end through real transactions (issue 11, item 3): verdicts are committed, then
 // revealed, so a later validator cannot copy one; auditors whose verdict agrees with the outcome
@@ -59,41 +59,22 @@ describe("audits by commit–reveal, with auditor rewards and penalties", functi
   let chain: TestChain;
   let workers: SimWorker[];
   const { ok, fails, q } = txHelpers(() => chain);
-  const job = (id: string) =>
-    q(
-      "/tcompute.jobs.v1.Query/Job",
-      codecs.queryJobRequest.encode({ id }),
-      (b) => codecs.queryJobResponse.decode(b).job!,
-    );
-  const balance = (address: string) =>
-    q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) =>
-      BigInt(QueryBalanceResponse.decode(b).balance!.amount),
-    );
+  const { job, balance } = jobQueries(q);
   const tokens = (i: number) =>
     q(
       "/cosmos.staking.v1beta1.Query/Validator",
       QueryValidatorRequest.encode({ validatorAddr: valoper(ops[i]!) }).finish(),
       (b) => BigInt(QueryValidatorResponse.decode(b).validator!.tokens),
     );
-  const submit = (over: Partial<MsgSubmitJob> = {}) =>
-    ok(requester, [
-      any(
-        codecs.msgSubmitJob.typeUrl,
-        codecs.msgSubmitJob.encode({
-          requester: requester.address,
-          model,
-          inputs: [{ inline: new Uint8Array([1, 2, 3]), uri: "", sha256: "" }],
-          sealed: [],
-          k: 2,
-          maxPricePerUnit: "10utcu",
-          deadlineBlocks: "5",
-          minReputation: 0,
-          gpu: null,
-          ...over,
-        }),
-      ),
-    ]);
+  const submit = (over: Partial<MsgSubmitJob> = {}) => ok(requester, [submitJobMsg(requester, model, 1, over)]);
   const step = () => workersStep(chain, workers);
+  /** Submits a job, lets the workers commit and reveal it, and reads it back. */
+  async function submitted(id: string): Promise<Job> {
+    await submit();
+    await step();
+    await step();
+    return job(id);
+  }
 
   beforeEach(async () => {
     chain = await createAuditChain({ keys: [requester, ...prov, ...ops], pool, reward });
@@ -105,10 +86,7 @@ describe("audits by commit–reveal, with auditor rewards and penalties", functi
 
   /** A k = 2 job both colluders agree on, settled and under audit. */
   async function fraudUnderAudit(): Promise<Job> {
-    await submit();
-    await step();
-    await step();
-    const j = await job("1");
+    const j = await submitted("1");
     assert.equal(j.state, JobState.settled);
     assert.equal(j.audit, AuditStatus.open);
     assert.deepEqual(
@@ -116,6 +94,14 @@ describe("audits by commit–reveal, with auditor rewards and penalties", functi
       [valoper(ops[0]!), valoper(ops[1]!), valoper(ops[2]!)].sort(),
       "every bonded validator audits",
     );
+    return j;
+  }
+
+  /** A k = 2 job honest workers agree on, under audit. */
+  async function honestUnderAudit(): Promise<Job> {
+    workers = prov.map((p) => new SimWorker(p, strategies.honest, () => rule));
+    const j = await submitted("1");
+    assert.equal(j.audit, AuditStatus.open);
     return j;
   }
 
@@ -214,10 +200,7 @@ describe("audits by commit–reveal, with auditor rewards and penalties", functi
     );
     assert.equal(await tokens(2), before.tokens2 - 30_000n, "ops2 skipped: 0.1% of its 30 power × 10^6");
     // A second audit where the honest side has 70%.
-    await submit();
-    await step();
-    await step();
-    const j2 = await job("2");
+    const j2 = await submitted("2");
     assert.equal(j2.audit, AuditStatus.open);
     const w0 = verdictMsgs(valoper(ops[0]!), "2", { output: honestOutput(j2), rule });
     const w1 = verdictMsgs(valoper(ops[1]!), "2", { output: strategies.colluding.output(j2), rule });
@@ -250,12 +233,7 @@ describe("audits by commit–reveal, with auditor rewards and penalties", functi
   });
 
   it("a lazy auditor that copies the accepted public sketch is not paid even when the result is right: its audit sketch (best least-squares guess) disagrees with the re-runners'", async () => {
-    workers = prov.map((p) => new SimWorker(p, strategies.honest, () => rule));
-    await submit();
-    await step();
-    await step();
-    const j = await job("1");
-    assert.equal(j.audit, AuditStatus.open);
+    const j = await honestUnderAudit();
     const truth = honestOutput(j);
     // The lazy auditor's best guess from chain data: the least-norm output whose public sketch is
     // the accepted one (64 unknowns, 16 projections).
@@ -302,12 +280,7 @@ describe("audits by commit–reveal, with auditor rewards and penalties", functi
   });
 
   it("answering unable on a public job whose audit others decided costs the skip penalty and earns nothing, like skipping it", async () => {
-    workers = prov.map((p) => new SimWorker(p, strategies.honest, () => rule));
-    await submit();
-    await step();
-    await step();
-    const j = await job("1");
-    assert.equal(j.audit, AuditStatus.open);
+    const j = await honestUnderAudit();
     assert.deepEqual(j.sealed, [], "a public job");
     const truth = honestOutput(j);
     const v0 = verdictMsgs(valoper(ops[0]!), "1", { output: truth, rule });
@@ -337,12 +310,7 @@ describe("audits by commit–reveal, with auditor rewards and penalties", functi
   });
 
   it("unable stays free on an inconclusive audit: nobody re-ran enough to show the input could be run", async () => {
-    workers = prov.map((p) => new SimWorker(p, strategies.honest, () => rule));
-    await submit();
-    await step();
-    await step();
-    const j = await job("1");
-    assert.equal(j.audit, AuditStatus.open);
+    const j = await honestUnderAudit();
     const v0 = verdictMsgs(valoper(ops[0]!), "1", { output: honestOutput(j), rule });
     const u1 = verdictMsgs(valoper(ops[1]!), "1", "unable");
     const u2 = verdictMsgs(valoper(ops[2]!), "1", "unable");

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import nacl from "tweetnacl";
-import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
-import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { open, seal } from "../../../client/sdk/sealing.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
@@ -13,7 +11,8 @@ import { txHelpers } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { claimCodecs, ClaimStatus, claimsAccount, type DeliveryClaim } from "../claims.js";
 import { any, SimWorker, strategies, workersStep, type Strategy } from "../../../chain/testkit/simWorkers.js";
-import { codecs, JobState, type Job } from "../types.js";
+import { JobState, type Job } from "../types.js";
+import { jobQueries, submitJobMsg, submittedJobId } from "./fixtures.js";
 
 // On-chain non-delivery claims (issue 11, item 2) through real transactions: a withholding worker
 // that does not answer is slashed and the requester compensated; a worker that answers with its
@@ -34,22 +33,13 @@ describe("non-delivery claims", function () {
   let chain: TestChain;
   let workers: SimWorker[];
   const { ok, fails, q } = txHelpers(() => chain);
-  const job = (id: string) =>
-    q(
-      "/tcompute.jobs.v1.Query/Job",
-      codecs.queryJobRequest.encode({ id }),
-      (b) => codecs.queryJobResponse.decode(b).job!,
-    );
+  const { job, balance } = jobQueries(q);
   const claimOf = (id: string, provider: string) =>
     q(
       "/tcompute.jobs.v1.Query/Claim",
       claimCodecs.queryClaimRequest.encode({ jobId: id, provider }),
       (b) => claimCodecs.queryClaimResponse.decode(b).claim,
     ) as Promise<DeliveryClaim | null>;
-  const balance = (address: string) =>
-    q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) =>
-      BigInt(QueryBalanceResponse.decode(b).balance!.amount),
-    );
   const providerBond = (k: RawKey) =>
     q("/tcompute.registry.v1.Query/Provider", registryCodecs.queryProviderRequest.encode({ owner: k.address }), (b) =>
       BigInt(registryCodecs.queryProviderResponse.decode(b).provider!.bond),
@@ -73,24 +63,8 @@ describe("non-delivery claims", function () {
   const outputOf = (j: Job) => new Uint8Array(Buffer.from(Float32Array.from(strategies.honest.output(j)).buffer));
 
   async function settledJob(): Promise<Job> {
-    const res = await ok(requester, [
-      any(
-        codecs.msgSubmitJob.typeUrl,
-        codecs.msgSubmitJob.encode({
-          requester: requester.address,
-          model,
-          inputs: [{ inline: new Uint8Array([Number(chain.app.height % 200n), 2, 3]), uri: "", sha256: "" }],
-          sealed: [],
-          k: 2,
-          maxPricePerUnit: "10utcu",
-          deadlineBlocks: "5",
-          minReputation: 0,
-          gpu: null,
-        }),
-      ),
-    ]);
-    const id = codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value)
-      .ids[0]!;
+    const res = await ok(requester, [submitJobMsg(requester, model, Number(chain.app.height % 200n))]);
+    const id = submittedJobId(res);
     await workersStep(chain, workers);
     await workersStep(chain, workers);
     const j = await job(id);
@@ -263,24 +237,8 @@ describe("non-delivery claims", function () {
         mayFail: true,
       };
       workers = [new SimWorker(prov[0]!, huge, () => rule), new SimWorker(prov[1]!, strategies.honest, () => rule)];
-      const res = await ok(requester, [
-        any(
-          codecs.msgSubmitJob.typeUrl,
-          codecs.msgSubmitJob.encode({
-            requester: requester.address,
-            model,
-            inputs: [{ inline: new Uint8Array([length % 200, 2, 3]), uri: "", sha256: "" }],
-            sealed: [],
-            k: 2,
-            maxPricePerUnit: "10utcu",
-            deadlineBlocks: "5",
-            minReputation: 0,
-            gpu: null,
-          }),
-        ),
-      ]);
-      const id = codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value)
-        .ids[0]!;
+      const res = await ok(requester, [submitJobMsg(requester, model, length % 200)]);
+      const id = submittedJobId(res);
       await workersStep(chain, workers);
       const reveals = await workersStep(chain, workers);
       const refused = reveals.txResults.filter((r) => r.code !== 0);
