@@ -5,6 +5,7 @@ import { computeSketch } from "../modules/jobs/sketch.js";
 import { encodeResult, sketchInput, type Tensor } from "../client/models/tensors.js";
 import { zoo } from "../client/models/zoo.js";
 import { InferenceEngine } from "../client/worker/inference.js";
+import { computeSketchFast } from "../client/worker/sketchWasm.js";
 
 // npm run bench:worker [-- --seconds 3 --threads 1 --depth 4 --parts]: the worker's per-job path
 // (InferenceEngine.runJob: inference through its warm session, result payload, digest and sketch)
@@ -15,7 +16,9 @@ import { InferenceEngine } from "../client/worker/inference.js";
 // checked against the reference path (encodeResult, sha256, computeSketch). Prints runs/s and the
 // ratio per model (aim ≥ 0.95 on every one). --parts first prints, per model, what one job costs
 // piece by piece, one job at a time (best of 7 rounds, µs): bare run, runJob on the main thread,
-// the payload's sha256, the shake256 of the sign bits, computeSketch plain and keyed.
+// the payload's sha256, the shake256 of the sign bits, computeSketch plain and keyed (modules/jobs, the
+// reference), and
+// the worker's computeSketchFast (client/worker/sketchWasm.ts) plain and keyed.
 
 const { values } = parseArgs({
   options: {
@@ -109,7 +112,9 @@ async function openModel(name: string, postThread: boolean) {
 }
 
 if (values.parts) {
-  console.log("per job, µs: bare run | runJob inline | sha256 payload | shake256 signs | computeSketch | keyed");
+  console.log(
+    "per job, µs: bare run | runJob inline | sha256 payload | shake256 signs | computeSketch | keyed | wasm sketch | keyed",
+  );
   const key = new Uint8Array(32).fill(1);
   for (const name of values.models.split(",")) {
     const { m, hash, input, session, feeds, engine } = await openModel(name, false);
@@ -127,6 +132,8 @@ if (values.parts) {
       ),
       await perCall(() => computeSketch(String(++seq), all, m.rule)),
       await perCall(() => computeSketch(String(++seq), all, m.rule, key)),
+      await perCall(() => computeSketchFast(String(++seq), all, m.rule)),
+      await perCall(() => computeSketchFast(String(++seq), all, m.rule, key)),
     ];
     console.log(`${name.padEnd(23)} n=${all.length} ${t.map((x) => x.toFixed(1)).join(" | ")}`);
     await session.release();

@@ -1,6 +1,7 @@
 import { createHash, hash as oneShotHash } from "node:crypto";
 import type * as Ort from "onnxruntime-node";
-import { computeSketch, type ComparisonRule, type Sketch } from "../../modules/jobs/sketch.js";
+import type { ComparisonRule, Sketch } from "../../modules/jobs/sketch.js";
+import { computeSketchFast as computeSketch } from "./sketchWasm.js";
 import { PostThread } from "./postThread.js";
 import { finishJob, type OutputPlace, type PostJob } from "./post.js";
 import {

@@ -1,5 +1,6 @@
 import { hash as oneShotHash } from "node:crypto";
-import { computeSketch, type ComparisonRule, type Sketch } from "../../modules/jobs/sketch.js";
+import type { ComparisonRule, Sketch } from "../../modules/jobs/sketch.js";
+import { computeSketchFast as computeSketch } from "./sketchWasm.js";
 
 // What follows a job's inference when its outputs are already in the result payload (written
 // there by onnxruntime, client/worker/inference.ts): the payload's sha256 and the sketch, taken

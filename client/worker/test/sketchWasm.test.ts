@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { computeSketch, type ComparisonRule } from "../../../modules/jobs/sketch.js";
+import { computeSketchFast, sketchModuleBytes, wasm } from "../sketchWasm.js";
+
+// The worker's WebAssembly sketch (sketchWasm.ts) against the reference computeSketch
+// (modules/jobs/sketch.ts): the same components, top-k and length, exactly, for every zoo model's
+// output size and sizes around multiples of 8, plain and keyed, with and without top-k, over
+// outputs that make float64 rounding visible in the components (sums near 2^31..2^33, where one
+// ulp is ~1 unit of 10^-6; cancellations of 10^16 against small values, where any other
+// summation order gives a different sum), and over -0, denormals, huge values; outputs with NaN,
+// ±Infinity or an overflowing sum throw the reference's error.
+
+/** A deterministic generator (xorshift), so that a failure can be replayed. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 2 ** 32;
+  };
+}
+
+const zooSizes = [32, 10, 257, 2, 9216];
+const edgeSizes = [1, 2, 3, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 20_001];
+
+type Gen = (n: number, r: () => number) => Float32Array | Float64Array;
+const gens: Record<string, Gen> = {
+  "float32 in ±1": (n, r) => Float32Array.from({ length: n }, () => r() * 2 - 1),
+  "float64 near 2^31": (n, r) => Float64Array.from({ length: n }, () => (r() * 2 - 1) * 3e9),
+  "float32 near 2^31": (n, r) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * 3e9),
+  cancellation: (n, r) =>
+    Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? (r() < 0.5 ? 1e16 : -1e16) : r() * 3 - 1.5)),
+  "-0, denormals, huge": (n, r) =>
+    Float64Array.from({ length: n }, () => {
+      const k = Math.floor(r() * 8);
+      return [-0, 0, 5e-324, -5e-324, 1e-310, 1e300, -1.7e308, r()][k]!;
+    }),
+  "float32 denormals and ±0": (n, r) =>
+    Float32Array.from({ length: n }, () => [1e-45, -1e-45, 1e-40, -0, 0, r() * 1e-38][Math.floor(r() * 6)]!),
+};
+
+/** The result, or the error's message. */
+function outcome(f: () => ReturnType<typeof computeSketch>): string {
+  try {
+    return JSON.stringify(f(), (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  } catch (e) {
+    return `error: ${(e as Error).message}`;
+  }
+}
+
+describe("WebAssembly sketch (sketchWasm.ts)", function () {
+  this.timeout(120_000);
+  const key = createHash("sha256").update("sketch key").digest();
+
+  it("is a valid WebAssembly SIMD module", () => {
+    assert.equal(wasm.validate(sketchModuleBytes), true);
+  });
+
+  it("gives computeSketch's components and top-k exactly, plain and keyed", () => {
+    let compared = 0;
+    let thrown = 0;
+    for (const [name, gen] of Object.entries(gens))
+      for (const n of [...zooSizes, ...edgeSizes]) {
+        const r = rng(n * 7919 + name.length);
+        const x = gen(n, r);
+        for (const rule of [
+          { sketchSize: 16, tolerance: 1000, topK: 0 },
+          { sketchSize: 16, tolerance: 1000, topK: n <= 10 ? 3 : 1 },
+          { sketchSize: 1 + (n % 13), tolerance: 0, topK: 0 },
+          { sketchSize: 24, tolerance: 0, topK: 2 },
+        ] satisfies ComparisonRule[]) {
+          for (const k of [undefined, key]) {
+            const id = `job-${n}-${rule.sketchSize}`;
+            const want = outcome(() => computeSketch(id, x, rule, k));
+            const got = outcome(() => computeSketchFast(id, x, rule, k));
+            assert.equal(
+              got,
+              want,
+              `${name}, n=${n}, size ${rule.sketchSize}, top ${rule.topK}, keyed ${k !== undefined}`,
+            );
+            if (want.startsWith("error")) thrown++;
+            else compared++;
+          }
+        }
+      }
+    // Both kinds of outcome were compared (huge values overflow some sums).
+    assert.ok(compared > 200 && thrown > 0, `${compared} compared, ${thrown} thrown`);
+  });
+
+  it("throws the reference's error on NaN and ±Infinity anywhere", () => {
+    const rule = { sketchSize: 16, tolerance: 0, topK: 0 };
+    for (const n of [1, 9, 257, 9216])
+      for (const bad of [NaN, Infinity, -Infinity])
+        for (const at of [0, n >> 1, n - 1]) {
+          const x = new Float32Array(n).fill(0.25);
+          x[at] = bad;
+          const want = outcome(() => computeSketch("1", x, rule));
+          assert.match(want, /not finite/);
+          assert.equal(
+            outcome(() => computeSketchFast("1", x, rule)),
+            want,
+          );
+        }
+    assert.throws(() => computeSketchFast("1", new Float32Array(0), rule), /empty output/);
+  });
+
+  it("is not the same for another job id (the inputs reach the projection)", () => {
+    const x = gens["float32 in ±1"]!(257, rng(3));
+    const rule = { sketchSize: 16, tolerance: 0, topK: 0 };
+    assert.notDeepEqual(computeSketchFast("1", x, rule).components, computeSketchFast("2", x, rule).components);
+    assert.deepEqual(computeSketchFast("1", x, rule), computeSketch("1", x, rule));
+  });
+});
