@@ -1,6 +1,7 @@
 import { DuplicateVoteEvidence, Evidence, EvidenceList } from "cosmjs-types/tendermint/types/evidence";
 import type { Vote as PbVote } from "cosmjs-types/tendermint/types/types";
 import type { Logger, Timestamp } from "../../modules/sdk/context.js";
+import { CodedError } from "../../modules/sdk/errors.js";
 import { hexAddress, setFromProto, type ChainState } from "../state/chainState.js";
 import type { BlockStore } from "../store/blockStore.js";
 import { evidenceHash } from "../types/hashes.js";
@@ -36,6 +37,9 @@ import type { ValidatorSet } from "../types/validatorSet.js";
 // validator once a block it committed carried evidence of that validator. These caps are the
 // local pool's only: `checkBlock` verifies a block's pieces the pool does not hold against the
 // chain, never against the pool's contents or caps, so every node judges a block alike.
+
+/** `verify`'s refusals of valid evidence (its `meta.refusal`): not a fault of whoever built it. */
+const expectedRefusals: ReadonlySet<string> = new Set(["committed", "expired", "pruned"]);
 
 export interface EvidenceParams {
   maxAgeNumBlocks: bigint;
@@ -156,7 +160,8 @@ export class EvidencePool {
   /**
    * Verifies one piece of evidence against this node's chain: a committed height, the block
    * time and the validator's power at that height, both signatures, not expired, not committed.
-   * Throws a coded error (consensus 5) saying what is wrong.
+   * Throws a coded error (consensus 5) saying what is wrong; `meta.refusal` names the refusals a
+   * valid piece meets (see `expectedRefusals`).
    */
   async verify(ev: Evidence): Promise<PendingEvidence> {
     const dve = ev.duplicateVoteEvidence;
@@ -167,11 +172,14 @@ export class EvidencePool {
     if (h < state.initialHeight || h > state.lastBlockHeight)
       throw consensusErrors.badEvidence.wrap(
         `evidence of height ${h}, which is not committed here (latest ${state.lastBlockHeight})`,
+        { refusal: "uncommitted" },
       );
     const meta = await this.deps.blockStore.loadMeta(h);
     const pbSet = await this.deps.blockStore.loadValidators(h);
     if (meta === null || pbSet === null)
-      throw consensusErrors.badEvidence.wrap(`evidence of height ${h}, which this node has pruned`);
+      throw consensusErrors.badEvidence.wrap(`evidence of height ${h}, which this node has pruned`, {
+        refusal: "pruned",
+      });
     if (
       evidenceExpired(
         h,
@@ -182,14 +190,15 @@ export class EvidencePool {
         this.params.maxAgeSeconds,
       )
     ) {
-      throw consensusErrors.badEvidence.wrap(`evidence of height ${h} has expired`);
+      throw consensusErrors.badEvidence.wrap(`evidence of height ${h} has expired`, { refusal: "expired" });
     }
     const hash = evidenceHash(dve);
     if (await this.deps.blockStore.isEvidenceCommitted(hash))
-      throw consensusErrors.badEvidence.wrap(`evidence ${hash} is already committed`);
+      throw consensusErrors.badEvidence.wrap(`evidence ${hash} is already committed`, { refusal: "committed" });
     if (await this.deps.blockStore.isEquivocationCommitted(dve.voteA.validatorAddress, h))
       throw consensusErrors.badEvidence.wrap(
         `evidence for validator ${hexAddress(dve.voteA.validatorAddress)} at height ${h} is already committed`,
+        { refusal: "committed" },
       );
     const set = setFromProto(pbSet);
     const val = set.get(hexAddress(dve.voteA.validatorAddress));
@@ -317,7 +326,19 @@ export class EvidencePool {
       try {
         await this.add({ duplicateVoteEvidence: dve });
       } catch (e) {
-        this.deps.logger.error("own evidence failed verification", { error: (e as Error).message });
+        // Valid evidence this node built can still be refused: its offence committed meanwhile
+        // (by a block of another's, or before a restart), or its height expired or pruned. Only
+        // anything else (a signature, power or time that does not check) is a fault here.
+        const refusal = e instanceof CodedError ? e.meta.refusal : undefined;
+        const fields = {
+          validator: hexAddress(a.validatorAddress),
+          height: a.height,
+          code: e instanceof CodedError ? `${e.codespace}:${e.code}` : "internal",
+          error: (e as Error).message,
+        };
+        if (typeof refusal === "string" && expectedRefusals.has(refusal))
+          this.deps.logger.info("own evidence not added", { refusal, ...fields });
+        else this.deps.logger.error("own evidence failed verification", fields);
       }
     }
     for (const [hash, p] of this.pending) {

@@ -46,7 +46,9 @@ import { settle, VirtualClock } from "./virtualTime.js";
 // - as proposer: a second block to half the network (equivocation), a flood of blocks for its
 //   round, invalid blocks (re-signed: a made-up app hash, two pieces of evidence of its own
 //   double sign at one height, or a new piece for a double sign already committed; between
-//   them a valid block with one such piece), proposals in rounds it does not own (impostor);
+//   them a valid block with one such piece; it gossips valid evidence of its own height-1
+//   double sign, so that offence is committed early), proposals in rounds it does not own
+//   (impostor);
 // - a flood of distinct votes for the next height (the flooding proposer);
 // - votes: forged precommits of the other validators (bad signatures), own precommits dated at
 //   the last block (sent ahead of the proposal) or at the block's own time (just after it);
@@ -489,6 +491,10 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
 
   /** The invalid proposer's kind of block for each of its rounds (host/height/round). */
   const invalidKinds = new Map<string, number>();
+  /** How many rounds each invalid proposer has been given a kind for. */
+  const invalidRounds = new Map<string, number>();
+  /** Invalid validators that have gossiped their own height-1 double sign. */
+  const gossipedOwn = new Set<string>();
 
   /** A conflicting pair of prevotes of h's key at committed height e (one per tag), as evidence. */
   function ownDoubleSign(h: Host, e: bigint, tag: string): Evidence | null {
@@ -536,12 +542,15 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
     if (proposerOf(p.height, p.round) !== h.address) return [[channel, payload]];
     const tag = `${p.height}/${p.round}`;
     if (h.byz === "invalid") {
-      // Its proposals in turn (one kind per round, whichever peer it goes to): a made-up app
-      // hash; two pieces of evidence of its own double sign at the last height; a valid block
-      // with one such piece; a new piece for a double sign of its own already committed.
+      // Its proposals in turn (one kind per round, whichever peer it goes to), counted per
+      // host, first: (3) a new piece for a double sign of its own already committed (or, none
+      // committed yet, 1); (1) two pieces of evidence of its own double sign at the last height;
+      // (2) a valid block with one such piece; (0) a made-up app hash.
       let kind = invalidKinds.get(`${h.name}/${tag}`);
       if (kind === undefined) {
-        kind = invalidKinds.size % 4;
+        const k = invalidRounds.get(h.name) ?? 0;
+        invalidRounds.set(h.name, k + 1);
+        kind = [3, 1, 2, 0][k % 4]!;
         invalidKinds.set(`${h.name}/${tag}`, kind);
       }
       const withEvidence = (evidence: Array<Evidence | null>) =>
@@ -695,6 +704,16 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
 
   /** A correct node committed height h: the keyless peer serves a tampered copy to the others. */
   function onCommitted(h: Host, height: bigint): void {
+    // The invalid validator gossips valid evidence of its own double sign at height 1 once that
+    // height is committed: correct proposers commit the offence early, so its kind-3 blocks (a
+    // new piece for that committed offence) come soon.
+    if (h.byz === "invalid" && !gossipedOwn.has(h.name)) {
+      const ev = ownDoubleSign(h, 1n, `gossiped ${h.name}`);
+      if (ev !== null) {
+        gossipedOwn.add(h.name);
+        broadcast(h, Channel.evidence, encodeEvidenceMessage([ev]));
+      }
+    }
     if (o.attacker !== "fakeSync" || !h.correct || attacked.has(`sync/${height}`)) return;
     attacked.add(`sync/${height}`);
     void (async () => {

@@ -6,7 +6,14 @@ import { CodedError } from "../../../modules/sdk/errors.js";
 import { ed25519Sign, generateEd25519, type Ed25519Key } from "../../crypto/ed25519.js";
 import { finalizeRequest, makeBlock } from "../../state/blockExecutor.js";
 import { MisbehaviorType } from "cosmjs-types/tendermint/abci/types";
-import { emptyBlockId, genesisSet, makeValidator, setToProto, type ChainState } from "../../state/chainState.js";
+import {
+  emptyBlockId,
+  genesisSet,
+  hexAddress,
+  makeValidator,
+  setToProto,
+  type ChainState,
+} from "../../state/chainState.js";
 import { memoryKV, type AsyncKV } from "../../store/asyncKV.js";
 import { BlockStore } from "../../store/blockStore.js";
 import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
@@ -207,6 +214,61 @@ describe("evidence pool", () => {
     assert.equal(hx.pool.size, 0);
     await rejects(hx.pool.verify(ev!), /already committed/);
     assert.equal(await hx.pool.add(ev!), false, "its validator is punished: refused quietly");
+  });
+
+  it("own evidence of an offence already committed is logged as not added, not as a failure", async () => {
+    // A node restarted after a block carried validator 2's height-2 double sign (its pool has
+    // not seen that block) sees the conflicting votes again, as consensus replaying them does.
+    const hx = await harness();
+    await hx.commit();
+    await hx.commit();
+    await hx.commit([pairAt(2n, 0)]);
+    const logs: Array<[string, string, Record<string, unknown>]> = [];
+    const record =
+      (level: string) =>
+      (msg: string, fields: Record<string, unknown> = {}) =>
+        logs.push([level, msg, fields]);
+    const logger = { debug: record("debug"), info: record("info"), warn: record("warn"), error: record("error") };
+    const pool = new EvidencePool(
+      { maxAgeNumBlocks: 5n, maxAgeSeconds: 5n, maxBytes: 2000n },
+      { chainId, cache: createSignatureCache(), blockStore: hx.store, getState: hx.state, logger },
+    );
+    pool.reportConflictingVotes(vote(keys[2]!, 2, 2n, bid(1)), vote(keys[2]!, 2, 2n, bid(2)));
+    await pool.update([]);
+    assert.equal(pool.size, 0);
+    assert.deepEqual(logs, [
+      [
+        "info",
+        "own evidence not added",
+        {
+          refusal: "committed",
+          validator: hexAddress(vals[2]!.address),
+          height: 2n,
+          code: "consensus:5",
+          error: `evidence ${evidenceHash(pairAt(2n, 0).duplicateVoteEvidence!)} is already committed: invalid evidence`,
+        },
+      ],
+    ]);
+    // A pair whose signature does not check is still a fault, logged as one.
+    logs.length = 0;
+    const forged = vote(keys[2]!, 2, 1n, bid(3));
+    forged.signature = new Uint8Array(64);
+    pool.reportConflictingVotes(vote(keys[2]!, 2, 1n, bid(1)), forged);
+    await pool.update([]);
+    assert.equal(pool.size, 0);
+    assert.deepEqual(
+      logs.map(([level, msg, fields]) => [level, msg, fields.refusal]),
+      [["error", "own evidence failed verification", undefined]],
+    );
+    // Expired by the time its height is judged: an expected refusal too.
+    logs.length = 0;
+    for (let i = 0; i < 6; i++) await hx.commit();
+    pool.reportConflictingVotes(vote(keys[1]!, 1, 1n, bid(1)), vote(keys[1]!, 1, 1n, bid(2)));
+    await pool.update([]);
+    assert.deepEqual(
+      logs.map(([level, msg, fields]) => [level, msg, fields.refusal]),
+      [["info", "own evidence not added", "expired"]],
+    );
   });
 
   it("accepts valid evidence from a peer once, and checks a block's evidence", async () => {
