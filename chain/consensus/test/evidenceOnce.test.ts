@@ -121,7 +121,10 @@ describe("evidence: one piece per validator and height", function () {
     // The byzantine validator has 30 of 130: the round-0 proposer of about a quarter of the
     // heights. It proposes a block with one piece of evidence against itself (for height 1),
     // then one with two distinct pieces for height 2.
-    t = await startTargetNode({ byzantinePower: 30n });
+    // timeout_propose 4 s, not the kit's 1 s: on a loaded machine (the mutant killers run tests
+    // side by side) the test's proposal could reach the node after round 0's propose timeout,
+    // and a later round would decide another proposer's block: a late block, not a refused one.
+    t = await startTargetNode({ byzantinePower: 30n, editConfig: (c) => (c.consensus.timeout_propose = "4s") });
     const target = t;
     const byz = ed25519Address(target.byzantine.pubKey);
     const byzHex = hexAddress(byz);
