@@ -1,5 +1,11 @@
-import { createHash } from "node:crypto";
-import { keyedTopK, sketchScale, type ComparisonRule, type Sketch } from "../../modules/jobs/sketch.js";
+import {
+  computeSketch,
+  keyedTopK,
+  signBits,
+  sketchScale,
+  type ComparisonRule,
+  type Sketch,
+} from "../../modules/jobs/sketch.js";
 
 // The worker's sketch: modules/jobs/sketch.ts's computeSketch with its projection loop in
 // WebAssembly SIMD, giving the same components bit for bit (client/worker/test/sketchWasm.test.ts
@@ -205,8 +211,9 @@ interface WasmMemory {
 }
 export const wasm = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
 
-const instance = new wasm.Instance(new wasm.Module(sketchModuleBytes));
-const project = instance.exports.s as (
+const sketchModule = new wasm.Module(sketchModuleBytes);
+const instance = new wasm.Instance(sketchModule);
+const projectShared = instance.exports.s as (
   x: number,
   bits: number,
   out: number,
@@ -214,16 +221,6 @@ const project = instance.exports.s as (
   size8: number,
   stride: number,
 ) => void;
-const memory = instance.exports.m as WasmMemory;
-let f64 = new Float64Array(memory.buffer);
-let u8 = new Uint8Array(memory.buffer);
-
-/** Same as modules/jobs/sketch.ts's signBits (the test compares the sketches they give). */
-function signBits(jobId: string, size: number, n: number, key?: Uint8Array): Uint8Array {
-  const h = createHash("shake256", { outputLength: size * Math.ceil(n / 8) });
-  if (key !== undefined) return h.update("tcompute/sketch/v3/").update(key).update(`/${jobId}`).digest();
-  return h.update(`tcompute/sketch/v2/${jobId}`).digest();
-}
 
 const maxComponent = Number.MAX_SAFE_INTEGER;
 
@@ -238,13 +235,43 @@ export function computeSketchFast(
   if (n === 0) throw new Error("empty output");
   const size = rule.sketchSize;
   const stride = Math.ceil(n / 8);
-  const bits = signBits(jobId, size, n, key);
-  const size8 = (size + 7) & ~7;
+  const size8 = Math.ceil(size / 8) * 8;
   // Memory: x (n float64) at 0, then the sign bytes (size8 + 1 blocks), then the sums.
   const bitsAt = n * 8;
   const bitsLen = (size8 + 1) * stride;
-  const outAt = (bitsAt + bitsLen + 15) & ~15;
+  const outAt = Math.ceil((bitsAt + bitsLen) / 16) * 16;
   const total = outAt + size8 * 8;
+  // Addresses are i32 (and `>> 3` below): beyond 2 GiB, the reference (the same result).
+  if (total > maxWasmBytes) return computeSketch(jobId, output, rule, key);
+  // Beyond keptBytes, a throwaway instance, so that one huge output does not pin its memory.
+  if (total > keptBytes) return sketchWith(new wasm.Instance(sketchModule), jobId, output, rule, key);
+  return sketchWith(instance, jobId, output, rule, key);
+}
+
+/** Memory the shared instance keeps after a job (larger jobs get their own instance). */
+export const keptBytes = 64 << 20;
+const maxWasmBytes = 2 ** 31 - 65536;
+
+function sketchWith(
+  inst: { exports: Record<string, unknown> },
+  jobId: string,
+  output: ArrayLike<number>,
+  rule: ComparisonRule,
+  key: Uint8Array | undefined,
+): Sketch {
+  const n = output.length;
+  const size = rule.sketchSize;
+  const stride = Math.ceil(n / 8);
+  const bits = signBits(jobId, size, n, key);
+  const size8 = Math.ceil(size / 8) * 8;
+  const bitsAt = n * 8;
+  const bitsLen = (size8 + 1) * stride;
+  const outAt = Math.ceil((bitsAt + bitsLen) / 16) * 16;
+  const total = outAt + size8 * 8;
+  const project = inst.exports.s as typeof projectShared;
+  const memory = inst.exports.m as WasmMemory;
+  let f64 = new Float64Array(memory.buffer);
+  let u8 = new Uint8Array(memory.buffer);
   if (total > memory.buffer.byteLength) {
     memory.grow(Math.ceil((total - memory.buffer.byteLength) / 65536));
     f64 = new Float64Array(memory.buffer);

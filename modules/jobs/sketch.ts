@@ -34,7 +34,7 @@ export interface Sketch {
  * consecutive blocks of ceil(n / 8) bytes, block j holding one bit per output element (bit i & 7
  * of byte i >> 3) for projection j. One extendable-output hash instead of one hash per 32 bytes.
  */
-function signBits(jobId: string, size: number, n: number, key?: Uint8Array): Uint8Array {
+export function signBits(jobId: string, size: number, n: number, key?: Uint8Array): Uint8Array {
   const h = createHash("shake256", { outputLength: size * Math.ceil(n / 8) });
   // Keyed (private sealed jobs): SHAKE256("tcompute/sketch/v3/" ‖ key(32) ‖ "/" ‖ job id).
   if (key !== undefined) return h.update("tcompute/sketch/v3/").update(key).update(`/${jobId}`).digest();

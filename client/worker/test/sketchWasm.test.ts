@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { computeSketch, type ComparisonRule } from "../../../modules/jobs/sketch.js";
-import { computeSketchFast, sketchModuleBytes, wasm } from "../sketchWasm.js";
+import { computeSketchFast, keptBytes, sketchModuleBytes, wasm } from "../sketchWasm.js";
 
 // The worker's WebAssembly sketch (sketchWasm.ts) against the reference computeSketch
 // (modules/jobs/sketch.ts): the same components, top-k and length, exactly, for every zoo model's
@@ -113,5 +113,25 @@ describe("WebAssembly sketch (sketchWasm.ts)", function () {
     const rule = { sketchSize: 16, tolerance: 0, topK: 0 };
     assert.notDeepEqual(computeSketchFast("1", x, rule).components, computeSketchFast("2", x, rule).components);
     assert.deepEqual(computeSketchFast("1", x, rule), computeSketch("1", x, rule));
+  });
+
+  it("is the same for an output past the kept memory, and for a small job right after it", () => {
+    // n float64 alone exceed keptBytes: a throwaway instance (grown past the initial page).
+    const n = keptBytes / 8 + 12_345;
+    const r = rng(17);
+    const big = Float32Array.from({ length: n }, () => r() * 2 - 1);
+    const rule = { sketchSize: 9, tolerance: 0, topK: 2 };
+    assert.equal(
+      outcome(() => computeSketchFast("big", big, rule, key)),
+      outcome(() => computeSketch("big", big, rule, key)),
+    );
+    // An unaligned Float32Array view, after the large job (stale memory must not leak in).
+    const buf = new ArrayBuffer(4 * 1003);
+    const view = new Float32Array(buf, 4, 1001).map(() => r() * 2e9 - 1e9);
+    for (const id of ["a", "b"])
+      assert.equal(
+        outcome(() => computeSketchFast(id, view, rule)),
+        outcome(() => computeSketch(id, view, rule)),
+      );
   });
 });
