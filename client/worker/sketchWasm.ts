@@ -1,8 +1,7 @@
 import {
   computeSketch,
-  keyedTopK,
   signBits,
-  sketchScale,
+  sketchFromSums,
   type ComparisonRule,
   type Sketch,
 } from "../../modules/jobs/sketch.js";
@@ -222,8 +221,6 @@ const projectShared = instance.exports.s as (
   stride: number,
 ) => void;
 
-const maxComponent = Number.MAX_SAFE_INTEGER;
-
 /** computeSketch (modules/jobs/sketch.ts) with the projections in WebAssembly: the same result. */
 export function computeSketchFast(
   jobId: string,
@@ -231,29 +228,43 @@ export function computeSketchFast(
   rule: ComparisonRule,
   key?: Uint8Array,
 ): Sketch {
-  const n = output.length;
-  if (n === 0) throw new Error("empty output");
-  const size = rule.sketchSize;
-  const stride = Math.ceil(n / 8);
-  const size8 = Math.ceil(size / 8) * 8;
-  // Memory: x (n float64) at 0, then the sign bytes (size8 + 1 blocks), then the sums.
-  const bitsAt = n * 8;
-  const bitsLen = (size8 + 1) * stride;
-  const outAt = Math.ceil((bitsAt + bitsLen) / 16) * 16;
-  const total = outAt + size8 * 8;
+  if (output.length === 0) throw new Error("empty output");
+  const at = layout(output.length, rule.sketchSize);
   // Addresses are i32 (and `>> 3` below): beyond 2 GiB, the reference (the same result).
-  if (total > maxWasmBytes) return computeSketch(jobId, output, rule, key);
+  if (at.total > maxWasmBytes) return computeSketch(jobId, output, rule, key);
   // Beyond keptBytes, a throwaway instance, so that one huge output does not pin its memory.
-  if (total > keptBytes) return sketchWith(new wasm.Instance(sketchModule), jobId, output, rule, key);
-  return sketchWith(instance, jobId, output, rule, key);
+  const inst = at.total > keptBytes ? new wasm.Instance(sketchModule) : instance;
+  return sketchWith(inst, at, jobId, output, rule, key);
 }
 
 /** Memory the shared instance keeps after a job (larger jobs get their own instance). */
 export const keptBytes = 64 << 20;
 const maxWasmBytes = 2 ** 31 - 65536;
 
+/** Where a job's data lies in the module's memory, in bytes. */
+interface Layout {
+  stride: number;
+  /** The sketch size rounded up to the module's eight projections per pass. */
+  size8: number;
+  bitsAt: number;
+  bitsLen: number;
+  outAt: number;
+  total: number;
+}
+
+/** Memory: x (n float64) at 0, then the sign bytes (size8 + 1 blocks), then the sums. */
+function layout(n: number, size: number): Layout {
+  const stride = Math.ceil(n / 8);
+  const size8 = Math.ceil(size / 8) * 8;
+  const bitsAt = n * 8;
+  const bitsLen = (size8 + 1) * stride;
+  const outAt = Math.ceil((bitsAt + bitsLen) / 16) * 16;
+  return { stride, size8, bitsAt, bitsLen, outAt, total: outAt + size8 * 8 };
+}
+
 function sketchWith(
   inst: { exports: Record<string, unknown> },
+  at: Layout,
   jobId: string,
   output: ArrayLike<number>,
   rule: ComparisonRule,
@@ -261,44 +272,20 @@ function sketchWith(
 ): Sketch {
   const n = output.length;
   const size = rule.sketchSize;
-  const stride = Math.ceil(n / 8);
   const bits = signBits(jobId, size, n, key);
-  const size8 = Math.ceil(size / 8) * 8;
-  const bitsAt = n * 8;
-  const bitsLen = (size8 + 1) * stride;
-  const outAt = Math.ceil((bitsAt + bitsLen) / 16) * 16;
-  const total = outAt + size8 * 8;
   const project = inst.exports.s as typeof projectShared;
   const memory = inst.exports.m as WasmMemory;
   let f64 = new Float64Array(memory.buffer);
   let u8 = new Uint8Array(memory.buffer);
-  if (total > memory.buffer.byteLength) {
-    memory.grow(Math.ceil((total - memory.buffer.byteLength) / 65536));
+  if (at.total > memory.buffer.byteLength) {
+    memory.grow(Math.ceil((at.total - memory.buffer.byteLength) / 65536));
     f64 = new Float64Array(memory.buffer);
     u8 = new Uint8Array(memory.buffer);
   }
   f64.set(output, 0);
-  u8.set(bits, bitsAt);
-  u8.fill(0, bitsAt + bits.length, bitsAt + bitsLen);
-  project(0, bitsAt, outAt, n, size8, stride);
-  const norm = 1 / Math.sqrt(n);
-  const components: bigint[] = [];
-  const o = outAt >> 3;
-  for (let j = 0; j < size; j++) {
-    const s = f64[o + j]!;
-    // NaN or ±Infinity anywhere makes some projection non-finite (+∞ − ∞ is NaN).
-    if (!Number.isFinite(s)) throw new Error("an output element is not finite (or the output overflows)");
-  }
-  for (let j = 0; j < size; j++) {
-    const fixed = Math.round(f64[o + j]! * norm * sketchScale);
-    components.push(BigInt(Math.max(-maxComponent, Math.min(maxComponent, fixed))));
-  }
-  let topK: number[] = [];
-  if (rule.topK > 0) {
-    const idx = Array.from({ length: n }, (_, i) => i);
-    idx.sort((a, b) => output[b]! - output[a]! || a - b);
-    topK = idx.slice(0, Math.min(rule.topK, n)).sort((a, b) => a - b);
-    if (key !== undefined) topK = topK.map((i) => keyedTopK(i, key)).sort((a, b) => a - b);
-  }
-  return { components, topK, length: n };
+  u8.set(bits, at.bitsAt);
+  u8.fill(0, at.bitsAt + bits.length, at.bitsAt + at.bitsLen);
+  project(0, at.bitsAt, at.outAt, n, at.size8, at.stride);
+  const o = at.outAt >> 3;
+  return sketchFromSums(f64.subarray(o, o + size), output, rule, key);
 }

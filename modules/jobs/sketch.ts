@@ -100,14 +100,32 @@ export function computeSketch(
         x[i + 7]! * t[o + 7]!;
     }
     for (; i < n; i++) s += x[i]! * t[(bits[base + (i >> 3)]! << 3) | (i & 7)]!;
-    // NaN or ±Infinity anywhere makes some projection non-finite (+∞ − ∞ is NaN).
-    if (!Number.isFinite(s)) throw new Error("an output element is not finite (or the output overflows)");
     sum[j] = s;
+  }
+  return sketchFromSums(sum, output, rule, key);
+}
+
+/**
+ * The sketch from its projections' raw sums (`sums[j]`, j < rule.sketchSize, over `output` with
+ * the job's signs): the rounding to components and the top-k, shared by computeSketch and the
+ * worker's WebAssembly projections. Throws if a sum is not finite.
+ */
+export function sketchFromSums(
+  sums: ArrayLike<number>,
+  output: ArrayLike<number>,
+  rule: ComparisonRule,
+  key: Uint8Array | undefined,
+): Sketch {
+  const n = output.length;
+  const size = rule.sketchSize;
+  for (let j = 0; j < size; j++) {
+    // NaN or ±Infinity anywhere makes some projection non-finite (+∞ − ∞ is NaN).
+    if (!Number.isFinite(sums[j]!)) throw new Error("an output element is not finite (or the output overflows)");
   }
   const norm = 1 / Math.sqrt(n);
   const components: bigint[] = [];
   for (let j = 0; j < size; j++) {
-    const fixed = Math.round(sum[j]! * norm * sketchScale);
+    const fixed = Math.round(sums[j]! * norm * sketchScale);
     components.push(BigInt(Math.max(-maxComponent, Math.min(maxComponent, fixed))));
   }
   let topK: number[] = [];
