@@ -5,8 +5,7 @@ import { BranchStore } from "../../../chain/store/branchStore.js";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { msgSendAny } from "../../../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx, type RawKey } from "../../../client/sdk/signing.js";
-import { Context, nopLogger } from "../../sdk/context.js";
-import { GasMeter } from "../../sdk/gas.js";
+import { testContext } from "../../sdk/test/fixtures.js";
 import type { AuthGenesisJson } from "../genesis.js";
 import { authInvariants } from "../invariants.js";
 import { AccountKeeper } from "../keeper.js";
@@ -138,13 +137,7 @@ describe("auth: accounts, sequences and the ante handler", () => {
     const keeper = new AccountKeeper();
     const broken = chain.app.withCommittedContext((ctx) => {
       const store = new BranchStore(ctx.store);
-      const c = new Context(
-        store,
-        { chainId: chain.chainId, height: 1n, time: { seconds: 0n, nanos: 0 }, proposer: new Uint8Array() },
-        new GasMeter(undefined),
-        "query",
-        nopLogger,
-      );
+      const c = testContext("query", { store, chainId: chain.chainId, height: 1n });
       const [invariant] = authInvariants(keeper);
       assert.deepEqual(invariant!.check(c), [], "sound at start");
       keeper.setAccount(store, { ...keeper.getAccount(store, alice.address)!, address: bob.address });

@@ -23,8 +23,7 @@ import { AccountKeeper } from "../../auth/keeper.js";
 import { BankKeeper } from "../../bank/keeper.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { decOne } from "../../sdk/coins.js";
-import { Context, nopLogger } from "../../sdk/context.js";
-import { GasMeter } from "../../sdk/gas.js";
+import { testContext } from "../../sdk/test/fixtures.js";
 import { emissionsQueryCodecs } from "../queryServer.js";
 import { StakingKeeper, consensusAddress } from "../../staking/keeper.js";
 import {
@@ -196,14 +195,7 @@ describe("emissions: the provider pool", () => {
     const bank = new BankKeeper(accounts, new Set());
     const staking = new StakingKeeper(bank);
     const k = new EmissionsKeeper(bank, staking);
-    const ctxAt = (height: bigint) =>
-      new Context(
-        store,
-        { chainId: "t", height, time: { seconds: 1000n + height, nanos: 0 }, proposer: new Uint8Array() },
-        new GasMeter(undefined),
-        "block",
-        nopLogger,
-      );
+    const ctxAt = (height: bigint) => testContext("block", { store, height, seconds: 1000n + height });
     const store = new BranchStore(new MemoryStore());
     writeParams(store, {
       ...defaultParams(),

@@ -19,8 +19,7 @@ import { encodeAddress } from "../../sdk/address.js";
 import { AccountKeeper } from "../../auth/keeper.js";
 import { BankKeeper } from "../../bank/keeper.js";
 import { BranchStore } from "../../../chain/store/branchStore.js";
-import { Context, nopLogger } from "../../sdk/context.js";
-import { GasMeter } from "../../sdk/gas.js";
+import { testContext } from "../../sdk/test/fixtures.js";
 import { StakingKeeper } from "../../staking/keeper.js";
 import { GovKeeper, govAddress } from "../keeper.js";
 import { any, dave, dec, govChain, govHelpers, govTestParams, ops } from "./fixtures.js";
@@ -442,9 +441,7 @@ describe("gov: x/gov v1 on an in-process chain", () => {
           (s) => new BranchStore(s),
         );
         mutate(store, k);
-        return gov.invariants.flatMap((inv) =>
-          inv.check(new Context(store, ctx.block, new GasMeter(undefined), "query", nopLogger)),
-        );
+        return gov.invariants.flatMap((inv) => inv.check(testContext("query", { store, block: ctx.block })));
       });
     assert.deepEqual(
       check(() => {}),

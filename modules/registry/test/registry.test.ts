@@ -1,15 +1,12 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
-import { BranchStore } from "../../../chain/store/branchStore.js";
-import { MemoryStore } from "../../../chain/store/memoryStore.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
 import { AccountKeeper } from "../../auth/keeper.js";
 import { BankKeeper } from "../../bank/keeper.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { decOne } from "../../sdk/coins.js";
-import { Context, nopLogger } from "../../sdk/context.js";
-import { GasMeter } from "../../sdk/gas.js";
+import { testContext } from "../../sdk/test/fixtures.js";
 import { any, txHelpers } from "../../../chain/testkit/fixtures.js";
 import {
   registerModelMsg,
@@ -240,13 +237,7 @@ describe("registry hooks for the jobs module", () => {
     const accounts = new AccountKeeper();
     const bank = new BankKeeper(accounts, new Set());
     const k = new RegistryKeeper(bank);
-    const ctx = new Context(
-      new BranchStore(new MemoryStore()),
-      { chainId: "t", height: 5n, time: { seconds: 100n, nanos: 0 }, proposer: new Uint8Array() },
-      new GasMeter(undefined),
-      "block",
-      nopLogger,
-    );
+    const ctx = testContext("block", { height: 5n, seconds: 100n });
     bank.initBalance(ctx.store, k.bondPool(), { denom: "utcu", amount: 20_000_000n });
     bank.setSupply(ctx.store, "utcu", 20_000_000n);
     k.setProvider(ctx.store, {

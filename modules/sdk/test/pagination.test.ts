@@ -5,8 +5,7 @@ import { CountingStore } from "../../../chain/testkit/countingStore.js";
 import { createTestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
-import { Context, nopLogger } from "../context.js";
-import { GasMeter } from "../gas.js";
+import { testContext } from "./fixtures.js";
 import { paginate, paginateStore } from "../pagination.js";
 import { prefixEnd, utf8 } from "../store.js";
 
@@ -221,7 +220,7 @@ describe("a module query over many records", () => {
       registryCodecs.queryModelsRequest.encode({ pagination });
     const reads = chain.app.withCommittedContext((ctx, modules) => {
       const counting = new CountingStore(ctx.store);
-      const c = new Context(counting, ctx.block, new GasMeter(undefined), "query", nopLogger);
+      const c = testContext("query", { store: counting, block: ctx.block });
       const res = registryCodecs.queryModelsResponse.decode(
         modules.find((m) => m.name === "registry")!.queries[path]!(
           c,
