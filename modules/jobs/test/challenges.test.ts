@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { Any } from "cosmjs-types/google/protobuf/any";
-import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
@@ -14,6 +13,7 @@ import { defaultParams } from "../params.js";
 import { SimAuditor } from "../../../chain/testkit/auditors.js";
 import { any, honestOutput, signedBy, SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
 import { AuditStatus, codecs, JobState, Outcome, type Job } from "../types.js";
+import { jobQueries } from "./fixtures.js";
 
 // Capability challenges the chain issues (issue 11, item 1), through real transactions on the
 // in-process chain: every epoch the chain sends ordinary-looking k = 1 jobs to providers drawn
@@ -61,10 +61,7 @@ describe("capability challenges issued by the chain", function () {
       challengeCodecs.queryChallengesRequest.encode({ provider: k.address }),
       (b) => challengeCodecs.queryChallengesResponse.decode(b).challenges,
     ) as Promise<Challenge[]>;
-  const balance = (address: string) =>
-    q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) =>
-      BigInt(QueryBalanceResponse.decode(b).balance!.amount),
-    );
+  const { balance } = jobQueries(q);
   const listState = async (state: JobState) =>
     codecs.queryJobsResponse.decode(
       (

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
-import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
@@ -15,6 +14,7 @@ import { auditBy, bondValidators, untilRevealsOpen, verdictMsgs } from "../../..
 import { any, honestOutput, resultOf, SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
 import { computeSketch } from "../sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, type Job, type MsgSubmitJob } from "../types.js";
+import { jobQueries, submitJobMsg } from "./fixtures.js";
 
 const requester = rawKeyFromSeed("jobs-requester");
 const prov = [0, 1, 2, 3].map((i) => rawKeyFromSeed(`jobs-provider-${i}`));
@@ -24,22 +24,7 @@ const bond = 20_000_000n;
 const neutral = 500_000;
 
 const input = (b: number[] = [1, 2, 3]) => ({ inline: new Uint8Array(b), uri: "", sha256: "" });
-const submitMsg = (over: Partial<MsgSubmitJob> = {}) =>
-  any(
-    codecs.msgSubmitJob.typeUrl,
-    codecs.msgSubmitJob.encode({
-      requester: requester.address,
-      model,
-      inputs: [input()],
-      sealed: [],
-      k: 3,
-      maxPricePerUnit: "10utcu",
-      deadlineBlocks: "5",
-      minReputation: 0,
-      gpu: null,
-      ...over,
-    }),
-  );
+const submitMsg = (over: Partial<MsgSubmitJob> = {}) => submitJobMsg(requester, model, 1, { k: 3, ...over });
 const cancelMsg = (id: string) =>
   any(codecs.msgCancelJob.typeUrl, codecs.msgCancelJob.encode({ requester: requester.address, id }));
 const commitMsg = (provider: string, jobId: string, commitment: Uint8Array) =>
@@ -60,16 +45,7 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
   let chain: TestChain;
   let workers: SimWorker[];
   const { ok, fails, q } = txHelpers(() => chain);
-  const job = (id: string) =>
-    q(
-      "/tcompute.jobs.v1.Query/Job",
-      codecs.queryJobRequest.encode({ id }),
-      (b) => codecs.queryJobResponse.decode(b).job!,
-    );
-  const balance = (address: string) =>
-    q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) =>
-      BigInt(QueryBalanceResponse.decode(b).balance!.amount),
-    );
+  const { job, balance } = jobQueries(q);
   const escrow = () => balance(moduleAddress("jobs_escrow"));
   const providerBond = (owner: string) =>
     q("/tcompute.registry.v1.Query/Provider", registryCodecs.queryProviderRequest.encode({ owner }), (b) =>

@@ -8,6 +8,7 @@ import { txHelpers } from "../../../chain/testkit/fixtures.js";
 import { bytesShapes, registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { accountOf, any } from "../../../chain/testkit/simWorkers.js";
 import { codecs, JobState, type GpuRequirement, type MsgSubmitJob } from "../types.js";
+import { jobQueries } from "./fixtures.js";
 
 // Matching that one tx cannot block (docs/jobs.md, "Matching"): a griefer's single batch tx of
 // thousands of unmatchable shards (a GPU nobody has, a price below every ask) no longer holds back
@@ -48,12 +49,7 @@ describe("jobs: matching that one tx cannot block", function () {
   this.timeout(120_000);
   let chain: TestChain;
   const { ok, fails, q } = txHelpers(() => chain);
-  const job = (id: string) =>
-    q(
-      "/tcompute.jobs.v1.Query/Job",
-      codecs.queryJobRequest.encode({ id }),
-      (b) => codecs.queryJobResponse.decode(b).job!,
-    );
+  const { job } = jobQueries(q);
   const idsOf = (res: ResponseFinalizeBlock, i: number) =>
     codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[i]!.data).msgResponses[0]!.value).ids;
   const examined = (res: ResponseFinalizeBlock) =>

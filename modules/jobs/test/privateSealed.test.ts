@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { commitAndReveal } from "../../../chain/testkit/results.js";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
@@ -10,6 +9,7 @@ import { sketchFromPb } from "../commitment.js";
 import { any } from "../../../chain/testkit/simWorkers.js";
 import { computeSketch, type Sketch } from "../sketch.js";
 import { codecs, JobState, Outcome, type Job } from "../types.js";
+import { jobQueries, submittedJobId } from "./fixtures.js";
 
 // Private sealed jobs (issue 11, item 4): an observer of the chain tries to read a small sealed
 // output off its revealed sketch and top-k, the way it can for an ordinary job (n unknowns, 16
@@ -56,12 +56,7 @@ describe("private sealed jobs: the chain carries no readable projection of the o
   this.timeout(60_000);
   let chain: TestChain;
   const { ok, fails, q } = txHelpers(() => chain);
-  const job = (id: string) =>
-    q(
-      "/tcompute.jobs.v1.Query/Job",
-      codecs.queryJobRequest.encode({ id }),
-      (b) => codecs.queryJobResponse.decode(b).job!,
-    );
+  const { job } = jobQueries(q);
 
   before(async () => {
     chain = await createTestChain({
@@ -120,8 +115,7 @@ describe("private sealed jobs: the chain carries no readable projection of the o
         }),
       ),
     ]);
-    const id = codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value)
-      .ids[0]!;
+    const id = submittedJobId(res);
     // Each worker's own float noise; the keyed ones project under the key from their sealed copy.
     await commitAndReveal(
       ok,

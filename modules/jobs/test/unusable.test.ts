@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
@@ -20,6 +19,7 @@ import {
 } from "../../../chain/testkit/simWorkers.js";
 import { computeSketch } from "../sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, UnusableReason, type Job, type MsgSubmitJob } from "../types.js";
+import { jobQueries, submitJobMsg } from "./fixtures.js";
 
 // Accountable "unusable input" answers (docs/jobs.md, "Unusable inputs"), through real
 // transactions on the in-process chain: a griefing requester's job no longer gets honest
@@ -33,21 +33,7 @@ const bond = 20_000_000n;
 const badInput = { inline: new Uint8Array(), uri: "sim://bad/input.bin", sha256: "ab".repeat(32) };
 const goodInput = { inline: new Uint8Array([1, 2, 3]), uri: "", sha256: "" };
 const submitMsg = (over: Partial<MsgSubmitJob> = {}) =>
-  any(
-    codecs.msgSubmitJob.typeUrl,
-    codecs.msgSubmitJob.encode({
-      requester: requester.address,
-      model,
-      inputs: [badInput],
-      sealed: [],
-      k: 3,
-      maxPricePerUnit: "10utcu",
-      deadlineBlocks: "5",
-      minReputation: 0,
-      gpu: null,
-      ...over,
-    }),
-  );
+  submitJobMsg(requester, model, 1, { inputs: [badInput], k: 3, ...over });
 const salt = (p: RawKey, id: string) => createHash("sha256").update(`salt/${p.address}/${id}`).digest();
 const revealUnusableMsg = (provider: string, jobId: string, s: Uint8Array, reason: number, inputIndex = 0) =>
   any(
@@ -69,20 +55,11 @@ describe("jobs: accountable unusable-input reports", function () {
   let chain: TestChain;
   let workers: SimWorker[];
   const { ok, fails, q } = txHelpers(() => chain);
-  const job = (id: string) =>
-    q(
-      "/tcompute.jobs.v1.Query/Job",
-      codecs.queryJobRequest.encode({ id }),
-      (b) => codecs.queryJobResponse.decode(b).job!,
-    );
+  const { job, balance } = jobQueries(q);
   const rawJob = async (id: string) =>
     Buffer.from(
       (await chain.query("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id }))).value,
     ).toString("hex");
-  const balance = (address: string) =>
-    q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) =>
-      BigInt(QueryBalanceResponse.decode(b).balance!.amount),
-    );
   const escrow = () => balance(moduleAddress("jobs_escrow"));
   const providerBond = (owner: string) =>
     q("/tcompute.registry.v1.Query/Provider", registryCodecs.queryProviderRequest.encode({ owner }), (b) =>
