@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs, ProviderStatus, type Provider } from "../../registry/types.js";
@@ -185,15 +186,9 @@ describe("capability challenges issued by the chain", function () {
         for (const k of [honest, slow, garbage])
           assert.deepEqual(await decided(k), [], "open challenges are not listed");
         // Challenges in flight survive a genesis export and import unchanged.
-        const exportAll = (c: TestChain) =>
-          c.app.withCommittedContext((ctx, modules) =>
-            Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-          );
-        const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, unknown>;
+        const exported = JSON.parse(JSON.stringify(exportAppState(chain))) as Record<string, unknown>;
         assert.equal((exported["jobs"] as { challenges: unknown[] }).challenges.length, 3);
-        const again = await createTestChain({
-          editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
-        });
+        const again = await importAppState(exported);
         assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
       }
     }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import nacl from "tweetnacl";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { open, seal } from "../../../client/sdk/sealing.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
@@ -206,16 +207,10 @@ describe("non-delivery claims", function () {
       claimMsg(requester, j.id, prov[1]!.address, claimKey.publicKey),
     ]);
     await ok(prov[1]!, [answerMsg(prov[1]!, j.id, seal(outputOf(j), claimKey.publicKey))]);
-    const exportAll = (c: TestChain) =>
-      c.app.withCommittedContext((ctx, modules) =>
-        Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-      );
-    const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, unknown>;
+    const exported = JSON.parse(JSON.stringify(exportAppState(chain))) as Record<string, unknown>;
     assert.equal((exported["jobs"] as { claims: unknown[] }).claims.length, 2);
-    const again = await createTestChain({
-      editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
-    });
-    assert.deepEqual(JSON.parse(JSON.stringify(exportAll(again))), exported);
+    const again = await importAppState(exported);
+    assert.deepEqual(JSON.parse(JSON.stringify(exportAppState(again))), exported);
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
@@ -533,15 +534,9 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     await submit();
     const w = worker(prov[0]!);
     await ok(prov[0]!, w.messages([await job("1")]));
-    const exportAll = (c: TestChain) =>
-      c.app.withCommittedContext((ctx, modules) =>
-        Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-      );
-    const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, unknown>;
-    const again = await createTestChain({
-      editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
-    });
-    assert.deepEqual(JSON.parse(JSON.stringify(exportAll(again))), exported);
+    const exported = JSON.parse(JSON.stringify(exportAppState(chain))) as Record<string, unknown>;
+    const again = await importAppState(exported);
+    assert.deepEqual(JSON.parse(JSON.stringify(exportAppState(again))), exported);
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });
 });

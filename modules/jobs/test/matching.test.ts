@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import type { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { rawKeyFromSeed, signTx, type RawKey } from "../../../client/sdk/signing.js";
 import { txHelpers } from "../../../chain/testkit/fixtures.js";
 import { bytesShapes, registerModel, registerProviders } from "../../../chain/testkit/providers.js";
@@ -130,11 +131,7 @@ describe("jobs: matching that one tx cannot block", function () {
         "the junk waits (until its deadline, with its escrow locked)",
       );
     // Where matching resumes is state: it survives export and import to the same app hash.
-    const exportAll = (c: TestChain) =>
-      c.app.withCommittedContext((ctx, modules) =>
-        Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-      );
-    const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<
+    const exported = JSON.parse(JSON.stringify(exportAppState(chain))) as Record<
       string,
       { matching?: { resume: unknown[] } }
     >;
@@ -142,9 +139,7 @@ describe("jobs: matching that one tx cannot block", function () {
       (exported["jobs"]!.matching?.resume.length ?? 0) > 0,
       "a requester's turn ended early, so there is a cursor to carry",
     );
-    const again = await createTestChain({
-      editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
-    });
+    const again = await importAppState(exported);
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });
 

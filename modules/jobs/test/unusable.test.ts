@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
@@ -167,16 +168,13 @@ describe("jobs: accountable unusable-input reports", function () {
       ["1", "2"],
     );
     // The record survives a genesis export and import, to the same app hash.
-    const exportAll = (c: TestChain) =>
-      c.app.withCommittedContext((ctx, modules) =>
-        Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-      );
-    const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, { requester_records?: unknown[] }>;
+    const exported = JSON.parse(JSON.stringify(exportAppState(chain))) as Record<
+      string,
+      { requester_records?: unknown[] }
+    >;
     assert.equal(exported["jobs"]!.requester_records!.length, 1);
-    const again = await createTestChain({
-      editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
-    });
-    assert.deepEqual(JSON.parse(JSON.stringify(exportAll(again))), exported);
+    const again = await importAppState(exported);
+    assert.deepEqual(JSON.parse(JSON.stringify(exportAppState(again))), exported);
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
 import { AccountKeeper } from "../../auth/keeper.js";
 import { BankKeeper } from "../../bank/keeper.js";
@@ -219,15 +220,9 @@ describe("registry: models and providers", () => {
     await ok(prov[0]!, [providerMsg(0)]);
     await ok(prov[1]!, [providerMsg(1)]);
     await ok(prov[1]!, [ownerMsg(codecs.msgDeregisterProvider.typeUrl, 1)]);
-    const exportAll = (c: TestChain) =>
-      c.app.withCommittedContext((ctx, modules) =>
-        Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-      );
-    const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, unknown>;
-    const again = await createTestChain({
-      editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
-    });
-    assert.deepEqual(JSON.parse(JSON.stringify(exportAll(again))), exported);
+    const exported = JSON.parse(JSON.stringify(exportAppState(chain))) as Record<string, unknown>;
+    const again = await importAppState(exported);
+    assert.deepEqual(JSON.parse(JSON.stringify(exportAppState(again))), exported);
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });
 });
