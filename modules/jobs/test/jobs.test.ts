@@ -4,8 +4,6 @@ import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
-import { moduleAddress } from "../../sdk/address.js";
-import { codecs as registryCodecs } from "../../registry/types.js";
 import { codecs as reputationCodecs } from "../../reputation/types.js";
 import { ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
@@ -46,12 +44,7 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
   let chain: TestChain;
   let workers: SimWorker[];
   const { ok, fails, q } = txHelpers(() => chain);
-  const { job, balance } = jobQueries(q);
-  const escrow = () => balance(moduleAddress("jobs_escrow"));
-  const providerBond = (owner: string) =>
-    q("/tcompute.registry.v1.Query/Provider", registryCodecs.queryProviderRequest.encode({ owner }), (b) =>
-      BigInt(registryCodecs.queryProviderResponse.decode(b).provider!.bond),
-    );
+  const { job, balance, escrow, providerBond } = jobQueries(q);
   const score = (provider: string) =>
     q(
       "/tcompute.reputation.v1.Query/Reputation",

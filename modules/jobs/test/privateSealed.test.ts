@@ -9,7 +9,7 @@ import { sketchFromPb } from "../commitment.js";
 import { any } from "../../../chain/testkit/simWorkers.js";
 import { computeSketch, type Sketch } from "../sketch.js";
 import { codecs, JobState, Outcome, type Job } from "../types.js";
-import { jobQueries, submittedJobId } from "./fixtures.js";
+import { jobQueries, leastSquares, submittedJobId } from "./fixtures.js";
 
 // Private sealed jobs (issue 11, item 4): an observer of the chain tries to read a small sealed
 // output off its revealed sketch and top-k, the way it can for an ordinary job (n unknowns, 16
@@ -25,32 +25,7 @@ const secretOutput = [0.3125, -1.25, 2.5, 0.75]; // a 4-class classifier's logit
 const sketchKey = createHash("sha256").update("tcompute/sketch-key/v1").update("the private input").digest();
 
 /** What an observer computes from a revealed sketch with the public (job-id) signs: least squares. */
-function reconstruct(jobId: string, s: Sketch): number[] {
-  const n = s.length;
-  // Column i of the projection is the sketch of the unit vector e_i (public: signs from the job id).
-  const cols = Array.from({ length: n }, (_, i) =>
-    computeSketch(
-      jobId,
-      Array.from({ length: n }, (_, k) => (k === i ? 1 : 0)),
-      rule,
-    ).components.map(Number),
-  );
-  const p = s.components.map(Number);
-  // Normal equations AᵀA x = Aᵀp, Gaussian elimination (tiny n).
-  const m = Array.from({ length: n }, (_, r) => [
-    ...Array.from({ length: n }, (_, c) => cols[r]!.reduce((acc, v, j) => acc + v * cols[c]![j]!, 0)),
-    cols[r]!.reduce((acc, v, j) => acc + v * p[j]!, 0),
-  ]);
-  for (let c = 0; c < n; c++) {
-    const piv = m[c]![c]!;
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = m[r]![c]! / piv;
-      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
-    }
-  }
-  return m.map((row, i) => row[n]! / m[i]![i]!);
-}
+const reconstruct = (jobId: string, s: Sketch): number[] => leastSquares(jobId, s, s.length, rule);
 
 describe("private sealed jobs: the chain carries no readable projection of the output", function () {
   this.timeout(60_000);

@@ -20,7 +20,7 @@ import { auditSignsId } from "../auditVerdicts.js";
 import { sketchFromPb } from "../commitment.js";
 import { computeSketch, type Sketch } from "../sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, type AuditSealedInput, type Job } from "../types.js";
-import { jobQueries, submittedJobId } from "./fixtures.js";
+import { jobQueries, leastSquares, submittedJobId } from "./fixtures.js";
 
 // Sealed jobs audited by the validators they were sealed to (issue 11, item 3; auditKeys.ts),
 // through real transactions: validators register X25519 audit keys; a requester seals the input
@@ -43,29 +43,7 @@ const goodKey = (i: number) => createHash("sha256").update(`audit-key-${i}`).dig
 const copy = (v: string): AuditSealedInput => ({ validator: v, ciphertext: new Uint8Array(120).fill(3) });
 
 /** An observer's least squares on a sketch with public signs from `signsId` (n ≤ sketch size unknowns). */
-function reconstruct(signsId: string, s: Sketch, n: number): number[] {
-  const cols = Array.from({ length: n }, (_, i) =>
-    computeSketch(
-      signsId,
-      Array.from({ length: n }, (_, k) => (k === i ? 1 : 0)),
-      rule,
-    ).components.map(Number),
-  );
-  const p = s.components.map(Number);
-  const m = Array.from({ length: n }, (_, r) => [
-    ...Array.from({ length: n }, (_, c) => cols[r]!.reduce((acc, v, j) => acc + v * cols[c]![j]!, 0)),
-    cols[r]!.reduce((acc, v, j) => acc + v * p[j]!, 0),
-  ]);
-  for (let c = 0; c < n; c++) {
-    const piv = m[c]![c]!;
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = m[r]![c]! / piv;
-      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
-    }
-  }
-  return m.map((row, i) => row[n]! / m[i]![i]!);
-}
+const reconstruct = (signsId: string, s: Sketch, n: number): number[] => leastSquares(signsId, s, n, rule);
 const rms = (x: number[], y: number[]) => Math.sqrt(x.reduce((acc, v, i) => acc + (v - y[i]!) ** 2, 0) / x.length);
 
 describe("sealed jobs audited by the validators they were sealed to", function () {

@@ -3,8 +3,6 @@ import { createHash } from "node:crypto";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
-import { moduleAddress } from "../../sdk/address.js";
-import { codecs as registryCodecs } from "../../registry/types.js";
 import { ops, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { unusableCommitmentOf } from "../commitment.js";
@@ -56,16 +54,11 @@ describe("jobs: accountable unusable-input reports", function () {
   let chain: TestChain;
   let workers: SimWorker[];
   const { ok, fails, q } = txHelpers(() => chain);
-  const { job, balance } = jobQueries(q);
+  const { job, balance, escrow, providerBond } = jobQueries(q);
   const rawJob = async (id: string) =>
     Buffer.from(
       (await chain.query("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id }))).value,
     ).toString("hex");
-  const escrow = () => balance(moduleAddress("jobs_escrow"));
-  const providerBond = (owner: string) =>
-    q("/tcompute.registry.v1.Query/Provider", registryCodecs.queryProviderRequest.encode({ owner }), (b) =>
-      BigInt(registryCodecs.queryProviderResponse.decode(b).provider!.bond),
-    );
   const record = (r: string) =>
     q(
       "/tcompute.jobs.v1.Query/RequesterRecord",

@@ -1,3 +1,4 @@
+import type { PageRequest } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import { BranchStore } from "../../../chain/store/branchStore.js";
 import { MemoryStore } from "../../../chain/store/memoryStore.js";
 import { Context, nopLogger, type BlockInfo, type ExecMode } from "../context.js";
@@ -5,7 +6,7 @@ import { GasMeter } from "../gas.js";
 import type { KVStore } from "../store.js";
 
 // What module unit tests share: a Context built by hand over a store, as a keeper test needs one
-// without a chain (tests of the handlers through txs use chain/testkit instead).
+// without a chain (tests of the handlers through txs use chain/testkit instead), and a page request.
 
 export interface TestContextOptions {
   /** The raw store; a fresh branch over an empty memory store when not named. */
@@ -42,3 +43,13 @@ export function testContext(mode: ExecMode, opts: TestContextOptions = {}): Cont
     nopLogger,
   );
 }
+
+/** A page request: the first page, no limit, no total, forward, fields overridden by `over`. */
+export const pageRequest = (over: Partial<PageRequest>): PageRequest => ({
+  key: new Uint8Array(),
+  offset: 0n,
+  limit: 0n,
+  countTotal: false,
+  reverse: false,
+  ...over,
+});
