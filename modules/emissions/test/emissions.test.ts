@@ -33,6 +33,7 @@ import {
   createValidatorMsg,
   dec,
   delegateMsg,
+  funded,
   ops,
   txHelpers,
   valoper,
@@ -58,7 +59,7 @@ describe("emissions: issuance and rewards", () => {
 
   function start(params: Record<string, string>): Promise<TestChain> {
     return createTestChain({
-      accounts: ops.map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })),
+      accounts: funded(ops),
       editGenesis: (d) =>
         Object.assign((d.app_state["emissions"] as { params: Record<string, string> }).params, params),
     });

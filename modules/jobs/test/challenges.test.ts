@@ -6,7 +6,7 @@ import { exportAppState, importAppState } from "../../../chain/testkit/genesis.j
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs, ProviderStatus, type Provider } from "../../registry/types.js";
-import { createValidatorMsg, ops, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { createValidatorMsg, funded, ops, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { auditorRewardPool } from "../auditVerdicts.js";
 import { ChallengeStatus, challengeCodecs, challengeDeadline, challengeInput, type Challenge } from "../challenges.js";
@@ -79,10 +79,7 @@ describe("capability challenges issued by the chain", function () {
   before(async () => {
     chain = await createTestChain({
       accounts: [
-        ...[requester, honest, slow, garbage, ...ops].map((k) => ({
-          address: k.address,
-          coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-        })),
+        ...funded([requester, honest, slow, garbage, ...ops]),
         { address: moduleAddress(auditorRewardPool), coins: [{ denom: "utcu", amount: 1_000_000n }] },
       ],
       editGenesis: (d) => {

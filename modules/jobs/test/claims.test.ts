@@ -8,7 +8,7 @@ import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { auditorRewardPool } from "../auditVerdicts.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
-import { txHelpers } from "../../../chain/testkit/fixtures.js";
+import { funded, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { claimCodecs, ClaimStatus, claimsAccount, type DeliveryClaim } from "../claims.js";
 import { any, SimWorker, strategies, workersStep, type Strategy } from "../../../chain/testkit/simWorkers.js";
@@ -78,10 +78,7 @@ describe("non-delivery claims", function () {
 
   beforeEach(async () => {
     chain = await createTestChain({
-      accounts: [requester, stranger, ...prov].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-      })),
+      accounts: funded([requester, stranger, ...prov]),
       editGenesis: (d) => {
         Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
           commit_window: "3",

@@ -5,7 +5,7 @@ import { createTestChain, type TestChain } from "../../../chain/testkit/inProces
 import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
 import { codecs as reputationCodecs } from "../../reputation/types.js";
-import { ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
+import { funded, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { commitResultMsg, revealResultMsg } from "../../../chain/testkit/results.js";
 import { drawWeighted } from "../matching.js";
@@ -59,10 +59,7 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
 
   async function setup(s: Setup = {}): Promise<void> {
     chain = await createTestChain({
-      accounts: [requester, ...prov, ...ops].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-      })),
+      accounts: funded([requester, ...prov, ...ops]),
       editGenesis: (d) => {
         const params = (d.app_state["jobs"] as { params: Record<string, unknown> }).params;
         Object.assign(

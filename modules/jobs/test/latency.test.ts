@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
-import { ops, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { funded, ops, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { bytesShapes, registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { commitResultMsg, revealResultMsg } from "../../../chain/testkit/results.js";
 import { honestOutput, resultOf, type Result } from "../../../chain/testkit/simWorkers.js";
@@ -35,10 +35,7 @@ describe("jobs: a job settles in the block of its last reveal, and the one-tx re
 
   beforeEach(async () => {
     chain = await createTestChain({
-      accounts: [requester, ...prov, ...ops].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-      })),
+      accounts: funded([requester, ...prov, ...ops]),
       editGenesis: (d) => {
         Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
           commit_window: "8",

@@ -5,7 +5,7 @@ import type { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { rawKeyFromSeed, signTx, type RawKey } from "../../../client/sdk/signing.js";
-import { txHelpers } from "../../../chain/testkit/fixtures.js";
+import { funded, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { bytesShapes, registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { accountOf, any } from "../../../chain/testkit/simWorkers.js";
 import { codecs, JobState, type GpuRequirement, type MsgSubmitJob } from "../types.js";
@@ -71,10 +71,7 @@ describe("jobs: matching that one tx cannot block", function () {
 
   beforeEach(async () => {
     chain = await createTestChain({
-      accounts: [griefer, honest, ...prov].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-      })),
+      accounts: funded([griefer, honest, ...prov]),
       editGenesis: (d) => {
         Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
           max_inputs_per_shard: 1,
@@ -148,10 +145,7 @@ describe("jobs: matching that one tx cannot block", function () {
     // wanted per block, 50 allowed: the honest requester's turn comes within ceil(21 / 5) blocks.
     const sybils = Array.from({ length: 20 }, (_, i) => rawKeyFromSeed(`matching-sybil-${i}`));
     chain = await createTestChain({
-      accounts: [honest, ...sybils, ...prov].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-      })),
+      accounts: funded([honest, ...sybils, ...prov]),
       editGenesis: (d) =>
         Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
           max_inputs_per_shard: 1,

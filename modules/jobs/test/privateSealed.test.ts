@@ -4,7 +4,7 @@ import { registerModel, registerProviders } from "../../../chain/testkit/provide
 import { commitAndReveal } from "../../../chain/testkit/results.js";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
-import { txHelpers } from "../../../chain/testkit/fixtures.js";
+import { funded, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { sketchFromPb } from "../commitment.js";
 import { any } from "../../../chain/testkit/simWorkers.js";
 import { computeSketch, type Sketch } from "../sketch.js";
@@ -35,10 +35,7 @@ describe("private sealed jobs: the chain carries no readable projection of the o
 
   before(async () => {
     chain = await createTestChain({
-      accounts: [requester, ...prov].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-      })),
+      accounts: funded([requester, ...prov]),
       editGenesis: (d) => {
         Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
           commit_window: "3",

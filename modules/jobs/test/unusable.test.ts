@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
-import { ops, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { funded, ops, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { unusableCommitmentOf } from "../commitment.js";
 import { auditBy, bondValidators } from "../../../chain/testkit/auditors.js";
@@ -72,10 +72,7 @@ describe("jobs: accountable unusable-input reports", function () {
 
   async function setup(jobs: Record<string, unknown> = {}): Promise<void> {
     chain = await createTestChain({
-      accounts: [requester, ...prov, ...ops].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-      })),
+      accounts: funded([requester, ...prov, ...ops]),
       editGenesis: (d) => {
         const params = (d.app_state["jobs"] as { params: Record<string, unknown> }).params;
         Object.assign(

@@ -8,7 +8,7 @@ import { BankKeeper } from "../../bank/keeper.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { decOne } from "../../sdk/coins.js";
 import { testContext } from "../../sdk/test/fixtures.js";
-import { any, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { any, funded, txHelpers } from "../../../chain/testkit/fixtures.js";
 import {
   registerModelMsg,
   registerProviderMsg,
@@ -65,10 +65,7 @@ describe("registry: models and providers", () => {
 
   beforeEach(async () => {
     chain = await createTestChain({
-      accounts: [owner, ...prov].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-      })),
+      accounts: funded([owner, ...prov]),
       editGenesis: (d) =>
         ((
           d.app_state["registry"] as { params: { provider_unbonding_seconds: string } }

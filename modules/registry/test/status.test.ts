@@ -8,7 +8,7 @@ import { BankKeeper } from "../../bank/keeper.js";
 import { codecs as jobsCodecs } from "../../jobs/types.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { testContext } from "../../sdk/test/fixtures.js";
-import { any, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { any, funded, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { registerProviderMsg } from "../../../chain/testkit/providers.js";
 import { providerBondsPoolName, RegistryKeeper } from "../keeper.js";
 import { codecs, ProviderStatus, type Provider } from "../types.js";
@@ -114,9 +114,9 @@ describe("registry: provider status transitions", function () {
   beforeEach(async () => {
     const withChallenged = challenged(prov[2]!);
     chain = await createTestChain({
-      accounts: [requester, ...prov]
-        .map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] }))
-        .concat([{ address: moduleAddress(providerBondsPoolName), coins: [{ denom: "utcu", amount: 20_000_000n }] }]),
+      accounts: funded([requester, ...prov]).concat([
+        { address: moduleAddress(providerBondsPoolName), coins: [{ denom: "utcu", amount: 20_000_000n }] },
+      ]),
       editGenesis: (d) => {
         const reg = d.app_state["registry"] as {
           params: Record<string, string>;

@@ -23,6 +23,7 @@ import {
   createValidatorMsg,
   dave,
   delegateMsg,
+  funded,
   ops,
   txHelpers,
   undelegateMsg,
@@ -55,7 +56,7 @@ describe("slashing: downtime and double signs", () => {
 
   beforeEach(async () => {
     chain = await createTestChain({
-      accounts: [...ops, dave].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })),
+      accounts: funded([...ops, dave]),
       editGenesis: (d) => {
         const s = d.app_state["slashing"] as { params: Record<string, string> };
         s.params["signed_blocks_window"] = "10";

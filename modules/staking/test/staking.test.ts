@@ -28,6 +28,7 @@ import {
   dave,
   dec,
   delegateMsg,
+  funded,
   ops,
   redelegateMsg,
   txHelpers,
@@ -57,7 +58,7 @@ describe("staking on an in-process chain", () => {
 
   beforeEach(async () => {
     chain = await createTestChain({
-      accounts: [...ops, dave].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })),
+      accounts: funded([...ops, dave]),
       editGenesis: (d) => {
         const p = (d.app_state["staking"] as { params: { unbonding_time: string; max_validators: number } }).params;
         p.unbonding_time = "5s"; // blocks are one second apart in the test chain
