@@ -8,7 +8,7 @@ import { proofCodecs } from "../../modules/jobs/proofTypes.js";
 import { computeSketch, type ComparisonRule } from "../../modules/jobs/sketch.js";
 import { createTestChain, type TestChain } from "./inProcessChain.js";
 import { AuditStatus, codecs, type Job } from "../../modules/jobs/types.js";
-import { createValidatorMsg, ops } from "./fixtures.js";
+import { createValidatorMsg, funded, ops } from "./fixtures.js";
 import type { Send } from "./providers.js";
 import { any, signedBy } from "./simWorkers.js";
 
@@ -32,7 +32,7 @@ export function createAuditChain(o: {
 }): Promise<TestChain> {
   return createTestChain({
     accounts: [
-      ...o.keys.map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })),
+      ...funded(o.keys),
       { address: moduleAddress(auditorRewardPool), coins: [{ denom: "utcu", amount: o.pool }] },
     ],
     editGenesis: (d) => {

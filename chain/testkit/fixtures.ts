@@ -23,6 +23,9 @@ export const dec = (s: string) => (BigInt(Math.round(Number(s) * 1e6)) * 10n ** 
 export const valoper = (k: RawKey) => encodeAddress(decodeAddress(k.address), bech32Prefix.validator);
 export const consKey = (i: number) => new Uint8Array(32).fill(40 + i);
 export const any = (typeUrl: string, value: Uint8Array): Any => ({ typeUrl, value });
+/** Genesis accounts: each key holding `amount` utcu (10^9 unless named). */
+export const funded = (keys: ReadonlyArray<{ address: string }>, amount = 1_000_000_000n) =>
+  keys.map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount }] }));
 
 export function createValidatorMsg(i: number, amount: bigint, over: Partial<MsgCreateValidator> = {}): Any {
   return any(

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { DirectSecp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/proto-signing";
-import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import { SigningStargateClient } from "@cosmjs/stargate";
 import { QueryBalanceRequest } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { WebSocket } from "ws";
 import { cometbftEngine } from "../../testkit/engines.js";
-import { makeTestHome, startNodeProcess, type NodeProcess } from "../../testkit/nodeProcess.js";
+import { gasPrice, testWallet, validatorHome } from "../../testkit/cometbftNodes.js";
+import { startNodeProcess, type NodeProcess } from "../../testkit/nodeProcess.js";
+import { sleep } from "../../testkit/wait.js";
 
 // The same RPC requests (JSON-RPC POSTs, batches, malformed and oversized bodies, URI GETs and a
 // WebSocket subscription) to a TypeScript-engine node and a CometBFT node of the same genesis
@@ -14,7 +15,6 @@ import { makeTestHome, startNodeProcess, type NodeProcess } from "../../testkit/
 // 0.38.26 are fixed: see docs/node.md).
 
 const engine = cometbftEngine();
-const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -71,36 +71,22 @@ describe(`RPC of the TypeScript engine vs CometBFT, field names and types (e2e) 
 
   it("answers the same requests with the same statuses, shapes, encodings and error codes", async function () {
     if (engine.missing !== null) return this.skip();
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, {
-      prefix: "tc",
-      hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1), makeCosmoshubPath(2)],
-    });
-    const [alice, bob, carol] = (await wallet.getAccounts()).map((x) => x.address) as [string, string, string];
-    const accounts = [
-      { address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] },
-      { address: carol, coins: [{ denom: "utcu", amount: 1_000_000_000n }] },
-    ];
-    const ts = await startNodeProcess(
-      (await makeTestHome({ accounts, gentx: { signer: wallet, operator: carol, amount: 100_000_000n } })).home,
-    );
+    const { wallet, addresses } = await testWallet(3);
+    const [alice, bob, carol] = addresses as [string, string, string];
+    const ts = await startNodeProcess((await validatorHome(wallet, alice, carol)).home);
     nodes.push(ts);
-    const comet = await startNodeProcess(
-      (await makeTestHome({ accounts, gentx: { signer: wallet, operator: carol, amount: 100_000_000n } })).home,
-      await engine.startArgs(),
-    );
+    const comet = await startNodeProcess((await validatorHome(wallet, alice, carol)).home, await engine.startArgs());
     nodes.push(comet);
 
     const sent: Array<{ hash: string; height: number }> = [];
     for (const n of [ts, comet]) {
-      const c = await SigningStargateClient.connectWithSigner(n.rpcUrl, wallet, {
-        gasPrice: GasPrice.fromString("0.0025utcu"),
-      });
+      const c = await SigningStargateClient.connectWithSigner(n.rpcUrl, wallet, { gasPrice });
       const r = await c.sendTokens(alice, bob, [{ denom: "utcu", amount: "5" }], "auto", "diff");
       assert.equal(r.code, 0, r.rawLog);
       sent.push({ hash: r.transactionHash, height: r.height });
       c.disconnect();
     }
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
 
     type Answer = { status: number; body: Json };
     const answer = async (res: Response): Promise<Answer> => {
@@ -202,7 +188,7 @@ describe(`RPC of the TypeScript engine vs CometBFT, field names and types (e2e) 
       const msgs: Json[] = [];
       ws.on("message", (d: Buffer) => msgs.push(JSON.parse(d.toString()) as Json));
       ws.send(JSON.stringify({ jsonrpc: "2.0", id: 3, method: "subscribe", params: { query: "tm.event='NewBlock'" } }));
-      for (let i = 0; i < 200 && msgs.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 200 && msgs.length < 2; i++) await sleep(50);
       ws.close();
       return msgs;
     };

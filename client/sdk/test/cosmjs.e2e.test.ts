@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { DirectSecp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/proto-signing";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import {
   BroadcastTxError,
   calculateFee,
-  GasPrice,
   QueryClient,
   setupDistributionExtension,
   setupStakingExtension,
@@ -16,13 +15,12 @@ import { fromBech32, toBech32 } from "@cosmjs/encoding";
 import { MsgCreateValidator } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import { Comet38Client, WebsocketClient } from "@cosmjs/tendermint-rpc";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { makeTestHome, startNodeProcess, type NodeProcess, type TestHome } from "../../../chain/testkit/nodeProcess.js";
+import { gasPrice, testWallet, validatorHome } from "../../../chain/testkit/cometbftNodes.js";
+import { startNodeProcess, type NodeProcess, type TestHome } from "../../../chain/testkit/nodeProcess.js";
+import { sleep } from "../../../chain/testkit/wait.js";
 import { testEngines } from "../../../chain/testkit/engines.js";
 
 // The real @cosmjs/stargate clients, unchanged, against a real node process.
-
-const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
-const gasPrice = GasPrice.fromString("0.0025utcu");
 
 async function rpc(
   url: string,
@@ -50,19 +48,11 @@ for (const engine of testEngines())
 
     before(async function () {
       if (engine.missing !== null) return this.skip();
-      wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, {
-        prefix: "tc",
-        hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1), makeCosmoshubPath(2)],
-      });
-      [alice, bob, carol] = (await wallet.getAccounts()).map((a) => a.address) as [string, string, string];
+      const test = await testWallet(3);
+      wallet = test.wallet;
+      [alice, bob, carol] = test.addresses as [string, string, string];
       // carol operates the node's validator (a gentx), so that it signs blocks and earns rewards.
-      home = await makeTestHome({
-        accounts: [
-          { address: alice, coins: [{ denom: "utcu", amount: 10_000_000_000n }] },
-          { address: carol, coins: [{ denom: "utcu", amount: 1_000_000_000n }] },
-        ],
-        gentx: { signer: wallet, operator: carol, amount: 100_000_000n },
-      });
+      home = await validatorHome(wallet, alice, carol);
       node = await startNodeProcess(home.home, await engine.startArgs());
       client = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, { gasPrice });
     });
@@ -76,7 +66,7 @@ for (const engine of testEngines())
       assert.equal(await client.getChainId(), home.chainId);
       const h1 = await client.getHeight();
       assert.ok(h1 >= 1);
-      await new Promise((r) => setTimeout(r, 800));
+      await sleep(800);
       assert.ok((await client.getHeight()) > h1);
     });
 
@@ -159,7 +149,7 @@ for (const engine of testEngines())
         let t = null;
         for (let i = 0; i < 50 && t === null; i++) {
           t = await client.getTx(h);
-          if (t === null) await new Promise((r) => setTimeout(r, 100));
+          if (t === null) await sleep(100);
         }
         assert.ok(t !== null, `tx ${h} committed`);
         assert.equal(t.code, 0);
@@ -215,7 +205,7 @@ for (const engine of testEngines())
         "auto",
       );
       assert.equal(d.code, 0, d.rawLog);
-      await new Promise((r) => setTimeout(r, 1500)); // a few blocks of issuance
+      await sleep(1500); // a few blocks of issuance
       const q = QueryClient.withExtensions(await Comet38Client.connect(node.rpcUrl), setupDistributionExtension);
       const pending = await q.distribution.delegationRewards(alice, nodeValoper);
       const owed = BigInt(pending.rewards[0]?.amount ?? "0") / 10n ** 18n;
@@ -240,9 +230,9 @@ for (const engine of testEngines())
         const tsub = tm
           .subscribeTx(`message.sender='${alice}'`)
           .subscribe({ next: (t) => txHashes.push(Buffer.from(t.hash).toString("hex").toUpperCase()) });
-        await new Promise((r) => setTimeout(r, 300));
+        await sleep(300);
         const res = await client.sendTokens(alice, bob, [{ denom: "utcu", amount: "7" }], "auto");
-        await new Promise((r) => setTimeout(r, 700));
+        await sleep(700);
         bsub.unsubscribe();
         tsub.unsubscribe();
         assert.ok(blocks.length >= 1, "NewBlock events arrived");

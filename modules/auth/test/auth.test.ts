@@ -3,10 +3,10 @@ import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/a
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { BranchStore } from "../../../chain/store/branchStore.js";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { msgSendAny } from "../../../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx, type RawKey } from "../../../client/sdk/signing.js";
-import { Context, nopLogger } from "../../sdk/context.js";
-import { GasMeter } from "../../sdk/gas.js";
+import { testContext } from "../../sdk/test/fixtures.js";
 import type { AuthGenesisJson } from "../genesis.js";
 import { authInvariants } from "../invariants.js";
 import { AccountKeeper } from "../keeper.js";
@@ -94,12 +94,8 @@ describe("auth: accounts, sequences and the ante handler", () => {
 
   it("exports its genesis and re-imports it to the same accounts, numbers and sequences", async () => {
     await chain.deliver([send(alice, chain, 0n, 0n, bob.address)]);
-    const exported = chain.app.withCommittedContext((ctx, modules) =>
-      Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-    );
-    const again = await createTestChain({
-      editGenesis: (doc) => (doc.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
-    });
+    const exported = exportAppState(chain);
+    const again = await importAppState(exported);
     assert.deepEqual(exportAuth(again), exportAuth(chain));
     assert.equal((await account(again, alice.address))!.sequence, 1n);
   });
@@ -138,13 +134,7 @@ describe("auth: accounts, sequences and the ante handler", () => {
     const keeper = new AccountKeeper();
     const broken = chain.app.withCommittedContext((ctx) => {
       const store = new BranchStore(ctx.store);
-      const c = new Context(
-        store,
-        { chainId: chain.chainId, height: 1n, time: { seconds: 0n, nanos: 0 }, proposer: new Uint8Array() },
-        new GasMeter(undefined),
-        "query",
-        nopLogger,
-      );
+      const c = testContext("query", { store, chainId: chain.chainId, height: 1n });
       const [invariant] = authInvariants(keeper);
       assert.deepEqual(invariant!.check(c), [], "sound at start");
       keeper.setAccount(store, { ...keeper.getAccount(store, alice.address)!, address: bob.address });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createTestChain } from "../../../chain/testkit/inProcessChain.js";
+import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { msgSendAny } from "../../../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx } from "../../../client/sdk/signing.js";
 
@@ -27,15 +28,9 @@ describe("genesis init -> export -> init (auth and bank)", () => {
         fee: { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n },
       }),
     ]);
-    const exported = a.app.withCommittedContext((ctx, modules) =>
-      Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-    );
-    const b = await createTestChain({
-      editGenesis: (doc) => (doc.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
-    });
-    const again = b.app.withCommittedContext((ctx, modules) =>
-      Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-    );
+    const exported = exportAppState(a);
+    const b = await importAppState(exported);
+    const again = exportAppState(b);
     assert.deepEqual(again, exported);
     assert.equal(
       Buffer.from(b.app.appHash).toString("hex"),

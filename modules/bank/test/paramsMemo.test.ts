@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { BranchStore } from "../../../chain/store/branchStore.js";
 import { MemoryStore } from "../../../chain/store/memoryStore.js";
-import { Context, nopLogger } from "../../sdk/context.js";
-import { GasMeter } from "../../sdk/gas.js";
+import { testContext } from "../../sdk/test/fixtures.js";
 import { bankErrors } from "../errors.js";
 import { BankKeeper } from "../keeper.js";
 
@@ -21,13 +20,7 @@ describe("bank: decoded params", () => {
 
     const block = new BranchStore(committed);
     keeper.setParams(block, { defaultSendEnabled: false });
-    const ctx = new Context(
-      block,
-      { chainId: "c", height: 2n, time: { seconds: 0n, nanos: 0 }, proposer: new Uint8Array() },
-      new GasMeter(undefined),
-      "deliver",
-      nopLogger,
-    );
+    const ctx = testContext("deliver", { store: block, chainId: "c", height: 2n });
     assert.throws(
       () => keeper.send(ctx, "tc1alice", "tc1bob", [{ denom: "utcu", amount: 1n }]),
       (e: Error & { code?: number }) => e.code === bankErrors.sendDisabled.code,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { MemoryStore } from "../../../chain/store/memoryStore.js";
 import { moduleAddress } from "../../sdk/address.js";
-import { Context, nopLogger } from "../../sdk/context.js";
-import { GasMeter } from "../../sdk/gas.js";
+import type { Context } from "../../sdk/context.js";
+import { testContext } from "../../sdk/test/fixtures.js";
 import { BankKeeper, feeCollectorName } from "../keeper.js";
 
 // transfer formats the amount text once for its three events: they must stay exactly the events
@@ -14,13 +14,7 @@ describe("bank: transfer events", () => {
     keeper.setParams(store, { defaultSendEnabled: true });
     keeper.initBalance(store, "tc1alice", { denom: "stake", amount: 7n });
     keeper.initBalance(store, "tc1alice", { denom: "utcu", amount: 1000n });
-    const ctx = new Context(
-      store,
-      { chainId: "c", height: 2n, time: { seconds: 0n, nanos: 0 }, proposer: new Uint8Array() },
-      new GasMeter(undefined),
-      "deliver",
-      nopLogger,
-    );
+    const ctx = testContext("deliver", { store, chainId: "c", height: 2n });
     return { keeper, ctx };
   }
   const attrs = (kv: Array<[string, string]>): Array<{ key: string; value: string; index: boolean }> =>

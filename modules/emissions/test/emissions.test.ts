@@ -16,6 +16,7 @@ import {
   QuerySupplyOfResponse,
 } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { BranchStore } from "../../../chain/store/branchStore.js";
 import { MemoryStore } from "../../../chain/store/memoryStore.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
@@ -23,8 +24,7 @@ import { AccountKeeper } from "../../auth/keeper.js";
 import { BankKeeper } from "../../bank/keeper.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { decOne } from "../../sdk/coins.js";
-import { Context, nopLogger } from "../../sdk/context.js";
-import { GasMeter } from "../../sdk/gas.js";
+import { testContext } from "../../sdk/test/fixtures.js";
 import { emissionsQueryCodecs } from "../queryServer.js";
 import { StakingKeeper, consensusAddress } from "../../staking/keeper.js";
 import {
@@ -33,6 +33,7 @@ import {
   createValidatorMsg,
   dec,
   delegateMsg,
+  funded,
   ops,
   txHelpers,
   valoper,
@@ -58,7 +59,7 @@ describe("emissions: issuance and rewards", () => {
 
   function start(params: Record<string, string>): Promise<TestChain> {
     return createTestChain({
-      accounts: ops.map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })),
+      accounts: funded(ops),
       editGenesis: (d) =>
         Object.assign((d.app_state["emissions"] as { params: Record<string, string> }).params, params),
     });
@@ -177,15 +178,9 @@ describe("emissions: issuance and rewards", () => {
     ]);
     for (let i = 0; i < 5; i++)
       await chain.deliver([], { votes: [{ address: consensusAddress(consKey(0)), power: 10n, signed: true }] });
-    const exportAll = (c: TestChain) =>
-      c.app.withCommittedContext((ctx, modules) =>
-        Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-      );
-    const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, unknown>;
-    const again = await createTestChain({
-      editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
-    });
-    assert.deepEqual(JSON.parse(JSON.stringify(exportAll(again))), exported);
+    const exported = JSON.parse(JSON.stringify(exportAppState(chain))) as Record<string, unknown>;
+    const again = await importAppState(exported);
+    assert.deepEqual(JSON.parse(JSON.stringify(exportAppState(again))), exported);
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });
 });
@@ -196,14 +191,7 @@ describe("emissions: the provider pool", () => {
     const bank = new BankKeeper(accounts, new Set());
     const staking = new StakingKeeper(bank);
     const k = new EmissionsKeeper(bank, staking);
-    const ctxAt = (height: bigint) =>
-      new Context(
-        store,
-        { chainId: "t", height, time: { seconds: 1000n + height, nanos: 0 }, proposer: new Uint8Array() },
-        new GasMeter(undefined),
-        "block",
-        nopLogger,
-      );
+    const ctxAt = (height: bigint) => testContext("block", { store, height, seconds: 1000n + height });
     const store = new BranchStore(new MemoryStore());
     writeParams(store, {
       ...defaultParams(),

@@ -8,6 +8,7 @@ import { accountOf, any, signedBy, SimWorker, strategies, workersStep } from "..
 import { codecs as jobsCodecs } from "../../jobs/types.js";
 import { decOne } from "../../sdk/coins.js";
 import { defaultParams } from "../params.js";
+import { funded } from "../../../chain/testkit/fixtures.js";
 
 // Rewards that self-dealing cannot farm (docs/economics.md, "Provider pool"), with emissions on
 // and a pool far larger than anything paid, so that only the caps bind:
@@ -79,10 +80,7 @@ describe("emissions: the provider pool cannot be farmed by self-dealing", functi
 
   beforeEach(async () => {
     chain = await createTestChain({
-      accounts: [washProvider, washRequester, honestProvider, honestRequester].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 100_000_000_000n }],
-      })),
+      accounts: funded([washProvider, washRequester, honestProvider, honestRequester], 100_000_000_000n),
       editGenesis: (d) => {
         // Issuance on: 3,000,000 utcu a block to the provider pool, far more than any cap.
         Object.assign((d.app_state["emissions"] as { params: Record<string, string> }).params, {

@@ -25,6 +25,7 @@ import {
   createValidatorMsg,
   dave,
   delegateMsg,
+  funded,
   ops,
   txHelpers,
   valoper,
@@ -59,7 +60,7 @@ export function govParamsJson(p: GovParams) {
 
 export async function govChain(edit?: (appState: Record<string, unknown>) => void): Promise<TestChain> {
   const chain = await createTestChain({
-    accounts: [...ops, dave].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })),
+    accounts: funded([...ops, dave]),
     editGenesis: (d) => {
       const g = d.app_state["gov"] as { params: Record<string, unknown> };
       Object.assign(g.params, govParamsJson(govTestParams()));

@@ -13,14 +13,14 @@ import {
 import * as qb from "cosmjs-types/cosmos/gov/v1beta1/query";
 import { MsgCancelProposal } from "cosmjs-types/cosmos/gov/v1/tx";
 import type { TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { createTestChain } from "../../../chain/testkit/inProcessChain.js";
 import { createHash } from "node:crypto";
 import { encodeAddress } from "../../sdk/address.js";
 import { AccountKeeper } from "../../auth/keeper.js";
 import { BankKeeper } from "../../bank/keeper.js";
 import { BranchStore } from "../../../chain/store/branchStore.js";
-import { Context, nopLogger } from "../../sdk/context.js";
-import { GasMeter } from "../../sdk/gas.js";
+import { testContext } from "../../sdk/test/fixtures.js";
 import { StakingKeeper } from "../../staking/keeper.js";
 import { GovKeeper, govAddress } from "../keeper.js";
 import { any, dave, dec, govChain, govHelpers, govTestParams, ops } from "./fixtures.js";
@@ -406,9 +406,7 @@ describe("gov: x/gov v1 on an in-process chain", () => {
       ]),
     ]);
     await h.submit(ops[1]!, [], 300_000n);
-    const exported = chain.app.withCommittedContext((ctx, modules) =>
-      Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-    );
+    const exported = exportAppState(chain);
     const gov = exported["gov"] as {
       proposals: Array<{ messages: Array<Record<string, unknown>> }>;
       votes: unknown[];
@@ -420,12 +418,8 @@ describe("gov: x/gov v1 on an in-process chain", () => {
     assert.equal(gov.votes.length, 2);
     assert.equal(gov.deposits.length, 2);
     assert.equal(gov.starting_proposal_id, "3");
-    const b = await createTestChain({
-      editGenesis: (doc) => (doc.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
-    });
-    const again = b.app.withCommittedContext((ctx, modules) =>
-      Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-    );
+    const b = await importAppState(exported);
+    const again = exportAppState(b);
     assert.deepEqual(again, exported);
     assert.equal(Buffer.from(b.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });
@@ -442,9 +436,7 @@ describe("gov: x/gov v1 on an in-process chain", () => {
           (s) => new BranchStore(s),
         );
         mutate(store, k);
-        return gov.invariants.flatMap((inv) =>
-          inv.check(new Context(store, ctx.block, new GasMeter(undefined), "query", nopLogger)),
-        );
+        return gov.invariants.flatMap((inv) => inv.check(testContext("query", { store, block: ctx.block })));
       });
     assert.deepEqual(
       check(() => {}),

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { Any } from "cosmjs-types/google/protobuf/any";
-import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { codecs as registryCodecs, ProviderStatus, type Provider } from "../../registry/types.js";
-import { createValidatorMsg, ops, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { createValidatorMsg, funded, ops, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { auditorRewardPool } from "../auditVerdicts.js";
 import { ChallengeStatus, challengeCodecs, challengeDeadline, challengeInput, type Challenge } from "../challenges.js";
@@ -14,6 +14,7 @@ import { defaultParams } from "../params.js";
 import { SimAuditor } from "../../../chain/testkit/auditors.js";
 import { any, honestOutput, signedBy, SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
 import { AuditStatus, codecs, JobState, Outcome, type Job } from "../types.js";
+import { jobQueries } from "./fixtures.js";
 
 // Capability challenges the chain issues (issue 11, item 1), through real transactions on the
 // in-process chain: every epoch the chain sends ordinary-looking k = 1 jobs to providers drawn
@@ -61,10 +62,7 @@ describe("capability challenges issued by the chain", function () {
       challengeCodecs.queryChallengesRequest.encode({ provider: k.address }),
       (b) => challengeCodecs.queryChallengesResponse.decode(b).challenges,
     ) as Promise<Challenge[]>;
-  const balance = (address: string) =>
-    q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) =>
-      BigInt(QueryBalanceResponse.decode(b).balance!.amount),
-    );
+  const { balance } = jobQueries(q);
   const listState = async (state: JobState) =>
     codecs.queryJobsResponse.decode(
       (
@@ -81,10 +79,7 @@ describe("capability challenges issued by the chain", function () {
   before(async () => {
     chain = await createTestChain({
       accounts: [
-        ...[requester, honest, slow, garbage, ...ops].map((k) => ({
-          address: k.address,
-          coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-        })),
+        ...funded([requester, honest, slow, garbage, ...ops]),
         { address: moduleAddress(auditorRewardPool), coins: [{ denom: "utcu", amount: 1_000_000n }] },
       ],
       editGenesis: (d) => {
@@ -188,15 +183,9 @@ describe("capability challenges issued by the chain", function () {
         for (const k of [honest, slow, garbage])
           assert.deepEqual(await decided(k), [], "open challenges are not listed");
         // Challenges in flight survive a genesis export and import unchanged.
-        const exportAll = (c: TestChain) =>
-          c.app.withCommittedContext((ctx, modules) =>
-            Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-          );
-        const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, unknown>;
+        const exported = JSON.parse(JSON.stringify(exportAppState(chain))) as Record<string, unknown>;
         assert.equal((exported["jobs"] as { challenges: unknown[] }).challenges.length, 3);
-        const again = await createTestChain({
-          editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
-        });
+        const again = await importAppState(exported);
         assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
       }
     }

@@ -2,12 +2,13 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import nacl from "tweetnacl";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { open, seal } from "../../../client/sdk/sealing.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { auditorRewardPool } from "../auditVerdicts.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
-import { txHelpers } from "../../../chain/testkit/fixtures.js";
+import { funded, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { claimCodecs, ClaimStatus, claimsAccount, type DeliveryClaim } from "../claims.js";
 import { any, SimWorker, strategies, workersStep, type Strategy } from "../../../chain/testkit/simWorkers.js";
@@ -77,10 +78,7 @@ describe("non-delivery claims", function () {
 
   beforeEach(async () => {
     chain = await createTestChain({
-      accounts: [requester, stranger, ...prov].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-      })),
+      accounts: funded([requester, stranger, ...prov]),
       editGenesis: (d) => {
         Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
           commit_window: "3",
@@ -206,16 +204,10 @@ describe("non-delivery claims", function () {
       claimMsg(requester, j.id, prov[1]!.address, claimKey.publicKey),
     ]);
     await ok(prov[1]!, [answerMsg(prov[1]!, j.id, seal(outputOf(j), claimKey.publicKey))]);
-    const exportAll = (c: TestChain) =>
-      c.app.withCommittedContext((ctx, modules) =>
-        Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-      );
-    const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, unknown>;
+    const exported = JSON.parse(JSON.stringify(exportAppState(chain))) as Record<string, unknown>;
     assert.equal((exported["jobs"] as { claims: unknown[] }).claims.length, 2);
-    const again = await createTestChain({
-      editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
-    });
-    assert.deepEqual(JSON.parse(JSON.stringify(exportAll(again))), exported);
+    const again = await importAppState(exported);
+    assert.deepEqual(JSON.parse(JSON.stringify(exportAppState(again))), exported);
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });
 

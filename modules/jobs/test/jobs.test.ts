@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
-import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
-import { moduleAddress } from "../../sdk/address.js";
-import { codecs as registryCodecs } from "../../registry/types.js";
 import { codecs as reputationCodecs } from "../../reputation/types.js";
-import { ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
+import { funded, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { commitResultMsg, revealResultMsg } from "../../../chain/testkit/results.js";
 import { drawWeighted } from "../matching.js";
@@ -15,6 +13,7 @@ import { auditBy, bondValidators, untilRevealsOpen, verdictMsgs } from "../../..
 import { any, honestOutput, resultOf, SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
 import { computeSketch } from "../sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, type Job, type MsgSubmitJob } from "../types.js";
+import { jobQueries, submitJobMsg } from "./fixtures.js";
 
 const requester = rawKeyFromSeed("jobs-requester");
 const prov = [0, 1, 2, 3].map((i) => rawKeyFromSeed(`jobs-provider-${i}`));
@@ -24,22 +23,7 @@ const bond = 20_000_000n;
 const neutral = 500_000;
 
 const input = (b: number[] = [1, 2, 3]) => ({ inline: new Uint8Array(b), uri: "", sha256: "" });
-const submitMsg = (over: Partial<MsgSubmitJob> = {}) =>
-  any(
-    codecs.msgSubmitJob.typeUrl,
-    codecs.msgSubmitJob.encode({
-      requester: requester.address,
-      model,
-      inputs: [input()],
-      sealed: [],
-      k: 3,
-      maxPricePerUnit: "10utcu",
-      deadlineBlocks: "5",
-      minReputation: 0,
-      gpu: null,
-      ...over,
-    }),
-  );
+const submitMsg = (over: Partial<MsgSubmitJob> = {}) => submitJobMsg(requester, model, 1, { k: 3, ...over });
 const cancelMsg = (id: string) =>
   any(codecs.msgCancelJob.typeUrl, codecs.msgCancelJob.encode({ requester: requester.address, id }));
 const commitMsg = (provider: string, jobId: string, commitment: Uint8Array) =>
@@ -60,21 +44,7 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
   let chain: TestChain;
   let workers: SimWorker[];
   const { ok, fails, q } = txHelpers(() => chain);
-  const job = (id: string) =>
-    q(
-      "/tcompute.jobs.v1.Query/Job",
-      codecs.queryJobRequest.encode({ id }),
-      (b) => codecs.queryJobResponse.decode(b).job!,
-    );
-  const balance = (address: string) =>
-    q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) =>
-      BigInt(QueryBalanceResponse.decode(b).balance!.amount),
-    );
-  const escrow = () => balance(moduleAddress("jobs_escrow"));
-  const providerBond = (owner: string) =>
-    q("/tcompute.registry.v1.Query/Provider", registryCodecs.queryProviderRequest.encode({ owner }), (b) =>
-      BigInt(registryCodecs.queryProviderResponse.decode(b).provider!.bond),
-    );
+  const { job, balance, escrow, providerBond } = jobQueries(q);
   const score = (provider: string) =>
     q(
       "/tcompute.reputation.v1.Query/Reputation",
@@ -89,10 +59,7 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
 
   async function setup(s: Setup = {}): Promise<void> {
     chain = await createTestChain({
-      accounts: [requester, ...prov, ...ops].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-      })),
+      accounts: funded([requester, ...prov, ...ops]),
       editGenesis: (d) => {
         const params = (d.app_state["jobs"] as { params: Record<string, unknown> }).params;
         Object.assign(
@@ -557,15 +524,9 @@ describe("jobs: escrow, matching, commit–reveal, settlement, audits, pruning",
     await submit();
     const w = worker(prov[0]!);
     await ok(prov[0]!, w.messages([await job("1")]));
-    const exportAll = (c: TestChain) =>
-      c.app.withCommittedContext((ctx, modules) =>
-        Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-      );
-    const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, unknown>;
-    const again = await createTestChain({
-      editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
-    });
-    assert.deepEqual(JSON.parse(JSON.stringify(exportAll(again))), exported);
+    const exported = JSON.parse(JSON.stringify(exportAppState(chain))) as Record<string, unknown>;
+    const again = await importAppState(exported);
+    assert.deepEqual(JSON.parse(JSON.stringify(exportAppState(again))), exported);
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });
 });

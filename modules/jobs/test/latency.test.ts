@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
-import { ops, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { funded, ops, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { bytesShapes, registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { commitResultMsg, revealResultMsg } from "../../../chain/testkit/results.js";
-import { any, honestOutput, resultOf, type Result } from "../../../chain/testkit/simWorkers.js";
-import { codecs, JobState, Outcome, type Job, type MsgSubmitJob } from "../types.js";
+import { honestOutput, resultOf, type Result } from "../../../chain/testkit/simWorkers.js";
+import { JobState, Outcome, type Job, type MsgSubmitJob } from "../types.js";
+import { jobQueries, submitJobMsg, submittedJobId } from "./fixtures.js";
 
 // Settlement latency (docs/jobs.md, "Latency"): the commitment that completes a job's set may
 // carry its reveal in the same tx, so a k = 1 job settles in the block of the worker's result and
@@ -25,32 +25,9 @@ describe("jobs: a job settles in the block of its last reveal, and the one-tx re
   this.timeout(60_000);
   let chain: TestChain;
   const { ok, fails, q } = txHelpers(() => chain);
-  const job = (id: string) =>
-    q(
-      "/tcompute.jobs.v1.Query/Job",
-      codecs.queryJobRequest.encode({ id }),
-      (b) => codecs.queryJobResponse.decode(b).job!,
-    );
-  const submit = async (over: Partial<MsgSubmitJob> = {}) => {
-    const res = await ok(requester, [
-      any(
-        codecs.msgSubmitJob.typeUrl,
-        codecs.msgSubmitJob.encode({
-          requester: requester.address,
-          model,
-          inputs: [{ inline: new Uint8Array([1, 2, 3]), uri: "", sha256: "" }],
-          sealed: [],
-          k: 3,
-          maxPricePerUnit: "10utcu",
-          deadlineBlocks: "5",
-          minReputation: 0,
-          gpu: null,
-          ...over,
-        }),
-      ),
-    ]);
-    return codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value).ids[0]!;
-  };
+  const { job } = jobQueries(q);
+  const submit = async (over: Partial<MsgSubmitJob> = {}) =>
+    submittedJobId(await ok(requester, [submitJobMsg(requester, model, 1, { k: 3, ...over })]));
   const resultFor = (j: Job, key: RawKey): Result => resultOf(j, key.address, honestOutput(j), rule);
   const commit = (j: Job, key: RawKey, r: Result) => commitResultMsg(key.address, j.id, r);
   const reveal = (j: Job, key: RawKey, r: Result, salt = r.salt) => revealResultMsg(key.address, j.id, r, { salt });
@@ -58,10 +35,7 @@ describe("jobs: a job settles in the block of its last reveal, and the one-tx re
 
   beforeEach(async () => {
     chain = await createTestChain({
-      accounts: [requester, ...prov, ...ops].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-      })),
+      accounts: funded([requester, ...prov, ...ops]),
       editGenesis: (d) => {
         Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
           commit_window: "8",

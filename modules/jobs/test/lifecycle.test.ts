@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Context, nopLogger } from "../../sdk/context.js";
-import { GasMeter } from "../../sdk/gas.js";
+import type { Context } from "../../sdk/context.js";
+import { testContext } from "../../sdk/test/fixtures.js";
 import type { KVStore } from "../../sdk/store.js";
 import { distribute, fraudOwed, settledAuditVerdict, tally } from "../audit.js";
 import { sketchToPb } from "../commitment.js";
@@ -31,14 +31,7 @@ const readOnlyStore: KVStore = {
 
 const deps = new Proxy({}, { get: (_, name) => trap(`dependency ${String(name)}`) });
 const keeper = new JobsKeeper(deps as never, deps as never, deps as never, deps as never, deps as never);
-const ctx = () =>
-  new Context(
-    readOnlyStore,
-    { chainId: "t", height: 50n, time: { seconds: 0n, nanos: 0 }, proposer: new Uint8Array() },
-    new GasMeter(10n ** 12n),
-    "block",
-    nopLogger,
-  );
+const ctx = () => testContext("block", { store: readOnlyStore, height: 50n, gasLimit: 10n ** 12n });
 const rule: ComparisonRule = { sketchSize: 16, tolerance: 1000, topK: 0 };
 
 function assignment(provider: string, over: Partial<Assignment> = {}): Assignment {

@@ -3,11 +3,13 @@ import { createHash } from "node:crypto";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import type { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { rawKeyFromSeed, signTx, type RawKey } from "../../../client/sdk/signing.js";
-import { txHelpers } from "../../../chain/testkit/fixtures.js";
+import { funded, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { bytesShapes, registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { accountOf, any } from "../../../chain/testkit/simWorkers.js";
 import { codecs, JobState, type GpuRequirement, type MsgSubmitJob } from "../types.js";
+import { jobQueries } from "./fixtures.js";
 
 // Matching that one tx cannot block (docs/jobs.md, "Matching"): a griefer's single batch tx of
 // thousands of unmatchable shards (a GPU nobody has, a price below every ask) no longer holds back
@@ -48,12 +50,7 @@ describe("jobs: matching that one tx cannot block", function () {
   this.timeout(120_000);
   let chain: TestChain;
   const { ok, fails, q } = txHelpers(() => chain);
-  const job = (id: string) =>
-    q(
-      "/tcompute.jobs.v1.Query/Job",
-      codecs.queryJobRequest.encode({ id }),
-      (b) => codecs.queryJobResponse.decode(b).job!,
-    );
+  const { job } = jobQueries(q);
   const idsOf = (res: ResponseFinalizeBlock, i: number) =>
     codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[i]!.data).msgResponses[0]!.value).ids;
   const examined = (res: ResponseFinalizeBlock) =>
@@ -74,10 +71,7 @@ describe("jobs: matching that one tx cannot block", function () {
 
   beforeEach(async () => {
     chain = await createTestChain({
-      accounts: [griefer, honest, ...prov].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-      })),
+      accounts: funded([griefer, honest, ...prov]),
       editGenesis: (d) => {
         Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
           max_inputs_per_shard: 1,
@@ -134,11 +128,7 @@ describe("jobs: matching that one tx cannot block", function () {
         "the junk waits (until its deadline, with its escrow locked)",
       );
     // Where matching resumes is state: it survives export and import to the same app hash.
-    const exportAll = (c: TestChain) =>
-      c.app.withCommittedContext((ctx, modules) =>
-        Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-      );
-    const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<
+    const exported = JSON.parse(JSON.stringify(exportAppState(chain))) as Record<
       string,
       { matching?: { resume: unknown[] } }
     >;
@@ -146,9 +136,7 @@ describe("jobs: matching that one tx cannot block", function () {
       (exported["jobs"]!.matching?.resume.length ?? 0) > 0,
       "a requester's turn ended early, so there is a cursor to carry",
     );
-    const again = await createTestChain({
-      editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
-    });
+    const again = await importAppState(exported);
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });
 
@@ -157,10 +145,7 @@ describe("jobs: matching that one tx cannot block", function () {
     // wanted per block, 50 allowed: the honest requester's turn comes within ceil(21 / 5) blocks.
     const sybils = Array.from({ length: 20 }, (_, i) => rawKeyFromSeed(`matching-sybil-${i}`));
     chain = await createTestChain({
-      accounts: [honest, ...sybils, ...prov].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-      })),
+      accounts: funded([honest, ...sybils, ...prov]),
       editGenesis: (d) =>
         Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
           max_inputs_per_shard: 1,

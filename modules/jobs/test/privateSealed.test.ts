@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { commitAndReveal } from "../../../chain/testkit/results.js";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
-import { txHelpers } from "../../../chain/testkit/fixtures.js";
+import { funded, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { sketchFromPb } from "../commitment.js";
 import { any } from "../../../chain/testkit/simWorkers.js";
 import { computeSketch, type Sketch } from "../sketch.js";
 import { codecs, JobState, Outcome, type Job } from "../types.js";
+import { jobQueries, leastSquares, submittedJobId } from "./fixtures.js";
 
 // Private sealed jobs (issue 11, item 4): an observer of the chain tries to read a small sealed
 // output off its revealed sketch and top-k, the way it can for an ordinary job (n unknowns, 16
@@ -25,50 +25,17 @@ const secretOutput = [0.3125, -1.25, 2.5, 0.75]; // a 4-class classifier's logit
 const sketchKey = createHash("sha256").update("tcompute/sketch-key/v1").update("the private input").digest();
 
 /** What an observer computes from a revealed sketch with the public (job-id) signs: least squares. */
-function reconstruct(jobId: string, s: Sketch): number[] {
-  const n = s.length;
-  // Column i of the projection is the sketch of the unit vector e_i (public: signs from the job id).
-  const cols = Array.from({ length: n }, (_, i) =>
-    computeSketch(
-      jobId,
-      Array.from({ length: n }, (_, k) => (k === i ? 1 : 0)),
-      rule,
-    ).components.map(Number),
-  );
-  const p = s.components.map(Number);
-  // Normal equations AᵀA x = Aᵀp, Gaussian elimination (tiny n).
-  const m = Array.from({ length: n }, (_, r) => [
-    ...Array.from({ length: n }, (_, c) => cols[r]!.reduce((acc, v, j) => acc + v * cols[c]![j]!, 0)),
-    cols[r]!.reduce((acc, v, j) => acc + v * p[j]!, 0),
-  ]);
-  for (let c = 0; c < n; c++) {
-    const piv = m[c]![c]!;
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = m[r]![c]! / piv;
-      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
-    }
-  }
-  return m.map((row, i) => row[n]! / m[i]![i]!);
-}
+const reconstruct = (jobId: string, s: Sketch): number[] => leastSquares(jobId, s, s.length, rule);
 
 describe("private sealed jobs: the chain carries no readable projection of the output", function () {
   this.timeout(60_000);
   let chain: TestChain;
   const { ok, fails, q } = txHelpers(() => chain);
-  const job = (id: string) =>
-    q(
-      "/tcompute.jobs.v1.Query/Job",
-      codecs.queryJobRequest.encode({ id }),
-      (b) => codecs.queryJobResponse.decode(b).job!,
-    );
+  const { job } = jobQueries(q);
 
   before(async () => {
     chain = await createTestChain({
-      accounts: [requester, ...prov].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-      })),
+      accounts: funded([requester, ...prov]),
       editGenesis: (d) => {
         Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
           commit_window: "3",
@@ -120,8 +87,7 @@ describe("private sealed jobs: the chain carries no readable projection of the o
         }),
       ),
     ]);
-    const id = codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value)
-      .ids[0]!;
+    const id = submittedJobId(res);
     // Each worker's own float noise; the keyed ones project under the key from their sealed copy.
     await commitAndReveal(
       ok,

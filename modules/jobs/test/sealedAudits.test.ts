@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { QueryValidatorRequest, QueryValidatorResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
-import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import type { TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
@@ -22,6 +20,7 @@ import { auditSignsId } from "../auditVerdicts.js";
 import { sketchFromPb } from "../commitment.js";
 import { computeSketch, type Sketch } from "../sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, type AuditSealedInput, type Job } from "../types.js";
+import { jobQueries, leastSquares, submittedJobId } from "./fixtures.js";
 
 // Sealed jobs audited by the validators they were sealed to (issue 11, item 3; auditKeys.ts),
 // through real transactions: validators register X25519 audit keys; a requester seals the input
@@ -44,47 +43,16 @@ const goodKey = (i: number) => createHash("sha256").update(`audit-key-${i}`).dig
 const copy = (v: string): AuditSealedInput => ({ validator: v, ciphertext: new Uint8Array(120).fill(3) });
 
 /** An observer's least squares on a sketch with public signs from `signsId` (n ≤ sketch size unknowns). */
-function reconstruct(signsId: string, s: Sketch, n: number): number[] {
-  const cols = Array.from({ length: n }, (_, i) =>
-    computeSketch(
-      signsId,
-      Array.from({ length: n }, (_, k) => (k === i ? 1 : 0)),
-      rule,
-    ).components.map(Number),
-  );
-  const p = s.components.map(Number);
-  const m = Array.from({ length: n }, (_, r) => [
-    ...Array.from({ length: n }, (_, c) => cols[r]!.reduce((acc, v, j) => acc + v * cols[c]![j]!, 0)),
-    cols[r]!.reduce((acc, v, j) => acc + v * p[j]!, 0),
-  ]);
-  for (let c = 0; c < n; c++) {
-    const piv = m[c]![c]!;
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = m[r]![c]! / piv;
-      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
-    }
-  }
-  return m.map((row, i) => row[n]! / m[i]![i]!);
-}
+const reconstruct = (signsId: string, s: Sketch, n: number): number[] => leastSquares(signsId, s, n, rule);
 const rms = (x: number[], y: number[]) => Math.sqrt(x.reduce((acc, v, i) => acc + (v - y[i]!) ** 2, 0) / x.length);
 
 describe("sealed jobs audited by the validators they were sealed to", function () {
   this.timeout(60_000);
   let chain: TestChain;
   const { ok, fails, q } = txHelpers(() => chain);
-  const job = (id: string) =>
-    q(
-      "/tcompute.jobs.v1.Query/Job",
-      codecs.queryJobRequest.encode({ id }),
-      (b) => codecs.queryJobResponse.decode(b).job!,
-    );
+  const { job, balance } = jobQueries(q);
   const auditKeys = () =>
     q("/tcompute.jobs.v1.Query/AuditKeys", new Uint8Array(), (b) => codecs.queryAuditKeysResponse.decode(b).keys);
-  const balance = (address: string) =>
-    q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) =>
-      BigInt(QueryBalanceResponse.decode(b).balance!.amount),
-    );
   const tokens = (i: number) =>
     q(
       "/cosmos.staking.v1beta1.Query/Validator",
@@ -123,8 +91,7 @@ describe("sealed jobs audited by the validators they were sealed to", function (
   ): Promise<Job> {
     const res = await ok(requester, [submitMsg(auditSealed)]);
     await beforeWork();
-    const id = codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value)
-      .ids[0]!;
+    const id = submittedJobId(res);
     await commitAndReveal(
       ok,
       id,
@@ -332,8 +299,7 @@ describe("sealed jobs audited by the validators they were sealed to", function (
         }),
       ]);
       assert.equal(res.txResults[0]!.code, 0, res.txResults[0]!.log);
-      const id = codecs.msgSubmitJobResponse.decode(TxMsgData.decode(res.txResults[0]!.data).msgResponses[0]!.value)
-        .ids[0]!;
+      const id = submittedJobId(res);
       const r = await ok(prov[0]!, [
         commitResultMsg(prov[0]!.address, id, {
           salt: createHash("sha256").update(`salt/${id}`).digest(),

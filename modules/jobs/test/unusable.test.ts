@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
-import { moduleAddress } from "../../sdk/address.js";
-import { codecs as registryCodecs } from "../../registry/types.js";
-import { ops, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { funded, ops, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { unusableCommitmentOf } from "../commitment.js";
 import { auditBy, bondValidators } from "../../../chain/testkit/auditors.js";
@@ -20,6 +18,7 @@ import {
 } from "../../../chain/testkit/simWorkers.js";
 import { computeSketch } from "../sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, UnusableReason, type Job, type MsgSubmitJob } from "../types.js";
+import { jobQueries, submitJobMsg } from "./fixtures.js";
 
 // Accountable "unusable input" answers (docs/jobs.md, "Unusable inputs"), through real
 // transactions on the in-process chain: a griefing requester's job no longer gets honest
@@ -33,21 +32,7 @@ const bond = 20_000_000n;
 const badInput = { inline: new Uint8Array(), uri: "sim://bad/input.bin", sha256: "ab".repeat(32) };
 const goodInput = { inline: new Uint8Array([1, 2, 3]), uri: "", sha256: "" };
 const submitMsg = (over: Partial<MsgSubmitJob> = {}) =>
-  any(
-    codecs.msgSubmitJob.typeUrl,
-    codecs.msgSubmitJob.encode({
-      requester: requester.address,
-      model,
-      inputs: [badInput],
-      sealed: [],
-      k: 3,
-      maxPricePerUnit: "10utcu",
-      deadlineBlocks: "5",
-      minReputation: 0,
-      gpu: null,
-      ...over,
-    }),
-  );
+  submitJobMsg(requester, model, 1, { inputs: [badInput], k: 3, ...over });
 const salt = (p: RawKey, id: string) => createHash("sha256").update(`salt/${p.address}/${id}`).digest();
 const revealUnusableMsg = (provider: string, jobId: string, s: Uint8Array, reason: number, inputIndex = 0) =>
   any(
@@ -69,25 +54,11 @@ describe("jobs: accountable unusable-input reports", function () {
   let chain: TestChain;
   let workers: SimWorker[];
   const { ok, fails, q } = txHelpers(() => chain);
-  const job = (id: string) =>
-    q(
-      "/tcompute.jobs.v1.Query/Job",
-      codecs.queryJobRequest.encode({ id }),
-      (b) => codecs.queryJobResponse.decode(b).job!,
-    );
+  const { job, balance, escrow, providerBond } = jobQueries(q);
   const rawJob = async (id: string) =>
     Buffer.from(
       (await chain.query("/tcompute.jobs.v1.Query/Job", codecs.queryJobRequest.encode({ id }))).value,
     ).toString("hex");
-  const balance = (address: string) =>
-    q("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "utcu" }).finish(), (b) =>
-      BigInt(QueryBalanceResponse.decode(b).balance!.amount),
-    );
-  const escrow = () => balance(moduleAddress("jobs_escrow"));
-  const providerBond = (owner: string) =>
-    q("/tcompute.registry.v1.Query/Provider", registryCodecs.queryProviderRequest.encode({ owner }), (b) =>
-      BigInt(registryCodecs.queryProviderResponse.decode(b).provider!.bond),
-    );
   const record = (r: string) =>
     q(
       "/tcompute.jobs.v1.Query/RequesterRecord",
@@ -101,10 +72,7 @@ describe("jobs: accountable unusable-input reports", function () {
 
   async function setup(jobs: Record<string, unknown> = {}): Promise<void> {
     chain = await createTestChain({
-      accounts: [requester, ...prov, ...ops].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-      })),
+      accounts: funded([requester, ...prov, ...ops]),
       editGenesis: (d) => {
         const params = (d.app_state["jobs"] as { params: Record<string, unknown> }).params;
         Object.assign(
@@ -190,16 +158,13 @@ describe("jobs: accountable unusable-input reports", function () {
       ["1", "2"],
     );
     // The record survives a genesis export and import, to the same app hash.
-    const exportAll = (c: TestChain) =>
-      c.app.withCommittedContext((ctx, modules) =>
-        Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-      );
-    const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, { requester_records?: unknown[] }>;
+    const exported = JSON.parse(JSON.stringify(exportAppState(chain))) as Record<
+      string,
+      { requester_records?: unknown[] }
+    >;
     assert.equal(exported["jobs"]!.requester_records!.length, 1);
-    const again = await createTestChain({
-      editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
-    });
-    assert.deepEqual(JSON.parse(JSON.stringify(exportAll(again))), exported);
+    const again = await importAppState(exported);
+    assert.deepEqual(JSON.parse(JSON.stringify(exportAppState(again))), exported);
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });
 

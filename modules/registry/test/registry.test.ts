@@ -1,16 +1,14 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
-import { BranchStore } from "../../../chain/store/branchStore.js";
-import { MemoryStore } from "../../../chain/store/memoryStore.js";
+import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
 import { AccountKeeper } from "../../auth/keeper.js";
 import { BankKeeper } from "../../bank/keeper.js";
 import { moduleAddress } from "../../sdk/address.js";
 import { decOne } from "../../sdk/coins.js";
-import { Context, nopLogger } from "../../sdk/context.js";
-import { GasMeter } from "../../sdk/gas.js";
-import { any, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { testContext } from "../../sdk/test/fixtures.js";
+import { any, funded, txHelpers } from "../../../chain/testkit/fixtures.js";
 import {
   registerModelMsg,
   registerProviderMsg,
@@ -67,10 +65,7 @@ describe("registry: models and providers", () => {
 
   beforeEach(async () => {
     chain = await createTestChain({
-      accounts: [owner, ...prov].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-      })),
+      accounts: funded([owner, ...prov]),
       editGenesis: (d) =>
         ((
           d.app_state["registry"] as { params: { provider_unbonding_seconds: string } }
@@ -222,15 +217,9 @@ describe("registry: models and providers", () => {
     await ok(prov[0]!, [providerMsg(0)]);
     await ok(prov[1]!, [providerMsg(1)]);
     await ok(prov[1]!, [ownerMsg(codecs.msgDeregisterProvider.typeUrl, 1)]);
-    const exportAll = (c: TestChain) =>
-      c.app.withCommittedContext((ctx, modules) =>
-        Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-      );
-    const exported = JSON.parse(JSON.stringify(exportAll(chain))) as Record<string, unknown>;
-    const again = await createTestChain({
-      editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
-    });
-    assert.deepEqual(JSON.parse(JSON.stringify(exportAll(again))), exported);
+    const exported = JSON.parse(JSON.stringify(exportAppState(chain))) as Record<string, unknown>;
+    const again = await importAppState(exported);
+    assert.deepEqual(JSON.parse(JSON.stringify(exportAppState(again))), exported);
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
   });
 });
@@ -240,13 +229,7 @@ describe("registry hooks for the jobs module", () => {
     const accounts = new AccountKeeper();
     const bank = new BankKeeper(accounts, new Set());
     const k = new RegistryKeeper(bank);
-    const ctx = new Context(
-      new BranchStore(new MemoryStore()),
-      { chainId: "t", height: 5n, time: { seconds: 100n, nanos: 0 }, proposer: new Uint8Array() },
-      new GasMeter(undefined),
-      "block",
-      nopLogger,
-    );
+    const ctx = testContext("block", { height: 5n, seconds: 100n });
     bank.initBalance(ctx.store, k.bondPool(), { denom: "utcu", amount: 20_000_000n });
     bank.setSupply(ctx.store, "utcu", 20_000_000n);
     k.setProvider(ctx.store, {

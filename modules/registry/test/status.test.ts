@@ -2,16 +2,13 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
-import { BranchStore } from "../../../chain/store/branchStore.js";
-import { MemoryStore } from "../../../chain/store/memoryStore.js";
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { AccountKeeper } from "../../auth/keeper.js";
 import { BankKeeper } from "../../bank/keeper.js";
 import { codecs as jobsCodecs } from "../../jobs/types.js";
 import { moduleAddress } from "../../sdk/address.js";
-import { Context, nopLogger } from "../../sdk/context.js";
-import { GasMeter } from "../../sdk/gas.js";
-import { any, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { testContext } from "../../sdk/test/fixtures.js";
+import { any, funded, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { registerProviderMsg } from "../../../chain/testkit/providers.js";
 import { providerBondsPoolName, RegistryKeeper } from "../keeper.js";
 import { codecs, ProviderStatus, type Provider } from "../types.js";
@@ -117,9 +114,9 @@ describe("registry: provider status transitions", function () {
   beforeEach(async () => {
     const withChallenged = challenged(prov[2]!);
     chain = await createTestChain({
-      accounts: [requester, ...prov]
-        .map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] }))
-        .concat([{ address: moduleAddress(providerBondsPoolName), coins: [{ denom: "utcu", amount: 20_000_000n }] }]),
+      accounts: funded([requester, ...prov]).concat([
+        { address: moduleAddress(providerBondsPoolName), coins: [{ denom: "utcu", amount: 20_000_000n }] },
+      ]),
       editGenesis: (d) => {
         const reg = d.app_state["registry"] as {
           params: Record<string, string>;
@@ -248,13 +245,7 @@ describe("registry: capability challenges (the keeper rule)", () => {
     const accounts = new AccountKeeper();
     const bank = new BankKeeper(accounts, new Set());
     const k = new RegistryKeeper(bank);
-    const ctx = new Context(
-      new BranchStore(new MemoryStore()),
-      { chainId: "t", height: 5n, time: { seconds: 100n, nanos: 0 }, proposer: new Uint8Array() },
-      new GasMeter(undefined),
-      "block",
-      nopLogger,
-    );
+    const ctx = testContext("block", { height: 5n, seconds: 100n });
     k.setProvider(ctx.store, { ...challenged(prov[0]!), status, challengeHold: false, challengesFailed: 0 });
     return { k, ctx, get: () => k.getProvider(ctx.store, prov[0]!.address)! };
   }

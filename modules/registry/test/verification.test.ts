@@ -4,7 +4,7 @@ import { createTestChain, type TestChain } from "../../../chain/testkit/inProces
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
 import { codecs as jobsCodecs, JobState, Outcome } from "../../jobs/types.js";
-import { any, txHelpers } from "../../../chain/testkit/fixtures.js";
+import { any, funded, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { bytesShapes, registerModelMsg, registerProviders, type ModelSpec } from "../../../chain/testkit/providers.js";
 import { defaultParams } from "../params.js";
 import { codecs, type ComparisonRule } from "../types.js";
@@ -39,10 +39,7 @@ describe("registry: verification a registrant cannot hollow out", function () {
 
   beforeEach(async () => {
     chain = await createTestChain({
-      accounts: [owner, squatter, requester, ...prov].map((k) => ({
-        address: k.address,
-        coins: [{ denom: "utcu", amount: 1_000_000_000n }],
-      })),
+      accounts: funded([owner, squatter, requester, ...prov]),
     });
   });
 

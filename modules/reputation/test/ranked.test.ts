@@ -3,8 +3,7 @@ import { BranchStore } from "../../../chain/store/branchStore.js";
 import { MemoryStore } from "../../../chain/store/memoryStore.js";
 import { CountingStore } from "../../../chain/testkit/countingStore.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
-import { Context, nopLogger } from "../../sdk/context.js";
-import { GasMeter } from "../../sdk/gas.js";
+import { testContext } from "../../sdk/test/fixtures.js";
 import type { KVStore } from "../../sdk/store.js";
 import { exportGenesis, initGenesis, parseGenesis } from "../genesis.js";
 import { reputationInvariants } from "../invariants.js";
@@ -33,14 +32,7 @@ const outcomes: Outcome[] = ["agree", "agree", "agree", "disagree", "noShow", "a
 function market(seed: number) {
   const k = new ReputationKeeper({ jailProvider: () => undefined });
   const store = new BranchStore(new MemoryStore());
-  const at = (height: bigint, s: KVStore = store) =>
-    new Context(
-      s,
-      { chainId: "t", height, time: { seconds: height, nanos: 0 }, proposer: new Uint8Array() },
-      new GasMeter(undefined),
-      "block",
-      nopLogger,
-    );
+  const at = (height: bigint, s: KVStore = store) => testContext("block", { store: s, height, seconds: height });
   const r = rng(seed);
   // Outcomes spread over 20,000 blocks (20 decay intervals): old records have decayed a lot.
   for (let i = 0; i < 3000; i++)

@@ -3,8 +3,7 @@ import { createTestChain, type TestChain } from "../../../chain/testkit/inProces
 import { BranchStore } from "../../../chain/store/branchStore.js";
 import { MemoryStore } from "../../../chain/store/memoryStore.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
-import { Context, nopLogger } from "../../sdk/context.js";
-import { GasMeter } from "../../sdk/gas.js";
+import { testContext } from "../../sdk/test/fixtures.js";
 import { decayed, ReputationKeeper } from "../keeper.js";
 import { defaultParams } from "../params.js";
 import { codecs } from "../types.js";
@@ -15,14 +14,7 @@ function setup() {
   const jailed: string[] = [];
   const k = new ReputationKeeper({ jailProvider: (_ctx, owner, reason) => jailed.push(`${owner}: ${reason}`) });
   const store = new BranchStore(new MemoryStore());
-  const at = (height: bigint) =>
-    new Context(
-      store,
-      { chainId: "t", height, time: { seconds: height, nanos: 0 }, proposer: new Uint8Array() },
-      new GasMeter(undefined),
-      "block",
-      nopLogger,
-    );
+  const at = (height: bigint) => testContext("block", { store, height, seconds: height });
   return { k, store, at, jailed };
 }
 

@@ -1,23 +1,14 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import type { PageRequest } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import { CountingStore } from "../../../chain/testkit/countingStore.js";
 import { createTestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
 import { codecs as registryCodecs } from "../../registry/types.js";
-import { Context, nopLogger } from "../context.js";
-import { GasMeter } from "../gas.js";
+import { pageRequest, testContext } from "./fixtures.js";
 import { paginate, paginateStore } from "../pagination.js";
 import { prefixEnd, utf8 } from "../store.js";
 
-const req = (over: Partial<PageRequest>): PageRequest => ({
-  key: new Uint8Array(),
-  offset: 0n,
-  limit: 0n,
-  countTotal: false,
-  reverse: false,
-  ...over,
-});
+const req = pageRequest;
 
 /** A deterministic generator (fixed seed), so a failure replays. */
 function rng(seed: number) {
@@ -221,7 +212,7 @@ describe("a module query over many records", () => {
       registryCodecs.queryModelsRequest.encode({ pagination });
     const reads = chain.app.withCommittedContext((ctx, modules) => {
       const counting = new CountingStore(ctx.store);
-      const c = new Context(counting, ctx.block, new GasMeter(undefined), "query", nopLogger);
+      const c = testContext("query", { store: counting, block: ctx.block });
       const res = registryCodecs.queryModelsResponse.decode(
         modules.find((m) => m.name === "registry")!.queries[path]!(
           c,

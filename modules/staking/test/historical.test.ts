@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { QueryHistoricalInfoRequest, QueryHistoricalInfoResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
-import { createValidatorMsg, dave, delegateMsg, ops, txHelpers, valoper } from "../../../chain/testkit/fixtures.js";
+import {
+  createValidatorMsg,
+  dave,
+  delegateMsg,
+  funded,
+  ops,
+  txHelpers,
+  valoper,
+} from "../../../chain/testkit/fixtures.js";
 
 // HistoricalInfo answers from the staking records as they were at that height (the SDK's
 // TrackHistoricalInfo at every BeginBlock, pruned past historical_entries), not today's set.
@@ -24,7 +32,7 @@ describe("staking HistoricalInfo per height", () => {
 
   async function setup(entries: number): Promise<void> {
     chain = await createTestChain({
-      accounts: [...ops, dave].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })),
+      accounts: funded([...ops, dave]),
       editGenesis: (d) => {
         (d.app_state["staking"] as { params: { historical_entries: number } }).params.historical_entries = entries;
       },

@@ -10,20 +10,12 @@ import { createValidatorMsg, ops, txHelpers, valoper } from "../../../chain/test
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { rawKeyFromSeed } from "../../../client/sdk/signing.js";
 import { bech32Prefix, decodeAddress, encodeAddress } from "../../sdk/address.js";
-import { Context, nopLogger } from "../../sdk/context.js";
-import { GasMeter } from "../../sdk/gas.js";
+import { pageRequest, testContext } from "../../sdk/test/fixtures.js";
 
 // Redelegations and distribution's ValidatorSlashes page in the store: a page reads the page's
 // entries and one more (forward or reverse), not every record, and next_key walks them all.
 
-const req = (over: Partial<PageRequest>): PageRequest => ({
-  key: new Uint8Array(),
-  offset: 0n,
-  limit: 0n,
-  countTotal: false,
-  reverse: false,
-  ...over,
-});
+const req = pageRequest;
 const valoperOf = (seed: string) => encodeAddress(decodeAddress(rawKeyFromSeed(seed).address), bech32Prefix.validator);
 
 describe("staking queries that page in the store", () => {
@@ -69,7 +61,7 @@ describe("staking queries that page in the store", () => {
   function counted<T>(path: string, request: Uint8Array, decode: (b: Uint8Array) => T): { res: T; reads: number } {
     return chain.app.withCommittedContext((ctx, modules) => {
       const store = new CountingStore(ctx.store);
-      const c = new Context(store, ctx.block, new GasMeter(undefined), "query", nopLogger);
+      const c = testContext("query", { store, block: ctx.block });
       const handler = modules.map((m) => m.queries[path]).find((h) => h !== undefined);
       assert.ok(handler, path);
       const res = decode(handler(c, request));

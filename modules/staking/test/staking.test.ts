@@ -20,6 +20,7 @@ import { BondStatus } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import { MsgEditValidator } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import type { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
 import {
   any,
   consKey,
@@ -27,6 +28,7 @@ import {
   dave,
   dec,
   delegateMsg,
+  funded,
   ops,
   redelegateMsg,
   txHelpers,
@@ -56,7 +58,7 @@ describe("staking on an in-process chain", () => {
 
   beforeEach(async () => {
     chain = await createTestChain({
-      accounts: [...ops, dave].map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 1_000_000_000n }] })),
+      accounts: funded([...ops, dave]),
       editGenesis: (d) => {
         const p = (d.app_state["staking"] as { params: { unbonding_time: string; max_validators: number } }).params;
         p.unbonding_time = "5s"; // blocks are one second apart in the test chain
@@ -278,15 +280,9 @@ describe("staking on an in-process chain", () => {
     await ok(ops[0]!, [createValidatorMsg(0, 10_000_000n)]);
     await ok(dave, [delegateMsg(dave, valoper(ops[0]!), 4_000_000n)]);
     await ok(dave, [undelegateMsg(dave, valoper(ops[0]!), 1_000_000n)]);
-    const exportAll = (c: TestChain) =>
-      c.app.withCommittedContext((ctx, modules) =>
-        Object.fromEntries(modules.map((m) => [m.name, m.exportGenesis(ctx)])),
-      );
-    const exported = exportAll(chain);
-    const again = await createTestChain({
-      editGenesis: (d) => (d.app_state = JSON.parse(JSON.stringify(exported)) as Record<string, unknown>),
-    });
-    assert.deepEqual(exportAll(again), JSON.parse(JSON.stringify(exported)));
+    const exported = exportAppState(chain);
+    const again = await importAppState(exported);
+    assert.deepEqual(exportAppState(again), JSON.parse(JSON.stringify(exported)));
     const dump = (c: TestChain) =>
       c.app.withCommittedContext((ctx) =>
         Object.fromEntries([...prefixRange(ctx.store, "")].map(([k, v]) => [k, Buffer.from(v).toString("hex")])),
