@@ -363,15 +363,16 @@ export class InferenceEngine {
     // The hand-off (a copy of the payload into a shared slot, no message) pays when other jobs
     // are waiting: the thread works while this thread runs the next inference. Alone, the job
     // is finished here (no wait for the thread). On a machine so loaded that the thread's
-    // turnaround exceeds the inferences it overlaps, the work stays here too (one job in 64
-    // still goes, to notice when that changes).
+    // turnaround exceeds the inferences it overlaps, the work stays here too (8 jobs in a row of
+    // every 64 still go, to notice when that changes: the first of a row pays the wake-up of a
+    // sleeping thread, the next ones show what a warm, spinning thread turns around).
     const others = this.inflight - 1;
     if (
       others > 0 &&
       plan.runMs >= (this.options.postThreadMinMs ?? 0) &&
       this.options.postThread !== false &&
       !this.post.failed &&
-      (plan.turnMs <= plan.runMs * (others + 1) || (++plan.probe & 63) === 0)
+      (plan.turnMs <= plan.runMs * (others + 1) || (++plan.probe & 63) < 8)
     ) {
       const sent = performance.now();
       const p = this.post.submit(job);

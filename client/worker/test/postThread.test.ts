@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { computeSketch } from "../../../modules/jobs/sketch.js";
-import { finishJob, type PostJob } from "../post.js";
+import { finishJob, spinBudgetMs, spinMaxMs, type PostJob } from "../post.js";
 import { PostThread } from "../postThread.js";
 
 // The shared-memory hand-off to the post-processing thread (postThread.ts, post.ts): what the
@@ -102,5 +102,44 @@ describe("post-processing thread (shared slots)", function () {
     } finally {
       await t.stop();
     }
+  });
+  it("rejects the jobs of a thread that crashes, instead of leaving them waiting", async () => {
+    const t = new PostThread(4, 30_000, new URL("./failingPostWorker.mjs", import.meta.url));
+    try {
+      const a = t.submit(job("1", [1, 2, 3]))!;
+      const b = t.submit(job("2", [1, 2, 3]))!;
+      await assert.rejects(a, /post-processing thread failed: post thread crashed/);
+      await assert.rejects(b, /post-processing thread failed/);
+      assert.equal(t.failed, true);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("holds at most its slots under a flood; the rest is declined, every accepted job is right", async () => {
+    const t = new PostThread(8);
+    try {
+      const accepted: Array<[number, Promise<{ sketch: unknown }>]> = [];
+      let declined = 0;
+      for (let i = 0; i < 2000; i++) {
+        const p = t.submit(job(String(i), values(40, i)));
+        assert.ok(t.inFlight <= 8, `in flight ${t.inFlight} at ${i}`);
+        if (p === null) declined++;
+        else accepted.push([i, p]);
+        if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+      }
+      assert.ok(declined > 0, "a flood fills the ring");
+      for (const [i, p] of accepted)
+        assert.deepEqual((await p).sketch, finishJob(job(String(i), values(40, i))).sketch, `job ${i}`);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("spins for the next job only while jobs come close together, and never beyond spinMaxMs", () => {
+    for (const gap of [0, 0.001, 0.01, 0.05, 0.2, 0.25, 1, 1000])
+      assert.ok(spinBudgetMs(gap) <= spinMaxMs, `gap ${gap}`);
+    assert.ok(spinBudgetMs(0.01) > 0.05, "close jobs: spin across a short inference");
+    assert.ok(spinBudgetMs(1) < 0.01, "jobs far apart: sleep almost at once");
   });
 });
