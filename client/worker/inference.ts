@@ -308,8 +308,11 @@ export class InferenceEngine {
     }
     const { layout, outs } = plan;
     // The payload, placed in its own buffer so that the largest output's data is aligned to 8.
-    const offset = (8 - (layout.dataAt[plan.anchor]! & 7)) & 7;
-    const buffer = new ArrayBuffer(layout.size + offset);
+    // From Node's buffer pool (small payloads) or an unzeroed allocation: every byte of the
+    // payload is written below (headers here, outputs by onnxruntime or copied), so no zero-fill.
+    const room = Buffer.allocUnsafe(layout.size + 7);
+    const buffer = room.buffer;
+    const offset = room.byteOffset + ((8 - ((room.byteOffset + layout.dataAt[plan.anchor]!) & 7)) & 7);
     const payload = new Uint8Array(buffer, offset, layout.size);
     for (const h of layout.headers) payload.set(h.bytes, h.at);
     const T = this.rt!.Tensor;
@@ -363,16 +366,15 @@ export class InferenceEngine {
     // The hand-off (a copy of the payload into a shared slot, no message) pays when other jobs
     // are waiting: the thread works while this thread runs the next inference. Alone, the job
     // is finished here (no wait for the thread). On a machine so loaded that the thread's
-    // turnaround exceeds the inferences it overlaps, the work stays here too (8 jobs in a row of
-    // every 64 still go, to notice when that changes: the first of a row pays the wake-up of a
-    // sleeping thread, the next ones show what a warm, spinning thread turns around).
+    // turnaround exceeds the inferences it overlaps, the work stays here too (one job in 64
+    // still goes, to notice when that changes).
     const others = this.inflight - 1;
     if (
       others > 0 &&
       plan.runMs >= (this.options.postThreadMinMs ?? 0) &&
       this.options.postThread !== false &&
       !this.post.failed &&
-      (plan.turnMs <= plan.runMs * (others + 1) || (++plan.probe & 63) < 8)
+      (plan.turnMs <= plan.runMs * (others + 1) || (++plan.probe & 63) === 0)
     ) {
       const sent = performance.now();
       const p = this.post.submit(job);

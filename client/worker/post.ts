@@ -213,27 +213,6 @@ export function readSlot(slot: SharedArrayBuffer): PostResult | Error {
   return { digest: Buffer.from(b.subarray(a.digest, a.digest + 32)), sketch: { components, topK, length: h[m.n]! } };
 }
 
-/** Longest the thread spins for a job before it sleeps (ms). */
-export const spinMaxMs = 0.25;
-
-/**
- * How long the thread spins for the next job, given how long it waited for the last ones: a few
- * times that wait while it is short (jobs come within an inference), bounded by spinMaxMs; when
- * jobs come further apart than that, a short spin only, then sleep (a wake-up costs less than the
- * inference it waits for).
- */
-export function spinBudgetMs(gapMs: number): number {
-  return gapMs < spinMaxMs ? Math.min(spinMaxMs, 0.02 + 4 * gapMs) : 0.005;
-}
-
-/** Spins until head moves past `next` (true) or the clock passes `until` (false). */
-function spinFor(c: Int32Array, next: number, until: number): boolean {
-  for (;;) {
-    for (let k = 0; k < 64; k++) if (Atomics.load(c, ctl.head) !== next) return true;
-    if (performance.now() >= until || Atomics.load(c, ctl.stop) !== 0) return Atomics.load(c, ctl.head) !== next;
-  }
-}
-
 /**
  * The thread's loop: waits for slots to fill, serves them in order. Slots that grew arrive as
  * { slot, gen, buffer } on `port` before their job is published. Returns when `stop` is set.
@@ -245,20 +224,17 @@ export function serveLoop(
 ): void {
   const gens = new Array<number>(slots.length).fill(0);
   let next = 0;
-  // How long the thread waited for the next job (ms, moving average): it spins while that is
-  // short, so that a job that follows within an inference does not pay a wake-up.
-  let gapMs = spinMaxMs;
   for (;;) {
     if (Atomics.load(c, ctl.stop) !== 0) return;
     const head = Atomics.load(c, ctl.head);
     if (head === next) {
-      const idle = performance.now();
-      if (!spinFor(c, next, idle + spinBudgetMs(gapMs))) {
-        Atomics.store(c, ctl.threadSleeps, 1);
-        Atomics.wait(c, ctl.head, next, 1000);
-        Atomics.store(c, ctl.threadSleeps, 0);
-      }
-      gapMs += (Math.min(performance.now() - idle, 4 * spinMaxMs) - gapMs) / 8;
+      // Spin briefly (a job often follows within an inference), then sleep until woken.
+      let spun = 0;
+      while (Atomics.load(c, ctl.head) === next && ++spun < 2000);
+      if (Atomics.load(c, ctl.head) !== next) continue;
+      Atomics.store(c, ctl.threadSleeps, 1);
+      Atomics.wait(c, ctl.head, next, 1000);
+      Atomics.store(c, ctl.threadSleeps, 0);
       continue;
     }
     const i = next % slots.length;

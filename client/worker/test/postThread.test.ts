@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { computeSketch } from "../../../modules/jobs/sketch.js";
-import { finishJob, spinBudgetMs, spinMaxMs, type PostJob } from "../post.js";
+import { finishJob, type PostJob } from "../post.js";
 import { PostThread } from "../postThread.js";
 
 // The shared-memory hand-off to the post-processing thread (postThread.ts, post.ts): what the
@@ -134,12 +134,5 @@ describe("post-processing thread (shared slots)", function () {
     } finally {
       await t.stop();
     }
-  });
-
-  it("spins for the next job only while jobs come close together, and never beyond spinMaxMs", () => {
-    for (const gap of [0, 0.001, 0.01, 0.05, 0.2, 0.25, 1, 1000])
-      assert.ok(spinBudgetMs(gap) <= spinMaxMs, `gap ${gap}`);
-    assert.ok(spinBudgetMs(0.01) > 0.05, "close jobs: spin across a short inference");
-    assert.ok(spinBudgetMs(1) < 0.01, "jobs far apart: sleep almost at once");
   });
 });
