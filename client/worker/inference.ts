@@ -308,8 +308,11 @@ export class InferenceEngine {
     }
     const { layout, outs } = plan;
     // The payload, placed in its own buffer so that the largest output's data is aligned to 8.
-    const offset = (8 - (layout.dataAt[plan.anchor]! & 7)) & 7;
-    const buffer = new ArrayBuffer(layout.size + offset);
+    // From Node's buffer pool (small payloads) or an unzeroed allocation: every byte of the
+    // payload is written below (headers here, outputs by onnxruntime or copied), so no zero-fill.
+    const room = Buffer.allocUnsafe(layout.size + 7);
+    const buffer = room.buffer;
+    const offset = room.byteOffset + ((8 - ((room.byteOffset + layout.dataAt[plan.anchor]!) & 7)) & 7);
     const payload = new Uint8Array(buffer, offset, layout.size);
     for (const h of layout.headers) payload.set(h.bytes, h.at);
     const T = this.rt!.Tensor;

@@ -81,6 +81,63 @@ describe("worker job path (runJob) against the reference path", function () {
     });
   }
 
+  it("a flood of jobs in flight (more than the thread's slots): every result is the reference's", async () => {
+    const m = zoo["mlp-64x128x128x32"]!;
+    const bytes = m.bytes();
+    const hash = createHash("sha256").update(bytes).digest("hex");
+    const engine = new InferenceEngine({ threads: 1 });
+    await engine.load(hash, bytes);
+    try {
+      const input = m.sampleInput(0);
+      const out = await engine.run(hash, input);
+      await engine.runJob(hash, "0", [input], m.rule);
+      const post = (engine as unknown as { post: { inFlight: number } }).post;
+      let most = 0;
+      const jobs = Array.from({ length: 500 }, (_, i) =>
+        engine.runJob(hash, `f${i}`, [input], m.rule).then((r) => {
+          most = Math.max(most, post.inFlight);
+          return r;
+        }),
+      );
+      const got = await Promise.all(jobs);
+      got.forEach((r, i) => same(r, reference(`f${i}`, [out], m.rule), `flood ${i}`));
+      assert.ok(most <= 32, `at most the ring's 32 slots in flight (saw ${most})`);
+    } finally {
+      await engine.release();
+    }
+  });
+
+  it("a post thread that crashes fails its jobs (no hang); later jobs are finished on the main thread", async () => {
+    const m = zoo["mlp-64x128x128x32"]!;
+    const bytes = m.bytes();
+    const hash = createHash("sha256").update(bytes).digest("hex");
+    const engine = new InferenceEngine({ threads: 1 });
+    const { PostThread } = await import("../postThread.js");
+    (engine as unknown as { post: unknown }).post = new PostThread(
+      32,
+      30_000,
+      new URL("./failingPostWorker.mjs", import.meta.url),
+    );
+    await engine.load(hash, bytes);
+    try {
+      const input = m.sampleInput(0);
+      const out = await engine.run(hash, input);
+      await engine.runJob(hash, "0", [input], m.rule);
+      const settled = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => engine.runJob(hash, `c${i}`, [input], m.rule)),
+      );
+      assert.ok(engine.threadJobs > 0, "jobs went to the thread");
+      const failed = settled.filter((s) => s.status === "rejected");
+      assert.equal(failed.length, engine.threadJobs, "every job the thread took failed");
+      for (const f of failed)
+        assert.match(String((f as PromiseRejectedResult).reason), /post-processing thread failed/);
+      const after = await Promise.all([1, 2, 3].map((i) => engine.runJob(hash, `d${i}`, [input], m.rule)));
+      after.forEach((r, i) => same(r, reference(`d${i + 1}`, [out], m.rule), `after the crash ${i}`));
+    } finally {
+      await engine.release();
+    }
+  });
+
   it("a wrong projection is caught: another job id's or key's sketch is not the job's", async () => {
     const m = zoo["ppocr-v4-det"]!;
     const bytes = m.bytes();

@@ -103,4 +103,36 @@ describe("post-processing thread (shared slots)", function () {
       await t.stop();
     }
   });
+  it("rejects the jobs of a thread that crashes, instead of leaving them waiting", async () => {
+    const t = new PostThread(4, 30_000, new URL("./failingPostWorker.mjs", import.meta.url));
+    try {
+      const a = t.submit(job("1", [1, 2, 3]))!;
+      const b = t.submit(job("2", [1, 2, 3]))!;
+      await assert.rejects(a, /post-processing thread failed: post thread crashed/);
+      await assert.rejects(b, /post-processing thread failed/);
+      assert.equal(t.failed, true);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("holds at most its slots under a flood; the rest is declined, every accepted job is right", async () => {
+    const t = new PostThread(8);
+    try {
+      const accepted: Array<[number, Promise<{ sketch: unknown }>]> = [];
+      let declined = 0;
+      for (let i = 0; i < 2000; i++) {
+        const p = t.submit(job(String(i), values(40, i)));
+        assert.ok(t.inFlight <= 8, `in flight ${t.inFlight} at ${i}`);
+        if (p === null) declined++;
+        else accepted.push([i, p]);
+        if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+      }
+      assert.ok(declined > 0, "a flood fills the ring");
+      for (const [i, p] of accepted)
+        assert.deepEqual((await p).sketch, finishJob(job(String(i), values(40, i))).sketch, `job ${i}`);
+    } finally {
+      await t.stop();
+    }
+  });
 });
