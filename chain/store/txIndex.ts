@@ -37,6 +37,11 @@ export interface IndexedTx {
   result: ExecTxResult;
 }
 
+interface Posting {
+  last: number;
+  hashes: string[];
+}
+
 export interface SearchResult {
   txs: IndexedTx[];
   total: number;
@@ -163,31 +168,47 @@ export class TxIndex {
   ): Promise<void> {
     const ops: Array<[string, Uint8Array]> = [];
     const hk = heightKey(height);
-    // Posting key suffix -> [index of the last tx added, its hashes]: a value seen twice in one
-    // tx is one entry.
-    const postings = new Map<string, { last: number; hashes: string[] }>();
-    const post = (key: string, i: number, hash: string) => {
-      const p = postings.get(key);
-      if (p === undefined) postings.set(key, { last: i, hashes: [hash] });
-      else if (p.last !== i) {
-        p.last = i;
-        p.hashes.push(hash);
-      }
-    };
+    // Posting: [index of the last tx added, its hashes]; a value seen twice in one tx is one
+    // entry. Grouped by attribute key text (`type.attr`, built once per distinct type and
+    // attribute) and then by value key text, so that no key string is built per attribute.
+    const postings = new Map<string, Map<string, Posting>>();
+    const attrKeys = new Map<string, Map<string, Map<string, Posting>>>();
+    const byHeight: Posting = { last: -1, hashes: [] };
+    postings.set("tx.height", new Map([[hk, byHeight]]));
     const records = encodeTxRecords(height, txs, resultJsons ?? results.map((r) => encodeTxResultJson(r)));
     for (let i = 0; i < txs.length; i++) {
       const hash = hashes[i]!;
-      const result = results[i]!;
       ops.push([`r/${hash}`, records[i]!]);
-      post(`tx.height\0${hk}`, i, hash);
-      for (const e of result.events) {
+      if (byHeight.last !== i) {
+        byHeight.last = i;
+        byHeight.hashes.push(hash);
+      }
+      for (const e of results[i]!.events) {
+        let ofType = attrKeys.get(e.type);
+        if (ofType === undefined) attrKeys.set(e.type, (ofType = new Map()));
         for (const a of e.attributes) {
           if (!a.index || a.key === "") continue;
-          post(`${valueKey(`${e.type}.${a.key}`)}\0${valueKey(a.value)}`, i, hash);
+          let values = ofType.get(a.key);
+          if (values === undefined) {
+            // Distinct (type, attr) pairs with one key text ("a.b"+"c", "a"+"b.c") share a map.
+            const k = valueKey(`${e.type}.${a.key}`);
+            values = postings.get(k);
+            if (values === undefined) postings.set(k, (values = new Map()));
+            ofType.set(a.key, values);
+          }
+          const v = valueKey(a.value);
+          const p = values.get(v);
+          if (p === undefined) values.set(v, { last: i, hashes: [hash] });
+          else if (p.last !== i) {
+            p.last = i;
+            p.hashes.push(hash);
+          }
         }
       }
     }
-    for (const [key, p] of postings) ops.push([`e/${key}\0${hk}`, Buffer.from(p.hashes.join(""), "latin1")]);
+    for (const [k, values] of postings)
+      for (const [v, p] of values)
+        if (p.hashes.length > 0) ops.push([`e/${k}\0${v}\0${hk}`, Buffer.from(p.hashes.join(""), "latin1")]);
     ops.push([indexedHeightKey, Buffer.from(height.toString())]);
     await this.kv.write(ops);
   }

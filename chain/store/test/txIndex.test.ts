@@ -305,3 +305,50 @@ describe("tx index: damaged records", () => {
     assert.equal((await new TxIndex(legacy).get(hash(tx(1))))!.height, 5n);
   });
 });
+
+describe("tx index postings: the same entries as the previous writer", () => {
+  const ev = (type: string, attrs: Array<[string, string, boolean?]>) => ({
+    type,
+    attributes: attrs.map(([key, value, index]) => ({ key, value, index: index ?? true })),
+  });
+  const res = (...events: ReturnType<typeof ev>[]): ExecTxResult => ({ ...result("x"), events });
+
+  it("writes byte-identical e/ entries for colliding, repeated, non-ASCII and empty cases", async () => {
+    const cases: ExecTxResult[][] = [
+      [
+        // "a.b"+"c" and "a"+"b.c" are one key text; a value repeated in a tx is one entry.
+        res(ev("a.b", [["c", "v"]]), ev("a", [["b.c", "v"]]), ev("a", [["b.c", "v"]])),
+        res(ev("a", [["b.c", "v"]]), ev("a.b", [["c", "w"]])),
+        // Lone surrogates encode alike; non-ASCII type, key and value; unindexed and empty keys.
+        res(
+          ev("ü", [
+            ["ключ", "\uD800"],
+            ["ключ", "\uD801"],
+            ["x", "é", false],
+            ["", "e"],
+          ]),
+        ),
+        res(ev("ü", [["ключ", "\uD801"]])),
+        // An event attribute that spells tx.height with this block's height key.
+        res(ev("tx", [["height", heightKey(3n)]])),
+        res(),
+      ],
+      [],
+    ];
+    for (const [n, results] of cases.entries()) {
+      const txs = results.map((_, i) => tx(10 * n + i));
+      const fresh = memoryKV();
+      const old = memoryKV();
+      await new TxIndex(fresh).indexBlock(3n, txs, txs.map(hash), results);
+      await legacyIndexBlock(old, 3n, txs, txs.map(hash), results);
+      const entries = async (kv: ReturnType<typeof memoryKV>) => {
+        const out: Array<[string, string]> = [];
+        for await (const [k, v] of kv.scan("e/")) out.push([k, Buffer.from(v).toString("latin1")]);
+        return out;
+      };
+      const want = await entries(old);
+      assert.deepEqual(await entries(fresh), want, `case ${n}`);
+      assert.equal(want.length > 0, txs.length > 0, `case ${n} has entries`);
+    }
+  });
+});
