@@ -58,6 +58,8 @@ function statusOf(codespace: string, code: number): { code: number; http: number
     if ([2, 3, 4, 5, 7, 10, 18, 19, 21, 32, 39].includes(code)) return grpc.invalidArgument;
     return grpc.unknown;
   }
+  // A damaged tx index record (chain/store/txIndex.ts) is the node's fault.
+  if (codespace === "txindex" && code === 3) return grpc.unknown;
   return grpc.invalidArgument;
 }
 

@@ -3,6 +3,7 @@ import { abciQuery } from "./nodeQueries.js";
 import { hashTx } from "../mempool/mempool.js";
 import { flattenEvents, parseEventQuery, queryMatches } from "../store/eventQuery.js";
 import { CodedError } from "../../modules/sdk/errors.js";
+import { txIndexErrors } from "../store/txIndex.js";
 import { ed25519Address } from "../crypto/ed25519.js";
 import {
   b64,
@@ -39,7 +40,8 @@ const maxHeight = 1n << 62n;
 const broadcastCommitTimeoutMs = 10_000;
 
 function wrapQueryError(e: unknown): never {
-  if (e instanceof CodedError) throw invalidParams(e.message);
+  // A damaged index record is the node's fault, not the query's: -32603 with its message.
+  if (e instanceof CodedError && !e.is(txIndexErrors.corrupt)) throw invalidParams(e.message);
   throw e;
 }
 

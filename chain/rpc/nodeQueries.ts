@@ -28,7 +28,7 @@ import type { Block } from "cosmjs-types/tendermint/types/block";
 import { bech32Prefix } from "../../modules/sdk/address.js";
 import { CodedError, sdkErrors, toCodedError } from "../../modules/sdk/errors.js";
 import { formatTime } from "../../modules/sdk/time.js";
-import type { IndexedTx } from "../store/txIndex.js";
+import { txIndexErrors, type IndexedTx } from "../store/txIndex.js";
 import { parseEventQuery } from "../store/eventQuery.js";
 import { cometbftVersion, cosmosSdkVersion, type RpcBackend } from "./backend.js";
 
@@ -163,7 +163,8 @@ export const nodeQueryHandlers: Record<string, Handler> = {
         node.config.rpc.max_tx_search_entries,
       );
     } catch (e) {
-      throw e instanceof CodedError ? invalid(e.message) : e;
+      // A damaged index record (txindex 3) is answered as itself, not as a bad request.
+      throw e instanceof CodedError && !e.is(txIndexErrors.corrupt) ? invalid(e.message) : e;
     }
     const txResponses = await Promise.all(res.txs.map((t) => txResponse(node, t)));
     return GetTxsEventResponse.encode({

@@ -59,8 +59,30 @@ function txResultFromJson(j: TxResultJson): ExecTxResult {
   };
 }
 
+const isStr = (v: unknown): v is string => typeof v === "string";
+const isInt = (v: unknown): boolean => isStr(v) && /^-?[0-9]{1,20}$/.test(v);
+
+/** Whether parsed JSON has the shape encodeTxResultJson writes (a stored value may be damaged). */
+function isTxResultJson(j: unknown): j is TxResultJson {
+  if (typeof j !== "object" || j === null) return false;
+  const r = j as Record<string, unknown>;
+  if (!Number.isInteger(r.c) || (r.c as number) < 0 || (r.c as number) > 0xffffffff) return false;
+  if (!isStr(r.d) || !isStr(r.l) || !isStr(r.i) || !isStr(r.s) || !isInt(r.w) || !isInt(r.u)) return false;
+  if (!Array.isArray(r.e)) return false;
+  for (const e of r.e as unknown[]) {
+    if (!Array.isArray(e) || e.length !== 2 || !isStr(e[0]) || !Array.isArray(e[1])) return false;
+    for (const a of e[1] as unknown[])
+      if (!Array.isArray(a) || a.length !== 3 || !isStr(a[0]) || !isStr(a[1]) || (a[2] !== 0 && a[2] !== 1))
+        return false;
+  }
+  return true;
+}
+
+/** One tx's result; throws on text that is not JSON or not of the encoded shape. */
 export function decodeTxResultJson(s: string): ExecTxResult {
-  return txResultFromJson(JSON.parse(s) as TxResultJson);
+  const j: unknown = JSON.parse(s);
+  if (!isTxResultJson(j)) throw new Error("tx result JSON of an unexpected shape");
+  return txResultFromJson(j);
 }
 
 /** A block's results, with each tx's result given already encoded. */

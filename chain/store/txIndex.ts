@@ -8,11 +8,16 @@ import { flattenEvents, queryMatches, type EventQuery } from "./eventQuery.js";
 // The tx indexer (CometBFT's kv indexer): each tx by hash, and by every indexed event
 // attribute plus tx.height, so that tx_search answers `message.sender='…'`, `tx.height=5`
 // and any indexed `type.attr` condition. Keys:
-//   t/<HASH>                                  -> height, index, tx, result (resultCodec JSON)
+//   r/<HASH>                                  -> binary record (see encodeTxRecords):
+//                                                version 1, height, index, tx bytes, result
+//                                                (resultCodec JSON as UTF-8)
 //   e/<type.attr>\0<value>\0<height>          -> HASH HASH … (one posting per attribute value
 //                                                and block: the hashes of the block's txs
 //                                                with it, in block order, 64 hex digits each)
-// Indexes written before postings (`…\0<height>/<index>` -> one HASH) read the same way.
+// Stores written before the binary record hold `t/<HASH>` -> JSON text
+// `{"h":"<height>","x":<index>,"t":"<tx base64>","r":<result JSON>}`; they are read (after
+// `r/`), never written. Indexes written before postings (`…\0<height>/<index>` -> one HASH)
+// read the same way.
 
 const indexedHeightKey = "s/height";
 /** Length of a tx hash in a posting (uppercase hex sha256). */
@@ -32,6 +37,11 @@ export interface IndexedTx {
   result: ExecTxResult;
 }
 
+interface Posting {
+  last: number;
+  hashes: string[];
+}
+
 export interface SearchResult {
   txs: IndexedTx[];
   total: number;
@@ -42,7 +52,108 @@ export const maxSearchCandidates = 100_000;
 
 export const txIndexErrors = {
   tooBroad: registerError("txindex", 2, "query reads too many index entries"),
+  corrupt: registerError("txindex", 3, "corrupt tx index record"),
 };
+
+/** Record version byte; a new layout takes a new number under the same key prefix. */
+const recordVersion = 1;
+/** Version (1) ‖ height (u64 BE) ‖ index (u32 BE) ‖ tx length (u32 BE). */
+const recordHead = 17;
+
+/**
+ * A block's `r/` records, in one allocation: per tx `version ‖ height ‖ index ‖ tx length ‖ tx
+ * ‖ result JSON (UTF-8)`. The result text is the one resultCodec encoded for the block store;
+ * the tx is copied as bytes (no base64, no string building).
+ */
+export function encodeTxRecords(
+  height: bigint,
+  txs: readonly Uint8Array[],
+  resultJsons: readonly string[],
+): Uint8Array[] {
+  if (height < 0n || height >= 1n << 64n) throw new Error(`height ${height} out of range`);
+  const n = txs.length;
+  const lens = new Array<number>(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    lens[i] = Buffer.byteLength(resultJsons[i]!, "utf8");
+    total += recordHead + txs[i]!.length + lens[i]!;
+  }
+  const slab = Buffer.allocUnsafe(total);
+  const hi = Number(height >> 32n);
+  const lo = Number(height & 0xffffffffn);
+  const out = new Array<Uint8Array>(n);
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    const start = o;
+    const tx = txs[i]!;
+    slab[o] = recordVersion;
+    slab.writeUInt32BE(hi, o + 1);
+    slab.writeUInt32BE(lo, o + 5);
+    slab.writeUInt32BE(i, o + 9);
+    slab.writeUInt32BE(tx.length, o + 13);
+    slab.set(tx, o + recordHead);
+    o += recordHead + tx.length;
+    const w = slab.write(resultJsons[i]!, o, lens[i]!, "utf8");
+    if (w !== lens[i]) throw new Error(`result ${i} encoded to ${w} bytes, expected ${lens[i]}`);
+    o += w;
+    out[i] = slab.subarray(start, o);
+  }
+  return out;
+}
+
+const corrupt = (hash: string, detail: string) => txIndexErrors.corrupt.wrap(`tx ${hash}: ${detail}`, { hash });
+
+/** Decodes a result, any failure (bad JSON, wrong shape) reported as txindex 3. */
+function decodeResult(hash: string, json: string): ExecTxResult {
+  try {
+    return decodeTxResultJson(json);
+  } catch (e) {
+    throw corrupt(hash, `result: ${(e as Error).message}`);
+  }
+}
+
+/** An `r/` record (encodeTxRecords); a short, unknown or inconsistent one is txindex 3. */
+export function decodeTxRecord(hash: string, raw: Uint8Array): IndexedTx {
+  if (raw.length < recordHead) throw corrupt(hash, `record of ${raw.length} bytes is shorter than its header`);
+  if (raw[0] !== recordVersion) throw corrupt(hash, `unknown record version ${raw[0]}`);
+  const b = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+  const height = (BigInt(b.readUInt32BE(1)) << 32n) | BigInt(b.readUInt32BE(5));
+  const index = b.readUInt32BE(9);
+  const txLen = b.readUInt32BE(13);
+  if (txLen > raw.length - recordHead)
+    throw corrupt(hash, `tx of ${txLen} bytes overruns the ${raw.length}-byte record`);
+  const end = recordHead + txLen;
+  return {
+    hash,
+    height,
+    index,
+    tx: Buffer.from(b.subarray(recordHead, end)),
+    result: decodeResult(hash, b.toString("utf8", end)),
+  };
+}
+
+/** A `t/` value written before the binary record (read only). */
+export function decodeLegacyTxRecord(hash: string, raw: Uint8Array): IndexedTx {
+  const text = Buffer.from(raw).toString("utf8");
+  const cut = text.indexOf(',"r":');
+  if (cut < 0 || !text.endsWith("}")) throw corrupt(hash, "legacy record without a result");
+  let head: unknown;
+  try {
+    head = JSON.parse(text.slice(0, cut) + "}");
+  } catch (e) {
+    throw corrupt(hash, `legacy record: ${(e as Error).message}`);
+  }
+  const { h, x, t } = (head ?? {}) as { h?: unknown; x?: unknown; t?: unknown };
+  if (typeof h !== "string" || !/^[0-9]{1,20}$/.test(h) || !Number.isSafeInteger(x) || typeof t !== "string")
+    throw corrupt(hash, "legacy record with a bad height, index or tx");
+  return {
+    hash,
+    height: BigInt(h),
+    index: x as number,
+    tx: Buffer.from(t, "base64"),
+    result: decodeResult(hash, text.slice(cut + 5, -1)),
+  };
+}
 
 export class TxIndex {
   constructor(private readonly kv: AsyncKV) {}
@@ -57,34 +168,47 @@ export class TxIndex {
   ): Promise<void> {
     const ops: Array<[string, Uint8Array]> = [];
     const hk = heightKey(height);
-    // Posting key suffix -> [index of the last tx added, its hashes]: a value seen twice in one
-    // tx is one entry.
-    const postings = new Map<string, { last: number; hashes: string[] }>();
-    const post = (key: string, i: number, hash: string) => {
-      const p = postings.get(key);
-      if (p === undefined) postings.set(key, { last: i, hashes: [hash] });
-      else if (p.last !== i) {
-        p.last = i;
-        p.hashes.push(hash);
-      }
-    };
+    // Posting: [index of the last tx added, its hashes]; a value seen twice in one tx is one
+    // entry. Grouped by attribute key text (`type.attr`, built once per distinct type and
+    // attribute) and then by value key text, so that no key string is built per attribute.
+    const postings = new Map<string, Map<string, Posting>>();
+    const attrKeys = new Map<string, Map<string, Map<string, Posting>>>();
+    const byHeight: Posting = { last: -1, hashes: [] };
+    postings.set("tx.height", new Map([[hk, byHeight]]));
+    const records = encodeTxRecords(height, txs, resultJsons ?? results.map((r) => encodeTxResultJson(r)));
     for (let i = 0; i < txs.length; i++) {
       const hash = hashes[i]!;
-      const result = results[i]!;
-      const json = resultJsons?.[i] ?? encodeTxResultJson(result);
-      ops.push([
-        `t/${hash}`,
-        Buffer.from(`{"h":"${height}","x":${i},"t":"${Buffer.from(txs[i]!).toString("base64")}","r":${json}}`),
-      ]);
-      post(`tx.height\0${hk}`, i, hash);
-      for (const e of result.events) {
+      ops.push([`r/${hash}`, records[i]!]);
+      if (byHeight.last !== i) {
+        byHeight.last = i;
+        byHeight.hashes.push(hash);
+      }
+      for (const e of results[i]!.events) {
+        let ofType = attrKeys.get(e.type);
+        if (ofType === undefined) attrKeys.set(e.type, (ofType = new Map()));
         for (const a of e.attributes) {
           if (!a.index || a.key === "") continue;
-          post(`${valueKey(`${e.type}.${a.key}`)}\0${valueKey(a.value)}`, i, hash);
+          let values = ofType.get(a.key);
+          if (values === undefined) {
+            // Distinct (type, attr) pairs with one key text ("a.b"+"c", "a"+"b.c") share a map.
+            const k = valueKey(`${e.type}.${a.key}`);
+            values = postings.get(k);
+            if (values === undefined) postings.set(k, (values = new Map()));
+            ofType.set(a.key, values);
+          }
+          const v = valueKey(a.value);
+          const p = values.get(v);
+          if (p === undefined) values.set(v, { last: i, hashes: [hash] });
+          else if (p.last !== i) {
+            p.last = i;
+            p.hashes.push(hash);
+          }
         }
       }
     }
-    for (const [key, p] of postings) ops.push([`e/${key}\0${hk}`, Buffer.from(p.hashes.join(""), "latin1")]);
+    for (const [k, values] of postings)
+      for (const [v, p] of values)
+        if (p.hashes.length > 0) ops.push([`e/${k}\0${v}\0${hk}`, Buffer.from(p.hashes.join(""), "latin1")]);
     ops.push([indexedHeightKey, Buffer.from(height.toString())]);
     await this.kv.write(ops);
   }
@@ -95,19 +219,13 @@ export class TxIndex {
     return raw === undefined ? 0n : BigInt(Buffer.from(raw).toString());
   }
 
+  /** The tx with this hash (either case), from its `r/` record or a `t/` one of an older store. */
   async get(hash: string): Promise<IndexedTx | null> {
-    const raw = await this.kv.get(`t/${hash.toUpperCase()}`);
-    if (raw === undefined) return null;
-    const text = Buffer.from(raw).toString("utf8");
-    const head = JSON.parse(text.slice(0, text.indexOf(',"r":')) + "}") as { h: string; x: number; t: string };
-    const result = decodeTxResultJson(text.slice(text.indexOf(',"r":') + 5, -1));
-    return {
-      hash: hash.toUpperCase(),
-      height: BigInt(head.h),
-      index: head.x,
-      tx: Buffer.from(head.t, "base64"),
-      result,
-    };
+    const h = hash.toUpperCase();
+    const raw = await this.kv.get(`r/${h}`);
+    if (raw !== undefined) return decodeTxRecord(h, raw);
+    const legacy = await this.kv.get(`t/${h}`);
+    return legacy === undefined ? null : decodeLegacyTxRecord(h, legacy);
   }
 
   /**

@@ -1,0 +1,53 @@
+import type { ExecTxResult } from "cosmjs-types/tendermint/abci/types";
+import { encodeTxResultJson } from "../resultCodec.js";
+import { heightKey } from "../../../modules/sdk/store.js";
+import type { AsyncKV } from "../asyncKV.js";
+
+// The tx index writer as it was before the binary `r/` record (TxIndex.indexBlock at 5168026,
+// copied verbatim but for the class): `t/<HASH>` -> JSON text with the tx as base64, postings as
+// now. Tests write stores with it to check that a node upgraded in place reads them.
+
+function valueKey(v: string): string {
+  // eslint-disable-next-line no-control-regex -- ASCII starts at NUL
+  return /^[\x00-\x7f]*$/.test(v) ? v : Buffer.from(v, "utf8").toString("latin1");
+}
+
+export async function legacyIndexBlock(
+  kv: AsyncKV,
+  height: bigint,
+  txs: readonly Uint8Array[],
+  hashes: readonly string[],
+  results: readonly ExecTxResult[],
+  resultJsons?: readonly string[],
+): Promise<void> {
+  const ops: Array<[string, Uint8Array]> = [];
+  const hk = heightKey(height);
+  const postings = new Map<string, { last: number; hashes: string[] }>();
+  const post = (key: string, i: number, hash: string) => {
+    const p = postings.get(key);
+    if (p === undefined) postings.set(key, { last: i, hashes: [hash] });
+    else if (p.last !== i) {
+      p.last = i;
+      p.hashes.push(hash);
+    }
+  };
+  for (let i = 0; i < txs.length; i++) {
+    const hash = hashes[i]!;
+    const result = results[i]!;
+    const json = resultJsons?.[i] ?? encodeTxResultJson(result);
+    ops.push([
+      `t/${hash}`,
+      Buffer.from(`{"h":"${height}","x":${i},"t":"${Buffer.from(txs[i]!).toString("base64")}","r":${json}}`),
+    ]);
+    post(`tx.height\0${hk}`, i, hash);
+    for (const e of result.events) {
+      for (const a of e.attributes) {
+        if (!a.index || a.key === "") continue;
+        post(`${valueKey(`${e.type}.${a.key}`)}\0${valueKey(a.value)}`, i, hash);
+      }
+    }
+  }
+  for (const [key, p] of postings) ops.push([`e/${key}\0${hk}`, Buffer.from(p.hashes.join(""), "latin1")]);
+  ops.push(["s/height", Buffer.from(height.toString())]);
+  await kv.write(ops);
+}
