@@ -10,8 +10,47 @@ export type Write = Uint8Array | null;
  */
 export class BranchStore implements KVStore {
   private readonly writes = new Map<string, Write>();
+  /**
+   * While a checkpoint is open: for each set or delete, the key and what `writes` held for it
+   * before (undefined: nothing), flat as [key, before, key, before, ...], so that `revert` puts
+   * `writes` back exactly as it was (the same entries in the same order).
+   */
+  private journal: Array<string | Write | undefined> | null = null;
 
   constructor(private readonly parent: KVStore) {}
+
+  /**
+   * Opens a checkpoint: writes from now on can be undone by `revert(cp)`. A tx runs on the
+   * block's branch this way instead of on two more branches of it (reads then walk one map, not
+   * three; nothing is copied on success). Checkpoints nest; `release` the outermost when done.
+   */
+  checkpoint(): number {
+    if (this.journal === null) this.journal = [];
+    return this.journal.length;
+  }
+
+  /** Undoes every write since `cp` (the checkpoint stays open). */
+  revert(cp: number): void {
+    const j = this.journal;
+    if (j === null || cp > j.length) throw new Error("revert to a checkpoint that is not open");
+    for (let i = j.length - 2; i >= cp; i -= 2) {
+      const key = j[i] as string;
+      const before = j[i + 1] as Write | undefined;
+      if (before === undefined) this.writes.delete(key);
+      else this.writes.set(key, before);
+    }
+    j.length = cp;
+  }
+
+  /** Keeps the writes since `cp`; releasing the outermost checkpoint (0) stops journaling. */
+  release(cp: number): void {
+    if (this.journal === null || cp > this.journal.length) throw new Error("release of a checkpoint that is not open");
+    if (cp === 0) this.journal = null;
+  }
+
+  private record(key: string): void {
+    this.journal!.push(key, this.writes.get(key));
+  }
 
   get(key: string): Uint8Array | undefined {
     const w = this.writes.get(key);
@@ -26,10 +65,12 @@ export class BranchStore implements KVStore {
   }
 
   set(key: string, value: Uint8Array): void {
+    if (this.journal !== null) this.record(key);
     this.writes.set(key, value);
   }
 
   delete(key: string): void {
+    if (this.journal !== null) this.record(key);
     this.writes.set(key, null);
   }
 
@@ -80,6 +121,7 @@ export class BranchStore implements KVStore {
 
   /** Applies the writes to the parent and empties the branch. */
   write(): void {
+    if (this.journal !== null) throw new Error("write() with a checkpoint open");
     for (const [k, v] of this.writes) {
       if (v === null) this.parent.delete(k);
       else this.parent.set(k, v);
@@ -93,6 +135,7 @@ export class BranchStore implements KVStore {
   }
 
   discard(): void {
+    if (this.journal !== null) throw new Error("discard() with a checkpoint open");
     this.writes.clear();
   }
 }
