@@ -178,6 +178,8 @@ export function runTx(
         sender,
         true,
       );
+    } finally {
+      store.release(msgCp);
     }
     keep = true;
     return {

@@ -20,19 +20,28 @@ export class BranchStore implements KVStore {
   constructor(private readonly parent: KVStore) {}
 
   /**
+   * The open checkpoints, innermost last (their journal positions). Two can share a position (one
+   * opened before any write inside the other), so their nesting is counted here, not read off
+   * the position: the journal stops only when the last one is released.
+   */
+  private readonly open: number[] = [];
+
+  /**
    * Opens a checkpoint: writes from now on can be undone by `revert(cp)`. A tx runs on the
    * block's branch this way instead of on two more branches of it (reads then walk one map, not
-   * three; nothing is copied on success). Checkpoints nest; `release` the outermost when done.
+   * three; nothing is copied on success). Checkpoints nest; each is released, innermost first.
    */
   checkpoint(): number {
     if (this.journal === null) this.journal = [];
+    this.open.push(this.journal.length);
     return this.journal.length;
   }
 
-  /** Undoes every write since `cp` (the checkpoint stays open). */
+  /** Undoes every write since `cp`, an open checkpoint (which stays open). */
   revert(cp: number): void {
     const j = this.journal;
-    if (j === null || cp > j.length) throw new Error("revert to a checkpoint that is not open");
+    if (j === null || !this.open.includes(cp) || cp > j.length)
+      throw new Error("revert to a checkpoint that is not open");
     for (let i = j.length - 2; i >= cp; i -= 2) {
       const key = j[i] as string;
       const before = j[i + 1] as Write | undefined;
@@ -42,10 +51,15 @@ export class BranchStore implements KVStore {
     j.length = cp;
   }
 
-  /** Keeps the writes since `cp`; releasing the outermost checkpoint (0) stops journaling. */
+  /**
+   * Closes the innermost checkpoint, `cp`, keeping its writes (an enclosing one can still undo
+   * them); releasing the last open one stops journaling.
+   */
   release(cp: number): void {
-    if (this.journal === null || cp > this.journal.length) throw new Error("release of a checkpoint that is not open");
-    if (cp === 0) this.journal = null;
+    if (this.journal === null || this.open[this.open.length - 1] !== cp)
+      throw new Error("release of a checkpoint that is not open (or not the innermost)");
+    this.open.pop();
+    if (this.open.length === 0) this.journal = null;
   }
 
   private record(key: string): void {

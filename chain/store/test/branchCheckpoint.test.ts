@@ -61,6 +61,7 @@ describe("BranchStore checkpoints (chain/store/branchStore.ts)", () => {
     s.set("y", b("msg-y"));
     s.delete("x");
     s.revert(inner);
+    s.release(inner);
     assert.equal(text(s.get("a")), "ante-a", "the inner write is undone, the outer one stays");
     assert.equal(text(s.get("x")), "ante-x");
     assert.equal(s.get("y"), undefined);
@@ -105,5 +106,36 @@ describe("BranchStore checkpoints (chain/store/branchStore.ts)", () => {
     s.release(cp);
     assert.equal(text(s.get("a")), "base-a");
     assert.equal(text(s.get("b")), "block-b");
+  });
+
+  it("nests when the inner checkpoint opens before any write: its release keeps the outer open", () => {
+    // Both checkpoints are at journal position 0 (an ante that wrote nothing, or a tx run inside
+    // another on the same branch): releasing the inner one must not stop the outer's journal.
+    const s = setup();
+    const before = pending(s);
+    const outer = s.checkpoint();
+    const inner = s.checkpoint();
+    assert.equal(inner, outer);
+    s.set("a", b("inner-a"));
+    s.release(inner);
+    s.set("x", b("outer-x"));
+    assert.throws(() => s.write(), /checkpoint open/, "the outer checkpoint is still open");
+    s.revert(outer);
+    s.release(outer);
+    assert.deepEqual(pending(s), before, "the outer revert undoes the inner's and its own writes");
+    s.write();
+  });
+
+  it("refuses a release or revert with no checkpoint open, and more releases than checkpoints", () => {
+    const s = setup();
+    assert.throws(() => s.release(0), /not open/);
+    assert.throws(() => s.revert(0), /not open/);
+    const cp = s.checkpoint();
+    s.release(cp);
+    assert.throws(() => s.release(cp), /not open/);
+    const outer = s.checkpoint();
+    s.set("a", b("outer-a"));
+    s.checkpoint();
+    assert.throws(() => s.release(outer), /innermost/, "the outer one while the inner is open");
   });
 });
