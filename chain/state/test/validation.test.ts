@@ -302,5 +302,34 @@ describe("block validation (chain/state/validation.ts)", () => {
       pb.block.header!.dataHash[0]! ^= 1;
       assert.deepEqual(builtDataHash(pb.bytes, parts.hash), built);
     });
+
+    it("refuses a block over the built bytes object whose header or txs differ (a peer reusing our bytes)", async () => {
+      const pb = own();
+      // The header's data_hash changed, the bytes object kept (and its part set): the bytes are
+      // no longer the block's encoding, refused before the memo is asked.
+      const forged = Block.decode(pb.bytes);
+      forged.header!.dataHash = new Uint8Array(32).fill(9);
+      const hdr = { ...pb, block: forged, blockId: { ...pb.blockId, hash: headerHash(forged.header!) } };
+      await refused(s2, hdr, stateErrors.invalidBlock, "forged data_hash over the built bytes");
+      // Another tx list over the same bytes object: refused the same way.
+      const txs = Block.decode(pb.bytes);
+      txs.data!.txs = [Buffer.from("tx-evil")];
+      await refused(s2, { ...pb, block: txs }, stateErrors.invalidBlock, "other txs over the built bytes");
+      // The built block itself still passes afterwards: the memo was not disturbed.
+      await validateBlock(s2, pb, deps);
+    });
+
+    it("a re-proposal of the built block (a later round, POL) takes the memo again and passes", async () => {
+      const pb = own();
+      const parts = makePartSet(pb.bytes);
+      await validateBlock(s2, pb, deps);
+      await validateBlock(s2, pb, deps);
+      assert.deepEqual(builtDataHash(pb.bytes, parts.hash), Uint8Array.from(pb.block.header!.dataHash));
+      // The same block built again is another bytes object with its own entry.
+      const again = own();
+      assert.notEqual(again.bytes, pb.bytes);
+      assert.deepEqual(builtDataHash(again.bytes, parts.hash), Uint8Array.from(pb.block.header!.dataHash));
+      await validateBlock(s2, again, deps);
+    });
   });
 });
