@@ -61,9 +61,9 @@ function failure(
 }
 
 /**
- * Runs one tx on a branch of `parent`: the ante handler on a tx branch, the messages on a
- * branch of that. A failing ante leaves no trace; failing messages leave only the fee and
- * sequence bump (the Cosmos rule). The parent is written only through `write()` here.
+ * Runs one tx on `parent`: the ante handler under a checkpoint of it, the messages under a
+ * second one (the SDK's tx and msg cache branches). A failing ante leaves no trace; failing
+ * messages leave only the fee and sequence bump (the Cosmos rule).
  */
 export function runTx(
   deps: TxRunnerDeps,
@@ -93,89 +93,106 @@ export function runTx(
   }
   const gasWanted = tx.authInfo.fee?.gasLimit ?? 0n;
   const meter = new GasMeter(mode === "simulate" ? undefined : gasWanted);
-  const txStore = new BranchStore(parent);
-  const ctx = new Context(txStore, block, meter, mode, deps.logger);
-
-  let sender: string;
-  let signers: string[];
+  // The tx runs on its parent branch under a checkpoint, its messages under a second one: a
+  // failing ante undoes everything, failing messages undo their own writes (BranchStore.revert).
+  // A parent that is not a branch (tests) gets one, written to it only if the tx's writes stay.
+  const own = !(parent instanceof BranchStore);
+  const store = parent instanceof BranchStore ? parent : new BranchStore(parent);
+  const cp = store.checkpoint();
+  let keep = false;
   try {
-    signers = runAnte(ctx, tx, authParams, deps.ante).signers;
-    sender = signers[0]!;
-  } catch (e) {
-    return failure(toCodedError(e), gasWanted, meter.consumed, [], tx, "", false);
+    return execute();
+  } finally {
+    if (!keep) store.revert(cp);
+    store.release(cp);
+    if (own && keep) store.write();
   }
-  const anteEvents = ctx.events.events;
 
-  // Re-checking after a block only asks whether the tx is still admissible (sequence, fee): its
-  // messages already ran at admission and will run again in the block.
-  if (mode === "recheck") {
-    txStore.write();
+  function execute(): TxOutcome {
+    const ctx = new Context(store, block, meter, mode, deps.logger);
+    let sender: string;
+    let signers: string[];
+    try {
+      signers = runAnte(ctx, tx, authParams, deps.ante).signers;
+      sender = signers[0]!;
+    } catch (e) {
+      return failure(toCodedError(e), gasWanted, meter.consumed, [], tx, "", false);
+    }
+    const anteEvents = ctx.events.events;
+
+    // Re-checking after a block only asks whether the tx is still admissible (sequence, fee): its
+    // messages already ran at admission and will run again in the block.
+    if (mode === "recheck") {
+      keep = true;
+      return {
+        code: 0,
+        codespace: "",
+        log: "",
+        data: new Uint8Array(),
+        gasWanted,
+        gasUsed: meter.consumed,
+        events: [],
+        tx,
+        sender,
+        antePassed: true,
+      };
+    }
+
+    const msgCp = store.checkpoint();
+    const msgCtx = ctx.withStore(store);
+    const responses: Array<{ typeUrl: string; value: Uint8Array }> = [];
+    try {
+      for (let i = 0; i < tx.msgs.length; i++) {
+        const { typeUrl, msg, route } = tx.msgs[i]!;
+        const before = msgCtx.events.events.length;
+        const msgSigners = route.signers(msg);
+        const message = event("message", [
+          ["action", typeUrl],
+          ["sender", msgSigners[0] ?? sender],
+          ["module", deps.moduleOf(typeUrl)],
+        ]);
+        message.attributes.push({ key: "msg_index", value: String(i), index: false });
+        msgCtx.events.emit(message);
+        responses.push(route.handle(msgCtx, msg));
+        const evs = msgCtx.events.events;
+        // msg_index says which message emitted an event; it is positional, so not indexed.
+        for (let j = before + 1; j < evs.length; j++)
+          evs[j]!.attributes.push({ key: "msg_index", value: String(i), index: false });
+      }
+    } catch (e) {
+      const err = toCodedError(e);
+      if (err.codespace === "undefined")
+        deps.logger.error("message handler failed unexpectedly", {
+          error: err.message,
+          tx: createHash("sha256").update(tx.bytes).digest("hex"),
+        });
+      // Messages failed: their writes are dropped; in block execution the fee and sequence stay.
+      store.revert(msgCp);
+      keep = mode === "deliver";
+      return failure(
+        err,
+        gasWanted,
+        meter.consumed > gasWanted && mode !== "simulate" ? gasWanted : meter.consumed,
+        mode === "deliver" ? anteEvents : [],
+        tx,
+        sender,
+        true,
+      );
+    } finally {
+      store.release(msgCp);
+    }
+    keep = true;
     return {
       code: 0,
       codespace: "",
       log: "",
-      data: new Uint8Array(),
+      data: TxMsgData.encode({ data: [], msgResponses: responses }).finish(),
       gasWanted,
       gasUsed: meter.consumed,
-      events: [],
+      events: [...anteEvents, ...msgCtx.events.events],
       tx,
       sender,
       antePassed: true,
     };
   }
-
-  const msgStore = new BranchStore(txStore);
-  const msgCtx = ctx.withStore(msgStore);
-  const responses: Array<{ typeUrl: string; value: Uint8Array }> = [];
-  try {
-    for (let i = 0; i < tx.msgs.length; i++) {
-      const { typeUrl, msg, route } = tx.msgs[i]!;
-      const before = msgCtx.events.events.length;
-      const msgSigners = route.signers(msg);
-      const message = event("message", [
-        ["action", typeUrl],
-        ["sender", msgSigners[0] ?? sender],
-        ["module", deps.moduleOf(typeUrl)],
-      ]);
-      message.attributes.push({ key: "msg_index", value: String(i), index: false });
-      msgCtx.events.emit(message);
-      responses.push(route.handle(msgCtx, msg));
-      const evs = msgCtx.events.events;
-      // msg_index says which message emitted an event; it is positional, so not indexed.
-      for (let j = before + 1; j < evs.length; j++)
-        evs[j]!.attributes.push({ key: "msg_index", value: String(i), index: false });
-    }
-  } catch (e) {
-    const err = toCodedError(e);
-    if (err.codespace === "undefined")
-      deps.logger.error("message handler failed unexpectedly", {
-        error: err.message,
-        tx: createHash("sha256").update(tx.bytes).digest("hex"),
-      });
-    // Messages failed: their writes are dropped; in block execution the fee and sequence stay.
-    if (mode === "deliver") txStore.write();
-    return failure(
-      err,
-      gasWanted,
-      meter.consumed > gasWanted && mode !== "simulate" ? gasWanted : meter.consumed,
-      mode === "deliver" ? anteEvents : [],
-      tx,
-      sender,
-      true,
-    );
-  }
-  msgStore.write();
-  txStore.write();
-  return {
-    code: 0,
-    codespace: "",
-    log: "",
-    data: TxMsgData.encode({ data: [], msgResponses: responses }).finish(),
-    gasWanted,
-    gasUsed: meter.consumed,
-    events: [...anteEvents, ...msgCtx.events.events],
-    tx,
-    sender,
-    antePassed: true,
-  };
 }

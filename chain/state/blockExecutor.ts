@@ -16,6 +16,7 @@ import type { TxIndex } from "../store/txIndex.js";
 import { encodeTxResultJson } from "../store/resultCodec.js";
 import { commitHash, dataHash, evidenceListHash, headerHash, resultsHash } from "../types/hashes.js";
 import { makePartSet } from "../types/partSet.js";
+import { rememberBuilt } from "./builtBlocks.js";
 import { ed25519Address } from "../crypto/ed25519.js";
 import type { ValidatorSet } from "../types/validatorSet.js";
 import { hexAddress, setHash, setToProto, type ChainState } from "./chainState.js";
@@ -40,6 +41,7 @@ export function makeBlock(
   evidence: Evidence[] = [],
 ): ProposedBlock {
   const height = state.lastBlockHeight + 1n;
+  const txsHash = dataHash(txs);
   const header: Header = {
     version: { block: blockProtocol, app: appVersion },
     chainId: state.chainId,
@@ -47,7 +49,7 @@ export function makeBlock(
     time,
     lastBlockId: state.lastBlockId,
     lastCommitHash: commitHash(lastCommit),
-    dataHash: dataHash(txs),
+    dataHash: txsHash,
     validatorsHash: setHash(state.validators),
     nextValidatorsHash: setHash(state.nextValidators),
     consensusHash: state.consensusHash,
@@ -59,6 +61,8 @@ export function makeBlock(
   const block: Block = { header, data: { txs }, evidence: { evidence }, lastCommit };
   const bytes = Block.encode(block).finish();
   const parts = makePartSet(bytes);
+  // Its own proposal is validated next: validateBlock takes this data_hash (builtBlocks.ts).
+  rememberBuilt(bytes, parts.hash, txsHash);
   return {
     block,
     blockId: { hash: headerHash(header), partSetHeader: { total: parts.total, hash: parts.hash } },

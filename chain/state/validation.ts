@@ -10,6 +10,7 @@ import { makePartSet } from "../types/partSet.js";
 import { SignedMsgType, voteSignBytes } from "../types/signBytes.js";
 import { compareTime, formatTime } from "../types/time.js";
 import { blockProtocol, type ProposedBlock } from "./blockExecutor.js";
+import { builtDataHash } from "./builtBlocks.js";
 import { hexAddress, setHash, type ChainState } from "./chainState.js";
 
 // Full validation of a block against the chain state, as CometBFT's state/validation.go
@@ -176,7 +177,10 @@ export async function validateBlock(state: ChainState, pb: ProposedBlock, deps: 
     throw bad("part set does not match the block's bytes");
   // The body against the header.
   const txs = pb.block.data?.txs ?? [];
-  if (!eq(hd.dataHash, dataHash(txs))) throw bad("data_hash does not match the txs");
+  // This node's own block: the data_hash it computed when it built these very bytes (exact, see
+  // builtBlocks.ts); any other block's txs are hashed.
+  const txsHash = builtDataHash(pb.bytes, parts.hash) ?? dataHash(txs);
+  if (!eq(hd.dataHash, txsHash)) throw bad("data_hash does not match the txs");
   const evidence = pb.block.evidence?.evidence ?? [];
   if (!eq(hd.evidenceHash, evidenceListHash(evidence))) throw bad("evidence_hash does not match the evidence");
   const lc = pb.block.lastCommit;

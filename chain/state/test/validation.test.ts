@@ -8,6 +8,7 @@ import { createSignatureCache } from "../../consensus/signedMessages.js";
 import { makeBlock, type ProposedBlock } from "../blockExecutor.js";
 import { emptyBlockId, genesisSet, hexAddress, makeValidator, type ChainState } from "../chainState.js";
 import { medianTime, stateErrors, validateBlock, verifyCommit } from "../validation.js";
+import { builtDataHash } from "../builtBlocks.js";
 import { genesisSet as setOf } from "../chainState.js";
 import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
 import { Block } from "cosmjs-types/tendermint/types/block";
@@ -261,5 +262,74 @@ describe("block validation (chain/state/validation.ts)", () => {
       stateErrors.invalidBlock,
       "first block not at genesis time",
     );
+  });
+
+  describe("data_hash of the node's own block (builtBlocks.ts)", () => {
+    const own = () => makeBlock(s2, [Buffer.from("tx-one"), Buffer.from("tx-two")], c1, proposer(s2), t(2), 1n);
+
+    it("takes the data_hash makeBlock computed for its own bytes, and none for a peer's copy", async () => {
+      const pb = own();
+      const parts = makePartSet(pb.bytes);
+      assert.deepEqual(builtDataHash(pb.bytes, parts.hash), Uint8Array.from(pb.block.header!.dataHash));
+      await validateBlock(s2, pb, deps);
+      // The same block as a peer sends it: decoded from a copy of the bytes, hashed in full.
+      const bytes = Uint8Array.from(pb.bytes);
+      const peer: ProposedBlock = { block: Block.decode(bytes), blockId: pb.blockId, bytes };
+      assert.equal(builtDataHash(peer.bytes, parts.hash), null);
+      await validateBlock(s2, peer, deps);
+    });
+
+    it("hashes the txs again when the built bytes were changed in place since", async () => {
+      const pb = own();
+      const tx = pb.block.data!.txs[0]!;
+      const at = Buffer.from(pb.bytes).indexOf(Buffer.from(tx));
+      assert.ok(at > 0);
+      // A tx byte flipped in the block and in its bytes alike, the part set recomputed: the
+      // bytes still re-encode the block and match the block id, but the header's data_hash is
+      // that of the txs as built.
+      tx[0]! ^= 1;
+      pb.bytes[at]! ^= 1;
+      const parts = makePartSet(pb.bytes);
+      pb.blockId.partSetHeader = { total: parts.total, hash: parts.hash };
+      assert.equal(builtDataHash(pb.bytes, parts.hash), null);
+      await refused(s2, pb, stateErrors.invalidBlock, "tx changed after building");
+    });
+
+    it("keeps copies: a header data_hash changed in place is not what the memo compares against", async () => {
+      const pb = own();
+      const parts = makePartSet(pb.bytes);
+      const built = Uint8Array.from(pb.block.header!.dataHash);
+      pb.block.header!.dataHash[0]! ^= 1;
+      assert.deepEqual(builtDataHash(pb.bytes, parts.hash), built);
+    });
+
+    it("refuses a block over the built bytes object whose header or txs differ (a peer reusing our bytes)", async () => {
+      const pb = own();
+      // The header's data_hash changed, the bytes object kept (and its part set): the bytes are
+      // no longer the block's encoding, refused before the memo is asked.
+      const forged = Block.decode(pb.bytes);
+      forged.header!.dataHash = new Uint8Array(32).fill(9);
+      const hdr = { ...pb, block: forged, blockId: { ...pb.blockId, hash: headerHash(forged.header!) } };
+      await refused(s2, hdr, stateErrors.invalidBlock, "forged data_hash over the built bytes");
+      // Another tx list over the same bytes object: refused the same way.
+      const txs = Block.decode(pb.bytes);
+      txs.data!.txs = [Buffer.from("tx-evil")];
+      await refused(s2, { ...pb, block: txs }, stateErrors.invalidBlock, "other txs over the built bytes");
+      // The built block itself still passes afterwards: the memo was not disturbed.
+      await validateBlock(s2, pb, deps);
+    });
+
+    it("a re-proposal of the built block (a later round, POL) takes the memo again and passes", async () => {
+      const pb = own();
+      const parts = makePartSet(pb.bytes);
+      await validateBlock(s2, pb, deps);
+      await validateBlock(s2, pb, deps);
+      assert.deepEqual(builtDataHash(pb.bytes, parts.hash), Uint8Array.from(pb.block.header!.dataHash));
+      // The same block built again is another bytes object with its own entry.
+      const again = own();
+      assert.notEqual(again.bytes, pb.bytes);
+      assert.deepEqual(builtDataHash(again.bytes, parts.hash), Uint8Array.from(pb.block.header!.dataHash));
+      await validateBlock(s2, again, deps);
+    });
   });
 });
