@@ -4,7 +4,7 @@ import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { CodedError } from "../../modules/sdk/errors.js";
 import { VerifyStatus } from "../app/abci.js";
 import type { ProposedBlock } from "../state/blockExecutor.js";
-import { validateBlock, verifyCommit } from "../state/validation.js";
+import { verifyCommit } from "../state/validation.js";
 import { Channel } from "../p2p/switch.js";
 import { headerHash } from "../types/hashes.js";
 import { makePartSet } from "../types/partSet.js";
@@ -27,7 +27,7 @@ import { decodeEvidenceMessage, encodeEvidenceMessages } from "./evidencePool.js
 import { feed } from "./eventLoop.js";
 import { timingsOf } from "./heightTimings.js";
 import { ProposalBlocks } from "./proposalBlocks.js";
-import { validBlock } from "./proposalValidation.js";
+import { validateOnce, validBlock } from "./proposalValidation.js";
 import {
   blockIdKey,
   consensusErrors,
@@ -267,11 +267,23 @@ export async function onBlockMessage(
     deps.getState().lastBlockHeight >= height
   )
     return;
+  // Peers answer every status of this node with its height's block: a copy of the very bytes
+  // being validated now (one that came while the evidence check waits on the store, or in the
+  // same read) is dropped; the validation under way decides, and a failure there brings the
+  // block again with the next status.
+  if (ctx.syncValidating.some((x) => Buffer.from(x).equals(a))) return;
   const pb: ProposedBlock = { block, blockId: commit.blockId, bytes: a };
   const set = setAt(ctx, height);
   if (set === null) return;
   verifyCommit(opts.chainId, set, height, commit.blockId, commit, cache);
-  await validateBlock(deps.getState(), pb, ctx.validationDeps);
+  // The one full validation of a synced block: validateOnce remembers that this block passed
+  // against this state, and the decision it leads to executes it without a second pass.
+  ctx.syncValidating.push(a);
+  try {
+    await validateOnce(ctx.validationDeps, deps.getState(), pb);
+  } finally {
+    ctx.syncValidating.splice(ctx.syncValidating.indexOf(a), 1);
+  }
   if (block.header.height !== ctx.height || ctx.applying || deps.getState().lastBlockHeight >= height) return;
   const id = blockIdKey(commit.blockId)!;
   ctx.blocks.set(id, pb);
