@@ -134,9 +134,16 @@ export interface DriverContext {
   /** From the WAL during replay: own messages logged before signing. */
   walOwnVotes: Map<string, PbVote>;
   walOwnProposals: Map<number, { proposal: PbProposal; block: Uint8Array }>;
-  readonly lastCatchUp: Map<string, number>;
+  /** Per peer: when we last sent it a block for catch-up, and of which height. */
+  readonly lastCatchUp: Map<string, { at: number; height: bigint }>;
   /** The bytes of the synced blocks being validated now (one per copy that differs). */
   readonly syncValidating: Uint8Array[];
+  /**
+   * The last height decided by a peer's commit (block sync, catch-up, its WAL record) rather
+   * than by votes this node counted: the network is past that height, so the next one starts at
+   * once and asks peers for its block at once (CometBFT's block sync waits no timeout_commit).
+   */
+  learnedCommit: bigint;
   /**
    * Peers' votes for the next height (signatures checked), held per validator until that height
    * starts and then handled as any vote, so the vote-time rules judge them against the block
@@ -184,6 +191,7 @@ export function createDriverContext(opts: DriverOptions, deps: DriverDeps): Driv
     walOwnProposals: new Map(),
     lastCatchUp: new Map(),
     syncValidating: [],
+    learnedCommit: -1n,
     heldVotes: new Map(),
     onHeldVote: () => {},
     replayed: [],

@@ -216,12 +216,20 @@ export async function onVoteMessage(
     remember(ctx, `v/${v.type}/${v.round}/${addr}/${blockIdKey(v.blockId)}`, Channel.consensusVote, bytes);
 }
 
-/** A peer is at height h, below ours: send it that height's block and commit (rate-limited). */
+/**
+ * A peer is at height h, below ours: send it that height's block and commit. Rate-limited per
+ * peer to one block per 100 ms, except for a height above the last one sent to it: a node
+ * catching up asks for its next height as soon as it starts it, and the limit (hit by the
+ * status of the height before, sent by its gossip tick a moment earlier) held block sync to one
+ * block per gossip tick. A peer can ask for each height at once only once while going up, so
+ * what it makes this node load and send stays bounded.
+ */
 export function catchUp(ctx: DriverContext, peer: string, h: bigint): void {
   const { deps } = ctx;
   const now = deps.now();
-  if ((ctx.lastCatchUp.get(peer) ?? 0) > now - 100) return;
-  ctx.lastCatchUp.set(peer, now);
+  const last = ctx.lastCatchUp.get(peer);
+  if (last !== undefined && h <= last.height && last.at > now - 100) return;
+  ctx.lastCatchUp.set(peer, { at: now, height: h });
   void (async () => {
     const block = await deps.blockStore.loadBlock(h);
     const commit = await deps.blockStore.loadSeenCommit(h);
@@ -310,6 +318,9 @@ export async function onBlockMessage(
         extensionSignature: new Uint8Array(),
       } satisfies PbVote,
     }));
+  // Only a core not yet decided at this height gets here (applying, then the height done, stop
+  // the later copies above), so the decision this commit makes is the one marked learned.
+  ctx.learnedCommit = height;
   feed(ctx, { kind: "commit", height, round: commit.round, value: { id, payload: pb }, precommits });
 }
 

@@ -14,7 +14,7 @@ import { hex } from "../../testkit/wait.js";
 import { createDriverContext, type DriverContext, type DriverDeps } from "../driverContext.js";
 import { startHeight } from "../eventLoop.js";
 import { listen } from "../reactor.js";
-import { encodeBlockMessage } from "../walRecords.js";
+import { decodeStatus, encodeBlockMessage, encodeStatus } from "../walRecords.js";
 import { handDrivenOptions } from "./driverOptions.js";
 
 // Issue 17: a block that reaches a node by block sync or catch-up (a peer's block with its
@@ -83,6 +83,14 @@ interface Harness {
   finalized: bigint[];
   /** Full validations: the passes that reached the evidence check. */
   passes(): number;
+  /** What the driver scheduled (timeouts, the next height), not run until the test runs it. */
+  timers: Array<{ f: () => void; ms: number }>;
+  /** Heights this node sent its status for (broadcasts on the state channel). */
+  statuses: bigint[];
+  /** Messages sent to one peer: [peer, channel]. */
+  sent: Array<[string, number]>;
+  /** A status from a peer, through the reactor's registered handler. */
+  status(peer: string, h: bigint): void;
 }
 
 function harness(): Harness {
@@ -90,11 +98,18 @@ function harness(): Harness {
   const handlers = new Map<number, (peer: string, m: Uint8Array) => void>();
   const bans: string[] = [];
   const finalized: bigint[] = [];
+  const timers: Array<{ f: () => void; ms: number }> = [];
+  const statuses: bigint[] = [];
+  const sent: Array<[string, number]> = [];
+  const served = syncedBlock(genesisState());
   const p2p = {
     onReceive: (ch: number, f: (peer: string, m: Uint8Array) => void) => handlers.set(ch, f),
     ban: (peer: string) => bans.push(peer),
-    send: () => true,
-    broadcast: () => 0,
+    send: (peer: string, ch: number) => (sent.push([peer, ch]), true),
+    broadcast: (ch: number, m: Uint8Array) => {
+      if (ch === Channel.consensusState) statuses.push(decodeStatus(m));
+      return 0;
+    },
   } as unknown as Switch;
   let stored = 0n;
   const deps = {
@@ -121,6 +136,8 @@ function harness(): Harness {
       save: async (b: { block: { header?: { height: bigint } } }) => {
         stored = b.block.header!.height;
       },
+      loadBlock: async () => served.pb.block,
+      loadSeenCommit: async () => served.commit,
     },
     txIndex: null,
     mempool: { withLock: <T>(f: () => Promise<T>) => f(), update: async () => {} },
@@ -128,7 +145,14 @@ function harness(): Harness {
     getState: () => state,
     setState: (s: ChainState) => (state = s),
     now: () => 1_700_000_010_000,
-    timer: { set: () => ({}), clear: () => {} },
+    timer: {
+      set: (f: () => void, ms: number) => {
+        const t = { f, ms };
+        timers.push(t);
+        return t;
+      },
+      clear: () => {},
+    },
     onHalt: (e: Error) => assert.fail(`halted: ${e.message}`),
     logger: nopLogger,
   } as unknown as DriverDeps;
@@ -143,6 +167,10 @@ function harness(): Harness {
     bans,
     finalized,
     passes: () => ctx.validationDeps.fullPasses,
+    timers,
+    statuses,
+    sent,
+    status: (peer, h) => handlers.get(Channel.consensusState)!(peer, encodeStatus(h)),
   };
 }
 
@@ -199,5 +227,50 @@ describe("consensus: a synced block validated once", () => {
     assert.deepEqual(hx.bans, ["liar"]);
     assert.deepEqual(hx.finalized, []);
     assert.equal(hx.passes(), 0);
+  });
+
+  it("a height learned from a peer's commit starts the next one at once and asks for its block at once", async () => {
+    const hx = harness();
+    const { pb, commit } = syncedBlock(hx.state());
+    const before = hx.timers.length;
+    hx.send("p1", message(pb.bytes, commit));
+    await settled();
+    assert.deepEqual(hx.finalized, [1n]);
+    // The decision's one timer: the next height, with no timeout_commit to wait (catching up
+    // waited it per block: handDrivenOptions' 100 ms here, 300 ms on the e2e networks).
+    const next = hx.timers.slice(before);
+    assert.deepEqual(
+      next.map((t) => t.ms),
+      [0],
+      "height 2 scheduled at once",
+    );
+    assert.ok(!hx.statuses.includes(2n));
+    next[0]!.f();
+    assert.equal(hx.ctx.height, 2n);
+    // And its status goes to the peers now, not at the next gossip tick (500 ms).
+    assert.deepEqual(hx.statuses, [2n], "status of height 2 sent as the height starts");
+  });
+
+  it("catch-up: a peer behind gets its next height at once; a height asked again within 100 ms is not sent again", async () => {
+    const hx = harness();
+    hx.ctx.height = 10n; // this node is ahead; peers at lower heights are served from the store
+    const served = () => hx.sent.filter(([, ch]) => ch === Channel.blockSync).map(([p]) => p);
+    hx.status("p1", 3n);
+    await settled();
+    assert.deepEqual(served(), ["p1"]);
+    // The same height again (its gossip tick), at the same instant: rate-limited.
+    hx.status("p1", 3n);
+    await settled();
+    assert.deepEqual(served(), ["p1"], "a repeated request within 100 ms is not served");
+    // Its next height, as it starts it a moment later: served at once (the limit held block
+    // sync to one block per gossip tick).
+    hx.status("p1", 4n);
+    await settled();
+    assert.deepEqual(served(), ["p1", "p1"], "the next height is served at once");
+    // Going back down is rate-limited again; another peer has its own limit.
+    hx.status("p1", 2n);
+    hx.status("p2", 2n);
+    await settled();
+    assert.deepEqual(served(), ["p1", "p1", "p2"]);
   });
 });
