@@ -1,4 +1,4 @@
-// npm run bench:sync -- [--height 60] [--txs 3000]: how fast a fresh full node catches up.
+// node --import tsx bench/sync.ts [--height 60] [--txs 3000]: how fast a fresh full node catches up.
 // Four validator processes make a chain to --height (bank sends spread over its blocks, --txs
 // in all, so that blocks carry txs to validate and execute); then a fresh full node starts and
 // syncs it from them by block sync. Prints the time from its RPC coming up to reaching that
