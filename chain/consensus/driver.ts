@@ -29,6 +29,8 @@ export interface ConsensusDriver {
   readonly round: number;
   /** Block bodies held now (this height), and the most held from proposals at any height. */
   held(): HeldBlocks;
+  /** Full block validations run since creation (proposals, synced and decided blocks). */
+  readonly fullValidations: number;
 }
 
 export interface HeldBlocks {
@@ -48,6 +50,9 @@ export function createConsensusDriver(opts: DriverOptions, deps: DriverDeps): Co
     },
     get round() {
       return ctx.core.state.round;
+    },
+    get fullValidations() {
+      return ctx.validationDeps.fullPasses;
     },
     held() {
       let bytes = 0;

@@ -1,6 +1,7 @@
 import type { Proposal as PbProposal, Vote as PbVote } from "cosmjs-types/tendermint/types/types";
 import type { Logger, Timestamp } from "../../modules/sdk/context.js";
 import type { ExecutorDeps, ProposedBlock } from "../state/blockExecutor.js";
+import type { ValidationDeps } from "../state/validation.js";
 import type { ChainState } from "../state/chainState.js";
 import type { Switch } from "../p2p/switch.js";
 import { nextBlockTime, timeFromMillis } from "../types/time.js";
@@ -70,6 +71,32 @@ export const realTimer: Timer = {
  */
 export const maxRoundsAhead = 100;
 
+/**
+ * What the driver validates blocks with: the validation's deps, counting the passes that reach
+ * the evidence check, the last step of validateBlock: every full validation of a block that is
+ * valid up to its evidence, on whichever path it runs (tests count them per block).
+ */
+export interface CountedValidationDeps extends ValidationDeps {
+  readonly evidence: Pick<EvidencePool, "checkBlock">;
+  readonly fullPasses: number;
+}
+
+function countedValidationDeps(cache: SignatureCache, pool: EvidencePool): CountedValidationDeps {
+  let passes = 0;
+  return {
+    cache,
+    evidence: {
+      checkBlock: (list) => {
+        passes++;
+        return pool.checkBlock(list);
+      },
+    },
+    get fullPasses() {
+      return passes;
+    },
+  };
+}
+
 export const hexAddr = (b: Uint8Array) => Buffer.from(b).toString("hex").toUpperCase();
 
 export interface DriverContext {
@@ -78,7 +105,7 @@ export interface DriverContext {
   readonly logger: Logger;
   readonly timer: Timer;
   readonly cache: SignatureCache;
-  readonly validationDeps: { cache: SignatureCache; evidence: EvidencePool };
+  readonly validationDeps: CountedValidationDeps;
   /** This validator's address (null for a full node). */
   readonly self: string | null;
   core: ConsensusCore;
@@ -107,7 +134,16 @@ export interface DriverContext {
   /** From the WAL during replay: own messages logged before signing. */
   walOwnVotes: Map<string, PbVote>;
   walOwnProposals: Map<number, { proposal: PbProposal; block: Uint8Array }>;
-  readonly lastCatchUp: Map<string, number>;
+  /** Per peer: when we last sent it a block for catch-up, and of which height. */
+  readonly lastCatchUp: Map<string, { at: number; height: bigint }>;
+  /** The bytes of the synced blocks being validated now (one per copy that differs). */
+  readonly syncValidating: Uint8Array[];
+  /**
+   * The last height decided by a peer's commit (block sync, catch-up, its WAL record) rather
+   * than by votes this node counted: the network is past that height, so the next one starts at
+   * once and asks peers for its block at once (CometBFT's block sync waits no timeout_commit).
+   */
+  learnedCommit: bigint;
   /**
    * Peers' votes for the next height (signatures checked), held per validator until that height
    * starts and then handled as any vote, so the vote-time rules judge them against the block
@@ -133,7 +169,7 @@ export function createDriverContext(opts: DriverOptions, deps: DriverDeps): Driv
     logger: deps.logger,
     timer: deps.timer ?? realTimer,
     cache,
-    validationDeps: { cache, evidence: deps.evidence },
+    validationDeps: countedValidationDeps(cache, deps.evidence),
     self,
     core: createConsensusCore({ self, timeouts: opts.timeouts }),
     wal: null,
@@ -154,6 +190,8 @@ export function createDriverContext(opts: DriverOptions, deps: DriverDeps): Driv
     walOwnVotes: new Map(),
     walOwnProposals: new Map(),
     lastCatchUp: new Map(),
+    syncValidating: [],
+    learnedCommit: -1n,
     heldVotes: new Map(),
     onHeldVote: () => {},
     replayed: [],

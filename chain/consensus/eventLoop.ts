@@ -20,7 +20,7 @@ import { nextHeightDelayMs, timingsOf } from "./heightTimings.js";
 import { validateOnce } from "./proposalValidation.js";
 import { blockIdKey, emptyBlockId, signProposal, signVote } from "./signedMessages.js";
 import { VoteType, type ConsensusAction, type ConsensusEvent, type Value, type Vote } from "./types.js";
-import { encodeProposalMessage, encodeRecord, RecordKind } from "./walRecords.js";
+import { encodeProposalMessage, encodeRecord, encodeStatus, RecordKind } from "./walRecords.js";
 
 // The driver's event loop (CometBFT's receiveRoutine and its timeout ticker): every input goes
 // to the core (after the WAL, by whoever feeds it), and the core's actions are carried out here:
@@ -281,7 +281,11 @@ async function decide(ctx: DriverContext, h: bigint, round: number, value: Value
   } finally {
     ctx.applying = false;
   }
-  schedule(ctx, nextHeightDelayMs(ctx.opts.timeoutCommitMs, decidedAt, deps.now()), () => startHeight(ctx, h + 1n));
+  // A height learned from a peer's commit: the network is past it; timeout_commit (time for
+  // more precommits of our own round) has nothing to wait for, and catching up waited it once
+  // per block (with the status tick, at most two blocks a second).
+  const delay = ctx.learnedCommit === h ? 0 : nextHeightDelayMs(ctx.opts.timeoutCommitMs, decidedAt, deps.now());
+  schedule(ctx, delay, () => startHeight(ctx, h + 1n));
 }
 
 /** A new height: the per-height maps cleared, logged, and the core started on it. */
@@ -297,6 +301,9 @@ export function startHeight(ctx: DriverContext, h: bigint): void {
     false,
   );
   feed(ctx, { kind: "startHeight", height: h, validators: setFor(ctx, h) });
+  // Catching up: our height to the peers now, not at the next gossip tick, so that a peer ahead
+  // sends this height's block at once (the tick paced block sync at one block per tick).
+  if (ctx.learnedCommit === h - 1n && !ctx.replaying) ctx.deps.p2p.broadcast(Channel.consensusState, encodeStatus(h));
   // The votes held for this height, now judged (time rules included) as any vote of it.
   const held = ctx.heldVotes;
   ctx.heldVotes = new Map();

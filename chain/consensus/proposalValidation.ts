@@ -11,14 +11,18 @@ import type { DriverContext } from "./driverContext.js";
 /**
  * Blocks that passed the full validation, with the chain state they passed against. Validation
  * is a function of the two (the state is replaced, never changed, and so is a block), so a
- * decided block validated at its proposal against the state it is executed on needs no second
- * pass (issue 17: the pass at the decision cost as much as the one at the proposal). A block
- * carrying evidence is validated again: the evidence pool's judgement is not a function of the
- * two. Weak: an entry goes with its block.
+ * decided block validated at its proposal, or on arrival by block sync, against the state it is
+ * executed on needs no second pass (issue 17: the pass at the decision cost as much as the
+ * first). A block carrying evidence is validated again: the evidence pool's judgement is not a
+ * function of the two. Weak: an entry goes with its block.
  */
 const validatedAgainst = new WeakMap<ProposedBlock, ChainState>();
 
-/** The full validation, unless this very block already passed it against this very state. */
+/**
+ * The full validation, unless this very block already passed it against this very state. Every
+ * path that brings a block calls it (a proposal, block sync and catch-up, the WAL, the decision),
+ * so a block that came by one of them and is executed is validated once.
+ */
 export async function validateOnce(deps: ValidationDeps, state: ChainState, pb: ProposedBlock): Promise<void> {
   if (validatedAgainst.get(pb) === state && (pb.block.evidence?.evidence.length ?? 0) === 0) return;
   await validateBlock(state, pb, deps);

@@ -4,7 +4,7 @@ import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { CodedError } from "../../modules/sdk/errors.js";
 import { VerifyStatus } from "../app/abci.js";
 import type { ProposedBlock } from "../state/blockExecutor.js";
-import { validateBlock, verifyCommit } from "../state/validation.js";
+import { verifyCommit } from "../state/validation.js";
 import { Channel } from "../p2p/switch.js";
 import { headerHash } from "../types/hashes.js";
 import { makePartSet } from "../types/partSet.js";
@@ -27,7 +27,7 @@ import { decodeEvidenceMessage, encodeEvidenceMessages } from "./evidencePool.js
 import { feed } from "./eventLoop.js";
 import { timingsOf } from "./heightTimings.js";
 import { ProposalBlocks } from "./proposalBlocks.js";
-import { validBlock } from "./proposalValidation.js";
+import { validateOnce, validBlock } from "./proposalValidation.js";
 import {
   blockIdKey,
   consensusErrors,
@@ -216,12 +216,20 @@ export async function onVoteMessage(
     remember(ctx, `v/${v.type}/${v.round}/${addr}/${blockIdKey(v.blockId)}`, Channel.consensusVote, bytes);
 }
 
-/** A peer is at height h, below ours: send it that height's block and commit (rate-limited). */
+/**
+ * A peer is at height h, below ours: send it that height's block and commit. Rate-limited per
+ * peer to one block per 100 ms, except for a height above the last one sent to it: a node
+ * catching up asks for its next height as soon as it starts it, and the limit (hit by the
+ * status of the height before, sent by its gossip tick a moment earlier) held block sync to one
+ * block per gossip tick. A peer can ask for each height at once only once while going up, so
+ * what it makes this node load and send stays bounded.
+ */
 export function catchUp(ctx: DriverContext, peer: string, h: bigint): void {
   const { deps } = ctx;
   const now = deps.now();
-  if ((ctx.lastCatchUp.get(peer) ?? 0) > now - 100) return;
-  ctx.lastCatchUp.set(peer, now);
+  const last = ctx.lastCatchUp.get(peer);
+  if (last !== undefined && h <= last.height && last.at > now - 100) return;
+  ctx.lastCatchUp.set(peer, { at: now, height: h });
   void (async () => {
     const block = await deps.blockStore.loadBlock(h);
     const commit = await deps.blockStore.loadSeenCommit(h);
@@ -267,11 +275,23 @@ export async function onBlockMessage(
     deps.getState().lastBlockHeight >= height
   )
     return;
+  // Peers answer every status of this node with its height's block: a copy of the very bytes
+  // being validated now (one that came while the evidence check waits on the store, or in the
+  // same read) is dropped; the validation under way decides, and a failure there brings the
+  // block again with the next status.
+  if (ctx.syncValidating.some((x) => Buffer.from(x).equals(a))) return;
   const pb: ProposedBlock = { block, blockId: commit.blockId, bytes: a };
   const set = setAt(ctx, height);
   if (set === null) return;
   verifyCommit(opts.chainId, set, height, commit.blockId, commit, cache);
-  await validateBlock(deps.getState(), pb, ctx.validationDeps);
+  // The one full validation of a synced block: validateOnce remembers that this block passed
+  // against this state, and the decision it leads to executes it without a second pass.
+  ctx.syncValidating.push(a);
+  try {
+    await validateOnce(ctx.validationDeps, deps.getState(), pb);
+  } finally {
+    ctx.syncValidating.splice(ctx.syncValidating.indexOf(a), 1);
+  }
   if (block.header.height !== ctx.height || ctx.applying || deps.getState().lastBlockHeight >= height) return;
   const id = blockIdKey(commit.blockId)!;
   ctx.blocks.set(id, pb);
@@ -298,6 +318,9 @@ export async function onBlockMessage(
         extensionSignature: new Uint8Array(),
       } satisfies PbVote,
     }));
+  // Only a core not yet decided at this height gets here (applying, then the height done, stop
+  // the later copies above), so the decision this commit makes is the one marked learned.
+  ctx.learnedCommit = height;
   feed(ctx, { kind: "commit", height, round: commit.round, value: { id, payload: pb }, precommits });
 }
 

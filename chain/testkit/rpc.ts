@@ -25,11 +25,14 @@ export async function heightOf(url: string, timeoutMs?: number): Promise<number>
   }
 }
 
-/** Resolves once every node reached height `h`. */
+/**
+ * Resolves once every node reached height `h`. Each status call is bounded (a node that does not
+ * answer counts as -1), so that the deadline holds even when a node stops answering.
+ */
 export async function waitHeight(urls: string[], h: number, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   for (;;) {
-    const hs = await Promise.all(urls.map((u) => heightOf(u)));
+    const hs = await Promise.all(urls.map((u) => heightOf(u, 10_000)));
     if (hs.every((x) => x >= h)) return;
     if (Date.now() > end) throw new Error(`heights ${hs.join(",")} did not reach ${h}`);
     await new Promise((r) => setTimeout(r, 200));

@@ -188,9 +188,12 @@ export const driverMutants: readonly DriverMutant[] = [
     name: "block-sync-unvalidated",
     rule: "a block from sync passes the full block validation, not only its commit",
     file: reactor,
-    from: "  await validateBlock(deps.getState(), pb, ctx.validationDeps);\n",
+    from: "    await validateOnce(ctx.validationDeps, deps.getState(), pb);\n",
     to: "",
-    killers: [{ file: t("byzantine"), grep: "block sync refuses" }],
+    killers: [
+      { file: t("byzantine"), grep: "block sync refuses" },
+      { file: t("syncValidateOnce"), grep: "refused" },
+    ],
   },
   {
     name: "proposal-body-unchecked",

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { msgSendAny } from "../../../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx } from "../../../client/sdk/signing.js";
@@ -56,6 +59,17 @@ describe("a network of four validator processes (e2e)", function () {
 
   after(async () => {
     for (const p of procs) await p?.stop("SIGKILL");
+  });
+
+  // A failed test keeps every node's log (in a directory the test homes' cleanup leaves alone):
+  // a stall seen once under load is diagnosed from them, not from a rerun that passes.
+  // TCOMPUTE_KEEP_LOGS=1 keeps them after every test.
+  afterEach(function () {
+    const test = this.currentTest;
+    if (test === undefined || (test.state !== "failed" && process.env.TCOMPUTE_KEEP_LOGS !== "1")) return;
+    const dir = mkdtempSync(join(tmpdir(), "tcd-e2e-logs-"));
+    procs.forEach((p, i) => p !== null && writeFileSync(join(dir, `node${i}.log`), p.output()));
+    process.stderr.write(`node logs of "${test.title}" kept in ${dir}\n`);
   });
 
   it("all validators decide the same blocks, with the same app_hash at every height", async () => {
@@ -233,7 +247,7 @@ describe("a network of four validator processes (e2e)", function () {
   });
 
   it("a fresh full node syncs from height 1 and reports the same app_hash", async () => {
-    procs[4] = await startNodeProcess(net.homes[4]!);
+    procs[4] = await startNodeProcess(net.homes[4]!, ["--log-level", "info"]);
     const top = await heightOf(url(0));
     await waitHeight([url(4)], top, 90_000);
     assert.deepEqual(await chainOf(url(4), top), await chainOf(url(0), top));
