@@ -21,6 +21,9 @@ import { startNodeProcess, type NodeProcess } from "../chain/testkit/nodeProcess
 import { cometbftEngine } from "../chain/testkit/engines.js";
 import { loadConfig, saveConfig } from "../chain/types/nodeConfig.js";
 import { msgSendAny } from "../client/sdk/messages.js";
+import type { GenesisDoc } from "../chain/genesis/genesisDoc.js";
+import type { AuthGenesisJson } from "../modules/auth/genesis.js";
+import type { BankGenesisJson } from "../modules/bank/genesis.js";
 import { rawKeyFromSeed, signTx } from "../client/sdk/signing.js";
 
 function arg(name: string, def: string): string {
@@ -105,6 +108,30 @@ function rawEd25519Rate(): number {
   return n / ((performance.now() - t) / 1000);
 }
 
+/**
+ * The senders' genesis accounts (numbers 0, 1, ... in order) and balances, added at once:
+ * addGenesisAccount re-sorts the balances and sums the supply on every call, minutes for the
+ * tens of thousands of senders of an open-loop run.
+ */
+function addSenders(doc: GenesisDoc, keys: ReadonlyArray<{ address: string }>): void {
+  const auth = doc.app_state["auth"] as AuthGenesisJson;
+  const bank = doc.app_state["bank"] as BankGenesisJson;
+  if (auth.accounts.length !== 0 || bank.balances.length !== 0) throw new Error("genesis already has accounts");
+  const amount = 10n ** 15n;
+  keys.forEach((k, i) =>
+    auth.accounts.push({
+      "@type": "/cosmos.auth.v1beta1.BaseAccount",
+      address: k.address,
+      pub_key: null,
+      account_number: String(i),
+      sequence: "0",
+    }),
+  );
+  for (const k of keys) bank.balances.push({ address: k.address, coins: [{ denom: "utcu", amount: String(amount) }] });
+  bank.balances.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  bank.supply = [{ denom: "utcu", amount: String(amount * BigInt(keys.length)) }];
+}
+
 interface Tx {
   b64: string;
   hash: string;
@@ -152,10 +179,7 @@ interface EngineResult {
 async function runEngine(engine: EngineName): Promise<EngineResult> {
   const keys = Array.from({ length: senders }, (_, i) => rawKeyFromSeed(`bench-consensus-${i}`));
   const recipient = rawKeyFromSeed("bench-consensus-recipient").address;
-  const net = await makeTestNetwork({
-    validators,
-    accounts: keys.map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 10n ** 15n }] })),
-  });
+  const net = await makeTestNetwork({ validators, accounts: [], editGenesis: (doc) => addSenders(doc, keys) });
   for (const home of net.homes) {
     const c = loadConfig(home);
     c.consensus.timeout_propose = "3s";
@@ -277,6 +301,7 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
     const txs = steps[i]!;
     const start = performance.now();
     let lastFirstSend = start;
+    let peakInFlight = 0;
     // One paced pusher per node; it sends what is due, in requests of at most maxBatch txs, with
     // several requests in flight (closed loop: at most --in-flight). Sender s always goes
     // through node s % 4 and has at most one tx open (in flight or waiting to be sent again):
@@ -359,22 +384,12 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
         const launch = (positions: number[]): void => {
           const p: Promise<void> = send(positions).finally(() => inFlight.delete(p));
           inFlight.add(p);
+          peakInFlight = Math.max(peakInFlight, inFlight.size);
         };
         let next = 0;
         while (next < mine.length || ready.size > 0 || waiting > 0 || inFlight.size > 0) {
           const now = performance.now();
           const room = inFlight.size < maxInFlight;
-          // Refused txs whose delay is over go first.
-          const again: number[] = [];
-          for (const lv of levels)
-            while (room && lv.size > 0 && lv.peek()!.at <= now && again.length < maxBatch) {
-              again.push(lv.shift()!.q);
-              waiting--;
-            }
-          if (again.length > 0) {
-            launch(again);
-            continue;
-          }
           if (openLoop || waiting === 0) {
             const dueCount = Math.min(mine.length, Math.floor(((now - start) / 1000) * perNode) + 1);
             for (; next < dueCount; next++) {
@@ -389,12 +404,24 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
               }
             }
           }
-          // At most maxBatch txs per request: CometBFT closes a connection whose answer takes
-          // longer than its 10 s HTTP write timeout, and each broadcast waits for its CheckTx.
+          // New txs go out when due, before refused ones are sent again (new clients keep coming
+          // whatever the others' retries); at most maxBatch txs per request: CometBFT closes a
+          // connection whose answer takes longer than its 10 s HTTP write timeout, and each
+          // broadcast waits for its CheckTx.
           if (room && ready.size > 0) {
             const positions: number[] = [];
             while (ready.size > 0 && positions.length < maxBatch) positions.push(ready.shift()!);
             launch(positions);
+            continue;
+          }
+          const again: number[] = [];
+          for (const lv of levels)
+            while (room && lv.size > 0 && lv.peek()!.at <= now && again.length < maxBatch) {
+              again.push(lv.shift()!.q);
+              waiting--;
+            }
+          if (again.length > 0) {
+            launch(again);
             continue;
           }
           // Nothing to send now: wait for an answer, the next refused tx's turn or the next due tx.
@@ -426,7 +453,7 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
       end: last,
     });
     process.stdout.write(
-      `  ${engine} offered ${rate} tx/s (sent ${results[results.length - 1]!.sent.toFixed(0)} tx/s): committed ${(done.length / window).toFixed(0)} tx/s (${done.length}/${txs.length}), p50 ${pct(lat, 50).toFixed(0)} ms, p99 ${pct(lat, 99).toFixed(0)} ms; so far refused ${refused}, rejected ${rejected}, failed requests ${failedRequests}\n`,
+      `  ${engine} offered ${rate} tx/s (sent ${results[results.length - 1]!.sent.toFixed(0)} tx/s): committed ${(done.length / window).toFixed(0)} tx/s (${done.length}/${txs.length}), p50 ${pct(lat, 50).toFixed(0)} ms, p99 ${pct(lat, 99).toFixed(0)} ms; so far refused ${refused}, rejected ${rejected}, failed requests ${failedRequests}, most requests in flight at one node ${peakInFlight}\n`,
     );
   }
   const runSeconds = (performance.now() - runStart) / 1000;
