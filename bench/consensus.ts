@@ -21,6 +21,9 @@ import { startNodeProcess, type NodeProcess } from "../chain/testkit/nodeProcess
 import { cometbftEngine } from "../chain/testkit/engines.js";
 import { loadConfig, saveConfig } from "../chain/types/nodeConfig.js";
 import { msgSendAny } from "../client/sdk/messages.js";
+import type { GenesisDoc } from "../chain/genesis/genesisDoc.js";
+import type { AuthGenesisJson } from "../modules/auth/genesis.js";
+import type { BankGenesisJson } from "../modules/bank/genesis.js";
 import { rawKeyFromSeed, signTx } from "../client/sdk/signing.js";
 
 function arg(name: string, def: string): string {
@@ -32,11 +35,12 @@ const rates = arg("rates", "250,500,1000,2000,3000").split(",").map(Number);
 const seconds = Number(arg("seconds", "10"));
 // --open-loop: each node's txs go out when due, however many are in flight (the closed loop keeps
 // at most --in-flight requests per node, so past saturation it offers only what CheckTx gets
-// through, not the rate asked). Senders default to 4,000 so that a sender's next tx is due only
-// after its last one was answered (its sequence reaches CheckTx in order) up to 1 s of CheckTx
-// latency at 4,000 tx/s.
+// through, not the rate asked), and a refused tx waits without holding up other senders' txs.
+// Senders default to the largest step's tx count, so that no sender has two txs in one step: a
+// sender's next tx waits until its last one was admitted (its sequence reaches CheckTx in order),
+// which with fewer senders holds the rate sent down to what the mempool admits.
 const openLoop = process.argv.includes("--open-loop");
-const senders = Number(arg("senders", openLoop ? "4000" : "400"));
+const senders = Number(arg("senders", openLoop ? String(Math.max(4000, ...rates.map((r) => r * seconds))) : "400"));
 const maxPendingChecks = arg("max-pending-checks", "") === "" ? null : Number(arg("max-pending-checks", ""));
 let pendingShown = 0;
 const timeoutCommit = arg("timeout-commit", "1s");
@@ -54,6 +58,38 @@ const maxInFlight = openLoop ? Infinity : Number(arg("in-flight", "10"));
 // on their sequence).
 const retries = !process.argv.includes("--no-retries");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Delays before a refused tx is sent again, by how often it was refused (open loop doubles them). */
+const retryDelaysMs = [100, 200, 400, 800, 1600, 3200];
+
+/** A queue with O(1) shift. */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+  get size(): number {
+    return this.items.length - this.head;
+  }
+  push(x: T): void {
+    this.items.push(x);
+  }
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const x = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+}
+
+/** An error with its cause (fetch's "fetch failed" says nothing by itself). */
+function describe(e: unknown): string {
+  const err = e as Error & { cause?: { message?: string; code?: string } };
+  return err.cause === undefined ? err.message : `${err.message}: ${err.cause.code ?? ""} ${err.cause.message ?? ""}`;
+}
 // --timings: each node logs where each height's time went (chain/consensus/heightTimings.ts);
 // printed per offered rate as the median over heights and nodes, in ms after the height started.
 const timings = process.argv.includes("--timings");
@@ -72,10 +108,36 @@ function rawEd25519Rate(): number {
   return n / ((performance.now() - t) / 1000);
 }
 
+/**
+ * The senders' genesis accounts (numbers 0, 1, ... in order) and balances, added at once:
+ * addGenesisAccount re-sorts the balances and sums the supply on every call, minutes for the
+ * tens of thousands of senders of an open-loop run.
+ */
+function addSenders(doc: GenesisDoc, keys: ReadonlyArray<{ address: string }>): void {
+  const auth = doc.app_state["auth"] as AuthGenesisJson;
+  const bank = doc.app_state["bank"] as BankGenesisJson;
+  if (auth.accounts.length !== 0 || bank.balances.length !== 0) throw new Error("genesis already has accounts");
+  const amount = 10n ** 15n;
+  keys.forEach((k, i) =>
+    auth.accounts.push({
+      "@type": "/cosmos.auth.v1beta1.BaseAccount",
+      address: k.address,
+      pub_key: null,
+      account_number: String(i),
+      sequence: "0",
+    }),
+  );
+  for (const k of keys) bank.balances.push({ address: k.address, coins: [{ denom: "utcu", amount: String(amount) }] });
+  bank.balances.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  bank.supply = [{ denom: "utcu", amount: String(amount * BigInt(keys.length)) }];
+}
+
 interface Tx {
   b64: string;
   hash: string;
   node: number;
+  sender: number;
+  sequence: bigint;
 }
 
 interface StepResult {
@@ -105,15 +167,19 @@ interface EngineResult {
   /** Broadcasts refused with code 20 (mempool full) and sent again. */
   refused: number;
   firstError: string;
+  /** Rejections by cause (code, or "request failed"), with the first message of each. */
+  rejections: Map<string, { count: number; first: string }>;
+  /** Code-32 rejections traced (see traceSequence). */
+  sequenceTrace: Map<string, number>;
+  /** Requests that got no answer (their txs were sent again). */
+  failedRequests: number;
+  firstFailure: string;
 }
 
 async function runEngine(engine: EngineName): Promise<EngineResult> {
   const keys = Array.from({ length: senders }, (_, i) => rawKeyFromSeed(`bench-consensus-${i}`));
   const recipient = rawKeyFromSeed("bench-consensus-recipient").address;
-  const net = await makeTestNetwork({
-    validators,
-    accounts: keys.map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 10n ** 15n }] })),
-  });
+  const net = await makeTestNetwork({ validators, accounts: [], editGenesis: (doc) => addSenders(doc, keys) });
   for (const home of net.homes) {
     const c = loadConfig(home);
     c.consensus.timeout_propose = "3s";
@@ -149,6 +215,8 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
         b64: Buffer.from(tx).toString("base64"),
         hash: createHash("sha256").update(tx).digest("hex").toUpperCase(),
         node: s % validators,
+        sender: s,
+        sequence: seq[s]! - 1n,
       });
     }
     return out;
@@ -188,6 +256,44 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
   let rejected = 0;
   let refused = 0;
   let firstError = "";
+  let failedRequests = 0;
+  let firstFailure = "";
+  const rejections = new Map<string, { count: number; first: string }>();
+  const sequenceTrace = new Map<string, number>();
+  // Per sender and sequence: when the node answered code 0 (admitted), to trace code 32.
+  const admittedAt = new Map<string, number>();
+  const hashOf = new Map<string, string>();
+  for (const step of steps) for (const t of step) hashOf.set(`${t.sender}/${t.sequence}`, t.hash);
+  /** Senders that already had a tx rejected or lost: their later txs fail on their sequence. */
+  const broken = new Set<number>();
+  const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  const rejectTx = (t: Tx, cause: string, message: string): void => {
+    rejected++;
+    if (firstError === "") firstError = message;
+    const r = rejections.get(cause) ?? { count: 0, first: message };
+    r.count++;
+    rejections.set(cause, r);
+    if (cause === "code 32") count(sequenceTrace, traceSequence(t, message));
+    broken.add(t.sender);
+  };
+  // Why the node saw another sequence than the tx's: the sender's own earlier loss (the bench
+  // cannot send a sequence the node will accept after it), a predecessor the node admitted and
+  // then lost (the node's fault), one not yet admitted when this was sent (the bench's ordering),
+  // or this tx already applied.
+  const traceSequence = (t: Tx, message: string): string => {
+    if (broken.has(t.sender)) return "after an earlier rejection or loss of the same sender";
+    const m = /expected (\d+), got (\d+)/.exec(message);
+    if (m === null) return "unparsed";
+    const expected = BigInt(m[1]!);
+    if (expected > t.sequence) return "already applied at the node (sent twice)";
+    const key = `${t.sender}/${expected}`;
+    const at = admittedAt.get(key);
+    if (at === undefined) return "predecessor not admitted when this was sent (bench ordering)";
+    const h = hashOf.get(key);
+    return h !== undefined && committedAt.has(h)
+      ? "predecessor admitted and committed, node's check state behind (node)"
+      : "predecessor admitted, then dropped by the node before commit (node)";
+  };
   const results: StepResult[] = [];
   const runStart = performance.now();
   for (let i = 0; i < rates.length; i++) {
@@ -195,26 +301,56 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
     const txs = steps[i]!;
     const start = performance.now();
     let lastFirstSend = start;
-    // One paced pusher per node; every 50 ms it sends what is due, in requests of at most
-    // maxBatch txs, with several requests in flight. Sender s always goes through node s % 4
-    // and a node's txs cycle through its senders, so txs in flight stay within one cycle of
-    // senders (no sender twice in flight): each sequence reaches CheckTx after the one before.
+    let peakInFlight = 0;
+    // One paced pusher per node; it sends what is due, in requests of at most maxBatch txs, with
+    // several requests in flight (closed loop: at most --in-flight). Sender s always goes
+    // through node s % 4 and has at most one tx open (in flight or waiting to be sent again):
+    // its next tx is held until the node admitted the one before, so each sequence reaches
+    // CheckTx after the one before.
     await Promise.all(
       urls.map(async (url, n) => {
         const mine = txs.filter((t) => t.node === n);
         const perNode = rate / validators;
-        const cycle = Math.max(1, Math.floor(senders / validators));
-        const inFlight = new Map<number, Promise<void>>(); // lowest position -> request
-        // Positions refused with code 20 (mempool full: the node sheds load), sent again first.
-        // While any wait, no new tx goes out (a client backing off), and the window below
-        // counts them as in flight, so a sender's next tx never overtakes its refused one.
-        const retry = new Set<number>();
-        let retryAt = 0;
+        const inFlight = new Set<Promise<void>>();
+        const busy = new Set<number>(); // senders with a tx open
+        const held = new Map<number, number[]>(); // sender -> its due positions, in order
+        const ready = new Fifo<number>(); // positions to send, in order
+        // Positions refused with code 20 (mempool full: the node sheds load) or whose request
+        // failed, to be sent again: one queue per backoff level, so due times grow within each.
+        // Closed loop: always 100 ms, and no new tx goes out while any waits (a client backing
+        // off). Open loop: the delay doubles per refusal up to 3.2 s, and other senders' new
+        // txs keep going out when due, so that the rate asked is really offered.
+        const levels = retryDelaysMs.map(() => new Fifo<{ q: number; at: number }>());
+        const levelOf = new Map<number, number>();
+        let waiting = 0;
+        /** Positions whose request failed: the node may have admitted them, so code 19 then counts as admitted. */
+        const resent = new Set<number>();
+        const release = (q: number): void => {
+          const s = mine[q]!.sender;
+          const h = held.get(s);
+          if (h === undefined) {
+            busy.delete(s);
+            return;
+          }
+          ready.push(h.shift()!);
+          if (h.length === 0) held.delete(s);
+        };
+        const later = (q: number): void => {
+          const level = openLoop ? Math.min(retryDelaysMs.length - 1, (levelOf.get(q) ?? -1) + 1) : 0;
+          levelOf.set(q, level);
+          levels[level]!.push({ q, at: performance.now() + retryDelaysMs[level]! });
+          waiting++;
+        };
         const send = async (positions: number[]): Promise<void> => {
           const batch = positions.map((q) => mine[q]!);
           const t0 = performance.now();
-          for (const t of batch) if (!sentAt.has(t.hash)) sentAt.set(t.hash, t0);
-          lastFirstSend = Math.max(lastFirstSend, t0);
+          // "Sent" is first broadcasts over the time to the last first broadcast: a tx sent again
+          // does not stretch it (it did, so that retries halved the rate shown as sent).
+          for (const t of batch)
+            if (!sentAt.has(t.hash)) {
+              sentAt.set(t.hash, t0);
+              lastFirstSend = Math.max(lastFirstSend, t0);
+            }
           const body = JSON.stringify(
             batch.map((t, j) => ({ jsonrpc: "2.0", id: j, method: "broadcast_tx_sync", params: { tx: t.b64 } })),
           );
@@ -226,61 +362,79 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
             // A batch with one answer gets it unwrapped, as from CometBFT.
             res = Array.isArray(answer) ? answer : [answer];
           } catch (e) {
-            rejected += batch.length;
-            if (firstError === "") firstError = `request of ${batch.length} txs failed: ${(e as Error).message}`;
+            // As a client would: send them again (a tx the node did admit then answers code 19).
+            failedRequests++;
+            if (firstFailure === "") firstFailure = `request of ${batch.length} txs failed: ${describe(e)}`;
+            for (const q of positions) {
+              resent.add(q);
+              later(q);
+            }
             return;
           }
           res.forEach((r, k) => {
             const q = positions[r.id ?? k]!;
-            if (r.result?.code === 20 && retries) {
+            const t = mine[q]!;
+            const code = r.result?.code;
+            if (code === 20 && retries) {
               refused++;
-              retry.add(q);
-              retryAt = performance.now() + 100;
-            } else if (r.result?.code !== 0) {
-              rejected++;
-              if (firstError === "") firstError = JSON.stringify(r.result ?? r);
+              later(q);
+              return;
             }
+            if (code === 0 || (code === 19 && resent.has(q)))
+              admittedAt.set(`${t.sender}/${t.sequence}`, performance.now());
+            else rejectTx(t, code === undefined ? "no result" : `code ${code}`, JSON.stringify(r.result ?? r));
+            release(q);
           });
         };
-        const oldestOpen = (fallback: number) => Math.min(fallback, ...inFlight.keys(), ...retry);
-        for (let next = 0; next < mine.length || retry.size > 0;) {
-          if (retry.size > 0) {
-            const wait = retryAt - performance.now();
-            if (wait > 0 || inFlight.size >= maxInFlight) {
-              if (inFlight.size > 0) await Promise.race([...inFlight.values(), sleep(Math.max(wait, 1))]);
-              else await sleep(wait);
-              continue;
+        const launch = (positions: number[]): void => {
+          const p: Promise<void> = send(positions).finally(() => inFlight.delete(p));
+          inFlight.add(p);
+          peakInFlight = Math.max(peakInFlight, inFlight.size);
+        };
+        let next = 0;
+        while (next < mine.length || ready.size > 0 || waiting > 0 || inFlight.size > 0) {
+          const now = performance.now();
+          const room = inFlight.size < maxInFlight;
+          if (openLoop || waiting === 0) {
+            const dueCount = Math.min(mine.length, Math.floor(((now - start) / 1000) * perNode) + 1);
+            for (; next < dueCount; next++) {
+              const s = mine[next]!.sender;
+              if (!busy.has(s)) {
+                busy.add(s);
+                ready.push(next);
+              } else {
+                const h = held.get(s);
+                if (h === undefined) held.set(s, [next]);
+                else h.push(next);
+              }
             }
-            const positions = [...retry].sort((x, y) => x - y).slice(0, maxBatch);
-            for (const q of positions) retry.delete(q);
-            const at = positions[0]!;
-            inFlight.set(
-              at,
-              send(positions).finally(() => inFlight.delete(at)),
-            );
+          }
+          // New txs go out when due, before refused ones are sent again (new clients keep coming
+          // whatever the others' retries); at most maxBatch txs per request: CometBFT closes a
+          // connection whose answer takes longer than its 10 s HTTP write timeout, and each
+          // broadcast waits for its CheckTx.
+          if (room && ready.size > 0) {
+            const positions: number[] = [];
+            while (ready.size > 0 && positions.length < maxBatch) positions.push(ready.shift()!);
+            launch(positions);
             continue;
           }
-          const dueCount = Math.min(mine.length, Math.floor(((performance.now() - start) / 1000) * perNode) + 1);
-          if (dueCount <= next) {
-            await sleep(50);
+          const again: number[] = [];
+          for (const lv of levels)
+            while (room && lv.size > 0 && lv.peek()!.at <= now && again.length < maxBatch) {
+              again.push(lv.shift()!.q);
+              waiting--;
+            }
+          if (again.length > 0) {
+            launch(again);
             continue;
           }
-          // At most maxBatch txs per request: CometBFT closes a connection whose answer takes
-          // longer than its 10 s HTTP write timeout, and each broadcast waits for its CheckTx.
-          const end = Math.min(dueCount, next + maxBatch, mine.length);
-          if (end - oldestOpen(next) > cycle || inFlight.size >= maxInFlight) {
-            if (inFlight.size > 0) await Promise.race(inFlight.values());
-            else await sleep(5);
-            continue;
-          }
-          const at = next;
-          next = end;
-          inFlight.set(
-            at,
-            send(Array.from({ length: end - at }, (_, k) => at + k)).finally(() => inFlight.delete(at)),
-          );
+          // Nothing to send now: wait for an answer, the next refused tx's turn or the next due tx.
+          let wake = now + 50;
+          for (const lv of levels) if (lv.size > 0) wake = Math.min(wake, lv.peek()!.at);
+          const nap = sleep(Math.max(1, wake - now));
+          await (room && inFlight.size === 0 ? nap : Promise.race([...inFlight, nap]));
         }
-        await Promise.all(inFlight.values());
       }),
     );
     // Wait for this step's txs to commit (bounded), then measure the step on its own.
@@ -304,7 +458,7 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
       end: last,
     });
     process.stdout.write(
-      `  ${engine} offered ${rate} tx/s (sent ${results[results.length - 1]!.sent.toFixed(0)} tx/s): committed ${(done.length / window).toFixed(0)} tx/s (${done.length}/${txs.length}), p50 ${pct(lat, 50).toFixed(0)} ms, p99 ${pct(lat, 99).toFixed(0)} ms\n`,
+      `  ${engine} offered ${rate} tx/s (sent ${results[results.length - 1]!.sent.toFixed(0)} tx/s): committed ${(done.length / window).toFixed(0)} tx/s (${done.length}/${txs.length}), p50 ${pct(lat, 50).toFixed(0)} ms, p99 ${pct(lat, 99).toFixed(0)} ms; so far refused ${refused}, rejected ${rejected}, failed requests ${failedRequests}, most requests in flight at one node ${peakInFlight}\n`,
     );
   }
   const runSeconds = (performance.now() - runStart) / 1000;
@@ -338,6 +492,10 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
     rejected,
     refused,
     firstError,
+    rejections,
+    sequenceTrace,
+    failedRequests,
+    firstFailure,
   };
 }
 
@@ -427,6 +585,9 @@ function report(r: EngineResult, baseline: number): string[] {
     ...overload(r),
     `  refused, sent again (code 20) ${r.refused}`,
     `  rejected at broadcast        ${r.rejected}${r.firstError ? ` (first: ${r.firstError.slice(0, 160)})` : ""}`,
+    ...[...r.rejections].map(([cause, x]) => `    ${cause}: ${x.count} (first: ${x.first.slice(0, 140)})`),
+    ...[...r.sequenceTrace].map(([why, n]) => `    code 32, ${why}: ${n}`),
+    `  failed requests, sent again  ${r.failedRequests}${r.firstFailure ? ` (first: ${r.firstFailure.slice(0, 160)})` : ""}`,
     `  raw ed25519 verify           ${baseline.toFixed(0)} verifies/s (this process, one core)`,
     `  ratio saturation/verify      ${(r.best.committed / baseline).toFixed(3)}`,
   ];

@@ -94,7 +94,7 @@ export function startMempoolGossip(
       const hash = hashTx(tx);
       if (mempool.known(hash)) continue;
       sourceOf.set(hash, peer);
-      void mempool.add(new Uint8Array(tx)).finally(() => sourceOf.delete(hash));
+      void mempool.add(new Uint8Array(tx), peer).finally(() => sourceOf.delete(hash));
     }
   });
 

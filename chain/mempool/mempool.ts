@@ -20,6 +20,11 @@ export interface MempoolOptions {
    * "mempool is full" at once, so that overload sheds work instead of starving block execution.
    */
   maxPendingChecks?: number;
+  /**
+   * Of those, txs from one peer at most (default: half of maxPendingChecks), so that a peer
+   * flooding the node cannot take every place from clients and the other peers.
+   */
+  maxPendingChecksPerPeer?: number;
 }
 
 export interface MempoolTx {
@@ -36,8 +41,12 @@ export interface AddResult extends ResponseCheckTx {
 export interface Mempool {
   readonly size: number;
   readonly bytes: number;
-  /** Runs CheckTx and adds the tx if it passes. */
-  add(tx: Uint8Array): Promise<AddResult>;
+  /**
+   * Runs CheckTx and adds the tx if it passes. `peer`: the tx came by gossip from this peer;
+   * its signature pre-check waits while a block executes, and the peer's share of the pending
+   * checks is bounded.
+   */
+  add(tx: Uint8Array, peer?: string): Promise<AddResult>;
   /** Txs in order, up to byte and gas limits (-1: no gas limit), without removing them. */
   reap(maxBytes: number, maxGas: bigint): Uint8Array[];
   list(limit: number): MempoolTx[];
@@ -51,6 +60,9 @@ export interface Mempool {
   /** Whether a tx with this hash is pending, waiting for CheckTx or was seen recently (cheap duplicate test). */
   known(hash: string): boolean;
 }
+
+/** Deferred pre-checks started per turn of the event loop once a block is done (one worker message). */
+const deferredChunk = 64;
 
 export function hashTx(tx: Uint8Array): string {
   return hash("sha256", tx, "hex").toUpperCase();
@@ -78,6 +90,26 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
   const lock = createPriorityLock();
   const listeners: Array<(t: MempoolTx) => void> = [];
   let pendingChecks = 0;
+  const maxPending = opts.maxPendingChecks ?? Infinity;
+  const maxPerPeer = opts.maxPendingChecksPerPeer ?? Math.ceil(maxPending / 2);
+  /** Pending checks per peer (gossip), each at most maxPerPeer. */
+  const pendingOf = new Map<string, number>();
+  /**
+   * While a block executes, the signature pre-checks of txs from peers wait here and start once
+   * it is done, so that the block has the cores (the pre-checks' CheckTx could not run before
+   * it anyway). Bounded: each entry is a pending check, at most maxPendingChecks in all and
+   * maxPerPeer per peer. Clients' txs (RPC) start theirs at once.
+   */
+  const deferred: Array<() => void> = [];
+  let executing = false;
+
+  /** Starts the deferred pre-checks a chunk per turn of the event loop, unless a block began again. */
+  function startDeferred(): void {
+    if (executing || deferred.length === 0) return;
+    const chunk = deferred.splice(0, deferredChunk);
+    for (const start of chunk) start();
+    if (deferred.length > 0) setImmediate(startDeferred);
+  }
 
   function remember(hash: string): void {
     seen.add(hash);
@@ -110,7 +142,7 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
     get bytes() {
       return bytes;
     },
-    add(tx) {
+    add(tx, peer) {
       const hash = hashTx(tx);
       if (tx.length > opts.maxTxBytes)
         return Promise.resolve(
@@ -123,15 +155,29 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
           reject(hash, sdkErrors.mempoolIsFull.wrap(`mempool is full: ${txs.size} txs, ${bytes} bytes`)),
         );
       }
-      if (pendingChecks >= (opts.maxPendingChecks ?? Infinity)) {
+      if (pendingChecks >= maxPending) {
         return Promise.resolve(
           reject(hash, sdkErrors.mempoolIsFull.wrap(`${pendingChecks} txs are waiting for CheckTx; retry shortly`)),
         );
       }
+      const fromPeer = peer === undefined ? 0 : (pendingOf.get(peer) ?? 0);
+      if (peer !== undefined && fromPeer >= maxPerPeer) {
+        return Promise.resolve(
+          reject(hash, sdkErrors.mempoolIsFull.wrap(`${fromPeer} txs from peer ${peer} are waiting for CheckTx`)),
+        );
+      }
       pendingChecks++;
+      if (peer !== undefined) pendingOf.set(peer, fromPeer + 1);
       inFlight.add(hash);
-      // Started now, outside the lock, so that it overlaps with the txs ahead of this one.
-      const pre = deps.precheck?.(tx);
+      // Started now, outside the lock, so that it overlaps with the txs ahead of this one; a
+      // peer's tx arriving while a block executes starts it once the block is done.
+      const precheck = deps.precheck;
+      const pre =
+        precheck === null
+          ? undefined
+          : peer !== undefined && executing
+            ? new Promise<void>((resolve) => deferred.push(() => void precheck(tx).then(resolve, resolve)))
+            : precheck(tx);
       return serialized(async () => {
         if (pre !== undefined) await pre;
         if (txs.has(hash) || seen.has(hash)) return reject(hash, sdkErrors.txInMempoolCache.wrap());
@@ -146,6 +192,11 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
         return { ...res, hash };
       }).finally(() => {
         pendingChecks--;
+        if (peer !== undefined) {
+          const n = pendingOf.get(peer)! - 1;
+          if (n === 0) pendingOf.delete(peer);
+          else pendingOf.set(peer, n);
+        }
         inFlight.delete(hash);
       });
     },
@@ -191,7 +242,16 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
         }
       }
     },
-    withLock: (f) => lock.run(f, true),
+    withLock: (f) =>
+      lock.run(async () => {
+        executing = true;
+        try {
+          return await f();
+        } finally {
+          executing = false;
+          startDeferred();
+        }
+      }, true),
     known(hash) {
       return txs.has(hash) || seen.has(hash) || inFlight.has(hash);
     },

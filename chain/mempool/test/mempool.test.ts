@@ -200,6 +200,88 @@ describe("mempool admission control", () => {
   });
 });
 
+describe("mempool: txs from peers while a block executes", () => {
+  /** A mempool in front of an app that admits everything, recording which pre-checks started. */
+  function setup(maxPendingChecks: number) {
+    const app = {
+      async checkTx() {
+        return checkTxResult();
+      },
+    } as unknown as Parameters<typeof createMempool>[1]["app"];
+    const prechecked: number[] = [];
+    const mempool = createMempool(
+      { size: 5_000, maxTxsBytes: 1 << 20, maxTxBytes: 1024, cacheSize: 5_000, recheck: false, maxPendingChecks },
+      {
+        app,
+        logger: nopLogger,
+        precheck: async (tx) => {
+          prechecked.push(tx[0]! * 256 + tx[1]!);
+        },
+      },
+    );
+    let endBlock!: () => void;
+    const blockDone = new Promise<void>((r) => (endBlock = r));
+    let started!: () => void;
+    const blockStarted = new Promise<void>((r) => (started = r));
+    const block = mempool.withLock(async () => {
+      started();
+      await blockDone;
+    });
+    return { mempool, prechecked, block, blockStarted, endBlock };
+  }
+  const txOf = (i: number) => new Uint8Array([i >> 8, i & 255]);
+
+  it("starts a peer's signature pre-check once the block is done, a client's at once", async () => {
+    const { mempool, prechecked, block, blockStarted, endBlock } = setup(100);
+    await blockStarted;
+    const fromPeer = mempool.add(txOf(1), "P");
+    const fromClient = mempool.add(txOf(2));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(prechecked, [2], "only the client's tx is pre-checked while the block executes");
+    endBlock();
+    await block;
+    assert.deepEqual([(await fromPeer).code, (await fromClient).code], [0, 0]);
+    assert.deepEqual(prechecked, [2, 1], "the peer's pre-check ran after the block");
+    // With no block executing, a peer's tx is pre-checked at once.
+    const later = mempool.add(txOf(3), "P");
+    assert.deepEqual(prechecked, [2, 1, 3]);
+    assert.equal((await later).code, 0);
+  });
+
+  it("bounds a flooding peer: its share of the checks is capped, honest txs still get in", async () => {
+    const bound = 10;
+    const { mempool, prechecked, block, blockStarted, endBlock } = setup(bound);
+    await blockStarted;
+    const flood: Array<Promise<{ code: number }>> = [];
+    for (let i = 0; i < 1_000; i++) {
+      const p = mempool.add(txOf(i), "flooder");
+      if (i < bound / 2) flood.push(p);
+      else {
+        const r = await p;
+        assert.equal(r.code, 20, `flood tx ${i} past the peer's share is refused as mempool full`);
+        assert.match(r.log, /from peer flooder are waiting for CheckTx/, `flood tx ${i}`);
+        assert.equal(mempool.known(hashTx(txOf(i))), false, `refused flood tx ${i} is not remembered`);
+      }
+    }
+    // An honest peer's tx and a client's tx still find room.
+    const honest = mempool.add(txOf(2_000), "honest");
+    const client = mempool.add(txOf(2_001));
+    assert.deepEqual(prechecked, [2_001], "while the block executes only the client's tx is pre-checked");
+    endBlock();
+    await block;
+    assert.equal((await honest).code, 0, "an honest peer's tx is admitted");
+    assert.equal((await client).code, 0, "a client's tx is admitted");
+    assert.deepEqual(
+      (await Promise.all(flood)).map((r) => r.code),
+      new Array<number>(bound / 2).fill(0),
+    );
+    assert.equal(prechecked.length, bound / 2 + 2, "the deferred pre-checks were the peer's share, not the flood");
+    assert.equal(mempool.size, bound / 2 + 2);
+    // Once its checks are done the peer may send again.
+    assert.equal((await mempool.add(txOf(900), "flooder")).code, 0);
+  });
+});
+
 describe("mempool: a tx waiting for CheckTx", () => {
   // A tx arrives from every peer (gossip) and may be broadcast again by clients: while its
   // first copy waits for or runs CheckTx, the others must not queue (they filled the pending
