@@ -4,7 +4,8 @@ import type { Event, ExecTxResult } from "cosmjs-types/tendermint/abci/types";
 import { heightKey } from "../../../modules/sdk/store.js";
 import { memoryKV, type AsyncKV } from "../asyncKV.js";
 import { parseEventQuery } from "../eventQuery.js";
-import { TxIndex } from "../txIndex.js";
+import { decodeTxRecord, encodeTxRecords, TxIndex } from "../txIndex.js";
+import { encodeTxResultJson } from "../resultCodec.js";
 import { legacyIndexBlock } from "./legacyTxIndex.js";
 
 // Review attacks on the r/ record and grouped postings: a fuzz of event texts against the
@@ -149,5 +150,63 @@ describe("tx index: a store upgraded in place, searched across the boundary", ()
     await legacyIndexBlock(old, 5n, [t], [hash(t)], [r("second")]);
     const s0 = await new TxIndex(old).search(parseEventQuery("message.sender='first'"), 1, 10, "asc");
     assert.equal(s.total, s0.total);
+  });
+});
+
+describe("tx index records: decoding attacks", () => {
+  const isCorrupt = (e: Error & { code?: number; codespace?: string }) =>
+    e.codespace === "txindex" && e.code === 3 && /corrupt tx index record/.test(e.message);
+  const json = encodeTxResultJson(randomResult(rng(3)));
+  const rec = (h: bigint, result = json, tx = new Uint8Array([1, 2])) => encodeTxRecords(h, [tx], [result])[0]!;
+
+  it("decodes heights past 2^53 and up to 2^64-1 exactly, as bigints", () => {
+    for (const h of [(1n << 53n) + 1n, (1n << 63n) + 3n, (1n << 64n) - 1n, 0n])
+      assert.equal(decodeTxRecord("AB", rec(h)).height, h);
+    assert.throws(() => rec(1n << 64n), /out of range/);
+    assert.throws(() => rec(-1n), /out of range/);
+  });
+
+  it("takes the index as written, to 2^32-1, without allocating by it", () => {
+    const raw = Buffer.from(rec(5n));
+    raw.writeUInt32BE(0xffffffff, 9);
+    assert.equal(decodeTxRecord("AB", raw).index, 0xffffffff);
+  });
+
+  it("refers a tx length of 2^32-1 to txindex 3 without a large allocation", () => {
+    const raw = Buffer.from(rec(5n));
+    raw.writeUInt32BE(0xffffffff, 13);
+    assert.throws(() => decodeTxRecord("AB", raw), isCorrupt);
+  });
+
+  it("reads a zero-length tx with a result right after the header", () => {
+    const t = decodeTxRecord("AB", rec(5n, json, new Uint8Array()));
+    assert.equal(t.tx.length, 0);
+    assert.equal(encodeTxResultJson(t.result), json);
+  });
+
+  const bad: Array<[string, string]> = [
+    ["trailing bytes after the result", json + "x"],
+    ["a second JSON value after the result", json + "{}"],
+    ["an empty result", ""],
+    ["a code as text", json.replace(/^\{"c":0/, '{"c":"0"')],
+    ["a fractional code", json.replace(/^\{"c":0/, '{"c":0.5')],
+    ["a negative code", json.replace(/^\{"c":0/, '{"c":-1')],
+    ["a code past u32", json.replace(/^\{"c":0/, '{"c":4294967296')],
+    ["events that are not a list", json.replace(/"e":\[.*\],"s"/, '"e":{},"s"')],
+    ["an index flag of 2", JSON.stringify({ ...JSON.parse(json), e: [["t", [["k", "v", 2]]]] })],
+    ["an attribute of two fields", JSON.stringify({ ...JSON.parse(json), e: [["t", [["k", "v"]]]] })],
+    ["a gas as a number", JSON.stringify({ ...JSON.parse(json), w: 1 })],
+    ["a null result", "null"],
+    ["a list result", "[]"],
+  ];
+  for (const [name, result] of bad)
+    it(`reports a result with ${name} as txindex 3`, () => {
+      assert.notEqual(result, json);
+      assert.throws(() => decodeTxRecord("AB", rec(5n, result)), isCorrupt);
+    });
+
+  it("ignores fields it does not know in the result (a later writer's)", () => {
+    const more = JSON.stringify({ ...JSON.parse(json), z: [1, { y: 2 }] });
+    assert.equal(encodeTxResultJson(decodeTxRecord("AB", rec(5n, more)).result), json);
   });
 });
