@@ -172,7 +172,13 @@ export class TxIndex {
     // entry. Grouped by attribute key text (`type.attr`, built once per distinct type and
     // attribute) and then by value key text, so that no key string is built per attribute.
     const postings = new Map<string, Map<string, Posting>>();
-    const attrKeys = new Map<string, Map<string, Map<string, Posting>>>();
+    // null: the key text has a NUL, so its entries are grouped per value (see below).
+    const attrKeys = new Map<string, Map<string, Map<string, Posting> | null>>();
+    const group = (k: string): Map<string, Posting> => {
+      let values = postings.get(k);
+      if (values === undefined) postings.set(k, (values = new Map()));
+      return values;
+    };
     const byHeight: Posting = { last: -1, hashes: [] };
     postings.set("tx.height", new Map([[hk, byHeight]]));
     const records = encodeTxRecords(height, txs, resultJsons ?? results.map((r) => encodeTxResultJson(r)));
@@ -192,11 +198,19 @@ export class TxIndex {
           if (values === undefined) {
             // Distinct (type, attr) pairs with one key text ("a.b"+"c", "a"+"b.c") share a map.
             const k = valueKey(`${e.type}.${a.key}`);
-            values = postings.get(k);
-            if (values === undefined) postings.set(k, (values = new Map()));
+            values = k.includes("\0") ? null : group(k);
             ofType.set(a.key, values);
           }
-          const v = valueKey(a.value);
+          let v = valueKey(a.value);
+          if (values === null) {
+            // A key text with a NUL: `k\0v` is one entry key whatever the split ("b\0c"+"d" and
+            // "b"+"c\0d" are one), so it is grouped by its text before the first NUL, as one
+            // map keyed by the whole text did; else two postings of one key would overwrite.
+            const full = `${valueKey(`${e.type}.${a.key}`)}\0${v}`;
+            const cut = full.indexOf("\0");
+            values = group(full.slice(0, cut));
+            v = full.slice(cut + 1);
+          }
           const p = values.get(v);
           if (p === undefined) values.set(v, { last: i, hashes: [hash] });
           else if (p.last !== i) {
