@@ -282,6 +282,180 @@ describe("mempool: txs from peers while a block executes", () => {
   });
 });
 
+describe("mempool: deferred pre-checks under attack (review)", () => {
+  type App = Parameters<typeof createMempool>[1]["app"];
+  /**
+   * A mempool in front of an app that checks each sender's sequence as the SDK does (tx bytes
+   * [sender, seq]: code 32 unless seq is the next one), recording the order of CheckTx calls and
+   * of the pre-checks; `gate` holds every CheckTx until released.
+   */
+  function setup(maxPendingChecks: number, precheckDelay = 0) {
+    const next = new Map<number, number>();
+    const checked: string[] = [];
+    const prechecked: string[] = [];
+    let gate: Promise<void> = Promise.resolve();
+    const app = {
+      async checkTx(req: { tx: Uint8Array }) {
+        await gate;
+        const [sender, seq] = [req.tx[0]!, req.tx[1]!];
+        checked.push(`${sender}:${seq}`);
+        const want = next.get(sender) ?? 0;
+        if (seq !== want) return checkTxResult(32, `account sequence mismatch, expected ${want}, got ${seq}`, "sdk");
+        next.set(sender, want + 1);
+        return checkTxResult();
+      },
+    } as unknown as App;
+    const mempool = createMempool(
+      { size: 5_000, maxTxsBytes: 1 << 20, maxTxBytes: 1024, cacheSize: 5_000, recheck: false, maxPendingChecks },
+      {
+        app,
+        logger: nopLogger,
+        precheck: async (tx) => {
+          for (let i = 0; i < precheckDelay; i++) await new Promise((r) => setImmediate(r));
+          prechecked.push(`${tx[0]}:${tx[1]}`);
+        },
+      },
+    );
+    /** Starts a block that lasts until the returned `end` is called (or `fail`). */
+    async function startBlock() {
+      let end!: () => void;
+      let fail!: (e: Error) => void;
+      const done = new Promise<void>((res, rej) => ((end = res), (fail = rej)));
+      let started!: () => void;
+      const s = new Promise<void>((r) => (started = r));
+      const block = mempool.withLock(async () => {
+        started();
+        await done;
+      });
+      await s;
+      return { block, end, fail };
+    }
+    return {
+      mempool,
+      checked,
+      prechecked,
+      startBlock,
+      hold: () => {
+        let release!: () => void;
+        gate = new Promise<void>((r) => (release = r));
+        return () => {
+          gate = Promise.resolve();
+          release();
+        };
+      },
+    };
+  }
+  const txOf = (sender: number, seq: number, salt = 0) => new Uint8Array([sender, seq, salt]);
+
+  it("keeps one sender's order: a peer's deferred seq n is checked before a client's n+1", async () => {
+    const t = setup(100, 3);
+    const b = await t.startBlock();
+    const n = t.mempool.add(txOf(1, 0), "P");
+    const n1 = t.mempool.add(txOf(1, 1));
+    await new Promise((r) => setImmediate(r));
+    b.end();
+    await b.block;
+    assert.deepEqual([(await n).code, (await n1).code], [0, 0], "neither fails on its sequence");
+    assert.deepEqual(t.checked, ["1:0", "1:1"]);
+    assert.equal(t.mempool.size, 2);
+  });
+
+  it("keeps order past the first chunk: 200 deferred peer txs, then the client's next one", async () => {
+    const t = setup(1_000, 1);
+    const b = await t.startBlock();
+    const all: Array<Promise<{ code: number }>> = [];
+    for (let i = 0; i < 200; i++) all.push(t.mempool.add(txOf(2, i), `P${i % 3}`));
+    all.push(t.mempool.add(txOf(2, 200)));
+    b.end();
+    await b.block;
+    const codes = (await Promise.all(all)).map((r) => r.code);
+    assert.deepEqual(codes, new Array<number>(201).fill(0));
+    assert.equal(t.mempool.size, 201);
+  });
+
+  it("refuses a copy of a deferred tx from the client or another peer at once, checks it once", async () => {
+    const t = setup(10);
+    const b = await t.startBlock();
+    const first = t.mempool.add(txOf(3, 0), "P");
+    assert.equal((await t.mempool.add(txOf(3, 0))).code, 19, "the client's copy");
+    assert.equal((await t.mempool.add(txOf(3, 0), "Q")).code, 19, "another peer's copy");
+    assert.equal((await t.mempool.add(txOf(3, 0), "P")).code, 19, "the same peer's copy");
+    b.end();
+    await b.block;
+    assert.equal((await first).code, 0);
+    assert.deepEqual(t.checked, ["3:0"], "one CheckTx");
+    assert.deepEqual(t.prechecked, ["3:0"], "one pre-check");
+    assert.equal(t.mempool.size, 1);
+  });
+
+  it("starts the deferred pre-checks when the block fails too", async () => {
+    const t = setup(10);
+    const b = await t.startBlock();
+    const p = t.mempool.add(txOf(4, 0), "P");
+    b.fail(new Error("block failed"));
+    await assert.rejects(b.block, /block failed/);
+    assert.equal((await p).code, 0);
+  });
+
+  it("does not starve peers' txs over back-to-back blocks (catch-up)", async () => {
+    const t = setup(1_000);
+    let b = await t.startBlock();
+    const all: Array<Promise<{ code: number }>> = [];
+    for (let i = 0; i < 300; i++) all.push(t.mempool.add(txOf(5 + (i % 4), Math.floor(i / 4)), `P${i % 4}`));
+    for (let h = 0; h < 20; h++) {
+      const ended = b.block;
+      b.end();
+      await ended;
+      b = await t.startBlock(); // the next block begins before the deferred are all started
+    }
+    b.end();
+    await b.block;
+    assert.deepEqual(
+      (await Promise.all(all)).map((r) => r.code),
+      new Array<number>(300).fill(0),
+    );
+  });
+
+  it("leaks no pending count: after a flood drains, the whole bound is admitted again", async () => {
+    const bound = 10;
+    const t = setup(bound);
+    const b = await t.startBlock();
+    const flood: Array<Promise<{ code: number }>> = [];
+    for (let i = 0; i < 100; i++) flood.push(t.mempool.add(txOf(10 + (i % 5), Math.floor(i / 5)), `P${i % 5}`));
+    flood.push(t.mempool.add(txOf(20, 0)));
+    b.end();
+    await b.block;
+    await Promise.all(flood);
+    // Every place is free again: `bound` txs at once (CheckTx held) are all let in, one more is not.
+    const release = t.hold();
+    const again: Array<Promise<{ code: number }>> = [];
+    for (let i = 0; i < bound; i++) again.push(t.mempool.add(txOf(30 + i, 0), i % 2 === 0 ? "P0" : undefined));
+    const over = await t.mempool.add(txOf(99, 0));
+    assert.equal(over.code, 20, "the bound is still enforced");
+    release();
+    assert.deepEqual(
+      (await Promise.all(again)).map((r) => r.code),
+      new Array<number>(bound).fill(0),
+    );
+  });
+
+  it("peers together may fill the bound; a client's tx is then refused (as on main)", async () => {
+    // Documents the behaviour left as it was: max_pending_checks is shared by clients and peers.
+    const bound = 10;
+    const t = setup(bound);
+    const b = await t.startBlock();
+    const held: Array<Promise<{ code: number }>> = [];
+    for (let i = 0; i < bound / 2; i++) held.push(t.mempool.add(txOf(40, i), "S1"));
+    for (let i = 0; i < bound / 2; i++) held.push(t.mempool.add(txOf(41, i), "S2"));
+    const client = await t.mempool.add(txOf(42, 0));
+    assert.equal(client.code, 20);
+    b.end();
+    await b.block;
+    await Promise.all(held);
+    assert.equal((await t.mempool.add(txOf(42, 0))).code, 0, "admitted once the checks are done");
+  });
+});
+
 describe("mempool: a tx waiting for CheckTx", () => {
   // A tx arrives from every peer (gossip) and may be broadcast again by clients: while its
   // first copy waits for or runs CheckTx, the others must not queue (they filled the pending
