@@ -134,8 +134,8 @@ export interface DriverContext {
   /** From the WAL during replay: own messages logged before signing. */
   walOwnVotes: Map<string, PbVote>;
   walOwnProposals: Map<number, { proposal: PbProposal; block: Uint8Array }>;
-  /** Per peer: when we last sent it a block for catch-up, and of which height. */
-  readonly lastCatchUp: Map<string, { at: number; height: bigint }>;
+  /** Per peer: when we last sent it a block for catch-up, and the highest height sent it. */
+  readonly lastCatchUp: Map<string, { at: number; top: bigint }>;
   /** The bytes of the synced blocks being validated now (one per copy that differs). */
   readonly syncValidating: Uint8Array[];
   /**
