@@ -134,14 +134,14 @@ export interface DriverContext {
   /** From the WAL during replay: own messages logged before signing. */
   walOwnVotes: Map<string, PbVote>;
   walOwnProposals: Map<number, { proposal: PbProposal; block: Uint8Array }>;
-  /** Per peer: when we last sent it a block for catch-up, and of which height. */
-  readonly lastCatchUp: Map<string, { at: number; height: bigint }>;
+  /** Per peer: when we last sent it a block for catch-up, and the highest height sent it. */
+  readonly lastCatchUp: Map<string, { at: number; top: bigint }>;
   /** The bytes of the synced blocks being validated now (one per copy that differs). */
   readonly syncValidating: Uint8Array[];
   /**
    * The last height decided by a peer's commit (block sync, catch-up, its WAL record) rather
-   * than by votes this node counted: the network is past that height, so the next one starts at
-   * once and asks peers for its block at once (CometBFT's block sync waits no timeout_commit).
+   * than by votes this node counted: the network is past that height, so as the next one starts
+   * the node asks peers for its block at once (its status), not at the next gossip tick.
    */
   learnedCommit: bigint;
   /**

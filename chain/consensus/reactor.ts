@@ -216,20 +216,28 @@ export async function onVoteMessage(
     remember(ctx, `v/${v.type}/${v.round}/${addr}/${blockIdKey(v.blockId)}`, Channel.consensusVote, bytes);
 }
 
+/** Peers whose catch-up limit is remembered; past it the longest unserved is forgotten. */
+export const maxCatchUpPeers = 1024;
+
 /**
  * A peer is at height h, below ours: send it that height's block and commit. Rate-limited per
- * peer to one block per 100 ms, except for a height above the last one sent to it: a node
+ * peer to one block per 100 ms, except for a height above every one sent to it so far: a node
  * catching up asks for its next height as soon as it starts it, and the limit (hit by the
  * status of the height before, sent by its gossip tick a moment earlier) held block sync to one
- * block per gossip tick. A peer can ask for each height at once only once while going up, so
- * what it makes this node load and send stays bounded.
+ * block per gossip tick. The mark is the highest height sent, not the last: a peer that went
+ * back down and climbs again is paced (else it would get the whole chain every 100 ms), so each
+ * height goes to a peer at once at most once, and again at most once per 100 ms. The map is
+ * bounded (peer ids churn; the switch's peer events do not reach here): least recently served
+ * first out, which at worst gives a forgotten peer one more block at once per height.
  */
 export function catchUp(ctx: DriverContext, peer: string, h: bigint): void {
   const { deps } = ctx;
   const now = deps.now();
   const last = ctx.lastCatchUp.get(peer);
-  if (last !== undefined && h <= last.height && last.at > now - 100) return;
-  ctx.lastCatchUp.set(peer, { at: now, height: h });
+  if (last !== undefined && h <= last.top && last.at > now - 100) return;
+  ctx.lastCatchUp.delete(peer);
+  if (ctx.lastCatchUp.size >= maxCatchUpPeers) ctx.lastCatchUp.delete(ctx.lastCatchUp.keys().next().value!);
+  ctx.lastCatchUp.set(peer, { at: now, top: last === undefined || h > last.top ? h : last.top });
   void (async () => {
     const block = await deps.blockStore.loadBlock(h);
     const commit = await deps.blockStore.loadSeenCommit(h);

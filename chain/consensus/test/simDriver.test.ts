@@ -99,6 +99,17 @@ describe("consensus simulator: the real drivers under adversaries", function () 
     assert.ok(driverScenarioFromSeed(14).byzantine.includes("invalid"));
   });
 
+  it("a validator restarted from its WAL after catching up prevotes only proposed blocks", async () => {
+    // Seed 271: v0, cut off and then crashed, catches up by a peer's commit and restarts from its
+    // WAL. Starting the next height at once after a peer's commit (no timeout_commit) made it
+    // prevote, at round 0, a block no proposal of that round named.
+    const s = driverScenarioFromSeed(271);
+    assert.ok(s.crashes.length > 0 && s.partitions.length > 0, "seed 271 crashes and partitions");
+    const r = await runDriverSimulation(s);
+    assert.equal(r.violation, "", "seed 271 (replay: npm run sim -- --seed 271)");
+    assert.ok(r.safe && r.live, "seed 271");
+  });
+
   it("replays a seed exactly", async () => {
     const s = driverScenarioFromSeed(5);
     const a: DriverSimResult = await runDriverSimulation(s);
