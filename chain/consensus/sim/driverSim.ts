@@ -338,7 +338,11 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
         for (const [c, m] of outgoing(h, peer, channel, payload)) ok = deliver(h.name, peer, c, m) || ok;
         return ok;
       },
-      broadcast: (channel, payload, except) => (live() ? broadcast(h, channel, payload, except) : 0),
+      broadcast: (channel, payload, except) => {
+        if (!live()) return 0;
+        if (h.correct) recordProposal(ownProposals, `${h.name}|`, channel, payload);
+        return broadcast(h, channel, payload, except);
+      },
       onReceive: (channel, handler) => void h.handlers.set(channel, handler),
       onPeer: () => {},
       ban: (peer, reason) => {
@@ -581,10 +585,44 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
   }
 
   const seenProposals = new Map<string, SeenProposal>();
+  /** Each correct host's own proposals as it broadcast them ("host|h/round/id"), delivered or not. */
+  const ownProposals = new Map<string, SeenProposal>();
   const attacked = new Set<string>();
   const correctPrevotes: Array<{ host: string; h: bigint; round: number; id: string }> = [];
 
-  /** Everything sent passes here: the record for the checks, and the adversaries' triggers. */
+  /** A proposal with its block, recorded once per (height, round, block id) for the prevote check. */
+  function recordProposal(
+    into: Map<string, SeenProposal>,
+    keyPrefix: string,
+    channel: number,
+    payload: Uint8Array,
+  ): { p: PbProposal; body: Uint8Array; key: string } | null {
+    if (channel !== Channel.consensusData) return null;
+    let p: PbProposal;
+    let body: Uint8Array;
+    try {
+      const pair = decodePair(payload);
+      p = decodeProposal(pair.a);
+      body = pair.b;
+    } catch {
+      return null;
+    }
+    const id = blockIdKey(p.blockId!);
+    if (id === null) return null;
+    const key = `${p.height}/${p.round}/${id}`;
+    if (!into.has(keyPrefix + key)) {
+      let pb: ProposedBlock;
+      try {
+        pb = makeBlockFromBytes(Block.decode(body), body);
+      } catch {
+        return null;
+      }
+      if (blockIdKey(pb.blockId) === id) into.set(keyPrefix + key, { proposal: p, block: body });
+    }
+    return { p, body, key };
+  }
+
+  /** Everything delivered passes here: the record for the checks, and the adversaries' triggers. */
   function observeSend(from: string, _to: string, channel: number, payload: Uint8Array): void {
     const sender = byName.get(from);
     if (channel === Channel.consensusVote && sender?.correct === true) {
@@ -595,28 +633,9 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
       }
       return;
     }
-    if (channel !== Channel.consensusData) return;
-    let p: PbProposal;
-    let body: Uint8Array;
-    try {
-      const pair = decodePair(payload);
-      p = decodeProposal(pair.a);
-      body = pair.b;
-    } catch {
-      return;
-    }
-    const id = blockIdKey(p.blockId!);
-    if (id === null) return;
-    const key = `${p.height}/${p.round}/${id}`;
-    if (!seenProposals.has(key)) {
-      let pb: ProposedBlock;
-      try {
-        pb = makeBlockFromBytes(Block.decode(body), body);
-      } catch {
-        return;
-      }
-      if (blockIdKey(pb.blockId) === id) seenProposals.set(key, { proposal: p, block: body });
-    }
+    const seen = recordProposal(seenProposals, "", channel, payload);
+    if (seen === null) return;
+    const { p, body, key } = seen;
     // The adversaries answer correct nodes' proposals (not each other's).
     if (sender?.correct !== true || attacked.has(key)) return;
     attacked.add(key);
@@ -838,15 +857,20 @@ export async function runDriverSimulation(o: DriverSimOptions): Promise<DriverSi
   const judged = new Map<string, string | null>();
   for (const pv of correctPrevotes) {
     const key = `${pv.h}/${pv.round}/${pv.id}`;
-    let why = judged.get(key);
+    // A proposal some node received, or one the prevoter broadcast itself (a proposer cut off
+    // from everyone prevotes its own proposal, and after a restart re-sends that prevote from
+    // its WAL but not the proposal, which its signer will not sign again: seed 271).
+    const own = `${pv.host}|${key}`;
+    const seen = seenProposals.get(key) ?? ownProposals.get(own);
+    const cacheKey = seenProposals.has(key) ? key : own;
+    let why = judged.get(cacheKey);
     if (why === undefined) {
-      why = await judge(key, pv.h, pv.round);
-      judged.set(key, why);
+      why = await judge(seen, pv.h, pv.round);
+      judged.set(cacheKey, why);
     }
     if (why !== null) violate(`${pv.host} prevoted ${pv.id.slice(0, 8)} at ${pv.h}/${pv.round}: ${why}`);
   }
-  async function judge(key: string, h: bigint, round: number): Promise<string | null> {
-    const seen = seenProposals.get(key);
+  async function judge(seen: SeenProposal | undefined, h: bigint, round: number): Promise<string | null> {
     const state = stateAt.get(h);
     if (state === undefined) return null; // a height no correct node reached: nothing to judge against
     if (seen === undefined) return "no proposal of that block in that round";

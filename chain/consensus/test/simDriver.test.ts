@@ -99,10 +99,11 @@ describe("consensus simulator: the real drivers under adversaries", function () 
     assert.ok(driverScenarioFromSeed(14).byzantine.includes("invalid"));
   });
 
-  it("a validator restarted from its WAL after catching up prevotes only proposed blocks", async () => {
-    // Seed 271: v0, cut off and then crashed, catches up by a peer's commit and restarts from its
-    // WAL. Starting the next height at once after a peer's commit (no timeout_commit) made it
-    // prevote, at round 0, a block no proposal of that round named.
+  it("a proposer cut off, crashed and restarted re-sends its prevote for its own proposal", async () => {
+    // Seed 271: v0 starts height 4 at once after a peer's commit, proposes and prevotes while cut
+    // off (nobody gets either), crashes, and re-sends only the prevote from its WAL (its signer
+    // will not sign the passed proposal step). The check judges that prevote against the
+    // proposal v0 broadcast; one that counted delivered proposals only flagged it.
     const s = driverScenarioFromSeed(271);
     assert.ok(s.crashes.length > 0 && s.partitions.length > 0, "seed 271 crashes and partitions");
     const r = await runDriverSimulation(s);
