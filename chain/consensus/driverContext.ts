@@ -140,8 +140,8 @@ export interface DriverContext {
   readonly syncValidating: Uint8Array[];
   /**
    * The last height decided by a peer's commit (block sync, catch-up, its WAL record) rather
-   * than by votes this node counted: the network is past that height, so as the next one starts
-   * the node asks peers for its block at once (its status), not at the next gossip tick.
+   * than by votes this node counted: the network is past that height, so the next one starts at
+   * once and asks peers for its block at once (CometBFT's block sync waits no timeout_commit).
    */
   learnedCommit: bigint;
   /**
