@@ -6,6 +6,7 @@ import { VerifyStatus } from "../app/abci.js";
 import type { ProposedBlock } from "../state/blockExecutor.js";
 import { verifyCommit } from "../state/validation.js";
 import { Channel } from "../p2p/switch.js";
+import { bytesEqual } from "../types/bytes.js";
 import { headerHash } from "../types/hashes.js";
 import { makePartSet } from "../types/partSet.js";
 import { SignedMsgType } from "../types/signBytes.js";
@@ -74,7 +75,7 @@ export async function onProposalMessage(
   const known = proposalBlocks.has(p.round, blockIdKey(p.blockId) ?? "")
     ? ctx.blocks.get(blockIdKey(p.blockId)!)
     : undefined;
-  if (known !== undefined && Buffer.from(known.bytes).equals(b)) return;
+  if (known !== undefined && bytesEqual(known.bytes, b)) return;
   let block: Block;
   try {
     block = Block.decode(b);
@@ -287,7 +288,7 @@ export async function onBlockMessage(
   // being validated now (one that came while the evidence check waits on the store, or in the
   // same read) is dropped; the validation under way decides, and a failure there brings the
   // block again with the next status.
-  if (ctx.syncValidating.some((x) => Buffer.from(x).equals(a))) return;
+  if (ctx.syncValidating.some((x) => bytesEqual(x, a))) return;
   const pb: ProposedBlock = { block, blockId: commit.blockId, bytes: a };
   const set = setAt(ctx, height);
   if (set === null) return;

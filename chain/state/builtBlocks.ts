@@ -9,21 +9,14 @@
 // (sha256), so the txs are the ones built, and their data_hash is the one remembered. Bytes
 // changed in place since give another part-set hash, and the txs are hashed again.
 
+import { bytesEqual } from "../types/bytes.js";
+
 interface Built {
   partSetHash: Uint8Array;
   dataHash: Uint8Array;
 }
 
 const built = new WeakMap<Uint8Array, Built>();
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return (
-    Buffer.compare(
-      Buffer.from(a.buffer, a.byteOffset, a.byteLength),
-      Buffer.from(b.buffer, b.byteOffset, b.byteLength),
-    ) === 0
-  );
-}
 
 /** Remembers what makeBlock computed for the block it encoded into `bytes` (copies, not the header's arrays). */
 export function rememberBuilt(bytes: Uint8Array, partSetHash: Uint8Array, dataHash: Uint8Array): void {
@@ -36,6 +29,6 @@ export function rememberBuilt(bytes: Uint8Array, partSetHash: Uint8Array, dataHa
  */
 export function builtDataHash(bytes: Uint8Array, partSetHash: Uint8Array): Uint8Array | null {
   const b = built.get(bytes);
-  if (b === undefined || !sameBytes(b.partSetHash, partSetHash)) return null;
+  if (b === undefined || !bytesEqual(b.partSetHash, partSetHash)) return null;
   return b.dataHash;
 }

@@ -6,6 +6,7 @@ import type { Timestamp } from "../../modules/sdk/context.js";
 import { registerError } from "../../modules/sdk/errors.js";
 import type { ValidatorSet } from "../types/validatorSet.js";
 import { commitHash, dataHash, evidenceListHash, headerHash } from "../types/hashes.js";
+import { bytesEqual } from "../types/bytes.js";
 import { makePartSet } from "../types/partSet.js";
 import { SignedMsgType, voteSignBytes } from "../types/signBytes.js";
 import { compareTime, formatTime } from "../types/time.js";
@@ -44,7 +45,7 @@ export interface ValidationDeps {
 }
 
 const eq = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
-  a !== undefined && b !== undefined && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+  a !== undefined && b !== undefined && bytesEqual(a, b);
 const hex = (b: Uint8Array | undefined) => (b === undefined ? "none" : Buffer.from(b).toString("hex").toUpperCase());
 
 export function sameBlockId(a: BlockID | undefined, b: BlockID | undefined): boolean {
