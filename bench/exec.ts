@@ -7,12 +7,9 @@
 // compared run against run and checked to give the same state.
 import { CheckTxType } from "cosmjs-types/tendermint/abci/types";
 import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../chain/genesis/build.js";
-import { parseGenesis } from "../chain/genesis/genesisDoc.js";
-import { createTcomputeApp } from "../chain/app/tcomputeApp.js";
-import { StateStore } from "../chain/store/stateStore.js";
+import { startApp } from "../chain/testkit/inProcessChain.js";
 import { msgSendAny } from "../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx } from "../client/sdk/signing.js";
-import { nopLogger } from "../modules/sdk/context.js";
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,21 +32,7 @@ async function main(): Promise<void> {
   const keys = Array.from({ length: senders }, (_, i) => rawKeyFromSeed(`bench-${i}`));
   for (const k of keys) addGenesisAccount(doc, k.address, [{ denom: "utcu", amount: 10n ** 15n }]);
   const recipient = rawKeyFromSeed("bench-recipient").address;
-  const g = parseGenesis(JSON.parse(JSON.stringify(doc)));
-  const state = await StateStore.open(null);
-  const app = createTcomputeApp(
-    { maxTxBytes: 1 << 20, checkInvariants: false, version: "bench" },
-    { state, logger: nopLogger },
-  );
-  await app.initChain({
-    time: g.time,
-    chainId,
-    consensusParams: g.consensusParams,
-    validators: [],
-    appStateBytes: Buffer.from(JSON.stringify(doc.app_state)),
-    initialHeight: g.initialHeight,
-  });
-  const proposer = g.validators[0]!.address;
+  const { app, proposer } = await startApp(doc, { checkInvariants: false, version: "bench" });
   const numbers = new Map(keys.map((k) => [k.address, app.accountNumberOf(k.address)!]));
   const seq = new Map(keys.map((k) => [k.address, 0n]));
   const signBlock = (n: number): Uint8Array[] =>

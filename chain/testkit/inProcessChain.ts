@@ -38,6 +38,31 @@ export interface TestChainOptions {
   state?: StateStore;
 }
 
+/**
+ * The real application over `state` (in memory unless given), InitChain'ed from `doc`, and the
+ * address of its first genesis validator (the proposer of the blocks the caller finalizes).
+ */
+export async function startApp(
+  doc: GenesisDoc,
+  opts: { state?: StateStore; checkInvariants: boolean; version: string },
+): Promise<{ app: TcApplication; proposer: Uint8Array }> {
+  const g = parseGenesis(JSON.parse(JSON.stringify(doc)));
+  const state = opts.state ?? (await StateStore.open(null));
+  const app = createTcomputeApp(
+    { maxTxBytes: 1 << 20, checkInvariants: opts.checkInvariants, version: opts.version },
+    { state, logger: nopLogger },
+  );
+  await app.initChain({
+    time: g.time,
+    chainId: doc.chain_id,
+    consensusParams: g.consensusParams,
+    validators: [],
+    appStateBytes: Buffer.from(JSON.stringify(doc.app_state)),
+    initialHeight: g.initialHeight,
+  });
+  return { app, proposer: g.validators[0]!.address };
+}
+
 export const testGenesisTime: Timestamp = { seconds: 1_767_225_600n, nanos: 0 }; // 2026-01-01T00:00:00Z
 
 export async function createTestChain(opts: TestChainOptions = {}): Promise<TestChain> {
@@ -50,21 +75,7 @@ export async function createTestChain(opts: TestChainOptions = {}): Promise<Test
   // No HistoricalInfo either (it writes state every block): scenarios compare state exactly.
   (doc.app_state["staking"] as { params: { historical_entries: number } }).params.historical_entries = 0;
   opts.editGenesis?.(doc);
-  const g = parseGenesis(JSON.parse(JSON.stringify(doc)));
-  const state = opts.state ?? (await StateStore.open(null));
-  const app = createTcomputeApp(
-    { maxTxBytes: 1 << 20, checkInvariants: true, version: "test" },
-    { state, logger: nopLogger },
-  );
-  await app.initChain({
-    time: g.time,
-    chainId,
-    consensusParams: g.consensusParams,
-    validators: [],
-    appStateBytes: Buffer.from(JSON.stringify(doc.app_state)),
-    initialHeight: g.initialHeight,
-  });
-  const proposer = g.validators[0]!.address;
+  const { app, proposer } = await startApp(doc, { state: opts.state, checkInvariants: true, version: "test" });
   return {
     app,
     chainId,
