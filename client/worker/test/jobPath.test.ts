@@ -37,16 +37,27 @@ function same(r: JobResult, want: ReturnType<typeof reference>, what: string): v
   assert.deepEqual(Array.from(sketchInput(decodeResult(r.payload))), want.elements, `${what}: payload elements`);
 }
 
+/** An engine with the model loaded; `prepare` runs before the load (e.g. to swap the post thread). */
+async function loadedEngine(
+  m: (typeof zoo)[string],
+  options: ConstructorParameters<typeof InferenceEngine>[0] = { threads: 1 },
+  prepare?: (engine: InferenceEngine) => void | Promise<void>,
+): Promise<{ engine: InferenceEngine; hash: string }> {
+  const bytes = m.bytes();
+  const hash = createHash("sha256").update(bytes).digest("hex");
+  const engine = new InferenceEngine(options);
+  await prepare?.(engine);
+  await engine.load(hash, bytes);
+  return { engine, hash };
+}
+
 describe("worker job path (runJob) against the reference path", function () {
   this.timeout(120_000);
 
   for (const m of Object.values(zoo)) {
     it(`${m.name}: the same payload, digest and sketch, alone, in flight together and keyed`, async () => {
-      const bytes = m.bytes();
-      const hash = createHash("sha256").update(bytes).digest("hex");
       // postThreadMinMs 0: the thread takes every model's jobs when several are in flight.
-      const engine = new InferenceEngine({ threads: 1, postThreadMinMs: 0 });
-      await engine.load(hash, bytes);
+      const { engine, hash } = await loadedEngine(m, { threads: 1, postThreadMinMs: 0 });
       try {
         const inputs = [0, 1, 2].map((v) => m.sampleInput(v));
         const outs = await Promise.all(inputs.map((i) => engine.run(hash, i)));
@@ -83,10 +94,7 @@ describe("worker job path (runJob) against the reference path", function () {
 
   it("a flood of jobs in flight (more than the thread's slots): every result is the reference's", async () => {
     const m = zoo["mlp-64x128x128x32"]!;
-    const bytes = m.bytes();
-    const hash = createHash("sha256").update(bytes).digest("hex");
-    const engine = new InferenceEngine({ threads: 1 });
-    await engine.load(hash, bytes);
+    const { engine, hash } = await loadedEngine(m);
     try {
       const input = m.sampleInput(0);
       const out = await engine.run(hash, input);
@@ -109,16 +117,14 @@ describe("worker job path (runJob) against the reference path", function () {
 
   it("a post thread that crashes fails its jobs (no hang); later jobs are finished on the main thread", async () => {
     const m = zoo["mlp-64x128x128x32"]!;
-    const bytes = m.bytes();
-    const hash = createHash("sha256").update(bytes).digest("hex");
-    const engine = new InferenceEngine({ threads: 1 });
     const { PostThread } = await import("../postThread.js");
-    (engine as unknown as { post: unknown }).post = new PostThread(
-      32,
-      30_000,
-      new URL("./failingPostWorker.mjs", import.meta.url),
-    );
-    await engine.load(hash, bytes);
+    const { engine, hash } = await loadedEngine(m, { threads: 1 }, (e) => {
+      (e as unknown as { post: unknown }).post = new PostThread(
+        32,
+        30_000,
+        new URL("./failingPostWorker.mjs", import.meta.url),
+      );
+    });
     try {
       const input = m.sampleInput(0);
       const out = await engine.run(hash, input);
@@ -140,10 +146,7 @@ describe("worker job path (runJob) against the reference path", function () {
 
   it("a wrong projection is caught: another job id's or key's sketch is not the job's", async () => {
     const m = zoo["ppocr-v4-det"]!;
-    const bytes = m.bytes();
-    const hash = createHash("sha256").update(bytes).digest("hex");
-    const engine = new InferenceEngine({ threads: 1 });
-    await engine.load(hash, bytes);
+    const { engine, hash } = await loadedEngine(m);
     try {
       const input = m.sampleInput(0);
       const out = await engine.run(hash, input);
