@@ -7,24 +7,12 @@ import { parseEventQuery } from "../eventQuery.js";
 import { decodeTxRecord, encodeTxRecords, TxIndex } from "../txIndex.js";
 import { encodeTxResultJson } from "../resultCodec.js";
 import { legacyIndexBlock } from "./legacyTxIndex.js";
+import { xorshift32 } from "../../testkit/xorshift.js";
 
 // Review attacks on the r/ record and grouped postings: a fuzz of event texts against the
 // previous writer, and a search over a store written half the old way, half the new.
 
 const hash = (t: Uint8Array) => createHash("sha256").update(t).digest("hex").toUpperCase();
-
-/** A deterministic generator (xorshift32), so that a failure reproduces. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 // Few short pieces, so that distinct (type, attr, value) triples often spell one key text.
 const pieces = ["a", "b", ".", "\0", "\0", "\0", "=", "é", "\uD800", "tx", "height", heightKey(3n)];
@@ -64,7 +52,7 @@ async function entries(kv: AsyncKV): Promise<Array<[string, string]>> {
 
 describe("tx index postings: fuzzed against the previous writer", () => {
   it("writes the same e/ entries for random types, attributes and values (., =, NUL, unicode)", async () => {
-    const r = rng(17);
+    const r = xorshift32(17);
     for (let round = 0; round < 1500; round++) {
       const n = r() % 5;
       const txs = Array.from({ length: n }, (_, i) => new Uint8Array([round & 0xff, round >> 8, i]));
@@ -84,7 +72,7 @@ describe("tx index postings: fuzzed against the previous writer", () => {
   it("merges an attribute and a value that spell one key across a NUL, as before", async () => {
     // type "a", attr "b\0c", value "d" and type "a", attr "b", value "c\0d" are one key text.
     const ev = (key: string, value: string): Event => ({ type: "a", attributes: [{ key, value, index: true }] });
-    const res = (...events: Event[]): ExecTxResult => ({ ...randomResult(rng(1)), events });
+    const res = (...events: Event[]): ExecTxResult => ({ ...randomResult(xorshift32(1)), events });
     const txs = [new Uint8Array([1]), new Uint8Array([2])];
     const results = [res(ev("b\0c", "d")), res(ev("b", "c\0d"))];
     const fresh = memoryKV();
@@ -98,7 +86,7 @@ describe("tx index postings: fuzzed against the previous writer", () => {
 describe("tx index: a store upgraded in place, searched across the boundary", () => {
   it("pages desc and asc over t/ below and r/ above as over a store of one layout", async () => {
     const res = (n: number): ExecTxResult => ({
-      ...randomResult(rng(1)),
+      ...randomResult(xorshift32(1)),
       events: [{ type: "message", attributes: [{ key: "sender", value: n % 2 ? "odd" : "even", index: true }] }],
     });
     const mixed = memoryKV();
@@ -135,7 +123,7 @@ describe("tx index: a store upgraded in place, searched across the boundary", ()
     const kv = memoryKV();
     const t = new Uint8Array([9, 9]);
     const r = (s: string): ExecTxResult => ({
-      ...randomResult(rng(1)),
+      ...randomResult(xorshift32(1)),
       events: [{ type: "message", attributes: [{ key: "sender", value: s, index: true }] }],
     });
     // The same bytes at height 2 (old layout) and again at height 5 (new): the last write wins.
@@ -156,7 +144,7 @@ describe("tx index: a store upgraded in place, searched across the boundary", ()
 describe("tx index records: decoding attacks", () => {
   const isCorrupt = (e: Error & { code?: number; codespace?: string }) =>
     e.codespace === "txindex" && e.code === 3 && /corrupt tx index record/.test(e.message);
-  const json = encodeTxResultJson(randomResult(rng(3)));
+  const json = encodeTxResultJson(randomResult(xorshift32(3)));
   const rec = (h: bigint, result = json, tx = new Uint8Array([1, 2])) => encodeTxRecords(h, [tx], [result])[0]!;
 
   it("decodes heights past 2^53 and up to 2^64-1 exactly, as bigints", () => {

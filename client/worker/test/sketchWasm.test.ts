@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { computeSketch, type ComparisonRule } from "../../../modules/jobs/sketch.js";
 import { computeSketchFast, keptBytes, sketchModuleBytes, wasm } from "../sketchWasm.js";
+import { xorshift32 } from "../../../chain/testkit/xorshift.js";
 
 // The worker's WebAssembly sketch (sketchWasm.ts) against the reference computeSketch
 // (modules/jobs/sketch.ts): the same components, top-k and length, exactly, for every zoo model's
@@ -11,17 +12,10 @@ import { computeSketchFast, keptBytes, sketchModuleBytes, wasm } from "../sketch
 // summation order gives a different sum), and over -0, denormals, huge values; outputs with NaN,
 // ±Infinity or an overflowing sum throw the reference's error.
 
-/** A deterministic generator (xorshift), so that a failure can be replayed. */
+/** A deterministic generator in [0, 1) (xorshift32), so that a failure can be replayed. */
 function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
+  const next = xorshift32(seed);
+  return () => next() / 2 ** 32;
 }
 
 const zooSizes = [32, 10, 257, 2, 9216];
