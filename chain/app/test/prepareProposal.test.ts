@@ -59,6 +59,23 @@ describe("PrepareProposal keeps each sender's txs in order (chain/app/applicatio
     );
   });
 
+  it("a tx left out keeps the later txs of each of its signers out", async () => {
+    const t0 = tx(t, 0n, 100_000n);
+    // Messages of S and of T in one tx (its signatures do not matter to PrepareProposal): over
+    // the gas limit after t0, so neither S's nor T's next sequence is used in this block.
+    const both = signTx(s, {
+      chainId: chain.chainId,
+      accountNumber: chain.app.accountNumberOf(s.address)!,
+      sequence: 0n,
+      msgs: [s, t].map((k) => msgSendAny(k.address, u.address, [{ denom: "utcu", amount: "1" }])),
+      fee: { amount: [{ denom: "utcu", amount: "500" }], gasLimit: maxGas },
+      includePubKey: true,
+    });
+    const t1 = tx(t, 1n, 100_000n);
+    const s0 = tx(s, 0n, 100_000n);
+    assert.deepEqual(names(await prepare([t0, both, t1, s0]), { t0, both, t1, s0 }), ["t0"]);
+  });
+
   it("includes a sender's txs in order while they fit", async () => {
     const s0 = tx(s, 0n, 100_000n);
     const s1 = tx(s, 1n, 100_000n);
