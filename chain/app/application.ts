@@ -276,13 +276,16 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
       for (const tx of req.txs) {
         if (bytes + BigInt(tx.length) > req.maxTxBytes) break;
         const gasLimit = gasLimitOf(tx, decoded);
-        const signers = signersOf(tx, decoded);
-        if (signers.some((s) => skipped.has(s))) {
-          for (const s of signers) skipped.add(s);
-          continue;
+        // Signers are looked up only once some tx was left out: the common block has none.
+        if (skipped.size > 0) {
+          const signers = signersOf(tx, decoded);
+          if (signers.some((s) => skipped.has(s))) {
+            for (const s of signers) skipped.add(s);
+            continue;
+          }
         }
         if (maxGas >= 0n && gas + gasLimit > maxGas) {
-          for (const s of signers) skipped.add(s);
+          for (const s of signersOf(tx, decoded)) skipped.add(s);
           continue;
         }
         bytes += BigInt(tx.length);
