@@ -21,9 +21,6 @@ import { startNodeProcess, type NodeProcess } from "../chain/testkit/nodeProcess
 import { cometbftEngine } from "../chain/testkit/engines.js";
 import { loadConfig, saveConfig } from "../chain/types/nodeConfig.js";
 import { msgSendAny } from "../client/sdk/messages.js";
-import type { GenesisDoc } from "../chain/genesis/genesisDoc.js";
-import type { AuthGenesisJson } from "../modules/auth/genesis.js";
-import type { BankGenesisJson } from "../modules/bank/genesis.js";
 import { rawKeyFromSeed, signTx } from "../client/sdk/signing.js";
 
 function arg(name: string, def: string): string {
@@ -108,30 +105,6 @@ function rawEd25519Rate(): number {
   return n / ((performance.now() - t) / 1000);
 }
 
-/**
- * The senders' genesis accounts (numbers 0, 1, ... in order) and balances, added at once:
- * addGenesisAccount re-sorts the balances and sums the supply on every call, minutes for the
- * tens of thousands of senders of an open-loop run.
- */
-function addSenders(doc: GenesisDoc, keys: ReadonlyArray<{ address: string }>): void {
-  const auth = doc.app_state["auth"] as AuthGenesisJson;
-  const bank = doc.app_state["bank"] as BankGenesisJson;
-  if (auth.accounts.length !== 0 || bank.balances.length !== 0) throw new Error("genesis already has accounts");
-  const amount = 10n ** 15n;
-  keys.forEach((k, i) =>
-    auth.accounts.push({
-      "@type": "/cosmos.auth.v1beta1.BaseAccount",
-      address: k.address,
-      pub_key: null,
-      account_number: String(i),
-      sequence: "0",
-    }),
-  );
-  for (const k of keys) bank.balances.push({ address: k.address, coins: [{ denom: "utcu", amount: String(amount) }] });
-  bank.balances.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-  bank.supply = [{ denom: "utcu", amount: String(amount * BigInt(keys.length)) }];
-}
-
 interface Tx {
   b64: string;
   hash: string;
@@ -179,7 +152,9 @@ interface EngineResult {
 async function runEngine(engine: EngineName): Promise<EngineResult> {
   const keys = Array.from({ length: senders }, (_, i) => rawKeyFromSeed(`bench-consensus-${i}`));
   const recipient = rawKeyFromSeed("bench-consensus-recipient").address;
-  const net = await makeTestNetwork({ validators, accounts: [], editGenesis: (doc) => addSenders(doc, keys) });
+  // The senders' accounts, numbered 0, 1, ... in order (one addGenesisAccounts call for them all).
+  const coins = [{ denom: "utcu", amount: 10n ** 15n }];
+  const net = await makeTestNetwork({ validators, accounts: keys.map((k) => ({ address: k.address, coins })) });
   for (const home of net.homes) {
     const c = loadConfig(home);
     c.consensus.timeout_propose = "3s";

@@ -6,7 +6,7 @@
 // phase (process CPU; this is single-threaded) and the last app_hash, so two versions can be
 // compared run against run and checked to give the same state.
 import { CheckTxType } from "cosmjs-types/tendermint/abci/types";
-import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../chain/genesis/build.js";
+import { addGenesisAccounts, addGenesisValidator, newGenesisDoc } from "../chain/genesis/build.js";
 import { startApp } from "../chain/testkit/inProcessChain.js";
 import { msgSendAny } from "../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx } from "../client/sdk/signing.js";
@@ -30,7 +30,10 @@ async function main(): Promise<void> {
   const doc = newGenesisDoc(chainId, time);
   addGenesisValidator(doc, new Uint8Array(32).fill(7), 10n, "val0");
   const keys = Array.from({ length: senders }, (_, i) => rawKeyFromSeed(`bench-${i}`));
-  for (const k of keys) addGenesisAccount(doc, k.address, [{ denom: "utcu", amount: 10n ** 15n }]);
+  addGenesisAccounts(
+    doc,
+    keys.map((k) => ({ address: k.address, coins: [{ denom: "utcu", amount: 10n ** 15n }] })),
+  );
   const recipient = rawKeyFromSeed("bench-recipient").address;
   const { app, proposer } = await startApp(doc, { checkInvariants: false, version: "bench" });
   const numbers = new Map(keys.map((k) => [k.address, app.accountNumberOf(k.address)!]));

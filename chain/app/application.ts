@@ -27,7 +27,7 @@ import type { PreparedCommit, StateStore } from "../store/stateStore.js";
 import type { Application } from "./abci.js";
 import { runTx, type TxOutcome, type TxRunnerDeps } from "./txRunner.js";
 import { createDecodedTxCache, type DecodedTxCache } from "./txCache.js";
-import type { DecodedTx } from "../../modules/auth/tx.js";
+import { txSigners, type DecodedTx } from "../../modules/auth/tx.js";
 
 export const appVersion = 1n;
 export const appName = "tcompute";
@@ -264,15 +264,30 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
     },
 
     async prepareProposal(req) {
-      // Take mempool txs in order while they fit the block's byte and gas limits.
+      // Take mempool txs in order while they fit the block's byte and gas limits. A tx over the
+      // gas limit is left out and the next ones are tried, but not its signers' later txs: they
+      // would carry the sequence after the one left out and fail in the block (CometBFT's and the
+      // SDK's mempools keep each sender's txs in order). The byte limit ends the block at once.
       const maxGas = maxBlockGas();
       const txs: Uint8Array[] = [];
+      const skipped = new Set<string>();
       let bytes = 0n;
       let gas = 0n;
       for (const tx of req.txs) {
         if (bytes + BigInt(tx.length) > req.maxTxBytes) break;
         const gasLimit = gasLimitOf(tx, decoded);
-        if (maxGas >= 0n && gas + gasLimit > maxGas) continue;
+        // Signers are looked up only once some tx was left out: the common block has none.
+        if (skipped.size > 0) {
+          const signers = signersOf(tx, decoded);
+          if (signers.some((s) => skipped.has(s))) {
+            for (const s of signers) skipped.add(s);
+            continue;
+          }
+        }
+        if (maxGas >= 0n && gas + gasLimit > maxGas) {
+          for (const s of signersOf(tx, decoded)) skipped.add(s);
+          continue;
+        }
         bytes += BigInt(tx.length);
         gas += gasLimit;
         txs.push(tx);
@@ -424,6 +439,18 @@ function gasLimitOf(tx: Uint8Array, decoded: DecodedTxCache): bigint {
     return decodeGasLimit(tx);
   } catch {
     return 0n;
+  }
+}
+
+/**
+ * The accounts whose sequences a tx uses (its required signers), none if it does not decode (it
+ * fails in execution without using a sequence).
+ */
+function signersOf(tx: Uint8Array, decoded: DecodedTxCache): string[] {
+  try {
+    return txSigners(decoded.decode(tx));
+  } catch {
+    return [];
   }
 }
 

@@ -10,6 +10,7 @@ import {
   voteSignBytes,
   type BlockIdLike,
 } from "../types/signBytes.js";
+import { bytesEqual } from "../types/bytes.js";
 
 // The validator's signer, as CometBFT's FilePV: it persists the last (height, round, step) it
 // signed, fsynced before the signature is released, and refuses anything that would conflict
@@ -239,7 +240,7 @@ export function createPrivValidator(
         if (step < last.step)
           throw signerErrors.regression.wrap(`step regression at ${height}/${round}: got ${step}, last ${last.step}`);
         if (step === last.step) {
-          if (Buffer.compare(Buffer.from(signBytes), Buffer.from(last.signBytes)) === 0) return last.signature;
+          if (bytesEqual(signBytes, last.signBytes)) return last.signature;
           throw signerErrors.conflict.wrap(`refusing to sign conflicting data at ${height}/${round}/${step}`);
         }
       }

@@ -88,9 +88,9 @@ export async function onProposalMessage(
   const parts = makePartSet(b);
   if (
     block.header === undefined ||
-    Buffer.compare(Buffer.from(headerHash(block.header)), Buffer.from(p.blockId!.hash)) !== 0 ||
+    !bytesEqual(headerHash(block.header), p.blockId!.hash) ||
     parts.total !== p.blockId!.partSetHeader?.total ||
-    Buffer.compare(Buffer.from(parts.hash), Buffer.from(p.blockId!.partSetHeader.hash)) !== 0
+    !bytesEqual(parts.hash, p.blockId!.partSetHeader.hash)
   ) {
     return dropPeer(ctx, peer, "a proposal's block is not the block it names");
   }

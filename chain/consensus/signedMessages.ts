@@ -12,6 +12,7 @@ import { proposalSignBytes, SignedMsgType, voteExtensionSignBytes, voteSignBytes
 import { compareTime } from "../types/time.js";
 import type { PrivValidator } from "./privValidator.js";
 import { VoteType, type Vote } from "./types.js";
+import { bytesEqual } from "../types/bytes.js";
 
 // Consensus messages as they travel between nodes: CometBFT's own protobuf Vote, Proposal and
 // DuplicateVoteEvidence (from cosmjs-types), signed over the canonical sign bytes. Every
@@ -143,7 +144,7 @@ export function createSignatureCache(maxEntries = 100_000) {
 export type SignatureCache = ReturnType<typeof createSignatureCache>;
 
 export function verifyVote(chainId: string, v: PbVote, pubKey: Uint8Array, cache: SignatureCache): void {
-  if (Buffer.compare(Buffer.from(ed25519Address(pubKey)), Buffer.from(v.validatorAddress)) !== 0)
+  if (!bytesEqual(ed25519Address(pubKey), v.validatorAddress))
     throw consensusErrors.unknownValidator.wrap("vote: address does not match the key");
   const sb = voteSignBytes(chainId, v.type, v.height, v.round, v.blockId, v.timestamp);
   if (!cache.verify(pubKey, sb, v.signature))
@@ -232,7 +233,7 @@ export function verifyDuplicateVoteEvidence(
   if (a === undefined || b === undefined) throw consensusErrors.badEvidence.wrap("missing vote");
   if (a.height !== b.height || a.round !== b.round || a.type !== b.type)
     throw consensusErrors.badEvidence.wrap("votes differ in height, round or type");
-  if (Buffer.compare(Buffer.from(a.validatorAddress), Buffer.from(b.validatorAddress)) !== 0)
+  if (!bytesEqual(a.validatorAddress, b.validatorAddress))
     throw consensusErrors.badEvidence.wrap("votes of two validators");
   const ka = blockIdKey(a.blockId) ?? "";
   const kb = blockIdKey(b.blockId) ?? "";

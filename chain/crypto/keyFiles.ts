@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { registerError } from "../../modules/sdk/errors.js";
 import { ed25519Address, ed25519FromSeed, generateEd25519, type Ed25519Key } from "./ed25519.js";
+import { bytesEqual } from "../types/bytes.js";
 
 // CometBFT's key files: config/priv_validator_key.json and config/node_key.json, in its JSON
 // shape (amino type names, base64 values), so that operators recognise them.
@@ -31,7 +32,7 @@ function privKeyFromJson(path: string, v: unknown): Ed25519Key {
   const raw = Buffer.from(k.value, "base64");
   if (raw.length !== 64) throw keyFileErrors.invalid.wrap(`${path}: priv_key must be 64 bytes (seed and public key)`);
   const key = ed25519FromSeed(raw.subarray(0, 32));
-  if (Buffer.compare(Buffer.from(key.pubKey), raw.subarray(32)) !== 0)
+  if (!bytesEqual(key.pubKey, raw.subarray(32)))
     throw keyFileErrors.invalid.wrap(`${path}: public key does not match the seed`);
   return key;
 }

@@ -1,4 +1,4 @@
-export { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "./build.js";
+export { addGenesisAccount, addGenesisAccounts, addGenesisValidator, newGenesisDoc } from "./build.js";
 export {
   defaultConsensusParams,
   genesisErrors,

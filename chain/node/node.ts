@@ -55,6 +55,7 @@ import { cometSwitchMaker } from "../p2p/cometbft/switch.js";
 import type { Ed25519Key } from "../crypto/ed25519.js";
 import type { ValidatorSet } from "../types/validatorSet.js";
 import type { WalFs } from "../consensus/wal.js";
+import { bytesEqual } from "../types/bytes.js";
 
 export const nodeErrors = {
   wrongChain: registerError("node", 2, "data directory belongs to another chain"),
@@ -188,10 +189,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         const fromApp = sortValidators(
           res.validators.map((v) => makeValidator(v.pubKey.ed25519 ?? new Uint8Array(), v.power, "")),
         );
-        if (
-          validators.length > 0 &&
-          Buffer.compare(Buffer.from(setHash(genesisSet(validators))), Buffer.from(setHash(genesisSet(fromApp)))) !== 0
-        ) {
+        if (validators.length > 0 && !bytesEqual(setHash(genesisSet(validators)), setHash(genesisSet(fromApp)))) {
           throw nodeErrors.corruptData.wrap(
             "genesis.json lists validators that differ from those its gentxs create; remove the list (collect-gentxs does)",
           );
@@ -289,7 +287,7 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         }
         const res = await app.finalizeBlock(finalizeRequest(block, blockId.hash, state.lastValidators));
         const stored = (await blockStore.loadResults(h))!;
-        if (Buffer.compare(Buffer.from(res.appHash), Buffer.from(stored.appHash)) !== 0) {
+        if (!bytesEqual(res.appHash, stored.appHash)) {
           throw nodeErrors.corruptData.wrap(
             `replay of height ${h} gave app_hash ${Buffer.from(res.appHash).toString("hex")}, the block store recorded ${Buffer.from(stored.appHash).toString("hex")}`,
           );

@@ -30,6 +30,7 @@ import {
   RpcError,
   type Params,
 } from "./params.js";
+import { bytesEqual } from "../types/bytes.js";
 
 // The CometBFT JSON-RPC methods, each reading its params and answering the JSON shape that
 // @cosmjs/tendermint-rpc's Comet38 client decodes (see ../shared/COSMJS-COMPAT.md).
@@ -118,9 +119,7 @@ export const methods: Record<string, Method> = {
     const meta = latest > 0n ? await node.blockStore.loadMeta(latest) : null;
     const base = node.blockStore.base;
     const earliest = base > 0n ? await node.blockStore.loadMeta(base) : null;
-    const me = s.validators.validators.find(
-      (v) => Buffer.compare(Buffer.from(v.pubKey), Buffer.from(node.validatorKey.pubKey)) === 0,
-    );
+    const me = s.validators.validators.find((v) => bytesEqual(v.pubKey, node.validatorKey.pubKey));
     return {
       node_info: {
         protocol_version: { p2p: "8", block: "11", app: "1" },

@@ -37,11 +37,16 @@ export class BranchStore implements KVStore {
     return this.journal.length;
   }
 
-  /** Undoes every write since `cp`, an open checkpoint (which stays open). */
+  /**
+   * Undoes every write since `cp`, the innermost open checkpoint (which stays open). An outer one
+   * is refused while an inner one is open: the inner one's later revert would undo writes made
+   * after this one, not those made since it was opened.
+   */
   revert(cp: number): void {
     const j = this.journal;
     if (j === null || !this.open.includes(cp) || cp > j.length)
       throw new Error("revert to a checkpoint that is not open");
+    if (this.open[this.open.length - 1] !== cp) throw new Error("revert to a checkpoint that is not the innermost");
     for (let i = j.length - 2; i >= cp; i -= 2) {
       const key = j[i] as string;
       const before = j[i + 1] as Write | undefined;
@@ -88,49 +93,38 @@ export class BranchStore implements KVStore {
     this.writes.set(key, null);
   }
 
-  /** Merges this branch's writes over the parent's entries, in key order. */
-  *range(start: string, end: string | undefined): IterableIterator<[string, Uint8Array]> {
-    const local = [...this.writes.keys()].filter((k) => k >= start && (end === undefined || k < end)).sort();
-    const parentIter = this.parent.range(start, end);
-    let p = parentIter.next();
-    let i = 0;
-    while (i < local.length || !p.done) {
-      const lk = local[i];
-      if (p.done || (lk !== undefined && lk <= p.value[0])) {
-        const key = lk!;
-        if (!p.done && p.value[0] === key) p = parentIter.next();
-        i++;
-        const w = this.writes.get(key)!;
-        if (w !== null) yield [key, w];
-      } else {
-        yield p.value;
-        p = parentIter.next();
-      }
-    }
+  /**
+   * Merges this branch's writes over the parent's entries, in key order. The iterator shows the
+   * entries as they are now, when range() is called, whatever is set, deleted or reverted while
+   * it is open (the SDK's cachekv iterates a copy of its writes): the writes in the range are
+   * copied here, and the parent is not written while a branch over it is open.
+   */
+  range(start: string, end: string | undefined): IterableIterator<[string, Uint8Array]> {
+    const keys = this.localKeys(start, end);
+    return merge(
+      keys,
+      keys.map((k) => this.writes.get(k) as Write),
+      this.parent.range(start, end),
+      (a, b) => a < b,
+    );
   }
 
   /** The same merge in descending key order. */
-  *reverseRange(start: string, end: string | undefined): IterableIterator<[string, Uint8Array]> {
-    const local = [...this.writes.keys()]
-      .filter((k) => k >= start && (end === undefined || k < end))
-      .sort()
-      .reverse();
-    const parentIter = this.parent.reverseRange(start, end);
-    let p = parentIter.next();
-    let i = 0;
-    while (i < local.length || !p.done) {
-      const lk = local[i];
-      if (p.done || (lk !== undefined && lk >= p.value[0])) {
-        const key = lk!;
-        if (!p.done && p.value[0] === key) p = parentIter.next();
-        i++;
-        const w = this.writes.get(key)!;
-        if (w !== null) yield [key, w];
-      } else {
-        yield p.value;
-        p = parentIter.next();
-      }
-    }
+  reverseRange(start: string, end: string | undefined): IterableIterator<[string, Uint8Array]> {
+    const keys = this.localKeys(start, end).reverse();
+    return merge(
+      keys,
+      keys.map((k) => this.writes.get(k) as Write),
+      this.parent.reverseRange(start, end),
+      (a, b) => a > b,
+    );
+  }
+
+  /** The keys written here in [start, end), ascending. */
+  private localKeys(start: string, end: string | undefined): string[] {
+    const out: string[] = [];
+    for (const k of this.writes.keys()) if (k >= start && (end === undefined || k < end)) out.push(k);
+    return out.sort();
   }
 
   /** Applies the writes to the parent and empties the branch. */
@@ -151,5 +145,31 @@ export class BranchStore implements KVStore {
   discard(): void {
     if (this.journal !== null) throw new Error("discard() with a checkpoint open");
     this.writes.clear();
+  }
+}
+
+/**
+ * The entries of `keys` (a branch's writes, in iteration order, null for a delete) over those of
+ * `parent` (in the same order): the branch's entry wins for a key in both; deletes are not shown.
+ */
+function* merge(
+  keys: readonly string[],
+  values: readonly Write[],
+  parent: Iterator<[string, Uint8Array]>,
+  before: (a: string, b: string) => boolean,
+): IterableIterator<[string, Uint8Array]> {
+  let p = parent.next();
+  let i = 0;
+  while (i < keys.length || !p.done) {
+    const lk = keys[i];
+    if (p.done || (lk !== undefined && !before(p.value[0], lk))) {
+      const key = lk!;
+      if (!p.done && p.value[0] === key) p = parent.next();
+      const w = values[i++] as Write;
+      if (w !== null) yield [key, w];
+    } else {
+      yield p.value;
+      p = parent.next();
+    }
   }
 }

@@ -3,6 +3,7 @@ import { type BinaryDB, latin1Key } from "./db.js";
 import { LtHash } from "./ltHash.js";
 import { MemoryStore } from "./memoryStore.js";
 import { utf8, fromUtf8 } from "../../modules/sdk/store.js";
+import { bytesEqual } from "../types/bytes.js";
 
 // The application's committed state. The working set is held in memory (an ordered B-tree), so
 // that the state machine runs synchronously; every commit is also written to LevelDB as one
@@ -47,7 +48,7 @@ export class StateStore {
     }
     const check = new LtHash();
     for (const [k, v] of s.store.range("", undefined)) check.add(k, v);
-    if (Buffer.compare(Buffer.from(check.digest()), Buffer.from(s.lt.digest())) !== 0) {
+    if (!bytesEqual(check.digest(), s.lt.digest())) {
       throw new Error("state database is corrupt: entries do not match the committed state hash");
     }
     s._appHash = s.lt.digest();

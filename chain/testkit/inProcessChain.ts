@@ -1,7 +1,7 @@
 import type { ResponseCheckTx, ResponseFinalizeBlock, ResponseQuery } from "cosmjs-types/tendermint/abci/types";
 import { CheckTxType, MisbehaviorType } from "cosmjs-types/tendermint/abci/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
-import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../genesis/build.js";
+import { addGenesisAccounts, addGenesisValidator, newGenesisDoc } from "../genesis/build.js";
 import { parseGenesis, type GenesisDoc } from "../genesis/genesisDoc.js";
 import type { Coin } from "../../modules/sdk/coins.js";
 import { nopLogger, type Timestamp } from "../../modules/sdk/context.js";
@@ -69,7 +69,7 @@ export async function createTestChain(opts: TestChainOptions = {}): Promise<Test
   const chainId = opts.chainId ?? "tcompute-test-1";
   const doc = newGenesisDoc(chainId, testGenesisTime);
   addGenesisValidator(doc, new Uint8Array(32).fill(7), 10n, "val0");
-  for (const a of opts.accounts ?? []) addGenesisAccount(doc, a.address, a.coins);
+  addGenesisAccounts(doc, opts.accounts ?? []);
   // No issuance unless a test asks for it: most scenarios count coins exactly.
   (doc.app_state["emissions"] as { params: { initial_per_block: string } }).params.initial_per_block = "0";
   // No HistoricalInfo either (it writes state every block): scenarios compare state exactly.

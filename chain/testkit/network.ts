@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../genesis/build.js";
+import { addGenesisAccounts, addGenesisValidator, newGenesisDoc } from "../genesis/build.js";
 import { saveGenesisFile, type GenesisDoc } from "../genesis/genesisDoc.js";
 import type { Coin } from "../../modules/sdk/coins.js";
 import { loadOrGenNodeKey, loadOrGenPrivValidatorKey, nodeId } from "../crypto/keyFiles.js";
@@ -37,7 +37,7 @@ export async function makeTestNetwork(opts: {
   const chainId = "tcompute-net-1";
   const doc = newGenesisDoc(chainId, timeFromMillis(Date.now()));
   for (let i = 0; i < opts.validators; i++) addGenesisValidator(doc, keys[i]!.val.pubKey, 100n, `node${i}`);
-  for (const a of opts.accounts) addGenesisAccount(doc, a.address, a.coins);
+  addGenesisAccounts(doc, opts.accounts);
   opts.editGenesis?.(doc);
   const p2pPorts: number[] = [];
   for (let i = 0; i < total; i++) p2pPorts.push(await freePort());

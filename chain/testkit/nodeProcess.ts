@@ -3,7 +3,7 @@ import { collectGentxs, signGentx } from "../genesis/gentx.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
-import { addGenesisAccount, addGenesisValidator, newGenesisDoc } from "../genesis/build.js";
+import { addGenesisAccounts, addGenesisValidator, newGenesisDoc } from "../genesis/build.js";
 import { saveGenesisFile, type GenesisDoc } from "../genesis/genesisDoc.js";
 import type { Coin } from "../../modules/sdk/coins.js";
 import { loadOrGenNodeKey, loadOrGenPrivValidatorKey } from "../crypto/keyFiles.js";
@@ -57,7 +57,7 @@ export async function makeTestHome(opts: {
   const chainId = opts.chainId ?? "tcompute-e2e-1";
   const doc = newGenesisDoc(chainId, timeFromMillis(Date.now()));
   addGenesisValidator(doc, key.pubKey, 100n, "test-node");
-  for (const a of opts.accounts) addGenesisAccount(doc, a.address, a.coins);
+  addGenesisAccounts(doc, opts.accounts);
   if (opts.gentx !== undefined) {
     const g = opts.gentx;
     const tx = await signGentx(g.signer, doc, {

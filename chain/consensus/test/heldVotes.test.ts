@@ -1,17 +1,16 @@
 import assert from "node:assert/strict";
 import { Vote as PbVote, type BlockID } from "cosmjs-types/tendermint/types/types";
-import { nopLogger, type Timestamp } from "../../../modules/sdk/context.js";
+import type { Timestamp } from "../../../modules/sdk/context.js";
 import { ed25519Address, ed25519Sign, generateEd25519, type Ed25519Key } from "../../crypto/ed25519.js";
-import { Channel, type Switch } from "../../p2p/switch.js";
-import { genesisSet, hexAddress, makeValidator, type ChainState } from "../../state/chainState.js";
+import { Channel } from "../../p2p/switch.js";
+import { genesisSet, hexAddress, makeValidator } from "../../state/chainState.js";
 import { fakeBlockId } from "../../testkit/attackPeer.js";
 import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
 import { maxFutureVotesPerValidator } from "../core.js";
-import { createDriverContext, maxRoundsAhead, type DriverContext, type DriverDeps } from "../driverContext.js";
+import { maxRoundsAhead, type DriverContext } from "../driverContext.js";
 import { startHeight } from "../eventLoop.js";
-import { listen } from "../reactor.js";
 import { toCoreVote } from "../signedMessages.js";
-import { handDrivenOptions } from "./driverOptions.js";
+import { handDriven } from "./handDriven.js";
 
 // Votes for the next height are held by the driver until that height starts (issue 16): what a
 // byzantine peer can make the node hold is bounded, and a held vote is judged by the rules of
@@ -67,57 +66,45 @@ interface Harness {
 }
 
 function harness(): Harness {
-  let state: ChainState = {
+  const hd = handDriven({
     chainId,
-    initialHeight: 1n,
-    lastBlockHeight: 4n,
-    lastBlockId: fakeBlockId(4),
-    lastBlockTime: t(4),
-    lastValidators: set5,
-    validators: set5,
-    nextValidators: set6,
-    maxBlockBytes: 1n << 20n,
-    maxBlockGas: -1n,
-    consensusHash: new Uint8Array(32),
-    lastResultsHash: new Uint8Array(32),
-    appHash: new Uint8Array(32),
-  };
-  const handlers = new Map<number, (peer: string, m: Uint8Array) => void>();
-  const bans: string[] = [];
-  const p2p = {
-    onReceive: (ch: number, f: (peer: string, m: Uint8Array) => void) => handlers.set(ch, f),
-    ban: (peer: string) => bans.push(peer),
-    send: () => {},
-    broadcast: () => {},
-  } as unknown as Switch;
-  const deps = {
-    p2p,
-    getState: () => state,
-    setState: (s: ChainState) => (state = s),
-    now: () => 1_700_000_010_000,
-    timer: { set: () => ({}), clear: () => {} },
-    onHalt: (e: Error) => assert.fail(`halted: ${e.message}`),
-    logger: nopLogger,
-  } as unknown as DriverDeps;
-  const ctx = createDriverContext(handDrivenOptions(chainId), deps);
-  ctx.stopped = false;
-  listen(ctx);
-  startHeight(ctx, 5n);
+    height: 5n,
+    state: {
+      chainId,
+      initialHeight: 1n,
+      lastBlockHeight: 4n,
+      lastBlockId: fakeBlockId(4),
+      lastBlockTime: t(4),
+      lastValidators: set5,
+      validators: set5,
+      nextValidators: set6,
+      maxBlockBytes: 1n << 20n,
+      maxBlockGas: -1n,
+      consensusHash: new Uint8Array(32),
+      lastResultsHash: new Uint8Array(32),
+      appHash: new Uint8Array(32),
+    },
+    deps: {
+      now: () => 1_700_000_010_000,
+      timer: { set: () => ({}), clear: () => {} },
+    },
+  });
+  const ctx = hd.ctx;
   return {
     ctx,
-    send: (peer, bytes) => handlers.get(Channel.consensusVote)!(peer, bytes),
-    bans,
+    send: (peer, bytes) => hd.receive(Channel.consensusVote, peer, bytes),
+    bans: hd.bans,
     held: (k) => ctx.heldVotes.get(hex(k))?.size ?? 0,
     startNext() {
-      state = {
-        ...state,
+      hd.setState({
+        ...hd.state(),
         lastBlockHeight: 5n,
         lastBlockId: fakeBlockId(5),
         lastBlockTime: t(5),
         lastValidators: set5,
         validators: set6,
         nextValidators: set7,
-      };
+      });
       startHeight(ctx, 6n);
     },
   };

@@ -1,21 +1,19 @@
 import assert from "node:assert/strict";
 import { Commit } from "cosmjs-types/tendermint/types/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
-import { nopLogger } from "../../../modules/sdk/context.js";
 import { appVersion } from "../../app/application.js";
 import { ed25519Address, ed25519Sign, generateEd25519, type Ed25519Key } from "../../crypto/ed25519.js";
-import { Channel, type Switch } from "../../p2p/switch.js";
+import { Channel } from "../../p2p/switch.js";
 import { makeBlock, type ProposedBlock } from "../../state/blockExecutor.js";
 import { emptyBlockId, genesisSet, hexAddress, makeValidator, type ChainState } from "../../state/chainState.js";
 import { consensusParamsHash } from "../../types/hashes.js";
 import { emptyHash } from "../../types/merkle.js";
 import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
 import { hex } from "../../testkit/wait.js";
-import { createDriverContext, type DriverContext, type DriverDeps } from "../driverContext.js";
-import { startHeight } from "../eventLoop.js";
-import { listen, maxCatchUpPeers } from "../reactor.js";
+import type { DriverContext } from "../driverContext.js";
+import { maxCatchUpPeers } from "../reactor.js";
 import { decodeStatus, encodeBlockMessage, encodeStatus } from "../walRecords.js";
-import { handDrivenOptions } from "./driverOptions.js";
+import { handDriven } from "./handDriven.js";
 
 // Issue 17: a block that reaches a node by block sync or catch-up (a peer's block with its
 // commit) passes the full validation once, when it arrives, and is executed without a second
@@ -96,84 +94,76 @@ interface Harness {
 }
 
 function harness(): Harness {
-  let state = genesisState();
-  const handlers = new Map<number, (peer: string, m: Uint8Array) => void>();
-  const bans: string[] = [];
   const finalized: bigint[] = [];
   const timers: Array<{ f: () => void; ms: number }> = [];
   const statuses: bigint[] = [];
   const sent: Array<[string, number]> = [];
   const served = syncedBlock(genesisState());
-  const p2p = {
-    onReceive: (ch: number, f: (peer: string, m: Uint8Array) => void) => handlers.set(ch, f),
-    ban: (peer: string) => bans.push(peer),
-    send: (peer: string, ch: number) => (sent.push([peer, ch]), true),
-    broadcast: (ch: number, m: Uint8Array) => {
-      if (ch === Channel.consensusState) statuses.push(decodeStatus(m));
-      return 0;
-    },
-  } as unknown as Switch;
   let stored = 0n;
   let nowMs = 1_700_000_010_000;
-  const deps = {
-    p2p,
-    // The evidence check waits on the store, as the pool's does for a block with evidence: a
-    // copy arriving meanwhile finds the first one still being validated.
-    evidence: {
-      checkBlock: () => new Promise<void>((r) => setImmediate(r)),
-      update: async () => {},
-      size: 0,
-      all: () => [],
-    },
-    app: {
-      finalizeBlock: async (req: { height: bigint }) => {
-        finalized.push(req.height);
-        return { events: [], txResults: [], validatorUpdates: [], appHash: new Uint8Array(32) };
+  const hd = handDriven({
+    chainId,
+    height: 1n,
+    state: genesisState(),
+    p2p: {
+      send: (peer, ch) => (sent.push([peer, ch]), true),
+      broadcast: (ch, m) => {
+        if (ch === Channel.consensusState) statuses.push(decodeStatus(m));
+        return 0;
       },
-      commit: async () => ({ retainHeight: 0n }),
     },
-    blockStore: {
-      get height() {
-        return stored;
+    deps: {
+      // The evidence check waits on the store, as the pool's does for a block with evidence: a
+      // copy arriving meanwhile finds the first one still being validated.
+      evidence: {
+        checkBlock: () => new Promise<void>((r) => setImmediate(r)),
+        update: async () => {},
+        size: 0,
+        all: () => [],
       },
-      save: async (b: { block: { header?: { height: bigint } } }) => {
-        stored = b.block.header!.height;
+      app: {
+        finalizeBlock: async (req: { height: bigint }) => {
+          finalized.push(req.height);
+          return { events: [], txResults: [], validatorUpdates: [], appHash: new Uint8Array(32) };
+        },
+        commit: async () => ({ retainHeight: 0n }),
       },
-      loadBlock: async () => served.pb.block,
-      loadSeenCommit: async () => served.commit,
+      blockStore: {
+        get height() {
+          return stored;
+        },
+        save: async (b: { block: { header?: { height: bigint } } }) => {
+          stored = b.block.header!.height;
+        },
+        loadBlock: async () => served.pb.block,
+        loadSeenCommit: async () => served.commit,
+      },
+      txIndex: null,
+      mempool: { withLock: <T>(f: () => Promise<T>) => f(), update: async () => {} },
+      eventBus: { publishBlock: () => {} },
+      now: () => nowMs,
+      timer: {
+        set: (f: () => void, ms: number) => {
+          const t = { f, ms };
+          timers.push(t);
+          return t;
+        },
+        clear: () => {},
+      },
     },
-    txIndex: null,
-    mempool: { withLock: <T>(f: () => Promise<T>) => f(), update: async () => {} },
-    eventBus: { publishBlock: () => {} },
-    getState: () => state,
-    setState: (s: ChainState) => (state = s),
-    now: () => nowMs,
-    timer: {
-      set: (f: () => void, ms: number) => {
-        const t = { f, ms };
-        timers.push(t);
-        return t;
-      },
-      clear: () => {},
-    },
-    onHalt: (e: Error) => assert.fail(`halted: ${e.message}`),
-    logger: nopLogger,
-  } as unknown as DriverDeps;
-  const ctx = createDriverContext(handDrivenOptions(chainId), deps);
-  ctx.stopped = false;
-  listen(ctx);
-  startHeight(ctx, 1n);
+  });
+  const ctx = hd.ctx;
   return {
     ctx,
-    state: () => state,
-    send: (peer, bytes) => handlers.get(Channel.blockSync)!(peer, bytes),
-    bans,
+    state: hd.state,
+    send: (peer, bytes) => hd.receive(Channel.blockSync, peer, bytes),
+    bans: hd.bans,
     finalized,
     passes: () => ctx.validationDeps.fullPasses,
     timers,
     statuses,
     sent,
-    status: (peer, h) => handlers.get(Channel.consensusState)!(peer, encodeStatus(h)),
+    status: (peer, h) => hd.receive(Channel.consensusState, peer, encodeStatus(h)),
     advance: (ms) => {
       nowMs += ms;
     },

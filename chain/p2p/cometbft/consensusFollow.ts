@@ -8,6 +8,7 @@ import { makePartSet, blockPartSize } from "../../types/partSet.js";
 import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
 import { p2pErrors } from "../secretConnection.js";
 import { Channel, type Switch } from "../switch.js";
+import { bytesEqual } from "../../types/bytes.js";
 
 // Following CometBFT's consensus live, without voting (channels 0x20 state, 0x21 data, 0x22
 // vote; proto/tendermint/consensus/types.proto). A CometBFT node gossips to a peer only what
@@ -115,9 +116,9 @@ const hexOf = (b: Uint8Array) => Buffer.from(b).toString("hex").toUpperCase();
 const sameId = (a: BlockID | undefined, b: BlockID | undefined) =>
   a !== undefined &&
   b !== undefined &&
-  Buffer.compare(Buffer.from(a.hash), Buffer.from(b.hash)) === 0 &&
+  bytesEqual(a.hash, b.hash) &&
   a.partSetHeader.total === b.partSetHeader.total &&
-  Buffer.compare(Buffer.from(a.partSetHeader.hash), Buffer.from(b.partSetHeader.hash)) === 0;
+  bytesEqual(a.partSetHeader.hash, b.partSetHeader.hash);
 
 /** RoundStepPropose (cstypes.RoundStepType). */
 const stepPropose = 3;
