@@ -262,13 +262,46 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
 }
 
 /**
+ * A FIFO of waiters: an array read from a head index. Array.shift moves every element that is
+ * left whenever V8 cannot trim the array's start in place (e.g. while the GC is marking), and
+ * the admission queue holds up to max_pending_checks waiters: one release per CheckTx.
+ */
+export class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head === this.items.length) return undefined;
+    const item = this.items[this.head]!;
+    this.items[this.head] = undefined as T; // not kept alive by the queue
+    this.head++;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
+/**
  * A mutex with two queues: block execution waits only for the holder, never behind the
  * admission queue (thousands of CheckTx calls can be waiting under load). FIFO within a queue.
  */
-function createPriorityLock() {
+export function createPriorityLock() {
   let held = false;
-  const high: Array<() => void> = [];
-  const low: Array<() => void> = [];
+  const high = new Fifo<() => void>();
+  const low = new Fifo<() => void>();
   const release = () => {
     const next = high.shift() ?? low.shift();
     if (next === undefined) held = false;

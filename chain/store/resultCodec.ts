@@ -95,7 +95,22 @@ export function encodeBlockResults(r: ResponseFinalizeBlock, txJsons: readonly s
     ]),
     a: Buffer.from(r.appHash).toString("hex"),
   });
-  return Buffer.from(`${head.slice(0, -1)},"t":[${txJsons.join(",")}]}`);
+  // Written piece by piece into one allocation: joining thousands of results into one string
+  // and encoding that costs about three times as much (the join is flattened, then encoded).
+  const prefix = `${head.slice(0, -1)},"t":[`;
+  let size = Buffer.byteLength(prefix, "utf8") + 2 + Math.max(0, txJsons.length - 1);
+  const lens = new Array<number>(txJsons.length);
+  for (let i = 0; i < txJsons.length; i++) size += lens[i] = Buffer.byteLength(txJsons[i]!, "utf8");
+  const out = Buffer.allocUnsafe(size);
+  let o = out.write(prefix, 0, "utf8");
+  for (let i = 0; i < txJsons.length; i++) {
+    if (i > 0) out[o++] = 0x2c; // ,
+    o += out.write(txJsons[i]!, o, lens[i]!, "utf8");
+  }
+  out[o++] = 0x5d; // ]
+  out[o++] = 0x7d; // }
+  if (o !== size) throw new Error(`block results encoded to ${o} bytes, expected ${size}`);
+  return out;
 }
 
 export function decodeBlockResults(b: Uint8Array): ResponseFinalizeBlock {

@@ -52,22 +52,83 @@ export function commitHash(c: Commit): Uint8Array {
 
 /** LastResultsHash: only the deterministic fields of each tx result (code, data, gas). */
 export function resultsHash(results: readonly ExecTxResult[]): Uint8Array {
-  return merkleRoot(
-    results.map((r) =>
-      // Only the deterministic fields (as CometBFT's deterministicExecTxResult); a full literal
-      // rather than fromPartial, which copies every field of a per-tx object.
-      ExecTxResult.encode({
-        code: r.code,
-        data: r.data,
-        log: "",
-        info: "",
-        gasWanted: r.gasWanted,
-        gasUsed: r.gasUsed,
-        events: [],
-        codespace: "",
-      }).finish(),
-    ),
-  );
+  return merkleRoot(deterministicResults(results));
+}
+
+/** The reference leaf: protobuf ExecTxResult{code, data, gas_wanted, gas_used} (as CometBFT's deterministicExecTxResult). */
+export function deterministicResultBytes(r: ExecTxResult): Uint8Array {
+  // A full literal rather than fromPartial, which copies every field of a per-tx object.
+  return ExecTxResult.encode({
+    code: r.code,
+    data: r.data,
+    log: "",
+    info: "",
+    gasWanted: r.gasWanted,
+    gasUsed: r.gasUsed,
+    events: [],
+    codespace: "",
+  }).finish();
+}
+
+/** Most bytes a varint of a value below 2^53 takes. */
+const varintMax = 8;
+
+function writeVarint(buf: Uint8Array, o: number, v: number): number {
+  while (v >= 0x80) {
+    buf[o++] = (v % 0x80) | 0x80;
+    v = Math.floor(v / 0x80);
+  }
+  buf[o++] = v;
+  return o;
+}
+
+const safeInt64 = (v: bigint) => v >= 0n && v <= BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Each result's deterministicResultBytes, written into one buffer (subarrays of it): the same
+ * bytes, without a protobuf writer per tx. A result the short form does not cover (a gas
+ * figure outside 0..2^53-1) is encoded by the reference.
+ */
+export function deterministicResults(results: readonly ExecTxResult[]): Uint8Array[] {
+  let size = 0;
+  for (const r of results) size += 2 + 5 + varintMax + r.data.length + 2 * (1 + varintMax);
+  const buf = Buffer.allocUnsafe(size);
+  const out = new Array<Uint8Array>(results.length);
+  let o = 0;
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i]!;
+    if (
+      !safeInt64(r.gasWanted) ||
+      !safeInt64(r.gasUsed) ||
+      !Number.isInteger(r.code) ||
+      r.code < 0 ||
+      r.code > 0xffffffff
+    ) {
+      out[i] = deterministicResultBytes(r);
+      continue;
+    }
+    const start = o;
+    if (r.code !== 0) {
+      buf[o++] = 0x08; // field 1, varint
+      o = writeVarint(buf, o, r.code);
+    }
+    if (r.data.length !== 0) {
+      buf[o++] = 0x12; // field 2, length-delimited
+      o = writeVarint(buf, o, r.data.length);
+      buf.set(r.data, o);
+      o += r.data.length;
+    }
+    if (r.gasWanted !== 0n) {
+      buf[o++] = 0x28; // field 5, varint
+      o = writeVarint(buf, o, Number(r.gasWanted));
+    }
+    if (r.gasUsed !== 0n) {
+      buf[o++] = 0x30; // field 6, varint
+      o = writeVarint(buf, o, Number(r.gasUsed));
+    }
+    out[i] = buf.subarray(start, o);
+  }
+  return out;
 }
 
 export interface ValidatorPower {

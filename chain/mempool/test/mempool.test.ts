@@ -3,7 +3,7 @@ import { createTestChain } from "../../testkit/inProcessChain.js";
 import { msgSendAny } from "../../../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx } from "../../../client/sdk/signing.js";
 import { nopLogger } from "../../../modules/sdk/context.js";
-import { createMempool, hashTx } from "../mempool.js";
+import { createMempool, createPriorityLock, Fifo, hashTx } from "../mempool.js";
 import { decodeTxsMessage, encodeTxsMessage, startMempoolGossip } from "../gossip.js";
 import type { Switch } from "../../p2p/switch.js";
 
@@ -583,5 +583,45 @@ describe("mempool gossip", () => {
     } finally {
       gossip.stop();
     }
+  });
+});
+
+describe("mempool lock queues", () => {
+  it("a Fifo gives items back in order through its compactions, and undefined when empty", () => {
+    const q = new Fifo<number>();
+    assert.equal(q.shift(), undefined);
+    let next = 0;
+    let expect = 0;
+    // Grows to 3,000 waiting, then drains with pushes in between: past every compaction point.
+    for (let round = 0; round < 9000; round++) {
+      if (round < 3000 || round % 3 === 0) q.push(next++);
+      if (round >= 1500) {
+        const got = q.shift();
+        if (got === undefined) break;
+        assert.equal(got, expect++);
+      }
+    }
+    while (q.length > 0) assert.equal(q.shift(), expect++);
+    assert.equal(expect, next);
+    assert.equal(q.shift(), undefined);
+    q.push(7);
+    assert.equal(q.length, 1);
+    assert.equal(q.shift(), 7);
+  });
+
+  it("the lock runs block execution before queued CheckTx, each queue in arrival order", async () => {
+    const lock = createPriorityLock();
+    const order: string[] = [];
+    let open!: () => void;
+    const first = lock.run(() => new Promise<void>((r) => (open = r)), false);
+    const waiting = [
+      ...Array.from({ length: 2500 }, (_, i) => lock.run(async () => void order.push(`check ${i}`), false)),
+      lock.run(async () => void order.push("block 0"), true),
+      lock.run(async () => void order.push("block 1"), true),
+    ];
+    await new Promise((r) => setImmediate(r));
+    open();
+    await Promise.all([first, ...waiting]);
+    assert.deepEqual(order, ["block 0", "block 1", ...Array.from({ length: 2500 }, (_, i) => `check ${i}`)]);
   });
 });
