@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { computeSketch, type ComparisonRule } from "../../../modules/jobs/sketch.js";
-import { computeSketchFast, keptBytes, sketchModuleBytes, wasm } from "../sketchWasm.js";
+import { computeSketchFast, keptBytes, shake256, sketchModuleBytes, wasm } from "../sketchWasm.js";
 import { xorshift32 } from "../../../chain/testkit/xorshift.js";
 
 // The worker's WebAssembly sketch (sketchWasm.ts) against the reference computeSketch
@@ -127,5 +127,80 @@ describe("WebAssembly sketch (sketchWasm.ts)", function () {
         outcome(() => computeSketchFast(id, view, rule)),
         outcome(() => computeSketch(id, view, rule)),
       );
+  });
+
+  it("squeezes node:crypto's SHAKE256 bytes, message lengths around every block edge", () => {
+    // The rate is 136 bytes: messages of 0..3 blocks and around each edge (where the 0x1f and
+    // 0x80 padding bytes meet or spill into a new block), outputs of 1 byte to 40 blocks.
+    const r = rng(136);
+    let checked = 0;
+    for (const len of [0, 1, 2, 50, 134, 135, 136, 137, 200, 270, 271, 272, 273, 407, 408, 409])
+      for (const out of [1, 7, 8, 32, 64, 135, 136, 137, 272, 528, 1000, 40 * 136]) {
+        const msg = Uint8Array.from({ length: len }, () => Math.floor(r() * 256));
+        const want = createHash("shake256", { outputLength: out }).update(msg).digest();
+        assert.deepEqual(Buffer.from(shake256(msg, out)), want, `message ${len} bytes, output ${out}`);
+        checked++;
+      }
+    assert.equal(checked, 16 * 12);
+  });
+
+  it("gives computeSketch's sketch for job ids around the SHAKE256 block edge, any UTF-8", () => {
+    // The message is "tcompute/sketch/v2/" (19 bytes) + id, or "tcompute/sketch/v3/" + key(32)
+    // + "/" + id (52 + id): ids whose message ends at 134..138 bytes and at two blocks, ids with
+    // 2-, 3- and 4-byte UTF-8 characters and a lone surrogate (written as U+FFFD both ways), and
+    // output sizes whose sign bits are squeezed here (≤ 4 blocks) or by node:crypto (more).
+    const ids: string[] = ["", "7", "job-1"];
+    for (const base of [19, 52])
+      for (const end of [134, 135, 136, 137, 138, 271, 272, 273]) ids.push("i".repeat(end - base));
+    ids.push("é".repeat(60), "\u20ac".repeat(45), "\u{1F600}".repeat(30), "a\ud800b", "x".repeat(1000));
+    const r = rng(5);
+    let compared = 0;
+    for (const n of [1, 10, 32, 257, 300, 2000])
+      for (const rule of [
+        { sketchSize: 16, tolerance: 0, topK: 0 },
+        { sketchSize: 3, tolerance: 0, topK: 1 },
+      ] satisfies ComparisonRule[]) {
+        const x = Float32Array.from({ length: n }, () => r() * 2 - 1);
+        for (const id of ids)
+          for (const k of [undefined, key, new Uint8Array(5).fill(9)]) {
+            assert.equal(
+              outcome(() => computeSketchFast(id, x, rule, k)),
+              outcome(() => computeSketch(id, x, rule, k)),
+              `n=${n}, size ${rule.sketchSize}, id of ${id.length} units, key ${k?.length}`,
+            );
+            compared++;
+          }
+      }
+    assert.equal(compared, 6 * 2 * ids.length * 3);
+  });
+
+  it("gives the same sketch whatever job came before (no stale bytes, grown memory)", () => {
+    // Sizes alternate (the layout is cached by size), a long id and a big output grow the shared
+    // memory in between (its views are made again), then the first job once more.
+    const r = rng(11);
+    const rule = { sketchSize: 16, tolerance: 0, topK: 0 };
+    const small = Float32Array.from({ length: 32 }, () => r() * 2 - 1);
+    const mid = Float32Array.from({ length: 257 }, () => r() * 2 - 1);
+    const big = Float32Array.from({ length: 1_000_000 }, () => r() * 2 - 1);
+    const want = outcome(() => computeSketch("first", small, rule));
+    assert.equal(
+      outcome(() => computeSketchFast("first", small, rule)),
+      want,
+    );
+    for (const [id, x] of [
+      ["m", mid],
+      ["y".repeat(5000), small],
+      ["big", big],
+      ["m2", mid],
+    ] as const)
+      assert.equal(
+        outcome(() => computeSketchFast(id, x, rule)),
+        outcome(() => computeSketch(id, x, rule)),
+        id.slice(0, 9),
+      );
+    assert.equal(
+      outcome(() => computeSketchFast("first", small, rule)),
+      want,
+    );
   });
 });
