@@ -188,7 +188,12 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
     c.consensus.timeout_commit = timeoutCommit;
     if (mempoolSize !== null) c.mempool.size = mempoolSize;
     mempoolShown = c.mempool.size;
-    if (maxPendingChecks !== null) c.mempool.max_pending_checks = maxPendingChecks;
+    if (maxPendingChecks !== null) {
+      // The node's shares in the same proportion as its defaults (half per peer, a fifth for clients).
+      c.mempool.max_pending_checks = maxPendingChecks;
+      c.mempool.max_pending_checks_per_peer = Math.max(1, Math.floor(maxPendingChecks / 2));
+      c.mempool.rpc_reserved_pending_checks = Math.floor(maxPendingChecks / 5);
+    }
     pendingShown = c.mempool.max_pending_checks;
     c.rpc.max_body_bytes = 64 * 1024 * 1024;
     // Each pusher sends what is due every 50 ms in one batch (CometBFT's default limit is 10).
