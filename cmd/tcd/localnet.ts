@@ -42,7 +42,7 @@ export function registerLocalnetCommands(program: Command): void {
     .option("--engine <engine>", "consensus engine of every validator: tcompute or cometbft", "tcompute")
     .option(
       "--timeout-commit <duration>",
-      `block interval of every node (consensus.timeout_commit; default ${localnetTimeoutCommit}, a real network's 1s)`,
+      `block interval of every node (consensus.timeout_commit; default ${localnetTimeoutCommit}; job windows count blocks)`,
     )
     .option(
       "--no-bundle",
