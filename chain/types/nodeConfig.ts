@@ -297,7 +297,26 @@ export function loadConfig(home: string): NodeConfig {
   } catch (e) {
     throw configErrors.invalid.wrap(`${path}: ${(e as Error).message}`);
   }
-  return validateConfig(merge(defaultConfig("node"), json, "config"));
+  return validateConfig(deriveMempoolShares(merge(defaultConfig("node"), json, "config"), json));
+}
+
+/**
+ * The peers' shares of max_pending_checks that the file does not set follow the bound it has
+ * (half per peer, a fifth for clients, as the defaults are of 5,000): a file written before they
+ * existed, or one that lowers only max_pending_checks, still loads.
+ */
+function deriveMempoolShares(c: NodeConfig, json: unknown): NodeConfig {
+  const given = (json as { mempool?: Record<string, unknown> } | null)?.mempool ?? {};
+  const max = c.mempool.max_pending_checks;
+  if (!Number.isSafeInteger(max) || max <= 0) return c;
+  const mempool = { ...c.mempool };
+  if (!("rpc_reserved_pending_checks" in given)) mempool.rpc_reserved_pending_checks = Math.floor(max / 5);
+  if (!("max_pending_checks_per_peer" in given))
+    mempool.max_pending_checks_per_peer = Math.max(
+      1,
+      Math.min(Math.floor(max / 2), max - mempool.rpc_reserved_pending_checks),
+    );
+  return { ...c, mempool };
 }
 
 export function saveConfig(home: string, c: NodeConfig): void {

@@ -76,4 +76,28 @@ describe("node config: the mempool's pending-check shares", () => {
       rmSync(home, { recursive: true, force: true });
     }
   });
+
+  it("derives the shares a file does not set from its max_pending_checks", () => {
+    const home = mkdtempSync(join(tmpdir(), "tcd-config-"));
+    try {
+      mkdirSync(join(home, "config"), { recursive: true });
+      // A file written before the shares existed, or one that lowers only the bound.
+      writeFileSync(configPath(home), JSON.stringify({ mempool: { max_pending_checks: 1_000 } }));
+      let c = loadConfig(home);
+      assert.equal(c.mempool.max_pending_checks_per_peer, 500);
+      assert.equal(c.mempool.rpc_reserved_pending_checks, 200);
+      writeFileSync(configPath(home), JSON.stringify({ mempool: { max_pending_checks: 1 } }));
+      c = loadConfig(home);
+      assert.equal(c.mempool.max_pending_checks_per_peer, 1);
+      assert.equal(c.mempool.rpc_reserved_pending_checks, 0);
+      // A share the file does set is kept, and judged against the bound.
+      writeFileSync(
+        configPath(home),
+        JSON.stringify({ mempool: { max_pending_checks: 1_000, max_pending_checks_per_peer: 900 } }),
+      );
+      assert.throws(() => loadConfig(home), /must be at most max_pending_checks - rpc_reserved_pending_checks \(800\)/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
 });
