@@ -3,6 +3,7 @@
 //                            [--in-flight 10]
 //                            [--verbose] [--prof DIR] [--timings] [--mempool-size N]
 //                            [--no-retries] [--open-loop] [--max-pending-checks N]
+//                            [--connections N]
 //
 // Four validator processes on this machine (127.0.0.1, real p2p and BFT consensus, 1 s target
 // block interval), bank sends pushed at increasing paced rates, spread over the four nodes'
@@ -15,6 +16,7 @@
 // under the TypeScript engine, then with every validator a `tcd start --engine cometbft`
 // (CometBFT v0.38 + the app over ABCI); both are printed with the ratio CometBFT / TypeScript.
 import { createHash, generateKeyPairSync, sign, verify } from "node:crypto";
+import { Agent, request } from "node:http";
 import { pct, watchCommits } from "./commits.js";
 import { makeTestNetwork } from "../chain/testkit/network.js";
 import { startNodeProcess, type NodeProcess } from "../chain/testkit/nodeProcess.js";
@@ -54,6 +56,43 @@ const maxInFlight = openLoop ? Infinity : Number(arg("in-flight", "10"));
 // as a client would; --no-retries counts it as rejected (and the sender's later txs then fail
 // on their sequence).
 const retries = !process.argv.includes("--no-retries");
+// Connections per node: broadcasts go over a keep-alive pool of at most this many, the rest wait
+// in the pool's queue, as a client's HTTP pool would. Unbounded, open loop held ~740-830 requests
+// open at one node, near the RPC's max_open_connections (900), and some got no answer.
+// 0: fetch's own connections, unbounded (the bench before).
+const connections = Number(arg("connections", "64"));
+if (!Number.isInteger(connections) || connections < 0) throw new Error("--connections must be an integer >= 0");
+const pool = connections > 0 ? new Agent({ keepAlive: true, maxSockets: connections }) : null;
+
+/** POSTs a JSON body and parses the JSON answer, over the pool (or fetch without one). */
+async function postJson(url: string, body: string): Promise<unknown> {
+  if (pool === null)
+    return (await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body })).json();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: "POST",
+        agent: pool,
+        headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+          } catch (e) {
+            reject(e as Error);
+          }
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Delays before a refused tx is sent again, by how often it was refused (open loop doubles them). */
 const retryDelaysMs = [100, 200, 400, 800, 1600, 3200];
@@ -163,7 +202,12 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
     c.consensus.timeout_commit = timeoutCommit;
     if (mempoolSize !== null) c.mempool.size = mempoolSize;
     mempoolShown = c.mempool.size;
-    if (maxPendingChecks !== null) c.mempool.max_pending_checks = maxPendingChecks;
+    if (maxPendingChecks !== null) {
+      // The node's shares in the same proportion as its defaults (half per peer, a fifth for clients).
+      c.mempool.max_pending_checks = maxPendingChecks;
+      c.mempool.max_pending_checks_per_peer = Math.max(1, Math.floor(maxPendingChecks / 2));
+      c.mempool.rpc_reserved_pending_checks = Math.floor(maxPendingChecks / 5);
+    }
     pendingShown = c.mempool.max_pending_checks;
     c.rpc.max_body_bytes = 64 * 1024 * 1024;
     // Each pusher sends what is due every 50 ms in one batch (CometBFT's default limit is 10).
@@ -331,9 +375,10 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
           );
           let res: Array<{ id?: number; result?: { code: number; log: string } }>;
           try {
-            const answer = (await (
-              await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body })
-            ).json()) as Array<{ id?: number; result?: { code: number; log: string } }>;
+            const answer = (await postJson(url, body)) as Array<{
+              id?: number;
+              result?: { code: number; log: string };
+            }>;
             // A batch with one answer gets it unwrapped, as from CometBFT.
             res = Array.isArray(answer) ? answer : [answer];
           } catch (e) {
@@ -438,6 +483,7 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
   }
   const runSeconds = (performance.now() - runStart) / 1000;
   ws.close();
+  pool?.destroy();
   if (timings && engine === "tcompute") printTimings(procs, blocks, results);
   for (const p of procs) await p.stop();
 
@@ -547,7 +593,7 @@ function report(r: EngineResult, baseline: number): string[] {
   const name = r.engine === "cometbft" ? "CometBFT v0.38 + the app over ABCI" : "the TypeScript engine";
   return [
     "",
-    `bench:consensus  ${name}: ${validators} validators (separate processes, p2p over 127.0.0.1), timeout_commit ${timeoutCommit}, mempool ${mempoolShown} txs, max_pending_checks ${pendingShown}, ${senders} senders, ${seconds} s per rate, ${openLoop ? "open loop" : `closed loop (${maxInFlight} requests in flight per node)`}`,
+    `bench:consensus  ${name}: ${validators} validators (separate processes, p2p over 127.0.0.1), timeout_commit ${timeoutCommit}, mempool ${mempoolShown} txs, max_pending_checks ${pendingShown}, ${senders} senders, ${seconds} s per rate, ${openLoop ? "open loop" : `closed loop (${maxInFlight} requests in flight per node)`}, ${connections > 0 ? `${connections} keep-alive connections per node` : "unbounded connections (fetch)"}`,
     ...r.results.map(
       (x) =>
         `  offered ${String(x.rate).padStart(5)} tx/s   sent ${x.sent.toFixed(0).padStart(5)} tx/s   committed ${x.committed.toFixed(0).padStart(5)} tx/s   p50 ${x.p50.toFixed(0).padStart(5)} ms   p99 ${x.p99.toFixed(0).padStart(5)} ms   ${x.blocks} blocks`,

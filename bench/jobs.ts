@@ -13,7 +13,7 @@ import { isFinal, jobsCodecs, JobState } from "../modules/jobs/index.js";
 import { keyringDir } from "../localnet/localnet.js";
 import { spawnMarketplace } from "../localnet/marketplace.js";
 
-// npm run bench:jobs [-- --jobs 60 --rate 30 --per-tx 1]: a localnet of 4 validators and 3
+// npm run bench:jobs [-- --jobs 60 --rate 30 --per-tx 1 --timeout-commit 1s]: a localnet of 4 validators and 3
 // workers on this machine; submits jobs at a steady pace (--rate jobs a minute, --per-tx jobs in
 // each tx, sent without waiting for the previous one's block) with k = 1, then with k = 3, and
 // prints jobs settled per minute and, per settled job, the blocks from submission to settlement,
@@ -26,6 +26,8 @@ const { values } = parseArgs({
     rate: { type: "string", default: "30" },
     "per-tx": { type: "string", default: "1" },
     model: { type: "string", default: "mlp-64x128x128x32" },
+    // The localnet's block interval (default: the localnet's own, localnet/localnet.ts).
+    "timeout-commit": { type: "string" },
   },
 });
 const total = Number(values.jobs);
@@ -44,6 +46,7 @@ const { child: net } = await spawnMarketplace([
   "3",
   "--no-demo",
   "--no-auditors",
+  ...(values["timeout-commit"] === undefined ? [] : ["--timeout-commit", values["timeout-commit"]]),
 ]);
 const rpc = `http://127.0.0.1:${port}`;
 const kr = openKeyring(keyringDir(dir), "test", () => "");

@@ -25,6 +25,12 @@ export interface MempoolOptions {
    * flooding the node cannot take every place from clients and the other peers.
    */
   maxPendingChecksPerPeer?: number;
+  /**
+   * Of maxPendingChecks, places only clients' (RPC) txs may take (default 0): peers together
+   * hold at most maxPendingChecks minus this, so that peers flooding the node cannot make it
+   * refuse a client's tx while this share is free.
+   */
+  rpcReservedPendingChecks?: number;
 }
 
 export interface MempoolTx {
@@ -92,6 +98,9 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
   let pendingChecks = 0;
   const maxPending = opts.maxPendingChecks ?? Infinity;
   const maxPerPeer = opts.maxPendingChecksPerPeer ?? Math.ceil(maxPending / 2);
+  /** Pending checks of all peers together (gossip), at most maxPending minus the clients' share. */
+  const maxFromPeers = maxPending - (opts.rpcReservedPendingChecks ?? 0);
+  let fromPeers = 0;
   /** Pending checks per peer (gossip), each at most maxPerPeer. */
   const pendingOf = new Map<string, number>();
   /**
@@ -166,8 +175,21 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
           reject(hash, sdkErrors.mempoolIsFull.wrap(`${fromPeer} txs from peer ${peer} are waiting for CheckTx`)),
         );
       }
+      if (peer !== undefined && fromPeers >= maxFromPeers) {
+        return Promise.resolve(
+          reject(
+            hash,
+            sdkErrors.mempoolIsFull.wrap(
+              `${fromPeers} txs from peers are waiting for CheckTx (the rest is for clients)`,
+            ),
+          ),
+        );
+      }
       pendingChecks++;
-      if (peer !== undefined) pendingOf.set(peer, fromPeer + 1);
+      if (peer !== undefined) {
+        pendingOf.set(peer, fromPeer + 1);
+        fromPeers++;
+      }
       inFlight.add(hash);
       // Started now, outside the lock, so that it overlaps with the txs ahead of this one; a
       // peer's tx arriving while a block executes starts it once the block is done.
@@ -193,6 +215,7 @@ export function createMempool(opts: MempoolOptions, deps: MempoolDeps): Mempool 
       }).finally(() => {
         pendingChecks--;
         if (peer !== undefined) {
+          fromPeers--;
           const n = pendingOf.get(peer)! - 1;
           if (n === 0) pendingOf.delete(peer);
           else pendingOf.set(peer, n);

@@ -167,6 +167,8 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
         cacheSize: opts.config.mempool.cache_size,
         recheck: opts.config.mempool.recheck,
         maxPendingChecks: opts.config.mempool.max_pending_checks,
+        maxPendingChecksPerPeer: opts.config.mempool.max_pending_checks_per_peer,
+        rpcReservedPendingChecks: opts.config.mempool.rpc_reserved_pending_checks,
       },
       { app, logger, precheck: (tx) => precheck.precheck(tx) },
     );

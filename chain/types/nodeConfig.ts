@@ -61,6 +61,10 @@ export interface NodeConfig {
     cache_size: number;
     recheck: boolean;
     max_pending_checks: number;
+    /** Of max_pending_checks, the most txs from one peer (gossip) at once. */
+    max_pending_checks_per_peer: number;
+    /** Of max_pending_checks, places only clients' (RPC) txs may take: peers together hold the rest. */
+    rpc_reserved_pending_checks: number;
   };
   consensus: {
     timeout_propose: string;
@@ -130,6 +134,10 @@ export function defaultConfig(moniker: string): NodeConfig {
       cache_size: 100_000,
       recheck: true,
       max_pending_checks: 5_000,
+      // A peer flooding the node takes at most half of the places, all peers together at most
+      // 4,000: a client's tx is not refused while the other 1,000 are free.
+      max_pending_checks_per_peer: 2_500,
+      rpc_reserved_pending_checks: 1_000,
     },
     consensus: {
       timeout_propose: "3s",
@@ -250,9 +258,21 @@ export function validateConfig(c: NodeConfig): NodeConfig {
     );
   }
   for (const [k, v] of Object.entries(c.mempool)) {
+    if (k === "rpc_reserved_pending_checks") continue;
     if (typeof v === "number" && (!Number.isSafeInteger(v) || v <= 0))
       throw configErrors.invalid.wrap(`mempool.${k} must be a positive integer`);
   }
+  const m = c.mempool;
+  if (!Number.isSafeInteger(m.rpc_reserved_pending_checks) || m.rpc_reserved_pending_checks < 0)
+    throw configErrors.invalid.wrap("mempool.rpc_reserved_pending_checks must be a non-negative integer");
+  if (m.rpc_reserved_pending_checks >= m.max_pending_checks)
+    throw configErrors.invalid.wrap(
+      `mempool.rpc_reserved_pending_checks (${m.rpc_reserved_pending_checks}) must be below max_pending_checks (${m.max_pending_checks}): peers need a place`,
+    );
+  if (m.max_pending_checks_per_peer > m.max_pending_checks - m.rpc_reserved_pending_checks)
+    throw configErrors.invalid.wrap(
+      `mempool.max_pending_checks_per_peer (${m.max_pending_checks_per_peer}) must be at most max_pending_checks - rpc_reserved_pending_checks (${m.max_pending_checks - m.rpc_reserved_pending_checks})`,
+    );
   if (!["debug", "info", "warn", "error"].includes(c.log_level))
     throw configErrors.invalid.wrap("log_level must be debug, info, warn or error");
   return c;
@@ -277,7 +297,26 @@ export function loadConfig(home: string): NodeConfig {
   } catch (e) {
     throw configErrors.invalid.wrap(`${path}: ${(e as Error).message}`);
   }
-  return validateConfig(merge(defaultConfig("node"), json, "config"));
+  return validateConfig(deriveMempoolShares(merge(defaultConfig("node"), json, "config"), json));
+}
+
+/**
+ * The peers' shares of max_pending_checks that the file does not set follow the bound it has
+ * (half per peer, a fifth for clients, as the defaults are of 5,000): a file written before they
+ * existed, or one that lowers only max_pending_checks, still loads.
+ */
+function deriveMempoolShares(c: NodeConfig, json: unknown): NodeConfig {
+  const given = (json as { mempool?: Record<string, unknown> } | null)?.mempool ?? {};
+  const max = c.mempool.max_pending_checks;
+  if (!Number.isSafeInteger(max) || max <= 0) return c;
+  const mempool = { ...c.mempool };
+  if (!("rpc_reserved_pending_checks" in given)) mempool.rpc_reserved_pending_checks = Math.floor(max / 5);
+  if (!("max_pending_checks_per_peer" in given))
+    mempool.max_pending_checks_per_peer = Math.max(
+      1,
+      Math.min(Math.floor(max / 2), max - mempool.rpc_reserved_pending_checks),
+    );
+  return { ...c, mempool };
 }
 
 export function saveConfig(home: string, c: NodeConfig): void {

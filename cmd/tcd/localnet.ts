@@ -8,6 +8,7 @@ import {
   keyringDir,
   localnetChainId,
   setupLocalnet,
+  localnetTimeoutCommit,
   startLocalnet,
   stopLocalnetByPidFiles,
   stopProcesses,
@@ -40,6 +41,10 @@ export function registerLocalnetCommands(program: Command): void {
     .option("--demo-interval <ms>", "one demo job every this many milliseconds", "3000")
     .option("--engine <engine>", "consensus engine of every validator: tcompute or cometbft", "tcompute")
     .option(
+      "--timeout-commit <duration>",
+      `block interval of every node (consensus.timeout_commit; default ${localnetTimeoutCommit}; job windows count blocks)`,
+    )
+    .option(
       "--no-bundle",
       "run the nodes and workers from the sources through tsx (default: from a bundle, less memory)",
     )
@@ -57,6 +62,7 @@ export function registerLocalnetCommands(program: Command): void {
           demoInterval: string;
           engine: string;
           bundle: boolean;
+          timeoutCommit?: string;
         },
         cmd: Command,
       ) => {
@@ -79,6 +85,7 @@ export function registerLocalnetCommands(program: Command): void {
           validators: Number(o.validators),
           rpcPort: Number(o.rpcPort),
           reset: o.reset,
+          timeoutCommit: o.timeoutCommit,
           extraAccounts: workers > 0 ? (dir: string) => marketAccounts(dir, workers) : undefined,
         };
         const { accounts } = await setupLocalnet(opts);

@@ -289,7 +289,11 @@ describe("mempool: deferred pre-checks under attack (review)", () => {
    * [sender, seq]: code 32 unless seq is the next one), recording the order of CheckTx calls and
    * of the pre-checks; `gate` holds every CheckTx until released.
    */
-  function setup(maxPendingChecks: number, precheckDelay = 0) {
+  function setup(
+    maxPendingChecks: number,
+    precheckDelay = 0,
+    shares: { maxPendingChecksPerPeer?: number; rpcReservedPendingChecks?: number } = {},
+  ) {
     const next = new Map<number, number>();
     const checked: string[] = [];
     const prechecked: string[] = [];
@@ -306,7 +310,15 @@ describe("mempool: deferred pre-checks under attack (review)", () => {
       },
     } as unknown as App;
     const mempool = createMempool(
-      { size: 5_000, maxTxsBytes: 1 << 20, maxTxBytes: 1024, cacheSize: 5_000, recheck: false, maxPendingChecks },
+      {
+        size: 5_000,
+        maxTxsBytes: 1 << 20,
+        maxTxBytes: 1024,
+        cacheSize: 5_000,
+        recheck: false,
+        maxPendingChecks,
+        ...shares,
+      },
       {
         app,
         logger: nopLogger,
@@ -439,8 +451,7 @@ describe("mempool: deferred pre-checks under attack (review)", () => {
     );
   });
 
-  it("peers together may fill the bound; a client's tx is then refused (as on main)", async () => {
-    // Documents the behaviour left as it was: max_pending_checks is shared by clients and peers.
+  it("with no clients' share, peers together may fill the bound and a client's tx is refused", async () => {
     const bound = 10;
     const t = setup(bound);
     const b = await t.startBlock();
@@ -453,6 +464,45 @@ describe("mempool: deferred pre-checks under attack (review)", () => {
     await b.block;
     await Promise.all(held);
     assert.equal((await t.mempool.add(txOf(42, 0))).code, 0, "admitted once the checks are done");
+  });
+
+  it("peers flooding cannot make a client's tx be refused while the clients' share is free", async () => {
+    // 10 places, 4 for clients only, 3 per peer: three peers flood 100 txs each during a block.
+    const t = setup(10, 0, { maxPendingChecksPerPeer: 3, rpcReservedPendingChecks: 4 });
+    const b = await t.startBlock();
+    const flood: Array<Promise<{ code: number }>> = [];
+    for (let i = 0; i < 300; i++) flood.push(t.mempool.add(txOf(50 + (i % 3), Math.floor(i / 3)), `F${i % 3}`));
+    const clients: Array<Promise<{ code: number }>> = [];
+    for (let i = 0; i < 4; i++) clients.push(t.mempool.add(txOf(60 + i, 0)));
+    // The clients' share taken, a client's tx is refused too: the bound still holds.
+    assert.equal((await t.mempool.add(txOf(70, 0))).code, 20, "the whole bound is enforced");
+    assert.equal((await t.mempool.add(txOf(71, 0), "F9")).code, 20, "another peer finds the peers' places taken");
+    b.end();
+    await b.block;
+    assert.deepEqual(
+      (await Promise.all(clients)).map((r) => r.code),
+      [0, 0, 0, 0],
+      "every client tx admitted",
+    );
+    const codes = (await Promise.all(flood)).map((r) => r.code);
+    assert.equal(codes.filter((c) => c === 0).length, 6, "peers held 6 places together (10 - 4)");
+    assert.equal(codes.filter((c) => c === 20).length, 294);
+    // Places free again: a peer's tx is let in.
+    assert.equal((await t.mempool.add(txOf(72, 0), "F9")).code, 0);
+  });
+
+  it("a client may take the peers' places too, and peers then wait for them", async () => {
+    const t = setup(10, 0, { maxPendingChecksPerPeer: 3, rpcReservedPendingChecks: 4 });
+    const b = await t.startBlock();
+    const clients: Array<Promise<{ code: number }>> = [];
+    for (let i = 0; i < 10; i++) clients.push(t.mempool.add(txOf(80 + i, 0)));
+    assert.equal((await t.mempool.add(txOf(95, 0), "P")).code, 20, "no place left for a peer");
+    b.end();
+    await b.block;
+    assert.deepEqual(
+      (await Promise.all(clients)).map((r) => r.code),
+      new Array<number>(10).fill(0),
+    );
   });
 });
 
