@@ -134,6 +134,9 @@ function validatorKey(i: number): Ed25519Key {
   return k;
 }
 
+/** The address of the simulator's validator i (host `v${i}`). */
+export const simValidatorAddress = (i: number): Uint8Array => ed25519Address(validatorKey(i).pubKey);
+
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex").toUpperCase();
 const utf8 = (s: string) => new Uint8Array(Buffer.from(s));
 
