@@ -24,8 +24,9 @@ import { encodeProposalMessage, encodeRecord, encodeStatus, RecordKind } from ".
 
 // The driver's event loop (CometBFT's receiveRoutine and its timeout ticker): every input goes
 // to the core (after the WAL, by whoever feeds it), and the core's actions are carried out here:
-// own proposals and votes logged, then signed, then sent; timeouts scheduled (and logged when
-// they fire); values built; decided blocks validated, executed and the next height started.
+// own proposals and votes logged, signed, logged again signed, then sent; timeouts scheduled
+// (and logged when they fire); values built; decided blocks validated, executed and the next
+// height started.
 
 /** Hands an event to the core and carries out its actions; a core error halts the node. */
 export function feed(ctx: DriverContext, ev: ConsensusEvent): void {
