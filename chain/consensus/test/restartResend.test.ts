@@ -209,6 +209,28 @@ describe("a restarted validator re-sends what it signed before the crash", funct
     assert.match(why, /WAL record of an own signed message refused.*not this validator's/);
   });
 
+  it("a logged signed record that does not decode is refused with a coded error and not sent", async () => {
+    const p = await probe();
+    let edited = 0;
+    const { r, sent } = await run({
+      ...proposerCrash(p),
+      onCrash: (host: string, wal: MemoryWalFile) => {
+        if (host !== p.name) return;
+        wal.records = wal.records.map((bytes) => {
+          const rec = decodeRecord(bytes);
+          if (rec.kind !== RecordKind.ownSignedProposal) return bytes;
+          edited++;
+          // A whole record (its CRC checks out) whose message is not a protobuf Proposal.
+          return encodeRecord({ ...rec, a: new Uint8Array([0xff, 0xff, 0xff]) });
+        });
+      },
+    });
+    assert.equal(edited, 1, "the WAL held the signed proposal");
+    assert.match(r.violation, /WAL record of an own signed message refused/);
+    const after = sent.filter((s) => s.host === p.name && s.at >= restartAt(p) && proposalAt(s) !== null);
+    assert.deepEqual(after, [], "nothing sent from the undecodable record");
+  });
+
   it("a logged proposal that is not the one asked for again (another POL round, another block) is refused", async () => {
     const pol = await tampered((x) => ({ ...x, polRound: 0 }));
     assert.match(pol, /WAL record of an own signed message refused.*not the message asked for again/);
@@ -217,5 +239,65 @@ describe("a restarted validator re-sends what it signed before the crash", funct
       return { ...x, blockId: { hash, partSetHeader: { total: 1, hash } } };
     });
     assert.match(other, /WAL record of an own signed message refused.*not the message asked for again/);
+  });
+
+  /**
+   * Every signed proposal and vote anyone sent, grouped by signer and height/round/step: two
+   * different messages in one group are a double sign (re-gossip and re-sends are byte-identical).
+   */
+  function doubleSigns(sent: Sent[]): string[] {
+    const groups = new Map<string, Set<string>>();
+    const add = (k: string, m: Uint8Array) => {
+      const g = groups.get(k) ?? new Set<string>();
+      g.add(Buffer.from(m).toString("hex"));
+      groups.set(k, g);
+    };
+    for (const s of sent) {
+      if (s.channel === Channel.consensusData) {
+        const p = decodeProposal(decodePair(s.payload).a);
+        add(`proposal ${p.height}/${p.round}`, PbProposal.encode(p).finish());
+      } else if (s.channel === Channel.consensusVote) {
+        const v = PbVote.decode(s.payload);
+        add(`${Buffer.from(v.validatorAddress).toString("hex")} ${v.type} ${v.height}/${v.round}`, s.payload);
+      }
+    }
+    return [...groups].filter(([, g]) => g.size > 1).map(([k]) => k);
+  }
+
+  it("a disk that lied about its fsync (the WAL's tail from the signed proposal on lost): no double sign", async () => {
+    const p = await probe();
+    let cut = -1;
+    const { r, sent } = await run({
+      ...proposerCrash(p),
+      onCrash: (host: string, wal: MemoryWalFile) => {
+        if (host !== p.name) return;
+        cut = wal.records.findIndex((b) => decodeRecord(b).kind === RecordKind.ownSignedProposal);
+        wal.records = wal.records.slice(0, cut);
+        wal.synced = wal.records.length;
+      },
+    });
+    assert.ok(cut > 0, "the WAL held the signed proposal");
+    assert.deepEqual(doubleSigns(sent), [], "no two different signed messages at one height/round/step");
+    // The signer (its state durable, ahead of the WAL) refuses what it passed and what differs.
+    assert.match(r.violation, /signer refused/);
+    assert.doesNotMatch(r.violation, /fork/);
+  });
+
+  it("a WAL lost whole (the signer's state kept, ahead of it): no double sign", async () => {
+    const p = await probe();
+    let lost = 0;
+    const { r, sent } = await run({
+      ...proposerCrash(p),
+      onCrash: (host: string, wal: MemoryWalFile) => {
+        if (host !== p.name) return;
+        lost = wal.records.length;
+        wal.records = [];
+        wal.synced = 0;
+      },
+    });
+    assert.ok(lost > 0, "the WAL held records");
+    assert.deepEqual(doubleSigns(sent), [], "no two different signed messages at one height/round/step");
+    assert.match(r.violation, /signer refused/);
+    assert.doesNotMatch(r.violation, /fork/);
   });
 });
