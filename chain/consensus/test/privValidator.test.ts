@@ -132,6 +132,29 @@ describe("corrupt or partial signer state refuses to start", () => {
     });
   }
 
+  it("a state written by the code before the load-time signature check (an upgraded home) loads", () => {
+    // Written by main's signer (b86234d) after a proposal and a prevote at 7/2, key seed 3.
+    const g = good();
+    const old = {
+      height: "7",
+      round: 2,
+      step: 2,
+      signature: "lULU/mk0rzfmCmY5zfcYBC6pX8oNfWMnGA8DkN2kSvzn47sFASeNhCyMt3rv3LbwQEtzek+zZ59glj24D0u2Bw==",
+      signbytes:
+        "69080111070000000000000019020000000000000022480A2001010101010101010101010101010101010101010101010101010101" +
+        "0101010112240801122001010101010101010101010101010101010101010101010101010101010101012A060880F2D6CA06320163",
+    };
+    writeFileSync(g.path, JSON.stringify(old, null, 2));
+    const pv = createPrivValidator(key, g.path);
+    assert.equal(pv.last.step, 2);
+    // The same prevote asked again gets the stored signature; another one is refused.
+    assert.deepEqual(
+      Buffer.from(pv.signVote("c", SignedMsgType.prevote, 7n, 2, block(1), t)).toString("base64"),
+      old.signature,
+    );
+    assert.throws(() => pv.signVote("c", SignedMsgType.prevote, 7n, 2, block(2), t), /conflicting data/);
+  });
+
   it("a fresh state in CometBFT's format (empty signature and sign bytes left out) loads", () => {
     const g = good();
     writeFileSync(g.path, JSON.stringify({ height: "0", round: 0, step: 0 }));
