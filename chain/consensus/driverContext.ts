@@ -134,6 +134,9 @@ export interface DriverContext {
   /** From the WAL during replay: own messages logged before signing. */
   walOwnVotes: Map<string, PbVote>;
   walOwnProposals: Map<number, { proposal: PbProposal; block: Uint8Array }>;
+  /** From the WAL during replay: own messages logged after signing (re-sent after a check). */
+  walSignedVotes: Map<string, PbVote>;
+  walSignedProposals: Map<number, PbProposal>;
   /** Per peer: when we last sent it a block for catch-up, and the highest height sent it. */
   readonly lastCatchUp: Map<string, { at: number; top: bigint }>;
   /** The bytes of the synced blocks being validated now (one per copy that differs). */
@@ -189,6 +192,8 @@ export function createDriverContext(opts: DriverOptions, deps: DriverDeps): Driv
     proposalBlocks: new ProposalBlocks(),
     walOwnVotes: new Map(),
     walOwnProposals: new Map(),
+    walSignedVotes: new Map(),
+    walSignedProposals: new Map(),
     lastCatchUp: new Map(),
     syncValidating: [],
     learnedCommit: -1n,

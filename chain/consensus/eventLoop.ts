@@ -1,7 +1,7 @@
 import { Proposal as PbProposal, Vote as PbVote, type BlockID } from "cosmjs-types/tendermint/types/types";
 import { applyBlock, type ProposedBlock } from "../state/blockExecutor.js";
 import { Channel } from "../p2p/switch.js";
-import { SignedMsgType } from "../types/signBytes.js";
+import { proposalSignBytes, SignedMsgType, voteSignBytes } from "../types/signBytes.js";
 import { buildCommit, buildExtendedCommit, buildValue, extendVoteRequest } from "./blockBuilding.js";
 import {
   extensionsOn,
@@ -18,14 +18,15 @@ import {
 } from "./driverContext.js";
 import { nextHeightDelayMs, timingsOf } from "./heightTimings.js";
 import { validateOnce } from "./proposalValidation.js";
-import { blockIdKey, emptyBlockId, signProposal, signVote } from "./signedMessages.js";
+import { blockIdKey, checkLoggedSignature, emptyBlockId, signProposal, signVote } from "./signedMessages.js";
 import { VoteType, type ConsensusAction, type ConsensusEvent, type Value, type Vote } from "./types.js";
 import { encodeProposalMessage, encodeRecord, encodeStatus, RecordKind } from "./walRecords.js";
 
 // The driver's event loop (CometBFT's receiveRoutine and its timeout ticker): every input goes
 // to the core (after the WAL, by whoever feeds it), and the core's actions are carried out here:
-// own proposals and votes logged, then signed, then sent; timeouts scheduled (and logged when
-// they fire); values built; decided blocks validated, executed and the next height started.
+// own proposals and votes logged, signed, logged again signed, then sent; timeouts scheduled
+// (and logged when they fire); values built; decided blocks validated, executed and the next
+// height started.
 
 /** Hands an event to the core and carries out its actions; a core error halts the node. */
 export function feed(ctx: DriverContext, ev: ConsensusEvent): void {
@@ -60,40 +61,78 @@ export function perform(ctx: DriverContext, a: ConsensusAction): void {
         timestamp: time,
         signature: new Uint8Array(),
       };
-      log(
-        ctx,
-        {
-          kind: RecordKind.ownProposal,
-          height: a.proposal.height,
-          round: a.proposal.round,
-          aux: 0,
-          a: PbProposal.encode(unsigned).finish(),
-          b: pb.bytes,
-        },
-        true,
-      );
-      let signed: PbProposal;
-      try {
-        signed = signProposal(
-          opts.signer!,
-          opts.chainId,
-          unsigned.height,
-          unsigned.round,
-          unsigned.polRound,
-          unsigned.blockId,
-          unsigned.timestamp,
+      const unsignedBytes = PbProposal.encode(unsigned).finish();
+      // Logged (fsynced) before signing, also during a replay if the log does not hold it yet.
+      if (ctx.wal !== null && fromWal === undefined)
+        walAppend(
+          ctx,
+          encodeRecord({
+            kind: RecordKind.ownProposal,
+            height: a.proposal.height,
+            round: a.proposal.round,
+            aux: 0,
+            a: unsignedBytes,
+            b: pb.bytes,
+          }),
+          true,
         );
-      } catch (e) {
-        // The signer refuses what conflicts with what it already signed (after a WAL replay, a
-        // proposal of a round whose prevote is signed): never sign twice, and go on as for votes.
-        logger.error("signer refused a proposal", {
-          height: a.proposal.height,
-          round: a.proposal.round,
-          error: (e as Error).message,
-        });
-        return;
+      // After a restart: the proposal as signed before the crash, once checked (the signer
+      // has passed its step when our prevote is signed too, and would refuse it).
+      const logged = ctx.walSignedProposals.get(a.proposal.round);
+      let signed: PbProposal | null = null;
+      if (logged !== undefined) {
+        try {
+          const signature = checkLoggedSignature(
+            `own proposal at ${unsigned.height}/${unsigned.round}`,
+            opts.signer!.key.pubKey,
+            proposalSignBytes(opts.chainId, unsigned.height, unsigned.round, unsigned.polRound, pb.blockId, time),
+            unsignedBytes,
+            PbProposal.encode({ ...logged, signature: new Uint8Array() }).finish(),
+            logged.signature,
+          );
+          signed = { ...unsigned, signature };
+        } catch (e) {
+          logger.error("WAL record of an own signed message refused", { error: (e as Error).message });
+        }
       }
-      const msg = encodeProposalMessage(PbProposal.encode(signed).finish(), pb.bytes);
+      const fromLog = signed !== null;
+      if (signed === null) {
+        try {
+          signed = signProposal(
+            opts.signer!,
+            opts.chainId,
+            unsigned.height,
+            unsigned.round,
+            unsigned.polRound,
+            unsigned.blockId,
+            unsigned.timestamp,
+          );
+        } catch (e) {
+          // The signer refuses what conflicts with what it already signed: never sign twice.
+          logger.error("signer refused a proposal", {
+            height: a.proposal.height,
+            round: a.proposal.round,
+            error: (e as Error).message,
+          });
+          return;
+        }
+      }
+      const signedBytes = PbProposal.encode(signed).finish();
+      // Logged once signed (durable with our next fsynced record, before the signer moves on).
+      if (ctx.wal !== null && !fromLog)
+        walAppend(
+          ctx,
+          encodeRecord({
+            kind: RecordKind.ownSignedProposal,
+            height: signed.height,
+            round: signed.round,
+            aux: 0,
+            a: signedBytes,
+            b: new Uint8Array(),
+          }),
+          false,
+        );
+      const msg = encodeProposalMessage(signedBytes, pb.bytes);
       ctx.proposalBlocks.own(signed.round, a.proposal.value.id, pb.bytes.length);
       remember(ctx, `p/${signed.round}/${a.proposal.value.id}`, Channel.consensusData, msg);
       deps.p2p.broadcast(Channel.consensusData, msg);
@@ -103,10 +142,10 @@ export function perform(ctx: DriverContext, a: ConsensusAction): void {
       // Captured now: the WAL copy (on replay) and the block are gone once replay ends.
       const v = a.vote;
       const fromWal = ctx.walOwnVotes.get(`${v.type}/${v.round}`);
+      const logged = ctx.walSignedVotes.get(`${v.type}/${v.round}`);
       const block = v.valueId === null ? null : ctx.blocks.get(v.valueId)!;
-      const wasReplaying = ctx.replaying;
       ctx.ownVotesSigned = ctx.ownVotesSigned
-        .then(() => sendOwnVote(ctx, v, block, fromWal, wasReplaying))
+        .then(() => sendOwnVote(ctx, v, block, fromWal, logged))
         .catch((e: Error) => {
           if (e !== ctx.walFailure) halt(ctx, e);
         });
@@ -174,16 +213,18 @@ export function perform(ctx: DriverContext, a: ConsensusAction): void {
 }
 
 /**
- * Signs and sends one of our votes: logged (unsigned, fsynced) before signing; a precommit
- * for a block at a height with extensions gets the app's extension, signed too. Votes are
- * signed one after another (ownVotesSigned), and a decision waits for them.
+ * Signs and sends one of our votes: logged (unsigned, fsynced) before signing and logged again
+ * once signed; a precommit for a block at a height with extensions gets the app's extension,
+ * signed too. After a restart a vote the WAL holds signed is sent as logged, once checked (the
+ * signer refuses a step it has passed). Votes are signed one after another (ownVotesSigned),
+ * and a decision waits for them.
  */
 async function sendOwnVote(
   ctx: DriverContext,
   v: Vote,
   block: ProposedBlock | null,
   fromWal: PbVote | undefined,
-  wasReplaying: boolean,
+  logged: PbVote | undefined,
 ): Promise<void> {
   const { opts, deps, logger, self } = ctx;
   const key = `${v.type}/${v.round}`;
@@ -194,8 +235,9 @@ async function sendOwnVote(
     extension = fromWal?.extension ?? (await deps.app.extendVote(extendVoteRequest(ctx, block))).voteExtension;
   }
   const index = setAt(ctx, v.height)!.indexOf(self!);
+  const pbType = v.type === VoteType.prevote ? SignedMsgType.prevote : SignedMsgType.precommit;
   const unsigned: PbVote = {
-    type: v.type === VoteType.prevote ? SignedMsgType.prevote : SignedMsgType.precommit,
+    type: pbType,
     height: v.height,
     round: v.round,
     blockId,
@@ -207,7 +249,8 @@ async function sendOwnVote(
     extensionSignature: new Uint8Array(),
   };
   if (ctx.walFailure !== null) return; // halted: never sign after a failed write
-  if (ctx.wal !== null && !wasReplaying)
+  // Also during a replay when the log does not hold it: a restart must ask for these bytes.
+  if (ctx.wal !== null && fromWal === undefined)
     walAppend(
       ctx,
       encodeRecord({
@@ -220,9 +263,28 @@ async function sendOwnVote(
       }),
       true,
     );
+  let signature: Uint8Array | null = null;
+  if (logged !== undefined) {
+    try {
+      signature = checkLoggedSignature(
+        `own vote ${key} at height ${v.height}`,
+        opts.signer!.key.pubKey,
+        voteSignBytes(opts.chainId, pbType, v.height, v.round, blockId, time),
+        PbVote.encode(unsigned).finish(),
+        PbVote.encode({ ...logged, signature: new Uint8Array(), extensionSignature: new Uint8Array() }).finish(),
+        logged.signature,
+      );
+    } catch (e) {
+      logger.error("WAL record of an own signed message refused", { error: (e as Error).message });
+    }
+  }
+  const fromLog = signature !== null;
   let signed: PbVote;
   try {
-    signed = signVote(opts.signer!, opts.chainId, v.type, v.height, v.round, blockId, time, index);
+    signed =
+      signature !== null
+        ? { ...unsigned, signature }
+        : signVote(opts.signer!, opts.chainId, v.type, v.height, v.round, blockId, time, index);
   } catch (e) {
     // The signer refuses anything conflicting with what it signed: never sign twice.
     logger.error("signer refused a vote", { height: v.height, round: v.round, error: (e as Error).message });
@@ -236,8 +298,23 @@ async function sendOwnVote(
     };
   }
   if (v.height !== ctx.height) return;
-  ctx.ownVotes.set(key, signed);
   const bytes = PbVote.encode(signed).finish();
+  // Logged once signed, not fsynced: our next own message's fsync, before the signer may pass
+  // this step, makes it durable.
+  if (ctx.wal !== null && !fromLog)
+    walAppend(
+      ctx,
+      encodeRecord({
+        kind: RecordKind.ownSignedVote,
+        height: v.height,
+        round: v.round,
+        aux: v.type,
+        a: bytes,
+        b: new Uint8Array(),
+      }),
+      false,
+    );
+  ctx.ownVotes.set(key, signed);
   remember(ctx, `v/${key}/${self}/${v.valueId}`, Channel.consensusVote, bytes);
   deps.p2p.broadcast(Channel.consensusVote, bytes);
 }

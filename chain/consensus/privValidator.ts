@@ -2,7 +2,8 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, w
 import { basename, dirname } from "node:path";
 import { registerError } from "../../modules/sdk/errors.js";
 import type { Timestamp } from "../../modules/sdk/context.js";
-import { ed25519Sign, type Ed25519Key } from "../crypto/ed25519.js";
+import { ed25519Sign, ed25519Verify, type Ed25519Key } from "../crypto/ed25519.js";
+import { bytesEqual } from "../types/bytes.js";
 import {
   proposalSignBytes,
   SignedMsgType,
@@ -14,7 +15,12 @@ import { bytesEqual } from "../types/bytes.js";
 
 // The validator's signer, as CometBFT's FilePV: it persists the last (height, round, step) it
 // signed, fsynced before the signature is released, and refuses anything that would conflict
-// with it, also across restarts. Re-signing identical sign bytes returns the old signature.
+// with it, also across restarts. Re-signing identical sign bytes at the last (height, round,
+// step) returns the old signature (the signature a state file holds is checked at load against
+// this validator's key over its sign bytes, so what is handed back is always our own); other
+// bytes at that step are refused, a timestamp alone included (CometBFT re-uses the old
+// signature then: here a vote's time is in the WAL before it is signed, so a restart asks for
+// the very same bytes; see docs/consensus.md, "A restarted validator re-sends what it signed").
 
 export const signerErrors = {
   regression: registerError("privval", 2, "height/round/step regression"),
@@ -135,7 +141,12 @@ export function parseSignState(path: string, text: string): LastSignState {
   return { height, round, step, signature: new Uint8Array(signature), signBytes: new Uint8Array(signBytes) };
 }
 
-export function loadSignState(path: string): LastSignState {
+/**
+ * Loads the last-sign state. A signature in it must be `pubKey`'s over the sign
+ * bytes beside it: the signer hands that signature out again for identical bytes, so a damaged
+ * one (or a file of another validator) is refused rather than sent as ours.
+ */
+export function loadSignState(path: string, pubKey: Uint8Array): LastSignState {
   if (!existsSync(path)) return emptyState();
   let text: string;
   try {
@@ -143,7 +154,13 @@ export function loadSignState(path: string): LastSignState {
   } catch (e) {
     throw corrupt(path, `unreadable (${(e as Error).message})`);
   }
-  return parseSignState(path, text);
+  const s = parseSignState(path, text);
+  if (s.step !== 0 && !ed25519Verify(pubKey, s.signBytes, s.signature))
+    throw corrupt(
+      path,
+      "its signature is not this validator's over its sign bytes (damaged, edited, or another validator's file)",
+    );
+  return s;
 }
 
 /**
@@ -228,7 +245,7 @@ export function createPrivValidator(
   statePath: string | null,
   fs: SignStateFs = nodeSignStateFs,
 ): PrivValidator {
-  let last = statePath === null ? emptyState() : loadSignState(statePath);
+  let last = statePath === null ? emptyState() : loadSignState(statePath, key.pubKey);
 
   function check(height: bigint, round: number, step: number, signBytes: Uint8Array): Uint8Array | null {
     if (height < last.height)

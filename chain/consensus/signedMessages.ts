@@ -9,6 +9,7 @@ import { registerError } from "../../modules/sdk/errors.js";
 import type { Timestamp } from "../../modules/sdk/context.js";
 import { ed25519Address, ed25519Verify } from "../crypto/ed25519.js";
 import { proposalSignBytes, SignedMsgType, voteExtensionSignBytes, voteSignBytes } from "../types/signBytes.js";
+import { bytesEqual } from "../types/bytes.js";
 import { compareTime } from "../types/time.js";
 import type { PrivValidator } from "./privValidator.js";
 import { VoteType, type Vote } from "./types.js";
@@ -24,6 +25,7 @@ export const consensusErrors = {
   badSignature: registerError("consensus", 3, "invalid signature"),
   unknownValidator: registerError("consensus", 4, "not a validator"),
   badEvidence: registerError("consensus", 5, "invalid evidence"),
+  badOwnRecord: registerError("consensus", 6, "WAL record of an own signed message refused"),
 };
 
 export const emptyBlockId = (): BlockID => ({
@@ -77,6 +79,31 @@ export function signProposal(
 ): PbProposal {
   const signature = pv.signProposal(chainId, height, round, polRound, blockId, time);
   return { type: PbType.SIGNED_MSG_TYPE_PROPOSAL, height, round, polRound, blockId, timestamp: time, signature };
+}
+
+/**
+ * The signature of one of our messages as the WAL logged it after signing, checked before it
+ * is sent again after a restart: the logged message must be the very message asked for now
+ * (`expected`, encoded unsigned, and `logged`, the record's message with its signatures
+ * cleared, byte for byte), and its signature 64 bytes and valid for our key over those sign
+ * bytes. Anything else (a damaged or edited record, one of another key) is refused with a
+ * coded error, never sent as ours. Runs at replay only, once per own message.
+ */
+export function checkLoggedSignature(
+  what: string,
+  pubKey: Uint8Array,
+  signBytes: Uint8Array,
+  expected: Uint8Array,
+  logged: Uint8Array,
+  signature: Uint8Array,
+): Uint8Array {
+  if (!bytesEqual(expected, logged))
+    throw consensusErrors.badOwnRecord.wrap(`${what}: the logged signed message is not the message asked for again`);
+  if (signature.length !== 64)
+    throw consensusErrors.badOwnRecord.wrap(`${what}: a logged signature of ${signature.length} bytes, not 64`);
+  if (!ed25519Verify(pubKey, signBytes, signature))
+    throw consensusErrors.badOwnRecord.wrap(`${what}: the logged signature is not this validator's over its bytes`);
+  return signature;
 }
 
 function checkBlockId(b: BlockID | undefined, what: string): BlockID {

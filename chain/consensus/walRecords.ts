@@ -2,8 +2,10 @@ import { BinaryReader, BinaryWriter } from "cosmjs-types/binary";
 import { consensusErrors } from "./signedMessages.js";
 
 // What the consensus driver writes to its WAL: every input of the core, and each own vote or
-// proposal *before* it is signed (with its timestamp), so that a restart signs the very same
-// bytes again and the file signer hands back the same signature.
+// proposal *before* it is signed (with its timestamp, fsynced), so that a restart asks for the
+// very same bytes again, and once more *after* it is signed (with the signature, not fsynced:
+// the fsync of our next message, which must come before the signer moves past this one, makes
+// it durable), so that a restart re-sends it although the signer's step has passed it.
 
 export const RecordKind = {
   startHeight: 1,
@@ -14,6 +16,8 @@ export const RecordKind = {
   commit: 6, // a decided block learned from a peer (block + commit)
   ownProposal: 7, // own proposal, unsigned, with its block
   ownVote: 8, // own vote, unsigned, with its timestamp
+  ownSignedProposal: 9, // own proposal as signed and sent (its block is in the ownProposal record)
+  ownSignedVote: 10, // own vote as signed and sent (with its extension and their signatures)
 } as const;
 export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { CodedError } from "../../../modules/sdk/errors.js";
 import { ed25519FromSeed, ed25519Verify } from "../../crypto/ed25519.js";
-import { SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
+import { proposalSignBytes, SignedMsgType, voteSignBytes } from "../../types/signBytes.js";
 import {
   assertSignStateCovers,
   createPrivValidator,
@@ -42,6 +42,52 @@ describe("the file signer (last-sign state)", () => {
       "remembered across restarts",
     );
     assert.ok(pv.signVote("c", SignedMsgType.precommit, 5n, 1, block(9), t).length === 64, "a later round is fine");
+  });
+});
+
+describe("the file signer at one height/round/step: the same bytes again, never other bytes", () => {
+  const t2 = { seconds: t.seconds, nanos: 1 };
+  const fresh = () => join(mkdtempSync(join(tmpdir(), "tc-pv-")), "priv_validator_state.json");
+
+  it("a proposal asked again (identical bytes) gets the same signature, also after a restart", () => {
+    const path = fresh();
+    const sig = createPrivValidator(key, path).signProposal("c", 5n, 2, -1, block(1), t);
+    assert.ok(ed25519Verify(key.pubKey, proposalSignBytes("c", 5n, 2, -1, block(1), t), sig));
+    const pv = createPrivValidator(key, path); // restart
+    assert.deepEqual(pv.signProposal("c", 5n, 2, -1, block(1), t), sig);
+  });
+
+  it("a proposal for another block, another POL round or another time at the same H/R is refused", () => {
+    const path = fresh();
+    createPrivValidator(key, path).signProposal("c", 5n, 2, -1, block(1), t);
+    for (const pv of [createPrivValidator(key, path), createPrivValidator(key, path)]) {
+      assert.throws(() => pv.signProposal("c", 5n, 2, -1, block(2), t), /conflicting data at 5\/2\/1/, "another block");
+      assert.throws(() => pv.signProposal("c", 5n, 2, 0, block(1), t), /conflicting data/, "another POL round");
+      assert.throws(() => pv.signProposal("c", 5n, 2, -1, block(1), t2), /conflicting data/, "another time");
+      assert.throws(() => pv.signProposal("other", 5n, 2, -1, block(1), t), /conflicting data/, "another chain");
+    }
+  });
+
+  it("a vote for another block id, for nil, or at another time at the same H/R/S is refused", () => {
+    const path = fresh();
+    const pv = createPrivValidator(key, path);
+    const sig = pv.signVote("c", SignedMsgType.precommit, 5n, 0, block(1), t);
+    const nil = { hash: new Uint8Array(), partSetHeader: { total: 0, hash: new Uint8Array() } };
+    for (const p of [pv, createPrivValidator(key, path)]) {
+      assert.throws(() => p.signVote("c", SignedMsgType.precommit, 5n, 0, block(2), t), /conflicting data/);
+      assert.throws(() => p.signVote("c", SignedMsgType.precommit, 5n, 0, nil, t), /conflicting data/);
+      // CometBFT hands back the old signature (and time) for a vote that differs only by its
+      // time; here the time comes from the WAL, and other bytes are never signed.
+      assert.throws(() => p.signVote("c", SignedMsgType.precommit, 5n, 0, block(1), t2), /conflicting data/);
+      assert.deepEqual(p.signVote("c", SignedMsgType.precommit, 5n, 0, block(1), t), sig);
+    }
+  });
+
+  it("a step it has passed is refused even for the bytes it signed then (the WAL re-sends those)", () => {
+    const pv = createPrivValidator(key, fresh());
+    pv.signProposal("c", 5n, 0, -1, block(1), t);
+    pv.signVote("c", SignedMsgType.prevote, 5n, 0, block(1), t);
+    assert.throws(() => pv.signProposal("c", 5n, 0, -1, block(1), t), /step regression/);
   });
 });
 
@@ -86,6 +132,29 @@ describe("corrupt or partial signer state refuses to start", () => {
     });
   }
 
+  it("a state written by the code before the load-time signature check (an upgraded home) loads", () => {
+    // Written by main's signer (b86234d) after a proposal and a prevote at 7/2, key seed 3.
+    const g = good();
+    const old = {
+      height: "7",
+      round: 2,
+      step: 2,
+      signature: "lULU/mk0rzfmCmY5zfcYBC6pX8oNfWMnGA8DkN2kSvzn47sFASeNhCyMt3rv3LbwQEtzek+zZ59glj24D0u2Bw==",
+      signbytes:
+        "69080111070000000000000019020000000000000022480A2001010101010101010101010101010101010101010101010101010101" +
+        "0101010112240801122001010101010101010101010101010101010101010101010101010101010101012A060880F2D6CA06320163",
+    };
+    writeFileSync(g.path, JSON.stringify(old, null, 2));
+    const pv = createPrivValidator(key, g.path);
+    assert.equal(pv.last.step, 2);
+    // The same prevote asked again gets the stored signature; another one is refused.
+    assert.deepEqual(
+      Buffer.from(pv.signVote("c", SignedMsgType.prevote, 7n, 2, block(1), t)).toString("base64"),
+      old.signature,
+    );
+    assert.throws(() => pv.signVote("c", SignedMsgType.prevote, 7n, 2, block(2), t), /conflicting data/);
+  });
+
   it("a fresh state in CometBFT's format (empty signature and sign bytes left out) loads", () => {
     const g = good();
     writeFileSync(g.path, JSON.stringify({ height: "0", round: 0, step: 0 }));
@@ -117,6 +186,26 @@ describe("corrupt or partial signer state refuses to start", () => {
       refuses(g.path, JSON.stringify({ ...g.json, ...patch }), what);
     });
   }
+
+  it("a signature that is not this validator's over its sign bytes (damaged, edited, another key's)", () => {
+    const g = good();
+    const sig = Buffer.from(g.json["signature"] as string, "base64");
+    sig[0] = sig[0]! ^ 1;
+    refuses(g.path, JSON.stringify({ ...g.json, signature: sig.toString("base64") }), /not this validator's/);
+    const sb = Buffer.from(g.json["signbytes"] as string, "hex");
+    sb[sb.length - 1] = sb[sb.length - 1]! ^ 1;
+    refuses(g.path, JSON.stringify({ ...g.json, signbytes: sb.toString("hex") }), /not this validator's/);
+    const other = join(dir(), "priv_validator_state.json");
+    createPrivValidator(ed25519FromSeed(new Uint8Array(32).fill(4)), other).signVote(
+      "c",
+      SignedMsgType.prevote,
+      7n,
+      2,
+      block(1),
+      t,
+    );
+    refuses(g.path, readFileSync(other, "utf8"), /another validator's file/);
+  });
 
   it("truncated JSON (a torn write), an empty file, and JSON that is not an object", () => {
     const g = good();

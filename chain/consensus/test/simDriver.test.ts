@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Channel } from "../../p2p/switch.js";
 import {
   driverScenarioFromSeed,
   runDriverSimulation,
@@ -99,16 +100,27 @@ describe("consensus simulator: the real drivers under adversaries", function () 
     assert.ok(driverScenarioFromSeed(14).byzantine.includes("invalid"));
   });
 
-  it("a proposer cut off, crashed and restarted re-sends its prevote for its own proposal", async () => {
+  it("a proposer cut off, crashed and restarted re-sends its proposal and its prevote", async () => {
     // Seed 271: v0 starts height 4 at once after a peer's commit, proposes and prevotes while cut
-    // off (nobody gets either), crashes, and re-sends only the prevote from its WAL (its signer
-    // will not sign the passed proposal step). The check judges that prevote against the
-    // proposal v0 broadcast; one that counted delivered proposals only flagged it.
+    // off (nobody gets either), and crashes. It used to re-send only the prevote from its WAL
+    // (its signer will not sign the passed proposal step; the check then judged that prevote
+    // against the proposal v0 had broadcast). Now the WAL holds the proposal as signed, and v0
+    // re-sends it byte for byte after the restart (and any signer refusal is a violation).
     const s = driverScenarioFromSeed(271);
     assert.ok(s.crashes.length > 0 && s.partitions.length > 0, "seed 271 crashes and partitions");
-    const r = await runDriverSimulation(s);
+    const [v, crashAt, backAt] = s.crashes[0]!;
+    const proposals: Array<[number, Buffer]> = [];
+    const r = await runDriverSimulation({
+      ...s,
+      onBroadcast: (host, channel, payload, at) => {
+        if (host === `v${v}` && channel === Channel.consensusData) proposals.push([at, Buffer.from(payload)]);
+      },
+    });
     assert.equal(r.violation, "", "seed 271 (replay: npm run sim -- --seed 271)");
     assert.ok(r.safe && r.live, "seed 271");
+    const before = proposals.filter(([at]) => at < crashAt).map(([, m]) => m);
+    const again = proposals.filter(([at, m]) => at >= backAt && before.some((b) => b.equals(m)));
+    assert.ok(again.length >= 1, `v${v} re-sent a proposal it had sent before the crash`);
   });
 
   it("replays a seed exactly", async () => {
