@@ -15,8 +15,25 @@ export const feeCollectorName = "fee_collector";
 
 export type { BankParams } from "./params.js";
 
-function readAmount(raw: Uint8Array | undefined): bigint {
-  return raw === undefined ? 0n : BigInt(fromUtf8(raw));
+/**
+ * A stored amount (decimal digits, as setBalance writes them). Up to 15 digits, which every
+ * balance and fee fits, are read directly; anything else goes through BigInt(string), which
+ * gives the same value for digits and keeps its errors for anything that is not.
+ */
+export function readAmount(raw: Uint8Array | undefined): bigint {
+  if (raw === undefined) return 0n;
+  const n = raw.length;
+  if (n > 0 && n <= 15) {
+    let v = 0;
+    let i = 0;
+    for (; i < n; i++) {
+      const d = raw[i]! - 0x30;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+    }
+    if (i === n) return BigInt(v);
+  }
+  return BigInt(fromUtf8(raw));
 }
 
 /**
