@@ -36,6 +36,12 @@ export function readAmount(raw: Uint8Array | undefined): bigint {
   return BigInt(fromUtf8(raw));
 }
 
+/** Writes an amount as setBalance and setSupply store it: zero deletes the entry. */
+function setAmount(store: KVStore, key: string, amount: bigint): void {
+  if (amount === 0n) store.delete(key);
+  else store.set(key, utf8(amount.toString()));
+}
+
 /**
  * The only code that touches the bank store prefixes: balances, supply, metadata. Every
  * movement of coins goes through subCoins / addCoins, which keep balances non-negative and
@@ -76,8 +82,7 @@ export class BankKeeper {
   }
 
   private setBalance(store: KVStore, address: string, denom: string, amount: bigint): void {
-    if (amount === 0n) store.delete(keys.balance(address, denom));
-    else store.set(keys.balance(address, denom), utf8(amount.toString()));
+    setAmount(store, keys.balance(address, denom), amount);
   }
 
   subCoins(ctx: Context, address: string, coins: readonly Coin[]): void {
@@ -91,13 +96,14 @@ export class BankKeeper {
   /** subCoins with its event's amount text given: `amount` is formatCoins(coins). */
   private spend(ctx: Context, address: string, coins: readonly Coin[], amount: string): void {
     for (const c of coins) {
-      const have = this.getBalance(ctx.store, address, c.denom);
+      const key = keys.balance(address, c.denom);
+      const have = readAmount(ctx.store.get(key));
       if (have < c.amount) {
         throw sdkErrors.insufficientFunds.wrap(
           `spendable balance ${have}${c.denom} is smaller than ${c.amount}${c.denom}`,
         );
       }
-      this.setBalance(ctx.store, address, c.denom, have - c.amount);
+      setAmount(ctx.store, key, have - c.amount);
     }
     ctx.events.emit(
       event(eventTypes.coinSpent, [
@@ -109,8 +115,10 @@ export class BankKeeper {
 
   /** addCoins with its event's amount text given: `amount` is formatCoins(coins). */
   private receive(ctx: Context, address: string, coins: readonly Coin[], amount: string): void {
-    for (const c of coins)
-      this.setBalance(ctx.store, address, c.denom, this.getBalance(ctx.store, address, c.denom) + c.amount);
+    for (const c of coins) {
+      const key = keys.balance(address, c.denom);
+      setAmount(ctx.store, key, readAmount(ctx.store.get(key)) + c.amount);
+    }
     this.accounts.ensureAccount(ctx.store, address);
     ctx.events.emit(
       event(eventTypes.coinReceived, [
@@ -176,8 +184,7 @@ export class BankKeeper {
   }
 
   setSupply(store: KVStore, denom: string, amount: bigint): void {
-    if (amount === 0n) store.delete(keys.supply(denom));
-    else store.set(keys.supply(denom), utf8(amount.toString()));
+    setAmount(store, keys.supply(denom), amount);
   }
 
   /** Sets a balance directly: genesis only. */
