@@ -161,12 +161,34 @@ export function encodeSignDoc(
   chainId: string,
   accountNumber: bigint,
 ): Uint8Array {
+  return writeSignDoc((len) => new Uint8Array(len), bodyBytes, authInfoBytes, chainId, accountNumber);
+}
+
+/**
+ * The sign doc is hashed at once and dropped: it is written into one reused buffer (a sign doc
+ * is a few hundred bytes, above V8's 64-byte limit for typed arrays on the JS heap, so a fresh
+ * one per tx costs a separate native allocation). The state machine is single-threaded and
+ * nothing runs between the write and the hash.
+ */
+let signDocScratch = new Uint8Array(4096);
+function scratch(len: number): Uint8Array {
+  if (len > signDocScratch.length) signDocScratch = new Uint8Array(len * 2);
+  return signDocScratch.subarray(0, len);
+}
+
+function writeSignDoc(
+  alloc: (len: number) => Uint8Array,
+  bodyBytes: Uint8Array,
+  authInfoBytes: Uint8Array,
+  chainId: string,
+  accountNumber: bigint,
+): Uint8Array {
   const n = smallUint(accountNumber);
   if (n < 0 || !isAscii(chainId)) return SignDoc.encode({ bodyBytes, authInfoBytes, chainId, accountNumber }).finish();
   const b = bodyBytes.length;
   const a = authInfoBytes.length;
   const c = chainId.length;
-  const out = new Uint8Array(
+  const out = alloc(
     (b === 0 ? 0 : 1 + varintLength(b) + b) +
       (a === 0 ? 0 : 1 + varintLength(a) + a) +
       (c === 0 ? 0 : 1 + varintLength(c) + c) +
@@ -206,7 +228,7 @@ export function directSignDigest(tx: DecodedTx, chainId: string, accountNumber: 
   const memo = (tx.derived.directDigests ??= new Map());
   let digest = memo.get(key);
   if (digest === undefined) {
-    digest = hash("sha256", encodeSignDoc(tx.bodyBytes, tx.authInfoBytes, chainId, accountNumber), "buffer");
+    digest = hash("sha256", writeSignDoc(scratch, tx.bodyBytes, tx.authInfoBytes, chainId, accountNumber), "buffer");
     memo.set(key, digest);
   }
   return digest;

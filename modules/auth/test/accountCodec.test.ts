@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { hash } from "node:crypto";
 import { SignDoc } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { xorshift32 } from "../../../chain/testkit/xorshift.js";
-import { encodeSignDoc } from "../ante.js";
+import { directSignDigest, encodeSignDoc } from "../ante.js";
+import type { DecodedTx } from "../tx.js";
 import { decodeAccount, encodeAccount, encodeGeneratedAccount, type Account } from "../keeper.js";
 
 // encodeAccount and encodeSignDoc write the common case (ASCII strings, numbers below 2^53)
@@ -99,5 +101,21 @@ describe("auth: the direct account and sign-doc encoders", () => {
               `body ${bodySize}, auth info ${authSize}, chain id ${JSON.stringify(chainId)}, #${accountNumber}`,
             );
           }
+  });
+
+  it("digest sign docs of any size as sha256 of SignDoc.encode, one after another", () => {
+    // The digest's sign doc is written into a reused buffer: a larger one after a smaller one,
+    // and a smaller one after, must each hash their own bytes only.
+    for (const bodySize of [10, 300, 5000, 20, 9000, 0]) {
+      const bodyBytes = new Uint8Array(bodySize).map((_, i) => i & 0xff);
+      const authInfoBytes = new Uint8Array(90).fill(bodySize & 0xff);
+      const tx = { bodyBytes, authInfoBytes, derived: {} } as unknown as DecodedTx;
+      const want = hash(
+        "sha256",
+        SignDoc.encode({ bodyBytes, authInfoBytes, chainId: "tcompute-1", accountNumber: 42n }).finish(),
+        "hex",
+      );
+      assert.equal(Buffer.from(directSignDigest(tx, "tcompute-1", 42n)).toString("hex"), want, `body ${bodySize}`);
+    }
   });
 });
