@@ -7,7 +7,7 @@ import { MultiSignature } from "cosmjs-types/cosmos/crypto/multisig/v1beta1/mult
 import type { ModeInfo_Multi } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { encodeAddress, secp256k1Address } from "../sdk/address.js";
 import { aminoSignBytes } from "../sdk/amino.js";
-import { amountOf, coinsFromProto, formatCoins, mulDecCeil, type Coin } from "../sdk/coins.js";
+import { amountOf, coinsFromProto, formatCoins, frozenCoins, mulDecCeil, type Coin } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
 import { sdkErrors } from "../sdk/errors.js";
 import { event } from "../sdk/events.js";
@@ -247,7 +247,7 @@ export interface AnteDeps {
 
 export interface AnteResult {
   signers: string[];
-  fee: Coin[];
+  fee: readonly Coin[];
   feePayer: string;
 }
 
@@ -300,7 +300,7 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
   ctx.gasMeter.consume(params.txSizeCostPerByte * BigInt(tx.bytes.length), "txSize");
 
   const feeInfo = authInfo.fee;
-  const fee = coinsFromProto(feeInfo?.amount ?? []);
+  const fee = (tx.derived.fee ??= frozenCoins(coinsFromProto(feeInfo?.amount ?? [])));
   const gasLimit = feeInfo?.gasLimit ?? 0n;
   if (feeInfo?.granter !== undefined && feeInfo.granter !== "") throw sdkErrors.notSupported.wrap("fee grants");
   const feePayer = feeInfo?.payer !== undefined && feeInfo.payer !== "" ? feeInfo.payer : signers[0]!;
