@@ -7,10 +7,11 @@ import { MultiSignature } from "cosmjs-types/cosmos/crypto/multisig/v1beta1/mult
 import type { ModeInfo_Multi } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { encodeAddress, secp256k1Address } from "../sdk/address.js";
 import { aminoSignBytes } from "../sdk/amino.js";
-import { amountOf, coinsFromProto, formatCoins, mulDecCeil, type Coin } from "../sdk/coins.js";
+import { amountOf, coinsFromProto, formatCoins, frozenCoins, mulDecCeil, type Coin } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
 import { sdkErrors } from "../sdk/errors.js";
 import { event } from "../sdk/events.js";
+import { isAscii, smallUint, varintLength, writeAscii, writeVarint } from "../sdk/protoWire.js";
 import { attributeKeys, eventTypes } from "./events.js";
 import type { FeeBankKeeper, Secp256k1Verifier } from "./expectedKeepers.js";
 import {
@@ -150,6 +151,75 @@ function verifyMultisig(
 }
 
 /**
+ * SignDoc.encode's bytes, written directly for an ASCII chain id and an account number below
+ * 2^31 (the generated encoder formats the uint64 as a string and parses it back); the generated
+ * encoder otherwise. modules/auth/test/accountCodec.test.ts checks that both give the same bytes.
+ */
+export function encodeSignDoc(
+  bodyBytes: Uint8Array,
+  authInfoBytes: Uint8Array,
+  chainId: string,
+  accountNumber: bigint,
+): Uint8Array {
+  return writeSignDoc((len) => new Uint8Array(len), bodyBytes, authInfoBytes, chainId, accountNumber);
+}
+
+/**
+ * The sign doc is hashed at once and dropped: it is written into one reused buffer (a sign doc
+ * is a few hundred bytes, above V8's 64-byte limit for typed arrays on the JS heap, so a fresh
+ * one per tx costs a separate native allocation). The state machine is single-threaded and
+ * nothing runs between the write and the hash.
+ */
+let signDocScratch = new Uint8Array(4096);
+function scratch(len: number): Uint8Array {
+  if (len > signDocScratch.length) signDocScratch = new Uint8Array(len * 2);
+  return signDocScratch.subarray(0, len);
+}
+
+function writeSignDoc(
+  alloc: (len: number) => Uint8Array,
+  bodyBytes: Uint8Array,
+  authInfoBytes: Uint8Array,
+  chainId: string,
+  accountNumber: bigint,
+): Uint8Array {
+  const n = smallUint(accountNumber);
+  if (n < 0 || !isAscii(chainId)) return SignDoc.encode({ bodyBytes, authInfoBytes, chainId, accountNumber }).finish();
+  const b = bodyBytes.length;
+  const a = authInfoBytes.length;
+  const c = chainId.length;
+  const out = alloc(
+    (b === 0 ? 0 : 1 + varintLength(b) + b) +
+      (a === 0 ? 0 : 1 + varintLength(a) + a) +
+      (c === 0 ? 0 : 1 + varintLength(c) + c) +
+      (n === 0 ? 0 : 1 + varintLength(n)),
+  );
+  let p = 0;
+  if (b !== 0) {
+    out[p++] = 0x0a;
+    p = writeVarint(out, p, b);
+    out.set(bodyBytes, p);
+    p += b;
+  }
+  if (a !== 0) {
+    out[p++] = 0x12;
+    p = writeVarint(out, p, a);
+    out.set(authInfoBytes, p);
+    p += a;
+  }
+  if (c !== 0) {
+    out[p++] = 0x1a;
+    p = writeVarint(out, p, c);
+    p = writeAscii(out, p, chainId);
+  }
+  if (n !== 0) {
+    out[p++] = 0x20;
+    writeVarint(out, p, n);
+  }
+  return out;
+}
+
+/**
  * sha256 of the SIGN_MODE_DIRECT SignDoc (body, auth info, chain id, account number): it does
  * not depend on the sequence, so it is computed once per decoded tx and account.
  */
@@ -158,16 +228,15 @@ export function directSignDigest(tx: DecodedTx, chainId: string, accountNumber: 
   const memo = (tx.derived.directDigests ??= new Map());
   let digest = memo.get(key);
   if (digest === undefined) {
-    const signDoc = SignDoc.encode({
-      bodyBytes: tx.bodyBytes,
-      authInfoBytes: tx.authInfoBytes,
-      chainId,
-      accountNumber,
-    }).finish();
-    digest = hash("sha256", signDoc, "buffer");
+    digest = hash("sha256", writeSignDoc(scratch, tx.bodyBytes, tx.authInfoBytes, chainId, accountNumber), "buffer");
     memo.set(key, digest);
   }
   return digest;
+}
+
+/** Base64 of bytes, read in place (Buffer.from(Uint8Array) would copy them first). */
+function base64(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
 }
 
 export interface AnteDeps {
@@ -178,7 +247,7 @@ export interface AnteDeps {
 
 export interface AnteResult {
   signers: string[];
-  fee: Coin[];
+  fee: readonly Coin[];
   feePayer: string;
 }
 
@@ -231,7 +300,7 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
   ctx.gasMeter.consume(params.txSizeCostPerByte * BigInt(tx.bytes.length), "txSize");
 
   const feeInfo = authInfo.fee;
-  const fee = coinsFromProto(feeInfo?.amount ?? []);
+  const fee = (tx.derived.fee ??= frozenCoins(coinsFromProto(feeInfo?.amount ?? [])));
   const gasLimit = feeInfo?.gasLimit ?? 0n;
   if (feeInfo?.granter !== undefined && feeInfo.granter !== "") throw sdkErrors.notSupported.wrap("fee grants");
   const feePayer = feeInfo?.payer !== undefined && feeInfo.payer !== "" ? feeInfo.payer : signers[0]!;
@@ -278,9 +347,7 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
       } else ctx.gasMeter.consume(params.sigVerifyCostSecp256k1 * BigInt(multisig.threshold), "ante verify: multisig");
       deps.accounts.setAccount(ctx.store, { ...account, pubKey: null, multisig, sequence: account.sequence + 1n });
       ctx.events.emit(event(eventTypes.tx, [[attributeKeys.accSeq, `${address}/${account.sequence}`]]));
-      ctx.events.emit(
-        event(eventTypes.tx, [[attributeKeys.signature, Buffer.from(tx.signatures[i]!).toString("base64")]], false),
-      );
+      ctx.events.emit(event(eventTypes.tx, [[attributeKeys.signature, base64(tx.signatures[i]!)]], false));
       continue;
     }
     if (account.multisig !== undefined)
@@ -345,9 +412,7 @@ export function runAnte(ctx: Context, tx: DecodedTx, params: Params, deps: AnteD
     deps.accounts.setAccount(ctx.store, { ...account, pubKey, sequence: account.sequence + 1n });
     ctx.events.emit(event(eventTypes.tx, [[attributeKeys.accSeq, `${address}/${account.sequence}`]]));
     // Signatures are unique and never searched for: kept in the event, left out of the index.
-    ctx.events.emit(
-      event(eventTypes.tx, [[attributeKeys.signature, Buffer.from(tx.signatures[i]!).toString("base64")]], false),
-    );
+    ctx.events.emit(event(eventTypes.tx, [[attributeKeys.signature, base64(tx.signatures[i]!)]], false));
   }
 
   if (fee.length > 0) deps.bank.deductFee(ctx, feePayer, fee);

@@ -1,6 +1,7 @@
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { LegacyAminoPubKey } from "cosmjs-types/cosmos/crypto/multisig/keys";
 import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
+import { isAscii, smallUint, varintLength, writeAscii, writeVarint } from "../sdk/protoWire.js";
 import { fromUtf8, prefixRange, utf8, type KVStore } from "../sdk/store.js";
 import { keys } from "./keys.js";
 import { decodeParams, encodeFeeParams, encodeParams, type Params } from "./params.js";
@@ -49,7 +50,78 @@ export function decodeMultisig(bytes: Uint8Array): MultisigKey {
   };
 }
 
+/** The BaseAccount.pub_key field of a 33-byte secp256k1 key, up to the key: tags and lengths. */
+const secp256k1PubKeyFieldHead = (() => {
+  const head = new Uint8Array(2 + 2 + secp256k1PubKeyTypeUrl.length + 2 + 2);
+  let p = 0;
+  head[p++] = 0x12; // BaseAccount.pub_key (2, length-delimited)
+  head[p++] = 2 + secp256k1PubKeyTypeUrl.length + 2 + 2 + 33;
+  head[p++] = 0x0a; // Any.type_url (1)
+  head[p++] = secp256k1PubKeyTypeUrl.length;
+  p = writeAscii(head, p, secp256k1PubKeyTypeUrl);
+  head[p++] = 0x12; // Any.value (2)
+  head[p++] = 2 + 33;
+  head[p++] = 0x0a; // PubKey.key (1)
+  head[p] = 33;
+  return head;
+})();
+
+/**
+ * encodeAccount for the accounts every tx writes (an ASCII address, one 33-byte key or none,
+ * numbers below 2^31), written directly; null for anything else. The bytes are BaseAccount.encode's
+ * (fields in order, defaults omitted), as modules/auth/test/accountCodec.test.ts checks.
+ */
+function encodeSimpleAccount(a: Account): Uint8Array | null {
+  if (a.multisig !== undefined) return null;
+  const { address, pubKey } = a;
+  if (pubKey !== null && pubKey.length !== 33 && pubKey.length !== 0) return null;
+  if (address.length > 127 || !isAscii(address)) return null;
+  const accountNumber = smallUint(a.accountNumber);
+  const sequence = smallUint(a.sequence);
+  if (accountNumber < 0 || sequence < 0) return null;
+  const withKey = pubKey !== null && pubKey.length === 33;
+  const len =
+    (address === "" ? 0 : 2 + address.length) +
+    (pubKey === null ? 0 : withKey ? secp256k1PubKeyFieldHead.length + 33 : 4 + secp256k1PubKeyTypeUrl.length) +
+    (accountNumber === 0 ? 0 : 1 + varintLength(accountNumber)) +
+    (sequence === 0 ? 0 : 1 + varintLength(sequence));
+  const out = new Uint8Array(len);
+  let p = 0;
+  if (address !== "") {
+    out[p++] = 0x0a;
+    out[p++] = address.length;
+    p = writeAscii(out, p, address);
+  }
+  if (withKey) {
+    out.set(secp256k1PubKeyFieldHead, p);
+    p += secp256k1PubKeyFieldHead.length;
+    out.set(pubKey, p);
+    p += 33;
+  } else if (pubKey !== null) {
+    // An empty key: PubKey encodes to no bytes, so the Any carries its type URL only.
+    out[p++] = 0x12;
+    out[p++] = 2 + secp256k1PubKeyTypeUrl.length;
+    out[p++] = 0x0a;
+    out[p++] = secp256k1PubKeyTypeUrl.length;
+    p = writeAscii(out, p, secp256k1PubKeyTypeUrl);
+  }
+  if (accountNumber !== 0) {
+    out[p++] = 0x18;
+    p = writeVarint(out, p, accountNumber);
+  }
+  if (sequence !== 0) {
+    out[p++] = 0x20;
+    writeVarint(out, p, sequence);
+  }
+  return out;
+}
+
 export function encodeAccount(a: Account): Uint8Array {
+  return encodeSimpleAccount(a) ?? encodeGeneratedAccount(a);
+}
+
+/** The generated encoder's bytes (what encodeSimpleAccount must equal where it applies). */
+export function encodeGeneratedAccount(a: Account): Uint8Array {
   return BaseAccount.encode({
     address: a.address,
     pubKey:

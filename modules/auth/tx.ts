@@ -1,5 +1,6 @@
 import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { authErrors } from "./errors.js";
+import type { Coin } from "../sdk/coins.js";
 import type { MsgRoute } from "../sdk/module.js";
 
 /** A Cosmos tx decoded once, keeping the exact bytes that were signed. */
@@ -14,9 +15,10 @@ export interface DecodedTx {
   /**
    * Pure functions of the bytes above, computed once per decoded tx (a node keeps the decoded
    * tx from pre-check through CheckTx to FinalizeBlock): the required signers, and the
-   * SIGN_MODE_DIRECT sign-doc digest per `chainId/accountNumber`.
+   * SIGN_MODE_DIRECT sign-doc digest per `chainId/accountNumber`, the fee's coins (parsed and
+   * validated; frozen, as they are shared by every run of the tx).
    */
-  readonly derived: { signers?: string[]; directDigests?: Map<string, Uint8Array> };
+  readonly derived: { signers?: string[]; directDigests?: Map<string, Uint8Array>; fee?: readonly Coin[] };
 }
 
 export type MsgRouter = (typeUrl: string) => MsgRoute<unknown> | undefined;

@@ -15,8 +15,31 @@ export const feeCollectorName = "fee_collector";
 
 export type { BankParams } from "./params.js";
 
-function readAmount(raw: Uint8Array | undefined): bigint {
-  return raw === undefined ? 0n : BigInt(fromUtf8(raw));
+/**
+ * A stored amount (decimal digits, as setBalance writes them). Up to 15 digits, which every
+ * balance and fee fits, are read directly; anything else goes through BigInt(string), which
+ * gives the same value for digits and keeps its errors for anything that is not.
+ */
+export function readAmount(raw: Uint8Array | undefined): bigint {
+  if (raw === undefined) return 0n;
+  const n = raw.length;
+  if (n > 0 && n <= 15) {
+    let v = 0;
+    let i = 0;
+    for (; i < n; i++) {
+      const d = raw[i]! - 0x30;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+    }
+    if (i === n) return BigInt(v);
+  }
+  return BigInt(fromUtf8(raw));
+}
+
+/** Writes an amount as setBalance and setSupply store it: zero deletes the entry. */
+function setAmount(store: KVStore, key: string, amount: bigint): void {
+  if (amount === 0n) store.delete(key);
+  else store.set(key, utf8(amount.toString()));
 }
 
 /**
@@ -59,8 +82,7 @@ export class BankKeeper {
   }
 
   private setBalance(store: KVStore, address: string, denom: string, amount: bigint): void {
-    if (amount === 0n) store.delete(keys.balance(address, denom));
-    else store.set(keys.balance(address, denom), utf8(amount.toString()));
+    setAmount(store, keys.balance(address, denom), amount);
   }
 
   subCoins(ctx: Context, address: string, coins: readonly Coin[]): void {
@@ -74,13 +96,14 @@ export class BankKeeper {
   /** subCoins with its event's amount text given: `amount` is formatCoins(coins). */
   private spend(ctx: Context, address: string, coins: readonly Coin[], amount: string): void {
     for (const c of coins) {
-      const have = this.getBalance(ctx.store, address, c.denom);
+      const key = keys.balance(address, c.denom);
+      const have = readAmount(ctx.store.get(key));
       if (have < c.amount) {
         throw sdkErrors.insufficientFunds.wrap(
           `spendable balance ${have}${c.denom} is smaller than ${c.amount}${c.denom}`,
         );
       }
-      this.setBalance(ctx.store, address, c.denom, have - c.amount);
+      setAmount(ctx.store, key, have - c.amount);
     }
     ctx.events.emit(
       event(eventTypes.coinSpent, [
@@ -92,8 +115,10 @@ export class BankKeeper {
 
   /** addCoins with its event's amount text given: `amount` is formatCoins(coins). */
   private receive(ctx: Context, address: string, coins: readonly Coin[], amount: string): void {
-    for (const c of coins)
-      this.setBalance(ctx.store, address, c.denom, this.getBalance(ctx.store, address, c.denom) + c.amount);
+    for (const c of coins) {
+      const key = keys.balance(address, c.denom);
+      setAmount(ctx.store, key, readAmount(ctx.store.get(key)) + c.amount);
+    }
     this.accounts.ensureAccount(ctx.store, address);
     ctx.events.emit(
       event(eventTypes.coinReceived, [
@@ -159,8 +184,7 @@ export class BankKeeper {
   }
 
   setSupply(store: KVStore, denom: string, amount: bigint): void {
-    if (amount === 0n) store.delete(keys.supply(denom));
-    else store.set(keys.supply(denom), utf8(amount.toString()));
+    setAmount(store, keys.supply(denom), amount);
   }
 
   /** Sets a balance directly: genesis only. */

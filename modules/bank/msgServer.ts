@@ -1,10 +1,26 @@
 import { MsgMultiSend, MsgMultiSendResponse, MsgSend, MsgSendResponse } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { validateAddress } from "../sdk/address.js";
-import { addCoins, coinsFromProto, formatCoins } from "../sdk/coins.js";
+import { addCoins, coinsFromProto, formatCoins, frozenCoins, type Coin } from "../sdk/coins.js";
 import { sdkErrors } from "../sdk/errors.js";
 import type { MsgRoute } from "../sdk/module.js";
 import { bankErrors } from "./errors.js";
 import type { BankKeeper } from "./keeper.js";
+
+/**
+ * A MsgSend's amount, parsed once per decoded message: validateBasic runs at every ante run of
+ * the tx (CheckTx, re-check, the block) and handle at CheckTx and in the block, on the same
+ * decoded message (the node's decoded-tx cache). The parse is a pure function of the message,
+ * which nothing mutates; a parse that throws is not kept, so it throws each time as before.
+ */
+const sendAmounts = new WeakMap<MsgSend, readonly Coin[]>();
+function sendAmount(m: MsgSend): readonly Coin[] {
+  let coins = sendAmounts.get(m);
+  if (coins === undefined) {
+    coins = frozenCoins(coinsFromProto(m.amount));
+    sendAmounts.set(m, coins);
+  }
+  return coins;
+}
 
 export function bankMsgRoutes(keeper: BankKeeper): MsgRoute<unknown>[] {
   const send: MsgRoute<MsgSend> = {
@@ -15,10 +31,10 @@ export function bankMsgRoutes(keeper: BankKeeper): MsgRoute<unknown>[] {
       validateAddress(m.fromAddress);
       validateAddress(m.toAddress);
       if (m.amount.length === 0) throw sdkErrors.invalidCoins.wrap("send amount must not be empty");
-      coinsFromProto(m.amount);
+      sendAmount(m);
     },
     handle(ctx, m) {
-      keeper.send(ctx, m.fromAddress, m.toAddress, coinsFromProto(m.amount));
+      keeper.send(ctx, m.fromAddress, m.toAddress, sendAmount(m));
       return { typeUrl: "/cosmos.bank.v1beta1.MsgSendResponse", value: MsgSendResponse.encode({}).finish() };
     },
   };

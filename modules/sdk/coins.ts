@@ -53,6 +53,12 @@ export function coinsFromProto(list: ReadonlyArray<{ denom: string; amount: stri
   return out;
 }
 
+/** The coins, and each coin, frozen: for parsed coins kept and shared between runs of a tx. */
+export function frozenCoins(coins: Coin[]): readonly Coin[] {
+  for (const c of coins) Object.freeze(c);
+  return Object.freeze(coins);
+}
+
 export function coinsToProto(coins: readonly Coin[]): { denom: string; amount: string }[] {
   return coins.map((c) => ({ denom: c.denom, amount: c.amount.toString() }));
 }
