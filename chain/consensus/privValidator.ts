@@ -11,7 +11,6 @@ import {
   voteSignBytes,
   type BlockIdLike,
 } from "../types/signBytes.js";
-import { bytesEqual } from "../types/bytes.js";
 
 // The validator's signer, as CometBFT's FilePV: it persists the last (height, round, step) it
 // signed, fsynced before the signature is released, and refuses anything that would conflict

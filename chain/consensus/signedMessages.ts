@@ -13,7 +13,6 @@ import { bytesEqual } from "../types/bytes.js";
 import { compareTime } from "../types/time.js";
 import type { PrivValidator } from "./privValidator.js";
 import { VoteType, type Vote } from "./types.js";
-import { bytesEqual } from "../types/bytes.js";
 
 // Consensus messages as they travel between nodes: CometBFT's own protobuf Vote, Proposal and
 // DuplicateVoteEvidence (from cosmjs-types), signed over the canonical sign bytes. Every
