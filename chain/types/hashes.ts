@@ -55,7 +55,10 @@ export function resultsHash(results: readonly ExecTxResult[]): Uint8Array {
   return merkleRoot(deterministicResults(results));
 }
 
-/** The reference leaf: protobuf ExecTxResult{code, data, gas_wanted, gas_used} (as CometBFT's deterministicExecTxResult). */
+/**
+ * protobuf ExecTxResult{code, data, gas_wanted, gas_used} (as CometBFT's deterministicExecTxResult)
+ * through cosmjs-types, whose int64 writer is malformed for [2^31, 2^32): see deterministicResults.
+ */
 export function deterministicResultBytes(r: ExecTxResult): Uint8Array {
   // A full literal rather than fromPartial, which copies every field of a per-tx object.
   return ExecTxResult.encode({
@@ -70,8 +73,8 @@ export function deterministicResultBytes(r: ExecTxResult): Uint8Array {
   }).finish();
 }
 
-/** Most bytes a varint of a value below 2^53 takes. */
-const varintMax = 8;
+/** Most bytes a varint takes: a negative int64 is ten (two's complement in 64 bits). */
+const varintMax = 10;
 
 function writeVarint(buf: Uint8Array, o: number, v: number): number {
   while (v >= 0x80) {
@@ -82,12 +85,28 @@ function writeVarint(buf: Uint8Array, o: number, v: number): number {
   return o;
 }
 
-const safeInt64 = (v: bigint) => v >= 0n && v <= BigInt(Number.MAX_SAFE_INTEGER);
+const int64Min = -(2n ** 63n);
+const uint64Max = 2n ** 64n - 1n;
+
+/** An int64 field's varint: small values as numbers, the rest (negative: 64-bit two's complement) in bigint. */
+function writeInt64(buf: Uint8Array, o: number, v: bigint): number {
+  if (v >= 0n && v <= 9007199254740991n) return writeVarint(buf, o, Number(v));
+  let u = BigInt.asUintN(64, v);
+  while (u >= 0x80n) {
+    buf[o++] = Number(u & 0x7fn) | 0x80;
+    u >>= 7n;
+  }
+  buf[o++] = Number(u);
+  return o;
+}
 
 /**
- * Each result's deterministicResultBytes, written into one buffer (subarrays of it): the same
- * bytes, without a protobuf writer per tx. A result the short form does not cover (a gas
- * figure outside 0..2^53-1) is encoded by the reference.
+ * Each result's ExecTxResult{code, data, gas_wanted, gas_used} protobuf bytes, written into one
+ * buffer (subarrays of it) without a protobuf writer per tx. The bytes are Go's proto.Marshal
+ * (CometBFT's), also where cosmjs-types' BinaryWriter.int64 is wrong: it writes a value in
+ * [2^31, 2^32) as a malformed varint (its low word read as signed), so deterministicResultBytes
+ * is no reference there and no result falls back to it for its gas. A result whose code is not
+ * a uint32 or whose gas is not an int64 (not representable in the message) is encoded by it.
  */
 export function deterministicResults(results: readonly ExecTxResult[]): Uint8Array[] {
   let size = 0;
@@ -98,8 +117,10 @@ export function deterministicResults(results: readonly ExecTxResult[]): Uint8Arr
   for (let i = 0; i < results.length; i++) {
     const r = results[i]!;
     if (
-      !safeInt64(r.gasWanted) ||
-      !safeInt64(r.gasUsed) ||
+      r.gasWanted < int64Min ||
+      r.gasWanted > uint64Max ||
+      r.gasUsed < int64Min ||
+      r.gasUsed > uint64Max ||
       !Number.isInteger(r.code) ||
       r.code < 0 ||
       r.code > 0xffffffff
@@ -120,11 +141,11 @@ export function deterministicResults(results: readonly ExecTxResult[]): Uint8Arr
     }
     if (r.gasWanted !== 0n) {
       buf[o++] = 0x28; // field 5, varint
-      o = writeVarint(buf, o, Number(r.gasWanted));
+      o = writeInt64(buf, o, r.gasWanted);
     }
     if (r.gasUsed !== 0n) {
       buf[o++] = 0x30; // field 6, varint
-      o = writeVarint(buf, o, Number(r.gasUsed));
+      o = writeInt64(buf, o, r.gasUsed);
     }
     out[i] = buf.subarray(start, o);
   }
