@@ -1,3 +1,5 @@
+// int64 fields written as Go writes them (cosmjs-types miswrites [2^31, 2^32)): the runtime fixes.
+import "../../modules/sdk/protoRuntime.js";
 import { BinaryWriter } from "cosmjs-types/binary";
 import { Timestamp as PbTimestamp } from "cosmjs-types/google/protobuf/timestamp";
 import { ExecTxResult } from "cosmjs-types/tendermint/abci/types";

@@ -13,7 +13,7 @@ import type { BinaryReader as Reader } from "cosmjs-types/binary";
 const require = createRequire(import.meta.url);
 const binary = require("cosmjs-types/binary") as {
   BinaryReader: new (buf?: Uint8Array) => Reader;
-  BinaryWriter: { alloc: (size: number) => Uint8Array };
+  BinaryWriter: { alloc: (size: number) => Uint8Array; prototype: object };
 };
 
 binary.BinaryWriter.alloc = (size: number) => new Uint8Array(size);
@@ -124,7 +124,53 @@ class InPlaceReader extends Base {
 }
 if (!(Base.name === "InPlaceReader")) binary.BinaryReader = InPlaceReader;
 
+//
+// 4. A correctness fix, not a speed-up: the writer's int64 / uint64 write a value in
+//    [2^31, 2^32) as a malformed varint (its decimal parser hands the low 32 bits back signed,
+//    and the length and the write then treat the value as negative): 2^31 comes out as five
+//    zero bytes where Go's proto.Marshal, and so CometBFT, writes 80 80 80 80 08. A gas limit
+//    a client chooses (3e9, say) would then give hashes and ABCI responses no other
+//    implementation reads the same way. Values in that range are written here as the five-byte
+//    varint they are; every other value goes to the original, whose bytes are right.
+const varint = require("cosmjs-types/varint") as {
+  writeVarint64: (val: { lo: number; hi: number }, buf: Uint8Array, pos: number) => void;
+};
+type WriterInternals = {
+  _push(
+    fn: (val: { lo: number; hi: number }, buf: Uint8Array, pos: number) => void,
+    len: number,
+    val: unknown,
+  ): unknown;
+};
+type Int64Writer = (this: WriterInternals, value: string | number | bigint) => unknown;
+const writerProto = binary.BinaryWriter.prototype as { int64: Int64Writer };
+const originalInt64 = writerProto.int64;
+const TWO_31 = 2 ** 31;
+const TWO_32 = 2 ** 32;
+
+/** The value as a number when it is an integer in [2^31, 2^32), else undefined. */
+function inBrokenRange(value: string | number | bigint): number | undefined {
+  if (typeof value === "bigint") return value >= 2147483648n && value < 4294967296n ? Number(value) : undefined;
+  if (typeof value === "number")
+    return Number.isInteger(value) && value >= TWO_31 && value < TWO_32 ? value : undefined;
+  const n = Number(value);
+  return /^\d{1,10}$/.test(value) && n >= TWO_31 && n < TWO_32 ? n : undefined;
+}
+
+function int64(this: WriterInternals, value: string | number | bigint): unknown {
+  const lo = inBrokenRange(value);
+  if (lo === undefined) return originalInt64.call(this, value);
+  return this._push(varint.writeVarint64, 5, { lo, hi: 0 });
+}
+if (originalInt64.name !== "int64Fixed") {
+  Object.defineProperty(int64, "name", { value: "int64Fixed" });
+  writerProto.int64 = int64;
+}
+
 export const protoRuntimePatched = true;
+
+/** The writer's int64 before the fix, for the test that compares the two. */
+export const originalWriterInt64 = originalInt64;
 
 /** The readers before and after the patch, for the tests that compare them. */
 export const protoReaders = { original: Base, patched: binary.BinaryReader };
