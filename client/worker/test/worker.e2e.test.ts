@@ -105,6 +105,12 @@ describe("the worker (e2e, one node)", function () {
         address: k.address,
         coins: [{ denom: "utcu", amount: 1_000_000_000n }],
       })),
+      // No capability challenges: the tests stop and start the provider's worker, and a
+      // challenge issued while it is stopped would (rightly) jail it for a no-show. Challenges
+      // are tested in modules/jobs/test/challenges.test.ts and run on the localnet.
+      editGenesis: (d) => {
+        (d.app_state["jobs"] as { params: Record<string, unknown> }).params["challenge_epoch_blocks"] = "0";
+      },
     });
     node = await startNodeProcess(t.home);
     await registerZooMarket(send, {
