@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -13,12 +13,15 @@ import { isFinal, jobsCodecs, JobState } from "../modules/jobs/index.js";
 import { keyringDir } from "../localnet/localnet.js";
 import { spawnMarketplace } from "../localnet/marketplace.js";
 
-// npm run bench:jobs [-- --jobs 60 --rate 30 --per-tx 1 --timeout-commit 1s]: a localnet of 4 validators and 3
-// workers on this machine; submits jobs at a steady pace (--rate jobs a minute, --per-tx jobs in
-// each tx, sent without waiting for the previous one's block) with k = 1, then with k = 3, and
+// npm run bench:jobs [-- --jobs 60 --rate 30 --per-tx 1 --timeout-commit 1s --rounds 1,3 --log FILE]:
+// a localnet of 4 validators and 3 workers on this machine; submits jobs at a steady pace (--rate
+// jobs a minute, --per-tx jobs in each tx, sent without waiting for the previous one's block) in
+// one round per k of --rounds (default k = 1, then k = 3), and
 // prints jobs settled per minute and, per settled job, the blocks from submission to settlement,
 // the blocks from the last worker's result (its commitment's block) to settlement, and the
-// seconds from broadcast to settlement (p50 / p99). Prints figures; never fails on a slow machine.
+// seconds from broadcast to settlement (p50 / p99), then each provider's status and capability
+// challenges (a jailed provider is why k = 3 jobs stop matching). --log writes the localnet's
+// output to FILE at the end. Prints figures; never fails on a slow machine.
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +31,8 @@ const { values } = parseArgs({
     model: { type: "string", default: "mlp-64x128x128x32" },
     // The localnet's block interval (default: the localnet's own, localnet/localnet.ts).
     "timeout-commit": { type: "string" },
+    rounds: { type: "string", default: "1,3" },
+    log: { type: "string" },
   },
 });
 const total = Number(values.jobs);
@@ -35,7 +40,9 @@ const perTx = Number(values["per-tx"]);
 const interval = (60_000 * perTx) / Number(values.rate);
 const dir = mkdtempSync(join(tmpdir(), "tcd-bench-jobs-"));
 const port = await freePort();
-const { child: net } = await spawnMarketplace([
+const ks = values.rounds.split(",").map(Number);
+if (ks.some((k) => !Number.isInteger(k) || k < 1 || k > 3)) throw new Error(`--rounds: each k is 1 to 3 (3 workers)`);
+const { child: net, output } = await spawnMarketplace([
   "--dir",
   dir,
   "--rpc-port",
@@ -141,10 +148,14 @@ try {
   console.log(
     `bench:jobs — 4 validators, 3 workers on this machine; ${total} jobs of ${m.name} per round at ${values.rate} a minute, ${perTx} per tx every ${interval.toFixed(0)} ms`,
   );
-  await round(1);
-  await round(3);
+  for (const k of ks) await round(k);
+  for (const p of await client.query.registry.providers())
+    console.log(
+      `  provider ${p.moniker}: status ${p.status}${p.challengeHold ? " (challenge hold)" : ""}, challenges passed ${p.challengesPassed}, failed ${p.challengesFailed}`,
+    );
 } finally {
   client.disconnect();
   net.kill("SIGINT");
   await new Promise((r) => net.once("exit", r));
+  if (values.log !== undefined) writeFileSync(values.log, output());
 }

@@ -38,6 +38,8 @@ export async function makeTestHome(opts: {
   accounts: Array<{ address: string; coins: Coin[] }>;
   chainId?: string;
   editConfig?: (c: NodeConfig) => void;
+  /** Changes the genesis before it is written (after accounts and any gentx). */
+  editGenesis?: (doc: GenesisDoc) => void;
   /** Make the node's validator a staking validator through a gentx of this (funded) operator. */
   gentx?: { signer: OfflineDirectSigner; operator: string; amount: bigint };
 }): Promise<TestHome> {
@@ -74,6 +76,7 @@ export async function makeTestHome(opts: {
     });
     collectGentxs(doc, [tx]);
   }
+  opts.editGenesis?.(doc);
   saveGenesisFile(paths.genesis, doc);
   return { home, rpcPort, chainId, genesis: doc };
 }

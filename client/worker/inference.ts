@@ -49,6 +49,31 @@ export interface EngineOptions {
 
 export class ModelHashMismatch extends Error {}
 
+/**
+ * onnxruntime refused to run the model on a job's input: an input missing or of a shape or dtype
+ * the graph rejects, or values an operator refuses (a clip too short for a reflect pad). The
+ * requester's doing: the worker reports it unusable (REJECTED) instead of going silent.
+ */
+export class InputRejectedError extends Error {
+  constructor(
+    /** Index of the job's input (tensor bundle) the model refused. */
+    readonly input: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `f` on the job's `index`-th input; what it throws becomes InputRejectedError. */
+function onInput<T>(index: number, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof InputRejectedError) throw e;
+    throw new InputRejectedError(index, `the model refuses input ${index}: ${(e as Error).message}`);
+  }
+}
+
 /** A job's result as the worker commits and serves it. */
 export interface JobResult {
   /** The ResultPayload bytes (one bundle per input). */
@@ -269,7 +294,9 @@ export class InferenceEngine {
     key?: Uint8Array,
     tamper?: (output: Float64Array) => Float64Array,
   ): JobResult {
-    const outputs = inputs.map((inp) => InferenceEngine.tensors(l, l.native.run(this.feeds(l, inp), l.allocate, {})));
+    const outputs = inputs.map((inp, i) =>
+      onInput(i, () => InferenceEngine.tensors(l, l.native.run(this.feeds(l, inp), l.allocate, {}))),
+    );
     let all = sketchInput(outputs);
     if (tamper !== undefined) all = tamper(Float64Array.from(all));
     const payload = encodeResult(outputs);
@@ -289,13 +316,13 @@ export class InferenceEngine {
     rule: ComparisonRule,
     key: Uint8Array | undefined,
   ): Promise<JobResult> | JobResult | null {
-    const feeds = this.feeds(l, input);
+    const feeds = onInput(0, () => this.feeds(l, input));
     const k = shapeKey(input, l.inputNames);
     const plan = l.plans!.get(k);
     if (plan === undefined) {
       // First run with these input shapes: onnxruntime allocates, and the plan is made from it.
       const t0 = performance.now();
-      const results = InferenceEngine.tensors(l, l.native.run(feeds, l.allocate, {}));
+      const results = onInput(0, () => InferenceEngine.tensors(l, l.native.run(feeds, l.allocate, {})));
       const p = InferenceEngine.plan(results, performance.now() - t0);
       if (p !== null) l.plans!.set(k, p);
       const payload = encodeResult([results]);
@@ -336,10 +363,16 @@ export class InferenceEngine {
       results = l.native.run(feeds, fetches, {});
       plan.runMs += (performance.now() - t0 - plan.runMs) / 8;
     } catch (e) {
-      // A preallocated output of the wrong shape (shapes that depend on the data): never again.
-      if (!/shape|size|dimension/i.test((e as Error).message)) throw e;
+      // These input shapes ran before, so anything but a shape error is about the values.
+      const message = (e as Error).message;
+      if (!/shape|size|dimension/i.test(message))
+        throw new InputRejectedError(0, `the model refuses input 0: ${message}`);
+      // A preallocated output of the wrong shape: outputs whose shapes depend on the data (plans
+      // off for this model, never again), unless the model refuses the input outright, which the
+      // general path tells (it throws InputRejectedError and the plans stay for every later job).
+      const r = this.runGeneral(l, jobId, [input], rule, key);
       l.plans = null;
-      return null;
+      return r;
     }
     for (let i = 0; i < outs.length; i++) {
       const o = outs[i]!;

@@ -27,7 +27,7 @@ import { decodeResult, decodeTensors, sketchInput, type Tensor } from "../models
 import { verifyOutputRequest } from "../sdk/outputs.js";
 import { TcomputeClient } from "../sdk/client.js";
 import { FetchError, fetchVerified, type FetchPolicy, type FetchReason } from "./fetch.js";
-import { InferenceEngine, type EngineOptions } from "./inference.js";
+import { InferenceEngine, InputRejectedError, type EngineOptions, type JobResult } from "./inference.js";
 import { WorkerMetrics } from "./metrics.js";
 import { open, seal, type X25519Key } from "./sealing.js";
 import { WorkerStore, type PendingResult } from "./store.js";
@@ -482,8 +482,15 @@ export class Worker {
     const key = this.sketchKeys.get(j.id);
     this.sketchKeys.delete(j.id);
     const t0 = performance.now();
-    // Inference, payload, digest and sketch (client/worker/inference.ts).
-    const r = await this.engine.runJob(j.model, j.id, inputs, rule, key, this.o.tamper);
+    // Inference, payload, digest and sketch (client/worker/inference.ts). An input the model
+    // refuses is the requester's doing: reported unusable, not left to retry into a no-show.
+    let r: JobResult;
+    try {
+      r = await this.engine.runJob(j.model, j.id, inputs, rule, key, this.o.tamper);
+    } catch (e) {
+      if (e instanceof InputRejectedError) throw new UnusableInputError(UnusableReason.rejected, e.input, e.message);
+      throw e;
+    }
     this.metrics.inferenceSeconds += (performance.now() - t0) / 1000;
     // An auditor's verdict also projects under the audit signs (modules/jobs/auditVerdicts.ts);
     // a provider's result does not need it. Taken from the payload, so it sketches what was served.

@@ -73,28 +73,47 @@ export function challengeDeadline(
   return (units + t - 1n) / t + p.challengeSlackBlocks;
 }
 
-const byteSize: Record<string, number> = { float32: 4, float64: 8, int32: 4, int64: 8, uint8: 1, int8: 1, bool: 1 };
+const byteSize: Record<string, number> = { float32: 4, float64: 8, uint8: 1, int8: 1 };
+
+type TensorSpec = { name: string; dtype: string; shape: number[] };
+
+/**
+ * Whether the chain can make an input the model is bound to accept: every tensor of a dtype
+ * where any value is a valid one (float32, float64: values in ±[1, 2); uint8, int8: any byte)
+ * and no dynamic dimension except the leading (batch) one, which is 1. Integer and bool inputs
+ * are indices, lengths, sample rates or masks whose valid values only the model knows, and an
+ * inner dynamic dimension of 1 is a length the model may refuse (a reflect pad needs 2): a
+ * challenge built from such a spec would slash an honest provider for the chain's own input.
+ */
+export function challengeableSpec(spec: ReadonlyArray<TensorSpec>, maxBytes: number): boolean {
+  if (spec.length === 0) return false;
+  let total = 0;
+  for (const t of spec) {
+    const size = byteSize[t.dtype];
+    if (size === undefined) return false;
+    let n = 1;
+    for (const [i, d] of t.shape.entries()) {
+      if (d < 1 && i > 0) return false;
+      n *= d < 1 ? 1 : d;
+    }
+    total += n * size;
+    if (!Number.isSafeInteger(n) || total > maxBytes) return false;
+  }
+  return true;
+}
 
 /**
  * A tensor bundle for the model's inputs from the seed (integers only: float32 elements are
- * sign | exponent of 1.0 | random mantissa, so values in ±[1, 2); float64 likewise; integers
- * 0..15; bool 0 or 1). Dynamic dimensions are 1. Null when the spec is unusable or too large.
+ * sign | exponent of 1.0 | random mantissa, so values in ±[1, 2); float64 likewise; uint8 and
+ * int8 any byte). The leading dynamic dimension is 1. Null unless `challengeableSpec`.
  */
-export function challengeInput(
-  spec: ReadonlyArray<{ name: string; dtype: string; shape: number[] }>,
-  seed: Uint8Array,
-  maxBytes: number,
-): Uint8Array | null {
-  if (spec.length === 0) return null;
+export function challengeInput(spec: ReadonlyArray<TensorSpec>, seed: Uint8Array, maxBytes: number): Uint8Array | null {
+  if (!challengeableSpec(spec, maxBytes)) return null;
   const tensors: Array<{ name: string; dtype: string; shape: string[]; data: Uint8Array }> = [];
-  let total = 0;
   for (const [ti, t] of [...spec].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).entries()) {
-    const size = byteSize[t.dtype];
-    if (size === undefined) return null;
+    const size = byteSize[t.dtype]!;
     const shape = t.shape.map((d) => (d < 1 ? 1 : d));
     const n = shape.reduce((a, b) => a * b, 1);
-    total += n * size;
-    if (!Number.isSafeInteger(n) || total > maxBytes) return null;
     const rand = createHash("shake256", { outputLength: n * 4 })
       .update(seed)
       .update(`/${ti}`)
@@ -106,10 +125,7 @@ export function challengeInput(
       else if (t.dtype === "float64") {
         data.writeUInt32LE(r, i * 8);
         data.writeUInt32LE(((r & 0x800fffff) | 0x3ff00000) >>> 0, i * 8 + 4);
-      } else if (t.dtype === "int32") data.writeInt32LE(r & 15, i * 4);
-      else if (t.dtype === "int64") data.writeBigInt64LE(BigInt(r & 15), i * 8);
-      else if (t.dtype === "bool") data[i] = r & 1;
-      else data[i] = r & 15;
+      } else data[i] = r & 0xff;
     }
     tensors.push({ name: t.name, dtype: t.dtype, shape: shape.map(String), data });
   }
@@ -131,13 +147,29 @@ export function issueChallenges(ctx: Context, k: JobsKeeper): void {
     .digest();
   const reg = k.registry.params(ctx.store);
   const denom = reg.bondDenom;
+  // Only models the chain can make an input for (challengeableSpec); a provider serving none of
+  // them is not drawn, so no one is slashed for the chain's own unusable input.
+  const canChallenge = new Map<string, boolean>();
+  const challengeable = (hash: string): boolean => {
+    let ok = canChallenge.get(hash);
+    if (ok === undefined) {
+      const model = k.registry.getModel(ctx.store, hash);
+      ok = model !== null && challengeableSpec(model.inputs, p.maxInlineInputBytes);
+      canChallenge.set(hash, ok);
+    }
+    return ok;
+  };
   const candidates: ChallengeableProvider[] = [];
+  const modelsOf = new Map<string, string[]>();
   for (const prov of k.registry.providers(ctx.store)) {
     if (!eligibleForChallenge(prov, ctx.height, reg.minProviderBond)) continue;
     if (k.slotsUsed(ctx.store, prov.owner) >= prov.slots) continue;
     const ask = parsePrice(prov.pricePerUnit);
     if (ask === null || ask[1] !== denom) continue;
+    const models = prov.models.filter(challengeable);
+    if (models.length === 0) continue;
     candidates.push(prov);
+    modelsOf.set(prov.owner, models);
   }
   const byOwner = new Map(candidates.map((c) => [c.owner, c]));
   const chosen = drawWeighted(
@@ -150,7 +182,8 @@ export function issueChallenges(ctx: Context, k: JobsKeeper): void {
   for (const [n, owner] of chosen.entries()) {
     const prov = byOwner.get(owner)!;
     const sub = createHash("sha256").update(seed).update(`/${n}`).digest();
-    const modelHash = prov.models[sub.readUInt32BE(0) % prov.models.length]!;
+    const models = modelsOf.get(owner)!;
+    const modelHash = models[sub.readUInt32BE(0) % models.length]!;
     const model = k.registry.getModel(ctx.store, modelHash);
     if (model === null) continue;
     const input = challengeInput(model.inputs, sub, p.maxInlineInputBytes);

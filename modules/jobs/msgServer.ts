@@ -305,9 +305,9 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       validateAddress(m.provider);
       checkId(m.jobId);
       if (m.salt.length !== 32) throw jobsErrors.invalidResult.wrap("the salt is 32 bytes");
-      if (!Number.isInteger(m.reason) || m.reason < UnusableReason.unreachable || m.reason > UnusableReason.unopenable)
+      if (!Number.isInteger(m.reason) || m.reason < UnusableReason.unreachable || m.reason > UnusableReason.rejected)
         throw jobsErrors.invalidResult.wrap(
-          "reason must be one of UNUSABLE_REASON_UNREACHABLE (1) to UNUSABLE_REASON_UNOPENABLE (6)",
+          "reason must be one of UNUSABLE_REASON_UNREACHABLE (1) to UNUSABLE_REASON_REJECTED (7)",
         );
     },
     handle(ctx, m) {

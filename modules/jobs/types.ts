@@ -44,6 +44,7 @@ export const UnusableReason = {
   undecodable: 4,
   refused: 5,
   unopenable: 6,
+  rejected: 7,
 } as const;
 export type UnusableReason = (typeof UnusableReason)[keyof typeof UnusableReason];
 export const unusableReasonNames: Record<number, string> = {
@@ -54,6 +55,7 @@ export const unusableReasonNames: Record<number, string> = {
   4: "undecodable",
   5: "refused",
   6: "unopenable",
+  7: "rejected",
 };
 
 export const AuditStatus = { none: 0, open: 1, confirmed: 2, rejected: 3, inconclusive: 4, unaudited: 5 } as const;

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { computeSketch, sketchesAgree, type Sketch } from "../../../modules/jobs/sketch.js";
 import { decodeResult, encodeResult, resultLayout, sketchInput, type Tensor } from "../../models/tensors.js";
 import { zoo } from "../../models/zoo.js";
-import { InferenceEngine, type JobResult } from "../inference.js";
+import { InferenceEngine, InputRejectedError, type JobResult } from "../inference.js";
 
 // The worker's per-job path (InferenceEngine.runJob: outputs written by onnxruntime into the
 // payload, digest and sketch on the main thread or on the post-processing thread) gives exactly
@@ -139,6 +139,58 @@ describe("worker job path (runJob) against the reference path", function () {
         assert.match(String((f as PromiseRejectedResult).reason), /post-processing thread failed/);
       const after = await Promise.all([1, 2, 3].map((i) => engine.runJob(hash, `d${i}`, [input], m.rule)));
       after.forEach((r, i) => same(r, reference(`d${i + 1}`, [out], m.rule), `after the crash ${i}`));
+    } finally {
+      await engine.release();
+    }
+  });
+
+  it("an input the model refuses is InputRejectedError naming the input, on every path; the plans stay on", async () => {
+    const m = zoo["silero-vad"]!;
+    const { engine, hash } = await loadedEngine(m);
+    const plans = () => (engine as unknown as { sessions: Map<string, Promise<{ plans: unknown }>> }).sessions;
+    const rejected = async (inputs: Array<Record<string, Tensor>>, index: number, what: string) => {
+      await assert.rejects(
+        engine.runJob(hash, "r", inputs, m.rule),
+        (e: unknown) => e instanceof InputRejectedError && e.input === index && /refuses input/.test(e.message),
+        what,
+      );
+    };
+    try {
+      const good = m.sampleInput(0);
+      // A clip of one sample: silero's reflect pad needs two ("Pad reflect requires axis length >= 2").
+      const short = { ...good, input: { dtype: "float32", shape: [1, 1], data: Float32Array.of(0.5) } };
+      const { sr: _sr, ...noRate } = good;
+      await rejected([short], 0, "first run (no plan yet) on a clip too short");
+      await rejected([noRate], 0, "a missing input");
+      await rejected([good, short], 1, "the second of two inputs (general path)");
+      // Planned: the good shapes made a plan; the same shapes now refused by the native run.
+      const out = await engine.run(hash, good);
+      await engine.runJob(hash, "p0", [good], m.rule);
+      const loaded = (await plans().get(hash)!) as unknown as {
+        native: { run: (...a: unknown[]) => unknown };
+        plans: Map<string, unknown> | null;
+      };
+      assert.ok(loaded.plans !== null && loaded.plans.size > 0, "a plan for the good shapes");
+      const native = loaded.native;
+      let calls = 0;
+      loaded.native = Object.create(native, {
+        run: {
+          value: (...a: unknown[]) => {
+            calls++;
+            if (calls === 1)
+              throw new Error("Non-zero status code returned while running Gather node: indices out of range");
+            if (calls === 2) throw new Error("Got invalid dimensions for input: input");
+            if (calls === 3) throw new Error("Got invalid dimensions for input: input");
+            return native.run.call(native, ...a);
+          },
+        },
+      });
+      await rejected([good], 0, "planned run: a refusal that is not about shapes");
+      await rejected([good], 0, "planned run: a shape refusal the general path also sees");
+      assert.ok(loaded.plans !== null, "an input the model refuses does not turn the plans off");
+      loaded.native = native;
+      same(await engine.runJob(hash, "p1", [good], m.rule), reference("p1", [out], m.rule), "a good input after them");
+      assert.ok(loaded.plans !== null && loaded.plans.size > 0, "still planned");
     } finally {
       await engine.release();
     }

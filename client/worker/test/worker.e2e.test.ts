@@ -105,6 +105,12 @@ describe("the worker (e2e, one node)", function () {
         address: k.address,
         coins: [{ denom: "utcu", amount: 1_000_000_000n }],
       })),
+      // No capability challenges: the tests stop and start the provider's worker, and a
+      // challenge issued while it is stopped would (rightly) jail it for a no-show. Challenges
+      // are tested in modules/jobs/test/challenges.test.ts and run on the localnet.
+      editGenesis: (d) => {
+        (d.app_state["jobs"] as { params: Record<string, unknown> }).params["challenge_epoch_blocks"] = "0";
+      },
     });
     node = await startNodeProcess(t.home);
     await registerZooMarket(send, {
@@ -163,7 +169,7 @@ describe("the worker (e2e, one node)", function () {
     await w.stop();
   });
 
-  it("reports unusable inputs (malformed inline bytes, a URI whose bytes do not match, one over its declared size) instead of going silent, is not slashed, and goes on", async () => {
+  it("reports unusable inputs (malformed inline bytes, a URI whose bytes do not match, one over its declared size, a bundle the model refuses) instead of going silent, is not slashed, and goes on", async () => {
     // The requester's input server, on loopback: the worker reaches it only with the operator's opt-in.
     const server = createServer((_req, res) => res.end(Buffer.from("not the bytes the job was submitted with")));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -184,6 +190,14 @@ describe("the worker (e2e, one node)", function () {
           size: "8",
         },
       ]);
+      // A tensor bundle, but of a shape the mlp's graph refuses (x is [n, 64]): onnxruntime throws.
+      const refused = await submitInputs([
+        {
+          inline: encodeTensors({ x: { dtype: "float32", shape: [1, 3], data: new Float32Array(3) } }),
+          uri: "",
+          sha256: "",
+        },
+      ]);
       const good = await submit(4);
       assert.equal(
         (await waitFor(good, (s) => s === JobState.settled || s === JobState.failed)).state,
@@ -193,6 +207,7 @@ describe("the worker (e2e, one node)", function () {
         [malformed, UnusableReason.undecodable],
         [mismatch, UnusableReason.hashMismatch],
         [tooBig, UnusableReason.tooLarge],
+        [refused, UnusableReason.rejected],
       ] as const) {
         const j = await waitFor(id, (s) => isFinal(s as JobState));
         assert.equal(j.state, JobState.unusable, JSON.stringify(j.history));
@@ -201,14 +216,14 @@ describe("the worker (e2e, one node)", function () {
         assert.equal(a.unusable, reason);
         assert.equal(a.slashed, "0", "not a no-show any more");
       }
-      assert.match(w.metrics.render(provider.address), /unusable_reports_total\{[^}]*\} 3/);
+      assert.match(w.metrics.render(provider.address), /unusable_reports_total\{[^}]*\} 4/);
       // The requester's record shows it (k = 1: one uncorroborated report, so no fee).
       const c = await TcomputeClient.connectWithSigner(
         node.rpcUrl,
         await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"),
       );
       assert.deepEqual(await c.query.jobs.requesterRecord(requester.address), {
-        unusableJobs: 3n,
+        unusableJobs: 4n,
         unusableFeesPaid: 0n,
       });
       c.disconnect();

@@ -9,8 +9,16 @@ import { codecs as registryCodecs, ProviderStatus, type Provider } from "../../r
 import { createValidatorMsg, funded, ops, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { auditorRewardPool } from "../auditVerdicts.js";
-import { ChallengeStatus, challengeCodecs, challengeDeadline, challengeInput, type Challenge } from "../challenges.js";
+import {
+  ChallengeStatus,
+  challengeCodecs,
+  challengeDeadline,
+  challengeInput,
+  challengeableSpec,
+  type Challenge,
+} from "../challenges.js";
 import { defaultParams } from "../params.js";
+import { codec } from "../../sdk/proto.js";
 import { SimAuditor } from "../../../chain/testkit/auditors.js";
 import { any, honestOutput, signedBy, SimWorker, strategies, workersStep } from "../../../chain/testkit/simWorkers.js";
 import { AuditStatus, codecs, JobState, Outcome, type Job } from "../types.js";
@@ -145,6 +153,52 @@ describe("capability challenges issued by the chain", function () {
     assert.equal(challengeInput([{ name: "x", dtype: "complex64", shape: [4] }], new Uint8Array(32), 1024), null);
   });
 
+  it("builds inputs only for specs the model is bound to accept: any-value dtypes, no inner dynamic dims", () => {
+    const seed = new Uint8Array(32).fill(3);
+    const refused: Array<Array<{ name: string; dtype: string; shape: number[] }>> = [
+      [], // nothing to feed
+      [{ name: "input", dtype: "float32", shape: [-1, -1] }], // a length the model may refuse (a reflect pad needs 2)
+      [
+        { name: "input", dtype: "float32", shape: [-1, 512] },
+        { name: "sr", dtype: "int64", shape: [1] }, // a sample rate: valid values only the model knows
+      ],
+      [{ name: "ids", dtype: "int32", shape: [-1, 8] }], // token ids
+      [{ name: "mask", dtype: "bool", shape: [-1, 8] }],
+    ];
+    for (const spec of refused) {
+      assert.equal(challengeableSpec(spec, 1 << 20), false, JSON.stringify(spec));
+      assert.equal(challengeInput(spec, seed, 1 << 20), null, JSON.stringify(spec));
+    }
+    const accepted = [
+      { name: "x", dtype: "float32", shape: [-1, 16] },
+      { name: "img", dtype: "uint8", shape: [1, 3, 4, 4] },
+      { name: "d", dtype: "float64", shape: [2] },
+      { name: "q", dtype: "int8", shape: [-1, 4] },
+    ];
+    assert.equal(challengeableSpec(accepted, 1 << 20), true);
+    const bundle = challengeInput(accepted, seed, 1 << 20)!;
+    const tensors = codec<{ tensors: Array<{ name: string; dtype: string; shape: string[]; data: Uint8Array }> }>(
+      "jobs/v1/tensors.proto",
+      "tcompute.jobs.v1.TensorBundle",
+    ).decode(bundle).tensors;
+    assert.deepEqual(
+      tensors.map((t) => [t.name, t.shape.join("x"), t.data.length]),
+      [
+        ["d", "2", 16],
+        ["img", "1x3x4x4", 48],
+        ["q", "1x4", 4],
+        ["x", "1x16", 64],
+      ],
+      "sorted by name, the leading dynamic dim 1",
+    );
+    const x = new Float32Array(new Uint8Array(tensors[3]!.data).buffer);
+    assert.ok(
+      x.every((v) => Math.abs(v) >= 1 && Math.abs(v) < 2),
+      "float32 values in ±[1, 2)",
+    );
+    assert.equal(challengeableSpec([{ name: "x", dtype: "float32", shape: [-1, 300] }], 1024), false, "over the limit");
+  });
+
   it("a provider claiming GPUs it lacks (too slow, or garbage) is slashed and jailed until it passes; the honest one passes and is paid", async () => {
     const next = () => chain.app.height + 1n;
     const workers = [
@@ -230,5 +284,123 @@ describe("capability challenges issued by the chain", function () {
       "registry",
       13,
     );
+  });
+});
+
+// A challenge is only fair if the input the chain makes is one the model must accept. Silero VAD
+// takes float32 [-1, -1] audio and an int64 sample rate: the chain's old input (a 1 x 1 clip,
+// sr 0..15) made onnxruntime refuse it ("Pad reflect requires axis length >= 2"), the honest
+// provider could not answer and was slashed and jailed, and with too few providers left k = 3
+// jobs stopped matching (docs/performance.md, "Issue 17, step 20").
+describe("capability challenges never use an input the chain cannot vouch for", function () {
+  this.timeout(60_000);
+  let chain: TestChain;
+  const { ok, q } = txHelpers(() => chain);
+  const vadOnly = rawKeyFromSeed("challenge-vad-only");
+  const both = rawKeyFromSeed("challenge-vad-and-mlp");
+  const vad = createHash("sha256").update("challenge-vad").digest("hex");
+  const mlp = createHash("sha256").update("challenge-mlp-2").digest("hex");
+  const provider = (k: RawKey) =>
+    q(
+      "/tcompute.registry.v1.Query/Provider",
+      registryCodecs.queryProviderRequest.encode({ owner: k.address }),
+      (b) => registryCodecs.queryProviderResponse.decode(b).provider!,
+    ) as Promise<Provider>;
+  const decided = (k: RawKey) =>
+    q(
+      "/tcompute.jobs.v1.Query/Challenges",
+      challengeCodecs.queryChallengesRequest.encode({ provider: k.address }),
+      (b) => challengeCodecs.queryChallengesResponse.decode(b).challenges,
+    ) as Promise<Challenge[]>;
+  const allJobs = async () => {
+    const out: Job[] = [];
+    for (const state of Object.values(JobState) as JobState[])
+      out.push(
+        ...codecs.queryJobsResponse.decode(
+          (
+            await chain.query(
+              "/tcompute.jobs.v1.Query/JobsByState",
+              codecs.queryJobsByStateRequest.encode({
+                state,
+                pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false },
+              }),
+            )
+          ).value,
+        ).jobs,
+      );
+    return out;
+  };
+
+  before(async () => {
+    chain = await createTestChain({
+      accounts: [
+        ...funded([requester, vadOnly, both, ...ops]),
+        { address: moduleAddress(auditorRewardPool), coins: [{ denom: "utcu", amount: 1_000_000n }] },
+      ],
+      editGenesis: (d) => {
+        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
+          commit_window: "8",
+          reveal_window: "3",
+          audit_window: "8",
+          audit_commit_window: "4",
+          retention_blocks: "200",
+          audit_rate_ppm: 0,
+          audit_rate_single_ppm: 0,
+          audit_rate_low_reputation_ppm: 0,
+          challenge_epoch_blocks: "10",
+          challenges_per_epoch: 2,
+          challenge_slack_blocks: "2",
+        });
+      },
+    });
+    await registerModel(ok, requester, vad, {
+      name: "silero-vad",
+      inputs: [
+        { name: "input", dtype: "float32", shape: [-1, -1] },
+        { name: "sr", dtype: "int64", shape: [1] },
+      ],
+      outputs: [{ name: "output", dtype: "float32", shape: [-1, 1] }],
+      rule,
+    });
+    await registerModel(ok, requester, mlp, { rule });
+    await registerProviders(ok, [vadOnly, both], { bond }, (i) => ({ models: i === 0 ? [vad] : [vad, mlp] }));
+    for (let i = 0; i < 3; i++) await ok(ops[i]!, [createValidatorMsg(i, 30_000_000n)]);
+  });
+
+  it("a provider serving only such a model is never challenged; the other is challenged only on the model it can be", async () => {
+    const next = () => chain.app.height + 1n;
+    const workers = [vadOnly, both].map((k) => new SimWorker(k, strategies.honest, () => rule));
+    const auditors = ops.map((op) => new SimAuditor(op, honestOutput, () => rule));
+    while (chain.app.height < 45n) {
+      const open = (await allJobs()).filter(
+        (j) => j.state === JobState.auditing || (j.state === JobState.settled && j.audit === AuditStatus.open),
+      );
+      const extra: Uint8Array[] = [];
+      for (const a of auditors) {
+        const msgs = a.messages(open, next());
+        if (msgs.length > 0) extra.push(await signedBy(chain, a.key, msgs));
+      }
+      await workersStep(chain, workers, extra);
+    }
+    const jobs = await allJobs();
+    assert.ok(jobs.length >= 3, `challenges were issued every epoch (${jobs.length} jobs)`);
+    assert.deepEqual(
+      jobs.filter((j) => j.assignments.some((a) => a.provider === vadOnly.address)).map((j) => j.id),
+      [],
+      "no challenge reached the provider serving only the model with integer and dynamic inputs",
+    );
+    assert.deepEqual(new Set(jobs.map((j) => j.model)), new Set([mlp]), "every challenge is of the mlp");
+    const [pv, pb] = [await provider(vadOnly), await provider(both)];
+    assert.equal(pv.status, ProviderStatus.active);
+    assert.equal(pv.bond, bond.toString());
+    assert.deepEqual(await decided(vadOnly), []);
+    const db = await decided(both);
+    assert.ok(db.length >= 2, JSON.stringify(db));
+    assert.ok(
+      db.every((c) => c.status === ChallengeStatus.passed),
+      JSON.stringify(db),
+    );
+    assert.equal(pb.status, ProviderStatus.active);
+    assert.equal(pb.bond, bond.toString());
   });
 });

@@ -284,7 +284,7 @@ describe("jobs: accountable unusable-input reports", function () {
     const j = await job("1");
     assert.equal(j.state, JobState.revealing);
     before = await rawJob("1");
-    for (const reason of [0, 7, 1000])
+    for (const reason of [0, 8, 1000])
       await fails(p0, [revealUnusableMsg(p0.address, "1", s0, reason)], "jobs", 16, /reason/);
     await fails(
       p0,

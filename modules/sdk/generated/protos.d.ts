@@ -1117,7 +1117,10 @@ export namespace tcompute {
                 UNUSABLE_REASON_REFUSED = 5,
 
                 /** UNUSABLE_REASON_UNOPENABLE value */
-                UNUSABLE_REASON_UNOPENABLE = 6
+                UNUSABLE_REASON_UNOPENABLE = 6,
+
+                /** UNUSABLE_REASON_REJECTED value */
+                UNUSABLE_REASON_REJECTED = 7
             }
 
             /** AuditStatus enum. */

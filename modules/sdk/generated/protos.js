@@ -1572,6 +1572,7 @@ export const tcompute = $root.tcompute = (() => {
                 values[valuesById[4] = "UNUSABLE_REASON_UNDECODABLE"] = 4;
                 values[valuesById[5] = "UNUSABLE_REASON_REFUSED"] = 5;
                 values[valuesById[6] = "UNUSABLE_REASON_UNOPENABLE"] = 6;
+                values[valuesById[7] = "UNUSABLE_REASON_REJECTED"] = 7;
                 return values;
             })();
 
@@ -3057,6 +3058,10 @@ export const tcompute = $root.tcompute = (() => {
                         case "UNUSABLE_REASON_UNOPENABLE":
                         case 6:
                             message.unusable = 6;
+                            break;
+                        case "UNUSABLE_REASON_REJECTED":
+                        case 7:
+                            message.unusable = 7;
                             break;
                         default:
                             if (typeof object.unusable === "number" && (object.unusable | 0) === object.unusable)
@@ -7446,6 +7451,10 @@ export const tcompute = $root.tcompute = (() => {
                         case "UNUSABLE_REASON_UNOPENABLE":
                         case 6:
                             message.reason = 6;
+                            break;
+                        case "UNUSABLE_REASON_REJECTED":
+                        case 7:
+                            message.reason = 7;
                             break;
                         default:
                             if (typeof object.reason === "number" && (object.reason | 0) === object.reason)
