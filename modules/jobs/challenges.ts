@@ -7,7 +7,7 @@ import type { KVStore } from "../sdk/store.js";
 import { auditorRewardPool } from "./auditVerdicts.js";
 import { committed, type Job } from "./domain.js";
 import { jobEvent } from "./events.js";
-import type { ChallengeableProvider } from "./expectedKeepers.js";
+import type { ChallengeableProvider, RegistryForJobs } from "./expectedKeepers.js";
 import { parsePrice, type JobsKeeper } from "./keeper.js";
 import * as lifecycle from "./lifecycle.js";
 import { drawWeighted, gpuMeeting } from "./matching.js";
@@ -148,44 +148,39 @@ export function issueChallenges(ctx: Context, k: JobsKeeper): void {
   const reg = k.registry.params(ctx.store);
   const denom = reg.bondDenom;
   // Only models the chain can make an input for (challengeableSpec); a provider serving none of
-  // them is not drawn, so no one is slashed for the chain's own unusable input.
-  const canChallenge = new Map<string, boolean>();
-  const challengeable = (hash: string): boolean => {
-    let ok = canChallenge.get(hash);
-    if (ok === undefined) {
+  // them is not drawn, so no one is slashed for the chain's own unusable input. Each model is
+  // read and judged once per epoch (null: missing or not challengeable).
+  type Model = { hash: string; model: NonNullable<ReturnType<RegistryForJobs["getModel"]>> };
+  const judged = new Map<string, Model | null>();
+  const challengeable = (hash: string): Model | null => {
+    let m = judged.get(hash);
+    if (m === undefined) {
       const model = k.registry.getModel(ctx.store, hash);
-      ok = model !== null && challengeableSpec(model.inputs, p.maxInlineInputBytes);
-      canChallenge.set(hash, ok);
+      m = model !== null && challengeableSpec(model.inputs, p.maxInlineInputBytes) ? { hash, model } : null;
+      judged.set(hash, m);
     }
-    return ok;
+    return m;
   };
-  const candidates: ChallengeableProvider[] = [];
-  const modelsOf = new Map<string, string[]>();
+  const candidates = new Map<string, { prov: ChallengeableProvider; models: Model[] }>();
   for (const prov of k.registry.providers(ctx.store)) {
     if (!eligibleForChallenge(prov, ctx.height, reg.minProviderBond)) continue;
     if (k.slotsUsed(ctx.store, prov.owner) >= prov.slots) continue;
     const ask = parsePrice(prov.pricePerUnit);
     if (ask === null || ask[1] !== denom) continue;
-    const models = prov.models.filter(challengeable);
-    if (models.length === 0) continue;
-    candidates.push(prov);
-    modelsOf.set(prov.owner, models);
+    const models = prov.models.map(challengeable).filter((m) => m !== null);
+    if (models.length > 0) candidates.set(prov.owner, { prov, models });
   }
-  const byOwner = new Map(candidates.map((c) => [c.owner, c]));
   const chosen = drawWeighted(
-    candidates.map((c) => ({ owner: c.owner, weight: 1n })),
+    [...candidates.keys()].map((owner) => ({ owner, weight: 1n })),
     p.challengesPerEpoch,
     seed,
   );
   const pool = moduleAddress(auditorRewardPool);
   let budget = p.challengeBudgetPerEpoch;
   for (const [n, owner] of chosen.entries()) {
-    const prov = byOwner.get(owner)!;
+    const { prov, models } = candidates.get(owner)!;
     const sub = createHash("sha256").update(seed).update(`/${n}`).digest();
-    const models = modelsOf.get(owner)!;
-    const modelHash = models[sub.readUInt32BE(0) % models.length]!;
-    const model = k.registry.getModel(ctx.store, modelHash);
-    if (model === null) continue;
+    const { hash: modelHash, model } = models[sub.readUInt32BE(0) % models.length]!;
     const input = challengeInput(model.inputs, sub, p.maxInlineInputBytes);
     if (input === null) continue;
     const units = BigInt(model.computeUnits);

@@ -54,35 +54,42 @@ class SlowWorker extends SimWorker {
   }
 }
 
+/** The queries both suites read: a provider, its decided challenges, the jobs in a state. */
+function challengeTestQueries(chain: () => TestChain, q: ReturnType<typeof txHelpers>["q"]) {
+  return {
+    provider: (k: RawKey) =>
+      q(
+        "/tcompute.registry.v1.Query/Provider",
+        registryCodecs.queryProviderRequest.encode({ owner: k.address }),
+        (b) => registryCodecs.queryProviderResponse.decode(b).provider!,
+      ) as Promise<Provider>,
+    decided: (k: RawKey) =>
+      q(
+        "/tcompute.jobs.v1.Query/Challenges",
+        challengeCodecs.queryChallengesRequest.encode({ provider: k.address }),
+        (b) => challengeCodecs.queryChallengesResponse.decode(b).challenges,
+      ) as Promise<Challenge[]>,
+    listState: async (state: JobState) =>
+      codecs.queryJobsResponse.decode(
+        (
+          await chain().query(
+            "/tcompute.jobs.v1.Query/JobsByState",
+            codecs.queryJobsByStateRequest.encode({
+              state,
+              pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false },
+            }),
+          )
+        ).value,
+      ).jobs,
+  };
+}
+
 describe("capability challenges issued by the chain", function () {
   this.timeout(60_000);
   let chain: TestChain;
   const { ok, fails, q } = txHelpers(() => chain);
-  const provider = (k: RawKey) =>
-    q(
-      "/tcompute.registry.v1.Query/Provider",
-      registryCodecs.queryProviderRequest.encode({ owner: k.address }),
-      (b) => registryCodecs.queryProviderResponse.decode(b).provider!,
-    ) as Promise<Provider>;
-  const decided = (k: RawKey) =>
-    q(
-      "/tcompute.jobs.v1.Query/Challenges",
-      challengeCodecs.queryChallengesRequest.encode({ provider: k.address }),
-      (b) => challengeCodecs.queryChallengesResponse.decode(b).challenges,
-    ) as Promise<Challenge[]>;
+  const { provider, decided, listState } = challengeTestQueries(() => chain, q);
   const { balance } = jobQueries(q);
-  const listState = async (state: JobState) =>
-    codecs.queryJobsResponse.decode(
-      (
-        await chain.query(
-          "/tcompute.jobs.v1.Query/JobsByState",
-          codecs.queryJobsByStateRequest.encode({
-            state,
-            pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false },
-          }),
-        )
-      ).value,
-    ).jobs;
 
   before(async () => {
     chain = await createTestChain({
@@ -300,34 +307,10 @@ describe("capability challenges never use an input the chain cannot vouch for", 
   const both = rawKeyFromSeed("challenge-vad-and-mlp");
   const vad = createHash("sha256").update("challenge-vad").digest("hex");
   const mlp = createHash("sha256").update("challenge-mlp-2").digest("hex");
-  const provider = (k: RawKey) =>
-    q(
-      "/tcompute.registry.v1.Query/Provider",
-      registryCodecs.queryProviderRequest.encode({ owner: k.address }),
-      (b) => registryCodecs.queryProviderResponse.decode(b).provider!,
-    ) as Promise<Provider>;
-  const decided = (k: RawKey) =>
-    q(
-      "/tcompute.jobs.v1.Query/Challenges",
-      challengeCodecs.queryChallengesRequest.encode({ provider: k.address }),
-      (b) => challengeCodecs.queryChallengesResponse.decode(b).challenges,
-    ) as Promise<Challenge[]>;
+  const { provider, decided, listState } = challengeTestQueries(() => chain, q);
   const allJobs = async () => {
     const out: Job[] = [];
-    for (const state of Object.values(JobState) as JobState[])
-      out.push(
-        ...codecs.queryJobsResponse.decode(
-          (
-            await chain.query(
-              "/tcompute.jobs.v1.Query/JobsByState",
-              codecs.queryJobsByStateRequest.encode({
-                state,
-                pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false },
-              }),
-            )
-          ).value,
-        ).jobs,
-      );
+    for (const state of Object.values(JobState) as JobState[]) out.push(...(await listState(state)));
     return out;
   };
 
@@ -359,7 +342,8 @@ describe("capability challenges never use an input the chain cannot vouch for", 
         { name: "input", dtype: "float32", shape: [-1, -1] },
         { name: "sr", dtype: "int64", shape: [1] },
       ],
-      outputs: [{ name: "output", dtype: "float32", shape: [-1, 1] }],
+      // The simulated workers' 64 floats: only the input spec differs from the mlp's.
+      outputs: [{ name: "output", dtype: "float32", shape: [-1, 64] }],
       rule,
     });
     await registerModel(ok, requester, mlp, { rule });
