@@ -80,6 +80,7 @@ export async function bootstrapMarket(o: MarketOptions, log: (l: string) => void
         computeUnits: z.computeUnits.toString(),
         rule: z.rule,
         uri: pathToFileURL(file).href,
+        challengeInputs: z.challengeInputs ?? [],
       });
       log(`registered model ${name} (${hash.slice(0, 12)}…)`);
     }

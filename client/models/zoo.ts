@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { ComparisonRule } from "../../modules/jobs/sketch.js";
+import type { ChallengeTensor } from "../../modules/registry/types.js";
 import type { Tensor } from "./tensors.js";
 import { cnn, mlp } from "./generated.js";
 
@@ -19,6 +20,12 @@ export interface ZooModel {
   rule: ComparisonRule;
   /** A sample input; `variant` makes different inputs. */
   sampleInput: (variant: number) => Record<string, Tensor>;
+  /**
+   * The challenge recipe it is registered with (proto ChallengeTensor): sides the model accepts
+   * for its dynamic dimensions and the values of integer inputs, so that the chain can send it
+   * capability challenges (docs/jobs.md). Absent: the default rule suffices (fixed shapes).
+   */
+  challengeInputs?: ChallengeTensor[];
 }
 
 /** A file shipped in a package, found from an entry point its exports allow (at the package root). */
@@ -79,6 +86,8 @@ export const zoo: Record<string, ZooModel> = {
     computeUnits: 200n,
     rule: { sketchSize: 16, tolerance: 1000, topK: 0 },
     sampleInput: (v) => ({ x: page(96, 96, v, imagenet.mean, imagenet.std) }),
+    // No challenge recipe: on any input the chain can draw (noise) the detector finds no text and
+    // outputs zeros, which a provider could send without running it (docs/jobs.md).
   },
   "ppocr-v4-rec": {
     name: "ppocr-v4-rec",
@@ -86,6 +95,7 @@ export const zoo: Record<string, ZooModel> = {
     computeUnits: 200n,
     rule: { sketchSize: 16, tolerance: 1000, topK: 0 },
     sampleInput: (v) => ({ x: page(48, 160, v, half.mean, half.std) }),
+    challengeInputs: [{ name: "x", shape: [1, 3, 48, 96], values: [] }],
   },
   "ppocr-mobile-v2-cls": {
     name: "ppocr-mobile-v2-cls",
@@ -93,6 +103,7 @@ export const zoo: Record<string, ZooModel> = {
     computeUnits: 20n,
     rule: { sketchSize: 8, tolerance: 1000, topK: 1 },
     sampleInput: (v) => ({ x: page(48, 192, v, half.mean, half.std) }),
+    challengeInputs: [{ name: "x", shape: [1, 3, 48, 96], values: [] }],
   },
   "silero-vad": {
     name: "silero-vad",
@@ -105,5 +116,12 @@ export const zoo: Record<string, ZooModel> = {
       h: { dtype: "float32", shape: [2, 1, 64], data: new Float32Array(128) },
       c: { dtype: "float32", shape: [2, 1, 64], data: new Float32Array(128) },
     }),
+    // One 32 ms frame at 16 kHz and a state for one stream, as the sample input.
+    challengeInputs: [
+      { name: "input", shape: [1, 512], values: [] },
+      { name: "sr", shape: [], values: ["16000"] },
+      { name: "h", shape: [2, 1, 64], values: [] },
+      { name: "c", shape: [2, 1, 64], values: [] },
+    ],
   },
 };

@@ -73,47 +73,76 @@ export function challengeDeadline(
   return (units + t - 1n) / t + p.challengeSlackBlocks;
 }
 
-const byteSize: Record<string, number> = { float32: 4, float64: 8, uint8: 1, int8: 1 };
+const byteSize: Record<string, number> = { float32: 4, float64: 8, uint8: 1, int8: 1, int32: 4, int64: 8, bool: 1 };
+/** The dtypes the default rule accepts: those where any value is a valid one. */
+const anyValue = new Set(["float32", "float64", "uint8", "int8"]);
 
 type TensorSpec = { name: string; dtype: string; shape: number[] };
+/** A model's inputs and its registrant's challenge recipe (registry ChallengeTensor; may be empty). */
+export type ChallengeModel = {
+  inputs: ReadonlyArray<TensorSpec>;
+  challengeInputs: ReadonlyArray<{ name: string; shape: number[]; values: string[] }>;
+};
+/** One input of a challenge: its concrete shape and the values drawn from (empty: by dtype). */
+type Drawn = { name: string; dtype: string; shape: number[]; values: bigint[] };
 
 /**
- * Whether the chain can make an input the model is bound to accept: every tensor of a dtype
- * where any value is a valid one (float32, float64: values in ±[1, 2); uint8, int8: any byte)
- * and no dynamic dimension except the leading (batch) one, which is 1. Integer and bool inputs
- * are indices, lengths, sample rates or masks whose valid values only the model knows, and an
- * inner dynamic dimension of 1 is a length the model may refuse (a reflect pad needs 2): a
- * challenge built from such a spec would slash an honest provider for the chain's own input.
+ * The inputs the chain draws for a challenge of the model, sorted by name, or null when it cannot
+ * make one the model is bound to accept. With a registrant's recipe (validated at registration by
+ * modules/registry/challengeInputs.ts): its shapes, and its values for integer inputs. Without
+ * one, the default rule: every tensor of a dtype where any value is a valid one (float32,
+ * float64: values in ±[1, 2); uint8, int8: any byte) and no dynamic dimension except the leading
+ * (batch) one, which is 1. Integer and bool inputs are indices, lengths, sample rates or masks
+ * whose valid values only the model knows, and an inner dynamic dimension of 1 is a length the
+ * model may refuse (a reflect pad needs 2): a challenge built from such a spec would slash an
+ * honest provider for the chain's own input. Either way at most `maxBytes` of data.
  */
-export function challengeableSpec(spec: ReadonlyArray<TensorSpec>, maxBytes: number): boolean {
-  if (spec.length === 0) return false;
+function challengePlan(m: ChallengeModel, maxBytes: number): Drawn[] | null {
+  if (m.inputs.length === 0) return null;
+  const recipes = new Map(m.challengeInputs.map((c) => [c.name, c]));
+  const out: Drawn[] = [];
   let total = 0;
-  for (const t of spec) {
+  for (const t of m.inputs) {
     const size = byteSize[t.dtype];
-    if (size === undefined) return false;
-    let n = 1;
-    for (const [i, d] of t.shape.entries()) {
-      if (d < 1 && i > 0) return false;
-      n *= d < 1 ? 1 : d;
+    if (size === undefined) return null;
+    let shape: number[];
+    let values: bigint[] = [];
+    if (m.challengeInputs.length > 0) {
+      const r = recipes.get(t.name);
+      if (r === undefined || r.shape.length !== t.shape.length || r.shape.some((d) => d < 1)) return null;
+      shape = r.shape;
+      values = r.values.map((v) => BigInt(v));
+      if (values.length === 0 && !anyValue.has(t.dtype) && t.dtype !== "bool") return null;
+    } else {
+      if (!anyValue.has(t.dtype) || t.shape.some((d, i) => d < 1 && i > 0)) return null;
+      shape = t.shape.map((d) => (d < 1 ? 1 : d));
     }
+    const n = shape.reduce((a, b) => a * b, 1);
     total += n * size;
-    if (!Number.isSafeInteger(n) || total > maxBytes) return false;
+    if (!Number.isSafeInteger(n) || total > maxBytes) return null;
+    out.push({ name: t.name, dtype: t.dtype, shape, values });
   }
-  return true;
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Whether the chain can make a challenge input for the model (see challengePlan). */
+export function challengeable(m: ChallengeModel, maxBytes: number): boolean {
+  return challengePlan(m, maxBytes) !== null;
 }
 
 /**
  * A tensor bundle for the model's inputs from the seed (integers only: float32 elements are
  * sign | exponent of 1.0 | random mantissa, so values in ±[1, 2); float64 likewise; uint8 and
- * int8 any byte). The leading dynamic dimension is 1. Null unless `challengeableSpec`.
+ * int8 any byte, bool 0 or 1; with a recipe's values, one of them per element). Null unless
+ * `challengeable`.
  */
-export function challengeInput(spec: ReadonlyArray<TensorSpec>, seed: Uint8Array, maxBytes: number): Uint8Array | null {
-  if (!challengeableSpec(spec, maxBytes)) return null;
+export function challengeInput(m: ChallengeModel, seed: Uint8Array, maxBytes: number): Uint8Array | null {
+  const plan = challengePlan(m, maxBytes);
+  if (plan === null) return null;
   const tensors: Array<{ name: string; dtype: string; shape: string[]; data: Uint8Array }> = [];
-  for (const [ti, t] of [...spec].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).entries()) {
+  for (const [ti, t] of plan.entries()) {
     const size = byteSize[t.dtype]!;
-    const shape = t.shape.map((d) => (d < 1 ? 1 : d));
-    const n = shape.reduce((a, b) => a * b, 1);
+    const n = t.shape.reduce((a, b) => a * b, 1);
     const rand = createHash("shake256", { outputLength: n * 4 })
       .update(seed)
       .update(`/${ti}`)
@@ -121,13 +150,20 @@ export function challengeInput(spec: ReadonlyArray<TensorSpec>, seed: Uint8Array
     const data = Buffer.alloc(n * size);
     for (let i = 0; i < n; i++) {
       const r = rand.readUInt32LE(i * 4);
-      if (t.dtype === "float32") data.writeUInt32LE(((r & 0x807fffff) | 0x3f800000) >>> 0, i * 4);
+      if (t.values.length > 0) {
+        const v = t.values[r % t.values.length]!;
+        if (t.dtype === "int64") data.writeBigInt64LE(v, i * 8);
+        else if (t.dtype === "int32") data.writeInt32LE(Number(v), i * 4);
+        else if (t.dtype === "int8") data.writeInt8(Number(v), i);
+        else data[i] = Number(v);
+      } else if (t.dtype === "float32") data.writeUInt32LE(((r & 0x807fffff) | 0x3f800000) >>> 0, i * 4);
       else if (t.dtype === "float64") {
         data.writeUInt32LE(r, i * 8);
         data.writeUInt32LE(((r & 0x800fffff) | 0x3ff00000) >>> 0, i * 8 + 4);
-      } else data[i] = r & 0xff;
+      } else if (t.dtype === "bool") data[i] = r & 1;
+      else data[i] = r & 0xff;
     }
-    tensors.push({ name: t.name, dtype: t.dtype, shape: shape.map(String), data });
+    tensors.push({ name: t.name, dtype: t.dtype, shape: t.shape.map(String), data });
   }
   return bundleCodec.encode({ tensors });
 }
@@ -147,16 +183,16 @@ export function issueChallenges(ctx: Context, k: JobsKeeper): void {
     .digest();
   const reg = k.registry.params(ctx.store);
   const denom = reg.bondDenom;
-  // Only models the chain can make an input for (challengeableSpec); a provider serving none of
+  // Only models the chain can make an input for (challengeable); a provider serving none of
   // them is not drawn, so no one is slashed for the chain's own unusable input. Each model is
   // read and judged once per epoch (null: missing or not challengeable).
   type Model = { hash: string; model: NonNullable<ReturnType<RegistryForJobs["getModel"]>> };
   const judged = new Map<string, Model | null>();
-  const challengeable = (hash: string): Model | null => {
+  const judge = (hash: string): Model | null => {
     let m = judged.get(hash);
     if (m === undefined) {
       const model = k.registry.getModel(ctx.store, hash);
-      m = model !== null && challengeableSpec(model.inputs, p.maxInlineInputBytes) ? { hash, model } : null;
+      m = model !== null && challengeable(model, p.maxInlineInputBytes) ? { hash, model } : null;
       judged.set(hash, m);
     }
     return m;
@@ -167,7 +203,7 @@ export function issueChallenges(ctx: Context, k: JobsKeeper): void {
     if (k.slotsUsed(ctx.store, prov.owner) >= prov.slots) continue;
     const ask = parsePrice(prov.pricePerUnit);
     if (ask === null || ask[1] !== denom) continue;
-    const models = prov.models.map(challengeable).filter((m) => m !== null);
+    const models = prov.models.map(judge).filter((m) => m !== null);
     if (models.length > 0) candidates.set(prov.owner, { prov, models });
   }
   const chosen = drawWeighted(
@@ -181,7 +217,7 @@ export function issueChallenges(ctx: Context, k: JobsKeeper): void {
     const { prov, models } = candidates.get(owner)!;
     const sub = createHash("sha256").update(seed).update(`/${n}`).digest();
     const { hash: modelHash, model } = models[sub.readUInt32BE(0) % models.length]!;
-    const input = challengeInput(model.inputs, sub, p.maxInlineInputBytes);
+    const input = challengeInput(model, sub, p.maxInlineInputBytes);
     if (input === null) continue;
     const units = BigInt(model.computeUnits);
     const [ask] = parsePrice(prov.pricePerUnit)!;

@@ -34,6 +34,8 @@ export interface RegistryForJobs {
     rule: ComparisonRule | null;
     inputs: ReadonlyArray<{ name: string; dtype: string; shape: number[] }>;
     outputs: ReadonlyArray<{ name: string; dtype: string; shape: number[] }>;
+    /** The registrant's challenge recipe, one per input, or empty (modules/jobs/challenges.ts). */
+    challengeInputs: ReadonlyArray<{ name: string; shape: number[]; values: string[] }>;
   } | null;
   activeProvidersOfModel(store: KVStore, hash: string): ProviderForJobs[];
   params(store: KVStore): { bondDenom: string; minProviderBond: bigint };

@@ -2,6 +2,7 @@ import { validateAddress } from "../sdk/address.js";
 import type { Context } from "../sdk/context.js";
 import { asArray, asObject, asString, asUint, field, optField } from "../sdk/json.js";
 import { jsonCodec } from "../sdk/proto.js";
+import { challengeInputsProblem } from "./challengeInputs.js";
 import { registryErrors } from "./errors.js";
 import type { RegistryKeeper } from "./keeper.js";
 import {
@@ -83,6 +84,8 @@ export function parseGenesis(json: unknown): RegistryGenesis {
     }
     const bad = ruleOutOfBounds(params, m.rule, units);
     if (bad !== null) throw registryErrors.invalidModel.wrap(`genesis model ${scoped}: ${bad}`);
+    const badRecipe = challengeInputsProblem(m.inputs, m.challengeInputs);
+    if (badRecipe !== null) throw registryErrors.invalidModel.wrap(`genesis model ${scoped}: ${badRecipe}`);
   }
   const providers = asArray(optField(o, "providers") ?? [], "registry.providers").map((x, i) =>
     codecs.provider.decode(providerJson.fromJson(x, `registry.providers[${i}]`)),

@@ -2,6 +2,7 @@ import { validateAddress } from "../sdk/address.js";
 import type { Context } from "../sdk/context.js";
 import { event } from "../sdk/events.js";
 import type { MsgRoute } from "../sdk/module.js";
+import { challengeInputsProblem } from "./challengeInputs.js";
 import { registryErrors } from "./errors.js";
 import { registryEvents } from "./events.js";
 import { jailHolds, type RegistryKeeper } from "./keeper.js";
@@ -127,6 +128,8 @@ export function registryMsgRoutes(k: RegistryKeeper): MsgRoute<unknown>[] {
         throw registryErrors.invalidModel.wrap("compute_units must be a positive integer");
       if (m.rule === null) throw registryErrors.invalidModel.wrap("a model needs a comparison rule");
       if (m.uri.length > 512) throw registryErrors.invalidModel.wrap("uri is at most 512 characters");
+      const bad = challengeInputsProblem(m.inputs, m.challengeInputs ?? []);
+      if (bad !== null) throw registryErrors.invalidModel.wrap(bad);
     },
     (ctx, m) => {
       // The rule and the cost within the params' bounds: a registrant cannot make its own model's
@@ -147,6 +150,7 @@ export function registryMsgRoutes(k: RegistryKeeper): MsgRoute<unknown>[] {
         uri: m.uri,
         owner: m.owner,
         registeredHeight: ctx.height.toString(),
+        challengeInputs: m.challengeInputs ?? [],
       });
       ctx.events.emit(
         event(registryEvents.registerModel, [

@@ -13,6 +13,16 @@ export interface TensorSpec {
   shape: number[];
 }
 
+/**
+ * The registrant's recipe for one input of a capability challenge (proto ChallengeTensor): the
+ * concrete shape, and for integer or bool inputs the values drawn from.
+ */
+export interface ChallengeTensor {
+  name: string;
+  shape: number[];
+  values: string[];
+}
+
 export interface ComparisonRule {
   sketchSize: number;
   tolerance: number;
@@ -29,6 +39,8 @@ export interface Model {
   uri: string;
   owner: string;
   registeredHeight: string;
+  /** Empty: the chain's default rule (modules/jobs/challenges.ts, challengeable). */
+  challengeInputs: ChallengeTensor[];
 }
 
 export interface Gpu {
@@ -79,6 +91,8 @@ export interface MsgRegisterModel {
   computeUnits: string;
   rule: ComparisonRule | null;
   uri: string;
+  /** One per input, or none (absent and empty alike: the chain's default rule). */
+  challengeInputs?: ChallengeTensor[];
 }
 
 export interface ProviderOffer {

@@ -1,5 +1,11 @@
 import type { Command } from "commander";
-import { registryCodecs, ProviderStatus, type Gpu, type TensorSpec } from "../../../modules/registry/index.js";
+import {
+  registryCodecs,
+  ProviderStatus,
+  type ChallengeTensor,
+  type Gpu,
+  type TensorSpec,
+} from "../../../modules/registry/index.js";
 import { parseCoins } from "../../../modules/sdk/coins.js";
 import { cliErrors, flags, keyring, print, type GlobalFlags } from "../context.js";
 import { chainQuery } from "../query.js";
@@ -7,7 +13,22 @@ import { sendTx, txFlags, type TxOptions } from "../tx.js";
 
 // tcd tx registry ..., tcd q registry ...
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+export const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** The --challenge option: one entry of a model's challenge recipe (docs/jobs.md). */
+export const challengeHelp =
+  "challenge recipe for an input, name:dims[:values], e.g. x:1,3,64,64 or sr::16000 (repeat for each input)";
+
+/** "name:d1,d2[:v1,v2]" → a challenge recipe entry (the chain checks it against the inputs). */
+export function parseChallenge(s: string): ChallengeTensor {
+  const m = /^([^:]{1,64}):([0-9]+(?:,[0-9]+)*)?(?::(-?[0-9]+(?:,-?[0-9]+)*))?$/.exec(s);
+  if (m === null)
+    throw cliErrors.usage.wrap(
+      `--challenge ${JSON.stringify(s)}: use name:dims[:values], e.g. x:1,3,64,64 or sr::16000`,
+    );
+  const list = (x: string | undefined) => (x ?? "").split(",").filter((v) => v !== "");
+  return { name: m[1]!, shape: list(m[2]).map(Number), values: list(m[3]) };
+}
 
 /** "nvidia:A100:81920:2" → a GPU entry. */
 function parseGpu(s: string): Gpu {
@@ -91,6 +112,7 @@ export function registerRegistryCommands(tx: Command, qry: Command): void {
       .requiredOption("--name <name>", "unique name")
       .option("--in <name:dtype:dims>", "an input tensor, e.g. x:float32:-1,16 (repeat for several)", collect, [])
       .option("--out <name:dtype:dims>", "an output tensor, e.g. y:float32:-1,4 (repeat for several)", collect, [])
+      .option("--challenge <name:dims[:values]>", challengeHelp, collect, [])
       .requiredOption("--compute-units <n>", "compute units per inference")
       .option("--sketch-size <n>", "components of the result sketch", "16")
       .option("--tolerance <n>", "largest difference per component, in 1e-6 units", "1000")
@@ -104,6 +126,7 @@ export function registerRegistryCommands(tx: Command, qry: Command): void {
         name: string;
         in: string[];
         out: string[];
+        challenge: string[];
         computeUnits: string;
         sketchSize: string;
         tolerance: string;
@@ -122,6 +145,7 @@ export function registerRegistryCommands(tx: Command, qry: Command): void {
         computeUnits: o.computeUnits,
         rule: { sketchSize: Number(o.sketchSize), tolerance: Number(o.tolerance), topK: Number(o.topK) },
         uri: o.uri,
+        challengeInputs: o.challenge.map(parseChallenge),
       };
       await sendTx(f, from, [{ typeUrl: registryCodecs.msgRegisterModel.typeUrl, value }], o);
     },

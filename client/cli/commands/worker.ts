@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Option, type Command } from "commander";
 import { registryCodecs } from "../../../modules/registry/index.js";
@@ -11,6 +11,7 @@ import { loadOrCreateX25519 } from "../../worker/sealing.js";
 import { Worker } from "../../worker/worker.js";
 import { cliErrors, flags, keyring, print } from "../context.js";
 import { chainQuery } from "../query.js";
+import { challengeHelp, collect, parseChallenge } from "./registry.js";
 import { sendTx, txFlags, type TxOptions } from "../tx.js";
 
 // tcd worker start, tcd models register|list|export-zoo.
@@ -142,7 +143,8 @@ export function registerWorkerCommands(program: Command): void {
       .option("--sketch-size <n>", "components of the result sketch", "16")
       .option("--tolerance <n>", "largest difference per component, in 1e-6 units", "1000")
       .option("--top-k <n>", "for classifiers: top-k classes that must agree", "0")
-      .option("--uri <uri>", "where workers fetch the model (default: file:// of <file>)"),
+      .option("--uri <uri>", "where workers fetch the model (default: file:// of <file>)")
+      .option("--challenge <name:dims[:values]>", `${challengeHelp}; default: the zoo's, for a zoo model`, collect, []),
   ).action(
     async (
       file: string,
@@ -154,6 +156,7 @@ export function registerWorkerCommands(program: Command): void {
         tolerance: string;
         topK: string;
         uri?: string;
+        challenge: string[];
       },
       cmd: Command,
     ) => {
@@ -172,6 +175,13 @@ export function registerWorkerCommands(program: Command): void {
       }
       const hash = createHash("sha256").update(bytes).digest("hex");
       const owner = (await keyring(f, false)).show(from).address;
+      // A zoo model's file (named as `models zoo` writes it, or registered under its zoo name) is
+      // registered with the zoo's recipe when its bytes are the zoo's.
+      const zooModel = zoo[o.name] ?? zoo[basename(file, ".onnx")];
+      const zooRecipe =
+        zooModel !== undefined && createHash("sha256").update(zooModel.bytes()).digest("hex") === hash
+          ? (zooModel.challengeInputs ?? [])
+          : [];
       const value = {
         owner,
         hash,
@@ -181,6 +191,7 @@ export function registerWorkerCommands(program: Command): void {
         computeUnits: o.computeUnits,
         rule: { sketchSize: Number(o.sketchSize), tolerance: Number(o.tolerance), topK: Number(o.topK) },
         uri: o.uri ?? pathToFileURL(file).href,
+        challengeInputs: o.challenge.length > 0 ? o.challenge.map(parseChallenge) : zooRecipe,
       };
       await sendTx(f, from, [{ typeUrl: registryCodecs.msgRegisterModel.typeUrl, value }], o);
       if (f.output !== "json") process.stdout.write(`model ${o.name}: ${hash}\n`);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { freePort, startNodeProcess, type NodeProcess } from "../../../chain/testkit/nodeProcess.js";
 import { homePaths, loadConfig, saveConfig } from "../../../chain/types/nodeConfig.js";
 import { runTcd as tcd } from "../../../chain/testkit/tcd.js";
+import { zoo } from "../../models/zoo.js";
 
 const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 
@@ -252,12 +253,29 @@ describe("genesis from gentxs (e2e)", function () {
       "y:float32:-1,4",
       "--compute-units",
       "10",
+      "--challenge",
+      "x:2,16",
     ]);
     const model = (await json(["q", "registry", "model", "mlp-cli"])) as {
-      model: { hash: string; inputs: Array<{ shape: number[] }> };
+      model: { hash: string; inputs: Array<{ shape: number[] }>; challengeInputs: unknown };
     };
     assert.equal(model.model.hash, hash);
     assert.deepEqual(model.model.inputs[0]!.shape, [-1, 16]);
+    assert.deepEqual(model.model.challengeInputs, [{ name: "x", shape: [2, 16], values: [] }]);
+    const badRecipe = await tcd(
+      ["tx", "registry", "register-model", "op", "--hash", "cd".repeat(32), "--name", "m2"]
+        .concat(["--in", "x:float32:-1,16", "--out", "y:float32:-1,4", "--compute-units", "10"])
+        .concat(["--challenge", "x:two", ...kr, ...nf]),
+    );
+    assert.notEqual(badRecipe.code, 0);
+    assert.match(badRecipe.stderr, /--challenge "x:two": use name:dims\[:values\]/);
+    const unfit = await tcd(
+      ["tx", "registry", "register-model", "op", "--hash", "cd".repeat(32), "--name", "m2"]
+        .concat(["--in", "x:float32:-1,16", "--out", "y:float32:-1,4", "--compute-units", "10"])
+        .concat(["--challenge", "x:2,8", ...kr, ...nf]),
+    );
+    assert.notEqual(unfit.code, 0);
+    assert.match(unfit.stderr + unfit.stdout, /dimension 1 is 8, the input's is 16/);
     await json([
       "tx",
       "registry",
@@ -428,8 +446,9 @@ describe("genesis from gentxs (e2e)", function () {
     ]);
     assert.equal(reg.code, 0, reg.stderr + reg.stdout);
     const model = JSON.parse((await tcd(["q", "registry", "model", "vad", ...kr, ...nf])).stdout) as {
-      model: { hash: string; inputs: Array<{ name: string; dtype: string }>; uri: string };
+      model: { hash: string; inputs: Array<{ name: string; dtype: string }>; uri: string; challengeInputs: unknown };
     };
+    assert.deepEqual(model.model.challengeInputs, zoo["silero-vad"]!.challengeInputs, "the zoo's recipe");
     assert.equal(model.model.hash, vad.sha256);
     assert.deepEqual(
       model.model.inputs.map((i) => `${i.name}:${i.dtype}`),

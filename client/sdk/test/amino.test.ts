@@ -110,8 +110,13 @@ describe("amino JSON signing through @cosmjs/amino signers", function () {
         computeUnits: "10",
         rule: { sketchSize: 16, tolerance: 1000, topK: 0 },
         uri: "",
+        // A repeated sub-message with repeated strings, signed as amino JSON.
+        challengeInputs: [{ name: "x", shape: [1, 4], values: [] }],
       });
       assert.equal(reg.code, 0, reg.rawLog);
+      assert.deepEqual((await tc.query.registry.model(hash)).challengeInputs, [
+        { name: "x", shape: [1, 4], values: [] },
+      ]);
       const ids = await tc.submitJob(alice, {
         model: hash,
         inputs: [new Uint8Array([1, 2, 3])],

@@ -14,7 +14,7 @@ import {
   challengeCodecs,
   challengeDeadline,
   challengeInput,
-  challengeableSpec,
+  challengeable,
   type Challenge,
 } from "../challenges.js";
 import { defaultParams } from "../params.js";
@@ -37,6 +37,8 @@ const garbage = rawKeyFromSeed("challenge-garbage");
 const model = createHash("sha256").update("challenge-mlp").digest("hex");
 const rule = { sketchSize: 16, tolerance: 1000, topK: 0 };
 const bond = 20_000_000n;
+/** A model without a challenge recipe: the chain's default rule. */
+const plain = (inputs: Array<{ name: string; dtype: string; shape: number[] }>) => ({ inputs, challengeInputs: [] });
 
 /** A worker that answers correctly, but only `delay` blocks after assignment (a slow machine). */
 class SlowWorker extends SimWorker {
@@ -142,22 +144,29 @@ describe("capability challenges issued by the chain", function () {
       5000n + p.challengeSlackBlocks,
       "unknown GPUs: the default throughput",
     );
-    const a = challengeInput([{ name: "x", dtype: "float32", shape: [-1, 16] }], new Uint8Array(32).fill(1), 1024)!;
+    const a = challengeInput(
+      plain([{ name: "x", dtype: "float32", shape: [-1, 16] }]),
+      new Uint8Array(32).fill(1),
+      1024,
+    )!;
     assert.deepEqual(
       a,
-      challengeInput([{ name: "x", dtype: "float32", shape: [-1, 16] }], new Uint8Array(32).fill(1), 1024),
+      challengeInput(plain([{ name: "x", dtype: "float32", shape: [-1, 16] }]), new Uint8Array(32).fill(1), 1024),
       "deterministic",
     );
     assert.notDeepEqual(
       a,
-      challengeInput([{ name: "x", dtype: "float32", shape: [-1, 16] }], new Uint8Array(32).fill(2), 1024),
+      challengeInput(plain([{ name: "x", dtype: "float32", shape: [-1, 16] }]), new Uint8Array(32).fill(2), 1024),
     );
     assert.equal(
-      challengeInput([{ name: "x", dtype: "float32", shape: [1000, 1000] }], new Uint8Array(32), 1024),
+      challengeInput(plain([{ name: "x", dtype: "float32", shape: [1000, 1000] }]), new Uint8Array(32), 1024),
       null,
       "over the inline limit: no challenge of that model",
     );
-    assert.equal(challengeInput([{ name: "x", dtype: "complex64", shape: [4] }], new Uint8Array(32), 1024), null);
+    assert.equal(
+      challengeInput(plain([{ name: "x", dtype: "complex64", shape: [4] }]), new Uint8Array(32), 1024),
+      null,
+    );
   });
 
   it("builds inputs only for specs the model is bound to accept: any-value dtypes, no inner dynamic dims", () => {
@@ -173,8 +182,8 @@ describe("capability challenges issued by the chain", function () {
       [{ name: "mask", dtype: "bool", shape: [-1, 8] }],
     ];
     for (const spec of refused) {
-      assert.equal(challengeableSpec(spec, 1 << 20), false, JSON.stringify(spec));
-      assert.equal(challengeInput(spec, seed, 1 << 20), null, JSON.stringify(spec));
+      assert.equal(challengeable(plain(spec), 1 << 20), false, JSON.stringify(spec));
+      assert.equal(challengeInput(plain(spec), seed, 1 << 20), null, JSON.stringify(spec));
     }
     const accepted = [
       { name: "x", dtype: "float32", shape: [-1, 16] },
@@ -182,8 +191,8 @@ describe("capability challenges issued by the chain", function () {
       { name: "d", dtype: "float64", shape: [2] },
       { name: "q", dtype: "int8", shape: [-1, 4] },
     ];
-    assert.equal(challengeableSpec(accepted, 1 << 20), true);
-    const bundle = challengeInput(accepted, seed, 1 << 20)!;
+    assert.equal(challengeable(plain(accepted), 1 << 20), true);
+    const bundle = challengeInput(plain(accepted), seed, 1 << 20)!;
     const tensors = codec<{ tensors: Array<{ name: string; dtype: string; shape: string[]; data: Uint8Array }> }>(
       "jobs/v1/tensors.proto",
       "tcompute.jobs.v1.TensorBundle",
@@ -203,7 +212,65 @@ describe("capability challenges issued by the chain", function () {
       x.every((v) => Math.abs(v) >= 1 && Math.abs(v) < 2),
       "float32 values in ±[1, 2)",
     );
-    assert.equal(challengeableSpec([{ name: "x", dtype: "float32", shape: [-1, 300] }], 1024), false, "over the limit");
+    assert.equal(
+      challengeable(plain([{ name: "x", dtype: "float32", shape: [-1, 300] }]), 1024),
+      false,
+      "over the limit",
+    );
+  });
+
+  it("with the registrant's recipe, draws what the default rule cannot: its shapes, its values", () => {
+    const seed = new Uint8Array(32).fill(4);
+    const inputs = [
+      { name: "input", dtype: "float32", shape: [-1, -1] },
+      { name: "sr", dtype: "int64", shape: [] },
+      { name: "ids", dtype: "int32", shape: [-1, 8] },
+      { name: "mask", dtype: "bool", shape: [1, 8] },
+    ];
+    const recipe = [
+      { name: "input", shape: [1, 512], values: [] },
+      { name: "sr", shape: [], values: ["16000"] },
+      { name: "ids", shape: [2, 8], values: ["3", "5", "-7"] },
+      { name: "mask", shape: [1, 8], values: [] },
+    ];
+    assert.equal(challengeable(plain(inputs), 1 << 20), false, "the default rule refuses it");
+    const m = { inputs, challengeInputs: recipe };
+    assert.equal(challengeable(m, 1 << 20), true);
+    const bundle = challengeInput(m, seed, 1 << 20)!;
+    assert.deepEqual(bundle, challengeInput(m, seed, 1 << 20), "deterministic");
+    const t = codec<{ tensors: Array<{ name: string; dtype: string; shape: string[]; data: Uint8Array }> }>(
+      "jobs/v1/tensors.proto",
+      "tcompute.jobs.v1.TensorBundle",
+    ).decode(bundle).tensors;
+    assert.deepEqual(
+      t.map((x) => [x.name, x.dtype, x.shape.join("x"), x.data.length]),
+      [
+        ["ids", "int32", "2x8", 64],
+        ["input", "float32", "1x512", 2048],
+        ["mask", "bool", "1x8", 8],
+        ["sr", "int64", "", 8],
+      ],
+    );
+    const ids = new Int32Array(new Uint8Array(t[0]!.data).buffer);
+    assert.ok(
+      ids.every((v) => v === 3 || v === 5 || v === -7),
+      `ids from the recipe's values: ${ids.join(",")}`,
+    );
+    assert.ok(new Set(ids).size > 1, "drawn, not the first value every time");
+    assert.ok(
+      t[2]!.data.every((v) => v === 0 || v === 1),
+      "bool 0 or 1",
+    );
+    assert.equal(Buffer.from(t[3]!.data).readBigInt64LE(0), 16000n);
+    // A recipe that does not fit (genesis or an old state could hold one): no challenge, no throw.
+    for (const bad of [
+      recipe.slice(1),
+      [{ name: "input", shape: [1, 0], values: [] }, ...recipe.slice(1)],
+      [{ name: "input", shape: [512], values: [] }, ...recipe.slice(1)],
+      [recipe[0]!, { name: "sr", shape: [], values: [] }, ...recipe.slice(2)],
+    ])
+      assert.equal(challengeInput({ inputs, challengeInputs: bad }, seed, 1 << 20), null, JSON.stringify(bad));
+    assert.equal(challengeInput(m, seed, 2000), null, "over the inline limit");
   });
 
   it("a provider claiming GPUs it lacks (too slow, or garbage) is slashed and jailed until it passes; the honest one passes and is paid", async () => {
@@ -386,5 +453,100 @@ describe("capability challenges never use an input the chain cannot vouch for", 
     );
     assert.equal(pb.status, ProviderStatus.active);
     assert.equal(pb.bond, bond.toString());
+  });
+});
+
+// The same model with its registrant's recipe (a 512-sample clip at 16 kHz) can be challenged:
+// the chain draws the clip and takes the sample rate from the recipe.
+describe("capability challenges of a model with its registrant's recipe", function () {
+  this.timeout(60_000);
+  let chain: TestChain;
+  const { ok, q } = txHelpers(() => chain);
+  const vadOnly = rawKeyFromSeed("challenge-vad-recipe");
+  const vad = createHash("sha256").update("challenge-vad-recipe").digest("hex");
+  const { provider, decided, listState } = challengeTestQueries(() => chain, q);
+
+  before(async () => {
+    chain = await createTestChain({
+      accounts: [
+        ...funded([requester, vadOnly, ...ops]),
+        { address: moduleAddress(auditorRewardPool), coins: [{ denom: "utcu", amount: 1_000_000n }] },
+      ],
+      editGenesis: (d) => {
+        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
+          commit_window: "8",
+          reveal_window: "3",
+          audit_window: "8",
+          audit_commit_window: "4",
+          retention_blocks: "200",
+          audit_rate_ppm: 0,
+          audit_rate_single_ppm: 0,
+          audit_rate_low_reputation_ppm: 0,
+          challenge_epoch_blocks: "10",
+          challenges_per_epoch: 1,
+          challenge_slack_blocks: "2",
+        });
+      },
+    });
+    await registerModel(ok, requester, vad, {
+      name: "silero-vad",
+      inputs: [
+        { name: "input", dtype: "float32", shape: [-1, -1] },
+        { name: "sr", dtype: "int64", shape: [1] },
+      ],
+      outputs: [{ name: "output", dtype: "float32", shape: [-1, 64] }],
+      rule,
+      challengeInputs: [
+        { name: "sr", shape: [1], values: ["16000"] },
+        { name: "input", shape: [1, 512], values: [] },
+      ],
+    });
+    await registerProviders(ok, [vadOnly], { bond }, () => ({ models: [vad] }));
+    for (let i = 0; i < 3; i++) await ok(ops[i]!, [createValidatorMsg(i, 30_000_000n)]);
+  });
+
+  it("is challenged on the recipe's shapes and values, and an honest provider passes", async () => {
+    const next = () => chain.app.height + 1n;
+    const workers = [new SimWorker(vadOnly, strategies.honest, () => rule)];
+    const auditors = ops.map((op) => new SimAuditor(op, honestOutput, () => rule));
+    const allJobs = async () => {
+      const out: Job[] = [];
+      for (const state of Object.values(JobState) as JobState[]) out.push(...(await listState(state)));
+      return out;
+    };
+    while (chain.app.height < 35n) {
+      const open = (await allJobs()).filter(
+        (j) => j.state === JobState.auditing || (j.state === JobState.settled && j.audit === AuditStatus.open),
+      );
+      const extra: Uint8Array[] = [];
+      for (const a of auditors) {
+        const msgs = a.messages(open, next());
+        if (msgs.length > 0) extra.push(await signedBy(chain, a.key, msgs));
+      }
+      await workersStep(chain, workers, extra);
+    }
+    const jobs = await allJobs();
+    assert.ok(jobs.length >= 2, `a challenge every epoch (${jobs.length} jobs)`);
+    const bundles = codec<{ tensors: Array<{ name: string; dtype: string; shape: string[]; data: Uint8Array }> }>(
+      "jobs/v1/tensors.proto",
+      "tcompute.jobs.v1.TensorBundle",
+    );
+    for (const j of jobs) {
+      assert.equal(j.model, vad);
+      const t = bundles.decode(j.inputs[0]!.inline).tensors;
+      assert.deepEqual(
+        t.map((x) => [x.name, x.dtype, x.shape.join("x")]),
+        [
+          ["input", "float32", "1x512"],
+          ["sr", "int64", "1"],
+        ],
+      );
+      assert.equal(Buffer.from(t[1]!.data).readBigInt64LE(0), 16000n, "the sample rate from the recipe");
+    }
+    const d = await decided(vadOnly);
+    assert.ok(d.length >= 2 && d.every((c) => c.status === ChallengeStatus.passed), JSON.stringify(d));
+    const p = await provider(vadOnly);
+    assert.equal(p.status, ProviderStatus.active);
+    assert.equal(p.bond, bond.toString());
   });
 });

@@ -133,6 +133,108 @@ describe("registry: models and providers", () => {
     );
   });
 
+  it("keeps a registrant's challenge recipe, and refuses one that does not fit the inputs, storing nothing", async () => {
+    const vad = sha("vad.onnx");
+    const inputs = [
+      { name: "input", dtype: "float32", shape: [-1, -1] },
+      { name: "sr", dtype: "int64", shape: [] },
+      { name: "h", dtype: "float32", shape: [2, 1, 64] },
+    ];
+    const recipe = [
+      { name: "input", shape: [1, 512], values: [] },
+      { name: "sr", shape: [], values: ["16000"] },
+      { name: "h", shape: [2, 1, 64], values: [] },
+    ];
+    const model = (hash: string) =>
+      q(
+        "/tcompute.registry.v1.Query/Model",
+        codecs.queryModelRequest.encode({ hash }),
+        (b) => codecs.queryModelResponse.decode(b).model!,
+      );
+    const bad: Array<[string, Array<{ name: string; shape: number[]; values: string[] }>, RegExp]> = [
+      ["one input left out", recipe.slice(0, 2), /3 inputs/],
+      ["an unknown name", [...recipe.slice(0, 2), { name: "c", shape: [2, 1, 64], values: [] }], /no input/],
+      ["a name twice", [recipe[0]!, recipe[0]!, recipe[1]!], /twice/],
+      ["another rank", [{ name: "input", shape: [512], values: [] }, ...recipe.slice(1)], /dimensions/],
+      ["a fixed dimension changed", [...recipe.slice(0, 2), { name: "h", shape: [2, 1, 32], values: [] }], /is 64/],
+      ["a dynamic dimension of 0", [{ name: "input", shape: [1, 0], values: [] }, ...recipe.slice(1)], /1 to 65536/],
+      [
+        "a dynamic dimension too large",
+        [{ name: "input", shape: [1, 70000], values: [] }, ...recipe.slice(1)],
+        /1 to 65536/,
+      ],
+      [
+        "values for a float input",
+        [{ name: "input", shape: [1, 512], values: ["1"] }, ...recipe.slice(1)],
+        /no values/,
+      ],
+      [
+        "an int64 input without values",
+        [recipe[0]!, { name: "sr", shape: [], values: [] }, recipe[2]!],
+        /needs the values/,
+      ],
+      [
+        "a value that is not an integer",
+        [recipe[0]!, { name: "sr", shape: [], values: ["16e3"] }, recipe[2]!],
+        /decimal/,
+      ],
+      [
+        "a value with a leading zero",
+        [recipe[0]!, { name: "sr", shape: [], values: ["016000"] }, recipe[2]!],
+        /decimal/,
+      ],
+      [
+        "a value outside int64",
+        [recipe[0]!, { name: "sr", shape: [], values: [(2n ** 63n).toString()] }, recipe[2]!],
+        /outside/,
+      ],
+      [
+        "too many values",
+        [recipe[0]!, { name: "sr", shape: [], values: Array.from({ length: 65 }, (_, i) => `${i}`) }, recipe[2]!],
+        /at most 64/,
+      ],
+    ];
+    for (const [why, challengeInputs, message] of bad) {
+      await fails(owner, [modelMsg(vad, "vad", { inputs, challengeInputs })], "registry", 2, message);
+      await assert.rejects(model(vad), /not found|NotFound|code/i, `${why}: nothing stored`);
+    }
+    await fails(
+      owner,
+      [
+        modelMsg(vad, "vad", {
+          inputs: [{ name: "s", dtype: "string", shape: [1] }],
+          challengeInputs: [{ name: "s", shape: [1], values: [] }],
+        }),
+      ],
+      "registry",
+      2,
+      /string input cannot be challenged/,
+    );
+    await fails(
+      owner,
+      [
+        modelMsg(vad, "vad", {
+          inputs: [{ name: "m", dtype: "bool", shape: [4] }],
+          challengeInputs: [{ name: "m", shape: [4], values: ["2"] }],
+        }),
+      ],
+      "registry",
+      2,
+      /outside bool/,
+    );
+    await ok(owner, [modelMsg(vad, "vad", { inputs, challengeInputs: recipe })]);
+    assert.deepEqual((await model(vad)).challengeInputs, recipe);
+    assert.deepEqual((await model(mlp)).challengeInputs, [], "no recipe: empty");
+    // Export and import keep it; a genesis whose recipe does not fit is refused.
+    const exported = JSON.parse(JSON.stringify(exportAppState(chain))) as {
+      registry: { models: Array<{ hash: string; challenge_inputs: Array<{ values: string[] }> }> };
+    };
+    const again = await importAppState(exported);
+    assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
+    exported.registry.models.find((m) => m.hash === vad)!.challenge_inputs[1]!.values = [];
+    await assert.rejects(importAppState(exported), /sr.*needs the values/);
+  });
+
   it("registers a provider with its bond in the provider_bonds account, indexed by model and status", async () => {
     const before = await balance(prov[0]!.address);
     await ok(prov[0]!, [providerMsg(0)]);

@@ -9059,6 +9059,111 @@ export namespace tcompute {
             }
 
             /**
+             * Properties of a ChallengeTensor.
+             * @deprecated Use tcompute.registry.v1.ChallengeTensor.$Properties instead.
+             */
+            interface IChallengeTensor extends tcompute.registry.v1.ChallengeTensor.$Properties {
+            }
+
+            /** Represents a ChallengeTensor. */
+            class ChallengeTensor {
+
+                /**
+                 * Constructs a new ChallengeTensor.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.registry.v1.ChallengeTensor.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** ChallengeTensor name. */
+                name: string;
+
+                /** ChallengeTensor shape. */
+                shape: number[];
+
+                /** ChallengeTensor values. */
+                values: string[];
+
+                /**
+                 * Creates a new ChallengeTensor instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns ChallengeTensor instance
+                 */
+                static create(properties: tcompute.registry.v1.ChallengeTensor.$Shape): tcompute.registry.v1.ChallengeTensor & tcompute.registry.v1.ChallengeTensor.$Shape;
+                static create(properties?: tcompute.registry.v1.ChallengeTensor.$Properties): tcompute.registry.v1.ChallengeTensor;
+
+                /**
+                 * Encodes the specified ChallengeTensor message. Does not implicitly {@link tcompute.registry.v1.ChallengeTensor.verify|verify} messages.
+                 * @param message ChallengeTensor message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.registry.v1.ChallengeTensor.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a ChallengeTensor message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.registry.v1.ChallengeTensor & tcompute.registry.v1.ChallengeTensor.$Shape} ChallengeTensor
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.registry.v1.ChallengeTensor & tcompute.registry.v1.ChallengeTensor.$Shape;
+
+                /**
+                 * Creates a ChallengeTensor message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns ChallengeTensor
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.registry.v1.ChallengeTensor;
+
+                /**
+                 * Creates a plain object from a ChallengeTensor message. Also converts values to other types if specified.
+                 * @param message ChallengeTensor
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.registry.v1.ChallengeTensor, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this ChallengeTensor to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for ChallengeTensor
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace ChallengeTensor {
+
+                /** Properties of a ChallengeTensor. */
+                interface $Properties {
+
+                    /** ChallengeTensor name */
+                    name?: (string|null);
+
+                    /** ChallengeTensor shape */
+                    shape?: (number[]|null);
+
+                    /** ChallengeTensor values */
+                    values?: (string[]|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a ChallengeTensor. */
+                type $Shape = tcompute.registry.v1.ChallengeTensor.$Properties;
+            }
+
+            /**
              * Properties of a Model.
              * @deprecated Use tcompute.registry.v1.Model.$Properties instead.
              */
@@ -9103,6 +9208,9 @@ export namespace tcompute {
 
                 /** Model registeredHeight. */
                 registeredHeight: string;
+
+                /** Model challengeInputs. */
+                challengeInputs: tcompute.registry.v1.ChallengeTensor.$Properties[];
 
                 /**
                  * Creates a new Model instance using the specified properties.
@@ -9190,6 +9298,9 @@ export namespace tcompute {
 
                     /** Model registeredHeight */
                     registeredHeight?: (string|null);
+
+                    /** Model challengeInputs */
+                    challengeInputs?: (tcompute.registry.v1.ChallengeTensor.$Properties[]|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];
@@ -9714,6 +9825,9 @@ export namespace tcompute {
                 /** MsgRegisterModel uri. */
                 uri: string;
 
+                /** MsgRegisterModel challengeInputs. */
+                challengeInputs: tcompute.registry.v1.ChallengeTensor.$Properties[];
+
                 /**
                  * Creates a new MsgRegisterModel instance using the specified properties.
                  * @param [properties] Properties to set
@@ -9797,6 +9911,9 @@ export namespace tcompute {
 
                     /** MsgRegisterModel uri */
                     uri?: (string|null);
+
+                    /** MsgRegisterModel challengeInputs */
+                    challengeInputs?: (tcompute.registry.v1.ChallengeTensor.$Properties[]|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];

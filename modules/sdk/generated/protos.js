@@ -14969,11 +14969,198 @@ export const tcompute = $root.tcompute = (() => {
                 return ComparisonRule;
             })();
 
+            v1.ChallengeTensor = (function() {
+
+                const ChallengeTensor = function (properties) {
+                    this.shape = [];
+                    this.values = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                ChallengeTensor.prototype.name = "";
+                ChallengeTensor.prototype.shape = $util.emptyArray;
+                ChallengeTensor.prototype.values = $util.emptyArray;
+
+                ChallengeTensor.create = function(properties) {
+                    return new ChallengeTensor(properties);
+                };
+
+                ChallengeTensor.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                        writer.uint32(10).string(message.name);
+                    if (message.shape != null && message.shape.length)
+                        writer.uint32(18).int32s(message.shape);
+                    if (message.values != null && message.values.length)
+                        for (let i = 0; i < message.values.length; ++i)
+                            writer.uint32(26).string(message.values[i]);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                ChallengeTensor.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.registry.v1.ChallengeTensor();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.name = value;
+                                else
+                                    delete message.name;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType === 2) {
+                                    if (!(message.shape && message.shape.length))
+                                        message.shape = [];
+                                    reader.int32s(message.shape);
+                                    continue;
+                                }
+                                if (wireType !== 0)
+                                    break;
+                                if (!(message.shape && message.shape.length))
+                                    message.shape = [];
+                                message.shape.push(reader.int32());
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.values && message.values.length))
+                                    message.values = [];
+                                message.values.push(reader.stringVerify());
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                ChallengeTensor.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.registry.v1.ChallengeTensor)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.registry.v1.ChallengeTensor: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.registry.v1.ChallengeTensor();
+                    if (object.name != null)
+                        if (typeof object.name !== "string" || object.name.length)
+                            message.name = $String(object.name);
+                    if (object.shape) {
+                        if (!$Array.isArray(object.shape))
+                            throw $TypeError(".tcompute.registry.v1.ChallengeTensor.shape: array expected");
+                        message.shape = $Array(object.shape.length);
+                        for (let i = 0; i < object.shape.length; ++i)
+                            message.shape[i] = object.shape[i] | 0;
+                    }
+                    if (object.values) {
+                        if (!$Array.isArray(object.values))
+                            throw $TypeError(".tcompute.registry.v1.ChallengeTensor.values: array expected");
+                        message.values = $Array(object.values.length);
+                        for (let i = 0; i < object.values.length; ++i)
+                            message.values[i] = $String(object.values[i]);
+                    }
+                    return message;
+                };
+
+                ChallengeTensor.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults) {
+                        object.shape = [];
+                        object.values = [];
+                    }
+                    if (options.defaults)
+                        object.name = "";
+                    if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                        object.name = message.name;
+                    if (message.shape && message.shape.length) {
+                        object.shape = $Array(message.shape.length);
+                        for (let j = 0; j < message.shape.length; ++j)
+                            object.shape[j] = message.shape[j];
+                    }
+                    if (message.values && message.values.length) {
+                        object.values = $Array(message.values.length);
+                        for (let j = 0; j < message.values.length; ++j)
+                            object.values[j] = message.values[j];
+                    }
+                    return object;
+                };
+
+                ChallengeTensor.prototype.toJSON = function() {
+                    return ChallengeTensor.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                ChallengeTensor.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.registry.v1.ChallengeTensor";
+                };
+
+                return ChallengeTensor;
+            })();
+
             v1.Model = (function() {
 
                 const Model = function (properties) {
                     this.inputs = [];
                     this.outputs = [];
+                    this.challengeInputs = [];
                     if (properties)
                         for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                             if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -14989,6 +15176,7 @@ export const tcompute = $root.tcompute = (() => {
                 Model.prototype.uri = "";
                 Model.prototype.owner = "";
                 Model.prototype.registeredHeight = "";
+                Model.prototype.challengeInputs = $util.emptyArray;
 
                 Model.create = function(properties) {
                     return new Model(properties);
@@ -15021,6 +15209,9 @@ export const tcompute = $root.tcompute = (() => {
                         writer.uint32(66).string(message.owner);
                     if (message.registeredHeight != null && $Object.hasOwnProperty.call(message, "registeredHeight") && message.registeredHeight !== "")
                         writer.uint32(74).string(message.registeredHeight);
+                    if (message.challengeInputs != null && message.challengeInputs.length)
+                        for (let i = 0; i < message.challengeInputs.length; ++i)
+                            $root.tcompute.registry.v1.ChallengeTensor.encode(message.challengeInputs[i], writer.uint32(82).fork(), _depth + 1).ldelim();
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -15130,6 +15321,14 @@ export const tcompute = $root.tcompute = (() => {
                                     delete message.registeredHeight;
                                 continue;
                             }
+                        case 10: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.challengeInputs && message.challengeInputs.length))
+                                    message.challengeInputs = [];
+                                message.challengeInputs.push($root.tcompute.registry.v1.ChallengeTensor.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -15200,6 +15399,16 @@ export const tcompute = $root.tcompute = (() => {
                     if (object.registeredHeight != null)
                         if (typeof object.registeredHeight !== "string" || object.registeredHeight.length)
                             message.registeredHeight = $String(object.registeredHeight);
+                    if (object.challengeInputs) {
+                        if (!$Array.isArray(object.challengeInputs))
+                            throw $TypeError(".tcompute.registry.v1.Model.challengeInputs: array expected");
+                        message.challengeInputs = $Array(object.challengeInputs.length);
+                        for (let i = 0; i < object.challengeInputs.length; ++i) {
+                            if (!$util.isObject(object.challengeInputs[i]))
+                                throw $TypeError(".tcompute.registry.v1.Model.challengeInputs: object expected");
+                            message.challengeInputs[i] = $root.tcompute.registry.v1.ChallengeTensor.fromObject(object.challengeInputs[i], _depth + 1);
+                        }
+                    }
                     return message;
                 };
 
@@ -15214,6 +15423,7 @@ export const tcompute = $root.tcompute = (() => {
                     if (options.arrays || options.defaults) {
                         object.inputs = [];
                         object.outputs = [];
+                        object.challengeInputs = [];
                     }
                     if (options.defaults) {
                         object.hash = "";
@@ -15248,6 +15458,11 @@ export const tcompute = $root.tcompute = (() => {
                         object.owner = message.owner;
                     if (message.registeredHeight != null && $Object.hasOwnProperty.call(message, "registeredHeight"))
                         object.registeredHeight = message.registeredHeight;
+                    if (message.challengeInputs && message.challengeInputs.length) {
+                        object.challengeInputs = $Array(message.challengeInputs.length);
+                        for (let j = 0; j < message.challengeInputs.length; ++j)
+                            object.challengeInputs[j] = $root.tcompute.registry.v1.ChallengeTensor.toObject(message.challengeInputs[j], options, _depth + 1);
+                    }
                     return object;
                 };
 
@@ -16238,6 +16453,7 @@ export const tcompute = $root.tcompute = (() => {
                 const MsgRegisterModel = function (properties) {
                     this.inputs = [];
                     this.outputs = [];
+                    this.challengeInputs = [];
                     if (properties)
                         for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                             if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -16252,6 +16468,7 @@ export const tcompute = $root.tcompute = (() => {
                 MsgRegisterModel.prototype.computeUnits = "";
                 MsgRegisterModel.prototype.rule = null;
                 MsgRegisterModel.prototype.uri = "";
+                MsgRegisterModel.prototype.challengeInputs = $util.emptyArray;
 
                 MsgRegisterModel.create = function(properties) {
                     return new MsgRegisterModel(properties);
@@ -16282,6 +16499,9 @@ export const tcompute = $root.tcompute = (() => {
                         $root.tcompute.registry.v1.ComparisonRule.encode(message.rule, writer.uint32(58).fork(), _depth + 1).ldelim();
                     if (message.uri != null && $Object.hasOwnProperty.call(message, "uri") && message.uri !== "")
                         writer.uint32(66).string(message.uri);
+                    if (message.challengeInputs != null && message.challengeInputs.length)
+                        for (let i = 0; i < message.challengeInputs.length; ++i)
+                            $root.tcompute.registry.v1.ChallengeTensor.encode(message.challengeInputs[i], writer.uint32(74).fork(), _depth + 1).ldelim();
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -16382,6 +16602,14 @@ export const tcompute = $root.tcompute = (() => {
                                     delete message.uri;
                                 continue;
                             }
+                        case 9: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.challengeInputs && message.challengeInputs.length))
+                                    message.challengeInputs = [];
+                                message.challengeInputs.push($root.tcompute.registry.v1.ChallengeTensor.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -16449,6 +16677,16 @@ export const tcompute = $root.tcompute = (() => {
                     if (object.uri != null)
                         if (typeof object.uri !== "string" || object.uri.length)
                             message.uri = $String(object.uri);
+                    if (object.challengeInputs) {
+                        if (!$Array.isArray(object.challengeInputs))
+                            throw $TypeError(".tcompute.registry.v1.MsgRegisterModel.challengeInputs: array expected");
+                        message.challengeInputs = $Array(object.challengeInputs.length);
+                        for (let i = 0; i < object.challengeInputs.length; ++i) {
+                            if (!$util.isObject(object.challengeInputs[i]))
+                                throw $TypeError(".tcompute.registry.v1.MsgRegisterModel.challengeInputs: object expected");
+                            message.challengeInputs[i] = $root.tcompute.registry.v1.ChallengeTensor.fromObject(object.challengeInputs[i], _depth + 1);
+                        }
+                    }
                     return message;
                 };
 
@@ -16463,6 +16701,7 @@ export const tcompute = $root.tcompute = (() => {
                     if (options.arrays || options.defaults) {
                         object.inputs = [];
                         object.outputs = [];
+                        object.challengeInputs = [];
                     }
                     if (options.defaults) {
                         object.owner = "";
@@ -16494,6 +16733,11 @@ export const tcompute = $root.tcompute = (() => {
                         object.rule = $root.tcompute.registry.v1.ComparisonRule.toObject(message.rule, options, _depth + 1);
                     if (message.uri != null && $Object.hasOwnProperty.call(message, "uri"))
                         object.uri = message.uri;
+                    if (message.challengeInputs && message.challengeInputs.length) {
+                        object.challengeInputs = $Array(message.challengeInputs.length);
+                        for (let j = 0; j < message.challengeInputs.length; ++j)
+                            object.challengeInputs[j] = $root.tcompute.registry.v1.ChallengeTensor.toObject(message.challengeInputs[j], options, _depth + 1);
+                    }
                     return object;
                 };
 

@@ -69,6 +69,7 @@ describe("module interfaces checked against the generated proto types", () => {
       uri: "",
       owner: "tc1x",
       registeredHeight: "12",
+      challengeInputs: [{ name: "x", shape: [3], values: ["0", "255"] }],
     };
     assert.deepEqual(registryCodecs.model.decode(registryCodecs.model.encode(model)), model);
   });
