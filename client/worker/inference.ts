@@ -64,15 +64,8 @@ export class InputRejectedError extends Error {
   }
 }
 
-/** `f` on the job's `index`-th input; what it throws becomes InputRejectedError. */
-function onInput<T>(index: number, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof InputRejectedError) throw e;
-    throw new InputRejectedError(index, `the model refuses input ${index}: ${(e as Error).message}`);
-  }
-}
+/** Failures of the worker's own machine or runtime, never of a requester's input. */
+const ownFailure = /alloc|memory|CUDA|CUBLAS|cuDNN|disposed|released/i;
 
 /** A job's result as the worker commits and serves it. */
 export interface JobResult {
@@ -148,6 +141,8 @@ interface Loaded {
   plans: Map<string, Plan> | null;
   /** All-null fetches (onnxruntime allocates every output). */
   allocate: Record<string, null>;
+  /** The input of the last run that succeeded: the control that tells a bad input from a bad worker. */
+  lastGood: Record<string, Tensor> | null;
 }
 
 // onnxruntime-node is loaded with the first model, not at import: every tcd process imports this
@@ -215,6 +210,7 @@ export class InferenceEngine {
           outputNames,
           plans: new Map(),
           allocate: Object.fromEntries(outputNames.map((n) => [n, null])),
+          lastGood: null,
         };
       });
       s.catch(() => this.sessions.delete(hash));
@@ -286,6 +282,37 @@ export class InferenceEngine {
     }
   }
 
+  /** `f` on the job's `index`-th input; what it throws is judged by `refusal`. */
+  private onInput<T>(l: Loaded, index: number, f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      throw this.refusal(l, index, e);
+    }
+  }
+
+  /**
+   * What a failed run on a job's input is: InputRejectedError (the requester's doing, reported
+   * unusable) only when the model still runs the last input that succeeded, or, before any
+   * success, when the message is not one of the worker's own failures (memory, the device, a
+   * released session). Otherwise the failure itself, which the worker retries: an honest worker
+   * short of memory must not call a good input unusable.
+   */
+  private refusal(l: Loaded, index: number, e: unknown): Error {
+    if (e instanceof InputRejectedError) return e;
+    const err = e instanceof Error ? e : new Error(String(e));
+    if (l.lastGood === null) {
+      if (ownFailure.test(err.message)) return err;
+    } else {
+      try {
+        l.native.run(this.feeds(l, l.lastGood), l.allocate, {});
+      } catch {
+        return err;
+      }
+    }
+    return new InputRejectedError(index, `the model refuses input ${index}: ${err.message}`);
+  }
+
   private runGeneral(
     l: Loaded,
     jobId: string,
@@ -295,8 +322,9 @@ export class InferenceEngine {
     tamper?: (output: Float64Array) => Float64Array,
   ): JobResult {
     const outputs = inputs.map((inp, i) =>
-      onInput(i, () => InferenceEngine.tensors(l, l.native.run(this.feeds(l, inp), l.allocate, {}))),
+      this.onInput(l, i, () => InferenceEngine.tensors(l, l.native.run(this.feeds(l, inp), l.allocate, {}))),
     );
+    l.lastGood = inputs[inputs.length - 1]!;
     let all = sketchInput(outputs);
     if (tamper !== undefined) all = tamper(Float64Array.from(all));
     const payload = encodeResult(outputs);
@@ -316,13 +344,14 @@ export class InferenceEngine {
     rule: ComparisonRule,
     key: Uint8Array | undefined,
   ): Promise<JobResult> | JobResult | null {
-    const feeds = onInput(0, () => this.feeds(l, input));
+    const feeds = this.onInput(l, 0, () => this.feeds(l, input));
     const k = shapeKey(input, l.inputNames);
     const plan = l.plans!.get(k);
     if (plan === undefined) {
       // First run with these input shapes: onnxruntime allocates, and the plan is made from it.
       const t0 = performance.now();
-      const results = onInput(0, () => InferenceEngine.tensors(l, l.native.run(feeds, l.allocate, {})));
+      const results = this.onInput(l, 0, () => InferenceEngine.tensors(l, l.native.run(feeds, l.allocate, {})));
+      l.lastGood = input;
       const p = InferenceEngine.plan(results, performance.now() - t0);
       if (p !== null) l.plans!.set(k, p);
       const payload = encodeResult([results]);
@@ -362,11 +391,12 @@ export class InferenceEngine {
     try {
       results = l.native.run(feeds, fetches, {});
       plan.runMs += (performance.now() - t0 - plan.runMs) / 8;
+      l.lastGood = input;
     } catch (e) {
-      // These input shapes ran before, so anything but a shape error is about the values.
+      // These input shapes ran before, so anything but a shape error is about the values (or the
+      // worker's own failure, which `refusal` tells apart).
       const message = (e as Error).message;
-      if (!/shape|size|dimension/i.test(message))
-        throw new InputRejectedError(0, `the model refuses input 0: ${message}`);
+      if (ownFailure.test(message) || !/shape|size|dimension/i.test(message)) throw this.refusal(l, 0, e);
       // A preallocated output of the wrong shape: outputs whose shapes depend on the data (plans
       // off for this model, never again), unless the model refuses the input outright, which the
       // general path tells (it throws InputRejectedError and the plans stay for every later job).

@@ -155,6 +155,7 @@ describe("worker job path (runJob) against the reference path", function () {
         what,
       );
     };
+    let restore = () => {};
     try {
       const good = m.sampleInput(0);
       // A clip of one sample: silero's reflect pad needs two ("Pad reflect requires axis length >= 2").
@@ -172,27 +173,106 @@ describe("worker job path (runJob) against the reference path", function () {
       };
       assert.ok(loaded.plans !== null && loaded.plans.size > 0, "a plan for the good shapes");
       const native = loaded.native;
-      let calls = 0;
+      restore = () => (loaded.native = native);
+      // Each native run takes the next entry: a message to throw, or null to run for real.
+      let script: Array<string | null> = [];
       loaded.native = Object.create(native, {
         run: {
           value: (...a: unknown[]) => {
-            calls++;
-            if (calls === 1)
-              throw new Error("Non-zero status code returned while running Gather node: indices out of range");
-            if (calls === 2) throw new Error("Got invalid dimensions for input: input");
-            if (calls === 3) throw new Error("Got invalid dimensions for input: input");
+            const next = script.shift() ?? null;
+            if (next !== null) throw new Error(next);
             return native.run.call(native, ...a);
           },
         },
       });
-      await rejected([good], 0, "planned run: a refusal that is not about shapes");
+      script = ["Non-zero status code returned while running Gather node: indices out of range", null];
+      await rejected([good], 0, "planned run: a refusal that is not about shapes (the last good input still runs)");
+      script = ["Got invalid dimensions for input: input", "Got invalid dimensions for input: input", null];
       await rejected([good], 0, "planned run: a shape refusal the general path also sees");
       assert.ok(loaded.plans !== null, "an input the model refuses does not turn the plans off");
+      assert.deepEqual(script, [], "each refusal checked against the last good input");
+      // The worker's own failure: the last good input fails too, so the job is not called unusable.
+      for (const failure of [
+        "Failed to allocate memory for requested buffer of size 4096",
+        "Non-zero status code returned while running Conv node: unexpected error",
+      ]) {
+        script = [failure, failure];
+        await assert.rejects(
+          engine.runJob(hash, "oom", [good], m.rule),
+          (e: unknown) => !(e instanceof InputRejectedError) && (e as Error).message === failure,
+          `planned: ${failure}`,
+        );
+        script = [failure, failure, failure];
+        await assert.rejects(
+          engine.runJob(hash, "oom2", [good, good], m.rule),
+          (e: unknown) => !(e instanceof InputRejectedError) && (e as Error).message === failure,
+          `general path: ${failure}`,
+        );
+      }
+      assert.ok(loaded.plans !== null && loaded.plans.size > 0, "plans kept through the worker's own failures");
       loaded.native = native;
       same(await engine.runJob(hash, "p1", [good], m.rule), reference("p1", [out], m.rule), "a good input after them");
       assert.ok(loaded.plans !== null && loaded.plans.size > 0, "still planned");
     } finally {
+      restore();
       await engine.release();
+    }
+  });
+
+  it("a shape error on the planned path that the general path runs turns the plans off; before any success, memory errors are the worker's", async () => {
+    const m = zoo["mlp-64x128x128x32"]!;
+    const { engine, hash } = await loadedEngine(m);
+    try {
+      const good = m.sampleInput(0);
+      const out = await engine.run(hash, good);
+      same(await engine.runJob(hash, "a", [good], m.rule), reference("a", [out], m.rule), "first run");
+      const loaded = (await (engine as unknown as { sessions: Map<string, Promise<unknown>> }).sessions.get(hash)!) as {
+        native: { run: (...a: unknown[]) => unknown };
+        plans: Map<string, unknown> | null;
+      };
+      assert.ok(loaded.plans !== null && loaded.plans.size > 0);
+      const native = loaded.native;
+      let script: Array<string | null> = ["Got invalid dimensions for output: y"];
+      loaded.native = Object.create(native, {
+        run: {
+          value: (...a: unknown[]) => {
+            const next = script.shift() ?? null;
+            if (next !== null) throw new Error(next);
+            return native.run.call(native, ...a);
+          },
+        },
+      });
+      same(
+        await engine.runJob(hash, "b", [good], m.rule),
+        reference("b", [out], m.rule),
+        "answered by the general path",
+      );
+      assert.equal(loaded.plans, null, "outputs whose shape depends on the data: plans off");
+      loaded.native = native;
+    } finally {
+      await engine.release();
+    }
+    // A fresh engine, nothing run yet: no control input, so the message decides.
+    const fresh = await loadedEngine(m);
+    try {
+      const loaded = (await (fresh.engine as unknown as { sessions: Map<string, Promise<unknown>> }).sessions.get(
+        fresh.hash,
+      )!) as { native: { run: (...a: unknown[]) => unknown } };
+      const native = loaded.native;
+      loaded.native = Object.create(native, {
+        run: {
+          value: () => {
+            throw new Error("CUDA failure 2: out of memory");
+          },
+        },
+      });
+      await assert.rejects(
+        fresh.engine.runJob(fresh.hash, "c", [m.sampleInput(1)], m.rule),
+        (e: unknown) => !(e instanceof InputRejectedError) && /CUDA failure/.test((e as Error).message),
+      );
+      loaded.native = native;
+    } finally {
+      await fresh.engine.release();
     }
   });
 
