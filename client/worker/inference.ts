@@ -64,7 +64,7 @@ export class InputRejectedError extends Error {
   }
 }
 
-/** Failures of the worker's own machine or runtime, never of a requester's input. */
+/** Failures worded like the worker's own (memory, the device): checked against a control run. */
 const ownFailure = /alloc|memory|CUDA|CUBLAS|cuDNN|disposed|released/i;
 
 /** A job's result as the worker commits and serves it. */
@@ -293,17 +293,17 @@ export class InferenceEngine {
 
   /**
    * What a failed run on a job's input is: InputRejectedError (the requester's doing, reported
-   * unusable) only when the model still runs the last input that succeeded, or, before any
-   * success, when the message is not one of the worker's own failures (memory, the device, a
-   * released session). Otherwise the failure itself, which the worker retries: an honest worker
-   * short of memory must not call a good input unusable.
+   * unusable) unless the model no longer runs the last input that succeeded, in which case the
+   * failure is the worker's own (memory, the device, a released session) and goes back to the
+   * worker, which retries: an honest worker in trouble must not call a good input unusable.
+   * Before any success there is no control, and the failure is the input's, whatever its message
+   * says: a requester can make onnxruntime report "out of memory" with a large input, and going
+   * silent on it would be a no-show fault of an honest worker.
    */
   private refusal(l: Loaded, index: number, e: unknown): Error {
     if (e instanceof InputRejectedError) return e;
     const err = e instanceof Error ? e : new Error(String(e));
-    if (l.lastGood === null) {
-      if (ownFailure.test(err.message)) return err;
-    } else {
+    if (l.lastGood !== null) {
       try {
         l.native.run(this.feeds(l, l.lastGood), l.allocate, {});
       } catch {
