@@ -107,55 +107,65 @@ for (const engine of testEngines())
     });
 
     it("puts several txs of one sender, signed with consecutive sequences, in one block", async () => {
-      const acc = (await client.getAccount(alice))!;
-      const fee = calculateFee(100_000, gasPrice);
-      const txs: Uint8Array[] = [];
-      for (let i = 0; i < 4; i++) {
-        const signed = await client.sign(
-          alice,
-          [
+      // A block can be cut while the batch arrives (CometBFT reaps the mempool when it proposes), so
+      // the four may straddle two blocks: every batch must commit in order, and one of up to three
+      // must land in one block.
+      const spans: number[] = [];
+      for (let attempt = 0; attempt < 3 && !spans.includes(1); attempt++) {
+        const acc = (await client.getAccount(alice))!;
+        const fee = calculateFee(100_000, gasPrice);
+        const txs: Uint8Array[] = [];
+        for (let i = 0; i < 4; i++) {
+          const signed = await client.sign(
+            alice,
+            [
+              {
+                typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+                value: { fromAddress: alice, toAddress: bob, amount: [{ denom: "utcu", amount: "1" }] },
+              },
+            ],
+            fee,
+            "",
             {
-              typeUrl: "/cosmos.bank.v1beta1.MsgSend",
-              value: { fromAddress: alice, toAddress: bob, amount: [{ denom: "utcu", amount: "1" }] },
+              accountNumber: acc.accountNumber,
+              sequence: acc.sequence + i,
+              chainId: home.chainId,
             },
-          ],
-          fee,
-          "",
-          {
-            accountNumber: acc.accountNumber,
-            sequence: acc.sequence + i,
-            chainId: home.chainId,
-          },
-        );
-        txs.push(TxRaw.encode(signed).finish());
-      }
-      // One JSON-RPC batch: both engines run its calls in order, so CheckTx sees the sequences in
-      // order, and the four reach the mempool within one block interval.
-      const batch = txs.map((tx, i) => ({
-        jsonrpc: "2.0",
-        id: i,
-        method: "broadcast_tx_sync",
-        params: { tx: Buffer.from(tx).toString("base64") },
-      }));
-      const answers = (await fetch(node.rpcUrl, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(batch),
-      }).then((r) => r.json())) as Array<{ result: { code: number; hash: string; log: string } }>;
-      for (const a of answers) assert.equal(a.result.code, 0, a.result.log);
-      const hashes = answers.map((a) => a.result.hash);
-      const heights = new Set<number>();
-      for (const h of hashes) {
-        let t = null;
-        for (let i = 0; i < 50 && t === null; i++) {
-          t = await client.getTx(h);
-          if (t === null) await sleep(100);
+          );
+          txs.push(TxRaw.encode(signed).finish());
         }
-        assert.ok(t !== null, `tx ${h} committed`);
-        assert.equal(t.code, 0);
-        heights.add(t.height);
+        // One JSON-RPC batch: both engines run its calls in order, so CheckTx sees the sequences in
+        // order, and the four reach the mempool within one block interval.
+        const batch = txs.map((tx, i) => ({
+          jsonrpc: "2.0",
+          id: i,
+          method: "broadcast_tx_sync",
+          params: { tx: Buffer.from(tx).toString("base64") },
+        }));
+        const answers = (await fetch(node.rpcUrl, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(batch),
+        }).then((r) => r.json())) as Array<{ result: { code: number; hash: string; log: string } }>;
+        for (const a of answers) assert.equal(a.result.code, 0, a.result.log);
+        const hashes = answers.map((a) => a.result.hash);
+        const heights = new Set<number>();
+        for (const h of hashes) {
+          let t = null;
+          for (let i = 0; i < 50 && t === null; i++) {
+            t = await client.getTx(h);
+            if (t === null) await sleep(100);
+          }
+          assert.ok(t !== null, `tx ${h} committed`);
+          assert.equal(t.code, 0);
+          heights.add(t.height);
+        }
+        spans.push(heights.size);
       }
-      assert.equal(heights.size, 1, "all four in one block");
+      assert.ok(
+        spans.includes(1),
+        `all four in one block in one of the batches (blocks per batch: ${spans.join(", ")})`,
+      );
     });
 
     it("creates a validator, then delegateTokens / undelegateTokens and the staking query extension work unchanged", async () => {
