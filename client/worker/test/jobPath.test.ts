@@ -51,6 +51,29 @@ async function loadedEngine(
   return { engine, hash };
 }
 
+/** The engine's loaded model, reached into: its native session and its plans. */
+type LoadedModel = { native: { run: (...a: unknown[]) => unknown }; plans: Map<string, unknown> | null };
+const loadedModel = async (engine: InferenceEngine, hash: string) =>
+  (await (engine as unknown as { sessions: Map<string, Promise<unknown>> }).sessions.get(hash)!) as LoadedModel;
+
+/**
+ * Replaces the model's native run: each call asks `next` for a message to throw, or null to run
+ * for real. Returns the undo (release needs the real session back).
+ */
+function scriptNative(l: LoadedModel, next: () => string | null): () => void {
+  const native = l.native;
+  l.native = Object.create(native, {
+    run: {
+      value: (...a: unknown[]) => {
+        const failure = next();
+        if (failure !== null) throw new Error(failure);
+        return native.run.call(native, ...a);
+      },
+    },
+  });
+  return () => (l.native = native);
+}
+
 describe("worker job path (runJob) against the reference path", function () {
   this.timeout(120_000);
 
@@ -147,7 +170,6 @@ describe("worker job path (runJob) against the reference path", function () {
   it("an input the model refuses is InputRejectedError naming the input, on every path; the plans stay on", async () => {
     const m = zoo["silero-vad"]!;
     const { engine, hash } = await loadedEngine(m);
-    const plans = () => (engine as unknown as { sessions: Map<string, Promise<{ plans: unknown }>> }).sessions;
     const rejected = async (inputs: Array<Record<string, Tensor>>, index: number, what: string) => {
       await assert.rejects(
         engine.runJob(hash, "r", inputs, m.rule),
@@ -167,24 +189,11 @@ describe("worker job path (runJob) against the reference path", function () {
       // Planned: the good shapes made a plan; the same shapes now refused by the native run.
       const out = await engine.run(hash, good);
       await engine.runJob(hash, "p0", [good], m.rule);
-      const loaded = (await plans().get(hash)!) as unknown as {
-        native: { run: (...a: unknown[]) => unknown };
-        plans: Map<string, unknown> | null;
-      };
+      const loaded = await loadedModel(engine, hash);
       assert.ok(loaded.plans !== null && loaded.plans.size > 0, "a plan for the good shapes");
-      const native = loaded.native;
-      restore = () => (loaded.native = native);
       // Each native run takes the next entry: a message to throw, or null to run for real.
       let script: Array<string | null> = [];
-      loaded.native = Object.create(native, {
-        run: {
-          value: (...a: unknown[]) => {
-            const next = script.shift() ?? null;
-            if (next !== null) throw new Error(next);
-            return native.run.call(native, ...a);
-          },
-        },
-      });
+      restore = scriptNative(loaded, () => script.shift() ?? null);
       script = ["Non-zero status code returned while running Gather node: indices out of range", null];
       await rejected([good], 0, "planned run: a refusal that is not about shapes (the last good input still runs)");
       script = ["Got invalid dimensions for input: input", "Got invalid dimensions for input: input", null];
@@ -210,7 +219,7 @@ describe("worker job path (runJob) against the reference path", function () {
         );
       }
       assert.ok(loaded.plans !== null && loaded.plans.size > 0, "plans kept through the worker's own failures");
-      loaded.native = native;
+      restore();
       same(await engine.runJob(hash, "p1", [good], m.rule), reference("p1", [out], m.rule), "a good input after them");
       assert.ok(loaded.plans !== null && loaded.plans.size > 0, "still planned");
     } finally {
@@ -226,29 +235,17 @@ describe("worker job path (runJob) against the reference path", function () {
       const good = m.sampleInput(0);
       const out = await engine.run(hash, good);
       same(await engine.runJob(hash, "a", [good], m.rule), reference("a", [out], m.rule), "first run");
-      const loaded = (await (engine as unknown as { sessions: Map<string, Promise<unknown>> }).sessions.get(hash)!) as {
-        native: { run: (...a: unknown[]) => unknown };
-        plans: Map<string, unknown> | null;
-      };
+      const loaded = await loadedModel(engine, hash);
       assert.ok(loaded.plans !== null && loaded.plans.size > 0);
-      const native = loaded.native;
       const script: Array<string | null> = ["Got invalid dimensions for output: y"];
-      loaded.native = Object.create(native, {
-        run: {
-          value: (...a: unknown[]) => {
-            const next = script.shift() ?? null;
-            if (next !== null) throw new Error(next);
-            return native.run.call(native, ...a);
-          },
-        },
-      });
+      const restore = scriptNative(loaded, () => script.shift() ?? null);
       same(
         await engine.runJob(hash, "b", [good], m.rule),
         reference("b", [out], m.rule),
         "answered by the general path",
       );
       assert.equal(loaded.plans, null, "outputs whose shape depends on the data: plans off");
-      loaded.native = native;
+      restore();
     } finally {
       await engine.release();
     }
@@ -256,24 +253,17 @@ describe("worker job path (runJob) against the reference path", function () {
     // it says (a requester can make onnxruntime run out of memory; silence would be a no-show).
     const fresh = await loadedEngine(m);
     try {
-      const loaded = (await (fresh.engine as unknown as { sessions: Map<string, Promise<unknown>> }).sessions.get(
-        fresh.hash,
-      )!) as { native: { run: (...a: unknown[]) => unknown } };
-      const native = loaded.native;
-      loaded.native = Object.create(native, {
-        run: {
-          value: () => {
-            throw new Error("Failed to allocate memory for requested buffer of size 1099511627776");
-          },
-        },
-      });
+      const restore = scriptNative(
+        await loadedModel(fresh.engine, fresh.hash),
+        () => "Failed to allocate memory for requested buffer of size 1099511627776",
+      );
       try {
         await assert.rejects(
           fresh.engine.runJob(fresh.hash, "c", [m.sampleInput(1)], m.rule),
           (e: unknown) => e instanceof InputRejectedError && /allocate memory/.test(e.message),
         );
       } finally {
-        loaded.native = native;
+        restore();
       }
     } finally {
       await fresh.engine.release();

@@ -37,6 +37,11 @@ const garbage = rawKeyFromSeed("challenge-garbage");
 const model = createHash("sha256").update("challenge-mlp").digest("hex");
 const rule = { sketchSize: 16, tolerance: 1000, topK: 0 };
 const bond = 20_000_000n;
+/** The tensor bundles challenge inputs are. */
+const bundles = codec<{ tensors: Array<{ name: string; dtype: string; shape: string[]; data: Uint8Array }> }>(
+  "jobs/v1/tensors.proto",
+  "tcompute.jobs.v1.TensorBundle",
+);
 /** A model without a challenge recipe: the chain's default rule. */
 const plain = (inputs: Array<{ name: string; dtype: string; shape: number[] }>) => ({ inputs, challengeInputs: [] });
 
@@ -56,8 +61,20 @@ class SlowWorker extends SimWorker {
   }
 }
 
-/** The queries both suites read: a provider, its decided challenges, the jobs in a state. */
+/** The queries the suites read: a provider, its decided challenges, the jobs in a state, all jobs. */
 function challengeTestQueries(chain: () => TestChain, q: ReturnType<typeof txHelpers>["q"]) {
+  const listState = async (state: JobState) =>
+    codecs.queryJobsResponse.decode(
+      (
+        await chain().query(
+          "/tcompute.jobs.v1.Query/JobsByState",
+          codecs.queryJobsByStateRequest.encode({
+            state,
+            pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false },
+          }),
+        )
+      ).value,
+    ).jobs;
   return {
     provider: (k: RawKey) =>
       q(
@@ -71,19 +88,52 @@ function challengeTestQueries(chain: () => TestChain, q: ReturnType<typeof txHel
         challengeCodecs.queryChallengesRequest.encode({ provider: k.address }),
         (b) => challengeCodecs.queryChallengesResponse.decode(b).challenges,
       ) as Promise<Challenge[]>,
-    listState: async (state: JobState) =>
-      codecs.queryJobsResponse.decode(
-        (
-          await chain().query(
-            "/tcompute.jobs.v1.Query/JobsByState",
-            codecs.queryJobsByStateRequest.encode({
-              state,
-              pagination: { key: new Uint8Array(), offset: "0", limit: "1000", countTotal: false },
-            }),
-          )
-        ).value,
-      ).jobs,
+    listState,
+    allJobs: async () => {
+      const out: Job[] = [];
+      for (const state of Object.values(JobState) as JobState[]) out.push(...(await listState(state)));
+      return out;
+    },
   };
+}
+
+/**
+ * A chain for the suites: `keys` funded, the auditor pool able to pay challenges, short job
+ * windows, no random audits, and challenges every `epoch` blocks.
+ */
+function challengeChain(keys: RawKey[], o: { retention: string; epoch: string; perEpoch: number }): Promise<TestChain> {
+  return createTestChain({
+    accounts: [
+      ...funded(keys),
+      { address: moduleAddress(auditorRewardPool), coins: [{ denom: "utcu", amount: 1_000_000n }] },
+    ],
+    editGenesis: (d) => {
+      Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
+        commit_window: "8",
+        reveal_window: "3",
+        audit_window: "8",
+        audit_commit_window: "4",
+        retention_blocks: o.retention,
+        audit_rate_ppm: 0,
+        audit_rate_single_ppm: 0,
+        audit_rate_low_reputation_ppm: 0,
+        challenge_epoch_blocks: o.epoch,
+        challenges_per_epoch: o.perEpoch,
+        challenge_slack_blocks: "2",
+      });
+    },
+  });
+}
+
+/** One block: the auditors' messages on the `open` audits, then the workers' step. */
+async function auditedStep(chain: TestChain, workers: SimWorker[], auditors: SimAuditor[], open: readonly Job[]) {
+  const next = chain.app.height + 1n;
+  const extra: Uint8Array[] = [];
+  for (const a of auditors) {
+    const msgs = a.messages(open, next);
+    if (msgs.length > 0) extra.push(await signedBy(chain, a.key, msgs));
+  }
+  await workersStep(chain, workers, extra);
 }
 
 describe("capability challenges issued by the chain", function () {
@@ -94,26 +144,10 @@ describe("capability challenges issued by the chain", function () {
   const { balance } = jobQueries(q);
 
   before(async () => {
-    chain = await createTestChain({
-      accounts: [
-        ...funded([requester, honest, slow, garbage, ...ops]),
-        { address: moduleAddress(auditorRewardPool), coins: [{ denom: "utcu", amount: 1_000_000n }] },
-      ],
-      editGenesis: (d) => {
-        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
-          commit_window: "8",
-          reveal_window: "3",
-          audit_window: "8",
-          audit_commit_window: "4",
-          retention_blocks: "100",
-          audit_rate_ppm: 0,
-          audit_rate_single_ppm: 0,
-          audit_rate_low_reputation_ppm: 0,
-          challenge_epoch_blocks: "20",
-          challenges_per_epoch: 3,
-          challenge_slack_blocks: "2",
-        });
-      },
+    chain = await challengeChain([requester, honest, slow, garbage, ...ops], {
+      retention: "100",
+      epoch: "20",
+      perEpoch: 3,
     });
     await registerModel(ok, requester, model, { rule });
     // The honest one claims one H100; the others claim eight, a tighter challenge deadline.
@@ -193,10 +227,7 @@ describe("capability challenges issued by the chain", function () {
     ];
     assert.equal(challengeable(plain(accepted), 1 << 20), true);
     const bundle = challengeInput(plain(accepted), seed, 1 << 20)!;
-    const tensors = codec<{ tensors: Array<{ name: string; dtype: string; shape: string[]; data: Uint8Array }> }>(
-      "jobs/v1/tensors.proto",
-      "tcompute.jobs.v1.TensorBundle",
-    ).decode(bundle).tensors;
+    const tensors = bundles.decode(bundle).tensors;
     assert.deepEqual(
       tensors.map((t) => [t.name, t.shape.join("x"), t.data.length]),
       [
@@ -238,10 +269,7 @@ describe("capability challenges issued by the chain", function () {
     assert.equal(challengeable(m, 1 << 20), true);
     const bundle = challengeInput(m, seed, 1 << 20)!;
     assert.deepEqual(bundle, challengeInput(m, seed, 1 << 20), "deterministic");
-    const t = codec<{ tensors: Array<{ name: string; dtype: string; shape: string[]; data: Uint8Array }> }>(
-      "jobs/v1/tensors.proto",
-      "tcompute.jobs.v1.TensorBundle",
-    ).decode(bundle).tensors;
+    const t = bundles.decode(bundle).tensors;
     assert.deepEqual(
       t.map((x) => [x.name, x.dtype, x.shape.join("x"), x.data.length]),
       [
@@ -288,12 +316,7 @@ describe("capability challenges issued by the chain", function () {
         ...(await listState(JobState.auditing)),
         ...(await listState(JobState.settled)).filter((j) => j.audit === AuditStatus.open),
       ];
-      const extra: Uint8Array[] = [];
-      for (const a of auditors) {
-        const msgs = a.messages(open, next());
-        if (msgs.length > 0) extra.push(await signedBy(chain, a.key, msgs));
-      }
-      await workersStep(chain, workers, extra);
+      await auditedStep(chain, workers, auditors, open);
       const assigned = await listState(JobState.assigned);
       if (assigned.length > 0 && !seenOpen) {
         seenOpen = true;
@@ -374,35 +397,10 @@ describe("capability challenges never use an input the chain cannot vouch for", 
   const both = rawKeyFromSeed("challenge-vad-and-mlp");
   const vad = createHash("sha256").update("challenge-vad").digest("hex");
   const mlp = createHash("sha256").update("challenge-mlp-2").digest("hex");
-  const { provider, decided, listState } = challengeTestQueries(() => chain, q);
-  const allJobs = async () => {
-    const out: Job[] = [];
-    for (const state of Object.values(JobState) as JobState[]) out.push(...(await listState(state)));
-    return out;
-  };
+  const { provider, decided, allJobs } = challengeTestQueries(() => chain, q);
 
   before(async () => {
-    chain = await createTestChain({
-      accounts: [
-        ...funded([requester, vadOnly, both, ...ops]),
-        { address: moduleAddress(auditorRewardPool), coins: [{ denom: "utcu", amount: 1_000_000n }] },
-      ],
-      editGenesis: (d) => {
-        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
-          commit_window: "8",
-          reveal_window: "3",
-          audit_window: "8",
-          audit_commit_window: "4",
-          retention_blocks: "200",
-          audit_rate_ppm: 0,
-          audit_rate_single_ppm: 0,
-          audit_rate_low_reputation_ppm: 0,
-          challenge_epoch_blocks: "10",
-          challenges_per_epoch: 2,
-          challenge_slack_blocks: "2",
-        });
-      },
-    });
+    chain = await challengeChain([requester, vadOnly, both, ...ops], { retention: "200", epoch: "10", perEpoch: 2 });
     await registerModel(ok, requester, vad, {
       name: "silero-vad",
       inputs: [
@@ -419,19 +417,13 @@ describe("capability challenges never use an input the chain cannot vouch for", 
   });
 
   it("a provider serving only such a model is never challenged; the other is challenged only on the model it can be", async () => {
-    const next = () => chain.app.height + 1n;
     const workers = [vadOnly, both].map((k) => new SimWorker(k, strategies.honest, () => rule));
     const auditors = ops.map((op) => new SimAuditor(op, honestOutput, () => rule));
     while (chain.app.height < 45n) {
       const open = (await allJobs()).filter(
         (j) => j.state === JobState.auditing || (j.state === JobState.settled && j.audit === AuditStatus.open),
       );
-      const extra: Uint8Array[] = [];
-      for (const a of auditors) {
-        const msgs = a.messages(open, next());
-        if (msgs.length > 0) extra.push(await signedBy(chain, a.key, msgs));
-      }
-      await workersStep(chain, workers, extra);
+      await auditedStep(chain, workers, auditors, open);
     }
     const jobs = await allJobs();
     assert.ok(jobs.length >= 3, `challenges were issued every epoch (${jobs.length} jobs)`);
@@ -464,30 +456,10 @@ describe("capability challenges of a model with its registrant's recipe", functi
   const { ok, q } = txHelpers(() => chain);
   const vadOnly = rawKeyFromSeed("challenge-vad-recipe");
   const vad = createHash("sha256").update("challenge-vad-recipe").digest("hex");
-  const { provider, decided, listState } = challengeTestQueries(() => chain, q);
+  const { provider, decided, allJobs } = challengeTestQueries(() => chain, q);
 
   before(async () => {
-    chain = await createTestChain({
-      accounts: [
-        ...funded([requester, vadOnly, ...ops]),
-        { address: moduleAddress(auditorRewardPool), coins: [{ denom: "utcu", amount: 1_000_000n }] },
-      ],
-      editGenesis: (d) => {
-        Object.assign((d.app_state["jobs"] as { params: Record<string, unknown> }).params, {
-          commit_window: "8",
-          reveal_window: "3",
-          audit_window: "8",
-          audit_commit_window: "4",
-          retention_blocks: "200",
-          audit_rate_ppm: 0,
-          audit_rate_single_ppm: 0,
-          audit_rate_low_reputation_ppm: 0,
-          challenge_epoch_blocks: "10",
-          challenges_per_epoch: 1,
-          challenge_slack_blocks: "2",
-        });
-      },
-    });
+    chain = await challengeChain([requester, vadOnly, ...ops], { retention: "200", epoch: "10", perEpoch: 1 });
     await registerModel(ok, requester, vad, {
       name: "silero-vad",
       inputs: [
@@ -506,31 +478,16 @@ describe("capability challenges of a model with its registrant's recipe", functi
   });
 
   it("is challenged on the recipe's shapes and values, and an honest provider passes", async () => {
-    const next = () => chain.app.height + 1n;
     const workers = [new SimWorker(vadOnly, strategies.honest, () => rule)];
     const auditors = ops.map((op) => new SimAuditor(op, honestOutput, () => rule));
-    const allJobs = async () => {
-      const out: Job[] = [];
-      for (const state of Object.values(JobState) as JobState[]) out.push(...(await listState(state)));
-      return out;
-    };
     while (chain.app.height < 35n) {
       const open = (await allJobs()).filter(
         (j) => j.state === JobState.auditing || (j.state === JobState.settled && j.audit === AuditStatus.open),
       );
-      const extra: Uint8Array[] = [];
-      for (const a of auditors) {
-        const msgs = a.messages(open, next());
-        if (msgs.length > 0) extra.push(await signedBy(chain, a.key, msgs));
-      }
-      await workersStep(chain, workers, extra);
+      await auditedStep(chain, workers, auditors, open);
     }
     const jobs = await allJobs();
     assert.ok(jobs.length >= 2, `a challenge every epoch (${jobs.length} jobs)`);
-    const bundles = codec<{ tensors: Array<{ name: string; dtype: string; shape: string[]; data: Uint8Array }> }>(
-      "jobs/v1/tensors.proto",
-      "tcompute.jobs.v1.TensorBundle",
-    );
     for (const j of jobs) {
       assert.equal(j.model, vad);
       const t = bundles.decode(j.inputs[0]!.inline).tensors;
