@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { calculateFee, GasPrice } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { freePort } from "../chain/testkit/nodeProcess.js";
+import { freePortBlock } from "../chain/testkit/nodeProcess.js";
 import { openKeyring } from "../client/cli/keyring.js";
 import { encodeTensors } from "../client/models/tensors.js";
 import { zoo } from "../client/models/zoo.js";
@@ -39,7 +39,7 @@ const total = Number(values.jobs);
 const perTx = Number(values["per-tx"]);
 const interval = (60_000 * perTx) / Number(values.rate);
 const dir = mkdtempSync(join(tmpdir(), "tcd-bench-jobs-"));
-const port = await freePort();
+const port = await freePortBlock(40); // 4 nodes, 10 ports each
 const ks = values.rounds.split(",").map(Number);
 if (ks.some((k) => !Number.isInteger(k) || k < 1 || k > 3)) throw new Error(`--rounds: each k is 1 to 3 (3 workers)`);
 const { child: net, output } = await spawnMarketplace([

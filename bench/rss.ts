@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../chain/testkit/nodeProcess.js";
+import { freePortBlock } from "../chain/testkit/nodeProcess.js";
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -67,7 +67,7 @@ function label(p: Proc, root: number): string {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "tc-rss-"));
-const port = await freePort();
+const port = await freePortBlock(10 * validators); // 10 ports a node
 const child = spawn(
   process.execPath,
   // As package.json's "start" runs it.

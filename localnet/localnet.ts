@@ -49,7 +49,15 @@ export interface LocalnetOptions {
    * existing localnet, it is written into its nodes' configs too.
    */
   timeoutCommit?: string;
+  /**
+   * How long a node may take from its spawn to serving RPC before it counts as failed to start
+   * (default nodeStartTimeoutMs). A node that hangs instead of exiting must not hang `localnet up`.
+   */
+  nodeStartTimeoutMs?: number;
 }
+
+/** The default LocalnetOptions.nodeStartTimeoutMs: generous for CometBFT's first block on a loaded box. */
+export const nodeStartTimeoutMs = 120_000;
 
 /** node's arguments that run tcd from the sources, through tsx (cmd/tcd/tcd.mjs). */
 export const tcdFromSources: readonly string[] = [join(repoRoot, "cmd", "tcd", "tcd.mjs")];
@@ -287,11 +295,13 @@ export async function startLocalnet(
     slot.exited = new Promise<void>((resolve) =>
       child.once("exit", (code, signal) => {
         if (slot.child === child) {
+          // One that dies before serving is reported by spawnNode's error, not as a death.
+          const started = slot.state !== "starting";
           slot.child = null;
           slot.state = "dead";
           slot.lastExit = exitText(code, signal);
           rmSync(join(o.dir, `${slot.name}.pid`), { force: true });
-          if (!slot.expectExit && !stopping)
+          if (!slot.expectExit && !stopping && started)
             out(
               `[localnet] ${slot.name} died: ${slot.lastExit}; the other nodes go on (tcd localnet restart ${slot.name} starts it again)`,
             );
@@ -302,6 +312,17 @@ export async function startLocalnet(
     return new Promise<string>((resolve, reject) => {
       let buf = "";
       let served = false;
+      const limitMs = o.nodeStartTimeoutMs ?? nodeStartTimeoutMs;
+      const deadline = setTimeout(() => {
+        if (served) return;
+        served = true; // settled: the exit that follows is ours
+        reject(
+          localnetErrors.startFailed.wrap(
+            `${slot.name} did not serve RPC within ${limitMs} ms; stopped (its output is above)`,
+          ),
+        );
+        void stopNode(slot);
+      }, limitMs);
       const onLine = (chunk: Buffer) => {
         buf += chunk.toString();
         let nl: number;
@@ -311,6 +332,7 @@ export async function startLocalnet(
           const m = /RPC listening on (\S+)/.exec(line);
           if (m !== null && !served) {
             served = true;
+            clearTimeout(deadline);
             slot.rpc = m[1]!;
             if (slot.state === "starting") slot.state = "running";
             resolve(m[1]!);
@@ -320,12 +342,11 @@ export async function startLocalnet(
       };
       child.stdout!.on("data", onLine);
       child.stderr!.on("data", onLine);
-      child.once(
-        "exit",
-        (code, signal) =>
-          served ||
-          reject(localnetErrors.startFailed.wrap(`${slot.name} ${exitText(code, signal)} before serving RPC`)),
-      );
+      child.once("exit", (code, signal) => {
+        clearTimeout(deadline);
+        if (!served)
+          reject(localnetErrors.startFailed.wrap(`${slot.name} ${exitText(code, signal)} before serving RPC`));
+      });
     });
   }
 

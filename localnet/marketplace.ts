@@ -190,22 +190,46 @@ export function startWorkers(o: MarketOptions, out: (line: string) => void): Chi
 
 /**
  * `tcd localnet up <args>` as a child process, resolved once the marketplace is up (for the
- * end-to-end test and bench:jobs).
+ * end-to-end test and bench:jobs). Not up within `timeoutMs`, or exited first: the child is
+ * killed and the error carries everything it printed (a hang used to leave only mocha's timeout).
  */
-export async function spawnMarketplace(args: string[]): Promise<{ child: ChildProcess; output: () => string }> {
+export async function spawnMarketplace(
+  args: string[],
+  timeoutMs = 300_000,
+): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, [...tcdFromSources, "localnet", "up", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
-  await new Promise<void>((resolve, reject) => {
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      if (/^marketplace: /m.test(out)) resolve();
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`localnet exited with ${code}:\n${out}`)));
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`the marketplace was not up within ${timeoutMs} ms; it printed:\n${out}`)),
+        timeoutMs,
+      );
+      const onData = (c: Buffer) => {
+        out += c.toString();
+        if (/^marketplace: /m.test(out)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", onData);
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`localnet exited with ${code}:\n${out}`));
+      });
+    });
+  } catch (e) {
+    if (child.exitCode === null) {
+      child.kill("SIGINT"); // localnet up stops its nodes and workers on SIGINT
+      const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      await new Promise((r) => child.once("exit", r));
+      clearTimeout(killer);
+    }
+    throw e;
+  }
   return { child, output: () => out };
 }
 

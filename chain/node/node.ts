@@ -504,50 +504,59 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
       p2p,
       consensus: driver,
       async start() {
-        await p2p!.start();
-        pex?.start();
-        await driver!.start();
-        // A validator alone makes the first block at once: RPC serves from height 1 on (cosmjs
-        // needs a latest block hash), as it did when a lone validator had its own producer.
-        if (soleValidator() && blockStore.height === 0n) {
-          let failed: Error | null = null;
-          void halted.then((e) => (failed = e));
-          while (blockStore.height === 0n && failed === null) await new Promise((r) => setTimeout(r, 10));
-          if (failed !== null) throw failed;
-        }
-        const { host, port } = parseListenAddress(opts.config.rpc.laddr);
-        rpc = await createRpcServer({ host, port, config: opts.config.rpc, version: nodeVersion }, { node, logger });
-        const ic = opts.config.instrumentation;
-        if (ic.prometheus) {
-          const nodeMetrics = createNodeMetrics({ namespace: ic.namespace }, { node, logger });
-          const m = metricsListenAddress(ic.prometheus_listen_addr);
-          metrics = {
-            nodeMetrics,
-            server: await createMetricsServer(
+        // A part that fails to start (a port in use, a bad address) stops the parts already
+        // running: else their sockets and timers keep a failed node's process alive, and a
+        // supervisor waiting for it to serve waits forever.
+        try {
+          await p2p!.start();
+          pex?.start();
+          await driver!.start();
+          // A validator alone makes the first block at once: RPC serves from height 1 on (cosmjs
+          // needs a latest block hash), as it did when a lone validator had its own producer.
+          if (soleValidator() && blockStore.height === 0n) {
+            let failed: Error | null = null;
+            void halted.then((e) => (failed = e));
+            while (blockStore.height === 0n && failed === null) await new Promise((r) => setTimeout(r, 10));
+            if (failed !== null) throw failed;
+          }
+          const { host, port } = parseListenAddress(opts.config.rpc.laddr);
+          rpc = await createRpcServer({ host, port, config: opts.config.rpc, version: nodeVersion }, { node, logger });
+          const ic = opts.config.instrumentation;
+          if (ic.prometheus) {
+            const nodeMetrics = createNodeMetrics({ namespace: ic.namespace }, { node, logger });
+            const m = metricsListenAddress(ic.prometheus_listen_addr);
+            const server = await createMetricsServer(
               { host: m.host, port: m.port, maxOpenConnections: ic.max_open_connections },
               { registry: nodeMetrics.registry },
-            ),
-          };
-        }
-        if (opts.config.api.enable) {
-          const a = parseListenAddress(opts.config.api.address);
-          api = await createApiServer({ host: a.host, port: a.port, config: opts.config.api }, { node, logger });
-        }
-        if (opts.config.p2p.control_laddr !== "") {
-          control = await startControlServer(parseListenAddress(opts.config.p2p.control_laddr), {
-            p2p,
-            height: () => state.lastBlockHeight,
-            logger,
+            ).catch((e: unknown) => {
+              nodeMetrics.stop(); // its event-bus subscription
+              throw e;
+            });
+            metrics = { nodeMetrics, server };
+          }
+          if (opts.config.api.enable) {
+            const a = parseListenAddress(opts.config.api.address);
+            api = await createApiServer({ host: a.host, port: a.port, config: opts.config.api }, { node, logger });
+          }
+          if (opts.config.p2p.control_laddr !== "") {
+            control = await startControlServer(parseListenAddress(opts.config.p2p.control_laddr), {
+              p2p,
+              height: () => state.lastBlockHeight,
+              logger,
+            });
+            logger.info(`control endpoint (loopback only) on ${control.address}`);
+          }
+          logger.info("node started", {
+            chain_id: genesis.chainId,
+            height: state.lastBlockHeight,
+            rpc: rpc.address,
+            ...(api === null ? {} : { api: api.address }),
+            node_id: nodeId(nodeKey),
           });
-          logger.info(`control endpoint (loopback only) on ${control.address}`);
+        } catch (e) {
+          await node.stop().catch(() => {});
+          throw e;
         }
-        logger.info("node started", {
-          chain_id: genesis.chainId,
-          height: state.lastBlockHeight,
-          rpc: rpc.address,
-          ...(api === null ? {} : { api: api.address }),
-          node_id: nodeId(nodeKey),
-        });
       },
       async stop() {
         await driver?.stop();

@@ -1,7 +1,8 @@
 import type { OfflineDirectSigner } from "@cosmjs/proto-signing";
 import { collectGentxs, signGentx } from "../genesis/gentx.js";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { randomInt } from "node:crypto";
 import { createServer } from "node:net";
 import { addGenesisAccounts, addGenesisValidator, newGenesisDoc } from "../genesis/build.js";
 import { saveGenesisFile, type GenesisDoc } from "../genesis/genesisDoc.js";
@@ -25,6 +26,42 @@ export async function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A localnet's --rpc-port: a base whose whole block [base - 1, base + span) is free now, below
+ * the kernel's ephemeral range. A localnet derives its other ports from the base (p2p at -1,
+ * REST at +2, metrics at +3, control at +5, then +10 per node); a base from freePort() lies in
+ * the ephemeral range, where the client sockets of tests running alongside take ports of the
+ * block before the localnet binds them, and a node whose port was taken failed to start.
+ */
+export async function freePortBlock(span: number): Promise<number> {
+  const ephemeralLow = (() => {
+    try {
+      return Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    } catch {
+      return 32768;
+    }
+  })();
+  const low = 10_000;
+  const high = Math.max(low + span + 2, ephemeralLow - span - 1);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = randomInt(low + 1, high);
+    if (await allFree(base - 1, base + span)) return base;
+  }
+  throw new Error(`no free block of ${span + 1} ports between ${low} and ${high}`);
+}
+
+async function allFree(from: number, to: number): Promise<boolean> {
+  for (let port = from; port < to; port++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once("error", () => resolve(false));
+      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+    });
+    if (!ok) return false;
+  }
+  return true;
 }
 
 export interface TestHome {

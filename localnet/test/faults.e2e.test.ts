@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../chain/testkit/nodeProcess.js";
+import { freePortBlock } from "../../chain/testkit/nodeProcess.js";
 import { runTcd, tcdBin } from "../../chain/testkit/tcd.js";
 import { until } from "../../chain/testkit/wait.js";
 
@@ -53,7 +53,7 @@ describe("a localnet under faults (e2e: 4 validators, one perturbed at a time)",
   }
 
   before(async () => {
-    port = await freePort();
+    port = await freePortBlock(40); // 4 nodes, 10 ports each
     up = spawn(
       process.execPath,
       [

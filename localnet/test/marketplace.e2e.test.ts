@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../chain/testkit/nodeProcess.js";
+import { freePortBlock } from "../../chain/testkit/nodeProcess.js";
 import { testEngines } from "../../chain/testkit/engines.js";
 import { openKeyring } from "../../client/cli/keyring.js";
 import { decodeResult } from "../../client/models/tensors.js";
@@ -46,7 +46,7 @@ for (const engine of testEngines())
 
     before(async function () {
       if (engine.missing !== null) return this.skip();
-      const port = await freePort();
+      const port = await freePortBlock(40); // 4 nodes, 10 ports each
       const started = await spawnMarketplace([
         "--dir",
         dir,

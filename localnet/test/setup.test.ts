@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../chain/types/nodeConfig.js";
-import { localnetTimeoutCommit, nodeHome, setupLocalnet } from "../localnet.js";
+import { localnetTimeoutCommit, nodeHome, setupLocalnet, startLocalnet } from "../localnet.js";
 
 describe("localnet setup: the block interval", function () {
   this.timeout(60_000);
@@ -30,5 +30,54 @@ describe("localnet setup: the block interval", function () {
   it("refuses a bad or zero --timeout-commit", async () => {
     await assert.rejects(setupLocalnet(opts({ timeoutCommit: "soon" })), /invalid duration/);
     await assert.rejects(setupLocalnet(opts({ timeoutCommit: "0s" })), /must be positive/);
+  });
+});
+
+describe("localnet start: a node that never serves", function () {
+  this.timeout(60_000);
+  let dir = "";
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "tcd-localnet-hang-"))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("fails with localnet code 3 after nodeStartTimeoutMs and stops it, instead of waiting forever", async () => {
+    await setupLocalnet({ dir, validators: 1, rpcPort: 36757, reset: false });
+    // A "node" that stays alive and silent, as one did whose REST port was taken.
+    const marker = `tcd-hang-${process.pid}-${Date.now()}`;
+    const lines: string[] = [];
+    await assert.rejects(
+      startLocalnet(
+        {
+          dir,
+          validators: 1,
+          rpcPort: 36757,
+          reset: false,
+          nodeStartTimeoutMs: 1500,
+          tcd: ["-e", `setInterval(() => {}, 1000) // ${marker}`],
+        },
+        (l) => lines.push(l),
+      ),
+      (e: Error & { code?: number; codespace?: string }) => {
+        assert.equal(e.codespace, "localnet");
+        assert.match(e.message, /node0 did not serve RPC within 1500 ms/);
+        assert.equal(e.code, 3);
+        return true;
+      },
+    );
+    assert.equal(existsSync(join(dir, "node0.pid")), false, "its pid file is gone with it");
+    const alive = readdirSync("/proc")
+      .filter((d) => /^[0-9]+$/.test(d))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker);
+        } catch {
+          return false;
+        }
+      });
+    assert.deepEqual(alive, [], "the silent process was stopped");
+    assert.deepEqual(
+      lines.filter((l) => /died/.test(l)),
+      [],
+      "a stop on purpose is not reported as a death",
+    );
   });
 });

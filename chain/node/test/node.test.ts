@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo, type Server } from "node:net";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { msgSendAny } from "../../../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx } from "../../../client/sdk/signing.js";
@@ -54,6 +55,14 @@ async function bobBalance(node: Node): Promise<bigint> {
     prove: false,
   });
   return BigInt(QueryBalanceResponse.decode(r.value).balance!.amount);
+}
+
+function listenOn(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(port, "127.0.0.1", () => resolve(s));
+  });
 }
 
 describe("node restarts and recovery", function () {
@@ -169,6 +178,40 @@ describe("node restarts and recovery", function () {
       writeFileSync(path, JSON.stringify(doc2));
       r = await runNodeExpectingFailure(home.home);
       assert.match(r.output, /invalid address/);
+    });
+
+    it("a port in use: exits with the listen error (not alive and silent), every port it took freed", async () => {
+      // The REST API's port is taken: the node has by then started p2p, consensus and RPC.
+      const busy = await listenOn(0);
+      const busyPort = (busy.address() as AddressInfo).port;
+      const home = await makeTestHome({
+        accounts: [],
+        editConfig: (c) => {
+          c.api.enable = true;
+          c.api.address = `tcp://127.0.0.1:${busyPort}`;
+        },
+      });
+      try {
+        const r = await runNodeExpectingFailure(home.home);
+        assert.equal(r.code, 1, `exits by itself with code 1 (null: killed after 20 s):\n${r.output}`);
+        assert.match(r.output, new RegExp(`EADDRINUSE.*127\\.0\\.0\\.1:${busyPort}`));
+
+        // In process: start() rejects, and the parts it had started are stopped (their ports
+        // can be bound again, the data directory opens again).
+        const config = loadConfig(home.home);
+        const node = await createNode({ home: home.home, config }, { logger: nopLogger });
+        await assert.rejects(node.start(), /EADDRINUSE/);
+        for (const laddr of [config.rpc.laddr, config.p2p.laddr]) {
+          const s = await listenOn(Number(laddr.split(":").pop()));
+          await new Promise((r) => s.close(r));
+        }
+        config.api.enable = false;
+        const again = await createNode({ home: home.home, config }, { logger: nopLogger });
+        await again.start();
+        await again.stop();
+      } finally {
+        await new Promise((r) => busy.close(r));
+      }
     });
 
     it("a data directory of another chain", async () => {

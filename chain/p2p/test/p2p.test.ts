@@ -27,7 +27,7 @@ describe("p2p: authenticated encrypted connections and the switch", function () 
   async function node(
     key: Ed25519Key,
     peers: string[] = [],
-    opts: { port?: number; maxInbound?: number } = {},
+    opts: { port?: number; maxInbound?: number; connect?: typeof makeSecretConnection } = {},
   ): Promise<Switch> {
     const s = createSwitch(
       {
@@ -39,6 +39,7 @@ describe("p2p: authenticated encrypted connections and the switch", function () 
         channels: defaultChannels,
         backoff: { minMs: 50, maxMs: 400 },
         handshakeTimeoutMs: 2000,
+        ...(opts.connect === undefined ? {} : { connect: opts.connect }),
       },
       { logger: nopLogger },
     );
@@ -67,10 +68,33 @@ describe("p2p: authenticated encrypted connections and the switch", function () 
   it("refuses a peer whose key does not match the dialed id, and keeps retrying", async () => {
     const a = await node(generateEd25519());
     const wrongId = nodeId(generateEd25519());
-    const b = await node(generateEd25519(), [`${wrongId}@${a.address}`]);
-    await new Promise((r) => setTimeout(r, 400));
+    // b's handshakes, seen through its connect hook: each must fail on the id.
+    const dials: Array<{ expected: string | null; error: string }> = [];
+    const bUps: string[] = [];
+    const b = await node(generateEd25519(), [`${wrongId}@${a.address}`], {
+      connect: async (socket, key, o) => {
+        const d = { expected: o.expectedId, error: "" };
+        dials.push(d);
+        try {
+          return await makeSecretConnection(socket, key, o);
+        } catch (e) {
+          d.error = (e as Error).message;
+          throw e;
+        }
+      },
+    });
+    b.onPeer((peer, up) => up && bUps.push(peer));
+    await wait(() => dials.filter((d) => d.error !== "").length >= 3, "three refused dials (it keeps retrying)");
+    for (const d of dials.filter((x) => x.error !== "")) {
+      assert.equal(d.expected, wrongId);
+      assert.match(d.error, new RegExp(a.id), "the error names the key it found");
+    }
+    assert.deepEqual(bUps, [], "b never took a as its peer");
     assert.deepEqual(b.peers(), []);
-    assert.deepEqual(a.peers(), []);
+    // a completes its side of each handshake before b hangs up, so it may list b for a moment
+    // during b's retries; once b stops, a must hold no peer.
+    await b.stop();
+    await wait(() => a.peers().length === 0, "a to drop b's last connection");
   });
 
   it("survives garbage, a failed handshake and an unauthenticated frame, and keeps serving", async () => {
