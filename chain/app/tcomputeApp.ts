@@ -75,6 +75,8 @@ export function createTcomputeApp(
   };
   const jobs = new JobsKeeper(bank, registry, reputation, emissions, stakingForJobs);
   staking.setHooks(emissions.stakingHooks());
+  // A challenge recipe must fit the inline input a job may carry, or it is never drawn.
+  registry.setChallengeBytesLimit((store) => jobs.params(store).maxInlineInputBytes);
   const gov = new GovKeeper(bank, staking, (parent) => new BranchStore(parent));
   const manager = createModuleManager(
     moduleBasics,

@@ -77,6 +77,24 @@ const byteSize: Record<string, number> = { float32: 4, float64: 8, uint8: 1, int
 /** The dtypes the default rule accepts: those where any value is a valid one. */
 const anyValue = new Set(["float32", "float64", "uint8", "int8"]);
 
+/** The range of each integer dtype a recipe may give values for (floats take none). */
+const valueRange: Record<string, [bigint, bigint]> = {
+  uint8: [0n, 255n],
+  int8: [-128n, 127n],
+  int32: [-(2n ** 31n), 2n ** 31n - 1n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  bool: [0n, 1n],
+};
+const decimal = /^(0|-?[1-9][0-9]{0,19})$/;
+
+/** A recipe value of the dtype, or null when it is not a canonical decimal within it. */
+function recipeValue(dtype: string, v: string): bigint | null {
+  const range = valueRange[dtype];
+  if (range === undefined || !decimal.test(v)) return null;
+  const x = BigInt(v);
+  return x < range[0] || x > range[1] ? null : x;
+}
+
 type TensorSpec = { name: string; dtype: string; shape: number[] };
 /** A model's inputs and its registrant's challenge recipe (registry ChallengeTensor; may be empty). */
 export type ChallengeModel = {
@@ -111,7 +129,11 @@ function challengePlan(m: ChallengeModel, maxBytes: number): Drawn[] | null {
       const r = recipes.get(t.name);
       if (r === undefined || r.shape.length !== t.shape.length || r.shape.some((d) => d < 1)) return null;
       shape = r.shape;
-      values = r.values.map((v) => BigInt(v));
+      // The registry checked the values; a bad one (an old or hand-made state) makes no plan
+      // rather than a throw in EndBlock or an element written out of its dtype's range.
+      const parsed = r.values.map((v) => recipeValue(t.dtype, v));
+      if (parsed.some((v) => v === null)) return null;
+      values = parsed as bigint[];
       if (values.length === 0 && !anyValue.has(t.dtype) && t.dtype !== "bool") return null;
     } else {
       if (!anyValue.has(t.dtype) || t.shape.some((d, i) => d < 1 && i > 0)) return null;

@@ -73,3 +73,15 @@ export function challengeInputsProblem(
   }
   return null;
 }
+
+/** The bytes of tensor data a valid recipe draws (the chain sends at most max_inline_input_bytes). */
+export function challengeRecipeBytes(
+  inputs: ReadonlyArray<TensorSpec>,
+  challenge: ReadonlyArray<ChallengeTensor>,
+): number {
+  const dtypeOf = new Map(inputs.map((t) => [t.name, t.dtype]));
+  let total = 0;
+  for (const c of challenge)
+    total += c.shape.reduce((a, b) => a * b, 1) * (challengeDtypes[dtypeOf.get(c.name) ?? ""]?.bytes ?? 0);
+  return total;
+}

@@ -2,7 +2,7 @@ import { validateAddress } from "../sdk/address.js";
 import type { Context } from "../sdk/context.js";
 import { asArray, asObject, asString, asUint, field, optField } from "../sdk/json.js";
 import { jsonCodec } from "../sdk/proto.js";
-import { challengeInputsProblem } from "./challengeInputs.js";
+import { checkModelSpec } from "./modelSpec.js";
 import { registryErrors } from "./errors.js";
 import type { RegistryKeeper } from "./keeper.js";
 import {
@@ -64,9 +64,9 @@ export function parseGenesis(json: unknown): RegistryGenesis {
   const hashes = new Set<string>();
   const names = new Set<string>();
   for (const m of models) {
-    if (!/^[0-9a-f]{64}$/.test(m.hash))
-      throw registryErrors.invalidModel.wrap(`genesis model hash ${JSON.stringify(m.hash)}`);
     validateAddress(m.owner);
+    // The same checks as a registration (a duplicate input name, a 0 dimension, a bad recipe).
+    checkModelSpec(m, `genesis model ${m.owner}/${m.name} (${m.hash}): `);
     // Names are per owner: the same name under two owners is two models.
     const scoped = `${m.owner}/${m.name}`;
     if (hashes.has(m.hash) || names.has(scoped))
@@ -74,18 +74,8 @@ export function parseGenesis(json: unknown): RegistryGenesis {
     hashes.add(m.hash);
     names.add(scoped);
     // A model's rule is held to the params as a registration is (genesis validates as MsgRegisterModel does).
-    let units: bigint;
-    try {
-      units = BigInt(m.computeUnits);
-    } catch {
-      throw registryErrors.invalidModel.wrap(
-        `genesis model ${scoped}: compute_units ${JSON.stringify(m.computeUnits)}`,
-      );
-    }
-    const bad = ruleOutOfBounds(params, m.rule, units);
+    const bad = ruleOutOfBounds(params, m.rule, BigInt(m.computeUnits));
     if (bad !== null) throw registryErrors.invalidModel.wrap(`genesis model ${scoped}: ${bad}`);
-    const badRecipe = challengeInputsProblem(m.inputs, m.challengeInputs);
-    if (badRecipe !== null) throw registryErrors.invalidModel.wrap(`genesis model ${scoped}: ${badRecipe}`);
   }
   const providers = asArray(optField(o, "providers") ?? [], "registry.providers").map((x, i) =>
     codecs.provider.decode(providerJson.fromJson(x, `registry.providers[${i}]`)),

@@ -32,6 +32,16 @@ export function jailHolds(p: Provider, height: bigint, minBond: bigint): string[
 export class RegistryKeeper {
   constructor(readonly bank: BankForRegistry) {}
 
+  /**
+   * The most tensor bytes a challenge may carry (the jobs module's max_inline_input_bytes, set by
+   * the app): a registration whose recipe draws more is refused. Unset (a registry alone): no bound.
+   */
+  challengeBytesLimit: (store: KVStore) => number | null = () => null;
+
+  setChallengeBytesLimit(limit: (store: KVStore) => number): void {
+    this.challengeBytesLimit = limit;
+  }
+
   params(store: KVStore): RegistryParams {
     return readParams(store);
   }

@@ -2,59 +2,19 @@ import { validateAddress } from "../sdk/address.js";
 import type { Context } from "../sdk/context.js";
 import { event } from "../sdk/events.js";
 import type { MsgRoute } from "../sdk/module.js";
-import { challengeInputsProblem } from "./challengeInputs.js";
 import { registryErrors } from "./errors.js";
 import { registryEvents } from "./events.js";
 import { jailHolds, type RegistryKeeper } from "./keeper.js";
+import { challengeRecipeBytes } from "./challengeInputs.js";
+import { amountPattern, checkModelSpec, hashPattern } from "./modelSpec.js";
 import { ruleOutOfBounds } from "./params.js";
 import type { Codec } from "../sdk/proto.js";
-import {
-  codecs,
-  ProviderStatus,
-  type MsgOwner,
-  type MsgRegisterModel,
-  type ProviderOffer,
-  type TensorSpec,
-} from "./types.js";
+import { codecs, ProviderStatus, type MsgOwner, type MsgRegisterModel, type ProviderOffer } from "./types.js";
 
 // tcompute.registry.v1 messages: models, providers (register, update, pause, resume, leave).
 
-const hashPattern = /^[0-9a-f]{64}$/;
-const namePattern = /^[A-Za-z0-9._\-/]{1,64}$/;
-const dtypes = new Set([
-  "float32",
-  "float16",
-  "float64",
-  "int8",
-  "int16",
-  "int32",
-  "int64",
-  "uint8",
-  "uint16",
-  "uint32",
-  "uint64",
-  "bool",
-  "string",
-]);
-const amountPattern = /^[0-9]{1,30}$/;
 /** A price per compute unit: whole base units of the bond denom, written as a coin ("5utcu"). */
 const pricePattern = /^[0-9]{1,30}[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/;
-
-function checkTensors(list: readonly TensorSpec[], what: string): void {
-  if (list.length === 0 || list.length > 16) throw registryErrors.invalidModel.wrap(`${what}: 1 to 16 tensors`);
-  const names = new Set<string>();
-  for (const t of list) {
-    if (!namePattern.test(t.name))
-      throw registryErrors.invalidModel.wrap(`${what}: tensor name ${JSON.stringify(t.name)}`);
-    if (names.has(t.name)) throw registryErrors.invalidModel.wrap(`${what}: duplicate tensor ${t.name}`);
-    names.add(t.name);
-    if (!dtypes.has(t.dtype)) throw registryErrors.invalidModel.wrap(`${what}: dtype ${JSON.stringify(t.dtype)}`);
-    if (t.shape.length > 8) throw registryErrors.invalidModel.wrap(`${what}: at most 8 dimensions`);
-    for (const d of t.shape)
-      if (d === 0 || d < -1)
-        throw registryErrors.invalidModel.wrap(`${what}: dimension ${d} (use -1 for a dynamic axis)`);
-  }
-}
 
 function checkOffer(m: ProviderOffer): void {
   validateAddress(m.owner);
@@ -118,24 +78,19 @@ export function registryMsgRoutes(k: RegistryKeeper): MsgRoute<unknown>[] {
     (m: MsgRegisterModel) => m.owner,
     (m) => {
       validateAddress(m.owner);
-      if (!hashPattern.test(m.hash))
-        throw registryErrors.invalidModel.wrap("hash must be the lowercase hex sha256 of the ONNX bytes");
-      if (!namePattern.test(m.name))
-        throw registryErrors.invalidModel.wrap("name must be 1-64 characters of [A-Za-z0-9._-/]");
-      checkTensors(m.inputs, "inputs");
-      checkTensors(m.outputs, "outputs");
-      if (!amountPattern.test(m.computeUnits) || BigInt(m.computeUnits) === 0n)
-        throw registryErrors.invalidModel.wrap("compute_units must be a positive integer");
-      if (m.rule === null) throw registryErrors.invalidModel.wrap("a model needs a comparison rule");
-      if (m.uri.length > 512) throw registryErrors.invalidModel.wrap("uri is at most 512 characters");
-      const bad = challengeInputsProblem(m.inputs, m.challengeInputs ?? []);
-      if (bad !== null) throw registryErrors.invalidModel.wrap(bad);
+      checkModelSpec(m);
     },
     (ctx, m) => {
       // The rule and the cost within the params' bounds: a registrant cannot make its own model's
       // results unverifiable (a tolerance so wide anything agrees, a sketch of one component).
       const bad = ruleOutOfBounds(k.params(ctx.store), m.rule, BigInt(m.computeUnits));
       if (bad !== null) throw registryErrors.invalidModel.wrap(bad);
+      const limit = k.challengeBytesLimit(ctx.store);
+      const recipeBytes = challengeRecipeBytes(m.inputs, m.challengeInputs ?? []);
+      if (limit !== null && recipeBytes > limit)
+        throw registryErrors.invalidModel.wrap(
+          `challenge_inputs: ${recipeBytes} bytes of tensors, more than a job's inline input may hold (jobs max_inline_input_bytes (${limit})): the chain could never send this challenge`,
+        );
       if (k.getModel(ctx.store, m.hash) !== null) throw registryErrors.modelExists.wrap(m.hash);
       // Names are per owner: only the owner's own namespace can be taken.
       if (k.modelHashByName(ctx.store, m.owner, m.name) !== null)

@@ -296,9 +296,52 @@ describe("capability challenges issued by the chain", function () {
       [{ name: "input", shape: [1, 0], values: [] }, ...recipe.slice(1)],
       [{ name: "input", shape: [512], values: [] }, ...recipe.slice(1)],
       [recipe[0]!, { name: "sr", shape: [], values: [] }, ...recipe.slice(2)],
+      // Values the registry would refuse: not decimal, outside the dtype, on a float input.
+      [recipe[0]!, { name: "sr", shape: [], values: ["16e3"] }, ...recipe.slice(2)],
+      [recipe[0]!, { name: "sr", shape: [], values: [(2n ** 63n).toString()] }, ...recipe.slice(2)],
+      [{ name: "input", shape: [1, 512], values: ["1"] }, ...recipe.slice(1)],
     ])
       assert.equal(challengeInput({ inputs, challengeInputs: bad }, seed, 1 << 20), null, JSON.stringify(bad));
     assert.equal(challengeInput(m, seed, 2000), null, "over the inline limit");
+  });
+
+  it("draws the same bytes on every node and every version: pinned digests, with and without a recipe", () => {
+    // Every validator must derive the identical input from a seed (its hash is in the job), and
+    // a change of these bytes is a consensus change. The no-recipe digest is the one the code
+    // before recipes drew (checked against a4f49b8^ when recipes landed).
+    const seed = createHash("sha256").update("golden").digest();
+    const digest = (b: Uint8Array | null) => createHash("sha256").update(b!).digest("hex");
+    const plain = {
+      inputs: [
+        { name: "x", dtype: "float32", shape: [-1, 8] },
+        { name: "b", dtype: "uint8", shape: [3] },
+        { name: "d", dtype: "float64", shape: [2] },
+        { name: "i", dtype: "int8", shape: [2] },
+      ],
+      challengeInputs: [],
+    };
+    const recipe = {
+      inputs: [
+        { name: "input", dtype: "float32", shape: [-1, -1] },
+        { name: "sr", dtype: "int64", shape: [] },
+        { name: "m", dtype: "bool", shape: [4] },
+        { name: "t", dtype: "int32", shape: [3] },
+      ],
+      challengeInputs: [
+        { name: "input", shape: [1, 16], values: [] },
+        { name: "sr", shape: [], values: ["8000", "16000"] },
+        { name: "m", shape: [4], values: [] },
+        { name: "t", shape: [3], values: ["-5", "7", "2147483647"] },
+      ],
+    };
+    assert.equal(
+      digest(challengeInput(plain, seed, 1 << 16)),
+      "1eaeb916efc4cac60c8939a49330c13f00baea2fd429ba8d46ae3d706d758e3c",
+    );
+    assert.equal(
+      digest(challengeInput(recipe, seed, 1 << 16)),
+      "568b396d7e36e5ca16c54c44d80ca9bffb72e4fa5fc60b6ec2a5076dd7fc4fca",
+    );
   });
 
   it("a provider claiming GPUs it lacks (too slow, or garbage) is slashed and jailed until it passes; the honest one passes and is paid", async () => {

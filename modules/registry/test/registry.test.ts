@@ -193,6 +193,13 @@ describe("registry: models and providers", () => {
         [recipe[0]!, { name: "sr", shape: [], values: Array.from({ length: 65 }, (_, i) => `${i}`) }, recipe[2]!],
         /at most 64/,
       ],
+      [
+        // 1×65,536 float32 is 256 KiB: more than a job's inline input may be (jobs param, 64 KiB),
+        // so the chain could never send it; refused, not a silent opt-out of challenges.
+        "more bytes than an inline input may hold",
+        [{ name: "input", shape: [1, 65536], values: [] }, ...recipe.slice(1)],
+        /262664 bytes.*max_inline_input_bytes \(65536\)/,
+      ],
     ];
     for (const [why, challengeInputs, message] of bad) {
       await fails(owner, [modelMsg(vad, "vad", { inputs, challengeInputs })], "registry", 2, message);
@@ -233,6 +240,30 @@ describe("registry: models and providers", () => {
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
     exported.registry.models.find((m) => m.hash === vad)!.challenge_inputs[1]!.values = [];
     await assert.rejects(importAppState(exported), /sr.*needs the values/);
+    // Genesis holds its models to every check a registration makes (the jobs module trusts them).
+    type GenesisModel = {
+      hash: string;
+      name: string;
+      compute_units: string;
+      inputs: Array<{ name: string; shape: unknown[] }>;
+    };
+    const breaks: Array<[string, (m: GenesisModel) => void, RegExp]> = [
+      ["a duplicate input name", (m) => m.inputs.push({ ...m.inputs[0]! }), /inputs: duplicate tensor/],
+      ["a 0 dimension", (m) => (m.inputs[0]!.shape = [0]), /dimension 0/],
+      ["a bad name", (m) => (m.name = "no spaces allowed"), /name must be/],
+      ["no compute units", (m) => (m.compute_units = "0"), /compute_units must be a positive integer/],
+      ["a bad hash", (m) => (m.hash = "ABC"), /hash must be the lowercase hex/],
+    ];
+    for (const [what, edit, message] of breaks) {
+      const doc = JSON.parse(JSON.stringify(exportAppState(chain))) as { registry: { models: GenesisModel[] } };
+      edit(doc.registry.models.find((m) => m.hash === mlp)!);
+      await assert.rejects(importAppState(doc), (e: Error & { code?: number }) => {
+        assert.match(e.message, /^genesis model /, what);
+        assert.match(e.message, message, what);
+        assert.equal(e.code, 2, what);
+        return true;
+      });
+    }
   });
 
   it("registers a provider with its bond in the provider_bonds account, indexed by model and status", async () => {
