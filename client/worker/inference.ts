@@ -141,8 +141,15 @@ interface Loaded {
   plans: Map<string, Plan> | null;
   /** All-null fetches (onnxruntime allocates every output). */
   allocate: Record<string, null>;
-  /** The input of the last run that succeeded: the control that tells a bad input from a bad worker. */
-  lastGood: Record<string, Tensor> | null;
+  /**
+   * An input the model ran: the control that tells a bad input from a bad worker. The worker's
+   * own when it gave one (adoptControl: the chain's challenge input drawn from a local seed), else
+   * the smallest requester input that ran (not a sealed job's: its plaintext is not kept), so that
+   * a requester cannot make every later check re-run its most expensive input.
+   */
+  control: Record<string, Tensor> | null;
+  controlOwned: boolean;
+  controlBytes: number;
 }
 
 // onnxruntime-node is loaded with the first model, not at import: every tcd process imports this
@@ -159,6 +166,16 @@ const loadRuntime = (): Promise<Runtime> =>
       supported: new Set(b.binding.listSupportedBackends().map((x) => x.name)),
     };
   })());
+
+/** Bytes of tensor data in an input. */
+function inputBytes(input: Record<string, Tensor>): number {
+  let n = 0;
+  for (const name in input) n += input[name]!.data.byteLength;
+  return n;
+}
+
+const rejected = (index: number, e: Error) =>
+  new InputRejectedError(index, `the model refuses input ${index}: ${e.message}`);
 
 /** The key of a set of input shapes (a plan holds for one). */
 function shapeKey(inputs: Record<string, Tensor>, names: readonly string[]): string {
@@ -210,7 +227,9 @@ export class InferenceEngine {
           outputNames,
           plans: new Map(),
           allocate: Object.fromEntries(outputNames.map((n) => [n, null])),
-          lastGood: null,
+          control: null,
+          controlOwned: false,
+          controlBytes: 0,
         };
       });
       s.catch(() => this.sessions.delete(hash));
@@ -250,6 +269,34 @@ export class InferenceEngine {
     return out;
   }
 
+  /**
+   * Runs `input` (the worker's own, e.g. the model's challenge input from a local seed) and keeps
+   * it as the model's control; throws what the model throws on it (the caller warns).
+   */
+  async adoptControl(hash: string, input: Record<string, Tensor>): Promise<void> {
+    const l = await this.loaded(hash);
+    l.native.run(this.feeds(l, input), l.allocate, {});
+    l.control = input;
+    l.controlOwned = true;
+    l.controlBytes = inputBytes(input);
+  }
+
+  /** The model's control input now (tests, diagnostics). */
+  async controlOf(hash: string): Promise<{ input: Record<string, Tensor>; owned: boolean } | null> {
+    const l = await this.loaded(hash);
+    return l.control === null ? null : { input: l.control, owned: l.controlOwned };
+  }
+
+  /** A requester's input that ran: the control if none is the worker's and it is the smallest yet. */
+  private ran(l: Loaded, input: Record<string, Tensor>, retain: boolean): void {
+    if (!retain || l.controlOwned) return;
+    const bytes = inputBytes(input);
+    if (l.control === null || bytes < l.controlBytes) {
+      l.control = input;
+      l.controlBytes = bytes;
+    }
+  }
+
   /** Runs the model on one input; its outputs by name. */
   async run(hash: string, inputs: Record<string, Tensor>): Promise<Record<string, Tensor>> {
     const l = await this.loaded(hash);
@@ -268,49 +315,53 @@ export class InferenceEngine {
     rule: ComparisonRule,
     key?: Uint8Array,
     tamper?: (output: Float64Array) => Float64Array,
+    opts: { retain?: boolean } = {},
   ): Promise<JobResult> {
     this.inflight++;
     try {
       const l = await this.loaded(hash);
+      const retain = opts.retain !== false;
       if (inputs.length === 1 && l.plans !== null && tamper === undefined) {
-        const r = this.runPlanned(l, inputs[0]!, jobId, rule, key);
+        const r = this.runPlanned(l, inputs[0]!, jobId, rule, key, retain);
         if (r !== null) return await r;
       }
-      return this.runGeneral(l, jobId, inputs, rule, key, tamper);
+      return this.runGeneral(l, jobId, inputs, rule, key, tamper, retain, false);
     } finally {
       this.inflight--;
     }
   }
 
-  /** `f` on the job's `index`-th input; what it throws is judged by `refusal`. */
-  private onInput<T>(l: Loaded, index: number, f: () => T): T {
+  /**
+   * `f` on the job's `index`-th input, its failure judged: InputRejectedError (the requester's
+   * doing, reported unusable) unless the model no longer runs its control input, in which case
+   * the failure is the worker's own (memory, the device, a released session) and goes back to
+   * the worker, which retries: an honest worker in trouble must not call a good input unusable.
+   * When the control runs, the input is tried once more (unless `retried`: the caller's run was
+   * the second), so that a passing failure (memory freed meanwhile) is not a false "unusable",
+   * which for a challenge is a slash. Before any success there is no control, and the failure
+   * is the input's, whatever its message says: a requester can make onnxruntime report "out of
+   * memory" with a large input, and going silent on it would be a no-show fault.
+   */
+  private onInput<T>(l: Loaded, index: number, f: () => T, retried: boolean): T {
     try {
       return f();
     } catch (e) {
-      throw this.refusal(l, index, e);
-    }
-  }
-
-  /**
-   * What a failed run on a job's input is: InputRejectedError (the requester's doing, reported
-   * unusable) unless the model no longer runs the last input that succeeded, in which case the
-   * failure is the worker's own (memory, the device, a released session) and goes back to the
-   * worker, which retries: an honest worker in trouble must not call a good input unusable.
-   * Before any success there is no control, and the failure is the input's, whatever its message
-   * says: a requester can make onnxruntime report "out of memory" with a large input, and going
-   * silent on it would be a no-show fault of an honest worker.
-   */
-  private refusal(l: Loaded, index: number, e: unknown): Error {
-    if (e instanceof InputRejectedError) return e;
-    const err = e instanceof Error ? e : new Error(String(e));
-    if (l.lastGood !== null) {
+      if (e instanceof InputRejectedError) throw e;
+      const err = e instanceof Error ? e : new Error(String(e));
+      if (l.control === null) throw rejected(index, err);
       try {
-        l.native.run(this.feeds(l, l.lastGood), l.allocate, {});
+        l.native.run(this.feeds(l, l.control), l.allocate, {});
       } catch {
-        return err;
+        throw err;
+      }
+      if (retried) throw rejected(index, err);
+      try {
+        return f();
+      } catch (again) {
+        if (again instanceof InputRejectedError) throw again;
+        throw rejected(index, again instanceof Error ? again : new Error(String(again)));
       }
     }
-    return new InputRejectedError(index, `the model refuses input ${index}: ${err.message}`);
   }
 
   private runGeneral(
@@ -318,13 +369,22 @@ export class InferenceEngine {
     jobId: string,
     inputs: ReadonlyArray<Record<string, Tensor>>,
     rule: ComparisonRule,
-    key?: Uint8Array,
-    tamper?: (output: Float64Array) => Float64Array,
+    key: Uint8Array | undefined,
+    tamper: ((output: Float64Array) => Float64Array) | undefined,
+    retain: boolean,
+    retried: boolean,
   ): JobResult {
-    const outputs = inputs.map((inp, i) =>
-      this.onInput(l, i, () => InferenceEngine.tensors(l, l.native.run(this.feeds(l, inp), l.allocate, {}))),
-    );
-    l.lastGood = inputs[inputs.length - 1]!;
+    // Each input that runs may become the control at once, so the next input's failure is judged.
+    const outputs = inputs.map((inp, i) => {
+      const out = this.onInput(
+        l,
+        i,
+        () => InferenceEngine.tensors(l, l.native.run(this.feeds(l, inp), l.allocate, {})),
+        retried,
+      );
+      this.ran(l, inp, retain);
+      return out;
+    });
     let all = sketchInput(outputs);
     if (tamper !== undefined) all = tamper(Float64Array.from(all));
     const payload = encodeResult(outputs);
@@ -343,15 +403,16 @@ export class InferenceEngine {
     jobId: string,
     rule: ComparisonRule,
     key: Uint8Array | undefined,
+    retain: boolean,
   ): Promise<JobResult> | JobResult | null {
-    const feeds = this.onInput(l, 0, () => this.feeds(l, input));
+    const feeds = this.onInput(l, 0, () => this.feeds(l, input), true);
     const k = shapeKey(input, l.inputNames);
     const plan = l.plans!.get(k);
     if (plan === undefined) {
       // First run with these input shapes: onnxruntime allocates, and the plan is made from it.
       const t0 = performance.now();
-      const results = this.onInput(l, 0, () => InferenceEngine.tensors(l, l.native.run(feeds, l.allocate, {})));
-      l.lastGood = input;
+      const results = this.onInput(l, 0, () => InferenceEngine.tensors(l, l.native.run(feeds, l.allocate, {})), false);
+      this.ran(l, input, retain);
       const p = InferenceEngine.plan(results, performance.now() - t0);
       if (p !== null) l.plans!.set(k, p);
       const payload = encodeResult([results]);
@@ -391,17 +452,17 @@ export class InferenceEngine {
     try {
       results = l.native.run(feeds, fetches, {});
       plan.runMs += (performance.now() - t0 - plan.runMs) / 8;
-      l.lastGood = input;
+      this.ran(l, input, retain);
     } catch (e) {
-      // These input shapes ran before, so anything but a shape error is about the values (or the
-      // worker's own failure, which `refusal` tells apart).
+      // The general path runs the input again (the retry) and judges a second failure against
+      // the control. A shape error it does not repeat is a preallocated output of the wrong
+      // shape: outputs whose shapes depend on the data, plans off for this model for good. Any
+      // other error it does not repeat was passing (the worker's memory): plans stay. One it
+      // repeats is InputRejectedError or the worker's own failure, and the plans stay too.
       const message = (e as Error).message;
-      if (ownFailure.test(message) || !/shape|size|dimension/i.test(message)) throw this.refusal(l, 0, e);
-      // A preallocated output of the wrong shape: outputs whose shapes depend on the data (plans
-      // off for this model, never again), unless the model refuses the input outright, which the
-      // general path tells (it throws InputRejectedError and the plans stay for every later job).
-      const r = this.runGeneral(l, jobId, [input], rule, key);
-      l.plans = null;
+      const shapeError = !ownFailure.test(message) && /shape|size|dimension/i.test(message);
+      const r = this.runGeneral(l, jobId, [input], rule, key, undefined, retain, true);
+      if (shapeError) l.plans = null;
       return r;
     }
     for (let i = 0; i < outs.length; i++) {

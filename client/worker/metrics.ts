@@ -10,6 +10,8 @@ export class WorkerMetrics {
   unusableReports = 0;
   earned = 0n;
   txErrors = 0;
+  /** Problems found in served models at load (a refused challenge input, a wrong registration). */
+  modelWarnings = 0;
 
   render(provider: string): string {
     const l = `{provider="${provider}"}`;
@@ -41,6 +43,9 @@ export class WorkerMetrics {
       "# HELP tcompute_worker_tx_errors_total Transactions the chain refused or that could not be sent.",
       "# TYPE tcompute_worker_tx_errors_total counter",
       `tcompute_worker_tx_errors_total${l} ${this.txErrors}`,
+      "# HELP tcompute_worker_model_warnings_total Problems found in served models when loaded (a challenge input the model refuses, registered inputs that are not the file's).",
+      "# TYPE tcompute_worker_model_warnings_total counter",
+      `tcompute_worker_model_warnings_total${l} ${this.modelWarnings}`,
       "",
     ].join("\n");
   }

@@ -23,6 +23,9 @@ import {
 } from "../../modules/jobs/index.js";
 import { unusableCommitmentOf } from "../../modules/jobs/commitment.js";
 import { AuditStatus, UnusableReason, unusableReasonNames } from "../../modules/jobs/types.js";
+import { challengeInput } from "../../modules/jobs/challenges.js";
+import type { Model } from "../../modules/registry/index.js";
+import { signatureOf } from "../models/onnx.js";
 import { decodeResult, decodeTensors, sketchInput, type Tensor } from "../models/tensors.js";
 import { verifyOutputRequest } from "../sdk/outputs.js";
 import { TcomputeClient } from "../sdk/client.js";
@@ -114,6 +117,8 @@ export class Worker {
   private timer: NodeJS.Timeout | null = null;
   private ws: WebSocket | null = null;
   private modelFiles: Map<string, string> | null = null;
+  /** Models loaded and checked against the chain's challenge input and their registration (selfCheck). */
+  private checked = new Set<string>();
   private backoffUntil = 0;
   private failures = 0;
   private batchFailed = false;
@@ -154,6 +159,8 @@ export class Worker {
     this.timer = setInterval(() => this.kick(), this.o.pollMs ?? 2000);
     this.subscribe();
     this.kick();
+    // A provider loads and checks every model it serves at once, before a challenge can come.
+    if (this.o.audit !== true) void this.checkServedModels();
   }
 
   /** NewBlock events over the node's WebSocket; reconnects after a second when it drops. */
@@ -370,9 +377,76 @@ export class Worker {
 
   // ---- running a job ----
 
-  private async rule(model: string): Promise<{ rule: ComparisonRule; uri: string }> {
+  private async rule(model: string): Promise<{ rule: ComparisonRule; uri: string; model: Model }> {
     const m = await (await this.connect()).query.registry.model(model);
-    return { rule: m.rule ?? { sketchSize: 16, tolerance: 0, topK: 0 }, uri: m.uri };
+    return { rule: m.rule ?? { sketchSize: 16, tolerance: 0, topK: 0 }, uri: m.uri, model: m };
+  }
+
+  /** Loads the model once; the first time, checks it (selfCheck). */
+  private async ensureLoaded(m: Model): Promise<void> {
+    if (this.engine.has(m.hash)) return;
+    const bytes = await this.modelBytes(m.hash, m.uri);
+    await this.engine.load(m.hash, bytes);
+    if (this.checked.has(m.hash)) return;
+    this.checked.add(m.hash);
+    for (const problem of await this.selfCheck(m, bytes)) {
+      this.metrics.modelWarnings++;
+      this.log(`worker: warning: model ${m.name} (${m.hash.slice(0, 12)}…): ${problem}`);
+    }
+  }
+
+  /**
+   * What is wrong with serving `m` (empty: nothing found). The registration is the registrant's
+   * word, and the first registrant of a public model's hash chooses its signature and challenge
+   * recipe: one the model refuses makes every challenge of it fail, and slashes each provider
+   * that serves it. So the worker compares the registered inputs with the file's, and runs the
+   * input the chain would draw (its plan, from a local seed); that input, if it runs, becomes the
+   * model's control (client/worker/inference.ts), in place of a requester's.
+   */
+  private async selfCheck(m: Model, bytes: Uint8Array): Promise<string[]> {
+    const problems: string[] = [];
+    try {
+      const key = (t: { name: string; dtype: string; shape: number[] }) => `${t.name}:${t.dtype}[${t.shape.join(",")}]`;
+      const file = signatureOf(bytes).inputs.map(key).sort().join(" ");
+      const registered = m.inputs.map(key).sort().join(" ");
+      if (file !== registered) problems.push(`its registered inputs (${registered}) are not the file's (${file})`);
+    } catch (e) {
+      problems.push(`its file's signature cannot be read: ${(e as Error).message}`);
+    }
+    // The chain's own bound is its max_inline_input_bytes (at most 1 MiB); a plan over it is
+    // never drawn, and checking it at the largest bound costs one run.
+    const drawn = challengeInput({ inputs: m.inputs, challengeInputs: m.challengeInputs }, randomBytes(32), 1 << 20);
+    if (drawn !== null) {
+      try {
+        await this.engine.adoptControl(m.hash, decodeTensors(drawn));
+      } catch (e) {
+        problems.push(
+          `it refuses the input the chain draws for its capability challenges (${(e as Error).message})` +
+            (this.o.audit === true
+              ? ""
+              : `: every challenge of it would fail and slash this provider; stop serving it (tcd tx registry update-provider) until a registration with a recipe it accepts exists`),
+        );
+      }
+    }
+    return problems;
+  }
+
+  /** Loads and checks each model this provider serves (logged; a failure here is not fatal). */
+  private async checkServedModels(): Promise<void> {
+    try {
+      const chain = await this.connect();
+      const p = await chain.query.registry.provider(this.o.address).catch(() => null);
+      for (const hash of p?.models ?? []) {
+        if (this.stopped) return;
+        try {
+          await this.ensureLoaded(await chain.query.registry.model(hash));
+        } catch (e) {
+          this.log(`worker: warning: model ${hash.slice(0, 12)}… cannot be loaded: ${(e as Error).message}`);
+        }
+      }
+    } catch (e) {
+      this.log(`worker: the served models were not checked: ${(e as Error).message}`);
+    }
   }
 
   private async modelBytes(hash: string, uri: string): Promise<Uint8Array> {
@@ -476,8 +550,8 @@ export class Worker {
 
   /** Runs the model on every input; returns the served payload, its digest and the sketch. */
   async execute(j: Job): Promise<{ payload: Uint8Array; digest: Buffer; sketch: Sketch; auditSketch: Sketch | null }> {
-    const { rule, uri } = await this.rule(j.model);
-    if (!this.engine.has(j.model)) await this.engine.load(j.model, await this.modelBytes(j.model, uri));
+    const { rule, model } = await this.rule(j.model);
+    await this.ensureLoaded(model);
     const inputs = await this.inputsOf(j);
     const key = this.sketchKeys.get(j.id);
     this.sketchKeys.delete(j.id);
@@ -486,7 +560,8 @@ export class Worker {
     // refuses is the requester's doing: reported unusable, not left to retry into a no-show.
     let r: JobResult;
     try {
-      r = await this.engine.runJob(j.model, j.id, inputs, rule, key, this.o.tamper);
+      // A sealed job's plaintext is not kept as the model's control.
+      r = await this.engine.runJob(j.model, j.id, inputs, rule, key, this.o.tamper, { retain: j.sealed.length === 0 });
     } catch (e) {
       if (e instanceof InputRejectedError) throw new UnusableInputError(UnusableReason.rejected, e.input, e.message);
       throw e;

@@ -166,6 +166,13 @@ describe(`a mixed network of CometBFT validators and a TypeScript-engine node (e
     }
     // The state after the last synced block: the app_hash the next CometBFT header carries.
     const s = node.state();
+    // The TypeScript node may be at CometBFT's tip: the next block is awaited, not assumed.
+    const latest = async () =>
+      BigInt(((await rpc(procs[0]!.rpcUrl, "status"))["sync_info"] as Json)["latest_block_height"] as string);
+    await waitFor(
+      `CometBFT to commit height ${s.lastBlockHeight + 1n}`,
+      async () => (await latest()) > s.lastBlockHeight,
+    );
     const next = await rpc(procs[0]!.rpcUrl, "block", { height: String(s.lastBlockHeight + 1n) });
     assert.equal(
       hex(s.appHash),

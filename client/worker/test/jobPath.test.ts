@@ -194,36 +194,98 @@ describe("worker job path (runJob) against the reference path", function () {
       // Each native run takes the next entry: a message to throw, or null to run for real.
       let script: Array<string | null> = [];
       restore = scriptNative(loaded, () => script.shift() ?? null);
-      script = ["Non-zero status code returned while running Gather node: indices out of range", null];
-      await rejected([good], 0, "planned run: a refusal that is not about shapes (the last good input still runs)");
+      // Planned run, general run (the retry) refuse; the control runs: the input's.
+      const gather = "Non-zero status code returned while running Gather node: indices out of range";
+      script = [gather, gather, null];
+      await rejected([good], 0, "planned run: a refusal that is not about shapes (the control still runs)");
       script = ["Got invalid dimensions for input: input", "Got invalid dimensions for input: input", null];
       await rejected([good], 0, "planned run: a shape refusal the general path also sees");
       assert.ok(loaded.plans !== null, "an input the model refuses does not turn the plans off");
-      assert.deepEqual(script, [], "each refusal checked against the last good input");
+      assert.deepEqual(script, [], "each refusal checked against the control");
       // The worker's own failure: the last good input fails too, so the job is not called unusable.
       for (const failure of [
         "Failed to allocate memory for requested buffer of size 4096",
         "Non-zero status code returned while running Conv node: unexpected error",
       ]) {
-        script = [failure, failure];
+        // Planned run, its retry on the general path, then the control: all fail.
+        script = [failure, failure, failure];
         await assert.rejects(
           engine.runJob(hash, "oom", [good], m.rule),
           (e: unknown) => !(e instanceof InputRejectedError) && (e as Error).message === failure,
           `planned: ${failure}`,
         );
-        script = [failure, failure, failure];
+        assert.deepEqual(script, [], "every scripted run was made");
+        // General path: the first input, then the control.
+        script = [failure, failure];
         await assert.rejects(
           engine.runJob(hash, "oom2", [good, good], m.rule),
           (e: unknown) => !(e instanceof InputRejectedError) && (e as Error).message === failure,
           `general path: ${failure}`,
         );
+        assert.deepEqual(script, [], "every scripted run was made");
       }
       assert.ok(loaded.plans !== null && loaded.plans.size > 0, "plans kept through the worker's own failures");
+      // A passing failure (memory freed meanwhile): the control runs and so does the input on its
+      // second try, so the job is answered, not called unusable (for a challenge: a slash).
+      const oom = "Failed to allocate memory for requested buffer of size 4096";
+      script = [oom, null];
+      same(await engine.runJob(hash, "t1", [good], m.rule), reference("t1", [out], m.rule), "planned: retried");
+      assert.ok(loaded.plans !== null && loaded.plans.size > 0, "a passing failure does not turn the plans off");
+      script = [oom, null, null, null];
+      const two = await engine.runJob(hash, "t2", [good, good], m.rule);
+      same(two, reference("t2", [out, out], m.rule), "general path: the control runs, then the input");
+      assert.deepEqual(script, [], "input, control, input again, then the second input");
       restore();
       same(await engine.runJob(hash, "p1", [good], m.rule), reference("p1", [out], m.rule), "a good input after them");
       assert.ok(loaded.plans !== null && loaded.plans.size > 0, "still planned");
     } finally {
       restore();
+      await engine.release();
+    }
+  });
+
+  it("the control is the worker's own input when given, else the smallest input that ran, never a sealed job's", async () => {
+    const m = zoo["silero-vad"]!;
+    const { engine, hash } = await loadedEngine(m);
+    const clip = (n: number, seed: number) => {
+      const x = m.sampleInput(seed);
+      return { ...x, input: { dtype: "float32", shape: [1, n], data: new Float32Array(n).fill(0.01 * seed) } };
+    };
+    try {
+      assert.equal(await engine.controlOf(hash), null, "nothing ran yet");
+      const big = clip(4096, 1);
+      const small = clip(512, 2);
+      const sealed = clip(256, 3);
+      await engine.runJob(hash, "a", [big], m.rule);
+      assert.equal((await engine.controlOf(hash))!.input, big, "the first input that ran");
+      await engine.runJob(hash, "b", [small], m.rule);
+      assert.equal((await engine.controlOf(hash))!.input, small, "a smaller one replaces it");
+      await engine.runJob(hash, "c", [big], m.rule);
+      assert.equal((await engine.controlOf(hash))!.input, small, "a larger one does not");
+      await engine.runJob(hash, "d", [sealed], m.rule, undefined, undefined, { retain: false });
+      assert.equal((await engine.controlOf(hash))!.input, small, "a sealed job's input is not kept");
+      // Multi-input: the first input becomes the control as soon as it runs, so the second
+      // input's failure is judged against it (before, the control was set after all inputs).
+      const fresh = await loadedEngine(m);
+      try {
+        const short = { ...small, input: { dtype: "float32", shape: [1, 1], data: Float32Array.of(0.5) } };
+        await assert.rejects(
+          fresh.engine.runJob(fresh.hash, "e", [small, short], m.rule),
+          (e: unknown) => e instanceof InputRejectedError && e.input === 1,
+        );
+        assert.equal((await fresh.engine.controlOf(fresh.hash))!.input, small);
+      } finally {
+        await fresh.engine.release();
+      }
+      // The worker's own control: kept whatever requesters send afterwards.
+      const own = clip(512, 4);
+      await engine.adoptControl(hash, own);
+      await engine.runJob(hash, "f", [clip(300, 5)], m.rule);
+      assert.deepEqual(await engine.controlOf(hash), { input: own, owned: true });
+      const refusedOwn = { ...own, input: { dtype: "float32", shape: [1, 1], data: Float32Array.of(0.5) } };
+      await assert.rejects(engine.adoptControl(hash, refusedOwn), /Pad|reflect|axis/i, "a refused one throws");
+      assert.equal((await engine.controlOf(hash))!.input, own, "and is not adopted");
+    } finally {
       await engine.release();
     }
   });
