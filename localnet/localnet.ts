@@ -413,7 +413,13 @@ export async function startLocalnet(
       const s = slotOf(i);
       const was = s.child === null ? `was ${s.lastExit ?? "not running"}` : "was running";
       await stopNode(s);
-      await spawnNode(i);
+      try {
+        await spawnNode(i);
+      } catch (e) {
+        // Said here too: the one who asked may have given up waiting for the answer.
+        out(`[localnet] ${s.name} did not restart: ${(e as Error).message}`);
+        throw e;
+      }
       return `${s.name} restarted (${was})`;
     },
     async pause(i) {

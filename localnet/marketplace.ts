@@ -216,16 +216,18 @@ export async function spawnMarketplace(
       };
       child.stdout!.on("data", onData);
       child.stderr!.on("data", onData);
-      child.once("exit", (code) => {
+      // "close", not "exit": its last lines (the reason) may still be in the pipes at "exit".
+      child.once("close", (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`localnet exited with ${code}:\n${out}`));
+        reject(new Error(`localnet exited with ${code ?? signal}:\n${out}`));
       });
     });
   } catch (e) {
-    if (child.exitCode === null) {
-      child.kill("SIGINT"); // localnet up stops its nodes and workers on SIGINT
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGINT"); // localnet up stops its nodes and workers on SIGINT, at any stage
       const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-      await new Promise((r) => child.once("exit", r));
+      await exited;
       clearTimeout(killer);
     }
     throw e;

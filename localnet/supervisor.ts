@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
-import { localnetErrors, type RunningLocalnet } from "./localnet.js";
+import { localnetErrors, nodeStartTimeoutMs, type RunningLocalnet } from "./localnet.js";
 
 // How `tcd localnet kill|restart|pause|resume|disconnect|reconnect <node>` reach the `tcd localnet up`
 // that supervises the nodes: it listens on 127.0.0.1 (an ephemeral port) and writes the port
@@ -89,7 +89,9 @@ export async function askSupervisor(
   const res = await fetch(`${url}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}` },
-    signal: AbortSignal.timeout(60_000),
+    // Longer than a restart may take (a node has nodeStartTimeoutMs to serve), so that the
+    // supervisor's answer, not an abort, says how it went.
+    signal: AbortSignal.timeout(nodeStartTimeoutMs + 30_000),
   });
   const body = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw localnetErrors.controlFailed.wrap(String(body["error"] ?? res.status));

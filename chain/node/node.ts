@@ -554,23 +554,38 @@ export async function createNode(opts: NodeOptions, deps: { logger: Logger }): P
             node_id: nodeId(nodeKey),
           });
         } catch (e) {
-          await node.stop().catch(() => {});
+          await node
+            .stop()
+            .catch((stopError: unknown) =>
+              logger.error("node: stopping after a failed start failed too", { error: (stopError as Error).message }),
+            );
           throw e;
         }
       },
       async stop() {
-        await driver?.stop();
-        pex?.stop();
-        gossip?.stop();
-        await p2p?.stop();
-        await rpc?.close();
-        await api?.close();
-        metrics?.nodeMetrics.stop();
-        await metrics?.server.close();
-        await control?.close();
-        await mempool.withLock(async () => {});
-        await closeAll();
+        // Every part is stopped even when one fails to (a WAL close, a socket), so that none is
+        // left holding the process open; the first failure is thrown after all of them.
+        const failures: unknown[] = [];
+        const step = async (f: () => unknown) => {
+          try {
+            await f();
+          } catch (e) {
+            failures.push(e);
+          }
+        };
+        await step(() => driver?.stop());
+        await step(() => pex?.stop());
+        await step(() => gossip?.stop());
+        await step(() => p2p?.stop());
+        await step(() => rpc?.close());
+        await step(() => api?.close());
+        await step(() => metrics?.nodeMetrics.stop());
+        await step(() => metrics?.server.close());
+        await step(() => control?.close());
+        await step(() => mempool.withLock(async () => {}));
+        await step(() => closeAll());
         logger.info("node stopped", { height: state.lastBlockHeight });
+        if (failures.length > 0) throw failures[0];
       },
     };
     return node;

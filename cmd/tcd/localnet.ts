@@ -89,6 +89,18 @@ export function registerLocalnetCommands(program: Command): void {
           extraAccounts: workers > 0 ? (dir: string) => marketAccounts(dir, workers) : undefined,
         };
         const { accounts } = await setupLocalnet(opts);
+        // Ctrl-C (or SIGTERM) from here on stops whatever has started, even during start-up: a
+        // signal before the handlers were installed killed this process alone, and the nodes it
+        // had started lived on as orphans.
+        let interrupted = false;
+        let onStop = () => {};
+        const stopRequested = new Promise<void>((resolve) => (onStop = resolve));
+        const signal = () => {
+          interrupted = true;
+          onStop();
+        };
+        process.once("SIGINT", signal);
+        process.once("SIGTERM", signal);
         // One line per block (from node0), and every warning or error from any node.
         const net = await (o.engine === "cometbft" ? startCometLocalnet : startLocalnet)(opts, (line) => {
           // With workers, the live view shows progress; the nodes only say what goes wrong.
@@ -99,82 +111,86 @@ export function registerLocalnetCommands(program: Command): void {
           )
             process.stderr.write(line + "\n");
         });
-        const lines = [
-          "",
-          `tcompute localnet ${localnetChainId} is running (${opts.validators} validator${opts.validators > 1 ? "s" : ""}).`,
-          ...net.rpc.map((r, i) => `  node${i} RPC: ${r}`),
-          `Dashboard: http://127.0.0.1:${opts.rpcPort + 2}/ (served with node0's REST API)`,
-          "Demo accounts (keyring-backend test):",
-          ...accounts.map((a) => `  ${a.name.padEnd(7)} ${a.address}`),
-          "Try, in another terminal:",
-          `  node cmd/tcd/tcd.mjs tx bank send alice ${accounts[1]!.address} 1000utcu --keyring-backend test --keyring-dir ${keyringDir(opts.dir)} --node ${net.rpc[0]}`,
-          "Ctrl-C stops every node. Perturb one (CometBFT e2e style): tcd localnet kill|restart|pause|resume|disconnect node1",
-          "",
-        ];
-        print(f, { chain_id: localnetChainId, rpc: net.rpc, accounts }, lines.join("\n"));
-        const supervisor = await serveSupervisor(o.dir, net);
-        // Each node's height and state, every 5 s (with the marketplace view when it runs).
-        const nodesView = setInterval(() => {
-          net.view().then(
-            (v) => process.stdout.write(`${v}\n`),
-            () => {},
-          );
-        }, 5000);
-        const market = {
-          dir: o.dir,
-          validators: opts.validators,
-          workers,
-          byzantineWorkers: byzantine,
-          auditors: o.auditors,
-          rpc: net.rpc,
-          tcd,
-        };
-        const say = (l: string) => process.stderr.write(l + "\n");
+        let supervisor: Awaited<ReturnType<typeof serveSupervisor>> | null = null;
+        let nodesView: NodeJS.Timeout | null = null;
         let children: Awaited<ReturnType<typeof startWorkers>> = [];
         let demo: { stop(): void } | null = null;
         let view: NodeJS.Timeout | null = null;
-        if (workers > 0) {
-          try {
-            await bootstrapMarket(market, say);
-          } catch (e) {
-            say(
-              `the marketplace could not be set up: ${(e as Error).message}\n(a localnet made by an older version or with fewer workers needs --reset)`,
-            );
-            clearInterval(nodesView);
-            await supervisor.close();
-            await net.stop();
-            process.exitCode = 1;
-            return;
-          }
-          // Worker output: what they do with jobs, and every problem.
-          children = startWorkers(market, (l) => {
-            if (/ran job|failed|refused|warning|could not|cannot|Error/.test(l)) say(l);
-          });
-          if (o.demo) demo = startDemoStream(market, Number(o.demoInterval), () => {});
-          const since = { height: 0, txPerSecond: 0, balances: new Map<string, bigint>() };
-          view = setInterval(() => {
-            liveView(market, since).then(
-              (v) => process.stdout.write(`\n${v}\n`),
-              (e: unknown) => say(`view: ${(e as Error).message}`),
+        try {
+          if (interrupted) return;
+          const lines = [
+            "",
+            `tcompute localnet ${localnetChainId} is running (${opts.validators} validator${opts.validators > 1 ? "s" : ""}).`,
+            ...net.rpc.map((r, i) => `  node${i} RPC: ${r}`),
+            `Dashboard: http://127.0.0.1:${opts.rpcPort + 2}/ (served with node0's REST API)`,
+            "Demo accounts (keyring-backend test):",
+            ...accounts.map((a) => `  ${a.name.padEnd(7)} ${a.address}`),
+            "Try, in another terminal:",
+            `  node cmd/tcd/tcd.mjs tx bank send alice ${accounts[1]!.address} 1000utcu --keyring-backend test --keyring-dir ${keyringDir(opts.dir)} --node ${net.rpc[0]}`,
+            "Ctrl-C stops every node. Perturb one (CometBFT e2e style): tcd localnet kill|restart|pause|resume|disconnect node1",
+            "",
+          ];
+          print(f, { chain_id: localnetChainId, rpc: net.rpc, accounts }, lines.join("\n"));
+          supervisor = await serveSupervisor(o.dir, net);
+          // Each node's height and state, every 5 s (with the marketplace view when it runs).
+          nodesView = setInterval(() => {
+            net.view().then(
+              (v) => process.stdout.write(`${v}\n`),
+              () => {},
             );
           }, 5000);
-          say(
-            `marketplace: ${workers} worker(s)${byzantine > 0 ? ` (${byzantine} byzantine)` : ""}${o.auditors ? `, ${opts.validators} auditor(s)` : ""}${o.demo ? ", a demo job every " + o.demoInterval + " ms" : ""}. Submit one yourself:\n  node cmd/tcd/tcd.mjs tx jobs submit alice --model mlp-64x128x128x32 --input <file> --k 3 --wait --keyring-backend test --keyring-dir ${keyringDir(o.dir)} --node ${net.rpc[0]}`,
-          );
+          const market = {
+            dir: o.dir,
+            validators: opts.validators,
+            workers,
+            byzantineWorkers: byzantine,
+            auditors: o.auditors,
+            rpc: net.rpc,
+            tcd,
+          };
+          const say = (l: string) => process.stderr.write(l + "\n");
+          if (workers > 0) {
+            try {
+              await Promise.race([bootstrapMarket(market, say), stopRequested]);
+            } catch (e) {
+              say(
+                `the marketplace could not be set up: ${(e as Error).message}\n(a localnet made by an older version or with fewer workers needs --reset)`,
+              );
+              process.exitCode = 1;
+              return;
+            }
+            if (interrupted) return;
+            // Worker output: what they do with jobs, and every problem.
+            children = startWorkers(market, (l) => {
+              if (/ran job|failed|refused|warning|could not|cannot|Error/.test(l)) say(l);
+            });
+            if (o.demo) demo = startDemoStream(market, Number(o.demoInterval), () => {});
+            const since = { height: 0, txPerSecond: 0, balances: new Map<string, bigint>() };
+            view = setInterval(() => {
+              liveView(market, since).then(
+                (v) => process.stdout.write(`\n${v}\n`),
+                (e: unknown) => say(`view: ${(e as Error).message}`),
+              );
+            }, 5000);
+            say(
+              `marketplace: ${workers} worker(s)${byzantine > 0 ? ` (${byzantine} byzantine)` : ""}${o.auditors ? `, ${opts.validators} auditor(s)` : ""}${o.demo ? ", a demo job every " + o.demoInterval + " ms" : ""}. Submit one yourself:\n  node cmd/tcd/tcd.mjs tx jobs submit alice --model mlp-64x128x128x32 --input <file> --k 3 --wait --keyring-backend test --keyring-dir ${keyringDir(o.dir)} --node ${net.rpc[0]}`,
+            );
+          }
+          // Until Ctrl-C (or SIGTERM): a node that dies is reported and the others go on.
+          await stopRequested;
+        } finally {
+          // Whatever ended the run (a signal, a failed set-up, an error): everything started stops.
+          net.stopping();
+          if (nodesView !== null) clearInterval(nodesView);
+          if (view !== null) clearInterval(view);
+          demo?.stop();
+          await supervisor?.close();
+          await stopProcesses(children);
+          await net.stop();
+          process.off("SIGINT", signal);
+          process.off("SIGTERM", signal);
+          process.stderr.write("localnet stopped\n");
         }
-        // Until Ctrl-C (or SIGTERM): a node that dies is reported and the others go on.
-        await new Promise<void>((resolve) => {
-          process.once("SIGINT", () => resolve());
-          process.once("SIGTERM", () => resolve());
-        });
-        net.stopping();
-        clearInterval(nodesView);
-        await supervisor.close();
-        if (view !== null) clearInterval(view);
-        demo?.stop();
-        await stopProcesses(children);
-        await net.stop();
-        process.stderr.write("localnet stopped\n");
       },
     );
   for (const action of perturbations) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePortBlock } from "../../chain/testkit/nodeProcess.js";
@@ -80,7 +80,7 @@ describe("a localnet under faults (e2e: 4 validators, one perturbed at a time)",
   });
 
   after(async () => {
-    if (up !== undefined && up.exitCode === null) {
+    if (up !== undefined && up.exitCode === null && up.signalCode === null) {
       up.kill("SIGINT");
       await new Promise((r) => up.once("exit", r));
     }
@@ -148,5 +148,40 @@ describe("a localnet under faults (e2e: 4 validators, one perturbed at a time)",
     assert.equal(existsSync(join(dir, "supervisor.json")), false);
     const r = await run(["localnet", "status", "--dir", dir]);
     assert.match(r.stderr, /no running `tcd localnet up`/);
+  });
+});
+
+describe("a localnet interrupted while it starts (e2e)", function () {
+  this.timeout(180_000);
+
+  it("Ctrl-C between two nodes' starts stops the nodes already running and exits, leaving no orphan", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tcd-interrupted-"));
+    const port = await freePortBlock(40);
+    const up = spawn(
+      process.execPath,
+      [tcd, "localnet", "up", "--dir", dir, "--rpc-port", String(port), "--validators", "4", "--workers", "0"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    up.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+    up.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+    // node0 serves; the others start one after the other: interrupt now.
+    await waitFor(() => /\[node0\] RPC listening/.test(out) || up.exitCode !== null, "node0 to serve", 120_000);
+    assert.equal(/is running/.test(out), false, "interrupted before every node was up");
+    const exited = new Promise<number | null>((r) => up.once("exit", (code) => r(code)));
+    up.kill("SIGINT");
+    await exited;
+    assert.match(out, /localnet stopped/, out);
+    // No process of this localnet is left (each node's command line names its home in `dir`).
+    const left = readdirSync("/proc")
+      .filter((d) => /^[0-9]+$/.test(d))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dir);
+        } catch {
+          return false;
+        }
+      });
+    assert.deepEqual(left, [], `processes of ${dir} left running:\n${out}`);
   });
 });

@@ -69,7 +69,7 @@ for (const engine of testEngines())
     });
 
     after(async () => {
-      if (net !== undefined && net.exitCode === null) {
+      if (net !== undefined && net.exitCode === null && net.signalCode === null) {
         net.kill("SIGINT");
         await new Promise((r) => net.once("exit", r));
       }

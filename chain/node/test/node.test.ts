@@ -214,6 +214,25 @@ describe("node restarts and recovery", function () {
       }
     });
 
+    it("stop: a part that fails to stop does not keep the others running; its error comes back", async () => {
+      const home = await makeTestHome({ accounts: [] });
+      const config = loadConfig(home.home);
+      const node = await createNode({ home: home.home, config }, { logger: nopLogger });
+      await node.start();
+      // The consensus driver (first to stop) fails, as a WAL close can.
+      const realStop = node.consensus!.stop.bind(node.consensus);
+      node.consensus!.stop = () => Promise.reject(new Error("simulated WAL close failure"));
+      await assert.rejects(node.stop(), /simulated WAL close failure/);
+      await realStop(); // its timers, so that they do not run on in this process
+      for (const laddr of [config.rpc.laddr, config.p2p.laddr]) {
+        const s = await listenOn(Number(laddr.split(":").pop()));
+        await new Promise((r) => s.close(r));
+      }
+      const again = await createNode({ home: home.home, config }, { logger: nopLogger });
+      await again.start();
+      await again.stop();
+    });
+
     it("a data directory of another chain", async () => {
       const home = await makeTestHome({ accounts: [] });
       const proc = await startNodeProcess(home.home);
