@@ -22,6 +22,7 @@ import {
   honestOutput,
   signedBy,
   SimWorker,
+  simFetchFailure,
   strategies,
   workersStep,
   type Strategy,
@@ -422,7 +423,8 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
       (op) =>
         new SimAuditor(
           op,
-          (j) => (sealedJob(j) ? null : honestOutput(j)),
+          // A sealed job they cannot open, or an input that is bad for everyone (the griefer's): unable.
+          (j) => (sealedJob(j) || simFetchFailure(j) !== null ? null : honestOutput(j)),
           () => rule,
           (id) => {
             auditRuns.auditing++;
@@ -705,6 +707,8 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
     const open = [
       ...(await listState(JobState.auditing)),
       ...(await listState(JobState.settled)).filter((j) => j.audit === AuditStatus.open),
+      // Sampled "unusable" reports (lifecycle.ts): a false one is slashed once validators re-run it.
+      ...(await listState(JobState.unusable)).filter((j) => j.audit === AuditStatus.open),
     ];
     const silentTodo = open.filter((j) => !voted.has(j.id));
     for (const j of silentTodo) {

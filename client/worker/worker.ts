@@ -674,6 +674,8 @@ export class Worker {
     const open = [
       ...(await jobs.byState(JobState.auditing)),
       ...(await jobs.byState(JobState.settled)).filter((j) => j.audit === AuditStatus.open),
+      // A sampled "unusable" report: re-running the input (or finding it unusable too) decides it.
+      ...(await jobs.byState(JobState.unusable)).filter((j) => j.audit === AuditStatus.open),
     ];
     const msgs: Array<{ typeUrl: string; value: unknown }> = [];
     const me = this.valoper();

@@ -30,6 +30,9 @@ export interface Tally {
   /** Per assignment (revealed ones only; others 0): power agreeing and disagreeing with it. */
   agree: bigint[];
   disagree: bigint[];
+  /** Power that re-ran the job (a parseable sketch), and that could not (an "unable" verdict). */
+  ran: bigint;
+  unable: bigint;
 }
 
 /** Verdicts weighed by each validator's bonded power. */
@@ -38,18 +41,24 @@ export function tally(j: Job, rule: ComparisonRule, powers: Powers): Tally {
   const disagree = j.assignments.map(() => 0n);
   // Each revealed sketch parsed once, not once per verdict.
   const results = j.assignments.map((a) => (revealed(a) ? sketchFromPb(a.sketch!, rule.sketchSize) : null));
+  let ran = 0n;
+  let unable = 0n;
   for (const v of j.verdicts) {
-    if (v.unable || v.sketch === null) continue;
+    if (v.unable || v.sketch === null) {
+      unable += powers.of(v.validator);
+      continue;
+    }
     const power = powers.of(v.validator);
     const vs = sketchFromPb(v.sketch, rule.sketchSize);
     if (power === 0n || typeof vs === "string") continue;
+    ran += power;
     for (const [i, as] of results.entries()) {
       if (as === null) continue;
       if (typeof as !== "string" && sketchesAgree(as, vs, rule)) agree[i]! += power;
       else disagree[i]! += power;
     }
   }
-  return { total: powers.total, agree, disagree };
+  return { total: powers.total, agree, disagree, ran, unable };
 }
 
 export const superMajority = (power: bigint, total: bigint) => total > 0n && power * 3n > total * 2n;
@@ -58,6 +67,7 @@ export const superMajority = (power: bigint, total: bigint) => total > 0n && pow
 export function auditDecided(j: Job, t: Tally): boolean {
   const decided = (i: number) => superMajority(t.agree[i]!, t.total) || superMajority(t.disagree[i]!, t.total);
   if (j.state === JobState.auditing) return j.assignments.every((a, i) => !revealed(a) || decided(i));
+  if (j.state === JobState.unusable) return superMajority(t.ran, t.total) || superMajority(t.unable, t.total);
   const first = j.assignments.findIndex((a) => a.outcome === Outcome.accepted);
   return first >= 0 && decided(first);
 }
@@ -82,6 +92,25 @@ export function noMajorityAuditVerdict(j: Job, t: Tally): NoMajorityAuditVerdict
   const accepted = results.filter((r) => r === "pass").length;
   const falseUnusable = accepted > 0 ? j.assignments.flatMap((a, i) => (reportedUnusable(a) ? [i] : [])) : [];
   return { results, accepted, falseUnusable, status: accepted > 0 ? AuditStatus.confirmed : AuditStatus.inconclusive };
+}
+
+/**
+ * A job that ended UNUSABLE and was sampled: validators holding more than 2/3 of the power re-ran
+ * it, so the input was usable and every "unusable" report is false (rejected: the reporters are
+ * slashed as for a wrong result); more than 2/3 could not, so the reports stand (confirmed);
+ * otherwise inconclusive. Without it, a k = 1 provider could report every input unusable and skip
+ * the work at no cost: one report has nobody to outvote it.
+ */
+export function unusableAuditVerdict(j: Job, t: Tally): { status: AuditStatus; falseReports: number[] } {
+  if (superMajority(t.ran, t.total))
+    return {
+      status: AuditStatus.rejected,
+      falseReports: j.assignments.flatMap((a, i) => (reportedUnusable(a) ? [i] : [])),
+    };
+  return {
+    status: superMajority(t.unable, t.total) ? AuditStatus.confirmed : AuditStatus.inconclusive,
+    falseReports: [],
+  };
 }
 
 /** A settled job's accepted result: confirmed, rejected (fraud), or inconclusive. */

@@ -3,6 +3,7 @@ import { superMajority, type Tally } from "./audit.js";
 import { sketchBytes, sketchFromPb } from "./commitment.js";
 import { revealed, type Job } from "./domain.js";
 import { sketchesAgree, type ComparisonRule, type Sketch } from "./sketch.js";
+import { JobState } from "./types.js";
 
 // Audits by commit–reveal (issue 11; docs/jobs.md, "Audits"). When an audit opens, the validators
 // bonded then (for a sealed job, those holding an audit copy: auditKeys.ts) are its auditors. For
@@ -107,7 +108,11 @@ export function auditorVerdicts(
   });
   const results = j.assignments.map((a) => (revealed(a) ? sketchFromPb(a.sketch!, rule.sketchSize) : null));
   const atDeadline = height >= j.auditDeadline;
-  const conclusive = decided.some((d) => d !== null);
+  // An audit of "unusable" reports (lifecycle.ts) has no result to agree with: its outcome is
+  // that more than 2/3 of the power re-ran the input (the reports were false), and agreeing with
+  // it is having re-run it. An "unable" verdict there earns nothing, as an inconclusive one.
+  const usable = j.state === JobState.unusable && superMajority(t.ran, t.total);
+  const conclusive = usable || decided.some((d) => d !== null);
   const out: AuditorVerdict[] = [];
   const agreeing: Array<{ validator: string; audit: Sketch }> = [];
   for (const valoper of j.auditors) {
@@ -125,7 +130,7 @@ export function auditorVerdicts(
     }
     const vs = sketchFromPb(v.sketch, rule.sketchSize);
     if (typeof vs === "string") continue;
-    let agrees = decided.some((d) => d !== null);
+    let agrees = usable || decided.some((d) => d !== null);
     for (const [i, d] of decided.entries()) {
       const r = results[i];
       if (d === null || r === null || r === undefined || typeof r === "string") continue;

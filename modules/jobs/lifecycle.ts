@@ -7,6 +7,7 @@ import {
   noMajorityAuditVerdict,
   settledAuditVerdict,
   tally,
+  unusableAuditVerdict,
   type Powers,
   type Tally,
 } from "./audit.js";
@@ -295,6 +296,22 @@ function settleUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
         a.paid = fee;
         fees += fee;
       });
+      // Sampled as a settled job is (the reporters' reputation sets the rate), so that a false
+      // report, most of all a lone k = 1 one, can be caught; a challenge is the challenge's
+      // business (a reported challenge fails, challenges.ts).
+      if (!k.isChallenge(ctx.store, j.id)) {
+        const lowest = Math.min(
+          ...j.assignments
+            .filter((a) => a.outcome === Outcome.unusable)
+            .map((a) => k.reputation.score(ctx.store, a.provider, ctx.height)),
+        );
+        if (BigInt(samplePpm(ctx, j.id, "audit")) < auditRatePpm(params, j.k, lowest)) {
+          const auditors = auditorsNow(k, ctx.store, j);
+          if (j.sealed.length > 0 && auditors.length === 0)
+            markUnaudited(ctx, j, "sealed job: no validator bonded now holds an audit copy of its input");
+          else openAudit(ctx, k, j, "unusable report sampled for audit", auditors);
+        }
+      }
       const rec = k.requesterRecord(ctx.store, j.requester);
       rec.unusableJobs = (BigInt(rec.unusableJobs) + 1n).toString();
       rec.unusableFeesPaid = (BigInt(rec.unusableFeesPaid) + fees).toString();
@@ -396,6 +413,31 @@ function resolveAuditUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
   const p = k.params(ctx.store);
   k.unschedule(ctx.store, j);
   settleAuditors(ctx, k, j, t);
+  if (j.state === JobState.unusable) {
+    const v = unusableAuditVerdict(j, t);
+    for (const i of v.falseReports) {
+      const a = j.assignments[i]!;
+      penalise(
+        ctx,
+        k,
+        j,
+        a,
+        Outcome.rejected,
+        p.slashFractionWrongResult,
+        "reported the input unusable; validators ran it",
+      );
+      k.reputation.recordOutcome(ctx, a.provider, "auditFail");
+    }
+    j.audit = v.status;
+    j.history.push({
+      height: ctx.height,
+      state: j.state,
+      note: `audit ${v.status === AuditStatus.rejected ? "found the input usable: the unusable reports were false" : v.status === AuditStatus.confirmed ? "confirmed the input unusable" : "inconclusive"}`,
+    });
+    ctx.events.emit(jobEvent.auditResolved(j.id, statusName(v.status), j.compensated));
+    k.schedulePrune(ctx.store, j, ctx.height + p.retentionBlocks);
+    return true;
+  }
   if (j.state === JobState.auditing) {
     const v = noMajorityAuditVerdict(j, t);
     j.assignments.forEach((a, i) => {

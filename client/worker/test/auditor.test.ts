@@ -325,4 +325,30 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
       }
     });
   });
+
+  it("audits a sampled unusable report: an input the auditor cannot decode either confirms it, nobody slashed", async () => {
+    if (!workers.some((w) => w.o.audit === true)) await worker(operator, { audit: true });
+    if (!workers.some((w) => w.o.address === provider.address && w.o.audit !== true)) await worker(provider, {});
+    const before = (await getJob("1")).assignments[0]!.provider; // a job exists: the chain is up
+    assert.ok(before !== "");
+    // Not a tensor bundle: the provider reports it undecodable (k = 1, sampled at 100% here).
+    const res = await send(requester, [
+      submitJobMsg(requester, hash, [{ inline: new Uint8Array([0xff, 0xff, 0xff, 0x0f]), uri: "", sha256: "" }]),
+    ]);
+    const id = submittedId(res);
+    let j = await getJob(id);
+    for (
+      let i = 0;
+      i < 600 && !(j.state === JobState.unusable && j.audit !== AuditStatus.open && j.audit !== AuditStatus.none);
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 100));
+      j = await getJob(id);
+    }
+    assert.equal(j.state, JobState.unusable, JSON.stringify(j.history));
+    assert.equal(j.audit, AuditStatus.confirmed, JSON.stringify(j.history));
+    assert.equal(j.verdicts[0]!.unable, true, "the auditor could not decode it either, and said so");
+    assert.equal(j.assignments[0]!.outcome, Outcome.unusable);
+    assert.equal(j.assignments[0]!.slashed, "0");
+  });
 });

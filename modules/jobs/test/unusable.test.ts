@@ -263,6 +263,49 @@ describe("jobs: accountable unusable-input reports", function () {
     assert.equal(await escrow(), 0n);
   });
 
+  it("a sampled unusable report is audited: validators that run the input slash a false k = 1 report; unable ones uphold an honest report", async () => {
+    // Every k = 1 job is sampled (the k = 3 rate stays 0).
+    await setup({ audit_rate_single_ppm: 1_000_000 });
+    await bondValidators(ok);
+    for (const w of workers) w.strategy = strategies.falseUnusable;
+    await submit({ k: 1, inputs: [goodInput] });
+    await step();
+    await step();
+    let j = await job("1");
+    assert.equal(j.state, JobState.unusable);
+    assert.equal(j.audit, AuditStatus.open, "the lone report is sampled for audit");
+    const liar = j.assignments[0]!;
+    assert.equal(liar.outcome, Outcome.unusable);
+    assert.equal(j.refunded, "100", "the requester is refunded at once, as before");
+    const bondBefore = await providerBond(liar.provider);
+    // The state with the audit open survives export and import (a new validator can join).
+    const again = await importAppState(exportAppState(chain));
+    assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
+    await auditBy(chain, [ops[0]!, ops[1]!], "1", { output: honestOutput(j), rule });
+    j = await job("1");
+    assert.equal(j.state, JobState.unusable);
+    assert.equal(j.audit, AuditStatus.rejected, "validators ran it: the report was false");
+    assert.equal(j.assignments[0]!.outcome, Outcome.rejected);
+    assert.equal(j.assignments[0]!.slashed, "1000000", "slash_fraction_wrong_result (5%) of its bond");
+    assert.equal(await providerBond(liar.provider), bondBefore - 1_000_000n);
+    assert.match(j.history.at(-1)!.note, /unusable reports were false/);
+
+    // An honest report on a bad input: the validators cannot run it either, nobody is slashed.
+    for (const w of workers) w.strategy = strategies.honest;
+    await submit({ k: 1 }); // badInput: its bytes do not match their sha256
+    await step();
+    await step();
+    j = await job("2");
+    assert.equal(j.state, JobState.unusable);
+    assert.equal(j.audit, AuditStatus.open);
+    await auditBy(chain, [ops[0]!, ops[1]!], "2", "unable");
+    j = await job("2");
+    assert.equal(j.audit, AuditStatus.confirmed);
+    assert.equal(j.assignments[0]!.outcome, Outcome.unusable);
+    assert.equal(j.assignments[0]!.slashed, "0");
+    assert.equal(await escrow(), 0n);
+  });
+
   it("refuses bad unusable reveals with stable codes and changes nothing", async () => {
     await setup({ commit_window: "30", reveal_window: "30" });
     const [p0, p1, p2] = prov as [RawKey, RawKey, RawKey];

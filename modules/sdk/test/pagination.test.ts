@@ -196,8 +196,9 @@ describe("a module query over many records", () => {
     const models = Array.from({ length: 300 }, (_v, i) => ({
       hash: createHash("sha256").update(`model-${i}`).digest("hex"),
       name: `m${i}`,
-      inputs: [],
-      outputs: [],
+      // Genesis holds each model to a registration's checks (registry/modelSpec.ts).
+      inputs: [{ name: "x", dtype: "float32", shape: ["-1", "4"] }],
+      outputs: [{ name: "y", dtype: "float32", shape: ["-1", "2"] }],
       compute_units: "1",
       rule: { sketch_size: 8, tolerance: 0, top_k: 0 },
       uri: "",
