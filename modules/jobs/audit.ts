@@ -1,9 +1,9 @@
 import { sketchFromPb } from "./commitment.js";
-import { revealed, reportedUnusable, type Job } from "./domain.js";
+import { revealed, reportedUnusable, type Assignment, type Job } from "./domain.js";
 import type { JobsParams } from "./params.js";
 import { workerPay } from "./settlement.js";
-import { sketchesAgree, type ComparisonRule } from "./sketch.js";
-import { AuditStatus, JobState, Outcome } from "./types.js";
+import { sketchesAgree, type ComparisonRule, type Sketch } from "./sketch.js";
+import { AuditStatus, JobState, Outcome, UnusableReason } from "./types.js";
 
 // Validator audits, as pure verdicts. A freshly settled job is sampled at a rate that rises as its
 // accepted workers' reputation falls (and k = 1 jobs at their own rate); a job without a majority
@@ -30,8 +30,13 @@ export interface Tally {
   /** Per assignment (revealed ones only; others 0): power agreeing and disagreeing with it. */
   agree: bigint[];
   disagree: bigint[];
-  /** Power that re-ran the job (a parseable sketch), and that could not (an "unable" verdict). */
+  /**
+   * Power of the largest group of verdicts whose sketches agree with each other (validators that
+   * re-ran the job and got the same result), those validators, and power that could not
+   * (an "unable" verdict).
+   */
   ran: bigint;
+  ranBy: ReadonlySet<string>;
   unable: bigint;
 }
 
@@ -41,8 +46,8 @@ export function tally(j: Job, rule: ComparisonRule, powers: Powers): Tally {
   const disagree = j.assignments.map(() => 0n);
   // Each revealed sketch parsed once, not once per verdict.
   const results = j.assignments.map((a) => (revealed(a) ? sketchFromPb(a.sketch!, rule.sketchSize) : null));
-  let ran = 0n;
   let unable = 0n;
+  const sketches: Array<{ validator: string; power: bigint; sketch: Sketch }> = [];
   for (const v of j.verdicts) {
     if (v.unable || v.sketch === null) {
       unable += powers.of(v.validator);
@@ -51,14 +56,26 @@ export function tally(j: Job, rule: ComparisonRule, powers: Powers): Tally {
     const power = powers.of(v.validator);
     const vs = sketchFromPb(v.sketch, rule.sketchSize);
     if (power === 0n || typeof vs === "string") continue;
-    ran += power;
+    sketches.push({ validator: v.validator, power, sketch: vs });
     for (const [i, as] of results.entries()) {
       if (as === null) continue;
       if (typeof as !== "string" && sketchesAgree(as, vs, rule)) agree[i]! += power;
       else disagree[i]! += power;
     }
   }
-  return { total: powers.total, agree, disagree, ran, unable };
+  // The largest agreeing group (first in verdict order on a tie): arbitrary sketches from lazy or
+  // byzantine validators do not add up to "the input ran".
+  let ran = 0n;
+  let ranBy = new Set<string>();
+  for (const a of sketches) {
+    const group = sketches.filter((b) => b === a || sketchesAgree(a.sketch, b.sketch, rule));
+    const power = group.reduce((x, b) => x + b.power, 0n);
+    if (power > ran) {
+      ran = power;
+      ranBy = new Set(group.map((b) => b.validator));
+    }
+  }
+  return { total: powers.total, agree, disagree, ran, ranBy, unable };
 }
 
 export const superMajority = (power: bigint, total: bigint) => total > 0n && power * 3n > total * 2n;
@@ -95,6 +112,30 @@ export function noMajorityAuditVerdict(j: Job, t: Tally): NoMajorityAuditVerdict
 }
 
 /**
+ * Whether validators re-running the job can show `a`'s "unusable" report false: the report is
+ * about bytes the chain pins, the same for the provider and the validators. Inline bytes are on
+ * chain: a report that they do not decode, that the model refuses them, or that they do not match
+ * their sha256 is checkable. A URI input's bytes are pinned by its sha256, but the requester's
+ * server chooses what each client gets and when, and the worker's own limits and fetch policy
+ * differ: only "undecodable" (the fetched bytes matched their hash) is checkable. A sealed job's
+ * copies are sealed to each recipient apart, and a requester can seal garbage to the provider and
+ * the true input to the validators: never checkable. An audit is opened only for a job with a
+ * checkable report, and only such reports are slashed.
+ */
+export function checkableReport(j: Job, a: Assignment): boolean {
+  if (!reportedUnusable(a) || j.sealed.length > 0) return false;
+  const input = j.inputs[a.unusableInput];
+  if (input === undefined) return false;
+  if (input.inline.length > 0)
+    return (
+      a.unusable === UnusableReason.undecodable ||
+      a.unusable === UnusableReason.rejected ||
+      a.unusable === UnusableReason.hashMismatch
+    );
+  return input.sha256 !== "" && a.unusable === UnusableReason.undecodable;
+}
+
+/**
  * A job that ended UNUSABLE and was sampled: validators holding more than 2/3 of the power re-ran
  * it, so the input was usable and every "unusable" report is false (rejected: the reporters are
  * slashed as for a wrong result); more than 2/3 could not, so the reports stand (confirmed);
@@ -105,7 +146,7 @@ export function unusableAuditVerdict(j: Job, t: Tally): { status: AuditStatus; f
   if (superMajority(t.ran, t.total))
     return {
       status: AuditStatus.rejected,
-      falseReports: j.assignments.flatMap((a, i) => (reportedUnusable(a) ? [i] : [])),
+      falseReports: j.assignments.flatMap((a, i) => (checkableReport(j, a) ? [i] : [])),
     };
   return {
     status: superMajority(t.unable, t.total) ? AuditStatus.confirmed : AuditStatus.inconclusive,

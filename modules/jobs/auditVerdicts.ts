@@ -130,7 +130,8 @@ export function auditorVerdicts(
     }
     const vs = sketchFromPb(v.sketch, rule.sketchSize);
     if (typeof vs === "string") continue;
-    let agrees = usable || decided.some((d) => d !== null);
+    // On an unusable audit, agreeing is being in the group that re-ran it and agreed.
+    let agrees = usable ? t.ranBy.has(valoper) : decided.some((d) => d !== null);
     for (const [i, d] of decided.entries()) {
       const r = results[i];
       if (d === null || r === null || r === undefined || typeof r === "string") continue;

@@ -2,6 +2,7 @@ import type { Context } from "../sdk/context.js";
 import {
   auditDecided,
   auditRatePpm,
+  checkableReport,
   distribute,
   fraudOwed,
   noMajorityAuditVerdict,
@@ -299,17 +300,14 @@ function settleUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
       // Sampled as a settled job is (the reporters' reputation sets the rate), so that a false
       // report, most of all a lone k = 1 one, can be caught; a challenge is the challenge's
       // business (a reported challenge fails, challenges.ts).
-      if (!k.isChallenge(ctx.store, j.id)) {
-        const lowest = Math.min(
-          ...j.assignments
-            .filter((a) => a.outcome === Outcome.unusable)
-            .map((a) => k.reputation.score(ctx.store, a.provider, ctx.height)),
-        );
+      // Only a report validators can show false is audited (checkableReport: not a sealed job,
+      // nor a URI the requester's server answers as it likes), so that nobody is slashed, nor
+      // made to re-run anything, on a requester's word.
+      const checkable = j.assignments.filter((a) => checkableReport(j, a));
+      if (checkable.length > 0 && !k.isChallenge(ctx.store, j.id)) {
+        const lowest = Math.min(...checkable.map((a) => k.reputation.score(ctx.store, a.provider, ctx.height)));
         if (BigInt(samplePpm(ctx, j.id, "audit")) < auditRatePpm(params, j.k, lowest)) {
-          const auditors = auditorsNow(k, ctx.store, j);
-          if (j.sealed.length > 0 && auditors.length === 0)
-            markUnaudited(ctx, j, "sealed job: no validator bonded now holds an audit copy of its input");
-          else openAudit(ctx, k, j, "unusable report sampled for audit", auditors);
+          openAudit(ctx, k, j, "unusable report sampled for audit", auditorsNow(k, ctx.store, j));
         }
       }
       const rec = k.requesterRecord(ctx.store, j.requester);

@@ -6,7 +6,7 @@ import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { funded, ops, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
 import { unusableCommitmentOf } from "../commitment.js";
-import { auditBy, bondValidators } from "../../../chain/testkit/auditors.js";
+import { auditBy, bondValidators, untilRevealsOpen, valoperOf, verdictMsgs } from "../../../chain/testkit/auditors.js";
 import { revealResultMsg } from "../../../chain/testkit/results.js";
 import {
   any,
@@ -263,7 +263,7 @@ describe("jobs: accountable unusable-input reports", function () {
     assert.equal(await escrow(), 0n);
   });
 
-  it("a sampled unusable report is audited: validators that run the input slash a false k = 1 report; unable ones uphold an honest report", async () => {
+  it("a sampled checkable unusable report is audited: validators that re-run the input alike slash a false k = 1 report; unable ones uphold an honest one; unchecked reasons are not audited", async () => {
     // Every k = 1 job is sampled (the k = 3 rate stays 0).
     await setup({ audit_rate_single_ppm: 1_000_000 });
     await bondValidators(ok);
@@ -290,19 +290,53 @@ describe("jobs: accountable unusable-input reports", function () {
     assert.equal(await providerBond(liar.provider), bondBefore - 1_000_000n);
     assert.match(j.history.at(-1)!.note, /unusable reports were false/);
 
-    // An honest report on a bad input: the validators cannot run it either, nobody is slashed.
-    for (const w of workers) w.strategy = strategies.honest;
-    await submit({ k: 1 }); // badInput: its bytes do not match their sha256
+    // Validators that "ran" it but disagree with each other do not make 2/3: no slash.
+    await submit({ k: 1, inputs: [goodInput] });
     await step();
     await step();
     j = await job("2");
+    assert.equal(j.audit, AuditStatus.open);
+    const honest = honestOutput(j);
+    const split = [
+      verdictMsgs(valoperOf(ops[0]!), "2", { output: honest, rule }),
+      verdictMsgs(valoperOf(ops[1]!), "2", { output: Array.from(honest, (v) => v * 3 + 1), rule }),
+    ];
+    for (const [i, m] of split.entries()) await ok(ops[i]!, [m.commit]);
+    await untilRevealsOpen(chain, "2");
+    for (const [i, m] of split.entries()) await ok(ops[i]!, [m.reveal]);
+    while ((await job("2")).audit === AuditStatus.open) await chain.deliver([]);
+    j = await job("2");
+    assert.equal(j.audit, AuditStatus.inconclusive, "two disagreeing re-runs are not 2/3 that ran it");
+    assert.equal(j.assignments[0]!.slashed, "0");
+
+    // An honest report on inline bytes that do not decode: the validators cannot run it either.
+    const undecodable: Strategy = {
+      ...strategies.honest,
+      name: "undecodable",
+      unusable: () => ({ reason: UnusableReason.undecodable, input: 0 }),
+    };
+    for (const w of workers) w.strategy = undecodable;
+    await submit({ k: 1, inputs: [{ inline: new Uint8Array([0xff, 0xff]), uri: "", sha256: "" }] });
+    await step();
+    await step();
+    j = await job("3");
     assert.equal(j.state, JobState.unusable);
     assert.equal(j.audit, AuditStatus.open);
-    await auditBy(chain, [ops[0]!, ops[1]!], "2", "unable");
-    j = await job("2");
+    await auditBy(chain, [ops[0]!, ops[1]!], "3", "unable");
+    j = await job("3");
     assert.equal(j.audit, AuditStatus.confirmed);
     assert.equal(j.assignments[0]!.outcome, Outcome.unusable);
     assert.equal(j.assignments[0]!.slashed, "0");
+
+    // A URI whose bytes do not match their hash: the requester's server answers each client as it
+    // likes, so validators fetching it fine would prove nothing. Not audited, nobody slashed.
+    for (const w of workers) w.strategy = strategies.honest;
+    await submit({ k: 1 }); // badInput: sim://bad/, reported hash_mismatch
+    await step();
+    await step();
+    j = await job("4");
+    assert.equal(j.state, JobState.unusable);
+    assert.equal(j.audit, AuditStatus.none, "a report the validators cannot check is not audited");
     assert.equal(await escrow(), 0n);
   });
 
