@@ -24,6 +24,7 @@ import {
 import { unusableCommitmentOf } from "../../modules/jobs/commitment.js";
 import { AuditStatus, UnusableReason, unusableReasonNames } from "../../modules/jobs/types.js";
 import { challengeInput } from "../../modules/jobs/challenges.js";
+import { defaultParams as defaultJobsParams } from "../../modules/jobs/params.js";
 import type { Model } from "../../modules/registry/index.js";
 import { signatureOf } from "../models/onnx.js";
 import { decodeResult, decodeTensors, sketchInput, type Tensor } from "../models/tensors.js";
@@ -117,8 +118,8 @@ export class Worker {
   private timer: NodeJS.Timeout | null = null;
   private ws: WebSocket | null = null;
   private modelFiles: Map<string, string> | null = null;
-  /** Models loaded and checked against the chain's challenge input and their registration (selfCheck). */
-  private checked = new Set<string>();
+  /** Each model's load and first check (selfCheck), once per hash, shared by whoever needs it first. */
+  private loading = new Map<string, Promise<void>>();
   private backoffUntil = 0;
   private failures = 0;
   private batchFailed = false;
@@ -383,16 +384,22 @@ export class Worker {
   }
 
   /** Loads the model once; the first time, checks it (selfCheck). */
-  private async ensureLoaded(m: Model): Promise<void> {
-    if (this.engine.has(m.hash)) return;
-    const bytes = await this.modelBytes(m.hash, m.uri);
-    await this.engine.load(m.hash, bytes);
-    if (this.checked.has(m.hash)) return;
-    this.checked.add(m.hash);
-    for (const problem of await this.selfCheck(m, bytes)) {
-      this.metrics.modelWarnings++;
-      this.log(`worker: warning: model ${m.name} (${m.hash.slice(0, 12)}…): ${problem}`);
+  private ensureLoaded(m: Model): Promise<void> {
+    let p = this.loading.get(m.hash);
+    if (p === undefined) {
+      p = (async () => {
+        const bytes = await this.modelBytes(m.hash, m.uri);
+        await this.engine.load(m.hash, bytes);
+        for (const problem of await this.selfCheck(m, bytes)) {
+          this.metrics.modelWarnings++;
+          this.log(`worker: warning: model ${m.name} (${m.hash.slice(0, 12)}…): ${problem}`);
+        }
+      })();
+      // A failed load (a fetch, a bad file) is tried again by the next job.
+      p.catch(() => this.loading.delete(m.hash));
+      this.loading.set(m.hash, p);
     }
+    return p;
   }
 
   /**
@@ -413,9 +420,12 @@ export class Worker {
     } catch (e) {
       problems.push(`its file's signature cannot be read: ${(e as Error).message}`);
     }
-    // The chain's own bound is its max_inline_input_bytes (at most 1 MiB); a plan over it is
-    // never drawn, and checking it at the largest bound costs one run.
-    const drawn = challengeInput({ inputs: m.inputs, challengeInputs: m.challengeInputs }, randomBytes(32), 1 << 20);
+    // At the chain's bound (max_inline_input_bytes): a plan over it is never drawn.
+    const drawn = challengeInput(
+      { inputs: m.inputs, challengeInputs: m.challengeInputs },
+      randomBytes(32),
+      await this.maxInlineInputBytes(),
+    );
     if (drawn !== null) {
       try {
         await this.engine.adoptControl(m.hash, decodeTensors(drawn));
@@ -431,11 +441,27 @@ export class Worker {
     return problems;
   }
 
+  /** The jobs param max_inline_input_bytes (its default when the query fails). */
+  private async maxInlineInputBytes(): Promise<number> {
+    try {
+      const raw = await (await this.connect()).abciQuery("/tcompute.jobs.v1.Query/Params", new Uint8Array());
+      const n = Number(jobsCodecs.queryParamsResponse.decode(raw).params?.maxInlineInputBytes ?? "");
+      if (Number.isSafeInteger(n) && n > 0) return n;
+    } catch {
+      // the default below
+    }
+    return defaultJobsParams().maxInlineInputBytes;
+  }
+
   /** Loads and checks each model this provider serves (logged; a failure here is not fatal). */
   private async checkServedModels(): Promise<void> {
     try {
       const chain = await this.connect();
-      const p = await chain.query.registry.provider(this.o.address).catch(() => null);
+      const p = await chain.query.registry.provider(this.o.address).catch((e: unknown) => {
+        // Not registered yet (or the node is down): the models are checked as jobs load them.
+        this.log(`worker: the served models are checked when loaded: ${(e as Error).message}`);
+        return null;
+      });
       for (const hash of p?.models ?? []) {
         if (this.stopped) return;
         try {

@@ -184,8 +184,13 @@ export function registerLocalnetCommands(program: Command): void {
           if (nodesView !== null) clearInterval(nodesView);
           if (view !== null) clearInterval(view);
           demo?.stop();
-          await supervisor?.close();
-          await stopProcesses(children);
+          // Each step whatever the one before did: a failing close must not leave nodes running.
+          await supervisor
+            ?.close()
+            .catch((e: unknown) => process.stderr.write(`supervisor: ${(e as Error).message}\n`));
+          await stopProcesses(children).catch((e: unknown) =>
+            process.stderr.write(`workers: ${(e as Error).message}\n`),
+          );
           await net.stop();
           process.off("SIGINT", signal);
           process.off("SIGTERM", signal);

@@ -312,9 +312,40 @@ describe("worker job path (runJob) against the reference path", function () {
       await engine.release();
     }
     // A fresh engine, nothing run yet: no control input, so the failure is the input's whatever
-    // it says (a requester can make onnxruntime run out of memory; silence would be a no-show).
+    // it says (a requester can make onnxruntime run out of memory; silence would be a no-show),
+    // once a second try fails too. An empty batch that runs is not made the control.
     const fresh = await loadedEngine(m);
     try {
+      const retry = await loadedEngine(m);
+      const once = ["Failed to allocate memory for requested buffer of size 4096"];
+      const undo = scriptNative(await loadedModel(retry.engine, retry.hash), () => once.shift() ?? null);
+      try {
+        const first = m.sampleInput(2);
+        const r = await retry.engine.runJob(retry.hash, "n", [first], m.rule);
+        same(r, reference("n", [await retry.engine.run(retry.hash, first)], m.rule), "a passing failure, retried");
+      } finally {
+        undo();
+        await retry.engine.release();
+      }
+      const empty = await loadedEngine(m);
+      try {
+        // (The engine's bookkeeping of a run that succeeded, reached into: onnxruntime itself
+        // refuses an empty batch of this model, but another model may run one.)
+        const ran = (i: Record<string, Tensor>) =>
+          (empty.engine as unknown as { ran(l: unknown, i: Record<string, Tensor>, retain: boolean): void }).ran(
+            l,
+            i,
+            true,
+          );
+        const l = await loadedModel(empty.engine, empty.hash);
+        ran({ x: { dtype: "float32", shape: [0, 64], data: new Float32Array(0) } });
+        assert.equal(await empty.engine.controlOf(empty.hash), null, "an empty batch is no control");
+        const one = m.sampleInput(3);
+        ran(one);
+        assert.equal((await empty.engine.controlOf(empty.hash))!.input, one, "a non-empty one is");
+      } finally {
+        await empty.engine.release();
+      }
       const restore = scriptNative(
         await loadedModel(fresh.engine, fresh.hash),
         () => "Failed to allocate memory for requested buffer of size 1099511627776",
