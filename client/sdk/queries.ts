@@ -8,7 +8,13 @@ import { emissionsQueryCodecs } from "../../modules/emissions/index.js";
 // Query extensions for @cosmjs/stargate's QueryClient, one per tcompute module, in the shape of
 // cosmjs's own (setupBankExtension, ...): QueryClient.withExtensions(comet, setupJobsExtension, ...).
 
-const page = (limit = 1000) => ({ key: new Uint8Array(), offset: "0", limit: String(limit), countTotal: false });
+const page = (limit = 1000, reverse = false) => ({
+  key: new Uint8Array(),
+  offset: "0",
+  limit: String(limit),
+  countTotal: false,
+  reverse,
+});
 
 async function ask<T>(base: QueryClient, path: string, data: Uint8Array, decode: (b: Uint8Array) => T): Promise<T> {
   const { value } = await base.queryAbci(path, data);
@@ -20,8 +26,9 @@ export interface JobsExtension {
     job(id: string): Promise<Job>;
     receipt(id: string): Promise<Receipt>;
     byRequester(requester: string, limit?: number): Promise<Job[]>;
-    byProvider(provider: string, limit?: number): Promise<Job[]>;
-    byState(state: JobState, limit?: number): Promise<Job[]>;
+    /** `newestFirst`: the page ends at the newest job (a worker's new assignments are the newest). */
+    byProvider(provider: string, limit?: number, newestFirst?: boolean): Promise<Job[]>;
+    byState(state: JobState, limit?: number, newestFirst?: boolean): Promise<Job[]>;
     escrow(): Promise<bigint>;
     auditStats(validator: string): Promise<{ verdicts: bigint; auditsOpened: bigint }>;
     /** Jobs of this requester that ended unusable, and the fees paid for them. */
@@ -56,18 +63,18 @@ export function setupJobsExtension(base: QueryClient): JobsExtension {
           jobsCodecs.queryJobsByRequesterRequest.encode({ requester, pagination: page(limit) }),
           (b) => jobsCodecs.queryJobsResponse.decode(b).jobs,
         ),
-      byProvider: (provider, limit) =>
+      byProvider: (provider, limit, newestFirst) =>
         ask(
           base,
           `${p}/JobsByProvider`,
-          jobsCodecs.queryJobsByProviderRequest.encode({ provider, pagination: page(limit) }),
+          jobsCodecs.queryJobsByProviderRequest.encode({ provider, pagination: page(limit, newestFirst) }),
           (b) => jobsCodecs.queryJobsResponse.decode(b).jobs,
         ),
-      byState: (state, limit) =>
+      byState: (state, limit, newestFirst) =>
         ask(
           base,
           `${p}/JobsByState`,
-          jobsCodecs.queryJobsByStateRequest.encode({ state, pagination: page(limit) }),
+          jobsCodecs.queryJobsByStateRequest.encode({ state, pagination: page(limit, newestFirst) }),
           (b) => jobsCodecs.queryJobsResponse.decode(b).jobs,
         ),
       escrow: () =>

@@ -228,7 +228,11 @@ export class Worker {
     if (Date.now() < this.backoffUntil) return;
     const msgs: Array<{ typeUrl: string; value: unknown }> = [];
     const chain = await this.connect();
-    const jobs = this.o.audit === true ? [] : await chain.query.jobs.byProvider(this.o.address);
+    // Newest first: a page holds 1,000 jobs, and past that many retained (finished ones stay
+    // retention_blocks) the oldest page would hide new assignments, each then a no-show.
+    const jobs = (this.o.audit === true ? [] : await chain.query.jobs.byProvider(this.o.address, 1000, true)).sort(
+      (a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1), // the oldest (nearest its deadline) first
+    );
     const now = Date.now();
     for (const [key, at] of this.sent) if (now - at > resendAfterMs) this.sent.delete(key);
     const due = (jobId: string, kind: string) => !this.sent.has(`${jobId}/${kind}`);
@@ -698,10 +702,11 @@ export class Worker {
     const chain = await this.connect();
     const { jobs } = chain.query;
     const open = [
-      ...(await jobs.byState(JobState.auditing)),
-      ...(await jobs.byState(JobState.settled)).filter((j) => j.audit === AuditStatus.open),
+      // Newest first (open audits are recent; a page holds 1,000 jobs of a state).
+      ...(await jobs.byState(JobState.auditing, 1000, true)),
+      ...(await jobs.byState(JobState.settled, 1000, true)).filter((j) => j.audit === AuditStatus.open),
       // A sampled "unusable" report: re-running the input (or finding it unusable too) decides it.
-      ...(await jobs.byState(JobState.unusable)).filter((j) => j.audit === AuditStatus.open),
+      ...(await jobs.byState(JobState.unusable, 1000, true)).filter((j) => j.audit === AuditStatus.open),
     ];
     const msgs: Array<{ typeUrl: string; value: unknown }> = [];
     const me = this.valoper();

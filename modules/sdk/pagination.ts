@@ -159,6 +159,8 @@ export interface PageRequestPb {
   offset: string;
   limit: string;
   countTotal: boolean;
+  /** Field 5, as cosmos.base.query.v1beta1.PageRequest: from the end of the list. */
+  reverse?: boolean;
 }
 export interface PageResponsePb {
   nextKey: Uint8Array;
@@ -172,7 +174,7 @@ export function pageRequestFromPb(p: PageRequestPb | null): PageRequest | undefi
     offset: BigInt(p.offset || "0"),
     limit: BigInt(p.limit || "0"),
     countTotal: p.countTotal,
-    reverse: false,
+    reverse: p.reverse === true,
   };
 }
 

@@ -4416,6 +4416,9 @@ export namespace tcompute {
                 /** PageRequest countTotal. */
                 countTotal: boolean;
 
+                /** PageRequest reverse. */
+                reverse: boolean;
+
                 /**
                  * Creates a new PageRequest instance using the specified properties.
                  * @param [properties] Properties to set
@@ -4487,6 +4490,9 @@ export namespace tcompute {
 
                     /** PageRequest countTotal */
                     countTotal?: (boolean|null);
+
+                    /** PageRequest reverse */
+                    reverse?: (boolean|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];
@@ -11223,6 +11229,9 @@ export namespace tcompute {
                 /** PageRequest countTotal. */
                 countTotal: boolean;
 
+                /** PageRequest reverse. */
+                reverse: boolean;
+
                 /**
                  * Creates a new PageRequest instance using the specified properties.
                  * @param [properties] Properties to set
@@ -11294,6 +11303,9 @@ export namespace tcompute {
 
                     /** PageRequest countTotal */
                     countTotal?: (boolean|null);
+
+                    /** PageRequest reverse */
+                    reverse?: (boolean|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];

@@ -7926,6 +7926,7 @@ export const tcompute = $root.tcompute = (() => {
                 PageRequest.prototype.offset = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
                 PageRequest.prototype.limit = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
                 PageRequest.prototype.countTotal = false;
+                PageRequest.prototype.reverse = false;
 
                 PageRequest.create = function(properties) {
                     return new PageRequest(properties);
@@ -7946,6 +7947,8 @@ export const tcompute = $root.tcompute = (() => {
                         writer.uint32(24).uint64(message.limit);
                     if (message.countTotal != null && $Object.hasOwnProperty.call(message, "countTotal") && message.countTotal !== false)
                         writer.uint32(32).bool(message.countTotal);
+                    if (message.reverse != null && $Object.hasOwnProperty.call(message, "reverse") && message.reverse !== false)
+                        writer.uint32(40).bool(message.reverse);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -8015,6 +8018,15 @@ export const tcompute = $root.tcompute = (() => {
                                     delete message.countTotal;
                                 continue;
                             }
+                        case 5: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.bool())
+                                    message.reverse = value;
+                                else
+                                    delete message.reverse;
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -8071,6 +8083,9 @@ export const tcompute = $root.tcompute = (() => {
                     if (object.countTotal != null)
                         if (object.countTotal)
                             message.countTotal = $Boolean(object.countTotal);
+                    if (object.reverse != null)
+                        if (object.reverse)
+                            message.reverse = $Boolean(object.reverse);
                     return message;
                 };
 
@@ -8101,6 +8116,7 @@ export const tcompute = $root.tcompute = (() => {
                         } else
                             object.limit = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                         object.countTotal = false;
+                        object.reverse = false;
                     }
                     if (message.key != null && $Object.hasOwnProperty.call(message, "key"))
                         object.key = options.bytes === $String ? $util.base64.encode(message.key, 0, message.key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.key) : message.key;
@@ -8120,6 +8136,8 @@ export const tcompute = $root.tcompute = (() => {
                             object.limit = options.longs === $String ? $util.Long.prototype.toString.call(message.limit) : options.longs === $Number ? new $util.LongBits(message.limit.low >>> 0, message.limit.high >>> 0).toNumber(true) : message.limit;
                     if (message.countTotal != null && $Object.hasOwnProperty.call(message, "countTotal"))
                         object.countTotal = message.countTotal;
+                    if (message.reverse != null && $Object.hasOwnProperty.call(message, "reverse"))
+                        object.reverse = message.reverse;
                     return object;
                 };
 
@@ -18582,6 +18600,7 @@ export const tcompute = $root.tcompute = (() => {
                 PageRequest.prototype.offset = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
                 PageRequest.prototype.limit = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
                 PageRequest.prototype.countTotal = false;
+                PageRequest.prototype.reverse = false;
 
                 PageRequest.create = function(properties) {
                     return new PageRequest(properties);
@@ -18602,6 +18621,8 @@ export const tcompute = $root.tcompute = (() => {
                         writer.uint32(24).uint64(message.limit);
                     if (message.countTotal != null && $Object.hasOwnProperty.call(message, "countTotal") && message.countTotal !== false)
                         writer.uint32(32).bool(message.countTotal);
+                    if (message.reverse != null && $Object.hasOwnProperty.call(message, "reverse") && message.reverse !== false)
+                        writer.uint32(40).bool(message.reverse);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -18671,6 +18692,15 @@ export const tcompute = $root.tcompute = (() => {
                                     delete message.countTotal;
                                 continue;
                             }
+                        case 5: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.bool())
+                                    message.reverse = value;
+                                else
+                                    delete message.reverse;
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -18727,6 +18757,9 @@ export const tcompute = $root.tcompute = (() => {
                     if (object.countTotal != null)
                         if (object.countTotal)
                             message.countTotal = $Boolean(object.countTotal);
+                    if (object.reverse != null)
+                        if (object.reverse)
+                            message.reverse = $Boolean(object.reverse);
                     return message;
                 };
 
@@ -18757,6 +18790,7 @@ export const tcompute = $root.tcompute = (() => {
                         } else
                             object.limit = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                         object.countTotal = false;
+                        object.reverse = false;
                     }
                     if (message.key != null && $Object.hasOwnProperty.call(message, "key"))
                         object.key = options.bytes === $String ? $util.base64.encode(message.key, 0, message.key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.key) : message.key;
@@ -18776,6 +18810,8 @@ export const tcompute = $root.tcompute = (() => {
                             object.limit = options.longs === $String ? $util.Long.prototype.toString.call(message.limit) : options.longs === $Number ? new $util.LongBits(message.limit.low >>> 0, message.limit.high >>> 0).toNumber(true) : message.limit;
                     if (message.countTotal != null && $Object.hasOwnProperty.call(message, "countTotal"))
                         object.countTotal = message.countTotal;
+                    if (message.reverse != null && $Object.hasOwnProperty.call(message, "reverse"))
+                        object.reverse = message.reverse;
                     return object;
                 };
 
