@@ -350,21 +350,14 @@ export class InferenceEngine {
     } catch (e) {
       if (e instanceof InputRejectedError) throw e;
       const err = e instanceof Error ? e : new Error(String(e));
-      if (l.control === null) {
-        // No control: one more try tells a passing failure from the input's.
-        if (retried) throw rejected(index, err);
+      // The control failing too: the worker's own failure. Without a control, only the retry
+      // tells a passing failure from the input's.
+      if (l.control !== null)
         try {
-          return f();
-        } catch (again) {
-          if (again instanceof InputRejectedError) throw again;
-          throw rejected(index, again instanceof Error ? again : new Error(String(again)));
+          l.native.run(this.feeds(l, l.control), l.allocate, {});
+        } catch {
+          throw err;
         }
-      }
-      try {
-        l.native.run(this.feeds(l, l.control), l.allocate, {});
-      } catch {
-        throw err;
-      }
       if (retried) throw rejected(index, err);
       try {
         return f();

@@ -402,6 +402,16 @@ export function resolveAudit(ctx: Context, k: JobsKeeper, j: Job): boolean {
   return true;
 }
 
+/** The assignments whose "unusable" report the validators showed false: slashed as a wrong result. */
+function slashFalseReports(ctx: Context, k: JobsKeeper, j: Job, indices: readonly number[], reason: string): void {
+  const fraction = k.params(ctx.store).slashFractionWrongResult;
+  for (const i of indices) {
+    const a = j.assignments[i]!;
+    penalise(ctx, k, j, a, Outcome.rejected, fraction, reason);
+    k.reputation.recordOutcome(ctx, a.provider, "auditFail");
+  }
+}
+
 const statusName = (s: AuditStatus) =>
   s === AuditStatus.confirmed ? "confirmed" : s === AuditStatus.rejected ? "rejected" : "inconclusive";
 
@@ -413,19 +423,7 @@ function resolveAuditUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
   settleAuditors(ctx, k, j, t);
   if (j.state === JobState.unusable) {
     const v = unusableAuditVerdict(j, t);
-    for (const i of v.falseReports) {
-      const a = j.assignments[i]!;
-      penalise(
-        ctx,
-        k,
-        j,
-        a,
-        Outcome.rejected,
-        p.slashFractionWrongResult,
-        "reported the input unusable; validators ran it",
-      );
-      k.reputation.recordOutcome(ctx, a.provider, "auditFail");
-    }
+    slashFalseReports(ctx, k, j, v.falseReports, "reported the input unusable; validators ran it");
     j.audit = v.status;
     j.history.push({
       height: ctx.height,
@@ -447,19 +445,7 @@ function resolveAuditUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
         k.reputation.recordOutcome(ctx, a.provider, "auditFail");
       }
     });
-    for (const i of v.falseUnusable) {
-      const a = j.assignments[i]!;
-      penalise(
-        ctx,
-        k,
-        j,
-        a,
-        Outcome.rejected,
-        p.slashFractionWrongResult,
-        "reported the input unusable; validators accepted a result",
-      );
-      k.reputation.recordOutcome(ctx, a.provider, "auditFail");
-    }
+    slashFalseReports(ctx, k, j, v.falseUnusable, "reported the input unusable; validators accepted a result");
     j.audit = v.status;
     ctx.events.emit(jobEvent.auditDecidedNoMajority(j.id, v.accepted > 0 ? "confirmed" : "inconclusive"));
     if (v.accepted > 0) finish(ctx, k, j, JobState.settled, `validators accepted ${v.accepted} result(s)`);
