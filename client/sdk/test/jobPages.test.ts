@@ -1,16 +1,15 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
 import { createNode, type Node } from "../../../chain/node/node.js";
 import { makeTestHome } from "../../../chain/testkit/nodeProcess.js";
 import { loadConfig } from "../../../chain/types/nodeConfig.js";
 import { JobState } from "../../../modules/jobs/index.js";
 import { nopLogger } from "../../../modules/sdk/context.js";
 import { zoo } from "../../models/zoo.js";
-import { registerZooMarket, submitJobMsg, submittedId } from "../../worker/test/fixtures.js";
+import { registerZooMarket, sdkSend, submitJobMsg, submittedId } from "../../worker/test/fixtures.js";
 import { encodeTensors } from "../../models/tensors.js";
 import { TcomputeClient } from "../client.js";
-import { rawKeyFromSeed, type RawKey } from "../signing.js";
+import { rawKeyFromSeed } from "../signing.js";
 
 // The SDK's job lists, newest first: a page holds 1,000 jobs, and a worker listing its own jobs
 // oldest first would, past 1,000 retained, never see its new assignments (each then a no-show),
@@ -25,16 +24,7 @@ describe("SDK job lists: oldest or newest first", function () {
   let node: Node;
   let client: TcomputeClient;
 
-  const send = async (key: RawKey, msgs: Array<{ typeUrl: string; value: unknown }>) => {
-    const c = await TcomputeClient.connectWithSigner(
-      `http://${node.rpcAddress}`,
-      await DirectSecp256k1Wallet.fromKey(key.privKey, "tc"),
-    );
-    const res = await c.signing.signAndBroadcast(key.address, msgs, 1.5);
-    c.disconnect();
-    assert.equal(res.code, 0, res.rawLog);
-    return res;
-  };
+  const send = sdkSend(() => `http://${node.rpcAddress}`);
 
   before(async () => {
     const t = await makeTestHome({

@@ -28,7 +28,7 @@ import { TcomputeClient } from "../../sdk/client.js";
 import { rawKeyFromSeed, type RawKey } from "../../sdk/signing.js";
 import { loadOrCreateX25519 } from "../sealing.js";
 import { Worker } from "../worker.js";
-import { registerZooMarket, submitJobMsg, submittedId } from "./fixtures.js";
+import { registerZooMarket, sdkSend, submitJobMsg, submittedId } from "./fixtures.js";
 
 // The validators' auditing worker end to end (issue 11, item 3), on one in-process node (no
 // child process): the node's validator runs the worker in audit mode with its operator key and
@@ -57,13 +57,7 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
   let rpcUrl = "";
   const workers: Worker[] = [];
 
-  const send = async (key: RawKey, msgs: Array<{ typeUrl: string; value: unknown }>) => {
-    const c = await TcomputeClient.connectWithSigner(rpcUrl, await DirectSecp256k1Wallet.fromKey(key.privKey, "tc"));
-    const res = await c.signing.signAndBroadcast(key.address, msgs, 1.5);
-    c.disconnect();
-    assert.equal(res.code, 0, res.rawLog);
-    return res;
-  };
+  const send = sdkSend(() => rpcUrl);
   const getJob = async (id: string): Promise<Job> => {
     const c = await Comet38Client.connect(rpcUrl);
     const res = await c.abciQuery({
@@ -116,12 +110,12 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
     });
     return { input, id: id!, onChain: await c.query.jobs.job(id!) };
   };
-  /** Waits until the job is settled and its audit resolved. */
-  const auditResolved = async (id: string): Promise<Job> => {
+  /** Waits until the job is in `state` (settled by default) and its audit resolved. */
+  const auditResolved = async (id: string, state: JobState = JobState.settled): Promise<Job> => {
     let j = await getJob(id);
     for (
       let i = 0;
-      i < 600 && !(j.state === JobState.settled && j.audit !== AuditStatus.open && j.audit !== AuditStatus.none);
+      i < 600 && !(j.state === state && j.audit !== AuditStatus.open && j.audit !== AuditStatus.none);
       i++
     ) {
       await new Promise((r) => setTimeout(r, 100));
@@ -335,16 +329,7 @@ describe("the auditing worker (in-process node, commit–reveal verdicts)", func
     const res = await send(requester, [
       submitJobMsg(requester, hash, [{ inline: new Uint8Array([0xff, 0xff, 0xff, 0x0f]), uri: "", sha256: "" }]),
     ]);
-    const id = submittedId(res);
-    let j = await getJob(id);
-    for (
-      let i = 0;
-      i < 600 && !(j.state === JobState.unusable && j.audit !== AuditStatus.open && j.audit !== AuditStatus.none);
-      i++
-    ) {
-      await new Promise((r) => setTimeout(r, 100));
-      j = await getJob(id);
-    }
+    const j = await auditResolved(submittedId(res), JobState.unusable);
     assert.equal(j.state, JobState.unusable, JSON.stringify(j.history));
     assert.equal(j.audit, AuditStatus.confirmed, JSON.stringify(j.history));
     assert.equal(j.verdicts[0]!.unable, true, "the auditor could not decode it either, and said so");

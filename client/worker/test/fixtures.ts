@@ -1,10 +1,12 @@
+import assert from "node:assert/strict";
 import { pathToFileURL } from "node:url";
-import type { EncodeObject } from "@cosmjs/proto-signing";
+import { DirectSecp256k1Wallet, type EncodeObject } from "@cosmjs/proto-signing";
 import type { DeliverTxResponse } from "@cosmjs/stargate";
 import { registerModel, registerProviders, type Send } from "../../../chain/testkit/providers.js";
 import { jobsCodecs } from "../../../modules/jobs/index.js";
 import type { Input, MsgSubmitJob } from "../../../modules/jobs/types.js";
 import type { ZooModel } from "../../models/zoo.js";
+import { TcomputeClient } from "../../sdk/client.js";
 import { tcomputeRegistry } from "../../sdk/registry.js";
 import type { RawKey } from "../../sdk/signing.js";
 
@@ -14,6 +16,17 @@ import type { RawKey } from "../../sdk/signing.js";
 
 /** Signs and broadcasts msgs with cosmjs; fails the test unless the tx succeeded. */
 export type CosmSend = (key: RawKey, msgs: EncodeObject[]) => Promise<DeliverTxResponse>;
+
+/** A CosmSend through the SDK's signing client, one connection a send, to the node at `rpcUrl()`. */
+export const sdkSend =
+  (rpcUrl: () => string): CosmSend =>
+  async (key, msgs) => {
+    const c = await TcomputeClient.connectWithSigner(rpcUrl(), await DirectSecp256k1Wallet.fromKey(key.privKey, "tc"));
+    const res = await c.signing.signAndBroadcast(key.address, msgs, 1.5);
+    c.disconnect();
+    assert.equal(res.code, 0, res.rawLog);
+    return res;
+  };
 
 const registry = tcomputeRegistry();
 

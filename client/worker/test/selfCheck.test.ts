@@ -11,11 +11,10 @@ import { loadConfig } from "../../../chain/types/nodeConfig.js";
 import { nopLogger } from "../../../modules/sdk/context.js";
 import { signatureOf } from "../../models/onnx.js";
 import { zoo } from "../../models/zoo.js";
-import { TcomputeClient } from "../../sdk/client.js";
-import { rawKeyFromSeed, type RawKey } from "../../sdk/signing.js";
+import { rawKeyFromSeed } from "../../sdk/signing.js";
 import { loadOrCreateX25519 } from "../sealing.js";
 import { Worker } from "../worker.js";
-import { anySend } from "./fixtures.js";
+import { anySend, sdkSend } from "./fixtures.js";
 
 // A provider's worker checks each model it serves when it starts, before the chain can send it a
 // capability challenge: the registration is the first registrant's word for a public model's
@@ -42,13 +41,7 @@ describe("the worker's check of the models it serves (in-process node)", functio
   let rpcUrl = "";
   let worker: Worker | null = null;
 
-  const send = async (key: RawKey, msgs: Array<{ typeUrl: string; value: unknown }>) => {
-    const c = await TcomputeClient.connectWithSigner(rpcUrl, await DirectSecp256k1Wallet.fromKey(key.privKey, "tc"));
-    const res = await c.signing.signAndBroadcast(key.address, msgs, 1.5);
-    c.disconnect();
-    assert.equal(res.code, 0, res.rawLog);
-    return res;
-  };
+  const send = sdkSend(() => rpcUrl);
 
   before(async () => {
     const t = await makeTestHome({

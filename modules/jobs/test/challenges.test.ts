@@ -37,6 +37,16 @@ const garbage = rawKeyFromSeed("challenge-garbage");
 const model = createHash("sha256").update("challenge-mlp").digest("hex");
 const rule = { sketchSize: 16, tolerance: 1000, topK: 0 };
 const bond = 20_000_000n;
+/** A silero-like model: its inputs as silero's; the simulated workers' 64 floats out (only the input spec differs from the mlp's). */
+const vadSpec = {
+  name: "silero-vad",
+  inputs: [
+    { name: "input", dtype: "float32", shape: [-1, -1] },
+    { name: "sr", dtype: "int64", shape: [1] },
+  ],
+  outputs: [{ name: "output", dtype: "float32", shape: [-1, 64] }],
+  rule,
+};
 /** The tensor bundles challenge inputs are. */
 const bundles = codec<{ tensors: Array<{ name: string; dtype: string; shape: string[]; data: Uint8Array }> }>(
   "jobs/v1/tensors.proto",
@@ -444,16 +454,7 @@ describe("capability challenges never use an input the chain cannot vouch for", 
 
   before(async () => {
     chain = await challengeChain([requester, vadOnly, both, ...ops], { retention: "200", epoch: "10", perEpoch: 2 });
-    await registerModel(ok, requester, vad, {
-      name: "silero-vad",
-      inputs: [
-        { name: "input", dtype: "float32", shape: [-1, -1] },
-        { name: "sr", dtype: "int64", shape: [1] },
-      ],
-      // The simulated workers' 64 floats: only the input spec differs from the mlp's.
-      outputs: [{ name: "output", dtype: "float32", shape: [-1, 64] }],
-      rule,
-    });
+    await registerModel(ok, requester, vad, vadSpec);
     await registerModel(ok, requester, mlp, { rule });
     await registerProviders(ok, [vadOnly, both], { bond }, (i) => ({ models: i === 0 ? [vad] : [vad, mlp] }));
     for (let i = 0; i < 3; i++) await ok(ops[i]!, [createValidatorMsg(i, 30_000_000n)]);
@@ -504,13 +505,7 @@ describe("capability challenges of a model with its registrant's recipe", functi
   before(async () => {
     chain = await challengeChain([requester, vadOnly, ...ops], { retention: "200", epoch: "10", perEpoch: 1 });
     await registerModel(ok, requester, vad, {
-      name: "silero-vad",
-      inputs: [
-        { name: "input", dtype: "float32", shape: [-1, -1] },
-        { name: "sr", dtype: "int64", shape: [1] },
-      ],
-      outputs: [{ name: "output", dtype: "float32", shape: [-1, 64] }],
-      rule,
+      ...vadSpec,
       challengeInputs: [
         { name: "sr", shape: [1], values: ["16000"] },
         { name: "input", shape: [1, 512], values: [] },
