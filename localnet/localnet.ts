@@ -311,11 +311,11 @@ export async function startLocalnet(
     );
     return new Promise<string>((resolve, reject) => {
       let buf = "";
-      let served = false;
+      let settled = false; // served RPC, or failed: one answer per spawn
       const limitMs = o.nodeStartTimeoutMs ?? nodeStartTimeoutMs;
       const deadline = setTimeout(() => {
-        if (served) return;
-        served = true; // settled: the exit that follows is ours
+        if (settled) return;
+        settled = true; // the exit that follows is ours
         reject(
           localnetErrors.startFailed.wrap(
             `${slot.name} did not serve RPC within ${limitMs} ms; stopped (its output is above)`,
@@ -330,8 +330,8 @@ export async function startLocalnet(
           const line = buf.slice(0, nl);
           buf = buf.slice(nl + 1);
           const m = /RPC listening on (\S+)/.exec(line);
-          if (m !== null && !served) {
-            served = true;
+          if (m !== null && !settled) {
+            settled = true;
             clearTimeout(deadline);
             slot.rpc = m[1]!;
             if (slot.state === "starting") slot.state = "running";
@@ -344,7 +344,7 @@ export async function startLocalnet(
       child.stderr!.on("data", onLine);
       child.once("exit", (code, signal) => {
         clearTimeout(deadline);
-        if (!served)
+        if (!settled)
           reject(localnetErrors.startFailed.wrap(`${slot.name} ${exitText(code, signal)} before serving RPC`));
       });
     });

@@ -382,9 +382,9 @@ export class Worker {
 
   // ---- running a job ----
 
-  private async rule(model: string): Promise<{ rule: ComparisonRule; uri: string; model: Model }> {
+  private async rule(model: string): Promise<{ rule: ComparisonRule; model: Model }> {
     const m = await (await this.connect()).query.registry.model(model);
-    return { rule: m.rule ?? { sketchSize: 16, tolerance: 0, topK: 0 }, uri: m.uri, model: m };
+    return { rule: m.rule ?? { sketchSize: 16, tolerance: 0, topK: 0 }, model: m };
   }
 
   /** Loads the model once; the first time, checks it (selfCheck). */
