@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Context } from "../../sdk/context.js";
 import { testContext } from "../../sdk/test/fixtures.js";
 import type { KVStore } from "../../sdk/store.js";
-import { distribute, fraudOwed, settledAuditVerdict, tally } from "../audit.js";
+import { checkableReport, distribute, fraudOwed, settledAuditVerdict, tally } from "../audit.js";
 import { sketchToPb } from "../commitment.js";
 import type { Assignment, Job } from "../domain.js";
 import { jobFromPb, jobToPb } from "../domain.js";
@@ -238,6 +238,42 @@ describe("jobs: every transition of the life cycle is guarded", () => {
 });
 
 describe("jobs: settlement and audit verdicts are pure functions of the job", () => {
+  it("an unusable report is checkable only when it is about bytes the chain pins, never on a sealed job", () => {
+    const reported = (reason: UnusableReason) =>
+      assignment("a", { unusable: reason, unusableInput: 0, revealedHeight: 5n });
+    const inline = { inline: new Uint8Array([1]), uri: "", sha256: "", size: 0n };
+    const pinnedUri = { inline: new Uint8Array(), uri: "https://x/in", sha256: "ab".repeat(32), size: 0n };
+    const bareUri = { ...pinnedUri, sha256: "" };
+    const cases: Array<[string, Partial<Job>, UnusableReason, boolean]> = [
+      ["inline, undecodable", { inputs: [inline] }, UnusableReason.undecodable, true],
+      ["inline, refused by the model", { inputs: [inline] }, UnusableReason.rejected, true],
+      ["inline, hash mismatch", { inputs: [inline] }, UnusableReason.hashMismatch, true],
+      ["inline, unreachable", { inputs: [inline] }, UnusableReason.unreachable, false],
+      ["pinned URI, undecodable", { inputs: [pinnedUri] }, UnusableReason.undecodable, true],
+      ["pinned URI, hash mismatch (the server's choice)", { inputs: [pinnedUri] }, UnusableReason.hashMismatch, false],
+      ["pinned URI, too large (the worker's limit)", { inputs: [pinnedUri] }, UnusableReason.tooLarge, false],
+      ["pinned URI, refused (the worker's policy)", { inputs: [pinnedUri] }, UnusableReason.refused, false],
+      ["unpinned URI, undecodable", { inputs: [bareUri] }, UnusableReason.undecodable, false],
+      [
+        "sealed job (each copy sealed apart)",
+        { inputs: [inline], sealed: [{ provider: "a", ciphertext: new Uint8Array(48) }] },
+        UnusableReason.undecodable,
+        false,
+      ],
+    ];
+    for (const [what, over, reason, want] of cases)
+      assert.equal(checkableReport(job(JobState.unusable, over), reported(reason)), want, what);
+    assert.equal(checkableReport(job(JobState.unusable), assignment("a")), false, "no report");
+    assert.equal(
+      checkableReport(
+        job(JobState.unusable),
+        assignment("a", { unusable: UnusableReason.undecodable, unusableInput: 3, revealedHeight: 5n }),
+      ),
+      false,
+      "an input index the job does not have",
+    );
+  });
+
   const other = Float32Array.from({ length: 64 }, (_, i) => -i);
 
   it("settlement: majority paid, minority and false 'unusable' rejected, no-shows named; unusable, failed and no-majority outcomes", () => {
