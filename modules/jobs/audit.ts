@@ -135,22 +135,35 @@ export function checkableReport(j: Job, a: Assignment): boolean {
   return input.sha256 !== "" && a.unusable === UnusableReason.undecodable;
 }
 
+/** An audit of "unusable" reports: who was wrong, and who is made whole (only when rejected). */
+export interface UnusableAuditVerdict {
+  status: AuditStatus;
+  /** The checkable reports the validators showed false: slashed as a wrong result. */
+  falseReports: number[];
+  /** Assignees that revealed a result the validators confirmed, outvoted by the reports. */
+  vindicated: number[];
+}
+
 /**
  * A job that ended UNUSABLE and was sampled: validators holding more than 2/3 of the power re-ran
  * it, so the input was usable and every "unusable" report is false (rejected: the reporters are
- * slashed as for a wrong result); more than 2/3 could not, so the reports stand (confirmed);
- * otherwise inconclusive. Without it, a k = 1 provider could report every input unusable and skip
- * the work at no cost: one report has nobody to outvote it.
+ * slashed as for a wrong result, and their slash makes whole the requester, who paid them the
+ * unusable fee, and each assignee whose revealed result the validators confirmed); more than 2/3
+ * could not, so the reports stand (confirmed); otherwise inconclusive. Without it, a k = 1
+ * provider could report every input unusable and skip the work at no cost: one report has nobody
+ * to outvote it.
  */
-export function unusableAuditVerdict(j: Job, t: Tally): { status: AuditStatus; falseReports: number[] } {
+export function unusableAuditVerdict(j: Job, t: Tally): UnusableAuditVerdict {
   if (superMajority(t.ran, t.total))
     return {
       status: AuditStatus.rejected,
       falseReports: j.assignments.flatMap((a, i) => (checkableReport(j, a) ? [i] : [])),
+      vindicated: j.assignments.flatMap((a, i) => (revealed(a) && superMajority(t.agree[i]!, t.total) ? [i] : [])),
     };
   return {
     status: superMajority(t.unable, t.total) ? AuditStatus.confirmed : AuditStatus.inconclusive,
     falseReports: [],
+    vindicated: [],
   };
 }
 
@@ -194,6 +207,22 @@ export function fraudOwed(j: Job, vindicated: readonly number[]): Owed[] {
   for (const i of vindicated) {
     const a = j.assignments[i]!;
     owed.push({ to: a.provider, left: a.slashed + workerPay(j, a), assignment: i });
+  }
+  return owed;
+}
+
+/**
+ * Who the slash of false "unusable" reports makes whole, in order: the requester (the unusable
+ * fees it paid the false reporters), then each assignee whose revealed result the validators
+ * confirmed (the rest of its ask: it was paid only the unusable fee, and its slash if any).
+ */
+export function falseReportOwed(j: Job, falseReports: readonly number[], vindicated: readonly number[]): Owed[] {
+  const fees = falseReports.reduce((sum, i) => sum + j.assignments[i]!.paid, 0n);
+  const owed: Owed[] = [{ to: j.requester, left: fees - j.compensated, assignment: null }];
+  for (const i of vindicated) {
+    const a = j.assignments[i]!;
+    const rest = a.slashed + workerPay(j, a) - a.paid;
+    owed.push({ to: a.provider, left: rest > 0n ? rest : 0n, assignment: i });
   }
   return owed;
 }

@@ -4,11 +4,13 @@ import {
   auditRatePpm,
   checkableReport,
   distribute,
+  falseReportOwed,
   fraudOwed,
   noMajorityAuditVerdict,
   settledAuditVerdict,
   tally,
   unusableAuditVerdict,
+  type Owed,
   type Powers,
   type Tally,
 } from "./audit.js";
@@ -412,6 +414,46 @@ function slashFalseReports(ctx: Context, k: JobsKeeper, j: Job, indices: readonl
   }
 }
 
+/** Outvoted assignees whose result the validators confirmed: accepted after all. */
+function vindicate(ctx: Context, k: JobsKeeper, j: Job, indices: readonly number[]): void {
+  for (const i of indices) {
+    const a = j.assignments[i]!;
+    a.outcome = Outcome.accepted;
+    k.reputation.recordOutcome(ctx, a.provider, "auditPass");
+    ctx.events.emit(jobEvent.vindicated(j.id, a.provider));
+  }
+}
+
+/**
+ * Slashes each of `culprits` in turn, routing its slash through escrow (up to what is still
+ * owed) and paying it out at once over `owed`, in order; the rest of a slash is burned. What the
+ * requester gets is counted in j.compensated, what an assignee gets in its `paid`.
+ */
+function slashToMakeWhole(
+  ctx: Context,
+  k: JobsKeeper,
+  j: Job,
+  culprits: readonly number[],
+  owed: Owed[],
+  how: { outcome: Outcome; fraction: bigint; reason: string },
+): void {
+  for (const w of culprits) {
+    const a = j.assignments[w]!;
+    const cap = owed.reduce((sum, o) => sum + o.left, 0n);
+    const cut = penalise(ctx, k, j, a, how.outcome, how.fraction, how.reason, { address: k.escrowAddress(), cap });
+    const got = cap <= 0n ? 0n : cut < cap ? cut : cap;
+    for (const [n, x] of distribute(got, owed).entries()) {
+      if (x <= 0n) continue;
+      const o = owed[n]!;
+      k.bank.transfer(ctx, k.escrowAddress(), o.to, [{ denom: k.denom(ctx.store), amount: x }]);
+      o.left -= x;
+      if (o.assignment === null) j.compensated += x;
+      else j.assignments[o.assignment]!.paid += x;
+    }
+    k.reputation.recordOutcome(ctx, a.provider, "auditFail");
+  }
+}
+
 const statusName = (s: AuditStatus) =>
   s === AuditStatus.confirmed ? "confirmed" : s === AuditStatus.rejected ? "rejected" : "inconclusive";
 
@@ -423,7 +465,14 @@ function resolveAuditUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
   settleAuditors(ctx, k, j, t);
   if (j.state === JobState.unusable) {
     const v = unusableAuditVerdict(j, t);
-    slashFalseReports(ctx, k, j, v.falseReports, "reported the input unusable; validators ran it");
+    // The false reporters were paid the unusable fee, and an assignee that revealed the result
+    // only that fee: their slash makes both whole, as a fraud slash does (fraudOwed).
+    vindicate(ctx, k, j, v.vindicated);
+    slashToMakeWhole(ctx, k, j, v.falseReports, falseReportOwed(j, v.falseReports, v.vindicated), {
+      outcome: Outcome.rejected,
+      fraction: p.slashFractionWrongResult,
+      reason: "reported the input unusable; validators ran it",
+    });
     j.audit = v.status;
     j.history.push({
       height: ctx.height,
@@ -454,38 +503,12 @@ function resolveAuditUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
   }
   const v = settledAuditVerdict(j, t);
   if (v.status === AuditStatus.rejected) {
-    const owed = fraudOwed(j, v.vindicated);
-    for (const i of v.vindicated) {
-      const a = j.assignments[i]!;
-      a.outcome = Outcome.accepted;
-      k.reputation.recordOutcome(ctx, a.provider, "auditPass");
-      ctx.events.emit(jobEvent.vindicated(j.id, a.provider));
-    }
-    for (const w of v.winners) {
-      const a = j.assignments[w]!;
-      const cap = owed.reduce((sum, o) => sum + o.left, 0n);
-      // The slash is routed through escrow (up to what is owed) and paid out at once.
-      const cut = penalise(
-        ctx,
-        k,
-        j,
-        a,
-        Outcome.fraud,
-        p.slashFractionFraud,
-        "accepted result rejected by validators",
-        { address: k.escrowAddress(), cap },
-      );
-      const got = cap <= 0n ? 0n : cut < cap ? cut : cap;
-      for (const [n, x] of distribute(got, owed).entries()) {
-        if (x <= 0n) continue;
-        const o = owed[n]!;
-        k.bank.transfer(ctx, k.escrowAddress(), o.to, [{ denom: k.denom(ctx.store), amount: x }]);
-        o.left -= x;
-        if (o.assignment === null) j.compensated += x;
-        else j.assignments[o.assignment]!.paid += x;
-      }
-      k.reputation.recordOutcome(ctx, a.provider, "auditFail");
-    }
+    vindicate(ctx, k, j, v.vindicated);
+    slashToMakeWhole(ctx, k, j, v.winners, fraudOwed(j, v.vindicated), {
+      outcome: Outcome.fraud,
+      fraction: p.slashFractionFraud,
+      reason: "accepted result rejected by validators",
+    });
   } else if (v.status === AuditStatus.confirmed) {
     for (const w of v.winners) k.reputation.recordOutcome(ctx, j.assignments[w]!.provider, "auditPass");
   }

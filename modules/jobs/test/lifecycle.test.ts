@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import type { Context } from "../../sdk/context.js";
 import { testContext } from "../../sdk/test/fixtures.js";
 import type { KVStore } from "../../sdk/store.js";
-import { checkableReport, distribute, fraudOwed, settledAuditVerdict, tally } from "../audit.js";
+import {
+  checkableReport,
+  distribute,
+  falseReportOwed,
+  fraudOwed,
+  settledAuditVerdict,
+  tally,
+  unusableAuditVerdict,
+} from "../audit.js";
 import { sketchToPb } from "../commitment.js";
 import type { Assignment, Job } from "../domain.js";
 import { jobFromPb, jobToPb } from "../domain.js";
@@ -359,6 +367,51 @@ describe("jobs: settlement and audit verdicts are pure functions of the job", ()
     assert.deepEqual(distribute(130n, owed), [100n, 30n]);
     const weak = tally(j, rule, { total: 10n, of: () => 6n });
     assert.equal(settledAuditVerdict(j, weak).status, AuditStatus.inconclusive, "6 of 10 is not more than 2/3");
+  });
+
+  it("audit of unusable reports: rejected when > 2/3 re-ran it alike; the slash refunds the false reporters' fees first, then the rest of the confirmed revealer's ask", () => {
+    const verdictOf = (out: ArrayLike<number>) => ({
+      validator: "v1",
+      sketch: sketchToPb(computeSketch("7", out, rule)),
+      digest: new Uint8Array(32),
+      unable: false,
+      height: 50n,
+      auditSketch: null,
+    });
+    const j = job(JobState.unusable, {
+      audit: AuditStatus.open,
+      paid: 15n,
+      assignments: [
+        { ...unusableA("a"), outcome: Outcome.unusable, paid: 5n },
+        { ...unusableA("b"), outcome: Outcome.unusable, paid: 5n },
+        { ...revealedA("c"), outcome: Outcome.unusable, paid: 5n },
+      ],
+      verdicts: [verdictOf(output)],
+    });
+    const powers = { total: 10n, of: (v: string) => (v === "v1" ? 7n : 0n) };
+    const v = unusableAuditVerdict(j, tally(j, rule, powers));
+    assert.equal(v.status, AuditStatus.rejected);
+    assert.deepEqual(v.falseReports, [0, 1]);
+    assert.deepEqual(v.vindicated, [2]);
+    const owed = falseReportOwed(j, v.falseReports, v.vindicated);
+    assert.deepEqual(
+      owed.map((o) => [o.to, o.left]),
+      [
+        ["req", 10n],
+        ["c", 50n - 5n],
+      ],
+    );
+    assert.deepEqual(distribute(12n, owed), [10n, 2n], "the requester first");
+    // Compensation already made is not owed twice.
+    assert.equal(falseReportOwed({ ...j, compensated: 4n }, v.falseReports, v.vindicated)[0]!.left, 6n);
+    // Validators that ran it but got another output than c's: the reports are still false, c is not vindicated.
+    const elsewhere = { ...j, verdicts: [verdictOf(Float32Array.from({ length: 64 }, (_, i) => -i))] };
+    const w = unusableAuditVerdict(elsewhere, tally(elsewhere, rule, powers));
+    assert.equal(w.status, AuditStatus.rejected);
+    assert.deepEqual(w.vindicated, []);
+    // 6 of 10 ran it: not decided, nobody slashed or vindicated.
+    const weak = unusableAuditVerdict(j, tally(j, rule, { total: 10n, of: () => 6n }));
+    assert.deepEqual([weak.status, weak.falseReports, weak.vindicated], [AuditStatus.inconclusive, [], []]);
   });
 
   it("the codec is the only place the job becomes strings, and it round-trips", () => {

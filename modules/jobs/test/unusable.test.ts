@@ -340,6 +340,46 @@ describe("jobs: accountable unusable-input reports", function () {
     assert.equal(await escrow(), 0n);
   });
 
+  it("false reports outvoting a result, audited: their slash refunds the requester's fees and pays the outvoted worker its ask", async () => {
+    // Every k = 3 job is sampled.
+    await setup({ audit_rate_ppm: 1_000_000 });
+    await bondValidators(ok);
+    worker(prov[1]!).strategy = strategies.falseUnusable;
+    worker(prov[2]!).strategy = strategies.falseUnusable;
+    await submit({ inputs: [goodInput] });
+    await step();
+    await step();
+    let j = await job("1");
+    assert.equal(j.state, JobState.unusable, "two of three reports outvote the one result");
+    assert.equal(j.audit, AuditStatus.open);
+    assert.ok(
+      j.assignments.every((a) => a.outcome === Outcome.unusable && a.paid === "5"),
+      "each paid the 10% fee",
+    );
+    const requesterBefore = await balance(requester.address);
+    const honestBefore = await balance(prov[0]!.address);
+    const liarsBefore = [await balance(prov[1]!.address), await balance(prov[2]!.address)];
+    await auditBy(chain, [ops[0]!, ops[1]!], "1", { output: honestOutput(j), rule });
+    j = await job("1");
+    assert.equal(j.state, JobState.unusable);
+    assert.equal(j.audit, AuditStatus.rejected);
+    for (const p of [prov[1]!, prov[2]!]) {
+      assert.equal(assignment(j, p).outcome, Outcome.rejected);
+      assert.equal(assignment(j, p).slashed, "1000000");
+      assert.equal(assignment(j, p).paid, "5", "what it was paid is not taken back from its balance");
+      assert.equal(await providerBond(p.address), bond - 1_000_000n);
+    }
+    assert.equal(j.compensated, "10", "the requester gets back the two false reporters' fees");
+    assert.equal(await balance(requester.address), requesterBefore + 10n);
+    const honest = assignment(j, prov[0]!);
+    assert.equal(honest.outcome, Outcome.accepted, "the outvoted worker is vindicated");
+    assert.equal(honest.paid, "50", "its whole ask: the fee and the 45 it was not paid");
+    assert.equal(honest.slashed, "0");
+    assert.equal(await balance(prov[0]!.address), honestBefore + 45n);
+    assert.deepEqual([await balance(prov[1]!.address), await balance(prov[2]!.address)], liarsBefore);
+    assert.equal(await escrow(), 0n, "nothing of the slash stays in escrow");
+  });
+
   it("refuses bad unusable reveals with stable codes and changes nothing", async () => {
     await setup({ commit_window: "30", reveal_window: "30" });
     const [p0, p1, p2] = prov as [RawKey, RawKey, RawKey];
