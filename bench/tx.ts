@@ -10,7 +10,7 @@
 // (main thread and whole process), which a loaded machine moves far less. Never fails on a slow machine.
 import { createHash, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { pct, watchCommits } from "./commits.js";
 import { makeTestHome, startNodeProcess } from "../chain/testkit/nodeProcess.js";
 import { msgSendAny } from "../client/sdk/messages.js";
@@ -55,6 +55,32 @@ function cpuSeconds(pid: number): { process: number; main: number } {
     return (Number(rest[11]) + Number(rest[12])) / 100; // utime, stime in USER_HZ (100 here)
   };
   return { process: ticks(`/proc/${pid}/stat`), main: ticks(`/proc/${pid}/task/${pid}/stat`) };
+}
+
+/** CPU seconds per thread name (comm) of a process: where the time off the main thread goes. */
+function threadSeconds(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name =
+        tid === String(pid)
+          ? "main"
+          : `${f.slice(f.indexOf("(") + 1, f.lastIndexOf(")"))}${process.env.BENCH_TIDS ? `#${tid}` : ""}`;
+      const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
+      const s = (Number(rest[11]) + Number(rest[12])) / 100;
+      out.set(name, (out.get(name) ?? 0) + s);
+    } catch {
+      // The thread exited between the listing and the read.
+    }
+  }
+  return out;
 }
 
 function rssMiB(pid: number): { rss: number; peak: number } {
@@ -125,6 +151,7 @@ async function main(): Promise<void> {
   let rejected = 0;
   let firstError = "";
   const cpuStart = cpuSeconds(node.child.pid!);
+  const threadsStart = threadSeconds(node.child.pid!);
   const start = performance.now();
   // Each pusher owns a disjoint set of senders, so that every sender's sequences arrive in order.
   async function pusher(j: number): Promise<void> {
@@ -166,6 +193,7 @@ async function main(): Promise<void> {
   while (committedAt.size < accepted && performance.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   const mem = rssMiB(node.child.pid!);
   const cpuEnd = cpuSeconds(node.child.pid!);
+  const threadsEnd = threadSeconds(node.child.pid!);
   ws.close();
   await node.stop();
   const after = rawVerify();
@@ -175,6 +203,13 @@ async function main(): Promise<void> {
   const mainUs = ((cpuEnd.main - cpuStart.main) / Math.max(1, committedAt.size)) * 1e6;
   const processUs = ((cpuEnd.process - cpuStart.process) / Math.max(1, committedAt.size)) * 1e6;
   if (process.argv.includes("--verbose")) process.stdout.write(node.output());
+  // Per thread name, µs per committed tx (threads that exited during the run are not counted).
+  const perThread = [...threadsEnd]
+    .map(([name, s]) => [name, ((s - (threadsStart.get(name) ?? 0)) / Math.max(1, committedAt.size)) * 1e6] as const)
+    .filter(([, us]) => us >= 1)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, us]) => `${name} ${us.toFixed(0)}`)
+    .join(", ");
 
   const ours = blocks.filter((b) => b.txs > 0).sort((a, b) => a.height - b.height);
   const lat = [...committedAt.entries()]
@@ -198,6 +233,7 @@ async function main(): Promise<void> {
       `  raw libsecp256k1 verify    ${verifyRate.toFixed(0)} verifies/s (this process, one core; ${verifyBefore.toFixed(0)} before the run, ${verifyAfter.toFixed(0)} after)`,
       `  ratio committed/verify     ${(committedRate / verifyRate).toFixed(3)}`,
       `  node CPU per committed tx  main thread ${mainUs.toFixed(0)} us, whole process ${processUs.toFixed(0)} us (from the first push to the last commit)`,
+      `  CPU per tx by thread (us)  ${perThread}`,
       `  raw verify per CPU second  ${verifyCpuRate.toFixed(0)} /s; ratio (1 / main-thread CPU per tx) / verify ${(1e6 / mainUs / verifyCpuRate).toFixed(3)}`,
       "",
     ].join("\n"),
