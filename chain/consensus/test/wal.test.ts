@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -50,5 +51,31 @@ describe("consensus write-ahead log", () => {
 
   it("computes the standard CRC-32", () => {
     assert.equal(crc32(rec("123456789")), 0xcbf43926);
+    assert.equal(crc32(new Uint8Array()), 0);
+  });
+
+  it("checksums as the table-driven CRC-32 that wrote older logs, views into larger buffers too", () => {
+    const table = Array.from({ length: 256 }, (_, n) => {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      return c >>> 0;
+    });
+    const reference = (b: Uint8Array) => {
+      let c = 0xffffffff;
+      for (const x of b) c = table[(c ^ x) & 0xff]! ^ (c >>> 8);
+      return (c ^ 0xffffffff) >>> 0;
+    };
+    const big = randomBytes(70_000);
+    for (const [from, to] of [
+      [0, 1],
+      [3, 4],
+      [0, 70_000],
+      [1, 65_537],
+      [12_345, 12_345 + 4096],
+      [69_990, 70_000],
+    ] as const) {
+      const view = big.subarray(from, to);
+      assert.equal(crc32(view), reference(view), `bytes ${from}..${to}`);
+    }
   });
 });
