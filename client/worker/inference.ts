@@ -59,6 +59,12 @@ export class InputRejectedError extends Error {
     /** Index of the job's input (tensor bundle) the model refused. */
     readonly input: number,
     message: string,
+    /**
+     * The refusal is worded as memory or the device (ownFailure) while the model still runs other
+     * inputs: the input needs more than this worker has, which a validator on a larger machine
+     * would not see. Reported TOO_LARGE (the worker's own limit, never slashed), not REJECTED.
+     */
+    readonly resources = false,
   ) {
     super(message);
   }
@@ -175,7 +181,7 @@ function inputBytes(input: Record<string, Tensor>): number {
 }
 
 const rejected = (index: number, e: Error) =>
-  new InputRejectedError(index, `the model refuses input ${index}: ${e.message}`);
+  new InputRejectedError(index, `the model refuses input ${index}: ${e.message}`, ownFailure.test(e.message));
 
 /** The key of a set of input shapes (a plan holds for one). */
 function shapeKey(inputs: Record<string, Tensor>, names: readonly string[]): string {

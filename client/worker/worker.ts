@@ -92,6 +92,22 @@ export class UnusableInputError extends Error {
   }
 }
 
+/**
+ * The report for an input the model refused: REJECTED (checkable on inline bytes, slashed when
+ * validators run it) only for a refusal any machine gives; one for want of memory or the device
+ * is this worker's limit, TOO_LARGE, never slashed, so that a requester cannot get honest small
+ * workers slashed (and its own provider paid from their bonds) with an input that needs more.
+ */
+export function unusableOfRefusal(e: InputRejectedError): UnusableInputError {
+  return e.resources
+    ? new UnusableInputError(
+        UnusableReason.tooLarge,
+        e.input,
+        `input ${e.input} needs more memory than this worker has (${e.message})`,
+      )
+    : new UnusableInputError(UnusableReason.rejected, e.input, e.message);
+}
+
 /** A private sealed job: its sketch is projected under the key its sealed copies carry. */
 const keyed = (j: Job) => (j.sketchKeyHash?.length ?? 0) === 32;
 
@@ -593,7 +609,7 @@ export class Worker {
       // A sealed job's plaintext is not kept as the model's control.
       r = await this.engine.runJob(j.model, j.id, inputs, rule, key, this.o.tamper, { retain: j.sealed.length === 0 });
     } catch (e) {
-      if (e instanceof InputRejectedError) throw new UnusableInputError(UnusableReason.rejected, e.input, e.message);
+      if (e instanceof InputRejectedError) throw unusableOfRefusal(e);
       throw e;
     }
     this.metrics.inferenceSeconds += (performance.now() - t0) / 1000;

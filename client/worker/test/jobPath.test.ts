@@ -3,7 +3,9 @@ import { createHash } from "node:crypto";
 import { computeSketch, sketchesAgree, type Sketch } from "../../../modules/jobs/sketch.js";
 import { decodeResult, encodeResult, resultLayout, sketchInput, type Tensor } from "../../models/tensors.js";
 import { zoo } from "../../models/zoo.js";
+import { UnusableReason } from "../../../modules/jobs/types.js";
 import { InferenceEngine, InputRejectedError, type JobResult } from "../inference.js";
+import { unusableOfRefusal } from "../worker.js";
 
 // The worker's per-job path (InferenceEngine.runJob: outputs written by onnxruntime into the
 // payload, digest and sketch on the main thread or on the post-processing thread) gives exactly
@@ -170,10 +172,14 @@ describe("worker job path (runJob) against the reference path", function () {
   it("an input the model refuses is InputRejectedError naming the input, on every path; the plans stay on", async () => {
     const m = zoo["silero-vad"]!;
     const { engine, hash } = await loadedEngine(m);
-    const rejected = async (inputs: Array<Record<string, Tensor>>, index: number, what: string) => {
+    const rejected = async (inputs: Array<Record<string, Tensor>>, index: number, what: string, resources = false) => {
       await assert.rejects(
         engine.runJob(hash, "r", inputs, m.rule),
-        (e: unknown) => e instanceof InputRejectedError && e.input === index && /refuses input/.test(e.message),
+        (e: unknown) =>
+          e instanceof InputRejectedError &&
+          e.input === index &&
+          /refuses input/.test(e.message) &&
+          e.resources === resources,
         what,
       );
     };
@@ -202,6 +208,14 @@ describe("worker job path (runJob) against the reference path", function () {
       await rejected([good], 0, "planned run: a shape refusal the general path also sees");
       assert.ok(loaded.plans !== null, "an input the model refuses does not turn the plans off");
       assert.deepEqual(script, [], "each refusal checked against the control");
+      // Out of memory on the input twice while the control runs: the input needs more than this
+      // worker has. Still the input's (not a no-show), but marked as for want of resources.
+      const noRoom = "Failed to allocate memory for requested buffer of size 1099511627776";
+      script = [noRoom, noRoom, null];
+      await rejected([good], 0, "planned run: out of memory on the input alone", true);
+      script = [noRoom, null, noRoom];
+      await rejected([good, good], 0, "general path: out of memory on the input alone", true);
+      assert.deepEqual(script, [], "input, control, input again");
       // The worker's own failure: the last good input fails too, so the job is not called unusable.
       for (const failure of [
         "Failed to allocate memory for requested buffer of size 4096",
@@ -242,6 +256,18 @@ describe("worker job path (runJob) against the reference path", function () {
       restore();
       await engine.release();
     }
+  });
+
+  it("reports a refusal for want of memory as TOO_LARGE (never slashed), any other as REJECTED", () => {
+    const short = unusableOfRefusal(
+      new InputRejectedError(2, "the model refuses input 2: Pad reflect requires axis length >= 2"),
+    );
+    assert.deepEqual([short.reason, short.input], [UnusableReason.rejected, 2]);
+    const big = unusableOfRefusal(
+      new InputRejectedError(1, "the model refuses input 1: Failed to allocate memory", true),
+    );
+    assert.deepEqual([big.reason, big.input], [UnusableReason.tooLarge, 1]);
+    assert.match(big.message, /needs more memory than this worker has/);
   });
 
   it("the control is the worker's own input when given, else the smallest input that ran, never a sealed job's", async () => {
@@ -353,7 +379,7 @@ describe("worker job path (runJob) against the reference path", function () {
       try {
         await assert.rejects(
           fresh.engine.runJob(fresh.hash, "c", [m.sampleInput(1)], m.rule),
-          (e: unknown) => e instanceof InputRejectedError && /allocate memory/.test(e.message),
+          (e: unknown) => e instanceof InputRejectedError && /allocate memory/.test(e.message) && e.resources,
         );
       } finally {
         restore();
