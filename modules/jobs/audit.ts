@@ -84,7 +84,14 @@ export const superMajority = (power: bigint, total: bigint) => total > 0n && pow
 export function auditDecided(j: Job, t: Tally): boolean {
   const decided = (i: number) => superMajority(t.agree[i]!, t.total) || superMajority(t.disagree[i]!, t.total);
   if (j.state === JobState.auditing) return j.assignments.every((a, i) => !revealed(a) || decided(i));
-  if (j.state === JobState.unusable) return superMajority(t.ran, t.total) || superMajority(t.unable, t.total);
+  // An unusable audit that found the input usable also waits (up to its deadline) for each
+  // revealed result to be decided, so that a revealer's vindication does not depend on which
+  // verdicts happened to be revealed first (under a tolerance rule, agreeing is not transitive).
+  if (j.state === JobState.unusable)
+    return (
+      superMajority(t.unable, t.total) ||
+      (superMajority(t.ran, t.total) && j.assignments.every((a, i) => !revealed(a) || decided(i)))
+    );
   const first = j.assignments.findIndex((a) => a.outcome === Outcome.accepted);
   return first >= 0 && decided(first);
 }

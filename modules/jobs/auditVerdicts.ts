@@ -108,9 +108,10 @@ export function auditorVerdicts(
   });
   const results = j.assignments.map((a) => (revealed(a) ? sketchFromPb(a.sketch!, rule.sketchSize) : null));
   const atDeadline = height >= j.auditDeadline;
-  // An audit of "unusable" reports (lifecycle.ts) has no result to agree with: its outcome is
-  // that more than 2/3 of the power re-ran the input (the reports were false), and agreeing with
-  // it is having re-run it. An "unable" verdict there earns nothing, as an inconclusive one.
+  // An audit of "unusable" reports (lifecycle.ts) has no accepted result to agree with: its
+  // outcome is that more than 2/3 of the power re-ran the input (the reports were false), and
+  // agreeing with it is having re-run it (a revealed result, if any, is judged below as in any
+  // audit). An "unable" verdict there earns nothing, as an inconclusive one.
   const usable = j.state === JobState.unusable && superMajority(t.ran, t.total);
   const conclusive = usable || decided.some((d) => d !== null);
   const out: AuditorVerdict[] = [];

@@ -283,6 +283,7 @@ export function issueChallenges(ctx: Context, k: JobsKeeper): void {
       auditors: [],
       verdictCommits: [],
       verdictRevealHeight: 0n,
+      pruneHeight: 0n,
       sketchKeyHash: new Uint8Array(),
       auditSealed: [],
     };

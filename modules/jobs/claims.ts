@@ -9,6 +9,7 @@ import { jobsErrors } from "./errors.js";
 import { jobEvent } from "./events.js";
 import type { JobsKeeper } from "./keeper.js";
 import {
+  AuditStatus,
   codecs,
   JobState,
   Outcome,
@@ -124,8 +125,10 @@ export function claimMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
           `job ${m.jobId}`,
         );
       if (j.requester !== m.requester) throw jobsErrors.notRequester.wrap();
-      if (j.state !== JobState.settled)
-        throw jobsErrors.badState.wrap("only a settled job's accepted output can be claimed");
+      // A vindicated result (an UNUSABLE job whose audit found the reports false) is paid as an
+      // accepted one, so its delivery can be claimed too.
+      if (j.state !== JobState.settled && !(j.state === JobState.unusable && j.audit === AuditStatus.rejected))
+        throw jobsErrors.badState.wrap("only an accepted output (a settled or vindicated result) can be claimed");
       const a = j.assignments.find((x) => x.provider === m.provider);
       if (a === undefined || a.outcome !== Outcome.accepted)
         throw jobsErrors.notAssignee.wrap(`${m.provider} has no accepted result in job ${j.id}`);

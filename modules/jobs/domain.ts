@@ -104,6 +104,8 @@ export interface Job {
   sketchKeyHash: Uint8Array;
   /** Sealed jobs: copies sealed to validators' audit keys; these validators can audit it (auditKeys.ts). */
   auditSealed: AuditSealedInput[];
+  /** A final job: when it is replaced by its receipt (0: not scheduled). */
+  pruneHeight: bigint;
 }
 
 export interface VerdictCommit {
@@ -197,6 +199,7 @@ export function jobFromPb(pb: JobPb): Job {
       height: num(c.height, `${at}: verdict commit height`),
     })),
     verdictRevealHeight: num(pb.verdictRevealHeight, `${at}: verdict_reveal_height`),
+    pruneHeight: num(pb.pruneHeight, `${at}: prune_height`),
     sketchKeyHash: pb.sketchKeyHash ?? new Uint8Array(),
     auditSealed: pb.auditSealed ?? [],
   };
@@ -261,6 +264,7 @@ export function jobToPb(j: Job): JobPb {
       height: c.height.toString(),
     })),
     verdictRevealHeight: j.verdictRevealHeight === 0n ? "" : j.verdictRevealHeight.toString(),
+    pruneHeight: j.pruneHeight === 0n ? "" : j.pruneHeight.toString(),
     sketchKeyHash: j.sketchKeyHash,
     auditSealed: j.auditSealed,
   };

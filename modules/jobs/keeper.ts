@@ -198,7 +198,12 @@ export class JobsKeeper {
     if (holdsSlots(j.state)) for (const a of j.assignments) this.addSlots(store, a.provider, 1);
     const waitsForWindow = (isOpen(j.state) && j.state !== JobState.pending) || j.audit === AuditStatus.open;
     if (waitsForWindow) store.set(keys.phase(j.phaseDeadline, id), none);
-    else if (!isOpen(j.state)) store.set(keys.prune(j.finalHeight + this.params(store).retentionBlocks, id), none);
+    else if (!isOpen(j.state))
+      // A job exported before prune_height existed: its retention from the final height.
+      store.set(
+        keys.prune(j.pruneHeight !== 0n ? j.pruneHeight : j.finalHeight + this.params(store).retentionBlocks, id),
+        none,
+      );
   }
 
   /** Replaces a job by its receipt and drops it from every index. */
@@ -266,7 +271,10 @@ export class JobsKeeper {
     store.delete(keys.deadline(j.deadlineHeight, j.id));
   }
 
+  /** Queues a final job's pruning; the height is kept in the job (restore re-queues it from there). */
   schedulePrune(store: KVStore, j: Job, height: bigint): void {
+    if (j.pruneHeight !== 0n) store.delete(keys.prune(j.pruneHeight, j.id));
+    j.pruneHeight = height;
     store.set(keys.prune(height, j.id), none);
   }
 

@@ -473,6 +473,15 @@ function resolveAuditUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
       fraction: p.slashFractionWrongResult,
       reason: "reported the input unusable; validators ran it",
     });
+    if (v.status === AuditStatus.rejected) {
+      // The input was usable: the job no longer counts against its requester.
+      const rec = k.requesterRecord(ctx.store, j.requester);
+      const jobs = BigInt(rec.unusableJobs) - 1n;
+      const fees = BigInt(rec.unusableFeesPaid) - j.paid;
+      rec.unusableJobs = (jobs > 0n ? jobs : 0n).toString();
+      rec.unusableFeesPaid = (fees > 0n ? fees : 0n).toString();
+      k.setRequesterRecord(ctx.store, rec);
+    }
     j.audit = v.status;
     j.history.push({
       height: ctx.height,

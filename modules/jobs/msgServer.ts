@@ -188,6 +188,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
           auditors: [],
           verdictCommits: [],
           verdictRevealHeight: 0n,
+          pruneHeight: 0n,
           sketchKeyHash: m.sketchKeyHash ?? new Uint8Array(),
           auditSealed: m.auditSealed ?? [],
         };

@@ -176,6 +176,8 @@ export interface Job {
   sketchKeyHash?: Uint8Array;
   /** Sealed jobs: the copies sealed to validators' audit keys (absent: none). */
   auditSealed?: AuditSealedInput[];
+  /** A final job: when it is replaced by its receipt (absent: not scheduled). */
+  pruneHeight?: string;
 }
 
 export interface VerdictCommit {

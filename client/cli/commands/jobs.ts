@@ -88,7 +88,7 @@ function describeJob(j: Job): string {
   ];
   for (const a of j.assignments)
     lines.push(
-      `  ${a.provider} on ${a.gpu || "?"}: ${["pending", "accepted", "rejected", "no-show", "fraud"][a.outcome]}${a.paid !== "0" ? `, paid ${a.paid}` : ""}${a.slashed !== "0" ? `, slashed ${a.slashed}` : ""}${a.outputUri !== "" ? `, output ${a.outputUri}` : ""}`,
+      `  ${a.provider} on ${a.gpu || "?"}: ${["pending", "accepted", "rejected", "no-show", "fraud", "unusable"][a.outcome] ?? `outcome ${a.outcome}`}${a.paid !== "0" ? `, paid ${a.paid}` : ""}${a.slashed !== "0" ? `, slashed ${a.slashed}` : ""}${a.outputUri !== "" ? `, output ${a.outputUri}` : ""}`,
     );
   for (const h of j.history) lines.push(`  @${h.height} ${jobStateNames[h.state]}: ${h.note}`);
   return lines.join("\n");

@@ -3,6 +3,7 @@ import type { Context } from "../../sdk/context.js";
 import { testContext } from "../../sdk/test/fixtures.js";
 import type { KVStore } from "../../sdk/store.js";
 import {
+  auditDecided,
   checkableReport,
   distribute,
   falseReportOwed,
@@ -95,6 +96,7 @@ function job(state: JobState, over: Partial<Job> = {}): Job {
     auditors: [],
     verdictCommits: [],
     verdictRevealHeight: 0n,
+    pruneHeight: 0n,
     sketchKeyHash: new Uint8Array(),
     auditSealed: [],
     ...over,
@@ -409,6 +411,25 @@ describe("jobs: settlement and audit verdicts are pure functions of the job", ()
     const w = unusableAuditVerdict(elsewhere, tally(elsewhere, rule, powers));
     assert.equal(w.status, AuditStatus.rejected);
     assert.deepEqual(w.vindicated, []);
+    // Decided early only once c's result is decided too: 7 of 10 ran it alike, but (tolerance
+    // is not transitive) 4 agree with c and 3 do not, so the audit waits for its deadline.
+    const t = (agree: bigint, disagree: bigint, unable = 0n) => ({
+      total: 10n,
+      agree: [0n, 0n, agree],
+      disagree: [0n, 0n, disagree],
+      ran: agree + disagree,
+      ranBy: new Set(["v1", "v2"]),
+      unable,
+    });
+    assert.equal(auditDecided(j, t(4n, 3n)), false);
+    assert.equal(auditDecided(j, t(7n, 0n)), true);
+    assert.equal(auditDecided(j, t(0n, 7n)), true);
+    assert.equal(
+      auditDecided({ ...j, assignments: j.assignments.slice(0, 2) }, t(4n, 3n)),
+      true,
+      "no result to wait for",
+    );
+    assert.equal(auditDecided(j, t(0n, 0n, 7n)), true, "more than 2/3 unable");
     // 6 of 10 ran it: not decided, nobody slashed or vindicated.
     const weak = unusableAuditVerdict(j, tally(j, rule, { total: 10n, of: () => 6n }));
     assert.deepEqual([weak.status, weak.falseReports, weak.vindicated], [AuditStatus.inconclusive, [], []]);

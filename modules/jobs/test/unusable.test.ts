@@ -5,6 +5,7 @@ import { exportAppState, importAppState } from "../../../chain/testkit/genesis.j
 import { rawKeyFromSeed, type RawKey } from "../../../client/sdk/signing.js";
 import { funded, ops, txHelpers } from "../../../chain/testkit/fixtures.js";
 import { registerModel, registerProviders } from "../../../chain/testkit/providers.js";
+import { claimCodecs } from "../claims.js";
 import { unusableCommitmentOf } from "../commitment.js";
 import { auditBy, bondValidators, untilRevealsOpen, valoperOf, verdictMsgs } from "../../../chain/testkit/auditors.js";
 import { revealResultMsg } from "../../../chain/testkit/results.js";
@@ -38,6 +39,11 @@ const revealUnusableMsg = (provider: string, jobId: string, s: Uint8Array, reaso
   any(
     codecs.msgRevealUnusable.typeUrl,
     codecs.msgRevealUnusable.encode({ provider, jobId, salt: s, reason: reason as UnusableReason, inputIndex }),
+  );
+const claimMsg = (requesterAddress: string, jobId: string, provider: string, x25519Pubkey: Uint8Array) =>
+  any(
+    claimCodecs.msgClaimNonDelivery.typeUrl,
+    claimCodecs.msgClaimNonDelivery.encode({ requester: requesterAddress, jobId, provider, x25519Pubkey }),
   );
 const commitMsg = (provider: string, jobId: string, commitment: Uint8Array) =>
   any(codecs.msgCommitResult.typeUrl, codecs.msgCommitResult.encode({ provider, jobId, commitment }));
@@ -378,6 +384,46 @@ describe("jobs: accountable unusable-input reports", function () {
     assert.equal(await balance(prov[0]!.address), honestBefore + 45n);
     assert.deepEqual([await balance(prov[1]!.address), await balance(prov[2]!.address)], liarsBefore);
     assert.equal(await escrow(), 0n, "nothing of the slash stays in escrow");
+    assert.match(j.history.at(-1)!.note, /unusable reports were false/);
+    assert.deepEqual(
+      await record(requester.address),
+      { requester: requester.address, unusableJobs: "0", unusableFeesPaid: "0" },
+      "the job no longer counts against the requester",
+    );
+    // The vindicated result is paid as an accepted one, so its delivery can be claimed; the
+    // false reporters have no result to claim.
+    const pub = new Uint8Array(32).fill(9);
+    await fails(requester, [claimMsg(requester.address, "1", prov[1]!.address, pub)], "jobs", 10);
+    // The state survives export and import.
+    const again = await importAppState(exportAppState(chain));
+    assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
+    await ok(requester, [claimMsg(requester.address, "1", prov[0]!.address, pub)]);
+  });
+
+  it("a slash smaller than what false reports owe pays the requester first, then the outvoted worker; an open audit's job cannot be claimed", async () => {
+    // 0.0001% of a 20,000,000 bond: 20 per reporter, against 10 of fees and 45 of the worker's ask.
+    await setup({ audit_rate_ppm: 1_000_000, slash_fraction_wrong_result: "0.000001", audit_window: "8" });
+    await bondValidators(ok);
+    worker(prov[1]!).strategy = strategies.falseUnusable;
+    worker(prov[2]!).strategy = strategies.falseUnusable;
+    await submit({ inputs: [goodInput] });
+    await step();
+    await step();
+    let j = await job("1");
+    assert.equal(j.audit, AuditStatus.open);
+    const pub = new Uint8Array(32).fill(9);
+    await fails(requester, [claimMsg(requester.address, "1", prov[0]!.address, pub)], "jobs", 8);
+    await auditBy(chain, [ops[0]!, ops[1]!], "1", { output: honestOutput(j), rule });
+    j = await job("1");
+    assert.equal(j.audit, AuditStatus.rejected);
+    assert.deepEqual(
+      [prov[1]!, prov[2]!].map((p) => assignment(j, p).slashed),
+      ["20", "20"],
+    );
+    assert.equal(j.compensated, "10", "the first slash's first 10 go to the requester");
+    assert.equal(assignment(j, prov[0]!).paid, "35", "its fee 5, then 10 and 20 of the two slashes");
+    assert.equal(assignment(j, prov[0]!).outcome, Outcome.accepted);
+    assert.equal(await escrow(), 0n);
   });
 
   it("refuses bad unusable reveals with stable codes and changes nothing", async () => {

@@ -2187,6 +2187,9 @@ export namespace tcompute {
                 /** Job auditSealed. */
                 auditSealed: tcompute.jobs.v1.AuditSealedInput.$Properties[];
 
+                /** Job pruneHeight. */
+                pruneHeight: string;
+
                 /**
                  * Creates a new Job instance using the specified properties.
                  * @param [properties] Properties to set
@@ -2345,6 +2348,9 @@ export namespace tcompute {
 
                     /** Job auditSealed */
                     auditSealed?: (tcompute.jobs.v1.AuditSealedInput.$Properties[]|null);
+
+                    /** Job pruneHeight */
+                    pruneHeight?: (string|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];

@@ -3428,6 +3428,7 @@ export const tcompute = $root.tcompute = (() => {
                 Job.prototype.verdictRevealHeight = "";
                 Job.prototype.sketchKeyHash = $util.newBuffer([]);
                 Job.prototype.auditSealed = $util.emptyArray;
+                Job.prototype.pruneHeight = "";
 
                 Job.create = function(properties) {
                     return new Job(properties);
@@ -3514,6 +3515,8 @@ export const tcompute = $root.tcompute = (() => {
                     if (message.auditSealed != null && message.auditSealed.length)
                         for (let i = 0; i < message.auditSealed.length; ++i)
                             $root.tcompute.jobs.v1.AuditSealedInput.encode(message.auditSealed[i], writer.uint32(354).fork(), _depth + 1).ldelim();
+                    if (message.pruneHeight != null && $Object.hasOwnProperty.call(message, "pruneHeight") && message.pruneHeight !== "")
+                        writer.uint32(362).string(message.pruneHeight);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -3833,6 +3836,15 @@ export const tcompute = $root.tcompute = (() => {
                                 message.auditSealed.push($root.tcompute.jobs.v1.AuditSealedInput.decode(reader, reader.size(), $undefined, _depth + 1));
                                 continue;
                             }
+                        case 45: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.pruneHeight = value;
+                                else
+                                    delete message.pruneHeight;
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -4087,6 +4099,9 @@ export const tcompute = $root.tcompute = (() => {
                             message.auditSealed[i] = $root.tcompute.jobs.v1.AuditSealedInput.fromObject(object.auditSealed[i], _depth + 1);
                         }
                     }
+                    if (object.pruneHeight != null)
+                        if (typeof object.pruneHeight !== "string" || object.pruneHeight.length)
+                            message.pruneHeight = $String(object.pruneHeight);
                     return message;
                 };
 
@@ -4140,6 +4155,7 @@ export const tcompute = $root.tcompute = (() => {
                             if (options.bytes !== $Array)
                                 object.sketchKeyHash = $util.newBuffer(object.sketchKeyHash);
                         }
+                        object.pruneHeight = "";
                     }
                     if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                         object.id = message.id;
@@ -4231,6 +4247,8 @@ export const tcompute = $root.tcompute = (() => {
                         for (let j = 0; j < message.auditSealed.length; ++j)
                             object.auditSealed[j] = $root.tcompute.jobs.v1.AuditSealedInput.toObject(message.auditSealed[j], options, _depth + 1);
                     }
+                    if (message.pruneHeight != null && $Object.hasOwnProperty.call(message, "pruneHeight"))
+                        object.pruneHeight = message.pruneHeight;
                     return object;
                 };
 
