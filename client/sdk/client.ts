@@ -176,6 +176,16 @@ export class TcomputeClient {
     return this.reader.getTx(hash);
   }
 
+  /** Committed txs matching a tx_search query (`delivery_claim.provider='…' AND tx.height>=N`), every page. */
+  async searchTxs(query: string): Promise<IndexedTx[]> {
+    return this.reader.searchTx(query);
+  }
+
+  /** The latest committed height. */
+  async height(): Promise<number> {
+    return this.reader.getHeight();
+  }
+
   /**
    * Signs `msgs` as `sender` and broadcasts them, waiting for the block; returns the result
    * whatever its code. The fee defaults to 1.5 × simulated gas at the client's gas price.

@@ -1,6 +1,6 @@
 import type { QueryClient } from "@cosmjs/stargate";
 import { jobsCodecs, type Job } from "../../modules/jobs/index.js";
-import type { JobState, Receipt } from "../../modules/jobs/types.js";
+import type { DeliveryClaim, JobState, Receipt } from "../../modules/jobs/types.js";
 import { registryCodecs, type Model, type Provider } from "../../modules/registry/index.js";
 import { reputationCodecs, type ReputationRecord } from "../../modules/reputation/index.js";
 import { emissionsQueryCodecs } from "../../modules/emissions/index.js";
@@ -33,6 +33,8 @@ export interface JobsExtension {
     auditStats(validator: string): Promise<{ verdicts: bigint; auditsOpened: bigint }>;
     /** Jobs of this requester that ended unusable, and the fees paid for them. */
     requesterRecord(requester: string): Promise<{ unusableJobs: bigint; unusableFeesPaid: bigint }>;
+    /** The non-delivery claim on this job's result by this provider, or null (docs/jobs.md, "Non-delivery claims"). */
+    claim(jobId: string, provider: string): Promise<DeliveryClaim | null>;
     /** The audit keys of the validators bonded now (sealed jobs are sealed to them too). */
     auditKeys(): Promise<Array<{ validator: string; x25519Pubkey: Uint8Array; height: string }>>;
   };
@@ -48,6 +50,13 @@ export function setupJobsExtension(base: QueryClient): JobsExtension {
           `${p}/Job`,
           jobsCodecs.queryJobRequest.encode({ id }),
           (b) => jobsCodecs.queryJobResponse.decode(b).job!,
+        ),
+      claim: (jobId, provider) =>
+        ask(
+          base,
+          `${p}/Claim`,
+          jobsCodecs.queryClaimRequest.encode({ jobId, provider }),
+          (b) => jobsCodecs.queryClaimResponse.decode(b).claim ?? null,
         ),
       receipt: (id) =>
         ask(

@@ -10,6 +10,8 @@ import { bech32Prefix, decodeAddress, encodeAddress } from "../../modules/sdk/ad
 import {
   auditKeyCodecs,
   auditSignsId,
+  claimCodecs,
+  ClaimStatus,
   commitmentOf,
   computeSketch,
   jobsCodecs,
@@ -60,6 +62,8 @@ export interface WorkerOptions {
   publicUrl?: string;
   gasPrice?: string;
   pollMs?: number;
+  /** How often open non-delivery claims against this provider are looked for (default 5 s). */
+  claimPollMs?: number;
   log?: (line: string) => void;
   /** Largest input fetched by URI, in bytes (default 64 MiB); models are bounded at 512 MiB. */
   maxInputBytes?: number;
@@ -80,6 +84,8 @@ export interface WorkerOptions {
 const defaultMaxInputBytes = 64 << 20;
 /** A message handed to the node is not sent again before this (unless it was refused): a few blocks. */
 const resendAfterMs = 5000;
+/** How far back open claims are looked for when the jobs params cannot be read (the default answer window). */
+const defaultClaimLookback = 50;
 
 /** The job's input cannot be used (the requester's doing, as far as this worker can tell). */
 export class UnusableInputError extends Error {
@@ -147,6 +153,8 @@ export class Worker {
   private sketchKeys = new Map<string, Uint8Array>();
   /** Audit mode: the chain lists this worker's X25519 key as the validator's audit key. */
   private auditKeyRegistered = false;
+  /** When open claims were last looked for (epoch ms). */
+  private lastClaimScan = 0;
   url = "";
 
   constructor(readonly o: WorkerOptions) {
@@ -293,12 +301,76 @@ export class Worker {
         this.store.put({ ...mine, paidCounted: true });
       }
     }
+    if (this.o.audit !== true) msgs.push(...(await this.claimAnswers(chain, due, now)));
     if (this.o.audit === true) {
       msgs.push(...(await this.auditKeyMessages(due, now)));
       msgs.push(...(await this.auditMessages(due, now)));
     }
     if (msgs.length > 0) await this.send(msgs);
     this.failures = 0;
+  }
+
+  /**
+   * Answers each open non-delivery claim against this provider with the committed output sealed
+   * to the claim's key (docs/jobs.md, "Non-delivery claims"): unanswered, a claim is upheld and
+   * the bond slashed, so a requester could otherwise take back its payment from an honest worker.
+   * Claims are found by their `delivery_claim` events within the answer window (a bounded
+   * search), and each is read from state before it is answered; an output whose sha256 is not
+   * the committed digest is not sent (the dispute would disprove it), and that is logged.
+   */
+  private async claimAnswers(
+    chain: TcomputeClient,
+    due: (jobId: string, kind: string) => boolean,
+    now: number,
+  ): Promise<Array<{ typeUrl: string; value: unknown }>> {
+    if (now - this.lastClaimScan < (this.o.claimPollMs ?? 5000)) return [];
+    this.lastClaimScan = now;
+    let window = defaultClaimLookback;
+    try {
+      const raw = await chain.abciQuery("/tcompute.jobs.v1.Query/Params", new Uint8Array());
+      const n = Number(jobsCodecs.queryParamsResponse.decode(raw).params?.claimAnswerWindow ?? "");
+      if (Number.isSafeInteger(n) && n > 0) window = n;
+    } catch {
+      // the default lookback
+    }
+    const from = Math.max(1, (await chain.height()) - window - 1);
+    const txs = await chain.searchTxs(
+      `delivery_claim.provider='${this.o.address}' AND delivery_claim.status='open' AND tx.height>=${from}`,
+    );
+    const ids = new Set<string>();
+    for (const tx of txs)
+      for (const e of tx.events) {
+        if (e.type !== "delivery_claim") continue;
+        const attr = (k: string) => e.attributes.find((a) => a.key === k)?.value;
+        const id = attr("id");
+        if (
+          attr("provider") === this.o.address &&
+          attr("status") === "open" &&
+          id !== undefined &&
+          /^[0-9]{1,20}$/.test(id)
+        )
+          ids.add(id);
+      }
+    const out: Array<{ typeUrl: string; value: unknown }> = [];
+    for (const id of ids) {
+      if (!due(id, "claim")) continue;
+      const cl = await chain.query.jobs.claim(id, this.o.address);
+      if (cl === null || cl.status !== ClaimStatus.open) continue;
+      const mine = this.store.get("result", id);
+      const plain = mine === null || mine.unusable !== undefined ? null : Buffer.from(mine.output, "base64");
+      if (plain === null || !createHash("sha256").update(plain).digest().equals(Buffer.from(cl.digest))) {
+        this.log(`worker: cannot answer the non-delivery claim on job ${id}: the committed output is not in the store`);
+        this.sent.set(`${id}/claim`, now);
+        continue;
+      }
+      out.push({
+        typeUrl: claimCodecs.msgAnswerClaim.typeUrl,
+        value: { provider: this.o.address, jobId: id, sealedOutput: seal(plain, cl.x25519Pubkey) },
+      });
+      this.sent.set(`${id}/claim`, now);
+      this.log(`worker: answering the non-delivery claim on job ${id}`);
+    }
+    return out;
   }
 
   private revealOf(jobId: string, mine: PendingResult): { typeUrl: string; value: unknown } {

@@ -6,7 +6,9 @@ import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { makeTestHome, startNodeProcess, type NodeProcess } from "../../../chain/testkit/nodeProcess.js";
-import { isFinal, jobsCodecs, JobState, Outcome } from "../../../modules/jobs/index.js";
+import { claimCodecs, ClaimStatus, isFinal, jobsCodecs, JobState, Outcome } from "../../../modules/jobs/index.js";
+import nacl from "tweetnacl";
+import { open } from "../sealing.js";
 import { UnusableReason } from "../../../modules/jobs/types.js";
 import { decodeResult, encodeTensors } from "../../models/tensors.js";
 import { zoo } from "../../models/zoo.js";
@@ -74,7 +76,9 @@ describe("the worker (e2e, one node)", function () {
     }
     throw new Error(`job ${id} never got there`);
   };
-  const startWorker = async (opts: { holdReveals?: boolean; allowLoopbackUris?: boolean } = {}) => {
+  const startWorker = async (
+    opts: { holdReveals?: boolean; allowLoopbackUris?: boolean; claimPollMs?: number } = {},
+  ) => {
     const w = new Worker({
       rpcUrl: node.rpcUrl,
       signer: await DirectSecp256k1Wallet.fromKey(provider.privKey, "tc"),
@@ -166,6 +170,58 @@ describe("the worker (e2e, one node)", function () {
     assert.match(metrics, /tcompute_worker_jobs_run_total\{provider="[a-z0-9]+"\} 1/);
     assert.match(metrics, /tcompute_worker_reveals_total\{provider="[a-z0-9]+"\} 1/);
     assert.equal(decodeResult(out.bytes).length, 1);
+    await w.stop();
+  });
+
+  it("answers a non-delivery claim with the committed output, so the claim is not upheld and the bond stays", async () => {
+    const w = await startWorker({ claimPollMs: 300 });
+    const id = await submit(1);
+    const j = await waitFor(id, (s) => s === JobState.settled || s === JobState.failed);
+    assert.equal(j.state, JobState.settled, JSON.stringify(j.history));
+    const claimOf = async () => {
+      const c = await Comet38Client.connect(node.rpcUrl);
+      const res = await c.abciQuery({
+        path: "/tcompute.jobs.v1.Query/Claim",
+        data: claimCodecs.queryClaimRequest.encode({ jobId: id, provider: provider.address }),
+      });
+      c.disconnect();
+      return claimCodecs.queryClaimResponse.decode(res.value).claim;
+    };
+    const bondOf = async () => {
+      const c = await TcomputeClient.connect(node.rpcUrl);
+      const p = await c.query.registry.provider(provider.address);
+      c.disconnect();
+      return p.bond;
+    };
+    const bond = await bondOf();
+    // A requester that got its output claims anyway, hoping nobody answers (upheld: 5% of the
+    // bond and its payment back). Before the worker answered claims, that was every claim.
+    const claimKey = nacl.box.keyPair();
+    await send(requester, [
+      {
+        typeUrl: claimCodecs.msgClaimNonDelivery.typeUrl,
+        value: {
+          requester: requester.address,
+          jobId: id,
+          provider: provider.address,
+          x25519Pubkey: claimKey.publicKey,
+        },
+      },
+    ]);
+    let cl = await claimOf();
+    for (let i = 0; i < 120 && cl?.status === ClaimStatus.open; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      cl = await claimOf();
+    }
+    assert.equal(cl?.status, ClaimStatus.answered, "the worker answered within the answer window");
+    const plain = open(cl!.sealedOutput, claimKey)!;
+    assert.ok(plain !== null, "sealed to the claim key");
+    assert.equal(
+      createHash("sha256").update(plain).digest("hex"),
+      Buffer.from(j.assignments[0]!.digest).toString("hex"),
+      "the answer is the committed output",
+    );
+    assert.equal(await bondOf(), bond, "nothing slashed");
     await w.stop();
   });
 
