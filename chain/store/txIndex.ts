@@ -155,6 +155,9 @@ export function decodeLegacyTxRecord(hash: string, raw: Uint8Array): IndexedTx {
   };
 }
 
+/** The largest height heightKey encodes (16 hex digits). */
+const maxHeightKey = 2n ** 64n - 1n;
+
 export class TxIndex {
   constructor(private readonly kv: AsyncKV) {}
 
@@ -282,21 +285,37 @@ export class TxIndex {
       q.find((c) => c.op === "=" && c.operand !== null && c.key !== "tx.height") ??
       q.find((c) => c.key === "tx.height" && c.op === "=");
     let prefix: string;
-    let range: { gte?: string; lt?: string } = {};
+    // Whether the keys under the prefix end with the height (`…\0<height>`), so that tx.height
+    // bounds narrow the scan itself: an attribute's posting (`e/<key>\0<value>\0<height>`) and
+    // the tx.height posting both do. Without that, a bounded query on a busy attribute (a
+    // provider's claims "in the last 50 blocks") read its whole history and was refused.
+    let byHeight: boolean;
     if (eq !== undefined) {
       const value =
         eq.key === "tx.height" ? heightKey(BigInt(eq.operand!.value.split(".")[0]!)) : valueKey(eq.operand!.value);
       prefix = `e/${valueKey(eq.key)}\0${value}\0`;
+      byHeight = eq.key !== "tx.height";
     } else {
       const c = q.find((x) => x.key === "tx.height") ?? q[0]!;
       prefix = `e/${valueKey(c.key)}\0`;
-      // Every tx.height bound narrows the scan (a range like tx.height>=5 AND tx.height<=9).
-      for (const b of q) {
-        if (c.key !== "tx.height" || b.key !== "tx.height" || b.operand?.kind !== "number") continue;
-        const h = BigInt(b.operand.value.split(".")[0]!);
-        if (b.op === ">" || b.op === ">=")
-          range = { ...range, gte: `${prefix}${heightKey(b.op === ">" ? h + 1n : h)}` };
-        if (b.op === "<" || b.op === "<=") range = { ...range, lt: `${prefix}${heightKey(b.op === "<" ? h : h + 1n)}` };
+      byHeight = c.key === "tx.height";
+    }
+    let range: { gte?: string; lt?: string } = {};
+    // Every tx.height bound narrows the scan (a range like tx.height>=5 AND tx.height<=9); the
+    // conditions are still checked on each candidate below.
+    // Bounds outside the key's range are clamped, which only widens the scan.
+    const at = (h: bigint) => `${prefix}${heightKey(h < 0n ? 0n : h > maxHeightKey ? maxHeightKey : h)}`;
+    for (const b of byHeight ? q : []) {
+      if (b.key !== "tx.height" || b.operand?.kind !== "number") continue;
+      const h = BigInt(b.operand.value.split(".")[0]!);
+      if (b.op === ">" || b.op === ">=") {
+        const gte = at(b.op === ">" ? h + 1n : h);
+        if (range.gte === undefined || gte > range.gte) range = { ...range, gte };
+      }
+      const end = b.op === "<" ? h : b.op === "<=" ? h + 1n : null;
+      if (end !== null && end <= maxHeightKey) {
+        const lt = at(end);
+        if (range.lt === undefined || lt < range.lt) range = { ...range, lt };
       }
     }
     const seen = new Set<string>();

@@ -84,8 +84,6 @@ export interface WorkerOptions {
 const defaultMaxInputBytes = 64 << 20;
 /** A message handed to the node is not sent again before this (unless it was refused): a few blocks. */
 const resendAfterMs = 5000;
-/** How far back open claims are looked for when the jobs params cannot be read (the default answer window). */
-const defaultClaimLookback = 50;
 
 /** The job's input cannot be used (the requester's doing, as far as this worker can tell). */
 export class UnusableInputError extends Error {
@@ -301,12 +299,14 @@ export class Worker {
         this.store.put({ ...mine, paidCounted: true });
       }
     }
-    if (this.o.audit !== true) msgs.push(...(await this.claimAnswers(chain, due, now)));
     if (this.o.audit === true) {
       msgs.push(...(await this.auditKeyMessages(due, now)));
       msgs.push(...(await this.auditMessages(due, now)));
     }
     if (msgs.length > 0) await this.send(msgs);
+    // Each claim answer in its own tx: an output can be hundreds of KiB, and a batch refused
+    // for one message must not hold back the others until the answer window closes.
+    if (this.o.audit !== true) for (const answer of await this.claimAnswers(chain, due, now)) await this.send([answer]);
     this.failures = 0;
   }
 
@@ -325,14 +325,25 @@ export class Worker {
   ): Promise<Array<{ typeUrl: string; value: unknown }>> {
     if (now - this.lastClaimScan < (this.o.claimPollMs ?? 5000)) return [];
     this.lastClaimScan = now;
-    let window = defaultClaimLookback;
     try {
-      const raw = await chain.abciQuery("/tcompute.jobs.v1.Query/Params", new Uint8Array());
-      const n = Number(jobsCodecs.queryParamsResponse.decode(raw).params?.claimAnswerWindow ?? "");
-      if (Number.isSafeInteger(n) && n > 0) window = n;
-    } catch {
-      // the default lookback
+      return await this.findClaimAnswers(chain, due, now);
+    } catch (e) {
+      // Never the tick's failure: its commits and reveals are already sent.
+      this.log(`worker: could not look for non-delivery claims: ${(e as Error).message}; retrying`);
+      this.lastClaimScan = now - (this.o.claimPollMs ?? 5000) / 2;
+      return [];
     }
+  }
+
+  private async findClaimAnswers(
+    chain: TcomputeClient,
+    due: (jobId: string, kind: string) => boolean,
+    now: number,
+  ): Promise<Array<{ typeUrl: string; value: unknown }>> {
+    // The answer window from the chain (a failed read is retried: a default could be shorter).
+    const raw = await chain.abciQuery("/tcompute.jobs.v1.Query/Params", new Uint8Array());
+    const window = Number(jobsCodecs.queryParamsResponse.decode(raw).params?.claimAnswerWindow ?? "");
+    if (!Number.isSafeInteger(window) || window <= 0) throw new Error(`claim_answer_window ${window} from the chain`);
     const from = Math.max(1, (await chain.height()) - window - 1);
     const txs = await chain.searchTxs(
       `delivery_claim.provider='${this.o.address}' AND delivery_claim.status='open' AND tx.height>=${from}`,
@@ -461,7 +472,9 @@ export class Worker {
         for (const m of batch) {
           const v = m.value as { jobId?: string };
           if (v.jobId !== undefined)
-            for (const kind of ["commit", "reveal", "vcommit", "vreveal"]) this.sent.delete(`${v.jobId}/${kind}`);
+            for (const kind of ["commit", "reveal", "vcommit", "vreveal", "claim"])
+              this.sent.delete(`${v.jobId}/${kind}`);
+          if (m.typeUrl === claimCodecs.msgAnswerClaim.typeUrl) this.lastClaimScan = 0;
         }
         this.log(`worker: could not send ${batch.length} message(s): ${(e as Error).message}`);
       }

@@ -34,6 +34,35 @@ const tx = (n: number) => new Uint8Array([n, n + 1, n + 2]);
 const hash = (t: Uint8Array) => createHash("sha256").update(t).digest("hex").toUpperCase();
 
 describe("tx index postings", () => {
+  it("narrows an attribute's scan by tx.height bounds: a bounded query on a long history is answered, not refused", async () => {
+    const kv = memoryKV();
+    const idx = new TxIndex(kv);
+    // carol sends one tx at each of heights 1..40 (and dave at 40).
+    for (let h = 1; h <= 40; h++) {
+      const b = h === 40 ? [tx(h), tx(200)] : [tx(h)];
+      await idx.indexBlock(BigInt(h), b, b.map(hash), h === 40 ? [result("carol"), result("dave")] : [result("carol")]);
+    }
+    const q = (text: string) => idx.search(parseEventQuery(text), 1, 100, "asc", 10);
+    // The whole history is more than 10 entries: refused, as before.
+    await assert.rejects(q("message.sender='carol'"), /more than 10 index entries/);
+    const heights = async (text: string) => (await q(text)).txs.map((t) => Number(t.height));
+    assert.deepEqual(await heights("message.sender='carol' AND tx.height>=37"), [37, 38, 39, 40]);
+    assert.deepEqual(await heights("message.sender='carol' AND tx.height>36 AND tx.height<39"), [37, 38]);
+    assert.deepEqual(await heights("tx.height>=38 AND message.sender='carol' AND tx.height<=38"), [38]);
+    assert.deepEqual(
+      await heights("message.sender='carol' AND tx.height>=39 AND tx.height>=40"),
+      [40],
+      "the tighter bound",
+    );
+    assert.deepEqual(await heights("message.sender='dave' AND tx.height>=1"), [40]);
+    assert.deepEqual(await heights("message.sender='carol' AND tx.height<0"), []);
+    assert.deepEqual(await heights("message.sender='carol' AND tx.height>=41"), []);
+    // Bounds past what a key holds are clamped (only widening the scan), never an internal error.
+    assert.deepEqual(await heights("message.sender='carol' AND tx.height>=-5 AND tx.height<=2"), [1, 2]);
+    assert.deepEqual(await heights("message.sender='dave' AND tx.height<=99999999999999999999999"), [40]);
+    assert.deepEqual(await heights("message.sender='carol' AND tx.height>99999999999999999999999"), []);
+  });
+
   it("writes one posting per attribute value and block, and answers as one entry per tx did", async () => {
     const kv = memoryKV();
     const idx = new TxIndex(kv);
