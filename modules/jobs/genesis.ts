@@ -106,9 +106,14 @@ export function parseGenesis(json: unknown): JobsGenesis {
   const receipts = asArray(optField(o, "receipts") ?? [], "jobs.receipts").map((r, i) =>
     codecs.receipt.decode(receiptJson.fromJson(r, `jobs.receipts[${i}]`)),
   );
-  for (const id of [...jobs.map((j) => j.id.toString()), ...receipts.map((r) => r.id)])
+  // One entry per id, a job or its receipt: a second would double its indexes, slots and queues.
+  const ids = new Set<string>();
+  for (const id of [...jobs.map((j) => j.id.toString()), ...receipts.map((r) => r.id)]) {
     if (!/^[1-9][0-9]{0,19}$/.test(id) || BigInt(id) >= BigInt(nextRaw))
       throw sdkErrors.invalidRequest.wrap(`jobs: job ${id} is not below next_id`);
+    if (ids.has(id)) throw sdkErrors.invalidRequest.wrap(`jobs: job ${id} appears twice (as a job or a receipt)`);
+    ids.add(id);
+  }
   const audits = asString(optField(o, "audits_opened") ?? "0", "jobs.audits_opened");
   if (!count.test(audits)) throw sdkErrors.invalidRequest.wrap("jobs.audits_opened must be a count");
   const verdicts = asArray(optField(o, "verdicts") ?? [], "jobs.verdicts").map((v, i) => {

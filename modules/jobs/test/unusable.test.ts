@@ -395,8 +395,37 @@ describe("jobs: accountable unusable-input reports", function () {
     const pub = new Uint8Array(32).fill(9);
     await fails(requester, [claimMsg(requester.address, "1", prov[1]!.address, pub)], "jobs", 10);
     // The state survives export and import.
-    const again = await importAppState(exportAppState(chain));
+    const exported = exportAppState(chain);
+    const again = await importAppState(exported);
     assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
+    // A genesis listing a job twice (which would double its indexes, slots and prune entries),
+    // or a job and a receipt of one id, is refused.
+    const jobsState = JSON.parse(JSON.stringify(exported["jobs"])) as {
+      jobs: Array<{ id: string }>;
+      receipts: unknown[];
+    };
+    await assert.rejects(
+      importAppState({ ...exported, jobs: { ...jobsState, jobs: [...jobsState.jobs, jobsState.jobs[0]] } }),
+      /job 1 appears twice/,
+    );
+    const receipt = {
+      id: "1",
+      requester: requester.address,
+      model,
+      state: "JOB_STATE_UNUSABLE",
+      paid: "15",
+      refunded: "0",
+      compensated: "10",
+      final_height: "5",
+      batch_id: "1",
+      digest: "",
+      providers: [],
+      pruned_height: "9",
+    };
+    await assert.rejects(
+      importAppState({ ...exported, jobs: { ...jobsState, receipts: [...jobsState.receipts, receipt] } }),
+      /job 1 appears twice/,
+    );
     await ok(requester, [claimMsg(requester.address, "1", prov[0]!.address, pub)]);
   });
 
