@@ -132,8 +132,11 @@ export function claimMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       const a = j.assignments.find((x) => x.provider === m.provider);
       if (a === undefined || a.outcome !== Outcome.accepted)
         throw jobsErrors.notAssignee.wrap(`${m.provider} has no accepted result in job ${j.id}`);
-      if (ctx.height > j.finalHeight + p.claimWindow)
-        throw jobsErrors.windowClosed.wrap(`claims on job ${j.id} closed at height ${j.finalHeight + p.claimWindow}`);
+      // A vindicated result became claimable when its audit resolved (the job's last history
+      // entry, written then; nothing is written after it), not when the job ended UNUSABLE.
+      const from = j.state === JobState.unusable ? (j.history.at(-1)?.height ?? j.finalHeight) : j.finalHeight;
+      if (ctx.height > from + p.claimWindow)
+        throw jobsErrors.windowClosed.wrap(`claims on job ${j.id} closed at height ${from + p.claimWindow}`);
       if (k.getClaim(ctx.store, j.id, m.provider) !== null) throw jobsErrors.alreadyClaimed.wrap();
       // Rough size of the payload from the sketch's element count: the answer must fit a tx.
       if (BigInt(a.sketch?.length ?? "0") * 8n + 4096n > p.maxClaimOutputBytes)

@@ -431,7 +431,13 @@ describe("jobs: accountable unusable-input reports", function () {
 
   it("a slash smaller than what false reports owe pays the requester first, then the outvoted worker; an open audit's job cannot be claimed", async () => {
     // 0.0001% of a 20,000,000 bond: 20 per reporter, against 10 of fees and 45 of the worker's ask.
-    await setup({ audit_rate_ppm: 1_000_000, slash_fraction_wrong_result: "0.000001", audit_window: "8" });
+    // A claim window shorter than the audit's: it counts from the audit's resolution.
+    await setup({
+      audit_rate_ppm: 1_000_000,
+      slash_fraction_wrong_result: "0.000001",
+      audit_window: "8",
+      claim_window: "3",
+    });
     await bondValidators(ok);
     worker(prov[1]!).strategy = strategies.falseUnusable;
     worker(prov[2]!).strategy = strategies.falseUnusable;
@@ -453,6 +459,11 @@ describe("jobs: accountable unusable-input reports", function () {
     assert.equal(assignment(j, prov[0]!).paid, "35", "its fee 5, then 10 and 20 of the two slashes");
     assert.equal(assignment(j, prov[0]!).outcome, Outcome.accepted);
     assert.equal(await escrow(), 0n);
+    assert.ok(
+      chain.app.height >= BigInt(j.finalHeight) + 3n,
+      "the next block is past the window counted from the unusable settlement",
+    );
+    await ok(requester, [claimMsg(requester.address, "1", prov[0]!.address, pub)]);
   });
 
   it("refuses bad unusable reveals with stable codes and changes nothing", async () => {
