@@ -15,14 +15,16 @@ import {
   type IndexedTx,
 } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
-import { isFinal, jobsCodecs, JobState, type Job } from "../../modules/jobs/index.js";
+import { createHash } from "node:crypto";
+import nacl from "tweetnacl";
+import { claimCodecs, ClaimStatus, isFinal, jobsCodecs, JobState, type Job } from "../../modules/jobs/index.js";
 import type { AuditSealedInput, GpuRequirement, Input, MsgSubmitJob, SealedInput } from "../../modules/jobs/types.js";
 import { ProviderStatus } from "../../modules/registry/index.js";
 import type { MsgRegisterModel, MsgRegisterProvider } from "../../modules/registry/types.js";
 
 import type { Tensor } from "../models/tensors.js";
 import { fetchAcceptedOutput } from "./outputs.js";
-import { sealToCandidates } from "./sealing.js";
+import { open, sealToCandidates, type X25519Key } from "./sealing.js";
 import {
   setupEmissionsExtension,
   setupJobsExtension,
@@ -295,6 +297,49 @@ export class TcomputeClient {
   async fetchOutput(key: RawKey, job: Job): Promise<Array<Record<string, Tensor>>> {
     const model = await this.query.registry.model(job.model);
     return (await fetchAcceptedOutput(key, job, model.rule ?? defaultRule)).outputs;
+  }
+
+  /**
+   * Claims on chain that `provider` did not deliver its accepted output of job `jobId`
+   * (docs/jobs.md, "Non-delivery claims"), with the claim deposit and a fresh X25519 key. Keep
+   * the key: the worker's answer is sealed to it (claimAnswer), and a dispute reveals its secret.
+   */
+  async claimNonDelivery(requester: string, jobId: string, provider: string): Promise<X25519Key> {
+    const key = nacl.box.keyPair();
+    await this.send(requester, [
+      {
+        typeUrl: claimCodecs.msgClaimNonDelivery.typeUrl,
+        value: { requester, jobId, provider, x25519Pubkey: key.publicKey },
+      },
+    ]);
+    return key;
+  }
+
+  /**
+   * The answer to a claim, opened with its key: the output payload and whether its sha256 is the
+   * digest the worker committed to (if not, dispute it: disputeAnswer). Null while unanswered.
+   */
+  async claimAnswer(
+    jobId: string,
+    provider: string,
+    key: X25519Key,
+  ): Promise<{ status: number; payload: Uint8Array | null; matches: boolean } | null> {
+    const cl = await this.query.jobs.claim(jobId, provider);
+    if (cl === null) return null;
+    if (cl.status === ClaimStatus.open) return null;
+    const payload = cl.sealedOutput.length > 0 ? open(cl.sealedOutput, key) : null;
+    const matches = payload !== null && createHash("sha256").update(payload).digest().equals(Buffer.from(cl.digest));
+    return { status: cl.status, payload, matches };
+  }
+
+  /** Disputes a claim's answer by revealing the claim key's secret: the chain opens it and compares. */
+  async disputeAnswer(requester: string, jobId: string, provider: string, key: X25519Key): Promise<DeliverTxResponse> {
+    return this.send(requester, [
+      {
+        typeUrl: claimCodecs.msgDisputeAnswer.typeUrl,
+        value: { requester, jobId, provider, x25519Secret: key.secretKey },
+      },
+    ]);
   }
 
   async registerModel(value: MsgRegisterModel): Promise<DeliverTxResponse> {

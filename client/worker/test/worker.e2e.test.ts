@@ -7,8 +7,6 @@ import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { makeTestHome, startNodeProcess, type NodeProcess } from "../../../chain/testkit/nodeProcess.js";
 import { claimCodecs, ClaimStatus, isFinal, jobsCodecs, JobState, Outcome } from "../../../modules/jobs/index.js";
-import nacl from "tweetnacl";
-import { open } from "../sealing.js";
 import { UnusableReason } from "../../../modules/jobs/types.js";
 import { decodeResult, encodeTensors } from "../../models/tensors.js";
 import { zoo } from "../../models/zoo.js";
@@ -189,33 +187,33 @@ describe("the worker (e2e, one node)", function () {
     };
     // A requester that got its output claims anyway, hoping nobody answers (upheld: 5% of the
     // bond and its payment back). Before the worker answered claims, that was every claim.
-    const claimKey = nacl.box.keyPair();
-    await send(requester, [
-      {
-        typeUrl: claimCodecs.msgClaimNonDelivery.typeUrl,
-        value: {
-          requester: requester.address,
-          jobId: id,
-          provider: provider.address,
-          x25519Pubkey: claimKey.publicKey,
-        },
-      },
-    ]);
-    let cl = await claimOf();
-    for (let i = 0; i < 120 && cl?.status === ClaimStatus.open; i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      cl = await claimOf();
-    }
-    assert.equal(cl?.status, ClaimStatus.answered, "the worker answered within the answer window");
-    const plain = open(cl!.sealedOutput, claimKey)!;
-    assert.ok(plain !== null, "sealed to the claim key");
-    assert.equal(
-      createHash("sha256").update(plain).digest("hex"),
-      Buffer.from(j.assignments[0]!.digest).toString("hex"),
-      "the answer is the committed output",
+    const c = await TcomputeClient.connectWithSigner(
+      node.rpcUrl,
+      await DirectSecp256k1Wallet.fromKey(requester.privKey, "tc"),
     );
-    await w.stop();
-    workers.splice(workers.indexOf(w), 1);
+    try {
+      const claimKey = await c.claimNonDelivery(requester.address, id, provider.address);
+      let answer = await c.claimAnswer(id, provider.address, claimKey);
+      for (let i = 0; i < 120 && answer === null; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        answer = await c.claimAnswer(id, provider.address, claimKey);
+      }
+      assert.equal(answer?.status, ClaimStatus.answered, "the worker answered within the answer window");
+      assert.ok(answer.matches, "the SDK opened it and found the committed digest");
+      assert.equal(
+        createHash("sha256").update(answer.payload!).digest("hex"),
+        Buffer.from(j.assignments[0]!.digest).toString("hex"),
+        "the answer is the committed output",
+      );
+      // Disputing a good answer fails on chain: delivered, and the deposit goes to the worker.
+      await c.disputeAnswer(requester.address, id, provider.address, claimKey);
+      assert.equal((await claimOf())?.status, ClaimStatus.delivered);
+    } finally {
+      c.disconnect();
+      // Stopped here even when an assertion fails: the next tests start a worker on this key.
+      await w.stop();
+      workers.splice(workers.indexOf(w), 1);
+    }
   });
 
   it("reports unusable inputs (malformed inline bytes, a URI whose bytes do not match, one over its declared size, a bundle the model refuses) instead of going silent, is not slashed, and goes on", async () => {
