@@ -64,6 +64,8 @@ export interface WorkerOptions {
   pollMs?: number;
   /** How often open non-delivery claims against this provider are looked for (default 5 s). */
   claimPollMs?: number;
+  /** How often stored results of pruned jobs are looked for and removed (default 60 s; 50 a time). */
+  storePruneMs?: number;
   log?: (line: string) => void;
   /** Largest input fetched by URI, in bytes (default 64 MiB); models are bounded at 512 MiB. */
   maxInputBytes?: number;
@@ -153,6 +155,9 @@ export class Worker {
   private auditKeyRegistered = false;
   /** When open claims were last looked for (epoch ms). */
   private lastClaimScan = 0;
+  /** When the store was last pruned (epoch ms), and the last job id checked (the next round starts after it). */
+  private lastStorePrune = 0;
+  private pruneCursor = 0n;
   url = "";
 
   constructor(readonly o: WorkerOptions) {
@@ -307,6 +312,7 @@ export class Worker {
     // Each claim answer in its own tx: an output can be hundreds of KiB, and a batch refused
     // for one message must not hold back the others until the answer window closes.
     if (this.o.audit !== true) for (const answer of await this.claimAnswers(chain, due, now)) await this.send([answer]);
+    await this.pruneStore(chain, now).catch((e: unknown) => this.log(`worker: store pruning: ${(e as Error).message}`));
     this.failures = 0;
   }
 
@@ -332,6 +338,36 @@ export class Worker {
       this.log(`worker: could not look for non-delivery claims: ${(e as Error).message}; retrying`);
       this.lastClaimScan = now - (this.o.claimPollMs ?? 5000) / 2;
       return [];
+    }
+  }
+
+  /**
+   * Removes the stored result (or verdict) of each job the chain has pruned: once its receipt
+   * exists nothing can be asked of it any more (no reveal, no claim: claim_window ends before
+   * retention_blocks), and without this the store grew by a file per job for ever. At most 50
+   * jobs a round, every storePruneMs, going round the stored ids so that a job that is never
+   * pruned (a store kept across a chain reset) does not hold up the rest. A file is removed only
+   * on a receipt for its id; a failed query keeps it.
+   */
+  private async pruneStore(chain: TcomputeClient, now: number): Promise<void> {
+    if (now - this.lastStorePrune < (this.o.storePruneMs ?? 60_000)) return;
+    this.lastStorePrune = now;
+    const ids = [...new Set([...this.store.list("result"), ...this.store.list("verdict")])]
+      .filter((id) => /^[0-9]{1,20}$/.test(id))
+      .map(BigInt)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const after = ids.filter((id) => id > this.pruneCursor);
+    const round = (after.length > 0 ? after : ids).slice(0, 50);
+    for (const id of round) {
+      this.pruneCursor = id;
+      try {
+        const r = await chain.query.jobs.receipt(id.toString());
+        if (r?.id !== id.toString()) continue;
+      } catch {
+        continue; // not pruned yet (or the query failed): kept
+      }
+      this.store.delete("result", id.toString());
+      this.store.delete("verdict", id.toString());
     }
   }
 
