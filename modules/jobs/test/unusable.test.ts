@@ -76,6 +76,17 @@ describe("jobs: accountable unusable-input reports", function () {
   const assignment = (j: Job, key: { address: string }) => j.assignments.find((a) => a.provider === key.address)!;
   const worker = (key: { address: string }) => workers.find((w) => w.address === key.address)!;
 
+  /** Job 1 at k = 3 on a good input: prov[1] and prov[2] report it unusable, prov[0] reveals the result. */
+  async function falseReportsOutvotingOne(): Promise<Job> {
+    await bondValidators(ok);
+    worker(prov[1]!).strategy = strategies.falseUnusable;
+    worker(prov[2]!).strategy = strategies.falseUnusable;
+    await submit({ inputs: [goodInput] });
+    await step();
+    await step();
+    return job("1");
+  }
+
   async function setup(jobs: Record<string, unknown> = {}): Promise<void> {
     chain = await createTestChain({
       accounts: funded([requester, ...prov, ...ops]),
@@ -349,13 +360,7 @@ describe("jobs: accountable unusable-input reports", function () {
   it("false reports outvoting a result, audited: their slash refunds the requester's fees and pays the outvoted worker its ask", async () => {
     // Every k = 3 job is sampled.
     await setup({ audit_rate_ppm: 1_000_000 });
-    await bondValidators(ok);
-    worker(prov[1]!).strategy = strategies.falseUnusable;
-    worker(prov[2]!).strategy = strategies.falseUnusable;
-    await submit({ inputs: [goodInput] });
-    await step();
-    await step();
-    let j = await job("1");
+    let j = await falseReportsOutvotingOne();
     assert.equal(j.state, JobState.unusable, "two of three reports outvote the one result");
     assert.equal(j.audit, AuditStatus.open);
     assert.ok(
@@ -438,13 +443,7 @@ describe("jobs: accountable unusable-input reports", function () {
       audit_window: "8",
       claim_window: "3",
     });
-    await bondValidators(ok);
-    worker(prov[1]!).strategy = strategies.falseUnusable;
-    worker(prov[2]!).strategy = strategies.falseUnusable;
-    await submit({ inputs: [goodInput] });
-    await step();
-    await step();
-    let j = await job("1");
+    let j = await falseReportsOutvotingOne();
     assert.equal(j.audit, AuditStatus.open);
     const pub = new Uint8Array(32).fill(9);
     await fails(requester, [claimMsg(requester.address, "1", prov[0]!.address, pub)], "jobs", 8);
