@@ -1,5 +1,6 @@
 import type { QueryClient } from "@cosmjs/stargate";
 import { jobsCodecs, type Job } from "../../modules/jobs/index.js";
+import { paramsFromPb, type JobsParams } from "../../modules/jobs/params.js";
 import type { DeliveryClaim, JobState, Receipt } from "../../modules/jobs/types.js";
 import { registryCodecs, type Model, type Provider } from "../../modules/registry/index.js";
 import { reputationCodecs, type ReputationRecord } from "../../modules/reputation/index.js";
@@ -30,6 +31,8 @@ export interface JobsExtension {
     byProvider(provider: string, limit?: number, newestFirst?: boolean): Promise<Job[]>;
     byState(state: JobState, limit?: number, newestFirst?: boolean): Promise<Job[]>;
     escrow(): Promise<bigint>;
+    /** The module's params (windows in blocks, fees, bounds), as the chain holds them now. */
+    params(): Promise<JobsParams>;
     auditStats(validator: string): Promise<{ verdicts: bigint; auditsOpened: bigint }>;
     /** Jobs of this requester that ended unusable, and the fees paid for them. */
     requesterRecord(requester: string): Promise<{ unusableJobs: bigint; unusableFeesPaid: bigint }>;
@@ -88,6 +91,10 @@ export function setupJobsExtension(base: QueryClient): JobsExtension {
         ),
       escrow: () =>
         ask(base, `${p}/Escrow`, new Uint8Array(), (b) => BigInt(jobsCodecs.queryEscrowResponse.decode(b).total)),
+      params: () =>
+        ask(base, `${p}/Params`, new Uint8Array(), (b) =>
+          paramsFromPb(jobsCodecs.queryParamsResponse.decode(b).params ?? jobsCodecs.params.decode(new Uint8Array())),
+        ),
       auditStats: (validator) =>
         ask(base, `${p}/AuditStats`, jobsCodecs.queryAuditStatsRequest.encode({ validator }), (b) => {
           const r = jobsCodecs.queryAuditStatsResponse.decode(b);

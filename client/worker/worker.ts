@@ -377,8 +377,7 @@ export class Worker {
     now: number,
   ): Promise<Array<{ typeUrl: string; value: unknown }>> {
     // The answer window from the chain (a failed read is retried: a default could be shorter).
-    const raw = await chain.abciQuery("/tcompute.jobs.v1.Query/Params", new Uint8Array());
-    const window = Number(jobsCodecs.queryParamsResponse.decode(raw).params?.claimAnswerWindow ?? "");
+    const window = Number((await chain.query.jobs.params()).claimAnswerWindow);
     if (!Number.isSafeInteger(window) || window <= 0) throw new Error(`claim_answer_window ${window} from the chain`);
     const from = Math.max(1, (await chain.height()) - window - 1);
     const txs = await chain.searchTxs(
@@ -585,8 +584,7 @@ export class Worker {
   /** The jobs param max_inline_input_bytes (its default when the query fails). */
   private async maxInlineInputBytes(): Promise<number> {
     try {
-      const raw = await (await this.connect()).abciQuery("/tcompute.jobs.v1.Query/Params", new Uint8Array());
-      const n = Number(jobsCodecs.queryParamsResponse.decode(raw).params?.maxInlineInputBytes ?? "");
+      const n = (await (await this.connect()).query.jobs.params()).maxInlineInputBytes;
       if (Number.isSafeInteger(n) && n > 0) return n;
     } catch {
       // the default below

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
 import nacl from "tweetnacl";
-import { claimCodecs, ClaimStatus, jobsCodecs } from "../../../modules/jobs/index.js";
-import { defaultParams, paramsToPb } from "../../../modules/jobs/params.js";
+import { claimCodecs, ClaimStatus } from "../../../modules/jobs/index.js";
+import { defaultParams } from "../../../modules/jobs/params.js";
 import type { DeliveryClaim } from "../../../modules/jobs/types.js";
 import { rawKeyFromSeed } from "../../sdk/signing.js";
 import { loadOrCreateX25519, open } from "../sealing.js";
@@ -28,12 +28,6 @@ interface FakeChain {
 
 function fakeChain(f: FakeChain) {
   return {
-    abciQuery: async (path: string) => {
-      assert.equal(path, "/tcompute.jobs.v1.Query/Params");
-      return jobsCodecs.queryParamsResponse.encode({
-        params: paramsToPb({ ...defaultParams(), claimAnswerWindow: 50n }),
-      });
-    },
     height: async () => 1000,
     searchTxs: async (q: string) => {
       f.searches.push(q);
@@ -51,7 +45,12 @@ function fakeChain(f: FakeChain) {
         ],
       }));
     },
-    query: { jobs: { claim: async (id: string) => f.claims.get(id) ?? null } },
+    query: {
+      jobs: {
+        params: async () => ({ ...defaultParams(), claimAnswerWindow: 50n }),
+        claim: async (id: string) => f.claims.get(id) ?? null,
+      },
+    },
   };
 }
 
