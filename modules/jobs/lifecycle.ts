@@ -312,10 +312,7 @@ function settleUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
           openAudit(ctx, k, j, "unusable report sampled for audit", auditorsNow(k, ctx.store, j));
         }
       }
-      const rec = k.requesterRecord(ctx.store, j.requester);
-      rec.unusableJobs = (BigInt(rec.unusableJobs) + 1n).toString();
-      rec.unusableFeesPaid = (BigInt(rec.unusableFeesPaid) + fees).toString();
-      k.setRequesterRecord(ctx.store, rec);
+      countUnusable(ctx, k, j.requester, 1n, fees);
       finish(
         ctx,
         k,
@@ -404,14 +401,14 @@ export function resolveAudit(ctx: Context, k: JobsKeeper, j: Job): boolean {
   return true;
 }
 
-/** The assignments whose "unusable" report the validators showed false: slashed as a wrong result. */
-function slashFalseReports(ctx: Context, k: JobsKeeper, j: Job, indices: readonly number[], reason: string): void {
-  const fraction = k.params(ctx.store).slashFractionWrongResult;
-  for (const i of indices) {
-    const a = j.assignments[i]!;
-    penalise(ctx, k, j, a, Outcome.rejected, fraction, reason);
-    k.reputation.recordOutcome(ctx, a.provider, "auditFail");
-  }
+/** Adds to a requester's record of unusable jobs and the fees they cost it (never below 0). */
+function countUnusable(ctx: Context, k: JobsKeeper, requester: string, jobs: bigint, fees: bigint): void {
+  const rec = k.requesterRecord(ctx.store, requester);
+  const n = BigInt(rec.unusableJobs) + jobs;
+  const paid = BigInt(rec.unusableFeesPaid) + fees;
+  rec.unusableJobs = (n > 0n ? n : 0n).toString();
+  rec.unusableFeesPaid = (paid > 0n ? paid : 0n).toString();
+  k.setRequesterRecord(ctx.store, rec);
 }
 
 /** Outvoted assignees whose result the validators confirmed: accepted after all. */
@@ -426,8 +423,9 @@ function vindicate(ctx: Context, k: JobsKeeper, j: Job, indices: readonly number
 
 /**
  * Slashes each of `culprits` in turn, routing its slash through escrow (up to what is still
- * owed) and paying it out at once over `owed`, in order; the rest of a slash is burned. What the
- * requester gets is counted in j.compensated, what an assignee gets in its `paid`.
+ * owed) and paying it out at once over `owed`, in order; the rest of a slash (all of it when
+ * nobody is owed) is burned. What the requester gets is counted in j.compensated, what an
+ * assignee gets in its `paid`.
  */
 function slashToMakeWhole(
   ctx: Context,
@@ -475,12 +473,7 @@ function resolveAuditUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
     });
     if (v.status === AuditStatus.rejected) {
       // The input was usable: the job no longer counts against its requester.
-      const rec = k.requesterRecord(ctx.store, j.requester);
-      const jobs = BigInt(rec.unusableJobs) - 1n;
-      const fees = BigInt(rec.unusableFeesPaid) - j.paid;
-      rec.unusableJobs = (jobs > 0n ? jobs : 0n).toString();
-      rec.unusableFeesPaid = (fees > 0n ? fees : 0n).toString();
-      k.setRequesterRecord(ctx.store, rec);
+      countUnusable(ctx, k, j.requester, -1n, -j.paid);
     }
     j.audit = v.status;
     j.history.push({
@@ -503,7 +496,12 @@ function resolveAuditUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
         k.reputation.recordOutcome(ctx, a.provider, "auditFail");
       }
     });
-    slashFalseReports(ctx, k, j, v.falseUnusable, "reported the input unusable; validators accepted a result");
+    // No unusable fee was paid here (no majority reported it): nobody is owed, the slash is burned.
+    slashToMakeWhole(ctx, k, j, v.falseUnusable, [], {
+      outcome: Outcome.rejected,
+      fraction: p.slashFractionWrongResult,
+      reason: "reported the input unusable; validators accepted a result",
+    });
     j.audit = v.status;
     ctx.events.emit(jobEvent.auditDecidedNoMajority(j.id, v.accepted > 0 ? "confirmed" : "inconclusive"));
     if (v.accepted > 0) finish(ctx, k, j, JobState.settled, `validators accepted ${v.accepted} result(s)`);
