@@ -15,7 +15,6 @@ import {
   type IndexedTx,
 } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
-import { createHash } from "node:crypto";
 import nacl from "tweetnacl";
 import { claimCodecs, ClaimStatus, isFinal, jobsCodecs, JobState, type Job } from "../../modules/jobs/index.js";
 import type { AuditSealedInput, GpuRequirement, Input, MsgSubmitJob, SealedInput } from "../../modules/jobs/types.js";
@@ -24,7 +23,7 @@ import type { MsgRegisterModel, MsgRegisterProvider } from "../../modules/regist
 
 import type { Tensor } from "../models/tensors.js";
 import { fetchAcceptedOutput } from "./outputs.js";
-import { open, sealToCandidates, type X25519Key } from "./sealing.js";
+import { openClaimAnswer, sealToCandidates, type X25519Key } from "./sealing.js";
 import {
   setupEmissionsExtension,
   setupJobsExtension,
@@ -303,9 +302,14 @@ export class TcomputeClient {
    * Claims on chain that `provider` did not deliver its accepted output of job `jobId`
    * (docs/jobs.md, "Non-delivery claims"), with the claim deposit and a fresh X25519 key. Keep
    * the key: the worker's answer is sealed to it (claimAnswer), and a dispute reveals its secret.
+   * `claimKeyOf(accountKey, jobId, provider)` gives a key that need not be kept (the CLI's).
    */
-  async claimNonDelivery(requester: string, jobId: string, provider: string): Promise<X25519Key> {
-    const key = nacl.box.keyPair();
+  async claimNonDelivery(
+    requester: string,
+    jobId: string,
+    provider: string,
+    key: X25519Key = nacl.box.keyPair(),
+  ): Promise<X25519Key> {
     await this.send(requester, [
       {
         typeUrl: claimCodecs.msgClaimNonDelivery.typeUrl,
@@ -327,9 +331,7 @@ export class TcomputeClient {
     const cl = await this.query.jobs.claim(jobId, provider);
     if (cl === null) return null;
     if (cl.status === ClaimStatus.open) return null;
-    const payload = cl.sealedOutput.length > 0 ? open(cl.sealedOutput, key) : null;
-    const matches = payload !== null && createHash("sha256").update(payload).digest().equals(Buffer.from(cl.digest));
-    return { status: cl.status, payload, matches };
+    return { status: cl.status, ...openClaimAnswer(cl, key) };
   }
 
   /** Disputes a claim's answer by revealing the claim key's secret: the chain opens it and compares. */

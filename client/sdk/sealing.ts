@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import nacl from "tweetnacl";
 
 // Sealed inputs and outputs: tweetnacl box with a fresh ephemeral key per message, laid out as
@@ -30,6 +30,30 @@ export function seal(plain: Uint8Array, recipient: Uint8Array): Uint8Array {
 export function open(sealed: Uint8Array, key: X25519Key): Uint8Array | null {
   if (sealed.length < sealOverheadBytes) return null;
   return nacl.box.open(sealed.subarray(56), sealed.subarray(32, 56), sealed.subarray(0, 32), key.secretKey);
+}
+
+/**
+ * The X25519 key of a requester's non-delivery claim on `provider`'s result of job `jobId`,
+ * derived from the requester's account key: reading the answer and disputing it need nothing
+ * kept from the claim, and each claim has its own key. A dispute reveals the secret on chain; it
+ * is an HMAC-SHA256 of the account key, so it reveals nothing of that key.
+ */
+export function claimKeyOf(accountPrivKey: Uint8Array, jobId: string, provider: string): X25519Key {
+  const secret = createHmac("sha256", accountPrivKey).update(`tcompute/claim-key/v1/${jobId}/${provider}`).digest();
+  return nacl.box.keyPair.fromSecretKey(new Uint8Array(secret));
+}
+
+/**
+ * A claim's answer opened with its key: the output payload (null when it does not open, or was
+ * not given) and whether its sha256 is the digest the worker committed to.
+ */
+export function openClaimAnswer(
+  claim: { sealedOutput: Uint8Array; digest: Uint8Array },
+  key: X25519Key,
+): { payload: Uint8Array | null; matches: boolean } {
+  const payload = claim.sealedOutput.length > 0 ? open(claim.sealedOutput, key) : null;
+  const matches = payload !== null && createHash("sha256").update(payload).digest().equals(Buffer.from(claim.digest));
+  return { payload, matches };
 }
 
 /** What a requester needs of a provider to seal to it (a registry Provider is one). */

@@ -1,6 +1,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { jobsCodecs, JobState, proofCodecs, verdictCommitmentOf, type Job } from "../../../modules/jobs/index.js";
+import {
+  claimCodecs,
+  ClaimStatus,
+  jobsCodecs,
+  JobState,
+  proofCodecs,
+  verdictCommitmentOf,
+  type Job,
+} from "../../../modules/jobs/index.js";
 import { jobStateNames, type GpuRequirement, type Input } from "../../../modules/jobs/types.js";
 import { registryCodecs, ProviderStatus } from "../../../modules/registry/index.js";
 import { reputationCodecs } from "../../../modules/reputation/index.js";
@@ -11,7 +19,7 @@ import { chainQuery, queryErrors, withClient } from "../query.js";
 import { JobWaitTimeout } from "../../sdk/client.js";
 import { sendTx, txFlags, type TxOptions } from "../tx.js";
 import { fetchAcceptedOutput, rawKeyFromMnemonic } from "../../sdk/outputs.js";
-import { sealToCandidates } from "../../sdk/sealing.js";
+import { claimKeyOf, openClaimAnswer, sealToCandidates, type X25519Key } from "../../sdk/sealing.js";
 
 // tcd tx jobs submit|cancel, tcd q jobs ..., tcd q reputation ...
 
@@ -161,6 +169,39 @@ interface SubmitFlags extends TxOptions {
   sealed: boolean;
   wait: boolean;
   timeout: string;
+}
+
+const claimStatusNames = ["open", "answered", "delivered", "upheld", "disproved"];
+
+/**
+ * The claim key of `from` (a key in the keyring) on `provider`'s result of job `id`: derived
+ * from the account key (claimKeyOf), so the claim, reading its answer and a dispute need nothing
+ * kept in between.
+ */
+async function claimKeyFor(
+  f: GlobalFlags,
+  from: string,
+  id: string,
+  provider: string,
+): Promise<{ requester: string; key: X25519Key }> {
+  if (!/^[1-9][0-9]{0,19}$/.test(id)) throw cliErrors.usage.wrap("the job id is a positive integer");
+  try {
+    decodeAddress(provider);
+  } catch (e) {
+    throw cliErrors.usage.wrap(`provider ${JSON.stringify(provider)}: ${(e as Error).message}`);
+  }
+  const account = await rawKeyFromMnemonic((await (await keyring(f, true)).wallet(from)).mnemonic);
+  return { requester: account.address, key: claimKeyOf(account.privKey, id, provider) };
+}
+
+/** The claim on chain, or a usage error saying there is none. */
+async function getClaim(f: GlobalFlags, id: string, provider: string) {
+  const claim = claimCodecs.queryClaimResponse.decode(
+    await chainQuery(f, `${base}/Claim`, claimCodecs.queryClaimRequest.encode({ jobId: id, provider })),
+  ).claim;
+  if (claim === undefined || claim === null)
+    throw queryErrors.failed.wrap(`no claim on job ${id}'s result by ${provider}`);
+  return claim;
 }
 
 export function registerJobsCommands(tx: Command, qry: Command): void {
@@ -318,6 +359,75 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       );
     },
   );
+
+  // Non-delivery claims (docs/jobs.md, "Non-delivery claims"): the claim key comes from the
+  // requester's key (claimKeyFor), so `q jobs claim --from` and `tx jobs dispute` find it again.
+  txFlags(
+    t
+      .command("claim <from-key> <job-id> <provider>")
+      .description(
+        "claim that a worker did not deliver its accepted output (pays the claim deposit; the worker must post the output sealed to your claim key)",
+      ),
+  ).action(async (from: string, id: string, provider: string, o: TxOptions, cmd: Command) => {
+    const f = flags(cmd);
+    const { requester, key } = await claimKeyFor(f, from, id, provider);
+    const res = await sendTx(
+      f,
+      from,
+      [
+        {
+          typeUrl: claimCodecs.msgClaimNonDelivery.typeUrl,
+          value: { requester, jobId: id, provider, x25519Pubkey: key.publicKey },
+        },
+      ],
+      o,
+      true,
+    );
+    print(
+      f,
+      { txhash: res.transactionHash, height: res.height, job_id: id, provider },
+      `txhash: ${res.transactionHash}\nclaimed in block ${res.height}\n` +
+        `read the answer with: tcd q jobs claim ${id} ${provider} --from ${from} --output-file <file>`,
+    );
+  });
+  txFlags(
+    t
+      .command("dispute <from-key> <job-id> <provider>")
+      .description(
+        "dispute a claim's answer: reveals the claim key so that the chain opens the answer and compares it with the committed digest",
+      )
+      .option(
+        "--force",
+        "send it even when the answer opens to the committed output (the dispute then fails: the deposit goes to the worker)",
+        false,
+      ),
+  ).action(async (from: string, id: string, provider: string, o: TxOptions & { force: boolean }, cmd: Command) => {
+    const f = flags(cmd);
+    const { requester, key } = await claimKeyFor(f, from, id, provider);
+    const claim = await getClaim(f, id, provider);
+    if (claim.requester !== requester)
+      throw cliErrors.usage.wrap(`the claim is ${claim.requester}'s, not ${from}'s (${requester})`);
+    if (claim.status !== ClaimStatus.answered)
+      throw cliErrors.usage.wrap(
+        `the claim is ${claimStatusNames[claim.status] ?? claim.status}: only an answered claim can be disputed`,
+      );
+    // Checked here first: a dispute of the committed output fails on chain and costs the deposit.
+    if (openClaimAnswer(claim, key).matches && !o.force)
+      throw cliErrors.usage.wrap(
+        "the answer opens to the committed output: a dispute would fail and the deposit go to the worker (--force sends it anyway)",
+      );
+    await sendTx(
+      f,
+      from,
+      [
+        {
+          typeUrl: claimCodecs.msgDisputeAnswer.typeUrl,
+          value: { requester, jobId: id, provider, x25519Secret: key.secretKey },
+        },
+      ],
+      o,
+    );
+  });
 
   // What workers send; here for operators who run their own worker or need to act by hand.
   const sketchArg = (json: string) => {
@@ -575,6 +685,45 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
         );
       },
     );
+  qj.command("claim <job-id> <provider>")
+    .description(
+      "a non-delivery claim; with --from (the requester's key) its answer is opened and checked against the committed digest",
+    )
+    .option("--from <key>", "the requester's key (the claim key is derived from it)")
+    .option("--output-file <file>", "with --from: write the opened answer (the output payload) here")
+    .action(async (id: string, provider: string, o: { from?: string; outputFile?: string }, cmd: Command) => {
+      const f = flags(cmd);
+      if (o.outputFile !== undefined && o.from === undefined)
+        throw cliErrors.usage.wrap("--output-file needs --from <the requester's key>");
+      const key = o.from === undefined ? null : (await claimKeyFor(f, o.from, id, provider)).key;
+      const claim = await getClaim(f, id, provider);
+      const status = claimStatusNames[claim.status] ?? String(claim.status);
+      const lines = [
+        `claim on job ${id}'s result by ${provider}: ${status}`,
+        `requester ${claim.requester}, deposit ${claim.deposit}, claimed at height ${claim.claimedHeight}`,
+        claim.status === ClaimStatus.open
+          ? `the worker must answer by height ${claim.answerDeadline}`
+          : claim.answeredHeight !== "0" && claim.answeredHeight !== ""
+            ? `answered at height ${claim.answeredHeight}; disputes until height ${claim.disputeDeadline}`
+            : "",
+      ].filter((l) => l !== "");
+      let answer: { opened: boolean; matches_digest: boolean; output_file?: string } | undefined;
+      if (key !== null && claim.sealedOutput.length > 0) {
+        const { payload, matches } = openClaimAnswer(claim, key);
+        answer = { opened: payload !== null, matches_digest: matches };
+        if (payload === null)
+          lines.push("the answer does not open with your claim key: dispute it (tcd tx jobs dispute)");
+        else if (!matches)
+          lines.push("the answer is not the committed output (its sha256 differs): dispute it (tcd tx jobs dispute)");
+        else lines.push("the answer is the committed output");
+        if (payload !== null && o.outputFile !== undefined) {
+          writeFileSync(o.outputFile, payload);
+          answer.output_file = o.outputFile;
+          lines.push(`answer → ${o.outputFile}`);
+        }
+      }
+      print(f, answer === undefined ? claim : { ...claim, answer }, lines.join("\n"));
+    });
   qj.command("params")
     .description("jobs params")
     .action(async (_o: unknown, cmd: Command) => {

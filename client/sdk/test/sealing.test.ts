@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import nacl from "tweetnacl";
-import { open, seal, sealOverheadBytes, sealToCandidates, sketchKeyOf, type SealCandidate } from "../sealing.js";
+import {
+  claimKeyOf,
+  open,
+  openClaimAnswer,
+  seal,
+  sealOverheadBytes,
+  sealToCandidates,
+  sketchKeyOf,
+  type SealCandidate,
+} from "../sealing.js";
 
 // Sealed jobs from the SDK and the CLI: which providers a requester seals its input to, and that
 // each copy opens only with that provider's key (docs/jobs.md, "Sealed inputs").
@@ -117,5 +126,57 @@ describe("sealing inputs to candidate providers (client/sdk/sealing.ts)", () => 
       /not a coin/,
     );
     assert.throws(() => seal(plain, new Uint8Array(31)), /32 bytes/);
+  });
+});
+
+describe("non-delivery claim keys (claimKeyOf, openClaimAnswer)", () => {
+  const account = new Uint8Array(32).fill(7);
+  const provider = "tc1provider";
+
+  it("derives one key per account, job and provider, the same each time, that the secret alone gives away nothing of", () => {
+    const k = claimKeyOf(account, "12", provider);
+    assert.deepEqual(
+      claimKeyOf(account, "12", provider),
+      k,
+      "the CLI finds the key again for the answer and a dispute",
+    );
+    assert.deepEqual(nacl.box.keyPair.fromSecretKey(k.secretKey).publicKey, k.publicKey);
+    const others = [
+      claimKeyOf(account, "13", provider),
+      claimKeyOf(account, "1", "2" + provider),
+      claimKeyOf(new Uint8Array(32).fill(8), "12", provider),
+    ];
+    for (const o of others) assert.notDeepEqual(o.publicKey, k.publicKey);
+    // "12"/"3…" and "123"/"…" must not meet: the separator is in the derived message.
+    assert.notDeepEqual(claimKeyOf(account, "1", "23").publicKey, claimKeyOf(account, "12", "3").publicKey);
+    assert.ok(
+      !Buffer.from(k.secretKey).includes(Buffer.from(account)),
+      "a dispute reveals the secret, not the account key",
+    );
+  });
+
+  it("opens an answer sealed to the claim key and checks it against the committed digest", () => {
+    const key = claimKeyOf(account, "12", provider);
+    const output = new Uint8Array(Buffer.from("the committed output"));
+    const digest = createHash("sha256").update(output).digest();
+    const good = openClaimAnswer({ sealedOutput: seal(output, key.publicKey), digest }, key);
+    assert.equal(good.matches, true);
+    assert.deepEqual(good.payload, output);
+    const wrong = openClaimAnswer({ sealedOutput: seal(new Uint8Array([1, 2, 3]), key.publicKey), digest }, key);
+    assert.equal(wrong.matches, false, "another output under the right key");
+    assert.deepEqual(wrong.payload, new Uint8Array([1, 2, 3]));
+    const stranger = claimKeyOf(new Uint8Array(32).fill(9), "12", provider);
+    assert.deepEqual(openClaimAnswer({ sealedOutput: seal(output, key.publicKey), digest }, stranger), {
+      payload: null,
+      matches: false,
+    });
+    assert.deepEqual(openClaimAnswer({ sealedOutput: new Uint8Array(), digest }, key), {
+      payload: null,
+      matches: false,
+    });
+    assert.deepEqual(openClaimAnswer({ sealedOutput: new Uint8Array(10), digest }, key), {
+      payload: null,
+      matches: false,
+    });
   });
 });

@@ -355,6 +355,125 @@ describe("the worker (e2e, one node)", function () {
     await workers.pop()!.stop();
   });
 
+  it("tcd tx jobs claim, tcd q jobs claim --from and tcd tx jobs dispute: the claim key comes from the requester's key", async () => {
+    const home = mkdtempSync(join(tmpdir(), "tcd-worker-claim-"));
+    const kr = ["--home", home, "--keyring-backend", "test", "--node", node.rpcUrl];
+    const keyAdded = async (name: string) => {
+      const r = await tcd(["keys", "add", name, "--output", "json", ...kr]);
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { address: string }).address;
+    };
+    const address = await keyAdded("claimer");
+    const otherAddress = await keyAdded("other");
+    await send(requester, [
+      {
+        typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+        value: {
+          fromAddress: requester.address,
+          toAddress: address,
+          amount: [{ denom: "utcu", amount: "50000000" }],
+        },
+      },
+      {
+        typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+        value: {
+          fromAddress: requester.address,
+          toAddress: otherAddress,
+          amount: [{ denom: "utcu", amount: "50000000" }],
+        },
+      },
+    ]);
+    const w = await startWorker({ claimPollMs: 300 });
+    try {
+      const inputFile = join(home, "input.pb");
+      writeFileSync(inputFile, encodeTensors(m.sampleInput(5)));
+      const submitted = await tcd([
+        "tx",
+        "jobs",
+        "submit",
+        "claimer",
+        "--model",
+        m.name,
+        "--input",
+        inputFile,
+        "--k",
+        "1",
+        "--wait",
+        "--yes",
+        ...kr,
+      ]);
+      assert.equal(submitted.code, 0, submitted.stderr + submitted.stdout);
+      const id = /job id\(s\) ([0-9]+)/.exec(submitted.stdout)![1]!;
+      const digest = Buffer.from((await getJob(id)).assignments[0]!.digest).toString("hex");
+      const p = provider.address;
+
+      // Before any claim, and bad arguments: clear errors, nothing sent.
+      const none = await tcd(["q", "jobs", "claim", id, p, ...kr]);
+      assert.notEqual(none.code, 0);
+      assert.match(none.stderr, /no claim on job/);
+      const early = await tcd(["tx", "jobs", "dispute", "claimer", id, p, "--yes", ...kr]);
+      assert.match(early.stderr, /no claim on job/);
+      const badId = await tcd(["tx", "jobs", "claim", "claimer", "0x1", p, "--yes", ...kr]);
+      assert.match(badId.stderr, /job id is a positive integer/);
+      const badProvider = await tcd(["tx", "jobs", "claim", "claimer", id, "tc1nobody", "--yes", ...kr]);
+      assert.match(badProvider.stderr, /provider "tc1nobody"/);
+      const noFrom = await tcd(["q", "jobs", "claim", id, p, "--output-file", join(home, "x"), ...kr]);
+      assert.match(noFrom.stderr, /--output-file needs --from/);
+      // Another account's claim on this job is refused on chain: only the requester claims.
+      const notMine = await tcd(["tx", "jobs", "claim", "other", id, p, "--yes", ...kr]);
+      assert.notEqual(notMine.code, 0);
+
+      const claimed = await tcd(["tx", "jobs", "claim", "claimer", id, p, "--yes", ...kr]);
+      assert.equal(claimed.code, 0, claimed.stderr + claimed.stdout);
+      assert.match(claimed.stdout, /read the answer with: tcd q jobs claim/);
+      const outFile = join(home, "answer.pb");
+      type Shown = { status: number; answer?: { opened: boolean; matches_digest: boolean; output_file?: string } };
+      const show = async (from: string, out?: string) => {
+        const r = await tcd([
+          "q",
+          "jobs",
+          "claim",
+          id,
+          p,
+          "--from",
+          from,
+          ...(out === undefined ? [] : ["--output-file", out]),
+          "--output",
+          "json",
+          ...kr,
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        return JSON.parse(r.stdout) as Shown;
+      };
+      let shown = await show("claimer", outFile);
+      for (let i = 0; i < 60 && shown.status === ClaimStatus.open; i++) {
+        await new Promise((r) => setTimeout(r, 300));
+        shown = await show("claimer", outFile);
+      }
+      assert.equal(shown.status, ClaimStatus.answered, "the worker answered within the window");
+      assert.deepEqual(shown.answer, { opened: true, matches_digest: true, output_file: outFile });
+      assert.equal(createHash("sha256").update(readFileSync(outFile)).digest("hex"), digest);
+      // Another key derives another claim key: it cannot read the answer.
+      assert.deepEqual((await show("other")).answer, { opened: false, matches_digest: false });
+      // Disputing the committed output would lose the deposit: refused before anything is sent.
+      const good = await tcd(["tx", "jobs", "dispute", "claimer", id, p, "--yes", ...kr]);
+      assert.notEqual(good.code, 0);
+      assert.match(good.stderr, /opens to the committed output/);
+      const strangers = await tcd(["tx", "jobs", "dispute", "other", id, p, "--yes", ...kr]);
+      assert.match(strangers.stderr, /the claim is tc1[a-z0-9]+'s, not other's/);
+      assert.equal((await show("claimer")).status, ClaimStatus.answered, "nothing was sent");
+      // --force sends it; the chain opens the answer with the revealed key: delivered.
+      const forced = await tcd(["tx", "jobs", "dispute", "claimer", id, p, "--force", "--yes", ...kr]);
+      assert.equal(forced.code, 0, forced.stderr + forced.stdout);
+      assert.equal((await show("claimer")).status, ClaimStatus.delivered);
+      const late = await tcd(["tx", "jobs", "dispute", "claimer", id, p, "--yes", ...kr]);
+      assert.match(late.stderr, /the claim is delivered: only an answered claim can be disputed/);
+    } finally {
+      await w.stop();
+      workers.splice(workers.indexOf(w), 1);
+    }
+  });
+
   it("a sealed job from the SDK (submitJob({ sealed: true })): unsealed by the worker, run, served sealed, opened and checked by the requester", async () => {
     await startWorker();
     const c = await TcomputeClient.connectWithSigner(
