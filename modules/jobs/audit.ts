@@ -1,5 +1,5 @@
 import { sketchFromPb } from "./commitment.js";
-import { revealed, reportedUnusable, type Assignment, type Job } from "./domain.js";
+import { revealed, reportedAgainstInput, reportedUnusable, type Assignment, type Job } from "./domain.js";
 import type { JobsParams } from "./params.js";
 import { workerPay } from "./settlement.js";
 import { sketchesAgree, type ComparisonRule, type Sketch } from "./sketch.js";
@@ -114,7 +114,8 @@ export function noMajorityAuditVerdict(j: Job, t: Tally): NoMajorityAuditVerdict
     return "none" as const;
   });
   const accepted = results.filter((r) => r === "pass").length;
-  const falseUnusable = accepted > 0 ? j.assignments.flatMap((a, i) => (reportedUnusable(a) ? [i] : [])) : [];
+  // A decline (domain.ts) says only that its worker could not run the input: not slashed.
+  const falseUnusable = accepted > 0 ? j.assignments.flatMap((a, i) => (reportedAgainstInput(j, a) ? [i] : [])) : [];
   return { results, accepted, falseUnusable, status: accepted > 0 ? AuditStatus.confirmed : AuditStatus.inconclusive };
 }
 

@@ -1,6 +1,6 @@
 import { decOne } from "../sdk/coins.js";
 import { sketchFromPb } from "./commitment.js";
-import { answered, committed, reportedUnusable, revealed, type Assignment, type Job } from "./domain.js";
+import { answered, committed, declined, reportedAgainstInput, revealed, type Assignment, type Job } from "./domain.js";
 import { parsePrice } from "./keeper.js";
 import { majorityGroup, type ComparisonRule, type Sketch } from "./sketch.js";
 
@@ -46,12 +46,13 @@ export function revealedSketches(j: Job, rule: ComparisonRule): Array<Sketch | n
 export function settlementVerdict(j: Job, rule: ComparisonRule): SettlementVerdict {
   const noShow = (a: Assignment): AssigneeVerdict | null =>
     answered(a) ? null : { kind: "noShow", reason: committed(a) ? "committed and never revealed" : "never committed" };
-  const unusable = j.assignments.filter(reportedUnusable).length;
+  // Declines (domain.ts, `declined`) are not reports against the input: they count for nothing.
+  const unusable = j.assignments.filter((a) => reportedAgainstInput(j, a)).length;
   if (unusable * 2 > j.k)
     return {
       kind: "unusable",
       reporters: unusable,
-      assignees: j.assignments.map((a) => noShow(a) ?? { kind: "unusable" }),
+      assignees: j.assignments.map((a) => noShow(a) ?? (declined(j, a) ? { kind: "none" } : { kind: "unusable" })),
     };
   const base = j.assignments.map((a) => noShow(a) ?? ({ kind: "none" } as const));
   const sketches = revealedSketches(j, rule);
@@ -62,8 +63,10 @@ export function settlementVerdict(j: Job, rule: ComparisonRule): SettlementVerdi
   const assignees = j.assignments.map((a, i): AssigneeVerdict => {
     const ns = noShow(a);
     if (ns !== null) return ns;
-    // The majority fetched, verified and ran the same input: a false (or lazy) report.
-    if (reportedUnusable(a))
+    // The majority fetched, verified and ran the same input: a false (or lazy) report. A
+    // decline says only that this worker could not: not judged.
+    if (declined(j, a)) return { kind: "none" };
+    if (reportedAgainstInput(j, a))
       return { kind: "rejected", reason: "reported the input unusable; the majority computed a result" };
     if (!revealed(a)) return { kind: "none" };
     return win.has(i) ? { kind: "accepted" } : { kind: "rejected", reason: "result outside the agreeing majority" };

@@ -6,6 +6,7 @@ import {
   auditDecided,
   checkableReport,
   distribute,
+  noMajorityAuditVerdict,
   falseReportOwed,
   fraudOwed,
   settledAuditVerdict,
@@ -14,7 +15,7 @@ import {
 } from "../audit.js";
 import { sketchToPb } from "../commitment.js";
 import type { Assignment, Job } from "../domain.js";
-import { jobFromPb, jobToPb } from "../domain.js";
+import { declined, jobFromPb, jobToPb } from "../domain.js";
 import { JobsKeeper } from "../keeper.js";
 import * as lifecycle from "../lifecycle.js";
 import { settlementVerdict } from "../settlement.js";
@@ -331,6 +332,82 @@ describe("jobs: settlement and audit verdicts are pure functions of the job", ()
       f.assignees.map((x) => x.kind),
       ["noShow", "noShow", "none"],
     );
+  });
+
+  it("a TOO_LARGE report on a chain-bounded input (inline, sealed) is a decline: never an UNUSABLE verdict, a fee, nor a slash", () => {
+    const tooLarge = (p: string, unusable: UnusableReason = UnusableReason.tooLarge) =>
+      assignment(p, { commitment: new Uint8Array(32).fill(1), committedHeight: 3n, unusable, revealedHeight: 4n });
+    const uri = { inline: new Uint8Array(), uri: "https://x/in", sha256: "ab".repeat(32), size: 0n };
+    const sealed = { sealed: [{ provider: "a", ciphertext: new Uint8Array(48) }] };
+    assert.equal(declined(job(JobState.revealing), tooLarge("a")), true, "inline");
+    assert.equal(declined(job(JobState.revealing, sealed), tooLarge("a")), true, "a sealed copy");
+    assert.equal(
+      declined(job(JobState.revealing, { inputs: [uri] }), tooLarge("a")),
+      false,
+      "a URI: the requester's server",
+    );
+    assert.equal(declined(job(JobState.revealing), tooLarge("a", UnusableReason.undecodable)), false, "another reason");
+    assert.equal(declined(job(JobState.revealing), committedA("a")), false, "committed, not revealed");
+
+    // Two sybils decline an inline job another worker ran: before, an UNUSABLE verdict that paid
+    // them the fee for nothing; now no majority, so the validators decide.
+    const sybils = job(JobState.revealing, { assignments: [tooLarge("a"), tooLarge("b"), revealedA("c")] });
+    const v = settlementVerdict(sybils, rule);
+    assert.equal(v.kind, "noMajority");
+    assert.deepEqual(
+      v.assignees.map((x) => x.kind),
+      ["none", "none", "none"],
+    );
+    // The validators confirm the result: the declines are not slashed (a requester with one big
+    // provider cannot get smaller honest workers slashed), an "unusable" report against the input is.
+    const audited = job(JobState.auditing, {
+      assignments: [tooLarge("a"), tooLarge("b", UnusableReason.undecodable), revealedA("c")],
+      verdicts: ["v1", "v2", "v3"].map((validator) => ({
+        validator,
+        sketch: sketchToPb(computeSketch("7", output, rule)),
+        digest: new Uint8Array(32),
+        unable: false,
+        auditSketch: null,
+        height: 9n,
+      })),
+    });
+    const nv = noMajorityAuditVerdict(audited, tally(audited, rule, { total: 3n, of: () => 1n }));
+    assert.deepEqual(nv.results, ["none", "none", "pass"]);
+    assert.deepEqual(nv.falseUnusable, [1], "only the undecodable report");
+
+    // All decline: nothing to judge, a full refund (not UNUSABLE: nothing against the requester).
+    assert.equal(
+      settlementVerdict(job(JobState.revealing, { assignments: [tooLarge("a"), tooLarge("b"), tooLarge("c")] }), rule)
+        .kind,
+      "failed",
+    );
+    // A majority ran it: the decline is left alone (before: rejected and slashed).
+    const ran = settlementVerdict(
+      job(JobState.revealing, { assignments: [revealedA("a"), revealedA("b"), tooLarge("c")] }),
+      rule,
+    );
+    assert.equal(ran.kind, "settled");
+    assert.deepEqual(
+      ran.assignees.map((x) => x.kind),
+      ["accepted", "accepted", "none"],
+    );
+    // Two reports against the input and a decline: UNUSABLE, the fee for the two only.
+    const u = settlementVerdict(
+      job(JobState.revealing, { assignments: [unusableA("a"), unusableA("b"), tooLarge("c")] }),
+      rule,
+    );
+    assert.equal(u.kind, "unusable");
+    assert.equal(u.kind === "unusable" ? u.reporters : -1, 2);
+    assert.deepEqual(
+      u.assignees.map((x) => x.kind),
+      ["unusable", "unusable", "none"],
+    );
+    // On a URI input TOO_LARGE is still a report (the declared size, the requester's server).
+    const onUri = settlementVerdict(
+      job(JobState.revealing, { inputs: [uri], assignments: [tooLarge("a"), tooLarge("b"), revealedA("c")] }),
+      rule,
+    );
+    assert.equal(onUri.kind, "unusable");
   });
 
   it("audit of a settled job: rejected when > 2/3 of the power disagrees, vindicating the outvoted honest worker; the slash is split requester first", () => {

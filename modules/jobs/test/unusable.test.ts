@@ -55,6 +55,13 @@ const flaky: Strategy = {
   unusable: () => ({ reason: UnusableReason.unreachable, input: 0 }),
 };
 
+/** An honest worker without the memory for this input: it declines (TOO_LARGE, its own limit). */
+const decliner: Strategy = {
+  ...strategies.honest,
+  name: "decliner",
+  unusable: () => ({ reason: UnusableReason.tooLarge, input: 0 }),
+};
+
 describe("jobs: accountable unusable-input reports", function () {
   this.timeout(60_000);
   let chain: TestChain;
@@ -278,6 +285,59 @@ describe("jobs: accountable unusable-input reports", function () {
     assert.equal(assignment(j, prov[2]!).outcome, Outcome.rejected);
     assert.equal(assignment(j, prov[2]!).slashed, "1000000");
     assert.equal(await escrow(), 0n);
+  });
+
+  it("TOO_LARGE on an inline input is a decline: sybils cannot end the job UNUSABLE and collect the fee, and no decline is slashed or counted against the requester", async () => {
+    await setup();
+    await bondValidators(ok);
+    worker(prov[1]!).strategy = decliner;
+    worker(prov[2]!).strategy = decliner;
+    const bonds = await Promise.all(prov.map((p) => providerBond(p.address)));
+    const before = await balance(requester.address);
+    await submit({ inputs: [goodInput] });
+    await step();
+    await step();
+    let j = await job("1");
+    // Before: 2 of 3 "unusable", so UNUSABLE, 5utcu to each sybil for nothing, and the one
+    // result paid only the fee too.
+    assert.equal(j.state, JobState.auditing, JSON.stringify(j.history));
+    await auditBy(chain, [ops[0]!, ops[1]!], "1", { output: honestOutput(j), rule });
+    j = await job("1");
+    assert.equal(j.state, JobState.settled);
+    assert.equal(assignment(j, prov[0]!).outcome, Outcome.accepted);
+    assert.equal(assignment(j, prov[0]!).paid, "50");
+    for (const p of [prov[1]!, prov[2]!]) {
+      const a = assignment(j, p);
+      assert.equal(a.unusable, UnusableReason.tooLarge);
+      assert.deepEqual([a.outcome, a.paid, a.slashed], [Outcome.unspecified, "0", "0"], "not paid, not slashed");
+    }
+    assert.deepEqual(
+      await Promise.all(prov.map((p) => providerBond(p.address))),
+      bonds,
+      "no bond touched: a requester with one big provider cannot get smaller honest workers slashed",
+    );
+    assert.equal(j.refunded, "250");
+    // Every assignee declines: nothing to judge, a full refund, and nothing against the requester.
+    for (const w of workers) w.strategy = decliner;
+    await submit({ inputs: [goodInput] });
+    await submit({ k: 1, inputs: [goodInput] });
+    for (let i = 0; i < 6; i++) await step();
+    const [all, single] = [await job("2"), await job("3")];
+    assert.deepEqual([all.state, all.refunded, all.paid], [JobState.failed, "300", "0"]);
+    assert.deepEqual([single.state, single.refunded, single.paid], [JobState.failed, "100", "0"]);
+    assert.equal(await balance(requester.address), before - 50n - 3n * 1000n, "the worker's 50 and three tx fees");
+    assert.deepEqual(await record(requester.address), {
+      requester: requester.address,
+      unusableJobs: "0",
+      unusableFeesPaid: "0",
+    });
+    assert.equal(await escrow(), 0n);
+    // On a URI input TOO_LARGE is still a report (its declared size: the requester's choice).
+    await submit({ inputs: [{ ...badInput, size: "4" }] });
+    for (let i = 0; i < 3; i++) await step();
+    j = await job("4");
+    assert.equal(j.state, JobState.unusable, JSON.stringify(j.history));
+    assert.equal(j.paid, "15");
   });
 
   it("a sampled checkable unusable report is audited: validators that re-run the input alike slash a false k = 1 report; unable ones uphold an honest one; unchecked reasons are not audited", async () => {
