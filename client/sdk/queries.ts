@@ -30,6 +30,11 @@ export interface JobsExtension {
     /** `newestFirst`: the page ends at the newest job (a worker's new assignments are the newest). */
     byProvider(provider: string, limit?: number, newestFirst?: boolean): Promise<Job[]>;
     byState(state: JobState, limit?: number, newestFirst?: boolean): Promise<Job[]>;
+    /**
+     * Every job whose audit is open (AUDITING, or SETTLED / UNUSABLE and sampled), oldest first,
+     * read page by page; at most `max` (10,000), so that a node cannot make its caller read without end.
+     */
+    openAudits(max?: number): Promise<Job[]>;
     escrow(): Promise<bigint>;
     /** The module's params (windows in blocks, fees, bounds), as the chain holds them now. */
     params(): Promise<JobsParams>;
@@ -89,6 +94,24 @@ export function setupJobsExtension(base: QueryClient): JobsExtension {
           jobsCodecs.queryJobsByStateRequest.encode({ state, pagination: page(limit, newestFirst) }),
           (b) => jobsCodecs.queryJobsResponse.decode(b).jobs,
         ),
+      openAudits: async (max = 10_000) => {
+        const out: Job[] = [];
+        let key: Uint8Array = new Uint8Array();
+        while (out.length < max) {
+          const r = await ask(
+            base,
+            `${p}/OpenAudits`,
+            jobsCodecs.queryOpenAuditsRequest.encode({
+              pagination: { ...page(Math.min(1000, max - out.length)), key },
+            }),
+            (b) => jobsCodecs.queryJobsResponse.decode(b),
+          );
+          out.push(...r.jobs);
+          key = r.pagination?.nextKey ?? new Uint8Array();
+          if (key.length === 0 || r.jobs.length === 0) break;
+        }
+        return out;
+      },
       escrow: () =>
         ask(base, `${p}/Escrow`, new Uint8Array(), (b) => BigInt(jobsCodecs.queryEscrowResponse.decode(b).total)),
       params: () =>

@@ -24,7 +24,7 @@ import {
   type Sketch,
 } from "../../modules/jobs/index.js";
 import { unusableCommitmentOf } from "../../modules/jobs/commitment.js";
-import { AuditStatus, UnusableReason, unusableReasonNames } from "../../modules/jobs/types.js";
+import { UnusableReason, unusableReasonNames } from "../../modules/jobs/types.js";
 import { challengeInput } from "../../modules/jobs/challenges.js";
 import { defaultParams as defaultJobsParams } from "../../modules/jobs/params.js";
 import type { Model } from "../../modules/registry/index.js";
@@ -837,13 +837,9 @@ export class Worker {
   ): Promise<Array<{ typeUrl: string; value: unknown }>> {
     const chain = await this.connect();
     const { jobs } = chain.query;
-    const open = [
-      // Newest first (open audits are recent; a page holds 1,000 jobs of a state).
-      ...(await jobs.byState(JobState.auditing, 1000, true)),
-      ...(await jobs.byState(JobState.settled, 1000, true)).filter((j) => j.audit === AuditStatus.open),
-      // A sampled "unusable" report: re-running the input (or finding it unusable too) decides it.
-      ...(await jobs.byState(JobState.unusable, 1000, true)).filter((j) => j.audit === AuditStatus.open),
-    ];
+    // Every open audit, whatever the job's state (AUDITING; SETTLED or UNUSABLE and sampled): a
+    // page of the newest 1,000 jobs of a state missed audits once more of them ended in one window.
+    const open = await jobs.openAudits();
     const msgs: Array<{ typeUrl: string; value: unknown }> = [];
     const me = this.valoper();
     const next = BigInt(await chain.signing.getHeight()) + 1n;

@@ -153,13 +153,19 @@ export class JobsKeeper {
     return this.indexed(store, keys.byStatePrefix(state));
   }
 
+  /** Lists the job among the open audits (or takes it off): auditors page through them all. */
+  setAuditOpen(store: KVStore, id: bigint, open: boolean): void {
+    if (open) store.set(keys.openAudit(id), none);
+    else store.delete(keys.openAudit(id));
+  }
+
   /**
-   * One page of the jobs under an index (requester, provider or state), read from the store: index
+   * One page of the jobs under an index (requester, provider, state or open audit), read from the store: index
    * keys end in the zero-padded id, so a page reads its index entries and loads only its jobs.
    */
   jobsPage(
     store: KVStore,
-    index: { requester: string } | { provider: string } | { state: JobState },
+    index: { requester: string } | { provider: string } | { state: JobState } | { openAudit: true },
     req: PageRequest | undefined,
   ): { page: Job[]; pagination: PageResponse } {
     const prefix =
@@ -167,7 +173,9 @@ export class JobsKeeper {
         ? keys.byRequesterPrefix(index.requester)
         : "provider" in index
           ? keys.byProviderPrefix(index.provider)
-          : keys.byStatePrefix(index.state);
+          : "state" in index
+            ? keys.byStatePrefix(index.state)
+            : keys.openAuditPrefix;
     return paginateStore<Job>(store, prefix, req, (id) => this.getJob(store, BigInt(id)));
   }
 
@@ -197,6 +205,7 @@ export class JobsKeeper {
     }
     if (holdsSlots(j.state)) for (const a of j.assignments) this.addSlots(store, a.provider, 1);
     const waitsForWindow = (isOpen(j.state) && j.state !== JobState.pending) || j.audit === AuditStatus.open;
+    if (j.audit === AuditStatus.open) this.setAuditOpen(store, id, true);
     if (waitsForWindow) store.set(keys.phase(j.phaseDeadline, id), none);
     else if (!isOpen(j.state))
       // A job exported before prune_height existed: its retention from the final height.

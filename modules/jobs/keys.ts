@@ -41,6 +41,9 @@ export const keys = {
   // (state, id) -> ""
   byState: (state: number, id: bigint) => `${p}st/${String(state).padStart(2, "0")}/${pad(id)}`,
   byStatePrefix: (state: number) => `${p}st/${String(state).padStart(2, "0")}/`,
+  // id -> "" : jobs whose audit is open (any state), for auditors to find them all
+  openAudit: (id: bigint) => `${p}oa/${pad(id)}`,
+  openAuditPrefix: `${p}oa/`,
   // provider -> jobs it holds now (slots in use)
   slots: (provider: string) => `${p}s/${provider}`,
   // validator -> verdicts given; and the number of audits opened

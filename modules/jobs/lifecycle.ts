@@ -133,6 +133,7 @@ function finish(ctx: Context, k: JobsKeeper, j: Job, state: JobState, note: stri
  */
 function openAudit(ctx: Context, k: JobsKeeper, j: Job, reason: string, auditors: string[]): void {
   j.audit = AuditStatus.open;
+  k.setAuditOpen(ctx.store, j.id, true);
   j.auditDeadline = ctx.height + k.params(ctx.store).auditWindow;
   k.schedule(ctx.store, j, j.auditDeadline);
   k.bumpAuditsOpened(ctx.store);
@@ -460,6 +461,7 @@ function resolveAuditUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
   const t = tallyOf(k, ctx, j);
   const p = k.params(ctx.store);
   k.unschedule(ctx.store, j);
+  k.setAuditOpen(ctx.store, j.id, false);
   settleAuditors(ctx, k, j, t);
   if (j.state === JobState.unusable) {
     const v = unusableAuditVerdict(j, t);

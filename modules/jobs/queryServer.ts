@@ -62,6 +62,8 @@ export function jobsQueries(k: JobsKeeper): Record<string, QueryHandler> {
         throw jobsErrors.invalidJob.wrap("state must be 1 (pending) to 9 (unusable)");
       return listed(k, ctx.store, { state: req.state as JobState }, req.pagination);
     },
+    [`${base}/OpenAudits`]: (ctx, data) =>
+      listed(k, ctx.store, { openAudit: true }, codecs.queryOpenAuditsRequest.decode(data).pagination),
     [`${base}/Params`]: (ctx) => codecs.queryParamsResponse.encode({ params: paramsToPb(k.params(ctx.store)) }),
     [`${base}/Escrow`]: (ctx) => codecs.queryEscrowResponse.encode({ total: k.escrowTotal(ctx.store).toString() }),
     [`${base}/RequesterRecord`]: (ctx, data) => {

@@ -413,6 +413,7 @@ export const codecs = {
   ),
   queryJobsByProviderRequest: c<{ provider: string; pagination: PageRequestPb | null }>("QueryJobsByProviderRequest"),
   queryJobsByStateRequest: c<{ state: JobState; pagination: PageRequestPb | null }>("QueryJobsByStateRequest"),
+  queryOpenAuditsRequest: c<{ pagination: PageRequestPb | null }>("QueryOpenAuditsRequest"),
   queryJobsResponse: c<{ jobs: Job[]; pagination: PageResponsePb | null }>("QueryJobsResponse"),
   queryParamsResponse: c<{ params: JobsParamsPb | null }>("QueryParamsResponse"),
   queryEscrowResponse: c<{ total: string }>("QueryEscrowResponse"),

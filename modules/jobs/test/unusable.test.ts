@@ -340,6 +340,58 @@ describe("jobs: accountable unusable-input reports", function () {
     assert.equal(j.paid, "15");
   });
 
+  it("OpenAudits lists every job whose audit is open, whatever its state, page by page, and drops it once resolved", async () => {
+    // Every k = 1 job is sampled: one ends UNUSABLE (a false report) and one SETTLED, both audited.
+    await setup({ audit_rate_single_ppm: 1_000_000 });
+    await bondValidators(ok);
+    const openAudits = (key: Uint8Array = new Uint8Array(), limit = "1") =>
+      q(
+        "/tcompute.jobs.v1.Query/OpenAudits",
+        codecs.queryOpenAuditsRequest.encode({
+          pagination: { key, offset: "0", limit, countTotal: true, reverse: false },
+        }),
+        (b) => codecs.queryJobsResponse.decode(b),
+      );
+    for (const w of workers) w.strategy = strategies.falseUnusable;
+    await submit({ k: 1, inputs: [goodInput] });
+    await step();
+    await step();
+    for (const w of workers) w.strategy = strategies.honest;
+    await submit({ k: 1, inputs: [goodInput] });
+    await step();
+    await step();
+    const [one, two] = [await job("1"), await job("2")];
+    assert.deepEqual(
+      [one.state, one.audit, two.state, two.audit],
+      [JobState.unusable, AuditStatus.open, JobState.settled, AuditStatus.open],
+    );
+    const first = await openAudits();
+    assert.deepEqual(
+      first.jobs.map((j) => j.id),
+      ["1"],
+    );
+    assert.equal(first.pagination?.total, "2");
+    const second = await openAudits(first.pagination!.nextKey);
+    assert.deepEqual(
+      second.jobs.map((j) => j.id),
+      ["2"],
+    );
+    assert.equal(second.pagination?.nextKey.length, 0, "the last page");
+    // Export and import rebuild the index (the invariant checks it after every block too).
+    const again = await importAppState(exportAppState(chain));
+    assert.equal(Buffer.from(again.app.appHash).toString("hex"), Buffer.from(chain.app.appHash).toString("hex"));
+    await auditBy(chain, [ops[0]!, ops[1]!], "2", { output: honestOutput(two), rule });
+    assert.equal((await job("2")).audit, AuditStatus.confirmed);
+    assert.deepEqual(
+      (await openAudits(new Uint8Array(), "10")).jobs.map((j) => j.id),
+      (await job("1")).audit === AuditStatus.open ? ["1"] : [],
+      "resolved: off the list",
+    );
+    for (let i = 0; i < 6; i++) await step(); // job 1's audit window ends: resolved at its deadline
+    assert.notEqual((await job("1")).audit, AuditStatus.open);
+    assert.deepEqual((await openAudits(new Uint8Array(), "10")).jobs, []);
+  });
+
   it("a sampled checkable unusable report is audited: validators that re-run the input alike slash a false k = 1 report; unable ones uphold an honest one; unchecked reasons are not audited", async () => {
     // Every k = 1 job is sampled (the k = 3 rate stays 0).
     await setup({ audit_rate_single_ppm: 1_000_000 });

@@ -5277,6 +5277,99 @@ export namespace tcompute {
             }
 
             /**
+             * Properties of a QueryOpenAuditsRequest.
+             * @deprecated Use tcompute.jobs.v1.QueryOpenAuditsRequest.$Properties instead.
+             */
+            interface IQueryOpenAuditsRequest extends tcompute.jobs.v1.QueryOpenAuditsRequest.$Properties {
+            }
+
+            /** Represents a QueryOpenAuditsRequest. */
+            class QueryOpenAuditsRequest {
+
+                /**
+                 * Constructs a new QueryOpenAuditsRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: tcompute.jobs.v1.QueryOpenAuditsRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** QueryOpenAuditsRequest pagination. */
+                pagination?: (tcompute.jobs.v1.PageRequest.$Properties|null);
+
+                /**
+                 * Creates a new QueryOpenAuditsRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns QueryOpenAuditsRequest instance
+                 */
+                static create(properties: tcompute.jobs.v1.QueryOpenAuditsRequest.$Shape): tcompute.jobs.v1.QueryOpenAuditsRequest & tcompute.jobs.v1.QueryOpenAuditsRequest.$Shape;
+                static create(properties?: tcompute.jobs.v1.QueryOpenAuditsRequest.$Properties): tcompute.jobs.v1.QueryOpenAuditsRequest;
+
+                /**
+                 * Encodes the specified QueryOpenAuditsRequest message. Does not implicitly {@link tcompute.jobs.v1.QueryOpenAuditsRequest.verify|verify} messages.
+                 * @param message QueryOpenAuditsRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: tcompute.jobs.v1.QueryOpenAuditsRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a QueryOpenAuditsRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {tcompute.jobs.v1.QueryOpenAuditsRequest & tcompute.jobs.v1.QueryOpenAuditsRequest.$Shape} QueryOpenAuditsRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): tcompute.jobs.v1.QueryOpenAuditsRequest & tcompute.jobs.v1.QueryOpenAuditsRequest.$Shape;
+
+                /**
+                 * Creates a QueryOpenAuditsRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns QueryOpenAuditsRequest
+                 */
+                static fromObject(object: { [k: string]: any }): tcompute.jobs.v1.QueryOpenAuditsRequest;
+
+                /**
+                 * Creates a plain object from a QueryOpenAuditsRequest message. Also converts values to other types if specified.
+                 * @param message QueryOpenAuditsRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: tcompute.jobs.v1.QueryOpenAuditsRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this QueryOpenAuditsRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+
+                /**
+                 * Gets the type url for QueryOpenAuditsRequest
+                 * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns The type url
+                 */
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace QueryOpenAuditsRequest {
+
+                /** Properties of a QueryOpenAuditsRequest. */
+                interface $Properties {
+
+                    /** QueryOpenAuditsRequest pagination */
+                    pagination?: (tcompute.jobs.v1.PageRequest.$Properties|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a QueryOpenAuditsRequest. */
+                type $Shape = tcompute.jobs.v1.QueryOpenAuditsRequest.$Properties;
+            }
+
+            /**
              * Properties of a QueryJobsResponse.
              * @deprecated Use tcompute.jobs.v1.QueryJobsResponse.$Properties instead.
              */

@@ -9327,6 +9327,132 @@ export const tcompute = $root.tcompute = (() => {
                 return QueryJobsByStateRequest;
             })();
 
+            v1.QueryOpenAuditsRequest = (function() {
+
+                const QueryOpenAuditsRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                QueryOpenAuditsRequest.prototype.pagination = null;
+
+                QueryOpenAuditsRequest.create = function(properties) {
+                    return new QueryOpenAuditsRequest(properties);
+                };
+
+                QueryOpenAuditsRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.pagination != null && $Object.hasOwnProperty.call(message, "pagination"))
+                        $root.tcompute.jobs.v1.PageRequest.encode(message.pagination, writer.uint32(10).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                QueryOpenAuditsRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.tcompute.jobs.v1.QueryOpenAuditsRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.pagination = $root.tcompute.jobs.v1.PageRequest.decode(reader, reader.size(), $undefined, _depth + 1, message.pagination);
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                QueryOpenAuditsRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.tcompute.jobs.v1.QueryOpenAuditsRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".tcompute.jobs.v1.QueryOpenAuditsRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.tcompute.jobs.v1.QueryOpenAuditsRequest();
+                    if (object.pagination != null) {
+                        if (!$util.isObject(object.pagination))
+                            throw $TypeError(".tcompute.jobs.v1.QueryOpenAuditsRequest.pagination: object expected");
+                        message.pagination = $root.tcompute.jobs.v1.PageRequest.fromObject(object.pagination, _depth + 1);
+                    }
+                    return message;
+                };
+
+                QueryOpenAuditsRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.pagination = null;
+                    if (message.pagination != null && $Object.hasOwnProperty.call(message, "pagination"))
+                        object.pagination = $root.tcompute.jobs.v1.PageRequest.toObject(message.pagination, options, _depth + 1);
+                    return object;
+                };
+
+                QueryOpenAuditsRequest.prototype.toJSON = function() {
+                    return QueryOpenAuditsRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                QueryOpenAuditsRequest.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/tcompute.jobs.v1.QueryOpenAuditsRequest";
+                };
+
+                return QueryOpenAuditsRequest;
+            })();
+
             v1.QueryJobsResponse = (function() {
 
                 const QueryJobsResponse = function (properties) {
