@@ -62,7 +62,7 @@ export class InputRejectedError extends Error {
     /**
      * The refusal is worded as memory or the device (ownFailure) while the model still runs other
      * inputs: the input needs more than this worker has, which a validator on a larger machine
-     * would not see. Reported TOO_LARGE (the worker's own limit, never slashed), not REJECTED.
+     * would not see. Reported RESOURCES (the worker's own limit: a decline, never slashed), not REJECTED.
      */
     readonly resources = false,
   ) {

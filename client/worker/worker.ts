@@ -101,14 +101,14 @@ export class UnusableInputError extends Error {
 /**
  * The report for an input the model refused: REJECTED (checkable on inline bytes, slashed when
  * validators run it) only for a refusal any machine gives; one for want of memory or the device
- * is this worker's limit, TOO_LARGE: on inline or sealed bytes a decline (modules/jobs/domain.ts,
- * `declined`: never paid, never slashed), so that a requester cannot get honest small workers
- * slashed (and its own provider paid from their bonds) with an input that needs more.
+ * is this worker's limit, RESOURCES, a decline on any input (modules/jobs/domain.ts, `declined`:
+ * never paid, never slashed), so that a requester cannot get honest small workers slashed (and
+ * its own provider paid from their bonds) with an input that needs more than they have.
  */
 export function unusableOfRefusal(e: InputRejectedError): UnusableInputError {
   return e.resources
     ? new UnusableInputError(
-        UnusableReason.tooLarge,
+        UnusableReason.resources,
         e.input,
         `input ${e.input} needs more memory than this worker has (${e.message})`,
       )

@@ -300,16 +300,20 @@ export const reportedUnusable = (a: Assignment) => a.unusable !== UnusableReason
 /** Revealed either a result or "unusable". */
 export const answered = (a: Assignment) => revealed(a) || reportedUnusable(a);
 /**
- * A TOO_LARGE report on an input whose size the chain bounds (inline bytes, or a sealed job's
- * copies: both at most max_inline_input_bytes): the worker's own memory or limit, not the
- * input's fault, and nothing anyone can check. It is a *decline*: never paid an unusable fee,
+ * A RESOURCES report (this worker lacks the memory or device for this input), or a TOO_LARGE one
+ * on an input whose size the chain bounds (inline bytes, or a sealed job's copies: both at most
+ * max_inline_input_bytes): the worker's own limit, not the input's fault, and nothing anyone can
+ * check. It is a *decline*: never paid an unusable fee,
  * never counted towards an UNUSABLE verdict nor against the requester, never slashed. Counted as
  * an "unusable" report, it let a sybil majority collect the fee on any inline job without
  * running it; slashed when others ran the input, it let a requester with one big provider get
  * honest smaller workers slashed.
  */
 export function declined(j: Job, a: Assignment): boolean {
-  if (!reportedUnusable(a) || a.unusable !== UnusableReason.tooLarge) return false;
+  if (!reportedUnusable(a)) return false;
+  // RESOURCES: the model runs, but not on this input on this worker (memory, device): any input.
+  if (a.unusable === UnusableReason.resources) return true;
+  if (a.unusable !== UnusableReason.tooLarge) return false;
   const input = j.inputs[a.unusableInput];
   return j.sealed.length > 0 || (input !== undefined && input.inline.length > 0);
 }

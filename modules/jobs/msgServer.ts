@@ -306,9 +306,9 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       validateAddress(m.provider);
       checkId(m.jobId);
       if (m.salt.length !== 32) throw jobsErrors.invalidResult.wrap("the salt is 32 bytes");
-      if (!Number.isInteger(m.reason) || m.reason < UnusableReason.unreachable || m.reason > UnusableReason.rejected)
+      if (!Number.isInteger(m.reason) || m.reason < UnusableReason.unreachable || m.reason > UnusableReason.resources)
         throw jobsErrors.invalidResult.wrap(
-          "reason must be one of UNUSABLE_REASON_UNREACHABLE (1) to UNUSABLE_REASON_REJECTED (7)",
+          "reason must be one of UNUSABLE_REASON_UNREACHABLE (1) to UNUSABLE_REASON_RESOURCES (8)",
         );
     },
     handle(ctx, m) {
@@ -317,6 +317,14 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
         throw jobsErrors.invalidResult.wrap(`job ${j.id} has ${j.inputs.length} input(s)`);
       if (m.reason === UnusableReason.unopenable && j.sealed.length === 0)
         throw jobsErrors.invalidResult.wrap("only a sealed job's input can be unopenable");
+      // Nothing is fetched for bytes on chain (inline, or a sealed copy): "unreachable" or
+      // "refused" there is false, and unauditable, so a sybil majority could take the fee with it.
+      const input = j.inputs[m.inputIndex]!;
+      const fetched = j.sealed.length === 0 && input.inline.length === 0 && input.uri !== "";
+      if ((m.reason === UnusableReason.unreachable || m.reason === UnusableReason.refused) && !fetched)
+        throw jobsErrors.invalidResult.wrap(
+          `input ${m.inputIndex} is on chain, not fetched: it cannot be unreachable or refused`,
+        );
       const expected = unusableCommitmentOf(j.id.toString(), m.provider, m.salt, m.reason, m.inputIndex);
       if (Buffer.compare(Buffer.from(expected), Buffer.from(a.commitment)) !== 0)
         throw jobsErrors.commitmentMismatch.wrap("salt, reason or input index differ from what was committed");

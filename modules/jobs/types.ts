@@ -45,6 +45,7 @@ export const UnusableReason = {
   refused: 5,
   unopenable: 6,
   rejected: 7,
+  resources: 8,
 } as const;
 export type UnusableReason = (typeof UnusableReason)[keyof typeof UnusableReason];
 export const unusableReasonNames: Record<number, string> = {
@@ -56,6 +57,7 @@ export const unusableReasonNames: Record<number, string> = {
   5: "refused",
   6: "unopenable",
   7: "rejected",
+  8: "resources",
 };
 
 export const AuditStatus = { none: 0, open: 1, confirmed: 2, rejected: 3, inconclusive: 4, unaudited: 5 } as const;

@@ -258,7 +258,7 @@ describe("worker job path (runJob) against the reference path", function () {
     }
   });
 
-  it("reports a refusal for want of memory as TOO_LARGE (never slashed), any other as REJECTED", () => {
+  it("reports a refusal for want of memory as RESOURCES (a decline: never slashed), any other as REJECTED", () => {
     const short = unusableOfRefusal(
       new InputRejectedError(2, "the model refuses input 2: Pad reflect requires axis length >= 2"),
     );
@@ -266,7 +266,7 @@ describe("worker job path (runJob) against the reference path", function () {
     const big = unusableOfRefusal(
       new InputRejectedError(1, "the model refuses input 1: Failed to allocate memory", true),
     );
-    assert.deepEqual([big.reason, big.input], [UnusableReason.tooLarge, 1]);
+    assert.deepEqual([big.reason, big.input], [UnusableReason.resources, 1]);
     assert.match(big.message, /needs more memory than this worker has/);
   });
 

@@ -347,6 +347,11 @@ describe("jobs: settlement and audit verdicts are pure functions of the job", ()
       "a URI: the requester's server",
     );
     assert.equal(declined(job(JobState.revealing), tooLarge("a", UnusableReason.undecodable)), false, "another reason");
+    assert.equal(
+      declined(job(JobState.revealing, { inputs: [uri] }), tooLarge("a", UnusableReason.resources)),
+      true,
+      "RESOURCES (the worker's memory) on any input",
+    );
     assert.equal(declined(job(JobState.revealing), committedA("a")), false, "committed, not revealed");
 
     // Two sybils decline an inline job another worker ran: before, an UNUSABLE verdict that paid

@@ -32,6 +32,8 @@ const rule = { sketchSize: 16, tolerance: 1000, topK: 0 };
 const bond = 20_000_000n;
 const badInput = { inline: new Uint8Array(), uri: "sim://bad/input.bin", sha256: "ab".repeat(32) };
 const goodInput = { inline: new Uint8Array([1, 2, 3]), uri: "", sha256: "" };
+/** A URI input the sim workers fetch (only sim://bad/ fails for them all). */
+const goodUri = { inline: new Uint8Array(), uri: "sim://good/input.bin", sha256: "cd".repeat(32) };
 const submitMsg = (over: Partial<MsgSubmitJob> = {}) =>
   submitJobMsg(requester, model, 1, { inputs: [badInput], k: 3, ...over });
 const salt = (p: RawKey, id: string) => createHash("sha256").update(`salt/${p.address}/${id}`).digest();
@@ -212,7 +214,7 @@ describe("jobs: accountable unusable-input reports", function () {
     await setup();
     // Job 1: only prov[0]'s fetch failed.
     worker(prov[0]!).strategy = flaky;
-    await submit({ inputs: [goodInput] });
+    await submit({ inputs: [goodUri] });
     await step();
     await step();
     let j = await job("1");
@@ -223,7 +225,7 @@ describe("jobs: accountable unusable-input reports", function () {
     worker(prov[0]!).strategy = strategies.honest;
     worker(prov[1]!).strategy = flaky;
     worker(prov[2]!).strategy = flaky;
-    await submit({ inputs: [goodInput] });
+    await submit({ inputs: [goodUri] });
     await step();
     await step();
     j = await job("2");
@@ -598,7 +600,7 @@ describe("jobs: accountable unusable-input reports", function () {
     const j = await job("1");
     assert.equal(j.state, JobState.revealing);
     before = await rawJob("1");
-    for (const reason of [0, 8, 1000])
+    for (const reason of [0, 9, 1000])
       await fails(p0, [revealUnusableMsg(p0.address, "1", s0, reason)], "jobs", 16, /reason/);
     await fails(
       p0,
@@ -649,6 +651,29 @@ describe("jobs: accountable unusable-input reports", function () {
     assert.equal(assignment(done, p0).slashed, "0");
     assert.equal(assignment(done, p1).outcome, Outcome.noShow);
     await fails(p1, [revealUnusableMsg(p1.address, "1", s0, UnusableReason.hashMismatch)], "jobs", 8, /failed/);
+  });
+
+  it("refuses UNREACHABLE and REFUSED on bytes the chain holds (code 16): nothing is fetched, and an audit could not check them", async () => {
+    await setup();
+    for (const w of workers) w.strategy = strategies.absent;
+    const [p0, p1, p2] = prov as [RawKey, RawKey, RawKey];
+    await submit({ inputs: [goodInput] });
+    const commitTo = (p: RawKey, reason: UnusableReason) =>
+      ok(p, [commitMsg(p.address, "1", unusableCommitmentOf("1", p.address, salt(p, "1"), reason, 0))]);
+    await commitTo(p0, UnusableReason.unreachable);
+    await commitTo(p1, UnusableReason.refused);
+    await commitTo(p2, UnusableReason.resources);
+    assert.equal((await job("1")).state, JobState.revealing);
+    const before = await rawJob("1");
+    for (const [p, reason] of [
+      [p0, UnusableReason.unreachable],
+      [p1, UnusableReason.refused],
+    ] as const)
+      await fails(p, [revealUnusableMsg(p.address, "1", salt(p, "1"), reason)], "jobs", 16, /on chain, not fetched/);
+    assert.equal(await rawJob("1"), before, "unchanged");
+    // RESOURCES (the worker's memory) is taken on any input: a decline.
+    await ok(p2, [revealUnusableMsg(p2.address, "1", salt(p2, "1"), UnusableReason.resources)]);
+    assert.equal(assignment(await job("1"), p2).unusable, UnusableReason.resources);
   });
 
   it("takes a URI input's declared size and refuses bad ones without creating a job", async () => {

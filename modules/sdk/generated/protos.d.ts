@@ -1120,7 +1120,10 @@ export namespace tcompute {
                 UNUSABLE_REASON_UNOPENABLE = 6,
 
                 /** UNUSABLE_REASON_REJECTED value */
-                UNUSABLE_REASON_REJECTED = 7
+                UNUSABLE_REASON_REJECTED = 7,
+
+                /** UNUSABLE_REASON_RESOURCES value */
+                UNUSABLE_REASON_RESOURCES = 8
             }
 
             /** AuditStatus enum. */

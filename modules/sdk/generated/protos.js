@@ -1573,6 +1573,7 @@ export const tcompute = $root.tcompute = (() => {
                 values[valuesById[5] = "UNUSABLE_REASON_REFUSED"] = 5;
                 values[valuesById[6] = "UNUSABLE_REASON_UNOPENABLE"] = 6;
                 values[valuesById[7] = "UNUSABLE_REASON_REJECTED"] = 7;
+                values[valuesById[8] = "UNUSABLE_REASON_RESOURCES"] = 8;
                 return values;
             })();
 
@@ -3062,6 +3063,10 @@ export const tcompute = $root.tcompute = (() => {
                         case "UNUSABLE_REASON_REJECTED":
                         case 7:
                             message.unusable = 7;
+                            break;
+                        case "UNUSABLE_REASON_RESOURCES":
+                        case 8:
+                            message.unusable = 8;
                             break;
                         default:
                             if (typeof object.unusable === "number" && (object.unusable | 0) === object.unusable)
@@ -7473,6 +7478,10 @@ export const tcompute = $root.tcompute = (() => {
                         case "UNUSABLE_REASON_REJECTED":
                         case 7:
                             message.reason = 7;
+                            break;
+                        case "UNUSABLE_REASON_RESOURCES":
+                        case 8:
+                            message.reason = 8;
                             break;
                         default:
                             if (typeof object.reason === "number" && (object.reason | 0) === object.reason)
