@@ -33,13 +33,17 @@ export function open(sealed: Uint8Array, key: X25519Key): Uint8Array | null {
 }
 
 /**
- * The X25519 key of a requester's non-delivery claim on `provider`'s result of job `jobId`,
- * derived from the requester's account key: reading the answer and disputing it need nothing
- * kept from the claim, and each claim has its own key. A dispute reveals the secret on chain; it
- * is an HMAC-SHA256 of the account key, so it reveals nothing of that key.
+ * The X25519 key of a requester's non-delivery claim on `provider`'s result of job `jobId` on
+ * chain `chainId`, derived from the requester's account key: reading the answer and disputing it
+ * need nothing kept from the claim, and each claim has its own key. A dispute reveals the secret
+ * on chain; it is an HMAC-SHA256 of the account key, so it reveals nothing of that key, and the
+ * chain id keeps it from opening the answer of the same job id and provider on another chain
+ * (a testnet, a reset localnet) where the same mnemonic claimed too.
  */
-export function claimKeyOf(accountPrivKey: Uint8Array, jobId: string, provider: string): X25519Key {
-  const secret = createHmac("sha256", accountPrivKey).update(`tcompute/claim-key/v1/${jobId}/${provider}`).digest();
+export function claimKeyOf(accountPrivKey: Uint8Array, chainId: string, jobId: string, provider: string): X25519Key {
+  const secret = createHmac("sha256", accountPrivKey)
+    .update(`tcompute/claim-key/v2/${chainId.length}/${chainId}/${jobId}/${provider}`)
+    .digest();
   return nacl.box.keyPair.fromSecretKey(new Uint8Array(secret));
 }
 

@@ -191,7 +191,16 @@ async function claimKeyFor(
     throw cliErrors.usage.wrap(`provider ${JSON.stringify(provider)}: ${(e as Error).message}`);
   }
   const account = await rawKeyFromMnemonic((await (await keyring(f, true)).wallet(from)).mnemonic);
-  return { requester: account.address, key: claimKeyOf(account.privKey, id, provider) };
+  const chainId = await withClient(f, (c) => c.chainId());
+  return { requester: account.address, key: claimKeyOf(account.privKey, chainId, id, provider) };
+}
+
+/** A usage error unless the claim was made with `key` (the CLI's derived one, not an SDK caller's own). */
+function assertClaimKey(claim: { x25519Pubkey: Uint8Array }, key: X25519Key, from: string): void {
+  if (!Buffer.from(claim.x25519Pubkey).equals(Buffer.from(key.publicKey)))
+    throw cliErrors.usage.wrap(
+      `the claim was not made with the key tcd derives from ${from} (made with another key, e.g. through the SDK with its own): open or dispute it with that key`,
+    );
 }
 
 /** The claim on chain, or a usage error saying there is none. */
@@ -407,6 +416,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     const claim = await getClaim(f, id, provider);
     if (claim.requester !== requester)
       throw cliErrors.usage.wrap(`the claim is ${claim.requester}'s, not ${from}'s (${requester})`);
+    assertClaimKey(claim, key, from);
     if (claim.status !== ClaimStatus.answered)
       throw cliErrors.usage.wrap(
         `the claim is ${claimStatusNames[claim.status] ?? claim.status}: only an answered claim can be disputed`,
@@ -695,7 +705,8 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
       const f = flags(cmd);
       if (o.outputFile !== undefined && o.from === undefined)
         throw cliErrors.usage.wrap("--output-file needs --from <the requester's key>");
-      const key = o.from === undefined ? null : (await claimKeyFor(f, o.from, id, provider)).key;
+      const derived = o.from === undefined ? null : await claimKeyFor(f, o.from, id, provider);
+      const key = derived?.key ?? null;
       const claim = await getClaim(f, id, provider);
       const status = claimStatusNames[claim.status] ?? String(claim.status);
       const lines = [
@@ -708,6 +719,8 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
             : "",
       ].filter((l) => l !== "");
       let answer: { opened: boolean; matches_digest: boolean; output_file?: string } | undefined;
+      // The requester's own claim made with another key: say so, rather than "dispute it".
+      if (derived !== null && claim.requester === derived.requester) assertClaimKey(claim, derived.key, o.from!);
       if (key !== null && claim.sealedOutput.length > 0) {
         const { payload, matches } = openClaimAnswer(claim, key);
         answer = { opened: payload !== null, matches_digest: matches };

@@ -133,22 +133,31 @@ describe("non-delivery claim keys (claimKeyOf, openClaimAnswer)", () => {
   const account = new Uint8Array(32).fill(7);
   const provider = "tc1provider";
 
-  it("derives one key per account, job and provider, the same each time, that the secret alone gives away nothing of", () => {
-    const k = claimKeyOf(account, "12", provider);
+  it("derives one key per account, chain, job and provider, the same each time, that the secret alone gives away nothing of", () => {
+    const k = claimKeyOf(account, "tc-1", "12", provider);
     assert.deepEqual(
-      claimKeyOf(account, "12", provider),
+      claimKeyOf(account, "tc-1", "12", provider),
       k,
       "the CLI finds the key again for the answer and a dispute",
     );
     assert.deepEqual(nacl.box.keyPair.fromSecretKey(k.secretKey).publicKey, k.publicKey);
     const others = [
-      claimKeyOf(account, "13", provider),
-      claimKeyOf(account, "1", "2" + provider),
-      claimKeyOf(new Uint8Array(32).fill(8), "12", provider),
+      claimKeyOf(account, "tc-1", "13", provider),
+      claimKeyOf(account, "tc-1", "1", "2" + provider),
+      claimKeyOf(new Uint8Array(32).fill(8), "tc-1", "12", provider),
+      claimKeyOf(account, "tc-2", "12", provider),
     ];
     for (const o of others) assert.notDeepEqual(o.publicKey, k.publicKey);
-    // "12"/"3…" and "123"/"…" must not meet: the separator is in the derived message.
-    assert.notDeepEqual(claimKeyOf(account, "1", "23").publicKey, claimKeyOf(account, "12", "3").publicKey);
+    // "12"/"3…" and "123"/"…" must not meet: the separator is in the derived message. And a
+    // chain id with a "/" in it is length-prefixed: ("a/1", "2") is not ("a", "1/2").
+    assert.notDeepEqual(
+      claimKeyOf(account, "a/1", "2", provider).publicKey,
+      claimKeyOf(account, "a", "1/2", provider).publicKey,
+    );
+    assert.notDeepEqual(
+      claimKeyOf(account, "tc-1", "1", "23").publicKey,
+      claimKeyOf(account, "tc-1", "12", "3").publicKey,
+    );
     assert.ok(
       !Buffer.from(k.secretKey).includes(Buffer.from(account)),
       "a dispute reveals the secret, not the account key",
@@ -156,7 +165,7 @@ describe("non-delivery claim keys (claimKeyOf, openClaimAnswer)", () => {
   });
 
   it("opens an answer sealed to the claim key and checks it against the committed digest", () => {
-    const key = claimKeyOf(account, "12", provider);
+    const key = claimKeyOf(account, "tc-1", "12", provider);
     const output = new Uint8Array(Buffer.from("the committed output"));
     const digest = createHash("sha256").update(output).digest();
     const good = openClaimAnswer({ sealedOutput: seal(output, key.publicKey), digest }, key);
@@ -165,7 +174,7 @@ describe("non-delivery claim keys (claimKeyOf, openClaimAnswer)", () => {
     const wrong = openClaimAnswer({ sealedOutput: seal(new Uint8Array([1, 2, 3]), key.publicKey), digest }, key);
     assert.equal(wrong.matches, false, "another output under the right key");
     assert.deepEqual(wrong.payload, new Uint8Array([1, 2, 3]));
-    const stranger = claimKeyOf(new Uint8Array(32).fill(9), "12", provider);
+    const stranger = claimKeyOf(new Uint8Array(32).fill(9), "tc-1", "12", provider);
     assert.deepEqual(openClaimAnswer({ sealedOutput: seal(output, key.publicKey), digest }, stranger), {
       payload: null,
       matches: false,

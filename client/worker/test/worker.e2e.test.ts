@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
+import { DirectSecp256k1HdWallet, DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { makeTestHome, startNodeProcess, type NodeProcess } from "../../../chain/testkit/nodeProcess.js";
@@ -361,10 +361,11 @@ describe("the worker (e2e, one node)", function () {
     const keyAdded = async (name: string) => {
       const r = await tcd(["keys", "add", name, "--output", "json", ...kr]);
       assert.equal(r.code, 0, r.stderr);
-      return (JSON.parse(r.stdout) as { address: string }).address;
+      return JSON.parse(r.stdout) as { address: string; mnemonic: string };
     };
-    const address = await keyAdded("claimer");
-    const otherAddress = await keyAdded("other");
+    const claimer = await keyAdded("claimer");
+    const address = claimer.address;
+    const otherAddress = (await keyAdded("other")).address;
     await send(requester, [
       {
         typeUrl: "/cosmos.bank.v1beta1.MsgSend",
@@ -468,6 +469,44 @@ describe("the worker (e2e, one node)", function () {
       assert.equal((await show("claimer")).status, ClaimStatus.delivered);
       const late = await tcd(["tx", "jobs", "dispute", "claimer", id, p, "--yes", ...kr]);
       assert.match(late.stderr, /the claim is delivered: only an answered claim can be disputed/);
+
+      // The same account claims another job through the SDK with its own random key: the CLI
+      // says so instead of advising a dispute (which would fail on chain, code 42, for the fee).
+      const second = await tcd([
+        "tx",
+        "jobs",
+        "submit",
+        "claimer",
+        "--model",
+        m.name,
+        "--input",
+        inputFile,
+        "--k",
+        "1",
+        "--wait",
+        "--yes",
+        ...kr,
+      ]);
+      assert.equal(second.code, 0, second.stderr + second.stdout);
+      const sdkId = /job id\(s\) ([0-9]+)/.exec(second.stdout)![1]!;
+      const sdk = await TcomputeClient.connectWithSigner(
+        node.rpcUrl,
+        await DirectSecp256k1HdWallet.fromMnemonic(claimer.mnemonic, { prefix: "tc" }),
+      );
+      try {
+        await sdk.claimNonDelivery(address, sdkId, p);
+      } finally {
+        sdk.disconnect();
+      }
+      const wrongKey = [
+        ["q", "jobs", "claim", sdkId, p, "--from", "claimer"],
+        ["tx", "jobs", "dispute", "claimer", sdkId, p, "--yes"],
+      ];
+      for (const args of wrongKey) {
+        const r = await tcd([...args, ...kr]);
+        assert.notEqual(r.code, 0, args.join(" "));
+        assert.match(r.stderr, /not made with the key tcd derives from claimer/);
+      }
     } finally {
       await w.stop();
       workers.splice(workers.indexOf(w), 1);
