@@ -6,7 +6,7 @@ import type { Coin } from "../../modules/sdk/coins.js";
 import { loadOrGenNodeKey, loadOrGenPrivValidatorKey, nodeId } from "../crypto/keyFiles.js";
 import { defaultConfig, homePaths, saveConfig } from "../types/nodeConfig.js";
 import { timeFromMillis } from "../types/time.js";
-import { freePort } from "./nodeProcess.js";
+import { freePortBlock } from "./nodeProcess.js";
 import { testTempDir } from "./tempDir.js";
 
 // A network of node homes for multi-process tests: validators (and optional full nodes) on
@@ -39,11 +39,13 @@ export async function makeTestNetwork(opts: {
   for (let i = 0; i < opts.validators; i++) addGenesisValidator(doc, keys[i]!.val.pubKey, 100n, `node${i}`);
   addGenesisAccounts(doc, opts.accounts);
   opts.editGenesis?.(doc);
-  const p2pPorts: number[] = [];
-  for (let i = 0; i < total; i++) p2pPorts.push(await freePort());
+  // Below the ephemeral range (freePortBlock): a port from freePort() could be taken, before its
+  // node listened, by a client socket of a node already started dialing its peers (EADDRINUSE).
+  const base = await freePortBlock(2 * total);
+  const p2pPorts = Array.from({ length: total }, (_, i) => base + 2 * i);
   for (let i = 0; i < total; i++) {
     const c = defaultConfig(`node${i}`);
-    c.rpc.laddr = `tcp://127.0.0.1:${await freePort()}`;
+    c.rpc.laddr = `tcp://127.0.0.1:${base + 2 * i + 1}`;
     c.p2p.laddr = `tcp://127.0.0.1:${p2pPorts[i]}`;
     c.p2p.persistent_peers = keys
       .map((k, j) => (j === i || j >= opts.validators ? "" : `${nodeId(k.node)}@127.0.0.1:${p2pPorts[j]}`))
