@@ -302,7 +302,7 @@ export class TcomputeClient {
    * Claims on chain that `provider` did not deliver its accepted output of job `jobId`
    * (docs/jobs.md, "Non-delivery claims"), with the claim deposit and a fresh X25519 key. Keep
    * the key: the worker's answer is sealed to it (claimAnswer), and a dispute reveals its secret.
-   * `claimKeyOf(accountKey, jobId, provider)` gives a key that need not be kept (the CLI's).
+   * `claimKeyOf(accountKey, chainId, jobId, provider)` gives a key that need not be kept (the CLI's).
    */
   async claimNonDelivery(
     requester: string,

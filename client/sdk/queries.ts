@@ -31,8 +31,10 @@ export interface JobsExtension {
     byProvider(provider: string, limit?: number, newestFirst?: boolean): Promise<Job[]>;
     byState(state: JobState, limit?: number, newestFirst?: boolean): Promise<Job[]>;
     /**
-     * Every job whose audit is open (AUDITING, or SETTLED / UNUSABLE and sampled), oldest first,
-     * read page by page; at most `max` (10,000), so that a node cannot make its caller read without end.
+     * Every job whose audit is open (AUDITING, or SETTLED / UNUSABLE and sampled), newest first
+     * (past `max`, 10,000, so that a node cannot make its caller read without end, the oldest are
+     * left out: their windows close first), in pages of 50 (each job carries its inline inputs and
+     * the validators' audit copies: a page must stay under the node's response limit).
      */
     openAudits(max?: number): Promise<Job[]>;
     escrow(): Promise<bigint>;
@@ -102,7 +104,7 @@ export function setupJobsExtension(base: QueryClient): JobsExtension {
             base,
             `${p}/OpenAudits`,
             jobsCodecs.queryOpenAuditsRequest.encode({
-              pagination: { ...page(Math.min(1000, max - out.length)), key },
+              pagination: { ...page(Math.min(50, max - out.length), true), key },
             }),
             (b) => jobsCodecs.queryJobsResponse.decode(b),
           );

@@ -3,13 +3,14 @@ import type { Command } from "commander";
 import {
   claimCodecs,
   ClaimStatus,
+  isFinal,
   jobsCodecs,
   JobState,
   proofCodecs,
   verdictCommitmentOf,
   type Job,
 } from "../../../modules/jobs/index.js";
-import { jobStateNames, type GpuRequirement, type Input } from "../../../modules/jobs/types.js";
+import { jobStateNames, unusableReasonNames, type GpuRequirement, type Input } from "../../../modules/jobs/types.js";
 import { registryCodecs, ProviderStatus } from "../../../modules/registry/index.js";
 import { reputationCodecs } from "../../../modules/reputation/index.js";
 import { parseCoins } from "../../../modules/sdk/coins.js";
@@ -96,7 +97,7 @@ function describeJob(j: Job): string {
   ];
   for (const a of j.assignments)
     lines.push(
-      `  ${a.provider} on ${a.gpu || "?"}: ${["pending", "accepted", "rejected", "no-show", "fraud", "unusable"][a.outcome] ?? `outcome ${a.outcome}`}${a.paid !== "0" ? `, paid ${a.paid}` : ""}${a.slashed !== "0" ? `, slashed ${a.slashed}` : ""}${a.outputUri !== "" ? `, output ${a.outputUri}` : ""}`,
+      `  ${a.provider} on ${a.gpu || "?"}: ${a.outcome === 0 && (a.unusable ?? 0) !== 0 && isFinal(j.state) ? `answered ${unusableReasonNames[a.unusable ?? 0] ?? a.unusable}` : (["pending", "accepted", "rejected", "no-show", "fraud", "unusable"][a.outcome] ?? `outcome ${a.outcome}`)}${a.paid !== "0" ? `, paid ${a.paid}` : ""}${a.slashed !== "0" ? `, slashed ${a.slashed}` : ""}${a.outputUri !== "" ? `, output ${a.outputUri}` : ""}`,
     );
   for (const h of j.history) lines.push(`  @${h.height} ${jobStateNames[h.state]}: ${h.note}`);
   return lines.join("\n");
@@ -183,6 +184,7 @@ async function claimKeyFor(
   from: string,
   id: string,
   provider: string,
+  claimChainId?: string,
 ): Promise<{ requester: string; key: X25519Key }> {
   if (!/^[1-9][0-9]{0,19}$/.test(id)) throw cliErrors.usage.wrap("the job id is a positive integer");
   try {
@@ -191,7 +193,8 @@ async function claimKeyFor(
     throw cliErrors.usage.wrap(`provider ${JSON.stringify(provider)}: ${(e as Error).message}`);
   }
   const account = await rawKeyFromMnemonic((await (await keyring(f, true)).wallet(from)).mnemonic);
-  const chainId = await withClient(f, (c) => c.chainId());
+  // The chain the claim was made on: the node's, unless it moved to a new chain id by export.
+  const chainId = claimChainId ?? (await withClient(f, (c) => c.chainId()));
   return { requester: account.address, key: claimKeyOf(account.privKey, chainId, id, provider) };
 }
 
@@ -409,35 +412,44 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
         "--force",
         "send it even when the answer opens to the committed output (the dispute then fails: the deposit goes to the worker)",
         false,
-      ),
-  ).action(async (from: string, id: string, provider: string, o: TxOptions & { force: boolean }, cmd: Command) => {
-    const f = flags(cmd);
-    const { requester, key } = await claimKeyFor(f, from, id, provider);
-    const claim = await getClaim(f, id, provider);
-    if (claim.requester !== requester)
-      throw cliErrors.usage.wrap(`the claim is ${claim.requester}'s, not ${from}'s (${requester})`);
-    assertClaimKey(claim, key, from);
-    if (claim.status !== ClaimStatus.answered)
-      throw cliErrors.usage.wrap(
-        `the claim is ${claimStatusNames[claim.status] ?? claim.status}: only an answered claim can be disputed`,
+      )
+      .option("--claim-chain-id <id>", "the chain id the claim was made on, if the chain has moved to a new one since"),
+  ).action(
+    async (
+      from: string,
+      id: string,
+      provider: string,
+      o: TxOptions & { force: boolean; claimChainId?: string },
+      cmd: Command,
+    ) => {
+      const f = flags(cmd);
+      const { requester, key } = await claimKeyFor(f, from, id, provider, o.claimChainId);
+      const claim = await getClaim(f, id, provider);
+      if (claim.requester !== requester)
+        throw cliErrors.usage.wrap(`the claim is ${claim.requester}'s, not ${from}'s (${requester})`);
+      assertClaimKey(claim, key, from);
+      if (claim.status !== ClaimStatus.answered)
+        throw cliErrors.usage.wrap(
+          `the claim is ${claimStatusNames[claim.status] ?? claim.status}: only an answered claim can be disputed`,
+        );
+      // Checked here first: a dispute of the committed output fails on chain and costs the deposit.
+      if (openClaimAnswer(claim, key).matches && !o.force)
+        throw cliErrors.usage.wrap(
+          "the answer opens to the committed output: a dispute would fail and the deposit go to the worker (--force sends it anyway)",
+        );
+      await sendTx(
+        f,
+        from,
+        [
+          {
+            typeUrl: claimCodecs.msgDisputeAnswer.typeUrl,
+            value: { requester, jobId: id, provider, x25519Secret: key.secretKey },
+          },
+        ],
+        o,
       );
-    // Checked here first: a dispute of the committed output fails on chain and costs the deposit.
-    if (openClaimAnswer(claim, key).matches && !o.force)
-      throw cliErrors.usage.wrap(
-        "the answer opens to the committed output: a dispute would fail and the deposit go to the worker (--force sends it anyway)",
-      );
-    await sendTx(
-      f,
-      from,
-      [
-        {
-          typeUrl: claimCodecs.msgDisputeAnswer.typeUrl,
-          value: { requester, jobId: id, provider, x25519Secret: key.secretKey },
-        },
-      ],
-      o,
-    );
-  });
+    },
+  );
 
   // What workers send; here for operators who run their own worker or need to act by hand.
   const sketchArg = (json: string) => {
@@ -701,42 +713,50 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
     )
     .option("--from <key>", "the requester's key (the claim key is derived from it)")
     .option("--output-file <file>", "with --from: write the opened answer (the output payload) here")
-    .action(async (id: string, provider: string, o: { from?: string; outputFile?: string }, cmd: Command) => {
-      const f = flags(cmd);
-      if (o.outputFile !== undefined && o.from === undefined)
-        throw cliErrors.usage.wrap("--output-file needs --from <the requester's key>");
-      const derived = o.from === undefined ? null : await claimKeyFor(f, o.from, id, provider);
-      const key = derived?.key ?? null;
-      const claim = await getClaim(f, id, provider);
-      const status = claimStatusNames[claim.status] ?? String(claim.status);
-      const lines = [
-        `claim on job ${id}'s result by ${provider}: ${status}`,
-        `requester ${claim.requester}, deposit ${claim.deposit}, claimed at height ${claim.claimedHeight}`,
-        claim.status === ClaimStatus.open
-          ? `the worker must answer by height ${claim.answerDeadline}`
-          : claim.answeredHeight !== "0" && claim.answeredHeight !== ""
-            ? `answered at height ${claim.answeredHeight}; disputes until height ${claim.disputeDeadline}`
-            : "",
-      ].filter((l) => l !== "");
-      let answer: { opened: boolean; matches_digest: boolean; output_file?: string } | undefined;
-      // The requester's own claim made with another key: say so, rather than "dispute it".
-      if (derived !== null && claim.requester === derived.requester) assertClaimKey(claim, derived.key, o.from!);
-      if (key !== null && claim.sealedOutput.length > 0) {
-        const { payload, matches } = openClaimAnswer(claim, key);
-        answer = { opened: payload !== null, matches_digest: matches };
-        if (payload === null)
-          lines.push("the answer does not open with your claim key: dispute it (tcd tx jobs dispute)");
-        else if (!matches)
-          lines.push("the answer is not the committed output (its sha256 differs): dispute it (tcd tx jobs dispute)");
-        else lines.push("the answer is the committed output");
-        if (payload !== null && o.outputFile !== undefined) {
-          writeFileSync(o.outputFile, payload);
-          answer.output_file = o.outputFile;
-          lines.push(`answer → ${o.outputFile}`);
+    .option("--claim-chain-id <id>", "the chain id the claim was made on, if the chain has moved to a new one since")
+    .action(
+      async (
+        id: string,
+        provider: string,
+        o: { from?: string; outputFile?: string; claimChainId?: string },
+        cmd: Command,
+      ) => {
+        const f = flags(cmd);
+        if (o.outputFile !== undefined && o.from === undefined)
+          throw cliErrors.usage.wrap("--output-file needs --from <the requester's key>");
+        const derived = o.from === undefined ? null : await claimKeyFor(f, o.from, id, provider, o.claimChainId);
+        const key = derived?.key ?? null;
+        const claim = await getClaim(f, id, provider);
+        const status = claimStatusNames[claim.status] ?? String(claim.status);
+        const lines = [
+          `claim on job ${id}'s result by ${provider}: ${status}`,
+          `requester ${claim.requester}, deposit ${claim.deposit}, claimed at height ${claim.claimedHeight}`,
+          claim.status === ClaimStatus.open
+            ? `the worker must answer by height ${claim.answerDeadline}`
+            : claim.answeredHeight !== "0" && claim.answeredHeight !== ""
+              ? `answered at height ${claim.answeredHeight}; disputes until height ${claim.disputeDeadline}`
+              : "",
+        ].filter((l) => l !== "");
+        let answer: { opened: boolean; matches_digest: boolean; output_file?: string } | undefined;
+        // The requester's own claim made with another key: say so, rather than "dispute it".
+        if (derived !== null && claim.requester === derived.requester) assertClaimKey(claim, derived.key, o.from!);
+        if (key !== null && claim.sealedOutput.length > 0) {
+          const { payload, matches } = openClaimAnswer(claim, key);
+          answer = { opened: payload !== null, matches_digest: matches };
+          if (payload === null)
+            lines.push("the answer does not open with your claim key: dispute it (tcd tx jobs dispute)");
+          else if (!matches)
+            lines.push("the answer is not the committed output (its sha256 differs): dispute it (tcd tx jobs dispute)");
+          else lines.push("the answer is the committed output");
+          if (payload !== null && o.outputFile !== undefined) {
+            writeFileSync(o.outputFile, payload);
+            answer.output_file = o.outputFile;
+            lines.push(`answer → ${o.outputFile}`);
+          }
         }
-      }
-      print(f, answer === undefined ? claim : { ...claim, answer }, lines.join("\n"));
-    });
+        print(f, answer === undefined ? claim : { ...claim, answer }, lines.join("\n"));
+      },
+    );
   qj.command("params")
     .description("jobs params")
     .action(async (_o: unknown, cmd: Command) => {

@@ -456,6 +456,20 @@ describe("the worker (e2e, one node)", function () {
       assert.equal(createHash("sha256").update(readFileSync(outFile)).digest("hex"), digest);
       // Another key derives another claim key: it cannot read the answer.
       assert.deepEqual((await show("other")).answer, { opened: false, matches_digest: false });
+      // The key is bound to the chain id: derived for another chain, it is not this claim's.
+      const elsewhere = await tcd([
+        "q",
+        "jobs",
+        "claim",
+        id,
+        p,
+        "--from",
+        "claimer",
+        "--claim-chain-id",
+        "tc-other",
+        ...kr,
+      ]);
+      assert.match(elsewhere.stderr, /not made with the key tcd derives from claimer/);
       // Disputing the committed output would lose the deposit: refused before anything is sent.
       const good = await tcd(["tx", "jobs", "dispute", "claimer", id, p, "--yes", ...kr]);
       assert.notEqual(good.code, 0);
