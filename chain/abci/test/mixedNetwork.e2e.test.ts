@@ -206,6 +206,12 @@ describe(`a mixed network of CometBFT validators and a TypeScript-engine node (e
     const from = follower.delivered();
     await waitFor("three blocks from consensus messages", () => follower.delivered() >= from + 3);
     const top = node.blockStore.height;
+    // The follower can assemble a block from the gossiped parts and precommits before CometBFT
+    // has saved it: wait for the validator's own store to reach it.
+    await waitFor(`CometBFT at height ${top}`, async () => {
+      const info = (await rpc(procs[0]!.rpcUrl, "status"))["sync_info"] as Json;
+      return Number(info["latest_block_height"]) >= top;
+    });
     const res = await rpc(procs[0]!.rpcUrl, "block", { height: String(top) });
     assert.equal(hex((await node.blockStore.loadMeta(top))!.blockId.hash), (res["block_id"] as Json)["hash"]);
     for (const p of procs) {
