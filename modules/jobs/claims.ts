@@ -36,6 +36,8 @@ import {
 
 export type { DeliveryClaim };
 export const ClaimStatus = { open: 0, answered: 1, delivered: 2, upheld: 3, disproved: 4 } as const;
+/** ClaimStatus by number, for display. */
+export const claimStatusNames = ["open", "answered", "delivered", "upheld", "disproved"];
 export const claimsAccount = "jobs_claims";
 const statusNames = ["open", "answered", "delivered", "upheld", "disproved"];
 

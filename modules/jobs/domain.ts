@@ -300,14 +300,18 @@ export const reportedUnusable = (a: Assignment) => a.unusable !== UnusableReason
 /** Revealed either a result or "unusable". */
 export const answered = (a: Assignment) => revealed(a) || reportedUnusable(a);
 /**
+ * Whether the input's bytes are on chain, so that workers fetch nothing and their size is bounded
+ * by max_inline_input_bytes: inline bytes, or a sealed job's copies.
+ */
+export const heldOnChain = (j: Job, input: Input) => j.sealed.length > 0 || input.inline.length > 0;
+/**
  * A RESOURCES report (this worker lacks the memory or device for this input), or a TOO_LARGE one
- * on an input whose size the chain bounds (inline bytes, or a sealed job's copies: both at most
- * max_inline_input_bytes): the worker's own limit, not the input's fault, and nothing anyone can
- * check. It is a *decline*: never paid an unusable fee,
- * never counted towards an UNUSABLE verdict nor against the requester, never slashed. Counted as
- * an "unusable" report, it let a sybil majority collect the fee on any inline job without
- * running it; slashed when others ran the input, it let a requester with one big provider get
- * honest smaller workers slashed.
+ * on an input held on chain (heldOnChain): the worker's own limit, not the input's fault, and
+ * nothing anyone can check. It is a *decline*: never paid an unusable fee, never counted towards
+ * an UNUSABLE verdict nor against the requester, never slashed. Counted as an "unusable" report,
+ * it let a sybil majority collect the fee on any inline job without running it; slashed when
+ * others ran the input, it let a requester with one big provider get honest smaller workers
+ * slashed.
  */
 export function declined(j: Job, a: Assignment): boolean {
   if (!reportedUnusable(a)) return false;
@@ -315,7 +319,7 @@ export function declined(j: Job, a: Assignment): boolean {
   if (a.unusable === UnusableReason.resources) return true;
   if (a.unusable !== UnusableReason.tooLarge) return false;
   const input = j.inputs[a.unusableInput];
-  return j.sealed.length > 0 || (input !== undefined && input.inline.length > 0);
+  return input !== undefined && heldOnChain(j, input);
 }
 /** An "unusable" report that is not a decline: about the input, and judged. */
 export const reportedAgainstInput = (j: Job, a: Assignment) => reportedUnusable(a) && !declined(j, a);

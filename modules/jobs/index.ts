@@ -5,5 +5,5 @@ export { computeSketch, sketchesAgree, majorityGroup, type Sketch, type Comparis
 export { commitmentOf, sketchToPb, sketchFromPb, sketchBytes } from "./commitment.js";
 export { proofCodecs } from "./proofTypes.js";
 export { auditSignsId, verdictCommitmentOf } from "./auditVerdicts.js";
-export { claimCodecs, ClaimStatus } from "./claims.js";
+export { claimCodecs, ClaimStatus, claimStatusNames } from "./claims.js";
 export { auditKeyCodecs } from "./auditKeys.js";

@@ -26,9 +26,10 @@ export function jobsInvariants(k: JobsKeeper): Invariant[] {
           BigInt(key.slice(keys.openAuditPrefix.length)),
         );
         const open = [...k.jobs(ctx.store)].filter((j) => j.audit === AuditStatus.open).map((j) => j.id);
-        const a = listed.join(","),
-          b = open.join(",");
-        return a === b ? [] : [`the open-audit index lists [${a}], the jobs with an open audit are [${b}]`];
+        if (listed.join(",") === open.join(",")) return [];
+        return [
+          `the open-audit index lists [${listed.join(",")}], the jobs with an open audit are [${open.join(",")}]`,
+        ];
       },
     },
   ];

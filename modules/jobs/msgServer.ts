@@ -2,7 +2,7 @@ import { bech32Prefix, operatorAccount, validateAddress } from "../sdk/address.j
 import type { Context } from "../sdk/context.js";
 import type { MsgRoute } from "../sdk/module.js";
 import { commitmentOf, sketchFromPb, unusableCommitmentOf } from "./commitment.js";
-import { answered, committed, isOpen, type Assignment, type Job } from "./domain.js";
+import { answered, committed, heldOnChain, isOpen, type Assignment, type Job } from "./domain.js";
 import { jobsErrors } from "./errors.js";
 import { parsePrice, type JobsKeeper } from "./keeper.js";
 import * as lifecycle from "./lifecycle.js";
@@ -320,7 +320,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
       // Nothing is fetched for bytes on chain (inline, or a sealed copy): "unreachable" or
       // "refused" there is false, and unauditable, so a sybil majority could take the fee with it.
       const input = j.inputs[m.inputIndex]!;
-      const fetched = j.sealed.length === 0 && input.inline.length === 0 && input.uri !== "";
+      const fetched = !heldOnChain(j, input) && input.uri !== "";
       if ((m.reason === UnusableReason.unreachable || m.reason === UnusableReason.refused) && !fetched)
         throw jobsErrors.invalidResult.wrap(
           `input ${m.inputIndex} is on chain, not fetched: it cannot be unreachable or refused`,

@@ -1,6 +1,15 @@
 import { decOne } from "../sdk/coins.js";
 import { sketchFromPb } from "./commitment.js";
-import { answered, committed, declined, reportedAgainstInput, revealed, type Assignment, type Job } from "./domain.js";
+import {
+  answered,
+  committed,
+  declined,
+  reportedAgainstInput,
+  reportedUnusable,
+  revealed,
+  type Assignment,
+  type Job,
+} from "./domain.js";
 import { parsePrice } from "./keeper.js";
 import { majorityGroup, type ComparisonRule, type Sketch } from "./sketch.js";
 
@@ -66,7 +75,7 @@ export function settlementVerdict(j: Job, rule: ComparisonRule): SettlementVerdi
     // The majority fetched, verified and ran the same input: a false (or lazy) report. A
     // decline says only that this worker could not: not judged.
     if (declined(j, a)) return { kind: "none" };
-    if (reportedAgainstInput(j, a))
+    if (reportedUnusable(a))
       return { kind: "rejected", reason: "reported the input unusable; the majority computed a result" };
     if (!revealed(a)) return { kind: "none" };
     return win.has(i) ? { kind: "accepted" } : { kind: "rejected", reason: "result outside the agreeing majority" };

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import {
   claimCodecs,
   ClaimStatus,
+  claimStatusNames,
   isFinal,
   jobsCodecs,
   JobState,
@@ -171,8 +172,6 @@ interface SubmitFlags extends TxOptions {
   wait: boolean;
   timeout: string;
 }
-
-const claimStatusNames = ["open", "answered", "delivered", "upheld", "disproved"];
 
 /**
  * The claim key of `from` (a key in the keyring) on `provider`'s result of job `id`: derived
@@ -725,7 +724,6 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
         if (o.outputFile !== undefined && o.from === undefined)
           throw cliErrors.usage.wrap("--output-file needs --from <the requester's key>");
         const derived = o.from === undefined ? null : await claimKeyFor(f, o.from, id, provider, o.claimChainId);
-        const key = derived?.key ?? null;
         const claim = await getClaim(f, id, provider);
         const status = claimStatusNames[claim.status] ?? String(claim.status);
         const lines = [
@@ -740,8 +738,8 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
         let answer: { opened: boolean; matches_digest: boolean; output_file?: string } | undefined;
         // The requester's own claim made with another key: say so, rather than "dispute it".
         if (derived !== null && claim.requester === derived.requester) assertClaimKey(claim, derived.key, o.from!);
-        if (key !== null && claim.sealedOutput.length > 0) {
-          const { payload, matches } = openClaimAnswer(claim, key);
+        if (derived !== null && claim.sealedOutput.length > 0) {
+          const { payload, matches } = openClaimAnswer(claim, derived.key);
           answer = { opened: payload !== null, matches_digest: matches };
           if (payload === null)
             lines.push("the answer does not open with your claim key: dispute it (tcd tx jobs dispute)");

@@ -388,23 +388,16 @@ describe("the worker (e2e, one node)", function () {
     try {
       const inputFile = join(home, "input.pb");
       writeFileSync(inputFile, encodeTensors(m.sampleInput(5)));
-      const submitted = await tcd([
-        "tx",
-        "jobs",
-        "submit",
-        "claimer",
-        "--model",
-        m.name,
-        "--input",
-        inputFile,
-        "--k",
-        "1",
-        "--wait",
-        "--yes",
-        ...kr,
-      ]);
-      assert.equal(submitted.code, 0, submitted.stderr + submitted.stdout);
-      const id = /job id\(s\) ([0-9]+)/.exec(submitted.stdout)![1]!;
+      /** A k = 1 job of the claimer's, followed to settlement by the CLI: its id. */
+      const settledJob = async () => {
+        const r = await tcd([
+          ...["tx", "jobs", "submit", "claimer", "--model", m.name, "--input", inputFile],
+          ...["--k", "1", "--wait", "--yes", ...kr],
+        ]);
+        assert.equal(r.code, 0, r.stderr + r.stdout);
+        return /job id\(s\) ([0-9]+)/.exec(r.stdout)![1]!;
+      };
+      const id = await settledJob();
       const digest = Buffer.from((await getJob(id)).assignments[0]!.digest).toString("hex");
       const p = provider.address;
 
@@ -486,23 +479,7 @@ describe("the worker (e2e, one node)", function () {
 
       // The same account claims another job through the SDK with its own random key: the CLI
       // says so instead of advising a dispute (which would fail on chain, code 42, for the fee).
-      const second = await tcd([
-        "tx",
-        "jobs",
-        "submit",
-        "claimer",
-        "--model",
-        m.name,
-        "--input",
-        inputFile,
-        "--k",
-        "1",
-        "--wait",
-        "--yes",
-        ...kr,
-      ]);
-      assert.equal(second.code, 0, second.stderr + second.stdout);
-      const sdkId = /job id\(s\) ([0-9]+)/.exec(second.stdout)![1]!;
+      const sdkId = await settledJob();
       const sdk = await TcomputeClient.connectWithSigner(
         node.rpcUrl,
         await DirectSecp256k1HdWallet.fromMnemonic(claimer.mnemonic, { prefix: "tc" }),
