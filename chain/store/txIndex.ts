@@ -11,17 +11,30 @@ import { flattenEvents, queryMatches, type EventQuery } from "./eventQuery.js";
 //   r/<HASH>                                  -> binary record (see encodeTxRecords):
 //                                                version 1, height, index, tx bytes, result
 //                                                (resultCodec JSON as UTF-8)
-//   e/<type.attr>\0<value>\0<height>          -> HASH HASH … (one posting per attribute value
-//                                                and block: the hashes of the block's txs
-//                                                with it, in block order, 64 hex digits each)
-// Stores written before the binary record hold `t/<HASH>` -> JSON text
-// `{"h":"<height>","x":<index>,"t":"<tx base64>","r":<result JSON>}`; they are read (after
-// `r/`), never written. Indexes written before postings (`…\0<height>/<index>` -> one HASH)
-// read the same way.
+//   i/<height><index>                         -> the tx's hash (32 bytes): height as 16 hex
+//                                                digits, index in the block as 8
+//   e/<type.attr>\0<value>\0<height>          -> 0x00 ‖ index ‖ index … (one posting per
+//                                                attribute value and block: the positions in
+//                                                the block of its txs with it, in block order,
+//                                                u32 BE each; see encodePosting)
+// Older layouts are read, never written: a posting whose first byte is not 0 holds the hashes
+// themselves (HASH HASH …, 64 hex digits each); indexes written before postings hold one key
+// per tx (`…\0<height>/<index>` -> one HASH); stores written before the binary record hold
+// `t/<HASH>` -> JSON text `{"h":"<height>","x":<index>,"t":"<tx base64>","r":<result JSON>}`
+// (read after `r/`).
+//
+// Why positions: the attribute values every tx of a block shares (the fee collector as
+// recipient, the message action, the fee amount, tx.height) each listed every hash of the block,
+// 64 bytes a tx: about 1.2 KB a tx of postings for a bank send, 9 MB a block of 7,500. As
+// positions they are 4 bytes a tx; the one `i/` entry a tx turns a position back into its hash.
 
 const indexedHeightKey = "s/height";
-/** Length of a tx hash in a posting (uppercase hex sha256). */
+/** Length of a tx hash in a posting of the older layout (uppercase hex sha256). */
 const hashChars = 64;
+/** First byte of a posting of positions (a posting of hashes starts with a hex digit). */
+const positionsTag = 0;
+/** The `i/` key of a tx: its height (16 hex digits) and its index in the block (8). */
+const positionKey = (hk: string, index: number) => `i/${hk}${index.toString(16).padStart(8, "0")}`;
 
 /** Key text of a UTF-8 string: ASCII (the usual case) is kept as it is. */
 function valueKey(v: string): string {
@@ -38,8 +51,16 @@ export interface IndexedTx {
 }
 
 interface Posting {
-  last: number;
-  hashes: string[];
+  /** The positions (indexes in the block) of the txs with the value, ascending. */
+  at: number[];
+}
+
+/** A posting's value: the positions tag, then each position as a u32 BE. */
+export function encodePosting(at: readonly number[]): Uint8Array {
+  const b = Buffer.allocUnsafe(1 + 4 * at.length);
+  b[0] = positionsTag;
+  for (let i = 0; i < at.length; i++) b.writeUInt32BE(at[i]!, 1 + 4 * i);
+  return b;
 }
 
 export interface SearchResult {
@@ -182,16 +203,16 @@ export class TxIndex {
       if (values === undefined) postings.set(k, (values = new Map()));
       return values;
     };
-    const byHeight: Posting = { last: -1, hashes: [] };
+    const byHeight: Posting = { at: [] };
     postings.set("tx.height", new Map([[hk, byHeight]]));
     const records = encodeTxRecords(height, txs, resultJsons ?? results.map((r) => encodeTxResultJson(r)));
     for (let i = 0; i < txs.length; i++) {
       const hash = hashes[i]!;
       ops.push([`r/${hash}`, records[i]!]);
-      if (byHeight.last !== i) {
-        byHeight.last = i;
-        byHeight.hashes.push(hash);
-      }
+      const raw = Buffer.from(hash, "hex");
+      if (raw.length !== 32) throw new Error(`tx ${i} of height ${height}: hash ${hash} is not 64 hex digits`);
+      ops.push([positionKey(hk, i), raw]);
+      byHeight.at.push(i);
       for (const e of results[i]!.events) {
         let ofType = attrKeys.get(e.type);
         if (ofType === undefined) attrKeys.set(e.type, (ofType = new Map()));
@@ -215,17 +236,13 @@ export class TxIndex {
             v = full.slice(cut + 1);
           }
           const p = values.get(v);
-          if (p === undefined) values.set(v, { last: i, hashes: [hash] });
-          else if (p.last !== i) {
-            p.last = i;
-            p.hashes.push(hash);
-          }
+          if (p === undefined) values.set(v, { at: [i] });
+          else if (p.at[p.at.length - 1] !== i) p.at.push(i);
         }
       }
     }
     for (const [k, values] of postings)
-      for (const [v, p] of values)
-        if (p.hashes.length > 0) ops.push([`e/${k}\0${v}\0${hk}`, Buffer.from(p.hashes.join(""), "latin1")]);
+      for (const [v, p] of values) if (p.at.length > 0) ops.push([`e/${k}\0${v}\0${hk}`, encodePosting(p.at)]);
     ops.push([indexedHeightKey, Buffer.from(height.toString())]);
     await this.kv.write(ops);
   }
@@ -319,16 +336,38 @@ export class TxIndex {
       }
     }
     const seen = new Set<string>();
+    const positions: string[] = [];
     let read = 0;
-    // Each hash in a posting counts as one entry, as when each had its own key.
-    for await (const [, v] of this.kv.scan(prefix, { ...range, limit: maxEntries + 1 })) {
-      const text = Buffer.from(v).toString("latin1");
-      read += Math.ceil(text.length / hashChars);
+    // Each tx in a posting counts as one entry, as when each had its own key.
+    for await (const [key, v] of this.kv.scan(prefix, { ...range, limit: maxEntries + 1 })) {
+      const b = Buffer.from(v.buffer, v.byteOffset, v.length);
+      const positional = b.length > 0 && b[0] === positionsTag;
+      read += positional ? Math.floor((b.length - 1) / 4) : Math.ceil(b.length / hashChars);
       if (read > maxEntries)
         throw txIndexErrors.tooBroad.wrap(
           `the query selects more than ${maxEntries} index entries; narrow it (e.g. add tx.height>=H AND tx.height<=H2 or an exact attribute)`,
         );
-      for (let o = 0; o < text.length; o += hashChars) seen.add(text.slice(o, o + hashChars));
+      if (!positional) {
+        const text = b.toString("latin1");
+        for (let o = 0; o < text.length; o += hashChars) seen.add(text.slice(o, o + hashChars));
+        continue;
+      }
+      // A posting of positions ends its key with the block's height key (16 hex digits).
+      const hk = key.slice(-16);
+      if ((b.length - 1) % 4 !== 0 || key.length < 17 || key[key.length - 17] !== "\0" || !/^[0-9a-f]{16}$/.test(hk))
+        throw txIndexErrors.corrupt.wrap(`posting ${JSON.stringify(key)} of ${b.length} bytes is damaged`);
+      for (let o = 1; o < b.length; o += 4) positions.push(positionKey(hk, b.readUInt32BE(o)));
+    }
+    // Looked up a chunk at a time: LevelDB serves concurrent gets on its thread pool.
+    for (let c = 0; c < positions.length; c += 256) {
+      const chunk = positions.slice(c, c + 256);
+      const got = await Promise.all(chunk.map((k) => this.kv.get(k)));
+      for (let j = 0; j < chunk.length; j++) {
+        const h = got[j];
+        if (h === undefined || h.length !== 32)
+          throw txIndexErrors.corrupt.wrap(`posting names tx ${chunk[j]!.slice(2)}, which has no hash entry`);
+        seen.add(Buffer.from(h.buffer, h.byteOffset, h.length).toString("hex").toUpperCase());
+      }
     }
     return [...seen];
   }

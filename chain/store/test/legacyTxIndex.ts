@@ -51,3 +51,27 @@ export async function legacyIndexBlock(
   ops.push(["s/height", Buffer.from(height.toString())]);
   await kv.write(ops);
 }
+
+/**
+ * Every `e/` entry of an index with its txs as hash text (HASH HASH …), whatever the posting's
+ * layout: a posting of positions is read through the `i/` entries. So postings written as
+ * positions can be compared entry for entry with the hashes the writers above wrote.
+ */
+export async function postingsAsHashes(kv: AsyncKV): Promise<Array<[string, string]>> {
+  const out: Array<[string, string]> = [];
+  for await (const [k, v] of kv.scan("e/")) {
+    if (v[0] !== 0) {
+      out.push([k, Buffer.from(v).toString("latin1")]);
+      continue;
+    }
+    const b = Buffer.from(v);
+    let text = "";
+    for (let o = 1; o < b.length; o += 4) {
+      const h = await kv.get(`i/${k.slice(-16)}${b.readUInt32BE(o).toString(16).padStart(8, "0")}`);
+      if (h === undefined) throw new Error(`posting ${JSON.stringify(k)} names a tx without an i/ entry`);
+      text += Buffer.from(h).toString("hex").toUpperCase();
+    }
+    out.push([k, text]);
+  }
+  return out;
+}

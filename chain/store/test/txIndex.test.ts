@@ -6,7 +6,7 @@ import { memoryKV } from "../asyncKV.js";
 import { parseEventQuery } from "../eventQuery.js";
 import { decodeTxRecord, encodeTxRecords, TxIndex, type IndexedTx } from "../txIndex.js";
 import { encodeTxResultJson } from "../resultCodec.js";
-import { legacyIndexBlock } from "./legacyTxIndex.js";
+import { legacyIndexBlock, postingsAsHashes } from "./legacyTxIndex.js";
 
 function result(sender: string, extra: Array<[string, string, boolean]> = []): ExecTxResult {
   return {
@@ -74,10 +74,29 @@ describe("tx index postings", () => {
     ]);
     const b2 = [tx(4)];
     await idx.indexBlock(2n, b2, b2.map(hash), [result("alice")]);
-    const keys: string[] = [];
-    for await (const [k] of kv.scan("e/")) keys.push(k);
-    // alice and bob at height 1, alice at 2, tx.height 1 and 2: a value repeated in a tx is one hash.
-    assert.equal(keys.length, 5);
+    const postings = new Map<string, string>();
+    for await (const [k, v] of kv.scan("e/")) postings.set(k, Buffer.from(v).toString("hex"));
+    // alice and bob at height 1, alice at 2, tx.height 1 and 2: a value repeated in a tx is one
+    // position. Each posting is the positions tag (0) and a u32 BE per tx, not the txs' hashes.
+    assert.deepEqual(
+      [...postings],
+      [
+        [`e/message.sender\0alice\0${heightKey(1n)}`, "00" + "00000000" + "00000002"],
+        [`e/message.sender\0alice\0${heightKey(2n)}`, "00" + "00000000"],
+        [`e/message.sender\0bob\0${heightKey(1n)}`, "00" + "00000001"],
+        [`e/tx.height\0${heightKey(1n)}\0${heightKey(1n)}`, "00" + "00000000" + "00000001" + "00000002"],
+        [`e/tx.height\0${heightKey(2n)}\0${heightKey(2n)}`, "00" + "00000000"],
+      ],
+    );
+    // One i/ entry per tx: its position back to its hash.
+    const positions: Array<[string, string]> = [];
+    for await (const [k, v] of kv.scan("i/")) positions.push([k, Buffer.from(v).toString("hex").toUpperCase()]);
+    assert.deepEqual(positions, [
+      [`i/${heightKey(1n)}00000000`, hash(tx(1))],
+      [`i/${heightKey(1n)}00000001`, hash(tx(2))],
+      [`i/${heightKey(1n)}00000002`, hash(tx(3))],
+      [`i/${heightKey(2n)}00000000`, hash(tx(4))],
+    ]);
     const alice = await idx.search(parseEventQuery("message.sender='alice'"), 1, 10, "asc");
     assert.deepEqual(
       alice.txs.map((t) => [t.height, t.index, t.hash]),
@@ -326,6 +345,38 @@ describe("tx index: damaged records", () => {
       await assert.rejects(idx.search(parseEventQuery("message.sender='alice'"), 1, 10, "asc"), isCorrupt);
     });
 
+  // Postings of positions (and the i/ entries they name) damaged: each is refused as txindex 3,
+  // never read as other txs or skipped.
+  const alicePosting = `e/message.sender\0alice\0${heightKey(1n)}`;
+  const positionOf = (i: number) => `i/${heightKey(1n)}${i.toString(16).padStart(8, "0")}`;
+  const postingCases: Array<[string, Array<[string, Uint8Array | null]>]> = [
+    ["a posting cut inside a position", [[alicePosting, Buffer.from([0, 0, 0])]]],
+    ["a posting one byte past a position", [[alicePosting, Buffer.from([0, 0, 0, 0, 0, 7])]]],
+    ["a posting naming a position past the block", [[alicePosting, Buffer.from([0, 0, 0, 0, 5])]]],
+    ["a missing hash entry", [[positionOf(0), null]]],
+    ["a hash entry of the wrong length", [[positionOf(0), Buffer.alloc(31)]]],
+    [
+      "a posting whose key ends with no height",
+      [
+        [alicePosting, null],
+        [`e/message.sender\0alice\0${"g".repeat(16)}`, Buffer.from([0, 0, 0, 0, 0])],
+      ],
+    ],
+  ];
+  for (const [name, ops] of postingCases)
+    it(`reports ${name} as txindex 3 on search`, async () => {
+      const kv = memoryKV();
+      const idx = new TxIndex(kv);
+      await idx.indexBlock(1n, [tx(1)], [hash(tx(1))], [result("alice")]);
+      await kv.write(ops);
+      await assert.rejects(
+        idx.search(parseEventQuery("message.sender='alice'"), 1, 10, "asc"),
+        (e: Error & { code?: number; codespace?: string }) => e.codespace === "txindex" && e.code === 3,
+      );
+      // The record itself is whole: a lookup by hash still answers.
+      assert.equal((await idx.get(hash(tx(1))))!.height, 1n);
+    });
+
   it("still reads the undamaged case of each layout", async () => {
     const a = await withRecord("r", good);
     assert.equal((await a.idx.get(a.h))!.height, 9n);
@@ -342,7 +393,7 @@ describe("tx index postings: the same entries as the previous writer", () => {
   });
   const res = (...events: ReturnType<typeof ev>[]): ExecTxResult => ({ ...result("x"), events });
 
-  it("writes byte-identical e/ entries for colliding, repeated, non-ASCII and empty cases", async () => {
+  it("writes the same e/ entries (as hashes) for colliding, repeated, non-ASCII and empty cases", async () => {
     const cases: ExecTxResult[][] = [
       [
         // "a.b"+"c" and "a"+"b.c" are one key text; a value repeated in a tx is one entry.
@@ -370,13 +421,8 @@ describe("tx index postings: the same entries as the previous writer", () => {
       const old = memoryKV();
       await new TxIndex(fresh).indexBlock(3n, txs, txs.map(hash), results);
       await legacyIndexBlock(old, 3n, txs, txs.map(hash), results);
-      const entries = async (kv: ReturnType<typeof memoryKV>) => {
-        const out: Array<[string, string]> = [];
-        for await (const [k, v] of kv.scan("e/")) out.push([k, Buffer.from(v).toString("latin1")]);
-        return out;
-      };
-      const want = await entries(old);
-      assert.deepEqual(await entries(fresh), want, `case ${n}`);
+      const want = await postingsAsHashes(old);
+      assert.deepEqual(await postingsAsHashes(fresh), want, `case ${n}`);
       assert.equal(want.length > 0, txs.length > 0, `case ${n} has entries`);
     }
   });
