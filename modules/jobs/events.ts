@@ -66,12 +66,14 @@ export const jobEvent = {
       ["id", s(id)],
       ["provider", provider],
     ]),
-  unusableReported: (id: bigint, provider: string, reason: number, input: number): Event =>
+  /** `declined`: the report is a decline (domain.ts), not a report against the input. */
+  unusableReported: (id: bigint, provider: string, reason: number, input: number, declined: boolean): Event =>
     event(e.unusableReported, [
       ["id", s(id)],
       ["provider", provider],
       ["reason", String(reason)],
       ["input", String(input)],
+      ["declined", String(declined)],
     ]),
   paid: (id: bigint, provider: string, amount: bigint): Event =>
     event(e.paid, [

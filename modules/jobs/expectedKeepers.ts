@@ -58,7 +58,7 @@ export interface ReputationForJobs {
   recordOutcome(
     ctx: Context,
     provider: string,
-    outcome: "agree" | "disagree" | "noShow" | "auditPass" | "auditFail",
+    outcome: "agree" | "disagree" | "noShow" | "auditPass" | "auditFail" | "decline",
   ): unknown;
 }
 

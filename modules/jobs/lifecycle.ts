@@ -17,7 +17,7 @@ import {
 import { allCommitted, allRevealed, auditorRewardPool, auditorVerdicts, commitBlocks } from "./auditVerdicts.js";
 import { auditorsNow } from "./auditKeys.js";
 import { moduleAddress, operatorAccount } from "../sdk/address.js";
-import { answered, committed, isOpen, type Assignment, type Job, type Verdict } from "./domain.js";
+import { answered, committed, declined, isOpen, type Assignment, type Job, type Verdict } from "./domain.js";
 import { jobEvent } from "./events.js";
 import { parsePrice, type JobsKeeper } from "./keeper.js";
 import { samplePpm } from "./sampling.js";
@@ -257,7 +257,7 @@ export function reveal(ctx: Context, k: JobsKeeper, j: Job, provider: string, an
     a.unusable = answer.reason;
     a.unusableInput = answer.inputIndex;
     a.revealedHeight = ctx.height;
-    ctx.events.emit(jobEvent.unusableReported(j.id, provider, answer.reason, answer.inputIndex));
+    ctx.events.emit(jobEvent.unusableReported(j.id, provider, answer.reason, answer.inputIndex, declined(j, a)));
   }
   if (j.assignments.every((x) => !committed(x) || answered(x))) k.schedule(ctx.store, j, ctx.height);
   k.saveJob(ctx.store, j);
@@ -286,6 +286,12 @@ function settleUnsaved(ctx: Context, k: JobsKeeper, j: Job): boolean {
     if (v.kind !== "noShow") return;
     penalise(ctx, k, j, a, Outcome.noShow, params.slashFractionNoShow, v.reason);
     k.reputation.recordOutcome(ctx, a.provider, "noShow");
+  });
+  // A decline is not judged (domain.ts, `declined`), but it took a slot the job needed and may
+  // leave a lone result without a majority, which sends the job to audit: it costs the
+  // decliner reputation (loss_decline), whatever the verdict, so that declining is not free.
+  each((a) => {
+    if (declined(j, a)) k.reputation.recordOutcome(ctx, a.provider, "decline");
   });
   switch (verdict.kind) {
     case "unusable": {

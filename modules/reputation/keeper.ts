@@ -11,7 +11,7 @@ import { keys } from "./keys.js";
 // record is read or updated (no per-block scan); too many consecutive faults jail the provider
 // through the registry. Only this file touches the reputation store.
 
-export type Outcome = "agree" | "disagree" | "noShow" | "auditPass" | "auditFail";
+export type Outcome = "agree" | "disagree" | "noShow" | "auditPass" | "auditFail" | "decline";
 
 export type { RegistryForReputation } from "./expectedKeepers.js";
 
@@ -54,6 +54,7 @@ export class ReputationKeeper {
       noShows: 0,
       auditsPassed: 0,
       auditsFailed: 0,
+      declines: 0,
     };
     return { ...r, score: decayed(r.score, BigInt(r.lastUpdate), height, p) };
   }
@@ -94,6 +95,11 @@ export class ReputationKeeper {
         r.score = down(p.lossAuditFail);
         r.auditsFailed++;
         r.consecutiveFaults++;
+        break;
+      case "decline":
+        // Neither a fault nor a success: the run of consecutive faults is left as it is.
+        r.score = down(p.lossDecline);
+        r.declines++;
         break;
     }
     r.lastUpdate = ctx.height.toString();

@@ -12,6 +12,10 @@ export function defaultParams(): ReputationParams {
     decayIntervalBlocks: "1000",
     decayRate: 100_000,
     maxConsecutiveFaults: 3,
+    // A fifth of a no-show's loss: a provider that declines often is matched less often, and
+    // one that declines to leave a lone result without a majority (sending the job to audit)
+    // pays for each such decline. Not a fault: an honest worker short of memory is not jailed.
+    lossDecline: 10_000,
   };
 }
 

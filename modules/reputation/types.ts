@@ -14,6 +14,7 @@ export interface ReputationRecord {
   noShows: number;
   auditsPassed: number;
   auditsFailed: number;
+  declines: number;
 }
 
 export interface ReputationParams {
@@ -26,6 +27,7 @@ export interface ReputationParams {
   decayIntervalBlocks: string;
   decayRate: number;
   maxConsecutiveFaults: number;
+  lossDecline: number;
 }
 
 const file = "reputation/v1/reputation.proto";

@@ -843,7 +843,7 @@ export function registerJobsCommands(tx: Command, qry: Command): void {
         r.records
           .map(
             (x) =>
-              `${x.provider}\t${(x.score / 1e6).toFixed(6)}\tagreed ${x.agreed}, disagreed ${x.disagreed}, no-shows ${x.noShows}`,
+              `${x.provider}\t${(x.score / 1e6).toFixed(6)}\tagreed ${x.agreed}, disagreed ${x.disagreed}, no-shows ${x.noShows}, declines ${x.declines}`,
           )
           .join("\n") || "no providers yet",
       );

@@ -20,6 +20,7 @@ import {
 import { computeSketch } from "../sketch.js";
 import { AuditStatus, codecs, JobState, Outcome, UnusableReason, type Job, type MsgSubmitJob } from "../types.js";
 import { jobQueries, submitJobMsg } from "./fixtures.js";
+import { codecs as reputationCodecs } from "../../reputation/types.js";
 
 // Accountable "unusable input" answers (docs/jobs.md, "Unusable inputs"), through real
 // transactions on the in-process chain: a griefing requester's job no longer gets honest
@@ -79,6 +80,12 @@ describe("jobs: accountable unusable-input reports", function () {
       "/tcompute.jobs.v1.Query/RequesterRecord",
       codecs.queryRequesterRecordRequest.encode({ requester: r }),
       (b) => codecs.queryRequesterRecordResponse.decode(b).record!,
+    );
+  const reputation = (provider: string) =>
+    q(
+      "/tcompute.reputation.v1.Query/Reputation",
+      reputationCodecs.queryReputationRequest.encode({ provider }),
+      (b) => reputationCodecs.queryReputationResponse.decode(b).record!,
     );
   const step = () => workersStep(chain, workers);
   const submit = (over: Partial<MsgSubmitJob> = {}) => ok(requester, [submitMsg(over)]);
@@ -296,10 +303,23 @@ describe("jobs: accountable unusable-input reports", function () {
     worker(prov[2]!).strategy = decliner;
     const bonds = await Promise.all(prov.map((p) => providerBond(p.address)));
     const before = await balance(requester.address);
+    const repBefore = await Promise.all(prov.map((p) => reputation(p.address)));
     await submit({ inputs: [goodInput] });
     await step();
     await step();
     let j = await job("1");
+    // Not free: each decline costs loss_decline (10,000) and is counted, whatever the verdict
+    // (here: no majority, so an audit); it is not a fault.
+    for (const i of [1, 2]) {
+      const r = await reputation(prov[i]!.address);
+      const was = repBefore[i]!;
+      assert.deepEqual(
+        [r.score, r.declines, r.consecutiveFaults],
+        [was.score - 10_000, was.declines + 1, was.consecutiveFaults],
+        `decliner ${i}`,
+      );
+    }
+    assert.equal((await reputation(prov[0]!.address)).declines, repBefore[0]!.declines, "the worker that ran");
     // Before: 2 of 3 "unusable", so UNUSABLE, 5utcu to each sybil for nothing, and the one
     // result paid only the fee too.
     assert.equal(j.state, JobState.auditing, JSON.stringify(j.history));
@@ -630,7 +650,9 @@ describe("jobs: accountable unusable-input reports", function () {
       14,
     );
     assert.equal(await rawJob("1"), before, "every refusal left the job as it was");
-    await ok(p0, [revealUnusableMsg(p0.address, "1", s0, UnusableReason.hashMismatch)]);
+    const res = await ok(p0, [revealUnusableMsg(p0.address, "1", s0, UnusableReason.hashMismatch)]);
+    const reported = res.txResults[0]!.events.find((e) => e.type === "job_unusable_reported")!;
+    assert.equal(reported.attributes.find((a) => a.key === "declined")!.value, "false", "a report against the input");
     await fails(p0, [revealUnusableMsg(p0.address, "1", s0, UnusableReason.hashMismatch)], "jobs", 15);
     await fails(
       p0,
@@ -671,9 +693,21 @@ describe("jobs: accountable unusable-input reports", function () {
     ] as const)
       await fails(p, [revealUnusableMsg(p.address, "1", salt(p, "1"), reason)], "jobs", 16, /on chain, not fetched/);
     assert.equal(await rawJob("1"), before, "unchanged");
-    // RESOURCES (the worker's memory) is taken on any input: a decline.
-    await ok(p2, [revealUnusableMsg(p2.address, "1", salt(p2, "1"), UnusableReason.resources)]);
+    // RESOURCES (the worker's memory) is taken on any input: a decline, and its event says so.
+    const res = await ok(p2, [revealUnusableMsg(p2.address, "1", salt(p2, "1"), UnusableReason.resources)]);
     assert.equal(assignment(await job("1"), p2).unusable, UnusableReason.resources);
+    const reported = res.txResults[0]!.events.find((e) => e.type === "job_unusable_reported")!;
+    assert.deepEqual(
+      reported.attributes.map((a) => [a.key, a.value]),
+      [
+        ["id", "1"],
+        ["provider", p2.address],
+        ["reason", String(UnusableReason.resources)],
+        ["input", "0"],
+        ["declined", "true"],
+        ["msg_index", "0"],
+      ],
+    );
   });
 
   it("takes a URI input's declared size and refuses bad ones without creating a job", async () => {

@@ -59,6 +59,26 @@ describe("reputation", () => {
     assert.deepEqual(jailed, [`${a}: 3 consecutive faults`]);
   });
 
+  it("a decline costs loss_decline and is counted, but is not a fault: declines never jail nor reset the run", () => {
+    const { k, store, at, jailed } = setup();
+    k.recordOutcome(at(1n), a, "noShow"); // 450,000, 1 fault
+    k.recordOutcome(at(2n), a, "disagree"); // 350,000, 2 faults
+    for (let h = 3n; h < 13n; h++) k.recordOutcome(at(h), a, "decline");
+    let r = k.record(store, a, 12n);
+    assert.deepEqual([r.score, r.declines, r.consecutiveFaults], [250_000, 10, 2]);
+    assert.deepEqual(jailed, [], "ten declines in a row jail nobody");
+    k.recordOutcome(at(13n), a, "noShow");
+    assert.deepEqual(jailed, [`${a}: 3 consecutive faults`], "nor do they clear the faults before them");
+    // Params stored before loss_decline existed read it as 0: counted, nothing lost.
+    const p = { ...defaultParams(), lossDecline: 0 };
+    k.setParams(store, p);
+    k.recordOutcome(at(14n), b, "decline");
+    r = k.record(store, b, 14n);
+    assert.deepEqual([r.score, r.declines], [500_000, 1]);
+    const old = codecs.params.decode(codecs.params.encode(p));
+    assert.equal(old.lossDecline, 0);
+  });
+
   it("ranks providers by score, then address", () => {
     const { k, store, at } = setup();
     k.recordOutcome(at(1n), a, "disagree");

@@ -12803,6 +12803,9 @@ export namespace tcompute {
                 /** Record auditsFailed. */
                 auditsFailed: number;
 
+                /** Record declines. */
+                declines: number;
+
                 /**
                  * Creates a new Record instance using the specified properties.
                  * @param [properties] Properties to set
@@ -12890,6 +12893,9 @@ export namespace tcompute {
                     /** Record auditsFailed */
                     auditsFailed?: (number|null);
 
+                    /** Record declines */
+                    declines?: (number|null);
+
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];
                 }
@@ -12943,6 +12949,9 @@ export namespace tcompute {
 
                 /** Params maxConsecutiveFaults. */
                 maxConsecutiveFaults: number;
+
+                /** Params lossDecline. */
+                lossDecline: number;
 
                 /**
                  * Creates a new Params instance using the specified properties.
@@ -13030,6 +13039,9 @@ export namespace tcompute {
 
                     /** Params maxConsecutiveFaults */
                     maxConsecutiveFaults?: (number|null);
+
+                    /** Params lossDecline */
+                    lossDecline?: (number|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];

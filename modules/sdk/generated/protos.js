@@ -20923,6 +20923,7 @@ export const tcompute = $root.tcompute = (() => {
                 Record.prototype.noShows = 0;
                 Record.prototype.auditsPassed = 0;
                 Record.prototype.auditsFailed = 0;
+                Record.prototype.declines = 0;
 
                 Record.create = function(properties) {
                     return new Record(properties);
@@ -20953,6 +20954,8 @@ export const tcompute = $root.tcompute = (() => {
                         writer.uint32(64).uint32(message.auditsPassed);
                     if (message.auditsFailed != null && $Object.hasOwnProperty.call(message, "auditsFailed") && message.auditsFailed !== 0)
                         writer.uint32(72).uint32(message.auditsFailed);
+                    if (message.declines != null && $Object.hasOwnProperty.call(message, "declines") && message.declines !== 0)
+                        writer.uint32(80).uint32(message.declines);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -21067,6 +21070,15 @@ export const tcompute = $root.tcompute = (() => {
                                     delete message.auditsFailed;
                                 continue;
                             }
+                        case 10: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.declines = value;
+                                else
+                                    delete message.declines;
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -21121,6 +21133,9 @@ export const tcompute = $root.tcompute = (() => {
                     if (object.auditsFailed != null)
                         if ($Number(object.auditsFailed) !== 0)
                             message.auditsFailed = object.auditsFailed >>> 0;
+                    if (object.declines != null)
+                        if ($Number(object.declines) !== 0)
+                            message.declines = object.declines >>> 0;
                     return message;
                 };
 
@@ -21142,6 +21157,7 @@ export const tcompute = $root.tcompute = (() => {
                         object.noShows = 0;
                         object.auditsPassed = 0;
                         object.auditsFailed = 0;
+                        object.declines = 0;
                     }
                     if (message.provider != null && $Object.hasOwnProperty.call(message, "provider"))
                         object.provider = message.provider;
@@ -21161,6 +21177,8 @@ export const tcompute = $root.tcompute = (() => {
                         object.auditsPassed = message.auditsPassed;
                     if (message.auditsFailed != null && $Object.hasOwnProperty.call(message, "auditsFailed"))
                         object.auditsFailed = message.auditsFailed;
+                    if (message.declines != null && $Object.hasOwnProperty.call(message, "declines"))
+                        object.declines = message.declines;
                     return object;
                 };
 
@@ -21195,6 +21213,7 @@ export const tcompute = $root.tcompute = (() => {
                 Params.prototype.decayIntervalBlocks = "";
                 Params.prototype.decayRate = 0;
                 Params.prototype.maxConsecutiveFaults = 0;
+                Params.prototype.lossDecline = 0;
 
                 Params.create = function(properties) {
                     return new Params(properties);
@@ -21225,6 +21244,8 @@ export const tcompute = $root.tcompute = (() => {
                         writer.uint32(64).uint32(message.decayRate);
                     if (message.maxConsecutiveFaults != null && $Object.hasOwnProperty.call(message, "maxConsecutiveFaults") && message.maxConsecutiveFaults !== 0)
                         writer.uint32(72).uint32(message.maxConsecutiveFaults);
+                    if (message.lossDecline != null && $Object.hasOwnProperty.call(message, "lossDecline") && message.lossDecline !== 0)
+                        writer.uint32(80).uint32(message.lossDecline);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -21339,6 +21360,15 @@ export const tcompute = $root.tcompute = (() => {
                                     delete message.maxConsecutiveFaults;
                                 continue;
                             }
+                        case 10: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.lossDecline = value;
+                                else
+                                    delete message.lossDecline;
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -21393,6 +21423,9 @@ export const tcompute = $root.tcompute = (() => {
                     if (object.maxConsecutiveFaults != null)
                         if ($Number(object.maxConsecutiveFaults) !== 0)
                             message.maxConsecutiveFaults = object.maxConsecutiveFaults >>> 0;
+                    if (object.lossDecline != null)
+                        if ($Number(object.lossDecline) !== 0)
+                            message.lossDecline = object.lossDecline >>> 0;
                     return message;
                 };
 
@@ -21414,6 +21447,7 @@ export const tcompute = $root.tcompute = (() => {
                         object.decayIntervalBlocks = "";
                         object.decayRate = 0;
                         object.maxConsecutiveFaults = 0;
+                        object.lossDecline = 0;
                     }
                     if (message.neutral != null && $Object.hasOwnProperty.call(message, "neutral"))
                         object.neutral = message.neutral;
@@ -21433,6 +21467,8 @@ export const tcompute = $root.tcompute = (() => {
                         object.decayRate = message.decayRate;
                     if (message.maxConsecutiveFaults != null && $Object.hasOwnProperty.call(message, "maxConsecutiveFaults"))
                         object.maxConsecutiveFaults = message.maxConsecutiveFaults;
+                    if (message.lossDecline != null && $Object.hasOwnProperty.call(message, "lossDecline"))
+                        object.lossDecline = message.lossDecline;
                     return object;
                 };
 

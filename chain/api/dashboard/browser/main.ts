@@ -92,6 +92,7 @@ interface RepRecord {
   agreed: number;
   disagreed: number;
   no_shows: number;
+  declines: number;
 }
 interface Validator {
   operator_address: string;
@@ -650,7 +651,9 @@ function renderProviders(
           p.models.map((m) => models.get(m)?.name ?? short(m, 6)).join(", "),
           p.price_per_unit,
           tcu(p.bond),
-          r === undefined ? "—" : `${(r.score / 1e4).toFixed(1)}% (${r.agreed}✓ ${r.disagreed}✗ ${r.no_shows} absent)`,
+          r === undefined
+            ? "—"
+            : `${(r.score / 1e4).toFixed(1)}% (${r.agreed}✓ ${r.disagreed}✗ ${r.no_shows} absent ${r.declines} declined)`,
           tcu(earned.get(p.owner) ?? 0n),
           `${p.challenges_passed} passed, ${p.challenges_failed} failed`,
           h("span", { class: "mono" }, short(p.owner)),
