@@ -458,6 +458,24 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
         }),
       ),
     ).jobs;
+  /** Every open audit, whatever the job's state, page by page (as the auditing worker reads them). */
+  const openAudits = async () => {
+    const out: Job[] = [];
+    let key: Uint8Array = new Uint8Array();
+    for (;;) {
+      const r = codecs.queryJobsResponse.decode(
+        await q(
+          "/tcompute.jobs.v1.Query/OpenAudits",
+          codecs.queryOpenAuditsRequest.encode({
+            pagination: { key, offset: "0", limit: "50", countTotal: false, reverse: false },
+          }),
+        ),
+      );
+      out.push(...r.jobs);
+      key = r.pagination?.nextKey ?? new Uint8Array();
+      if (key.length === 0) return out;
+    }
+  };
   const collect = async () => {
     for (const s of [JobState.settled, JobState.failed, JobState.expired, JobState.unusable])
       for (const j of await listState(s)) seen.set(j.id, j);
@@ -704,12 +722,9 @@ export async function runMarket(o: MarketOptions): Promise<MarketReport> {
     }
     // Validators audit what is open: they re-run the job and commit, then reveal, their own
     // sketch (auditVerdicts.ts; a sealed job they cannot open: "unable"). The silent validator never does.
-    const open = [
-      ...(await listState(JobState.auditing)),
-      ...(await listState(JobState.settled)).filter((j) => j.audit === AuditStatus.open),
-      // Sampled "unusable" reports (lifecycle.ts): a false one is slashed once validators re-run it.
-      ...(await listState(JobState.unusable)).filter((j) => j.audit === AuditStatus.open),
-    ];
+    // OpenAudits: AUDITING jobs, and SETTLED or UNUSABLE ones sampled (lifecycle.ts; a false
+    // unusable report is slashed once validators re-run it).
+    const open = await openAudits();
     const silentTodo = open.filter((j) => !voted.has(j.id));
     for (const j of silentTodo) {
       voted.add(j.id);
