@@ -342,20 +342,27 @@ export class TxIndex {
     for await (const [key, v] of this.kv.scan(prefix, { ...range, limit: maxEntries + 1 })) {
       const b = Buffer.from(v.buffer, v.byteOffset, v.length);
       const positional = b.length > 0 && b[0] === positionsTag;
-      read += positional ? Math.floor((b.length - 1) / 4) : Math.ceil(b.length / hashChars);
+      // Checked before it is counted or read: a damaged posting of either layout is txindex 3,
+      // never a smaller answer.
+      const damaged = () =>
+        txIndexErrors.corrupt.wrap(`posting ${JSON.stringify(key)} of ${b.length} bytes is damaged`);
+      const hk = key.slice(-16);
+      if (positional) {
+        // Positions: at least one, each a u32; the key ends with the block's height key.
+        if (b.length < 5 || (b.length - 1) % 4 !== 0 || key[key.length - 17] !== "\0" || !/^[0-9a-f]{16}$/.test(hk))
+          throw damaged();
+      } else if (b.length === 0 || b.length % hashChars !== 0 || !/^[0-9A-Fa-f]+$/.test(b.toString("latin1")))
+        throw damaged();
+      read += positional ? (b.length - 1) / 4 : b.length / hashChars;
       if (read > maxEntries)
         throw txIndexErrors.tooBroad.wrap(
           `the query selects more than ${maxEntries} index entries; narrow it (e.g. add tx.height>=H AND tx.height<=H2 or an exact attribute)`,
         );
       if (!positional) {
-        const text = b.toString("latin1");
+        const text = b.toString("latin1").toUpperCase();
         for (let o = 0; o < text.length; o += hashChars) seen.add(text.slice(o, o + hashChars));
         continue;
       }
-      // A posting of positions ends its key with the block's height key (16 hex digits).
-      const hk = key.slice(-16);
-      if ((b.length - 1) % 4 !== 0 || key.length < 17 || key[key.length - 17] !== "\0" || !/^[0-9a-f]{16}$/.test(hk))
-        throw txIndexErrors.corrupt.wrap(`posting ${JSON.stringify(key)} of ${b.length} bytes is damaged`);
       for (let o = 1; o < b.length; o += 4) positions.push(positionKey(hk, b.readUInt32BE(o)));
     }
     // Looked up a chunk at a time: LevelDB serves concurrent gets on its thread pool.

@@ -6,7 +6,7 @@ export const eventTypes = {
 
 export const attributeKeys = {
   provider: "provider",
-  /** agree, disagree, noShow, auditPass or auditFail. */
+  /** agree, disagree, noShow, auditPass, auditFail or decline. */
   outcome: "outcome",
   /** The new score, fixed point (10^6 = 1.0). */
   score: "score",

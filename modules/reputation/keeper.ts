@@ -110,7 +110,10 @@ export class ReputationKeeper {
         ["score", r.score.toString()],
       ]),
     );
-    if (r.consecutiveFaults >= p.maxConsecutiveFaults) {
+    // Only a fault jails: a decline leaves the run as it is, even one at or past a limit that
+    // governance lowered meanwhile.
+    const fault = outcome === "disagree" || outcome === "noShow" || outcome === "auditFail";
+    if (fault && r.consecutiveFaults >= p.maxConsecutiveFaults) {
       this.registry.jailProvider(ctx, provider, `${r.consecutiveFaults} consecutive faults`);
       r.consecutiveFaults = 0;
     }

@@ -1,5 +1,6 @@
 import type { ExecTxResult } from "cosmjs-types/tendermint/abci/types";
 import { encodeTxResultJson } from "../resultCodec.js";
+import { encodeTxRecords } from "../txIndex.js";
 import { heightKey } from "../../../modules/sdk/store.js";
 import type { AsyncKV } from "../asyncKV.js";
 
@@ -19,8 +20,14 @@ export async function legacyIndexBlock(
   hashes: readonly string[],
   results: readonly ExecTxResult[],
   resultJsons?: readonly string[],
+  /**
+   * "t": the JSON `t/` values above (before 9f64d5e); "r": binary `r/` records beside the same
+   * postings of hashes, as the writer from 9f64d5e to 860a268 wrote them (most stores in use).
+   */
+  records: "t" | "r" = "t",
 ): Promise<void> {
   const ops: Array<[string, Uint8Array]> = [];
+  const binary = records === "r" ? encodeTxRecords(height, txs, resultJsons ?? results.map(encodeTxResultJson)) : null;
   const hk = heightKey(height);
   const postings = new Map<string, { last: number; hashes: string[] }>();
   const post = (key: string, i: number, hash: string) => {
@@ -35,10 +42,12 @@ export async function legacyIndexBlock(
     const hash = hashes[i]!;
     const result = results[i]!;
     const json = resultJsons?.[i] ?? encodeTxResultJson(result);
-    ops.push([
-      `t/${hash}`,
-      Buffer.from(`{"h":"${height}","x":${i},"t":"${Buffer.from(txs[i]!).toString("base64")}","r":${json}}`),
-    ]);
+    if (binary !== null) ops.push([`r/${hash}`, binary[i]!]);
+    else
+      ops.push([
+        `t/${hash}`,
+        Buffer.from(`{"h":"${height}","x":${i},"t":"${Buffer.from(txs[i]!).toString("base64")}","r":${json}}`),
+      ]);
     post(`tx.height\0${hk}`, i, hash);
     for (const e of result.events) {
       for (const a of e.attributes) {

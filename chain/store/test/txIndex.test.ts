@@ -351,6 +351,10 @@ describe("tx index: damaged records", () => {
   const positionOf = (i: number) => `i/${heightKey(1n)}${i.toString(16).padStart(8, "0")}`;
   const postingCases: Array<[string, Array<[string, Uint8Array | null]>]> = [
     ["a posting cut inside a position", [[alicePosting, Buffer.from([0, 0, 0])]]],
+    ["a posting that is only the positions tag", [[alicePosting, Buffer.from([0])]]],
+    ["an empty posting", [[alicePosting, new Uint8Array()]]],
+    ["a posting of hashes cut short", [[alicePosting, Buffer.from(hash(tx(1)).slice(0, 63), "latin1")]]],
+    ["a posting of hashes with a non-hex digit", [[alicePosting, Buffer.from(`G${hash(tx(1)).slice(1)}`, "latin1")]]],
     ["a posting one byte past a position", [[alicePosting, Buffer.from([0, 0, 0, 0, 0, 7])]]],
     ["a posting naming a position past the block", [[alicePosting, Buffer.from([0, 0, 0, 0, 5])]]],
     ["a missing hash entry", [[positionOf(0), null]]],

@@ -80,7 +80,7 @@ describe("tx index postings: fuzzed against the writer of hashes", () => {
 });
 
 describe("tx index: a store upgraded in place, searched across the boundary", () => {
-  it("pages desc and asc over t/ below and r/ above as over a store of one layout", async () => {
+  it("pages desc and asc over t/ and hashes, r/ and hashes, then r/ and positions as over a store of one layout", async () => {
     const res = (n: number): ExecTxResult => ({
       ...randomResult(xorshift32(1)),
       events: [{ type: "message", attributes: [{ key: "sender", value: n % 2 ? "odd" : "even", index: true }] }],
@@ -91,7 +91,8 @@ describe("tx index: a store upgraded in place, searched across the boundary", ()
     for (let h = 1n; h <= 6n; h++) {
       const txs = Array.from({ length: Number(h % 3n) + 1 }, () => new Uint8Array([n++, 7]));
       const results = txs.map((_, i) => res(n + i));
-      if (h <= 3n) await legacyIndexBlock(mixed, h, txs, txs.map(hash), results);
+      if (h <= 2n) await legacyIndexBlock(mixed, h, txs, txs.map(hash), results);
+      else if (h <= 4n) await legacyIndexBlock(mixed, h, txs, txs.map(hash), results, undefined, "r");
       else await new TxIndex(mixed).indexBlock(h, txs, txs.map(hash), results);
       await new TxIndex(fresh).indexBlock(h, txs, txs.map(hash), results);
     }
@@ -113,6 +114,16 @@ describe("tx index: a store upgraded in place, searched across the boundary", ()
           assert.deepEqual(got, want, `${q} ${order} ${page}/${per}`);
           if (page === 1 && per === 100) assert.ok(want.total > 0);
         }
+    // The search bound counts every tx of every layout's postings, not the postings.
+    const odd = (await new TxIndex(fresh).search(parseEventQuery("message.sender='odd'"), 1, 100, "asc")).total;
+    for (const kv of [mixed, fresh]) {
+      const idx = new TxIndex(kv);
+      await assert.rejects(
+        idx.search(parseEventQuery("message.sender='odd'"), 1, 100, "asc", odd - 1),
+        (e: Error & { code?: number; codespace?: string }) => e.codespace === "txindex" && e.code === 2,
+      );
+      assert.equal((await idx.search(parseEventQuery("message.sender='odd'"), 1, 100, "asc", odd)).total, odd);
+    }
   });
 
   it("prefers the r/ record when a hash has both (re-indexed after the upgrade)", async () => {

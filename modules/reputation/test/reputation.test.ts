@@ -67,13 +67,18 @@ describe("reputation", () => {
     let r = k.record(store, a, 12n);
     assert.deepEqual([r.score, r.declines, r.consecutiveFaults], [250_000, 10, 2]);
     assert.deepEqual(jailed, [], "ten declines in a row jail nobody");
-    k.recordOutcome(at(13n), a, "noShow");
+    // Governance lowers the limit below the run so far: a decline still jails nobody.
+    k.setParams(store, { ...defaultParams(), maxConsecutiveFaults: 2 });
+    k.recordOutcome(at(13n), a, "decline");
+    assert.deepEqual(jailed, [], "a decline at a lowered limit");
+    k.setParams(store, defaultParams());
+    k.recordOutcome(at(14n), a, "noShow");
     assert.deepEqual(jailed, [`${a}: 3 consecutive faults`], "nor do they clear the faults before them");
     // Params stored before loss_decline existed read it as 0: counted, nothing lost.
     const p = { ...defaultParams(), lossDecline: 0 };
     k.setParams(store, p);
-    k.recordOutcome(at(14n), b, "decline");
-    r = k.record(store, b, 14n);
+    k.recordOutcome(at(15n), b, "decline");
+    r = k.record(store, b, 15n);
     assert.deepEqual([r.score, r.declines], [500_000, 1]);
     const old = codecs.params.decode(codecs.params.encode(p));
     assert.equal(old.lossDecline, 0);
