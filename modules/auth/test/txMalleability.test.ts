@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+import { makeCosmoshubPath, Secp256k1HdWallet } from "@cosmjs/amino";
+import { SigningStargateClient } from "@cosmjs/stargate";
+import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
+import { msgSendAny } from "../../../client/sdk/messages.js";
+import { tcomputeAminoTypes, tcomputeRegistry } from "../../../client/sdk/registry.js";
+import { rawKeyFromSeed, signTx, txHash } from "../../../client/sdk/signing.js";
+
+// Tx malleability: CometBFT names a tx by the sha256 of its bytes, and a signature covers only
+// parts of them. SIGN_MODE_DIRECT signs body_bytes and auth_info_bytes, not the TxRaw around
+// them; SIGN_MODE_LEGACY_AMINO_JSON signs a JSON rendering, not even those bytes. Anyone who sees
+// a tx (a peer, an RPC node) could re-encode it so that the signature still verifies under
+// another hash, and get that copy into a block first: the sender's client, waiting for its
+// hash, never sees it included, though the transfer happened, and may sign it again. So the
+// node accepts a tx only in the one encoding its decoded parts give back.
+
+const alice = rawKeyFromSeed("mall-alice");
+const bob = rawKeyFromSeed("mall-bob");
+const fee = { amount: [{ denom: "utcu", amount: "500" }], gasLimit: 200_000n };
+const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+
+const isNotCanonical = (r: { code: number; codespace: string; log: string }) =>
+  r.code === 2 && r.codespace === "sdk" && /not in its canonical encoding/.test(r.log);
+
+/** A varint's bytes. */
+function varint(n: number): number[] {
+  const out: number[] = [];
+  for (; n > 0x7f; n >>>= 7) out.push((n & 0x7f) | 0x80);
+  out.push(n);
+  return out;
+}
+/** A length-delimited field: tag, length, bytes. */
+const field = (num: number, bytes: Uint8Array) =>
+  Buffer.from([...varint((num << 3) | 2), ...varint(bytes.length), ...bytes]);
+
+describe("tx malleability: one encoding per tx", () => {
+  let chain: TestChain;
+  let amino: Secp256k1HdWallet;
+  let carol: string;
+  beforeEach(async () => {
+    amino = await Secp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "tc", hdPaths: [makeCosmoshubPath(0)] });
+    carol = (await amino.getAccounts())[0]!.address;
+    chain = await createTestChain({
+      accounts: [
+        { address: alice.address, coins: [{ denom: "utcu", amount: 1_000_000n }] },
+        { address: carol, coins: [{ denom: "utcu", amount: 1_000_000n }] },
+      ],
+    });
+  });
+
+  const direct = () =>
+    signTx(alice, {
+      chainId: chain.chainId,
+      accountNumber: 0n,
+      sequence: 0n,
+      msgs: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount: "1000" }])],
+      fee,
+    });
+
+  /** Variants of a TxRaw that decode to the same fields (so the same signatures verify). */
+  function rawVariants(tx: Uint8Array): Array<[string, Uint8Array]> {
+    const raw = TxRaw.decode(tx);
+    const sigs = raw.signatures.map((s) => field(3, s));
+    return [
+      ["an unknown field appended to TxRaw", Buffer.concat([tx, Buffer.from([0x20, 0x01])])],
+      ["a body_bytes field given twice (the last wins)", Buffer.concat([field(1, new Uint8Array([1, 2])), tx])],
+      [
+        "auth_info_bytes before body_bytes",
+        Buffer.concat([field(2, raw.authInfoBytes), field(1, raw.bodyBytes), ...sigs]),
+      ],
+      [
+        "a length in a longer varint than needed",
+        Buffer.concat([
+          Buffer.from([0x0a, ...varint(raw.bodyBytes.length).map((b) => b | 0x80), 0x00]),
+          raw.bodyBytes,
+          field(2, raw.authInfoBytes),
+          ...sigs,
+        ]),
+      ],
+    ];
+  }
+
+  it("refuses a re-encoded TxRaw of a SIGN_MODE_DIRECT tx (sdk 2) and still takes the tx as signed", async () => {
+    const tx = direct();
+    for (const [name, variant] of rawVariants(tx)) {
+      assert.notEqual(txHash(variant), txHash(tx), name);
+      const r = await chain.checkTx(variant);
+      assert.ok(isNotCanonical(r), `${name}: ${r.code} ${r.log}`);
+    }
+    // In a block too: a proposer that includes a variant gets it failed (code 2), nothing moves.
+    const [name, variant] = rawVariants(tx)[0]!;
+    const res = await chain.deliver([variant]);
+    assert.ok(isNotCanonical(res.txResults[0]!), name);
+    assert.equal((await chain.checkTx(tx)).code, 0, "the tx as signed");
+    assert.equal((await chain.deliver([tx])).txResults[0]!.code, 0);
+  });
+
+  it("refuses a SIGN_MODE_LEGACY_AMINO_JSON tx whose body or auth info is re-encoded under the same signature", async () => {
+    const client = await SigningStargateClient.offline(amino, {
+      registry: tcomputeRegistry(),
+      aminoTypes: tcomputeAminoTypes(),
+    });
+    const signed = await client.sign(
+      carol,
+      [
+        {
+          typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+          value: { fromAddress: carol, toAddress: bob.address, amount: [{ denom: "utcu", amount: "7" }] },
+        },
+      ],
+      { amount: [{ denom: "utcu", amount: "500" }], gas: "200000" },
+      "",
+      { accountNumber: 1n, sequence: 0, chainId: chain.chainId },
+    );
+    const tx = TxRaw.encode(signed).finish();
+    const rebuilt = (bodyBytes: Uint8Array, authInfoBytes: Uint8Array) =>
+      TxRaw.encode({ bodyBytes, authInfoBytes, signatures: signed.signatures }).finish();
+    const variants: Array<[string, Uint8Array]> = [
+      // Neither is in the amino sign doc: the signature verifies on each.
+      [
+        "an unknown field in the body",
+        rebuilt(Buffer.concat([signed.bodyBytes, Buffer.from([0xf8, 0x07, 0x01])]), signed.authInfoBytes),
+      ],
+      [
+        "an unknown field in the auth info",
+        rebuilt(signed.bodyBytes, Buffer.concat([signed.authInfoBytes, Buffer.from([0x38, 0x01])])),
+      ],
+    ];
+    // The re-encodings decode to the same body and auth info.
+    assert.deepEqual(TxBody.decode(TxRaw.decode(variants[0]![1]).bodyBytes), TxBody.decode(signed.bodyBytes));
+    assert.deepEqual(
+      AuthInfo.decode(TxRaw.decode(variants[1]![1]).authInfoBytes),
+      AuthInfo.decode(signed.authInfoBytes),
+    );
+    for (const [name, variant] of variants) {
+      const r = await chain.checkTx(variant);
+      assert.ok(isNotCanonical(r), `${name}: ${r.code} ${r.log}`);
+    }
+    const ok = await chain.checkTx(tx);
+    assert.equal(ok.code, 0, ok.log);
+  });
+});
