@@ -1,3 +1,4 @@
+import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { authErrors } from "./errors.js";
 import type { Coin } from "../sdk/coins.js";
@@ -66,11 +67,16 @@ export function decodeTx(bytes: Uint8Array, router: MsgRouter): DecodedTx {
   const authInfo = decodeOrThrow("AuthInfo", () => AuthInfo.decode(raw.authInfoBytes));
   assertCanonical("AuthInfo", raw.authInfoBytes, () => AuthInfo.encode(authInfo).finish());
   if (body.messages.length === 0) throw authErrors.invalidRequest.wrap("must contain at least one message");
+  // Amino JSON signs the messages' JSON, not their bytes: then each message must be canonical too.
+  const aminoSigned = authInfo.signerInfos.some(
+    (si) => si.modeInfo?.multi !== undefined || si.modeInfo?.single?.mode === SignMode.SIGN_MODE_LEGACY_AMINO_JSON,
+  );
   const msgs = body.messages.map((any, i) => {
     const route = router(any.typeUrl);
     if (route === undefined)
       throw authErrors.txDecode.wrap(`unable to resolve type URL ${any.typeUrl}`, { msgIndex: i });
     const msg = decodeOrThrow(`message ${i} (${any.typeUrl})`, () => route.decode(any.value));
+    if (aminoSigned) assertCanonical(`message ${i} (${any.typeUrl})`, any.value, () => route.reencode(any.value));
     return { typeUrl: any.typeUrl, msg, route };
   });
   return {

@@ -18,6 +18,7 @@ export function authUpdateParamsRoute(k: AccountKeeper): MsgRoute<unknown> {
   return updateParamsRoute({
     typeUrl: "/cosmos.auth.v1beta1.MsgUpdateParams",
     decode: (b) => MsgUpdateParams.decode(b),
+    reencode: (b) => MsgUpdateParams.encode(MsgUpdateParams.decode(b)).finish(),
     params: std,
     validate: (p) => validateParams({ ...defaultParams(), ...p }),
     write: (ctx, p) => {

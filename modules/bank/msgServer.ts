@@ -26,6 +26,7 @@ export function bankMsgRoutes(keeper: BankKeeper): MsgRoute<unknown>[] {
   const send: MsgRoute<MsgSend> = {
     typeUrl: "/cosmos.bank.v1beta1.MsgSend",
     decode: (b) => MsgSend.decode(b),
+    reencode: (b) => MsgSend.encode(MsgSend.decode(b)).finish(),
     signers: (m) => [m.fromAddress],
     validateBasic(m) {
       validateAddress(m.fromAddress);
@@ -42,6 +43,7 @@ export function bankMsgRoutes(keeper: BankKeeper): MsgRoute<unknown>[] {
   const multiSend: MsgRoute<MsgMultiSend> = {
     typeUrl: "/cosmos.bank.v1beta1.MsgMultiSend",
     decode: (b) => MsgMultiSend.decode(b),
+    reencode: (b) => MsgMultiSend.encode(MsgMultiSend.decode(b)).finish(),
     signers: (m) => m.inputs.map((i) => i.address),
     validateBasic(m) {
       // As SDK 0.47+: exactly one input, any number of outputs, sums equal.

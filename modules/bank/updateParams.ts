@@ -13,6 +13,7 @@ export function bankUpdateParamsRoute(k: BankKeeper): MsgRoute<unknown> {
   return updateParamsRoute({
     typeUrl: "/cosmos.bank.v1beta1.MsgUpdateParams",
     decode: (b) => MsgUpdateParams.decode(b),
+    reencode: (b) => MsgUpdateParams.encode(MsgUpdateParams.decode(b)).finish(),
     params: (m): BankParams => {
       if (m.params === undefined) throw sdkErrors.invalidRequest.wrap("bank: params must be set");
       if (m.params.sendEnabled.length > 0)

@@ -31,6 +31,7 @@ export function emissionsGovRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
   const updateParams = updateParamsRoute({
     typeUrl: msgUpdateParamsCodec.typeUrl,
     decode: (b) => msgUpdateParamsCodec.decode(b),
+    reencode: (b) => msgUpdateParamsCodec.reencode(b),
     params: (m) => {
       const b = m.params;
       if (b === null) throw emissionsErrors.invalidRequest.wrap("emissions: params must be set");
@@ -59,6 +60,7 @@ export function emissionsGovRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
   const spend: MsgRoute<MsgCommunityPoolSpend> = {
     typeUrl: "/cosmos.distribution.v1beta1.MsgCommunityPoolSpend",
     decode: (b) => MsgCommunityPoolSpend.decode(b),
+    reencode: (b) => MsgCommunityPoolSpend.encode(MsgCommunityPoolSpend.decode(b)).finish(),
     signers: (m) => [m.authority],
     validateBasic(m) {
       validateAddress(m.authority);
@@ -90,6 +92,7 @@ export function emissionsGovRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
   const updateDistrParams = updateParamsRoute({
     typeUrl: "/cosmos.distribution.v1beta1.MsgUpdateParams",
     decode: (b) => MsgUpdateDistrParams.decode(b),
+    reencode: (b) => MsgUpdateDistrParams.encode(MsgUpdateDistrParams.decode(b)).finish(),
     params: (m) => {
       if (m.params === undefined) throw emissionsErrors.invalidRequest.wrap("distribution: params must be set");
       const dec = (s: string, name: string) => {

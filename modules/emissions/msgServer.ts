@@ -16,6 +16,7 @@ export function emissionsMsgRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
   const withdrawReward: MsgRoute<MsgWithdrawDelegatorReward> = {
     typeUrl: "/cosmos.distribution.v1beta1.MsgWithdrawDelegatorReward",
     decode: (b) => MsgWithdrawDelegatorReward.decode(b),
+    reencode: (b) => MsgWithdrawDelegatorReward.encode(MsgWithdrawDelegatorReward.decode(b)).finish(),
     signers: (m) => [m.delegatorAddress],
     validateBasic(m) {
       validateAddress(m.delegatorAddress);
@@ -39,6 +40,7 @@ export function emissionsMsgRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
   const withdrawCommission: MsgRoute<MsgWithdrawValidatorCommission> = {
     typeUrl: "/cosmos.distribution.v1beta1.MsgWithdrawValidatorCommission",
     decode: (b) => MsgWithdrawValidatorCommission.decode(b),
+    reencode: (b) => MsgWithdrawValidatorCommission.encode(MsgWithdrawValidatorCommission.decode(b)).finish(),
     signers: (m) => [operatorAccount(m.validatorAddress)],
     validateBasic(m) {
       validateAddress(m.validatorAddress, bech32Prefix.validator);

@@ -21,6 +21,8 @@ export function requireGovAuthority(authority: string): void {
 export function updateParamsRoute<M extends { authority: string }, P>(spec: {
   typeUrl: string;
   decode(bytes: Uint8Array): M;
+  /** Codec.reencode (or encode(decode(bytes)) for a cosmjs-types message). */
+  reencode(bytes: Uint8Array): Uint8Array;
   /** Decodes and checks the params of the message; throws a CodedError. */
   params(m: M): P;
   validate(p: P): void;
@@ -30,6 +32,7 @@ export function updateParamsRoute<M extends { authority: string }, P>(spec: {
   const route: MsgRoute<M> = {
     typeUrl: spec.typeUrl,
     decode: (b) => spec.decode(b),
+    reencode: (b) => spec.reencode(b),
     signers: (m) => [m.authority],
     validateBasic(m) {
       validateAddress(m.authority);

@@ -69,6 +69,7 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const submit: MsgRoute<MsgSubmitProposal> = {
     typeUrl: "/cosmos.gov.v1.MsgSubmitProposal",
     decode: (b) => MsgSubmitProposal.decode(b),
+    reencode: (b) => MsgSubmitProposal.encode(MsgSubmitProposal.decode(b)).finish(),
     signers: (m) => [m.proposer],
     validateBasic(m) {
       validateAddress(m.proposer);
@@ -110,6 +111,7 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const deposit: MsgRoute<MsgDeposit> = {
     typeUrl: "/cosmos.gov.v1.MsgDeposit",
     decode: (b) => MsgDeposit.decode(b),
+    reencode: (b) => MsgDeposit.encode(MsgDeposit.decode(b)).finish(),
     signers: (m) => [m.depositor],
     validateBasic(m) {
       validateAddress(m.depositor);
@@ -123,6 +125,7 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const vote: MsgRoute<MsgVote> = {
     typeUrl: "/cosmos.gov.v1.MsgVote",
     decode: (b) => MsgVote.decode(b),
+    reencode: (b) => MsgVote.encode(MsgVote.decode(b)).finish(),
     signers: (m) => [m.voter],
     validateBasic(m) {
       validateAddress(m.voter);
@@ -137,6 +140,7 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const voteWeighted: MsgRoute<MsgVoteWeighted> = {
     typeUrl: "/cosmos.gov.v1.MsgVoteWeighted",
     decode: (b) => MsgVoteWeighted.decode(b),
+    reencode: (b) => MsgVoteWeighted.encode(MsgVoteWeighted.decode(b)).finish(),
     signers: (m) => [m.voter],
     validateBasic(m) {
       validateAddress(m.voter);
@@ -157,6 +161,7 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const cancel: MsgRoute<MsgCancelProposal> = {
     typeUrl: "/cosmos.gov.v1.MsgCancelProposal",
     decode: (b) => MsgCancelProposal.decode(b),
+    reencode: (b) => MsgCancelProposal.encode(MsgCancelProposal.decode(b)).finish(),
     signers: (m) => [m.proposer],
     validateBasic(m) {
       validateAddress(m.proposer);
@@ -176,6 +181,7 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const updateParams: MsgRoute<MsgUpdateParams> = {
     typeUrl: "/cosmos.gov.v1.MsgUpdateParams",
     decode: (b) => MsgUpdateParams.decode(b),
+    reencode: (b) => MsgUpdateParams.encode(MsgUpdateParams.decode(b)).finish(),
     signers: (m) => [m.authority],
     validateBasic(m) {
       validateAddress(m.authority);
@@ -201,6 +207,7 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const depositV1beta1: MsgRoute<v1beta1.MsgDeposit> = {
     typeUrl: "/cosmos.gov.v1beta1.MsgDeposit",
     decode: (b) => v1beta1.MsgDeposit.decode(b),
+    reencode: (b) => v1beta1.MsgDeposit.encode(v1beta1.MsgDeposit.decode(b)).finish(),
     signers: (m) => [m.depositor],
     validateBasic: (m) => deposit.validateBasic(m),
     handle(ctx, m) {
@@ -214,6 +221,7 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const voteV1beta1: MsgRoute<v1beta1.MsgVote> = {
     typeUrl: "/cosmos.gov.v1beta1.MsgVote",
     decode: (b) => v1beta1.MsgVote.decode(b),
+    reencode: (b) => v1beta1.MsgVote.encode(v1beta1.MsgVote.decode(b)).finish(),
     signers: (m) => [m.voter],
     validateBasic(m) {
       validateAddress(m.voter);
@@ -227,6 +235,7 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const voteWeightedV1beta1: MsgRoute<v1beta1.MsgVoteWeighted> = {
     typeUrl: "/cosmos.gov.v1beta1.MsgVoteWeighted",
     decode: (b) => v1beta1.MsgVoteWeighted.decode(b),
+    reencode: (b) => v1beta1.MsgVoteWeighted.encode(v1beta1.MsgVoteWeighted.decode(b)).finish(),
     signers: (m) => [m.voter],
     validateBasic(m) {
       validateAddress(m.voter);

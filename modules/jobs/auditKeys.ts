@@ -128,6 +128,7 @@ export function auditKeyMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
   const register: MsgRoute<MsgRegisterAuditKey> = {
     typeUrl: codecs.msgRegisterAuditKey.typeUrl,
     decode: (b) => codecs.msgRegisterAuditKey.decode(b),
+    reencode: (b) => codecs.msgRegisterAuditKey.reencode(b),
     signers: (m) => [operatorAccount(m.validator)],
     validateBasic(m) {
       validateAddress(m.validator, bech32Prefix.validator);

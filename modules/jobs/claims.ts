@@ -111,6 +111,7 @@ export function claimMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
   const claim: MsgRoute<MsgClaimNonDelivery> = {
     typeUrl: claimCodecs.msgClaimNonDelivery.typeUrl,
     decode: (b) => claimCodecs.msgClaimNonDelivery.decode(b),
+    reencode: (b) => claimCodecs.msgClaimNonDelivery.reencode(b),
     signers: (m) => [m.requester],
     validateBasic(m) {
       validateAddress(m.requester);
@@ -179,6 +180,7 @@ export function claimMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
   const answer: MsgRoute<MsgAnswerClaim> = {
     typeUrl: claimCodecs.msgAnswerClaim.typeUrl,
     decode: (b) => claimCodecs.msgAnswerClaim.decode(b),
+    reencode: (b) => claimCodecs.msgAnswerClaim.reencode(b),
     signers: (m) => [m.provider],
     validateBasic(m) {
       validateAddress(m.provider);
@@ -216,6 +218,7 @@ export function claimMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
   const dispute: MsgRoute<MsgDisputeAnswer> = {
     typeUrl: claimCodecs.msgDisputeAnswer.typeUrl,
     decode: (b) => claimCodecs.msgDisputeAnswer.decode(b),
+    reencode: (b) => claimCodecs.msgDisputeAnswer.reencode(b),
     signers: (m) => [m.requester],
     validateBasic(m) {
       validateAddress(m.requester);

@@ -80,6 +80,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
   const submit: MsgRoute<MsgSubmitJob> = {
     typeUrl: codecs.msgSubmitJob.typeUrl,
     decode: (b) => codecs.msgSubmitJob.decode(b),
+    reencode: (b) => codecs.msgSubmitJob.reencode(b),
     signers: (m) => [m.requester],
     validateBasic(m) {
       validateAddress(m.requester);
@@ -205,6 +206,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
   const cancel: MsgRoute<MsgCancelJob> = {
     typeUrl: codecs.msgCancelJob.typeUrl,
     decode: (b) => codecs.msgCancelJob.decode(b),
+    reencode: (b) => codecs.msgCancelJob.reencode(b),
     signers: (m) => [m.requester],
     validateBasic(m) {
       validateAddress(m.requester);
@@ -222,6 +224,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
   const commit: MsgRoute<MsgCommitResult> = {
     typeUrl: codecs.msgCommitResult.typeUrl,
     decode: (b) => codecs.msgCommitResult.decode(b),
+    reencode: (b) => codecs.msgCommitResult.reencode(b),
     signers: (m) => [m.provider],
     validateBasic(m) {
       validateAddress(m.provider);
@@ -246,6 +249,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
   const reveal: MsgRoute<MsgRevealResult> = {
     typeUrl: codecs.msgRevealResult.typeUrl,
     decode: (b) => codecs.msgRevealResult.decode(b),
+    reencode: (b) => codecs.msgRevealResult.reencode(b),
     signers: (m) => [m.provider],
     validateBasic(m) {
       validateAddress(m.provider);
@@ -301,6 +305,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
   const revealUnusable: MsgRoute<MsgRevealUnusable> = {
     typeUrl: codecs.msgRevealUnusable.typeUrl,
     decode: (b) => codecs.msgRevealUnusable.decode(b),
+    reencode: (b) => codecs.msgRevealUnusable.reencode(b),
     signers: (m) => [m.provider],
     validateBasic(m) {
       validateAddress(m.provider);
@@ -336,6 +341,7 @@ export function jobsMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
   const verdict: MsgRoute<MsgAuditVerdict> = {
     typeUrl: codecs.msgAuditVerdict.typeUrl,
     decode: (b) => codecs.msgAuditVerdict.decode(b),
+    reencode: (b) => codecs.msgAuditVerdict.reencode(b),
     signers: (m) => [operatorAccount(m.validator)],
     validateBasic(m) {
       validateAddress(m.validator, bech32Prefix.validator);
@@ -369,6 +375,7 @@ export function verdictMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
   const commit: MsgRoute<MsgCommitVerdict> = {
     typeUrl: proofCodecs.msgCommitVerdict.typeUrl,
     decode: (b) => proofCodecs.msgCommitVerdict.decode(b),
+    reencode: (b) => proofCodecs.msgCommitVerdict.reencode(b),
     signers: (m) => [operatorAccount(m.validator)],
     validateBasic(m) {
       validateAddress(m.validator, bech32Prefix.validator);
@@ -395,6 +402,7 @@ export function verdictMsgRoutes(k: JobsKeeper): MsgRoute<unknown>[] {
   const reveal: MsgRoute<MsgRevealVerdict> = {
     typeUrl: proofCodecs.msgRevealVerdict.typeUrl,
     decode: (b) => proofCodecs.msgRevealVerdict.decode(b),
+    reencode: (b) => proofCodecs.msgRevealVerdict.reencode(b),
     signers: (m) => [operatorAccount(m.validator)],
     validateBasic(m) {
       validateAddress(m.validator, bech32Prefix.validator);

@@ -17,6 +17,7 @@ export function jobsUpdateParamsRoute(): MsgRoute<unknown> {
   return updateParamsRoute({
     typeUrl: msgUpdateParamsCodec.typeUrl,
     decode: (b) => msgUpdateParamsCodec.decode(b),
+    reencode: (b) => msgUpdateParamsCodec.reencode(b),
     params: (m) => {
       if (m.params === null) throw jobsErrors.invalidParams.wrap("params must be set");
       return paramsFromPb(m.params);

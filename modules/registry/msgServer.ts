@@ -49,6 +49,7 @@ function route<M>(
   const r: MsgRoute<M> = {
     typeUrl: c.typeUrl,
     decode: (b) => c.decode(b),
+    reencode: (b) => c.reencode(b),
     signers: (m) => [signer(m)],
     validateBasic,
     handle(ctx, m) {

@@ -17,6 +17,7 @@ export function registryUpdateParamsRoute(): MsgRoute<unknown> {
   return updateParamsRoute({
     typeUrl: msgUpdateParamsCodec.typeUrl,
     decode: (b) => msgUpdateParamsCodec.decode(b),
+    reencode: (b) => msgUpdateParamsCodec.reencode(b),
     params: (m) => {
       if (m.params === null) throw registryErrors.invalidParams.wrap("params must be set");
       for (const [k, v] of [

@@ -18,6 +18,7 @@ export function reputationUpdateParamsRoute(k: ReputationKeeper): MsgRoute<unkno
   return updateParamsRoute({
     typeUrl: msgUpdateParamsCodec.typeUrl,
     decode: (b) => msgUpdateParamsCodec.decode(b),
+    reencode: (b) => msgUpdateParamsCodec.reencode(b),
     params: (m) => {
       if (m.params === null) throw reputationErrors.invalidRequest.wrap("reputation: params must be set");
       return m.params;

@@ -19,6 +19,12 @@ export interface BeginBlockInfo {
 export interface MsgRoute<M = unknown> {
   typeUrl: string;
   decode(bytes: Uint8Array): M;
+  /**
+   * The message's bytes as its codec writes what `decode` reads from them (Codec.reencode; for
+   * cosmjs-types, `encode(decode(bytes))`): a tx signed with amino JSON, which does not sign
+   * these bytes, is taken only when they come back equal (modules/auth/tx.ts).
+   */
+  reencode(bytes: Uint8Array): Uint8Array;
   /** Addresses that must sign a tx carrying this message, in order. */
   signers(msg: M): string[];
   /** Stateless checks (the SDK's ValidateBasic); throws a CodedError. */

@@ -27,6 +27,12 @@ export interface Codec<T> {
   encode(message: T): Uint8Array;
   /** Throws sdk 2 (tx parse error) on malformed bytes. */
   decode(bytes: Uint8Array): T;
+  /**
+   * What this codec writes for the message decoded from `bytes`: the fields present on the wire
+   * (defaults written explicitly included), unknown ones dropped, in schema order, minimal
+   * varints. Equal to `bytes` exactly when they are in that canonical form (modules/auth/tx.ts).
+   */
+  reencode(bytes: Uint8Array): Uint8Array;
 }
 
 const roots = new Map<string, InstanceType<Pb["Root"]>>();
@@ -85,6 +91,14 @@ export function codec<T>(protoPath: string, fullName: string): Codec<T> {
       try {
         // The interface T mirrors the .proto; toObject fills every field with the conventions above.
         return type.toObject(type.decode(bytes), toObjectOptions) as unknown as T;
+      } catch (e) {
+        throw sdkErrors.txDecode.wrap(`${fullName}: ${(e as Error).message}`);
+      }
+    },
+    reencode(bytes: Uint8Array): Uint8Array {
+      // The decoded message itself, not toObject's: it holds only the fields the wire had.
+      try {
+        return type.encode(type.decode(bytes)).finish();
       } catch (e) {
         throw sdkErrors.txDecode.wrap(`${fullName}: ${(e as Error).message}`);
       }

@@ -10,6 +10,7 @@ export function slashingMsgRoutes(k: SlashingKeeper): MsgRoute<unknown>[] {
   const unjail: MsgRoute<MsgUnjail> = {
     typeUrl: "/cosmos.slashing.v1beta1.MsgUnjail",
     decode: (b) => MsgUnjail.decode(b),
+    reencode: (b) => MsgUnjail.encode(MsgUnjail.decode(b)).finish(),
     signers: (m) => [operatorAccount(m.validatorAddr)],
     validateBasic(m) {
       validateAddress(m.validatorAddr, bech32Prefix.validator);

@@ -23,6 +23,7 @@ export function slashingUpdateParamsRoute(_k: SlashingKeeper): MsgRoute<unknown>
   return updateParamsRoute({
     typeUrl: "/cosmos.slashing.v1beta1.MsgUpdateParams",
     decode: (b) => MsgUpdateParams.decode(b),
+    reencode: (b) => MsgUpdateParams.encode(MsgUpdateParams.decode(b)).finish(),
     params: (m): SlashingParams => {
       const p = m.params;
       if (p === undefined || p.downtimeJailDuration === undefined)

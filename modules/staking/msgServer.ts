@@ -88,6 +88,7 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
   const createValidator: MsgRoute<MsgCreateValidator> = {
     typeUrl: "/cosmos.staking.v1beta1.MsgCreateValidator",
     decode: (b) => MsgCreateValidator.decode(b),
+    reencode: (b) => MsgCreateValidator.encode(MsgCreateValidator.decode(b)).finish(),
     // SDK 0.50: the operator signs (delegator_address is deprecated and may be empty).
     signers: (m) => [operatorAccount(m.validatorAddress)],
     validateBasic(m) {
@@ -154,6 +155,7 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
   const editValidator: MsgRoute<MsgEditValidator> = {
     typeUrl: "/cosmos.staking.v1beta1.MsgEditValidator",
     decode: (b) => MsgEditValidator.decode(b),
+    reencode: (b) => MsgEditValidator.encode(MsgEditValidator.decode(b)).finish(),
     signers: (m) => [operatorAccount(m.validatorAddress)],
     validateBasic(m) {
       validatorAddressOk(m.validatorAddress);
@@ -208,6 +210,7 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
   const delegate: MsgRoute<MsgDelegate> = {
     typeUrl: "/cosmos.staking.v1beta1.MsgDelegate",
     decode: (b) => MsgDelegate.decode(b),
+    reencode: (b) => MsgDelegate.encode(MsgDelegate.decode(b)).finish(),
     signers: (m) => [m.delegatorAddress],
     validateBasic(m) {
       if (m.delegatorAddress === "") throw stakingErrors.emptyDelegatorAddr.wrap();
@@ -234,6 +237,7 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
   const undelegate: MsgRoute<MsgUndelegate> = {
     typeUrl: "/cosmos.staking.v1beta1.MsgUndelegate",
     decode: (b) => MsgUndelegate.decode(b),
+    reencode: (b) => MsgUndelegate.encode(MsgUndelegate.decode(b)).finish(),
     signers: (m) => [m.delegatorAddress],
     validateBasic(m) {
       if (m.delegatorAddress === "") throw stakingErrors.emptyDelegatorAddr.wrap();
@@ -277,6 +281,7 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
   const redelegate: MsgRoute<MsgBeginRedelegate> = {
     typeUrl: "/cosmos.staking.v1beta1.MsgBeginRedelegate",
     decode: (b) => MsgBeginRedelegate.decode(b),
+    reencode: (b) => MsgBeginRedelegate.encode(MsgBeginRedelegate.decode(b)).finish(),
     signers: (m) => [m.delegatorAddress],
     validateBasic(m) {
       if (m.delegatorAddress === "") throw stakingErrors.emptyDelegatorAddr.wrap();

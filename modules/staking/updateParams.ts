@@ -10,6 +10,7 @@ export function stakingUpdateParamsRoute(k: StakingKeeper): MsgRoute<unknown> {
   return updateParamsRoute({
     typeUrl: "/cosmos.staking.v1beta1.MsgUpdateParams",
     decode: (b) => MsgUpdateParams.decode(b),
+    reencode: (b) => MsgUpdateParams.encode(MsgUpdateParams.decode(b)).finish(),
     params: (m) => {
       if (m.params === undefined || m.params.unbondingTime === undefined)
         throw stakingErrors.invalidParams.wrap("params and unbonding_time must be set");

@@ -137,6 +137,18 @@ describe("tx malleability: one encoding per tx", () => {
       const r = await chain.checkTx(variant);
       assert.ok(isNotCanonical(r), `${name}: ${r.code} ${r.log}`);
     }
+    // The message's own bytes (the Any's value) are not in the amino sign doc either.
+    const body = TxBody.decode(signed.bodyBytes);
+    const any = body.messages[0]!;
+    const msgVariant = rebuilt(
+      TxBody.encode({
+        ...body,
+        messages: [{ typeUrl: any.typeUrl, value: Buffer.concat([any.value, Buffer.from([0x20, 0x01])]) }],
+      }).finish(),
+      signed.authInfoBytes,
+    );
+    const r = await chain.checkTx(msgVariant);
+    assert.ok(isNotCanonical(r) && /message 0 \(\/cosmos.bank.v1beta1.MsgSend\)/.test(r.log), `${r.code} ${r.log}`);
     const ok = await chain.checkTx(tx);
     assert.equal(ok.code, 0, ok.log);
   });
