@@ -1,6 +1,6 @@
-import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { authErrors } from "./errors.js";
+import { aminoSigner, assertCanonical, assertTxForm } from "./txForm.js";
 import type { Coin } from "../sdk/coins.js";
 import type { MsgRoute } from "../sdk/module.js";
 
@@ -32,31 +32,10 @@ function decodeOrThrow<T>(what: string, f: () => T): T {
   }
 }
 
-/** Whether two byte strings are equal. */
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
-}
-
 /**
- * `bytes` must be what `encode` gives back for the value decoded from them: fields in order,
- * minimal varints, no unknown, repeated or default-valued fields. A signature covers only parts
- * of a tx (SIGN_MODE_DIRECT: body_bytes and auth_info_bytes, not the TxRaw around them;
- * SIGN_MODE_LEGACY_AMINO_JSON: a JSON rendering, not even those), and CometBFT names a tx by
- * the sha256 of all its bytes. Without this, anyone relaying a tx could re-encode it so that
- * it verifies under another hash and get that copy committed first: the sender's client, waiting
- * for its own hash, would never see the transfer that happened. The SDK's encoders (cosmjs,
- * Keplr, the Go SDK) all write this encoding.
- */
-function assertCanonical(what: string, bytes: Uint8Array, encode: () => Uint8Array): void {
-  if (!sameBytes(encode(), bytes))
-    throw authErrors.txDecode.wrap(
-      `${what} is not in its canonical encoding (fields in order, minimal varints, no unknown or repeated fields): re-encoding it would give the tx another hash under the same signature`,
-    );
-}
-
-/**
- * Decodes TxRaw, TxBody and AuthInfo, each only in its canonical encoding (assertCanonical), and
- * resolves every message; code 2 on any problem.
+ * Decodes TxRaw, TxBody and AuthInfo, each only in its canonical encoding and one form
+ * (txForm.ts: no malleability), and resolves every message; code 2 on any problem (37 for what
+ * this chain does not support, 8 for an amino signer without its public key).
  */
 export function decodeTx(bytes: Uint8Array, router: MsgRouter): DecodedTx {
   if (bytes.length === 0) throw authErrors.txDecode.wrap("empty tx");
@@ -66,11 +45,10 @@ export function decodeTx(bytes: Uint8Array, router: MsgRouter): DecodedTx {
   assertCanonical("TxBody", raw.bodyBytes, () => TxBody.encode(body).finish());
   const authInfo = decodeOrThrow("AuthInfo", () => AuthInfo.decode(raw.authInfoBytes));
   assertCanonical("AuthInfo", raw.authInfoBytes, () => AuthInfo.encode(authInfo).finish());
+  assertTxForm(body, authInfo, raw.signatures);
   if (body.messages.length === 0) throw authErrors.invalidRequest.wrap("must contain at least one message");
   // Amino JSON signs the messages' JSON, not their bytes: then each message must be canonical too.
-  const aminoSigned = authInfo.signerInfos.some(
-    (si) => si.modeInfo?.multi !== undefined || si.modeInfo?.single?.mode === SignMode.SIGN_MODE_LEGACY_AMINO_JSON,
-  );
+  const aminoSigned = authInfo.signerInfos.some(aminoSigner);
   const msgs = body.messages.map((any, i) => {
     const route = router(any.typeUrl);
     if (route === undefined)

@@ -22,7 +22,7 @@ export interface MsgRoute<M = unknown> {
   /**
    * The message's bytes as its codec writes what `decode` reads from them (Codec.reencode; for
    * cosmjs-types, `encode(decode(bytes))`): a tx signed with amino JSON, which does not sign
-   * these bytes, is taken only when they come back equal (modules/auth/tx.ts).
+   * these bytes, is taken only when they come back equal (modules/auth/txForm.ts).
    */
   reencode(bytes: Uint8Array): Uint8Array;
   /** Addresses that must sign a tx carrying this message, in order. */

@@ -28,9 +28,10 @@ export interface Codec<T> {
   /** Throws sdk 2 (tx parse error) on malformed bytes. */
   decode(bytes: Uint8Array): T;
   /**
-   * What this codec writes for the message decoded from `bytes`: the fields present on the wire
-   * (defaults written explicitly included), unknown ones dropped, in schema order, minimal
-   * varints. Equal to `bytes` exactly when they are in that canonical form (modules/auth/tx.ts).
+   * What this codec writes for the message decoded from `bytes`: the fields with non-default
+   * values (protobufjs's decode drops a default written explicitly, its encode skips it),
+   * unknown ones dropped, in field order, minimal varints. Equal to `bytes` exactly when they
+   * are in that canonical form, the one the SDK's client writes (modules/auth/txForm.ts).
    */
   reencode(bytes: Uint8Array): Uint8Array;
 }

@@ -41,6 +41,9 @@ export function consensusKey(pk: Any | undefined): Uint8Array {
     throw stakingErrors.emptyValidatorPubKey.wrap((e as Error).message);
   }
   if (key.length !== 32) throw stakingErrors.validatorPubKeyTypeNotSupported.wrap("ed25519 keys are 32 bytes");
+  // One encoding only: amino JSON signs the key, not these bytes (modules/auth/txForm.ts).
+  if (!Buffer.from(Ed25519PubKey.encode({ key }).finish()).equals(pk.value))
+    throw stakingErrors.validatorPubKeyTypeNotSupported.wrap("the ed25519 key is not in its canonical encoding");
   return key;
 }
 

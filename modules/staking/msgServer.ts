@@ -48,9 +48,11 @@ function checkDescription(d: Description | undefined, requireMoniker: boolean): 
 }
 
 function parseDecAtomics(s: string, what: string): bigint {
-  if (!/^[0-9]{1,40}$/.test(s))
+  // No leading zeros: amino JSON renders "0100…" and "100…" alike, so two encodings would sign
+  // the same (modules/auth/txForm.ts).
+  if (!/^(0|[1-9][0-9]{0,39})$/.test(s))
     throw sdkErrors.invalidRequest.wrap(
-      `${what} must be an 18-decimal fixed-point integer string, got ${JSON.stringify(s)}`,
+      `${what} must be an 18-decimal fixed-point integer string without leading zeros, got ${JSON.stringify(s)}`,
     );
   return BigInt(s);
 }

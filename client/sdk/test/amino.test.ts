@@ -12,7 +12,7 @@ import {
 import { fromBech32, toBech32 } from "@cosmjs/encoding";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient, makeMultisignedTxBytes } from "@cosmjs/stargate";
-import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { AuthInfo, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { loadConfig } from "../../../chain/types/nodeConfig.js";
 import { createNode, type Node } from "../../../chain/node/node.js";
 import { makeTestHome } from "../../../chain/testkit/nodeProcess.js";
@@ -260,6 +260,38 @@ describe("amino JSON signing through @cosmjs/amino signers", function () {
         [members[2]!.address, b.signatures[0]!],
       ]),
     );
+    // Re-encodings amino JSON does not sign (modules/auth/txForm.ts): each verified under a new
+    // hash before; now refused with code 2, and the tx as signed still goes through.
+    const raw = TxRaw.decode(full);
+    const withAuthInfo = (f: (a: AuthInfo) => void) => {
+      const a = AuthInfo.decode(raw.authInfoBytes);
+      f(a);
+      return TxRaw.encode({ ...raw, authInfoBytes: AuthInfo.encode(a).finish() }).finish();
+    };
+    const variants: Array<[string, Uint8Array]> = [
+      [
+        "an unknown field in the MultiSignature",
+        TxRaw.encode({ ...raw, signatures: [Buffer.concat([raw.signatures[0]!, Buffer.from([0x10, 0x01])])] }).finish(),
+      ],
+      [
+        "a bit set past the bit array's length",
+        withAuthInfo((a) => {
+          const ba = a.signerInfos[0]!.modeInfo!.multi!.bitarray!;
+          ba.elems = Uint8Array.from([ba.elems[0]! | 0x01]);
+        }),
+      ],
+      [
+        "an unknown field in the LegacyAminoPubKey",
+        withAuthInfo((a) => {
+          const pk = a.signerInfos[0]!.publicKey!;
+          pk.value = Buffer.concat([pk.value, Buffer.from([0x18, 0x01])]);
+        }),
+      ],
+    ];
+    for (const [name, variant] of variants) {
+      const r = (await broadcast(variant)).check_tx;
+      assert.equal(r.code, 2, `${name}: ${r.log}`);
+    }
     const r2 = await broadcast(full);
     assert.equal(r2.check_tx.code, 0, r2.check_tx.log);
     assert.equal(r2.tx_result.code, 0, r2.tx_result.log);
@@ -283,6 +315,25 @@ describe("amino JSON signing through @cosmjs/amino signers", function () {
     const r3 = await broadcast(wrongPk);
     assert.notEqual(r3.check_tx.code, 0);
     assert.match(r3.check_tx.log, /does not match signer address/);
+    // With the key on record, omitting it would be a second form of the same amino tx: refused.
+    const d = await signWith(2, after.sequence);
+    const next = makeMultisignedTxBytes(
+      multisigPubkey,
+      after.sequence,
+      fee,
+      c.bodyBytes,
+      new Map([
+        [members[1]!.address, c.signatures[0]!],
+        [members[2]!.address, d.signatures[0]!],
+      ]),
+    );
+    const nextRaw = TxRaw.decode(next);
+    const ai = AuthInfo.decode(nextRaw.authInfoBytes);
+    ai.signerInfos[0]!.publicKey = undefined;
+    const r4 = (await broadcast(TxRaw.encode({ ...nextRaw, authInfoBytes: AuthInfo.encode(ai).finish() }).finish()))
+      .check_tx;
+    assert.equal(r4.code, 8, r4.log);
+    assert.match(r4.log, /amino JSON, which does not sign the public key/);
   });
 
   it("builds the same sign bytes as cosmjs for what the ante handler checks", async () => {

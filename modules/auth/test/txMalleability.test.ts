@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { makeCosmoshubPath, Secp256k1HdWallet } from "@cosmjs/amino";
 import { SigningStargateClient } from "@cosmjs/stargate";
-import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { createHash } from "node:crypto";
+import secp256k1 from "secp256k1";
+import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
+import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
+import { AuthInfo, SignDoc, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { createTestChain, type TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { msgSendAny } from "../../../client/sdk/messages.js";
 import { tcomputeAminoTypes, tcomputeRegistry } from "../../../client/sdk/registry.js";
@@ -96,6 +100,70 @@ describe("tx malleability: one encoding per tx", () => {
     assert.equal((await chain.deliver([tx])).txResults[0]!.code, 0);
   });
 
+  /** A SIGN_MODE_DIRECT tx of alice's with its body and auth info edited before signing. */
+  function signedDirect(editBody: (b: TxBody) => void, editAuthInfo: (a: AuthInfo) => void = () => {}): Uint8Array {
+    const body = TxBody.fromPartial({
+      messages: [msgSendAny(alice.address, bob.address, [{ denom: "utcu", amount: "1000" }])],
+    });
+    editBody(body);
+    const authInfo = AuthInfo.fromPartial({
+      signerInfos: [
+        {
+          publicKey: {
+            typeUrl: "/cosmos.crypto.secp256k1.PubKey",
+            value: Secp256k1PubKey.encode({ key: alice.pubKey }).finish(),
+          },
+          modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } },
+          sequence: 0n,
+        },
+      ],
+      fee: { amount: fee.amount, gasLimit: fee.gasLimit },
+    });
+    editAuthInfo(authInfo);
+    const bodyBytes = TxBody.encode(body).finish();
+    const authInfoBytes = AuthInfo.encode(authInfo).finish();
+    const doc = SignDoc.encode({ bodyBytes, authInfoBytes, chainId: chain.chainId, accountNumber: 0n }).finish();
+    const { signature } = secp256k1.ecdsaSign(createHash("sha256").update(doc).digest(), alice.privKey);
+    return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [signature] }).finish();
+  }
+
+  it("refuses signed fields this chain does not implement (37) rather than ignore them, and a mode_info of two branches (2)", async () => {
+    const cases: Array<[string, Uint8Array, number, RegExp]> = [
+      ["unordered", signedDirect((b) => (b.unordered = true)), 37, /unordered txs/],
+      [
+        "a timeout_timestamp in the past",
+        signedDirect((b) => (b.timeoutTimestamp = { seconds: 1n, nanos: 0 })),
+        37,
+        /timeout_timestamp are not supported/,
+      ],
+      [
+        "a tip",
+        signedDirect(
+          () => {},
+          (a) => (a.tip = { amount: [{ denom: "utcu", amount: "1" }], tipper: alice.address }),
+        ),
+        37,
+        /tips are not supported/,
+      ],
+      [
+        "single and multi both set",
+        signedDirect(
+          () => {},
+          (a) => (a.signerInfos[0]!.modeInfo!.multi = { modeInfos: [] }),
+        ),
+        2,
+        /exactly one of single and multi/,
+      ],
+    ];
+    for (const [name, tx, code, log] of cases) {
+      const r = await chain.checkTx(tx);
+      assert.equal(r.code, code, `${name}: ${r.log}`);
+      assert.match(r.log, log, name);
+      assert.equal((await chain.deliver([tx])).txResults[0]!.code, code, `${name} in a block`);
+    }
+    assert.equal((await chain.checkTx(signedDirect(() => {}))).code, 0, "the same tx without them");
+  });
+
   it("refuses a SIGN_MODE_LEGACY_AMINO_JSON tx whose body or auth info is re-encoded under the same signature", async () => {
     const client = await SigningStargateClient.offline(amino, {
       registry: tcomputeRegistry(),
@@ -149,7 +217,47 @@ describe("tx malleability: one encoding per tx", () => {
     );
     const r = await chain.checkTx(msgVariant);
     assert.ok(isNotCanonical(r) && /message 0 \(\/cosmos.bank.v1beta1.MsgSend\)/.test(r.log), `${r.code} ${r.log}`);
+    // Nor is the public key: an unknown field in it is refused, and so is leaving it out once
+    // the account has it on record (both verified under a new hash before).
+    const ai = AuthInfo.decode(signed.authInfoBytes);
+    const pk = ai.signerInfos[0]!.publicKey!;
+    const keyVariant = rebuilt(
+      signed.bodyBytes,
+      AuthInfo.encode({
+        ...ai,
+        signerInfos: [
+          { ...ai.signerInfos[0]!, publicKey: { ...pk, value: Buffer.concat([pk.value, Buffer.from([0x10, 0x01])]) } },
+        ],
+      }).finish(),
+    );
+    const rk = await chain.checkTx(keyVariant);
+    assert.ok(isNotCanonical(rk) && /public key/.test(rk.log), `${rk.code} ${rk.log}`);
     const ok = await chain.checkTx(tx);
     assert.equal(ok.code, 0, ok.log);
+    assert.equal((await chain.deliver([tx])).txResults[0]!.code, 0);
+    const next = await client.sign(
+      carol,
+      [
+        {
+          typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+          value: { fromAddress: carol, toAddress: bob.address, amount: [{ denom: "utcu", amount: "8" }] },
+        },
+      ],
+      { amount: [{ denom: "utcu", amount: "500" }], gas: "200000" },
+      "",
+      { accountNumber: 1n, sequence: 1, chainId: chain.chainId },
+    );
+    const nai = AuthInfo.decode(next.authInfoBytes);
+    const keyless = TxRaw.encode({
+      ...next,
+      authInfoBytes: AuthInfo.encode({
+        ...nai,
+        signerInfos: [{ ...nai.signerInfos[0]!, publicKey: undefined }],
+      }).finish(),
+    }).finish();
+    const rl = await chain.checkTx(keyless);
+    assert.equal(rl.code, 8, rl.log);
+    assert.match(rl.log, /amino JSON, which does not sign the public key/);
+    assert.equal((await chain.checkTx(TxRaw.encode(next).finish())).code, 0, "the tx as signed");
   });
 });

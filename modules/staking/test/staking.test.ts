@@ -260,6 +260,31 @@ describe("staking on an in-process chain", () => {
       11,
     );
     await fails(ops[1]!, [createValidatorMsg(1, 500_000n)], "staking", 16);
+    // One encoding each (amino JSON renders both alike, modules/auth/txForm.ts): a rate with a
+    // leading zero, an ed25519 key with a field appended.
+    await fails(
+      ops[1]!,
+      [
+        createValidatorMsg(1, 3_000_000n, {
+          commission: { rate: `0${dec("0.1")}`, maxRate: dec("0.2"), maxChangeRate: dec("0.01") },
+        }),
+      ],
+      "sdk",
+      18,
+    );
+    await fails(
+      ops[1]!,
+      [
+        createValidatorMsg(1, 3_000_000n, {
+          pubkey: any(
+            "/cosmos.crypto.ed25519.PubKey",
+            Buffer.concat([Ed25519PubKey.encode({ key: consKey(1) }).finish(), Buffer.from([0x10, 0x01])]),
+          ),
+        }),
+      ],
+      "staking",
+      6,
+    );
     await fails(
       ops[1]!,
       [

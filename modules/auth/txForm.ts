@@ -1,0 +1,98 @@
+import { LegacyAminoPubKey } from "cosmjs-types/cosmos/crypto/multisig/keys";
+import { MultiSignature } from "cosmjs-types/cosmos/crypto/multisig/v1beta1/multisig";
+import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
+import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
+import type { AuthInfo, SignerInfo, TxBody } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import type { Any } from "cosmjs-types/google/protobuf/any";
+import { sdkErrors } from "../sdk/errors.js";
+import { authErrors } from "./errors.js";
+import { multisigPubKeyTypeUrl, secp256k1PubKeyTypeUrl } from "./keeper.js";
+
+// One form per tx (no malleability). CometBFT names a tx by the sha256 of its bytes, but a
+// signature covers only part of them: SIGN_MODE_DIRECT signs body_bytes and auth_info_bytes,
+// not the TxRaw around them; SIGN_MODE_LEGACY_AMINO_JSON signs a JSON rendering of the
+// messages, fee, memo and timeout height, not the bytes, nor the public keys, mode infos or
+// multisig signature encodings. Anyone relaying a tx could otherwise re-encode it, or change a
+// part nobody signed, so that it still verifies under another hash, and get that copy committed
+// first: the sender's client, polling its own hash, would never see the transfer that happened.
+// So every tx is taken in one form only: each layer in its canonical encoding, what is signed by
+// nobody fixed or refused. All checks here are stateless (decodeTx runs them once per tx).
+
+/** Whether two byte strings are equal. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
+}
+
+/**
+ * `bytes` must be what `encode` gives back for the value decoded from them: fields in order,
+ * minimal varints, no unknown or repeated fields, no default value written (the form cosmjs,
+ * Keplr, the Go SDK and the SDK's client write).
+ */
+export function assertCanonical(what: string, bytes: Uint8Array, encode: () => Uint8Array): void {
+  let again: Uint8Array;
+  try {
+    again = encode();
+  } catch (e) {
+    throw authErrors.txDecode.wrap(`malformed ${what}: ${(e as Error).message}`);
+  }
+  if (!sameBytes(again, bytes))
+    throw authErrors.txDecode.wrap(
+      `${what} is not in its canonical encoding (fields in order, minimal varints, no unknown, repeated or default-valued fields): re-encoding it would give the tx another hash under the same signature`,
+    );
+}
+
+/** Whether a signer signs with amino JSON (single, or as a multisig, whose members must). */
+export function aminoSigner(si: SignerInfo): boolean {
+  return si.modeInfo?.multi !== undefined || si.modeInfo?.single?.mode === SignMode.SIGN_MODE_LEGACY_AMINO_JSON;
+}
+
+/** A public key's Any: each supported key type only in its canonical encoding. */
+function assertCanonicalKey(what: string, pk: Any): void {
+  if (pk.typeUrl === secp256k1PubKeyTypeUrl)
+    assertCanonical(what, pk.value, () => Secp256k1PubKey.encode(Secp256k1PubKey.decode(pk.value)).finish());
+  else if (pk.typeUrl === multisigPubKeyTypeUrl) {
+    assertCanonical(what, pk.value, () => LegacyAminoPubKey.encode(LegacyAminoPubKey.decode(pk.value)).finish());
+    for (const [j, member] of LegacyAminoPubKey.decode(pk.value).publicKeys.entries())
+      assertCanonicalKey(`${what}, key ${j}`, member);
+  }
+  // Any other type is refused by the ante (unsupported public key type).
+}
+
+/**
+ * The parts of a decoded tx that no signature fixes, each held to one form: fields this chain
+ * does not implement are refused rather than ignored (a signed expiry silently dropped would be
+ * worse than a refusal); under amino JSON, the public keys, mode infos and multisig signatures.
+ */
+export function assertTxForm(body: TxBody, authInfo: AuthInfo, signatures: readonly Uint8Array[]): void {
+  if (body.unordered || body.timeoutTimestamp !== undefined)
+    throw sdkErrors.notSupported.wrap("unordered txs and timeout_timestamp are not supported: use timeout_height");
+  if (authInfo.tip !== undefined) throw sdkErrors.notSupported.wrap("tips are not supported");
+  for (const [i, si] of authInfo.signerInfos.entries()) {
+    const m = si.modeInfo;
+    if (m === undefined || (m.single === undefined) === (m.multi === undefined))
+      throw authErrors.txDecode.wrap(`signer ${i}: mode_info must set exactly one of single and multi`);
+    if (!aminoSigner(si)) continue;
+    // Amino JSON does not sign the key: one form, present, in its canonical encoding.
+    if (si.publicKey === undefined)
+      throw sdkErrors.invalidPubKey.wrap(
+        `signer ${i} signs with amino JSON, which does not sign the public key: the tx must carry it`,
+      );
+    assertCanonicalKey(`signer ${i}'s public key`, si.publicKey);
+    if (m.multi !== undefined) {
+      const sig = signatures[i];
+      if (sig !== undefined)
+        assertCanonical(`signer ${i}'s multisig signature`, sig, () =>
+          MultiSignature.encode(MultiSignature.decode(sig)).finish(),
+        );
+      // Each member signs with amino JSON (the ante checks which mode): one branch set each.
+      if (m.multi.modeInfos.some((mm) => mm.single === undefined || mm.multi !== undefined))
+        throw authErrors.txDecode.wrap(`signer ${i}: each multisig member's mode_info must be single`);
+      // The bit array's unused low bits (past extra_bits_stored in its last byte) are zero.
+      const ba = m.multi.bitarray;
+      const extra = ba?.extraBitsStored ?? 0;
+      const last = ba?.elems[ba.elems.length - 1];
+      if (ba !== undefined && extra > 0 && extra < 8 && last !== undefined && (last & ((1 << (8 - extra)) - 1)) !== 0)
+        throw authErrors.txDecode.wrap(`signer ${i}: the multisig bit array sets bits past its length`);
+    }
+  }
+}
