@@ -300,7 +300,17 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
       let gas = 0n;
       for (const tx of req.txs) {
         if (tx.length === 0 || tx.length > opts.maxTxBytes) return { status: ProposalStatus.REJECT };
-        gas += gasLimitOf(tx, decoded);
+        // A tx that does not decode (or not in its one canonical form, modules/auth/txForm.ts)
+        // never passed an honest node's CheckTx, so only a byzantine proposer includes it: to
+        // fill the block with junk that fails for free. The SDK's default handler rejects it too.
+        // Decoding is a pure function of the bytes: every honest validator votes alike.
+        let gasLimit: bigint;
+        try {
+          gasLimit = decoded.decode(tx).authInfo.fee?.gasLimit ?? 0n;
+        } catch {
+          return { status: ProposalStatus.REJECT };
+        }
+        gas += gasLimit;
       }
       if (maxGas >= 0n && gas > maxGas) return { status: ProposalStatus.REJECT };
       return { status: ProposalStatus.ACCEPT };

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { RequestPrepareProposal } from "cosmjs-types/tendermint/abci/types";
+import {
+  RequestPrepareProposal,
+  RequestProcessProposal,
+  ResponseProcessProposal_ProposalStatus as ProposalStatus,
+} from "cosmjs-types/tendermint/abci/types";
 import { createTestChain, type TestChain } from "../../testkit/inProcessChain.js";
 import { msgSendAny } from "../../../client/sdk/messages.js";
 import { rawKeyFromSeed, signTx, type RawKey } from "../../../client/sdk/signing.js";
@@ -81,6 +85,21 @@ describe("PrepareProposal keeps each sender's txs in order (chain/app/applicatio
     const s1 = tx(s, 1n, 100_000n);
     const t0 = tx(t, 0n, maxGas); // over the limit after S's txs: only T is left out
     assert.deepEqual(names(await prepare([s0, s1, t0]), { s0, s1, t0 }), ["s0", "s1"]);
+  });
+
+  it("ProcessProposal rejects a block with a tx that does not decode, or not in its canonical form", async () => {
+    const process = async (txs: Uint8Array[]) =>
+      (await chain.app.processProposal(RequestProcessProposal.fromPartial({ txs, height: 2n }))).status;
+    const s0 = tx(s, 0n, 100_000n);
+    assert.equal(await process([s0]), ProposalStatus.ACCEPT);
+    assert.equal(await process([s0, new Uint8Array([0xff, 0x01, 0x02])]), ProposalStatus.REJECT, "junk");
+    assert.equal(
+      await process([Buffer.concat([s0, Buffer.from([0x20, 0x01])])]),
+      ProposalStatus.REJECT,
+      "a re-encoding",
+    );
+    // A decodable tx that will fail in the block (wrong sequence) is the block's business: kept.
+    assert.equal(await process([tx(s, 5n, 100_000n)]), ProposalStatus.ACCEPT);
   });
 
   it("stops at the first tx over the byte limit (nothing after it, so no sender is overtaken)", async () => {
