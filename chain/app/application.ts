@@ -275,6 +275,9 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
       let gas = 0n;
       for (const tx of req.txs) {
         if (bytes + BigInt(tx.length) > req.maxTxBytes) break;
+        // What ProcessProposal would reject is left out, so that the two agree by construction
+        // (every mempool tx passed CheckTx; this holds across a change of the rules too).
+        if (tx.length === 0 || tx.length > opts.maxTxBytes || !decodes(tx, decoded)) continue;
         const gasLimit = gasLimitOf(tx, decoded);
         // Signers are looked up only once some tx was left out: the common block has none.
         if (skipped.size > 0) {
@@ -435,6 +438,16 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
   }
 
   return app;
+}
+
+/** Whether a tx decodes (in its canonical form), through the cache. */
+function decodes(tx: Uint8Array, decoded: DecodedTxCache): boolean {
+  try {
+    decoded.decode(tx);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The gas limit a tx declares, 0 if it cannot be read (it will fail in execution). */

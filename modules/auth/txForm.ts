@@ -46,14 +46,25 @@ export function aminoSigner(si: SignerInfo): boolean {
   return si.modeInfo?.multi !== undefined || si.modeInfo?.single?.mode === SignMode.SIGN_MODE_LEGACY_AMINO_JSON;
 }
 
-/** A public key's Any: each supported key type only in its canonical encoding. */
+/** A secp256k1 key's Any value, only in its canonical encoding. */
+function assertCanonicalSecp256k1(what: string, value: Uint8Array): void {
+  assertCanonical(what, value, () => Secp256k1PubKey.encode(Secp256k1PubKey.decode(value)).finish());
+}
+
+/**
+ * A public key's Any: each supported key type only in its canonical encoding. A multisig's
+ * members must be secp256k1 keys (as the ante requires): no nesting, so no recursion whose depth
+ * a tx would choose (a stack overflow at a depth that varies between nodes would split them).
+ */
 function assertCanonicalKey(what: string, pk: Any): void {
-  if (pk.typeUrl === secp256k1PubKeyTypeUrl)
-    assertCanonical(what, pk.value, () => Secp256k1PubKey.encode(Secp256k1PubKey.decode(pk.value)).finish());
+  if (pk.typeUrl === secp256k1PubKeyTypeUrl) assertCanonicalSecp256k1(what, pk.value);
   else if (pk.typeUrl === multisigPubKeyTypeUrl) {
     assertCanonical(what, pk.value, () => LegacyAminoPubKey.encode(LegacyAminoPubKey.decode(pk.value)).finish());
-    for (const [j, member] of LegacyAminoPubKey.decode(pk.value).publicKeys.entries())
-      assertCanonicalKey(`${what}, key ${j}`, member);
+    for (const [j, member] of LegacyAminoPubKey.decode(pk.value).publicKeys.entries()) {
+      if (member.typeUrl !== secp256k1PubKeyTypeUrl)
+        throw sdkErrors.invalidPubKey.wrap(`${what}: a LegacyAminoPubKey must hold secp256k1 keys only (key ${j})`);
+      assertCanonicalSecp256k1(`${what}, key ${j}`, member.value);
+    }
   }
   // Any other type is refused by the ante (unsupported public key type).
 }

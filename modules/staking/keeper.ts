@@ -41,8 +41,18 @@ export function consensusKey(pk: Any | undefined): Uint8Array {
     throw stakingErrors.emptyValidatorPubKey.wrap((e as Error).message);
   }
   if (key.length !== 32) throw stakingErrors.validatorPubKeyTypeNotSupported.wrap("ed25519 keys are 32 bytes");
-  // One encoding only: amino JSON signs the key, not these bytes (modules/auth/txForm.ts).
-  if (!Buffer.from(Ed25519PubKey.encode({ key }).finish()).equals(pk.value))
+  return key;
+}
+
+/**
+ * consensusKey for a message's key, which must also be in its one canonical encoding: amino
+ * JSON signs the key, not these bytes (modules/auth/txForm.ts). Only at ValidateBasic: stored
+ * validators are read with consensusKey, leniently, so that a key stored before this rule
+ * never halts a block.
+ */
+export function canonicalConsensusKey(pk: Any | undefined): Uint8Array {
+  const key = consensusKey(pk);
+  if (!Buffer.from(Ed25519PubKey.encode({ key }).finish()).equals(pk!.value))
     throw stakingErrors.validatorPubKeyTypeNotSupported.wrap("the ed25519 key is not in its canonical encoding");
   return key;
 }

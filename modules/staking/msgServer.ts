@@ -25,7 +25,7 @@ import type { MsgRoute } from "../sdk/module.js";
 import { stakingErrors } from "./errors.js";
 import { stakingEvents } from "./events.js";
 import { addTime, timeLte } from "../sdk/time.js";
-import { consensusAddress, consensusKey, type StakingKeeper } from "./keeper.js";
+import { canonicalConsensusKey, consensusAddress, consensusKey, type StakingKeeper } from "./keeper.js";
 import { keys } from "./keys.js";
 
 // The Cosmos-standard staking messages (cosmos.staking.v1beta1.Msg), so that cosmjs's
@@ -106,7 +106,7 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
           throw sdkErrors.invalidRequest.wrap("delegator address and validator address must be the same account");
         }
       }
-      consensusKey(m.pubkey);
+      canonicalConsensusKey(m.pubkey);
       positiveBondCoin(m.value, "self delegation");
       checkDescription(m.description, true);
       checkCommission(m.commission);

@@ -100,6 +100,11 @@ describe("PrepareProposal keeps each sender's txs in order (chain/app/applicatio
     );
     // A decodable tx that will fail in the block (wrong sequence) is the block's business: kept.
     assert.equal(await process([tx(s, 5n, 100_000n)]), ProposalStatus.ACCEPT);
+    // PrepareProposal leaves out what ProcessProposal would reject, so its own block passes.
+    const junk = new Uint8Array([0xff, 0x01, 0x02]);
+    const proposed = await prepare([junk, s0, Buffer.concat([s0, Buffer.from([0x20, 0x01])])]);
+    assert.deepEqual(names(proposed, { s0 }), ["s0"]);
+    assert.equal(await process(proposed), ProposalStatus.ACCEPT);
   });
 
   it("stops at the first tx over the byte limit (nothing after it, so no sender is overtaken)", async () => {

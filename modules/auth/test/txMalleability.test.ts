@@ -3,6 +3,7 @@ import { makeCosmoshubPath, Secp256k1HdWallet } from "@cosmjs/amino";
 import { SigningStargateClient } from "@cosmjs/stargate";
 import { createHash } from "node:crypto";
 import secp256k1 from "secp256k1";
+import { LegacyAminoPubKey } from "cosmjs-types/cosmos/crypto/multisig/keys";
 import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { AuthInfo, SignDoc, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
@@ -155,6 +156,37 @@ describe("tx malleability: one encoding per tx", () => {
         /exactly one of single and multi/,
       ],
     ];
+    // A multisig key nested in a multisig key (which the ante refuses anyway) is refused before
+    // any walk down it: no recursion whose depth a tx chooses.
+    const inner = LegacyAminoPubKey.encode({
+      threshold: 1,
+      publicKeys: [
+        { typeUrl: "/cosmos.crypto.secp256k1.PubKey", value: Secp256k1PubKey.encode({ key: alice.pubKey }).finish() },
+      ],
+    }).finish();
+    const nested = LegacyAminoPubKey.encode({
+      threshold: 1,
+      publicKeys: [{ typeUrl: "/cosmos.crypto.multisig.LegacyAminoPubKey", value: inner }],
+    }).finish();
+    cases.push([
+      "a multisig key inside a multisig key",
+      signedDirect(
+        () => {},
+        (a) =>
+          (a.signerInfos[0] = {
+            publicKey: { typeUrl: "/cosmos.crypto.multisig.LegacyAminoPubKey", value: nested },
+            modeInfo: {
+              multi: {
+                bitarray: { extraBitsStored: 1, elems: Uint8Array.from([0x80]) },
+                modeInfos: [{ single: { mode: SignMode.SIGN_MODE_LEGACY_AMINO_JSON } }],
+              },
+            },
+            sequence: 0n,
+          }),
+      ),
+      8,
+      /must hold secp256k1 keys only/,
+    ]);
     for (const [name, tx, code, log] of cases) {
       const r = await chain.checkTx(tx);
       assert.equal(r.code, code, `${name}: ${r.log}`);
