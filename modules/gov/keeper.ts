@@ -1,5 +1,6 @@
 import { Deposit, Proposal, ProposalStatus, Vote, type WeightedVoteOption } from "cosmjs-types/cosmos/gov/v1/gov";
 import type { Any } from "cosmjs-types/google/protobuf/any";
+import { MsgSubmitProposal } from "cosmjs-types/cosmos/gov/v1/tx";
 import { bech32Prefix, decodeAddress, encodeAddress, moduleAddress } from "../sdk/address.js";
 import {
   addCoins,
@@ -91,6 +92,21 @@ export class GovKeeper {
   private route(typeUrl: string) {
     if (this.router === null) throw new Error("gov router not set");
     return this.router(typeUrl);
+  }
+
+  /**
+   * A proposal's messages with each value re-encoded by its route (MsgRoute.reencode), so that
+   * an amino-signed proposal is taken in one encoding only (modules/auth/txForm.ts). One level:
+   * a proposal inside a proposal is re-encoded without its own messages being walked, so no tx
+   * chooses a recursion depth; unroutable messages are left as they are (submission refuses them).
+   */
+  canonicalMessages(messages: readonly Any[]): Any[] {
+    return messages.map((m) => {
+      if (m.typeUrl === "/cosmos.gov.v1.MsgSubmitProposal")
+        return { typeUrl: m.typeUrl, value: MsgSubmitProposal.encode(MsgSubmitProposal.decode(m.value)).finish() };
+      const route = this.route(m.typeUrl);
+      return route === undefined ? m : { typeUrl: m.typeUrl, value: route.reencode(m.value) };
+    });
   }
 
   // ---- params, ids, constitution ----

@@ -61,7 +61,8 @@ function validateMetadata(metadata: string): void {
 
 /** A v1beta1 weight is a LegacyDec on the wire: its 18-decimal atomics as an integer string. */
 function legacyWeight(w: string): string {
-  if (!/^[0-9]{1,40}$/.test(w)) throw govErrors.invalidVote.wrap(`invalid weight: ${JSON.stringify(w)}`);
+  // No leading zeros: amino JSON renders "05…" and "5…" alike (modules/auth/txForm.ts).
+  if (!/^(0|[1-9][0-9]{0,39})$/.test(w)) throw govErrors.invalidVote.wrap(`invalid weight: ${JSON.stringify(w)}`);
   return formatDec(BigInt(w));
 }
 
@@ -69,7 +70,11 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const submit: MsgRoute<MsgSubmitProposal> = {
     typeUrl: "/cosmos.gov.v1.MsgSubmitProposal",
     decode: (b) => MsgSubmitProposal.decode(b),
-    reencode: (b) => MsgSubmitProposal.encode(MsgSubmitProposal.decode(b)).finish(),
+    // The proposal's messages too: amino JSON signs their JSON, not their bytes.
+    reencode: (b) => {
+      const m = MsgSubmitProposal.decode(b);
+      return MsgSubmitProposal.encode({ ...m, messages: k.canonicalMessages(m.messages) }).finish();
+    },
     signers: (m) => [m.proposer],
     validateBasic(m) {
       validateAddress(m.proposer);

@@ -14,7 +14,8 @@ import { MsgUpdateParams as MsgUpdateSlashingParams } from "cosmjs-types/cosmos/
 import { MsgUpdateParams as MsgUpdateStakingParams } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import { ProposalStatus, VoteOption } from "cosmjs-types/cosmos/gov/v1/gov";
 import { QueryClientImpl as GovV1Query } from "cosmjs-types/cosmos/gov/v1/query";
-import { AuthInfo, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { MsgSubmitProposal } from "cosmjs-types/cosmos/gov/v1/tx";
+import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { createProtobufRpcClient } from "@cosmjs/stargate";
 import type { Node } from "../../../chain/node/node.js";
 import { govMnemonic, jobsParamsUpdate, startGovNode, submitProposalMsg } from "../../../chain/testkit/govNode.js";
@@ -173,6 +174,31 @@ describe("gov messages signed in amino JSON through @cosmjs/amino", function () 
       [messages[1]!.typeUrl, Buffer.from(messages[1]!.value).toString("hex")],
       "amino JSON back to the same bytes",
     );
+
+    // The nested messages' bytes are not in the amino sign doc either: a copy with a field
+    // appended inside one (which verified under a new hash before) is refused, code 2.
+    const offline = await client.sign(
+      alice,
+      [submitProposalMsg(alice, messages, "400000", "Three params", "jobs, staking, slashing")],
+      { amount: [{ denom: "utcu", amount: "5000" }], gas: "2000000" },
+      "",
+    );
+    const body = TxBody.decode(offline.bodyBytes);
+    const inner = MsgSubmitProposal.decode(body.messages[0]!.value);
+    inner.messages[0] = {
+      ...inner.messages[0]!,
+      value: Buffer.concat([inner.messages[0]!.value, Buffer.from([0xf8, 0x07, 0x01])]),
+    };
+    const variant = TxRaw.encode({
+      ...offline,
+      bodyBytes: TxBody.encode({
+        ...body,
+        messages: [{ typeUrl: body.messages[0]!.typeUrl, value: MsgSubmitProposal.encode(inner).finish() }],
+      }).finish(),
+    }).finish();
+    const refused = await tm.broadcastTxSync({ tx: variant });
+    assert.equal(refused.code, 2, refused.log);
+    assert.match(refused.log ?? "", /message 0 \(\/cosmos.gov.v1.MsgSubmitProposal\) is not in its canonical encoding/);
 
     const submit = await client.signAndBroadcast(
       alice,

@@ -11,6 +11,7 @@ import {
   QueryVotesResponse,
 } from "cosmjs-types/cosmos/gov/v1/query";
 import * as qb from "cosmjs-types/cosmos/gov/v1beta1/query";
+import * as v1beta1Tx from "cosmjs-types/cosmos/gov/v1beta1/tx";
 import { MsgCancelProposal } from "cosmjs-types/cosmos/gov/v1/tx";
 import type { TestChain } from "../../../chain/testkit/inProcessChain.js";
 import { exportAppState, importAppState } from "../../../chain/testkit/genesis.js";
@@ -113,6 +114,21 @@ describe("gov: x/gov v1 on an in-process chain", () => {
     // yes 9 of 20 non-abstaining: not more than half
     assert.equal(p.status, ProposalStatus.PROPOSAL_STATUS_REJECTED);
     assert.deepEqual(p.finalTallyResult, live);
+  });
+
+  it("a v1beta1 weight (LegacyDec atomics) takes no leading zeros: amino JSON renders both alike", async () => {
+    const id = await h.submit(dave, [], 1_000_000n);
+    const legacy = (weight: string) =>
+      any(
+        "/cosmos.gov.v1beta1.MsgVoteWeighted",
+        v1beta1Tx.MsgVoteWeighted.encode({
+          proposalId: id,
+          voter: ops[0]!.address,
+          options: [{ option: YES, weight }],
+        }).finish(),
+      );
+    await h.fails(ops[0]!, [legacy(`0${10n ** 18n}`)], "gov", 7);
+    await h.ok(ops[0]!, [legacy(`${10n ** 18n}`)]);
   });
 
   it("a delegator's own vote overrides its validator's for its share", async () => {
