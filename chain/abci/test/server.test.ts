@@ -16,11 +16,14 @@ import type { Logger } from "../../../modules/sdk/context.js";
 import { createTcomputeApp } from "../../app/tcomputeApp.js";
 import { StateStore } from "../../store/stateStore.js";
 import { testGenesisTime } from "../../testkit/inProcessChain.js";
+import { msgSendAny } from "../../../client/sdk/messages.js";
+import { rawKeyFromSeed, signTx } from "../../../client/sdk/signing.js";
 import { connectAbci, type AbciClient } from "../client.js";
 import { encodeUvarint, frame } from "../frame.js";
 import { createAbciServer, type AbciServer } from "../server.js";
 
 const alice = "tc1qyqszqgpqyqszqgpqyqszqgpqyqszqgpp3w76r";
+const padKey = rawKeyFromSeed("abci-pad");
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -131,7 +134,17 @@ describe("ABCI 2.0 socket server (CometBFT v0.38 framing)", () => {
         await consensus.call({
           prepareProposal: {
             maxTxBytes: 1000n,
-            txs: [new Uint8Array(600), new Uint8Array(600)],
+            // Decodable txs of ~600 bytes each (PrepareProposal leaves out txs that do not decode).
+            txs: [0n, 1n].map((sequence) =>
+              signTx(padKey, {
+                chainId: "tcompute-abci-1",
+                accountNumber: 9n,
+                sequence,
+                msgs: [msgSendAny(padKey.address, alice, [{ denom: "utcu", amount: "1" }])],
+                fee: { amount: [{ denom: "utcu", amount: "1" }], gasLimit: 100_000n },
+                memo: "x".repeat(400),
+              }),
+            ),
             localLastCommit: { round: 0, votes: [] },
             misbehavior: [],
             height: 1n,
