@@ -24,7 +24,7 @@ import { MsgUnjail, MsgUpdateParams as MsgUpdateSlashingParams } from "cosmjs-ty
 import { MsgUpdateParams as MsgUpdateStakingParams } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { formatDec, parseDec } from "./coins.js";
-import { sdkErrors } from "./errors.js";
+import { CodedError, sdkErrors } from "./errors.js";
 import { loadProto } from "./proto.js";
 
 // SIGN_MODE_LEGACY_AMINO_JSON, as Keplr's Ledger path and @cosmjs/amino signers sign: a
@@ -153,6 +153,20 @@ const durationKeys = new Set([
 ]);
 /** LegacyDec fields carried as bytes (slashing params): ASCII of the 18-decimal atomics. */
 const decBytesKeys = new Set(["min_signed_per_window", "slash_fraction_double_sign", "slash_fraction_downtime"]);
+/**
+ * A LegacyDec's atomics, only in the one form the SDK and cosmjs write ("0", or digits without a
+ * leading zero). Rendered into amino JSON, "", "0", "00" and "0x0" would all read 0.000…, so a
+ * relay could change them under the same signature and give the tx another hash; the ante
+ * refuses the tx instead (sdk 2).
+ */
+function canonicalAtomics(name: string, v: string): bigint {
+  if (!/^(0|[1-9][0-9]{0,79})$/.test(v))
+    throw sdkErrors.txDecode.wrap(
+      `amino JSON: ${name} must be a LegacyDec's atomics without a leading zero, got ${JSON.stringify(v.slice(0, 90))}`,
+    );
+  return BigInt(v);
+}
+
 /** LegacyDec fields carried as atomics strings (customtype without a scalar decimal). */
 const decAtomicsKeys = new Set([
   "min_commission_rate",
@@ -226,10 +240,10 @@ function toAminoValue(o: Record<string, unknown>, keep: readonly string[]): Reco
     } else if (typeof v === "bigint") {
       if (v !== 0n || kept) out[name] = v.toString();
     } else if (v instanceof Uint8Array) {
-      if (decBytesKeys.has(name)) out[name] = formatDec(BigInt(new TextDecoder().decode(v) || "0"));
+      if (decBytesKeys.has(name)) out[name] = formatDec(canonicalAtomics(name, new TextDecoder().decode(v)));
       else if (v.length > 0 || kept) out[name] = Buffer.from(v).toString("base64");
     } else if (typeof v === "string") {
-      if (decAtomicsKeys.has(name)) out[name] = formatDec(BigInt(v || "0"));
+      if (decAtomicsKeys.has(name)) out[name] = formatDec(canonicalAtomics(name, v));
       else if (v !== "" || kept) out[name] = v;
     } else if (typeof v === "number" || typeof v === "boolean") {
       if ((v !== 0 && v !== false) || kept) out[name] = v;
@@ -348,6 +362,8 @@ export function aminoMsgOf(any: Any): AminoMsg {
   try {
     return cosmosAmino.toAmino({ typeUrl: any.typeUrl, value: decoded });
   } catch (e) {
+    // A value our converters refuse (canonicalAtomics) keeps its own error.
+    if (e instanceof CodedError) throw e;
     throw sdkErrors.notSupported.wrap(
       `${any.typeUrl} has no amino JSON form (${(e as Error).message}); sign it with SIGN_MODE_DIRECT`,
     );
