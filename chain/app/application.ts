@@ -1,6 +1,5 @@
 import "../../modules/sdk/protoRuntime.js";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
-import { AuthInfo, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import {
   CheckTxType,
   ResponseProcessProposal_ProposalStatus as ProposalStatus,
@@ -277,8 +276,8 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
         if (bytes + BigInt(tx.length) > req.maxTxBytes) break;
         // What ProcessProposal would reject is left out, so that the two agree by construction
         // (every mempool tx passed CheckTx; this holds across a change of the rules too).
-        if (tx.length === 0 || tx.length > opts.maxTxBytes || !decodes(tx, decoded)) continue;
-        const gasLimit = gasLimitOf(tx, decoded);
+        const gasLimit = tx.length === 0 || tx.length > opts.maxTxBytes ? null : declaredGas(tx, decoded);
+        if (gasLimit === null) continue;
         // Signers are looked up only once some tx was left out: the common block has none.
         if (skipped.size > 0) {
           const signers = signersOf(tx, decoded);
@@ -307,12 +306,8 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
         // never passed an honest node's CheckTx, so only a byzantine proposer includes it: to
         // fill the block with junk that fails for free. The SDK's default handler rejects it too.
         // Decoding is a pure function of the bytes: every honest validator votes alike.
-        let gasLimit: bigint;
-        try {
-          gasLimit = decoded.decode(tx).authInfo.fee?.gasLimit ?? 0n;
-        } catch {
-          return { status: ProposalStatus.REJECT };
-        }
+        const gasLimit = declaredGas(tx, decoded);
+        if (gasLimit === null) return { status: ProposalStatus.REJECT };
         gas += gasLimit;
       }
       if (maxGas >= 0n && gas > maxGas) return { status: ProposalStatus.REJECT };
@@ -440,28 +435,15 @@ export function createApplication(opts: ApplicationOptions, deps: ApplicationDep
   return app;
 }
 
-/** Whether a tx decodes (in its canonical form), through the cache. */
-function decodes(tx: Uint8Array, decoded: DecodedTxCache): boolean {
+/**
+ * The gas limit a tx declares, or null when it does not decode (in its canonical form). Decoded
+ * through the cache: a proposal's txs are then decoded once, here, for FinalizeBlock too.
+ */
+function declaredGas(tx: Uint8Array, decoded: DecodedTxCache): bigint | null {
   try {
-    decoded.decode(tx);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The gas limit a tx declares, 0 if it cannot be read (it will fail in execution). */
-function gasLimitOf(tx: Uint8Array, decoded: DecodedTxCache): bigint {
-  try {
-    // Decoded through the cache: a proposal's txs are then decoded once, here, for FinalizeBlock too.
     return decoded.decode(tx).authInfo.fee?.gasLimit ?? 0n;
   } catch {
-    // A tx whose messages do not decode still declares its gas: count it as before.
-  }
-  try {
-    return decodeGasLimit(tx);
-  } catch {
-    return 0n;
+    return null;
   }
 }
 
@@ -475,10 +457,6 @@ function signersOf(tx: Uint8Array, decoded: DecodedTxCache): string[] {
   } catch {
     return [];
   }
-}
-
-function decodeGasLimit(tx: Uint8Array): bigint {
-  return AuthInfo.decode(TxRaw.decode(tx).authInfoBytes).fee?.gasLimit ?? 0n;
 }
 
 /** The SDK marks begin/end-block events with a `mode` attribute. */

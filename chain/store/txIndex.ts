@@ -56,7 +56,7 @@ interface Posting {
 }
 
 /** A posting's value: the positions tag, then each position as a u32 BE. */
-export function encodePosting(at: readonly number[]): Uint8Array {
+function encodePosting(at: readonly number[]): Uint8Array {
   const b = Buffer.allocUnsafe(1 + 4 * at.length);
   b[0] = positionsTag;
   for (let i = 0; i < at.length; i++) b.writeUInt32BE(at[i]!, 1 + 4 * i);

@@ -5,6 +5,7 @@ import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import type { AuthInfo, SignerInfo, TxBody } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { sdkErrors } from "../sdk/errors.js";
+import type { ProtoType } from "../sdk/module.js";
 import { authErrors } from "./errors.js";
 import { multisigPubKeyTypeUrl, secp256k1PubKeyTypeUrl } from "./keeper.js";
 
@@ -41,14 +42,24 @@ export function assertCanonical(what: string, bytes: Uint8Array, encode: () => U
     );
 }
 
+/**
+ * `bytes` decoded as `type`, only when they are its canonical encoding (assertCanonical); sdk 2
+ * ("malformed <what>") when they do not decode.
+ */
+export function decodeCanonical<T>(what: string, bytes: Uint8Array, type: ProtoType<T>): T {
+  let value: T;
+  try {
+    value = type.decode(bytes);
+  } catch (e) {
+    throw authErrors.txDecode.wrap(`malformed ${what}: ${(e as Error).message}`);
+  }
+  assertCanonical(what, bytes, () => type.encode(value).finish());
+  return value;
+}
+
 /** Whether a signer signs with amino JSON (single, or as a multisig, whose members must). */
 export function aminoSigner(si: SignerInfo): boolean {
   return si.modeInfo?.multi !== undefined || si.modeInfo?.single?.mode === SignMode.SIGN_MODE_LEGACY_AMINO_JSON;
-}
-
-/** A secp256k1 key's Any value, only in its canonical encoding. */
-function assertCanonicalSecp256k1(what: string, value: Uint8Array): void {
-  assertCanonical(what, value, () => Secp256k1PubKey.encode(Secp256k1PubKey.decode(value)).finish());
 }
 
 /**
@@ -57,13 +68,12 @@ function assertCanonicalSecp256k1(what: string, value: Uint8Array): void {
  * a tx would choose (a stack overflow at a depth that varies between nodes would split them).
  */
 function assertCanonicalKey(what: string, pk: Any): void {
-  if (pk.typeUrl === secp256k1PubKeyTypeUrl) assertCanonicalSecp256k1(what, pk.value);
+  if (pk.typeUrl === secp256k1PubKeyTypeUrl) decodeCanonical(what, pk.value, Secp256k1PubKey);
   else if (pk.typeUrl === multisigPubKeyTypeUrl) {
-    assertCanonical(what, pk.value, () => LegacyAminoPubKey.encode(LegacyAminoPubKey.decode(pk.value)).finish());
-    for (const [j, member] of LegacyAminoPubKey.decode(pk.value).publicKeys.entries()) {
+    for (const [j, member] of decodeCanonical(what, pk.value, LegacyAminoPubKey).publicKeys.entries()) {
       if (member.typeUrl !== secp256k1PubKeyTypeUrl)
         throw sdkErrors.invalidPubKey.wrap(`${what}: a LegacyAminoPubKey must hold secp256k1 keys only (key ${j})`);
-      assertCanonicalSecp256k1(`${what}, key ${j}`, member.value);
+      decodeCanonical(`${what}, key ${j}`, member.value, Secp256k1PubKey);
     }
   }
   // Any other type is refused by the ante (unsupported public key type).
@@ -91,10 +101,7 @@ export function assertTxForm(body: TxBody, authInfo: AuthInfo, signatures: reado
     assertCanonicalKey(`signer ${i}'s public key`, si.publicKey);
     if (m.multi !== undefined) {
       const sig = signatures[i];
-      if (sig !== undefined)
-        assertCanonical(`signer ${i}'s multisig signature`, sig, () =>
-          MultiSignature.encode(MultiSignature.decode(sig)).finish(),
-        );
+      if (sig !== undefined) decodeCanonical(`signer ${i}'s multisig signature`, sig, MultiSignature);
       // Each member signs with amino JSON (the ante checks which mode): one branch set each.
       if (m.multi.modeInfos.some((mm) => mm.single === undefined || mm.multi !== undefined))
         throw authErrors.txDecode.wrap(`signer ${i}: each multisig member's mode_info must be single`);

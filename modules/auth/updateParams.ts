@@ -1,7 +1,7 @@
 import { MsgUpdateParams, MsgUpdateParamsResponse } from "cosmjs-types/cosmos/auth/v1beta1/tx";
 import { updateParamsRoute } from "../gov/authority.js";
 import { sdkErrors } from "../sdk/errors.js";
-import type { MsgRoute } from "../sdk/module.js";
+import { type MsgRoute, reencodeOf } from "../sdk/module.js";
 import type { AccountKeeper } from "./keeper.js";
 import { defaultParams, validateParams, type Params } from "./params.js";
 
@@ -18,7 +18,7 @@ export function authUpdateParamsRoute(k: AccountKeeper): MsgRoute<unknown> {
   return updateParamsRoute({
     typeUrl: "/cosmos.auth.v1beta1.MsgUpdateParams",
     decode: (b) => MsgUpdateParams.decode(b),
-    reencode: (b) => MsgUpdateParams.encode(MsgUpdateParams.decode(b)).finish(),
+    reencode: reencodeOf(MsgUpdateParams),
     params: std,
     validate: (p) => validateParams({ ...defaultParams(), ...p }),
     write: (ctx, p) => {

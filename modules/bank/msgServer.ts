@@ -2,7 +2,7 @@ import { MsgMultiSend, MsgMultiSendResponse, MsgSend, MsgSendResponse } from "co
 import { validateAddress } from "../sdk/address.js";
 import { addCoins, coinsFromProto, formatCoins, frozenCoins, type Coin } from "../sdk/coins.js";
 import { sdkErrors } from "../sdk/errors.js";
-import type { MsgRoute } from "../sdk/module.js";
+import { type MsgRoute, reencodeOf } from "../sdk/module.js";
 import { bankErrors } from "./errors.js";
 import type { BankKeeper } from "./keeper.js";
 
@@ -26,7 +26,7 @@ export function bankMsgRoutes(keeper: BankKeeper): MsgRoute<unknown>[] {
   const send: MsgRoute<MsgSend> = {
     typeUrl: "/cosmos.bank.v1beta1.MsgSend",
     decode: (b) => MsgSend.decode(b),
-    reencode: (b) => MsgSend.encode(MsgSend.decode(b)).finish(),
+    reencode: reencodeOf(MsgSend),
     signers: (m) => [m.fromAddress],
     validateBasic(m) {
       validateAddress(m.fromAddress);
@@ -43,7 +43,7 @@ export function bankMsgRoutes(keeper: BankKeeper): MsgRoute<unknown>[] {
   const multiSend: MsgRoute<MsgMultiSend> = {
     typeUrl: "/cosmos.bank.v1beta1.MsgMultiSend",
     decode: (b) => MsgMultiSend.decode(b),
-    reencode: (b) => MsgMultiSend.encode(MsgMultiSend.decode(b)).finish(),
+    reencode: reencodeOf(MsgMultiSend),
     signers: (m) => m.inputs.map((i) => i.address),
     validateBasic(m) {
       // As SDK 0.47+: exactly one input, any number of outputs, sums equal.

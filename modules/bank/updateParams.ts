@@ -1,7 +1,7 @@
 import { MsgUpdateParams, MsgUpdateParamsResponse } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { updateParamsRoute } from "../gov/authority.js";
 import { sdkErrors } from "../sdk/errors.js";
-import type { MsgRoute } from "../sdk/module.js";
+import { type MsgRoute, reencodeOf } from "../sdk/module.js";
 import type { BankKeeper } from "./keeper.js";
 import { validateParams, type BankParams } from "./params.js";
 
@@ -13,7 +13,7 @@ export function bankUpdateParamsRoute(k: BankKeeper): MsgRoute<unknown> {
   return updateParamsRoute({
     typeUrl: "/cosmos.bank.v1beta1.MsgUpdateParams",
     decode: (b) => MsgUpdateParams.decode(b),
-    reencode: (b) => MsgUpdateParams.encode(MsgUpdateParams.decode(b)).finish(),
+    reencode: reencodeOf(MsgUpdateParams),
     params: (m): BankParams => {
       if (m.params === undefined) throw sdkErrors.invalidRequest.wrap("bank: params must be set");
       if (m.params.sendEnabled.length > 0)

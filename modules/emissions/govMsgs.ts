@@ -8,7 +8,7 @@ import { requireGovAuthority, updateParamsRoute } from "../gov/authority.js";
 import { moduleAddress, validateAddress } from "../sdk/address.js";
 import { coinsFromProto, decOne, formatCoins } from "../sdk/coins.js";
 import { emissionsErrors } from "./errors.js";
-import type { MsgRoute } from "../sdk/module.js";
+import { type MsgRoute, reencodeOf } from "../sdk/module.js";
 import { codec } from "../sdk/proto.js";
 import { communityPoolAccount, type EmissionsKeeper } from "./keeper.js";
 import { paramsFromJson, validateParams, writeParams, type ParamsPb } from "./params.js";
@@ -60,7 +60,7 @@ export function emissionsGovRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
   const spend: MsgRoute<MsgCommunityPoolSpend> = {
     typeUrl: "/cosmos.distribution.v1beta1.MsgCommunityPoolSpend",
     decode: (b) => MsgCommunityPoolSpend.decode(b),
-    reencode: (b) => MsgCommunityPoolSpend.encode(MsgCommunityPoolSpend.decode(b)).finish(),
+    reencode: reencodeOf(MsgCommunityPoolSpend),
     signers: (m) => [m.authority],
     validateBasic(m) {
       validateAddress(m.authority);
@@ -92,7 +92,7 @@ export function emissionsGovRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
   const updateDistrParams = updateParamsRoute({
     typeUrl: "/cosmos.distribution.v1beta1.MsgUpdateParams",
     decode: (b) => MsgUpdateDistrParams.decode(b),
-    reencode: (b) => MsgUpdateDistrParams.encode(MsgUpdateDistrParams.decode(b)).finish(),
+    reencode: reencodeOf(MsgUpdateDistrParams),
     params: (m) => {
       if (m.params === undefined) throw emissionsErrors.invalidRequest.wrap("distribution: params must be set");
       const dec = (s: string, name: string) => {

@@ -5,7 +5,7 @@ import {
   MsgWithdrawValidatorCommissionResponse,
 } from "cosmjs-types/cosmos/distribution/v1beta1/tx";
 import { bech32Prefix, validateAddress, operatorAccount } from "../sdk/address.js";
-import type { MsgRoute } from "../sdk/module.js";
+import { type MsgRoute, reencodeOf } from "../sdk/module.js";
 import { stakingErrors } from "./expectedKeepers.js";
 import type { EmissionsKeeper } from "./keeper.js";
 
@@ -16,7 +16,7 @@ export function emissionsMsgRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
   const withdrawReward: MsgRoute<MsgWithdrawDelegatorReward> = {
     typeUrl: "/cosmos.distribution.v1beta1.MsgWithdrawDelegatorReward",
     decode: (b) => MsgWithdrawDelegatorReward.decode(b),
-    reencode: (b) => MsgWithdrawDelegatorReward.encode(MsgWithdrawDelegatorReward.decode(b)).finish(),
+    reencode: reencodeOf(MsgWithdrawDelegatorReward),
     signers: (m) => [m.delegatorAddress],
     validateBasic(m) {
       validateAddress(m.delegatorAddress);
@@ -40,7 +40,7 @@ export function emissionsMsgRoutes(k: EmissionsKeeper): MsgRoute<unknown>[] {
   const withdrawCommission: MsgRoute<MsgWithdrawValidatorCommission> = {
     typeUrl: "/cosmos.distribution.v1beta1.MsgWithdrawValidatorCommission",
     decode: (b) => MsgWithdrawValidatorCommission.decode(b),
-    reencode: (b) => MsgWithdrawValidatorCommission.encode(MsgWithdrawValidatorCommission.decode(b)).finish(),
+    reencode: reencodeOf(MsgWithdrawValidatorCommission),
     signers: (m) => [operatorAccount(m.validatorAddress)],
     validateBasic(m) {
       validateAddress(m.validatorAddress, bech32Prefix.validator);

@@ -14,6 +14,7 @@ import {
 import type { Context, Timestamp } from "../sdk/context.js";
 import { CodedError, toCodedError } from "../sdk/errors.js";
 import { event } from "../sdk/events.js";
+import { reencodeOf } from "../sdk/module.js";
 import { fromUtf8, prefixRange, utf8, type KVStore } from "../sdk/store.js";
 import { govErrors } from "./errors.js";
 import { attributeKeys, attributeValues, eventTypes } from "./events.js";
@@ -103,7 +104,7 @@ export class GovKeeper {
   canonicalMessages(messages: readonly Any[]): Any[] {
     return messages.map((m) => {
       if (m.typeUrl === "/cosmos.gov.v1.MsgSubmitProposal")
-        return { typeUrl: m.typeUrl, value: MsgSubmitProposal.encode(MsgSubmitProposal.decode(m.value)).finish() };
+        return { typeUrl: m.typeUrl, value: reencodeOf(MsgSubmitProposal)(m.value) };
       const route = this.route(m.typeUrl);
       return route === undefined ? m : { typeUrl: m.typeUrl, value: route.reencode(m.value) };
     });

@@ -17,7 +17,7 @@ import * as v1beta1 from "cosmjs-types/cosmos/gov/v1beta1/tx";
 import { validateAddress } from "../sdk/address.js";
 import { coinsFromProto, decOne, formatDec, parseDec } from "../sdk/coins.js";
 import { sdkErrors } from "../sdk/errors.js";
-import type { MsgRoute } from "../sdk/module.js";
+import { type MsgRoute, reencodeOf } from "../sdk/module.js";
 import { govErrors } from "./errors.js";
 import { govAddress, maxMetadataLen, maxSummaryLen, maxTitleLen, type GovKeeper } from "./keeper.js";
 import { paramsFromProto, validateParams } from "./params.js";
@@ -116,7 +116,7 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const deposit: MsgRoute<MsgDeposit> = {
     typeUrl: "/cosmos.gov.v1.MsgDeposit",
     decode: (b) => MsgDeposit.decode(b),
-    reencode: (b) => MsgDeposit.encode(MsgDeposit.decode(b)).finish(),
+    reencode: reencodeOf(MsgDeposit),
     signers: (m) => [m.depositor],
     validateBasic(m) {
       validateAddress(m.depositor);
@@ -130,7 +130,7 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const vote: MsgRoute<MsgVote> = {
     typeUrl: "/cosmos.gov.v1.MsgVote",
     decode: (b) => MsgVote.decode(b),
-    reencode: (b) => MsgVote.encode(MsgVote.decode(b)).finish(),
+    reencode: reencodeOf(MsgVote),
     signers: (m) => [m.voter],
     validateBasic(m) {
       validateAddress(m.voter);
@@ -145,7 +145,7 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const voteWeighted: MsgRoute<MsgVoteWeighted> = {
     typeUrl: "/cosmos.gov.v1.MsgVoteWeighted",
     decode: (b) => MsgVoteWeighted.decode(b),
-    reencode: (b) => MsgVoteWeighted.encode(MsgVoteWeighted.decode(b)).finish(),
+    reencode: reencodeOf(MsgVoteWeighted),
     signers: (m) => [m.voter],
     validateBasic(m) {
       validateAddress(m.voter);
@@ -166,7 +166,7 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const cancel: MsgRoute<MsgCancelProposal> = {
     typeUrl: "/cosmos.gov.v1.MsgCancelProposal",
     decode: (b) => MsgCancelProposal.decode(b),
-    reencode: (b) => MsgCancelProposal.encode(MsgCancelProposal.decode(b)).finish(),
+    reencode: reencodeOf(MsgCancelProposal),
     signers: (m) => [m.proposer],
     validateBasic(m) {
       validateAddress(m.proposer);
@@ -186,7 +186,7 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const updateParams: MsgRoute<MsgUpdateParams> = {
     typeUrl: "/cosmos.gov.v1.MsgUpdateParams",
     decode: (b) => MsgUpdateParams.decode(b),
-    reencode: (b) => MsgUpdateParams.encode(MsgUpdateParams.decode(b)).finish(),
+    reencode: reencodeOf(MsgUpdateParams),
     signers: (m) => [m.authority],
     validateBasic(m) {
       validateAddress(m.authority);
@@ -212,7 +212,7 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const depositV1beta1: MsgRoute<v1beta1.MsgDeposit> = {
     typeUrl: "/cosmos.gov.v1beta1.MsgDeposit",
     decode: (b) => v1beta1.MsgDeposit.decode(b),
-    reencode: (b) => v1beta1.MsgDeposit.encode(v1beta1.MsgDeposit.decode(b)).finish(),
+    reencode: reencodeOf(v1beta1.MsgDeposit),
     signers: (m) => [m.depositor],
     validateBasic: (m) => deposit.validateBasic(m),
     handle(ctx, m) {
@@ -226,7 +226,7 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const voteV1beta1: MsgRoute<v1beta1.MsgVote> = {
     typeUrl: "/cosmos.gov.v1beta1.MsgVote",
     decode: (b) => v1beta1.MsgVote.decode(b),
-    reencode: (b) => v1beta1.MsgVote.encode(v1beta1.MsgVote.decode(b)).finish(),
+    reencode: reencodeOf(v1beta1.MsgVote),
     signers: (m) => [m.voter],
     validateBasic(m) {
       validateAddress(m.voter);
@@ -240,7 +240,7 @@ export function govMsgRoutes(k: GovKeeper): MsgRoute<unknown>[] {
   const voteWeightedV1beta1: MsgRoute<v1beta1.MsgVoteWeighted> = {
     typeUrl: "/cosmos.gov.v1beta1.MsgVoteWeighted",
     decode: (b) => v1beta1.MsgVoteWeighted.decode(b),
-    reencode: (b) => v1beta1.MsgVoteWeighted.encode(v1beta1.MsgVoteWeighted.decode(b)).finish(),
+    reencode: reencodeOf(v1beta1.MsgVoteWeighted),
     signers: (m) => [m.voter],
     validateBasic(m) {
       validateAddress(m.voter);

@@ -70,6 +70,7 @@ export class ReputationKeeper {
     const r = this.record(ctx.store, provider, ctx.height);
     const up = (x: number) => Math.min(scoreOne, r.score + x);
     const down = (x: number) => Math.max(0, r.score - x);
+    let fault = false;
     switch (outcome) {
       case "agree":
         r.score = up(p.gainAgree);
@@ -85,16 +86,19 @@ export class ReputationKeeper {
         r.score = down(p.lossDisagree);
         r.disagreed++;
         r.consecutiveFaults++;
+        fault = true;
         break;
       case "noShow":
         r.score = down(p.lossNoShow);
         r.noShows++;
         r.consecutiveFaults++;
+        fault = true;
         break;
       case "auditFail":
         r.score = down(p.lossAuditFail);
         r.auditsFailed++;
         r.consecutiveFaults++;
+        fault = true;
         break;
       case "decline":
         // Neither a fault nor a success: the run of consecutive faults is left as it is.
@@ -112,7 +116,6 @@ export class ReputationKeeper {
     );
     // Only a fault jails: a decline leaves the run as it is, even one at or past a limit that
     // governance lowered meanwhile.
-    const fault = outcome === "disagree" || outcome === "noShow" || outcome === "auditFail";
     if (fault && r.consecutiveFaults >= p.maxConsecutiveFaults) {
       this.registry.jailProvider(ctx, provider, `${r.consecutiveFaults} consecutive faults`);
       r.consecutiveFaults = 0;

@@ -33,6 +33,17 @@ export interface MsgRoute<M = unknown> {
   handle(ctx: Context, msg: M): { typeUrl: string; value: Uint8Array };
 }
 
+/** A cosmjs-types message type: its encoder and decoder. */
+export interface ProtoType<M> {
+  encode(message: M): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): M;
+}
+
+/** MsgRoute.reencode for a cosmjs-types message: `encode(decode(bytes))` with one type for both. */
+export function reencodeOf<M>(t: ProtoType<M>): (bytes: Uint8Array) => Uint8Array {
+  return (bytes) => t.encode(t.decode(bytes)).finish();
+}
+
 /** A query handler for one gRPC-style path; request and response are protobuf bytes. */
 export type QueryHandler = (ctx: Context, request: Uint8Array) => Uint8Array;
 

@@ -1,6 +1,6 @@
 import { MsgUnjail, MsgUnjailResponse } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
 import { bech32Prefix, validateAddress, operatorAccount } from "../sdk/address.js";
-import type { MsgRoute } from "../sdk/module.js";
+import { type MsgRoute, reencodeOf } from "../sdk/module.js";
 import { big } from "../sdk/coins.js";
 import { timeLte } from "../sdk/time.js";
 import { slashingErrors } from "./errors.js";
@@ -10,7 +10,7 @@ export function slashingMsgRoutes(k: SlashingKeeper): MsgRoute<unknown>[] {
   const unjail: MsgRoute<MsgUnjail> = {
     typeUrl: "/cosmos.slashing.v1beta1.MsgUnjail",
     decode: (b) => MsgUnjail.decode(b),
-    reencode: (b) => MsgUnjail.encode(MsgUnjail.decode(b)).finish(),
+    reencode: reencodeOf(MsgUnjail),
     signers: (m) => [operatorAccount(m.validatorAddr)],
     validateBasic(m) {
       validateAddress(m.validatorAddr, bech32Prefix.validator);

@@ -1,7 +1,7 @@
 import { MsgUpdateParams, MsgUpdateParamsResponse } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
 import { updateParamsRoute } from "../gov/authority.js";
 import { sdkErrors } from "../sdk/errors.js";
-import type { MsgRoute } from "../sdk/module.js";
+import { type MsgRoute, reencodeOf } from "../sdk/module.js";
 import { fromUtf8 } from "../sdk/store.js";
 import type { SlashingKeeper } from "./keeper.js";
 import { validateParams, writeParams, type SlashingParams } from "./params.js";
@@ -23,7 +23,7 @@ export function slashingUpdateParamsRoute(_k: SlashingKeeper): MsgRoute<unknown>
   return updateParamsRoute({
     typeUrl: "/cosmos.slashing.v1beta1.MsgUpdateParams",
     decode: (b) => MsgUpdateParams.decode(b),
-    reencode: (b) => MsgUpdateParams.encode(MsgUpdateParams.decode(b)).finish(),
+    reencode: reencodeOf(MsgUpdateParams),
     params: (m): SlashingParams => {
       const p = m.params;
       if (p === undefined || p.downtimeJailDuration === undefined)

@@ -21,7 +21,7 @@ import { coinFromProto, decOne, big } from "../sdk/coins.js";
 import type { Context } from "../sdk/context.js";
 import { sdkErrors } from "../sdk/errors.js";
 import { event } from "../sdk/events.js";
-import type { MsgRoute } from "../sdk/module.js";
+import { type MsgRoute, reencodeOf } from "../sdk/module.js";
 import { stakingErrors } from "./errors.js";
 import { stakingEvents } from "./events.js";
 import { addTime, timeLte } from "../sdk/time.js";
@@ -90,7 +90,7 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
   const createValidator: MsgRoute<MsgCreateValidator> = {
     typeUrl: "/cosmos.staking.v1beta1.MsgCreateValidator",
     decode: (b) => MsgCreateValidator.decode(b),
-    reencode: (b) => MsgCreateValidator.encode(MsgCreateValidator.decode(b)).finish(),
+    reencode: reencodeOf(MsgCreateValidator),
     // SDK 0.50: the operator signs (delegator_address is deprecated and may be empty).
     signers: (m) => [operatorAccount(m.validatorAddress)],
     validateBasic(m) {
@@ -157,7 +157,7 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
   const editValidator: MsgRoute<MsgEditValidator> = {
     typeUrl: "/cosmos.staking.v1beta1.MsgEditValidator",
     decode: (b) => MsgEditValidator.decode(b),
-    reencode: (b) => MsgEditValidator.encode(MsgEditValidator.decode(b)).finish(),
+    reencode: reencodeOf(MsgEditValidator),
     signers: (m) => [operatorAccount(m.validatorAddress)],
     validateBasic(m) {
       validatorAddressOk(m.validatorAddress);
@@ -212,7 +212,7 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
   const delegate: MsgRoute<MsgDelegate> = {
     typeUrl: "/cosmos.staking.v1beta1.MsgDelegate",
     decode: (b) => MsgDelegate.decode(b),
-    reencode: (b) => MsgDelegate.encode(MsgDelegate.decode(b)).finish(),
+    reencode: reencodeOf(MsgDelegate),
     signers: (m) => [m.delegatorAddress],
     validateBasic(m) {
       if (m.delegatorAddress === "") throw stakingErrors.emptyDelegatorAddr.wrap();
@@ -239,7 +239,7 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
   const undelegate: MsgRoute<MsgUndelegate> = {
     typeUrl: "/cosmos.staking.v1beta1.MsgUndelegate",
     decode: (b) => MsgUndelegate.decode(b),
-    reencode: (b) => MsgUndelegate.encode(MsgUndelegate.decode(b)).finish(),
+    reencode: reencodeOf(MsgUndelegate),
     signers: (m) => [m.delegatorAddress],
     validateBasic(m) {
       if (m.delegatorAddress === "") throw stakingErrors.emptyDelegatorAddr.wrap();
@@ -283,7 +283,7 @@ export function stakingMsgRoutes(k: StakingKeeper): MsgRoute<unknown>[] {
   const redelegate: MsgRoute<MsgBeginRedelegate> = {
     typeUrl: "/cosmos.staking.v1beta1.MsgBeginRedelegate",
     decode: (b) => MsgBeginRedelegate.decode(b),
-    reencode: (b) => MsgBeginRedelegate.encode(MsgBeginRedelegate.decode(b)).finish(),
+    reencode: reencodeOf(MsgBeginRedelegate),
     signers: (m) => [m.delegatorAddress],
     validateBasic(m) {
       if (m.delegatorAddress === "") throw stakingErrors.emptyDelegatorAddr.wrap();

@@ -1,6 +1,6 @@
 import { MsgUpdateParams, MsgUpdateParamsResponse } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import { updateParamsRoute } from "../gov/authority.js";
-import type { MsgRoute } from "../sdk/module.js";
+import { type MsgRoute, reencodeOf } from "../sdk/module.js";
 import { stakingErrors } from "./errors.js";
 import type { StakingKeeper } from "./keeper.js";
 import { paramsFromProto, validateParams, writeParams } from "./params.js";
@@ -10,7 +10,7 @@ export function stakingUpdateParamsRoute(k: StakingKeeper): MsgRoute<unknown> {
   return updateParamsRoute({
     typeUrl: "/cosmos.staking.v1beta1.MsgUpdateParams",
     decode: (b) => MsgUpdateParams.decode(b),
-    reencode: (b) => MsgUpdateParams.encode(MsgUpdateParams.decode(b)).finish(),
+    reencode: reencodeOf(MsgUpdateParams),
     params: (m) => {
       if (m.params === undefined || m.params.unbondingTime === undefined)
         throw stakingErrors.invalidParams.wrap("params and unbonding_time must be set");

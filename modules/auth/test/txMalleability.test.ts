@@ -201,18 +201,21 @@ describe("tx malleability: one encoding per tx", () => {
       registry: tcomputeRegistry(),
       aminoTypes: tcomputeAminoTypes(),
     });
-    const signed = await client.sign(
-      carol,
-      [
-        {
-          typeUrl: "/cosmos.bank.v1beta1.MsgSend",
-          value: { fromAddress: carol, toAddress: bob.address, amount: [{ denom: "utcu", amount: "7" }] },
-        },
-      ],
-      { amount: [{ denom: "utcu", amount: "500" }], gas: "200000" },
-      "",
-      { accountNumber: 1n, sequence: 0, chainId: chain.chainId },
-    );
+    /** Carol's amino-signed send of `amount` at `sequence`. */
+    const signSend = (amount: string, sequence: number) =>
+      client.sign(
+        carol,
+        [
+          {
+            typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+            value: { fromAddress: carol, toAddress: bob.address, amount: [{ denom: "utcu", amount }] },
+          },
+        ],
+        { amount: [{ denom: "utcu", amount: "500" }], gas: "200000" },
+        "",
+        { accountNumber: 1n, sequence, chainId: chain.chainId },
+      );
+    const signed = await signSend("7", 0);
     const tx = TxRaw.encode(signed).finish();
     const rebuilt = (bodyBytes: Uint8Array, authInfoBytes: Uint8Array) =>
       TxRaw.encode({ bodyBytes, authInfoBytes, signatures: signed.signatures }).finish();
@@ -267,18 +270,7 @@ describe("tx malleability: one encoding per tx", () => {
     const ok = await chain.checkTx(tx);
     assert.equal(ok.code, 0, ok.log);
     assert.equal((await chain.deliver([tx])).txResults[0]!.code, 0);
-    const next = await client.sign(
-      carol,
-      [
-        {
-          typeUrl: "/cosmos.bank.v1beta1.MsgSend",
-          value: { fromAddress: carol, toAddress: bob.address, amount: [{ denom: "utcu", amount: "8" }] },
-        },
-      ],
-      { amount: [{ denom: "utcu", amount: "500" }], gas: "200000" },
-      "",
-      { accountNumber: 1n, sequence: 1, chainId: chain.chainId },
-    );
+    const next = await signSend("8", 1);
     const nai = AuthInfo.decode(next.authInfoBytes);
     const keyless = TxRaw.encode({
       ...next,
