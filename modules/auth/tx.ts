@@ -1,6 +1,14 @@
 import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { authErrors } from "./errors.js";
-import { aminoSigner, assertCanonical, assertTxForm, decodeCanonical } from "./txForm.js";
+import {
+  aminoSigner,
+  assertCanonical,
+  assertTxForm,
+  authInfoSchema,
+  decodeCanonical,
+  txBodySchema,
+  txRawSchema,
+} from "./txForm.js";
 import type { Coin } from "../sdk/coins.js";
 import type { MsgRoute } from "../sdk/module.js";
 
@@ -39,9 +47,9 @@ function decodeOrThrow<T>(what: string, f: () => T): T {
  */
 export function decodeTx(bytes: Uint8Array, router: MsgRouter): DecodedTx {
   if (bytes.length === 0) throw authErrors.txDecode.wrap("empty tx");
-  const raw = decodeCanonical("TxRaw", bytes, TxRaw);
-  const body = decodeCanonical("TxBody", raw.bodyBytes, TxBody);
-  const authInfo = decodeCanonical("AuthInfo", raw.authInfoBytes, AuthInfo);
+  const raw = decodeCanonical("TxRaw", bytes, TxRaw, txRawSchema);
+  const body = decodeCanonical("TxBody", raw.bodyBytes, TxBody, txBodySchema);
+  const authInfo = decodeCanonical("AuthInfo", raw.authInfoBytes, AuthInfo, authInfoSchema);
   assertTxForm(body, authInfo, raw.signatures);
   if (body.messages.length === 0) throw authErrors.invalidRequest.wrap("must contain at least one message");
   // Amino JSON signs the messages' JSON, not their bytes: then each message must be canonical too.

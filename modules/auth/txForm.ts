@@ -6,6 +6,7 @@ import type { AuthInfo, SignerInfo, TxBody } from "cosmjs-types/cosmos/tx/v1beta
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { sdkErrors } from "../sdk/errors.js";
 import type { ProtoType } from "../sdk/module.js";
+import { canonicalSchema, provablyCanonical, type CanonicalSchema } from "../sdk/protoCanonical.js";
 import { authErrors } from "./errors.js";
 import { multisigPubKeyTypeUrl, secp256k1PubKeyTypeUrl } from "./keeper.js";
 
@@ -44,18 +45,73 @@ export function assertCanonical(what: string, bytes: Uint8Array, encode: () => U
 
 /**
  * `bytes` decoded as `type`, only when they are its canonical encoding (assertCanonical); sdk 2
- * ("malformed <what>") when they do not decode.
+ * ("malformed <what>") when they do not decode. With the type's `schema`, bytes the walk proves
+ * canonical (modules/sdk/protoCanonical.ts) skip the re-encoding; any others are re-encoded and
+ * compared, which decides.
  */
-export function decodeCanonical<T>(what: string, bytes: Uint8Array, type: ProtoType<T>): T {
+export function decodeCanonical<T>(what: string, bytes: Uint8Array, type: ProtoType<T>, schema?: CanonicalSchema): T {
   let value: T;
   try {
     value = type.decode(bytes);
   } catch (e) {
     throw authErrors.txDecode.wrap(`malformed ${what}: ${(e as Error).message}`);
   }
-  assertCanonical(what, bytes, () => type.encode(value).finish());
+  if (schema === undefined || !provablyCanonical(bytes, schema))
+    assertCanonical(what, bytes, () => type.encode(value).finish());
   return value;
 }
+
+// The layers of a tx in the shapes the walk vouches for (cosmos/tx/v1beta1/tx.proto; each
+// generated encoder writes its fields in ascending field number). Left out, so always
+// re-encoded when present: TxBody's timeout_timestamp and extension options and AuthInfo's tip
+// (this chain refuses them anyway).
+const coinSchema = canonicalSchema([
+  [1, "string"],
+  [2, "string"],
+]);
+const anySchema = canonicalSchema([
+  [1, "string"],
+  [2, "bytes"],
+]);
+const compactBitArraySchema = canonicalSchema([
+  [1, "uint"],
+  [2, "bytes"],
+]);
+const singleSchema = canonicalSchema([[1, "uint"]]);
+const modeInfoSchema: CanonicalSchema = canonicalSchema([
+  [1, "message", false, () => singleSchema],
+  [2, "message", false, () => multiSchema],
+]);
+const multiSchema: CanonicalSchema = canonicalSchema([
+  [1, "message", false, () => compactBitArraySchema],
+  [2, "message", true, () => modeInfoSchema],
+]);
+const signerInfoSchema = canonicalSchema([
+  [1, "message", false, () => anySchema],
+  [2, "message", false, () => modeInfoSchema],
+  [3, "uint"],
+]);
+const feeSchema = canonicalSchema([
+  [1, "message", true, () => coinSchema],
+  [2, "uint"],
+  [3, "string"],
+  [4, "string"],
+]);
+export const txRawSchema = canonicalSchema([
+  [1, "bytes"],
+  [2, "bytes"],
+  [3, "bytes", true],
+]);
+export const txBodySchema = canonicalSchema([
+  [1, "message", true, () => anySchema],
+  [2, "string"],
+  [3, "uint"],
+  [4, "bool"],
+]);
+export const authInfoSchema = canonicalSchema([
+  [1, "message", true, () => signerInfoSchema],
+  [2, "message", false, () => feeSchema],
+]);
 
 /** Whether a signer signs with amino JSON (single, or as a multisig, whose members must). */
 export function aminoSigner(si: SignerInfo): boolean {

@@ -1,10 +1,9 @@
 // Protobuf wire primitives for the few messages the state machine encodes on every tx
 // (BaseAccount, SignDoc), written by hand because cosmjs-types' writer formats every uint64 as a
 // decimal string and parses it back into two 32-bit halves. Only the subset where that writer
-// is plain protobuf is handled here: integers 0 <= n < 2^31 and ASCII strings. (cosmjs-types
-// writes a uint64 in [2^31, 2^32) wrongly: its low half is kept signed, so it emits one zero byte
-// and leaves the rest of the varint's length zero-filled. Those bytes are what the chain has
-// always written, so such values, like every other case, go to the generated encoder.)
+// is plain protobuf is handled here: integers 0 <= n < 2^31 and ASCII strings. (cosmjs-types'
+// own writer gets a uint64 in [2^31, 2^32) wrong; protoRuntime.ts fix 4 corrects it, and such
+// values, like every other case, go to the generated encoder.)
 
 /** `v` as a number when 0 <= v < 2^31, else -1. */
 export function smallUint(v: bigint): number {
