@@ -110,8 +110,13 @@ describe("the worker (e2e, one node)", function () {
       // No capability challenges: the tests stop and start the provider's worker, and a
       // challenge issued while it is stopped would (rightly) jail it for a no-show. Challenges
       // are tested in modules/jobs/test/challenges.test.ts and run on the localnet.
+      // A long dispute window: the claim test checks that an answered claim stays answered
+      // through several CLI runs (each a new process), which on a slow machine took longer than
+      // the default 50 blocks of 300 ms; nothing here waits for the window to close.
       editGenesis: (d) => {
-        (d.app_state["jobs"] as { params: Record<string, unknown> }).params["challenge_epoch_blocks"] = "0";
+        const params = (d.app_state["jobs"] as { params: Record<string, unknown> }).params;
+        params["challenge_epoch_blocks"] = "0";
+        params["claim_dispute_window"] = "100000";
       },
     });
     node = await startNodeProcess(t.home);
