@@ -168,8 +168,10 @@ export function validateParams(p: JobsParams): void {
     );
   if (p.challengeSlashFraction < 0n || p.challengeSlashFraction > decOne)
     throw bad("challenge_slash_fraction must be between 0 and 1");
-  if (p.claimWindow < 1n || p.claimAnswerWindow < 1n || p.claimDisputeWindow < 1n)
-    throw bad("claim_window, claim_answer_window and claim_dispute_window must be positive");
+  // Bounded like the other windows: a claim's deadlines are heights, and a window no block
+  // reaches would keep a claim and its deposit open for good.
+  if ([p.claimWindow, p.claimAnswerWindow, p.claimDisputeWindow].some((b) => b < 1n || b > 1_000_000n))
+    throw bad("claim_window, claim_answer_window and claim_dispute_window must be 1 to 1000000 blocks");
   if (p.claimDeposit < 1n || p.claimDeposit > 10n ** 30n)
     throw bad("claim_deposit must be positive (a free claim costs a false claimer nothing)");
   if (p.maxClaimOutputBytes < 1024n || p.maxClaimOutputBytes > 4n << 20n)

@@ -118,7 +118,18 @@ const cases: Array<{ name: string; msg: Any; genesis: (s: Record<string, unknown
         provider_unbonding_seconds: (year + 1n).toString(),
       }),
   },
-  ...(["maxDeadlineBlocks", "commitWindow", "revealWindow", "auditWindow", "retentionBlocks"] as const).map((k) => ({
+  ...(
+    [
+      "maxDeadlineBlocks",
+      "commitWindow",
+      "revealWindow",
+      "auditWindow",
+      "retentionBlocks",
+      "claimWindow",
+      "claimAnswerWindow",
+      "claimDisputeWindow",
+    ] as const
+  ).map((k) => ({
     name: `jobs ${k}`,
     msg: any(
       jobsUpdate.typeUrl,
