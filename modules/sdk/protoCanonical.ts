@@ -54,6 +54,7 @@ export function canonicalSchema(
   const fields: Array<CanonicalField | undefined> = [];
   for (const [num, kind, repeated, message] of rows) {
     if (!Number.isInteger(num) || num < 1 || num > 2047) throw new Error(`field number ${num} out of range`);
+    if (fields[num] !== undefined) throw new Error(`field ${num} given twice`);
     if ((kind === "message") !== (message !== undefined)) throw new Error(`field ${num}: a message needs its schema`);
     // Repeated scalars would be packed; only bytes, strings and messages repeat here.
     if (repeated === true && (kind === "uint" || kind === "bool")) throw new Error(`field ${num}: repeated ${kind}`);

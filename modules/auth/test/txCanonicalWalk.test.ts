@@ -413,12 +413,21 @@ function soundness(rand: () => number, mutations: number, least: number): void {
 }
 
 describe("tx layers: the canonical walk's schema rules", () => {
-  it("a schema states what it holds: bad field numbers, a message without its schema and repeated scalars are refused", () => {
+  it("a schema states what it holds: bad or repeated field numbers, a message without its schema and repeated scalars are refused", () => {
     assert.throws(() => canonicalSchema([[0, "uint"]]), /out of range/);
     assert.throws(() => canonicalSchema([[2048, "bytes"]]), /out of range/);
     assert.throws(() => canonicalSchema([[1, "message"]]), /needs its schema/);
     assert.throws(() => canonicalSchema([[1, "bytes", false, () => txRawSchema]]), /needs its schema/);
     assert.throws(() => canonicalSchema([[1, "uint", true]]), /repeated uint/);
+    assert.throws(() => canonicalSchema([[1, "bool", true]]), /repeated bool/);
+    assert.throws(
+      () =>
+        canonicalSchema([
+          [1, "bytes"],
+          [1, "string"],
+        ]),
+      /given twice/,
+    );
   });
 
   it("varints: minimal only, below 2^31, at most five bytes", () => {
