@@ -66,13 +66,21 @@ function threadSeconds(pid: number): Map<string, number> {
   } catch {
     return out;
   }
+  const commOf = (f: string) => f.slice(f.indexOf("(") + 1, f.lastIndexOf(")"));
+  let mainComm: string;
+  try {
+    mainComm = commOf(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return out;
+  }
   for (const tid of tids) {
     try {
       const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const comm = commOf(f);
+      // A thread that never named itself carries the process's name (all of them do on some
+      // builds): told apart by its id, as BENCH_TIDS does for every thread.
       const name =
-        tid === String(pid)
-          ? "main"
-          : `${f.slice(f.indexOf("(") + 1, f.lastIndexOf(")"))}${process.env.BENCH_TIDS ? `#${tid}` : ""}`;
+        tid === String(pid) ? "main" : `${comm}${process.env.BENCH_TIDS || comm === mainComm ? `#${tid}` : ""}`;
       const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
       const s = (Number(rest[11]) + Number(rest[12])) / 100;
       out.set(name, (out.get(name) ?? 0) + s);
