@@ -109,12 +109,21 @@ export function validateParams(p: JobsParams): void {
     throw bad("max_inline_input_bytes must be 1 to 1 MiB");
   if (p.maxRedundancy < 1 || p.maxRedundancy > 15) throw bad("max_redundancy must be 1 to 15");
   if (p.maxMatchesPerBlock < 1 || p.maxMatchesPerBlock > 10_000) throw bad("max_matches_per_block must be 1 to 10000");
+  // Deadlines are heights: a window no block reaches would keep a job, or a claim and its
+  // deposit, open for good.
   if (
-    [p.maxDeadlineBlocks, p.commitWindow, p.revealWindow, p.auditWindow, p.retentionBlocks].some(
-      (b) => b < 1n || b > 1_000_000n,
-    )
+    [
+      p.maxDeadlineBlocks,
+      p.commitWindow,
+      p.revealWindow,
+      p.auditWindow,
+      p.retentionBlocks,
+      p.claimWindow,
+      p.claimAnswerWindow,
+      p.claimDisputeWindow,
+    ].some((b) => b < 1n || b > 1_000_000n)
   )
-    throw bad("deadlines, windows and retention must be 1 to 1000000 blocks");
+    throw bad("deadlines, windows (the claim windows too) and retention must be 1 to 1000000 blocks");
   if (p.maxInputsPerShard < 1 || p.maxBatchInputs < 1 || p.maxBatchInputs > 100_000)
     throw bad("max_inputs_per_shard must be positive and max_batch_inputs 1 to 100000");
   if (p.maxSealed < 1 || p.maxSealed > 64) throw bad("max_sealed must be 1 to 64");
@@ -168,10 +177,6 @@ export function validateParams(p: JobsParams): void {
     );
   if (p.challengeSlashFraction < 0n || p.challengeSlashFraction > decOne)
     throw bad("challenge_slash_fraction must be between 0 and 1");
-  // Bounded like the other windows: a claim's deadlines are heights, and a window no block
-  // reaches would keep a claim and its deposit open for good.
-  if ([p.claimWindow, p.claimAnswerWindow, p.claimDisputeWindow].some((b) => b < 1n || b > 1_000_000n))
-    throw bad("claim_window, claim_answer_window and claim_dispute_window must be 1 to 1000000 blocks");
   if (p.claimDeposit < 1n || p.claimDeposit > 10n ** 30n)
     throw bad("claim_deposit must be positive (a free claim costs a false claimer nothing)");
   if (p.maxClaimOutputBytes < 1024n || p.maxClaimOutputBytes > 4n << 20n)

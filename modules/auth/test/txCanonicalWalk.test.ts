@@ -74,6 +74,17 @@ const bodies: Array<Partial<TxBody>> = [
   {},
 ];
 
+/** A bank send as a wallet signs it (SIGN_MODE_DIRECT). */
+const walletTx = (memo: string) =>
+  signTx(alice, {
+    chainId: "walk-1",
+    accountNumber: 5n,
+    sequence: 3n,
+    msgs: [msgSendAny(alice.address, bob.address, coins(["utcu", "10"]))],
+    fee: { amount: coins(["utcu", "500"]), gasLimit: 200_000n },
+    memo,
+  });
+
 const single = (mode: SignMode) => ({ single: { mode } });
 const authInfos: Array<Partial<AuthInfo>> = [
   {
@@ -265,14 +276,7 @@ describe("tx layers: the canonical walk is a proof, and it is taken", () => {
     ] as Array<[Layer<unknown>, number[]]>)
       for (const i of indices)
         assert.ok(provablyCanonical(layer.corpus[i]!, layer.schema), `${layer.name} corpus ${i} is proven`);
-    const tx = await signTx(alice, {
-      chainId: "walk-1",
-      accountNumber: 5n,
-      sequence: 3n,
-      msgs: [msgSendAny(alice.address, bob.address, coins(["utcu", "10"]))],
-      fee: { amount: coins(["utcu", "500"]), gasLimit: 200_000n },
-      memo: "m",
-    });
+    const tx = walletTx("m");
     const raw = TxRaw.decode(tx);
     assert.ok(provablyCanonical(tx, txRawSchema));
     assert.ok(provablyCanonical(raw.bodyBytes, txBodySchema));
@@ -449,13 +453,7 @@ describe("tx layers: the canonical walk's schema rules", () => {
   });
 
   it("decodeTx takes the walk and still refuses every variant the re-encoding refuses", async () => {
-    const tx = await signTx(alice, {
-      chainId: "walk-1",
-      accountNumber: 5n,
-      sequence: 3n,
-      msgs: [msgSendAny(alice.address, bob.address, coins(["utcu", "10"]))],
-      fee: { amount: coins(["utcu", "500"]), gasLimit: 200_000n },
-    });
+    const tx = walletTx("");
     const router = () => ({ decode: () => ({}) }) as never;
     assert.doesNotThrow(() => decodeTx(tx, router));
     const variants = [
